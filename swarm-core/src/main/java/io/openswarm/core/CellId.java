@@ -1,0 +1,85 @@
+package io.openswarm.core;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The identity of one cell: a short name that is safe to use as a directory name, inside a git branch name, in
+ * log lines and in Temporal identifiers.
+ *
+ * <p>A valid id is 1 to 64 characters from {@code [A-Za-z0-9._-]}, is not {@code .} or {@code ..}, and does not
+ * start with {@code -} (so it can never be read as a command-line option). Because it contains no separator, a path
+ * built as {@code root.resolve(id)} always stays directly inside {@code root}.
+ *
+ * <p>Instances are immutable and thread-safe. The record form lets Temporal's default Jackson converter carry it
+ * between activities.
+ *
+ * @param value the validated id
+ */
+public record CellId(String value) {
+
+  /** The largest allowed length, in characters. */
+  public static final int MAX_LENGTH = 64;
+
+  private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._-]+");
+
+  /**
+   * Validates and wraps {@code value}.
+   *
+   * @throws NullPointerException if {@code value} is null
+   * @throws IllegalArgumentException if {@code value} is not a valid cell id
+   */
+  public CellId {
+    Objects.requireNonNull(value, "cellId cannot be null");
+    if (value.isEmpty() || value.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(String.format(
+          "cellId must be 1 to %d characters long but was %d characters: %s",
+          MAX_LENGTH, value.length(), quote(value)));
+    }
+    if (!ALLOWED.matcher(value).matches()) {
+      throw new IllegalArgumentException(String.format(
+          "cellId may contain only letters, digits, '.', '_' and '-' but was %s", quote(value)));
+    }
+    if (value.equals(".") || value.equals("..")) {
+      throw new IllegalArgumentException(
+          "cellId must not be '.' or '..' but was " + quote(value));
+    }
+    if (value.startsWith("-")) {
+      throw new IllegalArgumentException(
+          "cellId must not start with '-' but was " + quote(value));
+    }
+  }
+
+  /**
+   * Returns the cell id for {@code value}.
+   *
+   * @throws NullPointerException if {@code value} is null
+   * @throws IllegalArgumentException if {@code value} is not a valid cell id
+   */
+  public static CellId of(String value) {
+    return new CellId(value);
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+
+  /** Quotes a user-supplied value for an error message, escaping control characters so the message stays one line. */
+  static String quote(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+    value.codePoints().limit(200).forEach(cp -> {
+      if (cp == '"' || cp == '\\') {
+        out.append('\\').appendCodePoint(cp);
+      } else if (Character.isISOControl(cp)) {
+        out.append(String.format("\\u%04x", cp));
+      } else {
+        out.appendCodePoint(cp);
+      }
+    });
+    if (value.codePointCount(0, value.length()) > 200) {
+      out.append("...");
+    }
+    return out.append('"').toString();
+  }
+}

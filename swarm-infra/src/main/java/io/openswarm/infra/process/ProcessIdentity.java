@@ -1,0 +1,68 @@
+package io.openswarm.infra.process;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A process named so that it cannot be confused with a later process that reuses its PID: the PID together with
+ * the process start time the operating system reports.
+ *
+ * <p>The lease journal records identities of lease owners (worker JVMs) and of the processes they started (agent
+ * servers, test commands). After a crash the reaper acts on a record only when {@link #isAlive()} says the very same
+ * process is gone, and kills a recorded process only when {@link #matches(ProcessHandle)} holds for the live one.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param pid the operating-system process id
+ * @param startTime when the process started, as reported by {@link ProcessHandle.Info#startInstant()}, truncated to
+ *     milliseconds
+ */
+public record ProcessIdentity(long pid, Instant startTime) {
+
+  public ProcessIdentity {
+    if (pid <= 0) {
+      throw new IllegalArgumentException("pid must be positive but was " + pid);
+    }
+    Objects.requireNonNull(startTime, "startTime cannot be null");
+    startTime = startTime.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+  }
+
+  /** The identity of the current JVM. */
+  public static ProcessIdentity current() {
+    return of(ProcessHandle.current())
+        .orElseThrow(() -> new IllegalStateException(
+            "the operating system does not report the start time of this JVM (pid "
+                + ProcessHandle.current().pid() + ")"));
+  }
+
+  /**
+   * The identity of {@code process}, or empty when the operating system does not report its start time (for
+   * example because it has already exited).
+   */
+  public static Optional<ProcessIdentity> of(ProcessHandle process) {
+    Objects.requireNonNull(process, "process cannot be null");
+    return process.info().startInstant().map(start -> new ProcessIdentity(process.pid(), start));
+  }
+
+  /** Whether the live process with this PID is this very process (same start time), not a later reuse of its PID. */
+  public boolean matches(ProcessHandle process) {
+    Objects.requireNonNull(process, "process cannot be null");
+    return process.pid() == pid && process.isAlive() && of(process).map(this::equals).orElse(false);
+  }
+
+  /** The live process this identity names, or empty if it has exited (even if its PID now belongs to another). */
+  public Optional<ProcessHandle> handle() {
+    return ProcessHandle.of(pid).filter(this::matches);
+  }
+
+  /** Whether this very process is still running. */
+  public boolean isAlive() {
+    return handle().isPresent();
+  }
+
+  @Override
+  public String toString() {
+    return "pid " + pid + " started " + startTime;
+  }
+}
