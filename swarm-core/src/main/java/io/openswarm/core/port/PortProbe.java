@@ -1,0 +1,76 @@
+package io.openswarm.core.port;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
+/**
+ * Asks the operating system whether a port is free before {@link PortManager} hands it out, so that a port held by
+ * a process the manager does not know about (another program, an orphaned agent server) is skipped instead of
+ * leased.
+ *
+ * <p>Implementations must be thread-safe; the manager calls them concurrently and outside any lock.
+ */
+@FunctionalInterface
+public interface PortProbe {
+
+  /**
+   * Whether {@code port} can be bound now.
+   *
+   * @param port a port within the manager's range
+   * @return {@code true} if the port is free, {@code false} if some process holds it
+   */
+  boolean isFree(int port);
+
+  /**
+   * The default probe: binds a {@link ServerSocket} to {@code 127.0.0.1:port} and closes it at once. Agent servers
+   * listen on the loopback address, so this is the bind they will do; a process listening on the wildcard address
+   * also makes it fail.
+   */
+  static PortProbe bind() {
+    return BindProbe.INSTANCE;
+  }
+
+  /** A probe that trusts the manager's own bookkeeping and never asks the operating system. */
+  static PortProbe none() {
+    return NoProbe.INSTANCE;
+  }
+}
+
+/** Binds the loopback address to find out whether a port is free. */
+enum BindProbe implements PortProbe {
+  INSTANCE;
+
+  @Override
+  public boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      // Java enables SO_REUSEADDR on server sockets on Linux and macOS, so a port whose last connection is in
+      // TIME_WAIT counts as free, exactly as it will be for the agent server that binds it next.
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PortProbe.bind()";
+  }
+}
+
+/** Trusts the bookkeeping. */
+enum NoProbe implements PortProbe {
+  INSTANCE;
+
+  @Override
+  public boolean isFree(int port) {
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "PortProbe.none()";
+  }
+}
