@@ -1,0 +1,128 @@
+package io.openswarm.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How one cell ended, with what it produced and how long each step took.
+ *
+ * <ul>
+ *   <li>{@link CellStatus#COMMITTED}: {@link #commit()} is the SHA of the commit on the cell branch.
+ *   <li>{@link CellStatus#NO_CHANGES}: the tests passed and the agent changed nothing.
+ *   <li>{@link CellStatus#REVERTED}: {@link #testOutputTail()} is the end of the failing test run's output.
+ *   <li>{@link CellStatus#FAILED}: {@link #failedStep()} and {@link #error()} say what went wrong.
+ * </ul>
+ *
+ * <p>Teardown runs whatever the status; anything it could not clean up is listed in {@link #teardownErrors()}
+ * (empty when the cell left nothing behind).
+ *
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
+ *
+ * @param cellId the cell
+ * @param status how it ended
+ * @param commit the commit SHA when committed
+ * @param testOutputTail the end of the test output when reverted (or when a test run failed to run)
+ * @param failedStep the step that failed when failed
+ * @param error what went wrong when failed: the exception type and message
+ * @param changedFiles the paths the agent changed, relative to the worktree, as git reports them
+ * @param timings the duration of each step that ran, in order
+ * @param teardownErrors what teardown could not clean up, one line per failed compensation
+ * @param host the worker host the cell ran on, when known
+ */
+public record CellOutcome(
+    CellId cellId,
+    CellStatus status,
+    @Nullable String commit,
+    @Nullable String testOutputTail,
+    @Nullable CellStep failedStep,
+    @Nullable String error,
+    List<String> changedFiles,
+    List<StepTiming> timings,
+    List<String> teardownErrors,
+    @Nullable String host) {
+
+  /**
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if the components do not fit the status
+   */
+  public CellOutcome {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    Objects.requireNonNull(status, "status cannot be null");
+    changedFiles = List.copyOf(Objects.requireNonNull(changedFiles, "changedFiles cannot be null"));
+    timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
+    teardownErrors = List.copyOf(Objects.requireNonNull(teardownErrors, "teardownErrors cannot be null"));
+    if (status == CellStatus.COMMITTED && (commit == null || commit.isBlank())) {
+      throw new IllegalArgumentException("a COMMITTED outcome needs a commit SHA but was " + commit);
+    }
+    if (status == CellStatus.FAILED && (failedStep == null || error == null)) {
+      throw new IllegalArgumentException(
+          "a FAILED outcome needs the failed step and the error but was " + failedStep + ", " + error);
+    }
+  }
+
+  /** The tests passed and the change was committed as {@code sha}. */
+  public static CellOutcome committed(CellId cellId, String sha) {
+    return new CellOutcome(cellId, CellStatus.COMMITTED, sha, null, null, null, List.of(), List.of(), List.of(),
+        null);
+  }
+
+  /** The tests passed and there was nothing to commit. */
+  public static CellOutcome noChanges(CellId cellId) {
+    return new CellOutcome(cellId, CellStatus.NO_CHANGES, null, null, null, null, List.of(), List.of(), List.of(),
+        null);
+  }
+
+  /** The tests failed with {@code testOutputTail} and the worktree was restored to the base commit. */
+  public static CellOutcome reverted(CellId cellId, String testOutputTail) {
+    return new CellOutcome(cellId, CellStatus.REVERTED, null, testOutputTail, null, null, List.of(), List.of(),
+        List.of(), null);
+  }
+
+  /** {@code step} failed with {@code error}. */
+  public static CellOutcome failed(CellId cellId, CellStep step, String error) {
+    return new CellOutcome(cellId, CellStatus.FAILED, null, null, step, error, List.of(), List.of(), List.of(),
+        null);
+  }
+
+  /** This outcome with the given changed files. */
+  public CellOutcome withChangedFiles(List<String> files) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, files, timings,
+        teardownErrors, host);
+  }
+
+  /** This outcome with the given step timings. */
+  public CellOutcome withTimings(List<StepTiming> stepTimings) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, stepTimings,
+        teardownErrors, host);
+  }
+
+  /** This outcome with the given teardown errors. */
+  public CellOutcome withTeardownErrors(List<String> errors) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, timings,
+        errors, host);
+  }
+
+  /** This outcome recording the host it ran on. */
+  public CellOutcome withHost(String hostId) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, timings,
+        teardownErrors, hostId);
+  }
+
+  /** How long {@code step} took, if it ran (the sum, if it ran more than once). */
+  public Optional<Duration> timing(CellStep step) {
+    return timings.stream().filter(t -> t.step() == step).map(StepTiming::duration).reduce(Duration::plus);
+  }
+
+  /** The sum of all step durations. */
+  public Duration totalDuration() {
+    return timings.stream().map(StepTiming::duration).reduce(Duration.ZERO, Duration::plus);
+  }
+
+  /** Whether teardown cleaned up everything. */
+  public boolean cleanTeardown() {
+    return teardownErrors.isEmpty();
+  }
+}

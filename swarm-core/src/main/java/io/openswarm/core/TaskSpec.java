@@ -1,0 +1,124 @@
+package io.openswarm.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One task for an agent: what to do, from which commit, and optional per-task overrides of the worker's defaults.
+ *
+ * <pre>{@code
+ * TaskSpec task = TaskSpec.of("add-readme", "Add a README that explains the build", "main")
+ *     .withTestCommand(List.of("./gradlew", "test"))
+ *     .withTestTimeout(Duration.ofMinutes(15));
+ * }</pre>
+ *
+ * <p>The prompt and commit message are carried as data from end to end: quotes, newlines, {@code $(...)} and
+ * backticks reach the agent and git unchanged and are never interpreted by a shell.
+ *
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
+ *
+ * @param taskId the task's id, with the same rules as a {@link CellId} (the cell that runs it is named after it)
+ * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters
+ * @param baseRef the git revision to start from: a branch, tag or commit SHA; must not start with {@code -}
+ * @param testCommand the test command (an argument list) instead of the worker's, or null for the worker's
+ * @param executeTimeout how long the agent may work instead of the worker's default, or null
+ * @param testTimeout how long the tests may run instead of the worker's default, or null
+ * @param commitMessage the commit message instead of the default ({@code <taskId>: <first line of the prompt>}),
+ *     or null
+ */
+public record TaskSpec(
+    String taskId,
+    String prompt,
+    String baseRef,
+    @Nullable List<String> testCommand,
+    @Nullable Duration executeTimeout,
+    @Nullable Duration testTimeout,
+    @Nullable String commitMessage) {
+
+  /** The longest prompt accepted, in characters. */
+  public static final int MAX_PROMPT_LENGTH = 256 * 1024;
+
+  /**
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if a component is invalid; the message names the value and what is allowed
+   */
+  public TaskSpec {
+    Objects.requireNonNull(taskId, "taskId cannot be null");
+    Objects.requireNonNull(prompt, "prompt cannot be null");
+    Objects.requireNonNull(baseRef, "baseRef cannot be null");
+    try {
+      CellId.of(taskId);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().replaceFirst("^cellId", "taskId"), e);
+    }
+    if (prompt.isBlank()) {
+      throw new IllegalArgumentException("prompt must not be blank");
+    }
+    if (prompt.length() > MAX_PROMPT_LENGTH) {
+      throw new IllegalArgumentException(String.format(
+          "prompt must be at most %d characters but was %d characters", MAX_PROMPT_LENGTH, prompt.length()));
+    }
+    if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "baseRef must be a git revision (not blank, no control characters, not starting with '-') but was "
+              + CellId.quote(baseRef));
+    }
+    if (testCommand != null) {
+      testCommand = List.copyOf(testCommand);
+      if (testCommand.isEmpty() || testCommand.get(0).isBlank()) {
+        throw new IllegalArgumentException(
+            "testCommand must name a program as its first argument but was " + testCommand);
+      }
+    }
+    requirePositive("executeTimeout", executeTimeout);
+    requirePositive("testTimeout", testTimeout);
+    if (commitMessage != null && commitMessage.isBlank()) {
+      throw new IllegalArgumentException("commitMessage must not be blank when given");
+    }
+  }
+
+  /** A task with the worker's defaults for everything else. */
+  public static TaskSpec of(String taskId, String prompt, String baseRef) {
+    return new TaskSpec(taskId, prompt, baseRef, null, null, null, null);
+  }
+
+  /** This task with its own test command. */
+  public TaskSpec withTestCommand(List<String> command) {
+    return new TaskSpec(taskId, prompt, baseRef, command, executeTimeout, testTimeout, commitMessage);
+  }
+
+  /** This task with its own limit on the agent's turn. */
+  public TaskSpec withExecuteTimeout(Duration timeout) {
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, timeout, testTimeout, commitMessage);
+  }
+
+  /** This task with its own limit on the test run. */
+  public TaskSpec withTestTimeout(Duration timeout) {
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, timeout, commitMessage);
+  }
+
+  /** This task with its own commit message. */
+  public TaskSpec withCommitMessage(String message) {
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, message);
+  }
+
+  /** The commit message to use: the explicit one, or {@code <taskId>: <first line of the prompt>}. */
+  public String effectiveCommitMessage() {
+    if (commitMessage != null) {
+      return commitMessage;
+    }
+    String firstLine = prompt.strip().lines().findFirst().orElse("").strip();
+    if (firstLine.length() > 72) {
+      firstLine = firstLine.substring(0, 69) + "...";
+    }
+    return taskId + ": " + firstLine + (prompt.strip().contains("\n") ? "\n\n" + prompt.strip() : "");
+  }
+
+  private static void requirePositive(String name, @Nullable Duration value) {
+    if (value != null && (value.isNegative() || value.isZero())) {
+      throw new IllegalArgumentException(name + " must be positive but was " + value);
+    }
+  }
+}
