@@ -1,0 +1,41 @@
+package io.openswarm.core.sandbox;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The command a {@link CellSandbox} returns: what the supervisor actually starts.
+ *
+ * <p>Immutable and thread-safe. {@link #toString()} names the environment variables but never prints their values.
+ *
+ * @param command the program and arguments to start
+ * @param environment the complete environment to start it with
+ * @param rootIsLauncher true when the started process only launches and holds the sandbox (like {@code bwrap}) and
+ *     exits by itself when the command inside exits. A graceful stop must then signal the processes inside, not
+ *     the launcher, because terminating the launcher tears the whole sandbox down at once without a grace period.
+ */
+public record SandboxedCommand(List<String> command, Map<String, String> environment, boolean rootIsLauncher) {
+
+  /**
+   * Validates and copies the command.
+   *
+   * @throws NullPointerException if any argument or command element is null
+   * @throws IllegalArgumentException if {@code command} is empty
+   */
+  public SandboxedCommand {
+    Objects.requireNonNull(command, "command cannot be null");
+    Objects.requireNonNull(environment, "environment cannot be null");
+    command = List.copyOf(command);
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("command must name a program but was empty");
+    }
+    environment = Map.copyOf(environment);
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxedCommand{command=" + command + ", environment="
+        + new java.util.TreeSet<>(environment.keySet()) + ", rootIsLauncher=" + rootIsLauncher + "}";
+  }
+}

@@ -1,0 +1,86 @@
+package io.openswarm.core.testrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.openswarm.core.CellId;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class TestResultTest {
+
+  /** Configured like Temporal's JacksonJsonPayloadConverter.newDefaultObjectMapper(). */
+  private static final ObjectMapper TEMPORAL_LIKE = new ObjectMapper()
+      .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
+      .registerModule(new JavaTimeModule())
+      .registerModule(new Jdk8Module())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  @Test
+  void passedOnlyOnExitCodeZeroWithinTheTimeLimit() {
+    assertThat(result(0, false).passed()).isTrue();
+    assertThat(result(1, false).passed()).isFalse();
+    assertThat(result(0, true).passed()).isFalse();
+    assertThat(result(143, true).passed()).isFalse();
+  }
+
+  @Test
+  void roundTripsThroughJacksonLikeTemporal() throws Exception {
+    TestResult original = new TestResult(
+        3, true, "line one\nzwei \uFFFD drei \u00e9", true, 52_428_800L, Duration.ofMillis(1234));
+
+    String json = TEMPORAL_LIKE.writeValueAsString(original);
+    TestResult copy = TEMPORAL_LIKE.readValue(json, TestResult.class);
+
+    assertThat(copy).isEqualTo(original);
+  }
+
+  @Test
+  void requestRoundTripsThroughJacksonLikeTemporal() throws Exception {
+    TestRequest original = new TestRequest(CellId.of("cell-7"), Path.of("/pool/cell-7"), Path.of("/state/cell-7"));
+
+    String json = TEMPORAL_LIKE.writeValueAsString(original);
+    TestRequest copy = TEMPORAL_LIKE.readValue(json, TestRequest.class);
+
+    assertThat(copy).isEqualTo(original);
+  }
+
+  @Test
+  void rejectsImpossibleValues() {
+    assertThatThrownBy(() -> new TestResult(0, false, "", false, -1, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("outputBytes must not be negative but was -1");
+    assertThatThrownBy(() -> new TestResult(0, false, "", false, 0, Duration.ofMillis(-5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("duration must not be negative but was PT-0.005S");
+    assertThatThrownBy(() -> new TestResult(0, false, null, false, 0, Duration.ZERO))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("outputTail cannot be null");
+  }
+
+  @Test
+  void requestKeepsLogsOutOfTheWorktree() {
+    assertThatThrownBy(() -> new TestRequest(CellId.of("c"), Path.of("/w"), Path.of("/w/.swarm")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("stateDirectory must not be inside the worktree /w");
+    assertThatThrownBy(() -> new TestRequest(CellId.of("c"), Path.of("w"), Path.of("/s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("worktree must be absolute but was w");
+  }
+
+  @Test
+  void toStringShowsTheVerdictWithoutTheOutput() {
+    assertThat(new TestResult(1, false, "secret output", true, 10, Duration.ofSeconds(2)).toString())
+        .contains("failed", "exitCode=1")
+        .doesNotContain("secret output");
+  }
+
+  private static TestResult result(int exitCode, boolean timedOut) {
+    return new TestResult(exitCode, timedOut, "", false, 0, Duration.ofSeconds(1));
+  }
+}
