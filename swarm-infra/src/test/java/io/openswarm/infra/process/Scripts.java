@@ -30,7 +30,16 @@ public final class Scripts {
   /** Whether the process with this PID is running (a zombie counts as gone). */
   public static boolean running(long pid) {
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-    if (handle.isEmpty() || !handle.get().isAlive()) {
+    return handle.isPresent() && running(handle.get());
+  }
+
+  /**
+   * Whether this very process (the handle checks the start time, so a reused PID does not count) is running; a
+   * zombie counts as gone.
+   */
+  public static boolean running(ProcessHandle handle) {
+    long pid = handle.pid();
+    if (!handle.isAlive()) {
       return false;
     }
     try {
