@@ -58,6 +58,7 @@ public class SandboxStartBenchmark {
   private ProcessSupervisor supervisor;
   private ProcessSpec spec;
 
+  /** Creates a cell's worktree and state folder and a supervisor with the sandbox under test. */
   @Setup
   public void setUp() throws IOException {
     root = Files.createTempDirectory("sandbox-start-benchmark");
@@ -77,6 +78,7 @@ public class SandboxStartBenchmark {
         .build();
   }
 
+  /** Closes the supervisor and deletes the cell's folders. */
   @TearDown
   public void tearDown() throws IOException {
     supervisor.close();
@@ -85,6 +87,7 @@ public class SandboxStartBenchmark {
     }
   }
 
+  /** Starts {@code true}, waits for its result and returns its exit code. */
   @Benchmark
   public int startTrue() throws Exception {
     if (sandbox.equals("direct")) {

@@ -24,6 +24,7 @@ public interface ProcessListener {
 
   /**
    * The process has exited and its whole tree has been stopped and verified gone (or the survivors reported).
+   * Always after {@link #onStarted} for the same process, also when {@code onStarted} threw.
    *
    * @param process the identity given to {@link #onStarted}
    */

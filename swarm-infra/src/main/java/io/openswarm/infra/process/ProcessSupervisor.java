@@ -105,6 +105,8 @@ public final class ProcessSupervisor implements AutoCloseable {
    * @throws IOException if the program is not found or not executable (named in the message with the PATH
    *     searched), the working directory does not exist, the log file cannot be created, the process cannot be
    *     started, or the {@link ProcessListener} failed to record it (the process is then stopped)
+   * @throws IllegalArgumentException if the sandbox cannot apply the spec's policy (say, a writable path that does
+   *     not exist)
    * @throws IllegalStateException if this supervisor is closed
    */
   public SupervisedProcess start(ProcessSpec spec) throws IOException {
@@ -149,14 +151,17 @@ public final class ProcessSupervisor implements AutoCloseable {
     SupervisedProcess supervised = new SupervisedProcess(this, spec, process, identity, output,
         sandboxed.rootIsLauncher(), startNanos);
     live.add(supervised);
-    supervised.begin();
+    // The listener hears of the start before anything can report the exit, so onStopped never precedes onStarted.
+    // Until begin() the output is not drained; a process that fills its pipe meanwhile just waits.
     try {
       listener.onStarted(identity, spec.description());
     } catch (RuntimeException e) {
+      supervised.begin();
       supervised.stop(Duration.ZERO);
       throw new IOException("stopped " + spec.description() + " (pid " + process.pid()
           + ") because the process listener could not record it: " + e.getMessage(), e);
     }
+    supervised.begin();
     if (state.get() != State.RUNNING) {
       supervised.stop(Duration.ZERO);
       throw new IllegalStateException(String.format(

@@ -20,6 +20,7 @@ public final class GroupSignaller {
 
   private final Path killExecutable;
 
+  /** A signaller that runs the {@code kill} program at {@code killExecutable}. */
   public GroupSignaller(Path killExecutable) {
     this.killExecutable = killExecutable;
   }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +40,8 @@ public final class ProcessTable {
     try {
       String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
       return Optional.of(parse(stat));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
     } catch (IOException | RuntimeException e) {
+      // Gone between listing and reading, or not a Linux /proc: either way there is no such row.
       return Optional.empty();
     }
   }

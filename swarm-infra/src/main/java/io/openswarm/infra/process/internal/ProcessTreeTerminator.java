@@ -46,6 +46,7 @@ public final class ProcessTreeTerminator {
   private final GroupSignaller signaller;
   private final long ownGroup;
 
+  /** A terminator that signals groups through {@code signaller}; it remembers this JVM's group to spare it. */
   public ProcessTreeTerminator(GroupSignaller signaller) {
     this.signaller = signaller;
     this.ownGroup = ProcessTable.ownProcessGroup();
