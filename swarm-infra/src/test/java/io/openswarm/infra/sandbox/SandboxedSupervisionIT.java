@@ -150,6 +150,22 @@ class SandboxedSupervisionIT {
   }
 
   @Test
+  void hiddenDirectoriesLookEmptyExceptForTheCellsOwnPaths() throws Exception {
+    Path pool = worktree.getParent();
+    Path otherCell = Files.createDirectories(pool.resolve("cell-2"));
+    Files.writeString(otherCell.resolve("secret.txt"), "other cell's work");
+    Files.writeString(worktree.resolve("mine.txt"), "own work");
+
+    ProcessResult result = supervisor.start(spec("sh", "-c", "ls -A " + pool + "; cat " + worktree.resolve("mine.txt")
+        + "; cat " + otherCell.resolve("secret.txt") + " || echo hidden")
+        .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().hidden(pool).build())
+        .build()).waitFor();
+
+    assertThat(result.outputTail()).startsWith("cell-1\nown work").endsWith("hidden\n")
+        .doesNotContain("other cell's work");
+  }
+
+  @Test
   void theNetworkIsSharedByDefaultAndCanBeUnshared() throws Exception {
     ProcessResult shared = supervisor.start(spec("cat", "/proc/net/dev").build()).waitFor();
     ProcessResult unshared = supervisor.start(spec("cat", "/proc/net/dev")
