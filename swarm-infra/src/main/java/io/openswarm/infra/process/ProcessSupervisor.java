@@ -142,7 +142,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     try {
       process = builder.start();
     } catch (IOException e) {
-      Files.deleteIfExists(spec.logFile());
+      output.abandon();
       throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e);
     }
     // The start time is read right away; if the process is already gone, it can never match a live process.

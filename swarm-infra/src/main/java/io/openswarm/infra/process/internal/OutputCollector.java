@@ -3,12 +3,23 @@ package io.openswarm.infra.process.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -57,16 +68,57 @@ public final class OutputCollector {
     this.log = open(logFile);
   }
 
+  /**
+   * Creates the log as a new file, without ever following a symbolic link. The log usually lives in the cell's state
+   * folder, which the cell's own (sandboxed) processes can write, while this JVM writes the log from outside the
+   * sandbox: a symlink planted at the log's path or at its folder must not redirect that write. So the folder is
+   * opened once and checked to be the very directory at that path (not a link), and the old log is removed and the
+   * new one created exclusively relative to that open folder ({@code unlinkat}, {@code openat} with
+   * {@code O_EXCL}). A concurrent swap makes creation fail instead of writing elsewhere.
+   */
   private static OutputStream open(Path logFile) throws IOException {
-    if (Files.getFileStore(logFile.getParent()).supportsFileAttributeView("posix")) {
-      try {
-        Files.createFile(logFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        Files.setPosixFilePermissions(logFile, PosixFilePermissions.fromString("rw-------"));
+    Path dir = logFile.getParent();
+    Path name = logFile.getFileName();
+    Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileAttribute<?>[] ownerOnly = {
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      if (!(stream instanceof SecureDirectoryStream)) {
+        // No openat on this platform: refuse links at the last two levels and create exclusively.
+        if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          throw new IOException("refusing to write a log through the symbolic link " + dir);
+        }
+        Files.deleteIfExists(logFile);
+        return Channels.newOutputStream(newChannel(logFile, options, ownerOnly));
       }
+      SecureDirectoryStream<Path> folder = (SecureDirectoryStream<Path>) stream;
+      Object opened = folder.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+      BasicFileAttributes atPath = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!atPath.isDirectory() || opened == null || !opened.equals(atPath.fileKey())) {
+        throw new IOException("refusing to write a log through the symbolic link " + dir);
+      }
+      try {
+        folder.deleteFile(name);
+      } catch (NoSuchFileException e) {
+        // No previous log.
+      }
+      SeekableByteChannel channel;
+      try {
+        channel = folder.newByteChannel(name, options, ownerOnly);
+      } catch (UnsupportedOperationException e) {
+        channel = folder.newByteChannel(name, options);
+      }
+      return Channels.newOutputStream(channel);
     }
-    return Files.newOutputStream(logFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE);
+  }
+
+  private static SeekableByteChannel newChannel(Path file, Set<StandardOpenOption> options,
+      FileAttribute<?>[] attributes) throws IOException {
+    try {
+      return Files.newByteChannel(file, options, attributes);
+    } catch (UnsupportedOperationException e) {
+      return Files.newByteChannel(file, options);
+    }
   }
 
   /**
@@ -118,6 +170,15 @@ public final class OutputCollector {
       ringNext = next;
     } finally {
       ringLock.unlock();
+    }
+  }
+
+  /** Closes the log file without draining anything, for a process that could not be started. */
+  public void abandon() {
+    try {
+      log.close();
+    } catch (IOException e) {
+      // Nothing was written; there is nothing to lose.
     }
   }
 

@@ -1,8 +1,10 @@
 package io.openswarm.infra.process.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +55,41 @@ class OutputCollectorTest {
     assertThat(tail).hasSize(64 * 1024);
     assertThat(tail.charAt(tail.length() - 1)).isEqualTo(GeneratedStream.charAt(size - 1));
     assertThat(tail.charAt(0)).isEqualTo(GeneratedStream.charAt(size - 64 * 1024));
+  }
+
+  @Test
+  void aSymlinkPlantedAtTheLogPathIsReplacedNotFollowed() throws Exception {
+    Path victim = Files.writeString(temp.resolve("victim.txt"), "precious");
+    Path log = temp.resolve("tests.log");
+    Files.createSymbolicLink(log, victim);
+
+    OutputCollector collector = new OutputCollector(log, 100, 100);
+    collector.drain(new ByteArrayInputStream("output".getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(victim).hasContent("precious");
+    assertThat(Files.isSymbolicLink(log)).isFalse();
+    assertThat(log).hasContent("output");
+  }
+
+  @Test
+  void aLogFolderReplacedBySymlinkIsRefused() throws Exception {
+    Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+    Path logs = temp.resolve("logs");
+    Files.createSymbolicLink(logs, elsewhere);
+
+    assertThatThrownBy(() -> new OutputCollector(logs.resolve("tests.log"), 100, 100))
+        .isInstanceOf(IOException.class)
+        .hasMessage("refusing to write a log through the symbolic link " + logs);
+    assertThat(elsewhere).isEmptyDirectory();
+  }
+
+  @Test
+  void aPreviousLogIsReplaced() throws Exception {
+    Path log = Files.writeString(temp.resolve("tests.log"), "an old and much longer run");
+
+    new OutputCollector(log, 100, 100).drain(new ByteArrayInputStream("new".getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(log).hasContent("new");
   }
 
   @Test
