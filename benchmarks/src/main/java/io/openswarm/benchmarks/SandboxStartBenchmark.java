@@ -1,0 +1,107 @@
+package io.openswarm.benchmarks;
+
+import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.infra.process.ProcessSpec;
+import io.openswarm.infra.process.ProcessSupervisor;
+import io.openswarm.infra.sandbox.SandboxDetector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What bubblewrap adds to every process a cell starts: the time to start {@code /bin/true} and collect its result,
+ * side by side in one run.
+ *
+ * <ul>
+ *   <li>{@code direct}: a bare {@link ProcessBuilder} start and wait, the floor the JVM imposes;
+ *   <li>{@code none}: through the {@link ProcessSupervisor} without a sandbox (setsid, explicit environment, log file,
+ *       drain thread, tree check at exit);
+ *   <li>{@code bubblewrap}: the same under the cell profile of the bubblewrap sandbox.
+ * </ul>
+ * The sandbox's extra cost per start is {@code bubblewrap - none}; the target is at most 10 ms.
+ *
+ * <pre>{@code
+ *   mvn -B -pl benchmarks -am package -DskipTests
+ *   java -jar benchmarks/target/benchmarks.jar SandboxStartBenchmark
+ * }</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+public class SandboxStartBenchmark {
+
+  @Param({"direct", "none", "bubblewrap"})
+  String sandbox;
+
+  private Path root;
+  private Path trueProgram;
+  private ProcessSupervisor supervisor;
+  private ProcessSpec spec;
+
+  /** Creates a cell's worktree and state folder and a supervisor with the sandbox under test. */
+  @Setup
+  public void setUp() throws IOException {
+    root = Files.createTempDirectory("sandbox-start-benchmark");
+    Path worktree = Files.createDirectories(root.resolve("pool/cell-1"));
+    Path state = Files.createDirectories(root.resolve("state/cell-1"));
+    trueProgram = Stream.of(Path.of("/bin/true"), Path.of("/usr/bin/true"))
+        .filter(Files::isExecutable).findFirst().orElseThrow();
+    CellSandbox cellSandbox = sandbox.equals("bubblewrap")
+        ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
+        : CellSandbox.none();
+    supervisor = ProcessSupervisor.builder().sandbox(cellSandbox).build();
+    spec = ProcessSpec.builder()
+        .command(trueProgram.toString())
+        .workingDirectory(worktree)
+        .logFile(state.resolve("logs/true.log"))
+        .sandboxPolicy(SandboxPolicy.forCell(worktree, state))
+        .build();
+  }
+
+  /** Closes the supervisor and deletes the cell's folders. */
+  @TearDown
+  public void tearDown() throws IOException {
+    supervisor.close();
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Starts {@code true}, waits for its result and returns its exit code. */
+  @Benchmark
+  public int startTrue() throws Exception {
+    if (sandbox.equals("direct")) {
+      Process process = new ProcessBuilder(trueProgram.toString())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      return process.waitFor();
+    }
+    int exitCode = supervisor.start(spec).waitFor().exitCode();
+    if (exitCode != 0) {
+      throw new IllegalStateException(spec.command() + " exited with " + exitCode + " under " + sandbox);
+    }
+    return exitCode;
+  }
+}

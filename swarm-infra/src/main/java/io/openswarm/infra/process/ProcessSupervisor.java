@@ -1,0 +1,365 @@
+package io.openswarm.infra.process;
+
+import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.SandboxRequest;
+import io.openswarm.core.sandbox.SandboxedCommand;
+import io.openswarm.infra.process.internal.Executables;
+import io.openswarm.infra.process.internal.GroupSignaller;
+import io.openswarm.infra.process.internal.OutputCollector;
+import io.openswarm.infra.process.internal.ProcessTable;
+import io.openswarm.infra.process.internal.ProcessTreeTerminator;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts, watches and stops the processes of cells (agent servers, test commands) so that none outlives its cell.
+ *
+ * <p>Design. Every process is started from an argument list (never a shell) through {@code setsid}, so it leads a
+ * new session and process group: the whole group can be signalled even after intermediate parents died, and the
+ * reaper can find it by its recorded {@link ProcessIdentity} after a worker crash. The supervisor's
+ * {@link CellSandbox} wraps the command first; with bubblewrap the started process is the sandbox launcher, which
+ * dies with this JVM. The environment is exactly the spec's {@link ProcessEnvironment}, never the worker's own.
+ * Output goes to a capped log file and a bounded in-memory tail. Stopping sends TERM to the whole tree, waits the
+ * grace period, sends KILL, and verifies that nothing survived. Each started process is reaped by the JDK; the
+ * supervisor waits for it and then cleans up whatever its tree left behind, even when it exited by itself.
+ *
+ * <pre>{@code
+ * try (ProcessSupervisor supervisor = ProcessSupervisor.builder().sandbox(sandbox).listener(journal).build()) {
+ *   SupervisedProcess tests = supervisor.start(ProcessSpec.builder()
+ *       .command("mvn", "-q", "test")
+ *       .workingDirectory(worktree)
+ *       .logFile(cellState.resolve("logs/tests.log"))
+ *       .timeout(Duration.ofMinutes(10))
+ *       .sandboxPolicy(SandboxPolicy.forCell(worktree, cellState))
+ *       .build());
+ *   ProcessResult result = tests.waitFor();
+ * }
+ * }</pre>
+ *
+ * <p>Requires Linux tools: {@code setsid} (util-linux) and {@code kill}; {@link Builder#build()} fails without them.
+ * Thread-safe; one supervisor normally serves a whole worker.
+ */
+public final class ProcessSupervisor implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ProcessSupervisor.class);
+
+  /** Default time to wait after KILL before declaring survivors: 5 seconds. */
+  public static final Duration DEFAULT_KILL_WAIT = Duration.ofSeconds(5);
+
+  private enum State { RUNNING, CLOSED }
+
+  private final CellSandbox sandbox;
+  private final ProcessListener listener;
+  private final Duration killWait;
+  private final Path setsid;
+  private final ProcessTreeTerminator terminator;
+  private final ExecutorService workers;
+  private final ScheduledThreadPoolExecutor timer;
+  private final ThreadFactory drainThreads;
+  private final Set<SupervisedProcess> live = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+
+  private ProcessSupervisor(Builder builder, Path setsid, Path kill) {
+    this.sandbox = builder.sandbox;
+    this.listener = builder.listener;
+    this.killWait = builder.killWait;
+    this.setsid = setsid;
+    this.terminator = new ProcessTreeTerminator(new GroupSignaller(kill));
+    this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
+    this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("swarm-process-timer-"));
+    this.timer.setRemoveOnCancelPolicy(true);
+    this.drainThreads = daemonThreads("swarm-output-");
+  }
+
+  /** A new builder: no sandbox, no listener. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts a process as described by {@code spec}. The log file's directory is created if needed.
+   *
+   * @return the running process; stop it (or let it exit) to release it
+   * @throws NullPointerException if {@code spec} is null
+   * @throws IOException if the program is not found or not executable (named in the message with the PATH
+   *     searched), the working directory does not exist, the log file cannot be created, the process cannot be
+   *     started, or the {@link ProcessListener} failed to record it (the process is then stopped)
+   * @throws IllegalArgumentException if the sandbox cannot apply the spec's policy (say, a writable path that does
+   *     not exist)
+   * @throws IllegalStateException if this supervisor is closed
+   */
+  public SupervisedProcess start(ProcessSpec spec) throws IOException {
+    Objects.requireNonNull(spec, "spec cannot be null");
+    checkRunning("start " + spec.description());
+    Path workingDirectory = spec.workingDirectory();
+    if (!Files.isDirectory(workingDirectory)) {
+      throw new IOException("cannot start " + spec.description() + ": working directory " + workingDirectory
+          + " does not exist");
+    }
+    String program = spec.command().get(0);
+    String path = spec.environment().get("PATH").orElse(null);
+    if (Executables.resolve(program, path, workingDirectory).isEmpty()) {
+      throw new IOException("cannot start " + spec.description() + ": program '" + program + "' was not found or "
+          + "is not executable" + (program.indexOf('/') >= 0 ? " in " + workingDirectory : " on PATH=" + path));
+    }
+    SandboxedCommand sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
+        spec.environment().asMap(), spec.sandboxPolicy()));
+    List<String> argv = new ArrayList<>(sandboxed.command().size() + 1);
+    argv.add(setsid.toString());
+    argv.addAll(sandboxed.command());
+
+    Files.createDirectories(spec.logFile().getParent());
+    OutputCollector output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());
+    ProcessBuilder builder = new ProcessBuilder(argv)
+        .directory(workingDirectory.toFile())
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().clear();
+    builder.environment().putAll(sandboxed.environment());
+    long startNanos = System.nanoTime();
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      output.abandon();
+      throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e);
+    }
+    // The start time is read right away; if the process is already gone, it can never match a live process.
+    ProcessIdentity identity = ProcessIdentity.of(process.toHandle())
+        .orElseGet(() -> new ProcessIdentity(process.pid(), Instant.now()));
+    SupervisedProcess supervised = new SupervisedProcess(this, spec, process, identity, output,
+        sandboxed.rootIsLauncher(), startNanos);
+    live.add(supervised);
+    // The listener hears of the start before anything can report the exit, so onStopped never precedes onStarted.
+    // Until begin() the output is not drained; a process that fills its pipe meanwhile just waits.
+    try {
+      listener.onStarted(identity, spec.description());
+    } catch (RuntimeException e) {
+      supervised.begin();
+      supervised.stop(Duration.ZERO);
+      throw new IOException("stopped " + spec.description() + " (pid " + process.pid()
+          + ") because the process listener could not record it: " + e.getMessage(), e);
+    }
+    supervised.begin();
+    if (state.get() != State.RUNNING) {
+      supervised.stop(Duration.ZERO);
+      throw new IllegalStateException(String.format(
+          "attempted to start %s while in %s state", spec.description(), state.get()));
+    }
+    log.info("started {} (pid {}) in {} with sandbox {}; output to {}", spec.description(), process.pid(),
+        workingDirectory, sandbox.name(), spec.logFile());
+    return supervised;
+  }
+
+  /**
+   * Kills a process this or an earlier worker started and recorded, with its whole tree, but only if the live
+   * process with that PID is the very one recorded (same start time). For the reaper after a crash.
+   *
+   * @param process the recorded identity, as given to {@link ProcessListener#onStarted}
+   * @param grace how long to wait between TERM and KILL
+   * @return what was found and done
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code grace} is negative
+   */
+  public OrphanKill killOrphan(ProcessIdentity process, Duration grace) {
+    Objects.requireNonNull(process, "process cannot be null");
+    Objects.requireNonNull(grace, "grace cannot be null");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative but was " + grace);
+    }
+    Optional<ProcessHandle> handle = ProcessHandle.of(process.pid()).filter(ProcessHandle::isAlive);
+    Optional<ProcessTable.Entry> entry = ProcessTable.read(process.pid());
+    if (handle.isEmpty() || entry.map(ProcessTable.Entry::zombie).orElse(false)) {
+      return OrphanKill.NOT_RUNNING;
+    }
+    if (!process.matches(handle.get())) {
+      log.info("left pid {} alone: it is not the recorded process ({}), the PID was reused", process.pid(),
+          process);
+      return OrphanKill.PID_REUSED;
+    }
+    boolean leadsSession = entry.map(e -> e.session() == process.pid()).orElse(false);
+    ProcessTreeTerminator.Report report = terminator.terminate(handle.get(), leadsSession, false, grace, killWait);
+    ProcessTreeTerminator.reportSurvivors("orphan " + process, report);
+    if (!report.survivors().isEmpty()) {
+      return OrphanKill.SURVIVED;
+    }
+    log.info("killed orphaned process {} and its tree ({} processes)", process, report.processesSignalled());
+    return OrphanKill.KILLED;
+  }
+
+  /** The sandbox applied to every started process. */
+  public CellSandbox sandbox() {
+    return sandbox;
+  }
+
+  /** The processes started and not yet finished. */
+  public List<SupervisedProcess> liveProcesses() {
+    return List.copyOf(live);
+  }
+
+  /**
+   * Stops every live process (in parallel, each with its own grace period) and releases the supervisor's threads.
+   * Later calls do nothing.
+   */
+  @Override
+  public void close() {
+    if (!state.compareAndSet(State.RUNNING, State.CLOSED)) {
+      return;
+    }
+    List<CompletableFuture<ProcessResult>> stops = new ArrayList<>();
+    for (SupervisedProcess process : live) {
+      stops.add(CompletableFuture.supplyAsync(process::stop, workers));
+    }
+    boolean interrupted = false;
+    for (CompletableFuture<ProcessResult> stop : stops) {
+      while (true) {
+        try {
+          stop.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (java.util.concurrent.ExecutionException e) {
+          log.error("could not stop a process while closing the supervisor", e.getCause());
+          break;
+        }
+      }
+    }
+    timer.shutdownNow();
+    workers.shutdown();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ProcessSupervisor{sandbox=" + sandbox.name() + ", live=" + live.size() + ", state=" + state.get() + "}";
+  }
+
+  private void checkRunning(String action) {
+    State current = state.get();
+    if (current != State.RUNNING) {
+      throw new IllegalStateException(String.format("attempted to %s while in %s state", action, current));
+    }
+  }
+
+  ProcessTreeTerminator terminator() {
+    return terminator;
+  }
+
+  Duration killWait() {
+    return killWait;
+  }
+
+  ProcessListener listener() {
+    return listener;
+  }
+
+  Thread newThread(Runnable task, String name) {
+    Thread thread = drainThreads.newThread(task);
+    thread.setName(name);
+    return thread;
+  }
+
+  ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+    return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  void execute(Runnable task) {
+    workers.execute(task);
+  }
+
+  void finished(SupervisedProcess process) {
+    live.remove(process);
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, prefix + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /** Builds a {@link ProcessSupervisor}. Not thread-safe. */
+  public static final class Builder {
+
+    private CellSandbox sandbox = CellSandbox.none();
+    private ProcessListener listener = ProcessListener.NONE;
+    private Duration killWait = DEFAULT_KILL_WAIT;
+
+    private Builder() {}
+
+    /**
+     * Sets the sandbox applied to every process; default {@link CellSandbox#none()}.
+     *
+     * @throws NullPointerException if {@code sandbox} is null
+     */
+    public Builder sandbox(CellSandbox sandbox) {
+      this.sandbox = Objects.requireNonNull(sandbox, "sandbox cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets the listener told about every start and stop; default none.
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public Builder listener(ProcessListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets how long to wait after KILL before declaring survivors; default {@link #DEFAULT_KILL_WAIT}.
+     *
+     * @throws NullPointerException if {@code killWait} is null
+     * @throws IllegalArgumentException if {@code killWait} is not positive
+     */
+    public Builder killWait(Duration killWait) {
+      Objects.requireNonNull(killWait, "killWait cannot be null");
+      if (killWait.isZero() || killWait.isNegative()) {
+        throw new IllegalArgumentException("killWait must be positive but was " + killWait);
+      }
+      this.killWait = killWait;
+      return this;
+    }
+
+    /**
+     * Builds the supervisor.
+     *
+     * @throws IllegalStateException if {@code setsid} (util-linux) or {@code kill} is not installed
+     */
+    public ProcessSupervisor build() {
+      Path setsid = Executables.resolveSystemTool("setsid").orElseThrow(() -> new IllegalStateException(
+          "the process supervisor needs 'setsid' from util-linux to give each process its own process group, but "
+              + "it was not found on PATH or in " + Executables.SYSTEM_PATH));
+      Path kill = Executables.resolveSystemTool("kill").orElseThrow(() -> new IllegalStateException(
+          "the process supervisor needs 'kill' (procps or util-linux) to signal process groups, but it was not "
+              + "found on PATH or in " + Executables.SYSTEM_PATH));
+      return new ProcessSupervisor(this, setsid, kill);
+    }
+  }
+}

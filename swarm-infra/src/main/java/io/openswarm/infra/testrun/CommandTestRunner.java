@@ -1,0 +1,278 @@
+package io.openswarm.infra.testrun;
+
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.infra.process.ProcessEnvironment;
+import io.openswarm.infra.process.ProcessResult;
+import io.openswarm.infra.process.ProcessSpec;
+import io.openswarm.infra.process.ProcessSupervisor;
+import io.openswarm.infra.process.SupervisedProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the repository's test command (an argument list, never a shell line) in a cell's worktree; the exit code is
+ * the verdict.
+ *
+ * <p>Design. Each run is one process started through the worker's {@link ProcessSupervisor}, so it gets the
+ * supervisor's sandbox with the cell's policy (worktree and state folder writable, everything else read-only), an
+ * explicit environment, and a stop of its whole tree on timeout or interruption. The cell's state folder holds the
+ * run's {@code HOME} ({@code home/}) and {@code TMPDIR} ({@code tmp/}) unless the configured environment sets them,
+ * and its log ({@code logs/tests.log}, overwritten by each run and capped). Only the last
+ * {@link Builder#tailBytes(int) 64 KiB} of output are kept in memory, however much the tests print.
+ *
+ * <p>Test commands that need a writable cache outside the cell (say {@code ~/.m2} or {@code ~/.gradle}) get it
+ * through {@link Builder#writablePath(Path)}; under the sandbox everything else outside the cell is read-only.
+ *
+ * <pre>{@code
+ * TestRunner tests = CommandTestRunner.builder(supervisor)
+ *     .command(List.of("./gradlew", "test", "--offline"))
+ *     .timeout(Duration.ofMinutes(5))
+ *     .build();
+ * TestResult result = tests.run(new TestRequest(cellId, worktree, cellState));
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: cells may run their tests concurrently.
+ */
+public final class CommandTestRunner implements TestRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(CommandTestRunner.class);
+
+  /** Default time limit of one run: 10 minutes. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+  /** Default size of the output tail kept in memory and returned: 64 KiB. */
+  public static final int DEFAULT_TAIL_BYTES = 64 * 1024;
+  /** Default cap of the run's log file: 16 MiB. */
+  public static final long DEFAULT_LOG_CAP_BYTES = 16L * 1024 * 1024;
+
+  private final ProcessSupervisor supervisor;
+  private final List<String> command;
+  private final Duration timeout;
+  private final Duration stopGrace;
+  private final ProcessEnvironment environment;
+  private final NetworkAccess network;
+  private final List<Path> writablePaths;
+  private final int tailBytes;
+  private final long logCapBytes;
+
+  private CommandTestRunner(Builder builder, List<String> command) {
+    this.supervisor = builder.supervisor;
+    this.command = command;
+    this.timeout = builder.timeout;
+    this.stopGrace = builder.stopGrace;
+    this.environment = builder.environment != null ? builder.environment : ProcessEnvironment.defaults();
+    this.network = builder.network;
+    this.writablePaths = List.copyOf(builder.writablePaths);
+    this.tailBytes = builder.tailBytes;
+    this.logCapBytes = builder.logCapBytes;
+  }
+
+  /**
+   * A new builder for a runner whose processes go through {@code supervisor}.
+   *
+   * @throws NullPointerException if {@code supervisor} is null
+   */
+  public static Builder builder(ProcessSupervisor supervisor) {
+    return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
+  }
+
+  /** The test command. */
+  public List<String> command() {
+    return command;
+  }
+
+  /** The time limit of one run. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public TestResult run(TestRequest request) throws IOException, InterruptedException {
+    Objects.requireNonNull(request, "request cannot be null");
+    Path state = request.stateDirectory();
+    Path home = Files.createDirectories(state.resolve("home"));
+    Path tmp = Files.createDirectories(state.resolve("tmp"));
+    Path logFile = state.resolve("logs").resolve("tests.log");
+    SandboxPolicy.Builder policy = SandboxPolicy.forCell(request.worktree(), state).toBuilder().network(network);
+    writablePaths.forEach(policy::writable);
+    ProcessSpec spec = ProcessSpec.builder()
+        .command(command)
+        .workingDirectory(request.worktree())
+        .environment(environment.toBuilder()
+            .putIfAbsent("HOME", home.toString())
+            .putIfAbsent("TMPDIR", tmp.toString())
+            .build())
+        .logFile(logFile)
+        .logCapBytes(logCapBytes)
+        .tailBytes(tailBytes)
+        .timeout(timeout)
+        .stopGrace(stopGrace)
+        .sandboxPolicy(policy.build())
+        .description("tests of " + request.cellId())
+        .build();
+    SupervisedProcess process = supervisor.start(spec);
+    ProcessResult result;
+    try {
+      result = process.waitFor();
+    } catch (InterruptedException e) {
+      process.stop();
+      log.info("tests of cell {} were interrupted and stopped", request.cellId());
+      throw e;
+    }
+    TestResult testResult = new TestResult(result.exitCode(), result.timedOut(), result.outputTail(),
+        result.outputTailTruncated(), result.outputBytes(), result.duration());
+    log.info("tests of cell {} {} (exit code {}{}) in {} ms; log {}", request.cellId(),
+        testResult.passed() ? "passed" : "failed", result.exitCode(), result.timedOut() ? ", timed out" : "",
+        result.duration().toMillis(), logFile);
+    return testResult;
+  }
+
+  @Override
+  public String toString() {
+    return "CommandTestRunner{program=" + command.get(0) + ", arguments=" + (command.size() - 1) + ", timeout="
+        + timeout + ", network=" + network + ", sandbox=" + supervisor.sandbox().name() + "}";
+  }
+
+  /** Builds a {@link CommandTestRunner}. Not thread-safe. */
+  public static final class Builder {
+
+    private final ProcessSupervisor supervisor;
+    private @Nullable List<String> command;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private Duration stopGrace = ProcessSpec.DEFAULT_STOP_GRACE;
+    private @Nullable ProcessEnvironment environment;
+    private NetworkAccess network = NetworkAccess.SHARED;
+    private final Set<Path> writablePaths = new LinkedHashSet<>();
+    private int tailBytes = DEFAULT_TAIL_BYTES;
+    private long logCapBytes = DEFAULT_LOG_CAP_BYTES;
+
+    private Builder(ProcessSupervisor supervisor) {
+      this.supervisor = supervisor;
+    }
+
+    /**
+     * Sets the test command: the program and its arguments, each passed unchanged. Required.
+     *
+     * @throws NullPointerException if {@code command} or an element is null
+     */
+    public Builder command(List<String> command) {
+      Objects.requireNonNull(command, "command cannot be null");
+      this.command = List.copyOf(command);
+      return this;
+    }
+
+    /**
+     * Sets the time limit of one run; default {@link #DEFAULT_TIMEOUT}. A run past it is stopped (its whole process
+     * tree) and reported as timed out.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Objects.requireNonNull(timeout, "timeout cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets how long a stopped run gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
+     *
+     * @throws NullPointerException if {@code stopGrace} is null
+     */
+    public Builder stopGrace(Duration stopGrace) {
+      this.stopGrace = Objects.requireNonNull(stopGrace, "stopGrace cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets the environment of the tests; default {@link ProcessEnvironment#defaults()}. {@code HOME} and
+     * {@code TMPDIR} point into the cell's state folder unless set here.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder environment(ProcessEnvironment environment) {
+      this.environment = Objects.requireNonNull(environment, "environment cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets whether the tests share the host's network under the sandbox; default {@link NetworkAccess#SHARED}.
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public Builder network(NetworkAccess network) {
+      this.network = Objects.requireNonNull(network, "network cannot be null");
+      return this;
+    }
+
+    /**
+     * Lets the tests write {@code path} as well, for example a build tool's cache; every cell's tests can then
+     * write it.
+     *
+     * @throws NullPointerException if {@code path} is null
+     * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root
+     */
+    public Builder writablePath(Path path) {
+      Objects.requireNonNull(path, "path cannot be null");
+      if (!path.isAbsolute() || path.normalize().getParent() == null) {
+        throw new IllegalArgumentException(
+            "writable path must be absolute and not the filesystem root but was " + path);
+      }
+      writablePaths.add(path.normalize());
+      return this;
+    }
+
+    /** Sets how many bytes of the end of the output are returned; default {@link #DEFAULT_TAIL_BYTES}. */
+    public Builder tailBytes(int tailBytes) {
+      this.tailBytes = tailBytes;
+      return this;
+    }
+
+    /** Sets the cap of the log file; default {@link #DEFAULT_LOG_CAP_BYTES}. */
+    public Builder logCapBytes(long logCapBytes) {
+      this.logCapBytes = logCapBytes;
+      return this;
+    }
+
+    /**
+     * Validates the settings and builds the runner.
+     *
+     * @throws IllegalStateException if no command was set
+     * @throws IllegalArgumentException if the command is empty or has an empty program name, the timeout is not
+     *     positive, the stop grace is negative, the tail is outside 1 byte to {@link ProcessSpec#MAX_TAIL_BYTES},
+     *     or the log cap is negative
+     */
+    public CommandTestRunner build() {
+      if (command == null) {
+        throw new IllegalStateException("command is required but was not set");
+      }
+      if (command.isEmpty() || command.get(0).isEmpty()) {
+        throw new IllegalArgumentException("command must start with a program name but was " + command);
+      }
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout must be positive but was " + timeout);
+      }
+      if (stopGrace.isNegative()) {
+        throw new IllegalArgumentException("stopGrace must not be negative but was " + stopGrace);
+      }
+      if (tailBytes < 1 || tailBytes > ProcessSpec.MAX_TAIL_BYTES) {
+        throw new IllegalArgumentException(
+            "tailBytes must be between 1 and " + ProcessSpec.MAX_TAIL_BYTES + " but was " + tailBytes);
+      }
+      if (logCapBytes < 0) {
+        throw new IllegalArgumentException("logCapBytes must be 0 or more but was " + logCapBytes);
+      }
+      return new CommandTestRunner(this, List.copyOf(command));
+    }
+  }
+}

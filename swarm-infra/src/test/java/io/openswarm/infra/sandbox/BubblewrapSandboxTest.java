@@ -1,0 +1,106 @@
+package io.openswarm.infra.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.core.sandbox.SandboxRequest;
+import io.openswarm.core.sandbox.SandboxedCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BubblewrapSandboxTest {
+
+  @TempDir Path temp;
+
+  private final BubblewrapSandbox sandbox = new BubblewrapSandbox(Path.of("/usr/bin/bwrap"), "0.8.0");
+
+  @Test
+  void wrapsTheCommandUnchangedAfterTheProfile() throws Exception {
+    Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
+    Path state = Files.createDirectories(temp.resolve("state/cell-1"));
+    Files.writeString(worktree.resolve(".git"), "gitdir: /repo/.git/worktrees/cell-1\n");
+    List<String> command = List.of("sh", "-c", "echo \"$(id)\"\n`id`");
+    SandboxRequest request = new SandboxRequest(command, worktree, Map.of("PATH", "/usr/bin", "KEY", "v"),
+        SandboxPolicy.forCell(worktree, state));
+
+    SandboxedCommand wrapped = sandbox.wrap(request);
+
+    List<String> args = wrapped.command();
+    assertThat(args.get(0)).isEqualTo("/usr/bin/bwrap");
+    assertThat(args.subList(args.indexOf("--") + 1, args.size())).isEqualTo(command);
+    assertThat(args).containsSubsequence("--die-with-parent", "--new-session", "--unshare-pid", "--cap-drop", "ALL",
+        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+        "--bind", worktree.toRealPath().toString(), worktree.toRealPath().toString(),
+        "--bind", state.toRealPath().toString(), state.toRealPath().toString(),
+        "--ro-bind-try", worktree.resolve(".git").toRealPath().toString(),
+        "--chdir", worktree.toString(), "--");
+    assertThat(args).doesNotContain("--unshare-net");
+    assertThat(wrapped.environment()).isEqualTo(Map.of("PATH", "/usr/bin", "KEY", "v"));
+    assertThat(wrapped.rootIsLauncher()).isTrue();
+  }
+
+  @Test
+  void deeperPathsAreMountedLaterSoTheInnermostRuleWins() throws Exception {
+    Path pool = Files.createDirectories(temp.resolve("pool"));
+    Path worktree = Files.createDirectories(pool.resolve("cell-1"));
+    Path secretInside = Files.createDirectories(worktree.resolve("build/secrets"));
+    SandboxPolicy policy = SandboxPolicy.builder()
+        .hidden(secretInside)
+        .readOnly(worktree.resolve("missing-is-skipped"))
+        .writable(worktree)
+        .hidden(pool)
+        .build();
+
+    List<String> args = sandbox.wrap(new SandboxRequest(List.of("true"), worktree, Map.of(), policy)).command();
+
+    int hidePool = indexOfPair(args, "--tmpfs", pool.toRealPath().toString());
+    int bindWorktree = indexOfPair(args, "--bind", worktree.toRealPath().toString());
+    int hideSecrets = indexOfPair(args, "--tmpfs", secretInside.toRealPath().toString());
+    assertThat(hidePool).isLessThan(bindWorktree);
+    assertThat(bindWorktree).isLessThan(hideSecrets);
+    assertThat(args).noneMatch(a -> a.contains("missing-is-skipped"));
+  }
+
+  @Test
+  void unsharesTheNetworkOnRequest() throws Exception {
+    SandboxPolicy policy = SandboxPolicy.builder().writable(temp).network(NetworkAccess.NONE).build();
+
+    assertThat(sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)).command())
+        .contains("--unshare-net");
+  }
+
+  @Test
+  void aMissingWritablePathIsAClearError() {
+    Path missing = temp.resolve("gone");
+    SandboxPolicy policy = SandboxPolicy.builder().writable(missing).build();
+
+    assertThatThrownBy(() -> sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("writable path " + missing
+            + " does not exist; bubblewrap can only bind existing files and directories");
+  }
+
+  @Test
+  void describesItself() {
+    assertThat(sandbox.name()).isEqualTo("bubblewrap");
+    assertThat(sandbox.description()).isEqualTo("bubblewrap 0.8.0 (/usr/bin/bwrap)");
+    assertThat(sandbox.isolating()).isTrue();
+  }
+
+  private static int indexOfPair(List<String> args, String option, String value) {
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals(option) && args.get(i + 1).equals(value)) {
+        return i;
+      }
+    }
+    throw new AssertionError(option + " " + value + " not in " + String.join(" ", args)
+        + Collections.emptyList());
+  }
+}

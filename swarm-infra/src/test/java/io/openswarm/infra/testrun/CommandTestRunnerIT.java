@@ -1,0 +1,98 @@
+package io.openswarm.infra.testrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.infra.process.ProcessSupervisor;
+import io.openswarm.infra.process.Scripts;
+import io.openswarm.infra.sandbox.OutsideTmpDirFactory;
+import io.openswarm.infra.sandbox.SandboxDetector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Test commands run code the agent wrote: under bubblewrap they pass as usual but cannot escape the cell. */
+class CommandTestRunnerIT {
+
+  @TempDir(factory = OutsideTmpDirFactory.class) Path temp;
+  private Path worktree;
+  private Path otherWorktree;
+  private Path state;
+  private Path otherState;
+  private ProcessSupervisor supervisor;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
+    otherWorktree = Files.createDirectories(temp.resolve("pool/cell-2"));
+    state = temp.resolve("state/cell-1");
+    otherState = Files.createDirectories(temp.resolve("state/cell-2"));
+    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    supervisor.close();
+  }
+
+  private TestResult run(CommandTestRunner runner) throws Exception {
+    return runner.run(new TestRequest(CellId.of("cell-1"), worktree, state));
+  }
+
+  @Test
+  void aNormalTestCommandPassesUnchangedInTheSandbox() throws Exception {
+    Files.writeString(worktree.resolve("calc.py"), "def add(a, b):\n    return a + b\n");
+    Files.writeString(worktree.resolve("test_calc.py"),
+        "import calc, tempfile, os\n"
+            + "assert calc.add(2, 3) == 5\n"
+            + "with tempfile.NamedTemporaryFile(dir=os.environ['TMPDIR']) as f:\n"
+            + "    f.write(b'scratch')\n"
+            + "open('build-output.txt', 'w').write('built')\n"
+            + "print('1 passed')\n");
+
+    TestResult result = run(CommandTestRunner.builder(supervisor)
+        .command(List.of("python3", "-B", "test_calc.py")).build());
+
+    assertThat(result.passed()).isTrue();
+    assertThat(result.outputTail()).isEqualTo("1 passed\n");
+    assertThat(worktree.resolve("build-output.txt")).hasContent("built");
+  }
+
+  @Test
+  void aTestCommandThatTriesToEscapeFailsToEscape() throws Exception {
+    Path targetWorktree = otherWorktree.resolve("pwned");
+    Path targetState = otherState.resolve("pwned");
+    Scripts.write(worktree, "evil-test.sh", String.join("\n",
+        "echo pwned > " + targetWorktree + " && echo ESCAPED-WORKTREE",
+        "python3 -c \"open('" + targetState + "', 'w').write('x')\" && echo ESCAPED-STATE",
+        "sh -c 'echo pwned > " + temp.resolve("pwned-root") + "' && echo ESCAPED-ROOT",
+        "echo own > own-file && echo WROTE-OWN",
+        "exit 0"));
+
+    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./evil-test.sh")).build());
+
+    assertThat(result.outputTail()).contains("WROTE-OWN").doesNotContain("ESCAPED");
+    assertThat(targetWorktree).doesNotExist();
+    assertThat(targetState).doesNotExist();
+    assertThat(temp.resolve("pwned-root")).doesNotExist();
+    assertThat(worktree.resolve("own-file")).hasContent("own");
+  }
+
+  @Test
+  void testsCanRunWithoutNetwork() throws Exception {
+    TestResult offline = run(CommandTestRunner.builder(supervisor)
+        .command(List.of("sh", "-c", "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '"))
+        .network(NetworkAccess.NONE)
+        .build());
+
+    assertThat(offline.outputTail()).isEqualTo("lo\n");
+  }
+}
