@@ -2,7 +2,10 @@ package io.openswarm.core.testrun;
 
 import io.openswarm.core.CellId;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which cell's worktree to test.
@@ -12,8 +15,16 @@ import java.util.Objects;
  * @param cellId the cell whose tests run
  * @param worktree the absolute path of the cell's worktree; the tests run there
  * @param stateDirectory the absolute path of the cell's state folder (logs, HOME, TMPDIR); never inside the worktree
+ * @param command the test command for this run instead of the runner's own (a task's override), or null
+ * @param timeout the limit for this run instead of the runner's own, or null
  */
-public record TestRequest(CellId cellId, Path worktree, Path stateDirectory) {
+public record TestRequest(CellId cellId, Path worktree, Path stateDirectory, @Nullable List<String> command,
+    @Nullable Duration timeout) {
+
+  /** A request that uses the runner's own command and timeout. */
+  public TestRequest(CellId cellId, Path worktree, Path stateDirectory) {
+    this(cellId, worktree, stateDirectory, null, null);
+  }
 
   /**
    * Validates the request.
@@ -36,6 +47,15 @@ public record TestRequest(CellId cellId, Path worktree, Path stateDirectory) {
     if (stateDirectory.startsWith(worktree)) {
       throw new IllegalArgumentException("stateDirectory must not be inside the worktree " + worktree
           + " (logs would end up in commits) but was " + stateDirectory);
+    }
+    if (command != null) {
+      command = List.copyOf(command);
+      if (command.isEmpty() || command.get(0).isEmpty()) {
+        throw new IllegalArgumentException("command must start with a program name but was " + command);
+      }
+    }
+    if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+      throw new IllegalArgumentException("timeout must be positive but was " + timeout);
     }
   }
 }

@@ -107,8 +107,10 @@ public final class CommandTestRunner implements TestRunner {
     Path logFile = state.resolve("logs").resolve("tests.log");
     SandboxPolicy.Builder policy = SandboxPolicy.forCell(request.worktree(), state).toBuilder().network(network);
     writablePaths.forEach(policy::writable);
+    List<String> runCommand = request.command() == null ? command : request.command();
+    Duration runTimeout = request.timeout() == null ? timeout : request.timeout();
     ProcessSpec spec = ProcessSpec.builder()
-        .command(command)
+        .command(runCommand)
         .workingDirectory(request.worktree())
         .environment(environment.toBuilder()
             .putIfAbsent("HOME", home.toString())
@@ -117,7 +119,7 @@ public final class CommandTestRunner implements TestRunner {
         .logFile(logFile)
         .logCapBytes(logCapBytes)
         .tailBytes(tailBytes)
-        .timeout(timeout)
+        .timeout(runTimeout)
         .stopGrace(stopGrace)
         .sandboxPolicy(policy.build())
         .description("tests of " + request.cellId())

@@ -1,0 +1,19 @@
+package io.openswarm.core.agent;
+
+/**
+ * A kind of agent: the real OpenCode server, a command-line agent, a scripted agent in tests. One runtime serves
+ * every cell of a worker, so implementations must be thread-safe.
+ */
+public interface AgentRuntime {
+
+  /** A short name for logs and metrics, such as {@code opencode}. */
+  String name();
+
+  /**
+   * Starts an agent for one cell. Returns once the agent was started; {@link AgentSession#awaitReady} waits until it
+   * can work.
+   *
+   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if it cannot be started
+   */
+  AgentSession start(AgentContext context);
+}

@@ -1,0 +1,23 @@
+package io.openswarm.core.agent;
+
+import java.util.Objects;
+
+/**
+ * What one prompt produced, as the agent reports it. Which files changed is not taken from the agent: the library
+ * asks git.
+ *
+ * @param summary the agent's final message (its own summary of the work); may be empty
+ * @param inputTokens tokens the model read during the turn, or -1 if unknown
+ * @param outputTokens tokens the model wrote during the turn, or -1 if unknown
+ */
+public record AgentTurn(String summary, long inputTokens, long outputTokens) {
+
+  public AgentTurn {
+    Objects.requireNonNull(summary, "summary cannot be null");
+  }
+
+  /** A turn with a summary and no token counts. */
+  public static AgentTurn of(String summary) {
+    return new AgentTurn(summary, -1, -1);
+  }
+}

@@ -1,0 +1,30 @@
+package io.openswarm.core.lifecycle;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.StepTiming;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A cell that is up: its port, its worktree on the cell branch, and an agent that answered its health check.
+ *
+ * @param cellId the cell
+ * @param host the worker host it lives on; every later step of the cell must run there
+ * @param port the agent server's port on 127.0.0.1
+ * @param worktree the absolute path of the cell's worktree
+ * @param branch the cell branch checked out in the worktree
+ * @param baseCommit the SHA the branch started from
+ * @param timings how long each bootstrap step took
+ */
+public record CellBootstrap(CellId cellId, String host, int port, String worktree, String branch, String baseCommit,
+    List<StepTiming> timings) {
+
+  public CellBootstrap {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    Objects.requireNonNull(host, "host cannot be null");
+    Objects.requireNonNull(worktree, "worktree cannot be null");
+    Objects.requireNonNull(branch, "branch cannot be null");
+    Objects.requireNonNull(baseCommit, "baseCommit cannot be null");
+    timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
+  }
+}

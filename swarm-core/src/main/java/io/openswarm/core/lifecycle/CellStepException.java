@@ -1,0 +1,57 @@
+package io.openswarm.core.lifecycle;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
+import java.util.Objects;
+
+/**
+ * A step of a cell failed. {@link #failureType()} is a stable name (such as {@code PortExhausted},
+ * {@code WorktreeConflict}, {@code AgentStartFailed}) that the Temporal layer uses as the failure type workflows see,
+ * and {@link #retryable()} says whether trying the step again can help.
+ */
+public final class CellStepException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final CellId cellId;
+  private final CellStep step;
+  private final String failureType;
+  private final boolean retryable;
+
+  /**
+   * @param cellId the cell
+   * @param step the step that failed
+   * @param failureType a stable failure type
+   * @param retryable whether retrying can help
+   * @param message what went wrong
+   * @param cause the underlying failure, if any
+   */
+  public CellStepException(CellId cellId, CellStep step, String failureType, boolean retryable, String message,
+      Throwable cause) {
+    super(message, cause);
+    this.cellId = Objects.requireNonNull(cellId, "cellId cannot be null");
+    this.step = Objects.requireNonNull(step, "step cannot be null");
+    this.failureType = Objects.requireNonNull(failureType, "failureType cannot be null");
+    this.retryable = retryable;
+  }
+
+  /** The cell. */
+  public CellId cellId() {
+    return cellId;
+  }
+
+  /** The step that failed. */
+  public CellStep step() {
+    return step;
+  }
+
+  /** A stable failure type, such as {@code AgentNotReady}. */
+  public String failureType() {
+    return failureType;
+  }
+
+  /** Whether retrying the step (or the cell) can help. */
+  public boolean retryable() {
+    return retryable;
+  }
+}

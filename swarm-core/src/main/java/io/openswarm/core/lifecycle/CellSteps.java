@@ -1,0 +1,620 @@
+package io.openswarm.core.lifecycle;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.lifecycle.internal.CompensationStack;
+import io.openswarm.core.metrics.SwarmMetrics;
+import io.openswarm.core.port.PortExhaustedException;
+import io.openswarm.core.port.PortLease;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.ChangedFile;
+import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeChanges;
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain #execute
+ * execute}, {@linkplain #test test}, {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain
+ * #teardown teardown}. {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
+ * time, so only the cell id travels between steps and this class keeps the live cells of its host in a registry.
+ *
+ * <h2>How it works</h2>
+ * Bootstrap registers the cell, then acquires its parts in order — the cell's state directory, a port, a worktree,
+ * an agent — and registers each part's compensation on the cell's {@link CompensationStack} <em>before</em> acquiring
+ * it. If bootstrap fails, it unwinds the stack at once and the cell is gone. Otherwise the cell stays live until
+ * {@link #teardown}, which aborts any running turn and unwinds the stack: stop the agent, return the worktree, release
+ * the port, delete the state directory. Teardown is idempotent and never throws; what it could not clean up it
+ * reports.
+ *
+ * <p>Every failure of a step is a {@link CellStepException} naming the step and a stable failure type.
+ *
+ * <p>Thread-safe. Steps of one cell are expected one at a time, except {@link #abort} and {@link #teardown}, which
+ * may come from any thread while another step runs (that is how cancellation reaches a working agent).
+ */
+public final class CellSteps {
+
+  private static final Logger log = LoggerFactory.getLogger(CellSteps.class);
+
+  private final PortManager ports;
+  private final WorktreeProvider worktrees;
+  private final WorktreeChanges changes;
+  private final AgentRuntime agent;
+  private final TestRunner tests;
+  private final Path cellsDirectory;
+  private final CommitAuthor author;
+  private final Duration portWait;
+  private final Duration readyTimeout;
+  private final Duration executeTimeout;
+  private final SwarmMetrics metrics;
+  private final String host;
+  private final ConcurrentHashMap<CellId, LiveCell> live = new ConcurrentHashMap<>();
+
+  private CellSteps(Builder builder) {
+    this.ports = require(builder.ports, "ports");
+    this.worktrees = require(builder.worktrees, "worktrees");
+    this.changes = require(builder.changes, "changes");
+    this.agent = require(builder.agent, "agent");
+    this.tests = require(builder.tests, "tests");
+    this.cellsDirectory = require(builder.cellsDirectory, "cellsDirectory").toAbsolutePath().normalize();
+    this.author = builder.author;
+    this.portWait = builder.portWait;
+    this.readyTimeout = builder.readyTimeout;
+    this.executeTimeout = builder.executeTimeout;
+    this.metrics = builder.metrics;
+    this.host = builder.host;
+  }
+
+  /** Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The host these steps run on, as reported in {@link CellBootstrap#host()}. */
+  public String host() {
+    return host;
+  }
+
+  /** The cells bootstrapped on this host and not yet torn down. */
+  public Set<CellId> liveCells() {
+    return Set.copyOf(live.keySet());
+  }
+
+  /** The agent every cell runs. */
+  public AgentRuntime agent() {
+    return agent;
+  }
+
+  /** The default limit on an agent's turn. */
+  public Duration defaultExecuteTimeout() {
+    return executeTimeout;
+  }
+
+  /**
+   * Brings a cell up: leases a port and a worktree at {@code baseRef} on the cell branch, starts the agent and waits
+   * until it is ready. On failure everything acquired so far is released before this throws.
+   *
+   * @throws IllegalStateException if the cell is already live on this host
+   * @throws CellStepException if a step fails; nothing of the cell is left
+   */
+  public CellBootstrap bootstrap(CellId cellId, String baseRef) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    Objects.requireNonNull(baseRef, "baseRef cannot be null");
+    LiveCell cell = new LiveCell(cellId, cellsDirectory.resolve(cellId.value()));
+    if (live.putIfAbsent(cellId, cell) != null) {
+      throw new IllegalStateException("cell " + cellId + " is already live on host " + host);
+    }
+    metrics.liveCellsChanged(live.size());
+    List<StepTiming> timings = new ArrayList<>();
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      cell.compensations.push("delete state directory " + cell.stateDirectory,
+          () -> deleteRecursively(cell.stateDirectory));
+      cell.compensations.push("release port", () -> close(cell.port));
+      timings.add(timed(cellId, CellStep.PORT, () -> {
+        cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
+        return null;
+      }));
+
+      cell.compensations.push("return worktree", () -> close(cell.worktree));
+      timings.add(timed(cellId, CellStep.WORKTREE, () -> {
+        cell.worktree = worktrees.acquire(cellId, baseRef);
+        return null;
+      }));
+
+      cell.compensations.push("stop agent", () -> close(cell.agent));
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      PortLease port = Objects.requireNonNull(cell.port);
+      timings.add(timed(cellId, CellStep.AGENT_START, () -> {
+        createStateDirectory(cell);
+        cell.agent = agent.start(new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
+        return null;
+      }));
+      AgentSession session = Objects.requireNonNull(cell.agent);
+      timings.add(timed(cellId, CellStep.AGENT_READY, () -> {
+        session.awaitReady(readyTimeout);
+        return null;
+      }));
+      log.info("cell {} up on port {} in {} (branch {} at {}) in {} ms", cellId, port.port(), worktree.path(),
+          worktree.branch(), abbreviate(worktree.baseCommit()), totalMillis(timings));
+      return new CellBootstrap(cellId, host, port.port(), worktree.path().toString(), worktree.branch(),
+          worktree.baseCommit(), timings);
+    } catch (RuntimeException e) {
+      List<CompensationStack.Failure> leaks = cell.compensations.unwind();
+      live.remove(cellId, cell);
+      metrics.liveCellsChanged(live.size());
+      leaks.forEach(leak -> e.addSuppressed(leak.error()));
+      leaks.forEach(leak -> log.error("cell {}: bootstrap cleanup failed: {}", cellId, leak.describe()));
+      throw e;
+    }
+  }
+
+  /**
+   * Prompts the cell's agent and waits for its turn to end, then asks git what changed.
+   *
+   * @param timeout how long the turn may take, or null for the default
+   * @throws CellStepException if the cell is not live here, or the turn failed, timed out or was aborted
+   */
+  public ExecuteResult execute(CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
+    Objects.requireNonNull(prompt, "prompt cannot be null");
+    Objects.requireNonNull(progress, "progress cannot be null");
+    LiveCell cell = requireLive(cellId, CellStep.EXECUTE);
+    Duration limit = timeout == null ? executeTimeout : timeout;
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      AgentSession session = Objects.requireNonNull(cell.agent);
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      Measured<ExecuteResult> measured = measure(cellId, CellStep.EXECUTE, () -> {
+        AgentTurn turn = session.prompt(prompt, limit, progress);
+        List<String> changed = changes.changedFiles(worktree).stream().map(ChangedFile::path).toList();
+        return new ExecuteResult(turn.summary(), changed, Duration.ZERO);
+      });
+      ExecuteResult result = Objects.requireNonNull(measured.value());
+      log.info("cell {} agent turn done in {} ms: {} file(s) changed", cellId, measured.duration().toMillis(),
+          result.changedFiles().size());
+      return new ExecuteResult(result.summary(), result.changedFiles(), measured.duration());
+    }
+  }
+
+  /** Stops the cell's running turn, if any. Does nothing for a cell that is not live. */
+  public void abort(CellId cellId) {
+    LiveCell cell = live.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
+    AgentSession session = cell == null ? null : cell.agent;
+    if (session != null) {
+      session.abort();
+    }
+  }
+
+  /**
+   * Runs the repository's tests in the cell's worktree. A red or timed-out run is a result, not a failure.
+   *
+   * @throws CellStepException if the cell is not live here, or the tests could not be started, or the thread was
+   *     interrupted (the tests are stopped first)
+   */
+  public TestResult test(CellId cellId) {
+    return test(cellId, null, null);
+  }
+
+  /**
+   * Runs the tests with a task's own command and limit.
+   *
+   * @param command the test command instead of the runner's, or null
+   * @param timeout the limit instead of the runner's, or null
+   * @throws CellStepException as {@link #test(CellId)}
+   */
+  public TestResult test(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+    LiveCell cell = requireLive(cellId, CellStep.TEST);
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      long start = System.nanoTime();
+      TestResult result;
+      try {
+        result = tests.run(new TestRequest(cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command,
+            timeout));
+      } catch (IOException e) {
+        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
+        throw new CellStepException(cellId, CellStep.TEST, "TestsFailedToStart", false,
+            "the test command of cell " + cellId + " could not be started: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
+        throw new CellStepException(cellId, CellStep.TEST, "Cancelled", false,
+            "the tests of cell " + cellId + " were cancelled", e);
+      } catch (RuntimeException e) {
+        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
+        throw classify(cellId, CellStep.TEST, e);
+      }
+      metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), true);
+      log.info("cell {} tests {} (exit {}{}) in {} ms", cellId, result.passed() ? "passed" : "failed",
+          result.exitCode(), result.timedOut() ? ", timed out" : "", result.duration().toMillis());
+      return result;
+    }
+  }
+
+  /**
+   * Commits the worktree on the cell branch.
+   *
+   * @throws CellStepException if the cell is not live here or git refused the commit
+   */
+  public CommitResult commit(CellId cellId, String message) {
+    Objects.requireNonNull(message, "message cannot be null");
+    LiveCell cell = requireLive(cellId, CellStep.COMMIT);
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      Measured<Optional<String>> measured =
+          measure(cellId, CellStep.COMMIT, () -> changes.commit(worktree, message, author));
+      Optional<String> sha = Objects.requireNonNull(measured.value());
+      log.info("cell {} {} on {} in {} ms", cellId,
+          sha.map(s -> "committed " + abbreviate(s)).orElse("had nothing to commit"), worktree.branch(),
+          measured.duration().toMillis());
+      return new CommitResult(sha.orElse(null), measured.duration());
+    }
+  }
+
+  /**
+   * Restores the cell's worktree to the base commit exactly.
+   *
+   * @return how long it took
+   * @throws CellStepException if the cell is not live here or the worktree could not be restored
+   */
+  public Duration revert(CellId cellId) {
+    LiveCell cell = requireLive(cellId, CellStep.REVERT);
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      Duration took = measure(cellId, CellStep.REVERT, () -> {
+        changes.revert(worktree);
+        return null;
+      }).duration();
+      log.info("cell {} reverted to {} in {} ms", cellId, abbreviate(worktree.baseCommit()), took.toMillis());
+      return took;
+    }
+  }
+
+  /**
+   * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port and deletes
+   * the cell's state directory, in that order, each even if an earlier one failed. Idempotent; never throws.
+   */
+  public TeardownResult teardown(CellId cellId) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    long start = System.nanoTime();
+    LiveCell cell = live.get(cellId);
+    if (cell == null) {
+      return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+    }
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      AgentSession session = cell.agent;
+      if (session != null) {
+        session.abort();
+      }
+      List<String> errors = cell.compensations.unwind().stream().map(CompensationStack.Failure::describe).toList();
+      live.remove(cellId, cell);
+      metrics.liveCellsChanged(live.size());
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      metrics.stepFinished(CellStep.TEARDOWN, took, errors.isEmpty());
+      if (errors.isEmpty()) {
+        log.info("cell {} torn down in {} ms", cellId, took.toMillis());
+      } else {
+        errors.forEach(error -> log.error("cell {} teardown could not clean up: {}", cellId, error));
+      }
+      return new TeardownResult(errors, took, true);
+    }
+  }
+
+  private LiveCell requireLive(CellId cellId, CellStep step) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    LiveCell cell = live.get(cellId);
+    if (cell == null) {
+      throw new CellStepException(cellId, step, "CellNotLive", false,
+          "cell " + cellId + " is not live on host " + host + " (it was torn down, or this worker restarted)",
+          new IllegalStateException("cell " + cellId + " is not live"));
+    }
+    return cell;
+  }
+
+  private static void createStateDirectory(LiveCell cell) {
+    try {
+      Files.createDirectories(cell.stateDirectory);
+    } catch (IOException e) {
+      throw new CellStepException(cell.id, CellStep.AGENT_START, "StateDirectoryFailed", false,
+          "cannot create the state directory of cell " + cell.id + ": " + cell.stateDirectory, e);
+    }
+  }
+
+  /** A step body; may throw any runtime exception, which is classified into a {@link CellStepException}. */
+  @FunctionalInterface
+  private interface StepBody<T> {
+    @Nullable T run();
+  }
+
+  private StepTiming timed(CellId cellId, CellStep step, StepBody<?> body) {
+    return new StepTiming(step, measure(cellId, step, body).duration());
+  }
+
+  /** A step's value and how long the step took. */
+  private record Measured<T>(@Nullable T value, Duration duration) {}
+
+  /** Runs a step body, records its duration and success in the metrics, and classifies its failure. */
+  private <T> Measured<T> measure(CellId cellId, CellStep step, StepBody<T> body) {
+    long start = System.nanoTime();
+    try {
+      T value = run(cellId, step, body);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      metrics.stepFinished(step, took, true);
+      return new Measured<>(value, took);
+    } catch (RuntimeException e) {
+      metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
+      throw e;
+    }
+  }
+
+  private <T> T run(CellId cellId, CellStep step, StepBody<T> body) {
+    try {
+      return body.run();
+    } catch (CellStepException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw classify(cellId, step, e);
+    }
+  }
+
+  /** Maps a failure of {@code step} to its stable failure type. */
+  static CellStepException classify(CellId cellId, CellStep step, RuntimeException e) {
+    if (e instanceof CellStepException stepException) {
+      return stepException;
+    }
+    String type;
+    boolean retryable;
+    if (e instanceof PortExhaustedException) {
+      type = "PortExhausted";
+      retryable = true;
+    } else if (e instanceof WorktreeException worktree) {
+      type = switch (worktree.reason()) {
+        case BRANCH_CONFLICT -> "WorktreeConflict";
+        case UNKNOWN_REF -> "UnknownRef";
+        case POOL_EXHAUSTED -> "WorktreePoolExhausted";
+        case COMMIT_REJECTED -> "CommitRejected";
+        case RESTORE_FAILED -> "RevertFailed";
+        case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";
+        default -> "WorktreeFailed";
+      };
+      retryable = switch (worktree.reason()) {
+        case POOL_EXHAUSTED, TIMED_OUT, IO_FAILED, GIT_FAILED -> true;
+        default -> false;
+      };
+    } else if (e instanceof AgentException agentException) {
+      type = switch (agentException.reason()) {
+        case START_FAILED -> "AgentStartFailed";
+        case NOT_READY -> "AgentNotReady";
+        case TURN_FAILED -> "AgentTurnFailed";
+        case TURN_TIMED_OUT -> "AgentTimedOut";
+        case ABORTED -> "Cancelled";
+        case CRASHED -> "AgentCrashed";
+      };
+      retryable = agentException.reason() != AgentException.Reason.ABORTED;
+    } else {
+      type = step.name().charAt(0) + step.name().substring(1).toLowerCase(java.util.Locale.ROOT).replace("_", "")
+          + "Failed";
+      retryable = false;
+    }
+    return new CellStepException(cellId, step, type, retryable,
+        step + " of cell " + cellId + " failed: " + e.getMessage(), e);
+  }
+
+  private static void close(@Nullable AutoCloseable resource) throws Exception {
+    if (resource != null) {
+      resource.close();
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
+  private static String abbreviate(String sha) {
+    return sha.length() > 10 ? sha.substring(0, 10) : sha;
+  }
+
+  private static long totalMillis(List<StepTiming> timings) {
+    return timings.stream().map(StepTiming::duration).reduce(Duration.ZERO, Duration::plus).toMillis();
+  }
+
+  private static <T> T require(@Nullable T value, String name) {
+    if (value == null) {
+      throw new IllegalStateException(name + " must be set before build()");
+    }
+    return value;
+  }
+
+  /** A cell that is up on this host: what it holds and how to give it back. */
+  private static final class LiveCell {
+    final CellId id;
+    final Path stateDirectory;
+    final CompensationStack compensations = new CompensationStack();
+    volatile @Nullable PortLease port;
+    volatile @Nullable WorktreeLease worktree;
+    volatile @Nullable AgentSession agent;
+
+    LiveCell(CellId id, Path stateDirectory) {
+      this.id = id;
+      this.stateDirectory = stateDirectory;
+    }
+  }
+
+  /** Puts the cell id into the logging context for the duration of a step. */
+  private static final class MdcScope implements AutoCloseable {
+    private final @Nullable String previous;
+
+    private MdcScope(@Nullable String previous) {
+      this.previous = previous;
+    }
+
+    static MdcScope cell(CellId cellId) {
+      MdcScope scope = new MdcScope(MDC.get("cellId"));
+      MDC.put("cellId", cellId.value());
+      return scope;
+    }
+
+    @Override
+    public void close() {
+      if (previous == null) {
+        MDC.remove("cellId");
+      } else {
+        MDC.put("cellId", previous);
+      }
+    }
+  }
+
+  /** Configures {@link CellSteps}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable PortManager ports;
+    private @Nullable WorktreeProvider worktrees;
+    private @Nullable WorktreeChanges changes;
+    private @Nullable AgentRuntime agent;
+    private @Nullable TestRunner tests;
+    private @Nullable Path cellsDirectory;
+    private CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
+    private Duration portWait = Duration.ZERO;
+    private Duration readyTimeout = Duration.ofSeconds(30);
+    private Duration executeTimeout = Duration.ofMinutes(10);
+    private SwarmMetrics metrics = SwarmMetrics.noop();
+    private String host = "local";
+
+    private Builder() {}
+
+    /** Where cells lease ports. Required. */
+    public Builder ports(PortManager portManager) {
+      this.ports = Objects.requireNonNull(portManager, "ports cannot be null");
+      return this;
+    }
+
+    /** Where cells lease worktrees. Required. */
+    public Builder worktrees(WorktreeProvider provider) {
+      this.worktrees = Objects.requireNonNull(provider, "worktrees cannot be null");
+      return this;
+    }
+
+    /** How changes are listed, committed and reverted. Required. */
+    public Builder changes(WorktreeChanges worktreeChanges) {
+      this.changes = Objects.requireNonNull(worktreeChanges, "changes cannot be null");
+      return this;
+    }
+
+    /** The agent every cell runs. Required. */
+    public Builder agent(AgentRuntime runtime) {
+      this.agent = Objects.requireNonNull(runtime, "agent cannot be null");
+      return this;
+    }
+
+    /** How tests are run. Required. */
+    public Builder tests(TestRunner runner) {
+      this.tests = Objects.requireNonNull(runner, "tests cannot be null");
+      return this;
+    }
+
+    /**
+     * The directory under which each cell gets its private state directory ({@code <dir>/<cellId>}: agent home,
+     * caches, temporary files, logs). Must not be inside the repository's worktrees. Required.
+     */
+    public Builder cellsDirectory(Path directory) {
+      this.cellsDirectory = Objects.requireNonNull(directory, "cellsDirectory cannot be null");
+      return this;
+    }
+
+    /** Who commits are by; {@code Open Swarm <swarm@openswarm.invalid>} by default. */
+    public Builder author(CommitAuthor commitAuthor) {
+      this.author = Objects.requireNonNull(commitAuthor, "author cannot be null");
+      return this;
+    }
+
+    /** How long bootstrap waits for a free port; zero (the default) fails at once when none is free. */
+    public Builder portWait(Duration wait) {
+      this.portWait = nonNegative("portWait", wait);
+      return this;
+    }
+
+    /** How long an agent may take to become ready; 30 s by default. */
+    public Builder readyTimeout(Duration timeout) {
+      this.readyTimeout = positive("readyTimeout", timeout);
+      return this;
+    }
+
+    /** The default limit on an agent's turn; 10 min by default. */
+    public Builder executeTimeout(Duration timeout) {
+      this.executeTimeout = positive("executeTimeout", timeout);
+      return this;
+    }
+
+    /** Where step timings and cell counts go; {@link SwarmMetrics#noop()} by default. */
+    public Builder metrics(SwarmMetrics swarmMetrics) {
+      this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
+      return this;
+    }
+
+    /** The name of this host in outcomes and logs; {@code local} by default. */
+    public Builder host(String hostId) {
+      Objects.requireNonNull(hostId, "host cannot be null");
+      if (hostId.isBlank()) {
+        throw new IllegalArgumentException("host must not be blank");
+      }
+      this.host = hostId;
+      return this;
+    }
+
+    /**
+     * Builds the steps.
+     *
+     * @throws IllegalStateException if a required collaborator is missing
+     */
+    public CellSteps build() {
+      return new CellSteps(this);
+    }
+
+    private static Duration nonNegative(String name, Duration value) {
+      Objects.requireNonNull(value, name + " cannot be null");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative but was " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      Objects.requireNonNull(value, name + " cannot be null");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.openswarm.core.metrics;
+
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import java.time.Duration;
+
+/**
+ * Receives what happens to cells, for metrics. Every method defaults to doing nothing, so an implementation overrides
+ * only what it records (in the manner of HikariCP's {@code IMetricsTracker}).
+ *
+ * <p>Implementations must be thread-safe and must not block or throw: they are called on the cells' own threads.
+ */
+public interface SwarmMetrics {
+
+  /**
+   * A step of a cell finished.
+   *
+   * @param step which step
+   * @param duration how long it took
+   * @param succeeded whether it succeeded (a red test run is a successful step; its verdict is reported elsewhere)
+   */
+  default void stepFinished(CellStep step, Duration duration, boolean succeeded) {}
+
+  /**
+   * A cell ended.
+   *
+   * @param status how it ended
+   * @param failureType for {@link CellStatus#FAILED}, a stable failure type such as {@code AgentStartFailed};
+   *     otherwise empty
+   */
+  default void cellFinished(CellStatus status, String failureType) {}
+
+  /**
+   * The number of live cells on this worker changed.
+   *
+   * @param liveCells cells bootstrapped and not yet torn down
+   */
+  default void liveCellsChanged(int liveCells) {}
+
+  /** Metrics that record nothing. */
+  static SwarmMetrics noop() {
+    return NoopMetrics.INSTANCE;
+  }
+}
+
+/** Records nothing. */
+enum NoopMetrics implements SwarmMetrics {
+  INSTANCE;
+
+  @Override
+  public String toString() {
+    return "SwarmMetrics.noop()";
+  }
+}

@@ -1,0 +1,403 @@
+package io.openswarm.core.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.ChangedFile;
+import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeChanges;
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The saga logic of {@link CellSteps} and {@link CellLifecycle} over in-memory collaborators that record what was
+ * acquired and released; the end-to-end tests with real git and processes live in swarm-testkit.
+ */
+class CellLifecycleTest {
+
+  @TempDir Path temp;
+
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private PortManager ports;
+  private FakeWorktrees worktrees;
+  private FakeAgent agent;
+  private FakeChanges changes;
+  private FakeTests tests;
+
+  @BeforeEach
+  void setUp() {
+    ports = PortManager.builder().range(20000, 20001).probe(PortProbe.none()).build();
+    worktrees = new FakeWorktrees();
+    agent = new FakeAgent();
+    changes = new FakeChanges();
+    tests = new FakeTests();
+  }
+
+  private CellSteps steps() {
+    return CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent).tests(tests)
+        .cellsDirectory(temp.resolve("cells")).host("host-a").build();
+  }
+
+  private void assertNothingLeft(CellSteps steps) {
+    assertThat(ports.allocatedCount()).as("ports leased").isZero();
+    assertThat(worktrees.leased).as("worktrees leased").isEmpty();
+    assertThat(agent.live).as("agents running").isEmpty();
+    assertThat(steps.liveCells()).as("live cells").isEmpty();
+    assertThat(temp.resolve("cells").resolve("t1")).doesNotExist();
+  }
+
+  @Test
+  void greenTestsCommitAndTeardownUndoesBootstrapInReverse() {
+    changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.commit()).isEqualTo("sha-1");
+    assertThat(outcome.changedFiles()).containsExactly("a.txt");
+    assertThat(outcome.host()).isEqualTo("host-a");
+    assertThat(outcome.cleanTeardown()).isTrue();
+    assertThat(outcome.timings()).extracting(t -> t.step()).containsExactly(CellStep.PORT, CellStep.WORKTREE,
+        CellStep.AGENT_START, CellStep.AGENT_READY, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT,
+        CellStep.TEARDOWN);
+    assertThat(events).containsSubsequence("acquire t1", "start t1", "prompt t1", "commit t1: t1: add a",
+        "stop t1", "release t1");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void redTestsRevertWithTheOutputTail() {
+    tests.exitCode = 1;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "break it", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.REVERTED);
+    assertThat(outcome.testOutputTail()).isEqualTo("tests failed with exit code 1\nboom");
+    assertThat(events).contains("revert t1").doesNotContain("commit t1: t1: break it");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void greenTestsWithNothingChangedAreNoChanges() {
+    changes.commitSha = null;
+    CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "look", "main"));
+    assertThat(outcome.status()).isEqualTo(CellStatus.NO_CHANGES);
+  }
+
+  @Test
+  void aTasksOwnTestCommandAndTimeoutReachTheRunner() {
+    new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main").withTestCommand(List.of("make", "check"))
+        .withTestTimeout(Duration.ofSeconds(7)));
+    assertThat(tests.lastRequest.command()).containsExactly("make", "check");
+    assertThat(tests.lastRequest.timeout()).isEqualTo(Duration.ofSeconds(7));
+  }
+
+  @Test
+  void aFailingAgentStartReleasesTheWorktreeAndThePort() {
+    agent.failStart = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_START);
+    assertThat(outcome.error()).startsWith("AgentStartFailed: AGENT_START of cell t1 failed: no binary");
+    assertThat(events).containsSubsequence("acquire t1", "release t1");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void anAgentThatNeverBecomesReadyIsStopped() {
+    agent.neverReady = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_READY);
+    assertThat(outcome.error()).startsWith("AgentNotReady: ");
+    assertThat(events).containsSubsequence("start t1", "stop t1", "release t1");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void aWorktreeConflictIsNamedAndThePortReleased() {
+    worktrees.conflict = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
+    assertThat(outcome.error()).startsWith("WorktreeConflict: ");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void portExhaustionFailsTheCellWithoutTouchingAnythingElse() {
+    ports.allocate();
+    ports.allocate();
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.PORT);
+    assertThat(outcome.error()).startsWith("PortExhausted: PORT of cell t1 failed: no available ports in range "
+        + "20000-20001 (all 2 ports allocated)");
+    assertThat(events).isEmpty();
+    assertThat(steps.liveCells()).isEmpty();
+  }
+
+  @Test
+  void aFailedTurnStillTearsDown() {
+    agent.failTurn = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
+    assertThat(outcome.error()).startsWith("AgentTurnFailed: ");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void testsThatCannotStartFailTheCell() {
+    tests.cannotStart = true;
+    CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).startsWith("TestsFailedToStart: ");
+  }
+
+  @Test
+  void teardownRunsEveryCompensationAndReportsEachFailure() {
+    agent.failStop = true;
+    worktrees.failRelease = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).containsExactly(
+        "stop agent: IllegalStateException: agent t1 would not stop",
+        "return worktree: WorktreeException: worktree t1 is busy");
+    assertThat(ports.allocatedCount()).as("the port is released even after earlier failures").isZero();
+    assertThat(steps.liveCells()).isEmpty();
+  }
+
+  @Test
+  void teardownIsIdempotentAndStepsOfAnUnknownCellFailClearly() {
+    CellSteps steps = steps();
+    CellId cell = CellId.of("t1");
+    steps.bootstrap(cell, "main");
+
+    assertThat(steps.teardown(cell).wasLive()).isTrue();
+    assertThat(steps.teardown(cell).wasLive()).isFalse();
+    assertThatThrownBy(() -> steps.test(cell))
+        .isInstanceOf(CellStepException.class)
+        .hasMessage("cell t1 is not live on host host-a (it was torn down, or this worker restarted)")
+        .satisfies(e -> assertThat(((CellStepException) e).failureType()).isEqualTo("CellNotLive"));
+  }
+
+  @Test
+  void aCellCannotBeBootstrappedTwice() {
+    CellSteps steps = steps();
+    steps.bootstrap(CellId.of("t1"), "main");
+    try {
+      assertThatThrownBy(() -> steps.bootstrap(CellId.of("t1"), "main"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("cell t1 is already live on host host-a");
+    } finally {
+      steps.teardown(CellId.of("t1"));
+    }
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void builderNamesWhatIsMissing() {
+    assertThatThrownBy(() -> CellSteps.builder().build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("ports must be set before build()");
+    assertThatThrownBy(() -> CellSteps.builder().readyTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("readyTimeout must be positive but was PT0S");
+    assertThatThrownBy(() -> CellSteps.builder().portWait(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("portWait must not be negative but was PT-1S");
+  }
+
+  // ---- in-memory collaborators --------------------------------------------------------------------------------
+
+  private final class FakeWorktrees implements WorktreeProvider {
+    final Map<CellId, WorktreeLease> leased = new ConcurrentHashMap<>();
+    boolean conflict;
+    boolean failRelease;
+
+    @Override
+    public WorktreeLease acquire(CellId cellId, String baseRef) {
+      if (conflict) {
+        throw new WorktreeException(WorktreeException.Reason.BRANCH_CONFLICT, "branch swarm/" + cellId
+            + " holds commits");
+      }
+      Path path = temp.resolve("wt-" + cellId);
+      try {
+        Files.createDirectories(path);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      events.add("acquire " + cellId);
+      WorktreeLease lease = new WorktreeLease() {
+        @Override
+        public CellId cellId() {
+          return cellId;
+        }
+
+        @Override
+        public Path path() {
+          return path;
+        }
+
+        @Override
+        public String branch() {
+          return "swarm/" + cellId;
+        }
+
+        @Override
+        public String baseCommit() {
+          return "base-sha";
+        }
+
+        @Override
+        public void close() {
+          leased.remove(cellId);
+          events.add("release " + cellId);
+          if (failRelease) {
+            throw new WorktreeException(WorktreeException.Reason.GIT_FAILED, "worktree " + cellId + " is busy");
+          }
+        }
+      };
+      leased.put(cellId, lease);
+      return lease;
+    }
+
+    @Override
+    public Optional<WorktreeLease> find(CellId cellId) {
+      return Optional.ofNullable(leased.get(cellId));
+    }
+  }
+
+  private final class FakeAgent implements AgentRuntime {
+    final Map<CellId, AgentSession> live = new ConcurrentHashMap<>();
+    boolean failStart;
+    boolean neverReady;
+    boolean failTurn;
+    boolean failStop;
+
+    @Override
+    public String name() {
+      return "fake";
+    }
+
+    @Override
+    public AgentSession start(AgentContext context) {
+      if (failStart) {
+        throw new AgentException(AgentException.Reason.START_FAILED, "no binary");
+      }
+      assertThat(context.stateDirectory()).isDirectory();
+      events.add("start " + context.cellId());
+      AgentSession session = new AgentSession() {
+        @Override
+        public void awaitReady(Duration timeout) {
+          if (neverReady) {
+            throw new AgentException(AgentException.Reason.NOT_READY, "not healthy in time");
+          }
+        }
+
+        @Override
+        public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+          events.add("prompt " + context.cellId());
+          if (failTurn) {
+            throw new AgentException(AgentException.Reason.TURN_FAILED, "model error");
+          }
+          return AgentTurn.of("done");
+        }
+
+        @Override
+        public void abort() {}
+
+        @Override
+        public void close() {
+          live.remove(context.cellId());
+          events.add("stop " + context.cellId());
+          if (failStop) {
+            throw new IllegalStateException("agent " + context.cellId() + " would not stop");
+          }
+        }
+      };
+      live.put(context.cellId(), session);
+      return session;
+    }
+  }
+
+  private final class FakeChanges implements WorktreeChanges {
+    List<ChangedFile> changed = List.of();
+    String commitSha = "sha-1";
+
+    @Override
+    public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
+      events.add("commit " + lease.cellId() + ": " + message);
+      return Optional.ofNullable(commitSha);
+    }
+
+    @Override
+    public List<ChangedFile> changedFiles(WorktreeLease lease) {
+      return new ArrayList<>(changed);
+    }
+
+    @Override
+    public void revert(WorktreeLease lease) {
+      events.add("revert " + lease.cellId());
+    }
+  }
+
+  private static final class FakeTests implements TestRunner {
+    int exitCode;
+    boolean cannotStart;
+    TestRequest lastRequest;
+
+    @Override
+    public TestResult run(TestRequest request) throws IOException {
+      lastRequest = request;
+      if (cannotStart) {
+        throw new IOException("./test.sh: not found");
+      }
+      return new TestResult(exitCode, false, exitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
+    }
+  }
+}

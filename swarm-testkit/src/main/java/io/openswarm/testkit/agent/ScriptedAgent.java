@@ -1,0 +1,275 @@
+package io.openswarm.testkit.agent;
+
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * An in-process agent that applies the file edits a script gives for each prompt: the fast, deterministic cell for
+ * unit tests, benchmarks and the demo. It can also be told to be slow, to fail, or to hang until aborted.
+ *
+ * <pre>{@code
+ * ScriptedAgent agent = ScriptedAgent.builder()
+ *     .edits(prompt -> List.of(FileEdit.write("hello.txt", prompt)))
+ *     .turnDelay(Duration.ofMillis(50))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Thread-safe: one instance serves any number of cells at once.
+ */
+public final class ScriptedAgent implements AgentRuntime {
+
+  /** How a turn behaves. */
+  public enum Turn {
+    /** Apply the edits and finish. */
+    NORMAL,
+    /** Report a turn failure without editing. */
+    FAIL,
+    /** Never finish: wait until aborted or timed out. */
+    HANG
+  }
+
+  /** How start-up behaves. */
+  public enum Start {
+    /** Start and become ready. */
+    READY,
+    /** Fail in {@link AgentRuntime#start}, like a binary that cannot run. */
+    FAIL,
+    /** Start, but never become ready. */
+    NEVER_READY
+  }
+
+  private final Function<String, List<FileEdit>> edits;
+  private final Function<String, Turn> turns;
+  private final Start start;
+  private final Duration startDelay;
+  private final Duration turnDelay;
+  private final AtomicInteger liveSessions = new AtomicInteger();
+  private final AtomicInteger startedSessions = new AtomicInteger();
+
+  private ScriptedAgent(Builder builder) {
+    this.edits = builder.edits;
+    this.turns = builder.turns;
+    this.start = builder.start;
+    this.startDelay = builder.startDelay;
+    this.turnDelay = builder.turnDelay;
+  }
+
+  /** Returns a builder; by default the agent edits nothing and finishes at once. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** An agent that applies the same edits for every prompt. */
+  public static ScriptedAgent writing(FileEdit... fileEdits) {
+    List<FileEdit> list = List.of(fileEdits);
+    return builder().edits(prompt -> list).build();
+  }
+
+  @Override
+  public String name() {
+    return "scripted";
+  }
+
+  /** Sessions started and not yet closed; 0 after every cell has been torn down. */
+  public int liveSessions() {
+    return liveSessions.get();
+  }
+
+  /** Sessions started since this agent was built. */
+  public int startedSessions() {
+    return startedSessions.get();
+  }
+
+  @Override
+  public AgentSession start(AgentContext context) {
+    Objects.requireNonNull(context, "context cannot be null");
+    pause(startDelay);
+    if (start == Start.FAIL) {
+      throw new AgentException(AgentException.Reason.START_FAILED,
+          "scripted agent of cell " + context.cellId() + " failed to start (scripted)");
+    }
+    return new Session(context);
+  }
+
+  private static void pause(Duration delay) {
+    if (delay.isZero()) {
+      return;
+    }
+    try {
+      TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException(AgentException.Reason.ABORTED, "interrupted while pausing", e);
+    }
+  }
+
+  private final class Session implements AgentSession {
+    private final AgentContext context;
+    private final CountDownLatch aborted = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    Session(AgentContext context) {
+      this.context = context;
+      startedSessions.incrementAndGet();
+      liveSessions.incrementAndGet();
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) {
+      if (start == Start.NEVER_READY) {
+        try {
+          aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new AgentException(AgentException.Reason.NOT_READY, "scripted agent of cell " + context.cellId()
+            + " was not ready after " + timeout.toMillis() + " ms (scripted)");
+      }
+    }
+
+    @Override
+    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+      Objects.requireNonNull(prompt, "prompt cannot be null");
+      if (closed) {
+        throw new IllegalStateException("attempted to prompt while in CLOSED state");
+      }
+      Turn turn = turns.apply(prompt);
+      progress.onProgress("scripted turn started");
+      try {
+        if (turn == Turn.HANG) {
+          if (aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
+                + " was aborted");
+          }
+          throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "turn of cell " + context.cellId()
+              + " did not finish within " + timeout.toMillis() + " ms");
+        }
+        if (!turnDelay.isZero() && aborted.await(turnDelay.toNanos(), TimeUnit.NANOSECONDS)) {
+          throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
+              + " was aborted");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
+            + " was interrupted", e);
+      }
+      if (turn == Turn.FAIL) {
+        throw new AgentException(AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
+      }
+      List<FileEdit> toApply = edits.apply(prompt);
+      for (FileEdit edit : toApply) {
+        apply(edit);
+        progress.onProgress("edited " + edit.path());
+      }
+      return AgentTurn.of("applied " + toApply.size() + " scripted edit(s)");
+    }
+
+    private void apply(FileEdit edit) {
+      Path root = context.worktree().toAbsolutePath().normalize();
+      Path target = root.resolve(edit.path()).normalize();
+      if (!target.startsWith(root) || target.equals(root)) {
+        throw new AgentException(AgentException.Reason.TURN_FAILED,
+            "scripted edit path must stay inside the worktree but was " + edit.path());
+      }
+      try {
+        if (edit.content() == null) {
+          Files.deleteIfExists(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.writeString(target, edit.content(), StandardCharsets.UTF_8);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("scripted edit of " + edit.path() + " failed", e);
+      }
+    }
+
+    @Override
+    public void abort() {
+      aborted.countDown();
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        aborted.countDown();
+        liveSessions.decrementAndGet();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ScriptedAgent.Session[" + context.cellId() + (closed ? ", closed" : "") + "]";
+    }
+  }
+
+  /** Configures a {@link ScriptedAgent}. Not thread-safe. */
+  public static final class Builder {
+    private Function<String, List<FileEdit>> edits = prompt -> List.of();
+    private Function<String, Turn> turns = prompt -> Turn.NORMAL;
+    private Start start = Start.READY;
+    private Duration startDelay = Duration.ZERO;
+    private Duration turnDelay = Duration.ZERO;
+
+    private Builder() {}
+
+    /** The edits to apply for a prompt. */
+    public Builder edits(Function<String, List<FileEdit>> editsForPrompt) {
+      this.edits = Objects.requireNonNull(editsForPrompt, "edits cannot be null");
+      return this;
+    }
+
+    /** How the turn for a prompt behaves; {@link Turn#NORMAL} for every prompt by default. */
+    public Builder turns(Function<String, Turn> turnForPrompt) {
+      this.turns = Objects.requireNonNull(turnForPrompt, "turns cannot be null");
+      return this;
+    }
+
+    /** How start-up behaves; {@link Start#READY} by default. */
+    public Builder start(Start startBehaviour) {
+      this.start = Objects.requireNonNull(startBehaviour, "start cannot be null");
+      return this;
+    }
+
+    /** How long {@link AgentRuntime#start} takes. */
+    public Builder startDelay(Duration delay) {
+      this.startDelay = requireNonNegative("startDelay", delay);
+      return this;
+    }
+
+    /** How long each turn "thinks" before editing (abortable). */
+    public Builder turnDelay(Duration delay) {
+      this.turnDelay = requireNonNegative("turnDelay", delay);
+      return this;
+    }
+
+    /** Builds the agent. */
+    public ScriptedAgent build() {
+      return new ScriptedAgent(this);
+    }
+
+    private static Duration requireNonNegative(String name, Duration value) {
+      Objects.requireNonNull(value, name + " cannot be null");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative but was " + value);
+      }
+      return value;
+    }
+  }
+}
