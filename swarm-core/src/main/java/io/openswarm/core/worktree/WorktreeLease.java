@@ -1,0 +1,41 @@
+package io.openswarm.core.worktree;
+
+import io.openswarm.core.CellId;
+import java.nio.file.Path;
+
+/**
+ * One cell's exclusive use of a git worktree, from {@link WorktreeProvider#acquire} until {@link #close()}.
+ *
+ * <p>While the lease is open the worktree at {@link #path()} has the branch {@link #branch()} checked out, which
+ * started at {@link #baseCommit()}. The cell may change files and commit on the branch.
+ *
+ * <p>Implementations are thread-safe; {@link #close()} may be called from any thread, any number of times.
+ */
+public interface WorktreeLease extends AutoCloseable {
+
+  /** The cell that holds this lease. */
+  CellId cellId();
+
+  /** The absolute path of the worktree directory. */
+  Path path();
+
+  /** The short name of the cell's branch, for example {@code swarm/cell-7} (without {@code refs/heads/}). */
+  String branch();
+
+  /** The full SHA of the commit the branch started at: the base ref as resolved when the lease was acquired. */
+  String baseCommit();
+
+  /**
+   * Returns the worktree: it is restored to {@link #baseCommit()} exactly (tracked, staged, untracked and, unless
+   * the provider is configured to keep them, ignored files), detached from the branch, and made available to other
+   * cells. The branch is kept when it holds commits that are not in the base (others integrate them later) and
+   * deleted when it holds nothing new, unless the provider is configured otherwise.
+   *
+   * <p>Idempotent: the second and later calls do nothing. After the first call the path must no longer be used.
+   *
+   * @throws WorktreeException if git fails while restoring the worktree or deciding about the branch; the lease is
+   *     released regardless, and a committed branch is never deleted because of such a failure
+   */
+  @Override
+  void close();
+}
