@@ -374,7 +374,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private void shutDown() {
     long begin = System.nanoTime();
     Context ctx = Objects.requireNonNull(context);
-    boolean interrupted = false;
+    // Closing cleans up; an interrupt is remembered and restored at the end, not allowed to abort git half-way.
+    boolean interrupted = Thread.interrupted();
     ctx.maintenance.shutdown();
     try {
       if (!ctx.maintenance.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -391,11 +392,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     lock.lock();
     try {
       long remaining = options.closeTimeout().toNanos();
-      while ((!leases.isEmpty() || inFlight > 0) && remaining > 0 && !interrupted) {
+      while ((!leases.isEmpty() || inFlight > 0) && remaining > 0) {
         try {
           remaining = changed.awaitNanos(remaining);
         } catch (InterruptedException e) {
           interrupted = true;
+          break;
         }
       }
       outstanding = new ArrayList<>(leases.values());
@@ -546,6 +548,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         restorer.switchTo(slot.path, branch);
       }
     } catch (RuntimeException e) {
+      // Undo even if the failure was an interruption: otherwise the slot and the branch would leak.
+      boolean interrupted = Thread.interrupted();
       try {
         ctx.repository.deleteBranchIfAt(branch, base);
         if (!fresh) {
@@ -555,6 +559,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
       dropSlot();
       throw e;
@@ -601,6 +609,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     if (!lease.closed.compareAndSet(false, true)) {
       return;
     }
+    // Releasing is a compensation: it must finish even if the caller was interrupted (git would be killed at once).
+    boolean interrupted = Thread.interrupted();
+    try {
+      restoreAndReturn(lease);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void restoreAndReturn(PooledLease lease) {
     long begin = System.nanoTime();
     Context ctx = Objects.requireNonNull(context);
     Slot slot = lease.slot;

@@ -228,6 +228,25 @@ class WorktreePoolTest {
   }
 
   @Test
+  void anInterruptedThreadStillReleasesCompletely() {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("interrupted"), "main");
+    TestRepositories.writeFile(lease.path(), "README.md", "changed\n");
+
+    Thread.currentThread().interrupt();
+    try {
+      lease.close();
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+
+    assertThat(pool.idleCount()).isEqualTo(1);
+    assertThat(repo.hasBranch("swarm/interrupted")).isFalse();
+    assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+  }
+
+  @Test
   void alwaysKeepKeepsEvenEmptyBranches() {
     WorktreePool pool = start(b -> b.branchRetention(BranchRetention.ALWAYS_KEEP));
 
