@@ -52,11 +52,12 @@ import org.slf4j.LoggerFactory;
  * different JVMs sharing a root never pick the same directory. An idle slot is a clean worktree with a detached
  * {@code HEAD}.
  * <ul>
- *   <li><b>Acquire</b> resolves the base ref, creates the cell's branch {@code <prefix><cellId>} at the base commit
- *   (atomically: it fails if the branch appeared meanwhile), then takes an idle slot and checks the branch out there
- *   with {@code git checkout --force} + {@code git clean} — only the files that differ are rewritten (the warm path)
- *   — or, when none is idle and {@code maxTotal} allows, registers a new worktree and checks it out (the cold path).
- *   With {@code maxTotal} slots leased it waits up to {@code acquireTimeout} for one to be returned.</li>
+ *   <li><b>Acquire</b> checks the branch name with git and resolves the base ref, takes an idle slot (or reserves a
+ *   new one when none is idle and {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to
+ *   {@code acquireTimeout}), journals the lease, creates the cell's branch {@code <prefix><cellId>} at the base
+ *   commit (atomically: it fails if the branch appeared meanwhile), and checks it out in the slot: in an idle slot
+ *   with {@code git checkout --force} + {@code git clean}, which rewrites only the files that differ (the warm
+ *   path), in a new slot with {@code git worktree add} (the cold path).</li>
  *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached, and
  *   verifies that {@code git status --ignored} is empty; then the branch is deleted if it holds nothing the base
  *   does not (kept otherwise; see {@link BranchRetention}) and the slot becomes idle again. A slot that cannot be
@@ -639,14 +640,15 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         restorer.restoreDetached(slot.path, lease.base);
         reusable = true;
       } catch (WorktreeException e) {
-        failure = e;
+        // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
         log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
             e.getMessage());
         try {
           ctx.repository.removeWorktree(slot.path);
           slot.exists = false;
         } catch (WorktreeException removal) {
-          failure.addSuppressed(removal);
+          removal.addSuppressed(e);
+          failure = removal;
         }
       }
       try {

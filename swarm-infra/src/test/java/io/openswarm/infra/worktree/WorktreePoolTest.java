@@ -247,6 +247,40 @@ class WorktreePoolTest {
   }
 
   @Test
+  void removesAWorktreeTheCellDeletedInsteadOfReusingIt() throws Exception {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("vandal"), "main");
+    io.openswarm.infra.worktree.internal.TreeDeleter.deleteRecursively(lease.path());
+
+    lease.close();
+
+    assertThat(pool.totalCount()).isZero();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(repo.hasBranch("swarm/vandal")).isFalse();
+    assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+  }
+
+  @Test
+  void removesAWorktreeLockedByAKilledGitProcessInsteadOfReusingIt() throws Exception {
+    WorktreePool pool = start(b -> b.git(io.openswarm.infra.git.GitRunner.builder()
+        .lockRetries(2, Duration.ofMillis(5), Duration.ofMillis(10)).build()));
+    WorktreeLease lease = pool.acquire(CellId.of("locked"), "main");
+    Path gitDir = Path.of(TestRepositories.git(lease.path(), "rev-parse", "--absolute-git-dir").strip());
+    Files.writeString(gitDir.resolve("index.lock"), "");
+    TestRepositories.writeFile(lease.path(), "README.md", "changed by the agent\n");
+
+    lease.close();
+
+    assertThat(lease.path()).doesNotExist();
+    assertThat(pool.totalCount()).isZero();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(repo.hasBranch("swarm/locked")).isFalse();
+    try (WorktreeLease next = pool.acquire(CellId.of("next"), "main")) {
+      assertThat(TestRepositories.files(next.path())).isEqualTo(repo.tree("main"));
+    }
+  }
+
+  @Test
   void alwaysKeepKeepsEvenEmptyBranches() {
     WorktreePool pool = start(b -> b.branchRetention(BranchRetention.ALWAYS_KEEP));
 
@@ -331,6 +365,7 @@ class WorktreePoolTest {
                 + "(total=1, leased=1, idle=0, waiting=0, maxTotal=1; repository " + repo.path() + ")");
           });
       assertThat(repo.hasBranch("swarm/late")).isFalse();
+      assertThat(lease.path()).isDirectory();
     }
   }
 
