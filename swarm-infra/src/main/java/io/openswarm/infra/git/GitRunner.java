@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code HOME}, the git configuration locations and a few more), never {@code GIT_DIR}, {@code GIT_WORK_TREE} or
  * {@code GIT_INDEX_FILE} that would point it at another repository, and never the worker's secrets (hooks run with
  * this environment). On top come {@code GIT_TERMINAL_PROMPT=0} (fail instead of asking for credentials),
- * {@code LC_ALL=C} (stable messages, which the lock detection reads), and configuration that switches off automatic
+ * {@code LC_ALL=C} (stable messages, which the lock detection reads), configuration that switches off automatic
  * {@code gc} and maintenance (they would run in the background after commits, hold locks and make timings
- * erratic; run {@code git gc} on your own schedule).
+ * erratic; run {@code git gc} on your own schedule), and {@code core.quotePath=false} (paths printed as they are).
+ * The configuration travels in {@code GIT_CONFIG_COUNT}/{@code GIT_CONFIG_KEY_n}/{@code GIT_CONFIG_VALUE_n}, so it
+ * does not clutter command lines in messages.
  *
  * <p>Lock contention: when another git process holds {@code index.lock}, a ref lock or {@code config.lock}, git fails
  * at once. Commands that allow it ({@link GitCommand#retryOnLockContention()}) are run again after an exponential
@@ -321,11 +323,13 @@ public final class GitRunner {
     private Builder() {
       environment.put("GIT_TERMINAL_PROMPT", "0");
       environment.put("LC_ALL", "C");
-      environment.put("GIT_CONFIG_COUNT", "2");
+      environment.put("GIT_CONFIG_COUNT", "3");
       environment.put("GIT_CONFIG_KEY_0", "gc.auto");
       environment.put("GIT_CONFIG_VALUE_0", "0");
       environment.put("GIT_CONFIG_KEY_1", "maintenance.auto");
       environment.put("GIT_CONFIG_VALUE_1", "false");
+      environment.put("GIT_CONFIG_KEY_2", "core.quotePath");
+      environment.put("GIT_CONFIG_VALUE_2", "false");
     }
 
     /**

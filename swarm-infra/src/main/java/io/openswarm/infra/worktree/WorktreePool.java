@@ -1086,79 +1086,79 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
 
     private Builder() {}
 
-    /** @see WorktreePoolOptions.Builder#repository(Path) */
+    /** The repository the worktrees are made from; see {@link WorktreePoolOptions.Builder#repository(Path)}. */
     public Builder repository(Path repository) {
       options.repository(repository);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#root(Path) */
+    /** The directory that holds the worktrees; see {@link WorktreePoolOptions.Builder#root(Path)}. */
     public Builder root(Path root) {
       options.root(root);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#journalDirectory(Path) */
+    /** Where the lease journal lives; see {@link WorktreePoolOptions.Builder#journalDirectory(Path)}. */
     public Builder journalDirectory(Path directory) {
       options.journalDirectory(directory);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#minIdle(int) */
+    /** How many idle worktrees to keep ready; see {@link WorktreePoolOptions.Builder#minIdle(int)}. */
     public Builder minIdle(int minIdle) {
       options.minIdle(minIdle);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#maxIdle(int) */
+    /** How many idle worktrees to keep at most; see {@link WorktreePoolOptions.Builder#maxIdle(int)}. */
     public Builder maxIdle(int maxIdle) {
       options.maxIdle(maxIdle);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#maxTotal(int) */
+    /** How many worktrees to have at most; see {@link WorktreePoolOptions.Builder#maxTotal(int)}. */
     public Builder maxTotal(int maxTotal) {
       options.maxTotal(maxTotal);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#branchPrefix(String) */
+    /** What precedes the cell id in branch names; see {@link WorktreePoolOptions.Builder#branchPrefix(String)}. */
     public Builder branchPrefix(String prefix) {
       options.branchPrefix(prefix);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#branchRetention(BranchRetention) */
+    /** What happens to a cell's branch on release; see {@link WorktreePoolOptions.Builder#branchRetention(BranchRetention)}. */
     public Builder branchRetention(BranchRetention retention) {
       options.branchRetention(retention);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#preserveIgnored(boolean) */
+    /** Whether ignored files survive a release; see {@link WorktreePoolOptions.Builder#preserveIgnored(boolean)}. */
     public Builder preserveIgnored(boolean preserveIgnored) {
       options.preserveIgnored(preserveIgnored);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#acquireTimeout(Duration) */
+    /** How long acquire waits for a worktree; see {@link WorktreePoolOptions.Builder#acquireTimeout(Duration)}. */
     public Builder acquireTimeout(Duration timeout) {
       options.acquireTimeout(timeout);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#closeTimeout(Duration) */
+    /** How long close waits for outstanding leases; see {@link WorktreePoolOptions.Builder#closeTimeout(Duration)}. */
     public Builder closeTimeout(Duration timeout) {
       options.closeTimeout(timeout);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#warmRef(String) */
+    /** The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}. */
     public Builder warmRef(String ref) {
       options.warmRef(ref);
       return this;
     }
 
-    /** @see WorktreePoolOptions.Builder#git(GitRunner) */
+    /** The runner of every git command; see {@link WorktreePoolOptions.Builder#git(GitRunner)}. */
     public Builder git(GitRunner git) {
       options.git(git);
       return this;

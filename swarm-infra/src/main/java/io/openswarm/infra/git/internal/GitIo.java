@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Daemon threads from a cached pool: pumping is short-lived blocking I/O, a few threads per running git command,
  * and an idle pool shrinks to nothing. Daemon so that a stream held open by a stray grandchild never keeps the JVM
- * alive.
+ * alive. Thread-safe.
  */
 public final class GitIo {
 

@@ -103,11 +103,6 @@ public final class GitRepository {
     return commonDir;
   }
 
-  /** The runner used for every command. */
-  public GitRunner git() {
-    return git;
-  }
-
   /**
    * Checks {@code branch} with git's own rules ({@code git check-ref-format --branch}).
    *
@@ -214,18 +209,6 @@ public final class GitRepository {
       }
     }
     return Optional.empty();
-  }
-
-  /** The paths of all worktrees git knows, the main one (if any) first. */
-  public List<Path> worktrees() {
-    List<Path> paths = new ArrayList<>();
-    for (String line : git.run(directory, "worktree", "list", "--porcelain")
-        .requireSuccess("list worktrees").stdout().split("\n")) {
-      if (line.startsWith("worktree ")) {
-        paths.add(Path.of(line.substring("worktree ".length())));
-      }
-    }
-    return paths;
   }
 
   /**
