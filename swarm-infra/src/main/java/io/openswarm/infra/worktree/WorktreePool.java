@@ -247,8 +247,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         lock.unlock();
       }
       if (!running) {
-        release(lease);
-        throw illegalState("acquire");
+        IllegalStateException closing = illegalState("acquire");
+        try {
+          release(lease);
+        } catch (RuntimeException e) {
+          closing.addSuppressed(e);
+        }
+        throw closing;
       }
       log.info("leased worktree {} to cell {} on branch {} at {} ({} path, {} ms)", slot.path, cellId, branch,
           abbreviate(base), warm ? "warm" : "cold", millisSince(begin));
