@@ -33,8 +33,10 @@ public interface WorktreeLease extends AutoCloseable {
    *
    * <p>Idempotent: the second and later calls do nothing. After the first call the path must no longer be used.
    *
-   * @throws WorktreeException if git fails while restoring the worktree or deciding about the branch; the lease is
-   *     released regardless, and a committed branch is never deleted because of such a failure
+   * @throws WorktreeException if the worktree could neither be restored nor removed, or git failed while deciding
+   *     about the branch; the lease is released regardless, and a committed branch is never deleted because of such
+   *     a failure. A worktree that cannot be restored but can be removed is removed quietly (with a warning in the
+   *     log): the provider stays consistent, so there is nothing for the caller to handle.
    */
   @Override
   void close();

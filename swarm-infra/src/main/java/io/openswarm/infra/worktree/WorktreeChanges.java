@@ -1,0 +1,248 @@
+package io.openswarm.infra.worktree;
+
+import io.openswarm.core.worktree.ChangedFile;
+import io.openswarm.core.worktree.ChangedFile.Change;
+import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeException.Reason;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.infra.git.GitCommand;
+import io.openswarm.infra.git.GitResult;
+import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.worktree.internal.WorktreeRestorer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a cell changed in its leased worktree: list it, commit it on the cell's branch, or throw it away.
+ *
+ * <p>These are the library's own git operations for the test-commit-revert steps; the model is never asked to run
+ * them. Commit messages travel on git's standard input ({@code git commit -F -}), never on a command line and never
+ * through a shell, so quotes, newlines, {@code $(...)} and backticks arrive verbatim. The author is given per commit
+ * (as both author and committer, through {@code GIT_AUTHOR_*} and {@code GIT_COMMITTER_*}). Hooks run as they would
+ * for a person: a failing {@code pre-commit} or {@code commit-msg} hook fails the commit with
+ * {@link Reason#COMMIT_REJECTED}; it is never bypassed.
+ *
+ * <p>{@link #revert} uses the same restore as the pool's release, so "back to the base commit exactly" means the same
+ * everywhere.
+ *
+ * <p>Thread-safe and stateless; calls for the same lease must not overlap (git's index would be contended).
+ */
+public final class WorktreeChanges {
+
+  private static final Logger log = LoggerFactory.getLogger(WorktreeChanges.class);
+  private static final WorktreeChanges DEFAULT = builder().build();
+
+  private final GitRunner git;
+  private final boolean preserveIgnored;
+  private final @Nullable Duration commitTimeout;
+  private final WorktreeRestorer restorer;
+
+  private WorktreeChanges(Builder builder) {
+    this.git = builder.git;
+    this.preserveIgnored = builder.preserveIgnored;
+    this.commitTimeout = builder.commitTimeout;
+    this.restorer = new WorktreeRestorer(git, preserveIgnored);
+  }
+
+  /** An instance with the defaults: {@link GitRunner#create()}, ignored files removed on revert. */
+  public static WorktreeChanges create() {
+    return DEFAULT;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Stages everything in the worktree ({@code git add -A}: new, modified and deleted files, not ignored ones) and
+   * commits it on the cell's branch.
+   *
+   * @param lease the cell's lease; its worktree must still have the cell's branch checked out
+   * @param message the commit message, verbatim (git only trims surrounding blank lines and trailing spaces)
+   * @param author who the commit is by
+   * @return the SHA of the branch tip when the cell produced commits: the new commit, or, when nothing was left to
+   *     commit but the branch already holds commits beyond the base (an agent that commits by itself), the branch
+   *     tip; empty when nothing changed at all
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code message} is blank or contains a NUL character
+   * @throws WorktreeException {@link Reason#COMMIT_REJECTED} if git refused the commit (typically a hook failed; the
+   *     hook's output is in {@link WorktreeException#stderrTail()}), {@link Reason#BRANCH_CONFLICT} if the worktree
+   *     is no longer on the cell's branch, or another reason if git failed
+   */
+  public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
+    Objects.requireNonNull(lease, "lease cannot be null");
+    Objects.requireNonNull(message, "message cannot be null");
+    Objects.requireNonNull(author, "author cannot be null");
+    if (message.isBlank()) {
+      throw new IllegalArgumentException("message must not be blank");
+    }
+    if (message.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("message must not contain a NUL character");
+    }
+    Path worktree = lease.path();
+    requireOnBranch(lease);
+    git.run(worktree, "add", "--all").requireSuccess("stage the changes in " + worktree);
+    GitResult staged = git.run(worktree, "diff", "--cached", "--quiet", "--no-ext-diff");
+    if (staged.exitCode() == 0) {
+      String head = head(worktree);
+      if (head.equals(lease.baseCommit())) {
+        log.info("nothing to commit for cell {} in {}", lease.cellId(), worktree);
+        return Optional.empty();
+      }
+      log.info("nothing left to commit for cell {}; branch {} already holds commits up to {}", lease.cellId(),
+          lease.branch(), head);
+      return Optional.of(head);
+    }
+    if (staged.exitCode() != 1) {
+      throw staged.failure("check for staged changes in " + worktree, Reason.GIT_FAILED);
+    }
+    GitCommand.Builder commit = GitCommand.in(worktree)
+        .args("commit", "--quiet", "--cleanup=whitespace", "--file=-")
+        .stdin(message)
+        .environment("GIT_AUTHOR_NAME", author.name())
+        .environment("GIT_AUTHOR_EMAIL", author.email())
+        .environment("GIT_COMMITTER_NAME", author.name())
+        .environment("GIT_COMMITTER_EMAIL", author.email());
+    if (commitTimeout != null) {
+      commit.timeout(commitTimeout);
+    }
+    GitResult result = git.run(commit.build());
+    if (!result.isSuccess()) {
+      throw result.failure("git refused to commit the changes of cell " + lease.cellId() + " on branch "
+          + lease.branch() + " (a hook may have rejected them)", Reason.COMMIT_REJECTED);
+    }
+    String sha = head(worktree);
+    log.info("committed the changes of cell {} on branch {} as {}", lease.cellId(), lease.branch(), sha);
+    return Optional.of(sha);
+  }
+
+  /**
+   * The paths that differ between the worktree (committed, staged, unstaged and untracked changes; not ignored
+   * files) and the lease's base commit, sorted by path. Reads only: the index is not changed.
+   *
+   * @throws NullPointerException if {@code lease} is null
+   * @throws WorktreeException if git fails
+   */
+  public List<ChangedFile> changedFiles(WorktreeLease lease) {
+    Objects.requireNonNull(lease, "lease cannot be null");
+    Path worktree = lease.path();
+    Map<String, Change> changes = new TreeMap<>();
+    String diff = git.run(worktree, "diff", "--name-status", "-z", "--no-renames", "--no-ext-diff",
+        lease.baseCommit(), "--").requireSuccess("list the changes in " + worktree).stdout();
+    String[] fields = diff.split("\0");
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      changes.put(fields[i + 1], toChange(fields[i]));
+    }
+    String untracked = git.run(worktree, "ls-files", "-z", "--others", "--exclude-standard")
+        .requireSuccess("list the untracked files in " + worktree).stdout();
+    for (String path : untracked.split("\0")) {
+      if (!path.isEmpty()) {
+        changes.merge(path, Change.ADDED, (before, added) -> Change.MODIFIED);
+      }
+    }
+    List<ChangedFile> files = new ArrayList<>(changes.size());
+    changes.forEach((path, change) -> files.add(new ChangedFile(path, change)));
+    return files;
+  }
+
+  /**
+   * Throws away everything the cell did: the cell's branch is reset to the base commit (commits the cell made are
+   * dropped from it), and the worktree is restored exactly (tracked, staged, untracked and, unless configured
+   * otherwise, ignored files), then verified.
+   *
+   * @throws NullPointerException if {@code lease} is null
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails or something is left
+   */
+  public void revert(WorktreeLease lease) {
+    Objects.requireNonNull(lease, "lease cannot be null");
+    restorer.restoreOnBranch(lease.path(), lease.branch(), lease.baseCommit());
+    log.info("reverted the worktree {} of cell {} to {}", lease.path(), lease.cellId(), lease.baseCommit());
+  }
+
+  private void requireOnBranch(WorktreeLease lease) {
+    GitResult head = git.run(lease.path(), "symbolic-ref", "--quiet", "HEAD");
+    String expected = "refs/heads/" + lease.branch();
+    if (!head.isSuccess() || !head.stdoutLine().equals(expected)) {
+      throw new WorktreeException(Reason.BRANCH_CONFLICT, "the worktree " + lease.path() + " of cell "
+          + lease.cellId() + " is no longer on branch " + lease.branch() + " (HEAD is "
+          + (head.isSuccess() ? head.stdoutLine() : "detached") + "); refusing to commit elsewhere");
+    }
+  }
+
+  private String head(Path worktree) {
+    return git.run(worktree, "rev-parse", "--verify", "HEAD").requireSuccess("read HEAD of " + worktree)
+        .stdoutLine();
+  }
+
+  private static Change toChange(String status) {
+    switch (status.isEmpty() ? ' ' : status.charAt(0)) {
+      case 'A':
+        return Change.ADDED;
+      case 'D':
+        return Change.DELETED;
+      default:
+        return Change.MODIFIED;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WorktreeChanges{git=" + git + ", preserveIgnored=" + preserveIgnored + "}";
+  }
+
+  /** Builds {@link WorktreeChanges}. Not thread-safe. */
+  public static final class Builder {
+    private GitRunner git = GitRunner.create();
+    private boolean preserveIgnored;
+    private @Nullable Duration commitTimeout;
+
+    private Builder() {}
+
+    /**
+     * The runner of every git command. Default {@link GitRunner#create()}.
+     *
+     * @throws NullPointerException if {@code git} is null
+     */
+    public Builder git(GitRunner git) {
+      this.git = Objects.requireNonNull(git, "git cannot be null");
+      return this;
+    }
+
+    /** Whether {@link #revert} keeps ignored files (build caches). Default false. */
+    public Builder preserveIgnored(boolean preserveIgnored) {
+      this.preserveIgnored = preserveIgnored;
+      return this;
+    }
+
+    /**
+     * How long {@code git commit}, hooks included, may run. Default: the runner's timeout.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder commitTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "commitTimeout cannot be null");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("commitTimeout must be positive but was " + timeout);
+      }
+      this.commitTimeout = timeout;
+      return this;
+    }
+
+    /** Builds the instance. */
+    public WorktreeChanges build() {
+      return new WorktreeChanges(this);
+    }
+  }
+}

@@ -1,0 +1,1182 @@
+package io.openswarm.infra.worktree;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeException.Reason;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeProvider;
+import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.journal.LeaseJournal;
+import io.openswarm.infra.journal.LeaseKind;
+import io.openswarm.infra.journal.LeaseRecord;
+import io.openswarm.infra.worktree.internal.GitRepository;
+import io.openswarm.infra.worktree.internal.WorktreeRestorer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool of git worktrees of one repository, each leased to one cell at a time on a branch of its own.
+ *
+ * <p>How it works. The pool owns <em>slots</em>: directories {@code <root>/wt-<session>-<n>}, each a linked worktree
+ * of the repository. The session part is this JVM's {@linkplain LeaseJournal#sessionId() session id}, so pools of
+ * different JVMs sharing a root never pick the same directory. An idle slot is a clean worktree with a detached
+ * {@code HEAD}.
+ * <ul>
+ *   <li><b>Acquire</b> checks the branch name with git and resolves the base ref, takes an idle slot (or reserves a
+ *   new one when none is idle and {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to
+ *   {@code acquireTimeout}), journals the lease, creates the cell's branch {@code <prefix><cellId>} at the base
+ *   commit (atomically: it fails if the branch appeared meanwhile), and checks it out in the slot: in an idle slot
+ *   with {@code git checkout --force} + {@code git clean}, which rewrites only the files that differ (the warm
+ *   path), in a new slot with {@code git worktree add} (the cold path).</li>
+ *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached, and
+ *   verifies that {@code git status --ignored} is empty; then the branch is deleted if it holds nothing the base
+ *   does not (kept otherwise; see {@link BranchRetention}) and the slot becomes idle again. A slot that cannot be
+ *   restored is removed instead.</li>
+ *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
+ *   {@code maxIdle}.</li>
+ *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
+ *   cell, branch and base commit while it is leased; the record is written before the slot or the branch is created.
+ *   {@link #start()} reclaims the slots of owners that are no longer alive: it removes the worktree (its state after
+ *   a crash is unknown, and processes of the dead owner may still have been writing to it), deletes the branch when
+ *   it holds nothing new, removes the record and prunes git's worktree list. Records of live owners are never
+ *   touched.</li>
+ * </ul>
+ *
+ * <p>Invariants: {@code idleCount() + leasedCount() <= totalCount() <= maxTotal}; a cell holds at most one lease;
+ * a branch that holds commits beyond its base is never deleted (unless {@link BranchRetention#ALWAYS_DELETE}) and
+ * never moved; no path outside {@code root} is ever created or deleted.
+ *
+ * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Git operations on shared
+ * repository metadata are serialized per repository within the JVM and retried on git's lock errors across JVMs;
+ * operations inside different worktrees run in parallel.
+ *
+ * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
+ * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones
+ * still out itself (keeping branches that hold commits), and removes every worktree of the pool.
+ *
+ * <p>Thread-safe.
+ */
+public final class WorktreePool implements WorktreeProvider, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WorktreePool.class);
+
+  /** The names of the attributes of a pool's {@link LeaseKind#WORKTREE} records. */
+  static final String ATTR_PATH = "path";
+  static final String ATTR_REPOSITORY = "repository";
+  static final String ATTR_STATE = "state";
+  static final String ATTR_CELL = "cellId";
+  static final String ATTR_BRANCH = "branch";
+  static final String ATTR_BASE = "baseCommit";
+
+  private static final Pattern SLOT_NAME = Pattern.compile("wt-[0-9a-f]{12}-[0-9]+");
+  private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
+  private static final AtomicLong SLOT_SEQUENCE = new AtomicLong();
+  private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
+
+  private enum State { NEW, STARTING, RUNNING, CLOSING, CLOSED }
+
+  private final WorktreePoolOptions options;
+  private final GitRunner git;
+  private final WorktreeRestorer restorer;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicBoolean maintenanceRequested = new AtomicBoolean();
+
+  // Guarded by lock.
+  private State state = State.NEW;
+  private final Deque<Slot> idle = new ArrayDeque<>();
+  private final Map<CellId, PooledLease> leases = new LinkedHashMap<>();
+  private final Set<CellId> busyCells = new HashSet<>();
+  private int total;
+  private int waiting;
+  private int backgroundCreating;
+  private int inFlight;
+
+  /** Set once by start() before the state becomes RUNNING; read by any thread afterwards. */
+  private volatile @Nullable Context context;
+
+  private WorktreePool(WorktreePoolOptions options) {
+    this.options = options;
+    this.git = options.git();
+    this.restorer = new WorktreeRestorer(git, options.preserveIgnored());
+  }
+
+  /**
+   * A pool with {@code options}, not started yet.
+   *
+   * @throws NullPointerException if {@code options} is null
+   */
+  public static WorktreePool create(WorktreePoolOptions options) {
+    return new WorktreePool(Objects.requireNonNull(options, "options cannot be null"));
+  }
+
+  /** A builder of a pool; the same settings as {@link WorktreePoolOptions#newBuilder()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The pool's settings. */
+  public WorktreePoolOptions options() {
+    return options;
+  }
+
+  /**
+   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, and starts
+   * pre-warming {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
+   * not valid.
+   *
+   * @throws IllegalStateException if the pool was already started or closed
+   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if the repository path is not in a git repository,
+   *     {@link Reason#INVALID_ROOT} if the root lies inside the repository's git directory or is not a directory,
+   *     {@link Reason#IO_FAILED} if the journal cannot be opened, {@link Reason#GIT_FAILED} if git is missing, too old
+   *     or fails; the pool is then closed
+   * @throws IllegalArgumentException if git rejects the branch prefix
+   */
+  public void start() {
+    lock.lock();
+    try {
+      if (state != State.NEW) {
+        throw illegalState("start");
+      }
+      state = State.STARTING;
+    } finally {
+      lock.unlock();
+    }
+    long begin = System.nanoTime();
+    try {
+      GitRepository repository = GitRepository.open(git, options.repository());
+      Path root = prepareRoot(repository);
+      repository.checkBranchName(options.branchPrefix() + "cell",
+          () -> "the branch prefix \"" + options.branchPrefix() + "\" followed by a cell id");
+      LeaseJournal journal = openJournal();
+      int reclaimed = reclaimOrphans(repository, root, journal);
+      repository.prune();
+      int poolNumber = POOL_SEQUENCE.incrementAndGet();
+      ExecutorService maintenance = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "swarm-worktree-pool-" + poolNumber);
+        thread.setDaemon(true);
+        return thread;
+      });
+      context = new Context(repository, root, journal, maintenance);
+      lock.lock();
+      try {
+        state = State.RUNNING;
+      } finally {
+        lock.unlock();
+      }
+      log.info("worktree pool started: repository={}, root={}, minIdle={}, maxIdle={}, maxTotal={}, "
+              + "reclaimed {} worktree(s) of dead owners, {} ms", repository.directory(), root, options.minIdle(),
+          options.maxIdle(), options.maxTotal(), reclaimed, millisSince(begin));
+      requestMaintenance();
+    } catch (RuntimeException | Error e) {
+      lock.lock();
+      try {
+        state = State.CLOSED;
+        terminated.countDown();
+      } finally {
+        lock.unlock();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A cell that already holds a lease of this pool gets {@link Reason#BRANCH_CONFLICT}; use {@link #find} to reach
+   * its lease. A branch {@code <prefix><cellId>} that already exists is reused only when it holds nothing that the
+   * base commit does not contain and is not checked out anywhere.
+   */
+  @Override
+  public WorktreeLease acquire(CellId cellId, String baseRef) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    checkRevision(baseRef);
+    Context ctx = runningContext("acquire");
+    String branch = options.branchPrefix() + cellId.value();
+    ctx.repository.checkBranchName(branch,
+        () -> "branch prefix \"" + options.branchPrefix() + "\" followed by cell id \"" + cellId + "\"");
+    String base = ctx.repository.resolveCommit(baseRef);
+    long begin = System.nanoTime();
+    reserveCell(cellId);
+    boolean leased = false;
+    try {
+      Slot slot = takeSlot(cellId);
+      boolean warm = slot.exists;
+      PooledLease lease = prepare(ctx, slot, cellId, branch, base);
+      boolean running;
+      lock.lock();
+      try {
+        running = state == State.RUNNING;
+        if (running) {
+          leases.put(cellId, lease);
+          leased = true;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (!running) {
+        IllegalStateException closing = illegalState("acquire");
+        try {
+          release(lease);
+        } catch (RuntimeException e) {
+          closing.addSuppressed(e);
+        }
+        throw closing;
+      }
+      log.info("leased worktree {} to cell {} on branch {} at {} ({} path, {} ms)", slot.path, cellId, branch,
+          abbreviate(base), warm ? "warm" : "cold", millisSince(begin));
+      requestMaintenance();
+      return lease;
+    } finally {
+      lock.lock();
+      try {
+        inFlight--;
+        if (!leased) {
+          busyCells.remove(cellId);
+        }
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  @Override
+  public Optional<WorktreeLease> find(CellId cellId) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    lock.lock();
+    try {
+      return Optional.ofNullable(leases.get(cellId));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many worktrees are idle, ready to be leased. */
+  public int idleCount() {
+    lock.lock();
+    try {
+      return idle.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many leases are open (acquired and not yet closed). */
+  public int leasedCount() {
+    lock.lock();
+    try {
+      return leases.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many callers of {@link #acquire} are waiting because {@code maxTotal} worktrees are leased. */
+  public int waitingCount() {
+    lock.lock();
+    try {
+      return waiting;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How many worktrees the pool has: idle, leased, and those being created, restored or removed. Never more than
+   * {@code maxTotal}.
+   */
+  public int totalCount() {
+    lock.lock();
+    try {
+      return total;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops handing out leases, stops the background work, waits up to {@code closeTimeout} for outstanding leases to
+   * be closed, releases those still out (a warning names them; their branches are kept when they hold commits), and
+   * removes every worktree of the pool with its journal record. Idempotent; a concurrent second call waits for the
+   * first. Failures to remove a worktree are logged, not thrown: the journal keeps its record for a later start to
+   * reclaim.
+   *
+   * @throws IllegalStateException if called while {@link #start()} is running
+   */
+  @Override
+  public void close() {
+    boolean shutDownHere = false;
+    lock.lock();
+    try {
+      switch (state) {
+        case NEW:
+          state = State.CLOSED;
+          terminated.countDown();
+          return;
+        case STARTING:
+          throw illegalState("close");
+        case RUNNING:
+          state = State.CLOSING;
+          changed.signalAll();
+          shutDownHere = true;
+          break;
+        default:
+          break;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (shutDownHere) {
+      try {
+        shutDown();
+      } finally {
+        lock.lock();
+        try {
+          state = State.CLOSED;
+          changed.signalAll();
+        } finally {
+          lock.unlock();
+        }
+        terminated.countDown();
+      }
+    } else {
+      awaitTermination();
+    }
+  }
+
+  private void shutDown() {
+    long begin = System.nanoTime();
+    Context ctx = Objects.requireNonNull(context);
+    // Closing cleans up; an interrupt is remembered and restored at the end, not allowed to abort git half-way.
+    boolean interrupted = Thread.interrupted();
+    ctx.maintenance.shutdown();
+    try {
+      if (!ctx.maintenance.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("the background work of the worktree pool on {} did not stop within {}", ctx.root,
+            options.closeTimeout());
+        ctx.maintenance.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+      ctx.maintenance.shutdownNow();
+    }
+    List<PooledLease> outstanding;
+    List<Slot> idleSlots;
+    lock.lock();
+    try {
+      long remaining = options.closeTimeout().toNanos();
+      while ((!leases.isEmpty() || inFlight > 0) && remaining > 0) {
+        try {
+          remaining = changed.awaitNanos(remaining);
+        } catch (InterruptedException e) {
+          interrupted = true;
+          break;
+        }
+      }
+      outstanding = new ArrayList<>(leases.values());
+    } finally {
+      lock.unlock();
+    }
+    for (PooledLease lease : outstanding) {
+      log.warn("closing the worktree pool: cell {} did not return its worktree {} within {}; releasing it",
+          lease.cellId, lease.slot.path, options.closeTimeout());
+      try {
+        release(lease);
+      } catch (RuntimeException e) {
+        log.warn("could not release the worktree of cell {} while closing: {}", lease.cellId, e.getMessage());
+      }
+    }
+    lock.lock();
+    try {
+      idleSlots = new ArrayList<>(idle);
+      idle.clear();
+    } finally {
+      lock.unlock();
+    }
+    int removed = 0;
+    for (Slot slot : idleSlots) {
+      if (removeSlot(ctx, slot)) {
+        removed++;
+      }
+    }
+    lock.lock();
+    try {
+      total -= idleSlots.size();
+    } finally {
+      lock.unlock();
+    }
+    log.info("worktree pool closed: root={}, removed {} worktree(s), released {} outstanding lease(s), {} ms",
+        ctx.root, removed, outstanding.size(), millisSince(begin));
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitTermination() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        terminated.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    lock.lock();
+    try {
+      return "WorktreePool{repository=" + options.repository() + ", root=" + options.root() + ", state=" + state
+          + ", total=" + total + ", leased=" + leases.size() + ", idle=" + idle.size() + ", waiting=" + waiting + "}";
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Acquire and release
+
+  private void reserveCell(CellId cellId) {
+    lock.lock();
+    try {
+      if (state != State.RUNNING) {
+        throw illegalState("acquire");
+      }
+      if (!busyCells.add(cellId)) {
+        PooledLease existing = leases.get(cellId);
+        throw new WorktreeException(Reason.BRANCH_CONFLICT, "cell " + cellId + " already holds a worktree lease"
+            + (existing != null ? " (" + existing.slot.path + " on branch " + existing.branch + ")"
+                : " that is being acquired or released") + "; close it first");
+      }
+      inFlight++;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** An idle slot, or a reserved new one (not on disk yet); waits when {@code maxTotal} slots exist. */
+  private Slot takeSlot(CellId cellId) {
+    lock.lock();
+    try {
+      long remaining = options.acquireTimeout().toNanos();
+      while (true) {
+        if (state != State.RUNNING) {
+          throw illegalState("acquire");
+        }
+        Slot slot = idle.pollFirst();
+        if (slot != null) {
+          return slot;
+        }
+        if (total < options.maxTotal()) {
+          total++;
+          return newSlot(Objects.requireNonNull(context).root);
+        }
+        if (remaining <= 0) {
+          throw new WorktreeException(Reason.POOL_EXHAUSTED, String.format(
+              "no worktree became available for cell %s within %d ms (total=%d, leased=%d, idle=%d, waiting=%d, "
+                  + "maxTotal=%d; repository %s)", cellId, options.acquireTimeout().toMillis(), total,
+              leases.size(), idle.size(), waiting, options.maxTotal(), options.repository()));
+        }
+        waiting++;
+        try {
+          remaining = changed.awaitNanos(remaining);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new WorktreeException(Reason.INTERRUPTED,
+              "interrupted while cell " + cellId + " was waiting for a worktree", e);
+        } finally {
+          waiting--;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Creates the branch and checks it out in {@code slot}; on failure undoes both and gives the slot back. */
+  private PooledLease prepare(Context ctx, Slot slot, CellId cellId, String branch, String base) {
+    boolean fresh = !slot.exists;
+    Map<String, String> leasedAttributes = slotAttributes(ctx, slot);
+    leasedAttributes.put(ATTR_STATE, "leased");
+    leasedAttributes.put(ATTR_CELL, cellId.value());
+    leasedAttributes.put(ATTR_BRANCH, branch);
+    leasedAttributes.put(ATTR_BASE, base);
+    try {
+      writeRecord(ctx, slot, leasedAttributes);
+      ctx.repository.createBranch(branch, base, "openswarm: worktree lease for cell " + cellId);
+    } catch (RuntimeException e) {
+      giveBackUntouched(ctx, slot, e);
+      throw e;
+    }
+    try {
+      if (fresh) {
+        ctx.repository.addWorktree(slot.path, branch, base);
+        slot.exists = true;
+      } else {
+        restorer.switchTo(slot.path, branch);
+      }
+    } catch (RuntimeException e) {
+      // Undo even if the failure was an interruption: otherwise the slot and the branch would leak.
+      boolean interrupted = Thread.interrupted();
+      try {
+        ctx.repository.deleteBranchIfAt(branch, base);
+        if (!fresh) {
+          ctx.repository.removeWorktree(slot.path);
+          slot.exists = false;
+        }
+        ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      dropSlot();
+      throw e;
+    }
+    return new PooledLease(cellId, slot, branch, base);
+  }
+
+  /** Returns a slot that the failed acquire did not change (only its record) to where it came from. */
+  private void giveBackUntouched(Context ctx, Slot slot, RuntimeException failure) {
+    try {
+      if (slot.exists) {
+        writeRecord(ctx, slot, idleAttributes(ctx, slot));
+      } else {
+        ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+      }
+    } catch (RuntimeException suppressed) {
+      failure.addSuppressed(suppressed);
+    }
+    lock.lock();
+    try {
+      if (slot.exists) {
+        idle.addFirst(slot);
+      } else {
+        total--;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void dropSlot() {
+    lock.lock();
+    try {
+      total--;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    requestMaintenance();
+  }
+
+  private void release(PooledLease lease) {
+    if (!lease.closed.compareAndSet(false, true)) {
+      return;
+    }
+    // Releasing is a compensation: it must finish even if the caller was interrupted (git would be killed at once).
+    boolean interrupted = Thread.interrupted();
+    try {
+      restoreAndReturn(lease);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void restoreAndReturn(PooledLease lease) {
+    long begin = System.nanoTime();
+    Context ctx = Objects.requireNonNull(context);
+    Slot slot = lease.slot;
+    lock.lock();
+    try {
+      leases.remove(lease.cellId);
+      inFlight++;
+    } finally {
+      lock.unlock();
+    }
+    WorktreeException failure = null;
+    boolean reusable = false;
+    String branchOutcome = "branch " + lease.branch + " left as it is";
+    try {
+      try {
+        restorer.restoreDetached(slot.path, lease.base);
+        reusable = true;
+      } catch (WorktreeException e) {
+        // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
+        log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
+            e.getMessage());
+        try {
+          ctx.repository.removeWorktree(slot.path);
+          slot.exists = false;
+        } catch (WorktreeException removal) {
+          removal.addSuppressed(e);
+          failure = removal;
+        }
+      }
+      try {
+        branchOutcome = releaseBranch(ctx.repository, lease.branch, lease.base);
+      } catch (WorktreeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+      try {
+        if (reusable) {
+          writeRecord(ctx, slot, idleAttributes(ctx, slot));
+        } else if (!slot.exists) {
+          ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+        }
+      } catch (RuntimeException e) {
+        // The slot's record still says "leased": a later start must not trust this slot, so drop it.
+        WorktreeException journalFailure = e instanceof WorktreeException ? (WorktreeException) e
+            : new WorktreeException(Reason.IO_FAILED, "could not update the journal record of " + slot.path, e);
+        if (failure == null) {
+          failure = journalFailure;
+        } else {
+          failure.addSuppressed(journalFailure);
+        }
+        reusable = false;
+      }
+    } finally {
+      lock.lock();
+      try {
+        busyCells.remove(lease.cellId);
+        inFlight--;
+        if (reusable) {
+          idle.addFirst(slot);
+        } else {
+          total--;
+        }
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      requestMaintenance();
+    }
+    log.info("returned worktree {} of cell {}: {}{} ({} ms)", slot.path, lease.cellId, branchOutcome,
+        reusable ? "" : "; the worktree was removed", millisSince(begin));
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Keeps or deletes a released cell's branch; returns what happened, for the log. */
+  private String releaseBranch(GitRepository repository, String branch, String base) {
+    switch (options.branchRetention()) {
+      case ALWAYS_KEEP:
+        return "branch " + branch + " kept";
+      case ALWAYS_DELETE: {
+        Optional<String> tip = repository.branchTip(branch);
+        if (tip.isEmpty()) {
+          return "branch " + branch + " no longer exists";
+        }
+        return repository.deleteBranchIfAt(branch, tip.get())
+            ? "branch " + branch + " deleted at " + abbreviate(tip.get())
+            : "branch " + branch + " moved while it was being deleted; kept";
+      }
+      default: {
+        if (repository.deleteBranchIfAt(branch, base)) {
+          return "branch " + branch + " deleted (no new commits)";
+        }
+        Optional<String> tip = repository.branchTip(branch);
+        if (tip.isEmpty()) {
+          return "branch " + branch + " no longer exists";
+        }
+        if (repository.isAncestor(tip.get(), base) && repository.deleteBranchIfAt(branch, tip.get())) {
+          return "branch " + branch + " deleted (no commits beyond the base)";
+        }
+        return "branch " + branch + " kept at " + abbreviate(tip.get()) + " (it holds commits beyond the base "
+            + abbreviate(base) + ")";
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Background work
+
+  private void requestMaintenance() {
+    Context ctx = context;
+    if (ctx == null || !maintenanceRequested.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ctx.maintenance.execute(this::maintain);
+    } catch (RejectedExecutionException e) {
+      maintenanceRequested.set(false);
+    }
+  }
+
+  /** Creates idle slots up to minIdle and removes idle slots above maxIdle, one at a time, until both hold. */
+  private void maintain() {
+    maintenanceRequested.set(false);
+    Context ctx = Objects.requireNonNull(context);
+    while (true) {
+      Slot excess = null;
+      Slot missing = null;
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return;
+        }
+        if (idle.size() > options.maxIdle()) {
+          excess = idle.pollLast();
+        } else if (idle.size() + backgroundCreating < options.minIdle() && total < options.maxTotal()) {
+          total++;
+          backgroundCreating++;
+          missing = newSlot(ctx.root);
+        } else {
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (excess != null) {
+        removeSlot(ctx, excess);
+        dropSlot();
+      } else if (!createIdle(ctx, Objects.requireNonNull(missing))) {
+        return;
+      }
+    }
+  }
+
+  /** Creates a slot detached at the warm ref; returns whether it worked. */
+  private boolean createIdle(Context ctx, Slot slot) {
+    long begin = System.nanoTime();
+    boolean created = false;
+    try {
+      String commit = ctx.repository.resolveCommit(options.warmRef());
+      writeRecord(ctx, slot, idleAttributes(ctx, slot));
+      ctx.repository.addWorktree(slot.path, null, commit);
+      slot.exists = true;
+      created = true;
+      log.info("created idle worktree {} at {} ({} ms)", slot.path, abbreviate(commit), millisSince(begin));
+    } catch (RuntimeException e) {
+      log.warn("could not create an idle worktree in {}: {}", ctx.root, e.getMessage());
+      try {
+        ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+      } catch (RuntimeException suppressed) {
+        log.warn("could not remove the journal record of {}: {}", slot.path, suppressed.getMessage());
+      }
+    }
+    lock.lock();
+    try {
+      backgroundCreating--;
+      if (created) {
+        // A slot made while the pool started closing is removed by close(), like any idle slot.
+        idle.addLast(slot);
+      } else {
+        total--;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    return created;
+  }
+
+  /** Removes a slot's worktree and record; returns whether it worked (failures are logged). */
+  private boolean removeSlot(Context ctx, Slot slot) {
+    long begin = System.nanoTime();
+    try {
+      ctx.repository.removeWorktree(slot.path);
+      slot.exists = false;
+      ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+      log.info("removed idle worktree {} ({} ms)", slot.path, millisSince(begin));
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("could not remove worktree {}; its journal record is kept for a later start to reclaim: {}",
+          slot.path, e.getMessage());
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Start: root, journal, reclaiming
+
+  private Path prepareRoot(GitRepository repository) {
+    Path root = options.root();
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      throw new WorktreeException(Reason.INVALID_ROOT, "no part of the root path " + root + " exists");
+    }
+    Path resolved;
+    try {
+      resolved = existing.toRealPath().resolve(existing.relativize(root)).normalize();
+    } catch (IOException e) {
+      throw new WorktreeException(Reason.INVALID_ROOT, "could not resolve the root " + root + ": " + e, e);
+    }
+    if (resolved.startsWith(repository.commonDir())) {
+      throw new WorktreeException(Reason.INVALID_ROOT, "the root " + root + " lies inside the git directory "
+          + repository.commonDir() + " of the repository; choose a directory outside it");
+    }
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new WorktreeException(Reason.INVALID_ROOT, "the root " + root + " exists and is not a directory");
+    }
+    try {
+      Files.createDirectories(root);
+      return root.toRealPath();
+    } catch (IOException e) {
+      throw new WorktreeException(Reason.INVALID_ROOT, "could not create the root " + root + ": " + e, e);
+    }
+  }
+
+  private LeaseJournal openJournal() {
+    try {
+      return LeaseJournal.open(options.journalDirectory());
+    } catch (UncheckedIOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
+    }
+  }
+
+  private int reclaimOrphans(GitRepository repository, Path root, LeaseJournal journal) {
+    List<LeaseRecord> records;
+    try {
+      records = journal.records();
+    } catch (UncheckedIOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
+    }
+    int reclaimed = 0;
+    for (LeaseRecord record : records) {
+      if (record.kind() != LeaseKind.WORKTREE
+          || !repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
+          || record.owner().isAlive()) {
+        continue;
+      }
+      try {
+        if (reclaim(repository, root, journal, record)) {
+          reclaimed++;
+        }
+      } catch (RuntimeException e) {
+        log.warn("could not reclaim worktree {} of dead owner {}; will retry at the next start: {}",
+            record.attribute(ATTR_PATH), record.owner(), e.getMessage());
+      }
+    }
+    return reclaimed;
+  }
+
+  private boolean reclaim(GitRepository repository, Path root, LeaseJournal journal, LeaseRecord record) {
+    String pathText = record.attribute(ATTR_PATH);
+    Path path;
+    try {
+      path = pathText == null ? null : Path.of(pathText);
+    } catch (InvalidPathException e) {
+      path = null;
+    }
+    if (path == null || !root.equals(path.getParent()) || !SLOT_NAME.matcher(record.key()).matches()
+        || !path.getFileName().toString().equals(record.key())) {
+      log.warn("not reclaiming journal record {} of dead owner {}: its path {} is not a pool directory of {}",
+          record.key(), record.owner(), pathText, root);
+      return false;
+    }
+    repository.removeWorktree(path);
+    String outcome = "it was idle";
+    String branch = record.attribute(ATTR_BRANCH);
+    String base = record.attribute(ATTR_BASE);
+    if (branch != null && base != null) {
+      if (BranchNames.problem(branch).isPresent() || !SHA.matcher(base).matches()) {
+        outcome = "its branch attribute \"" + branch + "\" or base \"" + base + "\" is not valid; left alone";
+      } else if (repository.worktreeWithBranch(branch).isPresent()) {
+        outcome = "branch " + branch + " is checked out elsewhere; kept";
+      } else {
+        outcome = releaseBranch(repository, branch, base);
+      }
+    }
+    journal.remove(LeaseKind.WORKTREE, record.key());
+    log.info("reclaimed worktree {} of dead owner {} (cell {}): {}", path, record.owner(),
+        Objects.requireNonNullElse(record.attribute(ATTR_CELL), "none"), outcome);
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Helpers
+
+  private Slot newSlot(Path root) {
+    String session = LeaseJournal.sessionId().substring(0, 12);
+    while (true) {
+      String name = "wt-" + session + "-" + SLOT_SEQUENCE.incrementAndGet();
+      Path path = root.resolve(name);
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        return new Slot(name, path);
+      }
+    }
+  }
+
+  private Map<String, String> slotAttributes(Context ctx, Slot slot) {
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put(ATTR_PATH, slot.path.toString());
+    attributes.put(ATTR_REPOSITORY, ctx.repository.commonDir().toString());
+    return attributes;
+  }
+
+  private Map<String, String> idleAttributes(Context ctx, Slot slot) {
+    Map<String, String> attributes = slotAttributes(ctx, slot);
+    attributes.put(ATTR_STATE, "idle");
+    return attributes;
+  }
+
+  private void writeRecord(Context ctx, Slot slot, Map<String, String> attributes) {
+    LeaseRecord record = slot.record == null
+        ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
+        : slot.record.withAttributes(attributes);
+    try {
+      ctx.journal.record(record);
+    } catch (UncheckedIOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
+    }
+    slot.record = record;
+  }
+
+  private Context runningContext(String action) {
+    lock.lock();
+    try {
+      if (state != State.RUNNING) {
+        throw illegalState(action);
+      }
+      return Objects.requireNonNull(context);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private IllegalStateException illegalState(String action) {
+    return new IllegalStateException(String.format("attempted to %s while in %s state", action, state));
+  }
+
+  private static void checkRevision(String baseRef) {
+    Objects.requireNonNull(baseRef, "baseRef cannot be null");
+    if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.length() > 1024
+        || baseRef.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("baseRef must be a git revision (not blank, at most 1024 characters, not "
+          + "starting with '-', without control characters) but was \""
+          + baseRef.replaceAll("\\p{Cntrl}", "?") + "\"");
+    }
+  }
+
+  private static String abbreviate(String sha) {
+    return sha.length() > 12 ? sha.substring(0, 12) : sha;
+  }
+
+  private static long millisSince(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
+  }
+
+  /** What start() sets up; immutable. */
+  private static final class Context {
+    final GitRepository repository;
+    final Path root;
+    final LeaseJournal journal;
+    final ExecutorService maintenance;
+
+    Context(GitRepository repository, Path root, LeaseJournal journal, ExecutorService maintenance) {
+      this.repository = repository;
+      this.root = root;
+      this.journal = journal;
+      this.maintenance = maintenance;
+    }
+  }
+
+  /** One pool directory. Owned by one thread at a time, handed over under the pool's lock. */
+  private static final class Slot {
+    final String name;
+    final Path path;
+    boolean exists;
+    @Nullable LeaseRecord record;
+
+    Slot(String name, Path path) {
+      this.name = name;
+      this.path = path;
+    }
+  }
+
+  private final class PooledLease implements WorktreeLease {
+    final CellId cellId;
+    final Slot slot;
+    final String branch;
+    final String base;
+    final AtomicBoolean closed = new AtomicBoolean();
+
+    PooledLease(CellId cellId, Slot slot, String branch, String base) {
+      this.cellId = cellId;
+      this.slot = slot;
+      this.branch = branch;
+      this.base = base;
+    }
+
+    @Override
+    public CellId cellId() {
+      return cellId;
+    }
+
+    @Override
+    public Path path() {
+      return slot.path;
+    }
+
+    @Override
+    public String branch() {
+      return branch;
+    }
+
+    @Override
+    public String baseCommit() {
+      return base;
+    }
+
+    @Override
+    public void close() {
+      release(this);
+    }
+
+    @Override
+    public String toString() {
+      return "WorktreeLease{cell=" + cellId + ", path=" + slot.path + ", branch=" + branch + ", base="
+          + abbreviate(base) + (closed.get() ? ", closed" : "") + "}";
+    }
+  }
+
+  /**
+   * Builds a {@link WorktreePool}: the settings of {@link WorktreePoolOptions.Builder}, then {@link #build()}.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private final WorktreePoolOptions.Builder options = WorktreePoolOptions.newBuilder();
+
+    private Builder() {}
+
+    /** The repository the worktrees are made from; see {@link WorktreePoolOptions.Builder#repository(Path)}. */
+    public Builder repository(Path repository) {
+      options.repository(repository);
+      return this;
+    }
+
+    /** The directory that holds the worktrees; see {@link WorktreePoolOptions.Builder#root(Path)}. */
+    public Builder root(Path root) {
+      options.root(root);
+      return this;
+    }
+
+    /** Where the lease journal lives; see {@link WorktreePoolOptions.Builder#journalDirectory(Path)}. */
+    public Builder journalDirectory(Path directory) {
+      options.journalDirectory(directory);
+      return this;
+    }
+
+    /** How many idle worktrees to keep ready; see {@link WorktreePoolOptions.Builder#minIdle(int)}. */
+    public Builder minIdle(int minIdle) {
+      options.minIdle(minIdle);
+      return this;
+    }
+
+    /** How many idle worktrees to keep at most; see {@link WorktreePoolOptions.Builder#maxIdle(int)}. */
+    public Builder maxIdle(int maxIdle) {
+      options.maxIdle(maxIdle);
+      return this;
+    }
+
+    /** How many worktrees to have at most; see {@link WorktreePoolOptions.Builder#maxTotal(int)}. */
+    public Builder maxTotal(int maxTotal) {
+      options.maxTotal(maxTotal);
+      return this;
+    }
+
+    /** What precedes the cell id in branch names; see {@link WorktreePoolOptions.Builder#branchPrefix(String)}. */
+    public Builder branchPrefix(String prefix) {
+      options.branchPrefix(prefix);
+      return this;
+    }
+
+    /** What happens to a cell's branch on release; see {@link WorktreePoolOptions.Builder#branchRetention(BranchRetention)}. */
+    public Builder branchRetention(BranchRetention retention) {
+      options.branchRetention(retention);
+      return this;
+    }
+
+    /** Whether ignored files survive a release; see {@link WorktreePoolOptions.Builder#preserveIgnored(boolean)}. */
+    public Builder preserveIgnored(boolean preserveIgnored) {
+      options.preserveIgnored(preserveIgnored);
+      return this;
+    }
+
+    /** How long acquire waits for a worktree; see {@link WorktreePoolOptions.Builder#acquireTimeout(Duration)}. */
+    public Builder acquireTimeout(Duration timeout) {
+      options.acquireTimeout(timeout);
+      return this;
+    }
+
+    /** How long close waits for outstanding leases; see {@link WorktreePoolOptions.Builder#closeTimeout(Duration)}. */
+    public Builder closeTimeout(Duration timeout) {
+      options.closeTimeout(timeout);
+      return this;
+    }
+
+    /** The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}. */
+    public Builder warmRef(String ref) {
+      options.warmRef(ref);
+      return this;
+    }
+
+    /** The runner of every git command; see {@link WorktreePoolOptions.Builder#git(GitRunner)}. */
+    public Builder git(GitRunner git) {
+      options.git(git);
+      return this;
+    }
+
+    /**
+     * Validates the settings and returns a pool that is not started yet.
+     *
+     * @throws IllegalStateException if {@code repository} or {@code root} was not set
+     * @throws IllegalArgumentException if a value is out of range (see {@link WorktreePoolOptions.Builder#build()})
+     */
+    public WorktreePool build() {
+      return create(options.build());
+    }
+  }
+}

@@ -1,0 +1,283 @@
+package io.openswarm.infra.worktree.internal;
+
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeException.Reason;
+import io.openswarm.infra.git.GitCommand;
+import io.openswarm.infra.git.GitResult;
+import io.openswarm.infra.git.GitRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The operations on a repository's shared metadata that a worktree pool needs: resolving refs, creating and
+ * deleting the cells' branches, adding, removing and pruning worktrees.
+ *
+ * <p>Concurrency: operations that change shared metadata (worktree administrative files, refs, packed-refs) run
+ * under one lock per repository, keyed by the repository's common git directory, so that every pool of this JVM on
+ * the same repository takes turns; other JVMs are handled by the runner's retries on git's lock errors. The
+ * expensive part of creating a worktree (writing its files) is done outside the lock, in the worktree itself.
+ * Read-only operations take no lock. Thread-safe.
+ */
+public final class GitRepository {
+
+  /** The oldest git this code is written for: {@code rev-parse --end-of-options} arrived in 2.30. */
+  static final int[] MINIMUM_GIT_VERSION = {2, 30};
+
+  private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS = new ConcurrentHashMap<>();
+  private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
+  private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
+
+  private final GitRunner git;
+  private final Path directory;
+  private final Path commonDir;
+  private final ReentrantLock metadataLock;
+
+  private GitRepository(GitRunner git, Path directory, Path commonDir) {
+    this.git = git;
+    this.directory = directory;
+    this.commonDir = commonDir;
+    this.metadataLock = METADATA_LOCKS.computeIfAbsent(commonDir, dir -> new ReentrantLock());
+  }
+
+  /**
+   * Finds the repository that contains {@code path} (a working tree, a linked worktree or a bare repository).
+   *
+   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if {@code path} is not a directory inside a git
+   *     repository; {@link Reason#GIT_FAILED} if git is missing or older than 2.30
+   */
+  public static GitRepository open(GitRunner git, Path path) {
+    Path absolute = path.toAbsolutePath().normalize();
+    if (!Files.isDirectory(absolute)) {
+      throw new WorktreeException(Reason.NOT_A_REPOSITORY,
+          "the repository path " + absolute + " is not a directory");
+    }
+    checkVersion(git, absolute);
+    GitResult result = git.run(absolute, "rev-parse", "--git-common-dir");
+    if (!result.isSuccess()) {
+      throw result.failure("the repository path " + absolute + " is not inside a git repository",
+          Reason.NOT_A_REPOSITORY);
+    }
+    Path commonDir;
+    try {
+      commonDir = absolute.resolve(result.stdoutLine()).toRealPath();
+    } catch (IOException e) {
+      throw new WorktreeException(Reason.NOT_A_REPOSITORY, "git reported the directory " + result.stdoutLine()
+          + " for " + absolute + " but it cannot be resolved: " + e.getMessage(), e);
+    }
+    return new GitRepository(git, absolute, commonDir);
+  }
+
+  private static void checkVersion(GitRunner git, Path directory) {
+    String version = git.run(directory, "version").requireSuccess("find the version of git").stdoutLine();
+    Matcher matcher = VERSION.matcher(version);
+    if (!matcher.find()) {
+      throw new WorktreeException(Reason.GIT_FAILED, "could not read the version of git from \"" + version + "\"");
+    }
+    int major = Integer.parseInt(matcher.group(1));
+    int minor = Integer.parseInt(matcher.group(2));
+    if (major < MINIMUM_GIT_VERSION[0] || (major == MINIMUM_GIT_VERSION[0] && minor < MINIMUM_GIT_VERSION[1])) {
+      throw new WorktreeException(Reason.GIT_FAILED, String.format("git %d.%d or newer is required but %s was found",
+          MINIMUM_GIT_VERSION[0], MINIMUM_GIT_VERSION[1], version));
+    }
+  }
+
+  /** The directory repository-level commands run in. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The real path of the repository's common git directory (shared by all its worktrees). */
+  public Path commonDir() {
+    return commonDir;
+  }
+
+  /**
+   * Checks {@code branch} with git's own rules ({@code git check-ref-format --branch}).
+   *
+   * @throws IllegalArgumentException if git rejects it; {@code description} says where the name came from
+   */
+  public void checkBranchName(String branch, Supplier<String> description) {
+    if (branch.startsWith("-") || !git.run(directory, "check-ref-format", "--branch", branch).isSuccess()) {
+      throw new IllegalArgumentException("\"" + branch + "\" is not a valid git branch name (" + description.get()
+          + "); see git check-ref-format");
+    }
+  }
+
+  /**
+   * The full SHA of the commit {@code ref} names.
+   *
+   * @throws WorktreeException {@link Reason#UNKNOWN_REF} if it names no commit
+   */
+  public String resolveCommit(String ref) {
+    GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
+    if (!result.isSuccess() || !SHA.matcher(result.stdoutLine()).matches()) {
+      throw new WorktreeException(Reason.UNKNOWN_REF, "\"" + ref + "\" does not name a commit in " + directory,
+          result.command(), OptionalInt.of(result.exitCode()), result.stderrTail(), null);
+    }
+    return result.stdoutLine();
+  }
+
+  /** The commit branch {@code branch} points at, or empty when there is no such branch. */
+  public Optional<String> branchTip(String branch) {
+    GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options",
+        "refs/heads/" + branch);
+    return result.isSuccess() ? Optional.of(result.stdoutLine()) : Optional.empty();
+  }
+
+  /** Whether {@code ancestor} is {@code descendant} or one of its ancestors. */
+  public boolean isAncestor(String ancestor, String descendant) {
+    GitResult result = git.run(directory, "merge-base", "--is-ancestor", ancestor, descendant);
+    if (result.exitCode() == 0) {
+      return true;
+    }
+    if (result.exitCode() == 1) {
+      return false;
+    }
+    throw result.failure("check whether " + ancestor + " is an ancestor of " + descendant, Reason.GIT_FAILED);
+  }
+
+  /**
+   * Creates branch {@code branch} at {@code commit} for a cell, or moves it there when it exists but holds nothing
+   * that {@code commit} does not contain and is not checked out anywhere. Never moves a branch that holds commits of
+   * its own.
+   *
+   * @param reflogMessage why, for the branch's reflog
+   * @throws WorktreeException {@link Reason#BRANCH_CONFLICT} if the branch holds commits not in {@code commit},
+   *     is checked out in a worktree, or a ref in the way prevents its creation
+   */
+  public void createBranch(String branch, String commit, String reflogMessage) {
+    String ref = "refs/heads/" + branch;
+    withMetadataLock(() -> {
+      // The empty old value makes the creation atomic: it fails if anyone created the ref first.
+      GitResult created = git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, "");
+      if (created.isSuccess()) {
+        return null;
+      }
+      Optional<String> tip = branchTip(branch);
+      if (tip.isEmpty()) {
+        throw created.failure("could not create branch " + branch
+            + " (a branch whose name is a prefix of it, or that has it as a prefix, may be in the way)",
+            Reason.BRANCH_CONFLICT);
+      }
+      Optional<Path> checkedOut = worktreeWithBranch(branch);
+      if (checkedOut.isPresent()) {
+        throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists and is checked "
+            + "out in " + checkedOut.get() + "; finish or remove that worktree, or use another cell id");
+      }
+      if (!isAncestor(tip.get(), commit)) {
+        throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists at " + tip.get()
+            + " with commits that are not in the base " + commit + "; integrate or delete it, or use another cell id");
+      }
+      git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, tip.get())
+          .requireSuccess("move branch " + branch + " from " + tip.get() + " to " + commit, Reason.BRANCH_CONFLICT);
+      return null;
+    });
+  }
+
+  /**
+   * Deletes branch {@code branch} if it still points at {@code expectedTip}.
+   *
+   * @return whether it was deleted (false when it moved or does not exist)
+   */
+  public boolean deleteBranchIfAt(String branch, String expectedTip) {
+    return withMetadataLock(
+        () -> git.run(directory, "update-ref", "-d", "refs/heads/" + branch, expectedTip).isSuccess());
+  }
+
+  /** The worktree (main or linked) that has {@code branch} checked out, if any. */
+  public Optional<Path> worktreeWithBranch(String branch) {
+    String wanted = "branch refs/heads/" + branch;
+    Path current = null;
+    for (String line : git.run(directory, "worktree", "list", "--porcelain")
+        .requireSuccess("list worktrees").stdout().split("\n")) {
+      if (line.startsWith("worktree ")) {
+        current = Path.of(line.substring("worktree ".length()));
+      } else if (line.equals(wanted) && current != null) {
+        return Optional.of(current);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Registers a new worktree at {@code path} (which must not exist) with {@code branch} checked out, or detached at
+   * {@code commit} when {@code branch} is null, then writes its files. Only the registration holds the metadata
+   * lock; the checkout runs in parallel with other work. On failure nothing is left behind.
+   *
+   * @throws WorktreeException if git fails
+   */
+  public void addWorktree(Path path, @Nullable String branch, String commit) {
+    List<String> args = new ArrayList<>(List.of("worktree", "add", "--quiet", "--no-checkout"));
+    if (branch == null) {
+      args.add("--detach");
+    }
+    args.add("--");
+    args.add(path.toString());
+    args.add(branch == null ? commit : branch);
+    try {
+      withMetadataLock(() -> git.run(GitCommand.in(directory).args(args).build())
+          .requireSuccess("register worktree " + path));
+      git.run(path, "reset", "--hard", "--quiet").requireSuccess("check out the files of worktree " + path);
+    } catch (WorktreeException e) {
+      try {
+        removeWorktree(path);
+      } catch (WorktreeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the worktree at {@code path}: its directory and git's record of it. Works when git no longer knows the
+   * worktree or the directory is already gone.
+   *
+   * @throws WorktreeException if the directory cannot be deleted
+   */
+  public void removeWorktree(Path path) {
+    GitResult removed = withMetadataLock(() -> git.run(GitCommand.in(directory)
+        .args("worktree", "remove", "--force", "--force", "--", path.toString()).build()));
+    if (removed.isSuccess() && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      TreeDeleter.deleteRecursively(path);
+    } catch (IOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, "could not delete worktree directory " + path + " after `"
+          + removed.commandLine() + "` " + (removed.isSuccess() ? "left it behind" : "failed: "
+          + removed.stderrTail().strip()) + ": " + e, e);
+    }
+    prune();
+  }
+
+  /** Forgets worktrees whose directories are gone ({@code git worktree prune}). */
+  public void prune() {
+    withMetadataLock(() -> git.run(directory, "worktree", "prune").requireSuccess("prune worktrees"));
+  }
+
+  private <T> T withMetadataLock(Supplier<T> action) {
+    metadataLock.lock();
+    try {
+      return action.get();
+    } finally {
+      metadataLock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GitRepository{" + directory + ", commonDir=" + commonDir + "}";
+  }
+}

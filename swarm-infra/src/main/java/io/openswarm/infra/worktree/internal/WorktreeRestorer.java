@@ -1,0 +1,112 @@
+package io.openswarm.infra.worktree.internal;
+
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeException.Reason;
+import io.openswarm.infra.git.GitResult;
+import io.openswarm.infra.git.GitRunner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+
+/**
+ * Brings one worktree back to a commit exactly: the one place that decides what "clean" means, shared by the pool
+ * (acquire and release) and by {@code WorktreeChanges.revert}.
+ *
+ * <p>Exactly means: the index and every tracked file match the commit ({@code git checkout --force}), and every
+ * untracked file and directory is gone, nested repositories included ({@code git clean -ffdx}); ignored files are
+ * gone too unless they are preserved on purpose (build caches). {@code checkout} only rewrites the files that differ,
+ * which is what makes a warm worktree cheap to reuse. The full restores verify the result with
+ * {@code git status --porcelain --ignored} and fail when anything is left (a file the cell made undeletable, a
+ * submodule), so that a dirty worktree is never handed to the next cell.
+ *
+ * <p>Stateless and thread-safe; concurrent calls must be for different worktrees.
+ */
+public final class WorktreeRestorer {
+
+  private static final int LEFTOVERS_SHOWN = 10;
+
+  private final GitRunner git;
+  private final boolean preserveIgnored;
+
+  /** A restorer that runs {@code git} and keeps ignored files when {@code preserveIgnored} is set. */
+  public WorktreeRestorer(GitRunner git, boolean preserveIgnored) {
+    this.git = git;
+    this.preserveIgnored = preserveIgnored;
+  }
+
+  /**
+   * Detaches {@code HEAD} at {@code commit} and removes every change, then verifies. The branch that was checked out
+   * is left where it is (and is free for other worktrees).
+   *
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails or something is left
+   */
+  public void restoreDetached(Path worktree, String commit) {
+    run(worktree, "detach " + worktree + " at " + commit, "checkout", "--quiet", "--force", "--detach", commit);
+    clean(worktree);
+    verifyClean(worktree);
+  }
+
+  /**
+   * Points {@code branch} at {@code commit} (whatever it held), checks it out and removes every change, then
+   * verifies.
+   *
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails or something is left
+   */
+  public void restoreOnBranch(Path worktree, String branch, String commit) {
+    run(worktree, "reset branch " + branch + " in " + worktree + " to " + commit,
+        "checkout", "--quiet", "--force", "--no-track", "-B", branch, commit);
+    clean(worktree);
+    verifyClean(worktree);
+  }
+
+  /**
+   * Checks out the existing {@code branch} in a worktree that was verified clean when it was last restored,
+   * discarding any change made since, and removes untracked files. Cheaper than a full restore: no verification.
+   *
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails;
+   *     {@link Reason#BRANCH_CONFLICT} if the branch is checked out in another worktree
+   */
+  public void switchTo(Path worktree, String branch) {
+    GitResult result = git.run(worktree, "checkout", "--quiet", "--force", branch, "--");
+    if (!result.isSuccess()) {
+      boolean elsewhere = result.stderrTail().contains("already checked out at")
+          || result.stderrTail().contains("already used by worktree at");
+      throw result.failure("check out branch " + branch + " in " + worktree,
+          elsewhere ? Reason.BRANCH_CONFLICT : Reason.RESTORE_FAILED);
+    }
+    clean(worktree);
+  }
+
+  private void clean(Path worktree) {
+    List<String> args = new ArrayList<>(List.of("clean", "--quiet", "-ff", "-d"));
+    if (!preserveIgnored) {
+      args.add("-x");
+    }
+    run(worktree, "remove untracked files from " + worktree, args.toArray(String[]::new));
+  }
+
+  private void verifyClean(Path worktree) {
+    List<String> args = new ArrayList<>(List.of("status", "--porcelain=v1", "-z", "--untracked-files=all"));
+    if (!preserveIgnored) {
+      args.add("--ignored=matching");
+    }
+    GitResult status = git.run(worktree, args.toArray(String[]::new))
+        .requireSuccess("check that " + worktree + " is clean", Reason.RESTORE_FAILED);
+    if (!status.stdout().isEmpty()) {
+      List<String> entries = Arrays.stream(status.stdout().split("\0")).filter(e -> !e.isEmpty())
+          .collect(Collectors.toList());
+      String shown = entries.stream().limit(LEFTOVERS_SHOWN).collect(Collectors.joining(", "));
+      throw new WorktreeException(Reason.RESTORE_FAILED, String.format(
+          "%s still has %d change(s) after it was restored: %s%s", worktree, entries.size(), shown,
+          entries.size() > LEFTOVERS_SHOWN ? ", ..." : ""), status.command(), OptionalInt.of(status.exitCode()),
+          status.stderrTail(), null);
+    }
+  }
+
+  private void run(Path worktree, String action, String... args) {
+    git.run(worktree, args).requireSuccess(action, Reason.RESTORE_FAILED);
+  }
+}
