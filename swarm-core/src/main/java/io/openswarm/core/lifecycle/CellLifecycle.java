@@ -85,7 +85,7 @@ public final class CellLifecycle {
             .orElseGet(() -> CellOutcome.noChanges(cellId));
       } else {
         timings.add(new StepTiming(CellStep.REVERT, steps.revert(cellId)));
-        outcome = CellOutcome.reverted(cellId, verdict(tested));
+        outcome = CellOutcome.reverted(cellId, tested.report());
       }
     } catch (CellStepException e) {
       outcome = CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage());
@@ -103,13 +103,6 @@ public final class CellLifecycle {
         .withTeardownErrors(teardownErrors).withHost(steps.host());
     log.info("cell {} {} in {} ms", outcome.cellId(), describe(finished), finished.totalDuration().toMillis());
     return finished;
-  }
-
-  private static String verdict(TestResult tested) {
-    String header = tested.timedOut()
-        ? "tests timed out after " + tested.duration().toMillis() + " ms\n"
-        : "tests failed with exit code " + tested.exitCode() + "\n";
-    return header + tested.outputTail();
   }
 
   private static String describe(CellOutcome outcome) {

@@ -107,6 +107,12 @@ public final class CellSteps {
     return Set.copyOf(live.keySet());
   }
 
+  /** The bootstrap of {@code cellId} if it is live on this host. */
+  public Optional<CellBootstrap> find(CellId cellId) {
+    LiveCell cell = live.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
+    return cell == null ? Optional.empty() : Optional.ofNullable(cell.bootstrap);
+  }
+
   /** The agent every cell runs. */
   public AgentRuntime agent() {
     return agent;
@@ -163,8 +169,10 @@ public final class CellSteps {
       }));
       log.info("cell {} up on port {} in {} (branch {} at {}) in {} ms", cellId, port.port(), worktree.path(),
           worktree.branch(), abbreviate(worktree.baseCommit()), totalMillis(timings));
-      return new CellBootstrap(cellId, host, port.port(), worktree.path().toString(), worktree.branch(),
-          worktree.baseCommit(), timings);
+      CellBootstrap up = new CellBootstrap(cellId, host, port.port(), worktree.path().toString(),
+          worktree.branch(), worktree.baseCommit(), timings);
+      cell.bootstrap = up;
+      return up;
     } catch (RuntimeException e) {
       List<CompensationStack.Failure> leaks = cell.compensations.unwind();
       live.remove(cellId, cell);
@@ -465,6 +473,7 @@ public final class CellSteps {
     volatile @Nullable PortLease port;
     volatile @Nullable WorktreeLease worktree;
     volatile @Nullable AgentSession agent;
+    volatile @Nullable CellBootstrap bootstrap;
 
     LiveCell(CellId id, Path stateDirectory) {
       this.id = id;

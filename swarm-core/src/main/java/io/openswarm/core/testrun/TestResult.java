@@ -44,6 +44,17 @@ public record TestResult(
     return exitCode == 0 && !timedOut;
   }
 
+  /**
+   * The verdict and the end of the output, as a cell's outcome reports a red run: a first line saying how the tests
+   * failed (exit code, or timed out), then the output tail.
+   */
+  public String report() {
+    String header = timedOut
+        ? "tests timed out after " + duration.toMillis() + " ms"
+        : (exitCode == 0 ? "tests passed" : "tests failed with exit code " + exitCode);
+    return header + "\n" + outputTail;
+  }
+
   @Override
   public String toString() {
     return "TestResult{" + (passed() ? "passed" : "failed") + ", exitCode=" + exitCode + ", timedOut=" + timedOut

@@ -28,7 +28,7 @@ public final class CrashingPoolMain {
       WorktreeLease lease = pool.acquire(CellId.of("crash-" + i), "main");
       if (i == 2) {
         TestRepositories.writeFile(lease.path(), "work.txt", "committed before the crash\n");
-        WorktreeChanges.create().commit(lease, "work of crash-2", CommitAuthor.of("Cell", "cell@example.com"));
+        GitWorktreeChanges.create().commit(lease, "work of crash-2", CommitAuthor.of("Cell", "cell@example.com"));
       } else {
         TestRepositories.writeFile(lease.path(), "half-done.txt", "not committed\n");
       }

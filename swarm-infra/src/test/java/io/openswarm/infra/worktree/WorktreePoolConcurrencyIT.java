@@ -109,7 +109,7 @@ class WorktreePoolConcurrencyIT {
     WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
         .maxTotal(4).maxIdle(2).minIdle(1).acquireTimeout(Duration.ofMinutes(5)).build();
     pool.start();
-    WorktreeChanges changes = WorktreeChanges.create();
+    GitWorktreeChanges changes = GitWorktreeChanges.create();
     CommitAuthor author = CommitAuthor.of("Cell", "cell@example.com");
     try {
       CountDownLatch startGate = new CountDownLatch(1);

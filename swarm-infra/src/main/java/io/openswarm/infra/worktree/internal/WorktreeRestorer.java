@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 
 /**
  * Brings one worktree back to a commit exactly: the one place that decides what "clean" means, shared by the pool
- * (acquire and release) and by {@code WorktreeChanges.revert}.
+ * (acquire and release) and by {@code GitWorktreeChanges.revert}.
  *
  * <p>Exactly means: the index and every tracked file match the commit ({@code git checkout --force}), and every
  * untracked file and directory is gone, nested repositories included ({@code git clean -ffdx}); ignored files are

@@ -3,6 +3,7 @@ package io.openswarm.infra.worktree;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.ChangedFile.Change;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -37,17 +38,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe and stateless; calls for the same lease must not overlap (git's index would be contended).
  */
-public final class WorktreeChanges {
+public final class GitWorktreeChanges implements WorktreeChanges {
 
-  private static final Logger log = LoggerFactory.getLogger(WorktreeChanges.class);
-  private static final WorktreeChanges DEFAULT = builder().build();
+  private static final Logger log = LoggerFactory.getLogger(GitWorktreeChanges.class);
+  private static final GitWorktreeChanges DEFAULT = builder().build();
 
   private final GitRunner git;
   private final boolean preserveIgnored;
   private final @Nullable Duration commitTimeout;
   private final WorktreeRestorer restorer;
 
-  private WorktreeChanges(Builder builder) {
+  private GitWorktreeChanges(Builder builder) {
     this.git = builder.git;
     this.preserveIgnored = builder.preserveIgnored;
     this.commitTimeout = builder.commitTimeout;
@@ -55,7 +56,7 @@ public final class WorktreeChanges {
   }
 
   /** An instance with the defaults: {@link GitRunner#create()}, ignored files removed on revert. */
-  public static WorktreeChanges create() {
+  public static GitWorktreeChanges create() {
     return DEFAULT;
   }
 
@@ -80,6 +81,7 @@ public final class WorktreeChanges {
    *     hook's output is in {@link WorktreeException#stderrTail()}), {@link Reason#BRANCH_CONFLICT} if the worktree
    *     is no longer on the cell's branch, or another reason if git failed
    */
+  @Override
   public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Objects.requireNonNull(message, "message cannot be null");
@@ -134,6 +136,7 @@ public final class WorktreeChanges {
    * @throws NullPointerException if {@code lease} is null
    * @throws WorktreeException if git fails
    */
+  @Override
   public List<ChangedFile> changedFiles(WorktreeLease lease) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Path worktree = lease.path();
@@ -164,6 +167,7 @@ public final class WorktreeChanges {
    * @throws NullPointerException if {@code lease} is null
    * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails or something is left
    */
+  @Override
   public void revert(WorktreeLease lease) {
     Objects.requireNonNull(lease, "lease cannot be null");
     restorer.restoreOnBranch(lease.path(), lease.branch(), lease.baseCommit());
@@ -198,10 +202,10 @@ public final class WorktreeChanges {
 
   @Override
   public String toString() {
-    return "WorktreeChanges{git=" + git + ", preserveIgnored=" + preserveIgnored + "}";
+    return "GitWorktreeChanges{git=" + git + ", preserveIgnored=" + preserveIgnored + "}";
   }
 
-  /** Builds {@link WorktreeChanges}. Not thread-safe. */
+  /** Builds {@link GitWorktreeChanges}. Not thread-safe. */
   public static final class Builder {
     private GitRunner git = GitRunner.create();
     private boolean preserveIgnored;
@@ -241,8 +245,8 @@ public final class WorktreeChanges {
     }
 
     /** Builds the instance. */
-    public WorktreeChanges build() {
-      return new WorktreeChanges(this);
+    public GitWorktreeChanges build() {
+      return new GitWorktreeChanges(this);
     }
   }
 }

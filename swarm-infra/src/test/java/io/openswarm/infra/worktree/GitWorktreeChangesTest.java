@@ -33,7 +33,7 @@ class WorktreeChangesTest {
   private TestRepository repo;
   private WorktreePool pool;
   private WorktreeLease lease;
-  private final WorktreeChanges changes = WorktreeChanges.create();
+  private final GitWorktreeChanges changes = GitWorktreeChanges.create();
 
   @BeforeEach
   void lease() {
@@ -208,7 +208,7 @@ class WorktreeChangesTest {
 
   @Test
   void revertCanKeepIgnoredFiles() {
-    WorktreeChanges keeping = WorktreeChanges.builder().preserveIgnored(true).build();
+    GitWorktreeChanges keeping = GitWorktreeChanges.builder().preserveIgnored(true).build();
     TestRepositories.writeFile(lease.path(), "cache.log", "cache\n");
     TestRepositories.writeFile(lease.path(), "a.txt", "changed\n");
 

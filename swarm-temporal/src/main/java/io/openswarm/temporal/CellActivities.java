@@ -1,0 +1,52 @@
+package io.openswarm.temporal;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.lifecycle.CommitResult;
+import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.testrun.TestResult;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.time.Duration;
+
+/**
+ * The steps of a cell as Temporal activities: thin adapters over the same {@code CellSteps} the local
+ * {@code CellLifecycle} runs. Use them to write workflows of your own (see {@link TcrWorkflow} for the canonical
+ * one and {@link CellActivityOptions} for options that route a cell's steps correctly).
+ *
+ * <p>Routing: schedule {@link #bootstrap} on the worker's shared task queue; every later step of the cell on the
+ * {@link HostedCell#hostQueue()} that bootstrap returns, with a short schedule-to-start timeout so a dead host is
+ * noticed. {@link #teardown} always, in a detached cancellation scope.
+ *
+ * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code WorktreeConflict},
+ * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
+ * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code CommitRejected}, {@code RevertFailed},
+ * {@code CellNotLive}, {@code Cancelled}; those that retrying cannot fix are non-retryable.
+ */
+@ActivityInterface(namePrefix = "Cell.")
+public interface CellActivities {
+
+  /** Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the same host. */
+  @ActivityMethod
+  HostedCell bootstrap(BootstrapRequest request);
+
+  /** Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts the turn. */
+  @ActivityMethod
+  ExecuteResult execute(ExecuteRequest request);
+
+  /** Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not a failure. */
+  @ActivityMethod
+  TestResult runTests(TestRunRequest request);
+
+  /** Commits the worktree on the cell branch. */
+  @ActivityMethod
+  CommitResult commit(CommitRequest request);
+
+  /** Restores the worktree to the base commit. */
+  @ActivityMethod
+  Duration revert(CellId cellId);
+
+  /** Stops the agent, returns the worktree, releases the port. Idempotent; never fails for a cell already gone. */
+  @ActivityMethod
+  TeardownResult teardown(CellId cellId);
+}

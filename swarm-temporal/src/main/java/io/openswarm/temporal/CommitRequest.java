@@ -1,0 +1,18 @@
+package io.openswarm.temporal;
+
+import io.openswarm.core.CellId;
+import java.util.Objects;
+
+/**
+ * Commit a cell's worktree on its branch.
+ *
+ * @param cellId the cell
+ * @param message the commit message, verbatim
+ */
+public record CommitRequest(CellId cellId, String message) {
+
+  public CommitRequest {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    Objects.requireNonNull(message, "message cannot be null");
+  }
+}

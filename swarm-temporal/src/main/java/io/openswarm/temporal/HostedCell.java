@@ -1,0 +1,19 @@
+package io.openswarm.temporal;
+
+import io.openswarm.core.lifecycle.CellBootstrap;
+import java.util.Objects;
+
+/**
+ * A bootstrapped cell and the task queue of the worker host it lives on. Every later activity of the cell must be
+ * scheduled on {@link #hostQueue()}: the cell's port, worktree and agent exist only there.
+ *
+ * @param cell the cell as bootstrap left it
+ * @param hostQueue the host-specific task queue of the worker that bootstrapped it
+ */
+public record HostedCell(CellBootstrap cell, String hostQueue) {
+
+  public HostedCell {
+    Objects.requireNonNull(cell, "cell cannot be null");
+    Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
+  }
+}

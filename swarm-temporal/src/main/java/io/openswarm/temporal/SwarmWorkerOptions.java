@@ -1,0 +1,421 @@
+package io.openswarm.temporal;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.metrics.SwarmMetrics;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.worktree.CommitAuthor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The validated, immutable options of a {@link SwarmWorker}, built by {@link SwarmWorker.Builder}.
+ *
+ * <p>Defaults come from the {@linkplain SwarmProfile profile} (concurrency, step timeouts, heartbeat, ports) and the
+ * performance guide (teardown 2 min, stop 30 s). Each value is checked once, here, with a message naming the option,
+ * the value given and what is allowed. Secrets (the API key) are never shown by {@link #toString()}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SwarmWorkerOptions {
+
+  private final @Nullable String target;
+  private final int embeddedPort;
+  private final String namespace;
+  private final @Nullable Path clientCertificate;
+  private final @Nullable Path clientKey;
+  private final @Nullable Path trustedCertificates;
+  private final @Nullable String apiKey;
+  private final String taskQueue;
+  private final String hostId;
+  private final SwarmProfile profile;
+  private final int maxConcurrentActivities;
+  private final int maxConcurrentWorkflowTasks;
+  private final int maxConcurrentLocalActivities;
+  private final Duration stopTimeout;
+  private final CellActivityOptions activityOptions;
+  private final PortRange ports;
+  private final Duration portWait;
+  private final Path repository;
+  private final Path worktreeRoot;
+  private final int minIdleWorktrees;
+  private final int maxIdleWorktrees;
+  private final int maxWorktrees;
+  private final Path stateDirectory;
+  private final SwarmWorker.AgentFactory agentFactory;
+  private final List<String> testCommand;
+  private final Duration testTimeout;
+  private final Duration readyTimeout;
+  private final Duration executeTimeout;
+  private final SandboxMode sandbox;
+  private final CommitAuthor author;
+  private final SwarmMetrics metrics;
+
+  SwarmWorkerOptions(SwarmWorker.Builder b) {
+    // Temporal target and security.
+    this.target = b.target == null ? null : validTarget(b.target);
+    if (b.target != null && b.embeddedPortSet) {
+      throw new IllegalArgumentException("embeddedPort applies only to the embedded server, but target was set to "
+          + b.target);
+    }
+    if (b.embeddedPort < 0 || b.embeddedPort > 65_535) {
+      throw new IllegalArgumentException("embeddedPort must be between 0 and 65535 but was " + b.embeddedPort);
+    }
+    this.embeddedPort = b.embeddedPort;
+    this.namespace = nonBlank("namespace", b.namespace);
+    boolean security = b.clientCertificate != null || b.trustedCertificates != null || b.apiKey != null;
+    if (security && b.target == null) {
+      throw new IllegalArgumentException(
+          "TLS and API-key options apply to a Temporal cluster; set target(\"host:port\") as well (the embedded "
+              + "server listens on 127.0.0.1 without TLS)");
+    }
+    this.clientCertificate = b.clientCertificate == null ? null : readableFile("clientCertificate",
+        b.clientCertificate);
+    this.clientKey = b.clientKey == null ? null : readableFile("clientKey", b.clientKey);
+    this.trustedCertificates = b.trustedCertificates == null ? null : readableFile("trustedCertificates",
+        b.trustedCertificates);
+    if (b.apiKey != null && b.apiKey.isBlank()) {
+      throw new IllegalArgumentException("apiKey must not be blank");
+    }
+    this.apiKey = b.apiKey;
+
+    // Queues and host.
+    this.taskQueue = nonBlank("taskQueue", b.taskQueue);
+    if (taskQueue.contains("@")) {
+      throw new IllegalArgumentException(
+          "taskQueue must not contain '@' (it separates the host queue's name) but was " + taskQueue);
+    }
+    String host = b.hostId == null ? SwarmWorker.defaultHostId() : b.hostId;
+    try {
+      CellId.of(host);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().replaceFirst("^cellId", "hostId"), e);
+    }
+    this.hostId = host;
+
+    // Concurrency and timeouts, from the profile unless overridden.
+    this.profile = b.profile;
+    this.maxConcurrentActivities = atLeastOne("maxConcurrentActivities",
+        orDefault(b.maxConcurrentActivities, profile.activityConcurrency()));
+    this.maxConcurrentWorkflowTasks = atLeastOne("maxConcurrentWorkflowTasks",
+        orDefault(b.maxConcurrentWorkflowTasks, profile.workflowTaskConcurrency()));
+    this.maxConcurrentLocalActivities = atLeastOne("maxConcurrentLocalActivities",
+        orDefault(b.maxConcurrentLocalActivities, profile.localActivityConcurrency()));
+    Duration startToClose = positive("startToCloseTimeout",
+        b.startToCloseTimeout == null ? profile.startToCloseTimeout() : b.startToCloseTimeout);
+    Duration heartbeat = positive("heartbeatTimeout",
+        b.heartbeatTimeout == null ? profile.heartbeatTimeout() : b.heartbeatTimeout);
+    if (heartbeat.compareTo(startToClose) >= 0) {
+      throw new IllegalArgumentException(String.format(
+          "heartbeatTimeout (%s) must be shorter than startToCloseTimeout (%s)", heartbeat, startToClose));
+    }
+    Duration teardown = positive("teardownTimeout",
+        b.teardownTimeout == null ? profile.teardownTimeout() : b.teardownTimeout);
+    this.stopTimeout = positive("stopTimeout", b.stopTimeout == null ? profile.stopTimeout() : b.stopTimeout);
+    if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
+      throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
+    }
+    this.activityOptions = new CellActivityOptions(startToClose, heartbeat, teardown,
+        positive("bootstrapTimeout", b.bootstrapTimeout),
+        positive("hostScheduleToStartTimeout", b.hostScheduleToStartTimeout), b.maxCellAttempts);
+
+    // Ports.
+    PortRange range = b.ports == null ? profile.ports() : new PortRange(b.ports.min(), b.ports.max());
+    if (range.min() < PortRange.FIRST_UNPRIVILEGED_PORT) {
+      throw new IllegalArgumentException(String.format(
+          "ports %s include privileged ports (below %d); use a range starting at %d or above", range,
+          PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
+    }
+    this.ports = range;
+    this.portWait = nonNegative("portWait", b.portWait);
+
+    // Repository, worktrees and state.
+    if (b.repository == null) {
+      throw new IllegalStateException("repository(path) must be set before build()");
+    }
+    Path repo = b.repository.toAbsolutePath().normalize();
+    if (!Files.isDirectory(repo)) {
+      throw new IllegalArgumentException("repository must be an existing directory but was " + repo);
+    }
+    this.repository = repo;
+    this.stateDirectory = (b.stateDirectory == null
+        ? Path.of(System.getProperty("user.home"), ".openswarm", taskQueue)
+        : b.stateDirectory).toAbsolutePath().normalize();
+    if (stateDirectory.startsWith(repository)) {
+      throw new IllegalArgumentException(String.format(
+          "stateDirectory must be outside the repository (cell homes and logs would show up in it) but %s is "
+              + "inside %s", stateDirectory, repository));
+    }
+    this.worktreeRoot = (b.worktreeRoot == null ? stateDirectory.resolve("worktrees") : b.worktreeRoot)
+        .toAbsolutePath().normalize();
+    int maxTotal = b.maxWorktrees == null ? Math.max(4, 2 * maxConcurrentActivities) : b.maxWorktrees;
+    if (b.minIdleWorktrees < 0 || b.maxIdleWorktrees < b.minIdleWorktrees || maxTotal < 1
+        || b.maxIdleWorktrees > maxTotal) {
+      throw new IllegalArgumentException(String.format(
+          "worktree pool sizes must satisfy 0 <= minIdle <= maxIdle <= maxTotal and maxTotal >= 1 but were "
+              + "minIdle=%d, maxIdle=%d, maxTotal=%d", b.minIdleWorktrees, b.maxIdleWorktrees, maxTotal));
+    }
+    this.minIdleWorktrees = b.minIdleWorktrees;
+    this.maxIdleWorktrees = b.maxIdleWorktrees;
+    this.maxWorktrees = maxTotal;
+
+    // Agent and tests.
+    if (b.agentFactory == null) {
+      throw new IllegalStateException("agent(...) must be set before build()");
+    }
+    this.agentFactory = b.agentFactory;
+    if (b.testCommand == null) {
+      throw new IllegalStateException("testCommand(command) must be set before build()");
+    }
+    if (b.testCommand.isEmpty() || b.testCommand.get(0).isBlank()) {
+      throw new IllegalArgumentException("testCommand must name a program as its first argument but was "
+          + b.testCommand);
+    }
+    this.testCommand = b.testCommand;
+    this.testTimeout = positive("testTimeout", b.testTimeout);
+    this.readyTimeout = positive("readyTimeout", b.readyTimeout);
+    Duration turn = b.executeTimeout == null
+        ? (startToClose.compareTo(Duration.ofMinutes(1)) > 0 ? startToClose.minusSeconds(30) : startToClose)
+        : positive("executeTimeout", b.executeTimeout);
+    if (turn.compareTo(startToClose) > 0) {
+      throw new IllegalArgumentException(String.format(
+          "executeTimeout (%s) must not exceed startToCloseTimeout (%s): the activity would be killed first",
+          turn, startToClose));
+    }
+    this.executeTimeout = turn;
+    if (testTimeout.compareTo(startToClose) > 0) {
+      throw new IllegalArgumentException(String.format(
+          "testTimeout (%s) must not exceed startToCloseTimeout (%s): the activity would be killed first",
+          testTimeout, startToClose));
+    }
+    this.sandbox = b.sandbox;
+    this.author = b.author;
+    this.metrics = b.metrics;
+  }
+
+  /** The Temporal cluster's {@code host:port}, or null for the embedded server. */
+  public @Nullable String target() {
+    return target;
+  }
+
+  /** The embedded server's port (0: chosen by the system). */
+  public int embeddedPort() {
+    return embeddedPort;
+  }
+
+  /** The Temporal namespace. */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The mTLS client certificate, if any. */
+  public Optional<Path> clientCertificate() {
+    return Optional.ofNullable(clientCertificate);
+  }
+
+  /** The mTLS client private key, if any. */
+  public Optional<Path> clientKey() {
+    return Optional.ofNullable(clientKey);
+  }
+
+  /** Trusted CA certificates for TLS, if any. */
+  public Optional<Path> trustedCertificates() {
+    return Optional.ofNullable(trustedCertificates);
+  }
+
+  /** The API key, if any. Never log it. */
+  public Optional<String> apiKey() {
+    return Optional.ofNullable(apiKey);
+  }
+
+  /** Whether the connection to the target uses TLS. */
+  public boolean tls() {
+    return clientCertificate != null || trustedCertificates != null || apiKey != null;
+  }
+
+  /** The shared task queue. */
+  public String taskQueue() {
+    return taskQueue;
+  }
+
+  /** This worker's host id. */
+  public String hostId() {
+    return hostId;
+  }
+
+  /** The profile the defaults came from. */
+  public SwarmProfile profile() {
+    return profile;
+  }
+
+  /** Maximum concurrent activities per queue. */
+  public int maxConcurrentActivities() {
+    return maxConcurrentActivities;
+  }
+
+  /** Maximum concurrent workflow tasks. */
+  public int maxConcurrentWorkflowTasks() {
+    return maxConcurrentWorkflowTasks;
+  }
+
+  /** Maximum concurrent local activities. */
+  public int maxConcurrentLocalActivities() {
+    return maxConcurrentLocalActivities;
+  }
+
+  /** How long stopping lets running cells finish. */
+  public Duration stopTimeout() {
+    return stopTimeout;
+  }
+
+  /** Timeouts and retry rules of the cells' activities. */
+  public CellActivityOptions activityOptions() {
+    return activityOptions;
+  }
+
+  /** The agent servers' port range. */
+  public PortRange ports() {
+    return ports;
+  }
+
+  /** How long bootstrap waits for a port. */
+  public Duration portWait() {
+    return portWait;
+  }
+
+  /** The repository cells work on. */
+  public Path repository() {
+    return repository;
+  }
+
+  /** Where worktrees live. */
+  public Path worktreeRoot() {
+    return worktreeRoot;
+  }
+
+  /** Warm worktrees kept ready. */
+  public int minIdleWorktrees() {
+    return minIdleWorktrees;
+  }
+
+  /** Warm worktrees kept at most. */
+  public int maxIdleWorktrees() {
+    return maxIdleWorktrees;
+  }
+
+  /** Worktrees at most at once. */
+  public int maxWorktrees() {
+    return maxWorktrees;
+  }
+
+  /** The worker's state directory. */
+  public Path stateDirectory() {
+    return stateDirectory;
+  }
+
+  /** Creates the cells' agent. */
+  public SwarmWorker.AgentFactory agentFactory() {
+    return agentFactory;
+  }
+
+  /** The default test command. */
+  public List<String> testCommand() {
+    return testCommand;
+  }
+
+  /** The default limit on a test run. */
+  public Duration testTimeout() {
+    return testTimeout;
+  }
+
+  /** How long an agent may take to become ready. */
+  public Duration readyTimeout() {
+    return readyTimeout;
+  }
+
+  /** The default limit on an agent's turn. */
+  public Duration executeTimeout() {
+    return executeTimeout;
+  }
+
+  /** How cell processes are isolated. */
+  public SandboxMode sandbox() {
+    return sandbox;
+  }
+
+  /** Who commits are by. */
+  public CommitAuthor author() {
+    return author;
+  }
+
+  /** Where metrics go. */
+  public SwarmMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public String toString() {
+    return "SwarmWorkerOptions{target=" + (target == null ? "embedded" : target) + ", namespace=" + namespace
+        + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", taskQueue=" + taskQueue
+        + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
+        + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
+        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", sandbox=" + sandbox + "}";
+  }
+
+  private static String validTarget(String target) {
+    int colon = target.lastIndexOf(':');
+    String port = colon < 0 ? "" : target.substring(colon + 1);
+    boolean valid = colon > 0 && !port.isEmpty() && port.chars().allMatch(Character::isDigit) && port.length() <= 5
+        && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65_535
+        && target.substring(0, colon).chars().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+    if (!valid) {
+      throw new IllegalArgumentException(
+          "target must be host:port with a port between 1 and 65535 (for example temporal.internal:7233) but was \""
+              + target + "\"");
+    }
+    return target;
+  }
+
+  private static Path readableFile(String name, Path file) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IllegalArgumentException(name + " must be a readable file but was " + file.toAbsolutePath());
+    }
+    return file.toAbsolutePath();
+  }
+
+  private static String nonBlank(String name, String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be blank");
+    }
+    return value;
+  }
+
+  private static int orDefault(@Nullable Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+
+  private static int atLeastOne(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1 but was " + value);
+    }
+    return value;
+  }
+
+  private static Duration positive(String name, Duration value) {
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive but was " + value);
+    }
+    return value;
+  }
+
+  private static Duration nonNegative(String name, Duration value) {
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative but was " + value);
+    }
+    return value;
+  }
+}

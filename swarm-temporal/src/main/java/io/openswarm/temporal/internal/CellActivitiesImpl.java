@@ -1,0 +1,160 @@
+package io.openswarm.temporal.internal;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.lifecycle.CellBootstrap;
+import io.openswarm.core.lifecycle.CellStepException;
+import io.openswarm.core.lifecycle.CellSteps;
+import io.openswarm.core.lifecycle.CommitResult;
+import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.temporal.BootstrapRequest;
+import io.openswarm.temporal.CellActivities;
+import io.openswarm.temporal.CommitRequest;
+import io.openswarm.temporal.ExecuteRequest;
+import io.openswarm.temporal.HostedCell;
+import io.openswarm.temporal.TestRunRequest;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import org.slf4j.MDC;
+
+/**
+ * {@link CellActivities} over {@link CellSteps}: each activity is one step, plus heartbeats for the long ones and the
+ * translation of step failures into {@link ApplicationFailure}s with stable types (the step that failed is the
+ * failure's first detail).
+ *
+ * <p>Thread-safe: one instance serves every activity of the worker.
+ */
+public final class CellActivitiesImpl implements CellActivities {
+
+  private final CellSteps steps;
+  private final String hostQueue;
+  private final ScheduledExecutorService heartbeats;
+  private final Duration heartbeatInterval;
+
+  /**
+   * @param steps the steps of this host's cells
+   * @param hostQueue this host's task queue, returned by bootstrap so later steps come back here
+   * @param heartbeats the scheduler that runs heartbeat tickers
+   * @param heartbeatInterval how often long steps heartbeat (at most a third of their heartbeat timeout)
+   */
+  public CellActivitiesImpl(CellSteps steps, String hostQueue, ScheduledExecutorService heartbeats,
+      Duration heartbeatInterval) {
+    this.steps = Objects.requireNonNull(steps, "steps cannot be null");
+    this.hostQueue = Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
+    this.heartbeats = Objects.requireNonNull(heartbeats, "heartbeats cannot be null");
+    this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval cannot be null");
+  }
+
+  @Override
+  public HostedCell bootstrap(BootstrapRequest request) {
+    return withWorkflowMdc(() -> {
+      // A retry after a lost response finds the cell already up here: hand it back instead of failing.
+      Optional<CellBootstrap> existing = steps.find(request.cellId());
+      if (existing.isPresent()) {
+        return new HostedCell(existing.get(), hostQueue);
+      }
+      try {
+        return new HostedCell(steps.bootstrap(request.cellId(), request.baseRef()), hostQueue);
+      } catch (CellStepException e) {
+        throw failure(e);
+      }
+    });
+  }
+
+  @Override
+  public ExecuteResult execute(ExecuteRequest request) {
+    return withWorkflowMdc(() -> {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
+        () -> steps.abort(request.cellId()))) {
+        ExecuteResult result;
+        try {
+          result = steps.execute(request.cellId(), request.prompt(), request.timeout(), heartbeater::progress);
+        } catch (CellStepException e) {
+          heartbeater.rethrowIfCancelled();
+          throw failure(e);
+        }
+        heartbeater.rethrowIfCancelled();
+        return result;
+      }
+    });
+  }
+
+  @Override
+  public TestResult runTests(TestRunRequest request) {
+    return withWorkflowMdc(() -> {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      Thread worker = Thread.currentThread();
+      try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
+        worker::interrupt)) {
+        TestResult result;
+        try {
+          result = steps.test(request.cellId(), request.command(), request.timeout());
+        } catch (CellStepException e) {
+          Thread.interrupted();
+          heartbeater.rethrowIfCancelled();
+          throw failure(e);
+        }
+        heartbeater.rethrowIfCancelled();
+        return result;
+      }
+    });
+  }
+
+  @Override
+  public CommitResult commit(CommitRequest request) {
+    return withWorkflowMdc(() -> {
+      try {
+        return steps.commit(request.cellId(), request.message());
+      } catch (CellStepException e) {
+        throw failure(e);
+      }
+    });
+  }
+
+  @Override
+  public Duration revert(CellId cellId) {
+    return withWorkflowMdc(() -> {
+      try {
+        return steps.revert(cellId);
+      } catch (CellStepException e) {
+        throw failure(e);
+      }
+    });
+  }
+
+  @Override
+  public TeardownResult teardown(CellId cellId) {
+    return withWorkflowMdc(() -> steps.teardown(cellId));
+  }
+
+  /** The failure a workflow sees: typed, with the step as its detail, non-retryable when retrying cannot help. */
+  static ApplicationFailure failure(CellStepException e) {
+    String message = e.getMessage();
+    return e.retryable()
+        ? ApplicationFailure.newFailureWithCause(message, e.failureType(), e, e.step().name())
+        : ApplicationFailure.newNonRetryableFailureWithCause(message, e.failureType(), e, e.step().name());
+  }
+
+  private static <T> T withWorkflowMdc(Supplier<T> body) {
+    String workflowId = Activity.getExecutionContext().getInfo().getWorkflowId();
+    String previous = MDC.get("workflowId");
+    MDC.put("workflowId", workflowId);
+    try {
+      return body.get();
+    } finally {
+      if (previous == null) {
+        MDC.remove("workflowId");
+      } else {
+        MDC.put("workflowId", previous);
+      }
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package io.openswarm.temporal.internal;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CommitResult;
+import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.temporal.BootstrapRequest;
+import io.openswarm.temporal.CellActivities;
+import io.openswarm.temporal.CellActivityOptions;
+import io.openswarm.temporal.CommitRequest;
+import io.openswarm.temporal.ExecuteRequest;
+import io.openswarm.temporal.HostedCell;
+import io.openswarm.temporal.TcrStatus;
+import io.openswarm.temporal.TcrWorkflow;
+import io.openswarm.temporal.TestRunRequest;
+import io.temporal.api.enums.v1.TimeoutType;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
+/**
+ * The TCR workflow: one cell per attempt, bootstrap on the shared queue, every later step on the cell's host queue,
+ * teardown in a detached cancellation scope whatever happened.
+ *
+ * <p>An attempt ends in one of three ways: an outcome (committed, no changes, reverted, or failed at a step); the
+ * host was lost (a step could not be scheduled on the host in time, its heartbeat stopped, or the host no longer
+ * knows the cell), in which case a new cell is tried on another host; or the workflow was cancelled, in which case
+ * teardown runs and the cancellation propagates. Deterministic: no wall clock, no hash-ordered iteration.
+ */
+public final class TcrWorkflowImpl implements TcrWorkflow {
+
+  private static final Logger log = Workflow.getLogger(TcrWorkflowImpl.class);
+
+  private final CellActivityOptions options;
+
+  private String taskId = "";
+  private @Nullable String cellId;
+  private int attempt;
+  private @Nullable String host;
+  private String step = "STARTING";
+  private final List<StepTiming> timings = new ArrayList<>();
+
+  /**
+   * @param options the timeouts and retry rules of the cell's activities
+   */
+  public TcrWorkflowImpl(CellActivityOptions options) {
+    this.options = Objects.requireNonNull(options, "options cannot be null");
+  }
+
+  @Override
+  public CellOutcome run(TaskSpec task) {
+    taskId = task.taskId();
+    String sharedQueue = Workflow.getInfo().getTaskQueue();
+    CellActivities shared = Workflow.newActivityStub(CellActivities.class, options.bootstrap(sharedQueue));
+    for (attempt = 1; ; attempt++) {
+      CellId cell = cellIdFor(task.taskId(), attempt);
+      cellId = cell.value();
+      host = null;
+      Attempt result = runCell(task, cell, shared);
+      if (result.hostLost() && attempt < options.maxCellAttempts()) {
+        log.warn("cell {} lost its host {}: {}; retrying the task in a new cell", cell, result.lostHost(),
+            result.outcome().error());
+        continue;
+      }
+      step = "DONE";
+      return result.outcome();
+    }
+  }
+
+  @Override
+  public TcrStatus status() {
+    return new TcrStatus(taskId, cellId, attempt, host, step, timings);
+  }
+
+  private record Attempt(CellOutcome outcome, boolean hostLost, @Nullable String lostHost) {}
+
+  private Attempt runCell(TaskSpec task, CellId cell, CellActivities shared) {
+    step = CellStep.PORT.name();
+    HostedCell hosted;
+    try {
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+    } catch (ActivityFailure failure) {
+      return new Attempt(failedOutcome(cell, CellStep.PORT, failure), false, null);
+    }
+    host = hosted.cell().host();
+    timings.addAll(hosted.cell().timings());
+    CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
+
+    List<String> changed = List.of();
+    CellOutcome outcome;
+    boolean hostLost = false;
+    @Nullable CanceledFailure cancelled = null;
+    try {
+      step = CellStep.EXECUTE.name();
+      ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
+      timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
+      changed = executed.changedFiles();
+
+      step = CellStep.TEST.name();
+      TestResult tested = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+      timings.add(new StepTiming(CellStep.TEST, tested.duration()));
+      if (tested.passed()) {
+        step = CellStep.COMMIT.name();
+        CommitResult committed = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
+        timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
+        outcome = committed.commit() == null
+            ? CellOutcome.noChanges(cell)
+            : CellOutcome.committed(cell, committed.commit());
+      } else {
+        step = CellStep.REVERT.name();
+        timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
+        outcome = CellOutcome.reverted(cell, tested.report());
+      }
+    } catch (ActivityFailure failure) {
+      CellStep failedStep = CellStep.valueOf(step);
+      hostLost = isHostLost(failure);
+      if (failure.getCause() instanceof CanceledFailure canceledFailure) {
+        cancelled = canceledFailure;
+      }
+      outcome = failedOutcome(cell, failedStep, failure);
+    } catch (CanceledFailure canceledFailure) {
+      cancelled = canceledFailure;
+      outcome = CellOutcome.failed(cell, CellStep.valueOf(step), "Cancelled: the workflow was cancelled");
+    }
+
+    step = CellStep.TEARDOWN.name();
+    List<String> teardownErrors = teardown(cell, hosted.hostQueue());
+    CellOutcome finished = outcome.withChangedFiles(changed).withTimings(timings)
+        .withTeardownErrors(teardownErrors).withHost(hosted.cell().host());
+    if (cancelled != null) {
+      throw cancelled;
+    }
+    return new Attempt(finished, hostLost, hosted.cell().host());
+  }
+
+  /** Tears the cell down in a scope the workflow's cancellation cannot reach; returns what could not be cleaned. */
+  private List<String> teardown(CellId cell, String hostQueue) {
+    List<String> errors = new ArrayList<>();
+    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
+    Workflow.newDetachedCancellationScope(() -> {
+      try {
+        TeardownResult result = teardown.teardown(cell);
+        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
+        errors.addAll(result.errors());
+      } catch (ActivityFailure failure) {
+        errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
+      }
+    }).run();
+    return errors;
+  }
+
+  private static boolean isHostLost(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof TimeoutFailure timeout) {
+      return timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+          || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+    }
+    return cause instanceof ApplicationFailure application && "CellNotLive".equals(application.getType());
+  }
+
+  private static CellOutcome failedOutcome(CellId cell, CellStep fallbackStep, ActivityFailure failure) {
+    CellStep failedStep = fallbackStep;
+    if (failure.getCause() instanceof ApplicationFailure application && application.getDetails() != null) {
+      try {
+        String detail = application.getDetails().get(0, String.class, String.class);
+        if (detail != null) {
+          failedStep = CellStep.valueOf(detail);
+        }
+      } catch (RuntimeException ignored) {
+        // A failure from a foreign activity implementation: keep the step the workflow was at.
+      }
+    }
+    return CellOutcome.failed(cell, failedStep, describe(failure));
+  }
+
+  /** {@code <type>: <message>} of the failure's root Temporal cause. */
+  static String describe(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof ApplicationFailure application) {
+      return application.getType() + ": " + application.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure timeout) {
+      return "TimedOut: " + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
+          + " timeout of " + failure.getActivityType();
+    }
+    if (cause instanceof CanceledFailure) {
+      return "Cancelled: " + failure.getActivityType() + " was cancelled";
+    }
+    return (cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : failure.getMessage());
+  }
+
+  /** Attempt 1 runs in a cell named after the task; later attempts get a suffix so their branches differ. */
+  static CellId cellIdFor(String taskId, int attempt) {
+    if (attempt == 1) {
+      return CellId.of(taskId);
+    }
+    String suffix = "-r" + attempt;
+    String base = taskId.length() + suffix.length() > CellId.MAX_LENGTH
+        ? taskId.substring(0, CellId.MAX_LENGTH - suffix.length())
+        : taskId;
+    return CellId.of(base + suffix);
+  }
+}

@@ -1,0 +1,114 @@
+package io.openswarm.temporal.internal;
+
+import io.openswarm.temporal.SwarmWorkerOptions;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.SimpleSslContextBuilder;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The gRPC stubs and workflow client for one Temporal target, with the namespace, TLS (mutual or server-only) and
+ * API key of a worker's options. Closing shuts the stubs down.
+ *
+ * <p>Thread-safe.
+ */
+public final class TemporalConnection implements AutoCloseable {
+
+  private final WorkflowServiceStubs stubs;
+  private final WorkflowClient client;
+
+  private TemporalConnection(WorkflowServiceStubs stubs, WorkflowClient client) {
+    this.stubs = stubs;
+    this.client = client;
+  }
+
+  /**
+   * Connects to {@code target} with the security and namespace of {@code options}.
+   *
+   * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
+   */
+  public static TemporalConnection open(String target, SwarmWorkerOptions options) {
+    WorkflowServiceStubsOptions.Builder stubOptions = WorkflowServiceStubsOptions.newBuilder().setTarget(target);
+    if (options.tls()) {
+      stubOptions.setSslContext(sslContext(options));
+    }
+    options.apiKey().ifPresent(key -> stubOptions.addApiKey(() -> key));
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubOptions.build());
+    WorkflowClient client = WorkflowClient.newInstance(stubs,
+        WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
+    return new TemporalConnection(stubs, client);
+  }
+
+  /** The workflow client. */
+  public WorkflowClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    stubs.shutdown();
+    try {
+      if (!stubs.awaitTermination(5, TimeUnit.SECONDS)) {
+        stubs.shutdownNow();
+      }
+    } catch (RuntimeException e) {
+      stubs.shutdownNow();
+    }
+  }
+
+  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(SwarmWorkerOptions options) {
+    Optional<Path> certificate = options.clientCertificate();
+    Optional<Path> key = options.clientKey();
+    try {
+      SimpleSslContextBuilder builder;
+      if (certificate.isPresent() && key.isPresent()) {
+        try (InputStream cert = Files.newInputStream(certificate.get());
+            InputStream privateKey = Files.newInputStream(key.get())) {
+          builder = SimpleSslContextBuilder.forPKCS8(cert, privateKey);
+        }
+      } else {
+        builder = SimpleSslContextBuilder.noKeyOrCertChain();
+      }
+      if (options.trustedCertificates().isPresent()) {
+        builder.setTrustManager(trustManager(options.trustedCertificates().get()));
+      }
+      return builder.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the TLS certificate or key: " + e.getMessage(), e);
+    }
+  }
+
+  private static TrustManager trustManager(Path caCertificates) {
+    try (InputStream in = Files.newInputStream(caCertificates)) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int index = 0;
+      for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca-" + index++, certificate);
+      }
+      if (index == 0) {
+        throw new IllegalArgumentException("trustedCertificates holds no PEM certificate: " + caCertificates);
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      return factory.getTrustManagers()[0];
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot load trustedCertificates from " + caCertificates + ": "
+          + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.agent.FileEdit;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TCR end to end on the embedded Temporal server: real git worktrees, real ports, a real test command (a shell script
+ * in the repository, run in the sandbox), and a scripted agent whose edits the prompt chooses.
+ */
+class TcrWorkflowIT {
+
+  @TempDir static Path temp;
+
+  static TemporaryRepository repo;
+  static SwarmWorker worker;
+  static SwarmClient client;
+
+  /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
+  static final ScriptedAgent AGENT = ScriptedAgent.builder()
+      .edits(prompt -> {
+        String[] words = prompt.split(" ", 3);
+        return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
+      })
+      .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+      .build();
+
+  @BeforeAll
+  static void startWorker() {
+    repo = TemporaryRepository.create(temp.resolve("repo"))
+        .write("status.txt", "green\n")
+        .write("test.sh", "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+        .executable("test.sh")
+        .commit("a project with a test");
+    worker = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(temp.resolve("state"))
+        .testCommand(List.of("sh", "test.sh"))
+        .agent(AGENT)
+        .ports(21100, 21140)
+        .hostId("it-host")
+        .maxConcurrentActivities(10)
+        .worktreePool(2, 8, 12)
+        .start();
+    client = worker.client();
+  }
+
+  @AfterAll
+  static void stopWorker() {
+    if (worker != null) {
+      worker.close();
+    }
+  }
+
+  @AfterEach
+  void nothingLeaks() {
+    LeakCheck.of(worker).repository(repo).assertClean();
+    assertThat(AGENT.liveSessions()).isZero();
+  }
+
+  @Test
+  void greenTestsCommitOnTheCellBranch() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("add-feature", "write feature.txt hello", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.host()).isEqualTo("it-host");
+    assertThat(outcome.changedFiles()).containsExactly("feature.txt");
+    assertThat(repo.hasBranch("swarm/add-feature")).isTrue();
+    assertThat(repo.resolveRevision("swarm/add-feature")).isEqualTo(outcome.commit());
+    assertThat(repo.changedIn(outcome.commit())).containsExactly("feature.txt");
+    assertThat(repo.show(outcome.commit(), "feature.txt")).isEqualTo("hello");
+    assertThat(outcome.timings()).extracting(t -> t.step()).contains(CellStep.PORT, CellStep.WORKTREE,
+        CellStep.AGENT_START, CellStep.AGENT_READY, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT,
+        CellStep.TEARDOWN);
+    assertThat(outcome.cleanTeardown()).isTrue();
+  }
+
+  @Test
+  void redTestsRevertAndLeaveNoBranch() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("break-it", "write status.txt red", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.REVERTED);
+    assertThat(outcome.testOutputTail()).startsWith("tests failed with exit code 1");
+    assertThat(repo.hasBranch("swarm/break-it")).isFalse();
+  }
+
+  @Test
+  void eightTasksAtOnceRunInDistinctCells() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(client.startTcr(TaskSpec.of("many-" + i, "write file-" + i + ".txt " + i, "main")));
+    }
+    List<CellOutcome> outcomes = ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
+
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).as("%s", o).isEqualTo(CellStatus.COMMITTED));
+    assertThat(outcomes).extracting(CellOutcome::commit).doesNotHaveDuplicates();
+    for (int i = 0; i < 8; i++) {
+      assertThat(repo.changedIn("swarm/many-" + i)).containsExactly("file-" + i + ".txt");
+    }
+  }
+
+  @Test
+  void cancellingARunningTaskAbortsTheAgentAndTearsTheCellDown() {
+    String workflowId = client.startTcr(TaskSpec.of("hanging", "hang", "main"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step().equals("EXECUTE"));
+
+    client.cancel(workflowId);
+
+    assertThatThrownBy(() -> client.result(workflowId))
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
+    await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
+    assertThat(repo.hasBranch("swarm/hanging")).isFalse();
+  }
+
+  @Test
+  void aBaseRefThatDoesNotExistFailsAtTheWorktreeStep() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("no-base", "write x.txt x", "no-such-branch"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
+    assertThat(outcome.error()).startsWith("UnknownRef: ").contains("no-such-branch");
+  }
+}
