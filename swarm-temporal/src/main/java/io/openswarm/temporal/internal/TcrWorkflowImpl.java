@@ -44,6 +44,9 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
 
   private static final Logger log = Workflow.getLogger(TcrWorkflowImpl.class);
 
+  /** The status step while a cell boots (port, worktree, agent start, readiness: one activity). */
+  static final String BOOTSTRAP = "BOOTSTRAP";
+
   private final CellActivityOptions options;
 
   private String taskId = "";
@@ -88,7 +91,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
   private record Attempt(CellOutcome outcome, boolean hostLost, @Nullable String lostHost) {}
 
   private Attempt runCell(TaskSpec task, CellId cell, CellActivities shared) {
-    step = CellStep.PORT.name();
+    step = BOOTSTRAP;
     HostedCell hosted;
     try {
       hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
@@ -193,7 +196,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
       return application.getType() + ": " + application.getOriginalMessage();
     }
     if (cause instanceof TimeoutFailure timeout) {
-      return "TimedOut: " + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
+      return "TimedOut: " + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase(java.util.Locale.ROOT)
           + " timeout of " + failure.getActivityType();
     }
     if (cause instanceof CanceledFailure) {
