@@ -8,6 +8,9 @@ import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.infra.journal.LeaseJournal;
+import io.openswarm.infra.journal.OrphanReaper;
+import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.testrun.CommandTestRunner;
@@ -31,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -464,8 +468,17 @@ public final class SwarmWorker implements AutoCloseable {
     resources.add(connection);
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
-    ProcessSupervisor supervisor = ProcessSupervisor.builder().sandbox(sandbox).build();
+    OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
+    ProcessSupervisor supervisor = ProcessSupervisor.builder()
+        .sandbox(sandbox)
+        .listener(reaper.processListener())
+        .build();
     resources.add(supervisor);
+    // Agents and test runs a crashed worker on this state directory left running die before anything new starts.
+    Map<OrphanKill, Integer> reaped = reaper.reap(supervisor, ProcessSupervisor.DEFAULT_KILL_WAIT);
+    if (!reaped.isEmpty()) {
+      log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
+    }
 
     ports = PortManager.builder()
         .range(options.ports().min(), options.ports().max())
