@@ -517,7 +517,8 @@ public final class SwarmWorker implements AutoCloseable {
 
     ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, daemonThreads("swarm-heartbeat"));
     resources.add(heartbeats::shutdownNow);
-    CellActivitiesImpl activities = new CellActivitiesImpl(steps, hostQueue(), heartbeats, HEARTBEAT_INTERVAL);
+    CellActivitiesImpl activities = new CellActivitiesImpl(steps, hostQueue(), heartbeats, HEARTBEAT_INTERVAL,
+        () -> state == State.STOPPING || state == State.STOPPED);
     CellActivityOptions activityOptions = options.activityOptions();
     WorkerOptions workerOptions = WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(options.maxConcurrentActivities())
@@ -639,7 +640,11 @@ public final class SwarmWorker implements AutoCloseable {
     WorkerFactory shared = sharedFactory;
     WorkerFactory host = hostFactory;
     if (shared != null) {
+      // Stop taking workflow tasks and bootstraps, and let the outstanding long polls end, before any step of a
+      // live cell is cut short: the workflow task that follows must go to another worker, not to a poll of ours
+      // that is about to be cancelled (a task handed to a dying poll waits for a timeout).
       shared.shutdown();
+      shared.awaitTermination(5, TimeUnit.SECONDS);
     }
     CellSteps current = steps;
     while (current != null && !current.liveCells().isEmpty() && System.nanoTime() < deadline) {

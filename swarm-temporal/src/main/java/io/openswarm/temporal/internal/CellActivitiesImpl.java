@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
 
@@ -33,23 +34,30 @@ import org.slf4j.MDC;
  */
 public final class CellActivitiesImpl implements CellActivities {
 
+  /** The failure type of a step cut short because its worker is stopping; the workflow treats the host as lost. */
+  public static final String HOST_SHUTTING_DOWN = "HostShuttingDown";
+
   private final CellSteps steps;
   private final String hostQueue;
   private final ScheduledExecutorService heartbeats;
   private final Duration heartbeatInterval;
+  private final BooleanSupplier stopping;
 
   /**
    * @param steps the steps of this host's cells
    * @param hostQueue this host's task queue, returned by bootstrap so later steps come back here
    * @param heartbeats the scheduler that runs heartbeat tickers
    * @param heartbeatInterval how often long steps heartbeat (at most a third of their heartbeat timeout)
+   * @param stopping whether the worker is stopping: a step cut short by that is reported as {@code
+   *     HostShuttingDown} (the workflow runs the task elsewhere), not as the step's own failure
    */
   public CellActivitiesImpl(CellSteps steps, String hostQueue, ScheduledExecutorService heartbeats,
-      Duration heartbeatInterval) {
+      Duration heartbeatInterval, BooleanSupplier stopping) {
     this.steps = Objects.requireNonNull(steps, "steps cannot be null");
     this.hostQueue = Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
     this.heartbeats = Objects.requireNonNull(heartbeats, "heartbeats cannot be null");
     this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval cannot be null");
+    this.stopping = Objects.requireNonNull(stopping, "stopping cannot be null");
   }
 
   @Override
@@ -78,10 +86,8 @@ public final class CellActivitiesImpl implements CellActivities {
         try {
           result = steps.execute(request.cellId(), request.prompt(), request.timeout(), heartbeater::progress);
         } catch (CellStepException e) {
-          heartbeater.rethrowIfCancelled();
-          throw failure(e);
+          throw cancelledOr(heartbeater, e);
         }
-        heartbeater.rethrowIfCancelled();
         return result;
       }
     });
@@ -99,10 +105,8 @@ public final class CellActivitiesImpl implements CellActivities {
           result = steps.test(request.cellId(), request.command(), request.timeout());
         } catch (CellStepException e) {
           Thread.interrupted();
-          heartbeater.rethrowIfCancelled();
-          throw failure(e);
+          throw cancelledOr(heartbeater, e);
         }
-        heartbeater.rethrowIfCancelled();
         return result;
       }
     });
@@ -135,8 +139,24 @@ public final class CellActivitiesImpl implements CellActivities {
     return withWorkflowMdc(() -> steps.teardown(cellId));
   }
 
+  /**
+   * What a long step that failed reports: the cancellation that stopped it (so Temporal records the activity as
+   * cancelled), or else its own failure; a stopping worker's steps always report {@code HostShuttingDown}.
+   */
+  private RuntimeException cancelledOr(Heartbeater heartbeater, CellStepException e) {
+    if (!stopping.getAsBoolean()) {
+      heartbeater.rethrowIfCancelled();
+    }
+    return failure(e);
+  }
+
   /** The failure a workflow sees: typed, with the step as its detail, non-retryable when retrying cannot help. */
-  static ApplicationFailure failure(CellStepException e) {
+  private ApplicationFailure failure(CellStepException e) {
+    if (stopping.getAsBoolean()) {
+      // Non-retryable here: the step cannot be retried on this host; the workflow moves the task to another one.
+      return ApplicationFailure.newNonRetryableFailureWithCause("host " + steps.host() + " is shutting down; "
+          + e.step() + " of cell " + e.cellId() + " was cut short", HOST_SHUTTING_DOWN, e, e.step().name());
+    }
     String message = e.getMessage();
     return e.retryable()
         ? ApplicationFailure.newFailureWithCause(message, e.failureType(), e, e.step().name())

@@ -171,7 +171,9 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
       return timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
           || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
     }
-    return cause instanceof ApplicationFailure application && "CellNotLive".equals(application.getType());
+    return cause instanceof ApplicationFailure application
+        && ("CellNotLive".equals(application.getType())
+            || CellActivitiesImpl.HOST_SHUTTING_DOWN.equals(application.getType()));
   }
 
   private static CellOutcome failedOutcome(CellId cell, CellStep fallbackStep, ActivityFailure failure) {

@@ -1,0 +1,94 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.internal.EmbeddedTemporalServer;
+import io.openswarm.testkit.agent.FileEdit;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two workers with different host ids on one embedded server: every step of a cell runs on the host that bootstrapped
+ * it. (Moving a cell off a host that disappears is covered by {@code TcrWorkflowImplTest}: the embedded Java test
+ * server never times out a workflow task routed to a departed worker's sticky queue, so that scenario needs a real
+ * Temporal server end to end.)
+ */
+class HostRoutingIT {
+
+  @TempDir Path temp;
+
+  private final EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
+  private final List<SwarmWorker> workers = new ArrayList<>();
+  /** Which host's agent ran each prompt. */
+  private final Map<String, String> promptHost = new ConcurrentHashMap<>();
+
+  @AfterEach
+  void stopWorkers() {
+    for (int i = workers.size() - 1; i >= 0; i--) {
+      workers.get(i).close();
+    }
+    server.close();
+  }
+
+  private SwarmWorker worker(TemporaryRepository repo, String host, int firstPort, Duration turn) {
+    ScriptedAgent agent = ScriptedAgent.builder()
+        .edits(prompt -> {
+          promptHost.put(prompt, host);
+          return List.of(FileEdit.write(prompt + ".txt", host));
+        })
+        .turnDelay(turn)
+        .build();
+    SwarmWorker.Builder builder = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(temp.resolve("state-" + host))
+        .testCommand(List.of("true"))
+        .agent(agent)
+        .hostId(host)
+        .ports(firstPort, firstPort + 20)
+        .heartbeatTimeout(Duration.ofSeconds(3))
+        .hostScheduleToStartTimeout(Duration.ofSeconds(3))
+        .target(server.target());
+    SwarmWorker worker = builder.start();
+    workers.add(worker);
+    return worker;
+  }
+
+  @Test
+  void everyStepOfACellRunsOnTheHostThatBootstrappedIt() {
+    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"));
+    SwarmWorker first = worker(repo, "host-a", 21200, Duration.ofMillis(200));
+    worker(repo, "host-b", 21230, Duration.ofMillis(200));
+    SwarmClient client = first.client();
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(client.startTcr(TaskSpec.of("task-" + i, "task-" + i, "main")));
+    }
+    List<CellOutcome> outcomes = ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
+
+    assertThat(outcomes).allSatisfy(outcome -> {
+      assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+      // The agent that did the work lives on the host the outcome names, and wrote its name into the commit.
+      assertThat(promptHost.get(outcome.cellId().value())).isEqualTo(outcome.host());
+      assertThat(repo.show(outcome.commit(), outcome.cellId() + ".txt")).isEqualTo(outcome.host());
+    });
+    for (SwarmWorker worker : workers) {
+      LeakCheck.of(worker).repository(repo).assertClean();
+    }
+  }
+}
