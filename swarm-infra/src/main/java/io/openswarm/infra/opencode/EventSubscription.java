@@ -122,7 +122,9 @@ public final class EventSubscription implements AutoCloseable {
       while (!closed) {
         Optional<SseEvent> next = reader.next();
         if (next.isEmpty()) {
-          fail(new OpenCodeException("event stream " + streamName + " was closed by the server"));
+          if (!closed) {
+            fail(new OpenCodeException("event stream " + streamName + " was closed by the server"));
+          }
           return;
         }
         OpenCodeEvent event;
