@@ -551,7 +551,11 @@ public final class OpenCodeClient implements AutoCloseable {
               sessionId, Json.text(properties, "permission"), properties.path("patterns"));
           activity = "permission rejected";
           if (id != null) {
-            rejectPermission(id, "Open Swarm runs unattended; this permission is not granted.");
+            try {
+              rejectPermission(id, "Open Swarm runs unattended; this permission is not granted.");
+            } catch (OpenCodeException e) {
+              LOG.warn("cannot reject permission {} of session {}: {}", id, sessionId, e.getMessage());
+            }
           }
           return false;
         }
@@ -560,7 +564,11 @@ public final class OpenCodeClient implements AutoCloseable {
           LOG.warn("OpenCode session {} asked the user a question; rejecting (cells run unattended)", sessionId);
           activity = "question rejected";
           if (id != null) {
-            rejectQuestion(id);
+            try {
+              rejectQuestion(id);
+            } catch (OpenCodeException e) {
+              LOG.warn("cannot reject question {} of session {}: {}", id, sessionId, e.getMessage());
+            }
           }
           return false;
         }

@@ -67,11 +67,12 @@ public final class OpenCodeLaunch {
   private final Map<String, String> environment;
   private final List<String> command;
 
-  private OpenCodeLaunch(Builder b, Path binary, OpenCodeOptions options, Map<String, String> workerEnvironment) {
+  private OpenCodeLaunch(Path binary, Path worktree, int port, Path stateDirectory, OpenCodeOptions options,
+      Map<String, String> workerEnvironment) {
     this.binary = binary;
-    this.worktree = b.worktree;
-    this.port = b.port;
-    this.stateDirectory = b.stateDirectory;
+    this.worktree = worktree;
+    this.port = port;
+    this.stateDirectory = stateDirectory;
     this.options = options;
     this.password = newPassword();
     this.configJson = configJson(options);
@@ -413,24 +414,23 @@ public final class OpenCodeLaunch {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("port must be between 1 and 65535 but was " + port);
       }
-      worktree = worktree.toAbsolutePath().normalize();
-      stateDirectory = stateDirectory.toAbsolutePath().normalize();
-      if (!Files.isDirectory(worktree)) {
-        throw new IllegalArgumentException("worktree must be an existing directory but was " + worktree);
+      Path tree = worktree.toAbsolutePath().normalize();
+      Path cellState = stateDirectory.toAbsolutePath().normalize();
+      if (!Files.isDirectory(tree)) {
+        throw new IllegalArgumentException("worktree must be an existing directory but was " + tree);
       }
-      if (stateDirectory.startsWith(worktree)) {
+      if (cellState.startsWith(tree)) {
         throw new IllegalArgumentException("stateDirectory must lie outside the worktree (it would be committed) "
-            + "but " + stateDirectory + " is inside " + worktree);
+            + "but " + cellState + " is inside " + tree);
       }
-      if (worktree.startsWith(stateDirectory)) {
-        throw new IllegalArgumentException("worktree must not lie inside stateDirectory but " + worktree
-            + " is inside " + stateDirectory);
+      if (tree.startsWith(cellState)) {
+        throw new IllegalArgumentException("worktree must not lie inside stateDirectory but " + tree
+            + " is inside " + cellState);
       }
-      Path resolved = binary != null
-          ? OpenCodeBinary.locate(binary, workerEnvironment, Path.of(System.getProperty("user.dir")))
-          : OpenCodeBinary.locate(options.binary().orElse(null), workerEnvironment,
-              searchFrom != null ? searchFrom : Path.of(System.getProperty("user.dir")));
-      return new OpenCodeLaunch(this, resolved, options, workerEnvironment);
+      Path start = searchFrom != null ? searchFrom : Path.of(System.getProperty("user.dir"));
+      Path resolved = OpenCodeBinary.locate(binary != null ? binary : options.binary().orElse(null),
+          workerEnvironment, start);
+      return new OpenCodeLaunch(resolved, tree, port, cellState, options, workerEnvironment);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class OpenCodeOptions {
       "OPENCODE_SERVER_PASSWORD", "OPENCODE_SERVER_USERNAME", "OPENCODE_CONFIG_CONTENT", "OPENCODE_CONFIG",
       "OPENCODE_CONFIG_DIR", "OPENCODE_DISABLE_AUTOUPDATE", "OPENCODE_DISABLE_MODELS_FETCH",
       "OPENCODE_DISABLE_LSP_DOWNLOAD", "OPENCODE_DISABLE_DEFAULT_PLUGINS", "OPENCODE_DISABLE_SHARE",
-      "OPENCODE_DISABLE_PROJECT_CONFIG", "GIT_TERMINAL_PROMPT", OpenCodeBinary.ENV_VARIABLE);
+      "OPENCODE_DISABLE_PROJECT_CONFIG", "GIT_TERMINAL_PROMPT");
 
   private static final Pattern MODEL = Pattern.compile("[^/\\s]+/\\S+");
   private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -530,7 +531,7 @@ public final class OpenCodeOptions {
       }
       if (node == null || !node.isObject()) {
         throw new IllegalArgumentException(what + " must be a JSON object but was "
-            + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+            + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
       }
     }
 
