@@ -1,0 +1,452 @@
+package io.openswarm.testkit.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fake OpenAI-compatible model server on 127.0.0.1 whose replies are scripted per test, so the real OpenCode can
+ * do real work offline.
+ *
+ * <pre>{@code
+ * try (FakeModelServer model = FakeModelServer.start()) {
+ *   model.enqueue(FakeModelServer.script()
+ *       .write(worktree.resolve("hello.txt").toString(), "hi\n")
+ *       .thenText("done"));
+ *   OpenCodeOptions options = OpenCodeOptions.newBuilder()
+ *       .model(model.openCodeModel())
+ *       .providerConfigJson(model.openCodeProviderConfig())
+ *       .build();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Design: {@code POST /v1/chat/completions} takes the next reply from a queue of scripted replies. Streamed
+ * requests ({@code "stream":true}, as OpenCode sends them) get {@code data: {...}} chunks in OpenAI's format — a role
+ * chunk, content deltas or {@code tool_calls} deltas (id, function name, then the arguments in pieces), a chunk with
+ * the {@code finish_reason}, a {@code usage} chunk when {@code stream_options.include_usage} asks for it, and
+ * {@code data: [DONE]}; other requests get one {@code chat.completion} object. Token counts are deterministic: a
+ * quarter of the request's and of the reply's characters. {@code GET /v1/models} lists {@value #MODEL}. A request
+ * that finds the queue empty gets HTTP 400 (which OpenCode does not retry) naming the problem, and is counted in
+ * {@link #unscriptedRequests()}. Every request is recorded.
+ *
+ * <p>OpenCode asks the model for a session title when a session is created without one; that request would
+ * consume a scripted reply. {@code OpenCodeClient.createSession} always sends a title.
+ *
+ * <p>Thread-safe. Each request is served on its own thread, so a hanging reply never blocks another request;
+ * {@link #close()} releases hanging requests and stops the server.
+ */
+public final class FakeModelServer implements AutoCloseable {
+
+  /** The provider id of {@link #openCodeProviderConfig()}. */
+  public static final String PROVIDER_ID = "fake";
+
+  /** The model id the server offers. */
+  public static final String MODEL = "fake-model";
+
+  private static final Logger LOG = LoggerFactory.getLogger(FakeModelServer.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Deque<ModelReply> replies = new ConcurrentLinkedDeque<>();
+  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger unscripted = new AtomicInteger();
+  private final AtomicInteger toolCallIds = new AtomicInteger();
+  private final AtomicInteger hanging = new AtomicInteger();
+  private final CountDownLatch closed = new CountDownLatch(1);
+
+  private FakeModelServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Starts a server on 127.0.0.1 on a free port.
+   *
+   * @throws UncheckedIOException if the server cannot bind
+   */
+  public static FakeModelServer start() {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "fake-model-server-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+      FakeModelServer fake = new FakeModelServer(server, executor);
+      server.createContext("/", fake::handle);
+      server.setExecutor(executor);
+      server.start();
+      LOG.info("fake model server listening on {}", fake.baseUri());
+      return fake;
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException("cannot start the fake model server", e);
+    }
+  }
+
+  /** An empty script to build replies on; see {@link ModelScript}. */
+  public static ModelScript script() {
+    return ModelScript.empty();
+  }
+
+  /**
+   * Appends the script's replies to the queue.
+   *
+   * @return this server
+   * @throws NullPointerException if {@code script} is null
+   * @throws IllegalStateException if the server is closed
+   */
+  public FakeModelServer enqueue(ModelScript script) {
+    if (script == null) {
+      throw new NullPointerException("script cannot be null");
+    }
+    if (closed.getCount() == 0) {
+      throw new IllegalStateException("attempted to enqueue while in closed state");
+    }
+    replies.addAll(script.replies());
+    return this;
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The OpenAI base URL, {@code http://127.0.0.1:<port>/v1}. */
+  public URI baseUri() {
+    return URI.create("http://127.0.0.1:" + port() + "/v1");
+  }
+
+  /** The model for OpenCode's {@code model} setting: {@code fake/fake-model}. */
+  public String openCodeModel() {
+    return PROVIDER_ID + "/" + MODEL;
+  }
+
+  /**
+   * The OpenCode provider configuration for this server: a JSON object mapping {@value #PROVIDER_ID} to an
+   * {@code @ai-sdk/openai-compatible} provider (built into the OpenCode binary) whose {@code options.baseURL} is
+   * {@link #baseUri()}. The API key is a dummy.
+   */
+  public String openCodeProviderConfig() {
+    ObjectNode root = MAPPER.createObjectNode();
+    ObjectNode provider = root.putObject(PROVIDER_ID);
+    provider.put("npm", "@ai-sdk/openai-compatible");
+    provider.put("name", "Open Swarm fake model server");
+    ObjectNode options = provider.putObject("options");
+    options.put("baseURL", baseUri().toString());
+    options.put("apiKey", "fake-key");
+    ObjectNode model = provider.putObject("models").putObject(MODEL);
+    model.put("name", "Fake model");
+    model.put("tool_call", true);
+    model.putObject("limit").put("context", 128_000).put("output", 8_192);
+    return root.toString();
+  }
+
+  /**
+   * Drops the queued replies and the recorded requests, and zeroes {@link #unscriptedRequests()}: for a server shared
+   * by several tests. Requests that hang stay hanging until {@link #close()}.
+   */
+  public void reset() {
+    replies.clear();
+    requests.clear();
+    unscripted.set(0);
+  }
+
+  /** Every request received so far, in arrival order. */
+  public List<RecordedRequest> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** The chat completion requests received so far, in arrival order. */
+  public List<RecordedRequest> chatRequests() {
+    List<RecordedRequest> chats = new ArrayList<>();
+    for (RecordedRequest request : requests) {
+      if (request.path().endsWith("/chat/completions")) {
+        chats.add(request);
+      }
+    }
+    return chats;
+  }
+
+  /** How many scripted replies are still queued. */
+  public int pendingReplies() {
+    return replies.size();
+  }
+
+  /** How many chat requests found no scripted reply left. */
+  public int unscriptedRequests() {
+    return unscripted.get();
+  }
+
+  /** How many requests are hanging right now. */
+  public int hangingRequests() {
+    return hanging.get();
+  }
+
+  /** Releases hanging requests and stops the server. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.getCount() == 0) {
+      return;
+    }
+    closed.countDown();
+    server.stop(0);
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("fake model server threads did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FakeModelServer{" + baseUri() + ", pending=" + replies.size() + "}";
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String path = exchange.getRequestURI().getPath();
+      String method = exchange.getRequestMethod();
+      Map<String, List<String>> headers = new LinkedHashMap<>();
+      exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
+      requests.add(new RecordedRequest(method, path, headers, body));
+      if ("GET".equals(method) && path.endsWith("/models")) {
+        sendJson(exchange, 200, models());
+      } else if ("POST".equals(method) && path.endsWith("/chat/completions")) {
+        chat(exchange, body);
+      } else {
+        sendJson(exchange, 404, error(404, "no route for " + method + " " + path));
+      }
+    } catch (IOException e) {
+      // The client went away (OpenCode aborted the request); nothing left to answer.
+      LOG.debug("fake model server exchange ended early: {}", e.toString());
+    }
+  }
+
+  private void chat(HttpExchange exchange, String body) throws IOException {
+    JsonNode request;
+    try {
+      request = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      sendJson(exchange, 400, error(400, "request body is not JSON"));
+      return;
+    }
+    if (request == null || !request.isObject()) {
+      sendJson(exchange, 400, error(400, "request body is not a JSON object"));
+      return;
+    }
+    ModelReply reply = replies.poll();
+    if (reply == null) {
+      int n = unscripted.incrementAndGet();
+      LOG.warn("fake model server: no scripted reply left for chat request ({} unscripted so far)", n);
+      sendJson(exchange, 400, error(400, "FakeModelServer: no scripted reply left for this request"));
+      return;
+    }
+    if (reply instanceof ModelReply.Hang) {
+      hang();
+      return;
+    }
+    if (reply instanceof ModelReply.Failure) {
+      ModelReply.Failure failure = (ModelReply.Failure) reply;
+      sendJson(exchange, failure.status(), error(failure.status(), failure.message()));
+      return;
+    }
+    String model = request.path("model").asText(MODEL);
+    long promptTokens = Math.max(1, body.length() / 4);
+    if (request.path("stream").asBoolean(false)) {
+      stream(exchange, reply, model, promptTokens,
+          request.path("stream_options").path("include_usage").asBoolean(false));
+    } else {
+      sendJson(exchange, 200, completion(reply, model, promptTokens));
+    }
+  }
+
+  private void hang() {
+    hanging.incrementAndGet();
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      hanging.decrementAndGet();
+    }
+  }
+
+  private void stream(HttpExchange exchange, ModelReply reply, String model, long promptTokens, boolean usage)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    String id = "chatcmpl-" + toolCallIds.incrementAndGet();
+    ObjectNode roleDelta = MAPPER.createObjectNode().put("role", "assistant").put("content", "");
+    send(out, chunk(id, model, roleDelta, null));
+    String finish;
+    long completionTokens;
+    if (reply instanceof ModelReply.Text) {
+      String text = ((ModelReply.Text) reply).text();
+      for (String piece : pieces(text, 3)) {
+        send(out, chunk(id, model, MAPPER.createObjectNode().put("content", piece), null));
+      }
+      finish = "stop";
+      completionTokens = Math.max(1, text.length() / 4);
+    } else {
+      ModelReply.ToolCall call = (ModelReply.ToolCall) reply;
+      String callId = "call_" + toolCallIds.incrementAndGet();
+      ObjectNode first = MAPPER.createObjectNode();
+      ObjectNode firstCall = first.putArray("tool_calls").addObject();
+      firstCall.put("index", 0).put("id", callId).put("type", "function");
+      firstCall.putObject("function").put("name", call.name()).put("arguments", "");
+      send(out, chunk(id, model, first, null));
+      for (String piece : pieces(call.argumentsJson(), 2)) {
+        ObjectNode delta = MAPPER.createObjectNode();
+        ObjectNode argumentCall = delta.putArray("tool_calls").addObject();
+        argumentCall.put("index", 0);
+        argumentCall.putObject("function").put("arguments", piece);
+        send(out, chunk(id, model, delta, null));
+      }
+      finish = "tool_calls";
+      completionTokens = Math.max(1, call.argumentsJson().length() / 4);
+    }
+    send(out, chunk(id, model, MAPPER.createObjectNode(), finish));
+    if (usage) {
+      ObjectNode usageChunk = base(id, model, "chat.completion.chunk");
+      usageChunk.putArray("choices");
+      usageChunk.set("usage", usage(promptTokens, completionTokens));
+      send(out, usageChunk.toString());
+    }
+    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private ObjectNode completion(ModelReply reply, String model, long promptTokens) {
+    ObjectNode root = base("chatcmpl-" + toolCallIds.incrementAndGet(), model, "chat.completion");
+    ObjectNode choice = root.putArray("choices").addObject();
+    choice.put("index", 0);
+    ObjectNode message = choice.putObject("message").put("role", "assistant");
+    long completionTokens;
+    if (reply instanceof ModelReply.Text) {
+      String text = ((ModelReply.Text) reply).text();
+      message.put("content", text);
+      choice.put("finish_reason", "stop");
+      completionTokens = Math.max(1, text.length() / 4);
+    } else {
+      ModelReply.ToolCall call = (ModelReply.ToolCall) reply;
+      message.putNull("content");
+      ObjectNode toolCall = message.putArray("tool_calls").addObject();
+      toolCall.put("id", "call_" + toolCallIds.incrementAndGet()).put("type", "function");
+      toolCall.putObject("function").put("name", call.name()).put("arguments", call.argumentsJson());
+      choice.put("finish_reason", "tool_calls");
+      completionTokens = Math.max(1, call.argumentsJson().length() / 4);
+    }
+    root.set("usage", usage(promptTokens, completionTokens));
+    return root;
+  }
+
+  private static String chunk(String id, String model, ObjectNode delta, @Nullable String finishReason) {
+    ObjectNode chunk = base(id, model, "chat.completion.chunk");
+    ObjectNode choice = chunk.putArray("choices").addObject();
+    choice.put("index", 0);
+    choice.set("delta", delta);
+    if (finishReason == null) {
+      choice.putNull("finish_reason");
+    } else {
+      choice.put("finish_reason", finishReason);
+    }
+    return chunk.toString();
+  }
+
+  private static ObjectNode base(String id, String model, String object) {
+    ObjectNode node = MAPPER.createObjectNode();
+    node.put("id", id).put("object", object).put("created", 1_700_000_000L).put("model", model);
+    return node;
+  }
+
+  private static ObjectNode usage(long promptTokens, long completionTokens) {
+    return MAPPER.createObjectNode()
+        .put("prompt_tokens", promptTokens)
+        .put("completion_tokens", completionTokens)
+        .put("total_tokens", promptTokens + completionTokens);
+  }
+
+  private static ObjectNode models() {
+    ObjectNode root = MAPPER.createObjectNode().put("object", "list");
+    ArrayNode data = root.putArray("data");
+    data.addObject().put("id", MODEL).put("object", "model").put("created", 1_700_000_000L)
+        .put("owned_by", "openswarm-testkit");
+    return root;
+  }
+
+  private static ObjectNode error(int status, String message) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.putObject("error").put("message", message).put("type", status >= 500 ? "server_error"
+        : "invalid_request_error").put("code", status);
+    return root;
+  }
+
+  /** Splits {@code text} into at most {@code count} non-empty pieces, so clients see real deltas. */
+  private static List<String> pieces(String text, int count) {
+    List<String> pieces = new ArrayList<>();
+    if (text.isEmpty()) {
+      pieces.add("");
+      return pieces;
+    }
+    int size = Math.max(1, (text.length() + count - 1) / count);
+    int start = 0;
+    while (start < text.length()) {
+      int end = Math.min(text.length(), start + size);
+      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+        end++; // never split a surrogate pair between two chunks
+      }
+      pieces.add(text.substring(start, end));
+      start = end;
+    }
+    return pieces;
+  }
+
+  private static void send(OutputStream out, String json) throws IOException {
+    out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void sendJson(HttpExchange exchange, int status, JsonNode json) throws IOException {
+    byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+  }
+}
