@@ -177,6 +177,8 @@ public final class BranchIntegrator implements BranchIntegration {
         GitResult swapped = git.run(worktree, "update-ref", "-m", "openswarm: integrate cell " + lease.cellId(),
             "refs/heads/" + targetBranch, tip, head);
         if (swapped.isSuccess()) {
+          // From here on the target holds the change: nothing may undo or misreport that.
+          rewritten = false;
           finishIntegrated(lease, tip, tip);
           return Integration.integrated(targetBranch, tip, head, lastRetest, round, retests);
         }
@@ -264,17 +266,22 @@ public final class BranchIntegrator implements BranchIntegration {
     }
   }
 
-  /** Detaches the worktree and deletes the cell's branch, whose work now lives on the target. */
+  /**
+   * Detaches the worktree and deletes the cell's branch, whose work now lives on the target. Never fails: the
+   * integration already happened, and a branch left behind is only clutter (the pool keeps it on release).
+   */
   private void finishIntegrated(WorktreeLease lease, String integrated, String branchTip) {
     if (keepIntegratedBranches) {
       return;
     }
     Path worktree = lease.path();
-    git.run(worktree, "checkout", "--quiet", "--detach").requireSuccess("detach " + worktree);
-    GitResult deleted = git.run(worktree, "update-ref", "-d", "refs/heads/" + lease.branch(), branchTip);
-    if (!deleted.isSuccess()) {
+    try {
+      git.run(worktree, "checkout", "--quiet", "--detach").requireSuccess("detach " + worktree);
+      git.run(worktree, "update-ref", "-d", "refs/heads/" + lease.branch(), branchTip)
+          .requireSuccess("delete branch " + lease.branch());
+    } catch (RuntimeException e) {
       log.warn("cell {} is integrated as {}, but its branch {} could not be deleted: {}", lease.cellId(),
-          abbreviate(integrated), lease.branch(), deleted.stderrTail().strip());
+          abbreviate(integrated), lease.branch(), e.getMessage());
     }
   }
 
