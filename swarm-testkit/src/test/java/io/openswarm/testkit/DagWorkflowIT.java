@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.sandbox.SandboxMode;
@@ -63,13 +64,17 @@ class DagWorkflowIT {
   static SwarmWorker worker;
   static SwarmClient client;
 
-  /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
+  /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang", "fail". */
   static final ScriptedAgent AGENT = ScriptedAgent.builder()
       .edits(prompt -> {
         String[] words = prompt.split(" ", 3);
         return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
       })
-      .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+      .turns(prompt -> switch (prompt) {
+        case "hang" -> ScriptedAgent.Turn.HANG;
+        case "fail" -> ScriptedAgent.Turn.FAIL;
+        default -> ScriptedAgent.Turn.NORMAL;
+      })
       .build();
 
   static final String GATE = """
@@ -321,6 +326,38 @@ class DagWorkflowIT {
         .containsExactly(first.commit(), redone.commit());
     assertThat(repo.hasBranch("swarm/" + conflict.cellId()))
         .as("the conflicting attempt's work is kept on its cell branch").isTrue();
+  }
+
+  @Test
+  void aTaskThatKeepsFailingIsRetriedWithBackoffThenItsDependentsAreSkippedWhileOthersGoOn() {
+    TaskGraph graph = TaskGraph.builder()
+        .task(GraphTask.of("flaky", "fail"))
+        .task(write("after-flaky", "after.txt", "after\n", "flaky"))
+        .task(write("steady", "steady.txt", "steady\n"))
+        .build();
+
+    DagResult result = client.runDag(DagRequest.of("retry", graph, "main"));
+
+    DagTaskResult flaky = result.task("flaky").orElseThrow();
+    assertThat(flaky.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
+    assertThat(flaky.attempts()).isEqualTo(3);
+    assertThat(flaky.history()).allSatisfy(attempt -> {
+      assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+      assertThat(attempt.failureType()).isEqualTo("AgentTurnFailed");
+      assertThat(attempt.failedStep()).isEqualTo(CellStep.EXECUTE);
+      assertThat(attempt.retryable()).isTrue();
+    });
+    List<DagAttempt> history = flaky.history();
+    assertThat(Duration.between(history.get(0).finishedAt(), history.get(1).startedAt()))
+        .as("1 s before the second attempt").isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(Duration.between(history.get(1).finishedAt(), history.get(2).startedAt()))
+        .as("2 s before the third").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(history).extracting(DagAttempt::workflowId)
+        .containsExactly("dag-retry-flaky-1", "dag-retry-flaky-2", "dag-retry-flaky-3");
+    assertThat(result.task("after-flaky").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
+    assertThat(result.task("after-flaky").orElseThrow().detail()).isEqualTo("depends on flaky, which ended FAILED");
+    assertThat(result.task("steady").orElseThrow().status()).isEqualTo(DagTaskStatus.INTEGRATED);
+    assertThat(repo.show("dag/retry", "steady.txt")).isEqualTo("steady\n");
   }
 
   @Test
