@@ -23,7 +23,8 @@ import java.time.Duration;
  * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
  * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code CommitRejected}, {@code RevertFailed},
  * {@code CellNotLive}, {@code Cancelled}, and for {@link #integrate} {@code IntegrationUnavailable} and
- * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are non-retryable.
+ * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are
+ * non-retryable.
  */
 @ActivityInterface(namePrefix = "Cell.")
 public interface CellActivities {

@@ -367,7 +367,8 @@ class BranchIntegratorTest {
 
   private void assertCellRestored(WorktreeLease lease, String cell, String cellCommit) {
     assertThat(repo.resolve("swarm/" + cell)).isEqualTo(cellCommit);
-    assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD").strip()).isEqualTo("refs/heads/swarm/" + cell);
+    assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD").strip())
+        .isEqualTo("refs/heads/swarm/" + cell);
     assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--untracked-files=all")).isEmpty();
     assertThat(Files.exists(lease.path().resolve(
         TestRepositories.git(lease.path(), "rev-parse", "--git-path", "rebase-merge").strip()))).isFalse();

@@ -197,12 +197,16 @@ public final class DagWorkflowImpl implements DagWorkflow {
       baseCommit = repository.createTargetBranch(new TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
       head = baseCommit;
     } catch (ActivityFailure failure) {
+      boolean cancelled = failure.getCause() instanceof CanceledFailure;
       String why = TcrWorkflowImpl.describe(failure);
       for (TaskState state : states) {
-        state.status = DagTaskStatus.SKIPPED;
-        state.detail = "the target branch could not be created";
+        state.status = cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.SKIPPED;
+        state.detail = cancelled ? "the DAG was cancelled" : "the target branch could not be created";
       }
       finished = true;
+      if (cancelled) {
+        throw (CanceledFailure) failure.getCause();
+      }
       throw ApplicationFailure.newNonRetryableFailureWithCause("DAG " + dag.dagId() + ": cannot create target "
           + "branch " + dag.targetBranch() + " at " + dag.baseRef() + ": " + why, "TargetBranchFailed", failure);
     }
