@@ -3,6 +3,7 @@ package io.openswarm.temporal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.IntegrateResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.temporal.activity.ActivityInterface;
@@ -21,7 +22,9 @@ import java.time.Duration;
  * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code WorktreeConflict},
  * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
  * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code CommitRejected}, {@code RevertFailed},
- * {@code CellNotLive}, {@code Cancelled}; those that retrying cannot fix are non-retryable.
+ * {@code CellNotLive}, {@code Cancelled}, and for {@link #integrate} {@code IntegrationUnavailable} and
+ * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are
+ * non-retryable.
  */
 @ActivityInterface(namePrefix = "Cell.")
 public interface CellActivities {
@@ -41,6 +44,15 @@ public interface CellActivities {
   /** Commits the worktree on the cell branch. */
   @ActivityMethod
   CommitResult commit(CommitRequest request);
+
+  /**
+   * Moves the cell's committed change onto a target branch: rebase onto the target's head, re-run the tests when
+   * that head is not where the cell's tests ran (heartbeating meanwhile; cancellation stops them), then a
+   * compare-and-swap of the target ref, repeated when another cell moved it. {@code CONFLICT} and {@code REVERTED}
+   * are results; the target is either moved by exactly this change or left as it was.
+   */
+  @ActivityMethod
+  IntegrateResult integrate(IntegrateRequest request);
 
   /** Restores the worktree to the base commit. */
   @ActivityMethod

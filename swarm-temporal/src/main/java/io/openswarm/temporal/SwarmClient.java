@@ -2,6 +2,7 @@ package io.openswarm.temporal;
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.TaskGraph;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -12,10 +13,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Submits tasks to a swarm and follows them: start a {@link TcrWorkflow}, wait for its {@link CellOutcome}, ask its
- * status, cancel it. Get one from {@link SwarmWorker#client()}.
+ * status, cancel it; or the same for a graph of tasks with a {@link DagWorkflow} and its {@link DagResult}. Get one
+ * from {@link SwarmWorker#client()}.
  *
- * <p>Workflow ids are derived from task ids ({@code tcr-<taskId>}), so submitting a task whose workflow is still
- * running is refused rather than run twice.
+ * <p>Workflow ids are derived from task ids ({@code tcr-<taskId>}) and DAG ids ({@code dag-<dagId>}), so submitting
+ * a task or DAG whose workflow is still running is refused rather than run twice.
  *
  * <p>Thread-safe.
  */
@@ -85,6 +87,73 @@ public final class SwarmClient {
   /** Where the TCR workflow {@code workflowId} is now. */
   public TcrStatus status(String workflowId) {
     return client.newWorkflowStub(TcrWorkflow.class, Objects.requireNonNull(workflowId,
+        "workflowId cannot be null")).status();
+  }
+
+  /** The workflow id of the DAG {@code dagId}: {@code dag-<dagId>}. */
+  public static String dagWorkflowId(String dagId) {
+    return "dag-" + Objects.requireNonNull(dagId, "dagId cannot be null");
+  }
+
+  /**
+   * Starts a DAG onto branch {@code dag/<dagId>}, created at {@code baseRef}, with {@value
+   * DagRequest#DEFAULT_MAX_PARALLEL} tasks at once, and returns its workflow id without waiting.
+   *
+   * @throws IllegalArgumentException if {@code dagId} or {@code baseRef} is invalid
+   * @throws IllegalStateException if the DAG's workflow is already running
+   */
+  public String startDag(String dagId, TaskGraph graph, String baseRef) {
+    return startDag(DagRequest.of(dagId, graph, baseRef));
+  }
+
+  /**
+   * Starts the DAG workflow of {@code request} and returns its workflow id without waiting. The graph was validated
+   * when it was built, so a graph that cannot run never reaches the swarm.
+   *
+   * @throws IllegalStateException if the DAG's workflow is already running
+   */
+  public String startDag(DagRequest request) {
+    Objects.requireNonNull(request, "request cannot be null");
+    String workflowId = request.workflowId();
+    DagWorkflow workflow = client.newWorkflowStub(DagWorkflow.class, WorkflowOptions.newBuilder()
+        .setTaskQueue(taskQueue)
+        .setWorkflowId(workflowId)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::run, request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new IllegalStateException("DAG " + request.dagId() + " is already running as workflow " + workflowId,
+          e);
+    }
+    return workflowId;
+  }
+
+  /**
+   * Runs the DAG of {@code request} and waits for its final table.
+   *
+   * @throws io.temporal.client.WorkflowFailedException if the DAG could not run at all (its target branch could
+   *     not be created) or was cancelled; task failures are rows of the table, not exceptions
+   */
+  public DagResult runDag(DagRequest request) {
+    return dagResult(startDag(request));
+  }
+
+  /** Waits for the final table of the DAG workflow {@code workflowId}. */
+  public DagResult dagResult(String workflowId) {
+    return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
+        .getResult(DagResult.class);
+  }
+
+  /** The final table of the DAG workflow {@code workflowId}, when it ends. */
+  public CompletableFuture<DagResult> dagResultAsync(String workflowId) {
+    return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
+        .getResultAsync(DagResult.class);
+  }
+
+  /** The table of the DAG workflow {@code workflowId} as it stands now (also after it ended). */
+  public DagResult dagStatus(String workflowId) {
+    return client.newWorkflowStub(DagWorkflow.class, Objects.requireNonNull(workflowId,
         "workflowId cannot be null")).status();
   }
 

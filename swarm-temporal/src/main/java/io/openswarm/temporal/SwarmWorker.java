@@ -14,10 +14,14 @@ import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.testrun.CommandTestRunner;
+import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
+import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
+import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
+import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
 import io.openswarm.temporal.internal.TcrWorkflowImpl;
 import io.openswarm.temporal.internal.TemporalConnection;
 import io.temporal.client.WorkflowClient;
@@ -500,12 +504,14 @@ public final class SwarmWorker implements AutoCloseable {
         .timeout(options.testTimeout())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
+    BranchIntegrator integrator = BranchIntegrator.create();
     steps = CellSteps.builder()
         .ports(ports)
         .worktrees(pool)
         .changes(GitWorktreeChanges.create())
         .agent(agent)
         .tests(tests)
+        .integration(integrator)
         .cellsDirectory(stateDirectory.resolve("cells"))
         .author(options.author())
         .portWait(options.portWait())
@@ -534,7 +540,11 @@ public final class SwarmWorker implements AutoCloseable {
     sharedFactory = WorkerFactory.newInstance(workflowClient);
     Worker shared = sharedFactory.newWorker(options.taskQueue(), workerOptions);
     shared.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(activityOptions));
+    shared.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(activityOptions));
+    shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
+        () -> new DagTaskWorkflowImpl(activityOptions));
     shared.registerActivitiesImplementations(activities);
+    shared.registerActivitiesImplementations(new RepositoryActivitiesImpl(options.repository(), integrator));
 
     hostFactory = WorkerFactory.newInstance(workflowClient);
     Worker host = hostFactory.newWorker(hostQueue(), workerOptions);

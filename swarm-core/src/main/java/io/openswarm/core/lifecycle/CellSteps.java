@@ -17,8 +17,10 @@ import io.openswarm.core.port.PortManager;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.Integration;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -43,7 +45,8 @@ import org.slf4j.MDC;
 /**
  * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain #execute
  * execute}, {@linkplain #test test}, {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain
- * #teardown teardown}. {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
+ * #teardown teardown}, and {@linkplain #integrate integrate} for workflows that move committed changes onto a shared
+ * branch. {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
  * time, so only the cell id travels between steps and this class keeps the live cells of its host in a registry.
  *
  * <h2>How it works</h2>
@@ -68,6 +71,7 @@ public final class CellSteps {
   private final WorktreeChanges changes;
   private final AgentRuntime agent;
   private final TestRunner tests;
+  private final @Nullable BranchIntegration integration;
   private final Path cellsDirectory;
   private final CommitAuthor author;
   private final Duration portWait;
@@ -83,6 +87,7 @@ public final class CellSteps {
     this.changes = require(builder.changes, "changes");
     this.agent = require(builder.agent, "agent");
     this.tests = require(builder.tests, "tests");
+    this.integration = builder.integration;
     this.cellsDirectory = require(builder.cellsDirectory, "cellsDirectory").toAbsolutePath().normalize();
     this.author = builder.author;
     this.portWait = builder.portWait;
@@ -304,6 +309,45 @@ public final class CellSteps {
   }
 
   /**
+   * Moves the cell's committed change onto {@code targetBranch}: rebases it onto the target's head in the cell's
+   * worktree, runs the tests again (with the task's command and limit) when the head is not where the cell's tests
+   * ran, and moves the target with a compare-and-swap, repeating when another cell moved it meanwhile. A conflict or
+   * red tests are results, after which the cell's branch holds its commit on its base again.
+   *
+   * @param targetBranch the branch to integrate into, without {@code refs/heads/}
+   * @param testCommand the test command instead of the runner's, or null
+   * @param testTimeout the limit instead of the runner's, or null
+   * @throws CellStepException if the cell is not live here, no {@link BranchIntegration} was configured
+   *     ({@code IntegrationUnavailable}), the target does not exist ({@code UnknownRef}) or is checked out somewhere
+   *     ({@code WorktreeConflict}), git failed or the target kept moving ({@code WorktreeFailed}, retryable), or the
+   *     tests could not run again
+   */
+  public IntegrateResult integrate(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
+      @Nullable Duration testTimeout) {
+    Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
+    LiveCell cell = requireLive(cellId, CellStep.INTEGRATE);
+    BranchIntegration integrator = integration;
+    if (integrator == null) {
+      throw new CellStepException(cellId, CellStep.INTEGRATE, "IntegrationUnavailable", false,
+          "cell " + cellId + " cannot be integrated: the steps on host " + host + " have no BranchIntegration",
+          new IllegalStateException("no BranchIntegration configured"));
+    }
+    try (MdcScope ignored = MdcScope.cell(cellId)) {
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      Measured<Integration> measured = measure(cellId, CellStep.INTEGRATE, () -> integrator.integrate(worktree,
+          targetBranch, author, () -> test(cellId, testCommand, testTimeout)));
+      IntegrateResult result = IntegrateResult.of(Objects.requireNonNull(measured.value()), measured.duration());
+      log.info("cell {} integration into {}: {} (onto {}, {} round(s), {} retest(s)) in {} ms", cellId,
+          targetBranch, switch (result.status()) {
+            case INTEGRATED -> "INTEGRATED as " + abbreviate(Objects.requireNonNull(result.commit()));
+            case CONFLICT -> "CONFLICT in " + result.conflictingFiles();
+            case REVERTED -> "REVERTED, tests red on top of the target";
+          }, abbreviate(result.onto()), result.rounds(), result.retests(), result.duration().toMillis());
+      return result;
+    }
+  }
+
+  /**
    * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port and deletes
    * the cell's state directory, in that order, each even if an earlier one failed. Idempotent; never throws.
    */
@@ -512,6 +556,7 @@ public final class CellSteps {
     private @Nullable WorktreeChanges changes;
     private @Nullable AgentRuntime agent;
     private @Nullable TestRunner tests;
+    private @Nullable BranchIntegration integration;
     private @Nullable Path cellsDirectory;
     private CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
     private Duration portWait = Duration.ZERO;
@@ -549,6 +594,12 @@ public final class CellSteps {
     /** How tests are run. Required. */
     public Builder tests(TestRunner runner) {
       this.tests = Objects.requireNonNull(runner, "tests cannot be null");
+      return this;
+    }
+
+    /** How committed changes are moved onto a shared branch by {@link CellSteps#integrate}. Optional. */
+    public Builder integration(BranchIntegration branchIntegration) {
+      this.integration = Objects.requireNonNull(branchIntegration, "integration cannot be null");
       return this;
     }
 

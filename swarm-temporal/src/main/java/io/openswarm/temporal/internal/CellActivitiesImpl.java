@@ -6,6 +6,7 @@ import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.IntegrateResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
@@ -13,6 +14,7 @@ import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CommitRequest;
 import io.openswarm.temporal.ExecuteRequest;
 import io.openswarm.temporal.HostedCell;
+import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -119,6 +121,30 @@ public final class CellActivitiesImpl implements CellActivities {
         return steps.commit(request.cellId(), request.message());
       } catch (CellStepException e) {
         throw failure(e);
+      }
+    });
+  }
+
+  @Override
+  public IntegrateResult integrate(IntegrateRequest request) {
+    return withWorkflowMdc(() -> {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      Thread worker = Thread.currentThread();
+      // Cancellation interrupts a re-run of the tests; the integrator then puts the cell's commit back and leaves
+      // the target alone. A compare-and-swap that already happened is never undone: the target is never half-moved.
+      try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
+        worker::interrupt)) {
+        IntegrateResult result;
+        try {
+          result = steps.integrate(request.cellId(), request.targetBranch(), request.testCommand(),
+              request.testTimeout());
+        } catch (CellStepException e) {
+          Thread.interrupted();
+          heartbeater.rethrowIfCancelled();
+          throw failure(e);
+        }
+        Thread.interrupted();
+        return result;
       }
     });
   }

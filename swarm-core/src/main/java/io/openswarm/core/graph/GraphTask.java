@@ -1,0 +1,139 @@
+package io.openswarm.core.graph;
+
+import io.openswarm.core.TaskSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One task of a {@link TaskGraph}: what to ask the agent, which tasks must be integrated first, and optional
+ * overrides of the worker's defaults, the same ones a {@link TaskSpec} has.
+ *
+ * <pre>{@code
+ * GraphTask api = GraphTask.of("api", "Add the REST endpoints for the schema", "schema")
+ *     .withTestTimeout(Duration.ofMinutes(15));
+ * }</pre>
+ *
+ * <p>A task has no base ref of its own: a graph's task starts from the head of the graph's target branch at the time
+ * its dependencies are all integrated. {@link #toTaskSpec(String)} supplies it.
+ *
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
+ *
+ * @param id the task's id, unique in its graph, with the rules of a {@link io.openswarm.core.CellId} (1-64 of
+ *     {@code [A-Za-z0-9._-]}, not starting with {@code -})
+ * @param prompt what to ask the agent; not blank, at most {@value TaskSpec#MAX_PROMPT_LENGTH} characters
+ * @param dependsOn the ids of the tasks that must be integrated before this one starts, in the order given, without
+ *     repetitions; empty for a task that can start at once
+ * @param testCommand the test command (an argument list) instead of the worker's, or null
+ * @param executeTimeout how long the agent may work instead of the worker's default, or null
+ * @param testTimeout how long the tests may run instead of the worker's default, or null
+ * @param commitMessage the commit message instead of {@code <id>: <first line of the prompt>}, or null
+ */
+public record GraphTask(
+    String id,
+    String prompt,
+    List<String> dependsOn,
+    @Nullable List<String> testCommand,
+    @Nullable Duration executeTimeout,
+    @Nullable Duration testTimeout,
+    @Nullable String commitMessage) {
+
+  /** The base ref used only to validate the fields that a {@link TaskSpec} checks; never used to run anything. */
+  private static final String VALIDATION_REF = "HEAD";
+
+  /**
+   * Validates the task.
+   *
+   * @throws NullPointerException if a required component is null, or {@code dependsOn} contains null
+   * @throws IllegalArgumentException if a component is invalid (the message names the task and the value), or
+   *     {@code dependsOn} names a task twice
+   */
+  public GraphTask {
+    Objects.requireNonNull(id, "id cannot be null");
+    Objects.requireNonNull(prompt, "prompt cannot be null");
+    Objects.requireNonNull(dependsOn, "dependsOn cannot be null");
+    List<String> dependencies = new ArrayList<>(dependsOn.size());
+    Set<String> seen = new HashSet<>();
+    for (String dependency : dependsOn) {
+      Objects.requireNonNull(dependency, "dependsOn of task " + TaskGraphException.quote(id)
+          + " cannot contain null");
+      if (!seen.add(dependency)) {
+        throw new IllegalArgumentException("task " + TaskGraphException.quote(id) + " lists "
+            + TaskGraphException.quote(dependency) + " more than once in dependsOn");
+      }
+      dependencies.add(dependency);
+    }
+    dependsOn = List.copyOf(dependencies);
+    try {
+      TaskSpec spec = new TaskSpec(id, prompt, VALIDATION_REF, testCommand, executeTimeout, testTimeout,
+          commitMessage);
+      testCommand = spec.testCommand();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().startsWith("taskId")
+          ? e.getMessage().replaceFirst("^taskId", "task id")
+          : "task " + TaskGraphException.quote(id) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A task with the worker's defaults.
+   *
+   * @param dependsOn the ids of the tasks that must be integrated first
+   * @throws IllegalArgumentException if a value is invalid
+   */
+  public static GraphTask of(String id, String prompt, String... dependsOn) {
+    Objects.requireNonNull(dependsOn, "dependsOn cannot be null");
+    return new GraphTask(id, prompt, Arrays.asList(dependsOn), null, null, null, null);
+  }
+
+  /**
+   * A task with the id, prompt and overrides of {@code spec}; its base ref is not used (a graph's task starts from
+   * the target branch).
+   *
+   * @throws IllegalArgumentException if {@code dependsOn} is invalid
+   */
+  public static GraphTask of(TaskSpec spec, List<String> dependsOn) {
+    Objects.requireNonNull(spec, "spec cannot be null");
+    return new GraphTask(spec.taskId(), spec.prompt(), dependsOn, spec.testCommand(), spec.executeTimeout(),
+        spec.testTimeout(), spec.commitMessage());
+  }
+
+  /** This task with other dependencies. */
+  public GraphTask withDependsOn(List<String> dependencies) {
+    return new GraphTask(id, prompt, dependencies, testCommand, executeTimeout, testTimeout, commitMessage);
+  }
+
+  /** This task with its own test command. */
+  public GraphTask withTestCommand(List<String> command) {
+    return new GraphTask(id, prompt, dependsOn, command, executeTimeout, testTimeout, commitMessage);
+  }
+
+  /** This task with its own limit on the agent's turn. */
+  public GraphTask withExecuteTimeout(Duration timeout) {
+    return new GraphTask(id, prompt, dependsOn, testCommand, timeout, testTimeout, commitMessage);
+  }
+
+  /** This task with its own limit on the test run. */
+  public GraphTask withTestTimeout(Duration timeout) {
+    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, timeout, commitMessage);
+  }
+
+  /** This task with its own commit message. */
+  public GraphTask withCommitMessage(String message) {
+    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, message);
+  }
+
+  /**
+   * The task to run in a cell that starts from {@code baseRef}.
+   *
+   * @throws IllegalArgumentException if {@code baseRef} is not a valid git revision
+   */
+  public TaskSpec toTaskSpec(String baseRef) {
+    return new TaskSpec(id, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage);
+  }
+}

@@ -1,0 +1,190 @@
+package io.openswarm.infra.worktree;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.lifecycle.CellStepException;
+import io.openswarm.core.lifecycle.CellSteps;
+import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.infra.git.TestRepositories;
+import io.openswarm.infra.git.TestRepositories.TestRepository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link CellSteps#integrate} over a real pool, real git and the real integrator; agent and tests are stand-ins. */
+class CellStepsIntegrateTest {
+
+  @TempDir Path temp;
+  private TestRepository repo;
+  private WorktreePool pool;
+  private PortManager ports;
+  private final List<TestRequest> testRuns = new CopyOnWriteArrayList<>();
+  private volatile int exitCode;
+
+  /** An agent that writes the prompt's second word as a file holding its third. */
+  private static final AgentRuntime WRITER = new AgentRuntime() {
+    @Override
+    public String name() {
+      return "writer";
+    }
+
+    @Override
+    public AgentSession start(io.openswarm.core.agent.AgentContext context) {
+      return new AgentSession() {
+        @Override
+        public void awaitReady(Duration timeout) {}
+
+        @Override
+        public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+          String[] words = prompt.split(" ", 3);
+          TestRepositories.writeFile(context.worktree(), words[1], words[2]);
+          return AgentTurn.of("wrote " + words[1]);
+        }
+
+        @Override
+        public void abort() {}
+
+        @Override
+        public void close() {}
+      };
+    }
+  };
+
+  private final TestRunner tests = request -> {
+    testRuns.add(request);
+    return new TestResult(exitCode, false, "ran in " + request.worktree().getFileName() + "\n", false, 10,
+        Duration.ofMillis(3));
+  };
+
+  @BeforeEach
+  void setUp() {
+    repo = TestRepositories.create(temp.resolve("repo"));
+    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool.start();
+    ports = PortManager.builder().range(23000, 23003).probe(PortProbe.none()).build();
+    BranchIntegrator.create().createTarget(repo.path(), "dag/t", "main");
+  }
+
+  @AfterEach
+  void tearDown() {
+    assertThat(pool.leasedCount()).isZero();
+    pool.close();
+  }
+
+  private CellSteps steps(boolean withIntegration) {
+    CellSteps.Builder builder = CellSteps.builder().ports(ports).worktrees(pool).changes(GitWorktreeChanges.create())
+        .agent(WRITER).tests(tests).cellsDirectory(temp.resolve("cells")).host("h");
+    if (withIntegration) {
+      builder.integration(BranchIntegrator.create());
+    }
+    return builder.build();
+  }
+
+  private void commitIn(CellSteps steps, CellId cell, String file) {
+    steps.bootstrap(cell, "main");
+    steps.execute(cell, "write " + file + " " + cell, null, AgentProgress.none());
+    steps.commit(cell, cell + ": " + file);
+  }
+
+  @Test
+  void theTestsRunAgainWithTheTasksOwnCommandWhenTheTargetMoved() {
+    CellSteps steps = steps(true);
+    CellId first = CellId.of("first");
+    CellId second = CellId.of("second");
+    commitIn(steps, first, "a.txt");
+    commitIn(steps, second, "b.txt");
+    try {
+      IntegrateResult fastForward = steps.integrate(first, "dag/t", null, null);
+      IntegrateResult rebased = steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
+
+      assertThat(fastForward.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+      assertThat(fastForward.retests()).isZero();
+      assertThat(rebased.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+      assertThat(rebased.onto()).isEqualTo(fastForward.commit());
+      assertThat(rebased.commit()).isEqualTo(repo.resolve("dag/t"));
+      assertThat(testRuns).singleElement().satisfies(run -> {
+        assertThat(run.cellId()).isEqualTo(second);
+        assertThat(run.command()).containsExactly("make", "check");
+        assertThat(run.timeout()).isEqualTo(Duration.ofSeconds(7));
+      });
+    } finally {
+      steps.teardown(first);
+      steps.teardown(second);
+    }
+  }
+
+  @Test
+  void redTestsOnTopOfTheTargetAreReportedWithTheirOutput() {
+    CellSteps steps = steps(true);
+    CellId first = CellId.of("first");
+    CellId second = CellId.of("second");
+    commitIn(steps, first, "a.txt");
+    commitIn(steps, second, "b.txt");
+    try {
+      steps.integrate(first, "dag/t", null, null);
+      exitCode = 2;
+
+      IntegrateResult result = steps.integrate(second, "dag/t", null, null);
+
+      assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
+      assertThat(result.testOutputTail()).startsWith("tests failed with exit code 2\nran in ");
+      assertThat(result.commit()).isNull();
+    } finally {
+      steps.teardown(first);
+      steps.teardown(second);
+    }
+  }
+
+  @Test
+  void failuresAreStepFailuresOfTheIntegrateStep() {
+    CellId cell = CellId.of("cell");
+    CellSteps without = steps(false);
+    commitIn(without, cell, "a.txt");
+    try {
+      assertThatThrownBy(() -> without.integrate(cell, "dag/t", null, null))
+          .isInstanceOfSatisfying(CellStepException.class, e -> {
+            assertThat(e.failureType()).isEqualTo("IntegrationUnavailable");
+            assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
+            assertThat(e.retryable()).isFalse();
+          });
+    } finally {
+      without.teardown(cell);
+    }
+
+    CellSteps with = steps(true);
+    CellId other = CellId.of("other");
+    commitIn(with, other, "a.txt");
+    try {
+      assertThatThrownBy(() -> with.integrate(other, "dag/missing", null, null))
+          .isInstanceOfSatisfying(CellStepException.class, e -> {
+            assertThat(e.failureType()).isEqualTo("UnknownRef");
+            assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
+            assertThat(e.retryable()).isFalse();
+          })
+          .hasMessageContaining("target branch dag/missing does not exist");
+      assertThatThrownBy(() -> with.integrate(CellId.of("nobody"), "dag/t", null, null))
+          .isInstanceOfSatisfying(CellStepException.class,
+              e -> assertThat(e.failureType()).isEqualTo("CellNotLive"));
+    } finally {
+      with.teardown(other);
+    }
+  }
+}
