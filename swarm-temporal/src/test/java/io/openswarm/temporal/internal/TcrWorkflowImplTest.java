@@ -13,6 +13,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.IntegrateResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
@@ -21,6 +22,7 @@ import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.CommitRequest;
 import io.openswarm.temporal.ExecuteRequest;
 import io.openswarm.temporal.HostedCell;
+import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.temporal.TestRunRequest;
@@ -236,6 +238,12 @@ class TcrWorkflowImplTest {
     public Duration revert(CellId cellId) {
       record("revert", cellId);
       return Duration.ofMillis(2);
+    }
+
+    @Override
+    public IntegrateResult integrate(IntegrateRequest request) {
+      record("integrate", request.cellId());
+      throw new IllegalStateException("the TCR workflow never integrates");
     }
 
     @Override
