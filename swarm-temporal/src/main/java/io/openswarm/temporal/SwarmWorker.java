@@ -45,6 +45,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,13 @@ public final class SwarmWorker implements AutoCloseable {
   public interface AgentFactory {
     /** Creates the runtime every cell of the worker uses. */
     AgentRuntime create(ProcessSupervisor supervisor);
+  }
+
+  /** A user workflow type and its factory, registered on the shared queue. */
+  record CustomWorkflow<T>(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
+    void register(Worker worker, CellActivityOptions activityOptions) {
+      worker.registerWorkflowImplementationFactory(type, () -> factory.apply(activityOptions));
+    }
   }
 
   /** The worker's lifecycle states. */
@@ -177,6 +185,7 @@ public final class SwarmWorker implements AutoCloseable {
     SandboxMode sandbox = SandboxMode.AUTO;
     CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
     SwarmMetrics metrics = SwarmMetrics.noop();
+    final List<CustomWorkflow<?>> customWorkflows = new ArrayList<>();
 
     /** An unvalidated port range; validated in {@link #build()}. */
     record PortRangeSetting(int min, int max) {}
@@ -393,6 +402,20 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Registers a workflow of your own, written over {@link CellActivities}, on the shared queue next to the TCR and
+     * DAG workflows. The factory gets the worker's {@link CellActivityOptions}, so the workflow routes and times out
+     * its cell's steps like the built-in ones.
+     *
+     * @param type the workflow interface
+     * @param factory creates one workflow instance per execution
+     */
+    public <T> Builder workflow(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
+      customWorkflows.add(new CustomWorkflow<>(Objects.requireNonNull(type, "type cannot be null"),
+          Objects.requireNonNull(factory, "factory cannot be null")));
+      return this;
+    }
+
     /** Where metrics go; none by default. */
     public Builder metrics(SwarmMetrics swarmMetrics) {
       this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
@@ -543,6 +566,9 @@ public final class SwarmWorker implements AutoCloseable {
     shared.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(activityOptions));
     shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
         () -> new DagTaskWorkflowImpl(activityOptions));
+    for (CustomWorkflow<?> custom : options.customWorkflows()) {
+      custom.register(shared, activityOptions);
+    }
     shared.registerActivitiesImplementations(activities);
     shared.registerActivitiesImplementations(new RepositoryActivitiesImpl(options.repository(), integrator));
 

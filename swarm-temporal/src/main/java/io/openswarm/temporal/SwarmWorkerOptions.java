@@ -54,6 +54,7 @@ public final class SwarmWorkerOptions {
   private final SandboxMode sandbox;
   private final CommitAuthor author;
   private final SwarmMetrics metrics;
+  private final List<SwarmWorker.CustomWorkflow<?>> customWorkflows;
 
   SwarmWorkerOptions(SwarmWorker.Builder b) {
     // Temporal target and security.
@@ -195,6 +196,7 @@ public final class SwarmWorkerOptions {
     this.sandbox = b.sandbox;
     this.author = b.author;
     this.metrics = b.metrics;
+    this.customWorkflows = List.copyOf(b.customWorkflows);
   }
 
   /** The Temporal cluster's {@code host:port}, or null for the embedded server. */
@@ -355,6 +357,11 @@ public final class SwarmWorkerOptions {
   /** Where metrics go. */
   public SwarmMetrics metrics() {
     return metrics;
+  }
+
+  /** Workflows of the user's own registered next to the built-in ones. */
+  List<SwarmWorker.CustomWorkflow<?>> customWorkflows() {
+    return customWorkflows;
   }
 
   @Override

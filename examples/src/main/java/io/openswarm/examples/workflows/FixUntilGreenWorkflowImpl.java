@@ -1,0 +1,103 @@
+package io.openswarm.examples.workflows;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CommitResult;
+import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.temporal.BootstrapRequest;
+import io.openswarm.temporal.CellActivities;
+import io.openswarm.temporal.CellActivityOptions;
+import io.openswarm.temporal.CommitRequest;
+import io.openswarm.temporal.ExecuteRequest;
+import io.openswarm.temporal.HostedCell;
+import io.openswarm.temporal.TestRunRequest;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The implementation: bootstrap on the shared queue, then every step on the cell's host queue (the options from
+ * {@link CellActivityOptions} route them), the fix loop, and teardown in a detached scope whatever happened.
+ */
+public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
+
+  private final CellActivityOptions options;
+  private final int maxRounds;
+
+  /**
+   * @param options the worker's activity options
+   * @param maxRounds how many agent turns at most (the first one included)
+   */
+  public FixUntilGreenWorkflowImpl(CellActivityOptions options, int maxRounds) {
+    this.options = options;
+    this.maxRounds = maxRounds;
+  }
+
+  @Override
+  public CellOutcome run(TaskSpec task) {
+    CellId cell = CellId.of(task.taskId());
+    CellActivities shared = Workflow.newActivityStub(CellActivities.class,
+        options.bootstrap(Workflow.getInfo().getTaskQueue()));
+    HostedCell hosted;
+    try {
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+    } catch (ActivityFailure failure) {
+      return CellOutcome.failed(cell, CellStep.PORT, message(failure));
+    }
+    CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
+    List<StepTiming> timings = new ArrayList<>(hosted.cell().timings());
+    List<String> changed = List.of();
+    CellOutcome outcome;
+    try {
+      String prompt = task.prompt();
+      TestResult tests = null;
+      for (int round = 1; round <= maxRounds; round++) {
+        ExecuteResult turn = onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
+        timings.add(new StepTiming(CellStep.EXECUTE, turn.duration()));
+        changed = turn.changedFiles();
+        tests = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+        timings.add(new StepTiming(CellStep.TEST, tests.duration()));
+        if (tests.passed()) {
+          break;
+        }
+        prompt = "The tests fail after your change. Fix it so that they pass.\n\n" + tests.report();
+      }
+      if (tests != null && tests.passed()) {
+        CommitResult commit = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
+        timings.add(new StepTiming(CellStep.COMMIT, commit.duration()));
+        outcome = commit.commit() == null ? CellOutcome.noChanges(cell) : CellOutcome.committed(cell, commit.commit());
+      } else {
+        timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
+        outcome = CellOutcome.reverted(cell, tests == null ? "no test run" : tests.report());
+      }
+    } catch (ActivityFailure failure) {
+      outcome = CellOutcome.failed(cell, CellStep.EXECUTE, message(failure));
+    }
+    List<String> teardownErrors = new ArrayList<>();
+    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hosted.hostQueue()));
+    Workflow.newDetachedCancellationScope(() -> {
+      try {
+        TeardownResult result = teardown.teardown(cell);
+        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
+        teardownErrors.addAll(result.errors());
+      } catch (ActivityFailure failure) {
+        teardownErrors.add(message(failure));
+      }
+    }).run();
+    return outcome.withChangedFiles(changed).withTimings(timings).withTeardownErrors(teardownErrors)
+        .withHost(hosted.cell().host());
+  }
+
+  private static String message(ActivityFailure failure) {
+    return failure.getCause() instanceof ApplicationFailure application
+        ? application.getType() + ": " + application.getOriginalMessage()
+        : String.valueOf(failure.getCause());
+  }
+}
