@@ -25,16 +25,30 @@ final class ClosedLoopLoad {
   private ClosedLoopLoad() {}
 
   /**
-   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once.
+   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, all in flight from the
+   * start.
+   *
+   * @see #run(int, int, String, Function, Duration, Duration)
+   */
+  static <T> LoadResult<T> run(int cells, int concurrency, String idPrefix,
+      Function<String, CompletableFuture<T>> cell, Duration timeout) throws InterruptedException {
+    return run(cells, concurrency, idPrefix, cell, Duration.ZERO, timeout);
+  }
+
+  /**
+   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, the first {@code
+   * concurrency} of them spread evenly over {@code rampUp} (so that cells do not move through their steps in lockstep,
+   * all bootstrapping at once, then all waiting for their agents at once).
    *
    * @param cell starts the cell of an id and returns its result when it ends
+   * @param rampUp how long it takes to get {@code concurrency} cells in flight; zero starts them at once
    * @param timeout the limit on the whole run
    * @throws IllegalArgumentException if {@code cells} or {@code concurrency} is below 1
    * @throws IllegalStateException if a cell failed or the run took longer than {@code timeout}
    * @throws InterruptedException if interrupted while waiting
    */
   static <T> LoadResult<T> run(int cells, int concurrency, String idPrefix,
-      Function<String, CompletableFuture<T>> cell, Duration timeout) throws InterruptedException {
+      Function<String, CompletableFuture<T>> cell, Duration rampUp, Duration timeout) throws InterruptedException {
     if (cells < 1 || concurrency < 1) {
       throw new IllegalArgumentException("cells and concurrency must be at least 1 but were " + cells + " and "
           + concurrency);
@@ -52,6 +66,13 @@ final class ClosedLoopLoad {
       if (!slots.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         throw new IllegalStateException("timed out after " + timeout + " with " + started + " of " + cells
             + " cells started");
+      }
+      if (started > 0 && started < concurrency && !rampUp.isZero()) {
+        long due = start + rampUp.toNanos() * started / concurrency;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
       }
       int index = started;
       String id = idPrefix + index;

@@ -1,6 +1,7 @@
 package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitRunner;
@@ -28,10 +29,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>For each level, a fresh {@code SwarmWorker} on a fresh embedded Temporal server (production profile: 50
  * activity slots per queue, or the level if higher; 10 workflow-task slots) with a worktree pool filled for the level
- * runs {@code rounds × level} cells, {@code level} at a time (the next starts when one ends). Each cell is real apart
- * from the model: a port, a warm worktree, a scripted agent turn that waits the think time and writes one file, the
- * test command in the sandbox, a commit on the cell's branch, a teardown. A short warm-up with no think time runs
- * first and is not measured. The result is a Markdown table on standard output; progress goes to standard error.
+ * runs {@code level + max(rounds × level, 8)} cells, {@code level} at a time (the next starts when one ends). The first {@code
+ * level} cells ramp up (they start spread over one think time, so that cells do not move through their steps in
+ * lockstep) and are not counted. Each cell is real apart from the model: a port, a warm worktree, a scripted agent
+ * turn that waits the think time and writes one file, the test command in the sandbox, a commit on the cell's
+ * branch, a teardown. A short warm-up with no think time runs first and is not measured either. Throughput is {@code
+ * level × 3600 s / average cell time}, as in the guide (a closed system with {@code level} cells always in flight).
+ * The result is Markdown tables on standard output (levels, then where a cell's time goes); progress goes to
+ * standard error. The default run takes about 3 minutes on 2 cores.
  *
  * <pre>{@code
  * mvn -B -q -pl benchmarks -am package -DskipTests
@@ -49,7 +54,7 @@ public final class ThroughputCurve {
       "usage: java -cp benchmarks.jar io.openswarm.benchmarks.ThroughputCurve [options]",
       "  --levels LIST          concurrent cells of each level (default 1,5,10,20,30,40,50)",
       "  --think DURATION       the agent's think time per turn, e.g. 2s, 500ms, 1m (default 2s)",
-      "  --rounds N             cells per level = N x level (default 3)",
+      "  --rounds N             cells measured per level = N x level (at least 8), after a ramp-up (default 3)",
       "  --warmup N             cells run first with no think time, not measured (default 20)",
       "  --repository PATH      run on a temporary clone of this repository (default: a generated one, 50 files)",
       "  --base REVISION        the revision cells start from (default HEAD of the repository)",
@@ -58,7 +63,12 @@ public final class ThroughputCurve {
       "  --help                 this text");
 
   private static final Duration LEVEL_LIMIT = Duration.ofMinutes(30);
+  /** The steps shown in the breakdown: those that take time with a scripted agent. */
+  private static final List<CellStep> BREAKDOWN = List.of(CellStep.PORT, CellStep.WORKTREE, CellStep.EXECUTE,
+      CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
   private static final int GENERATED_FILES = 50;
+  /** So that an average at a low level is not that of two or three cells. */
+  private static final int MIN_MEASURED_CELLS = 8;
 
   private ThroughputCurve() {}
 
@@ -132,11 +142,14 @@ public final class ThroughputCurve {
         progress.printf("level %d: starting a worker with %d warm worktrees%n", level, level + 1);
         try (ScriptedSwarm swarm = ScriptedSwarm.start(config(settings, repository, base,
             root.resolve("state-" + level), level, settings.think))) {
-          LoadResult<CellOutcome> load = ClosedLoopLoad.run(settings.rounds * level, level, "l" + level + "-",
-              swarm::run, LEVEL_LIMIT);
+          int measured = Math.max(settings.rounds * level, MIN_MEASURED_CELLS);
+          LoadResult<CellOutcome> all = ClosedLoopLoad.run(level + measured, level,
+              "l" + level + "-", swarm::run, settings.think, LEVEL_LIMIT);
+          LoadResult<CellOutcome> load = all.skipFirst(level);
           levels.add(new Level(level, load));
-          progress.printf(Locale.ROOT, "level %d: %d cells in %.1f s, average %d ms, %.0f cells/hour%n", level,
-              load.cells(), load.wall().toMillis() / 1e3, load.mean().toMillis(), load.cellsPerHour());
+          progress.printf(Locale.ROOT, "level %d: %d cells in %.1f s (%.0f cells/hour); measured %d: average %d ms, "
+              + "%.0f cells/hour%n", level, all.cells(), all.wall().toMillis() / 1e3, all.cellsPerHour(),
+              load.cells(), load.mean().toMillis(), load.steadyCellsPerHour());
         }
       }
       return levels;
@@ -156,8 +169,8 @@ public final class ThroughputCurve {
   /** The levels as a Markdown table in the shape of the performance guide's. */
   static String table(Settings settings, List<Level> levels) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "%nThink time %s per cell, %d cells per concurrent cell, %d cores%n%n",
-        human(settings.think), settings.rounds, Runtime.getRuntime().availableProcessors()));
+    out.append(String.format(Locale.ROOT, "%nThink time %s per cell, %d measured cells per concurrent cell, %d cores"
+        + "%n%n", human(settings.think), settings.rounds, Runtime.getRuntime().availableProcessors()));
     out.append("| Concurrent cells | Cells | Avg cell time | vs 1 cell | p95 cell time | Throughput | vs ideal |\n");
     out.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     double first = levels.isEmpty() ? 0 : levels.get(0).load().mean().toNanos();
@@ -165,14 +178,35 @@ public final class ThroughputCurve {
       LoadResult<CellOutcome> load = level.load();
       double ideal = settings.think.isZero() ? Double.NaN
           : level.concurrency() * 3600.0 / (settings.think.toNanos() / 1e9);
+      double throughput = load.steadyCellsPerHour();
       out.append(String.format(Locale.ROOT, "| %d | %d | %s | %.0f %% | %s | %,.0f/hour | %s |%n",
           level.concurrency(), load.cells(), human(load.mean()), 100 * load.mean().toNanos() / first,
-          human(load.percentile(0.95)), load.cellsPerHour(),
-          Double.isNaN(ideal) ? "n/a" : String.format(Locale.ROOT, "%.0f %%", 100 * load.cellsPerHour() / ideal)));
+          human(load.percentile(0.95)), throughput,
+          Double.isNaN(ideal) ? "n/a" : String.format(Locale.ROOT, "%.0f %%", 100 * throughput / ideal)));
     }
-    out.append("\n\"vs 1 cell\": average cell time relative to the first level; \"vs ideal\": throughput relative to "
-        + "level x 3600 s / think time, what the agents alone would allow.\n");
+    out.append("\nThroughput = concurrent cells x 3600 s / average cell time (as in the performance guide). \"vs 1 "
+        + "cell\": average cell time relative to the first level; \"vs ideal\": throughput relative to concurrent "
+        + "cells x 3600 s / think time, what the agents alone would allow. Each level first ramps up (its first cells "
+        + "start one think time apart in all, and are not counted).\n");
+    out.append("\nWhere the time goes (mean ms per cell; EXECUTE includes the think time; orchestration = cell time "
+        + "minus the steps: Temporal's scheduling, workflow tasks, gRPC, queueing for CPU between steps):\n\n");
+    out.append("| Concurrent cells | Avg cell time |");
+    BREAKDOWN.forEach(step -> out.append(' ').append(step).append(" |"));
+    out.append(" orchestration |\n|---:|---:|").append("---:|".repeat(BREAKDOWN.size() + 1)).append('\n');
+    for (Level level : levels) {
+      StepBreakdown breakdown = StepBreakdown.of(level.load());
+      out.append(String.format(Locale.ROOT, "| %d | %.0f |", level.concurrency(), millis(level.load().mean())));
+      for (CellStep step : BREAKDOWN) {
+        out.append(String.format(Locale.ROOT, " %.0f |",
+            millis(breakdown.meanByStep().getOrDefault(step, Duration.ZERO))));
+      }
+      out.append(String.format(Locale.ROOT, " %.0f |%n", millis(breakdown.orchestration())));
+    }
     return out.toString();
+  }
+
+  private static double millis(Duration duration) {
+    return duration.toNanos() / 1e6;
   }
 
   private static String human(Duration duration) {
