@@ -19,6 +19,8 @@ import java.util.function.Function;
  * <p>A cell's latency runs from just before the call that starts it (which includes the start request to the
  * server) to the moment its result arrives. The first failed cell stops the run: no new cell starts, the ones in
  * flight are waited for, and {@link #run} throws.
+ *
+ * <p>Stateless; each call uses its own bookkeeping, so calls may run at the same time.
  */
 final class ClosedLoopLoad {
 
@@ -66,6 +68,11 @@ final class ClosedLoopLoad {
       if (!slots.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         throw new IllegalStateException("timed out after " + timeout + " with " + started + " of " + cells
             + " cells started");
+      }
+      if (failure.get() != null) {
+        // A cell failed while this thread waited for its slot.
+        slots.release();
+        break;
       }
       if (started > 0 && started < concurrency && !rampUp.isZero()) {
         long due = start + rampUp.toNanos() * started / concurrency;

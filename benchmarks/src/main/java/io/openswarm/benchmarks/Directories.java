@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Deleting what a benchmark created. */
+/** Deleting what a benchmark created. Stateless and thread-safe. */
 final class Directories {
 
   private Directories() {}

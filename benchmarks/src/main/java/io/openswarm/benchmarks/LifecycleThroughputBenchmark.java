@@ -71,7 +71,8 @@ import org.openjdk.jmh.util.Statistics;
  * }</pre>
  * or as any JMH benchmark, without the tables:
  * <pre>{@code
- * java -jar benchmarks/target/benchmarks.jar LifecycleThroughputBenchmark -prof io.openswarm.benchmarks.CellLoadProfiler
+ * java -jar benchmarks/target/benchmarks.jar LifecycleThroughputBenchmark \
+ *     -prof io.openswarm.benchmarks.CellLoadProfiler
  * }</pre>
  */
 @State(Scope.Benchmark)

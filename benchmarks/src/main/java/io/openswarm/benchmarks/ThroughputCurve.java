@@ -29,9 +29,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>For each level, a fresh {@code SwarmWorker} on a fresh embedded Temporal server (production profile: 50
  * activity slots per queue, or the level if higher; 10 workflow-task slots) with a worktree pool filled for the level
- * runs {@code level + max(rounds × level, 8)} cells, {@code level} at a time (the next starts when one ends). The first {@code
- * level} cells ramp up (they start spread over one think time, so that cells do not move through their steps in
- * lockstep) and are not counted. Each cell is real apart from the model: a port, a warm worktree, a scripted agent
+ * runs {@code level + max(rounds × level, 8)} cells, {@code level} at a time (the next starts when one ends). The
+ * first {@code level} cells ramp up (they start spread over one think time, so that cells do not move through their
+ * steps in lockstep) and are not counted. Each cell is real apart from the model: a port, a warm worktree, a scripted agent
  * turn that waits the think time and writes one file, the test command in the sandbox, a commit on the cell's
  * branch, a teardown. A short warm-up with no think time runs first and is not measured either. Throughput is {@code
  * level × 3600 s / average cell time}, as in the guide (a closed system with {@code level} cells always in flight).
@@ -215,7 +215,7 @@ public final class ThroughputCurve {
         : String.format(Locale.ROOT, "%.1f s", millis / 1e3);
   }
 
-  /** The command line, validated. */
+  /** The command line, validated. Not thread-safe. */
   static final class Settings {
     List<Integer> levels = List.of(1, 5, 10, 20, 30, 40, 50);
     Duration think = Duration.ofSeconds(2);

@@ -80,8 +80,8 @@ public final class FloorWorker implements AutoCloseable {
   }
 
   /**
-   * Starts the floor workflow of {@code taskId} (the call returns once the server accepted it, as {@code
-   * SwarmClient.startTcr} does) and returns its result when it ends.
+   * Starts the floor workflow of {@code taskId}, as workflow {@code floor-<taskId>} (the call returns once the server
+   * accepted it, as {@code SwarmClient.startTcr} does), and returns its result when it ends.
    */
   public CompletableFuture<String> run(String taskId) {
     String workflowId = "floor-" + taskId;
@@ -92,6 +92,11 @@ public final class FloorWorker implements AutoCloseable {
         .build());
     WorkflowClient.start(workflow::run, taskId);
     return client.newUntypedWorkflowStub(workflowId).getResultAsync(String.class);
+  }
+
+  /** The client of the embedded server, for inspecting the floor workflows' histories. */
+  public WorkflowClient workflowClient() {
+    return client;
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.util.Objects;
  * the same {@link CellActivityOptions} (so the same task queues, timeouts, retry policies and cancellation types):
  * {@code bootstrap} on the workflow's own queue, {@code execute}, {@code runTests} and {@code commit} on the host
  * queue, {@code teardown} on the host queue in a detached cancellation scope.
+ *
+ * <p>Not thread-safe: Temporal creates one instance per workflow run and runs it on one thread at a time.
  */
 public final class FloorWorkflowImpl implements FloorWorkflow {
 
