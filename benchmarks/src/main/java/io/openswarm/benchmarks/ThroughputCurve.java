@@ -33,10 +33,10 @@ import org.jspecify.annotations.Nullable;
  * first {@code level} cells ramp up (they start spread over one think time, so that cells do not move through their
  * steps in lockstep) and are not counted. Each cell is real apart from the model: a port, a warm worktree, a
  * scripted agent turn that waits the think time and writes one file, the test command in the sandbox, a commit on the
- * cell's branch, a teardown. A short warm-up with no think time runs first and is not measured either. Throughput is {@code
- * level × 3600 s / average cell time}, as in the guide (a closed system with {@code level} cells always in flight).
- * The result is Markdown tables on standard output (levels, then where a cell's time goes); progress goes to
- * standard error. The default run takes about 3 minutes on 2 cores.
+ * cell's branch, a teardown. A short warm-up with no think time runs first and is not measured either. Throughput
+ * is {@code level × 3600 s / average cell time}, as in the guide (a closed system with {@code level} cells always in
+ * flight). The result is Markdown tables on standard output (levels, then where a cell's time goes); progress goes
+ * to standard error. The default run takes about 3 minutes on 2 cores.
  *
  * <pre>{@code
  * mvn -B -q -pl benchmarks -am package -DskipTests
