@@ -174,7 +174,7 @@ public final class SwarmWorker implements AutoCloseable {
     @Nullable Path repository;
     @Nullable Path worktreeRoot;
     int minIdleWorktrees = 1;
-    int maxIdleWorktrees = 4;
+    @Nullable Integer maxIdleWorktrees;
     @Nullable Integer maxWorktrees;
     @Nullable Path stateDirectory;
     @Nullable AgentFactory agentFactory;

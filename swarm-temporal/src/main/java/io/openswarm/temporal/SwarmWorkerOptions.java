@@ -142,6 +142,13 @@ public final class SwarmWorkerOptions {
     if (!Files.isDirectory(repo)) {
       throw new IllegalArgumentException("repository must be an existing directory but was " + repo);
     }
+    if (!Files.exists(repo.resolve(".git"))) {
+      boolean bare = Files.isRegularFile(repo.resolve("HEAD")) && Files.isDirectory(repo.resolve("objects"));
+      throw new IllegalArgumentException(bare
+          ? "repository must be a git working tree (cells check out from it and integrate into it) but " + repo
+              + " is a bare repository; clone it and give the clone"
+          : "repository must be a git working tree (a directory holding .git) but " + repo + " has no .git");
+    }
     this.repository = repo;
     this.stateDirectory = (b.stateDirectory == null
         ? Path.of(System.getProperty("user.home"), ".openswarm", taskQueue)
@@ -154,14 +161,16 @@ public final class SwarmWorkerOptions {
     this.worktreeRoot = (b.worktreeRoot == null ? stateDirectory.resolve("worktrees") : b.worktreeRoot)
         .toAbsolutePath().normalize();
     int maxTotal = b.maxWorktrees == null ? Math.max(4, 2 * maxConcurrentActivities) : b.maxWorktrees;
-    if (b.minIdleWorktrees < 0 || b.maxIdleWorktrees < b.minIdleWorktrees || maxTotal < 1
-        || b.maxIdleWorktrees > maxTotal) {
+    // By default every returned worktree stays warm: trimming idle ones below maxTotal makes a busy worker remove
+    // worktrees and re-add them cold moments later (measured: a third of leases went cold at 8 cells in flight).
+    int maxIdle = b.maxIdleWorktrees == null ? maxTotal : b.maxIdleWorktrees;
+    if (b.minIdleWorktrees < 0 || maxIdle < b.minIdleWorktrees || maxTotal < 1 || maxIdle > maxTotal) {
       throw new IllegalArgumentException(String.format(
           "worktree pool sizes must satisfy 0 <= minIdle <= maxIdle <= maxTotal and maxTotal >= 1 but were "
-              + "minIdle=%d, maxIdle=%d, maxTotal=%d", b.minIdleWorktrees, b.maxIdleWorktrees, maxTotal));
+              + "minIdle=%d, maxIdle=%d, maxTotal=%d", b.minIdleWorktrees, maxIdle, maxTotal));
     }
     this.minIdleWorktrees = b.minIdleWorktrees;
-    this.maxIdleWorktrees = b.maxIdleWorktrees;
+    this.maxIdleWorktrees = maxIdle;
     this.maxWorktrees = maxTotal;
 
     // Agent and tests.

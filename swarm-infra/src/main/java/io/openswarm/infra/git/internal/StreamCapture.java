@@ -13,8 +13,12 @@ import java.util.Arrays;
  */
 public final class StreamCapture implements Runnable {
 
+  /** The first allocation; the buffer grows by doubling up to the limit, so small outputs stay cheap. */
+  private static final int INITIAL_CAPACITY = 8192;
+
   private final InputStream in;
-  private final byte[] buffer;
+  private final int limit;
+  private byte[] buffer;
   private final boolean keepTail;
   private long total;
   private int headLength;
@@ -29,7 +33,9 @@ public final class StreamCapture implements Runnable {
       throw new IllegalArgumentException("limit must not be negative but was " + limit);
     }
     this.in = in;
-    this.buffer = new byte[limit];
+    this.limit = limit;
+    // Not new byte[limit]: with a 16 MiB limit every git call would allocate and zero 16 MiB for a few bytes.
+    this.buffer = new byte[Math.min(limit, INITIAL_CAPACITY)];
     this.keepTail = keepTail;
   }
 
@@ -47,20 +53,33 @@ public final class StreamCapture implements Runnable {
   }
 
   private synchronized void append(byte[] chunk, int n) {
-    if (buffer.length == 0) {
+    if (limit == 0) {
       total += n;
       return;
     }
+    // Until the limit is reached both modes fill the buffer from the start, so byte i of the stream sits at index i,
+    // which is also where the ring (index = position % limit) puts it once the buffer has its full size.
+    ensureCapacity((int) Math.min(limit, total + n));
     if (keepTail) {
       for (int i = 0; i < n; i++) {
-        buffer[(int) ((total + i) % buffer.length)] = chunk[i];
+        buffer[(int) ((total + i) % limit)] = chunk[i];
       }
-    } else if (headLength < buffer.length) {
-      int copy = Math.min(n, buffer.length - headLength);
+    } else if (headLength < limit) {
+      int copy = Math.min(n, limit - headLength);
       System.arraycopy(chunk, 0, buffer, headLength, copy);
       headLength += copy;
     }
     total += n;
+  }
+
+  private void ensureCapacity(int needed) {
+    if (needed > buffer.length) {
+      int capacity = buffer.length;
+      while (capacity < needed) {
+        capacity = (int) Math.min(limit, 2L * capacity);
+      }
+      buffer = Arrays.copyOf(buffer, capacity);
+    }
   }
 
   /** The kept bytes, in stream order. */
@@ -68,19 +87,24 @@ public final class StreamCapture implements Runnable {
     if (!keepTail) {
       return Arrays.copyOf(buffer, headLength);
     }
-    if (total <= buffer.length) {
+    if (total <= limit) {
       return Arrays.copyOf(buffer, (int) total);
     }
-    int start = (int) (total % buffer.length);
-    byte[] out = new byte[buffer.length];
-    System.arraycopy(buffer, start, out, 0, buffer.length - start);
-    System.arraycopy(buffer, 0, out, buffer.length - start, start);
+    int start = (int) (total % limit);
+    byte[] out = new byte[limit];
+    System.arraycopy(buffer, start, out, 0, limit - start);
+    System.arraycopy(buffer, 0, out, limit - start, start);
     return out;
   }
 
   /** Whether the stream carried more bytes than were kept. */
   public synchronized boolean truncated() {
-    return total > buffer.length;
+    return total > limit;
+  }
+
+  /** How many bytes the capture holds memory for now; grows with the output, never beyond the limit. */
+  synchronized int capacity() {
+    return buffer.length;
   }
 
   /** How many bytes the stream carried so far, kept or not. */

@@ -1,0 +1,238 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.graph.TaskGraphException;
+import io.openswarm.core.port.PortExhaustedException;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortProbe;
+import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.opencode.OpenCodeBinary;
+import io.openswarm.infra.worktree.WorktreePool;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The catalogue of inputs a user can get wrong: each is refused with the exact exception type and a message that
+ * names the value given and what is allowed, and nothing is created on disk.
+ */
+class BadInputCatalogueTest {
+
+  @TempDir static Path temp;
+  static TemporaryRepository repo;
+  static Path bare;
+  static Path plainDirectory;
+
+  /** A bad input: what to do, the exception type it must raise, and fragments its message must contain. */
+  record Case(String name, Action action, Class<? extends Throwable> type, List<String> fragments) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  @FunctionalInterface
+  interface Action {
+    void run() throws Exception;
+  }
+
+  static Case bad(String name, Class<? extends Throwable> type, Action action, String... fragments) {
+    return new Case(name, action, type, List.of(fragments));
+  }
+
+  @BeforeAll
+  static void repositories() throws Exception {
+    repo = TemporaryRepository.create(temp.resolve("repo"));
+    bare = temp.resolve("bare.git");
+    Files.createDirectories(bare);
+    GitRunner.create().run(bare, "init", "--bare", "--quiet").requireSuccess("init --bare");
+    plainDirectory = Files.createDirectories(temp.resolve("not-a-repo"));
+  }
+
+  static SwarmWorker.Builder worker() {
+    return SwarmWorker.builder().repository(repo.path()).testCommand(List.of("true"))
+        .agent(ScriptedAgent.builder().build()).stateDirectory(temp.resolve("never-created"));
+  }
+
+  static Stream<Case> catalogue() {
+    String longId = "x".repeat(65);
+    return Stream.of(
+        // Ports
+        bad("port range starting at 0", IllegalArgumentException.class, () -> PortManager.of(0, 10),
+            "min", "between 1 and 65535", "was 0"),
+        bad("port range beyond 65535", IllegalArgumentException.class, () -> PortManager.of(9000, 70000),
+            "max", "between 1 and 65535", "was 70000"),
+        bad("inverted port range", IllegalArgumentException.class, () -> PortManager.of(9000, 8000),
+            "must not exceed", "9000-8000"),
+        bad("privileged ports", IllegalArgumentException.class, () -> PortManager.of(80, 90),
+            "80-90", "privileged", "allowPrivilegedPorts(true)"),
+        bad("zero quarantine", IllegalArgumentException.class,
+            () -> PortManager.builder().range(8000, 8001).quarantine(Duration.ZERO).build(),
+            "quarantine must be positive", "PT0S"),
+        bad("negative port wait", IllegalArgumentException.class,
+            () -> PortManager.of(8000, 8001).allocate(Duration.ofSeconds(-1)), "maxWait", "PT-1S"),
+        // Cell and task ids
+        bad("cell id with traversal", IllegalArgumentException.class, () -> CellId.of("../x"),
+            "letters, digits", "\"../x\""),
+        bad("cell id with a separator", IllegalArgumentException.class, () -> CellId.of("a/b"),
+            "letters, digits", "\"a/b\""),
+        bad("cell id with a control character", IllegalArgumentException.class, () -> CellId.of("a\u0007b"),
+            "letters, digits", "\\u0007"),
+        bad("cell id over 64 characters", IllegalArgumentException.class, () -> CellId.of(longId),
+            "1 to 64 characters", "65 characters"),
+        bad("empty cell id", IllegalArgumentException.class, () -> CellId.of(""), "1 to 64", "0 characters"),
+        bad("cell id read as an option", IllegalArgumentException.class, () -> CellId.of("-rf"),
+            "must not start with '-'", "\"-rf\""),
+        bad("task id with traversal", IllegalArgumentException.class, () -> TaskSpec.of("../../etc", "p", "main"),
+            "taskId", "\"../../etc\""),
+        bad("base ref read as an option", IllegalArgumentException.class,
+            () -> TaskSpec.of("t", "p", "--upload-pack=touch /tmp/pwned"), "baseRef", "not starting with '-'",
+            "--upload-pack"),
+        bad("blank prompt", IllegalArgumentException.class, () -> TaskSpec.of("t", "  ", "main"),
+            "prompt must not be blank"),
+        bad("oversized prompt", IllegalArgumentException.class,
+            () -> TaskSpec.of("t", "p".repeat(TaskSpec.MAX_PROMPT_LENGTH + 1), "main"), "at most 262144",
+            "262145"),
+        bad("empty test command of a task", IllegalArgumentException.class,
+            () -> TaskSpec.of("t", "p", "main").withTestCommand(List.of()), "testCommand", "[]"),
+        // Task graphs
+        bad("task graph with a cycle", TaskGraphException.class,
+            () -> TaskGraph.builder().task("a", "p", "c").task("b", "p", "a").task("c", "p", "b").build(),
+            "cycle", "a -> ", "-> a"),
+        bad("task depending on itself", TaskGraphException.class,
+            () -> TaskGraph.builder().task("a", "p", "a").build(), "self-dependency", "a"),
+        bad("unknown dependency", TaskGraphException.class,
+            () -> TaskGraph.builder().task("a", "p", "ghost").build(), "unknown dependency", "ghost"),
+        bad("duplicate task ids", TaskGraphException.class,
+            () -> TaskGraph.builder().task("a", "p").task("a", "q").build(), "duplicate id", "a"),
+        bad("empty task graph", TaskGraphException.class, () -> TaskGraph.builder().build(), "empty graph"),
+        bad("oversized task graph", TaskGraphException.class, () -> {
+          TaskGraph.Builder graph = TaskGraph.builder();
+          for (int i = 0; i <= TaskGraph.MAX_TASKS; i++) {
+            graph.task("t" + i, "p");
+          }
+          graph.build();
+        }, "too many tasks", "500"),
+        // Worker options
+        bad("worker without a repository", IllegalStateException.class,
+            () -> SwarmWorker.builder().testCommand(List.of("true")).agent(ScriptedAgent.builder().build())
+                .build(), "repository(path) must be set"),
+        bad("repository that does not exist", IllegalArgumentException.class,
+            () -> worker().repository(temp.resolve("nowhere")).build(), "existing directory", "nowhere"),
+        bad("task queue with '@'", IllegalArgumentException.class, () -> worker().taskQueue("a@b").build(),
+            "taskQueue", "'@'", "a@b"),
+        bad("target without a port", IllegalArgumentException.class, () -> worker().target("localhost").build(),
+            "host:port", "\"localhost\""),
+        bad("heartbeat not shorter than the step", IllegalArgumentException.class,
+            () -> worker().heartbeatTimeout(Duration.ofMinutes(20)).build(), "heartbeatTimeout (PT20M)",
+            "shorter than startToCloseTimeout (PT15M)"),
+        bad("TLS without a target", IllegalArgumentException.class, () -> worker().apiKey("secret").build(),
+            "target(\"host:port\")"),
+        bad("privileged worker ports", IllegalArgumentException.class, () -> worker().ports(80, 90).build(),
+            "80-90", "privileged"),
+        bad("empty worker test command", IllegalArgumentException.class,
+            () -> worker().testCommand(List.of()).build(), "testCommand must name a program", "[]"),
+        bad("host id with a separator", IllegalArgumentException.class, () -> worker().hostId("a/b").build(),
+            "hostId", "\"a/b\""),
+        bad("no cell attempts", IllegalArgumentException.class, () -> worker().maxCellAttempts(0).build(),
+            "maxCellAttempts", "between 1 and 10", "0"),
+        bad("agent turn longer than the step", IllegalArgumentException.class,
+            () -> worker().executeTimeout(Duration.ofMinutes(30)).build(), "executeTimeout (PT30M)",
+            "startToCloseTimeout (PT15M)"),
+        bad("state directory inside the repository", IllegalArgumentException.class,
+            () -> worker().stateDirectory(repo.path().resolve("state")).build(), "outside the repository"),
+        // Repositories, worktrees, binaries
+        bad("pool on a directory that is not a repository", io.openswarm.core.worktree.WorktreeException.class,
+            () -> startPool(plainDirectory, temp.resolve("wt-plain")), plainDirectory.toString()),
+        bad("worker on a bare repository", IllegalArgumentException.class,
+            () -> worker().repository(bare).build(), "bare repository", bare.toString()),
+        bad("worker on a directory that is not a repository", IllegalArgumentException.class,
+            () -> worker().repository(plainDirectory).build(), "git working tree", plainDirectory.toString()),
+        bad("worktree root inside .git", io.openswarm.core.worktree.WorktreeException.class,
+            () -> startPool(repo.path(), repo.path().resolve(".git/cells")), "inside the git directory"),
+        bad("missing git binary", io.openswarm.core.worktree.WorktreeException.class,
+            () -> GitRunner.builder().executable("/nonexistent/git").build().run(repo.path(), "status"),
+            "/nonexistent/git"),
+        bad("missing OpenCode binary", RuntimeException.class,
+            () -> OpenCodeBinary.locate(temp.resolve("no-opencode")), "no-opencode"));
+  }
+
+  static void startPool(Path repository, Path root) {
+    try (WorktreePool pool = WorktreePool.builder().repository(repository).root(root).minIdle(0).maxIdle(0)
+        .maxTotal(1).build()) {
+      pool.start();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("catalogue")
+  void isRefusedClearlyAndCreatesNothing(Case bad) throws Exception {
+    List<Path> before = listing();
+
+    Throwable thrown = catchThrowable(bad.action()::run);
+
+    assertThat(thrown).as(bad.name()).isNotNull();
+    if (bad.type() == RuntimeException.class) {
+      assertThat(thrown).isInstanceOf(RuntimeException.class);
+    } else {
+      assertThat(thrown).isExactlyInstanceOf(bad.type());
+    }
+    for (String fragment : bad.fragments()) {
+      assertThat(thrown.getMessage()).as("message of %s", bad.name()).contains(fragment);
+    }
+    assertThat(listing()).as("files after %s", bad.name()).isEqualTo(before);
+  }
+
+  @Test
+  void catalogueHasAtLeastThirtyCases() {
+    assertThat(catalogue().count()).isGreaterThanOrEqualTo(30);
+  }
+
+  @Test
+  void everyPortHeldByAForeignProcessIsExhaustionNotAHang() throws Exception {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      ServerSocket first = new ServerSocket();
+      first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      held.add(first);
+      int port = first.getLocalPort();
+      PortManager ports = PortManager.builder().range(port, port).build();
+
+      Throwable thrown = catchThrowable(() -> ports.allocate(Duration.ofMillis(200)));
+
+      assertThat(thrown).isExactlyInstanceOf(PortExhaustedException.class)
+          .hasMessage("no available ports in range %d-%d (0 of 1 ports allocated, 1 held by other processes) "
+              + "after waiting 200 ms", port, port);
+    } finally {
+      for (ServerSocket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  /** Everything under the temporary directory except the repositories' own git internals. */
+  private static List<Path> listing() throws Exception {
+    try (Stream<Path> paths = Files.walk(temp)) {
+      return paths.filter(path -> !path.toString().contains("/.git/") && !path.startsWith(bare)).sorted().toList();
+    }
+  }
+}
