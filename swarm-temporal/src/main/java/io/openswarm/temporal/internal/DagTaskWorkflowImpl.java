@@ -7,7 +7,6 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.IntegrateResult;
-import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -22,7 +21,6 @@ import io.openswarm.temporal.HostedCell;
 import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.TcrStatus;
 import io.openswarm.temporal.TestRunRequest;
-import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -158,7 +156,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
         }
       }
     } catch (ActivityFailure failure) {
-      hostLost = isHostLost(failure);
+      hostLost = CellWorkflowSupport.isHostLost(failure);
       if (failure.getCause() instanceof CanceledFailure canceledFailure) {
         cancelled = canceledFailure;
       }
@@ -170,7 +168,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     }
 
     step = CellStep.TEARDOWN.name();
-    List<String> teardownErrors = teardown(cell, hosted.hostQueue());
+    List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
     if (cancelled != null) {
       throw cancelled;
     }
@@ -213,22 +211,12 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   /** Fills in a failed step: its step (from the failure's detail when the activity says), type and retryability. */
   private static void failed(Facts facts, CellStep fallbackStep, ActivityFailure failure) {
     facts.status = DagTaskStatus.FAILED;
-    facts.failedStep = fallbackStep;
-    facts.detail = TcrWorkflowImpl.describe(failure);
+    facts.failedStep = CellWorkflowSupport.failedStep(failure, fallbackStep);
+    facts.detail = CellWorkflowSupport.describe(failure);
     Throwable cause = failure.getCause();
     if (cause instanceof ApplicationFailure application) {
       facts.failureType = application.getType();
       facts.retryable = !application.isNonRetryable();
-      if (application.getDetails() != null) {
-        try {
-          String detail = application.getDetails().get(0, String.class, String.class);
-          if (detail != null) {
-            facts.failedStep = CellStep.valueOf(detail);
-          }
-        } catch (RuntimeException ignored) {
-          // A failure from a foreign activity implementation: keep the step the workflow was at.
-        }
-      }
     } else if (cause instanceof TimeoutFailure) {
       facts.failureType = "TimedOut";
       facts.retryable = true;
@@ -240,31 +228,6 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       facts.failureType = "ActivityFailed";
       facts.retryable = true;
     }
-  }
-
-  /** Tears the cell down in a scope the workflow's cancellation cannot reach; returns what could not be cleaned. */
-  private List<String> teardown(CellId cell, String hostQueue) {
-    List<String> errors = new ArrayList<>();
-    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
-    Workflow.newDetachedCancellationScope(() -> {
-      try {
-        TeardownResult result = teardown.teardown(cell);
-        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
-        errors.addAll(result.errors());
-      } catch (ActivityFailure failure) {
-        errors.add("teardown on " + hostQueue + " failed: " + TcrWorkflowImpl.describe(failure));
-      }
-    }).run();
-    return errors;
-  }
-
-  private static boolean isHostLost(ActivityFailure failure) {
-    Throwable cause = failure.getCause();
-    if (cause instanceof TimeoutFailure timeout) {
-      return timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
-          || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
-    }
-    return cause instanceof ApplicationFailure application && "CellNotLive".equals(application.getType());
   }
 
   private static Instant now() {

@@ -198,7 +198,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
       head = baseCommit;
     } catch (ActivityFailure failure) {
       boolean cancelled = failure.getCause() instanceof CanceledFailure;
-      String why = TcrWorkflowImpl.describe(failure);
+      String why = CellWorkflowSupport.describe(failure);
       for (TaskState state : states) {
         state.status = cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.SKIPPED;
         state.detail = cancelled ? "the DAG was cancelled" : "the target branch could not be created";

@@ -7,7 +7,6 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -18,12 +17,8 @@ import io.openswarm.temporal.HostedCell;
 import io.openswarm.temporal.TcrStatus;
 import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.temporal.TestRunRequest;
-import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
-import io.temporal.failure.TemporalFailure;
-import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +124,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
       }
     } catch (ActivityFailure failure) {
       CellStep failedStep = CellStep.valueOf(step);
-      hostLost = isHostLost(failure);
+      hostLost = CellWorkflowSupport.isHostLost(failure);
       if (failure.getCause() instanceof CanceledFailure canceledFailure) {
         cancelled = canceledFailure;
       }
@@ -140,7 +135,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     }
 
     step = CellStep.TEARDOWN.name();
-    List<String> teardownErrors = teardown(cell, hosted.hostQueue());
+    List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
     CellOutcome finished = outcome.withChangedFiles(changed).withTimings(timings)
         .withTeardownErrors(teardownErrors).withHost(hosted.cell().host());
     if (cancelled != null) {
@@ -149,62 +144,9 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     return new Attempt(finished, hostLost, hosted.cell().host());
   }
 
-  /** Tears the cell down in a scope the workflow's cancellation cannot reach; returns what could not be cleaned. */
-  private List<String> teardown(CellId cell, String hostQueue) {
-    List<String> errors = new ArrayList<>();
-    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
-    Workflow.newDetachedCancellationScope(() -> {
-      try {
-        TeardownResult result = teardown.teardown(cell);
-        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
-        errors.addAll(result.errors());
-      } catch (ActivityFailure failure) {
-        errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
-      }
-    }).run();
-    return errors;
-  }
-
-  private static boolean isHostLost(ActivityFailure failure) {
-    Throwable cause = failure.getCause();
-    if (cause instanceof TimeoutFailure timeout) {
-      return timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
-          || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
-    }
-    return cause instanceof ApplicationFailure application
-        && ("CellNotLive".equals(application.getType())
-            || CellActivitiesImpl.HOST_SHUTTING_DOWN.equals(application.getType()));
-  }
-
   private static CellOutcome failedOutcome(CellId cell, CellStep fallbackStep, ActivityFailure failure) {
-    CellStep failedStep = fallbackStep;
-    if (failure.getCause() instanceof ApplicationFailure application && application.getDetails() != null) {
-      try {
-        String detail = application.getDetails().get(0, String.class, String.class);
-        if (detail != null) {
-          failedStep = CellStep.valueOf(detail);
-        }
-      } catch (RuntimeException ignored) {
-        // A failure from a foreign activity implementation: keep the step the workflow was at.
-      }
-    }
-    return CellOutcome.failed(cell, failedStep, describe(failure));
-  }
-
-  /** {@code <type>: <message>} of the failure's root Temporal cause. */
-  static String describe(ActivityFailure failure) {
-    Throwable cause = failure.getCause();
-    if (cause instanceof ApplicationFailure application) {
-      return application.getType() + ": " + application.getOriginalMessage();
-    }
-    if (cause instanceof TimeoutFailure timeout) {
-      return "TimedOut: " + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase(java.util.Locale.ROOT)
-          + " timeout of " + failure.getActivityType();
-    }
-    if (cause instanceof CanceledFailure) {
-      return "Cancelled: " + failure.getActivityType() + " was cancelled";
-    }
-    return (cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : failure.getMessage());
+    return CellOutcome.failed(cell, CellWorkflowSupport.failedStep(failure, fallbackStep),
+        CellWorkflowSupport.describe(failure));
   }
 
   /** Attempt 1 runs in a cell named after the task; later attempts get a suffix so their branches differ. */

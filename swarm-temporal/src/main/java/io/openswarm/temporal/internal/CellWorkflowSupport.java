@@ -1,0 +1,94 @@
+package io.openswarm.temporal.internal;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.temporal.CellActivities;
+import io.openswarm.temporal.CellActivityOptions;
+import io.temporal.api.enums.v1.TimeoutType;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What every workflow that drives a cell needs to decide the same way: whether a failed step means the host is gone,
+ * which step failed, how to describe a failure, and teardown in a scope cancellation cannot reach. Shared by the TCR
+ * and the DAG task workflows so that they never disagree. Workflow code: deterministic, no I/O.
+ */
+final class CellWorkflowSupport {
+
+  private CellWorkflowSupport() {}
+
+  /**
+   * Whether {@code failure} means the cell's host is gone: the step could not be scheduled there in time, its
+   * heartbeat stopped, the host no longer knows the cell, or the host was stopping.
+   */
+  static boolean isHostLost(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof TimeoutFailure timeout) {
+      return timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+          || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+    }
+    return cause instanceof ApplicationFailure application
+        && ("CellNotLive".equals(application.getType())
+            || CellActivitiesImpl.HOST_SHUTTING_DOWN.equals(application.getType()));
+  }
+
+  /** The step that failed, as the activity reports it in its failure's first detail, else {@code fallback}. */
+  static CellStep failedStep(ActivityFailure failure, CellStep fallback) {
+    if (failure.getCause() instanceof ApplicationFailure application && application.getDetails() != null) {
+      try {
+        String detail = application.getDetails().get(0, String.class, String.class);
+        if (detail != null) {
+          return CellStep.valueOf(detail);
+        }
+      } catch (RuntimeException foreign) {
+        // A failure from an activity implementation of someone else's: keep the step the workflow was at.
+      }
+    }
+    return fallback;
+  }
+
+  /** {@code <type>: <message>} of the failure's Temporal cause. */
+  static String describe(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof ApplicationFailure application) {
+      return application.getType() + ": " + application.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure timeout) {
+      return "TimedOut: " + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase(Locale.ROOT)
+          + " timeout of " + failure.getActivityType();
+    }
+    if (cause instanceof CanceledFailure) {
+      return "Cancelled: " + failure.getActivityType() + " was cancelled";
+    }
+    return cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : failure.getMessage();
+  }
+
+  /**
+   * Tears {@code cell} down on its host in a detached cancellation scope, so that a cancelled workflow still cleans
+   * up; adds the teardown's timing to {@code timings} and returns what could not be cleaned up.
+   */
+  static List<String> teardown(CellActivityOptions options, CellId cell, String hostQueue,
+      List<StepTiming> timings) {
+    List<String> errors = new ArrayList<>();
+    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
+    Workflow.newDetachedCancellationScope(() -> {
+      try {
+        TeardownResult result = teardown.teardown(cell);
+        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
+        errors.addAll(result.errors());
+      } catch (ActivityFailure failure) {
+        errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
+      }
+    }).run();
+    return errors;
+  }
+}
