@@ -31,6 +31,17 @@ public interface SwarmMetrics {
   default void cellFinished(CellStatus status, String failureType) {}
 
   /**
+   * One attempt at a task of a DAG ended: one cell, or a few when its host was lost. Reported apart from {@link
+   * #cellFinished} because a DAG task has verdicts of its own (integrated, conflict).
+   *
+   * @param status how the attempt ended, a DAG task status name: {@code INTEGRATED}, {@code NO_CHANGES}, {@code
+   *     CONFLICT}, {@code REVERTED}, {@code FAILED} or {@code CANCELLED}
+   * @param failureType for {@code FAILED} and {@code CANCELLED}, a stable failure type such as {@code
+   *     AgentTimedOut}; otherwise empty
+   */
+  default void dagAttemptFinished(String status, String failureType) {}
+
+  /**
    * The number of live cells on this worker changed.
    *
    * @param liveCells cells bootstrapped and not yet torn down
