@@ -39,29 +39,33 @@ public final class SystemMemory {
   private static final Path MEMINFO = Path.of("/proc/meminfo");
 
   private final Source source;
+  private final long cacheNanos;
   private volatile Reading last = new Reading(0, 0);
-  private volatile long lastRead = System.nanoTime() - 2 * CACHE_NANOS;
+  private volatile long lastRead;
+  private volatile boolean read;
 
-  private SystemMemory(Source source) {
+  private SystemMemory(Source source, long cacheNanos) {
     this.source = source;
+    this.cacheNanos = cacheNanos;
   }
 
-  /** The memory of this machine or container. */
+  /** The memory of this machine or container, read at most twice a second. */
   public static SystemMemory system() {
-    return new SystemMemory(SystemMemory::readSystem);
+    return new SystemMemory(SystemMemory::readSystem, CACHE_NANOS);
   }
 
-  /** Readings from {@code source}, cached the same way. */
+  /** Readings from {@code source}, not cached. */
   public static SystemMemory of(Source source) {
-    return new SystemMemory(source);
+    return new SystemMemory(java.util.Objects.requireNonNull(source, "source cannot be null"), 0);
   }
 
-  /** The latest reading, at most half a second old. */
+  /** The latest reading, at most half a second old for the system's. */
   public Reading read() {
     long now = System.nanoTime();
-    if (now - lastRead >= CACHE_NANOS) {
+    if (!read || now - lastRead >= cacheNanos) {
       last = source.read();
       lastRead = now;
+      read = true;
     }
     return last;
   }
