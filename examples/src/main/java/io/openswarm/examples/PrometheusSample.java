@@ -84,6 +84,7 @@ public final class PrometheusSample implements AutoCloseable {
     this.endpointThread = endpointThread;
   }
 
+  /** Runs the sample: {@code [--port n] [--seconds n]}. */
   public static void main(String[] args) throws Exception {
     int port = 9464;
     long seconds = 0;

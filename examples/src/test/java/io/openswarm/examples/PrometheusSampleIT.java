@@ -44,8 +44,6 @@ class PrometheusSampleIT {
           .contains("temporal_workflow_completed_total{"));
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).startsWith("warnings\n  ERROR_RATE: error rate 33.3 % (1 of 3 cells");
-      java.nio.file.Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "openswarm-scrape.txt"),
-          sample.registry().scrape());
       assertThat(MetricsSummary.format(sample.registry()))
           .contains("cells: 1 committed, 1 failed (AgentTurnFailed), 1 reverted")
           .contains("execute");
