@@ -5,6 +5,8 @@ import java.util.Objects;
 /**
  * A check of a {@link SwarmHealth} report that is past its threshold.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param check which check
  * @param value the reading (a fraction for rates and memory, a count otherwise)
  * @param threshold the threshold it is past

@@ -11,6 +11,8 @@ import java.util.Objects;
  * memoryPerCell}), the ports of the range, the worktrees the pool may hold, and the concurrent activities of the host
  * queue (a live cell never waits there for a slot).
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param maxCells the most cells at once
  * @param limitedBy what decided {@code maxCells}: {@code configured}, {@code memory}, {@code ports}, {@code
  *     worktrees} or {@code activities}

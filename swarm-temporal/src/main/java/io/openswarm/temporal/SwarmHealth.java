@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param readings what was measured
  * @param thresholds what it was compared with
  * @param warnings the checks past their threshold, in {@link HealthCheck} order; empty when healthy
@@ -25,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<HealthWarning> warnings) {
 
   /**
-   * What a worker measured for its health report.
+   * What a worker measured for its health report. Immutable and thread-safe.
    *
    * @param host the worker's host id
    * @param at when

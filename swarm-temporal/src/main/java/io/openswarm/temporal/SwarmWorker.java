@@ -94,6 +94,16 @@ import org.slf4j.LoggerFactory;
  * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and stops the embedded
  * server. A JVM shutdown hook does the same on SIGTERM.
  *
+ * <h2>Capacity, backpressure and health</h2>
+ * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
+ * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
+ * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling); otherwise new cells wait
+ * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
+ * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
+ * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
+ * guide's thresholds. With a {@linkplain Builder#meterRegistry meter registry}, all of it, the step timers and outcome
+ * counters, and Temporal's SDK metrics are published there (see {@link MicrometerSwarmMetrics}).
+ *
  * <p>Thread-safe. The lifecycle is NEW → RUNNING → STOPPED; calls in the wrong state throw {@link
  * IllegalStateException} ({@code attempted to start while in RUNNING state}).
  */
@@ -107,10 +117,8 @@ public final class SwarmWorker implements AutoCloseable {
   /** How often admission re-examines waiting pollers when nothing else prompts it. */
   static final Duration ADMISSION_TICK = Duration.ofMillis(200);
 
-  static final int HEALTH_INTERVAL_SECONDS = 15;
-
   /** How often the worker checks its health by itself (and logs warnings that appear or clear). */
-  static final Duration HEALTH_INTERVAL = Duration.ofSeconds(HEALTH_INTERVAL_SECONDS);
+  static final Duration HEALTH_INTERVAL = Duration.ofSeconds(15);
 
   private static final int DEFAULT_NEXUS_SLOTS = 100;
 
@@ -787,8 +795,8 @@ public final class SwarmWorker implements AutoCloseable {
    * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that ended within the
    * window, the available ports, the bootstraps waiting in the shared queue (asked of the Temporal server), and the
    * machine's memory. A warning is in the report while its condition holds and gone once it no longer does. The
-   * worker also checks every {@value #HEALTH_INTERVAL_SECONDS} s by itself and logs each warning when it appears (WARN)
-   * and when it clears (INFO).
+   * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
+   * logs when backpressure starts and ends.
    *
    * @throws IllegalStateException if the worker is not running
    */
