@@ -611,16 +611,20 @@ public final class SwarmWorker implements AutoCloseable {
     pool.start();
 
     // Capacity and health: admission leaves bootstraps in the shared queue while no cell fits (see CellAdmission).
+    // Two threads: health checks make RPCs that may be slow; admission's tick must not wait behind them.
     ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
-        daemonThreads("swarm-monitor-" + options.hostId()));
+        daemonThreads("swarm-health-" + options.hostId()));
     resources.add(monitor::shutdownNow);
+    ScheduledExecutorService admissionTicks = Executors.newSingleThreadScheduledExecutor(
+        daemonThreads("swarm-admission-" + options.hostId()));
+    resources.add(admissionTicks::shutdownNow);
     memory = SystemMemory.system();
     HealthThresholds thresholds = options.healthThresholds();
     outcomes = new OutcomeWindow(thresholds.errorRateWindow(), System::nanoTime);
     admission = new CellAdmission(options.maxConcurrentActivities(),
         new CellCapacity(options.maxConcurrentCells(), this::liveCells, ports, pool, memory,
             options.capacity().memoryPerCell(), thresholds.maxMemoryUsage()),
-        monitor, ADMISSION_TICK, options.hostId());
+        admissionTicks, ADMISSION_TICK, options.hostId());
     resources.add(admission);
     MicrometerSwarmMetrics micrometer = null;
     if (registry != null) {
