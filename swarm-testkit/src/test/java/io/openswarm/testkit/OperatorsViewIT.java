@@ -60,8 +60,11 @@ class OperatorsViewIT {
   @AfterEach
   void stop() {
     if (worker != null) {
-      LeakCheck.of(worker).repository(repo).assertClean();
-      worker.close();
+      try {
+        LeakCheck.of(worker).repository(repo).assertClean();
+      } finally {
+        worker.close();
+      }
     }
   }
 
