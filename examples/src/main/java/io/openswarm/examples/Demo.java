@@ -1,5 +1,6 @@
 package io.openswarm.examples;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
@@ -130,6 +131,8 @@ public final class Demo {
       builder.target(options.get("target")).namespace(options.getOrDefault("namespace", "default"));
     }
 
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    builder.meterRegistry(metrics);
     long start = System.nanoTime();
     try (SwarmWorker worker = builder.start()) {
       SwarmClient client = worker.client();
@@ -159,6 +162,7 @@ public final class Demo {
           count(outcomes, CellStatus.FAILED), (System.nanoTime() - start) / 1e9,
           worker.ports().allocatedCount(), worker.worktrees().leasedCount());
       System.out.println("branches: " + repo.git("branch", "--list", "swarm/*").replace("\n", " ").strip());
+      System.out.print("\n" + MetricsSummary.format(metrics));
       return asExpected && clean ? 0 : 1;
     }
   }

@@ -1,5 +1,9 @@
 package io.openswarm.temporal;
 
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.tally.Scope;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
@@ -17,17 +21,29 @@ import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
+import io.openswarm.temporal.internal.BacklogProbe;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
+import io.openswarm.temporal.internal.CellAdmission;
+import io.openswarm.temporal.internal.CellCapacity;
+import io.openswarm.temporal.internal.CompositeMetrics;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
+import io.openswarm.temporal.internal.OutcomeReporter;
+import io.openswarm.temporal.internal.OutcomeWindow;
 import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
+import io.openswarm.temporal.internal.SystemMemory;
 import io.openswarm.temporal.internal.TcrWorkflowImpl;
 import io.openswarm.temporal.internal.TemporalConnection;
+import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
+import io.temporal.worker.tuning.CompositeTuner;
+import io.temporal.worker.tuning.FixedSizeSlotSupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -35,11 +51,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +95,16 @@ import org.slf4j.LoggerFactory;
  * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and stops the embedded
  * server. A JVM shutdown hook does the same on SIGTERM.
  *
+ * <h2>Capacity, backpressure and health</h2>
+ * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
+ * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
+ * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling); otherwise new cells wait
+ * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
+ * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
+ * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
+ * guide's thresholds. With a {@linkplain Builder#meterRegistry meter registry}, all of it, the step timers and outcome
+ * counters, and Temporal's SDK metrics are published there (see {@link MicrometerSwarmMetrics}).
+ *
  * <p>Thread-safe. The lifecycle is NEW → RUNNING → STOPPED; calls in the wrong state throw {@link
  * IllegalStateException} ({@code attempted to start while in RUNNING state}).
  */
@@ -85,6 +114,27 @@ public final class SwarmWorker implements AutoCloseable {
 
   /** How often a running step heartbeats, and so how soon a cancellation reaches it. */
   static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
+  /** How often admission re-examines waiting pollers when nothing else prompts it. */
+  static final Duration ADMISSION_TICK = Duration.ofMillis(200);
+
+  /** How often the worker checks its health by itself (and logs warnings that appear or clear). */
+  static final Duration HEALTH_INTERVAL = Duration.ofSeconds(15);
+
+  private static final int DEFAULT_NEXUS_SLOTS = 100;
+
+  /** Gauge: the most cells this worker runs at once. */
+  public static final String CELLS_CAPACITY = "swarm.cells.capacity";
+  /** Gauge: how many more cells fit now. */
+  public static final String CELLS_HEADROOM = "swarm.cells.headroom";
+  /** Gauge: 1 while bootstraps are left in the shared queue because no cell fits. */
+  public static final String BACKPRESSURE = "swarm.backpressure";
+  /** Gauge: bootstraps waiting in the shared queue at the last health check; NaN when unknown. */
+  public static final String BACKLOG = "swarm.backlog";
+  /** Gauge: the used fraction of memory. */
+  public static final String MEMORY_USAGE = "swarm.memory.usage";
+  /** Gauge: health checks past their threshold at the last health check. */
+  public static final String HEALTH_WARNINGS = "swarm.health.warnings";
 
   /** The default shared task queue, as in the original system. */
   public static final String DEFAULT_TASK_QUEUE = "reactor-task-queue";
@@ -131,6 +181,12 @@ public final class SwarmWorker implements AutoCloseable {
   private @Nullable WorktreePool pool;
   private @Nullable SwarmClient client;
   private @Nullable Thread shutdownHook;
+  private @Nullable CellAdmission admission;
+  private @Nullable OutcomeWindow outcomes;
+  private @Nullable BacklogProbe backlogProbe;
+  private @Nullable SystemMemory memory;
+  private final Object healthLock = new Object();
+  private volatile @Nullable SwarmHealth lastHealth;
 
   private SwarmWorker(SwarmWorkerOptions options) {
     this.options = options;
@@ -186,6 +242,11 @@ public final class SwarmWorker implements AutoCloseable {
     CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
     SwarmMetrics metrics = SwarmMetrics.noop();
     final List<CustomWorkflow<?>> customWorkflows = new ArrayList<>();
+    @Nullable MeterRegistry meterRegistry;
+    @Nullable Integer maxConcurrentCells;
+    long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
+    @Nullable Long memoryBudget;
+    HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
 
     /** An unvalidated port range; validated in {@link #build()}. */
     record PortRangeSetting(int min, int max) {}
@@ -416,9 +477,50 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
-    /** Where metrics go; none by default. */
+    /** Where metrics go; none by default. Also gets the events when a {@link #meterRegistry} is set. */
     public Builder metrics(SwarmMetrics swarmMetrics) {
       this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
+      return this;
+    }
+
+    /**
+     * Publishes the worker's metrics ({@link MicrometerSwarmMetrics}: step timers, outcome counters, gauges of ports,
+     * worktrees, cells, processes, sandbox, capacity, backpressure, backlog and memory, all tagged {@code host}) and
+     * Temporal's own SDK metrics to {@code registry}. None by default. The worker removes its meters when it stops.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry cannot be null");
+      return this;
+    }
+
+    /**
+     * The most cells at once on this worker; at most {@link #maxConcurrentActivities(int)}. By default the least of
+     * the cells that fit the {@linkplain #memoryBudget memory budget}, the ports, the worktrees and the concurrent
+     * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue (backpressure).
+     */
+    public Builder maxConcurrentCells(int max) {
+      this.maxConcurrentCells = max;
+      return this;
+    }
+
+    /**
+     * The memory one cell is budgeted, agent server included, in bytes; {@value SwarmCapacity#DEFAULT_MEMORY_PER_CELL}
+     * (600 MiB, measured for OpenCode) by default. Lower it for light agents, raise it for heavy test suites.
+     */
+    public Builder memoryPerCell(long bytes) {
+      this.memoryPerCell = bytes;
+      return this;
+    }
+
+    /** The memory all cells may use together, in bytes; 80 % of the machine's (or container's) by default. */
+    public Builder memoryBudget(long bytes) {
+      this.memoryBudget = bytes;
+      return this;
+    }
+
+    /** The thresholds of {@link SwarmWorker#health()}; the performance guide's by default. */
+    public Builder healthThresholds(HealthThresholds thresholds) {
+      this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
       return this;
     }
 
@@ -491,7 +593,16 @@ public final class SwarmWorker implements AutoCloseable {
       resources.add(embedded);
       target = embedded.target();
     }
-    connection = TemporalConnection.open(target, options);
+    MeterRegistry registry = options.meterRegistry().orElse(null);
+    Scope temporalMetrics = null;
+    if (registry != null) {
+      // Temporal's SDK reports through tally; its Micrometer reporter puts those metrics in the same registry.
+      temporalMetrics = new RootScopeBuilder()
+          .reporter(new MicrometerClientStatsReporter(registry))
+          .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
+      resources.add(temporalMetrics::close);
+    }
+    connection = TemporalConnection.open(target, options, temporalMetrics);
     resources.add(connection);
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
@@ -522,6 +633,41 @@ public final class SwarmWorker implements AutoCloseable {
     resources.add(pool);
     pool.start();
 
+    // Capacity and health: admission leaves bootstraps in the shared queue while no cell fits (see CellAdmission).
+    // Two threads: health checks make RPCs that may be slow; admission's tick must not wait behind them.
+    ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
+        daemonThreads("swarm-health-" + options.hostId()));
+    resources.add(monitor::shutdownNow);
+    ScheduledExecutorService admissionTicks = Executors.newSingleThreadScheduledExecutor(
+        daemonThreads("swarm-admission-" + options.hostId()));
+    resources.add(admissionTicks::shutdownNow);
+    memory = SystemMemory.system();
+    HealthThresholds thresholds = options.healthThresholds();
+    outcomes = new OutcomeWindow(thresholds.errorRateWindow(), System::nanoTime);
+    admission = new CellAdmission(options.maxConcurrentActivities(),
+        new CellCapacity(options.maxConcurrentCells(), this::liveCells, ports, pool, memory,
+            options.capacity().memoryPerCell(), thresholds.maxMemoryUsage()),
+        admissionTicks, ADMISSION_TICK, options.hostId());
+    resources.add(admission);
+    MicrometerSwarmMetrics micrometer = null;
+    if (registry != null) {
+      micrometer = MicrometerSwarmMetrics.builder(registry).tag("host", options.hostId()).build()
+          .monitorPorts(ports)
+          .monitorWorktrees(pool)
+          .monitorProcesses(supervisor);
+      resources.add(micrometer);
+      registerWorkerGauges(micrometer);
+    }
+    CellAdmission cellAdmission = admission;
+    SwarmMetrics roomChanged = new SwarmMetrics() {
+      @Override
+      public void liveCellsChanged(int liveCells) {
+        cellAdmission.recheck();
+      }
+    };
+    SwarmMetrics metrics = CompositeMetrics.of(options.metrics(), micrometer == null ? SwarmMetrics.noop()
+        : micrometer, outcomes, roomChanged);
+
     CommandTestRunner tests = CommandTestRunner.builder(supervisor)
         .command(options.testCommand())
         .timeout(options.testTimeout())
@@ -540,7 +686,7 @@ public final class SwarmWorker implements AutoCloseable {
         .portWait(options.portWait())
         .readyTimeout(options.readyTimeout())
         .executeTimeout(options.executeTimeout())
-        .metrics(options.metrics())
+        .metrics(metrics)
         .host(options.hostId())
         .build();
 
@@ -559,9 +705,25 @@ public final class SwarmWorker implements AutoCloseable {
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .build();
 
+    // The shared queue's activity slots come from admission; its workflow tasks keep flowing whatever the capacity.
+    int nexusSlots = WorkerOptions.getDefaultInstance().getMaxConcurrentNexusExecutionSize();
+    WorkerOptions sharedOptions = WorkerOptions.newBuilder()
+        .setWorkerTuner(new CompositeTuner(
+            new FixedSizeSlotSupplier<>(options.maxConcurrentWorkflowTasks()),
+            admission,
+            new FixedSizeSlotSupplier<>(options.maxConcurrentLocalActivities()),
+            new FixedSizeSlotSupplier<>(nexusSlots > 0 ? nexusSlots : DEFAULT_NEXUS_SLOTS)))
+        .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+        .build();
+
     WorkflowClient workflowClient = connection.client();
-    sharedFactory = WorkerFactory.newInstance(workflowClient);
-    Worker shared = sharedFactory.newWorker(options.taskQueue(), workerOptions);
+    backlogProbe = new BacklogProbe(workflowClient.getWorkflowServiceStubs(), options.namespace(),
+        options.taskQueue(), embedded != null);
+    sharedFactory = WorkerFactory.newInstance(workflowClient, WorkerFactoryOptions.newBuilder()
+        .setWorkerInterceptors(new OutcomeReporter(metrics))
+        .build());
+    Worker shared = sharedFactory.newWorker(options.taskQueue(), sharedOptions);
     shared.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(activityOptions));
     shared.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(activityOptions));
     shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
@@ -581,10 +743,37 @@ public final class SwarmWorker implements AutoCloseable {
     sharedFactory.start();
     shutdownHook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+    monitor.scheduleWithFixedDelay(this::monitorHealth, HEALTH_INTERVAL.toMillis(), HEALTH_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
     log.info("swarm worker {} started in {} ms: Temporal {}{}, queues {} and {}, ports {}, repository {}, agent {},"
-            + " sandbox {}", options.hostId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), target,
-        embedded != null ? " (embedded)" : "", options.taskQueue(), hostQueue(), options.ports(),
-        options.repository(), agent.name(), sandbox.description());
+            + " sandbox {}, capacity {}", options.hostId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+        target, embedded != null ? " (embedded)" : "", options.taskQueue(), hostQueue(), options.ports(),
+        options.repository(), agent.name(), sandbox.description(), options.capacity());
+  }
+
+  /** The gauges of the worker itself: capacity, headroom, backpressure, backlog, memory and health. */
+  private void registerWorkerGauges(MicrometerSwarmMetrics micrometer) {
+    CellAdmission cellAdmission = Objects.requireNonNull(admission);
+    SystemMemory systemMemory = Objects.requireNonNull(memory);
+    micrometer.gauge(CELLS_CAPACITY, "The most cells this worker runs at once", Tags.empty(),
+        options::maxConcurrentCells);
+    micrometer.gauge(CELLS_HEADROOM, "How many more cells fit on this worker now", Tags.empty(),
+        () -> cellAdmission.headroom().cells());
+    micrometer.gauge(BACKPRESSURE, "1 while no new cell fits and bootstraps wait in the shared queue", Tags.empty(),
+        () -> cellAdmission.holdingBack() ? 1 : 0);
+    micrometer.gauge(BACKLOG, "Bootstraps waiting in the shared queue, as of the last health check", Tags.empty(),
+        () -> {
+          SwarmHealth health = lastHealth;
+          Long backlog = health == null ? null : health.readings().backlog();
+          return backlog == null ? Double.NaN : backlog;
+        });
+    micrometer.gauge(MEMORY_USAGE, "Used fraction of the machine's (or container's) memory", Tags.empty(),
+        () -> systemMemory.read().usage());
+    micrometer.gauge(HEALTH_WARNINGS, "Health checks past their threshold, as of the last health check",
+        Tags.empty(), () -> {
+          SwarmHealth health = lastHealth;
+          return health == null ? 0 : health.warnings().size();
+        });
   }
 
   /** The task queue of this host: every step after bootstrap of this worker's cells runs there. */
@@ -625,6 +814,84 @@ public final class SwarmWorker implements AutoCloseable {
   public int liveCells() {
     CellSteps current = steps;
     return current == null ? 0 : current.liveCells().size();
+  }
+
+  /** How many cells this worker runs at once, and what decided it. */
+  public SwarmCapacity capacity() {
+    return options.capacity();
+  }
+
+  /**
+   * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that ended within the
+   * window, the available ports, the bootstraps waiting in the shared queue (asked of the Temporal server), and the
+   * machine's memory. A warning is in the report while its condition holds and gone once it no longer does. The
+   * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
+   * logs when backpressure starts and ends.
+   *
+   * @throws IllegalStateException if the worker is not running
+   */
+  public SwarmHealth health() {
+    requireState("check the health", State.RUNNING);
+    SwarmHealth health = checkHealth();
+    recordHealth(health);
+    return health;
+  }
+
+  private SwarmHealth checkHealth() {
+    OutcomeWindow.Counts counts = Objects.requireNonNull(outcomes).counts();
+    Long backlog;
+    try {
+      OptionalLong waiting = Objects.requireNonNull(backlogProbe).backlog();
+      backlog = waiting.isPresent() ? waiting.getAsLong() : null;
+    } catch (RuntimeException e) {
+      log.debug("swarm worker {}: cannot read the backlog", options.hostId(), e);
+      backlog = null;
+    }
+    CellAdmission cellAdmission = Objects.requireNonNull(admission);
+    CellAdmission.Headroom headroom = cellAdmission.headroom();
+    SwarmHealth.Readings readings = new SwarmHealth.Readings(options.hostId(), Instant.now(), counts.outcomes(),
+        counts.failures(), Objects.requireNonNull(ports).availableCount(), backlog,
+        Objects.requireNonNull(memory).read().usage(), liveCells(), options.maxConcurrentCells(),
+        cellAdmission.holdingBack(), headroom.limitedBy());
+    return SwarmHealth.evaluate(readings, options.healthThresholds());
+  }
+
+  /** Keeps the latest report for the gauges and logs the warnings that appeared or cleared since the last one. */
+  private void recordHealth(SwarmHealth health) {
+    synchronized (healthLock) {
+      SwarmHealth previous = lastHealth;
+      lastHealth = health;
+      boolean pressed = health.readings().backpressure();
+      if (previous != null && pressed != previous.readings().backpressure()) {
+        if (pressed) {
+          log.info("swarm worker {}: backpressure on, no room for another cell (limited by {}, {} of {} cells live);"
+              + " new cells wait in the shared queue", options.hostId(), health.readings().limitedBy(),
+              health.readings().liveCells(), health.readings().maxCells());
+        } else {
+          log.info("swarm worker {}: backpressure off", options.hostId());
+        }
+      }
+      for (HealthCheck check : HealthCheck.values()) {
+        Optional<HealthWarning> now = health.warning(check);
+        boolean before = previous != null && previous.warning(check).isPresent();
+        if (now.isPresent() && !before) {
+          log.warn("swarm worker {}: health warning {}: {}", options.hostId(), check, now.get().message());
+        } else if (now.isEmpty() && before) {
+          log.info("swarm worker {}: health warning {} cleared", options.hostId(), check);
+        }
+      }
+    }
+  }
+
+  private void monitorHealth() {
+    if (state != State.RUNNING) {
+      return;
+    }
+    try {
+      recordHealth(checkHealth());
+    } catch (RuntimeException e) {
+      log.warn("swarm worker {}: health check failed", options.hostId(), e);
+    }
   }
 
   /** Stops the worker with the configured stop timeout. Idempotent. */

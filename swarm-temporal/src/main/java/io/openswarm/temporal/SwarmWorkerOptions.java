@@ -1,10 +1,12 @@
 package io.openswarm.temporal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.temporal.internal.SystemMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +57,9 @@ public final class SwarmWorkerOptions {
   private final CommitAuthor author;
   private final SwarmMetrics metrics;
   private final List<SwarmWorker.CustomWorkflow<?>> customWorkflows;
+  private final @Nullable MeterRegistry meterRegistry;
+  private final HealthThresholds healthThresholds;
+  private final SwarmCapacity capacity;
 
   SwarmWorkerOptions(SwarmWorker.Builder b) {
     // Temporal target and security.
@@ -206,7 +211,43 @@ public final class SwarmWorkerOptions {
     this.author = b.author;
     this.metrics = b.metrics;
     this.customWorkflows = List.copyOf(b.customWorkflows);
+    this.meterRegistry = b.meterRegistry;
+    this.healthThresholds = b.healthThresholds;
+
+    // Capacity: how many cells at once, from memory, ports, worktrees and activity slots unless configured.
+    if (b.memoryPerCell < MIN_MEMORY_PER_CELL) {
+      throw new IllegalArgumentException(String.format(
+          "memoryPerCell must be at least %d bytes (1 MiB) but was %d", MIN_MEMORY_PER_CELL, b.memoryPerCell));
+    }
+    long budget;
+    if (b.memoryBudget != null) {
+      budget = b.memoryBudget;
+    } else {
+      long total = SystemMemory.system().totalBytes();
+      budget = total <= 0 ? Long.MAX_VALUE : (long) (total * SwarmCapacity.DEFAULT_MEMORY_SHARE);
+    }
+    if (budget < b.memoryPerCell) {
+      throw new IllegalArgumentException(String.format(
+          "memoryBudget (%d bytes) must be at least memoryPerCell (%d bytes): not even one cell would fit", budget,
+          b.memoryPerCell));
+    }
+    if (b.maxConcurrentCells != null) {
+      if (b.maxConcurrentCells < 1) {
+        throw new IllegalArgumentException("maxConcurrentCells must be at least 1 but was " + b.maxConcurrentCells);
+      }
+      if (b.maxConcurrentCells > maxConcurrentActivities) {
+        throw new IllegalArgumentException(String.format(
+            "maxConcurrentCells (%d) must not exceed maxConcurrentActivities (%d): a live cell's next step would wait"
+                + " for a slot on its host queue until the host is presumed lost", b.maxConcurrentCells,
+            maxConcurrentActivities));
+      }
+    }
+    this.capacity = SwarmCapacity.of(b.maxConcurrentCells == null ? 0 : b.maxConcurrentCells, b.memoryPerCell,
+        budget, ports.size(), maxWorktrees, maxConcurrentActivities);
   }
+
+  /** The smallest per-cell memory budget accepted. */
+  static final long MIN_MEMORY_PER_CELL = 1L << 20;
 
   /** The Temporal cluster's {@code host:port}, or null for the embedded server. */
   public @Nullable String target() {
@@ -373,12 +414,32 @@ public final class SwarmWorkerOptions {
     return customWorkflows;
   }
 
+  /** The Micrometer registry the worker's and Temporal's metrics go to, if one was given. */
+  public Optional<MeterRegistry> meterRegistry() {
+    return Optional.ofNullable(meterRegistry);
+  }
+
+  /** The thresholds of {@link SwarmWorker#health()}; the memory one is also the admission ceiling. */
+  public HealthThresholds healthThresholds() {
+    return healthThresholds;
+  }
+
+  /** How many cells the worker runs at once, and why. */
+  public SwarmCapacity capacity() {
+    return capacity;
+  }
+
+  /** The most cells the worker runs at once. */
+  public int maxConcurrentCells() {
+    return capacity.maxCells();
+  }
+
   @Override
   public String toString() {
     return "SwarmWorkerOptions{target=" + (target == null ? "embedded" : target) + ", namespace=" + namespace
         + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
-        + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
+        + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
         + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", sandbox=" + sandbox + "}";
   }
 

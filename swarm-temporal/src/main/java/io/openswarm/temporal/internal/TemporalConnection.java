@@ -1,5 +1,6 @@
 package io.openswarm.temporal.internal;
 
+import com.uber.m3.tally.Scope;
 import io.openswarm.temporal.SwarmWorkerOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gRPC stubs and workflow client for one Temporal target, with the namespace, TLS (mutual or server-only) and
@@ -42,7 +44,21 @@ public final class TemporalConnection implements AutoCloseable {
    * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
    */
   public static TemporalConnection open(String target, SwarmWorkerOptions options) {
+    return open(target, options, null);
+  }
+
+  /**
+   * Connects to {@code target} with the security and namespace of {@code options}, reporting Temporal's SDK metrics
+   * (client requests, polls, workflow and activity task latencies, slots) to {@code metricsScope}.
+   *
+   * @param metricsScope where the SDK's metrics go, or null for nowhere
+   * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
+   */
+  public static TemporalConnection open(String target, SwarmWorkerOptions options, @Nullable Scope metricsScope) {
     WorkflowServiceStubsOptions.Builder stubOptions = WorkflowServiceStubsOptions.newBuilder().setTarget(target);
+    if (metricsScope != null) {
+      stubOptions.setMetricsScope(metricsScope);
+    }
     if (options.tls()) {
       stubOptions.setSslContext(sslContext(options));
     }

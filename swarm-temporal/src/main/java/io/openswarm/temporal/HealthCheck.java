@@ -1,0 +1,13 @@
+package io.openswarm.temporal;
+
+/** What a {@link SwarmHealth} report checks, with the performance guide's alert thresholds as defaults. */
+public enum HealthCheck {
+  /** Failed cells per finished cell in the error-rate window; warns above 1 %. Cancellations do not count. */
+  ERROR_RATE,
+  /** Ports of the range neither leased nor quarantined; warns below 10. */
+  AVAILABLE_PORTS,
+  /** Bootstraps waiting in the shared task queue; warns above 100. */
+  BACKLOG,
+  /** The used fraction of the machine's (or container's) memory; warns above 90 %. */
+  MEMORY
+}

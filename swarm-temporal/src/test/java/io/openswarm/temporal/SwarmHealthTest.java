@@ -1,0 +1,125 @@
+package io.openswarm.temporal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Each of the guide's thresholds: quiet at the threshold, a warning just past it, gone again once back. */
+class SwarmHealthTest {
+
+  private static final HealthThresholds GUIDE = HealthThresholds.getDefaultInstance();
+
+  private static SwarmHealth.Readings readings(long outcomes, long failures, int ports, Long backlog,
+      double memory) {
+    return new SwarmHealth.Readings("h", Instant.EPOCH, outcomes, failures, ports, backlog, memory, 0, 8, false,
+        "cells");
+  }
+
+  private static SwarmHealth.Readings healthy() {
+    return readings(100, 1, 10, 100L, 0.90);
+  }
+
+  @Test
+  void theGuidesThresholdsAreTheDefaults() {
+    assertThat(GUIDE.maxErrorRate()).isEqualTo(0.01);
+    assertThat(GUIDE.minAvailablePorts()).isEqualTo(10);
+    assertThat(GUIDE.maxBacklog()).isEqualTo(100);
+    assertThat(GUIDE.maxMemoryUsage()).isEqualTo(0.90);
+    assertThat(GUIDE.errorRateWindow()).isEqualTo(Duration.ofMinutes(15));
+  }
+
+  @Test
+  void exactlyAtEveryThresholdIsHealthy() {
+    SwarmHealth health = SwarmHealth.evaluate(healthy(), GUIDE);
+
+    assertThat(health.healthy()).as("%s", health).isTrue();
+    assertThat(health.readings().errorRate()).isEqualTo(0.01);
+  }
+
+  @Test
+  void errorRateAboveOnePercentWarnsAndClearsWhenItDropsBack() {
+    SwarmHealth fired = SwarmHealth.evaluate(readings(100, 2, 50, 0L, 0.5), GUIDE);
+    SwarmHealth cleared = SwarmHealth.evaluate(readings(200, 2, 50, 0L, 0.5), GUIDE);
+
+    assertThat(fired.warnings()).singleElement().satisfies(w -> {
+      assertThat(w.check()).isEqualTo(HealthCheck.ERROR_RATE);
+      assertThat(w.value()).isEqualTo(0.02);
+      assertThat(w.threshold()).isEqualTo(0.01);
+      assertThat(w.message()).isEqualTo("error rate 2.0 % (2 of 100 cells in the last 15 min) is above 1.0 %");
+    });
+    assertThat(cleared.healthy()).isTrue();
+  }
+
+  @Test
+  void fewerThanTenPortsWarnsAndClears() {
+    SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 9, 0L, 0.5), GUIDE);
+    SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 10, 0L, 0.5), GUIDE);
+
+    assertThat(fired.warning(HealthCheck.AVAILABLE_PORTS)).get()
+        .extracting(HealthWarning::message).isEqualTo("9 port(s) available, fewer than 10");
+    assertThat(fired.warnings()).hasSize(1);
+    assertThat(cleared.healthy()).isTrue();
+  }
+
+  @Test
+  void aBacklogAboveOneHundredWarnsAndClearsAndAnUnknownBacklogDoesNotWarn() {
+    SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 50, 101L, 0.5), GUIDE);
+    SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 3L, 0.5), GUIDE);
+    SwarmHealth unknown = SwarmHealth.evaluate(readings(0, 0, 50, null, 0.5), GUIDE);
+
+    assertThat(fired.warning(HealthCheck.BACKLOG)).get()
+        .extracting(HealthWarning::message).isEqualTo("101 cell(s) waiting in the shared queue, more than 100");
+    assertThat(cleared.healthy()).isTrue();
+    assertThat(unknown.healthy()).isTrue();
+    assertThat(unknown.readings().backlogCount()).isEmpty();
+  }
+
+  @Test
+  void memoryAboveNinetyPercentWarnsAndClears() {
+    SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.93), GUIDE);
+    SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.85), GUIDE);
+
+    assertThat(fired.warning(HealthCheck.MEMORY)).get()
+        .extracting(HealthWarning::message).isEqualTo("memory 93.0 % used, above 90.0 %");
+    assertThat(cleared.healthy()).isTrue();
+  }
+
+  @Test
+  void everyCheckPastItsThresholdWarnsInOrder() {
+    SwarmHealth health = SwarmHealth.evaluate(readings(10, 5, 0, 500L, 0.99), GUIDE);
+
+    assertThat(health.warnings()).extracting(HealthWarning::check).containsExactly(HealthCheck.ERROR_RATE,
+        HealthCheck.AVAILABLE_PORTS, HealthCheck.BACKLOG, HealthCheck.MEMORY);
+  }
+
+  @Test
+  void customThresholdsApply() {
+    HealthThresholds strict = HealthThresholds.newBuilder(GUIDE).maxBacklog(5).minAvailablePorts(1).build();
+
+    assertThat(SwarmHealth.evaluate(readings(0, 0, 2, 6L, 0.5), strict).warnings())
+        .extracting(HealthWarning::check).containsExactly(HealthCheck.BACKLOG);
+    assertThat(strict).isNotEqualTo(GUIDE);
+    assertThat(HealthThresholds.newBuilder(strict).build()).isEqualTo(strict).hasSameHashCodeAs(strict);
+  }
+
+  @Test
+  void invalidThresholdsAreRefusedWithTheValueAndTheRange() {
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxErrorRate(1.5).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxErrorRate must be in [0, 1) but was 1.5");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().minAvailablePorts(-1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("minAvailablePorts must be at least 0 but was -1");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxBacklog(-2).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxBacklog must be at least 0 but was -2");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxMemoryUsage(0).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxMemoryUsage must be in (0, 1] but was 0.0");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().errorRateWindow(Duration.ofMillis(10)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("errorRateWindow must be at least 1 s but was PT0.01S");
+    assertThatThrownBy(() -> readings(1, 2, 0, 0L, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failures must be between 0 and outcomes but were 2 of 1");
+  }
+}

@@ -1,0 +1,111 @@
+package io.openswarm.temporal.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.port.PortLease;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.worktree.WorktreePool;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The headroom is the least of cells, ports, worktrees and memory, and names what limits it. */
+class CellCapacityTest {
+
+  private static final long GIB = 1L << 30;
+  private static final long MIB = 1L << 20;
+
+  @TempDir Path temp;
+
+  private final AtomicInteger live = new AtomicInteger();
+  private final AtomicLong available = new AtomicLong(16 * GIB);
+  private final PortManager ports = PortManager.builder().range(24600, 24604).probe(port -> true).build();
+  private WorktreePool pool;
+  private CellCapacity capacity;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path repo = temp.resolve("repo");
+    java.nio.file.Files.createDirectories(repo);
+    GitRunner git = GitRunner.create();
+    run(git, repo, "init", "-q", "-b", "main");
+    java.nio.file.Files.writeString(repo.resolve("a.txt"), "a");
+    run(git, repo, "add", "-A");
+    run(git, repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a");
+    pool = WorktreePool.builder().repository(repo).root(temp.resolve("trees")).minIdle(0).maxIdle(1).maxTotal(3)
+        .build();
+    pool.start();
+    SystemMemory memory = SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, available.get()));
+    capacity = new CellCapacity(4, live::get, ports, pool, memory, 600 * MIB, 0.90);
+  }
+
+  @AfterEach
+  void tearDown() {
+    pool.close();
+  }
+
+  @Test
+  void theCellLimitBindsWhenEverythingElseIsAmple() {
+    live.set(1);
+
+    CellAdmission.Headroom headroom = capacity.headroom();
+
+    assertThat(headroom.cells()).isEqualTo(3);
+    assertThat(headroom.limitedBy()).isEqualTo("worktrees");
+  }
+
+  @Test
+  void portsInUseLimitTheHeadroom() {
+    try (PortLease a = ports.allocate(); PortLease b = ports.allocate(); PortLease c = ports.allocate();
+        PortLease d = ports.allocate()) {
+      CellAdmission.Headroom headroom = capacity.headroom();
+      assertThat(headroom.cells()).isEqualTo(1);
+      assertThat(headroom.limitedBy()).isEqualTo("ports");
+      assertThat(headroom.detail()).isEqualTo("1 port(s) available in 24600-24604, 4 allocated, 0 quarantined");
+      assertThat(a.port() + b.port() + c.port() + d.port()).isPositive();
+    }
+  }
+
+  @Test
+  void leasedWorktreesLimitTheHeadroom() {
+    try (var a = pool.acquire(CellId.of("a"), "main"); var b = pool.acquire(CellId.of("b"), "main")) {
+      CellAdmission.Headroom headroom = capacity.headroom();
+      assertThat(headroom.cells()).isEqualTo(1);
+      assertThat(headroom.limitedBy()).isEqualTo("worktrees");
+      assertThat(a.path()).isNotEqualTo(b.path());
+    }
+  }
+
+  @Test
+  void memoryBelowTheCeilingLimitsTheHeadroomAndNoneFitsPastIt() {
+    // 20 GiB with a 90 % ceiling keeps 2 GiB free: 3.2 GiB available leaves room for two 600 MiB cells.
+    available.set(2 * GIB + 1200 * MIB);
+    live.set(0);
+
+    CellAdmission.Headroom two = capacity.headroom();
+    assertThat(two.cells()).isEqualTo(2);
+    assertThat(two.limitedBy()).isEqualTo("memory");
+
+    available.set(GIB);
+    assertThat(capacity.headroom().cells()).isZero();
+  }
+
+  @Test
+  void noRoomWhenTheCellLimitIsReachedAndTheLimitIsNamedWhenNothingElseIsShort() {
+    live.set(4);
+    CellCapacity roomy = new CellCapacity(4, live::get, ports, pool,
+        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)), 600 * MIB, 0.90);
+
+    assertThat(roomy.headroom()).isEqualTo(new CellAdmission.Headroom(0, "cells", "4 of 4 cells live"));
+  }
+
+  private static void run(GitRunner git, Path dir, String... args) {
+    git.run(dir, args).requireSuccess(String.join(" ", args));
+  }
+}
