@@ -211,6 +211,11 @@ public final class OpenCodeAgent implements AgentRuntime {
     AbortRequested() {
       super("abort requested", null, false, false);
     }
+
+    @Override
+    public String toString() {
+      return "an abort requested by the cell";
+    }
   }
 
   /** The turn in progress: its OpenCode session once created, and whether an abort was asked for. */
