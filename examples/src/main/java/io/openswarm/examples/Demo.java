@@ -1,16 +1,22 @@
 package io.openswarm.examples;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TcrStatus;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
+import io.openswarm.testkit.model.FakeModelServer;
+import io.openswarm.testkit.model.ModelScript;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,13 +43,33 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -jar examples/target/swarm-demo.jar [--target host:port] [--namespace name] [--keep]
+ *     [--agent scripted|opencode] [--model provider/model] [--base-url URL] [--api-key-env VAR]
  * </pre>
  *
  * <ul>
  *   <li>{@code --target host:port}: use a Temporal cluster instead of the embedded server.
  *   <li>{@code --namespace name}: the cluster's namespace (default {@code default}).
  *   <li>{@code --keep}: keep the demo repository and print its path, to inspect the branches.
+ *   <li>{@code --agent scripted} (the default): an in-process scripted agent applies each task's edits; fast, no
+ *       model, no network.
+ *   <li>{@code --agent opencode}: every cell runs the real OpenCode server ({@code opencode serve}, one per cell,
+ *       about 300 MB each; found on {@code PATH}, through {@code OPENSWARM_OPENCODE_BIN}, or in a project-local
+ *       {@code .tools/opencode} install above the working directory). Without {@code --model} its model is a
+ *       {@link FakeModelServer} the demo starts on 127.0.0.1 and scripts with the same edits the scripted agent
+ *       makes, so the run is offline and ends like the default one.
+ *   <li>{@code --model provider/model}: with {@code --agent opencode}, use a real model instead of the fake one.
+ *       Without {@code --base-url} the provider must be one OpenCode knows, e.g. {@code anthropic/claude-sonnet-4-5}
+ *       with {@code --api-key-env ANTHROPIC_API_KEY}.
+ *   <li>{@code --base-url URL}: with {@code --model}, the provider is any OpenAI-compatible endpoint (OpenAI,
+ *       OpenRouter, vLLM, Ollama's {@code http://127.0.0.1:11434/v1}, ...), configured as an
+ *       {@code @ai-sdk/openai-compatible} provider named after the {@code provider} part of {@code --model}.
+ *   <li>{@code --api-key-env VAR}: the environment variable that holds the provider's API key. Only this variable
+ *       of the demo's environment reaches the agents; the key itself is never printed or written to the
+ *       configuration (which refers to it as {@code {env:VAR}}).
  * </ul>
+ *
+ * <p>With a real model the prompts spell out each task's exact edit, so a capable model ends every cell as expected;
+ * the exit code still says whether it did.
  */
 public final class Demo {
 
@@ -83,6 +110,9 @@ public final class Demo {
       exit $status
       """;
 
+  /** How long a cell's agent may take to become ready: eight OpenCode servers starting at once share the CPU. */
+  private static final Duration OPENCODE_READY_TIMEOUT = Duration.ofMinutes(2);
+
   private Demo() {}
 
   public static void main(String[] args) throws Exception {
@@ -110,19 +140,11 @@ public final class Demo {
         .write("test.sh", TEST_SCRIPT).executable("test.sh")
         .commit("greetings project with a test script");
 
-    Map<String, DemoTask> byPrompt = new LinkedHashMap<>();
-    TASKS.forEach(task -> byPrompt.put(task.prompt(), task));
-    ScriptedAgent agent = ScriptedAgent.builder()
-        .edits(prompt -> byPrompt.get(prompt).edits().entrySet().stream()
-            .map(edit -> FileEdit.write(edit.getKey(), edit.getValue())).toList())
-        .turnDelay(Duration.ofMillis(300))
-        .build();
-
+    boolean openCode = "opencode".equals(options.get("agent"));
     SwarmWorker.Builder builder = SwarmWorker.builder()
         .repository(repo.path())
         .stateDirectory(home.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
-        .agent(agent)
         .hostId("demo-host")
         .maxConcurrentActivities(TASKS.size())
         .worktreePool(TASKS.size(), TASKS.size(), TASKS.size() + 2)
@@ -130,18 +152,39 @@ public final class Demo {
     if (options.containsKey("target")) {
       builder.target(options.get("target")).namespace(options.getOrDefault("namespace", "default"));
     }
+    FakeModelServer fakeModel = null;
+    String agentDescription;
+    if (openCode) {
+      OpenCodeOptions.Builder openCodeOptions = OpenCodeOptions.newBuilder();
+      if (options.containsKey("model")) {
+        configureRealModel(openCodeOptions, options);
+        agentDescription = "OpenCode with model " + options.get("model");
+      } else {
+        fakeModel = FakeModelServer.start();
+        for (DemoTask task : TASKS) {
+          fakeModel.enqueue(openCodePrompt(task), script(task));
+        }
+        openCodeOptions.model(fakeModel.openCodeModel()).providerConfigJson(fakeModel.openCodeProviderConfig());
+        agentDescription = "OpenCode with a scripted fake model at " + fakeModel.baseUri();
+      }
+      builder.openCode(openCodeOptions.build()).readyTimeout(OPENCODE_READY_TIMEOUT);
+    } else {
+      builder.agent(scriptedAgent());
+      agentDescription = "scripted agent";
+    }
 
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     builder.meterRegistry(metrics);
     long start = System.nanoTime();
-    try (SwarmWorker worker = builder.start()) {
+    try (FakeModelServer ignored = fakeModel; SwarmWorker worker = builder.start()) {
       SwarmClient client = worker.client();
-      System.out.printf("Swarm worker up on %s (%s); %d tasks, each in its own cell:%n%n",
+      System.out.printf("Swarm worker up on %s (%s), agent: %s; %d tasks, each in its own cell:%n%n",
           worker.temporalTarget(), options.containsKey("target") ? "Temporal cluster" : "embedded server",
-          TASKS.size());
+          agentDescription, TASKS.size());
       Map<String, String> workflows = new LinkedHashMap<>();
       for (DemoTask task : TASKS) {
-        workflows.put(task.id(), client.startTcr(TaskSpec.of(task.id(), task.prompt(), "main")));
+        String prompt = openCode ? openCodePrompt(task) : task.prompt();
+        workflows.put(task.id(), client.startTcr(TaskSpec.of(task.id(), prompt, "main")));
       }
       Map<String, CompletableFuture<CellOutcome>> results = new LinkedHashMap<>();
       workflows.forEach((task, workflowId) -> results.put(task, client.resultAsync(workflowId)));
@@ -164,6 +207,64 @@ public final class Demo {
       System.out.println("branches: " + repo.git("branch", "--list", "swarm/*").replace("\n", " ").strip());
       System.out.print("\n" + MetricsSummary.format(metrics));
       return asExpected && clean ? 0 : 1;
+    }
+  }
+
+  /** The in-process agent of the default run: applies each task's edits, chosen by the prompt. */
+  private static ScriptedAgent scriptedAgent() {
+    Map<String, DemoTask> byPrompt = new LinkedHashMap<>();
+    TASKS.forEach(task -> byPrompt.put(task.prompt(), task));
+    return ScriptedAgent.builder()
+        .edits(prompt -> byPrompt.get(prompt).edits().entrySet().stream()
+            .map(edit -> FileEdit.write(edit.getKey(), edit.getValue())).toList())
+        .turnDelay(Duration.ofMillis(300))
+        .build();
+  }
+
+  /** The prompt an OpenCode agent gets: the task, and its exact edit spelled out for a real model. */
+  static String openCodePrompt(DemoTask task) {
+    StringBuilder prompt = new StringBuilder(task.prompt()).append(". Make exactly these changes and nothing else "
+        + "(do not run the tests, do not commit):");
+    new TreeMap<>(task.edits()).forEach((path, content) -> prompt.append("\n- write the file ").append(path)
+        .append(" with exactly this content: ").append(content.strip()));
+    return prompt.toString();
+  }
+
+  /** What the fake model answers to a task's prompt: OpenCode's write tool for each edit, then a short summary. */
+  static ModelScript script(DemoTask task) {
+    ModelScript script = FakeModelServer.script();
+    for (Map.Entry<String, String> edit : new TreeMap<>(task.edits()).entrySet()) {
+      script = script.write(edit.getKey(), edit.getValue());
+    }
+    return script.thenText("Done: " + task.prompt() + ".");
+  }
+
+  /**
+   * Points OpenCode at a real model: a provider OpenCode knows, or any OpenAI-compatible endpoint with
+   * {@code --base-url}; the API key only by the name of its variable.
+   */
+  static void configureRealModel(OpenCodeOptions.Builder openCode, Map<String, String> options) {
+    String model = options.get("model");
+    openCode.model(model);
+    String keyVariable = options.get("api-key-env");
+    if (keyVariable != null) {
+      openCode.apiKeyVariable(keyVariable);
+    }
+    String baseUrl = options.get("base-url");
+    if (baseUrl != null) {
+      int slash = model.indexOf('/');
+      String provider = model.substring(0, slash);
+      String modelId = model.substring(slash + 1);
+      ObjectNode root = new ObjectMapper().createObjectNode();
+      ObjectNode config = root.putObject(provider);
+      config.put("npm", "@ai-sdk/openai-compatible");
+      config.put("name", provider);
+      ObjectNode providerOptions = config.putObject("options").put("baseURL", baseUrl);
+      if (keyVariable != null) {
+        providerOptions.put("apiKey", "{env:" + keyVariable + "}");
+      }
+      config.putObject("models").putObject(modelId).put("name", modelId).put("tool_call", true);
+      openCode.providerConfigJson(root.toString());
     }
   }
 
@@ -237,7 +338,7 @@ public final class Demo {
     Map<String, String> options = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--target", "--namespace" -> {
+        case "--target", "--namespace", "--agent", "--model", "--base-url", "--api-key-env" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(args[i] + " needs a value");
           }
@@ -245,8 +346,42 @@ public final class Demo {
         }
         case "--keep" -> options.put("keep", "true");
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; allowed: --target host:port, --namespace name, --keep");
+            + "; allowed: --target host:port, --namespace name, --keep, --agent scripted|opencode, "
+            + "--model provider/model, --base-url URL, --api-key-env VAR");
       }
+    }
+    String agent = options.getOrDefault("agent", "scripted");
+    if (!agent.equals("scripted") && !agent.equals("opencode")) {
+      throw new IllegalArgumentException("--agent must be scripted or opencode but was " + agent);
+    }
+    for (String option : List.of("model", "base-url", "api-key-env")) {
+      if (options.containsKey(option) && !agent.equals("opencode")) {
+        throw new IllegalArgumentException("--" + option + " needs --agent opencode");
+      }
+    }
+    String model = options.get("model");
+    if (model != null && !model.matches("[^/\\s]+/\\S+")) {
+      throw new IllegalArgumentException("--model must be provider/model, e.g. openai/gpt-4.1, but was " + model);
+    }
+    if ((options.containsKey("base-url") || options.containsKey("api-key-env")) && model == null) {
+      throw new IllegalArgumentException("--base-url and --api-key-env need --model provider/model");
+    }
+    String baseUrl = options.get("base-url");
+    if (baseUrl != null) {
+      URI uri;
+      try {
+        uri = URI.create(baseUrl);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--base-url must be an http(s) URL but was " + baseUrl, e);
+      }
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new IllegalArgumentException("--base-url must be an http(s) URL such as https://api.openai.com/v1 "
+            + "but was " + baseUrl);
+      }
+    }
+    String keyVariable = options.get("api-key-env");
+    if (keyVariable != null && !keyVariable.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("--api-key-env must name an environment variable but was " + keyVariable);
     }
     return options;
   }

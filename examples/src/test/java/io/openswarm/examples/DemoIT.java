@@ -17,9 +17,15 @@ class DemoIT {
   }
 
   @Test
+  void theDemoWithTheRealOpenCodeAndAScriptedFakeModelEndsTheSameWay(@TempDir Path home) {
+    assertThat(Demo.run(home, Demo.parse(new String[] {"--agent", "opencode"}))).isZero();
+  }
+
+  @Test
   void unknownOptionsAreNamed() {
     assertThatThrownBy(() -> Demo.parse(new String[] {"--agnet", "x"}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown option --agnet; allowed: --target host:port, --namespace name, --keep");
+        .hasMessage("unknown option --agnet; allowed: --target host:port, --namespace name, --keep, "
+            + "--agent scripted|opencode, --model provider/model, --base-url URL, --api-key-env VAR");
   }
 }

@@ -14,6 +14,8 @@ import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
+import io.openswarm.infra.opencode.OpenCodeAgent;
+import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
@@ -76,7 +78,10 @@ import org.slf4j.LoggerFactory;
  * try (SwarmWorker worker = SwarmWorker.builder()
  *     .repository(Path.of("/srv/repo"))
  *     .testCommand(List.of("./gradlew", "test", "--offline"))
- *     .agent(supervisor -> OpenCodeAgent.builder(supervisor).model("anthropic/claude-sonnet-4").build())
+ *     .openCode(OpenCodeOptions.newBuilder()
+ *         .model("anthropic/claude-sonnet-4-5")
+ *         .apiKeyVariable("ANTHROPIC_API_KEY")
+ *         .build())
  *     .build()
  *     .start()) {
  *   CellOutcome outcome = worker.client().runTcr(TaskSpec.of("add-readme", "Add a README", "main"));
@@ -417,6 +422,19 @@ public final class SwarmWorker implements AutoCloseable {
     /** The agent of every cell, created with the worker's (sandboxed) process supervisor. Required. */
     public Builder agent(AgentFactory factory) {
       this.agentFactory = Objects.requireNonNull(factory, "agent cannot be null");
+      return this;
+    }
+
+    /**
+     * Runs the real OpenCode in every cell: an {@link OpenCodeAgent} on the worker's sandboxed process supervisor.
+     * Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor, options))}; the binary is looked up when
+     * the worker starts, and a missing one fails {@link SwarmWorker#start()}.
+     *
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder openCode(OpenCodeOptions options) {
+      Objects.requireNonNull(options, "options cannot be null");
+      this.agentFactory = supervisor -> OpenCodeAgent.create(supervisor, options);
       return this;
     }
 

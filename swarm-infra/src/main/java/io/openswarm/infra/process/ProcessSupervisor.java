@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -43,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * Output goes to a capped log file and a bounded in-memory tail. Stopping sends TERM to the whole tree, waits the
  * grace period, sends KILL, and verifies that nothing survived. Each started process is reaped by the JDK; the
  * supervisor waits for it and then cleans up whatever its tree left behind, even when it exited by itself.
+ *
+ * <p>Every process is spawned from one launcher thread that lives as long as the supervisor. Linux delivers a
+ * child's parent-death signal when the <em>thread</em> that created it ends, and bubblewrap's
+ * {@code --die-with-parent} relies on that signal: a sandboxed agent started on a pooled thread (a Temporal
+ * activity thread, say) was killed with SIGKILL as soon as the pool retired that thread. Spawning from the launcher
+ * ties every process's life to the supervisor's instead; {@link #close()} stops them before the thread ends.
  *
  * <pre>{@code
  * try (ProcessSupervisor supervisor = ProcessSupervisor.builder().sandbox(sandbox).listener(journal).build()) {
@@ -76,6 +84,7 @@ public final class ProcessSupervisor implements AutoCloseable {
   private final ProcessTreeTerminator terminator;
   private final ExecutorService workers;
   private final ScheduledThreadPoolExecutor timer;
+  private final ExecutorService launcher;
   private final ThreadFactory drainThreads;
   private final Set<SupervisedProcess> live = ConcurrentHashMap.newKeySet();
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
@@ -89,6 +98,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
     this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("swarm-process-timer-"));
     this.timer.setRemoveOnCancelPolicy(true);
+    this.launcher = Executors.newSingleThreadExecutor(daemonThreads("swarm-process-launcher-"));
     this.drainThreads = daemonThreads("swarm-output-");
   }
 
@@ -140,7 +150,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     long startNanos = System.nanoTime();
     Process process;
     try {
-      process = builder.start();
+      process = launch(builder);
     } catch (IOException e) {
       output.abandon();
       throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e);
@@ -170,6 +180,46 @@ public final class ProcessSupervisor implements AutoCloseable {
     log.info("started {} (pid {}) in {} with sandbox {}; output to {}", spec.description(), process.pid(),
         workingDirectory, sandbox.name(), spec.logFile());
     return supervised;
+  }
+
+  /**
+   * Spawns the process on the launcher thread (see the class comment) and waits for it, uninterruptibly: once the
+   * spawn is under way its process must be supervised, so an interrupt is only passed on afterwards.
+   */
+  private Process launch(ProcessBuilder builder) throws IOException {
+    Future<Process> spawned;
+    try {
+      spawned = launcher.submit(builder::start);
+    } catch (RejectedExecutionException e) {
+      throw new IllegalStateException(String.format("attempted to start a process while in %s state", state.get()),
+          e);
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return spawned.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException) {
+            throw (IOException) cause;
+          }
+          if (cause instanceof RuntimeException) {
+            throw (RuntimeException) cause;
+          }
+          if (cause instanceof Error) {
+            throw (Error) cause;
+          }
+          throw new IOException(String.valueOf(cause), cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**
@@ -247,6 +297,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     }
     timer.shutdownNow();
     workers.shutdown();
+    launcher.shutdown();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }

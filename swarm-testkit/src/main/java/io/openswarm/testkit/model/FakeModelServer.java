@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -57,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * that finds the queue empty gets HTTP 400 (which OpenCode does not retry) naming the problem, and is counted in
  * {@link #unscriptedRequests()}. Every request is recorded.
  *
+ * <p>Several agents at once: {@link #enqueue(String, ModelScript)} keeps a script per prompt. A request whose latest
+ * user message is exactly that prompt (every request of the turn it started: after a tool call the conversation's
+ * latest user message is still the prompt) takes its replies from that script first, so concurrent cells with
+ * distinct prompts never take each other's replies; the shared queue serves everything else.
+ *
  * <p>OpenCode asks the model for a session title when a session is created without one; that request would
  * consume a scripted reply. {@code OpenCodeClient.createSession} always sends a title.
  *
@@ -77,6 +83,7 @@ public final class FakeModelServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Deque<ModelReply> replies = new ConcurrentLinkedDeque<>();
+  private final Map<String, Deque<ModelReply>> repliesByPrompt = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger unscripted = new AtomicInteger();
   private final AtomicInteger toolCallIds = new AtomicInteger();
@@ -137,6 +144,28 @@ public final class FakeModelServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Appends the script's replies to the queue of {@code prompt}: they answer the requests whose latest user message
+   * is exactly {@code prompt}, before the shared queue does.
+   *
+   * @return this server
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if the server is closed
+   */
+  public FakeModelServer enqueue(String prompt, ModelScript script) {
+    if (prompt == null) {
+      throw new NullPointerException("prompt cannot be null");
+    }
+    if (script == null) {
+      throw new NullPointerException("script cannot be null");
+    }
+    if (closed.getCount() == 0) {
+      throw new IllegalStateException("attempted to enqueue while in closed state");
+    }
+    repliesByPrompt.computeIfAbsent(prompt, key -> new ConcurrentLinkedDeque<>()).addAll(script.replies());
+    return this;
+  }
+
   /** The port the server listens on. */
   public int port() {
     return server.getAddress().getPort();
@@ -178,6 +207,7 @@ public final class FakeModelServer implements AutoCloseable {
    */
   public void reset() {
     replies.clear();
+    repliesByPrompt.clear();
     requests.clear();
     unscripted.set(0);
   }
@@ -198,9 +228,13 @@ public final class FakeModelServer implements AutoCloseable {
     return chats;
   }
 
-  /** How many scripted replies are still queued. */
+  /** How many scripted replies are still queued, in the shared queue and the per-prompt ones. */
   public int pendingReplies() {
-    return replies.size();
+    int pending = replies.size();
+    for (Deque<ModelReply> queue : repliesByPrompt.values()) {
+      pending += queue.size();
+    }
+    return pending;
   }
 
   /** How many chat requests found no scripted reply left. */
@@ -243,11 +277,12 @@ public final class FakeModelServer implements AutoCloseable {
       String method = exchange.getRequestMethod();
       Map<String, List<String>> headers = new LinkedHashMap<>();
       exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
-      requests.add(new RecordedRequest(method, path, headers, body));
+      RecordedRequest recorded = new RecordedRequest(method, path, headers, body);
+      requests.add(recorded);
       if ("GET".equals(method) && path.endsWith("/models")) {
         sendJson(exchange, 200, models());
       } else if ("POST".equals(method) && path.endsWith("/chat/completions")) {
-        chat(exchange, body);
+        chat(exchange, recorded);
       } else {
         sendJson(exchange, 404, error(404, "no route for " + method + " " + path));
       }
@@ -257,7 +292,8 @@ public final class FakeModelServer implements AutoCloseable {
     }
   }
 
-  private void chat(HttpExchange exchange, String body) throws IOException {
+  private void chat(HttpExchange exchange, RecordedRequest recorded) throws IOException {
+    String body = recorded.body();
     JsonNode request;
     try {
       request = MAPPER.readTree(body);
@@ -269,7 +305,11 @@ public final class FakeModelServer implements AutoCloseable {
       sendJson(exchange, 400, error(400, "request body is not a JSON object"));
       return;
     }
-    ModelReply reply = replies.poll();
+    Deque<ModelReply> own = repliesByPrompt.isEmpty() ? null : repliesByPrompt.get(recorded.lastUserText());
+    ModelReply reply = own == null ? null : own.poll();
+    if (reply == null) {
+      reply = replies.poll();
+    }
     if (reply == null) {
       int n = unscripted.incrementAndGet();
       LOG.warn("fake model server: no scripted reply left for chat request ({} unscripted so far)", n);

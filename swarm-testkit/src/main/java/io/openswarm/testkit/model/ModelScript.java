@@ -94,7 +94,12 @@ public final class ModelScript {
     return toolCall("bash", arguments);
   }
 
-  /** Appends a reply that never comes: the request hangs until the server closes or the client gives up. */
+  /**
+   * Appends a reply that never comes: the request hangs until the server closes. Replies are consumed by requests,
+   * not by turns: when the agent's turn is aborted before it asked the model (an idle timeout shorter than the
+   * agent's own work before its first model call), the hang stays queued and answers the next request; call
+   * {@link FakeModelServer#reset()} before scripting the next turn.
+   */
   public ModelScript hang() {
     return append(new ModelReply.Hang());
   }

@@ -166,6 +166,25 @@ class FakeModelServerTest {
   }
 
   @Test
+  void scriptsPerPromptAnswerTheirOwnConversationsBeforeTheSharedQueue() throws Exception {
+    server.enqueue("task A", FakeModelServer.script().text("A1").thenText("A2"));
+    server.enqueue("task B", FakeModelServer.script().text("B1"));
+    server.enqueue(FakeModelServer.script().text("shared"));
+    assertThat(server.pendingReplies()).isEqualTo(4);
+
+    List<String> answers = new ArrayList<>();
+    for (String prompt : List.of("task B", "task A", "task A", "task B")) {
+      answers.add(MAPPER.readTree(post(chat(false, false, prompt)).body())
+          .path("choices").get(0).path("message").path("content").asText());
+    }
+
+    assertThat(answers).containsExactly("B1", "A1", "A2", "shared");
+    assertThat(server.pendingReplies()).isZero();
+    assertThatThrownBy(() -> server.enqueue(null, FakeModelServer.script())).isInstanceOf(NullPointerException.class)
+        .hasMessage("prompt cannot be null");
+  }
+
+  @Test
   void scriptedErrorsCarryTheStatusAndAnOpenAiStyleBody() throws Exception {
     server.enqueue(FakeModelServer.script().error(429, "slow down"));
 
@@ -304,6 +323,10 @@ class FakeModelServerTest {
   }
 
   private static String chat(boolean stream, boolean includeUsage) {
+    return chat(stream, includeUsage, "please write the file");
+  }
+
+  private static String chat(boolean stream, boolean includeUsage, String prompt) {
     Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "write"));
     Map<String, Object> bash = Map.of("type", "function", "function", Map.of("name", "bash"));
     try {
@@ -314,7 +337,7 @@ class FakeModelServerTest {
           "tools", List.of(tool, bash),
           "messages", List.of(
               Map.of("role", "system", "content", "You are a coding agent."),
-              Map.of("role", "user", "content", "please write the file"))));
+              Map.of("role", "user", "content", prompt))));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

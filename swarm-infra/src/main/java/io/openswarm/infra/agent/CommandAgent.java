@@ -1,0 +1,472 @@
+package io.openswarm.infra.agent;
+
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.infra.process.ProcessEnvironment;
+import io.openswarm.infra.process.ProcessResult;
+import io.openswarm.infra.process.ProcessSpec;
+import io.openswarm.infra.process.ProcessSupervisor;
+import io.openswarm.infra.process.SupervisedProcess;
+import io.openswarm.infra.process.internal.Executables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Any command-line coding agent as a cell's agent: one process per prompt, started from a {@link CommandTemplate}
+ * in the cell's worktree.
+ *
+ * <pre>{@code
+ * AgentRuntime aider = CommandAgent.builder(supervisor)
+ *     .command("aider", "--yes", "--no-auto-commits", "--message", "{prompt}")
+ *     .environment(ProcessEnvironment.builder().inheritDefaults().inherit("OPENAI_API_KEY").build())
+ *     .build();
+ * }</pre>
+ *
+ * <h2>How it works</h2>
+ * {@link #start} only checks that the program can be found and prepares the cell's folders; there is no server, so
+ * {@link AgentSession#awaitReady} returns at once. Each {@link AgentSession#prompt} renders the template (the prompt,
+ * worktree and port as whole arguments — see {@link CommandTemplate} for the rule), and starts the command through
+ * the {@link ProcessSupervisor}: no shell, the worktree as working directory, the configured environment (an
+ * allowlist; by default only {@code PATH}, locale and {@code TZ}) with {@code HOME} and {@code TMPDIR} in the cell's
+ * state folder unless set explicitly, the cell's sandbox policy, stdin from {@code /dev/null}, and its output in
+ * {@code <cell state>/logs/agent-<n>.log} with a bounded tail in memory. Exit code 0 ends the turn, with the end of
+ * the output as the summary; any other exit is {@link AgentException.Reason#TURN_FAILED} with the output's end; the
+ * prompt's timeout stops the process tree ({@link AgentException.Reason#TURN_TIMED_OUT}); {@link
+ * AgentSession#abort} and {@link AgentSession#close} stop it ({@link AgentException.Reason#ABORTED}). The tests and
+ * the commit are not the agent's business: the library runs them afterwards.
+ *
+ * <p>Thread-safe: one instance serves every cell of a worker.
+ */
+public final class CommandAgent implements AgentRuntime {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CommandAgent.class);
+
+  /** How many characters of the output end up in a summary or an error message. */
+  static final int SUMMARY_CHARS = 2_000;
+
+  private final ProcessSupervisor supervisor;
+  private final CommandTemplate template;
+  private final String name;
+  private final ProcessEnvironment environment;
+  private final NetworkAccess network;
+  private final Duration stopGrace;
+  private final long logCapBytes;
+  private final int tailBytes;
+
+  private CommandAgent(Builder builder, CommandTemplate template, String name) {
+    this.supervisor = builder.supervisor;
+    this.template = template;
+    this.name = name;
+    this.environment = builder.environment;
+    this.network = builder.network;
+    this.stopGrace = builder.stopGrace;
+    this.logCapBytes = builder.logCapBytes;
+    this.tailBytes = builder.tailBytes;
+  }
+
+  /**
+   * Returns a builder of an agent whose processes the given supervisor runs.
+   *
+   * @throws NullPointerException if {@code supervisor} is null
+   */
+  public static Builder builder(ProcessSupervisor supervisor) {
+    return new Builder(supervisor);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The command template. */
+  public CommandTemplate template() {
+    return template;
+  }
+
+  /**
+   * Prepares a cell: checks that the program can be found on the environment's {@code PATH} (or, for a path, in the
+   * worktree) and creates the cell's home, temporary and log folders.
+   *
+   * @throws NullPointerException if {@code context} is null
+   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if the program is missing or the folders
+   *     cannot be created
+   */
+  @Override
+  public AgentSession start(AgentContext context) {
+    Objects.requireNonNull(context, "context cannot be null");
+    Path worktree = context.worktree().toAbsolutePath().normalize();
+    String path = environment.get("PATH").orElse(null);
+    if (Executables.resolve(template.program(), path, worktree).isEmpty()) {
+      throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
+          + " cannot start: program '" + template.program() + "' was not found or is not executable"
+          + (template.program().indexOf('/') >= 0 ? " in " + worktree : " on PATH=" + path));
+    }
+    Path state = context.stateDirectory().toAbsolutePath().normalize();
+    Path agentState = state.resolve("agent");
+    try {
+      Files.createDirectories(agentState.resolve("home"));
+      Files.createDirectories(agentState.resolve("tmp"));
+      Files.createDirectories(state.resolve("logs"));
+    } catch (IOException e) {
+      throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
+          + " cannot create its folders under " + state + ": " + e.getMessage(), e);
+    }
+    LOG.info("command agent {} ready for cell {} in {}", name, context.cellId(), worktree);
+    return new Session(context, worktree, state, agentState);
+  }
+
+  @Override
+  public String toString() {
+    return "CommandAgent{" + name + ": " + template + "}";
+  }
+
+  /** The end of an output, at most {@link #SUMMARY_CHARS} characters. */
+  static String lastChars(String output) {
+    String trimmed = output.strip();
+    return trimmed.length() <= SUMMARY_CHARS ? trimmed : "..." + trimmed.substring(trimmed.length() - SUMMARY_CHARS);
+  }
+
+  /** One cell's agent: runs one process per prompt; at most one at a time. */
+  private final class Session implements AgentSession {
+    private final AgentContext context;
+    private final Path worktree;
+    private final Path state;
+    private final Path agentState;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger turns = new AtomicInteger();
+    private final AtomicReference<@Nullable RunningTurn> running = new AtomicReference<>();
+
+    Session(AgentContext context, Path worktree, Path state, Path agentState) {
+      this.context = context;
+      this.worktree = worktree;
+      this.state = state;
+      this.agentState = agentState;
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout cannot be null");
+      checkOpen("await readiness");
+    }
+
+    /**
+     * Runs the agent command once.
+     *
+     * @throws IllegalArgumentException if the prompt contains a NUL character (no process argument can hold one)
+     */
+    @Override
+    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+      Objects.requireNonNull(prompt, "prompt cannot be null");
+      Objects.requireNonNull(timeout, "timeout cannot be null");
+      Objects.requireNonNull(progress, "progress cannot be null");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout must be positive but was " + timeout);
+      }
+      if (prompt.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("prompt must not contain a NUL character");
+      }
+      checkOpen("prompt");
+      RunningTurn turn = new RunningTurn();
+      if (!running.compareAndSet(null, turn)) {
+        throw new IllegalStateException("attempted to prompt while in PROMPTING state");
+      }
+      try {
+        return run(turn, prompt, timeout, progress);
+      } finally {
+        running.compareAndSet(turn, null);
+      }
+    }
+
+    private AgentTurn run(RunningTurn turn, String prompt, Duration timeout, AgentProgress progress) {
+      int number = turns.incrementAndGet();
+      Path promptFile = agentState.resolve("prompt-" + number + ".txt");
+      SupervisedProcess process;
+      try {
+        if (template.usesPromptFile()) {
+          Files.writeString(promptFile, prompt, StandardCharsets.UTF_8);
+        }
+        ProcessSpec spec = ProcessSpec.builder()
+            .command(template.render(prompt, promptFile, worktree, context.port()))
+            .workingDirectory(worktree)
+            .environment(environment.toBuilder()
+                .putIfAbsent("HOME", agentState.resolve("home").toString())
+                .putIfAbsent("TMPDIR", agentState.resolve("tmp").toString())
+                .build())
+            .logFile(state.resolve("logs").resolve("agent-" + number + ".log"))
+            .logCapBytes(logCapBytes)
+            .tailBytes(tailBytes)
+            .timeout(timeout)
+            .stopGrace(stopGrace)
+            .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().network(network).build())
+            .description("agent " + name + " " + context.cellId())
+            .build();
+        if (turn.abortRequested || closed.get()) {
+          throw aborted();
+        }
+        process = supervisor.start(spec);
+      } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+        throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell "
+            + context.cellId() + " could not be started: " + e.getMessage(), e);
+      }
+      // Publish the process, then look at the flag; stop() sets the flag, then looks at the process. Whichever
+      // comes second sees the other's write, so an abort racing the start always stops the process.
+      turn.process = process;
+      if (turn.abortRequested) {
+        process.stop();
+        throw aborted();
+      }
+      progress.onProgress("agent " + name + " started (pid " + process.pid() + ")");
+      ProcessResult result = await(process, progress);
+      if (turn.abortRequested || closed.get() || result.stopRequested()) {
+        throw aborted();
+      }
+      if (result.timedOut()) {
+        throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "agent " + name + " of cell "
+            + context.cellId() + " did not finish within " + timeout + " and was stopped; last output:\n"
+            + orNone(lastChars(result.outputTail())));
+      }
+      if (result.exitCode() != 0) {
+        throw new AgentException(AgentException.Reason.TURN_FAILED, "agent " + name + " of cell "
+            + context.cellId() + " exited with code " + result.exitCode() + signal(result.exitCode())
+            + " after " + result.duration().toMillis() + " ms; last output:\n"
+            + orNone(lastChars(result.outputTail())));
+      }
+      LOG.info("agent {} of cell {} finished its turn in {} ms ({} bytes of output)", name, context.cellId(),
+          result.duration().toMillis(), result.outputBytes());
+      return AgentTurn.of(lastChars(result.outputTail()));
+    }
+
+    /** Waits for the process, reporting progress about once a second; an interrupt stops it. */
+    private ProcessResult await(SupervisedProcess process, AgentProgress progress) {
+      CompletableFuture<ProcessResult> exit = process.onExit();
+      try {
+        while (true) {
+          try {
+            return exit.get(1, TimeUnit.SECONDS);
+          } catch (TimeoutException e) {
+            progress.onProgress("agent " + name + " running (pid " + process.pid() + ", " + process.outputBytes()
+                + " bytes of output)");
+          }
+        }
+      } catch (InterruptedException e) {
+        process.stop();
+        Thread.currentThread().interrupt();
+        throw new AgentException(AgentException.Reason.ABORTED, "agent " + name + " of cell " + context.cellId()
+            + " was interrupted and stopped", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("supervision of agent " + name + " failed", e.getCause());
+      } catch (RuntimeException e) {
+        process.stop(); // the progress callback gave up on the turn (say, a cancelled Temporal activity)
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      RunningTurn turn = running.get();
+      if (turn != null) {
+        stop(turn);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      RunningTurn turn = running.get();
+      if (turn != null) {
+        ProcessResult result = stop(turn);
+        if (result != null && !result.survivors().isEmpty()) {
+          throw new IllegalStateException("could not stop agent " + name + " of cell " + context.cellId()
+              + ": processes " + result.survivors() + " survived KILL");
+        }
+      }
+    }
+
+    private @Nullable ProcessResult stop(RunningTurn turn) {
+      turn.abortRequested = true;
+      SupervisedProcess process = turn.process;
+      if (process == null) {
+        return null;
+      }
+      LOG.info("stopping agent {} of cell {} (pid {}) on request", name, context.cellId(), process.pid());
+      return process.stop();
+    }
+
+    private AgentException aborted() {
+      return new AgentException(AgentException.Reason.ABORTED, "turn of agent " + name + " of cell "
+          + context.cellId() + " was aborted");
+    }
+
+    private void checkOpen(String action) {
+      if (closed.get()) {
+        throw new IllegalStateException("attempted to " + action + " while in CLOSED state");
+      }
+    }
+  }
+
+  /** The turn in progress: its process once started, and whether an abort was asked for. */
+  private static final class RunningTurn {
+    volatile @Nullable SupervisedProcess process;
+    volatile boolean abortRequested;
+  }
+
+  private static String orNone(String output) {
+    return output.isEmpty() ? "(no output)" : output;
+  }
+
+  private static String signal(int exitCode) {
+    return exitCode > 128 && exitCode < 160 ? " (killed by signal " + (exitCode - 128) + ")" : "";
+  }
+
+  /**
+   * Builds a {@link CommandAgent}.
+   *
+   * <p>Not thread-safe.
+   */
+  public static final class Builder {
+    private final ProcessSupervisor supervisor;
+    private @Nullable List<String> command;
+    private @Nullable String name;
+    private ProcessEnvironment environment = ProcessEnvironment.defaults();
+    private NetworkAccess network = NetworkAccess.SHARED;
+    private Duration stopGrace = ProcessSpec.DEFAULT_STOP_GRACE;
+    private long logCapBytes = ProcessSpec.DEFAULT_LOG_CAP_BYTES;
+    private int tailBytes = ProcessSpec.DEFAULT_TAIL_BYTES;
+
+    private Builder(ProcessSupervisor supervisor) {
+      this.supervisor = Objects.requireNonNull(supervisor, "supervisor cannot be null");
+    }
+
+    /**
+     * Sets the command template (see {@link CommandTemplate} for the placeholders and the substitution rule).
+     * Required.
+     *
+     * @throws NullPointerException if {@code command} or an element is null
+     */
+    public Builder command(List<String> command) {
+      Objects.requireNonNull(command, "command cannot be null");
+      this.command = List.copyOf(command);
+      return this;
+    }
+
+    /**
+     * Sets the command template. Required.
+     *
+     * @throws NullPointerException if {@code command} or an element is null
+     */
+    public Builder command(String... command) {
+      Objects.requireNonNull(command, "command cannot be null");
+      return command(List.of(command));
+    }
+
+    /**
+     * Names the agent for logs and metrics; default the program's file name.
+     *
+     * @throws NullPointerException if {@code name} is null
+     */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets the agent's complete environment; default {@link ProcessEnvironment#defaults()} ({@code PATH}, locale,
+     * {@code TZ}). Name the API key variables the agent needs here, e.g. {@code
+     * ProcessEnvironment.builder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing else of the worker's
+     * environment reaches it. {@code HOME} and {@code TMPDIR} are set to folders of the cell unless given here.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder environment(ProcessEnvironment environment) {
+      this.environment = Objects.requireNonNull(environment, "environment cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets whether the agent shares the host's network under a sandbox; default {@link NetworkAccess#SHARED}
+     * (a model-backed agent needs it).
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public Builder network(NetworkAccess network) {
+      this.network = Objects.requireNonNull(network, "network cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets how long a stopped agent gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
+     *
+     * @throws NullPointerException if {@code grace} is null
+     */
+    public Builder stopGrace(Duration grace) {
+      this.stopGrace = Objects.requireNonNull(grace, "grace cannot be null");
+      return this;
+    }
+
+    /** Sets how many bytes of output each turn's log file keeps; default {@link ProcessSpec#DEFAULT_LOG_CAP_BYTES}. */
+    public Builder logCapBytes(long bytes) {
+      this.logCapBytes = bytes;
+      return this;
+    }
+
+    /** Sets how many bytes of the output's end are kept in memory; default {@link ProcessSpec#DEFAULT_TAIL_BYTES}. */
+    public Builder tailBytes(int bytes) {
+      this.tailBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Validates the settings and builds the agent.
+     *
+     * @throws IllegalStateException if no command was set
+     * @throws IllegalArgumentException if the command template is invalid (see {@link CommandTemplate#of(List)}),
+     *     the name is blank, the stop grace is negative, the log cap is negative, or the tail is outside 1 byte to
+     *     {@link ProcessSpec#MAX_TAIL_BYTES}
+     */
+    public CommandAgent build() {
+      if (command == null) {
+        throw new IllegalStateException("command is required but was not set");
+      }
+      CommandTemplate template = CommandTemplate.of(command);
+      String agentName = name != null ? name : String.valueOf(Path.of(template.program()).getFileName());
+      if (agentName.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank but was \"" + agentName + "\"");
+      }
+      if (stopGrace.isNegative()) {
+        throw new IllegalArgumentException("stopGrace must not be negative but was " + stopGrace);
+      }
+      if (logCapBytes < 0) {
+        throw new IllegalArgumentException("logCapBytes must be 0 or more but was " + logCapBytes);
+      }
+      if (tailBytes < 1 || tailBytes > ProcessSpec.MAX_TAIL_BYTES) {
+        throw new IllegalArgumentException("tailBytes must be between 1 and " + ProcessSpec.MAX_TAIL_BYTES
+            + " but was " + tailBytes);
+      }
+      return new CommandAgent(this, template, agentName);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.openswarm.testkit.opencode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.infra.opencode.OpenCodeOptions;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.LeakCheck;
+import io.openswarm.testkit.git.TemporaryRepository;
+import io.openswarm.testkit.model.FakeModelServer;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TCR end to end with the real OpenCode: an embedded Temporal server, a worker configured with
+ * {@link SwarmWorker.Builder#openCode(OpenCodeOptions)}, the {@link FakeModelServer} as the model, and a test
+ * command that turns green once the agent has written the file. Each test starts one OpenCode server.
+ */
+class OpenCodeTcrIT {
+
+  @TempDir static Path temp;
+
+  static TemporaryRepository repo;
+  static FakeModelServer model;
+  static SwarmWorker worker;
+  static SwarmClient client;
+
+  @BeforeAll
+  static void startWorker() {
+    repo = TemporaryRepository.create(temp.resolve("repo"))
+        .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
+        .executable("check.sh")
+        .commit("a project whose test wants a greeting");
+    model = FakeModelServer.start();
+    worker = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(temp.resolve("state"))
+        .testCommand(List.of("sh", "check.sh"))
+        .openCode(OpenCodeOptions.newBuilder()
+            .model(model.openCodeModel())
+            .providerConfigJson(model.openCodeProviderConfig())
+            .build())
+        .ports(21340, 21360)
+        .hostId("opencode-it")
+        .worktreePool(0, 2, 4)
+        .start();
+    client = worker.client();
+  }
+
+  @AfterAll
+  static void stopWorker() {
+    if (worker != null) {
+      worker.close();
+    }
+    if (model != null) {
+      model.close();
+    }
+  }
+
+  @AfterEach
+  void nothingLeaks() {
+    LeakCheck.of(worker).repository(repo).grace(Duration.ofSeconds(10)).assertClean();
+  }
+
+  @Test
+  void aTaskRunByTheRealOpenCodeCommitsExactlyTheFileItWrote() {
+    String prompt = "Create greeting.txt saying hello";
+    model.enqueue(prompt, FakeModelServer.script()
+        .write("greeting.txt", "hello\n")
+        .thenText("Created greeting.txt."));
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of("greet", prompt, "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.changedFiles()).containsExactly("greeting.txt");
+    assertThat(repo.changedIn(outcome.commit())).as("no logs, no OpenCode files").containsExactly("greeting.txt");
+    assertThat(repo.show(outcome.commit(), "greeting.txt")).isEqualTo("hello\n");
+    assertThat(outcome.timings()).extracting(t -> t.step()).contains(CellStep.AGENT_START, CellStep.AGENT_READY,
+        CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(outcome.cleanTeardown()).isTrue();
+  }
+
+  @Test
+  void cancellingATaskAbortsTheRealAgentMidTurnAndTearsTheCellDown() {
+    String prompt = "Think about greetings forever";
+    model.enqueue(prompt, FakeModelServer.script().hang());
+    String workflowId = client.startTcr(TaskSpec.of("ponder", prompt, "main"));
+    await().atMost(Duration.ofMinutes(2)).until(() -> model.hangingRequests() > 0
+        && client.status(workflowId).step().equals("EXECUTE"));
+    long start = System.nanoTime();
+
+    client.cancel(workflowId);
+
+    assertThatThrownBy(() -> client.result(workflowId))
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
+    await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(repo.hasBranch("swarm/ponder")).isFalse();
+  }
+}
