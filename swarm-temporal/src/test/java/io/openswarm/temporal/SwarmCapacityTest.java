@@ -17,6 +17,12 @@ class SwarmCapacityTest {
   @TempDir Path temp;
 
   private SwarmWorker.Builder builder() {
+    try {
+      // Options only look for the .git of a working tree; nothing here runs git.
+      java.nio.file.Files.createDirectories(temp.resolve(".git"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return SwarmWorker.builder()
         .repository(temp)
         .stateDirectory(temp.resolve("../state-" + temp.getFileName()))
