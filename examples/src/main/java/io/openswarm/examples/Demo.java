@@ -3,10 +3,13 @@ package io.openswarm.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.openswarm.core.CellOutcome;
-import io.openswarm.core.CellStatus;
-import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.infra.opencode.OpenCodeOptions;
+import io.openswarm.temporal.DagRequest;
+import io.openswarm.temporal.DagResult;
+import io.openswarm.temporal.DagTaskResult;
+import io.openswarm.temporal.DagTaskStatus;
+import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TcrStatus;
@@ -16,11 +19,11 @@ import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
 import io.openswarm.testkit.model.ModelScript;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,18 +31,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The README's main job: a swarm of eight agents working on one repository at once, on an embedded Temporal server.
+ * The README's main job: a swarm of agents working through a graph of tasks on one repository, on an embedded
+ * Temporal server.
  *
- * <p>It creates a small project whose test script checks every greeting file, starts a {@link SwarmWorker}, submits
- * eight tasks at once (two of them make changes that break the tests), prints a line each time a cell moves to its
- * next step, and ends with a table of outcomes. Green cells are committed on their own branch {@code swarm/<task>};
- * red ones are reverted. Exits 0 when every cell ended as expected and nothing was left behind.
+ * <p>It creates a small project whose test script checks every greeting file, starts a {@link SwarmWorker}, and runs
+ * a DAG of eight tasks: a diamond (a README for the greetings folder, then French and German in parallel, then an
+ * index of both), a Klingon greeting that breaks the tests (reverted) and a task that depends on it (skipped), and two
+ * independent tasks that meet in a changelog. Every task runs in its own cell; a green change is integrated into the
+ * DAG's target branch {@code dag/demo} (rebased onto its head, tested again if the head moved, moved with a
+ * compare-and-swap). The demo prints a line each time a task's cell moves to its next step and ends with the table of
+ * outcome, commit, attempts and duration per task. Exits 0 when every task ended as expected, the target branch's
+ * tests pass at its head, and nothing was left behind.
  *
  * <pre>
  * java -jar examples/target/swarm-demo.jar [--target host:port] [--namespace name] [--keep]
@@ -73,26 +79,27 @@ import java.util.stream.Stream;
  */
 public final class Demo {
 
-  /** What each task asks, and what the scripted agent does for it. */
-  private record DemoTask(String id, String prompt, Map<String, String> edits, CellStatus expected) {}
+  /** What each task asks, what it depends on, what the scripted agent does for it, and how it should end. */
+  record DemoTask(String id, String prompt, List<String> dependsOn, Map<String, String> edits,
+      DagTaskStatus expected) {}
 
-  private static final List<DemoTask> TASKS = List.of(
-      new DemoTask("add-french", "Add a French greeting", Map.of("greetings/fr.txt", "Bonjour\n"),
-          CellStatus.COMMITTED),
-      new DemoTask("add-german", "Add a German greeting", Map.of("greetings/de.txt", "Hallo\n"),
-          CellStatus.COMMITTED),
-      new DemoTask("add-spanish", "Add a Spanish greeting", Map.of("greetings/es.txt", "Hola\n"),
-          CellStatus.COMMITTED),
-      new DemoTask("add-japanese", "Add a Japanese greeting", Map.of("greetings/ja.txt", "Konnichiwa\n"),
-          CellStatus.COMMITTED),
-      new DemoTask("add-klingon", "Add a Klingon greeting", Map.of("greetings/tlh.txt", "TODO: ask a linguist\n"),
-          CellStatus.REVERTED),
-      new DemoTask("fix-english", "Make the English greeting friendlier", Map.of("greetings/en.txt", "Hello!\n"),
-          CellStatus.COMMITTED),
-      new DemoTask("bump-version", "Bump the version to 1.1", Map.of("VERSION", "one point one\n"),
-          CellStatus.REVERTED),
-      new DemoTask("add-changelog", "Start a changelog", Map.of("CHANGELOG.md", "# Changelog\n\n- greetings\n"),
-          CellStatus.COMMITTED));
+  static final List<DemoTask> TASKS = List.of(
+      new DemoTask("greetings-readme", "Describe the greetings folder in a README", List.of(),
+          Map.of("greetings/README.md", "One greeting per language, one line each.\n"), DagTaskStatus.INTEGRATED),
+      new DemoTask("add-french", "Add a French greeting", List.of("greetings-readme"),
+          Map.of("greetings/fr.txt", "Bonjour\n"), DagTaskStatus.INTEGRATED),
+      new DemoTask("add-german", "Add a German greeting", List.of("greetings-readme"),
+          Map.of("greetings/de.txt", "Hallo\n"), DagTaskStatus.INTEGRATED),
+      new DemoTask("add-index", "List the languages in an index", List.of("add-french", "add-german"),
+          Map.of("greetings/index.md", "- en\n- fr\n- de\n"), DagTaskStatus.INTEGRATED),
+      new DemoTask("add-klingon", "Add a Klingon greeting", List.of("greetings-readme"),
+          Map.of("greetings/tlh.txt", "TODO: ask a linguist\n"), DagTaskStatus.REVERTED),
+      new DemoTask("klingon-docs", "Document the Klingon greeting", List.of("add-klingon"),
+          Map.of("greetings/tlh.md", "Klingon, from Star Trek\n"), DagTaskStatus.SKIPPED),
+      new DemoTask("bump-version", "Bump the version to 1.1", List.of(),
+          Map.of("VERSION", "1.1\n"), DagTaskStatus.INTEGRATED),
+      new DemoTask("add-changelog", "Start a changelog", List.of("add-index", "bump-version"),
+          Map.of("CHANGELOG.md", "# 1.1\n\n- French and German greetings, an index\n"), DagTaskStatus.INTEGRATED));
 
   private static final String TEST_SCRIPT = """
       #!/bin/sh
@@ -147,7 +154,7 @@ public final class Demo {
         .testCommand(List.of("sh", "test.sh"))
         .hostId("demo-host")
         .maxConcurrentActivities(TASKS.size())
-        .worktreePool(TASKS.size(), TASKS.size(), TASKS.size() + 2)
+        .worktreePool(4, TASKS.size(), TASKS.size() + 2)
         .ports(18000, 18100);
     if (options.containsKey("target")) {
       builder.target(options.get("target")).namespace(options.getOrDefault("namespace", "default"));
@@ -178,35 +185,60 @@ public final class Demo {
     long start = System.nanoTime();
     try (FakeModelServer ignored = fakeModel; SwarmWorker worker = builder.start()) {
       SwarmClient client = worker.client();
-      System.out.printf("Swarm worker up on %s (%s), agent: %s; %d tasks, each in its own cell:%n%n",
-          worker.temporalTarget(), options.containsKey("target") ? "Temporal cluster" : "embedded server",
-          agentDescription, TASKS.size());
-      Map<String, String> workflows = new LinkedHashMap<>();
+      TaskGraph.Builder graph = TaskGraph.builder();
       for (DemoTask task : TASKS) {
-        String prompt = openCode ? openCodePrompt(task) : task.prompt();
-        workflows.put(task.id(), client.startTcr(TaskSpec.of(task.id(), prompt, "main")));
+        graph.task(task.id(), openCode ? openCodePrompt(task) : task.prompt(),
+            task.dependsOn().toArray(String[]::new));
       }
-      Map<String, CompletableFuture<CellOutcome>> results = new LinkedHashMap<>();
-      workflows.forEach((task, workflowId) -> results.put(task, client.resultAsync(workflowId)));
-      followProgress(client, workflows, results, start);
-
-      List<CellOutcome> outcomes = new ArrayList<>();
-      results.values().forEach(result -> outcomes.add(result.join()));
-      printTable(outcomes);
+      DagRequest request = DagRequest.of("demo", graph.build(), "main").withMaxParallel(4);
+      System.out.printf("Swarm worker up on %s (%s), agent: %s; a graph of %d tasks, each task in its own cell, "
+              + "green changes integrated into %s:%n%n", worker.temporalTarget(),
+          options.containsKey("target") ? "Temporal cluster" : "embedded server", agentDescription, TASKS.size(),
+          request.targetBranch());
+      String workflowId = client.startDag(request);
+      CompletableFuture<DagResult> result = client.dagResultAsync(workflowId);
+      followProgress(client, workflowId, result, start);
+      DagResult dag = result.join();
+      System.out.printf("%n%s", dag.toTable());
 
       boolean asExpected = true;
-      for (int i = 0; i < TASKS.size(); i++) {
-        asExpected &= outcomes.get(i).status() == TASKS.get(i).expected() && outcomes.get(i).cleanTeardown();
+      for (DemoTask task : TASKS) {
+        DagTaskStatus status = dag.task(task.id()).map(DagTaskResult::status).orElse(null);
+        if (status != task.expected()) {
+          System.out.printf("UNEXPECTED: %s ended %s, expected %s%n", task.id(), status, task.expected());
+          asExpected = false;
+        }
       }
+      String head = repo.resolveRevision(request.targetBranch());
+      boolean greenHead = testsPassAt(repo, head, home.resolve("head-check"));
       boolean clean = worker.liveCells() == 0 && worker.ports().allocatedCount() == 0
           && worker.worktrees().leasedCount() == 0;
-      System.out.printf("%n%d committed, %d reverted, %d failed in %.1f s; ports leased now: %d, worktrees leased "
-              + "now: %d%n", count(outcomes, CellStatus.COMMITTED), count(outcomes, CellStatus.REVERTED),
-          count(outcomes, CellStatus.FAILED), (System.nanoTime() - start) / 1e9,
-          worker.ports().allocatedCount(), worker.worktrees().leasedCount());
-      System.out.println("branches: " + repo.git("branch", "--list", "swarm/*").replace("\n", " ").strip());
+      System.out.printf("%n%d integrated, %d reverted, %d skipped, %d failed in %.1f s; %s is at %s and its tests "
+              + "%s; ports leased now: %d, worktrees leased now: %d%n", dag.count(DagTaskStatus.INTEGRATED),
+          dag.count(DagTaskStatus.REVERTED), dag.count(DagTaskStatus.SKIPPED), dag.count(DagTaskStatus.FAILED),
+          (System.nanoTime() - start) / 1e9, request.targetBranch(), head.substring(0, 10),
+          greenHead ? "pass" : "FAIL", worker.ports().allocatedCount(), worker.worktrees().leasedCount());
+      System.out.println("history of " + request.targetBranch() + ":\n  " + repo.git("log", "--format=%h %s",
+          "main.." + request.targetBranch()).strip().replace("\n", "\n  "));
       System.out.print("\n" + MetricsSummary.format(metrics));
-      return asExpected && clean ? 0 : 1;
+      return asExpected && greenHead && clean ? 0 : 1;
+    }
+  }
+
+  /** Runs the project's test script on a fresh checkout of {@code commit}, outside any cell. */
+  private static boolean testsPassAt(TemporaryRepository repo, String commit, Path checkout) {
+    repo.git("worktree", "add", "--detach", "--quiet", checkout.toString(), commit);
+    try {
+      Process test = new ProcessBuilder("sh", "test.sh").directory(checkout.toFile())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return test.waitFor() == 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run the tests at " + commit, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      repo.git("worktree", "remove", "--force", checkout.toString());
     }
   }
 
@@ -269,35 +301,29 @@ public final class Demo {
   }
 
   /**
-   * Prints a line each time a task's workflow moves to another step, until every task is done: one follower thread
-   * per task asks its workflow's {@code status()} query.
+   * Prints a line each time a task changes state, and while a task runs, each time its cell moves to its next step:
+   * the DAG's {@code status()} query says which tasks run, each task attempt's child workflow says its step.
    */
-  private static void followProgress(SwarmClient client, Map<String, String> workflows,
-      Map<String, CompletableFuture<CellOutcome>> results, long start) {
-    ExecutorService followers = Executors.newFixedThreadPool(workflows.size());
-    try {
-      List<CompletableFuture<Void>> follows = new ArrayList<>();
-      workflows.forEach((task, workflowId) -> follows.add(CompletableFuture.runAsync(
-          () -> follow(client, task, workflowId, results.get(task), start), followers)));
-      follows.forEach(CompletableFuture::join);
-    } finally {
-      followers.shutdownNow();
-    }
-  }
-
-  private static void follow(SwarmClient client, String task, String workflowId,
-      CompletableFuture<CellOutcome> result, long start) {
-    String last = "";
+  private static void followProgress(SwarmClient client, String workflowId, CompletableFuture<DagResult> result,
+      long start) {
+    Map<String, String> last = new LinkedHashMap<>();
     while (!result.isDone()) {
       try {
-        TcrStatus status = client.status(workflowId);
-        String step = status.step() + (status.host() == null ? "" : "  (host " + status.host() + ", cell "
-            + status.cellId() + ")");
-        if (!status.step().equals("DONE") && !step.equals(last)) {
-          print(start, task, step);
-          last = step;
+        for (DagTaskResult task : client.dagStatus(workflowId).tasks()) {
+          String state = task.status().name();
+          if (task.status() == DagTaskStatus.RUNNING) {
+            state = "attempt " + task.attempts() + ": " + cellStep(client, workflowId + "-" + task.taskId() + "-"
+                + task.attempts());
+          } else if (task.status().finalState()) {
+            state = task.status() + (task.commit() == null ? "" : " " + task.commit().substring(0, 10))
+                + (task.detail() == null ? "" : "  " + firstLine(task.detail()));
+          }
+          if (!state.equals(last.put(task.taskId(), state)) && task.status() != DagTaskStatus.PENDING) {
+            System.out.printf(Locale.ROOT, "[%5.2f s] %-16s %s%n", (System.nanoTime() - start) / 1e9,
+                task.taskId(), state);
+          }
         }
-        TimeUnit.MILLISECONDS.sleep(20);
+        TimeUnit.MILLISECONDS.sleep(50);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -305,33 +331,20 @@ public final class Demo {
         // The workflow has not run its first task yet; ask again.
       }
     }
-    print(start, task, describe(result.join()));
   }
 
-  private static synchronized void print(long start, String task, String what) {
-    System.out.printf(Locale.ROOT, "[%5.2f s] %-14s %s%n", (System.nanoTime() - start) / 1e9, task, what);
-  }
-
-  private static String describe(CellOutcome outcome) {
-    return switch (outcome.status()) {
-      case COMMITTED -> "COMMITTED " + outcome.commit().substring(0, 10) + " on swarm/" + outcome.cellId();
-      case NO_CHANGES -> "NO_CHANGES";
-      case REVERTED -> "REVERTED: " + outcome.testOutputTail().lines().skip(1).findFirst().orElse("");
-      case FAILED -> "FAILED at " + outcome.failedStep() + ": " + outcome.error();
-    };
-  }
-
-  private static void printTable(List<CellOutcome> outcomes) {
-    System.out.printf("%n%-14s %-10s %-12s %9s%n", "task", "outcome", "commit", "duration");
-    System.out.println("-".repeat(48));
-    for (CellOutcome outcome : outcomes) {
-      System.out.printf(Locale.ROOT, "%-14s %-10s %-12s %7d ms%n", outcome.cellId(), outcome.status(),
-          outcome.commit() == null ? "-" : outcome.commit().substring(0, 10), outcome.totalDuration().toMillis());
+  /** The step the cell of a task attempt is at, from the attempt's own status query. */
+  private static String cellStep(SwarmClient client, String attemptWorkflowId) {
+    try {
+      TcrStatus status = client.workflowClient().newWorkflowStub(DagTaskWorkflow.class, attemptWorkflowId).status();
+      return status.step() + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");
+    } catch (RuntimeException notStartedYet) {
+      return "STARTING";
     }
   }
 
-  private static long count(List<CellOutcome> outcomes, CellStatus status) {
-    return outcomes.stream().filter(outcome -> outcome.status() == status).count();
+  private static String firstLine(String text) {
+    return text.lines().findFirst().orElse("");
   }
 
   static Map<String, String> parse(String[] args) {
