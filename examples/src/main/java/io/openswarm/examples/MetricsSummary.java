@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A few lines for a terminal from a registry that a {@code SwarmWorker} reported to: cells by outcome, then per step
+ * A few lines for a terminal from a registry that a {@code SwarmWorker} reported to: cells (and DAG task attempts) by
+ * outcome, then per step
  * the count and p50/p95/p99/max of the successful runs, then ports and worktrees.
  *
  * <pre>
@@ -36,14 +37,14 @@ public final class MetricsSummary {
   public static String format(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry cannot be null");
     StringBuilder out = new StringBuilder();
-    String cells = registry.find(MicrometerSwarmMetrics.CELLS_FINISHED).counters().stream()
-        .filter(counter -> counter.count() > 0)
-        .collect(Collectors.groupingBy(MetricsSummary::outcome, java.util.TreeMap::new,
-            Collectors.summingDouble(Counter::count)))
-        .entrySet().stream()
-        .map(entry -> String.format(Locale.ROOT, "%.0f %s", entry.getValue(), entry.getKey()))
-        .collect(Collectors.joining(", "));
-    out.append("cells: ").append(cells.isEmpty() ? "none finished" : cells).append('\n');
+    String cells = outcomes(registry, MicrometerSwarmMetrics.CELLS_FINISHED);
+    String dagAttempts = outcomes(registry, MicrometerSwarmMetrics.DAG_ATTEMPTS_FINISHED);
+    if (!cells.isEmpty() || dagAttempts.isEmpty()) {
+      out.append("cells: ").append(cells.isEmpty() ? "none finished" : cells).append('\n');
+    }
+    if (!dagAttempts.isEmpty()) {
+      out.append("DAG task attempts: ").append(dagAttempts).append('\n');
+    }
     out.append(String.format(Locale.ROOT, "%-12s %6s %8s %8s %8s %8s%n", "step", "count", "p50", "p95", "p99",
         "max"));
     for (CellStep step : CellStep.values()) {
@@ -70,6 +71,17 @@ public final class MetricsSummary {
         gauge(registry, MicrometerSwarmMetrics.WORKTREES, "leased"),
         gauge(registry, MicrometerSwarmMetrics.CELLS_LIVE, null)));
     return out.toString();
+  }
+
+  /** The non-zero counts of an outcome counter, by status and failure type, such as {@code 6 committed}. */
+  private static String outcomes(MeterRegistry registry, String counterName) {
+    return registry.find(counterName).counters().stream()
+        .filter(counter -> counter.count() > 0)
+        .collect(Collectors.groupingBy(MetricsSummary::outcome, java.util.TreeMap::new,
+            Collectors.summingDouble(Counter::count)))
+        .entrySet().stream()
+        .map(entry -> String.format(Locale.ROOT, "%.0f %s", entry.getValue(), entry.getKey()))
+        .collect(Collectors.joining(", "));
   }
 
   private static String outcome(Counter counter) {
