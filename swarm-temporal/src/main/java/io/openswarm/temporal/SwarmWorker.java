@@ -4,6 +4,7 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
@@ -18,12 +19,14 @@ import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
+import io.openswarm.temporal.internal.CellParts;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
 import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
 import io.openswarm.temporal.internal.TcrWorkflowImpl;
 import io.openswarm.temporal.internal.TemporalConnection;
+import io.openswarm.temporal.internal.WorkerHooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -118,6 +121,7 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   private final SwarmWorkerOptions options;
+  private final WorkerHooks hooks;
   private final ReentrantLock lifecycle = new ReentrantLock();
   private volatile State state = State.NEW;
 
@@ -132,8 +136,9 @@ public final class SwarmWorker implements AutoCloseable {
   private @Nullable SwarmClient client;
   private @Nullable Thread shutdownHook;
 
-  private SwarmWorker(SwarmWorkerOptions options) {
+  private SwarmWorker(SwarmWorkerOptions options, WorkerHooks hooks) {
     this.options = options;
+    this.hooks = hooks;
   }
 
   /** Returns a builder; the repository, the test command and the agent are required. */
@@ -186,6 +191,7 @@ public final class SwarmWorker implements AutoCloseable {
     CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
     SwarmMetrics metrics = SwarmMetrics.noop();
     final List<CustomWorkflow<?>> customWorkflows = new ArrayList<>();
+    WorkerHooks hooks = WorkerHooks.NONE;
 
     /** An unvalidated port range; validated in {@link #build()}. */
     record PortRangeSetting(int min, int max) {}
@@ -423,13 +429,22 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
+     * Not API: test seams for the testkit's fault injection and crash tests. The type lives in an internal package
+     * and may change in any release.
+     */
+    public Builder internalHooks(WorkerHooks testHooks) {
+      this.hooks = Objects.requireNonNull(testHooks, "hooks cannot be null");
+      return this;
+    }
+
+    /**
      * Validates the options and builds the worker, not yet started.
      *
      * @throws IllegalStateException if a required option is missing
      * @throws IllegalArgumentException if an option is invalid; the message names it, the value and what is allowed
      */
     public SwarmWorker build() {
-      return new SwarmWorker(new SwarmWorkerOptions(this));
+      return new SwarmWorker(new SwarmWorkerOptions(this), hooks);
     }
 
     /**
@@ -507,11 +522,6 @@ public final class SwarmWorker implements AutoCloseable {
       log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
     }
 
-    ports = PortManager.builder()
-        .range(options.ports().min(), options.ports().max())
-        .leaseDirectory(stateDirectory.resolve("ports"))
-        .build();
-
     pool = WorktreePool.builder()
         .repository(options.repository())
         .root(options.worktreeRoot())
@@ -528,13 +538,20 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();
+    CellParts parts = hooks.decorate(
+        new CellParts(PortProbe.bind(), pool, GitWorktreeChanges.create(), agent, tests, integrator));
+    ports = PortManager.builder()
+        .range(options.ports().min(), options.ports().max())
+        .probe(parts.portProbe())
+        .leaseDirectory(stateDirectory.resolve("ports"))
+        .build();
     steps = CellSteps.builder()
         .ports(ports)
-        .worktrees(pool)
-        .changes(GitWorktreeChanges.create())
-        .agent(agent)
-        .tests(tests)
-        .integration(integrator)
+        .worktrees(parts.worktrees())
+        .changes(parts.changes())
+        .agent(parts.agent())
+        .tests(parts.tests())
+        .integration(parts.integration())
         .cellsDirectory(stateDirectory.resolve("cells"))
         .author(options.author())
         .portWait(options.portWait())
@@ -557,6 +574,8 @@ public final class SwarmWorker implements AutoCloseable {
         // the heartbeat timeout) would let an aborted agent keep working for most of a minute.
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+        // Zero turns sticky execution off (the SDK then sends no sticky attributes).
+        .setStickyQueueScheduleToStartTimeout(hooks.stickyWorkflowExecution() ? null : Duration.ZERO)
         .build();
 
     WorkflowClient workflowClient = connection.client();
