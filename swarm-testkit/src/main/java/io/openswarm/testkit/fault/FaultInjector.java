@@ -34,9 +34,10 @@ import org.slf4j.MDC;
  * FaultInjector faults = FaultInjector.create();
  * faults.arm(FaultPoint.COMMIT, Fault.fail(), CellId.of("t1"));        // the next commit of cell t1 is rejected
  * CellSteps steps = CellSteps.builder()
- *     .ports(PortManager.builder().range(20000, 20010).probe(faults.wrap(PortProbe.bind())).build())
- *     .worktrees(faults.wrap(pool)).changes(faults.wrap(GitWorktreeChanges.create()))
- *     .agent(faults.wrap(agent)).tests(faults.wrap(tests)).integration(faults.wrap(BranchIntegrator.create()))
+ *     .ports(PortManager.builder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
+ *     .worktrees(faults.wrapWorktrees(pool)).changes(faults.wrapChanges(GitWorktreeChanges.create()))
+ *     .agent(faults.wrapAgent(agent)).tests(faults.wrapTests(tests))
+ *     .integration(faults.wrapIntegration(BranchIntegrator.create()))
  *     ...
  * // or, for a worker: SwarmWorker.builder()...internalHooks(faults.workerHooks())
  * }</pre>
@@ -227,17 +228,17 @@ public final class FaultInjector {
   }
 
   /** Decorates a port probe with {@link FaultPoint#PORT_PROBE}. */
-  public PortProbe wrap(PortProbe probe) {
+  public PortProbe wrapProbe(PortProbe probe) {
     return new FaultyPortProbe(this, probe);
   }
 
   /** Decorates a worktree provider with {@link FaultPoint#WORKTREE_ACQUIRE} and {@link FaultPoint#WORKTREE_RETURN}. */
-  public WorktreeProvider wrap(WorktreeProvider provider) {
+  public WorktreeProvider wrapWorktrees(WorktreeProvider provider) {
     return new FaultyWorktreeProvider(this, provider);
   }
 
   /** Decorates worktree changes with {@link FaultPoint#COMMIT}. */
-  public WorktreeChanges wrap(WorktreeChanges changes) {
+  public WorktreeChanges wrapChanges(WorktreeChanges changes) {
     return new FaultyWorktreeChanges(this, changes);
   }
 
@@ -245,24 +246,25 @@ public final class FaultInjector {
    * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
    * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#AGENT_CRASH} and {@link FaultPoint#AGENT_STOP}.
    */
-  public AgentRuntime wrap(AgentRuntime agent) {
+  public AgentRuntime wrapAgent(AgentRuntime agent) {
     return new FaultyAgentRuntime(this, agent);
   }
 
   /** Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}. */
-  public TestRunner wrap(TestRunner tests) {
+  public TestRunner wrapTests(TestRunner tests) {
     return new FaultyTestRunner(this, tests);
   }
 
   /** Decorates a branch integration with {@link FaultPoint#INTEGRATE}. */
-  public BranchIntegration wrap(BranchIntegration integration) {
+  public BranchIntegration wrapIntegration(BranchIntegration integration) {
     return new FaultyBranchIntegration(this, integration);
   }
 
   /** Decorates every part of a worker's cells. */
-  public CellParts wrap(CellParts parts) {
-    return new CellParts(wrap(parts.portProbe()), wrap(parts.worktrees()), wrap(parts.changes()),
-        wrap(parts.agent()), wrap(parts.tests()), wrap(parts.integration()));
+  public CellParts wrapParts(CellParts parts) {
+    return new CellParts(wrapProbe(parts.portProbe()), wrapWorktrees(parts.worktrees()),
+        wrapChanges(parts.changes()), wrapAgent(parts.agent()), wrapTests(parts.tests()),
+        wrapIntegration(parts.integration()));
   }
 
   /** Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts. */
@@ -279,7 +281,7 @@ public final class FaultInjector {
     return new WorkerHooks() {
       @Override
       public CellParts decorate(CellParts parts) {
-        return injector.wrap(parts);
+        return injector.wrapParts(parts);
       }
 
       @Override

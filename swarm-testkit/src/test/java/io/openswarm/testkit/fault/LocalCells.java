@@ -80,7 +80,7 @@ final class LocalCells implements AutoCloseable {
     pool = WorktreePool.builder().repository(repo.path()).root(dir.resolve("pool"))
         .minIdle(minIdle).maxIdle(Math.max(minIdle, 2)).maxTotal(maxTotal).build();
     pool.start();
-    ports = PortManager.builder().range(firstPort, lastPort).probe(faults.wrap(PortProbe.bind()))
+    ports = PortManager.builder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
         .leaseDirectory(dir.resolve("ports")).build();
     agent = ChildProcessAgent.builder(supervisor)
         .edits(prompt -> {
@@ -101,11 +101,11 @@ final class LocalCells implements AutoCloseable {
         .build();
     steps = CellSteps.builder()
         .ports(ports)
-        .worktrees(faults.wrap(pool))
-        .changes(faults.wrap(GitWorktreeChanges.create()))
-        .agent(faults.wrap(agent))
-        .tests(faults.wrap(ledger.wrap(tests)))
-        .integration(faults.wrap(BranchIntegrator.create()))
+        .worktrees(faults.wrapWorktrees(pool))
+        .changes(faults.wrapChanges(GitWorktreeChanges.create()))
+        .agent(faults.wrapAgent(agent))
+        .tests(faults.wrapTests(ledger.wrap(tests)))
+        .integration(faults.wrapIntegration(BranchIntegrator.create()))
         .cellsDirectory(cells)
         .readyTimeout(Duration.ofSeconds(10))
         .executeTimeout(Duration.ofSeconds(30))
