@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,18 +78,27 @@ public final class FaultInjector {
     return new FaultInjector();
   }
 
-  /** A fault armed for a point: for one cell or any, a number of times. */
+  /** A fault armed for a point: for some cells or any, a number of times. */
   private static final class Rule {
     final FaultPoint point;
     final Fault fault;
     final @Nullable CellId cell;
+    final @Nullable Predicate<CellId> cells;
     int remaining;
 
-    Rule(FaultPoint point, Fault fault, @Nullable CellId cell, int times) {
+    Rule(FaultPoint point, Fault fault, @Nullable CellId cell, @Nullable Predicate<CellId> cells, int times) {
       this.point = point;
       this.fault = fault;
       this.cell = cell;
+      this.cells = cells;
       this.remaining = times;
+    }
+
+    boolean matches(@Nullable CellId candidate) {
+      if (cells != null) {
+        return candidate != null && cells.test(candidate);
+      }
+      return cell == null || cell.equals(candidate);
     }
   }
 
@@ -129,7 +139,28 @@ public final class FaultInjector {
       throw new IllegalArgumentException("times must be at least 1 but was " + times);
     }
     synchronized (rules) {
-      rules.add(new Rule(point, fault, cell, times));
+      rules.add(new Rule(point, fault, cell, null, times));
+    }
+    return this;
+  }
+
+  /**
+   * Arms {@code fault} at {@code point} {@code times} times, for the cells {@code cells} accepts (for example the
+   * cells of one DAG task, whose ids the workflow makes up as it goes). Never fires where the cell is unknown.
+   *
+   * @return this injector
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code times} is not positive
+   */
+  public FaultInjector armWhere(FaultPoint point, Fault fault, Predicate<CellId> cells, int times) {
+    Objects.requireNonNull(point, "point cannot be null");
+    Objects.requireNonNull(fault, "fault cannot be null");
+    Objects.requireNonNull(cells, "cells cannot be null");
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be at least 1 but was " + times);
+    }
+    synchronized (rules) {
+      rules.add(new Rule(point, fault, null, cells, times));
     }
     return this;
   }
@@ -138,6 +169,14 @@ public final class FaultInjector {
   public void disarm() {
     synchronized (rules) {
       rules.clear();
+    }
+  }
+
+  /** Removes the faults armed for {@code cell} that have not fired yet. */
+  public void disarm(CellId cell) {
+    Objects.requireNonNull(cell, "cell cannot be null");
+    synchronized (rules) {
+      rules.removeIf(rule -> cell.equals(rule.cell));
     }
   }
 
@@ -304,7 +343,7 @@ public final class FaultInjector {
     synchronized (rules) {
       for (int i = 0; i < rules.size(); i++) {
         Rule rule = rules.get(i);
-        if (rule.point == point && rule.fault.after() == after && (rule.cell == null || rule.cell.equals(cell))) {
+        if (rule.point == point && rule.fault.after() == after && rule.matches(cell)) {
           fault = rule.fault;
           if (--rule.remaining == 0) {
             rules.remove(i);

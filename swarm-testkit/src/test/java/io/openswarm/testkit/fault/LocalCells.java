@@ -126,7 +126,7 @@ final class LocalCells implements AutoCloseable {
     try {
       steps.bootstrap(cell, task.baseRef());
     } catch (CellStepException e) {
-      return new Integrated(cell, "FAILED", e.step(), e.failureType(), null, List.of());
+      return new Integrated(cell, "FAILED", e.step(), e.failureType() + ": " + e.getMessage(), null, List.of());
     }
     String status;
     CellStep failedStep = null;
@@ -151,7 +151,7 @@ final class LocalCells implements AutoCloseable {
     } catch (CellStepException e) {
       status = "FAILED";
       failedStep = e.step();
-      error = e.failureType();
+      error = e.failureType() + ": " + e.getMessage();
     } finally {
       teardown = steps.teardown(cell);
     }

@@ -11,28 +11,17 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.temporal.internal.CellParts;
-import io.openswarm.temporal.internal.WorkerHooks;
-import io.openswarm.testkit.InvariantCheck;
-import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
-import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.CanceledFailure;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -52,82 +41,37 @@ class WorkflowFaultIT {
 
   @TempDir static Path temp;
 
-  static final FaultInjector FAULTS = FaultInjector.create();
-  static final TestLedger LEDGER = TestLedger.create();
-  static final AtomicReference<ChildProcessAgent> AGENT = new AtomicReference<>();
+  static FaultyWorker swarm;
+  static FaultInjector faults;
   static TemporaryRepository repo;
   static SwarmWorker worker;
   static SwarmClient client;
   static String base;
-  /** The DAG target branches, each with the base it started from. */
-  static final Set<String> dagTargets = new HashSet<>();
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
-    base = repo.head();
-    worker = SwarmWorker.builder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .agent(supervisor -> {
-          AGENT.set(ChildProcessAgent.builder(supervisor)
-              .edits(prompt -> {
-                String[] words = prompt.split(" ", 3);
-                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-              })
-              .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
-              .stopGrace(Duration.ofSeconds(1))
-              .build());
-          return AGENT.get();
-        })
-        .ports(24200, 24219)
-        .hostId("faults-host")
-        .sandbox(SandboxMode.NONE)
-        .worktreePool(1, 4, 8)
-        .startToCloseTimeout(Duration.ofSeconds(60))
-        .executeTimeout(Duration.ofSeconds(30))
-        .heartbeatTimeout(Duration.ofSeconds(3))
-        .hostScheduleToStartTimeout(Duration.ofSeconds(10))
-        .teardownTimeout(Duration.ofSeconds(3))
-        .bootstrapTimeout(Duration.ofSeconds(4))
-        .testTimeout(Duration.ofSeconds(30))
-        .internalHooks(new WorkerHooks() {
-          @Override
-          public CellParts decorate(CellParts parts) {
-            return FAULTS.wrapParts(new CellParts(parts.portProbe(), parts.worktrees(), parts.changes(), parts.agent(),
-                LEDGER.wrap(parts.tests()), parts.integration()));
-          }
-        })
-        .start();
-    client = worker.client();
+    swarm = new FaultyWorker(temp, 24200, 24219, builder -> { });
+    faults = swarm.faults;
+    repo = swarm.repo;
+    worker = swarm.worker;
+    client = swarm.client;
+    base = swarm.base;
   }
 
   @AfterAll
   static void stopWorker() {
-    if (worker != null) {
-      FAULTS.releaseHangs();
-      FAULTS.releaseHeldBack();
-      worker.close();
+    if (swarm != null) {
+      swarm.close();
     }
   }
 
   @AfterEach
   void everyInvariantHolds() {
-    int armed = FAULTS.armedCount();
-    FAULTS.disarm();
-    FAULTS.releaseHangs();
+    int armed = faults.armedCount();
+    faults.disarm();
+    faults.releaseHangs();
     assertThat(armed).as("armed faults that never fired").isZero();
-    InvariantCheck check = InvariantCheck.of(worker).processes(() -> AGENT.get().startedProcesses())
-        .ignoringChildProcesses();
-    for (String target : dagTargets) {
-      check = check.targetBranch(target, base, LEDGER, FAULTS.injectedCommits());
-    }
-    check.assertHolds();
+    swarm.invariants().assertHolds();
   }
 
   /** A failure at a point and how the TCR workflow must end. */
@@ -163,7 +107,7 @@ class WorkflowFaultIT {
 
     CellOutcome outcome = client.runTcr(TaskSpec.of(task, expected.prompt(), "main"));
 
-    assertThat(FAULTS.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
+    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
     if (expected.step() != null) {
       assertThat(outcome.failedStep()).isEqualTo(expected.step());
@@ -175,25 +119,25 @@ class WorkflowFaultIT {
 
   @Test
   void aConflictOnTheTargetIsRedoneFromTheNewHeadAndTheTargetGetsOnlyGreenCommits() {
-    FAULTS.arm(FaultPoint.INTEGRATE, Fault.fail());
+    faults.arm(FaultPoint.INTEGRATE, Fault.fail());
     DagRequest request = DagRequest.of("wf-conflict", TaskGraph.builder()
         .task(GraphTask.of("only", "write conflict.txt mine"))
         .build(), "main");
-    dagTargets.add(request.targetBranch());
+    swarm.targets.add(request.targetBranch());
 
     DagResult result = client.runDag(request);
 
-    assertThat(FAULTS.fired()).last().extracting(FiredFault::point).isEqualTo(FaultPoint.INTEGRATE);
-    assertThat(FAULTS.injectedCommits()).hasSize(1);
+    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(FaultPoint.INTEGRATE);
+    assertThat(faults.injectedCommits()).hasSize(1);
     assertThat(result.task("only").orElseThrow().history()).extracting(a -> a.status())
         .startsWith(DagTaskStatus.CONFLICT);
     assertThat(repo.git("log", "--format=%H", base + ".." + request.targetBranch()))
-        .contains(FAULTS.injectedCommits().iterator().next());
+        .contains(faults.injectedCommits().iterator().next());
   }
 
   @Test
   void aStopThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
-    FAULTS.arm(FaultPoint.AGENT_STOP, Fault.fail(), CellId.of("wf-agent-stop"));
+    faults.arm(FaultPoint.AGENT_STOP, Fault.fail(), CellId.of("wf-agent-stop"));
 
     CellOutcome outcome = client.runTcr(TaskSpec.of("wf-agent-stop", "write stop.txt s", "main"));
 
@@ -201,22 +145,22 @@ class WorkflowFaultIT {
     assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ");
     assertThat(worker.ports().allocatedCount()).isZero();
     assertThat(worker.worktrees().leasedCount()).isZero();
-    assertThat(AGENT.get().liveSessions()).isOne();
-    assertThat(FAULTS.releaseHeldBack()).isEmpty();
+    assertThat(swarm.agent().liveSessions()).isOne();
+    assertThat(faults.releaseHeldBack()).isEmpty();
   }
 
   @Test
   void aReturnThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
-    FAULTS.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), CellId.of("wf-worktree-return"));
+    faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), CellId.of("wf-worktree-return"));
 
     CellOutcome outcome = client.runTcr(TaskSpec.of("wf-worktree-return", "write return.txt r", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("return worktree: ");
     assertThat(worker.ports().allocatedCount()).isZero();
-    assertThat(AGENT.get().liveSessions()).isZero();
+    assertThat(swarm.agent().liveSessions()).isZero();
     assertThat(worker.worktrees().leasedCount()).isOne();
-    assertThat(FAULTS.releaseHeldBack()).isEmpty();
+    assertThat(faults.releaseHeldBack()).isEmpty();
   }
 
   /** Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an interrupt. */
@@ -229,13 +173,13 @@ class WorkflowFaultIT {
   void cancellingTheWorkflowEndsAHangAndTearsTheCellDown(FaultPoint point) {
     String task = "wf-cancel-" + point.name().toLowerCase(Locale.ROOT).replace('_', '-');
     CellId cell = CellId.of(task);
-    FAULTS.arm(point, Fault.hang(), cell);
+    faults.arm(point, Fault.hang(), cell);
     String workflowId = client.startTcr(TaskSpec.of(task, "write cancel.txt c", "main"));
     if (point == FaultPoint.TEST_HANG) {
       await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.current().descendants()
           .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
     } else {
-      FAULTS.awaitHanging(point, cell, Duration.ofSeconds(30));
+      faults.awaitHanging(point, cell, Duration.ofSeconds(30));
     }
 
     client.cancel(workflowId);
@@ -243,51 +187,51 @@ class WorkflowFaultIT {
     assertThatThrownBy(() -> client.result(workflowId)).isInstanceOf(WorkflowFailedException.class)
         .hasCauseInstanceOf(CanceledFailure.class);
     await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
-    assertThat(FAULTS.hanging()).isEmpty();
+    assertThat(faults.hanging()).isEmpty();
   }
 
   @Test
   void cancellingADagEndsAHangingIntegration() {
-    FAULTS.arm(FaultPoint.INTEGRATE, Fault.hang());
+    faults.arm(FaultPoint.INTEGRATE, Fault.hang());
     DagRequest request = DagRequest.of("wf-cancel-integrate", TaskGraph.builder()
         .task(GraphTask.of("only", "write cancelled.txt c"))
         .build(), "main");
-    dagTargets.add(request.targetBranch());
+    swarm.targets.add(request.targetBranch());
     String workflowId = client.startDag(request);
-    FAULTS.awaitHanging(FaultPoint.INTEGRATE, null, Duration.ofSeconds(30));
+    faults.awaitHanging(FaultPoint.INTEGRATE, null, Duration.ofSeconds(30));
 
     client.cancel(workflowId);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
-    assertThat(FAULTS.hanging()).isEmpty();
+    assertThat(faults.hanging()).isEmpty();
     assertThat(repo.resolveRevision(request.targetBranch())).isEqualTo(base);
   }
 
   @Test
   void aStopThatHangsPastTheTeardownTimeoutIsRetriedAndTheRestIsReleased() {
     CellId cell = CellId.of("wf-stop-hang");
-    FAULTS.arm(FaultPoint.AGENT_STOP, Fault.hang(), cell);
+    faults.arm(FaultPoint.AGENT_STOP, Fault.hang(), cell);
 
     CellOutcome outcome = client.runTcr(TaskSpec.of(cell.value(), "write slow-stop.txt s", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-    FAULTS.awaitHanging(FaultPoint.AGENT_STOP, cell, Duration.ofSeconds(1));
+    faults.awaitHanging(FaultPoint.AGENT_STOP, cell, Duration.ofSeconds(1));
     assertThat(worker.liveCells()).isZero();
     assertThat(worker.ports().allocatedCount()).isZero();
     assertThat(worker.worktrees().leasedCount()).isZero();
-    FAULTS.releaseHangs();
-    await().atMost(Duration.ofSeconds(10)).until(() -> AGENT.get().liveSessions() == 0);
+    faults.releaseHangs();
+    await().atMost(Duration.ofSeconds(10)).until(() -> swarm.agent().liveSessions() == 0);
   }
 
   @Test
   void aBootstrapThatOutlivesItsActivityTearsItsCellDown() {
     CellId cell = CellId.of("wf-late-bootstrap");
-    FAULTS.arm(FaultPoint.AGENT_HEALTH, Fault.hang(), cell);
+    faults.arm(FaultPoint.AGENT_HEALTH, Fault.hang(), cell);
     String workflowId = client.startTcr(TaskSpec.of(cell.value(), "write late.txt l", "main"));
-    FAULTS.awaitHanging(FaultPoint.AGENT_HEALTH, cell, Duration.ofSeconds(30));
+    faults.awaitHanging(FaultPoint.AGENT_HEALTH, cell, Duration.ofSeconds(30));
 
     CellOutcome outcome = client.result(workflowId);
-    FAULTS.releaseHangs();
+    faults.releaseHangs();
 
     assertThat(outcome.status()).as("%s", outcome).isIn(CellStatus.FAILED, CellStatus.COMMITTED);
     await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
@@ -296,9 +240,9 @@ class WorkflowFaultIT {
   /** A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any cell. */
   private static void arm(FaultPoint point, Fault fault, CellId cell) {
     if (point == FaultPoint.PORT_PROBE) {
-      FAULTS.arm(point, fault);
+      faults.arm(point, fault);
     } else {
-      FAULTS.arm(point, fault, cell);
+      faults.arm(point, fault, cell);
     }
   }
 }
