@@ -143,10 +143,16 @@ public final class CellActivitiesImpl implements CellActivities {
   @Override
   public CommitResult commit(CommitRequest request) {
     return withWorkflowMdc(() -> {
+      // Heartbeats only: a commit runs the repository's hooks (linters, formatters), which may take longer than the
+      // heartbeat timeout on a healthy host. It is not interrupted on cancellation: git is left to finish.
+      Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
+          () -> { });
       try {
         return steps.commit(request.cellId(), request.message());
       } catch (CellStepException e) {
         throw failure(e);
+      } finally {
+        heartbeater.close();
       }
     });
   }
@@ -178,10 +184,14 @@ public final class CellActivitiesImpl implements CellActivities {
   @Override
   public Duration revert(CellId cellId) {
     return withWorkflowMdc(() -> {
+      Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
+          () -> { });
       try {
         return steps.revert(cellId);
       } catch (CellStepException e) {
         throw failure(e);
+      } finally {
+        heartbeater.close();
       }
     });
   }
