@@ -10,6 +10,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.worktree.IntegrationStatus;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -157,6 +158,31 @@ class LifecycleFaultIT {
     assertThat(cells.agent.liveSessions()).isZero();
     assertThat(cells.pool.leasedCount()).as("the worktree really was not returned").isOne();
     assertThat(cells.faults.releaseHeldBack()).isEmpty();
+  }
+
+  @Test
+  void aRealHookThatBreaksCheckoutsFailsTheWarmWorktreeStepAndTheReturnRemovesTheWorktree() throws Exception {
+    Path hook = cells.repo.path().resolve(".git/hooks/post-checkout");
+    java.nio.file.Files.writeString(hook, "#!/bin/sh\necho 'post-checkout refuses' >&2\nexit 1\n");
+    hook.toFile().setExecutable(true);
+    CellOutcome warm;
+    CellOutcome cold;
+    try {
+      // A warm worktree is reset with a checkout, which the hook fails. A new one is added (git ignores the hook's
+      // verdict there), works, and cannot be restored with a checkout at its return: the pool removes it instead.
+      warm = cells.run(TaskSpec.of("hook-warm", "write a.txt a", "main"));
+      cold = cells.run(TaskSpec.of("hook-cold", "write a.txt a", "main"));
+    } finally {
+      java.nio.file.Files.delete(hook);
+    }
+
+    assertThat(warm.status()).as("%s", warm).isEqualTo(CellStatus.FAILED);
+    assertThat(warm.failedStep()).isEqualTo(CellStep.WORKTREE);
+    assertThat(warm.error()).contains("post-checkout refuses");
+    assertThat(cold.status()).as("%s", cold).isEqualTo(CellStatus.COMMITTED);
+    assertThat(List.of(warm, cold)).allSatisfy(outcome -> assertThat(outcome.teardownErrors()).isEmpty());
+    assertThat(cells.run(TaskSpec.of("hook-gone", "write a.txt a", "main")).status())
+        .isEqualTo(CellStatus.COMMITTED);
   }
 
   /** A hang, and what ends it: an interrupt of the cell's thread, an abort of the turn, or a release. */

@@ -19,6 +19,7 @@ import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.CanceledFailure;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -115,6 +116,41 @@ class WorkflowFaultIT {
     }
     assertThat(outcome.teardownErrors()).isEmpty();
     assertThat(repo.hasBranch("swarm/" + task)).isEqualTo(expected.status() == CellStatus.COMMITTED);
+  }
+
+  @Test
+  void aRealPreCommitHookThatFailsRejectsTheCommit() throws Exception {
+    Path hook = repo.path().resolve(".git/hooks/pre-commit");
+    Files.writeString(hook, "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n");
+    hook.toFile().setExecutable(true);
+    CellOutcome outcome;
+    try {
+      outcome = client.runTcr(TaskSpec.of("wf-hook-rejects", "write hooked.txt h", "main"));
+    } finally {
+      Files.delete(hook);
+    }
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.COMMIT);
+    assertThat(outcome.error()).startsWith("CommitRejected: ").contains("lint failed");
+    assertThat(repo.hasBranch("swarm/wf-hook-rejects")).isFalse();
+  }
+
+  @Test
+  void aCommitWhoseHookRunsLongerThanTheHeartbeatTimeoutIsNotTakenForALostHost() throws Exception {
+    Path hook = repo.path().resolve(".git/hooks/pre-commit");
+    Files.writeString(hook, "#!/bin/sh\nsleep 4\n");
+    hook.toFile().setExecutable(true);
+    CellOutcome outcome;
+    try {
+      outcome = client.runTcr(TaskSpec.of("wf-slow-hook", "write slow.txt s", "main"));
+    } finally {
+      Files.delete(hook);
+    }
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.cellId().value()).as("the first cell committed; no retry on another host")
+        .isEqualTo("wf-slow-hook");
   }
 
   @Test
