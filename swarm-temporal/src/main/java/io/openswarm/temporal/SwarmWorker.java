@@ -74,8 +74,8 @@ import org.slf4j.LoggerFactory;
  * queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it bootstrapped runs. Many
  * workers on many hosts share the shared queue; Temporal spreads the cells.
  *
- * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its worktrees, its
- * ports), warms the worktree pool and starts polling. {@link #close()} stops taking new cells, lets running ones
+ * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its agent and test
+ * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling. {@link #close()} stops taking new cells, lets running ones
  * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and stops the embedded
  * server. A JVM shutdown hook does the same on SIGTERM.
  *
@@ -521,6 +521,17 @@ public final class SwarmWorker implements AutoCloseable {
     if (!reaped.isEmpty()) {
       log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
     }
+    // The cells' state directories (agent homes, caches, logs) live under one directory per worker JVM, recorded in
+    // the journal, so that a worker that starts after a crash deletes those of the dead one.
+    Path cellsRoot = stateDirectory.resolve("cells");
+    reaper.reapDirectories(cellsRoot);
+    String cellsKey = "cells-" + LeaseJournal.sessionId().substring(0, 12);
+    Path cellsDirectory = cellsRoot.resolve(LeaseJournal.sessionId().substring(0, 12));
+    reaper.recordDirectory(cellsKey, cellsDirectory);
+    resources.add(() -> {
+      deleteRecursively(cellsDirectory);
+      reaper.releaseDirectory(cellsKey);
+    });
 
     pool = WorktreePool.builder()
         .repository(options.repository())
@@ -552,7 +563,7 @@ public final class SwarmWorker implements AutoCloseable {
         .agent(parts.agent())
         .tests(parts.tests())
         .integration(parts.integration())
-        .cellsDirectory(stateDirectory.resolve("cells"))
+        .cellsDirectory(cellsDirectory)
         .author(options.author())
         .portWait(options.portWait())
         .readyTimeout(options.readyTimeout())
@@ -764,6 +775,17 @@ public final class SwarmWorker implements AutoCloseable {
       Files.createDirectories(directory);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the worker's state directory " + directory, e);
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 
