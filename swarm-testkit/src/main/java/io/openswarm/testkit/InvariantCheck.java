@@ -64,6 +64,8 @@ public final class InvariantCheck {
   private @Nullable WorktreePool pool;
   private @Nullable CellSteps cells;
   private final List<Path> cellsDirectories = new ArrayList<>();
+  /** A worker's {@code <state>/cells}: one directory per worker JVM, each recorded in the worker's journal. */
+  private @Nullable Path workerCells;
   private final List<Path> journals = new ArrayList<>();
   private @Nullable Path repository;
   private String mainBranch = "main";
@@ -93,7 +95,7 @@ public final class InvariantCheck {
     check.worker = Objects.requireNonNull(worker, "worker cannot be null");
     Path state = worker.options().stateDirectory();
     check.journals.add(state.resolve("journal"));
-    check.cellsDirectories.add(state.resolve("cells"));
+    check.workerCells = state.resolve("cells");
     check.repository = worker.options().repository();
     return check;
   }
@@ -193,20 +195,23 @@ public final class InvariantCheck {
       found.add("live cells: " + cells.liveCells());
     }
     cellsDirectories.forEach(directory -> checkEmpty(directory, found));
+    if (workerCells != null) {
+      checkWorkerCells(workerCells, workerCells.resolveSibling("journal"), found);
+    }
     journals.forEach(directory -> checkJournal(directory, false, found));
     if (repository != null) {
       checkRepository(repository, found);
     }
     for (Supplier<? extends Collection<ProcessIdentity>> identities : processes) {
       for (ProcessIdentity process : identities.get()) {
-        if (process.isAlive()) {
+        if (process.handle().filter(InvariantCheck::running).isPresent()) {
           found.add("live process " + process + ": " + ProcessHandle.of(process.pid())
               .flatMap(handle -> handle.info().commandLine()).orElse("?"));
         }
       }
     }
     if (childProcesses) {
-      ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).forEach(process -> found.add(
+      ProcessHandle.current().descendants().filter(InvariantCheck::running).forEach(process -> found.add(
           "live child process " + process.pid() + ": " + process.info().commandLine().orElse("?")));
     }
     if (target != null && repository != null) {
@@ -234,6 +239,23 @@ public final class InvariantCheck {
     }
     if (!found.isEmpty()) {
       throw new AssertionError(found.size() + " invariant(s) violated:\n  " + String.join("\n  ", found));
+    }
+  }
+
+  /**
+   * Whether {@code process} is running: alive and not a zombie. A killed process whose parent died is re-parented
+   * to the init process and stays a zombie until init reaps it; it holds no memory, port or file any more.
+   */
+  public static boolean running(ProcessHandle process) {
+    if (!process.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      int afterName = stat.lastIndexOf(')');
+      return afterName < 0 || afterName + 2 >= stat.length() || stat.charAt(afterName + 2) != 'Z';
+    } catch (IOException e) {
+      return process.isAlive();
     }
   }
 
@@ -297,6 +319,38 @@ public final class InvariantCheck {
     }
     try (Stream<Path> entries = Files.list(directory)) {
       entries.forEach(entry -> found.add("state directory left behind: " + entry));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Each worker JVM keeps its cells' state directories under a directory of its own, recorded in its journal: this
+   * JVM's must hold no cell any more, and none may be left by a dead worker or lack a record.
+   */
+  private static void checkWorkerCells(Path cellsRoot, Path journalDirectory, List<String> found) {
+    if (!Files.isDirectory(cellsRoot)) {
+      return;
+    }
+    java.util.Map<Path, LeaseRecord> recorded = new java.util.HashMap<>();
+    if (Files.isDirectory(journalDirectory)) {
+      for (LeaseRecord record : LeaseJournal.open(journalDirectory).records()) {
+        if (record.kind() == LeaseKind.DIRECTORY && record.attribute("path") != null) {
+          recorded.put(Path.of(record.attribute("path")), record);
+        }
+      }
+    }
+    try (Stream<Path> entries = Files.list(cellsRoot)) {
+      for (Path entry : entries.toList()) {
+        LeaseRecord record = recorded.get(entry.toAbsolutePath().normalize());
+        if (record == null) {
+          found.add("cells directory nobody recorded: " + entry);
+        } else if (!record.owner().isAlive()) {
+          found.add("cells directory of a dead worker: " + entry);
+        } else if (record.owner().equals(ProcessIdentity.current())) {
+          checkEmpty(entry, found);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
