@@ -1,5 +1,8 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.infra.journal.LeaseJournal;
+import io.openswarm.infra.journal.OrphanReaper;
+import io.openswarm.infra.process.ProcessSupervisor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,6 +22,7 @@ final class ChildJvm implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final List<String> lines = new CopyOnWriteArrayList<>();
+  private volatile Path reapOnClose;
 
   private ChildJvm(Process process, Path log) {
     this.process = process;
@@ -50,6 +54,15 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /**
+   * At {@link #close()}, after the child is gone, kills whatever processes it recorded in the lease journal of
+   * {@code stateDirectory} and left running (a test that fails before a new worker reaps them must not leak them).
+   */
+  ChildJvm reapOnClose(Path stateDirectory) {
+    this.reapOnClose = stateDirectory;
+    return this;
+  }
+
   long pid() {
     return process.pid();
   }
@@ -77,6 +90,15 @@ final class ChildJvm implements AutoCloseable {
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Everything the child logged so far. */
+  String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
   String logTail() {
     try {
       List<String> all = Files.readAllLines(log);
@@ -90,6 +112,12 @@ final class ChildJvm implements AutoCloseable {
   public void close() {
     if (process.isAlive()) {
       kill();
+    }
+    Path state = reapOnClose;
+    if (state != null && Files.isDirectory(state.resolve("journal"))) {
+      try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
+        new OrphanReaper(LeaseJournal.open(state.resolve("journal"))).reap(supervisor, Duration.ofSeconds(1));
+      }
     }
   }
 }

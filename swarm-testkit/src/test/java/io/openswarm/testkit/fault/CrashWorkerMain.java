@@ -53,10 +53,14 @@ public final class CrashWorkerMain {
       int cells = Integer.parseInt(args[6]);
       SwarmWorker worker = builder.stopTimeout(Duration.ofMillis(Long.parseLong(args[7]))).start();
       SwarmClient client = worker.client();
+      java.util.List<String> ids = new java.util.ArrayList<>();
       for (int i = 0; i < cells; i++) {
-        say("WORKFLOW " + client.startTcr(TaskSpec.of("stop-" + i, "hang", "main")));
+        ids.add(client.startTcr(TaskSpec.of("stop-" + i, "hang", "main")));
+        say("WORKFLOW " + ids.get(i));
       }
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> worker.liveCells() >= cells);
+      // Live means at work: every agent in its turn.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+          .until(() -> ids.stream().allMatch(id -> client.status(id).step().equals("EXECUTE")));
       say("LIVE " + worker.liveCells());
     }
     new CountDownLatch(1).await();

@@ -24,6 +24,15 @@ final class CrashWorkers {
    */
   static SwarmWorker.Builder builder(String target, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort) {
+    return builder(target, repo, state, firstPort, lastPort, holdPort, true, Duration.ZERO);
+  }
+
+  /**
+   * The same, choosing whether the prompt {@code hang} really hangs (or is a turn that changes nothing) and how long
+   * each turn works.
+   */
+  static SwarmWorker.Builder builder(String target, Path repo, Path state, int firstPort, int lastPort,
+      boolean holdPort, boolean hangs, Duration turnDelay) {
     return SwarmWorker.builder()
         .target(target)
         .repository(repo)
@@ -37,7 +46,8 @@ final class CrashWorkers {
               String[] words = prompt.split(" ", 3);
               return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
             })
-            .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+            .turns(prompt -> hangs && prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+            .turnDelay(turnDelay)
             .stopGrace(Duration.ofSeconds(1))
             .build())
         .ports(firstPort, lastPort)

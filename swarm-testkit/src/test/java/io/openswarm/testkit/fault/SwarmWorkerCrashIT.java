@@ -53,7 +53,8 @@ class SwarmWorkerCrashIT {
     int lastPort = 24519;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
         ChildJvm child = ChildJvm.start(temp.resolve("child.log"), CrashWorkerMain.class, "crash", server.target(),
-            repo.path().toString(), state.toString(), Integer.toString(firstPort), Integer.toString(lastPort))) {
+            repo.path().toString(), state.toString(), Integer.toString(firstPort), Integer.toString(lastPort))
+            .reapOnClose(state)) {
       List<String> workflows = child.await(line -> line.startsWith("WORKFLOW "), 2, Duration.ofSeconds(120)).stream()
           .map(line -> line.substring("WORKFLOW ".length())).toList();
       child.await(line -> line.startsWith("FIRED "), 3, Duration.ofSeconds(120));
