@@ -21,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
  *       be killed. Sticky execution is off (see {@link io.openswarm.temporal.internal.WorkerHooks}).</li>
  *   <li>{@code stop <target> <repo> <state> <firstPort> <lastPort> <cells> <stopMillis>}: starts {@code cells} TCR
  *       workflows whose agents work until aborted, and waits for SIGTERM.</li>
+ *   <li>{@code share <target> <repo> <state> <firstPort> <lastPort> <audit> <turnMillis> <hostId>}: a worker that
+ *       takes its share of the work and writes its agents' use of ports and worktrees to the audit file.</li>
  * </ul>
  */
 public final class CrashWorkerMain {
@@ -49,6 +51,25 @@ public final class CrashWorkerMain {
           .task(GraphTask.of("c", "write c.txt c\n"))
           .task(GraphTask.of("i", "write i.txt i\n"))
           .build(), "main").withMaxParallel(2)));
+    } else if (mode.equals("share")) {
+      Path audit = Path.of(args[6]);
+      SwarmWorker worker = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true, false,
+              Duration.ofMillis(Long.parseLong(args[7])))
+          .hostId(args[8])
+          .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {
+            @Override
+            public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
+              return new io.openswarm.temporal.internal.CellParts(p.portProbe(), p.worktrees(), p.changes(),
+                  new AuditedAgent(p.agent(), audit), p.tests(), p.integration());
+            }
+
+            @Override
+            public boolean stickyWorkflowExecution() {
+              return false;
+            }
+          })
+          .start();
+      say("READY " + worker.options().hostId());
     } else {
       int cells = Integer.parseInt(args[6]);
       SwarmWorker worker = builder.stopTimeout(Duration.ofMillis(Long.parseLong(args[7]))).start();
