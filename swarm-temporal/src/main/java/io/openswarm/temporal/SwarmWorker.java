@@ -75,9 +75,9 @@ import org.slf4j.LoggerFactory;
  * workers on many hosts share the shared queue; Temporal spreads the cells.
  *
  * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its agent and test
- * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling. {@link #close()} stops taking new cells, lets running ones
- * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and stops the embedded
- * server. A JVM shutdown hook does the same on SIGTERM.
+ * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling.
+ * {@link #close()} stops taking new cells, lets running ones finish up to the stop timeout, cancels the rest (their
+ * teardown runs), releases everything and stops the embedded server. A JVM shutdown hook does the same on SIGTERM.
  *
  * <p>Thread-safe. The lifecycle is NEW → RUNNING → STOPPED; calls in the wrong state throw {@link
  * IllegalStateException} ({@code attempted to start while in RUNNING state}).
@@ -533,6 +533,12 @@ public final class SwarmWorker implements AutoCloseable {
       reaper.releaseDirectory(cellsKey);
     });
 
+    ports = PortManager.builder()
+        .range(options.ports().min(), options.ports().max())
+        .probe(hooks.decorateProbe(PortProbe.bind()))
+        .leaseDirectory(stateDirectory.resolve("ports"))
+        .build();
+
     pool = WorktreePool.builder()
         .repository(options.repository())
         .root(options.worktreeRoot())
@@ -549,13 +555,7 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();
-    CellParts parts = hooks.decorate(
-        new CellParts(PortProbe.bind(), pool, GitWorktreeChanges.create(), agent, tests, integrator));
-    ports = PortManager.builder()
-        .range(options.ports().min(), options.ports().max())
-        .probe(parts.portProbe())
-        .leaseDirectory(stateDirectory.resolve("ports"))
-        .build();
+    CellParts parts = hooks.decorate(new CellParts(pool, GitWorktreeChanges.create(), agent, tests, integrator));
     steps = CellSteps.builder()
         .ports(ports)
         .worktrees(parts.worktrees())
@@ -585,8 +585,7 @@ public final class SwarmWorker implements AutoCloseable {
         // the heartbeat timeout) would let an aborted agent keep working for most of a minute.
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        // Zero turns sticky execution off (the SDK then sends no sticky attributes).
-        .setStickyQueueScheduleToStartTimeout(hooks.stickyWorkflowExecution() ? null : Duration.ZERO)
+        .setStickyQueueScheduleToStartTimeout(stickyScheduleToStart())
         .build();
 
     WorkflowClient workflowClient = connection.client();
@@ -776,6 +775,14 @@ public final class SwarmWorker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the worker's state directory " + directory, e);
     }
+  }
+
+  /**
+   * Temporal's default (null), or zero when the test hooks turn sticky workflow execution off: the SDK then sends no
+   * sticky attributes, so every workflow task goes to the shared queue. Applies to every worker that runs workflows.
+   */
+  private @Nullable Duration stickyScheduleToStart() {
+    return hooks.stickyWorkflowExecution() ? null : Duration.ZERO;
   }
 
   private static void deleteRecursively(Path root) throws IOException {

@@ -1,5 +1,7 @@
 package io.openswarm.temporal.internal;
 
+import io.openswarm.core.port.PortProbe;
+
 /**
  * Test seams of a {@link io.openswarm.temporal.SwarmWorker}: the testkit's fault injection wraps the parts cells are
  * made of, and its crash tests turn off sticky workflow execution. Not API: may change in any release; users have
@@ -11,6 +13,16 @@ public interface WorkerHooks {
 
   /** Changes nothing. */
   WorkerHooks NONE = new WorkerHooks() { };
+
+  /**
+   * Returns the port probe the worker's port manager consults, given the worker's own; called once at start.
+   *
+   * @param probe the worker's probe
+   * @return the probe to use, typically a decorator of {@code probe}
+   */
+  default PortProbe decorateProbe(PortProbe probe) {
+    return probe;
+  }
 
   /**
    * Returns the parts the worker builds its cells from, given the ones it made; called once at start.

@@ -299,11 +299,10 @@ public final class FaultInjector {
     return new FaultyBranchIntegration(this, integration);
   }
 
-  /** Decorates every part of a worker's cells. */
+  /** Decorates every part of a worker's cells but the port probe (see {@link #wrapProbe}). */
   public CellParts wrapParts(CellParts parts) {
-    return new CellParts(wrapProbe(parts.portProbe()), wrapWorktrees(parts.worktrees()),
-        wrapChanges(parts.changes()), wrapAgent(parts.agent()), wrapTests(parts.tests()),
-        wrapIntegration(parts.integration()));
+    return new CellParts(wrapWorktrees(parts.worktrees()), wrapChanges(parts.changes()), wrapAgent(parts.agent()),
+        wrapTests(parts.tests()), wrapIntegration(parts.integration()));
   }
 
   /** Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts. */
@@ -318,6 +317,11 @@ public final class FaultInjector {
   public WorkerHooks workerHooks(boolean stickyWorkflowExecution) {
     FaultInjector injector = this;
     return new WorkerHooks() {
+      @Override
+      public PortProbe decorateProbe(PortProbe probe) {
+        return injector.wrapProbe(probe);
+      }
+
       @Override
       public CellParts decorate(CellParts parts) {
         return injector.wrapParts(parts);

@@ -59,7 +59,7 @@ public final class CrashWorkerMain {
           .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {
             @Override
             public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
-              return new io.openswarm.temporal.internal.CellParts(p.portProbe(), p.worktrees(), p.changes(),
+              return new io.openswarm.temporal.internal.CellParts(p.worktrees(), p.changes(),
                   new AuditedAgent(p.agent(), audit), p.tests(), p.integration());
             }
 

@@ -1,5 +1,6 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
@@ -75,9 +76,14 @@ final class FaultyWorker implements AutoCloseable {
         .testTimeout(Duration.ofSeconds(30))
         .internalHooks(new WorkerHooks() {
           @Override
+          public PortProbe decorateProbe(PortProbe probe) {
+            return faults.wrapProbe(probe);
+          }
+
+          @Override
           public CellParts decorate(CellParts parts) {
-            return faults.wrapParts(new CellParts(parts.portProbe(), parts.worktrees(), parts.changes(),
-                parts.agent(), ledger.wrap(parts.tests()), parts.integration()));
+            return faults.wrapParts(new CellParts(parts.worktrees(), parts.changes(), parts.agent(),
+                ledger.wrap(parts.tests()), parts.integration()));
           }
         });
     configure.accept(builder);

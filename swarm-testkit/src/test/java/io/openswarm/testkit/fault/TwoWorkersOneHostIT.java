@@ -61,8 +61,8 @@ class TwoWorkersOneHostIT {
           .internalHooks(new WorkerHooks() {
             @Override
             public CellParts decorate(CellParts p) {
-              return new CellParts(p.portProbe(), p.worktrees(), p.changes(), new AuditedAgent(p.agent(), audit),
-                  p.tests(), p.integration());
+              return new CellParts(p.worktrees(), p.changes(), new AuditedAgent(p.agent(), audit), p.tests(),
+                  p.integration());
             }
           })
           .start()) {
