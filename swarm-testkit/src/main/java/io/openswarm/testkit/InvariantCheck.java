@@ -73,7 +73,7 @@ public final class InvariantCheck {
   private final List<Supplier<? extends Collection<ProcessIdentity>>> processes = new ArrayList<>();
   private boolean childProcesses = true;
   private boolean bindPorts;
-  private @Nullable Target target;
+  private final List<Target> targets = new ArrayList<>();
   private Duration grace = Duration.ofSeconds(5);
 
   /** A branch that must only have received green commits since {@code since}. */
@@ -162,12 +162,13 @@ public final class InvariantCheck {
 
   /**
    * Checks that every commit {@code branch} received after {@code since} has a tree that passed its tests according
-   * to {@code ledger}, or is one of {@code allowed} (commits the test itself made).
+   * to {@code ledger}, or is one of {@code allowed} (commits the test itself made). May be given for several
+   * branches.
    */
   public InvariantCheck targetBranch(String branch, String since, TestLedger ledger, Set<String> allowed) {
-    this.target = new Target(Objects.requireNonNull(branch, "branch cannot be null"),
+    targets.add(new Target(Objects.requireNonNull(branch, "branch cannot be null"),
         Objects.requireNonNull(since, "since cannot be null"), Objects.requireNonNull(ledger, "ledger cannot be null"),
-        Set.copyOf(allowed));
+        Set.copyOf(allowed)));
     return this;
   }
 
@@ -214,8 +215,10 @@ public final class InvariantCheck {
       ProcessHandle.current().descendants().filter(InvariantCheck::running).forEach(process -> found.add(
           "live child process " + process.pid() + ": " + process.info().commandLine().orElse("?")));
     }
-    if (target != null && repository != null) {
-      checkTarget(repository, target, found);
+    if (repository != null) {
+      for (Target target : targets) {
+        checkTarget(repository, target, found);
+      }
     }
     return found;
   }
@@ -269,9 +272,10 @@ public final class InvariantCheck {
     if (leased != 0) {
       found.add(leased + " port(s) still leased from " + ports.range());
     }
-    if (ports.availableCount() + ports.quarantinedCount() != ports.range().size()) {
-      found.add("ports lost track of: " + ports + " accounts for " + (ports.availableCount()
-          + ports.quarantinedCount()) + " of " + ports.range().size() + " ports with none leased");
+    int accounted = ports.availableCount() + ports.quarantinedCount() + leased;
+    if (accounted != ports.range().size()) {
+      found.add("ports lost track of: " + ports + " accounts for " + accounted + " of " + ports.range().size()
+          + " ports (free, quarantined or leased)");
     }
     if (bindPorts) {
       PortProbe probe = PortProbe.bind();
