@@ -8,6 +8,7 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
@@ -28,6 +29,7 @@ import io.openswarm.temporal.internal.CellActivitiesImpl;
 import io.openswarm.temporal.internal.CellAdmission;
 import io.openswarm.temporal.internal.CellCapacity;
 import io.openswarm.temporal.internal.CompositeMetrics;
+import io.openswarm.temporal.internal.CellParts;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
@@ -38,6 +40,7 @@ import io.openswarm.temporal.internal.SystemMemory;
 import io.openswarm.temporal.internal.TcrWorkflowImpl;
 import io.openswarm.temporal.internal.TemporalConnection;
 import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
+import io.openswarm.temporal.internal.WorkerHooks;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.worker.Worker;
@@ -95,10 +98,10 @@ import org.slf4j.LoggerFactory;
  * queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it bootstrapped runs. Many
  * workers on many hosts share the shared queue; Temporal spreads the cells.
  *
- * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its worktrees, its
- * ports), warms the worktree pool and starts polling. {@link #close()} stops taking new cells, lets running ones
- * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and stops the embedded
- * server. A JVM shutdown hook does the same on SIGTERM.
+ * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its agent and test
+ * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling.
+ * {@link #close()} stops taking new cells, lets running ones finish up to the stop timeout, cancels the rest (their
+ * teardown runs), releases everything and stops the embedded server. A JVM shutdown hook does the same on SIGTERM.
  *
  * <h2>Capacity, backpressure and health</h2>
  * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
@@ -173,6 +176,7 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   private final SwarmWorkerOptions options;
+  private final WorkerHooks hooks;
   private final ReentrantLock lifecycle = new ReentrantLock();
   private volatile State state = State.NEW;
 
@@ -193,8 +197,9 @@ public final class SwarmWorker implements AutoCloseable {
   private final Object healthLock = new Object();
   private volatile @Nullable SwarmHealth lastHealth;
 
-  private SwarmWorker(SwarmWorkerOptions options) {
+  private SwarmWorker(SwarmWorkerOptions options, WorkerHooks hooks) {
     this.options = options;
+    this.hooks = hooks;
   }
 
   /** Returns a builder; the repository, the test command and the agent are required. */
@@ -252,6 +257,7 @@ public final class SwarmWorker implements AutoCloseable {
     long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
     @Nullable Long memoryBudget;
     HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
+    WorkerHooks hooks = WorkerHooks.NONE;
 
     /** An unvalidated port range; validated in {@link #build()}. */
     record PortRangeSetting(int min, int max) {}
@@ -543,13 +549,22 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
+     * Not API: test seams for the testkit's fault injection and crash tests. The type lives in an internal package
+     * and may change in any release.
+     */
+    public Builder internalHooks(WorkerHooks testHooks) {
+      this.hooks = Objects.requireNonNull(testHooks, "hooks cannot be null");
+      return this;
+    }
+
+    /**
      * Validates the options and builds the worker, not yet started.
      *
      * @throws IllegalStateException if a required option is missing
      * @throws IllegalArgumentException if an option is invalid; the message names it, the value and what is allowed
      */
     public SwarmWorker build() {
-      return new SwarmWorker(new SwarmWorkerOptions(this));
+      return new SwarmWorker(new SwarmWorkerOptions(this), hooks);
     }
 
     /**
@@ -635,9 +650,21 @@ public final class SwarmWorker implements AutoCloseable {
     if (!reaped.isEmpty()) {
       log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
     }
+    // The cells' state directories (agent homes, caches, logs) live under one directory per worker JVM, recorded in
+    // the journal, so that a worker that starts after a crash deletes those of the dead one.
+    Path cellsRoot = stateDirectory.resolve("cells");
+    reaper.reapDirectories(cellsRoot);
+    String cellsKey = "cells-" + LeaseJournal.sessionId().substring(0, 12);
+    Path cellsDirectory = cellsRoot.resolve(LeaseJournal.sessionId().substring(0, 12));
+    reaper.recordDirectory(cellsKey, cellsDirectory);
+    resources.add(() -> {
+      deleteRecursively(cellsDirectory);
+      reaper.releaseDirectory(cellsKey);
+    });
 
     ports = PortManager.builder()
         .range(options.ports().min(), options.ports().max())
+        .probe(hooks.decorateProbe(PortProbe.bind()))
         .leaseDirectory(stateDirectory.resolve("ports"))
         .build();
 
@@ -692,14 +719,15 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();
+    CellParts parts = hooks.decorate(new CellParts(pool, GitWorktreeChanges.create(), agent, tests, integrator));
     steps = CellSteps.builder()
         .ports(ports)
-        .worktrees(pool)
-        .changes(GitWorktreeChanges.create())
-        .agent(agent)
-        .tests(tests)
-        .integration(integrator)
-        .cellsDirectory(stateDirectory.resolve("cells"))
+        .worktrees(parts.worktrees())
+        .changes(parts.changes())
+        .agent(parts.agent())
+        .tests(parts.tests())
+        .integration(parts.integration())
+        .cellsDirectory(cellsDirectory)
         .author(options.author())
         .portWait(options.portWait())
         .readyTimeout(options.readyTimeout())
@@ -721,6 +749,7 @@ public final class SwarmWorker implements AutoCloseable {
         // the heartbeat timeout) would let an aborted agent keep working for most of a minute.
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+        .setStickyQueueScheduleToStartTimeout(stickyScheduleToStart())
         .build();
 
     // The shared queue's activity slots come from admission; its workflow tasks keep flowing whatever the capacity.
@@ -733,6 +762,7 @@ public final class SwarmWorker implements AutoCloseable {
             new FixedSizeSlotSupplier<>(nexusSlots > 0 ? nexusSlots : DEFAULT_NEXUS_SLOTS)))
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+        .setStickyQueueScheduleToStartTimeout(stickyScheduleToStart())
         .build();
 
     WorkflowClient workflowClient = connection.client();
@@ -1030,6 +1060,25 @@ public final class SwarmWorker implements AutoCloseable {
       Files.createDirectories(directory);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the worker's state directory " + directory, e);
+    }
+  }
+
+  /**
+   * Temporal's default (null), or zero when the test hooks turn sticky workflow execution off: the SDK then sends no
+   * sticky attributes, so every workflow task goes to the shared queue. Applies to every worker that runs workflows.
+   */
+  private @Nullable Duration stickyScheduleToStart() {
+    return hooks.stickyWorkflowExecution() ? null : Duration.ZERO;
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 

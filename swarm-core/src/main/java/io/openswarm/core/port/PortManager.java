@@ -263,7 +263,15 @@ public final class PortManager {
   }
 
   private @Nullable PortLease claim(int port) {
-    if (!probe.isFree(port)) {
+    boolean free;
+    try {
+      free = probe.isFree(port);
+    } catch (RuntimeException | Error e) {
+      // A probe that fails must not take the port out of circulation: it would count as leased forever.
+      returnToQueue(port);
+      throw e;
+    }
+    if (!free) {
       quarantine(port, "another process is bound to it");
       return null;
     }

@@ -346,6 +346,25 @@ class PortManagerTest {
   // ---- cross-process lock files ------------------------------------------------------------------------------
 
   @Test
+  void aProbeThatThrowsLeavesThePortFreeForTheNextAllocation() {
+    AtomicInteger calls = new AtomicInteger();
+    PortManager ports = PortManager.builder().range(20_000, 20_000).probe(port -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IllegalStateException("probe broke");
+      }
+      return true;
+    }).build();
+
+    assertThatThrownBy(ports::allocate).isInstanceOf(IllegalStateException.class).hasMessage("probe broke");
+
+    assertThat(ports.allocatedCount()).isZero();
+    assertThat(ports.availableCount()).isEqualTo(1);
+    try (PortLease lease = ports.allocate()) {
+      assertThat(lease.port()).isEqualTo(20_000);
+    }
+  }
+
+  @Test
   void managersSharingALeaseDirectoryNeverLeaseTheSamePort(@TempDir Path leases) {
     PortManager first = PortManager.builder().range(8000, 8009).probe(PortProbe.none())
         .leaseDirectory(leases).build();

@@ -63,9 +63,15 @@ public final class GitRunner {
 
   private static final Logger log = LoggerFactory.getLogger(GitRunner.class);
 
-  /** Git's own message when a lock file is held by someone else (the C locale is forced, so it is English). */
+  /**
+   * Git's own messages when another git process is changing shared metadata at the same moment (the C locale is
+   * forced, so they are English): a lock file held by someone else, or a linked worktree's administrative files read
+   * while another process creates or removes that worktree (every checkout reads them all to see whether the branch
+   * is checked out elsewhere; found by the soak, about once in 1500 lifecycles at four at a time).
+   */
   private static final Pattern LOCK_CONTENTION = Pattern.compile(
-      "(?s).*(Unable to create '[^']*\\.lock'|could not lock config file|\\.lock': File exists).*");
+      "(?s).*(Unable to create '[^']*\\.lock'|could not lock config file|\\.lock': File exists"
+          + "|failed to read [^\n]*/worktrees/[^/\n]+/(commondir|gitdir)).*");
 
   /** How long to wait for the pumps to see the end of a stream after git exited; only a stray grandchild delays it. */
   private static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
@@ -152,7 +158,11 @@ public final class GitRunner {
     }
   }
 
-  /** Whether git's standard error says that it failed because another process holds one of its lock files. */
+  /**
+   * Whether git's standard error says that it failed because another git process was changing shared metadata at the
+   * same moment: it held one of git's lock files, or was creating or removing a linked worktree. Git reads or locks
+   * before it changes anything, so such a failure left nothing behind and a retry overcomes it.
+   */
   public static boolean isLockContention(String stderr) {
     return LOCK_CONTENTION.matcher(stderr).matches();
   }

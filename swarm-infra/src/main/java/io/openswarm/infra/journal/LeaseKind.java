@@ -7,5 +7,10 @@ public enum LeaseKind {
   /** A TCP port handed out to a cell. */
   PORT,
   /** A child process (agent server, test command) started for a cell. */
-  PROCESS
+  PROCESS,
+  /**
+   * A directory a worker created for its own use, such as the parent of its cells' state directories; deleted with
+   * everything in it once its owner is dead.
+   */
+  DIRECTORY
 }

@@ -4,13 +4,19 @@ import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.infra.process.ProcessListener;
 import io.openswarm.infra.process.ProcessSupervisor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@link LeaseKind#PROCESS} record (its PID and start time, owned by this JVM) that is removed when it stops. A worker
  * that dies with SIGKILL cannot remove them; the next worker on the same state directory calls {@link #reap} at start,
  * which finds the records whose owner is dead and kills each recorded process tree, but only if the live process with
- * that PID started at the recorded time (a reused PID is left alone).
+ * that PID started at the recorded time (a reused PID is left alone). Directories a worker keeps for itself (its cells'
+ * state directories) are recorded the same way ({@link #recordDirectory}) and deleted by {@link #reapDirectories}.
  *
  * <p>Thread-safe.
  */
@@ -86,6 +93,78 @@ public final class OrphanReaper {
           record.owner(), result);
     }
     return counts;
+  }
+
+  /**
+   * Records {@code directory} as this JVM's, so that it is deleted by {@link #reapDirectories} once this JVM is dead.
+   *
+   * @param key names the directory in the journal (see {@link LeaseRecord#key()})
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code key} is not a valid key
+   * @throws java.io.UncheckedIOException if the record cannot be written
+   */
+  public void recordDirectory(String key, Path directory) {
+    Objects.requireNonNull(directory, "directory cannot be null");
+    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.DIRECTORY, key,
+        Map.of("path", directory.toAbsolutePath().normalize().toString())));
+  }
+
+  /**
+   * Drops the record of a directory this JVM deleted itself.
+   *
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if {@code key} is not a valid key
+   */
+  public void releaseDirectory(String key) {
+    journal.remove(LeaseKind.DIRECTORY, key);
+  }
+
+  /**
+   * Deletes every recorded directory whose owner is dead, with its contents, and drops its record. A record whose
+   * path is not inside {@code root} is dropped without deleting anything: the reaper never deletes outside the
+   * worker's own directories, whatever a journal file says.
+   *
+   * @param root the directory the recorded directories must be inside
+   * @return how many directories were deleted
+   */
+  public int reapDirectories(Path root) {
+    Objects.requireNonNull(root, "root cannot be null");
+    Path within = root.toAbsolutePath().normalize();
+    int deleted = 0;
+    for (LeaseRecord record : journal.orphans()) {
+      if (record.kind() != LeaseKind.DIRECTORY) {
+        continue;
+      }
+      String path = record.attribute("path");
+      Path directory = path == null ? null : Path.of(path).toAbsolutePath().normalize();
+      if (directory == null || !directory.startsWith(within) || directory.equals(within)) {
+        log.warn("dropping directory record {} of dead owner {}: {} is not inside {}", record.key(), record.owner(),
+            path, within);
+        journal.remove(LeaseKind.DIRECTORY, record.key());
+        continue;
+      }
+      try {
+        deleteRecursively(directory);
+        journal.remove(LeaseKind.DIRECTORY, record.key());
+        deleted++;
+        log.info("deleted directory {} of dead worker {}", directory, record.owner());
+      } catch (IOException e) {
+        log.warn("could not delete directory {} of dead worker {}; will retry at the next start: {}", directory,
+            record.owner(), e.getMessage());
+      }
+    }
+    return deleted;
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   private static Optional<ProcessIdentity> identity(LeaseRecord record) {

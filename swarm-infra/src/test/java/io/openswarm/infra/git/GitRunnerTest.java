@@ -213,6 +213,12 @@ class GitRunnerTest {
     assertThat(GitRunner.isLockContention("error: cannot lock ref 'refs/heads/x': Unable to create "
         + "'/r/.git/refs/heads/x.lock': File exists.")).isTrue();
     assertThat(GitRunner.isLockContention("error: could not lock config file .git/config: File exists")).isTrue();
+    // A checkout reads every linked worktree's files; one being added or removed at that moment fails it.
+    assertThat(GitRunner.isLockContention("fatal: failed to read /r/.git/worktrees/wt-1/commondir: Success"))
+        .isTrue();
+    assertThat(GitRunner.isLockContention("fatal: failed to read /r/.git/worktrees/wt-1/gitdir: No such file"))
+        .isTrue();
+    assertThat(GitRunner.isLockContention("fatal: failed to read object 1234: Interrupted")).isFalse();
     assertThat(GitRunner.isLockContention("fatal: cannot lock ref 'refs/heads/x': is at 1 but expected 2"))
         .isFalse();
     assertThat(GitRunner.isLockContention("fatal: cannot lock ref 'refs/heads/x': reference already exists"))

@@ -18,6 +18,7 @@ import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,6 +26,8 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -35,6 +38,8 @@ import org.slf4j.MDC;
  * <p>Thread-safe: one instance serves every activity of the worker.
  */
 public final class CellActivitiesImpl implements CellActivities {
+
+  private static final Logger log = LoggerFactory.getLogger(CellActivitiesImpl.class);
 
   /** The failure type of a step cut short because its worker is stopping; the workflow treats the host as lost. */
   public static final String HOST_SHUTTING_DOWN = "HostShuttingDown";
@@ -70,12 +75,33 @@ public final class CellActivitiesImpl implements CellActivities {
       if (existing.isPresent()) {
         return new HostedCell(existing.get(), hostQueue);
       }
+      CellBootstrap up;
       try {
-        return new HostedCell(steps.bootstrap(request.cellId(), request.baseRef()), hostQueue);
+        up = steps.bootstrap(request.cellId(), request.baseRef());
       } catch (CellStepException e) {
         throw failure(e);
       }
+      requireStillWanted(up);
+      return new HostedCell(up, hostQueue);
     });
+  }
+
+  /**
+   * Tears the cell down again if nobody waits for it any more. A bootstrap that outlived its activity (it timed out,
+   * was cancelled, or its retry already runs) would otherwise leave a live cell that no workflow will ever tear down:
+   * a port, a worktree and an agent held until the worker stops. One heartbeat asks the server; the first heartbeat
+   * of an activity is sent at once, so the answer is current.
+   */
+  private void requireStillWanted(CellBootstrap up) {
+    try {
+      Activity.getExecutionContext().heartbeat(null);
+    } catch (ActivityCompletionException e) {
+      TeardownResult teardown = steps.teardown(up.cellId());
+      log.warn("cell {} came up after its bootstrap was abandoned ({}); torn down again{}", up.cellId(),
+          e.getClass().getSimpleName(), teardown.errors().isEmpty() ? "" : ", could not clean up: "
+              + teardown.errors());
+      throw e;
+    }
   }
 
   @Override
@@ -117,10 +143,16 @@ public final class CellActivitiesImpl implements CellActivities {
   @Override
   public CommitResult commit(CommitRequest request) {
     return withWorkflowMdc(() -> {
+      // Heartbeats only: a commit runs the repository's hooks (linters, formatters), which may take longer than the
+      // heartbeat timeout on a healthy host. It is not interrupted on cancellation: git is left to finish.
+      Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
+          () -> { });
       try {
         return steps.commit(request.cellId(), request.message());
       } catch (CellStepException e) {
         throw failure(e);
+      } finally {
+        heartbeater.close();
       }
     });
   }
@@ -152,10 +184,14 @@ public final class CellActivitiesImpl implements CellActivities {
   @Override
   public Duration revert(CellId cellId) {
     return withWorkflowMdc(() -> {
+      Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
+          () -> { });
       try {
         return steps.revert(cellId);
       } catch (CellStepException e) {
         throw failure(e);
+      } finally {
+        heartbeater.close();
       }
     });
   }

@@ -324,6 +324,53 @@ class OpenCodeServerIT {
     return out.lines().toList();
   }
 
+  @Test
+  void theServerListensOnTheLoopbackAddressOnlyAndNeverLogsItsPassword() throws Exception {
+    // The server's listening sockets, as the kernel reports them: /proc/net/tcp{,6} rows in LISTEN state (0A) whose
+    // inode is one of the sockets the server's process tree holds.
+    List<String> listening = new ArrayList<>();
+    for (ProcessHandle process : Stream.concat(Stream.of(server.toHandle()), server.descendants()).toList()) {
+      List<String> inodes = socketInodes(process.pid());
+      for (String table : List.of("tcp", "tcp6")) {
+        Path file = Path.of("/proc", Long.toString(process.pid()), "net", table);
+        for (String row : Files.readAllLines(file).stream().skip(1).toList()) {
+          String[] f = row.trim().split("\\s+");
+          if (f[3].equals("0A") && inodes.contains(f[9])) {
+            listening.add(f[1]);
+          }
+        }
+      }
+    }
+
+    String port = String.format("%04X", launch.port());
+    assertThat(listening).as("listening sockets (hex address:port)").isNotEmpty()
+        .anySatisfy(address -> assertThat(address).endsWith(":" + port))
+        .allSatisfy(address -> assertThat(address).as("a loopback address").isIn(
+            "0100007F:" + address.substring(address.indexOf(':') + 1),
+            "0000000000000000FFFF00000100007F:" + address.substring(address.indexOf(':') + 1),
+            "00000000000000000000000001000000:" + address.substring(address.indexOf(':') + 1)));
+    assertThat(Files.readString(serverLog())).doesNotContain(launch.password());
+  }
+
+  private static List<String> socketInodes(long pid) {
+    List<String> inodes = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    } catch (IOException e) {
+      // the process ended meanwhile
+    }
+    return inodes;
+  }
+
   private static Path gitRepository(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("README.md"), "# test repository\n");

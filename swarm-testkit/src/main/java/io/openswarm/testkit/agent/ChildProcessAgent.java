@@ -1,0 +1,352 @@
+package io.openswarm.testkit.agent;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.infra.process.ProcessIdentity;
+import io.openswarm.infra.process.ProcessResult;
+import io.openswarm.infra.process.ProcessSpec;
+import io.openswarm.infra.process.ProcessSupervisor;
+import io.openswarm.infra.process.SupervisedProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A scripted agent whose every session is a real child process, started through the worker's {@link
+ * ProcessSupervisor}, as a real agent server would be: in the sandbox, recorded in the lease journal, killed with its
+ * process group at stop, and killable from outside ({@link CrashableSession#crash()}) to play an agent that dies
+ * mid-turn. The edits are applied in-process, as by {@link ScriptedAgent}; the process is there to be supervised,
+ * leaked, reaped and killed.
+ *
+ * <pre>{@code
+ * SwarmWorker.builder()...
+ *     .agent(supervisor -> ChildProcessAgent.builder(supervisor)
+ *         .edits(prompt -> List.of(FileEdit.write("done.txt", prompt)))
+ *         .build())
+ * }</pre>
+ *
+ * <p>By default the process is {@code sleep}; {@link Builder#command(Function)} can run anything, for example a
+ * program that listens on the cell's port so that the port is really held ({@link Builder#awaitPort(boolean)} then
+ * makes readiness wait for it). A turn fails with {@code CRASHED} as soon as the process is found dead.
+ *
+ * <p>Thread-safe: one instance serves any number of cells at once.
+ */
+public final class ChildProcessAgent implements AgentRuntime {
+
+  /** The default process: does nothing for a day, unless stopped. */
+  public static final List<String> SLEEP = List.of("sleep", "86400");
+
+  private static final Duration WATCH = Duration.ofMillis(20);
+
+  private final ProcessSupervisor supervisor;
+  private final Function<AgentContext, List<String>> command;
+  private final Function<String, List<FileEdit>> edits;
+  private final Function<String, ScriptedAgent.Turn> turns;
+  private final Duration turnDelay;
+  private final Duration stopGrace;
+  private final boolean awaitPort;
+  private final Set<Session> live = ConcurrentHashMap.newKeySet();
+  private final Set<ProcessIdentity> started = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger startedSessions = new AtomicInteger();
+
+  private ChildProcessAgent(Builder builder) {
+    this.supervisor = builder.supervisor;
+    this.command = builder.command;
+    this.edits = builder.edits;
+    this.turns = builder.turns;
+    this.turnDelay = builder.turnDelay;
+    this.stopGrace = builder.stopGrace;
+    this.awaitPort = builder.awaitPort;
+  }
+
+  /**
+   * A builder for an agent whose processes {@code supervisor} starts.
+   *
+   * @throws NullPointerException if {@code supervisor} is null
+   */
+  public static Builder builder(ProcessSupervisor supervisor) {
+    return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
+  }
+
+  @Override
+  public String name() {
+    return "child-process";
+  }
+
+  /** Sessions started and not yet closed. */
+  public int liveSessions() {
+    return live.size();
+  }
+
+  /** Sessions started since this agent was built. */
+  public int startedSessions() {
+    return startedSessions.get();
+  }
+
+  /** The identities of every process this agent started, live or not, for leak checks. */
+  public Set<ProcessIdentity> startedProcesses() {
+    return Set.copyOf(started);
+  }
+
+  @Override
+  public AgentSession start(AgentContext context) {
+    Objects.requireNonNull(context, "context cannot be null");
+    Path log = context.stateDirectory().resolve("logs").resolve("agent.log");
+    SupervisedProcess process;
+    try {
+      process = supervisor.start(ProcessSpec.builder()
+          .command(command.apply(context))
+          .workingDirectory(context.worktree())
+          .logFile(log)
+          .stopGrace(stopGrace)
+          .sandboxPolicy(SandboxPolicy.forCell(context.worktree(), context.stateDirectory()))
+          .description("agent of cell " + context.cellId())
+          .build());
+    } catch (IOException | RuntimeException e) {
+      throw new AgentException(AgentException.Reason.START_FAILED, "the agent process of cell "
+          + context.cellId() + " could not be started: " + e.getMessage(), e);
+    }
+    started.add(process.identity());
+    startedSessions.incrementAndGet();
+    Session session = new Session(context, process);
+    live.add(session);
+    return session;
+  }
+
+  @Override
+  public String toString() {
+    return "ChildProcessAgent[live=" + live.size() + "]";
+  }
+
+  private final class Session implements CrashableSession {
+    private final AgentContext context;
+    private final SupervisedProcess process;
+    private final CountDownLatch aborted = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    Session(AgentContext context, SupervisedProcess process) {
+      this.context = context;
+      this.process = process;
+    }
+
+    private CellId cell() {
+      return context.cellId();
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        if (!process.isAlive()) {
+          throw new AgentException(AgentException.Reason.START_FAILED, "the agent process of cell " + cell()
+              + " exited during start-up: " + process.outputTail());
+        }
+        if (!awaitPort || accepts(context.port())) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AgentException(AgentException.Reason.NOT_READY, "the agent process of cell " + cell()
+              + " did not listen on port " + context.port() + " within " + timeout.toMillis() + " ms");
+        }
+        if (waitAborted(WATCH)) {
+          throw new AgentException(AgentException.Reason.NOT_READY, "the start of the agent of cell " + cell()
+              + " was aborted");
+        }
+      }
+    }
+
+    @Override
+    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+      Objects.requireNonNull(prompt, "prompt cannot be null");
+      if (closed) {
+        throw new IllegalStateException("attempted to prompt while in CLOSED state");
+      }
+      ScriptedAgent.Turn turn = turns.apply(prompt);
+      progress.onProgress("turn started");
+      Duration thinking = turn == ScriptedAgent.Turn.HANG ? timeout : turnDelay;
+      long deadline = System.nanoTime() + thinking.toNanos();
+      while (System.nanoTime() < deadline) {
+        requireAlive();
+        if (waitAborted(Duration.ofNanos(Math.min(WATCH.toNanos(), deadline - System.nanoTime())))) {
+          throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + cell() + " was aborted");
+        }
+      }
+      requireAlive();
+      if (turn == ScriptedAgent.Turn.HANG) {
+        throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "turn of cell " + cell()
+            + " did not finish within " + timeout.toMillis() + " ms");
+      }
+      if (turn == ScriptedAgent.Turn.FAIL) {
+        throw new AgentException(AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
+      }
+      List<FileEdit> toApply = edits.apply(prompt);
+      for (FileEdit edit : toApply) {
+        apply(edit);
+        progress.onProgress("edited " + edit.path());
+      }
+      requireAlive();
+      return AgentTurn.of("applied " + toApply.size() + " scripted edit(s)");
+    }
+
+    private void requireAlive() {
+      if (!process.isAlive()) {
+        throw new AgentException(AgentException.Reason.CRASHED, "the agent process of cell " + cell()
+            + " (pid " + process.pid() + ") died during the turn");
+      }
+    }
+
+    private boolean waitAborted(Duration wait) {
+      try {
+        return aborted.await(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + cell() + " was interrupted", e);
+      }
+    }
+
+    private void apply(FileEdit edit) {
+      Path root = context.worktree().toAbsolutePath().normalize();
+      Path target = root.resolve(edit.path()).normalize();
+      if (!target.startsWith(root) || target.equals(root)) {
+        throw new AgentException(AgentException.Reason.TURN_FAILED,
+            "scripted edit path must stay inside the worktree but was " + edit.path());
+      }
+      try {
+        if (edit.content() == null) {
+          Files.deleteIfExists(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.writeString(target, edit.content(), StandardCharsets.UTF_8);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("scripted edit of " + edit.path() + " failed", e);
+      }
+    }
+
+    @Override
+    public void abort() {
+      aborted.countDown();
+    }
+
+    @Override
+    public void crash() {
+      ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    @Override
+    public void close() {
+      aborted.countDown();
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        ProcessResult result = process.stop();
+        if (!result.survivors().isEmpty()) {
+          throw new IllegalStateException("the agent process tree of cell " + cell() + " survived KILL: "
+              + result.survivors());
+        }
+      } finally {
+        live.remove(this);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ChildProcessAgent.Session[" + cell() + ", pid " + process.pid() + (closed ? ", closed" : "") + "]";
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Configures a {@link ChildProcessAgent}. Not thread-safe. */
+  public static final class Builder {
+    private final ProcessSupervisor supervisor;
+    private Function<AgentContext, List<String>> command = context -> SLEEP;
+    private Function<String, List<FileEdit>> edits = prompt -> List.of();
+    private Function<String, ScriptedAgent.Turn> turns = prompt -> ScriptedAgent.Turn.NORMAL;
+    private Duration turnDelay = Duration.ZERO;
+    private Duration stopGrace = Duration.ofSeconds(2);
+    private boolean awaitPort;
+
+    private Builder(ProcessSupervisor supervisor) {
+      this.supervisor = supervisor;
+    }
+
+    /** The agent process's command for a cell, as an argument list (no shell); {@link #SLEEP} by default. */
+    public Builder command(Function<AgentContext, List<String>> commandForCell) {
+      this.command = Objects.requireNonNull(commandForCell, "command cannot be null");
+      return this;
+    }
+
+    /** The edits to apply for a prompt; none by default. */
+    public Builder edits(Function<String, List<FileEdit>> editsForPrompt) {
+      this.edits = Objects.requireNonNull(editsForPrompt, "edits cannot be null");
+      return this;
+    }
+
+    /** How the turn for a prompt behaves; {@link ScriptedAgent.Turn#NORMAL} by default. */
+    public Builder turns(Function<String, ScriptedAgent.Turn> turnForPrompt) {
+      this.turns = Objects.requireNonNull(turnForPrompt, "turns cannot be null");
+      return this;
+    }
+
+    /** How long each turn works before editing, watching its process (abortable); zero by default. */
+    public Builder turnDelay(Duration delay) {
+      this.turnDelay = nonNegative("turnDelay", delay);
+      return this;
+    }
+
+    /** How long the process gets between TERM and KILL at stop; 2 s by default. */
+    public Builder stopGrace(Duration grace) {
+      this.stopGrace = nonNegative("stopGrace", grace);
+      return this;
+    }
+
+    /** Whether readiness waits until the process accepts connections on the cell's port; off by default. */
+    public Builder awaitPort(boolean await) {
+      this.awaitPort = await;
+      return this;
+    }
+
+    /** Builds the agent. */
+    public ChildProcessAgent build() {
+      return new ChildProcessAgent(this);
+    }
+
+    private static Duration nonNegative(String name, Duration value) {
+      Objects.requireNonNull(value, name + " cannot be null");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative but was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,458 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.BranchIntegration;
+import io.openswarm.core.worktree.WorktreeChanges;
+import io.openswarm.core.worktree.WorktreeProvider;
+import io.openswarm.temporal.internal.CellParts;
+import io.openswarm.temporal.internal.WorkerHooks;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Makes cells fail, hang or die at named {@link FaultPoint}s, by decorating the service-provider implementations the
+ * cell steps consult. The library's own code (the steps, the saga, the activities, the workflows) runs unchanged
+ * around the faults.
+ *
+ * <pre>{@code
+ * FaultInjector faults = FaultInjector.create();
+ * faults.arm(FaultPoint.COMMIT, Fault.fail(), CellId.of("t1"));        // the next commit of cell t1 is rejected
+ * CellSteps steps = CellSteps.builder()
+ *     .ports(PortManager.builder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
+ *     .worktrees(faults.wrapWorktrees(pool)).changes(faults.wrapChanges(GitWorktreeChanges.create()))
+ *     .agent(faults.wrapAgent(agent)).tests(faults.wrapTests(tests))
+ *     .integration(faults.wrapIntegration(BranchIntegrator.create()))
+ *     ...
+ * // or, for a worker: SwarmWorker.builder()...internalHooks(faults.workerHooks())
+ * }</pre>
+ *
+ * <h2>How it works</h2>
+ * Each decorator asks the injector, at its point and for its cell, whether a fault is armed; an armed fault is used up
+ * as it fires (a fault armed {@code n} times fires {@code n} times). A fault fires either instead of the real
+ * operation or, if {@linkplain Fault#after() after}, once the real operation succeeded. A port probe does not know
+ * its cell; it takes the cell from the logging context the steps set during bootstrap ({@code cellId} in the MDC),
+ * so only faults armed for any cell reach it when the logging backend keeps no MDC.
+ *
+ * <p>Faults that hang block until the thread is interrupted (a Temporal cancellation interrupts tests and
+ * integrations), the agent's turn is aborted (for points inside the turn), or {@link #releaseHangs()} is called, in
+ * which case the operation goes on as if it had just been slow. Teardown faults hold the real operation back: the
+ * session or lease stays open, exactly as when stopping really fails, until {@link #releaseHeldBack()} runs it.
+ *
+ * <p>Thread-safe.
+ */
+public final class FaultInjector {
+
+  private static final Logger log = LoggerFactory.getLogger(FaultInjector.class);
+  private static final Duration HANG_POLL = Duration.ofMillis(20);
+
+  private final List<Rule> rules = new ArrayList<>();
+  private final List<FiredFault> fired = new CopyOnWriteArrayList<>();
+  private final Set<FiredFault> hanging = ConcurrentHashMap.newKeySet();
+  private final List<HeldBack> heldBack = new CopyOnWriteArrayList<>();
+  private final Set<String> injectedCommits = ConcurrentHashMap.newKeySet();
+  private final List<Consumer<FiredFault>> listeners = new CopyOnWriteArrayList<>();
+  private final Object hangMonitor = new Object();
+  private long hangGeneration;
+
+  private FaultInjector() {}
+
+  /** An injector with no fault armed. */
+  public static FaultInjector create() {
+    return new FaultInjector();
+  }
+
+  /** A fault armed for a point: for some cells or any, a number of times. */
+  private static final class Rule {
+    final FaultPoint point;
+    final Fault fault;
+    final @Nullable CellId cell;
+    final @Nullable Predicate<CellId> cells;
+    int remaining;
+
+    Rule(FaultPoint point, Fault fault, @Nullable CellId cell, @Nullable Predicate<CellId> cells, int times) {
+      this.point = point;
+      this.fault = fault;
+      this.cell = cell;
+      this.cells = cells;
+      this.remaining = times;
+    }
+
+    boolean matches(@Nullable CellId candidate) {
+      if (cells != null) {
+        return candidate != null && cells.test(candidate);
+      }
+      return cell == null || cell.equals(candidate);
+    }
+  }
+
+  /** A real close a teardown fault held back. */
+  private record HeldBack(String description, AutoCloseable resource) {}
+
+  /**
+   * Arms {@code fault} at {@code point} once, for whichever cell gets there first.
+   *
+   * @return this injector
+   * @throws NullPointerException if an argument is null
+   */
+  public FaultInjector arm(FaultPoint point, Fault fault) {
+    return arm(point, fault, null, 1);
+  }
+
+  /**
+   * Arms {@code fault} at {@code point} once, for {@code cell} only.
+   *
+   * @return this injector
+   * @throws NullPointerException if an argument is null
+   */
+  public FaultInjector arm(FaultPoint point, Fault fault, CellId cell) {
+    return arm(point, fault, Objects.requireNonNull(cell, "cell cannot be null"), 1);
+  }
+
+  /**
+   * Arms {@code fault} at {@code point} {@code times} times, for {@code cell} only or, if it is null, for any cell.
+   *
+   * @return this injector
+   * @throws NullPointerException if {@code point} or {@code fault} is null
+   * @throws IllegalArgumentException if {@code times} is not positive
+   */
+  public FaultInjector arm(FaultPoint point, Fault fault, @Nullable CellId cell, int times) {
+    Objects.requireNonNull(point, "point cannot be null");
+    Objects.requireNonNull(fault, "fault cannot be null");
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be at least 1 but was " + times);
+    }
+    synchronized (rules) {
+      rules.add(new Rule(point, fault, cell, null, times));
+    }
+    return this;
+  }
+
+  /**
+   * Arms {@code fault} at {@code point} {@code times} times, for the cells {@code cells} accepts (for example the
+   * cells of one DAG task, whose ids the workflow makes up as it goes). Never fires where the cell is unknown.
+   *
+   * @return this injector
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code times} is not positive
+   */
+  public FaultInjector armWhere(FaultPoint point, Fault fault, Predicate<CellId> cells, int times) {
+    Objects.requireNonNull(point, "point cannot be null");
+    Objects.requireNonNull(fault, "fault cannot be null");
+    Objects.requireNonNull(cells, "cells cannot be null");
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be at least 1 but was " + times);
+    }
+    synchronized (rules) {
+      rules.add(new Rule(point, fault, null, cells, times));
+    }
+    return this;
+  }
+
+  /** Removes every armed fault that has not fired yet. */
+  public void disarm() {
+    synchronized (rules) {
+      rules.clear();
+    }
+  }
+
+  /** Removes the faults armed for {@code cell} that have not fired yet. */
+  public void disarm(CellId cell) {
+    Objects.requireNonNull(cell, "cell cannot be null");
+    synchronized (rules) {
+      rules.removeIf(rule -> cell.equals(rule.cell));
+    }
+  }
+
+  /** How many firings are still armed. */
+  public int armedCount() {
+    synchronized (rules) {
+      return rules.stream().mapToInt(rule -> rule.remaining).sum();
+    }
+  }
+
+  /** Every fault that fired so far, in order. */
+  public List<FiredFault> fired() {
+    return List.copyOf(fired);
+  }
+
+  /** The faults that fired for {@code cell}. */
+  public List<FiredFault> firedFor(CellId cell) {
+    Objects.requireNonNull(cell, "cell cannot be null");
+    return fired.stream().filter(f -> cell.equals(f.cellId())).toList();
+  }
+
+  /** Calls {@code listener} for every fault as it fires, on the thread that hit it (before a KILL kills). */
+  public FaultInjector onFire(Consumer<FiredFault> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
+    return this;
+  }
+
+  /** The faults hanging right now. */
+  public Set<FiredFault> hanging() {
+    return Set.copyOf(hanging);
+  }
+
+  /**
+   * Waits until a fault hangs at {@code point} (for {@code cell}, or any cell if null).
+   *
+   * @throws AssertionError if none hangs there within {@code timeout}
+   */
+  public FiredFault awaitHanging(FaultPoint point, @Nullable CellId cell, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (FiredFault f : hanging) {
+        if (f.point() == point && (cell == null || cell.equals(f.cellId()))) {
+          return f;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no fault hung at " + point + (cell == null ? "" : " for " + cell) + " within "
+            + timeout.toMillis() + " ms; fired: " + fired);
+      }
+      pause();
+    }
+  }
+
+  /** Lets every fault that hangs now go on, as if its operation had only been slow. */
+  public void releaseHangs() {
+    synchronized (hangMonitor) {
+      hangGeneration++;
+      hangMonitor.notifyAll();
+    }
+  }
+
+  /**
+   * Runs the real stops and returns that teardown faults held back.
+   *
+   * @return what could not be closed, one line each; empty when all went well
+   */
+  public List<String> releaseHeldBack() {
+    List<String> errors = new ArrayList<>();
+    for (HeldBack held : heldBack) {
+      heldBack.remove(held);
+      try {
+        held.resource().close();
+      } catch (Exception e) {
+        errors.add(held.description() + ": " + e);
+      }
+    }
+    return errors;
+  }
+
+  /** How many real stops or returns are held back by teardown faults. */
+  public int heldBackCount() {
+    return heldBack.size();
+  }
+
+  /** The commits the injector put on target branches itself (the conflicting changes of INTEGRATE faults). */
+  public Set<String> injectedCommits() {
+    return Set.copyOf(injectedCommits);
+  }
+
+  /** Decorates a port probe with {@link FaultPoint#PORT_PROBE}. */
+  public PortProbe wrapProbe(PortProbe probe) {
+    return new FaultyPortProbe(this, probe);
+  }
+
+  /** Decorates a worktree provider with {@link FaultPoint#WORKTREE_ACQUIRE} and {@link FaultPoint#WORKTREE_RETURN}. */
+  public WorktreeProvider wrapWorktrees(WorktreeProvider provider) {
+    return new FaultyWorktreeProvider(this, provider);
+  }
+
+  /** Decorates worktree changes with {@link FaultPoint#COMMIT}. */
+  public WorktreeChanges wrapChanges(WorktreeChanges changes) {
+    return new FaultyWorktreeChanges(this, changes);
+  }
+
+  /**
+   * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
+   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#AGENT_CRASH} and {@link FaultPoint#AGENT_STOP}.
+   */
+  public AgentRuntime wrapAgent(AgentRuntime agent) {
+    return new FaultyAgentRuntime(this, agent);
+  }
+
+  /** Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}. */
+  public TestRunner wrapTests(TestRunner tests) {
+    return new FaultyTestRunner(this, tests);
+  }
+
+  /** Decorates a branch integration with {@link FaultPoint#INTEGRATE}. */
+  public BranchIntegration wrapIntegration(BranchIntegration integration) {
+    return new FaultyBranchIntegration(this, integration);
+  }
+
+  /** Decorates every part of a worker's cells but the port probe (see {@link #wrapProbe}). */
+  public CellParts wrapParts(CellParts parts) {
+    return new CellParts(wrapWorktrees(parts.worktrees()), wrapChanges(parts.changes()), wrapAgent(parts.agent()),
+        wrapTests(parts.tests()), wrapIntegration(parts.integration()));
+  }
+
+  /** Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts. */
+  public WorkerHooks workerHooks() {
+    return workerHooks(true);
+  }
+
+  /**
+   * Hooks that make a worker build its cells from decorated parts, with sticky workflow execution on or off (off
+   * for a worker that will be killed while attached to another JVM's embedded server).
+   */
+  public WorkerHooks workerHooks(boolean stickyWorkflowExecution) {
+    FaultInjector injector = this;
+    return new WorkerHooks() {
+      @Override
+      public PortProbe decorateProbe(PortProbe probe) {
+        return injector.wrapProbe(probe);
+      }
+
+      @Override
+      public CellParts decorate(CellParts parts) {
+        return injector.wrapParts(parts);
+      }
+
+      @Override
+      public boolean stickyWorkflowExecution() {
+        return stickyWorkflowExecution;
+      }
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "FaultInjector[armed=" + armedCount() + ", fired=" + fired.size() + ", hanging=" + hanging.size() + "]";
+  }
+
+  // ---- used by the decorators ---------------------------------------------------------------------------------
+
+  /** Takes the fault armed at {@code point} for {@code cell} at this moment (before or after), or null. */
+  @Nullable FiredFault take(FaultPoint point, @Nullable CellId cell, boolean after) {
+    Fault fault = null;
+    synchronized (rules) {
+      for (int i = 0; i < rules.size(); i++) {
+        Rule rule = rules.get(i);
+        if (rule.point == point && rule.fault.after() == after && rule.matches(cell)) {
+          fault = rule.fault;
+          if (--rule.remaining == 0) {
+            rules.remove(i);
+          }
+          break;
+        }
+      }
+    }
+    if (fault == null) {
+      return null;
+    }
+    FiredFault firing = new FiredFault(point, cell, fault);
+    fired.add(firing);
+    log.info("fault injected: {}", firing);
+    for (Consumer<FiredFault> listener : listeners) {
+      listener.accept(firing);
+    }
+    return firing;
+  }
+
+  /** How a hang ended. */
+  enum HangEnd {
+    /** {@link #releaseHangs()} was called: go on with the real operation. */
+    RELEASED,
+    /** The thread was interrupted; the interrupt flag is set again. */
+    INTERRUPTED,
+    /** The turn was aborted. */
+    ABORTED
+  }
+
+  /** Blocks until released, interrupted or (if {@code aborted} is given) aborted. */
+  HangEnd hang(FiredFault firing, @Nullable CountDownLatch aborted) {
+    long generation;
+    synchronized (hangMonitor) {
+      generation = hangGeneration;
+    }
+    hanging.add(firing);
+    try {
+      while (true) {
+        if (aborted != null && aborted.getCount() == 0) {
+          return HangEnd.ABORTED;
+        }
+        synchronized (hangMonitor) {
+          if (hangGeneration != generation) {
+            return HangEnd.RELEASED;
+          }
+          hangMonitor.wait(HANG_POLL.toMillis());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return HangEnd.INTERRUPTED;
+    } finally {
+      hanging.remove(firing);
+    }
+  }
+
+  /** Holds back the real close of {@code resource}, to be run by {@link #releaseHeldBack()}. */
+  void holdBack(String description, AutoCloseable resource) {
+    heldBack.add(new HeldBack(description, resource));
+  }
+
+  void recordInjectedCommit(String sha) {
+    injectedCommits.add(sha);
+  }
+
+  /** The cell whose bootstrap runs on this thread, from the steps' logging context, or null. */
+  static @Nullable CellId cellFromLoggingContext() {
+    String value = MDC.get("cellId");
+    if (value == null) {
+      return null;
+    }
+    try {
+      return CellId.of(value);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Kills this JVM with SIGKILL: no shutdown hook, no finally block, no flush runs, exactly as when the operating
+   * system kills it. Falls back to {@link Runtime#halt} if {@code kill} cannot be run.
+   */
+  static void killThisJvm(FiredFault firing) {
+    log.warn("fault injected: killing this JVM (pid {}) with SIGKILL at {}", ProcessHandle.current().pid(), firing);
+    try {
+      Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid()))
+          .redirectErrorStream(true).start();
+      kill.waitFor(10, TimeUnit.SECONDS);
+      // The signal is on its way; wait for it rather than run on.
+      TimeUnit.SECONDS.sleep(10);
+    } catch (IOException e) {
+      log.error("could not run kill; halting instead", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Runtime.getRuntime().halt(137);
+  }
+
+  private static void pause() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(HANG_POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for a fault", e);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.openswarm.testkit.fault;
+
+/**
+ * A place in a cell's life where a {@link FaultInjector} can make things go wrong. Each point sits at a
+ * service-provider boundary the cell steps consult, so the library's own code runs unchanged around it.
+ *
+ * <p>What {@link Fault.Action#FAIL} means differs per point and is the failure a real implementation would produce
+ * there; {@link Fault.Action#HANG} blocks at the point until the thread is interrupted, the agent's turn is aborted,
+ * or {@link FaultInjector#releaseHangs()}; {@link Fault.Action#KILL} kills the whole JVM with SIGKILL.
+ */
+public enum FaultPoint {
+
+  /** Probing whether a port is free. FAIL: the probe throws an {@link java.io.UncheckedIOException}. */
+  PORT_PROBE(Stage.BOOTSTRAP),
+
+  /**
+   * Leasing a worktree (the pool adds a new one with {@code git worktree add} or resets a warm one). FAIL: a
+   * {@link io.openswarm.core.worktree.WorktreeException} as for a git failure.
+   */
+  WORKTREE_ACQUIRE(Stage.BOOTSTRAP),
+
+  /** Starting the agent. FAIL: an {@link io.openswarm.core.agent.AgentException} {@code START_FAILED}. */
+  AGENT_START(Stage.BOOTSTRAP),
+
+  /** Waiting for the agent to become healthy. FAIL: an agent exception {@code NOT_READY}. */
+  AGENT_HEALTH(Stage.BOOTSTRAP),
+
+  /** Submitting the prompt. FAIL: an agent exception {@code TURN_FAILED}, as for a model error. */
+  PROMPT_SUBMIT(Stage.EXECUTE),
+
+  /**
+   * The agent's process dies mid-turn. FAIL: the agent's real process is killed with SIGKILL while the turn runs
+   * (the session must be a {@link io.openswarm.testkit.agent.CrashableSession}; any other session reports a crash
+   * without a process to kill).
+   */
+  AGENT_CRASH(Stage.EXECUTE),
+
+  /** Starting the test command. FAIL: an {@link java.io.IOException}, as for a missing program. */
+  TEST_START(Stage.TEST),
+
+  /**
+   * The test process hangs. FAIL: a real process that never ends runs instead of the tests, with a one-second
+   * limit, so the runner's own timeout stops it; HANG: the same process with the run's own limit.
+   */
+  TEST_HANG(Stage.TEST),
+
+  /** Committing. FAIL: a {@link io.openswarm.core.worktree.WorktreeException} {@code COMMIT_REJECTED}. */
+  COMMIT(Stage.COMMIT),
+
+  /**
+   * Integrating into the target branch. FAIL: a conflicting commit lands on the target first (a real one, made
+   * with git), so the integration meets a real conflict.
+   */
+  INTEGRATE(Stage.INTEGRATE),
+
+  /** Stopping the agent at teardown. FAIL: closing the session throws; the real stop is held back. */
+  AGENT_STOP(Stage.TEARDOWN),
+
+  /** Returning the worktree at teardown. FAIL: closing the lease throws; the real return is held back. */
+  WORKTREE_RETURN(Stage.TEARDOWN);
+
+  /** The part of a cell's life a point belongs to. */
+  public enum Stage {
+    /** Port, worktree, agent start and readiness. */
+    BOOTSTRAP,
+    /** The agent's turn. */
+    EXECUTE,
+    /** The test run. */
+    TEST,
+    /** The commit of green changes. */
+    COMMIT,
+    /** Moving a commit onto a target branch. */
+    INTEGRATE,
+    /** Stopping and returning what the cell held. */
+    TEARDOWN
+  }
+
+  private final Stage stage;
+
+  FaultPoint(Stage stage) {
+    this.stage = stage;
+  }
+
+  /** The part of a cell's life this point belongs to. */
+  public Stage stage() {
+    return stage;
+  }
+}

@@ -1,0 +1,146 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.agent.AgentSession;
+import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.testkit.agent.CrashableSession;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link FaultPoint#AGENT_START}, and through its sessions {@link FaultPoint#AGENT_HEALTH}, {@link
+ * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#AGENT_CRASH} and {@link FaultPoint#AGENT_STOP}.
+ */
+final class FaultyAgentRuntime implements AgentRuntime {
+
+  /** How long a crash waits for the turn to report that it started before killing anyway. */
+  private static final Duration CRASH_DELAY = Duration.ofMillis(200);
+
+  private final FaultInjector injector;
+  private final AgentRuntime delegate;
+
+  FaultyAgentRuntime(FaultInjector injector, AgentRuntime delegate) {
+    this.injector = injector;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public String name() {
+    return delegate.name();
+  }
+
+  @Override
+  public AgentSession start(AgentContext context) {
+    return FaultSite.run(injector, FaultPoint.AGENT_START, context.cellId(),
+        message -> new AgentException(AgentException.Reason.START_FAILED, message),
+        () -> new Session(context.cellId(), delegate.start(context)), Session::closeDelegate);
+  }
+
+  @Override
+  public String toString() {
+    return "Faulty[" + delegate + "]";
+  }
+
+  /** A session whose readiness, turns and stop can go wrong. */
+  private final class Session implements AgentSession {
+    private final CellId cell;
+    private final AgentSession delegate;
+    private final CountDownLatch aborted = new CountDownLatch(1);
+
+    Session(CellId cell, AgentSession delegate) {
+      this.cell = cell;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) {
+      FaultSite.run(injector, FaultPoint.AGENT_HEALTH, cell,
+          message -> new AgentException(AgentException.Reason.NOT_READY, message),
+          () -> {
+            delegate.awaitReady(timeout);
+            return Boolean.TRUE;
+          }, ready -> { });
+    }
+
+    @Override
+    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+      FiredFault submit = injector.take(FaultPoint.PROMPT_SUBMIT, cell, false);
+      if (submit != null) {
+        FaultSite.strike(injector, submit,
+            message -> new AgentException(AgentException.Reason.TURN_FAILED, message), aborted,
+            message -> new AgentException(AgentException.Reason.ABORTED, message));
+      }
+      FiredFault crash = injector.take(FaultPoint.AGENT_CRASH, cell, false);
+      AgentProgress watched = progress;
+      if (crash != null) {
+        if (!(delegate instanceof CrashableSession crashable)) {
+          throw new AgentException(AgentException.Reason.CRASHED, "injected fault: " + crash
+              + " (the session has no process to kill, so the crash is reported without one)");
+        }
+        CountDownLatch started = new CountDownLatch(1);
+        watched = what -> {
+          started.countDown();
+          progress.onProgress(what);
+        };
+        Thread killer = new Thread(() -> {
+          try {
+            started.await(CRASH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          crashable.crash();
+        }, "fault-agent-crash-" + cell);
+        killer.setDaemon(true);
+        killer.start();
+      }
+      AgentTurn turn = delegate.prompt(prompt, timeout, watched);
+      FiredFault after = injector.take(FaultPoint.PROMPT_SUBMIT, cell, true);
+      if (after != null) {
+        FaultSite.strike(injector, after,
+            message -> new AgentException(AgentException.Reason.TURN_FAILED, message), aborted,
+            message -> new AgentException(AgentException.Reason.ABORTED, message));
+      }
+      return turn;
+    }
+
+    @Override
+    public void abort() {
+      aborted.countDown();
+      delegate.abort();
+    }
+
+    @Override
+    public void close() {
+      aborted.countDown();
+      FiredFault stop = injector.take(FaultPoint.AGENT_STOP, cell, false);
+      if (stop != null) {
+        try {
+          FaultSite.strike(injector, stop, message -> new IllegalStateException(message
+              + ": the agent of cell " + cell + " could not be stopped"), null, IllegalStateException::new);
+        } catch (RuntimeException e) {
+          injector.holdBack("stop agent of cell " + cell, delegate);
+          throw e;
+        }
+      }
+      delegate.close();
+      FiredFault after = injector.take(FaultPoint.AGENT_STOP, cell, true);
+      if (after != null) {
+        FaultSite.strike(injector, after, IllegalStateException::new, null, IllegalStateException::new);
+      }
+    }
+
+    void closeDelegate() {
+      delegate.close();
+    }
+
+    @Override
+    public String toString() {
+      return "Faulty[" + delegate + "]";
+    }
+  }
+}

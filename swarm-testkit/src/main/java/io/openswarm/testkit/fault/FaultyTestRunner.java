@@ -1,0 +1,68 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.testrun.TestRequest;
+import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/** {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}. */
+final class FaultyTestRunner implements TestRunner {
+
+  /** A test process that never ends by itself. */
+  static final List<String> HANGING_TESTS = List.of("sleep", "3600");
+  /** The limit on a hanging test process for {@link Fault.Action#FAIL}: the runner's timeout ends it. */
+  static final Duration HANG_LIMIT = Duration.ofSeconds(1);
+
+  private final FaultInjector injector;
+  private final TestRunner delegate;
+
+  FaultyTestRunner(FaultInjector injector, TestRunner delegate) {
+    this.injector = injector;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public TestResult run(TestRequest request) throws IOException, InterruptedException {
+    FiredFault start = injector.take(FaultPoint.TEST_START, request.cellId(), false);
+    if (start != null) {
+      strike(start);
+    }
+    TestRequest actual = request;
+    FiredFault hang = injector.take(FaultPoint.TEST_HANG, request.cellId(), false);
+    if (hang != null) {
+      switch (hang.fault().action()) {
+        case FAIL -> actual = new TestRequest(request.cellId(), request.worktree(), request.stateDirectory(),
+            HANGING_TESTS, HANG_LIMIT);
+        case HANG -> actual = new TestRequest(request.cellId(), request.worktree(), request.stateDirectory(),
+            HANGING_TESTS, request.timeout());
+        case KILL -> FaultInjector.killThisJvm(hang);
+      }
+    }
+    TestResult result = delegate.run(actual);
+    FiredFault after = injector.take(FaultPoint.TEST_START, request.cellId(), true);
+    if (after != null) {
+      strike(after);
+    }
+    return result;
+  }
+
+  private void strike(FiredFault firing) throws IOException, InterruptedException {
+    switch (firing.fault().action()) {
+      case FAIL -> throw new IOException("injected fault: " + firing + ": the test command could not be started");
+      case KILL -> FaultInjector.killThisJvm(firing);
+      case HANG -> {
+        if (injector.hang(firing, null) == FaultInjector.HangEnd.INTERRUPTED) {
+          Thread.interrupted();
+          throw new InterruptedException("interrupted while hanging at injected fault " + firing);
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Faulty[" + delegate + "]";
+  }
+}

@@ -1,0 +1,100 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.worktree.WorktreeException;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeProvider;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** {@link FaultPoint#WORKTREE_ACQUIRE} and, through its leases, {@link FaultPoint#WORKTREE_RETURN}. */
+final class FaultyWorktreeProvider implements WorktreeProvider {
+
+  private final FaultInjector injector;
+  private final WorktreeProvider delegate;
+
+  FaultyWorktreeProvider(FaultInjector injector, WorktreeProvider delegate) {
+    this.injector = injector;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public WorktreeLease acquire(CellId cellId, String baseRef) {
+    return FaultSite.run(injector, FaultPoint.WORKTREE_ACQUIRE, cellId,
+        message -> new WorktreeException(WorktreeException.Reason.GIT_FAILED, message),
+        () -> new Lease(injector, delegate.acquire(cellId, baseRef)), lease -> lease.delegate.close());
+  }
+
+  @Override
+  public Optional<WorktreeLease> find(CellId cellId) {
+    return delegate.find(cellId).map(lease -> new Lease(injector, lease));
+  }
+
+  @Override
+  public String toString() {
+    return "Faulty[" + delegate + "]";
+  }
+
+  /** A lease whose return can fail or hang. */
+  static final class Lease implements WorktreeLease {
+    private final FaultInjector injector;
+    final WorktreeLease delegate;
+
+    Lease(FaultInjector injector, WorktreeLease delegate) {
+      this.injector = injector;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public CellId cellId() {
+      return delegate.cellId();
+    }
+
+    @Override
+    public Path path() {
+      return delegate.path();
+    }
+
+    @Override
+    public String branch() {
+      return delegate.branch();
+    }
+
+    @Override
+    public String baseCommit() {
+      return delegate.baseCommit();
+    }
+
+    @Override
+    public void close() {
+      FiredFault before = injector.take(FaultPoint.WORKTREE_RETURN, cellId(), false);
+      if (before != null) {
+        try {
+          FaultSite.strike(injector, before, this::failure, null, this::failure);
+        } catch (RuntimeException e) {
+          injector.holdBack("return worktree " + path() + " of cell " + cellId(), delegate);
+          throw e;
+        }
+      }
+      delegate.close();
+      FiredFault after = injector.take(FaultPoint.WORKTREE_RETURN, cellId(), true);
+      if (after != null) {
+        FaultSite.strike(injector, after, this::failure, null, this::failure);
+      }
+    }
+
+    private RuntimeException failure(String message) {
+      return new WorktreeException(WorktreeException.Reason.RESTORE_FAILED, message);
+    }
+
+    @Override
+    public String toString() {
+      return "Faulty[" + delegate + "]";
+    }
+  }
+
+  /** The real lease behind a decorated one. */
+  static WorktreeLease unwrap(WorktreeLease lease) {
+    return lease instanceof Lease faulty ? faulty.delegate : lease;
+  }
+}

@@ -1,0 +1,94 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.GraphTask;
+import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.temporal.DagRequest;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The worker JVM the crash and stop tests kill or stop. Prints what the parent waits for on standard output:
+ * {@code WORKFLOW <id>}, {@code FIRED <point> <cell>}, {@code LIVE <n>}.
+ *
+ * <ul>
+ *   <li>{@code crash <target> <repo> <state> <firstPort> <lastPort>}: starts a TCR workflow that hangs after the
+ *       agent's turn (agent running, worktree dirty, port held by the agent's process), and a DAG whose task
+ *       {@code c} hangs after its commit and task {@code i} after its integration moved the target; then waits to
+ *       be killed. Sticky execution is off (see {@link io.openswarm.temporal.internal.WorkerHooks}).</li>
+ *   <li>{@code stop <target> <repo> <state> <firstPort> <lastPort> <cells> <stopMillis>}: starts {@code cells} TCR
+ *       workflows whose agents work until aborted, and waits for SIGTERM.</li>
+ *   <li>{@code share <target> <repo> <state> <firstPort> <lastPort> <audit> <turnMillis> <hostId>}: a worker that
+ *       takes its share of the work and writes its agents' use of ports and worktrees to the audit file.</li>
+ * </ul>
+ */
+public final class CrashWorkerMain {
+
+  private CrashWorkerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    String target = args[1];
+    Path repo = Path.of(args[2]);
+    Path state = Path.of(args[3]);
+    int firstPort = Integer.parseInt(args[4]);
+    int lastPort = Integer.parseInt(args[5]);
+    FaultInjector faults = FaultInjector.create();
+    faults.onFire(fired -> say("FIRED " + fired.point() + " " + fired.cellId()));
+    SwarmWorker.Builder builder = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true)
+        .internalHooks(faults.workerHooks(false));
+    if (mode.equals("crash")) {
+      faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
+      faults.armWhere(FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
+      faults.armWhere(FaultPoint.INTEGRATE, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-i-"), 1);
+      SwarmWorker worker = builder.start();
+      SwarmClient client = worker.client();
+      say("WORKFLOW " + client.startTcr(TaskSpec.of("crash-exec", "write exec.txt exec\n", "main")));
+      say("WORKFLOW " + client.startDag(DagRequest.of("crashdag", TaskGraph.builder()
+          .task(GraphTask.of("c", "write c.txt c\n"))
+          .task(GraphTask.of("i", "write i.txt i\n"))
+          .build(), "main").withMaxParallel(2)));
+    } else if (mode.equals("share")) {
+      Path audit = Path.of(args[6]);
+      SwarmWorker worker = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true, false,
+              Duration.ofMillis(Long.parseLong(args[7])))
+          .hostId(args[8])
+          .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {
+            @Override
+            public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
+              return new io.openswarm.temporal.internal.CellParts(p.worktrees(), p.changes(),
+                  new AuditedAgent(p.agent(), audit), p.tests(), p.integration());
+            }
+
+            @Override
+            public boolean stickyWorkflowExecution() {
+              return false;
+            }
+          })
+          .start();
+      say("READY " + worker.options().hostId());
+    } else {
+      int cells = Integer.parseInt(args[6]);
+      SwarmWorker worker = builder.stopTimeout(Duration.ofMillis(Long.parseLong(args[7]))).start();
+      SwarmClient client = worker.client();
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < cells; i++) {
+        ids.add(client.startTcr(TaskSpec.of("stop-" + i, "hang", "main")));
+        say("WORKFLOW " + ids.get(i));
+      }
+      // Live means at work: every agent in its turn.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+          .until(() -> ids.stream().allMatch(id -> client.status(id).step().equals("EXECUTE")));
+      say("LIVE " + worker.liveCells());
+    }
+    new CountDownLatch(1).await();
+  }
+
+  private static synchronized void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+}

@@ -1,0 +1,114 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.internal.CellParts;
+import io.openswarm.temporal.internal.WorkerHooks;
+import io.openswarm.testkit.InvariantCheck;
+import io.openswarm.testkit.agent.ChildProcessAgent;
+import io.openswarm.testkit.agent.FileEdit;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * A real worker (embedded Temporal server, real git, pool, ports, test runner, integrator) whose cells are built from
+ * parts decorated by one {@link FaultInjector}, with the agent a real child process and the green trees of its tests
+ * recorded in a {@link TestLedger}. Prompts as for {@link LocalCells}: {@code write PATH CONTENT}, {@code hang},
+ * {@code fail}, anything else edits nothing.
+ */
+final class FaultyWorker implements AutoCloseable {
+
+  final TemporaryRepository repo;
+  final FaultInjector faults = FaultInjector.create();
+  final TestLedger ledger = TestLedger.create();
+  final SwarmWorker worker;
+  final SwarmClient client;
+  final String base;
+  /** The DAG target branches that must only have received green commits since {@link #base}. */
+  final Set<String> targets = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<ChildProcessAgent> agent = new AtomicReference<>();
+
+  FaultyWorker(Path dir, int firstPort, int lastPort, Consumer<SwarmWorker.Builder> configure) {
+    repo = TemporaryRepository.create(dir.resolve("repo"))
+        .write("status.txt", "green\n")
+        .write("test.sh", LocalCells.TEST_SCRIPT)
+        .executable("test.sh")
+        .commit("a project with a test");
+    base = repo.head();
+    SwarmWorker.Builder builder = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(dir.resolve("state"))
+        .testCommand(List.of("sh", "test.sh"))
+        .agent(supervisor -> {
+          agent.set(ChildProcessAgent.builder(supervisor)
+              .edits(prompt -> {
+                String[] words = prompt.split(" ", 3);
+                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
+              })
+              .turns(prompt -> switch (prompt) {
+                case "hang" -> ScriptedAgent.Turn.HANG;
+                case "fail" -> ScriptedAgent.Turn.FAIL;
+                default -> ScriptedAgent.Turn.NORMAL;
+              })
+              .stopGrace(Duration.ofSeconds(1))
+              .build());
+          return agent.get();
+        })
+        .ports(firstPort, lastPort)
+        .hostId("faults-host")
+        .sandbox(SandboxMode.NONE)
+        .worktreePool(1, 4, 12)
+        .startToCloseTimeout(Duration.ofSeconds(60))
+        .executeTimeout(Duration.ofSeconds(30))
+        .heartbeatTimeout(Duration.ofSeconds(3))
+        .hostScheduleToStartTimeout(Duration.ofSeconds(10))
+        .teardownTimeout(Duration.ofSeconds(3))
+        .bootstrapTimeout(Duration.ofSeconds(4))
+        .testTimeout(Duration.ofSeconds(30))
+        .internalHooks(new WorkerHooks() {
+          @Override
+          public PortProbe decorateProbe(PortProbe probe) {
+            return faults.wrapProbe(probe);
+          }
+
+          @Override
+          public CellParts decorate(CellParts parts) {
+            return faults.wrapParts(new CellParts(parts.worktrees(), parts.changes(), parts.agent(),
+                ledger.wrap(parts.tests()), parts.integration()));
+          }
+        });
+    configure.accept(builder);
+    worker = builder.start();
+    client = worker.client();
+  }
+
+  ChildProcessAgent agent() {
+    return agent.get();
+  }
+
+  /** Every invariant of the worker, the DAG targets included. */
+  InvariantCheck invariants() {
+    InvariantCheck check = InvariantCheck.of(worker).processes(() -> agent.get().startedProcesses())
+        .ignoringChildProcesses();
+    for (String target : targets) {
+      check = check.targetBranch(target, base, ledger, faults.injectedCommits());
+    }
+    return check;
+  }
+
+  @Override
+  public void close() {
+    faults.releaseHangs();
+    faults.releaseHeldBack();
+    worker.close();
+  }
+}

@@ -1,0 +1,287 @@
+package io.openswarm.testkit.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.worktree.IntegrationStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every fault point, driven by the local {@link io.openswarm.core.lifecycle.CellLifecycle} over real parts (git,
+ * worktree pool, ports, a child-process agent, the command test runner, the integrator): each fault ends the cell the
+ * way the library promises, and afterwards every invariant holds.
+ */
+class LifecycleFaultIT {
+
+  @TempDir static Path temp;
+  static LocalCells cells;
+
+  @BeforeAll
+  static void start() {
+    cells = new LocalCells(temp, 24100, 24119, 1, 8);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cells != null) {
+      cells.close();
+    }
+  }
+
+  @AfterEach
+  void everyInvariantHolds() {
+    int armed = cells.faults.armedCount();
+    Set<FiredFault> hanging = cells.faults.hanging();
+    cells.faults.disarm();
+    cells.faults.releaseHangs();
+    assertThat(hanging).isEmpty();
+    assertThat(armed).as("armed faults that never fired").isZero();
+    cells.invariants().assertHolds();
+  }
+
+  /** A failure at a point and how the cell must end. */
+  record Case(FaultPoint point, String prompt, CellStatus status, @Nullable CellStep step, @Nullable String type) {
+    @Override
+    public String toString() {
+      return point + " -> " + status + (step == null ? "" : " at " + step + " (" + type + ")");
+    }
+  }
+
+  static Stream<Case> failures() {
+    return Stream.of(
+        new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed"),
+        new Case(FaultPoint.WORKTREE_ACQUIRE, "write a.txt a", CellStatus.FAILED, CellStep.WORKTREE,
+            "WorktreeFailed"),
+        new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
+            "AgentStartFailed"),
+        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_READY,
+            "AgentNotReady"),
+        new Case(FaultPoint.PROMPT_SUBMIT, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE, "AgentTurnFailed"),
+        // The turn runs until the process dies: the crash happens mid-turn, not before or after it.
+        new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
+        new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart"),
+        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.REVERTED, null, null),
+        new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failures")
+  void aFailureEndsTheCellAsPromisedAndLeavesNothing(Case expected) {
+    CellId cell = cellFor(expected.point(), "fail");
+    arm(expected.point(), Fault.fail(), cell);
+
+    CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), expected.prompt(), "main"));
+
+    assertThat(cells.faults.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
+    if (expected.step() != null) {
+      assertThat(outcome.failedStep()).isEqualTo(expected.step());
+      assertThat(outcome.error()).startsWith(expected.type() + ": ");
+    }
+    assertThat(outcome.teardownErrors()).isEmpty();
+    assertThat(cells.repo.hasBranch("swarm/" + cell)).isFalse();
+  }
+
+  @Test
+  void aConflictMadeOnTheTargetMeanwhileIsAConflictAndTheTargetKeepsOnlyGreenCommits() {
+    CellId cell = cellFor(FaultPoint.INTEGRATE, "fail");
+    String before = cells.repo.resolveRevision(LocalCells.TARGET);
+    cells.faults.arm(FaultPoint.INTEGRATE, Fault.fail(), cell);
+
+    LocalCells.Integrated result = cells.runIntegrating(
+        TaskSpec.of(cell.value(), "write conflict.txt mine", LocalCells.TARGET), LocalCells.TARGET);
+
+    assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.CONFLICT.name());
+    assertThat(result.integration().conflictingFiles()).containsExactly("conflict.txt");
+    assertThat(cells.faults.injectedCommits()).hasSize(1);
+    String head = cells.repo.resolveRevision(LocalCells.TARGET);
+    assertThat(cells.faults.injectedCommits()).containsExactly(head);
+    assertThat(cells.repo.git("rev-parse", head + "^").strip()).isEqualTo(before);
+    assertThat(result.teardownErrors()).isEmpty();
+  }
+
+  @Test
+  void aGreenCellIntegratesWhenNothingGoesWrong() {
+    CellId cell = CellId.of("clean-integrate");
+    LocalCells.Integrated result = cells.runIntegrating(
+        TaskSpec.of(cell.value(), "write clean.txt clean", LocalCells.TARGET), LocalCells.TARGET);
+
+    assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.INTEGRATED.name());
+    assertThat(cells.repo.show(LocalCells.TARGET, "clean.txt")).isEqualTo("clean");
+  }
+
+  @Test
+  void aStopThatFailsIsReportedAndTheWorktreeAndPortAreStillGivenBack() {
+    CellId cell = cellFor(FaultPoint.AGENT_STOP, "fail");
+    cells.faults.arm(FaultPoint.AGENT_STOP, Fault.fail(), cell);
+
+    CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write stop.txt s", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ")
+        .contains("injected fault");
+    assertThat(cells.ports.allocatedCount()).isZero();
+    assertThat(cells.pool.leasedCount()).isZero();
+    assertThat(cells.agent.liveSessions()).as("the agent really was not stopped").isOne();
+    assertThat(cells.faults.releaseHeldBack()).isEmpty();
+  }
+
+  @Test
+  void aReturnThatFailsIsReportedAndTheAgentAndPortAreStillReleased() {
+    CellId cell = cellFor(FaultPoint.WORKTREE_RETURN, "fail");
+    cells.faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), cell);
+
+    CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write return.txt r", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("return worktree: ");
+    assertThat(cells.ports.allocatedCount()).isZero();
+    assertThat(cells.agent.liveSessions()).isZero();
+    assertThat(cells.pool.leasedCount()).as("the worktree really was not returned").isOne();
+    assertThat(cells.faults.releaseHeldBack()).isEmpty();
+  }
+
+  @Test
+  void aRealHookThatBreaksCheckoutsFailsTheWarmWorktreeStepAndTheReturnRemovesTheWorktree() throws Exception {
+    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is known.
+    try (LocalCells own = new LocalCells(temp.resolve("hooks"), 24120, 24124, 0, 2)) {
+      assertThat(own.run(TaskSpec.of("hook-before", "write a.txt a", "main")).status())
+          .isEqualTo(CellStatus.COMMITTED);
+      assertThat(own.pool.idleCount()).as("the returned worktree stays warm").isOne();
+      Path hook = own.repo.path().resolve(".git/hooks/post-checkout");
+      java.nio.file.Files.writeString(hook, "#!/bin/sh\necho 'post-checkout refuses' >&2\nexit 1\n");
+      hook.toFile().setExecutable(true);
+      CellOutcome warm;
+      CellOutcome cold;
+      try {
+        // The warm worktree is reset with a checkout, which the hook fails. Then a new one is added (git ignores the
+        // hook's verdict there); it works, and cannot be restored with a checkout at its return: it is removed.
+        warm = own.run(TaskSpec.of("hook-warm", "write a.txt a", "main"));
+        cold = own.run(TaskSpec.of("hook-cold", "write a.txt a", "main"));
+      } finally {
+        java.nio.file.Files.delete(hook);
+      }
+
+      assertThat(warm.status()).as("%s", warm).isEqualTo(CellStatus.FAILED);
+      assertThat(warm.failedStep()).isEqualTo(CellStep.WORKTREE);
+      assertThat(warm.error()).contains("post-checkout refuses");
+      assertThat(cold.status()).as("%s", cold).isEqualTo(CellStatus.COMMITTED);
+      assertThat(List.of(warm, cold)).allSatisfy(outcome -> assertThat(outcome.teardownErrors()).isEmpty());
+      own.invariants().assertHolds();
+      assertThat(own.run(TaskSpec.of("hook-gone", "write a.txt a", "main")).status())
+          .isEqualTo(CellStatus.COMMITTED);
+      own.invariants().assertHolds();
+    }
+  }
+
+  /** A hang, and what ends it: an interrupt of the cell's thread, an abort of the turn, or a release. */
+  record Hang(FaultPoint point, Fault fault, String prompt, String end, CellStatus status, @Nullable CellStep step) {
+    @Override
+    public String toString() {
+      return point + " " + fault + " ended by " + end + " -> " + status + (step == null ? "" : " at " + step);
+    }
+  }
+
+  static Stream<Hang> hangs() {
+    return Stream.of(
+        new Hang(FaultPoint.PORT_PROBE, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED, null),
+        new Hang(FaultPoint.WORKTREE_ACQUIRE, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.WORKTREE),
+        new Hang(FaultPoint.AGENT_START, Fault.hangAfter(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.AGENT_START),
+        new Hang(FaultPoint.AGENT_HEALTH, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.AGENT_READY),
+        new Hang(FaultPoint.PROMPT_SUBMIT, Fault.hang(), "write h.txt h", "abort", CellStatus.FAILED,
+            CellStep.EXECUTE),
+        new Hang(FaultPoint.TEST_START, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.TEST),
+        new Hang(FaultPoint.TEST_HANG, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.TEST),
+        new Hang(FaultPoint.COMMIT, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED, null),
+        new Hang(FaultPoint.COMMIT, Fault.hangAfter(), "write h.txt h", "interrupt", CellStatus.FAILED,
+            CellStep.COMMIT),
+        new Hang(FaultPoint.AGENT_STOP, Fault.hang(), "write h.txt h", "interrupt", CellStatus.COMMITTED, null),
+        new Hang(FaultPoint.WORKTREE_RETURN, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED,
+            null));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hangs")
+  void aHangEndsWhenInterruptedAbortedOrReleasedAndLeavesNothing(Hang hang) throws Exception {
+    CellId cell = cellFor(hang.point(), "hang-" + hang.end() + (hang.fault().after() ? "-after" : ""));
+    arm(hang.point(), hang.fault(), cell);
+    AtomicReference<Thread> runner = new AtomicReference<>();
+
+    CompletableFuture<CellOutcome> running = CompletableFuture.supplyAsync(() -> {
+      runner.set(Thread.currentThread());
+      try {
+        return cells.run(TaskSpec.of(cell.value(), hang.prompt(), "main"));
+      } finally {
+        Thread.interrupted();
+      }
+    });
+    if (hang.point() == FaultPoint.TEST_HANG) {
+      // Here the test process itself hangs, not the decorator.
+      awaitTestProcess();
+    } else {
+      cells.faults.awaitHanging(hang.point(), hang.point() == FaultPoint.PORT_PROBE ? null : cell,
+          Duration.ofSeconds(20));
+    }
+    switch (hang.end()) {
+      case "interrupt" -> runner.get().interrupt();
+      case "abort" -> cells.steps.abort(cell);
+      default -> cells.faults.releaseHangs();
+    }
+    CellOutcome outcome = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(hang.status());
+    if (hang.step() != null) {
+      assertThat(outcome.failedStep()).as("%s", outcome).isEqualTo(hang.step());
+    }
+    if (hang.point() == FaultPoint.AGENT_STOP) {
+      assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ");
+      assertThat(cells.faults.releaseHeldBack()).isEmpty();
+    } else {
+      assertThat(outcome.teardownErrors()).as("%s", outcome).isEmpty();
+    }
+  }
+
+  /** A TEST_HANG fault runs a real process that never ends; wait until it runs, so the interrupt has one to stop. */
+  private static void awaitTestProcess() {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current()
+        .descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
+  }
+
+  /** A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any cell. */
+  private static void arm(FaultPoint point, Fault fault, CellId cell) {
+    if (point == FaultPoint.PORT_PROBE) {
+      cells.faults.arm(point, fault);
+    } else {
+      cells.faults.arm(point, fault, cell);
+    }
+  }
+
+  private static CellId cellFor(FaultPoint point, String suffix) {
+    return CellId.of(point.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + suffix);
+  }
+
+}

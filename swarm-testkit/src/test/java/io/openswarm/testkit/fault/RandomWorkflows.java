@@ -1,0 +1,181 @@
+package io.openswarm.testkit.fault;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.GraphTask;
+import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.temporal.DagAttempt;
+import io.openswarm.temporal.DagRequest;
+import io.openswarm.temporal.DagResult;
+import io.openswarm.temporal.DagTaskResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Runs randomized TCR workflows and DAGs with random faults on a {@link FaultyWorker}, all at once, then checks every
+ * invariant. TCR cells get a fault with probability one half at a random point (fail); DAG tasks too (their cells
+ * are named by the workflow, so the fault is armed for the task's cells by prefix), the integrate step included.
+ */
+final class RandomWorkflows {
+
+  private static final FaultPoint[] TCR_POINTS = {FaultPoint.PORT_PROBE, FaultPoint.WORKTREE_ACQUIRE,
+      FaultPoint.AGENT_START, FaultPoint.AGENT_HEALTH, FaultPoint.PROMPT_SUBMIT, FaultPoint.AGENT_CRASH,
+      FaultPoint.TEST_START, FaultPoint.TEST_HANG, FaultPoint.COMMIT, FaultPoint.AGENT_STOP,
+      FaultPoint.WORKTREE_RETURN};
+
+  private final FaultyWorker swarm;
+  private final long seed;
+  private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> faults = new ConcurrentHashMap<>();
+  private final List<String> surprises = new CopyOnWriteArrayList<>();
+  private final List<String> leaks = new CopyOnWriteArrayList<>();
+  private int round;
+
+  RandomWorkflows(FaultyWorker swarm, long seed) {
+    this.swarm = swarm;
+    this.seed = seed;
+  }
+
+  /** Starts {@code tcrs} TCR workflows and {@code dags} DAGs of 3 to 5 tasks at once, waits for all, checks. */
+  void run(int tcrs, int dags) throws Exception {
+    int r = round++;
+    Random random = new Random(seed * 31 + r);
+    List<CompletableFuture<?>> running = new ArrayList<>();
+    for (int i = 0; i < tcrs; i++) {
+      running.add(tcr("w" + seed + "-" + r + "-" + i, random));
+    }
+    for (int i = 0; i < dags; i++) {
+      running.add(dag("d" + seed + "-" + r + "-" + i, random));
+    }
+    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+    swarm.faults.disarm();
+    List<String> heldBack = swarm.faults.releaseHeldBack();
+    if (!heldBack.isEmpty()) {
+      surprises.add("held-back stops failed: " + heldBack);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<String> found = swarm.invariants().violations();
+    while (!found.isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100);
+      found = swarm.invariants().violations();
+    }
+    leaks.addAll(found);
+  }
+
+  private CompletableFuture<?> tcr(String id, Random random) {
+    String prompt = prompt(random, id);
+    FaultPoint point = random.nextBoolean() ? TCR_POINTS[random.nextInt(TCR_POINTS.length)] : null;
+    if (point == FaultPoint.PORT_PROBE) {
+      swarm.faults.arm(point, Fault.fail());
+    } else if (point != null) {
+      swarm.faults.arm(point, Fault.fail(), CellId.of(id));
+    }
+    String workflowId = swarm.client.startTcr(TaskSpec.of(id, prompt, "main"));
+    return swarm.client.resultAsync(workflowId).thenAccept(outcome -> {
+      count(outcomes, "tcr " + outcome.status() + (outcome.failedStep() == null ? "" : " at "
+          + outcome.failedStep()));
+      List<FiredFault> fired = swarm.faults.fired().stream()
+          .filter(f -> f.cellId() != null && f.cellId().value().startsWith(id)).toList();
+      fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
+      checkTeardown(id, outcome.teardownErrors(), fired);
+    });
+  }
+
+  private CompletableFuture<?> dag(String dagId, Random random) {
+    int size = 3 + random.nextInt(3);
+    TaskGraph.Builder graph = TaskGraph.builder();
+    for (int t = 0; t < size; t++) {
+      List<String> deps = new ArrayList<>();
+      for (int d = 0; d < t; d++) {
+        if (random.nextInt(3) == 0) {
+          deps.add("t" + d);
+        }
+      }
+      String task = "t" + t;
+      graph.task(GraphTask.of(task, prompt(random, dagId + "-" + task), deps.toArray(String[]::new)));
+      if (random.nextBoolean()) {
+        FaultPoint point = random.nextInt(4) == 0 ? FaultPoint.INTEGRATE
+            : TCR_POINTS[1 + random.nextInt(TCR_POINTS.length - 1)];
+        String prefix = dagId + "-" + task + "-";
+        swarm.faults.armWhere(point, Fault.fail(), cell -> cell.value().startsWith(prefix), 1);
+      }
+    }
+    DagRequest request = DagRequest.of(dagId, graph.build(), "main").withMaxParallel(3);
+    swarm.targets.add(request.targetBranch());
+    String workflowId = swarm.client.startDag(request);
+    return swarm.client.dagResultAsync(workflowId).thenAccept(result -> {
+      if (!result.finished()) {
+        surprises.add("DAG " + dagId + " did not finish: " + result.toTable());
+      }
+      for (DagTaskResult task : result.tasks()) {
+        count(outcomes, "dag task " + task.status());
+        String prefix = dagId + "-" + task.taskId() + "-";
+        List<FiredFault> fired = swarm.faults.fired().stream()
+            .filter(f -> f.cellId() != null && f.cellId().value().startsWith(prefix)).toList();
+        fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
+        for (DagAttempt attempt : task.history()) {
+          List<FiredFault> ofAttempt = fired.stream()
+              .filter(f -> f.cellId().value().startsWith(attempt.cellId())).toList();
+          checkTeardown(attempt.cellId(), attempt.teardownErrors(), ofAttempt);
+        }
+      }
+    });
+  }
+
+  private static String prompt(Random random, String id) {
+    int roll = random.nextInt(100);
+    return roll < 70 ? "write " + id + ".txt " + id + "\n"
+        : roll < 82 ? "write status.txt red\n"
+        : roll < 92 ? "look around"
+        : "fail";
+  }
+
+  private void checkTeardown(String cell, List<String> teardownErrors, List<FiredFault> fired) {
+    boolean teardownFault = fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
+    if (!teardownErrors.isEmpty() && !teardownFault) {
+      surprises.add(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
+    }
+    if (teardownFault && teardownErrors.isEmpty()) {
+      surprises.add(cell + " hid a failed teardown step: " + fired);
+    }
+  }
+
+  private static void count(Map<String, LongAdder> counts, String key) {
+    counts.computeIfAbsent(key, k -> new LongAdder()).increment();
+  }
+
+  String report() {
+    StringBuilder text = new StringBuilder("outcomes:\n");
+    new TreeMap<>(outcomes).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
+    text.append("faults fired:\n");
+    new TreeMap<>(faults).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
+    text.append("leaks: ").append(leaks.size()).append('\n');
+    leaks.forEach(leak -> text.append("  ").append(leak).append('\n'));
+    text.append("surprises: ").append(surprises.size()).append('\n');
+    surprises.forEach(s -> text.append("  ").append(s).append('\n'));
+    return text.toString();
+  }
+
+  List<String> leaks() {
+    return List.copyOf(leaks);
+  }
+
+  List<String> surprises() {
+    return List.copyOf(surprises);
+  }
+
+  long workflows() {
+    return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith("tcr ")).mapToLong(e -> e.getValue()
+        .sum()).sum();
+  }
+}

@@ -1,0 +1,284 @@
+package io.openswarm.testkit.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.GraphTask;
+import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.temporal.DagRequest;
+import io.openswarm.temporal.DagResult;
+import io.openswarm.temporal.DagTaskStatus;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.git.TemporaryRepository;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every fault point, driven by the Temporal workflows (TCR, and a DAG for the integrate step) on a real worker with
+ * the embedded server: each fault ends the cell the way the workflow promises (retried where the activity's retry
+ * policy says so), and afterwards every invariant holds.
+ */
+class WorkflowFaultIT {
+
+  @TempDir static Path temp;
+
+  static FaultyWorker swarm;
+  static FaultInjector faults;
+  static TemporaryRepository repo;
+  static SwarmWorker worker;
+  static SwarmClient client;
+  static String base;
+
+  @BeforeAll
+  static void startWorker() {
+    swarm = new FaultyWorker(temp, 24200, 24219, builder -> { });
+    faults = swarm.faults;
+    repo = swarm.repo;
+    worker = swarm.worker;
+    client = swarm.client;
+    base = swarm.base;
+  }
+
+  @AfterAll
+  static void stopWorker() {
+    if (swarm != null) {
+      swarm.close();
+    }
+  }
+
+  @AfterEach
+  void everyInvariantHolds() {
+    int armed = faults.armedCount();
+    faults.disarm();
+    faults.releaseHangs();
+    assertThat(armed).as("armed faults that never fired").isZero();
+    swarm.invariants().assertHolds();
+  }
+
+  /** A failure at a point and how the TCR workflow must end. */
+  record Case(FaultPoint point, String prompt, CellStatus status, @Nullable CellStep step, @Nullable String type,
+      int bootstrapAttempts) {
+    @Override
+    public String toString() {
+      return point + " -> " + status + (step == null ? "" : " at " + step + " (" + type + ")");
+    }
+  }
+
+  static Stream<Case> failures() {
+    return Stream.of(
+        new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed", 1),
+        // Retryable bootstrap failures are retried, and the retry runs clean.
+        new Case(FaultPoint.WORKTREE_ACQUIRE, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
+        new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
+            "AgentStartFailed", 1),
+        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
+        new Case(FaultPoint.PROMPT_SUBMIT, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE, "AgentTurnFailed",
+            1),
+        new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed", 1),
+        new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart", 1),
+        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.REVERTED, null, null, 1),
+        new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected", 1));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failures")
+  void aFailureEndsTheWorkflowAsPromisedAndLeavesNothing(Case expected) {
+    String task = "wf-" + expected.point().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    arm(expected.point(), Fault.fail(), CellId.of(task));
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of(task, expected.prompt(), "main"));
+
+    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
+    if (expected.step() != null) {
+      assertThat(outcome.failedStep()).isEqualTo(expected.step());
+      assertThat(outcome.error()).startsWith(expected.type() + ": ");
+    }
+    assertThat(outcome.teardownErrors()).isEmpty();
+    assertThat(repo.hasBranch("swarm/" + task)).isEqualTo(expected.status() == CellStatus.COMMITTED);
+  }
+
+  @Test
+  void aRealPreCommitHookThatFailsRejectsTheCommit() throws Exception {
+    Path hook = repo.path().resolve(".git/hooks/pre-commit");
+    Files.writeString(hook, "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n");
+    hook.toFile().setExecutable(true);
+    CellOutcome outcome;
+    try {
+      outcome = client.runTcr(TaskSpec.of("wf-hook-rejects", "write hooked.txt h", "main"));
+    } finally {
+      Files.delete(hook);
+    }
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.COMMIT);
+    assertThat(outcome.error()).startsWith("CommitRejected: ").contains("lint failed");
+    assertThat(repo.hasBranch("swarm/wf-hook-rejects")).isFalse();
+  }
+
+  @Test
+  void aCommitWhoseHookRunsLongerThanTheHeartbeatTimeoutIsNotTakenForALostHost() throws Exception {
+    Path hook = repo.path().resolve(".git/hooks/pre-commit");
+    Files.writeString(hook, "#!/bin/sh\nsleep 4\n");
+    hook.toFile().setExecutable(true);
+    CellOutcome outcome;
+    try {
+      outcome = client.runTcr(TaskSpec.of("wf-slow-hook", "write slow.txt s", "main"));
+    } finally {
+      Files.delete(hook);
+    }
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.cellId().value()).as("the first cell committed; no retry on another host")
+        .isEqualTo("wf-slow-hook");
+  }
+
+  @Test
+  void aConflictOnTheTargetIsRedoneFromTheNewHeadAndTheTargetGetsOnlyGreenCommits() {
+    faults.arm(FaultPoint.INTEGRATE, Fault.fail());
+    DagRequest request = DagRequest.of("wf-conflict", TaskGraph.builder()
+        .task(GraphTask.of("only", "write conflict.txt mine"))
+        .build(), "main");
+    swarm.targets.add(request.targetBranch());
+
+    DagResult result = client.runDag(request);
+
+    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(FaultPoint.INTEGRATE);
+    assertThat(faults.injectedCommits()).hasSize(1);
+    assertThat(result.task("only").orElseThrow().history()).extracting(a -> a.status())
+        .startsWith(DagTaskStatus.CONFLICT);
+    assertThat(repo.git("log", "--format=%H", base + ".." + request.targetBranch()))
+        .contains(faults.injectedCommits().iterator().next());
+  }
+
+  @Test
+  void aStopThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
+    faults.arm(FaultPoint.AGENT_STOP, Fault.fail(), CellId.of("wf-agent-stop"));
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of("wf-agent-stop", "write stop.txt s", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ");
+    assertThat(worker.ports().allocatedCount()).isZero();
+    assertThat(worker.worktrees().leasedCount()).isZero();
+    assertThat(swarm.agent().liveSessions()).isOne();
+    assertThat(faults.releaseHeldBack()).isEmpty();
+  }
+
+  @Test
+  void aReturnThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
+    faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), CellId.of("wf-worktree-return"));
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of("wf-worktree-return", "write return.txt r", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("return worktree: ");
+    assertThat(worker.ports().allocatedCount()).isZero();
+    assertThat(swarm.agent().liveSessions()).isZero();
+    assertThat(worker.worktrees().leasedCount()).isOne();
+    assertThat(faults.releaseHeldBack()).isEmpty();
+  }
+
+  /** Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an interrupt. */
+  static Stream<FaultPoint> cancellableHangs() {
+    return Stream.of(FaultPoint.PROMPT_SUBMIT, FaultPoint.TEST_START, FaultPoint.TEST_HANG);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cancellableHangs")
+  void cancellingTheWorkflowEndsAHangAndTearsTheCellDown(FaultPoint point) {
+    String task = "wf-cancel-" + point.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    CellId cell = CellId.of(task);
+    faults.arm(point, Fault.hang(), cell);
+    String workflowId = client.startTcr(TaskSpec.of(task, "write cancel.txt c", "main"));
+    if (point == FaultPoint.TEST_HANG) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.current().descendants()
+          .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
+    } else {
+      faults.awaitHanging(point, cell, Duration.ofSeconds(30));
+    }
+
+    client.cancel(workflowId);
+
+    assertThatThrownBy(() -> client.result(workflowId)).isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
+    await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
+    assertThat(faults.hanging()).isEmpty();
+  }
+
+  @Test
+  void cancellingADagEndsAHangingIntegration() {
+    faults.arm(FaultPoint.INTEGRATE, Fault.hang());
+    DagRequest request = DagRequest.of("wf-cancel-integrate", TaskGraph.builder()
+        .task(GraphTask.of("only", "write cancelled.txt c"))
+        .build(), "main");
+    swarm.targets.add(request.targetBranch());
+    String workflowId = client.startDag(request);
+    faults.awaitHanging(FaultPoint.INTEGRATE, null, Duration.ofSeconds(30));
+
+    client.cancel(workflowId);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
+    assertThat(faults.hanging()).isEmpty();
+    assertThat(repo.resolveRevision(request.targetBranch())).isEqualTo(base);
+  }
+
+  @Test
+  void aStopThatHangsPastTheTeardownTimeoutIsRetriedAndTheRestIsReleased() {
+    CellId cell = CellId.of("wf-stop-hang");
+    faults.arm(FaultPoint.AGENT_STOP, Fault.hang(), cell);
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of(cell.value(), "write slow-stop.txt s", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    faults.awaitHanging(FaultPoint.AGENT_STOP, cell, Duration.ofSeconds(1));
+    assertThat(worker.liveCells()).isZero();
+    assertThat(worker.ports().allocatedCount()).isZero();
+    assertThat(worker.worktrees().leasedCount()).isZero();
+    faults.releaseHangs();
+    await().atMost(Duration.ofSeconds(10)).until(() -> swarm.agent().liveSessions() == 0);
+  }
+
+  @Test
+  void aBootstrapThatOutlivesItsActivityTearsItsCellDown() {
+    CellId cell = CellId.of("wf-late-bootstrap");
+    faults.arm(FaultPoint.AGENT_HEALTH, Fault.hang(), cell);
+    String workflowId = client.startTcr(TaskSpec.of(cell.value(), "write late.txt l", "main"));
+    faults.awaitHanging(FaultPoint.AGENT_HEALTH, cell, Duration.ofSeconds(30));
+
+    CellOutcome outcome = client.result(workflowId);
+    faults.releaseHangs();
+
+    assertThat(outcome.status()).as("%s", outcome).isIn(CellStatus.FAILED, CellStatus.COMMITTED);
+    await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
+  }
+
+  /** A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any cell. */
+  private static void arm(FaultPoint point, Fault fault, CellId cell) {
+    if (point == FaultPoint.PORT_PROBE) {
+      faults.arm(point, fault);
+    } else {
+      faults.arm(point, fault, cell);
+    }
+  }
+}
