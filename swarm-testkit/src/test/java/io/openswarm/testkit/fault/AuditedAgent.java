@@ -72,7 +72,19 @@ final class AuditedAgent implements AgentRuntime {
     };
   }
 
+  /**
+   * A file lock belongs to the whole JVM: a second thread of this JVM asking for it while the first holds it gets an
+   * {@code OverlappingFileLockException} rather than waiting. So threads of one JVM take turns here first.
+   */
+  private static final Object IN_JVM = new Object();
+
   private void append(String line) {
+    synchronized (IN_JVM) {
+      appendLocked(line);
+    }
+  }
+
+  private void appendLocked(String line) {
     try (FileChannel channel = FileChannel.open(audit, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND)) {
       FileLock lock = channel.lock();
