@@ -182,6 +182,8 @@ public final class SwarmWorker implements AutoCloseable {
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private @Nullable EmbeddedTemporalServer embedded;
+  /** Whether the Temporal server is the Java test server (embedded here or in another JVM); set by start. */
+  private boolean javaTestServer;
   private @Nullable TemporalConnection connection;
   private @Nullable WorkerFactory sharedFactory;
   private @Nullable WorkerFactory hostFactory;
@@ -637,6 +639,11 @@ public final class SwarmWorker implements AutoCloseable {
     }
     connection = TemporalConnection.open(target, options, temporalMetrics);
     resources.add(connection);
+    javaTestServer = embedded != null || connection.isJavaTestServer();
+    if (javaTestServer && hooks.stickyWorkflowExecution()) {
+      log.info("swarm worker {}: Temporal at {} is the Java test server: sticky workflow execution off, since that"
+          + " server never moves a workflow task off the sticky queue of a worker that left", options.hostId(), target);
+    }
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
@@ -767,7 +774,7 @@ public final class SwarmWorker implements AutoCloseable {
 
     WorkflowClient workflowClient = connection.client();
     backlogProbe = new BacklogProbe(workflowClient.getWorkflowServiceStubs(), options.namespace(),
-        options.taskQueue(), embedded != null);
+        options.taskQueue(), javaTestServer);
     sharedFactory = WorkerFactory.newInstance(workflowClient, WorkerFactoryOptions.newBuilder()
         .setWorkerInterceptors(new OutcomeReporter(metrics))
         .build());
@@ -1064,11 +1071,17 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Temporal's default (null), or zero when the test hooks turn sticky workflow execution off: the SDK then sends no
-   * sticky attributes, so every workflow task goes to the shared queue. Applies to every worker that runs workflows.
+   * Temporal's default (null), or zero - the SDK then sends no sticky attributes, so every workflow task goes to the
+   * shared queue - when the server is the Java test server or the test hooks turn sticky execution off.
+   *
+   * <p>Why: a workflow's next task goes to the sticky queue of the worker that ran its previous one. A Temporal
+   * cluster moves it to the shared queue when no one takes it within the sticky schedule-to-start timeout (5 s), so a
+   * worker that dies or stops costs its workflows 5 s. The Java test server never does: every workflow whose last
+   * task ran on a worker that left would wait forever. Without stickiness each workflow task replays the history,
+   * which for a cell's few dozen events costs little.
    */
   private @Nullable Duration stickyScheduleToStart() {
-    return hooks.stickyWorkflowExecution() ? null : Duration.ZERO;
+    return hooks.stickyWorkflowExecution() && !javaTestServer ? null : Duration.ZERO;
   }
 
   private static void deleteRecursively(Path root) throws IOException {

@@ -24,9 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two workers with different host ids on one embedded server: every step of a cell runs on the host that bootstrapped
- * it. (Moving a cell off a host that disappears is covered by {@code TcrWorkflowImplTest}: the embedded Java test
- * server never times out a workflow task routed to a departed worker's sticky queue, so that scenario needs a real
- * Temporal server end to end.)
+ * it. ({@code HostFailoverIT} kills the host of a running cell; the cell then completes on the other.)
  */
 class HostRoutingIT {
 

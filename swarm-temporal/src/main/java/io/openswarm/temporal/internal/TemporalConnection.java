@@ -2,6 +2,9 @@ package io.openswarm.temporal.internal;
 
 import com.uber.m3.tally.Scope;
 import io.openswarm.temporal.SwarmWorkerOptions;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.GetClusterInfoRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.SimpleSslContextBuilder;
@@ -72,6 +75,24 @@ public final class TemporalConnection implements AutoCloseable {
   /** The workflow client. */
   public WorkflowClient client() {
     return client;
+  }
+
+  /**
+   * Whether the server is Temporal's Java test server (the embedded server of a {@code SwarmWorker}, possibly one in
+   * another JVM) rather than a Temporal cluster. Asked once per call, with a 5 s deadline.
+   *
+   * <p>The test server implements no {@code GetClusterInfo}; every Temporal server does, so {@code UNIMPLEMENTED}
+   * identifies it. Any other answer or failure (an unreachable server, a refused permission) counts as a cluster:
+   * that is the safe side, since a cluster only gains from what the test server must go without.
+   */
+  public boolean isJavaTestServer() {
+    try {
+      stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getClusterInfo(GetClusterInfoRequest.getDefaultInstance());
+      return false;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() == Status.Code.UNIMPLEMENTED;
+    }
   }
 
   @Override

@@ -18,9 +18,11 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code crash <target> <repo> <state> <firstPort> <lastPort>}: starts a TCR workflow that hangs after the
  *       agent's turn (agent running, worktree dirty, port held by the agent's process), and a DAG whose task
  *       {@code c} hangs after its commit and task {@code i} after its integration moved the target; then waits to
- *       be killed. Sticky execution is off (see {@link io.openswarm.temporal.internal.WorkerHooks}).</li>
+ *       be killed.</li>
  *   <li>{@code stop <target> <repo> <state> <firstPort> <lastPort> <cells> <stopMillis>}: starts {@code cells} TCR
  *       workflows whose agents work until aborted, and waits for SIGTERM.</li>
+ *   <li>{@code failover <target> <repo> <state> <firstPort> <lastPort> <hostId>}: a worker that starts a TCR
+ *       workflow whose cell {@code failover} hangs after the agent's turn, and waits to be killed.</li>
  *   <li>{@code share <target> <repo> <state> <firstPort> <lastPort> <audit> <turnMillis> <hostId>}: a worker that
  *       takes its share of the work and writes its agents' use of ports and worktrees to the audit file.</li>
  * </ul>
@@ -39,7 +41,7 @@ public final class CrashWorkerMain {
     FaultInjector faults = FaultInjector.create();
     faults.onFire(fired -> say("FIRED " + fired.point() + " " + fired.cellId()));
     SwarmWorker.Builder builder = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true)
-        .internalHooks(faults.workerHooks(false));
+        .internalHooks(faults.workerHooks());
     if (mode.equals("crash")) {
       faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
       faults.armWhere(FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
@@ -51,6 +53,10 @@ public final class CrashWorkerMain {
           .task(GraphTask.of("c", "write c.txt c\n"))
           .task(GraphTask.of("i", "write i.txt i\n"))
           .build(), "main").withMaxParallel(2)));
+    } else if (mode.equals("failover")) {
+      faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("failover"));
+      SwarmWorker worker = builder.hostId(args[6]).start();
+      say("WORKFLOW " + worker.client().startTcr(TaskSpec.of("failover", "write failover.txt failover\n", "main")));
     } else if (mode.equals("share")) {
       Path audit = Path.of(args[6]);
       SwarmWorker worker = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true, false,
@@ -61,11 +67,6 @@ public final class CrashWorkerMain {
             public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
               return new io.openswarm.temporal.internal.CellParts(p.worktrees(), p.changes(),
                   new AuditedAgent(p.agent(), audit), p.tests(), p.integration());
-            }
-
-            @Override
-            public boolean stickyWorkflowExecution() {
-              return false;
             }
           })
           .start();

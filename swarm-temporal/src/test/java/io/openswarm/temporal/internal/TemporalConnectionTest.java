@@ -1,0 +1,88 @@
+package io.openswarm.temporal.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerOptions;
+import io.temporal.api.workflowservice.v1.GetClusterInfoRequest;
+import io.temporal.api.workflowservice.v1.GetClusterInfoResponse;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TemporalConnectionTest {
+
+  @TempDir Path temp;
+
+  private SwarmWorkerOptions options() throws IOException {
+    // Options only look for the .git of a working tree; nothing here runs git.
+    Files.createDirectories(temp.resolve("repo/.git"));
+    return SwarmWorker.builder()
+        .repository(temp.resolve("repo"))
+        .stateDirectory(temp.resolve("state"))
+        .testCommand(List.of("true"))
+        .agent(supervisor -> {
+          throw new AssertionError("not started");
+        })
+        .build().options();
+  }
+
+  @Test
+  void theEmbeddedServerIsRecognizedAsTheJavaTestServer() throws IOException {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
+        TemporalConnection connection = TemporalConnection.open(server.target(), options())) {
+      assertThat(connection.isJavaTestServer()).isTrue();
+    }
+  }
+
+  @Test
+  void aServerThatAnswersClusterInfoIsACluster() throws IOException {
+    Server cluster = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            InsecureServerCredentials.create())
+        .addService(new WorkflowServiceGrpc.WorkflowServiceImplBase() {
+          // The SDK asks for the server's capabilities before its first call.
+          @Override
+          public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> response) {
+            response.onNext(GetSystemInfoResponse.newBuilder().setServerVersion("1.29.1").build());
+            response.onCompleted();
+          }
+
+          @Override
+          public void getClusterInfo(GetClusterInfoRequest request,
+              StreamObserver<GetClusterInfoResponse> response) {
+            response.onNext(GetClusterInfoResponse.newBuilder().setServerVersion("1.29.1").build());
+            response.onCompleted();
+          }
+        })
+        .build().start();
+    try (TemporalConnection connection = TemporalConnection.open("127.0.0.1:" + cluster.getPort(), options())) {
+      assertThat(connection.isJavaTestServer()).isFalse();
+    } finally {
+      cluster.shutdownNow();
+    }
+  }
+
+  @Test
+  void anUnreachableServerCountsAsACluster() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    try (TemporalConnection connection = TemporalConnection.open("127.0.0.1:" + closedPort, options())) {
+      assertThat(connection.isJavaTestServer()).isFalse();
+    }
+  }
+}
