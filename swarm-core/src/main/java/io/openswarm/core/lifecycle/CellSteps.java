@@ -450,7 +450,8 @@ public final class CellSteps {
         case UNKNOWN_REF -> "UnknownRef";
         case POOL_EXHAUSTED -> "WorktreePoolExhausted";
         case COMMIT_REJECTED -> "CommitRejected";
-        case RESTORE_FAILED -> "RevertFailed";
+        // A warm checkout restores a pooled worktree too: only the revert step's restore is a failed revert.
+        case RESTORE_FAILED -> step == CellStep.REVERT ? "RevertFailed" : "WorktreeFailed";
         case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";
         default -> "WorktreeFailed";
       };
