@@ -78,7 +78,12 @@ public final class SwarmClient {
         .getResult(CellOutcome.class);
   }
 
-  /** The outcome of the TCR workflow {@code workflowId}, when it ends. */
+  /**
+   * The outcome of the TCR workflow {@code workflowId}, when it ends.
+   *
+   * <p>Each pending future is a long poll the server holds open; on the embedded server each one occupies a server
+   * thread (2,000 pending results are 2,000 threads). Wait for large batches in slices, or poll {@link #status}.
+   */
   public CompletableFuture<CellOutcome> resultAsync(String workflowId) {
     return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
         .getResultAsync(CellOutcome.class);
