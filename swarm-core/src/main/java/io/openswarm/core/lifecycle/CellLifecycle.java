@@ -8,6 +8,7 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.testrun.TestResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -72,22 +73,31 @@ public final class CellLifecycle {
     }
     timings.addAll(up.timings());
     TeardownResult teardown;
+    // The step running now and when it began, for the timing of a step that fails.
+    CellStep current = CellStep.EXECUTE;
+    long currentStart = System.nanoTime();
     try {
       ExecuteResult executed = steps.execute(cellId, task.prompt(), task.executeTimeout(), progress);
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
+      current = CellStep.TEST;
+      currentStart = System.nanoTime();
       TestResult tested = steps.test(cellId, task.testCommand(), task.testTimeout());
       timings.add(new StepTiming(CellStep.TEST, tested.duration()));
+      currentStart = System.nanoTime();
       if (tested.passed()) {
+        current = CellStep.COMMIT;
         CommitResult committed = steps.commit(cellId, task.effectiveCommitMessage());
         timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
         outcome = committed.sha().map(sha -> CellOutcome.committed(cellId, sha))
             .orElseGet(() -> CellOutcome.noChanges(cellId));
       } else {
+        current = CellStep.REVERT;
         timings.add(new StepTiming(CellStep.REVERT, steps.revert(cellId)));
         outcome = CellOutcome.reverted(cellId, tested.report());
       }
     } catch (CellStepException e) {
+      timings.add(new StepTiming(current, Duration.ofNanos(System.nanoTime() - currentStart)));
       outcome = CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage());
     } finally {
       // Teardown never throws; what it could not clean up is reported in the outcome.

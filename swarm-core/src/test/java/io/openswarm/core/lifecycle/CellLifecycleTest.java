@@ -7,6 +7,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
@@ -187,6 +188,8 @@ class CellLifecycleTest {
 
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
     assertThat(outcome.error()).startsWith("AgentTurnFailed: ");
+    assertThat(outcome.timing(CellStep.EXECUTE)).as("the failed step is timed too").isPresent();
+    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEARDOWN);
     assertNothingLeft(steps);
   }
 
@@ -196,6 +199,8 @@ class CellLifecycleTest {
     CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
     assertThat(outcome.error()).startsWith("TestsFailedToStart: ");
+    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEST,
+        CellStep.TEARDOWN);
   }
 
   @Test

@@ -26,6 +26,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,8 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   private int hostAttempt;
   private @Nullable String host;
   private String step = "STARTING";
+  /** When the running step of the cell began (workflow time), for the timing of a step that fails. */
+  private long stepStartedMillis;
   private final List<StepTiming> timings = new ArrayList<>();
 
   /**
@@ -129,26 +132,26 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     boolean hostLost = false;
     @Nullable CanceledFailure cancelled = null;
     try {
-      step = CellStep.EXECUTE.name();
+      enter(CellStep.EXECUTE);
       ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
 
-      step = CellStep.TEST.name();
+      enter(CellStep.TEST);
       TestResult tested = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
       timings.add(new StepTiming(CellStep.TEST, tested.duration()));
       if (!tested.passed()) {
-        step = CellStep.REVERT.name();
+        enter(CellStep.REVERT);
         timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
         facts.status = DagTaskStatus.REVERTED;
         facts.detail = tested.report();
       } else {
-        step = CellStep.COMMIT.name();
+        enter(CellStep.COMMIT);
         CommitResult committed = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
         timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
         if (committed.commit() == null) {
           facts.status = DagTaskStatus.NO_CHANGES;
         } else {
-          step = CellStep.INTEGRATE.name();
+          enter(CellStep.INTEGRATE);
           IntegrateResult integrated = onHost.integrate(new IntegrateRequest(cell, request.targetBranch(),
               task.testCommand(), task.testTimeout()));
           timings.add(new StepTiming(CellStep.INTEGRATE, integrated.duration()));
@@ -156,6 +159,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
         }
       }
     } catch (ActivityFailure failure) {
+      timeFailedStep();
       hostLost = CellWorkflowSupport.isHostLost(failure);
       if (failure.getCause() instanceof CanceledFailure canceledFailure) {
         cancelled = canceledFailure;
@@ -163,6 +167,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       failed(facts, CellStep.valueOf(step), failure);
     } catch (CanceledFailure canceledFailure) {
       cancelled = canceledFailure;
+      timeFailedStep();
       facts.status = DagTaskStatus.CANCELLED;
       facts.detail = "the attempt was cancelled at " + step;
     }
@@ -236,5 +241,20 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
 
   private static String abbreviate(String sha) {
     return sha.length() > 10 ? sha.substring(0, 10) : sha;
+  }
+
+  /** Marks the start of {@code next}, the cell's running step. */
+  private void enter(CellStep next) {
+    step = next.name();
+    stepStartedMillis = Workflow.currentTimeMillis();
+  }
+
+  /**
+   * Records how long the running step took until it failed or was cancelled, as seen by the workflow (so it includes
+   * Temporal's delivery of the failure); a successful step reports the duration its activity measured.
+   */
+  private void timeFailedStep() {
+    timings.add(new StepTiming(CellStep.valueOf(step),
+        Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - stepStartedMillis))));
   }
 }

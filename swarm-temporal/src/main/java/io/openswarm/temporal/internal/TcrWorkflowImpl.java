@@ -20,6 +20,7 @@ import io.openswarm.temporal.TestRunRequest;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -49,6 +50,8 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
   private int attempt;
   private @Nullable String host;
   private String step = "STARTING";
+  /** When the running step of the cell began (workflow time), for the timing of a step that fails. */
+  private long stepStartedMillis;
   private final List<StepTiming> timings = new ArrayList<>();
 
   /**
@@ -102,28 +105,29 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     boolean hostLost = false;
     @Nullable CanceledFailure cancelled = null;
     try {
-      step = CellStep.EXECUTE.name();
+      enter(CellStep.EXECUTE);
       ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
 
-      step = CellStep.TEST.name();
+      enter(CellStep.TEST);
       TestResult tested = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
       timings.add(new StepTiming(CellStep.TEST, tested.duration()));
       if (tested.passed()) {
-        step = CellStep.COMMIT.name();
+        enter(CellStep.COMMIT);
         CommitResult committed = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
         timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
         outcome = committed.commit() == null
             ? CellOutcome.noChanges(cell)
             : CellOutcome.committed(cell, committed.commit());
       } else {
-        step = CellStep.REVERT.name();
+        enter(CellStep.REVERT);
         timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
         outcome = CellOutcome.reverted(cell, tested.report());
       }
     } catch (ActivityFailure failure) {
       CellStep failedStep = CellStep.valueOf(step);
+      timeFailedStep();
       hostLost = CellWorkflowSupport.isHostLost(failure);
       if (failure.getCause() instanceof CanceledFailure canceledFailure) {
         cancelled = canceledFailure;
@@ -131,6 +135,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
       outcome = failedOutcome(cell, failedStep, failure);
     } catch (CanceledFailure canceledFailure) {
       cancelled = canceledFailure;
+      timeFailedStep();
       outcome = CellOutcome.failed(cell, CellStep.valueOf(step), "Cancelled: the workflow was cancelled");
     }
 
@@ -159,5 +164,20 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
         ? taskId.substring(0, CellId.MAX_LENGTH - suffix.length())
         : taskId;
     return CellId.of(base + suffix);
+  }
+
+  /** Marks the start of {@code next}, the cell's running step. */
+  private void enter(CellStep next) {
+    step = next.name();
+    stepStartedMillis = Workflow.currentTimeMillis();
+  }
+
+  /**
+   * Records how long the running step took until it failed or was cancelled, as seen by the workflow (so it includes
+   * Temporal's delivery of the failure); a successful step reports the duration its activity measured.
+   */
+  private void timeFailedStep() {
+    timings.add(new StepTiming(CellStep.valueOf(step),
+        Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - stepStartedMillis))));
   }
 }

@@ -133,6 +133,7 @@ class TcrWorkflowImplTest {
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
     assertThat(outcome.error()).isEqualTo("AgentTurnFailed: the model said no");
+    assertThat(outcome.timing(CellStep.EXECUTE)).as("the failed step is timed too").isPresent();
     assertThat(cells.calls).containsExactly("bootstrap t on shared", "execute t on shared@live",
         "teardown t on shared@live");
   }
