@@ -13,6 +13,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -90,5 +91,14 @@ final class CellWorkflowSupport {
       }
     }).run();
     return errors;
+  }
+
+  /**
+   * How long {@code step} has run since {@code startedMillis} (workflow time): the timing of a step that failed or was
+   * cancelled, as the workflow saw it, so it includes Temporal's delivery of the failure. A step that succeeds reports
+   * the duration its activity measured instead.
+   */
+  static StepTiming timeSince(CellStep step, long startedMillis) {
+    return new StepTiming(step, Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - startedMillis)));
   }
 }

@@ -26,7 +26,6 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -249,12 +248,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     stepStartedMillis = Workflow.currentTimeMillis();
   }
 
-  /**
-   * Records how long the running step took until it failed or was cancelled, as seen by the workflow (so it includes
-   * Temporal's delivery of the failure); a successful step reports the duration its activity measured.
-   */
   private void timeFailedStep() {
-    timings.add(new StepTiming(CellStep.valueOf(step),
-        Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - stepStartedMillis))));
+    timings.add(CellWorkflowSupport.timeSince(CellStep.valueOf(step), stepStartedMillis));
   }
 }

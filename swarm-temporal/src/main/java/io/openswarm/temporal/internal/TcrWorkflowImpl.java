@@ -20,7 +20,6 @@ import io.openswarm.temporal.TestRunRequest;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -172,12 +171,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     stepStartedMillis = Workflow.currentTimeMillis();
   }
 
-  /**
-   * Records how long the running step took until it failed or was cancelled, as seen by the workflow (so it includes
-   * Temporal's delivery of the failure); a successful step reports the duration its activity measured.
-   */
   private void timeFailedStep() {
-    timings.add(new StepTiming(CellStep.valueOf(step),
-        Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - stepStartedMillis))));
+    timings.add(CellWorkflowSupport.timeSince(CellStep.valueOf(step), stepStartedMillis));
   }
 }

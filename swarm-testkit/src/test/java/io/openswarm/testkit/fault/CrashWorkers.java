@@ -5,6 +5,7 @@ import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ChildProcessAgent;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,6 +17,15 @@ final class CrashWorkers {
   static final String HOST = "crash-host";
 
   private CrashWorkers() {}
+
+  /** A repository at {@code dir} with a test that stays green while {@code status.txt} says green. */
+  static TemporaryRepository project(Path dir) {
+    return TemporaryRepository.create(dir)
+        .write("status.txt", "green\n")
+        .write("test.sh", LocalCells.TEST_SCRIPT)
+        .executable("test.sh")
+        .commit("a project with a test");
+  }
 
   /**
    * A worker on the embedded server at {@code target}, with an agent that writes what its prompt says ({@code write

@@ -36,11 +36,7 @@ class GracefulStopIT {
 
   @Test
   void sigtermTearsDownFiveLiveCellsWithinTheStopTimeoutAndTheWorkflowsFinishLater() throws Exception {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
+    TemporaryRepository repo = CrashWorkers.project(temp.resolve("repo"));
     Path state = temp.resolve("state");
     int firstPort = 24540;
     int lastPort = 24559;

@@ -41,11 +41,7 @@ class HostFailoverIT {
 
   @Test
   void aCellWhoseHostDiesMidTurnCompletesOnTheOtherHost() throws Exception {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
+    TemporaryRepository repo = CrashWorkers.project(temp.resolve("repo"));
     Path stateA = temp.resolve("state-a");
     Path stateB = temp.resolve("state-b");
     int firstA = 24600;

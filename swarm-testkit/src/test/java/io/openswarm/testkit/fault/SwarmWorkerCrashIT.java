@@ -42,11 +42,7 @@ class SwarmWorkerCrashIT {
 
   @Test
   void aNewWorkerReapsWhatAKilledOneLeftAndItsWorkflowsFinishWithoutDuplicates() throws Exception {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
+    TemporaryRepository repo = CrashWorkers.project(temp.resolve("repo"));
     String base = repo.head();
     Path state = temp.resolve("state");
     int firstPort = 24500;

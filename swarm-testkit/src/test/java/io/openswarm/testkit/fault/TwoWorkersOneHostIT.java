@@ -40,11 +40,7 @@ class TwoWorkersOneHostIT {
 
   @Test
   void twoJvmsSharingRangesAndARepositoryNeverUseTheSamePortWorktreeOrBranch() throws Exception {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
+    TemporaryRepository repo = CrashWorkers.project(temp.resolve("repo"));
     Path state = temp.resolve("state");
     Path audit = temp.resolve("audit.log");
     int firstPort = 24580;
