@@ -14,12 +14,9 @@ import io.openswarm.infra.process.ProcessSpec;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.SupervisedProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -201,7 +198,7 @@ public final class ChildProcessAgent implements AgentRuntime {
       }
       List<FileEdit> toApply = edits.apply(prompt);
       for (FileEdit edit : toApply) {
-        apply(edit);
+        edit.applyIn(context.worktree());
         progress.onProgress("edited " + edit.path());
       }
       requireAlive();
@@ -221,25 +218,6 @@ public final class ChildProcessAgent implements AgentRuntime {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + cell() + " was interrupted", e);
-      }
-    }
-
-    private void apply(FileEdit edit) {
-      Path root = context.worktree().toAbsolutePath().normalize();
-      Path target = root.resolve(edit.path()).normalize();
-      if (!target.startsWith(root) || target.equals(root)) {
-        throw new AgentException(AgentException.Reason.TURN_FAILED,
-            "scripted edit path must stay inside the worktree but was " + edit.path());
-      }
-      try {
-        if (edit.content() == null) {
-          Files.deleteIfExists(target);
-        } else {
-          Files.createDirectories(target.getParent());
-          Files.writeString(target, edit.content(), StandardCharsets.UTF_8);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("scripted edit of " + edit.path() + " failed", e);
       }
     }
 

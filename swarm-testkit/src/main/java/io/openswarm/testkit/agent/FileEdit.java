@@ -1,5 +1,11 @@
 package io.openswarm.testkit.agent;
 
+import io.openswarm.core.agent.AgentException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -26,5 +32,30 @@ public record FileEdit(String path, @Nullable String content) {
   /** Deletes {@code path} if it exists. */
   public static FileEdit delete(String path) {
     return new FileEdit(path, null);
+  }
+
+  /**
+   * Makes this change in {@code worktree}, as an agent's turn would.
+   *
+   * @throws AgentException (turn failed) if the path leaves the worktree
+   * @throws UncheckedIOException if the file cannot be written or deleted
+   */
+  void applyIn(Path worktree) {
+    Path root = worktree.toAbsolutePath().normalize();
+    Path target = root.resolve(path).normalize();
+    if (!target.startsWith(root) || target.equals(root)) {
+      throw new AgentException(AgentException.Reason.TURN_FAILED,
+          "scripted edit path must stay inside the worktree but was " + path);
+    }
+    try {
+      if (content == null) {
+        Files.deleteIfExists(target);
+      } else {
+        Files.createDirectories(target.getParent());
+        Files.writeString(target, content, StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("scripted edit of " + path + " failed", e);
+    }
   }
 }

@@ -6,11 +6,6 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -174,29 +169,10 @@ public final class ScriptedAgent implements AgentRuntime {
       }
       List<FileEdit> toApply = edits.apply(prompt);
       for (FileEdit edit : toApply) {
-        apply(edit);
+        edit.applyIn(context.worktree());
         progress.onProgress("edited " + edit.path());
       }
       return AgentTurn.of("applied " + toApply.size() + " scripted edit(s)");
-    }
-
-    private void apply(FileEdit edit) {
-      Path root = context.worktree().toAbsolutePath().normalize();
-      Path target = root.resolve(edit.path()).normalize();
-      if (!target.startsWith(root) || target.equals(root)) {
-        throw new AgentException(AgentException.Reason.TURN_FAILED,
-            "scripted edit path must stay inside the worktree but was " + edit.path());
-      }
-      try {
-        if (edit.content() == null) {
-          Files.deleteIfExists(target);
-        } else {
-          Files.createDirectories(target.getParent());
-          Files.writeString(target, edit.content(), StandardCharsets.UTF_8);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("scripted edit of " + edit.path() + " failed", e);
-      }
     }
 
     @Override
