@@ -4,9 +4,9 @@ import io.openswarm.core.port.internal.IntRingQueue;
 import io.openswarm.core.port.internal.PortLockFiles;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -38,10 +38,14 @@ import org.slf4j.LoggerFactory;
  * park. Only the thread at the head of that line takes ports; a release wakes it. So waiters are served in arrival
  * order, and the release path costs one extra read when nobody waits.
  *
- * <p>Before a port is handed out, the {@link PortProbe} asks the operating system whether it is free, and, with a
- * {@linkplain Builder#leaseDirectory(Path) lease directory}, an exclusive lock on {@code <dir>/<port>.lock} claims it
- * against other worker JVMs on the host. A port that fails either check is <em>quarantined</em>: it leaves the queue
- * for the {@linkplain Builder#quarantine(Duration) quarantine time} (30 s by default) and then goes back to the tail.
+ * <p>Before a port is handed out, with a {@linkplain Builder#leaseDirectory(Path) lease directory}, an exclusive lock
+ * on {@code <dir>/<port>.lock} claims it against other worker JVMs on the host, and the {@link PortProbe} asks the
+ * operating system whether it is free. A port that fails either check is <em>quarantined</em>: it leaves the queue
+ * and then goes back to the tail. A port another process is bound to stays out for the {@linkplain
+ * Builder#quarantine(Duration) quarantine time} (30 s by default): nobody tells this JVM when that process lets go. A
+ * port whose lock file a sibling worker holds is looked at again after at most a second ({@link #SIBLING_RECHECK}):
+ * the sibling leases it for one cell, and checking its lock costs a file lock attempt, so cells waiting here start
+ * soon after the sibling's cell ends rather than up to 30 s later.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -62,9 +66,15 @@ public final class PortManager {
   /** The default quarantine time of a port found held by another process. */
   public static final Duration DEFAULT_QUARANTINE = Duration.ofSeconds(30);
 
+  /**
+   * How soon a port whose lock file another worker holds is looked at again (or the quarantine time, if shorter).
+   */
+  public static final Duration SIBLING_RECHECK = Duration.ofSeconds(1);
+
   private final PortRange range;
   private final PortProbe probe;
   private final long quarantineNanos;
+  private final long siblingRecheckNanos;
   private final @Nullable PortLockFiles lockFiles;
   private final LongSupplier nanoTicker;
 
@@ -72,11 +82,12 @@ public final class PortManager {
   private final AtomicReferenceArray<@Nullable PortLease> leases;
   private final ConcurrentLinkedQueue<Thread> waiters = new ConcurrentLinkedQueue<>();
 
-  // Quarantine is the rare path (a foreign process holds a port), so a lock keeps it simple. Entries expire in
-  // insertion order because every port is quarantined for the same time, so the deque's head expires first.
+  // Quarantine is the rare path (another process or worker holds a port), so a lock keeps it simple. Ports are
+  // quarantined for two different times, so the queue orders them by expiry; a port's expiry does not change while
+  // it is queued.
   private final ReentrantLock quarantineLock = new ReentrantLock();
-  private final ArrayDeque<Integer> quarantine = new ArrayDeque<>();
   private final long[] quarantinedUntil;
+  private final PriorityQueue<Integer> quarantine;
   private volatile int quarantinedCount;
   private volatile long nextQuarantineExpiry;
 
@@ -84,6 +95,7 @@ public final class PortManager {
     this.range = range;
     this.probe = builder.probe == null ? PortProbe.bind() : builder.probe;
     this.quarantineNanos = (builder.quarantine == null ? DEFAULT_QUARANTINE : builder.quarantine).toNanos();
+    this.siblingRecheckNanos = Math.min(quarantineNanos, SIBLING_RECHECK.toNanos());
     this.lockFiles = builder.leaseDirectory == null ? null : new PortLockFiles(builder.leaseDirectory);
     this.nanoTicker = builder.nanoTicker;
     int size = range.size();
@@ -95,6 +107,9 @@ public final class PortManager {
     }
     this.leases = new AtomicReferenceArray<>(size);
     this.quarantinedUntil = new long[size];
+    // Expiry times are compared by difference, as System.nanoTime values must be.
+    this.quarantine = new PriorityQueue<>(Math.max(1, size), (a, b) ->
+        Long.signum(quarantinedUntil[a - range.min()] - quarantinedUntil[b - range.min()]));
   }
 
   /** Returns a builder; {@link Builder#range(int, int)} is required. */
@@ -263,18 +278,8 @@ public final class PortManager {
   }
 
   private @Nullable PortLease claim(int port) {
-    boolean free;
-    try {
-      free = probe.isFree(port);
-    } catch (RuntimeException | Error e) {
-      // A probe that fails must not take the port out of circulation: it would count as leased forever.
-      returnToQueue(port);
-      throw e;
-    }
-    if (!free) {
-      quarantine(port, "another process is bound to it");
-      return null;
-    }
+    // The lock file first: a port a sibling worker leases is also bound by its agent, and telling the two apart
+    // decides how long the port stays out of circulation.
     PortLockFiles.@Nullable Claim fileClaim = null;
     if (lockFiles != null) {
       Optional<PortLockFiles.Claim> held;
@@ -285,14 +290,34 @@ public final class PortManager {
         throw e;
       }
       if (held.isEmpty()) {
-        quarantine(port, "another worker holds its lock file in " + lockFiles.directory());
+        quarantine(port, siblingRecheckNanos, "another worker holds its lock file in " + lockFiles.directory());
         return null;
       }
       fileClaim = held.get();
     }
+    boolean free;
+    try {
+      free = probe.isFree(port);
+    } catch (RuntimeException | Error e) {
+      // A probe that fails must not take the port out of circulation: it would count as leased forever.
+      closeQuietly(fileClaim);
+      returnToQueue(port);
+      throw e;
+    }
+    if (!free) {
+      closeQuietly(fileClaim);
+      quarantine(port, quarantineNanos, "another process is bound to it");
+      return null;
+    }
     PortLease lease = new PortLease(this, port, fileClaim);
     leases.setRelease(port - range.min(), lease);
     return lease;
+  }
+
+  private static void closeQuietly(PortLockFiles.@Nullable Claim claim) {
+    if (claim != null) {
+      claim.close();
+    }
   }
 
   /** Called by {@link PortLease#close()} exactly once per lease. */
@@ -312,20 +337,18 @@ public final class PortManager {
     wakeFirstWaiter();
   }
 
-  private void quarantine(int port, String reason) {
-    long until = nanoTicker.getAsLong() + quarantineNanos;
+  private void quarantine(int port, long nanos, String reason) {
+    long until = nanoTicker.getAsLong() + nanos;
     quarantineLock.lock();
     try {
       quarantinedUntil[port - range.min()] = until;
-      if (quarantine.isEmpty()) {
-        nextQuarantineExpiry = until;
-      }
-      quarantine.addLast(port);
+      quarantine.add(port);
       quarantinedCount = quarantine.size();
+      nextQuarantineExpiry = quarantinedUntil[quarantine.element() - range.min()];
     } finally {
       quarantineLock.unlock();
     }
-    log.debug("port {} quarantined for {} ms: {}", port, TimeUnit.NANOSECONDS.toMillis(quarantineNanos), reason);
+    log.debug("port {} quarantined for {} ms: {}", port, TimeUnit.NANOSECONDS.toMillis(nanos), reason);
   }
 
   private void releaseExpiredQuarantine(long now) {
@@ -335,8 +358,8 @@ public final class PortManager {
     quarantineLock.lock();
     try {
       Integer head;
-      while ((head = quarantine.peekFirst()) != null && now - quarantinedUntil[head - range.min()] >= 0) {
-        quarantine.removeFirst();
+      while ((head = quarantine.peek()) != null && now - quarantinedUntil[head - range.min()] >= 0) {
+        quarantine.remove();
         quarantinedCount = quarantine.size();
         returnToQueue(head);
       }

@@ -391,6 +391,68 @@ class PortManagerTest {
     assertThat(leases.resolve("8000.lock")).exists();
   }
 
+  @Test
+  void aPortASiblingWorkerLeasesIsLookedAtAgainWithinASecondNotAfterTheQuarantine(@TempDir Path leases) {
+    AtomicLong clock = new AtomicLong();
+    PortManager sibling = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+        .leaseDirectory(leases).build();
+    PortManager here = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+
+    PortLease theirs = sibling.allocate();
+    assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
+    assertThat(here.quarantinedCount()).isEqualTo(1);
+
+    theirs.close();
+    clock.addAndGet(PortManager.SIBLING_RECHECK.toNanos());
+    try (PortLease ours = here.allocate()) {
+      assertThat(ours.port()).isEqualTo(8000);
+      assertThat(here.quarantinedCount()).isZero();
+    }
+  }
+
+  @Test
+  void aPortBoundElsewhereKeepsItsLockFileFreeAndStaysOutForTheWholeQuarantine(@TempDir Path leases) {
+    AtomicLong clock = new AtomicLong();
+    AtomicInteger bound = new AtomicInteger(1);
+    PortManager here = PortManager.builder().range(8000, 8000).probe(port -> bound.get() == 0)
+        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+    PortManager sibling = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+        .leaseDirectory(leases).build();
+
+    assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
+    // The claim on the lock file was dropped with the port: a sibling that trusts its own probe can lease it.
+    sibling.allocate().close();
+
+    bound.set(0);
+    clock.addAndGet(PortManager.SIBLING_RECHECK.toNanos());
+    assertThatThrownBy(here::allocate).as("a foreign process's port waits out the quarantine")
+        .isInstanceOf(PortExhaustedException.class);
+    clock.addAndGet(Duration.ofSeconds(30).toNanos());
+    here.allocate().close();
+  }
+
+  @Test
+  void quarantinedPortsComeBackInOrderOfExpiryWhateverOrderTheyWentIn(@TempDir Path leases) {
+    AtomicLong clock = new AtomicLong();
+    // 8000 is bound by a foreign process (30 s); 8001 is a sibling's lease (1 s).
+    PortManager sibling = PortManager.builder().range(8001, 8001).probe(PortProbe.none())
+        .leaseDirectory(leases).build();
+    PortLease theirs = sibling.allocate();
+    PortManager here = PortManager.builder().range(8000, 8001).probe(port -> port != 8000)
+        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+
+    assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
+    assertThat(here.quarantinedCount()).isEqualTo(2);
+    theirs.close();
+
+    clock.addAndGet(PortManager.SIBLING_RECHECK.toNanos());
+    try (PortLease ours = here.allocate()) {
+      assertThat(ours.port()).isEqualTo(8001);
+      assertThat(here.quarantinedCount()).as("8000 is still out").isEqualTo(1);
+    }
+  }
+
   // ---- concurrency --------------------------------------------------------------------------------------------
 
   @Test
