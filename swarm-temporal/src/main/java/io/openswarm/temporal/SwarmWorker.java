@@ -131,6 +131,11 @@ public final class SwarmWorker implements AutoCloseable {
 
   private static final int DEFAULT_NEXUS_SLOTS = 100;
 
+  /** The tag every meter of a worker carries, Temporal's SDK meters included: the worker's host id. */
+  private static final String HOST_TAG = "host";
+  /** The name prefix of Temporal's SDK meters in a Micrometer registry. */
+  private static final String TEMPORAL_METER_PREFIX = "temporal_";
+
   /** Gauge: the most cells this worker runs at once. */
   public static final String CELLS_CAPACITY = "swarm.cells.capacity";
   /** Gauge: how many more cells fit now. */
@@ -632,7 +637,16 @@ public final class SwarmWorker implements AutoCloseable {
     Scope temporalMetrics = null;
     if (registry != null) {
       // Temporal's SDK reports through tally; its Micrometer reporter puts those metrics in the same registry.
+      // Tagged with the host id like the worker's own meters, so that closing removes this worker's SDK meters
+      // (after the scope's last report) and leaves other workers' in a shared registry alone.
+      String hostId = options.hostId();
+      resources.add(() -> registry.getMeters().stream()
+          .filter(meter -> meter.getId().getName().startsWith(TEMPORAL_METER_PREFIX)
+              && hostId.equals(meter.getId().getTag(HOST_TAG)))
+          .toList()
+          .forEach(registry::remove));
       temporalMetrics = new RootScopeBuilder()
+          .tags(Map.of(HOST_TAG, hostId))
           .reporter(new MicrometerClientStatsReporter(registry))
           .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
       resources.add(temporalMetrics::close);

@@ -141,6 +141,8 @@ class OperatorsViewIT {
 
     worker.close();
     assertThat(registry.find(MicrometerSwarmMetrics.PORTS).gauges()).as("gauges of a stopped worker").isEmpty();
+    assertThat(registry.getMeters()).as("Temporal's meters of a stopped worker")
+        .noneMatch(meter -> meter.getId().getName().startsWith("temporal_"));
     worker = null;
   }
 
