@@ -252,13 +252,15 @@ class OpenCodeCellIT {
     String prompt = "Think forever";
     model.enqueue(prompt, FakeModelServer.script().hang());
 
+    // The limit leaves a loaded machine's OpenCode time to reach the model before it strikes.
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("think", prompt, "main")
-        .withExecuteTimeout(Duration.ofSeconds(8)));
+        .withExecuteTimeout(Duration.ofSeconds(15)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
-    assertThat(outcome.error()).startsWith("AgentTimedOut").contains("turn exceeded its limit of PT8S");
-    assertThat(outcome.timing(CellStep.EXECUTE)).isEmpty();
+    assertThat(outcome.error()).startsWith("AgentTimedOut").contains("turn exceeded its limit of PT15S");
+    assertThat(outcome.timing(CellStep.EXECUTE)).as("the turn is timed up to the limit")
+        .hasValueSatisfying(took -> assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(15)));
     assertThat(outcome.cleanTeardown()).isTrue();
     assertThat(model.chatRequests()).as("OpenCode was asking the model when the limit struck").hasSize(1);
   }
