@@ -84,7 +84,11 @@ final class FaultyAgentRuntime implements AgentRuntime {
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
       AgentProgress watched = progress;
+      // Whether armed before or after, a drop happens during the turn: there is no stream before or after it.
       FiredFault drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, false);
+      if (drop == null) {
+        drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, true);
+      }
       if (drop != null) {
         watched = dropStreamsOnFirstProgress(drop, progress);
       }
