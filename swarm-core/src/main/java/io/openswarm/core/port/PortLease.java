@@ -50,7 +50,7 @@ public final class PortLease implements AutoCloseable {
   @Override
   public void close() {
     if (RELEASED.compareAndSet(this, false, true)) {
-      owner.returnPort(this);
+      owner.release(this);
     }
   }
 

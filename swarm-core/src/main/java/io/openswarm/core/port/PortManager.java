@@ -2,6 +2,7 @@ package io.openswarm.core.port;
 
 import io.openswarm.core.port.internal.IntRingQueue;
 import io.openswarm.core.port.internal.PortLockFiles;
+import io.openswarm.core.port.internal.PortReleaseInterceptor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -57,6 +58,9 @@ import org.slf4j.LoggerFactory;
  *       and then looks for a port. One of the two always sees the other.
  * </ul>
  *
+ * <p>Test seam: a probe that also implements the internal {@link PortReleaseInterceptor} is consulted around every
+ * release (the testkit's fault injection); no real probe does.
+ *
  * <p>Thread-safe. The counts are exact when no allocation or release is in flight, and estimates otherwise.
  */
 public final class PortManager {
@@ -77,6 +81,8 @@ public final class PortManager {
   private final long siblingRecheckNanos;
   private final @Nullable PortLockFiles lockFiles;
   private final LongSupplier nanoTicker;
+  // Test seam (fault injection): a probe that also intercepts releases; null for every real probe.
+  private final @Nullable PortReleaseInterceptor releaseInterceptor;
 
   private final IntRingQueue free;
   private final AtomicReferenceArray<@Nullable PortLease> leases;
@@ -94,6 +100,7 @@ public final class PortManager {
   private PortManager(Builder builder, PortRange range) {
     this.range = range;
     this.probe = builder.probe == null ? PortProbe.bind() : builder.probe;
+    this.releaseInterceptor = probe instanceof PortReleaseInterceptor interceptor ? interceptor : null;
     this.quarantineNanos = (builder.quarantine == null ? DEFAULT_QUARANTINE : builder.quarantine).toNanos();
     this.siblingRecheckNanos = Math.min(quarantineNanos, SIBLING_RECHECK.toNanos());
     this.lockFiles = builder.leaseDirectory == null ? null : new PortLockFiles(builder.leaseDirectory);
@@ -321,7 +328,16 @@ public final class PortManager {
   }
 
   /** Called by {@link PortLease#close()} exactly once per lease. */
-  void returnPort(PortLease lease) {
+  void release(PortLease lease) {
+    PortReleaseInterceptor interceptor = releaseInterceptor;
+    if (interceptor == null) {
+      returnPort(lease);
+    } else {
+      interceptor.aroundRelease(lease.port(), () -> returnPort(lease));
+    }
+  }
+
+  private void returnPort(PortLease lease) {
     int port = lease.port();
     // Cleared before the port is queued again: the queue's release-store publishes this write to the next holder.
     leases.setRelease(port - range.min(), null);

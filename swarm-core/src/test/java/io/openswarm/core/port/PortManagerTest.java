@@ -534,4 +534,42 @@ class PortManagerTest {
       holder.close();
     }
   }
+
+  /** A probe that also intercepts releases, as the testkit's fault injection does. */
+  private static final class HoldingProbe implements PortProbe, io.openswarm.core.port.internal.PortReleaseInterceptor {
+    final List<Runnable> held = new ArrayList<>();
+
+    @Override
+    public boolean isFree(int port) {
+      return true;
+    }
+
+    @Override
+    public void aroundRelease(int port, Runnable release) {
+      held.add(release);
+      throw new IllegalStateException("release of port " + port + " held back");
+    }
+  }
+
+  @Test
+  void aReleaseInterceptorThatHoldsTheReleaseBackKeepsThePortAllocatedUntilItRunsIt() {
+    HoldingProbe probe = new HoldingProbe();
+    PortManager ports = PortManager.builder().range(20000, 20000).probe(probe).build();
+    PortLease lease = ports.allocate();
+
+    assertThatThrownBy(lease::close).isInstanceOf(IllegalStateException.class)
+        .hasMessage("release of port 20000 held back");
+    lease.close();
+
+    assertThat(probe.held).hasSize(1);
+    assertThat(ports.isAllocated(20000)).isTrue();
+    assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
+    probe.held.get(0).run();
+    assertThat(ports.isAllocated(20000)).isFalse();
+    PortLease again = ports.allocate();
+    assertThatThrownBy(again::close).isInstanceOf(IllegalStateException.class);
+    assertThat(probe.held).as("each lease is intercepted once").hasSize(2);
+    probe.held.get(1).run();
+    assertThat(ports.allocatedCount()).isZero();
+  }
 }

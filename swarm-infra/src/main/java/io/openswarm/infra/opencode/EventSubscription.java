@@ -100,6 +100,26 @@ public final class EventSubscription implements AutoCloseable {
     return !closed && failure == null;
   }
 
+  /**
+   * Cuts the stream as a failed connection would: the HTTP exchange is cancelled under the reader, which fails with
+   * an I/O error that every later {@link #poll} rethrows, exactly as for a network failure. Unlike {@link #close()}
+   * nothing is marked closed. A test seam; see {@link OpenCodeClient#dropEventStreams()}.
+   *
+   * @return whether the stream was still delivering
+   */
+  boolean drop() {
+    if (!isOpen()) {
+      return false;
+    }
+    LOG.info("cutting the event stream of session {} on purpose", sessionId);
+    try {
+      reader.close();
+    } catch (IOException e) {
+      LOG.debug("cutting the event stream of session {} failed: {}", sessionId, e.toString());
+    }
+    return true;
+  }
+
   /** Closes the stream and stops the reader thread. Idempotent. */
   @Override
   public void close() {

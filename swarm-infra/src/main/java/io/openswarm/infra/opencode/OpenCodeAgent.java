@@ -7,6 +7,7 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.infra.opencode.internal.DroppableEventStreams;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * output in {@code <cell state>/logs/opencode.log} — never in the worktree. The supervisor journals the process, so
  * a crashed worker's servers are reaped. {@link AgentSession#awaitReady} polls {@code GET /global/health} with the
  * password and gives up at once, with the end of the server's output, when the process dies. Each
- * {@link AgentSession#prompt} creates a session and runs one turn with {@link OpenCodeClient#runTurn}; the turn's
+ * {@link AgentSession#prompt} creates a session and runs one turn with {@link OpenCodeClient#runTurn} (which reopens
+ * a dropped event stream and asks the server what it missed, so a lost connection does not lose the turn); the turn's
  * status becomes an {@link AgentTurn} or an {@link AgentException} ({@code FAILED} → {@code TURN_FAILED},
  * {@code TIMED_OUT} → {@code TURN_TIMED_OUT}, {@code ABORTED} → {@code ABORTED}, a server that died →
  * {@code CRASHED}). {@link AgentSession#abort} aborts the running OpenCode session; {@link AgentSession#close}
@@ -224,8 +226,11 @@ public final class OpenCodeAgent implements AgentRuntime {
     volatile boolean abortRequested;
   }
 
-  /** One cell's server. State: open until {@link #close()}; at most one turn at a time. */
-  private final class Session implements AgentSession {
+  /**
+   * One cell's server. State: open until {@link #close()}; at most one turn at a time. Its event streams can be cut
+   * on purpose through the internal {@link DroppableEventStreams} seam (fault injection).
+   */
+  private final class Session implements AgentSession, DroppableEventStreams {
     private final AgentContext context;
     private final OpenCodeLaunch launch;
     private final SupervisedProcess process;
@@ -357,6 +362,11 @@ public final class OpenCodeAgent implements AgentRuntime {
       }
       LOG.info("OpenCode agent of cell {} stopped (pid {}, exit code {}{})", context.cellId(), process.pid(),
           result.exitCode(), result.forced() ? ", needed SIGKILL" : "");
+    }
+
+    @Override
+    public int dropEventStreams() {
+      return client.dropEventStreams();
     }
 
     private void abortSession(RunningTurn running) {

@@ -79,6 +79,12 @@ import org.slf4j.LoggerFactory;
  * no event of the session within the idle timeout, extended while a provider retry is scheduled — and the overall
  * limit abort the session. An exception from the listener or an interrupt aborts the session too, then propagates.
  *
+ * <p>A dropped event stream does not end the turn: the server may still be working. The client reopens the stream
+ * (a few attempts with a short back-off, within the turn's limit) and, because events sent while no stream was open
+ * are lost, asks {@code GET /session/status} where the session stands: still busy means follow the new stream; idle
+ * with a finished reply means the turn ended meanwhile and is confirmed from the message list. Only when the stream
+ * cannot be reopened does the turn fail, with an {@link OpenCodeException} saying so (and the session is aborted).
+ *
  * <p>The password is only ever sent in the {@code Authorization} header; it is in no message, log line or
  * {@code toString}.
  *
@@ -92,6 +98,10 @@ public final class OpenCodeClient implements AutoCloseable {
   private static final int EXCERPT_CHARS = 500;
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
   private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+  /** Attempts at reopening a dropped event stream before the turn is given up; a local server answers at once. */
+  private static final int RECONNECT_ATTEMPTS = 5;
+  private static final Duration RECONNECT_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_RECONNECT_BACKOFF = Duration.ofSeconds(1);
   private static final HttpClient SHARED_HTTP = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -279,6 +289,26 @@ public final class OpenCodeClient implements AutoCloseable {
   }
 
   /**
+   * Where the session's work stands now ({@code GET /session/status}, which lists the sessions that are not idle).
+   *
+   * @return {@code busy} or {@code retry} while a turn runs, {@code idle} otherwise (also for an unknown session)
+   * @throws NullPointerException if {@code sessionId} is null
+   * @throws IllegalArgumentException if {@code sessionId} is not a valid id
+   * @throws OpenCodeException if the request fails or the reply is malformed
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public String sessionStatus(String sessionId) throws InterruptedException {
+    checkId("sessionId", sessionId);
+    JsonNode statuses = json(send("GET", "/session/status", null, requestTimeout, 200));
+    if (!statuses.isObject()) {
+      throw new OpenCodeException("GET /session/status did not return an object: "
+          + Json.excerpt(statuses.toString(), EXCERPT_CHARS), 200, null);
+    }
+    String type = Json.text(statuses.path(sessionId), "type");
+    return type == null ? "idle" : type;
+  }
+
+  /**
    * Rejects a permission request ({@code POST /permission/{id}/reply}).
    *
    * @throws NullPointerException if an argument is null
@@ -371,8 +401,8 @@ public final class OpenCodeClient implements AutoCloseable {
    * @return how the turn ended; a failed, aborted or timed-out turn is a result, not an exception
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code sessionId} is invalid or a timeout is not positive
-   * @throws OpenCodeException if the server cannot be talked to (refused prompt, broken event stream); the session
-   *     is aborted first when the prompt was already sent
+   * @throws OpenCodeException if the server cannot be talked to (refused prompt, an event stream that dropped and
+   *     could not be reopened); the session is aborted first when the prompt was already sent
    * @throws InterruptedException if interrupted; the session is aborted first
    */
   public TurnResult runTurn(String sessionId, String prompt, Duration idleTimeout, Duration timeout,
@@ -382,12 +412,11 @@ public final class OpenCodeClient implements AutoCloseable {
     positive("idleTimeout", idleTimeout);
     positive("timeout", timeout);
     Objects.requireNonNull(listener, "listener cannot be null");
-    try (EventSubscription events = subscribe(sessionId)) {
-      Set<String> before = new HashSet<>();
+    Turn turn = new Turn(sessionId, subscribe(sessionId), idleTimeout, timeout, listener);
+    try {
       for (SessionMessage message : messages(sessionId)) {
-        before.add(message.id());
+        turn.before.add(message.id());
       }
-      Turn turn = new Turn(sessionId, events, before, idleTimeout, timeout, listener);
       promptAsync(sessionId, prompt);
       LOG.info("OpenCode turn started: session={} server={} promptChars={}", sessionId, baseUri, prompt.length());
       TurnResult result;
@@ -397,11 +426,30 @@ public final class OpenCodeClient implements AutoCloseable {
         abortQuietly(sessionId, e);
         throw e;
       }
-      LOG.info("OpenCode turn ended: session={} status={} duration={}ms events={} retries={}{}", sessionId,
-          result.status(), result.duration().toMillis(), turn.eventCount, result.providerRetries(),
-          result.error().map(error -> " error=" + Json.excerpt(error, 300)).orElse(""));
+      LOG.info("OpenCode turn ended: session={} status={} duration={}ms events={} retries={} reconnects={}{}",
+          sessionId, result.status(), result.duration().toMillis(), turn.eventCount, result.providerRetries(),
+          turn.reconnects, result.error().map(error -> " error=" + Json.excerpt(error, 300)).orElse(""));
       return result;
+    } finally {
+      turn.events.close();
     }
+  }
+
+  /**
+   * Cuts every open event stream the way a failed connection does (the reader sees an I/O error; nothing is marked
+   * closed), while the server keeps running. The test seam behind
+   * {@link io.openswarm.infra.opencode.internal.DroppableEventStreams}.
+   *
+   * @return how many streams were cut
+   */
+  int dropEventStreams() {
+    int dropped = 0;
+    for (EventSubscription subscription : List.copyOf(subscriptions)) {
+      if (subscription.drop()) {
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** Closes open event streams. The shared HTTP client is left alone; an injected one belongs to its owner. */
@@ -421,8 +469,10 @@ public final class OpenCodeClient implements AutoCloseable {
   /** Follows one turn's events; single-use, confined to the thread of {@link #runTurn}. */
   private final class Turn {
     private final String sessionId;
-    private final EventSubscription events;
-    private final Set<String> before;
+    /** The open stream; replaced when a dropped stream is reopened. */
+    EventSubscription events;
+    /** The messages the session had before the prompt; filled before the prompt is sent. */
+    final Set<String> before = new HashSet<>();
     private final long idleNanos;
     private final long timeoutNanos;
     private final TurnListener listener;
@@ -435,13 +485,13 @@ public final class OpenCodeClient implements AutoCloseable {
     private @Nullable String errorName;
     private int retries;
     private long eventCount;
+    private int reconnects;
     private String activity = "prompt sent";
 
-    Turn(String sessionId, EventSubscription events, Set<String> before, Duration idleTimeout, Duration timeout,
+    Turn(String sessionId, EventSubscription events, Duration idleTimeout, Duration timeout,
         TurnListener listener) {
       this.sessionId = sessionId;
       this.events = events;
-      this.before = before;
       this.idleNanos = idleTimeout.toNanos();
       this.timeoutNanos = timeout.toNanos();
       this.listener = listener;
@@ -461,7 +511,16 @@ public final class OpenCodeClient implements AutoCloseable {
         }
         long wait = Math.min(PROGRESS_INTERVAL.toNanos(),
             Math.min(allowedSilence - (now - lastEventNanos), timeoutNanos - (now - startNanos)));
-        Optional<OpenCodeEvent> next = events.poll(Duration.ofNanos(Math.max(1, wait)));
+        Optional<OpenCodeEvent> next;
+        try {
+          next = events.poll(Duration.ofNanos(Math.max(1, wait)));
+        } catch (OpenCodeException dropped) {
+          if (reconnect(dropped)) {
+            report(activity);
+            return confirm(TurnStatus.COMPLETED);
+          }
+          continue;
+        }
         if (next.isEmpty()) {
           if (System.nanoTime() - lastProgressNanos >= PROGRESS_INTERVAL.toNanos()) {
             report("waiting");
@@ -483,6 +542,53 @@ public final class OpenCodeClient implements AutoCloseable {
         }
         report(activity);
       }
+    }
+
+    /**
+     * Reopens the event stream after it dropped, then asks the server what the lost events would have said.
+     *
+     * @return true if the turn ended while no stream was open (the session is idle and its reply is finished)
+     * @throws OpenCodeException if the stream cannot be reopened within a few attempts or the turn's limit
+     */
+    private boolean reconnect(OpenCodeException dropped) throws InterruptedException {
+      LOG.warn("OpenCode event stream of session {} dropped mid-turn ({}); reopening it", sessionId,
+          dropped.getMessage());
+      events.close();
+      long backoff = RECONNECT_BACKOFF.toNanos();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          events = subscribe(sessionId);
+          break;
+        } catch (OpenCodeException e) {
+          long left = timeoutNanos - (System.nanoTime() - startNanos);
+          if (attempt >= RECONNECT_ATTEMPTS || left <= backoff) {
+            OpenCodeException failure = new OpenCodeException("the event stream of session " + sessionId
+                + " dropped mid-turn (" + dropped.getMessage() + ") and could not be reopened after " + attempt
+                + " attempt(s): " + e.getMessage(), e);
+            failure.addSuppressed(dropped);
+            throw failure;
+          }
+          TimeUnit.NANOSECONDS.sleep(backoff);
+          backoff = Math.min(backoff * 2, MAX_RECONNECT_BACKOFF.toNanos());
+        }
+      }
+      reconnects++;
+      // Subscribed first, asked second: whatever happens after the answer arrives on the new stream.
+      String status = sessionStatus(sessionId);
+      LOG.info("OpenCode event stream of session {} reopened; the session is {}", sessionId, status);
+      if (!"idle".equals(status)) {
+        started = true;
+        return false;
+      }
+      // Idle: either the turn ended while the stream was down, or it has not begun. Only a finished reply tells.
+      List<SessionMessage> assistants = newAssistantMessages();
+      SessionMessage last = assistants.isEmpty() ? null : assistants.get(assistants.size() - 1);
+      if (last != null && (last.completed() || last.error().isPresent())) {
+        started = true;
+        activity = "idle (seen after reconnecting)";
+        return true;
+      }
+      return false;
     }
 
     /** Applies one event; returns true when the turn is over (idle or error after it started). */
@@ -602,8 +708,15 @@ public final class OpenCodeClient implements AutoCloseable {
               : "session went idle but its last assistant message never completed";
           return finish(TurnStatus.FAILED, summary);
         }
-        // A late session.error belongs to this turn; anything else only shows the server is still writing.
-        Optional<OpenCodeEvent> late = events.poll(POLL_INTERVAL);
+        // A late session.error belongs to this turn; anything else only shows the server is still writing. The
+        // message list decides, so a stream that drops now is no reason to reopen it: poll the list instead.
+        Optional<OpenCodeEvent> late;
+        try {
+          late = events.poll(POLL_INTERVAL);
+        } catch (OpenCodeException dropped) {
+          TimeUnit.NANOSECONDS.sleep(POLL_INTERVAL.toNanos());
+          late = Optional.empty();
+        }
         if (late.isPresent()) {
           eventCount++;
           handle(late.get());

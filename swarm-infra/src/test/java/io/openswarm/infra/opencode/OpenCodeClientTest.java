@@ -418,16 +418,80 @@ class OpenCodeClientTest {
   }
 
   @Test
-  void aDroppedStreamDuringATurnIsAnErrorAndTheSessionIsAborted() {
+  void aStreamDroppedMidTurnIsReopenedAndTheTurnIsFollowedToItsEnd() throws InterruptedException {
+    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
+    stub.sessionStatuses = "{\"" + SESSION + "\":{\"type\":\"busy\"}}";
     stub.onPrompt = s -> {
       s.emit(busy());
+      s.dropStreams();
+    };
+    stub.onSubscribe = s -> {
+      if (s.subscriptions.get() == 2) {
+        s.emit(toolPart("write", "completed"));
+        s.emit(idle());
+      }
+    };
+    List<TurnProgress> progress = new CopyOnWriteArrayList<>();
+
+    TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, progress::add);
+
+    assertThat(result.status()).as("%s", result).isEqualTo(TurnStatus.COMPLETED);
+    assertThat(result.summary()).isEqualTo("done");
+    assertThat(stub.subscriptions).hasValue(2);
+    assertThat(stub.requests).contains("GET /session/status");
+    assertThat(progress).extracting(TurnProgress::activity).contains("tool write completed");
+    assertThat(stub.count("POST /session/" + SESSION + "/abort")).isZero();
+  }
+
+  @Test
+  void aTurnThatEndsWhileTheStreamIsDownIsConfirmedByTheServerNotByWaitingForSilence() throws InterruptedException {
+    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
+    // The session is idle by the time the stream is back, and the new stream has nothing more to say.
+    stub.onPrompt = s -> s.emit(busy());
+    long start = System.nanoTime();
+
+    TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, p -> {
+      if (p.activity().equals("status busy")) {
+        assertThat(client.dropEventStreams()).as("the seam cuts the turn's stream").isOne();
+      }
+    });
+
+    assertThat(result.status()).as("%s", result).isEqualTo(TurnStatus.COMPLETED);
+    assertThat(result.summary()).isEqualTo("done");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(IDLE);
+    assertThat(stub.subscriptions).hasValue(2);
+    assertThat(stub.count("POST /session/" + SESSION + "/abort")).isZero();
+  }
+
+  @Test
+  void aStreamThatCannotBeReopenedFailsTheTurnClearlyAndTheSessionIsAborted() {
+    stub.onPrompt = s -> {
+      s.emit(busy());
+      s.eventStatus = 500;
       s.dropStreams();
     };
 
     assertThatThrownBy(() -> client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none()))
         .isInstanceOf(OpenCodeException.class)
-        .hasMessageContaining("was closed by the server");
+        .hasMessageContaining("the event stream of session " + SESSION + " dropped mid-turn")
+        .hasMessageContaining("could not be reopened after 5 attempt(s)")
+        .hasMessageContaining("GET /event returned HTTP 500");
+    assertThat(stub.subscriptions).hasValue(6);
     assertThat(stub.count("POST /session/" + SESSION + "/abort")).isEqualTo(1);
+  }
+
+  @Test
+  void dropEventStreamsCutsOpenStreamsLikeAFailedConnection() throws InterruptedException {
+    EventSubscription events = client.subscribe(SESSION);
+
+    assertThat(client.dropEventStreams()).isOne();
+
+    assertThatThrownBy(() -> events.poll(Duration.ofSeconds(5)))
+        .isInstanceOf(OpenCodeException.class)
+        .hasMessageContaining("failed");
+    assertThat(events.isOpen()).isFalse();
+    assertThat(client.dropEventStreams()).as("nothing left to cut").isZero();
+    events.close();
   }
 
   @Test

@@ -43,6 +43,11 @@ final class StubOpenCodeServer implements AutoCloseable {
   volatile int hangingHealthChecks;
   volatile boolean sendConnected = true;
   volatile int failSessionCreateWith;
+  /** The status of every event stream opened from now on; 200 serves events. */
+  volatile int eventStatus = 200;
+  /** The reply of {@code GET /session/status}: the sessions that are not idle. */
+  volatile String sessionStatuses = "{}";
+  final AtomicInteger subscriptions = new AtomicInteger();
   volatile String failureBody = "";
   /** The message list by call number (1-based), as JSON. */
   volatile IntFunction<String> messages = call -> "[]";
@@ -118,6 +123,13 @@ final class StubOpenCodeServer implements AutoCloseable {
     }
     requests.add(method + " " + path + (body.isEmpty() ? "" : " " + body));
     if (path.equals("/event")) {
+      subscriptions.incrementAndGet();
+      if (eventStatus != 200) {
+        try (exchange) {
+          reply(exchange, eventStatus, "{\"name\":\"UnknownError\"}");
+        }
+        return;
+      }
       serveEvents(exchange);
       return;
     }
@@ -134,6 +146,8 @@ final class StubOpenCodeServer implements AutoCloseable {
         } else {
           reply(exchange, 200, "{\"id\":\"" + SESSION + "\",\"directory\":\"/work/tree\",\"title\":\"t\"}");
         }
+      } else if (path.equals("/session/status")) {
+        reply(exchange, 200, sessionStatuses);
       } else if (path.equals("/session/" + SESSION + "/message")) {
         reply(exchange, 200, messages.apply(messageCalls.incrementAndGet()));
       } else if (path.equals("/session/" + SESSION + "/prompt_async")) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -53,7 +54,7 @@ import org.slf4j.MDC;
  * <p>Faults that hang block until the thread is interrupted (a Temporal cancellation interrupts tests and
  * integrations), the agent's turn is aborted (for points inside the turn), or {@link #releaseHangs()} is called, in
  * which case the operation goes on as if it had just been slow. Teardown faults hold the real operation back: the
- * session or lease stays open, exactly as when stopping really fails, until {@link #releaseHeldBack()} runs it.
+ * session, lease or port stays open, exactly as when stopping really fails, until {@link #releaseHeldBack()} runs it.
  *
  * <p>Thread-safe.
  */
@@ -67,6 +68,9 @@ public final class FaultInjector {
   private final Set<FiredFault> hanging = ConcurrentHashMap.newKeySet();
   private final List<HeldBack> heldBack = new CopyOnWriteArrayList<>();
   private final Set<String> injectedCommits = ConcurrentHashMap.newKeySet();
+  /** The cell each port was given to, learnt at agent start, so a port's release knows its cell. */
+  private final ConcurrentHashMap<Integer, CellId> portOwners = new ConcurrentHashMap<>();
+  private final AtomicInteger eventStreamsCut = new AtomicInteger();
   private final List<Consumer<FiredFault>> listeners = new CopyOnWriteArrayList<>();
   private final Object hangMonitor = new Object();
   private long hangGeneration;
@@ -261,17 +265,31 @@ public final class FaultInjector {
     return heldBack.size();
   }
 
+  /**
+   * How many agent event streams {@link FaultPoint#EVENT_STREAM_DROP} faults cut so far (a fault that found no open
+   * stream cut none, so tests can tell a real cut from a vacuous one).
+   */
+  public int eventStreamsCut() {
+    return eventStreamsCut.get();
+  }
+
   /** The commits the injector put on target branches itself (the conflicting changes of INTEGRATE faults). */
   public Set<String> injectedCommits() {
     return Set.copyOf(injectedCommits);
   }
 
-  /** Decorates a port probe with {@link FaultPoint#PORT_PROBE}. */
+  /**
+   * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to, {@link
+   * FaultPoint#PORT_RELEASE}.
+   */
   public PortProbe wrapProbe(PortProbe probe) {
     return new FaultyPortProbe(this, probe);
   }
 
-  /** Decorates a worktree provider with {@link FaultPoint#WORKTREE_ACQUIRE} and {@link FaultPoint#WORKTREE_RETURN}. */
+  /**
+   * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link FaultPoint#WORKTREE_RESET} and {@link
+   * FaultPoint#WORKTREE_RETURN}.
+   */
   public WorktreeProvider wrapWorktrees(WorktreeProvider provider) {
     return new FaultyWorktreeProvider(this, provider);
   }
@@ -283,7 +301,8 @@ public final class FaultInjector {
 
   /**
    * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
-   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#AGENT_CRASH} and {@link FaultPoint#AGENT_STOP}.
+   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
+   * FaultPoint#AGENT_STOP}.
    */
   public AgentRuntime wrapAgent(AgentRuntime agent) {
     return new FaultyAgentRuntime(this, agent);
@@ -340,6 +359,27 @@ public final class FaultInjector {
   }
 
   // ---- used by the decorators ---------------------------------------------------------------------------------
+
+  /** Whether a fault (before or after) is armed at {@code point} for {@code cell}, without using it up. */
+  boolean isArmed(FaultPoint point, @Nullable CellId cell) {
+    synchronized (rules) {
+      return rules.stream().anyMatch(rule -> rule.point == point && rule.matches(cell));
+    }
+  }
+
+  void recordEventStreamsCut(int streams) {
+    eventStreamsCut.addAndGet(streams);
+  }
+
+  /** Records that {@code cell}'s agent was started on {@code port}. */
+  void portGiven(int port, CellId cell) {
+    portOwners.put(port, cell);
+  }
+
+  /** Forgets and returns the cell {@code port} was given to, or null if no agent was started on it. */
+  @Nullable CellId portReleased(int port) {
+    return portOwners.remove(port);
+  }
 
   /** Takes the fault armed at {@code point} for {@code cell} at this moment (before or after), or null. */
   @Nullable FiredFault take(FaultPoint point, @Nullable CellId cell, boolean after) {

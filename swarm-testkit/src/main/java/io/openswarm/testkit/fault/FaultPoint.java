@@ -14,10 +14,24 @@ public enum FaultPoint {
   PORT_PROBE(Stage.BOOTSTRAP),
 
   /**
-   * Leasing a worktree (the pool adds a new one with {@code git worktree add} or resets a warm one). FAIL: a
+   * Leasing a worktree on the cold path: the pool added a new one with {@code git worktree add}. FAIL: a
    * {@link io.openswarm.core.worktree.WorktreeException} as for a git failure.
+   *
+   * <p>Only the pool knows which path a lease takes, so this point and {@link #WORKTREE_RESET} fire once the lease
+   * exists (a fault armed before or after fires then); a failure gives the worktree back first. Which path was taken
+   * is read from the worktree's {@code HEAD} reflog: a reused worktree was switched to the cell's branch with
+   * {@code git checkout}, a new one never was. A lease that is not a git worktree counts as added; a git worktree
+   * without a {@code HEAD} reflog ({@code core.logAllRefUpdates=false}) makes the lease fail with an
+   * {@link IllegalStateException} while either point is armed for its cell.
    */
-  WORKTREE_ACQUIRE(Stage.BOOTSTRAP),
+  WORKTREE_ADD(Stage.BOOTSTRAP),
+
+  /**
+   * Leasing a worktree on the warm path: the pool reused an idle worktree, resetting it to the base on the cell's
+   * branch. FAIL: a {@link io.openswarm.core.worktree.WorktreeException} as for a git failure. See
+   * {@link #WORKTREE_ADD} for when it fires.
+   */
+  WORKTREE_RESET(Stage.BOOTSTRAP),
 
   /** Starting the agent. FAIL: an {@link io.openswarm.core.agent.AgentException} {@code START_FAILED}. */
   AGENT_START(Stage.BOOTSTRAP),
@@ -34,6 +48,16 @@ public enum FaultPoint {
    * without a process to kill).
    */
   AGENT_CRASH(Stage.EXECUTE),
+
+  /**
+   * The agent's event stream drops mid-turn while its server keeps running. FAIL: the streams of the session are cut
+   * at the turn's first progress report, the way a failed connection cuts them (the session must implement the
+   * internal {@link io.openswarm.infra.opencode.internal.DroppableEventStreams}, as OpenCode's do); the turn is
+   * expected to finish anyway. A session without an event stream fails its turn with an agent exception
+   * {@code TURN_FAILED} instead, the outcome of a stream that could not be recovered. HANG: the turn blocks at its
+   * start, as for {@link #PROMPT_SUBMIT}.
+   */
+  EVENT_STREAM_DROP(Stage.EXECUTE),
 
   /** Starting the test command. FAIL: an {@link java.io.IOException}, as for a missing program. */
   TEST_START(Stage.TEST),
@@ -57,7 +81,16 @@ public enum FaultPoint {
   AGENT_STOP(Stage.TEARDOWN),
 
   /** Returning the worktree at teardown. FAIL: closing the lease throws; the real return is held back. */
-  WORKTREE_RETURN(Stage.TEARDOWN);
+  WORKTREE_RETURN(Stage.TEARDOWN),
+
+  /**
+   * Releasing the port at teardown. FAIL: closing the lease throws an {@link java.io.UncheckedIOException} (as a lock
+   * file that cannot be let go would); the real release is held back, so the port stays allocated until
+   * {@link FaultInjector#releaseHeldBack()}. A fault after the release throws once the port is really free. Works
+   * through the port probe (see {@link FaultInjector#wrapProbe}); the cell is known from its agent's start, so faults
+   * armed for a cell reach cells whose agent started, and faults armed for any cell reach every release.
+   */
+  PORT_RELEASE(Stage.TEARDOWN);
 
   /** The part of a cell's life a point belongs to. */
   public enum Stage {

@@ -7,16 +7,23 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.infra.opencode.internal.DroppableEventStreams;
 import io.openswarm.testkit.agent.CrashableSession;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link FaultPoint#AGENT_START}, and through its sessions {@link FaultPoint#AGENT_HEALTH}, {@link
- * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#AGENT_CRASH} and {@link FaultPoint#AGENT_STOP}.
+ * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
+ * FaultPoint#AGENT_STOP}.
  */
 final class FaultyAgentRuntime implements AgentRuntime {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FaultyAgentRuntime.class);
 
   /** How long a crash waits for the turn to report that it started before killing anyway. */
   private static final Duration CRASH_DELAY = Duration.ofMillis(200);
@@ -36,6 +43,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
 
   @Override
   public AgentSession start(AgentContext context) {
+    injector.portGiven(context.port(), context.cellId());
     return FaultSite.run(injector, FaultPoint.AGENT_START, context.cellId(),
         message -> new AgentException(AgentException.Reason.START_FAILED, message),
         () -> new Session(context.cellId(), delegate.start(context)), Session::closeDelegate);
@@ -75,17 +83,26 @@ final class FaultyAgentRuntime implements AgentRuntime {
             message -> new AgentException(AgentException.Reason.TURN_FAILED, message), aborted,
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
-      FiredFault crash = injector.take(FaultPoint.AGENT_CRASH, cell, false);
       AgentProgress watched = progress;
+      // Whether armed before or after, a drop happens during the turn: there is no stream before or after it.
+      FiredFault drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, false);
+      if (drop == null) {
+        drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, true);
+      }
+      if (drop != null) {
+        watched = dropStreamsOnFirstProgress(drop, progress);
+      }
+      FiredFault crash = injector.take(FaultPoint.AGENT_CRASH, cell, false);
       if (crash != null) {
         if (!(delegate instanceof CrashableSession crashable)) {
           throw new AgentException(AgentException.Reason.CRASHED, "injected fault: " + crash
               + " (the session has no process to kill, so the crash is reported without one)");
         }
         CountDownLatch started = new CountDownLatch(1);
+        AgentProgress inner = watched;
         watched = what -> {
           started.countDown();
-          progress.onProgress(what);
+          inner.onProgress(what);
         };
         Thread killer = new Thread(() -> {
           try {
@@ -106,6 +123,28 @@ final class FaultyAgentRuntime implements AgentRuntime {
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
       return turn;
+    }
+
+    /**
+     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on a session with event streams cuts them once the turn
+     * reports progress (it is underway then); anything else strikes at once, as at {@link FaultPoint#PROMPT_SUBMIT}.
+     */
+    private AgentProgress dropStreamsOnFirstProgress(FiredFault drop, AgentProgress progress) {
+      if (drop.fault().action() == Fault.Action.FAIL && delegate instanceof DroppableEventStreams droppable) {
+        AtomicBoolean cut = new AtomicBoolean();
+        return what -> {
+          if (cut.compareAndSet(false, true)) {
+            int streams = droppable.dropEventStreams();
+            injector.recordEventStreamsCut(streams);
+            LOG.info("fault injected: cut {} event stream(s) of cell {} mid-turn", streams, cell);
+          }
+          progress.onProgress(what);
+        };
+      }
+      FaultSite.strike(injector, drop, message -> new AgentException(AgentException.Reason.TURN_FAILED, message
+          + (drop.fault().action() == Fault.Action.FAIL ? " (the session has no event stream to cut)" : "")),
+          aborted, message -> new AgentException(AgentException.Reason.ABORTED, message));
+      return progress;
     }
 
     @Override

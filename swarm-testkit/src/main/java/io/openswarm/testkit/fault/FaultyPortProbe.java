@@ -1,11 +1,18 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.core.CellId;
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.port.internal.PortReleaseInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
-/** {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed. */
-final class FaultyPortProbe implements PortProbe {
+/**
+ * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, through the port
+ * manager's internal release seam, {@link FaultPoint#PORT_RELEASE}.
+ */
+final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
 
   private final FaultInjector injector;
   private final PortProbe delegate;
@@ -20,6 +27,28 @@ final class FaultyPortProbe implements PortProbe {
     return FaultSite.run(injector, FaultPoint.PORT_PROBE, FaultInjector.cellFromLoggingContext(),
         message -> new UncheckedIOException(new IOException(message + " (probing port " + port + ")")),
         () -> delegate.isFree(port), free -> { });
+  }
+
+  @Override
+  public void aroundRelease(int port, Runnable release) {
+    @Nullable CellId owner = injector.portReleased(port);
+    CellId cell = owner != null ? owner : FaultInjector.cellFromLoggingContext();
+    Function<String, RuntimeException> failure =
+        message -> new UncheckedIOException(new IOException(message + " (releasing port " + port + ")"));
+    FiredFault before = injector.take(FaultPoint.PORT_RELEASE, cell, false);
+    if (before != null) {
+      try {
+        FaultSite.strike(injector, before, failure, null, failure);
+      } catch (RuntimeException e) {
+        injector.holdBack("release port " + port + (cell == null ? "" : " of cell " + cell), release::run);
+        throw e;
+      }
+    }
+    release.run();
+    FiredFault after = injector.take(FaultPoint.PORT_RELEASE, cell, true);
+    if (after != null) {
+      FaultSite.strike(injector, after, failure, null, failure);
+    }
   }
 
   @Override

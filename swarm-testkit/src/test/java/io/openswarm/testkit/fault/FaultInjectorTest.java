@@ -72,31 +72,37 @@ class FaultInjectorTest {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
     WorktreeProvider provider = faults.wrapWorktrees(real);
-    faults.arm(FaultPoint.WORKTREE_ACQUIRE, Fault.fail(), A, 2);
+    faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), A, 2);
 
     provider.acquire(B, "main").close();
     assertThatThrownBy(() -> provider.acquire(A, "main")).isInstanceOf(WorktreeException.class)
-        .hasMessageContaining("injected fault: WORKTREE_ACQUIRE fail in cell-a");
+        .hasMessageContaining("injected fault: WORKTREE_ADD fail in cell-a");
     assertThatThrownBy(() -> provider.acquire(A, "main")).isInstanceOf(WorktreeException.class);
     provider.acquire(A, "main").close();
 
-    assertThat(real.acquired).hasValue(2);
+    assertThat(real.acquired).hasValue(4);
+    assertThat(real.closed).as("what each failed acquisition got was given back").hasValue(4);
     assertThat(faults.firedFor(A)).hasSize(2);
     assertThat(faults.firedFor(B)).isEmpty();
     assertThat(faults.armedCount()).isZero();
   }
 
   @Test
-  void aFaultAfterTheOperationGivesBackWhatItAcquiredAndDisarmRemovesWhatDidNotFire() {
+  void aWorktreeFaultFiresOnThePathTheAcquisitionTookAndGivesBackWhatItAcquired() {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
-    faults.arm(FaultPoint.WORKTREE_ACQUIRE, new Fault(Fault.Action.FAIL, true), A);
-    faults.arm(FaultPoint.WORKTREE_ACQUIRE, Fault.fail(), B);
+    faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), A);
+    faults.arm(FaultPoint.WORKTREE_ADD, new Fault(Fault.Action.FAIL, true), A);
+    faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), B);
 
-    assertThatThrownBy(() -> faults.wrapWorktrees(real).acquire(A, "main")).isInstanceOf(WorktreeException.class);
+    assertThatThrownBy(() -> faults.wrapWorktrees(real).acquire(A, "main")).isInstanceOf(WorktreeException.class)
+        .hasMessageContaining("WORKTREE_ADD");
 
     assertThat(real.acquired).hasValue(1);
     assertThat(real.closed).as("the lease acquired before the fault was returned").hasValue(1);
+    assertThat(faults.armedCount()).as("a directory that is not a reused git worktree was added, not reset")
+        .isEqualTo(2);
+    faults.disarm(A);
     faults.disarm(B);
     assertThat(faults.armedCount()).isZero();
   }

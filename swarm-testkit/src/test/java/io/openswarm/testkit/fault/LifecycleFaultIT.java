@@ -69,13 +69,15 @@ class LifecycleFaultIT {
   static Stream<Case> failures() {
     return Stream.of(
         new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed"),
-        new Case(FaultPoint.WORKTREE_ACQUIRE, "write a.txt a", CellStatus.FAILED, CellStep.WORKTREE,
-            "WorktreeFailed"),
         new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
             "AgentStartFailed"),
         new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_READY,
             "AgentNotReady"),
         new Case(FaultPoint.PROMPT_SUBMIT, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE, "AgentTurnFailed"),
+        // This agent has no event stream to lose: the turn fails as one whose stream cannot be recovered. OpenCode's
+        // recovery is proven with the real server in OpenCodeFaultIT.
+        new Case(FaultPoint.EVENT_STREAM_DROP, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE,
+            "AgentTurnFailed"),
         // The turn runs until the process dies: the crash happens mid-turn, not before or after it.
         new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
         new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart"),
@@ -161,6 +163,91 @@ class LifecycleFaultIT {
   }
 
   @Test
+  void aReleaseThatFailsIsReportedAndTheAgentAndWorktreeAreStillGivenBackAndThePortIsNotLost() {
+    CellId cell = cellFor(FaultPoint.PORT_RELEASE, "fail");
+    cells.faults.arm(FaultPoint.PORT_RELEASE, Fault.fail(), cell);
+
+    CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write release.txt r", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("release port: ")
+        .contains("injected fault");
+    assertThat(cells.agent.liveSessions()).isZero();
+    assertThat(cells.pool.leasedCount()).isZero();
+    assertThat(cells.steps.liveCells()).isEmpty();
+    assertThat(cells.ports.allocatedCount()).as("the port really was not released").isOne();
+    assertThat(cells.faults.releaseHeldBack()).isEmpty();
+    assertThat(cells.ports.allocatedCount()).isZero();
+  }
+
+  @Test
+  void aReleaseThatFailsAfterThePortIsFreeIsReportedAndLeavesNothing() {
+    CellId cell = cellFor(FaultPoint.PORT_RELEASE, "fail-after");
+    cells.faults.arm(FaultPoint.PORT_RELEASE, new Fault(Fault.Action.FAIL, true), cell);
+
+    CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write released.txt r", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("release port: ");
+    assertThat(cells.ports.allocatedCount()).isZero();
+    assertThat(cells.faults.heldBackCount()).isZero();
+  }
+
+  @Test
+  void worktreeAddAndResetFaultsFireOnlyOnTheirOwnPath() throws Exception {
+    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is known.
+    try (LocalCells own = new LocalCells(temp.resolve("paths"), 24125, 24129, 0, 2)) {
+      CellId cold = CellId.of("path-cold");
+      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), cold);
+      own.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), cold);
+
+      CellOutcome added = own.run(TaskSpec.of(cold.value(), "write a.txt a", "main"));
+
+      assertThat(own.faults.firedFor(cold)).extracting(FiredFault::point).containsExactly(FaultPoint.WORKTREE_ADD);
+      assertThat(added.status()).as("%s", added).isEqualTo(CellStatus.FAILED);
+      assertThat(added.failedStep()).isEqualTo(CellStep.WORKTREE);
+      assertThat(added.error()).startsWith("WorktreeFailed: ").contains("injected fault: WORKTREE_ADD");
+      assertThat(own.pool.idleCount()).as("the added worktree was given back").isOne();
+      own.faults.disarm(cold);
+
+      CellId warm = CellId.of("path-warm");
+      own.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), warm);
+      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), warm);
+
+      CellOutcome reset = own.run(TaskSpec.of(warm.value(), "write a.txt a", "main"));
+
+      assertThat(own.faults.firedFor(warm)).extracting(FiredFault::point)
+          .containsExactly(FaultPoint.WORKTREE_RESET);
+      assertThat(reset.failedStep()).isEqualTo(CellStep.WORKTREE);
+      assertThat(reset.error()).contains("injected fault: WORKTREE_RESET");
+      own.faults.disarm(warm);
+
+      CellId hung = CellId.of("path-warm-hang");
+      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.hang(), hung);
+      AtomicReference<Thread> runner = new AtomicReference<>();
+      CompletableFuture<CellOutcome> running = CompletableFuture.supplyAsync(() -> {
+        runner.set(Thread.currentThread());
+        try {
+          return own.run(TaskSpec.of(hung.value(), "write a.txt a", "main"));
+        } finally {
+          Thread.interrupted();
+        }
+      });
+      own.faults.awaitHanging(FaultPoint.WORKTREE_RESET, hung, Duration.ofSeconds(20));
+      runner.get().interrupt();
+      CellOutcome interrupted = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(interrupted.failedStep()).as("%s", interrupted).isEqualTo(CellStep.WORKTREE);
+      assertThat(List.of(added, reset, interrupted))
+          .allSatisfy(outcome -> assertThat(outcome.teardownErrors()).isEmpty());
+      own.invariants().assertHolds();
+      assertThat(own.run(TaskSpec.of("path-clean", "write a.txt a", "main")).status())
+          .isEqualTo(CellStatus.COMMITTED);
+      own.invariants().assertHolds();
+    }
+  }
+
+  @Test
   void aRealHookThatBreaksCheckoutsFailsTheWarmWorktreeStepAndTheReturnRemovesTheWorktree() throws Exception {
     // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is known.
     try (LocalCells own = new LocalCells(temp.resolve("hooks"), 24120, 24124, 0, 2)) {
@@ -204,8 +291,6 @@ class LifecycleFaultIT {
   static Stream<Hang> hangs() {
     return Stream.of(
         new Hang(FaultPoint.PORT_PROBE, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED, null),
-        new Hang(FaultPoint.WORKTREE_ACQUIRE, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.WORKTREE),
         new Hang(FaultPoint.AGENT_START, Fault.hangAfter(), "write h.txt h", "interrupt", CellStatus.FAILED,
             CellStep.AGENT_START),
         new Hang(FaultPoint.AGENT_HEALTH, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
@@ -221,7 +306,8 @@ class LifecycleFaultIT {
             CellStep.COMMIT),
         new Hang(FaultPoint.AGENT_STOP, Fault.hang(), "write h.txt h", "interrupt", CellStatus.COMMITTED, null),
         new Hang(FaultPoint.WORKTREE_RETURN, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED,
-            null));
+            null),
+        new Hang(FaultPoint.PORT_RELEASE, Fault.hang(), "write h.txt h", "interrupt", CellStatus.COMMITTED, null));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -257,8 +343,9 @@ class LifecycleFaultIT {
     if (hang.step() != null) {
       assertThat(outcome.failedStep()).as("%s", outcome).isEqualTo(hang.step());
     }
-    if (hang.point() == FaultPoint.AGENT_STOP) {
-      assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ");
+    if (hang.point() == FaultPoint.AGENT_STOP || hang.point() == FaultPoint.PORT_RELEASE) {
+      assertThat(outcome.teardownErrors()).singleElement().asString()
+          .startsWith(hang.point() == FaultPoint.AGENT_STOP ? "stop agent: " : "release port: ");
       assertThat(cells.faults.releaseHeldBack()).isEmpty();
     } else {
       assertThat(outcome.teardownErrors()).as("%s", outcome).isEmpty();

@@ -65,6 +65,10 @@ final class LocalCells implements AutoCloseable {
       @Nullable IntegrateResult integration, List<String> teardownErrors) {}
 
   LocalCells(Path dir, int firstPort, int lastPort, int minIdle, int maxTotal) {
+    this(dir, firstPort, lastPort, minIdle, Math.max(minIdle, 2), maxTotal);
+  }
+
+  LocalCells(Path dir, int firstPort, int lastPort, int minIdle, int maxIdle, int maxTotal) {
     repo = TemporaryRepository.create(dir.resolve("repo"))
         .write("status.txt", "green\n")
         .write("test.sh", TEST_SCRIPT)
@@ -78,7 +82,7 @@ final class LocalCells implements AutoCloseable {
     supervisor = ProcessSupervisor.builder().listener(reaper.processListener())
         .killWait(Duration.ofSeconds(2)).build();
     pool = WorktreePool.builder().repository(repo.path()).root(dir.resolve("pool"))
-        .minIdle(minIdle).maxIdle(Math.max(minIdle, 2)).maxTotal(maxTotal).build();
+        .minIdle(minIdle).maxIdle(maxIdle).maxTotal(maxTotal).build();
     pool.start();
     ports = PortManager.builder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
         .leaseDirectory(dir.resolve("ports")).build();

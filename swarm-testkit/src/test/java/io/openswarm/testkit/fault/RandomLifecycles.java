@@ -113,7 +113,14 @@ final class RandomLifecycles {
     FaultPoint point = null;
     Fault fault = null;
     End end = null;
-    if (random.nextBoolean()) {
+    if (n == 0) {
+      // The pool starts empty, so the first lease certainly takes the cold path: a worktree fault there covers
+      // WORKTREE_ADD, which random draws meet less often than WORKTREE_RESET (most leases are warm).
+      point = FaultPoint.WORKTREE_ADD;
+      fault = Fault.fail();
+      cells.faults.arm(FaultPoint.WORKTREE_ADD, fault, cell);
+      cells.faults.arm(FaultPoint.WORKTREE_RESET, fault, cell);
+    } else if (random.nextBoolean()) {
       point = POINTS[random.nextInt(POINTS.length)];
       if (point == FaultPoint.INTEGRATE && !integrate) {
         point = FaultPoint.COMMIT;
@@ -131,6 +138,11 @@ final class RandomLifecycles {
         cells.faults.arm(point, fault);
       } else {
         cells.faults.arm(point, fault, cell);
+      }
+      if (point == FaultPoint.WORKTREE_ADD || point == FaultPoint.WORKTREE_RESET) {
+        // Only the pool knows which path the lease takes: arm both, and the one on the path taken fires.
+        cells.faults.arm(point == FaultPoint.WORKTREE_ADD ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD,
+            fault, cell);
       }
     }
     TaskSpec task = TaskSpec.of(cell.value(), prompt, integrate ? LocalCells.TARGET : "main");
@@ -176,11 +188,20 @@ final class RandomLifecycles {
     check(cell, kind, integrate, fired, point, status + (error == null ? "" : " (" + error + ")"), teardownErrors);
   }
 
+  /** Whether a fault at {@code fired} is the one armed at {@code armed} (both worktree paths were armed at once). */
+  private static boolean samePlace(FaultPoint fired, FaultPoint armed) {
+    return fired == armed || (isWorktreeLease(fired) && isWorktreeLease(armed));
+  }
+
+  private static boolean isWorktreeLease(FaultPoint point) {
+    return point == FaultPoint.WORKTREE_ADD || point == FaultPoint.WORKTREE_RESET;
+  }
+
   /** Waits for the hang of this cycle and ends it as chosen; returns when the cycle ended first. */
   private void endHang(FaultPoint point, @Nullable CellId cell, End end, Thread runner) {
     while (!Thread.currentThread().isInterrupted()) {
       boolean hanging = cells.faults.hanging().stream()
-          .anyMatch(f -> f.point() == point && (cell == null || cell.equals(f.cellId())));
+          .anyMatch(f -> samePlace(f.point(), point) && (cell == null || cell.equals(f.cellId())));
       if (hanging) {
         switch (end) {
           case INTERRUPT -> runner.interrupt();

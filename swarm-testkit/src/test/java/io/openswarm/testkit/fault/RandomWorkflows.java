@@ -28,10 +28,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class RandomWorkflows {
 
-  private static final FaultPoint[] TCR_POINTS = {FaultPoint.PORT_PROBE, FaultPoint.WORKTREE_ACQUIRE,
-      FaultPoint.AGENT_START, FaultPoint.AGENT_HEALTH, FaultPoint.PROMPT_SUBMIT, FaultPoint.AGENT_CRASH,
-      FaultPoint.TEST_START, FaultPoint.TEST_HANG, FaultPoint.COMMIT, FaultPoint.AGENT_STOP,
-      FaultPoint.WORKTREE_RETURN};
+  private static final FaultPoint[] TCR_POINTS = {FaultPoint.PORT_PROBE, FaultPoint.WORKTREE_ADD,
+      FaultPoint.WORKTREE_RESET, FaultPoint.AGENT_START, FaultPoint.AGENT_HEALTH, FaultPoint.PROMPT_SUBMIT,
+      FaultPoint.AGENT_CRASH, FaultPoint.TEST_START, FaultPoint.TEST_HANG, FaultPoint.COMMIT, FaultPoint.AGENT_STOP,
+      FaultPoint.WORKTREE_RETURN, FaultPoint.PORT_RELEASE};
 
   private final FaultyWorker swarm;
   private final long seed;

@@ -22,6 +22,7 @@ import io.temporal.failure.CanceledFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -88,7 +89,6 @@ class WorkflowFaultIT {
     return Stream.of(
         new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed", 1),
         // Retryable bootstrap failures are retried, and the retry runs clean.
-        new Case(FaultPoint.WORKTREE_ACQUIRE, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
         new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
             "AgentStartFailed", 1),
         new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
@@ -197,6 +197,52 @@ class WorkflowFaultIT {
     assertThat(swarm.agent().liveSessions()).isZero();
     assertThat(worker.worktrees().leasedCount()).isOne();
     assertThat(faults.releaseHeldBack()).isEmpty();
+  }
+
+  @Test
+  void aReleaseThatFailsIsReportedInTheOutcomeAndThePortIsNotLost() {
+    faults.arm(FaultPoint.PORT_RELEASE, Fault.fail(), CellId.of("wf-port-release"));
+
+    CellOutcome outcome = client.runTcr(TaskSpec.of("wf-port-release", "write release.txt r", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("release port: ")
+        .contains("injected fault");
+    assertThat(swarm.agent().liveSessions()).isZero();
+    assertThat(worker.worktrees().leasedCount()).isZero();
+    assertThat(worker.ports().allocatedCount()).as("the port really was not released").isOne();
+    assertThat(faults.releaseHeldBack()).isEmpty();
+    assertThat(worker.ports().allocatedCount()).isZero();
+  }
+
+  @Test
+  void worktreeAddAndResetFaultsFireOnTheirOwnPathAndTheBootstrapIsRetried(@TempDir Path own) {
+    // A worker whose pool keeps no worktree warm by itself, so which path a lease takes is known.
+    try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, builder -> builder.worktreePool(0, 1, 2))) {
+      CellId added = CellId.of("wf-path-add");
+      cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), added);
+
+      CellOutcome first = cold.client.runTcr(TaskSpec.of(added.value(), "write a.txt a", "main"));
+
+      // Cold, failed, given back warm: the retry reuses it.
+      assertThat(first.status()).as("%s", first).isEqualTo(CellStatus.COMMITTED);
+      assertThat(cold.faults.firedFor(added)).extracting(FiredFault::point)
+          .containsExactly(FaultPoint.WORKTREE_ADD);
+
+      CellId reset = CellId.of("wf-path-reset");
+      cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), reset);
+      cold.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), reset);
+
+      CellOutcome second = cold.client.runTcr(TaskSpec.of(reset.value(), "write b.txt b", "main"));
+
+      assertThat(second.status()).as("%s", second).isEqualTo(CellStatus.COMMITTED);
+      assertThat(cold.faults.firedFor(reset)).extracting(FiredFault::point)
+          .containsExactly(FaultPoint.WORKTREE_RESET);
+      assertThat(cold.faults.armedCount()).as("the add fault: that path was never taken").isOne();
+      cold.faults.disarm();
+      assertThat(List.of(first, second)).allSatisfy(o -> assertThat(o.teardownErrors()).isEmpty());
+      cold.invariants().assertHolds();
+    }
   }
 
   /** Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an interrupt. */
