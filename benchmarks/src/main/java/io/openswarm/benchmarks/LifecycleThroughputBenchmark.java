@@ -75,12 +75,13 @@ import org.openjdk.jmh.util.Statistics;
  *     -prof io.openswarm.benchmarks.CellLoadProfiler
  * }</pre>
  *
- * <p>Measured with the first command on a 2-core VM shared with other builds (load average 10-12; JDK 17.0.15,
- * git 2.39.5, bubblewrap 0.8.0), mean of 3 iterations: at concurrency 1, swarm 5.2 cells/s against a floor of 34.1
- * (16 %), p50 192 ms, p99 349 ms; at concurrency 8, 7.4 against 53.9 cells/s (14 %), p50 1.1 s. Targets: 30 % of the
- * floor and a p50 of 150 ms. A cell runs 18 git processes (5 to lease the worktree, 2 to list changes, 5 to commit,
- * 6 to return the worktree) and one sandboxed test process; at concurrency 1 the steps take 150 ms of the 197 ms and
- * Temporal's share is 46 ms (the floor's whole cell is 27 ms).
+ * <p>Measured with the first command on a 2-core VM shared with other builds (load average 7-11; JDK 17.0.15,
+ * git 2.39.5, bubblewrap 0.8.0), mean of 3 iterations: at concurrency 1, swarm 10.0 cells/s against a floor of 39.8
+ * (25 %), p50 99 ms, p99 142 ms; at concurrency 8, 14.6 against 58.6 cells/s (25 %), p50 545 ms. Targets: 30 % of
+ * the floor and a p50 of 150 ms. A committed cell runs 9 git processes (1 to lease the worktree, 1 to list changes,
+ * 4 to commit, 3 to return the worktree; 18 before, which measured 18-19 % in the same session) and one sandboxed
+ * test process; at concurrency 1 the steps take 62 ms of the 102 ms and Temporal's share is 39 ms (the floor's
+ * whole cell is 24 ms).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

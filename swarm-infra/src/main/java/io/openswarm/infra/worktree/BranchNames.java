@@ -4,7 +4,10 @@ import java.util.Optional;
 
 /**
  * Git's branch-name rules ({@code git check-ref-format --branch}), in Java, so that options can be validated when
- * they are built, before any git process runs. The pool still asks git itself about every full branch name.
+ * they are built, before any git process runs. The pool asks git itself about the prefix when it starts, and then
+ * checks each cell's full branch name with these rules only: a cell id adds nothing but {@code [A-Za-z0-9._-]}, for
+ * which they are exact ({@code BranchNamesTest} compares them with git), and an acquire saves a git process. The
+ * {@code git checkout -b} that creates the branch applies git's rules again.
  */
 final class BranchNames {
 

@@ -11,6 +11,7 @@ import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.worktree.internal.WorktreeRestorer;
+import io.openswarm.infra.worktree.internal.WorktreeStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #revert} uses the same restore as the pool's release, so "back to the base commit exactly" means the same
  * everywhere.
+ *
+ * <p>Git processes are most of what these steps cost, so each asks one {@code git status --porcelain=v2 --branch}
+ * what several commands used to answer: which branch is checked out, at which commit, and what changed. Listing the
+ * changes of a cell that has not committed by itself is that one process; a commit is four (status, {@code add},
+ * {@code commit}, {@code rev-parse HEAD}), and one when there is nothing to commit.
  *
  * <p>Thread-safe and stateless; calls for the same lease must not overlap (git's index would be contended).
  */
@@ -93,22 +99,12 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       throw new IllegalArgumentException("message must not contain a NUL character");
     }
     Path worktree = lease.path();
-    requireOnBranch(lease);
+    WorktreeStatus status = status(worktree, false);
+    requireOnBranch(lease, status);
+    if (!status.hasChangesToStage()) {
+      return nothingToCommit(lease, status.headCommit().orElseGet(() -> head(worktree)));
+    }
     git.run(worktree, "add", "--all").requireSuccess("stage the changes in " + worktree);
-    GitResult staged = git.run(worktree, "diff", "--cached", "--quiet", "--no-ext-diff");
-    if (staged.exitCode() == 0) {
-      String head = head(worktree);
-      if (head.equals(lease.baseCommit())) {
-        log.info("nothing to commit for cell {} in {}", lease.cellId(), worktree);
-        return Optional.empty();
-      }
-      log.info("nothing left to commit for cell {}; branch {} already holds commits up to {}", lease.cellId(),
-          lease.branch(), head);
-      return Optional.of(head);
-    }
-    if (staged.exitCode() != 1) {
-      throw staged.failure("check for staged changes in " + worktree, Reason.GIT_FAILED);
-    }
     GitCommand.Builder commit = GitCommand.in(worktree)
         .args("commit", "--quiet", "--cleanup=whitespace", "--file=-")
         .stdin(message)
@@ -121,6 +117,11 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     }
     GitResult result = git.run(commit.build());
     if (!result.isSuccess()) {
+      // The status said there was something to stage; should `add` have found nothing after all, git refuses with
+      // "nothing to commit", which is not a rejection.
+      if (git.run(worktree, "diff", "--cached", "--quiet", "--no-ext-diff").exitCode() == 0) {
+        return nothingToCommit(lease, head(worktree));
+      }
       throw result.failure("git refused to commit the changes of cell " + lease.cellId() + " on branch "
           + lease.branch() + " (a hook may have rejected them)", Reason.COMMIT_REJECTED);
     }
@@ -140,6 +141,20 @@ public final class GitWorktreeChanges implements WorktreeChanges {
   public List<ChangedFile> changedFiles(WorktreeLease lease) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Path worktree = lease.path();
+    WorktreeStatus status = status(worktree, true);
+    // The status compares with HEAD; when HEAD is still the base (the cell did not commit by itself) that is the
+    // answer, unless an entry is one the status cannot tell exactly.
+    Optional<Map<String, Change>> fromStatus = status.headCommit().filter(lease.baseCommit()::equals).isPresent()
+        ? status.changesFromHead() : Optional.empty();
+    Map<String, Change> changes = fromStatus.orElseGet(() -> changesFromBase(lease));
+    List<ChangedFile> files = new ArrayList<>(changes.size());
+    changes.forEach((path, change) -> files.add(new ChangedFile(path, change)));
+    return files;
+  }
+
+  /** The changes against the lease's base commit, whatever HEAD is: two processes. */
+  private Map<String, Change> changesFromBase(WorktreeLease lease) {
+    Path worktree = lease.path();
     Map<String, Change> changes = new TreeMap<>();
     String diff = git.run(worktree, "diff", "--name-status", "-z", "--no-renames", "--no-ext-diff",
         lease.baseCommit(), "--").requireSuccess("list the changes in " + worktree).stdout();
@@ -154,9 +169,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         changes.merge(path, Change.ADDED, (before, added) -> Change.MODIFIED);
       }
     }
-    List<ChangedFile> files = new ArrayList<>(changes.size());
-    changes.forEach((path, change) -> files.add(new ChangedFile(path, change)));
-    return files;
+    return changes;
   }
 
   /**
@@ -174,13 +187,42 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     log.info("reverted the worktree {} of cell {} to {}", lease.path(), lease.cellId(), lease.baseCommit());
   }
 
-  private void requireOnBranch(WorktreeLease lease) {
-    GitResult head = git.run(lease.path(), "symbolic-ref", "--quiet", "HEAD");
-    String expected = "refs/heads/" + lease.branch();
-    if (!head.isSuccess() || !head.stdoutLine().equals(expected)) {
+  private Optional<String> nothingToCommit(WorktreeLease lease, String head) {
+    if (head.equals(lease.baseCommit())) {
+      log.info("nothing to commit for cell {} in {}", lease.cellId(), lease.path());
+      return Optional.empty();
+    }
+    log.info("nothing left to commit for cell {}; branch {} already holds commits up to {}", lease.cellId(),
+        lease.branch(), head);
+    return Optional.of(head);
+  }
+
+  /**
+   * The worktree's status. {@code readOnly} keeps git from refreshing the index on disk (it would take the index
+   * lock), for callers that promise not to change anything; untracked files are always listed one by one.
+   */
+  private WorktreeStatus status(Path worktree, boolean readOnly) {
+    List<String> args = new ArrayList<>();
+    if (readOnly) {
+      args.add("--no-optional-locks");
+    }
+    args.addAll(WorktreeStatus.ARGS);
+    args.add("--untracked-files=all");
+    String output = git.run(GitCommand.in(worktree).args(args).build())
+        .requireSuccess("read the status of " + worktree).stdout();
+    try {
+      return WorktreeStatus.parse(output);
+    } catch (IllegalArgumentException e) {
+      throw new WorktreeException(Reason.GIT_FAILED, "could not read the status of " + worktree + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void requireOnBranch(WorktreeLease lease, WorktreeStatus status) {
+    if (!status.branch().filter(lease.branch()::equals).isPresent()) {
       throw new WorktreeException(Reason.BRANCH_CONFLICT, "the worktree " + lease.path() + " of cell "
           + lease.cellId() + " is no longer on branch " + lease.branch() + " (HEAD is "
-          + (head.isSuccess() ? head.stdoutLine() : "detached") + "); refusing to commit elsewhere");
+          + status.branch().map(name -> "refs/heads/" + name).orElse("detached") + "); refusing to commit elsewhere");
     }
   }
 

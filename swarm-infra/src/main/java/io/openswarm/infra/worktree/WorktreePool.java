@@ -49,19 +49,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it works. The pool owns <em>slots</em>: directories {@code <root>/wt-<session>-<n>}, each a linked worktree
  * of the repository. The session part is this JVM's {@linkplain LeaseJournal#sessionId() session id}, so pools of
- * different JVMs sharing a root never pick the same directory. An idle slot is a clean worktree with a detached
- * {@code HEAD}.
+ * different JVMs sharing a root never pick the same directory. An idle slot is a worktree with a detached
+ * {@code HEAD} that was verified clean when it became idle; nothing writes into it while it is idle.
  * <ul>
- *   <li><b>Acquire</b> checks the branch name with git and resolves the base ref, takes an idle slot (or reserves a
- *   new one when none is idle and {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to
- *   {@code acquireTimeout}), journals the lease, creates the cell's branch {@code <prefix><cellId>} at the base
- *   commit (atomically: it fails if the branch appeared meanwhile), and checks it out in the slot: in an idle slot
- *   with {@code git checkout --force} + {@code git clean}, which rewrites only the files that differ (the warm
- *   path), in a new slot with {@code git worktree add} (the cold path).</li>
- *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached, and
- *   verifies that {@code git status --ignored} is empty; then the branch is deleted if it holds nothing the base
- *   does not (kept otherwise; see {@link BranchRetention}) and the slot becomes idle again. A slot that cannot be
- *   restored is removed instead.</li>
+ *   <li><b>Acquire</b> checks the branch name (the prefix with git at start, the cell id's part with git's rules in
+ *   Java) and resolves the base ref, takes an idle slot (or reserves a new one when none is idle and
+ *   {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to {@code acquireTimeout}), journals the
+ *   lease, then creates the cell's branch {@code <prefix><cellId>} at the base commit (atomically: it fails if the
+ *   branch appeared meanwhile) and checks it out: in an idle slot with one {@code git checkout --force -b}, which
+ *   rewrites only the files that differ (the warm path), in a new slot with {@code git update-ref} and
+ *   {@code git worktree add} (the cold path). An existing branch that holds nothing new is reused.</li>
+ *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached (see
+ *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
+ *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
+ *   becomes idle again. A slot that cannot be restored is removed instead.</li>
  *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
  *   {@code maxIdle}.</li>
  *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
@@ -76,9 +77,15 @@ import org.slf4j.LoggerFactory;
  * a branch that holds commits beyond its base is never deleted (unless {@link BranchRetention#ALWAYS_DELETE}) and
  * never moved; no path outside {@code root} is ever created or deleted.
  *
- * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Git operations on shared
- * repository metadata are serialized per repository within the JVM and retried on git's lock errors across JVMs;
- * operations inside different worktrees run in parallel.
+ * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Changes to the worktree
+ * list are serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref
+ * locks and run in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside
+ * different worktrees run in parallel.
+ *
+ * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm acquire at a
+ * full SHA already seen is one process ({@code checkout -b}); a release is three when the cell committed
+ * ({@code checkout --detach}, {@code clean}, {@code for-each-ref --no-merged}) and four when it did not (plus the
+ * {@code update-ref -d} that deletes the branch).
  *
  * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
  * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones
@@ -225,8 +232,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     checkRevision(baseRef);
     Context ctx = runningContext("acquire");
     String branch = options.branchPrefix() + cellId.value();
-    ctx.repository.checkBranchName(branch,
-        () -> "branch prefix \"" + options.branchPrefix() + "\" followed by cell id \"" + cellId + "\"");
+    // The prefix passed git's own check at start; what a cell id can add to it (its characters are limited to
+    // [A-Za-z0-9._-]) is covered exactly by the Java rules, which saves a git process per acquire. The checkout that
+    // creates the branch checks it with git's rules again.
+    BranchNames.problem(branch).ifPresent(problem -> {
+      throw new IllegalArgumentException("\"" + branch + "\" is not a valid git branch name (branch prefix \""
+          + options.branchPrefix() + "\" followed by cell id \"" + cellId + "\"); see git check-ref-format");
+    });
     String base = ctx.repository.resolveCommit(baseRef);
     long begin = System.nanoTime();
     reserveCell(cellId);
@@ -539,41 +551,69 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     leasedAttributes.put(ATTR_CELL, cellId.value());
     leasedAttributes.put(ATTR_BRANCH, branch);
     leasedAttributes.put(ATTR_BASE, base);
+    String reflogMessage = "openswarm: worktree lease for cell " + cellId;
+    boolean created = false;
+    boolean touched = false;
     try {
       writeRecord(ctx, slot, leasedAttributes);
-      ctx.repository.createBranch(branch, base, "openswarm: worktree lease for cell " + cellId);
+      if (fresh) {
+        ctx.repository.createBranch(branch, base, reflogMessage);
+      } else {
+        // The warm path in one process: create the branch and check it out. The slot was verified clean when it was
+        // returned, so it needs no cleaning. Git refuses before it touches anything when the branch exists; then
+        // the branch is reused if it holds nothing new, as on the cold path.
+        touched = true;
+        created = restorer.checkoutNewBranch(slot.path, branch, base);
+        touched = created;
+        if (!created) {
+          ctx.repository.createBranch(branch, base, reflogMessage);
+        }
+      }
     } catch (RuntimeException e) {
-      giveBackUntouched(ctx, slot, e);
+      if (touched) {
+        // The checkout failed half-way: the slot's state is unknown, so it is removed.
+        discardSlot(ctx, slot, branch, base, false, e);
+      } else {
+        giveBackUntouched(ctx, slot, e);
+      }
       throw e;
     }
     try {
       if (fresh) {
         ctx.repository.addWorktree(slot.path, branch, base);
         slot.exists = true;
-      } else {
+      } else if (!created) {
         restorer.switchTo(slot.path, branch);
       }
     } catch (RuntimeException e) {
-      // Undo even if the failure was an interruption: otherwise the slot and the branch would leak.
-      boolean interrupted = Thread.interrupted();
-      try {
-        ctx.repository.deleteBranchIfAt(branch, base);
-        if (!fresh) {
-          ctx.repository.removeWorktree(slot.path);
-          slot.exists = false;
-        }
-        ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      dropSlot();
+      discardSlot(ctx, slot, branch, base, fresh, e);
       throw e;
     }
     return new PooledLease(cellId, slot, branch, base);
+  }
+
+  /**
+   * Undoes a failed acquire whose git work may have changed the slot: deletes the branch if it is still at the base,
+   * removes the slot (unless {@code fresh}: a failed {@code worktree add} leaves nothing) and its record.
+   */
+  private void discardSlot(Context ctx, Slot slot, String branch, String base, boolean fresh, RuntimeException e) {
+    // Undo even if the failure was an interruption: otherwise the slot and the branch would leak.
+    boolean interrupted = Thread.interrupted();
+    try {
+      ctx.repository.deleteBranchIfAt(branch, base);
+      if (!fresh) {
+        ctx.repository.removeWorktree(slot.path);
+        slot.exists = false;
+      }
+      ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
+    } catch (RuntimeException suppressed) {
+      e.addSuppressed(suppressed);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    dropSlot();
   }
 
   /** Returns a slot that the failed acquire did not change (only its record) to where it came from. */
@@ -720,6 +760,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
             : "branch " + branch + " moved while it was being deleted; kept";
       }
       default: {
+        // One process decides the common cases: a committed cell's branch is kept, an untouched or reverted cell's
+        // branch (at the base) is deleted with a compare-and-swap. Only a branch moved elsewhere takes the long way.
+        Optional<String> beyond = repository.tipIfBeyond(branch, base);
+        if (beyond.isPresent()) {
+          return "branch " + branch + " kept at " + abbreviate(beyond.get()) + " (it holds commits beyond the base "
+              + abbreviate(base) + ")";
+        }
         if (repository.deleteBranchIfAt(branch, base)) {
           return "branch " + branch + " deleted (no new commits)";
         }

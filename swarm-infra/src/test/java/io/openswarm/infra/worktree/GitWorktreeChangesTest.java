@@ -178,6 +178,24 @@ class WorktreeChangesTest {
   }
 
   @Test
+  void listsChangesOfACellThatDidNotCommitLikeADiffAgainstTheBase() throws Exception {
+    Path wt = lease.path();
+    TestRepositories.writeFile(wt, "a.txt", "staged\n");
+    TestRepositories.git(wt, "add", "a.txt");
+    TestRepositories.writeFile(wt, "a.txt", "a\n");
+    TestRepositories.writeFile(wt, "gone.txt", "added, then deleted\n");
+    TestRepositories.git(wt, "add", "gone.txt");
+    delete(wt.resolve("gone.txt"));
+    TestRepositories.git(wt, "rm", "--quiet", "--cached", "b.txt");
+    TestRepositories.writeFile(wt, "b.txt", "untracked now\n");
+    TestRepositories.writeFile(wt, "dir/new.txt", "n\n");
+
+    assertThat(changes.changedFiles(lease)).containsExactly(
+        new ChangedFile("b.txt", Change.MODIFIED),
+        new ChangedFile("dir/new.txt", Change.ADDED));
+  }
+
+  @Test
   void listsNothingForAnUntouchedWorktree() {
     assertThat(changes.changedFiles(lease)).isEmpty();
   }

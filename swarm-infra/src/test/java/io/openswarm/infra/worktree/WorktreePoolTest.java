@@ -126,6 +126,60 @@ class WorktreePoolTest {
   }
 
   @Test
+  void releaseRemovesEmptyDirectoriesThatGitStatusCannotSee() throws Exception {
+    WorktreePool pool = start();
+    Path firstPath;
+    try (WorktreeLease lease = pool.acquire(CellId.of("mkdir"), "main")) {
+      firstPath = lease.path();
+      Files.createDirectories(lease.path().resolve("out/classes"));
+      Files.createDirectories(lease.path().resolve("src/empty"));
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+    }
+
+    try (WorktreeLease lease = pool.acquire(CellId.of("after-mkdir"), "main")) {
+      assertThat(lease.path()).isEqualTo(firstPath);
+      assertThat(lease.path().resolve("out")).doesNotExist();
+      assertThat(lease.path().resolve("src/empty")).doesNotExist();
+    }
+  }
+
+  @Test
+  void removesAWorktreeWhoseSubmoduleTheCellChangedInsteadOfReusingIt() throws Exception {
+    TestRepository library = TestRepositories.create(temp.resolve("library"));
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "--quiet", library.path().toString(), "lib");
+    repo.commit("add the library as a submodule");
+    WorktreePool pool = start();
+    Path path;
+    try (WorktreeLease lease = pool.acquire(CellId.of("submodule"), "main")) {
+      path = lease.path();
+      TestRepositories.git(path, "-c", "protocol.file.allow=always", "submodule", "update", "--init", "--quiet");
+      TestRepositories.writeFile(path, "lib/README.md", "changed inside the submodule\n");
+      // Neither checkout nor clean enters a submodule: only the status check after them can see this.
+      assertThat(TestRepositories.git(path, "status", "--porcelain")).contains("lib");
+    }
+
+    assertThat(path).doesNotExist();
+    assertThat(pool.totalCount()).isZero();
+    assertThat(repo.hasBranch("swarm/submodule")).isFalse();
+    try (WorktreeLease next = pool.acquire(CellId.of("after-submodule"), "main")) {
+      assertThat(TestRepositories.git(next.path(), "status", "--porcelain", "--ignored")).isEmpty();
+    }
+  }
+
+  @Test
+  void aBranchMovedBackBehindTheBaseIsStillDeleted() {
+    String older = repo.resolve("HEAD~1");
+    WorktreePool pool = start();
+
+    try (WorktreeLease lease = pool.acquire(CellId.of("rewound"), "main")) {
+      TestRepositories.git(lease.path(), "reset", "--quiet", "--hard", older);
+    }
+
+    assertThat(repo.hasBranch("swarm/rewound")).isFalse();
+    assertThat(pool.idleCount()).isEqualTo(1);
+  }
+
+  @Test
   void movesAWarmWorktreeToAnotherBaseExactly() throws Exception {
     String baseA = repo.head();
     repo.write("added/Feature.java", "class Feature {}\n")

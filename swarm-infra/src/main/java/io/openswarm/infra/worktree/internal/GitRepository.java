@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -24,11 +25,21 @@ import org.jspecify.annotations.Nullable;
  * The operations on a repository's shared metadata that a worktree pool needs: resolving refs, creating and
  * deleting the cells' branches, adding, removing and pruning worktrees.
  *
- * <p>Concurrency: operations that change shared metadata (worktree administrative files, refs, packed-refs) run
- * under one lock per repository, keyed by the repository's common git directory, so that every pool of this JVM on
- * the same repository takes turns; other JVMs are handled by the runner's retries on git's lock errors. The
- * expensive part of creating a worktree (writing its files) is done outside the lock, in the worktree itself.
- * Read-only operations take no lock. Thread-safe.
+ * <p>Concurrency: operations that change the worktree list (adding, removing and pruning worktrees) run under one
+ * lock per repository, keyed by the repository's common git directory, so that every pool of this JVM on the same
+ * repository takes turns: a prune must never run while another thread registers a worktree. Ref updates take no lock
+ * of ours: each is a compare-and-swap that git performs under its own lock file for that ref (and for
+ * {@code packed-refs} on deletion, which git itself waits for up to {@code core.packedRefsTimeout}), so updates of
+ * different refs run in parallel and two updates of the same ref cannot both succeed; the contention that remains,
+ * across threads and JVMs alike, is handled by the runner's retries on git's lock errors. The expensive part of
+ * creating a worktree (writing its files) is done outside the lock, in the worktree itself. Read-only operations
+ * take no lock.
+ *
+ * <p>A full SHA once resolved to a commit is remembered (a small bounded set): a commit object never changes, so
+ * asking git again would only cost a process per acquire. Should the commit be pruned later, the checkout that needs
+ * it fails, which callers handle like any failed checkout.
+ *
+ * <p>Thread-safe.
  */
 public final class GitRepository {
 
@@ -36,6 +47,8 @@ public final class GitRepository {
   static final int[] MINIMUM_GIT_VERSION = {2, 30};
 
   private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS = new ConcurrentHashMap<>();
+  /** How many resolved commits are remembered; a pool works from a handful of bases at a time. */
+  private static final int KNOWN_COMMITS_LIMIT = 256;
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
   private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
 
@@ -43,6 +56,7 @@ public final class GitRepository {
   private final Path directory;
   private final Path commonDir;
   private final ReentrantLock metadataLock;
+  private final Set<String> knownCommits = ConcurrentHashMap.newKeySet();
 
   private GitRepository(GitRunner git, Path directory, Path commonDir) {
     this.git = git;
@@ -121,12 +135,20 @@ public final class GitRepository {
    * @throws WorktreeException {@link Reason#UNKNOWN_REF} if it names no commit
    */
   public String resolveCommit(String ref) {
+    if (knownCommits.contains(ref)) {
+      return ref;
+    }
     GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
     if (!result.isSuccess() || !SHA.matcher(result.stdoutLine()).matches()) {
       throw new WorktreeException(Reason.UNKNOWN_REF, "\"" + ref + "\" does not name a commit in " + directory,
           result.command(), OptionalInt.of(result.exitCode()), result.stderrTail(), null);
     }
-    return result.stdoutLine();
+    String sha = result.stdoutLine();
+    if (knownCommits.size() >= KNOWN_COMMITS_LIMIT) {
+      knownCommits.clear();
+    }
+    knownCommits.add(sha);
+    return sha;
   }
 
   /** The commit branch {@code branch} points at, or empty when there is no such branch. */
@@ -159,31 +181,29 @@ public final class GitRepository {
    */
   public void createBranch(String branch, String commit, String reflogMessage) {
     String ref = "refs/heads/" + branch;
-    withMetadataLock(() -> {
-      // The empty old value makes the creation atomic: it fails if anyone created the ref first.
-      GitResult created = git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, "");
-      if (created.isSuccess()) {
-        return null;
-      }
-      Optional<String> tip = branchTip(branch);
-      if (tip.isEmpty()) {
-        throw created.failure("could not create branch " + branch
-            + " (a branch whose name is a prefix of it, or that has it as a prefix, may be in the way)",
-            Reason.BRANCH_CONFLICT);
-      }
-      Optional<Path> checkedOut = worktreeWithBranch(branch);
-      if (checkedOut.isPresent()) {
-        throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists and is checked "
-            + "out in " + checkedOut.get() + "; finish or remove that worktree, or use another cell id");
-      }
-      if (!isAncestor(tip.get(), commit)) {
-        throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists at " + tip.get()
-            + " with commits that are not in the base " + commit + "; integrate or delete it, or use another cell id");
-      }
-      git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, tip.get())
-          .requireSuccess("move branch " + branch + " from " + tip.get() + " to " + commit, Reason.BRANCH_CONFLICT);
-      return null;
-    });
+    // The empty old value makes the creation atomic: it fails if anyone created the ref first.
+    GitResult created = git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, "");
+    if (created.isSuccess()) {
+      return;
+    }
+    Optional<String> tip = branchTip(branch);
+    if (tip.isEmpty()) {
+      throw created.failure("could not create branch " + branch
+          + " (a branch whose name is a prefix of it, or that has it as a prefix, may be in the way)",
+          Reason.BRANCH_CONFLICT);
+    }
+    Optional<Path> checkedOut = worktreeWithBranch(branch);
+    if (checkedOut.isPresent()) {
+      throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists and is checked "
+          + "out in " + checkedOut.get() + "; finish or remove that worktree, or use another cell id");
+    }
+    if (!isAncestor(tip.get(), commit)) {
+      throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists at " + tip.get()
+          + " with commits that are not in the base " + commit + "; integrate or delete it, or use another cell id");
+    }
+    // Compare-and-swap from the tip just checked: if the branch moved meanwhile, this fails instead of resetting it.
+    git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, tip.get())
+        .requireSuccess("move branch " + branch + " from " + tip.get() + " to " + commit, Reason.BRANCH_CONFLICT);
   }
 
   /**
@@ -192,8 +212,29 @@ public final class GitRepository {
    * @return whether it was deleted (false when it moved or does not exist)
    */
   public boolean deleteBranchIfAt(String branch, String expectedTip) {
-    return withMetadataLock(
-        () -> git.run(directory, "update-ref", "-d", "refs/heads/" + branch, expectedTip).isSuccess());
+    return git.run(directory, "update-ref", "-d", "refs/heads/" + branch, expectedTip).isSuccess();
+  }
+
+  /**
+   * The tip of branch {@code branch} when it holds commits that {@code base} does not contain; empty when it does
+   * not (its tip is {@code base} or an ancestor of it) or does not exist. One git process answers both questions
+   * ({@code git for-each-ref --no-merged}).
+   *
+   * @throws WorktreeException if git fails
+   */
+  public Optional<String> tipIfBeyond(String branch, String base) {
+    String ref = "refs/heads/" + branch;
+    GitResult listing = git.run(directory, "for-each-ref", "--no-merged=" + base,
+        "--format=%(objectname) %(refname)", ref)
+        .requireSuccess("check whether branch " + branch + " holds commits beyond " + base);
+    // A pattern also matches the refs below it (refs/heads/<branch>/...), so only the exact name counts.
+    for (String line : listing.stdout().split("\n")) {
+      int space = line.indexOf(' ');
+      if (space > 0 && line.substring(space + 1).equals(ref) && SHA.matcher(line.substring(0, space)).matches()) {
+        return Optional.of(line.substring(0, space));
+      }
+    }
+    return Optional.empty();
   }
 
   /** The worktree (main or linked) that has {@code branch} checked out, if any. */

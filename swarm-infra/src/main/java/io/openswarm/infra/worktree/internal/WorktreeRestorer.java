@@ -4,6 +4,8 @@ import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,9 +20,15 @@ import java.util.stream.Collectors;
  * <p>Exactly means: the index and every tracked file match the commit ({@code git checkout --force}), and every
  * untracked file and directory is gone, nested repositories included ({@code git clean -ffdx}); ignored files are
  * gone too unless they are preserved on purpose (build caches). {@code checkout} only rewrites the files that differ,
- * which is what makes a warm worktree cheap to reuse. The full restores verify the result with
- * {@code git status --porcelain --ignored} and fail when anything is left (a file the cell made undeletable, a
- * submodule), so that a dirty worktree is never handed to the next cell.
+ * which is what makes a warm worktree cheap to reuse.
+ *
+ * <p>The full restores make sure nothing is left, so that a dirty worktree is never handed to the next cell. After a
+ * successful {@code checkout --force}, only two things can remain: what {@code clean} failed to delete (a file the
+ * cell made undeletable), about which it warns on standard error, and changes inside submodules, which neither
+ * command enters. So {@code git status --porcelain --ignored} runs, and fails the restore when it lists anything,
+ * exactly when {@code clean} warned or the worktree has a {@code .gitmodules}; otherwise it could only repeat what
+ * {@code clean} already established, at the price of one more process. Every process counts: a whole cell is a few
+ * dozen milliseconds of them.
  *
  * <p>Stateless and thread-safe; concurrent calls must be for different worktrees.
  */
@@ -45,8 +53,7 @@ public final class WorktreeRestorer {
    */
   public void restoreDetached(Path worktree, String commit) {
     run(worktree, "detach " + worktree + " at " + commit, "checkout", "--quiet", "--force", "--detach", commit);
-    clean(worktree);
-    verifyClean(worktree);
+    cleanAndVerify(worktree);
   }
 
   /**
@@ -58,8 +65,29 @@ public final class WorktreeRestorer {
   public void restoreOnBranch(Path worktree, String branch, String commit) {
     run(worktree, "reset branch " + branch + " in " + worktree + " to " + commit,
         "checkout", "--quiet", "--force", "--no-track", "-B", branch, commit);
-    clean(worktree);
-    verifyClean(worktree);
+    cleanAndVerify(worktree);
+  }
+
+  /**
+   * Creates {@code branch} at {@code commit} and checks it out in a worktree that was verified clean when it was last
+   * restored, in one git process ({@code git checkout --force -b}). The creation is atomic: git refuses, before it
+   * touches anything, when the branch already exists. Tracked changes made since the last restore are discarded;
+   * untracked files are not looked for (nothing writes into an idle worktree).
+   *
+   * @return true when the branch was created and checked out; false when it already existed and nothing was changed
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git failed otherwise (the worktree is then in an
+   *     unknown state)
+   */
+  public boolean checkoutNewBranch(Path worktree, String branch, String commit) {
+    // -b takes the next argument as its value, so the branch cannot be read as an option; `--` ends the revisions.
+    GitResult result = git.run(worktree, "checkout", "--quiet", "--force", "--no-track", "-b", branch, commit, "--");
+    if (result.isSuccess()) {
+      return true;
+    }
+    if (result.stderrTail().contains("a branch named '" + branch + "' already exists")) {
+      return false;
+    }
+    throw result.failure("create branch " + branch + " at " + commit + " in " + worktree, Reason.RESTORE_FAILED);
   }
 
   /**
@@ -80,12 +108,21 @@ public final class WorktreeRestorer {
     clean(worktree);
   }
 
-  private void clean(Path worktree) {
+  /** Cleans, then verifies when something may be left (see the class comment). */
+  private void cleanAndVerify(Path worktree) {
+    GitResult cleaned = clean(worktree);
+    if (!cleaned.stderrTail().isBlank() || Files.exists(worktree.resolve(".gitmodules"), LinkOption.NOFOLLOW_LINKS)) {
+      verifyClean(worktree);
+    }
+  }
+
+  private GitResult clean(Path worktree) {
     List<String> args = new ArrayList<>(List.of("clean", "--quiet", "-ff", "-d"));
     if (!preserveIgnored) {
       args.add("-x");
     }
-    run(worktree, "remove untracked files from " + worktree, args.toArray(String[]::new));
+    return git.run(worktree, args.toArray(String[]::new))
+        .requireSuccess("remove untracked files from " + worktree, Reason.RESTORE_FAILED);
   }
 
   private void verifyClean(Path worktree) {
