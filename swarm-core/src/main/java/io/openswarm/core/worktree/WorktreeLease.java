@@ -26,6 +26,15 @@ public interface WorktreeLease extends AutoCloseable {
   String baseCommit();
 
   /**
+   * Whether the provider reused a worktree it kept (the warm path: a checkout in an existing directory) rather than
+   * creating one for this lease (the cold path, {@code git worktree add}). {@code false} by default, for providers
+   * that always create.
+   */
+  default boolean reused() {
+    return false;
+  }
+
+  /**
    * Returns the worktree: it is restored to {@link #baseCommit()} exactly (tracked, staged, untracked and, unless
    * the provider is configured to keep them, ignored files), detached from the branch, and made available to other
    * cells. The branch is kept when it holds commits that are not in the base (others integrate them later) and

@@ -589,7 +589,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       discardSlot(ctx, slot, branch, base, fresh, e);
       throw e;
     }
-    return new PooledLease(cellId, slot, branch, base);
+    return new PooledLease(cellId, slot, branch, base, !fresh);
   }
 
   /**
@@ -1088,13 +1088,20 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     final Slot slot;
     final String branch;
     final String base;
+    final boolean reused;
     final AtomicBoolean closed = new AtomicBoolean();
 
-    PooledLease(CellId cellId, Slot slot, String branch, String base) {
+    PooledLease(CellId cellId, Slot slot, String branch, String base, boolean reused) {
       this.cellId = cellId;
       this.slot = slot;
       this.branch = branch;
       this.base = base;
+      this.reused = reused;
+    }
+
+    @Override
+    public boolean reused() {
+      return reused;
     }
 
     @Override

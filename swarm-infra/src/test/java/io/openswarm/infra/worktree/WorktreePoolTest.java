@@ -192,11 +192,13 @@ class WorktreePoolTest {
     Path path;
     try (WorktreeLease lease = pool.acquire(CellId.of("on-a"), baseA)) {
       path = lease.path();
+      assertThat(lease.reused()).as("the first lease adds a worktree").isFalse();
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree(baseA));
       Files.writeString(lease.path().resolve("README.md"), "edited on A\n");
     }
     try (WorktreeLease lease = pool.acquire(CellId.of("on-b"), baseB)) {
       assertThat(lease.path()).isEqualTo(path);
+      assertThat(lease.reused()).as("the second reuses it").isTrue();
       assertThat(lease.baseCommit()).isEqualTo(baseB);
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree(baseB));
       assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();

@@ -17,12 +17,9 @@ public enum FaultPoint {
    * Leasing a worktree on the cold path: the pool added a new one with {@code git worktree add}. FAIL: a
    * {@link io.openswarm.core.worktree.WorktreeException} as for a git failure.
    *
-   * <p>Only the pool knows which path a lease takes, so this point and {@link #WORKTREE_RESET} fire once the lease
-   * exists (a fault armed before or after fires then); a failure gives the worktree back first. Which path was taken
-   * is read from the worktree's {@code HEAD} reflog: a reused worktree was switched to the cell's branch with
-   * {@code git checkout}, a new one never was. A lease that is not a git worktree counts as added; a git worktree
-   * without a {@code HEAD} reflog ({@code core.logAllRefUpdates=false}) makes the lease fail with an
-   * {@link IllegalStateException} while either point is armed for its cell.
+   * <p>Only the pool knows which path a lease takes ({@link io.openswarm.core.worktree.WorktreeLease#reused()}), so
+   * this point and {@link #WORKTREE_RESET} fire once the lease exists (a fault armed before or after fires then); a
+   * failure gives the worktree back first.
    */
   WORKTREE_ADD(Stage.BOOTSTRAP),
 

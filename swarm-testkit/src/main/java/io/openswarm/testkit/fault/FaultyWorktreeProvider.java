@@ -4,10 +4,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -16,8 +12,6 @@ import java.util.Optional;
  * took) and, through its leases, {@link FaultPoint#WORKTREE_RETURN}.
  */
 final class FaultyWorktreeProvider implements WorktreeProvider {
-
-  private static final String CHECKOUT_ENTRY = "\tcheckout: moving from ";
 
   private final FaultInjector injector;
   private final WorktreeProvider delegate;
@@ -32,7 +26,7 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
     WorktreeLease real = delegate.acquire(cellId, baseRef);
     try {
       if (injector.isArmed(FaultPoint.WORKTREE_ADD, cellId) || injector.isArmed(FaultPoint.WORKTREE_RESET, cellId)) {
-        FaultPoint path = reused(real) ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD;
+        FaultPoint path = real.reused() ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD;
         for (boolean after : new boolean[] {false, true}) {
           FiredFault fault = injector.take(path, cellId, after);
           if (fault != null) {
@@ -60,39 +54,6 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
 
   private static RuntimeException gitFailure(String message) {
     return new WorktreeException(WorktreeException.Reason.GIT_FAILED, message);
-  }
-
-  /**
-   * Whether the lease reused a worktree: its {@code HEAD} reflog shows a {@code git checkout}, which only the warm
-   * path does ({@code git worktree add} and the {@code git reset --hard} after it log no checkout).
-   *
-   * @throws IllegalStateException if the lease is a git worktree without a {@code HEAD} reflog
-   */
-  static boolean reused(WorktreeLease lease) {
-    Path dotGit = lease.path().resolve(".git");
-    try {
-      Path gitDir;
-      if (Files.isDirectory(dotGit)) {
-        gitDir = dotGit;
-      } else if (Files.isRegularFile(dotGit)) {
-        String pointer = Files.readString(dotGit, StandardCharsets.UTF_8).strip();
-        if (!pointer.startsWith("gitdir:")) {
-          throw new IllegalStateException("cannot tell whether worktree " + lease.path() + " was added or reused: "
-              + dotGit + " is not a gitdir pointer");
-        }
-        gitDir = lease.path().resolve(pointer.substring("gitdir:".length()).strip());
-      } else {
-        return false; // not a git worktree: a new directory
-      }
-      Path reflog = gitDir.resolve("logs").resolve("HEAD");
-      if (!Files.isRegularFile(reflog)) {
-        throw new IllegalStateException("cannot tell whether worktree " + lease.path() + " was added or reused: "
-            + "it has no HEAD reflog (" + reflog + "; is core.logAllRefUpdates off?)");
-      }
-      return Files.readString(reflog, StandardCharsets.UTF_8).contains(CHECKOUT_ENTRY);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the git metadata of worktree " + lease.path(), e);
-    }
   }
 
   @Override
@@ -133,6 +94,11 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
     @Override
     public String baseCommit() {
       return delegate.baseCommit();
+    }
+
+    @Override
+    public boolean reused() {
+      return delegate.reused();
     }
 
     @Override
