@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * directory.
  *
  * <p>How it works: each {@link LeaseRecord} is one small JSON file, {@code <kind>-<key>.json}, in the journal
- * directory. A write goes to a temporary file in the same directory, is forced to disk, then atomically renamed over
- * the record's file, so readers (and a worker that crashes mid-write) only ever see a whole old record or a whole new
+ * directory. A write goes to a temporary file in the same directory, is forced to disk (unless the caller asks only
+ * for {@linkplain Durability#PROCESS_CRASH process-crash durability}), then atomically renamed over the record's file, so readers (and a worker that crashes mid-write) only ever see a whole old record or a whole new
  * one. {@link #remove} deletes the file. Nothing is cached: {@link #scan()} reads the directory each time, so records
  * written by other JVMs are seen.
  *
@@ -122,13 +122,44 @@ public final class LeaseJournal {
   }
 
   /**
-   * Writes {@code record} durably, replacing the record of the same kind and key if there is one.
+   * What a written record must survive.
+   *
+   * <p>Flushing a record to disk (the file, then its directory) costs from about a millisecond to tens of
+   * milliseconds on a busy disk, and a cell writes several records, so records that only matter while their writer's
+   * machine keeps running are not flushed: a process that started dies with the machine, and so does any claim on it.
+   */
+  public enum Durability {
+    /**
+     * Survives the writer's process dying at any point: once {@code record} returns the record is with the operating
+     * system, which keeps it when the process dies. A machine crash may lose the latest write or roll it back.
+     */
+    PROCESS_CRASH,
+    /** Also survives a machine crash or a power loss: file and directory are flushed to disk before returning. */
+    MACHINE_CRASH
+  }
+
+  /**
+   * Writes {@code record} so that it survives a machine crash ({@link Durability#MACHINE_CRASH}), replacing the
+   * record of the same kind and key if there is one.
    *
    * @throws NullPointerException if {@code record} is null
    * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
    */
   public void record(LeaseRecord record) {
+    record(record, Durability.MACHINE_CRASH);
+  }
+
+  /**
+   * Writes {@code record} with the given durability, replacing the record of the same kind and key if there is one.
+   * Either way a reader never sees a partial record.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
+   */
+  public void record(LeaseRecord record, Durability durability) {
     Objects.requireNonNull(record, "record cannot be null");
+    Objects.requireNonNull(durability, "durability cannot be null");
+    boolean flush = durability == Durability.MACHINE_CRASH;
     Path target = file(record.kind(), record.key());
     Path temp = directory.resolve("." + target.getFileName() + "." + SESSION_ID.substring(0, 12) + "."
         + TEMP_COUNTER.incrementAndGet() + ".tmp");
@@ -139,10 +170,14 @@ public final class LeaseJournal {
         while (buffer.hasRemaining()) {
           channel.write(buffer);
         }
-        channel.force(true);
+        if (flush) {
+          channel.force(true);
+        }
       }
       move(temp, target);
-      forceDirectory();
+      if (flush) {
+        forceDirectory();
+      }
     } catch (IOException e) {
       try {
         Files.deleteIfExists(temp);

@@ -51,10 +51,11 @@ public final class OrphanReaper {
     return new ProcessListener() {
       @Override
       public void onStarted(ProcessIdentity process, String description) {
+        // A process does not outlive its machine, so its record need not either.
         journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PROCESS, key(process), Map.of(
             "pid", Long.toString(process.pid()),
             "startTime", process.startTime().toString(),
-            "description", description)));
+            "description", description)), LeaseJournal.Durability.PROCESS_CRASH);
       }
 
       @Override

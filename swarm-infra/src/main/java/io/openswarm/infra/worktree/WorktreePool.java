@@ -1014,7 +1014,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
         : slot.record.withAttributes(attributes);
     try {
-      ctx.journal.record(record);
+      // A slot's first record precedes its directory and must outlive a machine crash, or the directory would be
+      // left behind unknown. Later records only move it between idle and leased: reclaiming removes the slot either
+      // way, so a machine crash that rolls one back costs at most a cell branch left at its base (nothing lost).
+      ctx.journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
+          : LeaseJournal.Durability.PROCESS_CRASH);
     } catch (UncheckedIOException e) {
       throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
     }

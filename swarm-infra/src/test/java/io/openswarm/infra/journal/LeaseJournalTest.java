@@ -2,6 +2,7 @@ package io.openswarm.infra.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,6 +74,24 @@ class LeaseJournalTest {
     try (Stream<Path> files = Files.list(temp)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("worktree-wt-1.json");
     }
+  }
+
+  @Test
+  void aRecordForProcessCrashesReplacesAndReadsBackTheSameWay() throws Exception {
+    LeaseJournal journal = LeaseJournal.open(temp);
+    LeaseRecord first = LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "idle"));
+    journal.record(first);
+
+    journal.record(first.withAttributes(Map.of("state", "leased")), LeaseJournal.Durability.PROCESS_CRASH);
+
+    // Another journal on the directory (as another JVM) reads the unflushed write: it is with the operating system.
+    assertThat(LeaseJournal.open(temp).records()).singleElement()
+        .satisfies(r -> assertThat(r.attributes()).containsExactly(Map.entry("state", "leased")));
+    try (Stream<Path> files = Files.list(temp)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("worktree-wt-1.json");
+    }
+    assertThatThrownBy(() -> journal.record(first, null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("durability cannot be null");
   }
 
   @Test
