@@ -76,12 +76,12 @@ import org.openjdk.jmh.util.Statistics;
  * }</pre>
  *
  * <p>Measured with the first command on a 2-core VM (load average 1-2; JDK 17.0.15, git 2.39.5, bubblewrap 0.8.0),
- * both targets without sticky workflow execution (as a worker runs on the embedded server), mean of 3 iterations: at
- * concurrency 1, swarm 10.2 cells/s against a floor of 40.4 (26 %), p50 97 ms, p99 147 ms; at concurrency 8, 16.2
- * against 43.3 cells/s (38 %), p50 474 ms. Targets: 30 % of the floor and a p50 of 150 ms. A committed cell runs 9
- * git processes (1 to lease the worktree, 1 to list changes, 4 to commit, 3 to return the worktree; 18 before, which
- * measured 18-19 % side by side) and one sandboxed test process; at concurrency 1 the steps take 59 ms of the 99 ms
- * and Temporal's share is 40 ms (the floor's whole cell is 24 ms).
+ * mean of 3 iterations: at concurrency 1, swarm 10.6 cells/s against a floor of 41.4 (27 %, iterations 21-33 %),
+ * p50 91 ms, p99 143 ms; at concurrency 8, 15.2 against 53.0 cells/s (29 %, 25-32 %), p50 508 ms. Targets: 30 % of
+ * the floor and a p50 of 150 ms. A committed cell runs 9 git processes (1 to lease the worktree, 1 to list changes,
+ * 4 to commit, 3 to return the worktree; 18 before, which measured 18-19 % side by side) and one sandboxed test
+ * process; at concurrency 1 the steps take 57 ms of the 95 ms and Temporal's share is 38 ms (the floor's whole cell
+ * is 24 ms).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

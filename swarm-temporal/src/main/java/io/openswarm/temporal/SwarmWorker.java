@@ -189,6 +189,8 @@ public final class SwarmWorker implements AutoCloseable {
   private @Nullable EmbeddedTemporalServer embedded;
   /** Whether the Temporal server is the Java test server (embedded here or in another JVM); set by start. */
   private boolean javaTestServer;
+  /** Whether it is a Java test server this worker did not start (so it may outlive this worker); set by start. */
+  private boolean joinedTestServer;
   private @Nullable TemporalConnection connection;
   private @Nullable WorkerFactory sharedFactory;
   private @Nullable WorkerFactory hostFactory;
@@ -654,9 +656,13 @@ public final class SwarmWorker implements AutoCloseable {
     connection = TemporalConnection.open(target, options, temporalMetrics);
     resources.add(connection);
     javaTestServer = embedded != null || connection.isJavaTestServer();
-    if (javaTestServer && hooks.stickyWorkflowExecution()) {
-      log.info("swarm worker {}: Temporal at {} is the Java test server: sticky workflow execution off, since that"
-          + " server never moves a workflow task off the sticky queue of a worker that left", options.hostId(), target);
+    // Only a worker that joined a test server another JVM or worker runs can leave while that server goes on; the
+    // one that embeds it takes the server down with it, so its workflow tasks may stick to it.
+    joinedTestServer = embedded == null && javaTestServer;
+    if (joinedTestServer && hooks.stickyWorkflowExecution()) {
+      log.info("swarm worker {}: Temporal at {} is a Java test server this worker joined: sticky workflow execution"
+          + " off, since that server never moves a workflow task off the sticky queue of a worker that left",
+          options.hostId(), target);
     }
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
@@ -1086,16 +1092,17 @@ public final class SwarmWorker implements AutoCloseable {
 
   /**
    * Temporal's default (null), or zero - the SDK then sends no sticky attributes, so every workflow task goes to the
-   * shared queue - when the server is the Java test server or the test hooks turn sticky execution off.
+   * shared queue - when this worker joined a Java test server it did not start, or the test hooks turn stickiness off.
    *
    * <p>Why: a workflow's next task goes to the sticky queue of the worker that ran its previous one. A Temporal
    * cluster moves it to the shared queue when no one takes it within the sticky schedule-to-start timeout (5 s), so a
    * worker that dies or stops costs its workflows 5 s. The Java test server never does: every workflow whose last
-   * task ran on a worker that left would wait forever. Without stickiness each workflow task replays the history,
-   * which for a cell's few dozen events costs little.
+   * task ran on a worker that left would wait forever. The worker that embeds the server keeps stickiness: it cannot
+   * leave without the server, and without stickiness every workflow task replays the whole history (measured on the
+   * later tasks of a TCR cell: 7-9 ms each instead of 5-6).
    */
   private @Nullable Duration stickyScheduleToStart() {
-    return hooks.stickyWorkflowExecution() && !javaTestServer ? null : Duration.ZERO;
+    return hooks.stickyWorkflowExecution() && !joinedTestServer ? null : Duration.ZERO;
   }
 
   private static void deleteRecursively(Path root) throws IOException {

@@ -64,8 +64,6 @@ public final class FloorWorker implements AutoCloseable {
         .setMaxConcurrentWorkflowTaskExecutionSize(maxConcurrentWorkflowTasks)
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        // As a SwarmWorker runs on the embedded (Java test) server: without sticky workflow execution.
-        .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
         .build();
     String hostQueue = taskQueue + "@" + hostId;
     FloorActivities activities = new NoopFloorActivities(hostQueue);

@@ -54,7 +54,7 @@ class HostFailoverIT {
           .substring("WORKFLOW ".length());
       hostA.await(line -> line.startsWith("FIRED "), 1, Duration.ofSeconds(120));
       assertThat(hostA.log()).as("the child detected the test server")
-          .contains("is the Java test server: sticky workflow execution off");
+          .contains("is a Java test server this worker joined: sticky workflow execution off");
 
       List<ProcessHandle> orphans = LeaseJournal.open(stateA.resolve("journal")).records().stream()
           .filter(r -> r.kind() == LeaseKind.PROCESS)

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>At the kill, three cells are caught: a TCR cell in execute (its agent - a real server process with a child of
  * its own - running and holding the cell's port, its worktree dirty), a DAG task right after its commit, and a DAG
  * task right after its integration moved the target branch. Sticky workflow execution is left to the worker, which
- * turns it off on the embedded (Java test) server: that server never moves a workflow task off the sticky queue of a
- * departed worker, so with it the workflows would wait for the dead JVM forever.
+ * turns it off when it joins an embedded (Java test) server: that server never moves a workflow task off the sticky
+ * queue of a departed worker, so with it the workflows would wait for the dead JVM forever.
  */
 class SwarmWorkerCrashIT {
 
