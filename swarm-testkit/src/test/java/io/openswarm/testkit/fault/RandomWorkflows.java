@@ -85,7 +85,7 @@ final class RandomWorkflows {
       count(outcomes, "tcr " + outcome.status() + (outcome.failedStep() == null ? "" : " at "
           + outcome.failedStep()));
       List<FiredFault> fired = swarm.faults.fired().stream()
-          .filter(f -> f.cellId() != null && f.cellId().value().startsWith(id)).toList();
+          .filter(f -> f.cellId() != null && ofCell(f.cellId().value(), id)).toList();
       fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
       checkTeardown(id, outcome.teardownErrors(), fired);
     });
@@ -125,11 +125,19 @@ final class RandomWorkflows {
         fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
         for (DagAttempt attempt : task.history()) {
           List<FiredFault> ofAttempt = fired.stream()
-              .filter(f -> f.cellId().value().startsWith(attempt.cellId())).toList();
+              .filter(f -> ofCell(f.cellId().value(), attempt.cellId())).toList();
           checkTeardown(attempt.cellId(), attempt.teardownErrors(), ofAttempt);
         }
       }
     });
+  }
+
+  /**
+   * Whether a fault fired in {@code cell} or in one of its retries on another host ({@code <cell>-r2}, ...); not in
+   * a cell whose id merely starts the same ({@code w-1} is not {@code w-10}).
+   */
+  private static boolean ofCell(String firedIn, String cell) {
+    return firedIn.equals(cell) || firedIn.startsWith(cell + "-r");
   }
 
   private static String prompt(Random random, String id) {
