@@ -659,7 +659,7 @@ public final class SwarmWorker implements AutoCloseable {
     // Only a worker that joined a test server another JVM or worker runs can leave while that server goes on; the
     // one that embeds it takes the server down with it, so its workflow tasks may stick to it.
     joinedTestServer = embedded == null && javaTestServer;
-    if (joinedTestServer && hooks.stickyWorkflowExecution()) {
+    if (joinedTestServer) {
       log.info("swarm worker {}: Temporal at {} is a Java test server this worker joined: sticky workflow execution"
           + " off, since that server never moves a workflow task off the sticky queue of a worker that left",
           options.hostId(), target);
@@ -1092,7 +1092,7 @@ public final class SwarmWorker implements AutoCloseable {
 
   /**
    * Temporal's default (null), or zero - the SDK then sends no sticky attributes, so every workflow task goes to the
-   * shared queue - when this worker joined a Java test server it did not start, or the test hooks turn stickiness off.
+   * shared queue - when this worker joined a Java test server it did not start.
    *
    * <p>Why: a workflow's next task goes to the sticky queue of the worker that ran its previous one. A Temporal
    * cluster moves it to the shared queue when no one takes it within the sticky schedule-to-start timeout (5 s), so a
@@ -1102,7 +1102,7 @@ public final class SwarmWorker implements AutoCloseable {
    * later tasks of a TCR cell: 7-9 ms each instead of 5-6).
    */
   private @Nullable Duration stickyScheduleToStart() {
-    return hooks.stickyWorkflowExecution() && !joinedTestServer ? null : Duration.ZERO;
+    return joinedTestServer ? Duration.ZERO : null;
   }
 
   private static void deleteRecursively(Path root) throws IOException {

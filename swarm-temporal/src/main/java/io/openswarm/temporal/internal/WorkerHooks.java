@@ -4,7 +4,7 @@ import io.openswarm.core.port.PortProbe;
 
 /**
  * Test seams of a {@link io.openswarm.temporal.SwarmWorker}: the testkit's fault injection wraps the parts cells are
- * made of, and tests can turn off sticky workflow execution. Not API: may change in any release; users have
+ * made of. Not API: may change in any release; users have
  * no reason to set it.
  *
  * <p>Implementations must be thread-safe if the parts they return are used concurrently (they are).
@@ -32,14 +32,5 @@ public interface WorkerHooks {
    */
   default CellParts decorate(CellParts parts) {
     return parts;
-  }
-
-  /**
-   * Whether workflow tasks of a workflow may stick to the worker that ran its previous task. {@code true} (Temporal's
-   * default; the worker turns it off by itself on the Java test server, see {@code SwarmWorker}); {@code false}
-   * turns it off on any server.
-   */
-  default boolean stickyWorkflowExecution() {
-    return true;
   }
 }

@@ -326,14 +326,6 @@ public final class FaultInjector {
 
   /** Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts. */
   public WorkerHooks workerHooks() {
-    return workerHooks(true);
-  }
-
-  /**
-   * Hooks that make a worker build its cells from decorated parts, with sticky workflow execution on or off (off
-   * for a worker that will be killed while attached to another JVM's embedded server).
-   */
-  public WorkerHooks workerHooks(boolean stickyWorkflowExecution) {
     FaultInjector injector = this;
     return new WorkerHooks() {
       @Override
@@ -344,11 +336,6 @@ public final class FaultInjector {
       @Override
       public CellParts decorate(CellParts parts) {
         return injector.wrapParts(parts);
-      }
-
-      @Override
-      public boolean stickyWorkflowExecution() {
-        return stickyWorkflowExecution;
       }
     };
   }

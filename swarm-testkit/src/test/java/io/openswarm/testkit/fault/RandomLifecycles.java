@@ -8,11 +8,7 @@ import io.openswarm.core.TaskSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,10 +33,7 @@ final class RandomLifecycles {
   private final LocalCells cells;
   private final long seed;
   private final int threads;
-  private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
-  private final Map<String, LongAdder> faults = new ConcurrentHashMap<>();
-  private final List<String> leaks = new CopyOnWriteArrayList<>();
-  private final List<String> surprises = new CopyOnWriteArrayList<>();
+  private final FaultTally tally = new FaultTally();
   private final LongAdder cycles = new LongAdder();
   private int next;
 
@@ -67,10 +60,10 @@ final class RandomLifecycles {
         cells.faults.releaseHangs();
         List<String> heldBack = cells.faults.releaseHeldBack();
         if (!heldBack.isEmpty()) {
-          surprises.add("held-back stops failed: " + heldBack);
+          tally.surprise("held-back stops failed: " + heldBack);
         }
         List<String> found = settled();
-        leaks.addAll(found);
+        tally.leaks(found);
       }
     } finally {
       pool.shutdownNow();
@@ -176,14 +169,13 @@ final class RandomLifecycles {
       Thread.interrupted();
     }
     cycles.increment();
-    outcomes.computeIfAbsent((integrate ? "integrate " : "tcr ") + status, k -> new LongAdder()).increment();
+    tally.outcome((integrate ? "integrate " : "tcr ") + status);
     List<FiredFault> fired = cells.faults.firedFor(cell);
     for (FiredFault f : fired) {
-      faults.computeIfAbsent(f.point() + " " + f.fault() + (end == null ? "" : " ended by " + end),
-          k -> new LongAdder()).increment();
+      tally.fault(f.point() + " " + f.fault() + (end == null ? "" : " ended by " + end));
     }
     if (point == FaultPoint.PORT_PROBE) {
-      faults.computeIfAbsent("PORT_PROBE " + fault + " (any cell)", k -> new LongAdder()).increment();
+      tally.fault("PORT_PROBE " + fault + " (any cell)");
     }
     check(cell, kind, integrate, fired, point, status + (error == null ? "" : " (" + error + ")"), teardownErrors);
   }
@@ -221,15 +213,15 @@ final class RandomLifecycles {
   private void check(CellId cell, Kind kind, boolean integrate, List<FiredFault> fired, @Nullable FaultPoint armed,
       String status, List<String> teardownErrors) {
     if (cells.steps.liveCells().contains(cell)) {
-      surprises.add(cell + " is still live after its cycle");
+      tally.surprise(cell + " is still live after its cycle");
     }
     boolean teardownFault = fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
-      surprises.add(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
+      tally.surprise(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
     }
     if (teardownFault && fired.stream().anyMatch(f -> f.fault().action() == Fault.Action.FAIL)
         && teardownErrors.isEmpty()) {
-      surprises.add(cell + " hid a failed teardown step: " + fired);
+      tally.surprise(cell + " hid a failed teardown step: " + fired);
     }
     if (!fired.isEmpty() || armed != null) {
       cells.faults.disarm(cell);
@@ -247,26 +239,16 @@ final class RandomLifecycles {
       case FAIL -> CellStatus.FAILED + " at " + CellStep.EXECUTE;
     };
     if (expected != null && !status.startsWith(expected)) {
-      surprises.add(cell + " (" + kind + ", no fault) ended " + status + ", expected " + expected);
+      tally.surprise(cell + " (" + kind + ", no fault) ended " + status + ", expected " + expected);
     }
     if (expected == null && !status.equals("INTEGRATED") && !status.equals("CONFLICT")) {
-      surprises.add(cell + " (green, integrating, no fault) ended " + status);
+      tally.surprise(cell + " (green, integrating, no fault) ended " + status);
     }
   }
 
   /** Counts of outcomes and faults, and the leaks and surprises found. */
   String report() {
-    StringBuilder text = new StringBuilder();
-    text.append("cycles: ").append(cycles.sum()).append('\n');
-    text.append("outcomes:\n");
-    new TreeMap<>(outcomes).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
-    text.append("faults fired:\n");
-    new TreeMap<>(faults).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
-    text.append("leaks: ").append(leaks.size()).append('\n');
-    leaks.forEach(leak -> text.append("  ").append(leak).append('\n'));
-    text.append("surprises: ").append(surprises.size()).append('\n');
-    surprises.forEach(s -> text.append("  ").append(s).append('\n'));
-    return text.toString();
+    return "cycles: " + cycles.sum() + "\n" + tally.report();
   }
 
   long cycles() {
@@ -274,15 +256,15 @@ final class RandomLifecycles {
   }
 
   List<String> leaks() {
-    return List.copyOf(leaks);
+    return tally.leaks();
   }
 
   List<String> surprises() {
-    return List.copyOf(surprises);
+    return tally.surprises();
   }
 
   /** How many distinct fault points fired. */
   long distinctPointsFired() {
-    return faults.keySet().stream().map(k -> k.substring(0, k.indexOf(' '))).distinct().count();
+    return tally.faultKeys().stream().map(k -> k.substring(0, k.indexOf(' '))).distinct().count();
   }
 }

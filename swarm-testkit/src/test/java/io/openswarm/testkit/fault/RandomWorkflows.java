@@ -12,14 +12,9 @@ import io.openswarm.temporal.DagTaskResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs randomized TCR workflows and DAGs with random faults on a {@link FaultyWorker}, all at once, then checks every
@@ -35,10 +30,7 @@ final class RandomWorkflows {
 
   private final FaultyWorker swarm;
   private final long seed;
-  private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
-  private final Map<String, LongAdder> faults = new ConcurrentHashMap<>();
-  private final List<String> surprises = new CopyOnWriteArrayList<>();
-  private final List<String> leaks = new CopyOnWriteArrayList<>();
+  private final FaultTally tally = new FaultTally();
   private int round;
 
   RandomWorkflows(FaultyWorker swarm, long seed) {
@@ -61,7 +53,7 @@ final class RandomWorkflows {
     swarm.faults.disarm();
     List<String> heldBack = swarm.faults.releaseHeldBack();
     if (!heldBack.isEmpty()) {
-      surprises.add("held-back stops failed: " + heldBack);
+      tally.surprise("held-back stops failed: " + heldBack);
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     List<String> found = swarm.invariants().violations();
@@ -69,7 +61,7 @@ final class RandomWorkflows {
       TimeUnit.MILLISECONDS.sleep(100);
       found = swarm.invariants().violations();
     }
-    leaks.addAll(found);
+    tally.leaks(found);
   }
 
   private CompletableFuture<?> tcr(String id, Random random) {
@@ -82,11 +74,11 @@ final class RandomWorkflows {
     }
     String workflowId = swarm.client.startTcr(TaskSpec.of(id, prompt, "main"));
     return swarm.client.resultAsync(workflowId).thenAccept(outcome -> {
-      count(outcomes, "tcr " + outcome.status() + (outcome.failedStep() == null ? "" : " at "
+      tally.outcome("tcr " + outcome.status() + (outcome.failedStep() == null ? "" : " at "
           + outcome.failedStep()));
       List<FiredFault> fired = swarm.faults.fired().stream()
           .filter(f -> f.cellId() != null && ofCell(f.cellId().value(), id)).toList();
-      fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
+      fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
       checkTeardown(id, outcome.teardownErrors(), fired);
     });
   }
@@ -115,14 +107,14 @@ final class RandomWorkflows {
     String workflowId = swarm.client.startDag(request);
     return swarm.client.dagResultAsync(workflowId).thenAccept(result -> {
       if (!result.finished()) {
-        surprises.add("DAG " + dagId + " did not finish: " + result.toTable());
+        tally.surprise("DAG " + dagId + " did not finish: " + result.toTable());
       }
       for (DagTaskResult task : result.tasks()) {
-        count(outcomes, "dag task " + task.status());
+        tally.outcome("dag task " + task.status());
         String prefix = dagId + "-" + task.taskId() + "-";
         List<FiredFault> fired = swarm.faults.fired().stream()
             .filter(f -> f.cellId() != null && f.cellId().value().startsWith(prefix)).toList();
-        fired.forEach(f -> count(faults, f.point() + " " + f.fault()));
+        fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
         for (DagAttempt attempt : task.history()) {
           List<FiredFault> ofAttempt = fired.stream()
               .filter(f -> ofCell(f.cellId().value(), attempt.cellId())).toList();
@@ -151,39 +143,26 @@ final class RandomWorkflows {
   private void checkTeardown(String cell, List<String> teardownErrors, List<FiredFault> fired) {
     boolean teardownFault = fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
-      surprises.add(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
+      tally.surprise(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
     }
     if (teardownFault && teardownErrors.isEmpty()) {
-      surprises.add(cell + " hid a failed teardown step: " + fired);
+      tally.surprise(cell + " hid a failed teardown step: " + fired);
     }
-  }
-
-  private static void count(Map<String, LongAdder> counts, String key) {
-    counts.computeIfAbsent(key, k -> new LongAdder()).increment();
   }
 
   String report() {
-    StringBuilder text = new StringBuilder("outcomes:\n");
-    new TreeMap<>(outcomes).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
-    text.append("faults fired:\n");
-    new TreeMap<>(faults).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
-    text.append("leaks: ").append(leaks.size()).append('\n');
-    leaks.forEach(leak -> text.append("  ").append(leak).append('\n'));
-    text.append("surprises: ").append(surprises.size()).append('\n');
-    surprises.forEach(s -> text.append("  ").append(s).append('\n'));
-    return text.toString();
+    return tally.report();
   }
 
   List<String> leaks() {
-    return List.copyOf(leaks);
+    return tally.leaks();
   }
 
   List<String> surprises() {
-    return List.copyOf(surprises);
+    return tally.surprises();
   }
 
   long workflows() {
-    return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith("tcr ")).mapToLong(e -> e.getValue()
-        .sum()).sum();
+    return tally.outcomesStartingWith("tcr ");
   }
 }
