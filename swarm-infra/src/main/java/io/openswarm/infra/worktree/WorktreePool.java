@@ -83,9 +83,10 @@ import org.slf4j.LoggerFactory;
  * different worktrees run in parallel.
  *
  * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm acquire at a
- * full SHA already seen is one process ({@code checkout -b}); a release is three when the cell committed
- * ({@code checkout --detach}, {@code clean}, {@code for-each-ref --no-merged}) and four when it did not (plus the
- * {@code update-ref -d} that deletes the branch).
+ * full SHA already seen is one process ({@code checkout -b}); a release is two when the cell committed
+ * ({@code checkout --detach}, {@code clean}) and three when it did not (plus the {@code update-ref -d} that deletes
+ * the branch). Whether the branch holds commits beyond its base is read from git's files where they are in their
+ * plain form (a loose ref, loose commits); otherwise {@code for-each-ref --no-merged} answers, one process more.
  *
  * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
  * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones

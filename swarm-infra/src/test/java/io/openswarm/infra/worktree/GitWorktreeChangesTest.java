@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class WorktreeChangesTest {
+class GitWorktreeChangesTest {
 
   private static final CommitAuthor AUTHOR = CommitAuthor.of("Swarm Cell", "cell@swarm.example");
 
@@ -139,6 +139,30 @@ class WorktreeChangesTest {
           assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
           assertThat(e.getMessage()).contains("is no longer on branch swarm/cell (HEAD is detached)");
         });
+  }
+
+  @Test
+  void refusesToCommitWhenTheWorktreeSwitchedToAnotherBranch() {
+    TestRepositories.git(lease.path(), "checkout", "--quiet", "-b", "elsewhere");
+    TestRepositories.writeFile(lease.path(), "a.txt", "x\n");
+
+    assertThatThrownBy(() -> changes.commit(lease, "m", AUTHOR))
+        .isInstanceOfSatisfying(WorktreeException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+          assertThat(e.getMessage()).contains("(HEAD is refs/heads/elsewhere)");
+        });
+    assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
+  }
+
+  @Test
+  void commitsOnABranchWhoseRefWasPacked() {
+    repo.git("pack-refs", "--all");
+    TestRepositories.writeFile(lease.path(), "a.txt", "after packing\n");
+
+    String sha = changes.commit(lease, "packed", AUTHOR).orElseThrow();
+
+    assertThat(repo.resolve("swarm/cell")).isEqualTo(sha);
+    assertThat(repo.git("rev-parse", sha + "^")).isEqualTo(lease.baseCommit() + "\n");
   }
 
   @Test

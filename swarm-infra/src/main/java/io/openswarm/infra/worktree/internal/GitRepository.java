@@ -49,6 +49,8 @@ public final class GitRepository {
   private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS = new ConcurrentHashMap<>();
   /** How many resolved commits are remembered; a pool works from a handful of bases at a time. */
   private static final int KNOWN_COMMITS_LIMIT = 256;
+  /** How many loose commits a release reads to prove that a branch holds commits beyond its base. */
+  private static final int DESCENT_SEARCH_LIMIT = 64;
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
   private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
 
@@ -153,6 +155,10 @@ public final class GitRepository {
 
   /** The commit branch {@code branch} points at, or empty when there is no such branch. */
   public Optional<String> branchTip(String branch) {
+    Optional<String> loose = GitFiles.looseRef(commonDir, "refs/heads/" + branch);
+    if (loose.isPresent()) {
+      return loose;
+    }
     GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options",
         "refs/heads/" + branch);
     return result.isSuccess() ? Optional.of(result.stdoutLine()) : Optional.empty();
@@ -217,13 +223,24 @@ public final class GitRepository {
 
   /**
    * The tip of branch {@code branch} when it holds commits that {@code base} does not contain; empty when it does
-   * not (its tip is {@code base} or an ancestor of it) or does not exist. One git process answers both questions
+   * not (its tip is {@code base} or an ancestor of it) or does not exist. The common cases are read from git's files
+   * ({@link GitFiles}): a branch still at {@code base}, and a branch whose tip descends from {@code base} through a
+   * few loose commits (a cell's new commits). Otherwise one git process answers both questions
    * ({@code git for-each-ref --no-merged}).
    *
    * @throws WorktreeException if git fails
    */
   public Optional<String> tipIfBeyond(String branch, String base) {
     String ref = "refs/heads/" + branch;
+    Optional<String> loose = GitFiles.looseRef(commonDir, ref);
+    if (loose.isPresent()) {
+      if (loose.get().equals(base)) {
+        return Optional.empty();
+      }
+      if (GitFiles.provenDescendant(commonDir, loose.get(), base, DESCENT_SEARCH_LIMIT)) {
+        return loose;
+      }
+    }
     GitResult listing = git.run(directory, "for-each-ref", "--no-merged=" + base,
         "--format=%(objectname) %(refname)", ref)
         .requireSuccess("check whether branch " + branch + " holds commits beyond " + base);
