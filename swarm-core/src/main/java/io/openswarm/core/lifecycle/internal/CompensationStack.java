@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The undo actions of a saga, run in reverse order of registration.
@@ -18,6 +20,8 @@ import java.util.Objects;
  * each compensation runs at most once.
  */
 public final class CompensationStack {
+
+  private static final Logger log = LoggerFactory.getLogger(CompensationStack.class);
 
   /** An undo action. */
   @FunctionalInterface
@@ -67,8 +71,12 @@ public final class CompensationStack {
       if (next == null) {
         return failures;
       }
+      long start = System.nanoTime();
       try {
         next.action().run();
+        if (log.isDebugEnabled()) {
+          log.debug("{} took {} us", next.name(), (System.nanoTime() - start) / 1_000);
+        }
       } catch (InterruptedException e) {
         // Keep unwinding: leaking the rest would be worse than finishing late. Restore the flag for the caller.
         Thread.currentThread().interrupt();
