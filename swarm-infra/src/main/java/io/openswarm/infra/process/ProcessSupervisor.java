@@ -25,13 +25,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +80,6 @@ public final class ProcessSupervisor implements AutoCloseable {
   private final Path setsid;
   private final ProcessTreeTerminator terminator;
   private final ExecutorService workers;
-  private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService launcher;
   private final ThreadFactory ownThreads;
   private final Set<SupervisedProcess> live = ConcurrentHashMap.newKeySet();
@@ -97,8 +92,6 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.setsid = setsid;
     this.terminator = new ProcessTreeTerminator(new GroupSignaller(kill));
     this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
-    this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("swarm-process-timer-"));
-    this.timer.setRemoveOnCancelPolicy(true);
     this.launcher = Executors.newSingleThreadExecutor(daemonThreads("swarm-process-launcher-"));
     this.ownThreads = daemonThreads("swarm-process-own-");
   }
@@ -296,7 +289,6 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
       }
     }
-    timer.shutdownNow();
     workers.shutdown();
     launcher.shutdown();
     if (interrupted) {
@@ -326,17 +318,6 @@ public final class ProcessSupervisor implements AutoCloseable {
 
   ProcessListener listener() {
     return listener;
-  }
-
-  /**
-   * Schedules {@code task}; returns null once the supervisor is closed, when every process is being stopped anyway.
-   */
-  @Nullable ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-    try {
-      return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      return null;
-    }
   }
 
   /**

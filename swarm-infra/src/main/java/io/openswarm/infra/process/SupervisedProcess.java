@@ -8,11 +8,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>The watcher blocks in {@link Process#waitFor()} rather than chaining on {@link Process#onExit()}: that future
  * costs a second JDK waiter thread per process and completes on a new thread whenever the common pool has a single
  * worker (any machine with two cores), before the work could even be handed to the supervisor. Pooled threads for
- * drain and watcher also spare two thread creations per process; short commands (a test run) feel both.
+ * drain and watcher also spare two thread creations per process; short commands (a test run) feel both. The
+ * watcher enforces the timeout too, by waiting for the exit until the deadline: no timer task to arm and cancel.
  *
  * <p>Thread-safe.
  */
@@ -56,7 +55,6 @@ public final class SupervisedProcess implements AutoCloseable {
   private volatile boolean timedOut;
   private volatile boolean stopRequested;
   private volatile long exitNanos;
-  private volatile @Nullable ScheduledFuture<?> timeoutTask;
 
   SupervisedProcess(ProcessSupervisor supervisor, ProcessSpec spec, Process process, ProcessIdentity identity,
       OutputCollector output, boolean rootIsLauncher, long startNanos) {
@@ -72,7 +70,6 @@ public final class SupervisedProcess implements AutoCloseable {
   /** Starts draining, arms the timeout and watches for the exit. Called once by the supervisor. */
   void begin() {
     supervisor.execute(this::drain, "swarm-output-" + process.pid());
-    spec.timeout().ifPresent(timeout -> timeoutTask = supervisor.schedule(this::onTimeout, timeout));
     supervisor.execute(this::watch, "swarm-exit-" + process.pid());
   }
 
@@ -84,13 +81,25 @@ public final class SupervisedProcess implements AutoCloseable {
     }
   }
 
-  /** Waits for the started process to exit, then finishes on the same thread. */
+  /**
+   * Waits for the started process to exit, stopping its tree if it runs past its timeout (counted from the start),
+   * then finishes on the same thread. The timeout needs no timer: this thread waits for the exit anyway.
+   */
   private void watch() {
     boolean interrupted = false;
+    long deadline = spec.timeout().map(timeout -> startNanos + timeout.toNanos()).orElse(0L);
+    boolean timeoutPending = spec.timeout().isPresent();
     while (true) {
       try {
-        process.waitFor();
-        break;
+        if (!timeoutPending) {
+          process.waitFor();
+          break;
+        }
+        if (process.waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          break;
+        }
+        timeoutPending = false;
+        onTimeout();
       } catch (InterruptedException e) {
         interrupted = true;
       }
@@ -220,7 +229,12 @@ public final class SupervisedProcess implements AutoCloseable {
       timedOut = true;
       log.warn("{} (pid {}) ran past its timeout of {}; stopping its process tree", description(), pid(),
           spec.timeout().orElseThrow());
-      supervisor.execute(() -> terminate(spec.stopGrace()), "swarm-timeout-" + pid());
+      try {
+        terminate(spec.stopGrace());
+      } catch (RuntimeException e) {
+        // finish() joins the same termination and reports the failure; the exit is still awaited.
+        log.debug("stopping {} (pid {}) on timeout failed", description(), pid(), e);
+      }
     }
   }
 
@@ -242,10 +256,6 @@ public final class SupervisedProcess implements AutoCloseable {
 
   /** Runs once the started process has exited: clean up what is left of the tree, then publish the result. */
   private void finish() {
-    ScheduledFuture<?> timeout = timeoutTask;
-    if (timeout != null) {
-      timeout.cancel(false);
-    }
     ProcessTreeTerminator.Report report;
     try {
       report = terminate(spec.stopGrace());

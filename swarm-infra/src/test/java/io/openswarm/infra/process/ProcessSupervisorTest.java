@@ -190,6 +190,23 @@ class ProcessSupervisorTest {
   }
 
   @Test
+  void aTimeoutKillsATreeThatIgnoresTermAfterTheGracePeriod() throws Exception {
+    Path script = Scripts.write(temp, "deaf.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.1; done");
+    SupervisedProcess process = supervisor.start(spec(script.toString())
+        .timeout(Duration.ofMillis(300)).stopGrace(Duration.ofMillis(200)).build());
+
+    ProcessResult result = process.waitFor();
+
+    assertThat(result.timedOut()).isTrue();
+    assertThat(result.stopRequested()).isFalse();
+    assertThat(result.forced()).isTrue();
+    assertThat(result.survivors()).isEmpty();
+    assertThat(result.duration()).isBetween(Duration.ofMillis(500), Duration.ofSeconds(10));
+    assertThat(result.outputTail()).isEqualTo("ready\n");
+    assertThat(Scripts.running(process.pid())).isFalse();
+  }
+
+  @Test
   void theLogStopsAtItsCapWhileOutputIsStillCountedAndTheTailKept() throws Exception {
     ProcessResult result = supervisor.start(spec("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo END")
         .logCapBytes(100_000).tailBytes(1000).build()).waitFor();
@@ -379,6 +396,5 @@ class ProcessSupervisorTest {
 
     assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(names).containsExactly("swarm-output-42");
-    assertThat((Object) supervisor.schedule(() -> names.add("timeout"), Duration.ofMillis(1))).isNull();
   }
 }
