@@ -25,10 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -83,9 +80,8 @@ public final class ProcessSupervisor implements AutoCloseable {
   private final Path setsid;
   private final ProcessTreeTerminator terminator;
   private final ExecutorService workers;
-  private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService launcher;
-  private final ThreadFactory drainThreads;
+  private final ThreadFactory ownThreads;
   private final Set<SupervisedProcess> live = ConcurrentHashMap.newKeySet();
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
 
@@ -96,10 +92,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.setsid = setsid;
     this.terminator = new ProcessTreeTerminator(new GroupSignaller(kill));
     this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
-    this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("swarm-process-timer-"));
-    this.timer.setRemoveOnCancelPolicy(true);
     this.launcher = Executors.newSingleThreadExecutor(daemonThreads("swarm-process-launcher-"));
-    this.drainThreads = daemonThreads("swarm-output-");
+    this.ownThreads = daemonThreads("swarm-process-own-");
   }
 
   /** A new builder: no sandbox, no listener. */
@@ -295,7 +289,6 @@ public final class ProcessSupervisor implements AutoCloseable {
         }
       }
     }
-    timer.shutdownNow();
     workers.shutdown();
     launcher.shutdown();
     if (interrupted) {
@@ -327,18 +320,29 @@ public final class ProcessSupervisor implements AutoCloseable {
     return listener;
   }
 
-  Thread newThread(Runnable task, String name) {
-    Thread thread = drainThreads.newThread(task);
-    thread.setName(name);
-    return thread;
-  }
-
-  ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-    return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  void execute(Runnable task) {
-    workers.execute(task);
+  /**
+   * Runs {@code task} on a pooled thread that carries {@code name} while it runs (thread dumps then show which
+   * process a thread serves). A started process must be drained and watched even when a concurrent
+   * {@link #close()} has shut the pool down, so a rejected task gets a thread of its own.
+   */
+  void execute(Runnable task, String name) {
+    Runnable named = () -> {
+      Thread thread = Thread.currentThread();
+      String poolName = thread.getName();
+      thread.setName(name);
+      try {
+        task.run();
+      } finally {
+        thread.setName(poolName);
+      }
+    };
+    try {
+      workers.execute(named);
+    } catch (RejectedExecutionException e) {
+      Thread thread = ownThreads.newThread(task);
+      thread.setName(name);
+      thread.start();
+    }
   }
 
   void finished(SupervisedProcess process) {

@@ -8,22 +8,28 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A process started by a {@link ProcessSupervisor}, with its whole tree.
  *
- * <p>Design. The process is the leader of its own session and process group. A drain thread copies its output to
- * the log file and the in-memory tail. When the started process exits, whether by itself, on {@link #stop} or on
- * timeout, the supervisor stops whatever is left of its tree (TERM, grace period, KILL, verification), waits briefly
- * for the output to drain, and only then completes {@link #onExit()} and tells the {@link ProcessListener}. The
- * tree is stopped at most once: a stop, a timeout and the natural exit all join the same termination.
+ * <p>Design. The process is the leader of its own session and process group. Two tasks on the supervisor's
+ * thread pool serve it for its whole life: a drain that copies its output to the log file and the in-memory tail,
+ * and a watcher that waits for the started process to exit (the JDK reaps it). When it exits, whether by itself, on
+ * {@link #stop} or on timeout, the watcher stops whatever is left of its tree (TERM, grace period, KILL,
+ * verification), waits briefly for the output to drain, and only then completes {@link #onExit()} and tells the
+ * {@link ProcessListener}. The tree is stopped at most once: a stop, a timeout and the natural exit all join the
+ * same termination.
+ *
+ * <p>The watcher blocks in {@link Process#waitFor()} rather than chaining on {@link Process#onExit()}: that future
+ * costs a second JDK waiter thread per process and completes on a new thread whenever the common pool has a single
+ * worker (any machine with two cores), before the work could even be handed to the supervisor. Pooled threads for
+ * drain and watcher also spare two thread creations per process; short commands (a test run) feel both. The
+ * watcher enforces the timeout too, by waiting for the exit until the deadline: no timer task to arm and cancel.
  *
  * <p>Thread-safe.
  */
@@ -41,7 +47,7 @@ public final class SupervisedProcess implements AutoCloseable {
   private final OutputCollector output;
   private final boolean rootIsLauncher;
   private final long startNanos;
-  private final Thread drainThread;
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   private final AtomicReference<CompletableFuture<ProcessTreeTerminator.Report>> termination =
       new AtomicReference<>();
@@ -49,7 +55,6 @@ public final class SupervisedProcess implements AutoCloseable {
   private volatile boolean timedOut;
   private volatile boolean stopRequested;
   private volatile long exitNanos;
-  private volatile @Nullable ScheduledFuture<?> timeoutTask;
 
   SupervisedProcess(ProcessSupervisor supervisor, ProcessSpec spec, Process process, ProcessIdentity identity,
       OutputCollector output, boolean rootIsLauncher, long startNanos) {
@@ -60,18 +65,53 @@ public final class SupervisedProcess implements AutoCloseable {
     this.output = output;
     this.rootIsLauncher = rootIsLauncher;
     this.startNanos = startNanos;
-    this.drainThread = supervisor.newThread(() -> output.drain(process.getInputStream()),
-        "swarm-output-" + process.pid());
   }
 
   /** Starts draining, arms the timeout and watches for the exit. Called once by the supervisor. */
   void begin() {
-    drainThread.start();
-    spec.timeout().ifPresent(timeout -> timeoutTask = supervisor.schedule(this::onTimeout, timeout));
-    process.onExit().thenRun(() -> {
-      exitNanos = System.nanoTime();
-      supervisor.execute(this::finish);
-    });
+    supervisor.execute(this::drain, "swarm-output-" + process.pid());
+    supervisor.execute(this::watch, "swarm-exit-" + process.pid());
+  }
+
+  private void drain() {
+    try {
+      output.drain(process.getInputStream());
+    } finally {
+      drained.complete(null);
+    }
+  }
+
+  /**
+   * Waits for the started process to exit, stopping its tree if it runs past its timeout (counted from the start),
+   * then finishes on the same thread. The timeout needs no timer: this thread waits for the exit anyway.
+   */
+  private void watch() {
+    boolean interrupted = false;
+    long deadline = spec.timeout().map(timeout -> startNanos + timeout.toNanos()).orElse(0L);
+    boolean timeoutPending = spec.timeout().isPresent();
+    while (true) {
+      try {
+        if (!timeoutPending) {
+          process.waitFor();
+          break;
+        }
+        if (process.waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          break;
+        }
+        timeoutPending = false;
+        onTimeout();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    exitNanos = System.nanoTime();
+    try {
+      finish();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The identity of the started process (the sandbox launcher when sandboxed): what the reaper needs. */
@@ -189,7 +229,12 @@ public final class SupervisedProcess implements AutoCloseable {
       timedOut = true;
       log.warn("{} (pid {}) ran past its timeout of {}; stopping its process tree", description(), pid(),
           spec.timeout().orElseThrow());
-      supervisor.execute(() -> terminate(spec.stopGrace()));
+      try {
+        terminate(spec.stopGrace());
+      } catch (RuntimeException e) {
+        // finish() joins the same termination and reports the failure; the exit is still awaited.
+        log.debug("stopping {} (pid {}) on timeout failed", description(), pid(), e);
+      }
     }
   }
 
@@ -211,10 +256,6 @@ public final class SupervisedProcess implements AutoCloseable {
 
   /** Runs once the started process has exited: clean up what is left of the tree, then publish the result. */
   private void finish() {
-    ScheduledFuture<?> timeout = timeoutTask;
-    if (timeout != null) {
-      timeout.cancel(false);
-    }
     ProcessTreeTerminator.Report report;
     try {
       report = terminate(spec.stopGrace());
@@ -242,11 +283,13 @@ public final class SupervisedProcess implements AutoCloseable {
 
   private void awaitDrain() {
     try {
-      drainThread.join(DRAIN_WAIT_MILLIS);
+      drained.get(DRAIN_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Still draining: reported below.
     }
-    if (drainThread.isAlive()) {
+    if (!drained.isDone()) {
       log.warn("output of {} (pid {}) is still held open by a process outside its tree after it was stopped; "
           + "the result holds the output read so far", description(), pid());
     }

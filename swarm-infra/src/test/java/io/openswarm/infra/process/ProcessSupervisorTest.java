@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -186,6 +190,23 @@ class ProcessSupervisorTest {
   }
 
   @Test
+  void aTimeoutKillsATreeThatIgnoresTermAfterTheGracePeriod() throws Exception {
+    Path script = Scripts.write(temp, "deaf.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.1; done");
+    SupervisedProcess process = supervisor.start(spec(script.toString())
+        .timeout(Duration.ofMillis(300)).stopGrace(Duration.ofMillis(200)).build());
+
+    ProcessResult result = process.waitFor();
+
+    assertThat(result.timedOut()).isTrue();
+    assertThat(result.stopRequested()).isFalse();
+    assertThat(result.forced()).isTrue();
+    assertThat(result.survivors()).isEmpty();
+    assertThat(result.duration()).isBetween(Duration.ofMillis(500), Duration.ofSeconds(10));
+    assertThat(result.outputTail()).isEqualTo("ready\n");
+    assertThat(Scripts.running(process.pid())).isFalse();
+  }
+
+  @Test
   void theLogStopsAtItsCapWhileOutputIsStillCountedAndTheTailKept() throws Exception {
     ProcessResult result = supervisor.start(spec("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo END")
         .logCapBytes(100_000).tailBytes(1000).build()).waitFor();
@@ -343,5 +364,37 @@ class ProcessSupervisorTest {
       orphan.destroyForcibly();
       orphan.waitFor();
     }
+  }
+
+  @Test
+  void shortProcessesReusePooledThreadsInsteadOfStartingNewOnes() throws Exception {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    supervisor.start(spec("true").build()).waitFor();
+    long startedBefore = threads.getTotalStartedThreadCount();
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(supervisor.start(spec("true").build()).waitFor().exitCode()).isZero();
+    }
+
+    // One drain and one watcher per process used to be a thread each; now a few pooled threads serve them all.
+    assertThat(threads.getTotalStartedThreadCount() - startedBefore).isLessThan(10);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .noneMatch(name -> name.matches("swarm-(output|exit)-\\d+")));
+  }
+
+  @Test
+  void aClosedSupervisorStillGivesTheTasksOfAStartedProcessAThread() throws Exception {
+    supervisor.close();
+    CountDownLatch ran = new CountDownLatch(1);
+    List<String> names = new CopyOnWriteArrayList<>();
+
+    supervisor.execute(() -> {
+      names.add(Thread.currentThread().getName());
+      ran.countDown();
+    }, "swarm-output-42");
+
+    assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(names).containsExactly("swarm-output-42");
   }
 }
