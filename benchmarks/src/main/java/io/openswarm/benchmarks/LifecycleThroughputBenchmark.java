@@ -63,7 +63,7 @@ import org.openjdk.jmh.util.Statistics;
  * for {@code swarm} the mean of each step and the rest ({@code step.orchestration}: Temporal's scheduling, workflow
  * tasks, gRPC round trips).
  *
- * <p>Run it with the {@code main} of this class, which adds the profiler and ends with Markdown tables (about 5
+ * <p>Run it with the {@code main} of this class, which adds the profiler and ends with Markdown tables (about 3
  * minutes on 2 cores; JMH options such as {@code -p concurrency=4 -i 5} are passed through):
  * <pre>{@code
  * mvn -B -q -pl benchmarks -am package -DskipTests
@@ -75,18 +75,20 @@ import org.openjdk.jmh.util.Statistics;
  *     -prof io.openswarm.benchmarks.CellLoadProfiler
  * }</pre>
  *
- * <p>Measured with the first command on a 2-core VM (load average 1-2; JDK 17.0.15, git 2.39.5, bubblewrap 0.8.0),
- * mean of 3 iterations: at concurrency 1, swarm 10.6 cells/s against a floor of 41.4 (27 %, iterations 21-33 %),
- * p50 91 ms, p99 143 ms; at concurrency 8, 15.2 against 53.0 cells/s (29 %, 25-32 %), p50 508 ms. Targets: 30 % of
- * the floor and a p50 of 150 ms. A committed cell runs 9 git processes (1 to lease the worktree, 1 to list changes,
- * 4 to commit, 3 to return the worktree; 18 before, which measured 18-19 % side by side) and one sandboxed test
- * process; at concurrency 1 the steps take 57 ms of the 95 ms and Temporal's share is 38 ms (the floor's whole cell
- * is 24 ms).
+ * <p>Measured with the first command on a 2-core VM (JDK 17.0.15, git 2.39.5, bubblewrap 0.8.0), mean of 3 iterations
+ * after 3 warm-up iterations: at concurrency 1, swarm 11.8 cells/s against a floor of 52.0 (23 %, iterations
+ * 21-25 %), p50 82 ms, p99 136 ms; at concurrency 8, 16.8 against 70.9 cells/s (24 %, 22-26 %), p50 468 ms. Targets:
+ * 30 % of the floor (not met) and a p50 of 150 ms (met). The floor is pure JVM code and its cells get faster for
+ * several iterations as the JIT compiles the SDK and the server (26 ms to 17-18 ms over six iterations), hence the
+ * three warm-up iterations; with one, the same code measured 29 % and 31 %. A committed cell runs 6 git processes (1
+ * to lease the worktree, 1 to list changes, 2 to commit, 2 to return the worktree; 9 before, and 18 before that) and
+ * one sandboxed test process; at concurrency 1 the steps take 54 ms of the 85 ms, and Temporal's share is 31 ms
+ * (the floor's whole cell is 17 ms).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
+@Warmup(iterations = 3)
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
     "-Dorg.slf4j.simpleLogger.log.io.temporal.internal.worker.HeartbeatManager=error"})
