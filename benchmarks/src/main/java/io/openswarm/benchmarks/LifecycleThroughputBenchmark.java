@@ -118,6 +118,14 @@ public class LifecycleThroughputBenchmark {
   public int files;
 
   /**
+   * How long each floor activity sleeps, in milliseconds: 0 (the default) for activities that return at once. A
+   * floor whose five activities sleep as long as the swarm's steps take on average separates what the library adds
+   * from what Temporal itself adds once activities take time at all.
+   */
+  @Param({"0"})
+  public int floorDelayMillis;
+
+  /**
    * The worktree pool's sizes: {@code full} (filled with {@code concurrency + 1} warm worktrees before the first
    * cell, constant afterwards) or {@code default} (the worker's defaults: 1 kept warm, at most 4 idle).
    */
@@ -141,7 +149,7 @@ public class LifecycleThroughputBenchmark {
     swarm = ScriptedSwarm.start(new ScriptedSwarm.Config(repository.path(), repository.head(), dir.resolve("state"),
         MIN_PORT, MAX_PORT, PROFILE, slots, poolSizes(), Duration.ZERO, List.of("true")));
     floor = FloorWorker.start(ScriptedSwarm.TASK_QUEUE, ScriptedSwarm.HOST_ID, slots,
-        PROFILE.workflowTaskConcurrency(), CellActivityOptions.of(PROFILE));
+        PROFILE.workflowTaskConcurrency(), CellActivityOptions.of(PROFILE), Duration.ofMillis(floorDelayMillis));
   }
 
   private ScriptedSwarm.@Nullable PoolSizes poolSizes() {

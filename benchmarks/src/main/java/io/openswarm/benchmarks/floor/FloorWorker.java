@@ -55,6 +55,18 @@ public final class FloorWorker implements AutoCloseable {
    */
   public static FloorWorker start(String taskQueue, String hostId, int maxConcurrentActivities,
       int maxConcurrentWorkflowTasks, CellActivityOptions activityOptions) {
+    return start(taskQueue, hostId, maxConcurrentActivities, maxConcurrentWorkflowTasks, activityOptions,
+        Duration.ZERO);
+  }
+
+  /**
+   * Starts a fresh embedded server and the two workers, whose activities each sleep {@code activityDelay}.
+   *
+   * @param activityDelay how long each floor activity sleeps before it returns; zero for none
+   * @see #start(String, String, int, int, CellActivityOptions)
+   */
+  public static FloorWorker start(String taskQueue, String hostId, int maxConcurrentActivities,
+      int maxConcurrentWorkflowTasks, CellActivityOptions activityOptions, Duration activityDelay) {
     EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
         WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
@@ -66,7 +78,7 @@ public final class FloorWorker implements AutoCloseable {
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .build();
     String hostQueue = taskQueue + "@" + hostId;
-    FloorActivities activities = new NoopFloorActivities(hostQueue);
+    FloorActivities activities = new NoopFloorActivities(hostQueue, activityDelay);
 
     WorkerFactory sharedFactory = WorkerFactory.newInstance(client);
     Worker shared = sharedFactory.newWorker(taskQueue, workerOptions);
