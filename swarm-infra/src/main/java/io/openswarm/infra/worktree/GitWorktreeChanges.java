@@ -104,6 +104,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       throw new IllegalArgumentException("message must not contain a NUL character");
     }
     Path worktree = lease.path();
+    // Present when git's files show the cell's branch checked out: then they also hold the new commit afterwards.
     Optional<Path> commonDir = GitFiles.gitDir(worktree).flatMap(gitDir -> GitFiles.commonDir(gitDir)
         .filter(common -> GitFiles.headBranch(gitDir, common).filter(lease.branch()::equals).isPresent()));
     if (commonDir.isEmpty()) {
