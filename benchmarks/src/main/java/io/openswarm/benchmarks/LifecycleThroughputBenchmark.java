@@ -54,7 +54,7 @@ import org.openjdk.jmh.util.Statistics;
  *       activity options and the same worker options, doing nothing.</li>
  * </ul>
  *
- * <p>Each iteration starts both on fresh embedded servers (the test server slows down as it accumulates work), then
+ * <p>Each iteration starts both on fresh embedded servers (so that no iteration inherits the work of another), then
  * runs a batch of {@code cells} on each, alternating which goes first, the next cell starting as soon as one ends.
  * Pairing the two batches in time keeps the ratio honest on a machine whose background load changes. Both use the
  * {@link SwarmProfile#STAGING STAGING} worker options (25 activity slots and 5 workflow-task slots per queue). The

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * Netty gRPC server bound to {@code 127.0.0.1}, on a given port or on one the operating system picks, and reports
  * the port it got. Other processes on the host reach it at {@link #target()}.
  *
- * <p>The server is in memory: its workflows are lost when it stops, and it slows down as it accumulates work. It is
- * meant for development, demos, tests and single-machine runs.
+ * <p>The server is in memory: its workflows are lost when it stops. As Temporal ships it, it also slows down as it
+ * accumulates work, because its timer records lock events in a list it searches linearly; {@link #start} replaces
+ * that list with one that records nothing ({@link TestServerTimerPatch}). It is meant for development, demos, tests
+ * and single-machine runs.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
@@ -34,12 +36,14 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   private final TestServicesStarter services;
   private final Server server;
   private final String target;
+  private final boolean timerEventsDiscarded;
   private volatile boolean closed;
 
-  private EmbeddedTemporalServer(TestServicesStarter services, Server server) {
+  private EmbeddedTemporalServer(TestServicesStarter services, Server server, boolean timerEventsDiscarded) {
     this.services = services;
     this.server = server;
     this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    this.timerEventsDiscarded = timerEventsDiscarded;
   }
 
   /**
@@ -49,16 +53,32 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
    * @throws UncheckedIOException if the port cannot be bound, naming the address
    */
   public static EmbeddedTemporalServer start(int port) {
+    return start(port, true);
+  }
+
+  /**
+   * Starts the test server exactly as Temporal ships it, its timer recording every lock event, so that it slows down
+   * as it accumulates work. Only for measuring what {@link #start} changes.
+   *
+   * @throws IllegalArgumentException if {@code port} is outside {@code 0..65535}
+   * @throws UncheckedIOException if the port cannot be bound, naming the address
+   */
+  public static EmbeddedTemporalServer startAsShipped(int port) {
+    return start(port, false);
+  }
+
+  private static EmbeddedTemporalServer start(int port, boolean discardTimerEvents) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("embedded Temporal port must be between 0 and 65535 but was " + port);
     }
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     TestServicesStarter services = new TestServicesStarter(true, 0);
+    boolean discarded = discardTimerEvents && TestServerTimerPatch.apply(services);
     try {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
       GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
       Server server = builder.build().start();
-      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server);
+      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server, discarded);
       log.info("embedded Temporal server listening on {}", started.target);
       return started;
     } catch (IOException e) {
@@ -71,6 +91,11 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   /** The {@code host:port} clients and workers connect to. */
   public String target() {
     return target;
+  }
+
+  /** Whether the server's timer records nothing of its lock events (see {@link TestServerTimerPatch}). */
+  public boolean timerEventsDiscarded() {
+    return timerEventsDiscarded;
   }
 
   /** The bound port. */

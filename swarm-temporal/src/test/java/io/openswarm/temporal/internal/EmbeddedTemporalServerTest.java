@@ -3,17 +3,26 @@ package io.openswarm.temporal.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.TimeoutFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedTemporalServerTest {
@@ -58,6 +67,109 @@ class EmbeddedTemporalServerTest {
         stubs.shutdownNow();
       }
     }
+  }
+
+  @ActivityInterface
+  public interface Waits {
+    /** Heartbeats every 50 ms for {@code millis}, then returns how many heartbeats it sent. */
+    @ActivityMethod
+    int heartbeatFor(long millis);
+  }
+
+  public static class WaitsImpl implements Waits {
+    @Override
+    public int heartbeatFor(long millis) {
+      long end = System.nanoTime() + millis * 1_000_000;
+      int beats = 0;
+      while (System.nanoTime() < end) {
+        Activity.getExecutionContext().heartbeat(beats++);
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      return beats;
+    }
+  }
+
+  @WorkflowInterface
+  public interface Timed {
+    @WorkflowMethod
+    String run();
+  }
+
+  /** A timer, an activity kept alive by heartbeats, and one that a timeout ends: all the server's timer does. */
+  public static class TimedImpl implements Timed {
+    @Override
+    public String run() {
+      long before = Workflow.currentTimeMillis();
+      Workflow.sleep(Duration.ofMillis(200));
+      long slept = Workflow.currentTimeMillis() - before;
+      Waits kept = Workflow.newActivityStub(Waits.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(10))
+          .setHeartbeatTimeout(Duration.ofMillis(300))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+          .build());
+      int beats = kept.heartbeatFor(600);
+      Waits cut = Workflow.newActivityStub(Waits.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMillis(300))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+          .build());
+      String timeout;
+      try {
+        cut.heartbeatFor(5_000);
+        timeout = "none";
+      } catch (ActivityFailure failure) {
+        timeout = failure.getCause() instanceof TimeoutFailure t ? t.getTimeoutType().name() : failure.toString();
+      }
+      return (slept >= 200) + " " + (beats > 6) + " " + timeout;
+    }
+  }
+
+  /**
+   * The embedded server's timer records none of its lock events (they made every timer event slower the longer the
+   * server ran); timers, heartbeat timeouts and start-to-close timeouts still work on it.
+   */
+  @Test
+  void timersAndTimeoutsWorkWithoutTheTimersLockEventRecord() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
+      assertThat(server.timerEventsDiscarded()).isTrue();
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
+      try {
+        WorkflowClient client = WorkflowClient.newInstance(stubs);
+        WorkerFactory factory = WorkerFactory.newInstance(client);
+        Worker worker = factory.newWorker("timed");
+        worker.registerWorkflowImplementationTypes(TimedImpl.class);
+        worker.registerActivitiesImplementations(new WaitsImpl());
+        factory.start();
+        try {
+          for (int run = 0; run < 2; run++) {
+            Timed timed = client.newWorkflowStub(Timed.class,
+                WorkflowOptions.newBuilder().setTaskQueue("timed").build());
+            assertThat(timed.run()).isEqualTo("true true TIMEOUT_TYPE_START_TO_CLOSE");
+          }
+        } finally {
+          factory.shutdownNow();
+        }
+      } finally {
+        stubs.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void theServerAsShippedKeepsRecordingAndTheReplacementListKeepsNothing() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.startAsShipped(0)) {
+      assertThat(server.timerEventsDiscarded()).isFalse();
+    }
+    TestServerTimerPatch.UnrecordedEvents events = new TestServerTimerPatch.UnrecordedEvents();
+    Object event = new Object();
+    assertThat(events.add(event)).isTrue();
+    assertThat(events).isEmpty();
+    assertThat(events.remove(event)).isTrue();
   }
 
   @Test
