@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedTemporalServerTest {
@@ -48,24 +49,12 @@ class EmbeddedTemporalServerTest {
       assertThat(server.listenAddresses()).isNotEmpty().allSatisfy(address ->
           assertThat(((InetSocketAddress) address).getAddress().isLoopbackAddress()).isTrue());
 
-      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
-      try {
-        WorkflowClient client = WorkflowClient.newInstance(stubs);
-        WorkerFactory factory = WorkerFactory.newInstance(client);
-        Worker worker = factory.newWorker("embedded-test");
-        worker.registerWorkflowImplementationTypes(GreetingImpl.class);
-        factory.start();
-        try {
-          Greeting greeting = client.newWorkflowStub(Greeting.class,
-              WorkflowOptions.newBuilder().setTaskQueue("embedded-test").build());
-          assertThat(greeting.greet("swarm")).isEqualTo("hello swarm");
-        } finally {
-          factory.shutdownNow();
-        }
-      } finally {
-        stubs.shutdownNow();
-      }
+      onWorker(server, "embedded-test", worker -> worker.registerWorkflowImplementationTypes(GreetingImpl.class),
+          client -> {
+            Greeting greeting = client.newWorkflowStub(Greeting.class,
+                WorkflowOptions.newBuilder().setTaskQueue("embedded-test").build());
+            assertThat(greeting.greet("swarm")).isEqualTo("hello swarm");
+          });
     }
   }
 
@@ -136,27 +125,15 @@ class EmbeddedTemporalServerTest {
   void timersAndTimeoutsWorkWithoutTheTimersLockEventRecord() {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
       assertThat(server.timerEventsDiscarded()).isTrue();
-      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
-      try {
-        WorkflowClient client = WorkflowClient.newInstance(stubs);
-        WorkerFactory factory = WorkerFactory.newInstance(client);
-        Worker worker = factory.newWorker("timed");
+      onWorker(server, "timed", worker -> {
         worker.registerWorkflowImplementationTypes(TimedImpl.class);
         worker.registerActivitiesImplementations(new WaitsImpl());
-        factory.start();
-        try {
-          for (int run = 0; run < 2; run++) {
-            Timed timed = client.newWorkflowStub(Timed.class,
-                WorkflowOptions.newBuilder().setTaskQueue("timed").build());
-            assertThat(timed.run()).isEqualTo("true true TIMEOUT_TYPE_START_TO_CLOSE");
-          }
-        } finally {
-          factory.shutdownNow();
+      }, client -> {
+        for (int run = 0; run < 2; run++) {
+          Timed timed = client.newWorkflowStub(Timed.class, WorkflowOptions.newBuilder().setTaskQueue("timed").build());
+          assertThat(timed.run()).isEqualTo("true true TIMEOUT_TYPE_START_TO_CLOSE");
         }
-      } finally {
-        stubs.shutdownNow();
-      }
+      });
     }
   }
 
@@ -170,6 +147,26 @@ class EmbeddedTemporalServerTest {
     assertThat(events.add(event)).isTrue();
     assertThat(events).isEmpty();
     assertThat(events.remove(event)).isTrue();
+  }
+
+  /** Runs {@code body} with a client of {@code server} while a worker set up by {@code registration} polls {@code queue}. */
+  private static void onWorker(EmbeddedTemporalServer server, String queue, Consumer<Worker> registration,
+      Consumer<WorkflowClient> body) {
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
+    try {
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      registration.accept(factory.newWorker(queue));
+      factory.start();
+      try {
+        body.accept(client);
+      } finally {
+        factory.shutdownNow();
+      }
+    } finally {
+      stubs.shutdownNow();
+    }
   }
 
   @Test

@@ -21,6 +21,8 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two live workers with different host ids on one embedded server; the one running a cell dies abruptly (SIGKILL of
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * port it holds, the dirty worktree) is reclaimed when a worker starts again on the dead host's state directory.
  */
 class HostFailoverIT {
+
+  private static final Logger log = LoggerFactory.getLogger(HostFailoverIT.class);
 
   @TempDir Path temp;
 
@@ -71,8 +75,7 @@ class HostFailoverIT {
 
         SwarmClient client = hostB.client();
         CellOutcome outcome = client.result(workflowId);
-        System.out.printf("host failover: %d ms from the kill to the outcome%n",
-            Duration.between(killed, Instant.now()).toMillis());
+        log.info("host failover: {} ms from the kill to the outcome", Duration.between(killed, Instant.now()).toMillis());
 
         assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
         assertThat(outcome.host()).as("completed on the surviving host").isEqualTo("host-b");

@@ -8,7 +8,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -43,7 +42,7 @@ public final class GitFiles {
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
   private static final String SYMBOLIC_PREFIX = "ref: refs/heads/";
   private static final String GITDIR_PREFIX = "gitdir: ";
-  /** A commit's header (tree and parent lines) fits in far less; a longer one is not worth reading here. */
+  /** How much of a loose commit is inflated: its tree and parent lines fit in far less. */
   private static final int MAX_HEADER_BYTES = 64 * 1024;
 
   private GitFiles() {}
@@ -138,7 +137,8 @@ public final class GitFiles {
     Path object = commonDir.resolve("objects").resolve(sha.substring(0, 2)).resolve(sha.substring(2));
     byte[] header;
     try (InputStream in = new InflaterInputStream(Files.newInputStream(object))) {
-      header = readHeader(in);
+      // A commit's header comes first and is small; a cut-off last line is handled by the parse below.
+      header = in.readNBytes(MAX_HEADER_BYTES);
     } catch (IOException e) {
       // Not loose (packed, or in an alternate store), or unreadable: git knows.
       return Optional.empty();
@@ -170,45 +170,6 @@ public final class GitFiles {
       parents.add(parent);
     }
     return Optional.empty();
-  }
-
-  /** The inflated start of an object: up to the first header line after the parents, or an empty array. */
-  private static byte[] readHeader(InputStream in) throws IOException {
-    byte[] buffer = new byte[4096];
-    int length = 0;
-    while (length < MAX_HEADER_BYTES) {
-      if (length == buffer.length) {
-        buffer = Arrays.copyOf(buffer, buffer.length * 2);
-      }
-      int n = in.read(buffer, length, buffer.length - length);
-      if (n < 0) {
-        break;
-      }
-      length += n;
-      if (containsHeaderEnd(buffer, length)) {
-        break;
-      }
-    }
-    return Arrays.copyOf(buffer, length);
-  }
-
-  /** Whether {@code buffer} holds a complete line that starts with neither "tree " nor "parent " after the NUL. */
-  private static boolean containsHeaderEnd(byte[] buffer, int length) {
-    String text = new String(buffer, 0, length, StandardCharsets.ISO_8859_1);
-    int nul = text.indexOf('\0');
-    if (nul < 0) {
-      return false;
-    }
-    int lineStart = nul + 1;
-    int newline;
-    while ((newline = text.indexOf('\n', lineStart)) >= 0) {
-      String line = text.substring(lineStart, newline);
-      if (!line.startsWith("tree ") && !line.startsWith("parent ")) {
-        return true;
-      }
-      lineStart = newline + 1;
-    }
-    return false;
   }
 
   private static boolean usesReftable(Path commonDir) {
