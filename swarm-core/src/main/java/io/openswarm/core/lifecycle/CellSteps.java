@@ -450,6 +450,7 @@ public final class CellSteps {
         case UNKNOWN_REF -> "UnknownRef";
         case POOL_EXHAUSTED -> "WorktreePoolExhausted";
         case COMMIT_REJECTED -> "CommitRejected";
+        case UNSAFE_CHANGE -> "UnsafeChange";
         // A warm checkout restores a pooled worktree too: only the revert step's restore is a failed revert.
         case RESTORE_FAILED -> step == CellStep.REVERT ? "RevertFailed" : "WorktreeFailed";
         case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";

@@ -35,6 +35,11 @@ public class WorktreeException extends RuntimeException {
     POOL_EXHAUSTED,
     /** {@code git commit} refused to commit, typically because a {@code pre-commit} or {@code commit-msg} hook failed. */
     COMMIT_REJECTED,
+    /**
+     * The change holds what the library refuses to commit: a gitlink (a nested repository or submodule pointer the
+     * cell created or moved) or a symbolic link whose target lies outside the worktree. The message names each path.
+     */
+    UNSAFE_CHANGE,
     /** The worktree could not be brought back to its base state exactly. */
     RESTORE_FAILED,
     /** A git command did not finish within its timeout and was killed. */

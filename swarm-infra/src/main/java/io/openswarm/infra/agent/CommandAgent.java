@@ -11,11 +11,11 @@ import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
+import io.openswarm.infra.process.internal.NoFollowFiles;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.SupervisedProcess;
 import io.openswarm.infra.process.internal.Executables;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,6 +128,7 @@ public final class CommandAgent implements AgentRuntime {
     try {
       Files.createDirectories(agentState.resolve("home"));
       Files.createDirectories(agentState.resolve("tmp"));
+      Files.createDirectories(agentState.resolve("prompts"));
       Files.createDirectories(state.resolve("logs"));
     } catch (IOException e) {
       throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
@@ -201,11 +202,12 @@ public final class CommandAgent implements AgentRuntime {
 
     private AgentTurn run(RunningTurn turn, String prompt, Duration timeout, AgentProgress progress) {
       int number = turns.incrementAndGet();
-      Path promptFile = agentState.resolve("prompt-" + number + ".txt");
+      Path promptFile = agentState.resolve("prompts").resolve("prompt-" + number + ".txt");
       SupervisedProcess process;
       try {
         if (template.usesPromptFile()) {
-          Files.writeString(promptFile, prompt, StandardCharsets.UTF_8);
+          // The cell can write its state folder: never follow a link it may have planted on the way.
+          NoFollowFiles.writeNew(state, promptFile, prompt);
         }
         ProcessSpec spec = ProcessSpec.builder()
             .command(template.render(prompt, promptFile, worktree, context.port()))
@@ -219,7 +221,10 @@ public final class CommandAgent implements AgentRuntime {
             .tailBytes(tailBytes)
             .timeout(timeout)
             .stopGrace(stopGrace)
-            .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().network(network).build())
+            .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder()
+                .readOnly(agentState.resolve("prompts"))
+                .network(network)
+                .build())
             .description("agent " + name + " " + context.cellId())
             .build();
         if (turn.abortRequested || closed.get()) {

@@ -39,13 +39,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Environment: git gets an allowlist of the JVM's variables ({@link #DEFAULT_INHERITED_ENVIRONMENT}: {@code PATH},
  * {@code HOME}, the git configuration locations and a few more), never {@code GIT_DIR}, {@code GIT_WORK_TREE} or
- * {@code GIT_INDEX_FILE} that would point it at another repository, and never the worker's secrets (hooks run with
- * this environment). On top come {@code GIT_TERMINAL_PROMPT=0} (fail instead of asking for credentials),
+ * {@code GIT_INDEX_FILE} that would point it at another repository, and never the worker's secrets. On top come {@code GIT_TERMINAL_PROMPT=0} (fail instead of asking for credentials),
  * {@code LC_ALL=C} (stable messages, which the lock detection reads), configuration that switches off automatic
  * {@code gc} and maintenance (they would run in the background after commits, hold locks and make timings
  * erratic; run {@code git gc} on your own schedule), and {@code core.quotePath=false} (paths printed as they are).
  * The configuration travels in {@code GIT_CONFIG_COUNT}/{@code GIT_CONFIG_KEY_n}/{@code GIT_CONFIG_VALUE_n}, so it
  * does not clutter command lines in messages.
+ *
+ * <p>Hermetic: a cell can write its worktree, and in it nested repositories with configurations of their own, hook
+ * folders a repository's {@code core.hooksPath} may name, and {@code .git} files. Nothing of that may run here,
+ * outside the sandbox, with the worker's user and files. Every command therefore carries, in
+ * {@code GIT_CONFIG_PARAMETERS} (what {@code git -c} sets; git passes it on to the git processes it starts, submodules
+ * included, and it outranks every configuration file), {@link #HERMETIC_CONFIGURATION}: no hooks at all
+ * ({@code core.hooksPath=/dev/null}), no file-system monitor, no submodule recursion, no {@code ext::} transport.
+ * Those settings cannot be overridden through {@link Builder#environment(String, String)}. Filter, diff and merge
+ * drivers are only defined in configuration files, and a cell can write none that git reads here: the repository's
+ * own configuration lies in its git directory, which is read-only inside the sandbox, and git is never run inside a
+ * nested repository (status and diff are asked not to enter submodules).
  *
  * <p>Lock contention: when another git process holds {@code index.lock}, a ref lock or {@code config.lock}, git fails
  * at once. Commands that allow it ({@link GitCommand#retryOnLockContention()}) are run again after an exponential
@@ -60,6 +70,24 @@ public final class GitRunner {
       "PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TMP", "TEMP", "TZ", "XDG_CONFIG_HOME",
       "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_EXEC_PATH",
       "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT");
+
+  /**
+   * The settings every command runs with, whatever the repository's or a nested repository's configuration says:
+   * no hooks, no file-system monitor (a program the configuration names), no recursion into submodules, no
+   * {@code ext::} transport (a command line in a URL).
+   */
+  public static final List<String> HERMETIC_CONFIGURATION = List.of(
+      "core.hooksPath=/dev/null",
+      "core.fsmonitor=false",
+      "submodule.recurse=false",
+      "diff.ignoreSubmodules=dirty",
+      "status.submoduleSummary=false",
+      "protocol.ext.allow=never");
+
+  /** {@link #HERMETIC_CONFIGURATION} in the quoted form of {@code GIT_CONFIG_PARAMETERS}. */
+  private static final String HERMETIC_PARAMETERS = HERMETIC_CONFIGURATION.stream()
+      .map(entry -> "'" + entry + "'")
+      .collect(Collectors.joining(" "));
 
   private static final Logger log = LoggerFactory.getLogger(GitRunner.class);
 
@@ -175,6 +203,10 @@ public final class GitRunner {
     env.putAll(inherited);
     env.putAll(environment);
     env.putAll(command.environment());
+    // Last, so that it wins: later entries of GIT_CONFIG_PARAMETERS override earlier ones.
+    String parameters = env.get("GIT_CONFIG_PARAMETERS");
+    env.put("GIT_CONFIG_PARAMETERS", parameters == null || parameters.isBlank()
+        ? HERMETIC_PARAMETERS : parameters + " " + HERMETIC_PARAMETERS);
     long start = System.nanoTime();
     Process process;
     try {

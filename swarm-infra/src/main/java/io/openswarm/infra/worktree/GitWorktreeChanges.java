@@ -11,6 +11,7 @@ import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.worktree.internal.GitFiles;
+import io.openswarm.infra.worktree.internal.SymlinkTargets;
 import io.openswarm.infra.worktree.internal.WorktreeRestorer;
 import io.openswarm.infra.worktree.internal.WorktreeStatus;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,6 +118,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       }
     }
     git.run(worktree, "add", "--all").requireSuccess("stage the changes in " + worktree);
+    // The index now holds the tree to be committed, the agent's own commits included: compare it with the base.
+    refuseUnsafeEntries(lease, "--cached", lease.baseCommit());
     GitCommand.Builder commit = GitCommand.in(worktree)
         .args("commit", "--quiet", "--cleanup=whitespace", "--file=-")
         .stdin(message)
@@ -203,9 +207,64 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       log.info("nothing to commit for cell {} in {}", lease.cellId(), lease.path());
       return Optional.empty();
     }
+    refuseUnsafeEntries(lease, lease.baseCommit(), head);
     log.info("nothing left to commit for cell {}; branch {} already holds commits up to {}", lease.cellId(),
         lease.branch(), head);
     return Optional.of(head);
+  }
+
+  /**
+   * Refuses a change that adds or moves a gitlink, or adds a symbolic link leading out of the worktree, comparing
+   * {@code revisions} (the index or a commit with the base) in one git process.
+   *
+   * <p>Why: a gitlink is how a nested repository (or a {@code .git} file naming another repository, the main one
+   * included) enters a commit; once integrated, every later cell and the user's checkout hold a pointer the cell
+   * chose, and tools that recurse into submodules run that repository's configuration. A symbolic link to
+   * {@code /etc} or to the user's {@code ~/.gitconfig} is harmless inside the sandbox but is followed by whatever
+   * reads the target branch outside it. Links whose target stays inside the worktree (relative, and never above
+   * its top) are ordinary project content and are kept.
+   */
+  private void refuseUnsafeEntries(WorktreeLease lease, String... revisions) {
+    Path worktree = lease.path();
+    List<String> args = new ArrayList<>(List.of("diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--ignore-submodules=none", "--diff-filter=AMT"));
+    args.addAll(List.of(revisions));
+    args.add("--");
+    String raw = git.run(GitCommand.in(worktree).args(args).build())
+        .requireSuccess("list the entries the change of cell " + lease.cellId() + " adds").stdout();
+    List<String> refused = new ArrayList<>();
+    String[] fields = raw.split("\0");
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      // ":<old mode> <new mode> <old sha> <new sha> <status>" then the path.
+      String[] meta = fields[i].split(" ");
+      String path = fields[i + 1];
+      if (meta.length < 5) {
+        continue;
+      }
+      String newMode = meta[1];
+      if (newMode.equals("160000")) {
+        refused.add(path + " (a gitlink: a nested repository or submodule pointer, to " + meta[3] + ")");
+      } else if (newMode.equals("120000")) {
+        String target = linkTarget(worktree, path, meta[3]);
+        if (SymlinkTargets.escapes(path, target)) {
+          refused.add(path + " (a symbolic link to " + target + ", outside the worktree)");
+        }
+      }
+    }
+    if (!refused.isEmpty()) {
+      String shown = refused.stream().limit(20).collect(Collectors.joining("; "));
+      throw new WorktreeException(Reason.UNSAFE_CHANGE, "refusing to commit the change of cell " + lease.cellId()
+          + ": it holds " + refused.size() + " entr" + (refused.size() == 1 ? "y" : "ies")
+          + " the library does not commit: " + shown + (refused.size() > 20 ? "; ..." : "")
+          + ". Nested repositories and links leading out of the worktree are not committed; remove them (or vendor"
+          + " the nested repository's files) and try again");
+    }
+  }
+
+  /** A staged or committed symbolic link's target: the blob's content. */
+  private String linkTarget(Path worktree, String path, String blob) {
+    return git.run(worktree, "cat-file", "blob", blob)
+        .requireSuccess("read the target of the symbolic link " + path).stdout();
   }
 
   /**

@@ -75,6 +75,67 @@ class CommandAgentIT {
     return CommandAgent.builder(supervisor).command(command).stopGrace(Duration.ofSeconds(2)).build();
   }
 
+  /**
+   * A cell links the next turn's prompt file, and then the folder that holds it, to a file outside the sandbox (here
+   * standing for the repository's {@code post-commit} hook); the worker writes the next prompt, which the cell can
+   * steer through test output, without following either link. Under bubblewrap the planting itself fails (the prompt
+   * folder is read-only inside); without a sandbox the worker's own write must refuse the links.
+   */
+  @Test
+  void aPromptFileLinkedOutsideTheSandboxIsNeverWrittenThrough() throws Exception {
+    Path hook = Files.writeString(Files.createDirectories(temp.resolve("repo/.git/hooks")).resolve("post-commit"),
+        "#!/bin/sh\nexit 0\n");
+    Path prompts = state.resolve("agent/prompts");
+    Path script = Scripts.write(tools, "plant.sh", String.join("\n",
+        "ln -s '" + hook + "' '" + prompts + "/prompt-2.txt' 2>/dev/null",
+        "ln -s '" + hook + "' '" + prompts + "/prompt-3.txt' 2>/dev/null",
+        "cat \"$1\" > last-prompt.txt",
+        "echo planted"));
+    for (ProcessSupervisor each : List.of(supervisor, ProcessSupervisor.builder().build())) {
+      AgentSession session = CommandAgent.builder(each).command(script.toString(), "{promptFile}")
+          .stopGrace(Duration.ofSeconds(2)).build().start(context);
+      try {
+        session.prompt("turn one", LIMIT, progress -> { });
+        if (each != supervisor) {
+          // What the sandbox stopped above, done from outside it: the links are there when the worker writes.
+          Files.deleteIfExists(prompts.resolve("prompt-2.txt"));
+          Files.createSymbolicLink(prompts.resolve("prompt-2.txt"), hook);
+        }
+        session.prompt("#!/bin/sh\ntouch " + temp.resolve("pwned") + "\n", LIMIT, progress -> { });
+        assertThat(Files.readString(worktree.resolve("last-prompt.txt"))).contains("touch");
+      } finally {
+        session.close();
+        if (each != supervisor) {
+          each.close();
+        }
+      }
+      assertThat(hook).hasContent("#!/bin/sh\nexit 0");
+      assertThat(Files.isSymbolicLink(prompts.resolve("prompt-2.txt"))).isFalse();
+    }
+    // The folder itself swapped for a link to the hooks folder, from outside: the write fails instead.
+    Path agentState = state.resolve("agent");
+    Files.move(agentState, state.resolve("agent-moved"));
+    Files.createDirectories(agentState);
+    Files.createSymbolicLink(agentState.resolve("prompts"), hook.getParent());
+    try (ProcessSupervisor plain = ProcessSupervisor.builder().build()) {
+      AgentSession session = CommandAgent.builder(plain).command(script.toString(), "{promptFile}")
+          .stopGrace(Duration.ofSeconds(2)).build().start(context);
+      try {
+        for (int turn = 1; turn <= 2; turn++) {
+          String text = "#!/bin/sh\ntouch " + temp.resolve("pwned") + "\n";
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.prompt(text, LIMIT, progress -> { }))
+              .isInstanceOf(io.openswarm.core.agent.AgentException.class)
+              .hasMessageContaining("symbolic link");
+        }
+      } finally {
+        session.close();
+      }
+    }
+    assertThat(hook).hasContent("#!/bin/sh\nexit 0");
+    assertThat(hook.resolveSibling("prompt-1.txt")).doesNotExist();
+    assertThat(temp.resolve("pwned")).doesNotExist();
+  }
+
   @Test
   void theScriptEditsTheWorktreeAndHostilePromptsArriveUnchangedAndUnexecuted() throws Exception {
     Path script = Scripts.write(tools, "edit.sh", String.join("\n",

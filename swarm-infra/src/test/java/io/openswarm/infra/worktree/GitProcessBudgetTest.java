@@ -59,7 +59,7 @@ class GitProcessBudgetTest {
   }
 
   @Test
-  void aCommittedCellRunsSixGitProcesses() throws IOException {
+  void aCommittedCellRunsSevenGitProcesses() throws IOException {
     String sha;
     try (WorktreeLease lease = pool.acquire(CellId.of("committed"), repo.head())) {
       TestRepositories.writeFile(lease.path(), "notes/result.txt", "done\n");
@@ -70,7 +70,8 @@ class GitProcessBudgetTest {
     assertThat(subcommands()).containsExactly(
         "checkout -b",                   // acquire: create the branch and check it out
         "status",                        // execute: what changed
-        "add", "commit",                 // commit: branch and new tip read from git's files
+        "add", "diff",                   // commit: stage, refuse gitlinks and links out of the worktree
+        "commit",                        // branch and new tip read from git's files
         "checkout --detach", "clean");   // release: restore; the branch is kept, as its files show
     assertThat(repo.resolve("swarm/committed")).isEqualTo(sha);
   }
@@ -103,7 +104,7 @@ class GitProcessBudgetTest {
 
     assertThat(subcommands()).containsExactly(
         "checkout -b",
-        "status", "add", "commit", "rev-parse",
+        "status", "add", "diff", "commit", "rev-parse",
         "checkout --detach", "clean", "for-each-ref");
     assertThat(repo.resolve("swarm/committed")).isEqualTo(sha);
   }

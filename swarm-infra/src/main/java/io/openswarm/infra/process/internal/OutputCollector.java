@@ -68,57 +68,9 @@ public final class OutputCollector {
     this.log = open(logFile);
   }
 
-  /**
-   * Creates the log as a new file, without ever following a symbolic link. The log usually lives in the cell's state
-   * folder, which the cell's own (sandboxed) processes can write, while this JVM writes the log from outside the
-   * sandbox: a symlink planted at the log's path or at its folder must not redirect that write. So the folder is
-   * opened once and checked to be the very directory at that path (not a link), and the old log is removed and the
-   * new one created exclusively relative to that open folder ({@code unlinkat}, {@code openat} with
-   * {@code O_EXCL}). A concurrent swap makes creation fail instead of writing elsewhere.
-   */
+  /** Creates the log as a new file, owner-only, without ever following a symbolic link ({@link NoFollowFiles}). */
   private static OutputStream open(Path logFile) throws IOException {
-    Path dir = logFile.getParent();
-    Path name = logFile.getFileName();
-    Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    FileAttribute<?>[] ownerOnly = {
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      if (!(stream instanceof SecureDirectoryStream)) {
-        // No openat on this platform: refuse links at the last two levels and create exclusively.
-        if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-          throw new IOException("refusing to write a log through the symbolic link " + dir);
-        }
-        Files.deleteIfExists(logFile);
-        return Channels.newOutputStream(newChannel(logFile, options, ownerOnly));
-      }
-      SecureDirectoryStream<Path> folder = (SecureDirectoryStream<Path>) stream;
-      Object opened = folder.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
-      BasicFileAttributes atPath = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (!atPath.isDirectory() || opened == null || !opened.equals(atPath.fileKey())) {
-        throw new IOException("refusing to write a log through the symbolic link " + dir);
-      }
-      try {
-        folder.deleteFile(name);
-      } catch (NoSuchFileException e) {
-        // No previous log.
-      }
-      SeekableByteChannel channel;
-      try {
-        channel = folder.newByteChannel(name, options, ownerOnly);
-      } catch (UnsupportedOperationException e) {
-        channel = folder.newByteChannel(name, options);
-      }
-      return Channels.newOutputStream(channel);
-    }
-  }
-
-  private static SeekableByteChannel newChannel(Path file, Set<StandardOpenOption> options,
-      FileAttribute<?>[] attributes) throws IOException {
-    try {
-      return Files.newByteChannel(file, options, attributes);
-    } catch (UnsupportedOperationException e) {
-      return Files.newByteChannel(file, options);
-    }
+    return NoFollowFiles.createNew(logFile);
   }
 
   /**

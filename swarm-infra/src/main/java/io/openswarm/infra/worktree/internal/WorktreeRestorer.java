@@ -111,8 +111,39 @@ public final class WorktreeRestorer {
   /** Cleans, then verifies when something may be left (see the class comment). */
   private void cleanAndVerify(Path worktree) {
     GitResult cleaned = clean(worktree);
-    if (!cleaned.stderrTail().isBlank() || Files.exists(worktree.resolve(".gitmodules"), LinkOption.NOFOLLOW_LINKS)) {
+    boolean submodules = Files.exists(worktree.resolve(".gitmodules"), LinkOption.NOFOLLOW_LINKS);
+    if (submodules) {
+      emptySubmoduleFolders(worktree);
+    }
+    if (!cleaned.stderrTail().isBlank() || submodules) {
       verifyClean(worktree);
+    }
+  }
+
+  /**
+   * Empties the folder of every submodule: the pool never initialises submodules, so a folder with content is one a
+   * cell filled, typically with a repository of its own (whose configuration must not reach the next cell). Neither
+   * {@code checkout} nor {@code clean} enters a gitlink's folder.
+   */
+  private void emptySubmoduleFolders(Path worktree) {
+    String staged = git.run(worktree, "ls-files", "-z", "--stage")
+        .requireSuccess("list the submodules of " + worktree, Reason.RESTORE_FAILED).stdout();
+    for (String entry : staged.split("\0")) {
+      if (!entry.startsWith("160000 ")) {
+        continue;
+      }
+      Path folder = worktree.resolve(entry.substring(entry.indexOf('\t') + 1)).normalize();
+      if (!folder.startsWith(worktree) || !Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (java.util.stream.Stream<Path> children = Files.list(folder)) {
+        for (Path child : (Iterable<Path>) children::iterator) {
+          TreeDeleter.deleteRecursively(child);
+        }
+      } catch (java.io.IOException e) {
+        throw new WorktreeException(Reason.RESTORE_FAILED, "could not empty the submodule folder " + folder
+            + " of " + worktree + ": " + e.getMessage(), e);
+      }
     }
   }
 
@@ -126,7 +157,8 @@ public final class WorktreeRestorer {
   }
 
   private void verifyClean(Path worktree) {
-    List<String> args = new ArrayList<>(List.of("status", "--porcelain=v1", "-z", "--untracked-files=all"));
+    List<String> args = new ArrayList<>(List.of("status", "--porcelain=v1", "-z", "--untracked-files=all",
+        "--ignore-submodules=dirty"));
     if (!preserveIgnored) {
       args.add("--ignored=matching");
     }

@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 public final class WorktreeStatus {
 
   /** The options that make git print what {@link #parse} reads; the caller adds what to include. */
-  public static final List<String> ARGS = List.of("status", "--porcelain=v2", "-z", "--branch", "--no-renames");
+  public static final List<String> ARGS = List.of("status", "--porcelain=v2", "-z", "--branch", "--no-renames",
+      "--ignore-submodules=dirty");
 
   private final @Nullable String branch;
   private final @Nullable String headCommit;
