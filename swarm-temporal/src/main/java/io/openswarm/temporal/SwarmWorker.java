@@ -667,9 +667,16 @@ public final class SwarmWorker implements AutoCloseable {
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
+    // No cell reads the worker's state (other cells, the journal), other worktrees, the user's checkout or the
+    // credentials given to the worker; its own folders come back inside, and the repository's git directory read-only.
+    List<Path> hidden = new ArrayList<>(List.of(stateDirectory, options.worktreeRoot(), options.repository()));
+    options.clientCertificate().ifPresent(hidden::add);
+    options.clientKey().ifPresent(hidden::add);
+    options.trustedCertificates().ifPresent(hidden::add);
     ProcessSupervisor supervisor = ProcessSupervisor.builder()
         .sandbox(sandbox)
         .listener(reaper.processListener())
+        .hiddenPaths(hidden)
         .build();
     resources.add(supervisor);
     // Agents and test runs a crashed worker on this state directory left running die before anything new starts.

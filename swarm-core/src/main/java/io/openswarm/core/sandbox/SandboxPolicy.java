@@ -82,8 +82,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Absolute, normalized directories that appear empty to the command, except for writable or read-only paths
-   * nested inside them. A directory that does not exist when the command starts is skipped.
+   * Absolute, normalized paths hidden from the command: a directory appears empty, except for writable or read-only
+   * paths nested inside it; a file appears empty. A path that does not exist when the command starts is skipped.
    */
   public List<Path> hiddenPaths() {
     return hiddenPaths;
@@ -151,7 +151,7 @@ public final class SandboxPolicy {
     }
 
     /**
-     * Makes the directory {@code path} appear empty to the command.
+     * Hides {@code path} from the command: a directory appears empty, a file appears empty.
      *
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root

@@ -1,6 +1,7 @@
 package io.openswarm.infra.process;
 
 import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.sandbox.SandboxRequest;
 import io.openswarm.core.sandbox.SandboxedCommand;
 import io.openswarm.infra.process.internal.Executables;
@@ -75,6 +76,7 @@ public final class ProcessSupervisor implements AutoCloseable {
   private enum State { RUNNING, CLOSED }
 
   private final CellSandbox sandbox;
+  private final List<Path> hiddenPaths;
   private final ProcessListener listener;
   private final Duration killWait;
   private final Path setsid;
@@ -87,6 +89,7 @@ public final class ProcessSupervisor implements AutoCloseable {
 
   private ProcessSupervisor(Builder builder, Path setsid, Path kill) {
     this.sandbox = builder.sandbox;
+    this.hiddenPaths = List.copyOf(builder.hiddenPaths);
     this.listener = builder.listener;
     this.killWait = builder.killWait;
     this.setsid = setsid;
@@ -128,7 +131,7 @@ public final class ProcessSupervisor implements AutoCloseable {
           + "is not executable" + (program.indexOf('/') >= 0 ? " in " + workingDirectory : " on PATH=" + path));
     }
     SandboxedCommand sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
-        spec.environment().asMap(), spec.sandboxPolicy()));
+        spec.environment().asMap(), withHiddenPaths(spec.sandboxPolicy())));
     List<String> argv = new ArrayList<>(sandboxed.command().size() + 1);
     argv.add(setsid.toString());
     argv.addAll(sandboxed.command());
@@ -358,14 +361,61 @@ public final class ProcessSupervisor implements AutoCloseable {
     };
   }
 
+  /** The spec's policy with this supervisor's hidden paths added, except those the policy already gives a role. */
+  private SandboxPolicy withHiddenPaths(SandboxPolicy policy) {
+    if (hiddenPaths.isEmpty()) {
+      return policy;
+    }
+    SandboxPolicy.Builder merged = policy.toBuilder();
+    for (Path path : hiddenPaths) {
+      if (!policy.writablePaths().contains(path) && !policy.readOnlyPaths().contains(path)
+          && !policy.hiddenPaths().contains(path)) {
+        merged.hidden(path);
+      }
+    }
+    return merged.build();
+  }
+
+  /** The paths hidden from every sandboxed process on top of its own policy, in the order given. */
+  public List<Path> hiddenPaths() {
+    return hiddenPaths;
+  }
+
   /** Builds a {@link ProcessSupervisor}. Not thread-safe. */
   public static final class Builder {
 
     private CellSandbox sandbox = CellSandbox.none();
     private ProcessListener listener = ProcessListener.NONE;
     private Duration killWait = DEFAULT_KILL_WAIT;
+    private final List<Path> hiddenPaths = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Hides {@code paths} (folders appear empty, files empty) from every sandboxed process, on top of each process's
+     * own {@link SandboxPolicy}: what the worker holds that no cell may read, such as the state root with the other
+     * cells' folders and the lease journal, the worktree root, the user's checkout and credential files. A cell's own
+     * paths inside a hidden folder stay visible, since the innermost rule applies. A sandbox that does not isolate
+     * ({@link CellSandbox#none()}) cannot hide anything.
+     *
+     * @throws NullPointerException if {@code paths} is or holds null
+     * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
+     */
+    public Builder hiddenPaths(java.util.Collection<Path> paths) {
+      Objects.requireNonNull(paths, "paths cannot be null");
+      for (Path path : paths) {
+        Objects.requireNonNull(path, "hidden path cannot be null");
+        if (!path.isAbsolute() || path.normalize().getParent() == null) {
+          throw new IllegalArgumentException(
+              "a hidden path must be absolute and not the filesystem root but was " + path);
+        }
+        Path normalized = path.normalize();
+        if (!hiddenPaths.contains(normalized)) {
+          hiddenPaths.add(normalized);
+        }
+      }
+      return this;
+    }
 
     /**
      * Sets the sandbox applied to every process; default {@link CellSandbox#none()}.

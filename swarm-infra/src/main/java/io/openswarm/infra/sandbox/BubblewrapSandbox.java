@@ -9,7 +9,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.LinkOption;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,19 +22,34 @@ import java.util.Objects;
  *
  * <p>The profile:
  * <ul>
- *   <li>the whole filesystem read-only ({@code --ro-bind / /}), with a fresh {@code /dev} and a private {@code /tmp};
- *   <li>the policy's writable paths (the cell's worktree and state folder) bound read-write; its read-only paths
- *       (the worktree's {@code .git} entry) re-bound read-only on top; its hidden directories replaced by empty ones.
- *       Where paths nest, the innermost rule applies, because mounts are applied from the shallowest path down;
+ *   <li>the filesystem read-only ({@code --ro-bind / /}), with a fresh {@code /dev}, a fresh {@code /proc} and a
+ *       private {@code /tmp};
+ *   <li>what a cell has no business reading hidden ({@link #SYSTEM_HIDDEN}): every home folder ({@code /home},
+ *       {@code /root} and the worker's {@code user.home}), {@code /run} (and so {@code /var/run} and
+ *       {@code $XDG_RUNTIME_DIR}, where the sockets of D-Bus, ssh-agent, Docker and the like live), {@code /var/tmp},
+ *       mounts under {@code /mnt} and {@code /media}, logs, mail and spools; files that hold system secrets masked
+ *       with an empty file ({@link #SYSTEM_MASKED}: {@code /etc/shadow}, {@code /etc/gshadow}, {@code /etc/sudoers},
+ *       the ssh host keys). A worker running as root reads all of these; its cells do not;
+ *   <li>the policy's hidden paths (the worker's state root, worktree root, checkout and credential files) hidden the
+ *       same way; its writable paths (the cell's worktree and state folder) bound read-write; its read-only paths
+ *       (the worktree's {@code .git} entry, the prompt folder) re-bound read-only on top. Where paths nest, the
+ *       innermost rule applies, because mounts are applied from the shallowest path down;
+ *   <li>what the cell needs from inside a hidden folder re-bound read-only: the repository's git directory (where a
+ *       writable worktree's {@code .git} file points), each folder on the command's {@code PATH} and its parent
+ *       (toolchains under a home folder, such as nvm, pyenv or sdkman, keep their {@code lib} beside {@code bin}),
+ *       the program's own folder, and the target of {@code /etc/resolv.conf} when it points into {@code /run};
  *   <li>a new PID namespace with its own {@code /proc}: other cells' processes, and their environments with their
  *       secrets, are invisible and cannot be signalled;
  *   <li>no capabilities ({@code --cap-drop ALL}), so even a worker running as root cannot remount the filesystem
  *       read-write from inside; a private IPC namespace;
  *   <li>{@code --new-session} (no terminal injection) and {@code --die-with-parent}: when the worker JVM dies, even
  *       by SIGKILL, the kernel kills the sandbox and everything in it;
- *   <li>the network shared unless the policy says {@link NetworkAccess#NONE} ({@code --unshare-net}).
+ *   <li>the network shared unless the policy says {@link NetworkAccess#NONE} ({@code --unshare-net}). With a shared
+ *       network, abstract Unix sockets (X11, some D-Bus buses) and every service on the loopback address stay
+ *       reachable.
  * </ul>
- * What is not isolated: reading files the worker can read, the network by default, CPU and memory.
+ * What is not isolated: reading the rest of the file system (programs, libraries, {@code /etc}), the network by
+ * default, CPU and memory.
  *
  * <p>The started process is the {@code bwrap} launcher ({@link SandboxedCommand#rootIsLauncher()}); when the
  * command inside exits, the namespace's init exits and the kernel kills whatever was left inside.
@@ -38,6 +57,20 @@ import java.util.Objects;
  * <p>Obtain one from {@link SandboxDetector}, which checks that {@code bwrap} works. Immutable and thread-safe.
  */
 public final class BubblewrapSandbox implements CellSandbox {
+
+  /** Folders hidden from every cell (where they exist), whatever the policy says. */
+  public static final List<Path> SYSTEM_HIDDEN = List.of(
+      Path.of("/home"), Path.of("/root"), Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
+      Path.of("/mnt"), Path.of("/media"), Path.of("/srv"), Path.of("/var/log"), Path.of("/var/mail"),
+      Path.of("/var/spool"), Path.of("/var/backups"), Path.of("/var/lib/docker"), Path.of("/var/lib/containerd"),
+      Path.of("/etc/ssl/private"));
+
+  /** Files replaced by an empty one in every cell (where they exist): system secrets a root worker could read. */
+  public static final List<Path> SYSTEM_MASKED = List.of(
+      Path.of("/etc/shadow"), Path.of("/etc/shadow-"), Path.of("/etc/gshadow"), Path.of("/etc/gshadow-"),
+      Path.of("/etc/sudoers"), Path.of("/etc/security/opasswd"), Path.of("/etc/ssh/ssh_host_rsa_key"),
+      Path.of("/etc/ssh/ssh_host_ecdsa_key"), Path.of("/etc/ssh/ssh_host_ed25519_key"),
+      Path.of("/etc/ssh/ssh_host_dsa_key"));
 
   private final Path executable;
   private final String version;
@@ -86,8 +119,17 @@ public final class BubblewrapSandbox implements CellSandbox {
     args.add("/proc");
     args.add("--tmpfs");
     args.add("/tmp");
-    for (Mount mount : mounts(policy)) {
+    List<Mount> mounts = mounts(policy, request);
+    for (Mount mount : mounts) {
       args.addAll(mount.arguments());
+    }
+    // A hidden folder is an empty tmpfs: read-only too, once what comes back inside it is mounted, so that it is not
+    // a second, unlimited /tmp.
+    for (Mount mount : mounts) {
+      if (mount.kind == Kind.HIDDEN) {
+        args.add("--remount-ro");
+        args.add(mount.path.toString());
+      }
     }
     args.add("--chdir");
     args.add(request.workingDirectory().toString());
@@ -96,28 +138,151 @@ public final class BubblewrapSandbox implements CellSandbox {
     return new SandboxedCommand(args, request.environment(), true);
   }
 
-  private static List<Mount> mounts(SandboxPolicy policy) {
+  private static List<Mount> mounts(SandboxPolicy policy, SandboxRequest request) {
     List<Mount> mounts = new ArrayList<>();
-    for (Path hidden : policy.hiddenPaths()) {
-      if (Files.isDirectory(hidden)) {
-        mounts.add(new Mount(Kind.HIDDEN, real(hidden)));
-      }
+    Set<Path> hidden = new LinkedHashSet<>();
+    for (Path path : SYSTEM_HIDDEN) {
+      hidden.add(real(path));
     }
+    String home = System.getProperty("user.home");
+    if (home != null && !home.isBlank() && Path.of(home).isAbsolute() && Path.of(home).getNameCount() > 0) {
+      hidden.add(real(Path.of(home)));
+    }
+    for (Path path : policy.hiddenPaths()) {
+      hidden.add(real(path));
+    }
+    Set<Path> taken = new HashSet<>();
     for (Path writable : policy.writablePaths()) {
       if (!Files.exists(writable)) {
         throw new IllegalArgumentException(
             "writable path " + writable + " does not exist; bubblewrap can only bind existing files and directories");
       }
-      mounts.add(new Mount(Kind.WRITABLE, real(writable)));
+      Path path = real(writable);
+      if (taken.add(path)) {
+        mounts.add(new Mount(Kind.WRITABLE, path));
+      }
     }
     for (Path readOnly : policy.readOnlyPaths()) {
       if (Files.exists(readOnly)) {
-        mounts.add(new Mount(Kind.READ_ONLY, real(readOnly)));
+        Path path = real(readOnly);
+        if (taken.add(path)) {
+          mounts.add(new Mount(Kind.READ_ONLY, path));
+        }
+      }
+    }
+    for (Path path : hidden) {
+      if (taken.contains(path) || path.getNameCount() == 0) {
+        continue;
+      }
+      if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+        taken.add(path);
+        mounts.add(new Mount(Kind.HIDDEN, path));
+      } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+        taken.add(path);
+        mounts.add(new Mount(Kind.MASKED, path));
+      }
+    }
+    for (Path path : SYSTEM_MASKED) {
+      if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && taken.add(path)) {
+        mounts.add(new Mount(Kind.MASKED, path));
+      }
+    }
+    // What the cell needs from inside a hidden folder (or the private /tmp) comes back read-only, unless the policy
+    // already decided about it.
+    Set<Path> covered = new LinkedHashSet<>(hidden);
+    covered.add(Path.of("/tmp"));
+    Set<Path> decided = new HashSet<>();
+    policy.writablePaths().forEach(p -> decided.add(real(p)));
+    policy.readOnlyPaths().forEach(p -> decided.add(real(p)));
+    for (Path needed : needed(policy, request)) {
+      Path path = real(needed);
+      if (!taken.contains(path) && Files.exists(path) && insideAny(path, covered) && !covered.contains(path)
+          && !insideAny(path, decided)) {
+        taken.add(path);
+        mounts.add(new Mount(Kind.READ_ONLY, path));
       }
     }
     // Shallower mounts first, so a deeper one lands on top of it and its rule wins; sort is stable.
     mounts.sort(Comparator.comparingInt((Mount m) -> m.path.getNameCount()).thenComparing(m -> m.kind));
     return mounts;
+  }
+
+  /**
+   * What a cell's command needs to read wherever it lives: the git directories its worktrees point at, the folders
+   * on its {@code PATH} with their parents, its program's folder, and the file {@code /etc/resolv.conf} leads to.
+   */
+  private static List<Path> needed(SandboxPolicy policy, SandboxRequest request) {
+    List<Path> needed = new ArrayList<>();
+    for (Path writable : policy.writablePaths()) {
+      gitDirectories(writable).forEach(needed::add);
+    }
+    String path = request.environment().get("PATH");
+    if (path != null) {
+      for (String entry : path.split(":")) {
+        if (entry.isEmpty() || !entry.startsWith("/")) {
+          continue;
+        }
+        Path folder = Path.of(entry).normalize();
+        needed.add(folder);
+        Path parent = folder.getParent();
+        if (parent != null && parent.getNameCount() > 1) {
+          needed.add(parent);
+        }
+      }
+    }
+    String program = request.command().isEmpty() ? "" : request.command().get(0);
+    if (program.startsWith("/")) {
+      Path file = Path.of(program).normalize();
+      if (file.getParent() != null) {
+        needed.add(file.getParent());
+      }
+      Path target = real(file);
+      if (target.getParent() != null) {
+        needed.add(target.getParent());
+      }
+      // A launcher inside node_modules (npm's bin links) needs the whole package tree it belongs to.
+      for (Path p = target; p != null; p = p.getParent()) {
+        if (p.getFileName() != null && p.getFileName().toString().equals("node_modules")) {
+          needed.add(p);
+          break;
+        }
+      }
+    }
+    Path resolv = real(Path.of("/etc/resolv.conf"));
+    if (!resolv.equals(Path.of("/etc/resolv.conf"))) {
+      needed.add(resolv);
+    }
+    return needed;
+  }
+
+  /** The git directory and common directory a worktree's {@code .git} file names, read as plain text. */
+  private static List<Path> gitDirectories(Path worktree) {
+    Path dotGit = worktree.resolve(".git");
+    if (!Files.isRegularFile(dotGit, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    try {
+      String line = Files.readString(dotGit).strip();
+      if (!line.startsWith("gitdir:")) {
+        return List.of();
+      }
+      Path gitDir = worktree.resolve(line.substring("gitdir:".length()).strip()).normalize();
+      Path commonFile = gitDir.resolve("commondir");
+      Path common = Files.isRegularFile(commonFile)
+          ? gitDir.resolve(Files.readString(commonFile).strip()).normalize() : gitDir;
+      return common.equals(gitDir) ? List.of(gitDir) : List.of(common, gitDir);
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  private static boolean insideAny(Path path, Set<Path> folders) {
+    for (Path folder : folders) {
+      if (path.startsWith(folder)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Binds the resolved path: inside the sandbox the same symlinks lead to it, whatever path the caller used. */
@@ -129,7 +294,7 @@ public final class BubblewrapSandbox implements CellSandbox {
     }
   }
 
-  private enum Kind { HIDDEN, WRITABLE, READ_ONLY }
+  private enum Kind { HIDDEN, MASKED, WRITABLE, READ_ONLY }
 
   private static final class Mount {
     final Kind kind;
@@ -145,6 +310,8 @@ public final class BubblewrapSandbox implements CellSandbox {
       switch (kind) {
         case HIDDEN:
           return List.of("--tmpfs", p);
+        case MASKED:
+          return List.of("--ro-bind", "/dev/null", p);
         case WRITABLE:
           return List.of("--bind", p, p);
         default:
