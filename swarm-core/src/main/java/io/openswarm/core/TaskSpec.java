@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
- * @param taskId the task's id, with the same rules as a {@link CellId} (the cell that runs it is named after it)
+ * @param taskId the task's id, with the same rules as a {@link CellId} (the cell that runs it is named after it, and
+ *     its branch {@code swarm/<taskId>}, so git's ref-name rules apply)
  * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters
  * @param baseRef the git revision to start from: a branch, tag or commit SHA; must not start with {@code -}
  * @param testCommand the test command (an argument list) instead of the worker's, or null for the worker's

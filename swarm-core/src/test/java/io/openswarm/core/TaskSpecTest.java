@@ -68,4 +68,21 @@ class TaskSpecTest {
     assertThatThrownBy(() -> TaskSpec.of(null, "p", "main"))
         .isInstanceOf(NullPointerException.class).hasMessage("taskId cannot be null");
   }
+
+  @Test
+  void rejectsTaskIdsGitRefusesAsABranchNameBeforeAnyWorktreeIsMade() {
+    assertThatThrownBy(() -> TaskSpec.of("a..b", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("taskId must not contain \"..\" (a rule of git branch names; the cell's branch is swarm/<id>) "
+            + "but was \"a..b\"");
+    assertThatThrownBy(() -> TaskSpec.of("x.lock", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not end with \".lock\"").hasMessageEndingWith("but was \"x.lock\"");
+    assertThatThrownBy(() -> TaskSpec.of(".hidden", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not start with '.'").hasMessageEndingWith("but was \".hidden\"");
+    assertThatThrownBy(() -> TaskSpec.of("trailing.", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not end with '.'").hasMessageEndingWith("but was \"trailing.\"");
+  }
 }
