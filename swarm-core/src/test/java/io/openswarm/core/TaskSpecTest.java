@@ -85,4 +85,27 @@ class TaskSpecTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("taskId must not end with '.'").hasMessageEndingWith("but was \"trailing.\"");
   }
+
+  @Test
+  void boundsTheCommitMessageAndRefusesNulCharacters() {
+    TaskSpec task = TaskSpec.of("t", "p", "main");
+    String longest = "m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH);
+    assertThat(task.withCommitMessage(longest).effectiveCommitMessage()).isEqualTo(longest);
+
+    assertThatThrownBy(() -> task.withCommitMessage("m".repeat(10 * 1024 * 1024)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("commitMessage must be at most 65536 characters but was 10485760 characters: \"mmm")
+        .hasMessageEndingWith("...\"");
+    assertThatThrownBy(() -> task.withCommitMessage(longest + "m"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("commitMessage must be at most 65536 characters but was 65537 characters");
+    assertThatThrownBy(() -> task.withCommitMessage("fix\0it"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("commitMessage must not contain a NUL character (git refuses it in a commit message) but has one "
+            + "at index 3: \"fix\\u0000it\"");
+    // The default commit message carries the prompt.
+    assertThatThrownBy(() -> TaskSpec.of("t", "do\0it", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("prompt must not contain a NUL character");
+  }
 }

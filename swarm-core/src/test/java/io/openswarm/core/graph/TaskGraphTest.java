@@ -158,6 +158,10 @@ class TaskGraphTest {
     assertThatThrownBy(() -> TaskGraph.builder().task("x.lock", "p").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task id must not end with \".lock\"");
+    assertThatThrownBy(() -> GraphTask.of("a", "p").withCommitMessage("m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH
+        + 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("task \"a\": commitMessage must be at most 65536 characters");
     assertThatThrownBy(() -> GraphTask.of("a", "p", "b", "b"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("task \"a\" lists \"b\" more than once in dependsOn");
