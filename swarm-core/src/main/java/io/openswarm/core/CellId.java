@@ -2,6 +2,7 @@ package io.openswarm.core;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The identity of one cell: a short name that is safe to use as a directory name, inside a git branch name, in
@@ -10,6 +11,13 @@ import java.util.regex.Pattern;
  * <p>A valid id is 1 to 64 characters from {@code [A-Za-z0-9._-]}, is not {@code .} or {@code ..}, and does not
  * start with {@code -} (so it can never be read as a command-line option). Because it contains no separator, a path
  * built as {@code root.resolve(id)} always stays directly inside {@code root}.
+ *
+ * <p>The cell's branch is {@code swarm/<id>}, so an id also obeys git's rules for a part of a ref name ({@code git
+ * help check-ref-format}); checking them here refuses a bad id when the task is submitted rather than when its
+ * worktree is created. The character set already excludes control characters, space, {@code ~ ^ : ? * [ \ /} and
+ * {@code @} (so {@code @{}, a lone {@code @}, {@code //} and a trailing {@code /} cannot occur); the rules left are
+ * those on dots: an id does not contain {@code ..}, does not start with {@code .}, and ends neither with {@code .}
+ * nor with {@code .lock}.
  *
  * <p>Instances are immutable and thread-safe. The record form lets Temporal's default Jackson converter carry it
  * between activities.
@@ -48,6 +56,29 @@ public record CellId(String value) {
       throw new IllegalArgumentException(
           "cellId must not start with '-' but was " + quote(value));
     }
+    String refRule = brokenRefRule(value);
+    if (refRule != null) {
+      throw new IllegalArgumentException(String.format(
+          "cellId %s (a rule of git branch names; the cell's branch is swarm/<id>) but was %s",
+          refRule, quote(value)));
+    }
+  }
+
+  /** Which of git's ref-name rules {@code value} breaks, given it is made of {@link #ALLOWED} characters. */
+  private static @Nullable String brokenRefRule(String value) {
+    if (value.contains("..")) {
+      return "must not contain \"..\"";
+    }
+    if (value.startsWith(".")) {
+      return "must not start with '.'";
+    }
+    if (value.endsWith(".lock")) {
+      return "must not end with \".lock\"";
+    }
+    if (value.endsWith(".")) {
+      return "must not end with '.'";
+    }
+    return null;
   }
 
   /**

@@ -19,14 +19,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
- * @param taskId the task's id, with the same rules as a {@link CellId} (the cell that runs it is named after it)
- * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters
+ * @param taskId the task's id, with the same rules as a {@link CellId} (the cell that runs it is named after it, and
+ *     its branch {@code swarm/<taskId>}, so git's ref-name rules apply)
+ * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters, no NUL character
  * @param baseRef the git revision to start from: a branch, tag or commit SHA; must not start with {@code -}
  * @param testCommand the test command (an argument list) instead of the worker's, or null for the worker's
  * @param executeTimeout how long the agent may work instead of the worker's default, or null
  * @param testTimeout how long the tests may run instead of the worker's default, or null
  * @param commitMessage the commit message instead of the default ({@code <taskId>: <first line of the prompt>}),
- *     or null
+ *     or null; not blank, at most {@value #MAX_COMMIT_MESSAGE_LENGTH} characters, no NUL character
  */
 public record TaskSpec(
     String taskId,
@@ -39,6 +40,14 @@ public record TaskSpec(
 
   /** The longest prompt accepted, in characters. */
   public static final int MAX_PROMPT_LENGTH = 256 * 1024;
+
+  /**
+   * The longest explicit commit message accepted, in characters (64 KiB). Far above any message a person reads, and
+   * far below what would make the request too large to carry between workflow and activities: a larger one is
+   * refused here instead of failing minutes later at the commit step. (The default message is bounded by the
+   * prompt's limit.)
+   */
+  public static final int MAX_COMMIT_MESSAGE_LENGTH = 64 * 1024;
 
   /**
    * @throws NullPointerException if a required component is null
@@ -60,6 +69,7 @@ public record TaskSpec(
       throw new IllegalArgumentException(String.format(
           "prompt must be at most %d characters but was %d characters", MAX_PROMPT_LENGTH, prompt.length()));
     }
+    requireNoNul("prompt", prompt, "git refuses it in a commit message, and the default one quotes the prompt");
     if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
           "baseRef must be a git revision (not blank, no control characters, not starting with '-') but was "
@@ -74,8 +84,16 @@ public record TaskSpec(
     }
     requirePositive("executeTimeout", executeTimeout);
     requirePositive("testTimeout", testTimeout);
-    if (commitMessage != null && commitMessage.isBlank()) {
-      throw new IllegalArgumentException("commitMessage must not be blank when given");
+    if (commitMessage != null) {
+      if (commitMessage.isBlank()) {
+        throw new IllegalArgumentException("commitMessage must not be blank when given");
+      }
+      if (commitMessage.length() > MAX_COMMIT_MESSAGE_LENGTH) {
+        throw new IllegalArgumentException(String.format(
+            "commitMessage must be at most %d characters but was %d characters: %s", MAX_COMMIT_MESSAGE_LENGTH,
+            commitMessage.length(), CellId.quote(commitMessage)));
+      }
+      requireNoNul("commitMessage", commitMessage, "git refuses it in a commit message");
     }
   }
 
@@ -114,6 +132,15 @@ public record TaskSpec(
       firstLine = firstLine.substring(0, 69) + "...";
     }
     return taskId + ": " + firstLine + (prompt.strip().contains("\n") ? "\n\n" + prompt.strip() : "");
+  }
+
+  private static void requireNoNul(String name, String value, String why) {
+    int nul = value.indexOf('\0');
+    if (nul >= 0) {
+      throw new IllegalArgumentException(String.format(
+          "%s must not contain a NUL character (%s) but has one at index %d: %s", name, why, nul,
+          CellId.quote(value)));
+    }
   }
 
   private static void requirePositive(String name, @Nullable Duration value) {

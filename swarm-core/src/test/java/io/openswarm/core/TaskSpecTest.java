@@ -68,4 +68,44 @@ class TaskSpecTest {
     assertThatThrownBy(() -> TaskSpec.of(null, "p", "main"))
         .isInstanceOf(NullPointerException.class).hasMessage("taskId cannot be null");
   }
+
+  @Test
+  void rejectsTaskIdsGitRefusesAsABranchNameBeforeAnyWorktreeIsMade() {
+    assertThatThrownBy(() -> TaskSpec.of("a..b", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("taskId must not contain \"..\" (a rule of git branch names; the cell's branch is swarm/<id>) "
+            + "but was \"a..b\"");
+    assertThatThrownBy(() -> TaskSpec.of("x.lock", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not end with \".lock\"").hasMessageEndingWith("but was \"x.lock\"");
+    assertThatThrownBy(() -> TaskSpec.of(".hidden", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not start with '.'").hasMessageEndingWith("but was \".hidden\"");
+    assertThatThrownBy(() -> TaskSpec.of("trailing.", "p", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("taskId must not end with '.'").hasMessageEndingWith("but was \"trailing.\"");
+  }
+
+  @Test
+  void boundsTheCommitMessageAndRefusesNulCharacters() {
+    TaskSpec task = TaskSpec.of("t", "p", "main");
+    String longest = "m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH);
+    assertThat(task.withCommitMessage(longest).effectiveCommitMessage()).isEqualTo(longest);
+
+    assertThatThrownBy(() -> task.withCommitMessage("m".repeat(10 * 1024 * 1024)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("commitMessage must be at most 65536 characters but was 10485760 characters: \"mmm")
+        .hasMessageEndingWith("...\"");
+    assertThatThrownBy(() -> task.withCommitMessage(longest + "m"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("commitMessage must be at most 65536 characters but was 65537 characters");
+    assertThatThrownBy(() -> task.withCommitMessage("fix\0it"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("commitMessage must not contain a NUL character (git refuses it in a commit message) but has one "
+            + "at index 3: \"fix\\u0000it\"");
+    // The default commit message carries the prompt.
+    assertThatThrownBy(() -> TaskSpec.of("t", "do\0it", "main"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("prompt must not contain a NUL character");
+  }
 }

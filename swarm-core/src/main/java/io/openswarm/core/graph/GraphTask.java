@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
  * @param id the task's id, unique in its graph, with the rules of a {@link io.openswarm.core.CellId} (1-64 of
- *     {@code [A-Za-z0-9._-]}, not starting with {@code -})
+ *     {@code [A-Za-z0-9._-]}, not starting with {@code -} or {@code .}, and obeying git's ref-name rules: no
+ *     {@code ..}, not ending with {@code .} or {@code .lock})
  * @param prompt what to ask the agent; not blank, at most {@value TaskSpec#MAX_PROMPT_LENGTH} characters
  * @param dependsOn the ids of the tasks that must be integrated before this one starts, in the order given, without
  *     repetitions; empty for a task that can start at once

@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * Builder#quarantine(Duration) quarantine time} (30 s by default): nobody tells this JVM when that process lets go. A
  * port whose lock file a sibling worker holds is looked at again after at most a second ({@link #SIBLING_RECHECK}):
  * the sibling leases it for one cell, and checking its lock costs a file lock attempt, so cells waiting here start
- * soon after the sibling's cell ends rather than up to 30 s later.
+ * soon after the sibling's cell ends rather than up to 30 s later. Nothing runs on a timer: a port whose quarantine
+ * has ended goes back to the queue the next time anyone allocates or reads {@link #availableCount()} or {@link
+ * #quarantinedCount()}. Admission control that asks for a port only once one is available therefore still sees it,
+ * even while nobody calls {@code allocate}.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -61,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * <p>Test seam: a probe that also implements the internal {@link PortReleaseInterceptor} is consulted around every
  * release (the testkit's fault injection); no real probe does.
  *
- * <p>Thread-safe. The counts are exact when no allocation or release is in flight, and estimates otherwise.
+ * <p>Thread-safe. The counts are exact when no allocation, release or end of a quarantine is in flight, and
+ * estimates otherwise.
  */
 public final class PortManager {
 
@@ -206,13 +210,22 @@ public final class PortManager {
     return Math.max(0, range.size() - free.size() - quarantinedCount);
   }
 
-  /** How many ports are quarantined because another process held them when they were probed. */
+  /**
+   * How many ports are quarantined because another process held them when they were probed. Ports whose quarantine
+   * has ended are first put back in circulation, so they are not counted.
+   */
   public int quarantinedCount() {
+    releaseExpiredQuarantine();
     return quarantinedCount;
   }
 
-  /** How many ports are neither leased nor quarantined. */
+  /**
+   * How many ports are neither leased nor quarantined. Ports whose quarantine has ended are first put back in
+   * circulation and counted: admission control decides from this count whether to ask for a port at all, so a port
+   * that came out of quarantine must show here without waiting for an {@link #allocate()} to notice it.
+   */
   public int availableCount() {
+    releaseExpiredQuarantine();
     return free.size();
   }
 
@@ -223,15 +236,14 @@ public final class PortManager {
 
   @Override
   public String toString() {
+    releaseExpiredQuarantine();
     return "PortManager[range=" + range + ", allocated=" + allocatedCount() + ", quarantined=" + quarantinedCount
         + ", available=" + availableCount() + "]";
   }
 
   /** Takes a free port if there is one; {@code null} when every port is leased or held elsewhere. */
   private @Nullable PortLease tryAllocate() {
-    if (quarantinedCount != 0) {
-      releaseExpiredQuarantine(nanoTicker.getAsLong());
-    }
+    releaseExpiredQuarantine();
     // A port that fails its claim is quarantined, so each port fails at most once per pass over the range; the
     // bound stops the loop from spinning when quarantine is short and every port is held elsewhere.
     for (int rejected = 0; rejected < range.size(); rejected++) {
@@ -365,6 +377,13 @@ public final class PortManager {
       quarantineLock.unlock();
     }
     log.debug("port {} quarantined for {} ms: {}", port, TimeUnit.NANOSECONDS.toMillis(nanos), reason);
+  }
+
+  private void releaseExpiredQuarantine() {
+    // Reads the clock only when something is quarantined: the counts are read many times a second by admission.
+    if (quarantinedCount != 0) {
+      releaseExpiredQuarantine(nanoTicker.getAsLong());
+    }
   }
 
   private void releaseExpiredQuarantine(long now) {

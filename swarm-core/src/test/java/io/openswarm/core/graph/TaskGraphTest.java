@@ -151,6 +151,17 @@ class TaskGraphTest {
     assertThatThrownBy(() -> GraphTask.of("no/slash", "p"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task id may contain only letters, digits");
+    assertThatThrownBy(() -> GraphTask.of("a..b", "p"))
+        .as("git refuses the branch swarm/a..b")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("task id must not contain \"..\"").hasMessageEndingWith("but was \"a..b\"");
+    assertThatThrownBy(() -> TaskGraph.builder().task("x.lock", "p").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("task id must not end with \".lock\"");
+    assertThatThrownBy(() -> GraphTask.of("a", "p").withCommitMessage("m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH
+        + 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("task \"a\": commitMessage must be at most 65536 characters");
     assertThatThrownBy(() -> GraphTask.of("a", "p", "b", "b"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("task \"a\" lists \"b\" more than once in dependsOn");

@@ -334,6 +334,45 @@ class PortManagerTest {
   }
 
   @Test
+  void portsComeOutOfQuarantineInTheCountsWithoutAnAllocation() {
+    // Admission control asks for a port only once availableCount() says one is free: if only allocate() ended a
+    // quarantine, a range that was once wholly held elsewhere would stay "full" forever.
+    AtomicLong clock = new AtomicLong();
+    AtomicInteger heldElsewhere = new AtomicInteger(1);
+    PortManager ports = PortManager.builder().range(8000, 8002).probe(port -> heldElsewhere.get() == 0)
+        .quarantine(Duration.ofSeconds(15)).nanoTicker(clock::get).build();
+    assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
+    heldElsewhere.set(0);
+
+    clock.addAndGet(Duration.ofSeconds(15).minusNanos(1).toNanos());
+    assertThat(ports.availableCount()).as("still quarantined").isZero();
+    assertThat(ports.quarantinedCount()).isEqualTo(3);
+
+    clock.addAndGet(1);
+    assertThat(ports.availableCount()).isEqualTo(3);
+    assertThat(ports.quarantinedCount()).isZero();
+    assertThat(ports.allocatedCount()).isZero();
+    assertThat(ports).hasToString("PortManager[range=8000-8002, allocated=0, quarantined=0, available=3]");
+    try (PortLease lease = ports.allocate()) {
+      assertThat(lease.port()).isBetween(8000, 8002);
+    }
+  }
+
+  @Test
+  void theQuarantineCountDropsWhenItsTimeIsUpEvenBeforeTheAvailableCountIsRead() {
+    AtomicLong clock = new AtomicLong();
+    PortManager ports = PortManager.builder().range(8000, 8001).probe(port -> clock.get() > 0)
+        .quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+    assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
+    assertThat(ports.quarantinedCount()).isEqualTo(2);
+
+    clock.addAndGet(Duration.ofSeconds(30).toNanos());
+
+    assertThat(ports.quarantinedCount()).isZero();
+    assertThat(ports.availableCount()).isEqualTo(2);
+  }
+
+  @Test
   void anUnwaitedAllocationDoesNotSpinWhenEveryPortIsHeldElsewhere() {
     PortManager ports = PortManager.builder().range(8000, 8009).probe(port -> false)
         .quarantine(Duration.ofNanos(1)).build();

@@ -46,7 +46,8 @@ class BranchNamesTest {
         checked++;
       }
     }
-    assertThat(checked).isGreaterThan(200);
+    // Cell ids obey git's rules for a ref name part themselves, so fewer of the candidates are ids to check.
+    assertThat(checked).isGreaterThan(100);
   }
 
   private static boolean isCellId(String id) {

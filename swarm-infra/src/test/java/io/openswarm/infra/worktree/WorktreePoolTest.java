@@ -614,14 +614,21 @@ class WorktreePoolTest {
   }
 
   @Test
-  void rejectsCellIdsThatGitRejectsAsBranchNames() {
-    WorktreePool pool = start();
-
+  void cellIdsThatGitRejectsInABranchNameAreRefusedBeforeThePoolSeesThem() {
     for (String id : List.of("a..b", "x.lock", ".hidden", "ends.")) {
-      assertThatIllegalArgumentException().as(id).isThrownBy(() -> pool.acquire(CellId.of(id), "main"))
-          .withMessage("\"swarm/" + id + "\" is not a valid git branch name (branch prefix \"swarm/\" followed by "
-              + "cell id \"" + id + "\"); see git check-ref-format");
+      assertThatIllegalArgumentException().as(id).isThrownBy(() -> CellId.of(id))
+          .withMessageContaining("a rule of git branch names").withMessageEndingWith("but was \"" + id + "\"");
     }
+  }
+
+  @Test
+  void rejectsCellIdsThatGitRejectsAsBranchNamesAfterThePrefix() {
+    // A cell id obeys git's rules for a part of a ref name, but with an empty prefix it is the whole name.
+    WorktreePool pool = start(b -> b.branchPrefix(""));
+
+    assertThatIllegalArgumentException().isThrownBy(() -> pool.acquire(CellId.of("HEAD"), "main"))
+        .withMessage("\"HEAD\" is not a valid git branch name (branch prefix \"\" followed by cell id \"HEAD\"); "
+            + "see git check-ref-format");
     assertNothingCreated(pool);
   }
 

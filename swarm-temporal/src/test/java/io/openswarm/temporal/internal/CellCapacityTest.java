@@ -1,13 +1,20 @@
 package io.openswarm.temporal.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.port.PortExhaustedException;
 import io.openswarm.core.port.PortLease;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.worktree.WorktreePool;
+import io.temporal.worker.tuning.SlotSupplierFuture;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -103,6 +110,32 @@ class CellCapacityTest {
         SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)), 600 * MIB, 0.90);
 
     assertThat(roomy.headroom()).isEqualTo(new CellAdmission.Headroom(0, "cells", "4 of 4 cells live"));
+  }
+
+  @Test
+  void aPollerHeldBackBecauseEveryPortWasHeldElsewhereIsAdmittedOnceTheQuarantineEnds() throws Exception {
+    // The worker's real situation: a bootstrap found every port bound by another process and failed, and no one
+    // calls allocate() again until admission lets a bootstrap through, which it does only when ports are available.
+    AtomicInteger heldElsewhere = new AtomicInteger(1);
+    PortManager quarantining = PortManager.builder().range(24610, 24612).probe(port -> heldElsewhere.get() == 0)
+        .quarantine(Duration.ofMillis(200)).build();
+    PortExhaustedException exhausted = catchThrowableOfType(PortExhaustedException.class, quarantining::allocate);
+    assertThat(exhausted.quarantinedCount()).isEqualTo(3);
+    heldElsewhere.set(0);
+    SystemMemory memory = SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB));
+    CellCapacity afterQuarantine = new CellCapacity(4, live::get, quarantining, pool, memory, 600 * MIB, 0.90);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (CellAdmission admission = new CellAdmission(4, afterQuarantine, scheduler, Duration.ofMillis(20), "test")) {
+      SlotSupplierFuture slot = admission.reserveSlot(null);
+
+      assertThat(slot.get(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(afterQuarantine.headroom().cells()).isEqualTo(3);
+      try (PortLease lease = quarantining.allocate()) {
+        assertThat(lease.port()).isBetween(24610, 24612);
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
   }
 
   private static void run(GitRunner git, Path dir, String... args) {
