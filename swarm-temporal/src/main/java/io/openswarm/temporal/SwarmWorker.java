@@ -30,6 +30,7 @@ import io.openswarm.temporal.internal.CellAdmission;
 import io.openswarm.temporal.internal.CellCapacity;
 import io.openswarm.temporal.internal.CompositeMetrics;
 import io.openswarm.temporal.internal.CellParts;
+import io.openswarm.temporal.internal.ClosedWorkflowSweeper;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
@@ -243,6 +244,7 @@ public final class SwarmWorker implements AutoCloseable {
     @Nullable Duration stopTimeout;
     Duration bootstrapTimeout = Duration.ofMinutes(5);
     Duration hostScheduleToStartTimeout = Duration.ofSeconds(30);
+    Duration closedWorkflowSweepInterval = ClosedWorkflowSweeper.DEFAULT_INTERVAL;
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -383,6 +385,16 @@ public final class SwarmWorker implements AutoCloseable {
     /** How long a step waits for the cell's host before the host is presumed gone; 30 s by default. */
     public Builder hostScheduleToStartTimeout(Duration timeout) {
       this.hostScheduleToStartTimeout = Objects.requireNonNull(timeout, "hostScheduleToStartTimeout cannot be null");
+      return this;
+    }
+
+    /**
+     * How often the worker looks for cells whose workflow closed without tearing them down (terminated, timed out,
+     * reset) and tears them down itself, asking Temporal about each cell up for at least this long; 30 s by default.
+     */
+    public Builder closedWorkflowSweepInterval(Duration interval) {
+      this.closedWorkflowSweepInterval = Objects.requireNonNull(interval,
+          "closedWorkflowSweepInterval cannot be null");
       return this;
     }
 
@@ -772,8 +784,13 @@ public final class SwarmWorker implements AutoCloseable {
 
     ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, daemonThreads("swarm-heartbeat"));
     resources.add(heartbeats::shutdownNow);
+    // A workflow that is terminated or times out never runs its teardown activity; the sweeper does it instead.
+    ClosedWorkflowSweeper sweeper = new ClosedWorkflowSweeper(steps::find, steps::teardown,
+        ClosedWorkflowSweeper.askingTemporal(connection.client().getWorkflowServiceStubs(), options.namespace()),
+        options.closedWorkflowSweepInterval(), System::nanoTime, options.hostId());
+    resources.add(sweeper);
     CellActivitiesImpl activities = new CellActivitiesImpl(steps, hostQueue(), heartbeats, HEARTBEAT_INTERVAL,
-        () -> state == State.STOPPING || state == State.STOPPED);
+        () -> state == State.STOPPING || state == State.STOPPED, sweeper);
     CellActivityOptions activityOptions = options.activityOptions();
     WorkerOptions workerOptions = WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(options.maxConcurrentActivities())
@@ -827,6 +844,7 @@ public final class SwarmWorker implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     monitor.scheduleWithFixedDelay(this::monitorHealth, HEALTH_INTERVAL.toMillis(), HEALTH_INTERVAL.toMillis(),
         TimeUnit.MILLISECONDS);
+    sweeper.start();
     log.info("swarm worker {} started in {} ms: Temporal {}{}, queues {} and {}, ports {}, repository {}, agent {},"
             + " sandbox {}, capacity {}", options.hostId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
         target, embedded != null ? " (embedded)" : "", options.taskQueue(), hostQueue(), options.ports(),

@@ -39,6 +39,7 @@ public final class SwarmWorkerOptions {
   private final int maxConcurrentWorkflowTasks;
   private final int maxConcurrentLocalActivities;
   private final Duration stopTimeout;
+  private final Duration closedWorkflowSweepInterval;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -122,6 +123,7 @@ public final class SwarmWorkerOptions {
     Duration teardown = positive("teardownTimeout",
         b.teardownTimeout == null ? profile.teardownTimeout() : b.teardownTimeout);
     this.stopTimeout = positive("stopTimeout", b.stopTimeout == null ? profile.stopTimeout() : b.stopTimeout);
+    this.closedWorkflowSweepInterval = positive("closedWorkflowSweepInterval", b.closedWorkflowSweepInterval);
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -322,6 +324,11 @@ public final class SwarmWorkerOptions {
   /** How long stopping lets running cells finish. */
   public Duration stopTimeout() {
     return stopTimeout;
+  }
+
+  /** How often the worker tears down cells whose workflow closed without tearing them down. */
+  public Duration closedWorkflowSweepInterval() {
+    return closedWorkflowSweepInterval;
   }
 
   /** Timeouts and retry rules of the cells' activities. */

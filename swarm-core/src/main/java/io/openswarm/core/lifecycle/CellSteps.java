@@ -35,7 +35,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -350,6 +352,10 @@ public final class CellSteps {
   /**
    * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port and deletes
    * the cell's state directory, in that order, each even if an earlier one failed. Idempotent; never throws.
+   *
+   * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose workflow closed, the
+   * worker's stop): exactly one of them tears the cell down and reports {@link TeardownResult#wasLive()}; the others
+   * wait until it is done, so that none returns while the cell still holds its parts, and report it as not live.
    */
   public TeardownResult teardown(CellId cellId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
@@ -358,6 +364,23 @@ public final class CellSteps {
     if (cell == null) {
       return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
     }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = cell.tornDown.compareAndExchange(null, mine);
+    if (running != null) {
+      // Without this, both callers would unwind the same stack at once: the worktree could be returned to the pool
+      // while the other caller is still stopping the agent that works in it.
+      running.join();
+      return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+    }
+    try {
+      return tearDown(cell, start);
+    } finally {
+      mine.complete(null);
+    }
+  }
+
+  private TeardownResult tearDown(LiveCell cell, long start) {
+    CellId cellId = cell.id;
     try (MdcScope ignored = MdcScope.cell(cellId)) {
       AgentSession session = cell.agent;
       if (session != null) {
@@ -520,6 +543,8 @@ public final class CellSteps {
     volatile @Nullable WorktreeLease worktree;
     volatile @Nullable AgentSession agent;
     volatile @Nullable CellBootstrap bootstrap;
+    /** Set by the one teardown that takes the cell down; completed when it is done. */
+    final AtomicReference<@Nullable CompletableFuture<Void>> tornDown = new AtomicReference<>();
 
     LiveCell(CellId id, Path stateDirectory) {
       this.id = id;

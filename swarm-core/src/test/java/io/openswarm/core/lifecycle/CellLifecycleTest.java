@@ -2,6 +2,7 @@ package io.openswarm.core.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
@@ -34,8 +35,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,6 +238,38 @@ class CellLifecycleTest {
   }
 
   @Test
+  void aSecondTeardownWhileTheFirstIsStoppingTheAgentWaitsForItAndFindsTheCellGone() throws Exception {
+    agent.stopping = new CountDownLatch(1);
+    agent.stopGate = new CountDownLatch(1);
+    CellSteps steps = steps();
+    CellId cell = CellId.of("t1");
+    steps.bootstrap(cell, "main");
+    CompletableFuture<TeardownResult> first = new CompletableFuture<>();
+    CompletableFuture<TeardownResult> second = new CompletableFuture<>();
+    Thread firstThread = new Thread(() -> first.complete(steps.teardown(cell)), "teardown-1");
+    Thread secondThread = new Thread(() -> second.complete(steps.teardown(cell)), "teardown-2");
+    try {
+      firstThread.start();
+      assertThat(agent.stopping.await(10, TimeUnit.SECONDS)).as("the first teardown reached the agent").isTrue();
+      secondThread.start();
+      // The second either finished on its own (the race this guards against) or parked waiting for the first.
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> second.isDone() || secondThread.getState() == Thread.State.WAITING);
+      assertThat(second).as("a teardown returned while the agent was still stopping").isNotDone();
+    } finally {
+      agent.stopGate.countDown();
+      firstThread.join(10_000);
+      secondThread.join(10_000);
+    }
+
+    assertThat(first.get().wasLive()).isTrue();
+    assertThat(second.get().wasLive()).as("only one teardown took the cell down").isFalse();
+    assertThat(events).containsSubsequence("stop t1", "release t1");
+    assertThat(events).filteredOn(e -> e.equals("release t1")).hasSize(1);
+    assertNothingLeft(steps);
+  }
+
+  @Test
   void aCellCannotBeBootstrappedTwice() {
     CellSteps steps = steps();
     steps.bootstrap(CellId.of("t1"), "main");
@@ -323,6 +359,9 @@ class CellLifecycleTest {
     boolean neverReady;
     boolean failTurn;
     boolean failStop;
+    /** When set with {@link #stopGate}: counted down when a stop begins, which then waits for the gate. */
+    volatile CountDownLatch stopping;
+    volatile CountDownLatch stopGate;
 
     @Override
     public String name() {
@@ -358,6 +397,16 @@ class CellLifecycleTest {
 
         @Override
         public void close() {
+          CountDownLatch signal = stopping;
+          CountDownLatch gate = stopGate;
+          if (signal != null && gate != null) {
+            signal.countDown();
+            try {
+              gate.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           live.remove(context.cellId());
           events.add("stop " + context.cellId());
           if (failStop) {

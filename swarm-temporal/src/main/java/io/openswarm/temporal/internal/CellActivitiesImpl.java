@@ -18,6 +18,7 @@ import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class CellActivitiesImpl implements CellActivities {
   private final ScheduledExecutorService heartbeats;
   private final Duration heartbeatInterval;
   private final BooleanSupplier stopping;
+  private final ClosedWorkflowSweeper sweeper;
 
   /**
    * @param steps the steps of this host's cells
@@ -57,21 +59,31 @@ public final class CellActivitiesImpl implements CellActivities {
    * @param heartbeatInterval how often long steps heartbeat (at most a third of their heartbeat timeout)
    * @param stopping whether the worker is stopping: a step cut short by that is reported as {@code
    *     HostShuttingDown} (the workflow runs the task elsewhere), not as the step's own failure
+   * @param sweeper learns which workflow run owns each cell, to tear down the cells of runs that closed without
+   *     tearing them down
    */
   public CellActivitiesImpl(CellSteps steps, String hostQueue, ScheduledExecutorService heartbeats,
-      Duration heartbeatInterval, BooleanSupplier stopping) {
+      Duration heartbeatInterval, BooleanSupplier stopping, ClosedWorkflowSweeper sweeper) {
     this.steps = Objects.requireNonNull(steps, "steps cannot be null");
     this.hostQueue = Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
     this.heartbeats = Objects.requireNonNull(heartbeats, "heartbeats cannot be null");
     this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval cannot be null");
     this.stopping = Objects.requireNonNull(stopping, "stopping cannot be null");
+    this.sweeper = Objects.requireNonNull(sweeper, "sweeper cannot be null");
   }
 
   @Override
   public HostedCell bootstrap(BootstrapRequest request) {
     return withWorkflowMdc(() -> {
-      // A retry after a lost response finds the cell already up here: hand it back instead of failing.
+      ActivityInfo info = Activity.getExecutionContext().getInfo();
+      ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(info.getWorkflowId(),
+          info.getWorkflowRunId());
+      // A retry after a lost response finds the cell already up here: hand it back instead of failing. A cell left
+      // by another run that has closed (a task resubmitted after its workflow was terminated) is torn down first.
       Optional<CellBootstrap> existing = steps.find(request.cellId());
+      if (existing.isPresent() && sweeper.releaseIfAbandoned(request.cellId(), run)) {
+        existing = steps.find(request.cellId());
+      }
       if (existing.isPresent()) {
         return new HostedCell(existing.get(), hostQueue);
       }
@@ -81,6 +93,8 @@ public final class CellActivitiesImpl implements CellActivities {
       } catch (CellStepException e) {
         throw failure(e);
       }
+      // Before the check below: if the run is terminated right after it, only the sweeper will tear the cell down.
+      sweeper.register(up, run);
       requireStillWanted(up);
       return new HostedCell(up, hostQueue);
     });

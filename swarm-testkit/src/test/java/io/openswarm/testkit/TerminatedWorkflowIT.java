@@ -1,0 +1,145 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.infra.process.ProcessIdentity;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TcrWorkflow;
+import io.openswarm.testkit.agent.ChildProcessAgent;
+import io.openswarm.testkit.agent.FileEdit;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A workflow that closes without running its teardown - terminated by an operator, or past its execution timeout -
+ * leaves its cell to the worker's sweep: the agent process, the worktree, the port and the cell's place are given
+ * back, and the next task gets them. The worker runs one cell at a time, so the next task can only run once the
+ * abandoned cell's place is free.
+ */
+class TerminatedWorkflowIT {
+
+  private static final Duration SWEEP_INTERVAL = Duration.ofMillis(300);
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+  @TempDir static Path temp;
+
+  static TemporaryRepository repo;
+  static SwarmWorker worker;
+  static SwarmClient client;
+  static final AtomicReference<ChildProcessAgent> AGENT = new AtomicReference<>();
+
+  @BeforeAll
+  static void startWorker() {
+    repo = TemporaryRepository.create(temp.resolve("repo"))
+        .write("test.sh", "#!/bin/sh\nexit 0\n")
+        .executable("test.sh")
+        .commit("a project whose tests pass");
+    worker = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(temp.resolve("state"))
+        .testCommand(List.of("sh", "test.sh"))
+        // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
+        .agent(supervisor -> {
+          ChildProcessAgent agent = ChildProcessAgent.builder(supervisor)
+              .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+              .edits(prompt -> {
+                String[] words = prompt.split(" ", 3);
+                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
+              })
+              .build();
+          AGENT.set(agent);
+          return agent;
+        })
+        .ports(21150, 21160)
+        .hostId("sweep-host")
+        .maxConcurrentCells(1)
+        .closedWorkflowSweepInterval(SWEEP_INTERVAL)
+        .start();
+    client = worker.client();
+  }
+
+  @AfterAll
+  static void stopWorker() {
+    if (worker != null) {
+      worker.close();
+    }
+  }
+
+  @AfterEach
+  void nothingLeaks() {
+    LeakCheck.of(worker).repository(repo).assertClean();
+    assertThat(AGENT.get().liveSessions()).isZero();
+  }
+
+  @Test
+  void aTerminatedTasksCellIsTornDownAndTheNextTaskRunsInItsPlace() {
+    String workflowId = client.startTcr(TaskSpec.of("terminated", "hang", "main"));
+    Set<ProcessIdentity> agentProcesses = awaitExecuting(workflowId);
+
+    client.workflowClient().newUntypedWorkflowStub(workflowId).terminate("terminated by the test");
+
+    awaitCellGone(agentProcesses);
+    assertThat(repo.hasBranch("swarm/terminated")).as("the abandoned cell's branch").isFalse();
+    CellOutcome next = client.runTcr(TaskSpec.of("after-terminated", "write next.txt hello", "main"));
+    assertThat(next.status()).as("%s", next).isEqualTo(CellStatus.COMMITTED);
+    assertThat(repo.changedIn(next.commit())).containsExactly("next.txt");
+  }
+
+  @Test
+  void aTaskPastItsExecutionTimeoutHasItsCellTornDown() {
+    String workflowId = "tcr-timed-out";
+    TcrWorkflow workflow = client.workflowClient().newWorkflowStub(TcrWorkflow.class, WorkflowOptions.newBuilder()
+        .setTaskQueue(client.taskQueue())
+        .setWorkflowId(workflowId)
+        .setWorkflowExecutionTimeout(Duration.ofSeconds(4))
+        .build());
+    WorkflowClient.start(workflow::run, TaskSpec.of("timed-out", "hang", "main"));
+    Set<ProcessIdentity> agentProcesses = awaitExecuting(workflowId);
+
+    awaitCellGone(agentProcesses);
+    CellOutcome next = client.runTcr(TaskSpec.of("after-timed-out", "write later.txt hello", "main"));
+    assertThat(next.status()).as("%s", next).isEqualTo(CellStatus.COMMITTED);
+  }
+
+  /** Waits until the task's agent works, and returns the processes of the one live agent. */
+  private static Set<ProcessIdentity> awaitExecuting(String workflowId) {
+    await().atMost(DEADLINE).until(() -> client.status(workflowId).step().equals("EXECUTE"));
+    assertThat(worker.liveCells()).isEqualTo(1);
+    assertThat(worker.ports().allocatedCount()).isEqualTo(1);
+    assertThat(worker.worktrees().leasedCount()).isEqualTo(1);
+    Set<ProcessIdentity> live = AGENT.get().startedProcesses().stream()
+        .filter(ProcessIdentity::isAlive)
+        .collect(java.util.stream.Collectors.toSet());
+    assertThat(live).as("the agent process of the running cell").hasSize(1);
+    return live;
+  }
+
+  /** Waits until the worker gave back everything the cell held. */
+  private static void awaitCellGone(Set<ProcessIdentity> agentProcesses) {
+    await().atMost(DEADLINE).untilAsserted(() -> {
+      assertThat(worker.liveCells()).as("live cells").isZero();
+      assertThat(worker.ports().allocatedCount()).as("ports leased").isZero();
+      assertThat(worker.worktrees().leasedCount()).as("worktrees leased").isZero();
+      assertThat(agentProcesses).as("agent processes").noneMatch(ProcessIdentity::isAlive);
+      assertThat(AGENT.get().liveSessions()).as("agent sessions").isZero();
+    });
+    assertThat(worker.health().readings().backpressure()).as("no room for another cell").isFalse();
+  }
+}
