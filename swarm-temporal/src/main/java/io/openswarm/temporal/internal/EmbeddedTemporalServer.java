@@ -110,9 +110,9 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
    *
    * <p>Why the health service stays open: it answers only {@code SERVING} or {@code NOT_SERVING} for the names of
    * Temporal's public services, which anyone who can open the port learns anyway; it carries no namespace, workflow,
-   * task queue or history. Left open, probes such as {@code grpc_health_probe} check the server without holding the
-   * secret, and a client without the token is told {@code UNAUTHENTICATED} at its first real call rather than a
-   * misleading "unavailable".
+   * task queue or history, and changes nothing. Left open, a probe such as {@code grpc_health_probe} or a service
+   * manager can check the server without being handed the secret, which is one holder fewer. (Temporal's SDK asks for
+   * the system info before its own health check, so an SDK client without the token is refused all the same.)
    */
   private static void register(List<BindableService> services, BearerTokenInterceptor authentication,
       NettyServerBuilder builder) {
