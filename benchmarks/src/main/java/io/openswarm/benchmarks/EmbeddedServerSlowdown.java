@@ -9,7 +9,6 @@ import io.openswarm.temporal.internal.EmbeddedTemporalServer;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
@@ -104,8 +103,7 @@ public final class EmbeddedServerSlowdown {
 
     Target(IntFunction<EmbeddedTemporalServer> start) {
       server = start.apply(0);
-      stubs = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
+      stubs = WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
       client = WorkflowClient.newInstance(stubs);
       SwarmProfile profile = LifecycleThroughputBenchmark.PROFILE;
       CellActivityOptions options = CellActivityOptions.of(profile);

@@ -232,6 +232,7 @@ public final class SwarmWorker implements AutoCloseable {
     @Nullable Path clientKey;
     @Nullable Path trustedCertificates;
     @Nullable String apiKey;
+    @Nullable String embeddedServerToken;
     String taskQueue = DEFAULT_TASK_QUEUE;
     @Nullable String hostId;
     SwarmProfile profile = SwarmProfile.DEVELOPMENT;
@@ -313,6 +314,18 @@ public final class SwarmWorker implements AutoCloseable {
     /** An API key for the target (Temporal Cloud); implies TLS. Never logged. */
     public Builder apiKey(String key) {
       this.apiKey = Objects.requireNonNull(key, "apiKey cannot be null");
+      return this;
+    }
+
+    /**
+     * Joins the embedded server of another worker, at the {@link #target(String) target} that worker's {@link
+     * SwarmWorker#temporalTarget()} names, with the token its {@link SwarmWorker#embeddedServerToken()} returns: that
+     * server refuses every call without it. Sent as {@code authorization: Bearer <token>}, without TLS (the embedded
+     * server listens on 127.0.0.1 only). Never logged; pass it to another JVM by a pipe, not on its command line or in
+     * an environment its cells inherit.
+     */
+    public Builder embeddedServerToken(String token) {
+      this.embeddedServerToken = Objects.requireNonNull(token, "embeddedServerToken cannot be null");
       return this;
     }
 
@@ -642,10 +655,12 @@ public final class SwarmWorker implements AutoCloseable {
     Path stateDirectory = options.stateDirectory();
     createDirectories(stateDirectory);
     String target = options.target();
+    EmbeddedTemporalServer server = null;
     if (target == null) {
-      embedded = EmbeddedTemporalServer.start(options.embeddedPort());
-      resources.add(embedded);
-      target = embedded.target();
+      server = EmbeddedTemporalServer.start(options.embeddedPort());
+      embedded = server;
+      resources.add(server);
+      target = server.target();
     }
     MeterRegistry registry = options.meterRegistry().orElse(null);
     Scope temporalMetrics = null;
@@ -665,7 +680,8 @@ public final class SwarmWorker implements AutoCloseable {
           .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
       resources.add(temporalMetrics::close);
     }
-    connection = TemporalConnection.open(target, options, temporalMetrics);
+    connection = server != null ? TemporalConnection.open(server, options, temporalMetrics)
+        : TemporalConnection.open(target, options, temporalMetrics);
     resources.add(connection);
     javaTestServer = embedded != null || connection.isJavaTestServer();
     // Only a worker that joined a test server another JVM or worker runs can leave while that server goes on; the
@@ -896,6 +912,25 @@ public final class SwarmWorker implements AutoCloseable {
     requireState("get the Temporal target", State.RUNNING);
     EmbeddedTemporalServer server = embedded;
     return server != null ? server.target() : Objects.requireNonNull(options.target());
+  }
+
+  /**
+   * The bearer token of the embedded Temporal server this worker uses: the one it started (a new token at every
+   * start) or the one it joined with {@link Builder#embeddedServerToken}; empty on a Temporal cluster, whose
+   * credentials are your own. The server refuses every call without {@code authorization: Bearer <token>}, so that
+   * the cells, which share its loopback address, can neither read nor touch its workflows.
+   *
+   * <p>In this JVM, {@link #client()} is already authenticated. Another process needs {@link #temporalTarget()} and
+   * this token: another worker through {@link Builder#embeddedServerToken}, a plain Temporal client through {@code
+   * WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token).setEnableHttps(false)}.
+   * Whoever holds it controls every workflow of the server: never log it, and never hand it to a cell.
+   *
+   * @throws IllegalStateException if the worker is not running
+   */
+  public Optional<String> embeddedServerToken() {
+    requireState("get the embedded server's token", State.RUNNING);
+    EmbeddedTemporalServer server = embedded;
+    return server != null ? Optional.of(server.token()) : options.embeddedServerToken();
   }
 
   /** The worker's port manager; for inspection and metrics. */

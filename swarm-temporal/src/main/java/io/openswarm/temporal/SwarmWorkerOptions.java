@@ -32,6 +32,7 @@ public final class SwarmWorkerOptions {
   private final @Nullable Path clientKey;
   private final @Nullable Path trustedCertificates;
   private final @Nullable String apiKey;
+  private final @Nullable String embeddedServerToken;
   private final String taskQueue;
   private final String hostId;
   private final SwarmProfile profile;
@@ -89,6 +90,7 @@ public final class SwarmWorkerOptions {
       throw new IllegalArgumentException("apiKey must not be blank");
     }
     this.apiKey = b.apiKey;
+    this.embeddedServerToken = b.embeddedServerToken == null ? null : validToken(b);
 
     // Queues and host.
     this.taskQueue = nonBlank("taskQueue", b.taskQueue);
@@ -286,6 +288,14 @@ public final class SwarmWorkerOptions {
     return Optional.ofNullable(apiKey);
   }
 
+  /**
+   * The token of another worker's embedded server this worker joins (see {@link
+   * SwarmWorker.Builder#embeddedServerToken}), if any. Never log it.
+   */
+  public Optional<String> embeddedServerToken() {
+    return Optional.ofNullable(embeddedServerToken);
+  }
+
   /** Whether the connection to the target uses TLS. */
   public boolean tls() {
     return clientCertificate != null || trustedCertificates != null || apiKey != null;
@@ -444,10 +454,35 @@ public final class SwarmWorkerOptions {
   @Override
   public String toString() {
     return "SwarmWorkerOptions{target=" + (target == null ? "embedded" : target) + ", namespace=" + namespace
-        + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", taskQueue=" + taskQueue
+        + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***")
+        + ", embeddedServerToken=" + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
         + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
         + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", sandbox=" + sandbox + "}";
+  }
+
+  /** The token must be joinable: with a target, without TLS or an API key, and fit for a gRPC header. */
+  private static String validToken(SwarmWorker.Builder b) {
+    String token = java.util.Objects.requireNonNull(b.embeddedServerToken);
+    if (b.target == null) {
+      throw new IllegalArgumentException("embeddedServerToken joins another worker's embedded server; set target("
+          + "\"host:port\") to that worker's temporalTarget() as well (a worker that embeds its server makes its own"
+          + " token)");
+    }
+    if (b.clientCertificate != null || b.trustedCertificates != null || b.apiKey != null) {
+      throw new IllegalArgumentException("embeddedServerToken cannot be combined with clientCertificate,"
+          + " trustedCertificates or apiKey: an embedded server speaks neither TLS nor API keys");
+    }
+    // The value is a secret: the messages say what is wrong with it, never what it is.
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException("embeddedServerToken must not be empty");
+    }
+    if (!token.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_'))) {
+      throw new IllegalArgumentException("embeddedServerToken must be what another worker's embeddedServerToken()"
+          + " returned (base64url: A-Z, a-z, 0-9, '-' and '_'), but it holds another character (the value is not"
+          + " shown: it is a secret)");
+    }
+    return token;
   }
 
   private static String validTarget(String target) {

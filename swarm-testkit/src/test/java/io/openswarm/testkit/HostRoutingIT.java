@@ -60,7 +60,8 @@ class HostRoutingIT {
         .ports(firstPort, firstPort + 20)
         .heartbeatTimeout(Duration.ofSeconds(3))
         .hostScheduleToStartTimeout(Duration.ofSeconds(3))
-        .target(server.target());
+        .target(server.target())
+        .embeddedServerToken(server.token());
     SwarmWorker worker = builder.start();
     workers.add(worker);
     return worker;

@@ -6,7 +6,6 @@ import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
@@ -68,8 +67,7 @@ public final class FloorWorker implements AutoCloseable {
   public static FloorWorker start(String taskQueue, String hostId, int maxConcurrentActivities,
       int maxConcurrentWorkflowTasks, CellActivityOptions activityOptions, Duration activityDelay) {
     EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
     WorkflowClient client = WorkflowClient.newInstance(stubs);
     WorkerOptions workerOptions = WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)

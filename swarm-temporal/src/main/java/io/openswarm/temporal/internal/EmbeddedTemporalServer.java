@@ -1,14 +1,21 @@
 package io.openswarm.temporal.internal;
 
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.temporal.internal.testservice.GRPCServerHelper;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.temporal.authorization.AuthorizationGrpcMetadataProvider;
 import io.temporal.internal.testservice.TestServicesStarter;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * same services ({@link TestServicesStarter}, with time skipping locked so time runs as on a real server) with a
  * Netty gRPC server bound to {@code 127.0.0.1}, on a given port or on one the operating system picks, and reports
  * the port it got. Other processes on the host reach it at {@link #target()}.
+ *
+ * <p>Every call must carry {@code authorization: Bearer <token>} with the {@link #token()} of this start (see {@link
+ * BearerTokenInterceptor}): the loopback address is shared with the cells, whose agents must not be able to read,
+ * stop or start workflows. {@link #newStubOptions()} gives clients options that send it.
  *
  * <p>The server is in memory: its workflows are lost when it stops. As Temporal ships it, it also slows down as it
  * accumulates work, because its timer records lock events in a list it searches linearly; {@link #start} replaces
@@ -36,13 +47,17 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   private final TestServicesStarter services;
   private final Server server;
   private final String target;
+  /** Held in memory only: never logged, never written, never put in an environment. */
+  private final String token;
   private final boolean timerEventsDiscarded;
   private volatile boolean closed;
 
-  private EmbeddedTemporalServer(TestServicesStarter services, Server server, boolean timerEventsDiscarded) {
+  private EmbeddedTemporalServer(TestServicesStarter services, Server server, String token,
+      boolean timerEventsDiscarded) {
     this.services = services;
     this.server = server;
     this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    this.token = token;
     this.timerEventsDiscarded = timerEventsDiscarded;
   }
 
@@ -74,11 +89,12 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     TestServicesStarter services = new TestServicesStarter(true, 0);
     boolean discarded = discardTimerEvents && TestServerTimerPatch.apply(services);
+    String token = BearerTokenInterceptor.newToken();
     try {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
-      GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
+      register(services.getServices(), new BearerTokenInterceptor(token), builder);
       Server server = builder.build().start();
-      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server, discarded);
+      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server, token, discarded);
       log.info("embedded Temporal server listening on {}", started.target);
       return started;
     } catch (IOException e) {
@@ -88,9 +104,58 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Registers Temporal's services behind {@code authentication}, and the standard gRPC health service ({@code
+   * grpc.health.v1.Health}) in front of it, as Temporal's own {@code GRPCServerHelper} does but for the interceptor.
+   *
+   * <p>Why the health service stays open: it answers only {@code SERVING} or {@code NOT_SERVING} for the names of
+   * Temporal's public services, which anyone who can open the port learns anyway; it carries no namespace, workflow,
+   * task queue or history, and changes nothing. Left open, a probe such as {@code grpc_health_probe} or a service
+   * manager can check the server without being handed the secret, which is one holder fewer. (Temporal's SDK asks for
+   * the system info before its own health check, so an SDK client without the token is refused all the same.)
+   */
+  private static void register(List<BindableService> services, BearerTokenInterceptor authentication,
+      NettyServerBuilder builder) {
+    HealthStatusManager health = new HealthStatusManager();
+    for (BindableService service : services) {
+      builder.addService(ServerInterceptors.intercept(service, authentication));
+      health.setStatus(service.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+    }
+    builder.addService(health.getHealthService());
+  }
+
   /** The {@code host:port} clients and workers connect to. */
   public String target() {
     return target;
+  }
+
+  /**
+   * The bearer token every call must carry, as {@code authorization: Bearer <token>}: 32 random bytes, base64url,
+   * new at every start. Whoever holds it controls every workflow of this server; never log it or hand it to a cell.
+   */
+  public String token() {
+    return token;
+  }
+
+  /**
+   * Options for clients of this server: its {@link #target()}, and the token sent with every call. Add what else the
+   * client needs (a metrics scope) and build.
+   */
+  public WorkflowServiceStubsOptions.Builder newStubOptions() {
+    return stubOptions(target, token);
+  }
+
+  /**
+   * Options for clients of the embedded server at {@code target} whose {@link #token()} is {@code token}: in another
+   * JVM, or joined by a worker that did not start it. Plain text: the server listens on 127.0.0.1 and has no TLS.
+   */
+  public static WorkflowServiceStubsOptions.Builder stubOptions(String target, String token) {
+    Objects.requireNonNull(target, "target cannot be null");
+    Objects.requireNonNull(token, "token cannot be null");
+    // Not addApiKey: that also switches TLS on, which the embedded server does not speak.
+    return WorkflowServiceStubsOptions.newBuilder()
+        .setTarget(target)
+        .addGrpcMetadataProvider(new AuthorizationGrpcMetadataProvider(() -> "Bearer " + token));
   }
 
   /** Whether the server's timer records nothing of its lock events (see {@link TestServerTimerPatch}). */
@@ -104,7 +169,7 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   }
 
   /** The addresses the gRPC server listens on (only the loopback address). */
-  public java.util.List<? extends java.net.SocketAddress> listenAddresses() {
+  public List<? extends java.net.SocketAddress> listenAddresses() {
     return server.getListenSockets();
   }
 

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The gRPC stubs and workflow client for one Temporal target, with the namespace, TLS (mutual or server-only) and
- * API key of a worker's options. Closing shuts the stubs down.
+ * API key of a worker's options, or the bearer token of an embedded server. Closing shuts the stubs down.
  *
  * <p>Thread-safe.
  */
@@ -42,7 +42,8 @@ public final class TemporalConnection implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code target} with the security and namespace of {@code options}.
+   * Connects to {@code target} with the security and namespace of {@code options}: a Temporal cluster, or the
+   * embedded server of another worker when the options carry its token.
    *
    * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
    */
@@ -58,14 +59,32 @@ public final class TemporalConnection implements AutoCloseable {
    * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
    */
   public static TemporalConnection open(String target, SwarmWorkerOptions options, @Nullable Scope metricsScope) {
-    WorkflowServiceStubsOptions.Builder stubOptions = WorkflowServiceStubsOptions.newBuilder().setTarget(target);
-    if (metricsScope != null) {
-      stubOptions.setMetricsScope(metricsScope);
-    }
+    Optional<String> token = options.embeddedServerToken();
+    WorkflowServiceStubsOptions.Builder stubOptions = token.isPresent()
+        ? EmbeddedTemporalServer.stubOptions(target, token.get())
+        : WorkflowServiceStubsOptions.newBuilder().setTarget(target);
     if (options.tls()) {
       stubOptions.setSslContext(sslContext(options));
     }
     options.apiKey().ifPresent(key -> stubOptions.addApiKey(() -> key));
+    return open(stubOptions, options, metricsScope);
+  }
+
+  /**
+   * Connects to {@code server}, which this JVM started, with its token and the namespace of {@code options}.
+   *
+   * @param metricsScope where the SDK's metrics go, or null for nowhere
+   */
+  public static TemporalConnection open(EmbeddedTemporalServer server, SwarmWorkerOptions options,
+      @Nullable Scope metricsScope) {
+    return open(server.newStubOptions(), options, metricsScope);
+  }
+
+  private static TemporalConnection open(WorkflowServiceStubsOptions.Builder stubOptions, SwarmWorkerOptions options,
+      @Nullable Scope metricsScope) {
+    if (metricsScope != null) {
+      stubOptions.setMetricsScope(metricsScope);
+    }
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubOptions.build());
     WorkflowClient client = WorkflowClient.newInstance(stubs,
         WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());

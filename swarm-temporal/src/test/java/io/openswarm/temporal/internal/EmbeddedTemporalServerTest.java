@@ -3,10 +3,18 @@ package io.openswarm.temporal.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.RetryOptions;
@@ -23,6 +31,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -152,8 +162,7 @@ class EmbeddedTemporalServerTest {
   /** Runs {@code body} with a client of {@code server} while a worker set up by {@code registration} polls {@code queue}. */
   private static void onWorker(EmbeddedTemporalServer server, String queue, Consumer<Worker> registration,
       Consumer<WorkflowClient> body) {
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build());
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
     try {
       WorkflowClient client = WorkflowClient.newInstance(stubs);
       WorkerFactory factory = WorkerFactory.newInstance(client);
@@ -166,6 +175,46 @@ class EmbeddedTemporalServerTest {
       }
     } finally {
       stubs.shutdownNow();
+    }
+  }
+
+  /**
+   * Cells share the loopback address with the server: without the token of this start, no call reaches a workflow
+   * (not even a read); the health service, which tells nothing, answers anyone.
+   */
+  @Test
+  void refusesEveryCallWithoutTheTokenOfThisStartButAnswersHealthChecks() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
+        EmbeddedTemporalServer other = EmbeddedTemporalServer.start(0)) {
+      assertThat(server.token()).isNotEqualTo(other.token()).matches("[A-Za-z0-9_-]{43}");
+      GetSystemInfoRequest info = GetSystemInfoRequest.getDefaultInstance();
+      for (WorkflowServiceStubsOptions refused : List.of(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(server.target()).build(),
+          EmbeddedTemporalServer.stubOptions(server.target(), other.token()).build())) {
+        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(refused);
+        try {
+          assertThatThrownBy(() -> stubs.blockingStub().getSystemInfo(info))
+              .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+          stubs.shutdownNow();
+        }
+      }
+      // A probe on a plain gRPC channel (the SDK's own stubs ask for the system info first, which is refused).
+      ManagedChannel probe = NettyChannelBuilder.forTarget(server.target()).usePlaintext().build();
+      try {
+        assertThat(HealthGrpc.newBlockingStub(probe).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.newBuilder().setService("temporal.api.workflowservice.v1.WorkflowService")
+                .build()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      } finally {
+        probe.shutdownNow();
+      }
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
+      try {
+        assertThat(stubs.blockingStub().getSystemInfo(info).hasCapabilities()).isTrue();
+      } finally {
+        stubs.shutdownNow();
+      }
     }
   }
 

@@ -28,6 +28,10 @@ class TemporalConnectionTest {
   @TempDir Path temp;
 
   private SwarmWorkerOptions options() throws IOException {
+    return builder().build().options();
+  }
+
+  private SwarmWorker.Builder builder() throws IOException {
     // Options only look for the .git of a working tree; nothing here runs git.
     Files.createDirectories(temp.resolve("repo/.git"));
     return SwarmWorker.builder()
@@ -36,15 +40,33 @@ class TemporalConnectionTest {
         .testCommand(List.of("true"))
         .agent(supervisor -> {
           throw new AssertionError("not started");
-        })
-        .build().options();
+        });
   }
 
   @Test
   void theEmbeddedServerIsRecognizedAsTheJavaTestServer() throws IOException {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        TemporalConnection connection = TemporalConnection.open(server.target(), options())) {
+        TemporalConnection connection = TemporalConnection.open(server, options(), null)) {
       assertThat(connection.isJavaTestServer()).isTrue();
+    }
+  }
+
+  @Test
+  void aWorkerJoinsAnotherWorkersEmbeddedServerWithItsToken() throws IOException {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
+      SwarmWorkerOptions joining = builder().target(server.target()).embeddedServerToken(server.token()).build()
+          .options();
+      assertThat(joining.tls()).isFalse();
+      assertThat(joining.toString()).doesNotContain(server.token()).contains("embeddedServerToken=***");
+      try (TemporalConnection connection = TemporalConnection.open(server.target(), joining)) {
+        assertThat(connection.isJavaTestServer()).isTrue();
+        assertThat(connection.client().getWorkflowServiceStubs().blockingStub()
+            .getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).hasCapabilities()).isTrue();
+      }
+      // Without the token the server answers nothing, not even what it is.
+      try (TemporalConnection connection = TemporalConnection.open(server.target(), options())) {
+        assertThat(connection.isJavaTestServer()).isFalse();
+      }
     }
   }
 

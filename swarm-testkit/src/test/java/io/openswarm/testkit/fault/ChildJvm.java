@@ -42,12 +42,19 @@ final class ChildJvm implements AutoCloseable {
     reader.start();
   }
 
-  /** Starts {@code main} with {@code args} on this JVM's class path; its standard error goes to {@code log}. */
-  static ChildJvm start(Path log, Class<?> main, String... args) {
+  /**
+   * Starts {@code main} with {@code args} on this JVM's class path; its standard error goes to {@code log}. {@code
+   * secret} is the first line of its standard input: unlike its command line and its environment, a pipe is
+   * readable by no other process.
+   */
+  static ChildJvm start(Path log, String secret, Class<?> main, String... args) {
     try {
       Process process = new ProcessBuilder(CrashWorkers.javaCommand(main, args))
           .redirectError(log.toFile())
           .start();
+      try (var stdin = process.getOutputStream()) {
+        stdin.write((secret + "\n").getBytes(StandardCharsets.UTF_8));
+      }
       return new ChildJvm(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -12,7 +12,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The worker JVM the crash and stop tests kill or stop. Prints what the parent waits for on standard output:
- * {@code WORKFLOW <id>}, {@code FIRED <point> <cell>}, {@code LIVE <n>}.
+ * {@code WORKFLOW <id>}, {@code FIRED <point> <cell>}, {@code LIVE <n>}. The first line of its standard input is the
+ * token of the embedded server at {@code <target>}.
  *
  * <ul>
  *   <li>{@code crash <target> <repo> <state> <firstPort> <lastPort>}: starts a TCR workflow that hangs after the
@@ -38,9 +39,11 @@ public final class CrashWorkerMain {
     Path state = Path.of(args[3]);
     int firstPort = Integer.parseInt(args[4]);
     int lastPort = Integer.parseInt(args[5]);
+    String token = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
     FaultInjector faults = FaultInjector.create();
     faults.onFire(fired -> say("FIRED " + fired.point() + " " + fired.cellId()));
-    SwarmWorker.Builder builder = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true)
+    SwarmWorker.Builder builder = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true)
         .internalHooks(faults.workerHooks());
     if (mode.equals("crash")) {
       faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
@@ -59,7 +62,7 @@ public final class CrashWorkerMain {
       say("WORKFLOW " + worker.client().startTcr(TaskSpec.of("failover", "write failover.txt failover\n", "main")));
     } else if (mode.equals("share")) {
       Path audit = Path.of(args[6]);
-      SwarmWorker worker = CrashWorkers.builder(target, repo, state, firstPort, lastPort, true, false,
+      SwarmWorker worker = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, false,
               Duration.ofMillis(Long.parseLong(args[7])))
           .hostId(args[8])
           .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {

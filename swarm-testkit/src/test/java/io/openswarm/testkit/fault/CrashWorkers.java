@@ -28,23 +28,24 @@ final class CrashWorkers {
   }
 
   /**
-   * A worker on the embedded server at {@code target}, with an agent that writes what its prompt says ({@code write
-   * PATH CONTENT}) or hangs ({@code hang}) and whose process, when {@code holdPort}, is a real server on the cell's
-   * port.
+   * A worker on the embedded server at {@code target} whose token is {@code token}, with an agent that writes what
+   * its prompt says ({@code write PATH CONTENT}) or hangs ({@code hang}) and whose process, when {@code holdPort}, is
+   * a real server on the cell's port.
    */
-  static SwarmWorker.Builder builder(String target, Path repo, Path state, int firstPort, int lastPort,
+  static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort) {
-    return builder(target, repo, state, firstPort, lastPort, holdPort, true, Duration.ZERO);
+    return builder(target, token, repo, state, firstPort, lastPort, holdPort, true, Duration.ZERO);
   }
 
   /**
    * The same, choosing whether the prompt {@code hang} really hangs (or is a turn that changes nothing) and how long
    * each turn works.
    */
-  static SwarmWorker.Builder builder(String target, Path repo, Path state, int firstPort, int lastPort,
+  static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort, boolean hangs, Duration turnDelay) {
     return SwarmWorker.builder()
         .target(target)
+        .embeddedServerToken(token)
         .repository(repo)
         .stateDirectory(state)
         .testCommand(List.of("sh", "test.sh"))

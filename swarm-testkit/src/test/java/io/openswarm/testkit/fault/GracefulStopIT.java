@@ -41,9 +41,9 @@ class GracefulStopIT {
     int firstPort = 24540;
     int lastPort = 24559;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), CrashWorkerMain.class, "stop", server.target(),
-            repo.path().toString(), state.toString(), Integer.toString(firstPort), Integer.toString(lastPort), "5",
-            Long.toString(STOP_TIMEOUT.toMillis())).reapOnClose(state)) {
+        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), server.token(), CrashWorkerMain.class, "stop",
+            server.target(), repo.path().toString(), state.toString(), Integer.toString(firstPort),
+            Integer.toString(lastPort), "5", Long.toString(STOP_TIMEOUT.toMillis())).reapOnClose(state)) {
       List<String> workflows = child.await(line -> line.startsWith("WORKFLOW "), 5, Duration.ofSeconds(120))
           .stream().map(line -> line.substring("WORKFLOW ".length())).toList();
       child.await(line -> line.startsWith("LIVE "), 1, Duration.ofSeconds(120));
@@ -72,8 +72,8 @@ class GracefulStopIT {
       System.out.printf("graceful stop of 5 live cells: JVM gone %d ms after SIGTERM (stop timeout %d ms)%n",
           took.toMillis(), STOP_TIMEOUT.toMillis());
 
-      try (SwarmWorker worker = CrashWorkers.builder(server.target(), repo.path(), state, firstPort, lastPort, false,
-          false, Duration.ZERO).start()) {
+      try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
+          lastPort, false, false, Duration.ZERO).start()) {
         for (String workflowId : workflows) {
           CellOutcome outcome = worker.client().result(workflowId);
           assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.NO_CHANGES);

@@ -51,8 +51,8 @@ class HostFailoverIT {
     int firstA = 24600;
     int lastA = 24609;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        ChildJvm hostA = ChildJvm.start(temp.resolve("host-a.log"), CrashWorkerMain.class, "failover",
-            server.target(), repo.path().toString(), stateA.toString(), Integer.toString(firstA),
+        ChildJvm hostA = ChildJvm.start(temp.resolve("host-a.log"), server.token(), CrashWorkerMain.class,
+            "failover", server.target(), repo.path().toString(), stateA.toString(), Integer.toString(firstA),
             Integer.toString(lastA), "host-a").reapOnClose(stateA)) {
       String workflowId = hostA.await(line -> line.startsWith("WORKFLOW "), 1, Duration.ofSeconds(120)).get(0)
           .substring("WORKFLOW ".length());
@@ -67,7 +67,8 @@ class HostFailoverIT {
           .toList();
       assertThat(orphans).as("host-a's agent is at work").isNotEmpty().allMatch(InvariantCheck::running);
 
-      try (SwarmWorker hostB = CrashWorkers.builder(server.target(), repo.path(), stateB, 24620, 24629, true)
+      try (SwarmWorker hostB = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateB, 24620,
+          24629, true)
           .hostId("host-b")
           .start()) {
         hostA.kill();
@@ -85,7 +86,8 @@ class HostFailoverIT {
         // host-a's leftovers (visible to both workers in the shared repository) wait for a worker on its state
         // directory.
         assertThat(heldPorts(firstA, lastA)).as("the orphaned agent still holds its port").hasSize(1);
-        try (SwarmWorker restartedA = CrashWorkers.builder(server.target(), repo.path(), stateA, firstA, lastA, true)
+        try (SwarmWorker restartedA = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateA,
+            firstA, lastA, true)
             .hostId("host-a")
             .start()) {
           assertThat(orphans).as("the reaper killed host-a's orphaned agent tree").noneMatch(InvariantCheck::running);

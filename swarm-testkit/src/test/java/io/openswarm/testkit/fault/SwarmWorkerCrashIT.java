@@ -48,8 +48,9 @@ class SwarmWorkerCrashIT {
     int firstPort = 24500;
     int lastPort = 24519;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), CrashWorkerMain.class, "crash", server.target(),
-            repo.path().toString(), state.toString(), Integer.toString(firstPort), Integer.toString(lastPort))
+        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), server.token(), CrashWorkerMain.class, "crash",
+            server.target(), repo.path().toString(), state.toString(), Integer.toString(firstPort),
+            Integer.toString(lastPort))
             .reapOnClose(state)) {
       List<String> workflows = child.await(line -> line.startsWith("WORKFLOW "), 2, Duration.ofSeconds(120)).stream()
           .map(line -> line.substring("WORKFLOW ".length())).toList();
@@ -76,7 +77,8 @@ class SwarmWorkerCrashIT {
       assertThat(agentTrees).as("orphans outlive their worker without a sandbox").allMatch(InvariantCheck::running);
       assertThat(heldPorts(firstPort, lastPort)).as("the orphans still hold their ports").hasSize(3);
       Instant restarted = Instant.now();
-      try (SwarmWorker worker = CrashWorkers.builder(server.target(), repo.path(), state, firstPort, lastPort, false)
+      try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
+          lastPort, false)
           .start()) {
         assertThat(agentTrees).as("the reaper killed every orphaned agent process tree")
             .noneMatch(InvariantCheck::running);

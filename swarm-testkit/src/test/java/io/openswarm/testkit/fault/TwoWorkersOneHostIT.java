@@ -46,13 +46,13 @@ class TwoWorkersOneHostIT {
     int firstPort = 24580;
     int lastPort = 24591;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), CrashWorkerMain.class, "share", server.target(),
-            repo.path().toString(), state.toString(), Integer.toString(firstPort), Integer.toString(lastPort),
-            audit.toString(), "300", "host-b").reapOnClose(state)) {
+        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), server.token(), CrashWorkerMain.class, "share",
+            server.target(), repo.path().toString(), state.toString(), Integer.toString(firstPort),
+            Integer.toString(lastPort), audit.toString(), "300", "host-b").reapOnClose(state)) {
       child.await(line -> line.startsWith("READY "), 1, Duration.ofSeconds(120));
       List<CellOutcome> outcomes = new ArrayList<>();
-      try (SwarmWorker worker = CrashWorkers.builder(server.target(), repo.path(), state, firstPort, lastPort, true,
-              false, Duration.ofMillis(300))
+      try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
+              lastPort, true, false, Duration.ofMillis(300))
           .hostId("host-a")
           .internalHooks(new WorkerHooks() {
             @Override
