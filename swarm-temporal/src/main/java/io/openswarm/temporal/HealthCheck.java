@@ -9,5 +9,10 @@ public enum HealthCheck {
   /** Bootstraps waiting in the shared task queue; warns above 100. */
   BACKLOG,
   /** The used fraction of the machine's (or container's) memory; warns above 90 %. */
-  MEMORY
+  MEMORY,
+  /**
+   * Whether cells run isolated; warns while sandbox mode {@code AUTO} fell back to no sandbox because bubblewrap does
+   * not work here. An explicit {@code NONE} is the user's choice and does not warn.
+   */
+  SANDBOX
 }

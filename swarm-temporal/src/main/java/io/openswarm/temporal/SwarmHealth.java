@@ -40,6 +40,7 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    * @param maxCells the most cells this worker runs at once
    * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
    * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
+   * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
    */
   public record Readings(
       String host,
@@ -52,7 +53,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       int liveCells,
       int maxCells,
       boolean backpressure,
-      String limitedBy) {
+      String limitedBy,
+      boolean sandboxFellBack) {
 
     /**
      * @throws NullPointerException if {@code host}, {@code at} or {@code limitedBy} is null
@@ -114,6 +116,10 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       warnings.add(new HealthWarning(HealthCheck.MEMORY, readings.memoryUsage(), thresholds.maxMemoryUsage(),
           String.format("memory %.1f %% used, above %.1f %%", readings.memoryUsage() * 100,
               thresholds.maxMemoryUsage() * 100)));
+    }
+    if (readings.sandboxFellBack()) {
+      warnings.add(new HealthWarning(HealthCheck.SANDBOX, 1, 0, "cells are not isolated: sandbox mode AUTO fell "
+          + "back to none because bubblewrap does not work on this machine (see the ERROR at start)"));
     }
     return new SwarmHealth(readings, thresholds, warnings);
   }

@@ -192,6 +192,8 @@ public final class SwarmWorker implements AutoCloseable {
   private boolean javaTestServer;
   /** Whether it is a Java test server this worker did not start (so it may outlive this worker); set by start. */
   private boolean joinedTestServer;
+  /** Whether sandbox mode AUTO fell back to no sandbox; set by start, reported by health(). */
+  private volatile boolean sandboxFellBack;
   private @Nullable TemporalConnection connection;
   private @Nullable WorkerFactory sharedFactory;
   private @Nullable WorkerFactory hostFactory;
@@ -694,6 +696,7 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
+    sandboxFellBack = options.sandbox() == SandboxMode.AUTO && !sandbox.isolating();
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
     // No cell reads the worker's state (other cells, the journal), other worktrees, the user's checkout or the
     // credentials given to the worker; its own folders come back inside, and the repository's git directory read-only.
@@ -987,7 +990,7 @@ public final class SwarmWorker implements AutoCloseable {
     SwarmHealth.Readings readings = new SwarmHealth.Readings(options.hostId(), Instant.now(), counts.outcomes(),
         counts.failures(), Objects.requireNonNull(ports).availableCount(), backlog,
         Objects.requireNonNull(memory).read().usage(), liveCells(), options.maxConcurrentCells(),
-        cellAdmission.holdingBack(), headroom.limitedBy());
+        cellAdmission.holdingBack(), headroom.limitedBy(), sandboxFellBack);
     return SwarmHealth.evaluate(readings, options.healthThresholds());
   }
 

@@ -15,7 +15,20 @@ class SwarmHealthTest {
   private static SwarmHealth.Readings readings(long outcomes, long failures, int ports, Long backlog,
       double memory) {
     return new SwarmHealth.Readings("h", Instant.EPOCH, outcomes, failures, ports, backlog, memory, 0, 8, false,
-        "cells");
+        "cells", false);
+  }
+
+  @Test
+  void aSandboxThatFellBackToNoneIsAWarning() {
+    SwarmHealth.Readings r = healthy();
+    SwarmHealth.Readings fellBack = new SwarmHealth.Readings(r.host(), r.at(), r.outcomes(), r.failures(),
+        r.availablePorts(), r.backlog(), r.memoryUsage(), r.liveCells(), r.maxCells(), r.backpressure(),
+        r.limitedBy(), true);
+
+    SwarmHealth health = SwarmHealth.evaluate(fellBack, GUIDE);
+
+    assertThat(health.healthy()).isFalse();
+    assertThat(health.warning(HealthCheck.SANDBOX).orElseThrow().message()).contains("cells are not isolated");
   }
 
   private static SwarmHealth.Readings healthy() {

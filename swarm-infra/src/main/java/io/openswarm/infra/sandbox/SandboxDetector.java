@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * container that forbids them, and then fails at every start. The trial catches that once, up front.
  *
  * <ul>
- *   <li>{@link SandboxMode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()} and one WARN line
+ *   <li>{@link SandboxMode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()} and an ERROR line
  *       (once per detector) saying that cells are not isolated and how to fix it;
  *   <li>{@link SandboxMode#BUBBLEWRAP}: bubblewrap, or an {@link IllegalStateException} explaining why not;
  *   <li>{@link SandboxMode#NONE}: {@link CellSandbox#none()}, silently.
@@ -55,7 +54,6 @@ public final class SandboxDetector {
   private static final SandboxDetector SYSTEM = new SandboxDetector(null);
 
   private final @Nullable Path configuredExecutable;
-  private final AtomicBoolean warned = new AtomicBoolean();
   private final AtomicReference<@Nullable CompletableFuture<Detection>> detection = new AtomicReference<>();
 
   private SandboxDetector(@Nullable Path configuredExecutable) {
@@ -110,11 +108,11 @@ public final class SandboxDetector {
         if (result.sandbox != null) {
           return result.sandbox;
         }
-        if (warned.compareAndSet(false, true)) {
-          log.warn("cells are NOT isolated: {}; every agent and test command can read and write everything this "
-              + "worker can. To fix it, {}; to silence this warning, choose sandbox mode NONE", result.problem,
-              HOW_TO_FIX);
-        }
+        // An ERROR each time: AUTO that fails open is a security downgrade, not a detail of start-up.
+        log.error("cells are NOT isolated: sandbox mode AUTO fell back to none because {}; every agent and test "
+            + "command can read and write everything this worker can and reach its network. To fix it, {}; to make "
+            + "this an error, choose sandbox mode BUBBLEWRAP; to run unsandboxed on purpose, choose NONE",
+            result.problem, HOW_TO_FIX);
         return CellSandbox.none();
       }
     }

@@ -33,7 +33,7 @@ class SandboxDetectorTest {
   }
 
   @Test
-  void withoutBubblewrapAutoFallsBackWithOneWarningAndAnExplicitRequestFails() {
+  void withoutBubblewrapAutoFallsBackWithAnErrorEachTimeAndAnExplicitRequestFails() {
     SandboxDetector detector = SandboxDetector.forExecutable(temp.resolve("bin/bwrap"));
 
     String stderr = captureStderr(() -> {
@@ -41,8 +41,9 @@ class SandboxDetectorTest {
       assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
     });
 
-    assertThat(stderr.lines().filter(l -> l.contains("WARN"))).hasSize(1);
-    assertThat(stderr).contains("cells are NOT isolated: bubblewrap was not found at " + temp.resolve("bin/bwrap"),
+    assertThat(stderr.lines().filter(l -> l.contains("ERROR"))).hasSize(2);
+    assertThat(stderr).contains("cells are NOT isolated: sandbox mode AUTO fell back to none because bubblewrap was "
+        + "not found at " + temp.resolve("bin/bwrap"),
         "apt-get install bubblewrap");
     assertThatThrownBy(() -> detector.select(SandboxMode.BUBBLEWRAP))
         .isInstanceOf(IllegalStateException.class)
