@@ -10,6 +10,7 @@ import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.metrics.SwarmMetrics;
+import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -248,6 +249,7 @@ public final class SwarmWorker implements AutoCloseable {
     Duration bootstrapTimeout = Duration.ofMinutes(5);
     Duration hostScheduleToStartTimeout = Duration.ofSeconds(30);
     Duration closedWorkflowSweepInterval = ClosedWorkflowSweeper.DEFAULT_INTERVAL;
+    CellLimits cellLimits = CellLimits.getDefaultInstance();
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -410,6 +412,16 @@ public final class SwarmWorker implements AutoCloseable {
     public Builder closedWorkflowSweepInterval(Duration interval) {
       this.closedWorkflowSweepInterval = Objects.requireNonNull(interval,
           "closedWorkflowSweepInterval cannot be null");
+      return this;
+    }
+
+    /**
+     * What each of a cell's process trees may use (processes, memory, CPU, {@code /tmp}) and how large a commit may
+     * be; {@link CellLimits#getDefaultInstance()} by default. Processes, memory and CPU need cgroups the worker may
+     * create; the worker says at start which limits are in force.
+     */
+    public Builder cellLimits(CellLimits limits) {
+      this.cellLimits = Objects.requireNonNull(limits, "cellLimits cannot be null");
       return this;
     }
 
@@ -708,6 +720,7 @@ public final class SwarmWorker implements AutoCloseable {
         .sandbox(sandbox)
         .listener(reaper.processListener())
         .hiddenPaths(hidden)
+        .limits(options.cellLimits())
         .build();
     resources.add(supervisor);
     // Agents and test runs a crashed worker on this state directory left running die before anything new starts.
@@ -784,7 +797,9 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();
-    CellParts parts = hooks.decorate(new CellParts(pool, GitWorktreeChanges.create(), agent, tests, integrator));
+    CellParts parts = hooks.decorate(new CellParts(pool,
+        GitWorktreeChanges.builder().maxCommitBytes(options.cellLimits().maxCommitBytes()).build(), agent, tests,
+        integrator));
     steps = CellSteps.builder()
         .ports(ports)
         .worktrees(parts.worktrees())

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.temporal.internal.SystemMemory;
@@ -41,6 +42,7 @@ public final class SwarmWorkerOptions {
   private final int maxConcurrentLocalActivities;
   private final Duration stopTimeout;
   private final Duration closedWorkflowSweepInterval;
+  private final CellLimits cellLimits;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -126,6 +128,7 @@ public final class SwarmWorkerOptions {
         b.teardownTimeout == null ? profile.teardownTimeout() : b.teardownTimeout);
     this.stopTimeout = positive("stopTimeout", b.stopTimeout == null ? profile.stopTimeout() : b.stopTimeout);
     this.closedWorkflowSweepInterval = positive("closedWorkflowSweepInterval", b.closedWorkflowSweepInterval);
+    this.cellLimits = b.cellLimits;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -334,6 +337,11 @@ public final class SwarmWorkerOptions {
   /** How long stopping lets running cells finish. */
   public Duration stopTimeout() {
     return stopTimeout;
+  }
+
+  /** What each of a cell's process trees may use, and how large a commit may be. */
+  public CellLimits cellLimits() {
+    return cellLimits;
   }
 
   /** How often the worker tears down cells whose workflow closed without tearing them down. */

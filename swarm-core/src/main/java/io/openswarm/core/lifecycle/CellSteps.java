@@ -474,6 +474,7 @@ public final class CellSteps {
         case POOL_EXHAUSTED -> "WorktreePoolExhausted";
         case COMMIT_REJECTED -> "CommitRejected";
         case UNSAFE_CHANGE -> "UnsafeChange";
+        case COMMIT_TOO_LARGE -> "CommitTooLarge";
         // A warm checkout restores a pooled worktree too: only the revert step's restore is a failed revert.
         case RESTORE_FAILED -> step == CellStep.REVERT ? "RevertFailed" : "WorktreeFailed";
         case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";

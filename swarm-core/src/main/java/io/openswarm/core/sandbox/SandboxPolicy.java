@@ -28,12 +28,14 @@ public final class SandboxPolicy {
   private final List<Path> readOnlyPaths;
   private final List<Path> hiddenPaths;
   private final NetworkAccess network;
+  private final long tmpSizeBytes;
 
   private SandboxPolicy(Builder builder) {
     this.writablePaths = List.copyOf(builder.writable);
     this.readOnlyPaths = List.copyOf(builder.readOnly);
     this.hiddenPaths = List.copyOf(builder.hidden);
     this.network = builder.network;
+    this.tmpSizeBytes = builder.tmpSizeBytes;
   }
 
   /**
@@ -65,6 +67,7 @@ public final class SandboxPolicy {
     builder.readOnly.addAll(readOnlyPaths);
     builder.hidden.addAll(hiddenPaths);
     builder.network = network;
+    builder.tmpSizeBytes = tmpSizeBytes;
     return builder;
   }
 
@@ -94,6 +97,11 @@ public final class SandboxPolicy {
     return network;
   }
 
+  /** The size of the command's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default. */
+  public long tmpSizeBytes() {
+    return tmpSizeBytes;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -104,18 +112,18 @@ public final class SandboxPolicy {
     }
     SandboxPolicy that = (SandboxPolicy) o;
     return writablePaths.equals(that.writablePaths) && readOnlyPaths.equals(that.readOnlyPaths)
-        && hiddenPaths.equals(that.hiddenPaths) && network == that.network;
+        && hiddenPaths.equals(that.hiddenPaths) && network == that.network && tmpSizeBytes == that.tmpSizeBytes;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network);
+    return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network, tmpSizeBytes);
   }
 
   @Override
   public String toString() {
     return "SandboxPolicy{writable=" + writablePaths + ", readOnly=" + readOnlyPaths + ", hidden=" + hiddenPaths
-        + ", network=" + network + "}";
+        + ", network=" + network + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes) + "}";
   }
 
   /** Builds a {@link SandboxPolicy}. Not thread-safe. */
@@ -125,8 +133,24 @@ public final class SandboxPolicy {
     private final Set<Path> readOnly = new LinkedHashSet<>();
     private final Set<Path> hidden = new LinkedHashSet<>();
     private NetworkAccess network = NetworkAccess.SHARED;
+    private long tmpSizeBytes;
 
     private Builder() {}
+
+    /**
+     * Sets the size of the command's private {@code /tmp} and {@code /dev/shm}; 0 (the default) leaves the kernel's
+     * default, half the machine's memory.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public Builder tmpSizeBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("tmpSizeBytes must be 0 (the kernel's default) or positive but was "
+            + bytes);
+      }
+      this.tmpSizeBytes = bytes;
+      return this;
+    }
 
     /**
      * Lets the command write {@code path} and everything below it.

@@ -40,6 +40,8 @@ public class WorktreeException extends RuntimeException {
      * cell created or moved) or a symbolic link whose target lies outside the worktree. The message names each path.
      */
     UNSAFE_CHANGE,
+    /** The change adds or changes more bytes than the commit-size limit allows. */
+    COMMIT_TOO_LARGE,
     /** The worktree could not be brought back to its base state exactly. */
     RESTORE_FAILED,
     /** A git command did not finish within its timeout and was killed. */

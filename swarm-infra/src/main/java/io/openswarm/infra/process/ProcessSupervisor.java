@@ -1,9 +1,11 @@
 package io.openswarm.infra.process;
 
+import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.sandbox.SandboxRequest;
 import io.openswarm.core.sandbox.SandboxedCommand;
+import io.openswarm.infra.process.internal.CgroupLimiter;
 import io.openswarm.infra.process.internal.Executables;
 import io.openswarm.infra.process.internal.GroupSignaller;
 import io.openswarm.infra.process.internal.OutputCollector;
@@ -29,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +80,8 @@ public final class ProcessSupervisor implements AutoCloseable {
 
   private final CellSandbox sandbox;
   private final List<Path> hiddenPaths;
+  private final @Nullable CellLimits limits;
+  private final CgroupLimiter limiter;
   private final ProcessListener listener;
   private final Duration killWait;
   private final Path setsid;
@@ -90,6 +95,13 @@ public final class ProcessSupervisor implements AutoCloseable {
   private ProcessSupervisor(Builder builder, Path setsid, Path kill) {
     this.sandbox = builder.sandbox;
     this.hiddenPaths = List.copyOf(builder.hiddenPaths);
+    this.limits = builder.limits;
+    this.limiter = builder.limits == null ? CgroupLimiter.detect("none")
+        : CgroupLimiter.detect(Long.toHexString(ProcessHandle.current().pid()) + "-"
+            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL));
+    if (limits != null) {
+      log.info("cell limits {}: {}", limits, limiter.description());
+    }
     this.listener = builder.listener;
     this.killWait = builder.killWait;
     this.setsid = setsid;
@@ -131,10 +143,11 @@ public final class ProcessSupervisor implements AutoCloseable {
           + "is not executable" + (program.indexOf('/') >= 0 ? " in " + workingDirectory : " on PATH=" + path));
     }
     SandboxedCommand sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
-        spec.environment().asMap(), withHiddenPaths(spec.sandboxPolicy())));
-    List<String> argv = new ArrayList<>(sandboxed.command().size() + 1);
+        spec.environment().asMap(), withConfinement(spec.sandboxPolicy())));
+    CgroupLimiter.@Nullable Group cgroup = limits == null ? null : limiter.create(limits).orElse(null);
+    List<String> argv = new ArrayList<>(sandboxed.command().size() + 8);
     argv.add(setsid.toString());
-    argv.addAll(sandboxed.command());
+    argv.addAll(cgroup == null ? sandboxed.command() : cgroup.enter(sandboxed.command()));
 
     Files.createDirectories(spec.logFile().getParent());
     OutputCollector output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());
@@ -156,7 +169,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     ProcessIdentity identity = ProcessIdentity.of(process.toHandle())
         .orElseGet(() -> new ProcessIdentity(process.pid(), Instant.now()));
     SupervisedProcess supervised = new SupervisedProcess(this, spec, process, identity, output,
-        sandboxed.rootIsLauncher(), startNanos);
+        sandboxed.rootIsLauncher(), startNanos, cgroup);
     live.add(supervised);
     // The listener hears of the start before anything can report the exit, so onStopped never precedes onStarted.
     // Until begin() the output is not drained; a process that fills its pipe meanwhile just waits.
@@ -294,6 +307,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     }
     workers.shutdown();
     launcher.shutdown();
+    limiter.close();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -361,12 +375,19 @@ public final class ProcessSupervisor implements AutoCloseable {
     };
   }
 
-  /** The spec's policy with this supervisor's hidden paths added, except those the policy already gives a role. */
-  private SandboxPolicy withHiddenPaths(SandboxPolicy policy) {
-    if (hiddenPaths.isEmpty()) {
+  /**
+   * The spec's policy with this supervisor's hidden paths added (except those the policy already gives a role) and
+   * its {@code /tmp} size, unless the policy sets one.
+   */
+  private SandboxPolicy withConfinement(SandboxPolicy policy) {
+    boolean sizeTmp = limits != null && limits.tmpSizeBytes() > 0 && policy.tmpSizeBytes() == 0;
+    if (hiddenPaths.isEmpty() && !sizeTmp) {
       return policy;
     }
     SandboxPolicy.Builder merged = policy.toBuilder();
+    if (sizeTmp) {
+      merged.tmpSizeBytes(limits.tmpSizeBytes());
+    }
     for (Path path : hiddenPaths) {
       if (!policy.writablePaths().contains(path) && !policy.readOnlyPaths().contains(path)
           && !policy.hiddenPaths().contains(path)) {
@@ -388,8 +409,22 @@ public final class ProcessSupervisor implements AutoCloseable {
     private ProcessListener listener = ProcessListener.NONE;
     private Duration killWait = DEFAULT_KILL_WAIT;
     private final List<Path> hiddenPaths = new ArrayList<>();
+    private @Nullable CellLimits limits;
 
     private Builder() {}
+
+    /**
+     * Limits every process tree this supervisor starts: processes, memory and CPU through cgroups where the machine
+     * lets the worker create them (said in one INFO line at build), the size of a sandboxed {@code /tmp}. Each tree
+     * also gets cgroups of its own where possible, so that when it ends, everything it started is killed, even a
+     * process that left the tree. Default: no limits and no cgroups.
+     *
+     * @throws NullPointerException if {@code limits} is null
+     */
+    public Builder limits(CellLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits cannot be null");
+      return this;
+    }
 
     /**
      * Hides {@code paths} (folders appear empty, files empty) from every sandboxed process, on top of each process's

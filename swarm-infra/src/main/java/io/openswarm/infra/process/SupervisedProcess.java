@@ -1,5 +1,6 @@
 package io.openswarm.infra.process;
 
+import io.openswarm.infra.process.internal.CgroupLimiter;
 import io.openswarm.infra.process.internal.OutputCollector;
 import io.openswarm.infra.process.internal.ProcessTreeTerminator;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,7 @@ public final class SupervisedProcess implements AutoCloseable {
   private final OutputCollector output;
   private final boolean rootIsLauncher;
   private final long startNanos;
+  private final CgroupLimiter.@Nullable Group cgroup;
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   private final AtomicReference<CompletableFuture<ProcessTreeTerminator.Report>> termination =
@@ -57,7 +60,7 @@ public final class SupervisedProcess implements AutoCloseable {
   private volatile long exitNanos;
 
   SupervisedProcess(ProcessSupervisor supervisor, ProcessSpec spec, Process process, ProcessIdentity identity,
-      OutputCollector output, boolean rootIsLauncher, long startNanos) {
+      OutputCollector output, boolean rootIsLauncher, long startNanos, CgroupLimiter.@Nullable Group cgroup) {
     this.supervisor = supervisor;
     this.spec = spec;
     this.process = process;
@@ -65,6 +68,7 @@ public final class SupervisedProcess implements AutoCloseable {
     this.output = output;
     this.rootIsLauncher = rootIsLauncher;
     this.startNanos = startNanos;
+    this.cgroup = cgroup;
   }
 
   /** Starts draining, arms the timeout and watches for the exit. Called once by the supervisor. */
@@ -264,6 +268,14 @@ public final class SupervisedProcess implements AutoCloseable {
       report = new ProcessTreeTerminator.Report(0, false, java.util.List.of());
     }
     ProcessTreeTerminator.reportSurvivors(description() + " (pid " + pid() + ")", report);
+    if (cgroup != null) {
+      // What left the tree (a double-forked daemon) is still in the tree's cgroups: nothing outlives the process.
+      int stragglers = cgroup.close(supervisor.killWait().toMillis());
+      if (stragglers > 0) {
+        log.warn("{} (pid {}) left {} process(es) outside its tree; killed them through its cgroup", description(),
+            pid(), stragglers);
+      }
+    }
     awaitDrain();
     Duration duration = Duration.ofNanos(exitNanos - startNanos);
     ProcessResult processResult = new ProcessResult(process.exitValue(), timedOut, stopRequested && !timedOut,

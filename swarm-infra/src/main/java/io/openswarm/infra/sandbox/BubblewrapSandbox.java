@@ -117,8 +117,19 @@ public final class BubblewrapSandbox implements CellSandbox {
     args.add("/dev");
     args.add("--proc");
     args.add("/proc");
+    if (policy.tmpSizeBytes() > 0) {
+      args.add("--size");
+      args.add(Long.toString(policy.tmpSizeBytes()));
+    }
     args.add("--tmpfs");
     args.add("/tmp");
+    if (policy.tmpSizeBytes() > 0) {
+      // bubblewrap's /dev keeps shm in its own RAM-backed folder; a sized tmpfs bounds it like /tmp.
+      args.add("--size");
+      args.add(Long.toString(policy.tmpSizeBytes()));
+      args.add("--tmpfs");
+      args.add("/dev/shm");
+    }
     List<Mount> mounts = mounts(policy, request);
     for (Mount mount : mounts) {
       args.addAll(mount.arguments());

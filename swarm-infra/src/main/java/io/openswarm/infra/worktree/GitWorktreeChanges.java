@@ -14,7 +14,11 @@ import io.openswarm.infra.worktree.internal.GitFiles;
 import io.openswarm.infra.worktree.internal.SymlinkTargets;
 import io.openswarm.infra.worktree.internal.WorktreeRestorer;
 import io.openswarm.infra.worktree.internal.WorktreeStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,12 +63,14 @@ public final class GitWorktreeChanges implements WorktreeChanges {
   private final GitRunner git;
   private final boolean preserveIgnored;
   private final @Nullable Duration commitTimeout;
+  private final long maxCommitBytes;
   private final WorktreeRestorer restorer;
 
   private GitWorktreeChanges(Builder builder) {
     this.git = builder.git;
     this.preserveIgnored = builder.preserveIgnored;
     this.commitTimeout = builder.commitTimeout;
+    this.maxCommitBytes = builder.maxCommitBytes;
     this.restorer = new WorktreeRestorer(git, preserveIgnored);
   }
 
@@ -233,6 +239,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     String raw = git.run(GitCommand.in(worktree).args(args).build())
         .requireSuccess("list the entries the change of cell " + lease.cellId() + " adds").stdout();
     List<String> refused = new ArrayList<>();
+    long bytes = 0;
     String[] fields = raw.split("\0");
     for (int i = 0; i + 1 < fields.length; i += 2) {
       // ":<old mode> <new mode> <old sha> <new sha> <status>" then the path.
@@ -242,6 +249,9 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         continue;
       }
       String newMode = meta[1];
+      if (maxCommitBytes > 0 && !newMode.equals("160000")) {
+        bytes += sizeInWorktree(worktree, path);
+      }
       if (newMode.equals("160000")) {
         refused.add(path + " (a gitlink: a nested repository or submodule pointer, to " + meta[3] + ")");
       } else if (newMode.equals("120000")) {
@@ -251,6 +261,11 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         }
       }
     }
+    if (maxCommitBytes > 0 && bytes > maxCommitBytes) {
+      throw new WorktreeException(Reason.COMMIT_TOO_LARGE, String.format("refusing to commit the change of cell %s: "
+          + "the files it adds or changes hold %d bytes, more than the limit of %d bytes (maxCommitBytes of the cell "
+          + "limits)", lease.cellId(), bytes, maxCommitBytes));
+    }
     if (!refused.isEmpty()) {
       String shown = refused.stream().limit(20).collect(Collectors.joining("; "));
       throw new WorktreeException(Reason.UNSAFE_CHANGE, "refusing to commit the change of cell " + lease.cellId()
@@ -258,6 +273,16 @@ public final class GitWorktreeChanges implements WorktreeChanges {
           + " the library does not commit: " + shown + (refused.size() > 20 ? "; ..." : "")
           + ". Nested repositories and links leading out of the worktree are not committed; remove them (or vendor"
           + " the nested repository's files) and try again");
+    }
+  }
+
+  /** The size of a file of the worktree as it is now (what was just staged), without following links; 0 if gone. */
+  private static long sizeInWorktree(Path worktree, String path) {
+    try {
+      return Files.readAttributes(worktree.resolve(path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .size();
+    } catch (IOException e) {
+      return 0;
     }
   }
 
@@ -328,6 +353,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     private GitRunner git = GitRunner.create();
     private boolean preserveIgnored;
     private @Nullable Duration commitTimeout;
+    private long maxCommitBytes;
 
     private Builder() {}
 
@@ -359,6 +385,20 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         throw new IllegalArgumentException("commitTimeout must be positive but was " + timeout);
       }
       this.commitTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The most bytes a commit may add or change (the sum of the sizes of the files it adds or modifies); a larger
+     * change fails with {@link Reason#COMMIT_TOO_LARGE}. 0 (the default) for no limit.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public Builder maxCommitBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxCommitBytes must be 0 (no limit) or positive but was " + bytes);
+      }
+      this.maxCommitBytes = bytes;
       return this;
     }
 

@@ -197,4 +197,21 @@ class HermeticGitTest {
       assertThat(repo.resolve("swarm/cell")).isEqualTo(sha);
     }
   }
+
+  @Test
+  void aChangeLargerThanTheCommitLimitIsRefusedAndASmallerOneLands() throws Exception {
+    repo = TestRepositories.create(temp.resolve("repo"));
+    startPool();
+    GitWorktreeChanges capped = GitWorktreeChanges.builder().maxCommitBytes(1024 * 1024).build();
+    Files.write(lease.path().resolve("big.bin"), new byte[1024 * 1024 + 1]);
+
+    assertThatThrownBy(() -> capped.commit(lease, "too big", AUTHOR))
+        .isInstanceOfSatisfying(WorktreeException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.COMMIT_TOO_LARGE))
+        .hasMessageContaining("1048577 bytes, more than the limit of 1048576 bytes");
+    assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
+
+    Files.write(lease.path().resolve("big.bin"), new byte[1024 * 1024]);
+    assertThat(capped.commit(lease, "fits", AUTHOR)).isPresent();
+  }
 }

@@ -79,7 +79,7 @@ class OutputCollectorTest {
 
     assertThatThrownBy(() -> new OutputCollector(logs.resolve("tests.log"), 100, 100))
         .isInstanceOf(IOException.class)
-        .hasMessage("refusing to write a log through the symbolic link " + logs);
+        .hasMessage("refusing to write tests.log through the symbolic link " + logs);
     assertThat(elsewhere).isEmptyDirectory();
   }
 
