@@ -752,6 +752,8 @@ public final class SwarmWorker implements AutoCloseable {
         .minIdle(options.minIdleWorktrees())
         .maxIdle(options.maxIdleWorktrees())
         .maxTotal(options.maxWorktrees())
+        // Unsandboxed, a process a cell left behind may still write into its returned worktree.
+        .cleanOnReuse(!sandbox.isolating())
         .build();
     resources.add(pool);
     pool.start();

@@ -566,6 +566,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         touched = true;
         created = restorer.checkoutNewBranch(slot.path, branch, base);
         touched = created;
+        if (created && options.cleanOnReuse()) {
+          restorer.removeUntracked(slot.path);
+        }
         if (!created) {
           ctx.repository.createBranch(branch, base, reflogMessage);
         }
@@ -1195,6 +1198,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     /** What happens to a cell's branch on release; see {@link WorktreePoolOptions.Builder#branchRetention(BranchRetention)}. */
     public Builder branchRetention(BranchRetention retention) {
       options.branchRetention(retention);
+      return this;
+    }
+
+    /** Whether a warm worktree is cleaned again when leased; see {@link WorktreePoolOptions.Builder#cleanOnReuse}. */
+    public Builder cleanOnReuse(boolean cleanOnReuse) {
+      options.cleanOnReuse(cleanOnReuse);
       return this;
     }
 

@@ -38,6 +38,7 @@ public final class WorktreePoolOptions {
   private final String branchPrefix;
   private final BranchRetention branchRetention;
   private final boolean preserveIgnored;
+  private final boolean cleanOnReuse;
   private final Duration acquireTimeout;
   private final Duration closeTimeout;
   private final String warmRef;
@@ -54,6 +55,7 @@ public final class WorktreePoolOptions {
     this.branchPrefix = b.branchPrefix;
     this.branchRetention = b.branchRetention;
     this.preserveIgnored = b.preserveIgnored;
+    this.cleanOnReuse = b.cleanOnReuse;
     this.acquireTimeout = b.acquireTimeout;
     this.closeTimeout = b.closeTimeout;
     this.warmRef = b.warmRef;
@@ -82,6 +84,7 @@ public final class WorktreePoolOptions {
     b.branchPrefix = options.branchPrefix;
     b.branchRetention = options.branchRetention;
     b.preserveIgnored = options.preserveIgnored;
+    b.cleanOnReuse = options.cleanOnReuse;
     b.acquireTimeout = options.acquireTimeout;
     b.closeTimeout = options.closeTimeout;
     b.warmRef = options.warmRef;
@@ -134,6 +137,11 @@ public final class WorktreePoolOptions {
     return preserveIgnored;
   }
 
+  /** Whether a warm worktree is cleaned of untracked files when it is leased again; see the builder. */
+  public boolean cleanOnReuse() {
+    return cleanOnReuse;
+  }
+
   /** How long {@code acquire} waits when {@code maxTotal} worktrees are leased. */
   public Duration acquireTimeout() {
     return acquireTimeout;
@@ -164,7 +172,7 @@ public final class WorktreePoolOptions {
     }
     WorktreePoolOptions that = (WorktreePoolOptions) o;
     return minIdle == that.minIdle && maxIdle == that.maxIdle && maxTotal == that.maxTotal
-        && preserveIgnored == that.preserveIgnored && repository.equals(that.repository) && root.equals(that.root)
+        && preserveIgnored == that.preserveIgnored && cleanOnReuse == that.cleanOnReuse && repository.equals(that.repository) && root.equals(that.root)
         && journalDirectory.equals(that.journalDirectory) && branchPrefix.equals(that.branchPrefix)
         && branchRetention == that.branchRetention && acquireTimeout.equals(that.acquireTimeout)
         && closeTimeout.equals(that.closeTimeout) && warmRef.equals(that.warmRef) && git.equals(that.git);
@@ -173,7 +181,7 @@ public final class WorktreePoolOptions {
   @Override
   public int hashCode() {
     return Objects.hash(repository, root, journalDirectory, minIdle, maxIdle, maxTotal, branchPrefix,
-        branchRetention, preserveIgnored, acquireTimeout, closeTimeout, warmRef, git);
+        branchRetention, preserveIgnored, cleanOnReuse, acquireTimeout, closeTimeout, warmRef, git);
   }
 
   @Override
@@ -181,7 +189,7 @@ public final class WorktreePoolOptions {
     return "WorktreePoolOptions{repository=" + repository + ", root=" + root + ", journalDirectory="
         + journalDirectory + ", minIdle=" + minIdle + ", maxIdle=" + maxIdle + ", maxTotal=" + maxTotal
         + ", branchPrefix=" + branchPrefix + ", branchRetention=" + branchRetention + ", preserveIgnored="
-        + preserveIgnored + ", acquireTimeout=" + acquireTimeout + ", closeTimeout=" + closeTimeout + ", warmRef="
+        + preserveIgnored + ", cleanOnReuse=" + cleanOnReuse + ", acquireTimeout=" + acquireTimeout + ", closeTimeout=" + closeTimeout + ", warmRef="
         + warmRef + ", git=" + git + "}";
   }
 
@@ -196,6 +204,7 @@ public final class WorktreePoolOptions {
     private String branchPrefix = DEFAULT_BRANCH_PREFIX;
     private BranchRetention branchRetention = BranchRetention.KEEP_IF_COMMITTED;
     private boolean preserveIgnored;
+    private boolean cleanOnReuse;
     private Duration acquireTimeout = DEFAULT_ACQUIRE_TIMEOUT;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private String warmRef = "HEAD";
@@ -281,6 +290,17 @@ public final class WorktreePoolOptions {
      */
     public Builder preserveIgnored(boolean preserveIgnored) {
       this.preserveIgnored = preserveIgnored;
+      return this;
+    }
+
+    /**
+     * Whether a warm worktree is cleaned of untracked files again when it is leased (one more git process per warm
+     * lease). A returned worktree is verified clean, and a sandboxed cell's processes all die with its sandbox, so by
+     * default nothing can write into an idle worktree; without a sandbox a daemon a cell left behind could, and its
+     * files would end up in the next cell's commit. Default false; the worker turns it on when cells run unsandboxed.
+     */
+    public Builder cleanOnReuse(boolean cleanOnReuse) {
+      this.cleanOnReuse = cleanOnReuse;
       return this;
     }
 

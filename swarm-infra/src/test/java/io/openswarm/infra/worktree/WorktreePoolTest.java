@@ -144,6 +144,24 @@ class WorktreePoolTest {
   }
 
   @Test
+  void filesAProcessWroteIntoAnIdleWorktreeAreRemovedAtReuseWhenCellsRunUnsandboxed() throws Exception {
+    WorktreePool pool = start(b -> b.cleanOnReuse(true));
+    Path path;
+    try (WorktreeLease lease = pool.acquire(CellId.of("before"), "main")) {
+      path = lease.path();
+    }
+    // A daemon a cell left running (only possible without a sandbox) writes into the returned, idle worktree.
+    TestRepositories.writeFile(path, "left-by-daemon.txt", "would land in the next commit\n");
+    TestRepositories.writeFile(path, "nested/deep.txt", "so would this\n");
+
+    try (WorktreeLease next = pool.acquire(CellId.of("after"), "main")) {
+      assertThat(next.path()).isEqualTo(path);
+      assertThat(next.path().resolve("left-by-daemon.txt")).doesNotExist();
+      assertThat(next.path().resolve("nested")).doesNotExist();
+    }
+  }
+
+  @Test
   void emptiesASubmoduleFolderTheCellFilledBeforeTheWorktreeIsReused() throws Exception {
     TestRepository library = TestRepositories.create(temp.resolve("library"));
     repo.git("-c", "protocol.file.allow=always", "submodule", "add", "--quiet", library.path().toString(), "lib");

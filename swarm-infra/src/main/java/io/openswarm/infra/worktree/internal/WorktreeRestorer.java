@@ -147,6 +147,16 @@ public final class WorktreeRestorer {
     }
   }
 
+  /**
+   * Removes untracked files (and ignored ones unless they are preserved) from {@code worktree}, nested repositories
+   * included.
+   *
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails
+   */
+  public void removeUntracked(Path worktree) {
+    clean(worktree);
+  }
+
   private GitResult clean(Path worktree) {
     List<String> args = new ArrayList<>(List.of("clean", "--quiet", "-ff", "-d"));
     if (!preserveIgnored) {
