@@ -10,6 +10,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.infra.DeepTrees;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
 import io.openswarm.infra.journal.LeaseJournal;
@@ -306,7 +307,7 @@ class WorktreePoolTest {
   void removesAWorktreeTheCellDeletedInsteadOfReusingIt() throws Exception {
     WorktreePool pool = start();
     WorktreeLease lease = pool.acquire(CellId.of("vandal"), "main");
-    io.openswarm.infra.worktree.internal.TreeDeleter.deleteRecursively(lease.path());
+    io.openswarm.core.files.internal.TreeDeleter.deleteRecursively(lease.path());
 
     lease.close();
 
@@ -314,6 +315,26 @@ class WorktreePoolTest {
     assertThat(repo.worktrees()).containsExactly(repo.path());
     assertThat(repo.hasBranch("swarm/vandal")).isFalse();
     assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+  }
+
+  @Test
+  void releasesAWorktreeHoldingATreeDeeperThanThePathLimitAndLeasesAgain() throws Exception {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("deep"), "main");
+    // Git cannot clean this (its paths exceed PATH_MAX), so the slot is removed instead of reused.
+    DeepTrees.create(lease.path(), "nest");
+
+    lease.close();
+
+    assertThat(lease.path()).doesNotExist();
+    assertThat(root.resolve(".swarm/quarantine")).as("deleted, not moved aside").doesNotExist();
+    assertThat(pool.totalCount()).isZero();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(repo.hasBranch("swarm/deep")).isFalse();
+    assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+    try (WorktreeLease again = pool.acquire(CellId.of("deep"), "main")) {
+      assertThat(again.path()).isDirectory();
+    }
   }
 
   @Test
@@ -601,6 +622,26 @@ class WorktreePoolTest {
     assertThat(repo.resolve("swarm/committed")).isEqualTo(committed);
     assertThat(outside).as("a record pointing outside the root is never acted on").isDirectory();
     assertThat(journal.records()).extracting(LeaseRecord::key).containsExactly("wt-" + session + "-4");
+    assertThat(pool.totalCount()).isZero();
+  }
+
+  @Test
+  void reclaimsADeadOwnersWorktreeHoldingATreeDeeperThanThePathLimit() throws Exception {
+    Path rootReal = Files.createDirectories(root).toRealPath();
+    Path slot = rootReal.resolve("wt-0123456789ab-1");
+    repo.git("worktree", "add", "--quiet", "--detach", slot.toString(), repo.head());
+    DeepTrees.create(slot, "nest");
+    LeaseJournal journal = LeaseJournal.open(root.resolve(".swarm/leases"));
+    String commonDir = repo.path().resolve(".git").toRealPath().toString();
+    journal.record(new LeaseRecord(LeaseKind.WORKTREE, slot.getFileName().toString(),
+        TestProcesses.exitedProcessIdentity(), "dead", java.time.Instant.now(),
+        java.util.Map.of("path", slot.toString(), "repository", commonDir, "state", "idle")));
+
+    WorktreePool pool = start();
+
+    assertThat(slot).doesNotExist();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(journal.records()).isEmpty();
     assertThat(pool.totalCount()).isZero();
   }
 
