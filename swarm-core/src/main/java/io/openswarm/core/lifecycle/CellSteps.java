@@ -210,8 +210,9 @@ public final class CellSteps {
       });
       ExecuteResult result = Objects.requireNonNull(measured.value());
       log.info("cell {} agent turn done in {} ms: {} file(s) changed", cellId, measured.duration().toMillis(),
-          result.changedFiles().size());
-      return new ExecuteResult(result.summary(), result.changedFiles(), measured.duration());
+          result.changedFileCount());
+      return new ExecuteResult(result.summary(), result.changedFiles(), result.changedFileCount(),
+          measured.duration());
     }
   }
 
