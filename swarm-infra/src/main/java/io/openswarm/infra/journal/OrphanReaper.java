@@ -49,7 +49,7 @@ public final class OrphanReaper {
 
   OrphanReaper(LeaseJournal journal, Deleter deleter) {
     this.journal = Objects.requireNonNull(journal, "journal cannot be null");
-    this.deleter = deleter;
+    this.deleter = Objects.requireNonNull(deleter, "deleter cannot be null");
   }
 
   /** Records started processes in the journal and removes them when they stop. */

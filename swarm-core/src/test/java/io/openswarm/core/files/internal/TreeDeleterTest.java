@@ -15,28 +15,10 @@ class TreeDeleterTest {
 
   @TempDir Path temp;
 
-  /**
-   * Builds {@code depth} nested directories of {@code nameLength}-character names under {@code parent/name}, with a
-   * file at the bottom, the way a cell can (it works with relative paths); built bottom-up with renames of short
-   * paths, since no path-based call can reach the bottom.
-   */
-  static Path deepTree(Path parent, String name, int depth, int nameLength) throws IOException {
-    Path top = Files.createDirectory(parent.resolve(name));
-    Files.writeString(top.resolve("leaf.txt"), "bottom");
-    Path staging = parent.resolve(name + ".staging");
-    String segment = "d".repeat(nameLength);
-    for (int level = 1; level < depth; level++) {
-      Files.createDirectory(staging);
-      Files.move(top, staging.resolve(segment));
-      Files.move(staging, top);
-    }
-    return top;
-  }
-
   @Test
   void deletesATreeWhosePathsAreFarLongerThanPathMax() throws IOException {
     // 2,000 levels of 200 characters: paths of 400,000 bytes, a hundred times PATH_MAX.
-    Path tree = deepTree(temp, "tree", 2_000, 200);
+    Path tree = DeepTrees.create(temp, "tree", 2_000, 200);
 
     TreeDeleter.deleteRecursively(tree);
 
@@ -48,7 +30,7 @@ class TreeDeleterTest {
   void deletesLinksWithoutFollowingThem() throws IOException {
     Path outside = Files.createDirectory(temp.resolve("outside"));
     Files.writeString(outside.resolve("precious.txt"), "keep");
-    Path tree = deepTree(temp, "tree", 30, 200);
+    Path tree = DeepTrees.create(temp, "tree", 30, 200);
     // Links at the top and at the bottom of a deep tree: neither may lead the deletion out of it.
     Files.createSymbolicLink(tree.resolve("to-outside"), outside);
     Path bottom = Files.createDirectory(temp.resolve("bottom"));
@@ -105,7 +87,7 @@ class TreeDeleterTest {
 
   @Test
   void quarantineMovesATreeAsAWholeUnderATimestampedName() throws IOException {
-    Path tree = deepTree(temp, "wt-1", 30, 200);
+    Path tree = DeepTrees.create(temp, "wt-1", 30, 200);
     Path quarantine = temp.resolve("state/quarantine");
 
     Path moved = TreeDeleter.quarantine(tree, quarantine);
@@ -122,7 +104,7 @@ class TreeDeleterTest {
 
   @Test
   void deleteOrQuarantineDeletesWhatItCan() throws IOException {
-    Path tree = deepTree(temp, "tree", 100, 200);
+    Path tree = DeepTrees.create(temp, "tree", 100, 200);
 
     Optional<Path> quarantined = TreeDeleter.deleteOrQuarantine(tree, temp.resolve("quarantine"));
 
