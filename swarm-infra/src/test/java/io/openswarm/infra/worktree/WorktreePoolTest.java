@@ -338,6 +338,52 @@ class WorktreePoolTest {
   }
 
   @Test
+  void movesAWorktreeThatCannotBeDeletedIntoTheQuarantineAndGoesOn() throws Exception {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("stuck"), "main");
+    TestRepositories.writeFile(lease.path(), "out/stuck.bin", "x");
+    Path stuck = lease.path().resolve("out/stuck.bin");
+    // An immutable file: neither git nor the deleter can delete it, not even as root; its folder can be moved.
+    org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", stuck), "chattr +i is not available here");
+    Path quarantine = root.resolve(".swarm/quarantine");
+    try {
+      lease.close();
+
+      assertThat(lease.path()).doesNotExist();
+      try (Stream<Path> moved = Files.list(quarantine)) {
+        assertThat(moved).singleElement().satisfies(path -> {
+          assertThat(path.getFileName().toString()).endsWith("-" + lease.path().getFileName());
+          assertThat(path.resolve("out/stuck.bin")).hasContent("x");
+        });
+      }
+      assertThat(pool.totalCount()).isZero();
+      assertThat(repo.worktrees()).containsExactly(repo.path());
+      assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+      try (WorktreeLease again = pool.acquire(CellId.of("next"), "main")) {
+        assertThat(again.path()).isDirectory();
+      }
+    } finally {
+      try (Stream<Path> found = Files.walk(root)) {
+        found.filter(path -> path.endsWith("stuck.bin")).forEach(path -> chattr("-i", path));
+      }
+    }
+  }
+
+  /** Runs {@code chattr flag path}; whether it worked. */
+  private static boolean chattr(String flag, Path path) {
+    try {
+      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return process.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @Test
   void removesAWorktreeLockedByAKilledGitProcessInsteadOfReusingIt() throws Exception {
     WorktreePool pool = start(b -> b.git(io.openswarm.infra.git.GitRunner.builder()
         .lockRetries(2, Duration.ofMillis(5), Duration.ofMillis(10)).build()));

@@ -2,6 +2,7 @@ package io.openswarm.core.files.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -110,5 +111,43 @@ class TreeDeleterTest {
 
     assertThat(quarantined).isEmpty();
     assertThat(temp).isEmptyDirectory();
+  }
+
+  @Test
+  void whatCannotBeDeletedIsMovedAsAWholeIntoTheQuarantine() throws Exception {
+    Path tree = Files.createDirectories(temp.resolve("wt-1/sub"));
+    Path stuck = Files.writeString(tree.resolve("stuck.bin"), "x");
+    Files.writeString(temp.resolve("wt-1/loose.txt"), "y");
+    // An immutable file cannot be deleted, not even by root, but its folder can be moved.
+    assumeTrue(chattr("+i", stuck), "chattr +i is not available here");
+    Path quarantine = temp.resolve("quarantine");
+    try {
+      Optional<Path> moved = TreeDeleter.deleteOrQuarantine(temp.resolve("wt-1"), quarantine);
+
+      assertThat(temp.resolve("wt-1")).doesNotExist();
+      assertThat(moved).hasValueSatisfying(path -> {
+        assertThat(path.getParent()).isEqualTo(quarantine);
+        assertThat(path.resolve("sub/stuck.bin")).hasContent("x");
+        assertThat(path.resolve("loose.txt")).as("what could be deleted was").doesNotExist();
+      });
+    } finally {
+      try (var found = Files.walk(temp)) {
+        found.filter(path -> path.endsWith("stuck.bin")).forEach(path -> chattr("-i", path));
+      }
+    }
+  }
+
+  /** Runs {@code chattr flag path}; whether it worked. */
+  static boolean chattr(String flag, Path path) {
+    try {
+      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return process.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 }
