@@ -48,6 +48,7 @@ class ResultLimitsTest {
   void truncationNeverSplitsASurrogatePair() {
     String text = "y".repeat(ResultLimits.MAX_TEXT_CHARS - 65) + "\uD83D\uDE00" + "y".repeat(100);
 
-    assertThat(ResultLimits.truncate(text)).startsWith("y".repeat(ResultLimits.MAX_TEXT_CHARS - 65) + "\n[... 102 more");
+    assertThat(ResultLimits.truncate(text))
+        .startsWith("y".repeat(ResultLimits.MAX_TEXT_CHARS - 65) + "\n[... 102 more");
   }
 }
