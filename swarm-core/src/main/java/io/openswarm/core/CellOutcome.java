@@ -19,6 +19,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Teardown runs whatever the status; anything it could not clean up is listed in {@link #teardownErrors()}
  * (empty when the cell left nothing behind).
  *
+ * <p>Bounded so that it always fits in one Temporal message (see {@link ResultLimits}): texts are cut to
+ * {@link ResultLimits#MAX_TEXT_CHARS} characters and the changed files are listed up to
+ * {@link ResultLimits#MAX_LISTED_FILES}, beside their total count.
+ *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
  * @param cellId the cell
@@ -27,7 +31,10 @@ import org.jspecify.annotations.Nullable;
  * @param testOutputTail the end of the test output when reverted (or when a test run failed to run)
  * @param failedStep the step that failed when failed
  * @param error what went wrong when failed: the exception type and message
- * @param changedFiles the paths the agent changed, relative to the worktree, as git reports them
+ * @param changedFiles the paths the agent changed, relative to the worktree, as git reports them: the first
+ *     {@link ResultLimits#MAX_LISTED_FILES} when there are more
+ * @param changedFileCount how many paths the agent changed in all; never less than the size of {@code changedFiles}
+ *     (a payload written before this component existed reads as the size of the list)
  * @param timings the duration of each step that ran, in order
  * @param teardownErrors what teardown could not clean up, one line per failed compensation
  * @param host the worker host the cell ran on, when known
@@ -40,6 +47,7 @@ public record CellOutcome(
     @Nullable CellStep failedStep,
     @Nullable String error,
     List<String> changedFiles,
+    int changedFileCount,
     List<StepTiming> timings,
     List<String> teardownErrors,
     @Nullable String host) {
@@ -51,7 +59,11 @@ public record CellOutcome(
   public CellOutcome {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(status, "status cannot be null");
-    changedFiles = List.copyOf(Objects.requireNonNull(changedFiles, "changedFiles cannot be null"));
+    Objects.requireNonNull(changedFiles, "changedFiles cannot be null");
+    changedFileCount = Math.max(changedFileCount, changedFiles.size());
+    changedFiles = ResultLimits.firstFiles(changedFiles);
+    testOutputTail = testOutputTail == null ? null : ResultLimits.truncate(testOutputTail);
+    error = error == null ? null : ResultLimits.truncate(error);
     timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
     teardownErrors = List.copyOf(Objects.requireNonNull(teardownErrors, "teardownErrors cannot be null"));
     if (status == CellStatus.COMMITTED && (commit == null || commit.isBlank())) {
@@ -61,6 +73,20 @@ public record CellOutcome(
       throw new IllegalArgumentException(
           "a FAILED outcome needs the failed step and the error but was " + failedStep + ", " + error);
     }
+  }
+
+  /**
+   * An outcome whose {@code changedFiles} are all the files changed (their first ones, when there are more than the
+   * bound).
+   *
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if the components do not fit the status
+   */
+  public CellOutcome(CellId cellId, CellStatus status, @Nullable String commit, @Nullable String testOutputTail,
+      @Nullable CellStep failedStep, @Nullable String error, List<String> changedFiles, List<StepTiming> timings,
+      List<String> teardownErrors, @Nullable String host) {
+    this(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
+        Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(), timings, teardownErrors, host);
   }
 
   /** The tests passed and the change was committed as {@code sha}. */
@@ -87,28 +113,36 @@ public record CellOutcome(
         null);
   }
 
-  /** This outcome with the given changed files. */
+  /** This outcome with the given changed files, all of them (their first ones are kept when there are many). */
   public CellOutcome withChangedFiles(List<String> files) {
-    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, files, timings,
+    return withChangedFiles(files, files.size());
+  }
+
+  /**
+   * This outcome with the first {@code files} of {@code count} changed files, as {@link
+   * io.openswarm.core.lifecycle.ExecuteResult} carries them.
+   */
+  public CellOutcome withChangedFiles(List<String> files, int count) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, files, count, timings,
         teardownErrors, host);
   }
 
   /** This outcome with the given step timings. */
   public CellOutcome withTimings(List<StepTiming> stepTimings) {
-    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, stepTimings,
-        teardownErrors, host);
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
+        changedFileCount, stepTimings, teardownErrors, host);
   }
 
   /** This outcome with the given teardown errors. */
   public CellOutcome withTeardownErrors(List<String> errors) {
-    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, timings,
-        errors, host);
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
+        changedFileCount, timings, errors, host);
   }
 
   /** This outcome recording the host it ran on. */
   public CellOutcome withHost(String hostId) {
-    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, timings,
-        teardownErrors, hostId);
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
+        changedFileCount, timings, teardownErrors, hostId);
   }
 
   /** How long {@code step} took, if it ran (the sum, if it ran more than once). */

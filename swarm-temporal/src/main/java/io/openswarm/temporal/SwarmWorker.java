@@ -5,6 +5,7 @@ import com.uber.m3.tally.Scope;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
@@ -729,14 +730,21 @@ public final class SwarmWorker implements AutoCloseable {
       log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
     }
     // The cells' state directories (agent homes, caches, logs) live under one directory per worker JVM, recorded in
-    // the journal, so that a worker that starts after a crash deletes those of the dead one.
+    // the journal, so that a worker that starts after a crash deletes those of the dead one. A dead one's cells may
+    // have left trees no path can reach (deeper than PATH_MAX): what cannot be deleted is moved aside, never allowed
+    // to stop this start.
     Path cellsRoot = stateDirectory.resolve("cells");
-    reaper.reapDirectories(cellsRoot);
+    OrphanReaper.DirectoryReaping directories = reaper.reapDirectories(cellsRoot, stateDirectory.resolve("quarantine"));
+    if (directories.needsAttention()) {
+      log.warn("swarm worker {}: state directories of a dead worker could not be deleted: moved aside {}, left {} "
+          + "(retried at the next start)", options.hostId(), directories.quarantined(), directories.kept());
+    }
     String cellsKey = "cells-" + LeaseJournal.sessionId().substring(0, 12);
     Path cellsDirectory = cellsRoot.resolve(LeaseJournal.sessionId().substring(0, 12));
     reaper.recordDirectory(cellsKey, cellsDirectory);
     resources.add(() -> {
-      deleteRecursively(cellsDirectory);
+      // Left with its record when this fails: the next start on this state directory reaps it.
+      TreeDeleter.deleteRecursively(cellsDirectory);
       reaper.releaseDirectory(cellsKey);
     });
 
@@ -1183,17 +1191,6 @@ public final class SwarmWorker implements AutoCloseable {
    */
   private @Nullable Duration stickyScheduleToStart() {
     return joinedTestServer ? Duration.ZERO : null;
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

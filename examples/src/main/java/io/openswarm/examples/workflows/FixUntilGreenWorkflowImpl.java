@@ -54,6 +54,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
     List<StepTiming> timings = new ArrayList<>(hosted.cell().timings());
     List<String> changed = List.of();
+    int changedCount = 0;
     CellOutcome outcome;
     try {
       String prompt = task.prompt();
@@ -62,6 +63,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
         ExecuteResult turn = onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
         timings.add(new StepTiming(CellStep.EXECUTE, turn.duration()));
         changed = turn.changedFiles();
+        changedCount = turn.changedFileCount();
         tests = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
         timings.add(new StepTiming(CellStep.TEST, tests.duration()));
         if (tests.passed()) {
@@ -91,7 +93,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
         teardownErrors.add(message(failure));
       }
     }).run();
-    return outcome.withChangedFiles(changed).withTimings(timings).withTeardownErrors(teardownErrors)
+    return outcome.withChangedFiles(changed, changedCount).withTimings(timings).withTeardownErrors(teardownErrors)
         .withHost(hosted.cell().host());
   }
 

@@ -63,13 +63,14 @@ public final class CellLifecycle {
     CellId cellId = CellId.of(task.taskId());
     List<StepTiming> timings = new ArrayList<>();
     List<String> changed = List.of();
+    int changedCount = 0;
     CellOutcome outcome;
     CellBootstrap up;
     try {
       up = steps.bootstrap(cellId, task.baseRef());
     } catch (CellStepException e) {
       return finish(CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage()), changed,
-          timings, List.of());
+          changedCount, timings, List.of());
     }
     timings.addAll(up.timings());
     TeardownResult teardown;
@@ -80,6 +81,7 @@ public final class CellLifecycle {
       ExecuteResult executed = steps.execute(cellId, task.prompt(), task.executeTimeout(), progress);
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
+      changedCount = executed.changedFileCount();
       current = CellStep.TEST;
       currentStart = System.nanoTime();
       TestResult tested = steps.test(cellId, task.testCommand(), task.testTimeout());
@@ -104,12 +106,12 @@ public final class CellLifecycle {
       teardown = steps.teardown(cellId);
     }
     timings.add(new StepTiming(CellStep.TEARDOWN, teardown.duration()));
-    return finish(outcome, changed, timings, teardown.errors());
+    return finish(outcome, changed, changedCount, timings, teardown.errors());
   }
 
-  private CellOutcome finish(CellOutcome outcome, List<String> changed, List<StepTiming> timings,
+  private CellOutcome finish(CellOutcome outcome, List<String> changed, int changedCount, List<StepTiming> timings,
       List<String> teardownErrors) {
-    CellOutcome finished = outcome.withChangedFiles(changed).withTimings(timings)
+    CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
         .withTeardownErrors(teardownErrors).withHost(steps.host());
     log.info("cell {} {} in {} ms", outcome.cellId(), describe(finished), finished.totalDuration().toMillis());
     return finished;

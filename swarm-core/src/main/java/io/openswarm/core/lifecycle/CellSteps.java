@@ -9,6 +9,7 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.lifecycle.internal.CompensationStack;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortExhaustedException;
@@ -30,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,7 +38,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,7 +147,7 @@ public final class CellSteps {
     List<StepTiming> timings = new ArrayList<>();
     try (MdcScope ignored = MdcScope.cell(cellId)) {
       cell.compensations.push("delete state directory " + cell.stateDirectory,
-          () -> deleteRecursively(cell.stateDirectory));
+          () -> TreeDeleter.deleteRecursively(cell.stateDirectory));
       cell.compensations.push("release port", () -> close(cell.port));
       timings.add(timed(cellId, CellStep.PORT, () -> {
         cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
@@ -211,8 +210,9 @@ public final class CellSteps {
       });
       ExecuteResult result = Objects.requireNonNull(measured.value());
       log.info("cell {} agent turn done in {} ms: {} file(s) changed", cellId, measured.duration().toMillis(),
-          result.changedFiles().size());
-      return new ExecuteResult(result.summary(), result.changedFiles(), measured.duration());
+          result.changedFileCount());
+      return new ExecuteResult(result.summary(), result.changedFiles(), result.changedFileCount(),
+          measured.duration());
     }
   }
 
@@ -506,17 +506,6 @@ public final class CellSteps {
   private static void close(@Nullable AutoCloseable resource) throws Exception {
     if (resource != null) {
       resource.close();
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 

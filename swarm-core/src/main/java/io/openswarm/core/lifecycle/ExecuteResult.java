@@ -1,21 +1,44 @@
 package io.openswarm.core.lifecycle;
 
+import io.openswarm.core.ResultLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What the agent's turn produced.
+ * What the agent's turn produced. Bounded so that it always fits in one Temporal message (see
+ * {@link ResultLimits}): the summary is cut to {@link ResultLimits#MAX_TEXT_CHARS} characters and the changed files
+ * are listed up to {@link ResultLimits#MAX_LISTED_FILES}, beside their total count.
  *
- * @param summary the agent's own final message
- * @param changedFiles the paths that now differ from the base commit, as git reports them (not as the agent claims)
+ * @param summary the agent's own final message, cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+ * @param changedFiles the first of the paths that now differ from the base commit, as git reports them (not as the
+ *     agent claims); all of them when there are at most {@link ResultLimits#MAX_LISTED_FILES}
+ * @param changedFileCount how many paths differ in all; never less than the size of {@code changedFiles} (a payload
+ *     written before this component existed reads as the size of the list)
  * @param duration how long the turn took
  */
-public record ExecuteResult(String summary, List<String> changedFiles, Duration duration) {
+public record ExecuteResult(String summary, List<String> changedFiles, int changedFileCount, Duration duration) {
 
+  /**
+   * Bounds the summary and the list; the count is at least the size of the list given.
+   *
+   * @throws NullPointerException if a component is null
+   */
   public ExecuteResult {
-    Objects.requireNonNull(summary, "summary cannot be null");
-    changedFiles = List.copyOf(Objects.requireNonNull(changedFiles, "changedFiles cannot be null"));
+    summary = ResultLimits.truncate(Objects.requireNonNull(summary, "summary cannot be null"));
+    Objects.requireNonNull(changedFiles, "changedFiles cannot be null");
+    changedFileCount = Math.max(changedFileCount, changedFiles.size());
+    changedFiles = ResultLimits.firstFiles(changedFiles);
     Objects.requireNonNull(duration, "duration cannot be null");
+  }
+
+  /** A result listing all of {@code changedFiles} (their first ones, when there are more than the bound). */
+  public ExecuteResult(String summary, List<String> changedFiles, Duration duration) {
+    this(summary, changedFiles, Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(), duration);
+  }
+
+  /** Whether {@link #changedFiles()} lists fewer paths than changed. */
+  public boolean changedFilesTruncated() {
+    return changedFiles.size() < changedFileCount;
   }
 }

@@ -1,5 +1,6 @@
 package io.openswarm.core.lifecycle;
 
+import io.openswarm.core.ResultLimits;
 import io.openswarm.core.worktree.Integration;
 import io.openswarm.core.worktree.IntegrationStatus;
 import java.time.Duration;
@@ -12,13 +13,19 @@ import org.jspecify.annotations.Nullable;
  * The result of the integrate step: {@code INTEGRATED(commit)}, {@code CONFLICT(conflictingFiles)} or
  * {@code REVERTED(testOutputTail)}. See {@link Integration} for what each component means.
  *
+ * <p>Bounded so that it always fits in one Temporal message (see {@link ResultLimits}): the conflicting files are
+ * listed up to {@link ResultLimits#MAX_LISTED_FILES} beside their count, the test report is cut to
+ * {@link ResultLimits#MAX_TEXT_CHARS} characters.
+ *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
  * @param status how it ended
  * @param targetBranch the branch integrated into
  * @param commit the target's new head when integrated, else null
  * @param onto the target head the change was last rebased onto (or fast-forwarded from)
- * @param conflictingFiles the conflicting paths when in conflict; else empty
+ * @param conflictingFiles the conflicting paths when in conflict (the first {@link ResultLimits#MAX_LISTED_FILES}
+ *     when there are more); else empty
+ * @param conflictingFileCount how many paths conflict in all; never less than the size of {@code conflictingFiles}
  * @param testOutputTail the red test run's report (verdict line, then the end of its output) when reverted; else null
  * @param rounds how many times the target's head was read and a compare-and-swap tried (more than 1 when other
  *     integrations moved the target meanwhile)
@@ -31,6 +38,7 @@ public record IntegrateResult(
     @Nullable String commit,
     String onto,
     List<String> conflictingFiles,
+    int conflictingFileCount,
     @Nullable String testOutputTail,
     int rounds,
     int retests,
@@ -44,11 +52,28 @@ public record IntegrateResult(
     Objects.requireNonNull(status, "status cannot be null");
     Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
     Objects.requireNonNull(onto, "onto cannot be null");
-    conflictingFiles = List.copyOf(Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null"));
+    Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null");
+    conflictingFileCount = Math.max(conflictingFileCount, conflictingFiles.size());
+    conflictingFiles = ResultLimits.firstFiles(conflictingFiles);
+    testOutputTail = testOutputTail == null ? null : ResultLimits.truncate(testOutputTail);
     Objects.requireNonNull(duration, "duration cannot be null");
     if (status == IntegrationStatus.INTEGRATED && commit == null) {
       throw new IllegalArgumentException("an INTEGRATED result needs the commit");
     }
+  }
+
+  /**
+   * A result whose {@code conflictingFiles} are all the conflicting files (their first ones, when there are more than
+   * the bound).
+   *
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if an integrated result has no commit
+   */
+  public IntegrateResult(IntegrationStatus status, String targetBranch, @Nullable String commit, String onto,
+      List<String> conflictingFiles, @Nullable String testOutputTail, int rounds, int retests, Duration duration) {
+    this(status, targetBranch, commit, onto, conflictingFiles,
+        Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null").size(), testOutputTail, rounds,
+        retests, duration);
   }
 
   /** The result of {@code integration}, which took {@code duration}. */

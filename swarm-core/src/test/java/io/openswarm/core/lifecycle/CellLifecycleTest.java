@@ -14,6 +14,7 @@ import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.files.internal.DeepTrees;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.port.PortManager;
@@ -28,6 +29,7 @@ import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +100,17 @@ class CellLifecycleTest {
         CellStep.TEARDOWN);
     assertThat(events).containsSubsequence("acquire t1", "start t1", "prompt t1", "commit t1: t1: add a",
         "stop t1", "release t1");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void aStateFolderWhereTheAgentNestedDirectoriesBeyondThePathLimitIsDeletedAtTeardown() {
+    agent.nestBeyondPathMax = true;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "nest", "main"));
+
+    assertThat(outcome.teardownErrors()).isEmpty();
     assertNothingLeft(steps);
   }
 
@@ -362,6 +375,7 @@ class CellLifecycleTest {
     /** When set with {@link #stopGate}: counted down when a stop begins, which then waits for the gate. */
     volatile CountDownLatch stopping;
     volatile CountDownLatch stopGate;
+    boolean nestBeyondPathMax;
 
     @Override
     public String name() {
@@ -388,6 +402,14 @@ class CellLifecycleTest {
           events.add("prompt " + context.cellId());
           if (failTurn) {
             throw new AgentException(AgentException.Reason.TURN_FAILED, "model error");
+          }
+          if (nestBeyondPathMax) {
+            try {
+              // 40 levels of 200 characters: paths of 8,000 bytes, twice PATH_MAX.
+              DeepTrees.create(context.stateDirectory(), "nest", 40, 200);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
           }
           return AgentTurn.of("done");
         }

@@ -1,22 +1,21 @@
 package io.openswarm.infra.journal;
 
+import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.infra.process.ProcessListener;
 import io.openswarm.infra.process.ProcessSupervisor;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * that dies with SIGKILL cannot remove them; the next worker on the same state directory calls {@link #reap} at start,
  * which finds the records whose owner is dead and kills each recorded process tree, but only if the live process with
  * that PID started at the recorded time (a reused PID is left alone). Directories a worker keeps for itself (its cells'
- * state directories) are recorded the same way ({@link #recordDirectory}) and deleted by {@link #reapDirectories}.
+ * state directories) are recorded the same way ({@link #recordDirectory}) and deleted by {@link #reapDirectories},
+ * which moves aside what it cannot delete rather than fail.
  *
  * <p>Thread-safe.
  */
@@ -38,12 +38,18 @@ public final class OrphanReaper {
   private static final Logger log = LoggerFactory.getLogger(OrphanReaper.class);
 
   private final LeaseJournal journal;
+  private final Deleter deleter;
 
   /**
    * @param journal the worker's lease journal
    */
   public OrphanReaper(LeaseJournal journal) {
+    this(journal, TreeDeleter::deleteRecursively);
+  }
+
+  OrphanReaper(LeaseJournal journal, Deleter deleter) {
     this.journal = Objects.requireNonNull(journal, "journal cannot be null");
+    this.deleter = Objects.requireNonNull(deleter, "deleter cannot be null");
   }
 
   /** Records started processes in the journal and removes them when they stop. */
@@ -125,13 +131,24 @@ public final class OrphanReaper {
    * path is not inside {@code root} is dropped without deleting anything: the reaper never deletes outside the
    * worker's own directories, whatever a journal file says.
    *
+   * <p>Never throws for what it finds on disk: a dead owner's cells may have left trees of any shape (deeper than the
+   * path limit, read-only), and a worker must start all the same. What cannot be deleted is moved into
+   * {@code quarantine} as a whole (it must be on the same file system as {@code root}) and its record dropped; what
+   * cannot even be moved keeps its record for the next start. Both are logged at WARN and returned.
+   *
    * @param root the directory the recorded directories must be inside
-   * @return how many directories were deleted
+   * @param quarantine where directories that cannot be deleted are moved
+   * @return what was deleted, moved aside and left
+   * @throws NullPointerException if an argument is null
+   * @throws java.io.UncheckedIOException if the journal cannot be read
    */
-  public int reapDirectories(Path root) {
+  public DirectoryReaping reapDirectories(Path root, Path quarantine) {
     Objects.requireNonNull(root, "root cannot be null");
+    Objects.requireNonNull(quarantine, "quarantine cannot be null");
     Path within = root.toAbsolutePath().normalize();
     int deleted = 0;
+    List<Path> quarantined = new ArrayList<>();
+    List<Path> kept = new ArrayList<>();
     for (LeaseRecord record : journal.orphans()) {
       if (record.kind() != LeaseKind.DIRECTORY) {
         continue;
@@ -145,27 +162,52 @@ public final class OrphanReaper {
         continue;
       }
       try {
-        deleteRecursively(directory);
+        deleter.delete(directory);
         journal.remove(LeaseKind.DIRECTORY, record.key());
         deleted++;
         log.info("deleted directory {} of dead worker {}", directory, record.owner());
-      } catch (IOException e) {
-        log.warn("could not delete directory {} of dead worker {}; will retry at the next start: {}", directory,
-            record.owner(), e.getMessage());
+      } catch (IOException | RuntimeException deletion) {
+        try {
+          Path moved = TreeDeleter.quarantine(directory, quarantine);
+          journal.remove(LeaseKind.DIRECTORY, record.key());
+          quarantined.add(moved);
+          log.warn("could not delete directory {} of dead worker {}; moved it to {} instead: look at it and delete it "
+              + "by hand: {}", directory, record.owner(), moved, deletion.toString());
+        } catch (IOException | RuntimeException move) {
+          kept.add(directory);
+          log.warn("could not delete directory {} of dead worker {} ({}), nor move it into {} ({}); will retry at "
+              + "the next start", directory, record.owner(), deletion, quarantine, move.toString());
+        }
       }
     }
-    return deleted;
+    return new DirectoryReaping(deleted, quarantined, kept);
   }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  /**
+   * What {@link #reapDirectories} did.
+   *
+   * @param deleted how many directories of dead owners were deleted
+   * @param quarantined where the directories that could not be deleted were moved; their records are dropped
+   * @param kept the directories that could neither be deleted nor moved; their records are kept for the next start
+   */
+  public record DirectoryReaping(int deleted, List<Path> quarantined, List<Path> kept) {
+
+    /** Copies the lists. */
+    public DirectoryReaping {
+      quarantined = List.copyOf(quarantined);
+      kept = List.copyOf(kept);
     }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+
+    /** Whether something was left for a person to look at. */
+    public boolean needsAttention() {
+      return !quarantined.isEmpty() || !kept.isEmpty();
     }
+  }
+
+  /** Deletes a directory tree; a seam for tests of what cannot be deleted. */
+  @FunctionalInterface
+  interface Deleter {
+    void delete(Path directory) throws IOException;
   }
 
   private static Optional<ProcessIdentity> identity(LeaseRecord record) {

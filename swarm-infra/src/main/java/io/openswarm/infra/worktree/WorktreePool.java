@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached (see
  *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
  *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
- *   becomes idle again. A slot that cannot be restored is removed instead.</li>
+ *   becomes idle again. A slot that cannot be restored is removed instead; what cannot be deleted even then (a cell
+ *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged.</li>
  *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
  *   {@code maxIdle}.</li>
  *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
@@ -105,6 +106,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   static final String ATTR_CELL = "cellId";
   static final String ATTR_BRANCH = "branch";
   static final String ATTR_BASE = "baseCommit";
+
+  /** Where worktrees that cannot be deleted are moved, relative to the root: the same file system, never a slot. */
+  static final Path QUARANTINE = Path.of(".swarm", "quarantine");
 
   private static final Pattern SLOT_NAME = Pattern.compile("wt-[0-9a-f]{12}-[0-9]+");
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
@@ -606,7 +610,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     try {
       ctx.repository.deleteBranchIfAt(branch, base);
       if (!fresh) {
-        ctx.repository.removeWorktree(slot.path);
+        removeWorktree(ctx, slot.path, "a failed acquire");
         slot.exists = false;
       }
       ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
@@ -693,7 +697,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
             e.getMessage());
         try {
-          ctx.repository.removeWorktree(slot.path);
+          removeWorktree(ctx, slot.path, "cell " + lease.cellId);
           slot.exists = false;
         } catch (WorktreeException removal) {
           removal.addSuppressed(e);
@@ -874,7 +878,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private boolean removeSlot(Context ctx, Slot slot) {
     long begin = System.nanoTime();
     try {
-      ctx.repository.removeWorktree(slot.path);
+      removeWorktree(ctx, slot.path, "the pool");
       slot.exists = false;
       ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
       log.info("removed idle worktree {} ({} ms)", slot.path, millisSince(begin));
@@ -884,6 +888,22 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           slot.path, e.getMessage());
       return false;
     }
+  }
+
+  private void removeWorktree(Context ctx, Path path, String whose) {
+    removeWorktree(ctx.repository, ctx.root, path, whose);
+  }
+
+  /**
+   * Removes a worktree. What cannot be deleted (a cell can shape its worktree at will) is moved into
+   * {@code <root>/.swarm/quarantine} and reported, so that it never blocks a release, a start or a close.
+   *
+   * @throws WorktreeException if it can neither be deleted nor moved
+   */
+  private static void removeWorktree(GitRepository repository, Path root, Path path, String whose) {
+    repository.removeWorktree(path, root.resolve(QUARANTINE)).ifPresent(moved -> log.warn(
+        "could not delete worktree {} of {}; moved it to {} instead: look at it and delete it by hand", path, whose,
+        moved));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -967,7 +987,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           record.key(), record.owner(), pathText, root);
       return false;
     }
-    repository.removeWorktree(path);
+    removeWorktree(repository, root, path, "dead owner " + record.owner());
     String outcome = "it was idle";
     String branch = record.attribute(ATTR_BRANCH);
     String base = record.attribute(ATTR_BASE);

@@ -10,6 +10,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.infra.DeepTrees;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
 import io.openswarm.infra.journal.LeaseJournal;
@@ -324,7 +325,7 @@ class WorktreePoolTest {
   void removesAWorktreeTheCellDeletedInsteadOfReusingIt() throws Exception {
     WorktreePool pool = start();
     WorktreeLease lease = pool.acquire(CellId.of("vandal"), "main");
-    io.openswarm.infra.worktree.internal.TreeDeleter.deleteRecursively(lease.path());
+    io.openswarm.core.files.internal.TreeDeleter.deleteRecursively(lease.path());
 
     lease.close();
 
@@ -332,6 +333,72 @@ class WorktreePoolTest {
     assertThat(repo.worktrees()).containsExactly(repo.path());
     assertThat(repo.hasBranch("swarm/vandal")).isFalse();
     assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+  }
+
+  @Test
+  void releasesAWorktreeHoldingATreeDeeperThanThePathLimitAndLeasesAgain() throws Exception {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("deep"), "main");
+    // Git cannot clean this (its paths exceed PATH_MAX), so the slot is removed instead of reused.
+    DeepTrees.create(lease.path(), "nest");
+
+    lease.close();
+
+    assertThat(lease.path()).doesNotExist();
+    assertThat(root.resolve(".swarm/quarantine")).as("deleted, not moved aside").doesNotExist();
+    assertThat(pool.totalCount()).isZero();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(repo.hasBranch("swarm/deep")).isFalse();
+    assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+    try (WorktreeLease again = pool.acquire(CellId.of("deep"), "main")) {
+      assertThat(again.path()).isDirectory();
+    }
+  }
+
+  @Test
+  void movesAWorktreeThatCannotBeDeletedIntoTheQuarantineAndGoesOn() throws Exception {
+    WorktreePool pool = start();
+    WorktreeLease lease = pool.acquire(CellId.of("stuck"), "main");
+    TestRepositories.writeFile(lease.path(), "out/stuck.bin", "x");
+    Path stuck = lease.path().resolve("out/stuck.bin");
+    // An immutable file: neither git nor the deleter can delete it, not even as root; its folder can be moved.
+    org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", stuck), "chattr +i is not available here");
+    Path quarantine = root.resolve(".swarm/quarantine");
+    try {
+      lease.close();
+
+      assertThat(lease.path()).doesNotExist();
+      try (Stream<Path> moved = Files.list(quarantine)) {
+        assertThat(moved).singleElement().satisfies(path -> {
+          assertThat(path.getFileName().toString()).endsWith("-" + lease.path().getFileName());
+          assertThat(path.resolve("out/stuck.bin")).hasContent("x");
+        });
+      }
+      assertThat(pool.totalCount()).isZero();
+      assertThat(repo.worktrees()).containsExactly(repo.path());
+      assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
+      try (WorktreeLease again = pool.acquire(CellId.of("next"), "main")) {
+        assertThat(again.path()).isDirectory();
+      }
+    } finally {
+      try (Stream<Path> found = Files.walk(root)) {
+        found.filter(path -> path.endsWith("stuck.bin")).forEach(path -> chattr("-i", path));
+      }
+    }
+  }
+
+  /** Runs {@code chattr flag path}; whether it worked. */
+  private static boolean chattr(String flag, Path path) {
+    try {
+      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return process.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   @Test
@@ -619,6 +686,26 @@ class WorktreePoolTest {
     assertThat(repo.resolve("swarm/committed")).isEqualTo(committed);
     assertThat(outside).as("a record pointing outside the root is never acted on").isDirectory();
     assertThat(journal.records()).extracting(LeaseRecord::key).containsExactly("wt-" + session + "-4");
+    assertThat(pool.totalCount()).isZero();
+  }
+
+  @Test
+  void reclaimsADeadOwnersWorktreeHoldingATreeDeeperThanThePathLimit() throws Exception {
+    Path rootReal = Files.createDirectories(root).toRealPath();
+    Path slot = rootReal.resolve("wt-0123456789ab-1");
+    repo.git("worktree", "add", "--quiet", "--detach", slot.toString(), repo.head());
+    DeepTrees.create(slot, "nest");
+    LeaseJournal journal = LeaseJournal.open(root.resolve(".swarm/leases"));
+    String commonDir = repo.path().resolve(".git").toRealPath().toString();
+    journal.record(new LeaseRecord(LeaseKind.WORKTREE, slot.getFileName().toString(),
+        TestProcesses.exitedProcessIdentity(), "dead", java.time.Instant.now(),
+        java.util.Map.of("path", slot.toString(), "repository", commonDir, "state", "idle")));
+
+    WorktreePool pool = start();
+
+    assertThat(slot).doesNotExist();
+    assertThat(repo.worktrees()).containsExactly(repo.path());
+    assertThat(journal.records()).isEmpty();
     assertThat(pool.totalCount()).isZero();
   }
 

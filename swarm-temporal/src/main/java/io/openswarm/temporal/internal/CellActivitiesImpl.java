@@ -1,6 +1,7 @@
 package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.ResultLimits;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
@@ -19,7 +20,10 @@ import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.api.common.v1.Payloads;
 import io.temporal.client.ActivityCompletionException;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Objects;
@@ -41,6 +45,9 @@ import org.slf4j.MDC;
 public final class CellActivitiesImpl implements CellActivities {
 
   private static final Logger log = LoggerFactory.getLogger(CellActivitiesImpl.class);
+
+  /** Measures results as Temporal will carry them; the worker configures no other converter. */
+  private static final DataConverter RESULT_CONVERTER = DefaultDataConverter.newDefaultInstance();
 
   /** The failure type of a step cut short because its worker is stopping; the workflow treats the host as lost. */
   public static final String HOST_SHUTTING_DOWN = "HostShuttingDown";
@@ -239,12 +246,39 @@ public final class CellActivitiesImpl implements CellActivities {
         : ApplicationFailure.newNonRetryableFailureWithCause(message, e.failureType(), e, e.step().name());
   }
 
+  /**
+   * Runs an activity's body with the workflow id in the MDC, and checks that its result fits in one Temporal message
+   * (see {@link #requireFits}).
+   */
+  /**
+   * Returns {@code result} if its serialized form is within {@link ResultLimits#MAX_RESULT_BYTES}; otherwise fails
+   * the activity with the non-retryable type {@value ResultLimits#RESULT_TOO_LARGE}.
+   *
+   * <p>Why: the results are bounded by construction (see {@link ResultLimits}), so this is a last resort. A result
+   * Temporal cannot carry is never delivered: the activity would then time out as if its host were lost, and the
+   * workflow would run the whole step again, on another host, to the same end. A failure the workflow sees at once,
+   * naming the size and the limit, is what the user needs instead. The size is measured with Temporal's default
+   * converter, the one the worker uses.
+   */
+  static <T> T requireFits(T result, String activityType) {
+    long size = RESULT_CONVERTER.toPayloads(result).map(Payloads::getSerializedSize).orElse(0);
+    if (size > ResultLimits.MAX_RESULT_BYTES) {
+      String message = String.format("the result of activity %s is %d bytes serialized, more than the %d bytes an "
+          + "activity may return (Temporal refuses messages above 4 MiB); nothing was retried", activityType, size,
+          ResultLimits.MAX_RESULT_BYTES);
+      log.error(message);
+      throw ApplicationFailure.newNonRetryableFailure(message, ResultLimits.RESULT_TOO_LARGE);
+    }
+    return result;
+  }
+
   private static <T> T withWorkflowMdc(Supplier<T> body) {
-    String workflowId = Activity.getExecutionContext().getInfo().getWorkflowId();
+    ActivityInfo info = Activity.getExecutionContext().getInfo();
+    String workflowId = info.getWorkflowId();
     String previous = MDC.get("workflowId");
     MDC.put("workflowId", workflowId);
     try {
-      return body.get();
+      return requireFits(body.get(), info.getActivityType());
     } finally {
       if (previous == null) {
         MDC.remove("workflowId");

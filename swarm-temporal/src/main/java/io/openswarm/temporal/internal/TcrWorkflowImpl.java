@@ -100,6 +100,8 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
 
     List<String> changed = List.of();
+
+    int changedCount = 0;
     CellOutcome outcome;
     boolean hostLost = false;
     @Nullable CanceledFailure cancelled = null;
@@ -108,6 +110,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
       ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
+      changedCount = executed.changedFileCount();
 
       enter(CellStep.TEST);
       TestResult tested = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
@@ -140,7 +143,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
 
     step = CellStep.TEARDOWN.name();
     List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
-    CellOutcome finished = outcome.withChangedFiles(changed).withTimings(timings)
+    CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
         .withTeardownErrors(teardownErrors).withHost(hosted.cell().host());
     if (cancelled != null) {
       throw cancelled;

@@ -1,5 +1,6 @@
 package io.openswarm.infra.worktree.internal;
 
+import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.infra.git.GitCommand;
@@ -300,24 +301,44 @@ public final class GitRepository {
 
   /**
    * Removes the worktree at {@code path}: its directory and git's record of it. Works when git no longer knows the
-   * worktree or the directory is already gone.
+   * worktree or the directory is already gone, and when the cell nested directories deeper than the path limit.
    *
    * @throws WorktreeException if the directory cannot be deleted
    */
   public void removeWorktree(Path path) {
+    removeWorktree(path, null);
+  }
+
+  /**
+   * Removes the worktree at {@code path} like {@link #removeWorktree(Path)}; if its directory cannot be deleted, moves
+   * what is left of it into {@code quarantine} (see {@link TreeDeleter#quarantine}) and forgets it all the same.
+   *
+   * @return empty when the directory was deleted; where it was moved when it could not be
+   * @throws WorktreeException if the directory can neither be deleted nor moved
+   */
+  public Optional<Path> removeWorktree(Path path, @Nullable Path quarantine) {
     GitResult removed = withMetadataLock(() -> git.run(GitCommand.in(directory)
         .args("worktree", "remove", "--force", "--force", "--", path.toString()).build()));
     if (removed.isSuccess() && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+      return Optional.empty();
     }
+    Optional<Path> quarantined;
     try {
-      TreeDeleter.deleteRecursively(path);
+      // Git gives up on paths longer than PATH_MAX ("File name too long"); the deleter does not.
+      quarantined = quarantine == null ? deleted(path) : TreeDeleter.deleteOrQuarantine(path, quarantine);
     } catch (IOException e) {
       throw new WorktreeException(Reason.IO_FAILED, "could not delete worktree directory " + path + " after `"
           + removed.commandLine() + "` " + (removed.isSuccess() ? "left it behind" : "failed: "
-          + removed.stderrTail().strip()) + ": " + e, e);
+          + removed.stderrTail().strip()) + (quarantine == null ? "" : ", nor move it into " + quarantine) + ": "
+          + e, e);
     }
     prune();
+    return quarantined;
+  }
+
+  private static Optional<Path> deleted(Path path) throws IOException {
+    TreeDeleter.deleteRecursively(path);
+    return Optional.empty();
   }
 
   /** Forgets worktrees whose directories are gone ({@code git worktree prune}). */

@@ -1,0 +1,77 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.ResultLimits;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.agent.FileEdit;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A change of 50,000 files goes through TCR like any other: the step results carry the first
+ * {@value ResultLimits#MAX_LISTED_FILES} paths and the count, so they fit in Temporal's messages. Before, the execute
+ * step's result exceeded Temporal's 4 MiB message limit: it never arrived, and the workflow took the step for a lost
+ * host, ran the agent's turn again twice and failed after minutes with a heartbeat time-out.
+ */
+class HugeChangeIT {
+
+  /** Paths of about 100 characters: 50,000 of them are 5 MB of JSON. */
+  private static final int FILES = 50_000;
+
+  @TempDir Path temp;
+
+  private SwarmWorker worker;
+
+  @AfterEach
+  void stopWorker() {
+    if (worker != null) {
+      worker.close();
+    }
+  }
+
+  @Test
+  void aChangeOfFiftyThousandFilesIsCommittedAndReportedAsCountsAndTheFirstThousand() throws Exception {
+    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
+        .write("test.sh", "#!/bin/sh\ntrue\n").executable("test.sh").commit("a project");
+    List<FileEdit> edits = IntStream.range(0, FILES)
+        .mapToObj(i -> FileEdit.write(String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
+        .toList();
+    worker = SwarmWorker.builder()
+        .repository(repo.path())
+        .stateDirectory(temp.resolve("state"))
+        .testCommand(List.of("sh", "test.sh"))
+        .agent(ScriptedAgent.builder().edits(prompt -> edits).build())
+        .ports(21400, 21410)
+        .hostId("huge-change-host")
+        .start();
+    SwarmClient client = worker.client();
+
+    // Minutes on a healthy machine would already be a failure: one agent turn, one test run, one commit.
+    CellOutcome outcome = client.resultAsync(client.startTcr(TaskSpec.of("huge", "generate", "main")))
+        .get(3, TimeUnit.MINUTES);
+
+    assertThat(outcome.status()).as("%s", outcome.error()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.changedFileCount()).isEqualTo(FILES);
+    assertThat(outcome.changedFiles()).hasSize(ResultLimits.MAX_LISTED_FILES)
+        .allSatisfy(path -> assertThat(path).startsWith("generated/"));
+    assertThat(repo.git("rev-list", "--count", "main.." + outcome.commit()).strip()).isEqualTo("1");
+    assertThat(repo.git("ls-tree", "-r", "--name-only", outcome.commit(), "generated/").lines().count())
+        .isEqualTo(FILES);
+    assertThat(outcome.timings().stream().map(t -> t.step().name()).filter("EXECUTE"::equals).count())
+        .as("the agent's turn ran once").isEqualTo(1);
+    assertThat(outcome.totalDuration()).isLessThan(Duration.ofMinutes(3));
+  }
+}
