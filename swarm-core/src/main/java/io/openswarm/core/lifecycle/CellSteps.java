@@ -65,6 +65,9 @@ import org.slf4j.MDC;
  */
 public final class CellSteps {
 
+  /** How long a teardown waits for another one of the same cell before it releases what that one has not reached. */
+  public static final Duration CONCURRENT_TEARDOWN_GRACE = Duration.ofSeconds(1);
+
   private static final Logger log = LoggerFactory.getLogger(CellSteps.class);
 
   private final PortManager ports;
@@ -354,8 +357,10 @@ public final class CellSteps {
    * the cell's state directory, in that order, each even if an earlier one failed. Idempotent; never throws.
    *
    * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose workflow closed, the
-   * worker's stop): exactly one of them tears the cell down and reports {@link TeardownResult#wasLive()}; the others
-   * wait until it is done, so that none returns while the cell still holds its parts, and report it as not live.
+   * worker's stop): one of them tears the cell down and reports {@link TeardownResult#wasLive()}; the others wait
+   * until it is done, so that none returns while the cell still holds its parts, and report it as not live. A wait
+   * is bounded by {@link #CONCURRENT_TEARDOWN_GRACE}: past it (a stop that hangs), the waiting caller releases the
+   * parts the first one has not reached, so a hanging step never holds the others.
    */
   public TeardownResult teardown(CellId cellId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
@@ -367,10 +372,23 @@ public final class CellSteps {
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> running = cell.tornDown.compareAndExchange(null, mine);
     if (running != null) {
-      // Without this, both callers would unwind the same stack at once: the worktree could be returned to the pool
-      // while the other caller is still stopping the agent that works in it.
-      running.join();
-      return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+      // Without the wait, both callers would unwind the same stack at once: the worktree could be returned to the
+      // pool while the other caller is still stopping the agent that works in it. Without a bound, a stop that hangs
+      // would hold the worktree and the port for good; after the grace the rest is released (each compensation
+      // still runs once), and the stop, when it ends, releases nothing twice.
+      try {
+        running.get(CONCURRENT_TEARDOWN_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+      } catch (java.util.concurrent.TimeoutException e) {
+        log.warn("cell {}: another teardown has been at work for more than {} ms (a stop that hangs?); releasing "
+            + "what it has not reached yet", cellId, CONCURRENT_TEARDOWN_GRACE.toMillis());
+        return tearDown(cell, start);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return tearDown(cell, start);
+      } catch (java.util.concurrent.ExecutionException e) {
+        return tearDown(cell, start);
+      }
     }
     try {
       return tearDown(cell, start);

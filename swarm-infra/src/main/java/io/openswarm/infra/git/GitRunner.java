@@ -4,6 +4,7 @@ import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.infra.git.internal.GitIo;
 import io.openswarm.infra.git.internal.StreamCapture;
+import io.openswarm.infra.process.internal.Executables;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +93,15 @@ public final class GitRunner {
   private static final Logger log = LoggerFactory.getLogger(GitRunner.class);
 
   /**
+   * util-linux's {@code setpriv}, which starts git with a parent-death signal: when the thread that started git dies
+   * (with its JVM, even by SIGKILL), the kernel kills git, so no git process of a dead worker goes on changing a
+   * worktree the next worker reclaims. The calling thread waits for git, so it cannot end first. Null where
+   * {@code setpriv} is missing; git then runs without it.
+   */
+  private static final @Nullable String SETPRIV = Executables.resolveSystemTool("setpriv")
+      .filter(GitRunner::supportsParentDeathSignal).map(Path::toString).orElse(null);
+
+  /**
    * Git's own messages when another git process is changing shared metadata at the same moment (the C locale is
    * forced, so they are English): a lock file held by someone else, or a linked worktree's administrative files read
    * while another process creates or removes that worktree (every checkout reads them all to see whether the branch
@@ -161,10 +171,19 @@ public final class GitRunner {
     List<String> argv = new ArrayList<>(command.args().size() + 1);
     argv.add(executable);
     argv.addAll(command.args());
+    List<String> launch = argv;
+    if (SETPRIV != null) {
+      launch = new ArrayList<>(argv.size() + 4);
+      launch.add(SETPRIV);
+      launch.add("--pdeathsig");
+      launch.add("KILL");
+      launch.add("--");
+      launch.addAll(argv);
+    }
     Duration attemptTimeout = command.timeout().orElse(timeout);
     long backoffNanos = initialBackoff.toNanos();
     for (int attempt = 1; ; attempt++) {
-      GitResult result = runOnce(argv, command, attemptTimeout, attempt);
+      GitResult result = runOnce(launch, argv, command, attemptTimeout, attempt);
       if (result.isSuccess() || !command.retryOnLockContention() || attempt > lockRetries
           || !isLockContention(result.stderrTail())) {
         if (attempt > 1 && !result.isSuccess()) {
@@ -186,6 +205,19 @@ public final class GitRunner {
     }
   }
 
+  private static boolean supportsParentDeathSignal(Path setpriv) {
+    try {
+      Process probe = new ProcessBuilder(setpriv.toString(), "--pdeathsig", "KILL", "--", "true")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /**
    * Whether git's standard error says that it failed because another git process was changing shared metadata at the
    * same moment: it held one of git's lock files, or was creating or removing a linked worktree. Git reads or locks
@@ -195,8 +227,9 @@ public final class GitRunner {
     return LOCK_CONTENTION.matcher(stderr).matches();
   }
 
-  private GitResult runOnce(List<String> argv, GitCommand command, Duration attemptTimeout, int attempt) {
-    ProcessBuilder builder = new ProcessBuilder(argv).directory(command.directory().toFile());
+  private GitResult runOnce(List<String> launch, List<String> argv, GitCommand command, Duration attemptTimeout,
+      int attempt) {
+    ProcessBuilder builder = new ProcessBuilder(launch).directory(command.directory().toFile());
     Map<String, String> env = builder.environment();
     Map<String, String> inherited = filterEnvironment(env, inheritedEnvironment);
     env.clear();
@@ -256,6 +289,12 @@ public final class GitRunner {
           render(argv));
     }
     Duration duration = Duration.ofNanos(System.nanoTime() - start);
+    if (launch != argv && process.exitValue() == 127 && tail(stderr).startsWith("setpriv: failed to execute ")) {
+      // What ProcessBuilder.start() reports itself when git is started directly.
+      throw new WorktreeException(Reason.GIT_FAILED, "could not start `" + render(argv) + "` in "
+          + command.directory() + ": " + tail(stderr).substring("setpriv: ".length()).strip(), argv,
+          OptionalInt.empty(), tail(stderr), null);
+    }
     GitResult result = new GitResult(argv, command.directory(), process.exitValue(),
         new String(stdout.bytes(), StandardCharsets.UTF_8), stdout.truncated(), tail(stderr), duration, attempt);
     if (log.isDebugEnabled()) {
