@@ -1,5 +1,6 @@
 package io.openswarm.benchmarks;
 
+import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
@@ -33,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code direct}: a bare {@link ProcessBuilder} start and wait, the floor the JVM imposes;
  *   <li>{@code none}: through the {@link ProcessSupervisor} without a sandbox (setsid, explicit environment, log file,
  *       pooled drain and exit watcher, {@code /proc} scan for leftovers of the tree at exit);
- *   <li>{@code bubblewrap}: the same under the cell profile of the bubblewrap sandbox.
+ *   <li>{@code bubblewrap}: the same under the cell profile of the bubblewrap sandbox;
+ *   <li>{@code bubblewrap-limits}: the same with the default {@link CellLimits}: cgroups created, entered through a
+ *       small {@code sh}, emptied and removed for every start, and a sized {@code /tmp}.
  * </ul>
  * The sandbox's extra cost per start is {@code bubblewrap - none}; the target is at most 10 ms.
  *
@@ -55,7 +58,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
 public class SandboxStartBenchmark {
 
-  @Param({"direct", "none", "bubblewrap"})
+  @Param({"direct", "none", "bubblewrap", "bubblewrap-limits"})
   String sandbox;
 
   private Path root;
@@ -71,10 +74,14 @@ public class SandboxStartBenchmark {
     Path state = Files.createDirectories(root.resolve("state/cell-1"));
     trueProgram = Stream.of(Path.of("/bin/true"), Path.of("/usr/bin/true"))
         .filter(Files::isExecutable).findFirst().orElseThrow();
-    CellSandbox cellSandbox = sandbox.equals("bubblewrap")
+    CellSandbox cellSandbox = sandbox.startsWith("bubblewrap")
         ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
         : CellSandbox.none();
-    supervisor = ProcessSupervisor.builder().sandbox(cellSandbox).build();
+    ProcessSupervisor.Builder builder = ProcessSupervisor.builder().sandbox(cellSandbox);
+    if (sandbox.equals("bubblewrap-limits")) {
+      builder.limits(CellLimits.getDefaultInstance());
+    }
+    supervisor = builder.build();
     spec = ProcessSpec.builder()
         .command(trueProgram.toString())
         .workingDirectory(worktree)
