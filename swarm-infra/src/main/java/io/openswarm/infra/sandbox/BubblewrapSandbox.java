@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,8 +36,10 @@ import java.util.Objects;
  *       (the worktree's {@code .git} entry, the prompt folder) re-bound read-only on top. Where paths nest, the
  *       innermost rule applies, because mounts are applied from the shallowest path down;
  *   <li>what the cell needs from inside a hidden folder re-bound read-only: the repository's git directory (where a
- *       writable worktree's {@code .git} file points), each folder on the command's {@code PATH} and its parent
- *       (toolchains under a home folder, such as nvm, pyenv or sdkman, keep their {@code lib} beside {@code bin}),
+ *       writable worktree's {@code .git} file points), each folder on the command's {@code PATH}, and the folder
+ *       above a {@code bin} or {@code shims} entry (toolchains under a home folder, such as nvm, pyenv or sdkman,
+ *       keep their {@code lib} beside {@code bin}) unless it is the home folder or its {@code .local}, {@code .cargo}
+ *       or {@code .config}, which hold credentials beside programs,
  *       the program's own folder, and the target of {@code /etc/resolv.conf} when it points into {@code /run};
  *   <li>a new PID namespace with its own {@code /proc}: other cells' processes, and their environments with their
  *       secrets, are invisible and cannot be signalled;
@@ -228,6 +231,7 @@ public final class BubblewrapSandbox implements CellSandbox {
       gitDirectories(writable).forEach(needed::add);
     }
     String path = request.environment().get("PATH");
+    Path home = userHome();
     if (path != null) {
       for (String entry : path.split(":")) {
         if (entry.isEmpty() || !entry.startsWith("/")) {
@@ -236,8 +240,12 @@ public final class BubblewrapSandbox implements CellSandbox {
         Path folder = Path.of(entry).normalize();
         needed.add(folder);
         Path parent = folder.getParent();
-        if (parent != null && parent.getNameCount() > 1) {
+        if (parent != null && toolchainRoot(folder)) {
           needed.add(parent);
+        }
+        if (home != null && folder.equals(home.resolve(".cargo/bin"))) {
+          // rustup's proxies in ~/.cargo/bin run the toolchains in ~/.rustup; ~/.cargo itself holds credentials.
+          needed.add(home.resolve(".rustup"));
         }
       }
     }
@@ -264,6 +272,32 @@ public final class BubblewrapSandbox implements CellSandbox {
       needed.add(resolv);
     }
     return needed;
+  }
+
+  /**
+   * Whether the folder holding the {@code PATH} entry {@code folder} is a toolchain's root, to be re-bound with it:
+   * the entry is a {@code bin} or {@code shims} folder (nvm's version folder and pyenv's root keep {@code lib},
+   * {@code libexec} and {@code versions} beside it), and the folder above is neither a top-level folder, nor the home
+   * folder, nor one of the home folder's shared dot-folders that hold credentials next to programs
+   * ({@code ~/.local} with {@code share/}, {@code ~/.cargo} with {@code credentials.toml}, {@code ~/.config}).
+   */
+  private static boolean toolchainRoot(Path folder) {
+    Path parent = folder.getParent();
+    String name = folder.getFileName() == null ? "" : folder.getFileName().toString();
+    if (parent == null || parent.getNameCount() < 2 || !(name.equals("bin") || name.equals("shims"))) {
+      return false;
+    }
+    Path home = userHome();
+    return home == null || !(parent.equals(home) || parent.equals(home.resolve(".local"))
+        || parent.equals(home.resolve(".cargo")) || parent.equals(home.resolve(".config")));
+  }
+
+  private static @Nullable Path userHome() {
+    String home = System.getProperty("user.home");
+    if (home == null || home.isBlank() || !home.startsWith("/")) {
+      return null;
+    }
+    return Path.of(home).normalize();
   }
 
   /** The git directory and common directory a worktree's {@code .git} file names, read as plain text. */

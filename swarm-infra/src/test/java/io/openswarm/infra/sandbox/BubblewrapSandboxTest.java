@@ -103,4 +103,33 @@ class BubblewrapSandboxTest {
     throw new AssertionError(option + " " + value + " not in " + String.join(" ", args)
         + Collections.emptyList());
   }
+
+  @Test
+  void aToolchainRootComesBackButTheHomeFoldersSharedDotFoldersDoNot() throws Exception {
+    Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
+    Path state = Files.createDirectories(temp.resolve("state/cell-1"));
+    Path home = Path.of(System.getProperty("user.home"));
+    String path = String.join(":", home.resolve(".local/bin").toString(), home.resolve(".cargo/bin").toString(),
+        home.resolve(".nvm/versions/node/v20/bin").toString(), home.resolve("bin").toString(), "/usr/bin");
+    SandboxRequest request = new SandboxRequest(List.of("true"), worktree, Map.of("PATH", path),
+        SandboxPolicy.forCell(worktree, state));
+    List<String> args = sandbox.wrap(request).command();
+    java.util.function.Predicate<Path> bound = p -> {
+      for (int i = 0; i + 2 < args.size(); i++) {
+        if (args.get(i).equals("--ro-bind-try") && args.get(i + 1).equals(p.toString())) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (Path kept : List.of(home.resolve(".local/bin"), home.resolve(".cargo/bin"),
+        home.resolve(".nvm/versions/node/v20/bin"), home.resolve(".nvm/versions/node/v20"), home.resolve("bin"))) {
+      if (Files.exists(kept)) {
+        assertThat(bound.test(kept.toRealPath())).as("%s comes back", kept).isTrue();
+      }
+    }
+    for (Path hidden : List.of(home, home.resolve(".local"), home.resolve(".cargo"), home.resolve(".config"))) {
+      assertThat(bound.test(hidden)).as("%s stays hidden", hidden).isFalse();
+    }
+  }
 }
