@@ -270,7 +270,7 @@ public final class SupervisedProcess implements AutoCloseable {
     ProcessTreeTerminator.reportSurvivors(description() + " (pid " + pid() + ")", report);
     if (cgroup != null) {
       // What left the tree (a double-forked daemon) is still in the tree's cgroups: nothing outlives the process.
-      int stragglers = cgroup.close(supervisor.killWait().toMillis());
+      int stragglers = cgroup.killAll(supervisor.killWait().toMillis());
       if (stragglers > 0) {
         log.warn("{} (pid {}) left {} process(es) outside its tree; killed them through its cgroup", description(),
             pid(), stragglers);
@@ -291,6 +291,11 @@ public final class SupervisedProcess implements AutoCloseable {
         processResult.exitCode(), duration.toMillis(), timedOut ? " (timed out)" : "",
         report.forced() ? " (needed SIGKILL)" : "", processResult.outputBytes());
     result.complete(processResult);
+    if (cgroup != null) {
+      // Emptied above; removing the folders may wait for the kernel to let go of the last member, which no caller
+      // needs to wait for.
+      cgroup.remove(supervisor.killWait().toMillis());
+    }
   }
 
   private void awaitDrain() {

@@ -133,17 +133,8 @@ public final class BubblewrapSandbox implements CellSandbox {
       args.add("--tmpfs");
       args.add("/dev/shm");
     }
-    List<Mount> mounts = mounts(policy, request);
-    for (Mount mount : mounts) {
+    for (Mount mount : mounts(policy, request)) {
       args.addAll(mount.arguments());
-    }
-    // A hidden folder is an empty tmpfs: read-only too, once what comes back inside it is mounted, so that it is not
-    // a second, unlimited /tmp.
-    for (Mount mount : mounts) {
-      if (mount.kind == Kind.HIDDEN) {
-        args.add("--remount-ro");
-        args.add(mount.path.toString());
-      }
     }
     args.add("--chdir");
     args.add(request.workingDirectory().toString());
@@ -354,7 +345,9 @@ public final class BubblewrapSandbox implements CellSandbox {
       String p = path.toString();
       switch (kind) {
         case HIDDEN:
-          return List.of("--tmpfs", p);
+          // Empty, tiny and not writable (no capability overrides the mode inside), so that it is not a second,
+          // unlimited /tmp; cheaper than remounting it read-only once what comes back inside is mounted.
+          return List.of("--perms", "0555", "--size", "65536", "--tmpfs", p);
         case MASKED:
           return List.of("--ro-bind", "/dev/null", p);
         case WRITABLE:

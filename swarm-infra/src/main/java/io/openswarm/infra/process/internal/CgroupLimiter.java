@@ -38,6 +38,8 @@ public final class CgroupLimiter {
   private static final Logger log = LoggerFactory.getLogger(CgroupLimiter.class);
   private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
   private static final long CPU_PERIOD_MICROS = 100_000;
+  /** How long the members of a finished tree get to leave by themselves before they count as left behind. */
+  private static final long EXIT_GRACE_MILLIS = 100;
 
   /** Writes its PID into each file given before the command, then replaces itself with the command. */
   private static final String ENTER = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 125; "
@@ -162,6 +164,11 @@ public final class CgroupLimiter {
     List<Path> groups = new ArrayList<>();
     try {
       for (Map.Entry<String, Path> root : roots.entrySet()) {
+        // Each hierarchy a process joins costs at its start and exit; one without a limit to apply is skipped, as
+        // long as one remains to find the tree's members by (pids where there is one).
+        if (!v2 && !wanted(root.getKey(), limits) && !(groups.isEmpty() && isLast(root.getKey()))) {
+          continue;
+        }
         Path group = root.getValue().resolve(name);
         Files.createDirectory(group);
         groups.add(group);
@@ -174,6 +181,27 @@ public final class CgroupLimiter {
       new Group(groups).close(0);
       return Optional.empty();
     }
+  }
+
+  private static boolean wanted(String controller, CellLimits limits) {
+    switch (controller) {
+      case "pids":
+        return true;
+      case "memory":
+        return limits.maxMemoryBytes() > 0;
+      case "cpu":
+        return limits.cpus() > 0;
+      default:
+        return false;
+    }
+  }
+
+  private boolean isLast(String controller) {
+    String last = null;
+    for (String key : roots.keySet()) {
+      last = key;
+    }
+    return controller.equals(last);
   }
 
   private void configure(String controller, Path group, CellLimits limits) throws IOException {
@@ -252,8 +280,24 @@ public final class CgroupLimiter {
      * @return how many processes had to be killed
      */
     public int close(long waitMillis) {
+      int killed = killAll(waitMillis);
+      remove(waitMillis);
+      return killed;
+    }
+
+    /**
+     * Kills every process still in the groups: SIGKILL, repeated until they are empty or {@code waitMillis} ran out.
+     *
+     * @return how many processes had to be killed
+     */
+    public int killAll(long waitMillis) {
       int killed = 0;
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+      // What is still exiting (a sandbox's init, right after its launcher) leaves within a moment by itself.
+      long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_GRACE_MILLIS);
+      while (!members().isEmpty() && System.nanoTime() < settled) {
+        pause(1);
+      }
       while (true) {
         List<Long> left = members();
         if (left.isEmpty()) {
@@ -268,12 +312,17 @@ public final class CgroupLimiter {
         if (System.nanoTime() > deadline) {
           break;
         }
-        sleep();
+        pause(10);
       }
+      return killed;
+    }
+
+    /** Removes the (emptied) groups, retrying while the kernel still counts a member, for up to {@code waitMillis}. */
+    public void remove(long waitMillis) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
       for (Path group : groups) {
         remove(group, deadline);
       }
-      return killed;
     }
 
     private static void remove(Path group, long deadline) {
@@ -287,14 +336,14 @@ public final class CgroupLimiter {
             log.warn("could not remove the cgroup {}: {}", group, e.toString());
             return;
           }
-          sleep();
+          pause(2);
         }
       }
     }
 
-    private static void sleep() {
+    private static void pause(long millis) {
       try {
-        Thread.sleep(10);
+        Thread.sleep(millis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
