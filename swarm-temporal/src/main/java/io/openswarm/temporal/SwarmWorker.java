@@ -25,6 +25,7 @@ import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
+import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.temporal.internal.BacklogProbe;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
@@ -251,6 +252,7 @@ public final class SwarmWorker implements AutoCloseable {
     Duration hostScheduleToStartTimeout = Duration.ofSeconds(30);
     Duration closedWorkflowSweepInterval = ClosedWorkflowSweeper.DEFAULT_INTERVAL;
     CellLimits cellLimits = CellLimits.getDefaultInstance();
+    List<String> repositoryHooks = List.of();
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -423,6 +425,20 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder cellLimits(CellLimits limits) {
       this.cellLimits = Objects.requireNonNull(limits, "cellLimits cannot be null");
+      return this;
+    }
+
+    /**
+     * The repository's hooks to run as a check on every change before it is committed, inside the cell's sandbox:
+     * {@code pre-commit} and/or {@code commit-msg}, taken from the user's checkout (a relative
+     * {@code core.hooksPath} in the repository's configuration, as husky sets it) or from the repository's git
+     * directory, never from the cell's worktree. A failing hook fails the cell at COMMIT ({@code CommitRejected}).
+     * None by default: the library's own git never runs hooks.
+     *
+     * @throws NullPointerException if {@code hooks} is or holds null
+     */
+    public Builder repositoryHooks(String... hooks) {
+      this.repositoryHooks = List.of(Objects.requireNonNull(hooks, "repositoryHooks cannot be null"));
       return this;
     }
 
@@ -807,9 +823,17 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();
-    CellParts parts = hooks.decorate(new CellParts(pool,
-        GitWorktreeChanges.builder().maxCommitBytes(options.cellLimits().maxCommitBytes()).build(), agent, tests,
-        integrator));
+    GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
+        .maxCommitBytes(options.cellLimits().maxCommitBytes());
+    if (!options.repositoryHooks().isEmpty()) {
+      changes.beforeCommit(RepositoryHooks.builder(supervisor)
+          .repository(options.repository())
+          .stateDirectory(stateDirectory.resolve("hooks"))
+          .hooks(options.repositoryHooks())
+          .timeout(options.testTimeout())
+          .build());
+    }
+    CellParts parts = hooks.decorate(new CellParts(pool, changes.build(), agent, tests, integrator));
     steps = CellSteps.builder()
         .ports(ports)
         .worktrees(parts.worktrees())

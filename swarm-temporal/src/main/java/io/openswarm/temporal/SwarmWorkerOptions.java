@@ -5,6 +5,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
+import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.temporal.internal.SystemMemory;
@@ -43,6 +44,7 @@ public final class SwarmWorkerOptions {
   private final Duration stopTimeout;
   private final Duration closedWorkflowSweepInterval;
   private final CellLimits cellLimits;
+  private final List<String> repositoryHooks;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -129,6 +131,13 @@ public final class SwarmWorkerOptions {
     this.stopTimeout = positive("stopTimeout", b.stopTimeout == null ? profile.stopTimeout() : b.stopTimeout);
     this.closedWorkflowSweepInterval = positive("closedWorkflowSweepInterval", b.closedWorkflowSweepInterval);
     this.cellLimits = b.cellLimits;
+    for (String hook : b.repositoryHooks) {
+      if (!RepositoryHooks.SUPPORTED.contains(hook)) {
+        throw new IllegalArgumentException("repositoryHooks may name pre-commit and commit-msg but was given \""
+            + hook + "\"");
+      }
+    }
+    this.repositoryHooks = List.copyOf(new java.util.LinkedHashSet<>(b.repositoryHooks));
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -337,6 +346,11 @@ public final class SwarmWorkerOptions {
   /** How long stopping lets running cells finish. */
   public Duration stopTimeout() {
     return stopTimeout;
+  }
+
+  /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
+  public List<String> repositoryHooks() {
+    return repositoryHooks;
   }
 
   /** What each of a cell's process trees may use, and how large a commit may be. */

@@ -37,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>These are the library's own git operations for the test-commit-revert steps; the model is never asked to run
  * them. Commit messages travel on git's standard input ({@code git commit -F -}), never on a command line and never
  * through a shell, so quotes, newlines, {@code $(...)} and backticks arrive verbatim. The author is given per commit
- * (as both author and committer, through {@code GIT_AUTHOR_*} and {@code GIT_COMMITTER_*}). Hooks run as they would
- * for a person: a failing {@code pre-commit} or {@code commit-msg} hook fails the commit with
- * {@link Reason#COMMIT_REJECTED}; it is never bypassed.
+ * (as both author and committer, through {@code GIT_AUTHOR_*} and {@code GIT_COMMITTER_*}). The library's git runs
+ * no hooks ({@link GitRunner} is hermetic: a hook would run outside the sandbox, from a folder the cell may have
+ * written); the repository's hooks can run as a check inside the cell's sandbox instead
+ * ({@link Builder#beforeCommit(CommitCheck)} with {@link RepositoryHooks}), and a failing one fails the commit with
+ * {@link Reason#COMMIT_REJECTED}. A change holding a gitlink or a link out of the worktree is refused
+ * ({@link Reason#UNSAFE_CHANGE}), and so is one larger than the commit-size limit ({@link Reason#COMMIT_TOO_LARGE}).
  *
  * <p>{@link #revert} uses the same restore as the pool's release, so "back to the base commit exactly" means the same
  * everywhere.
@@ -64,6 +67,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
   private final boolean preserveIgnored;
   private final @Nullable Duration commitTimeout;
   private final long maxCommitBytes;
+  private final @Nullable CommitCheck beforeCommit;
   private final WorktreeRestorer restorer;
 
   private GitWorktreeChanges(Builder builder) {
@@ -71,6 +75,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     this.preserveIgnored = builder.preserveIgnored;
     this.commitTimeout = builder.commitTimeout;
     this.maxCommitBytes = builder.maxCommitBytes;
+    this.beforeCommit = builder.beforeCommit;
     this.restorer = new WorktreeRestorer(git, preserveIgnored);
   }
 
@@ -96,8 +101,9 @@ public final class GitWorktreeChanges implements WorktreeChanges {
    *     tip; empty when nothing changed at all
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code message} is blank or contains a NUL character
-   * @throws WorktreeException {@link Reason#COMMIT_REJECTED} if git refused the commit (typically a hook failed; the
-   *     hook's output is in {@link WorktreeException#stderrTail()}), {@link Reason#BRANCH_CONFLICT} if the worktree
+   * @throws WorktreeException {@link Reason#COMMIT_REJECTED} if the check before the commit refused it (the
+   *     repository's hook, with its output in the message) or git refused it, {@link Reason#UNSAFE_CHANGE} or
+   *     {@link Reason#COMMIT_TOO_LARGE} if the change holds what the library does not commit, {@link Reason#BRANCH_CONFLICT} if the worktree
    *     is no longer on the cell's branch, or another reason if git failed
    */
   @Override
@@ -126,6 +132,9 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     git.run(worktree, "add", "--all").requireSuccess("stage the changes in " + worktree);
     // The index now holds the tree to be committed, the agent's own commits included: compare it with the base.
     refuseUnsafeEntries(lease, "--cached", lease.baseCommit());
+    if (beforeCommit != null) {
+      beforeCommit.check(lease, message);
+    }
     GitCommand.Builder commit = GitCommand.in(worktree)
         .args("commit", "--quiet", "--cleanup=whitespace", "--file=-")
         .stdin(message)
@@ -144,7 +153,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         return nothingToCommit(lease, branchTip(lease, commonDir));
       }
       throw result.failure("git refused to commit the changes of cell " + lease.cellId() + " on branch "
-          + lease.branch() + " (a hook may have rejected them)", Reason.COMMIT_REJECTED);
+          + lease.branch(), Reason.COMMIT_REJECTED);
     }
     String sha = branchTip(lease, commonDir);
     log.info("committed the changes of cell {} on branch {} as {}", lease.cellId(), lease.branch(), sha);
@@ -354,8 +363,20 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     private boolean preserveIgnored;
     private @Nullable Duration commitTimeout;
     private long maxCommitBytes;
+    private @Nullable CommitCheck beforeCommit;
 
     private Builder() {}
+
+    /**
+     * A check run after the change is staged and before it is committed, such as {@link RepositoryHooks}; a check
+     * that throws refuses the commit. Default none.
+     *
+     * @throws NullPointerException if {@code check} is null
+     */
+    public Builder beforeCommit(CommitCheck check) {
+      this.beforeCommit = Objects.requireNonNull(check, "check cannot be null");
+      return this;
+    }
 
     /**
      * The runner of every git command. Default {@link GitRunner#create()}.
