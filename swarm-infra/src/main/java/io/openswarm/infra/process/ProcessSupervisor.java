@@ -96,7 +96,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.sandbox = builder.sandbox;
     this.hiddenPaths = List.copyOf(builder.hiddenPaths);
     this.limits = builder.limits;
-    this.limiter = builder.limits == null ? CgroupLimiter.detect("none")
+    this.limiter = builder.limits == null ? CgroupLimiter.disabled()
         : CgroupLimiter.detect(Long.toHexString(ProcessHandle.current().pid()) + "-"
             + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL));
     if (limits != null) {

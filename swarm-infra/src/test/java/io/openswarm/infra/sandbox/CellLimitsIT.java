@@ -42,8 +42,10 @@ class CellLimitsIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue(CgroupLimiter.detect("probe").enabled() || System.getenv("CI") != null,
-        "this machine lets no process create cgroups");
+    CgroupLimiter probe = CgroupLimiter.detect(Long.toHexString(ProcessHandle.current().pid()) + "-probe");
+    boolean cgroups = probe.enabled();
+    probe.close();
+    Assumptions.assumeTrue(cgroups || System.getenv("CI") != null, "this machine lets no process create cgroups");
     worktree = Files.createDirectories(temp.resolve("pool/cell"));
     state = Files.createDirectories(temp.resolve("state/cell"));
     supervisor = ProcessSupervisor.builder()
@@ -119,6 +121,17 @@ class CellLimitsIT {
           .until(() -> Files.exists(pidFile) ? Files.readString(pidFile).strip() : "", s -> !s.isEmpty()));
       await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(daemon).map(ProcessHandle::isAlive)
           .orElse(false) == false);
+    }
+  }
+
+  @Test
+  void anotherSupervisorStartingLeavesThisOnesCgroupsAlone() throws Exception {
+    inCell(supervisor, "true");
+    try (ProcessSupervisor other = ProcessSupervisor.builder().limits(LIMITS).build()) {
+      ProcessResult inside = inCell(supervisor, "cat", "/proc/self/cgroup");
+
+      assertThat(inside.outputTail()).contains("openswarm-" + Long.toHexString(ProcessHandle.current().pid()));
+      assertThat(other.hiddenPaths()).isEmpty();
     }
   }
 }

@@ -119,10 +119,21 @@ public final class CgroupLimiter {
     }
   }
 
-  /** Removes the (empty) groups of dead workers; a group still holding processes stays. */
+  /** A limiter that creates no cgroups. */
+  public static CgroupLimiter disabled() {
+    return new CgroupLimiter(false, Map.of());
+  }
+
+  /**
+   * Removes the (empty) groups of dead workers: those named after a JVM that no longer runs. A live JVM's groups
+   * stay, even when empty between two process trees; a group still holding processes cannot be removed anyway.
+   */
   private static void removeStale(Path own) {
     try (DirectoryStream<Path> stale = Files.newDirectoryStream(own, "openswarm-*")) {
       for (Path group : stale) {
+        if (ownerAlive(group.getFileName().toString())) {
+          continue;
+        }
         try (DirectoryStream<Path> children = Files.newDirectoryStream(group,
             p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
           for (Path child : children) {
@@ -135,6 +146,18 @@ public final class CgroupLimiter {
       }
     } catch (IOException e) {
       // Nothing to clean.
+    }
+  }
+
+  /** Whether the JVM whose PID (in hex) follows {@code openswarm-} in {@code name} still runs; true if unknown. */
+  private static boolean ownerAlive(String name) {
+    String rest = name.substring("openswarm-".length());
+    int dash = rest.indexOf('-');
+    try {
+      long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash), 16);
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return true;
     }
   }
 
@@ -170,7 +193,7 @@ public final class CgroupLimiter {
           continue;
         }
         Path group = root.getValue().resolve(name);
-        Files.createDirectory(group);
+        Files.createDirectories(group);
         groups.add(group);
         configure(root.getKey(), group, limits);
       }
