@@ -19,4 +19,14 @@ public final class OutsideTmpDirFactory implements TempDirFactory {
     Path base = Files.createDirectories(Path.of("target", "sandbox-tests").toAbsolutePath());
     return Files.createTempDirectory(base, "it-");
   }
+
+  /**
+   * Whether {@code path} lies in {@code /tmp}, which the sandbox replaces with a private one: when the checkout
+   * itself is under {@code /tmp}, a cell's write to a path there lands in its own private {@code /tmp} (or finds no
+   * such folder) instead of hitting a read-only bind. It still never reaches the host's file, which is what the
+   * escape tests assert in any case; only the way the attempt fails differs.
+   */
+  public static boolean insidePrivateTmp(Path path) {
+    return path.toAbsolutePath().normalize().startsWith("/tmp");
+  }
 }
