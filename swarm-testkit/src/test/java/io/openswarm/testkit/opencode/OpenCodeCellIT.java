@@ -174,7 +174,8 @@ class OpenCodeCellIT {
           .doesNotContain(SECRET_VARIABLE).doesNotContain(secret);
       RecordedRequest afterBash = model.chatRequests().get(2);
       assertThat(afterBash.body()).as("the bash tool ran and the sandbox refused both writes")
-          .contains("escaped.txt: Read-only file system");
+          .contains(OutsideTmpDirFactory.insidePrivateTmp(temp) ? "escaped.txt: No such file or directory"
+              : "escaped.txt: Read-only file system");
       assertThat(outside.resolve("escaped.txt")).doesNotExist();
       assertThat(repo.path().resolve("escaped.txt")).doesNotExist();
       assertThat(Path.of(up.worktree()).resolve("greeting.txt")).hasContent("hello");

@@ -19,4 +19,13 @@ public final class OutsideTmpDirFactory implements TempDirFactory {
     Path base = Files.createDirectories(Path.of("target", "opencode-tests").toAbsolutePath());
     return Files.createTempDirectory(base, "it-");
   }
+
+  /**
+   * Whether {@code path} lies in {@code /tmp}, which the sandbox replaces with a private one: when the checkout
+   * itself is under {@code /tmp}, a cell's write to a path there finds no folder instead of hitting a read-only bind.
+   * It still never reaches the host's file, which the tests assert in any case; only the message differs.
+   */
+  public static boolean insidePrivateTmp(Path path) {
+    return path.toAbsolutePath().normalize().startsWith("/tmp");
+  }
 }
