@@ -13,6 +13,7 @@ import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.infra.journal.LeaseJournal;
@@ -253,6 +254,7 @@ public final class SwarmWorker implements AutoCloseable {
     Duration closedWorkflowSweepInterval = ClosedWorkflowSweeper.DEFAULT_INTERVAL;
     CellLimits cellLimits = CellLimits.getDefaultInstance();
     List<String> repositoryHooks = List.of();
+    NetworkAccess testNetwork = NetworkAccess.SHARED;
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -439,6 +441,20 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder repositoryHooks(String... hooks) {
       this.repositoryHooks = List.of(Objects.requireNonNull(hooks, "repositoryHooks cannot be null"));
+      return this;
+    }
+
+    /**
+     * Whether the test command (which runs the code the agent wrote) shares the host's network;
+     * {@link NetworkAccess#SHARED} by default. With {@link NetworkAccess#NONE} a test run has only its own loopback:
+     * no service on the host (the embedded Temporal server, other cells' agents, databases, a cloud metadata
+     * address) and no abstract Unix socket is reachable from it. Choose it when your tests run offline (for example
+     * {@code mvn -o test}, {@code npm test} with installed dependencies); it needs bubblewrap.
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public Builder testNetwork(NetworkAccess network) {
+      this.testNetwork = Objects.requireNonNull(network, "testNetwork cannot be null");
       return this;
     }
 
@@ -820,6 +836,7 @@ public final class SwarmWorker implements AutoCloseable {
     CommandTestRunner tests = CommandTestRunner.builder(supervisor)
         .command(options.testCommand())
         .timeout(options.testTimeout())
+        .network(options.testNetwork())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     BranchIntegrator integrator = BranchIntegrator.create();

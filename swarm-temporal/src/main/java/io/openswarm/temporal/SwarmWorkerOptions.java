@@ -5,6 +5,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
+import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -45,6 +46,7 @@ public final class SwarmWorkerOptions {
   private final Duration closedWorkflowSweepInterval;
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
+  private final NetworkAccess testNetwork;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -138,6 +140,7 @@ public final class SwarmWorkerOptions {
       }
     }
     this.repositoryHooks = List.copyOf(new java.util.LinkedHashSet<>(b.repositoryHooks));
+    this.testNetwork = b.testNetwork;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -346,6 +349,11 @@ public final class SwarmWorkerOptions {
   /** How long stopping lets running cells finish. */
   public Duration stopTimeout() {
     return stopTimeout;
+  }
+
+  /** Whether the test command shares the host's network. */
+  public NetworkAccess testNetwork() {
+    return testNetwork;
   }
 
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
