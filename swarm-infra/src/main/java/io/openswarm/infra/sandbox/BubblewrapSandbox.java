@@ -77,10 +77,28 @@ public final class BubblewrapSandbox implements CellSandbox {
 
   private final Path executable;
   private final String version;
+  /** Machine facts every wrap uses, resolved once: the system folders and the home folder to hide, as real paths. */
+  private final Set<Path> systemHidden;
+  /** The files of {@link #SYSTEM_MASKED} that exist here. */
+  private final List<Path> systemMasked;
+  /** Where {@code /etc/resolv.conf} leads when it is a link (into {@code /run}, say); null when it is a file. */
+  private final @Nullable Path resolvTarget;
+  private final @Nullable Path home;
 
   BubblewrapSandbox(Path executable, String version) {
     this.executable = Objects.requireNonNull(executable, "executable cannot be null");
     this.version = Objects.requireNonNull(version, "version cannot be null");
+    this.home = userHome();
+    Set<Path> hidden = new LinkedHashSet<>();
+    SYSTEM_HIDDEN.forEach(path -> hidden.add(real(path)));
+    if (home != null && home.getNameCount() > 0) {
+      hidden.add(real(home));
+    }
+    this.systemHidden = Set.copyOf(hidden);
+    this.systemMasked = SYSTEM_MASKED.stream().filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+        .toList();
+    Path resolv = real(Path.of("/etc/resolv.conf"));
+    this.resolvTarget = resolv.equals(Path.of("/etc/resolv.conf")) ? null : resolv;
   }
 
   /** The {@code bwrap} binary. */
@@ -143,16 +161,9 @@ public final class BubblewrapSandbox implements CellSandbox {
     return new SandboxedCommand(args, request.environment(), true);
   }
 
-  private static List<Mount> mounts(SandboxPolicy policy, SandboxRequest request) {
+  private List<Mount> mounts(SandboxPolicy policy, SandboxRequest request) {
     List<Mount> mounts = new ArrayList<>();
-    Set<Path> hidden = new LinkedHashSet<>();
-    for (Path path : SYSTEM_HIDDEN) {
-      hidden.add(real(path));
-    }
-    String home = System.getProperty("user.home");
-    if (home != null && !home.isBlank() && Path.of(home).isAbsolute() && Path.of(home).getNameCount() > 0) {
-      hidden.add(real(Path.of(home)));
-    }
+    Set<Path> hidden = new LinkedHashSet<>(systemHidden);
     for (Path path : policy.hiddenPaths()) {
       hidden.add(real(path));
     }
@@ -187,8 +198,8 @@ public final class BubblewrapSandbox implements CellSandbox {
         mounts.add(new Mount(Kind.MASKED, path));
       }
     }
-    for (Path path : SYSTEM_MASKED) {
-      if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && taken.add(path)) {
+    for (Path path : systemMasked) {
+      if (taken.add(path)) {
         mounts.add(new Mount(Kind.MASKED, path));
       }
     }
@@ -216,13 +227,12 @@ public final class BubblewrapSandbox implements CellSandbox {
    * What a cell's command needs to read wherever it lives: the git directories its worktrees point at, the folders
    * on its {@code PATH} with their parents, its program's folder, and the file {@code /etc/resolv.conf} leads to.
    */
-  private static List<Path> needed(SandboxPolicy policy, SandboxRequest request) {
+  private List<Path> needed(SandboxPolicy policy, SandboxRequest request) {
     List<Path> needed = new ArrayList<>();
     for (Path writable : policy.writablePaths()) {
       gitDirectories(writable).forEach(needed::add);
     }
     String path = request.environment().get("PATH");
-    Path home = userHome();
     if (path != null) {
       for (String entry : path.split(":")) {
         if (entry.isEmpty() || !entry.startsWith("/")) {
@@ -258,9 +268,8 @@ public final class BubblewrapSandbox implements CellSandbox {
         }
       }
     }
-    Path resolv = real(Path.of("/etc/resolv.conf"));
-    if (!resolv.equals(Path.of("/etc/resolv.conf"))) {
-      needed.add(resolv);
+    if (resolvTarget != null) {
+      needed.add(resolvTarget);
     }
     return needed;
   }
@@ -272,13 +281,12 @@ public final class BubblewrapSandbox implements CellSandbox {
    * folder, nor one of the home folder's shared dot-folders that hold credentials next to programs
    * ({@code ~/.local} with {@code share/}, {@code ~/.cargo} with {@code credentials.toml}, {@code ~/.config}).
    */
-  private static boolean toolchainRoot(Path folder) {
+  private boolean toolchainRoot(Path folder) {
     Path parent = folder.getParent();
     String name = folder.getFileName() == null ? "" : folder.getFileName().toString();
     if (parent == null || parent.getNameCount() < 2 || !(name.equals("bin") || name.equals("shims"))) {
       return false;
     }
-    Path home = userHome();
     return home == null || !(parent.equals(home) || parent.equals(home.resolve(".local"))
         || parent.equals(home.resolve(".cargo")) || parent.equals(home.resolve(".config")));
   }

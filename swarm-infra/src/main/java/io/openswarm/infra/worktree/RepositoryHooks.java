@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -88,10 +87,11 @@ public final class RepositoryHooks implements CommitCheck {
     try {
       Files.createDirectories(state.resolve("home"));
       Files.createDirectories(state.resolve("tmp"));
+      Location location = locate();
       for (String hook : hooks) {
-        Optional<Hook> found = find(hook);
-        if (found.isPresent()) {
-          run(lease, found.get(), message, state);
+        Path file = location.directory().resolve(hook);
+        if (Files.isRegularFile(file) && Files.isExecutable(file)) {
+          run(lease, new Hook(hook, file, location.bound()), message, state);
         }
       }
     } catch (IOException e) {
@@ -106,30 +106,27 @@ public final class RepositoryHooks implements CommitCheck {
     }
   }
 
-  /** Where a hook lives, and the folder to bind read-only so that what it calls beside it is there too. */
+  /** A hook to run, and the folder to bind read-only so that what it calls beside it is there too. */
   private record Hook(String name, Path file, Path folder) {}
 
-  private Optional<Hook> find(String name) {
+  /** The folder the hooks are in, and the folder bound read-only for them (it holds the first). */
+  private record Location(Path directory, Path bound) {}
+
+  /** Where the hooks live, from the repository's own configuration: one or two git processes per check. */
+  private Location locate() {
     GitResult configured = git.run(repository, "config", "--local", "--get", "core.hooksPath");
-    Path file;
-    Path folder;
     if (configured.isSuccess() && !configured.stdoutLine().isBlank()) {
       Path hooksPath = Path.of(configured.stdoutLine().strip());
       Path directory = hooksPath.isAbsolute() ? hooksPath : repository.resolve(hooksPath).normalize();
-      file = directory.resolve(name);
       // husky's `.husky/_/pre-commit` calls `.husky/pre-commit`: bind the top folder under the checkout.
-      folder = hooksPath.isAbsolute() || hooksPath.getNameCount() < 2 ? directory
+      Path bound = hooksPath.isAbsolute() || hooksPath.getNameCount() < 2 ? directory
           : repository.resolve(hooksPath.getName(0)).normalize();
-    } else {
-      String common = git.run(repository, "rev-parse", "--git-common-dir").requireSuccess(
-          "find the git directory of " + repository).stdoutLine().strip();
-      folder = repository.resolve(common).normalize().resolve("hooks");
-      file = folder.resolve(name);
+      return new Location(directory, bound);
     }
-    if (!Files.isRegularFile(file) || !Files.isExecutable(file)) {
-      return Optional.empty();
-    }
-    return Optional.of(new Hook(name, file, folder));
+    String common = git.run(repository, "rev-parse", "--git-common-dir").requireSuccess(
+        "find the git directory of " + repository).stdoutLine().strip();
+    Path directory = repository.resolve(common).normalize().resolve("hooks");
+    return new Location(directory, directory);
   }
 
   private void run(WorktreeLease lease, Hook hook, String message, Path state) throws IOException {

@@ -207,7 +207,7 @@ class CellConfinementIT {
     ProcessResult none = inCellA(NetworkAccess.NONE, ProcessEnvironment.builder().inheritDefaults().build(),
         "python3", "-c", CLIENT, name);
 
-    assertThat(shared.outputTail()).as("what the README says a shared network gives away").contains("answered");
+    assertThat(shared.outputTail()).as("what docs/security.md says a shared network gives away").contains("answered");
     assertThat(none.outputTail()).doesNotContain("answered");
   }
 

@@ -101,6 +101,27 @@ class HermeticGitTest {
   }
 
   @Test
+  void aSubmoduleFolderReplacedByALinkIsNotFollowedWhenTheRestoreEmptiesIt() throws Exception {
+    TestRepository library = TestRepositories.create(temp.resolve("library"));
+    repo = TestRepositories.create(temp.resolve("repo"));
+    repo.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path().toString(), "sub");
+    repo.commit("add a submodule");
+    startPool();
+    Path outside = Files.createDirectories(temp.resolve("outside"));
+    Files.writeString(outside.resolve("precious.txt"), "keep me\n");
+    Path sub = lease.path().resolve("sub");
+    Files.delete(sub);
+    Files.createSymbolicLink(sub, outside);
+
+    changes.revert(lease);
+    lease.close();
+    lease = pool.acquire(CellId.of("cell-2"), "main");
+
+    assertThat(outside.resolve("precious.txt")).hasContent("keep me");
+    assertThat(lease.path().resolve("sub")).isEmptyDirectory();
+  }
+
+  @Test
   void hooksInAHooksPathInsideTheWorktreeDoNotRunWhenTheLibraryCommits() throws Exception {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.git("config", "core.hooksPath", ".githooks");

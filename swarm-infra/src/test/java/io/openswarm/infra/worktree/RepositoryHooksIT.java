@@ -109,6 +109,28 @@ class RepositoryHooksIT {
     assertThat(temp.resolve("state/hooks/cell")).as("the hook's folder is gone").doesNotExist();
   }
 
+  /**
+   * A pre-commit hook runs the cell's own code (as `npm test` in a hook would); that code links the message file the
+   * worker writes next, for the commit-msg hook, to a file outside. The worker writes the message without following
+   * the link.
+   */
+  @Test
+  void codeAHookRunsCannotRedirectTheMessageFileTheWorkerWritesNext() throws Exception {
+    TestRepository repo = TestRepositories.create(temp.resolve("repo"));
+    repo.write(".git/hooks/pre-commit", "#!/bin/sh\nsh ./plant.sh\n").makeExecutable(".git/hooks/pre-commit")
+        .write(".git/hooks/commit-msg", "#!/bin/sh\nexit 0\n").makeExecutable(".git/hooks/commit-msg");
+    Path target = java.nio.file.Files.writeString(temp.resolve("target.txt"), "untouched\n");
+    GitWorktreeChanges changes = changes(repo, List.of("pre-commit", "commit-msg"));
+    // The hooks' home is <state>/home: the message file is written beside it.
+    TestRepositories.writeFile(lease.path(), "plant.sh",
+        "ln -sf '" + target + "' \"$HOME/../COMMIT_EDITMSG\"\nls -l \"$HOME/../COMMIT_EDITMSG\" > planted.txt\n");
+
+    // The link is removed, not followed: the message goes into a new file, the commit lands.
+    assertThat(changes.commit(lease, "#!/bin/sh\nwritten through the link", AUTHOR)).isPresent();
+    assertThat(lease.path().resolve("planted.txt")).content().contains("-> " + target);
+    assertThat(target).hasContent("untouched");
+  }
+
   @Test
   void rejectsAHookThatCannotRunAsACheck() {
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
