@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a sandboxed cell process may touch: everything is readable and nothing is writable except the
@@ -20,6 +21,11 @@ import java.util.Set;
  * library commits from outside the sandbox. Protecting the {@code .git} entry also stops a cell from repointing its
  * worktree at another repository before the library runs git there.
  *
+ * <p>The network is shared with the host unless the policy says {@link NetworkAccess#NONE}. A private network can
+ * still let connections through, each one named: {@linkplain #exposedPorts() exposed ports} the worker connects to
+ * (an agent server's port) and {@linkplain #allowedEndpoints() allowed endpoints} the command connects to (its
+ * model). Nothing else crosses it, in either direction.
+ *
  * <p>Immutable and thread-safe; build with {@link #builder()}.
  */
 public final class SandboxPolicy {
@@ -29,6 +35,8 @@ public final class SandboxPolicy {
   private final List<Path> hiddenPaths;
   private final NetworkAccess network;
   private final long tmpSizeBytes;
+  private final List<Integer> exposedPorts;
+  private final List<NetworkEndpoint> allowedEndpoints;
 
   private SandboxPolicy(Builder builder) {
     this.writablePaths = List.copyOf(builder.writable);
@@ -36,6 +44,8 @@ public final class SandboxPolicy {
     this.hiddenPaths = List.copyOf(builder.hidden);
     this.network = builder.network;
     this.tmpSizeBytes = builder.tmpSizeBytes;
+    this.exposedPorts = List.copyOf(builder.exposedPorts);
+    this.allowedEndpoints = List.copyOf(builder.allowedEndpoints);
   }
 
   /**
@@ -68,6 +78,8 @@ public final class SandboxPolicy {
     builder.hidden.addAll(hiddenPaths);
     builder.network = network;
     builder.tmpSizeBytes = tmpSizeBytes;
+    builder.exposedPorts.addAll(exposedPorts);
+    builder.allowedEndpoints.addAll(allowedEndpoints);
     return builder;
   }
 
@@ -102,6 +114,22 @@ public final class SandboxPolicy {
     return tmpSizeBytes;
   }
 
+  /**
+   * Ports the command listens on ({@code 127.0.0.1}) inside its private network that the worker reaches at the same
+   * port on the host's {@code 127.0.0.1}, in ascending order; empty unless the network is {@link NetworkAccess#NONE}.
+   */
+  public List<Integer> exposedPorts() {
+    return exposedPorts;
+  }
+
+  /**
+   * Endpoints the command may connect to from its private network, in the order added; empty unless the network is
+   * {@link NetworkAccess#NONE}.
+   */
+  public List<NetworkEndpoint> allowedEndpoints() {
+    return allowedEndpoints;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -112,18 +140,22 @@ public final class SandboxPolicy {
     }
     SandboxPolicy that = (SandboxPolicy) o;
     return writablePaths.equals(that.writablePaths) && readOnlyPaths.equals(that.readOnlyPaths)
-        && hiddenPaths.equals(that.hiddenPaths) && network == that.network && tmpSizeBytes == that.tmpSizeBytes;
+        && hiddenPaths.equals(that.hiddenPaths) && network == that.network && tmpSizeBytes == that.tmpSizeBytes
+        && exposedPorts.equals(that.exposedPorts) && allowedEndpoints.equals(that.allowedEndpoints);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network, tmpSizeBytes);
+    return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network, tmpSizeBytes, exposedPorts,
+        allowedEndpoints);
   }
 
   @Override
   public String toString() {
     return "SandboxPolicy{writable=" + writablePaths + ", readOnly=" + readOnlyPaths + ", hidden=" + hiddenPaths
-        + ", network=" + network + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes) + "}";
+        + ", network=" + network + (exposedPorts.isEmpty() ? "" : ", exposedPorts=" + exposedPorts)
+        + (allowedEndpoints.isEmpty() ? "" : ", allowedEndpoints=" + allowedEndpoints)
+        + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes) + "}";
   }
 
   /** Builds a {@link SandboxPolicy}. Not thread-safe. */
@@ -134,8 +166,58 @@ public final class SandboxPolicy {
     private final Set<Path> hidden = new LinkedHashSet<>();
     private NetworkAccess network = NetworkAccess.SHARED;
     private long tmpSizeBytes;
+    private final Set<Integer> exposedPorts = new TreeSet<>();
+    private final Set<NetworkEndpoint> allowedEndpoints = new LinkedHashSet<>();
 
     private Builder() {}
+
+    /**
+     * Lets the worker reach {@code port}, on which the command listens at {@code 127.0.0.1} inside its private
+     * network, at the same port on the host's {@code 127.0.0.1} (an agent server's port). Only with
+     * {@link NetworkAccess#NONE}.
+     *
+     * @throws IllegalArgumentException if {@code port} is outside 1024 to 65535 (the command listens without
+     *     privileges)
+     */
+    public Builder exposePort(int port) {
+      if (port < 1024 || port > 65535) {
+        throw new IllegalArgumentException("exposed port must be between 1024 and 65535 (the command listens on it "
+            + "without privileges) but was " + port);
+      }
+      exposedPorts.add(port);
+      return this;
+    }
+
+    /**
+     * Lets the command connect to each of {@code endpoints} (see {@link #allowEndpoint}).
+     *
+     * @throws NullPointerException if {@code endpoints} or an element is null
+     * @throws IllegalArgumentException as {@link #allowEndpoint} does
+     */
+    public Builder allowEndpoints(java.util.Collection<NetworkEndpoint> endpoints) {
+      Objects.requireNonNull(endpoints, "endpoints cannot be null").forEach(this::allowEndpoint);
+      return this;
+    }
+
+    /**
+     * Lets the command connect to {@code endpoint} from its private network. Only with {@link NetworkAccess#NONE}.
+     * A loopback endpoint ({@code 127.0.0.1:4010}, {@code localhost:4010}) is reached at the same address and port
+     * inside; any other endpoint through an HTTP proxy ({@code CONNECT}) that the sandbox names in the command's
+     * {@code HTTPS_PROXY} and {@code HTTP_PROXY} variables and that lets through nothing but the allowed endpoints.
+     *
+     * @throws NullPointerException if {@code endpoint} is null
+     * @throws IllegalArgumentException if a loopback endpoint's port is below 1024 (its relay inside listens on the
+     *     same port without privileges)
+     */
+    public Builder allowEndpoint(NetworkEndpoint endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint cannot be null");
+      if (endpoint.isLoopback() && endpoint.port() < 1024) {
+        throw new IllegalArgumentException("a loopback endpoint must have a port of 1024 or more (its relay inside "
+            + "the sandbox listens on the same port without privileges) but was " + endpoint);
+      }
+      allowedEndpoints.add(endpoint);
+      return this;
+    }
 
     /**
      * Sets the size of the command's private {@code /tmp} and {@code /dev/shm}; 0 (the default) leaves the kernel's
@@ -215,6 +297,17 @@ public final class SandboxPolicy {
       if (!conflicts.isEmpty()) {
         throw new IllegalArgumentException(
             "a path may be only one of writable, readOnly or hidden, but these were given twice: " + conflicts);
+      }
+      if (network == NetworkAccess.SHARED && !(exposedPorts.isEmpty() && allowedEndpoints.isEmpty())) {
+        throw new IllegalArgumentException("exposed ports and allowed endpoints apply only to a private network "
+            + "(NetworkAccess.NONE), but the network is SHARED and was given exposed ports " + exposedPorts
+            + " and allowed endpoints " + allowedEndpoints);
+      }
+      for (NetworkEndpoint endpoint : allowedEndpoints) {
+        if (endpoint.isLoopback() && exposedPorts.contains(endpoint.port())) {
+          throw new IllegalArgumentException("port " + endpoint.port() + " cannot be both exposed and an allowed "
+              + "loopback endpoint (" + endpoint + "): inside the sandbox only one of them can listen on it");
+        }
       }
       return new SandboxPolicy(this);
     }

@@ -14,8 +14,12 @@ import java.util.Objects;
  * @param rootIsLauncher true when the started process only launches and holds the sandbox (like {@code bwrap}) and
  *     exits by itself when the command inside exits. A graceful stop must then signal the processes inside, not
  *     the launcher, because terminating the launcher tears the whole sandbox down at once without a grace period.
+ * @param bridge what runs on the worker's side while the command runs (the relays of a private network);
+ *     {@link SandboxBridge#NONE} when nothing does. Whoever starts the command attaches it once the command runs and
+ *     closes it when the command has ended or could not be started.
  */
-public record SandboxedCommand(List<String> command, Map<String, String> environment, boolean rootIsLauncher) {
+public record SandboxedCommand(List<String> command, Map<String, String> environment, boolean rootIsLauncher,
+    SandboxBridge bridge) {
 
   /**
    * Validates and copies the command.
@@ -26,6 +30,7 @@ public record SandboxedCommand(List<String> command, Map<String, String> environ
   public SandboxedCommand {
     Objects.requireNonNull(command, "command cannot be null");
     Objects.requireNonNull(environment, "environment cannot be null");
+    Objects.requireNonNull(bridge, "bridge cannot be null");
     command = List.copyOf(command);
     if (command.isEmpty()) {
       throw new IllegalArgumentException("command must name a program but was empty");
@@ -33,9 +38,20 @@ public record SandboxedCommand(List<String> command, Map<String, String> environ
     environment = Map.copyOf(environment);
   }
 
+  /**
+   * A command that needs nothing on the worker's side ({@link SandboxBridge#NONE}).
+   *
+   * @throws NullPointerException if any argument or command element is null
+   * @throws IllegalArgumentException if {@code command} is empty
+   */
+  public SandboxedCommand(List<String> command, Map<String, String> environment, boolean rootIsLauncher) {
+    this(command, environment, rootIsLauncher, SandboxBridge.NONE);
+  }
+
   @Override
   public String toString() {
     return "SandboxedCommand{command=" + command + ", environment="
-        + new java.util.TreeSet<>(environment.keySet()) + ", rootIsLauncher=" + rootIsLauncher + "}";
+        + new java.util.TreeSet<>(environment.keySet()) + ", rootIsLauncher=" + rootIsLauncher
+        + (bridge == SandboxBridge.NONE ? "" : ", bridge=" + bridge) + "}";
   }
 }

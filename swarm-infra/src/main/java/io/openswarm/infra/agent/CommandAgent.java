@@ -7,6 +7,7 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -71,6 +73,7 @@ public final class CommandAgent implements AgentRuntime {
   private final String name;
   private final ProcessEnvironment environment;
   private final NetworkAccess network;
+  private final List<NetworkEndpoint> allowedEndpoints;
   private final Duration stopGrace;
   private final long logCapBytes;
   private final int tailBytes;
@@ -81,6 +84,7 @@ public final class CommandAgent implements AgentRuntime {
     this.name = name;
     this.environment = builder.environment;
     this.network = builder.network;
+    this.allowedEndpoints = List.copyOf(builder.allowedEndpoints);
     this.stopGrace = builder.stopGrace;
     this.logCapBytes = builder.logCapBytes;
     this.tailBytes = builder.tailBytes;
@@ -224,6 +228,7 @@ public final class CommandAgent implements AgentRuntime {
             .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder()
                 .readOnly(agentState.resolve("prompts"))
                 .network(network)
+                .allowEndpoints(allowedEndpoints)
                 .build())
             .description("agent " + name + " " + context.cellId())
             .build();
@@ -358,6 +363,7 @@ public final class CommandAgent implements AgentRuntime {
     private @Nullable String name;
     private ProcessEnvironment environment = ProcessEnvironment.defaults();
     private NetworkAccess network = NetworkAccess.SHARED;
+    private final List<NetworkEndpoint> allowedEndpoints = new ArrayList<>();
     private Duration stopGrace = ProcessSpec.DEFAULT_STOP_GRACE;
     private long logCapBytes = ProcessSpec.DEFAULT_LOG_CAP_BYTES;
     private int tailBytes = ProcessSpec.DEFAULT_TAIL_BYTES;
@@ -413,12 +419,27 @@ public final class CommandAgent implements AgentRuntime {
 
     /**
      * Sets whether the agent shares the host's network under a sandbox; default {@link NetworkAccess#SHARED}
-     * (a model-backed agent needs it).
+     * (a model-backed agent needs its model). With {@link NetworkAccess#NONE} the agent gets a private network
+     * that reaches only the {@linkplain #allowEndpoint endpoints allowed} (its model's, say).
      *
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
       this.network = Objects.requireNonNull(network, "network cannot be null");
+      return this;
+    }
+
+    /**
+     * Lets the agent reach {@code hostAndPort} (such as {@code api.openai.com:443} or {@code 127.0.0.1:4010}) from its
+     * private network; requires {@link #network(NetworkAccess) network(NONE)}. A loopback endpoint is reached at
+     * the same address inside; any other through the proxy named in the agent's {@code HTTPS_PROXY}, which tunnels
+     * to the allowed endpoints and nothing else. Needs {@code socat} on the worker (Debian package {@code socat}).
+     *
+     * @throws NullPointerException if {@code hostAndPort} is null
+     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
+     */
+    public Builder allowEndpoint(String hostAndPort) {
+      allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
       return this;
     }
 
@@ -448,13 +469,18 @@ public final class CommandAgent implements AgentRuntime {
      * Validates the settings and builds the agent.
      *
      * @throws IllegalStateException if no command was set
-     * @throws IllegalArgumentException if the command template is invalid (see {@link CommandTemplate#of(List)}),
+     * @throws IllegalArgumentException if endpoints were allowed on the shared network, the command template is
+     *     invalid (see {@link CommandTemplate#of(List)}),
      *     the name is blank, the stop grace is negative, the log cap is negative, or the tail is outside 1 byte to
      *     {@link ProcessSpec#MAX_TAIL_BYTES}
      */
     public CommandAgent build() {
       if (command == null) {
         throw new IllegalStateException("command is required but was not set");
+      }
+      if (network == NetworkAccess.SHARED && !allowedEndpoints.isEmpty()) {
+        throw new IllegalArgumentException("allowed endpoints " + allowedEndpoints + " need network(NONE): with the "
+            + "SHARED network the agent reaches everything the host does");
       }
       CommandTemplate template = CommandTemplate.of(command);
       String agentName = name != null ? name : String.valueOf(Path.of(template.program()).getFileName());

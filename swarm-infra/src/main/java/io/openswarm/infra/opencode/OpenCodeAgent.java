@@ -6,6 +6,7 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.opencode.internal.DroppableEventStreams;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -152,7 +153,12 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
     ProcessEnvironment.Builder environment = ProcessEnvironment.builder(Map.of());
     launch.environment().forEach(environment::put);
-    SandboxPolicy.Builder policy = SandboxPolicy.forCell(launch.workingDirectory(), cellState).toBuilder();
+    SandboxPolicy.Builder policy = SandboxPolicy.forCell(launch.workingDirectory(), cellState).toBuilder()
+        .network(options.network());
+    if (options.network() == NetworkAccess.NONE) {
+      // The worker reaches the server's port through the sandbox's relay; the server reaches its model only.
+      policy.exposePort(launch.port()).allowEndpoints(options.allowedEndpoints());
+    }
     launch.writablePaths().forEach(policy::writable);
     ProcessSpec spec = ProcessSpec.builder()
         .command(launch.command())

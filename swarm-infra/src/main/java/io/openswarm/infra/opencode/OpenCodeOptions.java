@@ -2,6 +2,8 @@ package io.openswarm.infra.opencode;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.infra.opencode.internal.Json;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +88,8 @@ public final class OpenCodeOptions {
   private final boolean projectConfig;
   private final @Nullable String extraConfigJson;
   private final @Nullable Path binary;
+  private final NetworkAccess network;
+  private final List<NetworkEndpoint> allowedEndpoints;
 
   private OpenCodeOptions(Builder b, String model) {
     this.model = model;
@@ -104,6 +108,8 @@ public final class OpenCodeOptions {
     this.projectConfig = b.projectConfig;
     this.extraConfigJson = b.extraConfigJson;
     this.binary = b.binary;
+    this.network = b.network;
+    this.allowedEndpoints = List.copyOf(b.allowedEndpoints);
   }
 
   /** Returns a builder with the defaults and no model. */
@@ -211,6 +217,16 @@ public final class OpenCodeOptions {
     return Optional.ofNullable(binary);
   }
 
+  /** Whether the server shares the host's network under a sandbox ({@link NetworkAccess#SHARED}, the default). */
+  public NetworkAccess network() {
+    return network;
+  }
+
+  /** The endpoints the server may reach from its private network, in the order allowed. */
+  public List<NetworkEndpoint> allowedEndpoints() {
+    return allowedEndpoints;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (this == o) {
@@ -235,14 +251,16 @@ public final class OpenCodeOptions {
         && logLevel == that.logLevel
         && Objects.equals(pluginSeed, that.pluginSeed)
         && Objects.equals(extraConfigJson, that.extraConfigJson)
-        && Objects.equals(binary, that.binary);
+        && Objects.equals(binary, that.binary)
+        && network == that.network
+        && allowedEndpoints.equals(that.allowedEndpoints);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(model, providerConfigJson, apiKeyVariable, passEnvironment, environment, readyTimeout,
         turnIdleTimeout, requestTimeout, providerRetryLimit, logLevel, pluginSeed, networkPluginInstall, snapshots,
-        projectConfig, extraConfigJson, binary);
+        projectConfig, extraConfigJson, binary, network, allowedEndpoints);
   }
 
   /** Describes the options; explicit environment values are left out, only their names are shown. */
@@ -264,6 +282,8 @@ public final class OpenCodeOptions {
         + ", projectConfig=" + projectConfig
         + ", extraConfigured=" + (extraConfigJson != null)
         + ", binary=" + binary
+        + ", network=" + network
+        + (allowedEndpoints.isEmpty() ? "" : ", allowedEndpoints=" + allowedEndpoints)
         + "}";
   }
 
@@ -290,6 +310,8 @@ public final class OpenCodeOptions {
     private boolean projectConfig = true;
     private @Nullable String extraConfigJson;
     private @Nullable Path binary;
+    private NetworkAccess network = NetworkAccess.SHARED;
+    private List<NetworkEndpoint> allowedEndpoints = new ArrayList<>();
 
     private Builder() {}
 
@@ -310,6 +332,8 @@ public final class OpenCodeOptions {
       projectConfig = o.projectConfig;
       extraConfigJson = o.extraConfigJson;
       binary = o.binary;
+      network = o.network;
+      allowedEndpoints = new ArrayList<>(o.allowedEndpoints);
     }
 
     /**
@@ -469,6 +493,34 @@ public final class OpenCodeOptions {
     }
 
     /**
+     * Sets whether the server shares the host's network under a sandbox; default {@link NetworkAccess#SHARED}. With
+     * {@link NetworkAccess#NONE} the server gets a private network: the worker still reaches its port, and it reaches
+     * only the {@linkplain #allowEndpoint endpoints allowed} (its model provider's; OpenCode's own downloads of model
+     * lists and plugins stop working, so pair it with a {@link #pluginSeed}).
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public Builder network(NetworkAccess network) {
+      this.network = Objects.requireNonNull(network, "network cannot be null");
+      return this;
+    }
+
+    /**
+     * Lets the server reach {@code hostAndPort} (such as {@code api.anthropic.com:443}, or {@code 127.0.0.1:4010}
+     * for a local model server) from its private network; requires {@link #network(NetworkAccess) network(NONE)}.
+     * A loopback endpoint is reached at the same address inside; any other through the proxy named in the server's
+     * {@code HTTPS_PROXY}, which tunnels to the allowed endpoints and nothing else. Needs {@code socat} on the worker
+     * (Debian package {@code socat}).
+     *
+     * @throws NullPointerException if {@code hostAndPort} is null
+     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
+     */
+    public Builder allowEndpoint(String hostAndPort) {
+      allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
+      return this;
+    }
+
+    /**
      * Validates and builds the options.
      *
      * @throws IllegalArgumentException if a value is invalid; the message names the value and what is allowed
@@ -506,6 +558,10 @@ public final class OpenCodeOptions {
       positive("requestTimeout", requestTimeout);
       if (providerRetryLimit < 0) {
         throw new IllegalArgumentException("providerRetryLimit must be 0 or more but was " + providerRetryLimit);
+      }
+      if (network == NetworkAccess.SHARED && !allowedEndpoints.isEmpty()) {
+        throw new IllegalArgumentException("allowed endpoints " + allowedEndpoints + " need network(NONE): with the "
+            + "SHARED network the server reaches everything the host does");
       }
       return new OpenCodeOptions(this, model);
     }

@@ -2,6 +2,7 @@ package io.openswarm.infra.process;
 
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.SandboxBridge;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.sandbox.SandboxRequest;
 import io.openswarm.core.sandbox.SandboxedCommand;
@@ -13,6 +14,7 @@ import io.openswarm.infra.process.internal.ProcessTable;
 import io.openswarm.infra.process.internal.ProcessTreeTerminator;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,34 +144,52 @@ public final class ProcessSupervisor implements AutoCloseable {
       throw new IOException("cannot start " + spec.description() + ": program '" + program + "' was not found or "
           + "is not executable" + (program.indexOf('/') >= 0 ? " in " + workingDirectory : " on PATH=" + path));
     }
-    SandboxedCommand sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
-        spec.environment().asMap(), withConfinement(spec.sandboxPolicy())));
-    CgroupLimiter.@Nullable Group cgroup = limits == null ? null : limiter.create(limits).orElse(null);
-    List<String> argv = new ArrayList<>(sandboxed.command().size() + 8);
-    argv.add(setsid.toString());
-    argv.addAll(cgroup == null ? sandboxed.command() : cgroup.enter(sandboxed.command()));
-
-    Files.createDirectories(spec.logFile().getParent());
-    OutputCollector output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .directory(workingDirectory.toFile())
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().clear();
-    builder.environment().putAll(sandboxed.environment());
-    long startNanos = System.nanoTime();
-    Process process;
+    SandboxedCommand sandboxed;
     try {
-      process = launch(builder);
-    } catch (IOException e) {
-      output.abandon();
-      throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e);
+      sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
+          spec.environment().asMap(), withConfinement(spec.sandboxPolicy())));
+    } catch (UncheckedIOException e) {
+      throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e.getCause());
     }
+    SandboxBridge bridge = sandboxed.bridge();
+    CgroupLimiter.@Nullable Group cgroup;
+    OutputCollector output;
+    Process process;
+    long startNanos;
+    try {
+      cgroup = limits == null ? null : limiter.create(limits).orElse(null);
+      List<String> argv = new ArrayList<>(sandboxed.command().size() + 8);
+      argv.add(setsid.toString());
+      argv.addAll(cgroup == null ? sandboxed.command() : cgroup.enter(sandboxed.command()));
+
+      Files.createDirectories(spec.logFile().getParent());
+      output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());
+      ProcessBuilder builder = new ProcessBuilder(argv)
+          .directory(workingDirectory.toFile())
+          .redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      builder.environment().clear();
+      builder.environment().putAll(sandboxed.environment());
+      startNanos = System.nanoTime();
+      try {
+        process = launch(builder);
+      } catch (IOException e) {
+        output.abandon();
+        if (cgroup != null) {
+          cgroup.remove(killWait.toMillis());
+        }
+        throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e);
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      bridge.close();
+      throw e;
+    }
+    bridge.attach(process.toHandle());
     // The start time is read right away; if the process is already gone, it can never match a live process.
     ProcessIdentity identity = ProcessIdentity.of(process.toHandle())
         .orElseGet(() -> new ProcessIdentity(process.pid(), Instant.now()));
     SupervisedProcess supervised = new SupervisedProcess(this, spec, process, identity, output,
-        sandboxed.rootIsLauncher(), startNanos, cgroup);
+        sandboxed.rootIsLauncher(), startNanos, cgroup, bridge);
     live.add(supervised);
     // The listener hears of the start before anything can report the exit, so onStopped never precedes onStarted.
     // Until begin() the output is not drained; a process that fills its pipe meanwhile just waits.

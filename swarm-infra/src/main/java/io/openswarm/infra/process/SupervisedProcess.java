@@ -1,5 +1,6 @@
 package io.openswarm.infra.process;
 
+import io.openswarm.core.sandbox.SandboxBridge;
 import io.openswarm.infra.process.internal.CgroupLimiter;
 import io.openswarm.infra.process.internal.OutputCollector;
 import io.openswarm.infra.process.internal.ProcessTreeTerminator;
@@ -50,6 +51,8 @@ public final class SupervisedProcess implements AutoCloseable {
   private final boolean rootIsLauncher;
   private final long startNanos;
   private final CgroupLimiter.@Nullable Group cgroup;
+  /** The worker's side of the sandbox (its network relays), closed once the tree is gone. */
+  private final SandboxBridge bridge;
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   private final AtomicReference<CompletableFuture<ProcessTreeTerminator.Report>> termination =
@@ -60,7 +63,8 @@ public final class SupervisedProcess implements AutoCloseable {
   private volatile long exitNanos;
 
   SupervisedProcess(ProcessSupervisor supervisor, ProcessSpec spec, Process process, ProcessIdentity identity,
-      OutputCollector output, boolean rootIsLauncher, long startNanos, CgroupLimiter.@Nullable Group cgroup) {
+      OutputCollector output, boolean rootIsLauncher, long startNanos, CgroupLimiter.@Nullable Group cgroup,
+      SandboxBridge bridge) {
     this.supervisor = supervisor;
     this.spec = spec;
     this.process = process;
@@ -69,6 +73,7 @@ public final class SupervisedProcess implements AutoCloseable {
     this.rootIsLauncher = rootIsLauncher;
     this.startNanos = startNanos;
     this.cgroup = cgroup;
+    this.bridge = bridge;
   }
 
   /** Starts draining, arms the timeout and watches for the exit. Called once by the supervisor. */
@@ -268,6 +273,7 @@ public final class SupervisedProcess implements AutoCloseable {
       report = new ProcessTreeTerminator.Report(0, false, java.util.List.of());
     }
     ProcessTreeTerminator.reportSurvivors(description() + " (pid " + pid() + ")", report);
+    bridge.close();
     if (cgroup != null) {
       // What left the tree (a double-forked daemon) is still in the tree's cgroups: nothing outlives the process.
       int stragglers = cgroup.killAll(supervisor.killWait().toMillis());

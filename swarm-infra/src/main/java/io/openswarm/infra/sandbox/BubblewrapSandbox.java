@@ -5,7 +5,13 @@ import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.sandbox.SandboxRequest;
 import io.openswarm.core.sandbox.SandboxedCommand;
+import io.openswarm.core.sandbox.SandboxBridge;
+import io.openswarm.infra.process.internal.Executables;
+import io.openswarm.infra.sandbox.internal.NetworkBridge;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +55,12 @@ import java.util.Objects;
  *       by SIGKILL, the kernel kills the sandbox and everything in it;
  *   <li>the network shared unless the policy says {@link NetworkAccess#NONE} ({@code --unshare-net}). With a shared
  *       network, abstract Unix sockets (X11, some D-Bus buses) and every service on the loopback address stay
- *       reachable.
+ *       reachable. A private network lets through only what the policy names: its exposed ports (the worker
+ *       connects to the host's {@code 127.0.0.1:P} and reaches the command's {@code 127.0.0.1:P} inside) and its
+ *       allowed endpoints (loopback ones at the same address and port inside, others through an HTTP
+ *       {@code CONNECT} proxy named in {@code HTTPS_PROXY}/{@code HTTP_PROXY} that refuses every other
+ *       destination). {@code socat} inside and the worker outside carry them over Unix sockets
+ *       (see {@code NetworkBridge}); this needs {@code socat} installed (Debian package {@code socat}).
  * </ul>
  * What is not isolated: reading the rest of the file system (programs, libraries, {@code /etc}), the network by
  * default, CPU and memory.
@@ -84,6 +95,10 @@ public final class BubblewrapSandbox implements CellSandbox {
   /** Where {@code /etc/resolv.conf} leads when it is a link (into {@code /run}, say); null when it is a file. */
   private final @Nullable Path resolvTarget;
   private final @Nullable Path home;
+  /** {@code socat} and {@code sleep}, which carry and wait for a private network's relays; null when missing. */
+  private final @Nullable Path socat;
+  private final @Nullable Path sleep;
+  private final @Nullable Path dd;
 
   BubblewrapSandbox(Path executable, String version) {
     this.executable = Objects.requireNonNull(executable, "executable cannot be null");
@@ -99,6 +114,17 @@ public final class BubblewrapSandbox implements CellSandbox {
         .toList();
     Path resolv = real(Path.of("/etc/resolv.conf"));
     this.resolvTarget = resolv.equals(Path.of("/etc/resolv.conf")) ? null : resolv;
+    this.socat = Executables.resolveSystemTool("socat").orElse(null);
+    this.sleep = Executables.resolveSystemTool("sleep").orElse(null);
+    this.dd = Executables.resolveSystemTool("dd").orElse(null);
+  }
+
+  /**
+   * Whether this sandbox can give a command a private network with exposed ports or allowed endpoints: it needs
+   * {@code socat}.
+   */
+  public boolean relaysAvailable() {
+    return socat != null && sleep != null && dd != null;
   }
 
   /** The {@code bwrap} binary. */
@@ -114,12 +140,47 @@ public final class BubblewrapSandbox implements CellSandbox {
   /**
    * {@inheritDoc}
    *
-   * @throws IllegalArgumentException if a writable path does not exist (bubblewrap can only bind what exists)
+   * <p>A private network with exposed ports or allowed endpoints opens its relays on the worker's side here; the
+   * returned command's {@linkplain SandboxedCommand#bridge() bridge} must be closed by the caller.
+   *
+   * @throws IllegalArgumentException if a writable path does not exist (bubblewrap can only bind what exists), or
+   *     the policy names exposed ports or allowed endpoints and {@code socat} is not installed
+   * @throws UncheckedIOException if the relays of a private network cannot be opened (an exposed port in use)
    */
   @Override
   public SandboxedCommand wrap(SandboxRequest request) {
     Objects.requireNonNull(request, "request cannot be null");
     SandboxPolicy policy = request.policy();
+    NetworkBridge bridge = null;
+    if (policy.network() == NetworkAccess.NONE
+        && !(policy.exposedPorts().isEmpty() && policy.allowedEndpoints().isEmpty())) {
+      if (socat == null || sleep == null || dd == null) {
+        throw new IllegalArgumentException("a private network with exposed ports " + policy.exposedPorts()
+            + " and allowed endpoints " + policy.allowedEndpoints() + " needs socat, which was not found on the "
+            + "worker's PATH or in the system folders; install it (Debian package socat)");
+      }
+      try {
+        bridge = NetworkBridge.open(policy, socat, sleep, dd, describe(request.command()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }
+    try {
+      return wrap(request, policy, bridge);
+    } catch (RuntimeException e) {
+      if (bridge != null) {
+        bridge.close();
+      }
+      throw e;
+    }
+  }
+
+  private static String describe(List<String> command) {
+    String text = String.join(" ", command);
+    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+  }
+
+  private SandboxedCommand wrap(SandboxRequest request, SandboxPolicy policy, @Nullable NetworkBridge bridge) {
     List<String> args = new ArrayList<>();
     args.add(executable.toString());
     args.add("--die-with-parent");
@@ -151,17 +212,27 @@ public final class BubblewrapSandbox implements CellSandbox {
       args.add("--tmpfs");
       args.add("/dev/shm");
     }
-    for (Mount mount : mounts(policy, request)) {
+    for (Mount mount : mounts(policy, request, bridge != null)) {
       args.addAll(mount.arguments());
+    }
+    if (bridge != null) {
+      // After /run is hidden: the relays' folders live under it.
+      args.addAll(bridge.mountArguments());
     }
     args.add("--chdir");
     args.add(request.workingDirectory().toString());
     args.add("--");
-    args.addAll(request.command());
-    return new SandboxedCommand(args, request.environment(), true);
+    if (bridge == null) {
+      args.addAll(request.command());
+      return new SandboxedCommand(args, request.environment(), true);
+    }
+    args.addAll(bridge.wrap(request.command()));
+    Map<String, String> environment = new HashMap<>(request.environment());
+    environment.putAll(bridge.environment());
+    return new SandboxedCommand(args, environment, true, bridge);
   }
 
-  private List<Mount> mounts(SandboxPolicy policy, SandboxRequest request) {
+  private List<Mount> mounts(SandboxPolicy policy, SandboxRequest request, boolean bridged) {
     List<Mount> mounts = new ArrayList<>();
     Set<Path> hidden = new LinkedHashSet<>(systemHidden);
     for (Path path : policy.hiddenPaths()) {
@@ -210,7 +281,14 @@ public final class BubblewrapSandbox implements CellSandbox {
     Set<Path> decided = new HashSet<>();
     policy.writablePaths().forEach(p -> decided.add(real(p)));
     policy.readOnlyPaths().forEach(p -> decided.add(real(p)));
-    for (Path needed : needed(policy, request)) {
+    List<Path> wanted = needed(policy, request);
+    if (bridged && socat != null && sleep != null && dd != null) {
+      for (Path tool : List.of(socat, sleep, dd)) {
+        wanted.add(tool.getParent());
+        wanted.add(real(tool).getParent());
+      }
+    }
+    for (Path needed : wanted) {
       Path path = real(needed);
       if (!taken.contains(path) && Files.exists(path) && insideAny(path, covered) && !covered.contains(path)
           && !insideAny(path, decided)) {

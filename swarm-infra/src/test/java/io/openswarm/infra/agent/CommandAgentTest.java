@@ -59,6 +59,19 @@ class CommandAgentTest {
   }
 
   @Test
+  void allowedEndpointsNeedAPrivateNetwork() {
+    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("aider", "{prompt}")
+        .allowEndpoint("api.openai.com:443").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[api.openai.com:443]").hasMessageContaining("network(NONE)");
+    assertThatThrownBy(() -> CommandAgent.builder(supervisor).allowEndpoint("api.openai.com"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
+    assertThat(CommandAgent.builder(supervisor).command("aider", "{prompt}")
+        .network(io.openswarm.core.sandbox.NetworkAccess.NONE).allowEndpoint("api.openai.com:443").build())
+        .isNotNull();
+  }
+
+  @Test
   void theNameDefaultsToTheProgramsFileName() {
     assertThat(CommandAgent.builder(supervisor).command("/opt/tools/aider", "{prompt}").build().name())
         .isEqualTo("aider");

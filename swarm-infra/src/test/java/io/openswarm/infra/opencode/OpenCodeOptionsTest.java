@@ -145,4 +145,16 @@ class OpenCodeOptionsTest {
   private static OpenCodeOptions.Builder builder() {
     return OpenCodeOptions.newBuilder().model("fake/fake-model");
   }
+
+  @Test
+  void aPrivateNetworkKeepsItsAllowedEndpointsAndASharedOneRefusesThem() {
+    OpenCodeOptions isolated = OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5")
+        .network(io.openswarm.core.sandbox.NetworkAccess.NONE).allowEndpoint("api.anthropic.com:443").build();
+
+    assertThat(isolated.allowedEndpoints()).extracting(Object::toString).containsExactly("api.anthropic.com:443");
+    assertThat(OpenCodeOptions.newBuilder(isolated).build()).isEqualTo(isolated);
+    assertThatThrownBy(() -> OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5")
+        .allowEndpoint("api.anthropic.com:443").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network(NONE)");
+  }
 }
