@@ -12,6 +12,7 @@ import io.openswarm.infra.process.internal.GroupSignaller;
 import io.openswarm.infra.process.internal.OutputCollector;
 import io.openswarm.infra.process.internal.ProcessTable;
 import io.openswarm.infra.process.internal.ProcessTreeTerminator;
+import io.openswarm.infra.process.internal.Subreaper;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,6 +88,8 @@ public final class ProcessSupervisor implements AutoCloseable {
   private final ProcessListener listener;
   private final Duration killWait;
   private final Path setsid;
+  /** Keeps daemons that leave an unsandboxed tree without a cgroup in the tree; null with an isolating sandbox. */
+  private final @Nullable Subreaper subreaper;
   private final ProcessTreeTerminator terminator;
   private final ExecutorService workers;
   private final ExecutorService launcher;
@@ -107,6 +110,13 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.listener = builder.listener;
     this.killWait = builder.killWait;
     this.setsid = setsid;
+    // A sandbox's PID namespace takes everything with it; without one, a cgroup (when there is one) or the
+    // subreaper keeps what double-forks out of the tree findable.
+    this.subreaper = sandbox.isolating() ? null : Subreaper.find().orElse(null);
+    if (!sandbox.isolating() && subreaper == null) {
+      log.warn("perl was not found: without a sandbox or a cgroup, a process that leaves its tree (a double-forked "
+          + "daemon) outlives its cell");
+    }
     this.terminator = new ProcessTreeTerminator(new GroupSignaller(kill));
     this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
     this.launcher = Executors.newSingleThreadExecutor(daemonThreads("swarm-process-launcher-"));
@@ -160,7 +170,13 @@ public final class ProcessSupervisor implements AutoCloseable {
       cgroup = limits == null ? null : limiter.create(limits).orElse(null);
       List<String> argv = new ArrayList<>(sandboxed.command().size() + 8);
       argv.add(setsid.toString());
-      argv.addAll(cgroup == null ? sandboxed.command() : cgroup.enter(sandboxed.command()));
+      if (cgroup != null) {
+        argv.addAll(cgroup.enter(sandboxed.command()));
+      } else if (subreaper != null) {
+        argv.addAll(subreaper.wrap(sandboxed.command()));
+      } else {
+        argv.addAll(sandboxed.command());
+      }
 
       Files.createDirectories(spec.logFile().getParent());
       output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());

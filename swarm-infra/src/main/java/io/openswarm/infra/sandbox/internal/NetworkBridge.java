@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -65,6 +66,8 @@ public final class NetworkBridge implements SandboxBridge {
   public static final int MAX_CONNECTIONS = 64;
   /** How long a connection to an endpoint may take to open. */
   static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  /** How long closing waits for the relay threads to stop. */
+  static final long CLOSE_WAIT_MILLIS = 5_000;
   /** The largest proxy request head read before the request is refused. */
   static final int MAX_HEAD_BYTES = 8192;
   private static final Logger LOG = LoggerFactory.getLogger(NetworkBridge.class);
@@ -258,6 +261,15 @@ public final class NetworkBridge implements SandboxBridge {
       closeQuietly(connection);
     }
     threads.shutdownNow();
+    // A listener closed while its thread waits in accept() keeps its port until that thread has left accept(): wait
+    // for the threads, so the port is free (for the next cell) once close() returns.
+    try {
+      if (!threads.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        LOG.warn("the network relays of {} did not stop within {} ms", description, CLOSE_WAIT_MILLIS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try (var files = Files.list(hostDirectory)) {
       for (Path file : (Iterable<Path>) files::iterator) {
         Files.deleteIfExists(file);
@@ -310,6 +322,8 @@ public final class NetworkBridge implements SandboxBridge {
     ServerSocketChannel listener = ServerSocketChannel.open();
     listeners.add(listener);
     try {
+      // The previous cell on this port may have left connections in TIME_WAIT.
+      listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     } catch (IOException e) {
       throw new IOException("cannot listen on 127.0.0.1:" + port + " for the exposed port of " + description

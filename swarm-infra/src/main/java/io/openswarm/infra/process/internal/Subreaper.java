@@ -1,0 +1,99 @@
+package io.openswarm.infra.process.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Puts a small Perl program in front of an unsandboxed command that has no cgroup of its own: it makes itself the
+ * command's child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}), so a daemon that double-forks out of the tree is
+ * re-parented to it instead of to init and stays in the tree the supervisor stops; and when the command exits, it
+ * stops whatever was left (TERM, then KILL after {@value #GRACE_MILLIS} ms) before it exits with the command's code.
+ *
+ * <p>Perl because {@code perl-base} is part of every Debian-like system (it is "Essential") and can make the
+ * {@code prctl} system call, which Java cannot. Where the architecture's system call number is not known or the call
+ * fails, the program says so on the command's output and runs the command without it.
+ */
+public final class Subreaper {
+
+  /** How long what a command left behind gets between TERM and KILL. */
+  static final int GRACE_MILLIS = 1000;
+
+  private static final String PROGRAM = String.join("\n",
+      "use strict; use warnings; use Config; use POSIX ();",
+      "my %prctl = (x86_64 => 157, aarch64 => 167, riscv64 => 167, i386 => 172, i486 => 172, i586 => 172,",
+      "  i686 => 172, arm => 172, ppc64le => 171, ppc64 => 171, s390x => 172);",
+      "my ($arch) = $Config{archname} =~ /^([^-]+)/;",
+      "my $nr = $prctl{$arch};",
+      "if (!defined $nr || syscall($nr, 36, 1, 0, 0, 0) != 0) {",
+      "  print STDERR \"openswarm: cannot keep track of processes that leave the tree on $arch: \"",
+      "    . ($nr ? $! : 'unknown prctl number') . \"\\n\";",
+      "  exec { $ARGV[0] } @ARGV or do { print STDERR \"openswarm: cannot run $ARGV[0]: $!\\n\"; exit 127 };",
+      "}",
+      "my $child = fork();",
+      "die \"openswarm: cannot fork: $!\\n\" unless defined $child;",
+      "if ($child == 0) {",
+      "  exec { $ARGV[0] } @ARGV or do { print STDERR \"openswarm: cannot run $ARGV[0]: $!\\n\"; POSIX::_exit(127) };",
+      "}",
+      "for my $signal (qw(TERM INT HUP QUIT)) { $SIG{$signal} = sub { kill $signal, $child }; }",
+      "my $status = 0;",
+      "while (1) {",
+      "  my $gone = waitpid(-1, 0);",
+      "  if ($gone == $child) { $status = $?; last; }",
+      "  last if $gone == -1 && !$!{EINTR};",
+      "}",
+      "sub children {",
+      "  my @found;",
+      "  opendir(my $proc, '/proc') or return ();",
+      "  for my $pid (grep { /^\\d+$/ } readdir $proc) {",
+      "    open(my $stat, '<', \"/proc/$pid/stat\") or next;",
+      "    my $line = <$stat>; close $stat;",
+      "    next unless defined $line && $line =~ /\\)\\s+\\S+\\s+(\\d+)/;",
+      "    push @found, $pid if $1 == $$;",
+      "  }",
+      "  closedir $proc;",
+      "  return @found;",
+      "}",
+      "sub reap { 1 while waitpid(-1, POSIX::WNOHANG()) > 0; }",
+      "for my $round (1 .. 20) {",
+      "  reap();",
+      "  my @left = children();",
+      "  last unless @left;",
+      "  kill($round == 1 ? 'TERM' : 'KILL', @left);",
+      "  for (1 .. ($round == 1 ? " + GRACE_MILLIS / 20 + " : 10)) { reap(); last unless children(); "
+          + "select(undef, undef, undef, 0.02); }",
+      "}",
+      "reap();",
+      "exit(POSIX::WIFEXITED($status) ? POSIX::WEXITSTATUS($status)",
+      "  : POSIX::WIFSIGNALED($status) ? 128 + POSIX::WTERMSIG($status) : 1);");
+
+  private final Path perl;
+
+  private Subreaper(Path perl) {
+    this.perl = perl;
+  }
+
+  /** The subreaper, when {@code perl} is installed. */
+  public static Optional<Subreaper> find() {
+    return Executables.resolveSystemTool("perl").map(Subreaper::new);
+  }
+
+  /** {@code command} run under the subreaper. */
+  public List<String> wrap(List<String> command) {
+    Objects.requireNonNull(command, "command cannot be null");
+    List<String> wrapped = new ArrayList<>(command.size() + 4);
+    wrapped.add(perl.toString());
+    wrapped.add("-e");
+    wrapped.add(PROGRAM);
+    wrapped.add("--");
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  @Override
+  public String toString() {
+    return "Subreaper{" + perl + "}";
+  }
+}
