@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.agent.CommandAgent;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -13,6 +14,11 @@ import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,6 +30,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileAgentSoak {
 
   private static final List<String> ATTACKS = List.of("hookspath", "fsmonitor", "submodule", "gitlink", "symlink",
-      "promptlink", "secrets", "outside", "daemon", "forkbomb", "tmpfill");
+      "promptlink", "secrets", "outside", "daemon", "forkbomb", "tmpfill", "network");
 
   @TempDir Path temp;
 
@@ -73,6 +80,12 @@ class HostileAgentSoak {
         script(markers));
     Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
 
+    // The agent runs on a private network that allows one "model" endpoint; a stand-in for the control plane counts
+    // every connection that reaches it.
+    AtomicInteger controlPlaneHits = new AtomicInteger();
+    AtomicInteger modelHits = new AtomicInteger();
+    ServerSocket controlPlane = listen(controlPlaneHits, "control");
+    ServerSocket model = listen(modelHits, "model-ok");
     Map<String, Integer> statuses = new TreeMap<>();
     Map<String, Integer> attacksRun = new TreeMap<>();
     List<String> escapes = new ArrayList<>();
@@ -88,7 +101,12 @@ class HostileAgentSoak {
             .environment(ProcessEnvironment.builder().inheritDefaults()
                 .put("REPO", repo.path().toString())
                 .put("SECRETS", homeSecrets.toString())
+                .put("CONTROL_PORT", Integer.toString(controlPlane.getLocalPort()))
+                .put("MODEL_PORT", Integer.toString(model.getLocalPort()))
                 .build())
+            .network(NetworkAccess.NONE)
+            .allowEndpoint("127.0.0.1:" + model.getLocalPort())
+            .allowEndpoint("api.model.invalid:443")
             .build())
         .ports(24800, 24819)
         .hostId("hostile-soak")
@@ -108,18 +126,27 @@ class HostileAgentSoak {
         statuses.merge(outcome.status() + (outcome.error() == null ? "" : " " + outcome.error().split(":")[0]),
             1, Integer::sum);
         escapes.addAll(escapesAfter("hostile-" + task + " " + picked, markers, repo, configBefore, secret));
+        if (controlPlaneHits.getAndSet(0) > 0) {
+          escapes.add("hostile-" + task + " " + picked + ": the agent reached a loopback service it was not allowed");
+        }
       }
       assertThat(InvariantCheck.of(worker).repository(repo.path()).grace(Duration.ofSeconds(10)).violations())
           .as("leaks").isEmpty();
     } finally {
+      controlPlane.close();
+      model.close();
       try (Stream<Path> walk = Files.walk(homeSecrets)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     System.out.printf("%nhostile agent soak: %d tasks (seed %d) in %d ms%n  outcomes: %s%n  attacks: %s%n"
-        + "  escapes: %d%n", tasks, seed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), statuses,
-        attacksRun, escapes.size());
+        + "  allowed model connections: %d%n  escapes: %d%n", tasks, seed,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), statuses, attacksRun, modelHits.get(),
+        escapes.size());
     assertThat(escapes).isEmpty();
+    if (attacksRun.getOrDefault("network", 0) > 0) {
+      assertThat(modelHits.get()).as("the allowed endpoint was reachable").isPositive();
+    }
   }
 
   /** What each attack would leave outside the sandbox, looked for after one task. */
@@ -166,6 +193,25 @@ class HostileAgentSoak {
     return found;
   }
 
+  /** A loopback server that counts connections and answers each with {@code answer}. */
+  private static ServerSocket listen(AtomicInteger hits, String answer) throws IOException {
+    ServerSocket server = new ServerSocket();
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    Thread thread = new Thread(() -> {
+      while (!server.isClosed()) {
+        try (Socket client = server.accept()) {
+          hits.incrementAndGet();
+          client.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          // closed
+        }
+      }
+    }, "soak-" + answer);
+    thread.setDaemon(true);
+    thread.start();
+    return server;
+  }
+
   private static boolean isDaemon(ProcessHandle process) {
     return process.info().arguments().map(args -> List.of(args).contains("3007")).orElse(false);
   }
@@ -201,6 +247,13 @@ class HostileAgentSoak {
         "    daemon) (setsid sleep 3007 > /dev/null 2>&1 &) ;;",
         "    forkbomb) n=0; while [ $n -lt 300 ]; do (sleep 2 &) 2>/dev/null; n=$((n+1)); done ;;",
         "    tmpfill) dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>/dev/null; true ;;",
+        "    network) socat -u TCP:127.0.0.1:$MODEL_PORT,connect-timeout=2 - > model-$$.txt 2>/dev/null",
+        "        socat -u TCP:127.0.0.1:$CONTROL_PORT,connect-timeout=2 - > /dev/null 2>&1",
+        "        socat -u TCP:localhost:$CONTROL_PORT,connect-timeout=2 - > /dev/null 2>&1",
+        "        printf 'CONNECT 127.0.0.1:%s HTTP/1.1\\r\\n\\r\\n' $CONTROL_PORT"
+            + " | socat -t2 - TCP:127.0.0.1:${HTTPS_PROXY##*:} > /dev/null 2>&1",
+        "        for sock in /run/openswarm/net/*.sock; do socat -u - UNIX-CONNECT:$sock < /dev/null > /dev/null 2>&1; done",
+        "        true ;;",
         "    red) touch red ;;",
         "  esac",
         "done",

@@ -10,7 +10,8 @@ import java.util.Optional;
  * Puts a small Perl program in front of an unsandboxed command that has no cgroup of its own: it makes itself the
  * command's child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}), so a daemon that double-forks out of the tree is
  * re-parented to it instead of to init and stays in the tree the supervisor stops; and when the command exits, it
- * stops whatever was left (TERM, then KILL after {@value #GRACE_MILLIS} ms) before it exits with the command's code.
+ * stops whatever was left (TERM, then KILL after {@value #GRACE_MILLIS} ms; said in one line of the output) before it
+ * exits with the command's code.
  *
  * <p>Perl because {@code perl-base} is part of every Debian-like system (it is "Essential") and can make the
  * {@code prctl} system call, which Java cannot. Where the architecture's system call number is not known or the call
@@ -57,15 +58,19 @@ public final class Subreaper {
       "  return @found;",
       "}",
       "sub reap { 1 while waitpid(-1, POSIX::WNOHANG()) > 0; }",
+      "my ($termed, $killed) = (0, 0);",
       "for my $round (1 .. 20) {",
       "  reap();",
       "  my @left = children();",
       "  last unless @left;",
+      "  if ($round == 1) { $termed = @left } else { $killed += @left }",
       "  kill($round == 1 ? 'TERM' : 'KILL', @left);",
       "  for (1 .. ($round == 1 ? " + GRACE_MILLIS / 20 + " : 10)) { reap(); last unless children(); "
           + "select(undef, undef, undef, 0.02); }",
       "}",
       "reap();",
+      "print STDERR \"openswarm: stopped $termed process(es) the command left running\"",
+      "  . ($killed ? \", $killed of them with KILL\" : '') . \"\\n\" if $termed;",
       "exit(POSIX::WIFEXITED($status) ? POSIX::WEXITSTATUS($status)",
       "  : POSIX::WIFSIGNALED($status) ? 128 + POSIX::WTERMSIG($status) : 1);");
 
