@@ -173,8 +173,8 @@ public final class CommandTestRunner implements TestRunner {
     }
     String where = program.indexOf('/') >= 0
         ? "in the worktree of cell " + request.cellId()
-        : "on the tests' PATH (" + (path == null || path.isEmpty() ? "none set, so the system folders"
-            : path.split(":", -1).length + " folder(s)") + " searched on the host)";
+        : path == null || path.isEmpty() ? "in the system folders (the tests have no PATH)"
+            : "on the tests' PATH (" + path.split(":", -1).length + " folder(s) searched on the host)";
     throw new TestCommandNotRunnableException("program '" + program + "' was not found or is not executable "
         + where + (sandboxed() ? ", so not inside the cell's sandbox (" + supervisor.sandbox().name() + ") either"
             : ""), program, "");
