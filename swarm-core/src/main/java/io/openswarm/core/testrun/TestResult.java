@@ -103,6 +103,7 @@ public record TestResult(
   @Override
   public String toString() {
     return "TestResult{" + (passed() ? "passed" : "failed") + ", exitCode=" + exitCode + ", timedOut=" + timedOut
-        + ", stopped=" + stopped + ", outputBytes=" + outputBytes + ", outputTruncated=" + outputTruncated + ", duration=" + duration + "}";
+        + ", stopped=" + stopped + ", outputBytes=" + outputBytes + ", outputTruncated=" + outputTruncated
+        + ", duration=" + duration + "}";
   }
 }

@@ -171,8 +171,8 @@ public final class CommandTestRunner implements TestRunner {
     if (Executables.resolve(program, path, request.worktree()).isPresent()) {
       return;
     }
-    String where = program.indexOf('/') >= 0
-        ? "in the worktree of cell " + request.cellId()
+    String where = program.startsWith("/") ? "at that path"
+        : program.indexOf('/') >= 0 ? "in the worktree of cell " + request.cellId()
         : path == null || path.isEmpty() ? "in the system folders (the tests have no PATH)"
             : "on the tests' PATH (" + path.split(":", -1).length + " folder(s) searched on the host)";
     throw new TestCommandNotRunnableException("program '" + program + "' was not found or is not executable "

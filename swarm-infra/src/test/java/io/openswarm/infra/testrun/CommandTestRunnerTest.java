@@ -161,6 +161,15 @@ class CommandTestRunnerTest {
   }
 
   @Test
+  void aMissingProgramGivenByItsAbsolutePathIsNotRunnable() {
+    Path missing = temp.resolve("toolchain/bin/pytest");
+
+    assertThatThrownBy(() -> runner(missing.toString()).run(request))
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessage("program '" + missing + "' was not found or is not executable at that path");
+  }
+
+  @Test
   void aProgramMissingFromThePathIsNamedWithoutListingThePath() {
     String path = "/opt/secret-toolchain/bin:/usr/bin:/bin";
 
