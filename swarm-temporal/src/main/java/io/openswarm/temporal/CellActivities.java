@@ -21,7 +21,8 @@ import java.time.Duration;
  *
  * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code WorktreeConflict},
  * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
- * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code CommitRejected}, {@code RevertFailed},
+ * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code TestCommandNotRunnable}, {@code TestsTimedOut},
+ * {@code TestRunKilled}, {@code CommitRejected}, {@code RevertFailed},
  * {@code CellNotLive}, {@code Cancelled}, and for {@link #integrate} {@code IntegrationUnavailable} and
  * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are
  * non-retryable.
@@ -37,7 +38,12 @@ public interface CellActivities {
   @ActivityMethod
   ExecuteResult execute(ExecuteRequest request);
 
-  /** Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not a failure. */
+  /**
+   * Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not a failure; a run
+   * that is no verdict on the change is a non-retryable failure at TEST: {@code TestCommandNotRunnable} (a program
+   * not found or not executable, on the host or inside the sandbox, or exit code 126 or 127), {@code TestsTimedOut}
+   * and {@code TestRunKilled} (the library killed the run).
+   */
   @ActivityMethod
   TestResult runTests(TestRunRequest request);
 

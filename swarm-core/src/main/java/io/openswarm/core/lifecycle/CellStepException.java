@@ -13,6 +13,21 @@ public final class CellStepException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * The failure type of a TEST step whose command could not run: its program, or one it runs, was not found or not
+   * executable (on the host or inside the cell's sandbox), or it exited with 126 or 127. Not retryable.
+   */
+  public static final String TEST_COMMAND_NOT_RUNNABLE = "TestCommandNotRunnable";
+
+  /** The failure type of a TEST step whose run the library killed at its time limit. Not retryable. */
+  public static final String TESTS_TIMED_OUT = "TestsTimedOut";
+
+  /**
+   * The failure type of a TEST step whose run the library stopped before it ended, for another reason than its time
+   * limit (the test runner's supervisor was closed). Not retryable.
+   */
+  public static final String TEST_RUN_KILLED = "TestRunKilled";
+
   private final CellId cellId;
   private final CellStep step;
   private final String failureType;

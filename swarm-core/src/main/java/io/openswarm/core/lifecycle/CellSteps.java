@@ -15,6 +15,7 @@ import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortExhaustedException;
 import io.openswarm.core.port.PortLease;
 import io.openswarm.core.port.PortManager;
+import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
@@ -229,10 +230,16 @@ public final class CellSteps {
   }
 
   /**
-   * Runs the repository's tests in the cell's worktree. A red or timed-out run is a result, not a failure.
+   * Runs the repository's tests in the cell's worktree. A red run is a result, not a failure.
    *
-   * @throws CellStepException if the cell is not live here, or the tests could not be started, or the thread was
-   *     interrupted (the tests are stopped first)
+   * <p>A run that is no verdict on the change is a failure instead, so that no driver reverts a correct change for
+   * it: a command that could not run ({@value CellStepException#TEST_COMMAND_NOT_RUNNABLE}: its program, or one it
+   * runs, was not found or not executable, on the host or inside the sandbox, or it exited with 126 or 127), a run
+   * killed at its time limit ({@value CellStepException#TESTS_TIMED_OUT}) and a run the library stopped
+   * ({@value CellStepException#TEST_RUN_KILLED}). The message carries the end of the output.
+   *
+   * @throws CellStepException if the cell is not live here, or the tests could not be started or could not run, or
+   *     were killed by the library, or the thread was interrupted (the tests are stopped first)
    */
   public TestResult test(CellId cellId) {
     return test(cellId, null, null);
@@ -254,6 +261,10 @@ public final class CellSteps {
       try {
         result = tests.run(new TestRequest(cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command,
             timeout));
+      } catch (TestCommandNotRunnableException e) {
+        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
+        throw new CellStepException(cellId, CellStep.TEST, CellStepException.TEST_COMMAND_NOT_RUNNABLE, false,
+            "the test command of cell " + cellId + " could not run: " + e.getMessage(), e);
       } catch (IOException e) {
         metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
         throw new CellStepException(cellId, CellStep.TEST, "TestsFailedToStart", false,
@@ -267,11 +278,44 @@ public final class CellSteps {
         metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
         throw classify(cellId, CellStep.TEST, e);
       }
-      metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), true);
-      log.info("cell {} tests {} (exit {}{}) in {} ms", cellId, result.passed() ? "passed" : "failed",
-          result.exitCode(), result.timedOut() ? ", timed out" : "", result.duration().toMillis());
+      CellStepException noVerdict = noVerdict(cellId, result);
+      metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), noVerdict == null);
+      if (noVerdict != null) {
+        log.info("cell {} tests gave no verdict ({}, exit {}) in {} ms", cellId, noVerdict.failureType(),
+            result.exitCode(), result.duration().toMillis());
+        throw noVerdict;
+      }
+      log.info("cell {} tests {} (exit {}) in {} ms", cellId, result.passed() ? "passed" : "failed",
+          result.exitCode(), result.duration().toMillis());
       return result;
     }
+  }
+
+  /**
+   * The failure for a run that is no verdict on the change, or null for a green or red run. Why: a red verdict
+   * reverts the agent's work, and correct work must not be thrown away because the tests could not run or were cut
+   * short; the user has to fix the environment (or the limit), not the change.
+   */
+  private static @Nullable CellStepException noVerdict(CellId cellId, TestResult result) {
+    String type;
+    String message;
+    if (result.timedOut()) {
+      type = CellStepException.TESTS_TIMED_OUT;
+      message = "the tests of cell " + cellId + " ran past their time limit and were killed by the library "
+          + "(raise the test timeout if they need longer): " + result.report();
+    } else if (result.stopped()) {
+      type = CellStepException.TEST_RUN_KILLED;
+      message = "the tests of cell " + cellId + " were stopped by the library before they ended: " + result.report();
+    } else if (result.commandNotRunnable()) {
+      type = CellStepException.TEST_COMMAND_NOT_RUNNABLE;
+      message = "the test command of cell " + cellId + " could not run: it exited with " + result.exitCode()
+          + ", a shell's code for a program that " + (result.exitCode() == TestResult.EXIT_NOT_FOUND
+              ? "was not found" : "could not be executed") + "; output:\n" + result.outputTail();
+    } else {
+      return null;
+    }
+    return new CellStepException(cellId, CellStep.TEST, type, false, message,
+        new IllegalStateException(type + " (exit code " + result.exitCode() + ")"));
   }
 
   /**

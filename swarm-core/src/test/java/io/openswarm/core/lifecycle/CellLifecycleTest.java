@@ -19,6 +19,7 @@ import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
@@ -45,6 +46,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The saga logic of {@link CellSteps} and {@link CellLifecycle} over in-memory collaborators that record what was
@@ -218,6 +221,65 @@ class CellLifecycleTest {
     assertThat(outcome.error()).startsWith("TestsFailedToStart: ");
     assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEST,
         CellStep.TEARDOWN);
+  }
+
+  @ParameterizedTest(name = "exit code {0}")
+  @ValueSource(ints = {126, 127})
+  void aCommandThatExitsWithAShellsNotRunnableCodeFailsAtTestAndIsNeitherRevertedNorCommitted(int exitCode) {
+    tests.exitCode = exitCode;
+    CellSteps steps = steps();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).startsWith("TestCommandNotRunnable: the test command of cell t1 could not run: "
+        + "it exited with " + exitCode).endsWith("boom");
+    assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
+    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEST,
+        CellStep.TEARDOWN);
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void aRunnerThatFindsNoProgramFailsAtTestWithTestCommandNotRunnable() {
+    tests.notRunnable = true;
+
+    CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).isEqualTo(
+        "TestCommandNotRunnable: the test command of cell t1 could not run: program 'mocha' was not found");
+    assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
+  }
+
+  @Test
+  void aRunKilledAtItsTimeLimitFailsAtTestWithTestsTimedOutInsteadOfReverting() {
+    tests.exitCode = 137;
+    tests.timedOut = true;
+
+    CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).startsWith("TestsTimedOut: the tests of cell t1 ran past their time limit")
+        .contains("tests timed out after 3 ms\nboom");
+    assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
+  }
+
+  @Test
+  void aRunTheLibraryStoppedFailsAtTestWithTestRunKilledInsteadOfReverting() {
+    tests.exitCode = 143;
+    tests.stopped = true;
+
+    CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).startsWith("TestRunKilled: the tests of cell t1 were stopped by the library")
+        .endsWith("boom");
+    assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
   }
 
   @Test
@@ -468,6 +530,9 @@ class CellLifecycleTest {
   private static final class FakeTests implements TestRunner {
     int exitCode;
     boolean cannotStart;
+    boolean notRunnable;
+    boolean timedOut;
+    boolean stopped;
     TestRequest lastRequest;
 
     @Override
@@ -476,7 +541,11 @@ class CellLifecycleTest {
       if (cannotStart) {
         throw new IOException("./test.sh: not found");
       }
-      return new TestResult(exitCode, false, exitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
+      if (notRunnable) {
+        throw new TestCommandNotRunnableException("program 'mocha' was not found", "mocha", "");
+      }
+      return new TestResult(exitCode, timedOut, stopped, exitCode == 0 ? "ok" : "boom", false, 4,
+          Duration.ofMillis(3));
     }
   }
 }

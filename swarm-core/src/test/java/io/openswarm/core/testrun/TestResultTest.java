@@ -30,9 +30,44 @@ class TestResultTest {
   }
 
   @Test
+  void aRunTheLibraryStoppedNeverPassesAndSaysSo() {
+    TestResult stopped = new TestResult(0, false, true, "half", false, 4, Duration.ofMillis(12));
+
+    assertThat(stopped.passed()).isFalse();
+    assertThat(stopped.killedByLibrary()).isTrue();
+    assertThat(stopped.commandNotRunnable()).isFalse();
+    assertThat(stopped.report()).isEqualTo("tests were stopped by the library after 12 ms\nhalf");
+  }
+
+  @Test
+  void exitCodes126And127OfARunThatEndedByItselfMeanTheCommandCouldNotRun() {
+    assertThat(result(127, false).commandNotRunnable()).isTrue();
+    assertThat(result(126, false).commandNotRunnable()).isTrue();
+    assertThat(result(127, false).report()).startsWith("the test command could not run: exit code 127 (a program "
+        + "was not found)");
+    assertThat(result(126, false).report()).startsWith("the test command could not run: exit code 126 (a program "
+        + "could not be executed)");
+    assertThat(result(1, false).commandNotRunnable()).isFalse();
+    assertThat(result(128, false).commandNotRunnable()).isFalse();
+    assertThat(result(127, true).commandNotRunnable()).as("timed out: the library killed it").isFalse();
+    assertThat(result(127, true).killedByLibrary()).isTrue();
+  }
+
+  @Test
+  void aResultWrittenBeforeStoppedExistedReadsAsNotStopped() throws Exception {
+    String old = "{\"exitCode\":1,\"timedOut\":false,\"outputTail\":\"boom\",\"outputTruncated\":false,"
+        + "\"outputBytes\":4,\"duration\":0.003}";
+
+    TestResult read = TEMPORAL_LIKE.readValue(old, TestResult.class);
+
+    assertThat(read).isEqualTo(new TestResult(1, false, "boom", false, 4, Duration.ofMillis(3)));
+    assertThat(read.stopped()).isFalse();
+  }
+
+  @Test
   void roundTripsThroughJacksonLikeTemporal() throws Exception {
     TestResult original = new TestResult(
-        3, true, "line one\nzwei \uFFFD drei \u00e9", true, 52_428_800L, Duration.ofMillis(1234));
+        3, true, true, "line one\nzwei \uFFFD drei \u00e9", true, 52_428_800L, Duration.ofMillis(1234));
 
     String json = TEMPORAL_LIKE.writeValueAsString(original);
     TestResult copy = TEMPORAL_LIKE.readValue(json, TestResult.class);

@@ -2,6 +2,7 @@ package io.openswarm.infra.testrun;
 
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
+import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
@@ -10,6 +11,7 @@ import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.SupervisedProcess;
+import io.openswarm.infra.process.internal.Executables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * run's {@code HOME} ({@code home/}) and {@code TMPDIR} ({@code tmp/}) unless the configured environment sets them,
  * and its log ({@code logs/tests.log}, overwritten by each run and capped). Only the last
  * {@link Builder#tailBytes(int) 64 KiB} of output are kept in memory, however much the tests print.
+ *
+ * <p>A command that could not run is no verdict and is reported as a {@link TestCommandNotRunnableException}
+ * naming the program, never as red tests: a program not found or not executable on the tests' {@code PATH}
+ * (checked before anything starts), one the sandbox could not execute (bubblewrap reports
+ * {@code bwrap: execvp ...}, say when a script's interpreter lives in a folder the sandbox hides), and a command
+ * that exited with 126 or 127, a shell's codes for "not executable" and "not found". The messages never list the
+ * {@code PATH} or any other part of the environment: they end up in outcomes and workflow histories.
  *
  * <p>Test commands that need a writable cache outside the cell (say {@code ~/.m2} or {@code ~/.gradle}) get it
  * through {@link Builder#writablePath(Path)}; under the sandbox everything else outside the cell is read-only.
@@ -56,6 +65,13 @@ public final class CommandTestRunner implements TestRunner {
   public static final int DEFAULT_TAIL_BYTES = 64 * 1024;
   /** Default cap of the run's log file: 16 MiB. */
   public static final long DEFAULT_LOG_CAP_BYTES = 16L * 1024 * 1024;
+
+  /** How bubblewrap starts the messages of its own failures. */
+  private static final String BWRAP_PREFIX = "bwrap: ";
+  /** What follows {@link #BWRAP_PREFIX} when bubblewrap could not execute the command: the errno message follows. */
+  private static final String BWRAP_EXEC_PREFIX = "execvp ";
+  /** How much of the output a message about a command that could not run quotes. */
+  private static final int MESSAGE_TAIL_CHARS = 8 * 1024;
 
   private final ProcessSupervisor supervisor;
   private final List<String> command;
@@ -109,13 +125,15 @@ public final class CommandTestRunner implements TestRunner {
     writablePaths.forEach(policy::writable);
     List<String> runCommand = request.command() == null ? command : request.command();
     Duration runTimeout = request.timeout() == null ? timeout : request.timeout();
+    ProcessEnvironment runEnvironment = environment.toBuilder()
+        .putIfAbsent("HOME", home.toString())
+        .putIfAbsent("TMPDIR", tmp.toString())
+        .build();
+    requireProgram(runCommand.get(0), runEnvironment, request);
     ProcessSpec spec = ProcessSpec.builder()
         .command(runCommand)
         .workingDirectory(request.worktree())
-        .environment(environment.toBuilder()
-            .putIfAbsent("HOME", home.toString())
-            .putIfAbsent("TMPDIR", tmp.toString())
-            .build())
+        .environment(runEnvironment)
         .logFile(logFile)
         .logCapBytes(logCapBytes)
         .tailBytes(tailBytes)
@@ -133,12 +151,82 @@ public final class CommandTestRunner implements TestRunner {
       log.info("tests of cell {} were interrupted and stopped", request.cellId());
       throw e;
     }
-    TestResult testResult = new TestResult(result.exitCode(), result.timedOut(), result.outputTail(),
-        result.outputTailTruncated(), result.outputBytes(), result.duration());
+    TestResult testResult = new TestResult(result.exitCode(), result.timedOut(), result.stopRequested(),
+        result.outputTail(), result.outputTailTruncated(), result.outputBytes(), result.duration());
     log.info("tests of cell {} {} (exit code {}{}) in {} ms; log {}", request.cellId(),
-        testResult.passed() ? "passed" : "failed", result.exitCode(), result.timedOut() ? ", timed out" : "",
-        result.duration().toMillis(), logFile);
+        testResult.passed() ? "passed" : "failed", result.exitCode(), result.timedOut() ? ", timed out"
+            : result.stopRequested() ? ", stopped" : "", result.duration().toMillis(), logFile);
+    requireRan(runCommand.get(0), testResult);
     return testResult;
+  }
+
+  /**
+   * Fails before anything starts when the program is not on the tests' {@code PATH} (or, for a path, not in the
+   * worktree): a program the host does not have, the sandbox does not have either. The message counts the folders
+   * searched instead of listing them: the worker's {@code PATH} has no place in an outcome.
+   */
+  private void requireProgram(String program, ProcessEnvironment runEnvironment, TestRequest request)
+      throws TestCommandNotRunnableException {
+    String path = runEnvironment.get("PATH").orElse(null);
+    if (Executables.resolve(program, path, request.worktree()).isPresent()) {
+      return;
+    }
+    String where = program.startsWith("/") ? "at that path"
+        : program.indexOf('/') >= 0 ? "in the worktree of cell " + request.cellId()
+        : path == null || path.isEmpty() ? "in the system folders (the tests have no PATH)"
+            : "on the tests' PATH (" + path.split(":", -1).length + " folder(s) searched on the host)";
+    throw new TestCommandNotRunnableException("program '" + program + "' was not found or is not executable "
+        + where + (sandboxed() ? ", so not inside the cell's sandbox (" + supervisor.sandbox().name() + ") either"
+            : ""), program, "");
+  }
+
+  /**
+   * Fails when the run says that the command could not run: bubblewrap could not execute it (exit 1 with its own
+   * one-line {@code bwrap: ...} error and nothing else, since the command never started), or it exited with 126 or
+   * 127.
+   */
+  private void requireRan(String program, TestResult result) throws TestCommandNotRunnableException {
+    String inside = sandboxed() ? " inside the cell's sandbox (" + supervisor.sandbox().name() + ")" : "";
+    String sandboxError = sandboxLauncherError(result);
+    if (sandboxError != null) {
+      String reason = sandboxError.startsWith(BWRAP_EXEC_PREFIX)
+          ? "could not be executed" + inside + ": " + sandboxError.substring(BWRAP_EXEC_PREFIX.length())
+              + "; the sandbox hides the home folders, /tmp, /run and the worker's state, so a program, a script's "
+              + "interpreter or a library kept there is missing inside it"
+          : "could not be started" + inside + ": " + sandboxError;
+      throw new TestCommandNotRunnableException("program '" + program + "' " + reason, program,
+          result.outputTail());
+    }
+    if (result.commandNotRunnable()) {
+      String meaning = result.exitCode() == TestResult.EXIT_NOT_FOUND
+          ? "a program it runs was not found" : "a program it runs was found but could not be executed";
+      throw new TestCommandNotRunnableException("the test command '" + program + "' exited with code "
+          + result.exitCode() + inside + ", which means " + meaning + "; output:\n" + tail(result.outputTail()),
+          program, result.outputTail());
+    }
+  }
+
+  /** The one line bubblewrap printed when it failed to run the command, or null when the command ran. */
+  private @Nullable String sandboxLauncherError(TestResult result) {
+    if (!supervisor.sandbox().name().equals("bubblewrap") || result.exitCode() != 1 || result.killedByLibrary()
+        || result.outputTruncated()) {
+      return null;
+    }
+    String output = result.outputTail().strip();
+    if (!output.startsWith(BWRAP_PREFIX) || output.indexOf('\n') >= 0) {
+      return null;
+    }
+    return output.substring(BWRAP_PREFIX.length());
+  }
+
+  private boolean sandboxed() {
+    return supervisor.sandbox().isolating();
+  }
+
+  /** The end of the output, short enough for a message. */
+  private static String tail(String output) {
+    return output.length() <= MESSAGE_TAIL_CHARS ? output
+        : "..." + output.substring(output.length() - MESSAGE_TAIL_CHARS);
   }
 
   @Override

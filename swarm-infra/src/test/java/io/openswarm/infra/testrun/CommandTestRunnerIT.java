@@ -1,10 +1,12 @@
 package io.openswarm.infra.testrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -13,6 +15,8 @@ import io.openswarm.infra.sandbox.OutsideTmpDirFactory;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,6 +91,86 @@ class CommandTestRunnerIT {
     assertThat(targetState).doesNotExist();
     assertThat(temp.resolve("pwned-root")).doesNotExist();
     assertThat(worktree.resolve("own-file")).hasContent("own");
+  }
+
+  @Test
+  void aTestProgramMissingEverywhereIsNotRunnableAndTheMessageNamesItButNotThePath() {
+    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("mocha", "--recursive"))
+        .build()))
+        .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
+            e -> assertThat(e.program()).isEqualTo("mocha"))
+        .hasMessageStartingWith("program 'mocha' was not found or is not executable on the tests' PATH (")
+        .hasMessageEndingWith("so not inside the cell's sandbox (bubblewrap) either")
+        .hasMessageNotContaining(System.getenv("PATH"))
+        .hasMessageNotContaining("/usr/bin");
+  }
+
+  @Test
+  void exitCode127InsideTheSandboxIsNotRunnableWithTheOutputTail() throws Exception {
+    Scripts.write(worktree, "test.sh", "echo 'running the suite'\nmocha-that-is-not-installed --recursive");
+
+    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build()))
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessageStartingWith("the test command './test.sh' exited with code 127 inside the cell's sandbox "
+            + "(bubblewrap), which means a program it runs was not found; output:\nrunning the suite\n")
+        .hasMessageContaining("mocha-that-is-not-installed: not found");
+  }
+
+  @Test
+  void exitCode126InsideTheSandboxIsNotRunnable() throws Exception {
+    Scripts.write(worktree, "test.sh", "exit 126");
+
+    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build()))
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessageStartingWith("the test command './test.sh' exited with code 126 inside the cell's sandbox "
+            + "(bubblewrap), which means a program it runs was found but could not be executed");
+  }
+
+  @Test
+  void aTestProgramWhoseInterpreterTheSandboxHidesIsNotRunnableAndTheMessageSaysSandbox() throws Exception {
+    Path hidden = Files.createDirectories(temp.resolve("toolchain"));
+    Path interpreter = Scripts.write(hidden, "interp", "exec /bin/sh \"$@\"");
+    Files.writeString(worktree.resolve("test.sh"), "#!" + interpreter + "\necho ran\n");
+    Files.setPosixFilePermissions(worktree.resolve("test.sh"), PosixFilePermissions.fromString("rwx------"));
+    try (ProcessSupervisor hiding = ProcessSupervisor.builder()
+        .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).hiddenPaths(List.of(hidden)).build()) {
+      CommandTestRunner runner = CommandTestRunner.builder(hiding).command(List.of("./test.sh")).build();
+
+      assertThatThrownBy(() -> runner.run(new TestRequest(CellId.of("cell-1"), worktree, state)))
+          .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
+              e -> assertThat(e.outputTail()).startsWith("bwrap: execvp ./test.sh"))
+          .hasMessageStartingWith("program './test.sh' could not be executed inside the cell's sandbox "
+              + "(bubblewrap): ./test.sh: No such file or directory; the sandbox hides");
+    }
+    try (ProcessSupervisor unsandboxed = ProcessSupervisor.builder().build()) {
+      assertThat(CommandTestRunner.builder(unsandboxed).command(List.of("./test.sh")).build()
+          .run(new TestRequest(CellId.of("cell-1"), worktree, state)).outputTail())
+          .as("outside the sandbox the same program runs").isEqualTo("ran\n");
+    }
+  }
+
+  @Test
+  void aRedTestThatPrintsOneLineStillIsARedTest() throws Exception {
+    Scripts.write(worktree, "test.sh", "echo 'bwrap-like: 1 failing'\nexit 1");
+
+    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build());
+
+    assertThat(result.passed()).isFalse();
+    assertThat(result.exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void aTimeoutInsideTheSandboxIsReportedAsKilledByTheLibrary() throws Exception {
+    Scripts.write(worktree, "test.sh", "echo started\nexec sleep 1000");
+
+    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh"))
+        .timeout(Duration.ofMillis(500)).stopGrace(Duration.ofMillis(200)).build());
+
+    assertThat(result.timedOut()).isTrue();
+    assertThat(result.killedByLibrary()).isTrue();
+    assertThat(result.passed()).isFalse();
+    assertThat(result.commandNotRunnable()).isFalse();
+    assertThat(result.outputTail()).contains("started");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -155,8 +156,80 @@ class CommandTestRunnerTest {
   @Test
   void aMissingTestCommandIsAnErrorNotARedTest() {
     assertThatThrownBy(() -> runner("./gradlew", "test").run(request))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("program './gradlew' was not found or is not executable in " + worktree);
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessage("program './gradlew' was not found or is not executable in the worktree of cell cell-1");
+  }
+
+  @Test
+  void aMissingProgramGivenByItsAbsolutePathIsNotRunnable() {
+    Path missing = temp.resolve("toolchain/bin/pytest");
+
+    assertThatThrownBy(() -> runner(missing.toString()).run(request))
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessage("program '" + missing + "' was not found or is not executable at that path");
+  }
+
+  @Test
+  void aProgramMissingFromThePathIsNamedWithoutListingThePath() {
+    String path = "/opt/secret-toolchain/bin:/usr/bin:/bin";
+
+    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).command(List.of("mocha", "--recursive"))
+        .environment(ProcessEnvironment.builder().put("PATH", path).build()).build().run(request))
+        .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
+            e -> assertThat(e.program()).isEqualTo("mocha"))
+        .hasMessage("program 'mocha' was not found or is not executable on the tests' PATH (3 folder(s) searched "
+            + "on the host)")
+        .hasMessageNotContaining("/opt/secret-toolchain");
+    assertThat(state.resolve("logs/tests.log")).as("nothing was started").doesNotExist();
+  }
+
+  @Test
+  void exitCode127FromAProgramTheCommandRunsIsNotARedTest() throws Exception {
+    Scripts.write(worktree, "test.sh", "echo 'running the suite'\nmocha-that-is-not-installed --recursive");
+
+    assertThatThrownBy(() -> runner("./test.sh").run(request))
+        .isInstanceOfSatisfying(TestCommandNotRunnableException.class, e -> {
+          assertThat(e.program()).isEqualTo("./test.sh");
+          assertThat(e.outputTail()).contains("running the suite", "mocha-that-is-not-installed: not found");
+        })
+        .hasMessageStartingWith("the test command './test.sh' exited with code 127, which means a program it runs "
+            + "was not found; output:\nrunning the suite\n")
+        .hasMessageContaining("mocha-that-is-not-installed: not found");
+  }
+
+  @Test
+  void exitCode126FromAProgramThatCannotBeExecutedIsNotARedTest() throws Exception {
+    Files.writeString(worktree.resolve("run-suite.sh"), "#!/bin/sh\necho never\n");
+    Scripts.write(worktree, "test.sh", "./run-suite.sh");
+
+    assertThatThrownBy(() -> runner("./test.sh").run(request))
+        .isInstanceOf(TestCommandNotRunnableException.class)
+        .hasMessageStartingWith("the test command './test.sh' exited with code 126, which means a program it runs "
+            + "was found but could not be executed; output:\n")
+        .hasMessageContaining("Permission denied");
+  }
+
+  @Test
+  void aRunStoppedBecauseTheSupervisorClosesIsReportedAsStoppedNotAsRed() throws Exception {
+    Scripts.write(worktree, "test.sh", "echo running\nexec sleep 1000");
+    CommandTestRunner runner = runner("./test.sh");
+    CompletableFuture<TestResult> run = CompletableFuture.supplyAsync(() -> {
+      try {
+        return runner.run(request);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(state.resolve("logs/tests.log"))
+        && Files.readString(state.resolve("logs/tests.log")).contains("running"));
+
+    supervisor.close();
+
+    TestResult result = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(result.stopped()).isTrue();
+    assertThat(result.timedOut()).isFalse();
+    assertThat(result.passed()).isFalse();
+    assertThat(result.killedByLibrary()).isTrue();
   }
 
   @Test

@@ -154,6 +154,34 @@ class CellStepsIntegrateTest {
   }
 
   @Test
+  void aRetestThatCannotRunFailsTypedAtTestAndLeavesTheTargetAndTheCellsCommitAlone() {
+    CellSteps steps = steps(true);
+    CellId first = CellId.of("first");
+    CellId second = CellId.of("second");
+    commitIn(steps, first, "a.txt");
+    commitIn(steps, second, "b.txt");
+    try {
+      steps.integrate(first, "dag/t", null, null);
+      String target = repo.resolve("dag/t");
+      String cellCommit = repo.resolve("swarm/second");
+      exitCode = 127;
+
+      assertThatThrownBy(() -> steps.integrate(second, "dag/t", null, null))
+          .isInstanceOfSatisfying(CellStepException.class, e -> {
+            assertThat(e.failureType()).isEqualTo("TestCommandNotRunnable");
+            assertThat(e.step()).isEqualTo(CellStep.TEST);
+            assertThat(e.retryable()).isFalse();
+          })
+          .hasMessageContaining("exited with 127");
+      assertThat(repo.resolve("dag/t")).as("nothing integrated").isEqualTo(target);
+      assertThat(repo.resolve("swarm/second")).as("the cell's commit is back on its branch").isEqualTo(cellCommit);
+    } finally {
+      steps.teardown(first);
+      steps.teardown(second);
+    }
+  }
+
+  @Test
   void failuresAreStepFailuresOfTheIntegrateStep() {
     CellId cell = CellId.of("cell");
     CellSteps without = steps(false);

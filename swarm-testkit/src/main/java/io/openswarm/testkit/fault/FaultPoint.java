@@ -61,7 +61,8 @@ public enum FaultPoint {
 
   /**
    * The test process hangs. FAIL: a real process that never ends runs instead of the tests, with a one-second
-   * limit, so the runner's own timeout stops it; HANG: the same process with the run's own limit.
+   * limit, so the runner's own timeout stops it (the cell fails at TEST with {@code TestsTimedOut}); HANG: the same
+   * process with the run's own limit.
    */
   TEST_HANG(Stage.TEST),
 

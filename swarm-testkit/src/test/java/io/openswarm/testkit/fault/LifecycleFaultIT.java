@@ -81,7 +81,7 @@ class LifecycleFaultIT {
         // The turn runs until the process dies: the crash happens mid-turn, not before or after it.
         new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
         new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart"),
-        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.REVERTED, null, null),
+        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsTimedOut"),
         new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected"));
   }
 

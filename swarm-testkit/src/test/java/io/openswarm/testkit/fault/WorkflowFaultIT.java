@@ -96,7 +96,7 @@ class WorkflowFaultIT {
             1),
         new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed", 1),
         new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart", 1),
-        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.REVERTED, null, null, 1),
+        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsTimedOut", 1),
         new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected", 1));
   }
 
