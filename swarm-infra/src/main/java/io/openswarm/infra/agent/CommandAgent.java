@@ -121,9 +121,10 @@ public final class CommandAgent implements AgentRuntime {
     Path worktree = context.worktree().toAbsolutePath().normalize();
     String path = environment.get("PATH").orElse(null);
     if (Executables.resolve(template.program(), path, worktree).isEmpty()) {
+      // The message reaches workflow history: it names the program, never the value of the worker's PATH.
       throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
           + " cannot start: program '" + template.program() + "' was not found or is not executable"
-          + (template.program().indexOf('/') >= 0 ? " in " + worktree : " on PATH=" + path));
+          + " " + Executables.whereSought(template.program(), path, worktree));
     }
     Path state = context.stateDirectory().toAbsolutePath().normalize();
     Path agentState = state.resolve("agent");
