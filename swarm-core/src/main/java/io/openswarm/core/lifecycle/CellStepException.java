@@ -2,6 +2,8 @@ package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,6 +19,8 @@ public final class CellStepException extends RuntimeException {
   private final CellStep step;
   private final String failureType;
   private final boolean retryable;
+  /** Set once by the bootstrap that failed, before it throws; read by whoever reports the failure. */
+  private volatile List<StepTiming> timings = List.of();
 
   /**
    * @param cellId the cell
@@ -53,5 +57,18 @@ public final class CellStepException extends RuntimeException {
   /** Whether retrying the step (or the cell) can help. */
   public boolean retryable() {
     return retryable;
+  }
+
+  /**
+   * For a failed bootstrap, how long each of its steps took, the failed one last, so that the outcome still says
+   * where the time went; empty for a failure of any other step (its caller times it).
+   */
+  public List<StepTiming> timings() {
+    return timings;
+  }
+
+  /** Records the timings of the bootstrap this failure ended. */
+  void recordTimings(List<StepTiming> stepTimings) {
+    this.timings = List.copyOf(stepTimings);
   }
 }
