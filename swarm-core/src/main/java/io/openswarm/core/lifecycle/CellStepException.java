@@ -5,6 +5,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A step of a cell failed. {@link #failureType()} is a stable name (such as {@code PortExhausted},
@@ -19,8 +20,11 @@ public final class CellStepException extends RuntimeException {
   private final CellStep step;
   private final String failureType;
   private final boolean retryable;
-  /** Set once by the bootstrap that failed, before it throws; read by whoever reports the failure. */
-  private volatile List<StepTiming> timings = List.of();
+  /**
+   * Set once by the bootstrap that failed, before it throws; read by whoever reports the failure. Transient: timings
+   * are not serializable, and a serialized failure (null here then) reports none.
+   */
+  private transient volatile @Nullable List<StepTiming> timings = List.of();
 
   /**
    * @param cellId the cell
@@ -64,7 +68,8 @@ public final class CellStepException extends RuntimeException {
    * where the time went; empty for a failure of any other step (its caller times it).
    */
   public List<StepTiming> timings() {
-    return timings;
+    List<StepTiming> recorded = timings;
+    return recorded == null ? List.of() : recorded;
   }
 
   /** Records the timings of the bootstrap this failure ended. */
