@@ -147,6 +147,17 @@ class TcrWorkflowIT {
   }
 
   @Test
+  void aTestProgramThatIsNotFoundIsNamedWithoutTheWorkersPathInTheOutcome() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("no-tester", "write tested.txt t", "main")
+        .withTestCommand(List.of("no-such-test-program-4e1d")));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).contains("'no-such-test-program-4e1d' was not found")
+        .doesNotContain("PATH=").doesNotContain(System.getenv("PATH"));
+  }
+
+  @Test
   void theDefaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly() {
     CellOutcome outcome = client.runTcr(TaskSpec.of("two-lines",
         "write notes.txt first line\nThe details are for the agent, not for the history", "main"));
