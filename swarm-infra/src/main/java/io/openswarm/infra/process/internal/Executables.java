@@ -56,7 +56,7 @@ public final class Executables {
       return "in the system folders (PATH is not set)";
     }
     long folders = path.split(File.pathSeparator, -1).length;
-    return "in any of the " + folders + (folders == 1 ? " folder" : " folders") + " of PATH";
+    return folders == 1 ? "in the one folder of PATH" : "in any of the " + folders + " folders of PATH";
   }
 
   /** Resolves a system tool on the worker's PATH, then in the usual system directories. */
