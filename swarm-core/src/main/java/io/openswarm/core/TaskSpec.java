@@ -44,8 +44,8 @@ public record TaskSpec(
   /**
    * The longest explicit commit message accepted, in characters (64 KiB). Far above any message a person reads, and
    * far below what would make the request too large to carry between workflow and activities: a larger one is
-   * refused here instead of failing minutes later at the commit step. (The default message is bounded by the
-   * prompt's limit.)
+   * refused here instead of failing minutes later at the commit step. (The default message is one line: see {@link
+   * #effectiveCommitMessage()}.)
    */
   public static final int MAX_COMMIT_MESSAGE_LENGTH = 64 * 1024;
 
@@ -69,7 +69,8 @@ public record TaskSpec(
       throw new IllegalArgumentException(String.format(
           "prompt must be at most %d characters but was %d characters", MAX_PROMPT_LENGTH, prompt.length()));
     }
-    requireNoNul("prompt", prompt, "git refuses it in a commit message, and the default one quotes the prompt");
+    requireNoNul("prompt", prompt, "no command line or text an agent reads can carry it, and git refuses it in the "
+        + "default commit message");
     if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
           "baseRef must be a git revision (not blank, no control characters, not starting with '-') but was "
@@ -122,16 +123,27 @@ public record TaskSpec(
     return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, message);
   }
 
-  /** The commit message to use: the explicit one, or {@code <taskId>: <first line of the prompt>}. */
+  /**
+   * The longest first line of the prompt the default commit message keeps, in characters; a longer one is cut to
+   * {@value #SUBJECT_CHARS} characters with its end replaced by {@code ...}, so the subject stays one readable line.
+   */
+  public static final int SUBJECT_CHARS = 72;
+
+  /**
+   * The commit message to use: the explicit one, or {@code <taskId>: <first line of the prompt>}, the line cut to
+   * {@value #SUBJECT_CHARS} characters. Only the first line: the rest of a prompt is for the agent, and a prompt can
+   * be far longer than anyone reads in {@code git log}.
+   */
   public String effectiveCommitMessage() {
     if (commitMessage != null) {
       return commitMessage;
     }
     String firstLine = prompt.strip().lines().findFirst().orElse("").strip();
-    if (firstLine.length() > 72) {
-      firstLine = firstLine.substring(0, 69) + "...";
+    if (firstLine.codePointCount(0, firstLine.length()) > SUBJECT_CHARS) {
+      // Cut between code points, never inside a surrogate pair.
+      firstLine = firstLine.substring(0, firstLine.offsetByCodePoints(0, SUBJECT_CHARS - 3)).stripTrailing() + "...";
     }
-    return taskId + ": " + firstLine + (prompt.strip().contains("\n") ? "\n\n" + prompt.strip() : "");
+    return taskId + ": " + firstLine;
   }
 
   private static void requireNoNul(String name, String value, String why) {

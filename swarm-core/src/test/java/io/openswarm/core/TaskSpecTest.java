@@ -19,13 +19,18 @@ class TaskSpecTest {
   }
 
   @Test
-  void defaultCommitMessageNamesTheTaskAndQuotesTheWholePrompt() {
+  void defaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly() {
     assertThat(TaskSpec.of("t-1", "  Add a README  ", "main").effectiveCommitMessage())
         .isEqualTo("t-1: Add a README");
     assertThat(TaskSpec.of("t-2", "Fix the build\nIt fails on Java 17", "main").effectiveCommitMessage())
-        .isEqualTo("t-2: Fix the build\n\nFix the build\nIt fails on Java 17");
+        .isEqualTo("t-2: Fix the build");
     assertThat(TaskSpec.of("t-3", "x".repeat(100), "main").effectiveCommitMessage())
         .isEqualTo("t-3: " + "x".repeat(69) + "...");
+    assertThat(TaskSpec.of("t-4", "Plan\r\n" + "y".repeat(200_000), "main").effectiveCommitMessage())
+        .isEqualTo("t-4: Plan");
+    // A cut never splits a character outside the Basic Multilingual Plane.
+    assertThat(TaskSpec.of("t-5", "\ud83d\ude80".repeat(80), "main").effectiveCommitMessage())
+        .isEqualTo("t-5: " + "\ud83d\ude80".repeat(69) + "...");
   }
 
   @Test

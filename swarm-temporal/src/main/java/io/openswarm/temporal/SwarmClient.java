@@ -10,6 +10,7 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Submits tasks to a swarm and follows them: start a {@link TcrWorkflow}, wait for its {@link CellOutcome}, ask its
@@ -19,20 +20,34 @@ import java.util.concurrent.CompletableFuture;
  * <p>Workflow ids are derived from task ids ({@code tcr-<taskId>}) and DAG ids ({@code dag-<dagId>}), so submitting
  * a task or DAG whose workflow is still running is refused rather than run twice.
  *
+ * <p>A client talks to Temporal through its worker's connection, which {@link SwarmWorker#close()} shuts: once the
+ * worker is closing or closed, every call throws {@link IllegalStateException} at once (rather than waiting out
+ * gRPC's retries for a minute and failing with {@code UNAVAILABLE}). The check is made when a call begins: end the
+ * waits of your own threads before closing the worker.
+ *
  * <p>Thread-safe.
  */
 public final class SwarmClient {
 
   private final WorkflowClient client;
   private final String taskQueue;
+  /** Throws {@link IllegalStateException} for the action it is given once the worker's connection is closing. */
+  private final Consumer<String> requireOpen;
 
-  SwarmClient(WorkflowClient client, String taskQueue) {
+  SwarmClient(WorkflowClient client, String taskQueue, Consumer<String> requireOpen) {
     this.client = Objects.requireNonNull(client, "client cannot be null");
     this.taskQueue = Objects.requireNonNull(taskQueue, "taskQueue cannot be null");
+    this.requireOpen = Objects.requireNonNull(requireOpen, "requireOpen cannot be null");
   }
 
-  /** The Temporal workflow client underneath, for workflows of your own. */
+  /**
+   * The Temporal workflow client underneath, for workflows of your own. It shares the worker's connection: do not
+   * keep it past {@link SwarmWorker#close()}.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public WorkflowClient workflowClient() {
+    requireOpen.accept("get the workflow client");
     return client;
   }
 
@@ -49,9 +64,11 @@ public final class SwarmClient {
   /**
    * Starts the TCR workflow of {@code task} and returns its workflow id without waiting.
    *
-   * @throws IllegalStateException if the task's workflow is already running
+   * @throws IllegalStateException if the task's workflow is already running, or the worker that made this client
+   *     was closed
    */
   public String startTcr(TaskSpec task) {
+    requireOpen.accept("start a TCR workflow");
     String workflowId = tcrWorkflowId(task);
     TcrWorkflow workflow = client.newWorkflowStub(TcrWorkflow.class, WorkflowOptions.newBuilder()
         .setTaskQueue(taskQueue)
@@ -67,13 +84,23 @@ public final class SwarmClient {
     return workflowId;
   }
 
-  /** Runs the TCR workflow of {@code task} and waits for the cell's outcome. */
+  /**
+   * Runs the TCR workflow of {@code task} and waits for the cell's outcome.
+   *
+   * @throws IllegalStateException if the task's workflow is already running, or the worker that made this client
+   *     was closed
+   */
   public CellOutcome runTcr(TaskSpec task) {
     return result(startTcr(task));
   }
 
-  /** Waits for the outcome of the TCR workflow {@code workflowId}. */
+  /**
+   * Waits for the outcome of the TCR workflow {@code workflowId}.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public CellOutcome result(String workflowId) {
+    requireOpen.accept("wait for a TCR result");
     return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
         .getResult(CellOutcome.class);
   }
@@ -83,14 +110,22 @@ public final class SwarmClient {
    *
    * <p>Each pending future is a long poll the server holds open; on the embedded server each one occupies a server
    * thread (2,000 pending results are 2,000 threads). Wait for large batches in slices, or poll {@link #status}.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
    */
   public CompletableFuture<CellOutcome> resultAsync(String workflowId) {
+    requireOpen.accept("wait for a TCR result");
     return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
         .getResultAsync(CellOutcome.class);
   }
 
-  /** Where the TCR workflow {@code workflowId} is now. */
+  /**
+   * Where the TCR workflow {@code workflowId} is now.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public TcrStatus status(String workflowId) {
+    requireOpen.accept("ask a TCR workflow its status");
     return client.newWorkflowStub(TcrWorkflow.class, Objects.requireNonNull(workflowId,
         "workflowId cannot be null")).status();
   }
@@ -105,7 +140,8 @@ public final class SwarmClient {
    * DagRequest#DEFAULT_MAX_PARALLEL} tasks at once, and returns its workflow id without waiting.
    *
    * @throws IllegalArgumentException if {@code dagId} or {@code baseRef} is invalid
-   * @throws IllegalStateException if the DAG's workflow is already running
+   * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
+   *     was closed
    */
   public String startDag(String dagId, TaskGraph graph, String baseRef) {
     return startDag(DagRequest.of(dagId, graph, baseRef));
@@ -115,9 +151,11 @@ public final class SwarmClient {
    * Starts the DAG workflow of {@code request} and returns its workflow id without waiting. The graph was validated
    * when it was built, so a graph that cannot run never reaches the swarm.
    *
-   * @throws IllegalStateException if the DAG's workflow is already running
+   * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
+   *     was closed
    */
   public String startDag(DagRequest request) {
+    requireOpen.accept("start a DAG workflow");
     Objects.requireNonNull(request, "request cannot be null");
     String workflowId = request.workflowId();
     DagWorkflow workflow = client.newWorkflowStub(DagWorkflow.class, WorkflowOptions.newBuilder()
@@ -139,31 +177,53 @@ public final class SwarmClient {
    *
    * @throws io.temporal.client.WorkflowFailedException if the DAG could not run at all (its target branch could
    *     not be created) or was cancelled; task failures are rows of the table, not exceptions
+   * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
+   *     was closed
    */
   public DagResult runDag(DagRequest request) {
     return dagResult(startDag(request));
   }
 
-  /** Waits for the final table of the DAG workflow {@code workflowId}. */
+  /**
+   * Waits for the final table of the DAG workflow {@code workflowId}.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public DagResult dagResult(String workflowId) {
+    requireOpen.accept("wait for a DAG result");
     return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
         .getResult(DagResult.class);
   }
 
-  /** The final table of the DAG workflow {@code workflowId}, when it ends. */
+  /**
+   * The final table of the DAG workflow {@code workflowId}, when it ends.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public CompletableFuture<DagResult> dagResultAsync(String workflowId) {
+    requireOpen.accept("wait for a DAG result");
     return client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId, "workflowId cannot be null"))
         .getResultAsync(DagResult.class);
   }
 
-  /** The table of the DAG workflow {@code workflowId} as it stands now (also after it ended). */
+  /**
+   * The table of the DAG workflow {@code workflowId} as it stands now (also after it ended).
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public DagResult dagStatus(String workflowId) {
+    requireOpen.accept("ask a DAG workflow its status");
     return client.newWorkflowStub(DagWorkflow.class, Objects.requireNonNull(workflowId,
         "workflowId cannot be null")).status();
   }
 
-  /** Asks the workflow {@code workflowId} to cancel: its running step is aborted and its cell torn down. */
+  /**
+   * Asks the workflow {@code workflowId} to cancel: its running step is aborted and its cell torn down.
+   *
+   * @throws IllegalStateException if the worker that made this client was closed
+   */
   public void cancel(String workflowId) {
+    requireOpen.accept("cancel a workflow");
     WorkflowStub stub = client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId,
         "workflowId cannot be null"));
     stub.cancel();

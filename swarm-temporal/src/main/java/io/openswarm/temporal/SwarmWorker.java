@@ -922,7 +922,7 @@ public final class SwarmWorker implements AutoCloseable {
     Worker host = hostFactory.newWorker(hostQueue(), workerOptions);
     host.registerActivitiesImplementations(activities);
 
-    client = new SwarmClient(workflowClient, options.taskQueue());
+    client = new SwarmClient(workflowClient, options.taskQueue(), this::requireOpenForClient);
     hostFactory.start();
     sharedFactory.start();
     shutdownHook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());
@@ -1202,6 +1202,18 @@ public final class SwarmWorker implements AutoCloseable {
       }
     }
     resources.clear();
+  }
+
+  /**
+   * What a {@link SwarmClient} checks before each call: it uses this worker's connection, which {@link #close()} shuts,
+   * so a call from a closing or closed worker's client fails at once instead of retrying against a dead channel.
+   */
+  private void requireOpenForClient(String action) {
+    State current = state;
+    if (current == State.STOPPING || current == State.STOPPED) {
+      throw new IllegalStateException(String.format("attempted to %s while in %s state: the worker %s that made this "
+          + "client was closed; get a client from a running worker", action, current, options.hostId()));
+    }
   }
 
   private void requireState(String action, State expected) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
@@ -136,11 +137,34 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void aBaseRefThatDoesNotExistFailsAtTheWorktreeStep() {
+  void aBaseRefThatDoesNotExistFailsAtTheWorktreeStepAndStillReportsTheStepTimings() {
     CellOutcome outcome = client.runTcr(TaskSpec.of("no-base", "write x.txt x", "no-such-branch"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
     assertThat(outcome.error()).startsWith("UnknownRef: ").contains("no-such-branch");
+    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.WORKTREE);
+  }
+
+  @Test
+  void aTestProgramThatIsNotFoundIsNamedWithoutTheWorkersPathInTheOutcome() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("no-tester", "write tested.txt t", "main")
+        .withTestCommand(List.of("no-such-test-program-4e1d")));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
+    assertThat(outcome.error()).contains("'no-such-test-program-4e1d' was not found")
+        .doesNotContain("PATH=").doesNotContain(System.getenv("PATH"));
+  }
+
+  @Test
+  void theDefaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly() {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("two-lines",
+        "write notes.txt first line\nThe details are for the agent, not for the history", "main"));
+
+    assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+    assertThat(repo.git("log", "-1", "--format=%s", outcome.commit()).strip())
+        .isEqualTo("two-lines: write notes.txt first line");
+    assertThat(repo.git("log", "-1", "--format=%B", outcome.commit())).doesNotContain("details");
   }
 }

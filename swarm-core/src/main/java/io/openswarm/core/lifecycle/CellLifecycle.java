@@ -69,6 +69,7 @@ public final class CellLifecycle {
     try {
       up = steps.bootstrap(cellId, task.baseRef());
     } catch (CellStepException e) {
+      timings.addAll(e.timings());
       return finish(CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage()), changed,
           changedCount, timings, List.of());
     }

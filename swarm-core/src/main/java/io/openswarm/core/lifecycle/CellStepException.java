@@ -2,7 +2,10 @@ package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
+import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A step of a cell failed. {@link #failureType()} is a stable name (such as {@code PortExhausted},
@@ -32,6 +35,11 @@ public final class CellStepException extends RuntimeException {
   private final CellStep step;
   private final String failureType;
   private final boolean retryable;
+  /**
+   * Set once by the bootstrap that failed, before it throws; read by whoever reports the failure. Transient: timings
+   * are not serializable, and a serialized failure (null here then) reports none.
+   */
+  private transient volatile @Nullable List<StepTiming> timings = List.of();
 
   /**
    * @param cellId the cell
@@ -68,5 +76,19 @@ public final class CellStepException extends RuntimeException {
   /** Whether retrying the step (or the cell) can help. */
   public boolean retryable() {
     return retryable;
+  }
+
+  /**
+   * For a failed bootstrap, how long each of its steps took, the failed one last, so that the outcome still says
+   * where the time went; empty for a failure of any other step (its caller times it).
+   */
+  public List<StepTiming> timings() {
+    List<StepTiming> recorded = timings;
+    return recorded == null ? List.of() : recorded;
+  }
+
+  /** Records the timings of the bootstrap this failure ended. */
+  void recordTimings(List<StepTiming> stepTimings) {
+    this.timings = List.copyOf(stepTimings);
   }
 }

@@ -138,7 +138,8 @@ public final class CellSteps {
    * until it is ready. On failure everything acquired so far is released before this throws.
    *
    * @throws IllegalStateException if the cell is already live on this host
-   * @throws CellStepException if a step fails; nothing of the cell is left
+   * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link CellStepException#timings()}
+   *     say how long each step took, the failed one included
    */
   public CellBootstrap bootstrap(CellId cellId, String baseRef) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
@@ -153,30 +154,30 @@ public final class CellSteps {
       cell.compensations.push("delete state directory " + cell.stateDirectory,
           () -> TreeDeleter.deleteRecursively(cell.stateDirectory));
       cell.compensations.push("release port", () -> close(cell.port));
-      timings.add(timed(cellId, CellStep.PORT, () -> {
+      timed(cellId, CellStep.PORT, timings, () -> {
         cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
         return null;
-      }));
+      });
 
       cell.compensations.push("return worktree", () -> close(cell.worktree));
-      timings.add(timed(cellId, CellStep.WORKTREE, () -> {
+      timed(cellId, CellStep.WORKTREE, timings, () -> {
         cell.worktree = worktrees.acquire(cellId, baseRef);
         return null;
-      }));
+      });
 
       cell.compensations.push("stop agent", () -> close(cell.agent));
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       PortLease port = Objects.requireNonNull(cell.port);
-      timings.add(timed(cellId, CellStep.AGENT_START, () -> {
+      timed(cellId, CellStep.AGENT_START, timings, () -> {
         createStateDirectory(cell);
         cell.agent = agent.start(new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
         return null;
-      }));
+      });
       AgentSession session = Objects.requireNonNull(cell.agent);
-      timings.add(timed(cellId, CellStep.AGENT_READY, () -> {
+      timed(cellId, CellStep.AGENT_READY, timings, () -> {
         session.awaitReady(readyTimeout);
         return null;
-      }));
+      });
       log.info("cell {} up on port {} in {} (branch {} at {}) in {} ms", cellId, port.port(), worktree.path(),
           worktree.branch(), abbreviate(worktree.baseCommit()), totalMillis(timings));
       CellBootstrap up = new CellBootstrap(cellId, host, port.port(), worktree.path().toString(),
@@ -189,6 +190,9 @@ public final class CellSteps {
       metrics.liveCellsChanged(live.size());
       leaks.forEach(leak -> e.addSuppressed(leak.error()));
       leaks.forEach(leak -> log.error("cell {}: bootstrap cleanup failed: {}", cellId, leak.describe()));
+      if (e instanceof CellStepException stepFailure) {
+        stepFailure.recordTimings(timings);
+      }
       throw e;
     }
   }
@@ -488,8 +492,15 @@ public final class CellSteps {
     @Nullable T run();
   }
 
-  private StepTiming timed(CellId cellId, CellStep step, StepBody<?> body) {
-    return new StepTiming(step, measure(cellId, step, body).duration());
+  /** Runs a bootstrap step and adds its timing to {@code timings}, also when it fails. */
+  private void timed(CellId cellId, CellStep step, List<StepTiming> timings, StepBody<?> body) {
+    long start = System.nanoTime();
+    try {
+      timings.add(new StepTiming(step, measure(cellId, step, body).duration()));
+    } catch (RuntimeException e) {
+      timings.add(new StepTiming(step, Duration.ofNanos(System.nanoTime() - start)));
+      throw e;
+    }
   }
 
   /** A step's value and how long the step took. */

@@ -146,7 +146,7 @@ class CellLifecycleTest {
   }
 
   @Test
-  void aFailingAgentStartReleasesTheWorktreeAndThePort() {
+  void aFailingAgentStartReleasesTheWorktreeAndThePortAndReportsTheStepTimings() {
     agent.failStart = true;
     CellSteps steps = steps();
 
@@ -155,6 +155,8 @@ class CellLifecycleTest {
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_START);
     assertThat(outcome.error()).startsWith("AgentStartFailed: AGENT_START of cell t1 failed: no binary");
+    assertThat(outcome.timings()).extracting(StepTiming::step)
+        .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
     assertThat(events).containsSubsequence("acquire t1", "release t1");
     assertNothingLeft(steps);
   }

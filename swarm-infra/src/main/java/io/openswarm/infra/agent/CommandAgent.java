@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * the output as the summary; any other exit is {@link AgentException.Reason#TURN_FAILED} with the output's end; the
  * prompt's timeout stops the process tree ({@link AgentException.Reason#TURN_TIMED_OUT}); {@link
  * AgentSession#abort} and {@link AgentSession#close} stop it ({@link AgentException.Reason#ABORTED}). The tests and
- * the commit are not the agent's business: the library runs them afterwards.
+ * the commit are not the agent's business: the library runs them afterwards. A prompt the template cannot hand over
+ * unchanged (past the limit of one argument, or with a character the worker's locale cannot put on a command line)
+ * is refused before anything starts: see {@link CommandTemplate#checkPrompt(String)}.
  *
  * <p>Thread-safe: one instance serves every cell of a worker.
  */
@@ -123,9 +125,10 @@ public final class CommandAgent implements AgentRuntime {
     Path worktree = context.worktree().toAbsolutePath().normalize();
     String path = environment.get("PATH").orElse(null);
     if (Executables.resolve(template.program(), path, worktree).isEmpty()) {
+      // The message reaches workflow history: it names the program, never the value of the worker's PATH.
       throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
           + " cannot start: program '" + template.program() + "' was not found or is not executable"
-          + (template.program().indexOf('/') >= 0 ? " in " + worktree : " on PATH=" + path));
+          + " " + Executables.whereSought(template.program(), path, worktree));
     }
     Path state = context.stateDirectory().toAbsolutePath().normalize();
     Path agentState = state.resolve("agent");
@@ -179,7 +182,10 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Runs the agent command once.
      *
-     * @throws IllegalArgumentException if the prompt contains a NUL character (no process argument can hold one)
+     * @throws IllegalArgumentException if the template cannot hand the prompt to the agent unchanged (see {@link
+     *     CommandTemplate#checkPrompt(String)}: a NUL character; with {@value CommandTemplate#PROMPT}, more than
+     *     {@value CommandTemplate#MAX_ARGUMENT_BYTES} bytes or a character the worker's locale cannot put on a
+     *     command line); nothing is started then
      */
     @Override
     public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
@@ -189,9 +195,8 @@ public final class CommandAgent implements AgentRuntime {
       if (timeout.isZero() || timeout.isNegative()) {
         throw new IllegalArgumentException("timeout must be positive but was " + timeout);
       }
-      if (prompt.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("prompt must not contain a NUL character");
-      }
+      // Refused here, before any process, rather than by the kernel (E2BIG) or silently by the JVM's encoder ('?').
+      template.checkPrompt(prompt);
       checkOpen("prompt");
       RunningTurn turn = new RunningTurn();
       if (!running.compareAndSet(null, turn)) {

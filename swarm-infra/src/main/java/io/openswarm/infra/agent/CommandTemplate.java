@@ -1,9 +1,17 @@
 package io.openswarm.infra.agent;
 
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +37,23 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * A template must use {@value #PROMPT} or {@value #PROMPT_FILE}; otherwise the agent would never see its task.
  *
+ * <h2>What a command line can carry</h2>
+ * {@value #PROMPT_FILE} carries any prompt: the file is written in UTF-8, whatever the worker's locale. A command line
+ * cannot, and {@link #checkPrompt(String)} refuses, before any process starts, a prompt it would not deliver
+ * unchanged:
+ * <ul>
+ *   <li>one longer than {@value #MAX_ARGUMENT_BYTES} bytes: Linux refuses a larger argument ({@code MAX_ARG_STRLEN}
+ *       is 131072 bytes with the terminating NUL) with a bare "Argument list too long";
+ *   <li>one holding a character the JVM cannot encode for a command line. The JVM encodes arguments with the
+ *       charset of the locale it was started in ({@code file.encoding} up to Java 17, {@code sun.jnu.encoding} from
+ *       Java 18 on; neither can be changed once the JVM runs), and replaces what that charset cannot spell with
+ *       {@code ?} without a word: a worker started with no {@code LANG}/{@code LC_*} (the POSIX locale, ASCII) would
+ *       hand {@code notes/café.txt} to the agent as {@code notes/caf?.txt}. Nothing inside the library can pass those
+ *       bytes through {@code ProcessBuilder} unchanged, and a wrapper that decodes them would put a shell or a
+ *       helper program between the worker and every agent, so such a prompt is refused with a message that names
+ *       both remedies: start the worker in a UTF-8 locale (e.g. {@code LANG=C.UTF-8}) or use {@value #PROMPT_FILE}.
+ * </ul>
+ *
  * <p>Immutable and thread-safe.
  */
 public final class CommandTemplate {
@@ -42,7 +67,20 @@ public final class CommandTemplate {
   /** Replaced by the cell's port. */
   public static final String PORT = "{port}";
 
+  /**
+   * The most bytes a prompt passed as {@value #PROMPT} may take: Linux's limit on one argument ({@code
+   * MAX_ARG_STRLEN}, 131072 bytes) less its terminating NUL.
+   */
+  public static final int MAX_ARGUMENT_BYTES = 131_072 - 1;
+
   private static final List<String> PLACEHOLDERS = List.of(PROMPT, PROMPT_FILE, WORKTREE, PORT);
+
+  /**
+   * The charsets this JVM may encode a command line with: the default charset (what Java 17 uses) and the native
+   * one of {@code sun.jnu.encoding} (what Java 18 and later use). A prompt must fit both, so the check holds on
+   * every Java version without knowing its internals; the two differ only when {@code file.encoding} was set by hand.
+   */
+  private static final Set<Charset> ARGUMENT_CHARSETS = argumentCharsets();
 
   private final List<String> arguments;
 
@@ -119,8 +157,61 @@ public final class CommandTemplate {
     return arguments.contains(PROMPT_FILE);
   }
 
+  /** Whether the template passes the prompt on the command line ({@value #PROMPT}). */
+  public boolean usesPromptArgument() {
+    return arguments.contains(PROMPT);
+  }
+
   /**
-   * The argument list for one turn, each placeholder argument replaced by its value.
+   * Checks that this template can hand {@code prompt} to a process unchanged: with {@value #PROMPT}, it must fit
+   * one command-line argument and this JVM's encoding of command lines (see the class comment); any prompt passed
+   * only as {@value #PROMPT_FILE} fits. Call it before starting anything, so an impossible prompt is refused with a
+   * reason instead of failing in the operating system or reaching the agent corrupted.
+   *
+   * @throws NullPointerException if {@code prompt} is null
+   * @throws IllegalArgumentException if the prompt holds a NUL character, or the template passes it as
+   *     {@value #PROMPT} and it is longer than {@value #MAX_ARGUMENT_BYTES} bytes or holds a character this JVM
+   *     cannot put on a command line; the message says which, and names {@value #PROMPT_FILE}
+   */
+  public void checkPrompt(String prompt) {
+    checkPrompt(prompt, ARGUMENT_CHARSETS);
+  }
+
+  /** {@link #checkPrompt(String)} against the given command-line charsets. */
+  void checkPrompt(String prompt, Set<Charset> argumentCharsets) {
+    Objects.requireNonNull(prompt, "prompt cannot be null");
+    int nul = prompt.indexOf('\0');
+    if (nul >= 0) {
+      throw new IllegalArgumentException("prompt must not contain a NUL character (no process argument or text "
+          + "file the agent reads can carry one) but has one at index " + nul);
+    }
+    if (!usesPromptArgument()) {
+      return;
+    }
+    for (Charset charset : argumentCharsets) {
+      CharsetEncoder encoder = charset.newEncoder();
+      if (!encoder.canEncode(prompt)) {
+        int index = firstUnencodable(prompt, encoder);
+        int codePoint = prompt.codePointAt(index);
+        throw new IllegalArgumentException(String.format("prompt holds %s (U+%04X) at index %d, which this JVM "
+            + "cannot pass on a command line: it encodes command lines in %s, the charset of the locale the "
+            + "worker was started in, and the agent would receive '?' instead. Start the worker in a UTF-8 locale "
+            + "(e.g. LANG=C.UTF-8) or pass the prompt with %s (written in UTF-8) instead of %s",
+            quoted(codePoint), codePoint, index, charset.name(), PROMPT_FILE, PROMPT));
+      }
+      long bytes = prompt.getBytes(charset).length;
+      if (bytes > MAX_ARGUMENT_BYTES) {
+        throw new IllegalArgumentException(String.format("prompt is %d characters (%d bytes in %s), too long to "
+            + "pass as %s: one command-line argument can hold at most %d bytes (Linux's MAX_ARG_STRLEN is 131072 "
+            + "bytes with the terminating NUL). Pass long prompts with %s: the agent gets the path of a UTF-8 file "
+            + "holding the prompt", prompt.length(), bytes, charset.name(), PROMPT, MAX_ARGUMENT_BYTES, PROMPT_FILE));
+      }
+    }
+  }
+
+  /**
+   * The argument list for one turn, each placeholder argument replaced by its value. It does not check the prompt:
+   * call {@link #checkPrompt(String)} first.
    *
    * @param prompt the prompt text
    * @param promptFile the file holding the prompt
@@ -143,6 +234,34 @@ public final class CommandTemplate {
       });
     }
     return List.copyOf(rendered);
+  }
+
+  private static int firstUnencodable(String text, CharsetEncoder encoder) {
+    for (int i = 0; i < text.length(); i = text.offsetByCodePoints(i, 1)) {
+      if (!encoder.canEncode(new String(Character.toChars(text.codePointAt(i))))) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  private static String quoted(int codePoint) {
+    boolean printable = !Character.isISOControl(codePoint) && Character.isDefined(codePoint)
+        && Character.getType(codePoint) != Character.SURROGATE;
+    return printable ? "'" + new String(Character.toChars(codePoint)) + "'" : "a character";
+  }
+
+  private static Set<Charset> argumentCharsets() {
+    Set<Charset> charsets = new LinkedHashSet<>();
+    charsets.add(Charset.defaultCharset());
+    String nativeName = System.getProperty("sun.jnu.encoding");
+    try {
+      charsets.add(nativeName == null ? Charset.defaultCharset() : Charset.forName(nativeName));
+    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+      // A charset the JVM cannot name cannot be checked either: only ASCII is safe then.
+      charsets.add(StandardCharsets.US_ASCII);
+    }
+    return Collections.unmodifiableSet(charsets);
   }
 
   @Override

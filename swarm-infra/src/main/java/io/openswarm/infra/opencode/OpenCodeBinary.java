@@ -104,7 +104,10 @@ public final class OpenCodeBinary {
           return candidate;
         }
       }
-      searched.add("'" + EXECUTABLE_NAME + "' on PATH=" + pathVariable);
+      // Said without the folders: the message reaches workflow history, which is no place for the environment.
+      long folders = pathVariable.split(File.pathSeparator, -1).length;
+      searched.add("'" + EXECUTABLE_NAME + "' in the " + folders + (folders == 1 ? " folder" : " folders")
+          + " of PATH (not found)");
     }
 
     for (Path dir = workingDirectory.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {

@@ -152,7 +152,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     String path = spec.environment().get("PATH").orElse(null);
     if (Executables.resolve(program, path, workingDirectory).isEmpty()) {
       throw new IOException("cannot start " + spec.description() + ": program '" + program + "' was not found or "
-          + "is not executable" + (program.indexOf('/') >= 0 ? " in " + workingDirectory : " on PATH=" + path));
+          + "is not executable " + Executables.whereSought(program, path, workingDirectory));
     }
     SandboxedCommand sandboxed;
     try {

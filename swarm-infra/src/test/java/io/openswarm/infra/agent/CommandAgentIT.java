@@ -306,4 +306,38 @@ class CommandAgentIT {
     assertThat(outside.resolve("escape.txt")).doesNotExist();
     assertThat(outside.resolve("escape-sh.txt")).doesNotExist();
   }
+
+  /**
+   * A 150,000-character prompt as {@code {prompt}} used to fail in the kernel with a bare "Argument list too long"
+   * from {@code setsid}; it is refused before anything starts, with the sizes and the way out. The longest prompt
+   * one argument can hold still arrives whole, and the same long prompt arrives whole through {@code {promptFile}}.
+   */
+  @Test
+  void aPromptTooLongForOneArgumentIsRefusedUpFrontAndFitsThroughThePromptFile() throws Exception {
+    Path script = Scripts.write(tools, "measure.sh", String.join("\n",
+        "if [ \"$1\" = file ]; then wc -c < \"$2\"; else printf '%s' \"$2\" | wc -c; fi"));
+    AgentSession asArgument = agent(script, "argument", "{prompt}").start(context);
+    try {
+      assertThatThrownBy(() -> asArgument.prompt("y".repeat(150_000), LIMIT, AgentProgress.none()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("prompt is 150000 characters (150000 bytes in ")
+          .hasMessageContaining("one command-line argument can hold at most 131071 bytes (Linux's MAX_ARG_STRLEN "
+              + "is 131072 bytes")
+          .hasMessageContaining("Pass long prompts with {promptFile}")
+          .message().doesNotContain("Argument list too long");
+      assertThat(state.resolve("logs/agent-1.log")).as("nothing was started").doesNotExist();
+
+      AgentTurn longest = asArgument.prompt("y".repeat(CommandTemplate.MAX_ARGUMENT_BYTES), LIMIT,
+          AgentProgress.none());
+      assertThat(longest.summary()).isEqualTo(Integer.toString(CommandTemplate.MAX_ARGUMENT_BYTES));
+    } finally {
+      asArgument.close();
+    }
+    AgentSession asFile = agent(script, "file", "{promptFile}").start(context);
+    try {
+      assertThat(asFile.prompt("y".repeat(150_000), LIMIT, AgentProgress.none()).summary()).isEqualTo("150000");
+    } finally {
+      asFile.close();
+    }
+  }
 }

@@ -80,17 +80,20 @@ class CommandAgentTest {
   }
 
   @Test
-  void aMissingProgramFailsTheStartAndNamesWhereItWasSought() {
+  void aMissingProgramFailsTheStartAndNamesItWithoutTheWorkersPath() {
     CommandAgent agent = CommandAgent.builder(supervisor)
         .command("no-such-agent-7f3a", "{prompt}")
-        .environment(ProcessEnvironment.builder(java.util.Map.of()).put("PATH", "/usr/bin:/bin").build())
+        .environment(ProcessEnvironment.builder(java.util.Map.of()).put("PATH", "/home/me/secret-tools:/usr/bin")
+            .build())
         .build();
 
     assertThatThrownBy(() -> agent.start(context))
         .isInstanceOfSatisfying(AgentException.class,
             e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.START_FAILED))
         .hasMessageContaining("cell-1")
-        .hasMessageContaining("'no-such-agent-7f3a' was not found or is not executable on PATH=/usr/bin:/bin");
+        .hasMessageContaining("'no-such-agent-7f3a' was not found or is not executable in any of the 2 folders of "
+            + "PATH")
+        .message().doesNotContain("secret-tools", "/usr/bin");
   }
 
   @Test

@@ -3,9 +3,11 @@ package io.openswarm.infra.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CommandTemplateTest {
@@ -89,5 +91,41 @@ class CommandTemplateTest {
     assertThat(a).isNotEqualTo(CommandTemplate.of("agent", "--", "{prompt}"));
     assertThat(a.arguments()).containsExactly("agent", "{prompt}");
     assertThat(a).hasToString("agent {prompt}");
+  }
+
+  @Test
+  void aPromptOnTheCommandLineMustFitOneArgumentAndTheMessageNamesThePromptFile() {
+    CommandTemplate template = CommandTemplate.of("agent", "--message", "{prompt}");
+    Set<java.nio.charset.Charset> utf8 = Set.of(StandardCharsets.UTF_8);
+
+    template.checkPrompt("x".repeat(CommandTemplate.MAX_ARGUMENT_BYTES), utf8);
+    assertThatThrownBy(() -> template.checkPrompt("x".repeat(150_000), utf8))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("prompt is 150000 characters (150000 bytes in UTF-8), too long to pass as {prompt}: one "
+            + "command-line argument can hold at most 131071 bytes (Linux's MAX_ARG_STRLEN is 131072 bytes with the "
+            + "terminating NUL). Pass long prompts with {promptFile}: the agent gets the path of a UTF-8 file holding "
+            + "the prompt");
+    // Bytes count, not characters: 65,536 two-byte characters are one byte too many.
+    assertThatThrownBy(() -> template.checkPrompt("\u00e9".repeat(65_536), utf8))
+        .hasMessageStartingWith("prompt is 65536 characters (131072 bytes in UTF-8)");
+    CommandTemplate.of("agent", "--file", "{promptFile}").checkPrompt("x".repeat(150_000), utf8);
+  }
+
+  @Test
+  void aPromptTheLocaleCannotSpellIsRefusedOnTheCommandLineButNotInAFile() {
+    Set<java.nio.charset.Charset> posix = Set.of(StandardCharsets.US_ASCII);
+
+    assertThatThrownBy(() -> CommandTemplate.of("agent", "{prompt}").checkPrompt("write notes/caf\u00e9.txt", posix))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("prompt holds '\u00e9' (U+00E9) at index 15, which this JVM cannot pass on a command line: it "
+            + "encodes command lines in US-ASCII, the charset of the locale the worker was started in, and the agent "
+            + "would receive '?' instead. Start the worker in a UTF-8 locale (e.g. LANG=C.UTF-8) or pass the prompt "
+            + "with {promptFile} (written in UTF-8) instead of {prompt}");
+    CommandTemplate.of("agent", "{prompt}").checkPrompt("write notes/cafe.txt", posix);
+    CommandTemplate.of("agent", "{promptFile}").checkPrompt("write notes/caf\u00e9.txt", posix);
+    CommandTemplate.of("agent", "{prompt}").checkPrompt("write notes/caf\u00e9.txt \ud83d\ude00",
+        Set.of(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> CommandTemplate.of("agent", "{promptFile}").checkPrompt("a\0b"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL character");
   }
 }

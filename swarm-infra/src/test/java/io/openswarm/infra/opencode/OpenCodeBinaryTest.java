@@ -81,7 +81,8 @@ class OpenCodeBinaryTest {
           assertThat(e.searched()).hasSize(3);
           assertThat(e.getMessage())
               .contains("$OPENSWARM_OPENCODE_BIN=" + dir.resolve("gone") + " (does not exist)")
-              .contains("'opencode' on PATH=/nonexistent-a:/nonexistent-b")
+              .contains("'opencode' in the 2 folders of PATH (not found)")
+              .doesNotContain("/nonexistent-a", "/nonexistent-b")
               .contains(".tools/opencode/node_modules/.bin/opencode in " + start + " and each parent directory")
               .contains("npm install --prefix .tools/opencode opencode-ai@1.18.33");
         });

@@ -258,11 +258,14 @@ class ProcessSupervisorTest {
   }
 
   @Test
-  void aMissingProgramFailsAtStartWithAClearMessage() {
-    assertThatThrownBy(() -> supervisor.start(spec("no-such-program-xyz").build()))
+  void aMissingProgramFailsAtStartWithAClearMessageThatKeepsThePathToItself() {
+    String path = "/opt/private-tools/bin:/usr/bin:/bin";
+    assertThatThrownBy(() -> supervisor.start(spec("no-such-program-xyz")
+            .environment(ProcessEnvironment.builder(Map.of()).put("PATH", path).build()).build()))
         .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("cannot start no-such-program-xyz: program 'no-such-program-xyz' was not found or "
-            + "is not executable on PATH=");
+        .hasMessage("cannot start no-such-program-xyz: program 'no-such-program-xyz' was not found or is not "
+            + "executable in any of the 3 folders of PATH")
+        .message().doesNotContain("private-tools", "/usr/bin");
     assertThatThrownBy(() -> supervisor.start(spec("./missing.sh").build()))
         .isInstanceOf(IOException.class)
         .hasMessage("cannot start missing.sh: program './missing.sh' was not found or is not executable in " + work);

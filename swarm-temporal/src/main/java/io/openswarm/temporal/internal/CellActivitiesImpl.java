@@ -3,6 +3,7 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.ResultLimits;
 import io.openswarm.core.lifecycle.CellBootstrap;
+import io.openswarm.core.StepTiming;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.CommitResult;
@@ -233,17 +234,21 @@ public final class CellActivitiesImpl implements CellActivities {
     return failure(e);
   }
 
-  /** The failure a workflow sees: typed, with the step as its detail, non-retryable when retrying cannot help. */
+  /**
+   * The failure a workflow sees: typed, with the step as its first detail and the timings of a failed bootstrap's
+   * steps as its second, non-retryable when retrying cannot help.
+   */
   private ApplicationFailure failure(CellStepException e) {
+    StepTiming[] timings = e.timings().toArray(new StepTiming[0]);
     if (stopping.getAsBoolean()) {
       // Non-retryable here: the step cannot be retried on this host; the workflow moves the task to another one.
       return ApplicationFailure.newNonRetryableFailureWithCause("host " + steps.host() + " is shutting down; "
-          + e.step() + " of cell " + e.cellId() + " was cut short", HOST_SHUTTING_DOWN, e, e.step().name());
+          + e.step() + " of cell " + e.cellId() + " was cut short", HOST_SHUTTING_DOWN, e, e.step().name(), timings);
     }
     String message = e.getMessage();
     return e.retryable()
-        ? ApplicationFailure.newFailureWithCause(message, e.failureType(), e, e.step().name())
-        : ApplicationFailure.newNonRetryableFailureWithCause(message, e.failureType(), e, e.step().name());
+        ? ApplicationFailure.newFailureWithCause(message, e.failureType(), e, e.step().name(), timings)
+        : ApplicationFailure.newNonRetryableFailureWithCause(message, e.failureType(), e, e.step().name(), timings);
   }
 
   /**

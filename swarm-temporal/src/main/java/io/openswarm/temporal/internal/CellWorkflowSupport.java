@@ -57,7 +57,26 @@ final class CellWorkflowSupport {
     return fallback;
   }
 
-  /** {@code <type>: <message>} of the failure's Temporal cause. */
+  /**
+   * The timings of a failed bootstrap's steps, as the activity reports them in its failure's second detail; empty
+   * when it reports none (any other step, a timeout, an activity implementation of someone else's).
+   */
+  static List<StepTiming> bootstrapTimings(ActivityFailure failure) {
+    if (failure.getCause() instanceof ApplicationFailure application && application.getDetails() != null
+        && application.getDetails().getSize() > 1) {
+      try {
+        StepTiming[] timings = application.getDetails().get(1, StepTiming[].class, StepTiming[].class);
+        if (timings != null) {
+          return List.of(timings);
+        }
+      } catch (RuntimeException foreign) {
+        // Not ours: the outcome goes without the bootstrap's timings.
+      }
+    }
+    return List.of();
+  }
+
+    /** {@code <type>: <message>} of the failure's Temporal cause. */
   static String describe(ActivityFailure failure) {
     Throwable cause = failure.getCause();
     if (cause instanceof ApplicationFailure application) {

@@ -121,6 +121,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
     } catch (ActivityFailure failure) {
       failed(facts, CellStep.PORT, failure);
+      timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
       return new CellAttempt(attempt(request, cell, facts, List.of(), started), false);
     }
     host = hosted.cell().host();

@@ -93,7 +93,8 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     try {
       hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
     } catch (ActivityFailure failure) {
-      return new Attempt(failedOutcome(cell, CellStep.PORT, failure), false, null);
+      timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
+      return new Attempt(failedOutcome(cell, CellStep.PORT, failure).withTimings(timings), false, null);
     }
     host = hosted.cell().host();
     timings.addAll(hosted.cell().timings());

@@ -8,9 +8,11 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskStatus;
@@ -169,6 +171,23 @@ class WorkflowFaultIT {
         .startsWith(DagTaskStatus.CONFLICT);
     assertThat(repo.git("log", "--format=%H", base + ".." + request.targetBranch()))
         .contains(faults.injectedCommits().iterator().next());
+  }
+
+  @Test
+  void aDagTaskWhoseBootstrapFailedStillReportsTheTimingsOfItsSteps() {
+    faults.arm(FaultPoint.AGENT_START, Fault.fail());
+    DagRequest request = DagRequest.of("wf-boot-timings", TaskGraph.builder()
+        .task(GraphTask.of("only", "write boot.txt b"))
+        .build(), "main");
+    swarm.targets.add(request.targetBranch());
+
+    DagResult result = client.runDag(request);
+
+    DagAttempt failed = result.task("only").orElseThrow().history().get(0);
+    assertThat(failed.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
+    assertThat(failed.failedStep()).isEqualTo(CellStep.AGENT_START);
+    assertThat(failed.timings()).extracting(StepTiming::step)
+        .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
   }
 
   @Test

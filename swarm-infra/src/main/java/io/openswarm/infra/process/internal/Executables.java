@@ -43,6 +43,22 @@ public final class Executables {
     }
   }
 
+  /**
+   * Where {@link #resolve} looked for {@code program}, for an error message: the working directory for a path, else
+   * how many folders of {@code path} were searched. Never the folders themselves: the message may end up in workflow
+   * history, which is no place for the worker's environment.
+   */
+  public static String whereSought(String program, @Nullable String path, Path workingDirectory) {
+    if (program.indexOf('/') >= 0) {
+      return "in " + workingDirectory;
+    }
+    if (path == null || path.isEmpty()) {
+      return "in the system folders (PATH is not set)";
+    }
+    long folders = path.split(File.pathSeparator, -1).length;
+    return folders == 1 ? "in the one folder of PATH" : "in any of the " + folders + " folders of PATH";
+  }
+
   /** Resolves a system tool on the worker's PATH, then in the usual system directories. */
   public static Optional<Path> resolveSystemTool(String name) {
     Path root = Path.of("/");

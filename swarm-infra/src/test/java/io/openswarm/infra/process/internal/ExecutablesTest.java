@@ -41,6 +41,17 @@ class ExecutablesTest {
     assertThat(Executables.resolveSystemTool("no-such-tool-xyz")).isEmpty();
   }
 
+  @Test
+  void whereAProgramWasSoughtIsSaidWithoutTheFoldersOfPath() {
+    Path work = Path.of("/pool/cell-1");
+
+    assertThat(Executables.whereSought("agent", "/home/me/bin:/usr/bin:/bin", work))
+        .isEqualTo("in any of the 3 folders of PATH");
+    assertThat(Executables.whereSought("agent", "/opt/bin", work)).isEqualTo("in the one folder of PATH");
+    assertThat(Executables.whereSought("agent", null, work)).isEqualTo("in the system folders (PATH is not set)");
+    assertThat(Executables.whereSought("./agent.sh", "/usr/bin", work)).isEqualTo("in /pool/cell-1");
+  }
+
   private static void executable(Path file) throws Exception {
     Files.writeString(file, "#!/bin/sh\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
