@@ -23,6 +23,7 @@ import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
+import io.openswarm.infra.sandbox.internal.SandboxProbe;
 import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
@@ -697,6 +698,26 @@ public final class SwarmWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails the start when the sandbox hides what every cell needs (the repository's git directory, the agent's or the
+   * test command's program, a script's interpreter): better than the first task failing with a puzzling error.
+   */
+  private void checkSandboxShowsWhatCellsNeed(ProcessSupervisor supervisor, AgentRuntime agent,
+      Path stateDirectory) {
+    List<String> programs = new ArrayList<>(agent.programs());
+    programs.add(options.testCommand().get(0));
+    String path = System.getenv("PATH");
+    List<String> missing = SandboxProbe.missing(supervisor, stateDirectory.resolve("probe"), options.repository(),
+        programs, path == null ? "/usr/local/bin:/usr/bin:/bin" : path);
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("cells cannot work under " + supervisor.sandbox().description() + ": inside "
+          + "the sandbox these are not there or not executable: " + missing + ". The sandbox hides home folders, /run,"
+          + " /tmp and the worker's state, and re-binds only what docs/security.md lists (the repository's git "
+          + "directory, the folders on PATH, the program's own folder); move the program onto PATH or out of a "
+          + "hidden folder, or choose sandbox(SandboxMode.NONE) knowingly");
+    }
+  }
+
   private void doStart() {
     long start = System.nanoTime();
     Path stateDirectory = options.stateDirectory();
@@ -839,6 +860,7 @@ public final class SwarmWorker implements AutoCloseable {
         .network(options.testNetwork())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
+    checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
     BranchIntegrator integrator = BranchIntegrator.create();
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
         .maxCommitBytes(options.cellLimits().maxCommitBytes());

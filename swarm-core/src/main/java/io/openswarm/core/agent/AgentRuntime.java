@@ -16,4 +16,12 @@ public interface AgentRuntime {
    * @throws AgentException with {@link AgentException.Reason#START_FAILED} if it cannot be started
    */
   AgentSession start(AgentContext context);
+
+  /**
+   * The programs this agent starts in a cell (absolute paths, or names looked up on {@code PATH}), so that a worker
+   * can check at start that its sandbox lets cells see them. Empty by default: nothing is checked.
+   */
+  default java.util.List<String> programs() {
+    return java.util.List.of();
+  }
 }

@@ -101,6 +101,12 @@ public final class CommandAgent implements AgentRuntime {
     return new Builder(supervisor);
   }
 
+  /** The command's program, as the template names it. */
+  @Override
+  public List<String> programs() {
+    return List.of(template.program());
+  }
+
   @Override
   public String name() {
     return name;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -179,6 +180,12 @@ public final class OpenCodeAgent implements AgentRuntime {
     LOG.info("OpenCode agent of cell {} started on port {} (pid {}) in {} ms; model {}", context.cellId(),
         launch.port(), process.pid(), Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), options.model());
     return new Session(context, launch, process);
+  }
+
+  /** The {@code opencode} binary. */
+  @Override
+  public List<String> programs() {
+    return List.of(binary.toString());
   }
 
   @Override
