@@ -31,6 +31,12 @@ public final class CellStepException extends RuntimeException {
    */
   public static final String TEST_RUN_KILLED = "TestRunKilled";
 
+  /**
+   * The failure type of a WORKTREE step whose {@linkplain io.openswarm.core.worktree.WorktreeSetup set-up} failed,
+   * could not run or ran past its limit. Not retryable: no verdict on any change; the message carries the output.
+   */
+  public static final String SETUP_FAILED = "SetupFailed";
+
   private final CellId cellId;
   private final CellStep step;
   private final String failureType;

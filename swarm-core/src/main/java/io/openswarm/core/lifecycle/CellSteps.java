@@ -23,10 +23,14 @@ import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.Integration;
+import io.openswarm.core.worktree.SetupRequest;
+import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
+import io.openswarm.core.worktree.WorktreeSetup;
+import io.openswarm.core.worktree.WorktreeSetupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,12 +56,12 @@ import org.slf4j.MDC;
  * time, so only the cell id travels between steps and this class keeps the live cells of its host in a registry.
  *
  * <h2>How it works</h2>
- * Bootstrap registers the cell, then acquires its parts in order — the cell's state directory, a port, a worktree,
- * an agent — and registers each part's compensation on the cell's {@link CompensationStack} <em>before</em> acquiring
- * it. If bootstrap fails, it unwinds the stack at once and the cell is gone. Otherwise the cell stays live until
- * {@link #teardown}, which aborts any running turn and unwinds the stack: stop the agent, return the worktree, release
- * the port, delete the state directory. Teardown is idempotent and never throws; what it could not clean up it
- * reports.
+ * Bootstrap registers the cell, then acquires its parts in order — the cell's state directory, a port, a worktree
+ * (prepared by the {@linkplain Builder#setup set-up}), an agent — and registers each part's compensation on the
+ * cell's {@link CompensationStack} <em>before</em> acquiring it. If bootstrap fails, it unwinds the stack at once and
+ * the cell is gone. Otherwise the cell stays live until {@link #teardown}, which aborts any running turn and unwinds
+ * the stack: stop the agent, return the worktree, release the port, delete the state directory. Teardown is
+ * idempotent and never throws; what it could not clean up it reports.
  *
  * <p>Every failure of a step is a {@link CellStepException} naming the step and a stable failure type.
  *
@@ -73,6 +77,7 @@ public final class CellSteps {
 
   private final PortManager ports;
   private final WorktreeProvider worktrees;
+  private final WorktreeSetup setup;
   private final WorktreeChanges changes;
   private final AgentRuntime agent;
   private final TestRunner tests;
@@ -89,6 +94,7 @@ public final class CellSteps {
   private CellSteps(Builder builder) {
     this.ports = require(builder.ports, "ports");
     this.worktrees = require(builder.worktrees, "worktrees");
+    this.setup = builder.setup;
     this.changes = require(builder.changes, "changes");
     this.agent = require(builder.agent, "agent");
     this.tests = require(builder.tests, "tests");
@@ -162,6 +168,7 @@ public final class CellSteps {
       cell.compensations.push("return worktree", () -> close(cell.worktree));
       timed(cellId, CellStep.WORKTREE, timings, () -> {
         cell.worktree = worktrees.acquire(cellId, baseRef);
+        prepare(cell, Objects.requireNonNull(cell.worktree));
         return null;
       });
 
@@ -169,7 +176,7 @@ public final class CellSteps {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       PortLease port = Objects.requireNonNull(cell.port);
       timed(cellId, CellStep.AGENT_START, timings, () -> {
-        createStateDirectory(cell);
+        createStateDirectory(cell, CellStep.AGENT_START);
         cell.agent = agent.start(new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
         return null;
       });
@@ -477,11 +484,36 @@ public final class CellSteps {
     return cell;
   }
 
-  private static void createStateDirectory(LiveCell cell) {
+  /**
+   * Runs the worktree's set-up (part of the WORKTREE step: a worktree that is not set up is not ready for a cell).
+   * Its failure is no verdict on any change, so it is typed and never retried: the same set-up would fail again.
+   */
+  private void prepare(LiveCell cell, WorktreeLease worktree) {
+    createStateDirectory(cell, CellStep.WORKTREE);
+    SetupResult result;
+    try {
+      result = setup.prepare(new SetupRequest(cell.id, worktree, cell.stateDirectory));
+    } catch (WorktreeSetupException e) {
+      throw new CellStepException(cell.id, CellStep.WORKTREE, CellStepException.SETUP_FAILED, false,
+          "the set-up of the worktree of cell " + cell.id + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CellStepException(cell.id, CellStep.WORKTREE, "Cancelled", false,
+          "the set-up of the worktree of cell " + cell.id + " was cancelled", e);
+    }
+    if (result.ran()) {
+      log.info("cell {} worktree {} set up ({}) in {} ms", cell.id, worktree.path(), result.reason(),
+          result.duration().toMillis());
+    } else {
+      log.debug("cell {} worktree {} set-up skipped: {}", cell.id, worktree.path(), result.reason());
+    }
+  }
+
+  private static void createStateDirectory(LiveCell cell, CellStep step) {
     try {
       Files.createDirectories(cell.stateDirectory);
     } catch (IOException e) {
-      throw new CellStepException(cell.id, CellStep.AGENT_START, "StateDirectoryFailed", false,
+      throw new CellStepException(cell.id, step, "StateDirectoryFailed", false,
           "cannot create the state directory of cell " + cell.id + ": " + cell.stateDirectory, e);
     }
   }
@@ -643,6 +675,7 @@ public final class CellSteps {
   public static final class Builder {
     private @Nullable PortManager ports;
     private @Nullable WorktreeProvider worktrees;
+    private WorktreeSetup setup = WorktreeSetup.none();
     private @Nullable WorktreeChanges changes;
     private @Nullable AgentRuntime agent;
     private @Nullable TestRunner tests;
@@ -666,6 +699,15 @@ public final class CellSteps {
     /** Where cells lease worktrees. Required. */
     public Builder worktrees(WorktreeProvider provider) {
       this.worktrees = Objects.requireNonNull(provider, "worktrees cannot be null");
+      return this;
+    }
+
+    /**
+     * How a leased worktree is prepared before the agent starts (dependencies installed, files copied), as part of
+     * the WORKTREE step; {@link WorktreeSetup#none()} by default.
+     */
+    public Builder setup(WorktreeSetup worktreeSetup) {
+      this.setup = Objects.requireNonNull(worktreeSetup, "setup cannot be null");
       return this;
     }
 

@@ -2,6 +2,8 @@ package io.openswarm.core.worktree;
 
 import io.openswarm.core.CellId;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One cell's exclusive use of a git worktree, from {@link WorktreeProvider#acquire} until {@link #close()}.
@@ -33,6 +35,25 @@ public interface WorktreeLease extends AutoCloseable {
   default boolean reused() {
     return false;
   }
+
+  /**
+   * What the last successful {@link WorktreeSetup} prepared this worktree for (an opaque value, such as a hash of the
+   * set-up command and its input files), when the worktree still holds what that set-up produced; empty for a new
+   * worktree, after a failed set-up, and by default, for providers that do not keep ignored files between leases.
+   */
+  default Optional<String> setupStamp() {
+    return Optional.empty();
+  }
+
+  /**
+   * Records what a set-up prepared this worktree for ({@code stamp}), or that its state is unknown ({@code null}: a
+   * set-up about to run or that failed). A provider that keeps ignored files between leases keeps the stamp with the
+   * worktree while it is idle and hands it to the next lease of the same worktree; it forgets the stamp when it does
+   * not keep them. Ignored by default.
+   *
+   * @throws IllegalStateException if the lease is closed (optional for providers that ignore stamps)
+   */
+  default void recordSetupStamp(@Nullable String stamp) {}
 
   /**
    * Returns the worktree: it is restored to {@link #baseCommit()} exactly (tracked, staged, untracked and, unless

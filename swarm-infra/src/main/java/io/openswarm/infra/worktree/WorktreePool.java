@@ -63,7 +63,11 @@ import org.slf4j.LoggerFactory;
  *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
  *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
  *   becomes idle again. A slot that cannot be restored is removed instead; what cannot be deleted even then (a cell
- *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged.</li>
+ *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged. With
+ *   {@code preserveIgnored} the slot keeps its ignored files (what a set-up installed: {@code node_modules},
+ *   {@code target/}, {@code .venv}) and the lease's {@linkplain WorktreeLease#setupStamp() set-up stamp}, which the
+ *   next lease of the slot reports, so a set-up can tell that the worktree is already prepared; without it the stamp
+ *   is forgotten with the files. Stamps live in memory only: a slot made by a later start is prepared again.</li>
  *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
  *   {@code maxIdle}.</li>
  *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
@@ -731,6 +735,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         reusable = false;
       }
     } finally {
+      if (!reusable || !options.preserveIgnored()) {
+        // Without its ignored files the slot no longer holds what a set-up produced.
+        slot.setupStamp = null;
+      }
       lock.lock();
       try {
         busyCells.remove(lease.cellId);
@@ -1104,6 +1112,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     final Path path;
     boolean exists;
     @Nullable LeaseRecord record;
+    /**
+     * What the last set-up prepared this worktree for (see {@link WorktreeLease#setupStamp()}); kept while the slot
+     * is idle only when the pool keeps ignored files, since the set-up's outputs are ignored files.
+     */
+    volatile @Nullable String setupStamp;
 
     Slot(String name, Path path) {
       this.name = name;
@@ -1150,6 +1163,20 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     @Override
     public String baseCommit() {
       return base;
+    }
+
+    @Override
+    public Optional<String> setupStamp() {
+      return Optional.ofNullable(slot.setupStamp);
+    }
+
+    @Override
+    public void recordSetupStamp(@Nullable String stamp) {
+      if (closed.get()) {
+        throw new IllegalStateException("attempted to record a set-up stamp on the worktree lease of cell " + cellId
+            + " while in CLOSED state");
+      }
+      slot.setupStamp = stamp;
     }
 
     @Override

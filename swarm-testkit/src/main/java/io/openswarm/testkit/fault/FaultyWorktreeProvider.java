@@ -6,6 +6,7 @@ import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link FaultPoint#WORKTREE_ADD} and {@link FaultPoint#WORKTREE_RESET} (after the real acquisition, on the path it
@@ -99,6 +100,16 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
     @Override
     public boolean reused() {
       return delegate.reused();
+    }
+
+    @Override
+    public Optional<String> setupStamp() {
+      return delegate.setupStamp();
+    }
+
+    @Override
+    public void recordSetupStamp(@Nullable String stamp) {
+      delegate.recordSetupStamp(stamp);
     }
 
     @Override

@@ -86,6 +86,16 @@ public final class NoFollowFiles {
    * @throws IOException if a folder on the way or the file is (or becomes) a symbolic link, or writing fails
    */
   public static void writeNew(Path anchor, Path file, String text) throws IOException {
+    writeNew(anchor, file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Replaces {@code file} with a new owner-only file holding {@code bytes}, like {@link #writeNew(Path, Path, String)}.
+   *
+   * @throws IllegalArgumentException if {@code file} does not lie below {@code anchor}
+   * @throws IOException if a folder on the way or the file is (or becomes) a symbolic link, or writing fails
+   */
+  public static void writeNew(Path anchor, Path file, byte[] bytes) throws IOException {
     Path relative = anchor.relativize(file);
     if (!file.normalize().startsWith(anchor.normalize()) || relative.getNameCount() < 1
         || relative.toString().isEmpty()) {
@@ -94,7 +104,7 @@ public final class NoFollowFiles {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(anchor)) {
       if (!(stream instanceof SecureDirectoryStream)) {
         try (OutputStream out = createNew(file)) {
-          out.write(text.getBytes(StandardCharsets.UTF_8));
+          out.write(bytes);
         }
         return;
       }
@@ -121,7 +131,7 @@ public final class NoFollowFiles {
           channel = folder.newByteChannel(name, options);
         }
         try (OutputStream out = Channels.newOutputStream(channel)) {
-          out.write(text.getBytes(StandardCharsets.UTF_8));
+          out.write(bytes);
         }
       } finally {
         for (SecureDirectoryStream<Path> each : opened) {
