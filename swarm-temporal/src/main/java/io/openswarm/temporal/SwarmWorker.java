@@ -16,6 +16,9 @@ import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeSetup;
+import io.openswarm.infra.git.GitResult;
+import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
 import io.openswarm.infra.opencode.OpenCodeAgent;
@@ -24,6 +27,8 @@ import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.sandbox.internal.SandboxProbe;
+import io.openswarm.infra.setup.CommandWorktreeSetup;
+import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
@@ -256,6 +261,8 @@ public final class SwarmWorker implements AutoCloseable {
     CellLimits cellLimits = CellLimits.getDefaultInstance();
     List<String> repositoryHooks = List.of();
     NetworkAccess testNetwork = NetworkAccess.SHARED;
+    final WorktreeSetupOptions.Builder worktreeSetup = WorktreeSetupOptions.newBuilder();
+    @Nullable Duration setupTimeout;
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -456,6 +463,95 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder testNetwork(NetworkAccess network) {
       this.testNetwork = Objects.requireNonNull(network, "testNetwork cannot be null");
+      return this;
+    }
+
+    /**
+     * The worktree's set-up command, as an argument list (no shell), for example {@code npm ci},
+     * {@code pip install -e .} or {@code ./gradlew --offline dependencies}: it runs in the worktree, inside the cell's
+     * sandbox (with the network shared unless {@link #setupNetwork} says otherwise, since installs download), before
+     * the agent starts, on every worktree the pool creates and on a warm one when one of the {@link #setupInputs}
+     * changed. With a set-up command, worktrees keep their ignored files between cells ({@code node_modules},
+     * {@code .venv}, {@code target/}: what the set-up produced); see docs/configuration.md for what that trusts. A
+     * failing set-up fails the cell at WORKTREE with the type {@code SetupFailed} and the end of its output. None by
+     * default.
+     *
+     * @throws NullPointerException if {@code command} is or holds null
+     * @throws IllegalArgumentException if the program name is blank
+     */
+    public Builder setupCommand(List<String> command) {
+      worktreeSetup.command(Objects.requireNonNull(command, "setupCommand cannot be null"));
+      return this;
+    }
+
+    /** The worktree's set-up command; see {@link #setupCommand(List)}. */
+    public Builder setupCommand(String... command) {
+      return setupCommand(List.of(Objects.requireNonNull(command, "setupCommand cannot be null")));
+    }
+
+    /**
+     * Tracked files (or folders), relative to the top of the repository, whose content at a cell's base commit the
+     * set-up depends on, such as {@code package-lock.json}: a warm worktree runs the {@linkplain #setupCommand set-up}
+     * again when one of them differs from when it was last set up. Without inputs a worktree is set up once, when the
+     * pool creates it.
+     *
+     * @throws NullPointerException if {@code paths} is or holds null
+     * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
+     */
+    public Builder setupInputs(String... paths) {
+      worktreeSetup.inputs(paths);
+      return this;
+    }
+
+    /**
+     * The limit on one set-up run; by default the {@linkplain #bootstrapTimeout bootstrap's limit} less 30 s, since
+     * the set-up is part of bringing a cell up. Must leave those 30 s.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder setupTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "setupTimeout cannot be null");
+      worktreeSetup.timeout(timeout);
+      this.setupTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether the {@linkplain #setupCommand set-up} shares the host's network under the sandbox;
+     * {@link NetworkAccess#SHARED} by default, since installing dependencies downloads them. The set-up runs the
+     * repository's own scripts (npm's {@code postinstall}), so choose {@link NetworkAccess#NONE} when it can work
+     * offline.
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public Builder setupNetwork(NetworkAccess network) {
+      worktreeSetup.network(Objects.requireNonNull(network, "setupNetwork cannot be null"));
+      return this;
+    }
+
+    /**
+     * Untracked files of the repository's checkout, relative to its top (say {@code .env}), that each worktree gets a
+     * copy of before the set-up command runs: regular files of at most 1 MiB, never links, and ignored in the
+     * worktree (by {@code .gitignore}) so that no commit takes them along; the set-up fails otherwise. Copied for
+     * every cell, without following links, readable by the worker's user only.
+     *
+     * @throws NullPointerException if {@code paths} is or holds null
+     * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
+     */
+    public Builder copyFromCheckout(String... paths) {
+      worktreeSetup.copyFromCheckout(paths);
+      return this;
+    }
+
+    /**
+     * Whether each worktree gets the repository's submodules ({@code git submodule update --init --recursive}),
+     * before the set-up command; false by default. Run by the library's hermetic git outside the sandbox (a cell
+     * sees git's directory read-only, so a set-up command could not do it); local submodule URLs are allowed only
+     * when {@code .gitmodules} names one.
+     */
+    public Builder submodules(boolean submodules) {
+      worktreeSetup.submodules(submodules);
       return this;
     }
 
@@ -706,6 +802,9 @@ public final class SwarmWorker implements AutoCloseable {
       Path stateDirectory) {
     List<String> programs = new ArrayList<>(agent.programs());
     programs.add(options.testCommand().get(0));
+    if (!options.worktreeSetup().command().isEmpty()) {
+      programs.add(options.worktreeSetup().command().get(0));
+    }
     String path = System.getenv("PATH");
     List<String> missing = SandboxProbe.missing(supervisor, stateDirectory.resolve("probe"), options.repository(),
         programs, path == null ? "/usr/local/bin:/usr/bin:/bin" : path);
@@ -716,6 +815,24 @@ public final class SwarmWorker implements AutoCloseable {
           + "directory, the folders on PATH, the program's own folder); move the program onto PATH or out of a "
           + "hidden folder, or choose sandbox(SandboxMode.NONE) knowingly");
     }
+  }
+
+  /** The set-up of every worktree, or none when nothing is configured. */
+  private WorktreeSetup worktreeSetup(ProcessSupervisor supervisor) {
+    WorktreeSetupOptions setup = options.worktreeSetup();
+    if (!setup.isConfigured()) {
+      return WorktreeSetup.none();
+    }
+    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.builder(supervisor).options(setup);
+    if (!setup.copyFromCheckout().isEmpty()) {
+      GitResult top = GitRunner.create().run(options.repository(), "rev-parse", "--show-toplevel");
+      if (!top.isSuccess()) {
+        throw new IllegalStateException("cannot find the top of the checkout " + options.repository()
+            + " to copy " + setup.copyFromCheckout() + " from: " + top.stderrTail().strip());
+      }
+      builder.checkout(Path.of(top.stdout().strip()));
+    }
+    return builder.build();
   }
 
   private void doStart() {
@@ -815,6 +932,8 @@ public final class SwarmWorker implements AutoCloseable {
         .maxTotal(options.maxWorktrees())
         // Unsandboxed, a process a cell left behind may still write into its returned worktree.
         .cleanOnReuse(!sandbox.isolating())
+        // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again.
+        .preserveIgnored(options.worktreeSetup().keepsIgnoredFiles())
         .build();
     resources.add(pool);
     pool.start();
@@ -863,7 +982,9 @@ public final class SwarmWorker implements AutoCloseable {
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
     BranchIntegrator integrator = BranchIntegrator.create();
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
-        .maxCommitBytes(options.cellLimits().maxCommitBytes());
+        .maxCommitBytes(options.cellLimits().maxCommitBytes())
+        // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
+        .preserveIgnored(options.worktreeSetup().keepsIgnoredFiles());
     if (!options.repositoryHooks().isEmpty()) {
       changes.beforeCommit(RepositoryHooks.builder(supervisor)
           .repository(options.repository())
@@ -880,6 +1001,7 @@ public final class SwarmWorker implements AutoCloseable {
         .agent(parts.agent())
         .tests(parts.tests())
         .integration(parts.integration())
+        .setup(worktreeSetup(supervisor))
         .cellsDirectory(cellsDirectory)
         .author(options.author())
         .portWait(options.portWait())

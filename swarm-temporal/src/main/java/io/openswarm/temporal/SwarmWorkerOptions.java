@@ -6,6 +6,7 @@ import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -47,6 +48,10 @@ public final class SwarmWorkerOptions {
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
   private final NetworkAccess testNetwork;
+  private final WorktreeSetupOptions worktreeSetup;
+
+  /** How much of the bootstrap's limit the set-up leaves to the rest of the bootstrap. */
+  private static final long SETUP_MARGIN_SECONDS = 30;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -147,6 +152,7 @@ public final class SwarmWorkerOptions {
     this.activityOptions = new CellActivityOptions(startToClose, heartbeat, teardown,
         positive("bootstrapTimeout", b.bootstrapTimeout),
         positive("hostScheduleToStartTimeout", b.hostScheduleToStartTimeout), b.maxCellAttempts);
+    this.worktreeSetup = worktreeSetup(b, b.bootstrapTimeout);
 
     // Ports.
     PortRange range = b.ports == null ? profile.ports() : new PortRange(b.ports.min(), b.ports.max());
@@ -356,6 +362,14 @@ public final class SwarmWorkerOptions {
     return testNetwork;
   }
 
+  /**
+   * What each worktree gets before a cell works in it: the set-up command, its inputs, files copied from the
+   * checkout, submodules; nothing by default.
+   */
+  public WorktreeSetupOptions worktreeSetup() {
+    return worktreeSetup;
+  }
+
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
   public List<String> repositoryHooks() {
     return repositoryHooks;
@@ -488,7 +502,31 @@ public final class SwarmWorkerOptions {
         + ", embeddedServerToken=" + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
         + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
-        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", sandbox=" + sandbox + "}";
+        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", worktreeSetup=" + worktreeSetup
+        + ", sandbox=" + sandbox + "}";
+  }
+
+  /**
+   * The set-up runs inside the bootstrap activity, so it must end before that activity's limit: past it Temporal
+   * would try the bootstrap again while the first set-up still runs. By default it gets the bootstrap's limit less
+   * {@value #SETUP_MARGIN_SECONDS} s for the rest of the bootstrap.
+   */
+  private static WorktreeSetupOptions worktreeSetup(SwarmWorker.Builder b, Duration bootstrapTimeout) {
+    Duration room = bootstrapTimeout.minusSeconds(SETUP_MARGIN_SECONDS);
+    WorktreeSetupOptions.Builder setup = WorktreeSetupOptions.newBuilder(b.worktreeSetup.build());
+    if (b.setupTimeout != null) {
+      if (b.setupTimeout.compareTo(room) > 0) {
+        throw new IllegalArgumentException("setupTimeout must leave " + SETUP_MARGIN_SECONDS + " s of the "
+            + "bootstrapTimeout (" + bootstrapTimeout + ") to the rest of the bootstrap, so at most " + room
+            + ", but was " + b.setupTimeout + "; raise bootstrapTimeout(...) for a longer set-up");
+      }
+      setup.timeout(b.setupTimeout);
+    } else if (room.compareTo(Duration.ofSeconds(SETUP_MARGIN_SECONDS)) >= 0) {
+      setup.timeout(room);
+    } else {
+      setup.timeout(bootstrapTimeout.dividedBy(2));
+    }
+    return setup.build();
   }
 
   /** The token must be joinable: with a target, without TLS or an API key, and fit for a gRPC header. */

@@ -158,7 +158,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     lease.recordSetupStamp(null);
     ProcessResult result = runCommand(request, worktree);
     lease.recordSetupStamp(stamp);
-    log.info("set-up of cell {} ran in {} ({}): exit code 0 in {} ms", request.cellId(), worktree, reason,
+    log.debug("set-up of cell {} ran in {} ({}): exit code 0 in {} ms", request.cellId(), worktree, reason,
         result.duration().toMillis());
     return new SetupResult(true, reason, since(begin));
   }
