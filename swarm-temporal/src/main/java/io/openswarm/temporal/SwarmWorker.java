@@ -480,8 +480,20 @@ public final class SwarmWorker implements AutoCloseable {
      * @throws IllegalArgumentException if the program name is blank
      */
     public Builder setupCommand(List<String> command) {
-      worktreeSetup.command(Objects.requireNonNull(command, "setupCommand cannot be null"));
+      Objects.requireNonNull(command, "setupCommand cannot be null");
+      renamed("setupCommand", () -> worktreeSetup.command(command));
       return this;
+    }
+
+    /** Runs a setter of the set-up options, naming this builder's option in its message. */
+    private static void renamed(String option, Runnable setter) {
+      try {
+        setter.run();
+      } catch (IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
+        throw new IllegalArgumentException(message.startsWith(option) ? message
+            : message.replaceFirst("^(command|inputs|timeout|network)", option), e);
+      }
     }
 
     /** The worktree's set-up command; see {@link #setupCommand(List)}. */
@@ -499,7 +511,8 @@ public final class SwarmWorker implements AutoCloseable {
      * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
      */
     public Builder setupInputs(String... paths) {
-      worktreeSetup.inputs(paths);
+      Objects.requireNonNull(paths, "setupInputs cannot be null");
+      renamed("setupInputs", () -> worktreeSetup.inputs(paths));
       return this;
     }
 
@@ -512,7 +525,7 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder setupTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "setupTimeout cannot be null");
-      worktreeSetup.timeout(timeout);
+      renamed("setupTimeout", () -> worktreeSetup.timeout(timeout));
       this.setupTimeout = timeout;
       return this;
     }

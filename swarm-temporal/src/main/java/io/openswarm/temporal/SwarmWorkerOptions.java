@@ -513,7 +513,13 @@ public final class SwarmWorkerOptions {
    */
   private static WorktreeSetupOptions worktreeSetup(SwarmWorker.Builder b, Duration bootstrapTimeout) {
     Duration room = bootstrapTimeout.minusSeconds(SETUP_MARGIN_SECONDS);
-    WorktreeSetupOptions.Builder setup = WorktreeSetupOptions.newBuilder(b.worktreeSetup.build());
+    WorktreeSetupOptions.Builder setup;
+    try {
+      setup = WorktreeSetupOptions.newBuilder(b.worktreeSetup.build());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(String.valueOf(e.getMessage()).replaceFirst("^inputs", "setupInputs")
+          .replace("set command(...) too", "set setupCommand(...) too"), e);
+    }
     if (b.setupTimeout != null) {
       if (b.setupTimeout.compareTo(room) > 0) {
         throw new IllegalArgumentException("setupTimeout must leave " + SETUP_MARGIN_SECONDS + " s of the "

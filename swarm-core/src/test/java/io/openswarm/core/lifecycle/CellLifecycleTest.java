@@ -29,6 +29,8 @@ import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
+import io.openswarm.core.worktree.SetupResult;
+import io.openswarm.core.worktree.WorktreeSetupException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -114,6 +116,45 @@ class CellLifecycleTest {
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "nest", "main"));
 
     assertThat(outcome.teardownErrors()).isEmpty();
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void theSetUpRunsAfterTheWorktreeIsLeasedAndBeforeTheAgentStartsWithTheStateFolderInPlace() {
+    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
+        .setup(request -> {
+          assertThat(request.stateDirectory()).isDirectory();
+          events.add("set up " + request.cellId() + " in " + request.worktree().path().getFileName());
+          return new SetupResult(true, "new worktree", Duration.ofMillis(5));
+        })
+        .build();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(events).containsSubsequence("acquire t1", "set up t1 in wt-t1", "start t1");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void aFailingSetUpFailsTheCellAtWorktreeWithItsOutputAndReleasesEverything() {
+    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
+        .setup(request -> {
+          throw new WorktreeSetupException("the set-up command 'npm' exited with code 1; output:\nnpm ERR! 404",
+              false, "npm ERR! 404");
+        })
+        .build();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
+    assertThat(outcome.error()).isEqualTo("SetupFailed: the set-up of the worktree of cell t1 failed: the set-up "
+        + "command 'npm' exited with code 1; output:\nnpm ERR! 404");
+    assertThat(outcome.testOutputTail()).as("no verdict").isNull();
+    assertThat(events).contains("release t1").doesNotContain("start t1", "revert t1");
     assertNothingLeft(steps);
   }
 
