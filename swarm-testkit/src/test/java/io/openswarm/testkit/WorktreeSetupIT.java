@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A generated npm project tested with {@code npx mocha}, mocha installed from the npm registry by the worktree's
  * set-up ({@code npm ci}) inside bubblewrap: the first cell sets its worktree up and commits; the next one on the warm
  * worktree does not run {@code npm ci} again (a counter file that the set-up appends to, ignored like node_modules,
- * says how often it ran); a change of {@code package-lock.json} runs it again; a set-up that fails fails the cell at
- * WORKTREE with npm's output, never as red tests.
+ * says how often it ran), nor does the one after a red cell's revert; a change of {@code package-lock.json} runs it
+ * again; a set-up that fails fails the cell at WORKTREE with npm's output, never as red tests.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorktreeSetupIT {
@@ -57,14 +57,15 @@ class WorktreeSetupIT {
     repo.write("package.json", packageJson("adder", ", \"left-pad\": \"1.3.0\"")).commit("a dependency, no lock");
     repo.git("checkout", "--quiet", "main");
     ScriptedAgent agent = ScriptedAgent.builder()
-        .edits(prompt -> List.of(FileEdit.write("index.js", "module.exports = (a, b) => a + b;\n")))
+        .edits(prompt -> List.of(FileEdit.write("index.js", prompt.contains("break")
+            ? "module.exports = (a, b) => a * b;\n" : "module.exports = (a, b) => a + b;\n")))
         .build();
     worker = SwarmWorker.builder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .worktreePool(0, 1, 1)
         .setupCommand("sh", "-c", "echo run >> .setup-runs && npm ci --no-audit --no-fund")
-        .setupInputs("package-lock.json")
+        .setupInputs("package.json", "package-lock.json")
         .testCommand(List.of("npx", "mocha"))
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
@@ -90,6 +91,13 @@ class WorktreeSetupIT {
     CellOutcome second = worker.client().runTcr(TaskSpec.of("second", "make add add", "main"));
     assertThat(second.status()).as("%s", second).isEqualTo(CellStatus.COMMITTED);
     assertThat(setupRuns()).as("the warm worktree kept node_modules; npm ci did not run").isEqualTo(1);
+
+    CellOutcome red = worker.client().runTcr(TaskSpec.of("red", "break add", "main"));
+    assertThat(red.status()).as("%s", red).isEqualTo(CellStatus.REVERTED);
+    assertThat(red.testOutputTail()).contains("AssertionError");
+    CellOutcome afterRed = worker.client().runTcr(TaskSpec.of("after-red", "make add add", "main"));
+    assertThat(afterRed.status()).as("the revert kept node_modules: %s", afterRed).isEqualTo(CellStatus.COMMITTED);
+    assertThat(setupRuns()).isEqualTo(1);
 
     // Same dependencies, another lock file: the package's name is in both files.
     repo.write("package.json", packageJson("adder-renamed", ""));

@@ -205,7 +205,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
   /**
    * Throws away everything the cell did: the cell's branch is reset to the base commit (commits the cell made are
    * dropped from it), and the worktree is restored exactly (tracked, staged, untracked and, unless configured
-   * otherwise, ignored files), then verified.
+   * otherwise, ignored files), then verified. A revert that removes ignored files forgets the lease's
+   * {@linkplain WorktreeLease#setupStamp() set-up stamp}: what the set-up installed is gone.
    *
    * @throws NullPointerException if {@code lease} is null
    * @throws WorktreeException {@link Reason#RESTORE_FAILED} if git fails or something is left
@@ -213,6 +214,10 @@ public final class GitWorktreeChanges implements WorktreeChanges {
   @Override
   public void revert(WorktreeLease lease) {
     Objects.requireNonNull(lease, "lease cannot be null");
+    if (!preserveIgnored) {
+      // The restore removes what a set-up installed (ignored files): the worktree is no longer set up.
+      lease.recordSetupStamp(null);
+    }
     restorer.restoreOnBranch(lease.path(), lease.branch(), lease.baseCommit());
     log.info("reverted the worktree {} of cell {} to {}", lease.path(), lease.cellId(), lease.baseCommit());
   }

@@ -253,6 +253,17 @@ class GitWorktreeChangesTest {
     assertThat(lease.path().resolve("a.txt")).hasContent("a");
   }
 
+  @Test
+  void aRevertThatRemovesIgnoredFilesForgetsWhatTheSetUpInstalledAndOneThatKeepsThemDoesNot() {
+    lease.recordSetupStamp("npm ci for package-lock.json 1a2b");
+    GitWorktreeChanges.builder().preserveIgnored(true).build().revert(lease);
+    assertThat(lease.setupStamp()).contains("npm ci for package-lock.json 1a2b");
+
+    changes.revert(lease);
+
+    assertThat(lease.setupStamp()).as("node_modules is gone, so the worktree is not set up").isEmpty();
+  }
+
   private static void delete(Path path) {
     try {
       Files.delete(path);
