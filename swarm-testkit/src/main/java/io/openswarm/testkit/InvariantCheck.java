@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>no live cell; no live child process (of this JVM, and among the processes named, wherever they run);</li>
  *   <li>every port released: none leased, every port accounted for (free or quarantined), and, if asked, each one
  *       bindable on 127.0.0.1 (no orphan holds it);</li>
- *   <li>every worktree returned or removed: none leased, every idle one clean ({@code git status --ignored} empty)
- *       and detached;</li>
+ *   <li>every worktree returned or removed: none leased, every idle one clean ({@code git status --ignored} empty;
+ *       without {@code --ignored} for a pool that keeps ignored files) and detached;</li>
  *   <li>no stale {@code git worktree list} entry (a missing directory, a {@code prunable} mark), and every linked
  *       worktree is an idle one of the pool;</li>
  *   <li>the lease journals hold no process record and no record of a leased worktree, and no record of a dead
@@ -296,7 +296,10 @@ public final class InvariantCheck {
     try (Stream<Path> entries = Files.list(root)) {
       for (Path slot : entries.filter(path -> path.getFileName().toString().startsWith("wt-")).toList()) {
         try {
-          String status = GIT.run(slot, "status", "--porcelain", "--ignored", "--untracked-files=all").stdout();
+          // A pool that keeps ignored files (a worker with a set-up command) keeps node_modules and the like.
+          String status = (worktrees.options().preserveIgnored()
+              ? GIT.run(slot, "status", "--porcelain", "--untracked-files=all")
+              : GIT.run(slot, "status", "--porcelain", "--ignored", "--untracked-files=all")).stdout();
           if (!status.isBlank()) {
             found.add("worktree " + slot + " is not clean: " + status.strip().replace('\n', ';'));
           }

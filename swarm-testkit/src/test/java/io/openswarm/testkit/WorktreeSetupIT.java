@@ -107,6 +107,7 @@ class WorktreeSetupIT {
     CellOutcome third = worker.client().runTcr(TaskSpec.of("third", "make add add", "main"));
     assertThat(third.status()).as("%s", third).isEqualTo(CellStatus.COMMITTED);
     assertThat(setupRuns()).as("package-lock.json changed: npm ci ran again").isEqualTo(2);
+    InvariantCheck.of(worker).assertHolds();
   }
 
   @Test
@@ -121,6 +122,7 @@ class WorktreeSetupIT {
         .contains("npm ci", "in sync");
     assertThat(outcome.timing(CellStep.TEST)).as("no test ran").isEmpty();
     assertThat(repo.hasBranch("swarm/broken")).isFalse();
+    InvariantCheck.of(worker).assertHolds();
   }
 
   /** How often the set-up ran in the pool's one worktree, from the counter it appends to. */
