@@ -190,6 +190,38 @@ class CommandWorktreeSetupIT {
   }
 
   @Test
+  void aSetUpPastItsLimitIsKilledAndSaysSo() throws Exception {
+    WorktreePool pool = pool(true);
+    CommandWorktreeSetup setup = setup(WorktreeSetupOptions.newBuilder().timeout(Duration.ofSeconds(1))
+        .command("sh", "-c", "echo 'resolving dependencies'; exec sleep 600"));
+
+    try (WorktreeLease lease = lease(pool)) {
+      assertThatThrownBy(() -> prepare(setup, lease))
+          .isInstanceOf(WorktreeSetupException.class)
+          .hasMessageStartingWith("the set-up command 'sh' ran past its limit of PT1S and was killed")
+          .hasMessageContaining("resolving dependencies");
+      assertThat(supervisor.liveProcesses()).isEmpty();
+    }
+  }
+
+  @Test
+  void theSetUpRunsInTheCellsSandboxAndCannotWriteTheCheckout() throws Exception {
+    Path planted = repo.path().resolve("planted-by-setup.txt");
+    WorktreePool pool = pool(true);
+    CommandWorktreeSetup setup = setup(WorktreeSetupOptions.newBuilder()
+        .command("sh", "-c", "echo installed > deps.txt; echo pwned > " + planted));
+
+    try (WorktreeLease lease = lease(pool)) {
+      assertThatThrownBy(() -> prepare(setup, lease))
+          .isInstanceOf(WorktreeSetupException.class)
+          .hasMessageContaining("exited with code")
+          .hasMessageContaining("Read-only file system");
+      assertThat(lease.path().resolve("deps.txt")).as("its own worktree is writable").hasContent("installed");
+    }
+    assertThat(planted).doesNotExist();
+  }
+
+  @Test
   void filesAreCopiedFromTheCheckoutIntoEveryWorktreeWithoutFollowingAPlantedLink() throws Exception {
     Files.writeString(repo.path().resolve(".env"), "API_URL=http://localhost:9999\n");
     Path outside = Files.writeString(temp.resolve("outside.txt"), "not to be overwritten\n");
