@@ -25,6 +25,7 @@ import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.sandbox.internal.SandboxProbe;
 import io.openswarm.infra.testrun.CommandTestRunner;
+import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
@@ -256,6 +257,8 @@ public final class SwarmWorker implements AutoCloseable {
     CellLimits cellLimits = CellLimits.getDefaultInstance();
     List<String> repositoryHooks = List.of();
     NetworkAccess testNetwork = NetworkAccess.SHARED;
+    TestEnvironment testEnvironment = TestEnvironment.defaults();
+    boolean preserveIgnored;
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -456,6 +459,28 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder testNetwork(NetworkAccess network) {
       this.testNetwork = Objects.requireNonNull(network, "testNetwork cannot be null");
+      return this;
+    }
+
+    /**
+     * The world of every test run: environment variables (from an allowlist of the worker's, plus explicit values;
+     * never written to workflow history), caches the tests may write and files of the worker's home they may read,
+     * placed in each cell's own home folder. {@link TestEnvironment#defaults()} by default: {@code PATH}, locale,
+     * {@code TZ}, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder testEnvironment(TestEnvironment environment) {
+      this.testEnvironment = Objects.requireNonNull(environment, "testEnvironment cannot be null");
+      return this;
+    }
+
+    /**
+     * Whether reverting a red cell keeps the files git ignores (build output, {@code node_modules}) in its worktree,
+     * for the next cell on it; false by default (the worktree is restored to exactly the base).
+     */
+    public Builder preserveIgnored(boolean preserve) {
+      this.preserveIgnored = preserve;
       return this;
     }
 
@@ -858,12 +883,14 @@ public final class SwarmWorker implements AutoCloseable {
         .command(options.testCommand())
         .timeout(options.testTimeout())
         .network(options.testNetwork())
+        .testEnvironment(options.testEnvironment())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
     BranchIntegrator integrator = BranchIntegrator.create();
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
-        .maxCommitBytes(options.cellLimits().maxCommitBytes());
+        .maxCommitBytes(options.cellLimits().maxCommitBytes())
+        .preserveIgnored(options.preserveIgnored());
     if (!options.repositoryHooks().isEmpty()) {
       changes.beforeCommit(RepositoryHooks.builder(supervisor)
           .repository(options.repository())

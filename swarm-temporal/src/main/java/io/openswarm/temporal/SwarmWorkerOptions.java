@@ -6,6 +6,7 @@ import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -47,6 +48,8 @@ public final class SwarmWorkerOptions {
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
   private final NetworkAccess testNetwork;
+  private final TestEnvironment testEnvironment;
+  private final boolean preserveIgnored;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -141,6 +144,8 @@ public final class SwarmWorkerOptions {
     }
     this.repositoryHooks = List.copyOf(new java.util.LinkedHashSet<>(b.repositoryHooks));
     this.testNetwork = b.testNetwork;
+    this.testEnvironment = b.testEnvironment;
+    this.preserveIgnored = b.preserveIgnored;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -354,6 +359,16 @@ public final class SwarmWorkerOptions {
   /** Whether the test command shares the host's network. */
   public NetworkAccess testNetwork() {
     return testNetwork;
+  }
+
+  /** The world of every test run: variables, caches and home files. */
+  public TestEnvironment testEnvironment() {
+    return testEnvironment;
+  }
+
+  /** Whether reverting a cell keeps the files git ignores. */
+  public boolean preserveIgnored() {
+    return preserveIgnored;
   }
 
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
