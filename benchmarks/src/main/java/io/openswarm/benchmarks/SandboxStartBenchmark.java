@@ -2,6 +2,8 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
+import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessSpec;
@@ -36,8 +38,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *       pooled drain and exit watcher, {@code /proc} scan for leftovers of the tree at exit);
  *   <li>{@code bubblewrap}: the same under the cell profile of the bubblewrap sandbox;
  *   <li>{@code bubblewrap-limits}: the same with the default {@link CellLimits}: cgroups created, entered through a
- *       small {@code sh}, emptied and removed for every start, and a sized {@code /tmp}.
+ *       small {@code sh}, emptied and removed for every start, and a sized {@code /tmp};
+ *   <li>{@code bubblewrap-network}: the cell profile with a private network that exposes one port and allows one
+ *       loopback endpoint, as an isolated agent server gets it: the worker's relay sockets and listener opened, two
+ *       {@code socat} relays and four waiting connections started inside, and all closed again at the end.
  * </ul>
+ * Without a sandbox the supervisor puts a small Perl subreaper in front of the command when it has no cgroup, so
+ * {@code none} includes a {@code perl} start.
  * The sandbox's extra cost per start is {@code bubblewrap - none}; the target is at most 10 ms.
  *
  * <p>On a shared two-core machine (JDK 17, about 70 processes): {@code direct} 1.4 ms, {@code none} 3.1-3.3 ms,
@@ -58,7 +65,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
 public class SandboxStartBenchmark {
 
-  @Param({"direct", "none", "bubblewrap", "bubblewrap-limits"})
+  @Param({"direct", "none", "bubblewrap", "bubblewrap-limits", "bubblewrap-network"})
   String sandbox;
 
   private Path root;
@@ -82,12 +89,23 @@ public class SandboxStartBenchmark {
       builder.limits(CellLimits.getDefaultInstance());
     }
     supervisor = builder.build();
+    SandboxPolicy.Builder policy = SandboxPolicy.forCell(worktree, state).toBuilder();
+    if (sandbox.equals("bubblewrap-network")) {
+      policy.network(NetworkAccess.NONE).exposePort(freePort())
+          .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + freePort()));
+    }
     spec = ProcessSpec.builder()
         .command(trueProgram.toString())
         .workingDirectory(worktree)
         .logFile(state.resolve("logs/true.log"))
-        .sandboxPolicy(SandboxPolicy.forCell(worktree, state))
+        .sandboxPolicy(policy.build())
         .build();
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Closes the supervisor and deletes the cell's folders. */

@@ -30,6 +30,7 @@ import io.openswarm.infra.sandbox.internal.SandboxProbe;
 import io.openswarm.infra.setup.CommandWorktreeSetup;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.testrun.CommandTestRunner;
+import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
@@ -261,6 +262,8 @@ public final class SwarmWorker implements AutoCloseable {
     CellLimits cellLimits = CellLimits.getDefaultInstance();
     List<String> repositoryHooks = List.of();
     NetworkAccess testNetwork = NetworkAccess.SHARED;
+    TestEnvironment testEnvironment = TestEnvironment.defaults();
+    boolean preserveIgnored;
     final WorktreeSetupOptions.Builder worktreeSetup = WorktreeSetupOptions.newBuilder();
     @Nullable Duration setupTimeout;
     int maxCellAttempts = 3;
@@ -463,6 +466,28 @@ public final class SwarmWorker implements AutoCloseable {
      */
     public Builder testNetwork(NetworkAccess network) {
       this.testNetwork = Objects.requireNonNull(network, "testNetwork cannot be null");
+      return this;
+    }
+
+    /**
+     * The world of every test run: environment variables (from an allowlist of the worker's, plus explicit values;
+     * never written to workflow history), caches the tests may write and files of the worker's home they may read,
+     * placed in each cell's own home folder. {@link TestEnvironment#defaults()} by default: {@code PATH}, locale,
+     * {@code TZ}, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder testEnvironment(TestEnvironment environment) {
+      this.testEnvironment = Objects.requireNonNull(environment, "testEnvironment cannot be null");
+      return this;
+    }
+
+    /**
+     * Whether reverting a red cell keeps the files git ignores (build output, {@code node_modules}) in its worktree,
+     * for the next cell on it; false by default (the worktree is restored to exactly the base).
+     */
+    public Builder preserveIgnored(boolean preserve) {
+      this.preserveIgnored = preserve;
       return this;
     }
 
@@ -945,8 +970,10 @@ public final class SwarmWorker implements AutoCloseable {
         .maxTotal(options.maxWorktrees())
         // Unsandboxed, a process a cell left behind may still write into its returned worktree.
         .cleanOnReuse(!sandbox.isolating())
-        // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again.
-        .preserveIgnored(options.worktreeSetup().keepsIgnoredFiles())
+        // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again. Kept too
+        // when the user asked for ignored files to survive: a revert that keeps them is of no use to the next cell
+        // if the release then removes them.
+        .preserveIgnored(options.preserveIgnored() || options.worktreeSetup().keepsIgnoredFiles())
         .build();
     resources.add(pool);
     pool.start();
@@ -990,6 +1017,7 @@ public final class SwarmWorker implements AutoCloseable {
         .command(options.testCommand())
         .timeout(options.testTimeout())
         .network(options.testNetwork())
+        .testEnvironment(options.testEnvironment())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
@@ -997,7 +1025,7 @@ public final class SwarmWorker implements AutoCloseable {
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
         .maxCommitBytes(options.cellLimits().maxCommitBytes())
         // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
-        .preserveIgnored(options.worktreeSetup().keepsIgnoredFiles());
+        .preserveIgnored(options.preserveIgnored() || options.worktreeSetup().keepsIgnoredFiles());
     if (!options.repositoryHooks().isEmpty()) {
       changes.beforeCommit(RepositoryHooks.builder(supervisor)
           .repository(options.repository())

@@ -7,6 +7,7 @@ import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
+import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -48,10 +49,9 @@ public final class SwarmWorkerOptions {
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
   private final NetworkAccess testNetwork;
+  private final TestEnvironment testEnvironment;
+  private final boolean preserveIgnored;
   private final WorktreeSetupOptions worktreeSetup;
-
-  /** How much of the bootstrap's limit the set-up leaves to the rest of the bootstrap. */
-  private static final long SETUP_MARGIN_SECONDS = 30;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -146,6 +146,8 @@ public final class SwarmWorkerOptions {
     }
     this.repositoryHooks = List.copyOf(new java.util.LinkedHashSet<>(b.repositoryHooks));
     this.testNetwork = b.testNetwork;
+    this.testEnvironment = b.testEnvironment;
+    this.preserveIgnored = b.preserveIgnored;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -370,6 +372,16 @@ public final class SwarmWorkerOptions {
     return worktreeSetup;
   }
 
+  /** The world of every test run: variables, caches and home files. */
+  public TestEnvironment testEnvironment() {
+    return testEnvironment;
+  }
+
+  /** Whether reverting a cell keeps the files git ignores. */
+  public boolean preserveIgnored() {
+    return preserveIgnored;
+  }
+
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
   public List<String> repositoryHooks() {
     return repositoryHooks;
@@ -505,6 +517,9 @@ public final class SwarmWorkerOptions {
         + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", worktreeSetup=" + worktreeSetup
         + ", sandbox=" + sandbox + "}";
   }
+
+  /** How much of the bootstrap's limit the set-up leaves to the rest of the bootstrap. */
+  private static final long SETUP_MARGIN_SECONDS = 30;
 
   /**
    * The set-up runs inside the bootstrap activity, so it must end before that activity's limit: past it Temporal

@@ -37,6 +37,28 @@ public final class SandboxPolicy {
   private final long tmpSizeBytes;
   private final List<Integer> exposedPorts;
   private final List<NetworkEndpoint> allowedEndpoints;
+  private final List<Bind> binds;
+
+  /**
+   * A host path that appears at another path inside the sandbox, such as the worker's {@code ~/.m2} at
+   * {@code .m2} in a cell's home folder.
+   *
+   * @param source the absolute, normalized host path; it must exist when the command starts
+   * @param target the absolute, normalized path inside the sandbox
+   * @param writable whether the command may write it
+   */
+  public record Bind(Path source, Path target, boolean writable) {
+    /**
+     * Validates the bind.
+     *
+     * @throws NullPointerException if a path is null
+     * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
+     */
+    public Bind {
+      source = Builder.checkPath("bind source", source, false);
+      target = Builder.checkPath("bind target", target, false);
+    }
+  }
 
   private SandboxPolicy(Builder builder) {
     this.writablePaths = List.copyOf(builder.writable);
@@ -46,6 +68,7 @@ public final class SandboxPolicy {
     this.tmpSizeBytes = builder.tmpSizeBytes;
     this.exposedPorts = List.copyOf(builder.exposedPorts);
     this.allowedEndpoints = List.copyOf(builder.allowedEndpoints);
+    this.binds = List.copyOf(builder.binds);
   }
 
   /**
@@ -80,6 +103,7 @@ public final class SandboxPolicy {
     builder.tmpSizeBytes = tmpSizeBytes;
     builder.exposedPorts.addAll(exposedPorts);
     builder.allowedEndpoints.addAll(allowedEndpoints);
+    builder.binds.addAll(binds);
     return builder;
   }
 
@@ -130,6 +154,14 @@ public final class SandboxPolicy {
     return allowedEndpoints;
   }
 
+  /**
+   * Host paths that appear at another path inside the sandbox, in the order added. A sandbox that does not isolate
+   * ignores them: the command sees the host's file system as it is.
+   */
+  public List<Bind> binds() {
+    return binds;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -141,13 +173,14 @@ public final class SandboxPolicy {
     SandboxPolicy that = (SandboxPolicy) o;
     return writablePaths.equals(that.writablePaths) && readOnlyPaths.equals(that.readOnlyPaths)
         && hiddenPaths.equals(that.hiddenPaths) && network == that.network && tmpSizeBytes == that.tmpSizeBytes
-        && exposedPorts.equals(that.exposedPorts) && allowedEndpoints.equals(that.allowedEndpoints);
+        && exposedPorts.equals(that.exposedPorts) && allowedEndpoints.equals(that.allowedEndpoints)
+        && binds.equals(that.binds);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network, tmpSizeBytes, exposedPorts,
-        allowedEndpoints);
+        allowedEndpoints, binds);
   }
 
   @Override
@@ -155,6 +188,7 @@ public final class SandboxPolicy {
     return "SandboxPolicy{writable=" + writablePaths + ", readOnly=" + readOnlyPaths + ", hidden=" + hiddenPaths
         + ", network=" + network + (exposedPorts.isEmpty() ? "" : ", exposedPorts=" + exposedPorts)
         + (allowedEndpoints.isEmpty() ? "" : ", allowedEndpoints=" + allowedEndpoints)
+        + (binds.isEmpty() ? "" : ", binds=" + binds)
         + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes) + "}";
   }
 
@@ -168,8 +202,22 @@ public final class SandboxPolicy {
     private long tmpSizeBytes;
     private final Set<Integer> exposedPorts = new TreeSet<>();
     private final Set<NetworkEndpoint> allowedEndpoints = new LinkedHashSet<>();
+    private final Set<Bind> binds = new LinkedHashSet<>();
 
     private Builder() {}
+
+    /**
+     * Makes the host path {@code source} appear at {@code target} inside the sandbox, writable or read-only; for a
+     * cache or a configuration file the user named, placed in the cell's home folder. Where the target lies inside a
+     * hidden or read-only path, the bind still applies (it is deeper).
+     *
+     * @throws NullPointerException if a path is null
+     * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
+     */
+    public Builder bind(Path source, Path target, boolean writable) {
+      binds.add(new Bind(source, target, writable));
+      return this;
+    }
 
     /**
      * Lets the worker reach {@code port}, on which the command listens at {@code 127.0.0.1} inside its private
@@ -303,6 +351,12 @@ public final class SandboxPolicy {
             + "(NetworkAccess.NONE), but the network is SHARED and was given exposed ports " + exposedPorts
             + " and allowed endpoints " + allowedEndpoints);
       }
+      Set<Path> targets = new java.util.HashSet<>();
+      for (Bind bind : binds) {
+        if (!targets.add(bind.target())) {
+          throw new IllegalArgumentException("two binds have the same target " + bind.target() + ": " + binds);
+        }
+      }
       for (NetworkEndpoint endpoint : allowedEndpoints) {
         if (endpoint.isLoopback() && exposedPorts.contains(endpoint.port())) {
           throw new IllegalArgumentException("port " + endpoint.port() + " cannot be both exposed and an allowed "
@@ -312,7 +366,7 @@ public final class SandboxPolicy {
       return new SandboxPolicy(this);
     }
 
-    private static Path checkPath(String role, Path path, boolean rootAllowed) {
+    static Path checkPath(String role, Path path, boolean rootAllowed) {
       Objects.requireNonNull(path, role + " path cannot be null");
       if (!path.isAbsolute()) {
         throw new IllegalArgumentException(role + " path must be absolute but was " + path);

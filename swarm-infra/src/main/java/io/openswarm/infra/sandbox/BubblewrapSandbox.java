@@ -215,6 +215,16 @@ public final class BubblewrapSandbox implements CellSandbox {
     for (Mount mount : mounts(policy, request, bridge != null)) {
       args.addAll(mount.arguments());
     }
+    for (SandboxPolicy.Bind bind : policy.binds()) {
+      // Last: a bind's target lies inside the cell's own folders (a cache in its home), which must exist first.
+      if (!Files.exists(bind.source())) {
+        throw new IllegalArgumentException("bind source " + bind.source() + " does not exist; bubblewrap can only bind"
+            + " existing files and directories");
+      }
+      args.add(bind.writable() ? "--bind" : "--ro-bind");
+      args.add(real(bind.source()).toString());
+      args.add(bind.target().toString());
+    }
     if (bridge != null) {
       // After /run is hidden: the relays' folders live under it.
       args.addAll(bridge.mountArguments());

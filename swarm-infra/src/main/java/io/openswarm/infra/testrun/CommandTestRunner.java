@@ -14,10 +14,12 @@ import io.openswarm.infra.process.SupervisedProcess;
 import io.openswarm.infra.process.internal.Executables;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +80,7 @@ public final class CommandTestRunner implements TestRunner {
   private final Duration timeout;
   private final Duration stopGrace;
   private final ProcessEnvironment environment;
+  private final @Nullable TestEnvironment testEnvironment;
   private final NetworkAccess network;
   private final List<Path> writablePaths;
   private final int tailBytes;
@@ -89,6 +92,7 @@ public final class CommandTestRunner implements TestRunner {
     this.timeout = builder.timeout;
     this.stopGrace = builder.stopGrace;
     this.environment = builder.environment != null ? builder.environment : ProcessEnvironment.defaults();
+    this.testEnvironment = builder.testEnvironment;
     this.network = builder.network;
     this.writablePaths = List.copyOf(builder.writablePaths);
     this.tailBytes = builder.tailBytes;
@@ -125,10 +129,27 @@ public final class CommandTestRunner implements TestRunner {
     writablePaths.forEach(policy::writable);
     List<String> runCommand = request.command() == null ? command : request.command();
     Duration runTimeout = request.timeout() == null ? timeout : request.timeout();
-    ProcessEnvironment runEnvironment = environment.toBuilder()
-        .putIfAbsent("HOME", home.toString())
-        .putIfAbsent("TMPDIR", tmp.toString())
-        .build();
+    ProcessEnvironment runEnvironment;
+    if (testEnvironment != null) {
+      runEnvironment = testEnvironment.environment(System.getenv(), home, tmp);
+      // At its own path (tools that take the home folder from the password database, as the JVM's user.home does,
+      // so Maven) and at the same place in the run's home folder (tools that read $HOME: npm, pip, git).
+      for (Path cache : testEnvironment.caches()) {
+        policy.writable(cache);
+        policy.bind(cache, testEnvironment.targetIn(home, cache), true);
+      }
+      for (Path file : testEnvironment.homeFiles()) {
+        if (Files.exists(file)) {
+          policy.readOnly(file);
+          policy.bind(file, testEnvironment.targetIn(home, file), false);
+        }
+      }
+    } else {
+      runEnvironment = environment.toBuilder()
+          .putIfAbsent("HOME", home.toString())
+          .putIfAbsent("TMPDIR", tmp.toString())
+          .build();
+    }
     requireProgram(runCommand.get(0), runEnvironment, request);
     ProcessSpec spec = ProcessSpec.builder()
         .command(runCommand)
@@ -152,12 +173,64 @@ public final class CommandTestRunner implements TestRunner {
       throw e;
     }
     TestResult testResult = new TestResult(result.exitCode(), result.timedOut(), result.stopRequested(),
-        result.outputTail(), result.outputTailTruncated(), result.outputBytes(), result.duration());
+        withHint(result.outputTail(), result.exitCode(), home), result.outputTailTruncated(), result.outputBytes(),
+        result.duration());
     log.info("tests of cell {} {} (exit code {}{}) in {} ms; log {}", request.cellId(),
         testResult.passed() ? "passed" : "failed", result.exitCode(), result.timedOut() ? ", timed out"
             : result.stopRequested() ? ", stopped" : "", result.duration().toMillis(), logFile);
     requireRan(runCommand.get(0), testResult);
     return testResult;
+  }
+
+  /** Caches in a home folder, and what a build tool that finds one empty says. */
+  private static final Map<String, List<String>> CACHE_SYMPTOMS = Map.of(
+      ".m2", List.of("in offline mode", "/.m2/"),
+      ".gradle", List.of("No cached version of", "/.gradle/"),
+      ".npm", List.of("ENOTCACHED", "/.npm/"));
+
+  /**
+   * A red run whose output names a path in the cell's fresh home folder that the worker's own home has (a build tool
+   * that looked for {@code ~/.m2} and found an empty one) gets a line that says why and what to do: the worker's home
+   * is hidden in the sandbox, and {@link TestEnvironment} names what comes back.
+   */
+  private String withHint(String tail, int exitCode, Path cellHome) {
+    if (exitCode == 0 || !supervisor.sandbox().isolating()) {
+      return tail;
+    }
+    Path workerHome = testEnvironment != null ? testEnvironment.home()
+        : Path.of(System.getProperty("user.home", "/")).toAbsolutePath().normalize();
+    String prefix = cellHome + "/";
+    Set<String> named = new java.util.TreeSet<>();
+    for (int at = tail.indexOf(prefix); at >= 0 && named.size() < 5; at = tail.indexOf(prefix, at + 1)) {
+      int start = at + prefix.length();
+      int end = start;
+      while (end < tail.length() && "/ \t\n'\":;,)]".indexOf(tail.charAt(end)) < 0) {
+        end++;
+      }
+      String entry = tail.substring(start, end);
+      if (!entry.isEmpty() && !entry.equals(".") && !entry.equals("..") && workerHome.getNameCount() > 0
+          && Files.exists(workerHome.resolve(entry), LinkOption.NOFOLLOW_LINKS)) {
+        named.add(entry);
+      }
+    }
+    // Build tools that found their cache empty rarely print its path; they say what they could not get.
+    for (Map.Entry<String, List<String>> known : CACHE_SYMPTOMS.entrySet()) {
+      boolean shared = testEnvironment != null
+          && testEnvironment.caches().contains(workerHome.resolve(known.getKey()));
+      if (!shared && Files.isDirectory(workerHome.resolve(known.getKey()))
+          && known.getValue().stream().anyMatch(tail::contains)) {
+        named.add(known.getKey());
+      }
+    }
+    if (named.isEmpty()) {
+      return tail;
+    }
+    String hint = "[openswarm] the tests looked for " + named.stream().map(e -> "~/" + e).toList() + ", which the "
+        + "sandbox hides (the worker's home is not a cell's; each run has a fresh, empty home folder of its own). To "
+        + "share a cache or a settings file with the tests, name it on the worker: "
+        + "testEnvironment(TestEnvironment.builder().cache(...) or .homeFile(...))";
+    log.warn("{}", hint);
+    return tail.endsWith("\n") || tail.isEmpty() ? tail + hint + "\n" : tail + "\n" + hint + "\n";
   }
 
   /**
@@ -243,6 +316,7 @@ public final class CommandTestRunner implements TestRunner {
     private Duration timeout = DEFAULT_TIMEOUT;
     private Duration stopGrace = ProcessSpec.DEFAULT_STOP_GRACE;
     private @Nullable ProcessEnvironment environment;
+    private @Nullable TestEnvironment testEnvironment;
     private NetworkAccess network = NetworkAccess.SHARED;
     private final Set<Path> writablePaths = new LinkedHashSet<>();
     private int tailBytes = DEFAULT_TAIL_BYTES;
@@ -292,6 +366,17 @@ public final class CommandTestRunner implements TestRunner {
      */
     public Builder environment(ProcessEnvironment environment) {
       this.environment = Objects.requireNonNull(environment, "environment cannot be null");
+      return this;
+    }
+
+    /**
+     * Sets the tests' world from a {@link TestEnvironment}: its variables, and its caches and home files bound into
+     * each run's home folder. Replaces {@link #environment(ProcessEnvironment)}; set one of the two.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder testEnvironment(TestEnvironment environment) {
+      this.testEnvironment = Objects.requireNonNull(environment, "testEnvironment cannot be null");
       return this;
     }
 
@@ -361,6 +446,19 @@ public final class CommandTestRunner implements TestRunner {
       }
       if (logCapBytes < 0) {
         throw new IllegalArgumentException("logCapBytes must be 0 or more but was " + logCapBytes);
+      }
+      if (environment != null && testEnvironment != null) {
+        throw new IllegalArgumentException("set either environment(ProcessEnvironment) or "
+            + "testEnvironment(TestEnvironment), not both");
+      }
+      if (testEnvironment != null) {
+        for (Path cache : testEnvironment.caches()) {
+          try {
+            Files.createDirectories(cache);
+          } catch (IOException e) {
+            throw new IllegalArgumentException("cache " + cache + " does not exist and cannot be created: " + e, e);
+          }
+        }
       }
       return new CommandTestRunner(this, List.copyOf(command));
     }

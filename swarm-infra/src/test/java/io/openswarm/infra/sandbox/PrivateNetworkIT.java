@@ -135,7 +135,9 @@ class PrivateNetworkIT {
 
   @Test
   void theCellCannotReplaceTheBridgeSocketsWithALinkToAHostSocket() throws Exception {
-    Path hostSocket = hiddenRoot.resolve("worker-only.sock");
+    // In the home folder, which the sandbox hides; a short path, since a socket's path holds at most 107 bytes.
+    Path hostSocket = Path.of(System.getProperty("user.home"),
+        ".osw-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
     startUnixServer(hostSocket.toString());
     int port = freePort();
     String socket = "/run/openswarm/net/in-" + port + ".sock";
@@ -152,6 +154,7 @@ class PrivateNetworkIT {
       assertThat(Files.readString(cell.spec().logFile())).contains("Read-only file system");
     } finally {
       cell.stop(Duration.ofSeconds(5));
+      Files.deleteIfExists(hostSocket);
     }
   }
 
