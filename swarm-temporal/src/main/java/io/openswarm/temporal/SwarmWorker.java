@@ -861,7 +861,9 @@ public final class SwarmWorker implements AutoCloseable {
     if (!setup.isConfigured()) {
       return WorktreeSetup.none();
     }
-    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.builder(supervisor).options(setup);
+    // The set-up installs what the tests run with, so it gets their world: variables, caches, home files.
+    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.builder(supervisor).options(setup)
+        .testEnvironment(options.testEnvironment());
     if (!setup.copyFromCheckout().isEmpty()) {
       GitResult top = GitRunner.create().run(options.repository(), "rev-parse", "--show-toplevel");
       if (!top.isSuccess()) {

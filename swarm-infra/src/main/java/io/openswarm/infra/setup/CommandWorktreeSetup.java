@@ -17,6 +17,7 @@ import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.SupervisedProcess;
 import io.openswarm.infra.process.internal.Executables;
 import io.openswarm.infra.process.internal.NoFollowFiles;
+import io.openswarm.infra.testrun.TestEnvironment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *   command is skipped. Otherwise the stamp is cleared, the command runs through the worker's
  *   {@link ProcessSupervisor} under the cell's sandbox policy (worktree and state folder writable, the network as
  *   {@linkplain WorktreeSetupOptions#network() configured}, shared by default), with {@code HOME} and {@code TMPDIR}
- *   in the cell's state folder and its log at {@code logs/setup.log} there; on exit 0 the new stamp is recorded.</li>
+ *   in the cell's state folder, the tests' {@link TestEnvironment} when one is given (variables, caches, home files),
+ *   and its log at {@code logs/setup.log} there; on exit 0 the new stamp is recorded.</li>
  * </ol>
  *
  * <p>Failures are {@link WorktreeSetupException}s whose message names what failed and ends with the end of the
@@ -107,6 +109,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
   private final WorktreeSetupOptions options;
   private final @Nullable Path checkout;
   private final ProcessEnvironment environment;
+  private final @Nullable TestEnvironment testEnvironment;
   private final GitRunner git;
   /** The part of every stamp that depends on the command alone. */
   private final String commandDigest;
@@ -116,6 +119,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     this.options = options;
     this.checkout = builder.checkout;
     this.environment = builder.environment != null ? builder.environment : ProcessEnvironment.defaults();
+    this.testEnvironment = builder.testEnvironment;
     this.git = builder.git != null ? builder.git : GitRunner.builder().timeout(options.timeout()).build();
     this.commandDigest = sha256(String.join("\0", options.command()));
   }
@@ -349,22 +353,23 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
   private ProcessResult runCommand(SetupRequest request, Path worktree) throws InterruptedException {
     Path state = request.stateDirectory();
     Path logFile = state.resolve("logs").resolve("setup.log");
+    SandboxPolicy.Builder policy = SandboxPolicy.forCell(worktree, state).toBuilder().network(options.network());
+    options.writablePaths().forEach(policy::writable);
     ProcessEnvironment runEnvironment;
     try {
       Path home = Files.createDirectories(state.resolve("home"));
       Path tmp = Files.createDirectories(state.resolve("tmp"));
-      runEnvironment = environment.toBuilder()
-          .putIfAbsent("HOME", home.toString())
-          .putIfAbsent("TMPDIR", tmp.toString())
-          .build();
+      runEnvironment = testEnvironment != null ? testEnvironment.applyTo(policy, System.getenv(), home, tmp)
+          : environment.toBuilder()
+              .putIfAbsent("HOME", home.toString())
+              .putIfAbsent("TMPDIR", tmp.toString())
+              .build();
     } catch (IOException e) {
       throw new WorktreeSetupException("could not prepare the state folder of cell " + request.cellId()
           + " for its set-up: " + e, e);
     }
     String program = options.command().get(0);
     requireProgram(program, runEnvironment, request.cellId(), worktree);
-    SandboxPolicy.Builder policy = SandboxPolicy.forCell(worktree, state).toBuilder().network(options.network());
-    options.writablePaths().forEach(policy::writable);
     ProcessSpec spec = ProcessSpec.builder()
         .command(options.command())
         .workingDirectory(worktree)
@@ -486,6 +491,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     private WorktreeSetupOptions options = WorktreeSetupOptions.getDefaultInstance();
     private @Nullable Path checkout;
     private @Nullable ProcessEnvironment environment;
+    private @Nullable TestEnvironment testEnvironment;
     private @Nullable GitRunner git;
 
     private Builder(ProcessSupervisor supervisor) {
@@ -530,6 +536,18 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     }
 
     /**
+     * Gives the set-up command the tests' world: the variables, writable caches (a shared {@code ~/.npm} makes a
+     * cold {@code npm ci} download nothing it has seen) and read-only home files (an {@code ~/.npmrc} naming a
+     * private registry) of {@code environment}, applied as for the tests. Instead of {@link #environment}.
+     *
+     * @throws NullPointerException if {@code environment} is null
+     */
+    public Builder testEnvironment(TestEnvironment environment) {
+      this.testEnvironment = Objects.requireNonNull(environment, "testEnvironment cannot be null");
+      return this;
+    }
+
+    /**
      * Sets the runner of the library's own git commands; by default a hermetic runner whose time limit is the
      * set-up's.
      *
@@ -546,6 +564,10 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
      * @throws IllegalStateException if files are to be copied and no checkout was set
      */
     public CommandWorktreeSetup build() {
+      if (environment != null && testEnvironment != null) {
+        throw new IllegalStateException("set either environment(ProcessEnvironment) or "
+            + "testEnvironment(TestEnvironment), not both");
+      }
       if (!options.copyFromCheckout().isEmpty() && checkout == null) {
         throw new IllegalStateException("checkout(path) must be set to copy " + options.copyFromCheckout()
             + " from it");

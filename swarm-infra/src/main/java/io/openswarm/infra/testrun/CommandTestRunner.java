@@ -131,19 +131,7 @@ public final class CommandTestRunner implements TestRunner {
     Duration runTimeout = request.timeout() == null ? timeout : request.timeout();
     ProcessEnvironment runEnvironment;
     if (testEnvironment != null) {
-      runEnvironment = testEnvironment.environment(System.getenv(), home, tmp);
-      // At its own path (tools that take the home folder from the password database, as the JVM's user.home does,
-      // so Maven) and at the same place in the run's home folder (tools that read $HOME: npm, pip, git).
-      for (Path cache : testEnvironment.caches()) {
-        policy.writable(cache);
-        policy.bind(cache, testEnvironment.targetIn(home, cache), true);
-      }
-      for (Path file : testEnvironment.homeFiles()) {
-        if (Files.exists(file)) {
-          policy.readOnly(file);
-          policy.bind(file, testEnvironment.targetIn(home, file), false);
-        }
-      }
+      runEnvironment = testEnvironment.applyTo(policy, System.getenv(), home, tmp);
     } else {
       runEnvironment = environment.toBuilder()
           .putIfAbsent("HOME", home.toString())

@@ -1,6 +1,8 @@
 package io.openswarm.infra.testrun;
 
+import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +15,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The world a cell's test command runs in, beyond the worktree: its environment variables, the caches it may write
+ * The world a cell's test command (and its worktree's set-up) runs in, beyond the worktree: its environment variables, the caches it may write
  * and the configuration files from the worker's home it may read. Set on the worker, never per task, so that no value
  * is written to a workflow's history.
  *
@@ -105,6 +107,33 @@ public final class TestEnvironment {
     builder.put("HOME", cellHome.toString());
     builder.put("TMPDIR", tmp.toString());
     return builder.build();
+  }
+
+  /**
+   * Applies this world to one run of a cell's command (a test run, or a worktree's set-up): names its caches writable
+   * and its home files read-only in {@code policy}, each bound both at its own path and at the same place in the
+   * run's home folder {@code cellHome}, and returns the run's environment (inherited names from the worker's
+   * {@code workerEnvironment}, then explicit values; {@code HOME} and {@code TMPDIR} the run's own). A home file that
+   * does not exist is left out.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public ProcessEnvironment applyTo(SandboxPolicy.Builder policy, Map<String, String> workerEnvironment, Path cellHome,
+      Path tmp) {
+    Objects.requireNonNull(policy, "policy cannot be null");
+    // At its own path (tools that take the home folder from the password database, as the JVM's user.home does,
+    // so Maven) and at the same place in the run's home folder (tools that read $HOME: npm, pip, git).
+    for (Path cache : caches) {
+      policy.writable(cache);
+      policy.bind(cache, targetIn(cellHome, cache), true);
+    }
+    for (Path file : homeFiles) {
+      if (Files.exists(file)) {
+        policy.readOnly(file);
+        policy.bind(file, targetIn(cellHome, file), false);
+      }
+    }
+    return environment(workerEnvironment, cellHome, tmp);
   }
 
   /** Where {@code hostPath} appears inside a cell whose home is {@code cellHome}. */

@@ -14,6 +14,7 @@ import io.openswarm.infra.git.TestRepositories.TestRepository;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.OutsideTmpDirFactory;
 import io.openswarm.infra.sandbox.SandboxDetector;
+import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.infra.worktree.WorktreePool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -219,6 +220,25 @@ class CommandWorktreeSetupIT {
       assertThat(lease.path().resolve("deps.txt")).as("its own worktree is writable").hasContent("installed");
     }
     assertThat(planted).doesNotExist();
+  }
+
+  @Test
+  void theSetUpGetsTheTestsWorldItsVariablesAndItsWritableCaches() throws Exception {
+    Path cache = Files.createDirectories(temp.resolve("shared-npm-cache"));
+    List<String> command = List.of("sh", "-c", "echo \"$REGISTRY_FLAVOUR\" > " + cache.resolve("seen"));
+    WorktreePool pool = pool(true);
+    CommandWorktreeSetup plain = setup(WorktreeSetupOptions.newBuilder().command(command));
+    CommandWorktreeSetup inWorld = CommandWorktreeSetup.builder(supervisor)
+        .options(WorktreeSetupOptions.newBuilder().command(command).build())
+        .testEnvironment(TestEnvironment.builder().cache(cache).put("REGISTRY_FLAVOUR", "mirror").build())
+        .build();
+
+    try (WorktreeLease lease = lease(pool)) {
+      assertThatThrownBy(() -> prepare(plain, lease)).as("outside the cell, read-only without the cache named")
+          .hasMessageContaining("Read-only file system");
+      prepare(inWorld, lease);
+    }
+    assertThat(cache.resolve("seen")).hasContent("mirror");
   }
 
   @Test
