@@ -484,7 +484,8 @@ public final class SwarmWorker implements AutoCloseable {
 
     /**
      * Whether reverting a red cell keeps the files git ignores (build output, {@code node_modules}) in its worktree,
-     * for the next cell on it; false by default (the worktree is restored to exactly the base).
+     * and returning the worktree to the pool keeps them too, for the next cell on it; false by default (the worktree
+     * is restored to exactly the base). A {@linkplain #setupCommand set-up command} implies it.
      */
     public Builder preserveIgnored(boolean preserve) {
       this.preserveIgnored = preserve;
