@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.infra.worktree.RepositoryHooks;
@@ -47,6 +48,7 @@ public final class SwarmWorkerOptions {
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
   private final NetworkAccess testNetwork;
+  private final HistoryOptions history;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -141,6 +143,7 @@ public final class SwarmWorkerOptions {
     }
     this.repositoryHooks = List.copyOf(new java.util.LinkedHashSet<>(b.repositoryHooks));
     this.testNetwork = b.testNetwork;
+    this.history = b.history;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -354,6 +357,11 @@ public final class SwarmWorkerOptions {
   /** Whether the test command shares the host's network. */
   public NetworkAccess testNetwork() {
     return testNetwork;
+  }
+
+  /** What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as refs. */
+  public HistoryOptions history() {
+    return history;
   }
 
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */

@@ -118,7 +118,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     step = CellStep.PORT.name();
     HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId()));
     } catch (ActivityFailure failure) {
       failed(facts, CellStep.PORT, failure);
       timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
@@ -173,7 +173,8 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     }
 
     step = CellStep.TEARDOWN.name();
-    List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
+    List<String> teardownErrors =
+        CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings).errors();
     if (cancelled != null) {
       throw cancelled;
     }
