@@ -6,8 +6,14 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.graph.GraphTask;
+import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.infra.agent.CommandAgent;
+import io.openswarm.temporal.DagAttempt;
+import io.openswarm.temporal.DagRequest;
+import io.openswarm.temporal.DagResult;
+import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -93,6 +99,20 @@ class CellHistoryIT {
       assertThat(outcome.historyPath()).isNotNull();
       assertThat(worker.client().diff(CellId.of("keep-it"))).hasValueSatisfying(diff -> assertThat(diff)
           .contains("+broken by the agent"));
+    }
+  }
+
+  @Test
+  void aDagTaskWhoseTestsAreRedNamesItsKeptLogsAndRejectedChange() {
+    try (SwarmWorker worker = worker(HistoryOptions.getDefaultInstance(), 25425)) {
+      DagResult result = worker.client().runDag(DagRequest.of("red", TaskGraph.of(
+          GraphTask.of("breaks", "break the feature").withTestCommand(List.of("false"))), "main"));
+
+      DagAttempt first = result.task("breaks").orElseThrow().history().get(0);
+      assertThat(first.status()).as("%s", first).isEqualTo(DagTaskStatus.REVERTED);
+      assertThat(first.rejectedRef()).isEqualTo("refs/swarm/rejected/" + first.cellId());
+      assertThat(repo.git("diff", first.baseCommit(), first.rejectedRef())).contains("+broken by the agent");
+      assertThat(Path.of(first.historyPath()).resolve("logs/agent-1.log")).exists();
     }
   }
 
