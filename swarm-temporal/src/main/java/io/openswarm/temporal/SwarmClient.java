@@ -33,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  * waits of your own threads before closing the worker.
  *
  * <p>What a cell did is kept on its host after it is gone (see {@link SwarmWorker.Builder#history}): {@link #logs}
- * and {@link #diff} read it on this client's worker.
+ * and {@link #diff} read it on this client's worker. They read files and git, not Temporal, so they also answer
+ * after the worker closed.
  *
  * <p>Thread-safe.
  */

@@ -518,8 +518,9 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs. A worker started
-     * on the state directory of a crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
+     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
+     * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
+     * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
      */
     public Builder stateDirectory(Path path) {
       this.stateDirectory = Objects.requireNonNull(path, "stateDirectory cannot be null");
