@@ -105,20 +105,20 @@ final class CellWorkflowSupport {
    */
   static Teardown teardown(CellActivityOptions options, CellId cell, String hostQueue, List<StepTiming> timings) {
     List<String> errors = new ArrayList<>();
-    List<@Nullable String> kept = new ArrayList<>();
+    List<TeardownResult> done = new ArrayList<>(1);
     CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
     Workflow.newDetachedCancellationScope(() -> {
       try {
         TeardownResult result = teardown.teardown(cell);
         timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
         errors.addAll(result.errors());
-        kept.add(result.historyPath());
-        kept.add(result.rejectedRef());
+        done.add(result);
       } catch (ActivityFailure failure) {
         errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
       }
     }).run();
-    return kept.isEmpty() ? new Teardown(errors, null, null) : new Teardown(errors, kept.get(0), kept.get(1));
+    return done.isEmpty() ? new Teardown(errors, null, null)
+        : new Teardown(errors, done.get(0).historyPath(), done.get(0).rejectedRef());
   }
 
   /**
