@@ -19,6 +19,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Teardown runs whatever the status; anything it could not clean up is listed in {@link #teardownErrors()}
  * (empty when the cell left nothing behind).
  *
+ * <p>What the cell did outlives it on its host: {@link #historyPath()} is the folder that keeps its logs (and the
+ * reports of red tests), and {@link #rejectedRef()} the ref that keeps a reverted change, so that {@code git diff
+ * <base> refs/swarm/rejected/<cellId>} shows what the agent tried. Both are names, never contents, so that the
+ * outcome stays small in workflow history.
+ *
  * <p>Bounded so that it always fits in one Temporal message (see {@link ResultLimits}): texts are cut to
  * {@link ResultLimits#MAX_TEXT_CHARS} characters and the changed files are listed up to
  * {@link ResultLimits#MAX_LISTED_FILES}, beside their total count.
@@ -38,6 +43,9 @@ import org.jspecify.annotations.Nullable;
  * @param timings the duration of each step that ran, in order
  * @param teardownErrors what teardown could not clean up, one line per failed compensation
  * @param host the worker host the cell ran on, when known
+ * @param historyPath the folder on {@code host} that keeps the cell's logs and reports, when kept
+ * @param rejectedRef the ref that keeps the reverted change (such as {@code refs/swarm/rejected/<cellId>}), when
+ *     the change was reverted and kept
  */
 public record CellOutcome(
     CellId cellId,
@@ -50,7 +58,9 @@ public record CellOutcome(
     int changedFileCount,
     List<StepTiming> timings,
     List<String> teardownErrors,
-    @Nullable String host) {
+    @Nullable String host,
+    @Nullable String historyPath,
+    @Nullable String rejectedRef) {
 
   /**
    * @throws NullPointerException if a required component is null
@@ -76,6 +86,19 @@ public record CellOutcome(
   }
 
   /**
+   * An outcome with nothing kept after the cell ({@link #historyPath()} and {@link #rejectedRef()} null).
+   *
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if the components do not fit the status
+   */
+  public CellOutcome(CellId cellId, CellStatus status, @Nullable String commit, @Nullable String testOutputTail,
+      @Nullable CellStep failedStep, @Nullable String error, List<String> changedFiles, int changedFileCount,
+      List<StepTiming> timings, List<String> teardownErrors, @Nullable String host) {
+    this(cellId, status, commit, testOutputTail, failedStep, error, changedFiles, changedFileCount, timings,
+        teardownErrors, host, null, null);
+  }
+
+  /**
    * An outcome whose {@code changedFiles} are all the files changed (their first ones, when there are more than the
    * bound).
    *
@@ -86,7 +109,8 @@ public record CellOutcome(
       @Nullable CellStep failedStep, @Nullable String error, List<String> changedFiles, List<StepTiming> timings,
       List<String> teardownErrors, @Nullable String host) {
     this(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
-        Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(), timings, teardownErrors, host);
+        Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(), timings, teardownErrors, host,
+        null, null);
   }
 
   /** The tests passed and the change was committed as {@code sha}. */
@@ -124,25 +148,34 @@ public record CellOutcome(
    */
   public CellOutcome withChangedFiles(List<String> files, int count) {
     return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, files, count, timings,
-        teardownErrors, host);
+        teardownErrors, host, historyPath, rejectedRef);
   }
 
   /** This outcome with the given step timings. */
   public CellOutcome withTimings(List<StepTiming> stepTimings) {
     return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
-        changedFileCount, stepTimings, teardownErrors, host);
+        changedFileCount, stepTimings, teardownErrors, host, historyPath, rejectedRef);
   }
 
   /** This outcome with the given teardown errors. */
   public CellOutcome withTeardownErrors(List<String> errors) {
     return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
-        changedFileCount, timings, errors, host);
+        changedFileCount, timings, errors, host, historyPath, rejectedRef);
   }
 
   /** This outcome recording the host it ran on. */
   public CellOutcome withHost(String hostId) {
     return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
-        changedFileCount, timings, teardownErrors, hostId);
+        changedFileCount, timings, teardownErrors, hostId, historyPath, rejectedRef);
+  }
+
+  /**
+   * This outcome naming what was kept after the cell: the folder of its logs and the ref of its reverted change
+   * (either may be null).
+   */
+  public CellOutcome withKept(@Nullable String keptHistoryPath, @Nullable String keptRejectedRef) {
+    return new CellOutcome(cellId, status, commit, testOutputTail, failedStep, error, changedFiles,
+        changedFileCount, timings, teardownErrors, host, keptHistoryPath, keptRejectedRef);
   }
 
   /** How long {@code step} took, if it ran (the sum, if it ran more than once). */

@@ -2,17 +2,25 @@ package io.openswarm.temporal;
 
 import io.openswarm.core.CellId;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Bring a cell up.
  *
  * @param cellId the cell
  * @param baseRef the git revision its worktree starts from
+ * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of every step and in the
+ *     cell's kept record; null when there is none
  */
-public record BootstrapRequest(CellId cellId, String baseRef) {
+public record BootstrapRequest(CellId cellId, String baseRef, @Nullable String taskId) {
 
   public BootstrapRequest {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(baseRef, "baseRef cannot be null");
+  }
+
+  /** A request that names no task. */
+  public BootstrapRequest(CellId cellId, String baseRef) {
+    this(cellId, baseRef, null);
   }
 }

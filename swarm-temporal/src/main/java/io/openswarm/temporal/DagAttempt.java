@@ -40,6 +40,10 @@ import org.jspecify.annotations.Nullable;
  * @param teardownErrors what teardown could not clean up
  * @param startedAt when the attempt started, in workflow time
  * @param finishedAt when it ended, in workflow time
+ * @param historyPath the folder on {@code host} that keeps the cell's logs and reports (see {@link
+ *     SwarmWorker.Builder#history}), when kept
+ * @param rejectedRef the ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its
+ *     own tests were red and the change was kept
  */
 public record DagAttempt(
     int attempt,
@@ -61,7 +65,9 @@ public record DagAttempt(
     List<StepTiming> timings,
     List<String> teardownErrors,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    @Nullable String historyPath,
+    @Nullable String rejectedRef) {
 
   /** The longest {@code detail} kept, in characters. */
   public static final int MAX_DETAIL_LENGTH = 1000;
@@ -87,6 +93,23 @@ public record DagAttempt(
       throw new IllegalArgumentException("an INTEGRATED attempt needs the commit");
     }
     detail = bound(detail);
+  }
+
+  /**
+   * An attempt with nothing kept after its cell ({@code historyPath} and {@code rejectedRef} null).
+   *
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
+   *     commit
+   */
+  public DagAttempt(int attempt, String workflowId, @Nullable String cellId, @Nullable String host,
+      @Nullable String baseCommit, DagTaskStatus status, @Nullable String commit, @Nullable String onto,
+      boolean integrationVerdict, @Nullable CellStep failedStep, @Nullable String failureType, boolean retryable,
+      @Nullable String detail, List<String> conflictingFiles, int rounds, int retests, List<StepTiming> timings,
+      List<String> teardownErrors, Instant startedAt, Instant finishedAt) {
+    this(attempt, workflowId, cellId, host, baseCommit, status, commit, onto, integrationVerdict, failedStep,
+        failureType, retryable, detail, conflictingFiles, rounds, retests, timings, teardownErrors, startedAt,
+        finishedAt, null, null);
   }
 
   /** How long the attempt took, in workflow time. */

@@ -1,16 +1,23 @@
 package io.openswarm.temporal;
 
+import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.infra.history.CellHistoryStore;
+import io.openswarm.infra.history.KeptRun;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Submits tasks to a swarm and follows them: start a {@link TcrWorkflow}, wait for its {@link CellOutcome}, ask its
@@ -25,6 +32,10 @@ import java.util.function.Consumer;
  * gRPC's retries for a minute and failing with {@code UNAVAILABLE}). The check is made when a call begins: end the
  * waits of your own threads before closing the worker.
  *
+ * <p>What a cell did is kept on its host after it is gone (see {@link SwarmWorker.Builder#history}): {@link #logs}
+ * and {@link #diff} read it on this client's worker. They read files and git, not Temporal, so they also answer
+ * after the worker closed.
+ *
  * <p>Thread-safe.
  */
 public final class SwarmClient {
@@ -33,11 +44,19 @@ public final class SwarmClient {
   private final String taskQueue;
   /** Throws {@link IllegalStateException} for the action it is given once the worker's connection is closing. */
   private final Consumer<String> requireOpen;
+  /** The history of the worker this client came from; null when it keeps none. */
+  private final @Nullable CellHistoryStore history;
 
   SwarmClient(WorkflowClient client, String taskQueue, Consumer<String> requireOpen) {
+    this(client, taskQueue, requireOpen, null);
+  }
+
+  SwarmClient(WorkflowClient client, String taskQueue, Consumer<String> requireOpen,
+      @Nullable CellHistoryStore history) {
     this.client = Objects.requireNonNull(client, "client cannot be null");
     this.taskQueue = Objects.requireNonNull(taskQueue, "taskQueue cannot be null");
     this.requireOpen = Objects.requireNonNull(requireOpen, "requireOpen cannot be null");
+    this.history = history;
   }
 
   /**
@@ -227,5 +246,36 @@ public final class SwarmClient {
     WorkflowStub stub = client.newUntypedWorkflowStub(Objects.requireNonNull(workflowId,
         "workflowId cannot be null"));
     stub.cancel();
+  }
+
+  /**
+   * The log files kept of the newest run of cell {@code cellId} on this client's worker (its agent's and its test
+   * runs' output, as {@link CellOutcome#historyPath()} holds them), sorted by path; read them with {@code
+   * java.nio.file.Files}. Empty when nothing of the cell is kept here: it never ran on this worker's host, retention
+   * removed it, or the worker keeps no history.
+   *
+   * @throws NullPointerException if {@code cellId} is null
+   */
+  public List<Path> logs(CellId cellId) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    CellHistoryStore store = history;
+    return store == null ? List.of() : store.latest(cellId).map(KeptRun::logs).orElse(List.of());
+  }
+
+  /**
+   * The change of cell {@code cellId} as a unified diff against its base commit: the rejected change of a reverted
+   * cell ({@code git diff <base> refs/swarm/rejected/<cellId>}) or the committed change of a committed one, from the
+   * newest run of the cell kept on this client's worker. At most {@value
+   * CellHistoryStore#DEFAULT_MAX_DIFF_BYTES} bytes; a longer diff is cut and ends with a line that says so and names
+   * the {@code git diff} that shows all of it.
+   *
+   * @return empty when no kept run of the cell has a change (nothing changed, it failed before the revert, its commits
+   *     are gone, or nothing of it is kept here)
+   * @throws NullPointerException if {@code cellId} is null
+   */
+  public Optional<String> diff(CellId cellId) {
+    Objects.requireNonNull(cellId, "cellId cannot be null");
+    CellHistoryStore store = history;
+    return store == null ? Optional.empty() : store.diff(cellId, CellHistoryStore.DEFAULT_MAX_DIFF_BYTES);
   }
 }

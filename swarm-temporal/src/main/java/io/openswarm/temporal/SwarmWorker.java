@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
@@ -19,6 +20,7 @@ import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.history.CellHistoryStore;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
 import io.openswarm.infra.opencode.OpenCodeAgent;
@@ -212,6 +214,7 @@ public final class SwarmWorker implements AutoCloseable {
   private @Nullable PortManager ports;
   private @Nullable WorktreePool pool;
   private @Nullable SwarmClient client;
+  private @Nullable CellHistoryStore history;
   private @Nullable Thread shutdownHook;
   private @Nullable CellAdmission admission;
   private @Nullable OutcomeWindow outcomes;
@@ -266,6 +269,7 @@ public final class SwarmWorker implements AutoCloseable {
     boolean preserveIgnored;
     final WorktreeSetupOptions.Builder worktreeSetup = WorktreeSetupOptions.newBuilder();
     @Nullable Duration setupTimeout;
+    HistoryOptions history = HistoryOptions.getDefaultInstance();
     int maxCellAttempts = 3;
     @Nullable PortRangeSetting ports;
     Duration portWait = Duration.ofSeconds(30);
@@ -594,6 +598,21 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * What is kept of each cell after it is gone, in {@code <stateDirectory>/history} and in the repository's refs:
+     * its logs, the report folders named with {@link HistoryOptions.Builder#keepReports} after red tests, and a
+     * reverted change as {@code refs/swarm/rejected/<cellId>}; {@link HistoryOptions#getDefaultInstance()} (200 runs,
+     * 14 days, 2 GiB) by default. {@link io.openswarm.core.CellOutcome#historyPath()} and {@link
+     * io.openswarm.core.CellOutcome#rejectedRef()} name what was kept; {@link SwarmClient#logs} and {@link
+     * SwarmClient#diff} read it.
+     *
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder history(HistoryOptions options) {
+      this.history = Objects.requireNonNull(options, "history cannot be null");
+      return this;
+    }
+
     /** On how many hosts a task may be tried when its cell's host disappears; 3 by default. */
     public Builder maxCellAttempts(int attempts) {
       this.maxCellAttempts = attempts;
@@ -634,8 +653,9 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs. A worker started
-     * on the state directory of a crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
+     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
+     * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
+     * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
      */
     public Builder stateDirectory(Path path) {
       this.stateDirectory = Objects.requireNonNull(path, "stateDirectory cannot be null");
@@ -1038,6 +1058,14 @@ public final class SwarmWorker implements AutoCloseable {
           .build());
     }
     CellParts parts = hooks.decorate(new CellParts(pool, changes.build(), agent, tests, integrator));
+    // In the state directory, which no cell sees; retention also runs now, for what earlier runs of the worker left.
+    history = CellHistoryStore.builder()
+        .folder(stateDirectory.resolve("history"))
+        .repository(options.repository())
+        .options(options.history())
+        .author(options.author())
+        .build();
+    history.enforceRetention();
     steps = CellSteps.builder()
         .ports(ports)
         .worktrees(parts.worktrees())
@@ -1046,6 +1074,7 @@ public final class SwarmWorker implements AutoCloseable {
         .tests(parts.tests())
         .integration(parts.integration())
         .setup(worktreeSetup(supervisor))
+        .history(history)
         .cellsDirectory(cellsDirectory)
         .author(options.author())
         .portWait(options.portWait())
@@ -1110,7 +1139,7 @@ public final class SwarmWorker implements AutoCloseable {
     Worker host = hostFactory.newWorker(hostQueue(), workerOptions);
     host.registerActivitiesImplementations(activities);
 
-    client = new SwarmClient(workflowClient, options.taskQueue(), this::requireOpenForClient);
+    client = new SwarmClient(workflowClient, options.taskQueue(), this::requireOpenForClient, history);
     hostFactory.start();
     sharedFactory.start();
     shutdownHook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.openswarm.core.CellId;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
@@ -52,6 +53,7 @@ public final class SwarmWorkerOptions {
   private final TestEnvironment testEnvironment;
   private final boolean preserveIgnored;
   private final WorktreeSetupOptions worktreeSetup;
+  private final HistoryOptions history;
   private final CellActivityOptions activityOptions;
   private final PortRange ports;
   private final Duration portWait;
@@ -148,6 +150,7 @@ public final class SwarmWorkerOptions {
     this.testNetwork = b.testNetwork;
     this.testEnvironment = b.testEnvironment;
     this.preserveIgnored = b.preserveIgnored;
+    this.history = b.history;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
     }
@@ -380,6 +383,11 @@ public final class SwarmWorkerOptions {
   /** Whether reverting a cell keeps the files git ignores. */
   public boolean preserveIgnored() {
     return preserveIgnored;
+  }
+
+  /** What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as refs. */
+  public HistoryOptions history() {
+    return history;
   }
 
   /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This is the saga of DESIGN §1 driven locally; the Temporal {@code TcrWorkflow} drives the very same {@link
  * CellSteps} durably. A failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs
- * in any case, and whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}.
+ * in any case, and whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
+ * steps' {@link io.openswarm.core.history.CellHistory} kept is named in {@link CellOutcome#historyPath()} and {@link
+ * CellOutcome#rejectedRef()}.
  *
  * <p>Thread-safe: any number of cells may run at once, one per call, each on the calling thread.
  */
@@ -67,7 +69,7 @@ public final class CellLifecycle {
     CellOutcome outcome;
     CellBootstrap up;
     try {
-      up = steps.bootstrap(cellId, task.baseRef());
+      up = steps.bootstrap(cellId, task.baseRef(), task.taskId());
     } catch (CellStepException e) {
       timings.addAll(e.timings());
       return finish(CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage()), changed,
@@ -107,7 +109,8 @@ public final class CellLifecycle {
       teardown = steps.teardown(cellId);
     }
     timings.add(new StepTiming(CellStep.TEARDOWN, teardown.duration()));
-    return finish(outcome, changed, changedCount, timings, teardown.errors());
+    return finish(outcome.withKept(teardown.historyPath(), teardown.rejectedRef()), changed, changedCount, timings,
+        teardown.errors());
   }
 
   private CellOutcome finish(CellOutcome outcome, List<String> changed, int changedCount, List<StepTiming> timings,

@@ -10,6 +10,8 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.history.CellHistory;
+import io.openswarm.core.history.CellHistory.CellRecord;
 import io.openswarm.core.lifecycle.internal.CompensationStack;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortExhaustedException;
@@ -60,8 +62,15 @@ import org.slf4j.MDC;
  * (prepared by the {@linkplain Builder#setup set-up}), an agent — and registers each part's compensation on the
  * cell's {@link CompensationStack} <em>before</em> acquiring it. If bootstrap fails, it unwinds the stack at once and
  * the cell is gone. Otherwise the cell stays live until {@link #teardown}, which aborts any running turn and unwinds
- * the stack: stop the agent, return the worktree, release the port, delete the state directory. Teardown is
- * idempotent and never throws; what it could not clean up it reports.
+ * the stack: stop the agent, return the worktree, release the port, keep the cell's record, delete the state
+ * directory. Teardown is idempotent and never throws; what it could not clean up it reports.
+ *
+ * <p>What the cell did outlives it through its {@link CellHistory} record: red tests keep their report folders
+ * before anything reverts them, a revert first keeps the change as a ref, and teardown keeps the logs before the state
+ * directory goes; {@link TeardownResult} names the folder and the ref.
+ *
+ * <p>Every line logged during a step carries the MDC keys {@value #MDC_CELL_ID}, {@value #MDC_TASK_ID} (when the
+ * task is known) and {@value #MDC_STEP}.
  *
  * <p>Every failure of a step is a {@link CellStepException} naming the step and a stable failure type.
  *
@@ -73,6 +82,15 @@ public final class CellSteps {
   /** How long a teardown waits for another one of the same cell before it releases what that one has not reached. */
   public static final Duration CONCURRENT_TEARDOWN_GRACE = Duration.ofSeconds(1);
 
+  /** The MDC key of the cell's id on every line logged during its steps. */
+  public static final String MDC_CELL_ID = "cellId";
+
+  /** The MDC key of the cell's task id on every line logged during its steps, when the task is known. */
+  public static final String MDC_TASK_ID = "taskId";
+
+  /** The MDC key of the running step ({@link CellStep} name) on every line logged during a cell's steps. */
+  public static final String MDC_STEP = "step";
+
   private static final Logger log = LoggerFactory.getLogger(CellSteps.class);
 
   private final PortManager ports;
@@ -82,6 +100,7 @@ public final class CellSteps {
   private final AgentRuntime agent;
   private final TestRunner tests;
   private final @Nullable BranchIntegration integration;
+  private final CellHistory history;
   private final Path cellsDirectory;
   private final CommitAuthor author;
   private final Duration portWait;
@@ -99,6 +118,7 @@ public final class CellSteps {
     this.agent = require(builder.agent, "agent");
     this.tests = require(builder.tests, "tests");
     this.integration = builder.integration;
+    this.history = builder.history;
     this.cellsDirectory = require(builder.cellsDirectory, "cellsDirectory").toAbsolutePath().normalize();
     this.author = builder.author;
     this.portWait = builder.portWait;
@@ -140,25 +160,41 @@ public final class CellSteps {
   }
 
   /**
-   * Brings a cell up: leases a port and a worktree at {@code baseRef} on the cell branch, starts the agent and waits
-   * until it is ready. On failure everything acquired so far is released before this throws.
+   * Brings a cell up with no task named in its logs: see {@link #bootstrap(CellId, String, String)}.
    *
    * @throws IllegalStateException if the cell is already live on this host
    * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link CellStepException#timings()}
    *     say how long each step took, the failed one included
    */
   public CellBootstrap bootstrap(CellId cellId, String baseRef) {
+    return bootstrap(cellId, baseRef, null);
+  }
+
+  /**
+   * Brings a cell up: leases a port and a worktree at {@code baseRef} on the cell branch, starts the agent and waits
+   * until it is ready. On failure everything acquired so far is released before this throws (what the cell logged is
+   * kept in its record all the same).
+   *
+   * @param taskId the task the cell works on, for the logging context and the cell's record; null when unknown
+   * @throws IllegalStateException if the cell is already live on this host
+   * @throws CellStepException if a step fails; nothing of the cell is left
+   */
+  public CellBootstrap bootstrap(CellId cellId, String baseRef, @Nullable String taskId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(baseRef, "baseRef cannot be null");
-    LiveCell cell = new LiveCell(cellId, cellsDirectory.resolve(cellId.value()));
+    LiveCell cell = new LiveCell(cellId, taskId, cellsDirectory.resolve(cellId.value()));
     if (live.putIfAbsent(cellId, cell) != null) {
       throw new IllegalStateException("cell " + cellId + " is already live on host " + host);
     }
     metrics.liveCellsChanged(live.size());
     List<StepTiming> timings = new ArrayList<>();
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.PORT)) {
       cell.compensations.push("delete state directory " + cell.stateDirectory,
           () -> TreeDeleter.deleteRecursively(cell.stateDirectory));
+      // Runs after the agent stopped (its logs are complete) and before the state directory is deleted.
+      cell.record = history.open(cellId, taskId, cell.stateDirectory);
+      cell.compensations.push("keep the record of cell " + cellId,
+          () -> cell.historyPath = Objects.requireNonNull(cell.record).close().orElse(null));
       cell.compensations.push("release port", () -> close(cell.port));
       timed(cellId, CellStep.PORT, timings, () -> {
         cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
@@ -171,6 +207,7 @@ public final class CellSteps {
         prepare(cell, Objects.requireNonNull(cell.worktree));
         return null;
       });
+      cell.record().leased(Objects.requireNonNull(cell.worktree));
 
       cell.compensations.push("stop agent", () -> close(cell.agent));
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
@@ -215,7 +252,7 @@ public final class CellSteps {
     Objects.requireNonNull(progress, "progress cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.EXECUTE);
     Duration limit = timeout == null ? executeTimeout : timeout;
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.EXECUTE)) {
       AgentSession session = Objects.requireNonNull(cell.agent);
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       Measured<ExecuteResult> measured = measure(cellId, CellStep.EXECUTE, () -> {
@@ -265,7 +302,7 @@ public final class CellSteps {
    */
   public TestResult test(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
     LiveCell cell = requireLive(cellId, CellStep.TEST);
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEST)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       long start = System.nanoTime();
       TestResult result;
@@ -298,6 +335,10 @@ public final class CellSteps {
       }
       log.info("cell {} tests {} (exit {}) in {} ms", cellId, result.passed() ? "passed" : "failed",
           result.exitCode(), result.duration().toMillis());
+      if (!result.passed()) {
+        // Now: a revert (or the pool's restore) removes ignored folders such as target/ with the change.
+        cell.record().keepReports(worktree);
+      }
       return result;
     }
   }
@@ -337,11 +378,12 @@ public final class CellSteps {
   public CommitResult commit(CellId cellId, String message) {
     Objects.requireNonNull(message, "message cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.COMMIT);
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.COMMIT)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       Measured<Optional<String>> measured =
           measure(cellId, CellStep.COMMIT, () -> changes.commit(worktree, message, author));
       Optional<String> sha = Objects.requireNonNull(measured.value());
+      sha.ifPresent(commit -> cell.record().committed(worktree, commit));
       log.info("cell {} {} on {} in {} ms", cellId,
           sha.map(s -> "committed " + abbreviate(s)).orElse("had nothing to commit"), worktree.branch(),
           measured.duration().toMillis());
@@ -350,16 +392,18 @@ public final class CellSteps {
   }
 
   /**
-   * Restores the cell's worktree to the base commit exactly.
+   * Restores the cell's worktree to the base commit exactly. The change is kept first, as a commit on top of the
+   * base under the ref the cell's record names (see {@link TeardownResult#rejectedRef()}).
    *
    * @return how long it took
    * @throws CellStepException if the cell is not live here or the worktree could not be restored
    */
   public Duration revert(CellId cellId) {
     LiveCell cell = requireLive(cellId, CellStep.REVERT);
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.REVERT)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       Duration took = measure(cellId, CellStep.REVERT, () -> {
+        cell.record().keepRejected(worktree).ifPresent(ref -> cell.rejectedRef = ref);
         changes.revert(worktree);
         return null;
       }).duration();
@@ -392,7 +436,7 @@ public final class CellSteps {
           "cell " + cellId + " cannot be integrated: the steps on host " + host + " have no BranchIntegration",
           new IllegalStateException("no BranchIntegration configured"));
     }
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.INTEGRATE)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       Measured<Integration> measured = measure(cellId, CellStep.INTEGRATE, () -> integrator.integrate(worktree,
           targetBranch, author, () -> test(cellId, testCommand, testTimeout)));
@@ -408,8 +452,9 @@ public final class CellSteps {
   }
 
   /**
-   * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port and deletes
-   * the cell's state directory, in that order, each even if an earlier one failed. Idempotent; never throws.
+   * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port, keeps the
+   * cell's record (its logs) and deletes the cell's state directory, in that order, each even if an earlier one
+   * failed. Idempotent; never throws. The result names the folder and the ref that keep what the cell did.
    *
    * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose workflow closed, the
    * worker's stop): one of them tears the cell down and reports {@link TeardownResult#wasLive()}; the others wait
@@ -454,7 +499,7 @@ public final class CellSteps {
 
   private TeardownResult tearDown(LiveCell cell, long start) {
     CellId cellId = cell.id;
-    try (MdcScope ignored = MdcScope.cell(cellId)) {
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEARDOWN)) {
       AgentSession session = cell.agent;
       if (session != null) {
         session.abort();
@@ -469,7 +514,7 @@ public final class CellSteps {
       } else {
         errors.forEach(error -> log.error("cell {} teardown could not clean up: {}", cellId, error));
       }
-      return new TeardownResult(errors, took, true);
+      return new TeardownResult(errors, took, true, cell.historyPath, cell.rejectedRef);
     }
   }
 
@@ -541,6 +586,7 @@ public final class CellSteps {
   /** Runs a step body, records its duration and success in the metrics, and classifies its failure. */
   private <T> Measured<T> measure(CellId cellId, CellStep step, StepBody<T> body) {
     long start = System.nanoTime();
+    MDC.put(MDC_STEP, step.name());
     try {
       T value = run(cellId, step, body);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -632,41 +678,68 @@ public final class CellSteps {
   /** A cell that is up on this host: what it holds and how to give it back. */
   private static final class LiveCell {
     final CellId id;
+    final @Nullable String taskId;
     final Path stateDirectory;
     final CompensationStack compensations = new CompensationStack();
     volatile @Nullable PortLease port;
     volatile @Nullable WorktreeLease worktree;
     volatile @Nullable AgentSession agent;
     volatile @Nullable CellBootstrap bootstrap;
+    volatile @Nullable CellRecord record;
+    /** The ref that keeps the change the revert step threw away. */
+    volatile @Nullable String rejectedRef;
+    /** Where the record was kept, once teardown closed it. */
+    volatile @Nullable String historyPath;
     /** Set by the one teardown that takes the cell down; completed when it is done. */
     final AtomicReference<@Nullable CompletableFuture<Void>> tornDown = new AtomicReference<>();
 
-    LiveCell(CellId id, Path stateDirectory) {
+    LiveCell(CellId id, @Nullable String taskId, Path stateDirectory) {
       this.id = id;
+      this.taskId = taskId;
       this.stateDirectory = stateDirectory;
+    }
+
+    CellRecord record() {
+      CellRecord current = record;
+      return current == null ? CellRecord.NONE : current;
     }
   }
 
-  /** Puts the cell id into the logging context for the duration of a step. */
+  /**
+   * Puts the cell's id, its task's id and the step into the logging context for the duration of a step, and puts
+   * back what was there before (a driver may have set keys of its own).
+   */
   private static final class MdcScope implements AutoCloseable {
-    private final @Nullable String previous;
+    private static final String[] KEYS = {MDC_CELL_ID, MDC_TASK_ID, MDC_STEP};
+    private final @Nullable String[] previous = new String[KEYS.length];
 
-    private MdcScope(@Nullable String previous) {
-      this.previous = previous;
+    private MdcScope() {
+      for (int i = 0; i < KEYS.length; i++) {
+        previous[i] = MDC.get(KEYS[i]);
+      }
     }
 
-    static MdcScope cell(CellId cellId) {
-      MdcScope scope = new MdcScope(MDC.get("cellId"));
-      MDC.put("cellId", cellId.value());
+    static MdcScope cell(LiveCell cell, CellStep step) {
+      MdcScope scope = new MdcScope();
+      MDC.put(MDC_CELL_ID, cell.id.value());
+      if (cell.taskId == null) {
+        MDC.remove(MDC_TASK_ID);
+      } else {
+        MDC.put(MDC_TASK_ID, cell.taskId);
+      }
+      MDC.put(MDC_STEP, step.name());
       return scope;
     }
 
     @Override
     public void close() {
-      if (previous == null) {
-        MDC.remove("cellId");
-      } else {
-        MDC.put("cellId", previous);
+      for (int i = 0; i < KEYS.length; i++) {
+        String value = previous[i];
+        if (value == null) {
+          MDC.remove(KEYS[i]);
+        } else {
+          MDC.put(KEYS[i], value);
+        }
       }
     }
   }
@@ -680,6 +753,7 @@ public final class CellSteps {
     private @Nullable AgentRuntime agent;
     private @Nullable TestRunner tests;
     private @Nullable BranchIntegration integration;
+    private CellHistory history = CellHistory.none();
     private @Nullable Path cellsDirectory;
     private CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
     private Duration portWait = Duration.ZERO;
@@ -732,6 +806,15 @@ public final class CellSteps {
     /** How committed changes are moved onto a shared branch by {@link CellSteps#integrate}. Optional. */
     public Builder integration(BranchIntegration branchIntegration) {
       this.integration = Objects.requireNonNull(branchIntegration, "integration cannot be null");
+      return this;
+    }
+
+    /**
+     * What is kept of each cell after it is gone (logs, reports of red tests, reverted changes);
+     * {@link CellHistory#none()} by default.
+     */
+    public Builder history(CellHistory cellHistory) {
+      this.history = Objects.requireNonNull(cellHistory, "history cannot be null");
       return this;
     }
 

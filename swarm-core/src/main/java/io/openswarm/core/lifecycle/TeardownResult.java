@@ -3,6 +3,7 @@ package io.openswarm.core.lifecycle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The result of teardown.
@@ -11,11 +12,19 @@ import java.util.Objects;
  *     the cell left nothing behind
  * @param duration how long teardown took
  * @param wasLive false when the cell was not live on this host (never bootstrapped here, or already torn down)
+ * @param historyPath the folder that keeps the cell's logs and reports, when they were kept
+ * @param rejectedRef the ref that keeps the cell's reverted change, when one was kept
  */
-public record TeardownResult(List<String> errors, Duration duration, boolean wasLive) {
+public record TeardownResult(List<String> errors, Duration duration, boolean wasLive, @Nullable String historyPath,
+    @Nullable String rejectedRef) {
 
   public TeardownResult {
     errors = List.copyOf(Objects.requireNonNull(errors, "errors cannot be null"));
     Objects.requireNonNull(duration, "duration cannot be null");
+  }
+
+  /** A result with nothing kept after the cell. */
+  public TeardownResult(List<String> errors, Duration duration, boolean wasLive) {
+    this(errors, duration, wasLive, null, null);
   }
 }

@@ -109,6 +109,85 @@ class CellLifecycleTest {
   }
 
   @Test
+  void aRedCellKeepsItsReportsAndChangeBeforeTheRevertAndItsLogsBeforeTheStateFolderGoes() {
+    tests.exitCode = 1;
+    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "break a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.REVERTED);
+    assertThat(outcome.rejectedRef()).isEqualTo("refs/swarm/rejected/t1");
+    assertThat(outcome.historyPath()).isEqualTo("/history/t1");
+    assertThat(events).containsSubsequence("open t1 for task t1", "leased t1", "reports t1", "keep change t1",
+        "revert t1", "stop t1", "release t1", "close t1 with state folder present");
+    assertNothingLeft(steps);
+  }
+
+  @Test
+  void aCommittedCellsRecordNamesItsCommit() {
+    changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
+    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(outcome.rejectedRef()).isNull();
+    assertThat(outcome.historyPath()).isEqualTo("/history/t1");
+    assertThat(events).contains("committed t1 as sha-1").doesNotContain("reports t1", "keep change t1");
+  }
+
+  @Test
+  void aFailedBootstrapStillKeepsWhatTheCellLogged() {
+    agent.failStart = true;
+    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+
+    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(events).contains("open t1 for task t1").anyMatch(event -> event.startsWith("close t1"));
+    assertNothingLeft(steps);
+  }
+
+  /** A history that records its calls in {@link #events}; its record closes while the state folder still exists. */
+  private io.openswarm.core.history.CellHistory recordingHistory() {
+    return (cellId, taskId, stateDirectory) -> {
+      events.add("open " + cellId + " for task " + taskId);
+      return new io.openswarm.core.history.CellHistory.CellRecord() {
+        @Override
+        public void leased(WorktreeLease worktree) {
+          events.add("leased " + cellId);
+        }
+
+        @Override
+        public void keepReports(WorktreeLease worktree) {
+          events.add("reports " + cellId);
+        }
+
+        @Override
+        public Optional<String> keepRejected(WorktreeLease worktree) {
+          events.add("keep change " + cellId);
+          return Optional.of("refs/swarm/rejected/" + cellId);
+        }
+
+        @Override
+        public void committed(WorktreeLease worktree, String sha) {
+          events.add("committed " + cellId + " as " + sha);
+        }
+
+        @Override
+        public Optional<String> close() {
+          events.add("close " + cellId + " with state folder " + (Files.exists(stateDirectory) ? "present"
+              : "absent"));
+          return Optional.of("/history/" + cellId);
+        }
+      };
+    };
+  }
+
+  @Test
   void aStateFolderWhereTheAgentNestedDirectoriesBeyondThePathLimitIsDeletedAtTeardown() {
     agent.nestBeyondPathMax = true;
     CellSteps steps = steps();

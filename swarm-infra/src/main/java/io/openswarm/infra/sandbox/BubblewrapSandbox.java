@@ -2,27 +2,28 @@ package io.openswarm.infra.sandbox;
 
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
+import io.openswarm.core.sandbox.SandboxBridge;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.sandbox.SandboxRequest;
 import io.openswarm.core.sandbox.SandboxedCommand;
-import io.openswarm.core.sandbox.SandboxBridge;
 import io.openswarm.infra.process.internal.Executables;
 import io.openswarm.infra.sandbox.internal.NetworkBridge;
+import io.openswarm.infra.sandbox.internal.ProgramFolders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.HashMap;
-import java.util.Map;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.nio.file.LinkOption;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * Confines a cell's processes with bubblewrap ({@code bwrap}), without a container engine.
@@ -340,21 +341,7 @@ public final class BubblewrapSandbox implements CellSandbox {
     }
     String program = request.command().isEmpty() ? "" : request.command().get(0);
     if (program.startsWith("/")) {
-      Path file = Path.of(program).normalize();
-      if (file.getParent() != null) {
-        needed.add(file.getParent());
-      }
-      Path target = real(file);
-      if (target.getParent() != null) {
-        needed.add(target.getParent());
-      }
-      // A launcher inside node_modules (npm's bin links) needs the whole package tree it belongs to.
-      for (Path p = target; p != null; p = p.getParent()) {
-        if (p.getFileName() != null && p.getFileName().toString().equals("node_modules")) {
-          needed.add(p);
-          break;
-        }
-      }
+      needed.addAll(ProgramFolders.of(Path.of(program)));
     }
     if (resolvTarget != null) {
       needed.add(resolvTarget);

@@ -1,6 +1,7 @@
 package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.StepTiming;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -82,7 +84,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public HostedCell bootstrap(BootstrapRequest request) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(request.cellId(), CellStep.PORT, () -> {
       ActivityInfo info = Activity.getExecutionContext().getInfo();
       ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(info.getWorkflowId(),
           info.getWorkflowRunId());
@@ -97,7 +99,7 @@ public final class CellActivitiesImpl implements CellActivities {
       }
       CellBootstrap up;
       try {
-        up = steps.bootstrap(request.cellId(), request.baseRef());
+        up = steps.bootstrap(request.cellId(), request.baseRef(), request.taskId());
       } catch (CellStepException e) {
         throw failure(e);
       }
@@ -128,7 +130,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public ExecuteResult execute(ExecuteRequest request) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(request.cellId(), CellStep.EXECUTE, () -> {
       ActivityExecutionContext context = Activity.getExecutionContext();
       try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
         () -> steps.abort(request.cellId()))) {
@@ -145,7 +147,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public TestResult runTests(TestRunRequest request) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(request.cellId(), CellStep.TEST, () -> {
       ActivityExecutionContext context = Activity.getExecutionContext();
       Thread worker = Thread.currentThread();
       try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
@@ -164,7 +166,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public CommitResult commit(CommitRequest request) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(request.cellId(), CellStep.COMMIT, () -> {
       // Heartbeats only: a commit runs the repository's hooks (linters, formatters), which may take longer than the
       // heartbeat timeout on a healthy host. It is not interrupted on cancellation: git is left to finish.
       Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
@@ -181,7 +183,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public IntegrateResult integrate(IntegrateRequest request) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(request.cellId(), CellStep.INTEGRATE, () -> {
       ActivityExecutionContext context = Activity.getExecutionContext();
       Thread worker = Thread.currentThread();
       // Cancellation interrupts a re-run of the tests; the integrator then puts the cell's commit back and leaves
@@ -205,7 +207,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public Duration revert(CellId cellId) {
-    return withWorkflowMdc(() -> {
+    return withWorkflowMdc(cellId, CellStep.REVERT, () -> {
       Heartbeater heartbeater = Heartbeater.start(Activity.getExecutionContext(), heartbeats, heartbeatInterval,
           () -> { });
       try {
@@ -220,7 +222,7 @@ public final class CellActivitiesImpl implements CellActivities {
 
   @Override
   public TeardownResult teardown(CellId cellId) {
-    return withWorkflowMdc(() -> steps.teardown(cellId));
+    return withWorkflowMdc(cellId, CellStep.TEARDOWN, () -> steps.teardown(cellId));
   }
 
   /**
@@ -252,10 +254,6 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   /**
-   * Runs an activity's body with the workflow id in the MDC, and checks that its result fits in one Temporal message
-   * (see {@link #requireFits}).
-   */
-  /**
    * Returns {@code result} if its serialized form is within {@link ResultLimits#MAX_RESULT_BYTES}; otherwise fails
    * the activity with the non-retryable type {@value ResultLimits#RESULT_TOO_LARGE}.
    *
@@ -277,18 +275,26 @@ public final class CellActivitiesImpl implements CellActivities {
     return result;
   }
 
-  private static <T> T withWorkflowMdc(Supplier<T> body) {
+  private static <T> T withWorkflowMdc(CellId cellId, CellStep step, Supplier<T> body) {
     ActivityInfo info = Activity.getExecutionContext().getInfo();
-    String workflowId = info.getWorkflowId();
-    String previous = MDC.get("workflowId");
-    MDC.put("workflowId", workflowId);
+    // The activity's own lines carry the cell and the step too; the steps add the task's id while they run.
+    String[] keys = {"workflowId", CellSteps.MDC_CELL_ID, CellSteps.MDC_STEP};
+    String[] values = {info.getWorkflowId(), cellId.value(), step.name()};
+    @Nullable String[] previous = new String[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      previous[i] = MDC.get(keys[i]);
+      MDC.put(keys[i], values[i]);
+    }
     try {
       return requireFits(body.get(), info.getActivityType());
     } finally {
-      if (previous == null) {
-        MDC.remove("workflowId");
-      } else {
-        MDC.put("workflowId", previous);
+      for (int i = 0; i < keys.length; i++) {
+        String value = previous[i];
+        if (value == null) {
+          MDC.remove(keys[i]);
+        } else {
+          MDC.put(keys[i], value);
+        }
       }
     }
   }

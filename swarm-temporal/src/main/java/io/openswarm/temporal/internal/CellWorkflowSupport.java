@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every workflow that drives a cell needs to decide the same way: whether a failed step means the host is gone,
@@ -93,23 +94,31 @@ final class CellWorkflowSupport {
   }
 
   /**
-   * Tears {@code cell} down on its host in a detached cancellation scope, so that a cancelled workflow still cleans
-   * up; adds the teardown's timing to {@code timings} and returns what could not be cleaned up.
+   * What teardown reported: what it could not clean up, and where the host keeps what the cell did (null when
+   * nothing was kept or the teardown failed).
    */
-  static List<String> teardown(CellActivityOptions options, CellId cell, String hostQueue,
-      List<StepTiming> timings) {
+  record Teardown(List<String> errors, @Nullable String historyPath, @Nullable String rejectedRef) {}
+
+  /**
+   * Tears {@code cell} down on its host in a detached cancellation scope, so that a cancelled workflow still cleans
+   * up; adds the teardown's timing to {@code timings} and returns what could not be cleaned up and what was kept.
+   */
+  static Teardown teardown(CellActivityOptions options, CellId cell, String hostQueue, List<StepTiming> timings) {
     List<String> errors = new ArrayList<>();
+    List<TeardownResult> done = new ArrayList<>(1);
     CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
     Workflow.newDetachedCancellationScope(() -> {
       try {
         TeardownResult result = teardown.teardown(cell);
         timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
         errors.addAll(result.errors());
+        done.add(result);
       } catch (ActivityFailure failure) {
         errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
       }
     }).run();
-    return errors;
+    return done.isEmpty() ? new Teardown(errors, null, null)
+        : new Teardown(errors, done.get(0).historyPath(), done.get(0).rejectedRef());
   }
 
   /**

@@ -110,6 +110,8 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     List<String> conflictingFiles = List.of();
     int rounds;
     int retests;
+    @Nullable String historyPath;
+    @Nullable String rejectedRef;
   }
 
   private CellAttempt runCell(DagTaskRequest request, CellId cell, CellActivities shared, Instant started) {
@@ -118,7 +120,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     step = CellStep.PORT.name();
     HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId()));
     } catch (ActivityFailure failure) {
       failed(facts, CellStep.PORT, failure);
       timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
@@ -173,11 +175,13 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     }
 
     step = CellStep.TEARDOWN.name();
-    List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
+    CellWorkflowSupport.Teardown teardown = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
+    facts.historyPath = teardown.historyPath();
+    facts.rejectedRef = teardown.rejectedRef();
     if (cancelled != null) {
       throw cancelled;
     }
-    return new CellAttempt(attempt(request, cell, facts, teardownErrors, started), hostLost);
+    return new CellAttempt(attempt(request, cell, facts, teardown.errors(), started), hostLost);
   }
 
   private static void integrationFacts(Facts facts, IntegrateResult integrated) {
@@ -210,7 +214,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     return new DagAttempt(request.attempt(), Workflow.getInfo().getWorkflowId(), cell.value(), host,
         facts.baseCommit, facts.status, facts.commit, facts.onto, facts.integrationVerdict, facts.failedStep,
         facts.failureType, facts.retryable, facts.detail, facts.conflictingFiles, facts.rounds, facts.retests,
-        timings, teardownErrors, started, now());
+        timings, teardownErrors, started, now(), facts.historyPath, facts.rejectedRef);
   }
 
   /** Fills in a failed step: its step (from the failure's detail when the activity says), type and retryability. */

@@ -91,7 +91,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     step = BOOTSTRAP;
     HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId()));
     } catch (ActivityFailure failure) {
       timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
       return new Attempt(failedOutcome(cell, CellStep.PORT, failure).withTimings(timings), false, null);
@@ -143,9 +143,10 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     }
 
     step = CellStep.TEARDOWN.name();
-    List<String> teardownErrors = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
+    CellWorkflowSupport.Teardown teardown = CellWorkflowSupport.teardown(options, cell, hosted.hostQueue(), timings);
     CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
-        .withTeardownErrors(teardownErrors).withHost(hosted.cell().host());
+        .withTeardownErrors(teardown.errors()).withHost(hosted.cell().host())
+        .withKept(teardown.historyPath(), teardown.rejectedRef());
     if (cancelled != null) {
       throw cancelled;
     }

@@ -100,6 +100,13 @@ class OpenCodeServerIT {
     client.awaitReady(options.readyTimeout(), server::isAlive);
     LOG.info("OpenCode {} ready in {} ms, RSS {} MB (pid {})", client.health().version(),
         Duration.ofNanos(System.nanoTime() - start).toMillis(), rssMegabytes(server.toHandle()), server.pid());
+    // One complete turn first, so the provider and model are loaded before any test aborts a turn: OpenCode 1.18.33
+    // interrupted while it loads the model keeps failing every later turn with "All fibers interrupted" (seen on a
+    // loaded machine, where the first test's abort came before the load finished).
+    model.enqueue(FakeModelServer.script().thenText("warm"));
+    TurnResult warm = client.runTurn(client.createSession("it: warm-up").id(), "warm up", Duration.ofMinutes(1),
+        Duration.ofMinutes(2), progress -> { });
+    assertThat(warm.status()).as("the warm-up turn: %s", warm).isEqualTo(TurnStatus.COMPLETED);
   }
 
   @AfterAll

@@ -25,8 +25,8 @@ import java.util.Set;
  * Checks, once at start, that what every cell needs is visible inside the sandbox: the repository's git directory (as
  * a cell's worktree reaches it) and the programs cells run (the agent's, the test command's) with the interpreter a
  * script names on its {@code #!} line. One sandboxed {@code sh} run, set up the way a cell's processes are: a
- * worktree-like folder whose {@code .git} file names the repository, the programs' folders on its {@code PATH} like a
- * program the sandbox starts.
+ * worktree-like folder whose {@code .git} file names the repository, and on its {@code PATH} the folders the sandbox
+ * binds for a program started by its path ({@link ProgramFolders}).
  *
  * <p>A program that cannot be found outside the sandbox either is not checked (a set-up step may install it; the run
  * itself then says it is missing), nor is one named relative to the worktree ({@code ./mvnw}).
@@ -79,8 +79,9 @@ public final class SandboxProbe {
       }
       Path file = resolved.get();
       checked.add(file.toString());
-      if (file.getParent() != null) {
-        folders.add(file.getParent().toString());
+      if (program.startsWith("/")) {
+        // What the sandbox binds for a program started by its path; a name is found through PATH, bound as it is.
+        ProgramFolders.of(file).forEach(each -> folders.add(each.toString()));
       }
       interpreter(file).ifPresent(checked::add);
     }
