@@ -2,6 +2,7 @@ package io.openswarm.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * set-up ({@code npm ci}) inside bubblewrap: the first cell sets its worktree up and commits; the next one on the warm
  * worktree does not run {@code npm ci} again (a counter file that the set-up appends to, ignored like node_modules,
  * says how often it ran), nor does the one after a red cell's revert; a change of {@code package-lock.json} runs it
- * again; a set-up that fails fails the cell at WORKTREE with npm's output, never as red tests.
+ * again; a set-up that fails fails the cell at WORKTREE with npm's output, never as red tests, and its log is kept.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorktreeSetupIT {
@@ -122,6 +123,10 @@ class WorktreeSetupIT {
         .contains("npm ci", "in sync");
     assertThat(outcome.timing(CellStep.TEST)).as("no test ran").isEmpty();
     assertThat(repo.hasBranch("swarm/broken")).isFalse();
+    assertThat(worker.client().logs(CellId.of("broken")))
+        .as("the set-up's log is kept with the cell's record")
+        .filteredOn(log -> log.getFileName().toString().equals("setup.log")).singleElement()
+        .satisfies(log -> assertThat(log).content().contains("npm ci", "in sync"));
     InvariantCheck.of(worker).assertHolds();
   }
 
