@@ -213,10 +213,12 @@ class CommandWorktreeSetupIT {
         .command("sh", "-c", "echo installed > deps.txt; echo pwned > " + planted));
 
     try (WorktreeLease lease = lease(pool)) {
+      // Read-only where the checkout is visible; absent when it lies in /tmp, which the sandbox replaces.
       assertThatThrownBy(() -> prepare(setup, lease))
           .isInstanceOf(WorktreeSetupException.class)
           .hasMessageContaining("exited with code")
-          .hasMessageContaining("Read-only file system");
+          .hasMessageContaining(OutsideTmpDirFactory.insidePrivateTmp(planted) ? "planted-by-setup.txt"
+              : "Read-only file system");
       assertThat(lease.path().resolve("deps.txt")).as("its own worktree is writable").hasContent("installed");
     }
     assertThat(planted).doesNotExist();
@@ -234,8 +236,8 @@ class CommandWorktreeSetupIT {
         .build();
 
     try (WorktreeLease lease = lease(pool)) {
-      assertThatThrownBy(() -> prepare(plain, lease)).as("outside the cell, read-only without the cache named")
-          .hasMessageContaining("Read-only file system");
+      assertThatThrownBy(() -> prepare(plain, lease)).as("outside the cell, not writable without the cache named")
+          .isInstanceOf(WorktreeSetupException.class).hasMessageContaining("shared-npm-cache/seen");
       prepare(inWorld, lease);
     }
     assertThat(cache.resolve("seen")).hasContent("mirror");
