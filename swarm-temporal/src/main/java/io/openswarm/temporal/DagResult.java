@@ -61,7 +61,7 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
    * task    status      commit      attempts  duration  detail
    * schema  INTEGRATED  3f2a9c81d0  1         4.2 s
    * api     INTEGRATED  9b1c03e7aa  2         9.8 s     redone on the new head after a conflict
-   *   #1    CONFLICT    -                     3.1 s     change kept on swarm/orders-api-1: conflicts with ...
+   *   #1    CONFLICT    -                     3.1 s     change kept on swarm/orders-api-7f3e91c2-1: conflicts with ...
    * ui      SKIPPED     -           0         0.0 s     depends on schema, which ended REVERTED
    * </pre>
    *
