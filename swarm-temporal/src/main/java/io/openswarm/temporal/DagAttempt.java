@@ -33,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
  *     null when there is nothing to say
  * @param conflictingFiles the paths in conflict, when in conflict
+ * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step did not take it (a
+ *     {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the target), so that a person can look at the
+ *     change or apply it by hand; null otherwise
  * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
  *     meanwhile); 0 when it did not integrate
  * @param retests how many times the integration ran the tests again on top of the target
@@ -60,6 +63,7 @@ public record DagAttempt(
     boolean retryable,
     @Nullable String detail,
     List<String> conflictingFiles,
+    @Nullable String keptBranch,
     int rounds,
     int retests,
     List<StepTiming> timings,
@@ -108,7 +112,7 @@ public record DagAttempt(
       @Nullable String detail, List<String> conflictingFiles, int rounds, int retests, List<StepTiming> timings,
       List<String> teardownErrors, Instant startedAt, Instant finishedAt) {
     this(attempt, workflowId, cellId, host, baseCommit, status, commit, onto, integrationVerdict, failedStep,
-        failureType, retryable, detail, conflictingFiles, rounds, retests, timings, teardownErrors, startedAt,
+        failureType, retryable, detail, conflictingFiles, null, rounds, retests, timings, teardownErrors, startedAt,
         finishedAt, null, null);
   }
 

@@ -60,19 +60,33 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
    * <pre>
    * task    status      commit      attempts  duration  detail
    * schema  INTEGRATED  3f2a9c81d0  1         4.2 s
-   * api     SKIPPED     -           0         0.0 s     dependency schema REVERTED
+   * api     INTEGRATED  9b1c03e7aa  2         9.8 s     redone on the new head after a conflict
+   *   #1    CONFLICT    -                     3.1 s     change kept on swarm/orders-api-7f3e91c2-1: conflicts with ...
+   * ui      SKIPPED     -           0         0.0 s     depends on schema, which ended REVERTED
    * </pre>
+   *
+   * <p>Under a task, one line per attempt whose change the integrate step did not take (a conflict, or red tests on
+   * top of the target), naming the branch that still holds that change: a redo runs the task again on the new head,
+   * so the first change is not on the target.
    */
   public String toTable() {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"task", "status", "commit", "attempts", "duration", "detail"});
     for (DagTaskResult task : tasks) {
-      String detail = task.detail() == null ? "" : task.detail().strip().lines().findFirst().orElse("");
-      rows.add(new String[] {task.taskId(), task.status().name(),
-          task.commit() == null ? "-" : task.commit().substring(0, Math.min(10, task.commit().length())),
-          String.valueOf(task.attempts()),
-          String.format(Locale.ROOT, "%.1f s", task.duration().toMillis() / 1000.0),
-          detail.length() > 100 ? detail.substring(0, 97) + "..." : detail});
+      List<DagAttempt> kept = task.history().stream().filter(attempt -> attempt.keptBranch() != null).toList();
+      DagAttempt last = task.history().isEmpty() ? null : task.history().get(task.history().size() - 1);
+      String detail = firstLine(task.detail());
+      if (detail.isEmpty() && !kept.isEmpty() && !kept.contains(last)) {
+        detail = "redone on the new head after " + (kept.get(kept.size() - 1).status() == DagTaskStatus.CONFLICT
+            ? "a conflict" : "red tests at integration");
+      }
+      rows.add(new String[] {task.taskId(), task.status().name(), abbreviate(task.commit()),
+          String.valueOf(task.attempts()), seconds(task.duration()), cut(detail)});
+      for (DagAttempt attempt : kept) {
+        rows.add(new String[] {"  #" + attempt.attempt(), attempt.status().name(), "-", "",
+            seconds(attempt.duration()),
+            cut("change kept on " + attempt.keptBranch() + ": " + firstLine(attempt.detail()))});
+      }
     }
     int[] widths = new int[rows.get(0).length];
     for (String[] row : rows) {
@@ -89,5 +103,22 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
       out.append(line.toString().stripTrailing()).append('\n');
     }
     return out.toString();
+  }
+
+  private static String firstLine(@Nullable String text) {
+    return text == null ? "" : text.strip().lines().findFirst().orElse("");
+  }
+
+  private static String abbreviate(@Nullable String commit) {
+    return commit == null ? "-" : commit.substring(0, Math.min(10, commit.length()));
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+  }
+
+  /** Long enough for the branch, the conflicting commit and the first files of an attempt line. */
+  private static String cut(String detail) {
+    return detail.length() > 140 ? detail.substring(0, 137) + "..." : detail;
   }
 }

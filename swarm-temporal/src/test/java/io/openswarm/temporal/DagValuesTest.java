@@ -37,9 +37,9 @@ class DagValuesTest {
 
   private static DagAttempt attempt(DagTaskStatus status, String commit, String detail) {
     return new DagAttempt(1, "dag-d-api-1", "d-api-0123abcd-1", "host-a", "base", status, commit, "base", false,
-        status == DagTaskStatus.FAILED ? CellStep.EXECUTE : null, null, false, detail, List.of(), 1, 0,
+        status == DagTaskStatus.FAILED ? CellStep.EXECUTE : null, null, false, detail, List.of(), null, 1, 0,
         List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40))), List.of(),
-        Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(3_500));
+        Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(3_500), null, null);
   }
 
   @Test
@@ -108,5 +108,42 @@ class DagValuesTest {
     assertThat(result.count(DagTaskStatus.SKIPPED)).isEqualTo(1);
     assertThat(result.succeeded()).isFalse();
     assertThat(result.task("api")).map(DagTaskResult::dependsOn).contains(List.of("schema"));
+  }
+
+  @Test
+  void theTableShowsARedoAfterAConflictAndTheBranchThatHoldsTheConflictingChange() {
+    DagAttempt conflict = new DagAttempt(1, "dag-pair-s2-1", "pair-s2-1", "host-a", "base", DagTaskStatus.CONFLICT,
+        null, "c0ffee1234567", true, null, null, false,
+        "conflicts with c0ffee1234 on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s2-1", 1, 0,
+        List.of(), List.of(), Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(4_100), null, null);
+    DagAttempt redo = new DagAttempt(2, "dag-pair-s2-2", "pair-s2-2", "host-a", "c0ffee1234567",
+        DagTaskStatus.INTEGRATED, "9b1c03e7aa55", "c0ffee1234567", false, null, null, false, null, List.of(), null,
+        1, 0, List.of(), List.of(), Instant.ofEpochMilli(4_100), Instant.ofEpochMilli(9_800), null, null);
+    DagAttempt first = new DagAttempt(1, "dag-pair-s3-1", "pair-s3-1", "host-a", "base", DagTaskStatus.CONFLICT,
+        null, "c0ffee1234567", true, null, null, false,
+        "conflicts with c0ffee1234 on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s3-1", 1, 0,
+        List.of(), List.of(), Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(4_200), null, null);
+    DagAttempt again = new DagAttempt(2, "dag-pair-s3-2", "pair-s3-2", "host-a", "9b1c03e7aa55",
+        DagTaskStatus.CONFLICT, null, "9b1c03e7aa55", true, null, null, false,
+        "conflicts with 9b1c03e7aa on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s3-2", 1, 0,
+        List.of(), List.of(), Instant.ofEpochMilli(9_800), Instant.ofEpochMilli(12_000), null, null);
+    DagResult result = new DagResult("pair", "dag/pair", "base", "9b1c03e7aa55", true, Duration.ofSeconds(12),
+        List.of(new DagTaskResult("s1", List.of(), DagTaskStatus.INTEGRATED, "c0ffee1234567", 1,
+                Duration.ofMillis(4_000), null, List.of()),
+            new DagTaskResult("s2", List.of(), DagTaskStatus.INTEGRATED, "9b1c03e7aa55", 2, Duration.ofMillis(8_800),
+                null, List.of(conflict, redo)),
+            new DagTaskResult("s3", List.of(), DagTaskStatus.CONFLICT, null, 2, Duration.ofMillis(11_000),
+                again.detail(), List.of(first, again))));
+
+    assertThat(result.toTable()).isEqualTo("""
+        task  status      commit      attempts  duration  detail
+        s1    INTEGRATED  c0ffee1234  1         4.0 s
+        s2    INTEGRATED  9b1c03e7aa  2         8.8 s     redone on the new head after a conflict
+          #1  CONFLICT    -                     3.1 s     change kept on swarm/pair-s2-1: conflicts with c0ffee1234 on dag/pair in shared.txt
+        s3    CONFLICT    -           2         11.0 s    conflicts with 9b1c03e7aa on dag/pair in shared.txt
+          #1  CONFLICT    -                     3.2 s     change kept on swarm/pair-s3-1: conflicts with c0ffee1234 on dag/pair in shared.txt
+          #2  CONFLICT    -                     2.2 s     change kept on swarm/pair-s3-2: conflicts with 9b1c03e7aa on dag/pair in shared.txt
+        """);
+    assertThat(roundTrip(conflict, DagAttempt.class)).isEqualTo(conflict);
   }
 }

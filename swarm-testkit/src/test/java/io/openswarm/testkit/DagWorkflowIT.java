@@ -326,6 +326,14 @@ class DagWorkflowIT {
         .containsExactly(first.commit(), redone.commit());
     assertThat(repo.hasBranch("swarm/" + conflict.cellId()))
         .as("the conflicting attempt's work is kept on its cell branch").isTrue();
+    assertThat(conflict.keptBranch()).isEqualTo("swarm/" + conflict.cellId());
+    assertThat(repo.show(conflict.keptBranch(), "shared.txt"))
+        .isEqualTo("one\nTWO by " + redone.taskId() + "\nthree\n");
+    assertThat(second.keptBranch()).isNull();
+    assertThat(result.toTable()).as("the table shows the redo and where the first change is")
+        .contains("redone on the new head after a conflict")
+        .contains("  #1  CONFLICT", "change kept on " + conflict.keptBranch() + ": conflicts with "
+            + conflict.onto().substring(0, 10) + " on " + target + " in shared.txt");
   }
 
   @Test

@@ -3,7 +3,9 @@ package io.openswarm.core.lifecycle;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
+import io.openswarm.core.worktree.WorktreeException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -82,6 +84,27 @@ public final class CellStepException extends RuntimeException {
   /** Whether retrying the step (or the cell) can help. */
   public boolean retryable() {
     return retryable;
+  }
+
+  /**
+   * Whether this failure is one the steps did not anticipate: {@code step} threw an exception that none of the
+   * step's collaborators documents (a bug, most likely), which got the catch-all type {@link #unclassifiedType}.
+   * Every other failure is an outcome the library expects (the agent crashed, the tests could not run, the change is
+   * unsafe, no port is free...): its type and message say all there is to say, and a stack trace would add nothing.
+   */
+  public boolean unclassified() {
+    // The worktree provider's own catch-all type for the WORKTREE step reads the same, but is classified.
+    return failureType.equals(unclassifiedType(step)) && !(getCause() instanceof WorktreeException);
+  }
+
+  /**
+   * The type of a failure of {@code step} that the steps did not anticipate: the step's name in camel case followed
+   * by {@code Failed}, such as {@code ExecuteFailed}.
+   */
+  public static String unclassifiedType(CellStep step) {
+    Objects.requireNonNull(step, "step cannot be null");
+    String name = step.name();
+    return name.charAt(0) + name.substring(1).toLowerCase(Locale.ROOT).replace("_", "") + "Failed";
   }
 
   /**

@@ -646,8 +646,7 @@ public final class CellSteps {
       };
       retryable = agentException.reason() != AgentException.Reason.ABORTED;
     } else {
-      type = step.name().charAt(0) + step.name().substring(1).toLowerCase(java.util.Locale.ROOT).replace("_", "")
-          + "Failed";
+      type = CellStepException.unclassifiedType(step);
       retryable = false;
     }
     return new CellStepException(cellId, step, type, retryable,

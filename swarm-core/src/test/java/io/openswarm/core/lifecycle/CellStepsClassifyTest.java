@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.worktree.WorktreeException;
 import org.junit.jupiter.api.Test;
 
@@ -30,5 +31,23 @@ class CellStepsClassifyTest {
         new IllegalStateException("exit 1"));
 
     assertThat(CellSteps.classify(CELL, CellStep.TEARDOWN, original)).isSameAs(original);
+  }
+
+  @Test
+  void onlyAnExceptionNoCollaboratorDocumentsIsAnUnclassifiedFailure() {
+    CellStepException bug = CellSteps.classify(CELL, CellStep.EXECUTE, new NullPointerException("oops"));
+    assertThat(bug.failureType()).isEqualTo("ExecuteFailed").isEqualTo(CellStepException.unclassifiedType(
+        CellStep.EXECUTE));
+    assertThat(bug.unclassified()).isTrue();
+
+    // Same name as the catch-all of the WORKTREE step, but the worktree provider's own failure.
+    CellStepException io = CellSteps.classify(CELL, CellStep.WORKTREE,
+        new WorktreeException(WorktreeException.Reason.IO_FAILED, "disk full"));
+    assertThat(io.failureType()).isEqualTo("WorktreeFailed");
+    assertThat(io.unclassified()).isFalse();
+    assertThat(CellSteps.classify(CELL, CellStep.EXECUTE,
+        new AgentException(AgentException.Reason.CRASHED, "agent exited with 137")).unclassified()).isFalse();
+    assertThat(new CellStepException(CELL, CellStep.TEST, CellStepException.TEST_COMMAND_NOT_RUNNABLE, false,
+        "mocha: not found", new IllegalStateException("exit 127")).unclassified()).isFalse();
   }
 }

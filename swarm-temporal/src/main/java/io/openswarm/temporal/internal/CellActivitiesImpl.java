@@ -26,6 +26,7 @@ import io.temporal.api.common.v1.Payloads;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.failure.ApplicationErrorCategory;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Objects;
@@ -54,6 +55,9 @@ public final class CellActivitiesImpl implements CellActivities {
 
   /** The failure type of a step cut short because its worker is stopping; the workflow treats the host as lost. */
   public static final String HOST_SHUTTING_DOWN = "HostShuttingDown";
+
+  /** The failure type of a step that stopped because it was asked to (its activity was cancelled). */
+  private static final String CANCELLED = "Cancelled";
 
   private final CellSteps steps;
   private final String hostQueue;
@@ -239,18 +243,39 @@ public final class CellActivitiesImpl implements CellActivities {
   /**
    * The failure a workflow sees: typed, with the step as its first detail and the timings of a failed bootstrap's
    * steps as its second, non-retryable when retrying cannot help.
+   *
+   * <p>Logged here in one line, with its type and message. Temporal's activity worker logs every failed activity at
+   * WARN with the whole cause chain (some 45 lines); for a failure the steps anticipated (tests that cannot run, an
+   * unsafe change, a crashed agent, a stopping host) that trace says nothing the line does not, and the workflow
+   * turns the failure into the cell's outcome. Such failures are therefore of Temporal's {@link
+   * ApplicationErrorCategory#BENIGN} category, which the worker logs at DEBUG only and leaves out of its
+   * failed-activity metric (the swarm's own outcome counters count them). An {@linkplain CellStepException#unclassified
+   * unclassified} failure (a bug, most likely) keeps the default category: the worker logs its stack trace at WARN.
    */
   private ApplicationFailure failure(CellStepException e) {
     StepTiming[] timings = e.timings().toArray(new StepTiming[0]);
+    ApplicationFailure.Builder failure = ApplicationFailure.newBuilder()
+        .setCause(e)
+        .setDetails(e.step().name(), timings);
     if (stopping.getAsBoolean()) {
       // Non-retryable here: the step cannot be retried on this host; the workflow moves the task to another one.
-      return ApplicationFailure.newNonRetryableFailureWithCause("host " + steps.host() + " is shutting down; "
-          + e.step() + " of cell " + e.cellId() + " was cut short", HOST_SHUTTING_DOWN, e, e.step().name(), timings);
+      String message = "host " + steps.host() + " is shutting down; " + e.step() + " of cell " + e.cellId()
+          + " was cut short";
+      log.info("cell {}: {} ({})", e.cellId(), message, HOST_SHUTTING_DOWN);
+      return failure.setMessage(message).setType(HOST_SHUTTING_DOWN).setNonRetryable(true)
+          .setCategory(ApplicationErrorCategory.BENIGN).build();
     }
-    String message = e.getMessage();
-    return e.retryable()
-        ? ApplicationFailure.newFailureWithCause(message, e.failureType(), e, e.step().name(), timings)
-        : ApplicationFailure.newNonRetryableFailureWithCause(message, e.failureType(), e, e.step().name(), timings);
+    failure.setMessage(e.getMessage()).setType(e.failureType()).setNonRetryable(!e.retryable());
+    if (e.unclassified()) {
+      return failure.build();
+    }
+    if (CANCELLED.equals(e.failureType())) {
+      log.info("cell {}: {} ended: {}: {}", e.cellId(), e.step(), e.failureType(), e.getMessage());
+    } else {
+      log.warn("cell {}: {} failed: {}: {}{}", e.cellId(), e.step(), e.failureType(), e.getMessage(),
+          e.retryable() ? " (retryable)" : "");
+    }
+    return failure.setCategory(ApplicationErrorCategory.BENIGN).build();
   }
 
   /**

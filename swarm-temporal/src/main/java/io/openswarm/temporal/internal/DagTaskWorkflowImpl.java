@@ -108,6 +108,9 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     boolean retryable;
     @Nullable String detail;
     List<String> conflictingFiles = List.of();
+    /** The cell's branch, once the cell is up. */
+    @Nullable String cellBranch;
+    @Nullable String keptBranch;
     int rounds;
     int retests;
     @Nullable String historyPath;
@@ -128,6 +131,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     }
     host = hosted.cell().host();
     facts.baseCommit = hosted.cell().baseCommit();
+    facts.cellBranch = hosted.cell().branch();
     timings.addAll(hosted.cell().timings());
     CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
 
@@ -196,6 +200,8 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       case CONFLICT -> {
         facts.status = DagTaskStatus.CONFLICT;
         facts.integrationVerdict = true;
+        // The integrator puts the cell's commit back on its branch, and teardown keeps a branch with a commit.
+        facts.keptBranch = facts.cellBranch;
         facts.conflictingFiles = integrated.conflictingFiles();
         facts.detail = "conflicts with " + abbreviate(integrated.onto()) + " on " + integrated.targetBranch()
             + " in " + String.join(", ", integrated.conflictingFiles());
@@ -203,6 +209,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       case REVERTED -> {
         facts.status = DagTaskStatus.REVERTED;
         facts.integrationVerdict = true;
+        facts.keptBranch = facts.cellBranch;
         facts.detail = "on top of " + abbreviate(integrated.onto()) + " of " + integrated.targetBranch() + ": "
             + integrated.testOutputTail();
       }
@@ -213,8 +220,8 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
       Instant started) {
     return new DagAttempt(request.attempt(), Workflow.getInfo().getWorkflowId(), cell.value(), host,
         facts.baseCommit, facts.status, facts.commit, facts.onto, facts.integrationVerdict, facts.failedStep,
-        facts.failureType, facts.retryable, facts.detail, facts.conflictingFiles, facts.rounds, facts.retests,
-        timings, teardownErrors, started, now(), facts.historyPath, facts.rejectedRef);
+        facts.failureType, facts.retryable, facts.detail, facts.conflictingFiles, facts.keptBranch, facts.rounds,
+        facts.retests, timings, teardownErrors, started, now(), facts.historyPath, facts.rejectedRef);
   }
 
   /** Fills in a failed step: its step (from the failure's detail when the activity says), type and retryability. */

@@ -291,8 +291,9 @@ public final class DagWorkflowImpl implements DagWorkflow {
           state.integrationRetries++;
           state.status = DagTaskStatus.PENDING;
           state.readyAt = state.finishedAt;
-          log.info("DAG {}: task {} attempt {} ended {} at integration; redoing it from the new head of {}",
-              dag.dagId(), state.task.id(), attempt.attempt(), attempt.status(), dag.targetBranch());
+          log.info("DAG {}: task {} attempt {} ended {} at integration (its change is kept on {}); redoing it from "
+              + "the new head of {}", dag.dagId(), state.task.id(), attempt.attempt(), attempt.status(),
+              attempt.keptBranch(), dag.targetBranch());
         } else {
           state.status = attempt.status();
         }
@@ -325,8 +326,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
     Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
     return new DagAttempt(state.attempts, Objects.requireNonNull(state.workflowId), null, null, null,
         cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED, null, null, false, null,
-        cancelled ? "Cancelled" : "ChildWorkflowFailed", !cancelled, detail, List.of(), 0, 0, List.of(), List.of(),
-        now, now);
+        cancelled ? "Cancelled" : "ChildWorkflowFailed", !cancelled, detail, List.of(), null, 0, 0, List.of(),
+        List.of(), now, now, null, null);
   }
 
   /** Moves the known head along the chain of integrations, whatever order their results arrived in. */

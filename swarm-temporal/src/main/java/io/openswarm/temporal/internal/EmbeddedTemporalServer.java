@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server is in memory: its workflows are lost when it stops. As Temporal ships it, it also slows down as it
  * accumulates work, because its timer records lock events in a list it searches linearly; {@link #start} replaces
- * that list with one that records nothing ({@link TestServerTimerPatch}). It is meant for development, demos, tests
- * and single-machine runs.
+ * that list with one that records nothing ({@link TestServerTimerPatch}). It also logs a false ERROR ({@code Not in
+ * INITIATED}) whenever an activity outlives its schedule-to-start timeout; {@link #start} makes it ignore that timeout
+ * once the activity has started, as a Temporal cluster does ({@link StartedActivityTimerGuard}). It is meant for
+ * development, demos, tests and single-machine runs.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
@@ -50,15 +52,17 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   /** Held in memory only: never logged, never written, never put in an environment. */
   private final String token;
   private final boolean timerEventsDiscarded;
+  private final boolean startedActivityTimersIgnored;
   private volatile boolean closed;
 
   private EmbeddedTemporalServer(TestServicesStarter services, Server server, String token,
-      boolean timerEventsDiscarded) {
+      boolean timerEventsDiscarded, boolean startedActivityTimersIgnored) {
     this.services = services;
     this.server = server;
     this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
     this.token = token;
     this.timerEventsDiscarded = timerEventsDiscarded;
+    this.startedActivityTimersIgnored = startedActivityTimersIgnored;
   }
 
   /**
@@ -73,7 +77,8 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
 
   /**
    * Starts the test server exactly as Temporal ships it, its timer recording every lock event, so that it slows down
-   * as it accumulates work. Only for measuring what {@link #start} changes.
+   * as it accumulates work, and logging an ERROR when the schedule-to-start timeout of a running activity expires.
+   * Only for measuring what {@link #start} changes.
    *
    * @throws IllegalArgumentException if {@code port} is outside {@code 0..65535}
    * @throws UncheckedIOException if the port cannot be bound, naming the address
@@ -82,19 +87,21 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
     return start(port, false);
   }
 
-  private static EmbeddedTemporalServer start(int port, boolean discardTimerEvents) {
+  private static EmbeddedTemporalServer start(int port, boolean patched) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("embedded Temporal port must be between 0 and 65535 but was " + port);
     }
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     TestServicesStarter services = new TestServicesStarter(true, 0);
-    boolean discarded = discardTimerEvents && TestServerTimerPatch.apply(services);
+    boolean discarded = patched && TestServerTimerPatch.apply(services);
+    boolean guarded = patched && StartedActivityTimerGuard.apply(services);
     String token = BearerTokenInterceptor.newToken();
     try {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
       register(services.getServices(), new BearerTokenInterceptor(token), builder);
       Server server = builder.build().start();
-      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server, token, discarded);
+      EmbeddedTemporalServer started = new EmbeddedTemporalServer(services, server, token, discarded,
+          guarded);
       log.info("embedded Temporal server listening on {}", started.target);
       return started;
     } catch (IOException e) {
@@ -161,6 +168,14 @@ public final class EmbeddedTemporalServer implements AutoCloseable {
   /** Whether the server's timer records nothing of its lock events (see {@link TestServerTimerPatch}). */
   public boolean timerEventsDiscarded() {
     return timerEventsDiscarded;
+  }
+
+  /**
+   * Whether the server ignores the schedule-to-start timeout of an activity that has started, as a Temporal cluster
+   * does, rather than logging an ERROR for it (see {@link StartedActivityTimerGuard}).
+   */
+  public boolean startedActivityTimersIgnored() {
+    return startedActivityTimersIgnored;
   }
 
   /** The bound port. */

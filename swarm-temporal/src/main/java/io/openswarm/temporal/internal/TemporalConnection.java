@@ -19,6 +19,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManager;
@@ -32,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class TemporalConnection implements AutoCloseable {
+
+  /** A negative interval turns the SDK's worker heartbeats off. */
+  private static final Duration WORKER_HEARTBEATS_OFF = Duration.ofSeconds(-1);
 
   private final WorkflowServiceStubs stubs;
   private final WorkflowClient client;
@@ -67,7 +71,8 @@ public final class TemporalConnection implements AutoCloseable {
       stubOptions.setSslContext(sslContext(options));
     }
     options.apiKey().ifPresent(key -> stubOptions.addApiKey(() -> key));
-    return open(stubOptions, options, metricsScope);
+    // A token is only ever given to join another worker's embedded server, which is the Java test server.
+    return open(stubOptions, options, metricsScope, token.isPresent());
   }
 
   /**
@@ -77,17 +82,26 @@ public final class TemporalConnection implements AutoCloseable {
    */
   public static TemporalConnection open(EmbeddedTemporalServer server, SwarmWorkerOptions options,
       @Nullable Scope metricsScope) {
-    return open(server.newStubOptions(), options, metricsScope);
+    return open(server.newStubOptions(), options, metricsScope, true);
   }
 
+  /**
+   * @param javaTestServer whether the target is known to be Temporal's Java test server, which implements no worker
+   *     heartbeats ({@code RecordWorkerHeartbeat}): the SDK's worker heartbeats are then off, rather than tried at
+   *     every start and given up with a WARN ({@code HeartbeatManager: Server does not support worker heartbeats}).
+   *     These are the SDK's reports of the worker's own state to the server, not activity heartbeats, which work.
+   */
   private static TemporalConnection open(WorkflowServiceStubsOptions.Builder stubOptions, SwarmWorkerOptions options,
-      @Nullable Scope metricsScope) {
+      @Nullable Scope metricsScope, boolean javaTestServer) {
     if (metricsScope != null) {
       stubOptions.setMetricsScope(metricsScope);
     }
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubOptions.build());
-    WorkflowClient client = WorkflowClient.newInstance(stubs,
-        WorkflowClientOptions.newBuilder().setNamespace(options.namespace()).build());
+    WorkflowClientOptions.Builder clientOptions = WorkflowClientOptions.newBuilder().setNamespace(options.namespace());
+    if (javaTestServer) {
+      clientOptions.setWorkerHeartbeatInterval(WORKER_HEARTBEATS_OFF);
+    }
+    WorkflowClient client = WorkflowClient.newInstance(stubs, clientOptions.build());
     return new TemporalConnection(stubs, client);
   }
 

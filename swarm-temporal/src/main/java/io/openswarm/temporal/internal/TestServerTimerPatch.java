@@ -62,7 +62,8 @@ final class TestServerTimerPatch {
     }
   }
 
-  private static Object read(Object owner, String name) throws ReflectiveOperationException {
+  /** The value of the private field {@code name} of {@code owner}, never null. */
+  static Object read(Object owner, String name) throws ReflectiveOperationException {
     Field field = owner.getClass().getDeclaredField(name);
     field.setAccessible(true);
     Object value = field.get(owner);

@@ -159,6 +159,80 @@ class EmbeddedTemporalServerTest {
     assertThat(events.remove(event)).isTrue();
   }
 
+  @WorkflowInterface
+  public interface Routed {
+    /** Runs {@code Waits.heartbeatFor(millis)} on {@code queue} with a 300 ms schedule-to-start timeout. */
+    @WorkflowMethod
+    String run(String queue, long millis);
+  }
+
+  public static class RoutedImpl implements Routed {
+    @Override
+    public String run(String queue, long millis) {
+      Waits waits = Workflow.newActivityStub(Waits.class, ActivityOptions.newBuilder()
+          .setTaskQueue(queue)
+          .setScheduleToStartTimeout(Duration.ofMillis(300))
+          .setStartToCloseTimeout(Duration.ofSeconds(10))
+          .setHeartbeatTimeout(Duration.ofSeconds(2))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+          .build());
+      try {
+        return "ran " + (waits.heartbeatFor(millis) > 0);
+      } catch (ActivityFailure failure) {
+        return failure.getCause() instanceof TimeoutFailure t ? t.getTimeoutType().name() : failure.toString();
+      }
+    }
+  }
+
+  /**
+   * A step routed to a host queue outlives its schedule-to-start timeout on a healthy host; the test server as shipped
+   * then logs an ERROR ({@code INTERNAL: Not in INITIATED}) for a timeout that no longer applies. The embedded server
+   * ignores it, as a Temporal cluster does, and the step ends normally either way.
+   */
+  @Test
+  void anActivityThatOutlivesItsScheduleToStartTimeoutLogsNoError() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0); LogCapture log = LogCapture.start()) {
+      assertThat(server.startedActivityTimersIgnored()).isTrue();
+      onWorker(server, "routed", worker -> {
+        worker.registerWorkflowImplementationTypes(RoutedImpl.class);
+        worker.registerActivitiesImplementations(new WaitsImpl());
+      }, client -> {
+        Routed routed = client.newWorkflowStub(Routed.class, WorkflowOptions.newBuilder().setTaskQueue("routed").build());
+        assertThat(routed.run("routed", 900)).isEqualTo("ran true");
+      });
+      assertThat(log.errors()).isEmpty();
+      assertThat(log.stackFrames()).isEmpty();
+    }
+  }
+
+  /** The log line the guard removes is real on the server as shipped: this is what the test above would see. */
+  @Test
+  void theServerAsShippedLogsAnErrorWhenARunningActivityPassesItsScheduleToStartTimeout() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.startAsShipped(0); LogCapture log = LogCapture.start()) {
+      assertThat(server.startedActivityTimersIgnored()).isFalse();
+      onWorker(server, "routed", worker -> {
+        worker.registerWorkflowImplementationTypes(RoutedImpl.class);
+        worker.registerActivitiesImplementations(new WaitsImpl());
+      }, client -> {
+        Routed routed = client.newWorkflowStub(Routed.class, WorkflowOptions.newBuilder().setTaskQueue("routed").build());
+        assertThat(routed.run("routed", 900)).isEqualTo("ran true");
+      });
+      assertThat(log.errors()).anySatisfy(line -> assertThat(line).contains("TestWorkflowMutableStateImpl"));
+      assertThat(log.lines()).anySatisfy(line -> assertThat(line).contains("Not in INITIATED"));
+    }
+  }
+
+  /** What the schedule-to-start timeout is for still works: a step that no host picks up times out. */
+  @Test
+  void anActivityThatNoWorkerPicksUpStillTimesOutBeforeItStarts() {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
+      onWorker(server, "routed", worker -> worker.registerWorkflowImplementationTypes(RoutedImpl.class), client -> {
+        Routed routed = client.newWorkflowStub(Routed.class, WorkflowOptions.newBuilder().setTaskQueue("routed").build());
+        assertThat(routed.run("a-host-that-is-gone", 100)).isEqualTo("TIMEOUT_TYPE_SCHEDULE_TO_START");
+      });
+    }
+  }
+
   /** Runs {@code body} with a client of {@code server} while a worker set up by {@code registration} polls {@code queue}. */
   private static void onWorker(EmbeddedTemporalServer server, String queue, Consumer<Worker> registration,
       Consumer<WorkflowClient> body) {

@@ -51,6 +51,25 @@ class TemporalConnectionTest {
     }
   }
 
+  /**
+   * The Java test server implements no worker heartbeats: the SDK would try them at every start and give up with a
+   * WARN. They are off on the embedded server and on one joined with its token, and left to the SDK elsewhere.
+   */
+  @Test
+  void workerHeartbeatsAreOffOnTheJavaTestServerOnly() throws IOException {
+    try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
+      SwarmWorkerOptions joining = builder().target(server.target()).embeddedServerToken(server.token()).build()
+          .options();
+      try (TemporalConnection embedded = TemporalConnection.open(server, options(), null);
+          TemporalConnection joined = TemporalConnection.open(server.target(), joining);
+          TemporalConnection cluster = TemporalConnection.open(server.target(), options())) {
+        assertThat(embedded.client().getOptions().getWorkerHeartbeatInterval()).isNegative();
+        assertThat(joined.client().getOptions().getWorkerHeartbeatInterval()).isNegative();
+        assertThat(cluster.client().getOptions().getWorkerHeartbeatInterval()).isPositive();
+      }
+    }
+  }
+
   @Test
   void aWorkerJoinsAnotherWorkersEmbeddedServerWithItsToken() throws IOException {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
