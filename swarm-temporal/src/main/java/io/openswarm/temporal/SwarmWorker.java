@@ -79,6 +79,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -1220,8 +1221,9 @@ public final class SwarmWorker implements AutoCloseable {
           if (worktreeSize.measureOnce(lease.get().path())) {
             long bytes = worktreeSize.bytes().orElse(0);
             log.info("swarm worker {}: one worktree takes {} MiB on disk (measured {} in {} ms); {} MiB budgeted per"
-                    + " new cell", options.hostId(), bytes >> 20, lease.get().path(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), diskPerCell() >> 20);
+                    + " new cell", options.hostId(), String.format(Locale.ROOT, "%.1f", bytes / 1048576.0),
+                lease.get().path(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                String.format(Locale.ROOT, "%.1f", diskPerCell() / 1048576.0));
             Objects.requireNonNull(admission).recheck();
             return;
           }
