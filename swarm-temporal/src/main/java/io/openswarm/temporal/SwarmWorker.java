@@ -127,7 +127,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Capacity, backpressure and health</h2>
  * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
  * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
- * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling); otherwise new cells wait
+ * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling, free disk above the
+ * floor with room for {@linkplain Builder#diskPerCell(long) one more cell}); otherwise new cells wait
  * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
  * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
  * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
@@ -170,7 +171,7 @@ public final class SwarmWorker implements AutoCloseable {
   /** Gauge: the size of one worktree in bytes, measured once; NaN until measured. */
   public static final String WORKTREE_BYTES = "swarm.worktree.bytes";
   /** Gauge: the usable bytes of the fuller of the worktree root's and the state directory's file systems. */
-  public static final String DISK_FREE = "swarm.disk.free";
+  public static final String DISK_FREE = "swarm.disk.free.bytes";
   /** Gauge: health checks past their threshold at the last health check. */
   public static final String HEALTH_WARNINGS = "swarm.health.warnings";
 
@@ -1335,7 +1336,8 @@ public final class SwarmWorker implements AutoCloseable {
   /**
    * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that ended within the
    * window, the available ports, the bootstraps waiting in the shared queue (asked of the Temporal server), and the
-   * machine's memory. A warning is in the report while its condition holds and gone once it no longer does. The
+   * machine's memory and the free space of the file systems of the worktree root and the state directory ({@link
+   * HealthCheck#DISK}). A warning is in the report while its condition holds and gone once it no longer does. The
    * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
    * logs when backpressure starts and ends.
    *
