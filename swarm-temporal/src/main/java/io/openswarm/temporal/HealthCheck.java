@@ -14,5 +14,11 @@ public enum HealthCheck {
    * Whether cells run isolated; warns while sandbox mode {@code AUTO} fell back to no sandbox because bubblewrap does
    * not work here. An explicit {@code NONE} is the user's choice and does not warn.
    */
-  SANDBOX
+  SANDBOX,
+  /**
+   * The free space of the file systems holding the worktree root and the state directory; warns below 5 GiB and 10 %
+   * of the file system, and below the floor (1 GiB and 2 %) says that new cells are held back. See {@link
+   * HealthThresholds#minFreeDiskBytes()}.
+   */
+  DISK
 }

@@ -11,6 +11,11 @@ import java.util.Objects;
  * memoryPerCell}), the ports of the range, the worktrees the pool may hold, and the concurrent activities of the host
  * queue (a live cell never waits there for a slot).
  *
+ * <p>Disk is not in this fixed limit, since the disk is shared with everything else on the machine: it is in the
+ * headroom measured before each new cell, which also needs the free disk above the {@linkplain
+ * HealthThresholds#diskFloorBytes() floor} to hold one more cell's {@linkplain SwarmWorker.Builder#diskPerCell(long)
+ * disk}.
+ *
  * <p>Immutable and thread-safe.
  *
  * @param maxCells the most cells at once

@@ -41,6 +41,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
    * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
    * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
+   * @param disks the file systems of the worktree root and the state directory, one reading per file system
+   * @param worktreeBytes the size of one worktree, measured once after the pool made its first; null until then
    */
   public record Readings(
       String host,
@@ -54,7 +56,9 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       int maxCells,
       boolean backpressure,
       String limitedBy,
-      boolean sandboxFellBack) {
+      boolean sandboxFellBack,
+      List<Disk> disks,
+      @Nullable Long worktreeBytes) {
 
     /**
      * @throws NullPointerException if {@code host}, {@code at} or {@code limitedBy} is null
@@ -64,10 +68,19 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       Objects.requireNonNull(host, "host cannot be null");
       Objects.requireNonNull(at, "at cannot be null");
       Objects.requireNonNull(limitedBy, "limitedBy cannot be null");
+      disks = List.copyOf(Objects.requireNonNull(disks, "disks cannot be null"));
       if (outcomes < 0 || failures < 0 || failures > outcomes) {
         throw new IllegalArgumentException("failures must be between 0 and outcomes but were " + failures + " of "
             + outcomes);
       }
+    }
+
+    /** Readings without disk figures, as before the {@code DISK} check existed. */
+    public Readings(String host, Instant at, long outcomes, long failures, int availablePorts, @Nullable Long backlog,
+        double memoryUsage, int liveCells, int maxCells, boolean backpressure, String limitedBy,
+        boolean sandboxFellBack) {
+      this(host, at, outcomes, failures, availablePorts, backlog, memoryUsage, liveCells, maxCells, backpressure,
+          limitedBy, sandboxFellBack, List.of(), null);
     }
 
     /** Failures per outcome within the window; 0 when nothing ended. */
@@ -78,6 +91,27 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
     /** The backlog, if the server reports one. */
     public Optional<Long> backlogCount() {
       return Optional.ofNullable(backlog);
+    }
+  }
+
+  /**
+   * The free space of one file system the worker writes to. Immutable and thread-safe.
+   *
+   * @param path a path the worker uses on it (the worktree root or the state directory)
+   * @param totalBytes the size of the file system
+   * @param usableBytes the bytes this JVM can still write there ({@code FileStore.getUsableSpace()})
+   */
+  public record Disk(String path, long totalBytes, long usableBytes) {
+    /**
+     * @throws NullPointerException if {@code path} is null
+     */
+    public Disk {
+      Objects.requireNonNull(path, "path cannot be null");
+    }
+
+    /** The free share of the file system, between 0 and 1. */
+    public double freeFraction() {
+      return totalBytes <= 0 ? 0 : Math.min(1, Math.max(0, (double) usableBytes / totalBytes));
     }
   }
 
@@ -121,7 +155,30 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       warnings.add(new HealthWarning(HealthCheck.SANDBOX, 1, 0, "cells are not isolated: sandbox mode AUTO fell "
           + "back to none because bubblewrap does not work on this machine (see the ERROR at start)"));
     }
+    diskWarning(readings.disks(), thresholds).ifPresent(warnings::add);
     return new SwarmHealth(readings, thresholds, warnings);
+  }
+
+  /** One warning for the file system in the worst state: below the floor before merely below the warning level. */
+  private static Optional<HealthWarning> diskWarning(List<Disk> disks, HealthThresholds thresholds) {
+    for (Disk disk : disks) {
+      long floor = thresholds.diskFloorAt(disk.totalBytes());
+      if (disk.usableBytes() < floor) {
+        return Optional.of(new HealthWarning(HealthCheck.DISK, disk.usableBytes(), floor, String.format(
+            "disk of %s: %d MiB free (%.1f %% of %d MiB), below the floor of %d MiB: new cells are held back",
+            disk.path(), disk.usableBytes() >> 20, disk.freeFraction() * 100, disk.totalBytes() >> 20,
+            floor >> 20)));
+      }
+    }
+    for (Disk disk : disks) {
+      long warnAt = thresholds.minFreeDiskAt(disk.totalBytes());
+      if (disk.usableBytes() < warnAt) {
+        return Optional.of(new HealthWarning(HealthCheck.DISK, disk.usableBytes(), warnAt, String.format(
+            "disk of %s: %d MiB free (%.1f %% of %d MiB), below %d MiB", disk.path(), disk.usableBytes() >> 20,
+            disk.freeFraction() * 100, disk.totalBytes() >> 20, warnAt >> 20)));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Whether no check is past its threshold. */

@@ -4,6 +4,8 @@ import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.history.HistoryOptions;
@@ -17,6 +19,7 @@ import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
@@ -40,6 +43,7 @@ import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.temporal.internal.BacklogProbe;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
 import io.openswarm.temporal.internal.CellAdmission;
+import io.openswarm.temporal.internal.DiskSpace;
 import io.openswarm.temporal.internal.CellCapacity;
 import io.openswarm.temporal.internal.CompositeMetrics;
 import io.openswarm.temporal.internal.CellParts;
@@ -51,6 +55,7 @@ import io.openswarm.temporal.internal.OutcomeReporter;
 import io.openswarm.temporal.internal.OutcomeWindow;
 import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
 import io.openswarm.temporal.internal.SystemMemory;
+import io.openswarm.temporal.internal.WorktreeSize;
 import io.openswarm.temporal.internal.TcrWorkflowImpl;
 import io.openswarm.temporal.internal.TemporalConnection;
 import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
@@ -74,11 +79,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,7 +127,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Capacity, backpressure and health</h2>
  * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
  * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
- * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling); otherwise new cells wait
+ * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling, free disk above the
+ * floor with room for {@linkplain Builder#diskPerCell(long) one more cell}); otherwise new cells wait
  * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
  * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
  * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
@@ -160,6 +168,10 @@ public final class SwarmWorker implements AutoCloseable {
   public static final String BACKLOG = "swarm.backlog";
   /** Gauge: the used fraction of memory. */
   public static final String MEMORY_USAGE = "swarm.memory.usage";
+  /** Gauge: the size of one worktree in bytes, measured once; NaN until measured. */
+  public static final String WORKTREE_BYTES = "swarm.worktree.bytes";
+  /** Gauge: the usable bytes of the fuller of the worktree root's and the state directory's file systems. */
+  public static final String DISK_FREE = "swarm.disk.free.bytes";
   /** Gauge: health checks past their threshold at the last health check. */
   public static final String HEALTH_WARNINGS = "swarm.health.warnings";
 
@@ -220,6 +232,9 @@ public final class SwarmWorker implements AutoCloseable {
   private @Nullable OutcomeWindow outcomes;
   private @Nullable BacklogProbe backlogProbe;
   private @Nullable SystemMemory memory;
+  private @Nullable DiskSpace disk;
+  /** The size of one worktree, measured once on the monitor thread after the pool has made its first. */
+  private final WorktreeSize worktreeSize = new WorktreeSize();
   private final Object healthLock = new Object();
   private volatile @Nullable SwarmHealth lastHealth;
 
@@ -292,6 +307,7 @@ public final class SwarmWorker implements AutoCloseable {
     @Nullable Integer maxConcurrentCells;
     long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
     @Nullable Long memoryBudget;
+    @Nullable Long diskPerCell;
     HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
     WorkerHooks hooks = WorkerHooks.NONE;
 
@@ -779,6 +795,18 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The disk one new cell is budgeted, worktree and build output together, in bytes; at least 1 MiB. By default
+     * twice the size of the pool's first worktree ({@link SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR}), measured
+     * once when the pool has made it. A new cell is admitted only while it fits in the free disk above the
+     * {@linkplain HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more than the
+     * checkout (a Maven or npm cache inside the worktree, large test output).
+     */
+    public Builder diskPerCell(long bytes) {
+      this.diskPerCell = bytes;
+      return this;
+    }
+
     /** The thresholds of {@link SwarmWorker#health()}; the performance guide's by default. */
     public Builder healthThresholds(HealthThresholds thresholds) {
       this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
@@ -1010,11 +1038,12 @@ public final class SwarmWorker implements AutoCloseable {
         daemonThreads("swarm-admission-" + options.hostId()));
     resources.add(admissionTicks::shutdownNow);
     memory = SystemMemory.system();
+    disk = DiskSpace.of(List.of(options.worktreeRoot(), stateDirectory));
     HealthThresholds thresholds = options.healthThresholds();
     outcomes = new OutcomeWindow(thresholds.errorRateWindow(), System::nanoTime);
     admission = new CellAdmission(options.maxConcurrentActivities(),
         new CellCapacity(options.maxConcurrentCells(), this::liveCells, ports, pool, memory,
-            options.capacity().memoryPerCell(), thresholds.maxMemoryUsage()),
+            options.capacity().memoryPerCell(), thresholds.maxMemoryUsage(), disk, thresholds, this::diskPerCell),
         admissionTicks, ADMISSION_TICK, options.hostId());
     resources.add(admission);
     MicrometerSwarmMetrics micrometer = null;
@@ -1031,6 +1060,18 @@ public final class SwarmWorker implements AutoCloseable {
       @Override
       public void liveCellsChanged(int liveCells) {
         cellAdmission.recheck();
+      }
+
+      @Override
+      public void stepFinished(CellStep step, Duration duration, boolean succeeded) {
+        // The first worktree a cell got (set-up included) is measured once, off the cell's thread.
+        if (step == CellStep.WORKTREE && succeeded && worktreeSize.bytes().isEmpty()) {
+          try {
+            monitor.execute(SwarmWorker.this::measureWorktreeOnce);
+          } catch (RejectedExecutionException e) {
+            // The worker is stopping: nothing left to admit.
+          }
+        }
       }
     };
     SwarmMetrics metrics = CompositeMetrics.of(options.metrics(), micrometer == null ? SwarmMetrics.noop()
@@ -1153,6 +1194,47 @@ public final class SwarmWorker implements AutoCloseable {
         options.repository(), agent.name(), sandbox.description(), options.capacity());
   }
 
+  /**
+   * The disk budgeted for one new cell: the configured figure, or twice the measured worktree; 0 while unknown (then
+   * only the disk floor holds new cells back).
+   */
+  private long diskPerCell() {
+    OptionalLong configured = options.diskPerCell();
+    if (configured.isPresent()) {
+      return configured.getAsLong();
+    }
+    OptionalLong measured = worktreeSize.bytes();
+    return measured.isPresent() ? measured.getAsLong() * SwarmWorkerOptions.DEFAULT_DISK_PER_CELL_FACTOR : 0;
+  }
+
+  /** Measures one leased worktree of a live cell, once; a no-op when measured or when no cell holds one yet. */
+  private void measureWorktreeOnce() {
+    CellSteps current = steps;
+    WorktreePool worktrees = pool;
+    if (current == null || worktrees == null || worktreeSize.bytes().isPresent()) {
+      return;
+    }
+    try {
+      for (CellId cellId : current.liveCells()) {
+        Optional<WorktreeLease> lease = worktrees.find(cellId);
+        if (lease.isPresent()) {
+          long started = System.nanoTime();
+          if (worktreeSize.measureOnce(lease.get().path())) {
+            long bytes = worktreeSize.bytes().orElse(0);
+            log.info("swarm worker {}: one worktree takes {} MiB on disk (measured {} in {} ms); {} MiB budgeted per"
+                    + " new cell", options.hostId(), String.format(Locale.ROOT, "%.1f", bytes / 1048576.0),
+                lease.get().path(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                String.format(Locale.ROOT, "%.1f", diskPerCell() / 1048576.0));
+            Objects.requireNonNull(admission).recheck();
+            return;
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("swarm worker {}: cannot measure a worktree's size; disk per cell stays unknown", options.hostId(), e);
+    }
+  }
+
   /** The gauges of the worker itself: capacity, headroom, backpressure, backlog, memory and health. */
   private void registerWorkerGauges(MicrometerSwarmMetrics micrometer) {
     CellAdmission cellAdmission = Objects.requireNonNull(admission);
@@ -1171,6 +1253,15 @@ public final class SwarmWorker implements AutoCloseable {
         });
     micrometer.gauge(MEMORY_USAGE, "Used fraction of the machine's (or container's) memory", Tags.empty(),
         () -> systemMemory.read().usage());
+    micrometer.gauge(WORKTREE_BYTES, "Size of one worktree on disk, measured once; NaN until measured",
+        Tags.empty(), () -> {
+          OptionalLong bytes = worktreeSize.bytes();
+          return bytes.isPresent() ? bytes.getAsLong() : Double.NaN;
+        });
+    DiskSpace diskSpace = Objects.requireNonNull(disk);
+    micrometer.gauge(DISK_FREE, "Usable bytes of the tightest file system of the worktree root and state directory",
+        Tags.empty(), () -> diskSpace.read().stream().mapToLong(SwarmHealth.Disk::usableBytes).min()
+            .orElse(Long.MAX_VALUE));
     micrometer.gauge(HEALTH_WARNINGS, "Health checks past their threshold, as of the last health check",
         Tags.empty(), () -> {
           SwarmHealth health = lastHealth;
@@ -1245,7 +1336,8 @@ public final class SwarmWorker implements AutoCloseable {
   /**
    * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that ended within the
    * window, the available ports, the bootstraps waiting in the shared queue (asked of the Temporal server), and the
-   * machine's memory. A warning is in the report while its condition holds and gone once it no longer does. The
+   * machine's memory and the free space of the file systems of the worktree root and the state directory ({@link
+   * HealthCheck#DISK}). A warning is in the report while its condition holds and gone once it no longer does. The
    * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
    * logs when backpressure starts and ends.
    *
@@ -1273,8 +1365,18 @@ public final class SwarmWorker implements AutoCloseable {
     SwarmHealth.Readings readings = new SwarmHealth.Readings(options.hostId(), Instant.now(), counts.outcomes(),
         counts.failures(), Objects.requireNonNull(ports).availableCount(), backlog,
         Objects.requireNonNull(memory).read().usage(), liveCells(), options.maxConcurrentCells(),
-        cellAdmission.holdingBack(), headroom.limitedBy(), sandboxFellBack);
+        cellAdmission.holdingBack(), headroom.limitedBy(), sandboxFellBack, readDisks(),
+        worktreeSize.bytes().isPresent() ? worktreeSize.bytes().getAsLong() : null);
     return SwarmHealth.evaluate(readings, options.healthThresholds());
+  }
+
+  private List<SwarmHealth.Disk> readDisks() {
+    try {
+      return Objects.requireNonNull(disk).read();
+    } catch (RuntimeException e) {
+      log.debug("swarm worker {}: cannot read the free disk", options.hostId(), e);
+      return List.of();
+    }
   }
 
   /** Keeps the latest report for the gauges and logs the warnings that appeared or cleared since the last one. */
@@ -1309,6 +1411,7 @@ public final class SwarmWorker implements AutoCloseable {
       return;
     }
     try {
+      measureWorktreeOnce();
       recordHealth(checkHealth());
     } catch (RuntimeException e) {
       log.warn("swarm worker {}: health check failed", options.hostId(), e);

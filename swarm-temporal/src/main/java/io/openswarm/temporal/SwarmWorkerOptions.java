@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +76,7 @@ public final class SwarmWorkerOptions {
   private final @Nullable MeterRegistry meterRegistry;
   private final HealthThresholds healthThresholds;
   private final SwarmCapacity capacity;
+  private final @Nullable Long diskPerCell;
 
   SwarmWorkerOptions(SwarmWorker.Builder b) {
     // Temporal target and security.
@@ -274,7 +276,22 @@ public final class SwarmWorkerOptions {
     }
     this.capacity = SwarmCapacity.of(b.maxConcurrentCells == null ? 0 : b.maxConcurrentCells, b.memoryPerCell,
         budget, ports.size(), maxWorktrees, maxConcurrentActivities);
+    if (b.diskPerCell != null && b.diskPerCell < MIN_DISK_PER_CELL) {
+      throw new IllegalArgumentException(String.format(
+          "diskPerCell must be at least %d bytes (1 MiB) but was %d", MIN_DISK_PER_CELL, b.diskPerCell));
+    }
+    this.diskPerCell = b.diskPerCell;
   }
+
+  /** The smallest per-cell disk budget accepted. */
+  static final long MIN_DISK_PER_CELL = 1L << 20;
+
+  /**
+   * How many times the measured size of one worktree a new cell is budgeted on disk when {@link #diskPerCell()} is
+   * not set: the checkout itself, and as much again for what its build and tests write (target/, node_modules/,
+   * caches in the cell's folder).
+   */
+  public static final int DEFAULT_DISK_PER_CELL_FACTOR = 2;
 
   /** The smallest per-cell memory budget accepted. */
   static final long MIN_MEMORY_PER_CELL = 1L << 20;
@@ -508,6 +525,14 @@ public final class SwarmWorkerOptions {
   /** How many cells the worker runs at once, and why. */
   public SwarmCapacity capacity() {
     return capacity;
+  }
+
+  /**
+   * The disk one new cell is budgeted, in bytes, if set; by default {@value #DEFAULT_DISK_PER_CELL_FACTOR} times the
+   * size of the pool's first worktree, measured once when it exists.
+   */
+  public OptionalLong diskPerCell() {
+    return diskPerCell == null ? OptionalLong.empty() : OptionalLong.of(diskPerCell);
   }
 
   /** The most cells the worker runs at once. */

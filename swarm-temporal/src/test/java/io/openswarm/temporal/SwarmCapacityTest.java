@@ -71,6 +71,11 @@ class SwarmCapacityTest {
     assertThatThrownBy(() -> builder().maxConcurrentActivities(4).maxConcurrentCells(5).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("maxConcurrentCells (5) must not exceed maxConcurrentActivities (4)");
+    assertThatThrownBy(() -> builder().diskPerCell(0).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("diskPerCell must be at least 1048576 bytes (1 MiB) but was 0");
+    assertThat(builder().build().options().diskPerCell()).isEmpty();
+    assertThat(builder().diskPerCell(2 * MIB).build().options().diskPerCell()).hasValue(2 * MIB);
     assertThatThrownBy(() -> builder().memoryPerCell(1000).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("memoryPerCell must be at least 1048576 bytes (1 MiB) but was 1000");

@@ -135,4 +135,86 @@ class SwarmHealthTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("failures must be between 0 and outcomes but were 2 of 1");
   }
+
+  private static final long GIB = 1L << 30;
+
+  private static SwarmHealth.Readings withDisks(SwarmHealth.Disk... disks) {
+    SwarmHealth.Readings r = healthy();
+    return new SwarmHealth.Readings(r.host(), r.at(), r.outcomes(), r.failures(), r.availablePorts(), r.backlog(),
+        r.memoryUsage(), r.liveCells(), r.maxCells(), r.backpressure(), r.limitedBy(), r.sandboxFellBack(),
+        java.util.List.of(disks), 181L << 20);
+  }
+
+  @Test
+  void theDiskDefaultsWarnBelowFiveGibAndTenPercentAndHoldBackBelowOneGibAndTwoPercent() {
+    assertThat(GUIDE.minFreeDiskBytes()).isEqualTo(5 * GIB);
+    assertThat(GUIDE.minFreeDiskFraction()).isEqualTo(0.10);
+    assertThat(GUIDE.diskFloorBytes()).isEqualTo(GIB);
+    assertThat(GUIDE.diskFloorFraction()).isEqualTo(0.02);
+    // The lesser of the two: a large disk warns at 5 GiB, a small one at 10 % of its size.
+    assertThat(GUIDE.minFreeDiskAt(1000 * GIB)).isEqualTo(5 * GIB);
+    assertThat(GUIDE.minFreeDiskAt(20 * GIB)).isEqualTo(2 * GIB);
+    assertThat(GUIDE.diskFloorAt(1000 * GIB)).isEqualTo(GIB);
+    assertThat(GUIDE.diskFloorAt(20 * GIB)).isEqualTo((long) (0.02 * 20 * GIB));
+  }
+
+  @Test
+  void aDiskAtItsWarningLevelIsQuietAndOneByteBelowWarns() {
+    SwarmHealth.Disk at = new SwarmHealth.Disk("/trees", 1000 * GIB, 5 * GIB);
+    SwarmHealth.Disk below = new SwarmHealth.Disk("/trees", 1000 * GIB, 5 * GIB - 1);
+
+    assertThat(SwarmHealth.evaluate(withDisks(at), GUIDE).warning(HealthCheck.DISK)).isEmpty();
+    HealthWarning warning = SwarmHealth.evaluate(withDisks(below), GUIDE).warning(HealthCheck.DISK).orElseThrow();
+
+    assertThat(warning.value()).isEqualTo(5 * GIB - 1);
+    assertThat(warning.threshold()).isEqualTo(5 * GIB);
+    assertThat(warning.message()).isEqualTo("disk of /trees: 5119 MiB free (0.5 % of 1024000 MiB), below 5120 MiB");
+  }
+
+  @Test
+  void aDiskBelowItsFloorSaysThatNewCellsAreHeldBackEvenWhenAnotherDiskOnlyWarns() {
+    SwarmHealth.Disk warns = new SwarmHealth.Disk("/trees", 1000 * GIB, 3 * GIB);
+    SwarmHealth.Disk empty = new SwarmHealth.Disk("/state", 1000 * GIB, GIB / 2);
+
+    SwarmHealth health = SwarmHealth.evaluate(withDisks(warns, empty), GUIDE);
+
+    assertThat(health.warnings()).extracting(HealthWarning::check).containsExactly(HealthCheck.DISK);
+    assertThat(health.warning(HealthCheck.DISK).orElseThrow().message())
+        .isEqualTo("disk of /state: 512 MiB free (0.1 % of 1024000 MiB), below the floor of 1024 MiB: new cells are"
+            + " held back");
+    assertThat(health.readings().worktreeBytes()).isEqualTo(181L << 20);
+  }
+
+  @Test
+  void aSmallDiskWithMostOfItFreeDoesNotWarn() {
+    SwarmHealth.Disk small = new SwarmHealth.Disk("/trees", 8 * GIB, 4 * GIB);
+
+    assertThat(SwarmHealth.evaluate(withDisks(small), GUIDE).healthy()).isTrue();
+  }
+
+  @Test
+  void readingsWithoutDiskFiguresHaveNoDiskWarning() {
+    assertThat(healthy().disks()).isEmpty();
+    assertThat(healthy().worktreeBytes()).isNull();
+    assertThat(SwarmHealth.evaluate(healthy(), GUIDE).warning(HealthCheck.DISK)).isEmpty();
+  }
+
+  @Test
+  void invalidDiskThresholdsAreRefusedWithTheValueAndTheRange() {
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(-1, 0.1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("minFreeDisk bytes must be at least 0 but was -1");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(GIB, 1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("minFreeDisk fraction must be in [0, 1) but was 1.0");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(-5, 0.01).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("diskFloor bytes must be at least 0 but was -5");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(0, -0.5).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("diskFloor fraction must be in [0, 1) but was -0.5");
+    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(10 * GIB, 0.01).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("diskFloor (10737418240 bytes, 0.01) must not exceed minFreeDisk (5368709120 bytes, 0.1): the"
+            + " worker would stop admitting cells before it warns");
+    HealthThresholds off = HealthThresholds.newBuilder().diskFloor(0, 0).minFreeDisk(0, 0).build();
+    assertThat(off.diskFloorAt(GIB)).isZero();
+    assertThat(off).isNotEqualTo(GUIDE).isEqualTo(HealthThresholds.newBuilder(off).build());
+  }
 }

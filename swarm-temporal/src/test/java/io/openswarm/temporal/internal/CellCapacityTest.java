@@ -138,6 +138,75 @@ class CellCapacityTest {
     }
   }
 
+  private final AtomicLong usableDisk = new AtomicLong(500 * GIB);
+
+  /** Two file systems: the worktree root's (free space changes) and the state directory's (ample). */
+  private CellCapacity withDisk(long diskPerCell) {
+    DiskSpace disk = DiskSpace.of(() -> java.util.List.of(
+        new io.openswarm.temporal.SwarmHealth.Disk("/trees", 1000 * GIB, usableDisk.get()),
+        new io.openswarm.temporal.SwarmHealth.Disk("/state", 1000 * GIB, 900 * GIB)));
+    return new CellCapacity(4, live::get, ports, pool,
+        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)), 600 * MIB, 0.90, disk,
+        io.openswarm.temporal.HealthThresholds.getDefaultInstance(), () -> diskPerCell);
+  }
+
+  @Test
+  void freeDiskAboveTheFloorDividedByTheDiskPerCellLimitsTheHeadroom() {
+    // 1 GiB floor on a 1000 GiB disk: 3.5 GiB free leaves 2.5 GiB, room for two cells of 1 GiB.
+    usableDisk.set(3 * GIB + 512 * MIB);
+
+    CellAdmission.Headroom headroom = withDisk(GIB).headroom();
+
+    assertThat(headroom.cells()).isEqualTo(2);
+    assertThat(headroom.limitedBy()).isEqualTo("disk");
+    assertThat(headroom.detail()).isEqualTo("3584 MiB free on the disk of /trees, floor 1024 MiB, 1024 MiB per cell");
+  }
+
+  @Test
+  void noCellFitsBelowTheDiskFloorEvenBeforeTheDiskPerCellIsKnown() {
+    usableDisk.set(GIB - 1);
+
+    CellAdmission.Headroom headroom = withDisk(0).headroom();
+
+    assertThat(headroom.cells()).isZero();
+    assertThat(headroom.limitedBy()).isEqualTo("disk");
+    assertThat(headroom.detail()).isEqualTo("1023 MiB free on the disk of /trees, floor 1024 MiB, not yet measured"
+        + " per cell");
+  }
+
+  @Test
+  void anUnknownDiskPerCellAboveTheFloorLeavesTheOtherLimitsInCharge() {
+    usableDisk.set(GIB + 1);
+
+    CellAdmission.Headroom headroom = withDisk(0).headroom();
+
+    assertThat(headroom.cells()).isEqualTo(3);
+    assertThat(headroom.limitedBy()).isEqualTo("worktrees");
+  }
+
+  @Test
+  void aPollerHeldBackByAFullDiskIsAdmittedOnceDiskIsFreed() throws Exception {
+    usableDisk.set(GIB / 2);
+    CellCapacity capacityWithDisk = withDisk(GIB);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (CellAdmission admission = new CellAdmission(4, capacityWithDisk, scheduler, Duration.ofMillis(20),
+        "test")) {
+      SlotSupplierFuture slot = admission.reserveSlot(null);
+      admission.recheck();
+      assertThat(slot.isDone()).isFalse();
+      assertThat(admission.holdingBack()).isTrue();
+      assertThat(admission.headroom().limitedBy()).isEqualTo("disk");
+
+      usableDisk.set(10 * GIB);
+      admission.recheck();
+
+      assertThat(slot.get(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(admission.holdingBack()).isFalse();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
   private static void run(GitRunner git, Path dir, String... args) {
     git.run(dir, args).requireSuccess(String.join(" ", args));
   }
