@@ -223,7 +223,25 @@ class BadInputCatalogueTest {
             () -> GitRunner.builder().executable("/nonexistent/git").build().run(repo.path(), "status"),
             "/nonexistent/git"),
         bad("missing OpenCode binary", RuntimeException.class,
-            () -> OpenCodeBinary.locate(temp.resolve("no-opencode")), "no-opencode"));
+            () -> OpenCodeBinary.locate(temp.resolve("no-opencode")), "no-opencode"),
+        // History, disk, network and the tests' world
+        bad("negative history run count", IllegalArgumentException.class,
+            () -> io.openswarm.core.history.HistoryOptions.newBuilder().maxRuns(-1), "maxRuns", "-1"),
+        bad("disk floor above the warning level", IllegalArgumentException.class,
+            () -> io.openswarm.temporal.HealthThresholds.newBuilder().minFreeDisk(1L << 30, 0.05)
+                .diskFloor(2L << 30, 0.02).build(), "2147483648"),
+        bad("disk fraction of 1", IllegalArgumentException.class,
+            () -> io.openswarm.temporal.HealthThresholds.newBuilder().diskFloor(0, 1.0).build(), "1.0"),
+        bad("endpoint without a port", IllegalArgumentException.class,
+            () -> io.openswarm.core.sandbox.NetworkEndpoint.parse("api.openai.com"), "api.openai.com", "host:port"),
+        bad("allowed endpoint on the shared network", IllegalArgumentException.class,
+            () -> io.openswarm.infra.opencode.OpenCodeOptions.newBuilder().model("a/b")
+                .allowEndpoint("api.openai.com:443").build(), "api.openai.com:443", "network(NONE)"),
+        bad("test variable HOME", IllegalArgumentException.class,
+            () -> io.openswarm.infra.testrun.TestEnvironment.builder().put("HOME", "/x"), "HOME"),
+        bad("home file outside the home folder", IllegalArgumentException.class,
+            () -> io.openswarm.infra.testrun.TestEnvironment.builder().homeFile(Path.of("/etc/passwd")),
+            "/etc/passwd", "home folder"));
   }
 
   static void startPool(Path repository, Path root) {
