@@ -120,14 +120,6 @@ public final class BubblewrapSandbox implements CellSandbox {
     this.dd = Executables.resolveSystemTool("dd").orElse(null);
   }
 
-  /**
-   * Whether this sandbox can give a command a private network with exposed ports or allowed endpoints: it needs
-   * {@code socat}.
-   */
-  public boolean relaysAvailable() {
-    return socat != null && sleep != null && dd != null;
-  }
-
   /** The {@code bwrap} binary. */
   public Path executable() {
     return executable;

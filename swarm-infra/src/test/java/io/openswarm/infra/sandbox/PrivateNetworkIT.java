@@ -2,6 +2,7 @@ package io.openswarm.infra.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.NetworkEndpoint;
@@ -28,6 +29,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,33 +291,34 @@ class PrivateNetworkIT {
    * Connects to the host's 127.0.0.1:port until something answers or {@code patience} passed, and returns the answer
    * ("" when nothing answered): while the command inside starts, the relay accepts and closes at once.
    */
-  private static String readFromPort(int port, Duration patience) throws Exception {
-    long deadline = System.nanoTime() + patience.toNanos();
-    do {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
-        socket.setSoTimeout(5000);
-        InputStream in = socket.getInputStream();
-        String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        if (!answer.isEmpty()) {
-          return answer;
-        }
-      } catch (IOException e) {
-        // Not listening yet.
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    return "";
+  private static String readFromPort(int port, Duration patience) {
+    AtomicReference<String> answer = new AtomicReference<>("");
+    try {
+      await().atMost(patience).pollInterval(Duration.ofMillis(100)).until(() -> {
+        answer.set(readOnce(port));
+        return !answer.get().isEmpty();
+      });
+    } catch (ConditionTimeoutException e) {
+      // Nothing answered within the patience: the caller asserts on "".
+    }
+    return answer.get();
   }
 
-  private static void awaitOutput(SupervisedProcess process, String text) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.readString(process.spec().logFile()).contains(text)) {
-        return;
-      }
-      Thread.sleep(50);
+  private static String readOnce(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+      socket.setSoTimeout(5000);
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
-    throw new AssertionError("the cell never printed '" + text + "'; log: " + Files.readString(process.spec().logFile()));
   }
+
+  private static void awaitOutput(SupervisedProcess process, String text) {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .alias("the cell prints '" + text + "'")
+        .until(() -> Files.readString(process.spec().logFile()).contains(text));
+  }
+
 }

@@ -24,7 +24,8 @@ public final class Subreaper {
 
   /**
    * The program; {@code $ARGV[0]} is the number of the {@code prctl} system call on this machine (0 when unknown), the
-   * rest is the command. No modules: {@code POSIX} and {@code Config} alone cost 15 ms per start.
+   * rest is the command. No modules: loading {@code POSIX} and {@code Config} costs more than the whole program
+   * (see docs/benchmarks.md).
    */
   private static final String PROGRAM = String.join("\n",
       "my $nr = shift @ARGV;",

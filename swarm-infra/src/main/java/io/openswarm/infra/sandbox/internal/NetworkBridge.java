@@ -238,11 +238,6 @@ public final class NetworkBridge implements SandboxBridge {
     return Map.copyOf(environment);
   }
 
-  /** The worker's folder of the bridge's sockets. */
-  public Path hostDirectory() {
-    return hostDirectory;
-  }
-
   @Override
   public void attach(ProcessHandle launcher) {
     // Nothing needs the process: connections into the sandbox come from inside.
