@@ -34,17 +34,21 @@ public final class Subreaper {
       "    . ($nr ? $! : 'unknown prctl number') . \"\\n\";",
       "  exec { $ARGV[0] } @ARGV or do { print STDERR \"openswarm: cannot run $ARGV[0]: $!\\n\"; exit 127 };",
       "}",
+      // The wrapper outlives a stop so that it can reap what is left: the supervisor signals the whole process group
+      // and every process of the tree itself, the command included, so the wrapper passes nothing on (a second TERM
+      // could catch a shell in its trap). Caught, not ignored: exec gives the command the default handlers back.
+      "for my $signal (qw(TERM INT HUP QUIT)) { $SIG{$signal} = sub { }; }",
       "my $child = fork();",
       "die \"openswarm: cannot fork: $!\\n\" unless defined $child;",
       "if ($child == 0) {",
       "  exec { $ARGV[0] } @ARGV or do { print STDERR \"openswarm: cannot run $ARGV[0]: $!\\n\"; exit 127 };",
       "}",
-      "for my $signal (qw(TERM INT HUP QUIT)) { $SIG{$signal} = sub { kill $signal, $child }; }",
       "my $status = 0;",
       "while (1) {",
       "  my $gone = waitpid(-1, 0);",
       "  if ($gone == $child) { $status = $?; last; }",
-      "  last if $gone == -1 && !$!{EINTR};",
+      // EINTR is 4 on Linux; %! would load Errno on the first interrupted wait, in the middle of a stop.
+      "  last if $gone == -1 && ($! + 0) != 4;",
       "}",
       "sub children {",
       "  my @found;",
