@@ -10,7 +10,6 @@ import io.openswarm.temporal.HealthWarning;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -62,10 +61,7 @@ import java.util.stream.Stream;
 public final class PrometheusSample implements AutoCloseable {
 
   private static final ScriptedAgent AGENT = ScriptedAgent.builder()
-      .edits(prompt -> {
-        String[] words = prompt.split(" ", 3);
-        return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-      })
+      .promptCommands()
       .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
       .turnDelay(Duration.ofMillis(200))
       .build();

@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -26,7 +30,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A JUnit 5 extension that runs a swarm for a test class: a temporary git repository, an embedded {@link
- * SwarmWorker} on it (with its own embedded Temporal server), and a leak check after every test.
+ * SwarmWorker} on it (with its own embedded Temporal server and a port range of its own), and a leak check after
+ * every test.
  *
  * <pre>{@code
  * class MyAgentTest {
@@ -46,25 +51,43 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Test methods (and lifecycle methods) can declare parameters of type {@link SwarmWorker}, {@link SwarmClient}
- * and {@link TemporaryRepository}. Registered as a static field, one swarm serves the whole class (starting one takes
- * about two seconds); as an instance field, each test gets its own. After each test the extension asserts that no
- * cell, port, worktree or child process was left behind ({@link LeakCheck}); a leak fails that test.
+ * and {@link TemporaryRepository}. Registered as a static field, one swarm serves the whole class and its
+ * {@code @Nested} classes (starting one takes about two seconds); as an instance field, each test gets its own.
+ * After each test the extension asserts that no cell, port, worktree or child process was left behind
+ * ({@link LeakCheck}); a leak fails that test.
  *
- * <p>Not thread-safe: meant for JUnit's default sequential execution.
+ * <p>The running swarm lives in JUnit's {@link ExtensionContext.Store} of the class (or test) that started it, so
+ * a {@code @Nested} class reuses its enclosing class's swarm instead of starting a second one, and the swarm is
+ * closed, its folder deleted, when that class is done, whatever failed before. Each swarm takes a block of
+ * {@value #PORTS_PER_SWARM} ports that no other swarm of this JVM uses, chosen at random in
+ * {@value #FIRST_PORT}..{@value #LAST_PORT} (below Linux's ephemeral ports) so that test JVMs running side by side
+ * rarely meet; the worker's port manager skips any port another process holds. A
+ * {@link Builder#configure configure} that sets {@code ports(...)} overrides the block.
+ *
+ * <p>Thread-safe: test classes may run in parallel, each with its own extension instance and swarm. JUnit is an
+ * optional dependency of the testkit; this class needs JUnit Jupiter 5.10 or later on the class path.
  */
 public final class SwarmExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+
+  /** The size of each swarm's port block. */
+  public static final int PORTS_PER_SWARM = 40;
+  /** The lowest port a swarm's block may start at. */
+  public static final int FIRST_PORT = 20_000;
+  /** The highest port a swarm's block may end at. */
+  public static final int LAST_PORT = 32_759;
+
+  private static final Set<Integer> BLOCKS_IN_USE = ConcurrentHashMap.newKeySet();
 
   private final Consumer<TemporaryRepository> shapeRepository;
   private final List<String> testCommand;
   private final AgentRuntime agent;
   private final Consumer<SwarmWorker.Builder> configure;
   private final boolean leakCheck;
+  private final ExtensionContext.Namespace namespace;
 
-  private @Nullable Path home;
-  private @Nullable TemporaryRepository repository;
-  private @Nullable SwarmWorker worker;
-  private boolean perClass;
+  /** The swarm the most recent test or class of this extension runs on; a convenience for the accessors. */
+  private volatile @Nullable RunningSwarm current;
 
   private SwarmExtension(Builder builder) {
     this.shapeRepository = builder.shapeRepository;
@@ -72,6 +95,7 @@ public final class SwarmExtension
     this.agent = builder.agent;
     this.configure = builder.configure;
     this.leakCheck = builder.leakCheck;
+    this.namespace = ExtensionContext.Namespace.create(SwarmExtension.class, this);
   }
 
   /** Returns a builder: by default an empty repository, the test command {@code true} and a scripted agent. */
@@ -79,48 +103,82 @@ public final class SwarmExtension
     return new Builder();
   }
 
-  /** The running worker. */
+  /**
+   * The running worker.
+   *
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   */
   public SwarmWorker worker() {
-    return Objects.requireNonNull(worker, "the swarm is not running (use it from a test or lifecycle method)");
+    return running().worker;
   }
 
-  /** The worker's client. */
+  /**
+   * The worker's client.
+   *
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   */
   public SwarmClient client() {
-    return worker().client();
+    return running().worker.client();
   }
 
-  /** The repository the swarm works on. */
+  /**
+   * The repository the swarm works on.
+   *
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   */
   public TemporaryRepository repository() {
-    return Objects.requireNonNull(repository, "the swarm is not running (use it from a test or lifecycle method)");
+    return running().repository;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    perClass = true;
-    start();
+    // A @Nested class finds its enclosing class's swarm (Store.get looks in the enclosing contexts too).
+    RunningSwarm swarm = find(context);
+    if (swarm == null) {
+      swarm = start();
+      context.getStore(namespace).put(RunningSwarm.class, swarm);
+    }
+    current = swarm;
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    stop();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    if (!perClass) {
-      start();
+    // Only the class that started the swarm holds it in its own store; remove() does not look further out.
+    RunningSwarm swarm = context.getStore(namespace).remove(RunningSwarm.class, RunningSwarm.class);
+    if (swarm != null) {
+      if (current == swarm) {
+        current = null;
+      }
+      swarm.close();
+    } else {
+      current = find(context);
     }
   }
 
   @Override
+  public void beforeEach(ExtensionContext context) {
+    RunningSwarm swarm = find(context);
+    if (swarm == null) {
+      swarm = start();
+      context.getStore(namespace).put(RunningSwarm.class, swarm);
+    }
+    current = swarm;
+  }
+
+  @Override
   public void afterEach(ExtensionContext context) {
+    RunningSwarm own = context.getStore(namespace).remove(RunningSwarm.class, RunningSwarm.class);
     try {
-      if (leakCheck && worker != null) {
-        LeakCheck.of(worker).repository(repository()).assertClean();
+      RunningSwarm swarm = own != null ? own : find(context);
+      if (leakCheck && swarm != null) {
+        LeakCheck.of(swarm.worker).repository(swarm.repository).assertClean();
       }
     } finally {
-      if (!perClass) {
-        stop();
+      if (own != null) {
+        if (current == own) {
+          current = null;
+        }
+        own.close();
       }
     }
   }
@@ -134,64 +192,120 @@ public final class SwarmExtension
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
     Class<?> type = parameter.getParameter().getType();
-    if (worker == null) {
+    RunningSwarm swarm = find(context);
+    if (swarm == null) {
       throw new ParameterResolutionException("the swarm is not running yet; register SwarmExtension as a static "
           + "field to use it in @BeforeAll methods");
     }
     if (type == SwarmWorker.class) {
-      return worker();
+      return swarm.worker;
     }
     if (type == SwarmClient.class) {
-      return client();
+      return swarm.worker.client();
     }
-    return repository();
+    return swarm.repository;
   }
 
-  private void start() {
+  private @Nullable RunningSwarm find(ExtensionContext context) {
+    return context.getStore(namespace).get(RunningSwarm.class, RunningSwarm.class);
+  }
+
+  private RunningSwarm running() {
+    RunningSwarm swarm = current;
+    if (swarm == null) {
+      throw new IllegalStateException("the swarm is not running (use it from a test or lifecycle method of a class "
+          + "that registers this SwarmExtension)");
+    }
+    return swarm;
+  }
+
+  private RunningSwarm start() {
+    Path home;
     try {
       home = Files.createTempDirectory("openswarm-test-");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temporary directory for the swarm", e);
     }
-    TemporaryRepository repo = TemporaryRepository.create(home.resolve("repo"));
-    shapeRepository.accept(repo);
-    if (!repo.git("status", "--porcelain").isBlank()) {
-      repo.commit("the test project");
-    }
-    repository = repo;
-    SwarmWorker.Builder builder = SwarmWorker.builder()
-        .repository(repo.path())
-        .stateDirectory(home.resolve("state"))
-        .testCommand(testCommand)
-        .agent(agent)
-        .hostId("test-host")
-        .ports(23000, 23200);
-    configure.accept(builder);
-    worker = builder.start();
-  }
-
-  private void stop() {
+    int block = claimPortBlock();
+    SwarmWorker worker = null;
     try {
-      if (worker != null) {
-        worker.close();
+      TemporaryRepository repo = TemporaryRepository.create(home.resolve("repo"));
+      shapeRepository.accept(repo);
+      if (!repo.git("status", "--porcelain").isBlank()) {
+        repo.commit("the test project");
       }
-    } finally {
-      worker = null;
-      repository = null;
-      if (home != null) {
-        deleteRecursively(home);
-        home = null;
-      }
+      SwarmWorker.Builder builder = SwarmWorker.builder()
+          .repository(repo.path())
+          .stateDirectory(home.resolve("state"))
+          .testCommand(testCommand)
+          .agent(agent)
+          .hostId("test-host")
+          .ports(block, block + PORTS_PER_SWARM - 1);
+      configure.accept(builder);
+      worker = builder.start();
+      return new RunningSwarm(home, repo, worker, block);
+    } catch (RuntimeException | Error e) {
+      BLOCKS_IN_USE.remove(block);
+      deleteRecursively(home, e);
+      throw e;
     }
   }
 
-  private static void deleteRecursively(Path root) {
+  /** Claims a port block no other swarm of this JVM holds, starting the search at a random block. */
+  private static int claimPortBlock() {
+    int blocks = (LAST_PORT - FIRST_PORT + 1) / PORTS_PER_SWARM;
+    int first = ThreadLocalRandom.current().nextInt(blocks);
+    for (int i = 0; i < blocks; i++) {
+      int start = FIRST_PORT + ((first + i) % blocks) * PORTS_PER_SWARM;
+      if (BLOCKS_IN_USE.add(start)) {
+        return start;
+      }
+    }
+    throw new IllegalStateException("all " + blocks + " port blocks of " + PORTS_PER_SWARM + " ports in "
+        + FIRST_PORT + ".." + LAST_PORT + " are held by running swarms of this JVM");
+  }
+
+  private static void deleteRecursively(Path root, @Nullable Throwable failure) {
     try (Stream<Path> paths = Files.walk(root)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete the swarm's temporary directory " + root, e);
+      UncheckedIOException problem = new UncheckedIOException("cannot delete the swarm's temporary directory "
+          + root, e);
+      if (failure == null) {
+        throw problem;
+      }
+      failure.addSuppressed(problem);
+    }
+  }
+
+  /** One started swarm: closed (worker, folder, port block) exactly once, by the context that started it. */
+  private static final class RunningSwarm implements AutoCloseable {
+    private final Path home;
+    private final TemporaryRepository repository;
+    private final SwarmWorker worker;
+    private final int portBlock;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    RunningSwarm(Path home, TemporaryRepository repository, SwarmWorker worker, int portBlock) {
+      this.home = home;
+      this.repository = repository;
+      this.worker = worker;
+      this.portBlock = portBlock;
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        worker.close();
+      } finally {
+        BLOCKS_IN_USE.remove(portBlock);
+        deleteRecursively(home, null);
+      }
     }
   }
 

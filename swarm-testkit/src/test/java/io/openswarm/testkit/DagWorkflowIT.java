@@ -19,7 +19,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowFailedException;
@@ -66,15 +65,7 @@ class DagWorkflowIT {
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang", "fail". */
   static final ScriptedAgent AGENT = ScriptedAgent.builder()
-      .edits(prompt -> {
-        String[] words = prompt.split(" ", 3);
-        return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-      })
-      .turns(prompt -> switch (prompt) {
-        case "hang" -> ScriptedAgent.Turn.HANG;
-        case "fail" -> ScriptedAgent.Turn.FAIL;
-        default -> ScriptedAgent.Turn.NORMAL;
-      })
+      .promptCommands()
       .build();
 
   static final String GATE = """

@@ -21,7 +21,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -50,10 +49,7 @@ class OperatorsViewIT {
 
   /** Prompts: "write PATH CONTENT" edits a file; "fail" makes the turn fail. */
   private static final ScriptedAgent AGENT = ScriptedAgent.builder()
-      .edits(prompt -> {
-        String[] words = prompt.split(" ", 3);
-        return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-      })
+      .promptCommands()
       .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
       .build();
 

@@ -11,7 +11,6 @@ import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -32,12 +31,9 @@ class QuietLogsIT {
 
   @TempDir Path temp;
 
-  /** Prompts are "write PATH CONTENT". */
+  /** Prompts are "write PATH CONTENT" ({@link io.openswarm.testkit.agent.PromptCommands}). */
   private static final ScriptedAgent AGENT = ScriptedAgent.builder()
-      .edits(prompt -> {
-        String[] words = prompt.split(" ", 3);
-        return List.of(FileEdit.write(words[1], words[2]));
-      })
+      .promptCommands()
       .turnDelay(Duration.ofMillis(2_500))
       .build();
 

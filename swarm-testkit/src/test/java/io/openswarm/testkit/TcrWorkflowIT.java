@@ -11,7 +11,6 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowFailedException;
@@ -41,11 +40,7 @@ class TcrWorkflowIT {
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
   static final ScriptedAgent AGENT = ScriptedAgent.builder()
-      .edits(prompt -> {
-        String[] words = prompt.split(" ", 3);
-        return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-      })
-      .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+      .promptCommands()
       .build();
 
   @BeforeAll

@@ -11,7 +11,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowClient;
@@ -59,10 +58,7 @@ class TerminatedWorkflowIT {
         .agent(supervisor -> {
           ChildProcessAgent agent = ChildProcessAgent.builder(supervisor)
               .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
-              .edits(prompt -> {
-                String[] words = prompt.split(" ", 3);
-                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-              })
+              .promptCommands()
               .build();
           AGENT.set(agent);
           return agent;

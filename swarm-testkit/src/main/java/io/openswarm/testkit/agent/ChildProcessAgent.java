@@ -290,6 +290,16 @@ public final class ChildProcessAgent implements AgentRuntime {
       return this;
     }
 
+    /**
+     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code delete PATH},
+     * {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     */
+    public Builder promptCommands() {
+      this.edits = PromptCommands::edits;
+      this.turns = PromptCommands::turn;
+      return this;
+    }
+
     /** How the turn for a prompt behaves; {@link ScriptedAgent.Turn#NORMAL} by default. */
     public Builder turns(Function<String, ScriptedAgent.Turn> turnForPrompt) {
       this.turns = Objects.requireNonNull(turnForPrompt, "turns cannot be null");

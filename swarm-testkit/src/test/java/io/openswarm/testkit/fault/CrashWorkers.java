@@ -3,7 +3,6 @@ package io.openswarm.testkit.fault;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -53,10 +52,7 @@ final class CrashWorkers {
             .command(context -> holdPort ? javaCommand(PortHolderMain.class, Integer.toString(context.port()))
                 : ChildProcessAgent.SLEEP)
             .awaitPort(holdPort)
-            .edits(prompt -> {
-              String[] words = prompt.split(" ", 3);
-              return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-            })
+            .promptCommands()
             .turns(prompt -> hangs && prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
             .turnDelay(turnDelay)
             .stopGrace(Duration.ofSeconds(1))

@@ -8,8 +8,6 @@ import io.openswarm.temporal.internal.CellParts;
 import io.openswarm.temporal.internal.WorkerHooks;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
-import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,15 +48,7 @@ final class FaultyWorker implements AutoCloseable {
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.builder(supervisor)
-              .edits(prompt -> {
-                String[] words = prompt.split(" ", 3);
-                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-              })
-              .turns(prompt -> switch (prompt) {
-                case "hang" -> ScriptedAgent.Turn.HANG;
-                case "fail" -> ScriptedAgent.Turn.FAIL;
-                default -> ScriptedAgent.Turn.NORMAL;
-              })
+              .promptCommands()
               .stopGrace(Duration.ofSeconds(1))
               .build());
           return agent.get();

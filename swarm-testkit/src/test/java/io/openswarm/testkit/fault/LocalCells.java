@@ -24,8 +24,6 @@ import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
-import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,15 +85,7 @@ final class LocalCells implements AutoCloseable {
     ports = PortManager.builder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
         .leaseDirectory(dir.resolve("ports")).build();
     agent = ChildProcessAgent.builder(supervisor)
-        .edits(prompt -> {
-          String[] words = prompt.split(" ", 3);
-          return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-        })
-        .turns(prompt -> switch (prompt) {
-          case "hang" -> ScriptedAgent.Turn.HANG;
-          case "fail" -> ScriptedAgent.Turn.FAIL;
-          default -> ScriptedAgent.Turn.NORMAL;
-        })
+        .promptCommands()
         .stopGrace(Duration.ofSeconds(1))
         .build();
     CommandTestRunner tests = CommandTestRunner.builder(supervisor)

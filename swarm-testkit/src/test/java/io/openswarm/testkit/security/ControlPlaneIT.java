@@ -22,8 +22,6 @@ import io.openswarm.temporal.internal.BearerTokenInterceptor;
 import io.openswarm.testkit.HistoryCheck;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
-import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
@@ -92,11 +90,7 @@ class ControlPlaneIT {
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.builder(supervisor)
-              .edits(prompt -> {
-                String[] words = prompt.split(" ", 3);
-                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-              })
-              .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
+              .promptCommands()
               .build());
           return agent.get();
         })

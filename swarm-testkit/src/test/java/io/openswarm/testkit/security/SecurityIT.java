@@ -19,7 +19,6 @@ import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.HistoryCheck;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,10 +68,7 @@ class SecurityIT {
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.builder(supervisor)
-              .edits(prompt -> {
-                String[] words = prompt.split(" ", 3);
-                return words[0].equals("write") ? List.of(FileEdit.write(words[1], words[2])) : List.of();
-              })
+              .promptCommands()
               .turnDelay(Duration.ofSeconds(1))
               .build());
           return agent.get();

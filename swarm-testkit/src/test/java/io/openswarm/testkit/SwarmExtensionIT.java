@@ -1,0 +1,179 @@
+package io.openswarm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.SwarmClient;
+import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.agent.ScriptedAgent;
+import io.openswarm.testkit.git.TemporaryRepository;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.Events;
+
+/**
+ * {@link SwarmExtension} as its users meet it: run through JUnit's own engine test kit, so that what happens after
+ * a class is done (the worker closed, its folder deleted) can be checked too.
+ */
+class SwarmExtensionIT {
+
+  /** What the sample classes saw, in order. */
+  static final List<Seen> SEEN = new CopyOnWriteArrayList<>();
+
+  record Seen(String test, SwarmWorker worker, Path repository, PortRange ports) {}
+
+  @BeforeEach
+  void forget() {
+    SEEN.clear();
+  }
+
+  @Test
+  void aNestedClassUsesItsEnclosingClassesSwarmAndEverythingIsGoneAfterwards() {
+    Events tests = run(WithNested.class);
+
+    assertAllSucceeded(tests, 3);
+    assertThat(SEEN).extracting(Seen::test).containsExactlyInAnyOrder("outer", "nested", "deeper");
+    assertThat(SEEN).extracting(Seen::worker).as("one worker for the class and its @Nested classes")
+        .allMatch(worker -> worker == SEEN.get(0).worker());
+    assertThat(SEEN.get(0).worker().state()).isEqualTo(SwarmWorker.State.STOPPED);
+    assertThat(SEEN.get(0).repository()).doesNotExist();
+    assertThat(SEEN.get(0).repository().getParent()).as("the swarm's folder").doesNotExist();
+  }
+
+  @Test
+  void anInstanceFieldGivesEachTestItsOwnSwarmClosedAfterTheTest() {
+    Events tests = run(PerTest.class);
+
+    assertAllSucceeded(tests, 2);
+    assertThat(SEEN).hasSize(2);
+    assertThat(SEEN.get(0).worker()).isNotSameAs(SEEN.get(1).worker());
+    for (Seen seen : SEEN) {
+      assertThat(seen.worker().state()).isEqualTo(SwarmWorker.State.STOPPED);
+      assertThat(seen.repository().getParent()).doesNotExist();
+    }
+  }
+
+  @Test
+  void twoSwarmsOfOneJvmGetPortBlocksThatDoNotOverlap() {
+    Events tests = run(TwoSwarms.class);
+
+    assertAllSucceeded(tests, 1);
+    PortRange first = SEEN.get(0).ports();
+    PortRange second = SEEN.get(1).ports();
+    assertThat(first.size()).isEqualTo(SwarmExtension.PORTS_PER_SWARM);
+    assertThat(first.max() < second.min() || second.max() < first.min())
+        .as("%s and %s do not overlap", first, second).isTrue();
+    assertThat(List.of(first.min(), second.min())).allMatch(port -> port >= SwarmExtension.FIRST_PORT
+        && port + SwarmExtension.PORTS_PER_SWARM - 1 <= SwarmExtension.LAST_PORT);
+  }
+
+  @Test
+  void theAccessorsOutsideATestSayTheSwarmIsNotRunning() {
+    SwarmExtension idle = SwarmExtension.newBuilder().build();
+
+    assertThatThrownBy(idle::client)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the swarm is not running");
+  }
+
+  private static Events run(Class<?> sample) {
+    return EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(sample))
+        .execute()
+        .allEvents();
+  }
+
+  private static void assertAllSucceeded(Events events, int tests) {
+    List<String> failures = events.failed().stream()
+        .map(event -> event.getTestDescriptor().getDisplayName() + ": " + event.getPayload(TestExecutionResult.class)
+            .flatMap(TestExecutionResult::getThrowable).map(Throwable::toString).orElse("?"))
+        .toList();
+    assertThat(failures).as("failed tests and containers").isEmpty();
+    assertThat(events.started().stream().filter(event -> event.getTestDescriptor().isTest()).count())
+        .as("tests started").isEqualTo(tests);
+    assertThat(events.succeeded().stream().filter(event -> event.getTestDescriptor().isTest()).count())
+        .as("tests succeeded").isEqualTo(tests);
+  }
+
+  private static void record(String test, SwarmWorker worker, TemporaryRepository repo) {
+    assertThat(Files.isDirectory(repo.path())).isTrue();
+    SEEN.add(new Seen(test, worker, repo.path(), worker.options().ports()));
+  }
+
+  // The sample classes run only through run(...): EngineTestKit selects them; the IT's own discovery skips them
+  // because their names do not end in IT.
+
+  static class WithNested {
+    @RegisterExtension
+    static final SwarmExtension SWARM = SwarmExtension.newBuilder()
+        .repository(repo -> repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
+        .testCommand("sh", "test.sh")
+        .agent(ScriptedAgent.builder().promptCommands().build())
+        .build();
+
+    @Test
+    void outer(SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
+      CellOutcome outcome = client.runTcr(TaskSpec.of("outer", "write done.txt yes", "main"));
+      assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+      record("outer", worker, repo);
+    }
+
+    @Nested
+    class Inner {
+      @Test
+      void nested(SwarmWorker worker, TemporaryRepository repo) {
+        assertThat(SWARM.worker()).isSameAs(worker);
+        record("nested", worker, repo);
+      }
+
+      @Nested
+      class Deeper {
+        @Test
+        void deeper(SwarmWorker worker, TemporaryRepository repo) {
+          record("deeper", worker, repo);
+        }
+      }
+    }
+  }
+
+  static class PerTest {
+    @RegisterExtension
+    final SwarmExtension swarm = SwarmExtension.newBuilder().build();
+
+    @Test
+    void first(SwarmWorker worker, TemporaryRepository repo) {
+      record("first", worker, repo);
+    }
+
+    @Test
+    void second(SwarmWorker worker, TemporaryRepository repo) {
+      record("second", worker, repo);
+    }
+  }
+
+  static class TwoSwarms {
+    @RegisterExtension
+    static final SwarmExtension ONE = SwarmExtension.newBuilder().build();
+    @RegisterExtension
+    static final SwarmExtension TWO = SwarmExtension.newBuilder().build();
+
+    @Test
+    void both() {
+      record("one", ONE.worker(), ONE.repository());
+      record("two", TWO.worker(), TWO.repository());
+    }
+  }
+}
