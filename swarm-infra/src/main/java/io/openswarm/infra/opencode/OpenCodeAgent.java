@@ -9,6 +9,14 @@ import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.opencode.internal.DroppableEventStreams;
+import io.openswarm.infra.opencode.internal.HealthStatus;
+import io.openswarm.infra.opencode.internal.OpenCodeClient;
+import io.openswarm.infra.opencode.internal.OpenCodeException;
+import io.openswarm.infra.opencode.internal.OpenCodeLaunch;
+import io.openswarm.infra.opencode.internal.SessionInfo;
+import io.openswarm.infra.opencode.internal.TokenUsage;
+import io.openswarm.infra.opencode.internal.TurnResult;
+import io.openswarm.infra.opencode.internal.TurnStatus;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
@@ -147,8 +155,8 @@ public final class OpenCodeAgent implements AgentRuntime {
           .workerEnvironment(workerEnvironment)
           .build();
       launch.prepareFileSystem();
-    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException
-        | OpenCodeBinaryNotFoundException e) {
+    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      // IllegalStateException includes OpenCodeBinaryNotFoundException: no binary to start.
       throw new AgentException(AgentException.Reason.START_FAILED,
           "cannot launch OpenCode for cell " + context.cellId() + ": " + e.getMessage(), e);
     }

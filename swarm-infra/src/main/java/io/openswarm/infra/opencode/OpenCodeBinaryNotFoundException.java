@@ -4,11 +4,12 @@ import java.util.List;
 
 /**
  * No usable {@code opencode} executable was found. The message lists every place that was searched, in order, so an
- * operator can fix the installation without reading code.
+ * operator can fix the installation without reading code. An {@link IllegalStateException}: the machine lacks
+ * what the agent needs.
  *
  * <p>Immutable and thread-safe.
  */
-public final class OpenCodeBinaryNotFoundException extends OpenCodeException {
+public final class OpenCodeBinaryNotFoundException extends IllegalStateException {
 
   private static final long serialVersionUID = 1L;
 

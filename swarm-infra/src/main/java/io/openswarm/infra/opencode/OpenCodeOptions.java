@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.infra.opencode.internal.Json;
+import io.openswarm.infra.opencode.internal.OpenCodePluginSeed;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

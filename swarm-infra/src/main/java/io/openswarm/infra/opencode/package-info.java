@@ -1,11 +1,10 @@
 /**
- * The real OpenCode as a cell's agent: {@link io.openswarm.infra.opencode.OpenCodeAgent}, and the protocol under
- * it — where the binary is, how one server per cell is launched (argument list, isolated environment, files), and
- * the HTTP + server-sent-events client that drives a turn.
+ * The real OpenCode as a cell's agent: {@link io.openswarm.infra.opencode.OpenCodeAgent}, configured by
+ * {@link io.openswarm.infra.opencode.OpenCodeOptions}; {@link io.openswarm.infra.opencode.OpenCodeBinary} says where
+ * the {@code opencode} executable is found.
  *
- * <p>{@link io.openswarm.infra.opencode.OpenCodeLaunch} computes what to start, the process supervisor starts it
- * (on behalf of {@link io.openswarm.infra.opencode.OpenCodeAgent}, which starts nothing itself), and
- * {@link io.openswarm.infra.opencode.OpenCodeClient} talks to the running server.
+ * <p>The protocol under it (how one server per cell is launched, and the HTTP + server-sent-events client that drives
+ * a turn) lives in {@code io.openswarm.infra.opencode.internal} and is not public API.
  */
 @NullMarked
 package io.openswarm.infra.opencode;

@@ -9,6 +9,9 @@ import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.infra.opencode.internal.TokenUsage;
+import io.openswarm.infra.opencode.internal.TurnResult;
+import io.openswarm.infra.opencode.internal.TurnStatus;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.Scripts;
 import java.net.ServerSocket;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 
 /**
  * The agent's own logic with stand-in binaries (scripts that exit or never answer): building, starting, readiness

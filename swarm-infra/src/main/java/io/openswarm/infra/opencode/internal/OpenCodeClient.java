@@ -1,8 +1,9 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.opencode.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -442,7 +443,7 @@ public final class OpenCodeClient implements AutoCloseable {
    *
    * @return how many streams were cut
    */
-  int dropEventStreams() {
+  public int dropEventStreams() {
     int dropped = 0;
     for (EventSubscription subscription : List.copyOf(subscriptions)) {
       if (subscription.drop()) {

@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -23,7 +23,7 @@ import java.util.function.IntFunction;
  * A scripted stand-in for the OpenCode HTTP API, for protocol edge cases the real server produces only by chance
  * (events racing the message list, dropped streams, retries). Integration tests use the real server.
  */
-final class StubOpenCodeServer implements AutoCloseable {
+public final class StubOpenCodeServer implements AutoCloseable {
 
   static final String PASSWORD = "stub-password";
   static final String SESSION = "ses_stub1";

@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 /**
  * Receives progress while {@link OpenCodeClient#runTurn} waits: once per event of the turn's session, and about

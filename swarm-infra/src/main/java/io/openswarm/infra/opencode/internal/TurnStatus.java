@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 /** How a turn ended. */
 public enum TurnStatus {

@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import io.openswarm.infra.opencode.internal.SseEvent;
 import io.openswarm.infra.opencode.internal.SseReader;

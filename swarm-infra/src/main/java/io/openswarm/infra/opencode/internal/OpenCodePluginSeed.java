@@ -1,6 +1,7 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.opencode.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;

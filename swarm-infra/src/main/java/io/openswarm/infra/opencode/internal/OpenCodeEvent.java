@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 /**
  * Tokens a model read and wrote, as OpenCode accounts them per assistant message.

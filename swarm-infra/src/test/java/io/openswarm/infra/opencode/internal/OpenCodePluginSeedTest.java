@@ -1,4 +1,4 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

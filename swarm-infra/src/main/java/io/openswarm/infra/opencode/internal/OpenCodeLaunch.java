@@ -1,8 +1,10 @@
-package io.openswarm.infra.opencode;
+package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.openswarm.infra.opencode.OpenCodeBinary;
+import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.opencode.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -399,7 +401,7 @@ public final class OpenCodeLaunch {
      *
      * @throws IllegalArgumentException if a required value is missing or invalid
      * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()} is not set
-     * @throws OpenCodeBinaryNotFoundException if no binary was given and none was found
+     * @throws io.openswarm.infra.opencode.OpenCodeBinaryNotFoundException if no binary was given and none was found
      */
     public OpenCodeLaunch build() {
       if (options == null) {
