@@ -51,13 +51,13 @@ public final class CellLoadProfiler implements InternalProfiler {
   }
 
   @Override
-  public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams,
+  public Collection<? extends Result<?>> afterIteration(BenchmarkParams benchmarkParams,
       IterationParams iterationParams, IterationResult result) {
     Map<String, LoadResult<?>> loads;
     synchronized (LOADS) {
       loads = new LinkedHashMap<>(LOADS);
     }
-    List<Result> results = new ArrayList<>();
+    List<Result<?>> results = new ArrayList<>();
     loads.forEach((name, load) -> addLoad(results, name, load));
     LoadResult<?> swarm = loads.get("swarm");
     LoadResult<?> floor = loads.get("floor");
@@ -68,7 +68,7 @@ public final class CellLoadProfiler implements InternalProfiler {
     return results;
   }
 
-  private static void addLoad(List<Result> results, String name, LoadResult<?> load) {
+  private static void addLoad(List<Result<?>> results, String name, LoadResult<?> load) {
     results.add(new ScalarResult(name + ".cells/s", load.cellsPerSecond(), "cells/s", AggregationPolicy.AVG));
     results.add(millis(name + ".p50", load.percentile(0.50)));
     results.add(millis(name + ".p99", load.percentile(0.99)));

@@ -183,7 +183,8 @@ public final class Demo {
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     builder.meterRegistry(metrics);
     long start = System.nanoTime();
-    try (FakeModelServer ignored = fakeModel; SwarmWorker worker = builder.start()) {
+    FakeModelServer startedModel = fakeModel; // closed with the worker (null when there is none)
+    try (startedModel; SwarmWorker worker = builder.start()) {
       SwarmClient client = worker.client();
       TaskGraph.Builder graph = TaskGraph.builder();
       for (DemoTask task : TASKS) {

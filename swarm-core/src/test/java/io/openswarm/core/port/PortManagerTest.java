@@ -239,6 +239,7 @@ class PortManagerTest {
           threads.add(Thread.currentThread());
           try (PortLease lease = ports.allocate(Duration.ofSeconds(30))) {
             order.add(id);
+            assertThat(lease.port()).isEqualTo(8000);
           }
           return null;
         }));

@@ -60,7 +60,13 @@ public final class BacklogProbe {
     this.embedded = embedded;
   }
 
-  /** The activity tasks waiting in the shared queue, or empty when the server cannot tell. */
+  /**
+   * The activity tasks waiting in the shared queue, or empty when the server cannot tell.
+   *
+   * <p>Asks for the deprecated task-queue status as well as the stats on purpose: servers older than the stats
+   * (and some test servers) answer only with the status's backlog hint.
+   */
+  @SuppressWarnings("deprecation")
   public OptionalLong backlog() {
     if (describeSupported) {
       try {

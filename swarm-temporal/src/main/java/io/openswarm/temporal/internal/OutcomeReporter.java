@@ -11,6 +11,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.unsafe.WorkflowUnsafe;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,12 +61,12 @@ public final class OutcomeReporter extends WorkerInterceptorBase {
         try {
           output = super.execute(input);
         } catch (TemporalFailure failure) {
-          if (!Workflow.isReplaying()) {
+          if (!WorkflowUnsafe.isReplaying()) {
             reportFailure(Workflow.getInfo().getWorkflowType(), failure);
           }
           throw failure;
         }
-        if (!Workflow.isReplaying()) {
+        if (!WorkflowUnsafe.isReplaying()) {
           report(output.getResult());
         }
         return output;

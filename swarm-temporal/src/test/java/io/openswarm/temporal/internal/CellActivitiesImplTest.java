@@ -26,8 +26,8 @@ class CellActivitiesImplTest {
     // 3 MiB of error lines: more than an activity may return.
     TeardownResult huge = new TeardownResult(Collections.nCopies(3 * 1024, "e".repeat(1024)), Duration.ZERO, true);
 
-    ApplicationFailure failure = catchThrowableOfType(() -> CellActivitiesImpl.requireFits(huge, "Teardown"),
-        ApplicationFailure.class);
+    ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class,
+        () -> CellActivitiesImpl.requireFits(huge, "Teardown"));
 
     assertThat(failure.getType()).isEqualTo(ResultLimits.RESULT_TOO_LARGE);
     assertThat(failure.isNonRetryable()).isTrue();

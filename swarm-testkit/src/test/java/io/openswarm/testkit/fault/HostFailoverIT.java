@@ -67,10 +67,12 @@ class HostFailoverIT {
           .toList();
       assertThat(orphans).as("host-a's agent is at work").isNotEmpty().allMatch(InvariantCheck::running);
 
-      try (SwarmWorker hostB = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateB, 24620,
-          24629, true)
+      // Closed by hand in the middle of the checks below, and in the finally block when a check fails first.
+      SwarmWorker hostB = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateB, 24620, 24629,
+          true)
           .hostId("host-b")
-          .start()) {
+          .start();
+      try {
         hostA.kill();
         Instant killed = Instant.now();
 
@@ -98,6 +100,8 @@ class HostFailoverIT {
           hostB.close();
           InvariantCheck.of(restartedA).ignoringChildProcesses().assertHolds();
         }
+      } finally {
+        hostB.close();
       }
     }
   }
