@@ -12,6 +12,11 @@ public enum CellStep {
   AGENT_START,
   /** Waiting until the agent answers its health check. */
   AGENT_READY,
+  /**
+   * Running the test command on the base commit, before the agent is prompted, when the base check is on (see
+   * {@link TaskSpec#verifyBase()}); a verdict the worker already knows for the same base and command is reused.
+   */
+  VERIFY_BASE,
   /** Prompting the agent and waiting for its turn to end. */
   EXECUTE,
   /** Running the repository's test command in the worktree. */

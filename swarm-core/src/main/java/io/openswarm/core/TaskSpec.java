@@ -28,6 +28,10 @@ import org.jspecify.annotations.Nullable;
  * @param testTimeout how long the tests may run instead of the worker's default, or null
  * @param commitMessage the commit message instead of the default ({@code <taskId>: <first line of the prompt>}),
  *     or null; not blank, at most {@value #MAX_COMMIT_MESSAGE_LENGTH} characters, no NUL character
+ * @param verifyBase whether to run the test command on the base commit before the agent is prompted ({@code true}),
+ *     not to ({@code false}), or null for the default (a DAG's setting for its tasks, else the worker's). A base whose
+ *     tests fail ends the task as FAILED at {@link CellStep#VERIFY_BASE} with the type {@code BaseIsRed}, so the
+ *     agent is never blamed for a broken base; see {@code docs/configuration.md}
  */
 public record TaskSpec(
     String taskId,
@@ -36,7 +40,8 @@ public record TaskSpec(
     @Nullable List<String> testCommand,
     @Nullable Duration executeTimeout,
     @Nullable Duration testTimeout,
-    @Nullable String commitMessage) {
+    @Nullable String commitMessage,
+    @Nullable Boolean verifyBase) {
 
   /** The longest prompt accepted, in characters. */
   public static final int MAX_PROMPT_LENGTH = 256 * 1024;
@@ -98,29 +103,57 @@ public record TaskSpec(
     }
   }
 
+  /**
+   * A task that leaves the base check to the default (a DAG's setting for its tasks, else the worker's).
+   *
+   * @throws NullPointerException if a required component is null
+   * @throws IllegalArgumentException if a component is invalid; the message names the value and what is allowed
+   */
+  public TaskSpec(String taskId, String prompt, String baseRef, @Nullable List<String> testCommand,
+      @Nullable Duration executeTimeout, @Nullable Duration testTimeout, @Nullable String commitMessage) {
+    this(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage, null);
+  }
+
   /** A task with the worker's defaults for everything else. */
   public static TaskSpec of(String taskId, String prompt, String baseRef) {
-    return new TaskSpec(taskId, prompt, baseRef, null, null, null, null);
+    return new TaskSpec(taskId, prompt, baseRef, null, null, null, null, null);
   }
 
   /** This task with its own test command. */
   public TaskSpec withTestCommand(List<String> command) {
-    return new TaskSpec(taskId, prompt, baseRef, command, executeTimeout, testTimeout, commitMessage);
+    return new TaskSpec(taskId, prompt, baseRef, command, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
   /** This task with its own limit on the agent's turn. */
   public TaskSpec withExecuteTimeout(Duration timeout) {
-    return new TaskSpec(taskId, prompt, baseRef, testCommand, timeout, testTimeout, commitMessage);
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, timeout, testTimeout, commitMessage, verifyBase);
   }
 
   /** This task with its own limit on the test run. */
   public TaskSpec withTestTimeout(Duration timeout) {
-    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, timeout, commitMessage);
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, timeout, commitMessage, verifyBase);
   }
 
   /** This task with its own commit message. */
   public TaskSpec withCommitMessage(String message) {
-    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, message);
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, message, verifyBase);
+  }
+
+  /**
+   * This task with the base check on ({@code true}) or off ({@code false}) whatever the DAG's or the worker's default:
+   * when on, the test command (this task's, else the worker's) runs on the base commit before the agent is prompted,
+   * and a red base fails the task with {@code BaseIsRed} instead of reverting the agent's change.
+   */
+  public TaskSpec withVerifyBase(boolean verify) {
+    return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage, verify);
+  }
+
+  /**
+   * Whether this task's base is checked, given the default that applies to it when it names none (the DAG's, else
+   * the worker's).
+   */
+  public boolean verifiesBase(boolean byDefault) {
+    return verifyBase == null ? byDefault : verifyBase;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.openswarm.temporal;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.IntegrateResult;
@@ -22,7 +23,7 @@ import java.time.Duration;
  * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code WorktreeConflict},
  * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
  * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code TestCommandNotRunnable}, {@code TestsTimedOut},
- * {@code TestRunKilled}, {@code CommitRejected}, {@code RevertFailed},
+ * {@code TestRunKilled}, {@code BaseIsRed}, {@code CommitRejected}, {@code RevertFailed},
  * {@code CellNotLive}, {@code Cancelled}, and for {@link #integrate} {@code IntegrationUnavailable} and
  * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are
  * non-retryable.
@@ -33,6 +34,16 @@ public interface CellActivities {
   /** Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the same host. */
   @ActivityMethod
   HostedCell bootstrap(BootstrapRequest request);
+
+  /**
+   * Runs the test command on the cell's base commit before its agent is prompted (call it when {@link
+   * HostedCell#verifyBase()} says so); heartbeats while the tests run; cancellation stops them. Green is a result;
+   * red is the non-retryable failure {@code BaseIsRed} at {@code VERIFY_BASE}, whose message names the base commit
+   * and the command and ends with the output; a run that is no verdict fails as {@link #runTests} does, at {@code
+   * VERIFY_BASE}. The host keeps verdicts per base commit, command and limit, so a base already checked runs nothing.
+   */
+  @ActivityMethod
+  BaseCheckResult verifyBase(TestRunRequest request);
 
   /** Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts the turn. */
   @ActivityMethod

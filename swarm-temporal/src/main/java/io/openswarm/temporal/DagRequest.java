@@ -3,6 +3,7 @@ package io.openswarm.temporal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.graph.TaskGraph;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link DagWorkflow} runs: a graph of tasks, from which commit, onto which branch, how many at once.
@@ -21,8 +22,15 @@ import java.util.Objects;
  * @param targetBranch the branch the tasks are integrated into, without {@code refs/heads/}; created by the DAG, so it
  *     must not exist yet (or already point at the base commit)
  * @param maxParallel how many tasks may run at once, 1 to {@value TaskGraph#MAX_TASKS}
+ * @param verifyBase whether the DAG's start base is checked before any agent works ({@code true}), not ({@code
+ *     false}), or null for the worker's default. The cells that start from the base commit run the test command on it
+ *     first (once per worker: the verdict is shared); a red base ends those tasks FAILED with {@code BaseIsRed} and
+ *     every task not started {@code SKIPPED}, so no agent is blamed for it. Later cells start from heads that an
+ *     integration tested green, and are not checked again unless their task says so ({@link
+ *     io.openswarm.core.graph.GraphTask#withVerifyBase})
  */
-public record DagRequest(String dagId, TaskGraph graph, String baseRef, String targetBranch, int maxParallel) {
+public record DagRequest(String dagId, TaskGraph graph, String baseRef, String targetBranch, int maxParallel,
+    @Nullable Boolean verifyBase) {
 
   /** How many tasks run at once unless told otherwise. */
   public static final int DEFAULT_MAX_PARALLEL = 4;
@@ -59,6 +67,16 @@ public record DagRequest(String dagId, TaskGraph graph, String baseRef, String t
   }
 
   /**
+   * A request that leaves the base check to the worker's default.
+   *
+   * @throws NullPointerException if a component is null
+   * @throws IllegalArgumentException if a component is invalid
+   */
+  public DagRequest(String dagId, TaskGraph graph, String baseRef, String targetBranch, int maxParallel) {
+    this(dagId, graph, baseRef, targetBranch, maxParallel, null);
+  }
+
+  /**
    * A DAG onto branch {@code dag/<dagId>} created at {@code baseRef}, running {@value #DEFAULT_MAX_PARALLEL} tasks
    * at once.
    *
@@ -70,12 +88,17 @@ public record DagRequest(String dagId, TaskGraph graph, String baseRef, String t
 
   /** This request with another target branch. */
   public DagRequest withTargetBranch(String branch) {
-    return new DagRequest(dagId, graph, baseRef, branch, maxParallel);
+    return new DagRequest(dagId, graph, baseRef, branch, maxParallel, verifyBase);
   }
 
   /** This request with another bound on the tasks that run at once. */
   public DagRequest withMaxParallel(int max) {
-    return new DagRequest(dagId, graph, baseRef, targetBranch, max);
+    return new DagRequest(dagId, graph, baseRef, targetBranch, max, verifyBase);
+  }
+
+  /** This request with the check of its start base on or off, whatever the worker's default. */
+  public DagRequest withVerifyBase(boolean verify) {
+    return new DagRequest(dagId, graph, baseRef, targetBranch, maxParallel, verify);
   }
 
   /** The id of the DAG's workflow: {@code dag-<dagId>}. */

@@ -19,7 +19,10 @@ public enum DagTaskStatus {
   REVERTED,
   /** A step failed, also after the retries (3 attempts, 1 s backoff doubling up to 30 s). */
   FAILED,
-  /** Not run, because a task it depends on (directly or not) did not succeed. */
+  /**
+   * Not run, because a task it depends on (directly or not) did not succeed, or because the DAG's base is red (its
+   * detail then starts with {@code BaseIsRed}).
+   */
   SKIPPED,
   /** Not finished, because the DAG was cancelled. */
   CANCELLED;

@@ -9,11 +9,19 @@ import java.util.Objects;
  *
  * @param cell the cell as bootstrap left it
  * @param hostQueue the host-specific task queue of the worker that bootstrapped it
+ * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase}) before its agent is
+ *     prompted: the request's choice, or the host's default when the request made none (false in results written
+ *     before this component existed)
  */
-public record HostedCell(CellBootstrap cell, String hostQueue) {
+public record HostedCell(CellBootstrap cell, String hostQueue, boolean verifyBase) {
 
   public HostedCell {
     Objects.requireNonNull(cell, "cell cannot be null");
     Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
+  }
+
+  /** A cell whose base is not to be checked. */
+  public HostedCell(CellBootstrap cell, String hostQueue) {
+    this(cell, hostQueue, false);
   }
 }

@@ -297,6 +297,7 @@ public final class SwarmWorker implements AutoCloseable {
     @Nullable AgentFactory agentFactory;
     @Nullable List<String> testCommand;
     Duration testTimeout = Duration.ofMinutes(10);
+    boolean verifyBase;
     Duration readyTimeout = Duration.ofSeconds(30);
     @Nullable Duration executeTimeout;
     SandboxMode sandbox = SandboxMode.AUTO;
@@ -716,6 +717,20 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether every cell first runs the test command on its base commit, before its agent is prompted, and fails
+     * with the type {@code BaseIsRed} (at the step {@code VERIFY_BASE}, with the base commit, the command and the end
+     * of the output) when the tests fail there, instead of reverting the agent's change for a failure it did not
+     * cause. A task ({@link io.openswarm.core.TaskSpec#withVerifyBase}) or a DAG ({@link DagRequest#withVerifyBase})
+     * overrides it. The run is an ordinary test run (same command, limit, sandbox and environment); its verdict is
+     * kept per base commit, command and limit, so cells on a base already checked run nothing, and cells that start
+     * together on one base wait for one run. False by default: it costs one test run per new base.
+     */
+    public Builder verifyBase(boolean verify) {
+      this.verifyBase = verify;
+      return this;
+    }
+
     /** How long an agent may take to become ready; 30 s by default. */
     public Builder readyTimeout(Duration timeout) {
       this.readyTimeout = Objects.requireNonNull(timeout, "readyTimeout cannot be null");
@@ -1123,6 +1138,7 @@ public final class SwarmWorker implements AutoCloseable {
         .executeTimeout(options.executeTimeout())
         .metrics(metrics)
         .host(options.hostId())
+        .verifyBase(options.verifyBase())
         .build();
 
     ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, daemonThreads("swarm-heartbeat"));

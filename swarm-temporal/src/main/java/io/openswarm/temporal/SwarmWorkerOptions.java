@@ -67,6 +67,7 @@ public final class SwarmWorkerOptions {
   private final SwarmWorker.AgentFactory agentFactory;
   private final List<String> testCommand;
   private final Duration testTimeout;
+  private final boolean verifyBase;
   private final Duration readyTimeout;
   private final Duration executeTimeout;
   private final SandboxMode sandbox;
@@ -152,6 +153,7 @@ public final class SwarmWorkerOptions {
     this.testNetwork = b.testNetwork;
     this.testEnvironment = b.testEnvironment;
     this.preserveIgnored = b.preserveIgnored;
+    this.verifyBase = b.verifyBase;
     this.history = b.history;
     if (b.maxCellAttempts < 1 || b.maxCellAttempts > 10) {
       throw new IllegalArgumentException("maxCellAttempts must be between 1 and 10 but was " + b.maxCellAttempts);
@@ -482,6 +484,11 @@ public final class SwarmWorkerOptions {
     return testTimeout;
   }
 
+  /** Whether cells check their base before the agent works, unless their task or DAG says otherwise. */
+  public boolean verifyBase() {
+    return verifyBase;
+  }
+
   /** How long an agent may take to become ready. */
   public Duration readyTimeout() {
     return readyTimeout;
@@ -547,7 +554,8 @@ public final class SwarmWorkerOptions {
         + ", embeddedServerToken=" + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
         + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
-        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", worktreeSetup=" + worktreeSetup
+        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", verifyBase=" + verifyBase
+        + ", worktreeSetup=" + worktreeSetup
         + ", sandbox=" + sandbox + "}";
   }
 

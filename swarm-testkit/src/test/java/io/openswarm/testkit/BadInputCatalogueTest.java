@@ -11,6 +11,7 @@ import io.openswarm.core.port.PortExhaustedException;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.graph.TaskGraphJson;
 import io.openswarm.infra.opencode.OpenCodeBinary;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.temporal.SwarmWorker;
@@ -149,6 +150,10 @@ class BadInputCatalogueTest {
           }
           graph.build();
         }, "too many tasks", "500"),
+        bad("base check in a task graph file that is not a boolean", IllegalArgumentException.class,
+            () -> TaskGraphJson.parse(
+                "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"verifyBase\": \"yes\"}]}"),
+            "tasks[0].verifyBase must be true or false", "the string \"yes\""),
         // Worker options
         bad("worker without a repository", IllegalStateException.class,
             () -> SwarmWorker.builder().testCommand(List.of("true")).agent(ScriptedAgent.builder().build())

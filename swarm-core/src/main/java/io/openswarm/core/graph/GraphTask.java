@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param executeTimeout how long the agent may work instead of the worker's default, or null
  * @param testTimeout how long the tests may run instead of the worker's default, or null
  * @param commitMessage the commit message instead of {@code <id>: <first line of the prompt>}, or null
+ * @param verifyBase whether this task's cell checks its base before its agent is prompted, or null for the DAG's
+ *     choice (see {@link TaskSpec#verifyBase()})
  */
 public record GraphTask(
     String id,
@@ -42,7 +44,8 @@ public record GraphTask(
     @Nullable List<String> testCommand,
     @Nullable Duration executeTimeout,
     @Nullable Duration testTimeout,
-    @Nullable String commitMessage) {
+    @Nullable String commitMessage,
+    @Nullable Boolean verifyBase) {
 
   /** The base ref used only to validate the fields that a {@link TaskSpec} checks; never used to run anything. */
   private static final String VALIDATION_REF = "HEAD";
@@ -82,6 +85,17 @@ public record GraphTask(
   }
 
   /**
+   * A task that leaves the base check to its DAG.
+   *
+   * @throws NullPointerException if a required component is null, or {@code dependsOn} contains null
+   * @throws IllegalArgumentException if a component is invalid, or {@code dependsOn} names a task twice
+   */
+  public GraphTask(String id, String prompt, List<String> dependsOn, @Nullable List<String> testCommand,
+      @Nullable Duration executeTimeout, @Nullable Duration testTimeout, @Nullable String commitMessage) {
+    this(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, commitMessage, null);
+  }
+
+  /**
    * A task with the worker's defaults.
    *
    * @param dependsOn the ids of the tasks that must be integrated first
@@ -101,32 +115,37 @@ public record GraphTask(
   public static GraphTask of(TaskSpec spec, List<String> dependsOn) {
     Objects.requireNonNull(spec, "spec cannot be null");
     return new GraphTask(spec.taskId(), spec.prompt(), dependsOn, spec.testCommand(), spec.executeTimeout(),
-        spec.testTimeout(), spec.commitMessage());
+        spec.testTimeout(), spec.commitMessage(), spec.verifyBase());
   }
 
   /** This task with other dependencies. */
   public GraphTask withDependsOn(List<String> dependencies) {
-    return new GraphTask(id, prompt, dependencies, testCommand, executeTimeout, testTimeout, commitMessage);
+    return new GraphTask(id, prompt, dependencies, testCommand, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
   /** This task with its own test command. */
   public GraphTask withTestCommand(List<String> command) {
-    return new GraphTask(id, prompt, dependsOn, command, executeTimeout, testTimeout, commitMessage);
+    return new GraphTask(id, prompt, dependsOn, command, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
   /** This task with its own limit on the agent's turn. */
   public GraphTask withExecuteTimeout(Duration timeout) {
-    return new GraphTask(id, prompt, dependsOn, testCommand, timeout, testTimeout, commitMessage);
+    return new GraphTask(id, prompt, dependsOn, testCommand, timeout, testTimeout, commitMessage, verifyBase);
   }
 
   /** This task with its own limit on the test run. */
   public GraphTask withTestTimeout(Duration timeout) {
-    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, timeout, commitMessage);
+    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, timeout, commitMessage, verifyBase);
   }
 
   /** This task with its own commit message. */
   public GraphTask withCommitMessage(String message) {
-    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, message);
+    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, message, verifyBase);
+  }
+
+  /** This task with the base check on or off, whatever its DAG says. */
+  public GraphTask withVerifyBase(boolean verify) {
+    return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, commitMessage, verify);
   }
 
   /**
@@ -135,6 +154,6 @@ public record GraphTask(
    * @throws IllegalArgumentException if {@code baseRef} is not a valid git revision
    */
   public TaskSpec toTaskSpec(String baseRef) {
-    return new TaskSpec(id, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage);
+    return new TaskSpec(id, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 }

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one cell in-process, without Temporal: bootstrap → execute → test → commit if green, revert if red →
- * teardown, which always runs.
+ * Runs one cell in-process, without Temporal: bootstrap → verify the base (when the task's base check is on, see
+ * {@link TaskSpec#verifyBase()}) → execute → test → commit if green, revert if red → teardown, which always runs.
  *
  * <pre>{@code
  * CellLifecycle lifecycle = new CellLifecycle(steps);
@@ -81,6 +81,13 @@ public final class CellLifecycle {
     CellStep current = CellStep.EXECUTE;
     long currentStart = System.nanoTime();
     try {
+      if (task.verifiesBase(steps.verifyBaseByDefault())) {
+        current = CellStep.VERIFY_BASE;
+        BaseCheckResult checked = steps.verifyBase(cellId, task.testCommand(), task.testTimeout());
+        timings.add(new StepTiming(CellStep.VERIFY_BASE, checked.duration()));
+        current = CellStep.EXECUTE;
+        currentStart = System.nanoTime();
+      }
       ExecuteResult executed = steps.execute(cellId, task.prompt(), task.executeTimeout(), progress);
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();

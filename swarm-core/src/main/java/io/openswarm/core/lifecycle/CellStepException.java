@@ -34,6 +34,13 @@ public final class CellStepException extends RuntimeException {
   public static final String TEST_RUN_KILLED = "TestRunKilled";
 
   /**
+   * The failure type of a VERIFY_BASE step whose tests failed on the base commit, before the agent was prompted: the
+   * base is broken, not the agent's change. Not retryable; the message names the base commit and the command and
+   * carries the end of the output.
+   */
+  public static final String BASE_IS_RED = "BaseIsRed";
+
+  /**
    * The failure type of a WORKTREE step whose {@linkplain io.openswarm.core.worktree.WorktreeSetup set-up} failed,
    * could not run or ran past its limit. Not retryable: no verdict on any change; the message carries the output.
    */

@@ -12,6 +12,7 @@ import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.history.CellHistory;
 import io.openswarm.core.history.CellHistory.CellRecord;
+import io.openswarm.core.lifecycle.internal.BaseVerdicts;
 import io.openswarm.core.lifecycle.internal.CompensationStack;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortExhaustedException;
@@ -51,8 +52,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain #execute
- * execute}, {@linkplain #test test}, {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain
+ * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain #verifyBase
+ * verifyBase} (optional), {@linkplain #execute execute}, {@linkplain #test test}, {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain
  * #teardown teardown}, and {@linkplain #integrate integrate} for workflows that move committed changes onto a shared
  * branch. {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
  * time, so only the cell id travels between steps and this class keeps the live cells of its host in a registry.
@@ -91,6 +92,12 @@ public final class CellSteps {
   /** The MDC key of the running step ({@link CellStep} name) on every line logged during a cell's steps. */
   public static final String MDC_STEP = "step";
 
+  /** How many base-check verdicts the steps keep (see {@link #verifyBase}). */
+  public static final int BASE_VERDICTS = 256;
+
+  /** How much of a red base's output its failure message quotes, from the end. */
+  private static final int BASE_MESSAGE_TAIL_CHARS = 16 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(CellSteps.class);
 
   private final PortManager ports;
@@ -108,6 +115,8 @@ public final class CellSteps {
   private final Duration executeTimeout;
   private final SwarmMetrics metrics;
   private final String host;
+  private final boolean verifyBase;
+  private final BaseVerdicts baseVerdicts = new BaseVerdicts(BASE_VERDICTS);
   private final ConcurrentHashMap<CellId, LiveCell> live = new ConcurrentHashMap<>();
 
   private CellSteps(Builder builder) {
@@ -126,6 +135,7 @@ public final class CellSteps {
     this.executeTimeout = builder.executeTimeout;
     this.metrics = builder.metrics;
     this.host = builder.host;
+    this.verifyBase = builder.verifyBase;
   }
 
   /** Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are required. */
@@ -305,28 +315,8 @@ public final class CellSteps {
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEST)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       long start = System.nanoTime();
-      TestResult result;
-      try {
-        result = tests.run(new TestRequest(cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command,
-            timeout));
-      } catch (TestCommandNotRunnableException e) {
-        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
-        throw new CellStepException(cellId, CellStep.TEST, CellStepException.TEST_COMMAND_NOT_RUNNABLE, false,
-            "the test command of cell " + cellId + " could not run: " + e.getMessage(), e);
-      } catch (IOException e) {
-        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
-        throw new CellStepException(cellId, CellStep.TEST, "TestsFailedToStart", false,
-            "the test command of cell " + cellId + " could not be started: " + e.getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
-        throw new CellStepException(cellId, CellStep.TEST, "Cancelled", false,
-            "the tests of cell " + cellId + " were cancelled", e);
-      } catch (RuntimeException e) {
-        metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), false);
-        throw classify(cellId, CellStep.TEST, e);
-      }
-      CellStepException noVerdict = noVerdict(cellId, result);
+      TestResult result = runTests(cell, CellStep.TEST, "", command, timeout);
+      CellStepException noVerdict = noVerdict(cellId, CellStep.TEST, "", result);
       metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), noVerdict == null);
       if (noVerdict != null) {
         log.info("cell {} tests gave no verdict ({}, exit {}) in {} ms", cellId, noVerdict.failureType(),
@@ -344,29 +334,154 @@ public final class CellSteps {
   }
 
   /**
+   * Whether a task that names no base check of its own, and whose DAG names none, gets one: the worker's default
+   * ({@link Builder#verifyBase(boolean)}).
+   */
+  public boolean verifyBaseByDefault() {
+    return verifyBase;
+  }
+
+  /**
+   * Runs the test command on the cell's base commit, before its agent is prompted: the cell's worktree is a checkout
+   * of that commit, set up, until the agent works in it. The run is the test step's own (the same runner, sandbox,
+   * environment and limits), so that the base is judged exactly as the agent's change will be.
+   *
+   * <p>The verdict is kept per base commit, command and limit, for the life of these steps (at most {@value
+   * #BASE_VERDICTS} of them): cells on a base already checked reuse it, and cells that ask while another one runs the
+   * same check wait for its verdict instead of running the tests again. A run that gave no verdict is not kept.
+   *
+   * <p>Why: an agent whose change is tested on a broken base is reverted for a failure it did not cause, and its
+   * work is lost; a red base is the user's to fix, and says so once, before any agent works.
+   *
+   * @param command the task's test command instead of the runner's, or null
+   * @param timeout the task's limit instead of the runner's, or null
+   * @return the green verdict, and whether it was reused
+   * @throws CellStepException at {@link CellStep#VERIFY_BASE}: {@value CellStepException#BASE_IS_RED} if the tests
+   *     fail on the base (the message names the base commit and the command, and ends with the output); the types of
+   *     {@link #test(CellId, List, Duration)} if they could not run or were killed (nothing is kept then); {@code
+   *     CellNotLive} if the cell is not live here. None is retryable
+   */
+  public BaseCheckResult verifyBase(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+    LiveCell cell = requireLive(cellId, CellStep.VERIFY_BASE);
+    try (MdcScope ignored = MdcScope.cell(cell, CellStep.VERIFY_BASE)) {
+      WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+      String base = worktree.baseCommit();
+      String where = " on its base commit " + base;
+      long start = System.nanoTime();
+      BaseVerdicts.Verdict verdict;
+      try {
+        verdict = baseVerdicts.verdict(new BaseVerdicts.Key(base, command, timeout),
+            () -> runTests(cell, CellStep.VERIFY_BASE, where, command, timeout));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        metrics.stepFinished(CellStep.VERIFY_BASE, Duration.ofNanos(System.nanoTime() - start), false);
+        throw new CellStepException(cellId, CellStep.VERIFY_BASE, "Cancelled", false,
+            "the base check of cell " + cellId + " was cancelled", e);
+      }
+      TestResult result = verdict.result();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      CellStepException failure = noVerdict(cellId, CellStep.VERIFY_BASE, where, result);
+      if (failure == null && !result.passed()) {
+        failure = baseIsRed(cellId, base, command, result, verdict.reused());
+      }
+      metrics.stepFinished(CellStep.VERIFY_BASE, took, failure == null);
+      if (failure != null) {
+        log.info("cell {} base {} {} ({}, exit {}){} in {} ms", cellId, abbreviate(base),
+            failure.failureType().equals(CellStepException.BASE_IS_RED) ? "is red" : "gave no verdict",
+            failure.failureType(), result.exitCode(), verdict.reused() ? ", verdict reused" : "", took.toMillis());
+        throw failure;
+      }
+      log.info("cell {} base {} is green{} in {} ms", cellId, abbreviate(base),
+          verdict.reused() ? " (verdict reused)" : " (exit 0)", took.toMillis());
+      return new BaseCheckResult(base, verdict.reused(), took);
+    }
+  }
+
+  private CellStepException baseIsRed(CellId cellId, String base, @Nullable List<String> command,
+      TestResult result, boolean reused) {
+    List<String> shown = command != null ? command : tests.command();
+    String message = "the tests fail on the base commit " + base + " of cell " + cellId + ", before its agent was "
+        + "prompted" + (shown.isEmpty() ? "" : ": " + shown) + " exited with " + result.exitCode()
+        + (reused ? " (a verdict this worker reached earlier for the same base and command)" : "")
+        + "; fix the base or turn the base check off (verifyBase). Output:\n" + endOf(result.outputTail());
+    return new CellStepException(cellId, CellStep.VERIFY_BASE, CellStepException.BASE_IS_RED, false, message,
+        new IllegalStateException(CellStepException.BASE_IS_RED + " (exit code " + result.exitCode() + ")"));
+  }
+
+  /**
+   * The last {@value #BASE_MESSAGE_TAIL_CHARS} characters of {@code output}: a failure's message is kept from its
+   * start (see {@link io.openswarm.core.ResultLimits}), and the end of a test log is where its failures are.
+   */
+  private static String endOf(String output) {
+    if (output.length() <= BASE_MESSAGE_TAIL_CHARS) {
+      return output;
+    }
+    int start = output.length() - BASE_MESSAGE_TAIL_CHARS;
+    if (Character.isLowSurrogate(output.charAt(start))) {
+      start++;
+    }
+    return "[... " + start + " characters before]\n" + output.substring(start);
+  }
+
+  /**
+   * Runs the test command in the cell's worktree for {@code step} and maps what kept it from running to that step's
+   * typed failures; {@code where} ("" or " on its base commit ...") completes their messages. Records no metrics for
+   * a result: the caller judges it.
+   */
+  private TestResult runTests(LiveCell cell, CellStep step, String where, @Nullable List<String> command,
+      @Nullable Duration timeout) {
+    CellId cellId = cell.id;
+    WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
+    long start = System.nanoTime();
+    try {
+      return tests.run(new TestRequest(cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command,
+          timeout));
+    } catch (TestCommandNotRunnableException e) {
+      metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
+      throw new CellStepException(cellId, step, CellStepException.TEST_COMMAND_NOT_RUNNABLE, false,
+          "the test command of cell " + cellId + " could not run" + where + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
+      throw new CellStepException(cellId, step, "TestsFailedToStart", false,
+          "the test command of cell " + cellId + " could not be started" + where + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
+      throw new CellStepException(cellId, step, "Cancelled", false,
+          "the tests of cell " + cellId + where + " were cancelled", e);
+    } catch (RuntimeException e) {
+      metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
+      throw classify(cellId, step, e);
+    }
+  }
+
+  /**
    * The failure for a run that is no verdict on the change, or null for a green or red run. Why: a red verdict
    * reverts the agent's work, and correct work must not be thrown away because the tests could not run or were cut
    * short; the user has to fix the environment (or the limit), not the change.
    */
-  private static @Nullable CellStepException noVerdict(CellId cellId, TestResult result) {
+  private static @Nullable CellStepException noVerdict(CellId cellId, CellStep step, String where,
+      TestResult result) {
     String type;
     String message;
     if (result.timedOut()) {
       type = CellStepException.TESTS_TIMED_OUT;
-      message = "the tests of cell " + cellId + " ran past their time limit and were killed by the library "
+      message = "the tests of cell " + cellId + where + " ran past their time limit and were killed by the library "
           + "(raise the test timeout if they need longer): " + result.report();
     } else if (result.stopped()) {
       type = CellStepException.TEST_RUN_KILLED;
-      message = "the tests of cell " + cellId + " were stopped by the library before they ended: " + result.report();
+      message = "the tests of cell " + cellId + where + " were stopped by the library before they ended: "
+          + result.report();
     } else if (result.commandNotRunnable()) {
       type = CellStepException.TEST_COMMAND_NOT_RUNNABLE;
-      message = "the test command of cell " + cellId + " could not run: it exited with " + result.exitCode()
-          + ", a shell's code for a program that " + (result.exitCode() == TestResult.EXIT_NOT_FOUND
-              ? "was not found" : "could not be executed") + "; output:\n" + result.outputTail();
+      message = "the test command of cell " + cellId + " could not run" + where + ": it exited with "
+          + result.exitCode() + ", a shell's code for a program that " + (result.exitCode()
+              == TestResult.EXIT_NOT_FOUND ? "was not found" : "could not be executed") + "; output:\n"
+          + result.outputTail();
     } else {
       return null;
     }
-    return new CellStepException(cellId, CellStep.TEST, type, false, message,
+    return new CellStepException(cellId, step, type, false, message,
         new IllegalStateException(type + " (exit code " + result.exitCode() + ")"));
   }
 
@@ -760,6 +875,7 @@ public final class CellSteps {
     private Duration executeTimeout = Duration.ofMinutes(10);
     private SwarmMetrics metrics = SwarmMetrics.noop();
     private String host = "local";
+    private boolean verifyBase;
 
     private Builder() {}
 
@@ -863,6 +979,15 @@ public final class CellSteps {
         throw new IllegalArgumentException("host must not be blank");
       }
       this.host = hostId;
+      return this;
+    }
+
+    /**
+     * Whether a cell checks its base ({@link CellSteps#verifyBase}) when its task names no choice of its own (see
+     * {@link io.openswarm.core.TaskSpec#verifyBase()}); false by default.
+     */
+    public Builder verifyBase(boolean verify) {
+      this.verifyBase = verify;
       return this;
     }
 

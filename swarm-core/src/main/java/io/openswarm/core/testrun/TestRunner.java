@@ -1,6 +1,7 @@
 package io.openswarm.core.testrun;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Runs a repository's tests in a cell's worktree and reports the verdict.
@@ -25,4 +26,12 @@ public interface TestRunner {
    * @throws InterruptedException if the calling thread is interrupted; the running tests are stopped first
    */
   TestResult run(TestRequest request) throws IOException, InterruptedException;
+
+  /**
+   * The command a run uses when its request names none, so that messages (a red base, say) can name it; empty when
+   * the runner cannot tell.
+   */
+  default List<String> command() {
+    return List.of();
+  }
 }

@@ -42,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  * keeps. A task has {@code id} and {@code prompt} (strings, required), and optionally {@code dependsOn} (an array of
  * task ids; empty when absent), {@code testCommand} (an array of strings: the program and its arguments, run without
  * a shell), {@code executeTimeout} and {@code testTimeout} (ISO-8601 durations such as {@code "PT15M"}) and
- * {@code commitMessage} (a string). {@code null} is the same as absent.
+ * {@code commitMessage} (a string) and {@code verifyBase} (a boolean: check the task's base before its agent is
+ * prompted, whatever the DAG says). {@code null} is the same as absent.
  *
  * <p>Reading is strict, so that a typo never silently changes a run: unknown properties, duplicate keys, values of
  * the wrong type and trailing content are errors whose message names the place ({@code tasks[2].dependsOn[0]}) and
@@ -58,7 +59,7 @@ public final class TaskGraphJson {
 
   private static final List<String> TOP_LEVEL = List.of("tasks");
   private static final List<String> TASK_PROPERTIES = List.of("id", "prompt", "dependsOn", "testCommand",
-      "executeTimeout", "testTimeout", "commitMessage");
+      "executeTimeout", "testTimeout", "commitMessage", "verifyBase");
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -161,6 +162,9 @@ public final class TaskGraphJson {
       if (task.commitMessage() != null) {
         node.put("commitMessage", task.commitMessage());
       }
+      if (task.verifyBase() != null) {
+        node.put("verifyBase", task.verifyBase().booleanValue());
+      }
     }
     try {
       return MAPPER.writeValueAsString(root) + "\n";
@@ -180,7 +184,18 @@ public final class TaskGraphJson {
     List<String> testCommand = node.hasNonNull("testCommand") ? stringArray(node, where, "testCommand") : null;
     return new GraphTask(id, prompt, dependsOn == null ? List.of() : dependsOn, testCommand,
         duration(node, where, "executeTimeout"), duration(node, where, "testTimeout"),
-        optionalString(node, where, "commitMessage"));
+        optionalString(node, where, "commitMessage"), optionalBoolean(node, where, "verifyBase"));
+  }
+
+  private static @Nullable Boolean optionalBoolean(JsonNode node, String where, String name) {
+    JsonNode value = node.get(name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isBoolean()) {
+      throw new IllegalArgumentException(where + "." + name + " must be true or false but was " + type(value));
+    }
+    return value.booleanValue();
   }
 
   private static void rejectUnknown(JsonNode node, String where, List<String> known) {

@@ -109,6 +109,7 @@ public final class CommandTestRunner implements TestRunner {
   }
 
   /** The test command. */
+  @Override
   public List<String> command() {
     return command;
   }

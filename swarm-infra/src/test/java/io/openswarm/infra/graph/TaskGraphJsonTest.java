@@ -64,6 +64,16 @@ class TaskGraphJsonTest {
   }
 
   @Test
+  void aTasksBaseCheckIsReadAndWrittenAndAbsentMeansTheDagsChoice() {
+    TaskGraph graph = TaskGraphJson.parse("{\"tasks\": [{\"id\": \"on\", \"prompt\": \"p\", \"verifyBase\": true},"
+        + " {\"id\": \"off\", \"prompt\": \"p\", \"verifyBase\": false}, {\"id\": \"dag\", \"prompt\": \"p\"}]}");
+
+    assertThat(graph.tasks()).extracting(GraphTask::verifyBase).containsExactly(true, false, null);
+    assertThat(graph.tasks().get(0).toTaskSpec("main").verifyBase()).isTrue();
+    assertThat(TaskGraphJson.parse(TaskGraphJson.write(graph))).isEqualTo(graph);
+  }
+
+  @Test
   void mistakesInTheDocumentNameThePlace() {
     assertInvalid("", "the document is empty; expected an object with \"tasks\"");
     assertInvalid("[]", "the document must be an object with \"tasks\" but was an array");
@@ -76,7 +86,9 @@ class TaskGraphJsonTest {
     assertInvalid("{\"tasks\": [{\"id\": 7, \"prompt\": \"p\"}]}", "tasks[0].id must be a string but was the number 7");
     assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"depends_on\": []}]}",
         "tasks[0] has an unknown property \"depends_on\" (known: id, prompt, dependsOn, testCommand, "
-            + "executeTimeout, testTimeout, commitMessage)");
+            + "executeTimeout, testTimeout, commitMessage, verifyBase)");
+    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"verifyBase\": 1}]}",
+        "tasks[0].verifyBase must be true or false but was the number 1");
     assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"dependsOn\": \"b\"}]}",
         "tasks[0].dependsOn must be an array of strings but was the string \"b\"");
     assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\"}, {\"id\": \"b\", \"prompt\": \"p\", "

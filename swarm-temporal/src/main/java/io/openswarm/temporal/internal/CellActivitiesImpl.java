@@ -3,6 +3,7 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
+import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.lifecycle.CellStepException;
@@ -98,8 +99,9 @@ public final class CellActivitiesImpl implements CellActivities {
       if (existing.isPresent() && sweeper.releaseIfAbandoned(request.cellId(), run)) {
         existing = steps.find(request.cellId());
       }
+      boolean verifyBase = request.verifyBase() == null ? steps.verifyBaseByDefault() : request.verifyBase();
       if (existing.isPresent()) {
-        return new HostedCell(existing.get(), hostQueue);
+        return new HostedCell(existing.get(), hostQueue, verifyBase);
       }
       CellBootstrap up;
       try {
@@ -110,7 +112,7 @@ public final class CellActivitiesImpl implements CellActivities {
       // Before the check below: if the run is terminated right after it, only the sweeper will tear the cell down.
       sweeper.register(up, run);
       requireStillWanted(up);
-      return new HostedCell(up, hostQueue);
+      return new HostedCell(up, hostQueue, verifyBase);
     });
   }
 
@@ -159,6 +161,26 @@ public final class CellActivitiesImpl implements CellActivities {
         TestResult result;
         try {
           result = steps.test(request.cellId(), request.command(), request.timeout());
+        } catch (CellStepException e) {
+          Thread.interrupted();
+          throw cancelledOr(heartbeater, e);
+        }
+        return result;
+      }
+    });
+  }
+
+  @Override
+  public BaseCheckResult verifyBase(TestRunRequest request) {
+    return withWorkflowMdc(request.cellId(), CellStep.VERIFY_BASE, () -> {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      Thread worker = Thread.currentThread();
+      // As runTests: cancellation interrupts the run (or the wait for another cell's run of the same check).
+      try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
+        worker::interrupt)) {
+        BaseCheckResult result;
+        try {
+          result = steps.verifyBase(request.cellId(), request.command(), request.timeout());
         } catch (CellStepException e) {
           Thread.interrupted();
           throw cancelledOr(heartbeater, e);

@@ -29,6 +29,22 @@ final class CellWorkflowSupport {
   private CellWorkflowSupport() {}
 
   /**
+   * The change id under which a workflow checks a cell's base ({@link CellActivities#verifyBase}) before its agent is
+   * prompted. Histories written before the check existed have no marker for it and replay without the activity;
+   * the version is asked only for a cell whose bootstrap said to check, so other histories carry no marker either.
+   */
+  static final String VERIFY_BASE_CHANGE = "verify-base";
+
+  /**
+   * Whether to check the base of {@code hosted} now: its bootstrap said so and this run is not a replay of a history
+   * from before the check existed.
+   */
+  static boolean shouldVerifyBase(io.openswarm.temporal.HostedCell hosted) {
+    return hosted.verifyBase()
+        && Workflow.getVersion(VERIFY_BASE_CHANGE, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+  }
+
+  /**
    * Whether {@code failure} means the cell's host is gone: the step could not be scheduled there in time, its
    * heartbeat stopped, the host no longer knows the cell, or the host was stopping.
    */

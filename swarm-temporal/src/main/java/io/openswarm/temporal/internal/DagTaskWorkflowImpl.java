@@ -4,6 +4,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.IntegrateResult;
@@ -123,7 +124,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     step = CellStep.PORT.name();
     HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId()));
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId(), task.verifyBase()));
     } catch (ActivityFailure failure) {
       failed(facts, CellStep.PORT, failure);
       timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
@@ -138,6 +139,11 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     boolean hostLost = false;
     @Nullable CanceledFailure cancelled = null;
     try {
+      if (CellWorkflowSupport.shouldVerifyBase(hosted)) {
+        enter(CellStep.VERIFY_BASE);
+        BaseCheckResult checked = onHost.verifyBase(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+        timings.add(new StepTiming(CellStep.VERIFY_BASE, checked.duration()));
+      }
       enter(CellStep.EXECUTE);
       ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));

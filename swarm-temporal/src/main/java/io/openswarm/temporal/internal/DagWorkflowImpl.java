@@ -1,6 +1,8 @@
 package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -53,6 +55,12 @@ import org.slf4j.Logger;
  * agent's change are final; a {@code CONFLICT} or {@code REVERTED} at integration is redone once, at once; a failed
  * step is redone after 1 s, 2 s (doubling, at most 30 s) while it is retryable, at most 3 attempts in all. When a task
  * ends without success, its transitive dependents become {@code SKIPPED}.
+ *
+ * <p>Base check: with {@link DagRequest#verifyBase()} on (or the worker's default, when the request names none), the
+ * cells that start from the base commit test it before their agents are prompted; the first {@code BaseIsRed}
+ * stops the DAG: no further task starts, and every task not started is {@code SKIPPED} with a detail naming the red
+ * base. Cells that start from a later head (tested green by its integration) are not checked unless their task says
+ * so.
  *
  * <p>Cancellation: cancelling the workflow's scope cancels the running children (they tear their cells down, and
  * report back because they are started with {@link ChildWorkflowCancellationType#WAIT_CANCELLATION_COMPLETED}); the
@@ -243,8 +251,16 @@ public final class DagWorkflowImpl implements DagWorkflow {
   private void start(DagRequest dag, TaskState state, String runToken) {
     state.attempts++;
     String workflowId = dag.workflowId() + "-" + state.task.id() + "-" + state.attempts;
-    DagTaskRequest attempt = new DagTaskRequest(dag.dagId(), state.attempts,
-        state.task.toTaskSpec("refs/heads/" + dag.targetBranch()), dag.targetBranch(),
+    TaskSpec task = state.task.toTaskSpec("refs/heads/" + dag.targetBranch());
+    if (task.verifyBase() == null) {
+      // The start base is checked by the cells that start from it (the host shares one verdict among them); every
+      // later head of the target was tested green by the integration that made it, so its cells skip the check.
+      Boolean choice = Objects.equals(head, baseCommit) ? dag.verifyBase() : Boolean.FALSE;
+      if (choice != null) {
+        task = task.withVerifyBase(choice);
+      }
+    }
+    DagTaskRequest attempt = new DagTaskRequest(dag.dagId(), state.attempts, task, dag.targetBranch(),
         cellIdFor(dag.dagId(), state.task.id(), runToken, state.attempts));
     DagTaskWorkflow child = Workflow.newChildWorkflowStub(DagTaskWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
@@ -312,6 +328,9 @@ public final class DagWorkflowImpl implements DagWorkflow {
       }
       default -> state.status = DagTaskStatus.CANCELLED;
     }
+    if (CellStepException.BASE_IS_RED.equals(attempt.failureType()) && !stopping) {
+      skipAllOnRedBase(dag, state, attempt);
+    }
     if (state.status.finalState()) {
       log.info("DAG {}: task {} {} after {} attempt(s){}", dag.dagId(), state.task.id(), state.status,
           state.attempts, state.commit == null ? "" : " as " + state.commit);
@@ -354,6 +373,27 @@ public final class DagWorkflowImpl implements DagWorkflow {
         log.info("DAG {}: task {} skipped: {}", dag.dagId(), id, dependent.detail);
       }
     }
+  }
+
+  /**
+   * Stops the DAG after a red base: every task not running yet is skipped, naming the base. Why all of them: each
+   * would start from the same target branch, whose tests fail whatever the agent does; the user fixes the base.
+   */
+  private void skipAllOnRedBase(DagRequest dag, TaskState red, DagAttempt attempt) {
+    String base = attempt.baseCommit() == null ? "the base" : "the base " + abbreviate(attempt.baseCommit());
+    log.info("DAG {}: {} is red (task {}: {}); no further task starts", dag.dagId(), base, red.task.id(),
+        CellStepException.BASE_IS_RED);
+    for (TaskState state : states) {
+      if (state.status == DagTaskStatus.PENDING && state.running == null) {
+        state.status = DagTaskStatus.SKIPPED;
+        state.detail = CellStepException.BASE_IS_RED + ": not run, because the tests fail on " + base + " of "
+            + dag.targetBranch() + " (found by task " + red.task.id() + ")";
+      }
+    }
+  }
+
+  private static String abbreviate(String sha) {
+    return sha.length() > 10 ? sha.substring(0, 10) : sha;
   }
 
   /** The earliest time a task waiting out a backoff may start, or {@link Long#MAX_VALUE}. */

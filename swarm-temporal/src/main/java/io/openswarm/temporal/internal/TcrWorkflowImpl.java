@@ -5,6 +5,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.testrun.TestResult;
@@ -29,6 +30,11 @@ import org.slf4j.Logger;
 /**
  * The TCR workflow: one cell per attempt, bootstrap on the shared queue, every later step on the cell's host queue,
  * teardown in a detached cancellation scope whatever happened.
+ *
+ * <p>When the bootstrap says the cell's base is to be checked (the task's choice, else the host's default), the
+ * test command runs on the base commit first (step {@code VERIFY_BASE}); a red base ends the attempt FAILED with
+ * {@code BaseIsRed} before the agent is prompted. The activity is guarded by a version marker, so histories from
+ * before the check replay unchanged.
  *
  * <p>An attempt ends in one of three ways: an outcome (committed, no changes, reverted, or failed at a step); the
  * host was lost (a step could not be scheduled on the host in time, its heartbeat stopped, or the host no longer
@@ -91,7 +97,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     step = BOOTSTRAP;
     HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId()));
+      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId(), task.verifyBase()));
     } catch (ActivityFailure failure) {
       timings.addAll(CellWorkflowSupport.bootstrapTimings(failure));
       return new Attempt(failedOutcome(cell, CellStep.PORT, failure).withTimings(timings), false, null);
@@ -107,6 +113,11 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
     boolean hostLost = false;
     @Nullable CanceledFailure cancelled = null;
     try {
+      if (CellWorkflowSupport.shouldVerifyBase(hosted)) {
+        enter(CellStep.VERIFY_BASE);
+        BaseCheckResult checked = onHost.verifyBase(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+        timings.add(new StepTiming(CellStep.VERIFY_BASE, checked.duration()));
+      }
       enter(CellStep.EXECUTE);
       ExecuteResult executed = onHost.execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
       timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
@@ -35,7 +37,15 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.history.v1.ActivityTaskCompletedEventAttributes;
+import io.temporal.api.history.v1.History;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.List;
@@ -173,6 +183,90 @@ class TcrWorkflowImplTest {
     assertThat(TcrWorkflowImpl.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(61) + "-r2");
   }
 
+  @Test
+  void aGreenBaseIsCheckedOnTheHostBeforeTheAgentIsPromptedAndTimedAsVerifyBase() {
+    CellOutcome outcome = workflow("green-base").run(TaskSpec.of("t", "do it", "main").withVerifyBase(true));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(cells.calls).containsExactly("bootstrap t on shared", "verifyBase t on shared@live",
+        "execute t on shared@live", "runTests t on shared@live", "commit t on shared@live",
+        "teardown t on shared@live");
+    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.VERIFY_BASE,
+        CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(outcome.timing(CellStep.VERIFY_BASE)).contains(Duration.ofMillis(7));
+  }
+
+  @Test
+  void aRedBaseFailsTheCellAtVerifyBaseAndTheAgentIsNeverPrompted() {
+    cells.verifyBaseByDefault = true;
+    cells.baseFailure = ApplicationFailure.newNonRetryableFailure("the tests fail on the base commit base",
+        "BaseIsRed", "VERIFY_BASE");
+
+    CellOutcome outcome = workflow("red-base").run(TaskSpec.of("t", "do it", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
+    assertThat(outcome.error()).isEqualTo("BaseIsRed: the tests fail on the base commit base");
+    assertThat(outcome.timing(CellStep.VERIFY_BASE)).as("the failed check is timed too").isPresent();
+    assertThat(cells.calls).containsExactly("bootstrap t on shared", "verifyBase t on shared@live",
+        "teardown t on shared@live");
+  }
+
+  @Test
+  void aTaskThatTurnsTheCheckOffBeatsTheHostsDefault() {
+    cells.verifyBaseByDefault = true;
+
+    CellOutcome outcome = workflow("no-check").run(TaskSpec.of("t", "do it", "main").withVerifyBase(false));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    assertThat(cells.calls).noneMatch(call -> call.startsWith("verifyBase"));
+  }
+
+  @Test
+  void aHistoryWrittenBeforeTheBaseCheckReplaysEvenWhenItsBootstrapAskedForTheCheck() throws Exception {
+    // A rolling upgrade: a new host answered the bootstrap (asking for the check) while the workflow still ran the
+    // old code, which prompted the agent at once. Such a history has no version marker; it must replay as it was.
+    CellOutcome outcome = workflow("before-check").run(TaskSpec.of("t", "do it", "main"));
+    assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
+    WorkflowExecutionHistory recorded = env.getWorkflowClient().fetchHistory("before-check");
+    WorkflowExecutionHistory upgraded = withBootstrapAskingForTheCheck(recorded);
+    WorkflowExecutionHistory checked;
+    cells.calls.clear();
+    workflow("with-check").run(TaskSpec.of("t2", "do it", "main").withVerifyBase(true));
+    checked = env.getWorkflowClient().fetchHistory("with-check");
+
+    WorkerFactory replayers = WorkerFactory.newInstance(env.getWorkflowClient());
+    try {
+      Worker replayer = replayers.newWorker("replay");
+      replayer.registerWorkflowImplementationFactory(TcrWorkflow.class,
+          () -> new TcrWorkflowImpl(CellActivityOptions.of(SwarmProfile.STAGING)));
+      WorkflowReplayer.replayWorkflowExecution(upgraded, replayer);
+      WorkflowReplayer.replayWorkflowExecution(checked, replayer);
+    } finally {
+      replayers.shutdownNow();
+    }
+  }
+
+  /** {@code history} with its bootstrap's result saying {@code verifyBase: true}, as a new host answers. */
+  private static WorkflowExecutionHistory withBootstrapAskingForTheCheck(WorkflowExecutionHistory history) {
+    History.Builder events = history.getHistory().toBuilder();
+    for (int i = 0; i < events.getEventsCount(); i++) {
+      HistoryEvent event = events.getEvents(i);
+      if (event.hasActivityTaskCompletedEventAttributes()) {
+        ActivityTaskCompletedEventAttributes completed = event.getActivityTaskCompletedEventAttributes();
+        Payload result = completed.getResult().getPayloads(0);
+        String json = result.getData().toStringUtf8();
+        assertThat(json).as("the first completed activity is the bootstrap").contains("\"verifyBase\":false");
+        Payload edited = result.toBuilder()
+            .setData(ByteString.copyFromUtf8(json.replace("\"verifyBase\":false", "\"verifyBase\":true"))).build();
+        events.setEvents(i, event.toBuilder().setActivityTaskCompletedEventAttributes(completed.toBuilder()
+            .setResult(Payloads.newBuilder().addPayloads(edited)))).build();
+        return new WorkflowExecutionHistory(events.build(), history.getWorkflowExecution().getWorkflowId());
+      }
+    }
+    throw new AssertionError("no completed activity in " + history);
+  }
+
   /** Records every activity call with the queue it ran on. */
   public static final class FakeCells implements CellActivities {
     final List<String> calls = new CopyOnWriteArrayList<>();
@@ -181,6 +275,9 @@ class TcrWorkflowImplTest {
     volatile ApplicationFailure executeFailure;
     volatile ApplicationFailure bootstrapFailure;
     volatile boolean hangExecute;
+    /** The host's default for the base check, used when the bootstrap request names none. */
+    volatile boolean verifyBaseByDefault;
+    volatile ApplicationFailure baseFailure;
     private volatile boolean bootstrapped;
 
     private void record(String activity, CellId cell) {
@@ -197,7 +294,17 @@ class TcrWorkflowImplTest {
       bootstrapped = true;
       String host = queue.substring(queue.indexOf('@') + 1);
       return new HostedCell(new CellBootstrap(request.cellId(), host, 8000, "/tmp/wt", "swarm/" + request.cellId(),
-          "base", List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)))), queue);
+          "base", List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)))), queue,
+          request.verifyBase() == null ? verifyBaseByDefault : request.verifyBase());
+    }
+
+    @Override
+    public BaseCheckResult verifyBase(TestRunRequest request) {
+      record("verifyBase", request.cellId());
+      if (baseFailure != null) {
+        throw baseFailure;
+      }
+      return new BaseCheckResult("base", false, Duration.ofMillis(7));
     }
 
     @Override

@@ -62,6 +62,11 @@ final class FaultyTestRunner implements TestRunner {
   }
 
   @Override
+  public List<String> command() {
+    return delegate.command();
+  }
+
+  @Override
   public String toString() {
     return "Faulty[" + delegate + "]";
   }

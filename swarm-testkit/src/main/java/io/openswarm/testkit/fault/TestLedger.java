@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,11 @@ public final class TestLedger {
           greenTrees.add(treeOf(request.worktree()));
         }
         return result;
+      }
+
+      @Override
+      public List<String> command() {
+        return runner.command();
       }
 
       @Override
