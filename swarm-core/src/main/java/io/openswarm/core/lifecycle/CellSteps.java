@@ -78,6 +78,8 @@ import org.slf4j.MDC;
  * <p>Thread-safe. Steps of one cell are expected one at a time, except {@link #abort} and {@link #teardown}, which
  * may come from any thread while another step runs (that is how cancellation reaches a working agent).
  */
+// "try": the MdcScope resources are never read in their blocks; they exist for what their close() restores.
+@SuppressWarnings("try")
 public final class CellSteps {
 
   /** How long a teardown waits for another one of the same cell before it releases what that one has not reached. */

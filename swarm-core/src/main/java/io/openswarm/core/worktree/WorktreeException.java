@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  */
 public class WorktreeException extends RuntimeException {
 
+  private static final long serialVersionUID = 1L;
+
   /** Why a worktree operation failed. Stable: callers map these to their own error types. */
   public enum Reason {
     /** The configured repository path is not inside a git repository. */
