@@ -110,6 +110,15 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   static final String ATTR_CELL = "cellId";
   static final String ATTR_BRANCH = "branch";
   static final String ATTR_BASE = "baseCommit";
+  static final String ATTR_SETUP_STAMP = "setupStamp";
+
+  /** The states a slot's record names. */
+  static final String STATE_IDLE = "idle";
+  static final String STATE_LEASED = "leased";
+  /** Idle, left on disk by a pool that closed, for the next pool on the root to adopt; whoever the owner. */
+  static final String STATE_PARKED = "parked";
+  /** Claimed by a starting pool that is verifying it; reclaimed like any slot when that owner dies. */
+  static final String STATE_ADOPTING = "adopting";
 
   /** Where worktrees that cannot be deleted are moved, relative to the root: the same file system, never a slot. */
   static final Path QUARANTINE = Path.of(".swarm", "quarantine");
@@ -139,6 +148,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private int waiting;
   private int backgroundCreating;
   private int inFlight;
+  /** Released slots that are being restored to become idle; counted against maxIdle. */
+  private int returning;
 
   /** Set once by start() before the state becomes RUNNING; read by any thread afterwards. */
   private volatile @Nullable Context context;
@@ -197,8 +208,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       repository.checkBranchName(options.branchPrefix() + "cell",
           () -> "the branch prefix \"" + options.branchPrefix() + "\" followed by a cell id");
       LeaseJournal journal = openJournal();
+      if (!options.sparseCheckout().isEmpty()) {
+        repository.requireVersion(GitRepository.MINIMUM_SPARSE_GIT_VERSION, "sparseCheckout");
+      }
       int reclaimed = reclaimOrphans(repository, root, journal);
       repository.prune();
+      List<Slot> adopted = adoptParked(repository, root, journal);
       int poolNumber = POOL_SEQUENCE.incrementAndGet();
       ExecutorService maintenance = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "swarm-worktree-pool-" + poolNumber);
@@ -208,13 +223,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       context = new Context(repository, root, journal, maintenance);
       lock.lock();
       try {
+        adopted.forEach(idle::addLast);
+        total += adopted.size();
         state = State.RUNNING;
       } finally {
         lock.unlock();
       }
       log.info("worktree pool started: repository={}, root={}, minIdle={}, maxIdle={}, maxTotal={}, "
-              + "reclaimed {} worktree(s) of dead owners, {} ms", repository.directory(), root, options.minIdle(),
-          options.maxIdle(), options.maxTotal(), reclaimed, millisSince(begin));
+              + "reclaimed {} worktree(s) of dead owners, adopted {} idle worktree(s), {} ms", repository.directory(),
+          root, options.minIdle(), options.maxIdle(), options.maxTotal(), reclaimed, adopted.size(),
+          millisSince(begin));
       requestMaintenance();
     } catch (RuntimeException | Error e) {
       lock.lock();
@@ -448,8 +466,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       lock.unlock();
     }
     int removed = 0;
+    int parked = 0;
     for (Slot slot : idleSlots) {
-      if (removeSlot(ctx, slot)) {
+      if (options.keepIdleOnClose() && park(ctx, slot)) {
+        parked++;
+      } else if (removeSlot(ctx, slot)) {
         removed++;
       }
     }
@@ -459,8 +480,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    log.info("worktree pool closed: root={}, removed {} worktree(s), released {} outstanding lease(s), {} ms",
-        ctx.root, removed, outstanding.size(), millisSince(begin));
+    log.info("worktree pool closed: root={}, parked {} idle worktree(s) for the next start, removed {}, released {} "
+        + "outstanding lease(s), {} ms", ctx.root, parked, removed, outstanding.size(), millisSince(begin));
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -556,7 +577,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private PooledLease prepare(Context ctx, Slot slot, CellId cellId, String branch, String base) {
     boolean fresh = !slot.exists;
     Map<String, String> leasedAttributes = slotAttributes(ctx, slot);
-    leasedAttributes.put(ATTR_STATE, "leased");
+    leasedAttributes.put(ATTR_STATE, STATE_LEASED);
     leasedAttributes.put(ATTR_CELL, cellId.value());
     leasedAttributes.put(ATTR_BRANCH, branch);
     leasedAttributes.put(ATTR_BASE, base);
@@ -592,7 +613,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
     try {
       if (fresh) {
-        ctx.repository.addWorktree(slot.path, branch, base);
+        ctx.repository.addWorktree(slot.path, branch, base, options.sparseCheckout());
         slot.exists = true;
       } else if (!created) {
         restorer.switchTo(slot.path, branch);
@@ -682,10 +703,17 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     long begin = System.nanoTime();
     Context ctx = Objects.requireNonNull(context);
     Slot slot = lease.slot;
+    boolean keep;
     lock.lock();
     try {
       leases.remove(lease.cellId);
       inFlight++;
+      // A slot that would only be trimmed as soon as it is idle (above maxIdle, nobody waiting) is removed at once:
+      // restoring it first would scan the whole tree twice (checkout, clean) for nothing.
+      keep = idle.size() + returning < options.maxIdle() || waiting > 0;
+      if (keep) {
+        returning++;
+      }
     } finally {
       lock.unlock();
     }
@@ -693,18 +721,26 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     boolean reusable = false;
     String branchOutcome = "branch " + lease.branch + " left as it is";
     try {
-      try {
-        restorer.restoreDetached(slot.path, lease.base);
-        reusable = true;
-      } catch (WorktreeException e) {
-        // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
-        log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
-            e.getMessage());
+      WorktreeException restoreFailure = null;
+      if (keep) {
+        try {
+          restorer.restoreDetached(slot.path, lease.base);
+          reusable = true;
+        } catch (WorktreeException e) {
+          // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
+          log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
+              e.getMessage());
+          restoreFailure = e;
+        }
+      }
+      if (!reusable) {
         try {
           removeWorktree(ctx, slot.path, "cell " + lease.cellId);
           slot.exists = false;
         } catch (WorktreeException removal) {
-          removal.addSuppressed(e);
+          if (restoreFailure != null) {
+            removal.addSuppressed(restoreFailure);
+          }
           failure = removal;
         }
       }
@@ -743,6 +779,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       try {
         busyCells.remove(lease.cellId);
         inFlight--;
+        if (keep) {
+          returning--;
+        }
         if (reusable) {
           idle.addFirst(slot);
         } else {
@@ -755,7 +794,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       requestMaintenance();
     }
     log.info("returned worktree {} of cell {}: {}{} ({} ms)", slot.path, lease.cellId, branchOutcome,
-        reusable ? "" : "; the worktree was removed", millisSince(begin));
+        reusable ? "" : keep ? "; the worktree was removed" : "; the worktree was removed (idle limit "
+            + options.maxIdle() + " reached)", millisSince(begin));
     if (failure != null) {
       throw failure;
     }
@@ -854,7 +894,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     try {
       String commit = ctx.repository.resolveCommit(options.warmRef());
       writeRecord(ctx, slot, idleAttributes(ctx, slot));
-      ctx.repository.addWorktree(slot.path, null, commit);
+      ctx.repository.addWorktree(slot.path, null, commit, options.sparseCheckout());
       slot.exists = true;
       created = true;
       log.info("created idle worktree {} at {} ({} ms)", slot.path, abbreviate(commit), millisSince(begin));
@@ -964,9 +1004,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
     int reclaimed = 0;
     for (LeaseRecord record : records) {
+      // A parked slot belongs to no process (its pool closed); the adoption below decides about it.
       if (record.kind() != LeaseKind.WORKTREE
           || !repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
-          || record.owner().isAlive()) {
+          || STATE_PARKED.equals(record.attribute(ATTR_STATE)) || record.owner().isAlive()) {
         continue;
       }
       try {
@@ -1015,6 +1056,104 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // Parking at close, adopting at start
+
+  /**
+   * Leaves an idle slot on disk with a record that says it is parked, for the next pool on this root to adopt;
+   * returns whether it worked. Not flushed: a machine crash that rolls the record back to "idle" of this (then dead)
+   * process only makes the next start reclaim the slot instead of adopting it.
+   */
+  private boolean park(Context ctx, Slot slot) {
+    try {
+      writeRecord(ctx, slot, idleAttributes(ctx.repository, slot, STATE_PARKED));
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("could not park idle worktree {}; removing it: {}", slot.path, e.getMessage());
+      return false;
+    }
+  }
+
+  /**
+   * Adopts up to {@code maxIdle} slots that closed pools parked under this root for this repository. Each is claimed
+   * in the journal first (atomically across JVMs, so that no two pools adopt the same slot), then verified, never
+   * trusted: a slot that fails is removed with its record and its set-up stamp.
+   */
+  private List<Slot> adoptParked(GitRepository repository, Path root, LeaseJournal journal) {
+    int[] budget = {options.maxIdle()};
+    List<LeaseRecord> claimed;
+    try {
+      claimed = journal.claim(record -> {
+        if (budget[0] == 0 || !isParkedSlot(record, repository, root)) {
+          return false;
+        }
+        budget[0]--;
+        return true;
+      }, record -> {
+        Map<String, String> attributes = new HashMap<>(record.attributes());
+        attributes.put(ATTR_STATE, STATE_ADOPTING);
+        return record.ownedByCurrentProcess(attributes);
+      });
+    } catch (UncheckedIOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
+    }
+    List<Slot> adopted = new ArrayList<>();
+    for (LeaseRecord record : claimed) {
+      long begin = System.nanoTime();
+      Slot slot = new Slot(record.key(), root.resolve(record.key()));
+      slot.record = record;
+      try {
+        verifyParked(repository, slot);
+        slot.exists = true;
+        slot.setupStamp = options.preserveIgnored() ? record.attribute(ATTR_SETUP_STAMP) : null;
+        writeRecord(journal, slot, idleAttributes(repository, slot, STATE_IDLE));
+        adopted.add(slot);
+        log.info("adopted idle worktree {} that a closed pool parked, verified in {} ms{}", slot.path,
+            millisSince(begin), slot.setupStamp == null ? "" : " (set-up stamp kept)");
+      } catch (RuntimeException e) {
+        log.warn("not adopting parked worktree {}; removing it: {}", slot.path, e.getMessage());
+        try {
+          removeWorktree(repository, root, slot.path, "a parked worktree that failed verification");
+          journal.remove(LeaseKind.WORKTREE, slot.name);
+        } catch (RuntimeException removal) {
+          log.warn("could not remove worktree {}; its record is kept for a later start to reclaim: {}", slot.path,
+              removal.getMessage());
+        }
+      }
+    }
+    return adopted;
+  }
+
+  /** Whether {@code record} is a slot of this repository under this root that a closed pool parked. */
+  private static boolean isParkedSlot(LeaseRecord record, GitRepository repository, Path root) {
+    return record.kind() == LeaseKind.WORKTREE && STATE_PARKED.equals(record.attribute(ATTR_STATE))
+        && repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
+        && SLOT_NAME.matcher(record.key()).matches()
+        && root.resolve(record.key()).toString().equals(record.attribute(ATTR_PATH));
+  }
+
+  /**
+   * Verifies a parked slot from scratch: registered with this repository as git registered it ({@code .git} file
+   * and administrative files agree), {@code HEAD} detached at a commit of this repository, the sparse checkout this
+   * pool makes (or none), and nothing changed, staged, untracked or (unless preserved) ignored.
+   *
+   * @throws WorktreeException naming what does not hold
+   */
+  private void verifyParked(GitRepository repository, Slot slot) {
+    String head = repository.verifyRegistered(slot.path);
+    repository.resolveCommit(head);
+    List<String> sparse = new ArrayList<>(repository.sparseDirectories(slot.path));
+    List<String> expected = new ArrayList<>(options.sparseCheckout());
+    sparse.sort(null);
+    expected.sort(null);
+    if (!sparse.equals(expected)) {
+      throw new WorktreeException(Reason.RESTORE_FAILED, "worktree " + slot.path + " is "
+          + (sparse.isEmpty() ? "a full checkout" : "a sparse checkout of " + sparse) + " but this pool makes "
+          + (expected.isEmpty() ? "full checkouts" : "sparse checkouts of " + expected));
+    }
+    restorer.verifyClean(slot.path);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Helpers
 
   private Slot newSlot(Path root) {
@@ -1036,12 +1175,27 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   private Map<String, String> idleAttributes(Context ctx, Slot slot) {
-    Map<String, String> attributes = slotAttributes(ctx, slot);
-    attributes.put(ATTR_STATE, "idle");
+    return idleAttributes(ctx.repository, slot, STATE_IDLE);
+  }
+
+  /** A record of an idle slot: path, repository, state and, when the slot keeps one, the set-up stamp. */
+  private Map<String, String> idleAttributes(GitRepository repository, Slot slot, String state) {
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put(ATTR_PATH, slot.path.toString());
+    attributes.put(ATTR_REPOSITORY, repository.commonDir().toString());
+    attributes.put(ATTR_STATE, state);
+    String stamp = slot.setupStamp;
+    if (stamp != null && options.preserveIgnored()) {
+      attributes.put(ATTR_SETUP_STAMP, stamp);
+    }
     return attributes;
   }
 
   private void writeRecord(Context ctx, Slot slot, Map<String, String> attributes) {
+    writeRecord(ctx.journal, slot, attributes);
+  }
+
+  private static void writeRecord(LeaseJournal journal, Slot slot, Map<String, String> attributes) {
     LeaseRecord record = slot.record == null
         ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
         : slot.record.withAttributes(attributes);
@@ -1049,7 +1203,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       // A slot's first record precedes its directory and must outlive a machine crash, or the directory would be
       // left behind unknown. Later records only move it between idle and leased: reclaiming removes the slot either
       // way, so a machine crash that rolls one back costs at most a cell branch left at its base (nothing lost).
-      ctx.journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
+      journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
           : LeaseJournal.Durability.PROCESS_CRASH);
     } catch (UncheckedIOException e) {
       throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
@@ -1275,6 +1429,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     /** The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}. */
     public Builder warmRef(String ref) {
       options.warmRef(ref);
+      return this;
+    }
+
+    /** Whether close keeps idle worktrees for the next start; see {@link WorktreePoolOptions.Builder#keepIdleOnClose}. */
+    public Builder keepIdleOnClose(boolean keepIdleOnClose) {
+      options.keepIdleOnClose(keepIdleOnClose);
+      return this;
+    }
+
+    /** The directories worktrees materialize; see {@link WorktreePoolOptions.Builder#sparseCheckout(List)}. */
+    public Builder sparseCheckout(List<String> directories) {
+      options.sparseCheckout(directories);
       return this;
     }
 
