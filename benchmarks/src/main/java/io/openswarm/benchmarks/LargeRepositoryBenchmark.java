@@ -83,20 +83,22 @@ public final class LargeRepositoryBenchmark {
         WorktreePool warm = pool("warm", 1, 1);
         WorktreePool concurrent = pool("concurrent", 0, 3)) {
       warm.acquire(CellId.of("prime"), "main").close();
-      List<Runnable> steps = List.of(
-          () -> plain(),
-          () -> poolCold(cold),
-          () -> record("pool warm acquire+release", () -> {
+      // Each ratio is taken between two measurements made one right after the other (which goes first alternates),
+      // since this machine's file creation cost drifts several-fold within minutes.
+      List<List<Runnable>> pairs = List.of(
+          List.of(this::plain, () -> poolCold(cold)),
+          List.of(() -> coldAcquires(concurrent, 1, "pool 1 cold acquire"),
+              () -> coldAcquires(concurrent, 3, "pool 3 cold acquires at once")),
+          List.of(() -> plainAdds(1, "plain 1 add"), () -> plainAdds(3, "plain 3 adds at once")),
+          List.of(() -> record("pool warm acquire+release", () -> {
             warm.acquire(cell(), "main").close();
             return null;
-          }),
-          () -> coldAcquires(concurrent, 1, "pool 1 cold acquire"),
-          () -> coldAcquires(concurrent, 3, "pool 3 cold acquires at once"),
-          () -> plainAdds(1, "plain 1 add"),
-          () -> plainAdds(3, "plain 3 adds at once"));
+          })));
       for (int round = 0; round < rounds; round++) {
-        for (int i = 0; i < steps.size(); i++) {
-          steps.get((i + round) % steps.size()).run();
+        for (List<Runnable> pair : pairs) {
+          for (int i = 0; i < pair.size(); i++) {
+            pair.get((i + round) % pair.size()).run();
+          }
         }
         System.out.printf(Locale.ROOT, "round %d done after %.0f s%n", round + 1, (System.nanoTime() - begin) / 1e9);
       }
@@ -206,14 +208,26 @@ public final class LargeRepositoryBenchmark {
         BYTES / (1024 * 1024));
     nanos.forEach((name, values) -> line(name, values));
     parts.forEach((name, values) -> line("  " + name, values));
-    System.out.printf(Locale.ROOT, "pool cold / plain:           %.2f (target: at most 1.2)%n",
-        median(nanos.get("pool cold acquire+release")) / median(nanos.get("plain add+remove")));
-    System.out.printf(Locale.ROOT, "pool 3 cold / pool 1 cold:   %.2f (target: at most 1.5)%n",
-        median(nanos.get("pool 3 cold acquires at once")) / median(nanos.get("pool 1 cold acquire")));
-    System.out.printf(Locale.ROOT, "plain 3 adds / plain 1 add:  %.2f (the machine's floor for the line above)%n",
-        median(nanos.get("plain 3 adds at once")) / median(nanos.get("plain 1 add")));
+    System.out.println("ratios: of the medians; median (min-max) of the rounds' paired ratios");
+    ratio("pool cold / plain", "pool cold acquire+release", "plain add+remove", "target: at most 1.2");
+    ratio("pool 3 cold / pool 1 cold", "pool 3 cold acquires at once", "pool 1 cold acquire", "target: at most 1.5");
+    ratio("plain 3 adds / plain 1 add", "plain 3 adds at once", "plain 1 add", "the machine's floor for the line above");
     System.out.printf(Locale.ROOT, "pool warm / plain:           %.3f%n",
         median(nanos.get("pool warm acquire+release")) / median(nanos.get("plain add+remove")));
+  }
+
+  private void ratio(String label, String numerator, String denominator, String note) {
+    List<Long> top = nanos.get(numerator);
+    List<Long> bottom = nanos.get(denominator);
+    List<Double> paired = new ArrayList<>();
+    for (int i = 0; i < Math.min(top.size(), bottom.size()); i++) {
+      paired.add((double) top.get(i) / bottom.get(i));
+    }
+    List<Double> sorted = paired.stream().sorted().toList();
+    int n = sorted.size();
+    double pairedMedian = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    System.out.printf(Locale.ROOT, "%-28s %.2f; paired %.2f (%.2f-%.2f)  (%s)%n", label + ":",
+        median(top) / median(bottom), pairedMedian, sorted.get(0), sorted.get(n - 1), note);
   }
 
   private static void line(String name, List<Long> values) {
