@@ -24,9 +24,10 @@ import java.util.function.Supplier;
  * What a worktree costs on a large repository, side by side in one run on a generated repository of 25,000 files
  * (100 MB, packed): plain {@code git worktree add -b} + {@code worktree remove --force} + {@code branch -D} against
  * the pool's cold path (acquire of a new slot, release, removal), the warm path, one cold acquire against three at
- * once, and, as the machine's own floor, one plain {@code worktree add} against three at once. Rounds run every
- * measurement once in a rotating order, so that drift of a shared machine spreads over all of them; medians are
- * reported with the ratios the pool is held to (cold path at most 1.2x plain, three cold acquires at most 1.5x one).
+ * once, and, as the machine's own floor, one plain {@code worktree add} against three at once. Each round runs every
+ * measurement once; the two sides of each ratio run one right after the other, first one then the other first, since
+ * a shared machine's file-creation cost drifts within minutes. Reported: medians, and the ratios the pool is held to
+ * (cold path at most 1.2x plain, three cold acquires at most 1.5x one), of the medians and paired per round.
  *
  * <p>A {@code main}, not JMH: one cold round takes seconds to tens of seconds, and the ratios only mean something
  * when the measurements alternate.

@@ -57,17 +57,25 @@ import org.slf4j.LoggerFactory;
  *   {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to {@code acquireTimeout}), journals the
  *   lease, then creates the cell's branch {@code <prefix><cellId>} at the base commit (atomically: it fails if the
  *   branch appeared meanwhile) and checks it out: in an idle slot with one {@code git checkout --force -b}, which
- *   rewrites only the files that differ (the warm path), in a new slot with {@code git update-ref} and
- *   {@code git worktree add} (the cold path). An existing branch that holds nothing new is reused.</li>
+ *   rewrites only the files that differ (the warm path); in a new slot with {@code git update-ref},
+ *   {@code git worktree add --no-checkout} under the worktree-list lock, then, outside that lock and inside the new
+ *   worktree, {@code git reset --hard} that writes its files (the cold path: the same checkout a plain
+ *   {@code git worktree add} runs, and cold acquires write their files in parallel). With
+ *   {@link WorktreePoolOptions.Builder#sparseCheckout sparseCheckout}, a new worktree becomes a sparse checkout
+ *   (cone mode, settings kept per worktree) before any file is written. An existing branch that holds nothing new
+ *   is reused.</li>
  *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached (see
  *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
  *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
- *   becomes idle again. A slot that cannot be restored is removed instead; what cannot be deleted even then (a cell
+ *   becomes idle again. A slot that would exceed {@code maxIdle} as soon as it is idle (and nobody waits for one) is
+ *   removed at once instead of being restored first. A slot that cannot be restored is removed too; what cannot be
+ *   deleted even then (a cell
  *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged. With
  *   {@code preserveIgnored} the slot keeps its ignored files (what a set-up installed: {@code node_modules},
  *   {@code target/}, {@code .venv}) and the lease's {@linkplain WorktreeLease#setupStamp() set-up stamp}, which the
  *   next lease of the slot reports, so a set-up can tell that the worktree is already prepared; without it the stamp
- *   is forgotten with the files. Stamps live in memory only: a slot made by a later start is prepared again.</li>
+ *   is forgotten with the files. The stamp is kept in the slot's journal record too, so that it survives a
+ *   restart with the slot (see <b>Close and restart</b>).</li>
  *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
  *   {@code maxIdle}.</li>
  *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
@@ -75,7 +83,18 @@ import org.slf4j.LoggerFactory;
  *   {@link #start()} reclaims the slots of owners that are no longer alive: it removes the worktree (its state after
  *   a crash is unknown, and processes of the dead owner may still have been writing to it), deletes the branch when
  *   it holds nothing new, removes the record and prunes git's worktree list. Records of live owners are never
- *   touched.</li>
+ *   touched, nor are parked slots, whatever their owner.</li>
+ *   <li><b>Close and restart</b>: {@link #close()} parks the idle slots (unless
+ *   {@link WorktreePoolOptions.Builder#keepIdleOnClose keepIdleOnClose} is off): they stay on disk and their records
+ *   say {@code parked}, with the set-up stamp when ignored files are kept. {@link #start()} adopts up to
+ *   {@code maxIdle} parked slots of its root and repository, whoever parked them (this JVM or a dead one): it claims
+ *   them in the journal under a lock shared by every JVM on the host ({@link LeaseJournal#claim}), so that two pools
+ *   starting at once never adopt the same slot, then verifies each from scratch, never trusting what it finds: the
+ *   directory's {@code .git} is a plain file naming this repository's administrative directory for it, which names
+ *   it back; {@code HEAD} is detached at a commit of the repository; the sparse checkout is the one this pool makes;
+ *   {@code git status --porcelain --untracked-files=all} (with {@code --ignored} unless ignored files are preserved)
+ *   is empty. A slot that passes becomes idle with its stamp; one that fails is removed with its record and its
+ *   stamp.</li>
  * </ul>
  *
  * <p>Invariants: {@code idleCount() + leasedCount() <= totalCount() <= maxTotal}; a cell holds at most one lease;
@@ -83,19 +102,26 @@ import org.slf4j.LoggerFactory;
  * never moved; no path outside {@code root} is ever created or deleted.
  *
  * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Changes to the worktree
- * list are serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref
- * locks and run in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside
- * different worktrees run in parallel.
+ * list (registering, removing, pruning; milliseconds each, except a removal, which deletes the directory) are
+ * serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref locks and run
+ * in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside different
+ * worktrees, the checkout of a new worktree's files included, run in parallel: each takes its own worktree's
+ * {@code index.lock}.
  *
  * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm acquire at a
  * full SHA already seen is one process ({@code checkout -b}); a release is two when the cell committed
  * ({@code checkout --detach}, {@code clean}) and three when it did not (plus the {@code update-ref -d} that deletes
  * the branch). Whether the branch holds commits beyond its base is read from git's files where they are in their
  * plain form (a loose ref, loose commits); otherwise {@code for-each-ref --no-merged} answers, one process more.
+ * A cold acquire is four processes ({@code rev-parse} for a new base, {@code update-ref}, {@code worktree add},
+ * {@code reset --hard}) and a cold release that removes the slot two ({@code worktree remove},
+ * {@code update-ref -d}); on a large repository nearly all of it is the checkout that writes the files, as for a
+ * plain {@code git worktree add}.
  *
  * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
  * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones
- * still out itself (keeping branches that hold commits), and removes every worktree of the pool.
+ * still out itself (keeping branches that hold commits; their slots are restored like any release), and then parks
+ * the idle slots for the next start, or removes them when {@code keepIdleOnClose} is off.
  *
  * <p>Thread-safe.
  */
@@ -180,15 +206,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, and starts
-   * pre-warming {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
+   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, adopts the idle
+   * worktrees closed pools parked here (verifying each; see the class comment), and starts pre-warming
+   * {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
    * not valid.
    *
    * @throws IllegalStateException if the pool was already started or closed
    * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if the repository path is not in a git repository,
    *     {@link Reason#INVALID_ROOT} if the root lies inside the repository's git directory or is not a directory,
-   *     {@link Reason#IO_FAILED} if the journal cannot be opened, {@link Reason#GIT_FAILED} if git is missing, too old
-   *     or fails; the pool is then closed
+   *     {@link Reason#IO_FAILED} if the journal cannot be opened or locked, {@link Reason#GIT_FAILED} if git is
+   *     missing, too old (2.30, or 2.36 with {@code sparseCheckout}) or fails; the pool is then closed
    * @throws IllegalArgumentException if git rejects the branch prefix
    */
   public void start() {
@@ -369,9 +396,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   /**
    * Stops handing out leases, stops the background work, waits up to {@code closeTimeout} for outstanding leases to
    * be closed, releases those still out (a warning names them; their branches are kept when they hold commits), and
-   * removes every worktree of the pool with its journal record. Idempotent; a concurrent second call waits for the
-   * first. Failures to remove a worktree are logged, not thrown: the journal keeps its record for a later start to
-   * reclaim.
+   * parks the idle worktrees for the next pool on this root to adopt (see the class comment), or, with
+   * {@code keepIdleOnClose} off or when parking fails, removes them with their journal records. Idempotent; a
+   * concurrent second call waits for the first. Failures to remove a worktree are logged, not thrown: the journal
+   * keeps its record for a later start to reclaim.
    *
    * @throws IllegalStateException if called while {@link #start()} is running
    */
