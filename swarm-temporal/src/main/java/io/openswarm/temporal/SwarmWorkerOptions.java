@@ -554,8 +554,7 @@ public final class SwarmWorkerOptions {
         + ", embeddedServerToken=" + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
         + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
-        + ", stateDirectory=" + stateDirectory + ", sparseCheckout=" + sparseCheckout + ", testCommand=" + testCommand
-        + ", worktreeSetup=" + worktreeSetup
+        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", worktreeSetup=" + worktreeSetup
         + ", sandbox=" + sandbox + "}";
   }
 
