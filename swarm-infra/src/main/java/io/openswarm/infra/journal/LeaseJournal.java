@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -300,8 +299,9 @@ public final class LeaseJournal {
     ReentrantLock local = CLAIM_LOCKS.computeIfAbsent(directory, dir -> new ReentrantLock());
     local.lock();
     try (FileChannel channel = FileChannel.open(directory.resolve(CLAIM_LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock held = channel.lock()) {
+        StandardOpenOption.WRITE)) {
+      // Released when the channel closes, or by the kernel when this process dies.
+      channel.lock();
       List<LeaseRecord> taken = new ArrayList<>();
       for (LeaseRecord record : records()) {
         if (!claimable.test(record)) {
