@@ -40,6 +40,7 @@ import io.openswarm.infra.worktree.BranchIntegrator;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.internal.BacklogProbe;
 import io.openswarm.temporal.internal.CellActivitiesImpl;
 import io.openswarm.temporal.internal.CellAdmission;
@@ -293,6 +294,7 @@ public final class SwarmWorker implements AutoCloseable {
     int minIdleWorktrees = 1;
     @Nullable Integer maxIdleWorktrees;
     @Nullable Integer maxWorktrees;
+    List<String> sparseCheckout = List.of();
     @Nullable Path stateDirectory;
     @Nullable AgentFactory agentFactory;
     @Nullable List<String> testCommand;
@@ -670,6 +672,22 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
+     * Makes every worktree a sparse checkout (git's cone mode) of {@code directories} and the repository's top-level
+     * files, for large repositories where a cell only needs part of the tree. The user's own checkout stays a full
+     * one, and a cell's commit is still a commit of the whole tree. Needs git 2.36 or newer. None by default; see
+     * {@link io.openswarm.infra.worktree.WorktreePoolOptions.Builder#sparseCheckout(List)}.
+     *
+     * @throws NullPointerException if {@code directories} is or contains null
+     * @throws IllegalArgumentException if a directory is not a plain relative path
+     */
+    public Builder sparseCheckout(List<String> directories) {
+      // Checked here, where the mistake is made; the pool's options normalize the list again.
+      WorktreePoolOptions.newBuilder().sparseCheckout(directories);
+      this.sparseCheckout = List.copyOf(directories);
+      return this;
+    }
+
+    /**
      * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
      * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
      * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
@@ -1034,6 +1052,7 @@ public final class SwarmWorker implements AutoCloseable {
         .minIdle(options.minIdleWorktrees())
         .maxIdle(options.maxIdleWorktrees())
         .maxTotal(options.maxWorktrees())
+        .sparseCheckout(options.sparseCheckout())
         // Unsandboxed, a process a cell left behind may still write into its returned worktree.
         .cleanOnReuse(!sandbox.isolating())
         // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again. Kept too

@@ -63,6 +63,7 @@ public final class SwarmWorkerOptions {
   private final int minIdleWorktrees;
   private final int maxIdleWorktrees;
   private final int maxWorktrees;
+  private final List<String> sparseCheckout;
   private final Path stateDirectory;
   private final SwarmWorker.AgentFactory agentFactory;
   private final List<String> testCommand;
@@ -211,6 +212,7 @@ public final class SwarmWorkerOptions {
     this.minIdleWorktrees = b.minIdleWorktrees;
     this.maxIdleWorktrees = maxIdle;
     this.maxWorktrees = maxTotal;
+    this.sparseCheckout = List.copyOf(b.sparseCheckout);
 
     // Agent and tests.
     if (b.agentFactory == null) {
@@ -462,6 +464,11 @@ public final class SwarmWorkerOptions {
   /** Worktrees at most at once. */
   public int maxWorktrees() {
     return maxWorktrees;
+  }
+
+  /** The directories worktrees materialize (a sparse checkout); empty for full checkouts. */
+  public List<String> sparseCheckout() {
+    return sparseCheckout;
   }
 
   /** The worker's state directory. */

@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>no stale {@code git worktree list} entry (a missing directory, a {@code prunable} mark), and every linked
  *       worktree is an idle one of the pool;</li>
  *   <li>the lease journals hold no process record and no record of a leased worktree, and no record of a dead
- *       owner;</li>
+ *       owner (but an idle worktree a closed pool parked for the next start);</li>
  *   <li>the cells' state directories are gone;</li>
  *   <li>no cell branch was left that holds nothing new (its tip already on the main branch);</li>
  *   <li>the target branch moved only to commits whose tree passed its tests ({@link TestLedger}), or that the test
@@ -371,6 +371,10 @@ public final class InvariantCheck {
     LeaseJournal.Scan scan = journal.scan();
     scan.unreadable().forEach((file, problem) -> found.add("unreadable lease record " + file + ": " + problem));
     for (LeaseRecord record : scan.records()) {
+      if (record.kind() == LeaseKind.WORKTREE && idleWorktreesAllowed && "parked".equals(record.attribute("state"))) {
+        // An idle worktree a closed pool left for the next start: it belongs to no process.
+        continue;
+      }
       if (!record.owner().isAlive()) {
         found.add("lease record of a dead owner: " + describe(record));
       } else if (record.kind() == LeaseKind.PROCESS) {

@@ -246,7 +246,9 @@ class BadInputCatalogueTest {
             () -> io.openswarm.infra.testrun.TestEnvironment.builder().put("HOME", "/x"), "HOME"),
         bad("home file outside the home folder", IllegalArgumentException.class,
             () -> io.openswarm.infra.testrun.TestEnvironment.builder().homeFile(Path.of("/etc/passwd")),
-            "/etc/passwd", "home folder"));
+            "/etc/passwd", "home folder"),
+        bad("sparse checkout directory outside the repository", IllegalArgumentException.class,
+            () -> worker().sparseCheckout(List.of("../elsewhere")), "../elsewhere", "relative to the repository"));
   }
 
   static void startPool(Path repository, Path root) {

@@ -29,7 +29,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +72,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Claiming: a record that no live process holds but that someone may take over (a worker's idle worktree, parked
+ * when it closed) is taken with {@link #claim}, which reads and rewrites records under a lock shared by every JVM on
+ * the host ({@code .claim.lock} in the directory, an advisory file lock, released by the kernel when its holder dies),
+ * so that exactly one claimant gets each record.
+ *
  * <p>Thread-safe. Writes of different keys never interfere; concurrent writes of the same key leave one of them.
  */
 public final class LeaseJournal {
@@ -80,6 +89,10 @@ public final class LeaseJournal {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Duration STALE_TEMP_AGE = Duration.ofMinutes(1);
   private static final AtomicLong TEMP_COUNTER = new AtomicLong();
+  /** The file every claimant locks; a dot file, so neither a record nor a temporary file. */
+  static final String CLAIM_LOCK = ".claim.lock";
+  /** File locks are held per process: threads of one JVM take turns on this lock first. */
+  private static final ConcurrentHashMap<Path, ReentrantLock> CLAIM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path directory;
 
@@ -262,6 +275,52 @@ public final class LeaseJournal {
       }
     }
     return new Scan(records, unreadable);
+  }
+
+  /**
+   * Takes over the records that {@code claimable} accepts: each is replaced by what {@code claimed} makes of it, and
+   * the replacements are returned. The records are read and rewritten while holding a lock that every JVM on the host
+   * takes for the same directory, so two claimants, in one JVM or in several, never both get the same record, as long
+   * as every writer that turns a record claimable or takes one over does so through this method or before the record
+   * became claimable. The predicate and the function run under the lock and must be quick; they must not use the
+   * journal. A claim is written with {@link Durability#PROCESS_CRASH}.
+   *
+   * @param claimable which records to take; called once per readable record
+   * @param claimed the record that replaces a claimed one (same kind and key)
+   * @return the replacements written, in file-name order
+   * @throws NullPointerException if an argument is null or {@code claimed} returns null
+   * @throws IllegalArgumentException if {@code claimed} changes a record's kind or key
+   * @throws UncheckedIOException if the lock cannot be taken, the directory cannot be listed or a record cannot be
+   *     written (records written before the failure stay claimed)
+   */
+  public List<LeaseRecord> claim(Predicate<LeaseRecord> claimable, UnaryOperator<LeaseRecord> claimed) {
+    Objects.requireNonNull(claimable, "claimable cannot be null");
+    Objects.requireNonNull(claimed, "claimed cannot be null");
+    ReentrantLock local = CLAIM_LOCKS.computeIfAbsent(directory, dir -> new ReentrantLock());
+    local.lock();
+    try (FileChannel channel = FileChannel.open(directory.resolve(CLAIM_LOCK), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE)) {
+      // Released when the channel closes, or by the kernel when this process dies.
+      channel.lock();
+      List<LeaseRecord> taken = new ArrayList<>();
+      for (LeaseRecord record : records()) {
+        if (!claimable.test(record)) {
+          continue;
+        }
+        LeaseRecord replacement = Objects.requireNonNull(claimed.apply(record), "a claimed record cannot be null");
+        if (replacement.kind() != record.kind() || !replacement.key().equals(record.key())) {
+          throw new IllegalArgumentException("a claim must keep the kind and key of " + record.kind() + " "
+              + record.key() + " but made " + replacement.kind() + " " + replacement.key());
+        }
+        record(replacement, Durability.PROCESS_CRASH);
+        taken.add(replacement);
+      }
+      return taken;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not lock the lease journal " + directory + " to claim records", e);
+    } finally {
+      local.unlock();
+    }
   }
 
   /**

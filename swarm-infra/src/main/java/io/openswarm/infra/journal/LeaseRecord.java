@@ -77,6 +77,16 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
     return new LeaseRecord(kind, key, owner, sessionId, createdAt, newAttributes);
   }
 
+  /**
+   * This record held by the process of this JVM from now on, in this JVM's session, with {@code newAttributes}; the
+   * creation time is kept. What a claimant writes when it takes a record over ({@link LeaseJournal#claim}).
+   *
+   * @throws NullPointerException if {@code newAttributes} is or contains null
+   */
+  public LeaseRecord ownedByCurrentProcess(Map<String, String> newAttributes) {
+    return new LeaseRecord(kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), createdAt, newAttributes);
+  }
+
   /** The value of attribute {@code name}, or {@code null} when the record does not have it. */
   public @Nullable String attribute(String name) {
     return attributes.get(name);

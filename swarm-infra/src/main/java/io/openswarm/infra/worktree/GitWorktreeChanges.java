@@ -129,7 +129,13 @@ public final class GitWorktreeChanges implements WorktreeChanges {
         return nothingToCommit(lease, status.headCommit().orElseGet(() -> head(worktree)));
       }
     }
-    git.run(worktree, "add", "--all").requireSuccess("stage the changes in " + worktree);
+    // In a sparse checkout (the pool's sparseCheckout option), what a cell wrote outside the cone is part of its
+    // change too; without --sparse, git would leave it out and fail. Entries git did not materialize stay as they are.
+    boolean sparse = GitFiles.gitDir(worktree)
+        .map(gitDir -> Files.exists(gitDir.resolve("info").resolve("sparse-checkout"), LinkOption.NOFOLLOW_LINKS))
+        .orElse(false);
+    (sparse ? git.run(worktree, "add", "--all", "--sparse") : git.run(worktree, "add", "--all"))
+        .requireSuccess("stage the changes in " + worktree);
     // The index now holds the tree to be committed, the agent's own commits included: compare it with the base.
     refuseUnsafeEntries(lease, "--cached", lease.baseCommit());
     if (beforeCommit != null) {

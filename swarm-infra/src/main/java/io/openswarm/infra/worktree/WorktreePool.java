@@ -57,17 +57,25 @@ import org.slf4j.LoggerFactory;
  *   {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to {@code acquireTimeout}), journals the
  *   lease, then creates the cell's branch {@code <prefix><cellId>} at the base commit (atomically: it fails if the
  *   branch appeared meanwhile) and checks it out: in an idle slot with one {@code git checkout --force -b}, which
- *   rewrites only the files that differ (the warm path), in a new slot with {@code git update-ref} and
- *   {@code git worktree add} (the cold path). An existing branch that holds nothing new is reused.</li>
+ *   rewrites only the files that differ (the warm path); in a new slot with {@code git update-ref},
+ *   {@code git worktree add --no-checkout} under the worktree-list lock, then, outside that lock and inside the new
+ *   worktree, {@code git reset --hard} that writes its files (the cold path: the same checkout a plain
+ *   {@code git worktree add} runs, and cold acquires write their files in parallel). With
+ *   {@link WorktreePoolOptions.Builder#sparseCheckout sparseCheckout}, a new worktree becomes a sparse checkout
+ *   (cone mode, settings kept per worktree) before any file is written. An existing branch that holds nothing new
+ *   is reused.</li>
  *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached (see
  *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
  *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
- *   becomes idle again. A slot that cannot be restored is removed instead; what cannot be deleted even then (a cell
+ *   becomes idle again. A slot that would exceed {@code maxIdle} as soon as it is idle (and nobody waits for one) is
+ *   removed at once instead of being restored first. A slot that cannot be restored is removed too; what cannot be
+ *   deleted even then (a cell
  *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged. With
  *   {@code preserveIgnored} the slot keeps its ignored files (what a set-up installed: {@code node_modules},
  *   {@code target/}, {@code .venv}) and the lease's {@linkplain WorktreeLease#setupStamp() set-up stamp}, which the
  *   next lease of the slot reports, so a set-up can tell that the worktree is already prepared; without it the stamp
- *   is forgotten with the files. Stamps live in memory only: a slot made by a later start is prepared again.</li>
+ *   is forgotten with the files. The stamp is kept in the slot's journal record too, so that it survives a
+ *   restart with the slot (see <b>Close and restart</b>).</li>
  *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
  *   {@code maxIdle}.</li>
  *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
@@ -75,7 +83,18 @@ import org.slf4j.LoggerFactory;
  *   {@link #start()} reclaims the slots of owners that are no longer alive: it removes the worktree (its state after
  *   a crash is unknown, and processes of the dead owner may still have been writing to it), deletes the branch when
  *   it holds nothing new, removes the record and prunes git's worktree list. Records of live owners are never
- *   touched.</li>
+ *   touched, nor are parked slots, whatever their owner.</li>
+ *   <li><b>Close and restart</b>: {@link #close()} parks the idle slots (unless
+ *   {@link WorktreePoolOptions.Builder#keepIdleOnClose keepIdleOnClose} is off): they stay on disk and their records
+ *   say {@code parked}, with the set-up stamp when ignored files are kept. {@link #start()} adopts up to
+ *   {@code maxIdle} parked slots of its root and repository, whoever parked them (this JVM or a dead one): it claims
+ *   them in the journal under a lock shared by every JVM on the host ({@link LeaseJournal#claim}), so that two pools
+ *   starting at once never adopt the same slot, then verifies each from scratch, never trusting what it finds: the
+ *   directory's {@code .git} is a plain file naming this repository's administrative directory for it, which names
+ *   it back; {@code HEAD} is detached at a commit of the repository; the sparse checkout is the one this pool makes;
+ *   {@code git status --porcelain --untracked-files=all} (with {@code --ignored} unless ignored files are preserved)
+ *   is empty. A slot that passes becomes idle with its stamp; one that fails is removed with its record and its
+ *   stamp.</li>
  * </ul>
  *
  * <p>Invariants: {@code idleCount() + leasedCount() <= totalCount() <= maxTotal}; a cell holds at most one lease;
@@ -83,19 +102,26 @@ import org.slf4j.LoggerFactory;
  * never moved; no path outside {@code root} is ever created or deleted.
  *
  * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Changes to the worktree
- * list are serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref
- * locks and run in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside
- * different worktrees run in parallel.
+ * list (registering, removing, pruning; milliseconds each, except a removal, which deletes the directory) are
+ * serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref locks and run
+ * in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside different
+ * worktrees, the checkout of a new worktree's files included, run in parallel: each takes its own worktree's
+ * {@code index.lock}.
  *
  * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm acquire at a
  * full SHA already seen is one process ({@code checkout -b}); a release is two when the cell committed
  * ({@code checkout --detach}, {@code clean}) and three when it did not (plus the {@code update-ref -d} that deletes
  * the branch). Whether the branch holds commits beyond its base is read from git's files where they are in their
  * plain form (a loose ref, loose commits); otherwise {@code for-each-ref --no-merged} answers, one process more.
+ * A cold acquire is four processes ({@code rev-parse} for a new base, {@code update-ref}, {@code worktree add},
+ * {@code reset --hard}) and a cold release that removes the slot two ({@code worktree remove},
+ * {@code update-ref -d}); on a large repository nearly all of it is the checkout that writes the files, as for a
+ * plain {@code git worktree add}.
  *
  * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
  * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones
- * still out itself (keeping branches that hold commits), and removes every worktree of the pool.
+ * still out itself (keeping branches that hold commits; their slots are restored like any release), and then parks
+ * the idle slots for the next start, or removes them when {@code keepIdleOnClose} is off.
  *
  * <p>Thread-safe.
  */
@@ -110,6 +136,15 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   static final String ATTR_CELL = "cellId";
   static final String ATTR_BRANCH = "branch";
   static final String ATTR_BASE = "baseCommit";
+  static final String ATTR_SETUP_STAMP = "setupStamp";
+
+  /** The states a slot's record names. */
+  static final String STATE_IDLE = "idle";
+  static final String STATE_LEASED = "leased";
+  /** Idle, left on disk by a pool that closed, for the next pool on the root to adopt; whoever the owner. */
+  static final String STATE_PARKED = "parked";
+  /** Claimed by a starting pool that is verifying it; reclaimed like any slot when that owner dies. */
+  static final String STATE_ADOPTING = "adopting";
 
   /** Where worktrees that cannot be deleted are moved, relative to the root: the same file system, never a slot. */
   static final Path QUARANTINE = Path.of(".swarm", "quarantine");
@@ -139,6 +174,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private int waiting;
   private int backgroundCreating;
   private int inFlight;
+  /** Released slots that are being restored to become idle; counted against maxIdle. */
+  private int returning;
 
   /** Set once by start() before the state becomes RUNNING; read by any thread afterwards. */
   private volatile @Nullable Context context;
@@ -169,15 +206,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, and starts
-   * pre-warming {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
+   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, adopts the idle
+   * worktrees closed pools parked here (verifying each; see the class comment), and starts pre-warming
+   * {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
    * not valid.
    *
    * @throws IllegalStateException if the pool was already started or closed
    * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if the repository path is not in a git repository,
    *     {@link Reason#INVALID_ROOT} if the root lies inside the repository's git directory or is not a directory,
-   *     {@link Reason#IO_FAILED} if the journal cannot be opened, {@link Reason#GIT_FAILED} if git is missing, too old
-   *     or fails; the pool is then closed
+   *     {@link Reason#IO_FAILED} if the journal cannot be opened or locked, {@link Reason#GIT_FAILED} if git is
+   *     missing, too old (2.30, or 2.36 with {@code sparseCheckout}) or fails; the pool is then closed
    * @throws IllegalArgumentException if git rejects the branch prefix
    */
   public void start() {
@@ -197,8 +235,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       repository.checkBranchName(options.branchPrefix() + "cell",
           () -> "the branch prefix \"" + options.branchPrefix() + "\" followed by a cell id");
       LeaseJournal journal = openJournal();
+      if (!options.sparseCheckout().isEmpty()) {
+        repository.requireVersion(GitRepository.MINIMUM_SPARSE_GIT_VERSION, "sparseCheckout");
+      }
       int reclaimed = reclaimOrphans(repository, root, journal);
       repository.prune();
+      List<Slot> adopted = adoptParked(repository, root, journal);
       int poolNumber = POOL_SEQUENCE.incrementAndGet();
       ExecutorService maintenance = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "swarm-worktree-pool-" + poolNumber);
@@ -208,13 +250,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       context = new Context(repository, root, journal, maintenance);
       lock.lock();
       try {
+        adopted.forEach(idle::addLast);
+        total += adopted.size();
         state = State.RUNNING;
       } finally {
         lock.unlock();
       }
       log.info("worktree pool started: repository={}, root={}, minIdle={}, maxIdle={}, maxTotal={}, "
-              + "reclaimed {} worktree(s) of dead owners, {} ms", repository.directory(), root, options.minIdle(),
-          options.maxIdle(), options.maxTotal(), reclaimed, millisSince(begin));
+              + "reclaimed {} worktree(s) of dead owners, adopted {} idle worktree(s), {} ms", repository.directory(),
+          root, options.minIdle(), options.maxIdle(), options.maxTotal(), reclaimed, adopted.size(),
+          millisSince(begin));
       requestMaintenance();
     } catch (RuntimeException | Error e) {
       lock.lock();
@@ -351,9 +396,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   /**
    * Stops handing out leases, stops the background work, waits up to {@code closeTimeout} for outstanding leases to
    * be closed, releases those still out (a warning names them; their branches are kept when they hold commits), and
-   * removes every worktree of the pool with its journal record. Idempotent; a concurrent second call waits for the
-   * first. Failures to remove a worktree are logged, not thrown: the journal keeps its record for a later start to
-   * reclaim.
+   * parks the idle worktrees for the next pool on this root to adopt (see the class comment), or, with
+   * {@code keepIdleOnClose} off or when parking fails, removes them with their journal records. Idempotent; a
+   * concurrent second call waits for the first. Failures to remove a worktree are logged, not thrown: the journal
+   * keeps its record for a later start to reclaim.
    *
    * @throws IllegalStateException if called while {@link #start()} is running
    */
@@ -448,8 +494,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       lock.unlock();
     }
     int removed = 0;
+    int parked = 0;
     for (Slot slot : idleSlots) {
-      if (removeSlot(ctx, slot)) {
+      if (options.keepIdleOnClose() && park(ctx, slot)) {
+        parked++;
+      } else if (removeSlot(ctx, slot)) {
         removed++;
       }
     }
@@ -459,8 +508,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    log.info("worktree pool closed: root={}, removed {} worktree(s), released {} outstanding lease(s), {} ms",
-        ctx.root, removed, outstanding.size(), millisSince(begin));
+    log.info("worktree pool closed: root={}, parked {} idle worktree(s) for the next start, removed {}, released {} "
+        + "outstanding lease(s), {} ms", ctx.root, parked, removed, outstanding.size(), millisSince(begin));
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -556,7 +605,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private PooledLease prepare(Context ctx, Slot slot, CellId cellId, String branch, String base) {
     boolean fresh = !slot.exists;
     Map<String, String> leasedAttributes = slotAttributes(ctx, slot);
-    leasedAttributes.put(ATTR_STATE, "leased");
+    leasedAttributes.put(ATTR_STATE, STATE_LEASED);
     leasedAttributes.put(ATTR_CELL, cellId.value());
     leasedAttributes.put(ATTR_BRANCH, branch);
     leasedAttributes.put(ATTR_BASE, base);
@@ -592,7 +641,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
     try {
       if (fresh) {
-        ctx.repository.addWorktree(slot.path, branch, base);
+        ctx.repository.addWorktree(slot.path, branch, base, options.sparseCheckout());
         slot.exists = true;
       } else if (!created) {
         restorer.switchTo(slot.path, branch);
@@ -682,10 +731,17 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     long begin = System.nanoTime();
     Context ctx = Objects.requireNonNull(context);
     Slot slot = lease.slot;
+    boolean keep;
     lock.lock();
     try {
       leases.remove(lease.cellId);
       inFlight++;
+      // A slot that would only be trimmed as soon as it is idle (above maxIdle, nobody waiting) is removed at once:
+      // restoring it first would scan the whole tree twice (checkout, clean) for nothing.
+      keep = idle.size() + returning < options.maxIdle() || waiting > 0;
+      if (keep) {
+        returning++;
+      }
     } finally {
       lock.unlock();
     }
@@ -693,18 +749,26 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     boolean reusable = false;
     String branchOutcome = "branch " + lease.branch + " left as it is";
     try {
-      try {
-        restorer.restoreDetached(slot.path, lease.base);
-        reusable = true;
-      } catch (WorktreeException e) {
-        // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
-        log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
-            e.getMessage());
+      WorktreeException restoreFailure = null;
+      if (keep) {
+        try {
+          restorer.restoreDetached(slot.path, lease.base);
+          reusable = true;
+        } catch (WorktreeException e) {
+          // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
+          log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
+              e.getMessage());
+          restoreFailure = e;
+        }
+      }
+      if (!reusable) {
         try {
           removeWorktree(ctx, slot.path, "cell " + lease.cellId);
           slot.exists = false;
         } catch (WorktreeException removal) {
-          removal.addSuppressed(e);
+          if (restoreFailure != null) {
+            removal.addSuppressed(restoreFailure);
+          }
           failure = removal;
         }
       }
@@ -743,6 +807,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       try {
         busyCells.remove(lease.cellId);
         inFlight--;
+        if (keep) {
+          returning--;
+        }
         if (reusable) {
           idle.addFirst(slot);
         } else {
@@ -755,7 +822,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       requestMaintenance();
     }
     log.info("returned worktree {} of cell {}: {}{} ({} ms)", slot.path, lease.cellId, branchOutcome,
-        reusable ? "" : "; the worktree was removed", millisSince(begin));
+        reusable ? "" : keep ? "; the worktree was removed" : "; the worktree was removed (idle limit "
+            + options.maxIdle() + " reached)", millisSince(begin));
     if (failure != null) {
       throw failure;
     }
@@ -854,7 +922,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     try {
       String commit = ctx.repository.resolveCommit(options.warmRef());
       writeRecord(ctx, slot, idleAttributes(ctx, slot));
-      ctx.repository.addWorktree(slot.path, null, commit);
+      ctx.repository.addWorktree(slot.path, null, commit, options.sparseCheckout());
       slot.exists = true;
       created = true;
       log.info("created idle worktree {} at {} ({} ms)", slot.path, abbreviate(commit), millisSince(begin));
@@ -964,9 +1032,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
     int reclaimed = 0;
     for (LeaseRecord record : records) {
+      // A parked slot belongs to no process (its pool closed); the adoption below decides about it.
       if (record.kind() != LeaseKind.WORKTREE
           || !repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
-          || record.owner().isAlive()) {
+          || STATE_PARKED.equals(record.attribute(ATTR_STATE)) || record.owner().isAlive()) {
         continue;
       }
       try {
@@ -1015,6 +1084,104 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // Parking at close, adopting at start
+
+  /**
+   * Leaves an idle slot on disk with a record that says it is parked, for the next pool on this root to adopt;
+   * returns whether it worked. Not flushed: a machine crash that rolls the record back to "idle" of this (then dead)
+   * process only makes the next start reclaim the slot instead of adopting it.
+   */
+  private boolean park(Context ctx, Slot slot) {
+    try {
+      writeRecord(ctx, slot, idleAttributes(ctx.repository, slot, STATE_PARKED));
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("could not park idle worktree {}; removing it: {}", slot.path, e.getMessage());
+      return false;
+    }
+  }
+
+  /**
+   * Adopts up to {@code maxIdle} slots that closed pools parked under this root for this repository. Each is claimed
+   * in the journal first (atomically across JVMs, so that no two pools adopt the same slot), then verified, never
+   * trusted: a slot that fails is removed with its record and its set-up stamp.
+   */
+  private List<Slot> adoptParked(GitRepository repository, Path root, LeaseJournal journal) {
+    int[] budget = {options.maxIdle()};
+    List<LeaseRecord> claimed;
+    try {
+      claimed = journal.claim(record -> {
+        if (budget[0] == 0 || !isParkedSlot(record, repository, root)) {
+          return false;
+        }
+        budget[0]--;
+        return true;
+      }, record -> {
+        Map<String, String> attributes = new HashMap<>(record.attributes());
+        attributes.put(ATTR_STATE, STATE_ADOPTING);
+        return record.ownedByCurrentProcess(attributes);
+      });
+    } catch (UncheckedIOException e) {
+      throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
+    }
+    List<Slot> adopted = new ArrayList<>();
+    for (LeaseRecord record : claimed) {
+      long begin = System.nanoTime();
+      Slot slot = new Slot(record.key(), root.resolve(record.key()));
+      slot.record = record;
+      try {
+        verifyParked(repository, slot);
+        slot.exists = true;
+        slot.setupStamp = options.preserveIgnored() ? record.attribute(ATTR_SETUP_STAMP) : null;
+        writeRecord(journal, slot, idleAttributes(repository, slot, STATE_IDLE));
+        adopted.add(slot);
+        log.info("adopted idle worktree {} that a closed pool parked, verified in {} ms{}", slot.path,
+            millisSince(begin), slot.setupStamp == null ? "" : " (set-up stamp kept)");
+      } catch (RuntimeException e) {
+        log.warn("not adopting parked worktree {}; removing it: {}", slot.path, e.getMessage());
+        try {
+          removeWorktree(repository, root, slot.path, "a parked worktree that failed verification");
+          journal.remove(LeaseKind.WORKTREE, slot.name);
+        } catch (RuntimeException removal) {
+          log.warn("could not remove worktree {}; its record is kept for a later start to reclaim: {}", slot.path,
+              removal.getMessage());
+        }
+      }
+    }
+    return adopted;
+  }
+
+  /** Whether {@code record} is a slot of this repository under this root that a closed pool parked. */
+  private static boolean isParkedSlot(LeaseRecord record, GitRepository repository, Path root) {
+    return record.kind() == LeaseKind.WORKTREE && STATE_PARKED.equals(record.attribute(ATTR_STATE))
+        && repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
+        && SLOT_NAME.matcher(record.key()).matches()
+        && root.resolve(record.key()).toString().equals(record.attribute(ATTR_PATH));
+  }
+
+  /**
+   * Verifies a parked slot from scratch: registered with this repository as git registered it ({@code .git} file
+   * and administrative files agree), {@code HEAD} detached at a commit of this repository, the sparse checkout this
+   * pool makes (or none), and nothing changed, staged, untracked or (unless preserved) ignored.
+   *
+   * @throws WorktreeException naming what does not hold
+   */
+  private void verifyParked(GitRepository repository, Slot slot) {
+    String head = repository.verifyRegistered(slot.path);
+    repository.resolveCommit(head);
+    List<String> sparse = new ArrayList<>(repository.sparseDirectories(slot.path));
+    List<String> expected = new ArrayList<>(options.sparseCheckout());
+    sparse.sort(null);
+    expected.sort(null);
+    if (!sparse.equals(expected)) {
+      throw new WorktreeException(Reason.RESTORE_FAILED, "worktree " + slot.path + " is "
+          + (sparse.isEmpty() ? "a full checkout" : "a sparse checkout of " + sparse) + " but this pool makes "
+          + (expected.isEmpty() ? "full checkouts" : "sparse checkouts of " + expected));
+    }
+    restorer.verifyClean(slot.path);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Helpers
 
   private Slot newSlot(Path root) {
@@ -1036,12 +1203,27 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   private Map<String, String> idleAttributes(Context ctx, Slot slot) {
-    Map<String, String> attributes = slotAttributes(ctx, slot);
-    attributes.put(ATTR_STATE, "idle");
+    return idleAttributes(ctx.repository, slot, STATE_IDLE);
+  }
+
+  /** A record of an idle slot: path, repository, state and, when the slot keeps one, the set-up stamp. */
+  private Map<String, String> idleAttributes(GitRepository repository, Slot slot, String state) {
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put(ATTR_PATH, slot.path.toString());
+    attributes.put(ATTR_REPOSITORY, repository.commonDir().toString());
+    attributes.put(ATTR_STATE, state);
+    String stamp = slot.setupStamp;
+    if (stamp != null && options.preserveIgnored()) {
+      attributes.put(ATTR_SETUP_STAMP, stamp);
+    }
     return attributes;
   }
 
   private void writeRecord(Context ctx, Slot slot, Map<String, String> attributes) {
+    writeRecord(ctx.journal, slot, attributes);
+  }
+
+  private static void writeRecord(LeaseJournal journal, Slot slot, Map<String, String> attributes) {
     LeaseRecord record = slot.record == null
         ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
         : slot.record.withAttributes(attributes);
@@ -1049,7 +1231,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       // A slot's first record precedes its directory and must outlive a machine crash, or the directory would be
       // left behind unknown. Later records only move it between idle and leased: reclaiming removes the slot either
       // way, so a machine crash that rolls one back costs at most a cell branch left at its base (nothing lost).
-      ctx.journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
+      journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
           : LeaseJournal.Durability.PROCESS_CRASH);
     } catch (UncheckedIOException e) {
       throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
@@ -1275,6 +1457,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     /** The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}. */
     public Builder warmRef(String ref) {
       options.warmRef(ref);
+      return this;
+    }
+
+    /** Whether close keeps idle worktrees for the next start; see {@link WorktreePoolOptions.Builder#keepIdleOnClose}. */
+    public Builder keepIdleOnClose(boolean keepIdleOnClose) {
+      options.keepIdleOnClose(keepIdleOnClose);
+      return this;
+    }
+
+    /** The directories worktrees materialize; see {@link WorktreePoolOptions.Builder#sparseCheckout(List)}. */
+    public Builder sparseCheckout(List<String> directories) {
+      options.sparseCheckout(directories);
       return this;
     }
 

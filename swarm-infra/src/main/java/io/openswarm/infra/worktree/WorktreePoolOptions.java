@@ -3,6 +3,8 @@ package io.openswarm.infra.worktree;
 import io.openswarm.infra.git.GitRunner;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -13,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * Required: {@link Builder#repository(Path)} and {@link Builder#root(Path)}. Defaults: {@code minIdle} 0,
  * {@code maxIdle} 4 (at most {@code maxTotal}, at least {@code minIdle}), {@code maxTotal} 16, branch prefix
  * {@code swarm/}, {@link BranchRetention#KEEP_IF_COMMITTED}, ignored files removed on release, acquire timeout 30 s,
- * close timeout 30 s, pre-warmed worktrees at {@code HEAD}, journal in {@code <root>/.swarm/leases}, and
- * {@link GitRunner#create()}.
+ * close timeout 30 s, pre-warmed worktrees at {@code HEAD}, journal in {@code <root>/.swarm/leases}, idle worktrees
+ * kept on close, full checkouts (no sparse checkout), and {@link GitRunner#create()}.
  */
 public final class WorktreePoolOptions {
 
@@ -42,6 +44,8 @@ public final class WorktreePoolOptions {
   private final Duration acquireTimeout;
   private final Duration closeTimeout;
   private final String warmRef;
+  private final boolean keepIdleOnClose;
+  private final List<String> sparseCheckout;
   private final GitRunner git;
 
   private WorktreePoolOptions(Builder b, Path repository, Path root, int maxIdle) {
@@ -59,6 +63,8 @@ public final class WorktreePoolOptions {
     this.acquireTimeout = b.acquireTimeout;
     this.closeTimeout = b.closeTimeout;
     this.warmRef = b.warmRef;
+    this.keepIdleOnClose = b.keepIdleOnClose;
+    this.sparseCheckout = List.copyOf(b.sparseCheckout);
     this.git = b.git;
   }
 
@@ -88,6 +94,8 @@ public final class WorktreePoolOptions {
     b.acquireTimeout = options.acquireTimeout;
     b.closeTimeout = options.closeTimeout;
     b.warmRef = options.warmRef;
+    b.keepIdleOnClose = options.keepIdleOnClose;
+    b.sparseCheckout = options.sparseCheckout;
     b.git = options.git;
     return b;
   }
@@ -157,6 +165,19 @@ public final class WorktreePoolOptions {
     return warmRef;
   }
 
+  /** Whether {@code close} keeps idle worktrees for the next pool on the same root to adopt; see the builder. */
+  public boolean keepIdleOnClose() {
+    return keepIdleOnClose;
+  }
+
+  /**
+   * The directories worktrees materialize (git's sparse checkout in cone mode), relative to the repository's top,
+   * without trailing slashes; empty when worktrees are full checkouts.
+   */
+  public List<String> sparseCheckout() {
+    return sparseCheckout;
+  }
+
   /** The runner of every git command. */
   public GitRunner git() {
     return git;
@@ -175,13 +196,16 @@ public final class WorktreePoolOptions {
         && preserveIgnored == that.preserveIgnored && cleanOnReuse == that.cleanOnReuse && repository.equals(that.repository) && root.equals(that.root)
         && journalDirectory.equals(that.journalDirectory) && branchPrefix.equals(that.branchPrefix)
         && branchRetention == that.branchRetention && acquireTimeout.equals(that.acquireTimeout)
-        && closeTimeout.equals(that.closeTimeout) && warmRef.equals(that.warmRef) && git.equals(that.git);
+        && closeTimeout.equals(that.closeTimeout) && warmRef.equals(that.warmRef)
+        && keepIdleOnClose == that.keepIdleOnClose && sparseCheckout.equals(that.sparseCheckout)
+        && git.equals(that.git);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(repository, root, journalDirectory, minIdle, maxIdle, maxTotal, branchPrefix,
-        branchRetention, preserveIgnored, cleanOnReuse, acquireTimeout, closeTimeout, warmRef, git);
+        branchRetention, preserveIgnored, cleanOnReuse, acquireTimeout, closeTimeout, warmRef, keepIdleOnClose,
+        sparseCheckout, git);
   }
 
   @Override
@@ -190,7 +214,8 @@ public final class WorktreePoolOptions {
         + journalDirectory + ", minIdle=" + minIdle + ", maxIdle=" + maxIdle + ", maxTotal=" + maxTotal
         + ", branchPrefix=" + branchPrefix + ", branchRetention=" + branchRetention + ", preserveIgnored="
         + preserveIgnored + ", cleanOnReuse=" + cleanOnReuse + ", acquireTimeout=" + acquireTimeout + ", closeTimeout=" + closeTimeout + ", warmRef="
-        + warmRef + ", git=" + git + "}";
+        + warmRef + ", keepIdleOnClose=" + keepIdleOnClose + ", sparseCheckout=" + sparseCheckout + ", git=" + git
+        + "}";
   }
 
   /** Builds {@link WorktreePoolOptions}. Not thread-safe. */
@@ -208,6 +233,8 @@ public final class WorktreePoolOptions {
     private Duration acquireTimeout = DEFAULT_ACQUIRE_TIMEOUT;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private String warmRef = "HEAD";
+    private boolean keepIdleOnClose = true;
+    private List<String> sparseCheckout = List.of();
     private GitRunner git = GitRunner.create();
 
     private Builder() {}
@@ -333,6 +360,79 @@ public final class WorktreePoolOptions {
     public Builder warmRef(String ref) {
       this.warmRef = Objects.requireNonNull(ref, "warmRef cannot be null");
       return this;
+    }
+
+    /**
+     * Whether {@link WorktreePool#close()} keeps the idle worktrees on disk, parked in the journal, so that the next
+     * pool started on the same root and journal (in this JVM or another, after a restart) adopts them instead of
+     * checking a repository out again. An adopted worktree is verified first (registered with this repository, its
+     * {@code .git} file pointing where it should, {@code HEAD} detached at a commit, nothing untracked or changed,
+     * and nothing ignored unless ignored files are preserved); one that fails is removed. Default true. False removes
+     * every worktree on close, as a test that wants to leave nothing behind may prefer.
+     */
+    public Builder keepIdleOnClose(boolean keepIdleOnClose) {
+      this.keepIdleOnClose = keepIdleOnClose;
+      return this;
+    }
+
+    /**
+     * Makes every worktree a sparse checkout in cone mode that materializes only {@code directories} (with their
+     * subdirectories) and the files at the repository's top: a cell on a large repository then writes and scans a
+     * fraction of its files. The sparse settings are kept per worktree ({@code extensions.worktreeConfig}; git turns
+     * it on in the repository's configuration the first time), so the main checkout stays a full one. A cell's commit
+     * is still a commit of the whole tree: files outside the directories are left as they are at the base, and what
+     * a cell writes outside them is committed too. Needs git 2.36 or newer. Default: none (full checkouts).
+     *
+     * @param directories paths relative to the repository's top, such as {@code services/api}; a trailing {@code /}
+     *     is dropped
+     * @throws NullPointerException if {@code directories} is or contains null
+     * @throws IllegalArgumentException if a directory is blank, absolute, has an empty, {@code .} or {@code ..}
+     *     segment, starts with {@code -}, contains a control character, a backslash or one of {@code *?[]!#}
+     *     (cone mode takes directories, not patterns), or is named twice
+     */
+    public Builder sparseCheckout(List<String> directories) {
+      Objects.requireNonNull(directories, "directories cannot be null");
+      List<String> checked = new ArrayList<>(directories.size());
+      for (String directory : directories) {
+        Objects.requireNonNull(directory, "sparseCheckout directories cannot contain null");
+        String trimmed = directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
+        String problem = sparseDirectoryProblem(trimmed);
+        if (problem != null) {
+          throw new IllegalArgumentException("a sparse checkout directory must be a path relative to the "
+              + "repository's top (segments separated by '/', no '.' or '..', no leading '-', no control characters, "
+              + "no '\\' and none of *?[]!#) but \"" + directory.replaceAll("\\p{Cntrl}", "?") + "\" " + problem);
+        }
+        if (checked.contains(trimmed)) {
+          throw new IllegalArgumentException("sparse checkout directory \"" + trimmed + "\" is named twice");
+        }
+        checked.add(trimmed);
+      }
+      this.sparseCheckout = List.copyOf(checked);
+      return this;
+    }
+
+    private static @Nullable String sparseDirectoryProblem(String directory) {
+      if (directory.isBlank()) {
+        return "is blank";
+      }
+      if (directory.startsWith("/")) {
+        return "is absolute";
+      }
+      if (directory.startsWith("-")) {
+        return "starts with '-'";
+      }
+      for (int i = 0; i < directory.length(); i++) {
+        char c = directory.charAt(i);
+        if (Character.isISOControl(c) || c == '\\' || "*?[]!#".indexOf(c) >= 0) {
+          return "contains '" + (Character.isISOControl(c) ? "?" : String.valueOf(c)) + "'";
+        }
+      }
+      for (String segment : directory.split("/", -1)) {
+        if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+          return "has an empty, '.' or '..' segment";
+        }
+      }
+      return null;
     }
 
     /**

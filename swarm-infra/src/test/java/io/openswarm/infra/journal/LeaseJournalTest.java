@@ -214,6 +214,57 @@ class LeaseJournalTest {
   }
 
   @Test
+  void concurrentClaimantsTakeEachClaimableRecordOnce() throws Exception {
+    LeaseJournal journal = LeaseJournal.open(temp);
+    int records = 20;
+    for (int i = 0; i < records; i++) {
+      journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-" + i, Map.of("state", "parked")));
+    }
+    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "busy", Map.of("state", "leased")));
+    int claimants = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(claimants);
+    List<LeaseRecord> claimed = new ArrayList<>();
+    try {
+      List<Future<List<LeaseRecord>>> futures = new ArrayList<>();
+      for (int i = 0; i < claimants; i++) {
+        String claimant = "claimant-" + i;
+        // Each opens the journal on its own, as pools of different JVMs do.
+        LeaseJournal own = LeaseJournal.open(temp);
+        futures.add(pool.submit(() -> {
+          start.await();
+          return own.claim(record -> "parked".equals(record.attribute("state")),
+              record -> record.ownedByCurrentProcess(Map.of("state", "adopting", "by", claimant)));
+        }));
+      }
+      start.countDown();
+      for (Future<List<LeaseRecord>> future : futures) {
+        claimed.addAll(future.get(60, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(claimed).extracting(LeaseRecord::key).doesNotHaveDuplicates().hasSize(records);
+    assertThat(journal.records()).filteredOn(r -> r.key().startsWith("wt-"))
+        .allSatisfy(r -> assertThat(r.attribute("state")).isEqualTo("adopting"))
+        .containsExactlyInAnyOrderElementsOf(claimed);
+    assertThat(journal.find(LeaseKind.WORKTREE, "busy").orElseThrow().attribute("state")).isEqualTo("leased");
+    assertThat(journal.scan().unreadable()).isEmpty();
+  }
+
+  @Test
+  void aClaimMustKeepTheRecordsKindAndKey() {
+    LeaseJournal journal = LeaseJournal.open(temp);
+    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "parked")));
+
+    assertThatIllegalArgumentException().isThrownBy(() -> journal.claim(record -> true,
+            record -> LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-2", Map.of())))
+        .withMessageContaining("must keep the kind and key of WORKTREE wt-1");
+    assertThat(journal.find(LeaseKind.WORKTREE, "wt-1").orElseThrow().attribute("state")).isEqualTo("parked");
+  }
+
+  @Test
   void theSessionIdIsFixedForTheJvm() {
     assertThat(LeaseJournal.sessionId()).matches("[0-9a-f]{32}").isEqualTo(LeaseJournal.sessionId());
   }

@@ -55,7 +55,7 @@ class WorktreePoolConcurrencyIT {
   @Test
   void sixteenCellsHoldingWorktreesAtOnceGetDistinctOnesRoundAfterRound() throws Exception {
     WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
-        .maxTotal(THREADS).maxIdle(THREADS).build();
+        .maxTotal(THREADS).maxIdle(THREADS).keepIdleOnClose(false).build();
     pool.start();
     try {
       Set<Path> firstRoundPaths = null;
@@ -107,7 +107,8 @@ class WorktreePoolConcurrencyIT {
   void moreCellsThanWorktreesWaitTheirTurnAndCommitSafely() throws Exception {
     String older = repo.resolve("HEAD~1");
     WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
-        .maxTotal(4).maxIdle(2).minIdle(1).acquireTimeout(Duration.ofMinutes(5)).build();
+        .maxTotal(4).maxIdle(2).minIdle(1).acquireTimeout(Duration.ofMinutes(5))
+        .keepIdleOnClose(false).build();
     pool.start();
     GitWorktreeChanges changes = GitWorktreeChanges.create();
     CommitAuthor author = CommitAuthor.of("Cell", "cell@example.com");

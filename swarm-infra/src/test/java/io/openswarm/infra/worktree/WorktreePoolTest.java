@@ -556,8 +556,8 @@ class WorktreePoolTest {
   }
 
   @Test
-  void closeRemovesEveryWorktreeAndRecord() throws Exception {
-    WorktreePool pool = start(b -> b.minIdle(1).closeTimeout(Duration.ofMillis(100)));
+  void closeRemovesEveryWorktreeAndRecordWhenIdleOnesAreNotKept() throws Exception {
+    WorktreePool pool = start(b -> b.minIdle(1).closeTimeout(Duration.ofMillis(100)).keepIdleOnClose(false));
     pool.acquire(CellId.of("a"), "main").close();
     pool.acquire(CellId.of("b"), "main");
     await().atMost(Duration.ofSeconds(30)).until(pool::idleCount, n -> n >= 1);
@@ -583,9 +583,13 @@ class WorktreePoolTest {
 
     pool.close();
 
-    assertThat(lease.path()).doesNotExist();
     assertThat(repo.hasBranch("swarm/slow")).isTrue();
     assertThat(pool.leasedCount()).isZero();
+    assertThat(lease.path()).as("restored and parked for the next start").isDirectory();
+    assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+    assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD")).isEqualTo(repo.head() + "\n");
+    assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records())
+        .singleElement().satisfies(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
     lease.close();
   }
 

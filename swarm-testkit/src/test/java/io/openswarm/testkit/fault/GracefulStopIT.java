@@ -7,6 +7,7 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
+import io.openswarm.infra.journal.LeaseRecord;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
@@ -64,8 +65,13 @@ class GracefulStopIT {
       assertThat(agents).noneMatch(agent -> agent.handle().filter(InvariantCheck::running).isPresent());
       assertThat(heldPorts(firstPort, lastPort)).isEmpty();
       assertThat(LeaseJournal.open(state.resolve("journal")).records()).isEmpty();
-      assertThat(LeaseJournal.open(state.resolve("worktrees/.swarm/leases")).records()).isEmpty();
-      assertThat(repo.worktrees()).containsExactly(repo.path().toString());
+      // The worktrees were returned, then parked clean for the next start, which adopts them.
+      List<LeaseRecord> parked = LeaseJournal.open(state.resolve("worktrees/.swarm/leases")).records();
+      assertThat(parked).allSatisfy(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
+      assertThat(repo.worktrees()).hasSize(1 + parked.size()).startsWith(repo.path().toString());
+      for (String worktree : repo.worktrees().subList(1, repo.worktrees().size())) {
+        assertThat(repo.git("-C", worktree, "status", "--porcelain", "--ignored")).isEmpty();
+      }
       try (Stream<Path> cells = Files.list(state.resolve("cells"))) {
         assertThat(cells).isEmpty();
       }

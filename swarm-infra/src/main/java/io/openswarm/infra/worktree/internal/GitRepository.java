@@ -46,6 +46,11 @@ public final class GitRepository {
 
   /** The oldest git this code is written for: {@code rev-parse --end-of-options} arrived in 2.30. */
   static final int[] MINIMUM_GIT_VERSION = {2, 30};
+  /**
+   * The oldest git whose {@code sparse-checkout} keeps its settings per worktree by itself (it turns on
+   * {@code extensions.worktreeConfig} and moves {@code core.bare} out of the shared configuration): 2.36.
+   */
+  public static final int[] MINIMUM_SPARSE_GIT_VERSION = {2, 36};
 
   private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS = new ConcurrentHashMap<>();
   /** How many resolved commits are remembered; a pool works from a handful of bases at a time. */
@@ -59,12 +64,14 @@ public final class GitRepository {
   private final Path directory;
   private final Path commonDir;
   private final ReentrantLock metadataLock;
+  private final int[] version;
   private final Set<String> knownCommits = ConcurrentHashMap.newKeySet();
 
-  private GitRepository(GitRunner git, Path directory, Path commonDir) {
+  private GitRepository(GitRunner git, Path directory, Path commonDir, int[] version) {
     this.git = git;
     this.directory = directory;
     this.commonDir = commonDir;
+    this.version = version;
     this.metadataLock = METADATA_LOCKS.computeIfAbsent(commonDir, dir -> new ReentrantLock());
   }
 
@@ -80,7 +87,7 @@ public final class GitRepository {
       throw new WorktreeException(Reason.NOT_A_REPOSITORY,
           "the repository path " + absolute + " is not a directory");
     }
-    checkVersion(git, absolute);
+    int[] version = checkVersion(git, absolute);
     GitResult result = git.run(absolute, "rev-parse", "--git-common-dir");
     if (!result.isSuccess()) {
       throw result.failure("the repository path " + absolute + " is not inside a git repository",
@@ -93,10 +100,10 @@ public final class GitRepository {
       throw new WorktreeException(Reason.NOT_A_REPOSITORY, "git reported the directory " + result.stdoutLine()
           + " for " + absolute + " but it cannot be resolved: " + e.getMessage(), e);
     }
-    return new GitRepository(git, absolute, commonDir);
+    return new GitRepository(git, absolute, commonDir, version);
   }
 
-  private static void checkVersion(GitRunner git, Path directory) {
+  private static int[] checkVersion(GitRunner git, Path directory) {
     String version = git.run(directory, "version").requireSuccess("find the version of git").stdoutLine();
     Matcher matcher = VERSION.matcher(version);
     if (!matcher.find()) {
@@ -107,6 +114,19 @@ public final class GitRepository {
     if (major < MINIMUM_GIT_VERSION[0] || (major == MINIMUM_GIT_VERSION[0] && minor < MINIMUM_GIT_VERSION[1])) {
       throw new WorktreeException(Reason.GIT_FAILED, String.format("git %d.%d or newer is required but %s was found",
           MINIMUM_GIT_VERSION[0], MINIMUM_GIT_VERSION[1], version));
+    }
+    return new int[] {major, minor};
+  }
+
+  /**
+   * Checks that git is at least {@code minimum} (major, minor), which {@code feature} needs.
+   *
+   * @throws WorktreeException {@link Reason#GIT_FAILED} if it is older
+   */
+  public void requireVersion(int[] minimum, String feature) {
+    if (version[0] < minimum[0] || (version[0] == minimum[0] && version[1] < minimum[1])) {
+      throw new WorktreeException(Reason.GIT_FAILED, String.format("%s needs git %d.%d or newer but git %d.%d was "
+          + "found", feature, minimum[0], minimum[1], version[0], version[1]));
     }
   }
 
@@ -278,6 +298,17 @@ public final class GitRepository {
    * @throws WorktreeException if git fails
    */
   public void addWorktree(Path path, @Nullable String branch, String commit) {
+    addWorktree(path, branch, commit, List.of());
+  }
+
+  /**
+   * Like {@link #addWorktree(Path, String, String)}, and when {@code sparseDirectories} is not empty the worktree is a
+   * sparse checkout in cone mode of those directories, set before any file is written (its settings live in the
+   * worktree's own configuration, never in the main checkout's).
+   *
+   * @throws WorktreeException if git fails
+   */
+  public void addWorktree(Path path, @Nullable String branch, String commit, List<String> sparseDirectories) {
     List<String> args = new ArrayList<>(List.of("worktree", "add", "--quiet", "--no-checkout"));
     if (branch == null) {
       args.add("--detach");
@@ -286,8 +317,19 @@ public final class GitRepository {
     args.add(path.toString());
     args.add(branch == null ? commit : branch);
     try {
-      withMetadataLock(() -> git.run(GitCommand.in(directory).args(args).build())
-          .requireSuccess("register worktree " + path));
+      withMetadataLock(() -> {
+        git.run(GitCommand.in(directory).args(args).build()).requireSuccess("register worktree " + path);
+        if (!sparseDirectories.isEmpty()) {
+          // Under the lock: the first time, git turns on extensions.worktreeConfig in the shared configuration. The
+          // worktree has no index yet, so this writes no file; the checkout below then writes only the cone.
+          List<String> sparse = new ArrayList<>(List.of("sparse-checkout", "set", "--cone"));
+          sparse.addAll(sparseDirectories);
+          git.run(GitCommand.in(path).args(sparse).build())
+              .requireSuccess("make worktree " + path + " a sparse checkout of " + sparseDirectories);
+        }
+        return null;
+      });
+      // Outside the lock, in the new worktree only (its own index.lock): cold acquires write their files in parallel.
       git.run(path, "reset", "--hard", "--quiet").requireSuccess("check out the files of worktree " + path);
     } catch (WorktreeException e) {
       try {
@@ -297,6 +339,95 @@ public final class GitRepository {
       }
       throw e;
     }
+  }
+
+  /**
+   * Checks, from git's files and without trusting the worktree at {@code path}, that it is a linked worktree of this
+   * repository as this repository registered it: {@code path/.git} is a plain file naming
+   * {@code <commonDir>/worktrees/<id>}, that administrative directory names {@code path/.git} back and this
+   * repository as its common directory, and its {@code HEAD} is detached at a commit. What is in the worktree's files
+   * is not looked at.
+   *
+   * @return the commit {@code HEAD} is detached at
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} naming what does not hold
+   */
+  public String verifyRegistered(Path path) {
+    Path dotGit = path.resolve(".git");
+    if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw notRegistered(path, "it is not a directory");
+    }
+    if (!Files.isRegularFile(dotGit, LinkOption.NOFOLLOW_LINKS)) {
+      throw notRegistered(path, "its .git is not a plain file");
+    }
+    String pointer = firstLine(dotGit).orElse("");
+    if (!pointer.startsWith("gitdir: ")) {
+      throw notRegistered(path, "its .git file does not name a git directory");
+    }
+    Path worktrees = commonDir.resolve("worktrees");
+    Path admin = Path.of(pointer.substring("gitdir: ".length())).normalize();
+    if (!admin.isAbsolute() || !worktrees.equals(admin.getParent())
+        || !Files.isDirectory(admin, LinkOption.NOFOLLOW_LINKS)) {
+      throw notRegistered(path, "its .git file points at " + admin + ", not at a worktree of " + commonDir);
+    }
+    if (!firstLine(admin.resolve("gitdir")).map(line -> Path.of(line).normalize().equals(dotGit)).orElse(false)) {
+      throw notRegistered(path, admin + " is registered for another directory");
+    }
+    boolean sameCommonDir = firstLine(admin.resolve("commondir")).map(line -> {
+      try {
+        return admin.resolve(line).toRealPath().equals(commonDir);
+      } catch (IOException | java.nio.file.InvalidPathException e) {
+        return false;
+      }
+    }).orElse(false);
+    if (!sameCommonDir) {
+      throw notRegistered(path, admin + " does not belong to the repository " + commonDir);
+    }
+    String head = firstLine(admin.resolve("HEAD")).orElse("");
+    if (!SHA.matcher(head).matches()) {
+      throw notRegistered(path, "its HEAD is not detached at a commit (\"" + head + "\")");
+    }
+    return head;
+  }
+
+  private static WorktreeException notRegistered(Path path, String problem) {
+    return new WorktreeException(Reason.RESTORE_FAILED, "worktree " + path + " cannot be trusted: " + problem);
+  }
+
+  /** The first line of a small plain file (not a link), or empty when it cannot be read. */
+  private static Optional<String> firstLine(Path file) {
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > 4096) {
+        return Optional.empty();
+      }
+      String text = Files.readString(file);
+      int end = text.indexOf('\n');
+      return Optional.of((end < 0 ? text : text.substring(0, end)).strip());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The directories of the sparse checkout (cone mode) of the worktree at {@code path}, as
+   * {@code git sparse-checkout list} reports them; empty when the worktree is a full checkout.
+   *
+   * @throws WorktreeException if git fails otherwise
+   */
+  public List<String> sparseDirectories(Path path) {
+    GitResult result = git.run(path, "sparse-checkout", "list");
+    if (!result.isSuccess()) {
+      if (result.stderrTail().contains("this worktree is not sparse")) {
+        return List.of();
+      }
+      throw result.failure("list the sparse checkout of " + path, Reason.RESTORE_FAILED);
+    }
+    List<String> directories = new ArrayList<>();
+    for (String line : result.stdout().split("\n")) {
+      if (!line.isBlank()) {
+        directories.add(line.strip());
+      }
+    }
+    return directories;
   }
 
   /**

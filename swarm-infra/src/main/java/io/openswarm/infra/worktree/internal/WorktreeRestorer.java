@@ -117,7 +117,7 @@ public final class WorktreeRestorer {
       emptySubmoduleFolders(worktree);
     }
     if (!cleaned.stderrTail().isBlank() || submodules) {
-      verifyClean(worktree);
+      verifyClean(worktree, "still has changes after it was restored");
     }
   }
 
@@ -167,7 +167,18 @@ public final class WorktreeRestorer {
         .requireSuccess("remove untracked files from " + worktree, Reason.RESTORE_FAILED);
   }
 
-  private void verifyClean(Path worktree) {
+  /**
+   * Checks that {@code worktree} has nothing changed, staged or untracked, and nothing ignored unless ignored files
+   * are preserved ({@code git status --porcelain --untracked-files=all}, plus {@code --ignored} then), without
+   * changing anything.
+   *
+   * @throws WorktreeException {@link Reason#RESTORE_FAILED} listing what was found, or if git fails
+   */
+  public void verifyClean(Path worktree) {
+    verifyClean(worktree, "is not clean");
+  }
+
+  private void verifyClean(Path worktree, String what) {
     List<String> args = new ArrayList<>(List.of("status", "--porcelain=v1", "-z", "--untracked-files=all",
         "--ignore-submodules=dirty"));
     if (!preserveIgnored) {
@@ -180,7 +191,7 @@ public final class WorktreeRestorer {
           .collect(Collectors.toList());
       String shown = entries.stream().limit(LEFTOVERS_SHOWN).collect(Collectors.joining(", "));
       throw new WorktreeException(Reason.RESTORE_FAILED, String.format(
-          "%s still has %d change(s) after it was restored: %s%s", worktree, entries.size(), shown,
+          "%s %s: %d change(s): %s%s", worktree, what, entries.size(), shown,
           entries.size() > LEFTOVERS_SHOWN ? ", ..." : ""), status.command(), OptionalInt.of(status.exitCode()),
           status.stderrTail(), null);
     }

@@ -1,0 +1,256 @@
+package io.openswarm.benchmarks;
+
+import io.openswarm.core.CellId;
+import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.infra.git.GitCommand;
+import io.openswarm.infra.git.GitRunner;
+import io.openswarm.infra.worktree.WorktreePool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * What a worktree costs on a large repository, side by side in one run on a generated repository of 25,000 files
+ * (100 MB, packed): plain {@code git worktree add -b} + {@code worktree remove --force} + {@code branch -D} against
+ * the pool's cold path (acquire of a new slot, release, removal), the warm path, one cold acquire against three at
+ * once, and, as the machine's own floor, one plain {@code worktree add} against three at once. Each round runs every
+ * measurement once; the two sides of each ratio run one right after the other, first one then the other first, since
+ * a shared machine's file-creation cost drifts within minutes. Reported: medians, and the ratios the pool is held to
+ * (cold path at most 1.2x plain, three cold acquires at most 1.5x one), of the medians and paired per round.
+ *
+ * <p>A {@code main}, not JMH: one cold round takes seconds to tens of seconds, and the ratios only mean something
+ * when the measurements alternate.
+ *
+ * <pre>{@code
+ *   mvn -B -pl benchmarks -am package -DskipTests
+ *   java -cp benchmarks/target/benchmarks.jar io.openswarm.benchmarks.LargeRepositoryBenchmark [rounds, default 3]
+ * }</pre>
+ */
+public final class LargeRepositoryBenchmark {
+
+  /** Number of files in the generated repository. */
+  static final int FILES = 25_000;
+  /** Total size of the generated files. */
+  static final long BYTES = 100L * 1024 * 1024;
+
+  private static final Duration GIT_TIMEOUT = Duration.ofMinutes(10);
+  private static final List<String> MEASUREMENTS = List.of("plain add+remove", "pool cold acquire+release",
+      "pool warm acquire+release", "pool 1 cold acquire", "pool 3 cold acquires at once", "plain 1 add",
+      "plain 3 adds at once");
+
+  private final GitRunner git = GitRunner.builder().timeout(GIT_TIMEOUT).build();
+  private final Map<String, List<Long>> nanos = new LinkedHashMap<>();
+  private final Map<String, List<Long>> parts = new LinkedHashMap<>();
+  private final ExecutorService threads = Executors.newFixedThreadPool(3);
+  private Path directory;
+  private GeneratedRepository repository;
+  private long sequence;
+
+  private LargeRepositoryBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    LargeRepositoryBenchmark benchmark = new LargeRepositoryBenchmark();
+    benchmark.directory = Files.createTempDirectory("large-repository-benchmark-");
+    try {
+      benchmark.run(rounds);
+    } finally {
+      benchmark.threads.shutdownNow();
+      Directories.deleteRecursively(benchmark.directory);
+    }
+  }
+
+  private void run(int rounds) throws Exception {
+    long begin = System.nanoTime();
+    repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
+    git.run(GitCommand.in(repository.path()).args("repack", "-a", "-d", "-q").timeout(GIT_TIMEOUT).build())
+        .requireSuccess("pack the repository");
+    git.run(GitCommand.in(repository.path()).args("prune-packed").timeout(GIT_TIMEOUT).build())
+        .requireSuccess("drop loose objects");
+    System.out.printf(Locale.ROOT, "generated %,d files in %.1f s%n", FILES, (System.nanoTime() - begin) / 1e9);
+    MEASUREMENTS.forEach(name -> nanos.put(name, new ArrayList<>()));
+    try (WorktreePool cold = pool("cold", 0, 1);
+        WorktreePool warm = pool("warm", 1, 1);
+        WorktreePool concurrent = pool("concurrent", 0, 3)) {
+      warm.acquire(CellId.of("prime"), "main").close();
+      // Each ratio is taken between two measurements made one right after the other (which goes first alternates),
+      // since this machine's file creation cost drifts several-fold within minutes.
+      List<List<Runnable>> pairs = List.of(
+          List.of(this::plain, () -> poolCold(cold)),
+          List.of(() -> coldAcquires(concurrent, 1, "pool 1 cold acquire"),
+              () -> coldAcquires(concurrent, 3, "pool 3 cold acquires at once")),
+          List.of(() -> plainAdds(1, "plain 1 add"), () -> plainAdds(3, "plain 3 adds at once")),
+          List.of(() -> record("pool warm acquire+release", () -> {
+            warm.acquire(cell(), "main").close();
+            return null;
+          })));
+      for (int round = 0; round < rounds; round++) {
+        for (List<Runnable> pair : pairs) {
+          for (int i = 0; i < pair.size(); i++) {
+            pair.get((i + round) % pair.size()).run();
+          }
+        }
+        System.out.printf(Locale.ROOT, "round %d done after %.0f s%n", round + 1, (System.nanoTime() - begin) / 1e9);
+      }
+    }
+    report(rounds);
+  }
+
+  private WorktreePool pool(String name, int maxIdle, int maxTotal) {
+    WorktreePool pool = WorktreePool.builder().repository(repository.path()).root(directory.resolve(name))
+        .minIdle(0).maxIdle(maxIdle).maxTotal(maxTotal).keepIdleOnClose(false)
+        .acquireTimeout(Duration.ofMinutes(10)).git(git).build();
+    pool.start();
+    return pool;
+  }
+
+  private CellId cell() {
+    return CellId.of("bench-" + sequence++);
+  }
+
+  private void plain() {
+    String name = cell().value();
+    Path worktree = directory.resolve("plain-" + name);
+    long begin = System.nanoTime();
+    git.run(GitCommand.in(repository.path()).args("worktree", "add", "--quiet", "-b", "swarm/" + name,
+        worktree.toString(), repository.head()).timeout(GIT_TIMEOUT).build()).requireSuccess("add worktree");
+    long added = System.nanoTime();
+    git.run(GitCommand.in(repository.path()).args("worktree", "remove", "--force", worktree.toString())
+        .timeout(GIT_TIMEOUT).build()).requireSuccess("remove worktree");
+    git.run(repository.path(), "branch", "-D", "swarm/" + name).requireSuccess("delete branch");
+    long end = System.nanoTime();
+    nanos.get("plain add+remove").add(end - begin);
+    part("plain: add", added - begin);
+    part("plain: remove + branch -D", end - added);
+  }
+
+  private void poolCold(WorktreePool pool) {
+    long begin = System.nanoTime();
+    WorktreeLease lease = pool.acquire(cell(), "main");
+    long acquired = System.nanoTime();
+    lease.close();
+    long end = System.nanoTime();
+    if (Files.exists(lease.path()) || pool.totalCount() != 0) {
+      throw new IllegalStateException("the cold pool kept " + lease.path());
+    }
+    nanos.get("pool cold acquire+release").add(end - begin);
+    part("pool cold: acquire", acquired - begin);
+    part("pool cold: release (removal)", end - acquired);
+  }
+
+  /** Times {@code count} cold acquires started at once, until the last one has its worktree; then releases them. */
+  private void coldAcquires(WorktreePool pool, int count, String name) {
+    CountDownLatch gate = new CountDownLatch(1);
+    List<CompletableFuture<WorktreeLease>> leases = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      CellId id = cell();
+      leases.add(CompletableFuture.supplyAsync(() -> {
+        await(gate);
+        return pool.acquire(id, "main");
+      }, threads));
+    }
+    long begin = System.nanoTime();
+    gate.countDown();
+    List<WorktreeLease> got = leases.stream().map(CompletableFuture::join).toList();
+    nanos.get(name).add(System.nanoTime() - begin);
+    got.forEach(WorktreeLease::close);
+  }
+
+  /** Times {@code count} plain {@code git worktree add} started at once; then removes them (not timed). */
+  private void plainAdds(int count, String name) {
+    CountDownLatch gate = new CountDownLatch(1);
+    List<String> names = new ArrayList<>();
+    List<CompletableFuture<Void>> adds = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String branch = cell().value();
+      names.add(branch);
+      adds.add(CompletableFuture.runAsync(() -> {
+        await(gate);
+        git.run(GitCommand.in(repository.path()).args("worktree", "add", "--quiet", "-b", "swarm/" + branch,
+            directory.resolve("plain-" + branch).toString(), repository.head()).timeout(GIT_TIMEOUT).build())
+            .requireSuccess("add worktree");
+      }, threads));
+    }
+    long begin = System.nanoTime();
+    gate.countDown();
+    adds.forEach(CompletableFuture::join);
+    nanos.get(name).add(System.nanoTime() - begin);
+    for (String branch : names) {
+      git.run(GitCommand.in(repository.path()).args("worktree", "remove", "--force",
+          directory.resolve("plain-" + branch).toString()).timeout(GIT_TIMEOUT).build())
+          .requireSuccess("remove worktree");
+      git.run(repository.path(), "branch", "-D", "swarm/" + branch).requireSuccess("delete branch");
+    }
+  }
+
+  private void record(String name, Supplier<?> action) {
+    long begin = System.nanoTime();
+    action.get();
+    nanos.get(name).add(System.nanoTime() - begin);
+  }
+
+  private void part(String name, long value) {
+    parts.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+  }
+
+  private void report(int rounds) {
+    System.out.printf(Locale.ROOT, "%n%d rounds, %,d files, %d MB; median (min-max) in ms%n", rounds, FILES,
+        BYTES / (1024 * 1024));
+    nanos.forEach((name, values) -> line(name, values));
+    parts.forEach((name, values) -> line("  " + name, values));
+    System.out.println("ratios: of the medians; median (min-max) of the rounds' paired ratios");
+    ratio("pool cold / plain", "pool cold acquire+release", "plain add+remove", "target: at most 1.2");
+    ratio("pool 3 cold / pool 1 cold", "pool 3 cold acquires at once", "pool 1 cold acquire", "target: at most 1.5");
+    ratio("plain 3 adds / plain 1 add", "plain 3 adds at once", "plain 1 add", "the machine's floor for the line above");
+    System.out.printf(Locale.ROOT, "pool warm / plain:           %.3f%n",
+        median(nanos.get("pool warm acquire+release")) / median(nanos.get("plain add+remove")));
+  }
+
+  private void ratio(String label, String numerator, String denominator, String note) {
+    List<Long> top = nanos.get(numerator);
+    List<Long> bottom = nanos.get(denominator);
+    List<Double> paired = new ArrayList<>();
+    for (int i = 0; i < Math.min(top.size(), bottom.size()); i++) {
+      paired.add((double) top.get(i) / bottom.get(i));
+    }
+    List<Double> sorted = paired.stream().sorted().toList();
+    int n = sorted.size();
+    double pairedMedian = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    System.out.printf(Locale.ROOT, "%-28s %.2f; paired %.2f (%.2f-%.2f)  (%s)%n", label + ":",
+        median(top) / median(bottom), pairedMedian, sorted.get(0), sorted.get(n - 1), note);
+  }
+
+  private static void line(String name, List<Long> values) {
+    System.out.printf(Locale.ROOT, "%-34s %9.0f  (%.0f-%.0f)%n", name, median(values) / 1e6,
+        values.stream().mapToLong(Long::longValue).min().orElse(0) / 1e6,
+        values.stream().mapToLong(Long::longValue).max().orElse(0) / 1e6);
+  }
+
+  private static double median(List<Long> values) {
+    List<Long> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+  }
+
+  private static void await(CountDownLatch gate) {
+    try {
+      if (!gate.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("the start gate never opened");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
