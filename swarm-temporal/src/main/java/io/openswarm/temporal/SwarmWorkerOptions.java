@@ -560,9 +560,10 @@ public final class SwarmWorkerOptions {
         + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***")
         + ", embeddedServerToken=" + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue
         + ", hostId=" + hostId + ", profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities
-        + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports + ", repository=" + repository
-        + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand + ", verifyBase=" + verifyBase
-        + ", worktreeSetup=" + worktreeSetup
+        + ", maxConcurrentCells=" + capacity.maxCells() + ", activityOptions=" + activityOptions + ", ports=" + ports
+        + ", repository=" + repository + ", stateDirectory=" + stateDirectory + ", testCommand=" + testCommand
+        + ", verifyBase=" + verifyBase + ", worktreeSetup=" + worktreeSetup
+        + (sparseCheckout.isEmpty() ? "" : ", sparseCheckout=" + sparseCheckout)
         + ", sandbox=" + sandbox + "}";
   }
 
