@@ -35,6 +35,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  *   mvn -B -pl benchmarks -am package -DskipTests
  *   java -cp benchmarks/target/benchmarks.jar io.openswarm.benchmarks.LargeRepositoryBenchmark [rounds, default 3]
+ *       [path of a real repository to use instead of the generated one]
  * }</pre>
  */
 public final class LargeRepositoryBenchmark {
@@ -54,16 +55,25 @@ public final class LargeRepositoryBenchmark {
   private final Map<String, List<Long>> parts = new LinkedHashMap<>();
   private final ExecutorService threads = Executors.newFixedThreadPool(3);
   private Path directory;
-  private GeneratedRepository repository;
+  /** The repository the worktrees are made of: generated, or a shared clone of the one given. */
+  private Path repositoryPath;
+  /** The commit every worktree is made at. */
+  private String head;
   private long sequence;
 
   private LargeRepositoryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    Path existing = args.length > 1 ? Path.of(args[1]).toAbsolutePath() : null;
     LargeRepositoryBenchmark benchmark = new LargeRepositoryBenchmark();
     benchmark.directory = Files.createTempDirectory("large-repository-benchmark-");
     try {
+      if (existing == null) {
+        benchmark.generate();
+      } else {
+        benchmark.cloneShared(existing);
+      }
       benchmark.run(rounds);
     } finally {
       benchmark.threads.shutdownNow();
@@ -71,19 +81,40 @@ public final class LargeRepositoryBenchmark {
     }
   }
 
-  private void run(int rounds) throws Exception {
+  private void generate() {
     long begin = System.nanoTime();
-    repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
-    git.run(GitCommand.in(repository.path()).args("repack", "-a", "-d", "-q").timeout(GIT_TIMEOUT).build())
+    GeneratedRepository repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
+    repositoryPath = repository.path();
+    head = repository.head();
+    git.run(GitCommand.in(repositoryPath).args("repack", "-a", "-d", "-q").timeout(GIT_TIMEOUT).build())
         .requireSuccess("pack the repository");
-    git.run(GitCommand.in(repository.path()).args("prune-packed").timeout(GIT_TIMEOUT).build())
+    git.run(GitCommand.in(repositoryPath).args("prune-packed").timeout(GIT_TIMEOUT).build())
         .requireSuccess("drop loose objects");
     System.out.printf(Locale.ROOT, "generated %,d files in %.1f s%n", FILES, (System.nanoTime() - begin) / 1e9);
+  }
+
+  /**
+   * Uses a real repository: a {@code --shared} clone without a checkout (its objects are the original's, read-only;
+   * nothing is written into the original), at the original's {@code HEAD}.
+   */
+  private void cloneShared(Path existing) {
+    repositoryPath = directory.resolve("repo");
+    git.run(GitCommand.in(directory).args("clone", "--quiet", "--shared", "--no-checkout", existing.toString(),
+        repositoryPath.toString()).timeout(GIT_TIMEOUT).build()).requireSuccess("clone " + existing);
+    head = git.run(repositoryPath, "rev-parse", "HEAD").requireSuccess("resolve HEAD").stdout().strip();
+    // Against the empty tree: one short line ("27674 files changed, ...") however large the repository is.
+    String files = git.run(repositoryPath, "diff", "--shortstat", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "HEAD")
+        .requireSuccess("count files").stdout().strip();
+    System.out.printf(Locale.ROOT, "using %s at %s: %s%n", existing, head.substring(0, 12), files);
+  }
+
+  private void run(int rounds) throws Exception {
+    long begin = System.nanoTime();
     MEASUREMENTS.forEach(name -> nanos.put(name, new ArrayList<>()));
     try (WorktreePool cold = pool("cold", 0, 1);
         WorktreePool warm = pool("warm", 1, 1);
         WorktreePool concurrent = pool("concurrent", 0, 3)) {
-      warm.acquire(CellId.of("prime"), "main").close();
+      warm.acquire(CellId.of("prime"), head).close();
       // Each ratio is taken between two measurements made one right after the other (which goes first alternates),
       // since this machine's file creation cost drifts several-fold within minutes.
       List<List<Runnable>> pairs = List.of(
@@ -92,7 +123,7 @@ public final class LargeRepositoryBenchmark {
               () -> coldAcquires(concurrent, 3, "pool 3 cold acquires at once")),
           List.of(() -> plainAdds(1, "plain 1 add"), () -> plainAdds(3, "plain 3 adds at once")),
           List.of(() -> record("pool warm acquire+release", () -> {
-            warm.acquire(cell(), "main").close();
+            warm.acquire(cell(), head).close();
             return null;
           })));
       for (int round = 0; round < rounds; round++) {
@@ -108,7 +139,7 @@ public final class LargeRepositoryBenchmark {
   }
 
   private WorktreePool pool(String name, int maxIdle, int maxTotal) {
-    WorktreePool pool = WorktreePool.builder().repository(repository.path()).root(directory.resolve(name))
+    WorktreePool pool = WorktreePool.builder().repository(repositoryPath).root(directory.resolve(name))
         .minIdle(0).maxIdle(maxIdle).maxTotal(maxTotal).keepIdleOnClose(false)
         .acquireTimeout(Duration.ofMinutes(10)).git(git).build();
     pool.start();
@@ -123,12 +154,12 @@ public final class LargeRepositoryBenchmark {
     String name = cell().value();
     Path worktree = directory.resolve("plain-" + name);
     long begin = System.nanoTime();
-    git.run(GitCommand.in(repository.path()).args("worktree", "add", "--quiet", "-b", "swarm/" + name,
-        worktree.toString(), repository.head()).timeout(GIT_TIMEOUT).build()).requireSuccess("add worktree");
+    git.run(GitCommand.in(repositoryPath).args("worktree", "add", "--quiet", "-b", "swarm/" + name,
+        worktree.toString(), head).timeout(GIT_TIMEOUT).build()).requireSuccess("add worktree");
     long added = System.nanoTime();
-    git.run(GitCommand.in(repository.path()).args("worktree", "remove", "--force", worktree.toString())
+    git.run(GitCommand.in(repositoryPath).args("worktree", "remove", "--force", worktree.toString())
         .timeout(GIT_TIMEOUT).build()).requireSuccess("remove worktree");
-    git.run(repository.path(), "branch", "-D", "swarm/" + name).requireSuccess("delete branch");
+    git.run(repositoryPath, "branch", "-D", "swarm/" + name).requireSuccess("delete branch");
     long end = System.nanoTime();
     nanos.get("plain add+remove").add(end - begin);
     part("plain: add", added - begin);
@@ -137,7 +168,7 @@ public final class LargeRepositoryBenchmark {
 
   private void poolCold(WorktreePool pool) {
     long begin = System.nanoTime();
-    WorktreeLease lease = pool.acquire(cell(), "main");
+    WorktreeLease lease = pool.acquire(cell(), head);
     long acquired = System.nanoTime();
     lease.close();
     long end = System.nanoTime();
@@ -157,7 +188,7 @@ public final class LargeRepositoryBenchmark {
       CellId id = cell();
       leases.add(CompletableFuture.supplyAsync(() -> {
         await(gate);
-        return pool.acquire(id, "main");
+        return pool.acquire(id, head);
       }, threads));
     }
     long begin = System.nanoTime();
@@ -177,8 +208,8 @@ public final class LargeRepositoryBenchmark {
       names.add(branch);
       adds.add(CompletableFuture.runAsync(() -> {
         await(gate);
-        git.run(GitCommand.in(repository.path()).args("worktree", "add", "--quiet", "-b", "swarm/" + branch,
-            directory.resolve("plain-" + branch).toString(), repository.head()).timeout(GIT_TIMEOUT).build())
+        git.run(GitCommand.in(repositoryPath).args("worktree", "add", "--quiet", "-b", "swarm/" + branch,
+            directory.resolve("plain-" + branch).toString(), head).timeout(GIT_TIMEOUT).build())
             .requireSuccess("add worktree");
       }, threads));
     }
@@ -187,10 +218,10 @@ public final class LargeRepositoryBenchmark {
     adds.forEach(CompletableFuture::join);
     nanos.get(name).add(System.nanoTime() - begin);
     for (String branch : names) {
-      git.run(GitCommand.in(repository.path()).args("worktree", "remove", "--force",
+      git.run(GitCommand.in(repositoryPath).args("worktree", "remove", "--force",
           directory.resolve("plain-" + branch).toString()).timeout(GIT_TIMEOUT).build())
           .requireSuccess("remove worktree");
-      git.run(repository.path(), "branch", "-D", "swarm/" + branch).requireSuccess("delete branch");
+      git.run(repositoryPath, "branch", "-D", "swarm/" + branch).requireSuccess("delete branch");
     }
   }
 

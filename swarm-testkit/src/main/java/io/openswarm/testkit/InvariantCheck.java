@@ -386,6 +386,23 @@ public final class InvariantCheck {
     }
   }
 
+  /**
+   * Whether {@code path} is a worktree that another, closed pool parked for its next start (recorded as parked in the
+   * journal at its root's default place) and that is still clean and detached, as a parked worktree must be.
+   */
+  private static boolean parkedByAClosedPool(Path path) {
+    Path journal = path.getParent().resolve(".swarm").resolve("leases");
+    if (!Files.isDirectory(journal)) {
+      return false;
+    }
+    boolean parked = LeaseJournal.open(journal).records().stream()
+        .anyMatch(record -> record.kind() == LeaseKind.WORKTREE && "parked".equals(record.attribute("state"))
+            && path.toString().equals(record.attribute("path")));
+    return parked
+        && GIT.run(path, "status", "--porcelain", "--untracked-files=all").stdout().isBlank()
+        && !GIT.run(path, "symbolic-ref", "-q", "HEAD").isSuccess();
+  }
+
   private static String describe(LeaseRecord record) {
     return record.kind() + " " + record.key() + " " + record.attributes();
   }
@@ -409,7 +426,7 @@ public final class InvariantCheck {
         found.add("stale git worktree entry (directory gone): " + path);
       } else if (lines.stream().anyMatch(line -> line.startsWith("prunable"))) {
         found.add("stale git worktree entry (prunable): " + path);
-      } else if (root != null && !path.startsWith(root)) {
+      } else if (root != null && !path.startsWith(root) && !parkedByAClosedPool(path)) {
         found.add("a worktree outside the pool: " + path);
       }
     }
