@@ -59,6 +59,8 @@ public final class LargeRepositoryBenchmark {
   private Path repositoryPath;
   /** The commit every worktree is made at. */
   private String head;
+  /** What the report says the repository is. */
+  private String described;
   private long sequence;
 
   private LargeRepositoryBenchmark() {}
@@ -91,6 +93,8 @@ public final class LargeRepositoryBenchmark {
     git.run(GitCommand.in(repositoryPath).args("prune-packed").timeout(GIT_TIMEOUT).build())
         .requireSuccess("drop loose objects");
     System.out.printf(Locale.ROOT, "generated %,d files in %.1f s%n", FILES, (System.nanoTime() - begin) / 1e9);
+    described = String.format(Locale.ROOT, "a generated repository of %,d files, %d MB", FILES,
+        BYTES / (1024 * 1024));
   }
 
   /**
@@ -106,6 +110,7 @@ public final class LargeRepositoryBenchmark {
     String files = git.run(repositoryPath, "diff", "--shortstat", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "HEAD")
         .requireSuccess("count files").stdout().strip();
     System.out.printf(Locale.ROOT, "using %s at %s: %s%n", existing, head.substring(0, 12), files);
+    described = existing + " at " + head.substring(0, 12) + " (" + files.replaceFirst(" changed.*", "") + ")";
   }
 
   private void run(int rounds) throws Exception {
@@ -236,8 +241,7 @@ public final class LargeRepositoryBenchmark {
   }
 
   private void report(int rounds) {
-    System.out.printf(Locale.ROOT, "%n%d rounds, %,d files, %d MB; median (min-max) in ms%n", rounds, FILES,
-        BYTES / (1024 * 1024));
+    System.out.printf(Locale.ROOT, "%n%d rounds, %s; median (min-max) in ms%n", rounds, described);
     nanos.forEach((name, values) -> line(name, values));
     parts.forEach((name, values) -> line("  " + name, values));
     System.out.println("ratios: of the medians; median (min-max) of the rounds' paired ratios");
