@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The cell's branch is {@code swarm/<id>}, so an id also obeys git's rules for a part of a ref name ({@code git
  * help check-ref-format}); checking them here refuses a bad id when the task is submitted rather than when its
  * worktree is created. The character set already excludes control characters, space, {@code ~ ^ : ? * [ \ /} and
- * {@code @} (so {@code @{}, a lone {@code @}, {@code //} and a trailing {@code /} cannot occur); the rules left are
- * those on dots: an id does not contain {@code ..}, does not start with {@code .}, and ends neither with {@code .}
- * nor with {@code .lock}.
+ * {@code @} (so <code>@&#123;</code>, a lone {@code @}, {@code //} and a trailing {@code /} cannot occur); the rules
+ * left are those on dots: an id does not contain {@code ..}, does not start with {@code .}, and ends neither with
+ * {@code .} nor with {@code .lock}.
  *
  * <p>Instances are immutable and thread-safe. The record form lets Temporal's default Jackson converter carry it
  * between activities.
@@ -34,6 +34,7 @@ public record CellId(String value) {
   /**
    * Validates and wraps {@code value}.
    *
+   * @param value the id: 1 to {@value #MAX_LENGTH} characters from {@code [A-Za-z0-9._-]}, following the rules above
    * @throws NullPointerException if {@code value} is null
    * @throws IllegalArgumentException if {@code value} is not a valid cell id
    */
@@ -84,6 +85,9 @@ public record CellId(String value) {
   /**
    * Returns the cell id for {@code value}.
    *
+   * @param value the id: 1 to {@value #MAX_LENGTH} characters from {@code [A-Za-z0-9._-]}, following the rules in
+   *     the class description
+   * @return the validated id
    * @throws NullPointerException if {@code value} is null
    * @throws IllegalArgumentException if {@code value} is not a valid cell id
    */

@@ -49,6 +49,8 @@ public final class ResultLimits {
    * The first paths of {@code files}: at most {@link #MAX_LISTED_FILES} of them and {@link #MAX_LISTED_FILE_CHARS}
    * characters in all; {@code files} itself (copied) when it is within both bounds.
    *
+   * @param files the paths to bound; not null, no null element
+   * @return an unmodifiable list of the first paths; the whole list when it is within both bounds
    * @throws NullPointerException if {@code files} or one of its elements is null
    */
   public static List<String> firstFiles(List<String> files) {
@@ -72,6 +74,9 @@ public final class ResultLimits {
    * {@code text} cut to its beginning and a note saying how many characters were left out, together at most
    * {@link #MAX_TEXT_CHARS} characters; {@code text} itself when it is within the bound. Never splits a surrogate
    * pair; cutting a cut text changes nothing.
+   *
+   * @param text the text to bound; not null
+   * @return {@code text} when it has at most {@link #MAX_TEXT_CHARS} characters, else its beginning and the note
    */
   public static String truncate(String text) {
     Objects.requireNonNull(text, "text cannot be null");

@@ -12,6 +12,10 @@ import java.util.Objects;
 public record StepTiming(CellStep step, Duration duration) {
 
   /**
+   * Checks both components.
+   *
+   * @param step the step; not null
+   * @param duration its wall-clock duration; not null, not negative
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code duration} is negative
    */

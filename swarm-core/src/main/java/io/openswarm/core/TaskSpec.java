@@ -55,6 +55,17 @@ public record TaskSpec(
   public static final int MAX_COMMIT_MESSAGE_LENGTH = 64 * 1024;
 
   /**
+   * Checks every component; see the class description for their meaning.
+   *
+   * @param taskId the task's id, with the rules of a {@link CellId}; not null
+   * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters, no NUL character
+   * @param baseRef the git revision to start from; not blank, no control character, not starting with {@code -}
+   * @param testCommand the test command (program first, then its arguments; copied), or null for the worker's
+   * @param executeTimeout how long the agent may work, positive, or null for the worker's default
+   * @param testTimeout how long the tests may run, positive, or null for the worker's default
+   * @param commitMessage the commit message, or null for the default; not blank, at most {@value
+   *     #MAX_COMMIT_MESSAGE_LENGTH} characters, no NUL character
+   * @param verifyBase whether to test the base commit first, or null for the default
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if a component is invalid; the message names the value and what is allowed
    */
@@ -106,6 +117,14 @@ public record TaskSpec(
   /**
    * A task that leaves the base check to the default (a DAG's setting for its tasks, else the worker's).
    *
+   * @param taskId the task's id, with the rules of a {@link CellId}; not null
+   * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters, no NUL character
+   * @param baseRef the git revision to start from; not blank, no control character, not starting with {@code -}
+   * @param testCommand the test command (program first, then its arguments; copied), or null for the worker's
+   * @param executeTimeout how long the agent may work, positive, or null for the worker's default
+   * @param testTimeout how long the tests may run, positive, or null for the worker's default
+   * @param commitMessage the commit message, or null for the default; not blank, at most {@value
+   *     #MAX_COMMIT_MESSAGE_LENGTH} characters, no NUL character
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if a component is invalid; the message names the value and what is allowed
    */
@@ -114,27 +133,61 @@ public record TaskSpec(
     this(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage, null);
   }
 
-  /** A task with the worker's defaults for everything else. */
+  /**
+   * A task with the worker's defaults for everything else.
+   *
+   * @param taskId the task's id, with the rules of a {@link CellId}; not null
+   * @param prompt what to ask the agent; not blank, at most {@value #MAX_PROMPT_LENGTH} characters, no NUL character
+   * @param baseRef the git revision to start from; not blank, no control character, not starting with {@code -}
+   * @return the task
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if an argument is invalid; the message names the value and what is allowed
+   */
   public static TaskSpec of(String taskId, String prompt, String baseRef) {
     return new TaskSpec(taskId, prompt, baseRef, null, null, null, null, null);
   }
 
-  /** This task with its own test command. */
+  /**
+   * This task with its own test command.
+   *
+   * @param command the program and its arguments, the program not blank; null for the worker's test command
+   * @return a copy of this task with that test command
+   * @throws IllegalArgumentException if {@code command} names no program
+   */
   public TaskSpec withTestCommand(List<String> command) {
     return new TaskSpec(taskId, prompt, baseRef, command, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own limit on the agent's turn. */
+  /**
+   * This task with its own limit on the agent's turn.
+   *
+   * @param timeout how long the agent may work; positive
+   * @return a copy of this task with that limit
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   */
   public TaskSpec withExecuteTimeout(Duration timeout) {
     return new TaskSpec(taskId, prompt, baseRef, testCommand, timeout, testTimeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own limit on the test run. */
+  /**
+   * This task with its own limit on the test run.
+   *
+   * @param timeout how long the tests may run; positive
+   * @return a copy of this task with that limit
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   */
   public TaskSpec withTestTimeout(Duration timeout) {
     return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, timeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own commit message. */
+  /**
+   * This task with its own commit message.
+   *
+   * @param message the commit message; not blank, at most {@value #MAX_COMMIT_MESSAGE_LENGTH} characters, no NUL
+   *     character
+   * @return a copy of this task with that message
+   * @throws IllegalArgumentException if {@code message} is blank, too long or holds a NUL character
+   */
   public TaskSpec withCommitMessage(String message) {
     return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, message, verifyBase);
   }
@@ -143,6 +196,9 @@ public record TaskSpec(
    * This task with the base check on ({@code true}) or off ({@code false}) whatever the DAG's or the worker's default:
    * when on, the test command (this task's, else the worker's) runs on the base commit before the agent is prompted,
    * and a red base fails the task with {@code BaseIsRed} instead of reverting the agent's change.
+   *
+   * @param verify true to test the base commit first, false not to
+   * @return a copy of this task with that choice
    */
   public TaskSpec withVerifyBase(boolean verify) {
     return new TaskSpec(taskId, prompt, baseRef, testCommand, executeTimeout, testTimeout, commitMessage, verify);
@@ -151,6 +207,9 @@ public record TaskSpec(
   /**
    * Whether this task's base is checked, given the default that applies to it when it names none (the DAG's, else
    * the worker's).
+   *
+   * @param byDefault the default that applies to this task (the DAG's, else the worker's)
+   * @return {@link #verifyBase()} when set, else {@code byDefault}
    */
   public boolean verifiesBase(boolean byDefault) {
     return verifyBase == null ? byDefault : verifyBase;
@@ -166,6 +225,8 @@ public record TaskSpec(
    * The commit message to use: the explicit one, or {@code <taskId>: <first line of the prompt>}, the line cut to
    * {@value #SUBJECT_CHARS} characters. Only the first line: the rest of a prompt is for the agent, and a prompt can
    * be far longer than anyone reads in {@code git log}.
+   *
+   * @return the commit message for this task; never blank
    */
   public String effectiveCommitMessage() {
     if (commitMessage != null) {

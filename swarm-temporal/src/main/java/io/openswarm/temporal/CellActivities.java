@@ -31,7 +31,12 @@ import java.time.Duration;
 @ActivityInterface(namePrefix = "Cell.")
 public interface CellActivities {
 
-  /** Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the same host. */
+  /**
+   * Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the same host.
+   *
+   * @param request the cell, its base ref, its task and the base-check choice
+   * @return the cell that is up and the host queue its later steps must run on
+   */
   @ActivityMethod
   HostedCell bootstrap(BootstrapRequest request);
 
@@ -41,11 +46,19 @@ public interface CellActivities {
    * red is the non-retryable failure {@code BaseIsRed} at {@code VERIFY_BASE}, whose message names the base commit
    * and the command and ends with the output; a run that is no verdict fails as {@link #runTests} does, at {@code
    * VERIFY_BASE}. The host keeps verdicts per base commit, command and limit, so a base already checked runs nothing.
+   *
+   * @param request the cell and the task's own test command and limit, if any
+   * @return the green verdict, and whether it was reused
    */
   @ActivityMethod
   BaseCheckResult verifyBase(TestRunRequest request);
 
-  /** Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts the turn. */
+  /**
+   * Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts the turn.
+   *
+   * @param request the cell, the prompt and the turn's limit
+   * @return the agent's summary and the files it changed
+   */
   @ActivityMethod
   ExecuteResult execute(ExecuteRequest request);
 
@@ -54,11 +67,19 @@ public interface CellActivities {
    * that is no verdict on the change is a non-retryable failure at TEST: {@code TestCommandNotRunnable} (a program
    * not found or not executable, on the host or inside the sandbox, or exit code 126 or 127), {@code TestsTimedOut}
    * and {@code TestRunKilled} (the library killed the run).
+   *
+   * @param request the cell and the task's own test command and limit, if any
+   * @return the run's verdict (green or red) and the end of its output
    */
   @ActivityMethod
   TestResult runTests(TestRunRequest request);
 
-  /** Commits the worktree on the cell branch. */
+  /**
+   * Commits the worktree on the cell branch.
+   *
+   * @param request the cell and the commit message
+   * @return the commit made, or none when there was nothing to commit
+   */
   @ActivityMethod
   CommitResult commit(CommitRequest request);
 
@@ -67,15 +88,28 @@ public interface CellActivities {
    * that head is not where the cell's tests ran (heartbeating meanwhile; cancellation stops them), then a
    * compare-and-swap of the target ref, repeated when another cell moved it. {@code CONFLICT} and {@code REVERTED}
    * are results; the target is either moved by exactly this change or left as it was.
+   *
+   * @param request the cell, the target branch and the task's own test command and limit
+   * @return how the integration ended: integrated, conflict or red tests
    */
   @ActivityMethod
   IntegrateResult integrate(IntegrateRequest request);
 
-  /** Restores the worktree to the base commit. */
+  /**
+   * Restores the worktree to the base commit.
+   *
+   * @param cellId the cell, live on this host
+   * @return how long the revert took
+   */
   @ActivityMethod
   Duration revert(CellId cellId);
 
-  /** Stops the agent, returns the worktree, releases the port. Idempotent; never fails for a cell already gone. */
+  /**
+   * Stops the agent, returns the worktree, releases the port. Idempotent; never fails for a cell already gone.
+   *
+   * @param cellId the cell
+   * @return what could not be cleaned up and what was kept
+   */
   @ActivityMethod
   TeardownResult teardown(CellId cellId);
 }

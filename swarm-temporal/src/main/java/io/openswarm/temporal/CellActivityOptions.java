@@ -39,6 +39,15 @@ public record CellActivityOptions(
       "WorktreeConflict", "UnknownRef", "InvalidRepository", "AgentStartFailed", "Cancelled"};
 
   /**
+   * Checks the components.
+   *
+   * @param startToClose the limit on one step (execute, tests) once started
+   * @param heartbeat how long a long step may go without a heartbeat
+   * @param teardownTimeout the limit on teardown
+   * @param bootstrapTimeout the limit on bootstrap once started (port, worktree, agent start and readiness)
+   * @param hostScheduleToStart how long a step may wait for the cell's host to pick it up before the host is presumed
+   *     gone
+   * @param maxCellAttempts how many hosts a cell may be tried on when its host disappears
    * @throws IllegalArgumentException if a duration is not positive or {@code maxCellAttempts} is below 1
    */
   public CellActivityOptions {
@@ -52,13 +61,24 @@ public record CellActivityOptions(
     }
   }
 
-  /** The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and 3 cell attempts. */
+  /**
+   * The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and 3 cell attempts.
+   *
+   * @param profile the profile whose limits to take
+   * @return the options
+   */
   public static CellActivityOptions of(SwarmProfile profile) {
     return new CellActivityOptions(profile.startToCloseTimeout(), profile.heartbeatTimeout(),
         profile.teardownTimeout(), Duration.ofMinutes(5), Duration.ofSeconds(30), 3);
   }
 
-  /** Options for {@link CellActivities#bootstrap} on the shared task queue. */
+  /**
+   * Options for {@link CellActivities#bootstrap} on the shared task queue.
+   *
+   * @param sharedQueue the shared task queue
+   * @return the activity options
+   * @throws NullPointerException if {@code sharedQueue} is null
+   */
   public ActivityOptions bootstrap(String sharedQueue) {
     return ActivityOptions.newBuilder()
         .setTaskQueue(Objects.requireNonNull(sharedQueue, "sharedQueue cannot be null"))
@@ -73,7 +93,13 @@ public record CellActivityOptions(
         .build();
   }
 
-  /** Options for execute, runTests, commit and revert on the cell's host queue: not retried, heartbeating. */
+  /**
+   * Options for execute, runTests, commit and revert on the cell's host queue: not retried, heartbeating.
+   *
+   * @param hostQueue the cell's host queue
+   * @return the activity options
+   * @throws NullPointerException if {@code hostQueue} is null
+   */
   public ActivityOptions onHost(String hostQueue) {
     return ActivityOptions.newBuilder()
         .setTaskQueue(Objects.requireNonNull(hostQueue, "hostQueue cannot be null"))
@@ -85,7 +111,13 @@ public record CellActivityOptions(
         .build();
   }
 
-  /** Options for teardown on the cell's host queue. */
+  /**
+   * Options for teardown on the cell's host queue.
+   *
+   * @param hostQueue the cell's host queue
+   * @return the activity options
+   * @throws NullPointerException if {@code hostQueue} is null
+   */
   public ActivityOptions teardown(String hostQueue) {
     return ActivityOptions.newBuilder()
         .setTaskQueue(Objects.requireNonNull(hostQueue, "hostQueue cannot be null"))

@@ -77,6 +77,40 @@ public record DagAttempt(
   public static final int MAX_DETAIL_LENGTH = 1000;
 
   /**
+   * Checks the components against the status, copies the lists and bounds {@code detail}.
+   *
+   * @param attempt which attempt, from 1
+   * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
+   * @param cellId the cell that ran it, or null when no cell came up
+   * @param host the worker host of the cell, or null
+   * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
+   * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
+   *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
+   * @param commit the target's head holding the change, when integrated
+   * @param onto the target head the integration put the change on top of (or conflicted with, or was red on); null when
+   *     it did not get to integrate
+   * @param integrationVerdict whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be
+   *     redone once from the new head) rather than from the cell's own tests
+   * @param failedStep the step that failed, when failed
+   * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
+   * @param retryable whether retrying the task can help, when failed
+   * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
+   *     null when there is nothing to say
+   * @param conflictingFiles the paths in conflict, when in conflict
+   * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step did not take it (a
+   *     {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the target), so that a person can look at the
+   *     change or apply it by hand; null otherwise
+   * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
+   *     meanwhile); 0 when it did not integrate
+   * @param retests how many times the integration ran the tests again on top of the target
+   * @param timings how long each step took
+   * @param teardownErrors what teardown could not clean up
+   * @param startedAt when the attempt started, in workflow time
+   * @param finishedAt when it ended, in workflow time
+   * @param historyPath the folder on {@code host} that keeps the cell's logs and reports (see {@link
+   *     SwarmWorker.Builder#history}), when kept
+   * @param rejectedRef the ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its
+   *     own tests were red and the change was kept
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
    *     commit
@@ -102,6 +136,31 @@ public record DagAttempt(
   /**
    * An attempt with nothing kept after its cell ({@code historyPath} and {@code rejectedRef} null).
    *
+   * @param attempt which attempt, from 1
+   * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
+   * @param cellId the cell that ran it, or null when no cell came up
+   * @param host the worker host of the cell, or null
+   * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
+   * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
+   *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
+   * @param commit the target's head holding the change, when integrated
+   * @param onto the target head the integration put the change on top of (or conflicted with, or was red on); null when
+   *     it did not get to integrate
+   * @param integrationVerdict whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be
+   *     redone once from the new head) rather than from the cell's own tests
+   * @param failedStep the step that failed, when failed
+   * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
+   * @param retryable whether retrying the task can help, when failed
+   * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
+   *     null when there is nothing to say
+   * @param conflictingFiles the paths in conflict, when in conflict
+   * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
+   *     meanwhile); 0 when it did not integrate
+   * @param retests how many times the integration ran the tests again on top of the target
+   * @param timings how long each step took
+   * @param teardownErrors what teardown could not clean up
+   * @param startedAt when the attempt started, in workflow time
+   * @param finishedAt when it ended, in workflow time
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
    *     commit
@@ -116,7 +175,11 @@ public record DagAttempt(
         finishedAt, null, null);
   }
 
-  /** How long the attempt took, in workflow time. */
+  /**
+   * How long the attempt took, in workflow time.
+   *
+   * @return the time from {@code startedAt} to {@code finishedAt}
+   */
   public Duration duration() {
     return Duration.between(startedAt, finishedAt);
   }

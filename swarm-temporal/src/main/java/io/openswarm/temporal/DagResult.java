@@ -30,6 +30,18 @@ import org.jspecify.annotations.Nullable;
 public record DagResult(String dagId, String targetBranch, @Nullable String baseCommit, @Nullable String head,
     boolean finished, Duration elapsed, List<DagTaskResult> tasks) {
 
+  /**
+   * Checks the required components and copies the list of tasks.
+   *
+   * @param dagId the DAG
+   * @param targetBranch the branch the tasks are integrated into
+   * @param baseCommit the commit the target branch was created at, or null before it was created
+   * @param head the target's head as the DAG's own integrations left it, or null before the branch was created
+   * @param finished whether every task has reached a final status
+   * @param elapsed how long the DAG has run, in workflow time
+   * @param tasks one row per task, in the graph's order
+   * @throws NullPointerException if a component that cannot be null is null
+   */
   public DagResult {
     Objects.requireNonNull(dagId, "dagId cannot be null");
     Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
@@ -37,19 +49,35 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
     tasks = List.copyOf(Objects.requireNonNull(tasks, "tasks cannot be null"));
   }
 
-  /** The row of task {@code taskId}, if the DAG has it. */
+  /**
+   * The row of task {@code taskId}, if the DAG has it.
+   *
+   * @param taskId the task's id; not null
+   * @return its row, or empty when the DAG has no such task
+   * @throws NullPointerException if {@code taskId} is null
+   */
   public Optional<DagTaskResult> task(String taskId) {
     Objects.requireNonNull(taskId, "taskId cannot be null");
     return tasks.stream().filter(task -> task.taskId().equals(taskId)).findFirst();
   }
 
-  /** How many tasks have status {@code status}. */
+  /**
+   * How many tasks have status {@code status}.
+   *
+   * @param status the status to count; not null
+   * @return the number of tasks with that status
+   * @throws NullPointerException if {@code status} is null
+   */
   public int count(DagTaskStatus status) {
     Objects.requireNonNull(status, "status cannot be null");
     return (int) tasks.stream().filter(task -> task.status() == status).count();
   }
 
-  /** Whether every task was integrated or had nothing to integrate. */
+  /**
+   * Whether every task was integrated or had nothing to integrate.
+   *
+   * @return true when every task is {@code INTEGRATED} or {@code NO_CHANGES}
+   */
   public boolean succeeded() {
     return tasks.stream().allMatch(task -> task.status().succeeded());
   }
@@ -68,6 +96,8 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
    * <p>Under a task, one line per attempt whose change the integrate step did not take (a conflict, or red tests on
    * top of the target), naming the branch that still holds that change: a redo runs the task again on the new head,
    * so the first change is not on the target.
+   *
+   * @return the table, one line per task
    */
   public String toTable() {
     List<String[]> rows = new ArrayList<>();

@@ -27,12 +27,20 @@ public enum DagTaskStatus {
   /** Not finished, because the DAG was cancelled. */
   CANCELLED;
 
-  /** Whether this is a final state that lets dependents start: {@link #INTEGRATED} or {@link #NO_CHANGES}. */
+  /**
+   * Whether this is a final state that lets dependents start: {@link #INTEGRATED} or {@link #NO_CHANGES}.
+   *
+   * @return true for {@link #INTEGRATED} and {@link #NO_CHANGES}
+   */
   public boolean succeeded() {
     return this == INTEGRATED || this == NO_CHANGES;
   }
 
-  /** Whether the task will not change any more. */
+  /**
+   * Whether the task will not change any more.
+   *
+   * @return true for a status that does not change any more
+   */
   public boolean finalState() {
     return this != PENDING && this != RUNNING;
   }

@@ -14,11 +14,20 @@ import io.temporal.workflow.WorkflowMethod;
 @WorkflowInterface
 public interface DagTaskWorkflow {
 
-  /** Runs the attempt and returns how it went; a failing step is a {@code FAILED} attempt, not an exception. */
+  /**
+   * Runs the attempt and returns how it went; a failing step is a {@code FAILED} attempt, not an exception.
+   *
+   * @param request the DAG, the attempt number, the task, the target branch and the cell
+   * @return how the attempt ended
+   */
   @WorkflowMethod(name = "DagTaskWorkflow")
   DagAttempt run(DagTaskRequest request);
 
-  /** The current step and the timings so far. */
+  /**
+   * The current step and the timings so far.
+   *
+   * @return the attempt's status so far
+   */
   @QueryMethod
   TcrStatus status();
 }

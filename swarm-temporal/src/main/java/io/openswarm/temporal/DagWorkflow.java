@@ -33,13 +33,19 @@ public interface DagWorkflow {
   /**
    * Runs the DAG and returns its final table. Task failures are rows, not exceptions.
    *
+   * @param request the DAG to run
+   * @return the final table, every task in a final status
    * @throws io.temporal.failure.ApplicationFailure (as the workflow's failure) of type {@code TargetBranchFailed}
    *     if the target branch cannot be created (it exists at another commit, or the base ref names no commit)
    */
   @WorkflowMethod(name = "DagWorkflow")
   DagResult run(DagRequest request);
 
-  /** The table as it stands now. */
+  /**
+   * The table as it stands now.
+   *
+   * @return the table so far; {@code finished} is false while the DAG runs
+   */
   @QueryMethod
   DagResult status();
 }

@@ -51,17 +51,30 @@ public final class HealthThresholds {
     this.diskFloorFraction = builder.diskFloorFraction;
   }
 
-  /** The performance guide's thresholds. */
+  /**
+   * The performance guide's thresholds.
+   *
+   * @return the shared default thresholds
+   */
   public static HealthThresholds getDefaultInstance() {
     return DEFAULTS;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
 
-  /** A builder starting from {@code thresholds}. */
+  /**
+   * A builder starting from {@code thresholds}.
+   *
+   * @param thresholds the thresholds to start from
+   * @return a new builder holding the values of {@code thresholds}
+   */
   public static Builder newBuilder(HealthThresholds thresholds) {
     Objects.requireNonNull(thresholds, "thresholds cannot be null");
     Builder builder = new Builder();
@@ -77,37 +90,65 @@ public final class HealthThresholds {
     return builder;
   }
 
-  /** Warn when failed cells per finished cell exceed this fraction; 0.01 by default. */
+  /**
+   * Warn when failed cells per finished cell exceed this fraction; 0.01 by default.
+   *
+   * @return the fraction, in [0, 1)
+   */
   public double maxErrorRate() {
     return maxErrorRate;
   }
 
-  /** Warn when fewer ports than this are available; 10 by default. */
+  /**
+   * Warn when fewer ports than this are available; 10 by default.
+   *
+   * @return the number of ports, 0 or more
+   */
   public int minAvailablePorts() {
     return minAvailablePorts;
   }
 
-  /** Warn when more bootstraps than this wait in the shared queue; 100 by default. */
+  /**
+   * Warn when more bootstraps than this wait in the shared queue; 100 by default.
+   *
+   * @return the number of waiting bootstraps, 0 or more
+   */
   public long maxBacklog() {
     return maxBacklog;
   }
 
-  /** Warn when the used fraction of memory exceeds this; 0.90 by default. Also the admission ceiling. */
+  /**
+   * Warn when the used fraction of memory exceeds this; 0.90 by default. Also the admission ceiling.
+   *
+   * @return the fraction, in (0, 1]
+   */
   public double maxMemoryUsage() {
     return maxMemoryUsage;
   }
 
-  /** How far back the error rate looks; 15 minutes by default. */
+  /**
+   * How far back the error rate looks; 15 minutes by default.
+   *
+   * @return the window, at least one second
+   */
   public Duration errorRateWindow() {
     return errorRateWindow;
   }
 
-  /** Warn when free disk is below this many bytes (and below {@link #minFreeDiskFraction()}); 5 GiB by default. */
+  /**
+   * Warn when free disk is below this many bytes (and below {@link #minFreeDiskFraction()}); 5 GiB by default.
+   *
+   * @return the limit, in bytes
+   */
   public long minFreeDiskBytes() {
     return minFreeDiskBytes;
   }
 
-  /** Warn when free disk is below this share of its file system (and below {@link #minFreeDiskBytes()}); 0.10. */
+  /**
+   * Warn when free disk is below this share of its file system (and below {@link #minFreeDiskBytes()}); 0.10.
+   *
+   * @return the share, in [0, 1)
+   */
   public double minFreeDiskFraction() {
     return minFreeDiskFraction;
   }
@@ -115,22 +156,38 @@ public final class HealthThresholds {
   /**
    * The disk floor in bytes: below it (and below {@link #diskFloorFraction()}) the worker admits no new cell; 1 GiB by
    * default.
+   *
+   * @return the floor, in bytes; 0 when the floor is off
    */
   public long diskFloorBytes() {
     return diskFloorBytes;
   }
 
-  /** The disk floor as a share of the file system (see {@link #diskFloorBytes()}); 0.02 by default. */
+  /**
+   * The disk floor as a share of the file system (see {@link #diskFloorBytes()}); 0.02 by default.
+   *
+   * @return the share, in [0, 1)
+   */
   public double diskFloorFraction() {
     return diskFloorFraction;
   }
 
-  /** The free bytes below which a file system of {@code totalBytes} warns: the lesser of the two limits. */
+  /**
+   * The free bytes below which a file system of {@code totalBytes} warns: the lesser of the two limits.
+   *
+   * @param totalBytes the size of the file system, in bytes
+   * @return the warning limit for that file system, in bytes
+   */
   public long minFreeDiskAt(long totalBytes) {
     return Math.min(minFreeDiskBytes, (long) (minFreeDiskFraction * Math.max(0, totalBytes)));
   }
 
-  /** The free bytes below which a file system of {@code totalBytes} admits no new cell: the lesser of the two. */
+  /**
+   * The free bytes below which a file system of {@code totalBytes} admits no new cell: the lesser of the two.
+   *
+   * @param totalBytes the size of the file system, in bytes
+   * @return the admission floor for that file system, in bytes
+   */
   public long diskFloorAt(long totalBytes) {
     return Math.min(diskFloorBytes, (long) (diskFloorFraction * Math.max(0, totalBytes)));
   }
@@ -177,31 +234,56 @@ public final class HealthThresholds {
 
     private Builder() {}
 
-    /** Warn above this error rate, a fraction in [0, 1). */
+    /**
+     * Warn above this error rate, a fraction in [0, 1).
+     *
+     * @param rate the fraction; in [0, 1), checked by {@link #build()}
+     * @return this builder
+     */
     public Builder maxErrorRate(double rate) {
       this.maxErrorRate = rate;
       return this;
     }
 
-    /** Warn below this many available ports, at least 0. */
+    /**
+     * Warn below this many available ports, at least 0.
+     *
+     * @param ports the number of ports; 0 or more, checked by {@link #build()}
+     * @return this builder
+     */
     public Builder minAvailablePorts(int ports) {
       this.minAvailablePorts = ports;
       return this;
     }
 
-    /** Warn above this many waiting bootstraps, at least 0. */
+    /**
+     * Warn above this many waiting bootstraps, at least 0.
+     *
+     * @param tasks the number of waiting bootstraps; 0 or more, checked by {@link #build()}
+     * @return this builder
+     */
     public Builder maxBacklog(long tasks) {
       this.maxBacklog = tasks;
       return this;
     }
 
-    /** Warn above this used fraction of memory, in (0, 1]. */
+    /**
+     * Warn above this used fraction of memory, in (0, 1].
+     *
+     * @param fraction the used fraction; in (0, 1], checked by {@link #build()}
+     * @return this builder
+     */
     public Builder maxMemoryUsage(double fraction) {
       this.maxMemoryUsage = fraction;
       return this;
     }
 
-    /** How far back the error rate looks, at least one second. */
+    /**
+     * How far back the error rate looks, at least one second.
+     *
+     * @param window the window; at least one second, checked by {@link #build()}
+     * @return this builder
+     */
     public Builder errorRateWindow(Duration window) {
       this.errorRateWindow = Objects.requireNonNull(window, "errorRateWindow cannot be null");
       return this;
@@ -213,6 +295,7 @@ public final class HealthThresholds {
      *
      * @param bytes at least 0
      * @param fraction in [0, 1)
+     * @return this builder
      */
     public Builder minFreeDisk(long bytes, double fraction) {
       this.minFreeDiskBytes = bytes;
@@ -226,6 +309,7 @@ public final class HealthThresholds {
      *
      * @param bytes at least 0, at most the warning's bytes
      * @param fraction in [0, 1), at most the warning's fraction
+     * @return this builder
      */
     public Builder diskFloor(long bytes, double fraction) {
       this.diskFloorBytes = bytes;
@@ -236,6 +320,7 @@ public final class HealthThresholds {
     /**
      * Builds the thresholds.
      *
+     * @return the thresholds
      * @throws IllegalArgumentException if a value is out of range; the message names it, the value and the range
      */
     public HealthThresholds build() {

@@ -17,6 +17,15 @@ import org.jspecify.annotations.Nullable;
 public record IntegrateRequest(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
     @Nullable Duration testTimeout) {
 
+  /**
+   * Checks the required components and copies the test command.
+   *
+   * @param cellId the cell
+   * @param targetBranch the branch to integrate into, without {@code refs/heads/}
+   * @param testCommand the test command for a re-run instead of the worker's (the task's own), or null
+   * @param testTimeout the limit on a re-run instead of the worker's, or null
+   * @throws NullPointerException if {@code cellId} or {@code targetBranch} is null
+   */
   public IntegrateRequest {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(targetBranch, "targetBranch cannot be null");

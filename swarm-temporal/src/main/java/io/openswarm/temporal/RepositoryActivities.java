@@ -18,6 +18,7 @@ public interface RepositoryActivities {
    * Creates a branch at the commit a ref names, to integrate cells into. Accepts a branch that already exists at
    * that commit (so a retried call succeeds); never moves an existing branch.
    *
+   * @param request the branch and the ref to create it at
    * @return the full SHA the branch points at
    */
   @ActivityMethod

@@ -45,6 +45,17 @@ public record SwarmCapacity(
   public static final double DEFAULT_MEMORY_SHARE = 0.8;
 
   /**
+   * Checks the components.
+   *
+   * @param maxCells the most cells at once
+   * @param limitedBy what decided {@code maxCells}: {@code configured}, {@code memory}, {@code ports}, {@code
+   *     worktrees} or {@code activities}
+   * @param cellsByMemory the cells that fit in the memory budget
+   * @param memoryPerCell the memory budgeted for one cell, in bytes
+   * @param memoryBudget the memory cells may use in all, in bytes
+   * @param ports the ports of the range
+   * @param worktrees the most worktrees the pool holds
+   * @param activities the most concurrent activities per task queue
    * @throws NullPointerException if {@code limitedBy} is null
    * @throws IllegalArgumentException if {@code maxCells} is below 1
    */

@@ -63,6 +63,7 @@ public final class SwarmClient {
    * The Temporal workflow client underneath, for workflows of your own. It shares the worker's connection: do not
    * keep it past {@link SwarmWorker#close()}.
    *
+   * @return the workflow client
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public WorkflowClient workflowClient() {
@@ -70,12 +71,21 @@ public final class SwarmClient {
     return client;
   }
 
-  /** The shared task queue workflows are started on. */
+  /**
+   * The shared task queue workflows are started on.
+   *
+   * @return the task queue's name
+   */
   public String taskQueue() {
     return taskQueue;
   }
 
-  /** The workflow id of the TCR workflow of {@code task}. */
+  /**
+   * The workflow id of the TCR workflow of {@code task}.
+   *
+   * @param task the task
+   * @return the workflow id
+   */
   public static String tcrWorkflowId(TaskSpec task) {
     return "tcr-" + Objects.requireNonNull(task, "task cannot be null").taskId();
   }
@@ -83,6 +93,8 @@ public final class SwarmClient {
   /**
    * Starts the TCR workflow of {@code task} and returns its workflow id without waiting.
    *
+   * @param task the task to run
+   * @return the workflow id
    * @throws IllegalStateException if the task's workflow is already running, or the worker that made this client
    *     was closed
    */
@@ -106,6 +118,8 @@ public final class SwarmClient {
   /**
    * Runs the TCR workflow of {@code task} and waits for the cell's outcome.
    *
+   * @param task the task to run
+   * @return how the task's cell ended
    * @throws IllegalStateException if the task's workflow is already running, or the worker that made this client
    *     was closed
    */
@@ -116,6 +130,8 @@ public final class SwarmClient {
   /**
    * Waits for the outcome of the TCR workflow {@code workflowId}.
    *
+   * @param workflowId the TCR workflow's id
+   * @return how the task's cell ended
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public CellOutcome result(String workflowId) {
@@ -130,6 +146,8 @@ public final class SwarmClient {
    * <p>Each pending future is a long poll the server holds open; on the embedded server each one occupies a server
    * thread (2,000 pending results are 2,000 threads). Wait for large batches in slices, or poll {@link #status}.
    *
+   * @param workflowId the TCR workflow's id
+   * @return a future of how the task's cell ended
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public CompletableFuture<CellOutcome> resultAsync(String workflowId) {
@@ -141,6 +159,8 @@ public final class SwarmClient {
   /**
    * Where the TCR workflow {@code workflowId} is now.
    *
+   * @param workflowId the TCR workflow's id
+   * @return the workflow's current step and timings
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public TcrStatus status(String workflowId) {
@@ -149,7 +169,12 @@ public final class SwarmClient {
         "workflowId cannot be null")).status();
   }
 
-  /** The workflow id of the DAG {@code dagId}: {@code dag-<dagId>}. */
+  /**
+   * The workflow id of the DAG {@code dagId}: {@code dag-<dagId>}.
+   *
+   * @param dagId the DAG's id
+   * @return the workflow id
+   */
   public static String dagWorkflowId(String dagId) {
     return "dag-" + Objects.requireNonNull(dagId, "dagId cannot be null");
   }
@@ -158,6 +183,10 @@ public final class SwarmClient {
    * Starts a DAG onto branch {@code dag/<dagId>}, created at {@code baseRef}, with {@value
    * DagRequest#DEFAULT_MAX_PARALLEL} tasks at once, and returns its workflow id without waiting.
    *
+   * @param dagId the DAG's id, with the rules of a {@link CellId}
+   * @param graph the tasks
+   * @param baseRef the git revision the target branch is created at
+   * @return the workflow id
    * @throws IllegalArgumentException if {@code dagId} or {@code baseRef} is invalid
    * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
    *     was closed
@@ -170,6 +199,8 @@ public final class SwarmClient {
    * Starts the DAG workflow of {@code request} and returns its workflow id without waiting. The graph was validated
    * when it was built, so a graph that cannot run never reaches the swarm.
    *
+   * @param request the DAG to run
+   * @return the workflow id
    * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
    *     was closed
    */
@@ -194,6 +225,8 @@ public final class SwarmClient {
   /**
    * Runs the DAG of {@code request} and waits for its final table.
    *
+   * @param request the DAG to run
+   * @return the final table
    * @throws io.temporal.client.WorkflowFailedException if the DAG could not run at all (its target branch could
    *     not be created) or was cancelled; task failures are rows of the table, not exceptions
    * @throws IllegalStateException if the DAG's workflow is already running, or the worker that made this client
@@ -206,6 +239,8 @@ public final class SwarmClient {
   /**
    * Waits for the final table of the DAG workflow {@code workflowId}.
    *
+   * @param workflowId the DAG workflow's id
+   * @return the final table
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public DagResult dagResult(String workflowId) {
@@ -217,6 +252,8 @@ public final class SwarmClient {
   /**
    * The final table of the DAG workflow {@code workflowId}, when it ends.
    *
+   * @param workflowId the DAG workflow's id
+   * @return a future of the final table
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public CompletableFuture<DagResult> dagResultAsync(String workflowId) {
@@ -228,6 +265,8 @@ public final class SwarmClient {
   /**
    * The table of the DAG workflow {@code workflowId} as it stands now (also after it ended).
    *
+   * @param workflowId the DAG workflow's id
+   * @return the table so far
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public DagResult dagStatus(String workflowId) {
@@ -239,6 +278,7 @@ public final class SwarmClient {
   /**
    * Asks the workflow {@code workflowId} to cancel: its running step is aborted and its cell torn down.
    *
+   * @param workflowId the workflow's id
    * @throws IllegalStateException if the worker that made this client was closed
    */
   public void cancel(String workflowId) {
@@ -254,6 +294,8 @@ public final class SwarmClient {
    * java.nio.file.Files}. Empty when nothing of the cell is kept here: it never ran on this worker's host, retention
    * removed it, or the worker keeps no history.
    *
+   * @param cellId the cell
+   * @return the log files; empty when nothing of the cell is kept here
    * @throws NullPointerException if {@code cellId} is null
    */
   public List<Path> logs(CellId cellId) {
@@ -269,6 +311,7 @@ public final class SwarmClient {
    * CellHistoryStore#DEFAULT_MAX_DIFF_BYTES} bytes; a longer diff is cut and ends with a line that says so and names
    * the {@code git diff} that shows all of it.
    *
+   * @param cellId the cell
    * @return empty when no kept run of the cell has a change (nothing changed, it failed before the revert, its commits
    *     are gone, or nothing of it is kept here)
    * @throws NullPointerException if {@code cellId} is null

@@ -61,6 +61,22 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       @Nullable Long worktreeBytes) {
 
     /**
+     * Checks the components.
+     *
+     * @param host the worker's host id
+     * @param at when
+     * @param outcomes cells (and DAG task attempts) that ended within the error-rate window
+     * @param failures how many of them failed (cancellations excluded)
+     * @param availablePorts ports neither leased nor quarantined
+     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot tell
+     * @param memoryUsage the used fraction of the machine's (or container's) memory
+     * @param liveCells cells live on this worker
+     * @param maxCells the most cells this worker runs at once
+     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
+     * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
+     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
+     * @param disks the file systems of the worktree root and the state directory, one reading per file system
+     * @param worktreeBytes the size of one worktree, measured once after the pool made its first; null until then
      * @throws NullPointerException if {@code host}, {@code at} or {@code limitedBy} is null
      * @throws IllegalArgumentException if failures exceed outcomes or a count is negative
      */
@@ -75,7 +91,22 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       }
     }
 
-    /** Readings without disk figures, as before the {@code DISK} check existed. */
+    /**
+     * Readings without disk figures, as before the {@code DISK} check existed.
+     *
+     * @param host the worker's host id
+     * @param at when
+     * @param outcomes cells (and DAG task attempts) that ended within the error-rate window
+     * @param failures how many of them failed (cancellations excluded)
+     * @param availablePorts ports neither leased nor quarantined
+     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot tell
+     * @param memoryUsage the used fraction of the machine's (or container's) memory
+     * @param liveCells cells live on this worker
+     * @param maxCells the most cells this worker runs at once
+     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
+     * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
+     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
+     */
     public Readings(String host, Instant at, long outcomes, long failures, int availablePorts, @Nullable Long backlog,
         double memoryUsage, int liveCells, int maxCells, boolean backpressure, String limitedBy,
         boolean sandboxFellBack) {
@@ -83,12 +114,20 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
           limitedBy, sandboxFellBack, List.of(), null);
     }
 
-    /** Failures per outcome within the window; 0 when nothing ended. */
+    /**
+     * Failures per outcome within the window; 0 when nothing ended.
+     *
+     * @return {@code failures / outcomes}, or 0 when no outcome was counted
+     */
     public double errorRate() {
       return outcomes == 0 ? 0 : (double) failures / outcomes;
     }
 
-    /** The backlog, if the server reports one. */
+    /**
+     * The backlog, if the server reports one.
+     *
+     * @return the number of waiting bootstraps, or empty when the server cannot tell
+     */
     public Optional<Long> backlogCount() {
       return Optional.ofNullable(backlog);
     }
@@ -103,19 +142,33 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    */
   public record Disk(String path, long totalBytes, long usableBytes) {
     /**
+     * Checks the path.
+     *
+     * @param path a path the worker uses on it (the worktree root or the state directory)
+     * @param totalBytes the size of the file system
+     * @param usableBytes the bytes this JVM can still write there ({@code FileStore.getUsableSpace()})
      * @throws NullPointerException if {@code path} is null
      */
     public Disk {
       Objects.requireNonNull(path, "path cannot be null");
     }
 
-    /** The free share of the file system, between 0 and 1. */
+    /**
+     * The free share of the file system, between 0 and 1.
+     *
+     * @return {@code usableBytes / totalBytes}, clamped to [0, 1]; 0 when the size is unknown (0 or less)
+     */
     public double freeFraction() {
       return totalBytes <= 0 ? 0 : Math.min(1, Math.max(0, (double) usableBytes / totalBytes));
     }
   }
 
   /**
+   * Checks the components and copies the warnings.
+   *
+   * @param readings what was measured
+   * @param thresholds what it was compared with
+   * @param warnings the checks past their threshold, in {@link HealthCheck} order; empty when healthy
    * @throws NullPointerException if a component is null
    */
   public SwarmHealth {
@@ -124,7 +177,13 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
     warnings = List.copyOf(Objects.requireNonNull(warnings, "warnings cannot be null"));
   }
 
-  /** Compares {@code readings} with {@code thresholds}. */
+  /**
+   * Compares {@code readings} with {@code thresholds}.
+   *
+   * @param readings what the worker measured
+   * @param thresholds what to compare them with
+   * @return the report, with a warning per check past its threshold
+   */
   public static SwarmHealth evaluate(Readings readings, HealthThresholds thresholds) {
     Objects.requireNonNull(readings, "readings cannot be null");
     Objects.requireNonNull(thresholds, "thresholds cannot be null");
@@ -181,12 +240,21 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
     return Optional.empty();
   }
 
-  /** Whether no check is past its threshold. */
+  /**
+   * Whether no check is past its threshold.
+   *
+   * @return true when there is no warning
+   */
   public boolean healthy() {
     return warnings.isEmpty();
   }
 
-  /** The warning of {@code check}, if it is past its threshold. */
+  /**
+   * The warning of {@code check}, if it is past its threshold.
+   *
+   * @param check the check
+   * @return its warning, or empty when it is within its threshold
+   */
   public Optional<HealthWarning> warning(HealthCheck check) {
     Objects.requireNonNull(check, "check cannot be null");
     return warnings.stream().filter(w -> w.check() == check).findFirst();

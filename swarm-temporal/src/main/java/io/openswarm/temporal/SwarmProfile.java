@@ -50,42 +50,74 @@ public enum SwarmProfile {
     this.ports = ports;
   }
 
-  /** Maximum concurrent activity executions (cell steps) per worker. */
+  /**
+   * Maximum concurrent activity executions (cell steps) per worker.
+   *
+   * @return this preset's limit
+   */
   public int activityConcurrency() {
     return activityConcurrency;
   }
 
-  /** Maximum concurrent workflow-task executions per worker. */
+  /**
+   * Maximum concurrent workflow-task executions per worker.
+   *
+   * @return this preset's limit
+   */
   public int workflowTaskConcurrency() {
     return workflowTaskConcurrency;
   }
 
-  /** Maximum concurrent local-activity executions per worker. */
+  /**
+   * Maximum concurrent local-activity executions per worker.
+   *
+   * @return {@value #LOCAL_ACTIVITY_CONCURRENCY} in every preset
+   */
   public int localActivityConcurrency() {
     return LOCAL_ACTIVITY_CONCURRENCY;
   }
 
-  /** Start-to-close timeout of a cell step. */
+  /**
+   * Start-to-close timeout of a cell step.
+   *
+   * @return this preset's limit on one step once started
+   */
   public Duration startToCloseTimeout() {
     return startToClose;
   }
 
-  /** Heartbeat timeout of long cell steps (execute, tests). */
+  /**
+   * Heartbeat timeout of long cell steps (execute, tests).
+   *
+   * @return how long a long step may go without a heartbeat in this preset
+   */
   public Duration heartbeatTimeout() {
     return heartbeat;
   }
 
-  /** Start-to-close timeout of teardown. */
+  /**
+   * Start-to-close timeout of teardown.
+   *
+   * @return {@link #TEARDOWN_TIMEOUT} in every preset
+   */
   public Duration teardownTimeout() {
     return TEARDOWN_TIMEOUT;
   }
 
-  /** How long {@code SwarmWorker.close()} lets running cells finish before cancelling them. */
+  /**
+   * How long {@code SwarmWorker.close()} lets running cells finish before cancelling them.
+   *
+   * @return {@link #STOP_TIMEOUT} in every preset
+   */
   public Duration stopTimeout() {
     return STOP_TIMEOUT;
   }
 
-  /** The port range for agent servers. */
+  /**
+   * The port range for agent servers.
+   *
+   * @return this preset's inclusive port range
+   */
   public PortRange ports() {
     return ports;
   }

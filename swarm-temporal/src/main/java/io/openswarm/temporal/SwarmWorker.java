@@ -182,7 +182,12 @@ public final class SwarmWorker implements AutoCloseable {
   /** Creates the agent runtime of a worker, given the worker's process supervisor (sandboxed). */
   @FunctionalInterface
   public interface AgentFactory {
-    /** Creates the runtime every cell of the worker uses. */
+    /**
+     * Creates the runtime every cell of the worker uses.
+     *
+     * @param supervisor the worker's process supervisor, which applies the cells' sandbox
+     * @return the runtime; one serves every cell of the worker, so it must be thread-safe
+     */
     AgentRuntime create(ProcessSupervisor supervisor);
   }
 
@@ -244,7 +249,11 @@ public final class SwarmWorker implements AutoCloseable {
     this.hooks = hooks;
   }
 
-  /** Returns a builder; the repository, the test command and the agent are required. */
+  /**
+   * Returns a builder; the repository, the test command and the agent are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -322,39 +331,68 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * Joins the Temporal cluster at {@code host:port} (for example {@code temporal.internal:7233}) instead of
      * starting an embedded server.
+     *
+     * @param hostAndPort the cluster's frontend, as {@code host:port} with a port of 1 to 65535
+     * @return this builder
      */
     public Builder target(String hostAndPort) {
       this.target = Objects.requireNonNull(hostAndPort, "target cannot be null");
       return this;
     }
 
-    /** The port of the embedded server on 127.0.0.1; 0 (the default) lets the system pick a free one. */
+    /**
+     * The port of the embedded server on 127.0.0.1; 0 (the default) lets the system pick a free one.
+     *
+     * @param port the port; 0 to 65535
+     * @return this builder
+     */
     public Builder embeddedPort(int port) {
       this.embeddedPort = port;
       this.embeddedPortSet = true;
       return this;
     }
 
-    /** The Temporal namespace; {@code default} by default. */
+    /**
+     * The Temporal namespace; {@code default} by default.
+     *
+     * @param name the namespace; not blank
+     * @return this builder
+     */
     public Builder namespace(String name) {
       this.namespace = Objects.requireNonNull(name, "namespace cannot be null");
       return this;
     }
 
-    /** Mutual TLS to the target: the client certificate chain and its private key (PEM, PKCS#8). */
+    /**
+     * Mutual TLS to the target: the client certificate chain and its private key (PEM, PKCS#8).
+     *
+     * @param certificate the client certificate chain; a readable PEM file
+     * @param privateKey its private key; a readable PEM (PKCS#8) file
+     * @return this builder
+     */
     public Builder clientCertificate(Path certificate, Path privateKey) {
       this.clientCertificate = Objects.requireNonNull(certificate, "certificate cannot be null");
       this.clientKey = Objects.requireNonNull(privateKey, "privateKey cannot be null");
       return this;
     }
 
-    /** TLS to the target with these trusted CA certificates (PEM) instead of the system's. */
+    /**
+     * TLS to the target with these trusted CA certificates (PEM) instead of the system's.
+     *
+     * @param caCertificates the CA certificates; a readable PEM file
+     * @return this builder
+     */
     public Builder trustedCertificates(Path caCertificates) {
       this.trustedCertificates = Objects.requireNonNull(caCertificates, "caCertificates cannot be null");
       return this;
     }
 
-    /** An API key for the target (Temporal Cloud); implies TLS. Never logged. */
+    /**
+     * An API key for the target (Temporal Cloud); implies TLS. Never logged.
+     *
+     * @param key the API key; not blank
+     * @return this builder
+     */
     public Builder apiKey(String key) {
       this.apiKey = Objects.requireNonNull(key, "apiKey cannot be null");
       return this;
@@ -366,79 +404,142 @@ public final class SwarmWorker implements AutoCloseable {
      * server refuses every call without it. Sent as {@code authorization: Bearer <token>}, without TLS (the embedded
      * server listens on 127.0.0.1 only). Never logged; pass it to another JVM by a pipe, not on its command line or in
      * an environment its cells inherit.
+     *
+     * @param token the other worker's token, as its {@code embeddedServerToken()} returns it
+     * @return this builder
      */
     public Builder embeddedServerToken(String token) {
       this.embeddedServerToken = Objects.requireNonNull(token, "embeddedServerToken cannot be null");
       return this;
     }
 
-    /** The shared task queue; {@code reactor-task-queue} by default. */
+    /**
+     * The shared task queue; {@code reactor-task-queue} by default.
+     *
+     * @param queue the queue's name; not blank, no {@code @}
+     * @return this builder
+     */
     public Builder taskQueue(String queue) {
       this.taskQueue = Objects.requireNonNull(queue, "taskQueue cannot be null");
       return this;
     }
 
-    /** This worker's host id (1-64 of {@code [A-Za-z0-9._-]}); by default the host name and a per-JVM suffix. */
+    /**
+     * This worker's host id (1-64 of {@code [A-Za-z0-9._-]}); by default the host name and a per-JVM suffix.
+     *
+     * @param id the host id
+     * @return this builder
+     */
     public Builder hostId(String id) {
       this.hostId = Objects.requireNonNull(id, "hostId cannot be null");
       return this;
     }
 
-    /** The preset of concurrency, timeouts and ports; {@link SwarmProfile#DEVELOPMENT} by default. */
+    /**
+     * The preset of concurrency, timeouts and ports; {@link SwarmProfile#DEVELOPMENT} by default.
+     *
+     * @param preset the preset
+     * @return this builder
+     */
     public Builder profile(SwarmProfile preset) {
       this.profile = Objects.requireNonNull(preset, "profile cannot be null");
       return this;
     }
 
-    /** Maximum concurrent activity executions (cell steps) on each of the worker's queues. */
+    /**
+     * Maximum concurrent activity executions (cell steps) on each of the worker's queues.
+     *
+     * @param max the limit; at least 1, the profile's by default
+     * @return this builder
+     */
     public Builder maxConcurrentActivities(int max) {
       this.maxConcurrentActivities = max;
       return this;
     }
 
-    /** Maximum concurrent workflow-task executions. */
+    /**
+     * Maximum concurrent workflow-task executions.
+     *
+     * @param max the limit; at least 1, the profile's by default
+     * @return this builder
+     */
     public Builder maxConcurrentWorkflowTasks(int max) {
       this.maxConcurrentWorkflowTasks = max;
       return this;
     }
 
-    /** Maximum concurrent local-activity executions. */
+    /**
+     * Maximum concurrent local-activity executions.
+     *
+     * @param max the limit; at least 1, the profile's by default
+     * @return this builder
+     */
     public Builder maxConcurrentLocalActivities(int max) {
       this.maxConcurrentLocalActivities = max;
       return this;
     }
 
-    /** The limit on one cell step (execute, tests) once started. */
+    /**
+     * The limit on one cell step (execute, tests) once started.
+     *
+     * @param timeout the limit; positive, the profile's by default
+     * @return this builder
+     */
     public Builder startToCloseTimeout(Duration timeout) {
       this.startToCloseTimeout = Objects.requireNonNull(timeout, "startToCloseTimeout cannot be null");
       return this;
     }
 
-    /** How long a long step may go without a heartbeat before it is presumed dead. */
+    /**
+     * How long a long step may go without a heartbeat before it is presumed dead.
+     *
+     * @param timeout the limit; positive and shorter than the start-to-close timeout, the profile's by default
+     * @return this builder
+     */
     public Builder heartbeatTimeout(Duration timeout) {
       this.heartbeatTimeout = Objects.requireNonNull(timeout, "heartbeatTimeout cannot be null");
       return this;
     }
 
-    /** The limit on teardown; 2 min by default. */
+    /**
+     * The limit on teardown; 2 min by default.
+     *
+     * @param timeout the limit; positive
+     * @return this builder
+     */
     public Builder teardownTimeout(Duration timeout) {
       this.teardownTimeout = Objects.requireNonNull(timeout, "teardownTimeout cannot be null");
       return this;
     }
 
-    /** How long {@link SwarmWorker#close()} lets running cells finish; 30 s by default. */
+    /**
+     * How long {@link SwarmWorker#close()} lets running cells finish; 30 s by default.
+     *
+     * @param timeout how long running cells may finish before they are cancelled; positive
+     * @return this builder
+     */
     public Builder stopTimeout(Duration timeout) {
       this.stopTimeout = Objects.requireNonNull(timeout, "stopTimeout cannot be null");
       return this;
     }
 
-    /** The limit on bootstrap (port, worktree, agent start, readiness); 5 min by default. */
+    /**
+     * The limit on bootstrap (port, worktree, agent start, readiness); 5 min by default.
+     *
+     * @param timeout the limit; positive
+     * @return this builder
+     */
     public Builder bootstrapTimeout(Duration timeout) {
       this.bootstrapTimeout = Objects.requireNonNull(timeout, "bootstrapTimeout cannot be null");
       return this;
     }
 
-    /** How long a step waits for the cell's host before the host is presumed gone; 30 s by default. */
+    /**
+     * How long a step waits for the cell's host before the host is presumed gone; 30 s by default.
+     *
+     * @param timeout the wait; positive
+     * @return this builder
+     */
     public Builder hostScheduleToStartTimeout(Duration timeout) {
       this.hostScheduleToStartTimeout = Objects.requireNonNull(timeout, "hostScheduleToStartTimeout cannot be null");
       return this;
@@ -447,6 +548,9 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * How often the worker looks for cells whose workflow closed without tearing them down (terminated, timed out,
      * reset) and tears them down itself, asking Temporal about each cell up for at least this long; 30 s by default.
+     *
+     * @param interval the interval; positive
+     * @return this builder
      */
     public Builder closedWorkflowSweepInterval(Duration interval) {
       this.closedWorkflowSweepInterval = Objects.requireNonNull(interval,
@@ -458,6 +562,9 @@ public final class SwarmWorker implements AutoCloseable {
      * What each of a cell's process trees may use (processes, memory, CPU, {@code /tmp}) and how large a commit may
      * be; {@link CellLimits#getDefaultInstance()} by default. Processes, memory and CPU need cgroups the worker may
      * create; the worker says at start which limits are in force.
+     *
+     * @param limits the limits
+     * @return this builder
      */
     public Builder cellLimits(CellLimits limits) {
       this.cellLimits = Objects.requireNonNull(limits, "cellLimits cannot be null");
@@ -471,6 +578,8 @@ public final class SwarmWorker implements AutoCloseable {
      * directory, never from the cell's worktree. A failing hook fails the cell at COMMIT ({@code CommitRejected}).
      * None by default: the library's own git never runs hooks.
      *
+     * @param hooks the hooks' names; none for no hook
+     * @return this builder
      * @throws NullPointerException if {@code hooks} is or holds null
      */
     public Builder repositoryHooks(String... hooks) {
@@ -485,6 +594,8 @@ public final class SwarmWorker implements AutoCloseable {
      * address) and no abstract Unix socket is reachable from it. Choose it when your tests run offline (for example
      * {@code mvn -o test}, {@code npm test} with installed dependencies); it needs bubblewrap.
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder testNetwork(NetworkAccess network) {
@@ -498,6 +609,8 @@ public final class SwarmWorker implements AutoCloseable {
      * placed in each cell's own home folder. {@link TestEnvironment#defaults()} by default: {@code PATH}, locale,
      * {@code TZ}, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
      *
+     * @param environment the tests' world
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder testEnvironment(TestEnvironment environment) {
@@ -509,6 +622,9 @@ public final class SwarmWorker implements AutoCloseable {
      * Whether reverting a red cell keeps the files git ignores (build output, {@code node_modules}) in its worktree,
      * and returning the worktree to the pool keeps them too, for the next cell on it; false by default (the worktree
      * is restored to exactly the base). A {@linkplain #setupCommand set-up command} implies it.
+     *
+     * @param preserve true to keep ignored files
+     * @return this builder
      */
     public Builder preserveIgnored(boolean preserve) {
       this.preserveIgnored = preserve;
@@ -525,6 +641,8 @@ public final class SwarmWorker implements AutoCloseable {
      * failing set-up fails the cell at WORKTREE with the type {@code SetupFailed} and the end of its output. None by
      * default.
      *
+     * @param command the program and its arguments; empty for none
+     * @return this builder
      * @throws NullPointerException if {@code command} is or holds null
      * @throws IllegalArgumentException if the program name is blank
      */
@@ -545,7 +663,12 @@ public final class SwarmWorker implements AutoCloseable {
       }
     }
 
-    /** The worktree's set-up command; see {@link #setupCommand(List)}. */
+    /**
+     * The worktree's set-up command; see {@link #setupCommand(List)}.
+     *
+     * @param command the program and its arguments; none for no set-up
+     * @return this builder
+     */
     public Builder setupCommand(String... command) {
       return setupCommand(List.of(Objects.requireNonNull(command, "setupCommand cannot be null")));
     }
@@ -556,6 +679,8 @@ public final class SwarmWorker implements AutoCloseable {
      * again when one of them differs from when it was last set up. Without inputs a worktree is set up once, when the
      * pool creates it.
      *
+     * @param paths the tracked paths, relative to the repository's top
+     * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
      * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
      */
@@ -569,6 +694,8 @@ public final class SwarmWorker implements AutoCloseable {
      * The limit on one set-up run; by default the {@linkplain #bootstrapTimeout bootstrap's limit} less 30 s, since
      * the set-up is part of bringing a cell up. Must leave those 30 s.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -585,6 +712,8 @@ public final class SwarmWorker implements AutoCloseable {
      * repository's own scripts (npm's {@code postinstall}), so choose {@link NetworkAccess#NONE} when it can work
      * offline.
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder setupNetwork(NetworkAccess network) {
@@ -598,6 +727,8 @@ public final class SwarmWorker implements AutoCloseable {
      * worktree (by {@code .gitignore}) so that no commit takes them along; the set-up fails otherwise. Copied for
      * every cell, without following links, readable by the worker's user only.
      *
+     * @param paths the untracked paths, relative to the checkout's top
+     * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
      * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
      */
@@ -611,6 +742,9 @@ public final class SwarmWorker implements AutoCloseable {
      * before the set-up command; false by default. Run by the library's hermetic git outside the sandbox (a cell
      * sees git's directory read-only, so a set-up command could not do it); local submodule URLs are allowed only
      * when {@code .gitmodules} names one.
+     *
+     * @param submodules true to check out submodules
+     * @return this builder
      */
     public Builder submodules(boolean submodules) {
       worktreeSetup.submodules(submodules);
@@ -625,6 +759,8 @@ public final class SwarmWorker implements AutoCloseable {
      * io.openswarm.core.CellOutcome#rejectedRef()} name what was kept; {@link SwarmClient#logs} and {@link
      * SwarmClient#diff} read it.
      *
+     * @param options what is kept
+     * @return this builder
      * @throws NullPointerException if {@code options} is null
      */
     public Builder history(HistoryOptions options) {
@@ -632,38 +768,69 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
-    /** On how many hosts a task may be tried when its cell's host disappears; 3 by default. */
+    /**
+     * On how many hosts a task may be tried when its cell's host disappears; 3 by default.
+     *
+     * @param attempts the number of hosts; 1 to 10
+     * @return this builder
+     */
     public Builder maxCellAttempts(int attempts) {
       this.maxCellAttempts = attempts;
       return this;
     }
 
-    /** The inclusive port range for agent servers; the profile's by default. */
+    /**
+     * The inclusive port range for agent servers; the profile's by default.
+     *
+     * @param min the lowest port
+     * @param max the highest port; at least {@code min}
+     * @return this builder
+     */
     public Builder ports(int min, int max) {
       this.ports = new PortRangeSetting(min, max);
       return this;
     }
 
-    /** How long bootstrap waits for a free port before failing with {@code PortExhausted}; 30 s by default. */
+    /**
+     * How long bootstrap waits for a free port before failing with {@code PortExhausted}; 30 s by default.
+     *
+     * @param wait the wait; not negative
+     * @return this builder
+     */
     public Builder portWait(Duration wait) {
       this.portWait = Objects.requireNonNull(wait, "portWait cannot be null");
       return this;
     }
 
-    /** The git repository cells work on. Required. */
+    /**
+     * The git repository cells work on. Required.
+     *
+     * @param path the repository's working tree, an existing directory holding {@code .git}
+     * @return this builder
+     */
     public Builder repository(Path path) {
       this.repository = Objects.requireNonNull(path, "repository cannot be null");
       return this;
     }
 
     /** Where cell worktrees live; {@code <stateDirectory>/worktrees} by default. Must be outside the repository's
+     *
+     * @param path the worktrees' directory
+     * @return this builder
      * {@code .git}. */
     public Builder worktreeRoot(Path path) {
       this.worktreeRoot = Objects.requireNonNull(path, "worktreeRoot cannot be null");
       return this;
     }
 
-    /** Worktree pool sizes: warm ones kept ready, warm ones kept at most, and the most at once. */
+    /**
+     * Worktree pool sizes: warm ones kept ready, warm ones kept at most, and the most at once.
+     *
+     * @param minIdle warm worktrees kept ready
+     * @param maxIdle warm worktrees kept at most
+     * @param maxTotal worktrees at most at once
+     * @return this builder
+     */
     public Builder worktreePool(int minIdle, int maxIdle, int maxTotal) {
       this.minIdleWorktrees = minIdle;
       this.maxIdleWorktrees = maxIdle;
@@ -677,6 +844,8 @@ public final class SwarmWorker implements AutoCloseable {
      * one, and a cell's commit is still a commit of the whole tree. Needs git 2.36 or newer. None by default; see
      * {@link io.openswarm.infra.worktree.WorktreePoolOptions.Builder#sparseCheckout(List)}.
      *
+     * @param directories the directories, relative to the repository's top
+     * @return this builder
      * @throws NullPointerException if {@code directories} is or contains null
      * @throws IllegalArgumentException if a directory is not a plain relative path
      */
@@ -691,13 +860,21 @@ public final class SwarmWorker implements AutoCloseable {
      * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
      * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
      * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
+     *
+     * @param path the state directory, outside the repository
+     * @return this builder
      */
     public Builder stateDirectory(Path path) {
       this.stateDirectory = Objects.requireNonNull(path, "stateDirectory cannot be null");
       return this;
     }
 
-    /** The agent of every cell, created with the worker's (sandboxed) process supervisor. Required. */
+    /**
+     * The agent of every cell, created with the worker's (sandboxed) process supervisor. Required.
+     *
+     * @param factory creates the runtime from the worker's process supervisor
+     * @return this builder
+     */
     public Builder agent(AgentFactory factory) {
       this.agentFactory = Objects.requireNonNull(factory, "agent cannot be null");
       return this;
@@ -708,6 +885,8 @@ public final class SwarmWorker implements AutoCloseable {
      * Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor, options))}; the binary is looked up when
      * the worker starts, and a missing one fails {@link SwarmWorker#start()}.
      *
+     * @param options how OpenCode is launched and driven
+     * @return this builder
      * @throws NullPointerException if {@code options} is null
      */
     public Builder openCode(OpenCodeOptions options) {
@@ -716,20 +895,35 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
-    /** The agent of every cell, when it needs no process supervisor (in-process or scripted agents). */
+    /**
+     * The agent of every cell, when it needs no process supervisor (in-process or scripted agents).
+     *
+     * @param runtime the runtime; thread-safe
+     * @return this builder
+     */
     public Builder agent(AgentRuntime runtime) {
       Objects.requireNonNull(runtime, "agent cannot be null");
       this.agentFactory = supervisor -> runtime;
       return this;
     }
 
-    /** The repository's test command, as an argument list (no shell). Required. */
+    /**
+     * The repository's test command, as an argument list (no shell). Required.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     */
     public Builder testCommand(List<String> command) {
       this.testCommand = List.copyOf(Objects.requireNonNull(command, "testCommand cannot be null"));
       return this;
     }
 
-    /** The limit on a test run; 10 min by default. */
+    /**
+     * The limit on a test run; 10 min by default.
+     *
+     * @param timeout the limit; positive, at most the start-to-close timeout
+     * @return this builder
+     */
     public Builder testTimeout(Duration timeout) {
       this.testTimeout = Objects.requireNonNull(timeout, "testTimeout cannot be null");
       return this;
@@ -743,31 +937,54 @@ public final class SwarmWorker implements AutoCloseable {
      * overrides it. The run is an ordinary test run (same command, limit, sandbox and environment); its verdict is
      * kept per base commit, command and limit, so cells on a base already checked run nothing, and cells that start
      * together on one base wait for one run. False by default: it costs one test run per new base.
+     *
+     * @param verify true to check the base of every cell whose task and DAG name no choice
+     * @return this builder
      */
     public Builder verifyBase(boolean verify) {
       this.verifyBase = verify;
       return this;
     }
 
-    /** How long an agent may take to become ready; 30 s by default. */
+    /**
+     * How long an agent may take to become ready; 30 s by default.
+     *
+     * @param timeout the limit; positive
+     * @return this builder
+     */
     public Builder readyTimeout(Duration timeout) {
       this.readyTimeout = Objects.requireNonNull(timeout, "readyTimeout cannot be null");
       return this;
     }
 
-    /** The default limit on an agent's turn; 30 s less than the step limit by default. */
+    /**
+     * The default limit on an agent's turn; 30 s less than the step limit by default.
+     *
+     * @param timeout the limit; positive, at most the start-to-close timeout
+     * @return this builder
+     */
     public Builder executeTimeout(Duration timeout) {
       this.executeTimeout = Objects.requireNonNull(timeout, "executeTimeout cannot be null");
       return this;
     }
 
-    /** How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by default. */
+    /**
+     * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by default.
+     *
+     * @param mode the sandbox mode
+     * @return this builder
+     */
     public Builder sandbox(SandboxMode mode) {
       this.sandbox = Objects.requireNonNull(mode, "sandbox cannot be null");
       return this;
     }
 
-    /** Who the cells' commits are by. */
+    /**
+     * Who the cells' commits are by.
+     *
+     * @param commitAuthor the author and committer
+     * @return this builder
+     */
     public Builder author(CommitAuthor commitAuthor) {
       this.author = Objects.requireNonNull(commitAuthor, "author cannot be null");
       return this;
@@ -778,8 +995,10 @@ public final class SwarmWorker implements AutoCloseable {
      * DAG workflows. The factory gets the worker's {@link CellActivityOptions}, so the workflow routes and times out
      * its cell's steps like the built-in ones.
      *
+     * @param <T> the workflow interface
      * @param type the workflow interface
      * @param factory creates one workflow instance per execution
+     * @return this builder
      */
     public <T> Builder workflow(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
       customWorkflows.add(new CustomWorkflow<>(Objects.requireNonNull(type, "type cannot be null"),
@@ -787,7 +1006,12 @@ public final class SwarmWorker implements AutoCloseable {
       return this;
     }
 
-    /** Where metrics go; none by default. Also gets the events when a {@link #meterRegistry} is set. */
+    /**
+     * Where metrics go; none by default. Also gets the events when a {@link #meterRegistry} is set.
+     *
+     * @param swarmMetrics the metrics
+     * @return this builder
+     */
     public Builder metrics(SwarmMetrics swarmMetrics) {
       this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
       return this;
@@ -797,6 +1021,9 @@ public final class SwarmWorker implements AutoCloseable {
      * Publishes the worker's metrics ({@link MicrometerSwarmMetrics}: step timers, outcome counters, gauges of ports,
      * worktrees, cells, processes, sandbox, capacity, backpressure, backlog and memory, all tagged {@code host}) and
      * Temporal's own SDK metrics to {@code registry}. None by default. The worker removes its meters when it stops.
+     *
+     * @param registry the registry
+     * @return this builder
      */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry cannot be null");
@@ -807,6 +1034,9 @@ public final class SwarmWorker implements AutoCloseable {
      * The most cells at once on this worker; at most {@link #maxConcurrentActivities(int)}. By default the least of
      * the cells that fit the {@linkplain #memoryBudget memory budget}, the ports, the worktrees and the concurrent
      * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue (backpressure).
+     *
+     * @param max the limit; at least 1, at most the concurrent activities
+     * @return this builder
      */
     public Builder maxConcurrentCells(int max) {
       this.maxConcurrentCells = max;
@@ -816,13 +1046,21 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * The memory one cell is budgeted, agent server included, in bytes; {@value SwarmCapacity#DEFAULT_MEMORY_PER_CELL}
      * (600 MiB, measured for OpenCode) by default. Lower it for light agents, raise it for heavy test suites.
+     *
+     * @param bytes the budget, in bytes; at least 1 MiB
+     * @return this builder
      */
     public Builder memoryPerCell(long bytes) {
       this.memoryPerCell = bytes;
       return this;
     }
 
-    /** The memory all cells may use together, in bytes; 80 % of the machine's (or container's) by default. */
+    /**
+     * The memory all cells may use together, in bytes; 80 % of the machine's (or container's) by default.
+     *
+     * @param bytes the budget, in bytes; at least the memory per cell
+     * @return this builder
+     */
     public Builder memoryBudget(long bytes) {
       this.memoryBudget = bytes;
       return this;
@@ -834,13 +1072,21 @@ public final class SwarmWorker implements AutoCloseable {
      * once when the pool has made it. A new cell is admitted only while it fits in the free disk above the
      * {@linkplain HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more than the
      * checkout (a Maven or npm cache inside the worktree, large test output).
+     *
+     * @param bytes the budget, in bytes; at least 1 MiB
+     * @return this builder
      */
     public Builder diskPerCell(long bytes) {
       this.diskPerCell = bytes;
       return this;
     }
 
-    /** The thresholds of {@link SwarmWorker#health()}; the performance guide's by default. */
+    /**
+     * The thresholds of {@link SwarmWorker#health()}; the performance guide's by default.
+     *
+     * @param thresholds the thresholds
+     * @return this builder
+     */
     public Builder healthThresholds(HealthThresholds thresholds) {
       this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
       return this;
@@ -849,6 +1095,9 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * Not API: test seams for the testkit's fault injection and crash tests. The type lives in an internal package
      * and may change in any release.
+     *
+     * @param testHooks the hooks
+     * @return this builder
      */
     public Builder internalHooks(WorkerHooks testHooks) {
       this.hooks = Objects.requireNonNull(testHooks, "hooks cannot be null");
@@ -858,6 +1107,7 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * Validates the options and builds the worker, not yet started.
      *
+     * @return the worker, not started
      * @throws IllegalStateException if a required option is missing
      * @throws IllegalArgumentException if an option is invalid; the message names it, the value and what is allowed
      */
@@ -868,6 +1118,7 @@ public final class SwarmWorker implements AutoCloseable {
     /**
      * Builds the worker and starts it.
      *
+     * @return the running worker
      * @throws IllegalStateException if a required option is missing or the worker cannot start
      * @throws IllegalArgumentException if an option is invalid
      */
@@ -876,12 +1127,20 @@ public final class SwarmWorker implements AutoCloseable {
     }
   }
 
-  /** The validated options this worker was built with. */
+  /**
+   * The validated options this worker was built with.
+   *
+   * @return the options
+   */
   public SwarmWorkerOptions options() {
     return options;
   }
 
-  /** The current lifecycle state. */
+  /**
+   * The current lifecycle state.
+   *
+   * @return the state
+   */
   public State state() {
     return state;
   }
@@ -1304,7 +1563,11 @@ public final class SwarmWorker implements AutoCloseable {
         });
   }
 
-  /** The task queue of this host: every step after bootstrap of this worker's cells runs there. */
+  /**
+   * The task queue of this host: every step after bootstrap of this worker's cells runs there.
+   *
+   * @return the host queue's name
+   */
   public String hostQueue() {
     return options.taskQueue() + "@" + options.hostId();
   }
@@ -1312,6 +1575,7 @@ public final class SwarmWorker implements AutoCloseable {
   /**
    * A client bound to this worker's Temporal target and task queue.
    *
+   * @return a new client
    * @throws IllegalStateException if the worker is not running
    */
   public SwarmClient client() {
@@ -1319,7 +1583,11 @@ public final class SwarmWorker implements AutoCloseable {
     return Objects.requireNonNull(client);
   }
 
-  /** The {@code host:port} of the Temporal server this worker uses (the embedded one, or the target). */
+  /**
+   * The {@code host:port} of the Temporal server this worker uses (the embedded one, or the target).
+   *
+   * @return the server's {@code host:port}
+   */
   public String temporalTarget() {
     requireState("get the Temporal target", State.RUNNING);
     EmbeddedTemporalServer server = embedded;
@@ -1337,6 +1605,7 @@ public final class SwarmWorker implements AutoCloseable {
    * WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token).setEnableHttps(false)}.
    * Whoever holds it controls every workflow of the server: never log it, and never hand it to a cell.
    *
+   * @return the token, or empty on a Temporal cluster
    * @throws IllegalStateException if the worker is not running
    */
   public Optional<String> embeddedServerToken() {
@@ -1345,25 +1614,41 @@ public final class SwarmWorker implements AutoCloseable {
     return server != null ? Optional.of(server.token()) : options.embeddedServerToken();
   }
 
-  /** The worker's port manager; for inspection and metrics. */
+  /**
+   * The worker's port manager; for inspection and metrics.
+   *
+   * @return the port manager
+   */
   public PortManager ports() {
     requireState("get the ports", State.RUNNING);
     return Objects.requireNonNull(ports);
   }
 
-  /** The worker's worktree pool; for inspection and metrics. */
+  /**
+   * The worker's worktree pool; for inspection and metrics.
+   *
+   * @return the worktree pool
+   */
   public WorktreePool worktrees() {
     requireState("get the worktrees", State.RUNNING);
     return Objects.requireNonNull(pool);
   }
 
-  /** How many cells are live on this worker now. */
+  /**
+   * How many cells are live on this worker now.
+   *
+   * @return the number of live cells
+   */
   public int liveCells() {
     CellSteps current = steps;
     return current == null ? 0 : current.liveCells().size();
   }
 
-  /** How many cells this worker runs at once, and what decided it. */
+  /**
+   * How many cells this worker runs at once, and what decided it.
+   *
+   * @return the capacity
+   */
   public SwarmCapacity capacity() {
     return options.capacity();
   }
@@ -1376,6 +1661,7 @@ public final class SwarmWorker implements AutoCloseable {
    * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
    * logs when backpressure starts and ends.
    *
+   * @return the report
    * @throws IllegalStateException if the worker is not running
    */
   public SwarmHealth health() {
@@ -1463,6 +1749,7 @@ public final class SwarmWorker implements AutoCloseable {
    * Stops taking new cells, lets running cells finish for up to {@code timeout}, then cancels them (their teardown
    * runs), releases every port and worktree, and stops the embedded server. Idempotent.
    *
+   * @param timeout how long running cells may finish before they are cancelled
    * @throws NullPointerException if {@code timeout} is null
    */
   public void shutdown(Duration timeout) {

@@ -300,37 +300,65 @@ public final class SwarmWorkerOptions {
   /** The smallest per-cell memory budget accepted. */
   static final long MIN_MEMORY_PER_CELL = 1L << 20;
 
-  /** The Temporal cluster's {@code host:port}, or null for the embedded server. */
+  /**
+   * The Temporal cluster's {@code host:port}, or null for the embedded server.
+   *
+   * @return the {@code host:port}, or null
+   */
   public @Nullable String target() {
     return target;
   }
 
-  /** The embedded server's port (0: chosen by the system). */
+  /**
+   * The embedded server's port (0: chosen by the system).
+   *
+   * @return the port, 0 to 65535
+   */
   public int embeddedPort() {
     return embeddedPort;
   }
 
-  /** The Temporal namespace. */
+  /**
+   * The Temporal namespace.
+   *
+   * @return the namespace
+   */
   public String namespace() {
     return namespace;
   }
 
-  /** The mTLS client certificate, if any. */
+  /**
+   * The mTLS client certificate, if any.
+   *
+   * @return the certificate chain's file, or empty
+   */
   public Optional<Path> clientCertificate() {
     return Optional.ofNullable(clientCertificate);
   }
 
-  /** The mTLS client private key, if any. */
+  /**
+   * The mTLS client private key, if any.
+   *
+   * @return the private key's file, or empty
+   */
   public Optional<Path> clientKey() {
     return Optional.ofNullable(clientKey);
   }
 
-  /** Trusted CA certificates for TLS, if any. */
+  /**
+   * Trusted CA certificates for TLS, if any.
+   *
+   * @return the CA certificates' file, or empty for the system's
+   */
   public Optional<Path> trustedCertificates() {
     return Optional.ofNullable(trustedCertificates);
   }
 
-  /** The API key, if any. Never log it. */
+  /**
+   * The API key, if any. Never log it.
+   *
+   * @return the API key, or empty
+   */
   public Optional<String> apiKey() {
     return Optional.ofNullable(apiKey);
   }
@@ -338,52 +366,90 @@ public final class SwarmWorkerOptions {
   /**
    * The token of another worker's embedded server this worker joins (see {@link
    * SwarmWorker.Builder#embeddedServerToken}), if any. Never log it.
+   *
+   * @return the token, or empty
    */
   public Optional<String> embeddedServerToken() {
     return Optional.ofNullable(embeddedServerToken);
   }
 
-  /** Whether the connection to the target uses TLS. */
+  /**
+   * Whether the connection to the target uses TLS.
+   *
+   * @return true when TLS is used
+   */
   public boolean tls() {
     return clientCertificate != null || trustedCertificates != null || apiKey != null;
   }
 
-  /** The shared task queue. */
+  /**
+   * The shared task queue.
+   *
+   * @return the queue's name
+   */
   public String taskQueue() {
     return taskQueue;
   }
 
-  /** This worker's host id. */
+  /**
+   * This worker's host id.
+   *
+   * @return the host id
+   */
   public String hostId() {
     return hostId;
   }
 
-  /** The profile the defaults came from. */
+  /**
+   * The profile the defaults came from.
+   *
+   * @return the profile
+   */
   public SwarmProfile profile() {
     return profile;
   }
 
-  /** Maximum concurrent activities per queue. */
+  /**
+   * Maximum concurrent activities per queue.
+   *
+   * @return the limit, at least 1
+   */
   public int maxConcurrentActivities() {
     return maxConcurrentActivities;
   }
 
-  /** Maximum concurrent workflow tasks. */
+  /**
+   * Maximum concurrent workflow tasks.
+   *
+   * @return the limit, at least 1
+   */
   public int maxConcurrentWorkflowTasks() {
     return maxConcurrentWorkflowTasks;
   }
 
-  /** Maximum concurrent local activities. */
+  /**
+   * Maximum concurrent local activities.
+   *
+   * @return the limit, at least 1
+   */
   public int maxConcurrentLocalActivities() {
     return maxConcurrentLocalActivities;
   }
 
-  /** How long stopping lets running cells finish. */
+  /**
+   * How long stopping lets running cells finish.
+   *
+   * @return the grace period; positive
+   */
   public Duration stopTimeout() {
     return stopTimeout;
   }
 
-  /** Whether the test command shares the host's network. */
+  /**
+   * Whether the test command shares the host's network.
+   *
+   * @return the network access
+   */
   public NetworkAccess testNetwork() {
     return testNetwork;
   }
@@ -391,132 +457,234 @@ public final class SwarmWorkerOptions {
   /**
    * What each worktree gets before a cell works in it: the set-up command, its inputs, files copied from the
    * checkout, submodules; nothing by default.
+   *
+   * @return the set-up options
    */
   public WorktreeSetupOptions worktreeSetup() {
     return worktreeSetup;
   }
 
-  /** The world of every test run: variables, caches and home files. */
+  /**
+   * The world of every test run: variables, caches and home files.
+   *
+   * @return the tests' world
+   */
   public TestEnvironment testEnvironment() {
     return testEnvironment;
   }
 
-  /** Whether reverting a cell keeps the files git ignores. */
+  /**
+   * Whether reverting a cell keeps the files git ignores.
+   *
+   * @return true when ignored files are kept
+   */
   public boolean preserveIgnored() {
     return preserveIgnored;
   }
 
-  /** What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as refs. */
+  /**
+   * What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as refs.
+   *
+   * @return the history options
+   */
   public HistoryOptions history() {
     return history;
   }
 
-  /** The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none. */
+  /**
+   * The repository's hooks run as a check before each commit, inside the cell's sandbox; empty for none.
+   *
+   * @return the hooks' names, unmodifiable; empty for none
+   */
   public List<String> repositoryHooks() {
     return repositoryHooks;
   }
 
-  /** What each of a cell's process trees may use, and how large a commit may be. */
+  /**
+   * What each of a cell's process trees may use, and how large a commit may be.
+   *
+   * @return the limits
+   */
   public CellLimits cellLimits() {
     return cellLimits;
   }
 
-  /** How often the worker tears down cells whose workflow closed without tearing them down. */
+  /**
+   * How often the worker tears down cells whose workflow closed without tearing them down.
+   *
+   * @return the interval; positive
+   */
   public Duration closedWorkflowSweepInterval() {
     return closedWorkflowSweepInterval;
   }
 
-  /** Timeouts and retry rules of the cells' activities. */
+  /**
+   * Timeouts and retry rules of the cells' activities.
+   *
+   * @return the activity options
+   */
   public CellActivityOptions activityOptions() {
     return activityOptions;
   }
 
-  /** The agent servers' port range. */
+  /**
+   * The agent servers' port range.
+   *
+   * @return the inclusive range
+   */
   public PortRange ports() {
     return ports;
   }
 
-  /** How long bootstrap waits for a port. */
+  /**
+   * How long bootstrap waits for a port.
+   *
+   * @return the wait; not negative
+   */
   public Duration portWait() {
     return portWait;
   }
 
-  /** The repository cells work on. */
+  /**
+   * The repository cells work on.
+   *
+   * @return the repository's working tree
+   */
   public Path repository() {
     return repository;
   }
 
-  /** Where worktrees live. */
+  /**
+   * Where worktrees live.
+   *
+   * @return the worktrees' directory
+   */
   public Path worktreeRoot() {
     return worktreeRoot;
   }
 
-  /** Warm worktrees kept ready. */
+  /**
+   * Warm worktrees kept ready.
+   *
+   * @return the number
+   */
   public int minIdleWorktrees() {
     return minIdleWorktrees;
   }
 
-  /** Warm worktrees kept at most. */
+  /**
+   * Warm worktrees kept at most.
+   *
+   * @return the number
+   */
   public int maxIdleWorktrees() {
     return maxIdleWorktrees;
   }
 
-  /** Worktrees at most at once. */
+  /**
+   * Worktrees at most at once.
+   *
+   * @return the number
+   */
   public int maxWorktrees() {
     return maxWorktrees;
   }
 
-  /** The directories worktrees materialize (a sparse checkout); empty for full checkouts. */
+  /**
+   * The directories worktrees materialize (a sparse checkout); empty for full checkouts.
+   *
+   * @return the directories, unmodifiable; empty for full checkouts
+   */
   public List<String> sparseCheckout() {
     return sparseCheckout;
   }
 
-  /** The worker's state directory. */
+  /**
+   * The worker's state directory.
+   *
+   * @return the state directory
+   */
   public Path stateDirectory() {
     return stateDirectory;
   }
 
-  /** Creates the cells' agent. */
+  /**
+   * Creates the cells' agent.
+   *
+   * @return the factory
+   */
   public SwarmWorker.AgentFactory agentFactory() {
     return agentFactory;
   }
 
-  /** The default test command. */
+  /**
+   * The default test command.
+   *
+   * @return the program and its arguments, unmodifiable
+   */
   public List<String> testCommand() {
     return testCommand;
   }
 
-  /** The default limit on a test run. */
+  /**
+   * The default limit on a test run.
+   *
+   * @return the limit; positive
+   */
   public Duration testTimeout() {
     return testTimeout;
   }
 
-  /** Whether cells check their base before the agent works, unless their task or DAG says otherwise. */
+  /**
+   * Whether cells check their base before the agent works, unless their task or DAG says otherwise.
+   *
+   * @return the worker's default for the base check
+   */
   public boolean verifyBase() {
     return verifyBase;
   }
 
-  /** How long an agent may take to become ready. */
+  /**
+   * How long an agent may take to become ready.
+   *
+   * @return the limit; positive
+   */
   public Duration readyTimeout() {
     return readyTimeout;
   }
 
-  /** The default limit on an agent's turn. */
+  /**
+   * The default limit on an agent's turn.
+   *
+   * @return the limit; positive
+   */
   public Duration executeTimeout() {
     return executeTimeout;
   }
 
-  /** How cell processes are isolated. */
+  /**
+   * How cell processes are isolated.
+   *
+   * @return the sandbox mode
+   */
   public SandboxMode sandbox() {
     return sandbox;
   }
 
-  /** Who commits are by. */
+  /**
+   * Who commits are by.
+   *
+   * @return the author and committer
+   */
   public CommitAuthor author() {
     return author;
   }
 
-  /** Where metrics go. */
+  /**
+   * Where metrics go.
+   *
+   * @return the metrics; a no-op when none were given
+   */
   public SwarmMetrics metrics() {
     return metrics;
   }
@@ -526,17 +694,29 @@ public final class SwarmWorkerOptions {
     return customWorkflows;
   }
 
-  /** The Micrometer registry the worker's and Temporal's metrics go to, if one was given. */
+  /**
+   * The Micrometer registry the worker's and Temporal's metrics go to, if one was given.
+   *
+   * @return the registry, or empty
+   */
   public Optional<MeterRegistry> meterRegistry() {
     return Optional.ofNullable(meterRegistry);
   }
 
-  /** The thresholds of {@link SwarmWorker#health()}; the memory one is also the admission ceiling. */
+  /**
+   * The thresholds of {@link SwarmWorker#health()}; the memory one is also the admission ceiling.
+   *
+   * @return the thresholds
+   */
   public HealthThresholds healthThresholds() {
     return healthThresholds;
   }
 
-  /** How many cells the worker runs at once, and why. */
+  /**
+   * How many cells the worker runs at once, and why.
+   *
+   * @return the capacity and what limits it
+   */
   public SwarmCapacity capacity() {
     return capacity;
   }
@@ -544,12 +724,18 @@ public final class SwarmWorkerOptions {
   /**
    * The disk one new cell is budgeted, in bytes, if set; by default {@value #DEFAULT_DISK_PER_CELL_FACTOR} times the
    * size of the pool's first worktree, measured once when it exists.
+   *
+   * @return the budget in bytes, or empty for the default
    */
   public OptionalLong diskPerCell() {
     return diskPerCell == null ? OptionalLong.empty() : OptionalLong.of(diskPerCell);
   }
 
-  /** The most cells the worker runs at once. */
+  /**
+   * The most cells the worker runs at once.
+   *
+   * @return the limit, at least 1
+   */
   public int maxConcurrentCells() {
     return capacity.maxCells();
   }

@@ -15,6 +15,14 @@ import org.jspecify.annotations.Nullable;
  */
 public record TestRunRequest(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
 
+  /**
+   * Checks the cell and copies the test command.
+   *
+   * @param cellId the cell
+   * @param command the test command instead of the worker's, or null
+   * @param timeout the limit instead of the worker's, or null
+   * @throws NullPointerException if {@code cellId} is null
+   */
   public TestRunRequest {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     if (command != null) {

@@ -33,6 +33,10 @@ public final class HistoryCheck {
    * Where each of {@code secrets} appears in the histories of {@code workflowId} and its child workflows: one line
    * per occurrence naming the workflow, the event and which secret (by position, never by value).
    *
+   * @param client the client of the workflows' namespace
+   * @param workflowId the workflow whose history, and its children's, is searched
+   * @param secrets the texts that must not appear; each at least 8 characters
+   * @return one line per occurrence; empty when no secret appears
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a secret is shorter than 8 characters (it would match by chance)
    */
@@ -75,6 +79,9 @@ public final class HistoryCheck {
   /**
    * Fails if any of {@code secrets} appears in the histories of {@code workflowId} and its child workflows.
    *
+   * @param client the client of the workflows' namespace
+   * @param workflowId the workflow whose history, and its children's, is searched
+   * @param secrets the texts that must not appear; each at least 8 characters
    * @throws AssertionError naming where (never the secret itself)
    */
   public static void assertAbsent(WorkflowClient client, String workflowId, String... secrets) {

@@ -81,7 +81,11 @@ public final class InvariantCheck {
 
   private InvariantCheck() {}
 
-  /** A check of nothing yet; add what to check. */
+  /**
+   * A check of nothing yet; add what to check.
+   *
+   * @return a new check
+   */
   public static InvariantCheck create() {
     return new InvariantCheck();
   }
@@ -89,6 +93,9 @@ public final class InvariantCheck {
   /**
    * A check of everything a running worker holds: its ports, its pool, its live cells, its lease journals and its
    * cells' state directories.
+   *
+   * @param worker a running worker
+   * @return a new check of the worker's parts
    */
   public static InvariantCheck of(SwarmWorker worker) {
     InvariantCheck check = new InvariantCheck();
@@ -100,61 +107,109 @@ public final class InvariantCheck {
     return check;
   }
 
-  /** Checks that {@code ports} has no port leased and has lost none. */
+  /**
+   * Checks that {@code ports} has no port leased and has lost none.
+   *
+   * @param ports the port manager
+   * @return this check
+   */
   public InvariantCheck ports(PortManager ports) {
     portManagers.add(Objects.requireNonNull(ports, "ports cannot be null"));
     return this;
   }
 
-  /** Also checks that every port of the range can be bound on 127.0.0.1 (no orphaned process holds one). */
+  /**
+   * Also checks that every port of the range can be bound on 127.0.0.1 (no orphaned process holds one).
+   *
+   * @return this check
+   */
   public InvariantCheck portsBindable() {
     this.bindPorts = true;
     return this;
   }
 
-  /** Checks that {@code worktrees} has nothing leased and only clean idle worktrees, and its journal. */
+  /**
+   * Checks that {@code worktrees} has nothing leased and only clean idle worktrees, and its journal.
+   *
+   * @param worktrees the pool
+   * @return this check
+   */
   public InvariantCheck worktrees(WorktreePool worktrees) {
     this.pool = Objects.requireNonNull(worktrees, "worktrees cannot be null");
     return this;
   }
 
-  /** Checks that no cell is live in {@code steps}. */
+  /**
+   * Checks that no cell is live in {@code steps}.
+   *
+   * @param steps the cell steps
+   * @return this check
+   */
   public InvariantCheck cells(CellSteps steps) {
     this.cells = Objects.requireNonNull(steps, "steps cannot be null");
     return this;
   }
 
-  /** Checks that {@code directory} (where cells get their state directories) has no entry left. */
+  /**
+   * Checks that {@code directory} (where cells get their state directories) has no entry left.
+   *
+   * @param directory the parent of the cells' state directories
+   * @return this check
+   */
   public InvariantCheck cellsDirectory(Path directory) {
     cellsDirectories.add(Objects.requireNonNull(directory, "directory cannot be null"));
     return this;
   }
 
-  /** Checks that the lease journal in {@code directory} holds no process record and no orphan. */
+  /**
+   * Checks that the lease journal in {@code directory} holds no process record and no orphan.
+   *
+   * @param directory the journal's directory
+   * @return this check
+   */
   public InvariantCheck journal(Path directory) {
     journals.add(Objects.requireNonNull(directory, "directory cannot be null"));
     return this;
   }
 
-  /** Checks the repository's worktree list and cell branches. */
+  /**
+   * Checks the repository's worktree list and cell branches.
+   *
+   * @param repo the repository's top-level directory
+   * @return this check
+   */
   public InvariantCheck repository(Path repo) {
     this.repository = Objects.requireNonNull(repo, "repo cannot be null");
     return this;
   }
 
-  /** The branch cell branches are measured against; {@code main} by default. */
+  /**
+   * The branch cell branches are measured against; {@code main} by default.
+   *
+   * @param branch the branch's name
+   * @return this check
+   */
   public InvariantCheck mainBranch(String branch) {
     this.mainBranch = Objects.requireNonNull(branch, "branch cannot be null");
     return this;
   }
 
-  /** Checks that none of the processes {@code identities} names is alive, wherever it runs. */
+  /**
+   * Checks that none of the processes {@code identities} names is alive, wherever it runs.
+   *
+   * @param identities supplies the processes to check, read at each check
+   * @return this check
+   */
   public InvariantCheck processes(Supplier<? extends Collection<ProcessIdentity>> identities) {
     processes.add(Objects.requireNonNull(identities, "identities cannot be null"));
     return this;
   }
 
-  /** Skips the check for live child processes of this JVM (when a test keeps some running on purpose). */
+  /**
+   * Skips the check for live child processes of this JVM (when a test keeps some running on purpose).
+   *
+   * @return this check
+   */
   public InvariantCheck ignoringChildProcesses() {
     this.childProcesses = false;
     return this;
@@ -164,6 +219,12 @@ public final class InvariantCheck {
    * Checks that every commit {@code branch} received after {@code since} has a tree that passed its tests according
    * to {@code ledger}, or is one of {@code allowed} (commits the test itself made). May be given for several
    * branches.
+   *
+   * @param branch the target branch
+   * @param since the commit after which the branch's commits are checked
+   * @param ledger the trees whose tests passed
+   * @param allowed commits the test itself made
+   * @return this check
    */
   public InvariantCheck targetBranch(String branch, String since, TestLedger ledger, Set<String> allowed) {
     targets.add(new Target(Objects.requireNonNull(branch, "branch cannot be null"),
@@ -172,13 +233,22 @@ public final class InvariantCheck {
     return this;
   }
 
-  /** How long to wait for things still going away; 5 s by default. */
+  /**
+   * How long to wait for things still going away; 5 s by default.
+   *
+   * @param duration the longest wait
+   * @return this check
+   */
   public InvariantCheck grace(Duration duration) {
     this.grace = Objects.requireNonNull(duration, "grace cannot be null");
     return this;
   }
 
-  /** The violations found now, one line each; empty when every invariant holds. */
+  /**
+   * The violations found now, one line each; empty when every invariant holds.
+   *
+   * @return the violations; empty when every invariant holds
+   */
   public List<String> violations() {
     List<String> found = new ArrayList<>();
     if (worker != null && worker.state() == SwarmWorker.State.RUNNING) {
@@ -248,6 +318,9 @@ public final class InvariantCheck {
   /**
    * Whether {@code process} is running: alive and not a zombie. A killed process whose parent died is re-parented
    * to the init process and stays a zombie until init reaps it; it holds no memory, port or file any more.
+   *
+   * @param process the process
+   * @return true when it is alive and not a zombie
    */
   public static boolean running(ProcessHandle process) {
     if (!process.isAlive()) {

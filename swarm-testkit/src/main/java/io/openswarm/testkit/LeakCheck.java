@@ -37,14 +37,26 @@ public final class LeakCheck {
 
   private LeakCheck() {}
 
-  /** A check of everything a running worker holds. */
+  /**
+   * A check of everything a running worker holds.
+   *
+   * @param worker a running worker
+   * @return a new check of the worker's parts
+   */
   public static LeakCheck of(SwarmWorker worker) {
     LeakCheck check = new LeakCheck();
     check.worker = Objects.requireNonNull(worker, "worker cannot be null");
     return check;
   }
 
-  /** A check of the given parts (any may be left out). */
+  /**
+   * A check of the given parts (any may be left out).
+   *
+   * @param ports the port manager, or null
+   * @param worktrees the pool, or null
+   * @param cells the cell steps, or null
+   * @return a new check of the parts given
+   */
   public static LeakCheck of(@Nullable PortManager ports, @Nullable WorktreePool worktrees,
       @Nullable CellSteps cells) {
     LeakCheck check = new LeakCheck();
@@ -54,25 +66,43 @@ public final class LeakCheck {
     return check;
   }
 
-  /** Also checks that {@code repo} lists no worktree whose directory is gone. */
+  /**
+   * Also checks that {@code repo} lists no worktree whose directory is gone.
+   *
+   * @param repo the repository
+   * @return this check
+   */
   public LeakCheck repository(TemporaryRepository repo) {
     this.repository = Objects.requireNonNull(repo, "repository cannot be null");
     return this;
   }
 
-  /** Skips the check for child processes (when the test itself keeps some running on purpose). */
+  /**
+   * Skips the check for child processes (when the test itself keeps some running on purpose).
+   *
+   * @return this check
+   */
   public LeakCheck ignoringProcesses() {
     this.processes = false;
     return this;
   }
 
-  /** How long to wait for things that are still going away; 2 s by default. */
+  /**
+   * How long to wait for things that are still going away; 2 s by default.
+   *
+   * @param duration the longest wait
+   * @return this check
+   */
   public LeakCheck grace(Duration duration) {
     this.grace = Objects.requireNonNull(duration, "grace cannot be null");
     return this;
   }
 
-  /** The leaks found now, one line each; empty when clean. */
+  /**
+   * The leaks found now, one line each; empty when clean.
+   *
+   * @return the leaks; empty when clean
+   */
   public List<String> leaks() {
     List<String> leaks = new ArrayList<>();
     if (worker != null && worker.state() == SwarmWorker.State.RUNNING) {

@@ -98,7 +98,11 @@ public final class SwarmExtension
     this.namespace = ExtensionContext.Namespace.create(SwarmExtension.class, this);
   }
 
-  /** Returns a builder: by default an empty repository, the test command {@code true} and a scripted agent. */
+  /**
+   * Returns a builder: by default an empty repository, the test command {@code true} and a scripted agent.
+   *
+   * @return a new builder
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
@@ -106,6 +110,7 @@ public final class SwarmExtension
   /**
    * The running worker.
    *
+   * @return the worker
    * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
    */
   public SwarmWorker worker() {
@@ -115,6 +120,7 @@ public final class SwarmExtension
   /**
    * The worker's client.
    *
+   * @return the client
    * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
    */
   public SwarmClient client() {
@@ -124,6 +130,7 @@ public final class SwarmExtension
   /**
    * The repository the swarm works on.
    *
+   * @return the repository
    * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
    */
   public TemporaryRepository repository() {
@@ -319,13 +326,23 @@ public final class SwarmExtension
 
     private Builder() {}
 
-    /** Shapes the repository before the worker starts (write files; uncommitted changes are committed for you). */
+    /**
+     * Shapes the repository before the worker starts (write files; uncommitted changes are committed for you).
+     *
+     * @param shape writes the repository's files
+     * @return this builder
+     */
     public Builder repository(Consumer<TemporaryRepository> shape) {
       this.shapeRepository = Objects.requireNonNull(shape, "shape cannot be null");
       return this;
     }
 
-    /** The test command of every cell; {@code true} by default. */
+    /**
+     * The test command of every cell; {@code true} by default.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     */
     public Builder testCommand(String... command) {
       Objects.requireNonNull(command, "command cannot be null");
       if (command.length == 0) {
@@ -335,25 +352,43 @@ public final class SwarmExtension
       return this;
     }
 
-    /** The agent of every cell; a scripted agent that edits nothing by default. */
+    /**
+     * The agent of every cell; a scripted agent that edits nothing by default.
+     *
+     * @param runtime the agent runtime
+     * @return this builder
+     */
     public Builder agent(AgentRuntime runtime) {
       this.agent = Objects.requireNonNull(runtime, "agent cannot be null");
       return this;
     }
 
-    /** Any other worker option, applied last (timeouts, concurrency, sandbox...). */
+    /**
+     * Any other worker option, applied last (timeouts, concurrency, sandbox...).
+     *
+     * @param options sets options on the worker's builder
+     * @return this builder
+     */
     public Builder configure(Consumer<SwarmWorker.Builder> options) {
       this.configure = Objects.requireNonNull(options, "configure cannot be null");
       return this;
     }
 
-    /** Turns the leak check after each test off (for tests that keep cells running on purpose). */
+    /**
+     * Turns the leak check after each test off (for tests that keep cells running on purpose).
+     *
+     * @return this builder
+     */
     public Builder withoutLeakCheck() {
       this.leakCheck = false;
       return this;
     }
 
-    /** Builds the extension. */
+    /**
+     * Builds the extension.
+     *
+     * @return the extension
+     */
     public SwarmExtension build() {
       return new SwarmExtension(this);
     }

@@ -16,6 +16,12 @@ import java.util.Objects;
 public record AgentContext(CellId cellId, Path worktree, int port, Path stateDirectory) {
 
   /**
+   * Checks the components.
+   *
+   * @param cellId the cell; not null
+   * @param worktree the cell's worktree; not null
+   * @param port the port leased for the cell; 1 to 65535
+   * @param stateDirectory the cell's private directory; not null, not inside {@code worktree}
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the port is outside 1..65535 or the state directory is inside the worktree
    */

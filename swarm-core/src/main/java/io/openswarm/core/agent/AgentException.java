@@ -23,6 +23,7 @@ public final class AgentException extends RuntimeException {
     CRASHED
   }
 
+  /** Why the agent failed; never null. */
   private final Reason reason;
 
   /**
@@ -44,7 +45,11 @@ public final class AgentException extends RuntimeException {
     this.reason = reason;
   }
 
-  /** Why the agent failed. */
+  /**
+   * Why the agent failed.
+   *
+   * @return why the agent failed; never null
+   */
   public Reason reason() {
     return reason;
   }

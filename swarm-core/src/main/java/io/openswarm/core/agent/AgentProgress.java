@@ -14,7 +14,11 @@ public interface AgentProgress {
    */
   void onProgress(String what);
 
-  /** Ignores progress. */
+  /**
+   * Ignores progress.
+   *
+   * @return a progress listener that does nothing
+   */
   static AgentProgress none() {
     return what -> { };
   }

@@ -13,6 +13,7 @@ public interface AgentSession extends AutoCloseable {
   /**
    * Waits until the agent can take a prompt.
    *
+   * @param timeout how long to wait at most; positive
    * @throws AgentException with {@link AgentException.Reason#NOT_READY} when the deadline passes, or
    *     {@link AgentException.Reason#START_FAILED} when the agent exits first
    */

@@ -12,11 +12,25 @@ import java.util.Objects;
  */
 public record AgentTurn(String summary, long inputTokens, long outputTokens) {
 
+  /**
+   * Checks the summary.
+   *
+   * @param summary the agent's final message; not null, may be empty
+   * @param inputTokens tokens the model read during the turn, or -1 if unknown
+   * @param outputTokens tokens the model wrote during the turn, or -1 if unknown
+   * @throws NullPointerException if {@code summary} is null
+   */
   public AgentTurn {
     Objects.requireNonNull(summary, "summary cannot be null");
   }
 
-  /** A turn with a summary and no token counts. */
+  /**
+   * A turn with a summary and no token counts.
+   *
+   * @param summary the agent's final message; not null, may be empty
+   * @return a turn whose token counts are -1 (unknown)
+   * @throws NullPointerException if {@code summary} is null
+   */
   public static AgentTurn of(String summary) {
     return new AgentTurn(summary, -1, -1);
   }

@@ -53,6 +53,16 @@ public record GraphTask(
   /**
    * Validates the task.
    *
+   * @param id the task's id, unique in its graph, with the rules of a {@link io.openswarm.core.CellId}; not null
+   * @param prompt what to ask the agent; not blank, at most {@value TaskSpec#MAX_PROMPT_LENGTH} characters, no NUL
+   *     character
+   * @param dependsOn the ids of the tasks to integrate first, without repetitions; not null (copied), may be empty
+   * @param testCommand the test command (program first), or null for the worker's
+   * @param executeTimeout how long the agent may work, positive, or null for the worker's default
+   * @param testTimeout how long the tests may run, positive, or null for the worker's default
+   * @param commitMessage the commit message, or null for the default; not blank, at most {@value
+   *     TaskSpec#MAX_COMMIT_MESSAGE_LENGTH} characters
+   * @param verifyBase whether the cell tests its base first, or null for the DAG's choice
    * @throws NullPointerException if a required component is null, or {@code dependsOn} contains null
    * @throws IllegalArgumentException if a component is invalid (the message names the task and the value), or
    *     {@code dependsOn} names a task twice
@@ -87,6 +97,15 @@ public record GraphTask(
   /**
    * A task that leaves the base check to its DAG.
    *
+   * @param id the task's id, unique in its graph, with the rules of a {@link io.openswarm.core.CellId}; not null
+   * @param prompt what to ask the agent; not blank, at most {@value TaskSpec#MAX_PROMPT_LENGTH} characters, no NUL
+   *     character
+   * @param dependsOn the ids of the tasks to integrate first, without repetitions; not null (copied), may be empty
+   * @param testCommand the test command (program first), or null for the worker's
+   * @param executeTimeout how long the agent may work, positive, or null for the worker's default
+   * @param testTimeout how long the tests may run, positive, or null for the worker's default
+   * @param commitMessage the commit message, or null for the default; not blank, at most {@value
+   *     TaskSpec#MAX_COMMIT_MESSAGE_LENGTH} characters
    * @throws NullPointerException if a required component is null, or {@code dependsOn} contains null
    * @throws IllegalArgumentException if a component is invalid, or {@code dependsOn} names a task twice
    */
@@ -98,7 +117,11 @@ public record GraphTask(
   /**
    * A task with the worker's defaults.
    *
-   * @param dependsOn the ids of the tasks that must be integrated first
+   * @param id the task's id, unique in its graph, with the rules of a {@link io.openswarm.core.CellId}
+   * @param prompt what to ask the agent; not blank, at most {@value TaskSpec#MAX_PROMPT_LENGTH} characters
+   * @param dependsOn the ids of the tasks that must be integrated first; none for a task that can start at once
+   * @return the task
+   * @throws NullPointerException if an argument is null, or {@code dependsOn} contains null
    * @throws IllegalArgumentException if a value is invalid
    */
   public static GraphTask of(String id, String prompt, String... dependsOn) {
@@ -110,6 +133,9 @@ public record GraphTask(
    * A task with the id, prompt and overrides of {@code spec}; its base ref is not used (a graph's task starts from
    * the target branch).
    *
+   * @param spec the task whose id, prompt and overrides to take; not null
+   * @param dependsOn the ids of the tasks to integrate first, without repetitions; not null, may be empty
+   * @return the graph task
    * @throws IllegalArgumentException if {@code dependsOn} is invalid
    */
   public static GraphTask of(TaskSpec spec, List<String> dependsOn) {
@@ -118,32 +144,68 @@ public record GraphTask(
         spec.testTimeout(), spec.commitMessage(), spec.verifyBase());
   }
 
-  /** This task with other dependencies. */
+  /**
+   * This task with other dependencies.
+   *
+   * @param dependencies the ids of the tasks to integrate first, without repetitions; not null, may be empty
+   * @return a copy of this task with those dependencies
+   * @throws NullPointerException if {@code dependencies} is null or contains null
+   * @throws IllegalArgumentException if {@code dependencies} names a task twice
+   */
   public GraphTask withDependsOn(List<String> dependencies) {
     return new GraphTask(id, prompt, dependencies, testCommand, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own test command. */
+  /**
+   * This task with its own test command.
+   *
+   * @param command the program and its arguments, or null for the worker's test command
+   * @return a copy of this task with that test command
+   * @throws IllegalArgumentException if {@code command} names no program
+   */
   public GraphTask withTestCommand(List<String> command) {
     return new GraphTask(id, prompt, dependsOn, command, executeTimeout, testTimeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own limit on the agent's turn. */
+  /**
+   * This task with its own limit on the agent's turn.
+   *
+   * @param timeout how long the agent may work; positive, or null for the worker's default
+   * @return a copy of this task with that limit
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   */
   public GraphTask withExecuteTimeout(Duration timeout) {
     return new GraphTask(id, prompt, dependsOn, testCommand, timeout, testTimeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own limit on the test run. */
+  /**
+   * This task with its own limit on the test run.
+   *
+   * @param timeout how long the tests may run; positive, or null for the worker's default
+   * @return a copy of this task with that limit
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   */
   public GraphTask withTestTimeout(Duration timeout) {
     return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, timeout, commitMessage, verifyBase);
   }
 
-  /** This task with its own commit message. */
+  /**
+   * This task with its own commit message.
+   *
+   * @param message the commit message, or null for the default
+   * @return a copy of this task with that message
+   * @throws IllegalArgumentException if {@code message} is blank or too long
+   */
   public GraphTask withCommitMessage(String message) {
     return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, message, verifyBase);
   }
 
-  /** This task with the base check on or off, whatever its DAG says. */
+  /**
+   * This task with the base check on or off, whatever its DAG says.
+   *
+   * @param verify true to test the base commit first, false not to
+   * @return a copy of this task with that choice
+   */
   public GraphTask withVerifyBase(boolean verify) {
     return new GraphTask(id, prompt, dependsOn, testCommand, executeTimeout, testTimeout, commitMessage, verify);
   }
@@ -151,6 +213,8 @@ public record GraphTask(
   /**
    * The task to run in a cell that starts from {@code baseRef}.
    *
+   * @param baseRef the git revision the cell starts from; not blank, not starting with {@code -}
+   * @return the task with that base ref
    * @throws IllegalArgumentException if {@code baseRef} is not a valid git revision
    */
   public TaskSpec toTaskSpec(String baseRef) {

@@ -57,6 +57,7 @@ public record TaskGraph(List<GraphTask> tasks) {
   /**
    * Validates the graph.
    *
+   * @param tasks the tasks, in the graph's order; not null, no null element (copied)
    * @throws NullPointerException if {@code tasks} is or contains null
    * @throws TaskGraphException if the graph cannot run; see {@link TaskGraphException#problem()}
    */
@@ -72,28 +73,47 @@ public record TaskGraph(List<GraphTask> tasks) {
   /**
    * A graph of {@code tasks}, in this order.
    *
+   * @param tasks the tasks, in the graph's order; not null, no null element
+   * @return the validated graph
    * @throws TaskGraphException if the graph cannot run
    */
   public static TaskGraph of(GraphTask... tasks) {
     return new TaskGraph(Arrays.asList(Objects.requireNonNull(tasks, "tasks cannot be null")));
   }
 
-  /** Returns a builder of a graph. */
+  /**
+   * Returns a builder of a graph.
+   *
+   * @return a new, empty builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** How many tasks the graph has. */
+  /**
+   * How many tasks the graph has.
+   *
+   * @return the number of tasks; at least 1
+   */
   public int size() {
     return tasks.size();
   }
 
-  /** The task ids, in the graph's order. */
+  /**
+   * The task ids, in the graph's order.
+   *
+   * @return the ids of all tasks, unmodifiable
+   */
   public List<String> ids() {
     return tasks.stream().map(GraphTask::id).toList();
   }
 
-  /** The task with id {@code id}, if the graph has one. */
+  /**
+   * The task with id {@code id}, if the graph has one.
+   *
+   * @param id the task's id; not null
+   * @return the task, or empty when the graph has none with that id
+   */
   public Optional<GraphTask> task(String id) {
     Objects.requireNonNull(id, "id cannot be null");
     return tasks.stream().filter(task -> task.id().equals(id)).findFirst();
@@ -102,6 +122,8 @@ public record TaskGraph(List<GraphTask> tasks) {
   /**
    * The ids of the tasks that depend on {@code id} directly, in the graph's order.
    *
+   * @param id the id of a task of the graph
+   * @return the ids of its direct dependents; empty when none depends on it
    * @throws IllegalArgumentException if the graph has no task {@code id}
    */
   public List<String> dependents(String id) {
@@ -113,6 +135,8 @@ public record TaskGraph(List<GraphTask> tasks) {
    * The ids of the tasks that depend on {@code id} directly or through other tasks, in the graph's order: the tasks
    * that cannot run if {@code id} fails.
    *
+   * @param id the id of a task of the graph
+   * @return the ids of its direct and indirect dependents, without {@code id} itself; empty when none depends on it
    * @throws IllegalArgumentException if the graph has no task {@code id}
    */
   public List<String> transitiveDependents(String id) {
@@ -134,6 +158,8 @@ public record TaskGraph(List<GraphTask> tasks) {
   /**
    * The tasks in an order where each comes after all its dependencies; among tasks that could go next, the one given
    * first in the graph goes first. Deterministic.
+   *
+   * @return all tasks, each after its dependencies
    */
   public List<GraphTask> topologicalOrder() {
     List<GraphTask> order = new ArrayList<>(tasks.size());
@@ -262,6 +288,10 @@ public record TaskGraph(List<GraphTask> tasks) {
     /**
      * Adds a task with the worker's defaults.
      *
+     * @param id the task's id, unique in the graph, with the rules of a {@link io.openswarm.core.CellId}
+     * @param prompt what to ask the agent; not blank
+     * @param dependsOn the ids of the tasks to integrate first; none for a task that can start at once
+     * @return this builder
      * @throws IllegalArgumentException if a value of the task is invalid
      */
     public Builder task(String id, String prompt, String... dependsOn) {
@@ -269,7 +299,13 @@ public record TaskGraph(List<GraphTask> tasks) {
       return this;
     }
 
-    /** Adds a task. */
+    /**
+     * Adds a task.
+     *
+     * @param task the task; not null
+     * @return this builder
+     * @throws NullPointerException if {@code task} is null
+     */
     public Builder task(GraphTask task) {
       tasks.add(Objects.requireNonNull(task, "task cannot be null"));
       return this;
@@ -278,6 +314,7 @@ public record TaskGraph(List<GraphTask> tasks) {
     /**
      * Builds the graph.
      *
+     * @return the validated graph of the tasks added, in the order they were added
      * @throws TaskGraphException if the graph cannot run
      */
     public TaskGraph build() {

@@ -38,13 +38,19 @@ public final class TaskGraphException extends IllegalArgumentException {
       this.label = label;
     }
 
-    /** The problem's name as messages show it, for example {@code unknown dependency}. */
+    /**
+     * The problem's name as messages show it, for example {@code unknown dependency}.
+     *
+     * @return the label used in messages
+     */
     public String label() {
       return label;
     }
   }
 
+  /** Why the graph is invalid; never null. */
   private final Problem problem;
+  /** The ids of the tasks involved; unmodifiable, never null. */
   private final List<String> taskIds;
 
   /**
@@ -60,12 +66,21 @@ public final class TaskGraphException extends IllegalArgumentException {
     this.taskIds = List.copyOf(Objects.requireNonNull(taskIds, "taskIds cannot be null"));
   }
 
-  /** Why the graph is invalid. */
+  /**
+   * Why the graph is invalid.
+   *
+   * @return the problem; never null
+   */
   public Problem problem() {
     return problem;
   }
 
-  /** The ids of the tasks involved; for a {@link Problem#CYCLE}, the cycle in order, its first id repeated last. */
+  /**
+   * The ids of the tasks involved; for a {@link Problem#CYCLE}, the cycle in order, its first id repeated last.
+   *
+   * @return the ids involved, unmodifiable; empty when the problem concerns the graph as a whole (such as {@link
+   *     Problem#EMPTY})
+   */
   public List<String> taskIds() {
     return taskIds;
   }

@@ -20,12 +20,18 @@ public interface CellHistory {
   /**
    * Opens the record of one run of {@code cellId}.
    *
+   * @param cellId the cell
    * @param taskId the task the cell works on, when known
    * @param stateDirectory the cell's state folder, whose {@code logs} folder is kept when the record is closed
+   * @return the record to fill as the cell goes; {@link CellRecord#NONE} when nothing is kept
    */
   CellRecord open(CellId cellId, @Nullable String taskId, Path stateDirectory);
 
-  /** Keeps nothing. */
+  /**
+   * Keeps nothing.
+   *
+   * @return a history whose records are all {@link CellRecord#NONE}
+   */
   static CellHistory none() {
     return (cellId, taskId, stateDirectory) -> CellRecord.NONE;
   }
@@ -36,12 +42,18 @@ public interface CellHistory {
     /** A record that keeps nothing. */
     CellRecord NONE = new CellRecord() {};
 
-    /** The cell's worktree was leased: its base commit and branch go into the record. */
+    /**
+     * The cell's worktree was leased: its base commit and branch go into the record.
+     *
+     * @param worktree the cell's worktree lease
+     */
     default void leased(WorktreeLease worktree) {}
 
     /**
      * The tests were red: copies the report folders named in the options (such as {@code target/surefire-reports})
      * out of the worktree, before a revert removes them.
+     *
+     * @param worktree the cell's worktree, still holding the red run's files
      */
     default void keepReports(WorktreeLease worktree) {}
 
@@ -49,12 +61,20 @@ public interface CellHistory {
      * The change is about to be reverted: keeps it as a commit on top of the base commit under a ref, and returns
      * the ref (such as {@code refs/swarm/rejected/<cellId>}); empty when nothing was kept (no change, or it could
      * not be kept).
+     *
+     * @param worktree the cell's worktree, still holding the change
+     * @return the ref that keeps the change, or empty
      */
     default Optional<String> keepRejected(WorktreeLease worktree) {
       return Optional.empty();
     }
 
-    /** The change was committed as {@code sha}: the record names it, so that its diff can be shown later. */
+    /**
+     * The change was committed as {@code sha}: the record names it, so that its diff can be shown later.
+     *
+     * @param worktree the cell's worktree
+     * @param sha the SHA of the commit on the cell branch
+     */
     default void committed(WorktreeLease worktree, String sha) {}
 
     /**

@@ -44,17 +44,31 @@ public final class HistoryOptions {
     this.keepReports = List.copyOf(builder.keepReports);
   }
 
-  /** The defaults: 200 runs, 14 days, 2 GiB in all, 64 MiB per run, no report folders. */
+  /**
+   * The defaults: 200 runs, 14 days, 2 GiB in all, 64 MiB per run, no report folders.
+   *
+   * @return the shared default options
+   */
   public static HistoryOptions getDefaultInstance() {
     return DEFAULT;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
 
-  /** A builder starting from {@code options}. */
+  /**
+   * A builder starting from {@code options}.
+   *
+   * @param options the options to start from; not null
+   * @return a new builder holding the values of {@code options}
+   * @throws NullPointerException if {@code options} is null
+   */
   public static Builder newBuilder(HistoryOptions options) {
     Objects.requireNonNull(options, "options cannot be null");
     Builder builder = new Builder();
@@ -66,32 +80,56 @@ public final class HistoryOptions {
     return builder;
   }
 
-  /** How many cell runs are kept; 0 keeps nothing. */
+  /**
+   * How many cell runs are kept; 0 keeps nothing.
+   *
+   * @return the number of runs kept; 0 or more
+   */
   public int maxRuns() {
     return maxRuns;
   }
 
-  /** How long a run is kept. */
+  /**
+   * How long a run is kept.
+   *
+   * @return the age after which a run is removed; positive
+   */
   public Duration maxAge() {
     return maxAge;
   }
 
-  /** The most bytes all kept runs may hold together. */
+  /**
+   * The most bytes all kept runs may hold together.
+   *
+   * @return the size limit of the whole history, in bytes; at least 1 MiB
+   */
   public long maxBytes() {
     return maxBytes;
   }
 
-  /** The most bytes one run copies, and the largest change kept as a ref. */
+  /**
+   * The most bytes one run copies, and the largest change kept as a ref.
+   *
+   * @return the size limit of one run, in bytes; at least 1 MiB
+   */
   public long maxRunBytes() {
     return maxRunBytes;
   }
 
-  /** The worktree-relative folders copied after red tests, in the order given. */
+  /**
+   * The worktree-relative folders copied after red tests, in the order given.
+   *
+   * @return the folders, unmodifiable; empty when no report is copied
+   */
   public List<String> keepReports() {
     return keepReports;
   }
 
-  /** Whether anything is kept at all. */
+  /**
+   * Whether anything is kept at all.
+   *
+   * @return true when {@link #maxRuns()} is positive
+   */
   public boolean enabled() {
     return maxRuns > 0;
   }
@@ -133,6 +171,8 @@ public final class HistoryOptions {
     /**
      * How many cell runs are kept; 0 keeps nothing at all (no logs, no reports, no refs).
      *
+     * @param runs how many runs to keep; 0 or more
+     * @return this builder
      * @throws IllegalArgumentException if {@code runs} is negative
      */
     public Builder maxRuns(int runs) {
@@ -146,6 +186,8 @@ public final class HistoryOptions {
     /**
      * How long a run is kept.
      *
+     * @param age how long a run is kept; positive
+     * @return this builder
      * @throws NullPointerException if {@code age} is null
      * @throws IllegalArgumentException if {@code age} is not positive
      */
@@ -161,6 +203,8 @@ public final class HistoryOptions {
     /**
      * The most bytes all kept runs may hold together.
      *
+     * @param bytes the limit, in bytes; at least 1 MiB (1048576)
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is less than 1 MiB
      */
     public Builder maxBytes(long bytes) {
@@ -172,6 +216,8 @@ public final class HistoryOptions {
      * The most bytes one run copies (logs and reports together; what is over is left out and the record says so),
      * and the largest change kept as a ref.
      *
+     * @param bytes the limit, in bytes; at least 1 MiB (1048576)
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is less than 1 MiB
      */
     public Builder maxRunBytes(long bytes) {
@@ -184,6 +230,8 @@ public final class HistoryOptions {
      * keepReports("target/surefire-reports", "build/test-results")}. Replaces the folders given before. They are
      * copied without following symbolic links: a link, a device or a pipe the cell put there is left out.
      *
+     * @param folders the folders, relative to the worktree's top; none to copy no report
+     * @return this builder
      * @throws NullPointerException if {@code folders} is or holds null
      * @throws IllegalArgumentException if a folder is empty, absolute, or names {@code .}, {@code ..} or {@code .git}
      */
@@ -198,7 +246,11 @@ public final class HistoryOptions {
       return this;
     }
 
-    /** Builds the options; every setter validated its value. */
+    /**
+     * Builds the options; every setter validated its value.
+     *
+     * @return the options
+     */
     public HistoryOptions build() {
       return new HistoryOptions(this);
     }

@@ -17,6 +17,11 @@ import java.util.Objects;
 public record BaseCheckResult(String baseCommit, boolean reused, Duration duration) {
 
   /**
+   * Checks the components.
+   *
+   * @param baseCommit the base commit that was checked; not null
+   * @param reused whether the verdict was reused rather than run by this cell
+   * @param duration how long the step took in this cell; not null, not negative
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code duration} is negative
    */

@@ -19,6 +19,18 @@ import java.util.Objects;
 public record CellBootstrap(CellId cellId, String host, int port, String worktree, String branch, String baseCommit,
     List<StepTiming> timings) {
 
+  /**
+   * Checks the components.
+   *
+   * @param cellId the cell; not null
+   * @param host the worker host it lives on; not null
+   * @param port the agent server's port on 127.0.0.1
+   * @param worktree the absolute path of the cell's worktree; not null
+   * @param branch the cell branch; not null
+   * @param baseCommit the SHA the branch started from; not null
+   * @param timings how long each bootstrap step took; not null (copied)
+   * @throws NullPointerException if a component other than {@code port} is null
+   */
   public CellBootstrap {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(host, "host cannot be null");

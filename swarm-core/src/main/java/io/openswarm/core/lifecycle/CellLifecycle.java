@@ -46,7 +46,14 @@ public final class CellLifecycle {
     this.steps = Objects.requireNonNull(steps, "steps cannot be null");
   }
 
-  /** Runs {@code task} in a cell named after it, with no progress reporting. */
+  /**
+   * Runs {@code task} in a cell named after it, with no progress reporting.
+   *
+   * @param task the task to run; not null
+   * @return how the cell ended
+   * @throws NullPointerException if {@code task} is null
+   * @throws IllegalStateException if a cell with the task's id is already live in these steps
+   */
   public CellOutcome run(TaskSpec task) {
     return run(task, AgentProgress.none());
   }
@@ -55,7 +62,9 @@ public final class CellLifecycle {
    * Runs {@code task} in a cell named after its id and returns how the cell ended. Never throws for a failing step:
    * that is a {@link CellStatus#FAILED} outcome.
    *
+   * @param task the task to run
    * @param progress told about every sign of life of the agent
+   * @return how the cell ended
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if a cell with the task's id is already live in these steps
    */

@@ -46,9 +46,13 @@ public final class CellStepException extends RuntimeException {
    */
   public static final String SETUP_FAILED = "SetupFailed";
 
+  /** The cell whose step failed; never null. */
   private final CellId cellId;
+  /** The step that failed; never null. */
   private final CellStep step;
+  /** The stable failure type workflows see; never null. */
   private final String failureType;
+  /** Whether retrying the step (or the cell) can help. */
   private final boolean retryable;
   /**
    * Set once by the bootstrap that failed, before it throws; read by whoever reports the failure. Transient: timings
@@ -73,22 +77,38 @@ public final class CellStepException extends RuntimeException {
     this.retryable = retryable;
   }
 
-  /** The cell. */
+  /**
+   * The cell.
+   *
+   * @return the cell whose step failed; never null
+   */
   public CellId cellId() {
     return cellId;
   }
 
-  /** The step that failed. */
+  /**
+   * The step that failed.
+   *
+   * @return the step that failed; never null
+   */
   public CellStep step() {
     return step;
   }
 
-  /** A stable failure type, such as {@code AgentNotReady}. */
+  /**
+   * A stable failure type, such as {@code AgentNotReady}.
+   *
+   * @return the failure type; never null
+   */
   public String failureType() {
     return failureType;
   }
 
-  /** Whether retrying the step (or the cell) can help. */
+  /**
+   * Whether retrying the step (or the cell) can help.
+   *
+   * @return true when a retry can help
+   */
   public boolean retryable() {
     return retryable;
   }
@@ -98,6 +118,8 @@ public final class CellStepException extends RuntimeException {
    * step's collaborators documents (a bug, most likely), which got the catch-all type {@link #unclassifiedType}.
    * Every other failure is an outcome the library expects (the agent crashed, the tests could not run, the change is
    * unsafe, no port is free...): its type and message say all there is to say, and a stack trace would add nothing.
+   *
+   * @return true for an unanticipated failure, whose stack trace is worth logging
    */
   public boolean unclassified() {
     // The worktree provider's own catch-all type for the WORKTREE step reads the same, but is classified.
@@ -107,6 +129,10 @@ public final class CellStepException extends RuntimeException {
   /**
    * The type of a failure of {@code step} that the steps did not anticipate: the step's name in camel case followed
    * by {@code Failed}, such as {@code ExecuteFailed}.
+   *
+   * @param step the step; not null
+   * @return the catch-all failure type of {@code step}
+   * @throws NullPointerException if {@code step} is null
    */
   public static String unclassifiedType(CellStep step) {
     Objects.requireNonNull(step, "step cannot be null");
@@ -117,6 +143,8 @@ public final class CellStepException extends RuntimeException {
   /**
    * For a failed bootstrap, how long each of its steps took, the failed one last, so that the outcome still says
    * where the time went; empty for a failure of any other step (its caller times it).
+   *
+   * @return the bootstrap's step timings, unmodifiable; empty when there are none
    */
   public List<StepTiming> timings() {
     List<StepTiming> recorded = timings;

@@ -140,33 +140,58 @@ public final class CellSteps {
     this.verifyBase = builder.verifyBase;
   }
 
-  /** Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are required. */
+  /**
+   * Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The host these steps run on, as reported in {@link CellBootstrap#host()}. */
+  /**
+   * The host these steps run on, as reported in {@link CellBootstrap#host()}.
+   *
+   * @return the host's name; never blank
+   */
   public String host() {
     return host;
   }
 
-  /** The cells bootstrapped on this host and not yet torn down. */
+  /**
+   * The cells bootstrapped on this host and not yet torn down.
+   *
+   * @return a snapshot of the live cells; empty when none is live
+   */
   public Set<CellId> liveCells() {
     return Set.copyOf(live.keySet());
   }
 
-  /** The bootstrap of {@code cellId} if it is live on this host. */
+  /**
+   * The bootstrap of {@code cellId} if it is live on this host.
+   *
+   * @param cellId the cell; not null
+   * @return its bootstrap, or empty when it is not live on this host
+   */
   public Optional<CellBootstrap> find(CellId cellId) {
     LiveCell cell = live.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
     return cell == null ? Optional.empty() : Optional.ofNullable(cell.bootstrap);
   }
 
-  /** The agent every cell runs. */
+  /**
+   * The agent every cell runs.
+   *
+   * @return the agent runtime
+   */
   public AgentRuntime agent() {
     return agent;
   }
 
-  /** The default limit on an agent's turn. */
+  /**
+   * The default limit on an agent's turn.
+   *
+   * @return the limit; positive
+   */
   public Duration defaultExecuteTimeout() {
     return executeTimeout;
   }
@@ -174,6 +199,9 @@ public final class CellSteps {
   /**
    * Brings a cell up with no task named in its logs: see {@link #bootstrap(CellId, String, String)}.
    *
+   * @param cellId the cell to bring up; not live on this host
+   * @param baseRef the git revision the worktree starts from
+   * @return the cell that is up
    * @throws IllegalStateException if the cell is already live on this host
    * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link CellStepException#timings()}
    *     say how long each step took, the failed one included
@@ -187,7 +215,10 @@ public final class CellSteps {
    * until it is ready. On failure everything acquired so far is released before this throws (what the cell logged is
    * kept in its record all the same).
    *
+   * @param cellId the cell to bring up; not live on this host
+   * @param baseRef the git revision the worktree starts from
    * @param taskId the task the cell works on, for the logging context and the cell's record; null when unknown
+   * @return the cell that is up
    * @throws IllegalStateException if the cell is already live on this host
    * @throws CellStepException if a step fails; nothing of the cell is left
    */
@@ -256,7 +287,11 @@ public final class CellSteps {
   /**
    * Prompts the cell's agent and waits for its turn to end, then asks git what changed.
    *
+   * @param cellId the cell, live on this host
+   * @param prompt the task, passed to the agent unchanged
    * @param timeout how long the turn may take, or null for the default
+   * @param progress told about every sign of life of the agent, for heartbeats
+   * @return the agent's summary and the files it changed
    * @throws CellStepException if the cell is not live here, or the turn failed, timed out or was aborted
    */
   public ExecuteResult execute(CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
@@ -280,7 +315,11 @@ public final class CellSteps {
     }
   }
 
-  /** Stops the cell's running turn, if any. Does nothing for a cell that is not live. */
+  /**
+   * Stops the cell's running turn, if any. Does nothing for a cell that is not live.
+   *
+   * @param cellId the cell; not null
+   */
   public void abort(CellId cellId) {
     LiveCell cell = live.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
     AgentSession session = cell == null ? null : cell.agent;
@@ -298,6 +337,8 @@ public final class CellSteps {
    * killed at its time limit ({@value CellStepException#TESTS_TIMED_OUT}) and a run the library stopped
    * ({@value CellStepException#TEST_RUN_KILLED}). The message carries the end of the output.
    *
+   * @param cellId the cell, live on this host
+   * @return the run's verdict (green or red) and the end of its output
    * @throws CellStepException if the cell is not live here, or the tests could not be started or could not run, or
    *     were killed by the library, or the thread was interrupted (the tests are stopped first)
    */
@@ -308,8 +349,10 @@ public final class CellSteps {
   /**
    * Runs the tests with a task's own command and limit.
    *
+   * @param cellId the cell, live on this host
    * @param command the test command instead of the runner's, or null
    * @param timeout the limit instead of the runner's, or null
+   * @return the run's verdict (green or red) and the end of its output
    * @throws CellStepException as {@link #test(CellId)}
    */
   public TestResult test(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
@@ -338,6 +381,8 @@ public final class CellSteps {
   /**
    * Whether a task that names no base check of its own, and whose DAG names none, gets one: the worker's default
    * ({@link Builder#verifyBase(boolean)}).
+   *
+   * @return the worker's default for the base check
    */
   public boolean verifyBaseByDefault() {
     return verifyBase;
@@ -355,6 +400,7 @@ public final class CellSteps {
    * <p>Why: an agent whose change is tested on a broken base is reverted for a failure it did not cause, and its
    * work is lost; a red base is the user's to fix, and says so once, before any agent works.
    *
+   * @param cellId the cell, live on this host
    * @param command the task's test command instead of the runner's, or null
    * @param timeout the task's limit instead of the runner's, or null
    * @return the green verdict, and whether it was reused
@@ -490,6 +536,9 @@ public final class CellSteps {
   /**
    * Commits the worktree on the cell branch.
    *
+   * @param cellId the cell, live on this host
+   * @param message the commit message, passed to git as an argument
+   * @return the commit made, or none when there was nothing to commit
    * @throws CellStepException if the cell is not live here or git refused the commit
    */
   public CommitResult commit(CellId cellId, String message) {
@@ -512,6 +561,7 @@ public final class CellSteps {
    * Restores the cell's worktree to the base commit exactly. The change is kept first, as a commit on top of the
    * base under the ref the cell's record names (see {@link TeardownResult#rejectedRef()}).
    *
+   * @param cellId the cell, live on this host
    * @return how long it took
    * @throws CellStepException if the cell is not live here or the worktree could not be restored
    */
@@ -535,9 +585,11 @@ public final class CellSteps {
    * ran, and moves the target with a compare-and-swap, repeating when another cell moved it meanwhile. A conflict or
    * red tests are results, after which the cell's branch holds its commit on its base again.
    *
+   * @param cellId the cell, live on this host
    * @param targetBranch the branch to integrate into, without {@code refs/heads/}
    * @param testCommand the test command instead of the runner's, or null
    * @param testTimeout the limit instead of the runner's, or null
+   * @return how the integration ended: integrated (with the commit on the target), conflict or red tests
    * @throws CellStepException if the cell is not live here, no {@link BranchIntegration} was configured
    *     ({@code IntegrationUnavailable}), the target does not exist ({@code UnknownRef}) or is checked out somewhere
    *     ({@code WorktreeConflict}), git failed or the target kept moving ({@code WorktreeFailed}, retryable), or the
@@ -578,6 +630,9 @@ public final class CellSteps {
    * until it is done, so that none returns while the cell still holds its parts, and report it as not live. A wait
    * is bounded by {@link #CONCURRENT_TEARDOWN_GRACE}: past it (a stop that hangs), the waiting caller releases the
    * parts the first one has not reached, so a hanging step never holds the others.
+   *
+   * @param cellId the cell; not null
+   * @return whether this call tore the cell down, what could not be cleaned up, and what was kept
    */
   public TeardownResult teardown(CellId cellId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
@@ -881,13 +936,25 @@ public final class CellSteps {
 
     private Builder() {}
 
-    /** Where cells lease ports. Required. */
+    /**
+     * Where cells lease ports. Required.
+     *
+     * @param portManager the port manager; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder ports(PortManager portManager) {
       this.ports = Objects.requireNonNull(portManager, "ports cannot be null");
       return this;
     }
 
-    /** Where cells lease worktrees. Required. */
+    /**
+     * Where cells lease worktrees. Required.
+     *
+     * @param provider the worktree provider; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder worktrees(WorktreeProvider provider) {
       this.worktrees = Objects.requireNonNull(provider, "worktrees cannot be null");
       return this;
@@ -896,31 +963,59 @@ public final class CellSteps {
     /**
      * How a leased worktree is prepared before the agent starts (dependencies installed, files copied), as part of
      * the WORKTREE step; {@link WorktreeSetup#none()} by default.
+     *
+     * @param worktreeSetup the set-up; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
      */
     public Builder setup(WorktreeSetup worktreeSetup) {
       this.setup = Objects.requireNonNull(worktreeSetup, "setup cannot be null");
       return this;
     }
 
-    /** How changes are listed, committed and reverted. Required. */
+    /**
+     * How changes are listed, committed and reverted. Required.
+     *
+     * @param worktreeChanges how changes are handled; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder changes(WorktreeChanges worktreeChanges) {
       this.changes = Objects.requireNonNull(worktreeChanges, "changes cannot be null");
       return this;
     }
 
-    /** The agent every cell runs. Required. */
+    /**
+     * The agent every cell runs. Required.
+     *
+     * @param runtime the agent runtime; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder agent(AgentRuntime runtime) {
       this.agent = Objects.requireNonNull(runtime, "agent cannot be null");
       return this;
     }
 
-    /** How tests are run. Required. */
+    /**
+     * How tests are run. Required.
+     *
+     * @param runner the test runner; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder tests(TestRunner runner) {
       this.tests = Objects.requireNonNull(runner, "tests cannot be null");
       return this;
     }
 
-    /** How committed changes are moved onto a shared branch by {@link CellSteps#integrate}. Optional. */
+    /**
+     * How committed changes are moved onto a shared branch by {@link CellSteps#integrate}. Optional.
+     *
+     * @param branchIntegration how changes are integrated; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder integration(BranchIntegration branchIntegration) {
       this.integration = Objects.requireNonNull(branchIntegration, "integration cannot be null");
       return this;
@@ -929,6 +1024,10 @@ public final class CellSteps {
     /**
      * What is kept of each cell after it is gone (logs, reports of red tests, reverted changes);
      * {@link CellHistory#none()} by default.
+     *
+     * @param cellHistory the history; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
      */
     public Builder history(CellHistory cellHistory) {
       this.history = Objects.requireNonNull(cellHistory, "history cannot be null");
@@ -938,43 +1037,87 @@ public final class CellSteps {
     /**
      * The directory under which each cell gets its private state directory ({@code <dir>/<cellId>}: agent home,
      * caches, temporary files, logs). Must not be inside the repository's worktrees. Required.
+     *
+     * @param directory the parent of the cells' state directories; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
      */
     public Builder cellsDirectory(Path directory) {
       this.cellsDirectory = Objects.requireNonNull(directory, "cellsDirectory cannot be null");
       return this;
     }
 
-    /** Who commits are by; {@code Open Swarm <swarm@openswarm.invalid>} by default. */
+    /**
+     * Who commits are by; {@code Open Swarm <swarm@openswarm.invalid>} by default.
+     *
+     * @param commitAuthor the author and committer of cell commits; not null
+     * @return this builder
+     * @throws NullPointerException if the argument is null
+     */
     public Builder author(CommitAuthor commitAuthor) {
       this.author = Objects.requireNonNull(commitAuthor, "author cannot be null");
       return this;
     }
 
-    /** How long bootstrap waits for a free port; zero (the default) fails at once when none is free. */
+    /**
+     * How long bootstrap waits for a free port; zero (the default) fails at once when none is free.
+     *
+     * @param wait how long to wait; not null, zero or positive
+     * @return this builder
+     * @throws NullPointerException if {@code wait} is null
+     * @throws IllegalArgumentException if {@code wait} is negative
+     */
     public Builder portWait(Duration wait) {
       this.portWait = nonNegative("portWait", wait);
       return this;
     }
 
-    /** How long an agent may take to become ready; 30 s by default. */
+    /**
+     * How long an agent may take to become ready; 30 s by default.
+     *
+     * @param timeout the limit; not null, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
     public Builder readyTimeout(Duration timeout) {
       this.readyTimeout = positive("readyTimeout", timeout);
       return this;
     }
 
-    /** The default limit on an agent's turn; 10 min by default. */
+    /**
+     * The default limit on an agent's turn; 10 min by default.
+     *
+     * @param timeout the limit; not null, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
     public Builder executeTimeout(Duration timeout) {
       this.executeTimeout = positive("executeTimeout", timeout);
       return this;
     }
 
-    /** Where step timings and cell counts go; {@link SwarmMetrics#noop()} by default. */
+    /**
+     * Where step timings and cell counts go; {@link SwarmMetrics#noop()} by default.
+     *
+     * @param swarmMetrics the metrics; not null
+     * @return this builder
+     * @throws NullPointerException if {@code swarmMetrics} is null
+     */
     public Builder metrics(SwarmMetrics swarmMetrics) {
       this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
       return this;
     }
 
-    /** The name of this host in outcomes and logs; {@code local} by default. */
+    /**
+     * The name of this host in outcomes and logs; {@code local} by default.
+     *
+     * @param hostId the host's name; not blank
+     * @return this builder
+     * @throws NullPointerException if {@code hostId} is null
+     * @throws IllegalArgumentException if {@code hostId} is blank
+     */
     public Builder host(String hostId) {
       Objects.requireNonNull(hostId, "host cannot be null");
       if (hostId.isBlank()) {
@@ -987,6 +1130,9 @@ public final class CellSteps {
     /**
      * Whether a cell checks its base ({@link CellSteps#verifyBase}) when its task names no choice of its own (see
      * {@link io.openswarm.core.TaskSpec#verifyBase()}); false by default.
+     *
+     * @param verify true to check the base by default
+     * @return this builder
      */
     public Builder verifyBase(boolean verify) {
       this.verifyBase = verify;
@@ -996,6 +1142,7 @@ public final class CellSteps {
     /**
      * Builds the steps.
      *
+     * @return the steps, ready for cells
      * @throws IllegalStateException if a required collaborator is missing
      */
     public CellSteps build() {

@@ -22,6 +22,11 @@ public record ExecuteResult(String summary, List<String> changedFiles, int chang
   /**
    * Bounds the summary and the list; the count is at least the size of the list given.
    *
+   * @param summary the agent's final message; not null, cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+   * @param changedFiles the paths that differ from the base commit; not null, only the first {@link
+   *     ResultLimits#MAX_LISTED_FILES} kept
+   * @param changedFileCount how many paths differ in all; raised to the size of {@code changedFiles} when smaller
+   * @param duration how long the turn took; not null
    * @throws NullPointerException if a component is null
    */
   public ExecuteResult {
@@ -32,12 +37,24 @@ public record ExecuteResult(String summary, List<String> changedFiles, int chang
     Objects.requireNonNull(duration, "duration cannot be null");
   }
 
-  /** A result listing all of {@code changedFiles} (their first ones, when there are more than the bound). */
+  /**
+   * A result listing all of {@code changedFiles} (their first ones, when there are more than the bound).
+   *
+   * @param summary the agent's final message; not null, cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+   * @param changedFiles the paths that differ from the base commit; not null, only the first {@link
+   *     ResultLimits#MAX_LISTED_FILES} kept
+   * @param duration how long the turn took; not null
+   * @throws NullPointerException if an argument is null
+   */
   public ExecuteResult(String summary, List<String> changedFiles, Duration duration) {
     this(summary, changedFiles, Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(), duration);
   }
 
-  /** Whether {@link #changedFiles()} lists fewer paths than changed. */
+  /**
+   * Whether {@link #changedFiles()} lists fewer paths than changed.
+   *
+   * @return true when the list holds only the first of the changed paths
+   */
   public boolean changedFilesTruncated() {
     return changedFiles.size() < changedFileCount;
   }

@@ -45,6 +45,20 @@ public record IntegrateResult(
     Duration duration) {
 
   /**
+   * Checks the components and bounds the list of conflicting files and the report.
+   *
+   * @param status how it ended; not null
+   * @param targetBranch the branch integrated into; not null
+   * @param commit the target's new head; required when {@code status} is {@code INTEGRATED}, may be null otherwise
+   * @param onto the target head the change was last rebased onto; not null
+   * @param conflictingFiles the conflicting paths; not null, empty unless in conflict; only the first {@link
+   *     ResultLimits#MAX_LISTED_FILES} kept
+   * @param conflictingFileCount how many paths conflict in all; raised to the size of {@code conflictingFiles} when
+   *     smaller
+   * @param testOutputTail the red run's report, or null; cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+   * @param rounds how many compare-and-swap rounds were tried
+   * @param retests how many times the tests ran again
+   * @param duration how long the step took; not null
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if an integrated result has no commit
    */
@@ -66,6 +80,16 @@ public record IntegrateResult(
    * A result whose {@code conflictingFiles} are all the conflicting files (their first ones, when there are more than
    * the bound).
    *
+   * @param status how it ended; not null
+   * @param targetBranch the branch integrated into; not null
+   * @param commit the target's new head; required when {@code status} is {@code INTEGRATED}, may be null otherwise
+   * @param onto the target head the change was last rebased onto; not null
+   * @param conflictingFiles the conflicting paths; not null, empty unless in conflict; only the first {@link
+   *     ResultLimits#MAX_LISTED_FILES} kept
+   * @param testOutputTail the red run's report, or null; cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+   * @param rounds how many compare-and-swap rounds were tried
+   * @param retests how many times the tests ran again
+   * @param duration how long the step took; not null
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if an integrated result has no commit
    */
@@ -76,7 +100,14 @@ public record IntegrateResult(
         retests, duration);
   }
 
-  /** The result of {@code integration}, which took {@code duration}. */
+  /**
+   * The result of {@code integration}, which took {@code duration}.
+   *
+   * @param integration what the integration did; not null
+   * @param duration how long the step took; not null
+   * @return the step's result; its report is the retest's when the change was reverted
+   * @throws NullPointerException if an argument is null
+   */
   public static IntegrateResult of(Integration integration, Duration duration) {
     Objects.requireNonNull(integration, "integration cannot be null");
     String tail = integration.status() == IntegrationStatus.REVERTED && integration.retest() != null
@@ -87,7 +118,11 @@ public record IntegrateResult(
         duration);
   }
 
-  /** The target's new head, if the change was integrated. */
+  /**
+   * The target's new head, if the change was integrated.
+   *
+   * @return the target's new head, or empty when the change was not integrated
+   */
   public Optional<String> sha() {
     return Optional.ofNullable(commit);
   }

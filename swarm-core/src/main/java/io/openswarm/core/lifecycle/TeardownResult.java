@@ -18,12 +18,29 @@ import org.jspecify.annotations.Nullable;
 public record TeardownResult(List<String> errors, Duration duration, boolean wasLive, @Nullable String historyPath,
     @Nullable String rejectedRef) {
 
+  /**
+   * Checks the components.
+   *
+   * @param errors one line per failed compensation; not null (copied), empty when teardown was clean
+   * @param duration how long teardown took; not null
+   * @param wasLive false when the cell was not live on this host
+   * @param historyPath the folder that keeps the cell's logs and reports, or null
+   * @param rejectedRef the ref that keeps the reverted change, or null
+   * @throws NullPointerException if {@code errors} or {@code duration} is null
+   */
   public TeardownResult {
     errors = List.copyOf(Objects.requireNonNull(errors, "errors cannot be null"));
     Objects.requireNonNull(duration, "duration cannot be null");
   }
 
-  /** A result with nothing kept after the cell. */
+  /**
+   * A result with nothing kept after the cell.
+   *
+   * @param errors one line per failed compensation; not null, empty when teardown was clean
+   * @param duration how long teardown took; not null
+   * @param wasLive false when the cell was not live on this host
+   * @throws NullPointerException if {@code errors} or {@code duration} is null
+   */
   public TeardownResult(List<String> errors, Duration duration, boolean wasLive) {
     this(errors, duration, wasLive, null, null);
   }

@@ -53,7 +53,11 @@ public interface SwarmMetrics {
    */
   default void liveCellsChanged(int liveCells) {}
 
-  /** Metrics that record nothing. */
+  /**
+   * Metrics that record nothing.
+   *
+   * @return the shared no-op metrics
+   */
   static SwarmMetrics noop() {
     return NoopMetrics.INSTANCE;
   }

@@ -12,8 +12,11 @@ public final class PortExhaustedException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The range that had no free port; never null. */
   private final PortRange range;
+  /** How many ports the manager had leased when it gave up. */
   private final int allocated;
+  /** How many ports were quarantined when it gave up. */
   private final int quarantined;
 
   PortExhaustedException(PortRange range, int allocated, int quarantined, String message) {
@@ -23,17 +26,29 @@ public final class PortExhaustedException extends RuntimeException {
     this.quarantined = quarantined;
   }
 
-  /** The range that had no free port. */
+  /**
+   * The range that had no free port.
+   *
+   * @return the manager's range; never null
+   */
   public PortRange range() {
     return range;
   }
 
-  /** How many ports were leased by the manager when it gave up. */
+  /**
+   * How many ports were leased by the manager when it gave up.
+   *
+   * @return the number of leased ports, 0 or more
+   */
   public int allocatedCount() {
     return allocated;
   }
 
-  /** How many ports were quarantined because another process held them when it gave up. */
+  /**
+   * How many ports were quarantined because another process held them when it gave up.
+   *
+   * @return the number of quarantined ports, 0 or more
+   */
   public int quarantinedCount() {
     return quarantined;
   }

@@ -36,12 +36,20 @@ public final class PortLease implements AutoCloseable {
     this.claim = claim;
   }
 
-  /** The leased port. */
+  /**
+   * The leased port.
+   *
+   * @return the port number, within the manager's range
+   */
   public int port() {
     return port;
   }
 
-  /** Whether the lease has been closed. */
+  /**
+   * Whether the lease has been closed.
+   *
+   * @return true once {@link #close()} has run
+   */
   public boolean isReleased() {
     return released;
   }

@@ -123,7 +123,11 @@ public final class PortManager {
         Long.signum(quarantinedUntil[a - range.min()] - quarantinedUntil[b - range.min()]));
   }
 
-  /** Returns a builder; {@link Builder#range(int, int)} is required. */
+  /**
+   * Returns a builder; {@link Builder#range(int, int)} is required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -131,13 +135,20 @@ public final class PortManager {
   /**
    * A manager over {@code min..max} (inclusive) with the default probe and no cross-process lease directory.
    *
+   * @param min the lowest port of the range; 1024 to 65535
+   * @param max the highest port of the range; {@code min} to 65535
+   * @return the manager
    * @throws IllegalArgumentException if the range is invalid or includes privileged ports (below 1024)
    */
   public static PortManager of(int min, int max) {
     return builder().range(min, max).build();
   }
 
-  /** The range this manager leases from. */
+  /**
+   * The range this manager leases from.
+   *
+   * @return the range; never null
+   */
   public PortRange range() {
     return range;
   }
@@ -148,6 +159,7 @@ public final class PortManager {
    * <p>Does not wait and does not line up behind callers of {@link #allocate(Duration)}: it takes a free port if
    * there is one.
    *
+   * @return the lease of the port; closing it gives the port back
    * @throws PortExhaustedException if no port of the range is free, with a message such as
    *     {@code no available ports in range 8000-9000 (all 1001 ports allocated)}
    */
@@ -163,6 +175,8 @@ public final class PortManager {
    * Leases a free port, waiting up to {@code maxWait} for one to be released (or to come out of quarantine).
    * Waiting callers are served in arrival order.
    *
+   * @param maxWait how long to wait at most; zero or positive (zero does not wait)
+   * @return the lease of the port; closing it gives the port back
    * @throws NullPointerException if {@code maxWait} is null
    * @throws IllegalArgumentException if {@code maxWait} is negative
    * @throws PortExhaustedException if no port became free within {@code maxWait}, or the thread was interrupted
@@ -185,6 +199,7 @@ public final class PortManager {
   /**
    * Releases the lease that holds {@code port}, the same as closing that {@link PortLease}.
    *
+   * @param port a port leased from this manager
    * @throws IllegalArgumentException if {@code port} is outside the range or not currently allocated
    */
   public void release(int port) {
@@ -200,12 +215,21 @@ public final class PortManager {
     lease.close();
   }
 
-  /** Whether {@code port} is currently leased from this manager; {@code false} for ports outside the range. */
+  /**
+   * Whether {@code port} is currently leased from this manager; {@code false} for ports outside the range.
+   *
+   * @param port any port number
+   * @return true when the port is leased from this manager
+   */
   public boolean isAllocated(int port) {
     return range.contains(port) && leases.get(port - range.min()) != null;
   }
 
-  /** How many ports are currently leased. */
+  /**
+   * How many ports are currently leased.
+   *
+   * @return the number of leased ports, 0 to the range's size
+   */
   public int allocatedCount() {
     return Math.max(0, range.size() - free.size() - quarantinedCount);
   }
@@ -213,6 +237,8 @@ public final class PortManager {
   /**
    * How many ports are quarantined because another process held them when they were probed. Ports whose quarantine
    * has ended are first put back in circulation, so they are not counted.
+   *
+   * @return the number of quarantined ports, 0 to the range's size
    */
   public int quarantinedCount() {
     releaseExpiredQuarantine();
@@ -223,13 +249,19 @@ public final class PortManager {
    * How many ports are neither leased nor quarantined. Ports whose quarantine has ended are first put back in
    * circulation and counted: admission control decides from this count whether to ask for a port at all, so a port
    * that came out of quarantine must show here without waiting for an {@link #allocate()} to notice it.
+   *
+   * @return the number of free ports, 0 to the range's size
    */
   public int availableCount() {
     releaseExpiredQuarantine();
     return free.size();
   }
 
-  /** The lease directory shared with other worker JVMs, if one was configured. */
+  /**
+   * The lease directory shared with other worker JVMs, if one was configured.
+   *
+   * @return the lease directory, or empty when leases are kept in this JVM only
+   */
   public Optional<Path> leaseDirectory() {
     return lockFiles == null ? Optional.empty() : Optional.of(lockFiles.directory());
   }
@@ -452,6 +484,10 @@ public final class PortManager {
     /**
      * The inclusive range of ports to lease from, for example {@code range(8000, 9000)} for 1001 ports. Required.
      *
+     * @param min the lowest port, checked by {@link #build()}: 1 to 65535, at least 1024 unless privileged ports are
+     *     allowed
+     * @param max the highest port, checked by {@link #build()}: {@code min} to 65535
+     * @return this builder
      * @throws IllegalStateException if the range was already set
      */
     public Builder range(int min, int max) {
@@ -465,6 +501,8 @@ public final class PortManager {
      * How to check with the operating system that a port is free; {@link PortProbe#bind()} by default,
      * {@link PortProbe#none()} to trust the bookkeeping alone.
      *
+     * @param probe the probe; not null
+     * @return this builder
      * @throws NullPointerException if {@code probe} is null
      * @throws IllegalStateException if the probe was already set
      */
@@ -478,6 +516,8 @@ public final class PortManager {
     /**
      * How long a port found held by another process stays out of circulation; 30 s by default.
      *
+     * @param quarantine how long a port is held back; checked by {@link #build()} to be positive
+     * @return this builder
      * @throws NullPointerException if {@code quarantine} is null
      * @throws IllegalStateException if the quarantine was already set
      */
@@ -493,6 +533,8 @@ public final class PortManager {
      * {@code <directory>/<port>.lock}, so managers in different JVMs with overlapping ranges never lease the same
      * port. The operating system drops the locks of a JVM that dies. Created if missing.
      *
+     * @param directory the shared directory; not null
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      * @throws IllegalStateException if the lease directory was already set
      */
@@ -507,6 +549,8 @@ public final class PortManager {
      * Whether the range may include ports below 1024, which need privileges on most systems; {@code false} by
      * default.
      *
+     * @param allow true to allow ports below 1024
+     * @return this builder
      * @throws IllegalStateException if this option was already set
      */
     public Builder allowPrivilegedPorts(boolean allow) {
@@ -524,6 +568,7 @@ public final class PortManager {
     /**
      * Validates the options and builds the manager.
      *
+     * @return the manager
      * @throws IllegalStateException if no range was set
      * @throws IllegalArgumentException if the range is outside {@code 1..65535}, inverted, or includes ports below
      *     1024 without {@link #allowPrivilegedPorts(boolean)}, or the quarantine is not positive

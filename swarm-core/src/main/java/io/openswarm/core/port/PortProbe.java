@@ -27,12 +27,18 @@ public interface PortProbe {
    * The default probe: binds a {@link ServerSocket} to {@code 127.0.0.1:port} and closes it at once. Agent servers
    * listen on the loopback address, so this is the bind they will do; a process listening on the wildcard address
    * also makes it fail.
+   *
+   * @return the shared bind probe
    */
   static PortProbe bind() {
     return BindProbe.INSTANCE;
   }
 
-  /** A probe that trusts the manager's own bookkeeping and never asks the operating system. */
+  /**
+   * A probe that trusts the manager's own bookkeeping and never asks the operating system.
+   *
+   * @return the shared probe that reports every port free
+   */
   static PortProbe none() {
     return NoProbe.INSTANCE;
   }

@@ -18,6 +18,10 @@ public record PortRange(int min, int max) {
   public static final int FIRST_UNPRIVILEGED_PORT = 1024;
 
   /**
+   * Checks the bounds.
+   *
+   * @param min the lowest port; 1 to 65535
+   * @param max the highest port; {@code min} to 65535
    * @throws IllegalArgumentException if a bound is outside {@code 1..65535} or {@code min > max}
    */
   public PortRange {
@@ -35,12 +39,21 @@ public record PortRange(int min, int max) {
     }
   }
 
-  /** The number of ports in the range. */
+  /**
+   * The number of ports in the range.
+   *
+   * @return {@code max - min + 1}; 1 to 65535
+   */
   public int size() {
     return max - min + 1;
   }
 
-  /** Whether {@code port} lies in the range. */
+  /**
+   * Whether {@code port} lies in the range.
+   *
+   * @param port any port number
+   * @return true when {@code min <= port <= max}
+   */
   public boolean contains(int port) {
     return port >= min && port <= max;
   }

@@ -41,22 +41,40 @@ public final class CellLimits {
     this.maxCommitBytes = builder.maxCommitBytes;
   }
 
-  /** The defaults: 1024 processes, 4 GiB of memory, no CPU limit, 1 GiB of {@code /tmp}, 100 MiB per commit. */
+  /**
+   * The defaults: 1024 processes, 4 GiB of memory, no CPU limit, 1 GiB of {@code /tmp}, 100 MiB per commit.
+   *
+   * @return the shared default limits
+   */
   public static CellLimits getDefaultInstance() {
     return DEFAULT;
   }
 
-  /** No limit at all. */
+  /**
+   * No limit at all.
+   *
+   * @return the shared limits that limit nothing
+   */
   public static CellLimits none() {
     return NONE;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
 
-  /** A builder starting from {@code limits}. */
+  /**
+   * A builder starting from {@code limits}.
+   *
+   * @param limits the limits to start from; not null
+   * @return a new builder holding the values of {@code limits}
+   * @throws NullPointerException if {@code limits} is null
+   */
   public static Builder newBuilder(CellLimits limits) {
     Objects.requireNonNull(limits, "limits cannot be null");
     Builder builder = new Builder();
@@ -68,32 +86,56 @@ public final class CellLimits {
     return builder;
   }
 
-  /** Processes and threads one process tree may have at once; 0 for no limit. */
+  /**
+   * Processes and threads one process tree may have at once; 0 for no limit.
+   *
+   * @return the limit; 0 (none) or at least 16
+   */
   public int maxProcesses() {
     return maxProcesses;
   }
 
-  /** Bytes of memory one process tree may use, its {@code /tmp} included; 0 for no limit. */
+  /**
+   * Bytes of memory one process tree may use, its {@code /tmp} included; 0 for no limit.
+   *
+   * @return the limit, in bytes; 0 (none) or at least 16 MiB
+   */
   public long maxMemoryBytes() {
     return maxMemoryBytes;
   }
 
-  /** CPU time one process tree may use, in cores; 0 for no limit. */
+  /**
+   * CPU time one process tree may use, in cores; 0 for no limit.
+   *
+   * @return the limit, in cores; 0 (none) or at least 0.01
+   */
   public double cpus() {
     return cpus;
   }
 
-  /** The size of a sandboxed process tree's private {@code /tmp}; 0 for the kernel's default (half the memory). */
+  /**
+   * The size of a sandboxed process tree's private {@code /tmp}; 0 for the kernel's default (half the memory).
+   *
+   * @return the size, in bytes; 0 (the kernel's default) or at least 1 MiB
+   */
   public long tmpSizeBytes() {
     return tmpSizeBytes;
   }
 
-  /** The most bytes a commit may add or change; 0 for no limit. */
+  /**
+   * The most bytes a commit may add or change; 0 for no limit.
+   *
+   * @return the limit, in bytes; 0 for none
+   */
   public long maxCommitBytes() {
     return maxCommitBytes;
   }
 
-  /** Whether any limit that needs a cgroup is set. */
+  /**
+   * Whether any limit that needs a cgroup is set.
+   *
+   * @return true when a process, memory or CPU limit is set
+   */
   public boolean needsCgroup() {
     return maxProcesses > 0 || maxMemoryBytes > 0 || cpus > 0;
   }
@@ -144,6 +186,8 @@ public final class CellLimits {
     /**
      * Processes and threads one process tree may have at once; 0 for no limit.
      *
+     * @param count the limit; 0 for none, else at least 16
+     * @return this builder
      * @throws IllegalArgumentException if {@code count} is negative or between 1 and 15 (too few for any agent)
      */
     public Builder maxProcesses(int count) {
@@ -157,6 +201,8 @@ public final class CellLimits {
     /**
      * Bytes of memory one process tree may use; 0 for no limit.
      *
+     * @param bytes the limit, in bytes; 0 for none, else at least 16 MiB
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is negative or between 1 byte and 16 MiB
      */
     public Builder maxMemoryBytes(long bytes) {
@@ -167,6 +213,8 @@ public final class CellLimits {
     /**
      * CPU time one process tree may use, in cores (1.5 is one and a half cores); 0 for no limit.
      *
+     * @param cores the limit, in cores; 0 for none, else at least 0.01
+     * @return this builder
      * @throws IllegalArgumentException if {@code cores} is negative, not finite, or between 0 and 0.01
      */
     public Builder cpus(double cores) {
@@ -180,6 +228,8 @@ public final class CellLimits {
     /**
      * The size of a sandboxed process tree's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default.
      *
+     * @param bytes the size, in bytes; 0 for the kernel's default, else at least 1 MiB
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is negative or between 1 byte and 1 MiB
      */
     public Builder tmpSizeBytes(long bytes) {
@@ -191,6 +241,8 @@ public final class CellLimits {
      * The most bytes a commit may add or change (the sum of the sizes of the files it adds or modifies); 0 for no
      * limit.
      *
+     * @param bytes the limit, in bytes; 0 for none
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Builder maxCommitBytes(long bytes) {
@@ -201,7 +253,11 @@ public final class CellLimits {
       return this;
     }
 
-    /** Builds the limits; every setter validated its value. */
+    /**
+     * Builds the limits; every setter validated its value.
+     *
+     * @return the limits
+     */
     public CellLimits build() {
       return new CellLimits(this);
     }

@@ -23,19 +23,33 @@ public interface CellSandbox {
    */
   SandboxedCommand wrap(SandboxRequest request);
 
-  /** A short, stable name for metric tags and configuration, such as {@code none} or {@code bubblewrap}. */
+  /**
+   * A short, stable name for metric tags and configuration, such as {@code none} or {@code bubblewrap}.
+   *
+   * @return the sandbox's name; not blank
+   */
   String name();
 
-  /** A one-line description for logs, such as {@code bubblewrap 0.8.0 (/usr/bin/bwrap)}. */
+  /**
+   * A one-line description for logs, such as {@code bubblewrap 0.8.0 (/usr/bin/bwrap)}.
+   *
+   * @return the description; not blank
+   */
   String description();
 
-  /** Whether this sandbox actually confines processes; false for {@link #none()}. */
+  /**
+   * Whether this sandbox actually confines processes; false for {@link #none()}.
+   *
+   * @return true when processes are confined
+   */
   boolean isolating();
 
   /**
    * The sandbox that isolates nothing: the command runs unchanged with the same environment. Processes still get the
    * explicit environment and their own session from the supervisor, but can read and write everything the worker
    * can.
+   *
+   * @return the shared sandbox that isolates nothing
    */
   static CellSandbox none() {
     return NoSandbox.INSTANCE;

@@ -24,6 +24,8 @@ public record NetworkEndpoint(String host, int port) {
   /**
    * Validates the endpoint.
    *
+   * @param host a DNS name, an IPv4 or an IPv6 address (without brackets); kept in lower case
+   * @param port the TCP port, 1 to 65535
    * @throws NullPointerException if {@code host} is null
    * @throws IllegalArgumentException if {@code host} is not a DNS name, IPv4 or IPv6 address, or {@code port} is
    *     outside 1 to 65535
@@ -44,6 +46,8 @@ public record NetworkEndpoint(String host, int port) {
   /**
    * Parses {@code host:port}, such as {@code api.openai.com:443}, {@code 127.0.0.1:4010} or {@code [::1]:8080}.
    *
+   * @param hostAndPort the text to parse; surrounding white space is ignored
+   * @return the endpoint
    * @throws NullPointerException if {@code hostAndPort} is null
    * @throws IllegalArgumentException if the text is not {@code host:port} with a valid host and a port of 1 to 65535
    */
@@ -74,6 +78,8 @@ public record NetworkEndpoint(String host, int port) {
 
   /**
    * Whether the host is this machine's loopback: {@code localhost}, an address in {@code 127.0.0.0/8} or {@code ::1}.
+   *
+   * @return true for a loopback host
    */
   public boolean isLoopback() {
     return host.equals("localhost") || host.equals("::1") || (IPV4.matcher(host).matches() && host.startsWith("127."));

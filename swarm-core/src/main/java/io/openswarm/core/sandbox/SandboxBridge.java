@@ -25,6 +25,7 @@ public interface SandboxBridge extends AutoCloseable {
    * Tells the bridge which process runs the command: the first process of {@link SandboxedCommand#command()} (with
    * bubblewrap, the launcher whose child is the sandbox's first process).
    *
+   * @param launcher the first process of the command, as started
    * @throws NullPointerException if {@code launcher} is null
    */
   void attach(ProcessHandle launcher);

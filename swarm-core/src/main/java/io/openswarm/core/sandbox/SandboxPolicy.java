@@ -51,6 +51,9 @@ public final class SandboxPolicy {
     /**
      * Validates the bind.
      *
+     * @param source the host path; absolute, not the root (normalized)
+     * @param target the path inside the sandbox; absolute, not the root (normalized)
+     * @param writable whether the command may write it
      * @throws NullPointerException if a path is null
      * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
      */
@@ -75,6 +78,9 @@ public final class SandboxPolicy {
    * The policy for one cell: {@code worktree} and {@code stateDirectory} writable, {@code worktree/.git}
    * read-only, network shared.
    *
+   * @param worktree the cell's worktree; absolute, not the root
+   * @param stateDirectory the cell's state directory; absolute, not the root
+   * @return the policy
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
    */
@@ -88,12 +94,20 @@ public final class SandboxPolicy {
         .build();
   }
 
-  /** A new builder with nothing writable and the network shared. */
+  /**
+   * A new builder with nothing writable and the network shared.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A new builder initialised with the settings of this policy. */
+  /**
+   * A new builder initialised with the settings of this policy.
+   *
+   * @return a new builder holding this policy's settings
+   */
   public Builder toBuilder() {
     Builder builder = new Builder();
     builder.writable.addAll(writablePaths);
@@ -107,7 +121,11 @@ public final class SandboxPolicy {
     return builder;
   }
 
-  /** Absolute, normalized paths the command may write, in the order they were added. */
+  /**
+   * Absolute, normalized paths the command may write, in the order they were added.
+   *
+   * @return the writable paths, unmodifiable; may be empty
+   */
   public List<Path> writablePaths() {
     return writablePaths;
   }
@@ -115,6 +133,8 @@ public final class SandboxPolicy {
   /**
    * Absolute, normalized paths that stay read-only even when they lie inside a writable path. A path that does not
    * exist when the command starts has nothing to protect and is skipped.
+   *
+   * @return the read-only paths, unmodifiable; may be empty
    */
   public List<Path> readOnlyPaths() {
     return readOnlyPaths;
@@ -123,17 +143,27 @@ public final class SandboxPolicy {
   /**
    * Absolute, normalized paths hidden from the command: a directory appears empty, except for writable or read-only
    * paths nested inside it; a file appears empty. A path that does not exist when the command starts is skipped.
+   *
+   * @return the hidden paths, unmodifiable; may be empty
    */
   public List<Path> hiddenPaths() {
     return hiddenPaths;
   }
 
-  /** Whether the command shares the host's network. */
+  /**
+   * Whether the command shares the host's network.
+   *
+   * @return the network access; never null
+   */
   public NetworkAccess network() {
     return network;
   }
 
-  /** The size of the command's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default. */
+  /**
+   * The size of the command's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default.
+   *
+   * @return the size, in bytes; 0 or more
+   */
   public long tmpSizeBytes() {
     return tmpSizeBytes;
   }
@@ -141,6 +171,8 @@ public final class SandboxPolicy {
   /**
    * Ports the command listens on ({@code 127.0.0.1}) inside its private network that the worker reaches at the same
    * port on the host's {@code 127.0.0.1}, in ascending order; empty unless the network is {@link NetworkAccess#NONE}.
+   *
+   * @return the exposed ports, unmodifiable
    */
   public List<Integer> exposedPorts() {
     return exposedPorts;
@@ -149,6 +181,8 @@ public final class SandboxPolicy {
   /**
    * Endpoints the command may connect to from its private network, in the order added; empty unless the network is
    * {@link NetworkAccess#NONE}.
+   *
+   * @return the allowed endpoints, unmodifiable
    */
   public List<NetworkEndpoint> allowedEndpoints() {
     return allowedEndpoints;
@@ -157,6 +191,8 @@ public final class SandboxPolicy {
   /**
    * Host paths that appear at another path inside the sandbox, in the order added. A sandbox that does not isolate
    * ignores them: the command sees the host's file system as it is.
+   *
+   * @return the binds, unmodifiable; may be empty
    */
   public List<Bind> binds() {
     return binds;
@@ -211,6 +247,10 @@ public final class SandboxPolicy {
      * cache or a configuration file the user named, placed in the cell's home folder. Where the target lies inside a
      * hidden or read-only path, the bind still applies (it is deeper).
      *
+     * @param source the host path; absolute, not the root
+     * @param target the path inside the sandbox; absolute, not the root
+     * @param writable whether the command may write it
+     * @return this builder
      * @throws NullPointerException if a path is null
      * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
      */
@@ -224,6 +264,8 @@ public final class SandboxPolicy {
      * network, at the same port on the host's {@code 127.0.0.1} (an agent server's port). Only with
      * {@link NetworkAccess#NONE}.
      *
+     * @param port the port the command listens on; 1024 to 65535
+     * @return this builder
      * @throws IllegalArgumentException if {@code port} is outside 1024 to 65535 (the command listens without
      *     privileges)
      */
@@ -239,6 +281,8 @@ public final class SandboxPolicy {
     /**
      * Lets the command connect to each of {@code endpoints} (see {@link #allowEndpoint}).
      *
+     * @param endpoints the endpoints; not null, no null element
+     * @return this builder
      * @throws NullPointerException if {@code endpoints} or an element is null
      * @throws IllegalArgumentException as {@link #allowEndpoint} does
      */
@@ -253,6 +297,8 @@ public final class SandboxPolicy {
      * inside; any other endpoint through an HTTP proxy ({@code CONNECT}) that the sandbox names in the command's
      * {@code HTTPS_PROXY} and {@code HTTP_PROXY} variables and that lets through nothing but the allowed endpoints.
      *
+     * @param endpoint the endpoint; a loopback one on a port of at least 1024
+     * @return this builder
      * @throws NullPointerException if {@code endpoint} is null
      * @throws IllegalArgumentException if a loopback endpoint's port is below 1024 (its relay inside listens on the
      *     same port without privileges)
@@ -271,6 +317,8 @@ public final class SandboxPolicy {
      * Sets the size of the command's private {@code /tmp} and {@code /dev/shm}; 0 (the default) leaves the kernel's
      * default, half the machine's memory.
      *
+     * @param bytes the size, in bytes; 0 or more
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Builder tmpSizeBytes(long bytes) {
@@ -285,6 +333,8 @@ public final class SandboxPolicy {
     /**
      * Lets the command write {@code path} and everything below it.
      *
+     * @param path the path; absolute, not the root
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root
      */
@@ -296,6 +346,8 @@ public final class SandboxPolicy {
     /**
      * Keeps {@code path} read-only even inside a writable path.
      *
+     * @param path the path; absolute
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute
      */
@@ -307,6 +359,8 @@ public final class SandboxPolicy {
     /**
      * Hides {@code path} from the command: a directory appears empty, a file appears empty.
      *
+     * @param path the path; absolute, not the root
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root
      */
@@ -318,6 +372,8 @@ public final class SandboxPolicy {
     /**
      * Sets whether the command shares the host's network; the default is {@link NetworkAccess#SHARED}.
      *
+     * @param network the network access; not null
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
@@ -328,6 +384,7 @@ public final class SandboxPolicy {
     /**
      * Builds the policy.
      *
+     * @return the policy
      * @throws IllegalArgumentException if one path was given in two roles (say, both writable and hidden)
      */
     public SandboxPolicy build() {

@@ -22,6 +22,10 @@ public record SandboxRequest(
   /**
    * Validates and copies the request.
    *
+   * @param command the program and its arguments; not empty (copied)
+   * @param workingDirectory the directory the command runs in; absolute (normalized)
+   * @param environment the complete environment; copied
+   * @param policy what the command may write and reach
    * @throws NullPointerException if any argument or command element is null
    * @throws IllegalArgumentException if {@code command} is empty or {@code workingDirectory} is not absolute
    */

@@ -24,6 +24,10 @@ public record SandboxedCommand(List<String> command, Map<String, String> environ
   /**
    * Validates and copies the command.
    *
+   * @param command the program and arguments to start; not empty (copied)
+   * @param environment the complete environment to start it with; copied
+   * @param rootIsLauncher true when the started process only launches and holds the sandbox
+   * @param bridge what runs on the worker's side while the command runs; {@link SandboxBridge#NONE} for nothing
    * @throws NullPointerException if any argument or command element is null
    * @throws IllegalArgumentException if {@code command} is empty
    */
@@ -41,6 +45,9 @@ public record SandboxedCommand(List<String> command, Map<String, String> environ
   /**
    * A command that needs nothing on the worker's side ({@link SandboxBridge#NONE}).
    *
+   * @param command the program and arguments to start; not empty (copied)
+   * @param environment the complete environment to start it with; copied
+   * @param rootIsLauncher true when the started process only launches and holds the sandbox
    * @throws NullPointerException if any argument or command element is null
    * @throws IllegalArgumentException if {@code command} is empty
    */

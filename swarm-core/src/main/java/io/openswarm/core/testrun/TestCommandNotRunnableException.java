@@ -15,7 +15,9 @@ public class TestCommandNotRunnableException extends IOException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The program of the test command, as configured; never null. */
   private final String program;
+  /** The end of what the attempt printed; never null, empty when nothing was started. */
   private final String outputTail;
 
   /**
@@ -30,12 +32,20 @@ public class TestCommandNotRunnableException extends IOException {
     this.outputTail = Objects.requireNonNull(outputTail, "outputTail cannot be null");
   }
 
-  /** The program of the test command, as configured (a name looked up on {@code PATH}, or a path). */
+  /**
+   * The program of the test command, as configured (a name looked up on {@code PATH}, or a path).
+   *
+   * @return the program; never null
+   */
   public String program() {
     return program;
   }
 
-  /** The end of what the attempt printed; empty when nothing was started. */
+  /**
+   * The end of what the attempt printed; empty when nothing was started.
+   *
+   * @return the end of the output, or an empty string
+   */
   public String outputTail() {
     return outputTail;
   }

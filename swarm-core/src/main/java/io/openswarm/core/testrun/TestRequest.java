@@ -21,7 +21,15 @@ import org.jspecify.annotations.Nullable;
 public record TestRequest(CellId cellId, Path worktree, Path stateDirectory, @Nullable List<String> command,
     @Nullable Duration timeout) {
 
-  /** A request that uses the runner's own command and timeout. */
+  /**
+   * A request that uses the runner's own command and timeout.
+   *
+   * @param cellId the cell whose tests run; not null
+   * @param worktree the cell's worktree; absolute (normalized)
+   * @param stateDirectory the cell's state folder; absolute (normalized), not inside {@code worktree}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a path is not absolute, or the state directory lies inside the worktree
+   */
   public TestRequest(CellId cellId, Path worktree, Path stateDirectory) {
     this(cellId, worktree, stateDirectory, null, null);
   }
@@ -29,6 +37,11 @@ public record TestRequest(CellId cellId, Path worktree, Path stateDirectory, @Nu
   /**
    * Validates the request.
    *
+   * @param cellId the cell whose tests run; not null
+   * @param worktree the cell's worktree; absolute (normalized)
+   * @param stateDirectory the cell's state folder; absolute (normalized), not inside {@code worktree}
+   * @param command the test command (program first; copied), or null for the runner's
+   * @param timeout the limit for this run, positive, or null for the runner's
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if a path is not absolute, or the state directory lies inside the worktree
    */

@@ -37,6 +37,12 @@ public record TestResult(
   /**
    * A result of a run that the library did not stop before its end.
    *
+   * @param exitCode the exit code of the test command; {@code 128 + n} when killed by signal {@code n}
+   * @param timedOut whether the command ran out of time and was killed
+   * @param outputTail the end of the command's combined output; not null, may be empty
+   * @param outputTruncated whether the command wrote more than {@code outputTail} holds
+   * @param outputBytes how many bytes the command wrote in total; not negative
+   * @param duration how long the command ran; not null, not negative
    * @throws NullPointerException if {@code outputTail} or {@code duration} is null
    * @throws IllegalArgumentException if {@code outputBytes} or {@code duration} is negative
    */
@@ -48,6 +54,13 @@ public record TestResult(
   /**
    * Validates the result.
    *
+   * @param exitCode the exit code of the test command; {@code 128 + n} when killed by signal {@code n}
+   * @param timedOut whether the command ran out of time and was killed
+   * @param stopped whether the library stopped the command for another reason than its time limit
+   * @param outputTail the end of the command's combined output; not null, may be empty
+   * @param outputTruncated whether the command wrote more than {@code outputTail} holds
+   * @param outputBytes how many bytes the command wrote in total; not negative
+   * @param duration how long the command ran; not null, not negative
    * @throws NullPointerException if {@code outputTail} or {@code duration} is null
    * @throws IllegalArgumentException if {@code outputBytes} or {@code duration} is negative
    */
@@ -62,7 +75,11 @@ public record TestResult(
     }
   }
 
-  /** Whether the tests passed: the command exited with code 0 by itself, within its time limit. */
+  /**
+   * Whether the tests passed: the command exited with code 0 by itself, within its time limit.
+   *
+   * @return true for a green run
+   */
   public boolean passed() {
     return exitCode == 0 && !timedOut && !stopped;
   }
@@ -71,12 +88,18 @@ public record TestResult(
    * Whether the command could not run: it ended by itself with {@value #EXIT_NOT_FOUND} (a program was not found) or
    * {@value #EXIT_NOT_EXECUTABLE} (a program was found but could not be executed), the codes a shell, {@code env},
    * {@code npm} and their kin use. Such a run says nothing about the change, so it is never a red verdict.
+   *
+   * @return true when the command could not run
    */
   public boolean commandNotRunnable() {
     return !timedOut && !stopped && (exitCode == EXIT_NOT_FOUND || exitCode == EXIT_NOT_EXECUTABLE);
   }
 
-  /** Whether the library killed the run before it ended: it {@linkplain #timedOut() timed out} or was stopped. */
+  /**
+   * Whether the library killed the run before it ended: it {@linkplain #timedOut() timed out} or was stopped.
+   *
+   * @return true when the run timed out or was stopped
+   */
   public boolean killedByLibrary() {
     return timedOut || stopped;
   }
@@ -84,6 +107,8 @@ public record TestResult(
   /**
    * The verdict and the end of the output, as a cell's outcome reports a red run: a first line saying how the tests
    * failed (exit code, or timed out), then the output tail.
+   *
+   * @return the verdict line, a line break and the output tail
    */
   public String report() {
     String header;

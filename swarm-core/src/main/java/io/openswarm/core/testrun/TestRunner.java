@@ -30,6 +30,8 @@ public interface TestRunner {
   /**
    * The command a run uses when its request names none, so that messages (a red base, say) can name it; empty when
    * the runner cannot tell.
+   *
+   * @return the runner's own command, program first; empty when unknown
    */
   default List<String> command() {
     return List.of();

@@ -29,6 +29,7 @@ public interface BranchIntegration {
     /**
      * Runs the tests.
      *
+     * @return the verdict of the run
      * @throws RuntimeException if the tests could not run or were cancelled; the integration is abandoned
      */
     TestResult run();

@@ -25,6 +25,8 @@ public record ChangedFile(String path, Change change) {
   /**
    * Creates a changed file.
    *
+   * @param path the path relative to the worktree's top, as git reports it; not empty
+   * @param change how it differs from the base commit; not null
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code path} is empty
    */

@@ -19,6 +19,10 @@ public record CommitAuthor(String name, String email) {
   /**
    * Validates and creates an author.
    *
+   * @param name the name; not blank, at most 256 characters, no {@code <}, {@code >} or control
+   *     character
+   * @param email the e-mail address; not blank, at most 256 characters, no {@code <}, {@code >},
+   *     control character or white space
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if an argument is blank, too long or contains a character git cannot store in
    *     an identity
@@ -33,6 +37,11 @@ public record CommitAuthor(String name, String email) {
   /**
    * Returns the author {@code name <email>}.
    *
+   * @param name the name; not blank, at most 256 characters, no {@code <}, {@code >} or control
+   *     character
+   * @param email the e-mail address; not blank, at most 256 characters, no {@code <}, {@code >},
+   *     control character or white space
+   * @return the author
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if an argument is not valid (see {@link CommitAuthor})
    */

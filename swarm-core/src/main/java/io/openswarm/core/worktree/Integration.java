@@ -42,6 +42,16 @@ public record Integration(
     int retests) {
 
   /**
+   * Checks the components against the status.
+   *
+   * @param status how it ended; not null
+   * @param targetBranch the branch integrated into; not null
+   * @param commit the target's new head; required (not blank) when {@code status} is {@code INTEGRATED}
+   * @param onto the target head the change was last rebased onto; not null
+   * @param conflictingFiles the conflicting paths; not null (copied), empty unless in conflict
+   * @param retest the last test run on top of the target's head; required when {@code status} is {@code REVERTED}
+   * @param rounds how many compare-and-swap rounds were tried; not negative
+   * @param retests how many times the tests ran again; not negative
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if the components do not fit the status, or a count is negative
    */
@@ -62,19 +72,50 @@ public record Integration(
     }
   }
 
-  /** The target now holds the change as {@code commit}, on top of {@code onto}. */
+  /**
+   * The target now holds the change as {@code commit}, on top of {@code onto}.
+   *
+   * @param targetBranch the branch integrated into; not null
+   * @param commit the target's new head; not blank
+   * @param onto the target head the change was last rebased onto; not null
+   * @param retest the last test run on top of the target's head, or null when none was needed
+   * @param rounds how many compare-and-swap rounds were tried; not negative
+   * @param retests how many times the tests ran again; not negative
+   * @return an {@code INTEGRATED} integration
+   * @throws IllegalArgumentException if a count is negative
+   */
   public static Integration integrated(String targetBranch, String commit, String onto, @Nullable TestResult retest,
       int rounds, int retests) {
     return new Integration(IntegrationStatus.INTEGRATED, targetBranch, commit, onto, List.of(), retest, rounds,
         retests);
   }
 
-  /** The change conflicts with {@code onto} in {@code files}. */
+  /**
+   * The change conflicts with {@code onto} in {@code files}.
+   *
+   * @param targetBranch the branch integrated into; not null
+   * @param onto the target head the change was last rebased onto; not null
+   * @param files the conflicting paths, sorted; not null
+   * @param rounds how many compare-and-swap rounds were tried; not negative
+   * @param retests how many times the tests ran again; not negative
+   * @return a {@code CONFLICT} integration
+   * @throws IllegalArgumentException if a count is negative
+   */
   public static Integration conflict(String targetBranch, String onto, List<String> files, int rounds, int retests) {
     return new Integration(IntegrationStatus.CONFLICT, targetBranch, null, onto, files, null, rounds, retests);
   }
 
-  /** The change on top of {@code onto} failed the tests with {@code retest}. */
+  /**
+   * The change on top of {@code onto} failed the tests with {@code retest}.
+   *
+   * @param targetBranch the branch integrated into; not null
+   * @param onto the target head the change was last rebased onto; not null
+   * @param retest the red test run; not null
+   * @param rounds how many compare-and-swap rounds were tried; not negative
+   * @param retests how many times the tests ran again; not negative
+   * @return a {@code REVERTED} integration
+   * @throws IllegalArgumentException if a count is negative
+   */
   public static Integration reverted(String targetBranch, String onto, TestResult retest, int rounds, int retests) {
     return new Integration(IntegrationStatus.REVERTED, targetBranch, null, onto, List.of(), retest, rounds,
         retests);

@@ -18,6 +18,11 @@ import java.util.Objects;
 public record SetupRequest(CellId cellId, WorktreeLease worktree, Path stateDirectory) {
 
   /**
+   * Checks the components.
+   *
+   * @param cellId the cell; not null
+   * @param worktree the cell's lease; not null
+   * @param stateDirectory the cell's state folder; absolute
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the state directory is not absolute
    */

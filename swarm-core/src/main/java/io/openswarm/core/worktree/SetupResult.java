@@ -17,6 +17,11 @@ import java.util.Objects;
 public record SetupResult(boolean ran, String reason, Duration duration) {
 
   /**
+   * Checks the components.
+   *
+   * @param ran whether the set-up command ran
+   * @param reason why it ran or not; not null
+   * @param duration how long the whole set-up took; not null, not negative
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code duration} is negative
    */
@@ -28,7 +33,12 @@ public record SetupResult(boolean ran, String reason, Duration duration) {
     }
   }
 
-  /** A set-up that did not run the command, for {@code reason}, in no time worth measuring. */
+  /**
+   * A set-up that did not run the command, for {@code reason}, in no time worth measuring.
+   *
+   * @param reason why the command did not run; not null
+   * @return a result that did not run, with a zero duration
+   */
   public static SetupResult skipped(String reason) {
     return new SetupResult(false, reason, Duration.ZERO);
   }

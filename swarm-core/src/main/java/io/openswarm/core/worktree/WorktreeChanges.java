@@ -26,6 +26,8 @@ public interface WorktreeChanges {
   /**
    * The paths that differ between the worktree and the lease's base commit, sorted by path.
    *
+   * @param lease the cell's worktree
+   * @return the changed paths; empty when the worktree matches the base commit
    * @throws WorktreeException if git fails
    */
   List<ChangedFile> changedFiles(WorktreeLease lease);
@@ -33,6 +35,7 @@ public interface WorktreeChanges {
   /**
    * Restores the worktree to the base commit exactly and drops any commit the cell made on its branch.
    *
+   * @param lease the cell's worktree
    * @throws WorktreeException {@link WorktreeException.Reason#RESTORE_FAILED} if something could not be restored
    */
   void revert(WorktreeLease lease);

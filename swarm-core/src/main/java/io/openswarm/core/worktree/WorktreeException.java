@@ -56,15 +56,22 @@ public class WorktreeException extends RuntimeException {
     GIT_FAILED
   }
 
+  /** Why the operation failed; never null. */
   private final Reason reason;
+  /** The git command line that failed; empty when the failure did not come from one git command. */
   private final List<String> command;
+  /** The exit code of the failed git command; 0 when {@link #hasExitCode} is false. */
   private final int exitCode;
+  /** Whether the failed git command exited with a code. */
   private final boolean hasExitCode;
+  /** The last part of the failed git command's standard error; never null, may be empty. */
   private final String stderrTail;
 
   /**
    * A failure that did not come from one git command.
    *
+   * @param reason why it failed; not null
+   * @param message what was attempted and what went wrong; not null
    * @throws NullPointerException if {@code reason} or {@code message} is null
    */
   public WorktreeException(Reason reason, String message) {
@@ -74,6 +81,9 @@ public class WorktreeException extends RuntimeException {
   /**
    * A failure that did not come from one git command, caused by {@code cause}.
    *
+   * @param reason why it failed; not null
+   * @param message what was attempted and what went wrong; not null
+   * @param cause the underlying failure, or null
    * @throws NullPointerException if {@code reason} or {@code message} is null
    */
   public WorktreeException(Reason reason, String message, @Nullable Throwable cause) {
@@ -107,22 +117,38 @@ public class WorktreeException extends RuntimeException {
     this.stderrTail = Objects.requireNonNull(stderrTail, "stderrTail cannot be null");
   }
 
-  /** Why the operation failed. */
+  /**
+   * Why the operation failed.
+   *
+   * @return why it failed; never null
+   */
   public Reason reason() {
     return reason;
   }
 
-  /** The git command line that failed, or an empty list when the failure did not come from one git command. */
+  /**
+   * The git command line that failed, or an empty list when the failure did not come from one git command.
+   *
+   * @return the command line, unmodifiable; may be empty
+   */
   public List<String> command() {
     return command;
   }
 
-  /** The exit code of the failed git command; empty when there was none or it was killed before it exited. */
+  /**
+   * The exit code of the failed git command; empty when there was none or it was killed before it exited.
+   *
+   * @return the exit code, or empty
+   */
   public OptionalInt exitCode() {
     return hasExitCode ? OptionalInt.of(exitCode) : OptionalInt.empty();
   }
 
-  /** The last part of the failed git command's standard error; empty when there was none. */
+  /**
+   * The last part of the failed git command's standard error; empty when there was none.
+   *
+   * @return the end of standard error; may be empty
+   */
   public String stderrTail() {
     return stderrTail;
   }

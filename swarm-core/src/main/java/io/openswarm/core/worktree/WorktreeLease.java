@@ -15,22 +15,40 @@ import org.jspecify.annotations.Nullable;
  */
 public interface WorktreeLease extends AutoCloseable {
 
-  /** The cell that holds this lease. */
+  /**
+   * The cell that holds this lease.
+   *
+   * @return the cell; never null
+   */
   CellId cellId();
 
-  /** The absolute path of the worktree directory. */
+  /**
+   * The absolute path of the worktree directory.
+   *
+   * @return the worktree's absolute path
+   */
   Path path();
 
-  /** The short name of the cell's branch, for example {@code swarm/cell-7} (without {@code refs/heads/}). */
+  /**
+   * The short name of the cell's branch, for example {@code swarm/cell-7} (without {@code refs/heads/}).
+   *
+   * @return the branch name, such as {@code swarm/cell-7}
+   */
   String branch();
 
-  /** The full SHA of the commit the branch started at: the base ref as resolved when the lease was acquired. */
+  /**
+   * The full SHA of the commit the branch started at: the base ref as resolved when the lease was acquired.
+   *
+   * @return the base commit's full SHA
+   */
   String baseCommit();
 
   /**
    * Whether the provider reused a worktree it kept (the warm path: a checkout in an existing directory) rather than
    * creating one for this lease (the cold path, {@code git worktree add}). {@code false} by default, for providers
    * that always create.
+   *
+   * @return true for a warm worktree, false for a new one
    */
   default boolean reused() {
     return false;
@@ -40,6 +58,8 @@ public interface WorktreeLease extends AutoCloseable {
    * What the last successful {@link WorktreeSetup} prepared this worktree for (an opaque value, such as a hash of the
    * set-up command and its input files), when the worktree still holds what that set-up produced; empty for a new
    * worktree, after a failed set-up, and by default, for providers that do not keep ignored files between leases.
+   *
+   * @return the stamp of the last set-up, or empty when unknown
    */
   default Optional<String> setupStamp() {
     return Optional.empty();
@@ -51,6 +71,7 @@ public interface WorktreeLease extends AutoCloseable {
    * worktree while it is idle and hands it to the next lease of the same worktree; it forgets the stamp when it does
    * not keep them. Ignored by default.
    *
+   * @param stamp what the set-up prepared the worktree for, or null when unknown
    * @throws IllegalStateException if the lease is closed (optional for providers that ignore stamps)
    */
   default void recordSetupStamp(@Nullable String stamp) {}

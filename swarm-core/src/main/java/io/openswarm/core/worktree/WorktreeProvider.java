@@ -38,6 +38,8 @@ public interface WorktreeProvider {
    * <p>Lets a later step of the same cell (commit, revert, teardown) find the lease that an earlier step acquired,
    * when only the cell id travels between them.
    *
+   * @param cellId the cell
+   * @return its open lease, or empty when it holds none
    * @throws NullPointerException if {@code cellId} is null
    */
   Optional<WorktreeLease> find(CellId cellId);

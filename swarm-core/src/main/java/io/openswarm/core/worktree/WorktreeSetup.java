@@ -21,6 +21,7 @@ public interface WorktreeSetup {
   /**
    * Prepares the worktree of {@code request}, or finds it prepared already.
    *
+   * @param request the cell, its lease and its state folder
    * @return what was done
    * @throws WorktreeSetupException if the set-up failed, could not run or ran past its limit; the message carries the
    *     end of its output
@@ -28,7 +29,11 @@ public interface WorktreeSetup {
    */
   SetupResult prepare(SetupRequest request) throws InterruptedException;
 
-  /** A set-up that does nothing, the default: worktrees are used as git checks them out. */
+  /**
+   * A set-up that does nothing, the default: worktrees are used as git checks them out.
+   *
+   * @return a set-up that never runs anything
+   */
   static WorktreeSetup none() {
     return request -> SetupResult.skipped("no set-up configured");
   }

@@ -14,7 +14,9 @@ public class WorktreeSetupException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** Whether the command could not run at all. */
   private final boolean notRunnable;
+  /** The end of what the set-up printed; never null, may be empty. */
   private final String outputTail;
 
   /**
@@ -40,12 +42,20 @@ public class WorktreeSetupException extends RuntimeException {
     this.outputTail = "";
   }
 
-  /** Whether the command could not run at all: not found, not executable, or exited with 126 or 127. */
+  /**
+   * Whether the command could not run at all: not found, not executable, or exited with 126 or 127.
+   *
+   * @return true when the command could not run at all
+   */
   public boolean notRunnable() {
     return notRunnable;
   }
 
-  /** The end of what the set-up printed; empty when nothing ran. */
+  /**
+   * The end of what the set-up printed; empty when nothing ran.
+   *
+   * @return the end of the output; may be empty
+   */
   public String outputTail() {
     return outputTail;
   }

@@ -95,6 +95,8 @@ public final class CommandAgent implements AgentRuntime {
   /**
    * Returns a builder of an agent whose processes the given supervisor runs.
    *
+   * @param supervisor the supervisor that starts and stops the agent's processes
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
@@ -112,7 +114,11 @@ public final class CommandAgent implements AgentRuntime {
     return name;
   }
 
-  /** The command template. */
+  /**
+   * The command template.
+   *
+   * @return the command template
+   */
   public CommandTemplate template() {
     return template;
   }
@@ -387,6 +393,8 @@ public final class CommandAgent implements AgentRuntime {
      * Sets the command template (see {@link CommandTemplate} for the placeholders and the substitution rule).
      * Required.
      *
+     * @param command the program and its arguments, with placeholders
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      */
     public Builder command(List<String> command) {
@@ -398,6 +406,8 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Sets the command template. Required.
      *
+     * @param command the program and its arguments, with placeholders
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      */
     public Builder command(String... command) {
@@ -408,6 +418,8 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Names the agent for logs and metrics; default the program's file name.
      *
+     * @param name the agent's name
+     * @return this builder
      * @throws NullPointerException if {@code name} is null
      */
     public Builder name(String name) {
@@ -421,6 +433,8 @@ public final class CommandAgent implements AgentRuntime {
      * ProcessEnvironment.builder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing else of the worker's
      * environment reaches it. {@code HOME} and {@code TMPDIR} are set to folders of the cell unless given here.
      *
+     * @param environment the agent's complete environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder environment(ProcessEnvironment environment) {
@@ -433,6 +447,8 @@ public final class CommandAgent implements AgentRuntime {
      * (a model-backed agent needs its model). With {@link NetworkAccess#NONE} the agent gets a private network
      * that reaches only the {@linkplain #allowEndpoint endpoints allowed} (its model's, say).
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
@@ -446,6 +462,8 @@ public final class CommandAgent implements AgentRuntime {
      * the same address inside; any other through the proxy named in the agent's {@code HTTPS_PROXY}, which tunnels
      * to the allowed endpoints and nothing else. Needs {@code socat} on the worker (Debian package {@code socat}).
      *
+     * @param hostAndPort the endpoint, as {@code host:port}
+     * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
      * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
      */
@@ -457,6 +475,8 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Sets how long a stopped agent gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
      *
+     * @param grace the time between TERM and KILL
+     * @return this builder
      * @throws NullPointerException if {@code grace} is null
      */
     public Builder stopGrace(Duration grace) {
@@ -464,13 +484,23 @@ public final class CommandAgent implements AgentRuntime {
       return this;
     }
 
-    /** Sets how many bytes of output each turn's log file keeps; default {@link ProcessSpec#DEFAULT_LOG_CAP_BYTES}. */
+    /**
+     * Sets how many bytes of output each turn's log file keeps; default {@link ProcessSpec#DEFAULT_LOG_CAP_BYTES}.
+     *
+     * @param bytes the limit, in bytes; 0 or more (checked by {@link #build()})
+     * @return this builder
+     */
     public Builder logCapBytes(long bytes) {
       this.logCapBytes = bytes;
       return this;
     }
 
-    /** Sets how many bytes of the output's end are kept in memory; default {@link ProcessSpec#DEFAULT_TAIL_BYTES}. */
+    /**
+     * Sets how many bytes of the output's end are kept in memory; default {@link ProcessSpec#DEFAULT_TAIL_BYTES}.
+     *
+     * @param bytes the limit, in bytes; 1 to {@link ProcessSpec#MAX_TAIL_BYTES} (checked by {@link #build()})
+     * @return this builder
+     */
     public Builder tailBytes(int bytes) {
       this.tailBytes = bytes;
       return this;
@@ -479,6 +509,7 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Validates the settings and builds the agent.
      *
+     * @return the agent
      * @throws IllegalStateException if no command was set
      * @throws IllegalArgumentException if endpoints were allowed on the shared network, the command template is
      *     invalid (see {@link CommandTemplate#of(List)}),

@@ -91,6 +91,8 @@ public final class CommandTemplate {
   /**
    * Makes a template from an argument list.
    *
+   * @param arguments the program and its arguments, with placeholders
+   * @return the template
    * @throws NullPointerException if {@code arguments} or one of them is null
    * @throws IllegalArgumentException if the list is empty, the program is empty or a placeholder, an argument holds
    *     a placeholder inside other text or a NUL character, or neither {@value #PROMPT} nor {@value #PROMPT_FILE}
@@ -134,6 +136,8 @@ public final class CommandTemplate {
   /**
    * Makes a template from arguments.
    *
+   * @param arguments the program and its arguments, with placeholders
+   * @return the template
    * @throws NullPointerException if {@code arguments} or one of them is null
    * @throws IllegalArgumentException as {@link #of(List)}
    */
@@ -142,22 +146,38 @@ public final class CommandTemplate {
     return of(List.of(arguments));
   }
 
-  /** The template's arguments, placeholders included. */
+  /**
+   * The template's arguments, placeholders included.
+   *
+   * @return the arguments, unmodifiable; never empty
+   */
   public List<String> arguments() {
     return arguments;
   }
 
-  /** The program, the first argument. */
+  /**
+   * The program, the first argument.
+   *
+   * @return the program; never empty
+   */
   public String program() {
     return arguments.get(0);
   }
 
-  /** Whether the template passes the prompt through a file ({@value #PROMPT_FILE}). */
+  /**
+   * Whether the template passes the prompt through a file ({@value #PROMPT_FILE}).
+   *
+   * @return true when a prompt file is passed
+   */
   public boolean usesPromptFile() {
     return arguments.contains(PROMPT_FILE);
   }
 
-  /** Whether the template passes the prompt on the command line ({@value #PROMPT}). */
+  /**
+   * Whether the template passes the prompt on the command line ({@value #PROMPT}).
+   *
+   * @return true when the prompt is passed as an argument
+   */
   public boolean usesPromptArgument() {
     return arguments.contains(PROMPT);
   }
@@ -168,6 +188,7 @@ public final class CommandTemplate {
    * only as {@value #PROMPT_FILE} fits. Call it before starting anything, so an impossible prompt is refused with a
    * reason instead of failing in the operating system or reaching the agent corrupted.
    *
+   * @param prompt the prompt to check
    * @throws NullPointerException if {@code prompt} is null
    * @throws IllegalArgumentException if the prompt holds a NUL character, or the template passes it as
    *     {@value #PROMPT} and it is longer than {@value #MAX_ARGUMENT_BYTES} bytes or holds a character this JVM
@@ -217,6 +238,7 @@ public final class CommandTemplate {
    * @param promptFile the file holding the prompt
    * @param worktree the cell's worktree
    * @param port the cell's port
+   * @return the arguments to start the process with
    * @throws NullPointerException if an argument is null
    */
   public List<String> render(String prompt, Path promptFile, Path worktree, int port) {

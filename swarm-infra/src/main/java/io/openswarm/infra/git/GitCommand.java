@@ -44,6 +44,8 @@ public final class GitCommand {
   /**
    * Starts a command that runs in {@code directory}.
    *
+   * @param directory the working directory of the process
+   * @return a new builder
    * @throws NullPointerException if {@code directory} is null
    */
   public static Builder in(Path directory) {
@@ -54,6 +56,9 @@ public final class GitCommand {
    * A command with the given arguments that runs in {@code directory}, with the runner's defaults for everything
    * else.
    *
+   * @param directory the working directory of the process
+   * @param args the arguments after {@code git}; at least one, none holding a NUL character
+   * @return the command
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code args} is empty or an argument contains a NUL character
    */
@@ -61,32 +66,56 @@ public final class GitCommand {
     return in(directory).args(args).build();
   }
 
-  /** The working directory of the process. */
+  /**
+   * The working directory of the process.
+   *
+   * @return the working directory
+   */
   public Path directory() {
     return directory;
   }
 
-  /** The arguments after {@code git}. */
+  /**
+   * The arguments after {@code git}.
+   *
+   * @return the arguments, unmodifiable; never empty
+   */
   public List<String> args() {
     return args;
   }
 
-  /** The bytes written to standard input before it is closed; empty when standard input is closed at once. */
+  /**
+   * The bytes written to standard input before it is closed; empty when standard input is closed at once.
+   *
+   * @return the input bytes, or empty
+   */
   public Optional<byte[]> stdin() {
     return Optional.ofNullable(stdin).map(byte[]::clone);
   }
 
-  /** Environment variables set for this command on top of the runner's environment. */
+  /**
+   * Environment variables set for this command on top of the runner's environment.
+   *
+   * @return the extra variables, unmodifiable; may be empty
+   */
   public Map<String, String> environment() {
     return environment;
   }
 
-  /** The timeout of one attempt, when it differs from the runner's default. */
+  /**
+   * The timeout of one attempt, when it differs from the runner's default.
+   *
+   * @return the timeout of one attempt, or empty for the runner's default
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
-  /** Whether the command is run again, after a backoff, when it fails because another git process holds a lock. */
+  /**
+   * Whether the command is run again, after a backoff, when it fails because another git process holds a lock.
+   *
+   * @return true when lock contention is retried
+   */
   public boolean retryOnLockContention() {
     return retryOnLockContention;
   }
@@ -112,6 +141,8 @@ public final class GitCommand {
     /**
      * Appends arguments.
      *
+     * @param args the arguments to append
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed to a process)
      */
@@ -123,6 +154,8 @@ public final class GitCommand {
     /**
      * Appends arguments.
      *
+     * @param args the arguments to append
+     * @return this builder
      * @throws NullPointerException if the list or an argument is null
      * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed to a process)
      */
@@ -142,6 +175,8 @@ public final class GitCommand {
     /**
      * Writes {@code input} as UTF-8 to the command's standard input, then closes it.
      *
+     * @param input the text to write
+     * @return this builder
      * @throws NullPointerException if {@code input} is null
      */
     public Builder stdin(String input) {
@@ -153,6 +188,9 @@ public final class GitCommand {
     /**
      * Sets an environment variable for this command, on top of the runner's environment.
      *
+     * @param name the variable's name; not empty, no {@code =} or NUL
+     * @param value its value; no NUL
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code name} is empty or contains {@code =} or NUL, or {@code value}
      *     contains NUL
@@ -174,6 +212,8 @@ public final class GitCommand {
     /**
      * Sets the timeout of one attempt, overriding the runner's default.
      *
+     * @param timeout the timeout of one attempt; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -190,6 +230,9 @@ public final class GitCommand {
      * Whether to retry, after a backoff, when git fails because another process holds one of its lock files
      * ({@code index.lock}, a ref lock, {@code config.lock}). Default {@code true}: git takes its locks before it
      * changes anything, so such a failure left nothing behind.
+     *
+     * @param retry false to run the command only once
+     * @return this builder
      */
     public Builder retryOnLockContention(boolean retry) {
       this.retryOnLockContention = retry;
@@ -199,6 +242,7 @@ public final class GitCommand {
     /**
      * Builds the command.
      *
+     * @return the command
      * @throws IllegalArgumentException if no argument was given
      */
     public GitCommand build() {

@@ -25,7 +25,19 @@ import java.util.OptionalInt;
 public record GitResult(List<String> command, Path directory, int exitCode, String stdout, boolean stdoutTruncated,
     String stderrTail, Duration duration, int attempts) {
 
-  /** Validates and copies the fields. */
+  /**
+   * Validates and copies the fields.
+   *
+   * @param command the full command line, starting with the git executable; copied
+   * @param directory where it ran; not null
+   * @param exitCode its exit code
+   * @param stdout its standard output; not null
+   * @param stdoutTruncated whether {@code stdout} is only the head of the output
+   * @param stderrTail the end of its standard error; not null
+   * @param duration how long the last attempt took; not null
+   * @param attempts how many times it ran
+   * @throws NullPointerException if a component other than a number or flag is null
+   */
   public GitResult {
     command = List.copyOf(command);
     Objects.requireNonNull(directory, "directory cannot be null");
@@ -34,7 +46,11 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
     Objects.requireNonNull(duration, "duration cannot be null");
   }
 
-  /** Whether git exited with code 0. */
+  /**
+   * Whether git exited with code 0.
+   *
+   * @return true when the exit code is 0
+   */
   public boolean isSuccess() {
     return exitCode == 0;
   }
@@ -43,6 +59,7 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
    * Returns this result if git succeeded and its output is complete, else throws.
    *
    * @param action what was being attempted, for the message, for example {@code "create worktree /x"}
+   * @return this result
    * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if git said the directory is not in a repository,
    *     otherwise {@link Reason#GIT_FAILED}
    */
@@ -55,6 +72,8 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
    * Returns this result if git succeeded and its output is complete, else throws with {@code reason}.
    *
    * @param action what was being attempted, for the message
+   * @param reason the reason to report when git failed
+   * @return this result
    * @throws WorktreeException with {@code reason} if git failed, with {@link Reason#GIT_FAILED} if its standard
    *     output exceeded the runner's limit
    */
@@ -70,19 +89,33 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
     return this;
   }
 
-  /** An exception describing this failed command, with {@code reason}. */
+  /**
+   * An exception describing this failed command, with {@code reason}.
+   *
+   * @param action what was being attempted, for the message
+   * @param reason why it failed
+   * @return the exception, naming the command, directory, exit code and the end of standard error
+   */
   public WorktreeException failure(String action, Reason reason) {
     return new WorktreeException(reason, String.format("%s: `%s` in %s exited with code %d%s",
         action, commandLine(), directory, exitCode, summary(stderrTail)),
         command, OptionalInt.of(exitCode), stderrTail, null);
   }
 
-  /** The standard output without its trailing line break, as git prints single values. */
+  /**
+   * The standard output without its trailing line break, as git prints single values.
+   *
+   * @return the standard output, stripped of leading and trailing white space
+   */
   public String stdoutLine() {
     return stdout.strip();
   }
 
-  /** The command line as one string, arguments with spaces or quotes quoted; for messages only. */
+  /**
+   * The command line as one string, arguments with spaces or quotes quoted; for messages only.
+   *
+   * @return the command line, for messages
+   */
   public String commandLine() {
     return GitRunner.render(command);
   }

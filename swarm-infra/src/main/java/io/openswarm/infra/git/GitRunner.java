@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lock contention: when another git process holds {@code index.lock}, a ref lock or {@code config.lock}, git fails
  * at once. Commands that allow it ({@link GitCommand#retryOnLockContention()}) are run again after an exponential
- * backoff with jitter, up to {@link Builder#lockRetries(int)} times; the caller sees the last result.
+ * backoff with jitter, up to {@link Builder#lockRetries(int, Duration, Duration) lockRetries} times; the caller sees
+ * the last result.
  *
  * <p>Thread-safe and stateless: one runner serves any number of threads.
  */
@@ -138,12 +139,20 @@ public final class GitRunner {
     this.environment = Map.copyOf(builder.environment);
   }
 
-  /** A runner with the defaults: {@code git} from {@code PATH}, 2-minute timeout, 16 MiB of output, 8 retries. */
+  /**
+   * A runner with the defaults: {@code git} from {@code PATH}, 2-minute timeout, 16 MiB of output, 8 retries.
+   *
+   * @return the shared runner with the defaults
+   */
   public static GitRunner create() {
     return DEFAULT;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -151,6 +160,9 @@ public final class GitRunner {
   /**
    * Runs {@code git <args>} in {@code directory} with the defaults of {@link GitCommand}.
    *
+   * @param directory the working directory
+   * @param args the arguments after {@code git}; at least one
+   * @return what the command produced, whatever its exit code
    * @see #run(GitCommand)
    */
   public GitResult run(Path directory, String... args) {
@@ -161,6 +173,8 @@ public final class GitRunner {
    * Runs {@code command} to its end and returns what it produced, whatever its exit code. Use
    * {@link GitResult#requireSuccess(String)} to turn a non-zero exit into an exception.
    *
+   * @param command the command to run
+   * @return what the command produced, whatever its exit code
    * @throws NullPointerException if {@code command} is null
    * @throws WorktreeException {@link Reason#TIMED_OUT} when an attempt exceeds its timeout (the process tree is
    *     killed), {@link Reason#INTERRUPTED} when the calling thread is interrupted (the process tree is killed and the
@@ -222,6 +236,9 @@ public final class GitRunner {
    * Whether git's standard error says that it failed because another git process was changing shared metadata at the
    * same moment: it held one of git's lock files, or was creating or removing a linked worktree. Git reads or locks
    * before it changes anything, so such a failure left nothing behind and a retry overcomes it.
+   *
+   * @param stderr git's standard error, or its end
+   * @return true when it reports lock contention
    */
   public static boolean isLockContention(String stderr) {
     return LOCK_CONTENTION.matcher(stderr).matches();
@@ -416,6 +433,8 @@ public final class GitRunner {
     /**
      * The git executable: a name looked up on {@code PATH} or a path. Default {@code git}.
      *
+     * @param executable a program name or a path
+     * @return this builder
      * @throws NullPointerException if {@code executable} is null
      * @throws IllegalArgumentException if {@code executable} is blank
      */
@@ -432,6 +451,8 @@ public final class GitRunner {
      * How long one attempt of a command may run before it is killed, unless the command sets its own. Default 2
      * minutes.
      *
+     * @param timeout the limit of one attempt; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -444,6 +465,8 @@ public final class GitRunner {
      * How many bytes of standard output are kept; a command whose output is longer is flagged
      * ({@link GitResult#stdoutTruncated()}). Default 16 MiB.
      *
+     * @param bytes the limit, in bytes; at least 1024
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is below 1024
      */
     public Builder maxStdoutBytes(int bytes) {
@@ -457,6 +480,8 @@ public final class GitRunner {
     /**
      * How many bytes of the end of standard error are kept. Default 64 KiB.
      *
+     * @param bytes the limit, in bytes; at least 1024
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is below 1024
      */
     public Builder maxStderrBytes(int bytes) {
@@ -472,6 +497,10 @@ public final class GitRunner {
      * {@code initialBackoff} (plus jitter) up to {@code maxBackoff} between attempts. Default 8 retries, 20 ms to
      * 1 s (about 4 s in total).
      *
+     * @param retries how many times to run again; 0 or more
+     * @param initialBackoff the first wait; positive
+     * @param maxBackoff the longest wait; positive, at least {@code initialBackoff}
+     * @return this builder
      * @throws NullPointerException if a duration is null
      * @throws IllegalArgumentException if {@code retries} is negative, a duration is not positive, or
      *     {@code maxBackoff} is shorter than {@code initialBackoff}
@@ -495,6 +524,8 @@ public final class GitRunner {
     /**
      * The names of the JVM's environment variables git inherits, replacing {@link #DEFAULT_INHERITED_ENVIRONMENT}.
      *
+     * @param names the names of the variables to inherit; may be empty
+     * @return this builder
      * @throws NullPointerException if {@code names} is or contains null
      */
     public Builder inheritedEnvironment(Set<String> names) {
@@ -506,6 +537,9 @@ public final class GitRunner {
      * Sets an environment variable for every command, on top of the inherited ones (for example
      * {@code GIT_TRACE=1} while debugging).
      *
+     * @param name the variable's name; not empty, no {@code =}
+     * @param value its value
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code name} is empty or contains {@code =}
      */
@@ -520,7 +554,11 @@ public final class GitRunner {
       return this;
     }
 
-    /** Builds the runner. Every setter validated its value, so this cannot fail. */
+    /**
+     * Builds the runner. Every setter validated its value, so this cannot fail.
+     *
+     * @return the runner
+     */
     public GitRunner build() {
       return new GitRunner(this);
     }

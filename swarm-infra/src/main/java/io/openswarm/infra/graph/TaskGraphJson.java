@@ -70,6 +70,8 @@ public final class TaskGraphJson {
   /**
    * Reads the graph in {@code file} (UTF-8).
    *
+   * @param file the JSON file
+   * @return the validated graph
    * @throws NullPointerException if {@code file} is null
    * @throws IOException if the file cannot be read
    * @throws IllegalArgumentException if the file is larger than {@value #MAX_FILE_BYTES} bytes or is not a task
@@ -98,6 +100,8 @@ public final class TaskGraphJson {
   /**
    * Parses a task graph document.
    *
+   * @param json the document
+   * @return the validated graph
    * @throws NullPointerException if {@code json} is null
    * @throws IllegalArgumentException if {@code json} is not a task graph document; the message names the place
    * @throws TaskGraphException if the document describes a graph that cannot run
@@ -138,7 +142,12 @@ public final class TaskGraphJson {
     return new TaskGraph(parsed);
   }
 
-  /** The JSON document of {@code graph}, in the format {@link #parse(String)} reads. */
+  /**
+   * The JSON document of {@code graph}, in the format {@link #parse(String)} reads.
+   *
+   * @param graph the graph
+   * @return the JSON document
+   */
   public static String write(TaskGraph graph) {
     Objects.requireNonNull(graph, "graph cannot be null");
     ObjectNode root = MAPPER.createObjectNode();

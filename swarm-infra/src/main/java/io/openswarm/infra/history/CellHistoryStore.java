@@ -109,17 +109,29 @@ public final class CellHistoryStore implements CellHistory {
     this.clock = builder.clock;
   }
 
-  /** A builder; the folder and the repository are required. */
+  /**
+   * A builder; the folder and the repository are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The history folder. */
+  /**
+   * The history folder.
+   *
+   * @return the history folder
+   */
   public Path folder() {
     return folder;
   }
 
-  /** What is kept. */
+  /**
+   * What is kept.
+   *
+   * @return the options
+   */
   public HistoryOptions options() {
     return options;
   }
@@ -204,7 +216,12 @@ public final class CellHistoryStore implements CellHistory {
     }
   }
 
-  /** The kept runs of {@code cellId}, newest first. */
+  /**
+   * The kept runs of {@code cellId}, newest first.
+   *
+   * @param cellId the cell
+   * @return its kept runs, newest first; empty when none is kept
+   */
   public List<KeptRun> runs(CellId cellId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     List<KeptRun> found = new ArrayList<>();
@@ -222,7 +239,12 @@ public final class CellHistoryStore implements CellHistory {
     return found;
   }
 
-  /** The newest kept run of {@code cellId}. */
+  /**
+   * The newest kept run of {@code cellId}.
+   *
+   * @param cellId the cell
+   * @return its newest run, or empty when none is kept
+   */
   public Optional<KeptRun> latest(CellId cellId) {
     List<KeptRun> runs = runs(cellId);
     return runs.isEmpty() ? Optional.empty() : Optional.of(runs.get(0));
@@ -233,6 +255,8 @@ public final class CellHistoryStore implements CellHistory {
    * rejected change of a reverted cell, or the committed change of a committed one. At most {@code maxBytes} of it;
    * a longer diff is cut and ends with a line that says so.
    *
+   * @param cellId the cell
+   * @param maxBytes the most bytes of diff returned; positive
    * @return empty when no kept run of the cell has a change (or its commits are gone from the repository)
    * @throws IllegalArgumentException if {@code maxBytes} is not positive
    */
@@ -571,6 +595,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * The history folder; the worker uses {@code <stateDirectory>/history}, which no cell can see. Required.
      *
+     * @param path the history folder
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      */
     public Builder folder(Path path) {
@@ -581,6 +607,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * The repository whose refs keep rejected changes (retention deletes them there). Required.
      *
+     * @param path the repository
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      */
     public Builder repository(Path path) {
@@ -591,6 +619,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * How much is kept; {@link HistoryOptions#getDefaultInstance()} by default.
      *
+     * @param historyOptions what is kept
+     * @return this builder
      * @throws NullPointerException if {@code historyOptions} is null
      */
     public Builder options(HistoryOptions historyOptions) {
@@ -601,6 +631,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * The git of the commits and refs; {@link GitRunner#create()} (hermetic) by default.
      *
+     * @param runner the git runner
+     * @return this builder
      * @throws NullPointerException if {@code runner} is null
      */
     public Builder git(GitRunner runner) {
@@ -611,6 +643,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * Who the commits of rejected changes are by; {@code Open Swarm <swarm@openswarm.invalid>} by default.
      *
+     * @param commitAuthor the author of the commits
+     * @return this builder
      * @throws NullPointerException if {@code commitAuthor} is null
      */
     public Builder author(CommitAuthor commitAuthor) {
@@ -621,6 +655,8 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * The clock that dates runs and decides their age; the system's by default.
      *
+     * @param runClock the clock
+     * @return this builder
      * @throws NullPointerException if {@code runClock} is null
      */
     public Builder clock(Clock runClock) {
@@ -631,6 +667,7 @@ public final class CellHistoryStore implements CellHistory {
     /**
      * Builds the store; nothing is created on disk until the first run.
      *
+     * @return the store
      * @throws NullPointerException if the folder or the repository was not set
      */
     public CellHistoryStore build() {

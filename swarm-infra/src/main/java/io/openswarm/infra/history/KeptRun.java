@@ -24,6 +24,21 @@ public record KeptRun(Path folder, String cellId, @Nullable String taskId, Insta
     @Nullable String baseCommit, @Nullable String commit, @Nullable String rejectedRef,
     @Nullable String rejectedCommit, List<Path> logs, List<String> leftOut) {
 
+  /**
+   * Checks the components.
+   *
+   * @param folder the run's folder; not null
+   * @param cellId the cell; not null
+   * @param taskId the task, or null
+   * @param started when the cell booted; not null
+   * @param baseCommit the commit its worktree started from, or null
+   * @param commit the commit of its change, or null
+   * @param rejectedRef the ref that keeps its reverted change, or null
+   * @param rejectedCommit the commit that ref was set to, or null
+   * @param logs the kept log files, sorted; not null (copied)
+   * @param leftOut what the copy left out and why; not null (copied)
+   * @throws NullPointerException if a component that cannot be null is null
+   */
   public KeptRun {
     Objects.requireNonNull(folder, "folder cannot be null");
     Objects.requireNonNull(cellId, "cellId cannot be null");

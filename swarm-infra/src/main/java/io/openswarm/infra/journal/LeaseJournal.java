@@ -104,6 +104,8 @@ public final class LeaseJournal {
    * Opens the journal in {@code directory}, creating the directory if needed, and deletes temporary files that
    * crashed writers left behind.
    *
+   * @param directory the journal's directory
+   * @return the journal
    * @throws NullPointerException if {@code directory} is null
    * @throws UncheckedIOException if the directory cannot be created
    */
@@ -124,12 +126,18 @@ public final class LeaseJournal {
    * The id of this JVM's session: random, fixed for the life of the JVM, the same for every journal. Resources that
    * must not be confused between two workers sharing a directory (pool directories, for example) include it in their
    * names.
+   *
+   * @return the session id of this JVM
    */
   public static String sessionId() {
     return SESSION_ID;
   }
 
-  /** The journal's directory. */
+  /**
+   * The journal's directory.
+   *
+   * @return the directory
+   */
   public Path directory() {
     return directory;
   }
@@ -155,6 +163,7 @@ public final class LeaseJournal {
    * Writes {@code record} so that it survives a machine crash ({@link Durability#MACHINE_CRASH}), replacing the
    * record of the same kind and key if there is one.
    *
+   * @param record the record to write
    * @throws NullPointerException if {@code record} is null
    * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
    */
@@ -166,6 +175,8 @@ public final class LeaseJournal {
    * Writes {@code record} with the given durability, replacing the record of the same kind and key if there is one.
    * Either way a reader never sees a partial record.
    *
+   * @param record the record to write
+   * @param durability what the write must survive: a crash of this process or of the machine
    * @throws NullPointerException if an argument is null
    * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
    */
@@ -204,6 +215,8 @@ public final class LeaseJournal {
   /**
    * Removes the record of {@code kind} and {@code key}. Does nothing if there is none.
    *
+   * @param kind the kind of the resource
+   * @param key the resource's key
    * @return whether a record was removed
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is not a valid key
@@ -223,6 +236,8 @@ public final class LeaseJournal {
   /**
    * Reads one record.
    *
+   * @param kind the kind of the resource
+   * @param key the resource's key
    * @return the record, or empty when there is none or it cannot be read
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is not a valid key
@@ -245,6 +260,7 @@ public final class LeaseJournal {
   /**
    * Reads every record and reports the files that could not be read.
    *
+   * @return the readable records and the unreadable files
    * @throws UncheckedIOException if the directory itself cannot be listed
    */
   public Scan scan() {
@@ -326,6 +342,7 @@ public final class LeaseJournal {
   /**
    * Every readable record, in file-name order.
    *
+   * @return the records, unmodifiable; empty when there are none
    * @throws UncheckedIOException if the directory cannot be listed
    */
   public List<LeaseRecord> records() {
@@ -335,6 +352,7 @@ public final class LeaseJournal {
   /**
    * The readable records whose owner process is no longer alive.
    *
+   * @return the orphaned records; empty when there are none
    * @throws UncheckedIOException if the directory cannot be listed
    */
   public List<LeaseRecord> orphans() {
@@ -353,7 +371,12 @@ public final class LeaseJournal {
    * @param unreadable the files that could not be read, with the reason
    */
   public record Scan(List<LeaseRecord> records, Map<Path, String> unreadable) {
-    /** Copies the collections. */
+    /**
+     * Copies the collections.
+     *
+     * @param records the records that could be read; copied
+     * @param unreadable the files that could not be read, with the reason; copied, order kept
+     */
     public Scan {
       records = List.copyOf(records);
       unreadable = Collections.unmodifiableMap(new LinkedHashMap<>(unreadable));

@@ -36,6 +36,13 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
   /**
    * Validates and creates a record.
    *
+   * @param kind the kind of resource
+   * @param key names the resource within its kind; 1 to {@value #MAX_KEY_LENGTH} characters from {@code
+   *     [A-Za-z0-9._-]}, not starting with {@code .}
+   * @param owner the process that holds the resource
+   * @param sessionId the session of the JVM that wrote the record
+   * @param createdAt when the resource was first leased; truncated to milliseconds
+   * @param attributes what the reclaiming component needs to know; copied in key order
    * @throws NullPointerException if an argument, or an attribute key or value, is null
    * @throws IllegalArgumentException if {@code key} or {@code sessionId} is not valid
    */
@@ -60,6 +67,10 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
   /**
    * A record of a resource held by this JVM from now on, in this JVM's session.
    *
+   * @param kind the kind of resource
+   * @param key names the resource within its kind
+   * @param attributes what the reclaiming component needs to know
+   * @return the record, created now
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is not valid
    */
@@ -71,6 +82,8 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
   /**
    * This record with its attributes replaced; owner, session and creation time are kept.
    *
+   * @param newAttributes the attributes to keep instead
+   * @return the new record
    * @throws NullPointerException if {@code newAttributes} is or contains null
    */
   public LeaseRecord withAttributes(Map<String, String> newAttributes) {
@@ -81,13 +94,20 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
    * This record held by the process of this JVM from now on, in this JVM's session, with {@code newAttributes}; the
    * creation time is kept. What a claimant writes when it takes a record over ({@link LeaseJournal#claim}).
    *
+   * @param newAttributes the attributes to keep instead
+   * @return the new record
    * @throws NullPointerException if {@code newAttributes} is or contains null
    */
   public LeaseRecord ownedByCurrentProcess(Map<String, String> newAttributes) {
     return new LeaseRecord(kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), createdAt, newAttributes);
   }
 
-  /** The value of attribute {@code name}, or {@code null} when the record does not have it. */
+  /**
+   * The value of attribute {@code name}, or {@code null} when the record does not have it.
+   *
+   * @param name the attribute's name
+   * @return its value, or null
+   */
   public @Nullable String attribute(String name) {
     return attributes.get(name);
   }

@@ -52,7 +52,11 @@ public final class OrphanReaper {
     this.deleter = Objects.requireNonNull(deleter, "deleter cannot be null");
   }
 
-  /** Records started processes in the journal and removes them when they stop. */
+  /**
+   * Records started processes in the journal and removes them when they stop.
+   *
+   * @return the listener to give the process supervisor
+   */
   public ProcessListener processListener() {
     return new ProcessListener() {
       @Override
@@ -106,6 +110,7 @@ public final class OrphanReaper {
    * Records {@code directory} as this JVM's, so that it is deleted by {@link #reapDirectories} once this JVM is dead.
    *
    * @param key names the directory in the journal (see {@link LeaseRecord#key()})
+   * @param directory the directory; deleted with everything in it once this JVM is dead
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is not a valid key
    * @throws java.io.UncheckedIOException if the record cannot be written
@@ -119,6 +124,7 @@ public final class OrphanReaper {
   /**
    * Drops the record of a directory this JVM deleted itself.
    *
+   * @param key the directory's key in the journal
    * @throws NullPointerException if {@code key} is null
    * @throws IllegalArgumentException if {@code key} is not a valid key
    */
@@ -192,13 +198,23 @@ public final class OrphanReaper {
    */
   public record DirectoryReaping(int deleted, List<Path> quarantined, List<Path> kept) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param deleted how many directories were deleted
+     * @param quarantined where the directories that could not be deleted were moved; copied
+     * @param kept the directories that could neither be deleted nor moved; copied
+     */
     public DirectoryReaping {
       quarantined = List.copyOf(quarantined);
       kept = List.copyOf(kept);
     }
 
-    /** Whether something was left for a person to look at. */
+    /**
+     * Whether something was left for a person to look at.
+     *
+     * @return true when a directory was quarantined or kept
+     */
     public boolean needsAttention() {
       return !quarantined.isEmpty() || !kept.isEmpty();
     }

@@ -98,6 +98,8 @@ public final class OpenCodeAgent implements AgentRuntime {
   /**
    * Returns a builder of an agent whose servers the given supervisor starts and stops.
    *
+   * @param supervisor the supervisor that starts and stops the servers
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
@@ -107,6 +109,9 @@ public final class OpenCodeAgent implements AgentRuntime {
   /**
    * An agent with the given options and otherwise the defaults.
    *
+   * @param supervisor the supervisor that starts and stops the servers
+   * @param options how servers are launched and driven
+   * @return the agent
    * @throws NullPointerException if an argument is null
    * @throws OpenCodeBinaryNotFoundException if no {@code opencode} binary is found
    * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()} is not set
@@ -120,12 +125,20 @@ public final class OpenCodeAgent implements AgentRuntime {
     return "opencode";
   }
 
-  /** The options every server is launched with. */
+  /**
+   * The options every server is launched with.
+   *
+   * @return the options
+   */
   public OpenCodeOptions options() {
     return options;
   }
 
-  /** The binary every server is started from, found once when this agent was built. */
+  /**
+   * The binary every server is started from, found once when this agent was built.
+   *
+   * @return the absolute path of the binary
+   */
   public Path binary() {
     return binary;
   }
@@ -480,6 +493,8 @@ public final class OpenCodeAgent implements AgentRuntime {
     /**
      * Sets how servers are launched and driven. Required.
      *
+     * @param options the options
+     * @return this builder
      * @throws NullPointerException if {@code options} is null
      */
     public Builder options(OpenCodeOptions options) {
@@ -491,6 +506,8 @@ public final class OpenCodeAgent implements AgentRuntime {
      * Sets the worker environment the agent's allowlist picks from; default {@link System#getenv()}. Only the
      * variables the options name reach a server.
      *
+     * @param environment the worker's environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder workerEnvironment(Map<String, String> environment) {
@@ -501,6 +518,8 @@ public final class OpenCodeAgent implements AgentRuntime {
     /**
      * Sets where the search for a project-local binary starts; default the JVM's working directory.
      *
+     * @param directory where the search starts
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder binarySearchDirectory(Path directory) {
@@ -511,6 +530,8 @@ public final class OpenCodeAgent implements AgentRuntime {
     /**
      * Sets how long a stopping server gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
      *
+     * @param grace the time between TERM and KILL; not negative
+     * @return this builder
      * @throws NullPointerException if {@code grace} is null
      */
     public Builder stopGrace(Duration grace) {
@@ -521,6 +542,7 @@ public final class OpenCodeAgent implements AgentRuntime {
     /**
      * Validates the settings and finds the binary.
      *
+     * @return the agent
      * @throws IllegalStateException if no options were set, or the variable named by
      *     {@link OpenCodeOptions#apiKeyVariable()} is not set in the worker environment
      * @throws IllegalArgumentException if the stop grace is negative

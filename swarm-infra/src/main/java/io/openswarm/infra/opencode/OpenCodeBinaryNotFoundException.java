@@ -13,6 +13,7 @@ public final class OpenCodeBinaryNotFoundException extends IllegalStateException
 
   private static final long serialVersionUID = 1L;
 
+  /** The places that were searched, in search order; never null. */
   private final List<String> searched;
 
   /**
@@ -25,7 +26,11 @@ public final class OpenCodeBinaryNotFoundException extends IllegalStateException
     this.searched = List.copyOf(searched);
   }
 
-  /** Returns the places that were searched, in search order. */
+  /**
+   * Returns the places that were searched, in search order.
+   *
+   * @return the places, unmodifiable
+   */
   public List<String> searched() {
     return searched;
   }

@@ -113,7 +113,11 @@ public final class OpenCodeOptions {
     this.allowedEndpoints = List.copyOf(b.allowedEndpoints);
   }
 
-  /** Returns a builder with the defaults and no model. */
+  /**
+   * Returns a builder with the defaults and no model.
+   *
+   * @return a new builder
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
@@ -121,6 +125,8 @@ public final class OpenCodeOptions {
   /**
    * Returns a builder initialised from {@code options}.
    *
+   * @param options the options to start from
+   * @return a new builder holding the values of {@code options}
    * @throws NullPointerException if {@code options} is null
    */
   public static Builder newBuilder(OpenCodeOptions options) {
@@ -128,102 +134,182 @@ public final class OpenCodeOptions {
     return new Builder(options);
   }
 
-  /** The model as {@code provider/model}, e.g. {@code anthropic/claude-sonnet-4-5}. */
+  /**
+   * The model as {@code provider/model}, e.g. {@code anthropic/claude-sonnet-4-5}.
+   *
+   * @return the model; never blank
+   */
   public String model() {
     return model;
   }
 
-  /** The provider part of {@link #model()}. */
+  /**
+   * The provider part of {@link #model()}.
+   *
+   * @return the provider id
+   */
   public String providerId() {
     return model.substring(0, model.indexOf('/'));
   }
 
-  /** The model part of {@link #model()}, which may itself contain {@code /}. */
+  /**
+   * The model part of {@link #model()}, which may itself contain {@code /}.
+   *
+   * @return the model id
+   */
   public String modelId() {
     return model.substring(model.indexOf('/') + 1);
   }
 
-  /** A JSON object mapping provider ids to OpenCode provider configuration, merged under {@code provider}. */
+  /**
+   * A JSON object mapping provider ids to OpenCode provider configuration, merged under {@code provider}.
+   *
+   * @return the JSON object, or empty when none was set
+   */
   public Optional<String> providerConfigJson() {
     return Optional.ofNullable(providerConfigJson);
   }
 
-  /** The worker environment variable that holds the provider's API key and is passed to the agent. */
+  /**
+   * The worker environment variable that holds the provider's API key and is passed to the agent.
+   *
+   * @return the variable's name, or empty when no key is passed
+   */
   public Optional<String> apiKeyVariable() {
     return Optional.ofNullable(apiKeyVariable);
   }
 
-  /** Worker environment variables passed to the agent when they are set. */
+  /**
+   * Worker environment variables passed to the agent when they are set.
+   *
+   * @return the variables' names, unmodifiable
+   */
   public List<String> passEnvironment() {
     return passEnvironment;
   }
 
-  /** Variables given to the agent with explicit values. */
+  /**
+   * Variables given to the agent with explicit values.
+   *
+   * @return the variables and their values, unmodifiable
+   */
   public Map<String, String> environment() {
     return environment;
   }
 
-  /** How long a started server may take to answer its health check. */
+  /**
+   * How long a started server may take to answer its health check.
+   *
+   * @return the limit; positive
+   */
   public Duration readyTimeout() {
     return readyTimeout;
   }
 
-  /** How long a turn may go without any event of its session before it is aborted. */
+  /**
+   * How long a turn may go without any event of its session before it is aborted.
+   *
+   * @return the limit; positive
+   */
   public Duration turnIdleTimeout() {
     return turnIdleTimeout;
   }
 
-  /** The limit on one ordinary HTTP request to the server. */
+  /**
+   * The limit on one ordinary HTTP request to the server.
+   *
+   * @return the limit; positive
+   */
   public Duration requestTimeout() {
     return requestTimeout;
   }
 
-  /** How many consecutive model-provider retries OpenCode may make in one turn before the turn is given up. */
+  /**
+   * How many consecutive model-provider retries OpenCode may make in one turn before the turn is given up.
+   *
+   * @return the limit; 0 or more
+   */
   public int providerRetryLimit() {
     return providerRetryLimit;
   }
 
-  /** OpenCode's own log level. */
+  /**
+   * OpenCode's own log level.
+   *
+   * @return the log level
+   */
   public LogLevel logLevel() {
     return logLevel;
   }
 
-  /** The worker-wide folder from which each cell's OpenCode plugin dependencies are linked. */
+  /**
+   * The worker-wide folder from which each cell's OpenCode plugin dependencies are linked.
+   *
+   * @return the seed folder, or empty when none is used
+   */
   public Optional<Path> pluginSeed() {
     return Optional.ofNullable(pluginSeed);
   }
 
-  /** Whether OpenCode may download its plugin dependencies from the npm registry when no seed is ready. */
+  /**
+   * Whether OpenCode may download its plugin dependencies from the npm registry when no seed is ready.
+   *
+   * @return true when downloads are allowed
+   */
   public boolean networkPluginInstall() {
     return networkPluginInstall;
   }
 
-  /** Whether OpenCode keeps its own git snapshots of the worktree (a copy of every blob in the cell state). */
+  /**
+   * Whether OpenCode keeps its own git snapshots of the worktree (a copy of every blob in the cell state).
+   *
+   * @return true when OpenCode keeps its snapshots
+   */
   public boolean snapshots() {
     return snapshots;
   }
 
-  /** Whether OpenCode reads {@code opencode.json} and {@code .opencode/} from the repository. */
+  /**
+   * Whether OpenCode reads {@code opencode.json} and {@code .opencode/} from the repository.
+   *
+   * @return true when the repository's configuration is read
+   */
   public boolean projectConfig() {
     return projectConfig;
   }
 
-  /** A JSON object deep-merged over the generated OpenCode configuration. */
+  /**
+   * A JSON object deep-merged over the generated OpenCode configuration.
+   *
+   * @return the JSON object, or empty when none was set
+   */
   public Optional<String> extraConfigJson() {
     return Optional.ofNullable(extraConfigJson);
   }
 
-  /** An explicit path of the {@code opencode} binary; when absent, {@link OpenCodeBinary} searches. */
+  /**
+   * An explicit path of the {@code opencode} binary; when absent, {@link OpenCodeBinary} searches.
+   *
+   * @return the binary's path, or empty to search for it
+   */
   public Optional<Path> binary() {
     return Optional.ofNullable(binary);
   }
 
-  /** Whether the server shares the host's network under a sandbox ({@link NetworkAccess#SHARED}, the default). */
+  /**
+   * Whether the server shares the host's network under a sandbox ({@link NetworkAccess#SHARED}, the default).
+   *
+   * @return the network access
+   */
   public NetworkAccess network() {
     return network;
   }
 
-  /** The endpoints the server may reach from its private network, in the order allowed. */
+  /**
+   * The endpoints the server may reach from its private network, in the order allowed.
+   *
+   * @return the endpoints, unmodifiable; empty unless the network is {@link NetworkAccess#NONE}
+   */
   public List<NetworkEndpoint> allowedEndpoints() {
     return allowedEndpoints;
   }
@@ -340,6 +426,8 @@ public final class OpenCodeOptions {
     /**
      * Sets the model as {@code provider/model}. Required.
      *
+     * @param model the model, as {@code provider/model}
+     * @return this builder
      * @throws NullPointerException if {@code model} is null
      */
     public Builder model(String model) {
@@ -352,6 +440,8 @@ public final class OpenCodeOptions {
      * {@code @ai-sdk/openai-compatible} provider with {@code options.baseURL}. Keep keys out of it: reference them
      * as {@code "{env:NAME}"} and name the variable with {@link #apiKeyVariable}.
      *
+     * @param json a JSON object
+     * @return this builder
      * @throws NullPointerException if {@code json} is null
      */
     public Builder providerConfigJson(String json) {
@@ -363,6 +453,8 @@ public final class OpenCodeOptions {
      * Names the worker environment variable holding the provider's API key; it is the only way a key reaches the
      * agent. The variable must be set when a launch is planned.
      *
+     * @param name the variable's name
+     * @return this builder
      * @throws NullPointerException if {@code name} is null
      */
     public Builder apiKeyVariable(String name) {
@@ -374,6 +466,8 @@ public final class OpenCodeOptions {
      * Replaces the list of worker variables passed through to the agent when set (default
      * {@link #DEFAULT_PASS_ENVIRONMENT}).
      *
+     * @param names the variables' names
+     * @return this builder
      * @throws NullPointerException if {@code names} or an element is null
      */
     public Builder passEnvironment(Collection<String> names) {
@@ -389,6 +483,9 @@ public final class OpenCodeOptions {
     /**
      * Gives the agent a variable with an explicit value, e.g. a proxy setting.
      *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
      * @throws NullPointerException if {@code name} or {@code value} is null
      */
     public Builder environment(String name, String value) {
@@ -400,6 +497,8 @@ public final class OpenCodeOptions {
     /**
      * Sets how long a started server may take to become healthy (default 30 s).
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder readyTimeout(Duration timeout) {
@@ -411,6 +510,8 @@ public final class OpenCodeOptions {
      * Sets how long a turn may go without an event of its session before it is aborted (default 5 min). Long silent
      * shell commands count as silence, so keep it above the longest command the agent is expected to run.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder turnIdleTimeout(Duration timeout) {
@@ -421,6 +522,8 @@ public final class OpenCodeOptions {
     /**
      * Sets the limit on one ordinary HTTP request (default 30 s).
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder requestTimeout(Duration timeout) {
@@ -428,7 +531,12 @@ public final class OpenCodeOptions {
       return this;
     }
 
-    /** Sets how many model-provider retries a turn tolerates before it is given up (default 6, 0 allowed). */
+    /**
+     * Sets how many model-provider retries a turn tolerates before it is given up (default 6, 0 allowed).
+     *
+     * @param limit the most retries; 0 or more
+     * @return this builder
+     */
     public Builder providerRetryLimit(int limit) {
       this.providerRetryLimit = limit;
       return this;
@@ -437,6 +545,8 @@ public final class OpenCodeOptions {
     /**
      * Sets OpenCode's log level (default INFO).
      *
+     * @param level the log level
+     * @return this builder
      * @throws NullPointerException if {@code level} is null
      */
     public Builder logLevel(LogLevel level) {
@@ -447,6 +557,8 @@ public final class OpenCodeOptions {
     /**
      * Sets the worker-wide plugin seed folder (see {@link OpenCodePluginSeed}).
      *
+     * @param directory the seed folder
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder pluginSeed(Path directory) {
@@ -454,19 +566,34 @@ public final class OpenCodeOptions {
       return this;
     }
 
-    /** Allows OpenCode to download its plugin dependencies when no seed is ready (default false: no network). */
+    /**
+     * Allows OpenCode to download its plugin dependencies when no seed is ready (default false: no network).
+     *
+     * @param allowed true to allow downloads
+     * @return this builder
+     */
     public Builder networkPluginInstall(boolean allowed) {
       this.networkPluginInstall = allowed;
       return this;
     }
 
-    /** Enables OpenCode's own git snapshots of the worktree (default false; the library tracks changes itself). */
+    /**
+     * Enables OpenCode's own git snapshots of the worktree (default false; the library tracks changes itself).
+     *
+     * @param enabled true to let OpenCode keep snapshots
+     * @return this builder
+     */
     public Builder snapshots(boolean enabled) {
       this.snapshots = enabled;
       return this;
     }
 
-    /** Whether OpenCode reads the repository's own {@code opencode.json} and {@code .opencode/} (default true). */
+    /**
+     * Whether OpenCode reads the repository's own {@code opencode.json} and {@code .opencode/} (default true).
+     *
+     * @param enabled false to ignore the repository's configuration
+     * @return this builder
+     */
     public Builder projectConfig(boolean enabled) {
       this.projectConfig = enabled;
       return this;
@@ -476,6 +603,8 @@ public final class OpenCodeOptions {
      * Sets a JSON object deep-merged over the generated OpenCode configuration (instructions, agent settings,
      * stricter permissions).
      *
+     * @param json a JSON object
+     * @return this builder
      * @throws NullPointerException if {@code json} is null
      */
     public Builder extraConfigJson(String json) {
@@ -486,6 +615,8 @@ public final class OpenCodeOptions {
     /**
      * Sets an explicit path of the {@code opencode} binary.
      *
+     * @param path the binary
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      */
     public Builder binary(Path path) {
@@ -499,6 +630,8 @@ public final class OpenCodeOptions {
      * only the {@linkplain #allowEndpoint endpoints allowed} (its model provider's; OpenCode's own downloads of model
      * lists and plugins stop working, so pair it with a {@link #pluginSeed}).
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
@@ -513,6 +646,8 @@ public final class OpenCodeOptions {
      * {@code HTTPS_PROXY}, which tunnels to the allowed endpoints and nothing else. Needs {@code socat} on the worker
      * (Debian package {@code socat}).
      *
+     * @param hostAndPort the endpoint, as {@code host:port}
+     * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
      * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
      */
@@ -524,6 +659,7 @@ public final class OpenCodeOptions {
     /**
      * Validates and builds the options.
      *
+     * @return the options
      * @throws IllegalArgumentException if a value is invalid; the message names the value and what is allowed
      */
     public OpenCodeOptions build() {

@@ -45,12 +45,20 @@ public final class ProcessEnvironment {
     this.source = source;
   }
 
-  /** The default allowlist inherited from this JVM's environment. */
+  /**
+   * The default allowlist inherited from this JVM's environment.
+   *
+   * @return the default environment
+   */
   public static ProcessEnvironment defaults() {
     return builder().inheritDefaults().build();
   }
 
-  /** An empty builder whose {@code inherit} methods read this JVM's environment. */
+  /**
+   * An empty builder whose {@code inherit} methods read this JVM's environment.
+   *
+   * @return a new, empty builder
+   */
   public static Builder builder() {
     return new Builder(System.getenv());
   }
@@ -58,6 +66,8 @@ public final class ProcessEnvironment {
   /**
    * An empty builder whose {@code inherit} methods read {@code workerEnvironment} instead of this JVM's environment.
    *
+   * @param workerEnvironment the environment to inherit from
+   * @return a new, empty builder
    * @throws NullPointerException if {@code workerEnvironment} is null
    */
   public static Builder builder(Map<String, String> workerEnvironment) {
@@ -65,19 +75,32 @@ public final class ProcessEnvironment {
     return new Builder(Map.copyOf(workerEnvironment));
   }
 
-  /** A builder holding the variables of this environment, inheriting from the same source. */
+  /**
+   * A builder holding the variables of this environment, inheriting from the same source.
+   *
+   * @return a new builder holding these variables
+   */
   public Builder toBuilder() {
     Builder builder = new Builder(source);
     builder.variables.putAll(variables);
     return builder;
   }
 
-  /** The variables, sorted by name. */
+  /**
+   * The variables, sorted by name.
+   *
+   * @return the variables and their values, unmodifiable
+   */
   public Map<String, String> asMap() {
     return variables;
   }
 
-  /** The value of {@code name}, if set. */
+  /**
+   * The value of {@code name}, if set.
+   *
+   * @param name the variable's name
+   * @return its value, or empty when it is not set
+   */
   public Optional<String> get(String name) {
     return Optional.ofNullable(variables.get(Objects.requireNonNull(name, "name cannot be null")));
   }
@@ -110,6 +133,8 @@ public final class ProcessEnvironment {
     /**
      * Copies the {@link #DEFAULT_INHERITED} variables that the worker has; sets {@code PATH} to the usual system
      * directories when the worker has none.
+     *
+     * @return this builder
      */
     public Builder inheritDefaults() {
       DEFAULT_INHERITED.forEach(this::inherit);
@@ -120,6 +145,8 @@ public final class ProcessEnvironment {
     /**
      * Copies each named variable from the worker's environment; names the worker does not have are skipped.
      *
+     * @param names the variables' names
+     * @return this builder
      * @throws NullPointerException if {@code names} or one of them is null
      * @throws IllegalArgumentException if a name is not a valid variable name
      */
@@ -138,6 +165,9 @@ public final class ProcessEnvironment {
     /**
      * Sets {@code name} to {@code value}, replacing any inherited value.
      *
+     * @param name the variable's name
+     * @param value its value; no NUL
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the name is not a valid variable name or the value contains a NUL
      */
@@ -154,6 +184,9 @@ public final class ProcessEnvironment {
     /**
      * Sets {@code name} to {@code value} unless it is already set.
      *
+     * @param name the variable's name
+     * @param value its value; no NUL
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the name is not a valid variable name or the value contains a NUL
      */
@@ -165,6 +198,8 @@ public final class ProcessEnvironment {
     /**
      * Removes {@code name} if set.
      *
+     * @param name the variable's name
+     * @return this builder
      * @throws NullPointerException if {@code name} is null
      */
     public Builder remove(String name) {
@@ -172,7 +207,11 @@ public final class ProcessEnvironment {
       return this;
     }
 
-    /** Builds the environment. */
+    /**
+     * Builds the environment.
+     *
+     * @return the environment
+     */
     public ProcessEnvironment build() {
       return new ProcessEnvironment(variables, source);
     }

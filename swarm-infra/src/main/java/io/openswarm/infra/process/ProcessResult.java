@@ -38,6 +38,17 @@ public record ProcessResult(
   /**
    * Validates and copies the result.
    *
+   * @param exitCode the exit code of the started process
+   * @param timedOut whether it ran past its timeout
+   * @param stopRequested whether it was stopped on request
+   * @param forced whether some process of its tree got KILL
+   * @param duration from start until the started process exited; not null
+   * @param outputBytes how many bytes of output it wrote
+   * @param logTruncated whether output beyond the log cap was discarded
+   * @param outputTail the end of the output; not null
+   * @param outputTailTruncated whether the output was longer than {@code outputTail}
+   * @param logFile where the output was logged; not null
+   * @param survivors PIDs still alive after KILL; not null (copied)
    * @throws NullPointerException if a reference argument is null
    */
   public ProcessResult {
@@ -47,7 +58,11 @@ public record ProcessResult(
     survivors = List.copyOf(survivors);
   }
 
-  /** Whether the process exited with code 0 by itself, within its time limit. */
+  /**
+   * Whether the process exited with code 0 by itself, within its time limit.
+   *
+   * @return true when the exit code is 0 and the process was neither timed out nor stopped
+   */
   public boolean succeeded() {
     return exitCode == 0 && !timedOut && !stopRequested;
   }

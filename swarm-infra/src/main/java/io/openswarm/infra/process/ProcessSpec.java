@@ -55,12 +55,20 @@ public final class ProcessSpec {
     this.description = b.description != null ? b.description : String.valueOf(Path.of(command.get(0)).getFileName());
   }
 
-  /** A new builder; command, working directory and log file are required. */
+  /**
+   * A new builder; command, working directory and log file are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder initialised with the settings of this spec. */
+  /**
+   * A builder initialised with the settings of this spec.
+   *
+   * @return a new builder holding this spec's settings
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.command = command;
@@ -76,52 +84,92 @@ public final class ProcessSpec {
     return b;
   }
 
-  /** The program and its arguments; each argument reaches the program unchanged. */
+  /**
+   * The program and its arguments; each argument reaches the program unchanged.
+   *
+   * @return the command, unmodifiable; never empty
+   */
   public List<String> command() {
     return command;
   }
 
-  /** The absolute directory the process runs in. */
+  /**
+   * The absolute directory the process runs in.
+   *
+   * @return the working directory
+   */
   public Path workingDirectory() {
     return workingDirectory;
   }
 
-  /** The complete environment of the process. */
+  /**
+   * The complete environment of the process.
+   *
+   * @return the environment
+   */
   public ProcessEnvironment environment() {
     return environment;
   }
 
-  /** The absolute path of the log file, outside the working directory; truncated at start. */
+  /**
+   * The absolute path of the log file, outside the working directory; truncated at start.
+   *
+   * @return the log file
+   */
   public Path logFile() {
     return logFile;
   }
 
-  /** How many bytes of output the log file keeps at most. */
+  /**
+   * How many bytes of output the log file keeps at most.
+   *
+   * @return the limit, in bytes
+   */
   public long logCapBytes() {
     return logCapBytes;
   }
 
-  /** How many bytes of the end of the output are kept in memory. */
+  /**
+   * How many bytes of the end of the output are kept in memory.
+   *
+   * @return the limit, in bytes; 1 to {@link #MAX_TAIL_BYTES}
+   */
   public int tailBytes() {
     return tailBytes;
   }
 
-  /** How long the process may run before its tree is stopped, if limited. */
+  /**
+   * How long the process may run before its tree is stopped, if limited.
+   *
+   * @return the limit, or empty when not limited
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
-  /** How long a stop waits between TERM and KILL. */
+  /**
+   * How long a stop waits between TERM and KILL.
+   *
+   * @return the grace period
+   */
   public Duration stopGrace() {
     return stopGrace;
   }
 
-  /** What the process may write when the supervisor's sandbox isolates; by default only its working directory. */
+  /**
+   * What the process may write when the supervisor's sandbox isolates; by default only its working directory.
+   *
+   * @return the policy
+   */
   public SandboxPolicy sandboxPolicy() {
     return sandboxPolicy;
   }
 
-  /** What the process is, for logs and the {@link ProcessListener}. */
+  /**
+   * What the process is, for logs and the {@link ProcessListener}.
+   *
+   * @return the description
+   */
   public String description() {
     return description;
   }
@@ -152,6 +200,8 @@ public final class ProcessSpec {
     /**
      * Sets the program and its arguments. Required.
      *
+     * @param command the program and its arguments
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      */
     public Builder command(List<String> command) {
@@ -163,6 +213,8 @@ public final class ProcessSpec {
     /**
      * Sets the program and its arguments. Required.
      *
+     * @param command the program and its arguments
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      */
     public Builder command(String... command) {
@@ -173,6 +225,8 @@ public final class ProcessSpec {
     /**
      * Sets the absolute directory to run in. Required.
      *
+     * @param workingDirectory an absolute directory
+     * @return this builder
      * @throws NullPointerException if {@code workingDirectory} is null
      */
     public Builder workingDirectory(Path workingDirectory) {
@@ -183,6 +237,8 @@ public final class ProcessSpec {
     /**
      * Sets the complete environment; the default is {@link ProcessEnvironment#defaults()}.
      *
+     * @param environment the complete environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder environment(ProcessEnvironment environment) {
@@ -193,6 +249,8 @@ public final class ProcessSpec {
     /**
      * Sets the absolute path of the log file, outside the working directory. Required.
      *
+     * @param logFile an absolute file outside the working directory
+     * @return this builder
      * @throws NullPointerException if {@code logFile} is null
      */
     public Builder logFile(Path logFile) {
@@ -200,13 +258,23 @@ public final class ProcessSpec {
       return this;
     }
 
-    /** Sets how many bytes of output the log file keeps at most; default {@link #DEFAULT_LOG_CAP_BYTES}. */
+    /**
+     * Sets how many bytes of output the log file keeps at most; default {@link #DEFAULT_LOG_CAP_BYTES}.
+     *
+     * @param logCapBytes the limit, in bytes; checked by {@link #build()}
+     * @return this builder
+     */
     public Builder logCapBytes(long logCapBytes) {
       this.logCapBytes = logCapBytes;
       return this;
     }
 
-    /** Sets how many bytes of the end of the output are kept in memory; default {@link #DEFAULT_TAIL_BYTES}. */
+    /**
+     * Sets how many bytes of the end of the output are kept in memory; default {@link #DEFAULT_TAIL_BYTES}.
+     *
+     * @param tailBytes the limit, in bytes; 1 to {@link #MAX_TAIL_BYTES}, checked by {@link #build()}
+     * @return this builder
+     */
     public Builder tailBytes(int tailBytes) {
       this.tailBytes = tailBytes;
       return this;
@@ -215,6 +283,8 @@ public final class ProcessSpec {
     /**
      * Limits how long the process may run; by default it is not limited.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder timeout(Duration timeout) {
@@ -225,6 +295,8 @@ public final class ProcessSpec {
     /**
      * Sets how long a stop waits between TERM and KILL; default {@link #DEFAULT_STOP_GRACE}.
      *
+     * @param stopGrace the grace period; not negative
+     * @return this builder
      * @throws NullPointerException if {@code stopGrace} is null
      */
     public Builder stopGrace(Duration stopGrace) {
@@ -235,6 +307,8 @@ public final class ProcessSpec {
     /**
      * Sets what the process may write under a sandbox; by default only its working directory.
      *
+     * @param sandboxPolicy the policy
+     * @return this builder
      * @throws NullPointerException if {@code sandboxPolicy} is null
      */
     public Builder sandboxPolicy(SandboxPolicy sandboxPolicy) {
@@ -245,6 +319,8 @@ public final class ProcessSpec {
     /**
      * Describes the process for logs, for example {@code "agent cell-7"}; by default the program's file name.
      *
+     * @param description the description
+     * @return this builder
      * @throws NullPointerException if {@code description} is null
      */
     public Builder description(String description) {
@@ -255,6 +331,7 @@ public final class ProcessSpec {
     /**
      * Validates the settings and builds the spec.
      *
+     * @return the spec
      * @throws IllegalStateException if the command, working directory or log file was not set
      * @throws IllegalArgumentException if a value is out of range: an empty command or program name, an argument
      *     with a NUL character, a relative path, a log file inside the working directory, a negative log cap, a tail

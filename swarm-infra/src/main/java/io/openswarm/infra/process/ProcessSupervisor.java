@@ -123,7 +123,11 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.ownThreads = daemonThreads("swarm-process-own-");
   }
 
-  /** A new builder: no sandbox, no listener. */
+  /**
+   * A new builder: no sandbox, no listener.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -131,6 +135,7 @@ public final class ProcessSupervisor implements AutoCloseable {
   /**
    * Starts a process as described by {@code spec}. The log file's directory is created if needed.
    *
+   * @param spec what to start
    * @return the running process; stop it (or let it exit) to release it
    * @throws NullPointerException if {@code spec} is null
    * @throws IOException if the program is not found or not executable (named in the message with the PATH
@@ -304,12 +309,20 @@ public final class ProcessSupervisor implements AutoCloseable {
     return OrphanKill.KILLED;
   }
 
-  /** The sandbox applied to every started process. */
+  /**
+   * The sandbox applied to every started process.
+   *
+   * @return the sandbox
+   */
   public CellSandbox sandbox() {
     return sandbox;
   }
 
-  /** The processes started and not yet finished. */
+  /**
+   * The processes started and not yet finished.
+   *
+   * @return a snapshot of the live processes; empty when none runs
+   */
   public List<SupervisedProcess> liveProcesses() {
     return List.copyOf(live);
   }
@@ -433,7 +446,11 @@ public final class ProcessSupervisor implements AutoCloseable {
     return merged.build();
   }
 
-  /** The paths hidden from every sandboxed process on top of its own policy, in the order given. */
+  /**
+   * The paths hidden from every sandboxed process on top of its own policy, in the order given.
+   *
+   * @return the paths, unmodifiable; may be empty
+   */
   public List<Path> hiddenPaths() {
     return hiddenPaths;
   }
@@ -455,6 +472,8 @@ public final class ProcessSupervisor implements AutoCloseable {
      * also gets cgroups of its own where possible, so that when it ends, everything it started is killed, even a
      * process that left the tree. Default: no limits and no cgroups.
      *
+     * @param limits the limits
+     * @return this builder
      * @throws NullPointerException if {@code limits} is null
      */
     public Builder limits(CellLimits limits) {
@@ -469,6 +488,8 @@ public final class ProcessSupervisor implements AutoCloseable {
      * paths inside a hidden folder stay visible, since the innermost rule applies. A sandbox that does not isolate
      * ({@link CellSandbox#none()}) cannot hide anything.
      *
+     * @param paths the paths to hide
+     * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
      * @throws IllegalArgumentException if a path is not absolute or is the filesystem root
      */
@@ -491,6 +512,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     /**
      * Sets the sandbox applied to every process; default {@link CellSandbox#none()}.
      *
+     * @param sandbox the sandbox
+     * @return this builder
      * @throws NullPointerException if {@code sandbox} is null
      */
     public Builder sandbox(CellSandbox sandbox) {
@@ -501,6 +524,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     /**
      * Sets the listener told about every start and stop; default none.
      *
+     * @param listener the listener
+     * @return this builder
      * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(ProcessListener listener) {
@@ -511,6 +536,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     /**
      * Sets how long to wait after KILL before declaring survivors; default {@link #DEFAULT_KILL_WAIT}.
      *
+     * @param killWait the wait; positive
+     * @return this builder
      * @throws NullPointerException if {@code killWait} is null
      * @throws IllegalArgumentException if {@code killWait} is not positive
      */
@@ -526,6 +553,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     /**
      * Builds the supervisor.
      *
+     * @return the supervisor
      * @throws IllegalStateException if {@code setsid} (util-linux) or {@code kill} is not installed
      */
     public ProcessSupervisor build() {

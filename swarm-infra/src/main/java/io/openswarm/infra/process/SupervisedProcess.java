@@ -123,42 +123,74 @@ public final class SupervisedProcess implements AutoCloseable {
     }
   }
 
-  /** The identity of the started process (the sandbox launcher when sandboxed): what the reaper needs. */
+  /**
+   * The identity of the started process (the sandbox launcher when sandboxed): what the reaper needs.
+   *
+   * @return the identity
+   */
   public ProcessIdentity identity() {
     return identity;
   }
 
-  /** The PID of the started process. */
+  /**
+   * The PID of the started process.
+   *
+   * @return the PID
+   */
   public long pid() {
     return process.pid();
   }
 
-  /** What this process is, from its spec. */
+  /**
+   * What this process is, from its spec.
+   *
+   * @return the description
+   */
   public String description() {
     return spec.description();
   }
 
-  /** The spec it was started with. */
+  /**
+   * The spec it was started with.
+   *
+   * @return the spec
+   */
   public ProcessSpec spec() {
     return spec;
   }
 
-  /** The log file of its output. */
+  /**
+   * The log file of its output.
+   *
+   * @return the log file
+   */
   public Path logFile() {
     return output.logFile();
   }
 
-  /** Whether the started process is still running (its tree may still be stopping). */
+  /**
+   * Whether the started process is still running (its tree may still be stopping).
+   *
+   * @return true while the started process runs
+   */
   public boolean isAlive() {
     return process.isAlive();
   }
 
-  /** The end of the output so far, decoded as UTF-8 with invalid bytes replaced. */
+  /**
+   * The end of the output so far, decoded as UTF-8 with invalid bytes replaced.
+   *
+   * @return the end of the output; may be empty
+   */
   public String outputTail() {
     return output.tail();
   }
 
-  /** Bytes of output so far. */
+  /**
+   * Bytes of output so far.
+   *
+   * @return the number of bytes written so far
+   */
   public long outputBytes() {
     return output.totalBytes();
   }
@@ -166,6 +198,8 @@ public final class SupervisedProcess implements AutoCloseable {
   /**
    * Completes when the started process has exited, its tree is stopped and verified gone, and its output is
    * drained. Never completes exceptionally. Completing the returned future has no effect on this process.
+   *
+   * @return a future of the result; a copy, so completing it changes nothing
    */
   public CompletableFuture<ProcessResult> onExit() {
     return result.copy();
@@ -174,6 +208,7 @@ public final class SupervisedProcess implements AutoCloseable {
   /**
    * Waits until {@link #onExit()} completes.
    *
+   * @return the result
    * @throws InterruptedException if interrupted while waiting; the process keeps running
    */
   public ProcessResult waitFor() throws InterruptedException {
@@ -187,6 +222,7 @@ public final class SupervisedProcess implements AutoCloseable {
   /**
    * Waits at most {@code timeout} for {@link #onExit()} to complete.
    *
+   * @param timeout how long to wait at most
    * @return the result, or empty if the process is still running after {@code timeout}
    * @throws InterruptedException if interrupted while waiting; the process keeps running
    */
@@ -201,7 +237,11 @@ public final class SupervisedProcess implements AutoCloseable {
     }
   }
 
-  /** Stops the tree with the spec's grace period; see {@link #stop(Duration)}. */
+  /**
+   * Stops the tree with the spec's grace period; see {@link #stop(Duration)}.
+   *
+   * @return the result, once the tree is stopped
+   */
   public ProcessResult stop() {
     return stop(spec.stopGrace());
   }
@@ -212,6 +252,8 @@ public final class SupervisedProcess implements AutoCloseable {
    * the result is complete. Safe to call any number of times and after the process has exited. Stopping finishes
    * even if the calling thread is interrupted; the interrupt status is kept.
    *
+   * @param grace how long to wait between TERM and KILL; not negative
+   * @return the result, once the tree is stopped
    * @throws NullPointerException if {@code grace} is null
    * @throws IllegalArgumentException if {@code grace} is negative
    */

@@ -120,12 +120,20 @@ public final class BubblewrapSandbox implements CellSandbox {
     this.dd = Executables.resolveSystemTool("dd").orElse(null);
   }
 
-  /** The {@code bwrap} binary. */
+  /**
+   * The {@code bwrap} binary.
+   *
+   * @return the binary's path
+   */
   public Path executable() {
     return executable;
   }
 
-  /** The version {@code bwrap --version} reported, such as {@code 0.8.0}. */
+  /**
+   * The version {@code bwrap --version} reported, such as {@code 0.8.0}.
+   *
+   * @return the version
+   */
   public String version() {
     return version;
   }

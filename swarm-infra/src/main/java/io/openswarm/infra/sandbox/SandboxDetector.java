@@ -60,7 +60,11 @@ public final class SandboxDetector {
     this.configuredExecutable = configuredExecutable;
   }
 
-  /** The detector for {@code bwrap} on the worker's PATH (or the usual system directories), shared by the JVM. */
+  /**
+   * The detector for {@code bwrap} on the worker's PATH (or the usual system directories), shared by the JVM.
+   *
+   * @return the shared detector
+   */
   public static SandboxDetector system() {
     return SYSTEM;
   }
@@ -68,18 +72,28 @@ public final class SandboxDetector {
   /**
    * A detector for a {@code bwrap} binary at a known location.
    *
+   * @param executable the {@code bwrap} binary
+   * @return a new detector
    * @throws NullPointerException if {@code executable} is null
    */
   public static SandboxDetector forExecutable(Path executable) {
     return new SandboxDetector(Objects.requireNonNull(executable, "executable cannot be null"));
   }
 
-  /** The working bubblewrap sandbox, or empty if bubblewrap is missing or does not work here. */
+  /**
+   * The working bubblewrap sandbox, or empty if bubblewrap is missing or does not work here.
+   *
+   * @return the sandbox, or empty
+   */
   public Optional<BubblewrapSandbox> bubblewrap() {
     return Optional.ofNullable(detect().sandbox);
   }
 
-  /** Why bubblewrap cannot be used here, or empty if it works. */
+  /**
+   * Why bubblewrap cannot be used here, or empty if it works.
+   *
+   * @return the problem, or empty when bubblewrap works
+   */
   public Optional<String> bubblewrapProblem() {
     return Optional.ofNullable(detect().problem);
   }
@@ -87,6 +101,8 @@ public final class SandboxDetector {
   /**
    * Resolves {@code mode} to a sandbox.
    *
+   * @param mode the mode
+   * @return the sandbox
    * @throws NullPointerException if {@code mode} is null
    * @throws IllegalStateException if {@code mode} is {@link SandboxMode#BUBBLEWRAP} and bubblewrap does not work
    */

@@ -127,13 +127,19 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
   /**
    * A new builder for a set-up whose command goes through {@code supervisor}.
    *
+   * @param supervisor the supervisor that runs the set-up command
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
-  /** The options this set-up follows. */
+  /**
+   * The options this set-up follows.
+   *
+   * @return the options
+   */
   public WorktreeSetupOptions options() {
     return options;
   }
@@ -501,6 +507,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     /**
      * Sets what to set up; {@link WorktreeSetupOptions#getDefaultInstance()} (nothing) by default.
      *
+     * @param options what to set up
+     * @return this builder
      * @throws NullPointerException if {@code options} is null
      */
     public Builder options(WorktreeSetupOptions options) {
@@ -512,6 +520,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
      * Sets the top folder of the user's checkout, where {@link WorktreeSetupOptions#copyFromCheckout()} reads from.
      * Required when files are to be copied.
      *
+     * @param checkout the checkout's absolute top folder
+     * @return this builder
      * @throws NullPointerException if {@code checkout} is null
      * @throws IllegalArgumentException if {@code checkout} is not absolute
      */
@@ -528,6 +538,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
      * Sets the set-up command's environment; default {@link ProcessEnvironment#defaults()}. {@code HOME} and
      * {@code TMPDIR} point into the cell's state folder unless set here.
      *
+     * @param environment the command's environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder environment(ProcessEnvironment environment) {
@@ -540,6 +552,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
      * cold {@code npm ci} download nothing it has seen) and read-only home files (an {@code ~/.npmrc} naming a
      * private registry) of {@code environment}, applied as for the tests. Instead of {@link #environment}.
      *
+     * @param environment the tests' world
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder testEnvironment(TestEnvironment environment) {
@@ -551,6 +565,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
      * Sets the runner of the library's own git commands; by default a hermetic runner whose time limit is the
      * set-up's.
      *
+     * @param git the git runner
+     * @return this builder
      * @throws NullPointerException if {@code git} is null
      */
     public Builder git(GitRunner git) {
@@ -561,6 +577,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     /**
      * Builds the set-up.
      *
+     * @return the set-up
      * @throws IllegalStateException if files are to be copied and no checkout was set
      */
     public CommandWorktreeSetup build() {

@@ -58,7 +58,11 @@ public final class WorktreeSetupOptions {
     this.maxCopyBytes = b.maxCopyBytes;
   }
 
-  /** A builder with the defaults: nothing to set up. */
+  /**
+   * A builder with the defaults: nothing to set up.
+   *
+   * @return a new builder
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
@@ -66,6 +70,8 @@ public final class WorktreeSetupOptions {
   /**
    * A builder initialised with the values of {@code options}.
    *
+   * @param options the options to start from
+   * @return a new builder holding the values of {@code options}
    * @throws NullPointerException if {@code options} is null
    */
   public static Builder newBuilder(WorktreeSetupOptions options) {
@@ -82,52 +88,92 @@ public final class WorktreeSetupOptions {
     return b;
   }
 
-  /** The options that set nothing up. */
+  /**
+   * The options that set nothing up.
+   *
+   * @return the shared default options
+   */
   public static WorktreeSetupOptions getDefaultInstance() {
     return DEFAULT;
   }
 
-  /** The set-up command (program and arguments), or an empty list for none. */
+  /**
+   * The set-up command (program and arguments), or an empty list for none.
+   *
+   * @return the command, unmodifiable; empty for none
+   */
   public List<String> command() {
     return command;
   }
 
-  /** The tracked files (or folders) whose content at the base commit decides whether a warm worktree is set up again. */
+  /**
+   * The tracked files (or folders) whose content at the base commit decides whether a warm worktree is set up again.
+   *
+   * @return the paths, unmodifiable; may be empty
+   */
   public List<String> inputs() {
     return inputs;
   }
 
-  /** The untracked files copied from the user's checkout into each worktree. */
+  /**
+   * The untracked files copied from the user's checkout into each worktree.
+   *
+   * @return the paths, unmodifiable; may be empty
+   */
   public List<String> copyFromCheckout() {
     return copyFromCheckout;
   }
 
-  /** Whether the repository's submodules are checked out in each worktree. */
+  /**
+   * Whether the repository's submodules are checked out in each worktree.
+   *
+   * @return true when submodules are checked out
+   */
   public boolean submodules() {
     return submodules;
   }
 
-  /** The time limit of one set-up command (and of the submodule update). */
+  /**
+   * The time limit of one set-up command (and of the submodule update).
+   *
+   * @return the limit; positive
+   */
   public Duration timeout() {
     return timeout;
   }
 
-  /** Whether the set-up command shares the host's network under the sandbox. */
+  /**
+   * Whether the set-up command shares the host's network under the sandbox.
+   *
+   * @return the network access
+   */
   public NetworkAccess network() {
     return network;
   }
 
-  /** Paths outside the cell the set-up command may write as well (a package manager's cache). */
+  /**
+   * Paths outside the cell the set-up command may write as well (a package manager's cache).
+   *
+   * @return the paths, unmodifiable; may be empty
+   */
   public List<Path> writablePaths() {
     return writablePaths;
   }
 
-  /** The largest file {@link #copyFromCheckout()} copies, in bytes. */
+  /**
+   * The largest file {@link #copyFromCheckout()} copies, in bytes.
+   *
+   * @return the limit, in bytes
+   */
   public long maxCopyBytes() {
     return maxCopyBytes;
   }
 
-  /** Whether anything is set up at all. */
+  /**
+   * Whether anything is set up at all.
+   *
+   * @return true when a command, a copy or submodules are configured
+   */
   public boolean isConfigured() {
     return !command.isEmpty() || !copyFromCheckout.isEmpty() || submodules;
   }
@@ -135,6 +181,8 @@ public final class WorktreeSetupOptions {
   /**
    * Whether worktrees must keep their ignored files between cells for this set-up to be reused warm: a set-up
    * command's outputs ({@code node_modules}, {@code .venv}, {@code target/}) are ignored files.
+   *
+   * @return true when a set-up command is configured
    */
   public boolean keepsIgnoredFiles() {
     return !command.isEmpty();
@@ -219,6 +267,8 @@ public final class WorktreeSetupOptions {
      * {@linkplain #inputs input} changed since the worktree was last set up. An empty list (the default) runs
      * nothing.
      *
+     * @param command the program and its arguments; empty for none
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      * @throws IllegalArgumentException if the program name is blank
      */
@@ -232,7 +282,12 @@ public final class WorktreeSetupOptions {
       return this;
     }
 
-    /** Sets the set-up command; see {@link #command(List)}. */
+    /**
+     * Sets the set-up command; see {@link #command(List)}.
+     *
+     * @param command the program and its arguments; none for no command
+     * @return this builder
+     */
     public Builder command(String... command) {
       return command(List.of(Objects.requireNonNull(command, "command cannot be null")));
     }
@@ -243,6 +298,8 @@ public final class WorktreeSetupOptions {
      * one of them differs from when it was last set up (a missing one counts as a content of its own). Without
      * inputs, a worktree is set up once, when it is created. Adds to those named before.
      *
+     * @param paths the tracked paths, relative to the worktree's top
+     * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
      * @throws IllegalArgumentException if a path is not relative to the top of the repository (see the class comment)
      */
@@ -263,6 +320,8 @@ public final class WorktreeSetupOptions {
      * commit it; otherwise the set-up fails. The copy is written without following links and readable by the
      * worker's user only. Adds to those named before.
      *
+     * @param paths the untracked paths, relative to the checkout's top
+     * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
      * @throws IllegalArgumentException if a path is not relative to the top of the repository (see the class comment)
      */
@@ -280,6 +339,9 @@ public final class WorktreeSetupOptions {
      * Whether each worktree gets the repository's submodules ({@code git submodule update --init --recursive}, run
      * by the library's hermetic git outside the sandbox, since the sandbox cannot write git's directory); false by
      * default. Local submodule URLs (paths, {@code file://}) are allowed only when {@code .gitmodules} names one.
+     *
+     * @param submodules true to check out submodules
+     * @return this builder
      */
     public Builder submodules(boolean submodules) {
       this.submodules = submodules;
@@ -290,6 +352,8 @@ public final class WorktreeSetupOptions {
      * Sets the time limit of the set-up command and of the submodule update; default {@link #DEFAULT_TIMEOUT}. Keep
      * it below the worker's bootstrap timeout: the set-up is part of bringing a cell up.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -307,6 +371,8 @@ public final class WorktreeSetupOptions {
      * {@link NetworkAccess#SHARED}, since installing dependencies downloads them. {@link NetworkAccess#NONE} suits a
      * set-up that works offline from a cache named with {@link #writablePath} or bound read-only.
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
@@ -319,6 +385,8 @@ public final class WorktreeSetupOptions {
      * ({@code ~/.npm}, {@code ~/.m2}, {@code ~/.cache/pip}); a shared writable cache is a choice: every cell's set-up
      * can then write it.
      *
+     * @param path an absolute path
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root
      */
@@ -335,6 +403,8 @@ public final class WorktreeSetupOptions {
     /**
      * Sets the largest file {@link #copyFromCheckout} copies; default {@link #DEFAULT_MAX_COPY_BYTES}.
      *
+     * @param bytes the limit, in bytes; 1 to {@link #MAX_COPY_BYTES_LIMIT}
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is below 1 or above {@link #MAX_COPY_BYTES_LIMIT}
      */
     public Builder maxCopyBytes(long bytes) {
@@ -349,6 +419,7 @@ public final class WorktreeSetupOptions {
     /**
      * Builds the options.
      *
+     * @return the options
      * @throws IllegalArgumentException if inputs are named without a command (they would decide nothing)
      */
     public WorktreeSetupOptions build() {

@@ -102,6 +102,8 @@ public final class CommandTestRunner implements TestRunner {
   /**
    * A new builder for a runner whose processes go through {@code supervisor}.
    *
+   * @param supervisor the supervisor that runs the tests
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
@@ -114,7 +116,11 @@ public final class CommandTestRunner implements TestRunner {
     return command;
   }
 
-  /** The time limit of one run. */
+  /**
+   * The time limit of one run.
+   *
+   * @return the limit; positive
+   */
   public Duration timeout() {
     return timeout;
   }
@@ -318,6 +324,8 @@ public final class CommandTestRunner implements TestRunner {
     /**
      * Sets the test command: the program and its arguments, each passed unchanged. Required.
      *
+     * @param command the program and its arguments
+     * @return this builder
      * @throws NullPointerException if {@code command} or an element is null
      */
     public Builder command(List<String> command) {
@@ -330,6 +338,8 @@ public final class CommandTestRunner implements TestRunner {
      * Sets the time limit of one run; default {@link #DEFAULT_TIMEOUT}. A run past it is stopped (its whole process
      * tree) and reported as timed out.
      *
+     * @param timeout the limit; positive (checked by {@link #build()})
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder timeout(Duration timeout) {
@@ -340,6 +350,8 @@ public final class CommandTestRunner implements TestRunner {
     /**
      * Sets how long a stopped run gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
      *
+     * @param stopGrace the grace period; not negative (checked by {@link #build()})
+     * @return this builder
      * @throws NullPointerException if {@code stopGrace} is null
      */
     public Builder stopGrace(Duration stopGrace) {
@@ -351,6 +363,8 @@ public final class CommandTestRunner implements TestRunner {
      * Sets the environment of the tests; default {@link ProcessEnvironment#defaults()}. {@code HOME} and
      * {@code TMPDIR} point into the cell's state folder unless set here.
      *
+     * @param environment the tests' environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder environment(ProcessEnvironment environment) {
@@ -362,6 +376,8 @@ public final class CommandTestRunner implements TestRunner {
      * Sets the tests' world from a {@link TestEnvironment}: its variables, and its caches and home files bound into
      * each run's home folder. Replaces {@link #environment(ProcessEnvironment)}; set one of the two.
      *
+     * @param environment the tests' world
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder testEnvironment(TestEnvironment environment) {
@@ -372,6 +388,8 @@ public final class CommandTestRunner implements TestRunner {
     /**
      * Sets whether the tests share the host's network under the sandbox; default {@link NetworkAccess#SHARED}.
      *
+     * @param network the network access
+     * @return this builder
      * @throws NullPointerException if {@code network} is null
      */
     public Builder network(NetworkAccess network) {
@@ -383,6 +401,8 @@ public final class CommandTestRunner implements TestRunner {
      * Lets the tests write {@code path} as well, for example a build tool's cache; every cell's tests can then
      * write it.
      *
+     * @param path an absolute path
+     * @return this builder
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code path} is not absolute or is the filesystem root
      */
@@ -396,13 +416,23 @@ public final class CommandTestRunner implements TestRunner {
       return this;
     }
 
-    /** Sets how many bytes of the end of the output are returned; default {@link #DEFAULT_TAIL_BYTES}. */
+    /**
+     * Sets how many bytes of the end of the output are returned; default {@link #DEFAULT_TAIL_BYTES}.
+     *
+     * @param tailBytes the limit, in bytes; checked by {@link #build()}
+     * @return this builder
+     */
     public Builder tailBytes(int tailBytes) {
       this.tailBytes = tailBytes;
       return this;
     }
 
-    /** Sets the cap of the log file; default {@link #DEFAULT_LOG_CAP_BYTES}. */
+    /**
+     * Sets the cap of the log file; default {@link #DEFAULT_LOG_CAP_BYTES}.
+     *
+     * @param logCapBytes the limit, in bytes; checked by {@link #build()}
+     * @return this builder
+     */
     public Builder logCapBytes(long logCapBytes) {
       this.logCapBytes = logCapBytes;
       return this;
@@ -411,6 +441,7 @@ public final class CommandTestRunner implements TestRunner {
     /**
      * Validates the settings and builds the runner.
      *
+     * @return the runner
      * @throws IllegalStateException if no command was set
      * @throws IllegalArgumentException if the command is empty or has an empty program name, the timeout is not
      *     positive, the stop grace is negative, the tail is outside 1 byte to {@link ProcessSpec#MAX_TAIL_BYTES},

@@ -61,37 +61,65 @@ public final class TestEnvironment {
     this.home = builder.home;
   }
 
-  /** The defaults: the usual variables, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}. */
+  /**
+   * The defaults: the usual variables, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
+   *
+   * @return the default environment
+   */
   public static TestEnvironment defaults() {
     return builder().build();
   }
 
-  /** A builder with the defaults. */
+  /**
+   * A builder with the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The worker variables every test run inherits (by name; values are read on the worker at each run). */
+  /**
+   * The worker variables every test run inherits (by name; values are read on the worker at each run).
+   *
+   * @return the names, unmodifiable
+   */
   public List<String> inherited() {
     return inherited;
   }
 
-  /** The explicit values, including the defaults {@code CI}, {@code USER} and {@code LOGNAME}. */
+  /**
+   * The explicit values, including the defaults {@code CI}, {@code USER} and {@code LOGNAME}.
+   *
+   * @return the variables and their values, unmodifiable
+   */
   public Map<String, String> values() {
     return values;
   }
 
-  /** The writable caches, as host paths. */
+  /**
+   * The writable caches, as host paths.
+   *
+   * @return the caches, unmodifiable; may be empty
+   */
   public List<Path> caches() {
     return caches;
   }
 
-  /** The read-only files from the worker's home, as host paths. */
+  /**
+   * The read-only files from the worker's home, as host paths.
+   *
+   * @return the files, unmodifiable; may be empty
+   */
   public List<Path> homeFiles() {
     return homeFiles;
   }
 
-  /** The worker's home folder, against which caches and home files are placed in a cell's home. */
+  /**
+   * The worker's home folder, against which caches and home files are placed in a cell's home.
+   *
+   * @return the home folder
+   */
   public Path home() {
     return home;
   }
@@ -116,6 +144,11 @@ public final class TestEnvironment {
    * {@code workerEnvironment}, then explicit values; {@code HOME} and {@code TMPDIR} the run's own). A home file that
    * does not exist is left out.
    *
+   * @param policy the run's sandbox policy, to which the caches and home files are added
+   * @param workerEnvironment the worker's environment, from which inherited names are read
+   * @param cellHome the run's home folder
+   * @param tmp the run's temporary folder
+   * @return the run's environment
    * @throws NullPointerException if an argument is null
    */
   public ProcessEnvironment applyTo(SandboxPolicy.Builder policy, Map<String, String> workerEnvironment, Path cellHome,
@@ -185,6 +218,8 @@ public final class TestEnvironment {
     /**
      * Passes the worker's variables {@code names} to every test run, when the worker has them.
      *
+     * @param names the variables' names
+     * @return this builder
      * @throws NullPointerException if {@code names} or a name is null
      * @throws IllegalArgumentException if a name is not a variable name, or is {@code HOME} or {@code TMPDIR}
      */
@@ -198,6 +233,9 @@ public final class TestEnvironment {
     /**
      * Sets {@code name} to {@code value} in every test run (overriding a default or an inherited value).
      *
+     * @param name the variable's name
+     * @param value its value
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code name} is not a variable name, or is {@code HOME} or {@code TMPDIR}
      */
@@ -211,6 +249,8 @@ public final class TestEnvironment {
      * {@code ~/.gradle}, {@code ~/.npm} or {@code ~/.cache/pip}). A folder in the worker's home appears at the same
      * place in each cell's home; one elsewhere at its own path. Created when missing.
      *
+     * @param directory an absolute folder
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      * @throws IllegalArgumentException if it is not absolute, is the filesystem root or the home folder itself
      */
@@ -223,6 +263,8 @@ public final class TestEnvironment {
      * Lets every test run read {@code file}, a file of the worker's home folder (such as {@code ~/.npmrc} or
      * {@code ~/.gitconfig}), at the same place in the cell's home.
      *
+     * @param file an absolute file inside the home folder
+     * @return this builder
      * @throws NullPointerException if {@code file} is null
      * @throws IllegalArgumentException if it is not absolute or does not lie inside the worker's home folder
      */
@@ -239,6 +281,8 @@ public final class TestEnvironment {
     /**
      * Sets the worker's home folder against which caches and home files are placed; default {@code user.home}.
      *
+     * @param home an absolute folder
+     * @return this builder
      * @throws NullPointerException if {@code home} is null
      * @throws IllegalArgumentException if it is not absolute
      */
@@ -254,6 +298,7 @@ public final class TestEnvironment {
     /**
      * Builds the environment.
      *
+     * @return the environment
      * @throws IllegalArgumentException if a home file lies outside the home folder set last
      */
     public TestEnvironment build() {

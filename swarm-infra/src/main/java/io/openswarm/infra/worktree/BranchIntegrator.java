@@ -67,12 +67,20 @@ public final class BranchIntegrator implements BranchIntegration {
     this.restorer = new WorktreeRestorer(git, true);
   }
 
-  /** An integrator with the defaults: {@link GitRunner#create()}, 10 rounds, integrated cell branches deleted. */
+  /**
+   * An integrator with the defaults: {@link GitRunner#create()}, 10 rounds, integrated cell branches deleted.
+   *
+   * @return a new integrator with the defaults
+   */
   public static BranchIntegrator create() {
     return DEFAULT;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -82,6 +90,8 @@ public final class BranchIntegrator implements BranchIntegration {
    * at the same commit is accepted, so a retried call succeeds.
    *
    * @param repository a directory of the repository (its main worktree or any linked one)
+   * @param branch the branch to create, without {@code refs/heads/}
+   * @param startRef the revision whose commit the branch starts at
    * @return the full SHA the branch points at
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code branch} is not a valid branch name or {@code startRef} is not a valid
@@ -380,6 +390,8 @@ public final class BranchIntegrator implements BranchIntegration {
     /**
      * The runner of every git command. Default {@link GitRunner#create()}.
      *
+     * @param runner the git runner
+     * @return this builder
      * @throws NullPointerException if {@code git} is null
      */
     public Builder git(GitRunner runner) {
@@ -391,6 +403,8 @@ public final class BranchIntegrator implements BranchIntegration {
      * How many times one integration reads the target's head and tries to move it before it gives up because other
      * integrations keep moving it first. Each round after the first rebases and tests again. Default 10.
      *
+     * @param rounds the most rounds; at least 1
+     * @return this builder
      * @throws IllegalArgumentException if {@code rounds} is not between 1 and 1000
      */
     public Builder maxRounds(int rounds) {
@@ -404,13 +418,20 @@ public final class BranchIntegrator implements BranchIntegration {
     /**
      * Whether a cell's branch is kept after its change was integrated. Default false: the branch is deleted (its
      * commit is on the target) and the worktree left detached.
+     *
+     * @param keep true to keep integrated cell branches
+     * @return this builder
      */
     public Builder keepIntegratedBranches(boolean keep) {
       this.keepIntegratedBranches = keep;
       return this;
     }
 
-    /** Builds the integrator. Every setter validated its value, so this cannot fail. */
+    /**
+     * Builds the integrator. Every setter validated its value, so this cannot fail.
+     *
+     * @return the integrator
+     */
     public BranchIntegrator build() {
       return new BranchIntegrator(this);
     }

@@ -79,12 +79,20 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     this.restorer = new WorktreeRestorer(git, preserveIgnored);
   }
 
-  /** An instance with the defaults: {@link GitRunner#create()}, ignored files removed on revert. */
+  /**
+   * An instance with the defaults: {@link GitRunner#create()}, ignored files removed on revert.
+   *
+   * @return a new instance with the defaults
+   */
   public static GitWorktreeChanges create() {
     return DEFAULT;
   }
 
-  /** A builder starting from the defaults. */
+  /**
+   * A builder starting from the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -382,6 +390,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
      * A check run after the change is staged and before it is committed, such as {@link RepositoryHooks}; a check
      * that throws refuses the commit. Default none.
      *
+     * @param check the check
+     * @return this builder
      * @throws NullPointerException if {@code check} is null
      */
     public Builder beforeCommit(CommitCheck check) {
@@ -392,6 +402,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     /**
      * The runner of every git command. Default {@link GitRunner#create()}.
      *
+     * @param git the git runner
+     * @return this builder
      * @throws NullPointerException if {@code git} is null
      */
     public Builder git(GitRunner git) {
@@ -399,7 +411,12 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       return this;
     }
 
-    /** Whether {@link #revert} keeps ignored files (build caches). Default false. */
+    /**
+     * Whether {@link #revert} keeps ignored files (build caches). Default false.
+     *
+     * @param preserveIgnored true to keep ignored files on revert
+     * @return this builder
+     */
     public Builder preserveIgnored(boolean preserveIgnored) {
       this.preserveIgnored = preserveIgnored;
       return this;
@@ -408,6 +425,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
     /**
      * How long {@code git commit}, hooks included, may run. Default: the runner's timeout.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -424,6 +443,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
      * The most bytes a commit may add or change (the sum of the sizes of the files it adds or modifies); a larger
      * change fails with {@link Reason#COMMIT_TOO_LARGE}. 0 (the default) for no limit.
      *
+     * @param bytes the limit, in bytes; 0 for none
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Builder maxCommitBytes(long bytes) {
@@ -434,7 +455,11 @@ public final class GitWorktreeChanges implements WorktreeChanges {
       return this;
     }
 
-    /** Builds the instance. */
+    /**
+     * Builds the instance.
+     *
+     * @return the instance
+     */
     public GitWorktreeChanges build() {
       return new GitWorktreeChanges(this);
     }

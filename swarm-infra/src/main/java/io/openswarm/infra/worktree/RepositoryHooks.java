@@ -68,13 +68,19 @@ public final class RepositoryHooks implements CommitCheck {
   /**
    * A builder for hooks run through {@code supervisor} (whose sandbox confines them).
    *
+   * @param supervisor the supervisor that runs the hooks
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
-  /** The hooks this check runs, in order. */
+  /**
+   * The hooks this check runs, in order.
+   *
+   * @return the hooks' names, unmodifiable; never empty
+   */
   public List<String> hooks() {
     return hooks;
   }
@@ -190,6 +196,8 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * The user's checkout of the repository, whose configuration and hooks are trusted. Required.
      *
+     * @param repository the user's checkout
+     * @return this builder
      * @throws NullPointerException if {@code repository} is null
      */
     public Builder repository(Path repository) {
@@ -200,6 +208,8 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * Which hooks run, in order; default {@code pre-commit}. A hook the repository does not have is skipped.
      *
+     * @param hooks the hooks' names, such as {@code pre-commit}; at least one
+     * @return this builder
      * @throws NullPointerException if {@code hooks} is or holds null
      * @throws IllegalArgumentException if {@code hooks} is empty or names a hook outside {@link #SUPPORTED}
      */
@@ -223,6 +233,8 @@ public final class RepositoryHooks implements CommitCheck {
      * Where each cell's hook run keeps its home, tmp, log and message file (deleted afterwards); a folder cells
      * cannot read, such as one under the worker's state directory. Required.
      *
+     * @param directory the folder
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder stateDirectory(Path directory) {
@@ -234,6 +246,8 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * The hooks' environment; default {@link ProcessEnvironment#defaults()}.
      *
+     * @param environment the hooks' environment
+     * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder environment(ProcessEnvironment environment) {
@@ -244,6 +258,8 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * How long one hook may run; default 5 minutes.
      *
+     * @param timeout the limit; positive
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
@@ -259,6 +275,8 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * The runner of the git commands that find the hooks. Default {@link GitRunner#create()}.
      *
+     * @param git the git runner
+     * @return this builder
      * @throws NullPointerException if {@code git} is null
      */
     public Builder git(GitRunner git) {
@@ -269,6 +287,7 @@ public final class RepositoryHooks implements CommitCheck {
     /**
      * Builds the check.
      *
+     * @return the check
      * @throws NullPointerException if the repository or the state directory was not set
      */
     public RepositoryHooks build() {

@@ -189,18 +189,28 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   /**
    * A pool with {@code options}, not started yet.
    *
+   * @param options the pool's settings
+   * @return the pool, not started
    * @throws NullPointerException if {@code options} is null
    */
   public static WorktreePool create(WorktreePoolOptions options) {
     return new WorktreePool(Objects.requireNonNull(options, "options cannot be null"));
   }
 
-  /** A builder of a pool; the same settings as {@link WorktreePoolOptions#newBuilder()}. */
+  /**
+   * A builder of a pool; the same settings as {@link WorktreePoolOptions#newBuilder()}.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The pool's settings. */
+  /**
+   * The pool's settings.
+   *
+   * @return the settings
+   */
   public WorktreePoolOptions options() {
     return options;
   }
@@ -350,7 +360,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** How many worktrees are idle, ready to be leased. */
+  /**
+   * How many worktrees are idle, ready to be leased.
+   *
+   * @return the number of idle worktrees
+   */
   public int idleCount() {
     lock.lock();
     try {
@@ -360,7 +374,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** How many leases are open (acquired and not yet closed). */
+  /**
+   * How many leases are open (acquired and not yet closed).
+   *
+   * @return the number of open leases
+   */
   public int leasedCount() {
     lock.lock();
     try {
@@ -370,7 +388,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** How many callers of {@link #acquire} are waiting because {@code maxTotal} worktrees are leased. */
+  /**
+   * How many callers of {@link #acquire} are waiting because {@code maxTotal} worktrees are leased.
+   *
+   * @return the number of waiting callers
+   */
   public int waitingCount() {
     lock.lock();
     try {
@@ -383,6 +405,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   /**
    * How many worktrees the pool has: idle, leased, and those being created, restored or removed. Never more than
    * {@code maxTotal}.
+   *
+   * @return the number of worktrees, 0 to {@code maxTotal}
    */
   public int totalCount() {
     lock.lock();
@@ -1382,97 +1406,178 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
 
     private Builder() {}
 
-    /** The repository the worktrees are made from; see {@link WorktreePoolOptions.Builder#repository(Path)}. */
+    /**
+     * The repository the worktrees are made from; see {@link WorktreePoolOptions.Builder#repository(Path)}.
+     *
+     * @param repository a directory inside the repository
+     * @return this builder
+     */
     public Builder repository(Path repository) {
       options.repository(repository);
       return this;
     }
 
-    /** The directory that holds the worktrees; see {@link WorktreePoolOptions.Builder#root(Path)}. */
+    /**
+     * The directory that holds the worktrees; see {@link WorktreePoolOptions.Builder#root(Path)}.
+     *
+     * @param root the directory of the worktrees
+     * @return this builder
+     */
     public Builder root(Path root) {
       options.root(root);
       return this;
     }
 
-    /** Where the lease journal lives; see {@link WorktreePoolOptions.Builder#journalDirectory(Path)}. */
+    /**
+     * Where the lease journal lives; see {@link WorktreePoolOptions.Builder#journalDirectory(Path)}.
+     *
+     * @param directory the journal's directory
+     * @return this builder
+     */
     public Builder journalDirectory(Path directory) {
       options.journalDirectory(directory);
       return this;
     }
 
-    /** How many idle worktrees to keep ready; see {@link WorktreePoolOptions.Builder#minIdle(int)}. */
+    /**
+     * How many idle worktrees to keep ready; see {@link WorktreePoolOptions.Builder#minIdle(int)}.
+     *
+     * @param minIdle the number of idle worktrees to keep ready
+     * @return this builder
+     */
     public Builder minIdle(int minIdle) {
       options.minIdle(minIdle);
       return this;
     }
 
-    /** How many idle worktrees to keep at most; see {@link WorktreePoolOptions.Builder#maxIdle(int)}. */
+    /**
+     * How many idle worktrees to keep at most; see {@link WorktreePoolOptions.Builder#maxIdle(int)}.
+     *
+     * @param maxIdle the most idle worktrees
+     * @return this builder
+     */
     public Builder maxIdle(int maxIdle) {
       options.maxIdle(maxIdle);
       return this;
     }
 
-    /** How many worktrees to have at most; see {@link WorktreePoolOptions.Builder#maxTotal(int)}. */
+    /**
+     * How many worktrees to have at most; see {@link WorktreePoolOptions.Builder#maxTotal(int)}.
+     *
+     * @param maxTotal the most worktrees
+     * @return this builder
+     */
     public Builder maxTotal(int maxTotal) {
       options.maxTotal(maxTotal);
       return this;
     }
 
-    /** What precedes the cell id in branch names; see {@link WorktreePoolOptions.Builder#branchPrefix(String)}. */
+    /**
+     * What precedes the cell id in branch names; see {@link WorktreePoolOptions.Builder#branchPrefix(String)}.
+     *
+     * @param prefix the prefix
+     * @return this builder
+     */
     public Builder branchPrefix(String prefix) {
       options.branchPrefix(prefix);
       return this;
     }
 
-    /** What happens to a cell's branch on release; see {@link WorktreePoolOptions.Builder#branchRetention(BranchRetention)}. */
+    /**
+     * What happens to a cell's branch on release; see {@link
+     * WorktreePoolOptions.Builder#branchRetention(BranchRetention)}.
+     *
+     * @param retention the retention
+     * @return this builder
+     */
     public Builder branchRetention(BranchRetention retention) {
       options.branchRetention(retention);
       return this;
     }
 
-    /** Whether a warm worktree is cleaned again when leased; see {@link WorktreePoolOptions.Builder#cleanOnReuse}. */
+    /**
+     * Whether a warm worktree is cleaned again when leased; see {@link WorktreePoolOptions.Builder#cleanOnReuse}.
+     *
+     * @param cleanOnReuse true to clean again
+     * @return this builder
+     */
     public Builder cleanOnReuse(boolean cleanOnReuse) {
       options.cleanOnReuse(cleanOnReuse);
       return this;
     }
 
-    /** Whether ignored files survive a release; see {@link WorktreePoolOptions.Builder#preserveIgnored(boolean)}. */
+    /**
+     * Whether ignored files survive a release; see {@link WorktreePoolOptions.Builder#preserveIgnored(boolean)}.
+     *
+     * @param preserveIgnored true to keep ignored files
+     * @return this builder
+     */
     public Builder preserveIgnored(boolean preserveIgnored) {
       options.preserveIgnored(preserveIgnored);
       return this;
     }
 
-    /** How long acquire waits for a worktree; see {@link WorktreePoolOptions.Builder#acquireTimeout(Duration)}. */
+    /**
+     * How long acquire waits for a worktree; see {@link WorktreePoolOptions.Builder#acquireTimeout(Duration)}.
+     *
+     * @param timeout the wait
+     * @return this builder
+     */
     public Builder acquireTimeout(Duration timeout) {
       options.acquireTimeout(timeout);
       return this;
     }
 
-    /** How long close waits for outstanding leases; see {@link WorktreePoolOptions.Builder#closeTimeout(Duration)}. */
+    /**
+     * How long close waits for outstanding leases; see {@link WorktreePoolOptions.Builder#closeTimeout(Duration)}.
+     *
+     * @param timeout the wait
+     * @return this builder
+     */
     public Builder closeTimeout(Duration timeout) {
       options.closeTimeout(timeout);
       return this;
     }
 
-    /** The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}. */
+    /**
+     * The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}.
+     *
+     * @param ref the revision
+     * @return this builder
+     */
     public Builder warmRef(String ref) {
       options.warmRef(ref);
       return this;
     }
 
-    /** Whether close keeps idle worktrees for the next start; see {@link WorktreePoolOptions.Builder#keepIdleOnClose}. */
+    /**
+     * Whether close keeps idle worktrees for the next start; see {@link WorktreePoolOptions.Builder#keepIdleOnClose}.
+     *
+     * @param keepIdleOnClose true to keep them
+     * @return this builder
+     */
     public Builder keepIdleOnClose(boolean keepIdleOnClose) {
       options.keepIdleOnClose(keepIdleOnClose);
       return this;
     }
 
-    /** The directories worktrees materialize; see {@link WorktreePoolOptions.Builder#sparseCheckout(List)}. */
+    /**
+     * The directories worktrees materialize; see {@link WorktreePoolOptions.Builder#sparseCheckout(List)}.
+     *
+     * @param directories the directories
+     * @return this builder
+     */
     public Builder sparseCheckout(List<String> directories) {
       options.sparseCheckout(directories);
       return this;
     }
 
-    /** The runner of every git command; see {@link WorktreePoolOptions.Builder#git(GitRunner)}. */
+    /**
+     * The runner of every git command; see {@link WorktreePoolOptions.Builder#git(GitRunner)}.
+     *
+     * @param git the git runner
+     * @return this builder
+     */
     public Builder git(GitRunner git) {
       options.git(git);
       return this;
@@ -1481,6 +1586,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     /**
      * Validates the settings and returns a pool that is not started yet.
      *
+     * @return the pool, not started
      * @throws IllegalStateException if {@code repository} or {@code root} was not set
      * @throws IllegalArgumentException if a value is out of range (see {@link WorktreePoolOptions.Builder#build()})
      */

@@ -68,7 +68,11 @@ public final class WorktreePoolOptions {
     this.git = b.git;
   }
 
-  /** A builder with the defaults. */
+  /**
+   * A builder with the defaults.
+   *
+   * @return a new builder holding the defaults
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
@@ -76,6 +80,8 @@ public final class WorktreePoolOptions {
   /**
    * A builder initialised with the values of {@code options}.
    *
+   * @param options the options to start from
+   * @return a new builder holding the values of {@code options}
    * @throws NullPointerException if {@code options} is null
    */
   public static Builder newBuilder(WorktreePoolOptions options) {
@@ -100,72 +106,128 @@ public final class WorktreePoolOptions {
     return b;
   }
 
-  /** A directory inside the git repository the worktrees are made from (absolute, normalised). */
+  /**
+   * A directory inside the git repository the worktrees are made from (absolute, normalised).
+   *
+   * @return the repository directory
+   */
   public Path repository() {
     return repository;
   }
 
-  /** The directory that holds the worktrees, one subdirectory each (absolute, normalised). */
+  /**
+   * The directory that holds the worktrees, one subdirectory each (absolute, normalised).
+   *
+   * @return the root directory
+   */
   public Path root() {
     return root;
   }
 
-  /** The lease journal directory (absolute, normalised); {@code <root>/.swarm/leases} unless set. */
+  /**
+   * The lease journal directory (absolute, normalised); {@code <root>/.swarm/leases} unless set.
+   *
+   * @return the journal's directory
+   */
   public Path journalDirectory() {
     return journalDirectory;
   }
 
-  /** How many idle worktrees the pool keeps ready. */
+  /**
+   * How many idle worktrees the pool keeps ready.
+   *
+   * @return the number; 0 or more
+   */
   public int minIdle() {
     return minIdle;
   }
 
-  /** How many idle worktrees the pool keeps at most; more are removed. */
+  /**
+   * How many idle worktrees the pool keeps at most; more are removed.
+   *
+   * @return the number; {@code minIdle} to {@code maxTotal}
+   */
   public int maxIdle() {
     return maxIdle;
   }
 
-  /** How many worktrees, leased and idle, the pool has at most. */
+  /**
+   * How many worktrees, leased and idle, the pool has at most.
+   *
+   * @return the number; at least 1
+   */
   public int maxTotal() {
     return maxTotal;
   }
 
-  /** What precedes the cell id in branch names. */
+  /**
+   * What precedes the cell id in branch names.
+   *
+   * @return the prefix; may be empty
+   */
   public String branchPrefix() {
     return branchPrefix;
   }
 
-  /** What happens to a cell's branch on release. */
+  /**
+   * What happens to a cell's branch on release.
+   *
+   * @return the retention
+   */
   public BranchRetention branchRetention() {
     return branchRetention;
   }
 
-  /** Whether ignored files (build caches) survive a release. */
+  /**
+   * Whether ignored files (build caches) survive a release.
+   *
+   * @return true when ignored files survive
+   */
   public boolean preserveIgnored() {
     return preserveIgnored;
   }
 
-  /** Whether a warm worktree is cleaned of untracked files when it is leased again; see the builder. */
+  /**
+   * Whether a warm worktree is cleaned of untracked files when it is leased again; see the builder.
+   *
+   * @return true when warm worktrees are cleaned again
+   */
   public boolean cleanOnReuse() {
     return cleanOnReuse;
   }
 
-  /** How long {@code acquire} waits when {@code maxTotal} worktrees are leased. */
+  /**
+   * How long {@code acquire} waits when {@code maxTotal} worktrees are leased.
+   *
+   * @return the wait
+   */
   public Duration acquireTimeout() {
     return acquireTimeout;
   }
 
-  /** How long {@code close} waits for outstanding leases before releasing them itself. */
+  /**
+   * How long {@code close} waits for outstanding leases before releasing them itself.
+   *
+   * @return the wait
+   */
   public Duration closeTimeout() {
     return closeTimeout;
   }
 
-  /** The revision pre-warmed worktrees are checked out at. */
+  /**
+   * The revision pre-warmed worktrees are checked out at.
+   *
+   * @return the revision
+   */
   public String warmRef() {
     return warmRef;
   }
 
-  /** Whether {@code close} keeps idle worktrees for the next pool on the same root to adopt; see the builder. */
+  /**
+   * Whether {@code close} keeps idle worktrees for the next pool on the same root to adopt; see the builder.
+   *
+   * @return true when idle worktrees are kept
+   */
   public boolean keepIdleOnClose() {
     return keepIdleOnClose;
   }
@@ -173,12 +235,18 @@ public final class WorktreePoolOptions {
   /**
    * The directories worktrees materialize (git's sparse checkout in cone mode), relative to the repository's top,
    * without trailing slashes; empty when worktrees are full checkouts.
+   *
+   * @return the directories, unmodifiable; empty for full checkouts
    */
   public List<String> sparseCheckout() {
     return sparseCheckout;
   }
 
-  /** The runner of every git command. */
+  /**
+   * The runner of every git command.
+   *
+   * @return the git runner
+   */
   public GitRunner git() {
     return git;
   }
@@ -242,6 +310,8 @@ public final class WorktreePoolOptions {
     /**
      * A directory inside the git repository (working tree, linked worktree or bare repository). Required.
      *
+     * @param repository a directory inside the repository
+     * @return this builder
      * @throws NullPointerException if {@code repository} is null
      */
     public Builder repository(Path repository) {
@@ -253,6 +323,8 @@ public final class WorktreePoolOptions {
      * The directory that holds the worktrees; created if missing. It must not lie inside the repository's git
      * directory. Several pools (in one JVM or several) may share a root. Required.
      *
+     * @param root the directory of the worktrees
+     * @return this builder
      * @throws NullPointerException if {@code root} is null
      */
     public Builder root(Path root) {
@@ -264,6 +336,8 @@ public final class WorktreePoolOptions {
      * Where the lease journal lives. Default {@code <root>/.swarm/leases}. Every pool sharing a root must use the
      * same journal, or crashed pools' worktrees are not reclaimed.
      *
+     * @param directory the journal's directory
+     * @return this builder
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder journalDirectory(Path directory) {
@@ -271,19 +345,34 @@ public final class WorktreePoolOptions {
       return this;
     }
 
-    /** How many idle worktrees to keep ready (created in the background). Default 0. Checked by {@link #build()}. */
+    /**
+     * How many idle worktrees to keep ready (created in the background). Default 0. Checked by {@link #build()}.
+     *
+     * @param minIdle the number; 0 to {@code maxTotal}
+     * @return this builder
+     */
     public Builder minIdle(int minIdle) {
       this.minIdle = minIdle;
       return this;
     }
 
-    /** How many idle worktrees to keep at most. Default 4, bounded by {@code minIdle} and {@code maxTotal}. */
+    /**
+     * How many idle worktrees to keep at most. Default 4, bounded by {@code minIdle} and {@code maxTotal}.
+     *
+     * @param maxIdle the number; {@code minIdle} to {@code maxTotal}
+     * @return this builder
+     */
     public Builder maxIdle(int maxIdle) {
       this.maxIdle = maxIdle;
       return this;
     }
 
-    /** How many worktrees, leased and idle, to have at most. Default 16. Checked by {@link #build()}. */
+    /**
+     * How many worktrees, leased and idle, to have at most. Default 16. Checked by {@link #build()}.
+     *
+     * @param maxTotal the number; at least 1
+     * @return this builder
+     */
     public Builder maxTotal(int maxTotal) {
       this.maxTotal = maxTotal;
       return this;
@@ -293,6 +382,8 @@ public final class WorktreePoolOptions {
      * What precedes the cell id in branch names, for example {@code swarm/} or {@code agents/run-7/}. May be empty.
      * Default {@code swarm/}. Checked by {@link #build()} with git's branch-name rules.
      *
+     * @param prefix the prefix; may be empty
+     * @return this builder
      * @throws NullPointerException if {@code prefix} is null
      */
     public Builder branchPrefix(String prefix) {
@@ -303,6 +394,8 @@ public final class WorktreePoolOptions {
     /**
      * What happens to a cell's branch on release. Default {@link BranchRetention#KEEP_IF_COMMITTED}.
      *
+     * @param retention the retention
+     * @return this builder
      * @throws NullPointerException if {@code retention} is null
      */
     public Builder branchRetention(BranchRetention retention) {
@@ -314,6 +407,9 @@ public final class WorktreePoolOptions {
      * Whether ignored files (for example {@code target/}, {@code node_modules/}) survive a release, so the next cell
      * on the same worktree starts with warm build caches. Default false: a released worktree matches its commit
      * exactly.
+     *
+     * @param preserveIgnored true to keep ignored files
+     * @return this builder
      */
     public Builder preserveIgnored(boolean preserveIgnored) {
       this.preserveIgnored = preserveIgnored;
@@ -325,6 +421,9 @@ public final class WorktreePoolOptions {
      * lease). A returned worktree is verified clean, and a sandboxed cell's processes all die with its sandbox, so by
      * default nothing can write into an idle worktree; without a sandbox a daemon a cell left behind could, and its
      * files would end up in the next cell's commit. Default false; the worker turns it on when cells run unsandboxed.
+     *
+     * @param cleanOnReuse true to clean again
+     * @return this builder
      */
     public Builder cleanOnReuse(boolean cleanOnReuse) {
       this.cleanOnReuse = cleanOnReuse;
@@ -334,6 +433,8 @@ public final class WorktreePoolOptions {
     /**
      * How long {@code acquire} waits for a worktree when {@code maxTotal} are leased. Default 30 s.
      *
+     * @param timeout the wait
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder acquireTimeout(Duration timeout) {
@@ -344,6 +445,8 @@ public final class WorktreePoolOptions {
     /**
      * How long {@code close} waits for outstanding leases before releasing them itself. Default 30 s.
      *
+     * @param timeout the wait
+     * @return this builder
      * @throws NullPointerException if {@code timeout} is null
      */
     public Builder closeTimeout(Duration timeout) {
@@ -355,6 +458,8 @@ public final class WorktreePoolOptions {
      * The revision pre-warmed worktrees are checked out at; acquiring on a nearby base then rewrites few files.
      * Default {@code HEAD}.
      *
+     * @param ref the revision
+     * @return this builder
      * @throws NullPointerException if {@code ref} is null
      */
     public Builder warmRef(String ref) {
@@ -369,6 +474,9 @@ public final class WorktreePoolOptions {
      * {@code .git} file pointing where it should, {@code HEAD} detached at a commit, nothing untracked or changed,
      * and nothing ignored unless ignored files are preserved); one that fails is removed. Default true. False removes
      * every worktree on close, as a test that wants to leave nothing behind may prefer.
+     *
+     * @param keepIdleOnClose true to keep them
+     * @return this builder
      */
     public Builder keepIdleOnClose(boolean keepIdleOnClose) {
       this.keepIdleOnClose = keepIdleOnClose;
@@ -385,6 +493,7 @@ public final class WorktreePoolOptions {
      *
      * @param directories paths relative to the repository's top, such as {@code services/api}; a trailing {@code /}
      *     is dropped
+     * @return this builder
      * @throws NullPointerException if {@code directories} is or contains null
      * @throws IllegalArgumentException if a directory is blank, absolute, has an empty, {@code .} or {@code ..}
      *     segment, starts with {@code -}, contains a control character, a backslash or one of {@code *?[]!#}
@@ -438,6 +547,8 @@ public final class WorktreePoolOptions {
     /**
      * The runner of every git command (executable, timeouts, retries). Default {@link GitRunner#create()}.
      *
+     * @param git the git runner
+     * @return this builder
      * @throws NullPointerException if {@code git} is null
      */
     public Builder git(GitRunner git) {
@@ -448,6 +559,7 @@ public final class WorktreePoolOptions {
     /**
      * Validates the settings and builds the options.
      *
+     * @return the options
      * @throws IllegalStateException if {@code repository} or {@code root} was not set
      * @throws IllegalArgumentException if a value is out of range: {@code minIdle} negative, {@code maxTotal} below
      *     1, {@code maxIdle} outside {@code [minIdle, maxTotal]}, a timeout not positive, a branch prefix that git

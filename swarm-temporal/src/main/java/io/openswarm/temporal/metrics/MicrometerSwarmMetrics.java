@@ -122,22 +122,40 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     gauge(CELLS_LIVE, "Cells bootstrapped and not yet torn down", Tags.empty(), liveCells::get);
   }
 
-  /** Returns a builder of metrics on {@code registry}. */
+  /**
+   * Returns a builder of metrics on {@code registry}.
+   *
+   * @param registry the registry the meters go into
+   * @return a new builder
+   */
   public static Builder builder(MeterRegistry registry) {
     return new Builder(registry);
   }
 
-  /** Metrics on {@code registry} with no common tags and the defaults. */
+  /**
+   * Metrics on {@code registry} with no common tags and the defaults.
+   *
+   * @param registry the registry the meters go into
+   * @return the metrics, with their meters registered
+   */
   public static MicrometerSwarmMetrics create(MeterRegistry registry) {
     return builder(registry).build();
   }
 
-  /** The registry the meters are in. */
+  /**
+   * The registry the meters are in.
+   *
+   * @return the registry
+   */
   public MeterRegistry registry() {
     return registry;
   }
 
-  /** The tags every meter of this instance carries. */
+  /**
+   * The tags every meter of this instance carries.
+   *
+   * @return the common tags; empty when none were set
+   */
   public Tags commonTags() {
     return tags;
   }
@@ -177,6 +195,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   /**
    * Adds gauges of {@code ports}: {@value #PORTS} with {@code state} available, allocated and quarantined.
    *
+   * @param ports the port manager to watch
    * @return this
    */
   public MicrometerSwarmMetrics monitorPorts(PortManager ports) {
@@ -192,6 +211,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
    * Adds gauges of {@code pool}: {@value #WORKTREES} with {@code state} idle and leased, and {@value
    * #WORKTREES_WAITING}.
    *
+   * @param pool the pool to watch
    * @return this
    */
   public MicrometerSwarmMetrics monitorWorktrees(WorktreePool pool) {
@@ -206,6 +226,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   /**
    * Adds the gauge {@value #PROCESSES_LIVE} of {@code supervisor} and {@value #SANDBOX_ISOLATING} of its sandbox.
    *
+   * @param supervisor the supervisor to watch
    * @return this
    */
   public MicrometerSwarmMetrics monitorProcesses(ProcessSupervisor supervisor) {
@@ -218,6 +239,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   /**
    * Adds the gauge {@value #SANDBOX_ISOLATING}: 1 when {@code sandbox} confines processes, tagged with its name.
    *
+   * @param sandbox the sandbox to report
    * @return this
    */
   public MicrometerSwarmMetrics monitorSandbox(CellSandbox sandbox) {
@@ -232,6 +254,9 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
    * Registers a gauge with this instance's common tags plus {@code extraTags}; {@link #close()} removes it. For the
    * parts of a worker that report a level (its capacity, its backlog) and for gauges of your own.
    *
+   * @param name the gauge's name
+   * @param description its description
+   * @param extraTags tags added to the common ones
    * @param value read at every scrape; must be cheap and must not block
    * @return this
    */
@@ -341,7 +366,13 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
       this.registry = Objects.requireNonNull(registry, "registry cannot be null");
     }
 
-    /** A tag on every meter, such as {@code host}. */
+    /**
+     * A tag on every meter, such as {@code host}.
+     *
+     * @param key the tag's key
+     * @param value its value
+     * @return this builder
+     */
     public Builder tag(String key, String value) {
       Objects.requireNonNull(key, "key cannot be null");
       Objects.requireNonNull(value, "value cannot be null");
@@ -355,6 +386,9 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     /**
      * Also publishes histogram buckets for the step timers (1 ms to 30 min), so that percentiles can be aggregated
      * across workers ({@code histogram_quantile} in Prometheus). Off by default: it adds about 70 series per timer.
+     *
+     * @param publish true to publish the buckets
+     * @return this builder
      */
     public Builder percentileHistogram(boolean publish) {
       this.percentileHistogram = publish;
@@ -364,6 +398,8 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     /**
      * Over how long the published p50/p95/p99 are computed; 10 minutes by default.
      *
+     * @param window the window; positive
+     * @return this builder
      * @throws IllegalArgumentException if {@code window} is not positive
      */
     public Builder percentileWindow(Duration window) {
@@ -375,7 +411,11 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
       return this;
     }
 
-    /** Builds the metrics and registers the step timers and the live-cells gauge. */
+    /**
+     * Builds the metrics and registers the step timers and the live-cells gauge.
+     *
+     * @return the metrics
+     */
     public MicrometerSwarmMetrics build() {
       return new MicrometerSwarmMetrics(this);
     }

@@ -79,6 +79,8 @@ public final class ChildProcessAgent implements AgentRuntime {
   /**
    * A builder for an agent whose processes {@code supervisor} starts.
    *
+   * @param supervisor the supervisor that starts the agent processes
+   * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
   public static Builder builder(ProcessSupervisor supervisor) {
@@ -90,17 +92,29 @@ public final class ChildProcessAgent implements AgentRuntime {
     return "child-process";
   }
 
-  /** Sessions started and not yet closed. */
+  /**
+   * Sessions started and not yet closed.
+   *
+   * @return the number of open sessions
+   */
   public int liveSessions() {
     return live.size();
   }
 
-  /** Sessions started since this agent was built. */
+  /**
+   * Sessions started since this agent was built.
+   *
+   * @return the number of sessions started
+   */
   public int startedSessions() {
     return startedSessions.get();
   }
 
-  /** The identities of every process this agent started, live or not, for leak checks. */
+  /**
+   * The identities of every process this agent started, live or not, for leak checks.
+   *
+   * @return the identities, a snapshot
+   */
   public Set<ProcessIdentity> startedProcesses() {
     return Set.copyOf(started);
   }
@@ -278,13 +292,23 @@ public final class ChildProcessAgent implements AgentRuntime {
       this.supervisor = supervisor;
     }
 
-    /** The agent process's command for a cell, as an argument list (no shell); {@link #SLEEP} by default. */
+    /**
+     * The agent process's command for a cell, as an argument list (no shell); {@link #SLEEP} by default.
+     *
+     * @param commandForCell gives the command for a cell
+     * @return this builder
+     */
     public Builder command(Function<AgentContext, List<String>> commandForCell) {
       this.command = Objects.requireNonNull(commandForCell, "command cannot be null");
       return this;
     }
 
-    /** The edits to apply for a prompt; none by default. */
+    /**
+     * The edits to apply for a prompt; none by default.
+     *
+     * @param editsForPrompt gives the edits for a prompt
+     * @return this builder
+     */
     public Builder edits(Function<String, List<FileEdit>> editsForPrompt) {
       this.edits = Objects.requireNonNull(editsForPrompt, "edits cannot be null");
       return this;
@@ -293,6 +317,8 @@ public final class ChildProcessAgent implements AgentRuntime {
     /**
      * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code delete PATH},
      * {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     *
+     * @return this builder
      */
     public Builder promptCommands() {
       this.edits = PromptCommands::edits;
@@ -300,31 +326,55 @@ public final class ChildProcessAgent implements AgentRuntime {
       return this;
     }
 
-    /** How the turn for a prompt behaves; {@link ScriptedAgent.Turn#NORMAL} by default. */
+    /**
+     * How the turn for a prompt behaves; {@link ScriptedAgent.Turn#NORMAL} by default.
+     *
+     * @param turnForPrompt gives the turn's behaviour for a prompt
+     * @return this builder
+     */
     public Builder turns(Function<String, ScriptedAgent.Turn> turnForPrompt) {
       this.turns = Objects.requireNonNull(turnForPrompt, "turns cannot be null");
       return this;
     }
 
-    /** How long each turn works before editing, watching its process (abortable); zero by default. */
+    /**
+     * How long each turn works before editing, watching its process (abortable); zero by default.
+     *
+     * @param delay the delay
+     * @return this builder
+     */
     public Builder turnDelay(Duration delay) {
       this.turnDelay = nonNegative("turnDelay", delay);
       return this;
     }
 
-    /** How long the process gets between TERM and KILL at stop; 2 s by default. */
+    /**
+     * How long the process gets between TERM and KILL at stop; 2 s by default.
+     *
+     * @param grace the time between TERM and KILL
+     * @return this builder
+     */
     public Builder stopGrace(Duration grace) {
       this.stopGrace = nonNegative("stopGrace", grace);
       return this;
     }
 
-    /** Whether readiness waits until the process accepts connections on the cell's port; off by default. */
+    /**
+     * Whether readiness waits until the process accepts connections on the cell's port; off by default.
+     *
+     * @param await true to wait for the port
+     * @return this builder
+     */
     public Builder awaitPort(boolean await) {
       this.awaitPort = await;
       return this;
     }
 
-    /** Builds the agent. */
+    /**
+     * Builds the agent.
+     *
+     * @return the agent
+     */
     public ChildProcessAgent build() {
       return new ChildProcessAgent(this);
     }

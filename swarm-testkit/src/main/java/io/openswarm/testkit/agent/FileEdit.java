@@ -17,6 +17,14 @@ import org.jspecify.annotations.Nullable;
  */
 public record FileEdit(String path, @Nullable String content) {
 
+  /**
+   * Checks the path.
+   *
+   * @param path the file, relative to the worktree; may not leave it
+   * @param content the new content, or null to delete the file
+   * @throws NullPointerException if {@code path} is null
+   * @throws IllegalArgumentException if {@code path} is blank
+   */
   public FileEdit {
     Objects.requireNonNull(path, "path cannot be null");
     if (path.isBlank()) {
@@ -24,12 +32,23 @@ public record FileEdit(String path, @Nullable String content) {
     }
   }
 
-  /** Writes {@code content} to {@code path}, creating parent directories. */
+  /**
+   * Writes {@code content} to {@code path}, creating parent directories.
+   *
+   * @param path the file, relative to the worktree
+   * @param content the new content
+   * @return the edit
+   */
   public static FileEdit write(String path, String content) {
     return new FileEdit(path, Objects.requireNonNull(content, "content cannot be null"));
   }
 
-  /** Deletes {@code path} if it exists. */
+  /**
+   * Deletes {@code path} if it exists.
+   *
+   * @param path the file, relative to the worktree
+   * @return the edit
+   */
   public static FileEdit delete(String path) {
     return new FileEdit(path, null);
   }

@@ -27,6 +27,8 @@ public final class PromptCommands {
   /**
    * The edits that {@code prompt} asks for: one for {@code write} and {@code delete}, none otherwise.
    *
+   * @param prompt the prompt
+   * @return the edits; empty for a prompt that is no {@code write} or {@code delete}
    * @throws NullPointerException if {@code prompt} is null
    * @throws IllegalArgumentException if a {@code write} or {@code delete} names no path
    */
@@ -44,6 +46,8 @@ public final class PromptCommands {
    * How the turn for {@code prompt} behaves: {@link ScriptedAgent.Turn#HANG} for {@code hang},
    * {@link ScriptedAgent.Turn#FAIL} for {@code fail}, {@link ScriptedAgent.Turn#NORMAL} otherwise.
    *
+   * @param prompt the prompt
+   * @return the turn's behaviour
    * @throws NullPointerException if {@code prompt} is null
    */
   public static ScriptedAgent.Turn turn(String prompt) {

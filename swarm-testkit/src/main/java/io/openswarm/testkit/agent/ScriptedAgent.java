@@ -65,12 +65,21 @@ public final class ScriptedAgent implements AgentRuntime {
     this.turnDelay = builder.turnDelay;
   }
 
-  /** Returns a builder; by default the agent edits nothing and finishes at once. */
+  /**
+   * Returns a builder; by default the agent edits nothing and finishes at once.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** An agent that applies the same edits for every prompt. */
+  /**
+   * An agent that applies the same edits for every prompt.
+   *
+   * @param fileEdits the edits of every turn
+   * @return the agent
+   */
   public static ScriptedAgent writing(FileEdit... fileEdits) {
     List<FileEdit> list = List.of(fileEdits);
     return builder().edits(prompt -> list).build();
@@ -81,12 +90,20 @@ public final class ScriptedAgent implements AgentRuntime {
     return "scripted";
   }
 
-  /** Sessions started and not yet closed; 0 after every cell has been torn down. */
+  /**
+   * Sessions started and not yet closed; 0 after every cell has been torn down.
+   *
+   * @return the number of open sessions
+   */
   public int liveSessions() {
     return liveSessions.get();
   }
 
-  /** Sessions started since this agent was built. */
+  /**
+   * Sessions started since this agent was built.
+   *
+   * @return the number of sessions started
+   */
   public int startedSessions() {
     return startedSessions.get();
   }
@@ -205,7 +222,12 @@ public final class ScriptedAgent implements AgentRuntime {
 
     private Builder() {}
 
-    /** The edits to apply for a prompt. */
+    /**
+     * The edits to apply for a prompt.
+     *
+     * @param editsForPrompt gives the edits for a prompt
+     * @return this builder
+     */
     public Builder edits(Function<String, List<FileEdit>> editsForPrompt) {
       this.edits = Objects.requireNonNull(editsForPrompt, "edits cannot be null");
       return this;
@@ -214,6 +236,8 @@ public final class ScriptedAgent implements AgentRuntime {
     /**
      * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code delete PATH},
      * {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     *
+     * @return this builder
      */
     public Builder promptCommands() {
       this.edits = PromptCommands::edits;
@@ -221,31 +245,55 @@ public final class ScriptedAgent implements AgentRuntime {
       return this;
     }
 
-    /** How the turn for a prompt behaves; {@link Turn#NORMAL} for every prompt by default. */
+    /**
+     * How the turn for a prompt behaves; {@link Turn#NORMAL} for every prompt by default.
+     *
+     * @param turnForPrompt gives the turn's behaviour for a prompt
+     * @return this builder
+     */
     public Builder turns(Function<String, Turn> turnForPrompt) {
       this.turns = Objects.requireNonNull(turnForPrompt, "turns cannot be null");
       return this;
     }
 
-    /** How start-up behaves; {@link Start#READY} by default. */
+    /**
+     * How start-up behaves; {@link Start#READY} by default.
+     *
+     * @param startBehaviour how start-up behaves
+     * @return this builder
+     */
     public Builder start(Start startBehaviour) {
       this.start = Objects.requireNonNull(startBehaviour, "start cannot be null");
       return this;
     }
 
-    /** How long {@link AgentRuntime#start} takes. */
+    /**
+     * How long {@link AgentRuntime#start} takes.
+     *
+     * @param delay the delay
+     * @return this builder
+     */
     public Builder startDelay(Duration delay) {
       this.startDelay = requireNonNegative("startDelay", delay);
       return this;
     }
 
-    /** How long each turn "thinks" before editing (abortable). */
+    /**
+     * How long each turn "thinks" before editing (abortable).
+     *
+     * @param delay the delay
+     * @return this builder
+     */
     public Builder turnDelay(Duration delay) {
       this.turnDelay = requireNonNegative("turnDelay", delay);
       return this;
     }
 
-    /** Builds the agent. */
+    /**
+     * Builds the agent.
+     *
+     * @return the agent
+     */
     public ScriptedAgent build() {
       return new ScriptedAgent(this);
     }

@@ -23,32 +23,58 @@ public record Fault(Action action, boolean after) {
     KILL
   }
 
-  /** @throws NullPointerException if {@code action} is null */
+  /**
+   * Checks the action.
+   *
+   * @param action what goes wrong; not null
+   * @param after whether it happens after the real operation succeeded rather than instead of it
+   * @throws NullPointerException if {@code action} is null
+   */
   public Fault {
     Objects.requireNonNull(action, "action cannot be null");
   }
 
-  /** Fails instead of the real operation. */
+  /**
+   * Fails instead of the real operation.
+   *
+   * @return the fault
+   */
   public static Fault fail() {
     return new Fault(Action.FAIL, false);
   }
 
-  /** Blocks before the real operation until interrupted, aborted or released. */
+  /**
+   * Blocks before the real operation until interrupted, aborted or released.
+   *
+   * @return the fault
+   */
   public static Fault hang() {
     return new Fault(Action.HANG, false);
   }
 
-  /** Blocks after the real operation succeeded, before its result is returned. */
+  /**
+   * Blocks after the real operation succeeded, before its result is returned.
+   *
+   * @return the fault
+   */
   public static Fault hangAfter() {
     return new Fault(Action.HANG, true);
   }
 
-  /** Kills the JVM instead of the real operation. */
+  /**
+   * Kills the JVM instead of the real operation.
+   *
+   * @return the fault
+   */
   public static Fault kill() {
     return new Fault(Action.KILL, false);
   }
 
-  /** Kills the JVM after the real operation succeeded, before its result is returned. */
+  /**
+   * Kills the JVM after the real operation succeeded, before its result is returned.
+   *
+   * @return the fault
+   */
   public static Fault killAfter() {
     return new Fault(Action.KILL, true);
   }

@@ -77,7 +77,11 @@ public final class FaultInjector {
 
   private FaultInjector() {}
 
-  /** An injector with no fault armed. */
+  /**
+   * An injector with no fault armed.
+   *
+   * @return a new injector
+   */
   public static FaultInjector create() {
     return new FaultInjector();
   }
@@ -112,6 +116,8 @@ public final class FaultInjector {
   /**
    * Arms {@code fault} at {@code point} once, for whichever cell gets there first.
    *
+   * @param point where the fault fires
+   * @param fault what goes wrong there
    * @return this injector
    * @throws NullPointerException if an argument is null
    */
@@ -122,6 +128,9 @@ public final class FaultInjector {
   /**
    * Arms {@code fault} at {@code point} once, for {@code cell} only.
    *
+   * @param point where the fault fires
+   * @param fault what goes wrong there
+   * @param cell the only cell it fires for
    * @return this injector
    * @throws NullPointerException if an argument is null
    */
@@ -132,6 +141,10 @@ public final class FaultInjector {
   /**
    * Arms {@code fault} at {@code point} {@code times} times, for {@code cell} only or, if it is null, for any cell.
    *
+   * @param point where the fault fires
+   * @param fault what goes wrong there
+   * @param cell the only cell it fires for, or null for any cell
+   * @param times how many times it fires; at least 1
    * @return this injector
    * @throws NullPointerException if {@code point} or {@code fault} is null
    * @throws IllegalArgumentException if {@code times} is not positive
@@ -152,6 +165,10 @@ public final class FaultInjector {
    * Arms {@code fault} at {@code point} {@code times} times, for the cells {@code cells} accepts (for example the
    * cells of one DAG task, whose ids the workflow makes up as it goes). Never fires where the cell is unknown.
    *
+   * @param point where the fault fires
+   * @param fault what goes wrong there
+   * @param cells accepts the cells it fires for
+   * @param times how many times it fires; at least 1
    * @return this injector
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code times} is not positive
@@ -176,7 +193,11 @@ public final class FaultInjector {
     }
   }
 
-  /** Removes the faults armed for {@code cell} that have not fired yet. */
+  /**
+   * Removes the faults armed for {@code cell} that have not fired yet.
+   *
+   * @param cell the cell
+   */
   public void disarm(CellId cell) {
     Objects.requireNonNull(cell, "cell cannot be null");
     synchronized (rules) {
@@ -184,31 +205,53 @@ public final class FaultInjector {
     }
   }
 
-  /** How many firings are still armed. */
+  /**
+   * How many firings are still armed.
+   *
+   * @return the number of firings left
+   */
   public int armedCount() {
     synchronized (rules) {
       return rules.stream().mapToInt(rule -> rule.remaining).sum();
     }
   }
 
-  /** Every fault that fired so far, in order. */
+  /**
+   * Every fault that fired so far, in order.
+   *
+   * @return the fired faults, a snapshot
+   */
   public List<FiredFault> fired() {
     return List.copyOf(fired);
   }
 
-  /** The faults that fired for {@code cell}. */
+  /**
+   * The faults that fired for {@code cell}.
+   *
+   * @param cell the cell; not null
+   * @return its fired faults, in order; empty when none fired for it
+   */
   public List<FiredFault> firedFor(CellId cell) {
     Objects.requireNonNull(cell, "cell cannot be null");
     return fired.stream().filter(f -> cell.equals(f.cellId())).toList();
   }
 
-  /** Calls {@code listener} for every fault as it fires, on the thread that hit it (before a KILL kills). */
+  /**
+   * Calls {@code listener} for every fault as it fires, on the thread that hit it (before a KILL kills).
+   *
+   * @param listener told about every fault as it fires
+   * @return this injector
+   */
   public FaultInjector onFire(Consumer<FiredFault> listener) {
     listeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
     return this;
   }
 
-  /** The faults hanging right now. */
+  /**
+   * The faults hanging right now.
+   *
+   * @return the hanging faults, a snapshot
+   */
   public Set<FiredFault> hanging() {
     return Set.copyOf(hanging);
   }
@@ -216,6 +259,10 @@ public final class FaultInjector {
   /**
    * Waits until a fault hangs at {@code point} (for {@code cell}, or any cell if null).
    *
+   * @param point the point
+   * @param cell the cell, or null for any
+   * @param timeout the longest wait
+   * @return the fault that hangs there
    * @throws AssertionError if none hangs there within {@code timeout}
    */
   public FiredFault awaitHanging(FaultPoint point, @Nullable CellId cell, Duration timeout) {
@@ -260,7 +307,11 @@ public final class FaultInjector {
     return errors;
   }
 
-  /** How many real stops or returns are held back by teardown faults. */
+  /**
+   * How many real stops or returns are held back by teardown faults.
+   *
+   * @return the number held back
+   */
   public int heldBackCount() {
     return heldBack.size();
   }
@@ -268,12 +319,18 @@ public final class FaultInjector {
   /**
    * How many agent event streams {@link FaultPoint#EVENT_STREAM_DROP} faults cut so far (a fault that found no open
    * stream cut none, so tests can tell a real cut from a vacuous one).
+   *
+   * @return the number of streams cut
    */
   public int eventStreamsCut() {
     return eventStreamsCut.get();
   }
 
-  /** The commits the injector put on target branches itself (the conflicting changes of INTEGRATE faults). */
+  /**
+   * The commits the injector put on target branches itself (the conflicting changes of INTEGRATE faults).
+   *
+   * @return the commits' SHAs, a snapshot
+   */
   public Set<String> injectedCommits() {
     return Set.copyOf(injectedCommits);
   }
@@ -281,6 +338,9 @@ public final class FaultInjector {
   /**
    * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to, {@link
    * FaultPoint#PORT_RELEASE}.
+   *
+   * @param probe the probe to decorate
+   * @return the decorated probe
    */
   public PortProbe wrapProbe(PortProbe probe) {
     return new FaultyPortProbe(this, probe);
@@ -289,12 +349,20 @@ public final class FaultInjector {
   /**
    * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link FaultPoint#WORKTREE_RESET} and {@link
    * FaultPoint#WORKTREE_RETURN}.
+   *
+   * @param provider the provider to decorate
+   * @return the decorated provider
    */
   public WorktreeProvider wrapWorktrees(WorktreeProvider provider) {
     return new FaultyWorktreeProvider(this, provider);
   }
 
-  /** Decorates worktree changes with {@link FaultPoint#COMMIT}. */
+  /**
+   * Decorates worktree changes with {@link FaultPoint#COMMIT}.
+   *
+   * @param changes the changes to decorate
+   * @return the decorated changes
+   */
   public WorktreeChanges wrapChanges(WorktreeChanges changes) {
     return new FaultyWorktreeChanges(this, changes);
   }
@@ -303,28 +371,50 @@ public final class FaultInjector {
    * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
    * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
    * FaultPoint#AGENT_STOP}.
+   *
+   * @param agent the agent to decorate
+   * @return the decorated agent
    */
   public AgentRuntime wrapAgent(AgentRuntime agent) {
     return new FaultyAgentRuntime(this, agent);
   }
 
-  /** Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}. */
+  /**
+   * Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}.
+   *
+   * @param tests the test runner to decorate
+   * @return the decorated runner
+   */
   public TestRunner wrapTests(TestRunner tests) {
     return new FaultyTestRunner(this, tests);
   }
 
-  /** Decorates a branch integration with {@link FaultPoint#INTEGRATE}. */
+  /**
+   * Decorates a branch integration with {@link FaultPoint#INTEGRATE}.
+   *
+   * @param integration the integration to decorate
+   * @return the decorated integration
+   */
   public BranchIntegration wrapIntegration(BranchIntegration integration) {
     return new FaultyBranchIntegration(this, integration);
   }
 
-  /** Decorates every part of a worker's cells but the port probe (see {@link #wrapProbe}). */
+  /**
+   * Decorates every part of a worker's cells but the port probe (see {@link #wrapProbe}).
+   *
+   * @param parts the parts to decorate
+   * @return the decorated parts
+   */
   public CellParts wrapParts(CellParts parts) {
     return new CellParts(wrapWorktrees(parts.worktrees()), wrapChanges(parts.changes()), wrapAgent(parts.agent()),
         wrapTests(parts.tests()), wrapIntegration(parts.integration()));
   }
 
-  /** Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts. */
+  /**
+   * Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts.
+   *
+   * @return the hooks, to give {@code SwarmWorker.Builder.internalHooks}
+   */
   public WorkerHooks workerHooks() {
     FaultInjector injector = this;
     return new WorkerHooks() {

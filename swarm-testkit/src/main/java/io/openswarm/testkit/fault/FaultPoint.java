@@ -112,7 +112,11 @@ public enum FaultPoint {
     this.stage = stage;
   }
 
-  /** The part of a cell's life this point belongs to. */
+  /**
+   * The part of a cell's life this point belongs to.
+   *
+   * @return the stage
+   */
   public Stage stage() {
     return stage;
   }

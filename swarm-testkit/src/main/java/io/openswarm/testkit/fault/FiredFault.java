@@ -15,7 +15,14 @@ import org.jspecify.annotations.Nullable;
  */
 public record FiredFault(FaultPoint point, @Nullable CellId cellId, Fault fault) {
 
-  /** @throws NullPointerException if {@code point} or {@code fault} is null */
+  /**
+   * Checks the components.
+   *
+   * @param point where; not null
+   * @param cellId the cell it hit, or null when the point could not tell
+   * @param fault what happened; not null
+   * @throws NullPointerException if {@code point} or {@code fault} is null
+   */
   public FiredFault {
     Objects.requireNonNull(point, "point cannot be null");
     Objects.requireNonNull(fault, "fault cannot be null");

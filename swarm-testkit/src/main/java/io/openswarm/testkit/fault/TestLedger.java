@@ -32,19 +32,32 @@ public final class TestLedger {
 
   private final Set<String> greenTrees = ConcurrentHashMap.newKeySet();
 
-  /** An empty ledger. */
+  /**
+   * An empty ledger.
+   *
+   * @return a new ledger
+   */
   public static TestLedger create() {
     return new TestLedger();
   }
 
   private TestLedger() {}
 
-  /** The trees whose tests passed. */
+  /**
+   * The trees whose tests passed.
+   *
+   * @return the tree SHAs, a snapshot
+   */
   public Set<String> greenTrees() {
     return Set.copyOf(greenTrees);
   }
 
-  /** Decorates {@code runner} so that the trees of its passing runs are recorded here. */
+  /**
+   * Decorates {@code runner} so that the trees of its passing runs are recorded here.
+   *
+   * @param runner the runner to decorate
+   * @return the decorated runner
+   */
   public TestRunner wrap(TestRunner runner) {
     Objects.requireNonNull(runner, "runner cannot be null");
     return new TestRunner() {

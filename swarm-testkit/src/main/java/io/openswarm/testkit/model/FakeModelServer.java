@@ -98,6 +98,7 @@ public final class FakeModelServer implements AutoCloseable {
   /**
    * Starts a server on 127.0.0.1 on a free port.
    *
+   * @return the running server; close it to stop it
    * @throws UncheckedIOException if the server cannot bind
    */
   public static FakeModelServer start() {
@@ -121,7 +122,11 @@ public final class FakeModelServer implements AutoCloseable {
     }
   }
 
-  /** An empty script to build replies on; see {@link ModelScript}. */
+  /**
+   * An empty script to build replies on; see {@link ModelScript}.
+   *
+   * @return a new, empty script
+   */
   public static ModelScript script() {
     return ModelScript.empty();
   }
@@ -129,6 +134,7 @@ public final class FakeModelServer implements AutoCloseable {
   /**
    * Appends the script's replies to the queue.
    *
+   * @param script the replies to queue
    * @return this server
    * @throws NullPointerException if {@code script} is null
    * @throws IllegalStateException if the server is closed
@@ -148,6 +154,8 @@ public final class FakeModelServer implements AutoCloseable {
    * Appends the script's replies to the queue of {@code prompt}: they answer the requests whose latest user message
    * is exactly {@code prompt}, before the shared queue does.
    *
+   * @param prompt the latest user message the replies answer
+   * @param script the replies to queue
    * @return this server
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if the server is closed
@@ -166,17 +174,29 @@ public final class FakeModelServer implements AutoCloseable {
     return this;
   }
 
-  /** The port the server listens on. */
+  /**
+   * The port the server listens on.
+   *
+   * @return the port, on 127.0.0.1
+   */
   public int port() {
     return server.getAddress().getPort();
   }
 
-  /** The OpenAI base URL, {@code http://127.0.0.1:<port>/v1}. */
+  /**
+   * The OpenAI base URL, {@code http://127.0.0.1:<port>/v1}.
+   *
+   * @return the base URL
+   */
   public URI baseUri() {
     return URI.create("http://127.0.0.1:" + port() + "/v1");
   }
 
-  /** The model for OpenCode's {@code model} setting: {@code fake/fake-model}. */
+  /**
+   * The model for OpenCode's {@code model} setting: {@code fake/fake-model}.
+   *
+   * @return {@code fake/fake-model}
+   */
   public String openCodeModel() {
     return PROVIDER_ID + "/" + MODEL;
   }
@@ -185,6 +205,8 @@ public final class FakeModelServer implements AutoCloseable {
    * The OpenCode provider configuration for this server: a JSON object mapping {@value #PROVIDER_ID} to an
    * {@code @ai-sdk/openai-compatible} provider (built into the OpenCode binary) whose {@code options.baseURL} is
    * {@link #baseUri()}. The API key is a dummy.
+   *
+   * @return the provider configuration, a JSON object
    */
   public String openCodeProviderConfig() {
     ObjectNode root = MAPPER.createObjectNode();
@@ -212,12 +234,20 @@ public final class FakeModelServer implements AutoCloseable {
     unscripted.set(0);
   }
 
-  /** Every request received so far, in arrival order. */
+  /**
+   * Every request received so far, in arrival order.
+   *
+   * @return the requests, a snapshot
+   */
   public List<RecordedRequest> requests() {
     return List.copyOf(requests);
   }
 
-  /** The chat completion requests received so far, in arrival order. */
+  /**
+   * The chat completion requests received so far, in arrival order.
+   *
+   * @return the chat completion requests, a snapshot
+   */
   public List<RecordedRequest> chatRequests() {
     List<RecordedRequest> chats = new ArrayList<>();
     for (RecordedRequest request : requests) {
@@ -228,7 +258,11 @@ public final class FakeModelServer implements AutoCloseable {
     return chats;
   }
 
-  /** How many scripted replies are still queued, in the shared queue and the per-prompt ones. */
+  /**
+   * How many scripted replies are still queued, in the shared queue and the per-prompt ones.
+   *
+   * @return the number of queued replies
+   */
   public int pendingReplies() {
     int pending = replies.size();
     for (Deque<ModelReply> queue : repliesByPrompt.values()) {
@@ -237,12 +271,20 @@ public final class FakeModelServer implements AutoCloseable {
     return pending;
   }
 
-  /** How many chat requests found no scripted reply left. */
+  /**
+   * How many chat requests found no scripted reply left.
+   *
+   * @return the number of unanswered chat requests
+   */
   public int unscriptedRequests() {
     return unscripted.get();
   }
 
-  /** How many requests are hanging right now. */
+  /**
+   * How many requests are hanging right now.
+   *
+   * @return the number of hanging requests
+   */
   public int hangingRequests() {
     return hanging.get();
   }

@@ -33,7 +33,11 @@ public final class ModelScript {
     this.replies = List.copyOf(replies);
   }
 
-  /** A script with no replies. */
+  /**
+   * A script with no replies.
+   *
+   * @return a new, empty script
+   */
   public static ModelScript empty() {
     return EMPTY;
   }
@@ -41,6 +45,8 @@ public final class ModelScript {
   /**
    * Appends a plain text answer (finish reason {@code stop}).
    *
+   * @param text the answer
+   * @return this script
    * @throws NullPointerException if {@code text} is null
    */
   public ModelScript text(String text) {
@@ -51,6 +57,9 @@ public final class ModelScript {
    * Appends a call of tool {@code name} with {@code arguments} (serialised as a JSON object; finish reason
    * {@code tool_calls}).
    *
+   * @param name the tool's name
+   * @param arguments the tool's arguments, by name
+   * @return this script
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the arguments cannot be serialised to JSON
    */
@@ -69,6 +78,7 @@ public final class ModelScript {
    *
    * @param filePath the file; OpenCode expects an absolute path inside the worktree
    * @param content the new content
+   * @return this script
    * @throws NullPointerException if an argument is null
    */
   public ModelScript write(String filePath, String content) {
@@ -84,6 +94,7 @@ public final class ModelScript {
    * Appends a call of OpenCode's {@code bash} tool.
    *
    * @param command the shell command the model asks OpenCode to run
+   * @return this script
    * @throws NullPointerException if {@code command} is null
    */
   public ModelScript bash(String command) {
@@ -99,6 +110,8 @@ public final class ModelScript {
    * not by turns: when the agent's turn is aborted before it asked the model (an idle timeout shorter than the
    * agent's own work before its first model call), the hang stays queued and answers the next request; call
    * {@link FakeModelServer#reset()} before scripting the next turn.
+   *
+   * @return this script
    */
   public ModelScript hang() {
     return append(new ModelReply.Hang());
@@ -108,6 +121,9 @@ public final class ModelScript {
    * Appends an HTTP error with an OpenAI-style body ({@code {"error":{"message":...}}}). OpenCode retries 429 and
    * 5xx answers and reports others (such as 400) as a session error.
    *
+   * @param status the HTTP status; 400 to 599
+   * @param message the error message
+   * @return this script
    * @throws NullPointerException if {@code message} is null
    * @throws IllegalArgumentException if {@code status} is not 400 to 599
    */
@@ -118,37 +134,73 @@ public final class ModelScript {
     return append(new ModelReply.Failure(status, message));
   }
 
-  /** Alias of {@link #text(String)}. */
+  /**
+   * Alias of {@link #text(String)}.
+   *
+   * @param text the answer
+   * @return this script
+   */
   public ModelScript thenText(String text) {
     return text(text);
   }
 
-  /** Alias of {@link #toolCall(String, Map)}. */
+  /**
+   * Alias of {@link #toolCall(String, Map)}.
+   *
+   * @param name the tool's name
+   * @param arguments the tool's arguments, by name
+   * @return this script
+   */
   public ModelScript thenToolCall(String name, Map<String, ?> arguments) {
     return toolCall(name, arguments);
   }
 
-  /** Alias of {@link #write(String, String)}. */
+  /**
+   * Alias of {@link #write(String, String)}.
+   *
+   * @param filePath the file; an absolute path inside the worktree
+   * @param content the new content
+   * @return this script
+   */
   public ModelScript thenWrite(String filePath, String content) {
     return write(filePath, content);
   }
 
-  /** Alias of {@link #bash(String)}. */
+  /**
+   * Alias of {@link #bash(String)}.
+   *
+   * @param command the shell command
+   * @return this script
+   */
   public ModelScript thenBash(String command) {
     return bash(command);
   }
 
-  /** Alias of {@link #hang()}. */
+  /**
+   * Alias of {@link #hang()}.
+   *
+   * @return this script
+   */
   public ModelScript thenHang() {
     return hang();
   }
 
-  /** Alias of {@link #error(int, String)}. */
+  /**
+   * Alias of {@link #error(int, String)}.
+   *
+   * @param status the HTTP status; 400 to 599
+   * @param message the error message
+   * @return this script
+   */
   public ModelScript thenError(int status, String message) {
     return error(status, message);
   }
 
-  /** The number of replies. */
+  /**
+   * The number of replies.
+   *
+   * @return the number of replies
+   */
   public int size() {
     return replies.size();
   }

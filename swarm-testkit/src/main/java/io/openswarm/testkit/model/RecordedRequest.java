@@ -28,6 +28,10 @@ public record RecordedRequest(String method, String path, Map<String, List<Strin
   /**
    * Creates a record.
    *
+   * @param method the HTTP method
+   * @param path the request path, e.g. {@code /v1/chat/completions}
+   * @param headers the request headers, names in lower case
+   * @param body the request body as text
    * @throws NullPointerException if an argument is null
    */
   public RecordedRequest {
@@ -37,13 +41,22 @@ public record RecordedRequest(String method, String path, Map<String, List<Strin
     Objects.requireNonNull(body, "body cannot be null");
   }
 
-  /** The first value of header {@code name} (case-insensitive). */
+  /**
+   * The first value of header {@code name} (case-insensitive).
+   *
+   * @param name the header's name, in any case
+   * @return its first value, or empty when the request has none
+   */
   public Optional<String> header(String name) {
     List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
     return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
-  /** The body parsed as JSON; a missing node when it is not JSON. */
+  /**
+   * The body parsed as JSON; a missing node when it is not JSON.
+   *
+   * @return the parsed body, or a missing node
+   */
   public JsonNode json() {
     try {
       JsonNode node = MAPPER.readTree(body);
@@ -53,17 +66,29 @@ public record RecordedRequest(String method, String path, Map<String, List<Strin
     }
   }
 
-  /** The {@code model} the request asked for, or empty. */
+  /**
+   * The {@code model} the request asked for, or empty.
+   *
+   * @return the model, or an empty string
+   */
   public String model() {
     return json().path("model").asText("");
   }
 
-  /** Whether the request asked for a streamed reply. */
+  /**
+   * Whether the request asked for a streamed reply.
+   *
+   * @return true when {@code stream} is true in the body
+   */
   public boolean streaming() {
     return json().path("stream").asBoolean(false);
   }
 
-  /** The names of the tools the request offered the model. */
+  /**
+   * The names of the tools the request offered the model.
+   *
+   * @return the tools' names; empty when none was offered
+   */
   public List<String> toolNames() {
     List<String> names = new ArrayList<>();
     for (JsonNode tool : json().path("tools")) {
@@ -72,7 +97,11 @@ public record RecordedRequest(String method, String path, Map<String, List<Strin
     return names;
   }
 
-  /** The text of the last {@code user} message of a chat request, or empty. */
+  /**
+   * The text of the last {@code user} message of a chat request, or empty.
+   *
+   * @return the text, or an empty string
+   */
   public String lastUserText() {
     String last = "";
     for (JsonNode message : json().path("messages")) {
