@@ -219,6 +219,23 @@ class WorktreePoolRestartTest {
         TestRepositories.git(worktree, "init", "--quiet", ".");
       }
     },
+    DOT_GIT_REPLACED_BY_A_HOSTILE_REPOSITORY {
+      @Override
+      void apply(Path worktree, TestRepository repo) throws Exception {
+        // What a cell could leave behind for the worker's git at the next start: a repository whose own config
+        // runs a program on every status (fsmonitor) and on every checkout (a hook).
+        Files.delete(worktree.resolve(".git"));
+        TestRepositories.git(worktree, "init", "--quiet", ".");
+        Path script = worktree.resolve(".git").resolve("escape.sh");
+        Files.writeString(script, "#!/bin/sh\ntouch '" + escapeMarker(worktree) + "'\n");
+        script.toFile().setExecutable(true);
+        Path hooks = Files.createDirectories(worktree.resolve(".git").resolve("planted-hooks"));
+        Files.copy(script, hooks.resolve("post-checkout"));
+        hooks.resolve("post-checkout").toFile().setExecutable(true);
+        TestRepositories.git(worktree, "config", "core.fsmonitor", script.toString());
+        TestRepositories.git(worktree, "config", "core.hooksPath", hooks.toString());
+      }
+    },
     DIRECTORY_DELETED {
       @Override
       void apply(Path worktree, TestRepository repo) throws Exception {
@@ -227,6 +244,11 @@ class WorktreePoolRestartTest {
     };
 
     abstract void apply(Path worktree, TestRepository repo) throws Exception;
+  }
+
+  /** Where a planted program would leave its mark if the pool ran it: outside the worktree, which is deleted. */
+  private static Path escapeMarker(Path worktree) {
+    return worktree.resolveSibling(worktree.getFileName() + ".escaped");
   }
 
   @ParameterizedTest
@@ -240,6 +262,7 @@ class WorktreePoolRestartTest {
 
     WorktreePool next = start(b -> { });
 
+    assertThat(escapeMarker(tampered)).as("nothing the cell planted ran").doesNotExist();
     assertThat(tampered).doesNotExist();
     assertThat(next.idleCount()).as("only the intact worktree is adopted").isEqualTo(1);
     assertThat(next.totalCount()).isEqualTo(1);
