@@ -50,7 +50,7 @@ public final class LargeRepositoryBenchmark {
       "pool warm acquire+release", "pool 1 cold acquire", "pool 3 cold acquires at once", "plain 1 add",
       "plain 3 adds at once");
 
-  private final GitRunner git = GitRunner.builder().timeout(GIT_TIMEOUT).build();
+  private final GitRunner git = GitRunner.newBuilder().timeout(GIT_TIMEOUT).build();
   private final Map<String, List<Long>> nanos = new LinkedHashMap<>();
   private final Map<String, List<Long>> parts = new LinkedHashMap<>();
   private final ExecutorService threads = Executors.newFixedThreadPool(3);
@@ -144,7 +144,7 @@ public final class LargeRepositoryBenchmark {
   }
 
   private WorktreePool pool(String name, int maxIdle, int maxTotal) {
-    WorktreePool pool = WorktreePool.builder().repository(repositoryPath).root(directory.resolve(name))
+    WorktreePool pool = WorktreePool.newBuilder().repository(repositoryPath).root(directory.resolve(name))
         .minIdle(0).maxIdle(maxIdle).maxTotal(maxTotal).keepIdleOnClose(false)
         .acquireTimeout(Duration.ofMinutes(10)).git(git).build();
     pool.start();

@@ -56,7 +56,7 @@ public class PortManagerBenchmark {
   public void fill() {
     int toHold = (MAX - MIN + 1) * occupancy / 100;
     if (impl.equals("swarm")) {
-      swarm = PortManager.builder().range(MIN, MAX).probe(PortProbe.none()).build();
+      swarm = PortManager.newBuilder().range(MIN, MAX).probe(PortProbe.none()).build();
       for (int i = 0; i < toHold; i++) {
         held.add(swarm.allocate());
       }

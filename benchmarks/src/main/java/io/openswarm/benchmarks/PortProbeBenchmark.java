@@ -55,7 +55,7 @@ public class PortProbeBenchmark {
       case "none" -> PortProbe.none();
       default -> throw new IllegalArgumentException("probe must be bind or none but was " + probe);
     };
-    ports = PortManager.builder().range(41000, 42000).probe(chosen).build();
+    ports = PortManager.newBuilder().range(41000, 42000).probe(chosen).build();
     int toHold = 1001 * occupancy / 100;
     for (int i = 0; i < toHold; i++) {
       held.add(ports.allocate());

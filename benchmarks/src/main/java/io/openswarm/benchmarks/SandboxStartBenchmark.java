@@ -84,7 +84,7 @@ public class SandboxStartBenchmark {
     CellSandbox cellSandbox = sandbox.startsWith("bubblewrap")
         ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
         : CellSandbox.none();
-    ProcessSupervisor.Builder builder = ProcessSupervisor.builder().sandbox(cellSandbox);
+    ProcessSupervisor.Builder builder = ProcessSupervisor.newBuilder().sandbox(cellSandbox);
     if (sandbox.equals("bubblewrap-limits")) {
       builder.limits(CellLimits.getDefaultInstance());
     }
@@ -94,7 +94,7 @@ public class SandboxStartBenchmark {
       policy.network(NetworkAccess.NONE).exposePort(freePort())
           .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + freePort()));
     }
-    spec = ProcessSpec.builder()
+    spec = ProcessSpec.newBuilder()
         .command(trueProgram.toString())
         .workingDirectory(worktree)
         .logFile(state.resolve("logs/true.log"))

@@ -97,13 +97,13 @@ final class ScriptedSwarm implements AutoCloseable {
    * @throws IllegalStateException if the pool is not warm within 10 minutes
    */
   static ScriptedSwarm start(Config config) {
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .turnDelay(config.think())
         .edits(prompt -> List.of(FileEdit.write(prompt.substring(prompt.lastIndexOf(' ') + 1),
             "written by a scripted agent\n")))
         .build();
     PoolSizes pool = config.pool();
-    SwarmWorker.Builder builder = SwarmWorker.builder()
+    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(config.repository())
         .stateDirectory(config.stateDirectory())
         .taskQueue(TASK_QUEUE)

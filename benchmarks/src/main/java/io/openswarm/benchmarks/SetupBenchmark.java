@@ -57,11 +57,11 @@ public final class SetupBenchmark {
     npm(repo.path(), cache, "install", "--package-lock-only", "--no-audit", "--no-fund");
     repo.commit("a generated npm project");
 
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder()
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
         WorktreePool cold = pool(repo, directory.resolve("cold"), 0);
         WorktreePool warm = pool(repo, directory.resolve("warm"), 1)) {
-      CommandWorktreeSetup setup = CommandWorktreeSetup.builder(supervisor)
+      CommandWorktreeSetup setup = CommandWorktreeSetup.newBuilder(supervisor)
           .options(WorktreeSetupOptions.newBuilder().command("npm", "ci", "--no-audit", "--no-fund")
               .inputs("package-lock.json").writablePath(cache).build())
           .environment(ProcessEnvironment.defaults().toBuilder().put("npm_config_cache", cache.toString()).build())
@@ -87,7 +87,7 @@ public final class SetupBenchmark {
   }
 
   private static WorktreePool pool(TemporaryRepository repo, Path root, int maxIdle) {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(root)
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root)
         .minIdle(0).maxIdle(maxIdle).maxTotal(1).preserveIgnored(true).build();
     pool.start();
     return pool;

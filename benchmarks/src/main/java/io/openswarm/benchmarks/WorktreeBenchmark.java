@@ -76,7 +76,7 @@ public class WorktreeBenchmark {
     repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
     git = GitRunner.create();
     if (path.equals("warm")) {
-      pool = WorktreePool.builder().repository(repository.path()).root(directory.resolve("pool"))
+      pool = WorktreePool.newBuilder().repository(repository.path()).root(directory.resolve("pool"))
           .minIdle(0).maxIdle(1).maxTotal(1).build();
       pool.start();
       pool.acquire(CellId.of("bench-warmup"), "main").close();

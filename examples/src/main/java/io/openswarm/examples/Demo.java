@@ -148,7 +148,7 @@ public final class Demo {
         .commit("greetings project with a test script");
 
     boolean openCode = "opencode".equals(options.get("agent"));
-    SwarmWorker.Builder builder = SwarmWorker.builder()
+    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(home.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
@@ -186,7 +186,7 @@ public final class Demo {
     FakeModelServer startedModel = fakeModel; // closed with the worker (null when there is none)
     try (startedModel; SwarmWorker worker = builder.start()) {
       SwarmClient client = worker.client();
-      TaskGraph.Builder graph = TaskGraph.builder();
+      TaskGraph.Builder graph = TaskGraph.newBuilder();
       for (DemoTask task : TASKS) {
         graph.task(task.id(), openCode ? openCodePrompt(task) : task.prompt(),
             task.dependsOn().toArray(String[]::new));
@@ -247,7 +247,7 @@ public final class Demo {
   private static ScriptedAgent scriptedAgent() {
     Map<String, DemoTask> byPrompt = new LinkedHashMap<>();
     TASKS.forEach(task -> byPrompt.put(task.prompt(), task));
-    return ScriptedAgent.builder()
+    return ScriptedAgent.newBuilder()
         .edits(prompt -> byPrompt.get(prompt).edits().entrySet().stream()
             .map(edit -> FileEdit.write(edit.getKey(), edit.getValue())).toList())
         .turnDelay(Duration.ofMillis(300))

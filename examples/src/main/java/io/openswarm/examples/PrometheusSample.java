@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  */
 public final class PrometheusSample implements AutoCloseable {
 
-  private static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .promptCommands()
       .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
       .turnDelay(Duration.ofMillis(200))
@@ -121,7 +121,7 @@ public final class PrometheusSample implements AutoCloseable {
         .executable("test.sh")
         .commit("a project with a test");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    SwarmWorker worker = SwarmWorker.builder()
+    SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(home.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))

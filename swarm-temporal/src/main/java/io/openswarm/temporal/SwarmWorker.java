@@ -100,7 +100,7 @@ import org.slf4j.LoggerFactory;
  * A worker that runs cells: the entry point of Open Swarm.
  *
  * <pre>{@code
- * try (SwarmWorker worker = SwarmWorker.builder()
+ * try (SwarmWorker worker = SwarmWorker.newBuilder()
  *     .repository(Path.of("/srv/repo"))
  *     .testCommand(List.of("./gradlew", "test", "--offline"))
  *     .openCode(OpenCodeOptions.newBuilder()
@@ -254,7 +254,7 @@ public final class SwarmWorker implements AutoCloseable {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -1203,7 +1203,7 @@ public final class SwarmWorker implements AutoCloseable {
       return WorktreeSetup.none();
     }
     // The set-up installs what the tests run with, so it gets their world: variables, caches, home files.
-    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.builder(supervisor).options(setup)
+    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.newBuilder(supervisor).options(setup)
         .testEnvironment(options.testEnvironment());
     if (!setup.copyFromCheckout().isEmpty()) {
       GitResult top = GitRunner.create().run(options.repository(), "rev-parse", "--show-toplevel");
@@ -1268,7 +1268,7 @@ public final class SwarmWorker implements AutoCloseable {
     options.clientCertificate().ifPresent(hidden::add);
     options.clientKey().ifPresent(hidden::add);
     options.trustedCertificates().ifPresent(hidden::add);
-    ProcessSupervisor supervisor = ProcessSupervisor.builder()
+    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(sandbox)
         .listener(reaper.processListener())
         .hiddenPaths(hidden)
@@ -1299,13 +1299,13 @@ public final class SwarmWorker implements AutoCloseable {
       reaper.releaseDirectory(cellsKey);
     });
 
-    ports = PortManager.builder()
+    ports = PortManager.newBuilder()
         .range(options.ports().min(), options.ports().max())
         .probe(hooks.decorateProbe(PortProbe.bind()))
         .leaseDirectory(stateDirectory.resolve("ports"))
         .build();
 
-    pool = WorktreePool.builder()
+    pool = WorktreePool.newBuilder()
         .repository(options.repository())
         .root(options.worktreeRoot())
         .minIdle(options.minIdleWorktrees())
@@ -1341,7 +1341,7 @@ public final class SwarmWorker implements AutoCloseable {
     resources.add(admission);
     MicrometerSwarmMetrics micrometer = null;
     if (registry != null) {
-      micrometer = MicrometerSwarmMetrics.builder(registry).tag("host", options.hostId()).build()
+      micrometer = MicrometerSwarmMetrics.newBuilder(registry).tag("host", options.hostId()).build()
           .monitorPorts(ports)
           .monitorWorktrees(pool)
           .monitorProcesses(supervisor);
@@ -1370,7 +1370,7 @@ public final class SwarmWorker implements AutoCloseable {
     SwarmMetrics metrics = CompositeMetrics.of(options.metrics(), micrometer == null ? SwarmMetrics.noop()
         : micrometer, outcomes, roomChanged);
 
-    CommandTestRunner tests = CommandTestRunner.builder(supervisor)
+    CommandTestRunner tests = CommandTestRunner.newBuilder(supervisor)
         .command(options.testCommand())
         .timeout(options.testTimeout())
         .network(options.testNetwork())
@@ -1379,12 +1379,12 @@ public final class SwarmWorker implements AutoCloseable {
     AgentRuntime agent = options.agentFactory().create(supervisor);
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
     BranchIntegrator integrator = BranchIntegrator.create();
-    GitWorktreeChanges.Builder changes = GitWorktreeChanges.builder()
+    GitWorktreeChanges.Builder changes = GitWorktreeChanges.newBuilder()
         .maxCommitBytes(options.cellLimits().maxCommitBytes())
         // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
         .preserveIgnored(options.preserveIgnored() || options.worktreeSetup().keepsIgnoredFiles());
     if (!options.repositoryHooks().isEmpty()) {
-      changes.beforeCommit(RepositoryHooks.builder(supervisor)
+      changes.beforeCommit(RepositoryHooks.newBuilder(supervisor)
           .repository(options.repository())
           .stateDirectory(stateDirectory.resolve("hooks"))
           .hooks(options.repositoryHooks())
@@ -1393,14 +1393,14 @@ public final class SwarmWorker implements AutoCloseable {
     }
     CellParts parts = hooks.decorate(new CellParts(pool, changes.build(), agent, tests, integrator));
     // In the state directory, which no cell sees; retention also runs now, for what earlier runs of the worker left.
-    history = CellHistoryStore.builder()
+    history = CellHistoryStore.newBuilder()
         .folder(stateDirectory.resolve("history"))
         .repository(options.repository())
         .options(options.history())
         .author(options.author())
         .build();
     history.enforceRetention();
-    steps = CellSteps.builder()
+    steps = CellSteps.newBuilder()
         .ports(ports)
         .worktrees(parts.worktrees())
         .changes(parts.changes())

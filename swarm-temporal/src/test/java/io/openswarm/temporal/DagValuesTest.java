@@ -30,7 +30,7 @@ class DagValuesTest {
     return converter.fromPayloads(0, payloads, type, type);
   }
 
-  private static final TaskGraph GRAPH = TaskGraph.builder()
+  private static final TaskGraph GRAPH = TaskGraph.newBuilder()
       .task(GraphTask.of("schema", "add \"the\" schema\n$(x)").withTestTimeout(Duration.ofMinutes(2)))
       .task("api", "add the api", "schema")
       .build();

@@ -23,7 +23,7 @@ class SwarmCapacityTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .repository(temp)
         .stateDirectory(temp.resolve("../state-" + temp.getFileName()))
         .testCommand(List.of("true"))

@@ -241,7 +241,7 @@ public final class SwarmExtension
       if (!repo.git("status", "--porcelain").isBlank()) {
         repo.commit("the test project");
       }
-      SwarmWorker.Builder builder = SwarmWorker.builder()
+      SwarmWorker.Builder builder = SwarmWorker.newBuilder()
           .repository(repo.path())
           .stateDirectory(home.resolve("state"))
           .testCommand(testCommand)
@@ -320,7 +320,7 @@ public final class SwarmExtension
   public static final class Builder {
     private Consumer<TemporaryRepository> shapeRepository = repo -> { };
     private List<String> testCommand = List.of("true");
-    private AgentRuntime agent = ScriptedAgent.builder().build();
+    private AgentRuntime agent = ScriptedAgent.newBuilder().build();
     private Consumer<SwarmWorker.Builder> configure = worker -> { };
     private boolean leakCheck = true;
 

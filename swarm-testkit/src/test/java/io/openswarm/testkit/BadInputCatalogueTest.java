@@ -70,8 +70,8 @@ class BadInputCatalogueTest {
   }
 
   static SwarmWorker.Builder worker() {
-    return SwarmWorker.builder().repository(repo.path()).testCommand(List.of("true"))
-        .agent(ScriptedAgent.builder().build()).stateDirectory(temp.resolve("never-created"));
+    return SwarmWorker.newBuilder().repository(repo.path()).testCommand(List.of("true"))
+        .agent(ScriptedAgent.newBuilder().build()).stateDirectory(temp.resolve("never-created"));
   }
 
   static Stream<Case> catalogue() {
@@ -87,7 +87,7 @@ class BadInputCatalogueTest {
         bad("privileged ports", IllegalArgumentException.class, () -> PortManager.of(80, 90),
             "80-90", "privileged", "allowPrivilegedPorts(true)"),
         bad("zero quarantine", IllegalArgumentException.class,
-            () -> PortManager.builder().range(8000, 8001).quarantine(Duration.ZERO).build(),
+            () -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ZERO).build(),
             "quarantine must be positive", "PT0S"),
         bad("negative port wait", IllegalArgumentException.class,
             () -> PortManager.of(8000, 8001).allocate(Duration.ofSeconds(-1)), "maxWait", "PT-1S"),
@@ -115,7 +115,7 @@ class BadInputCatalogueTest {
         bad("task id ending with a dot", IllegalArgumentException.class,
             () -> TaskSpec.of("trailing.", "p", "main"), "taskId", "must not end with '.'", "\"trailing.\""),
         bad("graph task id git refuses", IllegalArgumentException.class,
-            () -> TaskGraph.builder().task("a..b", "p").build(), "task id", "must not contain \"..\"", "\"a..b\""),
+            () -> TaskGraph.newBuilder().task("a..b", "p").build(), "task id", "must not contain \"..\"", "\"a..b\""),
         bad("oversized commit message", IllegalArgumentException.class,
             () -> TaskSpec.of("t", "p", "main").withCommitMessage("m".repeat(10 * 1024 * 1024)),
             "commitMessage must be at most 65536 characters", "10485760 characters"),
@@ -134,17 +134,17 @@ class BadInputCatalogueTest {
             () -> TaskSpec.of("t", "p", "main").withTestCommand(List.of()), "testCommand", "[]"),
         // Task graphs
         bad("task graph with a cycle", TaskGraphException.class,
-            () -> TaskGraph.builder().task("a", "p", "c").task("b", "p", "a").task("c", "p", "b").build(),
+            () -> TaskGraph.newBuilder().task("a", "p", "c").task("b", "p", "a").task("c", "p", "b").build(),
             "cycle", "a -> ", "-> a"),
         bad("task depending on itself", TaskGraphException.class,
-            () -> TaskGraph.builder().task("a", "p", "a").build(), "self-dependency", "a"),
+            () -> TaskGraph.newBuilder().task("a", "p", "a").build(), "self-dependency", "a"),
         bad("unknown dependency", TaskGraphException.class,
-            () -> TaskGraph.builder().task("a", "p", "ghost").build(), "unknown dependency", "ghost"),
+            () -> TaskGraph.newBuilder().task("a", "p", "ghost").build(), "unknown dependency", "ghost"),
         bad("duplicate task ids", TaskGraphException.class,
-            () -> TaskGraph.builder().task("a", "p").task("a", "q").build(), "duplicate id", "a"),
-        bad("empty task graph", TaskGraphException.class, () -> TaskGraph.builder().build(), "empty graph"),
+            () -> TaskGraph.newBuilder().task("a", "p").task("a", "q").build(), "duplicate id", "a"),
+        bad("empty task graph", TaskGraphException.class, () -> TaskGraph.newBuilder().build(), "empty graph"),
         bad("oversized task graph", TaskGraphException.class, () -> {
-          TaskGraph.Builder graph = TaskGraph.builder();
+          TaskGraph.Builder graph = TaskGraph.newBuilder();
           for (int i = 0; i <= TaskGraph.MAX_TASKS; i++) {
             graph.task("t" + i, "p");
           }
@@ -156,7 +156,7 @@ class BadInputCatalogueTest {
             "tasks[0].verifyBase must be true or false", "the string \"yes\""),
         // Worker options
         bad("worker without a repository", IllegalStateException.class,
-            () -> SwarmWorker.builder().testCommand(List.of("true")).agent(ScriptedAgent.builder().build())
+            () -> SwarmWorker.newBuilder().testCommand(List.of("true")).agent(ScriptedAgent.newBuilder().build())
                 .build(), "repository(path) must be set"),
         bad("repository that does not exist", IllegalArgumentException.class,
             () -> worker().repository(temp.resolve("nowhere")).build(), "existing directory", "nowhere"),
@@ -225,7 +225,7 @@ class BadInputCatalogueTest {
         bad("worktree root inside .git", io.openswarm.core.worktree.WorktreeException.class,
             () -> startPool(repo.path(), repo.path().resolve(".git/cells")), "inside the git directory"),
         bad("missing git binary", io.openswarm.core.worktree.WorktreeException.class,
-            () -> GitRunner.builder().executable("/nonexistent/git").build().run(repo.path(), "status"),
+            () -> GitRunner.newBuilder().executable("/nonexistent/git").build().run(repo.path(), "status"),
             "/nonexistent/git"),
         bad("missing OpenCode binary", RuntimeException.class,
             () -> OpenCodeBinary.locate(temp.resolve("no-opencode")), "no-opencode"),
@@ -243,16 +243,16 @@ class BadInputCatalogueTest {
             () -> io.openswarm.infra.opencode.OpenCodeOptions.newBuilder().model("a/b")
                 .allowEndpoint("api.openai.com:443").build(), "api.openai.com:443", "network(NONE)"),
         bad("test variable HOME", IllegalArgumentException.class,
-            () -> io.openswarm.infra.testrun.TestEnvironment.builder().put("HOME", "/x"), "HOME"),
+            () -> io.openswarm.infra.testrun.TestEnvironment.newBuilder().put("HOME", "/x"), "HOME"),
         bad("home file outside the home folder", IllegalArgumentException.class,
-            () -> io.openswarm.infra.testrun.TestEnvironment.builder().homeFile(Path.of("/etc/passwd")),
+            () -> io.openswarm.infra.testrun.TestEnvironment.newBuilder().homeFile(Path.of("/etc/passwd")),
             "/etc/passwd", "home folder"),
         bad("sparse checkout directory outside the repository", IllegalArgumentException.class,
             () -> worker().sparseCheckout(List.of("../elsewhere")), "../elsewhere", "relative to the repository"));
   }
 
   static void startPool(Path repository, Path root) {
-    try (WorktreePool pool = WorktreePool.builder().repository(repository).root(root).minIdle(0).maxIdle(0)
+    try (WorktreePool pool = WorktreePool.newBuilder().repository(repository).root(root).minIdle(0).maxIdle(0)
         .maxTotal(1).build()) {
       pool.start();
     }
@@ -290,7 +290,7 @@ class BadInputCatalogueTest {
       first.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       held.add(first);
       int port = first.getLocalPort();
-      PortManager ports = PortManager.builder().range(port, port).build();
+      PortManager ports = PortManager.newBuilder().range(port, port).build();
 
       Throwable thrown = catchThrowable(() -> ports.allocate(Duration.ofMillis(200)));
 

@@ -75,14 +75,14 @@ class BaseCheckIT {
     otherGreenBase = repo.head();
     // Fixes the base and leaves agent.txt, so a run after it says "agent": a red base is the agent's to fix only
     // when nobody checks it first.
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .turns(prompt -> {
           PROMPTS.add(prompt);
           return ScriptedAgent.Turn.NORMAL;
         })
         .edits(prompt -> List.of(FileEdit.write("status.txt", "green\n"), FileEdit.write("agent.txt", prompt)))
         .build();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
@@ -170,7 +170,7 @@ class BaseCheckIT {
   @Test
   void aDagWhoseStartBaseIsRedFailsFastWithoutAnyAgentWorking() throws IOException {
     Path marker = temp.resolve("dag-red-marker");
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of("a", "dag prompt a").withTestCommand(command(marker)))
         .task(GraphTask.of("b", "dag prompt b").withTestCommand(command(marker)))
         .task(GraphTask.of("c", "dag prompt c").withTestCommand(command(marker)))
@@ -203,7 +203,7 @@ class BaseCheckIT {
   @Test
   void aDagChecksItsStartBaseOnceAndNotTheHeadsItsIntegrationsTested() throws IOException {
     Path marker = temp.resolve("dag-green-marker");
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of("first", "dag-green first").withTestCommand(command(marker)))
         .task(GraphTask.of("second", "dag-green second", "first").withTestCommand(command(marker)))
         .build();

@@ -35,7 +35,7 @@ class ClosedWorkerClientIT {
   void aClientKeptPastCloseFailsAtOnceOnEveryCall() {
     TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
         .write("test.sh", "#!/bin/sh\nexit 0\n").executable("test.sh").commit("a project");
-    SwarmWorker worker = SwarmWorker.builder()
+    SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))

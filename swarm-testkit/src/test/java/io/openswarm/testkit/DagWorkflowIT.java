@@ -64,7 +64,7 @@ class DagWorkflowIT {
   static SwarmClient client;
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang", "fail". */
-  static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .promptCommands()
       .build();
 
@@ -110,7 +110,7 @@ class DagWorkflowIT {
         .write("gate.sh", GATE)
         .write("shared.txt", "one\ntwo\nthree\n")
         .commit("a project with a test");
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
@@ -147,7 +147,7 @@ class DagWorkflowIT {
 
   @Test
   void aDiamondIntegratesGreenCommitsOnlyAndSkipsTheDependentsOfABreakingTask() throws Exception {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(write("root", "root.txt", "root\n"))
         .task(write("left", "left.txt", "left\n", "root"))
         .task(write("right", "right.txt", "right\n", "root"))
@@ -252,7 +252,7 @@ class DagWorkflowIT {
   void concurrentTasksOnDifferentFilesBothIntegrateOneOfThemAfterAFailedCompareAndSwap() throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-race"));
     String target = "dag/race";
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(gated(write("lead", "b.txt", "b\n"), "lead", gate, "B", target))
         .task(gated(write("racer-a", "a.txt", "a\n"), "racer", gate, "A", target))
         .task(gated(write("racer-c", "c.txt", "c\n"), "racer", gate, "C", target))
@@ -289,7 +289,7 @@ class DagWorkflowIT {
   void twoTasksEditingTheSameLineOneIntegratesTheOtherIsRedoneFromTheNewHead() throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-pair"));
     String target = "dag/pair";
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(gated(write("s1", "shared.txt", "one\nTWO by s1\nthree\n"), "pair", gate, "S1", target))
         .task(gated(write("s2", "shared.txt", "one\nTWO by s2\nthree\n"), "pair", gate, "S2", target))
         .build();
@@ -329,7 +329,7 @@ class DagWorkflowIT {
 
   @Test
   void aTaskThatKeepsFailingIsRetriedWithBackoffThenItsDependentsAreSkippedWhileOthersGoOn() {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of("flaky", "fail"))
         .task(write("after-flaky", "after.txt", "after\n", "flaky"))
         .task(write("steady", "steady.txt", "steady\n"))
@@ -361,7 +361,7 @@ class DagWorkflowIT {
 
   @Test
   void cancellingADagCancelsItsRunningCellsAndLeavesTheTargetIntact() {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(write("quick", "quick.txt", "quick\n"))
         .task(GraphTask.of("stuck", "hang"))
         .task(write("after-stuck", "after.txt", "after\n", "stuck"))

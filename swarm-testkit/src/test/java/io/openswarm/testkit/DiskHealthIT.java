@@ -48,11 +48,11 @@ class DiskHealthIT {
         .write("test.sh", "#!/bin/sh\ntrue\n")
         .executable("test.sh")
         .commit("a project with 300 kB of data");
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
-        .agent(ScriptedAgent.builder().edits(prompt -> List.of(FileEdit.write("notes.txt", prompt))).build())
+        .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("notes.txt", prompt))).build())
         .ports(port, port + 3)
         .hostId(host);
   }

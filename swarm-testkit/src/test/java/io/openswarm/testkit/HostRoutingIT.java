@@ -44,14 +44,14 @@ class HostRoutingIT {
   }
 
   private SwarmWorker worker(TemporaryRepository repo, String host, int firstPort, Duration turn) {
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> {
           promptHost.put(prompt, host);
           return List.of(FileEdit.write(prompt + ".txt", host));
         })
         .turnDelay(turn)
         .build();
-    SwarmWorker.Builder builder = SwarmWorker.builder()
+    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state-" + host))
         .testCommand(List.of("true"))

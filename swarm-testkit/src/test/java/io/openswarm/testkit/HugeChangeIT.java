@@ -49,11 +49,11 @@ class HugeChangeIT {
     List<FileEdit> edits = IntStream.range(0, FILES)
         .mapToObj(i -> FileEdit.write(String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
         .toList();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
-        .agent(ScriptedAgent.builder().edits(prompt -> edits).build())
+        .agent(ScriptedAgent.newBuilder().edits(prompt -> edits).build())
         .ports(21400, 21410)
         .hostId("huge-change-host")
         .start();

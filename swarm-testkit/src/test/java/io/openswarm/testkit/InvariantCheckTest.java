@@ -32,7 +32,7 @@ class InvariantCheckTest {
 
   @Test
   void aLeasedPortIsReportedUntilReleased() {
-    PortManager ports = PortManager.builder().range(24700, 24702).probe(PortProbe.none()).build();
+    PortManager ports = PortManager.newBuilder().range(24700, 24702).probe(PortProbe.none()).build();
     PortLease lease = ports.allocate();
     InvariantCheck check = InvariantCheck.create().ports(ports).ignoringChildProcesses();
 

@@ -48,7 +48,7 @@ class OperatorsViewIT {
   private TemporaryRepository repo;
 
   /** Prompts: "write PATH CONTENT" edits a file; "fail" makes the turn fail. */
-  private static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .promptCommands()
       .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
       .build();
@@ -76,7 +76,7 @@ class OperatorsViewIT {
   void metricsCountAKnownSequenceOfCellsAndTheErrorRateWarningClearsWhenItsWindowPasses() {
     repo = repository();
     MeterRegistry registry = new SimpleMeterRegistry();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
@@ -147,7 +147,7 @@ class OperatorsViewIT {
     repo = repository();
     GatedAgent agent = new GatedAgent(AGENT);
     MeterRegistry registry = new SimpleMeterRegistry();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))

@@ -33,7 +33,7 @@ class PreserveIgnoredIT {
     TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
         .write(".gitignore", "build/\n")
         .commit("a project whose build output is ignored");
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> {
           List<FileEdit> edits = new ArrayList<>(List.of(FileEdit.write("work.txt", prompt + "\n")));
           if (prompt.contains("build")) {
@@ -42,7 +42,7 @@ class PreserveIgnoredIT {
           return edits;
         })
         .build();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .worktreePool(0, 1, 1)

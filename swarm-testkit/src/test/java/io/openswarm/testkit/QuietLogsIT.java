@@ -32,7 +32,7 @@ class QuietLogsIT {
   @TempDir Path temp;
 
   /** Prompts are "write PATH CONTENT" ({@link io.openswarm.testkit.agent.PromptCommands}). */
-  private static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .promptCommands()
       .turnDelay(Duration.ofMillis(2_500))
       .build();
@@ -45,7 +45,7 @@ class QuietLogsIT {
         .executable("test.sh")
         .commit("a project with a test");
     try (LogCapture log = LogCapture.start()) {
-      try (SwarmWorker worker = SwarmWorker.builder()
+      try (SwarmWorker worker = SwarmWorker.newBuilder()
           .repository(repo.path())
           .stateDirectory(temp.resolve("state"))
           .testCommand(List.of("sh", "test.sh"))
@@ -55,7 +55,7 @@ class QuietLogsIT {
           .hostScheduleToStartTimeout(Duration.ofSeconds(1))
           .start()) {
         CellOutcome committed = worker.client().runTcr(TaskSpec.of("quiet-tcr", "write a.txt a", "main"));
-        DagResult dag = worker.client().runDag(DagRequest.of("quiet-dag", TaskGraph.builder()
+        DagResult dag = worker.client().runDag(DagRequest.of("quiet-dag", TaskGraph.newBuilder()
             .task(GraphTask.of("first", "write b.txt b"))
             .task(GraphTask.of("second", "write c.txt c", "first"))
             .build(), "main"));

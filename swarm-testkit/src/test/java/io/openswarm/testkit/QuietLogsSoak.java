@@ -31,12 +31,12 @@ class QuietLogsSoak {
         .write("test.sh", "#!/bin/sh\ntest -f slow.txt\n")
         .executable("test.sh")
         .commit("a project with a test");
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> List.of(FileEdit.write("slow.txt", prompt)))
         .turnDelay(Duration.ofSeconds(35))
         .build();
     try (LogCapture log = LogCapture.start()) {
-      try (SwarmWorker worker = SwarmWorker.builder()
+      try (SwarmWorker worker = SwarmWorker.newBuilder()
           .repository(repo.path())
           .stateDirectory(temp.resolve("state"))
           .testCommand(List.of("sh", "test.sh"))

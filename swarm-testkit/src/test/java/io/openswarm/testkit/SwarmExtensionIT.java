@@ -121,7 +121,7 @@ class SwarmExtensionIT {
     static final SwarmExtension SWARM = SwarmExtension.newBuilder()
         .repository(repo -> repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
         .testCommand("sh", "test.sh")
-        .agent(ScriptedAgent.builder().promptCommands().build())
+        .agent(ScriptedAgent.newBuilder().promptCommands().build())
         .build();
 
     @Test

@@ -39,7 +39,7 @@ class TcrWorkflowIT {
   static SwarmClient client;
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
-  static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .promptCommands()
       .build();
 
@@ -50,7 +50,7 @@ class TcrWorkflowIT {
         .write("test.sh", "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
         .executable("test.sh")
         .commit("a project with a test");
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))

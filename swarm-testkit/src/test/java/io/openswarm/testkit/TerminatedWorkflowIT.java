@@ -50,13 +50,13 @@ class TerminatedWorkflowIT {
         .write("test.sh", "#!/bin/sh\nexit 0\n")
         .executable("test.sh")
         .commit("a project whose tests pass");
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
         // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
         .agent(supervisor -> {
-          ChildProcessAgent agent = ChildProcessAgent.builder(supervisor)
+          ChildProcessAgent agent = ChildProcessAgent.newBuilder(supervisor)
               .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
               .promptCommands()
               .build();

@@ -49,10 +49,10 @@ class UnrunnableTestsIT {
         .write("run-mocha.sh", "echo '> mocha'\nmocha --recursive\n")
         .commit("a project tested with mocha");
     base = repo.head();
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
         .build();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("mocha"))
@@ -123,7 +123,7 @@ class UnrunnableTestsIT {
 
   @Test
   void aDagTaskWhoseTestsCannotRunFailsOnceAndIsNeitherRevertedNorIntegrated() {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of(TaskSpec.of("npm-like", "add work", "main")
             .withTestCommand(List.of("sh", "run-mocha.sh")), List.of()))
         .task(GraphTask.of("after", "add more", "npm-like"))

@@ -57,11 +57,11 @@ class WorktreeSetupIT {
     repo.git("checkout", "--quiet", "-b", "out-of-sync");
     repo.write("package.json", packageJson("adder", ", \"left-pad\": \"1.3.0\"")).commit("a dependency, no lock");
     repo.git("checkout", "--quiet", "main");
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> List.of(FileEdit.write("index.js", prompt.contains("break")
             ? "module.exports = (a, b) => a * b;\n" : "module.exports = (a, b) => a + b;\n")))
         .build();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .worktreePool(0, 1, 1)

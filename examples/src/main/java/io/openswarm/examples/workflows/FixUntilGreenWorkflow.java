@@ -9,7 +9,7 @@ import io.temporal.workflow.WorkflowMethod;
  * A custom workflow over {@link io.openswarm.temporal.CellActivities}: like TCR, but when the tests fail the agent
  * gets the failing output and another turn in the same cell, up to a number of rounds, before the change is reverted.
  *
- * <p>Register it on a worker with {@code SwarmWorker.builder().workflow(FixUntilGreenWorkflow.class,
+ * <p>Register it on a worker with {@code SwarmWorker.newBuilder().workflow(FixUntilGreenWorkflow.class,
  * options -> new FixUntilGreenWorkflowImpl(options, 3))}.
  */
 @WorkflowInterface

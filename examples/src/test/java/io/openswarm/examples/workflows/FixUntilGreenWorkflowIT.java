@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FixUntilGreenWorkflowIT {
 
   /** First turn: a wrong answer. A turn that is shown the failing tests: the right one. */
-  private static final ScriptedAgent AGENT = ScriptedAgent.builder()
+  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
       .edits(prompt -> prompt.startsWith("The tests fail")
           ? List.of(FileEdit.write("answer.txt", "42\n"))
           : List.of(FileEdit.write("answer.txt", "41\n")))

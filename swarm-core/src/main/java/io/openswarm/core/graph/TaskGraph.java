@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * GraphTask#dependsOn() depends on} has been integrated.
  *
  * <pre>{@code
- * TaskGraph graph = TaskGraph.builder()
+ * TaskGraph graph = TaskGraph.newBuilder()
  *     .task("schema", "Add the database schema for orders")
  *     .task("api", "Add the REST endpoints for orders", "schema")
  *     .task("ui", "Add the order page", "schema")
@@ -86,7 +86,7 @@ public record TaskGraph(List<GraphTask> tasks) {
    *
    * @return a new, empty builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

@@ -145,7 +145,7 @@ public final class CellSteps {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

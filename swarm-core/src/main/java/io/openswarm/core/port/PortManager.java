@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Leases TCP ports from an inclusive range to agent servers, one port per cell.
  *
  * <pre>{@code
- * PortManager ports = PortManager.builder().range(8000, 9000).leaseDirectory(stateDir.resolve("ports")).build();
+ * PortManager ports = PortManager.newBuilder().range(8000, 9000).leaseDirectory(stateDir.resolve("ports")).build();
  * try (PortLease lease = ports.allocate(Duration.ofSeconds(5))) {
  *   startAgentServer(lease.port());
  * }
@@ -128,7 +128,7 @@ public final class PortManager {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -141,7 +141,7 @@ public final class PortManager {
    * @throws IllegalArgumentException if the range is invalid or includes privileged ports (below 1024)
    */
   public static PortManager of(int min, int max) {
-    return builder().range(min, max).build();
+    return newBuilder().range(min, max).build();
   }
 
   /**

@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * (an agent server's port) and {@linkplain #allowedEndpoints() allowed endpoints} the command connects to (its
  * model). Nothing else crosses it, in either direction.
  *
- * <p>Immutable and thread-safe; build with {@link #builder()}.
+ * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
 public final class SandboxPolicy {
 
@@ -87,7 +87,7 @@ public final class SandboxPolicy {
   public static SandboxPolicy forCell(Path worktree, Path stateDirectory) {
     Objects.requireNonNull(worktree, "worktree cannot be null");
     Objects.requireNonNull(stateDirectory, "stateDirectory cannot be null");
-    return builder()
+    return newBuilder()
         .writable(worktree)
         .writable(stateDirectory)
         .readOnly(worktree.resolve(".git"))
@@ -99,7 +99,7 @@ public final class SandboxPolicy {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

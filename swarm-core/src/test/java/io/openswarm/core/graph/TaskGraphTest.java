@@ -24,7 +24,7 @@ class TaskGraphTest {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private static TaskGraph diamond() {
-    return TaskGraph.builder()
+    return TaskGraph.newBuilder()
         .task("schema", "add the schema")
         .task("api", "add the api", "schema")
         .task("ui", "add the ui", "schema")
@@ -35,14 +35,14 @@ class TaskGraphTest {
 
   @Test
   void anEmptyGraphIsRejected() {
-    assertThatThrownBy(() -> TaskGraph.builder().build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().build())
         .isInstanceOfSatisfying(TaskGraphException.class, e -> assertThat(e.problem()).isEqualTo(Problem.EMPTY))
         .hasMessage("invalid task graph (empty graph): a task graph needs at least one task");
   }
 
   @Test
   void moreThanTheCapIsRejected() {
-    TaskGraph.Builder builder = TaskGraph.builder();
+    TaskGraph.Builder builder = TaskGraph.newBuilder();
     for (int i = 0; i <= TaskGraph.MAX_TASKS; i++) {
       builder.task("t" + i, "p");
     }
@@ -54,7 +54,7 @@ class TaskGraphTest {
 
   @Test
   void exactlyTheCapIsAccepted() {
-    TaskGraph.Builder builder = TaskGraph.builder();
+    TaskGraph.Builder builder = TaskGraph.newBuilder();
     for (int i = 0; i < TaskGraph.MAX_TASKS; i++) {
       builder.task("t" + i, "p", i == 0 ? new String[0] : new String[] {"t" + (i - 1)});
     }
@@ -66,7 +66,7 @@ class TaskGraphTest {
   @Test
   void promptsLongerThanOneWorkflowInputAreRejected() {
     String prompt = "x".repeat(TaskSpec.MAX_PROMPT_LENGTH);
-    assertThatThrownBy(() -> TaskGraph.builder().task("a", prompt).task("b", prompt).task("c", "x").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", prompt).task("b", prompt).task("c", "x").build())
         .isInstanceOfSatisfying(TaskGraphException.class,
             e -> assertThat(e.problem()).isEqualTo(Problem.PROMPTS_TOO_LONG))
         .hasMessageStartingWith("invalid task graph (prompts too long): ")
@@ -76,7 +76,7 @@ class TaskGraphTest {
 
   @Test
   void aDuplicateIdIsRejectedNamingBothPositions() {
-    assertThatThrownBy(() -> TaskGraph.builder().task("a", "p").task("b", "p").task("a", "q").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p").task("a", "q").build())
         .isInstanceOfSatisfying(TaskGraphException.class, e -> {
           assertThat(e.problem()).isEqualTo(Problem.DUPLICATE_ID);
           assertThat(e.taskIds()).containsExactly("a");
@@ -87,7 +87,7 @@ class TaskGraphTest {
 
   @Test
   void aSelfDependencyIsRejected() {
-    assertThatThrownBy(() -> TaskGraph.builder().task("a", "p").task("b", "p", "a", "b").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p", "a", "b").build())
         .isInstanceOfSatisfying(TaskGraphException.class, e -> {
           assertThat(e.problem()).isEqualTo(Problem.SELF_DEPENDENCY);
           assertThat(e.taskIds()).containsExactly("b");
@@ -97,7 +97,7 @@ class TaskGraphTest {
 
   @Test
   void anUnknownDependencyIsRejectedNamingTheTaskAndTheMissingId() {
-    assertThatThrownBy(() -> TaskGraph.builder().task("a", "p").task("b", "p", "a", "nope").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p", "a", "nope").build())
         .isInstanceOfSatisfying(TaskGraphException.class, e -> {
           assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_DEPENDENCY);
           assertThat(e.taskIds()).containsExactly("b", "nope");
@@ -108,7 +108,7 @@ class TaskGraphTest {
 
   @Test
   void aCycleIsRejectedNamingItsIdsInOrder() {
-    assertThatThrownBy(() -> TaskGraph.builder()
+    assertThatThrownBy(() -> TaskGraph.newBuilder()
         .task("root", "p")
         .task("a", "p", "root", "b")
         .task("b", "p", "c")
@@ -125,7 +125,7 @@ class TaskGraphTest {
 
   @Test
   void aCycleOfTwoIsFoundFromTheFirstTaskOnIt() {
-    assertThatThrownBy(() -> TaskGraph.builder().task("x", "p", "y").task("y", "p", "x").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("x", "p", "y").task("y", "p", "x").build())
         .isInstanceOfSatisfying(TaskGraphException.class,
             e -> assertThat(e.taskIds()).containsExactly("x", "y", "x"));
   }
@@ -155,7 +155,7 @@ class TaskGraphTest {
         .as("git refuses the branch swarm/a..b")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task id must not contain \"..\"").hasMessageEndingWith("but was \"a..b\"");
-    assertThatThrownBy(() -> TaskGraph.builder().task("x.lock", "p").build())
+    assertThatThrownBy(() -> TaskGraph.newBuilder().task("x.lock", "p").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task id must not end with \".lock\"");
     assertThatThrownBy(() -> GraphTask.of("a", "p").withCommitMessage("m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH
@@ -188,7 +188,7 @@ class TaskGraphTest {
 
   @Test
   void topologicalOrderPutsDependenciesFirstEvenWhenGivenLater() {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task("c", "p", "b")
         .task("b", "p", "a")
         .task("z", "p")
@@ -221,7 +221,7 @@ class TaskGraphTest {
 
   @Test
   void roundTripsThroughJacksonLikeTemporalAndIsValidatedOnTheWayIn() throws Exception {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of("a", "say \"hi\" $(x)\n\u00e9").withTestTimeout(Duration.ofMinutes(3))
             .withTestCommand(List.of("sh", "-c", "true")))
         .task("b", "p", "a")

@@ -68,7 +68,7 @@ class CellLifecycleTest {
 
   @BeforeEach
   void setUp() {
-    ports = PortManager.builder().range(20000, 20001).probe(PortProbe.none()).build();
+    ports = PortManager.newBuilder().range(20000, 20001).probe(PortProbe.none()).build();
     worktrees = new FakeWorktrees();
     agent = new FakeAgent();
     changes = new FakeChanges();
@@ -76,7 +76,7 @@ class CellLifecycleTest {
   }
 
   private CellSteps steps() {
-    return CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent).tests(tests)
+    return CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent).tests(tests)
         .cellsDirectory(temp.resolve("cells")).host("host-a").build();
   }
 
@@ -111,7 +111,7 @@ class CellLifecycleTest {
   @Test
   void aRedCellKeepsItsReportsAndChangeBeforeTheRevertAndItsLogsBeforeTheStateFolderGoes() {
     tests.exitCode = 1;
-    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
         .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "break a", "main"));
@@ -127,7 +127,7 @@ class CellLifecycleTest {
   @Test
   void aCommittedCellsRecordNamesItsCommit() {
     changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
-    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
         .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
@@ -141,7 +141,7 @@ class CellLifecycleTest {
   @Test
   void aFailedBootstrapStillKeepsWhatTheCellLogged() {
     agent.failStart = true;
-    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
         .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
@@ -200,7 +200,7 @@ class CellLifecycleTest {
 
   @Test
   void theSetUpRunsAfterTheWorktreeIsLeasedAndBeforeTheAgentStartsWithTheStateFolderInPlace() {
-    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
         .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
         .setup(request -> {
           assertThat(request.stateDirectory()).isDirectory();
@@ -218,7 +218,7 @@ class CellLifecycleTest {
 
   @Test
   void aFailingSetUpFailsTheCellAtWorktreeWithItsOutputAndReleasesEverything() {
-    CellSteps steps = CellSteps.builder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
+    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
         .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
         .setup(request -> {
           throw new WorktreeSetupException("the set-up command 'npm' exited with code 1; output:\nnpm ERR! 404",
@@ -485,11 +485,11 @@ class CellLifecycleTest {
 
   @Test
   void builderNamesWhatIsMissing() {
-    assertThatThrownBy(() -> CellSteps.builder().build())
+    assertThatThrownBy(() -> CellSteps.newBuilder().build())
         .isInstanceOf(IllegalStateException.class).hasMessage("ports must be set before build()");
-    assertThatThrownBy(() -> CellSteps.builder().readyTimeout(Duration.ZERO))
+    assertThatThrownBy(() -> CellSteps.newBuilder().readyTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("readyTimeout must be positive but was PT0S");
-    assertThatThrownBy(() -> CellSteps.builder().portWait(Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> CellSteps.newBuilder().portWait(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("portWait must not be negative but was PT-1S");
   }
 

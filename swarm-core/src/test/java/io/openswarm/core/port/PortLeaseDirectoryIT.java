@@ -29,7 +29,7 @@ class PortLeaseDirectoryIT {
     Process child = startHolder(leases, 60);
     try {
       // Lease from this JVM while the child is leasing too.
-      PortManager ports = PortManager.builder().range(MIN, MAX).probe(PortProbe.none())
+      PortManager ports = PortManager.newBuilder().range(MIN, MAX).probe(PortProbe.none())
           .quarantine(Duration.ofMillis(50)).leaseDirectory(leases).build();
       List<PortLease> mine = new ArrayList<>();
       for (int i = 0; i < 40; i++) {

@@ -17,7 +17,7 @@ public final class PortLeaseHolderMain {
   private PortLeaseHolderMain() {}
 
   public static void main(String[] args) throws IOException {
-    PortManager ports = PortManager.builder()
+    PortManager ports = PortManager.newBuilder()
         .range(Integer.parseInt(args[0]), Integer.parseInt(args[1]))
         .probe(PortProbe.none())
         .leaseDirectory(Path.of(args[2]))

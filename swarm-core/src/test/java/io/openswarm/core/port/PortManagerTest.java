@@ -29,14 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 class PortManagerTest {
 
   private static PortManager unprobed(int min, int max) {
-    return PortManager.builder().range(min, max).probe(PortProbe.none()).build();
+    return PortManager.newBuilder().range(min, max).probe(PortProbe.none()).build();
   }
 
   // ---- builder validation -------------------------------------------------------------------------------------
 
   @Test
   void buildRequiresARange() {
-    assertThatThrownBy(() -> PortManager.builder().build())
+    assertThatThrownBy(() -> PortManager.newBuilder().build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("range(min, max) must be set before build()");
   }
@@ -64,7 +64,7 @@ class PortManagerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("port range 1000-2000 includes privileged ports");
 
-    PortManager privileged = PortManager.builder().range(80, 90).allowPrivilegedPorts(true)
+    PortManager privileged = PortManager.newBuilder().range(80, 90).allowPrivilegedPorts(true)
         .probe(PortProbe.none()).build();
     assertThat(privileged.range()).isEqualTo(new PortRange(80, 90));
     assertThat(PortManager.of(1024, 1024).range().size()).isEqualTo(1);
@@ -72,11 +72,11 @@ class PortManagerTest {
 
   @Test
   void nullArgumentsAreNamed() {
-    assertThatThrownBy(() -> PortManager.builder().probe(null))
+    assertThatThrownBy(() -> PortManager.newBuilder().probe(null))
         .isInstanceOf(NullPointerException.class).hasMessage("probe cannot be null");
-    assertThatThrownBy(() -> PortManager.builder().quarantine(null))
+    assertThatThrownBy(() -> PortManager.newBuilder().quarantine(null))
         .isInstanceOf(NullPointerException.class).hasMessage("quarantine cannot be null");
-    assertThatThrownBy(() -> PortManager.builder().leaseDirectory(null))
+    assertThatThrownBy(() -> PortManager.newBuilder().leaseDirectory(null))
         .isInstanceOf(NullPointerException.class).hasMessage("leaseDirectory cannot be null");
     assertThatThrownBy(() -> unprobed(8000, 8001).allocate(null))
         .isInstanceOf(NullPointerException.class).hasMessage("maxWait cannot be null");
@@ -84,21 +84,21 @@ class PortManagerTest {
 
   @Test
   void quarantineMustBePositive() {
-    assertThatThrownBy(() -> PortManager.builder().range(8000, 8001).quarantine(Duration.ZERO).build())
+    assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("quarantine must be positive but was PT0S");
-    assertThatThrownBy(() -> PortManager.builder().range(8000, 8001).quarantine(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("quarantine must be positive but was PT-1S");
   }
 
   @Test
   void optionsAreSetOnce() {
-    assertThatThrownBy(() -> PortManager.builder().range(8000, 8100).range(9000, 9100))
+    assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8100).range(9000, 9100))
         .isInstanceOf(IllegalStateException.class).hasMessage("range was already set to 8000-8100");
-    assertThatThrownBy(() -> PortManager.builder().probe(PortProbe.none()).probe(PortProbe.bind()))
+    assertThatThrownBy(() -> PortManager.newBuilder().probe(PortProbe.none()).probe(PortProbe.bind()))
         .isInstanceOf(IllegalStateException.class).hasMessage("probe was already set to PortProbe.none()");
-    assertThatThrownBy(() -> PortManager.builder().allowPrivilegedPorts(true).allowPrivilegedPorts(false))
+    assertThatThrownBy(() -> PortManager.newBuilder().allowPrivilegedPorts(true).allowPrivilegedPorts(false))
         .isInstanceOf(IllegalStateException.class).hasMessage("allowPrivilegedPorts was already set to true");
   }
 
@@ -291,7 +291,7 @@ class PortManagerTest {
   void theBindProbeSkipsAPortAnotherProcessHoldsAndQuarantinesIt() throws IOException {
     try (AdjacentPorts adjacent = AdjacentPorts.find()) {
       AtomicLong clock = new AtomicLong();
-      PortManager ports = PortManager.builder().range(adjacent.first, adjacent.first + 1)
+      PortManager ports = PortManager.newBuilder().range(adjacent.first, adjacent.first + 1)
           .quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
 
       PortLease lease = ports.allocate();
@@ -325,7 +325,7 @@ class PortManagerTest {
   void waitersNoticeAPortComingOutOfQuarantine() throws Exception {
     AtomicInteger busyUntilCall = new AtomicInteger(1);
     PortProbe busyOnce = port -> busyUntilCall.getAndDecrement() <= 0;
-    PortManager ports = PortManager.builder().range(8000, 8000).probe(busyOnce)
+    PortManager ports = PortManager.newBuilder().range(8000, 8000).probe(busyOnce)
         .quarantine(Duration.ofMillis(100)).build();
 
     PortLease lease = ports.allocate(Duration.ofSeconds(10));
@@ -340,7 +340,7 @@ class PortManagerTest {
     // quarantine, a range that was once wholly held elsewhere would stay "full" forever.
     AtomicLong clock = new AtomicLong();
     AtomicInteger heldElsewhere = new AtomicInteger(1);
-    PortManager ports = PortManager.builder().range(8000, 8002).probe(port -> heldElsewhere.get() == 0)
+    PortManager ports = PortManager.newBuilder().range(8000, 8002).probe(port -> heldElsewhere.get() == 0)
         .quarantine(Duration.ofSeconds(15)).nanoTicker(clock::get).build();
     assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
     heldElsewhere.set(0);
@@ -362,7 +362,7 @@ class PortManagerTest {
   @Test
   void theQuarantineCountDropsWhenItsTimeIsUpEvenBeforeTheAvailableCountIsRead() {
     AtomicLong clock = new AtomicLong();
-    PortManager ports = PortManager.builder().range(8000, 8001).probe(port -> clock.get() > 0)
+    PortManager ports = PortManager.newBuilder().range(8000, 8001).probe(port -> clock.get() > 0)
         .quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
     assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
     assertThat(ports.quarantinedCount()).isEqualTo(2);
@@ -375,7 +375,7 @@ class PortManagerTest {
 
   @Test
   void anUnwaitedAllocationDoesNotSpinWhenEveryPortIsHeldElsewhere() {
-    PortManager ports = PortManager.builder().range(8000, 8009).probe(port -> false)
+    PortManager ports = PortManager.newBuilder().range(8000, 8009).probe(port -> false)
         .quarantine(Duration.ofNanos(1)).build();
 
     assertThatThrownBy(ports::allocate)
@@ -388,7 +388,7 @@ class PortManagerTest {
   @Test
   void aProbeThatThrowsLeavesThePortFreeForTheNextAllocation() {
     AtomicInteger calls = new AtomicInteger();
-    PortManager ports = PortManager.builder().range(20_000, 20_000).probe(port -> {
+    PortManager ports = PortManager.newBuilder().range(20_000, 20_000).probe(port -> {
       if (calls.incrementAndGet() == 1) {
         throw new IllegalStateException("probe broke");
       }
@@ -406,9 +406,9 @@ class PortManagerTest {
 
   @Test
   void managersSharingALeaseDirectoryNeverLeaseTheSamePort(@TempDir Path leases) {
-    PortManager first = PortManager.builder().range(8000, 8009).probe(PortProbe.none())
+    PortManager first = PortManager.newBuilder().range(8000, 8009).probe(PortProbe.none())
         .leaseDirectory(leases).build();
-    PortManager second = PortManager.builder().range(8005, 8014).probe(PortProbe.none())
+    PortManager second = PortManager.newBuilder().range(8005, 8014).probe(PortProbe.none())
         .leaseDirectory(leases).build();
 
     Set<Integer> taken = new HashSet<>();
@@ -434,9 +434,9 @@ class PortManagerTest {
   @Test
   void aPortASiblingWorkerLeasesIsLookedAtAgainWithinASecondNotAfterTheQuarantine(@TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
-    PortManager sibling = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+    PortManager sibling = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
         .leaseDirectory(leases).build();
-    PortManager here = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+    PortManager here = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
         .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
 
     PortLease theirs = sibling.allocate();
@@ -455,9 +455,9 @@ class PortManagerTest {
   void aPortBoundElsewhereKeepsItsLockFileFreeAndStaysOutForTheWholeQuarantine(@TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
     AtomicInteger bound = new AtomicInteger(1);
-    PortManager here = PortManager.builder().range(8000, 8000).probe(port -> bound.get() == 0)
+    PortManager here = PortManager.newBuilder().range(8000, 8000).probe(port -> bound.get() == 0)
         .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
-    PortManager sibling = PortManager.builder().range(8000, 8000).probe(PortProbe.none())
+    PortManager sibling = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
         .leaseDirectory(leases).build();
 
     assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
@@ -476,10 +476,10 @@ class PortManagerTest {
   void quarantinedPortsComeBackInOrderOfExpiryWhateverOrderTheyWentIn(@TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
     // 8000 is bound by a foreign process (30 s); 8001 is a sibling's lease (1 s).
-    PortManager sibling = PortManager.builder().range(8001, 8001).probe(PortProbe.none())
+    PortManager sibling = PortManager.newBuilder().range(8001, 8001).probe(PortProbe.none())
         .leaseDirectory(leases).build();
     PortLease theirs = sibling.allocate();
-    PortManager here = PortManager.builder().range(8000, 8001).probe(port -> port != 8000)
+    PortManager here = PortManager.newBuilder().range(8000, 8001).probe(port -> port != 8000)
         .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
 
     assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
@@ -594,7 +594,7 @@ class PortManagerTest {
   @Test
   void aReleaseInterceptorThatHoldsTheReleaseBackKeepsThePortAllocatedUntilItRunsIt() {
     HoldingProbe probe = new HoldingProbe();
-    PortManager ports = PortManager.builder().range(20000, 20000).probe(probe).build();
+    PortManager ports = PortManager.newBuilder().range(20000, 20000).probe(probe).build();
     PortLease lease = ports.allocate();
 
     assertThatThrownBy(lease::close).isInstanceOf(IllegalStateException.class)

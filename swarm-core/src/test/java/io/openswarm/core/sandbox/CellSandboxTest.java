@@ -29,7 +29,7 @@ class CellSandboxTest {
   @Test
   void requestsNeverPrintEnvironmentValues() {
     SandboxRequest request = new SandboxRequest(List.of("true"), Path.of("/w"),
-        Map.of("API_KEY", "s3cr3t-value"), SandboxPolicy.builder().build());
+        Map.of("API_KEY", "s3cr3t-value"), SandboxPolicy.newBuilder().build());
     SandboxedCommand wrapped = CellSandbox.none().wrap(request);
 
     assertThat(request.toString()).contains("API_KEY").doesNotContain("s3cr3t-value");
@@ -38,7 +38,7 @@ class CellSandboxTest {
 
   @Test
   void requestValidatesItsArguments() {
-    SandboxPolicy policy = SandboxPolicy.builder().build();
+    SandboxPolicy policy = SandboxPolicy.newBuilder().build();
     assertThatThrownBy(() -> new SandboxRequest(List.of(), Path.of("/w"), Map.of(), policy))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("command must name a program but was empty");

@@ -37,17 +37,17 @@ class NetworkEndpointTest {
 
   @Test
   void aSharedNetworkTakesNoExposedPortsOrEndpoints() {
-    assertThatThrownBy(() -> SandboxPolicy.builder().allowEndpoint(NetworkEndpoint.parse("api.x.com:443")).build())
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("api.x.com:443")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NetworkAccess.NONE").hasMessageContaining("api.x.com:443");
-    assertThatThrownBy(() -> SandboxPolicy.builder().exposePort(4096).build())
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().exposePort(4096).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("[4096]");
   }
 
   @Test
   void aPrivateNetworkKeepsItsExposedPortsSortedAndItsEndpointsInOrder() {
-    SandboxPolicy policy = SandboxPolicy.builder().network(NetworkAccess.NONE)
+    SandboxPolicy policy = SandboxPolicy.newBuilder().network(NetworkAccess.NONE)
         .exposePort(5000).exposePort(4096).exposePort(5000)
         .allowEndpoint(NetworkEndpoint.parse("b.example:443"))
         .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:4010"))
@@ -61,11 +61,11 @@ class NetworkEndpointTest {
 
   @Test
   void privilegedOrClashingLoopbackPortsAreRefused() {
-    assertThatThrownBy(() -> SandboxPolicy.builder().exposePort(80))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().exposePort(80))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1024 and 65535");
-    assertThatThrownBy(() -> SandboxPolicy.builder().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:80")))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:80")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1024 or more");
-    assertThatThrownBy(() -> SandboxPolicy.builder().network(NetworkAccess.NONE).exposePort(4010)
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().network(NetworkAccess.NONE).exposePort(4010)
         .allowEndpoint(NetworkEndpoint.parse("localhost:4010")).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both exposed and an allowed");
   }

@@ -20,7 +20,7 @@ class SandboxPolicyTest {
 
   @Test
   void pathsAreNormalizedAndDeduplicated() {
-    SandboxPolicy policy = SandboxPolicy.builder()
+    SandboxPolicy policy = SandboxPolicy.newBuilder()
         .writable(Path.of("/a/b/../c"))
         .writable(Path.of("/a/c"))
         .build();
@@ -30,24 +30,24 @@ class SandboxPolicyTest {
 
   @Test
   void rejectsRelativePathsWithTheValueInTheMessage() {
-    assertThatThrownBy(() -> SandboxPolicy.builder().writable(Path.of("relative/dir")))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().writable(Path.of("relative/dir")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("writable path must be absolute but was relative/dir");
   }
 
   @Test
   void rejectsTheRootAsWritableOrHidden() {
-    assertThatThrownBy(() -> SandboxPolicy.builder().writable(Path.of("/")))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().writable(Path.of("/")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not be the filesystem root");
-    assertThatThrownBy(() -> SandboxPolicy.builder().hidden(Path.of("/x/..")))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().hidden(Path.of("/x/..")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not be the filesystem root");
   }
 
   @Test
   void rejectsAPathInTwoRoles() {
-    SandboxPolicy.Builder builder = SandboxPolicy.builder().writable(Path.of("/a")).hidden(Path.of("/a"));
+    SandboxPolicy.Builder builder = SandboxPolicy.newBuilder().writable(Path.of("/a")).hidden(Path.of("/a"));
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalArgumentException.class)
@@ -56,7 +56,7 @@ class SandboxPolicyTest {
 
   @Test
   void rejectsNullWithTheParameterName() {
-    assertThatThrownBy(() -> SandboxPolicy.builder().network(null))
+    assertThatThrownBy(() -> SandboxPolicy.newBuilder().network(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("network cannot be null");
     assertThatThrownBy(() -> SandboxPolicy.forCell(null, Path.of("/s")))
@@ -66,7 +66,7 @@ class SandboxPolicyTest {
 
   @Test
   void toBuilderCopiesEverythingAndEqualityIsByValue() {
-    SandboxPolicy policy = SandboxPolicy.builder()
+    SandboxPolicy policy = SandboxPolicy.newBuilder()
         .writable(Path.of("/w"))
         .readOnly(Path.of("/w/.git"))
         .hidden(Path.of("/h"))

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * in the cell's worktree.
  *
  * <pre>{@code
- * AgentRuntime aider = CommandAgent.builder(supervisor)
+ * AgentRuntime aider = CommandAgent.newBuilder(supervisor)
  *     .command("aider", "--yes", "--no-auto-commits", "--message", "{prompt}")
- *     .environment(ProcessEnvironment.builder().inheritDefaults().inherit("OPENAI_API_KEY").build())
+ *     .environment(ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENAI_API_KEY").build())
  *     .build();
  * }</pre>
  *
@@ -99,7 +99,7 @@ public final class CommandAgent implements AgentRuntime {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(supervisor);
   }
 
@@ -230,7 +230,7 @@ public final class CommandAgent implements AgentRuntime {
           // The cell can write its state folder: never follow a link it may have planted on the way.
           NoFollowFiles.writeNew(state, promptFile, prompt);
         }
-        ProcessSpec spec = ProcessSpec.builder()
+        ProcessSpec spec = ProcessSpec.newBuilder()
             .command(template.render(prompt, promptFile, worktree, context.port()))
             .workingDirectory(worktree)
             .environment(environment.toBuilder()
@@ -430,7 +430,7 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Sets the agent's complete environment; default {@link ProcessEnvironment#defaults()} ({@code PATH}, locale,
      * {@code TZ}). Name the API key variables the agent needs here, e.g. {@code
-     * ProcessEnvironment.builder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing else of the worker's
+     * ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing else of the worker's
      * environment reaches it. {@code HOME} and {@code TMPDIR} are set to folders of the cell unless given here.
      *
      * @param environment the agent's complete environment

@@ -115,7 +115,7 @@ public final class GitRunner {
   /** How long to wait for the pumps to see the end of a stream after git exited; only a stray grandchild delays it. */
   private static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
 
-  private static final GitRunner DEFAULT = builder().build();
+  private static final GitRunner DEFAULT = newBuilder().build();
 
   private final String executable;
   private final Duration timeout;
@@ -153,7 +153,7 @@ public final class GitRunner {
    *
    * @return a new builder holding the defaults
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

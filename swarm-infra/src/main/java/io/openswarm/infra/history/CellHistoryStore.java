@@ -114,7 +114,7 @@ public final class CellHistoryStore implements CellHistory {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -270,7 +270,7 @@ public final class CellHistoryStore implements CellHistory {
       if (change == null || base == null) {
         continue;
       }
-      GitRunner bounded = GitRunner.builder().maxStdoutBytes(maxBytes).build();
+      GitRunner bounded = GitRunner.newBuilder().maxStdoutBytes(maxBytes).build();
       GitResult result = bounded.run(repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
           base, change, "--");
       if (!result.isSuccess()) {

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * worktree, driven over its HTTP API.
  *
  * <pre>{@code
- * AgentRuntime agent = OpenCodeAgent.builder(supervisor)
+ * AgentRuntime agent = OpenCodeAgent.newBuilder(supervisor)
  *     .options(OpenCodeOptions.newBuilder()
  *         .model("anthropic/claude-sonnet-4-5")
  *         .apiKeyVariable("ANTHROPIC_API_KEY")
@@ -102,7 +102,7 @@ public final class OpenCodeAgent implements AgentRuntime {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(supervisor);
   }
 
@@ -117,7 +117,7 @@ public final class OpenCodeAgent implements AgentRuntime {
    * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()} is not set
    */
   public static OpenCodeAgent create(ProcessSupervisor supervisor, OpenCodeOptions options) {
-    return builder(supervisor).options(options).build();
+    return newBuilder(supervisor).options(options).build();
   }
 
   @Override
@@ -173,7 +173,7 @@ public final class OpenCodeAgent implements AgentRuntime {
       throw new AgentException(AgentException.Reason.START_FAILED,
           "cannot launch OpenCode for cell " + context.cellId() + ": " + e.getMessage(), e);
     }
-    ProcessEnvironment.Builder environment = ProcessEnvironment.builder(Map.of());
+    ProcessEnvironment.Builder environment = ProcessEnvironment.newBuilder(Map.of());
     launch.environment().forEach(environment::put);
     SandboxPolicy.Builder policy = SandboxPolicy.forCell(launch.workingDirectory(), cellState).toBuilder()
         .network(options.network());
@@ -182,7 +182,7 @@ public final class OpenCodeAgent implements AgentRuntime {
       policy.exposePort(launch.port()).allowEndpoints(options.allowedEndpoints());
     }
     launch.writablePaths().forEach(policy::writable);
-    ProcessSpec spec = ProcessSpec.builder()
+    ProcessSpec spec = ProcessSpec.newBuilder()
         .command(launch.command())
         .workingDirectory(launch.workingDirectory())
         .environment(environment.build())

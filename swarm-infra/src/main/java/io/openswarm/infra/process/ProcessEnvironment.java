@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * <p>{@link #defaults()} inherits only {@link #DEFAULT_INHERITED}: {@code PATH}, the locale variables and
  * {@code TZ}, which carry no secrets and which most programs need to behave. Add more explicitly:
  * <pre>{@code
- * ProcessEnvironment env = ProcessEnvironment.builder()
+ * ProcessEnvironment env = ProcessEnvironment.newBuilder()
  *     .inheritDefaults()
  *     .inherit("JAVA_HOME")
  *     .put("HOME", cellHome.toString())
@@ -51,7 +51,7 @@ public final class ProcessEnvironment {
    * @return the default environment
    */
   public static ProcessEnvironment defaults() {
-    return builder().inheritDefaults().build();
+    return newBuilder().inheritDefaults().build();
   }
 
   /**
@@ -59,7 +59,7 @@ public final class ProcessEnvironment {
    *
    * @return a new, empty builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder(System.getenv());
   }
 
@@ -70,7 +70,7 @@ public final class ProcessEnvironment {
    * @return a new, empty builder
    * @throws NullPointerException if {@code workerEnvironment} is null
    */
-  public static Builder builder(Map<String, String> workerEnvironment) {
+  public static Builder newBuilder(Map<String, String> workerEnvironment) {
     Objects.requireNonNull(workerEnvironment, "workerEnvironment cannot be null");
     return new Builder(Map.copyOf(workerEnvironment));
   }

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * must be outside the working directory so logs never end up in a commit; the log stops growing at
  * {@link #logCapBytes()}, and the last {@link #tailBytes()} are kept in memory for error messages.
  *
- * <p>Immutable and thread-safe; build with {@link #builder()}.
+ * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
 public final class ProcessSpec {
 
@@ -51,7 +51,7 @@ public final class ProcessSpec {
     this.stopGrace = b.stopGrace;
     this.sandboxPolicy = b.sandboxPolicy != null
         ? b.sandboxPolicy
-        : SandboxPolicy.builder().writable(workingDirectory).build();
+        : SandboxPolicy.newBuilder().writable(workingDirectory).build();
     this.description = b.description != null ? b.description : String.valueOf(Path.of(command.get(0)).getFileName());
   }
 
@@ -60,7 +60,7 @@ public final class ProcessSpec {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * ties every process's life to the supervisor's instead; {@link #close()} stops them before the thread ends.
  *
  * <pre>{@code
- * try (ProcessSupervisor supervisor = ProcessSupervisor.builder().sandbox(sandbox).listener(journal).build()) {
- *   SupervisedProcess tests = supervisor.start(ProcessSpec.builder()
+ * try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().sandbox(sandbox).listener(journal).build()) {
+ *   SupervisedProcess tests = supervisor.start(ProcessSpec.newBuilder()
  *       .command("mvn", "-q", "test")
  *       .workingDirectory(worktree)
  *       .logFile(cellState.resolve("logs/tests.log"))
@@ -128,7 +128,7 @@ public final class ProcessSupervisor implements AutoCloseable {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

@@ -181,7 +181,7 @@ public final class SandboxDetector {
       BubblewrapSandbox candidate = new BubblewrapSandbox(bwrap, versionText.isEmpty() ? "unknown" : versionText);
       Path cell = Files.createDirectory(trialDir.resolve("cell"));
       SandboxedCommand trial = candidate.wrap(new SandboxRequest(List.of(trueProgram.get().toString()), cell,
-          Map.of("PATH", Executables.SYSTEM_PATH), SandboxPolicy.builder().writable(cell).build()));
+          Map.of("PATH", Executables.SYSTEM_PATH), SandboxPolicy.newBuilder().writable(cell).build()));
       Trial result = run(trial.command(), trial.environment(), output);
       if (result.exitCode != 0) {
         return Detection.failed(bwrap + " is installed but cannot create a sandbox here (exit code "

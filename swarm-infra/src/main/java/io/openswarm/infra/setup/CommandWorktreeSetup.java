@@ -120,7 +120,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     this.checkout = builder.checkout;
     this.environment = builder.environment != null ? builder.environment : ProcessEnvironment.defaults();
     this.testEnvironment = builder.testEnvironment;
-    this.git = builder.git != null ? builder.git : GitRunner.builder().timeout(options.timeout()).build();
+    this.git = builder.git != null ? builder.git : GitRunner.newBuilder().timeout(options.timeout()).build();
     this.commandDigest = sha256(String.join("\0", options.command()));
   }
 
@@ -131,7 +131,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
@@ -376,7 +376,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
     }
     String program = options.command().get(0);
     requireProgram(program, runEnvironment, request.cellId(), worktree);
-    ProcessSpec spec = ProcessSpec.builder()
+    ProcessSpec spec = ProcessSpec.newBuilder()
         .command(options.command())
         .workingDirectory(worktree)
         .environment(runEnvironment)

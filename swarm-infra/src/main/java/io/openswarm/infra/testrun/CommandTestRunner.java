@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * through {@link Builder#writablePath(Path)}; under the sandbox everything else outside the cell is read-only.
  *
  * <pre>{@code
- * TestRunner tests = CommandTestRunner.builder(supervisor)
+ * TestRunner tests = CommandTestRunner.newBuilder(supervisor)
  *     .command(List.of("./gradlew", "test", "--offline"))
  *     .timeout(Duration.ofMinutes(5))
  *     .build();
@@ -106,7 +106,7 @@ public final class CommandTestRunner implements TestRunner {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
@@ -146,7 +146,7 @@ public final class CommandTestRunner implements TestRunner {
           .build();
     }
     requireProgram(runCommand.get(0), runEnvironment, request);
-    ProcessSpec spec = ProcessSpec.builder()
+    ProcessSpec spec = ProcessSpec.newBuilder()
         .command(runCommand)
         .workingDirectory(request.worktree())
         .environment(runEnvironment)
@@ -223,7 +223,7 @@ public final class CommandTestRunner implements TestRunner {
     String hint = "[openswarm] the tests looked for " + named.stream().map(e -> "~/" + e).toList() + ", which the "
         + "sandbox hides (the worker's home is not a cell's; each run has a fresh, empty home folder of its own). To "
         + "share a cache or a settings file with the tests, name it on the worker: "
-        + "testEnvironment(TestEnvironment.builder().cache(...) or .homeFile(...))";
+        + "testEnvironment(TestEnvironment.newBuilder().cache(...) or .homeFile(...))";
     log.warn("{}", hint);
     return tail.endsWith("\n") || tail.isEmpty() ? tail + hint + "\n" : tail + "\n" + hint + "\n";
   }

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * read {@code $HOME}: npm, pip, git):
  * <pre>{@code
  * Path home = Path.of(System.getProperty("user.home"));
- * TestEnvironment.builder()
+ * TestEnvironment.newBuilder()
  *     .cache(home.resolve(".m2"))          // writable: a dependency the agent adds is downloaded once, for all cells
  *     .homeFile(home.resolve(".npmrc"))    // read-only copy of the registry settings
  *     .inherit("JAVA_HOME", "MAVEN_OPTS")
@@ -67,7 +67,7 @@ public final class TestEnvironment {
    * @return the default environment
    */
   public static TestEnvironment defaults() {
-    return builder().build();
+    return newBuilder().build();
   }
 
   /**
@@ -75,7 +75,7 @@ public final class TestEnvironment {
    *
    * @return a new builder holding the defaults
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -129,7 +129,7 @@ public final class TestEnvironment {
    * values; {@code HOME} and {@code TMPDIR} are the run's own.
    */
   ProcessEnvironment environment(Map<String, String> workerEnvironment, Path cellHome, Path tmp) {
-    ProcessEnvironment.Builder builder = ProcessEnvironment.builder(workerEnvironment).inheritDefaults();
+    ProcessEnvironment.Builder builder = ProcessEnvironment.newBuilder(workerEnvironment).inheritDefaults();
     inherited.forEach(builder::inherit);
     values.forEach(builder::put);
     builder.put("HOME", cellHome.toString());

@@ -52,7 +52,7 @@ public final class BranchIntegrator implements BranchIntegration {
 
   private static final Logger log = LoggerFactory.getLogger(BranchIntegrator.class);
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
-  private static final BranchIntegrator DEFAULT = builder().build();
+  private static final BranchIntegrator DEFAULT = newBuilder().build();
 
   private final GitRunner git;
   private final int maxRounds;
@@ -81,7 +81,7 @@ public final class BranchIntegrator implements BranchIntegration {
    *
    * @return a new builder holding the defaults
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
 public final class GitWorktreeChanges implements WorktreeChanges {
 
   private static final Logger log = LoggerFactory.getLogger(GitWorktreeChanges.class);
-  private static final GitWorktreeChanges DEFAULT = builder().build();
+  private static final GitWorktreeChanges DEFAULT = newBuilder().build();
 
   private final GitRunner git;
   private final boolean preserveIgnored;
@@ -93,7 +93,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
    *
    * @return a new builder holding the defaults
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

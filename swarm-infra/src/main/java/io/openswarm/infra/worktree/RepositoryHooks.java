@@ -72,7 +72,7 @@ public final class RepositoryHooks implements CommitCheck {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
@@ -142,7 +142,7 @@ public final class RepositoryHooks implements CommitCheck {
       NoFollowFiles.writeNew(state, messageFile, message);
       command.add(messageFile.toString());
     }
-    ProcessSpec spec = ProcessSpec.builder()
+    ProcessSpec spec = ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(lease.path())
         .environment(environment.toBuilder()

@@ -202,7 +202,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
    *
    * @return a new builder holding the defaults
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 

@@ -53,7 +53,7 @@ class CommandAgentIT {
     worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     state = Files.createDirectories(temp.resolve("state/cell-1"));
     tools = Files.createDirectories(temp.resolve("tools"));
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .build();
     context = new AgentContext(CellId.of("cell-1"), worktree, 8123, state);
   }
@@ -72,7 +72,7 @@ class CommandAgentIT {
     List<String> command = new java.util.ArrayList<>();
     command.add(script.toString());
     command.addAll(List.of(arguments));
-    return CommandAgent.builder(supervisor).command(command).stopGrace(Duration.ofSeconds(2)).build();
+    return CommandAgent.newBuilder(supervisor).command(command).stopGrace(Duration.ofSeconds(2)).build();
   }
 
   /**
@@ -91,8 +91,8 @@ class CommandAgentIT {
         "ln -s '" + hook + "' '" + prompts + "/prompt-3.txt' 2>/dev/null",
         "cat \"$1\" > last-prompt.txt",
         "echo planted"));
-    for (ProcessSupervisor each : List.of(supervisor, ProcessSupervisor.builder().build())) {
-      AgentSession session = CommandAgent.builder(each).command(script.toString(), "{promptFile}")
+    for (ProcessSupervisor each : List.of(supervisor, ProcessSupervisor.newBuilder().build())) {
+      AgentSession session = CommandAgent.newBuilder(each).command(script.toString(), "{promptFile}")
           .stopGrace(Duration.ofSeconds(2)).build().start(context);
       try {
         session.prompt("turn one", LIMIT, progress -> { });
@@ -117,8 +117,8 @@ class CommandAgentIT {
     Files.move(agentState, state.resolve("agent-moved"));
     Files.createDirectories(agentState);
     Files.createSymbolicLink(agentState.resolve("prompts"), hook.getParent());
-    try (ProcessSupervisor plain = ProcessSupervisor.builder().build()) {
-      AgentSession session = CommandAgent.builder(plain).command(script.toString(), "{promptFile}")
+    try (ProcessSupervisor plain = ProcessSupervisor.newBuilder().build()) {
+      AgentSession session = CommandAgent.newBuilder(plain).command(script.toString(), "{promptFile}")
           .stopGrace(Duration.ofSeconds(2)).build().start(context);
       try {
         for (int turn = 1; turn <= 2; turn++) {
@@ -268,9 +268,9 @@ class CommandAgentIT {
         "echo escaped > " + outside.resolve("escape.txt"),
         "sh -c 'echo escaped > " + outside.resolve("escape-sh.txt") + "'",
         "echo done"));
-    CommandAgent agent = CommandAgent.builder(supervisor)
+    CommandAgent agent = CommandAgent.newBuilder(supervisor)
         .command(script.toString(), "{prompt}")
-        .environment(ProcessEnvironment.builder(Map.of("MODEL_API_KEY", "key-for-the-agent",
+        .environment(ProcessEnvironment.newBuilder(Map.of("MODEL_API_KEY", "key-for-the-agent",
                 "WORKER_SECRET", "must-not-leak", "PATH", "/usr/bin:/bin"))
             .inherit("PATH", "MODEL_API_KEY")
             .build())

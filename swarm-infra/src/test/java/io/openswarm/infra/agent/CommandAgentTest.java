@@ -27,7 +27,7 @@ class CommandAgentTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    supervisor = ProcessSupervisor.builder().build();
+    supervisor = ProcessSupervisor.newBuilder().build();
     context = new AgentContext(CellId.of("cell-1"), Files.createDirectories(temp.resolve("worktree")), 8123,
         temp.resolve("state"));
   }
@@ -39,51 +39,51 @@ class CommandAgentTest {
 
   @Test
   void theBuilderValidatesEverything() {
-    assertThatThrownBy(() -> CommandAgent.builder(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> CommandAgent.newBuilder(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("supervisor cannot be null");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).build()).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).build()).isInstanceOf(IllegalStateException.class)
         .hasMessage("command is required but was not set");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("aider", "--message={prompt}").build())
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("aider", "--message={prompt}").build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole arguments");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("agent", "{prompt}").name(" ").build())
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("agent", "{prompt}").name(" ").build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name must not be blank");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("agent", "{prompt}")
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("agent", "{prompt}")
         .stopGrace(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stopGrace must not be negative");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("agent", "{prompt}").logCapBytes(-1).build())
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("agent", "{prompt}").logCapBytes(-1).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logCapBytes must be 0 or more");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("agent", "{prompt}").tailBytes(0).build())
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("agent", "{prompt}").tailBytes(0).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tailBytes must be between 1 and");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).environment(null))
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).environment(null))
         .isInstanceOf(NullPointerException.class).hasMessage("environment cannot be null");
   }
 
   @Test
   void allowedEndpointsNeedAPrivateNetwork() {
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).command("aider", "{prompt}")
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).command("aider", "{prompt}")
         .allowEndpoint("api.openai.com:443").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("[api.openai.com:443]").hasMessageContaining("network(NONE)");
-    assertThatThrownBy(() -> CommandAgent.builder(supervisor).allowEndpoint("api.openai.com"))
+    assertThatThrownBy(() -> CommandAgent.newBuilder(supervisor).allowEndpoint("api.openai.com"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
-    assertThat(CommandAgent.builder(supervisor).command("aider", "{prompt}")
+    assertThat(CommandAgent.newBuilder(supervisor).command("aider", "{prompt}")
         .network(io.openswarm.core.sandbox.NetworkAccess.NONE).allowEndpoint("api.openai.com:443").build())
         .isNotNull();
   }
 
   @Test
   void theNameDefaultsToTheProgramsFileName() {
-    assertThat(CommandAgent.builder(supervisor).command("/opt/tools/aider", "{prompt}").build().name())
+    assertThat(CommandAgent.newBuilder(supervisor).command("/opt/tools/aider", "{prompt}").build().name())
         .isEqualTo("aider");
-    assertThat(CommandAgent.builder(supervisor).command("aider", "{prompt}").name("aider-gpt").build().name())
+    assertThat(CommandAgent.newBuilder(supervisor).command("aider", "{prompt}").name("aider-gpt").build().name())
         .isEqualTo("aider-gpt");
   }
 
   @Test
   void aMissingProgramFailsTheStartAndNamesItWithoutTheWorkersPath() {
-    CommandAgent agent = CommandAgent.builder(supervisor)
+    CommandAgent agent = CommandAgent.newBuilder(supervisor)
         .command("no-such-agent-7f3a", "{prompt}")
-        .environment(ProcessEnvironment.builder(java.util.Map.of()).put("PATH", "/home/me/secret-tools:/usr/bin")
+        .environment(ProcessEnvironment.newBuilder(java.util.Map.of()).put("PATH", "/home/me/secret-tools:/usr/bin")
             .build())
         .build();
 
@@ -98,7 +98,7 @@ class CommandAgentTest {
 
   @Test
   void aStartedCellIsReadyAtOnceAndGetsItsFoldersOutsideTheWorktree() {
-    CommandAgent agent = CommandAgent.builder(supervisor).command("true", "{prompt}").build();
+    CommandAgent agent = CommandAgent.newBuilder(supervisor).command("true", "{prompt}").build();
 
     AgentSession session = agent.start(context);
     session.awaitReady(Duration.ofMillis(1));
@@ -118,7 +118,7 @@ class CommandAgentTest {
 
   @Test
   void promptsThatNoArgumentCanCarryAreRefused() {
-    AgentSession session = CommandAgent.builder(supervisor).command("true", "{prompt}").build().start(context);
+    AgentSession session = CommandAgent.newBuilder(supervisor).command("true", "{prompt}").build().start(context);
     try {
       assertThatThrownBy(() -> session.prompt("a\0b", Duration.ofSeconds(1), AgentProgress.none()))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");

@@ -30,9 +30,9 @@ public final class PromptLocaleChild {
     AgentContext context = new AgentContext(CellId.of("cell-1"), Path.of(args[2]), 8123, Path.of(args[3]));
     System.out.println("ENCODING " + System.getProperty("sun.jnu.encoding") + " " + System.getProperty(
         "file.encoding"));
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder()
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build()) {
-      AgentSession session = CommandAgent.builder(supervisor).command(script.toString(), args[0], placeholder)
+      AgentSession session = CommandAgent.newBuilder(supervisor).command(script.toString(), args[0], placeholder)
           .build().start(context);
       try {
         session.prompt(PROMPT, Duration.ofSeconds(60), progress -> { });

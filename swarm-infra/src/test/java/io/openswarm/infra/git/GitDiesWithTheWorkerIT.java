@@ -28,7 +28,7 @@ class GitDiesWithTheWorkerIT {
     private Child() {}
 
     public static void main(String[] args) {
-      GitRunner.builder().executable(args[0]).timeout(Duration.ofHours(1)).build().run(Path.of(args[1]), "status");
+      GitRunner.newBuilder().executable(args[0]).timeout(Duration.ofHours(1)).build().run(Path.of(args[1]), "status");
     }
   }
 

@@ -103,7 +103,7 @@ class GitRunnerTest {
 
   @Test
   void keepsOnlyTheHeadOfALongOutputAndFlagsIt() {
-    GitRunner runner = GitRunner.builder().maxStdoutBytes(1024 * 1024).build();
+    GitRunner runner = GitRunner.newBuilder().maxStdoutBytes(1024 * 1024).build();
 
     GitResult result = runner.run(repo.path(), "-c", "alias.big=!head -c 3000000 /dev/zero", "big");
 
@@ -174,7 +174,7 @@ class GitRunnerTest {
     Path lock = repo.path().resolve(".git/index.lock");
     Files.writeString(lock, "");
     repo.write("new.txt", "x");
-    GitRunner runner = GitRunner.builder()
+    GitRunner runner = GitRunner.newBuilder()
         .lockRetries(200, Duration.ofMillis(20), Duration.ofMillis(50)).build();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try {
@@ -197,7 +197,7 @@ class GitRunnerTest {
   void givesUpAfterTheConfiguredRetries() throws Exception {
     Files.writeString(repo.path().resolve(".git/index.lock"), "");
     repo.write("new.txt", "x");
-    GitRunner runner = GitRunner.builder().lockRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).build();
+    GitRunner runner = GitRunner.newBuilder().lockRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).build();
 
     GitResult result = runner.run(repo.path(), "add", "-A");
 
@@ -227,7 +227,7 @@ class GitRunnerTest {
 
   @Test
   void explainsAMissingExecutable() {
-    GitRunner runner = GitRunner.builder().executable(temp.resolve("no-such-git").toString()).build();
+    GitRunner runner = GitRunner.newBuilder().executable(temp.resolve("no-such-git").toString()).build();
 
     assertThatThrownBy(() -> runner.run(repo.path(), "status"))
         .isInstanceOfSatisfying(WorktreeException.class, e -> {

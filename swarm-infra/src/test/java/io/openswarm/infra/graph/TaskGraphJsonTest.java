@@ -51,7 +51,7 @@ class TaskGraphJsonTest {
 
   @Test
   void writesWhatItReads() {
-    TaskGraph graph = TaskGraph.builder()
+    TaskGraph graph = TaskGraph.newBuilder()
         .task(GraphTask.of("a", "line one\nline two \u00e9").withTestCommand(List.of("make", "check"))
             .withTestTimeout(Duration.ofSeconds(90)).withCommitMessage("a: done"))
         .task("b", "p", "a")

@@ -41,7 +41,7 @@ class CellHistoryStoreTest {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.write(".gitignore", "target/\n");
     repo.commit("ignore target");
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
     hostSecret = temp.resolve("host-secrets/id_rsa");
     Files.createDirectories(hostSecret.getParent());
@@ -285,7 +285,7 @@ class CellHistoryStoreTest {
   }
 
   private CellHistoryStore store(HistoryOptions options, Clock clock) {
-    return CellHistoryStore.builder().folder(temp.resolve("state/history")).repository(repo.path())
+    return CellHistoryStore.newBuilder().folder(temp.resolve("state/history")).repository(repo.path())
         .options(options).clock(clock).build();
   }
 

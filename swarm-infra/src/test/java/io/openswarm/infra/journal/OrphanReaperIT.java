@@ -45,7 +45,7 @@ class OrphanReaperIT {
     assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive)).contains(true);
 
     LeaseJournal journal = LeaseJournal.open(journalDirectory);
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
       Map<OrphanKill, Integer> reaped = new OrphanReaper(journal).reap(supervisor, Duration.ofSeconds(2));
 
       assertThat(reaped).containsExactly(Map.entry(OrphanKill.KILLED, 1));
@@ -65,7 +65,7 @@ class OrphanReaperIT {
         Instant.now(), Map.of("pid", Long.toString(self.pid()), "startTime", "2020-01-01T00:00:00Z",
             "description", "stale")));
 
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
       Map<OrphanKill, Integer> reaped = new OrphanReaper(journal).reap(supervisor, Duration.ofSeconds(1));
 
       assertThat(reaped).containsExactly(Map.entry(OrphanKill.PID_REUSED, 1));

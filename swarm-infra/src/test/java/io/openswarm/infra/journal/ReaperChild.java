@@ -18,8 +18,8 @@ public final class ReaperChild {
 
   public static void main(String[] args) throws Exception {
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(Path.of(args[0])));
-    ProcessSupervisor supervisor = ProcessSupervisor.builder().listener(reaper.processListener()).build();
-    SupervisedProcess sleeper = supervisor.start(ProcessSpec.builder()
+    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().listener(reaper.processListener()).build();
+    SupervisedProcess sleeper = supervisor.start(ProcessSpec.newBuilder()
         .command("sleep", "600")
         .workingDirectory(Path.of(args[1]))
         .logFile(Path.of(args[2]))

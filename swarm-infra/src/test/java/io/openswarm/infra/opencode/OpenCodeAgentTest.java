@@ -39,7 +39,7 @@ class OpenCodeAgentTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    supervisor = ProcessSupervisor.builder().build();
+    supervisor = ProcessSupervisor.newBuilder().build();
     Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     Path state = Files.createDirectories(temp.resolve("state/cells/cell-1"));
     context = new AgentContext(CellId.of("cell-1"), worktree, freePort(), state);
@@ -55,14 +55,14 @@ class OpenCodeAgentTest {
   @Test
   void theBuilderValidatesAndFindsTheBinaryOnce() {
     Path binary = Scripts.write(mkdirs("bin"), "opencode", "exit 0");
-    assertThatThrownBy(() -> OpenCodeAgent.builder(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> OpenCodeAgent.newBuilder(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("supervisor cannot be null");
-    assertThatThrownBy(() -> OpenCodeAgent.builder(supervisor).build()).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> OpenCodeAgent.newBuilder(supervisor).build()).isInstanceOf(IllegalStateException.class)
         .hasMessage("options are required but were not set");
-    assertThatThrownBy(() -> OpenCodeAgent.builder(supervisor).options(options.binary(binary).build())
+    assertThatThrownBy(() -> OpenCodeAgent.newBuilder(supervisor).options(options.binary(binary).build())
         .stopGrace(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stopGrace must not be negative");
-    assertThatThrownBy(() -> OpenCodeAgent.builder(supervisor)
+    assertThatThrownBy(() -> OpenCodeAgent.newBuilder(supervisor)
         .options(options.binary(binary).apiKeyVariable("FAKE_PROVIDER_KEY").build())
         .workerEnvironment(Map.of("PATH", "/usr/bin"))
         .build())
@@ -70,7 +70,7 @@ class OpenCodeAgentTest {
         .hasMessageContaining("environment variable FAKE_PROVIDER_KEY (named by OpenCodeOptions.apiKeyVariable) "
             + "is not set");
 
-    OpenCodeAgent agent = OpenCodeAgent.builder(supervisor)
+    OpenCodeAgent agent = OpenCodeAgent.newBuilder(supervisor)
         .options(OpenCodeOptions.newBuilder().model("fake/fake-model").binary(binary).build()).build();
     assertThat(agent.binary()).isEqualTo(binary);
     assertThat(agent.name()).isEqualTo("opencode");
@@ -142,7 +142,7 @@ class OpenCodeAgentTest {
   void theServerRunsInTheWorktreeWithExactlyTheLaunchEnvironmentAndLogsInTheCellState() throws Exception {
     Path binary = Scripts.write(mkdirs("bin"), "opencode",
         "pwd > \"$TMPDIR/pwd.txt\"\nenv > \"$TMPDIR/env.txt\"\necho \"args: $*\"\nexec sleep 300");
-    OpenCodeAgent agent = OpenCodeAgent.builder(supervisor)
+    OpenCodeAgent agent = OpenCodeAgent.newBuilder(supervisor)
         .options(options.binary(binary).build())
         .workerEnvironment(Map.of("PATH", "/usr/bin:/bin", "WORKER_SECRET", "must-not-leak"))
         .build();

@@ -21,7 +21,7 @@ class ProcessEnvironmentTest {
 
   @Test
   void defaultsInheritOnlyTheAllowlist() {
-    ProcessEnvironment env = ProcessEnvironment.builder(WORKER).inheritDefaults().build();
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER).inheritDefaults().build();
 
     assertThat(env.asMap()).containsOnly(
         entry("PATH", "/opt/bin:/usr/bin"), entry("LANG", "C.UTF-8"), entry("TZ", "UTC"));
@@ -29,7 +29,7 @@ class ProcessEnvironmentTest {
 
   @Test
   void secretsReachTheChildOnlyWhenNamed() {
-    ProcessEnvironment env = ProcessEnvironment.builder(WORKER)
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER)
         .inheritDefaults()
         .inherit("JAVA_HOME", "OPENAI_API_KEY", "NOT_SET_ANYWHERE")
         .put("HOME", "/state/cell-1/home")
@@ -44,14 +44,14 @@ class ProcessEnvironmentTest {
 
   @Test
   void aWorkerWithoutPathStillGivesTheChildASystemPath() {
-    ProcessEnvironment env = ProcessEnvironment.builder(Map.of()).inheritDefaults().build();
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(Map.of()).inheritDefaults().build();
 
     assertThat(env.get("PATH")).hasValueSatisfying(path -> assertThat(path).contains("/usr/bin", "/bin"));
   }
 
   @Test
   void builderEditsAndCopies() {
-    ProcessEnvironment env = ProcessEnvironment.builder(WORKER).inheritDefaults().build();
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER).inheritDefaults().build();
     ProcessEnvironment edited = env.toBuilder()
         .remove("TZ")
         .putIfAbsent("LANG", "ignored")
@@ -66,25 +66,25 @@ class ProcessEnvironmentTest {
 
   @Test
   void toStringNamesVariablesButNeverValues() {
-    ProcessEnvironment env = ProcessEnvironment.builder(WORKER).inherit("MY_SECRET").build();
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER).inherit("MY_SECRET").build();
 
     assertThat(env.toString()).contains("MY_SECRET").doesNotContain("hunter2");
   }
 
   @Test
   void rejectsInvalidNamesAndValues() {
-    assertThatThrownBy(() -> ProcessEnvironment.builder().put("A=B", "x"))
+    assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("A=B", "x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("environment variable name must be non-empty without '=' or NUL but was \"A=B\"");
-    assertThatThrownBy(() -> ProcessEnvironment.builder().put("", "x"))
+    assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("", "x"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ProcessEnvironment.builder().put("A", "x\0y"))
+    assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("A", "x\0y"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("value of A must not contain a NUL character");
-    assertThatThrownBy(() -> ProcessEnvironment.builder().put("A", null))
+    assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("A", null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("value cannot be null");
-    assertThatThrownBy(() -> ProcessEnvironment.builder(null))
+    assertThatThrownBy(() -> ProcessEnvironment.newBuilder(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("workerEnvironment cannot be null");
   }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ProcessSpecTest {
 
   private static ProcessSpec.Builder valid() {
-    return ProcessSpec.builder()
+    return ProcessSpec.newBuilder()
         .command("mvn", "-q", "test")
         .workingDirectory(Path.of("/pool/cell-1"))
         .logFile(Path.of("/state/cell-1/logs/tests.log"));
@@ -26,7 +26,7 @@ class ProcessSpecTest {
     assertThat(spec.stopGrace()).isEqualTo(Duration.ofSeconds(5));
     assertThat(spec.timeout()).isEmpty();
     assertThat(spec.description()).isEqualTo("mvn");
-    assertThat(spec.sandboxPolicy()).isEqualTo(SandboxPolicy.builder().writable(Path.of("/pool/cell-1")).build());
+    assertThat(spec.sandboxPolicy()).isEqualTo(SandboxPolicy.newBuilder().writable(Path.of("/pool/cell-1")).build());
     assertThat(spec.environment().asMap()).containsKey("PATH");
     assertThat(spec.toBuilder().build().toString()).isEqualTo(spec.toString());
   }
@@ -41,13 +41,13 @@ class ProcessSpecTest {
 
   @Test
   void requiredSettingsAreNamed() {
-    assertThatThrownBy(() -> ProcessSpec.builder().build())
+    assertThatThrownBy(() -> ProcessSpec.newBuilder().build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("command is required but was not set");
-    assertThatThrownBy(() -> ProcessSpec.builder().command("true").build())
+    assertThatThrownBy(() -> ProcessSpec.newBuilder().command("true").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("workingDirectory is required but was not set");
-    assertThatThrownBy(() -> ProcessSpec.builder().command("true").workingDirectory(Path.of("/w")).build())
+    assertThatThrownBy(() -> ProcessSpec.newBuilder().command("true").workingDirectory(Path.of("/w")).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("logFile is required but was not set");
   }
@@ -82,7 +82,7 @@ class ProcessSpecTest {
   @Test
   void toStringDoesNotPrintArgumentsOrEnvironmentValues() {
     ProcessSpec spec = valid().command("agent", "--prompt", "secret plan")
-        .environment(ProcessEnvironment.builder().put("API_KEY", "k-123").build())
+        .environment(ProcessEnvironment.newBuilder().put("API_KEY", "k-123").build())
         .build();
 
     assertThat(spec.toString()).contains("agent", "API_KEY").doesNotContain("secret plan", "k-123");

@@ -40,7 +40,7 @@ class ProcessSupervisorTest {
   void setUp() throws IOException {
     work = Files.createDirectories(temp.resolve("work"));
     state = Files.createDirectories(temp.resolve("state"));
-    supervisor = ProcessSupervisor.builder()
+    supervisor = ProcessSupervisor.newBuilder()
         .listener(new ProcessListener() {
           @Override
           public void onStarted(ProcessIdentity process, String description) {
@@ -63,7 +63,7 @@ class ProcessSupervisorTest {
   }
 
   private ProcessSpec.Builder spec(String... command) {
-    return ProcessSpec.builder().command(command).workingDirectory(work).logFile(state.resolve("logs/out.log"));
+    return ProcessSpec.newBuilder().command(command).workingDirectory(work).logFile(state.resolve("logs/out.log"));
   }
 
   @Test
@@ -102,7 +102,7 @@ class ProcessSupervisorTest {
 
   @Test
   void theChildSeesExactlyTheExplicitEnvironment() throws Exception {
-    ProcessEnvironment env = ProcessEnvironment.builder(Map.of(
+    ProcessEnvironment env = ProcessEnvironment.newBuilder(Map.of(
             "PATH", System.getenv("PATH"), "LANG", "C.UTF-8", "TEMPORAL_API_KEY", "tmprl", "MY_SECRET", "s3"))
         .inheritDefaults()
         .put("CELL", "cell-1")
@@ -261,7 +261,7 @@ class ProcessSupervisorTest {
   void aMissingProgramFailsAtStartWithAClearMessageThatKeepsThePathToItself() {
     String path = "/opt/private-tools/bin:/usr/bin:/bin";
     assertThatThrownBy(() -> supervisor.start(spec("no-such-program-xyz")
-            .environment(ProcessEnvironment.builder(Map.of()).put("PATH", path).build()).build()))
+            .environment(ProcessEnvironment.newBuilder(Map.of()).put("PATH", path).build()).build()))
         .isInstanceOf(IOException.class)
         .hasMessage("cannot start no-such-program-xyz: program 'no-such-program-xyz' was not found or is not "
             + "executable in any of the 3 folders of PATH")
@@ -282,7 +282,7 @@ class ProcessSupervisorTest {
   @Test
   void aListenerThatCannotRecordTheProcessStopsIt() throws Exception {
     List<Long> started = new CopyOnWriteArrayList<>();
-    try (ProcessSupervisor failing = ProcessSupervisor.builder()
+    try (ProcessSupervisor failing = ProcessSupervisor.newBuilder()
         .listener(new ProcessListener() {
           @Override
           public void onStarted(ProcessIdentity process, String description) {

@@ -23,7 +23,7 @@ class SubreaperIT {
 
   @BeforeEach
   void setUp() {
-    supervisor = ProcessSupervisor.builder().sandbox(CellSandbox.none()).build();
+    supervisor = ProcessSupervisor.newBuilder().sandbox(CellSandbox.none()).build();
   }
 
   @AfterEach
@@ -71,10 +71,10 @@ class SubreaperIT {
   }
 
   private SupervisedProcess run(String script) throws Exception {
-    return supervisor.start(ProcessSpec.builder()
+    return supervisor.start(ProcessSpec.newBuilder()
         .command("sh", "-c", script)
         .workingDirectory(Files.createDirectories(temp.resolve("work")))
-        .environment(ProcessEnvironment.builder().inheritDefaults().build())
+        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
         .logFile(temp.resolve("logs/run.log"))
         .timeout(Duration.ofSeconds(60))
         .description("unsandboxed command")

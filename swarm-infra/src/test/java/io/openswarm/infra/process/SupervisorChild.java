@@ -31,8 +31,8 @@ public final class SupervisorChild {
   }
 
   private static void printEnvironment(Path worktree, Path state) throws Exception {
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
-      ProcessResult result = supervisor.start(ProcessSpec.builder()
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
+      ProcessResult result = supervisor.start(ProcessSpec.newBuilder()
           .command("env")
           .workingDirectory(worktree)
           .logFile(state.resolve("env.log"))
@@ -50,8 +50,8 @@ public final class SupervisorChild {
       throws Exception {
     CellSandbox sandbox = SandboxDetector.system()
         .select(sandboxName.equals("bubblewrap") ? SandboxMode.BUBBLEWRAP : SandboxMode.NONE);
-    ProcessSupervisor supervisor = ProcessSupervisor.builder().sandbox(sandbox).build();
-    SupervisedProcess process = supervisor.start(ProcessSpec.builder()
+    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().sandbox(sandbox).build();
+    SupervisedProcess process = supervisor.start(ProcessSpec.newBuilder()
         .command(worktree.resolve("tree.sh").toString())
         .workingDirectory(worktree)
         .logFile(state.resolve("tree.log"))

@@ -75,7 +75,7 @@ class WorkerCrashIT {
         .orElse(true));
     assertThat(tree).as("orphans outlive a worker without sandbox").allMatch(Scripts::running);
 
-    try (ProcessSupervisor reaper = ProcessSupervisor.builder().build()) {
+    try (ProcessSupervisor reaper = ProcessSupervisor.newBuilder().build()) {
       assertThat(reaper.killOrphan(recorded, Duration.ofMillis(500))).isEqualTo(OrphanKill.KILLED);
     }
 

@@ -51,7 +51,7 @@ class BubblewrapSandboxTest {
     Path pool = Files.createDirectories(temp.resolve("pool"));
     Path worktree = Files.createDirectories(pool.resolve("cell-1"));
     Path secretInside = Files.createDirectories(worktree.resolve("build/secrets"));
-    SandboxPolicy policy = SandboxPolicy.builder()
+    SandboxPolicy policy = SandboxPolicy.newBuilder()
         .hidden(secretInside)
         .readOnly(worktree.resolve("missing-is-skipped"))
         .writable(worktree)
@@ -70,7 +70,7 @@ class BubblewrapSandboxTest {
 
   @Test
   void unsharesTheNetworkOnRequest() throws Exception {
-    SandboxPolicy policy = SandboxPolicy.builder().writable(temp).network(NetworkAccess.NONE).build();
+    SandboxPolicy policy = SandboxPolicy.newBuilder().writable(temp).network(NetworkAccess.NONE).build();
 
     assertThat(sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)).command())
         .contains("--unshare-net");
@@ -79,7 +79,7 @@ class BubblewrapSandboxTest {
   @Test
   void aMissingWritablePathIsAClearError() {
     Path missing = temp.resolve("gone");
-    SandboxPolicy policy = SandboxPolicy.builder().writable(missing).build();
+    SandboxPolicy policy = SandboxPolicy.newBuilder().writable(missing).build();
 
     assertThatThrownBy(() -> sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)))
         .isInstanceOf(IllegalArgumentException.class)

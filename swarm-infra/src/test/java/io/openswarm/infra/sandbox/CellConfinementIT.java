@@ -72,7 +72,7 @@ class CellConfinementIT {
     credential = Files.writeString(Files.createDirectories(temp.resolve("credentials")).resolve("client.key"),
         SECRET + "\n");
     inHome = Files.createDirectories(Path.of(System.getProperty("user.home"), ".openswarm-it-" + UUID.randomUUID()));
-    supervisor = ProcessSupervisor.builder()
+    supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .hiddenPaths(List.of(stateRoot, poolRoot, repo, credential))
         .build();
@@ -90,12 +90,12 @@ class CellConfinementIT {
   }
 
   private ProcessResult inCellA(String... command) throws Exception {
-    return inCellA(NetworkAccess.SHARED, ProcessEnvironment.builder().inheritDefaults().build(), command);
+    return inCellA(NetworkAccess.SHARED, ProcessEnvironment.newBuilder().inheritDefaults().build(), command);
   }
 
   private ProcessResult inCellA(NetworkAccess network, ProcessEnvironment environment, String... command)
       throws Exception {
-    return supervisor.start(ProcessSpec.builder()
+    return supervisor.start(ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(worktreeA)
         .environment(environment)
@@ -166,7 +166,7 @@ class CellConfinementIT {
     Path hello = Files.writeString(bin.resolve("hello"), "#!/bin/sh\ncat \"$(dirname \"$0\")/../lib/greeting\"\n");
     Files.setPosixFilePermissions(hello, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(inHome.resolve("not-on-path"), SECRET + "\n");
-    ProcessEnvironment environment = ProcessEnvironment.builder().inheritDefaults()
+    ProcessEnvironment environment = ProcessEnvironment.newBuilder().inheritDefaults()
         .put("PATH", bin + ":/usr/bin:/bin").build();
 
     ProcessResult run = inCellA(NetworkAccess.SHARED, environment, "hello");
@@ -204,7 +204,7 @@ class CellConfinementIT {
     startSocketServer(name);
 
     ProcessResult shared = inCellA("python3", "-c", CLIENT, name);
-    ProcessResult none = inCellA(NetworkAccess.NONE, ProcessEnvironment.builder().inheritDefaults().build(),
+    ProcessResult none = inCellA(NetworkAccess.NONE, ProcessEnvironment.newBuilder().inheritDefaults().build(),
         "python3", "-c", CLIENT, name);
 
     assertThat(shared.outputTail()).as("what docs/security.md says a shared network gives away").contains("answered");
@@ -244,11 +244,11 @@ class CellConfinementIT {
   }
 
   private ProcessResult connect(String name) throws Exception {
-    try (ProcessSupervisor plain = ProcessSupervisor.builder().build()) {
-      return plain.start(ProcessSpec.builder()
+    try (ProcessSupervisor plain = ProcessSupervisor.newBuilder().build()) {
+      return plain.start(ProcessSpec.newBuilder()
           .command("python3", "-c", CLIENT, name)
           .workingDirectory(inHome)
-          .environment(ProcessEnvironment.builder().inheritDefaults().build())
+          .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
           .logFile(temp.resolve("connect.log"))
           .timeout(Duration.ofSeconds(30))
           .description("connect outside")

@@ -47,7 +47,7 @@ class CellLimitsIT {
     assertThat(cgroups).as("the worker can create cgroups here (%s)", probe.description()).isTrue();
     worktree = Files.createDirectories(temp.resolve("pool/cell"));
     state = Files.createDirectories(temp.resolve("state/cell"));
-    supervisor = ProcessSupervisor.builder()
+    supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .limits(LIMITS)
         .build();
@@ -59,10 +59,10 @@ class CellLimitsIT {
   }
 
   private ProcessResult inCell(ProcessSupervisor on, String... command) throws Exception {
-    return on.start(ProcessSpec.builder()
+    return on.start(ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(worktree)
-        .environment(ProcessEnvironment.builder().inheritDefaults().build())
+        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
         .logFile(state.resolve("logs/attempt.log"))
         .sandboxPolicy(SandboxPolicy.forCell(worktree, state))
         .timeout(Duration.ofSeconds(60))
@@ -109,7 +109,7 @@ class CellLimitsIT {
   @Test
   void aDaemonThatLeftItsTreeIsKilledWithItEvenWithoutASandbox() throws Exception {
     Path pidFile = state.resolve("daemon.pid");
-    try (ProcessSupervisor unsandboxed = ProcessSupervisor.builder().sandbox(CellSandbox.none()).limits(LIMITS)
+    try (ProcessSupervisor unsandboxed = ProcessSupervisor.newBuilder().sandbox(CellSandbox.none()).limits(LIMITS)
         .build()) {
       ProcessResult parent = inCell(unsandboxed, "sh", "-c",
           "(setsid sh -c 'echo $$ > " + pidFile + "; exec sleep 300' > /dev/null 2>&1 &); "
@@ -126,7 +126,7 @@ class CellLimitsIT {
   @Test
   void anotherSupervisorStartingLeavesThisOnesCgroupsAlone() throws Exception {
     inCell(supervisor, "true");
-    try (ProcessSupervisor other = ProcessSupervisor.builder().limits(LIMITS).build()) {
+    try (ProcessSupervisor other = ProcessSupervisor.newBuilder().limits(LIMITS).build()) {
       ProcessResult inside = inCell(supervisor, "cat", "/proc/self/cgroup");
 
       assertThat(inside.outputTail()).contains("openswarm-" + Long.toHexString(ProcessHandle.current().pid()));

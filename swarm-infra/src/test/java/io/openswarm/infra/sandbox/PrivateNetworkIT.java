@@ -55,7 +55,7 @@ class PrivateNetworkIT {
     worktree = Files.createDirectories(temp.resolve("pool/cell-a"));
     state = Files.createDirectories(temp.resolve("state/cells/cell-a"));
     hiddenRoot = temp.resolve("state");
-    supervisor = ProcessSupervisor.builder()
+    supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .hiddenPaths(List.of(hiddenRoot, temp.resolve("pool")))
         .build();
@@ -177,10 +177,10 @@ class PrivateNetworkIT {
   }
 
   private SupervisedProcess startInCell(SandboxPolicy.Builder policy, String... command) throws Exception {
-    return supervisor.start(ProcessSpec.builder()
+    return supervisor.start(ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(worktree)
-        .environment(ProcessEnvironment.builder().inheritDefaults().build())
+        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
         .logFile(state.resolve("logs/attempt-" + UUID.randomUUID() + ".log"))
         .sandboxPolicy(policy.build())
         .timeout(Duration.ofSeconds(60))

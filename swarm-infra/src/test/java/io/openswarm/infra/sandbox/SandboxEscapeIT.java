@@ -55,12 +55,12 @@ class SandboxEscapeIT {
     Git.run(repo, "worktree", "add", "-q", "-b", "swarm/cell-b", worktreeB.toString());
     stateA = Files.createDirectories(temp.resolve("state/cell-a"));
     stateB = Files.createDirectories(temp.resolve("state/cell-b"));
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
 
-    agentB = supervisor.start(ProcessSpec.builder()
+    agentB = supervisor.start(ProcessSpec.newBuilder()
         .command("sleep", "1000")
         .workingDirectory(worktreeB)
-        .environment(ProcessEnvironment.builder().inheritDefaults().put("OPENCODE_SERVER_PASSWORD", SECRET).build())
+        .environment(ProcessEnvironment.newBuilder().inheritDefaults().put("OPENCODE_SERVER_PASSWORD", SECRET).build())
         .logFile(stateB.resolve("logs/agent.log"))
         .sandboxPolicy(SandboxPolicy.forCell(worktreeB, stateB))
         .description("agent cell-b")
@@ -81,7 +81,7 @@ class SandboxEscapeIT {
   }
 
   private ProcessResult inCellA(String... command) throws Exception {
-    return supervisor.start(ProcessSpec.builder()
+    return supervisor.start(ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(worktreeA)
         .logFile(stateA.resolve("logs/attempt.log"))

@@ -34,7 +34,7 @@ class SandboxProbeIT {
     inHome = Files.createDirectories(Path.of(System.getProperty("user.home"), ".openswarm-probe-" + UUID.randomUUID()));
     repo = Files.createDirectories(temp.resolve("repo"));
     Git.run(repo, "init", "-q");
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .hiddenPaths(List.of(repo)).build();
   }
 

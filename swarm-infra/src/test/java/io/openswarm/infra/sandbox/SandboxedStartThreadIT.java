@@ -30,10 +30,10 @@ class SandboxedStartThreadIT {
   void aSandboxedProcessOutlivesThePooledThreadThatStartedIt() throws Exception {
     Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     Path state = Files.createDirectories(temp.resolve("state/cell-1"));
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder()
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build()) {
       ExecutorService pool = Executors.newSingleThreadExecutor();
-      Future<SupervisedProcess> started = pool.submit(() -> supervisor.start(ProcessSpec.builder()
+      Future<SupervisedProcess> started = pool.submit(() -> supervisor.start(ProcessSpec.newBuilder()
           .command("sleep", "300")
           .workingDirectory(worktree)
           .logFile(state.resolve("logs/agent.log"))

@@ -36,7 +36,7 @@ class SandboxedSupervisionIT {
   void setUp() throws Exception {
     worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     state = Files.createDirectories(temp.resolve("state/cell-1"));
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
   }
 
   @AfterEach
@@ -46,7 +46,7 @@ class SandboxedSupervisionIT {
   }
 
   private ProcessSpec.Builder spec(String... command) {
-    return ProcessSpec.builder()
+    return ProcessSpec.newBuilder()
         .command(command)
         .workingDirectory(worktree)
         .logFile(state.resolve("logs/out.log"))

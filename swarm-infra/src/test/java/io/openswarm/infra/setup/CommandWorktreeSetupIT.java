@@ -48,7 +48,7 @@ class CommandWorktreeSetupIT {
   void setUp() {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.write(".gitignore", "deps/\n.env\n*.secret\n").write("lock.txt", "left-pad 1.0\n").commit("a project");
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .build();
   }
 
@@ -59,7 +59,7 @@ class CommandWorktreeSetupIT {
   }
 
   private WorktreePool pool(boolean preserveIgnored) {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
         .minIdle(0).maxTotal(1).preserveIgnored(preserveIgnored).closeTimeout(Duration.ofSeconds(5)).build();
     pools.add(pool);
     pool.start();
@@ -67,7 +67,7 @@ class CommandWorktreeSetupIT {
   }
 
   private CommandWorktreeSetup setup(WorktreeSetupOptions.Builder options) {
-    return CommandWorktreeSetup.builder(supervisor).options(options.build()).checkout(repo.path()).build();
+    return CommandWorktreeSetup.newBuilder(supervisor).options(options.build()).checkout(repo.path()).build();
   }
 
   private SetupResult prepare(CommandWorktreeSetup setup, WorktreeLease lease) throws Exception {
@@ -233,9 +233,9 @@ class CommandWorktreeSetupIT {
     List<String> command = List.of("sh", "-c", "echo \"$REGISTRY_FLAVOUR\" > " + cache.resolve("seen"));
     WorktreePool pool = pool(true);
     CommandWorktreeSetup plain = setup(WorktreeSetupOptions.newBuilder().command(command));
-    CommandWorktreeSetup inWorld = CommandWorktreeSetup.builder(supervisor)
+    CommandWorktreeSetup inWorld = CommandWorktreeSetup.newBuilder(supervisor)
         .options(WorktreeSetupOptions.newBuilder().command(command).build())
-        .testEnvironment(TestEnvironment.builder().cache(cache).put("REGISTRY_FLAVOUR", "mirror").build())
+        .testEnvironment(TestEnvironment.newBuilder().cache(cache).put("REGISTRY_FLAVOUR", "mirror").build())
         .build();
 
     try (WorktreeLease lease = lease(pool)) {

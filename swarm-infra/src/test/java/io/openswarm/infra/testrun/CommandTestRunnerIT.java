@@ -39,7 +39,7 @@ class CommandTestRunnerIT {
     otherWorktree = Files.createDirectories(temp.resolve("pool/cell-2"));
     state = temp.resolve("state/cell-1");
     otherState = Files.createDirectories(temp.resolve("state/cell-2"));
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
   }
 
   @AfterEach
@@ -62,7 +62,7 @@ class CommandTestRunnerIT {
             + "open('build-output.txt', 'w').write('built')\n"
             + "print('1 passed')\n");
 
-    TestResult result = run(CommandTestRunner.builder(supervisor)
+    TestResult result = run(CommandTestRunner.newBuilder(supervisor)
         .command(List.of("python3", "-B", "test_calc.py")).build());
 
     assertThat(result.passed()).isTrue();
@@ -81,7 +81,7 @@ class CommandTestRunnerIT {
         "echo own > own-file && echo WROTE-OWN",
         "exit 0"));
 
-    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./evil-test.sh")).build());
+    TestResult result = run(CommandTestRunner.newBuilder(supervisor).command(List.of("./evil-test.sh")).build());
 
     assertThat(result.outputTail()).contains("WROTE-OWN");
     if (!io.openswarm.infra.sandbox.OutsideTmpDirFactory.insidePrivateTmp(temp)) {
@@ -95,7 +95,7 @@ class CommandTestRunnerIT {
 
   @Test
   void aTestProgramMissingEverywhereIsNotRunnableAndTheMessageNamesItButNotThePath() {
-    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("mocha", "--recursive"))
+    assertThatThrownBy(() -> run(CommandTestRunner.newBuilder(supervisor).command(List.of("mocha", "--recursive"))
         .build()))
         .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
             e -> assertThat(e.program()).isEqualTo("mocha"))
@@ -109,7 +109,7 @@ class CommandTestRunnerIT {
   void exitCode127InsideTheSandboxIsNotRunnableWithTheOutputTail() throws Exception {
     Scripts.write(worktree, "test.sh", "echo 'running the suite'\nmocha-that-is-not-installed --recursive");
 
-    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build()))
+    assertThatThrownBy(() -> run(CommandTestRunner.newBuilder(supervisor).command(List.of("./test.sh")).build()))
         .isInstanceOf(TestCommandNotRunnableException.class)
         .hasMessageStartingWith("the test command './test.sh' exited with code 127 inside the cell's sandbox "
             + "(bubblewrap), which means a program it runs was not found; output:\nrunning the suite\n")
@@ -120,7 +120,7 @@ class CommandTestRunnerIT {
   void exitCode126InsideTheSandboxIsNotRunnable() throws Exception {
     Scripts.write(worktree, "test.sh", "exit 126");
 
-    assertThatThrownBy(() -> run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build()))
+    assertThatThrownBy(() -> run(CommandTestRunner.newBuilder(supervisor).command(List.of("./test.sh")).build()))
         .isInstanceOf(TestCommandNotRunnableException.class)
         .hasMessageStartingWith("the test command './test.sh' exited with code 126 inside the cell's sandbox "
             + "(bubblewrap), which means a program it runs was found but could not be executed");
@@ -132,9 +132,9 @@ class CommandTestRunnerIT {
     Path interpreter = Scripts.write(hidden, "interp", "exec /bin/sh \"$@\"");
     Files.writeString(worktree.resolve("test.sh"), "#!" + interpreter + "\necho ran\n");
     Files.setPosixFilePermissions(worktree.resolve("test.sh"), PosixFilePermissions.fromString("rwx------"));
-    try (ProcessSupervisor hiding = ProcessSupervisor.builder()
+    try (ProcessSupervisor hiding = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).hiddenPaths(List.of(hidden)).build()) {
-      CommandTestRunner runner = CommandTestRunner.builder(hiding).command(List.of("./test.sh")).build();
+      CommandTestRunner runner = CommandTestRunner.newBuilder(hiding).command(List.of("./test.sh")).build();
 
       assertThatThrownBy(() -> runner.run(new TestRequest(CellId.of("cell-1"), worktree, state)))
           .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
@@ -142,8 +142,8 @@ class CommandTestRunnerIT {
           .hasMessageStartingWith("program './test.sh' could not be executed inside the cell's sandbox "
               + "(bubblewrap): ./test.sh: No such file or directory; the sandbox hides");
     }
-    try (ProcessSupervisor unsandboxed = ProcessSupervisor.builder().build()) {
-      assertThat(CommandTestRunner.builder(unsandboxed).command(List.of("./test.sh")).build()
+    try (ProcessSupervisor unsandboxed = ProcessSupervisor.newBuilder().build()) {
+      assertThat(CommandTestRunner.newBuilder(unsandboxed).command(List.of("./test.sh")).build()
           .run(new TestRequest(CellId.of("cell-1"), worktree, state)).outputTail())
           .as("outside the sandbox the same program runs").isEqualTo("ran\n");
     }
@@ -153,7 +153,7 @@ class CommandTestRunnerIT {
   void aRedTestThatPrintsOneLineStillIsARedTest() throws Exception {
     Scripts.write(worktree, "test.sh", "echo 'bwrap-like: 1 failing'\nexit 1");
 
-    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh")).build());
+    TestResult result = run(CommandTestRunner.newBuilder(supervisor).command(List.of("./test.sh")).build());
 
     assertThat(result.passed()).isFalse();
     assertThat(result.exitCode()).isEqualTo(1);
@@ -163,7 +163,7 @@ class CommandTestRunnerIT {
   void aTimeoutInsideTheSandboxIsReportedAsKilledByTheLibrary() throws Exception {
     Scripts.write(worktree, "test.sh", "echo started\nexec sleep 1000");
 
-    TestResult result = run(CommandTestRunner.builder(supervisor).command(List.of("./test.sh"))
+    TestResult result = run(CommandTestRunner.newBuilder(supervisor).command(List.of("./test.sh"))
         .timeout(Duration.ofMillis(500)).stopGrace(Duration.ofMillis(200)).build());
 
     assertThat(result.timedOut()).isTrue();
@@ -175,7 +175,7 @@ class CommandTestRunnerIT {
 
   @Test
   void testsCanRunWithoutNetwork() throws Exception {
-    TestResult offline = run(CommandTestRunner.builder(supervisor)
+    TestResult offline = run(CommandTestRunner.newBuilder(supervisor)
         .command(List.of("sh", "-c", "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '"))
         .network(NetworkAccess.NONE)
         .build());

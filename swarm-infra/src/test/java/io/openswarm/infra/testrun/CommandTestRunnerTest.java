@@ -40,7 +40,7 @@ class CommandTestRunnerTest {
     worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     state = temp.resolve("state/cell-1");
     request = new TestRequest(CellId.of("cell-1"), worktree, state);
-    supervisor = ProcessSupervisor.builder().build();
+    supervisor = ProcessSupervisor.newBuilder().build();
   }
 
   @AfterEach
@@ -50,7 +50,7 @@ class CommandTestRunnerTest {
   }
 
   private CommandTestRunner runner(String... command) {
-    return CommandTestRunner.builder(supervisor).command(List.of(command)).build();
+    return CommandTestRunner.newBuilder(supervisor).command(List.of(command)).build();
   }
 
   @Test
@@ -81,7 +81,7 @@ class CommandTestRunnerTest {
   @Test
   void aTimeoutKillsTheWholeTreeAndIsReportedAsSuch() throws Exception {
     Scripts.write(worktree, "test.sh", "trap '' TERM\nsh -c \"trap '' TERM; echo child \\$\\$; sleep 1000\" &\nwait");
-    CommandTestRunner runner = CommandTestRunner.builder(supervisor)
+    CommandTestRunner runner = CommandTestRunner.newBuilder(supervisor)
         .command(List.of("./test.sh"))
         .timeout(Duration.ofMillis(500))
         .stopGrace(Duration.ofMillis(200))
@@ -100,7 +100,7 @@ class CommandTestRunnerTest {
   @Test
   void fiftyAndAHundredMegabytesOfOutputStayBounded() throws Exception {
     for (int megabytes : new int[] {50, 100}) {
-      CommandTestRunner runner = CommandTestRunner.builder(supervisor)
+      CommandTestRunner runner = CommandTestRunner.newBuilder(supervisor)
           .command(List.of("sh", "-c", "head -c " + megabytes * 1_000_000 + " /dev/zero | tr '\\0' y; echo; "
               + "echo FAILED: 1 test; exit 1"))
           .logCapBytes(1_000_000)
@@ -132,7 +132,7 @@ class CommandTestRunnerTest {
     List<String> command = new ArrayList<>(List.of("printf", "<%s>\\n"));
     command.addAll(tricky);
 
-    TestResult result = CommandTestRunner.builder(supervisor).command(command).build().run(request);
+    TestResult result = CommandTestRunner.newBuilder(supervisor).command(command).build().run(request);
 
     assertThat(result.outputTail()).isEqualTo(tricky.stream().map(a -> "<" + a + ">\n").collect(Collectors.joining()));
     assertThat(worktree.resolve("pwned1")).doesNotExist();
@@ -142,9 +142,9 @@ class CommandTestRunnerTest {
 
   @Test
   void homeAndTmpdirLiveInTheCellsStateFolder() throws Exception {
-    TestResult result = CommandTestRunner.builder(supervisor)
+    TestResult result = CommandTestRunner.newBuilder(supervisor)
         .command(List.of("sh", "-c", "echo \"$HOME|$TMPDIR|${MY_SECRET:-unset}\"; touch \"$TMPDIR/x\" \"$HOME/y\""))
-        .environment(ProcessEnvironment.builder().inheritDefaults().build())
+        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
         .build()
         .run(request);
 
@@ -173,8 +173,8 @@ class CommandTestRunnerTest {
   void aProgramMissingFromThePathIsNamedWithoutListingThePath() {
     String path = "/opt/secret-toolchain/bin:/usr/bin:/bin";
 
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).command(List.of("mocha", "--recursive"))
-        .environment(ProcessEnvironment.builder().put("PATH", path).build()).build().run(request))
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("mocha", "--recursive"))
+        .environment(ProcessEnvironment.newBuilder().put("PATH", path).build()).build().run(request))
         .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
             e -> assertThat(e.program()).isEqualTo("mocha"))
         .hasMessage("program 'mocha' was not found or is not executable on the tests' PATH (3 folder(s) searched "
@@ -259,23 +259,23 @@ class CommandTestRunnerTest {
 
   @Test
   void optionsAreValidated() {
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).build())
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("command is required but was not set");
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).command(List.of()).build())
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of()).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("command must start with a program name but was []");
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).command(List.of("t"))
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("t"))
         .timeout(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("timeout must be positive but was PT-1S");
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).command(List.of("t")).tailBytes(0).build())
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("t")).tailBytes(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tailBytes must be between 1 and 16777216 but was 0");
-    assertThatThrownBy(() -> CommandTestRunner.builder(supervisor).writablePath(Path.of("/")))
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).writablePath(Path.of("/")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("writable path must be absolute and not the filesystem root but was /");
-    assertThatThrownBy(() -> CommandTestRunner.builder(null))
+    assertThatThrownBy(() -> CommandTestRunner.newBuilder(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("supervisor cannot be null");
     assertThat(runner("mvn", "test").toString()).contains("mvn", "sandbox=none");

@@ -14,7 +14,7 @@ class TestEnvironmentTest {
 
   @Test
   void theDefaultsAreCiTheUsersNameAndJavaHomeOnTopOfTheUsualVariables() {
-    TestEnvironment defaults = TestEnvironment.builder().home(HOME).build();
+    TestEnvironment defaults = TestEnvironment.newBuilder().home(HOME).build();
 
     ProcessEnvironment run = defaults.environment(
         Map.of("PATH", "/usr/bin", "JAVA_HOME", "/opt/jdk", "SECRET_TOKEN", "x", "TZ", "UTC"),
@@ -28,7 +28,7 @@ class TestEnvironmentTest {
 
   @Test
   void namedVariablesAreInheritedAndExplicitValuesWin() {
-    TestEnvironment environment = TestEnvironment.builder().home(HOME).inherit("MAVEN_OPTS").put("CI", "false")
+    TestEnvironment environment = TestEnvironment.newBuilder().home(HOME).inherit("MAVEN_OPTS").put("CI", "false")
         .build();
 
     ProcessEnvironment run = environment.environment(Map.of("MAVEN_OPTS", "-Xmx1g"), Path.of("/h"), Path.of("/t"));
@@ -39,7 +39,7 @@ class TestEnvironmentTest {
 
   @Test
   void cachesAndHomeFilesArePlacedInTheCellsHomeFolder() {
-    TestEnvironment environment = TestEnvironment.builder().home(HOME).cache(HOME.resolve(".m2"))
+    TestEnvironment environment = TestEnvironment.newBuilder().home(HOME).cache(HOME.resolve(".m2"))
         .cache(Path.of("/var/cache/pip")).homeFile(HOME.resolve(".npmrc")).build();
     Path cellHome = Path.of("/state/cells/a/home");
 
@@ -50,7 +50,7 @@ class TestEnvironmentTest {
 
   @Test
   void badInputIsRefusedWithWhatWasGivenAndWhatIsAllowed() {
-    TestEnvironment.Builder builder = TestEnvironment.builder().home(HOME);
+    TestEnvironment.Builder builder = TestEnvironment.newBuilder().home(HOME);
     assertThatThrownBy(() -> builder.put("HOME", "/x")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("HOME");
     assertThatThrownBy(() -> builder.inherit("1BAD")).isInstanceOf(IllegalArgumentException.class)

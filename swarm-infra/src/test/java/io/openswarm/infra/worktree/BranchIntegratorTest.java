@@ -54,7 +54,7 @@ class BranchIntegratorTest {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.write("shared.txt", "one\ntwo\nthree\n").commit("a shared file");
     base = repo.head();
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).maxTotal(8).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).maxTotal(8).build();
     pool.start();
     integrator.createTarget(repo.path(), "dag/target", "main");
   }
@@ -311,7 +311,7 @@ class BranchIntegratorTest {
   void integratedBranchesCanBeKept() {
     WorktreeLease lease = cellWriting("kept", "a.txt", "a\n");
 
-    Integration result = BranchIntegrator.builder().keepIntegratedBranches(true).build()
+    Integration result = BranchIntegrator.newBuilder().keepIntegratedBranches(true).build()
         .integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(repo.resolve("swarm/kept")).isEqualTo(result.commit());

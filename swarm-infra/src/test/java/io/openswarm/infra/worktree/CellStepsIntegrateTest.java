@@ -77,9 +77,9 @@ class CellStepsIntegrateTest {
   @BeforeEach
   void setUp() {
     repo = TestRepositories.create(temp.resolve("repo"));
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
-    ports = PortManager.builder().range(23000, 23003).probe(PortProbe.none()).build();
+    ports = PortManager.newBuilder().range(23000, 23003).probe(PortProbe.none()).build();
     BranchIntegrator.create().createTarget(repo.path(), "dag/t", "main");
   }
 
@@ -90,7 +90,7 @@ class CellStepsIntegrateTest {
   }
 
   private CellSteps steps(boolean withIntegration) {
-    CellSteps.Builder builder = CellSteps.builder().ports(ports).worktrees(pool).changes(GitWorktreeChanges.create())
+    CellSteps.Builder builder = CellSteps.newBuilder().ports(ports).worktrees(pool).changes(GitWorktreeChanges.create())
         .agent(WRITER).tests(tests).cellsDirectory(temp.resolve("cells")).host("h");
     if (withIntegration) {
       builder.integration(BranchIntegrator.create());

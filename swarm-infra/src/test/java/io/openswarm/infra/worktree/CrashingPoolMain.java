@@ -21,7 +21,7 @@ public final class CrashingPoolMain {
   private CrashingPoolMain() {}
 
   public static void main(String[] args) throws Exception {
-    WorktreePool pool = WorktreePool.builder().repository(Path.of(args[0])).root(Path.of(args[1])).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(Path.of(args[0])).root(Path.of(args[1])).build();
     pool.start();
     List<String> paths = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {

@@ -44,12 +44,12 @@ class GitProcessBudgetTest {
     Path wrapper = temp.resolve("git-logging");
     Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec git \"$@\"\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
-    GitRunner git = GitRunner.builder().executable(wrapper.toString()).build();
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).git(git)
+    GitRunner git = GitRunner.newBuilder().executable(wrapper.toString()).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).git(git)
         .minIdle(1).maxIdle(1).maxTotal(1).build();
     pool.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> pool.idleCount() == 1);
-    changes = GitWorktreeChanges.builder().git(git).build();
+    changes = GitWorktreeChanges.newBuilder().git(git).build();
     Files.deleteIfExists(log);
   }
 

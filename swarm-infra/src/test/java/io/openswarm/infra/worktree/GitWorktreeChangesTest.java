@@ -40,7 +40,7 @@ class GitWorktreeChangesTest {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.write(".gitignore", "*.log\n").write("a.txt", "a\n").write("b.txt", "b\n").write("dir/c.txt", "c\n")
         .commit("files");
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
     lease = pool.acquire(CellId.of("cell"), "main");
   }
@@ -243,7 +243,7 @@ class GitWorktreeChangesTest {
 
   @Test
   void revertCanKeepIgnoredFiles() {
-    GitWorktreeChanges keeping = GitWorktreeChanges.builder().preserveIgnored(true).build();
+    GitWorktreeChanges keeping = GitWorktreeChanges.newBuilder().preserveIgnored(true).build();
     TestRepositories.writeFile(lease.path(), "cache.log", "cache\n");
     TestRepositories.writeFile(lease.path(), "a.txt", "changed\n");
 
@@ -256,7 +256,7 @@ class GitWorktreeChangesTest {
   @Test
   void aRevertThatRemovesIgnoredFilesForgetsWhatTheSetUpInstalledAndOneThatKeepsThemDoesNot() {
     lease.recordSetupStamp("npm ci for package-lock.json 1a2b");
-    GitWorktreeChanges.builder().preserveIgnored(true).build().revert(lease);
+    GitWorktreeChanges.newBuilder().preserveIgnored(true).build().revert(lease);
     assertThat(lease.setupStamp()).contains("npm ci for package-lock.json 1a2b");
 
     changes.revert(lease);

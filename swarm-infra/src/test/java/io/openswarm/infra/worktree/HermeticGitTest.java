@@ -52,7 +52,7 @@ class HermeticGitTest {
   }
 
   private void startPool() {
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
     lease = pool.acquire(CellId.of("cell"), "main");
   }
@@ -223,7 +223,7 @@ class HermeticGitTest {
   void aChangeLargerThanTheCommitLimitIsRefusedAndASmallerOneLands() throws Exception {
     repo = TestRepositories.create(temp.resolve("repo"));
     startPool();
-    GitWorktreeChanges capped = GitWorktreeChanges.builder().maxCommitBytes(1024 * 1024).build();
+    GitWorktreeChanges capped = GitWorktreeChanges.newBuilder().maxCommitBytes(1024 * 1024).build();
     Files.write(lease.path().resolve("big.bin"), new byte[1024 * 1024 + 1]);
 
     assertThatThrownBy(() -> capped.commit(lease, "too big", AUTHOR))

@@ -18,7 +18,7 @@ public final class ParkingPoolMain {
   private ParkingPoolMain() {}
 
   public static void main(String[] args) {
-    WorktreePool pool = WorktreePool.builder().repository(Path.of(args[0])).root(Path.of(args[1]))
+    WorktreePool pool = WorktreePool.newBuilder().repository(Path.of(args[0])).root(Path.of(args[1]))
         .preserveIgnored(true).build();
     pool.start();
     WorktreeLease first = pool.acquire(CellId.of("parking-1"), "main");

@@ -48,14 +48,14 @@ class RepositoryHooksIT {
   }
 
   private GitWorktreeChanges changes(TestRepository repo, List<String> hooks) {
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .hiddenPaths(List.of(repo.path(), temp.resolve("state")))
         .build();
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
     lease = pool.acquire(CellId.of("cell"), "main");
-    return GitWorktreeChanges.builder()
-        .beforeCommit(RepositoryHooks.builder(supervisor)
+    return GitWorktreeChanges.newBuilder()
+        .beforeCommit(RepositoryHooks.newBuilder(supervisor)
             .repository(repo.path())
             .stateDirectory(temp.resolve("state/hooks"))
             .hooks(hooks)
@@ -134,7 +134,7 @@ class RepositoryHooksIT {
   @Test
   void rejectsAHookThatCannotRunAsACheck() {
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
-        .isThrownBy(() -> RepositoryHooks.builder(ProcessSupervisor.builder().build()).hooks(List.of("post-commit")))
+        .isThrownBy(() -> RepositoryHooks.newBuilder(ProcessSupervisor.newBuilder().build()).hooks(List.of("post-commit")))
         .withMessage("hook \"post-commit\" cannot run as a check; supported: pre-commit, commit-msg");
   }
 }

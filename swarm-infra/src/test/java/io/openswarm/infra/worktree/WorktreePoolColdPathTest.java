@@ -47,7 +47,7 @@ class WorktreePoolColdPathTest {
   }
 
   private WorktreePool start(GitRunner git, int maxIdle, int maxTotal) {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool")).git(git)
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).git(git)
         .minIdle(0).maxIdle(maxIdle).maxTotal(maxTotal).acquireTimeout(Duration.ofSeconds(60)).build();
     pools.add(pool);
     pool.start();
@@ -62,7 +62,7 @@ class WorktreePoolColdPathTest {
         + extraScript
         + "git \"$@\"\nstatus=$?\nprintf '%s done\\n' \"$$\" >> '" + log + "'\nexit $status\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
-    return GitRunner.builder().executable(wrapper.toString()).build();
+    return GitRunner.newBuilder().executable(wrapper.toString()).build();
   }
 
   private List<String> commands() throws Exception {

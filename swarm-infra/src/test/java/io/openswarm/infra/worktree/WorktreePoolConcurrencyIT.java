@@ -54,7 +54,7 @@ class WorktreePoolConcurrencyIT {
 
   @Test
   void sixteenCellsHoldingWorktreesAtOnceGetDistinctOnesRoundAfterRound() throws Exception {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
         .maxTotal(THREADS).maxIdle(THREADS).keepIdleOnClose(false).build();
     pool.start();
     try {
@@ -106,7 +106,7 @@ class WorktreePoolConcurrencyIT {
   @Test
   void moreCellsThanWorktreesWaitTheirTurnAndCommitSafely() throws Exception {
     String older = repo.resolve("HEAD~1");
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
         .maxTotal(4).maxIdle(2).minIdle(1).acquireTimeout(Duration.ofMinutes(5))
         .keepIdleOnClose(false).build();
     pool.start();

@@ -57,7 +57,7 @@ class WorktreePoolCrashIT {
     assertThat(repo.worktrees()).hasSize(4);
     assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).orphans()).hasSize(3);
 
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(root).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).build();
     pool.start();
     try {
       assertThat(paths).allSatisfy(path -> assertThat(path).doesNotExist());

@@ -46,7 +46,7 @@ class WorktreePoolRestartIT {
       assertThat(record.owner().isAlive()).as("the JVM that parked them has exited").isFalse();
     });
 
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(root).preserveIgnored(true).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).preserveIgnored(true).build();
     pool.start();
     try {
       assertThat(parked).allSatisfy(path -> assertThat(path).isDirectory());

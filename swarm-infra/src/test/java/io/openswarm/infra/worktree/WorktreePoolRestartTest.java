@@ -58,7 +58,7 @@ class WorktreePoolRestartTest {
   }
 
   private WorktreePool create(Consumer<WorktreePool.Builder> settings) {
-    WorktreePool.Builder builder = WorktreePool.builder().repository(repo.path()).root(root)
+    WorktreePool.Builder builder = WorktreePool.newBuilder().repository(repo.path()).root(root)
         .acquireTimeout(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(5));
     settings.accept(builder);
     WorktreePool pool = builder.build();

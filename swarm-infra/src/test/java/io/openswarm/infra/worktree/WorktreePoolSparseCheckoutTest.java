@@ -39,7 +39,7 @@ class WorktreePoolSparseCheckoutTest {
         .write("services/web/Web.java", "class Web {}\n")
         .write("docs/guide.md", "guide\n")
         .commit("a monorepo");
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
         .maxIdle(1).maxTotal(2).closeTimeout(Duration.ofSeconds(5))
         .sparseCheckout(List.of("services/api/")).build();
     configBefore = Files.readString(repo.path().resolve(".git/config"));
@@ -117,7 +117,7 @@ class WorktreePoolSparseCheckoutTest {
     }
     pool.close();
 
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("pool"))
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
         .sparseCheckout(List.of("services/api")).build();
     pool.start();
 

@@ -56,7 +56,7 @@ class WorktreePoolTest {
   }
 
   private WorktreePool start(Consumer<WorktreePool.Builder> settings) {
-    WorktreePool.Builder builder = WorktreePool.builder().repository(repo.path()).root(root)
+    WorktreePool.Builder builder = WorktreePool.newBuilder().repository(repo.path()).root(root)
         .acquireTimeout(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(5));
     settings.accept(builder);
     WorktreePool pool = builder.build();
@@ -403,7 +403,7 @@ class WorktreePoolTest {
 
   @Test
   void removesAWorktreeLockedByAKilledGitProcessInsteadOfReusingIt() throws Exception {
-    WorktreePool pool = start(b -> b.git(io.openswarm.infra.git.GitRunner.builder()
+    WorktreePool pool = start(b -> b.git(io.openswarm.infra.git.GitRunner.newBuilder()
         .lockRetries(2, Duration.ofMillis(5), Duration.ofMillis(10)).build()));
     WorktreeLease lease = pool.acquire(CellId.of("locked"), "main");
     Path gitDir = Path.of(TestRepositories.git(lease.path(), "rev-parse", "--absolute-git-dir").strip());
@@ -595,7 +595,7 @@ class WorktreePoolTest {
 
   @Test
   void guardsItsLifecycle() {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(root).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).build();
     pools.add(pool);
 
     assertThatIllegalStateException().isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
@@ -613,7 +613,7 @@ class WorktreePoolTest {
 
   @Test
   void aPoolClosedBeforeStartingCreatesNothing() {
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(root).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).build();
 
     pool.close();
 
@@ -745,7 +745,7 @@ class WorktreePoolTest {
   void rejectsBranchPrefixesGitWouldRejectOrReadAsAnOption() {
     for (String prefix : List.of("-x/", "--force/", "a..b/", "with space/", "/lead", "x//y", "a.lock/", ".dot/")) {
       assertThatIllegalArgumentException().as(prefix)
-          .isThrownBy(() -> WorktreePool.builder().repository(repo.path()).root(root).branchPrefix(prefix).build())
+          .isThrownBy(() -> WorktreePool.newBuilder().repository(repo.path()).root(root).branchPrefix(prefix).build())
           .withMessageStartingWith("branchPrefix \"" + prefix + "\" cannot start a git branch name");
     }
     assertThat(root).doesNotExist();
@@ -777,7 +777,7 @@ class WorktreePoolTest {
   @Test
   void rejectsARepositoryPathThatIsNotAGitRepository() throws Exception {
     Path plain = Files.createDirectories(temp.resolve("plain"));
-    WorktreePool pool = WorktreePool.builder().repository(plain).root(root).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(plain).root(root).build();
     pools.add(pool);
 
     assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class, e -> {
@@ -791,7 +791,7 @@ class WorktreePoolTest {
 
   @Test
   void rejectsAMissingRepositoryPath() {
-    WorktreePool pool = WorktreePool.builder().repository(temp.resolve("missing")).root(root).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(temp.resolve("missing")).root(root).build();
     pools.add(pool);
 
     assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class,
@@ -802,7 +802,7 @@ class WorktreePoolTest {
   @Test
   void rejectsARootInsideTheGitDirectory() {
     Path insideGit = repo.path().resolve(".git/worktrees-here");
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(insideGit).build();
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(insideGit).build();
     pools.add(pool);
 
     assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class, e -> {
@@ -814,7 +814,7 @@ class WorktreePoolTest {
 
   @Test
   void validatesSizesAndTimeouts() {
-    WorktreePool.Builder base = WorktreePool.builder().repository(repo.path()).root(root);
+    WorktreePool.Builder base = WorktreePool.newBuilder().repository(repo.path()).root(root);
     assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(-1).build())
         .withMessage("minIdle must not be negative but was -1");
     assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(0).maxTotal(0).build())
@@ -825,7 +825,7 @@ class WorktreePoolTest {
         .withMessage("maxIdle must be between minIdle (2) and maxTotal (4) but was 1");
     assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(0).maxIdle(1)
         .acquireTimeout(Duration.ZERO).build()).withMessage("acquireTimeout must be positive but was PT0S");
-    assertThatIllegalStateException().isThrownBy(() -> WorktreePool.builder().root(root).build())
+    assertThatIllegalStateException().isThrownBy(() -> WorktreePool.newBuilder().root(root).build())
         .withMessage("repository must be set");
   }
 

@@ -34,10 +34,10 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
- * SwarmWorker worker = SwarmWorker.builder()...meterRegistry(registry).start();   // wires all of this
+ * SwarmWorker worker = SwarmWorker.newBuilder()...meterRegistry(registry).start();   // wires all of this
  *
  * // or by hand, for CellLifecycle without Temporal:
- * MicrometerSwarmMetrics metrics = MicrometerSwarmMetrics.builder(registry).tag("host", "laptop").build()
+ * MicrometerSwarmMetrics metrics = MicrometerSwarmMetrics.newBuilder(registry).tag("host", "laptop").build()
  *     .monitorPorts(ports).monitorWorktrees(pool);
  * }</pre>
  *
@@ -128,7 +128,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
    * @param registry the registry the meters go into
    * @return a new builder
    */
-  public static Builder builder(MeterRegistry registry) {
+  public static Builder newBuilder(MeterRegistry registry) {
     return new Builder(registry);
   }
 
@@ -139,7 +139,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
    * @return the metrics, with their meters registered
    */
   public static MicrometerSwarmMetrics create(MeterRegistry registry) {
-    return builder(registry).build();
+    return newBuilder(registry).build();
   }
 
   /**

@@ -32,7 +32,7 @@ class CellCapacityTest {
 
   private final AtomicInteger live = new AtomicInteger();
   private final AtomicLong available = new AtomicLong(16 * GIB);
-  private final PortManager ports = PortManager.builder().range(24600, 24604).probe(port -> true).build();
+  private final PortManager ports = PortManager.newBuilder().range(24600, 24604).probe(port -> true).build();
   private WorktreePool pool;
   private CellCapacity capacity;
 
@@ -45,7 +45,7 @@ class CellCapacityTest {
     java.nio.file.Files.writeString(repo.resolve("a.txt"), "a");
     run(git, repo, "add", "-A");
     run(git, repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a");
-    pool = WorktreePool.builder().repository(repo).root(temp.resolve("trees")).minIdle(0).maxIdle(1).maxTotal(3)
+    pool = WorktreePool.newBuilder().repository(repo).root(temp.resolve("trees")).minIdle(0).maxIdle(1).maxTotal(3)
         .build();
     pool.start();
     SystemMemory memory = SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, available.get()));
@@ -117,7 +117,7 @@ class CellCapacityTest {
     // The worker's real situation: a bootstrap found every port bound by another process and failed, and no one
     // calls allocate() again until admission lets a bootstrap through, which it does only when ports are available.
     AtomicInteger heldElsewhere = new AtomicInteger(1);
-    PortManager quarantining = PortManager.builder().range(24610, 24612).probe(port -> heldElsewhere.get() == 0)
+    PortManager quarantining = PortManager.newBuilder().range(24610, 24612).probe(port -> heldElsewhere.get() == 0)
         .quarantine(Duration.ofMillis(200)).build();
     PortExhaustedException exhausted = catchThrowableOfType(PortExhaustedException.class, quarantining::allocate);
     assertThat(exhausted.quarantinedCount()).isEqualTo(3);

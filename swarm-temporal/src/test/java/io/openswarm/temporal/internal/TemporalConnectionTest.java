@@ -34,7 +34,7 @@ class TemporalConnectionTest {
   private SwarmWorker.Builder builder() throws IOException {
     // Options only look for the .git of a working tree; nothing here runs git.
     Files.createDirectories(temp.resolve("repo/.git"));
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .repository(temp.resolve("repo"))
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("true"))

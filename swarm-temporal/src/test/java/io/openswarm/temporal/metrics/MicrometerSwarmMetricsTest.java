@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class MicrometerSwarmMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final MicrometerSwarmMetrics metrics = MicrometerSwarmMetrics.builder(registry).tag("host", "h1").build();
+  private final MicrometerSwarmMetrics metrics = MicrometerSwarmMetrics.newBuilder(registry).tag("host", "h1").build();
 
   @Test
   void everyStepHasATimerPerResultWithPercentilesFromTheStart() {
@@ -80,7 +80,7 @@ class MicrometerSwarmMetricsTest {
 
   @Test
   void gaugesFollowThePortsLiveCellsAndSandbox() {
-    PortManager ports = PortManager.builder().range(24500, 24503).probe(port -> true).build();
+    PortManager ports = PortManager.newBuilder().range(24500, 24503).probe(port -> true).build();
     metrics.monitorPorts(ports).monitorSandbox(CellSandbox.none());
     metrics.liveCellsChanged(3);
 
@@ -98,7 +98,7 @@ class MicrometerSwarmMetricsTest {
   @Test
   void closeRemovesEveryMeterItRegisteredAndNothingElse() {
     registry.counter("someone.else");
-    metrics.monitorPorts(PortManager.builder().range(24510, 24511).probe(port -> true).build());
+    metrics.monitorPorts(PortManager.newBuilder().range(24510, 24511).probe(port -> true).build());
     metrics.gauge("custom.level", "a gauge of our own", Tags.of("k", "v"), () -> 7);
     metrics.cellFinished(CellStatus.COMMITTED, "");
     assertThat(gauge("custom.level", "k", "v")).isEqualTo(7);
@@ -111,11 +111,11 @@ class MicrometerSwarmMetricsTest {
 
   @Test
   void badArgumentsAreRefusedWithTheirName() {
-    assertThatThrownBy(() -> MicrometerSwarmMetrics.builder(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("registry cannot be null");
-    assertThatThrownBy(() -> MicrometerSwarmMetrics.builder(registry).percentileWindow(Duration.ZERO))
+    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(registry).percentileWindow(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("percentileWindow must be positive but was PT0S");
-    assertThatThrownBy(() -> MicrometerSwarmMetrics.builder(registry).tag(" ", "x"))
+    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(registry).tag(" ", "x"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("tag key must not be blank");
   }
 

@@ -36,8 +36,8 @@ import java.util.function.Function;
  * leaked, reaped and killed.
  *
  * <pre>{@code
- * SwarmWorker.builder()...
- *     .agent(supervisor -> ChildProcessAgent.builder(supervisor)
+ * SwarmWorker.newBuilder()...
+ *     .agent(supervisor -> ChildProcessAgent.newBuilder(supervisor)
  *         .edits(prompt -> List.of(FileEdit.write("done.txt", prompt)))
  *         .build())
  * }</pre>
@@ -83,7 +83,7 @@ public final class ChildProcessAgent implements AgentRuntime {
    * @return a new builder
    * @throws NullPointerException if {@code supervisor} is null
    */
-  public static Builder builder(ProcessSupervisor supervisor) {
+  public static Builder newBuilder(ProcessSupervisor supervisor) {
     return new Builder(Objects.requireNonNull(supervisor, "supervisor cannot be null"));
   }
 
@@ -125,7 +125,7 @@ public final class ChildProcessAgent implements AgentRuntime {
     Path log = context.stateDirectory().resolve("logs").resolve("agent.log");
     SupervisedProcess process;
     try {
-      process = supervisor.start(ProcessSpec.builder()
+      process = supervisor.start(ProcessSpec.newBuilder()
           .command(command.apply(context))
           .workingDirectory(context.worktree())
           .logFile(log)

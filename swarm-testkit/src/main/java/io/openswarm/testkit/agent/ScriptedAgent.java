@@ -19,7 +19,7 @@ import java.util.function.Function;
  * unit tests, benchmarks and the demo. It can also be told to be slow, to fail, or to hang until aborted.
  *
  * <pre>{@code
- * ScriptedAgent agent = ScriptedAgent.builder()
+ * ScriptedAgent agent = ScriptedAgent.newBuilder()
  *     .edits(prompt -> List.of(FileEdit.write("hello.txt", prompt)))
  *     .turnDelay(Duration.ofMillis(50))
  *     .build();
@@ -70,7 +70,7 @@ public final class ScriptedAgent implements AgentRuntime {
    *
    * @return a new builder
    */
-  public static Builder builder() {
+  public static Builder newBuilder() {
     return new Builder();
   }
 
@@ -82,7 +82,7 @@ public final class ScriptedAgent implements AgentRuntime {
    */
   public static ScriptedAgent writing(FileEdit... fileEdits) {
     List<FileEdit> list = List.of(fileEdits);
-    return builder().edits(prompt -> list).build();
+    return newBuilder().edits(prompt -> list).build();
   }
 
   @Override

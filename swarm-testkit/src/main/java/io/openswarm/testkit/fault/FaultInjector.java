@@ -35,13 +35,13 @@ import org.slf4j.MDC;
  * <pre>{@code
  * FaultInjector faults = FaultInjector.create();
  * faults.arm(FaultPoint.COMMIT, Fault.fail(), CellId.of("t1"));        // the next commit of cell t1 is rejected
- * CellSteps steps = CellSteps.builder()
- *     .ports(PortManager.builder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
+ * CellSteps steps = CellSteps.newBuilder()
+ *     .ports(PortManager.newBuilder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
  *     .worktrees(faults.wrapWorktrees(pool)).changes(faults.wrapChanges(GitWorktreeChanges.create()))
  *     .agent(faults.wrapAgent(agent)).tests(faults.wrapTests(tests))
  *     .integration(faults.wrapIntegration(BranchIntegrator.create()))
  *     ...
- * // or, for a worker: SwarmWorker.builder()...internalHooks(faults.workerHooks())
+ * // or, for a worker: SwarmWorker.newBuilder()...internalHooks(faults.workerHooks())
  * }</pre>
  *
  * <h2>How it works</h2>

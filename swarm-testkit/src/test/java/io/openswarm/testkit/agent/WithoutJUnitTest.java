@@ -61,7 +61,7 @@ class WithoutJUnitTest {
       } catch (ClassNotFoundException expected) {
         System.out.println("JUnit absent");
       }
-      ScriptedAgent agent = ScriptedAgent.builder().promptCommands().build();
+      ScriptedAgent agent = ScriptedAgent.newBuilder().promptCommands().build();
       AgentContext context = new AgentContext(CellId.of("no-junit"), Path.of(args[0]), 40_000,
           Files.createDirectories(Path.of(args[1])));
       try (AgentSession session = agent.start(context)) {

@@ -122,7 +122,7 @@ final class ChildJvm implements AutoCloseable {
     }
     Path state = reapOnClose;
     if (state != null && Files.isDirectory(state.resolve("journal"))) {
-      try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
+      try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
         new OrphanReaper(LeaseJournal.open(state.resolve("journal"))).reap(supervisor, Duration.ofSeconds(1));
       }
     }

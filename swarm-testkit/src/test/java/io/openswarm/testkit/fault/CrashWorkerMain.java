@@ -52,7 +52,7 @@ public final class CrashWorkerMain {
       SwarmWorker worker = builder.start();
       SwarmClient client = worker.client();
       say("WORKFLOW " + client.startTcr(TaskSpec.of("crash-exec", "write exec.txt exec\n", "main")));
-      say("WORKFLOW " + client.startDag(DagRequest.of("crashdag", TaskGraph.builder()
+      say("WORKFLOW " + client.startDag(DagRequest.of("crashdag", TaskGraph.newBuilder()
           .task(GraphTask.of("c", "write c.txt c\n"))
           .task(GraphTask.of("i", "write i.txt i\n"))
           .build(), "main").withMaxParallel(2)));

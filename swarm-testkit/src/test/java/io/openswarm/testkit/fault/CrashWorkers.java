@@ -42,13 +42,13 @@ final class CrashWorkers {
    */
   static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort, boolean hangs, Duration turnDelay) {
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .target(target)
         .embeddedServerToken(token)
         .repository(repo)
         .stateDirectory(state)
         .testCommand(List.of("sh", "test.sh"))
-        .agent(supervisor -> ChildProcessAgent.builder(supervisor)
+        .agent(supervisor -> ChildProcessAgent.newBuilder(supervisor)
             .command(context -> holdPort ? javaCommand(PortHolderMain.class, Integer.toString(context.port()))
                 : ChildProcessAgent.SLEEP)
             .awaitPort(holdPort)

@@ -53,11 +53,11 @@ class DeadOwnersDeepTreeIT {
     LeaseJournal.open(state.resolve("journal")).record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-0123456789ab",
         DEAD, "0".repeat(32), Instant.now(), Map.of("path", state.resolve("cells/0123456789ab").toString())));
 
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(state)
         .testCommand(List.of("sh", "test.sh"))
-        .agent(ScriptedAgent.builder().build())
+        .agent(ScriptedAgent.newBuilder().build())
         .ports(21160, 21170)
         .hostId("deep-tree-host")
         .start();

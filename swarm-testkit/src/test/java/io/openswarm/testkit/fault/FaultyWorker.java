@@ -42,12 +42,12 @@ final class FaultyWorker implements AutoCloseable {
         .executable("test.sh")
         .commit("a project with a test");
     base = repo.head();
-    SwarmWorker.Builder builder = SwarmWorker.builder()
+    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(dir.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
-          agent.set(ChildProcessAgent.builder(supervisor)
+          agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
               .stopGrace(Duration.ofSeconds(1))
               .build());

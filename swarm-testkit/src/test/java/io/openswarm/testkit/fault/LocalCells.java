@@ -77,23 +77,23 @@ final class LocalCells implements AutoCloseable {
     journal = dir.resolve("journal");
     cells = dir.resolve("cells");
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(journal));
-    supervisor = ProcessSupervisor.builder().listener(reaper.processListener())
+    supervisor = ProcessSupervisor.newBuilder().listener(reaper.processListener())
         .killWait(Duration.ofSeconds(2)).build();
-    pool = WorktreePool.builder().repository(repo.path()).root(dir.resolve("pool"))
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(dir.resolve("pool"))
         .minIdle(minIdle).maxIdle(maxIdle).maxTotal(maxTotal).build();
     pool.start();
-    ports = PortManager.builder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
+    ports = PortManager.newBuilder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
         .leaseDirectory(dir.resolve("ports")).build();
-    agent = ChildProcessAgent.builder(supervisor)
+    agent = ChildProcessAgent.newBuilder(supervisor)
         .promptCommands()
         .stopGrace(Duration.ofSeconds(1))
         .build();
-    CommandTestRunner tests = CommandTestRunner.builder(supervisor)
+    CommandTestRunner tests = CommandTestRunner.newBuilder(supervisor)
         .command(List.of("sh", "test.sh"))
         .timeout(Duration.ofSeconds(30))
         .stopGrace(Duration.ofMillis(500))
         .build();
-    steps = CellSteps.builder()
+    steps = CellSteps.newBuilder()
         .ports(ports)
         .worktrees(faults.wrapWorktrees(pool))
         .changes(faults.wrapChanges(GitWorktreeChanges.create()))

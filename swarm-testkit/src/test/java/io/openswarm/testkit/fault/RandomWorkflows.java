@@ -85,7 +85,7 @@ final class RandomWorkflows {
 
   private CompletableFuture<?> dag(String dagId, Random random) {
     int size = 3 + random.nextInt(3);
-    TaskGraph.Builder graph = TaskGraph.builder();
+    TaskGraph.Builder graph = TaskGraph.newBuilder();
     for (int t = 0; t < size; t++) {
       List<String> deps = new ArrayList<>();
       for (int d = 0; d < t; d++) {

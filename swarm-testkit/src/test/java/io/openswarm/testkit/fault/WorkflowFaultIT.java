@@ -158,7 +158,7 @@ class WorkflowFaultIT {
   @Test
   void aConflictOnTheTargetIsRedoneFromTheNewHeadAndTheTargetGetsOnlyGreenCommits() {
     faults.arm(FaultPoint.INTEGRATE, Fault.fail());
-    DagRequest request = DagRequest.of("wf-conflict", TaskGraph.builder()
+    DagRequest request = DagRequest.of("wf-conflict", TaskGraph.newBuilder()
         .task(GraphTask.of("only", "write conflict.txt mine"))
         .build(), "main");
     swarm.targets.add(request.targetBranch());
@@ -176,7 +176,7 @@ class WorkflowFaultIT {
   @Test
   void aDagTaskWhoseBootstrapFailedStillReportsTheTimingsOfItsSteps() {
     faults.arm(FaultPoint.AGENT_START, Fault.fail());
-    DagRequest request = DagRequest.of("wf-boot-timings", TaskGraph.builder()
+    DagRequest request = DagRequest.of("wf-boot-timings", TaskGraph.newBuilder()
         .task(GraphTask.of("only", "write boot.txt b"))
         .build(), "main");
     swarm.targets.add(request.targetBranch());
@@ -294,7 +294,7 @@ class WorkflowFaultIT {
   @Test
   void cancellingADagEndsAHangingIntegration() {
     faults.arm(FaultPoint.INTEGRATE, Fault.hang());
-    DagRequest request = DagRequest.of("wf-cancel-integrate", TaskGraph.builder()
+    DagRequest request = DagRequest.of("wf-cancel-integrate", TaskGraph.newBuilder()
         .task(GraphTask.of("only", "write cancelled.txt c"))
         .build(), "main");
     swarm.targets.add(request.targetBranch());

@@ -203,11 +203,11 @@ class CellHistoryIT {
   }
 
   private SwarmWorker worker(HistoryOptions history, int firstPort) {
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("true"))
-        .agent(supervisor -> CommandAgent.builder(supervisor).command("sh", "-c", AGENT, "sh", "{prompt}").build())
+        .agent(supervisor -> CommandAgent.newBuilder(supervisor).command("sh", "-c", AGENT, "sh", "{prompt}").build())
         .history(history)
         .ports(firstPort, firstPort + 4)
         .hostId("history-host")

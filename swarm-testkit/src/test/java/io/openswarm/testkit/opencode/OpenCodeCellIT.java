@@ -89,13 +89,13 @@ class OpenCodeCellIT {
             + "test \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
         .executable("check.sh")
         .commit("a project whose test wants a greeting");
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .build();
-    ports = PortManager.builder().range(21300, 21330).leaseDirectory(temp.resolve("state/ports")).build();
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("worktrees")).minIdle(0).maxIdle(2)
+    ports = PortManager.newBuilder().range(21300, 21330).leaseDirectory(temp.resolve("state/ports")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("worktrees")).minIdle(0).maxIdle(2)
         .maxTotal(4).build();
     pool.start();
-    tests = CommandTestRunner.builder(supervisor).command(List.of("sh", "check.sh"))
+    tests = CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
         .timeout(Duration.ofMinutes(1)).stopGrace(Duration.ofSeconds(2)).build();
     options = OpenCodeOptions.newBuilder()
         .model(model.openCodeModel())
@@ -129,7 +129,7 @@ class OpenCodeCellIT {
   }
 
   static CellSteps steps(AgentRuntime agent, Duration readyTimeout) {
-    return CellSteps.builder()
+    return CellSteps.newBuilder()
         .ports(ports)
         .worktrees(pool)
         .changes(GitWorktreeChanges.create())

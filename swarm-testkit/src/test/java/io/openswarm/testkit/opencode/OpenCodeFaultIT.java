@@ -93,20 +93,20 @@ class OpenCodeFaultIT {
   @Test
   void aLocalCellWhoseEventStreamDropsMidTurnStillCommitsAndLeavesNothing() throws Exception {
     FaultInjector faults = FaultInjector.create();
-    ProcessSupervisor supervisor = ProcessSupervisor.builder()
+    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
-    PortManager ports = PortManager.builder().range(21370, 21379).probe(faults.wrapProbe(PortProbe.bind()))
+    PortManager ports = PortManager.newBuilder().range(21370, 21379).probe(faults.wrapProbe(PortProbe.bind()))
         .leaseDirectory(temp.resolve("local/ports")).build();
-    WorktreePool pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("local/worktrees"))
+    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("local/worktrees"))
         .minIdle(0).maxIdle(1).maxTotal(2).build();
     pool.start();
     try {
-      CellSteps steps = CellSteps.builder()
+      CellSteps steps = CellSteps.newBuilder()
           .ports(ports)
           .worktrees(faults.wrapWorktrees(pool))
           .changes(GitWorktreeChanges.create())
           .agent(faults.wrapAgent(OpenCodeAgent.create(supervisor, options)))
-          .tests(CommandTestRunner.builder(supervisor).command(List.of("sh", "check.sh"))
+          .tests(CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
               .timeout(Duration.ofMinutes(1)).build())
           .cellsDirectory(temp.resolve("local/cells"))
           .readyTimeout(Duration.ofSeconds(60))
@@ -137,7 +137,7 @@ class OpenCodeFaultIT {
   @Test
   void aWorkflowWhoseEventStreamDropsMidTurnStillCommitsAndLeavesNothing() throws Exception {
     FaultInjector faults = FaultInjector.create();
-    try (SwarmWorker worker = SwarmWorker.builder()
+    try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("workflow/state"))
         .testCommand(List.of("sh", "check.sh"))

@@ -62,10 +62,10 @@ class OpenCodePrivateNetworkIT {
         .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
         .executable("check.sh")
         .commit("a project whose test wants a greeting");
-    supervisor = ProcessSupervisor.builder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
         .build();
-    ports = PortManager.builder().range(21340, 21350).leaseDirectory(temp.resolve("state/ports")).build();
-    pool = WorktreePool.builder().repository(repo.path()).root(temp.resolve("worktrees")).minIdle(0).maxIdle(1)
+    ports = PortManager.newBuilder().range(21340, 21350).leaseDirectory(temp.resolve("state/ports")).build();
+    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("worktrees")).minIdle(0).maxIdle(1)
         .maxTotal(2).build();
     pool.start();
     OpenCodeOptions options = OpenCodeOptions.newBuilder()
@@ -74,12 +74,12 @@ class OpenCodePrivateNetworkIT {
         .network(NetworkAccess.NONE)
         .allowEndpoint("127.0.0.1:" + model.port())
         .build();
-    steps = CellSteps.builder()
+    steps = CellSteps.newBuilder()
         .ports(ports)
         .worktrees(pool)
         .changes(GitWorktreeChanges.create())
         .agent(OpenCodeAgent.create(supervisor, options))
-        .tests(CommandTestRunner.builder(supervisor).command(List.of("sh", "check.sh"))
+        .tests(CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
             .timeout(Duration.ofMinutes(1)).build())
         .cellsDirectory(temp.resolve("state/cells"))
         .readyTimeout(Duration.ofSeconds(60))

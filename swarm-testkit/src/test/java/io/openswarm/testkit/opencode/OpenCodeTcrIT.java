@@ -55,7 +55,7 @@ class OpenCodeTcrIT {
         .executable("check.sh")
         .commit("a project whose test wants a greeting");
     model = FakeModelServer.start();
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "check.sh"))

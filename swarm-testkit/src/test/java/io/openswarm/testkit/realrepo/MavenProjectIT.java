@@ -56,7 +56,7 @@ class MavenProjectIT {
     Path m2 = Path.of(System.getProperty("user.home"), ".m2");
 
     CellOutcome outcome = run(repo, versions, "with-cache",
-        TestEnvironment.builder().cache(m2).build());
+        TestEnvironment.newBuilder().cache(m2).build());
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(repo.show("swarm/fluent", "pom.xml")).contains("assertj-core");
@@ -72,15 +72,15 @@ class MavenProjectIT {
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.REVERTED);
     assertThat(outcome.testOutputTail()).contains("Could not create local repository")
         .contains("[openswarm] the tests looked for [~/.m2], which the sandbox hides")
-        .contains("TestEnvironment.builder().cache(");
+        .contains("TestEnvironment.newBuilder().cache(");
   }
 
   private static CellOutcome run(TemporaryRepository repo, Map<String, String> versions, String host,
       TestEnvironment environment) {
-    ScriptedAgent agent = ScriptedAgent.builder().edits(prompt -> List.of(
+    ScriptedAgent agent = ScriptedAgent.newBuilder().edits(prompt -> List.of(
         FileEdit.write("pom.xml", pom(versions, true)),
         FileEdit.write("src/test/java/demo/GreeterFluentTest.java", AGENT_TEST))).build();
-    try (SwarmWorker worker = SwarmWorker.builder()
+    try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(repo.path().resolveSibling(host + "-state"))
         .testCommand(List.of("mvn", "-o", "-q", "-B", "test"))

@@ -84,12 +84,12 @@ class ControlPlaneIT {
         .write("test.sh", "#!/bin/sh\nexit 0\n")
         .executable("test.sh")
         .commit("a project with a test");
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
-          agent.set(ChildProcessAgent.builder(supervisor)
+          agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
               .build());
           return agent.get();

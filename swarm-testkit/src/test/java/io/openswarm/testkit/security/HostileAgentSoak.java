@@ -91,14 +91,14 @@ class HostileAgentSoak {
     List<String> escapes = new ArrayList<>();
     Random random = new Random(seed);
     long start = System.nanoTime();
-    try (SwarmWorker worker = SwarmWorker.builder()
+    try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .sandbox(SandboxMode.BUBBLEWRAP)
         .testCommand(List.of("sh", "test.sh"))
-        .agent(supervisor -> CommandAgent.builder(supervisor)
+        .agent(supervisor -> CommandAgent.newBuilder(supervisor)
             .command(agent.toString(), "{prompt}", "{promptFile}")
-            .environment(ProcessEnvironment.builder().inheritDefaults()
+            .environment(ProcessEnvironment.newBuilder().inheritDefaults()
                 .put("REPO", repo.path().toString())
                 .put("SECRETS", homeSecrets.toString())
                 .put("CONTROL_PORT", Integer.toString(controlPlane.getLocalPort()))

@@ -36,14 +36,14 @@ class RepositoryHooksWorkerIT {
         .executable(".githooks/pre-commit")
         .commit("a project with a test and a pre-commit hook");
     repo.git("config", "core.hooksPath", ".githooks");
-    ScriptedAgent agent = ScriptedAgent.builder()
+    ScriptedAgent agent = ScriptedAgent.newBuilder()
         .edits(prompt -> {
           String[] words = prompt.split(" ");
           return java.util.Arrays.stream(words).map(file -> FileEdit.write(file, file.startsWith(".githooks")
               ? "#!/bin/sh\nexit 0\n" : "content\n")).toList();
         })
         .build();
-    try (SwarmWorker worker = SwarmWorker.builder()
+    try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))

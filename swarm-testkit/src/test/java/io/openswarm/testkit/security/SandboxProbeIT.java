@@ -79,11 +79,11 @@ class SandboxProbeIT {
 
   private SwarmWorker worker(Path testProgram, String host) {
     TemporaryRepository repo = TemporaryRepository.create(temp.resolve(host + "-repo"));
-    return SwarmWorker.builder()
+    return SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve(host + "-state"))
         .testCommand(List.of(testProgram.toString()))
-        .agent(ScriptedAgent.builder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt))).build())
+        .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt))).build())
         .sandbox(SandboxMode.BUBBLEWRAP)
         .ports(24850, 24859)
         .hostId(host)

@@ -62,12 +62,12 @@ class SecurityIT {
             + "env\nexit 1\n")
         .executable("test.sh").executable("env-test.sh")
         .commit("a project with tests");
-    worker = SwarmWorker.builder()
+    worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> {
-          agent.set(ChildProcessAgent.builder(supervisor)
+          agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
               .turnDelay(Duration.ofSeconds(1))
               .build());
@@ -132,10 +132,10 @@ class SecurityIT {
   void anAllowlistedVariableDoesReachTheTests() throws Exception {
     Path worktree = Files.createDirectories(temp.resolve("allowlist/worktree"));
     Path state = Files.createDirectories(temp.resolve("allowlist/state"));
-    try (ProcessSupervisor supervisor = ProcessSupervisor.builder().build()) {
-      CommandTestRunner defaults = CommandTestRunner.builder(supervisor).command(List.of("env")).build();
-      CommandTestRunner allowlisted = CommandTestRunner.builder(supervisor).command(List.of("env"))
-          .environment(ProcessEnvironment.builder().inheritDefaults().inherit("OPENSWARM_TEST_SECRET").build())
+    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
+      CommandTestRunner defaults = CommandTestRunner.newBuilder(supervisor).command(List.of("env")).build();
+      CommandTestRunner allowlisted = CommandTestRunner.newBuilder(supervisor).command(List.of("env"))
+          .environment(ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENSWARM_TEST_SECRET").build())
           .build();
       TestRequest request = new TestRequest(CellId.of("allowlist"), worktree, state);
 

@@ -37,9 +37,9 @@ class TestNetworkIT {
   @EnumSource(NetworkAccess.class)
   void theTestRunReachesTheHostsServicesOnlyOnTheSharedNetwork(NetworkAccess network) {
     TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"));
-    ScriptedAgent agent = ScriptedAgent.builder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
+    ScriptedAgent agent = ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
         .build();
-    try (SwarmWorker worker = SwarmWorker.builder()
+    try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("true"))

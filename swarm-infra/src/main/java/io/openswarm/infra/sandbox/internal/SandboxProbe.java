@@ -92,10 +92,10 @@ public final class SandboxProbe {
       Path worktree = Files.createDirectories(folder.resolve("worktree"));
       Path state = Files.createDirectories(folder.resolve("state"));
       Files.writeString(worktree.resolve(".git"), "gitdir: " + gitDir.get() + "\n");
-      ProcessResult result = supervisor.start(ProcessSpec.builder()
+      ProcessResult result = supervisor.start(ProcessSpec.newBuilder()
           .command(command)
           .workingDirectory(worktree)
-          .environment(ProcessEnvironment.builder().put("PATH", probePath).build())
+          .environment(ProcessEnvironment.newBuilder().put("PATH", probePath).build())
           .logFile(state.resolve("probe.log"))
           .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().network(NetworkAccess.NONE).build())
           .timeout(Duration.ofSeconds(30))
