@@ -3,6 +3,10 @@ package io.openswarm.benchmarks;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.SwarmWorker;
@@ -27,7 +31,7 @@ import org.jspecify.annotations.Nullable;
 final class ScriptedSwarm implements AutoCloseable {
 
   /** The shared task queue of benchmark workers. */
-  static final String TASK_QUEUE = SwarmWorker.DEFAULT_TASK_QUEUE;
+  static final String TASK_QUEUE = ConnectionOptions.DEFAULT_TASK_QUEUE;
   /** The host id of benchmark workers; the host queue is {@code <TASK_QUEUE>@<HOST_ID>}. */
   static final String HOST_ID = "bench-host";
 
@@ -72,7 +76,7 @@ final class ScriptedSwarm implements AutoCloseable {
   }
 
   /**
-   * Worktree pool sizes, as {@code SwarmWorker.Builder.worktreePool} takes them.
+   * Worktree pool sizes, as {@link WorktreePoolOptions} takes them.
    *
    * @param minIdle warm worktrees kept ready
    * @param maxIdle warm worktrees kept at most
@@ -106,19 +110,25 @@ final class ScriptedSwarm implements AutoCloseable {
     SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(config.repository())
         .stateDirectory(config.stateDirectory())
-        .taskQueue(TASK_QUEUE)
-        .hostId(HOST_ID)
-        .profile(config.profile())
-        .maxConcurrentActivities(config.maxConcurrentActivities())
-        .ports(config.minPort(), config.maxPort())
         .testCommand(config.testCommand())
+        .connection(ConnectionOptions.newBuilder().taskQueue(TASK_QUEUE).hostId(HOST_ID).build())
+        .capacity(CapacityOptions.newBuilder()
+            .profile(config.profile())
+            .maxConcurrentActivities(config.maxConcurrentActivities()).build())
+        .ports(new PortRange(config.minPort(), config.maxPort()))
         .agent(agent);
     if (pool != null) {
-      builder.worktreePool(pool.minIdle(), pool.maxIdle(), pool.maxTotal());
+      builder.worktrees(WorktreePoolOptions.newBuilder()
+          .repository(config.repository())
+          .root(config.stateDirectory().resolve("worktrees"))
+          .minIdle(pool.minIdle())
+          .maxIdle(pool.maxIdle())
+          .maxTotal(pool.maxTotal())
+          .build());
     }
     SwarmWorker worker = builder.start();
     try {
-      awaitWarm(worker, worker.options().minIdleWorktrees());
+      awaitWarm(worker, worker.options().worktrees().minIdle());
       return new ScriptedSwarm(worker, config.baseCommit());
     } catch (RuntimeException e) {
       worker.close();

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.opencode.OpenCodeOptions;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
@@ -139,6 +144,15 @@ public final class Demo {
     System.exit(exit);
   }
 
+  /** The embedded server, or the cluster named by the {@code target} and {@code namespace} options. */
+  private static ConnectionOptions connection(Map<String, String> options) {
+    ConnectionOptions.Builder connection = ConnectionOptions.newBuilder().hostId("demo-host");
+    if (options.containsKey("target")) {
+      connection.target(options.get("target")).namespace(options.getOrDefault("namespace", "default"));
+    }
+    return connection.build();
+  }
+
   /** Runs the demo in {@code home} and returns the exit code: 0 when every cell ended as expected, cleanly. */
   static int run(Path home, Map<String, String> options) {
     TemporaryRepository repo = TemporaryRepository.create(home.resolve("repo"))
@@ -152,13 +166,15 @@ public final class Demo {
         .repository(repo.path())
         .stateDirectory(home.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
-        .hostId("demo-host")
-        .maxConcurrentActivities(TASKS.size())
-        .worktreePool(4, TASKS.size(), TASKS.size() + 2)
-        .ports(18000, 18100);
-    if (options.containsKey("target")) {
-      builder.target(options.get("target")).namespace(options.getOrDefault("namespace", "default"));
-    }
+        .connection(connection(options))
+        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(TASKS.size()).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(home.resolve("state").resolve("worktrees"))
+            .minIdle(4)
+            .maxIdle(TASKS.size())
+            .maxTotal(TASKS.size() + 2).build())
+        .ports(new PortRange(18000, 18100));
     FakeModelServer fakeModel = null;
     String agentDescription;
     if (openCode) {
@@ -174,7 +190,8 @@ public final class Demo {
         openCodeOptions.model(fakeModel.openCodeModel()).providerConfigJson(fakeModel.openCodeProviderConfig());
         agentDescription = "OpenCode with a scripted fake model at " + fakeModel.baseUri();
       }
-      builder.openCode(openCodeOptions.build()).readyTimeout(OPENCODE_READY_TIMEOUT);
+      builder.openCode(openCodeOptions.build())
+          .timeouts(CellTimeouts.newBuilder().ready(OPENCODE_READY_TIMEOUT).build());
     } else {
       builder.agent(scriptedAgent());
       agentDescription = "scripted agent";

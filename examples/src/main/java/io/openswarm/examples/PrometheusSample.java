@@ -6,6 +6,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.HealthWarning;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmHealth;
@@ -125,10 +128,10 @@ public final class PrometheusSample implements AutoCloseable {
         .repository(repo.path())
         .stateDirectory(home.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("prometheus-sample").build())
+        .capacity(CapacityOptions.newBuilder().memoryPerCell(64L << 20).build())
         .agent(AGENT)
-        .hostId("prometheus-sample")
-        .ports(18200, 18300)
-        .memoryPerCell(64L << 20)
+        .ports(new PortRange(18200, 18300))
         .meterRegistry(registry)
         .start();
     HttpServer server;

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * How many cells a worker runs at once, and what decided it: for capacity planning. A worker takes a new cell from
  * the shared queue only while it runs fewer than {@link #maxCells()} and a port, a worktree and memory are free for
- * it (see {@link SwarmWorker.Builder#maxConcurrentCells(int)}); the rest wait in Temporal.
+ * it (see {@link CapacityOptions.Builder#maxConcurrentCells(int)}); the rest wait in Temporal.
  *
  * <p>By default {@code maxCells} is the least of: the cells that fit in the memory budget ({@code memoryBudget /
  * memoryPerCell}), the ports of the range, the worktrees the pool may hold, and the concurrent activities of the host
@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * <p>Disk is not in this fixed limit, since the disk is shared with everything else on the machine: it is in the
  * headroom measured before each new cell, which also needs the free disk above the {@linkplain
- * HealthThresholds#diskFloorBytes() floor} to hold one more cell's {@linkplain SwarmWorker.Builder#diskPerCell(long)
+ * HealthThresholds#diskFloorBytes() floor} to hold one more cell's {@linkplain CapacityOptions.Builder#diskPerCell(long)
  * disk}.
  *
  * <p>Immutable and thread-safe.

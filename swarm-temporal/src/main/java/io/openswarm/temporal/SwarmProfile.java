@@ -4,8 +4,9 @@ import io.openswarm.core.port.PortRange;
 import java.time.Duration;
 
 /**
- * Presets from the performance guide for a worker's concurrency, timeouts and port range. Every value can be
- * overridden on {@link SwarmWorker.Builder}.
+ * Presets from the performance guide for a worker's concurrency, timeouts and port range, chosen with {@link
+ * CapacityOptions.Builder#profile(SwarmProfile)}. Every value can be overridden: concurrency in {@link
+ * CapacityOptions}, timeouts in {@link CellTimeouts}, ports with {@link SwarmWorker.Builder#ports}.
  *
  * <table>
  *   <caption>Preset values</caption>

@@ -13,6 +13,7 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
@@ -52,6 +53,7 @@ import io.openswarm.temporal.internal.ClosedWorkflowSweeper;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
+import io.openswarm.temporal.internal.OptionChecks;
 import io.openswarm.temporal.internal.OutcomeReporter;
 import io.openswarm.temporal.internal.OutcomeWindow;
 import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
@@ -71,14 +73,14 @@ import io.temporal.worker.tuning.CompositeTuner;
 import io.temporal.worker.tuning.FixedSizeSlotSupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +104,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (SwarmWorker worker = SwarmWorker.newBuilder()
  *     .repository(Path.of("/srv/repo"))
- *     .testCommand(List.of("./gradlew", "test", "--offline"))
+ *     .testCommand("./gradlew", "test", "--offline")
  *     .openCode(OpenCodeOptions.newBuilder()
  *         .model("anthropic/claude-sonnet-4-5")
  *         .apiKeyVariable("ANTHROPIC_API_KEY")
@@ -114,7 +116,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>How it works</h2>
- * With no {@linkplain Builder#target(String) target} the worker starts an embedded Temporal server on 127.0.0.1
+ * With no {@linkplain ConnectionOptions.Builder#target(String) target} the worker starts an embedded Temporal server on 127.0.0.1
  * (in memory: for development, demos, tests and single-machine runs); with one it joins a Temporal cluster. It polls
  * two task queues: the shared one (default {@code reactor-task-queue}), where workflows and cell bootstraps run, and a
  * queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it bootstrapped runs. Many
@@ -129,7 +131,7 @@ import org.slf4j.LoggerFactory;
  * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
  * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
  * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling, free disk above the
- * floor with room for {@linkplain Builder#diskPerCell(long) one more cell}); otherwise new cells wait
+ * floor with room for {@linkplain CapacityOptions.Builder#diskPerCell(long) one more cell}); otherwise new cells wait
  * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
  * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
  * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
@@ -176,27 +178,6 @@ public final class SwarmWorker implements AutoCloseable {
   /** Gauge: health checks past their threshold at the last health check. */
   public static final String HEALTH_WARNINGS = "swarm.health.warnings";
 
-  /** The default shared task queue, as in the original system. */
-  public static final String DEFAULT_TASK_QUEUE = "reactor-task-queue";
-
-  /** Creates the agent runtime of a worker, given the worker's process supervisor (sandboxed). */
-  @FunctionalInterface
-  public interface AgentFactory {
-    /**
-     * Creates the runtime every cell of the worker uses.
-     *
-     * @param supervisor the worker's process supervisor, which applies the cells' sandbox
-     * @return the runtime; one serves every cell of the worker, so it must be thread-safe
-     */
-    AgentRuntime create(ProcessSupervisor supervisor);
-  }
-
-  /** A user workflow type and its factory, registered on the shared queue. */
-  record CustomWorkflow<T>(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
-    void register(Worker worker, CellActivityOptions activityOptions) {
-      worker.registerWorkflowImplementationFactory(type, () -> factory.apply(activityOptions));
-    }
-  }
 
   /** The worker's lifecycle states. */
   public enum State {
@@ -259,302 +240,281 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Configures a {@link SwarmWorker}. Only {@link #repository(Path)}, {@link #testCommand(List)} and {@link
-   * #agent(AgentFactory)} are required; everything else has a default from the {@linkplain #profile profile} or
-   * the performance guide. {@link #build()} validates every option with a message that names the option, the value
-   * and what is allowed. Not thread-safe.
+   * Configures a {@link SwarmWorker}: the repository, the agent and the test command are required; everything else
+   * has a default from the {@linkplain CapacityOptions#profile() profile} or the performance guide. Settings of one
+   * concern come as one options object ({@link #connection}, {@link #timeouts}, {@link #capacity}, {@link #tests},
+   * {@link #worktrees}, {@link #setup}, {@link #ports}), each checked by its own builder. Every setter may be called
+   * once (except {@link #workflow}); a second call, or two setters of one thing ({@link #agent(AgentFactory)} and
+   * {@link #openCode}, {@link #testCommand(String...)} and {@link #tests}), is an {@link IllegalStateException}.
+   * {@link #build()} checks what needs several concerns. Not thread-safe.
    */
   public static final class Builder {
-    @Nullable String target;
-    int embeddedPort;
-    boolean embeddedPortSet;
-    String namespace = "default";
-    @Nullable Path clientCertificate;
-    @Nullable Path clientKey;
-    @Nullable Path trustedCertificates;
-    @Nullable String apiKey;
-    @Nullable String embeddedServerToken;
-    String taskQueue = DEFAULT_TASK_QUEUE;
-    @Nullable String hostId;
-    SwarmProfile profile = SwarmProfile.DEVELOPMENT;
-    @Nullable Integer maxConcurrentActivities;
-    @Nullable Integer maxConcurrentWorkflowTasks;
-    @Nullable Integer maxConcurrentLocalActivities;
-    @Nullable Duration startToCloseTimeout;
-    @Nullable Duration heartbeatTimeout;
-    @Nullable Duration teardownTimeout;
-    @Nullable Duration stopTimeout;
-    Duration bootstrapTimeout = Duration.ofMinutes(5);
-    Duration hostScheduleToStartTimeout = Duration.ofSeconds(30);
-    Duration closedWorkflowSweepInterval = ClosedWorkflowSweeper.DEFAULT_INTERVAL;
-    CellLimits cellLimits = CellLimits.getDefaultInstance();
-    List<String> repositoryHooks = List.of();
-    NetworkAccess testNetwork = NetworkAccess.SHARED;
-    TestEnvironment testEnvironment = TestEnvironment.defaults();
-    boolean preserveIgnored;
-    final WorktreeSetupOptions.Builder worktreeSetup = WorktreeSetupOptions.newBuilder();
-    @Nullable Duration setupTimeout;
-    HistoryOptions history = HistoryOptions.getDefaultInstance();
-    int maxCellAttempts = 3;
-    @Nullable PortRangeSetting ports;
-    Duration portWait = Duration.ofSeconds(30);
-    @Nullable Path repository;
-    @Nullable Path worktreeRoot;
-    int minIdleWorktrees = 1;
-    @Nullable Integer maxIdleWorktrees;
-    @Nullable Integer maxWorktrees;
-    List<String> sparseCheckout = List.of();
-    @Nullable Path stateDirectory;
-    @Nullable AgentFactory agentFactory;
-    @Nullable List<String> testCommand;
-    Duration testTimeout = Duration.ofMinutes(10);
-    boolean verifyBase;
-    Duration readyTimeout = Duration.ofSeconds(30);
-    @Nullable Duration executeTimeout;
-    SandboxMode sandbox = SandboxMode.AUTO;
-    CommitAuthor author = CommitAuthor.of("Open Swarm", "swarm@openswarm.invalid");
-    SwarmMetrics metrics = SwarmMetrics.noop();
-    final List<CustomWorkflow<?>> customWorkflows = new ArrayList<>();
-    @Nullable MeterRegistry meterRegistry;
-    @Nullable Integer maxConcurrentCells;
-    long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
-    @Nullable Long memoryBudget;
-    @Nullable Long diskPerCell;
-    HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
-    WorkerHooks hooks = WorkerHooks.NONE;
-
-    /** An unvalidated port range; validated in {@link #build()}. */
-    record PortRangeSetting(int min, int max) {}
+    private final SwarmWorkerOptions.Draft draft = new SwarmWorkerOptions.Draft();
+    private final Set<String> assigned = new HashSet<>();
+    private @Nullable String agentSetter;
+    private @Nullable String testsSetter;
+    private WorkerHooks hooks = WorkerHooks.NONE;
 
     private Builder() {}
 
+    private void once(String option, @Nullable Object current) {
+      if (!assigned.add(option)) {
+        OptionChecks.requireUnset(option, current);
+      }
+    }
+
     /**
-     * Joins the Temporal cluster at {@code host:port} (for example {@code temporal.internal:7233}) instead of
-     * starting an embedded server.
+     * The git repository cells work on. Required (or given by {@link #worktrees}).
      *
-     * @param hostAndPort the cluster's frontend, as {@code host:port} with a port of 1 to 65535
+     * @param path the repository's working tree, an existing directory holding {@code .git}
      * @return this builder
+     * @throws NullPointerException if {@code path} is null
+     * @throws IllegalStateException if the repository was already set
      */
-    public Builder target(String hostAndPort) {
-      this.target = Objects.requireNonNull(hostAndPort, "target cannot be null");
+    public Builder repository(Path path) {
+      Objects.requireNonNull(path, "repository cannot be null");
+      once("repository", draft.repository);
+      draft.repository = path;
       return this;
     }
 
     /**
-     * The port of the embedded server on 127.0.0.1; 0 (the default) lets the system pick a free one.
+     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
+     * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
+     * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
      *
-     * @param port the port; 0 to 65535
+     * @param path the state directory, outside the repository
      * @return this builder
+     * @throws NullPointerException if {@code path} is null
+     * @throws IllegalStateException if the state directory was already set
      */
-    public Builder embeddedPort(int port) {
-      this.embeddedPort = port;
-      this.embeddedPortSet = true;
+    public Builder stateDirectory(Path path) {
+      Objects.requireNonNull(path, "stateDirectory cannot be null");
+      once("stateDirectory", draft.stateDirectory);
+      draft.stateDirectory = path;
+      return this;
+    }
+
+    private void agentOnce(String setter, AgentFactory factory) {
+      if (agentSetter != null) {
+        throw new IllegalStateException("the agent was already set by " + agentSetter + "; set it once, with either"
+            + " agent(...) or openCode(...), not both");
+      }
+      agentSetter = setter;
+      draft.agentFactory = factory;
+    }
+
+    /**
+     * The agent of every cell, created with the worker's (sandboxed) process supervisor. Required, once: this, or
+     * {@link #agent(AgentRuntime)}, or {@link #openCode}.
+     *
+     * @param factory creates the runtime from the worker's process supervisor
+     * @return this builder
+     * @throws NullPointerException if {@code factory} is null
+     * @throws IllegalStateException if the agent was already set
+     */
+    public Builder agent(AgentFactory factory) {
+      Objects.requireNonNull(factory, "agent cannot be null");
+      agentOnce("agent(...)", factory);
       return this;
     }
 
     /**
-     * The Temporal namespace; {@code default} by default.
+     * The agent of every cell, when it needs no process supervisor (in-process or scripted agents).
      *
-     * @param name the namespace; not blank
+     * @param runtime the runtime; thread-safe
      * @return this builder
+     * @throws NullPointerException if {@code runtime} is null
+     * @throws IllegalStateException if the agent was already set
      */
-    public Builder namespace(String name) {
-      this.namespace = Objects.requireNonNull(name, "namespace cannot be null");
+    public Builder agent(AgentRuntime runtime) {
+      Objects.requireNonNull(runtime, "agent cannot be null");
+      agentOnce("agent(...)", supervisor -> runtime);
       return this;
     }
 
     /**
-     * Mutual TLS to the target: the client certificate chain and its private key (PEM, PKCS#8).
+     * Runs the real OpenCode in every cell: an {@link OpenCodeAgent} on the worker's sandboxed process supervisor.
+     * Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor, options))}; the binary is looked up when
+     * the worker starts, and a missing one fails {@link SwarmWorker#start()}.
      *
-     * @param certificate the client certificate chain; a readable PEM file
-     * @param privateKey its private key; a readable PEM (PKCS#8) file
+     * @param options how OpenCode is launched and driven
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the agent was already set
      */
-    public Builder clientCertificate(Path certificate, Path privateKey) {
-      this.clientCertificate = Objects.requireNonNull(certificate, "certificate cannot be null");
-      this.clientKey = Objects.requireNonNull(privateKey, "privateKey cannot be null");
+    public Builder openCode(OpenCodeOptions options) {
+      Objects.requireNonNull(options, "options cannot be null");
+      agentOnce("openCode(...)", supervisor -> OpenCodeAgent.create(supervisor, options));
       return this;
     }
 
     /**
-     * TLS to the target with these trusted CA certificates (PEM) instead of the system's.
+     * The repository's test command, as an argument list (no shell), with the other test settings at their
+     * defaults: a shortcut for {@code tests(TestOptions.newBuilder().command(command).build())}.
      *
-     * @param caCertificates the CA certificates; a readable PEM file
+     * @param command the program and its arguments
      * @return this builder
+     * @throws NullPointerException if {@code command} is or holds null
+     * @throws IllegalArgumentException if {@code command} is empty or its program is blank
+     * @throws IllegalStateException if the tests were already set, by this or {@link #tests}
      */
-    public Builder trustedCertificates(Path caCertificates) {
-      this.trustedCertificates = Objects.requireNonNull(caCertificates, "caCertificates cannot be null");
+    public Builder testCommand(List<String> command) {
+      return tests("testCommand(...)", TestOptions.newBuilder().command(command).build());
+    }
+
+    /**
+     * The repository's test command; see {@link #testCommand(List)}.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     * @throws NullPointerException if {@code command} is or holds null
+     * @throws IllegalArgumentException if {@code command} is empty or its program is blank
+     * @throws IllegalStateException if the tests were already set, by this or {@link #tests}
+     */
+    public Builder testCommand(String... command) {
+      return testCommand(List.of(Objects.requireNonNull(command, "testCommand cannot be null")));
+    }
+
+    /**
+     * How the repository's tests run: command, limit, base check, network and environment. Required, once: this or
+     * {@link #testCommand(String...)}.
+     *
+     * @param options the test options
+     * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the tests were already set
+     */
+    public Builder tests(TestOptions options) {
+      return tests("tests(...)", Objects.requireNonNull(options, "tests cannot be null"));
+    }
+
+    private Builder tests(String setter, TestOptions options) {
+      if (testsSetter != null) {
+        throw new IllegalStateException("the tests were already set by " + testsSetter + " to " + draft.tests
+            + "; set them once, with either testCommand(...) or tests(...), not both");
+      }
+      testsSetter = setter;
+      draft.tests = options;
       return this;
     }
 
     /**
-     * An API key for the target (Temporal Cloud); implies TLS. Never logged.
+     * How the worker reaches Temporal and which queues it polls; an embedded server by default.
      *
-     * @param key the API key; not blank
+     * @param options the connection options
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the connection was already set
      */
-    public Builder apiKey(String key) {
-      this.apiKey = Objects.requireNonNull(key, "apiKey cannot be null");
+    public Builder connection(ConnectionOptions options) {
+      Objects.requireNonNull(options, "connection cannot be null");
+      once("connection", draft.connection);
+      draft.connection = options;
       return this;
     }
 
     /**
-     * Joins the embedded server of another worker, at the {@link #target(String) target} that worker's {@link
-     * SwarmWorker#temporalTarget()} names, with the token its {@link SwarmWorker#embeddedServerToken()} returns: that
-     * server refuses every call without it. Sent as {@code authorization: Bearer <token>}, without TLS (the embedded
-     * server listens on 127.0.0.1 only). Never logged; pass it to another JVM by a pipe, not on its command line or in
-     * an environment its cells inherit.
+     * The cells' time limits and attempts; {@link CellTimeouts#getDefaultInstance()} by default.
      *
-     * @param token the other worker's token, as its {@code embeddedServerToken()} returns it
+     * @param options the timeouts
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the timeouts were already set
      */
-    public Builder embeddedServerToken(String token) {
-      this.embeddedServerToken = Objects.requireNonNull(token, "embeddedServerToken cannot be null");
+    public Builder timeouts(CellTimeouts options) {
+      Objects.requireNonNull(options, "timeouts cannot be null");
+      once("timeouts", draft.timeouts);
+      draft.timeouts = options;
       return this;
     }
 
     /**
-     * The shared task queue; {@code reactor-task-queue} by default.
+     * The profile, concurrency, cell limit, per-cell budgets and health thresholds; {@link
+     * CapacityOptions#getDefaultInstance()} by default.
      *
-     * @param queue the queue's name; not blank, no {@code @}
+     * @param options the capacity options
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the capacity was already set
      */
-    public Builder taskQueue(String queue) {
-      this.taskQueue = Objects.requireNonNull(queue, "taskQueue cannot be null");
+    public Builder capacity(CapacityOptions options) {
+      Objects.requireNonNull(options, "capacity cannot be null");
+      once("capacity", draft.capacity);
+      draft.capacity = options;
       return this;
     }
 
     /**
-     * This worker's host id (1-64 of {@code [A-Za-z0-9._-]}); by default the host name and a per-JVM suffix.
+     * The worktree pool: where worktrees live, how many are kept warm and at most, sparse checkouts, whether ignored
+     * files survive. Its repository must be the worker's. By default worktrees live in {@code
+     * <stateDirectory>/worktrees}, one is kept warm, and up to {@code max(4, 2 × maxConcurrentActivities)} are made
+     * and all kept warm. The worker keeps ignored files too when a set-up command produced them, and cleans warm
+     * worktrees on reuse when cells run unsandboxed.
      *
-     * @param id the host id
+     * @param options the pool's options
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the worktrees were already set
      */
-    public Builder hostId(String id) {
-      this.hostId = Objects.requireNonNull(id, "hostId cannot be null");
+    public Builder worktrees(WorktreePoolOptions options) {
+      Objects.requireNonNull(options, "worktrees cannot be null");
+      once("worktrees", draft.worktrees);
+      draft.worktrees = options;
       return this;
     }
 
     /**
-     * The preset of concurrency, timeouts and ports; {@link SwarmProfile#DEVELOPMENT} by default.
+     * What each worktree gets before a cell works in it: a set-up command (such as {@code npm ci}) and its inputs,
+     * files copied from the checkout, submodules; nothing by default. The set-up runs inside the bootstrap, so its
+     * limit must leave 30 s of {@link CellTimeouts#bootstrap()}; left at its default, it is the bootstrap's limit less
+     * 30 s. With a set-up command, worktrees keep their ignored files between cells; see docs/configuration.md.
      *
-     * @param preset the preset
+     * @param options the set-up options
      * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the set-up was already set
      */
-    public Builder profile(SwarmProfile preset) {
-      this.profile = Objects.requireNonNull(preset, "profile cannot be null");
+    public Builder setup(WorktreeSetupOptions options) {
+      Objects.requireNonNull(options, "setup cannot be null");
+      once("setup", draft.setup);
+      draft.setup = options;
       return this;
     }
 
     /**
-     * Maximum concurrent activity executions (cell steps) on each of the worker's queues.
+     * The inclusive port range for agent servers; the profile's by default.
      *
-     * @param max the limit; at least 1, the profile's by default
+     * @param range the range; unprivileged ports only (1024 and above)
      * @return this builder
+     * @throws NullPointerException if {@code range} is null
+     * @throws IllegalArgumentException if the range includes a privileged port
+     * @throws IllegalStateException if the ports were already set
      */
-    public Builder maxConcurrentActivities(int max) {
-      this.maxConcurrentActivities = max;
+    public Builder ports(PortRange range) {
+      Objects.requireNonNull(range, "ports cannot be null");
+      if (range.min() < PortRange.FIRST_UNPRIVILEGED_PORT) {
+        throw new IllegalArgumentException(String.format(
+            "ports %s include privileged ports (below %d); use a range starting at %d or above", range,
+            PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
+      }
+      once("ports", draft.ports);
+      draft.ports = range;
       return this;
     }
 
     /**
-     * Maximum concurrent workflow-task executions.
+     * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by default.
      *
-     * @param max the limit; at least 1, the profile's by default
+     * @param mode the sandbox mode
      * @return this builder
+     * @throws NullPointerException if {@code mode} is null
+     * @throws IllegalStateException if the sandbox was already set
      */
-    public Builder maxConcurrentWorkflowTasks(int max) {
-      this.maxConcurrentWorkflowTasks = max;
-      return this;
-    }
-
-    /**
-     * Maximum concurrent local-activity executions.
-     *
-     * @param max the limit; at least 1, the profile's by default
-     * @return this builder
-     */
-    public Builder maxConcurrentLocalActivities(int max) {
-      this.maxConcurrentLocalActivities = max;
-      return this;
-    }
-
-    /**
-     * The limit on one cell step (execute, tests) once started.
-     *
-     * @param timeout the limit; positive, the profile's by default
-     * @return this builder
-     */
-    public Builder startToCloseTimeout(Duration timeout) {
-      this.startToCloseTimeout = Objects.requireNonNull(timeout, "startToCloseTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * How long a long step may go without a heartbeat before it is presumed dead.
-     *
-     * @param timeout the limit; positive and shorter than the start-to-close timeout, the profile's by default
-     * @return this builder
-     */
-    public Builder heartbeatTimeout(Duration timeout) {
-      this.heartbeatTimeout = Objects.requireNonNull(timeout, "heartbeatTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * The limit on teardown; 2 min by default.
-     *
-     * @param timeout the limit; positive
-     * @return this builder
-     */
-    public Builder teardownTimeout(Duration timeout) {
-      this.teardownTimeout = Objects.requireNonNull(timeout, "teardownTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * How long {@link SwarmWorker#close()} lets running cells finish; 30 s by default.
-     *
-     * @param timeout how long running cells may finish before they are cancelled; positive
-     * @return this builder
-     */
-    public Builder stopTimeout(Duration timeout) {
-      this.stopTimeout = Objects.requireNonNull(timeout, "stopTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * The limit on bootstrap (port, worktree, agent start, readiness); 5 min by default.
-     *
-     * @param timeout the limit; positive
-     * @return this builder
-     */
-    public Builder bootstrapTimeout(Duration timeout) {
-      this.bootstrapTimeout = Objects.requireNonNull(timeout, "bootstrapTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * How long a step waits for the cell's host before the host is presumed gone; 30 s by default.
-     *
-     * @param timeout the wait; positive
-     * @return this builder
-     */
-    public Builder hostScheduleToStartTimeout(Duration timeout) {
-      this.hostScheduleToStartTimeout = Objects.requireNonNull(timeout, "hostScheduleToStartTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * How often the worker looks for cells whose workflow closed without tearing them down (terminated, timed out,
-     * reset) and tears them down itself, asking Temporal about each cell up for at least this long; 30 s by default.
-     *
-     * @param interval the interval; positive
-     * @return this builder
-     */
-    public Builder closedWorkflowSweepInterval(Duration interval) {
-      this.closedWorkflowSweepInterval = Objects.requireNonNull(interval,
-          "closedWorkflowSweepInterval cannot be null");
+    public Builder sandbox(SandboxMode mode) {
+      Objects.requireNonNull(mode, "sandbox cannot be null");
+      once("sandbox", draft.sandbox);
+      draft.sandbox = mode;
       return this;
     }
 
@@ -565,9 +525,13 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @param limits the limits
      * @return this builder
+     * @throws NullPointerException if {@code limits} is null
+     * @throws IllegalStateException if the limits were already set
      */
     public Builder cellLimits(CellLimits limits) {
-      this.cellLimits = Objects.requireNonNull(limits, "cellLimits cannot be null");
+      Objects.requireNonNull(limits, "cellLimits cannot be null");
+      once("cellLimits", draft.cellLimits);
+      draft.cellLimits = limits;
       return this;
     }
 
@@ -581,173 +545,19 @@ public final class SwarmWorker implements AutoCloseable {
      * @param hooks the hooks' names; none for no hook
      * @return this builder
      * @throws NullPointerException if {@code hooks} is or holds null
+     * @throws IllegalArgumentException if a name is not {@code pre-commit} or {@code commit-msg}
+     * @throws IllegalStateException if the hooks were already set
      */
     public Builder repositoryHooks(String... hooks) {
-      this.repositoryHooks = List.of(Objects.requireNonNull(hooks, "repositoryHooks cannot be null"));
-      return this;
-    }
-
-    /**
-     * Whether the test command (which runs the code the agent wrote) shares the host's network;
-     * {@link NetworkAccess#SHARED} by default. With {@link NetworkAccess#NONE} a test run has only its own loopback:
-     * no service on the host (the embedded Temporal server, other cells' agents, databases, a cloud metadata
-     * address) and no abstract Unix socket is reachable from it. Choose it when your tests run offline (for example
-     * {@code mvn -o test}, {@code npm test} with installed dependencies); it needs bubblewrap.
-     *
-     * @param network the network access
-     * @return this builder
-     * @throws NullPointerException if {@code network} is null
-     */
-    public Builder testNetwork(NetworkAccess network) {
-      this.testNetwork = Objects.requireNonNull(network, "testNetwork cannot be null");
-      return this;
-    }
-
-    /**
-     * The world of every test run: environment variables (from an allowlist of the worker's, plus explicit values;
-     * never written to workflow history), caches the tests may write and files of the worker's home they may read,
-     * placed in each cell's own home folder. {@link TestEnvironment#defaults()} by default: {@code PATH}, locale,
-     * {@code TZ}, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
-     *
-     * @param environment the tests' world
-     * @return this builder
-     * @throws NullPointerException if {@code environment} is null
-     */
-    public Builder testEnvironment(TestEnvironment environment) {
-      this.testEnvironment = Objects.requireNonNull(environment, "testEnvironment cannot be null");
-      return this;
-    }
-
-    /**
-     * Whether reverting a red cell keeps the files git ignores (build output, {@code node_modules}) in its worktree,
-     * and returning the worktree to the pool keeps them too, for the next cell on it; false by default (the worktree
-     * is restored to exactly the base). A {@linkplain #setupCommand set-up command} implies it.
-     *
-     * @param preserve true to keep ignored files
-     * @return this builder
-     */
-    public Builder preserveIgnored(boolean preserve) {
-      this.preserveIgnored = preserve;
-      return this;
-    }
-
-    /**
-     * The worktree's set-up command, as an argument list (no shell), for example {@code npm ci},
-     * {@code pip install -e .} or {@code ./gradlew --offline dependencies}: it runs in the worktree, inside the cell's
-     * sandbox (with the network shared unless {@link #setupNetwork} says otherwise, since installs download), before
-     * the agent starts, on every worktree the pool creates and on a warm one when one of the {@link #setupInputs}
-     * changed. With a set-up command, worktrees keep their ignored files between cells ({@code node_modules},
-     * {@code .venv}, {@code target/}: what the set-up produced); see docs/configuration.md for what that trusts. A
-     * failing set-up fails the cell at WORKTREE with the type {@code SetupFailed} and the end of its output. None by
-     * default.
-     *
-     * @param command the program and its arguments; empty for none
-     * @return this builder
-     * @throws NullPointerException if {@code command} is or holds null
-     * @throws IllegalArgumentException if the program name is blank
-     */
-    public Builder setupCommand(List<String> command) {
-      Objects.requireNonNull(command, "setupCommand cannot be null");
-      renamed("setupCommand", () -> worktreeSetup.command(command));
-      return this;
-    }
-
-    /** Runs a setter of the set-up options, naming this builder's option in its message. */
-    private static void renamed(String option, Runnable setter) {
-      try {
-        setter.run();
-      } catch (IllegalArgumentException e) {
-        String message = String.valueOf(e.getMessage());
-        throw new IllegalArgumentException(message.startsWith(option) ? message
-            : message.replaceFirst("^(command|inputs|timeout|network)", option), e);
+      List<String> names = List.of(Objects.requireNonNull(hooks, "repositoryHooks cannot be null"));
+      for (String hook : names) {
+        if (!RepositoryHooks.SUPPORTED.contains(hook)) {
+          throw new IllegalArgumentException("repositoryHooks may name pre-commit and commit-msg but was given \""
+              + hook + "\"");
+        }
       }
-    }
-
-    /**
-     * The worktree's set-up command; see {@link #setupCommand(List)}.
-     *
-     * @param command the program and its arguments; none for no set-up
-     * @return this builder
-     */
-    public Builder setupCommand(String... command) {
-      return setupCommand(List.of(Objects.requireNonNull(command, "setupCommand cannot be null")));
-    }
-
-    /**
-     * Tracked files (or folders), relative to the top of the repository, whose content at a cell's base commit the
-     * set-up depends on, such as {@code package-lock.json}: a warm worktree runs the {@linkplain #setupCommand set-up}
-     * again when one of them differs from when it was last set up. Without inputs a worktree is set up once, when the
-     * pool creates it.
-     *
-     * @param paths the tracked paths, relative to the repository's top
-     * @return this builder
-     * @throws NullPointerException if {@code paths} is or holds null
-     * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
-     */
-    public Builder setupInputs(String... paths) {
-      Objects.requireNonNull(paths, "setupInputs cannot be null");
-      renamed("setupInputs", () -> worktreeSetup.inputs(paths));
-      return this;
-    }
-
-    /**
-     * The limit on one set-up run; by default the {@linkplain #bootstrapTimeout bootstrap's limit} less 30 s, since
-     * the set-up is part of bringing a cell up. Must leave those 30 s.
-     *
-     * @param timeout the limit; positive
-     * @return this builder
-     * @throws NullPointerException if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is not positive
-     */
-    public Builder setupTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "setupTimeout cannot be null");
-      renamed("setupTimeout", () -> worktreeSetup.timeout(timeout));
-      this.setupTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * Whether the {@linkplain #setupCommand set-up} shares the host's network under the sandbox;
-     * {@link NetworkAccess#SHARED} by default, since installing dependencies downloads them. The set-up runs the
-     * repository's own scripts (npm's {@code postinstall}), so choose {@link NetworkAccess#NONE} when it can work
-     * offline.
-     *
-     * @param network the network access
-     * @return this builder
-     * @throws NullPointerException if {@code network} is null
-     */
-    public Builder setupNetwork(NetworkAccess network) {
-      worktreeSetup.network(Objects.requireNonNull(network, "setupNetwork cannot be null"));
-      return this;
-    }
-
-    /**
-     * Untracked files of the repository's checkout, relative to its top (say {@code .env}), that each worktree gets a
-     * copy of before the set-up command runs: regular files of at most 1 MiB, never links, and ignored in the
-     * worktree (by {@code .gitignore}) so that no commit takes them along; the set-up fails otherwise. Copied for
-     * every cell, without following links, readable by the worker's user only.
-     *
-     * @param paths the untracked paths, relative to the checkout's top
-     * @return this builder
-     * @throws NullPointerException if {@code paths} is or holds null
-     * @throws IllegalArgumentException if a path is absolute, has a {@code ..} part or reaches into {@code .git}
-     */
-    public Builder copyFromCheckout(String... paths) {
-      worktreeSetup.copyFromCheckout(paths);
-      return this;
-    }
-
-    /**
-     * Whether each worktree gets the repository's submodules ({@code git submodule update --init --recursive}),
-     * before the set-up command; false by default. Run by the library's hermetic git outside the sandbox (a cell
-     * sees git's directory read-only, so a set-up command could not do it); local submodule URLs are allowed only
-     * when {@code .gitmodules} names one.
-     *
-     * @param submodules true to check out submodules
-     * @return this builder
-     */
-    public Builder submodules(boolean submodules) {
-      worktreeSetup.submodules(submodules);
+      once("repositoryHooks", draft.repositoryHooks);
+      draft.repositoryHooks = List.copyOf(new LinkedHashSet<>(names));
       return this;
     }
 
@@ -762,220 +572,12 @@ public final class SwarmWorker implements AutoCloseable {
      * @param options what is kept
      * @return this builder
      * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the history was already set
      */
     public Builder history(HistoryOptions options) {
-      this.history = Objects.requireNonNull(options, "history cannot be null");
-      return this;
-    }
-
-    /**
-     * On how many hosts a task may be tried when its cell's host disappears; 3 by default.
-     *
-     * @param attempts the number of hosts; 1 to 10
-     * @return this builder
-     */
-    public Builder maxCellAttempts(int attempts) {
-      this.maxCellAttempts = attempts;
-      return this;
-    }
-
-    /**
-     * The inclusive port range for agent servers; the profile's by default.
-     *
-     * @param min the lowest port
-     * @param max the highest port; at least {@code min}
-     * @return this builder
-     */
-    public Builder ports(int min, int max) {
-      this.ports = new PortRangeSetting(min, max);
-      return this;
-    }
-
-    /**
-     * How long bootstrap waits for a free port before failing with {@code PortExhausted}; 30 s by default.
-     *
-     * @param wait the wait; not negative
-     * @return this builder
-     */
-    public Builder portWait(Duration wait) {
-      this.portWait = Objects.requireNonNull(wait, "portWait cannot be null");
-      return this;
-    }
-
-    /**
-     * The git repository cells work on. Required.
-     *
-     * @param path the repository's working tree, an existing directory holding {@code .git}
-     * @return this builder
-     */
-    public Builder repository(Path path) {
-      this.repository = Objects.requireNonNull(path, "repository cannot be null");
-      return this;
-    }
-
-    /** Where cell worktrees live; {@code <stateDirectory>/worktrees} by default. Must be outside the repository's
-     *
-     * @param path the worktrees' directory
-     * @return this builder
-     * {@code .git}. */
-    public Builder worktreeRoot(Path path) {
-      this.worktreeRoot = Objects.requireNonNull(path, "worktreeRoot cannot be null");
-      return this;
-    }
-
-    /**
-     * Worktree pool sizes: warm ones kept ready, warm ones kept at most, and the most at once.
-     *
-     * @param minIdle warm worktrees kept ready
-     * @param maxIdle warm worktrees kept at most
-     * @param maxTotal worktrees at most at once
-     * @return this builder
-     */
-    public Builder worktreePool(int minIdle, int maxIdle, int maxTotal) {
-      this.minIdleWorktrees = minIdle;
-      this.maxIdleWorktrees = maxIdle;
-      this.maxWorktrees = maxTotal;
-      return this;
-    }
-
-    /**
-     * Makes every worktree a sparse checkout (git's cone mode) of {@code directories} and the repository's top-level
-     * files, for large repositories where a cell only needs part of the tree. The user's own checkout stays a full
-     * one, and a cell's commit is still a commit of the whole tree. Needs git 2.36 or newer. None by default; see
-     * {@link io.openswarm.infra.worktree.WorktreePoolOptions.Builder#sparseCheckout(List)}.
-     *
-     * @param directories the directories, relative to the repository's top
-     * @return this builder
-     * @throws NullPointerException if {@code directories} is or contains null
-     * @throws IllegalArgumentException if a directory is not a plain relative path
-     */
-    public Builder sparseCheckout(List<String> directories) {
-      // Checked here, where the mistake is made; the pool's options normalize the list again.
-      WorktreePoolOptions.newBuilder().sparseCheckout(directories);
-      this.sparseCheckout = List.copyOf(directories);
-      return this;
-    }
-
-    /**
-     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
-     * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
-     * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
-     *
-     * @param path the state directory, outside the repository
-     * @return this builder
-     */
-    public Builder stateDirectory(Path path) {
-      this.stateDirectory = Objects.requireNonNull(path, "stateDirectory cannot be null");
-      return this;
-    }
-
-    /**
-     * The agent of every cell, created with the worker's (sandboxed) process supervisor. Required.
-     *
-     * @param factory creates the runtime from the worker's process supervisor
-     * @return this builder
-     */
-    public Builder agent(AgentFactory factory) {
-      this.agentFactory = Objects.requireNonNull(factory, "agent cannot be null");
-      return this;
-    }
-
-    /**
-     * Runs the real OpenCode in every cell: an {@link OpenCodeAgent} on the worker's sandboxed process supervisor.
-     * Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor, options))}; the binary is looked up when
-     * the worker starts, and a missing one fails {@link SwarmWorker#start()}.
-     *
-     * @param options how OpenCode is launched and driven
-     * @return this builder
-     * @throws NullPointerException if {@code options} is null
-     */
-    public Builder openCode(OpenCodeOptions options) {
-      Objects.requireNonNull(options, "options cannot be null");
-      this.agentFactory = supervisor -> OpenCodeAgent.create(supervisor, options);
-      return this;
-    }
-
-    /**
-     * The agent of every cell, when it needs no process supervisor (in-process or scripted agents).
-     *
-     * @param runtime the runtime; thread-safe
-     * @return this builder
-     */
-    public Builder agent(AgentRuntime runtime) {
-      Objects.requireNonNull(runtime, "agent cannot be null");
-      this.agentFactory = supervisor -> runtime;
-      return this;
-    }
-
-    /**
-     * The repository's test command, as an argument list (no shell). Required.
-     *
-     * @param command the program and its arguments
-     * @return this builder
-     */
-    public Builder testCommand(List<String> command) {
-      this.testCommand = List.copyOf(Objects.requireNonNull(command, "testCommand cannot be null"));
-      return this;
-    }
-
-    /**
-     * The limit on a test run; 10 min by default.
-     *
-     * @param timeout the limit; positive, at most the start-to-close timeout
-     * @return this builder
-     */
-    public Builder testTimeout(Duration timeout) {
-      this.testTimeout = Objects.requireNonNull(timeout, "testTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * Whether every cell first runs the test command on its base commit, before its agent is prompted, and fails
-     * with the type {@code BaseIsRed} (at the step {@code VERIFY_BASE}, with the base commit, the command and the end
-     * of the output) when the tests fail there, instead of reverting the agent's change for a failure it did not
-     * cause. A task ({@link io.openswarm.core.TaskSpec#withVerifyBase}) or a DAG ({@link DagRequest#withVerifyBase})
-     * overrides it. The run is an ordinary test run (same command, limit, sandbox and environment); its verdict is
-     * kept per base commit, command and limit, so cells on a base already checked run nothing, and cells that start
-     * together on one base wait for one run. False by default: it costs one test run per new base.
-     *
-     * @param verify true to check the base of every cell whose task and DAG name no choice
-     * @return this builder
-     */
-    public Builder verifyBase(boolean verify) {
-      this.verifyBase = verify;
-      return this;
-    }
-
-    /**
-     * How long an agent may take to become ready; 30 s by default.
-     *
-     * @param timeout the limit; positive
-     * @return this builder
-     */
-    public Builder readyTimeout(Duration timeout) {
-      this.readyTimeout = Objects.requireNonNull(timeout, "readyTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * The default limit on an agent's turn; 30 s less than the step limit by default.
-     *
-     * @param timeout the limit; positive, at most the start-to-close timeout
-     * @return this builder
-     */
-    public Builder executeTimeout(Duration timeout) {
-      this.executeTimeout = Objects.requireNonNull(timeout, "executeTimeout cannot be null");
-      return this;
-    }
-
-    /**
-     * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by default.
-     *
-     * @param mode the sandbox mode
-     * @return this builder
-     */
-    public Builder sandbox(SandboxMode mode) {
-      this.sandbox = Objects.requireNonNull(mode, "sandbox cannot be null");
+      Objects.requireNonNull(options, "history cannot be null");
+      once("history", draft.history);
+      draft.history = options;
       return this;
     }
 
@@ -984,25 +586,13 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @param commitAuthor the author and committer
      * @return this builder
+     * @throws NullPointerException if {@code commitAuthor} is null
+     * @throws IllegalStateException if the author was already set
      */
     public Builder author(CommitAuthor commitAuthor) {
-      this.author = Objects.requireNonNull(commitAuthor, "author cannot be null");
-      return this;
-    }
-
-    /**
-     * Registers a workflow of your own, written over {@link CellActivities}, on the shared queue next to the TCR and
-     * DAG workflows. The factory gets the worker's {@link CellActivityOptions}, so the workflow routes and times out
-     * its cell's steps like the built-in ones.
-     *
-     * @param <T> the workflow interface
-     * @param type the workflow interface
-     * @param factory creates one workflow instance per execution
-     * @return this builder
-     */
-    public <T> Builder workflow(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
-      customWorkflows.add(new CustomWorkflow<>(Objects.requireNonNull(type, "type cannot be null"),
-          Objects.requireNonNull(factory, "factory cannot be null")));
+      Objects.requireNonNull(commitAuthor, "author cannot be null");
+      once("author", draft.author);
+      draft.author = commitAuthor;
       return this;
     }
 
@@ -1011,9 +601,13 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @param swarmMetrics the metrics
      * @return this builder
+     * @throws NullPointerException if {@code swarmMetrics} is null
+     * @throws IllegalStateException if the metrics were already set
      */
     public Builder metrics(SwarmMetrics swarmMetrics) {
-      this.metrics = Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
+      Objects.requireNonNull(swarmMetrics, "metrics cannot be null");
+      once("metrics", draft.metrics);
+      draft.metrics = swarmMetrics;
       return this;
     }
 
@@ -1024,71 +618,29 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @param registry the registry
      * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     * @throws IllegalStateException if the registry was already set
      */
     public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry cannot be null");
+      Objects.requireNonNull(registry, "meterRegistry cannot be null");
+      once("meterRegistry", draft.meterRegistry);
+      draft.meterRegistry = registry;
       return this;
     }
 
     /**
-     * The most cells at once on this worker; at most {@link #maxConcurrentActivities(int)}. By default the least of
-     * the cells that fit the {@linkplain #memoryBudget memory budget}, the ports, the worktrees and the concurrent
-     * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue (backpressure).
+     * Registers a workflow of your own, written over {@link CellActivities}, on the shared queue next to the TCR and
+     * DAG workflows. The factory gets the worker's {@link CellActivityOptions}, so the workflow routes and times out
+     * its cell's steps like the built-in ones. May be called once per workflow type.
      *
-     * @param max the limit; at least 1, at most the concurrent activities
+     * @param <T> the workflow interface
+     * @param type the workflow interface
+     * @param factory creates one workflow instance per execution
      * @return this builder
+     * @throws NullPointerException if an argument is null
      */
-    public Builder maxConcurrentCells(int max) {
-      this.maxConcurrentCells = max;
-      return this;
-    }
-
-    /**
-     * The memory one cell is budgeted, agent server included, in bytes; {@value SwarmCapacity#DEFAULT_MEMORY_PER_CELL}
-     * (600 MiB, measured for OpenCode) by default. Lower it for light agents, raise it for heavy test suites.
-     *
-     * @param bytes the budget, in bytes; at least 1 MiB
-     * @return this builder
-     */
-    public Builder memoryPerCell(long bytes) {
-      this.memoryPerCell = bytes;
-      return this;
-    }
-
-    /**
-     * The memory all cells may use together, in bytes; 80 % of the machine's (or container's) by default.
-     *
-     * @param bytes the budget, in bytes; at least the memory per cell
-     * @return this builder
-     */
-    public Builder memoryBudget(long bytes) {
-      this.memoryBudget = bytes;
-      return this;
-    }
-
-    /**
-     * The disk one new cell is budgeted, worktree and build output together, in bytes; at least 1 MiB. By default
-     * twice the size of the pool's first worktree ({@link SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR}), measured
-     * once when the pool has made it. A new cell is admitted only while it fits in the free disk above the
-     * {@linkplain HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more than the
-     * checkout (a Maven or npm cache inside the worktree, large test output).
-     *
-     * @param bytes the budget, in bytes; at least 1 MiB
-     * @return this builder
-     */
-    public Builder diskPerCell(long bytes) {
-      this.diskPerCell = bytes;
-      return this;
-    }
-
-    /**
-     * The thresholds of {@link SwarmWorker#health()}; the performance guide's by default.
-     *
-     * @param thresholds the thresholds
-     * @return this builder
-     */
-    public Builder healthThresholds(HealthThresholds thresholds) {
-      this.healthThresholds = Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
+    public <T> Builder workflow(Class<T> type, Function<CellActivityOptions, ? extends T> factory) {
+      draft.customWorkflows.add(new CustomWorkflow<>(type, factory));
       return this;
     }
 
@@ -1105,14 +657,18 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Validates the options and builds the worker, not yet started.
+     * Checks the options across concerns and builds the worker, not yet started.
      *
      * @return the worker, not started
-     * @throws IllegalStateException if a required option is missing
-     * @throws IllegalArgumentException if an option is invalid; the message names it, the value and what is allowed
+     * @throws IllegalStateException if the repository, the agent or the tests are missing
+     * @throws IllegalArgumentException if options contradict each other; the message names them, the values and
+     *     what is allowed
      */
     public SwarmWorker build() {
-      return new SwarmWorker(new SwarmWorkerOptions(this), hooks);
+      if (draft.repository == null && draft.worktrees != null) {
+        draft.repository = draft.worktrees.repository();
+      }
+      return new SwarmWorker(SwarmWorkerOptions.resolve(draft), hooks);
     }
 
     /**
@@ -1120,7 +676,7 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @return the running worker
      * @throws IllegalStateException if a required option is missing or the worker cannot start
-     * @throws IllegalArgumentException if an option is invalid
+     * @throws IllegalArgumentException if options contradict each other
      */
     public SwarmWorker start() {
       return build().start();
@@ -1180,9 +736,9 @@ public final class SwarmWorker implements AutoCloseable {
   private void checkSandboxShowsWhatCellsNeed(ProcessSupervisor supervisor, AgentRuntime agent,
       Path stateDirectory) {
     List<String> programs = new ArrayList<>(agent.programs());
-    programs.add(options.testCommand().get(0));
-    if (!options.worktreeSetup().command().isEmpty()) {
-      programs.add(options.worktreeSetup().command().get(0));
+    programs.add(options.tests().command().get(0));
+    if (!options.setup().command().isEmpty()) {
+      programs.add(options.setup().command().get(0));
     }
     String path = System.getenv("PATH");
     List<String> missing = SandboxProbe.missing(supervisor, stateDirectory.resolve("probe"), options.repository(),
@@ -1198,13 +754,13 @@ public final class SwarmWorker implements AutoCloseable {
 
   /** The set-up of every worktree, or none when nothing is configured. */
   private WorktreeSetup worktreeSetup(ProcessSupervisor supervisor) {
-    WorktreeSetupOptions setup = options.worktreeSetup();
+    WorktreeSetupOptions setup = options.setup();
     if (!setup.isConfigured()) {
       return WorktreeSetup.none();
     }
     // The set-up installs what the tests run with, so it gets their world: variables, caches, home files.
     CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.newBuilder(supervisor).options(setup)
-        .testEnvironment(options.testEnvironment());
+        .testEnvironment(options.tests().environment());
     if (!setup.copyFromCheckout().isEmpty()) {
       GitResult top = GitRunner.create().run(options.repository(), "rev-parse", "--show-toplevel");
       if (!top.isSuccess()) {
@@ -1220,10 +776,10 @@ public final class SwarmWorker implements AutoCloseable {
     long start = System.nanoTime();
     Path stateDirectory = options.stateDirectory();
     createDirectories(stateDirectory);
-    String target = options.target();
+    String target = options.connection().target().orElse(null);
     EmbeddedTemporalServer server = null;
     if (target == null) {
-      server = EmbeddedTemporalServer.start(options.embeddedPort());
+      server = EmbeddedTemporalServer.start(options.connection().embeddedPort());
       embedded = server;
       resources.add(server);
       target = server.target();
@@ -1246,8 +802,8 @@ public final class SwarmWorker implements AutoCloseable {
           .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
       resources.add(temporalMetrics::close);
     }
-    connection = server != null ? TemporalConnection.open(server, options, temporalMetrics)
-        : TemporalConnection.open(target, options, temporalMetrics);
+    connection = server != null ? TemporalConnection.open(server, options.connection(), temporalMetrics)
+        : TemporalConnection.open(target, options.connection(), temporalMetrics);
     resources.add(connection);
     javaTestServer = embedded != null || connection.isJavaTestServer();
     // Only a worker that joined a test server another JVM or worker runs can leave while that server goes on; the
@@ -1264,10 +820,10 @@ public final class SwarmWorker implements AutoCloseable {
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
     // No cell reads the worker's state (other cells, the journal), other worktrees, the user's checkout or the
     // credentials given to the worker; its own folders come back inside, and the repository's git directory read-only.
-    List<Path> hidden = new ArrayList<>(List.of(stateDirectory, options.worktreeRoot(), options.repository()));
-    options.clientCertificate().ifPresent(hidden::add);
-    options.clientKey().ifPresent(hidden::add);
-    options.trustedCertificates().ifPresent(hidden::add);
+    List<Path> hidden = new ArrayList<>(List.of(stateDirectory, options.worktrees().root(), options.repository()));
+    options.connection().clientCertificate().ifPresent(hidden::add);
+    options.connection().clientKey().ifPresent(hidden::add);
+    options.connection().trustedCertificates().ifPresent(hidden::add);
     ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(sandbox)
         .listener(reaper.processListener())
@@ -1305,20 +861,14 @@ public final class SwarmWorker implements AutoCloseable {
         .leaseDirectory(stateDirectory.resolve("ports"))
         .build();
 
-    pool = WorktreePool.newBuilder()
-        .repository(options.repository())
-        .root(options.worktreeRoot())
-        .minIdle(options.minIdleWorktrees())
-        .maxIdle(options.maxIdleWorktrees())
-        .maxTotal(options.maxWorktrees())
-        .sparseCheckout(options.sparseCheckout())
+    pool = WorktreePool.create(WorktreePoolOptions.newBuilder(options.worktrees())
         // Unsandboxed, a process a cell left behind may still write into its returned worktree.
-        .cleanOnReuse(!sandbox.isolating())
+        .cleanOnReuse(options.worktrees().cleanOnReuse() || !sandbox.isolating())
         // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again. Kept too
         // when the user asked for ignored files to survive: a revert that keeps them is of no use to the next cell
         // if the release then removes them.
-        .preserveIgnored(options.preserveIgnored() || options.worktreeSetup().keepsIgnoredFiles())
-        .build();
+        .preserveIgnored(options.preservesIgnoredFiles())
+        .build());
     resources.add(pool);
     pool.start();
 
@@ -1331,11 +881,11 @@ public final class SwarmWorker implements AutoCloseable {
         daemonThreads("swarm-admission-" + options.hostId()));
     resources.add(admissionTicks::shutdownNow);
     memory = SystemMemory.system();
-    disk = DiskSpace.of(List.of(options.worktreeRoot(), stateDirectory));
-    HealthThresholds thresholds = options.healthThresholds();
+    disk = DiskSpace.of(List.of(options.worktrees().root(), stateDirectory));
+    HealthThresholds thresholds = options.capacity().healthThresholds();
     outcomes = new OutcomeWindow(thresholds.errorRateWindow(), System::nanoTime);
-    admission = new CellAdmission(options.maxConcurrentActivities(),
-        new CellCapacity(options.maxConcurrentCells(), this::liveCells, ports, pool, memory,
+    admission = new CellAdmission(options.capacity().maxConcurrentActivities(),
+        new CellCapacity(options.cellCapacity().maxCells(), this::liveCells, ports, pool, memory,
             options.capacity().memoryPerCell(), thresholds.maxMemoryUsage(), disk, thresholds, this::diskPerCell),
         admissionTicks, ADMISSION_TICK, options.hostId());
     resources.add(admission);
@@ -1371,10 +921,10 @@ public final class SwarmWorker implements AutoCloseable {
         : micrometer, outcomes, roomChanged);
 
     CommandTestRunner tests = CommandTestRunner.newBuilder(supervisor)
-        .command(options.testCommand())
-        .timeout(options.testTimeout())
-        .network(options.testNetwork())
-        .testEnvironment(options.testEnvironment())
+        .command(options.tests().command())
+        .timeout(options.tests().timeout())
+        .network(options.tests().network())
+        .testEnvironment(options.tests().environment())
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
@@ -1382,13 +932,13 @@ public final class SwarmWorker implements AutoCloseable {
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.newBuilder()
         .maxCommitBytes(options.cellLimits().maxCommitBytes())
         // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
-        .preserveIgnored(options.preserveIgnored() || options.worktreeSetup().keepsIgnoredFiles());
+        .preserveIgnored(options.preservesIgnoredFiles());
     if (!options.repositoryHooks().isEmpty()) {
       changes.beforeCommit(RepositoryHooks.newBuilder(supervisor)
           .repository(options.repository())
           .stateDirectory(stateDirectory.resolve("hooks"))
           .hooks(options.repositoryHooks())
-          .timeout(options.testTimeout())
+          .timeout(options.tests().timeout())
           .build());
     }
     CellParts parts = hooks.decorate(new CellParts(pool, changes.build(), agent, tests, integrator));
@@ -1411,28 +961,28 @@ public final class SwarmWorker implements AutoCloseable {
         .history(history)
         .cellsDirectory(cellsDirectory)
         .author(options.author())
-        .portWait(options.portWait())
-        .readyTimeout(options.readyTimeout())
-        .executeTimeout(options.executeTimeout())
+        .portWait(options.timeouts().portWait())
+        .readyTimeout(options.timeouts().ready())
+        .executeTimeout(options.timeouts().execute().orElseThrow())
         .metrics(metrics)
         .host(options.hostId())
-        .verifyBase(options.verifyBase())
+        .verifyBase(options.tests().verifyBase())
         .build();
 
     ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, daemonThreads("swarm-heartbeat"));
     resources.add(heartbeats::shutdownNow);
     // A workflow that is terminated or times out never runs its teardown activity; the sweeper does it instead.
     ClosedWorkflowSweeper sweeper = new ClosedWorkflowSweeper(steps::find, steps::teardown,
-        ClosedWorkflowSweeper.askingTemporal(connection.client().getWorkflowServiceStubs(), options.namespace()),
-        options.closedWorkflowSweepInterval(), System::nanoTime, options.hostId());
+        ClosedWorkflowSweeper.askingTemporal(connection.client().getWorkflowServiceStubs(), options.connection().namespace()),
+        options.timeouts().closedWorkflowSweepInterval(), System::nanoTime, options.hostId());
     resources.add(sweeper);
     CellActivitiesImpl activities = new CellActivitiesImpl(steps, hostQueue(), heartbeats, HEARTBEAT_INTERVAL,
         () -> state == State.STOPPING || state == State.STOPPED, sweeper);
     CellActivityOptions activityOptions = options.activityOptions();
     WorkerOptions workerOptions = WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(options.maxConcurrentActivities())
-        .setMaxConcurrentWorkflowTaskExecutionSize(options.maxConcurrentWorkflowTasks())
-        .setMaxConcurrentLocalActivityExecutionSize(options.maxConcurrentLocalActivities())
+        .setMaxConcurrentActivityExecutionSize(options.capacity().maxConcurrentActivities())
+        .setMaxConcurrentWorkflowTaskExecutionSize(options.capacity().maxConcurrentWorkflowTasks())
+        .setMaxConcurrentLocalActivityExecutionSize(options.capacity().maxConcurrentLocalActivities())
         // Cancellation reaches a running step only with a heartbeat response; the SDK's default throttle (80 % of
         // the heartbeat timeout) would let an aborted agent keep working for most of a minute.
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
@@ -1444,9 +994,9 @@ public final class SwarmWorker implements AutoCloseable {
     int nexusSlots = WorkerOptions.getDefaultInstance().getMaxConcurrentNexusExecutionSize();
     WorkerOptions sharedOptions = WorkerOptions.newBuilder()
         .setWorkerTuner(new CompositeTuner(
-            new FixedSizeSlotSupplier<>(options.maxConcurrentWorkflowTasks()),
+            new FixedSizeSlotSupplier<>(options.capacity().maxConcurrentWorkflowTasks()),
             admission,
-            new FixedSizeSlotSupplier<>(options.maxConcurrentLocalActivities()),
+            new FixedSizeSlotSupplier<>(options.capacity().maxConcurrentLocalActivities()),
             new FixedSizeSlotSupplier<>(nexusSlots > 0 ? nexusSlots : DEFAULT_NEXUS_SLOTS)))
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
@@ -1454,12 +1004,12 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
 
     WorkflowClient workflowClient = connection.client();
-    backlogProbe = new BacklogProbe(workflowClient.getWorkflowServiceStubs(), options.namespace(),
-        options.taskQueue(), javaTestServer);
+    backlogProbe = new BacklogProbe(workflowClient.getWorkflowServiceStubs(), options.connection().namespace(),
+        options.connection().taskQueue(), javaTestServer);
     sharedFactory = WorkerFactory.newInstance(workflowClient, WorkerFactoryOptions.newBuilder()
         .setWorkerInterceptors(new OutcomeReporter(metrics))
         .build());
-    Worker shared = sharedFactory.newWorker(options.taskQueue(), sharedOptions);
+    Worker shared = sharedFactory.newWorker(options.connection().taskQueue(), sharedOptions);
     shared.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(activityOptions));
     shared.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(activityOptions));
     shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
@@ -1474,7 +1024,7 @@ public final class SwarmWorker implements AutoCloseable {
     Worker host = hostFactory.newWorker(hostQueue(), workerOptions);
     host.registerActivitiesImplementations(activities);
 
-    client = new SwarmClient(workflowClient, options.taskQueue(), this::requireOpenForClient, history);
+    client = new SwarmClient(workflowClient, options.connection().taskQueue(), this::requireOpenForClient, history);
     hostFactory.start();
     sharedFactory.start();
     shutdownHook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());
@@ -1484,8 +1034,8 @@ public final class SwarmWorker implements AutoCloseable {
     sweeper.start();
     log.info("swarm worker {} started in {} ms: Temporal {}{}, queues {} and {}, ports {}, repository {}, agent {},"
             + " sandbox {}, capacity {}", options.hostId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-        target, embedded != null ? " (embedded)" : "", options.taskQueue(), hostQueue(), options.ports(),
-        options.repository(), agent.name(), sandbox.description(), options.capacity());
+        target, embedded != null ? " (embedded)" : "", options.connection().taskQueue(), hostQueue(), options.ports(),
+        options.repository(), agent.name(), sandbox.description(), options.cellCapacity());
   }
 
   /**
@@ -1493,7 +1043,7 @@ public final class SwarmWorker implements AutoCloseable {
    * only the disk floor holds new cells back).
    */
   private long diskPerCell() {
-    OptionalLong configured = options.diskPerCell();
+    OptionalLong configured = options.capacity().diskPerCell();
     if (configured.isPresent()) {
       return configured.getAsLong();
     }
@@ -1534,7 +1084,7 @@ public final class SwarmWorker implements AutoCloseable {
     CellAdmission cellAdmission = Objects.requireNonNull(admission);
     SystemMemory systemMemory = Objects.requireNonNull(memory);
     micrometer.gauge(CELLS_CAPACITY, "The most cells this worker runs at once", Tags.empty(),
-        options::maxConcurrentCells);
+        () -> options.cellCapacity().maxCells());
     micrometer.gauge(CELLS_HEADROOM, "How many more cells fit on this worker now", Tags.empty(),
         () -> cellAdmission.headroom().cells());
     micrometer.gauge(BACKPRESSURE, "1 while no new cell fits and bootstraps wait in the shared queue", Tags.empty(),
@@ -1569,7 +1119,7 @@ public final class SwarmWorker implements AutoCloseable {
    * @return the host queue's name
    */
   public String hostQueue() {
-    return options.taskQueue() + "@" + options.hostId();
+    return options.connection().taskQueue() + "@" + options.hostId();
   }
 
   /**
@@ -1591,17 +1141,17 @@ public final class SwarmWorker implements AutoCloseable {
   public String temporalTarget() {
     requireState("get the Temporal target", State.RUNNING);
     EmbeddedTemporalServer server = embedded;
-    return server != null ? server.target() : Objects.requireNonNull(options.target());
+    return server != null ? server.target() : options.connection().target().orElseThrow();
   }
 
   /**
    * The bearer token of the embedded Temporal server this worker uses: the one it started (a new token at every
-   * start) or the one it joined with {@link Builder#embeddedServerToken}; empty on a Temporal cluster, whose
+   * start) or the one it joined with {@link ConnectionOptions.Builder#embeddedServerToken}; empty on a Temporal cluster, whose
    * credentials are your own. The server refuses every call without {@code authorization: Bearer <token>}, so that
    * the cells, which share its loopback address, can neither read nor touch its workflows.
    *
    * <p>In this JVM, {@link #client()} is already authenticated. Another process needs {@link #temporalTarget()} and
-   * this token: another worker through {@link Builder#embeddedServerToken}, a plain Temporal client through {@code
+   * this token: another worker through {@link ConnectionOptions.Builder#embeddedServerToken}, a plain Temporal client through {@code
    * WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token).setEnableHttps(false)}.
    * Whoever holds it controls every workflow of the server: never log it, and never hand it to a cell.
    *
@@ -1611,7 +1161,7 @@ public final class SwarmWorker implements AutoCloseable {
   public Optional<String> embeddedServerToken() {
     requireState("get the embedded server's token", State.RUNNING);
     EmbeddedTemporalServer server = embedded;
-    return server != null ? Optional.of(server.token()) : options.embeddedServerToken();
+    return server != null ? Optional.of(server.token()) : options.connection().embeddedServerToken();
   }
 
   /**
@@ -1650,7 +1200,7 @@ public final class SwarmWorker implements AutoCloseable {
    * @return the capacity
    */
   public SwarmCapacity capacity() {
-    return options.capacity();
+    return options.cellCapacity();
   }
 
   /**
@@ -1685,10 +1235,10 @@ public final class SwarmWorker implements AutoCloseable {
     CellAdmission.Headroom headroom = cellAdmission.headroom();
     SwarmHealth.Readings readings = new SwarmHealth.Readings(options.hostId(), Instant.now(), counts.outcomes(),
         counts.failures(), Objects.requireNonNull(ports).availableCount(), backlog,
-        Objects.requireNonNull(memory).read().usage(), liveCells(), options.maxConcurrentCells(),
+        Objects.requireNonNull(memory).read().usage(), liveCells(), options.cellCapacity().maxCells(),
         cellAdmission.holdingBack(), headroom.limitedBy(), sandboxFellBack, readDisks(),
         worktreeSize.bytes().isPresent() ? worktreeSize.bytes().getAsLong() : null);
-    return SwarmHealth.evaluate(readings, options.healthThresholds());
+    return SwarmHealth.evaluate(readings, options.capacity().healthThresholds());
   }
 
   private List<SwarmHealth.Disk> readDisks() {
@@ -1742,7 +1292,7 @@ public final class SwarmWorker implements AutoCloseable {
   /** Stops the worker with the configured stop timeout. Idempotent. */
   @Override
   public void close() {
-    shutdown(options.stopTimeout());
+    shutdown(options.timeouts().stop());
   }
 
   /**
@@ -1898,24 +1448,7 @@ public final class SwarmWorker implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SwarmWorker[" + options.hostId() + ", " + state + ", queue " + options.taskQueue() + "]";
-  }
-
-  /** A host id unique to this JVM: the host name and a random suffix. */
-  static String defaultHostId() {
-    String name;
-    try {
-      name = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      name = "host";
-    }
-    name = name.replaceAll("[^A-Za-z0-9._-]", "-");
-    if (name.length() > 40) {
-      name = name.substring(0, 40);
-    }
-    byte[] suffix = new byte[3];
-    new SecureRandom().nextBytes(suffix);
-    return name + "-" + HexFormat.of().formatHex(suffix);
+    return "SwarmWorker[" + options.hostId() + ", " + state + ", queue " + options.connection().taskQueue() + "]";
   }
 
 }

@@ -1,8 +1,9 @@
 package io.openswarm.temporal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,41 +50,40 @@ class SwarmCapacityTest {
   @Test
   void theWorkersCapacityComesFromItsOptions() {
     SwarmWorkerOptions options = builder()
-        .maxConcurrentActivities(40)
-        .ports(20000, 20099)
-        .worktreePool(1, 4, 60)
-        .memoryPerCell(500 * MIB)
-        .memoryBudget(5000 * MIB)
+        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(40).memoryPerCell(500 * MIB)
+            .memoryBudget(5000 * MIB).build())
+        .ports(new PortRange(20000, 20099))
+        .worktrees(WorktreePoolOptions.newBuilder().repository(temp).root(temp.resolve("../wt-" + temp.getFileName()))
+            .minIdle(1).maxIdle(4).maxTotal(60).build())
         .build().options();
 
-    assertThat(options.capacity())
+    assertThat(options.cellCapacity())
         .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy, SwarmCapacity::memoryBudget)
         .containsExactly(10, "memory", 5000 * MIB);
-    assertThat(options.maxConcurrentCells()).isEqualTo(10);
-    assertThat(options.capacity().toString()).startsWith("10 cells (memory; memory 5000 MiB / 500 MiB per cell");
-    assertThat(builder().maxConcurrentCells(2).build().capacity().maxCells()).isEqualTo(2);
+    assertThat(options.cellCapacity().maxCells()).isEqualTo(10);
+    assertThat(options.cellCapacity().toString()).startsWith("10 cells (memory; memory 5000 MiB / 500 MiB per cell");
+    assertThat(builder().capacity(CapacityOptions.newBuilder().maxConcurrentCells(2).build()).build().capacity()
+        .maxCells()).isEqualTo(2);
   }
 
   @Test
-  void invalidCapacityOptionsAreRefusedWithTheValueAndWhatIsAllowed() {
-    assertThatThrownBy(() -> builder().maxConcurrentCells(0).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxConcurrentCells must be at least 1 but was 0");
-    assertThatThrownBy(() -> builder().maxConcurrentActivities(4).maxConcurrentCells(5).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("maxConcurrentCells (5) must not exceed maxConcurrentActivities (4)");
-    assertThatThrownBy(() -> builder().diskPerCell(0).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("diskPerCell must be at least 1048576 bytes (1 MiB) but was 0");
-    assertThat(builder().build().options().diskPerCell()).isEmpty();
-    assertThat(builder().diskPerCell(2 * MIB).build().options().diskPerCell()).hasValue(2 * MIB);
-    assertThatThrownBy(() -> builder().memoryPerCell(1000).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("memoryPerCell must be at least 1048576 bytes (1 MiB) but was 1000");
-    assertThatThrownBy(() -> builder().memoryPerCell(600 * MIB).memoryBudget(100 * MIB).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("memoryBudget (104857600 bytes) must be at least memoryPerCell (629145600 bytes): not even one"
-            + " cell would fit");
-    assertThatThrownBy(() -> builder().healthThresholds(null)).isInstanceOf(NullPointerException.class)
-        .hasMessage("healthThresholds cannot be null");
+  void theDefaultMemoryBudgetIsShareOfTheMachineAndTheDiskBudgetIsMeasured() {
+    SwarmWorkerOptions options = builder().build().options();
+
+    assertThat(options.capacity().diskPerCell()).isEmpty();
+    assertThat(options.cellCapacity().memoryBudget()).isPositive();
+    assertThat(builder().capacity(CapacityOptions.newBuilder().diskPerCell(2 * MIB).build()).build().options()
+        .capacity().diskPerCell()).hasValue(2 * MIB);
+  }
+
+  @Test
+  void moreCellsThanPortsOrWorktreesAreNotPromised() {
+    SwarmWorkerOptions options = builder()
+        .capacity(CapacityOptions.newBuilder().memoryPerCell(MIB).memoryBudget(1000 * MIB).build())
+        .ports(new PortRange(20000, 20002))
+        .build().options();
+
+    assertThat(options.cellCapacity().maxCells()).isEqualTo(3);
+    assertThat(options.cellCapacity().limitedBy()).isEqualTo("ports");
   }
 }

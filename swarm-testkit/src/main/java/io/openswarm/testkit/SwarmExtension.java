@@ -1,6 +1,8 @@
 package io.openswarm.testkit;
 
 import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -245,9 +247,9 @@ public final class SwarmExtension
           .repository(repo.path())
           .stateDirectory(home.resolve("state"))
           .testCommand(testCommand)
+          .connection(ConnectionOptions.newBuilder().hostId("test-host").build())
           .agent(agent)
-          .hostId("test-host")
-          .ports(block, block + PORTS_PER_SWARM - 1);
+          .ports(new PortRange(block, block + PORTS_PER_SWARM - 1));
       configure.accept(builder);
       worker = builder.start();
       return new RunningSwarm(home, repo, worker, block);
@@ -364,7 +366,9 @@ public final class SwarmExtension
     }
 
     /**
-     * Any other worker option, applied last (timeouts, concurrency, sandbox...).
+     * Any other worker option, applied last (timeouts, capacity, sandbox...). The extension has set the repository,
+     * the state directory, the test command, the agent, the connection (host id {@code test-host}) and the ports;
+     * setting one of them again is an {@link IllegalStateException}.
      *
      * @param options sets options on the worker's builder
      * @return this builder

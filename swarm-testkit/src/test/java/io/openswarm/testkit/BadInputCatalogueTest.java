@@ -10,10 +10,15 @@ import io.openswarm.core.graph.TaskGraphException;
 import io.openswarm.core.port.PortExhaustedException;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.graph.TaskGraphJson;
 import io.openswarm.infra.opencode.OpenCodeBinary;
+import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.worktree.WorktreePool;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -70,8 +75,12 @@ class BadInputCatalogueTest {
   }
 
   static SwarmWorker.Builder worker() {
-    return SwarmWorker.newBuilder().repository(repo.path()).testCommand(List.of("true"))
-        .agent(ScriptedAgent.newBuilder().build()).stateDirectory(temp.resolve("never-created"));
+    return worker(repo.path(), temp.resolve("never-created"));
+  }
+
+  static SwarmWorker.Builder worker(Path repository, Path stateDirectory) {
+    return SwarmWorker.newBuilder().repository(repository).testCommand(List.of("true"))
+        .agent(ScriptedAgent.newBuilder().build()).stateDirectory(stateDirectory);
   }
 
   static Stream<Case> catalogue() {
@@ -159,69 +168,96 @@ class BadInputCatalogueTest {
             () -> SwarmWorker.newBuilder().testCommand(List.of("true")).agent(ScriptedAgent.newBuilder().build())
                 .build(), "repository(path) must be set"),
         bad("repository that does not exist", IllegalArgumentException.class,
-            () -> worker().repository(temp.resolve("nowhere")).build(), "existing directory", "nowhere"),
-        bad("task queue with '@'", IllegalArgumentException.class, () -> worker().taskQueue("a@b").build(),
+            () -> worker(temp.resolve("nowhere"), temp.resolve("never-created")).build(), "existing directory",
+            "nowhere"),
+        bad("task queue with '@'", IllegalArgumentException.class,
+            () -> ConnectionOptions.newBuilder().taskQueue("a@b"),
             "taskQueue", "'@'", "a@b"),
-        bad("target without a port", IllegalArgumentException.class, () -> worker().target("localhost").build(),
+        bad("target without a port", IllegalArgumentException.class,
+            () -> ConnectionOptions.newBuilder().target("localhost"),
             "host:port", "\"localhost\""),
         bad("heartbeat not shorter than the step", IllegalArgumentException.class,
-            () -> worker().heartbeatTimeout(Duration.ofMinutes(20)).build(), "heartbeatTimeout (PT20M)",
-            "shorter than startToCloseTimeout (PT15M)"),
-        bad("TLS without a target", IllegalArgumentException.class, () -> worker().apiKey("secret").build(),
+            () -> worker().timeouts(CellTimeouts.newBuilder().heartbeat(Duration.ofMinutes(20)).build()).build(),
+            "heartbeat (PT20M)", "shorter than startToClose (PT15M)"),
+        bad("TLS without a target", IllegalArgumentException.class,
+            () -> ConnectionOptions.newBuilder().apiKey("secret").build(),
             "target(\"host:port\")"),
         bad("embedded server token without a target", IllegalArgumentException.class,
-            () -> worker().embeddedServerToken("abc").build(), "embeddedServerToken", "target(\"host:port\")",
+            () -> ConnectionOptions.newBuilder().embeddedServerToken("abc").build(), "embeddedServerToken",
+            "target(\"host:port\")",
             "temporalTarget()"),
         bad("embedded server token with an API key", IllegalArgumentException.class,
-            () -> worker().target("127.0.0.1:7233").apiKey("k").embeddedServerToken("abc").build(),
+            () -> ConnectionOptions.newBuilder().target("127.0.0.1:7233").apiKey("k").embeddedServerToken("abc")
+                .build(),
             "embeddedServerToken cannot be combined with", "apiKey", "neither TLS nor API keys"),
         bad("embedded server token that is no token", IllegalArgumentException.class,
-            () -> worker().target("127.0.0.1:7233").embeddedServerToken("Bearer secret-value").build(),
+            () -> ConnectionOptions.newBuilder().target("127.0.0.1:7233").embeddedServerToken("Bearer secret-value"),
             "embeddedServerToken must be what another worker's embeddedServerToken() returned", "base64url",
             "not shown"),
-        bad("privileged worker ports", IllegalArgumentException.class, () -> worker().ports(80, 90).build(),
+        bad("privileged worker ports", IllegalArgumentException.class, () -> worker().ports(new PortRange(80, 90)),
             "80-90", "privileged"),
         bad("empty worker test command", IllegalArgumentException.class,
-            () -> worker().testCommand(List.of()).build(), "testCommand must name a program", "[]"),
-        bad("host id with a separator", IllegalArgumentException.class, () -> worker().hostId("a/b").build(),
+            () -> SwarmWorker.newBuilder().testCommand(List.of()), "testCommand must name a program", "[]"),
+        bad("host id with a separator", IllegalArgumentException.class,
+            () -> ConnectionOptions.newBuilder().hostId("a/b"),
             "hostId", "\"a/b\""),
         bad("zero closed-workflow sweep interval", IllegalArgumentException.class,
-            () -> worker().closedWorkflowSweepInterval(Duration.ZERO).build(),
+            () -> CellTimeouts.newBuilder().closedWorkflowSweepInterval(Duration.ZERO),
             "closedWorkflowSweepInterval must be positive", "PT0S"),
         bad("a repository hook that cannot run as a check", IllegalArgumentException.class,
-            () -> worker().repositoryHooks("post-commit").build(), "repositoryHooks may name pre-commit and commit-msg",
+            () -> worker().repositoryHooks("post-commit"), "repositoryHooks may name pre-commit and commit-msg",
             "\"post-commit\""),
         bad("cell limits with too few processes", IllegalArgumentException.class,
             () -> io.openswarm.core.sandbox.CellLimits.newBuilder().maxProcesses(4),
             "maxProcesses must be 0 (no limit) or at least 16 but was 4"),
-        bad("no cell attempts", IllegalArgumentException.class, () -> worker().maxCellAttempts(0).build(),
+        bad("no cell attempts", IllegalArgumentException.class, () -> CellTimeouts.newBuilder().maxCellAttempts(0),
             "maxCellAttempts", "between 1 and 10", "0"),
         bad("agent turn longer than the step", IllegalArgumentException.class,
-            () -> worker().executeTimeout(Duration.ofMinutes(30)).build(), "executeTimeout (PT30M)",
-            "startToCloseTimeout (PT15M)"),
+            () -> worker().timeouts(CellTimeouts.newBuilder().execute(Duration.ofMinutes(30)).build()).build(),
+            "execute (PT30M)", "startToClose (PT15M)"),
         bad("set-up longer than the bootstrap allows", IllegalArgumentException.class,
-            () -> worker().setupCommand("npm", "ci").setupTimeout(Duration.ofMinutes(5)).build(),
-            "setupTimeout must leave 30 s of the bootstrapTimeout (PT5M)", "at most PT4M30S", "PT5M",
-            "raise bootstrapTimeout"),
+            () -> worker().setup(WorktreeSetupOptions.newBuilder().command("npm", "ci").timeout(Duration.ofMinutes(5))
+                .build()).build(),
+            "setup's timeout must leave 30 s of the bootstrap timeout (PT5M)", "at most PT4M30S", "PT5M",
+            "raise CellTimeouts.bootstrap"),
         bad("set-up input outside the repository", IllegalArgumentException.class,
-            () -> worker().setupInputs("../package-lock.json"), "setupInputs takes paths relative", "\"../package-lock.json\"",
+            () -> WorktreeSetupOptions.newBuilder().inputs("../package-lock.json"), "inputs takes paths relative",
+            "\"../package-lock.json\"",
             "'..' part"),
         bad("set-up inputs without a set-up command", IllegalArgumentException.class,
-            () -> worker().setupInputs("package-lock.json").build(), "without a set-up command", "package-lock.json"),
+            () -> WorktreeSetupOptions.newBuilder().inputs("package-lock.json").build(), "without a set-up command",
+            "package-lock.json"),
         bad("absolute file to copy from the checkout", IllegalArgumentException.class,
-            () -> worker().copyFromCheckout("/home/user/.env"), "copyFromCheckout", "\"/home/user/.env\"",
+            () -> WorktreeSetupOptions.newBuilder().copyFromCheckout("/home/user/.env"), "copyFromCheckout",
+            "\"/home/user/.env\"",
             "absolute"),
-        bad("blank set-up program", IllegalArgumentException.class, () -> worker().setupCommand(" ", "ci"),
-            "setupCommand must start with a program name", "[ , ci]"),
+        bad("blank set-up program", IllegalArgumentException.class,
+            () -> WorktreeSetupOptions.newBuilder().command(" ", "ci"),
+            "command must start with a program name", "[ , ci]"),
+        bad("two agents", IllegalStateException.class,
+            () -> worker().openCode(io.openswarm.infra.opencode.OpenCodeOptions.newBuilder().model("a/b").build()),
+            "the agent was already set by agent(...)", "either agent(...) or openCode(...)"),
+        bad("a test command and test options", IllegalStateException.class,
+            () -> worker().tests(io.openswarm.temporal.TestOptions.of("make", "test")),
+            "the tests were already set by testCommand(...)", "[true]", "either testCommand(...) or tests(...)"),
+        bad("worker option set twice", IllegalStateException.class,
+            () -> worker().sandbox(io.openswarm.core.sandbox.SandboxMode.NONE)
+                .sandbox(io.openswarm.core.sandbox.SandboxMode.AUTO),
+            "sandbox was already set to NONE"),
+        bad("worktrees of another repository", IllegalArgumentException.class,
+            () -> worker().worktrees(WorktreePoolOptions.newBuilder().repository(plainDirectory)
+                .root(temp.resolve("wt-other")).build()).build(),
+            "worktrees must be of the worker's repository", plainDirectory.toString()),
         bad("state directory inside the repository", IllegalArgumentException.class,
-            () -> worker().stateDirectory(repo.path().resolve("state")).build(), "outside the repository"),
+            () -> worker(repo.path(), repo.path().resolve("state")).build(), "outside the repository"),
         // Repositories, worktrees, binaries
         bad("pool on a directory that is not a repository", io.openswarm.core.worktree.WorktreeException.class,
             () -> startPool(plainDirectory, temp.resolve("wt-plain")), plainDirectory.toString()),
         bad("worker on a bare repository", IllegalArgumentException.class,
-            () -> worker().repository(bare).build(), "bare repository", bare.toString()),
+            () -> worker(bare, temp.resolve("never-created")).build(), "bare repository", bare.toString()),
         bad("worker on a directory that is not a repository", IllegalArgumentException.class,
-            () -> worker().repository(plainDirectory).build(), "git working tree", plainDirectory.toString()),
+            () -> worker(plainDirectory, temp.resolve("never-created")).build(),
+            "git working tree", plainDirectory.toString()),
         bad("worktree root inside .git", io.openswarm.core.worktree.WorktreeException.class,
             () -> startPool(repo.path(), repo.path().resolve(".git/cells")), "inside the git directory"),
         bad("missing git binary", io.openswarm.core.worktree.WorktreeException.class,
@@ -248,7 +284,8 @@ class BadInputCatalogueTest {
             () -> io.openswarm.infra.testrun.TestEnvironment.newBuilder().homeFile(Path.of("/etc/passwd")),
             "/etc/passwd", "home folder"),
         bad("sparse checkout directory outside the repository", IllegalArgumentException.class,
-            () -> worker().sparseCheckout(List.of("../elsewhere")), "../elsewhere", "relative to the repository"));
+            () -> WorktreePoolOptions.newBuilder().sparseCheckout(List.of("../elsewhere")), "../elsewhere",
+            "relative to the repository"));
   }
 
   static void startPool(Path repository, Path root) {

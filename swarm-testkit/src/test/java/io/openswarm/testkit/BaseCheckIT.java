@@ -10,13 +10,16 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -85,12 +88,13 @@ class BaseCheckIT {
     worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
-        .verifyBase(true)
+        .connection(ConnectionOptions.newBuilder().hostId("base-check-host").build())
+        .tests(TestOptions.newBuilder()
+            .command(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
+            .verifyBase(true).build())
         .agent(agent)
         .sandbox(SandboxMode.NONE)
-        .ports(25370, 25389)
-        .hostId("base-check-host")
+        .ports(new PortRange(25370, 25389))
         .start();
   }
 

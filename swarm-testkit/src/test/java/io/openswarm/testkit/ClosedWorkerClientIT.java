@@ -8,6 +8,8 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
@@ -39,9 +41,9 @@ class ClosedWorkerClientIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("closed-host").build())
         .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
-        .ports(21390, 21399)
-        .hostId("closed-host")
+        .ports(new PortRange(21390, 21399))
         .start();
     SwarmClient client;
     String workflowId;

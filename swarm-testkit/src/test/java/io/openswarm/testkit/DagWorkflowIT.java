@@ -7,7 +7,11 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
@@ -114,11 +118,16 @@ class DagWorkflowIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("dag-it-host").build())
+        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(2)
+            .maxIdle(8)
+            .maxTotal(16).build())
         .agent(AGENT)
-        .ports(21200, 21260)
-        .hostId("dag-it-host")
-        .maxConcurrentActivities(10)
-        .worktreePool(2, 8, 16)
+        .ports(new PortRange(21200, 21260))
         .sandbox(SandboxMode.NONE)
         .start();
     client = worker.client();

@@ -8,6 +8,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.HealthCheck;
 import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmHealth;
@@ -52,9 +55,9 @@ class DiskHealthIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId(host).build())
         .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("notes.txt", prompt))).build())
-        .ports(port, port + 3)
-        .hostId(host);
+        .ports(new PortRange(port, port + 3));
   }
 
   @Test
@@ -88,7 +91,8 @@ class DiskHealthIT {
         .minFreeDisk(Long.MAX_VALUE, 0.995)
         .diskFloor(Long.MAX_VALUE, 0.99)
         .build();
-    worker = builder("full-disk-host", 23480).healthThresholds(full).start();
+    worker = builder("full-disk-host", 23480).capacity(CapacityOptions.newBuilder().healthThresholds(full).build())
+        .start();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.health().readings().backpressure());
 

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
@@ -55,13 +58,15 @@ class HostRoutingIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state-" + host))
         .testCommand(List.of("true"))
+        .connection(ConnectionOptions.newBuilder()
+            .hostId(host)
+            .target(server.target())
+            .embeddedServerToken(server.token()).build())
+        .timeouts(CellTimeouts.newBuilder()
+            .heartbeat(Duration.ofSeconds(3))
+            .hostScheduleToStart(Duration.ofSeconds(3)).build())
         .agent(agent)
-        .hostId(host)
-        .ports(firstPort, firstPort + 20)
-        .heartbeatTimeout(Duration.ofSeconds(3))
-        .hostScheduleToStartTimeout(Duration.ofSeconds(3))
-        .target(server.target())
-        .embeddedServerToken(server.token());
+        .ports(new PortRange(firstPort, firstPort + 20));
     SwarmWorker worker = builder.start();
     workers.add(worker);
     return worker;

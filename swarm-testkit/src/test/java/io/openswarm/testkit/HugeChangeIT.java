@@ -6,6 +6,8 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.ResultLimits;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
@@ -53,9 +55,9 @@ class HugeChangeIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("huge-change-host").build())
         .agent(ScriptedAgent.newBuilder().edits(prompt -> edits).build())
-        .ports(21400, 21410)
-        .hostId("huge-change-host")
+        .ports(new PortRange(21400, 21410))
         .start();
     SwarmClient client = worker.client();
 

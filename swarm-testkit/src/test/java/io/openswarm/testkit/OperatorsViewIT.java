@@ -15,6 +15,11 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.HealthCheck;
 import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmClient;
@@ -80,11 +85,12 @@ class OperatorsViewIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("metrics-host").build())
+        .capacity(CapacityOptions.newBuilder()
+            .healthThresholds(HealthThresholds.newBuilder().errorRateWindow(Duration.ofSeconds(6)).build()).build())
         .agent(AGENT)
-        .ports(23410, 23421)
-        .hostId("metrics-host")
+        .ports(new PortRange(23410, 23421))
         .meterRegistry(registry)
-        .healthThresholds(HealthThresholds.newBuilder().errorRateWindow(Duration.ofSeconds(6)).build())
         .start();
     SwarmClient client = worker.client();
 
@@ -151,15 +157,21 @@ class OperatorsViewIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("pressure-host").build())
+        .timeouts(CellTimeouts.newBuilder().portWait(Duration.ZERO).build())
+        .capacity(CapacityOptions.newBuilder()
+            .maxConcurrentActivities(10)
+            .healthThresholds(HealthThresholds.newBuilder().minAvailablePorts(1).maxBacklog(5).build()).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(4)
+            .maxTotal(12).build())
         .agent(agent)
-        .ports(23430, 23431)
+        .ports(new PortRange(23430, 23431))
         // Without admission a third bootstrap would fail at once with PortExhausted (and again on each retry).
-        .portWait(Duration.ZERO)
-        .hostId("pressure-host")
-        .maxConcurrentActivities(10)
-        .worktreePool(0, 4, 12)
         .meterRegistry(registry)
-        .healthThresholds(HealthThresholds.newBuilder().minAvailablePorts(1).maxBacklog(5).build())
         .start();
     SwarmClient client = worker.client();
     assertThat(worker.health().healthy()).as("%s", worker.health()).isTrue();

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -45,13 +48,18 @@ class PreserveIgnoredIT {
     worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
-        .worktreePool(0, 1, 1)
-        .preserveIgnored(true)
         .testCommand(List.of("sh", "-c", "test -f build/cache.txt && grep -q check work.txt"))
+        .connection(ConnectionOptions.newBuilder().hostId("preserve-ignored-host").build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(1)
+            .maxTotal(1)
+            .preserveIgnored(true).build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(25350, 25369)
-        .hostId("preserve-ignored-host")
+        .ports(new PortRange(25350, 25369))
         .start();
   }
 

@@ -8,6 +8,9 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.SwarmWorker;
@@ -49,10 +52,10 @@ class QuietLogsIT {
           .repository(repo.path())
           .stateDirectory(temp.resolve("state"))
           .testCommand(List.of("sh", "test.sh"))
+          .connection(ConnectionOptions.newBuilder().hostId("quiet-host").build())
+          .timeouts(CellTimeouts.newBuilder().hostScheduleToStart(Duration.ofSeconds(1)).build())
           .agent(AGENT)
-          .ports(21300, 21330)
-          .hostId("quiet-host")
-          .hostScheduleToStartTimeout(Duration.ofSeconds(1))
+          .ports(new PortRange(21300, 21330))
           .start()) {
         CellOutcome committed = worker.client().runTcr(TaskSpec.of("quiet-tcr", "write a.txt a", "main"));
         DagResult dag = worker.client().runDag(DagRequest.of("quiet-dag", TaskGraph.newBuilder()

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -40,9 +42,9 @@ class QuietLogsSoak {
           .repository(repo.path())
           .stateDirectory(temp.resolve("state"))
           .testCommand(List.of("sh", "test.sh"))
+          .connection(ConnectionOptions.newBuilder().hostId("quiet-soak-host").build())
           .agent(agent)
-          .ports(21340, 21350)
-          .hostId("quiet-soak-host")
+          .ports(new PortRange(21340, 21350))
           .start()) {
         CellOutcome outcome = worker.client().runTcr(TaskSpec.of("slow-step", "a slow change", "main"));
 

@@ -9,6 +9,10 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -54,11 +58,16 @@ class TcrWorkflowIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("it-host").build())
+        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(2)
+            .maxIdle(8)
+            .maxTotal(12).build())
         .agent(AGENT)
-        .ports(21100, 21140)
-        .hostId("it-host")
-        .maxConcurrentActivities(10)
-        .worktreePool(2, 8, 12)
+        .ports(new PortRange(21100, 21140))
         .start();
     client = worker.client();
   }

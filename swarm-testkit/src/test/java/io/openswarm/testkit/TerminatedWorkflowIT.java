@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.process.ProcessIdentity;
+import io.openswarm.temporal.CapacityOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TcrWorkflow;
@@ -54,6 +58,9 @@ class TerminatedWorkflowIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("sweep-host").build())
+        .timeouts(CellTimeouts.newBuilder().closedWorkflowSweepInterval(SWEEP_INTERVAL).build())
+        .capacity(CapacityOptions.newBuilder().maxConcurrentCells(1).build())
         // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
         .agent(supervisor -> {
           ChildProcessAgent agent = ChildProcessAgent.newBuilder(supervisor)
@@ -63,10 +70,7 @@ class TerminatedWorkflowIT {
           AGENT.set(agent);
           return agent;
         })
-        .ports(21150, 21160)
-        .hostId("sweep-host")
-        .maxConcurrentCells(1)
-        .closedWorkflowSweepInterval(SWEEP_INTERVAL)
+        .ports(new PortRange(21150, 21160))
         .start();
     client = worker.client();
   }

@@ -8,7 +8,9 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
@@ -56,10 +58,10 @@ class UnrunnableTestsIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("mocha"))
+        .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(25310, 25329)
-        .hostId("unrunnable-host")
+        .ports(new PortRange(25310, 25329))
         .start();
   }
 

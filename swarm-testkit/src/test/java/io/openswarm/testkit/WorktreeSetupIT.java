@@ -7,7 +7,11 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.infra.setup.WorktreeSetupOptions;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -64,14 +68,20 @@ class WorktreeSetupIT {
     worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
-        .worktreePool(0, 1, 1)
-        .setupCommand("sh", "-c", "echo run >> .setup-runs && npm ci --no-audit --no-fund")
-        .setupInputs("package.json", "package-lock.json")
         .testCommand(List.of("npx", "mocha"))
+        .connection(ConnectionOptions.newBuilder().hostId("setup-host").build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(1)
+            .maxTotal(1).build())
+        .setup(WorktreeSetupOptions.newBuilder()
+            .command("sh", "-c", "echo run >> .setup-runs && npm ci --no-audit --no-fund")
+            .inputs("package.json", "package-lock.json").build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(25330, 25349)
-        .hostId("setup-host")
+        .ports(new PortRange(25330, 25349))
         .start();
   }
 
@@ -132,7 +142,7 @@ class WorktreeSetupIT {
 
   /** How often the set-up ran in the pool's one worktree, from the counter it appends to. */
   private static int setupRuns() throws IOException {
-    try (Stream<Path> slots = Files.list(worker.options().worktreeRoot())) {
+    try (Stream<Path> slots = Files.list(worker.options().worktrees().root())) {
       List<Path> counters = slots.map(slot -> slot.resolve(".setup-runs")).filter(Files::exists).toList();
       assertThat(counters).as("the pool has one worktree").hasSize(1);
       return Files.readAllLines(counters.get(0)).size();

@@ -1,7 +1,7 @@
 package io.openswarm.temporal.internal;
 
 import com.uber.m3.tally.Scope;
-import io.openswarm.temporal.SwarmWorkerOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.GetClusterInfoRequest;
@@ -51,7 +51,7 @@ public final class TemporalConnection implements AutoCloseable {
    *
    * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
    */
-  public static TemporalConnection open(String target, SwarmWorkerOptions options) {
+  public static TemporalConnection open(String target, ConnectionOptions options) {
     return open(target, options, null);
   }
 
@@ -62,7 +62,7 @@ public final class TemporalConnection implements AutoCloseable {
    * @param metricsScope where the SDK's metrics go, or null for nowhere
    * @throws IllegalArgumentException if a certificate or key cannot be read or parsed, naming the file
    */
-  public static TemporalConnection open(String target, SwarmWorkerOptions options, @Nullable Scope metricsScope) {
+  public static TemporalConnection open(String target, ConnectionOptions options, @Nullable Scope metricsScope) {
     Optional<String> token = options.embeddedServerToken();
     WorkflowServiceStubsOptions.Builder stubOptions = token.isPresent()
         ? EmbeddedTemporalServer.stubOptions(target, token.get())
@@ -80,7 +80,7 @@ public final class TemporalConnection implements AutoCloseable {
    *
    * @param metricsScope where the SDK's metrics go, or null for nowhere
    */
-  public static TemporalConnection open(EmbeddedTemporalServer server, SwarmWorkerOptions options,
+  public static TemporalConnection open(EmbeddedTemporalServer server, ConnectionOptions options,
       @Nullable Scope metricsScope) {
     return open(server.newStubOptions(), options, metricsScope, true);
   }
@@ -91,7 +91,7 @@ public final class TemporalConnection implements AutoCloseable {
    *     every start and given up with a WARN ({@code HeartbeatManager: Server does not support worker heartbeats}).
    *     These are the SDK's reports of the worker's own state to the server, not activity heartbeats, which work.
    */
-  private static TemporalConnection open(WorkflowServiceStubsOptions.Builder stubOptions, SwarmWorkerOptions options,
+  private static TemporalConnection open(WorkflowServiceStubsOptions.Builder stubOptions, ConnectionOptions options,
       @Nullable Scope metricsScope, boolean javaTestServer) {
     if (metricsScope != null) {
       stubOptions.setMetricsScope(metricsScope);
@@ -140,7 +140,7 @@ public final class TemporalConnection implements AutoCloseable {
     }
   }
 
-  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(SwarmWorkerOptions options) {
+  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(ConnectionOptions options) {
     Optional<Path> certificate = options.clientCertificate();
     Optional<Path> key = options.clientKey();
     try {

@@ -6,8 +6,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.temporal.SwarmWorkerOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.temporal.api.workflowservice.v1.GetClusterInfoRequest;
 import io.temporal.api.workflowservice.v1.GetClusterInfoResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
@@ -17,30 +16,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class TemporalConnectionTest {
 
-  @TempDir Path temp;
-
-  private SwarmWorkerOptions options() throws IOException {
-    return builder().build().options();
+  private static ConnectionOptions options() {
+    return ConnectionOptions.getDefaultInstance();
   }
 
-  private SwarmWorker.Builder builder() throws IOException {
-    // Options only look for the .git of a working tree; nothing here runs git.
-    Files.createDirectories(temp.resolve("repo/.git"));
-    return SwarmWorker.newBuilder()
-        .repository(temp.resolve("repo"))
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("true"))
-        .agent(supervisor -> {
-          throw new AssertionError("not started");
-        });
+  private static ConnectionOptions joining(EmbeddedTemporalServer server) {
+    return ConnectionOptions.newBuilder().target(server.target()).embeddedServerToken(server.token()).build();
   }
 
   @Test
@@ -58,8 +43,7 @@ class TemporalConnectionTest {
   @Test
   void workerHeartbeatsAreOffOnTheJavaTestServerOnly() throws IOException {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
-      SwarmWorkerOptions joining = builder().target(server.target()).embeddedServerToken(server.token()).build()
-          .options();
+      ConnectionOptions joining = joining(server);
       try (TemporalConnection embedded = TemporalConnection.open(server, options(), null);
           TemporalConnection joined = TemporalConnection.open(server.target(), joining);
           TemporalConnection cluster = TemporalConnection.open(server.target(), options())) {
@@ -73,8 +57,7 @@ class TemporalConnectionTest {
   @Test
   void aWorkerJoinsAnotherWorkersEmbeddedServerWithItsToken() throws IOException {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
-      SwarmWorkerOptions joining = builder().target(server.target()).embeddedServerToken(server.token()).build()
-          .options();
+      ConnectionOptions joining = joining(server);
       assertThat(joining.tls()).isFalse();
       assertThat(joining.toString()).doesNotContain(server.token()).contains("embeddedServerToken=***");
       try (TemporalConnection connection = TemporalConnection.open(server.target(), joining)) {

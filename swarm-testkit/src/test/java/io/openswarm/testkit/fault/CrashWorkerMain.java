@@ -3,6 +3,7 @@ package io.openswarm.testkit.fault;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
+import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
@@ -43,7 +44,13 @@ public final class CrashWorkerMain {
         java.nio.charset.StandardCharsets.UTF_8)).readLine();
     FaultInjector faults = FaultInjector.create();
     faults.onFire(fired -> say("FIRED " + fired.point() + " " + fired.cellId()));
-    SwarmWorker.Builder builder = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true)
+    String host = mode.equals("failover") ? args[6] : CrashWorkers.HOST;
+    CellTimeouts.Builder timeouts = CellTimeouts.newBuilder();
+    if (mode.equals("stop")) {
+      timeouts.stop(Duration.ofMillis(Long.parseLong(args[7])));
+    }
+    SwarmWorker.Builder builder = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, true,
+            Duration.ZERO, host, timeouts)
         .internalHooks(faults.workerHooks());
     if (mode.equals("crash")) {
       faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
@@ -58,13 +65,12 @@ public final class CrashWorkerMain {
           .build(), "main").withMaxParallel(2)));
     } else if (mode.equals("failover")) {
       faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("failover"));
-      SwarmWorker worker = builder.hostId(args[6]).start();
+      SwarmWorker worker = builder.start();
       say("WORKFLOW " + worker.client().startTcr(TaskSpec.of("failover", "write failover.txt failover\n", "main")));
     } else if (mode.equals("share")) {
       Path audit = Path.of(args[6]);
       SwarmWorker worker = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, false,
-              Duration.ofMillis(Long.parseLong(args[7])))
-          .hostId(args[8])
+              Duration.ofMillis(Long.parseLong(args[7])), args[8], CellTimeouts.newBuilder())
           .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {
             @Override
             public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
@@ -76,7 +82,7 @@ public final class CrashWorkerMain {
       say("READY " + worker.options().hostId());
     } else {
       int cells = Integer.parseInt(args[6]);
-      SwarmWorker worker = builder.stopTimeout(Duration.ofMillis(Long.parseLong(args[7]))).start();
+      SwarmWorker worker = builder.start();
       SwarmClient client = worker.client();
       java.util.List<String> ids = new java.util.ArrayList<>();
       for (int i = 0; i < cells; i++) {

@@ -1,7 +1,12 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.ChildProcessAgent;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -33,7 +38,14 @@ final class CrashWorkers {
    */
   static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort) {
-    return builder(target, token, repo, state, firstPort, lastPort, holdPort, true, Duration.ZERO);
+    return builder(target, token, repo, state, firstPort, lastPort, holdPort, HOST);
+  }
+
+  /** The same, on host {@code host}. */
+  static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
+      boolean holdPort, String host) {
+    return builder(target, token, repo, state, firstPort, lastPort, holdPort, true, Duration.ZERO, host,
+        CellTimeouts.newBuilder());
   }
 
   /**
@@ -42,12 +54,34 @@ final class CrashWorkers {
    */
   static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
       boolean holdPort, boolean hangs, Duration turnDelay) {
+    return builder(target, token, repo, state, firstPort, lastPort, holdPort, hangs, turnDelay, HOST,
+        CellTimeouts.newBuilder());
+  }
+
+  /**
+   * The same, on host {@code host}, with the timeouts of these tests added to {@code timeouts} (which may hold the
+   * stop timeout).
+   */
+  static SwarmWorker.Builder builder(String target, String token, Path repo, Path state, int firstPort, int lastPort,
+      boolean holdPort, boolean hangs, Duration turnDelay, String host, CellTimeouts.Builder timeouts) {
     return SwarmWorker.newBuilder()
-        .target(target)
-        .embeddedServerToken(token)
+        .connection(ConnectionOptions.newBuilder().target(target).embeddedServerToken(token).hostId(host).build())
+        .tests(TestOptions.newBuilder().command(List.of("sh", "test.sh")).timeout(Duration.ofSeconds(30)).build())
+        .timeouts(timeouts
+            .startToClose(Duration.ofSeconds(60))
+            .execute(Duration.ofSeconds(45))
+            .heartbeat(Duration.ofSeconds(3))
+            .hostScheduleToStart(Duration.ofSeconds(10))
+            .teardown(Duration.ofSeconds(10))
+            .ready(Duration.ofSeconds(20)).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo)
+            .root(state.resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(4)
+            .maxTotal(12).build())
         .repository(repo)
         .stateDirectory(state)
-        .testCommand(List.of("sh", "test.sh"))
         .agent(supervisor -> ChildProcessAgent.newBuilder(supervisor)
             .command(context -> holdPort ? javaCommand(PortHolderMain.class, Integer.toString(context.port()))
                 : ChildProcessAgent.SLEEP)
@@ -57,17 +91,8 @@ final class CrashWorkers {
             .turnDelay(turnDelay)
             .stopGrace(Duration.ofSeconds(1))
             .build())
-        .ports(firstPort, lastPort)
-        .hostId(HOST)
-        .sandbox(SandboxMode.NONE)
-        .worktreePool(0, 4, 12)
-        .startToCloseTimeout(Duration.ofSeconds(60))
-        .executeTimeout(Duration.ofSeconds(45))
-        .heartbeatTimeout(Duration.ofSeconds(3))
-        .hostScheduleToStartTimeout(Duration.ofSeconds(10))
-        .teardownTimeout(Duration.ofSeconds(10))
-        .readyTimeout(Duration.ofSeconds(20))
-        .testTimeout(Duration.ofSeconds(30));
+        .ports(new PortRange(firstPort, lastPort))
+        .sandbox(SandboxMode.NONE);
   }
 
   /** {@code java -cp <this JVM's class path> <main> <args>}. */

@@ -3,10 +3,12 @@ package io.openswarm.testkit.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.journal.LeaseRecord;
 import io.openswarm.infra.process.ProcessIdentity;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -57,9 +59,9 @@ class DeadOwnersDeepTreeIT {
         .repository(repo.path())
         .stateDirectory(state)
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("deep-tree-host").build())
         .agent(ScriptedAgent.newBuilder().build())
-        .ports(21160, 21170)
-        .hostId("deep-tree-host")
+        .ports(new PortRange(21160, 21170))
         .start();
 
     assertThat(state.resolve("cells/0123456789ab")).doesNotExist();

@@ -1,9 +1,14 @@
 package io.openswarm.testkit.fault;
 
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CellTimeouts;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.temporal.internal.CellParts;
 import io.openswarm.temporal.internal.WorkerHooks;
 import io.openswarm.testkit.InvariantCheck;
@@ -36,6 +41,12 @@ final class FaultyWorker implements AutoCloseable {
   private final AtomicReference<ChildProcessAgent> agent = new AtomicReference<>();
 
   FaultyWorker(Path dir, int firstPort, int lastPort, Consumer<SwarmWorker.Builder> configure) {
+    this(dir, firstPort, lastPort, 1, 4, 12, configure);
+  }
+
+  /** A worker whose pool keeps {@code minIdle} to {@code maxIdle} warm worktrees of at most {@code maxTotal}. */
+  FaultyWorker(Path dir, int firstPort, int lastPort, int minIdle, int maxIdle, int maxTotal,
+      Consumer<SwarmWorker.Builder> configure) {
     repo = TemporaryRepository.create(dir.resolve("repo"))
         .write("status.txt", "green\n")
         .write("test.sh", LocalCells.TEST_SCRIPT)
@@ -45,7 +56,21 @@ final class FaultyWorker implements AutoCloseable {
     SwarmWorker.Builder builder = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(dir.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("faults-host").build())
+        .tests(TestOptions.newBuilder().command(List.of("sh", "test.sh")).timeout(Duration.ofSeconds(30)).build())
+        .timeouts(CellTimeouts.newBuilder()
+            .startToClose(Duration.ofSeconds(60))
+            .execute(Duration.ofSeconds(30))
+            .heartbeat(Duration.ofSeconds(3))
+            .hostScheduleToStart(Duration.ofSeconds(10))
+            .teardown(Duration.ofSeconds(3))
+            .bootstrap(Duration.ofSeconds(4)).build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(dir.resolve("state").resolve("worktrees"))
+            .minIdle(minIdle)
+            .maxIdle(maxIdle)
+            .maxTotal(maxTotal).build())
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
@@ -53,17 +78,8 @@ final class FaultyWorker implements AutoCloseable {
               .build());
           return agent.get();
         })
-        .ports(firstPort, lastPort)
-        .hostId("faults-host")
+        .ports(new PortRange(firstPort, lastPort))
         .sandbox(SandboxMode.NONE)
-        .worktreePool(1, 4, 12)
-        .startToCloseTimeout(Duration.ofSeconds(60))
-        .executeTimeout(Duration.ofSeconds(30))
-        .heartbeatTimeout(Duration.ofSeconds(3))
-        .hostScheduleToStartTimeout(Duration.ofSeconds(10))
-        .teardownTimeout(Duration.ofSeconds(3))
-        .bootstrapTimeout(Duration.ofSeconds(4))
-        .testTimeout(Duration.ofSeconds(30))
         .internalHooks(new WorkerHooks() {
           @Override
           public PortProbe decorateProbe(PortProbe probe) {

@@ -69,8 +69,7 @@ class HostFailoverIT {
 
       // Closed by hand in the middle of the checks below, and in the finally block when a check fails first.
       SwarmWorker hostB = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateB, 24620, 24629,
-          true)
-          .hostId("host-b")
+          true, "host-b")
           .start();
       try {
         hostA.kill();
@@ -89,8 +88,7 @@ class HostFailoverIT {
         // directory.
         assertThat(heldPorts(firstA, lastA)).as("the orphaned agent still holds its port").hasSize(1);
         try (SwarmWorker restartedA = CrashWorkers.builder(server.target(), server.token(), repo.path(), stateA,
-            firstA, lastA, true)
-            .hostId("host-a")
+            firstA, lastA, true, "host-a")
             .start()) {
           assertThat(orphans).as("the reaper killed host-a's orphaned agent tree").noneMatch(InvariantCheck::running);
           assertThat(heldPorts(firstA, lastA)).as("host-a's ports free again").isEmpty();

@@ -2,6 +2,7 @@ package io.openswarm.testkit.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.openswarm.temporal.CapacityOptions;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class LifecycleSoak {
     start = System.nanoTime();
     RandomWorkflows workflows;
     try (FaultyWorker swarm = new FaultyWorker(temp.resolve("worker"), 24440, 24479,
-        builder -> builder.maxConcurrentActivities(16))) {
+        builder -> builder.capacity(CapacityOptions.newBuilder().maxConcurrentActivities(16).build()))) {
       workflows = new RandomWorkflows(swarm, seed);
       for (int round = 0; round < rounds; round++) {
         workflows.run(20, 4);

@@ -2,6 +2,7 @@ package io.openswarm.testkit.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.openswarm.temporal.CapacityOptions;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +43,8 @@ class RandomizedFaultsIT {
   @Test
   void randomWorkflowsAndDagsWithRandomFaultsLeakNothing() throws Exception {
     long seed = Long.getLong("faults.seed", 7);
-    try (FaultyWorker swarm = new FaultyWorker(temp, 24320, 24339, builder -> builder.maxConcurrentActivities(8))) {
+    try (FaultyWorker swarm = new FaultyWorker(temp, 24320, 24339,
+        builder -> builder.capacity(CapacityOptions.newBuilder().maxConcurrentActivities(8).build()))) {
       RandomWorkflows run = new RandomWorkflows(swarm, seed);
       long start = System.nanoTime();
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.internal.CellParts;
@@ -52,8 +53,7 @@ class TwoWorkersOneHostIT {
       child.await(line -> line.startsWith("READY "), 1, Duration.ofSeconds(120));
       List<CellOutcome> outcomes = new ArrayList<>();
       try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
-              lastPort, true, false, Duration.ofMillis(300))
-          .hostId("host-a")
+              lastPort, true, false, Duration.ofMillis(300), "host-a", CellTimeouts.newBuilder())
           .internalHooks(new WorkerHooks() {
             @Override
             public CellParts decorate(CellParts p) {

@@ -237,7 +237,7 @@ class WorkflowFaultIT {
   @Test
   void worktreeAddAndResetFaultsFireOnTheirOwnPathAndTheBootstrapIsRetried(@TempDir Path own) {
     // A worker whose pool keeps no worktree warm by itself, so which path a lease takes is known.
-    try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, builder -> builder.worktreePool(0, 1, 2))) {
+    try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, 0, 1, 2, builder -> { })) {
       CellId added = CellId.of("wf-path-add");
       cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), added);
 

@@ -9,7 +9,9 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.history.HistoryOptions;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.agent.CommandAgent;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
@@ -207,10 +209,10 @@ class CellHistoryIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("true"))
+        .connection(ConnectionOptions.newBuilder().hostId("history-host").build())
         .agent(supervisor -> CommandAgent.newBuilder(supervisor).command("sh", "-c", AGENT, "sh", "{prompt}").build())
         .history(history)
-        .ports(firstPort, firstPort + 4)
-        .hostId("history-host")
+        .ports(new PortRange(firstPort, firstPort + 4))
         .start();
   }
 

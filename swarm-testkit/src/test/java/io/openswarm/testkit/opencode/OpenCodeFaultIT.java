@@ -12,6 +12,7 @@ import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
@@ -20,6 +21,8 @@ import io.openswarm.infra.sandbox.SandboxDetector;
 import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.InvariantCheck;
@@ -141,10 +144,15 @@ class OpenCodeFaultIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("workflow/state"))
         .testCommand(List.of("sh", "check.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("opencode-faults").build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root((temp.resolve("workflow/state")).resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(1)
+            .maxTotal(2).build())
         .openCode(options)
-        .ports(21380, 21389)
-        .hostId("opencode-faults")
-        .worktreePool(0, 1, 2)
+        .ports(new PortRange(21380, 21389))
         .internalHooks(faults.workerHooks())
         .start()) {
       SwarmClient client = worker.client();

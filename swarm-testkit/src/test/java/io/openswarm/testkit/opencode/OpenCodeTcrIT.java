@@ -9,10 +9,13 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.journal.LeaseRecord;
 import io.openswarm.infra.opencode.OpenCodeOptions;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.HistoryCheck;
@@ -59,13 +62,18 @@ class OpenCodeTcrIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "check.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("opencode-it").build())
+        .worktrees(WorktreePoolOptions.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("state").resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(2)
+            .maxTotal(4).build())
         .openCode(OpenCodeOptions.newBuilder()
             .model(model.openCodeModel())
             .providerConfigJson(model.openCodeProviderConfig())
             .build())
-        .ports(21340, 21360)
-        .hostId("opencode-it")
-        .worktreePool(0, 2, 4)
+        .ports(new PortRange(21340, 21360))
         .start();
     client = worker.client();
   }

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.testrun.TestEnvironment;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -83,14 +86,15 @@ class MavenProjectIT {
     try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(repo.path().resolveSibling(host + "-state"))
-        .testCommand(List.of("mvn", "-o", "-q", "-B", "test"))
-        .testTimeout(java.time.Duration.ofMinutes(5))
-        .testEnvironment(environment)
-        .testNetwork(NetworkAccess.NONE)
+        .connection(ConnectionOptions.newBuilder().hostId(host).build())
+        .tests(TestOptions.newBuilder()
+            .command(List.of("mvn", "-o", "-q", "-B", "test"))
+            .timeout(java.time.Duration.ofMinutes(5))
+            .environment(environment)
+            .network(NetworkAccess.NONE).build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(24860, 24869)
-        .hostId(host)
+        .ports(new PortRange(24860, 24869))
         .start()) {
       return worker.client().runTcr(TaskSpec.of("fluent", "add AssertJ and a fluent test", "main"));
     }

@@ -13,8 +13,10 @@ import io.grpc.stub.MetadataUtils;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TcrWorkflow;
@@ -88,14 +90,14 @@ class ControlPlaneIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("control-plane-host").build())
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
               .build());
           return agent.get();
         })
-        .ports(24760, 24769)
-        .hostId("control-plane-host")
+        .ports(new PortRange(24760, 24769))
         .start();
     client = worker.client();
     token = worker.embeddedServerToken().orElseThrow();

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.agent.CommandAgent;
 import io.openswarm.infra.process.ProcessEnvironment;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.InvariantCheck;
@@ -96,6 +98,7 @@ class HostileAgentSoak {
         .stateDirectory(temp.resolve("state"))
         .sandbox(SandboxMode.BUBBLEWRAP)
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("hostile-soak").build())
         .agent(supervisor -> CommandAgent.newBuilder(supervisor)
             .command(agent.toString(), "{prompt}", "{promptFile}")
             .environment(ProcessEnvironment.newBuilder().inheritDefaults()
@@ -108,8 +111,7 @@ class HostileAgentSoak {
             .allowEndpoint("127.0.0.1:" + model.getLocalPort())
             .allowEndpoint("api.model.invalid:443")
             .build())
-        .ports(24800, 24819)
-        .hostId("hostile-soak")
+        .ports(new PortRange(24800, 24819))
         .start()) {
       SwarmClient client = worker.client();
       for (int task = 0; task < tasks; task++) {

@@ -6,7 +6,9 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
@@ -47,11 +49,11 @@ class RepositoryHooksWorkerIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("hooks-host").build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
         .repositoryHooks("pre-commit")
-        .ports(24830, 24839)
-        .hostId("hooks-host")
+        .ports(new PortRange(24830, 24839))
         .start()) {
       SwarmClient client = worker.client();
 

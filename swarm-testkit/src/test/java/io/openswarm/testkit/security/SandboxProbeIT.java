@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -83,10 +85,10 @@ class SandboxProbeIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve(host + "-state"))
         .testCommand(List.of(testProgram.toString()))
+        .connection(ConnectionOptions.newBuilder().hostId(host).build())
         .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt))).build())
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(24850, 24859)
-        .hostId(host)
+        .ports(new PortRange(24850, 24859))
         .start();
   }
 }

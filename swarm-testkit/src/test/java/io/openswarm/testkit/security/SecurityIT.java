@@ -7,6 +7,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.infra.journal.LeaseJournal;
@@ -14,6 +15,7 @@ import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.testrun.CommandTestRunner;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.HistoryCheck;
@@ -66,6 +68,7 @@ class SecurityIT {
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
+        .connection(ConnectionOptions.newBuilder().hostId("security-host").build())
         .agent(supervisor -> {
           agent.set(ChildProcessAgent.newBuilder(supervisor)
               .promptCommands()
@@ -73,8 +76,7 @@ class SecurityIT {
               .build());
           return agent.get();
         })
-        .ports(24600, 24619)
-        .hostId("security-host")
+        .ports(new PortRange(24600, 24619))
         .start();
     client = worker.client();
   }

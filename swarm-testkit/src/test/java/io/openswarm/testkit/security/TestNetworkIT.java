@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -42,12 +45,11 @@ class TestNetworkIT {
     try (SwarmWorker worker = SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("true"))
+        .connection(ConnectionOptions.newBuilder().hostId("network-host").build())
+        .tests(TestOptions.newBuilder().command(List.of("true")).network(network).build())
         .agent(agent)
         .sandbox(SandboxMode.BUBBLEWRAP)
-        .testNetwork(network)
-        .ports(24840, 24849)
-        .hostId("network-host")
+        .ports(new PortRange(24840, 24849))
         .start()) {
       CellOutcome outcome = worker.client().runTcr(TaskSpec.of("probe", "probe the control plane", "main")
           .withTestCommand(List.of("python3", "-c", PROBE, worker.temporalTarget())));
