@@ -1,97 +1,34 @@
 package io.openswarm.temporal;
 
-import com.uber.m3.tally.RootScopeBuilder;
-import com.uber.m3.tally.Scope;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.openswarm.core.CellId;
-import io.openswarm.core.CellStep;
 import io.openswarm.core.agent.AgentRuntime;
-import io.openswarm.core.files.internal.TreeDeleter;
 import io.openswarm.core.history.HistoryOptions;
-import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.port.PortManager;
-import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.core.metrics.SwarmMetrics;
+import io.openswarm.core.port.PortManager;
+import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
-import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.WorktreeLease;
-import io.openswarm.core.worktree.WorktreeSetup;
-import io.openswarm.infra.git.GitResult;
-import io.openswarm.infra.git.GitRunner;
-import io.openswarm.infra.history.CellHistoryStore;
-import io.openswarm.infra.journal.LeaseJournal;
-import io.openswarm.infra.journal.OrphanReaper;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
-import io.openswarm.infra.process.OrphanKill;
-import io.openswarm.infra.process.ProcessSupervisor;
-import io.openswarm.infra.sandbox.SandboxDetector;
-import io.openswarm.infra.sandbox.internal.SandboxProbe;
-import io.openswarm.infra.setup.CommandWorktreeSetup;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
-import io.openswarm.infra.testrun.CommandTestRunner;
-import io.openswarm.infra.testrun.TestEnvironment;
-import io.openswarm.infra.worktree.BranchIntegrator;
-import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
-import io.openswarm.temporal.internal.BacklogProbe;
-import io.openswarm.temporal.internal.CellActivitiesImpl;
-import io.openswarm.temporal.internal.CellAdmission;
-import io.openswarm.temporal.internal.DiskSpace;
-import io.openswarm.temporal.internal.CellCapacity;
-import io.openswarm.temporal.internal.CompositeMetrics;
-import io.openswarm.temporal.internal.CellParts;
-import io.openswarm.temporal.internal.ClosedWorkflowSweeper;
-import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
-import io.openswarm.temporal.internal.DagWorkflowImpl;
-import io.openswarm.temporal.internal.EmbeddedTemporalServer;
 import io.openswarm.temporal.internal.OptionChecks;
-import io.openswarm.temporal.internal.OutcomeReporter;
-import io.openswarm.temporal.internal.OutcomeWindow;
-import io.openswarm.temporal.internal.RepositoryActivitiesImpl;
-import io.openswarm.temporal.internal.SystemMemory;
-import io.openswarm.temporal.internal.WorktreeSize;
-import io.openswarm.temporal.internal.TcrWorkflowImpl;
-import io.openswarm.temporal.internal.TemporalConnection;
-import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
+import io.openswarm.temporal.internal.SwarmAssembly;
 import io.openswarm.temporal.internal.WorkerHooks;
-import io.temporal.client.WorkflowClient;
-import io.temporal.common.reporter.MicrometerClientStatsReporter;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
-import io.temporal.worker.WorkerFactoryOptions;
-import io.temporal.worker.WorkerOptions;
-import io.temporal.worker.tuning.CompositeTuner;
-import io.temporal.worker.tuning.FixedSizeSlotSupplier;
-import java.io.IOException;
+import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -109,18 +46,17 @@ import org.slf4j.LoggerFactory;
  *         .model("anthropic/claude-sonnet-4-5")
  *         .apiKeyVariable("ANTHROPIC_API_KEY")
  *         .build())
- *     .build()
  *     .start()) {
  *   CellOutcome outcome = worker.client().runTcr(TaskSpec.of("add-readme", "Add a README", "main"));
  * }
  * }</pre>
  *
  * <h2>How it works</h2>
- * With no {@linkplain ConnectionOptions.Builder#target(String) target} the worker starts an embedded Temporal server on 127.0.0.1
- * (in memory: for development, demos, tests and single-machine runs); with one it joins a Temporal cluster. It polls
- * two task queues: the shared one (default {@code reactor-task-queue}), where workflows and cell bootstraps run, and a
- * queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it bootstrapped runs. Many
- * workers on many hosts share the shared queue; Temporal spreads the cells.
+ * With no {@linkplain ConnectionOptions.Builder#target(String) target} the worker starts an embedded Temporal server
+ * on 127.0.0.1 (in memory: for development, demos, tests and single-machine runs); with one it joins a Temporal
+ * cluster. It polls two task queues: the shared one (default {@code reactor-task-queue}), where workflows and cell
+ * bootstraps run, and a queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it
+ * bootstrapped runs. Many workers on many hosts share the shared queue; Temporal spreads the cells.
  *
  * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its agent and test
  * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling.
@@ -145,22 +81,6 @@ public final class SwarmWorker implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SwarmWorker.class);
 
-  /** How often a running step heartbeats, and so how soon a cancellation reaches it. */
-  static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
-
-  /** How often admission re-examines waiting pollers when nothing else prompts it. */
-  static final Duration ADMISSION_TICK = Duration.ofMillis(200);
-
-  /** How often the worker checks its health by itself (and logs warnings that appear or clear). */
-  static final Duration HEALTH_INTERVAL = Duration.ofSeconds(15);
-
-  private static final int DEFAULT_NEXUS_SLOTS = 100;
-
-  /** The tag every meter of a worker carries, Temporal's SDK meters included: the worker's host id. */
-  private static final String HOST_TAG = "host";
-  /** The name prefix of Temporal's SDK meters in a Micrometer registry. */
-  private static final String TEMPORAL_METER_PREFIX = "temporal_";
-
   /** Gauge: the most cells this worker runs at once. */
   public static final String CELLS_CAPACITY = "swarm.cells.capacity";
   /** Gauge: how many more cells fit now. */
@@ -177,7 +97,6 @@ public final class SwarmWorker implements AutoCloseable {
   public static final String DISK_FREE = "swarm.disk.free.bytes";
   /** Gauge: health checks past their threshold at the last health check. */
   public static final String HEALTH_WARNINGS = "swarm.health.warnings";
-
 
   /** The worker's lifecycle states. */
   public enum State {
@@ -197,33 +116,10 @@ public final class SwarmWorker implements AutoCloseable {
   private final WorkerHooks hooks;
   private final ReentrantLock lifecycle = new ReentrantLock();
   private volatile State state = State.NEW;
-
-  private final List<AutoCloseable> resources = new ArrayList<>();
-  private @Nullable EmbeddedTemporalServer embedded;
-  /** Whether the Temporal server is the Java test server (embedded here or in another JVM); set by start. */
-  private boolean javaTestServer;
-  /** Whether it is a Java test server this worker did not start (so it may outlive this worker); set by start. */
-  private boolean joinedTestServer;
-  /** Whether sandbox mode AUTO fell back to no sandbox; set by start, reported by health(). */
-  private volatile boolean sandboxFellBack;
-  private @Nullable TemporalConnection connection;
-  private @Nullable WorkerFactory sharedFactory;
-  private @Nullable WorkerFactory hostFactory;
-  private @Nullable CellSteps steps;
-  private @Nullable PortManager ports;
-  private @Nullable WorktreePool pool;
-  private @Nullable SwarmClient client;
-  private @Nullable CellHistoryStore history;
+  /** What the worker runs; set by a successful start, for good. */
+  private volatile @Nullable SwarmAssembly swarm;
+  private volatile @Nullable SwarmClient client;
   private @Nullable Thread shutdownHook;
-  private @Nullable CellAdmission admission;
-  private @Nullable OutcomeWindow outcomes;
-  private @Nullable BacklogProbe backlogProbe;
-  private @Nullable SystemMemory memory;
-  private @Nullable DiskSpace disk;
-  /** The size of one worktree, measured once on the monitor thread after the pool has made its first. */
-  private final WorktreeSize worktreeSize = new WorktreeSize();
-  private final Object healthLock = new Object();
-  private volatile @Nullable SwarmHealth lastHealth;
 
   private SwarmWorker(SwarmWorkerOptions options, WorkerHooks hooks) {
     this.options = options;
@@ -715,13 +611,26 @@ public final class SwarmWorker implements AutoCloseable {
     try {
       requireState("start", State.NEW);
       state = State.STARTING;
+      SwarmAssembly assembled = null;
       try {
-        doStart();
+        assembled = SwarmAssembly.assemble(options, hooks, () -> state == State.RUNNING,
+            () -> state == State.STOPPING || state == State.STOPPED,
+            (worker, activityOptions) -> options.customWorkflows()
+                .forEach(custom -> custom.register(worker, activityOptions)));
+        client = new SwarmClient(assembled.workflowClient(), options.connection().taskQueue(),
+            this::requireOpenForClient, assembled.history());
+        assembled.startPolling();
       } catch (RuntimeException | Error e) {
-        releaseAll();
+        if (assembled != null) {
+          assembled.close();
+        }
         state = State.STOPPED;
         throw e;
       }
+      swarm = assembled;
+      Thread hook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());
+      Runtime.getRuntime().addShutdownHook(hook);
+      shutdownHook = hook;
       state = State.RUNNING;
       return this;
     } finally {
@@ -730,396 +639,12 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Fails the start when the sandbox hides what every cell needs (the repository's git directory, the agent's or the
-   * test command's program, a script's interpreter): better than the first task failing with a puzzling error.
-   */
-  private void checkSandboxShowsWhatCellsNeed(ProcessSupervisor supervisor, AgentRuntime agent,
-      Path stateDirectory) {
-    List<String> programs = new ArrayList<>(agent.programs());
-    programs.add(options.tests().command().get(0));
-    if (!options.setup().command().isEmpty()) {
-      programs.add(options.setup().command().get(0));
-    }
-    String path = System.getenv("PATH");
-    List<String> missing = SandboxProbe.missing(supervisor, stateDirectory.resolve("probe"), options.repository(),
-        programs, path == null ? "/usr/local/bin:/usr/bin:/bin" : path);
-    if (!missing.isEmpty()) {
-      throw new IllegalStateException("cells cannot work under " + supervisor.sandbox().description() + ": inside "
-          + "the sandbox these are not there or not executable: " + missing + ". The sandbox hides home folders, /run,"
-          + " /tmp and the worker's state, and re-binds only what docs/security.md lists (the repository's git "
-          + "directory, the folders on PATH, the program's own folder); move the program onto PATH or out of a "
-          + "hidden folder, or choose sandbox(SandboxMode.NONE) knowingly");
-    }
-  }
-
-  /** The set-up of every worktree, or none when nothing is configured. */
-  private WorktreeSetup worktreeSetup(ProcessSupervisor supervisor) {
-    WorktreeSetupOptions setup = options.setup();
-    if (!setup.isConfigured()) {
-      return WorktreeSetup.none();
-    }
-    // The set-up installs what the tests run with, so it gets their world: variables, caches, home files.
-    CommandWorktreeSetup.Builder builder = CommandWorktreeSetup.newBuilder(supervisor).options(setup)
-        .testEnvironment(options.tests().environment());
-    if (!setup.copyFromCheckout().isEmpty()) {
-      GitResult top = GitRunner.create().run(options.repository(), "rev-parse", "--show-toplevel");
-      if (!top.isSuccess()) {
-        throw new IllegalStateException("cannot find the top of the checkout " + options.repository()
-            + " to copy " + setup.copyFromCheckout() + " from: " + top.stderrTail().strip());
-      }
-      builder.checkout(Path.of(top.stdout().strip()));
-    }
-    return builder.build();
-  }
-
-  private void doStart() {
-    long start = System.nanoTime();
-    Path stateDirectory = options.stateDirectory();
-    createDirectories(stateDirectory);
-    String target = options.connection().target().orElse(null);
-    EmbeddedTemporalServer server = null;
-    if (target == null) {
-      server = EmbeddedTemporalServer.start(options.connection().embeddedPort());
-      embedded = server;
-      resources.add(server);
-      target = server.target();
-    }
-    MeterRegistry registry = options.meterRegistry().orElse(null);
-    Scope temporalMetrics = null;
-    if (registry != null) {
-      // Temporal's SDK reports through tally; its Micrometer reporter puts those metrics in the same registry.
-      // Tagged with the host id like the worker's own meters, so that closing removes this worker's SDK meters
-      // (after the scope's last report) and leaves other workers' in a shared registry alone.
-      String hostId = options.hostId();
-      resources.add(() -> registry.getMeters().stream()
-          .filter(meter -> meter.getId().getName().startsWith(TEMPORAL_METER_PREFIX)
-              && hostId.equals(meter.getId().getTag(HOST_TAG)))
-          .toList()
-          .forEach(registry::remove));
-      temporalMetrics = new RootScopeBuilder()
-          .tags(Map.of(HOST_TAG, hostId))
-          .reporter(new MicrometerClientStatsReporter(registry))
-          .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
-      resources.add(temporalMetrics::close);
-    }
-    connection = server != null ? TemporalConnection.open(server, options.connection(), temporalMetrics)
-        : TemporalConnection.open(target, options.connection(), temporalMetrics);
-    resources.add(connection);
-    javaTestServer = embedded != null || connection.isJavaTestServer();
-    // Only a worker that joined a test server another JVM or worker runs can leave while that server goes on; the
-    // one that embeds it takes the server down with it, so its workflow tasks may stick to it.
-    joinedTestServer = embedded == null && javaTestServer;
-    if (joinedTestServer) {
-      log.info("swarm worker {}: Temporal at {} is a Java test server this worker joined: sticky workflow execution"
-          + " off, since that server never moves a workflow task off the sticky queue of a worker that left",
-          options.hostId(), target);
-    }
-
-    CellSandbox sandbox = SandboxDetector.system().select(options.sandbox());
-    sandboxFellBack = options.sandbox() == SandboxMode.AUTO && !sandbox.isolating();
-    OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(stateDirectory.resolve("journal")));
-    // No cell reads the worker's state (other cells, the journal), other worktrees, the user's checkout or the
-    // credentials given to the worker; its own folders come back inside, and the repository's git directory read-only.
-    List<Path> hidden = new ArrayList<>(List.of(stateDirectory, options.worktrees().root(), options.repository()));
-    options.connection().clientCertificate().ifPresent(hidden::add);
-    options.connection().clientKey().ifPresent(hidden::add);
-    options.connection().trustedCertificates().ifPresent(hidden::add);
-    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
-        .sandbox(sandbox)
-        .listener(reaper.processListener())
-        .hiddenPaths(hidden)
-        .limits(options.cellLimits())
-        .build();
-    resources.add(supervisor);
-    // Agents and test runs a crashed worker on this state directory left running die before anything new starts.
-    Map<OrphanKill, Integer> reaped = reaper.reap(supervisor, ProcessSupervisor.DEFAULT_KILL_WAIT);
-    if (!reaped.isEmpty()) {
-      log.info("swarm worker {}: reaped processes of a dead worker: {}", options.hostId(), reaped);
-    }
-    // The cells' state directories (agent homes, caches, logs) live under one directory per worker JVM, recorded in
-    // the journal, so that a worker that starts after a crash deletes those of the dead one. A dead one's cells may
-    // have left trees no path can reach (deeper than PATH_MAX): what cannot be deleted is moved aside, never allowed
-    // to stop this start.
-    Path cellsRoot = stateDirectory.resolve("cells");
-    OrphanReaper.DirectoryReaping directories = reaper.reapDirectories(cellsRoot, stateDirectory.resolve("quarantine"));
-    if (directories.needsAttention()) {
-      log.warn("swarm worker {}: state directories of a dead worker could not be deleted: moved aside {}, left {} "
-          + "(retried at the next start)", options.hostId(), directories.quarantined(), directories.kept());
-    }
-    String cellsKey = "cells-" + LeaseJournal.sessionId().substring(0, 12);
-    Path cellsDirectory = cellsRoot.resolve(LeaseJournal.sessionId().substring(0, 12));
-    reaper.recordDirectory(cellsKey, cellsDirectory);
-    resources.add(() -> {
-      // Left with its record when this fails: the next start on this state directory reaps it.
-      TreeDeleter.deleteRecursively(cellsDirectory);
-      reaper.releaseDirectory(cellsKey);
-    });
-
-    ports = PortManager.newBuilder()
-        .range(options.ports().min(), options.ports().max())
-        .probe(hooks.decorateProbe(PortProbe.bind()))
-        .leaseDirectory(stateDirectory.resolve("ports"))
-        .build();
-
-    pool = WorktreePool.create(WorktreePoolOptions.newBuilder(options.worktrees())
-        // Unsandboxed, a process a cell left behind may still write into its returned worktree.
-        .cleanOnReuse(options.worktrees().cleanOnReuse() || !sandbox.isolating())
-        // What a set-up command installed is ignored files; kept, a warm worktree needs no set-up again. Kept too
-        // when the user asked for ignored files to survive: a revert that keeps them is of no use to the next cell
-        // if the release then removes them.
-        .preserveIgnored(options.preservesIgnoredFiles())
-        .build());
-    resources.add(pool);
-    pool.start();
-
-    // Capacity and health: admission leaves bootstraps in the shared queue while no cell fits (see CellAdmission).
-    // Two threads: health checks make RPCs that may be slow; admission's tick must not wait behind them.
-    ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
-        daemonThreads("swarm-health-" + options.hostId()));
-    resources.add(monitor::shutdownNow);
-    ScheduledExecutorService admissionTicks = Executors.newSingleThreadScheduledExecutor(
-        daemonThreads("swarm-admission-" + options.hostId()));
-    resources.add(admissionTicks::shutdownNow);
-    memory = SystemMemory.system();
-    disk = DiskSpace.of(List.of(options.worktrees().root(), stateDirectory));
-    HealthThresholds thresholds = options.capacity().healthThresholds();
-    outcomes = new OutcomeWindow(thresholds.errorRateWindow(), System::nanoTime);
-    admission = new CellAdmission(options.capacity().maxConcurrentActivities(),
-        new CellCapacity(options.cellCapacity().maxCells(), this::liveCells, ports, pool, memory,
-            options.capacity().memoryPerCell(), thresholds.maxMemoryUsage(), disk, thresholds, this::diskPerCell),
-        admissionTicks, ADMISSION_TICK, options.hostId());
-    resources.add(admission);
-    MicrometerSwarmMetrics micrometer = null;
-    if (registry != null) {
-      micrometer = MicrometerSwarmMetrics.newBuilder(registry).tag("host", options.hostId()).build()
-          .monitorPorts(ports)
-          .monitorWorktrees(pool)
-          .monitorProcesses(supervisor);
-      resources.add(micrometer);
-      registerWorkerGauges(micrometer);
-    }
-    CellAdmission cellAdmission = admission;
-    SwarmMetrics roomChanged = new SwarmMetrics() {
-      @Override
-      public void liveCellsChanged(int liveCells) {
-        cellAdmission.recheck();
-      }
-
-      @Override
-      public void stepFinished(CellStep step, Duration duration, boolean succeeded) {
-        // The first worktree a cell got (set-up included) is measured once, off the cell's thread.
-        if (step == CellStep.WORKTREE && succeeded && worktreeSize.bytes().isEmpty()) {
-          try {
-            monitor.execute(SwarmWorker.this::measureWorktreeOnce);
-          } catch (RejectedExecutionException e) {
-            // The worker is stopping: nothing left to admit.
-          }
-        }
-      }
-    };
-    SwarmMetrics metrics = CompositeMetrics.of(options.metrics(), micrometer == null ? SwarmMetrics.noop()
-        : micrometer, outcomes, roomChanged);
-
-    CommandTestRunner tests = CommandTestRunner.newBuilder(supervisor)
-        .command(options.tests().command())
-        .timeout(options.tests().timeout())
-        .network(options.tests().network())
-        .testEnvironment(options.tests().environment())
-        .build();
-    AgentRuntime agent = options.agentFactory().create(supervisor);
-    checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
-    BranchIntegrator integrator = BranchIntegrator.create();
-    GitWorktreeChanges.Builder changes = GitWorktreeChanges.newBuilder()
-        .maxCommitBytes(options.cellLimits().maxCommitBytes())
-        // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
-        .preserveIgnored(options.preservesIgnoredFiles());
-    if (!options.repositoryHooks().isEmpty()) {
-      changes.beforeCommit(RepositoryHooks.newBuilder(supervisor)
-          .repository(options.repository())
-          .stateDirectory(stateDirectory.resolve("hooks"))
-          .hooks(options.repositoryHooks())
-          .timeout(options.tests().timeout())
-          .build());
-    }
-    CellParts parts = hooks.decorate(new CellParts(pool, changes.build(), agent, tests, integrator));
-    // In the state directory, which no cell sees; retention also runs now, for what earlier runs of the worker left.
-    history = CellHistoryStore.newBuilder()
-        .folder(stateDirectory.resolve("history"))
-        .repository(options.repository())
-        .options(options.history())
-        .author(options.author())
-        .build();
-    history.enforceRetention();
-    steps = CellSteps.newBuilder()
-        .ports(ports)
-        .worktrees(parts.worktrees())
-        .changes(parts.changes())
-        .agent(parts.agent())
-        .tests(parts.tests())
-        .integration(parts.integration())
-        .setup(worktreeSetup(supervisor))
-        .history(history)
-        .cellsDirectory(cellsDirectory)
-        .author(options.author())
-        .portWait(options.timeouts().portWait())
-        .readyTimeout(options.timeouts().ready())
-        .executeTimeout(options.timeouts().execute().orElseThrow())
-        .metrics(metrics)
-        .host(options.hostId())
-        .verifyBase(options.tests().verifyBase())
-        .build();
-
-    ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, daemonThreads("swarm-heartbeat"));
-    resources.add(heartbeats::shutdownNow);
-    // A workflow that is terminated or times out never runs its teardown activity; the sweeper does it instead.
-    ClosedWorkflowSweeper sweeper = new ClosedWorkflowSweeper(steps::find, steps::teardown,
-        ClosedWorkflowSweeper.askingTemporal(connection.client().getWorkflowServiceStubs(), options.connection().namespace()),
-        options.timeouts().closedWorkflowSweepInterval(), System::nanoTime, options.hostId());
-    resources.add(sweeper);
-    CellActivitiesImpl activities = new CellActivitiesImpl(steps, hostQueue(), heartbeats, HEARTBEAT_INTERVAL,
-        () -> state == State.STOPPING || state == State.STOPPED, sweeper);
-    CellActivityOptions activityOptions = options.activityOptions();
-    WorkerOptions workerOptions = WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(options.capacity().maxConcurrentActivities())
-        .setMaxConcurrentWorkflowTaskExecutionSize(options.capacity().maxConcurrentWorkflowTasks())
-        .setMaxConcurrentLocalActivityExecutionSize(options.capacity().maxConcurrentLocalActivities())
-        // Cancellation reaches a running step only with a heartbeat response; the SDK's default throttle (80 % of
-        // the heartbeat timeout) would let an aborted agent keep working for most of a minute.
-        .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .setStickyQueueScheduleToStartTimeout(stickyScheduleToStart())
-        .build();
-
-    // The shared queue's activity slots come from admission; its workflow tasks keep flowing whatever the capacity.
-    int nexusSlots = WorkerOptions.getDefaultInstance().getMaxConcurrentNexusExecutionSize();
-    WorkerOptions sharedOptions = WorkerOptions.newBuilder()
-        .setWorkerTuner(new CompositeTuner(
-            new FixedSizeSlotSupplier<>(options.capacity().maxConcurrentWorkflowTasks()),
-            admission,
-            new FixedSizeSlotSupplier<>(options.capacity().maxConcurrentLocalActivities()),
-            new FixedSizeSlotSupplier<>(nexusSlots > 0 ? nexusSlots : DEFAULT_NEXUS_SLOTS)))
-        .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .setStickyQueueScheduleToStartTimeout(stickyScheduleToStart())
-        .build();
-
-    WorkflowClient workflowClient = connection.client();
-    backlogProbe = new BacklogProbe(workflowClient.getWorkflowServiceStubs(), options.connection().namespace(),
-        options.connection().taskQueue(), javaTestServer);
-    sharedFactory = WorkerFactory.newInstance(workflowClient, WorkerFactoryOptions.newBuilder()
-        .setWorkerInterceptors(new OutcomeReporter(metrics))
-        .build());
-    Worker shared = sharedFactory.newWorker(options.connection().taskQueue(), sharedOptions);
-    shared.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(activityOptions));
-    shared.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(activityOptions));
-    shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
-        () -> new DagTaskWorkflowImpl(activityOptions));
-    for (CustomWorkflow<?> custom : options.customWorkflows()) {
-      custom.register(shared, activityOptions);
-    }
-    shared.registerActivitiesImplementations(activities);
-    shared.registerActivitiesImplementations(new RepositoryActivitiesImpl(options.repository(), integrator));
-
-    hostFactory = WorkerFactory.newInstance(workflowClient);
-    Worker host = hostFactory.newWorker(hostQueue(), workerOptions);
-    host.registerActivitiesImplementations(activities);
-
-    client = new SwarmClient(workflowClient, options.connection().taskQueue(), this::requireOpenForClient, history);
-    hostFactory.start();
-    sharedFactory.start();
-    shutdownHook = new Thread(this::close, "swarm-worker-shutdown-" + options.hostId());
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
-    monitor.scheduleWithFixedDelay(this::monitorHealth, HEALTH_INTERVAL.toMillis(), HEALTH_INTERVAL.toMillis(),
-        TimeUnit.MILLISECONDS);
-    sweeper.start();
-    log.info("swarm worker {} started in {} ms: Temporal {}{}, queues {} and {}, ports {}, repository {}, agent {},"
-            + " sandbox {}, capacity {}", options.hostId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-        target, embedded != null ? " (embedded)" : "", options.connection().taskQueue(), hostQueue(), options.ports(),
-        options.repository(), agent.name(), sandbox.description(), options.cellCapacity());
-  }
-
-  /**
-   * The disk budgeted for one new cell: the configured figure, or twice the measured worktree; 0 while unknown (then
-   * only the disk floor holds new cells back).
-   */
-  private long diskPerCell() {
-    OptionalLong configured = options.capacity().diskPerCell();
-    if (configured.isPresent()) {
-      return configured.getAsLong();
-    }
-    OptionalLong measured = worktreeSize.bytes();
-    return measured.isPresent() ? measured.getAsLong() * SwarmWorkerOptions.DEFAULT_DISK_PER_CELL_FACTOR : 0;
-  }
-
-  /** Measures one leased worktree of a live cell, once; a no-op when measured or when no cell holds one yet. */
-  private void measureWorktreeOnce() {
-    CellSteps current = steps;
-    WorktreePool worktrees = pool;
-    if (current == null || worktrees == null || worktreeSize.bytes().isPresent()) {
-      return;
-    }
-    try {
-      for (CellId cellId : current.liveCells()) {
-        Optional<WorktreeLease> lease = worktrees.find(cellId);
-        if (lease.isPresent()) {
-          long started = System.nanoTime();
-          if (worktreeSize.measureOnce(lease.get().path())) {
-            long bytes = worktreeSize.bytes().orElse(0);
-            log.info("swarm worker {}: one worktree takes {} MiB on disk (measured {} in {} ms); {} MiB budgeted per"
-                    + " new cell", options.hostId(), String.format(Locale.ROOT, "%.1f", bytes / 1048576.0),
-                lease.get().path(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                String.format(Locale.ROOT, "%.1f", diskPerCell() / 1048576.0));
-            Objects.requireNonNull(admission).recheck();
-            return;
-          }
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("swarm worker {}: cannot measure a worktree's size; disk per cell stays unknown", options.hostId(), e);
-    }
-  }
-
-  /** The gauges of the worker itself: capacity, headroom, backpressure, backlog, memory and health. */
-  private void registerWorkerGauges(MicrometerSwarmMetrics micrometer) {
-    CellAdmission cellAdmission = Objects.requireNonNull(admission);
-    SystemMemory systemMemory = Objects.requireNonNull(memory);
-    micrometer.gauge(CELLS_CAPACITY, "The most cells this worker runs at once", Tags.empty(),
-        () -> options.cellCapacity().maxCells());
-    micrometer.gauge(CELLS_HEADROOM, "How many more cells fit on this worker now", Tags.empty(),
-        () -> cellAdmission.headroom().cells());
-    micrometer.gauge(BACKPRESSURE, "1 while no new cell fits and bootstraps wait in the shared queue", Tags.empty(),
-        () -> cellAdmission.holdingBack() ? 1 : 0);
-    micrometer.gauge(BACKLOG, "Bootstraps waiting in the shared queue, as of the last health check", Tags.empty(),
-        () -> {
-          SwarmHealth health = lastHealth;
-          Long backlog = health == null ? null : health.readings().backlog();
-          return backlog == null ? Double.NaN : backlog;
-        });
-    micrometer.gauge(MEMORY_USAGE, "Used fraction of the machine's (or container's) memory", Tags.empty(),
-        () -> systemMemory.read().usage());
-    micrometer.gauge(WORKTREE_BYTES, "Size of one worktree on disk, measured once; NaN until measured",
-        Tags.empty(), () -> {
-          OptionalLong bytes = worktreeSize.bytes();
-          return bytes.isPresent() ? bytes.getAsLong() : Double.NaN;
-        });
-    DiskSpace diskSpace = Objects.requireNonNull(disk);
-    micrometer.gauge(DISK_FREE, "Usable bytes of the tightest file system of the worktree root and state directory",
-        Tags.empty(), () -> diskSpace.read().stream().mapToLong(SwarmHealth.Disk::usableBytes).min()
-            .orElse(Long.MAX_VALUE));
-    micrometer.gauge(HEALTH_WARNINGS, "Health checks past their threshold, as of the last health check",
-        Tags.empty(), () -> {
-          SwarmHealth health = lastHealth;
-          return health == null ? 0 : health.warnings().size();
-        });
-  }
-
-  /**
    * The task queue of this host: every step after bootstrap of this worker's cells runs there.
    *
    * @return the host queue's name
    */
   public String hostQueue() {
-    return options.connection().taskQueue() + "@" + options.hostId();
+    return options.hostQueue();
   }
 
   /**
@@ -1137,51 +662,49 @@ public final class SwarmWorker implements AutoCloseable {
    * The {@code host:port} of the Temporal server this worker uses (the embedded one, or the target).
    *
    * @return the server's {@code host:port}
+   * @throws IllegalStateException if the worker is not running
    */
   public String temporalTarget() {
-    requireState("get the Temporal target", State.RUNNING);
-    EmbeddedTemporalServer server = embedded;
-    return server != null ? server.target() : options.connection().target().orElseThrow();
+    return running("get the Temporal target").target();
   }
 
   /**
    * The bearer token of the embedded Temporal server this worker uses: the one it started (a new token at every
-   * start) or the one it joined with {@link ConnectionOptions.Builder#embeddedServerToken}; empty on a Temporal cluster, whose
-   * credentials are your own. The server refuses every call without {@code authorization: Bearer <token>}, so that
-   * the cells, which share its loopback address, can neither read nor touch its workflows.
+   * start) or the one it joined with {@link ConnectionOptions.Builder#embeddedServerToken}; empty on a Temporal
+   * cluster, whose credentials are your own. The server refuses every call without {@code authorization: Bearer
+   * <token>}, so that the cells, which share its loopback address, can neither read nor touch its workflows.
    *
    * <p>In this JVM, {@link #client()} is already authenticated. Another process needs {@link #temporalTarget()} and
-   * this token: another worker through {@link ConnectionOptions.Builder#embeddedServerToken}, a plain Temporal client through {@code
-   * WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token).setEnableHttps(false)}.
-   * Whoever holds it controls every workflow of the server: never log it, and never hand it to a cell.
+   * this token: another worker through {@link ConnectionOptions.Builder#embeddedServerToken}, a plain Temporal client
+   * through {@code WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token)
+   * .setEnableHttps(false)}. Whoever holds it controls every workflow of the server: never log it, and never hand it
+   * to a cell.
    *
    * @return the token, or empty on a Temporal cluster
    * @throws IllegalStateException if the worker is not running
    */
   public Optional<String> embeddedServerToken() {
-    requireState("get the embedded server's token", State.RUNNING);
-    EmbeddedTemporalServer server = embedded;
-    return server != null ? Optional.of(server.token()) : options.connection().embeddedServerToken();
+    return running("get the embedded server's token").embeddedServerToken();
   }
 
   /**
    * The worker's port manager; for inspection and metrics.
    *
    * @return the port manager
+   * @throws IllegalStateException if the worker is not running
    */
   public PortManager ports() {
-    requireState("get the ports", State.RUNNING);
-    return Objects.requireNonNull(ports);
+    return running("get the ports").ports();
   }
 
   /**
    * The worker's worktree pool; for inspection and metrics.
    *
    * @return the worktree pool
+   * @throws IllegalStateException if the worker is not running
    */
   public WorktreePool worktrees() {
-    requireState("get the worktrees", State.RUNNING);
-    return Objects.requireNonNull(pool);
+    return running("get the worktrees").worktrees();
   }
 
   /**
@@ -1190,8 +713,8 @@ public final class SwarmWorker implements AutoCloseable {
    * @return the number of live cells
    */
   public int liveCells() {
-    CellSteps current = steps;
-    return current == null ? 0 : current.liveCells().size();
+    SwarmAssembly current = swarm;
+    return current == null ? 0 : current.liveCells();
   }
 
   /**
@@ -1215,78 +738,7 @@ public final class SwarmWorker implements AutoCloseable {
    * @throws IllegalStateException if the worker is not running
    */
   public SwarmHealth health() {
-    requireState("check the health", State.RUNNING);
-    SwarmHealth health = checkHealth();
-    recordHealth(health);
-    return health;
-  }
-
-  private SwarmHealth checkHealth() {
-    OutcomeWindow.Counts counts = Objects.requireNonNull(outcomes).counts();
-    Long backlog;
-    try {
-      OptionalLong waiting = Objects.requireNonNull(backlogProbe).backlog();
-      backlog = waiting.isPresent() ? waiting.getAsLong() : null;
-    } catch (RuntimeException e) {
-      log.debug("swarm worker {}: cannot read the backlog", options.hostId(), e);
-      backlog = null;
-    }
-    CellAdmission cellAdmission = Objects.requireNonNull(admission);
-    CellAdmission.Headroom headroom = cellAdmission.headroom();
-    SwarmHealth.Readings readings = new SwarmHealth.Readings(options.hostId(), Instant.now(), counts.outcomes(),
-        counts.failures(), Objects.requireNonNull(ports).availableCount(), backlog,
-        Objects.requireNonNull(memory).read().usage(), liveCells(), options.cellCapacity().maxCells(),
-        cellAdmission.holdingBack(), headroom.limitedBy(), sandboxFellBack, readDisks(),
-        worktreeSize.bytes().isPresent() ? worktreeSize.bytes().getAsLong() : null);
-    return SwarmHealth.evaluate(readings, options.capacity().healthThresholds());
-  }
-
-  private List<SwarmHealth.Disk> readDisks() {
-    try {
-      return Objects.requireNonNull(disk).read();
-    } catch (RuntimeException e) {
-      log.debug("swarm worker {}: cannot read the free disk", options.hostId(), e);
-      return List.of();
-    }
-  }
-
-  /** Keeps the latest report for the gauges and logs the warnings that appeared or cleared since the last one. */
-  private void recordHealth(SwarmHealth health) {
-    synchronized (healthLock) {
-      SwarmHealth previous = lastHealth;
-      lastHealth = health;
-      boolean pressed = health.readings().backpressure();
-      if (previous != null && pressed != previous.readings().backpressure()) {
-        if (pressed) {
-          log.info("swarm worker {}: backpressure on, no room for another cell (limited by {}, {} of {} cells live);"
-              + " new cells wait in the shared queue", options.hostId(), health.readings().limitedBy(),
-              health.readings().liveCells(), health.readings().maxCells());
-        } else {
-          log.info("swarm worker {}: backpressure off", options.hostId());
-        }
-      }
-      for (HealthCheck check : HealthCheck.values()) {
-        Optional<HealthWarning> now = health.warning(check);
-        boolean before = previous != null && previous.warning(check).isPresent();
-        if (now.isPresent() && !before) {
-          log.warn("swarm worker {}: health warning {}: {}", options.hostId(), check, now.get().message());
-        } else if (now.isEmpty() && before) {
-          log.info("swarm worker {}: health warning {} cleared", options.hostId(), check);
-        }
-      }
-    }
-  }
-
-  private void monitorHealth() {
-    if (state != State.RUNNING) {
-      return;
-    }
-    try {
-      measureWorktreeOnce();
-      recordHealth(checkHealth());
-    } catch (RuntimeException e) {
-      log.warn("swarm worker {}: health check failed", options.hostId(), e);
-    }
+    return running("check the health").checkHealth();
   }
 
   /** Stops the worker with the configured stop timeout. Idempotent. */
@@ -1315,9 +767,13 @@ public final class SwarmWorker implements AutoCloseable {
       }
       state = State.STOPPING;
       long start = System.nanoTime();
-      drain(timeout);
-      releaseAll();
-      state = State.STOPPED;
+      SwarmAssembly current = Objects.requireNonNull(swarm);
+      try {
+        current.drain(timeout);
+      } finally {
+        current.close();
+        state = State.STOPPED;
+      }
       Thread hook = shutdownHook;
       if (hook != null && Thread.currentThread() != hook) {
         try {
@@ -1333,72 +789,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
   }
 
-  /** Stops polling for new work, waits for live cells, then cancels and tears down what is left. */
-  private void drain(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    WorkerFactory shared = sharedFactory;
-    WorkerFactory host = hostFactory;
-    if (shared != null) {
-      // Stop taking workflow tasks and bootstraps, and let the outstanding long polls end, before any step of a
-      // live cell is cut short: the workflow task that follows must go to another worker, not to a poll of ours
-      // that is about to be cancelled (a task handed to a dying poll waits for a timeout).
-      shared.shutdown();
-      shared.awaitTermination(5, TimeUnit.SECONDS);
-    }
-    CellSteps current = steps;
-    while (current != null && !current.liveCells().isEmpty() && System.nanoTime() < deadline) {
-      try {
-        TimeUnit.MILLISECONDS.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    if (current != null && !current.liveCells().isEmpty()) {
-      log.warn("swarm worker {}: {} cell(s) still live after {} ms; cancelling them", options.hostId(),
-          current.liveCells().size(), timeout.toMillis());
-    }
-    if (host != null) {
-      host.shutdownNow();
-    }
-    if (shared != null) {
-      shared.shutdownNow();
-    }
-    awaitTermination(host);
-    awaitTermination(shared);
-    if (current != null) {
-      AtomicInteger leaked = new AtomicInteger();
-      current.liveCells().stream().sorted((a, b) -> a.value().compareTo(b.value())).forEach(cell -> {
-        TeardownResult result = current.teardown(cell);
-        leaked.addAndGet(result.errors().size());
-      });
-      if (leaked.get() > 0) {
-        log.error("swarm worker {}: teardown at stop could not clean up {} thing(s); see the errors above",
-            options.hostId(), leaked.get());
-      }
-    }
-  }
-
-  private static void awaitTermination(@Nullable WorkerFactory factory) {
-    if (factory != null) {
-      factory.awaitTermination(10, TimeUnit.SECONDS);
-    }
-  }
-
-  private void releaseAll() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        log.warn("swarm worker {}: releasing {} failed", options.hostId(), resources.get(i), e);
-      }
-    }
-    resources.clear();
-  }
-
   /**
-   * What a {@link SwarmClient} checks before each call: it uses this worker's connection, which {@link #close()} shuts,
-   * so a call from a closing or closed worker's client fails at once instead of retrying against a dead channel.
+   * What a {@link SwarmClient} checks before each call: it uses this worker's connection, which {@link #close()}
+   * shuts, so a call from a closing or closed worker's client fails at once instead of retrying against a dead
+   * channel.
    */
   private void requireOpenForClient(String action) {
     State current = state;
@@ -1408,6 +802,11 @@ public final class SwarmWorker implements AutoCloseable {
     }
   }
 
+  private SwarmAssembly running(String action) {
+    requireState(action, State.RUNNING);
+    return Objects.requireNonNull(swarm);
+  }
+
   private void requireState(String action, State expected) {
     State current = state;
     if (current != expected) {
@@ -1415,40 +814,8 @@ public final class SwarmWorker implements AutoCloseable {
     }
   }
 
-  private static void createDirectories(Path directory) {
-    try {
-      Files.createDirectories(directory);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the worker's state directory " + directory, e);
-    }
-  }
-
-  /**
-   * Temporal's default (null), or zero - the SDK then sends no sticky attributes, so every workflow task goes to the
-   * shared queue - when this worker joined a Java test server it did not start.
-   *
-   * <p>Why: a workflow's next task goes to the sticky queue of the worker that ran its previous one. A Temporal
-   * cluster moves it to the shared queue when no one takes it within the sticky schedule-to-start timeout (5 s), so a
-   * worker that dies or stops costs its workflows 5 s. The Java test server never does: every workflow whose last
-   * task ran on a worker that left would wait forever. The worker that embeds the server keeps stickiness: it cannot
-   * leave without the server, and without stickiness every workflow task replays the whole history (measured on the
-   * later tasks of a TCR cell: 7-9 ms each instead of 5-6).
-   */
-  private @Nullable Duration stickyScheduleToStart() {
-    return joinedTestServer ? Duration.ZERO : null;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
-
   @Override
   public String toString() {
     return "SwarmWorker[" + options.hostId() + ", " + state + ", queue " + options.connection().taskQueue() + "]";
   }
-
 }

@@ -337,6 +337,16 @@ public final class SwarmWorkerOptions {
   }
 
   /**
+   * The task queue of this host, {@code <taskQueue>@<hostId>}: every step after bootstrap of this worker's cells runs
+   * there.
+   *
+   * @return the host queue's name
+   */
+  public String hostQueue() {
+    return connection.taskQueue() + "@" + hostId();
+  }
+
+  /**
    * The cells' time limits, with the profile's step limit and heartbeat and the agent's turn filled in.
    *
    * @return the timeouts; every optional value present

@@ -51,8 +51,9 @@ class ArchitectureTest {
           + "io.openswarm.core.files.internal.TreeDeleter",
       "uses internal: io.openswarm.infra.worktree.internal.WorktreeRestorer -> "
           + "io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.temporal.SwarmWorker -> io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.temporal.SwarmWorker -> io.openswarm.infra.sandbox.internal.SandboxProbe",
+      "uses internal: io.openswarm.temporal.internal.SwarmAssembly -> io.openswarm.core.files.internal.TreeDeleter",
+      "uses internal: io.openswarm.temporal.internal.SwarmAssembly -> "
+          + "io.openswarm.infra.sandbox.internal.SandboxProbe",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.CellParts",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.WorkerHooks",
       "uses internal: io.openswarm.testkit.fault.FaultyAgentRuntime -> "
