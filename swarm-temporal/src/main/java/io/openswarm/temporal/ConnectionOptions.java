@@ -37,7 +37,8 @@ public final class ConnectionOptions {
   private static final ConnectionOptions DEFAULT_INSTANCE = newBuilder().build();
 
   private final @Nullable String target;
-  private final int embeddedPort;
+  /** Null unless set: the embedded server then gets a port the system picks. */
+  private final @Nullable Integer embeddedPort;
   private final String namespace;
   private final @Nullable Path clientCertificate;
   private final @Nullable Path clientKey;
@@ -49,7 +50,7 @@ public final class ConnectionOptions {
 
   private ConnectionOptions(Builder b) {
     this.target = b.target;
-    this.embeddedPort = b.embeddedPort == null ? 0 : b.embeddedPort;
+    this.embeddedPort = b.embeddedPort;
     this.namespace = b.namespace;
     this.clientCertificate = b.clientCertificate;
     this.clientKey = b.clientKey;
@@ -81,7 +82,7 @@ public final class ConnectionOptions {
     Objects.requireNonNull(options, "options cannot be null");
     Builder b = new Builder();
     b.target = options.target;
-    b.embeddedPort = options.target == null ? options.embeddedPort : null;
+    b.embeddedPort = options.embeddedPort;
     b.namespace = options.namespace;
     b.clientCertificate = options.clientCertificate;
     b.clientKey = options.clientKey;
@@ -117,7 +118,7 @@ public final class ConnectionOptions {
    * @return the port, 0 to 65535
    */
   public int embeddedPort() {
-    return embeddedPort;
+    return embeddedPort == null ? 0 : embeddedPort;
   }
 
   /**
@@ -209,7 +210,7 @@ public final class ConnectionOptions {
     if (!(o instanceof ConnectionOptions that)) {
       return false;
     }
-    return embeddedPort == that.embeddedPort && Objects.equals(target, that.target)
+    return Objects.equals(embeddedPort, that.embeddedPort) && Objects.equals(target, that.target)
         && namespace.equals(that.namespace) && Objects.equals(clientCertificate, that.clientCertificate)
         && Objects.equals(clientKey, that.clientKey) && Objects.equals(trustedCertificates, that.trustedCertificates)
         && Objects.equals(apiKey, that.apiKey) && Objects.equals(embeddedServerToken, that.embeddedServerToken)
@@ -224,7 +225,7 @@ public final class ConnectionOptions {
 
   @Override
   public String toString() {
-    return "ConnectionOptions{target=" + (target == null ? "embedded:" + embeddedPort : target) + ", namespace="
+    return "ConnectionOptions{target=" + (target == null ? "embedded:" + embeddedPort() : target) + ", namespace="
         + namespace + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", embeddedServerToken="
         + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue + ", hostId="
         + (hostId == null ? "generated" : hostId) + "}";

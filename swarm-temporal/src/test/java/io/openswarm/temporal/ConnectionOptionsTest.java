@@ -113,6 +113,18 @@ class ConnectionOptionsTest {
   }
 
   @Test
+  void theDefaultsCanBeTurnedIntoAClusterConnection() {
+    ConnectionOptions cluster = ConnectionOptions.newBuilder(ConnectionOptions.getDefaultInstance())
+        .target("temporal.internal:7233").build();
+
+    assertThat(cluster.target()).contains("temporal.internal:7233");
+    ConnectionOptions embeddedOn7233 = ConnectionOptions.newBuilder().embeddedPort(7233).build();
+    assertThatThrownBy(() -> ConnectionOptions.newBuilder(embeddedOn7233).target("t:7233").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("embeddedPort applies only to the embedded server");
+  }
+
+  @Test
   void toStringHidesTheSecrets() {
     ConnectionOptions options = ConnectionOptions.newBuilder().target("t:7233").apiKey("the-api-key").build();
 
