@@ -44,14 +44,6 @@ class ArchitectureTest {
    * into the worker, the port manager and the OpenCode session.
    */
   private static final Set<String> KNOWN = Set.of(
-      "uses internal: io.openswarm.infra.history.CellHistoryStore -> io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.infra.journal.OrphanReaper -> io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.infra.worktree.RepositoryHooks -> io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.infra.worktree.internal.GitRepository -> "
-          + "io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.infra.worktree.internal.WorktreeRestorer -> "
-          + "io.openswarm.core.files.internal.TreeDeleter",
-      "uses internal: io.openswarm.temporal.SwarmWorker -> io.openswarm.core.files.internal.TreeDeleter",
       "uses internal: io.openswarm.temporal.SwarmWorker -> io.openswarm.infra.sandbox.internal.SandboxProbe",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.CellParts",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.WorkerHooks",
