@@ -31,7 +31,7 @@ import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
-import io.openswarm.infra.sandbox.internal.SandboxProbe;
+import io.openswarm.infra.sandbox.SandboxProbe;
 import io.openswarm.infra.setup.CommandWorktreeSetup;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.testrun.CommandTestRunner;

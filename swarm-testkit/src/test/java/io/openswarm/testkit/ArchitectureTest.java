@@ -44,7 +44,6 @@ class ArchitectureTest {
    * into the worker, the port manager and the OpenCode session.
    */
   private static final Set<String> KNOWN = Set.of(
-      "uses internal: io.openswarm.temporal.SwarmWorker -> io.openswarm.infra.sandbox.internal.SandboxProbe",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.CellParts",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.WorkerHooks",
       "uses internal: io.openswarm.testkit.fault.FaultyAgentRuntime -> "
