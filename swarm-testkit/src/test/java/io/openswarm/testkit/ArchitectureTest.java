@@ -48,8 +48,6 @@ class ArchitectureTest {
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.WorkerHooks",
       "uses internal: io.openswarm.testkit.fault.FaultyAgentRuntime -> "
           + "io.openswarm.infra.opencode.internal.DroppableEventStreams",
-      "uses internal: io.openswarm.testkit.fault.FaultyPortProbe -> "
-          + "io.openswarm.core.port.internal.PortReleaseInterceptor",
       "exposes internal: io.openswarm.temporal.SwarmWorker$Builder.internalHooks -> "
           + "io.openswarm.temporal.internal.WorkerHooks",
       "exposes internal: io.openswarm.testkit.fault.FaultInjector.workerHooks -> "
