@@ -46,8 +46,6 @@ class ArchitectureTest {
   private static final Set<String> KNOWN = Set.of(
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.CellParts",
       "uses internal: io.openswarm.testkit.fault.FaultInjector -> io.openswarm.temporal.internal.WorkerHooks",
-      "uses internal: io.openswarm.testkit.fault.FaultyAgentRuntime -> "
-          + "io.openswarm.infra.opencode.internal.DroppableEventStreams",
       "exposes internal: io.openswarm.temporal.SwarmWorker$Builder.internalHooks -> "
           + "io.openswarm.temporal.internal.WorkerHooks",
       "exposes internal: io.openswarm.testkit.fault.FaultInjector.workerHooks -> "

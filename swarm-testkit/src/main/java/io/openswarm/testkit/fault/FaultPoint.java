@@ -48,9 +48,9 @@ public enum FaultPoint {
 
   /**
    * The agent's event stream drops mid-turn while its server keeps running. FAIL: the streams of the session are cut
-   * at the turn's first progress report, the way a failed connection cuts them (the session must implement the
-   * internal {@link io.openswarm.infra.opencode.internal.DroppableEventStreams}, as OpenCode's do); the turn is
-   * expected to finish anyway. A session without an event stream fails its turn with an agent exception
+   * at the turn's first progress report, the way a failed connection cuts them (the agent must be the real
+   * {@link io.openswarm.infra.opencode.OpenCodeAgent}, whose {@code dropEventStreams} does it); the turn is
+   * expected to finish anyway. Any other agent, having no event stream, fails its turn with an agent exception
    * {@code TURN_FAILED} instead, the outcome of a stream that could not be recovered. HANG: the turn blocks at its
    * start, as for {@link #PROMPT_SUBMIT}.
    */
