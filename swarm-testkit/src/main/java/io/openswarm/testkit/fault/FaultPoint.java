@@ -85,8 +85,8 @@ public enum FaultPoint {
    * Releasing the port at teardown. FAIL: closing the lease throws an {@link java.io.UncheckedIOException} (as a lock
    * file that cannot be let go would); the real release is held back, so the port stays allocated until
    * {@link FaultInjector#releaseHeldBack()}. A fault after the release throws once the port is really free. Works
-   * through the port probe (see {@link FaultInjector#wrapProbe}); the cell is known from its agent's start, so faults
-   * armed for a cell reach cells whose agent started, and faults armed for any cell reach every release.
+   * through the port probe (see {@link FaultInjector#interceptPortProbe}); the cell is known from its agent's start,
+   * so faults armed for a cell reach cells whose agent started, and faults armed for any cell reach every release.
    */
   PORT_RELEASE(Stage.TEARDOWN);
 
