@@ -541,14 +541,20 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Not API: test seams for the testkit's fault injection and crash tests. The type lives in an internal package
-     * and may change in any release.
+     * Interceptors that decorate what the worker builds its cells from (worktrees, changes, agent, tests, integration,
+     * port probe), for tracing, auditing, a local policy or fault injection; none by default. See
+     * {@link CellInterceptor}.
      *
-     * @param testHooks the hooks
+     * @param interceptors the interceptors, applied in order: the last is the outermost
      * @return this builder
+     * @throws NullPointerException if {@code interceptors} is or holds null
+     * @throws IllegalStateException if the interceptors were already set
      */
-    public Builder internalHooks(WorkerHooks testHooks) {
-      this.hooks = Objects.requireNonNull(testHooks, "hooks cannot be null");
+    public Builder interceptors(CellInterceptor... interceptors) {
+      if (hooks != WorkerHooks.NONE) {
+        throw new IllegalStateException("interceptors was already set to " + hooks);
+      }
+      this.hooks = new CellInterceptorChain(interceptors);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.openswarm.testkit;
 
 import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -274,11 +273,14 @@ public final class SwarmExtension
         + FIRST_PORT + ".." + LAST_PORT + " are held by running swarms of this JVM");
   }
 
+  /**
+   * Deletes the swarm's folder with the library's own {@link TreeDeleter}: a scripted cell may have left in the
+   * repository what a path-based walk cannot delete (a tree deeper than {@code PATH_MAX}, a read-only folder) or must
+   * not follow (a link out of the folder).
+   */
   private static void deleteRecursively(Path root, @Nullable Throwable failure) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      TreeDeleter.deleteRecursively(root);
     } catch (IOException e) {
       UncheckedIOException problem = new UncheckedIOException("cannot delete the swarm's temporary directory "
           + root, e);

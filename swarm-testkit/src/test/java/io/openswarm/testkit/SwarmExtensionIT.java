@@ -81,6 +81,24 @@ class SwarmExtensionIT {
   }
 
   @Test
+  void whatATestLeftInTheSwarmsFolderIsDeletedHoweverDeepAndWithoutFollowingLinks() throws Exception {
+    Path outside = Files.createTempDirectory("openswarm-outside-");
+    try {
+      Path precious = Files.writeString(outside.resolve("precious.txt"), "keep");
+      LeavesATrap.outside = outside;
+
+      Events tests = run(LeavesATrap.class);
+
+      assertAllSucceeded(tests, 1);
+      assertThat(SEEN.get(0).repository().getParent()).as("the swarm's folder").doesNotExist();
+      assertThat(precious).as("the link out of the folder was not followed").hasContent("keep");
+    } finally {
+      Files.deleteIfExists(outside.resolve("precious.txt"));
+      Files.deleteIfExists(outside);
+    }
+  }
+
+  @Test
   void theAccessorsOutsideATestSayTheSwarmIsNotRunning() {
     SwarmExtension idle = SwarmExtension.newBuilder().build();
 
@@ -161,6 +179,29 @@ class SwarmExtensionIT {
     @Test
     void second(SwarmWorker worker, TemporaryRepository repo) {
       record("second", worker, repo);
+    }
+  }
+
+  /** Leaves in its repository what a path-based deletion cannot delete or must not follow. */
+  static class LeavesATrap {
+    static Path outside = Path.of("/nonexistent");
+
+    @RegisterExtension
+    final SwarmExtension swarm = SwarmExtension.newBuilder().build();
+
+    @Test
+    void leaves(SwarmWorker worker, TemporaryRepository repo) throws Exception {
+      record("leaves", worker, repo);
+      // 40 levels of 200 characters: deeper than PATH_MAX, built bottom-up with renames of short paths.
+      Path top = Files.createDirectory(repo.path().resolve("nest"));
+      Files.writeString(top.resolve("leaf.txt"), "bottom");
+      Path staging = repo.path().resolve("nest.staging");
+      for (int level = 1; level < 40; level++) {
+        Files.createDirectory(staging);
+        Files.move(top, staging.resolve("d".repeat(200)));
+        Files.move(staging, top);
+      }
+      Files.createSymbolicLink(top.resolve("to-outside"), outside);
     }
   }
 

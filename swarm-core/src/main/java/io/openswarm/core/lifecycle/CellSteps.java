@@ -9,7 +9,7 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.history.CellHistory;
 import io.openswarm.core.history.CellHistory.CellRecord;
 import io.openswarm.core.lifecycle.internal.BaseVerdicts;

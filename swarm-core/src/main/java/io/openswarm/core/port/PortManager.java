@@ -2,7 +2,6 @@ package io.openswarm.core.port;
 
 import io.openswarm.core.port.internal.IntRingQueue;
 import io.openswarm.core.port.internal.PortLockFiles;
-import io.openswarm.core.port.internal.PortReleaseInterceptor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -61,8 +60,7 @@ import org.slf4j.LoggerFactory;
  *       and then looks for a port. One of the two always sees the other.
  * </ul>
  *
- * <p>Test seam: a probe that also implements the internal {@link PortReleaseInterceptor} is consulted around every
- * release (the testkit's fault injection); no real probe does.
+ * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release.
  *
  * <p>Thread-safe. The counts are exact when no allocation, release or end of a quarantine is in flight, and
  * estimates otherwise.
@@ -499,7 +497,8 @@ public final class PortManager {
 
     /**
      * How to check with the operating system that a port is free; {@link PortProbe#bind()} by default,
-     * {@link PortProbe#none()} to trust the bookkeeping alone.
+     * {@link PortProbe#none()} to trust the bookkeeping alone. A probe that also implements
+     * {@link PortReleaseInterceptor} is consulted around every release too.
      *
      * @param probe the probe; not null
      * @return this builder

@@ -10,6 +10,9 @@ import java.net.ServerSocket;
  * a process the manager does not know about (another program, an orphaned agent server) is skipped instead of
  * leased.
  *
+ * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release of the manager's
+ * leases too.
+ *
  * <p>Implementations must be thread-safe; the manager calls them concurrently and outside any lock.
  */
 @FunctionalInterface

@@ -14,7 +14,7 @@ import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
-import io.openswarm.core.files.internal.DeepTrees;
+import io.openswarm.core.files.DeepTrees;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.port.PortManager;

@@ -576,7 +576,7 @@ class PortManagerTest {
   }
 
   /** A probe that also intercepts releases, as the testkit's fault injection does. */
-  private static final class HoldingProbe implements PortProbe, io.openswarm.core.port.internal.PortReleaseInterceptor {
+  private static final class HoldingProbe implements PortProbe, PortReleaseInterceptor {
     final List<Runnable> held = new ArrayList<>();
 
     @Override

@@ -1,7 +1,7 @@
 package io.openswarm.infra.history;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.history.CellHistory;
 import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.worktree.CommitAuthor;

@@ -1,6 +1,6 @@
 package io.openswarm.infra.journal;
 
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.infra.process.OrphanKill;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.infra.process.ProcessListener;

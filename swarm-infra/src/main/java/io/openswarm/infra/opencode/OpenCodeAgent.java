@@ -1,5 +1,6 @@
 package io.openswarm.infra.opencode;
 
+import io.openswarm.core.CellId;
 import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
@@ -8,7 +9,6 @@ import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.infra.opencode.internal.DroppableEventStreams;
 import io.openswarm.infra.opencode.internal.HealthStatus;
 import io.openswarm.infra.opencode.internal.OpenCodeClient;
 import io.openswarm.infra.opencode.internal.OpenCodeException;
@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -86,6 +87,8 @@ public final class OpenCodeAgent implements AgentRuntime {
   private final Path binary;
   private final Map<String, String> workerEnvironment;
   private final Duration stopGrace;
+  /** The open session of each cell, so that {@link #dropEventStreams} finds a cell's turn. */
+  private final ConcurrentHashMap<CellId, Session> sessions = new ConcurrentHashMap<>();
 
   private OpenCodeAgent(Builder builder, OpenCodeOptions options, Path binary) {
     this.supervisor = builder.supervisor;
@@ -200,7 +203,26 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
     LOG.info("OpenCode agent of cell {} started on port {} (pid {}) in {} ms; model {}", context.cellId(),
         launch.port(), process.pid(), Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), options.model());
-    return new Session(context, launch, process);
+    Session session = new Session(context, launch, process);
+    sessions.put(context.cellId(), session);
+    return session;
+  }
+
+  /**
+   * Cuts the event streams that {@code cell}'s running turn follows, as a failed connection would, while its server
+   * keeps working. The turn does what it does after a real network failure: it reopens the stream and asks the server
+   * what it missed, so no event and no change is lost. It exists to prove exactly that, on demand: the testkit's
+   * {@code EVENT_STREAM_DROP} fault uses it, and so can a check of a deployment whose connections to the servers may
+   * break (a sidecar or a relay between the worker and the cells).
+   *
+   * @param cell the cell whose streams to cut
+   * @return how many streams were cut: zero when the cell has no open session or no turn is being followed
+   * @throws NullPointerException if {@code cell} is null
+   */
+  public int dropEventStreams(CellId cell) {
+    Objects.requireNonNull(cell, "cell cannot be null");
+    Session session = sessions.get(cell);
+    return session == null ? 0 : session.dropEventStreams();
   }
 
   /** The {@code opencode} binary. */
@@ -262,9 +284,9 @@ public final class OpenCodeAgent implements AgentRuntime {
 
   /**
    * One cell's server. State: open until {@link #close()}; at most one turn at a time. Its event streams can be cut
-   * on purpose through the internal {@link DroppableEventStreams} seam (fault injection).
+   * on purpose through {@link OpenCodeAgent#dropEventStreams}.
    */
-  private final class Session implements AgentSession, DroppableEventStreams {
+  private final class Session implements AgentSession {
     private final AgentContext context;
     private final OpenCodeLaunch launch;
     private final SupervisedProcess process;
@@ -382,6 +404,7 @@ public final class OpenCodeAgent implements AgentRuntime {
       if (!closed.compareAndSet(false, true)) {
         return;
       }
+      sessions.remove(context.cellId(), this);
       RunningTurn running = turn.get();
       if (running != null) {
         running.abortRequested = true;
@@ -398,8 +421,7 @@ public final class OpenCodeAgent implements AgentRuntime {
           result.exitCode(), result.forced() ? ", needed SIGKILL" : "");
     }
 
-    @Override
-    public int dropEventStreams() {
+    int dropEventStreams() {
       return client.dropEventStreams();
     }
 

@@ -1,6 +1,6 @@
 package io.openswarm.infra.worktree;
 
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;

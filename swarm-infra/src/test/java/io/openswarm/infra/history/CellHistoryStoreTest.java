@@ -317,7 +317,7 @@ class CellHistoryStoreTest {
   }
 
   private static void deleteTree(Path root) throws IOException {
-    io.openswarm.core.files.internal.TreeDeleter.deleteRecursively(root);
+    io.openswarm.core.files.TreeDeleter.deleteRecursively(root);
   }
 
   /** A clock the test moves. */

@@ -166,6 +166,22 @@ class OpenCodeAgentTest {
   }
 
   @Test
+  void droppingEventStreamsCutsNothingWhereNoTurnIsFollowedAndNeedsACell() {
+    Path binary = Scripts.write(mkdirs("bin"), "opencode", "exec sleep 300");
+    OpenCodeAgent agent = OpenCodeAgent.create(supervisor, options.binary(binary).build());
+    AgentSession session = agent.start(context);
+    try {
+      assertThat(agent.dropEventStreams(context.cellId())).as("a session without a turn").isZero();
+      assertThat(agent.dropEventStreams(CellId.of("other"))).as("a cell without a session").isZero();
+      assertThatThrownBy(() -> agent.dropEventStreams(null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("cell cannot be null");
+    } finally {
+      session.close();
+    }
+    assertThat(agent.dropEventStreams(context.cellId())).as("a closed session").isZero();
+  }
+
+  @Test
   void completedTurnsCarryTheSummaryAndTokensWhenKnown() {
     TurnResult withTokens = new TurnResult("ses_1", TurnStatus.COMPLETED, "Wrote hello.txt.",
         Optional.of(new TokenUsage(120, 30, 0, 0, 0, 0)), Optional.empty(), Duration.ofSeconds(2), 0);

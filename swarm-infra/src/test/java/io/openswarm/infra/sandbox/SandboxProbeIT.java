@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.process.ProcessSupervisor;
-import io.openswarm.infra.sandbox.internal.SandboxProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -239,7 +239,7 @@ class WorktreePoolRestartTest {
     DIRECTORY_DELETED {
       @Override
       void apply(Path worktree, TestRepository repo) throws Exception {
-        io.openswarm.core.files.internal.TreeDeleter.deleteRecursively(worktree);
+        io.openswarm.core.files.TreeDeleter.deleteRecursively(worktree);
       }
     };
 

@@ -325,7 +325,7 @@ class WorktreePoolTest {
   void removesAWorktreeTheCellDeletedInsteadOfReusingIt() throws Exception {
     WorktreePool pool = start();
     WorktreeLease lease = pool.acquire(CellId.of("vandal"), "main");
-    io.openswarm.core.files.internal.TreeDeleter.deleteRecursively(lease.path());
+    io.openswarm.core.files.TreeDeleter.deleteRecursively(lease.path());
 
     lease.close();
 

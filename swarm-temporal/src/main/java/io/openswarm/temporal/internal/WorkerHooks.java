@@ -3,9 +3,9 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.port.PortProbe;
 
 /**
- * Test seams of a {@link io.openswarm.temporal.SwarmWorker}: the testkit's fault injection wraps the parts cells are
- * made of. Not API: may change in any release; users have
- * no reason to set it.
+ * How a {@link io.openswarm.temporal.SwarmWorker} gets the parts its cells are made of from the ones it built: the
+ * worker's side of the public {@code CellInterceptor}s, which it applies through this interface so that the code
+ * assembling a worker does not depend on the public package. Not API: may change in any release.
  *
  * <p>Implementations must be thread-safe if the parts they return are used concurrently (they are).
  */

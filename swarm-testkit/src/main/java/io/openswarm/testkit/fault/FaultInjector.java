@@ -7,8 +7,7 @@ import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeProvider;
-import io.openswarm.temporal.internal.CellParts;
-import io.openswarm.temporal.internal.WorkerHooks;
+import io.openswarm.temporal.CellInterceptor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,19 +28,21 @@ import org.slf4j.MDC;
 
 /**
  * Makes cells fail, hang or die at named {@link FaultPoint}s, by decorating the service-provider implementations the
- * cell steps consult. The library's own code (the steps, the saga, the activities, the workflows) runs unchanged
+ * cell steps consult: a {@link CellInterceptor}, given to a worker like any other, or applied by hand to the parts of
+ * locally driven cells. The library's own code (the steps, the saga, the activities, the workflows) runs unchanged
  * around the faults.
  *
  * <pre>{@code
  * FaultInjector faults = FaultInjector.create();
  * faults.arm(FaultPoint.COMMIT, Fault.fail(), CellId.of("t1"));        // the next commit of cell t1 is rejected
+ * SwarmWorker worker = SwarmWorker.newBuilder()...interceptors(faults).start();
+ * // or, for cells driven locally:
  * CellSteps steps = CellSteps.newBuilder()
- *     .ports(PortManager.newBuilder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
- *     .worktrees(faults.wrapWorktrees(pool)).changes(faults.wrapChanges(GitWorktreeChanges.create()))
- *     .agent(faults.wrapAgent(agent)).tests(faults.wrapTests(tests))
- *     .integration(faults.wrapIntegration(BranchIntegrator.create()))
+ *     .ports(PortManager.newBuilder().range(20000, 20010).probe(faults.interceptPortProbe(PortProbe.bind())).build())
+ *     .worktrees(faults.interceptWorktrees(pool)).changes(faults.interceptChanges(GitWorktreeChanges.create()))
+ *     .agent(faults.interceptAgent(agent)).tests(faults.interceptTests(tests))
+ *     .integration(faults.interceptIntegration(BranchIntegrator.create()))
  *     ...
- * // or, for a worker: SwarmWorker.newBuilder()...internalHooks(faults.workerHooks())
  * }</pre>
  *
  * <h2>How it works</h2>
@@ -58,7 +59,7 @@ import org.slf4j.MDC;
  *
  * <p>Thread-safe.
  */
-public final class FaultInjector {
+public final class FaultInjector implements CellInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(FaultInjector.class);
   private static final Duration HANG_POLL = Duration.ofMillis(20);
@@ -339,32 +340,35 @@ public final class FaultInjector {
    * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to, {@link
    * FaultPoint#PORT_RELEASE}.
    *
-   * @param probe the probe to decorate
+   * @param next the probe to decorate
    * @return the decorated probe
    */
-  public PortProbe wrapProbe(PortProbe probe) {
-    return new FaultyPortProbe(this, probe);
+  @Override
+  public PortProbe interceptPortProbe(PortProbe next) {
+    return new FaultyPortProbe(this, next);
   }
 
   /**
    * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link FaultPoint#WORKTREE_RESET} and {@link
    * FaultPoint#WORKTREE_RETURN}.
    *
-   * @param provider the provider to decorate
+   * @param next the provider to decorate
    * @return the decorated provider
    */
-  public WorktreeProvider wrapWorktrees(WorktreeProvider provider) {
-    return new FaultyWorktreeProvider(this, provider);
+  @Override
+  public WorktreeProvider interceptWorktrees(WorktreeProvider next) {
+    return new FaultyWorktreeProvider(this, next);
   }
 
   /**
    * Decorates worktree changes with {@link FaultPoint#COMMIT}.
    *
-   * @param changes the changes to decorate
+   * @param next the changes to decorate
    * @return the decorated changes
    */
-  public WorktreeChanges wrapChanges(WorktreeChanges changes) {
-    return new FaultyWorktreeChanges(this, changes);
+  @Override
+  public WorktreeChanges interceptChanges(WorktreeChanges next) {
+    return new FaultyWorktreeChanges(this, next);
   }
 
   /**
@@ -372,62 +376,34 @@ public final class FaultInjector {
    * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
    * FaultPoint#AGENT_STOP}.
    *
-   * @param agent the agent to decorate
+   * @param next the agent to decorate
    * @return the decorated agent
    */
-  public AgentRuntime wrapAgent(AgentRuntime agent) {
-    return new FaultyAgentRuntime(this, agent);
+  @Override
+  public AgentRuntime interceptAgent(AgentRuntime next) {
+    return new FaultyAgentRuntime(this, next);
   }
 
   /**
    * Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}.
    *
-   * @param tests the test runner to decorate
+   * @param next the test runner to decorate
    * @return the decorated runner
    */
-  public TestRunner wrapTests(TestRunner tests) {
-    return new FaultyTestRunner(this, tests);
+  @Override
+  public TestRunner interceptTests(TestRunner next) {
+    return new FaultyTestRunner(this, next);
   }
 
   /**
    * Decorates a branch integration with {@link FaultPoint#INTEGRATE}.
    *
-   * @param integration the integration to decorate
+   * @param next the integration to decorate
    * @return the decorated integration
    */
-  public BranchIntegration wrapIntegration(BranchIntegration integration) {
-    return new FaultyBranchIntegration(this, integration);
-  }
-
-  /**
-   * Decorates every part of a worker's cells but the port probe (see {@link #wrapProbe}).
-   *
-   * @param parts the parts to decorate
-   * @return the decorated parts
-   */
-  public CellParts wrapParts(CellParts parts) {
-    return new CellParts(wrapWorktrees(parts.worktrees()), wrapChanges(parts.changes()), wrapAgent(parts.agent()),
-        wrapTests(parts.tests()), wrapIntegration(parts.integration()));
-  }
-
-  /**
-   * Hooks that make a {@link io.openswarm.temporal.SwarmWorker} build its cells from decorated parts.
-   *
-   * @return the hooks, to give {@code SwarmWorker.Builder.internalHooks}
-   */
-  public WorkerHooks workerHooks() {
-    FaultInjector injector = this;
-    return new WorkerHooks() {
-      @Override
-      public PortProbe decorateProbe(PortProbe probe) {
-        return injector.wrapProbe(probe);
-      }
-
-      @Override
-      public CellParts decorate(CellParts parts) {
-        return injector.wrapParts(parts);
-      }
-    };
+  @Override
+  public BranchIntegration interceptIntegration(BranchIntegration next) {
+    return new FaultyBranchIntegration(this, next);
   }
 
   @Override

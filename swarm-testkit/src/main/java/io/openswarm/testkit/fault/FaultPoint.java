@@ -48,9 +48,9 @@ public enum FaultPoint {
 
   /**
    * The agent's event stream drops mid-turn while its server keeps running. FAIL: the streams of the session are cut
-   * at the turn's first progress report, the way a failed connection cuts them (the session must implement the
-   * internal {@link io.openswarm.infra.opencode.internal.DroppableEventStreams}, as OpenCode's do); the turn is
-   * expected to finish anyway. A session without an event stream fails its turn with an agent exception
+   * at the turn's first progress report, the way a failed connection cuts them (the agent must be the real
+   * {@link io.openswarm.infra.opencode.OpenCodeAgent}, whose {@code dropEventStreams} does it); the turn is
+   * expected to finish anyway. Any other agent, having no event stream, fails its turn with an agent exception
    * {@code TURN_FAILED} instead, the outcome of a stream that could not be recovered. HANG: the turn blocks at its
    * start, as for {@link #PROMPT_SUBMIT}.
    */
@@ -85,8 +85,8 @@ public enum FaultPoint {
    * Releasing the port at teardown. FAIL: closing the lease throws an {@link java.io.UncheckedIOException} (as a lock
    * file that cannot be let go would); the real release is held back, so the port stays allocated until
    * {@link FaultInjector#releaseHeldBack()}. A fault after the release throws once the port is really free. Works
-   * through the port probe (see {@link FaultInjector#wrapProbe}); the cell is known from its agent's start, so faults
-   * armed for a cell reach cells whose agent started, and faults armed for any cell reach every release.
+   * through the port probe (see {@link FaultInjector#interceptPortProbe}); the cell is known from its agent's start,
+   * so faults armed for a cell reach cells whose agent started, and faults armed for any cell reach every release.
    */
   PORT_RELEASE(Stage.TEARDOWN);
 

@@ -7,7 +7,7 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
-import io.openswarm.infra.opencode.internal.DroppableEventStreams;
+import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.testkit.agent.CrashableSession;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -126,15 +126,17 @@ final class FaultyAgentRuntime implements AgentRuntime {
     }
 
     /**
-     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on a session with event streams cuts them once the turn
-     * reports progress (it is underway then); anything else strikes at once, as at {@link FaultPoint#PROMPT_SUBMIT}.
+     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on an agent with event streams (the real OpenCode, through
+     * {@link OpenCodeAgent#dropEventStreams}) cuts the cell's streams once the turn reports progress (it is underway
+     * then); anything else strikes at once, as at {@link FaultPoint#PROMPT_SUBMIT}.
      */
     private AgentProgress dropStreamsOnFirstProgress(FiredFault drop, AgentProgress progress) {
-      if (drop.fault().action() == Fault.Action.FAIL && delegate instanceof DroppableEventStreams droppable) {
+      if (drop.fault().action() == Fault.Action.FAIL
+          && FaultyAgentRuntime.this.delegate instanceof OpenCodeAgent openCode) {
         AtomicBoolean cut = new AtomicBoolean();
         return what -> {
           if (cut.compareAndSet(false, true)) {
-            int streams = droppable.dropEventStreams();
+            int streams = openCode.dropEventStreams(cell);
             injector.recordEventStreamsCut(streams);
             LOG.info("fault injected: cut {} event stream(s) of cell {} mid-turn", streams, cell);
           }

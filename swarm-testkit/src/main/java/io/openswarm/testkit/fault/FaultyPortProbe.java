@@ -2,15 +2,15 @@ package io.openswarm.testkit.fault;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.port.internal.PortReleaseInterceptor;
+import io.openswarm.core.port.PortReleaseInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, through the port
- * manager's internal release seam, {@link FaultPoint#PORT_RELEASE}.
+ * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, as the port manager's
+ * {@link PortReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
  */
 final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
 

@@ -51,7 +51,7 @@ public final class CrashWorkerMain {
     }
     SwarmWorker.Builder builder = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, true,
             Duration.ZERO, host, timeouts)
-        .internalHooks(faults.workerHooks());
+        .interceptors(faults);
     if (mode.equals("crash")) {
       faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
       faults.armWhere(FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
@@ -71,11 +71,10 @@ public final class CrashWorkerMain {
       Path audit = Path.of(args[6]);
       SwarmWorker worker = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, false,
               Duration.ofMillis(Long.parseLong(args[7])), args[8], CellTimeouts.newBuilder())
-          .internalHooks(new io.openswarm.temporal.internal.WorkerHooks() {
+          .interceptors(new io.openswarm.temporal.CellInterceptor() {
             @Override
-            public io.openswarm.temporal.internal.CellParts decorate(io.openswarm.temporal.internal.CellParts p) {
-              return new io.openswarm.temporal.internal.CellParts(p.worktrees(), p.changes(),
-                  new AuditedAgent(p.agent(), audit), p.tests(), p.integration());
+            public io.openswarm.core.agent.AgentRuntime interceptAgent(io.openswarm.core.agent.AgentRuntime next) {
+              return new AuditedAgent(next, audit);
             }
           })
           .start();

@@ -2,7 +2,7 @@ package io.openswarm.testkit.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;

@@ -71,7 +71,7 @@ class FaultInjectorTest {
   void aFaultArmedForACellHitsThatCellOnlyAndOnlyAsOftenAsArmed() {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
-    WorktreeProvider provider = faults.wrapWorktrees(real);
+    WorktreeProvider provider = faults.interceptWorktrees(real);
     faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), A, 2);
 
     provider.acquire(B, "main").close();
@@ -95,7 +95,7 @@ class FaultInjectorTest {
     faults.arm(FaultPoint.WORKTREE_ADD, new Fault(Fault.Action.FAIL, true), A);
     faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), B);
 
-    assertThatThrownBy(() -> faults.wrapWorktrees(real).acquire(A, "main")).isInstanceOf(WorktreeException.class)
+    assertThatThrownBy(() -> faults.interceptWorktrees(real).acquire(A, "main")).isInstanceOf(WorktreeException.class)
         .hasMessageContaining("WORKTREE_ADD");
 
     assertThat(real.acquired).hasValue(1);
@@ -112,7 +112,7 @@ class FaultInjectorTest {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
     faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), A);
-    WorktreeLease lease = faults.wrapWorktrees(real).acquire(A, "main");
+    WorktreeLease lease = faults.interceptWorktrees(real).acquire(A, "main");
 
     assertThatThrownBy(lease::close).isInstanceOf(WorktreeException.class);
     assertThat(real.closed).hasValue(0);
@@ -127,7 +127,7 @@ class FaultInjectorTest {
   void aHangGoesOnWhenReleasedAndFailsWhenInterrupted() throws Exception {
     FaultInjector faults = FaultInjector.create();
     AtomicInteger probes = new AtomicInteger();
-    PortProbe probe = faults.wrapProbe(port -> probes.incrementAndGet() > 0);
+    PortProbe probe = faults.interceptPortProbe(port -> probes.incrementAndGet() > 0);
     faults.arm(FaultPoint.PORT_PROBE, Fault.hang(), null, 2);
 
     CompletableFuture<Boolean> released = CompletableFuture.supplyAsync(() -> probe.isFree(20_000));
@@ -174,7 +174,7 @@ class FaultInjectorTest {
       FaultInjector faults = FaultInjector.create().arm(FaultPoint.PORT_PROBE, Fault.kill());
       System.out.println("probing");
       System.out.flush();
-      faults.wrapProbe(PortProbe.none()).isFree(20_000);
+      faults.interceptPortProbe(PortProbe.none()).isFree(20_000);
       System.out.println("survived");
     }
   }

@@ -1,16 +1,15 @@
 package io.openswarm.testkit.fault;
 
-import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.CellInterceptor;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TestOptions;
-import io.openswarm.temporal.internal.CellParts;
-import io.openswarm.temporal.internal.WorkerHooks;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -80,18 +79,13 @@ final class FaultyWorker implements AutoCloseable {
         })
         .ports(new PortRange(firstPort, lastPort))
         .sandbox(SandboxMode.NONE)
-        .internalHooks(new WorkerHooks() {
+        // The ledger sees every real test run; the faults, outermost, decide whether it happens at all.
+        .interceptors(new CellInterceptor() {
           @Override
-          public PortProbe decorateProbe(PortProbe probe) {
-            return faults.wrapProbe(probe);
+          public TestRunner interceptTests(TestRunner next) {
+            return ledger.wrap(next);
           }
-
-          @Override
-          public CellParts decorate(CellParts parts) {
-            return faults.wrapParts(new CellParts(parts.worktrees(), parts.changes(), parts.agent(),
-                ledger.wrap(parts.tests()), parts.integration()));
-          }
-        });
+        }, faults);
     configure.accept(builder);
     worker = builder.start();
     client = worker.client();

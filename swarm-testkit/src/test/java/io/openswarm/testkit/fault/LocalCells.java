@@ -82,7 +82,7 @@ final class LocalCells implements AutoCloseable {
     pool = WorktreePool.newBuilder().repository(repo.path()).root(dir.resolve("pool"))
         .minIdle(minIdle).maxIdle(maxIdle).maxTotal(maxTotal).build();
     pool.start();
-    ports = PortManager.newBuilder().range(firstPort, lastPort).probe(faults.wrapProbe(PortProbe.bind()))
+    ports = PortManager.newBuilder().range(firstPort, lastPort).probe(faults.interceptPortProbe(PortProbe.bind()))
         .leaseDirectory(dir.resolve("ports")).build();
     agent = ChildProcessAgent.newBuilder(supervisor)
         .promptCommands()
@@ -95,11 +95,11 @@ final class LocalCells implements AutoCloseable {
         .build();
     steps = CellSteps.newBuilder()
         .ports(ports)
-        .worktrees(faults.wrapWorktrees(pool))
-        .changes(faults.wrapChanges(GitWorktreeChanges.create()))
-        .agent(faults.wrapAgent(agent))
-        .tests(faults.wrapTests(ledger.wrap(tests)))
-        .integration(faults.wrapIntegration(BranchIntegrator.create()))
+        .worktrees(faults.interceptWorktrees(pool))
+        .changes(faults.interceptChanges(GitWorktreeChanges.create()))
+        .agent(faults.interceptAgent(agent))
+        .tests(faults.interceptTests(ledger.wrap(tests)))
+        .integration(faults.interceptIntegration(BranchIntegrator.create()))
         .cellsDirectory(cells)
         .readyTimeout(Duration.ofSeconds(10))
         .executeTimeout(Duration.ofSeconds(30))

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.agent.AgentRuntime;
+import io.openswarm.temporal.CellInterceptor;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.temporal.internal.CellParts;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
-import io.openswarm.temporal.internal.WorkerHooks;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Files;
@@ -54,11 +54,10 @@ class TwoWorkersOneHostIT {
       List<CellOutcome> outcomes = new ArrayList<>();
       try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
               lastPort, true, false, Duration.ofMillis(300), "host-a", CellTimeouts.newBuilder())
-          .internalHooks(new WorkerHooks() {
+          .interceptors(new CellInterceptor() {
             @Override
-            public CellParts decorate(CellParts p) {
-              return new CellParts(p.worktrees(), p.changes(), new AuditedAgent(p.agent(), audit), p.tests(),
-                  p.integration());
+            public AgentRuntime interceptAgent(AgentRuntime next) {
+              return new AuditedAgent(next, audit);
             }
           })
           .start()) {

@@ -98,7 +98,7 @@ class OpenCodeFaultIT {
     FaultInjector faults = FaultInjector.create();
     ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
         .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
-    PortManager ports = PortManager.newBuilder().range(21370, 21379).probe(faults.wrapProbe(PortProbe.bind()))
+    PortManager ports = PortManager.newBuilder().range(21370, 21379).probe(faults.interceptPortProbe(PortProbe.bind()))
         .leaseDirectory(temp.resolve("local/ports")).build();
     WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("local/worktrees"))
         .minIdle(0).maxIdle(1).maxTotal(2).build();
@@ -106,9 +106,9 @@ class OpenCodeFaultIT {
     try {
       CellSteps steps = CellSteps.newBuilder()
           .ports(ports)
-          .worktrees(faults.wrapWorktrees(pool))
+          .worktrees(faults.interceptWorktrees(pool))
           .changes(GitWorktreeChanges.create())
-          .agent(faults.wrapAgent(OpenCodeAgent.create(supervisor, options)))
+          .agent(faults.interceptAgent(OpenCodeAgent.create(supervisor, options)))
           .tests(CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
               .timeout(Duration.ofMinutes(1)).build())
           .cellsDirectory(temp.resolve("local/cells"))
@@ -153,7 +153,7 @@ class OpenCodeFaultIT {
             .maxTotal(2).build())
         .openCode(options)
         .ports(new PortRange(21380, 21389))
-        .internalHooks(faults.workerHooks())
+        .interceptors(faults)
         .start()) {
       SwarmClient client = worker.client();
       CellId cell = CellId.of("workflow-drop");

@@ -438,8 +438,8 @@ public final class OpenCodeClient implements AutoCloseable {
 
   /**
    * Cuts every open event stream the way a failed connection does (the reader sees an I/O error; nothing is marked
-   * closed), while the server keeps running. The test seam behind
-   * {@link io.openswarm.infra.opencode.internal.DroppableEventStreams}.
+   * closed), while the server keeps running. What
+   * {@link io.openswarm.infra.opencode.OpenCodeAgent#dropEventStreams} does to a cell's session.
    *
    * @return how many streams were cut
    */

@@ -1,6 +1,6 @@
 package io.openswarm.infra.worktree.internal;
 
-import io.openswarm.core.files.internal.TreeDeleter;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.infra.git.GitCommand;

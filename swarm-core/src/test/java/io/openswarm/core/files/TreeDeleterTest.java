@@ -1,4 +1,4 @@
-package io.openswarm.core.files.internal;
+package io.openswarm.core.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class TreeDeleterTest {
@@ -66,6 +67,43 @@ class TreeDeleterTest {
     TreeDeleter.deleteRecursively(temp.resolve("tree"));
 
     assertThat(temp.resolve("tree")).doesNotExist();
+  }
+
+  @Test
+  void neverMakesWritableAFolderOutsideTheTreeThatALinkPointsTo() throws IOException {
+    Path outside = Files.createDirectory(temp.resolve("outside"));
+    Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("r-x------"));
+    Path tree = Files.createDirectories(temp.resolve("tree/a"));
+    Files.createSymbolicLink(tree.resolve("to-read-only"), outside);
+
+    TreeDeleter.deleteRecursively(temp.resolve("tree"));
+
+    assertThat(temp.resolve("tree")).doesNotExist();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("r-x------");
+  }
+
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void deletesFifosWithoutOpeningThem() throws Exception {
+    // Opening a FIFO that no one writes to blocks forever: a deletion that opened one would never return.
+    Path tree = Files.createDirectories(temp.resolve("tree/a"));
+    assertThat(mkfifo(tree.resolve("pipe"))).as("mkfifo").isTrue();
+    assertThat(mkfifo(temp.resolve("tree/pipe"))).as("mkfifo").isTrue();
+    Path rootPipe = temp.resolve("root-pipe");
+    assertThat(mkfifo(rootPipe)).as("mkfifo").isTrue();
+
+    TreeDeleter.deleteRecursively(temp.resolve("tree"));
+    TreeDeleter.deleteRecursively(rootPipe);
+
+    assertThat(temp).isEmptyDirectory();
+  }
+
+  @Test
+  void rejectsNullWithTheParametersName() {
+    assertThatThrownBy(() -> TreeDeleter.deleteRecursively(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("root cannot be null");
+    assertThatThrownBy(() -> TreeDeleter.deleteOrQuarantine(temp.resolve("tree"), null))
+        .isInstanceOf(NullPointerException.class).hasMessage("quarantineDirectory cannot be null");
   }
 
   @Test
@@ -134,6 +172,13 @@ class TreeDeleterTest {
         found.filter(path -> path.endsWith("stuck.bin")).forEach(path -> chattr("-i", path));
       }
     }
+  }
+
+  /** Makes a named pipe at {@code path}; whether it worked. */
+  static boolean mkfifo(Path path) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder("mkfifo", path.toString()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return process.waitFor() == 0;
   }
 
   /** Runs {@code chattr flag path}; whether it worked. */

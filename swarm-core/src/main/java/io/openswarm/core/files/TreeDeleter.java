@@ -1,4 +1,4 @@
-package io.openswarm.core.files.internal;
+package io.openswarm.core.files;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,11 +26,25 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Deletes a directory tree that a cell may have shaped at will, however deep, and moves aside what cannot be deleted.
+ * The library removes every worktree, cell state folder and history entry with it; code that composes the library's
+ * pieces itself (its own {@code CellSteps}, its own clean-up of a worker's state directory) should too.
+ *
+ * <pre>{@code
+ * TreeDeleter.deleteRecursively(cellStateDirectory);                    // gone, or an IOException naming what is left
+ * Optional<Path> movedTo = TreeDeleter.deleteOrQuarantine(worktree, stateDirectory.resolve("quarantine"));
+ * }</pre>
+ *
+ * <p>What a hostile tree cannot do to it: make it follow a symbolic link out of the tree (links are deleted, never
+ * followed, the root included, even a link that replaces a directory while the deletion runs); stop it with a
+ * read-only directory (the owner's permissions are restored first, on directories only, never through a link);
+ * make it open a FIFO, a socket or a device (special files are unlinked like any file, never opened); exhaust it
+ * with depth.
  *
  * <p>Why not {@code Files.walk} or {@code rm -rf}: a cell can nest directories until their paths exceed the kernel's
  * limit ({@code PATH_MAX}, 4096 bytes on Linux); every call that takes such a path fails with "File name too long",
@@ -38,13 +52,12 @@ import java.util.Set;
  * other {@code rm}s (BusyBox) do not, and it does not make read-only directories writable.
  *
  * <p>How it works: every operation is relative to an open directory handle ({@link SecureDirectoryStream},
- * {@code openat}/{@code unlinkat}/{@code renameat} on Linux), opened with {@code O_NOFOLLOW}, so a symbolic link is
- * deleted, never followed, wherever it is and even if it replaces a directory while the deletion runs. The tree is
- * flattened as it is deleted: the files of a directory one level below the root are deleted and its subdirectories
- * are moved up to the root under fresh names, then it is deleted itself. So the deletion never holds more than three
- * handles and never goes deeper than two levels, whatever the depth of the tree; each directory costs one rename more
- * than a recursive deletion would. Directories a cell made read-only are made writable by their owner first. On a
- * platform without {@link SecureDirectoryStream} a path-based walk is used, which is limited to {@code PATH_MAX}.
+ * {@code openat}/{@code unlinkat}/{@code renameat} on Linux), opened with {@code O_NOFOLLOW}. The tree is flattened
+ * as it is deleted: the files of a directory one level below the root are deleted and its subdirectories are moved
+ * up to the root under fresh names, then it is deleted itself. So the deletion never holds more than three handles
+ * and never goes deeper than two levels, whatever the depth of the tree; each directory costs one rename more than a
+ * recursive deletion would. On a platform without {@link SecureDirectoryStream} a path-based walk that does not
+ * follow links is used, which is limited to {@code PATH_MAX}.
  *
  * <p>What still cannot be deleted (a directory its owner may not read, a file made immutable, a mount point) can be
  * moved aside as a whole with {@link #quarantine} or {@link #deleteOrQuarantine}, so that the caller can go on and
@@ -72,10 +85,13 @@ public final class TreeDeleter {
    * Deletes {@code root} and everything below it, however deep; does nothing if it does not exist. A symbolic link
    * (the root included) is deleted, not followed.
    *
+   * @param root the tree, a file or a link
    * @throws IOException if something could not be deleted; what could be deleted is gone
+   * @throws NullPointerException if {@code root} is null
    * @throws IllegalArgumentException if {@code root} is a file-system root
    */
   public static void deleteRecursively(Path root) throws IOException {
+    Objects.requireNonNull(root, "root cannot be null");
     Path absolute = root.toAbsolutePath();
     Path parent = absolute.getParent();
     Path name = absolute.getFileName();
@@ -105,11 +121,17 @@ public final class TreeDeleter {
    * Moves {@code root} as a whole (one rename) into {@code quarantineDirectory}, named
    * {@code <UTC timestamp>-<name>}, creating that directory if needed.
    *
+   * @param root the tree to move
+   * @param quarantineDirectory where to move it, on the same file system
    * @return where {@code root} is now
    * @throws IOException if it cannot be moved (for example because the quarantine directory is on another file
    *     system)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code root} is a file-system root
    */
   public static Path quarantine(Path root, Path quarantineDirectory) throws IOException {
+    Objects.requireNonNull(root, "root cannot be null");
+    Objects.requireNonNull(quarantineDirectory, "quarantineDirectory cannot be null");
     Path name = root.toAbsolutePath().getFileName();
     if (name == null) {
       throw new IllegalArgumentException("refusing to move the file-system root " + root);
@@ -140,10 +162,15 @@ public final class TreeDeleter {
    * {@linkplain #deleteRecursively Deletes} {@code root}; if that fails, {@linkplain #quarantine moves} what is left
    * of it into {@code quarantineDirectory}.
    *
+   * @param root the tree to delete
+   * @param quarantineDirectory where to move what is left of it, on the same file system
    * @return empty when {@code root} was deleted (or did not exist); where it is now when it was moved aside
    * @throws IOException if it could neither be deleted nor moved (the failure to move is suppressed in it)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code root} is a file-system root
    */
   public static Optional<Path> deleteOrQuarantine(Path root, Path quarantineDirectory) throws IOException {
+    Objects.requireNonNull(quarantineDirectory, "quarantineDirectory cannot be null");
     try {
       deleteRecursively(root);
       return Optional.empty();

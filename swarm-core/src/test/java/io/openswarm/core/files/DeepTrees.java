@@ -1,4 +1,4 @@
-package io.openswarm.core.files.internal;
+package io.openswarm.core.files;
 
 import java.io.IOException;
 import java.nio.file.Files;

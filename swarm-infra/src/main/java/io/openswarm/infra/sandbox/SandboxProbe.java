@@ -1,5 +1,6 @@
-package io.openswarm.infra.sandbox.internal;
+package io.openswarm.infra.sandbox;
 
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -7,6 +8,7 @@ import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.internal.Executables;
+import io.openswarm.infra.sandbox.internal.ProgramFolders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +26,25 @@ import java.util.Set;
 /**
  * Checks, once at start, that what every cell needs is visible inside the sandbox: the repository's git directory (as
  * a cell's worktree reaches it) and the programs cells run (the agent's, the test command's) with the interpreter a
- * script names on its {@code #!} line. One sandboxed {@code sh} run, set up the way a cell's processes are: a
- * worktree-like folder whose {@code .git} file names the repository, and on its {@code PATH} the folders the sandbox
- * binds for a program started by its path ({@link ProgramFolders}).
+ * script names on its {@code #!} line. A sandbox hides home folders, {@code /run}, {@code /tmp} and the worker's
+ * state, so a program installed under one of them works outside and is missing inside; better to fail the start
+ * with the list than the first cell with a puzzling error. {@code SwarmWorker} runs it at every start; code that
+ * composes its own cells from a {@link ProcessSupervisor} should too.
  *
- * <p>A program that cannot be found outside the sandbox either is not checked (a set-up step may install it; the run
- * itself then says it is missing), nor is one named relative to the worktree ({@code ./mvnw}).
+ * <pre>{@code
+ * List<String> missing = SandboxProbe.missing(supervisor, stateDirectory.resolve("probe"), repository,
+ *     List.of("opencode", "/usr/bin/mvn"), System.getenv("PATH"));
+ * if (!missing.isEmpty()) {
+ *   throw new IllegalStateException("not visible inside the sandbox: " + missing);
+ * }
+ * }</pre>
+ *
+ * <p>How it works: one sandboxed {@code sh} run, set up the way a cell's processes are: a worktree-like folder whose
+ * {@code .git} file names the repository, and on its {@code PATH} the folders the sandbox binds for a program started
+ * by its path. A program that cannot be found outside the sandbox is not checked (a set-up step may install it; the
+ * run itself then says it is missing), nor is one named relative to the worktree ({@code ./mvnw}).
+ *
+ * <p>Stateless and thread-safe; concurrent calls need different folders.
  */
 public final class SandboxProbe {
 
@@ -46,19 +61,25 @@ public final class SandboxProbe {
   private SandboxProbe() {}
 
   /**
-   * Runs the probe and returns what is missing inside the sandbox, one line each; empty when everything is there or
-   * the supervisor's sandbox does not isolate.
+   * Runs the probe and returns what is missing inside the sandbox, one line each; empty when everything is there, the
+   * supervisor's sandbox does not isolate, or {@code repository} is not a git checkout.
    *
    * @param supervisor the worker's supervisor (its sandbox and hidden paths apply)
-   * @param folder an empty folder the probe may use, inside the worker's state directory; deleted afterwards
+   * @param folder a folder the probe may create and use, inside the worker's state directory; deleted afterwards
    * @param repository the user's checkout
    * @param programs the programs cells run, as configured (absolute paths or names looked up on {@code PATH})
    * @param path the {@code PATH} cells run with
+   * @return what a cell would not find, one line each (a path, or the repository's git directory); empty when none
+   * @throws NullPointerException if an argument is or holds null
    * @throws IllegalStateException if the probe cannot run at all (the sandbox does not start)
    */
   public static List<String> missing(ProcessSupervisor supervisor, Path folder, Path repository,
       List<String> programs, String path) {
     Objects.requireNonNull(supervisor, "supervisor cannot be null");
+    Objects.requireNonNull(folder, "folder cannot be null");
+    Objects.requireNonNull(repository, "repository cannot be null");
+    Objects.requireNonNull(path, "path cannot be null");
+    List<String> wanted = List.copyOf(Objects.requireNonNull(programs, "programs cannot be null"));
     if (!supervisor.sandbox().isolating()) {
       return List.of();
     }
@@ -69,7 +90,7 @@ public final class SandboxProbe {
     List<String> checked = new ArrayList<>();
     Set<String> folders = new LinkedHashSet<>();
     Path root = Path.of("/");
-    for (String program : programs) {
+    for (String program : wanted) {
       if (program.indexOf('/') > 0 || program.isEmpty()) {
         continue;
       }
@@ -160,10 +181,10 @@ public final class SandboxProbe {
   }
 
   private static void deleteQuietly(Path folder) {
-    try (var walk = Files.walk(folder)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      TreeDeleter.deleteRecursively(folder);
     } catch (IOException | RuntimeException e) {
-      // A folder of the worker's state directory; the next start's reaping of stale state is not needed for it.
+      // A folder of the worker's state directory; the next probe deletes what is left of it.
     }
   }
 }
