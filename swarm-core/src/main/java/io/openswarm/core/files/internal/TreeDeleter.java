@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -203,7 +204,7 @@ public final class TreeDeleter {
         }
       } catch (DirectoryIteratorException e) {
         // What was listed is deleted; the root's deletion then fails and the next round lists it again.
-        record(e.getCause());
+        record(Objects.requireNonNull(e.getCause())); // never null: its constructor requires a cause
       }
       while (!pending.isEmpty()) {
         Path entry = pending.pop();
@@ -214,7 +215,7 @@ public final class TreeDeleter {
         } catch (IOException e) {
           record(e);
         } catch (DirectoryIteratorException e) {
-          record(e.getCause());
+          record(Objects.requireNonNull(e.getCause())); // never null: its constructor requires a cause
         }
       }
     }
