@@ -91,8 +91,9 @@ public final class CellActivitiesImpl implements CellActivities {
   public HostedCell bootstrap(BootstrapRequest request) {
     return withWorkflowMdc(request.cellId(), CellStep.PORT, () -> {
       ActivityInfo info = Activity.getExecutionContext().getInfo();
-      ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(info.getWorkflowId(),
-          info.getWorkflowRunId());
+      // These activities are registered for the swarm's workflows only, so a workflow always runs them.
+      ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(
+          Objects.requireNonNull(info.getWorkflowId()), Objects.requireNonNull(info.getWorkflowRunId()));
       // A retry after a lost response finds the cell already up here: hand it back instead of failing. A cell left
       // by another run that has closed (a task resubmitted after its workflow was terminated) is torn down first.
       Optional<CellBootstrap> existing = steps.find(request.cellId());
