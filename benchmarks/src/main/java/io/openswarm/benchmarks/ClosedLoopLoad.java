@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a fixed number of cells with a fixed number in flight: the next cell starts as soon as one ends (a closed
@@ -59,7 +60,7 @@ final class ClosedLoopLoad {
     Semaphore slots = new Semaphore(concurrency);
     long[] latencies = new long[cells];
     Object[] results = new Object[cells];
-    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
     AtomicLong lastEnd = new AtomicLong();
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();

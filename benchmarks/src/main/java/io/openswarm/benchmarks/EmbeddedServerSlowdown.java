@@ -19,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether the embedded Temporal server slows down as it accumulates work: batches of bare workflows (the shape of a
@@ -124,7 +125,7 @@ public final class EmbeddedServerSlowdown {
     double batch(String prefix, int workflows, int inFlight) throws InterruptedException {
       Semaphore slots = new Semaphore(inFlight);
       CountDownLatch done = new CountDownLatch(workflows);
-      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
       long start = System.nanoTime();
       for (int i = 0; i < workflows; i++) {
         slots.acquire();

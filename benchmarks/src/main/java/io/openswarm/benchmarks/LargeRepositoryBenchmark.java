@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,67 +51,76 @@ public final class LargeRepositoryBenchmark {
       "pool warm acquire+release", "pool 1 cold acquire", "pool 3 cold acquires at once", "plain 1 add",
       "plain 3 adds at once");
 
-  private final GitRunner git = GitRunner.newBuilder().timeout(GIT_TIMEOUT).build();
+  private final GitRunner git;
   private final Map<String, List<Long>> nanos = new LinkedHashMap<>();
   private final Map<String, List<Long>> parts = new LinkedHashMap<>();
   private final ExecutorService threads = Executors.newFixedThreadPool(3);
-  private Path directory;
+  private final Path directory;
   /** The repository the worktrees are made of: generated, or a shared clone of the one given. */
-  private Path repositoryPath;
+  private final Path repositoryPath;
   /** The commit every worktree is made at. */
-  private String head;
+  private final String head;
   /** What the report says the repository is. */
-  private String described;
+  private final String described;
   private long sequence;
 
-  private LargeRepositoryBenchmark() {}
+  private LargeRepositoryBenchmark(GitRunner git, Path directory, Source source) {
+    this.git = git;
+    this.directory = directory;
+    this.repositoryPath = source.path();
+    this.head = source.head();
+    this.described = source.described();
+  }
+
+  /** The repository the worktrees are made of, the commit they are made at, and what the report calls it. */
+  private record Source(Path path, String head, String described) {}
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     Path existing = args.length > 1 ? Path.of(args[1]).toAbsolutePath() : null;
-    LargeRepositoryBenchmark benchmark = new LargeRepositoryBenchmark();
-    benchmark.directory = Files.createTempDirectory("large-repository-benchmark-");
+    GitRunner git = GitRunner.newBuilder().timeout(GIT_TIMEOUT).build();
+    Path directory = Files.createTempDirectory("large-repository-benchmark-");
     try {
-      if (existing == null) {
-        benchmark.generate();
-      } else {
-        benchmark.cloneShared(existing);
+      Source source = existing == null ? generate(git, directory) : cloneShared(git, directory, existing);
+      LargeRepositoryBenchmark benchmark = new LargeRepositoryBenchmark(git, directory, source);
+      try {
+        benchmark.run(rounds);
+      } finally {
+        benchmark.threads.shutdownNow();
       }
-      benchmark.run(rounds);
     } finally {
-      benchmark.threads.shutdownNow();
-      Directories.deleteRecursively(benchmark.directory);
+      Directories.deleteRecursively(directory);
     }
   }
 
-  private void generate() {
+  private static Source generate(GitRunner git, Path directory) {
     long begin = System.nanoTime();
     GeneratedRepository repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
-    repositoryPath = repository.path();
-    head = repository.head();
+    Path repositoryPath = repository.path();
     git.run(GitCommand.in(repositoryPath).args("repack", "-a", "-d", "-q").timeout(GIT_TIMEOUT).build())
         .requireSuccess("pack the repository");
     git.run(GitCommand.in(repositoryPath).args("prune-packed").timeout(GIT_TIMEOUT).build())
         .requireSuccess("drop loose objects");
     System.out.printf(Locale.ROOT, "generated %,d files in %.1f s%n", FILES, (System.nanoTime() - begin) / 1e9);
-    described = String.format(Locale.ROOT, "a generated repository of %,d files, %d MB", FILES,
-        BYTES / (1024 * 1024));
+    return new Source(repositoryPath, repository.head(), String.format(Locale.ROOT,
+        "a generated repository of %,d files, %d MB", FILES, BYTES / (1024 * 1024)));
   }
 
   /**
    * Uses a real repository: a {@code --shared} clone without a checkout (its objects are the original's, read-only;
    * nothing is written into the original), at the original's {@code HEAD}.
    */
-  private void cloneShared(Path existing) {
-    repositoryPath = directory.resolve("repo");
+  private static Source cloneShared(GitRunner git, Path directory, Path existing) {
+    Path repositoryPath = directory.resolve("repo");
     git.run(GitCommand.in(directory).args("clone", "--quiet", "--shared", "--no-checkout", existing.toString(),
         repositoryPath.toString()).timeout(GIT_TIMEOUT).build()).requireSuccess("clone " + existing);
-    head = git.run(repositoryPath, "rev-parse", "HEAD").requireSuccess("resolve HEAD").stdout().strip();
+    String head = git.run(repositoryPath, "rev-parse", "HEAD").requireSuccess("resolve HEAD").stdout().strip();
     // Against the empty tree: one short line ("27674 files changed, ...") however large the repository is.
     String files = git.run(repositoryPath, "diff", "--shortstat", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "HEAD")
         .requireSuccess("count files").stdout().strip();
     System.out.printf(Locale.ROOT, "using %s at %s: %s%n", existing, head.substring(0, 12), files);
-    described = existing + " at " + head.substring(0, 12) + " (" + files.replaceFirst(" changed.*", "") + ")";
+    return new Source(repositoryPath, head,
+        existing + " at " + head.substring(0, 12) + " (" + files.replaceFirst(" changed.*", "") + ")");
   }
 
   private void run(int rounds) throws Exception {
@@ -166,7 +176,7 @@ public final class LargeRepositoryBenchmark {
         .timeout(GIT_TIMEOUT).build()).requireSuccess("remove worktree");
     git.run(repositoryPath, "branch", "-D", "swarm/" + name).requireSuccess("delete branch");
     long end = System.nanoTime();
-    nanos.get("plain add+remove").add(end - begin);
+    times("plain add+remove").add(end - begin);
     part("plain: add", added - begin);
     part("plain: remove + branch -D", end - added);
   }
@@ -180,7 +190,7 @@ public final class LargeRepositoryBenchmark {
     if (Files.exists(lease.path()) || pool.totalCount() != 0) {
       throw new IllegalStateException("the cold pool kept " + lease.path());
     }
-    nanos.get("pool cold acquire+release").add(end - begin);
+    times("pool cold acquire+release").add(end - begin);
     part("pool cold: acquire", acquired - begin);
     part("pool cold: release (removal)", end - acquired);
   }
@@ -199,7 +209,7 @@ public final class LargeRepositoryBenchmark {
     long begin = System.nanoTime();
     gate.countDown();
     List<WorktreeLease> got = leases.stream().map(CompletableFuture::join).toList();
-    nanos.get(name).add(System.nanoTime() - begin);
+    times(name).add(System.nanoTime() - begin);
     got.forEach(WorktreeLease::close);
   }
 
@@ -221,7 +231,7 @@ public final class LargeRepositoryBenchmark {
     long begin = System.nanoTime();
     gate.countDown();
     adds.forEach(CompletableFuture::join);
-    nanos.get(name).add(System.nanoTime() - begin);
+    times(name).add(System.nanoTime() - begin);
     for (String branch : names) {
       git.run(GitCommand.in(repositoryPath).args("worktree", "remove", "--force",
           directory.resolve("plain-" + branch).toString()).timeout(GIT_TIMEOUT).build())
@@ -232,8 +242,13 @@ public final class LargeRepositoryBenchmark {
 
   private void record(String name, Supplier<?> action) {
     long begin = System.nanoTime();
-    action.get();
-    nanos.get(name).add(System.nanoTime() - begin);
+    var unused = action.get();
+    times(name).add(System.nanoTime() - begin);
+  }
+
+  /** The times recorded under {@code name}, one of {@link #MEASUREMENTS} (each has its list from the start). */
+  private List<Long> times(String name) {
+    return Objects.requireNonNull(nanos.get(name), name);
   }
 
   private void part(String name, long value) {
@@ -249,12 +264,12 @@ public final class LargeRepositoryBenchmark {
     ratio("pool 3 cold / pool 1 cold", "pool 3 cold acquires at once", "pool 1 cold acquire", "target: at most 1.5");
     ratio("plain 3 adds / plain 1 add", "plain 3 adds at once", "plain 1 add", "the machine's floor for the line above");
     System.out.printf(Locale.ROOT, "pool warm / plain:           %.3f%n",
-        median(nanos.get("pool warm acquire+release")) / median(nanos.get("plain add+remove")));
+        median(times("pool warm acquire+release")) / median(times("plain add+remove")));
   }
 
   private void ratio(String label, String numerator, String denominator, String note) {
-    List<Long> top = nanos.get(numerator);
-    List<Long> bottom = nanos.get(denominator);
+    List<Long> top = times(numerator);
+    List<Long> bottom = times(denominator);
     List<Double> paired = new ArrayList<>();
     for (int i = 0; i < Math.min(top.size(), bottom.size()); i++) {
       paired.add((double) top.get(i) / bottom.get(i));

@@ -6,7 +6,9 @@ import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,8 +50,9 @@ public class PortManagerBenchmark {
   @Param({"0", "50", "95", "99"})
   public int occupancy;
 
-  private PortManager swarm;
-  private LinearPortAllocator linear;
+  /** Whichever {@link #impl} names is set up; the other stays null. */
+  private @Nullable PortManager swarm;
+  private @Nullable LinearPortAllocator linear;
   private final List<PortLease> held = new ArrayList<>();
 
   @Setup(Level.Trial)
@@ -83,8 +86,10 @@ public class PortManagerBenchmark {
       lease.close();
       return lease.port();
     }
-    int port = linear.allocate();
-    linear.release(port);
+    // fill() set up the one that impl names.
+    LinearPortAllocator allocator = Objects.requireNonNull(linear);
+    int port = allocator.allocate();
+    allocator.release(port);
     return port;
   }
 }

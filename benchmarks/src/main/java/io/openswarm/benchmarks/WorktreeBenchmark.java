@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -66,7 +67,8 @@ public class WorktreeBenchmark {
 
   private Path directory;
   private GeneratedRepository repository;
-  private WorktreePool pool;
+  /** Only on the warm path: the cold path times plain git. */
+  private @Nullable WorktreePool pool;
   private GitRunner git;
   private long sequence;
 

@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -265,8 +266,14 @@ public final class Demo {
     Map<String, DemoTask> byPrompt = new LinkedHashMap<>();
     TASKS.forEach(task -> byPrompt.put(task.prompt(), task));
     return ScriptedAgent.newBuilder()
-        .edits(prompt -> byPrompt.get(prompt).edits().entrySet().stream()
-            .map(edit -> FileEdit.write(edit.getKey(), edit.getValue())).toList())
+        .edits(prompt -> {
+          DemoTask task = byPrompt.get(prompt);
+          if (task == null) {
+            throw new IllegalArgumentException("no demo task has the prompt " + prompt);
+          }
+          return task.edits().entrySet().stream()
+              .map(edit -> FileEdit.write(edit.getKey(), edit.getValue())).toList();
+        })
         .turnDelay(Duration.ofMillis(300))
         .build();
   }
@@ -294,7 +301,7 @@ public final class Demo {
    * {@code --base-url}; the API key only by the name of its variable.
    */
   static void configureRealModel(OpenCodeOptions.Builder openCode, Map<String, String> options) {
-    String model = options.get("model");
+    String model = Objects.requireNonNull(options.get("model"), "the model option is required here");
     openCode.model(model);
     String keyVariable = options.get("api-key-env");
     if (keyVariable != null) {

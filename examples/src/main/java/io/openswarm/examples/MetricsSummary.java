@@ -85,7 +85,8 @@ public final class MetricsSummary {
   }
 
   private static String outcome(Counter counter) {
-    String status = counter.getId().getTag("status");
+    // Every outcome counter carries a status tag (MicrometerSwarmMetrics sets it).
+    String status = Objects.requireNonNull(counter.getId().getTag("status"));
     String type = counter.getId().getTag("failure_type");
     return MicrometerSwarmMetrics.NO_FAILURE.equals(type) ? status : status + " (" + type + ")";
   }

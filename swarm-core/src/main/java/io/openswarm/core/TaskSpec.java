@@ -76,7 +76,9 @@ public record TaskSpec(
     try {
       CellId.of(taskId);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().replaceFirst("^cellId", "taskId"), e);
+      // CellId.of always says what was wrong; the fallback only keeps a message-less exception readable.
+      String reason = Objects.requireNonNullElse(e.getMessage(), "cellId is not valid: " + taskId);
+      throw new IllegalArgumentException(reason.replaceFirst("^cellId", "taskId"), e);
     }
     if (prompt.isBlank()) {
       throw new IllegalArgumentException("prompt must not be blank");

@@ -62,7 +62,9 @@ public record DagRequest(String dagId, TaskGraph graph, String baseRef, String t
     try {
       CellId.of(dagId);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().replaceFirst("^cellId", "dagId"), e);
+      // CellId.of always says what was wrong; the fallback only keeps a message-less exception readable.
+      String reason = Objects.requireNonNullElse(e.getMessage(), "cellId is not valid: " + dagId);
+      throw new IllegalArgumentException(reason.replaceFirst("^cellId", "dagId"), e);
     }
     if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("baseRef must be a git revision (not blank, no control characters, not "

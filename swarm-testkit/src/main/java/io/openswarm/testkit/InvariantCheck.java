@@ -464,7 +464,11 @@ public final class InvariantCheck {
    * journal at its root's default place) and that is still clean and detached, as a parked worktree must be.
    */
   private static boolean parkedByAClosedPool(Path path) {
-    Path journal = path.getParent().resolve(".swarm").resolve("leases");
+    Path root = path.getParent();
+    if (root == null) {
+      return false;
+    }
+    Path journal = root.resolve(".swarm").resolve("leases");
     if (!Files.isDirectory(journal)) {
       return false;
     }

@@ -230,7 +230,7 @@ public final class TreeDeleter {
         }
       } catch (DirectoryIteratorException e) {
         // What was listed is deleted; the root's deletion then fails and the next round lists it again.
-        record(e.getCause());
+        record(Objects.requireNonNull(e.getCause())); // never null: its constructor requires a cause
       }
       while (!pending.isEmpty()) {
         Path entry = pending.pop();
@@ -241,7 +241,7 @@ public final class TreeDeleter {
         } catch (IOException e) {
           record(e);
         } catch (DirectoryIteratorException e) {
-          record(e.getCause());
+          record(Objects.requireNonNull(e.getCause())); // never null: its constructor requires a cause
         }
       }
     }

@@ -88,9 +88,11 @@ public record GraphTask(
           commitMessage);
       testCommand = spec.testCommand();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().startsWith("taskId")
-          ? e.getMessage().replaceFirst("^taskId", "task id")
-          : "task " + TaskGraphException.quote(id) + ": " + e.getMessage(), e);
+      // TaskSpec always says what was wrong; the fallback only keeps a message-less exception readable.
+      String reason = Objects.requireNonNullElse(e.getMessage(), "not a valid task");
+      throw new IllegalArgumentException(reason.startsWith("taskId")
+          ? reason.replaceFirst("^taskId", "task id")
+          : "task " + TaskGraphException.quote(id) + ": " + reason, e);
     }
   }
 

@@ -261,7 +261,8 @@ public record TaskGraph(List<GraphTask> tasks) {
           path.remove(path.size() - 1);
           continue;
         }
-        int dependency = positions.get(dependencies.get(nextDependency[current]++));
+        // Every dependency was checked to name a task before the search starts.
+        int dependency = Objects.requireNonNull(positions.get(dependencies.get(nextDependency[current]++)));
         if (state[dependency] == onPath) {
           List<String> cycle = new ArrayList<>();
           for (int i = path.indexOf(dependency); i < path.size(); i++) {

@@ -760,7 +760,7 @@ public final class CellSteps {
     long start = System.nanoTime();
     MDC.put(MDC_STEP, step.name());
     try {
-      T value = run(cellId, step, body);
+      @Nullable T value = run(cellId, step, body);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       metrics.stepFinished(step, took, true);
       return new Measured<>(value, took);
@@ -770,7 +770,7 @@ public final class CellSteps {
     }
   }
 
-  private <T> T run(CellId cellId, CellStep step, StepBody<T> body) {
+  private <T> @Nullable T run(CellId cellId, CellStep step, StepBody<T> body) {
     try {
       return body.run();
     } catch (CellStepException e) {

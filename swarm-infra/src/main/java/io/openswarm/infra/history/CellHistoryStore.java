@@ -324,7 +324,7 @@ public final class CellHistoryStore implements CellHistory {
     if (kept.isPresent() && ref != null && kept.get().rejectedCommit() != null && !refStillKept) {
       // Only while it still points where this run set it: a newer run of the same cell may have moved it.
       GitResult deleted = git.run(GitCommand.in(repository)
-          .args("update-ref", "-d", kept.get().rejectedRef(), kept.get().rejectedCommit()).build());
+          .args("update-ref", "-d", ref, kept.get().rejectedCommit()).build());
       if (!deleted.isSuccess()) {
         log.debug("history {}: ref {} left as it is: {}", folder, kept.get().rejectedRef(),
             deleted.stderrTail().strip());

@@ -429,13 +429,14 @@ public final class ProcessSupervisor implements AutoCloseable {
    * its {@code /tmp} size, unless the policy sets one.
    */
   private SandboxPolicy withConfinement(SandboxPolicy policy) {
-    boolean sizeTmp = limits != null && limits.tmpSizeBytes() > 0 && policy.tmpSizeBytes() == 0;
+    long tmpSizeBytes = limits == null ? 0 : limits.tmpSizeBytes();
+    boolean sizeTmp = tmpSizeBytes > 0 && policy.tmpSizeBytes() == 0;
     if (hiddenPaths.isEmpty() && !sizeTmp) {
       return policy;
     }
     SandboxPolicy.Builder merged = policy.toBuilder();
     if (sizeTmp) {
-      merged.tmpSizeBytes(limits.tmpSizeBytes());
+      merged.tmpSizeBytes(tmpSizeBytes);
     }
     for (Path path : hiddenPaths) {
       if (!policy.writablePaths().contains(path) && !policy.readOnlyPaths().contains(path)

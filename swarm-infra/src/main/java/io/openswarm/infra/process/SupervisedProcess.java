@@ -55,7 +55,7 @@ public final class SupervisedProcess implements AutoCloseable {
   private final SandboxBridge bridge;
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-  private final AtomicReference<CompletableFuture<ProcessTreeTerminator.Report>> termination =
+  private final AtomicReference<@Nullable CompletableFuture<ProcessTreeTerminator.Report>> termination =
       new AtomicReference<>();
   private final CompletableFuture<ProcessResult> result = new CompletableFuture<>();
   private volatile boolean timedOut;

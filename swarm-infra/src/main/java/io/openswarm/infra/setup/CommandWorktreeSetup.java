@@ -200,7 +200,8 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
       byte[] content = readFromCheckout(source, path);
       Path target = worktree.resolve(path);
       try {
-        createParents(worktree, target.getParent());
+        // A path resolved against the worktree always has a parent (at least the worktree).
+        createParents(worktree, Objects.requireNonNull(target.getParent()));
         NoFollowFiles.writeNew(worktree, target, content);
       } catch (IOException e) {
         throw new WorktreeSetupException("could not copy \"" + path + "\" from the checkout into the worktree of cell "

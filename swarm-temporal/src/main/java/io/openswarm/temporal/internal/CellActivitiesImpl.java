@@ -91,8 +91,10 @@ public final class CellActivitiesImpl implements CellActivities {
   public HostedCell bootstrap(BootstrapRequest request) {
     return withWorkflowMdc(request.cellId(), CellStep.PORT, () -> {
       ActivityInfo info = Activity.getExecutionContext().getInfo();
-      ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(info.getWorkflowId(),
-          info.getWorkflowRunId());
+      // A cell belongs to the workflow run that bootstrapped it: the swarm's workflows or a user's schedule it.
+      ClosedWorkflowSweeper.WorkflowRun run = new ClosedWorkflowSweeper.WorkflowRun(
+          Objects.requireNonNull(info.getWorkflowId(), "bootstrap must be scheduled by a workflow"),
+          Objects.requireNonNull(info.getWorkflowRunId(), "bootstrap must be scheduled by a workflow"));
       // A retry after a lost response finds the cell already up here: hand it back instead of failing. A cell left
       // by another run that has closed (a task resubmitted after its workflow was terminated) is torn down first.
       Optional<CellBootstrap> existing = steps.find(request.cellId());

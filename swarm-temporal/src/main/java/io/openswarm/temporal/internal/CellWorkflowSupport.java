@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -106,7 +107,9 @@ final class CellWorkflowSupport {
     if (cause instanceof CanceledFailure) {
       return "Cancelled: " + failure.getActivityType() + " was cancelled";
     }
-    return cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : failure.getMessage();
+    return cause instanceof TemporalFailure temporal
+        ? temporal.getOriginalMessage()
+        : Objects.requireNonNullElse(failure.getMessage(), failure.getClass().getSimpleName());
   }
 
   /**

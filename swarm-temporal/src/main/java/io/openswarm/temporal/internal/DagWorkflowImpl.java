@@ -494,6 +494,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
     if (cause instanceof ApplicationFailure application) {
       return application.getType() + ": " + application.getOriginalMessage();
     }
-    return cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : failure.getMessage();
+    return cause instanceof TemporalFailure temporal
+        ? temporal.getOriginalMessage()
+        : Objects.requireNonNullElse(failure.getMessage(), failure.getClass().getSimpleName());
   }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link SwarmMetrics} on a Micrometer {@link MeterRegistry}: a timer per step with p50/p95/p99, counters of cell
@@ -165,7 +166,8 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     if (step == null || duration == null || duration.isNegative()) {
       return;
     }
-    (stepSucceeded ? succeeded : failed).get(step).record(duration);
+    // Both maps hold a timer for every step (filled in the constructor).
+    Objects.requireNonNull((stepSucceeded ? succeeded : failed).get(step)).record(duration);
   }
 
   @Override
@@ -315,7 +317,7 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     return registered;
   }
 
-  private Counter outcome(String name, String description, String status, String failureType) {
+  private Counter outcome(String name, String description, String status, @Nullable String failureType) {
     String type = failureType == null ? NO_FAILURE : failureTypeTag(failureType);
     String key = name + '|' + status + '|' + type;
     Counter counter = outcomes.get(key);

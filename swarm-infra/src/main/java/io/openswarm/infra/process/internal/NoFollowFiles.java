@@ -38,11 +38,15 @@ public final class NoFollowFiles {
   /**
    * Replaces {@code file} with a new, empty file readable and writable by its owner only, and opens it for writing.
    *
+   * @throws IllegalArgumentException if {@code file} has no parent folder (a bare name or the root)
    * @throws IOException if the folder or the file is (or becomes) a symbolic link, or creation fails
    */
   public static OutputStream createNew(Path file) throws IOException {
     Path dir = file.getParent();
     Path name = file.getFileName();
+    if (dir == null || name == null) {
+      throw new IllegalArgumentException("file must name a file inside a folder, was " + file);
+    }
     Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     FileAttribute<?>[] ownerOnly = {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};

@@ -384,7 +384,8 @@ public final class NetworkBridge implements SandboxBridge {
 
   /** A connection from the worker to an exposed port inside, carried over a connection that waits from inside. */
   private void relayInto(SocketChannel fromWorker, int port) throws IOException {
-    BlockingQueue<SocketChannel> waiting = slots.get(port);
+    // Its queue is registered before the port is listened on.
+    BlockingQueue<SocketChannel> waiting = Objects.requireNonNull(slots.get(port));
     SocketChannel inside;
     try {
       inside = waiting.poll(SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -429,7 +430,7 @@ public final class NetworkBridge implements SandboxBridge {
     try {
       target = NetworkEndpoint.parse(parts[1]);
     } catch (IllegalArgumentException e) {
-      respond(client, 400, e.getMessage());
+      respond(client, 400, Objects.requireNonNullElse(e.getMessage(), "bad target"));
       return;
     }
     if (!proxied.contains(target)) {
