@@ -13,6 +13,7 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
+import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.IntegrateResult;
@@ -179,8 +180,8 @@ class TcrWorkflowImplTest {
   @Test
   void cellIdsOfLaterAttemptsStayValidForLongTaskIds() {
     String longId = "x".repeat(64);
-    assertThat(TcrWorkflowImpl.cellIdFor(longId, 1).value()).isEqualTo(longId);
-    assertThat(TcrWorkflowImpl.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(61) + "-r2");
+    assertThat(CellDriver.cellIdFor(longId, 1).value()).isEqualTo(longId);
+    assertThat(CellDriver.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(61) + "-r2");
   }
 
   @Test
