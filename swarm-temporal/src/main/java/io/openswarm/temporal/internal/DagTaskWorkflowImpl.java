@@ -75,7 +75,6 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     DagTaskStatus status;
     String detail = null;
     String keptBranch = null;
-    boolean integrationVerdict = false;
     if (failure != null) {
       status = failure.cancelled() ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED;
       detail = failure.error();
@@ -99,19 +98,13 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
         }
       }
       if (status != DagTaskStatus.INTEGRATED) {
-        integrationVerdict = true;
         // The integrator puts the cell's commit back on its branch, and teardown keeps a branch with a commit.
         keptBranch = up == null ? null : up.branch();
       }
     }
-    return new DagAttempt(request.attempt(), Workflow.getInfo().getWorkflowId(), cell.cellId().value(),
-        up == null ? null : up.host(), up == null ? null : up.baseCommit(), status,
-        integration == null ? null : integration.commit(), integration == null ? null : integration.onto(),
-        integrationVerdict, failure == null ? null : failure.step(), failure == null ? null : failure.type(),
-        failure != null && failure.retryable(), detail,
-        status == DagTaskStatus.CONFLICT ? integration.conflictingFiles() : List.of(), keptBranch,
-        integration == null ? 0 : integration.rounds(), integration == null ? 0 : integration.retests(),
-        cell.timings(), cell.teardownErrors(), started, now(), cell.historyPath(), cell.rejectedRef());
+    return new DagAttempt(request.attempt(), Workflow.getInfo().getWorkflowId(), status, detail, cell, integration,
+        failure == null ? null : failure.type(), failure != null && failure.retryable(),
+        up == null ? null : up.baseCommit(), keptBranch, started, now());
   }
 
   private static Instant now() {
