@@ -7,7 +7,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +49,7 @@ public record DagAttempt(
     DagTaskStatus status,
     @Nullable String detail,
     @Nullable CellOutcome cell,
-    @Nullable IntegrateResult integration,
+    @Nullable IntegrationResult integration,
     @Nullable String failureType,
     boolean retryable,
     @Nullable String baseCommit,
@@ -109,7 +109,7 @@ public record DagAttempt(
       @JsonProperty("status") DagTaskStatus status,
       @JsonProperty("detail") @Nullable String detail,
       @JsonProperty("cell") @Nullable CellOutcome cell,
-      @JsonProperty("integration") @Nullable IntegrateResult integration,
+      @JsonProperty("integration") @Nullable IntegrationResult integration,
       @JsonProperty("failureType") @Nullable String failureType,
       @JsonProperty("retryable") boolean retryable,
       @JsonProperty("baseCommit") @Nullable String baseCommit,
@@ -136,7 +136,7 @@ public record DagAttempt(
         IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
             : status == DagTaskStatus.CONFLICT ? IntegrationStatus.CONFLICT : IntegrationStatus.REVERTED;
         // The flat shape did not name the target branch; the DAG's result does.
-        integration = new IntegrateResult(verdict, "", commit, onto == null ? "" : onto,
+        integration = new IntegrationResult(verdict, "", commit, onto == null ? "" : onto,
             conflictingFiles == null ? List.of() : conflictingFiles,
             verdict == IntegrationStatus.REVERTED ? detail : null, rounds, retests,
             steps.stream().filter(t -> t.step() == CellStep.INTEGRATE).map(StepTiming::duration)
@@ -277,8 +277,8 @@ public record DagAttempt(
   }
 
   /** {@code result} with its report bounded. */
-  private static IntegrateResult slim(IntegrateResult result) {
-    return new IntegrateResult(result.status(), result.targetBranch(), result.commit(), result.onto(),
+  private static IntegrationResult slim(IntegrationResult result) {
+    return new IntegrationResult(result.status(), result.targetBranch(), result.commit(), result.onto(),
         result.conflictingFiles(), result.conflictingFileCount(), bound(result.testOutputTail()), result.rounds(),
         result.retests(), result.duration());
   }

@@ -9,7 +9,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
@@ -41,8 +41,8 @@ class DagValuesTest {
     CellOutcome outcome = (status == DagTaskStatus.REVERTED ? CellOutcome.reverted(cell, detail)
         : CellOutcome.committed(cell, "cell0ffee"))
         .withTimings(List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40)))).withHost("host-a");
-    IntegrateResult integration = status == DagTaskStatus.INTEGRATED
-        ? new IntegrateResult(IntegrationStatus.INTEGRATED, "dag/d", commit, "base", List.of(), null, 1, 0,
+    IntegrationResult integration = status == DagTaskStatus.INTEGRATED
+        ? new IntegrationResult(IntegrationStatus.INTEGRATED, "dag/d", commit, "base", List.of(), null, 1, 0,
             Duration.ofMillis(9))
         : null;
     return new DagAttempt(1, "dag-d-api-1", status, detail, outcome, integration, null, false, "base", null,
@@ -54,7 +54,7 @@ class DagValuesTest {
       String commit, String onto, String detail, long startedMillis, long finishedMillis) {
     IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
         : IntegrationStatus.CONFLICT;
-    IntegrateResult integration = new IntegrateResult(verdict, "dag/pair", commit, onto,
+    IntegrationResult integration = new IntegrationResult(verdict, "dag/pair", commit, onto,
         verdict == IntegrationStatus.CONFLICT ? List.of("shared.txt") : List.of(), null, 1, 0, Duration.ofMillis(9));
     return new DagAttempt(attempt, "dag-" + cellId, status, detail,
         CellOutcome.committed(CellId.of(cellId), "cell0ffee").withHost("host-a"), integration, null, false, base,
@@ -78,9 +78,9 @@ class DagValuesTest {
         StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("\"succeeded\"", "\"table\"", "toTable");
 
-    IntegrateResult conflict = new IntegrateResult(IntegrationStatus.CONFLICT, "dag/orders", null, "abc",
+    IntegrationResult conflict = new IntegrationResult(IntegrationStatus.CONFLICT, "dag/orders", null, "abc",
         List.of("a.txt"), null, 2, 1, Duration.ofMillis(120));
-    assertThat(roundTrip(conflict, IntegrateResult.class)).isEqualTo(conflict);
+    assertThat(roundTrip(conflict, IntegrationResult.class)).isEqualTo(conflict);
     DagTaskRequest taskRequest = new DagTaskRequest("orders", 2, GRAPH.tasks().get(0).toTaskSpec(
         "refs/heads/dag/orders"), "dag/orders", CellId.of("orders-schema-1"));
     assertThat(roundTrip(taskRequest, DagTaskRequest.class)).isEqualTo(taskRequest);

@@ -1,5 +1,6 @@
 package io.openswarm.core.lifecycle;
 
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
@@ -114,7 +115,7 @@ public final class CellDriver {
      * @param task its task (its test command and limit, for tests on top of the target)
      * @return how the integration ended
      */
-    IntegrateResult integrate(CellId cell, String targetBranch, TaskSpec task);
+    IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task);
 
     /**
      * Tears the cell down, out of reach of the run's cancellation (a detached cancellation scope in a workflow).
@@ -226,7 +227,7 @@ public final class CellDriver {
     int changedCount = 0;
     CellOutcome outcome;
     @Nullable StepFailure failure = null;
-    @Nullable IntegrateResult integration = null;
+    @Nullable IntegrationResult integration = null;
     try {
       if (executor.verifiesBase(up, task)) {
         enter(CellStep.VERIFY_BASE);

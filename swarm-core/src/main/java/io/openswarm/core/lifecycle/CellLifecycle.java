@@ -1,5 +1,6 @@
 package io.openswarm.core.lifecycle;
 
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
@@ -134,7 +135,7 @@ public final class CellLifecycle {
     }
 
     @Override
-    public IntegrateResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+    public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
       return steps.integrate(cell, targetBranch, task.testCommand(), task.testTimeout());
     }
 

@@ -1,5 +1,6 @@
 package io.openswarm.core.lifecycle;
 
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellOutcome;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +22,7 @@ public record CellRun(
     CellOutcome outcome,
     @Nullable CellBootstrap bootstrap,
     @Nullable StepFailure failure,
-    @Nullable IntegrateResult integration) {
+    @Nullable IntegrationResult integration) {
 
   /**
    * Checks the outcome.

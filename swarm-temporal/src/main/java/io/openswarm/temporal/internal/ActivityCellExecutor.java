@@ -8,7 +8,7 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.StepFailure;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
@@ -95,7 +95,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public IntegrateResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+  public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
     return host().integrate(new IntegrateRequest(cell, targetBranch, task.testCommand(), task.testTimeout()));
   }
 

@@ -5,7 +5,7 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellRun;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.StepFailure;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -70,7 +70,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   private static DagAttempt attempt(DagTaskRequest request, CellRun run, Instant started) {
     CellOutcome cell = run.outcome();
     StepFailure failure = run.failure();
-    IntegrateResult integration = run.integration();
+    IntegrationResult integration = run.integration();
     CellBootstrap up = run.bootstrap();
     DagTaskStatus status;
     String detail = null;

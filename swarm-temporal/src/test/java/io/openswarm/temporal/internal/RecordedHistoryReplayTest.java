@@ -13,7 +13,7 @@ import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.IntegrationStatus;
@@ -307,14 +307,14 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public IntegrateResult integrate(IntegrateRequest request) {
+    public IntegrationResult integrate(IntegrateRequest request) {
       String prompt = prompt(request.cellId());
       return switch (prompt) {
-        case "conflict" -> new IntegrateResult(IntegrationStatus.CONFLICT, request.targetBranch(), null,
+        case "conflict" -> new IntegrationResult(IntegrationStatus.CONFLICT, request.targetBranch(), null,
             "head-" + request.cellId(), List.of("a.txt", "b.txt"), null, 1, 0, Duration.ofMillis(4));
-        case "integration-red" -> new IntegrateResult(IntegrationStatus.REVERTED, request.targetBranch(), null,
+        case "integration-red" -> new IntegrationResult(IntegrationStatus.REVERTED, request.targetBranch(), null,
             "head-" + request.cellId(), List.of(), "tests failed with exit code 1\nboom", 2, 1, Duration.ofMillis(4));
-        default -> new IntegrateResult(IntegrationStatus.INTEGRATED, request.targetBranch(),
+        default -> new IntegrationResult(IntegrationStatus.INTEGRATED, request.targetBranch(),
             "merged-" + request.cellId(), "base0000000000", List.of(), null, 1, 0, Duration.ofMillis(4));
       };
     }

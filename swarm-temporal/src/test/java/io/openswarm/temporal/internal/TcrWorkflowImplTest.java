@@ -16,7 +16,7 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
@@ -350,7 +350,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public IntegrateResult integrate(IntegrateRequest request) {
+    public IntegrationResult integrate(IntegrateRequest request) {
       record("integrate", request.cellId());
       throw new IllegalStateException("the TCR workflow never integrates");
     }

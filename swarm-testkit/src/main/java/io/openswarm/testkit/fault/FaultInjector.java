@@ -39,7 +39,7 @@ import org.slf4j.MDC;
  *     .ports(PortManager.newBuilder().range(20000, 20010).probe(faults.wrapProbe(PortProbe.bind())).build())
  *     .worktrees(faults.wrapWorktrees(pool)).changes(faults.wrapChanges(GitWorktreeChanges.create()))
  *     .agent(faults.wrapAgent(agent)).tests(faults.wrapTests(tests))
- *     .integration(faults.wrapIntegration(BranchIntegrator.create()))
+ *     .integration(faults.wrapIntegration(GitBranchIntegration.create()))
  *     ...
  * // or, for a worker: SwarmWorker.newBuilder()...internalHooks(faults.workerHooks())
  * }</pre>
