@@ -371,7 +371,7 @@ class DagWorkflowIT {
       DagResult now = client.dagStatus(workflowId);
       return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
           && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
-          && client.status(workflowId + "-stuck-1").step().equals("EXECUTE");
+          && client.status(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
     });
     String headBefore = repo.resolveRevision("dag/cancel");
 

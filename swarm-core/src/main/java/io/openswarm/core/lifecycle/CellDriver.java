@@ -1,12 +1,12 @@
 package io.openswarm.core.lifecycle;
 
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -271,8 +271,9 @@ public final class CellDriver {
     CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
         .withTeardownErrors(teardown.errors()).withHost(up.host())
         .withKept(teardown.historyPath(), teardown.rejectedRef());
-    if (failure != null && failure.propagate() != null) {
-      throw failure.propagate();
+    RuntimeException propagate = failure == null ? null : failure.propagate();
+    if (propagate != null) {
+      throw propagate;
     }
     return new CellRun(finished, up, failure, integration);
   }

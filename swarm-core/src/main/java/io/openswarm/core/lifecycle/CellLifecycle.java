@@ -1,6 +1,5 @@
 package io.openswarm.core.lifecycle;
 
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
@@ -8,6 +7,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>This is the saga of DESIGN §1 driven locally: the {@link CellDriver} decides the sequence, as it does for the
- * Temporal {@code TcrWorkflow} and DAG task workflow, and here each step is a direct call into {@link CellSteps}. A failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs
- * in any case, and whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
+ * Temporal {@code TcrWorkflow} and DAG task workflow, and here each step is a direct call into {@link CellSteps}. A
+ * failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs in any case, and
+ * whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
  * steps' {@link io.openswarm.core.history.CellHistory} kept is named in {@link CellOutcome#historyPath()} and {@link
  * CellOutcome#rejectedRef()}.
  *

@@ -1,7 +1,7 @@
 package io.openswarm.core.lifecycle;
 
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.CellOutcome;
+import io.openswarm.core.worktree.IntegrationResult;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;

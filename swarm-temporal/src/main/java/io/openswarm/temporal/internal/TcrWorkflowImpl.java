@@ -18,7 +18,7 @@ import org.slf4j.Logger;
  * detached cancellation scope whatever happened.
  *
  * <p>When the bootstrap says the cell's base is to be checked (the task's choice, else the host's default), the
- * test command runs on the base commit first (step {@code VERIFY_BASE}); a red base ends the attempt FAILED with
+ * test command runs on the base commit first (step {@code VERIFY_BASE}); a red base ends the cell FAILED with
  * {@code BaseIsRed} before the agent is prompted. The activity is guarded by a version marker, so histories from
  * before the check replay unchanged.
  *
