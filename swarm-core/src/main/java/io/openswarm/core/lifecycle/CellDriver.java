@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
@@ -359,5 +360,119 @@ public final class CellDriver {
         ? first.substring(0, CellId.MAX_LENGTH - suffix.length())
         : first;
     return CellId.of(base + suffix);
+  }
+
+  /**
+   * A step of a cell that failed, as a {@link CellDriver.Executor} reports it to the {@link CellDriver}: which step, a
+   * stable type, what to tell a person, and what the driver does next.
+   *
+   * <p>Immutable; not meant to travel between processes (it may hold the exception to throw once the cell is torn
+   * down).
+   *
+   * @param step the step that failed (the one the failure names, else the one that was running)
+   * @param type a stable failure type, such as {@code AgentCrashed} or {@code TestsTimedOut}; {@code Cancelled} for a
+   *     cancellation
+   * @param error {@code <type>: <message>}, what to tell a person
+   * @param retryable whether running the task again can help
+   * @param hostLost whether the cell's host is gone (a step not picked up in time, a heartbeat missed, the host no
+   *     longer knowing the cell): the driver then runs the task again in a new cell, when it may
+   * @param cancelled whether the step stopped because the run was cancelled
+   * @param timings for a failed bootstrap, how long each of its steps took; empty otherwise
+   * @param propagate what the driver throws once the cell is torn down (a cancellation that must reach the caller), or
+   *     null to end the cell with this failure as its outcome; ignored for a failed bootstrap, which leaves nothing to
+   *     tear down and always ends as an outcome
+   */
+  public record StepFailure(
+      CellStep step,
+      String type,
+      String error,
+      boolean retryable,
+      boolean hostLost,
+      boolean cancelled,
+      List<StepTiming> timings,
+      @Nullable RuntimeException propagate) {
+
+    /**
+     * Checks the components and copies the timings.
+     *
+     * @param step the step that failed
+     * @param type a stable failure type
+     * @param error {@code <type>: <message>}
+     * @param retryable whether running the task again can help
+     * @param hostLost whether the cell's host is gone
+     * @param cancelled whether the step stopped because the run was cancelled
+     * @param timings for a failed bootstrap, how long each of its steps took
+     * @param propagate what the driver throws once the cell is torn down, or null
+     * @throws NullPointerException if a component other than {@code propagate} is null
+     */
+    public StepFailure {
+      Objects.requireNonNull(step, "step cannot be null");
+      Objects.requireNonNull(type, "type cannot be null");
+      Objects.requireNonNull(error, "error cannot be null");
+      timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
+    }
+
+    /**
+     * The failure of a step of the local {@link CellSteps}: never a lost host, never propagated.
+     *
+     * @param failure what the step threw; not null
+     * @return the failure as the driver sees it
+     * @throws NullPointerException if {@code failure} is null
+     */
+    public static StepFailure of(CellStepException failure) {
+      Objects.requireNonNull(failure, "failure cannot be null");
+      return new StepFailure(failure.step(), failure.failureType(), failure.failureType() + ": " + failure.getMessage(),
+          failure.retryable(), false, false, failure.timings(), null);
+    }
+  }
+
+  /**
+   * How one cell of a task ended, as the {@link CellDriver} returns it: the cell's outcome, and what a caller needs
+   * beyond it (the bootstrap that brought the cell up, the failure in full, the integration when there was one).
+   *
+   * <p>Immutable; not meant to travel between processes (see {@link StepFailure}).
+   *
+   * @param outcome how the cell ended
+   * @param bootstrap the cell that came up, or null when its bootstrap failed
+   * @param failure the step that failed, or null when no step failed
+   * @param integration the integration of the cell's commit, or null when the driver did not integrate (no target
+   *     branch, no commit, or an earlier step failed)
+   */
+  public record CellRun(
+      CellOutcome outcome,
+      @Nullable CellBootstrap bootstrap,
+      @Nullable StepFailure failure,
+      @Nullable IntegrationResult integration) {
+
+    /**
+     * Checks the outcome.
+     *
+     * @param outcome how the cell ended; not null
+     * @param bootstrap the cell that came up, or null
+     * @param failure the step that failed, or null
+     * @param integration the integration of the cell's commit, or null
+     * @throws NullPointerException if {@code outcome} is null
+     */
+    public CellRun {
+      Objects.requireNonNull(outcome, "outcome cannot be null");
+    }
+
+    /**
+     * Whether the cell ended because its host is gone.
+     *
+     * @return true when a step failed because the host is gone
+     */
+    public boolean hostLost() {
+      return failure != null && failure.hostLost();
+    }
+
+    /**
+     * The step that failed, if one did.
+     *
+     * @return the failure, or empty
+     */
+    public Optional<StepFailure> failed() {
+      return Optional.ofNullable(failure);
+    }
   }
 }

@@ -5,6 +5,8 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
+import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.IntegrationResult;

@@ -10,6 +10,8 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
+import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;

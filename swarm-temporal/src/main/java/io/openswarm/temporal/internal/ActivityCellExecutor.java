@@ -9,7 +9,7 @@ import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.lifecycle.StepFailure;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
