@@ -187,7 +187,7 @@ class RecordedHistoryReplayTest {
       for (WorkflowExecutionInfo info : closedExecutions(env)) {
         String id = info.getExecution().getWorkflowId();
         WorkflowExecutionHistory history = client.fetchHistory(id);
-        Files.writeString(folder.resolve(id + ".json"), history.toJson(true), StandardCharsets.UTF_8);
+        Files.writeString(folder.resolve(id + ".json"), history.toJson(false), StandardCharsets.UTF_8);
       }
     }
   }
