@@ -375,7 +375,8 @@ public final class CellDriver {
    * @param error {@code <type>: <message>}, what to tell a person
    * @param retryable whether running the task again can help
    * @param hostLost whether the cell's host is gone (a step not picked up in time, a heartbeat missed, the host no
-   *     longer knowing the cell): the driver then runs the task again in a new cell, when it may
+   *     longer knowing the cell): the driver then runs the task again in a new cell, when it may; ignored for a failed
+   *     bootstrap
    * @param cancelled whether the step stopped because the run was cancelled
    * @param timings for a failed bootstrap, how long each of its steps took; empty otherwise
    * @param propagate what the driver throws once the cell is torn down (a cancellation that must reach the caller), or
@@ -460,10 +461,12 @@ public final class CellDriver {
     /**
      * Whether the cell ended because its host is gone.
      *
-     * @return true when a step failed because the host is gone
+     * @return true when a step after the bootstrap failed because the host is gone
      */
     public boolean hostLost() {
-      return failure != null && failure.hostLost();
+      // A cell that never came up has no host to lose: its bootstrap has a retry policy of its own, and what it
+      // reports (a host shutting down included) is the outcome.
+      return bootstrap != null && failure != null && failure.hostLost();
     }
 
     /**

@@ -132,6 +132,17 @@ class CellDriverTest {
   }
 
   @Test
+  void aBootstrapThatFailsAsIfItsHostWereLostIsTheOutcomeNotANewCell() {
+    script.hostLostAt.add("bootstrap t");
+
+    CellRun run = driver.run(TASK, CellId.of("t"), 3, null);
+
+    assertThat(run.hostLost()).isFalse();
+    assertThat(run.outcome().status()).isEqualTo(CellStatus.FAILED);
+    assertThat(script.calls).containsExactly("bootstrap t");
+  }
+
+  @Test
   void theLastCellsLostHostIsItsOutcomeOnceTheLimitIsReached() {
     script.hostLostAt.add("execute t");
 

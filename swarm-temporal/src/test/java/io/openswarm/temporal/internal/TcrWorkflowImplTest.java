@@ -162,6 +162,19 @@ class TcrWorkflowImplTest {
   }
 
   @Test
+  void aBootstrapCutShortByAStoppingHostIsAnOutcomeNotANewCell() {
+    // Only a cell that came up can lose its host; a bootstrap failure of any type ends the task (as histories say).
+    cells.bootstrapFailure = ApplicationFailure.newNonRetryableFailure("host h is shutting down",
+        CellActivitiesImpl.HOST_SHUTTING_DOWN, "PORT");
+
+    CellOutcome outcome = workflow("stopping").run(TaskSpec.of("t", "do it", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.error()).isEqualTo("HostShuttingDown: host h is shutting down");
+    assertThat(cells.calls).containsExactly("bootstrap t on shared");
+  }
+
+  @Test
   void cancellingTheWorkflowStopsTheRunningStepAndTearsDown() {
     cells.hangExecute = true;
     WorkflowClient.start(workflow("cancel")::run, TaskSpec.of("t", "do it", "main"));
