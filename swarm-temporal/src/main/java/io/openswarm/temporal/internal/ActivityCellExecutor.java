@@ -121,8 +121,9 @@ final class ActivityCellExecutor implements CellDriver.Executor {
           CellWorkflowSupport.isHostLost(failure), cancelled != null,
           running == CellStep.PORT ? CellWorkflowSupport.bootstrapTimings(failure) : List.of(), cancelled);
     }
-    if (thrown instanceof CanceledFailure cancelled) {
-      // The workflow was cancelled while it waited for a step: tear down, then let the cancellation through.
+    if (thrown instanceof CanceledFailure cancelled && running != CellStep.PORT) {
+      // The workflow was cancelled while it waited for a step: tear down, then let the cancellation through. (While
+      // it waited for the bootstrap, there is nothing to tear down: the cancellation goes through at once.)
       return new StepFailure(running, CellWorkflowSupport.CANCELLED, "Cancelled: the workflow was cancelled", false,
           false, true, List.of(), cancelled);
     }
