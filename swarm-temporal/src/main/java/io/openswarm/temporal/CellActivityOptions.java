@@ -63,7 +63,8 @@ public record CellActivityOptions(
   }
 
   /**
-   * The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and at most 3 cells per task.
+   * The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and at most 3 cells per
+   * task.
    *
    * @param profile the profile whose limits to take
    * @return the options
