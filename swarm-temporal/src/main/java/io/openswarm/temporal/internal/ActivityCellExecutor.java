@@ -104,8 +104,9 @@ final class ActivityCellExecutor implements CellDriver.Executor {
     long started = Workflow.currentTimeMillis();
     CellWorkflowSupport.Teardown teardown = CellWorkflowSupport.teardown(options, cell,
         Objects.requireNonNull(hostQueue));
-    if (teardown.result() != null) {
-      return teardown.result();
+    TeardownResult result = teardown.result();
+    if (result != null) {
+      return result;
     }
     // The teardown activity itself failed: the errors say why; the time is what the workflow waited for it.
     Duration waited = Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - started));
