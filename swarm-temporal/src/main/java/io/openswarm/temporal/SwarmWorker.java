@@ -36,7 +36,7 @@ import io.openswarm.infra.setup.CommandWorktreeSetup;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.testrun.CommandTestRunner;
 import io.openswarm.infra.testrun.TestEnvironment;
-import io.openswarm.infra.worktree.BranchIntegrator;
+import io.openswarm.infra.worktree.GitBranchIntegration;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
@@ -1384,7 +1384,7 @@ public final class SwarmWorker implements AutoCloseable {
         .build();
     AgentRuntime agent = options.agentFactory().create(supervisor);
     checkSandboxShowsWhatCellsNeed(supervisor, agent, stateDirectory);
-    BranchIntegrator integrator = BranchIntegrator.create();
+    GitBranchIntegration integrator = GitBranchIntegration.create();
     GitWorktreeChanges.Builder changes = GitWorktreeChanges.newBuilder()
         .maxCommitBytes(options.cellLimits().maxCommitBytes())
         // A revert that removed the set-up's outputs would leave the worktree's set-up stamp lying.
