@@ -362,7 +362,8 @@ public final class Demo {
   private static String cellStep(SwarmClient client, String attemptWorkflowId) {
     try {
       TcrStatus status = client.workflowClient().newWorkflowStub(DagTaskWorkflow.class, attemptWorkflowId).status();
-      return status.step() + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");
+      String step = status.done() ? "DONE" : status.step() == null ? "STARTING" : status.step().name();
+      return step + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");
     } catch (RuntimeException notStartedYet) {
       return "STARTING";
     }

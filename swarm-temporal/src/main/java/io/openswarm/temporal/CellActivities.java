@@ -4,7 +4,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.temporal.activity.ActivityInterface;
@@ -93,7 +93,7 @@ public interface CellActivities {
    * @return how the integration ended: integrated, conflict or red tests
    */
   @ActivityMethod
-  IntegrateResult integrate(IntegrateRequest request);
+  IntegrationResult integrate(IntegrateRequest request);
 
   /**
    * Restores the worktree to the base commit.

@@ -24,7 +24,8 @@ import java.util.Objects;
  * @param bootstrapTimeout the limit on bootstrap once started (port, worktree, agent start and readiness)
  * @param hostScheduleToStart how long a step may wait for the cell's host to pick it up before the host is presumed
  *     gone
- * @param maxCellAttempts how many hosts a cell may be tried on when its host disappears
+ * @param maxCellsPerTask how many cells a task may run in, each on the host that takes its bootstrap: a new cell
+ *     starts when the previous one lost its host (a host failover, not a retry of the task)
  */
 public record CellActivityOptions(
     Duration startToClose,
@@ -32,7 +33,7 @@ public record CellActivityOptions(
     Duration teardownTimeout,
     Duration bootstrapTimeout,
     Duration hostScheduleToStart,
-    int maxCellAttempts) {
+    int maxCellsPerTask) {
 
   /** Failure types that retrying a bootstrap cannot fix. */
   static final String[] NON_RETRYABLE_BOOTSTRAP = {
@@ -47,8 +48,8 @@ public record CellActivityOptions(
    * @param bootstrapTimeout the limit on bootstrap once started (port, worktree, agent start and readiness)
    * @param hostScheduleToStart how long a step may wait for the cell's host to pick it up before the host is presumed
    *     gone
-   * @param maxCellAttempts how many hosts a cell may be tried on when its host disappears
-   * @throws IllegalArgumentException if a duration is not positive or {@code maxCellAttempts} is below 1
+   * @param maxCellsPerTask how many cells a task may run in, a new one each time the previous one lost its host
+   * @throws IllegalArgumentException if a duration is not positive or {@code maxCellsPerTask} is below 1
    */
   public CellActivityOptions {
     positive("startToClose", startToClose);
@@ -56,13 +57,14 @@ public record CellActivityOptions(
     positive("teardownTimeout", teardownTimeout);
     positive("bootstrapTimeout", bootstrapTimeout);
     positive("hostScheduleToStart", hostScheduleToStart);
-    if (maxCellAttempts < 1) {
-      throw new IllegalArgumentException("maxCellAttempts must be at least 1 but was " + maxCellAttempts);
+    if (maxCellsPerTask < 1) {
+      throw new IllegalArgumentException("maxCellsPerTask must be at least 1 but was " + maxCellsPerTask);
     }
   }
 
   /**
-   * The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and 3 cell attempts.
+   * The options of {@code profile}, with a 5-minute bootstrap, 30 s host schedule-to-start and at most 3 cells per
+   * task.
    *
    * @param profile the profile whose limits to take
    * @return the options

@@ -1,7 +1,14 @@
 package io.openswarm.temporal;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
+import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
+import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.IntegrationStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -10,169 +17,146 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How one attempt at a task of a DAG went: one child workflow, normally one cell (more only if a host was lost).
+ * It is the {@linkplain #cell() outcome of the attempt's cell}, the {@linkplain #integration() integration} of the
+ * cell's commit when there was one, and the verdict the DAG acts on.
  *
- * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it. Free text is
- * bounded ({@code detail} keeps at most {@value #MAX_DETAIL_LENGTH} characters), so that a DAG of hundreds of tasks
- * stays within Temporal's payload limits.
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it. Bounded, so that
+ * a DAG of hundreds of tasks stays within Temporal's payload limits: {@code detail} and the texts of the cell and the
+ * integration keep at most {@value #MAX_DETAIL_LENGTH} characters, and the cell's list of changed files is not kept
+ * (its count is).
  *
- * @param attempt which attempt, from 1
+ * @param attempt which attempt at the task, from 1
  * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
- * @param cellId the cell that ran it, or null when no cell came up
- * @param host the worker host of the cell, or null
- * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
  * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
  *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
- * @param commit the target's head holding the change, when integrated
- * @param onto the target head the integration put the change on top of (or conflicted with, or was red on); null
- *     when it did not get to integrate
- * @param integrationVerdict whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be
- *     redone once from the new head) rather than from the cell's own tests
- * @param failedStep the step that failed, when failed
- * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
- * @param retryable whether retrying the task can help, when failed
  * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
  *     null when there is nothing to say
- * @param conflictingFiles the paths in conflict, when in conflict
+ * @param cell how the attempt's (last) cell ended, or null when no cell ran (the child workflow failed as a whole)
+ * @param integration how the integration of the cell's commit ended, or null when the attempt did not get to
+ *     integrate (no commit, or the cell failed)
+ * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
+ * @param retryable whether retrying the task can help, when failed
+ * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
  * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step did not take it (a
  *     {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the target), so that a person can look at the
  *     change or apply it by hand; null otherwise
- * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
- *     meanwhile); 0 when it did not integrate
- * @param retests how many times the integration ran the tests again on top of the target
- * @param timings how long each step took
- * @param teardownErrors what teardown could not clean up
  * @param startedAt when the attempt started, in workflow time
  * @param finishedAt when it ended, in workflow time
- * @param historyPath the folder on {@code host} that keeps the cell's logs and reports (see {@link
- *     SwarmWorker.Builder#history}), when kept
- * @param rejectedRef the ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its
- *     own tests were red and the change was kept
  */
 public record DagAttempt(
     int attempt,
     String workflowId,
-    @Nullable String cellId,
-    @Nullable String host,
-    @Nullable String baseCommit,
     DagTaskStatus status,
-    @Nullable String commit,
-    @Nullable String onto,
-    boolean integrationVerdict,
-    @Nullable CellStep failedStep,
+    @Nullable String detail,
+    @Nullable CellOutcome cell,
+    @Nullable IntegrationResult integration,
     @Nullable String failureType,
     boolean retryable,
-    @Nullable String detail,
-    List<String> conflictingFiles,
+    @Nullable String baseCommit,
     @Nullable String keptBranch,
-    int rounds,
-    int retests,
-    List<StepTiming> timings,
-    List<String> teardownErrors,
     Instant startedAt,
-    Instant finishedAt,
-    @Nullable String historyPath,
-    @Nullable String rejectedRef) {
+    Instant finishedAt) {
 
-  /** The longest {@code detail} kept, in characters. */
+  /** The longest {@code detail} kept, in characters; the cell's and the integration's texts are cut alike. */
   public static final int MAX_DETAIL_LENGTH = 1000;
 
   /**
-   * Checks the components against the status, copies the lists and bounds {@code detail}.
+   * Checks the components against the status and bounds the texts.
    *
    * @param attempt which attempt, from 1
-   * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
-   * @param cellId the cell that ran it, or null when no cell came up
-   * @param host the worker host of the cell, or null
-   * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
-   * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
-   *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
-   * @param commit the target's head holding the change, when integrated
-   * @param onto the target head the integration put the change on top of (or conflicted with, or was red on); null when
-   *     it did not get to integrate
-   * @param integrationVerdict whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be
-   *     redone once from the new head) rather than from the cell's own tests
-   * @param failedStep the step that failed, when failed
-   * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
+   * @param workflowId the child workflow's id
+   * @param status how the attempt ended
+   * @param detail what to tell a person, or null
+   * @param cell how the attempt's cell ended, or null when no cell ran
+   * @param integration how the integration ended, or null when the attempt did not integrate
+   * @param failureType the failure's stable type, when failed
    * @param retryable whether retrying the task can help, when failed
-   * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
-   *     null when there is nothing to say
-   * @param conflictingFiles the paths in conflict, when in conflict
-   * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step did not take it (a
-   *     {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the target), so that a person can look at the
-   *     change or apply it by hand; null otherwise
-   * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
-   *     meanwhile); 0 when it did not integrate
-   * @param retests how many times the integration ran the tests again on top of the target
-   * @param timings how long each step took
-   * @param teardownErrors what teardown could not clean up
+   * @param baseCommit the commit the cell started from, or null
+   * @param keptBranch the cell branch that holds a change the integration did not take, or null
    * @param startedAt when the attempt started, in workflow time
    * @param finishedAt when it ended, in workflow time
-   * @param historyPath the folder on {@code host} that keeps the cell's logs and reports (see {@link
-   *     SwarmWorker.Builder#history}), when kept
-   * @param rejectedRef the ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its
-   *     own tests were red and the change was kept
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
-   *     commit
+   *     integrated commit
    */
   public DagAttempt {
     Objects.requireNonNull(workflowId, "workflowId cannot be null");
     Objects.requireNonNull(status, "status cannot be null");
-    conflictingFiles = List.copyOf(Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null"));
-    timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
-    teardownErrors = List.copyOf(Objects.requireNonNull(teardownErrors, "teardownErrors cannot be null"));
     Objects.requireNonNull(startedAt, "startedAt cannot be null");
     Objects.requireNonNull(finishedAt, "finishedAt cannot be null");
     if (!status.finalState() || status == DagTaskStatus.SKIPPED) {
       throw new IllegalArgumentException("an attempt ends INTEGRATED, NO_CHANGES, CONFLICT, REVERTED, FAILED or "
           + "CANCELLED but was " + status);
     }
-    if (status == DagTaskStatus.INTEGRATED && commit == null) {
-      throw new IllegalArgumentException("an INTEGRATED attempt needs the commit");
+    if (status == DagTaskStatus.INTEGRATED && (integration == null || integration.commit() == null)) {
+      throw new IllegalArgumentException("an INTEGRATED attempt needs the integrated commit but its integration was "
+          + integration);
     }
     detail = bound(detail);
+    cell = cell == null ? null : slim(cell);
+    integration = integration == null ? null : slim(integration);
   }
 
   /**
-   * An attempt with nothing kept after its cell ({@code historyPath} and {@code rejectedRef} null).
-   *
-   * @param attempt which attempt, from 1
-   * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
-   * @param cellId the cell that ran it, or null when no cell came up
-   * @param host the worker host of the cell, or null
-   * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
-   * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
-   *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
-   * @param commit the target's head holding the change, when integrated
-   * @param onto the target head the integration put the change on top of (or conflicted with, or was red on); null when
-   *     it did not get to integrate
-   * @param integrationVerdict whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be
-   *     redone once from the new head) rather than from the cell's own tests
-   * @param failedStep the step that failed, when failed
-   * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
-   * @param retryable whether retrying the task can help, when failed
-   * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
-   *     null when there is nothing to say
-   * @param conflictingFiles the paths in conflict, when in conflict
-   * @param rounds how many compare-and-swaps the integration tried (more than 1 when others moved the target
-   *     meanwhile); 0 when it did not integrate
-   * @param retests how many times the integration ran the tests again on top of the target
-   * @param timings how long each step took
-   * @param teardownErrors what teardown could not clean up
-   * @param startedAt when the attempt started, in workflow time
-   * @param finishedAt when it ended, in workflow time
-   * @throws NullPointerException if a required component is null
-   * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
-   *     commit
+   * Reads an attempt as Jackson wrote it: in this shape, or flat, as versions before the cell outcome and the
+   * integration were parts of their own wrote it (those live on in the histories of DAGs that ran then, which a
+   * worker replays, and in their results).
    */
-  public DagAttempt(int attempt, String workflowId, @Nullable String cellId, @Nullable String host,
-      @Nullable String baseCommit, DagTaskStatus status, @Nullable String commit, @Nullable String onto,
-      boolean integrationVerdict, @Nullable CellStep failedStep, @Nullable String failureType, boolean retryable,
-      @Nullable String detail, List<String> conflictingFiles, int rounds, int retests, List<StepTiming> timings,
-      List<String> teardownErrors, Instant startedAt, Instant finishedAt) {
-    this(attempt, workflowId, cellId, host, baseCommit, status, commit, onto, integrationVerdict, failedStep,
-        failureType, retryable, detail, conflictingFiles, null, rounds, retests, timings, teardownErrors, startedAt,
-        finishedAt, null, null);
+  @JsonCreator
+  static DagAttempt fromJson(
+      @JsonProperty("attempt") int attempt,
+      @JsonProperty("workflowId") String workflowId,
+      @JsonProperty("status") DagTaskStatus status,
+      @JsonProperty("detail") @Nullable String detail,
+      @JsonProperty("cell") @Nullable CellOutcome cell,
+      @JsonProperty("integration") @Nullable IntegrationResult integration,
+      @JsonProperty("failureType") @Nullable String failureType,
+      @JsonProperty("retryable") boolean retryable,
+      @JsonProperty("baseCommit") @Nullable String baseCommit,
+      @JsonProperty("keptBranch") @Nullable String keptBranch,
+      @JsonProperty("startedAt") Instant startedAt,
+      @JsonProperty("finishedAt") Instant finishedAt,
+      @JsonProperty("cellId") @Nullable String cellId,
+      @JsonProperty("host") @Nullable String host,
+      @JsonProperty("commit") @Nullable String commit,
+      @JsonProperty("onto") @Nullable String onto,
+      @JsonProperty("integrationVerdict") boolean integrationVerdict,
+      @JsonProperty("failedStep") @Nullable CellStep failedStep,
+      @JsonProperty("conflictingFiles") @Nullable List<String> conflictingFiles,
+      @JsonProperty("rounds") int rounds,
+      @JsonProperty("retests") int retests,
+      @JsonProperty("timings") @Nullable List<StepTiming> timings,
+      @JsonProperty("teardownErrors") @Nullable List<String> teardownErrors,
+      @JsonProperty("historyPath") @Nullable String historyPath,
+      @JsonProperty("rejectedRef") @Nullable String rejectedRef) {
+    if (cell == null && integration == null && cellId != null) {
+      boolean integrated = status == DagTaskStatus.INTEGRATED || integrationVerdict;
+      List<StepTiming> steps = timings == null ? List.of() : timings;
+      if (integrated) {
+        IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
+            : status == DagTaskStatus.CONFLICT ? IntegrationStatus.CONFLICT : IntegrationStatus.REVERTED;
+        // The flat shape did not name the target branch; the DAG's result does.
+        integration = new IntegrationResult(verdict, "", commit, onto == null ? "" : onto,
+            conflictingFiles == null ? List.of() : conflictingFiles,
+            verdict == IntegrationStatus.REVERTED ? detail : null, rounds, retests,
+            steps.stream().filter(t -> t.step() == CellStep.INTEGRATE).map(StepTiming::duration)
+                .reduce(Duration.ZERO, Duration::plus));
+      }
+      CellStatus cellStatus = status == DagTaskStatus.FAILED || status == DagTaskStatus.CANCELLED ? CellStatus.FAILED
+          : status == DagTaskStatus.NO_CHANGES ? CellStatus.NO_CHANGES
+          : integrated ? CellStatus.COMMITTED : CellStatus.REVERTED;
+      // The flat shape kept the integrated commit, not the cell's own: a change the integration did not take is
+      // named by the branch that keeps it.
+      String cellCommit = cellStatus != CellStatus.COMMITTED ? null
+          : status == DagTaskStatus.INTEGRATED ? commit : "refs/heads/" + keptBranch;
+      CellStep step = cellStatus == CellStatus.FAILED ? (failedStep == null ? CellStep.PORT : failedStep) : null;
+      String error = cellStatus == CellStatus.FAILED ? (detail == null ? String.valueOf(failureType) : detail) : null;
+      cell = new CellOutcome(CellId.of(cellId), cellStatus, cellCommit,
+          cellStatus == CellStatus.REVERTED ? detail : null, step, error, List.of(), 0, steps,
+          teardownErrors == null ? List.of() : teardownErrors, host, historyPath, rejectedRef);
+    }
+    return new DagAttempt(attempt, workflowId, status, detail, cell, integration, failureType, retryable, baseCommit,
+        keptBranch, startedAt, finishedAt);
   }
 
   /**
@@ -182,6 +166,121 @@ public record DagAttempt(
    */
   public Duration duration() {
     return Duration.between(startedAt, finishedAt);
+  }
+
+  /**
+   * The cell that ran the attempt.
+   *
+   * @return its id, or null when no cell ran
+   */
+  public @Nullable String cellId() {
+    return cell == null ? null : cell.cellId().value();
+  }
+
+  /**
+   * The worker host of the attempt's cell.
+   *
+   * @return the host, or null when no cell came up
+   */
+  public @Nullable String host() {
+    return cell == null ? null : cell.host();
+  }
+
+  /**
+   * The target's head that holds the change.
+   *
+   * @return the integrated commit, or null when the change was not integrated
+   */
+  public @Nullable String commit() {
+    return integration == null ? null : integration.commit();
+  }
+
+  /**
+   * The target head the integration put the change on top of (or conflicted with, or was red on).
+   *
+   * @return that head, or null when the attempt did not get to integrate
+   */
+  public @Nullable String onto() {
+    return integration == null ? null : integration.onto();
+  }
+
+  /**
+   * Whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be redone once from the new
+   * head) rather than from the cell's own tests.
+   *
+   * @return true when the integration did not take the change
+   */
+  public boolean integrationVerdict() {
+    return integration != null && integration.status() != IntegrationStatus.INTEGRATED;
+  }
+
+  /**
+   * The step that failed.
+   *
+   * @return the failed step of the cell, or null when no step failed (or no cell ran)
+   */
+  public @Nullable CellStep failedStep() {
+    return cell == null ? null : cell.failedStep();
+  }
+
+  /**
+   * The paths in conflict with the target.
+   *
+   * @return the conflicting paths; empty unless in conflict
+   */
+  public List<String> conflictingFiles() {
+    return integration == null ? List.of() : integration.conflictingFiles();
+  }
+
+  /**
+   * How long each step of the attempt took, over all its cells.
+   *
+   * @return the timings; empty when no cell ran
+   */
+  public List<StepTiming> timings() {
+    return cell == null ? List.of() : cell.timings();
+  }
+
+  /**
+   * What teardown could not clean up.
+   *
+   * @return the errors; empty when the cell was torn down cleanly or no cell ran
+   */
+  public List<String> teardownErrors() {
+    return cell == null ? List.of() : cell.teardownErrors();
+  }
+
+  /**
+   * The folder on {@link #host()} that keeps the cell's logs and reports.
+   *
+   * @return the folder, or null when nothing was kept
+   */
+  public @Nullable String historyPath() {
+    return cell == null ? null : cell.historyPath();
+  }
+
+  /**
+   * The ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its own tests were
+   * red and the change was kept.
+   *
+   * @return the ref, or null
+   */
+  public @Nullable String rejectedRef() {
+    return cell == null ? null : cell.rejectedRef();
+  }
+
+  /** {@code outcome} without its list of changed files (the count stays) and with its texts bounded. */
+  private static CellOutcome slim(CellOutcome outcome) {
+    return new CellOutcome(outcome.cellId(), outcome.status(), outcome.commit(), bound(outcome.testOutputTail()),
+        outcome.failedStep(), bound(outcome.error()), List.of(), outcome.changedFileCount(), outcome.timings(),
+        outcome.teardownErrors(), outcome.host(), outcome.historyPath(), outcome.rejectedRef());
+  }
+
+  /** {@code result} with its report bounded. */
+  private static IntegrationResult slim(IntegrationResult result) {
+    return new IntegrationResult(result.status(), result.targetBranch(), result.commit(), result.onto(),
+        result.conflictingFiles(), result.conflictingFileCount(), bound(result.testOutputTail()), result.rounds(),
+        result.retests(), result.duration());
   }
 
   /**

@@ -12,7 +12,8 @@ import io.temporal.workflow.WorkflowMethod;
  *
  * <p>A committed cell's branch ({@code swarm/<cellId>}) is kept for the user. If the cell's host disappears, the
  * workflow tears down what it can and runs the task in a new cell on another host, up to
- * {@link CellActivityOptions#maxCellAttempts()} times. Steps that change code are never retried.
+ * {@link CellActivityOptions#maxCellsPerTask()} cells in all (a host failover, not a retry: the task's own failures
+ * are outcomes). Steps that change code are never retried.
  */
 @WorkflowInterface
 public interface TcrWorkflow {

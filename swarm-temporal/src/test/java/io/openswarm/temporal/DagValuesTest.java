@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
@@ -36,10 +37,29 @@ class DagValuesTest {
       .build();
 
   private static DagAttempt attempt(DagTaskStatus status, String commit, String detail) {
-    return new DagAttempt(1, "dag-d-api-1", "d-api-0123abcd-1", "host-a", "base", status, commit, "base", false,
-        status == DagTaskStatus.FAILED ? CellStep.EXECUTE : null, null, false, detail, List.of(), null, 1, 0,
-        List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40))), List.of(),
-        Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(3_500), null, null);
+    CellId cell = CellId.of("d-api-0123abcd-1");
+    CellOutcome outcome = (status == DagTaskStatus.REVERTED ? CellOutcome.reverted(cell, detail)
+        : CellOutcome.committed(cell, "cell0ffee"))
+        .withTimings(List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40)))).withHost("host-a");
+    IntegrationResult integration = status == DagTaskStatus.INTEGRATED
+        ? new IntegrationResult(IntegrationStatus.INTEGRATED, "dag/d", commit, "base", List.of(), null, 1, 0,
+            Duration.ofMillis(9))
+        : null;
+    return new DagAttempt(1, "dag-d-api-1", status, detail, outcome, integration, null, false, "base", null,
+        Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(3_500));
+  }
+
+  /** An attempt whose cell committed and whose integration ended {@code status}. */
+  private static DagAttempt integrated(int attempt, String cellId, String base, DagTaskStatus status,
+      String commit, String onto, String detail, long startedMillis, long finishedMillis) {
+    IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
+        : IntegrationStatus.CONFLICT;
+    IntegrationResult integration = new IntegrationResult(verdict, "dag/pair", commit, onto,
+        verdict == IntegrationStatus.CONFLICT ? List.of("shared.txt") : List.of(), null, 1, 0, Duration.ofMillis(9));
+    return new DagAttempt(attempt, "dag-" + cellId, status, detail,
+        CellOutcome.committed(CellId.of(cellId), "cell0ffee").withHost("host-a"), integration, null, false, base,
+        verdict == IntegrationStatus.CONFLICT ? "swarm/" + cellId : null, Instant.ofEpochMilli(startedMillis),
+        Instant.ofEpochMilli(finishedMillis));
   }
 
   @Test
@@ -58,9 +78,9 @@ class DagValuesTest {
         StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("\"succeeded\"", "\"table\"", "toTable");
 
-    IntegrateResult conflict = new IntegrateResult(IntegrationStatus.CONFLICT, "dag/orders", null, "abc",
+    IntegrationResult conflict = new IntegrationResult(IntegrationStatus.CONFLICT, "dag/orders", null, "abc",
         List.of("a.txt"), null, 2, 1, Duration.ofMillis(120));
-    assertThat(roundTrip(conflict, IntegrateResult.class)).isEqualTo(conflict);
+    assertThat(roundTrip(conflict, IntegrationResult.class)).isEqualTo(conflict);
     DagTaskRequest taskRequest = new DagTaskRequest("orders", 2, GRAPH.tasks().get(0).toTaskSpec(
         "refs/heads/dag/orders"), "dag/orders", CellId.of("orders-schema-1"));
     assertThat(roundTrip(taskRequest, DagTaskRequest.class)).isEqualTo(taskRequest);
@@ -112,21 +132,14 @@ class DagValuesTest {
 
   @Test
   void theTableShowsARedoAfterAConflictAndTheBranchThatHoldsTheConflictingChange() {
-    DagAttempt conflict = new DagAttempt(1, "dag-pair-s2-1", "pair-s2-1", "host-a", "base", DagTaskStatus.CONFLICT,
-        null, "c0ffee1234567", true, null, null, false,
-        "conflicts with c0ffee1234 on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s2-1", 1, 0,
-        List.of(), List.of(), Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(4_100), null, null);
-    DagAttempt redo = new DagAttempt(2, "dag-pair-s2-2", "pair-s2-2", "host-a", "c0ffee1234567",
-        DagTaskStatus.INTEGRATED, "9b1c03e7aa55", "c0ffee1234567", false, null, null, false, null, List.of(), null,
-        1, 0, List.of(), List.of(), Instant.ofEpochMilli(4_100), Instant.ofEpochMilli(9_800), null, null);
-    DagAttempt first = new DagAttempt(1, "dag-pair-s3-1", "pair-s3-1", "host-a", "base", DagTaskStatus.CONFLICT,
-        null, "c0ffee1234567", true, null, null, false,
-        "conflicts with c0ffee1234 on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s3-1", 1, 0,
-        List.of(), List.of(), Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(4_200), null, null);
-    DagAttempt again = new DagAttempt(2, "dag-pair-s3-2", "pair-s3-2", "host-a", "9b1c03e7aa55",
-        DagTaskStatus.CONFLICT, null, "9b1c03e7aa55", true, null, null, false,
-        "conflicts with 9b1c03e7aa on dag/pair in shared.txt", List.of("shared.txt"), "swarm/pair-s3-2", 1, 0,
-        List.of(), List.of(), Instant.ofEpochMilli(9_800), Instant.ofEpochMilli(12_000), null, null);
+    DagAttempt conflict = integrated(1, "pair-s2-1", "base", DagTaskStatus.CONFLICT, null, "c0ffee1234567",
+        "conflicts with c0ffee1234 on dag/pair in shared.txt", 1_000, 4_100);
+    DagAttempt redo = integrated(2, "pair-s2-2", "c0ffee1234567", DagTaskStatus.INTEGRATED, "9b1c03e7aa55",
+        "c0ffee1234567", null, 4_100, 9_800);
+    DagAttempt first = integrated(1, "pair-s3-1", "base", DagTaskStatus.CONFLICT, null, "c0ffee1234567",
+        "conflicts with c0ffee1234 on dag/pair in shared.txt", 1_000, 4_200);
+    DagAttempt again = integrated(2, "pair-s3-2", "9b1c03e7aa55", DagTaskStatus.CONFLICT, null, "9b1c03e7aa55",
+        "conflicts with 9b1c03e7aa on dag/pair in shared.txt", 9_800, 12_000);
     DagResult result = new DagResult("pair", "dag/pair", "base", "9b1c03e7aa55", true, Duration.ofSeconds(12),
         List.of(new DagTaskResult("s1", List.of(), DagTaskStatus.INTEGRATED, "c0ffee1234567", 1,
                 Duration.ofMillis(4_000), null, List.of()),
@@ -145,5 +158,52 @@ class DagValuesTest {
           #2  CONFLICT    -                     2.2 s     change kept on swarm/pair-s3-2: conflicts with 9b1c03e7aa on dag/pair in shared.txt
         """);
     assertThat(roundTrip(conflict, DagAttempt.class)).isEqualTo(conflict);
+  }
+
+  @Test
+  void anAttemptWrittenFlatByEarlierVersionsReadsAsACellOutcomeAndAnIntegration() {
+    // As DagTaskWorkflow wrote it into histories before the attempt was composed (a recorded conflict).
+    String flat = """
+        {"attempt":1,"workflowId":"dag-mixed-b-1","cellId":"mixed-b-525028a3-1","host":"live",\
+        "baseCommit":"base0000000000","status":"CONFLICT","commit":null,"onto":"head-b","integrationVerdict":true,\
+        "failedStep":null,"failureType":null,"retryable":false,"detail":"conflicts with head-b on dag/mixed in a.txt",\
+        "conflictingFiles":["a.txt"],"keptBranch":"swarm/mixed-b-525028a3-1","rounds":2,"retests":1,\
+        "timings":[{"step":"PORT","duration":0.001000000},{"step":"INTEGRATE","duration":0.004000000}],\
+        "teardownErrors":[],"startedAt":"2026-12-05T03:34:23.731Z","finishedAt":"2026-12-05T03:34:23.834Z",\
+        "historyPath":null,"rejectedRef":null}""";
+
+    DagAttempt attempt = converter.fromPayload(io.temporal.api.common.v1.Payload.newBuilder()
+        .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
+        .setData(com.google.protobuf.ByteString.copyFromUtf8(flat)).build(), DagAttempt.class, DagAttempt.class);
+
+    assertThat(attempt.status()).isEqualTo(DagTaskStatus.CONFLICT);
+    assertThat(attempt.integrationVerdict()).isTrue();
+    assertThat(attempt.onto()).isEqualTo("head-b");
+    assertThat(attempt.conflictingFiles()).containsExactly("a.txt");
+    assertThat(attempt.keptBranch()).isEqualTo("swarm/mixed-b-525028a3-1");
+    assertThat(attempt.cellId()).isEqualTo("mixed-b-525028a3-1");
+    assertThat(attempt.host()).isEqualTo("live");
+    assertThat(attempt.integration()).isNotNull();
+    assertThat(attempt.integration().rounds()).isEqualTo(2);
+    assertThat(attempt.integration().duration()).isEqualTo(Duration.ofMillis(4));
+    assertThat(attempt.cell()).isNotNull();
+    assertThat(attempt.cell().commit()).as("the flat shape named the kept change by its branch")
+        .isEqualTo("refs/heads/swarm/mixed-b-525028a3-1");
+    assertThat(attempt.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.INTEGRATE);
+    assertThat(roundTrip(attempt, DagAttempt.class)).isEqualTo(attempt);
+  }
+
+  @Test
+  void anAttemptKeepsItsCellsCountOfChangedFilesButNotTheListAndBoundsItsTexts() {
+    CellOutcome red = CellOutcome.reverted(CellId.of("c"), "tests failed\n" + "x".repeat(50_000))
+        .withChangedFiles(List.of("a.txt", "b.txt"));
+
+    DagAttempt attempt = new DagAttempt(1, "dag-d-c-1", DagTaskStatus.REVERTED, red.testOutputTail(), red, null,
+        null, false, "base", null, Instant.ofEpochMilli(0), Instant.ofEpochMilli(1));
+
+    assertThat(attempt.cell().changedFiles()).isEmpty();
+    assertThat(attempt.cell().changedFileCount()).isEqualTo(2);
+    assertThat(attempt.cell().testOutputTail()).hasSize(DagAttempt.MAX_DETAIL_LENGTH).startsWith("tests failed\n");
+    assertThat(attempt.detail()).hasSize(DagAttempt.MAX_DETAIL_LENGTH);
   }
 }

@@ -273,20 +273,20 @@ class DagWorkflowIT {
     DagAttempt lead = result.task("lead").orElseThrow().history().get(0);
     DagAttempt a = result.task("racer-a").orElseThrow().history().get(0);
     DagAttempt c = result.task("racer-c").orElseThrow().history().get(0);
-    assertThat(lead.rounds()).isEqualTo(1);
-    assertThat(lead.retests()).as("the lead fast-forwarded").isZero();
+    assertThat(lead.integration().rounds()).isEqualTo(1);
+    assertThat(lead.integration().retests()).as("the lead fast-forwarded").isZero();
     assertThat(a.baseCommit()).isEqualTo(c.baseCommit()).isEqualTo(result.baseCommit());
     // Both racers rebased onto the lead and met in their re-runs: one swapped first, the other's swap failed,
     // so it rebased onto the winner, ran the tests again, and swapped in a second round.
     List<DagAttempt> byRounds = new ArrayList<>(List.of(a, c));
-    byRounds.sort(Comparator.comparingInt(DagAttempt::rounds));
+    byRounds.sort(Comparator.comparingInt(attempt -> attempt.integration().rounds()));
     DagAttempt winner = byRounds.get(0);
     DagAttempt loser = byRounds.get(1);
-    assertThat(winner.rounds()).isEqualTo(1);
-    assertThat(winner.retests()).isEqualTo(1);
+    assertThat(winner.integration().rounds()).isEqualTo(1);
+    assertThat(winner.integration().retests()).isEqualTo(1);
     assertThat(winner.onto()).isEqualTo(lead.commit());
-    assertThat(loser.rounds()).as("a failed compare-and-swap, then a successful one").isEqualTo(2);
-    assertThat(loser.retests()).isEqualTo(2);
+    assertThat(loser.integration().rounds()).as("a failed compare-and-swap, then a successful one").isEqualTo(2);
+    assertThat(loser.integration().retests()).isEqualTo(2);
     assertThat(loser.onto()).isEqualTo(winner.commit());
     assertThat(lines(repo.git("rev-list", "--reverse", result.baseCommit() + "..dag/race")))
         .containsExactly(lead.commit(), winner.commit(), loser.commit());
@@ -380,7 +380,7 @@ class DagWorkflowIT {
       DagResult now = client.dagStatus(workflowId);
       return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
           && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
-          && client.status(workflowId + "-stuck-1").step().equals("EXECUTE");
+          && client.status(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
     });
     String headBefore = repo.resolveRevision("dag/cancel");
 

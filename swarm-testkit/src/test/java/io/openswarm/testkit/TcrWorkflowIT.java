@@ -129,7 +129,7 @@ class TcrWorkflowIT {
   @Test
   void cancellingARunningTaskAbortsTheAgentAndTearsTheCellDown() {
     String workflowId = client.startTcr(TaskSpec.of("hanging", "hang", "main"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step().equals("EXECUTE"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
 
     client.cancel(workflowId);
 

@@ -3,6 +3,7 @@ package io.openswarm.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.openswarm.core.CellStep;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
@@ -120,7 +121,7 @@ class TerminatedWorkflowIT {
 
   /** Waits until the task's agent works, and returns the processes of the one live agent. */
   private static Set<ProcessIdentity> awaitExecuting(String workflowId) {
-    await().atMost(DEADLINE).until(() -> client.status(workflowId).step().equals("EXECUTE"));
+    await().atMost(DEADLINE).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
     assertThat(worker.liveCells()).isEqualTo(1);
     assertThat(worker.ports().allocatedCount()).isEqualTo(1);
     assertThat(worker.worktrees().leasedCount()).isEqualTo(1);

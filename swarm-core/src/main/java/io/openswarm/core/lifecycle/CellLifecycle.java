@@ -4,14 +4,15 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
+import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * CellOutcome outcome = lifecycle.run(TaskSpec.of("add-readme", "Add a README", "main"));
  * }</pre>
  *
- * <p>This is the saga of DESIGN §1 driven locally; the Temporal {@code TcrWorkflow} drives the very same {@link
- * CellSteps} durably. A failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs
- * in any case, and whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
+ * <p>This is the saga of DESIGN §1 driven locally: the {@link CellDriver} decides the sequence, as it does for the
+ * Temporal {@code TcrWorkflow} and DAG task workflow, and here each step is a direct call into {@link CellSteps}. A
+ * failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs in any case, and
+ * whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
  * steps' {@link io.openswarm.core.history.CellHistory} kept is named in {@link CellOutcome#historyPath()} and {@link
  * CellOutcome#rejectedRef()}.
  *
@@ -71,70 +73,100 @@ public final class CellLifecycle {
   public CellOutcome run(TaskSpec task, AgentProgress progress) {
     Objects.requireNonNull(task, "task cannot be null");
     Objects.requireNonNull(progress, "progress cannot be null");
-    CellId cellId = CellId.of(task.taskId());
-    List<StepTiming> timings = new ArrayList<>();
-    List<String> changed = List.of();
-    int changedCount = 0;
-    CellOutcome outcome;
-    CellBootstrap up;
+    LocalExecutor executor = new LocalExecutor(steps, progress);
+    CellRun run;
     try {
-      up = steps.bootstrap(cellId, task.baseRef(), task.taskId());
-    } catch (CellStepException e) {
-      timings.addAll(e.timings());
-      return finish(CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage()), changed,
-          changedCount, timings, List.of());
+      run = new CellDriver(executor, log).run(task, CellId.of(task.taskId()), 1, null);
+    } catch (RuntimeException | Error unexpected) {
+      // Not the failure of a step (a bug): the driver left the cell as it was; it still must not outlive the call.
+      executor.tearDownIfUp();
+      throw unexpected;
     }
-    timings.addAll(up.timings());
-    TeardownResult teardown;
-    // The step running now and when it began, for the timing of a step that fails.
-    CellStep current = CellStep.EXECUTE;
-    long currentStart = System.nanoTime();
-    try {
-      if (task.verifiesBase(steps.verifyBaseByDefault())) {
-        current = CellStep.VERIFY_BASE;
-        BaseCheckResult checked = steps.verifyBase(cellId, task.testCommand(), task.testTimeout());
-        timings.add(new StepTiming(CellStep.VERIFY_BASE, checked.duration()));
-        current = CellStep.EXECUTE;
-        currentStart = System.nanoTime();
-      }
-      ExecuteResult executed = steps.execute(cellId, task.prompt(), task.executeTimeout(), progress);
-      timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
-      changed = executed.changedFiles();
-      changedCount = executed.changedFileCount();
-      current = CellStep.TEST;
-      currentStart = System.nanoTime();
-      TestResult tested = steps.test(cellId, task.testCommand(), task.testTimeout());
-      timings.add(new StepTiming(CellStep.TEST, tested.duration()));
-      currentStart = System.nanoTime();
-      if (tested.passed()) {
-        current = CellStep.COMMIT;
-        CommitResult committed = steps.commit(cellId, task.effectiveCommitMessage());
-        timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
-        outcome = committed.sha().map(sha -> CellOutcome.committed(cellId, sha))
-            .orElseGet(() -> CellOutcome.noChanges(cellId));
-      } else {
-        current = CellStep.REVERT;
-        timings.add(new StepTiming(CellStep.REVERT, steps.revert(cellId)));
-        outcome = CellOutcome.reverted(cellId, tested.report());
-      }
-    } catch (CellStepException e) {
-      timings.add(new StepTiming(current, Duration.ofNanos(System.nanoTime() - currentStart)));
-      outcome = CellOutcome.failed(cellId, e.step(), e.failureType() + ": " + e.getMessage());
-    } finally {
-      // Teardown never throws; what it could not clean up is reported in the outcome.
-      teardown = steps.teardown(cellId);
-    }
-    timings.add(new StepTiming(CellStep.TEARDOWN, teardown.duration()));
-    return finish(outcome.withKept(teardown.historyPath(), teardown.rejectedRef()), changed, changedCount, timings,
-        teardown.errors());
+    CellOutcome outcome = run.outcome();
+    CellOutcome finished = outcome.host() == null ? outcome.withHost(steps.host()) : outcome;
+    log.info("cell {} {} in {} ms", finished.cellId(), describe(finished), finished.totalDuration().toMillis());
+    return finished;
   }
 
-  private CellOutcome finish(CellOutcome outcome, List<String> changed, int changedCount, List<StepTiming> timings,
-      List<String> teardownErrors) {
-    CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
-        .withTeardownErrors(teardownErrors).withHost(steps.host());
-    log.info("cell {} {} in {} ms", outcome.cellId(), describe(finished), finished.totalDuration().toMillis());
-    return finished;
+  /** The driver's steps as direct calls into {@link CellSteps}, on the calling thread. */
+  private static final class LocalExecutor implements CellDriver.Executor {
+    private final CellSteps steps;
+    private final AgentProgress progress;
+    /** The cell this call brought up and has not torn down yet. */
+    private @Nullable CellId up;
+
+    LocalExecutor(CellSteps steps, AgentProgress progress) {
+      this.steps = steps;
+      this.progress = progress;
+    }
+
+    @Override
+    public CellBootstrap bootstrap(CellId cell, TaskSpec task) {
+      CellBootstrap bootstrap = steps.bootstrap(cell, task.baseRef(), task.taskId());
+      up = cell;
+      return bootstrap;
+    }
+
+    @Override
+    public boolean verifiesBase(CellBootstrap cell, TaskSpec task) {
+      return task.verifiesBase(steps.verifyBaseByDefault());
+    }
+
+    @Override
+    public BaseCheckResult verifyBase(CellId cell, TaskSpec task) {
+      return steps.verifyBase(cell, task.testCommand(), task.testTimeout());
+    }
+
+    @Override
+    public ExecuteResult execute(CellId cell, TaskSpec task) {
+      return steps.execute(cell, task.prompt(), task.executeTimeout(), progress);
+    }
+
+    @Override
+    public TestResult test(CellId cell, TaskSpec task) {
+      return steps.test(cell, task.testCommand(), task.testTimeout());
+    }
+
+    @Override
+    public CommitResult commit(CellId cell, TaskSpec task) {
+      return steps.commit(cell, task.effectiveCommitMessage());
+    }
+
+    @Override
+    public Duration revert(CellId cell) {
+      return steps.revert(cell);
+    }
+
+    @Override
+    public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+      return steps.integrate(cell, targetBranch, task.testCommand(), task.testTimeout());
+    }
+
+    @Override
+    public TeardownResult teardown(CellId cell) {
+      up = null;
+      return steps.teardown(cell);
+    }
+
+    @Override
+    public StepFailure failure(CellStep running, RuntimeException thrown) {
+      if (thrown instanceof CellStepException failure) {
+        return StepFailure.of(failure);
+      }
+      throw thrown;
+    }
+
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
+    }
+
+    void tearDownIfUp() {
+      CellId cell = up;
+      if (cell != null) {
+        teardown(cell);
+      }
+    }
   }
 
   private static String describe(CellOutcome outcome) {

@@ -25,7 +25,7 @@ import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.Integration;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.SetupRequest;
 import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeChanges;
@@ -595,7 +595,7 @@ public final class CellSteps {
    *     ({@code WorktreeConflict}), git failed or the target kept moving ({@code WorktreeFailed}, retryable), or the
    *     tests could not run again
    */
-  public IntegrateResult integrate(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
+  public IntegrationResult integrate(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
       @Nullable Duration testTimeout) {
     Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.INTEGRATE);
@@ -607,9 +607,9 @@ public final class CellSteps {
     }
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.INTEGRATE)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Measured<Integration> measured = measure(cellId, CellStep.INTEGRATE, () -> integrator.integrate(worktree,
+      Measured<IntegrationResult> measured = measure(cellId, CellStep.INTEGRATE, () -> integrator.integrate(worktree,
           targetBranch, author, () -> test(cellId, testCommand, testTimeout)));
-      IntegrateResult result = IntegrateResult.of(Objects.requireNonNull(measured.value()), measured.duration());
+      IntegrationResult result = Objects.requireNonNull(measured.value()).withDuration(measured.duration());
       log.info("cell {} integration into {}: {} (onto {}, {} round(s), {} retest(s)) in {} ms", cellId,
           targetBranch, switch (result.status()) {
             case INTEGRATED -> "INTEGRATED as " + abbreviate(Objects.requireNonNull(result.commit()));

@@ -2,11 +2,13 @@ package io.openswarm.core.lifecycle;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The result of the commit step.
+ *
+ * <p>Commit ids are named {@code commit} (or {@code <what>Commit}) throughout the API and are full SHAs; that name
+ * is also the field Temporal's converter writes into workflow histories, which must keep reading.
  *
  * @param commit the SHA of the commit on the cell branch, or null when there was nothing to commit
  * @param duration how long the step took
@@ -22,14 +24,5 @@ public record CommitResult(@Nullable String commit, Duration duration) {
    */
   public CommitResult {
     Objects.requireNonNull(duration, "duration cannot be null");
-  }
-
-  /**
-   * The commit, if the cell produced one.
-   *
-   * @return the commit's SHA, or empty when there was nothing to commit
-   */
-  public Optional<String> sha() {
-    return Optional.ofNullable(commit);
   }
 }

@@ -50,5 +50,5 @@ public interface BranchIntegration {
    *     files under someone's feet) or the cell's worktree is not on the cell's branch, another reason if git failed
    *     or the target kept moving for longer than the implementation's bound
    */
-  Integration integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest);
+  IntegrationResult integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest);
 }

@@ -11,7 +11,7 @@ import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRequest;
@@ -80,7 +80,7 @@ class CellStepsIntegrateTest {
     pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
     ports = PortManager.newBuilder().range(23000, 23003).probe(PortProbe.none()).build();
-    BranchIntegrator.create().createTarget(repo.path(), "dag/t", "main");
+    GitBranchIntegration.create().createTarget(repo.path(), "dag/t", "main");
   }
 
   @AfterEach
@@ -93,7 +93,7 @@ class CellStepsIntegrateTest {
     CellSteps.Builder builder = CellSteps.newBuilder().ports(ports).worktrees(pool).changes(GitWorktreeChanges.create())
         .agent(WRITER).tests(tests).cellsDirectory(temp.resolve("cells")).host("h");
     if (withIntegration) {
-      builder.integration(BranchIntegrator.create());
+      builder.integration(GitBranchIntegration.create());
     }
     return builder.build();
   }
@@ -112,8 +112,8 @@ class CellStepsIntegrateTest {
     commitIn(steps, first, "a.txt");
     commitIn(steps, second, "b.txt");
     try {
-      IntegrateResult fastForward = steps.integrate(first, "dag/t", null, null);
-      IntegrateResult rebased = steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
+      IntegrationResult fastForward = steps.integrate(first, "dag/t", null, null);
+      IntegrationResult rebased = steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
 
       assertThat(fastForward.status()).isEqualTo(IntegrationStatus.INTEGRATED);
       assertThat(fastForward.retests()).isZero();
@@ -142,7 +142,7 @@ class CellStepsIntegrateTest {
       steps.integrate(first, "dag/t", null, null);
       exitCode = 2;
 
-      IntegrateResult result = steps.integrate(second, "dag/t", null, null);
+      IntegrationResult result = steps.integrate(second, "dag/t", null, null);
 
       assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
       assertThat(result.testOutputTail()).startsWith("tests failed with exit code 2\nran in ");

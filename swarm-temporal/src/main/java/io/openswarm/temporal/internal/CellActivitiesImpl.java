@@ -10,7 +10,7 @@ import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
@@ -210,7 +210,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public IntegrateResult integrate(IntegrateRequest request) {
+  public IntegrationResult integrate(IntegrateRequest request) {
     return withWorkflowMdc(request.cellId(), CellStep.INTEGRATE, () -> {
       ActivityExecutionContext context = Activity.getExecutionContext();
       Thread worker = Thread.currentThread();
@@ -218,7 +218,7 @@ public final class CellActivitiesImpl implements CellActivities {
       // the target alone. A compare-and-swap that already happened is never undone: the target is never half-moved.
       try (Heartbeater heartbeater = Heartbeater.start(context, heartbeats, heartbeatInterval,
         worker::interrupt)) {
-        IntegrateResult result;
+        IntegrationResult result;
         try {
           result = steps.integrate(request.cellId(), request.targetBranch(), request.testCommand(),
               request.testTimeout());

@@ -3,7 +3,9 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
+import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.temporal.TcrStatus;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
 import io.temporal.api.enums.v1.TimeoutType;
@@ -94,7 +96,7 @@ final class CellWorkflowSupport {
     return List.of();
   }
 
-    /** {@code <type>: <message>} of the failure's Temporal cause. */
+  /** {@code <type>: <message>} of the failure's Temporal cause. */
   static String describe(ActivityFailure failure) {
     Throwable cause = failure.getCause();
     if (cause instanceof ApplicationFailure application) {
@@ -113,39 +115,63 @@ final class CellWorkflowSupport {
   }
 
   /**
-   * What teardown reported: what it could not clean up, and where the host keeps what the cell did (null when
-   * nothing was kept or the teardown failed).
+   * What teardown reported: its result, or null when the teardown activity itself failed, and then why in {@code
+   * errors}.
    */
-  record Teardown(List<String> errors, @Nullable String historyPath, @Nullable String rejectedRef) {}
+  record Teardown(List<String> errors, @Nullable TeardownResult result) {}
 
   /**
    * Tears {@code cell} down on its host in a detached cancellation scope, so that a cancelled workflow still cleans
-   * up; adds the teardown's timing to {@code timings} and returns what could not be cleaned up and what was kept.
+   * up.
    */
-  static Teardown teardown(CellActivityOptions options, CellId cell, String hostQueue, List<StepTiming> timings) {
+  static Teardown teardown(CellActivityOptions options, CellId cell, String hostQueue) {
     List<String> errors = new ArrayList<>();
     List<TeardownResult> done = new ArrayList<>(1);
     CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
     Workflow.newDetachedCancellationScope(() -> {
       try {
-        TeardownResult result = teardown.teardown(cell);
-        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
-        errors.addAll(result.errors());
-        done.add(result);
+        done.add(teardown.teardown(cell));
       } catch (ActivityFailure failure) {
         errors.add("teardown on " + hostQueue + " failed: " + describe(failure));
       }
     }).run();
-    return done.isEmpty() ? new Teardown(errors, null, null)
-        : new Teardown(errors, done.get(0).historyPath(), done.get(0).rejectedRef());
+    return new Teardown(errors, done.isEmpty() ? null : done.get(0));
   }
 
+  /** The failure type workflows report for a step that was cancelled. */
+  static final String CANCELLED = "Cancelled";
+
   /**
-   * How long {@code step} has run since {@code startedMillis} (workflow time): the timing of a step that failed or was
-   * cancelled, as the workflow saw it, so it includes Temporal's delivery of the failure. A step that succeeds reports
-   * the duration its activity measured instead.
+   * The stable type of {@code failure}: the activity's own type, {@code TimedOut}, {@value #CANCELLED}, or {@code
+   * ActivityFailed} for anything else.
    */
-  static StepTiming timeSince(CellStep step, long startedMillis) {
-    return new StepTiming(step, Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - startedMillis)));
+  static String type(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof ApplicationFailure application) {
+      return application.getType();
+    }
+    if (cause instanceof TimeoutFailure) {
+      return "TimedOut";
+    }
+    return cause instanceof CanceledFailure ? CANCELLED : "ActivityFailed";
+  }
+
+  /** Whether running the task again can help after {@code failure}: not for a non-retryable type nor a cancellation. */
+  static boolean retryable(ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof ApplicationFailure application) {
+      return !application.isNonRetryable();
+    }
+    return !(cause instanceof CanceledFailure);
+  }
+
+  /** The status query's answer for {@code taskId}, driven by {@code driver} (null before the run started). */
+  static TcrStatus status(String taskId, @Nullable CellDriver driver) {
+    if (driver == null) {
+      return new TcrStatus(taskId, null, 0, null, null, false, List.of());
+    }
+    CellId cell = driver.cellId();
+    return new TcrStatus(taskId, cell == null ? null : cell.value(), driver.cellNumber(), driver.host(),
+        driver.step(), driver.done(), driver.timings());
   }
 }

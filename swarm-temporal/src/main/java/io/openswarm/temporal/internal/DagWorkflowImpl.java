@@ -343,10 +343,9 @@ public final class DagWorkflowImpl implements DagWorkflow {
   /** An attempt whose child workflow did not return one: it was cancelled, or failed as a workflow. */
   private DagAttempt failedChild(TaskState state, boolean cancelled, String detail) {
     Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
-    return new DagAttempt(state.attempts, Objects.requireNonNull(state.workflowId), null, null, null,
-        cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED, null, null, false, null,
-        cancelled ? "Cancelled" : "ChildWorkflowFailed", !cancelled, detail, List.of(), null, 0, 0, List.of(),
-        List.of(), now, now, null, null);
+    return new DagAttempt(state.attempts, Objects.requireNonNull(state.workflowId),
+        cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED, detail, null, null,
+        cancelled ? "Cancelled" : "ChildWorkflowFailed", !cancelled, null, null, now, now);
   }
 
   /** Moves the known head along the chain of integrations, whatever order their results arrived in. */

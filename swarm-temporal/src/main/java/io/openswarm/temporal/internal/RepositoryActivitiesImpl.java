@@ -1,7 +1,7 @@
 package io.openswarm.temporal.internal;
 
 import io.openswarm.core.worktree.WorktreeException;
-import io.openswarm.infra.worktree.BranchIntegrator;
+import io.openswarm.infra.worktree.GitBranchIntegration;
 import io.openswarm.temporal.RepositoryActivities;
 import io.openswarm.temporal.TargetBranchRequest;
 import io.temporal.failure.ApplicationFailure;
@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * {@link RepositoryActivities} over the worker's repository: thin adapters over {@link BranchIntegrator}, with its
+ * {@link RepositoryActivities} over the worker's repository: thin adapters over {@link GitBranchIntegration}, with its
  * failures translated into {@link ApplicationFailure}s of stable types.
  *
  * <p>Thread-safe.
@@ -17,13 +17,13 @@ import java.util.Objects;
 public final class RepositoryActivitiesImpl implements RepositoryActivities {
 
   private final Path repository;
-  private final BranchIntegrator integrator;
+  private final GitBranchIntegration integrator;
 
   /**
    * @param repository the repository the worker's cells work on
    * @param integrator the git operations on branches
    */
-  public RepositoryActivitiesImpl(Path repository, BranchIntegrator integrator) {
+  public RepositoryActivitiesImpl(Path repository, GitBranchIntegration integrator) {
     this.repository = Objects.requireNonNull(repository, "repository cannot be null");
     this.integrator = Objects.requireNonNull(integrator, "integrator cannot be null");
   }

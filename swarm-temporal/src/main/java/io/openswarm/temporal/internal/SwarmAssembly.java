@@ -26,7 +26,7 @@ import io.openswarm.infra.sandbox.SandboxProbe;
 import io.openswarm.infra.setup.CommandWorktreeSetup;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.testrun.CommandTestRunner;
-import io.openswarm.infra.worktree.BranchIntegrator;
+import io.openswarm.infra.worktree.GitBranchIntegration;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
@@ -112,7 +112,7 @@ public final class SwarmAssembly implements AutoCloseable {
   private final WorkerHealth health;
   private final SwarmMetrics metrics;
   private final AgentRuntime agent;
-  private final BranchIntegrator integrator = BranchIntegrator.create();
+  private final GitBranchIntegration integrator = GitBranchIntegration.create();
   private final CellHistoryStore history;
   private final CellSteps steps;
   private final ClosedWorkflowSweeper sweeper;

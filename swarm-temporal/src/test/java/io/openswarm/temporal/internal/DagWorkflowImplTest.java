@@ -3,6 +3,7 @@ package io.openswarm.temporal.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.lifecycle.CellDriver;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,6 @@ class DagWorkflowImplTest {
 
     assertThat(first.value()).hasSize(CellId.MAX_LENGTH - 4).endsWith("-0a1b2c3d-12");
     assertThat(first).isNotEqualTo(second);
-    assertThat(TcrWorkflowImpl.cellIdFor(first.value(), 3).value()).isEqualTo(first.value() + "-r3");
+    assertThat(CellDriver.cellIdFor(first.value(), 3).value()).isEqualTo(first.value() + "-r3");
   }
 }

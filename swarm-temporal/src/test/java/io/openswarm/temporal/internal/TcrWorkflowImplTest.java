@@ -13,9 +13,10 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
+import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.temporal.BootstrapRequest;
@@ -161,6 +162,19 @@ class TcrWorkflowImplTest {
   }
 
   @Test
+  void aBootstrapCutShortByAStoppingHostIsAnOutcomeNotANewCell() {
+    // Only a cell that came up can lose its host; a bootstrap failure of any type ends the task (as histories say).
+    cells.bootstrapFailure = ApplicationFailure.newNonRetryableFailure("host h is shutting down",
+        CellActivitiesImpl.HOST_SHUTTING_DOWN, "PORT");
+
+    CellOutcome outcome = workflow("stopping").run(TaskSpec.of("t", "do it", "main"));
+
+    assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
+    assertThat(outcome.error()).isEqualTo("HostShuttingDown: host h is shutting down");
+    assertThat(cells.calls).containsExactly("bootstrap t on shared");
+  }
+
+  @Test
   void cancellingTheWorkflowStopsTheRunningStepAndTearsDown() {
     cells.hangExecute = true;
     WorkflowClient.start(workflow("cancel")::run, TaskSpec.of("t", "do it", "main"));
@@ -179,8 +193,8 @@ class TcrWorkflowImplTest {
   @Test
   void cellIdsOfLaterAttemptsStayValidForLongTaskIds() {
     String longId = "x".repeat(64);
-    assertThat(TcrWorkflowImpl.cellIdFor(longId, 1).value()).isEqualTo(longId);
-    assertThat(TcrWorkflowImpl.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(61) + "-r2");
+    assertThat(CellDriver.cellIdFor(longId, 1).value()).isEqualTo(longId);
+    assertThat(CellDriver.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(61) + "-r2");
   }
 
   @Test
@@ -349,7 +363,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public IntegrateResult integrate(IntegrateRequest request) {
+    public IntegrationResult integrate(IntegrateRequest request) {
       record("integrate", request.cellId());
       throw new IllegalStateException("the TCR workflow never integrates");
     }

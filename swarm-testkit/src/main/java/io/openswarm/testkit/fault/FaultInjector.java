@@ -41,7 +41,7 @@ import org.slf4j.MDC;
  *     .ports(PortManager.newBuilder().range(20000, 20010).probe(faults.interceptPortProbe(PortProbe.bind())).build())
  *     .worktrees(faults.interceptWorktrees(pool)).changes(faults.interceptChanges(GitWorktreeChanges.create()))
  *     .agent(faults.interceptAgent(agent)).tests(faults.interceptTests(tests))
- *     .integration(faults.interceptIntegration(BranchIntegrator.create()))
+ *     .integration(faults.interceptIntegration(GitBranchIntegration.create()))
  *     ...
  * }</pre>
  *

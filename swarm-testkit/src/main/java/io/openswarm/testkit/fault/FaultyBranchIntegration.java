@@ -2,7 +2,7 @@ package io.openswarm.testkit.fault;
 
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.Integration;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.infra.git.GitCommand;
@@ -34,7 +34,7 @@ final class FaultyBranchIntegration implements BranchIntegration {
   }
 
   @Override
-  public Integration integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
+  public IntegrationResult integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     WorktreeLease real = FaultyWorktreeProvider.unwrap(lease);
     FiredFault before = injector.take(FaultPoint.INTEGRATE, lease.cellId(), false);
     if (before != null) {
@@ -45,7 +45,7 @@ final class FaultyBranchIntegration implements BranchIntegration {
             FaultyBranchIntegration::interrupted);
       }
     }
-    Integration result = delegate.integrate(real, targetBranch, committer, retest);
+    IntegrationResult result = delegate.integrate(real, targetBranch, committer, retest);
     FiredFault after = injector.take(FaultPoint.INTEGRATE, lease.cellId(), true);
     if (after != null) {
       FaultSite.strike(injector, after, FaultyBranchIntegration::interrupted, null,

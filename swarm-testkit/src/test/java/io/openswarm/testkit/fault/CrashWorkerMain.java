@@ -1,5 +1,6 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
@@ -90,7 +91,7 @@ public final class CrashWorkerMain {
       }
       // Live means at work: every agent in its turn.
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
-          .until(() -> ids.stream().allMatch(id -> client.status(id).step().equals("EXECUTE")));
+          .until(() -> ids.stream().allMatch(id -> client.status(id).step() == CellStep.EXECUTE));
       say("LIVE " + worker.liveCells());
     }
     new CountDownLatch(1).await();

@@ -10,7 +10,7 @@ import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.IntegrateResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
@@ -19,7 +19,7 @@ import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.testrun.CommandTestRunner;
-import io.openswarm.infra.worktree.BranchIntegrator;
+import io.openswarm.infra.worktree.GitBranchIntegration;
 import io.openswarm.infra.worktree.GitWorktreeChanges;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.testkit.InvariantCheck;
@@ -60,7 +60,7 @@ final class LocalCells implements AutoCloseable {
 
   /** How a locally driven cell with an integrate step ended. */
   record Integrated(CellId cell, String status, @Nullable CellStep failedStep, @Nullable String error,
-      @Nullable IntegrateResult integration, List<String> teardownErrors) {}
+      @Nullable IntegrationResult integration, List<String> teardownErrors) {}
 
   LocalCells(Path dir, int firstPort, int lastPort, int minIdle, int maxTotal) {
     this(dir, firstPort, lastPort, minIdle, Math.max(minIdle, 2), maxTotal);
@@ -73,7 +73,7 @@ final class LocalCells implements AutoCloseable {
         .executable("test.sh")
         .commit("a project with a test");
     base = repo.head();
-    BranchIntegrator.create().createTarget(repo.path(), TARGET, "main");
+    GitBranchIntegration.create().createTarget(repo.path(), TARGET, "main");
     journal = dir.resolve("journal");
     cells = dir.resolve("cells");
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(journal));
@@ -99,7 +99,7 @@ final class LocalCells implements AutoCloseable {
         .changes(faults.interceptChanges(GitWorktreeChanges.create()))
         .agent(faults.interceptAgent(agent))
         .tests(faults.interceptTests(ledger.wrap(tests)))
-        .integration(faults.interceptIntegration(BranchIntegrator.create()))
+        .integration(faults.interceptIntegration(GitBranchIntegration.create()))
         .cellsDirectory(cells)
         .readyTimeout(Duration.ofSeconds(10))
         .executeTimeout(Duration.ofSeconds(30))
@@ -125,7 +125,7 @@ final class LocalCells implements AutoCloseable {
     String status;
     CellStep failedStep = null;
     String error = null;
-    IntegrateResult integration = null;
+    IntegrationResult integration = null;
     TeardownResult teardown;
     try {
       steps.execute(cell, task.prompt(), task.executeTimeout(), AgentProgress.none());

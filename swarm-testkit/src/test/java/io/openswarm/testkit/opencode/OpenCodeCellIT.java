@@ -38,6 +38,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -185,7 +186,7 @@ class OpenCodeCellIT {
 
       TestResult tested = steps.test(cell);
       assertThat(tested.passed()).as(tested.report()).isTrue();
-      sha = steps.commit(cell, "Greet the world").sha().orElseThrow();
+      sha = Objects.requireNonNull(steps.commit(cell, "Greet the world").commit(), "nothing was committed");
     } finally {
       assertThat(steps.teardown(cell).errors()).isEmpty();
     }

@@ -141,7 +141,7 @@ class OpenCodePrivateNetworkIT {
           .doesNotContain("unix-answered");
       TestResult tested = steps.test(cell);
       assertThat(tested.passed()).as(tested.report()).isTrue();
-      assertThat(steps.commit(cell, "Greet").sha()).isPresent();
+      assertThat(steps.commit(cell, "Greet").commit()).isNotNull();
     } finally {
       assertThat(steps.teardown(cell).errors()).isEmpty();
     }

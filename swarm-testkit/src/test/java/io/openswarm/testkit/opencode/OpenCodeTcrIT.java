@@ -179,7 +179,7 @@ class OpenCodeTcrIT {
     model.enqueue(prompt, FakeModelServer.script().hang());
     String workflowId = client.startTcr(TaskSpec.of("ponder", prompt, "main"));
     await().atMost(Duration.ofMinutes(2)).until(() -> model.hangingRequests() > 0
-        && client.status(workflowId).step().equals("EXECUTE"));
+        && client.status(workflowId).step() == CellStep.EXECUTE);
     long start = System.nanoTime();
 
     client.cancel(workflowId);

@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
@@ -222,7 +223,7 @@ class ControlPlaneIT {
 
   private static String startHangingTask(String taskId) {
     String workflowId = client.startTcr(TaskSpec.of(taskId, "hang", "main"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step().equals("EXECUTE"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
     return workflowId;
   }
 

@@ -3,7 +3,7 @@ package io.openswarm.infra.worktree;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.Integration;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -48,18 +48,18 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe and stateless: any number of cells may integrate into the same target at once, from this JVM or
  * others on the same repository; calls for the same lease must not overlap.
  */
-public final class BranchIntegrator implements BranchIntegration {
+public final class GitBranchIntegration implements BranchIntegration {
 
-  private static final Logger log = LoggerFactory.getLogger(BranchIntegrator.class);
+  private static final Logger log = LoggerFactory.getLogger(GitBranchIntegration.class);
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
-  private static final BranchIntegrator DEFAULT = newBuilder().build();
+  private static final GitBranchIntegration DEFAULT = newBuilder().build();
 
   private final GitRunner git;
   private final int maxRounds;
   private final boolean keepIntegratedBranches;
   private final WorktreeRestorer restorer;
 
-  private BranchIntegrator(Builder builder) {
+  private GitBranchIntegration(Builder builder) {
     this.git = builder.git;
     this.maxRounds = builder.maxRounds;
     this.keepIntegratedBranches = builder.keepIntegratedBranches;
@@ -72,7 +72,7 @@ public final class BranchIntegrator implements BranchIntegration {
    *
    * @return a new integrator with the defaults
    */
-  public static BranchIntegrator create() {
+  public static GitBranchIntegration create() {
     return DEFAULT;
   }
 
@@ -128,7 +128,7 @@ public final class BranchIntegrator implements BranchIntegration {
   }
 
   @Override
-  public Integration integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
+  public IntegrationResult integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Objects.requireNonNull(committer, "committer cannot be null");
     Objects.requireNonNull(retest, "retest cannot be null");
@@ -148,7 +148,6 @@ public final class BranchIntegrator implements BranchIntegration {
     String original = head(worktree);
     String upstream = lease.baseCommit();
     String tip = original;
-    TestResult lastRetest = null;
     int retests = 0;
     boolean rewritten = false;
     try {
@@ -157,7 +156,7 @@ public final class BranchIntegrator implements BranchIntegration {
         if (isAncestor(worktree, tip, head)) {
           // The target already holds every commit of the cell's (possibly nothing at all): nothing to move.
           finishIntegrated(lease, head, tip);
-          return Integration.integrated(targetBranch, head, head, lastRetest, round, retests);
+          return IntegrationResult.integrated(targetBranch, head, head, round, retests);
         }
         if (!head.equals(upstream)) {
           prepareForRebase(worktree);
@@ -167,21 +166,21 @@ public final class BranchIntegrator implements BranchIntegration {
             abortRebase(worktree);
             restorer.restoreOnBranch(worktree, lease.branch(), original);
             rewritten = false;
-            return Integration.conflict(targetBranch, head, conflicts, round, retests);
+            return IntegrationResult.conflict(targetBranch, head, conflicts, round, retests);
           }
           upstream = head;
           tip = head(worktree);
           if (tip.equals(head)) {
             // Every commit of the cell's became empty on top of the head: the target already has the change.
             finishIntegrated(lease, head, tip);
-            return Integration.integrated(targetBranch, head, head, lastRetest, round, retests);
+            return IntegrationResult.integrated(targetBranch, head, head, round, retests);
           }
           retests++;
-          lastRetest = Objects.requireNonNull(retest.run(), "retest returned null");
+          TestResult lastRetest = Objects.requireNonNull(retest.run(), "retest returned null");
           if (!lastRetest.passed()) {
             restorer.restoreOnBranch(worktree, lease.branch(), original);
             rewritten = false;
-            return Integration.reverted(targetBranch, head, lastRetest, round, retests);
+            return IntegrationResult.reverted(targetBranch, head, lastRetest, round, retests);
           }
         }
         GitResult swapped = git.run(worktree, "update-ref", "-m", "openswarm: integrate cell " + lease.cellId(),
@@ -190,7 +189,7 @@ public final class BranchIntegrator implements BranchIntegration {
           // From here on the target holds the change: nothing may undo or misreport that.
           rewritten = false;
           finishIntegrated(lease, tip, tip);
-          return Integration.integrated(targetBranch, tip, head, lastRetest, round, retests);
+          return IntegrationResult.integrated(targetBranch, tip, head, round, retests);
         }
         String now = targetHead(worktree, targetBranch);
         if (now.equals(head)) {
@@ -375,11 +374,11 @@ public final class BranchIntegrator implements BranchIntegration {
 
   @Override
   public String toString() {
-    return "BranchIntegrator{git=" + git + ", maxRounds=" + maxRounds + ", keepIntegratedBranches="
+    return "GitBranchIntegration{git=" + git + ", maxRounds=" + maxRounds + ", keepIntegratedBranches="
         + keepIntegratedBranches + "}";
   }
 
-  /** Builds a {@link BranchIntegrator}. Not thread-safe. */
+  /** Builds a {@link GitBranchIntegration}. Not thread-safe. */
   public static final class Builder {
     private GitRunner git = GitRunner.create();
     private int maxRounds = 10;
@@ -432,8 +431,8 @@ public final class BranchIntegrator implements BranchIntegration {
      *
      * @return the integrator
      */
-    public BranchIntegrator build() {
-      return new BranchIntegrator(this);
+    public GitBranchIntegration build() {
+      return new GitBranchIntegration(this);
     }
   }
 }

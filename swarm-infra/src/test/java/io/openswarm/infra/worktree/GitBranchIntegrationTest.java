@@ -8,7 +8,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.BranchIntegration.Retest;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.Integration;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The integrator against real git: worktrees from a real pool, real rebases, real compare-and-swap ref updates. */
-class BranchIntegratorTest {
+class GitBranchIntegrationTest {
 
   private static final CommitAuthor CELL = CommitAuthor.of("Swarm Cell", "cell@swarm.example");
   private static final CommitAuthor INTEGRATOR = CommitAuthor.of("Swarm Integrator", "integrator@swarm.example");
@@ -45,7 +45,7 @@ class BranchIntegratorTest {
   private TestRepository repo;
   private WorktreePool pool;
   private String base;
-  private final BranchIntegrator integrator = BranchIntegrator.create();
+  private final GitBranchIntegration integrator = GitBranchIntegration.create();
   private final GitWorktreeChanges changes = GitWorktreeChanges.create();
   private final List<WorktreeLease> leases = new ArrayList<>();
 
@@ -102,14 +102,14 @@ class BranchIntegratorTest {
     WorktreeLease lease = cellWriting("ff", "a.txt", "a\n");
     String cellCommit = repo.resolve("swarm/ff");
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.commit()).isEqualTo(cellCommit).isEqualTo(target());
     assertThat(result.onto()).isEqualTo(base);
     assertThat(result.rounds()).isEqualTo(1);
     assertThat(result.retests()).isZero();
-    assertThat(result.retest()).isNull();
+    assertThat(result.testOutputTail()).isNull();
     assertThat(repo.hasBranch("swarm/ff")).as("integrated cell branch deleted").isFalse();
     assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD").strip()).isEqualTo(cellCommit);
   }
@@ -120,7 +120,7 @@ class BranchIntegratorTest {
     String other = advanceTarget("b.txt", "b\n");
     List<String> seenAtRetest = new ArrayList<>();
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
       seenAtRetest.addAll(TestRepositories.files(lease.path()).keySet());
       return GREEN;
     });
@@ -128,7 +128,7 @@ class BranchIntegratorTest {
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.onto()).isEqualTo(other);
     assertThat(result.retests()).isEqualTo(1);
-    assertThat(result.retest()).isEqualTo(GREEN);
+    assertThat(result.testOutputTail()).as("a green retest leaves no report").isNull();
     assertThat(seenAtRetest).contains("a.txt", "b.txt", "shared.txt");
     String integrated = target();
     assertThat(result.commit()).isEqualTo(integrated);
@@ -144,7 +144,7 @@ class BranchIntegratorTest {
     String cellCommit = repo.resolve("swarm/clash");
     String other = advanceTarget("shared.txt", "one\nTWO from elsewhere\nthree\n");
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
       throw new AssertionError("a conflicting change must not be tested");
     });
 
@@ -162,13 +162,13 @@ class BranchIntegratorTest {
     String other = advanceTarget("b.txt", "b\n");
     TestResult red = new TestResult(1, false, "b.txt and a.txt do not get along\n", false, 33, Duration.ofMillis(9));
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
       TestRepositories.writeFile(lease.path(), "test-output/report.txt", "left by the tests\n");
       return red;
     });
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
-    assertThat(result.retest()).isEqualTo(red);
+    assertThat(result.testOutputTail()).isEqualTo(red.report());
     assertThat(result.onto()).isEqualTo(other);
     assertThat(target()).isEqualTo(other);
     assertCellRestored(lease, "red", cellCommit);
@@ -217,9 +217,9 @@ class BranchIntegratorTest {
     WorktreeLease second = cellWriting("second", "c.txt", "c\n");
     String other = advanceTarget("b.txt", "b\n");
     AtomicInteger firstRetests = new AtomicInteger();
-    List<Integration> secondResults = new ArrayList<>();
+    List<IntegrationResult> secondResults = new ArrayList<>();
 
-    Integration result = integrator.integrate(first, "dag/target", INTEGRATOR, () -> {
+    IntegrationResult result = integrator.integrate(first, "dag/target", INTEGRATOR, () -> {
       if (firstRetests.incrementAndGet() == 1) {
         secondResults.add(integrator.integrate(second, "dag/target", INTEGRATOR, () -> GREEN));
       }
@@ -252,7 +252,7 @@ class BranchIntegratorTest {
     CountDownLatch startGate = new CountDownLatch(1);
     AtomicInteger retests = new AtomicInteger();
     ExecutorService threads = Executors.newFixedThreadPool(cells);
-    List<Future<Integration>> results = new ArrayList<>();
+    List<Future<IntegrationResult>> results = new ArrayList<>();
     try {
       for (WorktreeLease lease : racing) {
         results.add(threads.submit(() -> {
@@ -264,19 +264,19 @@ class BranchIntegratorTest {
         }));
       }
       startGate.countDown();
-      List<Integration> integrations = new ArrayList<>();
-      for (Future<Integration> result : results) {
+      List<IntegrationResult> integrations = new ArrayList<>();
+      for (Future<IntegrationResult> result : results) {
         integrations.add(result.get(60, TimeUnit.SECONDS));
       }
 
       assertThat(integrations).allSatisfy(i -> assertThat(i.status()).isEqualTo(IntegrationStatus.INTEGRATED));
-      assertThat(integrations).extracting(Integration::commit).doesNotHaveDuplicates();
+      assertThat(integrations).extracting(IntegrationResult::commit).doesNotHaveDuplicates();
       assertThat(repo.git("rev-list", "--count", base + "..dag/target").strip()).isEqualTo(String.valueOf(cells));
       assertThat(repo.git("rev-list", "--merges", base + "..dag/target")).isEmpty();
       assertThat(repo.tree(target())).containsKeys("racer-0.txt", "racer-1.txt", "racer-2.txt", "racer-3.txt");
       // Only the first to land could fast-forward; every other one was rebased and tested again at least once.
       assertThat(retests.get()).isGreaterThanOrEqualTo(cells - 1);
-      assertThat(integrations).extracting(Integration::retests).containsOnlyOnce(0);
+      assertThat(integrations).extracting(IntegrationResult::retests).containsOnlyOnce(0);
     } finally {
       threads.shutdownNow();
     }
@@ -288,7 +288,7 @@ class BranchIntegratorTest {
     leases.add(lease);
     String other = advanceTarget("b.txt", "b\n");
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.commit()).isEqualTo(other).isEqualTo(result.onto());
@@ -300,7 +300,7 @@ class BranchIntegratorTest {
     WorktreeLease lease = cellWriting("same", "b.txt", "b\n");
     String other = advanceTarget("b.txt", "b\n");
 
-    Integration result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.commit()).isEqualTo(other);
@@ -311,7 +311,7 @@ class BranchIntegratorTest {
   void integratedBranchesCanBeKept() {
     WorktreeLease lease = cellWriting("kept", "a.txt", "a\n");
 
-    Integration result = BranchIntegrator.newBuilder().keepIntegratedBranches(true).build()
+    IntegrationResult result = GitBranchIntegration.newBuilder().keepIntegratedBranches(true).build()
         .integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(repo.resolve("swarm/kept")).isEqualTo(result.commit());
