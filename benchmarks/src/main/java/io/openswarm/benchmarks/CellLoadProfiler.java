@@ -17,15 +17,16 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
 
 /**
- * A JMH profiler that reports what each {@link ClosedLoopLoad} of a benchmark iteration measured as secondary
- * results, which JMH then averages over the iterations. For a load named {@code t}: {@code t.cells/s}, the cells'
- * latency {@code t.p50}, {@code t.p99} and {@code t.mean} (ms), and for TCR cells the mean of each step ({@code
- * t.step.EXECUTE}, ...) and the rest of the latency ({@code t.step.orchestration}). When an iteration ran loads named
- * {@code swarm} and {@code floor}, also {@code swarm/floor}: the ratio of their cells/s in percent, computed per
- * iteration (so a change of the machine's background load between iterations does not skew it).
+ * A JMH profiler that reports what each {@link ClosedLoopLoad} of a benchmark iteration measured as
+ * secondary results, which JMH then averages over the iterations. For a load named {@code t}:
+ * {@code t.cells/s}, the cells' latency {@code t.p50}, {@code t.p99} and {@code t.mean} (ms), and
+ * for TCR cells the mean of each step ({@code t.step.EXECUTE}, ...) and the rest of the latency
+ * ({@code t.step.orchestration}). When an iteration ran loads named {@code swarm} and {@code
+ * floor}, also {@code swarm/floor}: the ratio of their cells/s in percent, computed per iteration
+ * (so a change of the machine's background load between iterations does not skew it).
  *
- * <p>Runs inside the benchmark's JVM; the benchmark hands it each iteration's loads through {@link #record}.
- * Enable it with {@code -prof io.openswarm.benchmarks.CellLoadProfiler}. Thread-safe.
+ * <p>Runs inside the benchmark's JVM; the benchmark hands it each iteration's loads through {@link
+ * #record}. Enable it with {@code -prof io.openswarm.benchmarks.CellLoadProfiler}. Thread-safe.
  */
 public final class CellLoadProfiler implements InternalProfiler {
 
@@ -51,8 +52,8 @@ public final class CellLoadProfiler implements InternalProfiler {
   }
 
   @Override
-  public Collection<? extends Result<?>> afterIteration(BenchmarkParams benchmarkParams,
-      IterationParams iterationParams, IterationResult result) {
+  public Collection<? extends Result<?>> afterIteration(
+      BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
     Map<String, LoadResult<?>> loads;
     synchronized (LOADS) {
       loads = new LinkedHashMap<>(LOADS);
@@ -62,19 +63,26 @@ public final class CellLoadProfiler implements InternalProfiler {
     LoadResult<?> swarm = loads.get("swarm");
     LoadResult<?> floor = loads.get("floor");
     if (swarm != null && floor != null) {
-      results.add(new ScalarResult("swarm/floor", 100 * swarm.cellsPerSecond() / floor.cellsPerSecond(), "%",
-          AggregationPolicy.AVG));
+      results.add(
+          new ScalarResult(
+              "swarm/floor",
+              100 * swarm.cellsPerSecond() / floor.cellsPerSecond(),
+              "%",
+              AggregationPolicy.AVG));
     }
     return results;
   }
 
   private static void addLoad(List<Result<?>> results, String name, LoadResult<?> load) {
-    results.add(new ScalarResult(name + ".cells/s", load.cellsPerSecond(), "cells/s", AggregationPolicy.AVG));
+    results.add(
+        new ScalarResult(
+            name + ".cells/s", load.cellsPerSecond(), "cells/s", AggregationPolicy.AVG));
     results.add(millis(name + ".p50", load.percentile(0.50)));
     results.add(millis(name + ".p99", load.percentile(0.99)));
     results.add(millis(name + ".mean", load.mean()));
     if (!load.results().isEmpty() && load.results().get(0) instanceof CellOutcome) {
-      @SuppressWarnings("unchecked") // Checked on the first element; a load holds one kind of result.
+      @SuppressWarnings(
+          "unchecked") // Checked on the first element; a load holds one kind of result.
       LoadResult<CellOutcome> cells = (LoadResult<CellOutcome>) load;
       StepBreakdown breakdown = StepBreakdown.of(cells);
       for (CellStep step : CellStep.values()) {

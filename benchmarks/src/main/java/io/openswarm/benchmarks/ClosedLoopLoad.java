@@ -13,13 +13,13 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs a fixed number of cells with a fixed number in flight: the next cell starts as soon as one ends (a closed
- * loop, like a worker whose slots are always busy), so the latency of a cell is its own time in the system, not time
- * spent queued behind cells submitted before it.
+ * Runs a fixed number of cells with a fixed number in flight: the next cell starts as soon as one
+ * ends (a closed loop, like a worker whose slots are always busy), so the latency of a cell is its
+ * own time in the system, not time spent queued behind cells submitted before it.
  *
- * <p>A cell's latency runs from just before the call that starts it (which includes the start request to the
- * server) to the moment its result arrives. The first failed cell stops the run: no new cell starts, the ones in
- * flight are waited for, and {@link #run} throws.
+ * <p>A cell's latency runs from just before the call that starts it (which includes the start
+ * request to the server) to the moment its result arrives. The first failed cell stops the run: no
+ * new cell starts, the ones in flight are waited for, and {@link #run} throws.
  *
  * <p>Stateless; each call uses its own bookkeeping, so calls may run at the same time.
  */
@@ -28,33 +28,46 @@ final class ClosedLoopLoad {
   private ClosedLoopLoad() {}
 
   /**
-   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, all in flight from the
-   * start.
+   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, all
+   * in flight from the start.
    *
    * @see #run(int, int, String, Function, Duration, Duration)
    */
-  static <T> LoadResult<T> run(int cells, int concurrency, String idPrefix,
-      Function<String, CompletableFuture<T>> cell, Duration timeout) throws InterruptedException {
+  static <T> LoadResult<T> run(
+      int cells,
+      int concurrency,
+      String idPrefix,
+      Function<String, CompletableFuture<T>> cell,
+      Duration timeout)
+      throws InterruptedException {
     return run(cells, concurrency, idPrefix, cell, Duration.ZERO, timeout);
   }
 
   /**
-   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, the first {@code
-   * concurrency} of them spread evenly over {@code rampUp} (so that cells do not move through their steps in lockstep,
-   * all bootstrapping at once, then all waiting for their agents at once).
+   * Runs {@code cells} cells named {@code <idPrefix><n>}, at most {@code concurrency} at once, the
+   * first {@code concurrency} of them spread evenly over {@code rampUp} (so that cells do not move
+   * through their steps in lockstep, all bootstrapping at once, then all waiting for their agents
+   * at once).
    *
    * @param cell starts the cell of an id and returns its result when it ends
-   * @param rampUp how long it takes to get {@code concurrency} cells in flight; zero starts them at once
+   * @param rampUp how long it takes to get {@code concurrency} cells in flight; zero starts them at
+   *     once
    * @param timeout the limit on the whole run
    * @throws IllegalArgumentException if {@code cells} or {@code concurrency} is below 1
    * @throws IllegalStateException if a cell failed or the run took longer than {@code timeout}
    * @throws InterruptedException if interrupted while waiting
    */
-  static <T> LoadResult<T> run(int cells, int concurrency, String idPrefix,
-      Function<String, CompletableFuture<T>> cell, Duration rampUp, Duration timeout) throws InterruptedException {
+  static <T> LoadResult<T> run(
+      int cells,
+      int concurrency,
+      String idPrefix,
+      Function<String, CompletableFuture<T>> cell,
+      Duration rampUp,
+      Duration timeout)
+      throws InterruptedException {
     if (cells < 1 || concurrency < 1) {
-      throw new IllegalArgumentException("cells and concurrency must be at least 1 but were " + cells + " and "
-          + concurrency);
+      throw new IllegalArgumentException(
+          "cells and concurrency must be at least 1 but were " + cells + " and " + concurrency);
     }
     Objects.requireNonNull(cell, "cell cannot be null");
     Semaphore slots = new Semaphore(concurrency);
@@ -67,8 +80,8 @@ final class ClosedLoopLoad {
     int started = 0;
     for (; started < cells && failure.get() == null; started++) {
       if (!slots.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("timed out after " + timeout + " with " + started + " of " + cells
-            + " cells started");
+        throw new IllegalStateException(
+            "timed out after " + timeout + " with " + started + " of " + cells + " cells started");
       }
       if (failure.get() != null) {
         // A cell failed while this thread waited for its slot.
@@ -89,25 +102,35 @@ final class ClosedLoopLoad {
       try {
         future = cell.apply(id);
       } catch (RuntimeException e) {
-        failure.compareAndSet(null, new IllegalStateException("cell " + id + " could not be started", e));
+        failure.compareAndSet(
+            null, new IllegalStateException("cell " + id + " could not be started", e));
         slots.release();
         break;
       }
-      future.whenComplete((value, error) -> {
-        long end = System.nanoTime();
-        latencies[index] = end - begun;
-        results[index] = value;
-        lastEnd.accumulateAndGet(end, Math::max);
-        if (error != null) {
-          failure.compareAndSet(null, new IllegalStateException("cell " + id + " failed", error));
-        }
-        slots.release();
-      });
+      future.whenComplete(
+          (value, error) -> {
+            long end = System.nanoTime();
+            latencies[index] = end - begun;
+            results[index] = value;
+            lastEnd.accumulateAndGet(end, Math::max);
+            if (error != null) {
+              failure.compareAndSet(
+                  null, new IllegalStateException("cell " + id + " failed", error));
+            }
+            slots.release();
+          });
     }
     // Every slot back means every cell that was started has ended.
-    if (!slots.tryAcquire(concurrency, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-      throw new IllegalStateException("timed out after " + timeout + " with " + (concurrency
-          - slots.availablePermits()) + " of " + started + " started cells still running");
+    if (!slots.tryAcquire(
+        concurrency, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      throw new IllegalStateException(
+          "timed out after "
+              + timeout
+              + " with "
+              + (concurrency - slots.availablePermits())
+              + " of "
+              + started
+              + " started cells still running");
     }
     Throwable failed = failure.get();
     if (failed != null) {
@@ -119,6 +142,7 @@ final class ClosedLoopLoad {
       T value = (T) result;
       ordered.add(value);
     }
-    return new LoadResult<>(concurrency, Duration.ofNanos(lastEnd.get() - start), latencies, ordered);
+    return new LoadResult<>(
+        concurrency, Duration.ofNanos(lastEnd.get() - start), latencies, ordered);
   }
 }

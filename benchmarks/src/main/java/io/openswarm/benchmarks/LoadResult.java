@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a {@link ClosedLoopLoad} measured: how long the whole run took, each cell's latency from the call that
- * started it to its result, and the cells' results in the order they were started.
+ * What a {@link ClosedLoopLoad} measured: how long the whole run took, each cell's latency from the
+ * call that started it to its result, and the cells' results in the order they were started.
  *
  * <p>Immutable and thread-safe.
  *
@@ -27,8 +27,11 @@ final class LoadResult<T> {
    */
   LoadResult(int concurrency, Duration wall, long[] latencyNanos, List<T> results) {
     if (latencyNanos.length != results.size()) {
-      throw new IllegalArgumentException("latencies and results must be as many but were " + latencyNanos.length
-          + " and " + results.size());
+      throw new IllegalArgumentException(
+          "latencies and results must be as many but were "
+              + latencyNanos.length
+              + " and "
+              + results.size());
     }
     this.concurrency = concurrency;
     this.wall = Objects.requireNonNull(wall, "wall cannot be null");
@@ -39,17 +42,20 @@ final class LoadResult<T> {
   }
 
   /**
-   * The cells after the first {@code count} (in start order), for statistics that leave out a ramp-up; {@link
-   * #wall()} stays that of the whole run.
+   * The cells after the first {@code count} (in start order), for statistics that leave out a
+   * ramp-up; {@link #wall()} stays that of the whole run.
    *
    * @throws IllegalArgumentException if {@code count} is negative or not below {@link #cells()}
    */
   LoadResult<T> skipFirst(int count) {
     if (count < 0 || count >= latencyNanos.length) {
-      throw new IllegalArgumentException("count must be from 0 to " + (latencyNanos.length - 1) + " but was "
-          + count);
+      throw new IllegalArgumentException(
+          "count must be from 0 to " + (latencyNanos.length - 1) + " but was " + count);
     }
-    return new LoadResult<>(concurrency, wall, Arrays.copyOfRange(latencyNanos, count, latencyNanos.length),
+    return new LoadResult<>(
+        concurrency,
+        wall,
+        Arrays.copyOfRange(latencyNanos, count, latencyNanos.length),
         results.subList(count, results.size()));
   }
 
@@ -74,9 +80,10 @@ final class LoadResult<T> {
   }
 
   /**
-   * Completed cells per hour by Little's law: {@code concurrency / mean latency}, the rate of a system that always
-   * has {@code concurrency} cells in flight (what the performance guide's throughput column is: its 40 cells at
-   * 280 s each give 515/hour). Unlike {@link #cellsPerHour()} it does not count the ramp-up and the last cells' tail.
+   * Completed cells per hour by Little's law: {@code concurrency / mean latency}, the rate of a
+   * system that always has {@code concurrency} cells in flight (what the performance guide's
+   * throughput column is: its 40 cells at 280 s each give 515/hour). Unlike {@link #cellsPerHour()}
+   * it does not count the ramp-up and the last cells' tail.
    */
   double steadyCellsPerHour() {
     double meanSeconds = Arrays.stream(latencyNanos).average().orElse(Double.NaN) / 1e9;
@@ -99,8 +106,8 @@ final class LoadResult<T> {
   }
 
   /**
-   * The latency at {@code quantile} (nearest rank: the smallest latency with at least that share of cells at or
-   * below it).
+   * The latency at {@code quantile} (nearest rank: the smallest latency with at least that share of
+   * cells at or below it).
    *
    * @throws IllegalArgumentException if {@code quantile} is not in (0, 1]
    */

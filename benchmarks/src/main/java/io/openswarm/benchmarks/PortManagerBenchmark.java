@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One allocate + release pair per operation on a range of 1001 ports (8000-9000) of which {@code occupancy} percent
- * are held before measuring, for Open Swarm's {@link PortManager} ({@code swarm}) and the original system's
- * mutex-and-linear-search allocator ({@code linear}), bookkeeping only (no probe).
+ * One allocate + release pair per operation on a range of 1001 ports (8000-9000) of which {@code
+ * occupancy} percent are held before measuring, for Open Swarm's {@link PortManager} ({@code
+ * swarm}) and the original system's mutex-and-linear-search allocator ({@code linear}), bookkeeping
+ * only (no probe).
  *
  * <pre>
  * mvn -B -q -DskipTests package
@@ -52,6 +53,7 @@ public class PortManagerBenchmark {
 
   /** Whichever {@link #impl} names is set up; the other stays null. */
   private @Nullable PortManager swarm;
+
   private @Nullable LinearPortAllocator linear;
   private final List<PortLease> held = new ArrayList<>();
 

@@ -21,10 +21,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the operating-system check costs: one allocate + release pair per operation on a range of 1001 ports with
- * {@code occupancy} percent held, with the real bind probe ({@code bind}) and without ({@code none}), side by side.
- * The range (41000-42000) is chosen away from the usual service ports; a port some other process holds is
- * quarantined, as in production.
+ * What the operating-system check costs: one allocate + release pair per operation on a range of
+ * 1001 ports with {@code occupancy} percent held, with the real bind probe ({@code bind}) and
+ * without ({@code none}), side by side. The range (41000-42000) is chosen away from the usual
+ * service ports; a port some other process holds is quarantined, as in production.
  *
  * <pre>
  * mvn -B -q -DskipTests package
@@ -50,11 +50,13 @@ public class PortProbeBenchmark {
 
   @Setup(Level.Trial)
   public void fill() {
-    PortProbe chosen = switch (probe) {
-      case "bind" -> PortProbe.bind();
-      case "none" -> PortProbe.none();
-      default -> throw new IllegalArgumentException("probe must be bind or none but was " + probe);
-    };
+    PortProbe chosen =
+        switch (probe) {
+          case "bind" -> PortProbe.bind();
+          case "none" -> PortProbe.none();
+          default ->
+              throw new IllegalArgumentException("probe must be bind or none but was " + probe);
+        };
     ports = PortManager.newBuilder().range(41000, 42000).probe(chosen).build();
     int toHold = 1001 * occupancy / 100;
     for (int i = 0; i < toHold; i++) {

@@ -29,32 +29,37 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What bubblewrap adds to every process a cell starts: the time to start {@code /bin/true} and collect its result,
- * side by side in one run.
+ * What bubblewrap adds to every process a cell starts: the time to start {@code /bin/true} and
+ * collect its result, side by side in one run.
  *
  * <ul>
  *   <li>{@code direct}: a bare {@link ProcessBuilder} start and wait, the floor the JVM imposes;
- *   <li>{@code none}: through the {@link ProcessSupervisor} without a sandbox (setsid, explicit environment, log file,
- *       pooled drain and exit watcher, {@code /proc} scan for leftovers of the tree at exit);
+ *   <li>{@code none}: through the {@link ProcessSupervisor} without a sandbox (setsid, explicit
+ *       environment, log file, pooled drain and exit watcher, {@code /proc} scan for leftovers of
+ *       the tree at exit);
  *   <li>{@code bubblewrap}: the same under the cell profile of the bubblewrap sandbox;
- *   <li>{@code bubblewrap-limits}: the same with the default {@link CellLimits}: cgroups created, entered through a
- *       small {@code sh}, emptied and removed for every start, and a sized {@code /tmp};
- *   <li>{@code bubblewrap-network}: the cell profile with a private network that exposes one port and allows one
- *       loopback endpoint, as an isolated agent server gets it: the worker's relay sockets and listener opened, two
- *       {@code socat} relays and four waiting connections started inside, and all closed again at the end.
+ *   <li>{@code bubblewrap-limits}: the same with the default {@link CellLimits}: cgroups created,
+ *       entered through a small {@code sh}, emptied and removed for every start, and a sized {@code
+ *       /tmp};
+ *   <li>{@code bubblewrap-network}: the cell profile with a private network that exposes one port
+ *       and allows one loopback endpoint, as an isolated agent server gets it: the worker's relay
+ *       sockets and listener opened, two {@code socat} relays and four waiting connections started
+ *       inside, and all closed again at the end.
  * </ul>
- * Without a sandbox the supervisor puts a small Perl subreaper in front of the command when it has no cgroup, so
- * {@code none} includes a {@code perl} start.
- * The sandbox's extra cost per start is {@code bubblewrap - none}; the target is at most 10 ms.
  *
- * <p>On a shared two-core machine (JDK 17, about 70 processes): {@code direct} 1.4 ms, {@code none} 3.1-3.3 ms,
- * {@code bubblewrap} 8.5-8.7 ms; before the exit path was trimmed (pooled threads, a cheaper {@code /proc} scan)
- * {@code none} took 3.5-3.7 ms and {@code bubblewrap} 9.8-10.4 ms. Of {@code none}, about 0.9 ms is the extra exec
- * of {@code setsid} and 0.4-0.8 ms the scan at exit, which grows with the number of processes on the machine.
+ * Without a sandbox the supervisor puts a small Perl subreaper in front of the command when it has
+ * no cgroup, so {@code none} includes a {@code perl} start. The sandbox's extra cost per start is
+ * {@code bubblewrap - none}; the target is at most 10 ms.
+ *
+ * <p>On a shared two-core machine (JDK 17, about 70 processes): {@code direct} 1.4 ms, {@code none}
+ * 3.1-3.3 ms, {@code bubblewrap} 8.5-8.7 ms; before the exit path was trimmed (pooled threads, a
+ * cheaper {@code /proc} scan) {@code none} took 3.5-3.7 ms and {@code bubblewrap} 9.8-10.4 ms. Of
+ * {@code none}, about 0.9 ms is the extra exec of {@code setsid} and 0.4-0.8 ms the scan at exit,
+ * which grows with the number of processes on the machine.
  *
  * <pre>{@code
- *   mvn -B -pl benchmarks -am package -DskipTests
- *   java -jar benchmarks/target/benchmarks.jar SandboxStartBenchmark
+ * mvn -B -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/benchmarks.jar SandboxStartBenchmark
  * }</pre>
  */
 @State(Scope.Benchmark)
@@ -79,11 +84,15 @@ public class SandboxStartBenchmark {
     root = Files.createTempDirectory("sandbox-start-benchmark");
     Path worktree = Files.createDirectories(root.resolve("pool/cell-1"));
     Path state = Files.createDirectories(root.resolve("state/cell-1"));
-    trueProgram = Stream.of(Path.of("/bin/true"), Path.of("/usr/bin/true"))
-        .filter(Files::isExecutable).findFirst().orElseThrow();
-    CellSandbox cellSandbox = sandbox.startsWith("bubblewrap")
-        ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
-        : CellSandbox.none();
+    trueProgram =
+        Stream.of(Path.of("/bin/true"), Path.of("/usr/bin/true"))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElseThrow();
+    CellSandbox cellSandbox =
+        sandbox.startsWith("bubblewrap")
+            ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
+            : CellSandbox.none();
     ProcessSupervisor.Builder builder = ProcessSupervisor.newBuilder().sandbox(cellSandbox);
     if (sandbox.equals("bubblewrap-limits")) {
       builder.limits(CellLimits.getDefaultInstance());
@@ -91,19 +100,23 @@ public class SandboxStartBenchmark {
     supervisor = builder.build();
     SandboxPolicy.Builder policy = SandboxPolicy.forCell(worktree, state).toBuilder();
     if (sandbox.equals("bubblewrap-network")) {
-      policy.network(NetworkAccess.NONE).exposePort(freePort())
+      policy
+          .network(NetworkAccess.NONE)
+          .exposePort(freePort())
           .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + freePort()));
     }
-    spec = ProcessSpec.newBuilder()
-        .command(trueProgram.toString())
-        .workingDirectory(worktree)
-        .logFile(state.resolve("logs/true.log"))
-        .sandboxPolicy(policy.build())
-        .build();
+    spec =
+        ProcessSpec.newBuilder()
+            .command(trueProgram.toString())
+            .workingDirectory(worktree)
+            .logFile(state.resolve("logs/true.log"))
+            .sandboxPolicy(policy.build())
+            .build();
   }
 
   private static int freePort() throws IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
   }
@@ -121,16 +134,18 @@ public class SandboxStartBenchmark {
   @Benchmark
   public int startTrue() throws Exception {
     if (sandbox.equals("direct")) {
-      Process process = new ProcessBuilder(trueProgram.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
+      Process process =
+          new ProcessBuilder(trueProgram.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       return process.waitFor();
     }
     int exitCode = supervisor.start(spec).waitFor().exitCode();
     if (exitCode != 0) {
-      throw new IllegalStateException(spec.command() + " exited with " + exitCode + " under " + sandbox);
+      throw new IllegalStateException(
+          spec.command() + " exited with " + exitCode + " under " + sandbox);
     }
     return exitCode;
   }

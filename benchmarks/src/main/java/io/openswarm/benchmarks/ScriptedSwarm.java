@@ -21,17 +21,19 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link SwarmWorker} on its own fresh embedded Temporal server whose cells run a {@link ScriptedAgent}: each cell
- * gets a real port, a real worktree from a warm pool, an agent turn that "thinks" for a fixed time and writes one
- * file, a real test command in the sandbox, a real commit on its branch and a real teardown.
+ * A {@link SwarmWorker} on its own fresh embedded Temporal server whose cells run a {@link
+ * ScriptedAgent}: each cell gets a real port, a real worktree from a warm pool, an agent turn that
+ * "thinks" for a fixed time and writes one file, a real test command in the sandbox, a real commit
+ * on its branch and a real teardown.
  *
- * <p>{@link #start} returns once the worktree pool holds its {@code minIdle} idle worktrees, so the first cells
- * measured find them warm. Thread-safe.
+ * <p>{@link #start} returns once the worktree pool holds its {@code minIdle} idle worktrees, so the
+ * first cells measured find them warm. Thread-safe.
  */
 final class ScriptedSwarm implements AutoCloseable {
 
   /** The shared task queue of benchmark workers. */
   static final String TASK_QUEUE = ConnectionOptions.DEFAULT_TASK_QUEUE;
+
   /** The host id of benchmark workers; the host queue is {@code <TASK_QUEUE>@<HOST_ID>}. */
   static final String HOST_ID = "bench-host";
 
@@ -61,8 +63,16 @@ final class ScriptedSwarm implements AutoCloseable {
    * @param think how long each agent turn takes before it writes its file
    * @param testCommand the test command of every cell
    */
-  record Config(Path repository, String baseCommit, Path stateDirectory, int minPort, int maxPort,
-      SwarmProfile profile, int maxConcurrentActivities, @Nullable PoolSizes pool, Duration think,
+  record Config(
+      Path repository,
+      String baseCommit,
+      Path stateDirectory,
+      int minPort,
+      int maxPort,
+      SwarmProfile profile,
+      int maxConcurrentActivities,
+      @Nullable PoolSizes pool,
+      Duration think,
       List<String> testCommand) {
 
     Config {
@@ -85,10 +95,11 @@ final class ScriptedSwarm implements AutoCloseable {
   record PoolSizes(int minIdle, int maxIdle, int maxTotal) {
 
     /**
-     * A pool that is filled before the first cell and then neither grows nor shrinks for {@code cells} cells in
-     * flight: {@code cells + 1} worktrees, all warm. (With {@code maxIdle - minIdle} below the number of cells in
-     * flight, the pool's maintenance thread removes worktrees as cells return them and creates new ones as cells take
-     * them: a cold {@code git worktree add} and a removal per cycle, in the background but on the same CPUs.)
+     * A pool that is filled before the first cell and then neither grows nor shrinks for {@code
+     * cells} cells in flight: {@code cells + 1} worktrees, all warm. (With {@code maxIdle -
+     * minIdle} below the number of cells in flight, the pool's maintenance thread removes worktrees
+     * as cells return them and creates new ones as cells take them: a cold {@code git worktree add}
+     * and a removal per cycle, in the background but on the same CPUs.)
      */
     static PoolSizes full(int cells) {
       return new PoolSizes(cells + 1, cells + 1, cells + 1);
@@ -101,30 +112,40 @@ final class ScriptedSwarm implements AutoCloseable {
    * @throws IllegalStateException if the pool is not warm within 10 minutes
    */
   static ScriptedSwarm start(Config config) {
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .turnDelay(config.think())
-        .edits(prompt -> List.of(FileEdit.write(prompt.substring(prompt.lastIndexOf(' ') + 1),
-            "written by a scripted agent\n")))
-        .build();
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .turnDelay(config.think())
+            .edits(
+                prompt ->
+                    List.of(
+                        FileEdit.write(
+                            prompt.substring(prompt.lastIndexOf(' ') + 1),
+                            "written by a scripted agent\n")))
+            .build();
     PoolSizes pool = config.pool();
-    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
-        .repository(config.repository())
-        .stateDirectory(config.stateDirectory())
-        .testCommand(config.testCommand())
-        .connection(ConnectionOptions.newBuilder().taskQueue(TASK_QUEUE).hostId(HOST_ID).build())
-        .capacity(CapacityOptions.newBuilder()
-            .profile(config.profile())
-            .maxConcurrentActivities(config.maxConcurrentActivities()).build())
-        .ports(new PortRange(config.minPort(), config.maxPort()))
-        .agent(agent);
+    SwarmWorker.Builder builder =
+        SwarmWorker.newBuilder()
+            .repository(config.repository())
+            .stateDirectory(config.stateDirectory())
+            .testCommand(config.testCommand())
+            .connection(
+                ConnectionOptions.newBuilder().taskQueue(TASK_QUEUE).hostId(HOST_ID).build())
+            .capacity(
+                CapacityOptions.newBuilder()
+                    .profile(config.profile())
+                    .maxConcurrentActivities(config.maxConcurrentActivities())
+                    .build())
+            .ports(new PortRange(config.minPort(), config.maxPort()))
+            .agent(agent);
     if (pool != null) {
-      builder.worktrees(WorktreePoolOptions.newBuilder()
-          .repository(config.repository())
-          .root(config.stateDirectory().resolve("worktrees"))
-          .minIdle(pool.minIdle())
-          .maxIdle(pool.maxIdle())
-          .maxTotal(pool.maxTotal())
-          .build());
+      builder.worktrees(
+          WorktreePoolOptions.newBuilder()
+              .repository(config.repository())
+              .root(config.stateDirectory().resolve("worktrees"))
+              .minIdle(pool.minIdle())
+              .maxIdle(pool.maxIdle())
+              .maxTotal(pool.maxTotal())
+              .build());
     }
     SwarmWorker worker = builder.start();
     try {
@@ -140,8 +161,14 @@ final class ScriptedSwarm implements AutoCloseable {
     long deadline = System.nanoTime() + WARM_UP_LIMIT.toNanos();
     while (worker.worktrees().idleCount() < warm) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the worktree pool had " + worker.worktrees().idleCount() + " of " + warm
-            + " worktrees warm after " + WARM_UP_LIMIT.toMinutes() + " min");
+        throw new IllegalStateException(
+            "the worktree pool had "
+                + worker.worktrees().idleCount()
+                + " of "
+                + warm
+                + " worktrees warm after "
+                + WARM_UP_LIMIT.toMinutes()
+                + " min");
       }
       try {
         TimeUnit.MILLISECONDS.sleep(20);
@@ -153,17 +180,22 @@ final class ScriptedSwarm implements AutoCloseable {
   }
 
   /**
-   * Starts the TCR workflow of a cell that writes {@code notes/<taskId>.txt}, and returns its outcome when it ends.
-   * The future fails unless the cell committed: a benchmark of failing cells would measure the wrong thing.
+   * Starts the TCR workflow of a cell that writes {@code notes/<taskId>.txt}, and returns its
+   * outcome when it ends. The future fails unless the cell committed: a benchmark of failing cells
+   * would measure the wrong thing.
    */
   CompletableFuture<CellOutcome> run(String taskId) {
-    String workflowId = client.startTcr(TaskSpec.of(taskId, "write notes/" + taskId + ".txt", baseCommit));
-    return client.resultAsync(workflowId).thenApply(outcome -> {
-      if (outcome.status() != CellStatus.COMMITTED) {
-        throw new IllegalStateException("cell " + taskId + " did not commit: " + outcome);
-      }
-      return outcome;
-    });
+    String workflowId =
+        client.startTcr(TaskSpec.of(taskId, "write notes/" + taskId + ".txt", baseCommit));
+    return client
+        .resultAsync(workflowId)
+        .thenApply(
+            outcome -> {
+              if (outcome.status() != CellStatus.COMMITTED) {
+                throw new IllegalStateException("cell " + taskId + " did not commit: " + outcome);
+              }
+              return outcome;
+            });
   }
 
   /** The worker underneath. */

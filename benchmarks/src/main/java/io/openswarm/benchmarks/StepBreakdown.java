@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where a cell's time goes: the mean duration of each step, as the steps measured themselves ({@link
- * CellOutcome#timings()}), and what is left of the mean latency once they are subtracted — Temporal's scheduling,
- * the workflow's decisions, the gRPC round trips and the queues between steps.
+ * Where a cell's time goes: the mean duration of each step, as the steps measured themselves
+ * ({@link CellOutcome#timings()}), and what is left of the mean latency once they are subtracted —
+ * Temporal's scheduling, the workflow's decisions, the gRPC round trips and the queues between
+ * steps.
  *
  * <p>Immutable and thread-safe.
  *

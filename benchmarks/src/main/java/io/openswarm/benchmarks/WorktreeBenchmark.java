@@ -27,27 +27,30 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What a cell pays to get an isolated worktree and give it back: a warm {@link WorktreePool} lease against plain
- * {@code git worktree add} + {@code git worktree remove} (what the Go original does for every cell), on a generated
- * repository of about 5,000 files and 100 MB (the same files and commit on every run).
+ * What a cell pays to get an isolated worktree and give it back: a warm {@link WorktreePool} lease
+ * against plain {@code git worktree add} + {@code git worktree remove} (what the Go original does
+ * for every cell), on a generated repository of about 5,000 files and 100 MB (the same files and
+ * commit on every run).
  *
  * <ul>
- *   <li>{@code warm}: {@code acquire} + {@code close} on a pool whose one worktree is idle: check out the cell's
- *   branch, clean, and on release restore, verify and delete the branch.</li>
- *   <li>{@code cold}: {@code git worktree add -b <branch> <path> <commit>}, {@code git worktree remove --force},
- *   {@code git branch -D}.</li>
+ *   <li>{@code warm}: {@code acquire} + {@code close} on a pool whose one worktree is idle: check
+ *       out the cell's branch, clean, and on release restore, verify and delete the branch.
+ *   <li>{@code cold}: {@code git worktree add -b <branch> <path> <commit>}, {@code git worktree
+ *       remove --force}, {@code git branch -D}.
  * </ul>
  *
- * <p>Run (after {@code mvn -B -q -pl benchmarks -am package -DskipTests}; about 4 minutes, most of it the cold
- * path and generating the repository twice):
+ * <p>Run (after {@code mvn -B -q -pl benchmarks -am package -DskipTests}; about 4 minutes, most of
+ * it the cold path and generating the repository twice):
+ *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar WorktreeBenchmark -f 1 -wi 2 -i 5 -w 5s -r 10s
  * }</pre>
  *
- * <p>Measured with that command on a 2-core VM shared with other builds (load average about 3; JDK 17.0.15,
- * git 2.39.5), average time per acquire + release: warm 159 ± 77 ms, cold 4,639 ± 1,288 ms, so warm is 3.4 % of
- * cold (target: at most 5 %). The warm path runs ten short git commands (branch check, base lookup, branch
- * creation, checkout, clean; restore, clean, status check, branch deletion) that each only stat the 5,000 files.
+ * <p>Measured with that command on a 2-core VM shared with other builds (load average about 3; JDK
+ * 17.0.15, git 2.39.5), average time per acquire + release: warm 159 ± 77 ms, cold 4,639 ± 1,288
+ * ms, so warm is 3.4 % of cold (target: at most 5 %). The warm path runs ten short git commands
+ * (branch check, base lookup, branch creation, checkout, clean; restore, clean, status check,
+ * branch deletion) that each only stat the 5,000 files.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,6 +62,7 @@ public class WorktreeBenchmark {
 
   /** Number of files in the generated repository. */
   static final int FILES = 5_000;
+
   /** Total size of the generated files. */
   static final long BYTES = 100L * 1024 * 1024;
 
@@ -67,8 +71,10 @@ public class WorktreeBenchmark {
 
   private Path directory;
   private GeneratedRepository repository;
+
   /** Only on the warm path: the cold path times plain git. */
   private @Nullable WorktreePool pool;
+
   private GitRunner git;
   private long sequence;
 
@@ -78,8 +84,14 @@ public class WorktreeBenchmark {
     repository = GeneratedRepository.generate(directory.resolve("repo"), FILES, BYTES, 42);
     git = GitRunner.create();
     if (path.equals("warm")) {
-      pool = WorktreePool.newBuilder().repository(repository.path()).root(directory.resolve("pool"))
-          .minIdle(0).maxIdle(1).maxTotal(1).build();
+      pool =
+          WorktreePool.newBuilder()
+              .repository(repository.path())
+              .root(directory.resolve("pool"))
+              .minIdle(0)
+              .maxIdle(1)
+              .maxTotal(1)
+              .build();
       pool.start();
       pool.acquire(CellId.of("bench-warmup"), "main").close();
     }
@@ -95,7 +107,15 @@ public class WorktreeBenchmark {
     }
     Path worktree = directory.resolve("cold-" + cell);
     String branch = "swarm/" + cell;
-    git.run(repository.path(), "worktree", "add", "--quiet", "-b", branch, worktree.toString(), repository.head())
+    git.run(
+            repository.path(),
+            "worktree",
+            "add",
+            "--quiet",
+            "-b",
+            branch,
+            worktree.toString(),
+            repository.head())
         .requireSuccess("add worktree");
     git.run(repository.path(), "worktree", "remove", "--force", worktree.toString())
         .requireSuccess("remove worktree");
@@ -108,18 +128,21 @@ public class WorktreeBenchmark {
     if (pool != null) {
       pool.close();
     }
-    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        directory,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -1,6 +1,4 @@
-/**
- * JMH benchmarks that compare Open Swarm's components with baselines measured in the same run.
- */
+/** JMH benchmarks that compare Open Swarm's components with baselines measured in the same run. */
 @NullMarked
 package io.openswarm.benchmarks;
 

@@ -33,7 +33,10 @@ class ClosedLoopLoadTest {
       return cell;
     }
 
-    /** Ends the oldest pending cell with {@code result}, or with a failure when {@code result} is null. */
+    /**
+     * Ends the oldest pending cell with {@code result}, or with a failure when {@code result} is
+     * null.
+     */
     void endNext(String result) throws InterruptedException {
       CompletableFuture<String> cell = pending.poll(10, TimeUnit.SECONDS);
       assertThat(cell).as("a started cell").isNotNull();
@@ -49,13 +52,15 @@ class ClosedLoopLoadTest {
   @Test
   void runsEveryCellWithNeverMoreThanTheConcurrencyInFlight() throws Exception {
     ControlledCells cells = new ControlledCells();
-    CompletableFuture<LoadResult<String>> run = CompletableFuture.supplyAsync(() -> {
-      try {
-        return ClosedLoopLoad.run(20, 3, "c-", cells::start, LIMIT);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<LoadResult<String>> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return ClosedLoopLoad.run(20, 3, "c-", cells::start, LIMIT);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
 
     // The loader fills every slot, and cannot start another cell before one ends.
     await().atMost(Duration.ofSeconds(10)).until(() -> cells.pending.size() == 3);
@@ -75,34 +80,51 @@ class ClosedLoopLoadTest {
   @Test
   void aFailedCellStopsTheRunAndIsReported() throws Exception {
     ControlledCells cells = new ControlledCells();
-    CompletableFuture<LoadResult<String>> run = CompletableFuture.supplyAsync(() -> {
-      try {
-        return ClosedLoopLoad.run(10, 1, "f-", cells::start, LIMIT);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<LoadResult<String>> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return ClosedLoopLoad.run(10, 1, "f-", cells::start, LIMIT);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
 
     cells.endNext("done");
     cells.endNext(null);
 
     assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS))
-        .cause().isInstanceOf(IllegalStateException.class).hasMessage("cell f-1 failed")
-        .cause().hasMessage("scripted failure");
+        .cause()
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cell f-1 failed")
+        .cause()
+        .hasMessage("scripted failure");
     assertThat(cells.startedIds).containsExactly("f-0", "f-1");
   }
 
   @Test
   void aCellThatCannotBeStartedIsReported() {
-    assertThatThrownBy(() -> ClosedLoopLoad.run(5, 2, "s-", id -> {
-      throw new IllegalArgumentException("refused " + id);
-    }, LIMIT)).isInstanceOf(IllegalStateException.class).hasMessage("cell s-0 could not be started")
-        .cause().hasMessage("refused s-0");
+    assertThatThrownBy(
+            () ->
+                ClosedLoopLoad.run(
+                    5,
+                    2,
+                    "s-",
+                    id -> {
+                      throw new IllegalArgumentException("refused " + id);
+                    },
+                    LIMIT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cell s-0 could not be started")
+        .cause()
+        .hasMessage("refused s-0");
   }
 
   @Test
   void cellsAndConcurrencyMustBePositive() {
-    assertThatThrownBy(() -> ClosedLoopLoad.run(0, 1, "x-", id -> CompletableFuture.completedFuture(id), LIMIT))
+    assertThatThrownBy(
+            () ->
+                ClosedLoopLoad.run(0, 1, "x-", id -> CompletableFuture.completedFuture(id), LIMIT))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("cells and concurrency must be at least 1 but were 0 and 1");
   }

@@ -11,9 +11,12 @@ import org.junit.jupiter.api.Test;
 
 class LoadResultTest {
 
-  /** Cells 1..100 with latencies of 100, 99, ..., 1 ms (so start order and latency order differ). */
+  /**
+   * Cells 1..100 with latencies of 100, 99, ..., 1 ms (so start order and latency order differ).
+   */
   private static LoadResult<String> hundredCells() {
-    long[] latencies = IntStream.rangeClosed(1, 100).mapToLong(i -> (101 - i) * 1_000_000L).toArray();
+    long[] latencies =
+        IntStream.rangeClosed(1, 100).mapToLong(i -> (101 - i) * 1_000_000L).toArray();
     List<String> results = new ArrayList<>();
     IntStream.rangeClosed(1, 100).forEach(i -> results.add("cell-" + i));
     return new LoadResult<>(4, Duration.ofSeconds(10), latencies, results);
@@ -32,9 +35,11 @@ class LoadResultTest {
 
   @Test
   void aQuantileOutsideZeroToOneIsRejected() {
-    assertThatThrownBy(() -> hundredCells().percentile(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> hundredCells().percentile(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("quantile must be in (0, 1] but was 0.0");
-    assertThatThrownBy(() -> hundredCells().percentile(1.5)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> hundredCells().percentile(1.5))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -44,7 +49,8 @@ class LoadResultTest {
     assertThat(load.cellsPerSecond()).isEqualTo(10.0);
     assertThat(load.cellsPerHour()).isEqualTo(36_000.0);
     // 4 cells always in flight, 50.5 ms each on average.
-    assertThat(load.steadyCellsPerHour()).isCloseTo(4 * 3600 / 0.0505, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(load.steadyCellsPerHour())
+        .isCloseTo(4 * 3600 / 0.0505, org.assertj.core.data.Offset.offset(1e-6));
   }
 
   @Test
@@ -55,7 +61,8 @@ class LoadResultTest {
     assertThat(later.results()).first().isEqualTo("cell-91");
     assertThat(later.percentile(1.0)).isEqualTo(Duration.ofMillis(10));
     assertThat(later.wall()).isEqualTo(Duration.ofSeconds(10));
-    assertThatThrownBy(() -> hundredCells().skipFirst(100)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> hundredCells().skipFirst(100))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("count must be from 0 to 99 but was 100");
   }
 }

@@ -15,9 +15,9 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A few lines for a terminal from a registry that a {@code SwarmWorker} reported to: cells (and DAG task attempts) by
- * outcome, then per step
- * the count and p50/p95/p99/max of the successful runs, then ports and worktrees.
+ * A few lines for a terminal from a registry that a {@code SwarmWorker} reported to: cells (and DAG
+ * task attempts) by outcome, then per step the count and p50/p95/p99/max of the successful runs,
+ * then ports and worktrees.
  *
  * <pre>
  * cells: 6 committed, 2 reverted
@@ -45,41 +45,65 @@ public final class MetricsSummary {
     if (!dagAttempts.isEmpty()) {
       out.append("DAG task attempts: ").append(dagAttempts).append('\n');
     }
-    out.append(String.format(Locale.ROOT, "%-12s %6s %8s %8s %8s %8s%n", "step", "count", "p50", "p95", "p99",
-        "max"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%-12s %6s %8s %8s %8s %8s%n",
+            "step",
+            "count",
+            "p50",
+            "p95",
+            "p99",
+            "max"));
     for (CellStep step : CellStep.values()) {
       String name = step.name().toLowerCase(Locale.ROOT);
-      Timer timer = registry.find(MicrometerSwarmMetrics.STEP_DURATION).tag("step", name).tag("result", "success")
-          .timer();
+      Timer timer =
+          registry
+              .find(MicrometerSwarmMetrics.STEP_DURATION)
+              .tag("step", name)
+              .tag("result", "success")
+              .timer();
       if (timer == null || timer.count() == 0) {
         continue;
       }
       HistogramSnapshot snapshot = timer.takeSnapshot();
-      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-12s %6d", name, timer.count()));
+      StringBuilder row =
+          new StringBuilder(String.format(Locale.ROOT, "%-12s %6d", name, timer.count()));
       for (ValueAtPercentile percentile : snapshot.percentileValues()) {
-        row.append(String.format(Locale.ROOT, " %8s", millis(percentile.value(TimeUnit.MILLISECONDS))));
+        row.append(
+            String.format(Locale.ROOT, " %8s", millis(percentile.value(TimeUnit.MILLISECONDS))));
       }
       row.append(String.format(Locale.ROOT, " %8s", millis(timer.max(TimeUnit.MILLISECONDS))));
       out.append(row).append('\n');
     }
-    out.append(String.format(Locale.ROOT, "ports: %s available, %s allocated, %s quarantined; worktrees: %s idle, "
-            + "%s leased; live cells: %s%n",
-        gauge(registry, MicrometerSwarmMetrics.PORTS, "available"),
-        gauge(registry, MicrometerSwarmMetrics.PORTS, "allocated"),
-        gauge(registry, MicrometerSwarmMetrics.PORTS, "quarantined"),
-        gauge(registry, MicrometerSwarmMetrics.WORKTREES, "idle"),
-        gauge(registry, MicrometerSwarmMetrics.WORKTREES, "leased"),
-        gauge(registry, MicrometerSwarmMetrics.CELLS_LIVE, null)));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "ports: %s available, %s allocated, %s quarantined; worktrees: %s idle, "
+                + "%s leased; live cells: %s%n",
+            gauge(registry, MicrometerSwarmMetrics.PORTS, "available"),
+            gauge(registry, MicrometerSwarmMetrics.PORTS, "allocated"),
+            gauge(registry, MicrometerSwarmMetrics.PORTS, "quarantined"),
+            gauge(registry, MicrometerSwarmMetrics.WORKTREES, "idle"),
+            gauge(registry, MicrometerSwarmMetrics.WORKTREES, "leased"),
+            gauge(registry, MicrometerSwarmMetrics.CELLS_LIVE, null)));
     return out.toString();
   }
 
-  /** The non-zero counts of an outcome counter, by status and failure type, such as {@code 6 committed}. */
+  /**
+   * The non-zero counts of an outcome counter, by status and failure type, such as {@code 6
+   * committed}.
+   */
   private static String outcomes(MeterRegistry registry, String counterName) {
     return registry.find(counterName).counters().stream()
         .filter(counter -> counter.count() > 0)
-        .collect(Collectors.groupingBy(MetricsSummary::outcome, java.util.TreeMap::new,
-            Collectors.summingDouble(Counter::count)))
-        .entrySet().stream()
+        .collect(
+            Collectors.groupingBy(
+                MetricsSummary::outcome,
+                java.util.TreeMap::new,
+                Collectors.summingDouble(Counter::count)))
+        .entrySet()
+        .stream()
         .map(entry -> String.format(Locale.ROOT, "%.0f %s", entry.getValue(), entry.getKey()))
         .collect(Collectors.joining(", "));
   }
@@ -101,7 +125,8 @@ public final class MetricsSummary {
   }
 
   private static String millis(double value) {
-    return value >= 10_000 ? String.format(Locale.ROOT, "%.1f s", value / 1000)
+    return value >= 10_000
+        ? String.format(Locale.ROOT, "%.1f s", value / 1000)
         : String.format(Locale.ROOT, "%.0f ms", value);
   }
 }

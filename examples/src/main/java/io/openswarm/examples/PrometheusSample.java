@@ -35,10 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A swarm worker whose metrics Prometheus can scrape: {@code GET /metrics} (the Prometheus text format: the swarm's
- * meters and Temporal's SDK metrics from one registry) and {@code GET /health} (the worker's health report) on
- * 127.0.0.1. It keeps submitting small rounds of cells (green, red, and one whose agent fails) so the dashboard in
- * {@code examples/grafana/open-swarm.json} has something to show.
+ * A swarm worker whose metrics Prometheus can scrape: {@code GET /metrics} (the Prometheus text
+ * format: the swarm's meters and Temporal's SDK metrics from one registry) and {@code GET /health}
+ * (the worker's health report) on 127.0.0.1. It keeps submitting small rounds of cells (green, red,
+ * and one whose agent fails) so the dashboard in {@code examples/grafana/open-swarm.json} has
+ * something to show.
  *
  * <pre>
  * mvn -pl examples -am -q package -DskipTests
@@ -47,12 +48,13 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <ul>
- *   <li>{@code --port n}: the port of the endpoint on 127.0.0.1 (default 9464, Prometheus's customary exporter port;
- *       0 picks a free one).
+ *   <li>{@code --port n}: the port of the endpoint on 127.0.0.1 (default 9464, Prometheus's
+ *       customary exporter port; 0 picks a free one).
  *   <li>{@code --seconds n}: stop after n seconds (default 0: run until Ctrl-C).
  * </ul>
  *
  * <p>A Prometheus scrape job for it:
+ *
  * <pre>
  * scrape_configs:
  *   - job_name: open-swarm
@@ -63,11 +65,13 @@ import java.util.stream.Stream;
  */
 public final class PrometheusSample implements AutoCloseable {
 
-  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
-      .promptCommands()
-      .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
-      .turnDelay(Duration.ofMillis(200))
-      .build();
+  private static final ScriptedAgent AGENT =
+      ScriptedAgent.newBuilder()
+          .promptCommands()
+          .turns(
+              prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
+          .turnDelay(Duration.ofMillis(200))
+          .build();
 
   private final PrometheusMeterRegistry registry;
   private final SwarmWorker worker;
@@ -75,7 +79,10 @@ public final class PrometheusSample implements AutoCloseable {
   private final ExecutorService endpointThread;
   private int round;
 
-  private PrometheusSample(PrometheusMeterRegistry registry, SwarmWorker worker, HttpServer server,
+  private PrometheusSample(
+      PrometheusMeterRegistry registry,
+      SwarmWorker worker,
+      HttpServer server,
       ExecutorService endpointThread) {
     this.registry = registry;
     this.worker = worker;
@@ -91,18 +98,27 @@ public final class PrometheusSample implements AutoCloseable {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(value(args, i++));
         case "--seconds" -> seconds = Long.parseLong(value(args, i++));
-        default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; allowed: --port n, --seconds n");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option " + args[i] + "; allowed: --port n, --seconds n");
       }
     }
     Path home = Files.createTempDirectory("openswarm-prometheus-");
     try (PrometheusSample sample = start(home, port)) {
-      System.out.println("metrics: " + sample.uri("/metrics") + "\nhealth:  " + sample.uri("/health")
-          + "\nsubmitting a round of cells every few seconds; Ctrl-C to stop");
-      long deadline = seconds == 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      System.out.println(
+          "metrics: "
+              + sample.uri("/metrics")
+              + "\nhealth:  "
+              + sample.uri("/health")
+              + "\nsubmitting a round of cells every few seconds; Ctrl-C to stop");
+      long deadline =
+          seconds == 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       while (System.nanoTime() < deadline) {
         List<CellOutcome> outcomes = sample.runRound();
-        System.out.printf(Locale.ROOT, "round %d: %s%n", sample.round,
+        System.out.printf(
+            Locale.ROOT,
+            "round %d: %s%n",
+            sample.round,
             outcomes.stream().map(o -> o.status().name()).toList());
         TimeUnit.SECONDS.sleep(3);
       }
@@ -113,27 +129,32 @@ public final class PrometheusSample implements AutoCloseable {
   }
 
   /**
-   * Starts a worker on a new repository under {@code home} and the endpoint on 127.0.0.1:{@code port}.
+   * Starts a worker on a new repository under {@code home} and the endpoint on 127.0.0.1:{@code
+   * port}.
    *
    * @param port the endpoint's port, 0 for any free one
    */
   public static PrometheusSample start(Path home, int port) throws IOException {
-    TemporaryRepository repo = TemporaryRepository.create(home.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
-        .executable("test.sh")
-        .commit("a project with a test");
+    TemporaryRepository repo =
+        TemporaryRepository.create(home.resolve("repo"))
+            .write("status.txt", "green\n")
+            .write(
+                "test.sh",
+                "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+            .executable("test.sh")
+            .commit("a project with a test");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    SwarmWorker worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(home.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("prometheus-sample").build())
-        .capacity(CapacityOptions.newBuilder().memoryPerCell(64L << 20).build())
-        .agent(AGENT)
-        .ports(new PortRange(18200, 18300))
-        .meterRegistry(registry)
-        .start();
+    SwarmWorker worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(home.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("prometheus-sample").build())
+            .capacity(CapacityOptions.newBuilder().memoryPerCell(64L << 20).build())
+            .agent(AGENT)
+            .ports(new PortRange(18200, 18300))
+            .meterRegistry(registry)
+            .start();
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
@@ -141,16 +162,21 @@ public final class PrometheusSample implements AutoCloseable {
       worker.close();
       throw e;
     }
-    ExecutorService endpointThread = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "prometheus-endpoint");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService endpointThread =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "prometheus-endpoint");
+              thread.setDaemon(true);
+              return thread;
+            });
     server.setExecutor(endpointThread);
-    server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8",
-        registry.scrape()));
-    server.createContext("/health", exchange -> respond(exchange, "text/plain; charset=utf-8",
-        describe(worker.health())));
+    server.createContext(
+        "/metrics",
+        exchange ->
+            respond(exchange, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    server.createContext(
+        "/health",
+        exchange -> respond(exchange, "text/plain; charset=utf-8", describe(worker.health())));
     server.start();
     return new PrometheusSample(registry, worker, server, endpointThread);
   }
@@ -165,12 +191,16 @@ public final class PrometheusSample implements AutoCloseable {
     return registry;
   }
 
-  /** Runs one round of three cells at once, one committed, one reverted, one failed, and returns their outcomes. */
+  /**
+   * Runs one round of three cells at once, one committed, one reverted, one failed, and returns
+   * their outcomes.
+   */
   public List<CellOutcome> runRound() {
     round++;
     SwarmClient client = worker.client();
     List<CompletableFuture<CellOutcome>> results = new ArrayList<>();
-    for (String prompt : List.of("write feature-" + round + ".txt " + round, "write status.txt red", "fail")) {
+    for (String prompt :
+        List.of("write feature-" + round + ".txt " + round, "write status.txt red", "fail")) {
       String task = "r" + round + "-" + results.size();
       results.add(client.resultAsync(client.startTcr(TaskSpec.of(task, prompt, "main"))));
     }
@@ -191,14 +221,26 @@ public final class PrometheusSample implements AutoCloseable {
     for (HealthWarning warning : health.warnings()) {
       out.append("  ").append(warning.check()).append(": ").append(warning.message()).append('\n');
     }
-    out.append(String.format(Locale.ROOT, "error rate %.1f %% (%d of %d), ports available %d, backlog %s, memory "
-            + "%.1f %%, cells %d of %d, backpressure %s (%s)%n", r.errorRate() * 100, r.failures(), r.outcomes(),
-        r.availablePorts(), r.backlog() == null ? "unknown" : r.backlog(), r.memoryUsage() * 100, r.liveCells(),
-        r.maxCells(), r.backpressure() ? "on" : "off", r.limitedBy()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "error rate %.1f %% (%d of %d), ports available %d, backlog %s, memory "
+                + "%.1f %%, cells %d of %d, backpressure %s (%s)%n",
+            r.errorRate() * 100,
+            r.failures(),
+            r.outcomes(),
+            r.availablePorts(),
+            r.backlog() == null ? "unknown" : r.backlog(),
+            r.memoryUsage() * 100,
+            r.liveCells(),
+            r.maxCells(),
+            r.backpressure() ? "on" : "off",
+            r.limitedBy()));
     return out.toString();
   }
 
-  private static void respond(HttpExchange exchange, String contentType, String body) throws IOException {
+  private static void respond(HttpExchange exchange, String contentType, String body)
+      throws IOException {
     try (exchange) {
       if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);

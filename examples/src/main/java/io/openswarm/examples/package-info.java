@@ -1,6 +1,4 @@
-/**
- * Runnable examples: the README demo and samples of custom workflows.
- */
+/** Runnable examples: the README demo and samples of custom workflows. */
 @NullMarked
 package io.openswarm.examples;
 

@@ -25,7 +25,8 @@ class DemoIT {
   void unknownOptionsAreNamed() {
     assertThatThrownBy(() -> Demo.parse(new String[] {"--agnet", "x"}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown option --agnet; allowed: --target host:port, --namespace name, --keep, "
-            + "--agent scripted|opencode, --model provider/model, --base-url URL, --api-key-env VAR");
+        .hasMessage(
+            "unknown option --agnet; allowed: --target host:port, --namespace name, --keep, "
+                + "--agent scripted|opencode, --model provider/model, --base-url URL, --api-key-env VAR");
   }
 }

@@ -1,7 +1,8 @@
 package io.openswarm.core;
 
 /**
- * The steps of a cell's life, in the order they run. Timings, failures and metrics are reported per step.
+ * The steps of a cell's life, in the order they run. Timings, failures and metrics are reported per
+ * step.
  */
 public enum CellStep {
   /** Leasing the cell's port. */
@@ -13,8 +14,9 @@ public enum CellStep {
   /** Waiting until the agent answers its health check. */
   AGENT_READY,
   /**
-   * Running the test command on the base commit, before the agent is prompted, when the base check is on (see
-   * {@link TaskSpec#verifyBase()}); a verdict the worker already knows for the same base and command is reused.
+   * Running the test command on the base commit, before the agent is prompted, when the base check
+   * is on (see {@link TaskSpec#verifyBase()}); a verdict the worker already knows for the same base
+   * and command is reused.
    */
   VERIFY_BASE,
   /** Prompting the agent and waiting for its turn to end. */

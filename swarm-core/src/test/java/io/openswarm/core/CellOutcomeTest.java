@@ -13,12 +13,15 @@ class CellOutcomeTest {
 
   @Test
   void carriesTimingsAndTeardownErrors() {
-    CellOutcome outcome = CellOutcome.committed(CELL, "abc123")
-        .withTimings(List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(2)),
-            new StepTiming(CellStep.TEST, Duration.ofMillis(40)),
-            new StepTiming(CellStep.TEST, Duration.ofMillis(10))))
-        .withChangedFiles(List.of("a.txt"))
-        .withHost("host-1");
+    CellOutcome outcome =
+        CellOutcome.committed(CELL, "abc123")
+            .withTimings(
+                List.of(
+                    new StepTiming(CellStep.PORT, Duration.ofMillis(2)),
+                    new StepTiming(CellStep.TEST, Duration.ofMillis(40)),
+                    new StepTiming(CellStep.TEST, Duration.ofMillis(10))))
+            .withChangedFiles(List.of("a.txt"))
+            .withHost("host-1");
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.timing(CellStep.TEST)).contains(Duration.ofMillis(50));
@@ -34,8 +37,19 @@ class CellOutcomeTest {
     assertThatThrownBy(() -> CellOutcome.committed(CELL, " "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("a COMMITTED outcome needs a commit SHA but was  ");
-    assertThatThrownBy(() -> new CellOutcome(CELL, CellStatus.FAILED, null, null, null, "x", List.of(), List.of(),
-        List.of(), null))
+    assertThatThrownBy(
+            () ->
+                new CellOutcome(
+                    CELL,
+                    CellStatus.FAILED,
+                    null,
+                    null,
+                    null,
+                    "x",
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("a FAILED outcome needs the failed step and the error but was null, x");
     assertThatThrownBy(() -> new StepTiming(CellStep.PORT, Duration.ofMillis(-1)))

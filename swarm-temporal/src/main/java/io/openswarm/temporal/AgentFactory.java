@@ -4,8 +4,8 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.infra.process.ProcessSupervisor;
 
 /**
- * Creates the agent runtime of a {@link SwarmWorker}, given the worker's process supervisor (which applies the
- * cells' sandbox).
+ * Creates the agent runtime of a {@link SwarmWorker}, given the worker's process supervisor (which
+ * applies the cells' sandbox).
  */
 @FunctionalInterface
 public interface AgentFactory {

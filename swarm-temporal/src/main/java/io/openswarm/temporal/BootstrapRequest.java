@@ -9,22 +9,24 @@ import org.jspecify.annotations.Nullable;
  *
  * @param cellId the cell
  * @param baseRef the git revision its worktree starts from
- * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of every step and in the
- *     cell's kept record; null when there is none
- * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or null for the host's
- *     default; bootstrap answers the decision in {@link HostedCell#verifyBase()}
+ * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of every
+ *     step and in the cell's kept record; null when there is none
+ * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or null
+ *     for the host's default; bootstrap answers the decision in {@link HostedCell#verifyBase()}
  */
-public record BootstrapRequest(CellId cellId, String baseRef, @Nullable String taskId, @Nullable Boolean verifyBase) {
+public record BootstrapRequest(
+    CellId cellId, String baseRef, @Nullable String taskId, @Nullable Boolean verifyBase) {
 
   /**
    * Checks the required components.
    *
    * @param cellId the cell
    * @param baseRef the git revision its worktree starts from
-   * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of every step and in the
-   *     cell's kept record; null when there is none
-   * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or null for the host's
-   *     default; bootstrap answers the decision in {@link HostedCell#verifyBase()}
+   * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of
+   *     every step and in the cell's kept record; null when there is none
+   * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or
+   *     null for the host's default; bootstrap answers the decision in {@link
+   *     HostedCell#verifyBase()}
    * @throws NullPointerException if {@code cellId} or {@code baseRef} is null
    */
   public BootstrapRequest {

@@ -9,14 +9,15 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How much a {@link SwarmWorker} takes on: the {@linkplain SwarmProfile profile} its concurrency, step limits and
- * ports default to, Temporal's concurrency limits, the most cells at once, the memory and disk budgeted per cell and
- * in all, and the {@linkplain HealthThresholds thresholds} of its health checks (the memory one is also the
- * admission ceiling).
+ * How much a {@link SwarmWorker} takes on: the {@linkplain SwarmProfile profile} its concurrency,
+ * step limits and ports default to, Temporal's concurrency limits, the most cells at once, the
+ * memory and disk budgeted per cell and in all, and the {@linkplain HealthThresholds thresholds} of
+ * its health checks (the memory one is also the admission ceiling).
  *
- * <p>By default a worker runs as many cells as fit the memory budget, the ports, the worktrees and the activity
- * slots (see {@link SwarmCapacity}); when none fits, new cells wait in the shared queue. Each setter checks its
- * argument at once; {@link Builder#build()} checks that the values agree.
+ * <p>By default a worker runs as many cells as fit the memory budget, the ports, the worktrees and
+ * the activity slots (see {@link SwarmCapacity}); when none fits, new cells wait in the shared
+ * queue. Each setter checks its argument at once; {@link Builder#build()} checks that the values
+ * agree.
  *
  * <p>Immutable and thread-safe.
  */
@@ -59,8 +60,8 @@ public final class CapacityOptions {
   }
 
   /**
-   * A builder holding the values of {@code options}, each of which may be set once more. Values that were the
-   * profile's follow a new profile.
+   * A builder holding the values of {@code options}, each of which may be set once more. Values
+   * that were the profile's follow a new profile.
    *
    * @param options the options to start from
    * @return a new builder
@@ -82,7 +83,8 @@ public final class CapacityOptions {
   }
 
   /**
-   * The defaults: the {@link SwarmProfile#DEVELOPMENT} profile, 600 MiB per cell, 80 % of the machine's memory.
+   * The defaults: the {@link SwarmProfile#DEVELOPMENT} profile, 600 MiB per cell, 80 % of the
+   * machine's memory.
    *
    * @return the default options
    */
@@ -105,7 +107,9 @@ public final class CapacityOptions {
    * @return the limit set, or the profile's; at least 1
    */
   public int maxConcurrentActivities() {
-    return maxConcurrentActivities == null ? profile.activityConcurrency() : maxConcurrentActivities;
+    return maxConcurrentActivities == null
+        ? profile.activityConcurrency()
+        : maxConcurrentActivities;
   }
 
   /**
@@ -114,7 +118,9 @@ public final class CapacityOptions {
    * @return the limit set, or the profile's; at least 1
    */
   public int maxConcurrentWorkflowTasks() {
-    return maxConcurrentWorkflowTasks == null ? profile.workflowTaskConcurrency() : maxConcurrentWorkflowTasks;
+    return maxConcurrentWorkflowTasks == null
+        ? profile.workflowTaskConcurrency()
+        : maxConcurrentWorkflowTasks;
   }
 
   /**
@@ -123,7 +129,9 @@ public final class CapacityOptions {
    * @return the limit set, or the profile's; at least 1
    */
   public int maxConcurrentLocalActivities() {
-    return maxConcurrentLocalActivities == null ? profile.localActivityConcurrency() : maxConcurrentLocalActivities;
+    return maxConcurrentLocalActivities == null
+        ? profile.localActivityConcurrency()
+        : maxConcurrentLocalActivities;
   }
 
   /**
@@ -145,7 +153,8 @@ public final class CapacityOptions {
   }
 
   /**
-   * The memory all cells may use together, if set; 80 % of the machine's (or container's) otherwise.
+   * The memory all cells may use together, if set; 80 % of the machine's (or container's)
+   * otherwise.
    *
    * @return the budget in bytes, or empty for the default
    */
@@ -154,8 +163,9 @@ public final class CapacityOptions {
   }
 
   /**
-   * The disk one new cell is budgeted, if set; by default {@value SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR}
-   * times the size of the pool's first worktree, measured once when it exists.
+   * The disk one new cell is budgeted, if set; by default {@value
+   * SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR} times the size of the pool's first worktree,
+   * measured once when it exists.
    *
    * @return the budget in bytes, or empty for the default
    */
@@ -180,33 +190,57 @@ public final class CapacityOptions {
     if (!(o instanceof CapacityOptions that)) {
       return false;
     }
-    return profile == that.profile && Objects.equals(maxConcurrentActivities, that.maxConcurrentActivities)
+    return profile == that.profile
+        && Objects.equals(maxConcurrentActivities, that.maxConcurrentActivities)
         && Objects.equals(maxConcurrentWorkflowTasks, that.maxConcurrentWorkflowTasks)
         && Objects.equals(maxConcurrentLocalActivities, that.maxConcurrentLocalActivities)
-        && Objects.equals(maxConcurrentCells, that.maxConcurrentCells) && memoryPerCell == that.memoryPerCell
-        && Objects.equals(memoryBudget, that.memoryBudget) && Objects.equals(diskPerCell, that.diskPerCell)
+        && Objects.equals(maxConcurrentCells, that.maxConcurrentCells)
+        && memoryPerCell == that.memoryPerCell
+        && Objects.equals(memoryBudget, that.memoryBudget)
+        && Objects.equals(diskPerCell, that.diskPerCell)
         && healthThresholds.equals(that.healthThresholds);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(profile, maxConcurrentActivities, maxConcurrentWorkflowTasks, maxConcurrentLocalActivities,
-        maxConcurrentCells, memoryPerCell, memoryBudget, diskPerCell, healthThresholds);
+    return Objects.hash(
+        profile,
+        maxConcurrentActivities,
+        maxConcurrentWorkflowTasks,
+        maxConcurrentLocalActivities,
+        maxConcurrentCells,
+        memoryPerCell,
+        memoryBudget,
+        diskPerCell,
+        healthThresholds);
   }
 
   @Override
   public String toString() {
-    return "CapacityOptions{profile=" + profile + ", maxConcurrentActivities=" + maxConcurrentActivities()
-        + ", maxConcurrentWorkflowTasks=" + maxConcurrentWorkflowTasks() + ", maxConcurrentLocalActivities="
-        + maxConcurrentLocalActivities() + ", maxConcurrentCells=" + (maxConcurrentCells == null ? "derived"
-        : maxConcurrentCells) + ", memoryPerCell=" + memoryPerCell + ", memoryBudget=" + (memoryBudget == null
-        ? "80% of the machine's" : memoryBudget) + ", diskPerCell=" + (diskPerCell == null ? "measured"
-        : diskPerCell) + ", healthThresholds=" + healthThresholds + "}";
+    return "CapacityOptions{profile="
+        + profile
+        + ", maxConcurrentActivities="
+        + maxConcurrentActivities()
+        + ", maxConcurrentWorkflowTasks="
+        + maxConcurrentWorkflowTasks()
+        + ", maxConcurrentLocalActivities="
+        + maxConcurrentLocalActivities()
+        + ", maxConcurrentCells="
+        + (maxConcurrentCells == null ? "derived" : maxConcurrentCells)
+        + ", memoryPerCell="
+        + memoryPerCell
+        + ", memoryBudget="
+        + (memoryBudget == null ? "80% of the machine's" : memoryBudget)
+        + ", diskPerCell="
+        + (diskPerCell == null ? "measured" : diskPerCell)
+        + ", healthThresholds="
+        + healthThresholds
+        + "}";
   }
 
   /**
-   * Builds {@link CapacityOptions}. Each value may be set once; a second call is an {@link IllegalStateException}.
-   * Not thread-safe.
+   * Builds {@link CapacityOptions}. Each value may be set once; a second call is an {@link
+   * IllegalStateException}. Not thread-safe.
    */
   public static final class Builder {
     private final Set<String> assigned = new HashSet<>();
@@ -229,7 +263,8 @@ public final class CapacityOptions {
     }
 
     /**
-     * The preset of concurrency, step limits and ports; {@link SwarmProfile#DEVELOPMENT} by default.
+     * The preset of concurrency, step limits and ports; {@link SwarmProfile#DEVELOPMENT} by
+     * default.
      *
      * @param preset the preset
      * @return this builder
@@ -244,7 +279,8 @@ public final class CapacityOptions {
     }
 
     /**
-     * Maximum concurrent activity executions (cell steps) on each of the worker's queues; the profile's by default.
+     * Maximum concurrent activity executions (cell steps) on each of the worker's queues; the
+     * profile's by default.
      *
      * @param max the limit; at least 1
      * @return this builder
@@ -289,9 +325,10 @@ public final class CapacityOptions {
     }
 
     /**
-     * The most cells at once on this worker; at most the concurrent activities. By default the least of the cells
-     * that fit the memory budget, the ports, the worktrees and the concurrent activities (see {@link
-     * SwarmCapacity}). When no cell fits, new cells wait in the shared queue (backpressure).
+     * The most cells at once on this worker; at most the concurrent activities. By default the
+     * least of the cells that fit the memory budget, the ports, the worktrees and the concurrent
+     * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue
+     * (backpressure).
      *
      * @param max the limit; at least 1
      * @return this builder
@@ -306,8 +343,9 @@ public final class CapacityOptions {
     }
 
     /**
-     * The memory one cell is budgeted, agent server included; {@value SwarmCapacity#DEFAULT_MEMORY_PER_CELL} bytes
-     * (600 MiB, measured for OpenCode) by default. Lower it for light agents, raise it for heavy test suites.
+     * The memory one cell is budgeted, agent server included; {@value
+     * SwarmCapacity#DEFAULT_MEMORY_PER_CELL} bytes (600 MiB, measured for OpenCode) by default.
+     * Lower it for light agents, raise it for heavy test suites.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
@@ -337,10 +375,11 @@ public final class CapacityOptions {
     }
 
     /**
-     * The disk one new cell is budgeted, worktree and build output together. By default twice the size of the
-     * pool's first worktree, measured once when the pool has made it. A new cell is admitted only while it fits in
-     * the free disk above the {@linkplain HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that
-     * write much more than the checkout.
+     * The disk one new cell is budgeted, worktree and build output together. By default twice the
+     * size of the pool's first worktree, measured once when the pool has made it. A new cell is
+     * admitted only while it fits in the free disk above the {@linkplain
+     * HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more
+     * than the checkout.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
@@ -373,28 +412,34 @@ public final class CapacityOptions {
      * Checks that the values agree and builds the options.
      *
      * @return the options
-     * @throws IllegalArgumentException if the most cells exceed the concurrent activities, or the memory budget is
-     *     below the memory per cell
+     * @throws IllegalArgumentException if the most cells exceed the concurrent activities, or the
+     *     memory budget is below the memory per cell
      */
     public CapacityOptions build() {
-      int activities = maxConcurrentActivities == null ? profile.activityConcurrency() : maxConcurrentActivities;
+      int activities =
+          maxConcurrentActivities == null ? profile.activityConcurrency() : maxConcurrentActivities;
       if (maxConcurrentCells != null && maxConcurrentCells > activities) {
-        throw new IllegalArgumentException(String.format(
-            "maxConcurrentCells (%d) must not exceed maxConcurrentActivities (%d): a live cell's next step would wait"
-                + " for a slot on its host queue until the host is presumed lost", maxConcurrentCells, activities));
+        throw new IllegalArgumentException(
+            String.format(
+                "maxConcurrentCells (%d) must not exceed maxConcurrentActivities (%d): a live cell's next step would wait"
+                    + " for a slot on its host queue until the host is presumed lost",
+                maxConcurrentCells, activities));
       }
       if (memoryBudget != null && memoryBudget < memoryPerCell) {
-        throw new IllegalArgumentException(String.format(
-            "memoryBudget (%d bytes) must be at least memoryPerCell (%d bytes): not even one cell would fit",
-            memoryBudget, memoryPerCell));
+        throw new IllegalArgumentException(
+            String.format(
+                "memoryBudget (%d bytes) must be at least memoryPerCell (%d bytes): not even one cell would fit",
+                memoryBudget, memoryPerCell));
       }
       return new CapacityOptions(this);
     }
 
     private static void atLeastOneMib(String option, long bytes) {
       if (bytes < MIN_BYTES_PER_CELL) {
-        throw new IllegalArgumentException(String.format("%s must be at least %d bytes (1 MiB) but was %d", option,
-            MIN_BYTES_PER_CELL, bytes));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s must be at least %d bytes (1 MiB) but was %d",
+                option, MIN_BYTES_PER_CELL, bytes));
       }
     }
   }

@@ -4,35 +4,38 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
 
 /**
- * The steps of a cell as Temporal activities: thin adapters over the same {@code CellSteps} the local
- * {@code CellLifecycle} runs. Use them to write workflows of your own (see {@link TcrWorkflow} for the canonical
- * one and {@link CellActivityOptions} for options that route a cell's steps correctly).
+ * The steps of a cell as Temporal activities: thin adapters over the same {@code CellSteps} the
+ * local {@code CellLifecycle} runs. Use them to write workflows of your own (see {@link
+ * TcrWorkflow} for the canonical one and {@link CellActivityOptions} for options that route a
+ * cell's steps correctly).
  *
- * <p>Routing: schedule {@link #bootstrap} on the worker's shared task queue; every later step of the cell on the
- * {@link HostedCell#hostQueue()} that bootstrap returns, with a short schedule-to-start timeout so a dead host is
- * noticed. {@link #teardown} always, in a detached cancellation scope.
+ * <p>Routing: schedule {@link #bootstrap} on the worker's shared task queue; every later step of
+ * the cell on the {@link HostedCell#hostQueue()} that bootstrap returns, with a short
+ * schedule-to-start timeout so a dead host is noticed. {@link #teardown} always, in a detached
+ * cancellation scope.
  *
- * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code WorktreeConflict},
- * {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code AgentTurnFailed}, {@code AgentTimedOut},
- * {@code AgentCrashed}, {@code TestsFailedToStart}, {@code TestCommandNotRunnable}, {@code TestsTimedOut},
- * {@code TestRunKilled}, {@code BaseIsRed}, {@code CommitRejected}, {@code RevertFailed},
- * {@code CellNotLive}, {@code Cancelled}, and for {@link #integrate} {@code IntegrationUnavailable} and
- * {@code WorktreeFailed} (retryable: git failed, or the target kept moving); those that retrying cannot fix are
- * non-retryable.
+ * <p>Failures are {@code ApplicationFailure}s whose type is stable: {@code PortExhausted}, {@code
+ * WorktreeConflict}, {@code UnknownRef}, {@code AgentStartFailed}, {@code AgentNotReady}, {@code
+ * AgentTurnFailed}, {@code AgentTimedOut}, {@code AgentCrashed}, {@code TestsFailedToStart}, {@code
+ * TestCommandNotRunnable}, {@code TestsTimedOut}, {@code TestRunKilled}, {@code BaseIsRed}, {@code
+ * CommitRejected}, {@code RevertFailed}, {@code CellNotLive}, {@code Cancelled}, and for {@link
+ * #integrate} {@code IntegrationUnavailable} and {@code WorktreeFailed} (retryable: git failed, or
+ * the target kept moving); those that retrying cannot fix are non-retryable.
  */
 @ActivityInterface(namePrefix = "Cell.")
 public interface CellActivities {
 
   /**
-   * Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the same host.
+   * Leases a port and a worktree, starts the agent and waits until it is ready. Idempotent on the
+   * same host.
    *
    * @param request the cell, its base ref, its task and the base-check choice
    * @return the cell that is up and the host queue its later steps must run on
@@ -41,11 +44,12 @@ public interface CellActivities {
   HostedCell bootstrap(BootstrapRequest request);
 
   /**
-   * Runs the test command on the cell's base commit before its agent is prompted (call it when {@link
-   * HostedCell#verifyBase()} says so); heartbeats while the tests run; cancellation stops them. Green is a result;
-   * red is the non-retryable failure {@code BaseIsRed} at {@code VERIFY_BASE}, whose message names the base commit
-   * and the command and ends with the output; a run that is no verdict fails as {@link #runTests} does, at {@code
-   * VERIFY_BASE}. The host keeps verdicts per base commit, command and limit, so a base already checked runs nothing.
+   * Runs the test command on the cell's base commit before its agent is prompted (call it when
+   * {@link HostedCell#verifyBase()} says so); heartbeats while the tests run; cancellation stops
+   * them. Green is a result; red is the non-retryable failure {@code BaseIsRed} at {@code
+   * VERIFY_BASE}, whose message names the base commit and the command and ends with the output; a
+   * run that is no verdict fails as {@link #runTests} does, at {@code VERIFY_BASE}. The host keeps
+   * verdicts per base commit, command and limit, so a base already checked runs nothing.
    *
    * @param request the cell and the task's own test command and limit, if any
    * @return the green verdict, and whether it was reused
@@ -54,7 +58,8 @@ public interface CellActivities {
   BaseCheckResult verifyBase(TestRunRequest request);
 
   /**
-   * Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts the turn.
+   * Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts
+   * the turn.
    *
    * @param request the cell, the prompt and the turn's limit
    * @return the agent's summary and the files it changed
@@ -63,10 +68,11 @@ public interface CellActivities {
   ExecuteResult execute(ExecuteRequest request);
 
   /**
-   * Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not a failure; a run
-   * that is no verdict on the change is a non-retryable failure at TEST: {@code TestCommandNotRunnable} (a program
-   * not found or not executable, on the host or inside the sandbox, or exit code 126 or 127), {@code TestsTimedOut}
-   * and {@code TestRunKilled} (the library killed the run).
+   * Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not
+   * a failure; a run that is no verdict on the change is a non-retryable failure at TEST: {@code
+   * TestCommandNotRunnable} (a program not found or not executable, on the host or inside the
+   * sandbox, or exit code 126 or 127), {@code TestsTimedOut} and {@code TestRunKilled} (the library
+   * killed the run).
    *
    * @param request the cell and the task's own test command and limit, if any
    * @return the run's verdict (green or red) and the end of its output
@@ -84,10 +90,11 @@ public interface CellActivities {
   CommitResult commit(CommitRequest request);
 
   /**
-   * Moves the cell's committed change onto a target branch: rebase onto the target's head, re-run the tests when
-   * that head is not where the cell's tests ran (heartbeating meanwhile; cancellation stops them), then a
-   * compare-and-swap of the target ref, repeated when another cell moved it. {@code CONFLICT} and {@code REVERTED}
-   * are results; the target is either moved by exactly this change or left as it was.
+   * Moves the cell's committed change onto a target branch: rebase onto the target's head, re-run
+   * the tests when that head is not where the cell's tests ran (heartbeating meanwhile;
+   * cancellation stops them), then a compare-and-swap of the target ref, repeated when another cell
+   * moved it. {@code CONFLICT} and {@code REVERTED} are results; the target is either moved by
+   * exactly this change or left as it was.
    *
    * @param request the cell, the target branch and the task's own test command and limit
    * @return how the integration ended: integrated, conflict or red tests
@@ -105,7 +112,8 @@ public interface CellActivities {
   Duration revert(CellId cellId);
 
   /**
-   * Stops the agent, returns the worktree, releases the port. Idempotent; never fails for a cell already gone.
+   * Stops the agent, returns the worktree, releases the port. Idempotent; never fails for a cell
+   * already gone.
    *
    * @param cellId the cell
    * @return what could not be cleaned up and what was kept

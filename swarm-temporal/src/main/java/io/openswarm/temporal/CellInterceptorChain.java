@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 
 /**
- * The {@link CellInterceptor}s given to {@link SwarmWorker.Builder#interceptors}, applied in order: each receives
- * what the previous one returned, so the last is the outermost.
+ * The {@link CellInterceptor}s given to {@link SwarmWorker.Builder#interceptors}, applied in order:
+ * each receives what the previous one returned, so the last is the outermost.
  *
  * <p>Immutable and thread-safe.
  */
@@ -18,7 +18,9 @@ final class CellInterceptorChain implements WorkerHooks {
 
   private final List<CellInterceptor> interceptors;
 
-  /** @throws NullPointerException if {@code interceptors} is or holds null */
+  /**
+   * @throws NullPointerException if {@code interceptors} is or holds null
+   */
   CellInterceptorChain(CellInterceptor... interceptors) {
     Objects.requireNonNull(interceptors, "interceptors cannot be null");
     List<CellInterceptor> copy = new ArrayList<>(interceptors.length);
@@ -47,8 +49,14 @@ final class CellInterceptorChain implements WorkerHooks {
   private <T> T apply(T part, String method, BiFunction<CellInterceptor, T, T> intercept) {
     T current = part;
     for (CellInterceptor interceptor : interceptors) {
-      current = Objects.requireNonNull(intercept.apply(interceptor, current), () -> interceptor + "." + method
-          + " returned null; an interceptor returns its argument to change nothing");
+      current =
+          Objects.requireNonNull(
+              intercept.apply(interceptor, current),
+              () ->
+                  interceptor
+                      + "."
+                      + method
+                      + " returned null; an interceptor returns its argument to change nothing");
     }
     return current;
   }

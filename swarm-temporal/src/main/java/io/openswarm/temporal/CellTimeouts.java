@@ -9,14 +9,16 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How long each part of a cell's life may take, and how often a cell is tried on another host: the limits on
- * bootstrap, the agent's readiness and turn, one step, heartbeats, teardown and the worker's stop; how long a step
- * waits for its host and bootstrap for a port; how often cells of closed workflows are swept.
+ * How long each part of a cell's life may take, and how often a cell is tried on another host: the
+ * limits on bootstrap, the agent's readiness and turn, one step, heartbeats, teardown and the
+ * worker's stop; how long a step waits for its host and bootstrap for a port; how often cells of
+ * closed workflows are swept.
  *
- * <p>The step limit and the heartbeat come from the worker's {@linkplain CapacityOptions#profile() profile} unless
- * set here; the agent's turn defaults to 30 s less than the step limit. Each setter checks its argument at once;
- * {@link Builder#build()} checks that the values set agree (a heartbeat shorter than the step limit, a turn no longer
- * than it), and the worker checks them again against its profile's values.
+ * <p>The step limit and the heartbeat come from the worker's {@linkplain CapacityOptions#profile()
+ * profile} unless set here; the agent's turn defaults to 30 s less than the step limit. Each setter
+ * checks its argument at once; {@link Builder#build()} checks that the values set agree (a
+ * heartbeat shorter than the step limit, a turn no longer than it), and the worker checks them
+ * again against its profile's values.
  *
  * <p>Immutable and thread-safe.
  */
@@ -24,16 +26,22 @@ public final class CellTimeouts {
 
   /** The default limit on bootstrap (port, worktree, set-up, agent start, readiness). */
   public static final Duration DEFAULT_BOOTSTRAP = Duration.ofMinutes(5);
+
   /** The default limit on an agent becoming ready. */
   public static final Duration DEFAULT_READY = Duration.ofSeconds(30);
+
   /** The default wait of a step for its cell's host. */
   public static final Duration DEFAULT_HOST_SCHEDULE_TO_START = Duration.ofSeconds(30);
+
   /** The default interval of the sweep that tears down cells of closed workflows. */
   public static final Duration DEFAULT_CLOSED_WORKFLOW_SWEEP_INTERVAL = Duration.ofSeconds(30);
+
   /** The default wait of bootstrap for a free port. */
   public static final Duration DEFAULT_PORT_WAIT = Duration.ofSeconds(30);
+
   /** The default number of hosts a cell may be tried on. */
   public static final int DEFAULT_MAX_CELL_ATTEMPTS = 3;
+
   /** The most hosts a cell may be tried on. */
   public static final int MAX_CELL_ATTEMPTS_LIMIT = 10;
 
@@ -108,18 +116,23 @@ public final class CellTimeouts {
   }
 
   /**
-   * These timeouts with every value the profile decides filled in from {@code profile}, checked against each other.
+   * These timeouts with every value the profile decides filled in from {@code profile}, checked
+   * against each other.
    *
-   * @throws IllegalArgumentException if the heartbeat is not shorter than the step limit or the turn is longer
+   * @throws IllegalArgumentException if the heartbeat is not shorter than the step limit or the
+   *     turn is longer
    */
   CellTimeouts resolve(SwarmProfile profile) {
     Builder b = newBuilder(this);
     b.startToClose = startToClose == null ? profile.startToCloseTimeout() : startToClose;
     b.heartbeat = heartbeat == null ? profile.heartbeatTimeout() : heartbeat;
     if (execute == null) {
-      // The agent's turn ends before the step's limit, so that the step can still report what happened.
-      b.execute = b.startToClose.compareTo(Duration.ofMinutes(1)) > 0 ? b.startToClose.minusSeconds(30)
-          : b.startToClose;
+      // The agent's turn ends before the step's limit, so that the step can still report what
+      // happened.
+      b.execute =
+          b.startToClose.compareTo(Duration.ofMinutes(1)) > 0
+              ? b.startToClose.minusSeconds(30)
+              : b.startToClose;
     }
     return b.build();
   }
@@ -231,31 +244,65 @@ public final class CellTimeouts {
     if (!(o instanceof CellTimeouts that)) {
       return false;
     }
-    return maxCellAttempts == that.maxCellAttempts && bootstrap.equals(that.bootstrap) && ready.equals(that.ready)
-        && Objects.equals(execute, that.execute) && Objects.equals(startToClose, that.startToClose)
-        && Objects.equals(heartbeat, that.heartbeat) && teardown.equals(that.teardown) && stop.equals(that.stop)
+    return maxCellAttempts == that.maxCellAttempts
+        && bootstrap.equals(that.bootstrap)
+        && ready.equals(that.ready)
+        && Objects.equals(execute, that.execute)
+        && Objects.equals(startToClose, that.startToClose)
+        && Objects.equals(heartbeat, that.heartbeat)
+        && teardown.equals(that.teardown)
+        && stop.equals(that.stop)
         && hostScheduleToStart.equals(that.hostScheduleToStart)
-        && closedWorkflowSweepInterval.equals(that.closedWorkflowSweepInterval) && portWait.equals(that.portWait);
+        && closedWorkflowSweepInterval.equals(that.closedWorkflowSweepInterval)
+        && portWait.equals(that.portWait);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(bootstrap, ready, execute, startToClose, heartbeat, teardown, stop, hostScheduleToStart,
-        closedWorkflowSweepInterval, portWait, maxCellAttempts);
+    return Objects.hash(
+        bootstrap,
+        ready,
+        execute,
+        startToClose,
+        heartbeat,
+        teardown,
+        stop,
+        hostScheduleToStart,
+        closedWorkflowSweepInterval,
+        portWait,
+        maxCellAttempts);
   }
 
   @Override
   public String toString() {
-    return "CellTimeouts{bootstrap=" + bootstrap + ", ready=" + ready + ", execute="
-        + (execute == null ? "default" : execute) + ", startToClose=" + (startToClose == null ? "profile's"
-        : startToClose) + ", heartbeat=" + (heartbeat == null ? "profile's" : heartbeat) + ", teardown=" + teardown
-        + ", stop=" + stop + ", hostScheduleToStart=" + hostScheduleToStart + ", closedWorkflowSweepInterval="
-        + closedWorkflowSweepInterval + ", portWait=" + portWait + ", maxCellAttempts=" + maxCellAttempts + "}";
+    return "CellTimeouts{bootstrap="
+        + bootstrap
+        + ", ready="
+        + ready
+        + ", execute="
+        + (execute == null ? "default" : execute)
+        + ", startToClose="
+        + (startToClose == null ? "profile's" : startToClose)
+        + ", heartbeat="
+        + (heartbeat == null ? "profile's" : heartbeat)
+        + ", teardown="
+        + teardown
+        + ", stop="
+        + stop
+        + ", hostScheduleToStart="
+        + hostScheduleToStart
+        + ", closedWorkflowSweepInterval="
+        + closedWorkflowSweepInterval
+        + ", portWait="
+        + portWait
+        + ", maxCellAttempts="
+        + maxCellAttempts
+        + "}";
   }
 
   /**
-   * Builds {@link CellTimeouts}. Each value may be set once; a second call is an {@link IllegalStateException}.
-   * Not thread-safe.
+   * Builds {@link CellTimeouts}. Each value may be set once; a second call is an {@link
+   * IllegalStateException}. Not thread-safe.
    */
   public static final class Builder {
     private final Set<String> assigned = new HashSet<>();
@@ -312,8 +359,8 @@ public final class CellTimeouts {
     }
 
     /**
-     * The default limit on an agent's turn; 30 s less than the step limit by default (the step limit itself when
-     * that is a minute or less).
+     * The default limit on an agent's turn; 30 s less than the step limit by default (the step
+     * limit itself when that is a minute or less).
      *
      * @param timeout the limit; positive, at most the step limit
      * @return this builder
@@ -345,7 +392,8 @@ public final class CellTimeouts {
     }
 
     /**
-     * How long a long step may go without a heartbeat before it is presumed dead; the profile's by default.
+     * How long a long step may go without a heartbeat before it is presumed dead; the profile's by
+     * default.
      *
      * @param timeout the limit; positive, shorter than the step limit
      * @return this builder
@@ -377,7 +425,8 @@ public final class CellTimeouts {
     }
 
     /**
-     * How long {@link SwarmWorker#close()} lets running cells finish before cancelling them; 30 s by default.
+     * How long {@link SwarmWorker#close()} lets running cells finish before cancelling them; 30 s
+     * by default.
      *
      * @param timeout the grace period; positive
      * @return this builder
@@ -409,8 +458,9 @@ public final class CellTimeouts {
     }
 
     /**
-     * How often the worker looks for cells whose workflow closed without tearing them down (terminated, timed out,
-     * reset) and tears them down itself, asking Temporal about each cell up for at least this long; 30 s by default.
+     * How often the worker looks for cells whose workflow closed without tearing them down
+     * (terminated, timed out, reset) and tears them down itself, asking Temporal about each cell up
+     * for at least this long; 30 s by default.
      *
      * @param interval the interval; positive
      * @return this builder
@@ -426,7 +476,8 @@ public final class CellTimeouts {
     }
 
     /**
-     * How long bootstrap waits for a free port before failing with {@code PortExhausted}; 30 s by default.
+     * How long bootstrap waits for a free port before failing with {@code PortExhausted}; 30 s by
+     * default.
      *
      * @param wait the wait; not negative
      * @return this builder
@@ -446,13 +497,17 @@ public final class CellTimeouts {
      *
      * @param attempts the number of hosts; 1 to {@value #MAX_CELL_ATTEMPTS_LIMIT}
      * @return this builder
-     * @throws IllegalArgumentException if {@code attempts} is outside 1 to {@value #MAX_CELL_ATTEMPTS_LIMIT}
+     * @throws IllegalArgumentException if {@code attempts} is outside 1 to {@value
+     *     #MAX_CELL_ATTEMPTS_LIMIT}
      * @throws IllegalStateException if the number was already set
      */
     public Builder maxCellAttempts(int attempts) {
       if (attempts < 1 || attempts > MAX_CELL_ATTEMPTS_LIMIT) {
-        throw new IllegalArgumentException("maxCellAttempts must be between 1 and " + MAX_CELL_ATTEMPTS_LIMIT
-            + " but was " + attempts);
+        throw new IllegalArgumentException(
+            "maxCellAttempts must be between 1 and "
+                + MAX_CELL_ATTEMPTS_LIMIT
+                + " but was "
+                + attempts);
       }
       once("maxCellAttempts", maxCellAttempts);
       this.maxCellAttempts = attempts;
@@ -463,18 +518,20 @@ public final class CellTimeouts {
      * Checks that the values set agree and builds the timeouts.
      *
      * @return the timeouts
-     * @throws IllegalArgumentException if the heartbeat is not shorter than the step limit, or the agent's turn is
-     *     longer than the step limit
+     * @throws IllegalArgumentException if the heartbeat is not shorter than the step limit, or the
+     *     agent's turn is longer than the step limit
      */
     public CellTimeouts build() {
       if (heartbeat != null && startToClose != null && heartbeat.compareTo(startToClose) >= 0) {
-        throw new IllegalArgumentException(String.format(
-            "heartbeat (%s) must be shorter than startToClose (%s)", heartbeat, startToClose));
+        throw new IllegalArgumentException(
+            String.format(
+                "heartbeat (%s) must be shorter than startToClose (%s)", heartbeat, startToClose));
       }
       if (execute != null && startToClose != null && execute.compareTo(startToClose) > 0) {
-        throw new IllegalArgumentException(String.format(
-            "execute (%s) must not exceed startToClose (%s): the activity would be killed first", execute,
-            startToClose));
+        throw new IllegalArgumentException(
+            String.format(
+                "execute (%s) must not exceed startToClose (%s): the activity would be killed first",
+                execute, startToClose));
       }
       return new CellTimeouts(this);
     }

@@ -15,14 +15,14 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a {@link SwarmWorker} reaches Temporal and which queues it polls: the cluster's target (or the embedded server
- * and its port), the namespace, TLS and API-key credentials, the token of another worker's embedded server, the shared
- * task queue and this worker's host id.
+ * How a {@link SwarmWorker} reaches Temporal and which queues it polls: the cluster's target (or
+ * the embedded server and its port), the namespace, TLS and API-key credentials, the token of
+ * another worker's embedded server, the shared task queue and this worker's host id.
  *
- * <p>With no {@linkplain Builder#target(String) target} the worker starts an embedded Temporal server on 127.0.0.1;
- * TLS, the API key and a server token need a target. Each setter checks its argument at once; {@link Builder#build()}
- * checks that the options agree with each other. Secrets (the API key, the token) are never shown by {@link
- * #toString()}.
+ * <p>With no {@linkplain Builder#target(String) target} the worker starts an embedded Temporal
+ * server on 127.0.0.1; TLS, the API key and a server token need a target. Each setter checks its
+ * argument at once; {@link Builder#build()} checks that the options agree with each other. Secrets
+ * (the API key, the token) are never shown by {@link #toString()}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -37,8 +37,10 @@ public final class ConnectionOptions {
   private static final ConnectionOptions DEFAULT_INSTANCE = newBuilder().build();
 
   private final @Nullable String target;
+
   /** Null unless set: the embedded server then gets a port the system picks. */
   private final @Nullable Integer embeddedPort;
+
   private final String namespace;
   private final @Nullable Path clientCertificate;
   private final @Nullable Path clientKey;
@@ -62,8 +64,9 @@ public final class ConnectionOptions {
   }
 
   /**
-   * A builder holding the defaults: the embedded server on a port the system picks, namespace {@code default},
-   * queue {@code reactor-task-queue}, no credentials, a host id made at the worker's build.
+   * A builder holding the defaults: the embedded server on a port the system picks, namespace
+   * {@code default}, queue {@code reactor-task-queue}, no credentials, a host id made at the
+   * worker's build.
    *
    * @return a new builder
    */
@@ -176,7 +179,8 @@ public final class ConnectionOptions {
   }
 
   /**
-   * Whether the connection to the target uses TLS (a client certificate, trusted CAs or an API key).
+   * Whether the connection to the target uses TLS (a client certificate, trusted CAs or an API
+   * key).
    *
    * @return true when TLS is used
    */
@@ -194,7 +198,8 @@ public final class ConnectionOptions {
   }
 
   /**
-   * This worker's host id, if one was set; the worker makes one (host name and a random suffix) otherwise.
+   * This worker's host id, if one was set; the worker makes one (host name and a random suffix)
+   * otherwise.
    *
    * @return the host id, or empty
    */
@@ -210,25 +215,50 @@ public final class ConnectionOptions {
     if (!(o instanceof ConnectionOptions that)) {
       return false;
     }
-    return Objects.equals(embeddedPort, that.embeddedPort) && Objects.equals(target, that.target)
-        && namespace.equals(that.namespace) && Objects.equals(clientCertificate, that.clientCertificate)
-        && Objects.equals(clientKey, that.clientKey) && Objects.equals(trustedCertificates, that.trustedCertificates)
-        && Objects.equals(apiKey, that.apiKey) && Objects.equals(embeddedServerToken, that.embeddedServerToken)
-        && taskQueue.equals(that.taskQueue) && Objects.equals(hostId, that.hostId);
+    return Objects.equals(embeddedPort, that.embeddedPort)
+        && Objects.equals(target, that.target)
+        && namespace.equals(that.namespace)
+        && Objects.equals(clientCertificate, that.clientCertificate)
+        && Objects.equals(clientKey, that.clientKey)
+        && Objects.equals(trustedCertificates, that.trustedCertificates)
+        && Objects.equals(apiKey, that.apiKey)
+        && Objects.equals(embeddedServerToken, that.embeddedServerToken)
+        && taskQueue.equals(that.taskQueue)
+        && Objects.equals(hostId, that.hostId);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(target, embeddedPort, namespace, clientCertificate, clientKey, trustedCertificates, apiKey,
-        embeddedServerToken, taskQueue, hostId);
+    return Objects.hash(
+        target,
+        embeddedPort,
+        namespace,
+        clientCertificate,
+        clientKey,
+        trustedCertificates,
+        apiKey,
+        embeddedServerToken,
+        taskQueue,
+        hostId);
   }
 
   @Override
   public String toString() {
-    return "ConnectionOptions{target=" + (target == null ? "embedded:" + embeddedPort() : target) + ", namespace="
-        + namespace + ", tls=" + tls() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", embeddedServerToken="
-        + (embeddedServerToken == null ? "none" : "***") + ", taskQueue=" + taskQueue + ", hostId="
-        + (hostId == null ? "generated" : hostId) + "}";
+    return "ConnectionOptions{target="
+        + (target == null ? "embedded:" + embeddedPort() : target)
+        + ", namespace="
+        + namespace
+        + ", tls="
+        + tls()
+        + ", apiKey="
+        + (apiKey == null ? "none" : "***")
+        + ", embeddedServerToken="
+        + (embeddedServerToken == null ? "none" : "***")
+        + ", taskQueue="
+        + taskQueue
+        + ", hostId="
+        + (hostId == null ? "generated" : hostId)
+        + "}";
   }
 
   /** A host id unique to this JVM: the host name and a random suffix. */
@@ -274,8 +304,8 @@ public final class ConnectionOptions {
     }
 
     /**
-     * Joins the Temporal cluster at {@code host:port} (for example {@code temporal.internal:7233}) instead of
-     * starting an embedded server.
+     * Joins the Temporal cluster at {@code host:port} (for example {@code temporal.internal:7233})
+     * instead of starting an embedded server.
      *
      * @param hostAndPort the cluster's frontend, as {@code host:port} with a port of 1 to 65535
      * @return this builder
@@ -291,8 +321,8 @@ public final class ConnectionOptions {
     }
 
     /**
-     * The port of the embedded server on 127.0.0.1; 0 (the default) lets the system pick a free one. Only without
-     * a target.
+     * The port of the embedded server on 127.0.0.1; 0 (the default) lets the system pick a free
+     * one. Only without a target.
      *
      * @param port the port; 0 to 65535
      * @return this builder
@@ -301,7 +331,8 @@ public final class ConnectionOptions {
      */
     public Builder embeddedPort(int port) {
       if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException("embeddedPort must be between 0 and 65535 but was " + port);
+        throw new IllegalArgumentException(
+            "embeddedPort must be between 0 and 65535 but was " + port);
       }
       once("embeddedPort", embeddedPort);
       this.embeddedPort = port;
@@ -335,9 +366,13 @@ public final class ConnectionOptions {
      * @throws IllegalStateException if the client certificate was already set
      */
     public Builder clientCertificate(Path certificate, Path privateKey) {
-      Path chain = readableFile("clientCertificate", Objects.requireNonNull(certificate,
-          "certificate cannot be null"));
-      Path key = readableFile("clientKey", Objects.requireNonNull(privateKey, "privateKey cannot be null"));
+      Path chain =
+          readableFile(
+              "clientCertificate",
+              Objects.requireNonNull(certificate, "certificate cannot be null"));
+      Path key =
+          readableFile(
+              "clientKey", Objects.requireNonNull(privateKey, "privateKey cannot be null"));
       once("clientCertificate", clientCertificate);
       this.clientCertificate = chain;
       this.clientKey = key;
@@ -354,8 +389,10 @@ public final class ConnectionOptions {
      * @throws IllegalStateException if the trusted certificates were already set
      */
     public Builder trustedCertificates(Path caCertificates) {
-      Path file = readableFile("trustedCertificates", Objects.requireNonNull(caCertificates,
-          "caCertificates cannot be null"));
+      Path file =
+          readableFile(
+              "trustedCertificates",
+              Objects.requireNonNull(caCertificates, "caCertificates cannot be null"));
       once("trustedCertificates", trustedCertificates);
       this.trustedCertificates = file;
       return this;
@@ -381,17 +418,18 @@ public final class ConnectionOptions {
     }
 
     /**
-     * Joins the embedded server of another worker, at the {@link #target(String) target} that worker's {@link
-     * SwarmWorker#temporalTarget()} names, with the token its {@link SwarmWorker#embeddedServerToken()} returns: that
-     * server refuses every call without it. Sent as {@code authorization: Bearer <token>}, without TLS (the embedded
-     * server listens on 127.0.0.1 only). Never logged; pass it to another JVM by a pipe, not on its command line or
+     * Joins the embedded server of another worker, at the {@link #target(String) target} that
+     * worker's {@link SwarmWorker#temporalTarget()} names, with the token its {@link
+     * SwarmWorker#embeddedServerToken()} returns: that server refuses every call without it. Sent
+     * as {@code authorization: Bearer <token>}, without TLS (the embedded server listens on
+     * 127.0.0.1 only). Never logged; pass it to another JVM by a pipe, not on its command line or
      * in an environment its cells inherit.
      *
      * @param token the other worker's token, as its {@code embeddedServerToken()} returns it
      * @return this builder
      * @throws NullPointerException if {@code token} is null
-     * @throws IllegalArgumentException if {@code token} is empty or holds a character outside base64url (the
-     *     message does not show it)
+     * @throws IllegalArgumentException if {@code token} is empty or holds a character outside
+     *     base64url (the message does not show it)
      * @throws IllegalStateException if the token was already set
      */
     public Builder embeddedServerToken(String token) {
@@ -400,10 +438,13 @@ public final class ConnectionOptions {
       if (token.isEmpty()) {
         throw new IllegalArgumentException("embeddedServerToken must not be empty");
       }
-      if (!token.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_'))) {
-        throw new IllegalArgumentException("embeddedServerToken must be what another worker's embeddedServerToken()"
-            + " returned (base64url: A-Z, a-z, 0-9, '-' and '_'), but it holds another character (the value is not"
-            + " shown: it is a secret)");
+      if (!token
+          .chars()
+          .allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_'))) {
+        throw new IllegalArgumentException(
+            "embeddedServerToken must be what another worker's embeddedServerToken()"
+                + " returned (base64url: A-Z, a-z, 0-9, '-' and '_'), but it holds another character (the value is not"
+                + " shown: it is a secret)");
       }
       once("embeddedServerToken", embeddedServerToken == null ? null : "***");
       this.embeddedServerToken = token;
@@ -444,7 +485,8 @@ public final class ConnectionOptions {
       try {
         CellId.of(id);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(String.valueOf(e.getMessage()).replaceFirst("^cellId", "hostId"), e);
+        throw new IllegalArgumentException(
+            String.valueOf(e.getMessage()).replaceFirst("^cellId", "hostId"), e);
       }
       once("hostId", hostId);
       this.hostId = id;
@@ -455,13 +497,13 @@ public final class ConnectionOptions {
      * Checks that the options agree and builds them.
      *
      * @return the options
-     * @throws IllegalArgumentException if the embedded port, TLS, an API key or a server token is combined with
-     *     options it does not apply to
+     * @throws IllegalArgumentException if the embedded port, TLS, an API key or a server token is
+     *     combined with options it does not apply to
      */
     public ConnectionOptions build() {
       if (target != null && embeddedPort != null) {
-        throw new IllegalArgumentException("embeddedPort applies only to the embedded server, but target was set to "
-            + target);
+        throw new IllegalArgumentException(
+            "embeddedPort applies only to the embedded server, but target was set to " + target);
       }
       boolean security = clientCertificate != null || trustedCertificates != null || apiKey != null;
       if (security && target == null) {
@@ -470,13 +512,15 @@ public final class ConnectionOptions {
                 + "server listens on 127.0.0.1 without TLS)");
       }
       if (embeddedServerToken != null && target == null) {
-        throw new IllegalArgumentException("embeddedServerToken joins another worker's embedded server; set target("
-            + "\"host:port\") to that worker's temporalTarget() as well (a worker that embeds its server makes its "
-            + "own token)");
+        throw new IllegalArgumentException(
+            "embeddedServerToken joins another worker's embedded server; set target("
+                + "\"host:port\") to that worker's temporalTarget() as well (a worker that embeds its server makes its "
+                + "own token)");
       }
       if (embeddedServerToken != null && security) {
-        throw new IllegalArgumentException("embeddedServerToken cannot be combined with clientCertificate,"
-            + " trustedCertificates or apiKey: an embedded server speaks neither TLS nor API keys");
+        throw new IllegalArgumentException(
+            "embeddedServerToken cannot be combined with clientCertificate,"
+                + " trustedCertificates or apiKey: an embedded server speaks neither TLS nor API keys");
       }
       return new ConnectionOptions(this);
     }
@@ -484,21 +528,30 @@ public final class ConnectionOptions {
     private static String validTarget(String target) {
       int colon = target.lastIndexOf(':');
       String port = colon < 0 ? "" : target.substring(colon + 1);
-      boolean valid = colon > 0 && !port.isEmpty() && port.chars().allMatch(Character::isDigit)
-          && port.length() <= 5 && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65_535
-          && target.substring(0, colon).chars()
-              .noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+      boolean valid =
+          colon > 0
+              && !port.isEmpty()
+              && port.chars().allMatch(Character::isDigit)
+              && port.length() <= 5
+              && Integer.parseInt(port) >= 1
+              && Integer.parseInt(port) <= 65_535
+              && target
+                  .substring(0, colon)
+                  .chars()
+                  .noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
       if (!valid) {
         throw new IllegalArgumentException(
             "target must be host:port with a port between 1 and 65535 (for example temporal.internal:7233) but was \""
-                + target + "\"");
+                + target
+                + "\"");
       }
       return target;
     }
 
     private static Path readableFile(String option, Path file) {
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-        throw new IllegalArgumentException(option + " must be a readable file but was " + file.toAbsolutePath());
+        throw new IllegalArgumentException(
+            option + " must be a readable file but was " + file.toAbsolutePath());
       }
       return file.toAbsolutePath();
     }

@@ -5,7 +5,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * A user workflow type and its factory, registered on the shared queue next to the built-in workflows.
+ * A user workflow type and its factory, registered on the shared queue next to the built-in
+ * workflows.
  *
  * @param <T> the workflow interface
  * @param type the workflow interface

@@ -16,30 +16,34 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How one attempt at a task of a DAG went: one child workflow, normally one cell (more only if a host was lost).
- * It is the {@linkplain #cell() outcome of the attempt's cell}, the {@linkplain #integration() integration} of the
- * cell's commit when there was one, and the verdict the DAG acts on.
+ * How one attempt at a task of a DAG went: one child workflow, normally one cell (more only if a
+ * host was lost). It is the {@linkplain #cell() outcome of the attempt's cell}, the {@linkplain
+ * #integration() integration} of the cell's commit when there was one, and the verdict the DAG acts
+ * on.
  *
- * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it. Bounded, so that
- * a DAG of hundreds of tasks stays within Temporal's payload limits: {@code detail} and the texts of the cell and the
- * integration keep at most {@value #MAX_DETAIL_LENGTH} characters, and the cell's list of changed files is not kept
- * (its count is).
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
+ * Bounded, so that a DAG of hundreds of tasks stays within Temporal's payload limits: {@code
+ * detail} and the texts of the cell and the integration keep at most {@value #MAX_DETAIL_LENGTH}
+ * characters, and the cell's list of changed files is not kept (its count is).
  *
  * @param attempt which attempt at the task, from 1
  * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
- * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link DagTaskStatus#CONFLICT},
- *     {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or {@link DagTaskStatus#CANCELLED}
- * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the conflicting files;
- *     null when there is nothing to say
- * @param cell how the attempt's (last) cell ended, or null when no cell ran (the child workflow failed as a whole)
- * @param integration how the integration of the cell's commit ended, or null when the attempt did not get to
- *     integrate (no commit, or the cell failed)
- * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...), when failed
+ * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link
+ *     DagTaskStatus#CONFLICT}, {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or
+ *     {@link DagTaskStatus#CANCELLED}
+ * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the
+ *     conflicting files; null when there is nothing to say
+ * @param cell how the attempt's (last) cell ended, or null when no cell ran (the child workflow
+ *     failed as a whole)
+ * @param integration how the integration of the cell's commit ended, or null when the attempt did
+ *     not get to integrate (no commit, or the cell failed)
+ * @param failureType the failure's stable type ({@code AgentCrashed}, {@code PortExhausted}, ...),
+ *     when failed
  * @param retryable whether retrying the task can help, when failed
  * @param baseCommit the commit the cell started from (the target's head at bootstrap), or null
- * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step did not take it (a
- *     {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the target), so that a person can look at the
- *     change or apply it by hand; null otherwise
+ * @param keptBranch the cell branch that still holds the attempt's commit when the integrate step
+ *     did not take it (a {@code CONFLICT}, or a {@code REVERTED} from the tests on top of the
+ *     target), so that a person can look at the change or apply it by hand; null otherwise
  * @param startedAt when the attempt started, in workflow time
  * @param finishedAt when it ended, in workflow time
  */
@@ -57,7 +61,10 @@ public record DagAttempt(
     Instant startedAt,
     Instant finishedAt) {
 
-  /** The longest {@code detail} kept, in characters; the cell's and the integration's texts are cut alike. */
+  /**
+   * The longest {@code detail} kept, in characters; the cell's and the integration's texts are cut
+   * alike.
+   */
   public static final int MAX_DETAIL_LENGTH = 1000;
 
   /**
@@ -76,8 +83,8 @@ public record DagAttempt(
    * @param startedAt when the attempt started, in workflow time
    * @param finishedAt when it ended, in workflow time
    * @throws NullPointerException if a required component is null
-   * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated attempt has no
-   *     integrated commit
+   * @throws IllegalArgumentException if the status is not an attempt's outcome, or an integrated
+   *     attempt has no integrated commit
    */
   public DagAttempt {
     Objects.requireNonNull(workflowId, "workflowId cannot be null");
@@ -85,12 +92,16 @@ public record DagAttempt(
     Objects.requireNonNull(startedAt, "startedAt cannot be null");
     Objects.requireNonNull(finishedAt, "finishedAt cannot be null");
     if (!status.finalState() || status == DagTaskStatus.SKIPPED) {
-      throw new IllegalArgumentException("an attempt ends INTEGRATED, NO_CHANGES, CONFLICT, REVERTED, FAILED or "
-          + "CANCELLED but was " + status);
+      throw new IllegalArgumentException(
+          "an attempt ends INTEGRATED, NO_CHANGES, CONFLICT, REVERTED, FAILED or "
+              + "CANCELLED but was "
+              + status);
     }
-    if (status == DagTaskStatus.INTEGRATED && (integration == null || integration.commit() == null)) {
-      throw new IllegalArgumentException("an INTEGRATED attempt needs the integrated commit but its integration was "
-          + integration);
+    if (status == DagTaskStatus.INTEGRATED
+        && (integration == null || integration.commit() == null)) {
+      throw new IllegalArgumentException(
+          "an INTEGRATED attempt needs the integrated commit but its integration was "
+              + integration);
     }
     detail = bound(detail);
     cell = cell == null ? null : slim(cell);
@@ -98,9 +109,9 @@ public record DagAttempt(
   }
 
   /**
-   * Reads an attempt as Jackson wrote it: in this shape, or flat, as versions before the cell outcome and the
-   * integration were parts of their own wrote it (those live on in the histories of DAGs that ran then, which a
-   * worker replays, and in their results).
+   * Reads an attempt as Jackson wrote it: in this shape, or flat, as versions before the cell
+   * outcome and the integration were parts of their own wrote it (those live on in the histories of
+   * DAGs that ran then, which a worker replays, and in their results).
    */
   @JsonCreator
   static DagAttempt fromJson(
@@ -133,30 +144,78 @@ public record DagAttempt(
       boolean integrated = status == DagTaskStatus.INTEGRATED || integrationVerdict;
       List<StepTiming> steps = timings == null ? List.of() : timings;
       if (integrated) {
-        IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
-            : status == DagTaskStatus.CONFLICT ? IntegrationStatus.CONFLICT : IntegrationStatus.REVERTED;
+        IntegrationStatus verdict =
+            status == DagTaskStatus.INTEGRATED
+                ? IntegrationStatus.INTEGRATED
+                : status == DagTaskStatus.CONFLICT
+                    ? IntegrationStatus.CONFLICT
+                    : IntegrationStatus.REVERTED;
         // The flat shape did not name the target branch; the DAG's result does.
-        integration = new IntegrationResult(verdict, "", commit, onto == null ? "" : onto,
-            conflictingFiles == null ? List.of() : conflictingFiles,
-            verdict == IntegrationStatus.REVERTED ? detail : null, rounds, retests,
-            steps.stream().filter(t -> t.step() == CellStep.INTEGRATE).map(StepTiming::duration)
-                .reduce(Duration.ZERO, Duration::plus));
+        integration =
+            new IntegrationResult(
+                verdict,
+                "",
+                commit,
+                onto == null ? "" : onto,
+                conflictingFiles == null ? List.of() : conflictingFiles,
+                verdict == IntegrationStatus.REVERTED ? detail : null,
+                rounds,
+                retests,
+                steps.stream()
+                    .filter(t -> t.step() == CellStep.INTEGRATE)
+                    .map(StepTiming::duration)
+                    .reduce(Duration.ZERO, Duration::plus));
       }
-      CellStatus cellStatus = status == DagTaskStatus.FAILED || status == DagTaskStatus.CANCELLED ? CellStatus.FAILED
-          : status == DagTaskStatus.NO_CHANGES ? CellStatus.NO_CHANGES
-          : integrated ? CellStatus.COMMITTED : CellStatus.REVERTED;
-      // The flat shape kept the integrated commit, not the cell's own: a change the integration did not take is
+      CellStatus cellStatus =
+          status == DagTaskStatus.FAILED || status == DagTaskStatus.CANCELLED
+              ? CellStatus.FAILED
+              : status == DagTaskStatus.NO_CHANGES
+                  ? CellStatus.NO_CHANGES
+                  : integrated ? CellStatus.COMMITTED : CellStatus.REVERTED;
+      // The flat shape kept the integrated commit, not the cell's own: a change the integration did
+      // not take is
       // named by the branch that keeps it.
-      String cellCommit = cellStatus != CellStatus.COMMITTED ? null
-          : status == DagTaskStatus.INTEGRATED ? commit : "refs/heads/" + keptBranch;
-      CellStep step = cellStatus == CellStatus.FAILED ? (failedStep == null ? CellStep.PORT : failedStep) : null;
-      String error = cellStatus == CellStatus.FAILED ? (detail == null ? String.valueOf(failureType) : detail) : null;
-      cell = new CellOutcome(CellId.of(cellId), cellStatus, cellCommit,
-          cellStatus == CellStatus.REVERTED ? detail : null, step, error, List.of(), 0, steps,
-          teardownErrors == null ? List.of() : teardownErrors, host, historyPath, rejectedRef);
+      String cellCommit =
+          cellStatus != CellStatus.COMMITTED
+              ? null
+              : status == DagTaskStatus.INTEGRATED ? commit : "refs/heads/" + keptBranch;
+      CellStep step =
+          cellStatus == CellStatus.FAILED
+              ? (failedStep == null ? CellStep.PORT : failedStep)
+              : null;
+      String error =
+          cellStatus == CellStatus.FAILED
+              ? (detail == null ? String.valueOf(failureType) : detail)
+              : null;
+      cell =
+          new CellOutcome(
+              CellId.of(cellId),
+              cellStatus,
+              cellCommit,
+              cellStatus == CellStatus.REVERTED ? detail : null,
+              step,
+              error,
+              List.of(),
+              0,
+              steps,
+              teardownErrors == null ? List.of() : teardownErrors,
+              host,
+              historyPath,
+              rejectedRef);
     }
-    return new DagAttempt(attempt, workflowId, status, detail, cell, integration, failureType, retryable, baseCommit,
-        keptBranch, startedAt, finishedAt);
+    return new DagAttempt(
+        attempt,
+        workflowId,
+        status,
+        detail,
+        cell,
+        integration,
+        failureType,
+        retryable,
+        baseCommit,
+        keptBranch,
+        startedAt,
+        finishedAt);
   }
 
   /**
@@ -205,8 +264,8 @@ public record DagAttempt(
   }
 
   /**
-   * Whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be redone once from the new
-   * head) rather than from the cell's own tests.
+   * Whether a {@code CONFLICT} or {@code REVERTED} came from the integrate step (and may be redone
+   * once from the new head) rather than from the cell's own tests.
    *
    * @return true when the integration did not take the change
    */
@@ -260,8 +319,8 @@ public record DagAttempt(
   }
 
   /**
-   * The ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its own tests were
-   * red and the change was kept.
+   * The ref that keeps the cell's reverted change ({@code refs/swarm/rejected/<cellId>}), when its
+   * own tests were red and the change was kept.
    *
    * @return the ref, or null
    */
@@ -269,31 +328,55 @@ public record DagAttempt(
     return cell == null ? null : cell.rejectedRef();
   }
 
-  /** {@code outcome} without its list of changed files (the count stays) and with its texts bounded. */
+  /**
+   * {@code outcome} without its list of changed files (the count stays) and with its texts bounded.
+   */
   private static CellOutcome slim(CellOutcome outcome) {
-    return new CellOutcome(outcome.cellId(), outcome.status(), outcome.commit(), bound(outcome.testOutputTail()),
-        outcome.failedStep(), bound(outcome.error()), List.of(), outcome.changedFileCount(), outcome.timings(),
-        outcome.teardownErrors(), outcome.host(), outcome.historyPath(), outcome.rejectedRef());
+    return new CellOutcome(
+        outcome.cellId(),
+        outcome.status(),
+        outcome.commit(),
+        bound(outcome.testOutputTail()),
+        outcome.failedStep(),
+        bound(outcome.error()),
+        List.of(),
+        outcome.changedFileCount(),
+        outcome.timings(),
+        outcome.teardownErrors(),
+        outcome.host(),
+        outcome.historyPath(),
+        outcome.rejectedRef());
   }
 
   /** {@code result} with its report bounded. */
   private static IntegrationResult slim(IntegrationResult result) {
-    return new IntegrationResult(result.status(), result.targetBranch(), result.commit(), result.onto(),
-        result.conflictingFiles(), result.conflictingFileCount(), bound(result.testOutputTail()), result.rounds(),
-        result.retests(), result.duration());
+    return new IntegrationResult(
+        result.status(),
+        result.targetBranch(),
+        result.commit(),
+        result.onto(),
+        result.conflictingFiles(),
+        result.conflictingFileCount(),
+        bound(result.testOutputTail()),
+        result.rounds(),
+        result.retests(),
+        result.duration());
   }
 
   /**
-   * {@code text} cut to {@value #MAX_DETAIL_LENGTH} characters: its first line (the verdict) and as much of its end
-   * (the last output) as fits.
+   * {@code text} cut to {@value #MAX_DETAIL_LENGTH} characters: its first line (the verdict) and as
+   * much of its end (the last output) as fits.
    */
   static @Nullable String bound(@Nullable String text) {
     if (text == null || text.length() <= MAX_DETAIL_LENGTH) {
       return text;
     }
     int newline = text.indexOf('\n');
-    String head = newline > 0 && newline < MAX_DETAIL_LENGTH / 2 ? text.substring(0, newline + 1) : "";
+    String head =
+        newline > 0 && newline < MAX_DETAIL_LENGTH / 2 ? text.substring(0, newline + 1) : "";
     String marker = "[...]";
-    return head + marker + text.substring(text.length() - (MAX_DETAIL_LENGTH - head.length() - marker.length()));
+    return head
+        + marker
+        + text.substring(text.length() - (MAX_DETAIL_LENGTH - head.length() - marker.length()));
   }
 }

@@ -9,8 +9,9 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The table of a DAG: every task with its status, commit, attempts and duration, in the graph's order. A running
- * DAG's {@code status()} query answers one with {@code finished} false; its workflow returns the final one.
+ * The table of a DAG: every task with its status, commit, attempts and duration, in the graph's
+ * order. A running DAG's {@code status()} query answers one with {@code finished} false; its
+ * workflow returns the final one.
  *
  * <pre>{@code
  * DagResult result = client.runDag(request);
@@ -22,13 +23,20 @@ import org.jspecify.annotations.Nullable;
  * @param dagId the DAG
  * @param targetBranch the branch the tasks are integrated into
  * @param baseCommit the commit the target branch was created at, or null before it was created
- * @param head the target's head as the DAG's own integrations left it, or null before the branch was created
+ * @param head the target's head as the DAG's own integrations left it, or null before the branch
+ *     was created
  * @param finished whether every task has reached a final status
  * @param elapsed how long the DAG has run, in workflow time
  * @param tasks one row per task, in the graph's order
  */
-public record DagResult(String dagId, String targetBranch, @Nullable String baseCommit, @Nullable String head,
-    boolean finished, Duration elapsed, List<DagTaskResult> tasks) {
+public record DagResult(
+    String dagId,
+    String targetBranch,
+    @Nullable String baseCommit,
+    @Nullable String head,
+    boolean finished,
+    Duration elapsed,
+    List<DagTaskResult> tasks) {
 
   /**
    * Checks the required components and copies the list of tasks.
@@ -36,7 +44,8 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
    * @param dagId the DAG
    * @param targetBranch the branch the tasks are integrated into
    * @param baseCommit the commit the target branch was created at, or null before it was created
-   * @param head the target's head as the DAG's own integrations left it, or null before the branch was created
+   * @param head the target's head as the DAG's own integrations left it, or null before the branch
+   *     was created
    * @param finished whether every task has reached a final status
    * @param elapsed how long the DAG has run, in workflow time
    * @param tasks one row per task, in the graph's order
@@ -93,9 +102,9 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
    * ui      SKIPPED     -           0         0.0 s     depends on schema, which ended REVERTED
    * </pre>
    *
-   * <p>Under a task, one line per attempt whose change the integrate step did not take (a conflict, or red tests on
-   * top of the target), naming the branch that still holds that change: a redo runs the task again on the new head,
-   * so the first change is not on the target.
+   * <p>Under a task, one line per attempt whose change the integrate step did not take (a conflict,
+   * or red tests on top of the target), naming the branch that still holds that change: a redo runs
+   * the task again on the new head, so the first change is not on the target.
    *
    * @return the table, one line per task
    */
@@ -103,19 +112,37 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"task", "status", "commit", "attempts", "duration", "detail"});
     for (DagTaskResult task : tasks) {
-      List<DagAttempt> kept = task.history().stream().filter(attempt -> attempt.keptBranch() != null).toList();
-      DagAttempt last = task.history().isEmpty() ? null : task.history().get(task.history().size() - 1);
+      List<DagAttempt> kept =
+          task.history().stream().filter(attempt -> attempt.keptBranch() != null).toList();
+      DagAttempt last =
+          task.history().isEmpty() ? null : task.history().get(task.history().size() - 1);
       String detail = firstLine(task.detail());
       if (detail.isEmpty() && !kept.isEmpty() && !kept.contains(last)) {
-        detail = "redone on the new head after " + (kept.get(kept.size() - 1).status() == DagTaskStatus.CONFLICT
-            ? "a conflict" : "red tests at integration");
+        detail =
+            "redone on the new head after "
+                + (kept.get(kept.size() - 1).status() == DagTaskStatus.CONFLICT
+                    ? "a conflict"
+                    : "red tests at integration");
       }
-      rows.add(new String[] {task.taskId(), task.status().name(), abbreviate(task.commit()),
-          String.valueOf(task.attempts()), seconds(task.duration()), cut(detail)});
+      rows.add(
+          new String[] {
+            task.taskId(),
+            task.status().name(),
+            abbreviate(task.commit()),
+            String.valueOf(task.attempts()),
+            seconds(task.duration()),
+            cut(detail)
+          });
       for (DagAttempt attempt : kept) {
-        rows.add(new String[] {"  #" + attempt.attempt(), attempt.status().name(), "-", "",
-            seconds(attempt.duration()),
-            cut("change kept on " + attempt.keptBranch() + ": " + firstLine(attempt.detail()))});
+        rows.add(
+            new String[] {
+              "  #" + attempt.attempt(),
+              attempt.status().name(),
+              "-",
+              "",
+              seconds(attempt.duration()),
+              cut("change kept on " + attempt.keptBranch() + ": " + firstLine(attempt.detail()))
+            });
       }
     }
     int[] widths = new int[rows.get(0).length];
@@ -128,7 +155,10 @@ public record DagResult(String dagId, String targetBranch, @Nullable String base
     for (String[] row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.length; i++) {
-        line.append(i == row.length - 1 ? row[i] : String.format(Locale.ROOT, "%-" + widths[i] + "s  ", row[i]));
+        line.append(
+            i == row.length - 1
+                ? row[i]
+                : String.format(Locale.ROOT, "%-" + widths[i] + "s  ", row[i]));
       }
       out.append(line.toString().stripTrailing()).append('\n');
     }

@@ -9,20 +9,21 @@ import java.util.Objects;
  *
  * @param dagId the DAG
  * @param attempt which attempt at the task this is, from 1
- * @param task the task; its base ref is the target branch ({@code refs/heads/<target>}), so that the cell starts
- *     from the branch's head at the moment it is bootstrapped
+ * @param task the task; its base ref is the target branch ({@code refs/heads/<target>}), so that
+ *     the cell starts from the branch's head at the moment it is bootstrapped
  * @param targetBranch the branch to integrate into, without {@code refs/heads/}
  * @param cellId the cell of the attempt (further cells, if its host is lost, get a suffix)
  */
-public record DagTaskRequest(String dagId, int attempt, TaskSpec task, String targetBranch, CellId cellId) {
+public record DagTaskRequest(
+    String dagId, int attempt, TaskSpec task, String targetBranch, CellId cellId) {
 
   /**
    * Checks the components.
    *
    * @param dagId the DAG
    * @param attempt which attempt at the task this is, from 1
-   * @param task the task; its base ref is the target branch ({@code refs/heads/<target>}), so that the cell starts from
-   *     the branch's head at the moment it is bootstrapped
+   * @param task the task; its base ref is the target branch ({@code refs/heads/<target>}), so that
+   *     the cell starts from the branch's head at the moment it is bootstrapped
    * @param targetBranch the branch to integrate into, without {@code refs/heads/}
    * @param cellId the cell of the attempt (further cells, if its host is lost, get a suffix)
    * @throws NullPointerException if a component is null

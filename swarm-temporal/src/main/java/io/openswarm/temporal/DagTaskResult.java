@@ -15,13 +15,21 @@ import org.jspecify.annotations.Nullable;
  * @param status where it is or how it ended
  * @param commit the target's head holding its change, when integrated
  * @param attempts how many attempts were started
- * @param duration from the first attempt's start to the last one's end (backoffs included), in workflow time; zero
- *     for a task that never ran
- * @param detail what to tell a person about the status (the last attempt's detail, or why it was skipped)
+ * @param duration from the first attempt's start to the last one's end (backoffs included), in
+ *     workflow time; zero for a task that never ran
+ * @param detail what to tell a person about the status (the last attempt's detail, or why it was
+ *     skipped)
  * @param history every attempt, in order
  */
-public record DagTaskResult(String taskId, List<String> dependsOn, DagTaskStatus status, @Nullable String commit,
-    int attempts, Duration duration, @Nullable String detail, List<DagAttempt> history) {
+public record DagTaskResult(
+    String taskId,
+    List<String> dependsOn,
+    DagTaskStatus status,
+    @Nullable String commit,
+    int attempts,
+    Duration duration,
+    @Nullable String detail,
+    List<DagAttempt> history) {
 
   /**
    * Checks the required components and copies the lists.
@@ -31,9 +39,10 @@ public record DagTaskResult(String taskId, List<String> dependsOn, DagTaskStatus
    * @param status where it is or how it ended
    * @param commit the target's head holding its change, when integrated
    * @param attempts how many attempts were started
-   * @param duration from the first attempt's start to the last one's end (backoffs included), in workflow time; zero
-   *     for a task that never ran
-   * @param detail what to tell a person about the status (the last attempt's detail, or why it was skipped)
+   * @param duration from the first attempt's start to the last one's end (backoffs included), in
+   *     workflow time; zero for a task that never ran
+   * @param detail what to tell a person about the status (the last attempt's detail, or why it was
+   *     skipped)
    * @param history every attempt, in order
    * @throws NullPointerException if a component that cannot be null is null
    */

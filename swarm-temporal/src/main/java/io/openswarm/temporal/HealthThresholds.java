@@ -4,24 +4,24 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The thresholds at which {@link SwarmWorker#health()} warns, by default the performance guide's alert thresholds:
- * error rate above 1 %, fewer than 10 available ports, a backlog above 100, memory use above 90 %; and free disk below
- * 5 GiB and 10 % of its file system. The error rate is taken over the last {@linkplain #errorRateWindow() 15
- * minutes}.
+ * The thresholds at which {@link SwarmWorker#health()} warns, by default the performance guide's
+ * alert thresholds: error rate above 1 %, fewer than 10 available ports, a backlog above 100,
+ * memory use above 90 %; and free disk below 5 GiB and 10 % of its file system. The error rate is
+ * taken over the last {@linkplain #errorRateWindow() 15 minutes}.
  *
  * <pre>{@code
  * HealthThresholds thresholds = HealthThresholds.newBuilder().maxBacklog(20).build();
  * }</pre>
  *
- * <p>The memory threshold is also the ceiling of admission: a worker starts a new cell only if the machine's memory
- * use stays below it with the cell's budget added.
+ * <p>The memory threshold is also the ceiling of admission: a worker starts a new cell only if the
+ * machine's memory use stays below it with the cell's budget added.
  *
- * <p>Disk has two levels, each a pair of an amount and a share of the file system, crossed when the free space is
- * below <em>both</em> (so a large disk is not flagged with terabytes free, and a small one is not flagged just for
- * being small): the {@linkplain #minFreeDiskBytes() warning} (5 GiB and 10 % by default) and the {@linkplain
- * #diskFloorBytes() floor} (1 GiB and 2 % by default). Below the floor the worker also admits no new cell, and new
- * cells fit only while each leaves the floor free. Both levels look at the file systems of the worktree root and the
- * state directory.
+ * <p>Disk has two levels, each a pair of an amount and a share of the file system, crossed when the
+ * free space is below <em>both</em> (so a large disk is not flagged with terabytes free, and a
+ * small one is not flagged just for being small): the {@linkplain #minFreeDiskBytes() warning} (5
+ * GiB and 10 % by default) and the {@linkplain #diskFloorBytes() floor} (1 GiB and 2 % by default).
+ * Below the floor the worker also admits no new cell, and new cells fit only while each leaves the
+ * floor free. Both levels look at the file systems of the worktree root and the state directory.
  *
  * <p>Immutable and thread-safe.
  */
@@ -118,7 +118,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * Warn when the used fraction of memory exceeds this; 0.90 by default. Also the admission ceiling.
+   * Warn when the used fraction of memory exceeds this; 0.90 by default. Also the admission
+   * ceiling.
    *
    * @return the fraction, in (0, 1]
    */
@@ -136,7 +137,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * Warn when free disk is below this many bytes (and below {@link #minFreeDiskFraction()}); 5 GiB by default.
+   * Warn when free disk is below this many bytes (and below {@link #minFreeDiskFraction()}); 5 GiB
+   * by default.
    *
    * @return the limit, in bytes
    */
@@ -145,7 +147,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * Warn when free disk is below this share of its file system (and below {@link #minFreeDiskBytes()}); 0.10.
+   * Warn when free disk is below this share of its file system (and below {@link
+   * #minFreeDiskBytes()}); 0.10.
    *
    * @return the share, in [0, 1)
    */
@@ -154,8 +157,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * The disk floor in bytes: below it (and below {@link #diskFloorFraction()}) the worker admits no new cell; 1 GiB by
-   * default.
+   * The disk floor in bytes: below it (and below {@link #diskFloorFraction()}) the worker admits no
+   * new cell; 1 GiB by default.
    *
    * @return the floor, in bytes; 0 when the floor is off
    */
@@ -173,7 +176,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * The free bytes below which a file system of {@code totalBytes} warns: the lesser of the two limits.
+   * The free bytes below which a file system of {@code totalBytes} warns: the lesser of the two
+   * limits.
    *
    * @param totalBytes the size of the file system, in bytes
    * @return the warning limit for that file system, in bytes
@@ -183,7 +187,8 @@ public final class HealthThresholds {
   }
 
   /**
-   * The free bytes below which a file system of {@code totalBytes} admits no new cell: the lesser of the two.
+   * The free bytes below which a file system of {@code totalBytes} admits no new cell: the lesser
+   * of the two.
    *
    * @param totalBytes the size of the file system, in bytes
    * @return the admission floor for that file system, in bytes
@@ -208,16 +213,39 @@ public final class HealthThresholds {
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxErrorRate, minAvailablePorts, maxBacklog, maxMemoryUsage, errorRateWindow,
-        minFreeDiskBytes, minFreeDiskFraction, diskFloorBytes, diskFloorFraction);
+    return Objects.hash(
+        maxErrorRate,
+        minAvailablePorts,
+        maxBacklog,
+        maxMemoryUsage,
+        errorRateWindow,
+        minFreeDiskBytes,
+        minFreeDiskFraction,
+        diskFloorBytes,
+        diskFloorFraction);
   }
 
   @Override
   public String toString() {
-    return "HealthThresholds{maxErrorRate=" + maxErrorRate + ", minAvailablePorts=" + minAvailablePorts
-        + ", maxBacklog=" + maxBacklog + ", maxMemoryUsage=" + maxMemoryUsage + ", errorRateWindow="
-        + errorRateWindow + ", minFreeDisk=" + minFreeDiskBytes + " B/" + minFreeDiskFraction + ", diskFloor="
-        + diskFloorBytes + " B/" + diskFloorFraction + "}";
+    return "HealthThresholds{maxErrorRate="
+        + maxErrorRate
+        + ", minAvailablePorts="
+        + minAvailablePorts
+        + ", maxBacklog="
+        + maxBacklog
+        + ", maxMemoryUsage="
+        + maxMemoryUsage
+        + ", errorRateWindow="
+        + errorRateWindow
+        + ", minFreeDisk="
+        + minFreeDiskBytes
+        + " B/"
+        + minFreeDiskFraction
+        + ", diskFloor="
+        + diskFloorBytes
+        + " B/"
+        + diskFloorFraction
+        + "}";
   }
 
   /** Configures {@link HealthThresholds}; {@link #build()} validates. Not thread-safe. */
@@ -290,8 +318,8 @@ public final class HealthThresholds {
     }
 
     /**
-     * Warn when a file system's free space is below both {@code bytes} and {@code fraction} of its size; 5 GiB and
-     * 0.10 by default. Must be at least the {@linkplain #diskFloor floor}.
+     * Warn when a file system's free space is below both {@code bytes} and {@code fraction} of its
+     * size; 5 GiB and 0.10 by default. Must be at least the {@linkplain #diskFloor floor}.
      *
      * @param bytes at least 0
      * @param fraction in [0, 1)
@@ -304,8 +332,9 @@ public final class HealthThresholds {
     }
 
     /**
-     * Admit no new cell (and say so in the {@code DISK} warning) while a file system's free space is below both
-     * {@code bytes} and {@code fraction} of its size; 1 GiB and 0.02 by default. 0 turns the floor off.
+     * Admit no new cell (and say so in the {@code DISK} warning) while a file system's free space
+     * is below both {@code bytes} and {@code fraction} of its size; 1 GiB and 0.02 by default. 0
+     * turns the floor off.
      *
      * @param bytes at least 0, at most the warning's bytes
      * @param fraction in [0, 1), at most the warning's fraction
@@ -321,40 +350,51 @@ public final class HealthThresholds {
      * Builds the thresholds.
      *
      * @return the thresholds
-     * @throws IllegalArgumentException if a value is out of range; the message names it, the value and the range
+     * @throws IllegalArgumentException if a value is out of range; the message names it, the value
+     *     and the range
      */
     public HealthThresholds build() {
       if (!(maxErrorRate >= 0 && maxErrorRate < 1)) {
-        throw new IllegalArgumentException("maxErrorRate must be in [0, 1) but was " + maxErrorRate);
+        throw new IllegalArgumentException(
+            "maxErrorRate must be in [0, 1) but was " + maxErrorRate);
       }
       if (minAvailablePorts < 0) {
-        throw new IllegalArgumentException("minAvailablePorts must be at least 0 but was " + minAvailablePorts);
+        throw new IllegalArgumentException(
+            "minAvailablePorts must be at least 0 but was " + minAvailablePorts);
       }
       if (maxBacklog < 0) {
         throw new IllegalArgumentException("maxBacklog must be at least 0 but was " + maxBacklog);
       }
       if (!(maxMemoryUsage > 0 && maxMemoryUsage <= 1)) {
-        throw new IllegalArgumentException("maxMemoryUsage must be in (0, 1] but was " + maxMemoryUsage);
+        throw new IllegalArgumentException(
+            "maxMemoryUsage must be in (0, 1] but was " + maxMemoryUsage);
       }
       if (errorRateWindow.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("errorRateWindow must be at least 1 s but was " + errorRateWindow);
+        throw new IllegalArgumentException(
+            "errorRateWindow must be at least 1 s but was " + errorRateWindow);
       }
       if (minFreeDiskBytes < 0) {
-        throw new IllegalArgumentException("minFreeDisk bytes must be at least 0 but was " + minFreeDiskBytes);
+        throw new IllegalArgumentException(
+            "minFreeDisk bytes must be at least 0 but was " + minFreeDiskBytes);
       }
       if (!(minFreeDiskFraction >= 0 && minFreeDiskFraction < 1)) {
-        throw new IllegalArgumentException("minFreeDisk fraction must be in [0, 1) but was " + minFreeDiskFraction);
+        throw new IllegalArgumentException(
+            "minFreeDisk fraction must be in [0, 1) but was " + minFreeDiskFraction);
       }
       if (diskFloorBytes < 0) {
-        throw new IllegalArgumentException("diskFloor bytes must be at least 0 but was " + diskFloorBytes);
+        throw new IllegalArgumentException(
+            "diskFloor bytes must be at least 0 but was " + diskFloorBytes);
       }
       if (!(diskFloorFraction >= 0 && diskFloorFraction < 1)) {
-        throw new IllegalArgumentException("diskFloor fraction must be in [0, 1) but was " + diskFloorFraction);
+        throw new IllegalArgumentException(
+            "diskFloor fraction must be in [0, 1) but was " + diskFloorFraction);
       }
       if (diskFloorBytes > minFreeDiskBytes || diskFloorFraction > minFreeDiskFraction) {
-        throw new IllegalArgumentException(String.format("diskFloor (%d bytes, %s) must not exceed minFreeDisk (%d"
-            + " bytes, %s): the worker would stop admitting cells before it warns", diskFloorBytes, diskFloorFraction,
-            minFreeDiskBytes, minFreeDiskFraction));
+        throw new IllegalArgumentException(
+            String.format(
+                "diskFloor (%d bytes, %s) must not exceed minFreeDisk (%d"
+                    + " bytes, %s): the worker would stop admitting cells before it warns",
+                diskFloorBytes, diskFloorFraction, minFreeDiskBytes, minFreeDiskFraction));
       }
       return new HealthThresholds(this);
     }

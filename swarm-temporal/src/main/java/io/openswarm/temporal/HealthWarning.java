@@ -8,7 +8,8 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  *
  * @param check which check
- * @param value the reading (a fraction for rates and memory, free bytes for disk, a count otherwise)
+ * @param value the reading (a fraction for rates and memory, free bytes for disk, a count
+ *     otherwise)
  * @param threshold the threshold it is past (for disk, in bytes for that file system)
  * @param message one line for an operator, naming the reading and the threshold
  */
@@ -18,7 +19,8 @@ public record HealthWarning(HealthCheck check, double value, double threshold, S
    * Checks the required components.
    *
    * @param check which check
-   * @param value the reading (a fraction for rates and memory, free bytes for disk, a count otherwise)
+   * @param value the reading (a fraction for rates and memory, free bytes for disk, a count
+   *     otherwise)
    * @param threshold the threshold it is past (for disk, in bytes for that file system)
    * @param message one line for an operator, naming the reading and the threshold
    * @throws NullPointerException if {@code check} or {@code message} is null

@@ -4,14 +4,15 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import java.util.Objects;
 
 /**
- * A bootstrapped cell and the task queue of the worker host it lives on. Every later activity of the cell must be
- * scheduled on {@link #hostQueue()}: the cell's port, worktree and agent exist only there.
+ * A bootstrapped cell and the task queue of the worker host it lives on. Every later activity of
+ * the cell must be scheduled on {@link #hostQueue()}: the cell's port, worktree and agent exist
+ * only there.
  *
  * @param cell the cell as bootstrap left it
  * @param hostQueue the host-specific task queue of the worker that bootstrapped it
- * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase}) before its agent is
- *     prompted: the request's choice, or the host's default when the request made none (false in results written
- *     before this component existed)
+ * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase})
+ *     before its agent is prompted: the request's choice, or the host's default when the request
+ *     made none (false in results written before this component existed)
  */
 public record HostedCell(CellBootstrap cell, String hostQueue, boolean verifyBase) {
 
@@ -20,9 +21,9 @@ public record HostedCell(CellBootstrap cell, String hostQueue, boolean verifyBas
    *
    * @param cell the cell as bootstrap left it
    * @param hostQueue the host-specific task queue of the worker that bootstrapped it
-   * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase}) before its agent is
-   *     prompted: the request's choice, or the host's default when the request made none (false in results written
-   *     before this component existed)
+   * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase})
+   *     before its agent is prompted: the request's choice, or the host's default when the request
+   *     made none (false in results written before this component existed)
    * @throws NullPointerException if {@code cell} or {@code hostQueue} is null
    */
   public HostedCell {

@@ -11,10 +11,14 @@ import org.jspecify.annotations.Nullable;
  *
  * @param cellId the cell
  * @param targetBranch the branch to integrate into, without {@code refs/heads/}
- * @param testCommand the test command for a re-run instead of the worker's (the task's own), or null
+ * @param testCommand the test command for a re-run instead of the worker's (the task's own), or
+ *     null
  * @param testTimeout the limit on a re-run instead of the worker's, or null
  */
-public record IntegrateRequest(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
+public record IntegrateRequest(
+    CellId cellId,
+    String targetBranch,
+    @Nullable List<String> testCommand,
     @Nullable Duration testTimeout) {
 
   /**
@@ -22,7 +26,8 @@ public record IntegrateRequest(CellId cellId, String targetBranch, @Nullable Lis
    *
    * @param cellId the cell
    * @param targetBranch the branch to integrate into, without {@code refs/heads/}
-   * @param testCommand the test command for a re-run instead of the worker's (the task's own), or null
+   * @param testCommand the test command for a re-run instead of the worker's (the task's own), or
+   *     null
    * @param testTimeout the limit on a re-run instead of the worker's, or null
    * @throws NullPointerException if {@code cellId} or {@code targetBranch} is null
    */

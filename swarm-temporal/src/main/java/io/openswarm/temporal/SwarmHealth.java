@@ -8,8 +8,9 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A worker's health: its readings and the warnings of the checks past their {@link HealthThresholds}. A warning is
- * there while its condition holds and gone in the next report once it no longer does; nothing is latched.
+ * A worker's health: its readings and the warnings of the checks past their {@link
+ * HealthThresholds}. A warning is there while its condition holds and gone in the next report once
+ * it no longer does; nothing is latched.
  *
  * <pre>{@code
  * SwarmHealth health = worker.health();
@@ -24,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * @param thresholds what it was compared with
  * @param warnings the checks past their threshold, in {@link HealthCheck} order; empty when healthy
  */
-public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<HealthWarning> warnings) {
+public record SwarmHealth(
+    Readings readings, HealthThresholds thresholds, List<HealthWarning> warnings) {
 
   /**
    * What a worker measured for its health report. Immutable and thread-safe.
@@ -38,11 +40,15 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    * @param memoryUsage the used fraction of the machine's (or container's) memory
    * @param liveCells cells live on this worker
    * @param maxCells the most cells this worker runs at once
-   * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
+   * @param backpressure whether the worker is leaving new cells in the queue because no cell fits
+   *     now
    * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
-   * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
-   * @param disks the file systems of the worktree root and the state directory, one reading per file system
-   * @param worktreeBytes the size of one worktree, measured once after the pool made its first; null until then
+   * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not
+   *     isolated
+   * @param disks the file systems of the worktree root and the state directory, one reading per
+   *     file system
+   * @param worktreeBytes the size of one worktree, measured once after the pool made its first;
+   *     null until then
    */
   public record Readings(
       String host,
@@ -68,15 +74,20 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
      * @param outcomes cells (and DAG task attempts) that ended within the error-rate window
      * @param failures how many of them failed (cancellations excluded)
      * @param availablePorts ports neither leased nor quarantined
-     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot tell
+     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot
+     *     tell
      * @param memoryUsage the used fraction of the machine's (or container's) memory
      * @param liveCells cells live on this worker
      * @param maxCells the most cells this worker runs at once
-     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
+     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits
+     *     now
      * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
-     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
-     * @param disks the file systems of the worktree root and the state directory, one reading per file system
-     * @param worktreeBytes the size of one worktree, measured once after the pool made its first; null until then
+     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are
+     *     not isolated
+     * @param disks the file systems of the worktree root and the state directory, one reading per
+     *     file system
+     * @param worktreeBytes the size of one worktree, measured once after the pool made its first;
+     *     null until then
      * @throws NullPointerException if {@code host}, {@code at} or {@code limitedBy} is null
      * @throws IllegalArgumentException if failures exceed outcomes or a count is negative
      */
@@ -86,8 +97,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
       Objects.requireNonNull(limitedBy, "limitedBy cannot be null");
       disks = List.copyOf(Objects.requireNonNull(disks, "disks cannot be null"));
       if (outcomes < 0 || failures < 0 || failures > outcomes) {
-        throw new IllegalArgumentException("failures must be between 0 and outcomes but were " + failures + " of "
-            + outcomes);
+        throw new IllegalArgumentException(
+            "failures must be between 0 and outcomes but were " + failures + " of " + outcomes);
       }
     }
 
@@ -99,19 +110,45 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
      * @param outcomes cells (and DAG task attempts) that ended within the error-rate window
      * @param failures how many of them failed (cancellations excluded)
      * @param availablePorts ports neither leased nor quarantined
-     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot tell
+     * @param backlog bootstraps waiting in the shared task queue, or null when the server cannot
+     *     tell
      * @param memoryUsage the used fraction of the machine's (or container's) memory
      * @param liveCells cells live on this worker
      * @param maxCells the most cells this worker runs at once
-     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits now
+     * @param backpressure whether the worker is leaving new cells in the queue because no cell fits
+     *     now
      * @param limitedBy what limits new cells now: cells, ports, worktrees or memory
-     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are not isolated
+     * @param sandboxFellBack whether sandbox mode {@code AUTO} fell back to no sandbox: cells are
+     *     not isolated
      */
-    public Readings(String host, Instant at, long outcomes, long failures, int availablePorts, @Nullable Long backlog,
-        double memoryUsage, int liveCells, int maxCells, boolean backpressure, String limitedBy,
+    public Readings(
+        String host,
+        Instant at,
+        long outcomes,
+        long failures,
+        int availablePorts,
+        @Nullable Long backlog,
+        double memoryUsage,
+        int liveCells,
+        int maxCells,
+        boolean backpressure,
+        String limitedBy,
         boolean sandboxFellBack) {
-      this(host, at, outcomes, failures, availablePorts, backlog, memoryUsage, liveCells, maxCells, backpressure,
-          limitedBy, sandboxFellBack, List.of(), null);
+      this(
+          host,
+          at,
+          outcomes,
+          failures,
+          availablePorts,
+          backlog,
+          memoryUsage,
+          liveCells,
+          maxCells,
+          backpressure,
+          limitedBy,
+          sandboxFellBack,
+          List.of(),
+          null);
     }
 
     /**
@@ -138,7 +175,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    *
    * @param path a path the worker uses on it (the worktree root or the state directory)
    * @param totalBytes the size of the file system
-   * @param usableBytes the bytes this JVM can still write there ({@code FileStore.getUsableSpace()})
+   * @param usableBytes the bytes this JVM can still write there ({@code
+   *     FileStore.getUsableSpace()})
    */
   public record Disk(String path, long totalBytes, long usableBytes) {
     /**
@@ -146,7 +184,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
      *
      * @param path a path the worker uses on it (the worktree root or the state directory)
      * @param totalBytes the size of the file system
-     * @param usableBytes the bytes this JVM can still write there ({@code FileStore.getUsableSpace()})
+     * @param usableBytes the bytes this JVM can still write there ({@code
+     *     FileStore.getUsableSpace()})
      * @throws NullPointerException if {@code path} is null
      */
     public Disk {
@@ -156,7 +195,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
     /**
      * The free share of the file system, between 0 and 1.
      *
-     * @return {@code usableBytes / totalBytes}, clamped to [0, 1]; 0 when the size is unknown (0 or less)
+     * @return {@code usableBytes / totalBytes}, clamped to [0, 1]; 0 when the size is unknown (0 or
+     *     less)
      */
     public double freeFraction() {
       return totalBytes <= 0 ? 0 : Math.min(1, Math.max(0, (double) usableBytes / totalBytes));
@@ -168,7 +208,8 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
    *
    * @param readings what was measured
    * @param thresholds what it was compared with
-   * @param warnings the checks past their threshold, in {@link HealthCheck} order; empty when healthy
+   * @param warnings the checks past their threshold, in {@link HealthCheck} order; empty when
+   *     healthy
    * @throws NullPointerException if a component is null
    */
   public SwarmHealth {
@@ -190,51 +231,101 @@ public record SwarmHealth(Readings readings, HealthThresholds thresholds, List<H
     List<HealthWarning> warnings = new ArrayList<>();
     double errorRate = readings.errorRate();
     if (errorRate > thresholds.maxErrorRate()) {
-      warnings.add(new HealthWarning(HealthCheck.ERROR_RATE, errorRate, thresholds.maxErrorRate(),
-          String.format("error rate %.1f %% (%d of %d cells in the last %s) is above %.1f %%", errorRate * 100,
-              readings.failures(), readings.outcomes(), human(thresholds.errorRateWindow()),
-              thresholds.maxErrorRate() * 100)));
+      warnings.add(
+          new HealthWarning(
+              HealthCheck.ERROR_RATE,
+              errorRate,
+              thresholds.maxErrorRate(),
+              String.format(
+                  "error rate %.1f %% (%d of %d cells in the last %s) is above %.1f %%",
+                  errorRate * 100,
+                  readings.failures(),
+                  readings.outcomes(),
+                  human(thresholds.errorRateWindow()),
+                  thresholds.maxErrorRate() * 100)));
     }
     if (readings.availablePorts() < thresholds.minAvailablePorts()) {
-      warnings.add(new HealthWarning(HealthCheck.AVAILABLE_PORTS, readings.availablePorts(),
-          thresholds.minAvailablePorts(), String.format("%d port(s) available, fewer than %d",
-              readings.availablePorts(), thresholds.minAvailablePorts())));
+      warnings.add(
+          new HealthWarning(
+              HealthCheck.AVAILABLE_PORTS,
+              readings.availablePorts(),
+              thresholds.minAvailablePorts(),
+              String.format(
+                  "%d port(s) available, fewer than %d",
+                  readings.availablePorts(), thresholds.minAvailablePorts())));
     }
     Long backlog = readings.backlog();
     if (backlog != null && backlog > thresholds.maxBacklog()) {
-      warnings.add(new HealthWarning(HealthCheck.BACKLOG, backlog, thresholds.maxBacklog(),
-          String.format("%d cell(s) waiting in the shared queue, more than %d", backlog, thresholds.maxBacklog())));
+      warnings.add(
+          new HealthWarning(
+              HealthCheck.BACKLOG,
+              backlog,
+              thresholds.maxBacklog(),
+              String.format(
+                  "%d cell(s) waiting in the shared queue, more than %d",
+                  backlog, thresholds.maxBacklog())));
     }
     if (readings.memoryUsage() > thresholds.maxMemoryUsage()) {
-      warnings.add(new HealthWarning(HealthCheck.MEMORY, readings.memoryUsage(), thresholds.maxMemoryUsage(),
-          String.format("memory %.1f %% used, above %.1f %%", readings.memoryUsage() * 100,
-              thresholds.maxMemoryUsage() * 100)));
+      warnings.add(
+          new HealthWarning(
+              HealthCheck.MEMORY,
+              readings.memoryUsage(),
+              thresholds.maxMemoryUsage(),
+              String.format(
+                  "memory %.1f %% used, above %.1f %%",
+                  readings.memoryUsage() * 100, thresholds.maxMemoryUsage() * 100)));
     }
     if (readings.sandboxFellBack()) {
-      warnings.add(new HealthWarning(HealthCheck.SANDBOX, 1, 0, "cells are not isolated: sandbox mode AUTO fell "
-          + "back to none because bubblewrap does not work on this machine (see the ERROR at start)"));
+      warnings.add(
+          new HealthWarning(
+              HealthCheck.SANDBOX,
+              1,
+              0,
+              "cells are not isolated: sandbox mode AUTO fell "
+                  + "back to none because bubblewrap does not work on this machine (see the ERROR at start)"));
     }
     diskWarning(readings.disks(), thresholds).ifPresent(warnings::add);
     return new SwarmHealth(readings, thresholds, warnings);
   }
 
-  /** One warning for the file system in the worst state: below the floor before merely below the warning level. */
-  private static Optional<HealthWarning> diskWarning(List<Disk> disks, HealthThresholds thresholds) {
+  /**
+   * One warning for the file system in the worst state: below the floor before merely below the
+   * warning level.
+   */
+  private static Optional<HealthWarning> diskWarning(
+      List<Disk> disks, HealthThresholds thresholds) {
     for (Disk disk : disks) {
       long floor = thresholds.diskFloorAt(disk.totalBytes());
       if (disk.usableBytes() < floor) {
-        return Optional.of(new HealthWarning(HealthCheck.DISK, disk.usableBytes(), floor, String.format(
-            "disk of %s: %d MiB free (%.1f %% of %d MiB), below the floor of %d MiB: new cells are held back",
-            disk.path(), disk.usableBytes() >> 20, disk.freeFraction() * 100, disk.totalBytes() >> 20,
-            floor >> 20)));
+        return Optional.of(
+            new HealthWarning(
+                HealthCheck.DISK,
+                disk.usableBytes(),
+                floor,
+                String.format(
+                    "disk of %s: %d MiB free (%.1f %% of %d MiB), below the floor of %d MiB: new cells are held back",
+                    disk.path(),
+                    disk.usableBytes() >> 20,
+                    disk.freeFraction() * 100,
+                    disk.totalBytes() >> 20,
+                    floor >> 20)));
       }
     }
     for (Disk disk : disks) {
       long warnAt = thresholds.minFreeDiskAt(disk.totalBytes());
       if (disk.usableBytes() < warnAt) {
-        return Optional.of(new HealthWarning(HealthCheck.DISK, disk.usableBytes(), warnAt, String.format(
-            "disk of %s: %d MiB free (%.1f %% of %d MiB), below %d MiB", disk.path(), disk.usableBytes() >> 20,
-            disk.freeFraction() * 100, disk.totalBytes() >> 20, warnAt >> 20)));
+        return Optional.of(
+            new HealthWarning(
+                HealthCheck.DISK,
+                disk.usableBytes(),
+                warnAt,
+                String.format(
+                    "disk of %s: %d MiB free (%.1f %% of %d MiB), below %d MiB",
+                    disk.path(),
+                    disk.usableBytes() >> 20,
+                    disk.freeFraction() * 100,
+                    disk.totalBytes() >> 20,
+                    warnAt >> 20)));
       }
     }
     return Optional.empty();

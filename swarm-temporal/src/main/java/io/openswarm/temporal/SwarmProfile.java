@@ -4,9 +4,10 @@ import io.openswarm.core.port.PortRange;
 import java.time.Duration;
 
 /**
- * Presets from the performance guide for a worker's concurrency, timeouts and port range, chosen with {@link
- * CapacityOptions.Builder#profile(SwarmProfile)}. Every value can be overridden: concurrency in {@link
- * CapacityOptions}, timeouts in {@link CellTimeouts}, ports with {@link SwarmWorker.Builder#ports}.
+ * Presets from the performance guide for a worker's concurrency, timeouts and port range, chosen
+ * with {@link CapacityOptions.Builder#profile(SwarmProfile)}. Every value can be overridden:
+ * concurrency in {@link CapacityOptions}, timeouts in {@link CellTimeouts}, ports with {@link
+ * SwarmWorker.Builder#ports}.
  *
  * <table>
  *   <caption>Preset values</caption>
@@ -31,8 +32,10 @@ public enum SwarmProfile {
 
   /** Local activities per worker, the same in every preset. */
   public static final int LOCAL_ACTIVITY_CONCURRENCY = 100;
+
   /** How long teardown may take, the same in every preset. */
   public static final Duration TEARDOWN_TIMEOUT = Duration.ofMinutes(2);
+
   /** How long a stopping worker lets running cells finish, the same in every preset. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -42,7 +45,11 @@ public enum SwarmProfile {
   private final Duration heartbeat;
   private final PortRange ports;
 
-  SwarmProfile(int activityConcurrency, int workflowTaskConcurrency, Duration startToClose, Duration heartbeat,
+  SwarmProfile(
+      int activityConcurrency,
+      int workflowTaskConcurrency,
+      Duration startToClose,
+      Duration heartbeat,
       PortRange ports) {
     this.activityConcurrency = activityConcurrency;
     this.workflowTaskConcurrency = workflowTaskConcurrency;

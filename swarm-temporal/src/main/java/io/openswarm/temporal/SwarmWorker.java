@@ -52,27 +52,33 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>How it works</h2>
- * With no {@linkplain ConnectionOptions.Builder#target(String) target} the worker starts an embedded Temporal server
- * on 127.0.0.1 (in memory: for development, demos, tests and single-machine runs); with one it joins a Temporal
- * cluster. It polls two task queues: the shared one (default {@code reactor-task-queue}), where workflows and cell
- * bootstraps run, and a queue of its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it
- * bootstrapped runs. Many workers on many hosts share the shared queue; Temporal spreads the cells.
  *
- * <p>{@link #start()} recovers what a previous worker with the same state directory left behind (its agent and test
- * processes, its worktrees, its ports, its cells' state directories), warms the worktree pool and starts polling.
- * {@link #close()} stops taking new cells, lets running ones finish up to the stop timeout, cancels the rest (their
- * teardown runs), releases everything and stops the embedded server. A JVM shutdown hook does the same on SIGTERM.
+ * With no {@linkplain ConnectionOptions.Builder#target(String) target} the worker starts an
+ * embedded Temporal server on 127.0.0.1 (in memory: for development, demos, tests and
+ * single-machine runs); with one it joins a Temporal cluster. It polls two task queues: the shared
+ * one (default {@code reactor-task-queue}), where workflows and cell bootstraps run, and a queue of
+ * its own host, {@code <taskQueue>@<hostId>}, where every later step of the cells it bootstrapped
+ * runs. Many workers on many hosts share the shared queue; Temporal spreads the cells.
+ *
+ * <p>{@link #start()} recovers what a previous worker with the same state directory left behind
+ * (its agent and test processes, its worktrees, its ports, its cells' state directories), warms the
+ * worktree pool and starts polling. {@link #close()} stops taking new cells, lets running ones
+ * finish up to the stop timeout, cancels the rest (their teardown runs), releases everything and
+ * stops the embedded server. A JVM shutdown hook does the same on SIGTERM.
  *
  * <h2>Capacity, backpressure and health</h2>
- * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory budget, ports,
- * worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a bootstrap from the shared queue
- * only while one more cell fits (cells, ports, worktrees, memory below the health ceiling, free disk above the
- * floor with room for {@linkplain CapacityOptions.Builder#diskPerCell(long) one more cell}); otherwise new cells wait
- * in Temporal, for this worker or another, and are taken as soon as room returns. Only activity polling of the shared
- * queue is held back: workflow tasks and the host queue's steps keep flowing, so running cells always reach their
- * teardown. {@link #health()} compares the error rate, available ports, backlog and memory with the performance
- * guide's thresholds. With a {@linkplain Builder#meterRegistry meter registry}, all of it, the step timers and outcome
- * counters, and Temporal's SDK metrics are published there (see {@link MicrometerSwarmMetrics}).
+ *
+ * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory
+ * budget, ports, worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a
+ * bootstrap from the shared queue only while one more cell fits (cells, ports, worktrees, memory
+ * below the health ceiling, free disk above the floor with room for {@linkplain
+ * CapacityOptions.Builder#diskPerCell(long) one more cell}); otherwise new cells wait in Temporal,
+ * for this worker or another, and are taken as soon as room returns. Only activity polling of the
+ * shared queue is held back: workflow tasks and the host queue's steps keep flowing, so running
+ * cells always reach their teardown. {@link #health()} compares the error rate, available ports,
+ * backlog and memory with the performance guide's thresholds. With a {@linkplain
+ * Builder#meterRegistry meter registry}, all of it, the step timers and outcome counters, and
+ * Temporal's SDK metrics are published there (see {@link MicrometerSwarmMetrics}).
  *
  * <p>Thread-safe. The lifecycle is NEW → RUNNING → STOPPED; calls in the wrong state throw {@link
  * IllegalStateException} ({@code attempted to start while in RUNNING state}).
@@ -83,18 +89,28 @@ public final class SwarmWorker implements AutoCloseable {
 
   /** Gauge: the most cells this worker runs at once. */
   public static final String CELLS_CAPACITY = "swarm.cells.capacity";
+
   /** Gauge: how many more cells fit now. */
   public static final String CELLS_HEADROOM = "swarm.cells.headroom";
+
   /** Gauge: 1 while bootstraps are left in the shared queue because no cell fits. */
   public static final String BACKPRESSURE = "swarm.backpressure";
+
   /** Gauge: bootstraps waiting in the shared queue at the last health check; NaN when unknown. */
   public static final String BACKLOG = "swarm.backlog";
+
   /** Gauge: the used fraction of memory. */
   public static final String MEMORY_USAGE = "swarm.memory.usage";
+
   /** Gauge: the size of one worktree in bytes, measured once; NaN until measured. */
   public static final String WORKTREE_BYTES = "swarm.worktree.bytes";
-  /** Gauge: the usable bytes of the fuller of the worktree root's and the state directory's file systems. */
+
+  /**
+   * Gauge: the usable bytes of the fuller of the worktree root's and the state directory's file
+   * systems.
+   */
   public static final String DISK_FREE = "swarm.disk.free.bytes";
+
   /** Gauge: health checks past their threshold at the last health check. */
   public static final String HEALTH_WARNINGS = "swarm.health.warnings";
 
@@ -116,8 +132,10 @@ public final class SwarmWorker implements AutoCloseable {
   private final WorkerHooks hooks;
   private final ReentrantLock lifecycle = new ReentrantLock();
   private volatile State state = State.NEW;
+
   /** What the worker runs; set by a successful start, for good. */
   private volatile @Nullable SwarmAssembly swarm;
+
   private volatile @Nullable SwarmClient client;
   private @Nullable Thread shutdownHook;
 
@@ -136,13 +154,14 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Configures a {@link SwarmWorker}: the repository, the agent and the test command are required; everything else
-   * has a default from the {@linkplain CapacityOptions#profile() profile} or the performance guide. Settings of one
-   * concern come as one options object ({@link #connection}, {@link #timeouts}, {@link #capacity}, {@link #tests},
-   * {@link #worktrees}, {@link #setup}, {@link #ports}), each checked by its own builder. Every setter may be called
-   * once (except {@link #workflow}); a second call, or two setters of one thing ({@link #agent(AgentFactory)} and
-   * {@link #openCode}, {@link #testCommand(String...)} and {@link #tests}), is an {@link IllegalStateException}.
-   * {@link #build()} checks what needs several concerns. Not thread-safe.
+   * Configures a {@link SwarmWorker}: the repository, the agent and the test command are required;
+   * everything else has a default from the {@linkplain CapacityOptions#profile() profile} or the
+   * performance guide. Settings of one concern come as one options object ({@link #connection},
+   * {@link #timeouts}, {@link #capacity}, {@link #tests}, {@link #worktrees}, {@link #setup},
+   * {@link #ports}), each checked by its own builder. Every setter may be called once (except
+   * {@link #workflow}); a second call, or two setters of one thing ({@link #agent(AgentFactory)}
+   * and {@link #openCode}, {@link #testCommand(String...)} and {@link #tests}), is an {@link
+   * IllegalStateException}. {@link #build()} checks what needs several concerns. Not thread-safe.
    */
   public static final class Builder {
     private final SwarmWorkerOptions.Draft draft = new SwarmWorkerOptions.Draft();
@@ -175,9 +194,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, and the history of
-     * cells that are gone ({@code history/}, see {@link #history}). A worker started on the state directory of a
-     * crashed one cleans up what it left. {@code ~/.openswarm/<taskQueue>} by default.
+     * The worker's state directory: port lock files, the lease journal, per-cell homes and logs,
+     * and the history of cells that are gone ({@code history/}, see {@link #history}). A worker
+     * started on the state directory of a crashed one cleans up what it left. {@code
+     * ~/.openswarm/<taskQueue>} by default.
      *
      * @param path the state directory, outside the repository
      * @return this builder
@@ -193,16 +213,19 @@ public final class SwarmWorker implements AutoCloseable {
 
     private void agentOnce(String setter, AgentFactory factory) {
       if (agentSetter != null) {
-        throw new IllegalStateException("the agent was already set by " + agentSetter + "; set it once, with either"
-            + " agent(...) or openCode(...), not both");
+        throw new IllegalStateException(
+            "the agent was already set by "
+                + agentSetter
+                + "; set it once, with either"
+                + " agent(...) or openCode(...), not both");
       }
       agentSetter = setter;
       draft.agentFactory = factory;
     }
 
     /**
-     * The agent of every cell, created with the worker's (sandboxed) process supervisor. Required, once: this, or
-     * {@link #agent(AgentRuntime)}, or {@link #openCode}.
+     * The agent of every cell, created with the worker's (sandboxed) process supervisor. Required,
+     * once: this, or {@link #agent(AgentRuntime)}, or {@link #openCode}.
      *
      * @param factory creates the runtime from the worker's process supervisor
      * @return this builder
@@ -230,9 +253,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Runs the real OpenCode in every cell: an {@link OpenCodeAgent} on the worker's sandboxed process supervisor.
-     * Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor, options))}; the binary is looked up when
-     * the worker starts, and a missing one fails {@link SwarmWorker#start()}.
+     * Runs the real OpenCode in every cell: an {@link OpenCodeAgent} on the worker's sandboxed
+     * process supervisor. Same as {@code agent(supervisor -> OpenCodeAgent.create(supervisor,
+     * options))}; the binary is looked up when the worker starts, and a missing one fails {@link
+     * SwarmWorker#start()}.
      *
      * @param options how OpenCode is launched and driven
      * @return this builder
@@ -246,8 +270,9 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The repository's test command, as an argument list (no shell), with the other test settings at their
-     * defaults: a shortcut for {@code tests(TestOptions.newBuilder().command(command).build())}.
+     * The repository's test command, as an argument list (no shell), with the other test settings
+     * at their defaults: a shortcut for {@code
+     * tests(TestOptions.newBuilder().command(command).build())}.
      *
      * @param command the program and its arguments
      * @return this builder
@@ -273,8 +298,8 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * How the repository's tests run: command, limit, base check, network and environment. Required, once: this or
-     * {@link #testCommand(String...)}.
+     * How the repository's tests run: command, limit, base check, network and environment.
+     * Required, once: this or {@link #testCommand(String...)}.
      *
      * @param options the test options
      * @return this builder
@@ -287,8 +312,12 @@ public final class SwarmWorker implements AutoCloseable {
 
     private Builder tests(String setter, TestOptions options) {
       if (testsSetter != null) {
-        throw new IllegalStateException("the tests were already set by " + testsSetter + " to " + draft.tests
-            + "; set them once, with either testCommand(...) or tests(...), not both");
+        throw new IllegalStateException(
+            "the tests were already set by "
+                + testsSetter
+                + " to "
+                + draft.tests
+                + "; set them once, with either testCommand(...) or tests(...), not both");
       }
       testsSetter = setter;
       draft.tests = options;
@@ -342,11 +371,12 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The worktree pool: where worktrees live, how many are kept warm and at most, sparse checkouts, whether ignored
-     * files survive. Its repository must be the worker's. By default worktrees live in {@code
-     * <stateDirectory>/worktrees}, one is kept warm, and up to {@code max(4, 2 × maxConcurrentActivities)} are made
-     * and all kept warm. The worker keeps ignored files too when a set-up command produced them, and cleans warm
-     * worktrees on reuse when cells run unsandboxed.
+     * The worktree pool: where worktrees live, how many are kept warm and at most, sparse
+     * checkouts, whether ignored files survive. Its repository must be the worker's. By default
+     * worktrees live in {@code <stateDirectory>/worktrees}, one is kept warm, and up to {@code
+     * max(4, 2 × maxConcurrentActivities)} are made and all kept warm. The worker keeps ignored
+     * files too when a set-up command produced them, and cleans warm worktrees on reuse when cells
+     * run unsandboxed.
      *
      * @param options the pool's options
      * @return this builder
@@ -361,10 +391,11 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * What each worktree gets before a cell works in it: a set-up command (such as {@code npm ci}) and its inputs,
-     * files copied from the checkout, submodules; nothing by default. The set-up runs inside the bootstrap, so its
-     * limit must leave 30 s of {@link CellTimeouts#bootstrap()}; left at its default, it is the bootstrap's limit less
-     * 30 s. With a set-up command, worktrees keep their ignored files between cells; see docs/configuration.md.
+     * What each worktree gets before a cell works in it: a set-up command (such as {@code npm ci})
+     * and its inputs, files copied from the checkout, submodules; nothing by default. The set-up
+     * runs inside the bootstrap, so its limit must leave 30 s of {@link CellTimeouts#bootstrap()};
+     * left at its default, it is the bootstrap's limit less 30 s. With a set-up command, worktrees
+     * keep their ignored files between cells; see docs/configuration.md.
      *
      * @param options the set-up options
      * @return this builder
@@ -390,9 +421,10 @@ public final class SwarmWorker implements AutoCloseable {
     public Builder ports(PortRange range) {
       Objects.requireNonNull(range, "ports cannot be null");
       if (range.min() < PortRange.FIRST_UNPRIVILEGED_PORT) {
-        throw new IllegalArgumentException(String.format(
-            "ports %s include privileged ports (below %d); use a range starting at %d or above", range,
-            PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
+        throw new IllegalArgumentException(
+            String.format(
+                "ports %s include privileged ports (below %d); use a range starting at %d or above",
+                range, PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
       }
       once("ports", draft.ports);
       draft.ports = range;
@@ -400,7 +432,8 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by default.
+     * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by
+     * default.
      *
      * @param mode the sandbox mode
      * @return this builder
@@ -415,9 +448,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * What each of a cell's process trees may use (processes, memory, CPU, {@code /tmp}) and how large a commit may
-     * be; {@link CellLimits#getDefaultInstance()} by default. Processes, memory and CPU need cgroups the worker may
-     * create; the worker says at start which limits are in force.
+     * What each of a cell's process trees may use (processes, memory, CPU, {@code /tmp}) and how
+     * large a commit may be; {@link CellLimits#getDefaultInstance()} by default. Processes, memory
+     * and CPU need cgroups the worker may create; the worker says at start which limits are in
+     * force.
      *
      * @param limits the limits
      * @return this builder
@@ -432,11 +466,12 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * The repository's hooks to run as a check on every change before it is committed, inside the cell's sandbox:
-     * {@code pre-commit} and/or {@code commit-msg}, taken from the user's checkout (a relative
-     * {@code core.hooksPath} in the repository's configuration, as husky sets it) or from the repository's git
-     * directory, never from the cell's worktree. A failing hook fails the cell at COMMIT ({@code CommitRejected}).
-     * None by default: the library's own git never runs hooks.
+     * The repository's hooks to run as a check on every change before it is committed, inside the
+     * cell's sandbox: {@code pre-commit} and/or {@code commit-msg}, taken from the user's checkout
+     * (a relative {@code core.hooksPath} in the repository's configuration, as husky sets it) or
+     * from the repository's git directory, never from the cell's worktree. A failing hook fails the
+     * cell at COMMIT ({@code CommitRejected}). None by default: the library's own git never runs
+     * hooks.
      *
      * @param hooks the hooks' names; none for no hook
      * @return this builder
@@ -448,8 +483,8 @@ public final class SwarmWorker implements AutoCloseable {
       List<String> names = List.of(Objects.requireNonNull(hooks, "repositoryHooks cannot be null"));
       for (String hook : names) {
         if (!RepositoryHooks.SUPPORTED.contains(hook)) {
-          throw new IllegalArgumentException("repositoryHooks may name pre-commit and commit-msg but was given \""
-              + hook + "\"");
+          throw new IllegalArgumentException(
+              "repositoryHooks may name pre-commit and commit-msg but was given \"" + hook + "\"");
         }
       }
       once("repositoryHooks", draft.repositoryHooks);
@@ -458,12 +493,13 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * What is kept of each cell after it is gone, in {@code <stateDirectory>/history} and in the repository's refs:
-     * its logs, the report folders named with {@link HistoryOptions.Builder#keepReports} after red tests, and a
-     * reverted change as {@code refs/swarm/rejected/<cellId>}; {@link HistoryOptions#getDefaultInstance()} (200 runs,
-     * 14 days, 2 GiB) by default. {@link io.openswarm.core.CellOutcome#historyPath()} and {@link
-     * io.openswarm.core.CellOutcome#rejectedRef()} name what was kept; {@link SwarmClient#logs} and {@link
-     * SwarmClient#diff} read it.
+     * What is kept of each cell after it is gone, in {@code <stateDirectory>/history} and in the
+     * repository's refs: its logs, the report folders named with {@link
+     * HistoryOptions.Builder#keepReports} after red tests, and a reverted change as {@code
+     * refs/swarm/rejected/<cellId>}; {@link HistoryOptions#getDefaultInstance()} (200 runs, 14
+     * days, 2 GiB) by default. {@link io.openswarm.core.CellOutcome#historyPath()} and {@link
+     * io.openswarm.core.CellOutcome#rejectedRef()} name what was kept; {@link SwarmClient#logs} and
+     * {@link SwarmClient#diff} read it.
      *
      * @param options what is kept
      * @return this builder
@@ -508,9 +544,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Publishes the worker's metrics ({@link MicrometerSwarmMetrics}: step timers, outcome counters, gauges of ports,
-     * worktrees, cells, processes, sandbox, capacity, backpressure, backlog and memory, all tagged {@code host}) and
-     * Temporal's own SDK metrics to {@code registry}. None by default. The worker removes its meters when it stops.
+     * Publishes the worker's metrics ({@link MicrometerSwarmMetrics}: step timers, outcome
+     * counters, gauges of ports, worktrees, cells, processes, sandbox, capacity, backpressure,
+     * backlog and memory, all tagged {@code host}) and Temporal's own SDK metrics to {@code
+     * registry}. None by default. The worker removes its meters when it stops.
      *
      * @param registry the registry
      * @return this builder
@@ -525,9 +562,10 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Registers a workflow of your own, written over {@link CellActivities}, on the shared queue next to the TCR and
-     * DAG workflows. The factory gets the worker's {@link CellActivityOptions}, so the workflow routes and times out
-     * its cell's steps like the built-in ones. May be called once per workflow type.
+     * Registers a workflow of your own, written over {@link CellActivities}, on the shared queue
+     * next to the TCR and DAG workflows. The factory gets the worker's {@link CellActivityOptions},
+     * so the workflow routes and times out its cell's steps like the built-in ones. May be called
+     * once per workflow type.
      *
      * @param <T> the workflow interface
      * @param type the workflow interface
@@ -541,9 +579,9 @@ public final class SwarmWorker implements AutoCloseable {
     }
 
     /**
-     * Interceptors that decorate what the worker builds its cells from (worktrees, changes, agent, tests, integration,
-     * port probe), for tracing, auditing, a local policy or fault injection; none by default. See
-     * {@link CellInterceptor}.
+     * Interceptors that decorate what the worker builds its cells from (worktrees, changes, agent,
+     * tests, integration, port probe), for tracing, auditing, a local policy or fault injection;
+     * none by default. See {@link CellInterceptor}.
      *
      * @param interceptors the interceptors, applied in order: the last is the outermost
      * @return this builder
@@ -563,8 +601,8 @@ public final class SwarmWorker implements AutoCloseable {
      *
      * @return the worker, not started
      * @throws IllegalStateException if the repository, the agent or the tests are missing
-     * @throws IllegalArgumentException if options contradict each other; the message names them, the values and
-     *     what is allowed
+     * @throws IllegalArgumentException if options contradict each other; the message names them,
+     *     the values and what is allowed
      */
     public SwarmWorker build() {
       if (draft.repository == null && draft.worktrees != null) {
@@ -604,13 +642,14 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Starts the worker: the embedded server (if no target was given), recovery of a previous worker's leftovers,
-   * the worktree pool, and polling.
+   * Starts the worker: the embedded server (if no target was given), recovery of a previous
+   * worker's leftovers, the worktree pool, and polling.
    *
    * @return this worker
-   * @throws IllegalStateException if the worker is not {@link State#NEW}, or a required facility (such as an
-   *     explicitly requested bubblewrap sandbox) is unavailable
-   * @throws UncheckedIOException if the state directory cannot be created or the embedded server cannot bind
+   * @throws IllegalStateException if the worker is not {@link State#NEW}, or a required facility
+   *     (such as an explicitly requested bubblewrap sandbox) is unavailable
+   * @throws UncheckedIOException if the state directory cannot be created or the embedded server
+   *     cannot bind
    */
   public SwarmWorker start() {
     lifecycle.lock();
@@ -619,12 +658,22 @@ public final class SwarmWorker implements AutoCloseable {
       state = State.STARTING;
       SwarmAssembly assembled = null;
       try {
-        assembled = SwarmAssembly.assemble(options, hooks, () -> state == State.RUNNING,
-            () -> state == State.STOPPING || state == State.STOPPED,
-            (worker, activityOptions) -> options.customWorkflows()
-                .forEach(custom -> custom.register(worker, activityOptions)));
-        client = new SwarmClient(assembled.workflowClient(), options.connection().taskQueue(),
-            this::requireOpenForClient, assembled.history());
+        assembled =
+            SwarmAssembly.assemble(
+                options,
+                hooks,
+                () -> state == State.RUNNING,
+                () -> state == State.STOPPING || state == State.STOPPED,
+                (worker, activityOptions) ->
+                    options
+                        .customWorkflows()
+                        .forEach(custom -> custom.register(worker, activityOptions)));
+        client =
+            new SwarmClient(
+                assembled.workflowClient(),
+                options.connection().taskQueue(),
+                this::requireOpenForClient,
+                assembled.history());
         assembled.startPolling();
       } catch (RuntimeException | Error e) {
         if (assembled != null) {
@@ -665,7 +714,8 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * The {@code host:port} of the Temporal server this worker uses (the embedded one, or the target).
+   * The {@code host:port} of the Temporal server this worker uses (the embedded one, or the
+   * target).
    *
    * @return the server's {@code host:port}
    * @throws IllegalStateException if the worker is not running
@@ -675,16 +725,18 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * The bearer token of the embedded Temporal server this worker uses: the one it started (a new token at every
-   * start) or the one it joined with {@link ConnectionOptions.Builder#embeddedServerToken}; empty on a Temporal
-   * cluster, whose credentials are your own. The server refuses every call without {@code authorization: Bearer
-   * <token>}, so that the cells, which share its loopback address, can neither read nor touch its workflows.
+   * The bearer token of the embedded Temporal server this worker uses: the one it started (a new
+   * token at every start) or the one it joined with {@link
+   * ConnectionOptions.Builder#embeddedServerToken}; empty on a Temporal cluster, whose credentials
+   * are your own. The server refuses every call without {@code authorization: Bearer <token>}, so
+   * that the cells, which share its loopback address, can neither read nor touch its workflows.
    *
-   * <p>In this JVM, {@link #client()} is already authenticated. Another process needs {@link #temporalTarget()} and
-   * this token: another worker through {@link ConnectionOptions.Builder#embeddedServerToken}, a plain Temporal client
-   * through {@code WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token)
-   * .setEnableHttps(false)}. Whoever holds it controls every workflow of the server: never log it, and never hand it
-   * to a cell.
+   * <p>In this JVM, {@link #client()} is already authenticated. Another process needs {@link
+   * #temporalTarget()} and this token: another worker through {@link
+   * ConnectionOptions.Builder#embeddedServerToken}, a plain Temporal client through {@code
+   * WorkflowServiceStubsOptions.newBuilder().setTarget(target).addApiKey(() -> token)
+   * .setEnableHttps(false)}. Whoever holds it controls every workflow of the server: never log it,
+   * and never hand it to a cell.
    *
    * @return the token, or empty on a Temporal cluster
    * @throws IllegalStateException if the worker is not running
@@ -733,12 +785,13 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that ended within the
-   * window, the available ports, the bootstraps waiting in the shared queue (asked of the Temporal server), and the
-   * machine's memory and the free space of the file systems of the worktree root and the state directory ({@link
-   * HealthCheck#DISK}). A warning is in the report while its condition holds and gone once it no longer does. The
-   * worker also checks every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
-   * logs when backpressure starts and ends.
+   * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that
+   * ended within the window, the available ports, the bootstraps waiting in the shared queue (asked
+   * of the Temporal server), and the machine's memory and the free space of the file systems of the
+   * worktree root and the state directory ({@link HealthCheck#DISK}). A warning is in the report
+   * while its condition holds and gone once it no longer does. The worker also checks every 15 s by
+   * itself, logs each warning when it appears (WARN) and when it clears (INFO), and logs when
+   * backpressure starts and ends.
    *
    * @return the report
    * @throws IllegalStateException if the worker is not running
@@ -754,8 +807,9 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Stops taking new cells, lets running cells finish for up to {@code timeout}, then cancels them (their teardown
-   * runs), releases every port and worktree, and stops the embedded server. Idempotent.
+   * Stops taking new cells, lets running cells finish for up to {@code timeout}, then cancels them
+   * (their teardown runs), releases every port and worktree, and stops the embedded server.
+   * Idempotent.
    *
    * @param timeout how long running cells may finish before they are cancelled
    * @throws NullPointerException if {@code timeout} is null
@@ -788,7 +842,9 @@ public final class SwarmWorker implements AutoCloseable {
           // The JVM is exiting; the hook is this call's twin and will find the worker stopped.
         }
       }
-      log.info("swarm worker {} stopped in {} ms", options.hostId(),
+      log.info(
+          "swarm worker {} stopped in {} ms",
+          options.hostId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     } finally {
       lifecycle.unlock();
@@ -796,15 +852,18 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * What a {@link SwarmClient} checks before each call: it uses this worker's connection, which {@link #close()}
-   * shuts, so a call from a closing or closed worker's client fails at once instead of retrying against a dead
-   * channel.
+   * What a {@link SwarmClient} checks before each call: it uses this worker's connection, which
+   * {@link #close()} shuts, so a call from a closing or closed worker's client fails at once
+   * instead of retrying against a dead channel.
    */
   private void requireOpenForClient(String action) {
     State current = state;
     if (current == State.STOPPING || current == State.STOPPED) {
-      throw new IllegalStateException(String.format("attempted to %s while in %s state: the worker %s that made this "
-          + "client was closed; get a client from a running worker", action, current, options.hostId()));
+      throw new IllegalStateException(
+          String.format(
+              "attempted to %s while in %s state: the worker %s that made this "
+                  + "client was closed; get a client from a running worker",
+              action, current, options.hostId()));
     }
   }
 
@@ -816,12 +875,19 @@ public final class SwarmWorker implements AutoCloseable {
   private void requireState(String action, State expected) {
     State current = state;
     if (current != expected) {
-      throw new IllegalStateException(String.format("attempted to %s while in %s state", action, current));
+      throw new IllegalStateException(
+          String.format("attempted to %s while in %s state", action, current));
     }
   }
 
   @Override
   public String toString() {
-    return "SwarmWorker[" + options.hostId() + ", " + state + ", queue " + options.connection().taskQueue() + "]";
+    return "SwarmWorker["
+        + options.hostId()
+        + ", "
+        + state
+        + ", queue "
+        + options.connection().taskQueue()
+        + "]";
   }
 }

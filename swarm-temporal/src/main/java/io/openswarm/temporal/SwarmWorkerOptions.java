@@ -19,15 +19,17 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The validated, immutable options of a {@link SwarmWorker}, built by {@link SwarmWorker.Builder}: the repository,
- * the state directory, the agent and sandbox, and one options object per concern (connection, timeouts, capacity,
- * tests, worktrees, set-up, ports), each with every default filled in.
+ * The validated, immutable options of a {@link SwarmWorker}, built by {@link SwarmWorker.Builder}:
+ * the repository, the state directory, the agent and sandbox, and one options object per concern
+ * (connection, timeouts, capacity, tests, worktrees, set-up, ports), each with every default filled
+ * in.
  *
- * <p>Defaults come from the {@linkplain CapacityOptions#profile() profile} (concurrency, step limit, heartbeat, ports)
- * and the performance guide. Each concern's options checked their own values; what needs several concerns (the test
- * limit against the step limit, the set-up's limit against the bootstrap's, the capacity against the ports and
- * worktrees) is checked here, with a message naming the options, the values and what is allowed. Secrets are never
- * shown by {@link #toString()}.
+ * <p>Defaults come from the {@linkplain CapacityOptions#profile() profile} (concurrency, step
+ * limit, heartbeat, ports) and the performance guide. Each concern's options checked their own
+ * values; what needs several concerns (the test limit against the step limit, the set-up's limit
+ * against the bootstrap's, the capacity against the ports and worktrees) is checked here, with a
+ * message naming the options, the values and what is allowed. Secrets are never shown by {@link
+ * #toString()}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -35,8 +37,8 @@ public final class SwarmWorkerOptions {
 
   /**
    * How many times the measured size of one worktree a new cell is budgeted on disk when {@link
-   * CapacityOptions#diskPerCell()} is not set: the checkout itself, and as much again for what its build and tests
-   * write (target/, node_modules/, caches in the cell's folder).
+   * CapacityOptions#diskPerCell()} is not set: the checkout itself, and as much again for what its
+   * build and tests write (target/, node_modules/, caches in the cell's folder).
    */
   public static final int DEFAULT_DISK_PER_CELL_FACTOR = 2;
 
@@ -64,7 +66,10 @@ public final class SwarmWorkerOptions {
   private final SwarmCapacity cellCapacity;
   private final CellActivityOptions activityOptions;
 
-  /** What {@link SwarmWorker.Builder} collected, unchecked across concerns; {@link #resolve} checks and completes. */
+  /**
+   * What {@link SwarmWorker.Builder} collected, unchecked across concerns; {@link #resolve} checks
+   * and completes.
+   */
   static final class Draft {
     @Nullable Path repository;
     @Nullable Path stateDirectory;
@@ -86,8 +91,8 @@ public final class SwarmWorkerOptions {
     @Nullable PortRange ports;
   }
 
-  private SwarmWorkerOptions(Draft d, Path repository, Path stateDirectory, AgentFactory agentFactory,
-      TestOptions tests) {
+  private SwarmWorkerOptions(
+      Draft d, Path repository, Path stateDirectory, AgentFactory agentFactory, TestOptions tests) {
     this.repository = repository;
     this.stateDirectory = stateDirectory;
     this.agentFactory = agentFactory;
@@ -100,21 +105,35 @@ public final class SwarmWorkerOptions {
     this.meterRegistry = d.meterRegistry;
     this.customWorkflows = List.copyOf(d.customWorkflows);
     this.capacity = d.capacity;
-    this.connection = d.connection.hostId().isPresent() ? d.connection
-        : ConnectionOptions.newBuilder(d.connection).hostId(ConnectionOptions.defaultHostId()).build();
+    this.connection =
+        d.connection.hostId().isPresent()
+            ? d.connection
+            : ConnectionOptions.newBuilder(d.connection)
+                .hostId(ConnectionOptions.defaultHostId())
+                .build();
     this.timeouts = d.timeouts.resolve(capacity.profile());
     Duration startToClose = timeouts.startToClose().orElseThrow();
     if (tests.timeout().compareTo(startToClose) > 0) {
-      throw new IllegalArgumentException(String.format("testTimeout (%s) must not exceed startToClose (%s): the "
-          + "activity would be killed first", tests.timeout(), startToClose));
+      throw new IllegalArgumentException(
+          String.format(
+              "testTimeout (%s) must not exceed startToClose (%s): the "
+                  + "activity would be killed first",
+              tests.timeout(), startToClose));
     }
     this.tests = tests;
     this.ports = d.ports == null ? capacity.profile().ports() : d.ports;
-    this.worktrees = worktrees(d.worktrees, repository, stateDirectory, capacity.maxConcurrentActivities());
+    this.worktrees =
+        worktrees(d.worktrees, repository, stateDirectory, capacity.maxConcurrentActivities());
     this.setup = setup(d.setup, timeouts.bootstrap());
     this.cellCapacity = cellCapacity(capacity, ports, worktrees);
-    this.activityOptions = new CellActivityOptions(startToClose, timeouts.heartbeat().orElseThrow(),
-        timeouts.teardown(), timeouts.bootstrap(), timeouts.hostScheduleToStart(), timeouts.maxCellAttempts());
+    this.activityOptions =
+        new CellActivityOptions(
+            startToClose,
+            timeouts.heartbeat().orElseThrow(),
+            timeouts.teardown(),
+            timeouts.bootstrap(),
+            timeouts.hostScheduleToStart(),
+            timeouts.maxCellAttempts());
   }
 
   /**
@@ -131,15 +150,22 @@ public final class SwarmWorkerOptions {
       throw new IllegalStateException("agent(...) or openCode(...) must be set before build()");
     }
     if (d.tests == null) {
-      throw new IllegalStateException("testCommand(...) or tests(TestOptions) must be set before build()");
+      throw new IllegalStateException(
+          "testCommand(...) or tests(TestOptions) must be set before build()");
     }
     Path repo = checkedRepository(d.repository);
-    Path state = (d.stateDirectory == null
-        ? Path.of(System.getProperty("user.home"), ".openswarm", d.connection.taskQueue())
-        : d.stateDirectory).toAbsolutePath().normalize();
+    Path state =
+        (d.stateDirectory == null
+                ? Path.of(System.getProperty("user.home"), ".openswarm", d.connection.taskQueue())
+                : d.stateDirectory)
+            .toAbsolutePath()
+            .normalize();
     if (state.startsWith(repo)) {
-      throw new IllegalArgumentException(String.format("stateDirectory must be outside the repository (cell homes "
-          + "and logs would show up in it) but %s is inside %s", state, repo));
+      throw new IllegalArgumentException(
+          String.format(
+              "stateDirectory must be outside the repository (cell homes "
+                  + "and logs would show up in it) but %s is inside %s",
+              state, repo));
     }
     return new SwarmWorkerOptions(d, repo, state, d.agentFactory, d.tests);
   }
@@ -147,29 +173,39 @@ public final class SwarmWorkerOptions {
   private static Path checkedRepository(Path given) {
     Path repo = given.toAbsolutePath().normalize();
     if (!Files.isDirectory(repo)) {
-      throw new IllegalArgumentException("repository must be an existing directory but was " + repo);
+      throw new IllegalArgumentException(
+          "repository must be an existing directory but was " + repo);
     }
     if (!Files.exists(repo.resolve(".git"))) {
-      boolean bare = Files.isRegularFile(repo.resolve("HEAD")) && Files.isDirectory(repo.resolve("objects"));
-      throw new IllegalArgumentException(bare
-          ? "repository must be a git working tree (cells check out from it and integrate into it) but " + repo
-              + " is a bare repository; clone it and give the clone"
-          : "repository must be a git working tree (a directory holding .git) but " + repo + " has no .git");
+      boolean bare =
+          Files.isRegularFile(repo.resolve("HEAD")) && Files.isDirectory(repo.resolve("objects"));
+      throw new IllegalArgumentException(
+          bare
+              ? "repository must be a git working tree (cells check out from it and integrate into it) but "
+                  + repo
+                  + " is a bare repository; clone it and give the clone"
+              : "repository must be a git working tree (a directory holding .git) but "
+                  + repo
+                  + " has no .git");
     }
     return repo;
   }
 
   /**
-   * The pool's options: the ones given, which must be of the worker's repository, or the worker's default. By
-   * default every returned worktree stays warm: trimming idle ones below the most makes a busy worker remove
-   * worktrees and re-add them cold moments later (measured: a third of leases went cold at 8 cells in flight).
+   * The pool's options: the ones given, which must be of the worker's repository, or the worker's
+   * default. By default every returned worktree stays warm: trimming idle ones below the most makes
+   * a busy worker remove worktrees and re-add them cold moments later (measured: a third of leases
+   * went cold at 8 cells in flight).
    */
-  private static WorktreePoolOptions worktrees(@Nullable WorktreePoolOptions given, Path repository,
-      Path stateDirectory, int activities) {
+  private static WorktreePoolOptions worktrees(
+      @Nullable WorktreePoolOptions given, Path repository, Path stateDirectory, int activities) {
     if (given != null) {
       if (!given.repository().equals(repository)) {
-        throw new IllegalArgumentException("worktrees must be of the worker's repository " + repository
-            + " but their repository was " + given.repository());
+        throw new IllegalArgumentException(
+            "worktrees must be of the worker's repository "
+                + repository
+                + " but their repository was "
+                + given.repository());
       }
       return given;
     }
@@ -184,29 +220,41 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * The set-up runs inside the bootstrap activity, so it must end before that activity's limit: past it Temporal
-   * would try the bootstrap again while the first set-up still runs. A limit left at its default ({@link
-   * WorktreeSetupOptions#DEFAULT_TIMEOUT}, chosen or not) becomes the bootstrap's limit less {@value
-   * #SETUP_MARGIN_SECONDS} s; another that leaves less than that margin is refused.
+   * The set-up runs inside the bootstrap activity, so it must end before that activity's limit:
+   * past it Temporal would try the bootstrap again while the first set-up still runs. A limit left
+   * at its default ({@link WorktreeSetupOptions#DEFAULT_TIMEOUT}, chosen or not) becomes the
+   * bootstrap's limit less {@value #SETUP_MARGIN_SECONDS} s; another that leaves less than that
+   * margin is refused.
    */
   private static WorktreeSetupOptions setup(WorktreeSetupOptions given, Duration bootstrap) {
     Duration room = bootstrap.minusSeconds(SETUP_MARGIN_SECONDS);
     if (given.timeout().equals(WorktreeSetupOptions.DEFAULT_TIMEOUT)) {
       return WorktreeSetupOptions.newBuilder(given)
-          .timeout(room.compareTo(Duration.ofSeconds(SETUP_MARGIN_SECONDS)) >= 0 ? room : bootstrap.dividedBy(2))
+          .timeout(
+              room.compareTo(Duration.ofSeconds(SETUP_MARGIN_SECONDS)) >= 0
+                  ? room
+                  : bootstrap.dividedBy(2))
           .build();
     }
     if (given.timeout().compareTo(room) > 0) {
-      throw new IllegalArgumentException("setup's timeout must leave " + SETUP_MARGIN_SECONDS + " s of the "
-          + "bootstrap timeout (" + bootstrap + ") to the rest of the bootstrap, so at most " + room + ", but was "
-          + given.timeout() + "; raise CellTimeouts.bootstrap(...) for a longer set-up");
+      throw new IllegalArgumentException(
+          "setup's timeout must leave "
+              + SETUP_MARGIN_SECONDS
+              + " s of the "
+              + "bootstrap timeout ("
+              + bootstrap
+              + ") to the rest of the bootstrap, so at most "
+              + room
+              + ", but was "
+              + given.timeout()
+              + "; raise CellTimeouts.bootstrap(...) for a longer set-up");
     }
     return given;
   }
 
   /** How many cells at once: from memory, ports, worktrees and activity slots unless configured. */
-  private static SwarmCapacity cellCapacity(CapacityOptions capacity, PortRange ports,
-      WorktreePoolOptions worktrees) {
+  private static SwarmCapacity cellCapacity(
+      CapacityOptions capacity, PortRange ports, WorktreePoolOptions worktrees) {
     long budget;
     if (capacity.memoryBudget().isPresent()) {
       budget = capacity.memoryBudget().getAsLong();
@@ -214,13 +262,20 @@ public final class SwarmWorkerOptions {
       long total = SystemMemory.system().totalBytes();
       budget = total <= 0 ? Long.MAX_VALUE : (long) (total * SwarmCapacity.DEFAULT_MEMORY_SHARE);
       if (budget < capacity.memoryPerCell()) {
-        throw new IllegalArgumentException(String.format("memoryPerCell (%d bytes) must fit in the default memory "
-            + "budget (%d bytes, %.0f %% of this machine's): not even one cell would fit", capacity.memoryPerCell(),
-            budget, SwarmCapacity.DEFAULT_MEMORY_SHARE * 100));
+        throw new IllegalArgumentException(
+            String.format(
+                "memoryPerCell (%d bytes) must fit in the default memory "
+                    + "budget (%d bytes, %.0f %% of this machine's): not even one cell would fit",
+                capacity.memoryPerCell(), budget, SwarmCapacity.DEFAULT_MEMORY_SHARE * 100));
       }
     }
-    return SwarmCapacity.of(capacity.maxConcurrentCells().orElse(0), capacity.memoryPerCell(), budget,
-        ports.size(), worktrees.maxTotal(), capacity.maxConcurrentActivities());
+    return SwarmCapacity.of(
+        capacity.maxConcurrentCells().orElse(0),
+        capacity.memoryPerCell(),
+        budget,
+        ports.size(),
+        worktrees.maxTotal(),
+        capacity.maxConcurrentActivities());
   }
 
   /**
@@ -233,7 +288,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * The worker's state directory: port lock files, the lease journal, per-cell homes and logs, history.
+   * The worker's state directory: port lock files, the lease journal, per-cell homes and logs,
+   * history.
    *
    * @return the state directory, absolute
    */
@@ -278,7 +334,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as refs.
+   * What is kept of each cell after it is gone: logs, reports of red tests, reverted changes as
+   * refs.
    *
    * @return the history options
    */
@@ -337,8 +394,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * The task queue of this host, {@code <taskQueue>@<hostId>}: every step after bootstrap of this worker's cells runs
-   * there.
+   * The task queue of this host, {@code <taskQueue>@<hostId>}: every step after bootstrap of this
+   * worker's cells runs there.
    *
    * @return the host queue's name
    */
@@ -347,7 +404,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * The cells' time limits, with the profile's step limit and heartbeat and the agent's turn filled in.
+   * The cells' time limits, with the profile's step limit and heartbeat and the agent's turn filled
+   * in.
    *
    * @return the timeouts; every optional value present
    */
@@ -392,7 +450,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * What each worktree gets before a cell works in it, with its time limit fitted into the bootstrap's.
+   * What each worktree gets before a cell works in it, with its time limit fitted into the
+   * bootstrap's.
    *
    * @return the set-up options
    */
@@ -419,8 +478,8 @@ public final class SwarmWorkerOptions {
   }
 
   /**
-   * Whether worktrees keep the files git ignores, on revert and on release: when asked, or when a set-up command
-   * produced them.
+   * Whether worktrees keep the files git ignores, on revert and on release: when asked, or when a
+   * set-up command produced them.
    *
    * @return true when ignored files are kept
    */
@@ -430,8 +489,26 @@ public final class SwarmWorkerOptions {
 
   @Override
   public String toString() {
-    return "SwarmWorkerOptions{repository=" + repository + ", stateDirectory=" + stateDirectory + ", sandbox="
-        + sandbox + ", connection=" + connection + ", timeouts=" + timeouts + ", capacity=" + cellCapacity
-        + ", tests=" + tests + ", ports=" + ports + ", worktrees=" + worktrees + ", setup=" + setup + "}";
+    return "SwarmWorkerOptions{repository="
+        + repository
+        + ", stateDirectory="
+        + stateDirectory
+        + ", sandbox="
+        + sandbox
+        + ", connection="
+        + connection
+        + ", timeouts="
+        + timeouts
+        + ", capacity="
+        + cellCapacity
+        + ", tests="
+        + tests
+        + ", ports="
+        + ports
+        + ", worktrees="
+        + worktrees
+        + ", setup="
+        + setup
+        + "}";
   }
 }

@@ -11,12 +11,13 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a {@link SwarmWorker} runs the repository's tests, whose exit code is every cell's verdict: the command (an
- * argument list, never a shell line), its time limit, whether each cell first checks its base, whether the tests
- * share the host's network, and the world they run in (variables, caches, home files).
+ * How a {@link SwarmWorker} runs the repository's tests, whose exit code is every cell's verdict:
+ * the command (an argument list, never a shell line), its time limit, whether each cell first
+ * checks its base, whether the tests share the host's network, and the world they run in
+ * (variables, caches, home files).
  *
- * <p>The command is required. Each setter checks its argument at once; the worker checks the time limit against its
- * step limit.
+ * <p>The command is required. Each setter checks its argument at once; the worker checks the time
+ * limit against its step limit.
  *
  * <p>Immutable and thread-safe.
  */
@@ -131,8 +132,11 @@ public final class TestOptions {
     if (!(o instanceof TestOptions that)) {
       return false;
     }
-    return verifyBase == that.verifyBase && command.equals(that.command) && timeout.equals(that.timeout)
-        && network == that.network && environment.equals(that.environment);
+    return verifyBase == that.verifyBase
+        && command.equals(that.command)
+        && timeout.equals(that.timeout)
+        && network == that.network
+        && environment.equals(that.environment);
   }
 
   @Override
@@ -142,13 +146,20 @@ public final class TestOptions {
 
   @Override
   public String toString() {
-    return "TestOptions{command=" + command + ", timeout=" + timeout + ", verifyBase=" + verifyBase + ", network="
-        + network + "}";
+    return "TestOptions{command="
+        + command
+        + ", timeout="
+        + timeout
+        + ", verifyBase="
+        + verifyBase
+        + ", network="
+        + network
+        + "}";
   }
 
   /**
-   * Builds {@link TestOptions}. Each value may be set once; a second call is an {@link IllegalStateException}.
-   * Not thread-safe.
+   * Builds {@link TestOptions}. Each value may be set once; a second call is an {@link
+   * IllegalStateException}. Not thread-safe.
    */
   public static final class Builder {
     private final Set<String> assigned = new HashSet<>();
@@ -178,7 +189,8 @@ public final class TestOptions {
     public Builder command(List<String> command) {
       List<String> copy = List.copyOf(Objects.requireNonNull(command, "command cannot be null"));
       if (copy.isEmpty() || copy.get(0).isBlank()) {
-        throw new IllegalArgumentException("testCommand must name a program as its first argument but was " + copy);
+        throw new IllegalArgumentException(
+            "testCommand must name a program as its first argument but was " + copy);
       }
       once("command", this.command);
       this.command = copy;
@@ -215,12 +227,14 @@ public final class TestOptions {
     }
 
     /**
-     * Whether every cell first runs the test command on its base commit, before its agent is prompted, and fails
-     * with the type {@code BaseIsRed} (at the step {@code VERIFY_BASE}, with the base commit, the command and the
-     * end of the output) when the tests fail there, instead of reverting the agent's change for a failure it did not
-     * cause. A task ({@link io.openswarm.core.TaskSpec#withVerifyBase}) or a DAG ({@link DagRequest#withVerifyBase})
-     * overrides it. The run is an ordinary test run; its verdict is kept per base commit, command and limit, so
-     * cells on a base already checked run nothing. False by default: it costs one test run per new base.
+     * Whether every cell first runs the test command on its base commit, before its agent is
+     * prompted, and fails with the type {@code BaseIsRed} (at the step {@code VERIFY_BASE}, with
+     * the base commit, the command and the end of the output) when the tests fail there, instead of
+     * reverting the agent's change for a failure it did not cause. A task ({@link
+     * io.openswarm.core.TaskSpec#withVerifyBase}) or a DAG ({@link DagRequest#withVerifyBase})
+     * overrides it. The run is an ordinary test run; its verdict is kept per base commit, command
+     * and limit, so cells on a base already checked run nothing. False by default: it costs one
+     * test run per new base.
      *
      * @param verify true to check the base of every cell whose task and DAG name no choice
      * @return this builder
@@ -234,10 +248,10 @@ public final class TestOptions {
 
     /**
      * Whether the test command (which runs the code the agent wrote) shares the host's network;
-     * {@link NetworkAccess#SHARED} by default. With {@link NetworkAccess#NONE} a test run has only its own loopback:
-     * no service on the host (the embedded Temporal server, other cells' agents, databases, a cloud metadata
-     * address) and no abstract Unix socket is reachable from it. Choose it when your tests run offline; it needs
-     * bubblewrap.
+     * {@link NetworkAccess#SHARED} by default. With {@link NetworkAccess#NONE} a test run has only
+     * its own loopback: no service on the host (the embedded Temporal server, other cells' agents,
+     * databases, a cloud metadata address) and no abstract Unix socket is reachable from it. Choose
+     * it when your tests run offline; it needs bubblewrap.
      *
      * @param access the network access
      * @return this builder
@@ -252,9 +266,10 @@ public final class TestOptions {
     }
 
     /**
-     * The world of every test run: environment variables (from an allowlist of the worker's, plus explicit values;
-     * never written to workflow history), caches the tests may write and files of the worker's home they may read,
-     * placed in each cell's own home folder. {@link TestEnvironment#defaults()} by default.
+     * The world of every test run: environment variables (from an allowlist of the worker's, plus
+     * explicit values; never written to workflow history), caches the tests may write and files of
+     * the worker's home they may read, placed in each cell's own home folder. {@link
+     * TestEnvironment#defaults()} by default.
      *
      * @param world the tests' world
      * @return this builder

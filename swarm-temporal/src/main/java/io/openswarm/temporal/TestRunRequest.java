@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param command the test command instead of the worker's, or null
  * @param timeout the limit instead of the worker's, or null
  */
-public record TestRunRequest(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+public record TestRunRequest(
+    CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
 
   /**
    * Checks the cell and copies the test command.

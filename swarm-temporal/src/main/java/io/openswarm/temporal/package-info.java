@@ -1,6 +1,4 @@
-/**
- * Durable orchestration of cells on Temporal.
- */
+/** Durable orchestration of cells on Temporal. */
 @NullMarked
 package io.openswarm.temporal;
 

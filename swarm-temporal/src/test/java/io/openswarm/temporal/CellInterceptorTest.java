@@ -21,46 +21,53 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** The interceptor contract and how a worker's builder takes interceptors ({@link CellInterceptorChain}). */
+/**
+ * The interceptor contract and how a worker's builder takes interceptors ({@link
+ * CellInterceptorChain}).
+ */
 class CellInterceptorTest {
 
-  private final WorktreeProvider worktrees = new WorktreeProvider() {
-    @Override
-    public WorktreeLease acquire(CellId cellId, String baseRef) {
-      throw new UnsupportedOperationException();
-    }
+  private final WorktreeProvider worktrees =
+      new WorktreeProvider() {
+        @Override
+        public WorktreeLease acquire(CellId cellId, String baseRef) {
+          throw new UnsupportedOperationException();
+        }
 
-    @Override
-    public Optional<WorktreeLease> find(CellId cellId) {
-      return Optional.empty();
-    }
-  };
-  private final WorktreeChanges changes = new WorktreeChanges() {
-    @Override
-    public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
-      throw new UnsupportedOperationException();
-    }
+        @Override
+        public Optional<WorktreeLease> find(CellId cellId) {
+          return Optional.empty();
+        }
+      };
+  private final WorktreeChanges changes =
+      new WorktreeChanges() {
+        @Override
+        public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
+          throw new UnsupportedOperationException();
+        }
 
-    @Override
-    public List<ChangedFile> changedFiles(WorktreeLease lease) {
-      return List.of();
-    }
+        @Override
+        public List<ChangedFile> changedFiles(WorktreeLease lease) {
+          return List.of();
+        }
 
-    @Override
-    public void revert(WorktreeLease lease) {}
-  };
+        @Override
+        public void revert(WorktreeLease lease) {}
+      };
   private final AgentRuntime agent = new NamedAgent("real", null);
-  private final TestRunner tests = request -> {
-    throw new UnsupportedOperationException();
-  };
-  private final BranchIntegration integration = (lease, target, committer, retest) -> {
-    throw new UnsupportedOperationException();
-  };
+  private final TestRunner tests =
+      request -> {
+        throw new UnsupportedOperationException();
+      };
+  private final BranchIntegration integration =
+      (lease, target, committer, retest) -> {
+        throw new UnsupportedOperationException();
+      };
   private final CellParts parts = new CellParts(worktrees, changes, agent, tests, integration);
 
   @Test
   void anInterceptorThatOverridesNothingChangesNothing() {
-    CellInterceptor nothing = new CellInterceptor() { };
+    CellInterceptor nothing = new CellInterceptor() {};
     PortProbe probe = PortProbe.none();
 
     assertThat(nothing.interceptWorktrees(worktrees)).isSameAs(worktrees);
@@ -74,12 +81,15 @@ class CellInterceptorTest {
   @Test
   void interceptorsApplyInTheOrderGivenSoTheLastSeesEachCallFirst() {
     List<String> calls = new CopyOnWriteArrayList<>();
-    CellInterceptorChain chain = new CellInterceptorChain(tracing("first", calls), tracing("second", calls));
+    CellInterceptorChain chain =
+        new CellInterceptorChain(tracing("first", calls), tracing("second", calls));
 
-    PortProbe probe = chain.decorateProbe(port -> {
-      calls.add("real probe");
-      return true;
-    });
+    PortProbe probe =
+        chain.decorateProbe(
+            port -> {
+              calls.add("real probe");
+              return true;
+            });
     CellParts decorated = chain.decorate(parts);
 
     assertThat(probe.isFree(20_000)).isTrue();
@@ -93,35 +103,40 @@ class CellInterceptorTest {
 
   @Test
   void anInterceptorThatReturnsNullIsNamedInTheFailure() {
-    CellInterceptor broken = new CellInterceptor() {
-      @Override
-      public TestRunner interceptTests(TestRunner next) {
-        return null;
-      }
+    CellInterceptor broken =
+        new CellInterceptor() {
+          @Override
+          public TestRunner interceptTests(TestRunner next) {
+            return null;
+          }
 
-      @Override
-      public String toString() {
-        return "BrokenInterceptor";
-      }
-    };
+          @Override
+          public String toString() {
+            return "BrokenInterceptor";
+          }
+        };
 
     assertThatThrownBy(() -> new CellInterceptorChain(broken).decorate(parts))
         .isInstanceOf(NullPointerException.class)
-        .hasMessage("BrokenInterceptor.interceptTests returned null; an interceptor returns its argument to change "
-            + "nothing");
+        .hasMessage(
+            "BrokenInterceptor.interceptTests returned null; an interceptor returns its argument to change "
+                + "nothing");
   }
 
   @Test
   void theBuilderTakesInterceptorsOnceAndNoNullAmongThem() {
-    CellInterceptor any = new CellInterceptor() { };
+    CellInterceptor any = new CellInterceptor() {};
 
     assertThatThrownBy(() -> SwarmWorker.newBuilder().interceptors((CellInterceptor[]) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("interceptors cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("interceptors cannot be null");
     assertThatThrownBy(() -> SwarmWorker.newBuilder().interceptors(any, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("interceptors[1] cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("interceptors[1] cannot be null");
     SwarmWorker.Builder builder = SwarmWorker.newBuilder().interceptors();
     assertThatThrownBy(() -> builder.interceptors(any))
-        .isInstanceOf(IllegalStateException.class).hasMessage("interceptors was already set to []");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("interceptors was already set to []");
   }
 
   /** Records its name on every port probe and names the agents it wraps. */

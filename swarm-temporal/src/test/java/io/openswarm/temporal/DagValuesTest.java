@@ -31,34 +31,88 @@ class DagValuesTest {
     return converter.fromPayloads(0, payloads, type, type);
   }
 
-  private static final TaskGraph GRAPH = TaskGraph.newBuilder()
-      .task(GraphTask.of("schema", "add \"the\" schema\n$(x)").withTestTimeout(Duration.ofMinutes(2)))
-      .task("api", "add the api", "schema")
-      .build();
+  private static final TaskGraph GRAPH =
+      TaskGraph.newBuilder()
+          .task(
+              GraphTask.of("schema", "add \"the\" schema\n$(x)")
+                  .withTestTimeout(Duration.ofMinutes(2)))
+          .task("api", "add the api", "schema")
+          .build();
 
   private static DagAttempt attempt(DagTaskStatus status, String commit, String detail) {
     CellId cell = CellId.of("d-api-0123abcd-1");
-    CellOutcome outcome = (status == DagTaskStatus.REVERTED ? CellOutcome.reverted(cell, detail)
-        : CellOutcome.committed(cell, "cell0ffee"))
-        .withTimings(List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40)))).withHost("host-a");
-    IntegrationResult integration = status == DagTaskStatus.INTEGRATED
-        ? new IntegrationResult(IntegrationStatus.INTEGRATED, "dag/d", commit, "base", List.of(), null, 1, 0,
-            Duration.ofMillis(9))
-        : null;
-    return new DagAttempt(1, "dag-d-api-1", status, detail, outcome, integration, null, false, "base", null,
-        Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(3_500));
+    CellOutcome outcome =
+        (status == DagTaskStatus.REVERTED
+                ? CellOutcome.reverted(cell, detail)
+                : CellOutcome.committed(cell, "cell0ffee"))
+            .withTimings(List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40))))
+            .withHost("host-a");
+    IntegrationResult integration =
+        status == DagTaskStatus.INTEGRATED
+            ? new IntegrationResult(
+                IntegrationStatus.INTEGRATED,
+                "dag/d",
+                commit,
+                "base",
+                List.of(),
+                null,
+                1,
+                0,
+                Duration.ofMillis(9))
+            : null;
+    return new DagAttempt(
+        1,
+        "dag-d-api-1",
+        status,
+        detail,
+        outcome,
+        integration,
+        null,
+        false,
+        "base",
+        null,
+        Instant.ofEpochMilli(1_000),
+        Instant.ofEpochMilli(3_500));
   }
 
   /** An attempt whose cell committed and whose integration ended {@code status}. */
-  private static DagAttempt integrated(int attempt, String cellId, String base, DagTaskStatus status,
-      String commit, String onto, String detail, long startedMillis, long finishedMillis) {
-    IntegrationStatus verdict = status == DagTaskStatus.INTEGRATED ? IntegrationStatus.INTEGRATED
-        : IntegrationStatus.CONFLICT;
-    IntegrationResult integration = new IntegrationResult(verdict, "dag/pair", commit, onto,
-        verdict == IntegrationStatus.CONFLICT ? List.of("shared.txt") : List.of(), null, 1, 0, Duration.ofMillis(9));
-    return new DagAttempt(attempt, "dag-" + cellId, status, detail,
-        CellOutcome.committed(CellId.of(cellId), "cell0ffee").withHost("host-a"), integration, null, false, base,
-        verdict == IntegrationStatus.CONFLICT ? "swarm/" + cellId : null, Instant.ofEpochMilli(startedMillis),
+  private static DagAttempt integrated(
+      int attempt,
+      String cellId,
+      String base,
+      DagTaskStatus status,
+      String commit,
+      String onto,
+      String detail,
+      long startedMillis,
+      long finishedMillis) {
+    IntegrationStatus verdict =
+        status == DagTaskStatus.INTEGRATED
+            ? IntegrationStatus.INTEGRATED
+            : IntegrationStatus.CONFLICT;
+    IntegrationResult integration =
+        new IntegrationResult(
+            verdict,
+            "dag/pair",
+            commit,
+            onto,
+            verdict == IntegrationStatus.CONFLICT ? List.of("shared.txt") : List.of(),
+            null,
+            1,
+            0,
+            Duration.ofMillis(9));
+    return new DagAttempt(
+        attempt,
+        "dag-" + cellId,
+        status,
+        detail,
+        CellOutcome.committed(CellId.of(cellId), "cell0ffee").withHost("host-a"),
+        integration,
+        null,
+        false,
+        base,
+        verdict == IntegrationStatus.CONFLICT ? "swarm/" + cellId : null,
+        Instant.ofEpochMilli(startedMillis),
         Instant.ofEpochMilli(finishedMillis));
   }
 
@@ -68,34 +122,77 @@ class DagValuesTest {
     assertThat(roundTrip(request, DagRequest.class)).isEqualTo(request);
 
     DagAttempt integrated = attempt(DagTaskStatus.INTEGRATED, "c0ffee", null);
-    DagResult result = new DagResult("orders", "dag/orders", "base", "c0ffee", true, Duration.ofSeconds(9),
-        List.of(new DagTaskResult("schema", List.of(), DagTaskStatus.INTEGRATED, "c0ffee", 1, Duration.ofSeconds(3),
-            null, List.of(integrated)),
-            new DagTaskResult("api", List.of("schema"), DagTaskStatus.SKIPPED, null, 0, Duration.ZERO,
-                "depends on schema, which ended REVERTED", List.of())));
+    DagResult result =
+        new DagResult(
+            "orders",
+            "dag/orders",
+            "base",
+            "c0ffee",
+            true,
+            Duration.ofSeconds(9),
+            List.of(
+                new DagTaskResult(
+                    "schema",
+                    List.of(),
+                    DagTaskStatus.INTEGRATED,
+                    "c0ffee",
+                    1,
+                    Duration.ofSeconds(3),
+                    null,
+                    List.of(integrated)),
+                new DagTaskResult(
+                    "api",
+                    List.of("schema"),
+                    DagTaskStatus.SKIPPED,
+                    null,
+                    0,
+                    Duration.ZERO,
+                    "depends on schema, which ended REVERTED",
+                    List.of())));
     assertThat(roundTrip(result, DagResult.class)).isEqualTo(result);
-    String json = new String(converter.toPayload(result).orElseThrow().getData().toByteArray(),
-        StandardCharsets.UTF_8);
+    String json =
+        new String(
+            converter.toPayload(result).orElseThrow().getData().toByteArray(),
+            StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("\"succeeded\"", "\"table\"", "toTable");
 
-    IntegrationResult conflict = new IntegrationResult(IntegrationStatus.CONFLICT, "dag/orders", null, "abc",
-        List.of("a.txt"), null, 2, 1, Duration.ofMillis(120));
+    IntegrationResult conflict =
+        new IntegrationResult(
+            IntegrationStatus.CONFLICT,
+            "dag/orders",
+            null,
+            "abc",
+            List.of("a.txt"),
+            null,
+            2,
+            1,
+            Duration.ofMillis(120));
     assertThat(roundTrip(conflict, IntegrationResult.class)).isEqualTo(conflict);
-    DagTaskRequest taskRequest = new DagTaskRequest("orders", 2, GRAPH.tasks().get(0).toTaskSpec(
-        "refs/heads/dag/orders"), "dag/orders", CellId.of("orders-schema-1"));
+    DagTaskRequest taskRequest =
+        new DagTaskRequest(
+            "orders",
+            2,
+            GRAPH.tasks().get(0).toTaskSpec("refs/heads/dag/orders"),
+            "dag/orders",
+            CellId.of("orders-schema-1"));
     assertThat(roundTrip(taskRequest, DagTaskRequest.class)).isEqualTo(taskRequest);
   }
 
   @Test
   void invalidRequestsNameTheValue() {
-    assertThatIllegalArgumentException().isThrownBy(() -> DagRequest.of("a/b", GRAPH, "main"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> DagRequest.of("a/b", GRAPH, "main"))
         .withMessageStartingWith("dagId may contain only letters, digits");
-    assertThatIllegalArgumentException().isThrownBy(() -> DagRequest.of("d", GRAPH, "--all"))
-        .withMessage("baseRef must be a git revision (not blank, no control characters, not starting with '-') but "
-            + "was \"--all\"");
-    assertThatIllegalArgumentException().isThrownBy(() -> DagRequest.of("d", GRAPH, "main").withTargetBranch(
-        "refs/heads/x")).withMessageEndingWith("but was \"refs/heads/x\"");
-    assertThatIllegalArgumentException().isThrownBy(() -> DagRequest.of("d", GRAPH, "main").withMaxParallel(0))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> DagRequest.of("d", GRAPH, "--all"))
+        .withMessage(
+            "baseRef must be a git revision (not blank, no control characters, not starting with '-') but "
+                + "was \"--all\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> DagRequest.of("d", GRAPH, "main").withTargetBranch("refs/heads/x"))
+        .withMessageEndingWith("but was \"refs/heads/x\"");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> DagRequest.of("d", GRAPH, "main").withMaxParallel(0))
         .withMessage("maxParallel must be between 1 and 500 but was 0");
     assertThat(DagRequest.of("d", GRAPH, "main").targetBranch()).isEqualTo("dag/d");
     assertThat(DagRequest.of("d", GRAPH, "main").workflowId()).isEqualTo("dag-d");
@@ -107,20 +204,46 @@ class DagValuesTest {
 
     DagAttempt attempt = attempt(DagTaskStatus.REVERTED, null, report);
 
-    assertThat(attempt.detail()).hasSize(DagAttempt.MAX_DETAIL_LENGTH)
-        .startsWith("tests failed with exit code 1\n[...]x").endsWith("THE END");
+    assertThat(attempt.detail())
+        .hasSize(DagAttempt.MAX_DETAIL_LENGTH)
+        .startsWith("tests failed with exit code 1\n[...]x")
+        .endsWith("THE END");
     assertThat(attempt.duration()).isEqualTo(Duration.ofMillis(2_500));
   }
 
   @Test
   void theTableHasOneLinePerTaskInTheGraphsOrder() {
-    DagResult result = new DagResult("orders", "dag/orders", "base", "c0ffee1234567", true, Duration.ofSeconds(9),
-        List.of(new DagTaskResult("schema", List.of(), DagTaskStatus.INTEGRATED, "c0ffee1234567", 1,
-                Duration.ofMillis(4_200), null, List.of()),
-            new DagTaskResult("api", List.of("schema"), DagTaskStatus.SKIPPED, null, 0, Duration.ZERO,
-                "depends on schema, which ended REVERTED", List.of())));
+    DagResult result =
+        new DagResult(
+            "orders",
+            "dag/orders",
+            "base",
+            "c0ffee1234567",
+            true,
+            Duration.ofSeconds(9),
+            List.of(
+                new DagTaskResult(
+                    "schema",
+                    List.of(),
+                    DagTaskStatus.INTEGRATED,
+                    "c0ffee1234567",
+                    1,
+                    Duration.ofMillis(4_200),
+                    null,
+                    List.of()),
+                new DagTaskResult(
+                    "api",
+                    List.of("schema"),
+                    DagTaskStatus.SKIPPED,
+                    null,
+                    0,
+                    Duration.ZERO,
+                    "depends on schema, which ended REVERTED",
+                    List.of())));
 
-    assertThat(result.toTable()).isEqualTo("""
+    assertThat(result.toTable())
+        .isEqualTo(
+            """
         task    status      commit      attempts  duration  detail
         schema  INTEGRATED  c0ffee1234  1         4.2 s
         api     SKIPPED     -           0         0.0 s     depends on schema, which ended REVERTED
@@ -132,23 +255,90 @@ class DagValuesTest {
 
   @Test
   void theTableShowsARedoAfterAConflictAndTheBranchThatHoldsTheConflictingChange() {
-    DagAttempt conflict = integrated(1, "pair-s2-1", "base", DagTaskStatus.CONFLICT, null, "c0ffee1234567",
-        "conflicts with c0ffee1234 on dag/pair in shared.txt", 1_000, 4_100);
-    DagAttempt redo = integrated(2, "pair-s2-2", "c0ffee1234567", DagTaskStatus.INTEGRATED, "9b1c03e7aa55",
-        "c0ffee1234567", null, 4_100, 9_800);
-    DagAttempt first = integrated(1, "pair-s3-1", "base", DagTaskStatus.CONFLICT, null, "c0ffee1234567",
-        "conflicts with c0ffee1234 on dag/pair in shared.txt", 1_000, 4_200);
-    DagAttempt again = integrated(2, "pair-s3-2", "9b1c03e7aa55", DagTaskStatus.CONFLICT, null, "9b1c03e7aa55",
-        "conflicts with 9b1c03e7aa on dag/pair in shared.txt", 9_800, 12_000);
-    DagResult result = new DagResult("pair", "dag/pair", "base", "9b1c03e7aa55", true, Duration.ofSeconds(12),
-        List.of(new DagTaskResult("s1", List.of(), DagTaskStatus.INTEGRATED, "c0ffee1234567", 1,
-                Duration.ofMillis(4_000), null, List.of()),
-            new DagTaskResult("s2", List.of(), DagTaskStatus.INTEGRATED, "9b1c03e7aa55", 2, Duration.ofMillis(8_800),
-                null, List.of(conflict, redo)),
-            new DagTaskResult("s3", List.of(), DagTaskStatus.CONFLICT, null, 2, Duration.ofMillis(11_000),
-                again.detail(), List.of(first, again))));
+    DagAttempt conflict =
+        integrated(
+            1,
+            "pair-s2-1",
+            "base",
+            DagTaskStatus.CONFLICT,
+            null,
+            "c0ffee1234567",
+            "conflicts with c0ffee1234 on dag/pair in shared.txt",
+            1_000,
+            4_100);
+    DagAttempt redo =
+        integrated(
+            2,
+            "pair-s2-2",
+            "c0ffee1234567",
+            DagTaskStatus.INTEGRATED,
+            "9b1c03e7aa55",
+            "c0ffee1234567",
+            null,
+            4_100,
+            9_800);
+    DagAttempt first =
+        integrated(
+            1,
+            "pair-s3-1",
+            "base",
+            DagTaskStatus.CONFLICT,
+            null,
+            "c0ffee1234567",
+            "conflicts with c0ffee1234 on dag/pair in shared.txt",
+            1_000,
+            4_200);
+    DagAttempt again =
+        integrated(
+            2,
+            "pair-s3-2",
+            "9b1c03e7aa55",
+            DagTaskStatus.CONFLICT,
+            null,
+            "9b1c03e7aa55",
+            "conflicts with 9b1c03e7aa on dag/pair in shared.txt",
+            9_800,
+            12_000);
+    DagResult result =
+        new DagResult(
+            "pair",
+            "dag/pair",
+            "base",
+            "9b1c03e7aa55",
+            true,
+            Duration.ofSeconds(12),
+            List.of(
+                new DagTaskResult(
+                    "s1",
+                    List.of(),
+                    DagTaskStatus.INTEGRATED,
+                    "c0ffee1234567",
+                    1,
+                    Duration.ofMillis(4_000),
+                    null,
+                    List.of()),
+                new DagTaskResult(
+                    "s2",
+                    List.of(),
+                    DagTaskStatus.INTEGRATED,
+                    "9b1c03e7aa55",
+                    2,
+                    Duration.ofMillis(8_800),
+                    null,
+                    List.of(conflict, redo)),
+                new DagTaskResult(
+                    "s3",
+                    List.of(),
+                    DagTaskStatus.CONFLICT,
+                    null,
+                    2,
+                    Duration.ofMillis(11_000),
+                    again.detail(),
+                    List.of(first, again))));
 
-    assertThat(result.toTable()).isEqualTo("""
+    assertThat(result.toTable())
+        .isEqualTo(
+            """
         task  status      commit      attempts  duration  detail
         s1    INTEGRATED  c0ffee1234  1         4.0 s
         s2    INTEGRATED  9b1c03e7aa  2         8.8 s     redone on the new head after a conflict
@@ -162,8 +352,10 @@ class DagValuesTest {
 
   @Test
   void anAttemptWrittenFlatByEarlierVersionsReadsAsACellOutcomeAndAnIntegration() {
-    // As DagTaskWorkflow wrote it into histories before the attempt was composed (a recorded conflict).
-    String flat = """
+    // As DagTaskWorkflow wrote it into histories before the attempt was composed (a recorded
+    // conflict).
+    String flat =
+        """
         {"attempt":1,"workflowId":"dag-mixed-b-1","cellId":"mixed-b-525028a3-1","host":"live",\
         "baseCommit":"base0000000000","status":"CONFLICT","commit":null,"onto":"head-b","integrationVerdict":true,\
         "failedStep":null,"failureType":null,"retryable":false,"detail":"conflicts with head-b on dag/mixed in a.txt",\
@@ -172,9 +364,14 @@ class DagValuesTest {
         "teardownErrors":[],"startedAt":"2026-12-05T03:34:23.731Z","finishedAt":"2026-12-05T03:34:23.834Z",\
         "historyPath":null,"rejectedRef":null}""";
 
-    DagAttempt attempt = converter.fromPayload(io.temporal.api.common.v1.Payload.newBuilder()
-        .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
-        .setData(com.google.protobuf.ByteString.copyFromUtf8(flat)).build(), DagAttempt.class, DagAttempt.class);
+    DagAttempt attempt =
+        converter.fromPayload(
+            io.temporal.api.common.v1.Payload.newBuilder()
+                .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
+                .setData(com.google.protobuf.ByteString.copyFromUtf8(flat))
+                .build(),
+            DagAttempt.class,
+            DagAttempt.class);
 
     assertThat(attempt.status()).isEqualTo(DagTaskStatus.CONFLICT);
     assertThat(attempt.integrationVerdict()).isTrue();
@@ -187,23 +384,41 @@ class DagValuesTest {
     assertThat(attempt.integration().rounds()).isEqualTo(2);
     assertThat(attempt.integration().duration()).isEqualTo(Duration.ofMillis(4));
     assertThat(attempt.cell()).isNotNull();
-    assertThat(attempt.cell().commit()).as("the flat shape named the kept change by its branch")
+    assertThat(attempt.cell().commit())
+        .as("the flat shape named the kept change by its branch")
         .isEqualTo("refs/heads/swarm/mixed-b-525028a3-1");
-    assertThat(attempt.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.INTEGRATE);
+    assertThat(attempt.timings())
+        .extracting(StepTiming::step)
+        .containsExactly(CellStep.PORT, CellStep.INTEGRATE);
     assertThat(roundTrip(attempt, DagAttempt.class)).isEqualTo(attempt);
   }
 
   @Test
   void anAttemptKeepsItsCellsCountOfChangedFilesButNotTheListAndBoundsItsTexts() {
-    CellOutcome red = CellOutcome.reverted(CellId.of("c"), "tests failed\n" + "x".repeat(50_000))
-        .withChangedFiles(List.of("a.txt", "b.txt"));
+    CellOutcome red =
+        CellOutcome.reverted(CellId.of("c"), "tests failed\n" + "x".repeat(50_000))
+            .withChangedFiles(List.of("a.txt", "b.txt"));
 
-    DagAttempt attempt = new DagAttempt(1, "dag-d-c-1", DagTaskStatus.REVERTED, red.testOutputTail(), red, null,
-        null, false, "base", null, Instant.ofEpochMilli(0), Instant.ofEpochMilli(1));
+    DagAttempt attempt =
+        new DagAttempt(
+            1,
+            "dag-d-c-1",
+            DagTaskStatus.REVERTED,
+            red.testOutputTail(),
+            red,
+            null,
+            null,
+            false,
+            "base",
+            null,
+            Instant.ofEpochMilli(0),
+            Instant.ofEpochMilli(1));
 
     assertThat(attempt.cell().changedFiles()).isEmpty();
     assertThat(attempt.cell().changedFileCount()).isEqualTo(2);
-    assertThat(attempt.cell().testOutputTail()).hasSize(DagAttempt.MAX_DETAIL_LENGTH).startsWith("tests failed\n");
+    assertThat(attempt.cell().testOutputTail())
+        .hasSize(DagAttempt.MAX_DETAIL_LENGTH)
+        .startsWith("tests failed\n");
     assertThat(attempt.detail()).hasSize(DagAttempt.MAX_DETAIL_LENGTH);
   }
 }

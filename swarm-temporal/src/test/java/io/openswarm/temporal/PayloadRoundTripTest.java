@@ -20,7 +20,9 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The values activities and workflows exchange survive Temporal's default data converter unchanged. */
+/**
+ * The values activities and workflows exchange survive Temporal's default data converter unchanged.
+ */
 class PayloadRoundTripTest {
 
   private final DataConverter converter = DefaultDataConverter.newDefaultInstance();
@@ -32,9 +34,10 @@ class PayloadRoundTripTest {
 
   @Test
   void taskSpecs() {
-    TaskSpec task = TaskSpec.of("t-1", "say \"hi\" $(x) `y`\n\u00e9", "main")
-        .withTestCommand(List.of("mvn", "-q", "test"))
-        .withTestTimeout(Duration.ofMinutes(3));
+    TaskSpec task =
+        TaskSpec.of("t-1", "say \"hi\" $(x) `y`\n\u00e9", "main")
+            .withTestCommand(List.of("mvn", "-q", "test"))
+            .withTestTimeout(Duration.ofMinutes(3));
     assertThat(roundTrip(task, TaskSpec.class)).isEqualTo(task);
     TaskSpec bare = TaskSpec.of("t-2", "p", "abc123");
     assertThat(roundTrip(bare, TaskSpec.class)).isEqualTo(bare);
@@ -42,21 +45,26 @@ class PayloadRoundTripTest {
 
   @Test
   void cellOutcomes() {
-    CellOutcome outcome = CellOutcome.failed(CellId.of("c-1"), CellStep.AGENT_READY, "timeout")
-        .withTimings(List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(3))))
-        .withTeardownErrors(List.of("worktree: busy"))
-        .withHost("h1");
+    CellOutcome outcome =
+        CellOutcome.failed(CellId.of("c-1"), CellStep.AGENT_READY, "timeout")
+            .withTimings(List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(3))))
+            .withTeardownErrors(List.of("worktree: busy"))
+            .withHost("h1");
     assertThat(roundTrip(outcome, CellOutcome.class)).isEqualTo(outcome);
   }
 
   @Test
   void anExecuteResultOfFiftyThousandFilesCarriesTheFirstThousandAndTheCountWellWithinTheLimit() {
-    List<String> files = IntStream.range(0, 50_000)
-        .mapToObj(i -> "generated/" + "x".repeat(80) + "-" + i + ".txt").toList();
+    List<String> files =
+        IntStream.range(0, 50_000)
+            .mapToObj(i -> "generated/" + "x".repeat(80) + "-" + i + ".txt")
+            .toList();
 
     ExecuteResult result = new ExecuteResult("z".repeat(1_000_000), files, Duration.ofSeconds(3));
 
-    assertThat(result.changedFiles()).hasSize(ResultLimits.MAX_LISTED_FILES).isEqualTo(files.subList(0, 1_000));
+    assertThat(result.changedFiles())
+        .hasSize(ResultLimits.MAX_LISTED_FILES)
+        .isEqualTo(files.subList(0, 1_000));
     assertThat(result.changedFileCount()).isEqualTo(50_000);
     assertThat(result.changedFilesTruncated()).isTrue();
     assertThat(result.summary()).hasSizeLessThan(ResultLimits.MAX_TEXT_CHARS + 100);
@@ -67,11 +75,14 @@ class PayloadRoundTripTest {
 
   @Test
   void aCellOutcomeOfFiftyThousandFilesCarriesTheFirstThousandAndTheCount() {
-    List<String> files = IntStream.range(0, 50_000)
-        .mapToObj(i -> "generated/" + "x".repeat(80) + "-" + i + ".txt").toList();
+    List<String> files =
+        IntStream.range(0, 50_000)
+            .mapToObj(i -> "generated/" + "x".repeat(80) + "-" + i + ".txt")
+            .toList();
 
-    CellOutcome outcome = CellOutcome.failed(CellId.of("c-1"), CellStep.TEST, "e".repeat(1_000_000))
-        .withChangedFiles(files.subList(0, 1_000), files.size());
+    CellOutcome outcome =
+        CellOutcome.failed(CellId.of("c-1"), CellStep.TEST, "e".repeat(1_000_000))
+            .withChangedFiles(files.subList(0, 1_000), files.size());
 
     assertThat(outcome.changedFiles()).hasSize(1_000);
     assertThat(outcome.changedFileCount()).isEqualTo(50_000);
@@ -83,13 +94,20 @@ class PayloadRoundTripTest {
 
   @Test
   void resultsWrittenBeforeTheCountsExistedReadWithTheSizeOfTheirLists() {
-    ExecuteResult executed = new ExecuteResult("done", List.of("a.txt", "b.txt"), Duration.ofMillis(1500));
-    CellOutcome outcome = CellOutcome.noChanges(CellId.of("c-1")).withChangedFiles(List.of("a.txt"));
+    ExecuteResult executed =
+        new ExecuteResult("done", List.of("a.txt", "b.txt"), Duration.ofMillis(1500));
+    CellOutcome outcome =
+        CellOutcome.noChanges(CellId.of("c-1")).withChangedFiles(List.of("a.txt"));
 
-    ExecuteResult oldExecuted = converter.fromPayloads(0, withoutField(executed, "changedFileCount"),
-        ExecuteResult.class, ExecuteResult.class);
-    CellOutcome oldOutcome = converter.fromPayloads(0, withoutField(outcome, "changedFileCount"), CellOutcome.class,
-        CellOutcome.class);
+    ExecuteResult oldExecuted =
+        converter.fromPayloads(
+            0,
+            withoutField(executed, "changedFileCount"),
+            ExecuteResult.class,
+            ExecuteResult.class);
+    CellOutcome oldOutcome =
+        converter.fromPayloads(
+            0, withoutField(outcome, "changedFileCount"), CellOutcome.class, CellOutcome.class);
 
     assertThat(oldExecuted).isEqualTo(executed);
     assertThat(oldExecuted.changedFileCount()).isEqualTo(2);
@@ -102,7 +120,9 @@ class PayloadRoundTripTest {
     String json = payload.getData().toStringUtf8();
     String older = json.replaceAll(",?\"" + field + "\":\\d+", "");
     assertThat(older).isNotEqualTo(json).doesNotContain(field);
-    return Optional.of(Payloads.newBuilder().addPayloads(payload.toBuilder()
-        .setData(ByteString.copyFromUtf8(older))).build());
+    return Optional.of(
+        Payloads.newBuilder()
+            .addPayloads(payload.toBuilder().setData(ByteString.copyFromUtf8(older)))
+            .build());
   }
 }

@@ -28,9 +28,10 @@ class SwarmCapacityTest {
         .repository(temp)
         .stateDirectory(temp.resolve("../state-" + temp.getFileName()))
         .testCommand(List.of("true"))
-        .agent(supervisor -> {
-          throw new AssertionError("not started");
-        });
+        .agent(
+            supervisor -> {
+              throw new AssertionError("not started");
+            });
   }
 
   @Test
@@ -39,31 +40,53 @@ class SwarmCapacityTest {
     assertThat(SwarmCapacity.of(0, 600 * MIB, (long) (24 * GIB * 0.8), 1001, 100, 50))
         .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy, SwarmCapacity::cellsByMemory)
         .containsExactly(32, "memory", 32);
-    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 20, 100, 50).limitedBy()).isEqualTo("ports");
-    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 200, 8, 50).limitedBy()).isEqualTo("worktrees");
+    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 20, 100, 50).limitedBy())
+        .isEqualTo("ports");
+    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 200, 8, 50).limitedBy())
+        .isEqualTo("worktrees");
     assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 200, 100, 5))
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy).containsExactly(5, "activities");
+        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy)
+        .containsExactly(5, "activities");
     assertThat(SwarmCapacity.of(3, 600 * MIB, 64 * GIB, 200, 100, 5))
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy).containsExactly(3, "configured");
+        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy)
+        .containsExactly(3, "configured");
   }
 
   @Test
   void theWorkersCapacityComesFromItsOptions() {
-    SwarmWorkerOptions options = builder()
-        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(40).memoryPerCell(500 * MIB)
-            .memoryBudget(5000 * MIB).build())
-        .ports(new PortRange(20000, 20099))
-        .worktrees(WorktreePoolOptions.newBuilder().repository(temp).root(temp.resolve("../wt-" + temp.getFileName()))
-            .minIdle(1).maxIdle(4).maxTotal(60).build())
-        .build().options();
+    SwarmWorkerOptions options =
+        builder()
+            .capacity(
+                CapacityOptions.newBuilder()
+                    .maxConcurrentActivities(40)
+                    .memoryPerCell(500 * MIB)
+                    .memoryBudget(5000 * MIB)
+                    .build())
+            .ports(new PortRange(20000, 20099))
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(temp)
+                    .root(temp.resolve("../wt-" + temp.getFileName()))
+                    .minIdle(1)
+                    .maxIdle(4)
+                    .maxTotal(60)
+                    .build())
+            .build()
+            .options();
 
     assertThat(options.cellCapacity())
         .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy, SwarmCapacity::memoryBudget)
         .containsExactly(10, "memory", 5000 * MIB);
     assertThat(options.cellCapacity().maxCells()).isEqualTo(10);
-    assertThat(options.cellCapacity().toString()).startsWith("10 cells (memory; memory 5000 MiB / 500 MiB per cell");
-    assertThat(builder().capacity(CapacityOptions.newBuilder().maxConcurrentCells(2).build()).build().capacity()
-        .maxCells()).isEqualTo(2);
+    assertThat(options.cellCapacity().toString())
+        .startsWith("10 cells (memory; memory 5000 MiB / 500 MiB per cell");
+    assertThat(
+            builder()
+                .capacity(CapacityOptions.newBuilder().maxConcurrentCells(2).build())
+                .build()
+                .capacity()
+                .maxCells())
+        .isEqualTo(2);
   }
 
   @Test
@@ -72,16 +95,25 @@ class SwarmCapacityTest {
 
     assertThat(options.capacity().diskPerCell()).isEmpty();
     assertThat(options.cellCapacity().memoryBudget()).isPositive();
-    assertThat(builder().capacity(CapacityOptions.newBuilder().diskPerCell(2 * MIB).build()).build().options()
-        .capacity().diskPerCell()).hasValue(2 * MIB);
+    assertThat(
+            builder()
+                .capacity(CapacityOptions.newBuilder().diskPerCell(2 * MIB).build())
+                .build()
+                .options()
+                .capacity()
+                .diskPerCell())
+        .hasValue(2 * MIB);
   }
 
   @Test
   void moreCellsThanPortsOrWorktreesAreNotPromised() {
-    SwarmWorkerOptions options = builder()
-        .capacity(CapacityOptions.newBuilder().memoryPerCell(MIB).memoryBudget(1000 * MIB).build())
-        .ports(new PortRange(20000, 20002))
-        .build().options();
+    SwarmWorkerOptions options =
+        builder()
+            .capacity(
+                CapacityOptions.newBuilder().memoryPerCell(MIB).memoryBudget(1000 * MIB).build())
+            .ports(new PortRange(20000, 20002))
+            .build()
+            .options();
 
     assertThat(options.cellCapacity().maxCells()).isEqualTo(3);
     assertThat(options.cellCapacity().limitedBy()).isEqualTo("ports");

@@ -7,28 +7,54 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** Each of the guide's thresholds: quiet at the threshold, a warning just past it, gone again once back. */
+/**
+ * Each of the guide's thresholds: quiet at the threshold, a warning just past it, gone again once
+ * back.
+ */
 class SwarmHealthTest {
 
   private static final HealthThresholds GUIDE = HealthThresholds.getDefaultInstance();
 
-  private static SwarmHealth.Readings readings(long outcomes, long failures, int ports, Long backlog,
-      double memory) {
-    return new SwarmHealth.Readings("h", Instant.EPOCH, outcomes, failures, ports, backlog, memory, 0, 8, false,
-        "cells", false);
+  private static SwarmHealth.Readings readings(
+      long outcomes, long failures, int ports, Long backlog, double memory) {
+    return new SwarmHealth.Readings(
+        "h",
+        Instant.EPOCH,
+        outcomes,
+        failures,
+        ports,
+        backlog,
+        memory,
+        0,
+        8,
+        false,
+        "cells",
+        false);
   }
 
   @Test
   void aSandboxThatFellBackToNoneIsAWarning() {
     SwarmHealth.Readings r = healthy();
-    SwarmHealth.Readings fellBack = new SwarmHealth.Readings(r.host(), r.at(), r.outcomes(), r.failures(),
-        r.availablePorts(), r.backlog(), r.memoryUsage(), r.liveCells(), r.maxCells(), r.backpressure(),
-        r.limitedBy(), true);
+    SwarmHealth.Readings fellBack =
+        new SwarmHealth.Readings(
+            r.host(),
+            r.at(),
+            r.outcomes(),
+            r.failures(),
+            r.availablePorts(),
+            r.backlog(),
+            r.memoryUsage(),
+            r.liveCells(),
+            r.maxCells(),
+            r.backpressure(),
+            r.limitedBy(),
+            true);
 
     SwarmHealth health = SwarmHealth.evaluate(fellBack, GUIDE);
 
     assertThat(health.healthy()).isFalse();
-    assertThat(health.warning(HealthCheck.SANDBOX).orElseThrow().message()).contains("cells are not isolated");
+    assertThat(health.warning(HealthCheck.SANDBOX).orElseThrow().message())
+        .contains("cells are not isolated");
   }
 
   private static SwarmHealth.Readings healthy() {
@@ -57,12 +83,16 @@ class SwarmHealthTest {
     SwarmHealth fired = SwarmHealth.evaluate(readings(100, 2, 50, 0L, 0.5), GUIDE);
     SwarmHealth cleared = SwarmHealth.evaluate(readings(200, 2, 50, 0L, 0.5), GUIDE);
 
-    assertThat(fired.warnings()).singleElement().satisfies(w -> {
-      assertThat(w.check()).isEqualTo(HealthCheck.ERROR_RATE);
-      assertThat(w.value()).isEqualTo(0.02);
-      assertThat(w.threshold()).isEqualTo(0.01);
-      assertThat(w.message()).isEqualTo("error rate 2.0 % (2 of 100 cells in the last 15 min) is above 1.0 %");
-    });
+    assertThat(fired.warnings())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.check()).isEqualTo(HealthCheck.ERROR_RATE);
+              assertThat(w.value()).isEqualTo(0.02);
+              assertThat(w.threshold()).isEqualTo(0.01);
+              assertThat(w.message())
+                  .isEqualTo("error rate 2.0 % (2 of 100 cells in the last 15 min) is above 1.0 %");
+            });
     assertThat(cleared.healthy()).isTrue();
   }
 
@@ -71,8 +101,10 @@ class SwarmHealthTest {
     SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 9, 0L, 0.5), GUIDE);
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 10, 0L, 0.5), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.AVAILABLE_PORTS)).get()
-        .extracting(HealthWarning::message).isEqualTo("9 port(s) available, fewer than 10");
+    assertThat(fired.warning(HealthCheck.AVAILABLE_PORTS))
+        .get()
+        .extracting(HealthWarning::message)
+        .isEqualTo("9 port(s) available, fewer than 10");
     assertThat(fired.warnings()).hasSize(1);
     assertThat(cleared.healthy()).isTrue();
   }
@@ -83,8 +115,10 @@ class SwarmHealthTest {
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 3L, 0.5), GUIDE);
     SwarmHealth unknown = SwarmHealth.evaluate(readings(0, 0, 50, null, 0.5), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.BACKLOG)).get()
-        .extracting(HealthWarning::message).isEqualTo("101 cell(s) waiting in the shared queue, more than 100");
+    assertThat(fired.warning(HealthCheck.BACKLOG))
+        .get()
+        .extracting(HealthWarning::message)
+        .isEqualTo("101 cell(s) waiting in the shared queue, more than 100");
     assertThat(cleared.healthy()).isTrue();
     assertThat(unknown.healthy()).isTrue();
     assertThat(unknown.readings().backlogCount()).isEmpty();
@@ -95,8 +129,10 @@ class SwarmHealthTest {
     SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.93), GUIDE);
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.85), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.MEMORY)).get()
-        .extracting(HealthWarning::message).isEqualTo("memory 93.0 % used, above 90.0 %");
+    assertThat(fired.warning(HealthCheck.MEMORY))
+        .get()
+        .extracting(HealthWarning::message)
+        .isEqualTo("memory 93.0 % used, above 90.0 %");
     assertThat(cleared.healthy()).isTrue();
   }
 
@@ -104,31 +140,45 @@ class SwarmHealthTest {
   void everyCheckPastItsThresholdWarnsInOrder() {
     SwarmHealth health = SwarmHealth.evaluate(readings(10, 5, 0, 500L, 0.99), GUIDE);
 
-    assertThat(health.warnings()).extracting(HealthWarning::check).containsExactly(HealthCheck.ERROR_RATE,
-        HealthCheck.AVAILABLE_PORTS, HealthCheck.BACKLOG, HealthCheck.MEMORY);
+    assertThat(health.warnings())
+        .extracting(HealthWarning::check)
+        .containsExactly(
+            HealthCheck.ERROR_RATE,
+            HealthCheck.AVAILABLE_PORTS,
+            HealthCheck.BACKLOG,
+            HealthCheck.MEMORY);
   }
 
   @Test
   void customThresholdsApply() {
-    HealthThresholds strict = HealthThresholds.newBuilder(GUIDE).maxBacklog(5).minAvailablePorts(1).build();
+    HealthThresholds strict =
+        HealthThresholds.newBuilder(GUIDE).maxBacklog(5).minAvailablePorts(1).build();
 
     assertThat(SwarmHealth.evaluate(readings(0, 0, 2, 6L, 0.5), strict).warnings())
-        .extracting(HealthWarning::check).containsExactly(HealthCheck.BACKLOG);
+        .extracting(HealthWarning::check)
+        .containsExactly(HealthCheck.BACKLOG);
     assertThat(strict).isNotEqualTo(GUIDE);
-    assertThat(HealthThresholds.newBuilder(strict).build()).isEqualTo(strict).hasSameHashCodeAs(strict);
+    assertThat(HealthThresholds.newBuilder(strict).build())
+        .isEqualTo(strict)
+        .hasSameHashCodeAs(strict);
   }
 
   @Test
   void invalidThresholdsAreRefusedWithTheValueAndTheRange() {
     assertThatThrownBy(() -> HealthThresholds.newBuilder().maxErrorRate(1.5).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxErrorRate must be in [0, 1) but was 1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxErrorRate must be in [0, 1) but was 1.5");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().minAvailablePorts(-1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minAvailablePorts must be at least 0 but was -1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minAvailablePorts must be at least 0 but was -1");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().maxBacklog(-2).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxBacklog must be at least 0 but was -2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxBacklog must be at least 0 but was -2");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().maxMemoryUsage(0).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxMemoryUsage must be in (0, 1] but was 0.0");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().errorRateWindow(Duration.ofMillis(10)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxMemoryUsage must be in (0, 1] but was 0.0");
+    assertThatThrownBy(
+            () -> HealthThresholds.newBuilder().errorRateWindow(Duration.ofMillis(10)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("errorRateWindow must be at least 1 s but was PT0.01S");
     assertThatThrownBy(() -> readings(1, 2, 0, 0L, 0))
@@ -140,9 +190,21 @@ class SwarmHealthTest {
 
   private static SwarmHealth.Readings withDisks(SwarmHealth.Disk... disks) {
     SwarmHealth.Readings r = healthy();
-    return new SwarmHealth.Readings(r.host(), r.at(), r.outcomes(), r.failures(), r.availablePorts(), r.backlog(),
-        r.memoryUsage(), r.liveCells(), r.maxCells(), r.backpressure(), r.limitedBy(), r.sandboxFellBack(),
-        java.util.List.of(disks), 181L << 20);
+    return new SwarmHealth.Readings(
+        r.host(),
+        r.at(),
+        r.outcomes(),
+        r.failures(),
+        r.availablePorts(),
+        r.backlog(),
+        r.memoryUsage(),
+        r.liveCells(),
+        r.maxCells(),
+        r.backpressure(),
+        r.limitedBy(),
+        r.sandboxFellBack(),
+        java.util.List.of(disks),
+        181L << 20);
   }
 
   @Test
@@ -164,11 +226,13 @@ class SwarmHealthTest {
     SwarmHealth.Disk below = new SwarmHealth.Disk("/trees", 1000 * GIB, 5 * GIB - 1);
 
     assertThat(SwarmHealth.evaluate(withDisks(at), GUIDE).warning(HealthCheck.DISK)).isEmpty();
-    HealthWarning warning = SwarmHealth.evaluate(withDisks(below), GUIDE).warning(HealthCheck.DISK).orElseThrow();
+    HealthWarning warning =
+        SwarmHealth.evaluate(withDisks(below), GUIDE).warning(HealthCheck.DISK).orElseThrow();
 
     assertThat(warning.value()).isEqualTo(5 * GIB - 1);
     assertThat(warning.threshold()).isEqualTo(5 * GIB);
-    assertThat(warning.message()).isEqualTo("disk of /trees: 5119 MiB free (0.5 % of 1024000 MiB), below 5120 MiB");
+    assertThat(warning.message())
+        .isEqualTo("disk of /trees: 5119 MiB free (0.5 % of 1024000 MiB), below 5120 MiB");
   }
 
   @Test
@@ -178,10 +242,13 @@ class SwarmHealthTest {
 
     SwarmHealth health = SwarmHealth.evaluate(withDisks(warns, empty), GUIDE);
 
-    assertThat(health.warnings()).extracting(HealthWarning::check).containsExactly(HealthCheck.DISK);
+    assertThat(health.warnings())
+        .extracting(HealthWarning::check)
+        .containsExactly(HealthCheck.DISK);
     assertThat(health.warning(HealthCheck.DISK).orElseThrow().message())
-        .isEqualTo("disk of /state: 512 MiB free (0.1 % of 1024000 MiB), below the floor of 1024 MiB: new cells are"
-            + " held back");
+        .isEqualTo(
+            "disk of /state: 512 MiB free (0.1 % of 1024000 MiB), below the floor of 1024 MiB: new cells are"
+                + " held back");
     assertThat(health.readings().worktreeBytes()).isEqualTo(181L << 20);
   }
 
@@ -202,17 +269,22 @@ class SwarmHealthTest {
   @Test
   void invalidDiskThresholdsAreRefusedWithTheValueAndTheRange() {
     assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(-1, 0.1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minFreeDisk bytes must be at least 0 but was -1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minFreeDisk bytes must be at least 0 but was -1");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(GIB, 1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minFreeDisk fraction must be in [0, 1) but was 1.0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minFreeDisk fraction must be in [0, 1) but was 1.0");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(-5, 0.01).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("diskFloor bytes must be at least 0 but was -5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("diskFloor bytes must be at least 0 but was -5");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(0, -0.5).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("diskFloor fraction must be in [0, 1) but was -0.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("diskFloor fraction must be in [0, 1) but was -0.5");
     assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(10 * GIB, 0.01).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("diskFloor (10737418240 bytes, 0.01) must not exceed minFreeDisk (5368709120 bytes, 0.1): the"
-            + " worker would stop admitting cells before it warns");
+        .hasMessage(
+            "diskFloor (10737418240 bytes, 0.01) must not exceed minFreeDisk (5368709120 bytes, 0.1): the"
+                + " worker would stop admitting cells before it warns");
     HealthThresholds off = HealthThresholds.newBuilder().diskFloor(0, 0).minFreeDisk(0, 0).build();
     assertThat(off.diskFloorAt(GIB)).isZero();
     assertThat(off).isNotEqualTo(GUIDE).isEqualTo(HealthThresholds.newBuilder(off).build());

@@ -14,7 +14,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** How the worker's builder takes one options object per concern, and what its build() checks across them. */
+/**
+ * How the worker's builder takes one options object per concern, and what its build() checks across
+ * them.
+ */
 class SwarmWorkerOptionsTest {
 
   @TempDir Path temp;
@@ -30,16 +33,19 @@ class SwarmWorkerOptionsTest {
         .repository(repository())
         .stateDirectory(temp.resolve("state"))
         .testCommand("true")
-        .agent(supervisor -> {
-          throw new AssertionError("not started");
-        });
+        .agent(
+            supervisor -> {
+              throw new AssertionError("not started");
+            });
   }
 
   @Test
   void defaultsComeFromTheProfileAndTheStateDirectory() throws IOException {
-    SwarmWorkerOptions options = builder()
-        .capacity(CapacityOptions.newBuilder().profile(SwarmProfile.STAGING).build())
-        .build().options();
+    SwarmWorkerOptions options =
+        builder()
+            .capacity(CapacityOptions.newBuilder().profile(SwarmProfile.STAGING).build())
+            .build()
+            .options();
 
     assertThat(options.timeouts().startToClose()).contains(Duration.ofMinutes(10));
     assertThat(options.timeouts().heartbeat()).contains(Duration.ofSeconds(30));
@@ -47,7 +53,8 @@ class SwarmWorkerOptionsTest {
     assertThat(options.ports()).isEqualTo(new PortRange(8000, 9000));
     assertThat(options.hostId()).isNotBlank();
     assertThat(options.hostQueue()).isEqualTo("reactor-task-queue@" + options.hostId());
-    assertThat(options.worktrees().root()).isEqualTo(temp.resolve("state/worktrees").toAbsolutePath());
+    assertThat(options.worktrees().root())
+        .isEqualTo(temp.resolve("state/worktrees").toAbsolutePath());
     assertThat(options.worktrees().repository()).isEqualTo(temp.resolve("repo").toAbsolutePath());
     assertThat(options.worktrees().minIdle()).isEqualTo(1);
     assertThat(options.worktrees().maxTotal()).isEqualTo(50);
@@ -59,23 +66,35 @@ class SwarmWorkerOptionsTest {
 
   @Test
   void eachConcernsOptionsReachTheWorkerAsGiven() throws IOException {
-    ConnectionOptions connection = ConnectionOptions.newBuilder().taskQueue("q").hostId("h1").build();
-    TestOptions tests = TestOptions.newBuilder().command("make", "test").timeout(Duration.ofMinutes(2)).build();
-    WorktreePoolOptions worktrees = WorktreePoolOptions.newBuilder().repository(repository())
-        .root(temp.resolve("trees")).minIdle(0).maxTotal(3).build();
+    ConnectionOptions connection =
+        ConnectionOptions.newBuilder().taskQueue("q").hostId("h1").build();
+    TestOptions tests =
+        TestOptions.newBuilder().command("make", "test").timeout(Duration.ofMinutes(2)).build();
+    WorktreePoolOptions worktrees =
+        WorktreePoolOptions.newBuilder()
+            .repository(repository())
+            .root(temp.resolve("trees"))
+            .minIdle(0)
+            .maxTotal(3)
+            .build();
 
-    SwarmWorkerOptions options = SwarmWorker.newBuilder()
-        .worktrees(worktrees)
-        .tests(tests)
-        .connection(connection)
-        .ports(new PortRange(20000, 20009))
-        .agent(supervisor -> {
-          throw new AssertionError("not started");
-        })
-        .stateDirectory(temp.resolve("state"))
-        .build().options();
+    SwarmWorkerOptions options =
+        SwarmWorker.newBuilder()
+            .worktrees(worktrees)
+            .tests(tests)
+            .connection(connection)
+            .ports(new PortRange(20000, 20009))
+            .agent(
+                supervisor -> {
+                  throw new AssertionError("not started");
+                })
+            .stateDirectory(temp.resolve("state"))
+            .build()
+            .options();
 
-    assertThat(options.repository()).as("taken from the worktrees").isEqualTo(worktrees.repository());
+    assertThat(options.repository())
+        .as("taken from the worktrees")
+        .isEqualTo(worktrees.repository());
     assertThat(options.worktrees()).isEqualTo(worktrees);
     assertThat(options.tests()).isEqualTo(tests);
     assertThat(options.connection()).isEqualTo(connection);
@@ -85,14 +104,17 @@ class SwarmWorkerOptionsTest {
 
   @Test
   void anAgentAndOpenCodeAreOneSettingNotTwo() throws IOException {
-    OpenCodeOptions openCode = OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5").build();
+    OpenCodeOptions openCode =
+        OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5").build();
 
     assertThatThrownBy(() -> builder().openCode(openCode))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("the agent was already set by agent(...); set it once, with either agent(...) or openCode(...),"
-            + " not both");
+        .hasMessage(
+            "the agent was already set by agent(...); set it once, with either agent(...) or openCode(...),"
+                + " not both");
     assertThatThrownBy(() -> SwarmWorker.newBuilder().openCode(openCode).openCode(openCode))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("already set by openCode(...)");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already set by openCode(...)");
   }
 
   @Test
@@ -105,44 +127,83 @@ class SwarmWorkerOptionsTest {
 
   @Test
   void settingAConcernTwiceIsAnError() throws IOException {
-    assertThatThrownBy(() -> builder().timeouts(CellTimeouts.getDefaultInstance())
-        .timeouts(CellTimeouts.getDefaultInstance()))
-        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("timeouts was already set to CellTimeouts{");
+    assertThatThrownBy(
+            () ->
+                builder()
+                    .timeouts(CellTimeouts.getDefaultInstance())
+                    .timeouts(CellTimeouts.getDefaultInstance()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("timeouts was already set to CellTimeouts{");
     assertThatThrownBy(() -> builder().repository(temp))
-        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("repository was already set to ");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("repository was already set to ");
     assertThatThrownBy(() -> builder().ports(new PortRange(80, 90)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("privileged");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("privileged");
   }
 
   @Test
   void whatIsMissingIsNamed() {
     assertThatThrownBy(() -> SwarmWorker.newBuilder().testCommand("true").build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("repository(path) must be set before build()");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("repository(path) must be set before build()");
     assertThatThrownBy(() -> SwarmWorker.newBuilder().repository(temp).testCommand("true").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("agent(...) or openCode(...) must be set before build()");
-    assertThatThrownBy(() -> SwarmWorker.newBuilder().repository(temp).agent(supervisor -> null).build())
+    assertThatThrownBy(
+            () -> SwarmWorker.newBuilder().repository(temp).agent(supervisor -> null).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("testCommand(...) or tests(TestOptions) must be set before build()");
   }
 
   @Test
   void limitsOfOneConcernAreCheckedAgainstAnother() throws IOException {
-    assertThatThrownBy(() -> builder().timeouts(CellTimeouts.newBuilder().startToClose(Duration.ofMinutes(5))
-        .heartbeat(Duration.ofSeconds(30)).build()).build())
+    assertThatThrownBy(
+            () ->
+                builder()
+                    .timeouts(
+                        CellTimeouts.newBuilder()
+                            .startToClose(Duration.ofMinutes(5))
+                            .heartbeat(Duration.ofSeconds(30))
+                            .build())
+                    .build())
         .as("the test limit (10 min by default) against the step limit")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("testTimeout (PT10M) must not exceed startToClose (PT5M)");
-    assertThatThrownBy(() -> builder().setup(WorktreeSetupOptions.newBuilder().command("npm", "ci")
-        .timeout(Duration.ofMinutes(5)).build()).build())
+    assertThatThrownBy(
+            () ->
+                builder()
+                    .setup(
+                        WorktreeSetupOptions.newBuilder()
+                            .command("npm", "ci")
+                            .timeout(Duration.ofMinutes(5))
+                            .build())
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must leave 30 s of the bootstrap timeout (PT5M)")
         .hasMessageContaining("at most PT4M30S, but was PT5M");
-    assertThat(builder().timeouts(CellTimeouts.newBuilder().bootstrap(Duration.ofMinutes(20)).build())
-        .setup(WorktreeSetupOptions.newBuilder().command("npm", "ci").timeout(Duration.ofMinutes(15)).build())
-        .build().options().setup().timeout()).isEqualTo(Duration.ofMinutes(15));
-    assertThatThrownBy(() -> builder().worktrees(WorktreePoolOptions.newBuilder().repository(temp)
-        .root(temp.resolve("trees")).build()).build())
+    assertThat(
+            builder()
+                .timeouts(CellTimeouts.newBuilder().bootstrap(Duration.ofMinutes(20)).build())
+                .setup(
+                    WorktreeSetupOptions.newBuilder()
+                        .command("npm", "ci")
+                        .timeout(Duration.ofMinutes(15))
+                        .build())
+                .build()
+                .options()
+                .setup()
+                .timeout())
+        .isEqualTo(Duration.ofMinutes(15));
+    assertThatThrownBy(
+            () ->
+                builder()
+                    .worktrees(
+                        WorktreePoolOptions.newBuilder()
+                            .repository(temp)
+                            .root(temp.resolve("trees"))
+                            .build())
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("worktrees must be of the worker's repository");
   }
@@ -151,8 +212,15 @@ class SwarmWorkerOptionsTest {
   void theStateDirectoryMustBeOutsideTheRepository() throws IOException {
     Path repo = repository();
 
-    assertThatThrownBy(() -> SwarmWorker.newBuilder().repository(repo).stateDirectory(repo.resolve("state"))
-        .testCommand("true").agent(supervisor -> null).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the repository");
+    assertThatThrownBy(
+            () ->
+                SwarmWorker.newBuilder()
+                    .repository(repo)
+                    .stateDirectory(repo.resolve("state"))
+                    .testCommand("true")
+                    .agent(supervisor -> null)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outside the repository");
   }
 }

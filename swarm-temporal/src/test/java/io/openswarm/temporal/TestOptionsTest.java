@@ -21,7 +21,8 @@ class TestOptionsTest {
     assertThat(options.network()).isEqualTo(NetworkAccess.SHARED);
     assertThat(options.environment()).isEqualTo(TestEnvironment.defaults());
     assertThatThrownBy(() -> TestOptions.newBuilder().build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("command(...) must be set before build()");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("command(...) must be set before build()");
   }
 
   @Test
@@ -30,36 +31,46 @@ class TestOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("testCommand must name a program as its first argument but was []");
     assertThatThrownBy(() -> TestOptions.newBuilder().command(" ", "test"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[ , test]");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[ , test]");
     assertThatThrownBy(() -> TestOptions.newBuilder().timeout(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("testTimeout must be positive but was PT0S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("testTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> TestOptions.newBuilder().network(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("network cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("network cannot be null");
     assertThatThrownBy(() -> TestOptions.newBuilder().environment(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("environment cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("environment cannot be null");
   }
 
   @Test
   void settingAValueTwiceIsAnError() {
     assertThatThrownBy(() -> TestOptions.newBuilder().command("a").command("b"))
-        .isInstanceOf(IllegalStateException.class).hasMessage("command was already set to [a]");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("command was already set to [a]");
     assertThatThrownBy(() -> TestOptions.newBuilder().verifyBase(true).verifyBase(false))
-        .isInstanceOf(IllegalStateException.class).hasMessage("verifyBase was already set to true");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("verifyBase was already set to true");
   }
 
   @Test
   void aBuilderFromExistingOptionsRebuildsThemAndMayChangeEachOnce() {
-    TestOptions options = TestOptions.newBuilder()
-        .command("npm", "test")
-        .timeout(Duration.ofMinutes(3))
-        .verifyBase(true)
-        .network(NetworkAccess.NONE)
-        .environment(TestEnvironment.newBuilder().put("CI", "1").build())
-        .build();
+    TestOptions options =
+        TestOptions.newBuilder()
+            .command("npm", "test")
+            .timeout(Duration.ofMinutes(3))
+            .verifyBase(true)
+            .network(NetworkAccess.NONE)
+            .environment(TestEnvironment.newBuilder().put("CI", "1").build())
+            .build();
 
-    assertThat(TestOptions.newBuilder(options).build()).isEqualTo(options).hasSameHashCodeAs(options)
+    assertThat(TestOptions.newBuilder(options).build())
+        .isEqualTo(options)
+        .hasSameHashCodeAs(options)
         .hasToString(options.toString());
-    TestOptions changed = TestOptions.newBuilder(options).command("npm", "run", "test:unit").build();
+    TestOptions changed =
+        TestOptions.newBuilder(options).command("npm", "run", "test:unit").build();
     assertThat(changed).isNotEqualTo(options);
     assertThat(changed.command()).containsExactly("npm", "run", "test:unit");
     assertThat(changed.network()).isEqualTo(NetworkAccess.NONE);

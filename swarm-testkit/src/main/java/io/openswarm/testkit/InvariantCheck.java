@@ -29,31 +29,33 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The invariants that must hold after every cell's life, faulted or not, checked against the real operating system
- * and the real repository:
+ * The invariants that must hold after every cell's life, faulted or not, checked against the real
+ * operating system and the real repository:
  *
  * <ul>
- *   <li>no live cell; no live child process (of this JVM, and among the processes named, wherever they run);</li>
- *   <li>every port released: none leased, every port accounted for (free or quarantined), and, if asked, each one
- *       bindable on 127.0.0.1 (no orphan holds it);</li>
- *   <li>every worktree returned or removed: none leased, every idle one clean ({@code git status --ignored} empty;
- *       without {@code --ignored} for a pool that keeps ignored files) and detached;</li>
- *   <li>no stale {@code git worktree list} entry (a missing directory, a {@code prunable} mark), and every linked
- *       worktree is an idle one of the pool;</li>
- *   <li>the lease journals hold no process record and no record of a leased worktree, and no record of a dead
- *       owner (but an idle worktree a closed pool parked for the next start);</li>
- *   <li>the cells' state directories are gone;</li>
- *   <li>no cell branch was left that holds nothing new (its tip already on the main branch);</li>
- *   <li>the target branch moved only to commits whose tree passed its tests ({@link TestLedger}), or that the test
- *       itself put there.</li>
+ *   <li>no live cell; no live child process (of this JVM, and among the processes named, wherever
+ *       they run);
+ *   <li>every port released: none leased, every port accounted for (free or quarantined), and, if
+ *       asked, each one bindable on 127.0.0.1 (no orphan holds it);
+ *   <li>every worktree returned or removed: none leased, every idle one clean ({@code git status
+ *       --ignored} empty; without {@code --ignored} for a pool that keeps ignored files) and
+ *       detached;
+ *   <li>no stale {@code git worktree list} entry (a missing directory, a {@code prunable} mark),
+ *       and every linked worktree is an idle one of the pool;
+ *   <li>the lease journals hold no process record and no record of a leased worktree, and no record
+ *       of a dead owner (but an idle worktree a closed pool parked for the next start);
+ *   <li>the cells' state directories are gone;
+ *   <li>no cell branch was left that holds nothing new (its tip already on the main branch);
+ *   <li>the target branch moved only to commits whose tree passed its tests ({@link TestLedger}),
+ *       or that the test itself put there.
  * </ul>
  *
  * <pre>{@code
  * InvariantCheck.of(worker).repository(repo.path()).targetBranch("main", base, ledger, Set.of()).assertHolds();
  * }</pre>
  *
- * <p>Things still going away (a process being reaped, a lease being closed by a teardown that is finishing) are
- * given a grace period, 5 s by default. Not thread-safe.
+ * <p>Things still going away (a process being reaped, a lease being closed by a teardown that is
+ * finishing) are given a grace period, 5 s by default. Not thread-safe.
  */
 public final class InvariantCheck {
 
@@ -64,8 +66,13 @@ public final class InvariantCheck {
   private @Nullable WorktreePool pool;
   private @Nullable CellSteps cells;
   private final List<Path> cellsDirectories = new ArrayList<>();
-  /** A worker's {@code <state>/cells}: one directory per worker JVM, each recorded in the worker's journal. */
+
+  /**
+   * A worker's {@code <state>/cells}: one directory per worker JVM, each recorded in the worker's
+   * journal.
+   */
   private @Nullable Path workerCells;
+
   private final List<Path> journals = new ArrayList<>();
   private @Nullable Path repository;
   private String mainBranch = "main";
@@ -91,8 +98,8 @@ public final class InvariantCheck {
   }
 
   /**
-   * A check of everything a running worker holds: its ports, its pool, its live cells, its lease journals and its
-   * cells' state directories.
+   * A check of everything a running worker holds: its ports, its pool, its live cells, its lease
+   * journals and its cells' state directories.
    *
    * @param worker a running worker
    * @return a new check of the worker's parts
@@ -119,7 +126,8 @@ public final class InvariantCheck {
   }
 
   /**
-   * Also checks that every port of the range can be bound on 127.0.0.1 (no orphaned process holds one).
+   * Also checks that every port of the range can be bound on 127.0.0.1 (no orphaned process holds
+   * one).
    *
    * @return this check
    */
@@ -129,7 +137,8 @@ public final class InvariantCheck {
   }
 
   /**
-   * Checks that {@code worktrees} has nothing leased and only clean idle worktrees, and its journal.
+   * Checks that {@code worktrees} has nothing leased and only clean idle worktrees, and its
+   * journal.
    *
    * @param worktrees the pool
    * @return this check
@@ -206,7 +215,8 @@ public final class InvariantCheck {
   }
 
   /**
-   * Skips the check for live child processes of this JVM (when a test keeps some running on purpose).
+   * Skips the check for live child processes of this JVM (when a test keeps some running on
+   * purpose).
    *
    * @return this check
    */
@@ -216,9 +226,9 @@ public final class InvariantCheck {
   }
 
   /**
-   * Checks that every commit {@code branch} received after {@code since} has a tree that passed its tests according
-   * to {@code ledger}, or is one of {@code allowed} (commits the test itself made). May be given for several
-   * branches.
+   * Checks that every commit {@code branch} received after {@code since} has a tree that passed its
+   * tests according to {@code ledger}, or is one of {@code allowed} (commits the test itself made).
+   * May be given for several branches.
    *
    * @param branch the target branch
    * @param since the commit after which the branch's commits are checked
@@ -226,10 +236,14 @@ public final class InvariantCheck {
    * @param allowed commits the test itself made
    * @return this check
    */
-  public InvariantCheck targetBranch(String branch, String since, TestLedger ledger, Set<String> allowed) {
-    targets.add(new Target(Objects.requireNonNull(branch, "branch cannot be null"),
-        Objects.requireNonNull(since, "since cannot be null"), Objects.requireNonNull(ledger, "ledger cannot be null"),
-        Set.copyOf(allowed)));
+  public InvariantCheck targetBranch(
+      String branch, String since, TestLedger ledger, Set<String> allowed) {
+    targets.add(
+        new Target(
+            Objects.requireNonNull(branch, "branch cannot be null"),
+            Objects.requireNonNull(since, "since cannot be null"),
+            Objects.requireNonNull(ledger, "ledger cannot be null"),
+            Set.copyOf(allowed)));
     return this;
   }
 
@@ -276,14 +290,27 @@ public final class InvariantCheck {
     for (Supplier<? extends Collection<ProcessIdentity>> identities : processes) {
       for (ProcessIdentity process : identities.get()) {
         if (process.handle().filter(InvariantCheck::running).isPresent()) {
-          found.add("live process " + process + ": " + ProcessHandle.of(process.pid())
-              .flatMap(handle -> handle.info().commandLine()).orElse("?"));
+          found.add(
+              "live process "
+                  + process
+                  + ": "
+                  + ProcessHandle.of(process.pid())
+                      .flatMap(handle -> handle.info().commandLine())
+                      .orElse("?"));
         }
       }
     }
     if (childProcesses) {
-      ProcessHandle.current().descendants().filter(InvariantCheck::running).forEach(process -> found.add(
-          "live child process " + process.pid() + ": " + process.info().commandLine().orElse("?")));
+      ProcessHandle.current()
+          .descendants()
+          .filter(InvariantCheck::running)
+          .forEach(
+              process ->
+                  found.add(
+                      "live child process "
+                          + process.pid()
+                          + ": "
+                          + process.info().commandLine().orElse("?")));
     }
     if (repository != null) {
       for (Target target : targets) {
@@ -311,13 +338,15 @@ public final class InvariantCheck {
       found = violations();
     }
     if (!found.isEmpty()) {
-      throw new AssertionError(found.size() + " invariant(s) violated:\n  " + String.join("\n  ", found));
+      throw new AssertionError(
+          found.size() + " invariant(s) violated:\n  " + String.join("\n  ", found));
     }
   }
 
   /**
-   * Whether {@code process} is running: alive and not a zombie. A killed process whose parent died is re-parented
-   * to the init process and stays a zombie until init reaps it; it holds no memory, port or file any more.
+   * Whether {@code process} is running: alive and not a zombie. A killed process whose parent died
+   * is re-parented to the init process and stays a zombie until init reaps it; it holds no memory,
+   * port or file any more.
    *
    * @param process the process
    * @return true when it is alive and not a zombie
@@ -347,8 +376,14 @@ public final class InvariantCheck {
     }
     int accounted = ports.availableCount() + ports.quarantinedCount() + leased;
     if (accounted != ports.range().size()) {
-      found.add("ports lost track of: " + ports + " accounts for " + accounted + " of " + ports.range().size()
-          + " ports (free, quarantined or leased)");
+      found.add(
+          "ports lost track of: "
+              + ports
+              + " accounts for "
+              + accounted
+              + " of "
+              + ports.range().size()
+              + " ports (free, quarantined or leased)");
     }
     if (bindPorts) {
       PortProbe probe = PortProbe.bind();
@@ -367,12 +402,17 @@ public final class InvariantCheck {
     checkJournal(worktrees.options().journalDirectory(), true, found);
     Path root = worktrees.options().root();
     try (Stream<Path> entries = Files.list(root)) {
-      for (Path slot : entries.filter(path -> path.getFileName().toString().startsWith("wt-")).toList()) {
+      for (Path slot :
+          entries.filter(path -> path.getFileName().toString().startsWith("wt-")).toList()) {
         try {
-          // A pool that keeps ignored files (a worker with a set-up command) keeps node_modules and the like.
-          String status = (worktrees.options().preserveIgnored()
-              ? GIT.run(slot, "status", "--porcelain", "--untracked-files=all")
-              : GIT.run(slot, "status", "--porcelain", "--ignored", "--untracked-files=all")).stdout();
+          // A pool that keeps ignored files (a worker with a set-up command) keeps node_modules and
+          // the like.
+          String status =
+              (worktrees.options().preserveIgnored()
+                      ? GIT.run(slot, "status", "--porcelain", "--untracked-files=all")
+                      : GIT.run(
+                          slot, "status", "--porcelain", "--ignored", "--untracked-files=all"))
+                  .stdout();
           if (!status.isBlank()) {
             found.add("worktree " + slot + " is not clean: " + status.strip().replace('\n', ';'));
           }
@@ -383,7 +423,8 @@ public final class InvariantCheck {
           if (Files.exists(slot)) {
             throw e;
           }
-          // Removed by the pool's maintenance while being looked at: an idle worktree above the limit.
+          // Removed by the pool's maintenance while being looked at: an idle worktree above the
+          // limit.
         }
       }
     } catch (IOException e) {
@@ -405,8 +446,9 @@ public final class InvariantCheck {
   }
 
   /**
-   * Each worker JVM keeps its cells' state directories under a directory of its own, recorded in its journal: this
-   * JVM's must hold no cell any more, and none may be left by a dead worker or lack a record.
+   * Each worker JVM keeps its cells' state directories under a directory of its own, recorded in
+   * its journal: this JVM's must hold no cell any more, and none may be left by a dead worker or
+   * lack a record.
    */
   private static void checkWorkerCells(Path cellsRoot, Path journalDirectory, List<String> found) {
     if (!Files.isDirectory(cellsRoot)) {
@@ -436,15 +478,19 @@ public final class InvariantCheck {
     }
   }
 
-  private static void checkJournal(Path directory, boolean idleWorktreesAllowed, List<String> found) {
+  private static void checkJournal(
+      Path directory, boolean idleWorktreesAllowed, List<String> found) {
     if (!Files.isDirectory(directory)) {
       return;
     }
     LeaseJournal journal = LeaseJournal.open(directory);
     LeaseJournal.Scan scan = journal.scan();
-    scan.unreadable().forEach((file, problem) -> found.add("unreadable lease record " + file + ": " + problem));
+    scan.unreadable()
+        .forEach((file, problem) -> found.add("unreadable lease record " + file + ": " + problem));
     for (LeaseRecord record : scan.records()) {
-      if (record.kind() == LeaseKind.WORKTREE && idleWorktreesAllowed && "parked".equals(record.attribute("state"))) {
+      if (record.kind() == LeaseKind.WORKTREE
+          && idleWorktreesAllowed
+          && "parked".equals(record.attribute("state"))) {
         // An idle worktree a closed pool left for the next start: it belongs to no process.
         continue;
       }
@@ -460,8 +506,9 @@ public final class InvariantCheck {
   }
 
   /**
-   * Whether {@code path} is a worktree that another, closed pool parked for its next start (recorded as parked in the
-   * journal at its root's default place) and that is still clean and detached, as a parked worktree must be.
+   * Whether {@code path} is a worktree that another, closed pool parked for its next start
+   * (recorded as parked in the journal at its root's default place) and that is still clean and
+   * detached, as a parked worktree must be.
    */
   private static boolean parkedByAClosedPool(Path path) {
     Path root = path.getParent();
@@ -472,9 +519,13 @@ public final class InvariantCheck {
     if (!Files.isDirectory(journal)) {
       return false;
     }
-    boolean parked = LeaseJournal.open(journal).records().stream()
-        .anyMatch(record -> record.kind() == LeaseKind.WORKTREE && "parked".equals(record.attribute("state"))
-            && path.toString().equals(record.attribute("path")));
+    boolean parked =
+        LeaseJournal.open(journal).records().stream()
+            .anyMatch(
+                record ->
+                    record.kind() == LeaseKind.WORKTREE
+                        && "parked".equals(record.attribute("state"))
+                        && path.toString().equals(record.attribute("path")));
     return parked
         && GIT.run(path, "status", "--porcelain", "--untracked-files=all").stdout().isBlank()
         && !GIT.run(path, "symbolic-ref", "-q", "HEAD").isSuccess();
@@ -485,12 +536,18 @@ public final class InvariantCheck {
   }
 
   private void checkRepository(Path repo, List<String> found) {
-    String list = GIT.run(repo, "worktree", "list", "--porcelain").requireSuccess("worktree list").stdout();
+    String list =
+        GIT.run(repo, "worktree", "list", "--porcelain").requireSuccess("worktree list").stdout();
     Path main = null;
-    Path root = pool != null ? pool.options().root() : worker != null && worker.state() == SwarmWorker.State.RUNNING
-        ? worker.worktrees().options().root() : null;
+    Path root =
+        pool != null
+            ? pool.options().root()
+            : worker != null && worker.state() == SwarmWorker.State.RUNNING
+                ? worker.worktrees().options().root()
+                : null;
     for (String entry : list.split("\n\n")) {
-      List<String> lines = Arrays.stream(entry.split("\n")).filter(line -> !line.isBlank()).toList();
+      List<String> lines =
+          Arrays.stream(entry.split("\n")).filter(line -> !line.isBlank()).toList();
       if (lines.isEmpty()) {
         continue;
       }
@@ -507,8 +564,16 @@ public final class InvariantCheck {
         found.add("a worktree outside the pool: " + path);
       }
     }
-    String stale = GIT.run(repo, "for-each-ref", "--format=%(refname:short)", "--merged", mainBranch,
-        "refs/heads/" + branchPrefix).requireSuccess("for-each-ref").stdout();
+    String stale =
+        GIT.run(
+                repo,
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "--merged",
+                mainBranch,
+                "refs/heads/" + branchPrefix)
+            .requireSuccess("for-each-ref")
+            .stdout();
     for (String branch : stale.split("\n")) {
       if (!branch.isBlank()) {
         found.add("cell branch holding nothing new: " + branch);
@@ -517,8 +582,10 @@ public final class InvariantCheck {
   }
 
   private static void checkTarget(Path repo, Target target, List<String> found) {
-    String log = GIT.run(repo, "log", "--format=%H %T", target.since() + ".." + target.branch())
-        .requireSuccess("log").stdout();
+    String log =
+        GIT.run(repo, "log", "--format=%H %T", target.since() + ".." + target.branch())
+            .requireSuccess("log")
+            .stdout();
     Set<String> green = target.ledger().greenTrees();
     for (String line : log.split("\n")) {
       if (line.isBlank()) {
@@ -526,7 +593,12 @@ public final class InvariantCheck {
       }
       String[] parts = line.split(" ");
       if (!target.allowed().contains(parts[0]) && !green.contains(parts[1])) {
-        found.add("commit " + parts[0] + " on " + target.branch() + " has a tree whose tests never passed");
+        found.add(
+            "commit "
+                + parts[0]
+                + " on "
+                + target.branch()
+                + " has a tree whose tests never passed");
       }
     }
   }

@@ -15,15 +15,15 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Asserts that cells left nothing behind: no live cell, no leased port, no leased worktree, no stale worktree entry
- * in the repository, and no live child process of this JVM.
+ * Asserts that cells left nothing behind: no live cell, no leased port, no leased worktree, no
+ * stale worktree entry in the repository, and no live child process of this JVM.
  *
  * <pre>{@code
  * LeakCheck.of(worker).repository(repo).assertClean();
  * }</pre>
  *
- * <p>Processes and leases are given a short grace period (2 s by default) to finish going away, since teardown may
- * still be reaping when a test's last assertion runs. Not thread-safe.
+ * <p>Processes and leases are given a short grace period (2 s by default) to finish going away,
+ * since teardown may still be reaping when a test's last assertion runs. Not thread-safe.
  */
 public final class LeakCheck {
 
@@ -57,8 +57,8 @@ public final class LeakCheck {
    * @param cells the cell steps, or null
    * @return a new check of the parts given
    */
-  public static LeakCheck of(@Nullable PortManager ports, @Nullable WorktreePool worktrees,
-      @Nullable CellSteps cells) {
+  public static LeakCheck of(
+      @Nullable PortManager ports, @Nullable WorktreePool worktrees, @Nullable CellSteps cells) {
     LeakCheck check = new LeakCheck();
     check.ports = ports;
     check.worktrees = worktrees;
@@ -129,8 +129,16 @@ public final class LeakCheck {
       }
     }
     if (processes) {
-      ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).forEach(process -> leaks.add(
-          "live child process " + process.pid() + ": " + process.info().commandLine().orElse("?")));
+      ProcessHandle.current()
+          .descendants()
+          .filter(ProcessHandle::isAlive)
+          .forEach(
+              process ->
+                  leaks.add(
+                      "live child process "
+                          + process.pid()
+                          + ": "
+                          + process.info().commandLine().orElse("?")));
     }
     return leaks;
   }
@@ -153,7 +161,8 @@ public final class LeakCheck {
       leaks = leaks();
     }
     if (!leaks.isEmpty()) {
-      throw new AssertionError("cells left " + leaks.size() + " thing(s) behind:\n  " + String.join("\n  ", leaks));
+      throw new AssertionError(
+          "cells left " + leaks.size() + " thing(s) behind:\n  " + String.join("\n  ", leaks));
     }
   }
 

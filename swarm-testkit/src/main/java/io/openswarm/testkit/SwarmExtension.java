@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -27,12 +28,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.jspecify.annotations.Nullable;
 
 /**
- * A JUnit 5 extension that runs a swarm for a test class: a temporary git repository, an embedded {@link
- * SwarmWorker} on it (with its own embedded Temporal server and a port range of its own), and a leak check after
- * every test.
+ * A JUnit 5 extension that runs a swarm for a test class: a temporary git repository, an embedded
+ * {@link SwarmWorker} on it (with its own embedded Temporal server and a port range of its own),
+ * and a leak check after every test.
  *
  * <pre>{@code
  * class MyAgentTest {
@@ -51,30 +51,38 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>Test methods (and lifecycle methods) can declare parameters of type {@link SwarmWorker}, {@link SwarmClient}
- * and {@link TemporaryRepository}. Registered as a static field, one swarm serves the whole class and its
- * {@code @Nested} classes (starting one takes about two seconds); as an instance field, each test gets its own.
- * After each test the extension asserts that no cell, port, worktree or child process was left behind
- * ({@link LeakCheck}); a leak fails that test.
+ * <p>Test methods (and lifecycle methods) can declare parameters of type {@link SwarmWorker},
+ * {@link SwarmClient} and {@link TemporaryRepository}. Registered as a static field, one swarm
+ * serves the whole class and its {@code @Nested} classes (starting one takes about two seconds); as
+ * an instance field, each test gets its own. After each test the extension asserts that no cell,
+ * port, worktree or child process was left behind ({@link LeakCheck}); a leak fails that test.
  *
- * <p>The running swarm lives in JUnit's {@link ExtensionContext.Store} of the class (or test) that started it, so
- * a {@code @Nested} class reuses its enclosing class's swarm instead of starting a second one, and the swarm is
- * closed, its folder deleted, when that class is done, whatever failed before. Each swarm takes a block of
- * {@value #PORTS_PER_SWARM} ports that no other swarm of this JVM uses, chosen at random in
- * {@value #FIRST_PORT}..{@value #LAST_PORT} (below Linux's ephemeral ports) so that test JVMs running side by side
- * rarely meet; the worker's port manager skips any port another process holds. A
- * {@link Builder#configure configure} that sets {@code ports(...)} overrides the block.
+ * <p>The running swarm lives in JUnit's {@link ExtensionContext.Store} of the class (or test) that
+ * started it, so a {@code @Nested} class reuses its enclosing class's swarm instead of starting a
+ * second one, and the swarm is closed, its folder deleted, when that class is done, whatever failed
+ * before. Each swarm takes a block of {@value #PORTS_PER_SWARM} ports that no other swarm of this
+ * JVM uses, chosen at random in {@value #FIRST_PORT}..{@value #LAST_PORT} (below Linux's ephemeral
+ * ports) so that test JVMs running side by side rarely meet; the worker's port manager skips any
+ * port another process holds. A {@link Builder#configure configure} that sets {@code ports(...)}
+ * overrides the block.
  *
- * <p>Thread-safe: test classes may run in parallel, each with its own extension instance and swarm. JUnit is an
- * optional dependency of the testkit; this class needs JUnit Jupiter 5.10 or later on the class path.
+ * <p>Thread-safe: test classes may run in parallel, each with its own extension instance and swarm.
+ * JUnit is an optional dependency of the testkit; this class needs JUnit Jupiter 5.10 or later on
+ * the class path.
  */
 public final class SwarmExtension
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    implements BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback,
+        ParameterResolver {
 
   /** The size of each swarm's port block. */
   public static final int PORTS_PER_SWARM = 40;
+
   /** The lowest port a swarm's block may start at. */
   public static final int FIRST_PORT = 20_000;
+
   /** The highest port a swarm's block may end at. */
   public static final int LAST_PORT = 32_759;
 
@@ -87,7 +95,10 @@ public final class SwarmExtension
   private final boolean leakCheck;
   private final ExtensionContext.Namespace namespace;
 
-  /** The swarm the most recent test or class of this extension runs on; a convenience for the accessors. */
+  /**
+   * The swarm the most recent test or class of this extension runs on; a convenience for the
+   * accessors.
+   */
   private volatile @Nullable RunningSwarm current;
 
   private SwarmExtension(Builder builder) {
@@ -100,7 +111,8 @@ public final class SwarmExtension
   }
 
   /**
-   * Returns a builder: by default an empty repository, the test command {@code true} and a scripted agent.
+   * Returns a builder: by default an empty repository, the test command {@code true} and a scripted
+   * agent.
    *
    * @return a new builder
    */
@@ -112,7 +124,8 @@ public final class SwarmExtension
    * The running worker.
    *
    * @return the worker
-   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this
+   *     extension
    */
   public SwarmWorker worker() {
     return running().worker;
@@ -122,7 +135,8 @@ public final class SwarmExtension
    * The worker's client.
    *
    * @return the client
-   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this
+   *     extension
    */
   public SwarmClient client() {
     return running().worker.client();
@@ -132,7 +146,8 @@ public final class SwarmExtension
    * The repository the swarm works on.
    *
    * @return the repository
-   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this extension
+   * @throws IllegalStateException outside a test or lifecycle method of a class that uses this
+   *     extension
    */
   public TemporaryRepository repository() {
     return running().repository;
@@ -140,7 +155,8 @@ public final class SwarmExtension
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    // A @Nested class finds its enclosing class's swarm (Store.get looks in the enclosing contexts too).
+    // A @Nested class finds its enclosing class's swarm (Store.get looks in the enclosing contexts
+    // too).
     RunningSwarm swarm = find(context);
     if (swarm == null) {
       swarm = start();
@@ -151,7 +167,8 @@ public final class SwarmExtension
 
   @Override
   public void afterAll(ExtensionContext context) {
-    // Only the class that started the swarm holds it in its own store; remove() does not look further out.
+    // Only the class that started the swarm holds it in its own store; remove() does not look
+    // further out.
     RunningSwarm swarm = context.getStore(namespace).remove(RunningSwarm.class, RunningSwarm.class);
     if (swarm != null) {
       if (current == swarm) {
@@ -194,7 +211,9 @@ public final class SwarmExtension
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     Class<?> type = parameter.getParameter().getType();
-    return type == SwarmWorker.class || type == SwarmClient.class || type == TemporaryRepository.class;
+    return type == SwarmWorker.class
+        || type == SwarmClient.class
+        || type == TemporaryRepository.class;
   }
 
   @Override
@@ -202,8 +221,9 @@ public final class SwarmExtension
     Class<?> type = parameter.getParameter().getType();
     RunningSwarm swarm = find(context);
     if (swarm == null) {
-      throw new ParameterResolutionException("the swarm is not running yet; register SwarmExtension as a static "
-          + "field to use it in @BeforeAll methods");
+      throw new ParameterResolutionException(
+          "the swarm is not running yet; register SwarmExtension as a static "
+              + "field to use it in @BeforeAll methods");
     }
     if (type == SwarmWorker.class) {
       return swarm.worker;
@@ -221,8 +241,9 @@ public final class SwarmExtension
   private RunningSwarm running() {
     RunningSwarm swarm = current;
     if (swarm == null) {
-      throw new IllegalStateException("the swarm is not running (use it from a test or lifecycle method of a class "
-          + "that registers this SwarmExtension)");
+      throw new IllegalStateException(
+          "the swarm is not running (use it from a test or lifecycle method of a class "
+              + "that registers this SwarmExtension)");
     }
     return swarm;
   }
@@ -242,13 +263,14 @@ public final class SwarmExtension
       if (!repo.git("status", "--porcelain").isBlank()) {
         repo.commit("the test project");
       }
-      SwarmWorker.Builder builder = SwarmWorker.newBuilder()
-          .repository(repo.path())
-          .stateDirectory(home.resolve("state"))
-          .testCommand(testCommand)
-          .connection(ConnectionOptions.newBuilder().hostId("test-host").build())
-          .agent(agent)
-          .ports(new PortRange(block, block + PORTS_PER_SWARM - 1));
+      SwarmWorker.Builder builder =
+          SwarmWorker.newBuilder()
+              .repository(repo.path())
+              .stateDirectory(home.resolve("state"))
+              .testCommand(testCommand)
+              .connection(ConnectionOptions.newBuilder().hostId("test-host").build())
+              .agent(agent)
+              .ports(new PortRange(block, block + PORTS_PER_SWARM - 1));
       configure.accept(builder);
       worker = builder.start();
       return new RunningSwarm(home, repo, worker, block);
@@ -259,7 +281,9 @@ public final class SwarmExtension
     }
   }
 
-  /** Claims a port block no other swarm of this JVM holds, starting the search at a random block. */
+  /**
+   * Claims a port block no other swarm of this JVM holds, starting the search at a random block.
+   */
   private static int claimPortBlock() {
     int blocks = (LAST_PORT - FIRST_PORT + 1) / PORTS_PER_SWARM;
     int first = ThreadLocalRandom.current().nextInt(blocks);
@@ -269,21 +293,29 @@ public final class SwarmExtension
         return start;
       }
     }
-    throw new IllegalStateException("all " + blocks + " port blocks of " + PORTS_PER_SWARM + " ports in "
-        + FIRST_PORT + ".." + LAST_PORT + " are held by running swarms of this JVM");
+    throw new IllegalStateException(
+        "all "
+            + blocks
+            + " port blocks of "
+            + PORTS_PER_SWARM
+            + " ports in "
+            + FIRST_PORT
+            + ".."
+            + LAST_PORT
+            + " are held by running swarms of this JVM");
   }
 
   /**
-   * Deletes the swarm's folder with the library's own {@link TreeDeleter}: a scripted cell may have left in the
-   * repository what a path-based walk cannot delete (a tree deeper than {@code PATH_MAX}, a read-only folder) or must
-   * not follow (a link out of the folder).
+   * Deletes the swarm's folder with the library's own {@link TreeDeleter}: a scripted cell may have
+   * left in the repository what a path-based walk cannot delete (a tree deeper than {@code
+   * PATH_MAX}, a read-only folder) or must not follow (a link out of the folder).
    */
   private static void deleteRecursively(Path root, @Nullable Throwable failure) {
     try {
       TreeDeleter.deleteRecursively(root);
     } catch (IOException e) {
-      UncheckedIOException problem = new UncheckedIOException("cannot delete the swarm's temporary directory "
-          + root, e);
+      UncheckedIOException problem =
+          new UncheckedIOException("cannot delete the swarm's temporary directory " + root, e);
       if (failure == null) {
         throw problem;
       }
@@ -291,7 +323,10 @@ public final class SwarmExtension
     }
   }
 
-  /** One started swarm: closed (worker, folder, port block) exactly once, by the context that started it. */
+  /**
+   * One started swarm: closed (worker, folder, port block) exactly once, by the context that
+   * started it.
+   */
   private static final class RunningSwarm implements AutoCloseable {
     private final Path home;
     private final TemporaryRepository repository;
@@ -322,16 +357,17 @@ public final class SwarmExtension
 
   /** Configures a {@link SwarmExtension}. Not thread-safe. */
   public static final class Builder {
-    private Consumer<TemporaryRepository> shapeRepository = repo -> { };
+    private Consumer<TemporaryRepository> shapeRepository = repo -> {};
     private List<String> testCommand = List.of("true");
     private AgentRuntime agent = ScriptedAgent.newBuilder().build();
-    private Consumer<SwarmWorker.Builder> configure = worker -> { };
+    private Consumer<SwarmWorker.Builder> configure = worker -> {};
     private boolean leakCheck = true;
 
     private Builder() {}
 
     /**
-     * Shapes the repository before the worker starts (write files; uncommitted changes are committed for you).
+     * Shapes the repository before the worker starts (write files; uncommitted changes are
+     * committed for you).
      *
      * @param shape writes the repository's files
      * @return this builder
@@ -368,9 +404,10 @@ public final class SwarmExtension
     }
 
     /**
-     * Any other worker option, applied last (timeouts, capacity, sandbox...). The extension has set the repository,
-     * the state directory, the test command, the agent, the connection (host id {@code test-host}) and the ports;
-     * setting one of them again is an {@link IllegalStateException}.
+     * Any other worker option, applied last (timeouts, capacity, sandbox...). The extension has set
+     * the repository, the state directory, the test command, the agent, the connection (host id
+     * {@code test-host}) and the ports; setting one of them again is an {@link
+     * IllegalStateException}.
      *
      * @param options sets options on the worker's builder
      * @return this builder

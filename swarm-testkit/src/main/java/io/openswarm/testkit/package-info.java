@@ -1,6 +1,4 @@
-/**
- * Test support for Open Swarm users and for Open Swarm itself.
- */
+/** Test support for Open Swarm users and for Open Swarm itself. */
 @NullMarked
 package io.openswarm.testkit;
 

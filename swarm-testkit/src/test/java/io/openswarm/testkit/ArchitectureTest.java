@@ -21,23 +21,26 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rules that keep {@code internal} internal, checked on the compiled main classes of the library modules
- * (core, infra, temporal, testkit):
+ * The rules that keep {@code internal} internal, checked on the compiled main classes of the
+ * library modules (core, infra, temporal, testkit):
  *
  * <ol>
- *   <li>a module never uses another module's {@code internal} packages (its own are its business);</li>
- *   <li>no public API signature (a public or protected member of a public type outside {@code internal}, its
- *   supertypes, parameters, results, thrown exceptions and their type arguments) names an {@code internal} type.</li>
+ *   <li>a module never uses another module's {@code internal} packages (its own are its business);
+ *   <li>no public API signature (a public or protected member of a public type outside {@code
+ *       internal}, its supertypes, parameters, results, thrown exceptions and their type arguments)
+ *       names an {@code internal} type.
  * </ol>
  *
- * <p>{@link #KNOWN} listed the violations that existed when the rules were introduced; each was replaced by a supported
- * seam (the public {@code TreeDeleter}, {@code SandboxProbe}, {@code PortReleaseInterceptor},
- * {@code OpenCodeAgent.dropEventStreams} and {@code CellInterceptor}), and it is empty now. The test fails on a new
- * violation and also on a listed one that is gone, so the list only shrinks and never hides anything.
+ * <p>{@link #KNOWN} listed the violations that existed when the rules were introduced; each was
+ * replaced by a supported seam (the public {@code TreeDeleter}, {@code SandboxProbe}, {@code
+ * PortReleaseInterceptor}, {@code OpenCodeAgent.dropEventStreams} and {@code CellInterceptor}), and
+ * it is empty now. The test fails on a new violation and also on a listed one that is gone, so the
+ * list only shrinks and never hides anything.
  */
 class ArchitectureTest {
 
-  private static final Pattern MODULE = Pattern.compile("io\\.openswarm\\.(core|infra|temporal|testkit)(\\..*)?");
+  private static final Pattern MODULE =
+      Pattern.compile("io\\.openswarm\\.(core|infra|temporal|testkit)(\\..*)?");
 
   /** Violations tolerated for now: none. Fix a new one with a supported seam; do not list it. */
   private static final Set<String> KNOWN = Set.of();
@@ -46,9 +49,14 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMainClasses() {
-    classes = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.openswarm.core", "io.openswarm.infra", "io.openswarm.temporal", "io.openswarm.testkit");
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(
+                "io.openswarm.core",
+                "io.openswarm.infra",
+                "io.openswarm.temporal",
+                "io.openswarm.testkit");
   }
 
   @Test
@@ -68,13 +76,19 @@ class ArchitectureTest {
       if (own.isEmpty()) {
         continue;
       }
-      type.getDirectDependenciesFromSelf().forEach(dependency -> {
-        JavaClass target = dependency.getTargetClass();
-        Optional<String> targetModule = module(target.getPackageName());
-        if (targetModule.isPresent() && !targetModule.equals(own) && isInternal(target)) {
-          found.add("uses internal: " + topLevel(type).getName() + " -> " + topLevel(target).getName());
-        }
-      });
+      type.getDirectDependenciesFromSelf()
+          .forEach(
+              dependency -> {
+                JavaClass target = dependency.getTargetClass();
+                Optional<String> targetModule = module(target.getPackageName());
+                if (targetModule.isPresent() && !targetModule.equals(own) && isInternal(target)) {
+                  found.add(
+                      "uses internal: "
+                          + topLevel(type).getName()
+                          + " -> "
+                          + topLevel(target).getName());
+                }
+              });
     }
     assertOnlyKnown(found, "uses internal");
   }
@@ -88,22 +102,36 @@ class ArchitectureTest {
       }
       Stream.concat(type.getRawSuperclass().stream(), type.getRawInterfaces().stream())
           .filter(ArchitectureTest::isInternal)
-          .forEach(internal -> found.add("exposes internal: " + type.getName() + " extends " + internal.getName()));
+          .forEach(
+              internal ->
+                  found.add(
+                      "exposes internal: " + type.getName() + " extends " + internal.getName()));
       for (JavaMember member : type.getMembers()) {
         if (!isVisible(member)) {
           continue;
         }
         Stream<JavaType> types = Stream.empty();
         if (member instanceof JavaCodeUnit code) {
-          types = Stream.concat(Stream.of(code.getReturnType()),
-              Stream.concat(code.getParameterTypes().stream(), code.getExceptionTypes().stream()));
+          types =
+              Stream.concat(
+                  Stream.of(code.getReturnType()),
+                  Stream.concat(
+                      code.getParameterTypes().stream(), code.getExceptionTypes().stream()));
         } else if (member instanceof JavaField field) {
           types = Stream.of(field.getType());
         }
-        types.flatMap(javaType -> javaType.getAllInvolvedRawTypes().stream())
+        types
+            .flatMap(javaType -> javaType.getAllInvolvedRawTypes().stream())
             .filter(ArchitectureTest::isInternal)
-            .forEach(internal -> found.add("exposes internal: " + type.getName() + "." + member.getName() + " -> "
-                + internal.getName()));
+            .forEach(
+                internal ->
+                    found.add(
+                        "exposes internal: "
+                            + type.getName()
+                            + "."
+                            + member.getName()
+                            + " -> "
+                            + internal.getName()));
       }
     }
     assertOnlyKnown(found, "exposes internal");
@@ -113,7 +141,9 @@ class ArchitectureTest {
     Set<String> unexpected = new TreeSet<>(found);
     unexpected.removeAll(KNOWN);
     Set<String> gone = new TreeSet<>();
-    KNOWN.stream().filter(known -> known.startsWith(rule) && !found.contains(known)).forEach(gone::add);
+    KNOWN.stream()
+        .filter(known -> known.startsWith(rule) && !found.contains(known))
+        .forEach(gone::add);
     assertThat(unexpected).as("new violations of the rule (fix them; do not list them)").isEmpty();
     assertThat(gone).as("listed violations that are fixed now: remove them from KNOWN").isEmpty();
   }
@@ -122,7 +152,9 @@ class ArchitectureTest {
     if (isInternal(type) || module(type.getPackageName()).isEmpty()) {
       return false;
     }
-    for (JavaClass current = type; current != null; current = current.getEnclosingClass().orElse(null)) {
+    for (JavaClass current = type;
+        current != null;
+        current = current.getEnclosingClass().orElse(null)) {
       if (!current.getModifiers().contains(JavaModifier.PUBLIC)) {
         return false;
       }
@@ -135,8 +167,9 @@ class ArchitectureTest {
     if (modifiers.contains(JavaModifier.SYNTHETIC) || modifiers.contains(JavaModifier.BRIDGE)) {
       return false;
     }
-    return modifiers.contains(JavaModifier.PUBLIC) || (modifiers.contains(JavaModifier.PROTECTED)
-        && !member.getOwner().getModifiers().contains(JavaModifier.FINAL));
+    return modifiers.contains(JavaModifier.PUBLIC)
+        || (modifiers.contains(JavaModifier.PROTECTED)
+            && !member.getOwner().getModifiers().contains(JavaModifier.FINAL));
   }
 
   private static boolean isInternal(JavaClass type) {

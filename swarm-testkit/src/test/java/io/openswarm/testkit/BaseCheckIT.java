@@ -36,14 +36,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The optional base check end to end: a worker with {@code verifyBase(true)}, real git worktrees, real test runs and
- * a scripted agent that records every prompt it gets and fixes the one thing the tests look at.
+ * The optional base check end to end: a worker with {@code verifyBase(true)}, real git worktrees,
+ * real test runs and a scripted agent that records every prompt it gets and fixes the one thing the
+ * tests look at.
  *
- * <p>The repository has a red commit (the tests fail on it) and two green ones. The test script notes every run in
- * a marker file named by its argument, outside the worktree (so the worker runs without the sandbox, whose private
- * {@code /tmp} would hide it): {@code base} when it runs on a checkout the agent has not touched, {@code agent}
- * after the agent worked. Each test names its own marker, and so its own test command: verdicts are kept per base
- * and command, and tests that shared a command would share verdicts.
+ * <p>The repository has a red commit (the tests fail on it) and two green ones. The test script
+ * notes every run in a marker file named by its argument, outside the worktree (so the worker runs
+ * without the sandbox, whose private {@code /tmp} would hide it): {@code base} when it runs on a
+ * checkout the agent has not touched, {@code agent} after the agent worked. Each test names its own
+ * marker, and so its own test command: verdicts are kept per base and command, and tests that
+ * shared a command would share verdicts.
  */
 class BaseCheckIT {
 
@@ -54,10 +56,12 @@ class BaseCheckIT {
   static String redBase;
   static String greenBase;
   static String otherGreenBase;
+
   /** Every prompt the agent got, in order. */
   static final Queue<String> PROMPTS = new ConcurrentLinkedQueue<>();
 
-  static final String TEST_SCRIPT = """
+  static final String TEST_SCRIPT =
+      """
       #!/bin/sh
       # Notes the run in the marker file $1, then is green while status.txt says green.
       if [ -f agent.txt ]; then echo agent >> "$1"; else echo base >> "$1"; sleep 1; fi
@@ -67,35 +71,46 @@ class BaseCheckIT {
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", TEST_SCRIPT)
-        .write("status.txt", "red\n")
-        .commit("a broken base");
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", TEST_SCRIPT)
+            .write("status.txt", "red\n")
+            .commit("a broken base");
     redBase = repo.head();
     repo.write("status.txt", "green\n").commit("the base repaired");
     greenBase = repo.head();
     repo.write("notes.txt", "another green commit\n").commit("another green base");
     otherGreenBase = repo.head();
-    // Fixes the base and leaves agent.txt, so a run after it says "agent": a red base is the agent's to fix only
+    // Fixes the base and leaves agent.txt, so a run after it says "agent": a red base is the
+    // agent's to fix only
     // when nobody checks it first.
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .turns(prompt -> {
-          PROMPTS.add(prompt);
-          return ScriptedAgent.Turn.NORMAL;
-        })
-        .edits(prompt -> List.of(FileEdit.write("status.txt", "green\n"), FileEdit.write("agent.txt", prompt)))
-        .build();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .connection(ConnectionOptions.newBuilder().hostId("base-check-host").build())
-        .tests(TestOptions.newBuilder()
-            .command(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
-            .verifyBase(true).build())
-        .agent(agent)
-        .sandbox(SandboxMode.NONE)
-        .ports(new PortRange(25370, 25389))
-        .start();
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .turns(
+                prompt -> {
+                  PROMPTS.add(prompt);
+                  return ScriptedAgent.Turn.NORMAL;
+                })
+            .edits(
+                prompt ->
+                    List.of(
+                        FileEdit.write("status.txt", "green\n"),
+                        FileEdit.write("agent.txt", prompt)))
+            .build();
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .connection(ConnectionOptions.newBuilder().hostId("base-check-host").build())
+            .tests(
+                TestOptions.newBuilder()
+                    .command(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
+                    .verifyBase(true)
+                    .build())
+            .agent(agent)
+            .sandbox(SandboxMode.NONE)
+            .ports(new PortRange(25370, 25389))
+            .start();
   }
 
   @AfterAll
@@ -106,19 +121,27 @@ class BaseCheckIT {
   }
 
   @Test
-  void aRedBaseFailsTheTaskWithBaseIsRedAndItsOutputAndTheAgentIsNeverPrompted() throws IOException {
+  void aRedBaseFailsTheTaskWithBaseIsRedAndItsOutputAndTheAgentIsNeverPrompted()
+      throws IOException {
     Path marker = temp.resolve("red-marker");
 
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("red-base", "prompt of red-base", redBase)
-        .withTestCommand(command(marker)));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(
+                TaskSpec.of("red-base", "prompt of red-base", redBase)
+                    .withTestCommand(command(marker)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
-    assertThat(outcome.error()).startsWith("BaseIsRed: ")
+    assertThat(outcome.error())
+        .startsWith("BaseIsRed: ")
         .contains(redBase, "[sh, test.sh, " + marker + "]", "exited with 1", "status: red");
     assertThat(PROMPTS).as("the agent never worked").doesNotContain("prompt of red-base");
     assertThat(runs(marker)).containsExactly("base");
-    assertThat(outcome.timings()).extracting(StepTiming::step).contains(CellStep.VERIFY_BASE)
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .contains(CellStep.VERIFY_BASE)
         .doesNotContain(CellStep.EXECUTE, CellStep.TEST, CellStep.REVERT);
     // The run's log is kept with the cell, as a test run's is.
     List<Path> logs = worker.client().logs(CellId.of("red-base"));
@@ -129,8 +152,13 @@ class BaseCheckIT {
   void aTaskThatTurnsTheCheckOffRunsNoBaseTestsAndItsAgentRepairsTheRedBase() throws IOException {
     Path marker = temp.resolve("off-marker");
 
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("check-off", "prompt of check-off", redBase)
-        .withTestCommand(command(marker)).withVerifyBase(false));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(
+                TaskSpec.of("check-off", "prompt of check-off", redBase)
+                    .withTestCommand(command(marker))
+                    .withVerifyBase(false));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(PROMPTS).contains("prompt of check-off");
@@ -143,17 +171,33 @@ class BaseCheckIT {
     Path marker = temp.resolve("shared-marker");
     List<String> ids = List.of("green-1", "green-2", "green-3");
 
-    // Started together: the later cells wait for the first one's run instead of running the tests again.
-    List<String> workflows = ids.stream().map(id -> worker.client().startTcr(
-        TaskSpec.of(id, "prompt of " + id, greenBase).withTestCommand(command(marker)))).toList();
+    // Started together: the later cells wait for the first one's run instead of running the tests
+    // again.
+    List<String> workflows =
+        ids.stream()
+            .map(
+                id ->
+                    worker
+                        .client()
+                        .startTcr(
+                            TaskSpec.of(id, "prompt of " + id, greenBase)
+                                .withTestCommand(command(marker))))
+            .toList();
     List<CellOutcome> outcomes = workflows.stream().map(worker.client()::result).toList();
 
-    assertThat(outcomes).allSatisfy(outcome -> {
-      assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-      assertThat(outcome.timings()).extracting(StepTiming::step)
-          .containsSubsequence(CellStep.VERIFY_BASE, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT);
-    });
-    assertThat(runs(marker)).filteredOn("base"::equals).as("one base run for three cells").hasSize(1);
+    assertThat(outcomes)
+        .allSatisfy(
+            outcome -> {
+              assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+              assertThat(outcome.timings())
+                  .extracting(StepTiming::step)
+                  .containsSubsequence(
+                      CellStep.VERIFY_BASE, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT);
+            });
+    assertThat(runs(marker))
+        .filteredOn("base"::equals)
+        .as("one base run for three cells")
+        .hasSize(1);
     assertThat(runs(marker)).filteredOn("agent"::equals).hasSize(3);
   }
 
@@ -167,32 +211,46 @@ class BaseCheckIT {
     run("apart-3", greenBase, second);
     run("apart-4", otherGreenBase, first);
 
-    assertThat(runs(first)).filteredOn("base"::equals).as("once per base, for the first command").hasSize(2);
-    assertThat(runs(second)).filteredOn("base"::equals).as("the second command's own run").hasSize(1);
+    assertThat(runs(first))
+        .filteredOn("base"::equals)
+        .as("once per base, for the first command")
+        .hasSize(2);
+    assertThat(runs(second))
+        .filteredOn("base"::equals)
+        .as("the second command's own run")
+        .hasSize(1);
   }
 
   @Test
   void aDagWhoseStartBaseIsRedFailsFastWithoutAnyAgentWorking() throws IOException {
     Path marker = temp.resolve("dag-red-marker");
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of("a", "dag prompt a").withTestCommand(command(marker)))
-        .task(GraphTask.of("b", "dag prompt b").withTestCommand(command(marker)))
-        .task(GraphTask.of("c", "dag prompt c").withTestCommand(command(marker)))
-        .task(GraphTask.of("d", "dag prompt d", "a").withTestCommand(command(marker)))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(GraphTask.of("a", "dag prompt a").withTestCommand(command(marker)))
+            .task(GraphTask.of("b", "dag prompt b").withTestCommand(command(marker)))
+            .task(GraphTask.of("c", "dag prompt c").withTestCommand(command(marker)))
+            .task(GraphTask.of("d", "dag prompt d", "a").withTestCommand(command(marker)))
+            .build();
 
-    DagResult result = worker.client().runDag(DagRequest.of("red-start", graph, redBase).withMaxParallel(2));
+    DagResult result =
+        worker.client().runDag(DagRequest.of("red-start", graph, redBase).withMaxParallel(2));
 
     assertThat(result.tasks()).as(result.toTable()).noneMatch(task -> task.status().succeeded());
-    List<DagAttempt> attempts = result.tasks().stream().flatMap(task -> task.history().stream()).toList();
-    assertThat(attempts).as(result.toTable()).isNotEmpty().allSatisfy(attempt -> {
-      assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
-      assertThat(attempt.failureType()).isEqualTo("BaseIsRed");
-      assertThat(attempt.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
-      assertThat(attempt.retryable()).isFalse();
-      assertThat(attempt.detail()).contains("status: red");
-    });
-    // a and b start together; c waits for a slot, and the first red verdict stops the DAG before it gets one.
+    List<DagAttempt> attempts =
+        result.tasks().stream().flatMap(task -> task.history().stream()).toList();
+    assertThat(attempts)
+        .as(result.toTable())
+        .isNotEmpty()
+        .allSatisfy(
+            attempt -> {
+              assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+              assertThat(attempt.failureType()).isEqualTo("BaseIsRed");
+              assertThat(attempt.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
+              assertThat(attempt.retryable()).isFalse();
+              assertThat(attempt.detail()).contains("status: red");
+            });
+    // a and b start together; c waits for a slot, and the first red verdict stops the DAG before it
+    // gets one.
     DagTaskResult c = result.task("c").orElseThrow();
     assertThat(c.status()).as(result.toTable()).isEqualTo(DagTaskStatus.SKIPPED);
     assertThat(c.attempts()).isZero();
@@ -201,29 +259,37 @@ class BaseCheckIT {
     assertThat(result.toTable()).contains("BaseIsRed");
     assertThat(PROMPTS).noneMatch(prompt -> prompt.startsWith("dag prompt"));
     assertThat(runs(marker)).containsExactly("base");
-    assertThat(repo.resolveRevision(result.targetBranch())).as("nothing integrated").isEqualTo(redBase);
+    assertThat(repo.resolveRevision(result.targetBranch()))
+        .as("nothing integrated")
+        .isEqualTo(redBase);
   }
 
   @Test
   void aDagChecksItsStartBaseOnceAndNotTheHeadsItsIntegrationsTested() throws IOException {
     Path marker = temp.resolve("dag-green-marker");
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of("first", "dag-green first").withTestCommand(command(marker)))
-        .task(GraphTask.of("second", "dag-green second", "first").withTestCommand(command(marker)))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(GraphTask.of("first", "dag-green first").withTestCommand(command(marker)))
+            .task(
+                GraphTask.of("second", "dag-green second", "first")
+                    .withTestCommand(command(marker)))
+            .build();
 
     DagResult result = worker.client().runDag(DagRequest.of("green-start", graph, greenBase));
 
     assertThat(result.succeeded()).as(result.toTable()).isTrue();
     assertThat(steps(result.task("first").orElseThrow())).contains(CellStep.VERIFY_BASE);
-    assertThat(steps(result.task("second").orElseThrow())).as("its base is first's tested integration")
+    assertThat(steps(result.task("second").orElseThrow()))
+        .as("its base is first's tested integration")
         .doesNotContain(CellStep.VERIFY_BASE);
     assertThat(runs(marker)).filteredOn("base"::equals).hasSize(1);
   }
 
   private static void run(String id, String base, Path marker) {
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of(id, "prompt of " + id, base)
-        .withTestCommand(command(marker)));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(TaskSpec.of(id, "prompt of " + id, base).withTestCommand(command(marker)));
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@link SwarmClient} obtained while its worker ran, used after {@link SwarmWorker#close()}: each call fails at
- * once with an {@link IllegalStateException} that says the worker was closed, as {@code worker.client()} does,
- * instead of blocking for a minute on the closed connection and failing with {@code UNAVAILABLE}.
+ * A {@link SwarmClient} obtained while its worker ran, used after {@link SwarmWorker#close()}: each
+ * call fails at once with an {@link IllegalStateException} that says the worker was closed, as
+ * {@code worker.client()} does, instead of blocking for a minute on the closed connection and
+ * failing with {@code UNAVAILABLE}.
  */
 class ClosedWorkerClientIT {
 
@@ -35,16 +36,20 @@ class ClosedWorkerClientIT {
 
   @Test
   void aClientKeptPastCloseFailsAtOnceOnEveryCall() {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\nexit 0\n").executable("test.sh").commit("a project");
-    SwarmWorker worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("closed-host").build())
-        .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
-        .ports(new PortRange(21390, 21399))
-        .start();
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\nexit 0\n")
+            .executable("test.sh")
+            .commit("a project");
+    SwarmWorker worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("closed-host").build())
+            .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
+            .ports(new PortRange(21390, 21399))
+            .start();
     SwarmClient client;
     String workflowId;
     try {
@@ -57,21 +62,32 @@ class ClosedWorkerClientIT {
 
     String id = workflowId;
     TaskGraph graph = TaskGraph.of(GraphTask.of("t1", "finish it"));
-    Map<String, Consumer<SwarmClient>> calls = Map.of(
-        "start a TCR workflow", c -> c.startTcr(TaskSpec.of("after-close", "finish it", "main")),
-        "wait for a TCR result", c -> c.result(id),
-        "ask a TCR workflow its status", c -> c.status(id),
-        "start a DAG workflow", c -> c.startDag(DagRequest.of("after-close", graph, "main")),
-        "wait for a DAG result", c -> c.dagResultAsync("dag-after-close"),
-        "ask a DAG workflow its status", c -> c.dagStatus("dag-after-close"),
-        "cancel a workflow", c -> c.cancel(id),
-        "get the workflow client", SwarmClient::workflowClient);
-    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> calls.forEach((action, call) ->
-        assertThatThrownBy(() -> call.accept(client)).as(action)
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessage("attempted to " + action + " while in STOPPED state: the worker closed-host that made this "
-                + "client was closed; get a client from a running worker")));
-    assertThatThrownBy(worker::client).isInstanceOf(IllegalStateException.class)
+    Map<String, Consumer<SwarmClient>> calls =
+        Map.of(
+            "start a TCR workflow",
+                c -> c.startTcr(TaskSpec.of("after-close", "finish it", "main")),
+            "wait for a TCR result", c -> c.result(id),
+            "ask a TCR workflow its status", c -> c.status(id),
+            "start a DAG workflow", c -> c.startDag(DagRequest.of("after-close", graph, "main")),
+            "wait for a DAG result", c -> c.dagResultAsync("dag-after-close"),
+            "ask a DAG workflow its status", c -> c.dagStatus("dag-after-close"),
+            "cancel a workflow", c -> c.cancel(id),
+            "get the workflow client", SwarmClient::workflowClient);
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () ->
+            calls.forEach(
+                (action, call) ->
+                    assertThatThrownBy(() -> call.accept(client))
+                        .as(action)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessage(
+                            "attempted to "
+                                + action
+                                + " while in STOPPED state: the worker closed-host that made this "
+                                + "client was closed; get a client from a running worker")));
+    assertThatThrownBy(worker::client)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("attempted to get the client while in STOPPED state");
   }
 }

@@ -52,12 +52,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DAGs end to end on the embedded Temporal server: real git worktrees and branches, real ports, a real test command
- * (a shell script in the repository), and a scripted agent whose edits the prompt chooses.
+ * DAGs end to end on the embedded Temporal server: real git worktrees and branches, real ports, a
+ * real test command (a shell script in the repository), and a scripted agent whose edits the prompt
+ * chooses.
  *
- * <p>Some tasks run their tests through {@code gate.sh}, which holds a test run until other cells reach a given
- * point, so that races between cells happen every time rather than by luck. The gates coordinate through a directory
- * all cells can write, so this worker runs without the sandbox (which would give each cell a private {@code /tmp}).
+ * <p>Some tasks run their tests through {@code gate.sh}, which holds a test run until other cells
+ * reach a given point, so that races between cells happen every time rather than by luck. The gates
+ * coordinate through a directory all cells can write, so this worker runs without the sandbox
+ * (which would give each cell a private {@code /tmp}).
  */
 class DagWorkflowIT {
 
@@ -68,11 +70,10 @@ class DagWorkflowIT {
   static SwarmClient client;
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang", "fail". */
-  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
-      .promptCommands()
-      .build();
+  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder().promptCommands().build();
 
-  static final String GATE = """
+  static final String GATE =
+      """
       #!/bin/sh
       # Holds a test run until other cells reached a point, then runs the real tests.
       # usage: sh gate.sh ROLE GATE_DIR NAME TARGET_BRANCH
@@ -107,29 +108,35 @@ class DagWorkflowIT {
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
-        .executable("test.sh")
-        .write("gate.sh", GATE)
-        .write("shared.txt", "one\ntwo\nthree\n")
-        .commit("a project with a test");
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("dag-it-host").build())
-        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("status.txt", "green\n")
+            .write(
+                "test.sh",
+                "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+            .executable("test.sh")
+            .write("gate.sh", GATE)
+            .write("shared.txt", "one\ntwo\nthree\n")
+            .commit("a project with a test");
+    worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(temp.resolve("state").resolve("worktrees"))
-            .minIdle(2)
-            .maxIdle(8)
-            .maxTotal(16).build())
-        .agent(AGENT)
-        .ports(new PortRange(21200, 21260))
-        .sandbox(SandboxMode.NONE)
-        .start();
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("dag-it-host").build())
+            .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(temp.resolve("state").resolve("worktrees"))
+                    .minIdle(2)
+                    .maxIdle(8)
+                    .maxTotal(16)
+                    .build())
+            .agent(AGENT)
+            .ports(new PortRange(21200, 21260))
+            .sandbox(SandboxMode.NONE)
+            .start();
     client = worker.client();
   }
 
@@ -150,42 +157,69 @@ class DagWorkflowIT {
     return GraphTask.of(id, "write " + file + " " + content, dependsOn);
   }
 
-  private static GraphTask gated(GraphTask task, String role, Path gate, String name, String target) {
+  private static GraphTask gated(
+      GraphTask task, String role, Path gate, String name, String target) {
     return task.withTestCommand(List.of("sh", "gate.sh", role, gate.toString(), name, target));
   }
 
   @Test
   void aDiamondIntegratesGreenCommitsOnlyAndSkipsTheDependentsOfABreakingTask() throws Exception {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(write("root", "root.txt", "root\n"))
-        .task(write("left", "left.txt", "left\n", "root"))
-        .task(write("right", "right.txt", "right\n", "root"))
-        .task(write("join", "join.txt", "join\n", "left", "right"))
-        .task(write("final", "final.txt", "final\n", "join"))
-        .task(write("breaker", "status.txt", "red\n", "root"))
-        .task(write("after-breaker", "after.txt", "after\n", "breaker"))
-        .task(write("docs", "docs.txt", "docs\n"))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(write("root", "root.txt", "root\n"))
+            .task(write("left", "left.txt", "left\n", "root"))
+            .task(write("right", "right.txt", "right\n", "root"))
+            .task(write("join", "join.txt", "join\n", "left", "right"))
+            .task(write("final", "final.txt", "final\n", "join"))
+            .task(write("breaker", "status.txt", "red\n", "root"))
+            .task(write("after-breaker", "after.txt", "after\n", "breaker"))
+            .task(write("docs", "docs.txt", "docs\n"))
+            .build();
     DagRequest request = DagRequest.of("diamond", graph, "main").withMaxParallel(3);
 
     String workflowId = client.startDag(request);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> client.dagStatus(workflowId).tasks().stream()
-        .anyMatch(task -> task.status() == DagTaskStatus.RUNNING));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () ->
+                client.dagStatus(workflowId).tasks().stream()
+                    .anyMatch(task -> task.status() == DagTaskStatus.RUNNING));
     DagResult running = client.dagStatus(workflowId);
     DagResult result = client.dagResult(workflowId);
 
     assertThat(running.finished()).isFalse();
     assertThat(result.finished()).isTrue();
-    assertThat(client.dagStatus(workflowId).tasks()).as("the query answers the final table too")
+    assertThat(client.dagStatus(workflowId).tasks())
+        .as("the query answers the final table too")
         .isEqualTo(result.tasks());
-    Map<String, DagTaskStatus> statuses = result.tasks().stream()
-        .collect(Collectors.toMap(DagTaskResult::taskId, DagTaskResult::status));
-    assertThat(statuses).as(result.toTable()).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "root", DagTaskStatus.INTEGRATED, "left", DagTaskStatus.INTEGRATED, "right", DagTaskStatus.INTEGRATED,
-        "join", DagTaskStatus.INTEGRATED, "final", DagTaskStatus.INTEGRATED, "docs", DagTaskStatus.INTEGRATED,
-        "breaker", DagTaskStatus.REVERTED, "after-breaker", DagTaskStatus.SKIPPED));
-    assertThat(result.tasks()).extracting(DagTaskResult::taskId).containsExactly("root", "left", "right", "join",
-        "final", "breaker", "after-breaker", "docs");
+    Map<String, DagTaskStatus> statuses =
+        result.tasks().stream()
+            .collect(Collectors.toMap(DagTaskResult::taskId, DagTaskResult::status));
+    assertThat(statuses)
+        .as(result.toTable())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "root",
+                DagTaskStatus.INTEGRATED,
+                "left",
+                DagTaskStatus.INTEGRATED,
+                "right",
+                DagTaskStatus.INTEGRATED,
+                "join",
+                DagTaskStatus.INTEGRATED,
+                "final",
+                DagTaskStatus.INTEGRATED,
+                "docs",
+                DagTaskStatus.INTEGRATED,
+                "breaker",
+                DagTaskStatus.REVERTED,
+                "after-breaker",
+                DagTaskStatus.SKIPPED));
+    assertThat(result.tasks())
+        .extracting(DagTaskResult::taskId)
+        .containsExactly(
+            "root", "left", "right", "join", "final", "breaker", "after-breaker", "docs");
     DagTaskResult breaker = result.task("breaker").orElseThrow();
     assertThat(breaker.attempts()).as("red tests are a verdict, not retried").isEqualTo(1);
     assertThat(breaker.detail()).startsWith("tests failed with exit code 1");
@@ -198,45 +232,58 @@ class DagWorkflowIT {
     assertThat(repo.show(joinBase, "left.txt")).isEqualTo("left\n");
     assertThat(repo.show(joinBase, "right.txt")).isEqualTo("right\n");
 
-    // The target holds exactly the six integrated changes, one commit each, linear, every one green.
+    // The target holds exactly the six integrated changes, one commit each, linear, every one
+    // green.
     String head = repo.resolveRevision("dag/diamond");
     assertThat(result.head()).isEqualTo(head);
     assertThat(result.baseCommit()).isEqualTo(repo.resolveRevision("main"));
-    List<String> commits = lines(repo.git("rev-list", "--reverse", result.baseCommit() + "..dag/diamond"));
+    List<String> commits =
+        lines(repo.git("rev-list", "--reverse", result.baseCommit() + "..dag/diamond"));
     assertThat(commits).hasSize(6);
     assertThat(repo.git("rev-list", "--merges", result.baseCommit() + "..dag/diamond")).isEmpty();
-    assertThat(commits).allSatisfy(commit -> assertThat(repo.show(commit, "status.txt")).isEqualTo("green\n"));
-    assertThat(commits).containsExactlyInAnyOrderElementsOf(result.tasks().stream()
-        .filter(task -> task.status() == DagTaskStatus.INTEGRATED).map(DagTaskResult::commit).toList());
+    assertThat(commits)
+        .allSatisfy(commit -> assertThat(repo.show(commit, "status.txt")).isEqualTo("green\n"));
+    assertThat(commits)
+        .containsExactlyInAnyOrderElementsOf(
+            result.tasks().stream()
+                .filter(task -> task.status() == DagTaskStatus.INTEGRATED)
+                .map(DagTaskResult::commit)
+                .toList());
     assertThat(runTestsAt(head)).as("the tests pass at the target's head").isZero();
-    for (String file : List.of("root.txt", "left.txt", "right.txt", "join.txt", "final.txt", "docs.txt")) {
+    for (String file :
+        List.of("root.txt", "left.txt", "right.txt", "join.txt", "final.txt", "docs.txt")) {
       assertThat(repo.show(head, file)).isNotEmpty();
     }
     assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/swarm/"))
-        .as("integrated and reverted cells leave no branch").doesNotContain("diamond");
+        .as("integrated and reverted cells leave no branch")
+        .doesNotContain("diamond");
 
     // At most maxParallel attempts ran at once, and independent tasks did run side by side.
-    List<DagAttempt> attempts = result.tasks().stream().flatMap(task -> task.history().stream()).toList();
+    List<DagAttempt> attempts =
+        result.tasks().stream().flatMap(task -> task.history().stream()).toList();
     assertThat(maxOverlap(attempts)).isBetween(2, 3);
 
     // The recorded history replays against the workflow code: it is deterministic.
     WorkflowExecutionHistory history = client.workflowClient().fetchHistory(workflowId);
-    WorkflowExecutionHistory child = client.workflowClient().fetchHistory(
-        result.task("join").orElseThrow().history().get(0).workflowId());
+    WorkflowExecutionHistory child =
+        client
+            .workflowClient()
+            .fetchHistory(result.task("join").orElseThrow().history().get(0).workflowId());
     WorkerFactory replayers = WorkerFactory.newInstance(client.workflowClient());
     try {
       Worker replayer = replayers.newWorker("replay-" + workflowId);
-      replayer.registerWorkflowImplementationFactory(DagWorkflow.class,
-          () -> new DagWorkflowImpl(worker.options().activityOptions()));
-      replayer.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
-          () -> new DagTaskWorkflowImpl(worker.options().activityOptions()));
+      replayer.registerWorkflowImplementationFactory(
+          DagWorkflow.class, () -> new DagWorkflowImpl(worker.options().activityOptions()));
+      replayer.registerWorkflowImplementationFactory(
+          DagTaskWorkflow.class, () -> new DagTaskWorkflowImpl(worker.options().activityOptions()));
       WorkflowReplayer.replayWorkflowExecution(history, replayer);
       WorkflowReplayer.replayWorkflowExecution(child, replayer);
 
       Worker different = replayers.newWorker("replay-different-" + workflowId);
       different.registerWorkflowImplementationFactory(DagWorkflow.class, SleepingDag::new);
       assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecution(history, different))
-          .as("the replay notices code that decides differently").isInstanceOf(RuntimeException.class)
+          .as("the replay notices code that decides differently")
+          .isInstanceOf(RuntimeException.class)
           .hasMessageContaining("NonDeterministicException");
     } finally {
       replayers.shutdownNow();
@@ -258,14 +305,16 @@ class DagWorkflowIT {
   }
 
   @Test
-  void concurrentTasksOnDifferentFilesBothIntegrateOneOfThemAfterAFailedCompareAndSwap() throws IOException {
+  void concurrentTasksOnDifferentFilesBothIntegrateOneOfThemAfterAFailedCompareAndSwap()
+      throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-race"));
     String target = "dag/race";
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(gated(write("lead", "b.txt", "b\n"), "lead", gate, "B", target))
-        .task(gated(write("racer-a", "a.txt", "a\n"), "racer", gate, "A", target))
-        .task(gated(write("racer-c", "c.txt", "c\n"), "racer", gate, "C", target))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(gated(write("lead", "b.txt", "b\n"), "lead", gate, "B", target))
+            .task(gated(write("racer-a", "a.txt", "a\n"), "racer", gate, "A", target))
+            .task(gated(write("racer-c", "c.txt", "c\n"), "racer", gate, "C", target))
+            .build();
 
     DagResult result = client.runDag(DagRequest.of("race", graph, "main").withMaxParallel(3));
 
@@ -276,7 +325,8 @@ class DagWorkflowIT {
     assertThat(lead.integration().rounds()).isEqualTo(1);
     assertThat(lead.integration().retests()).as("the lead fast-forwarded").isZero();
     assertThat(a.baseCommit()).isEqualTo(c.baseCommit()).isEqualTo(result.baseCommit());
-    // Both racers rebased onto the lead and met in their re-runs: one swapped first, the other's swap failed,
+    // Both racers rebased onto the lead and met in their re-runs: one swapped first, the other's
+    // swap failed,
     // so it rebased onto the winner, ran the tests again, and swapped in a second round.
     List<DagAttempt> byRounds = new ArrayList<>(List.of(a, c));
     byRounds.sort(Comparator.comparingInt(attempt -> attempt.integration().rounds()));
@@ -285,7 +335,9 @@ class DagWorkflowIT {
     assertThat(winner.integration().rounds()).isEqualTo(1);
     assertThat(winner.integration().retests()).isEqualTo(1);
     assertThat(winner.onto()).isEqualTo(lead.commit());
-    assertThat(loser.integration().rounds()).as("a failed compare-and-swap, then a successful one").isEqualTo(2);
+    assertThat(loser.integration().rounds())
+        .as("a failed compare-and-swap, then a successful one")
+        .isEqualTo(2);
     assertThat(loser.integration().retests()).isEqualTo(2);
     assertThat(loser.onto()).isEqualTo(winner.commit());
     assertThat(lines(repo.git("rev-list", "--reverse", result.baseCommit() + "..dag/race")))
@@ -298,10 +350,23 @@ class DagWorkflowIT {
   void twoTasksEditingTheSameLineOneIntegratesTheOtherIsRedoneFromTheNewHead() throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-pair"));
     String target = "dag/pair";
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(gated(write("s1", "shared.txt", "one\nTWO by s1\nthree\n"), "pair", gate, "S1", target))
-        .task(gated(write("s2", "shared.txt", "one\nTWO by s2\nthree\n"), "pair", gate, "S2", target))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(
+                gated(
+                    write("s1", "shared.txt", "one\nTWO by s1\nthree\n"),
+                    "pair",
+                    gate,
+                    "S1",
+                    target))
+            .task(
+                gated(
+                    write("s2", "shared.txt", "one\nTWO by s2\nthree\n"),
+                    "pair",
+                    gate,
+                    "S2",
+                    target))
+            .build();
 
     DagResult result = client.runDag(DagRequest.of("pair", graph, "main").withMaxParallel(2));
 
@@ -321,67 +386,89 @@ class DagWorkflowIT {
     assertThat(second.status()).isEqualTo(DagTaskStatus.INTEGRATED);
     assertThat(second.baseCommit()).as("redone from the new head").isEqualTo(first.commit());
     assertThat(redone.status()).isEqualTo(DagTaskStatus.INTEGRATED);
-    assertThat(repo.show(target, "shared.txt")).isEqualTo("one\nTWO by " + redone.taskId() + "\nthree\n");
+    assertThat(repo.show(target, "shared.txt"))
+        .isEqualTo("one\nTWO by " + redone.taskId() + "\nthree\n");
     assertThat(lines(repo.git("rev-list", "--reverse", result.baseCommit() + ".." + target)))
         .containsExactly(first.commit(), redone.commit());
     assertThat(repo.hasBranch("swarm/" + conflict.cellId()))
-        .as("the conflicting attempt's work is kept on its cell branch").isTrue();
+        .as("the conflicting attempt's work is kept on its cell branch")
+        .isTrue();
     assertThat(conflict.keptBranch()).isEqualTo("swarm/" + conflict.cellId());
     assertThat(repo.show(conflict.keptBranch(), "shared.txt"))
         .isEqualTo("one\nTWO by " + redone.taskId() + "\nthree\n");
     assertThat(second.keptBranch()).isNull();
-    assertThat(result.toTable()).as("the table shows the redo and where the first change is")
+    assertThat(result.toTable())
+        .as("the table shows the redo and where the first change is")
         .contains("redone on the new head after a conflict")
-        .contains("  #1  CONFLICT", "change kept on " + conflict.keptBranch() + ": conflicts with "
-            + conflict.onto().substring(0, 10) + " on " + target + " in shared.txt");
+        .contains(
+            "  #1  CONFLICT",
+            "change kept on "
+                + conflict.keptBranch()
+                + ": conflicts with "
+                + conflict.onto().substring(0, 10)
+                + " on "
+                + target
+                + " in shared.txt");
   }
 
   @Test
   void aTaskThatKeepsFailingIsRetriedWithBackoffThenItsDependentsAreSkippedWhileOthersGoOn() {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of("flaky", "fail"))
-        .task(write("after-flaky", "after.txt", "after\n", "flaky"))
-        .task(write("steady", "steady.txt", "steady\n"))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(GraphTask.of("flaky", "fail"))
+            .task(write("after-flaky", "after.txt", "after\n", "flaky"))
+            .task(write("steady", "steady.txt", "steady\n"))
+            .build();
 
     DagResult result = client.runDag(DagRequest.of("retry", graph, "main"));
 
     DagTaskResult flaky = result.task("flaky").orElseThrow();
     assertThat(flaky.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
     assertThat(flaky.attempts()).isEqualTo(3);
-    assertThat(flaky.history()).allSatisfy(attempt -> {
-      assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
-      assertThat(attempt.failureType()).isEqualTo("AgentTurnFailed");
-      assertThat(attempt.failedStep()).isEqualTo(CellStep.EXECUTE);
-      assertThat(attempt.retryable()).isTrue();
-    });
+    assertThat(flaky.history())
+        .allSatisfy(
+            attempt -> {
+              assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+              assertThat(attempt.failureType()).isEqualTo("AgentTurnFailed");
+              assertThat(attempt.failedStep()).isEqualTo(CellStep.EXECUTE);
+              assertThat(attempt.retryable()).isTrue();
+            });
     List<DagAttempt> history = flaky.history();
     assertThat(Duration.between(history.get(0).finishedAt(), history.get(1).startedAt()))
-        .as("1 s before the second attempt").isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        .as("1 s before the second attempt")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(Duration.between(history.get(1).finishedAt(), history.get(2).startedAt()))
-        .as("2 s before the third").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
-    assertThat(history).extracting(DagAttempt::workflowId)
+        .as("2 s before the third")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(history)
+        .extracting(DagAttempt::workflowId)
         .containsExactly("dag-retry-flaky-1", "dag-retry-flaky-2", "dag-retry-flaky-3");
     assertThat(result.task("after-flaky").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
-    assertThat(result.task("after-flaky").orElseThrow().detail()).isEqualTo("depends on flaky, which ended FAILED");
+    assertThat(result.task("after-flaky").orElseThrow().detail())
+        .isEqualTo("depends on flaky, which ended FAILED");
     assertThat(result.task("steady").orElseThrow().status()).isEqualTo(DagTaskStatus.INTEGRATED);
     assertThat(repo.show("dag/retry", "steady.txt")).isEqualTo("steady\n");
   }
 
   @Test
   void cancellingADagCancelsItsRunningCellsAndLeavesTheTargetIntact() {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(write("quick", "quick.txt", "quick\n"))
-        .task(GraphTask.of("stuck", "hang"))
-        .task(write("after-stuck", "after.txt", "after\n", "stuck"))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(write("quick", "quick.txt", "quick\n"))
+            .task(GraphTask.of("stuck", "hang"))
+            .task(write("after-stuck", "after.txt", "after\n", "stuck"))
+            .build();
     String workflowId = client.startDag(DagRequest.of("cancel", graph, "main"));
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-      DagResult now = client.dagStatus(workflowId);
-      return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
-          && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
-          && client.status(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              DagResult now = client.dagStatus(workflowId);
+              return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
+                  && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
+                  && client.status(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
+            });
     String headBefore = repo.resolveRevision("dag/cancel");
 
     client.cancel(workflowId);
@@ -396,10 +483,13 @@ class DagWorkflowIT {
     assertThat(after.task("stuck").orElseThrow().status()).isEqualTo(DagTaskStatus.CANCELLED);
     assertThat(after.task("after-stuck").orElseThrow().status()).isEqualTo(DagTaskStatus.CANCELLED);
     assertThat(after.task("after-stuck").orElseThrow().attempts()).isZero();
-    assertThat(repo.resolveRevision("dag/cancel")).isEqualTo(headBefore)
+    assertThat(repo.resolveRevision("dag/cancel"))
+        .isEqualTo(headBefore)
         .isEqualTo(after.task("quick").orElseThrow().commit());
-    assertThat(lines(repo.git("rev-list", after.baseCommit() + "..dag/cancel"))).containsExactly(headBefore);
-    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/swarm/")).doesNotContain("stuck");
+    assertThat(lines(repo.git("rev-list", after.baseCommit() + "..dag/cancel")))
+        .containsExactly(headBefore);
+    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/swarm/"))
+        .doesNotContain("stuck");
   }
 
   @Test
@@ -410,11 +500,17 @@ class DagWorkflowIT {
 
     assertThatThrownBy(() -> client.runDag(DagRequest.of("taken", graph, "main")))
         .isInstanceOf(WorkflowFailedException.class)
-        .cause().isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
-          assertThat(failure.getType()).isEqualTo("TargetBranchFailed");
-          assertThat(failure.getOriginalMessage()).contains("TargetBranchExists")
-              .contains("target branch dag/taken already exists at " + repo.resolveRevision("main~1"));
-        });
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            failure -> {
+              assertThat(failure.getType()).isEqualTo("TargetBranchFailed");
+              assertThat(failure.getOriginalMessage())
+                  .contains("TargetBranchExists")
+                  .contains(
+                      "target branch dag/taken already exists at "
+                          + repo.resolveRevision("main~1"));
+            });
     assertThat(AGENT.startedSessions()).isEqualTo(started);
     assertThat(repo.resolveRevision("dag/taken")).isEqualTo(repo.resolveRevision("main~1"));
   }
@@ -426,7 +522,8 @@ class DagWorkflowIT {
       events.add(new long[] {attempt.startedAt().toEpochMilli(), 1});
       events.add(new long[] {attempt.finishedAt().toEpochMilli(), -1});
     }
-    // At equal times, an end comes before a start: an attempt that ends frees its slot for the next.
+    // At equal times, an end comes before a start: an attempt that ends frees its slot for the
+    // next.
     events.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
     int now = 0;
     int max = 0;
@@ -437,13 +534,21 @@ class DagWorkflowIT {
     return max;
   }
 
-  /** Checks {@code commit} out in a worktree of its own and runs the repository's test command there. */
+  /**
+   * Checks {@code commit} out in a worktree of its own and runs the repository's test command
+   * there.
+   */
   private static int runTestsAt(String commit) {
-    Path checkout = temp.resolve("checkout-" + commit.substring(0, 10) + "-" + Instant.now().toEpochMilli());
+    Path checkout =
+        temp.resolve("checkout-" + commit.substring(0, 10) + "-" + Instant.now().toEpochMilli());
     repo.git("worktree", "add", "--quiet", "--detach", checkout.toString(), commit);
     try {
-      Process process = new ProcessBuilder("sh", "test.sh").directory(checkout.toFile())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process process =
+          new ProcessBuilder("sh", "test.sh")
+              .directory(checkout.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();
         throw new AssertionError("test.sh at " + commit + " did not finish in 30 s");

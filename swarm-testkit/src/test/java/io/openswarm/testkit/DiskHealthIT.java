@@ -26,7 +26,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real worker reads its disks for {@code health()}, measures a worktree, and holds cells back below the floor. */
+/**
+ * A real worker reads its disks for {@code health()}, measures a worktree, and holds cells back
+ * below the floor.
+ */
 class DiskHealthIT {
 
   @TempDir Path temp;
@@ -46,17 +49,21 @@ class DiskHealthIT {
   }
 
   private SwarmWorker.Builder builder(String host, int port) {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("data.bin", "x".repeat(300_000))
-        .write("test.sh", "#!/bin/sh\ntrue\n")
-        .executable("test.sh")
-        .commit("a project with 300 kB of data");
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("data.bin", "x".repeat(300_000))
+            .write("test.sh", "#!/bin/sh\ntrue\n")
+            .executable("test.sh")
+            .commit("a project with 300 kB of data");
     return SwarmWorker.newBuilder()
         .repository(repo.path())
         .stateDirectory(temp.resolve("state"))
         .testCommand(List.of("sh", "test.sh"))
         .connection(ConnectionOptions.newBuilder().hostId(host).build())
-        .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("notes.txt", prompt))).build())
+        .agent(
+            ScriptedAgent.newBuilder()
+                .edits(prompt -> List.of(FileEdit.write("notes.txt", prompt)))
+                .build())
         .ports(new PortRange(port, port + 3));
   }
 
@@ -76,9 +83,12 @@ class DiskHealthIT {
     CellOutcome outcome = worker.client().runTcr(TaskSpec.of("d-1", "hello", "main"));
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> worker.health().readings().worktreeBytes() != null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> worker.health().readings().worktreeBytes() != null);
     long measured = worker.health().readings().worktreeBytes();
-    // The checkout's files (300 kB of data and the script); its .git is a small file pointing at the repository.
+    // The checkout's files (300 kB of data and the script); its .git is a small file pointing at
+    // the repository.
     assertThat(measured).isBetween(300_000L, 400_000L);
     assertThat(registry.find(SwarmWorker.WORKTREE_BYTES).gauge().value()).isEqualTo(measured);
     assertThat(registry.find(SwarmWorker.DISK_FREE).gauge().value()).isPositive();
@@ -87,18 +97,22 @@ class DiskHealthIT {
   @Test
   void belowTheDiskFloorTheWorkerWarnsAndHoldsNewCellsBack() {
     // A floor of 99 % of the file system: no real test machine has that much free.
-    HealthThresholds full = HealthThresholds.newBuilder()
-        .minFreeDisk(Long.MAX_VALUE, 0.995)
-        .diskFloor(Long.MAX_VALUE, 0.99)
-        .build();
-    worker = builder("full-disk-host", 23480).capacity(CapacityOptions.newBuilder().healthThresholds(full).build())
-        .start();
+    HealthThresholds full =
+        HealthThresholds.newBuilder()
+            .minFreeDisk(Long.MAX_VALUE, 0.995)
+            .diskFloor(Long.MAX_VALUE, 0.99)
+            .build();
+    worker =
+        builder("full-disk-host", 23480)
+            .capacity(CapacityOptions.newBuilder().healthThresholds(full).build())
+            .start();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.health().readings().backpressure());
 
     SwarmHealth health = worker.health();
     assertThat(health.readings().limitedBy()).isEqualTo("disk");
     assertThat(health.warning(HealthCheck.DISK).orElseThrow().message())
-        .contains("below the floor").endsWith("new cells are held back");
+        .contains("below the floor")
+        .endsWith("new cells are held back");
   }
 }

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two workers with different host ids on one embedded server: every step of a cell runs on the host that bootstrapped
- * it. ({@code HostFailoverIT} kills the host of a running cell; the cell then completes on the other.)
+ * Two workers with different host ids on one embedded server: every step of a cell runs on the host
+ * that bootstrapped it. ({@code HostFailoverIT} kills the host of a running cell; the cell then
+ * completes on the other.)
  */
 class HostRoutingIT {
 
@@ -35,6 +36,7 @@ class HostRoutingIT {
 
   private final EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
   private final List<SwarmWorker> workers = new ArrayList<>();
+
   /** Which host's agent ran each prompt. */
   private final Map<String, String> promptHost = new ConcurrentHashMap<>();
 
@@ -47,26 +49,33 @@ class HostRoutingIT {
   }
 
   private SwarmWorker worker(TemporaryRepository repo, String host, int firstPort, Duration turn) {
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .edits(prompt -> {
-          promptHost.put(prompt, host);
-          return List.of(FileEdit.write(prompt + ".txt", host));
-        })
-        .turnDelay(turn)
-        .build();
-    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state-" + host))
-        .testCommand(List.of("true"))
-        .connection(ConnectionOptions.newBuilder()
-            .hostId(host)
-            .target(server.target())
-            .embeddedServerToken(server.token()).build())
-        .timeouts(CellTimeouts.newBuilder()
-            .heartbeat(Duration.ofSeconds(3))
-            .hostScheduleToStart(Duration.ofSeconds(3)).build())
-        .agent(agent)
-        .ports(new PortRange(firstPort, firstPort + 20));
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .edits(
+                prompt -> {
+                  promptHost.put(prompt, host);
+                  return List.of(FileEdit.write(prompt + ".txt", host));
+                })
+            .turnDelay(turn)
+            .build();
+    SwarmWorker.Builder builder =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state-" + host))
+            .testCommand(List.of("true"))
+            .connection(
+                ConnectionOptions.newBuilder()
+                    .hostId(host)
+                    .target(server.target())
+                    .embeddedServerToken(server.token())
+                    .build())
+            .timeouts(
+                CellTimeouts.newBuilder()
+                    .heartbeat(Duration.ofSeconds(3))
+                    .hostScheduleToStart(Duration.ofSeconds(3))
+                    .build())
+            .agent(agent)
+            .ports(new PortRange(firstPort, firstPort + 20));
     SwarmWorker worker = builder.start();
     workers.add(worker);
     return worker;
@@ -83,14 +92,19 @@ class HostRoutingIT {
     for (int i = 0; i < 8; i++) {
       ids.add(client.startTcr(TaskSpec.of("task-" + i, "task-" + i, "main")));
     }
-    List<CellOutcome> outcomes = ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
+    List<CellOutcome> outcomes =
+        ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
 
-    assertThat(outcomes).allSatisfy(outcome -> {
-      assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-      // The agent that did the work lives on the host the outcome names, and wrote its name into the commit.
-      assertThat(promptHost.get(outcome.cellId().value())).isEqualTo(outcome.host());
-      assertThat(repo.show(outcome.commit(), outcome.cellId() + ".txt")).isEqualTo(outcome.host());
-    });
+    assertThat(outcomes)
+        .allSatisfy(
+            outcome -> {
+              assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+              // The agent that did the work lives on the host the outcome names, and wrote its name
+              // into the commit.
+              assertThat(promptHost.get(outcome.cellId().value())).isEqualTo(outcome.host());
+              assertThat(repo.show(outcome.commit(), outcome.cellId() + ".txt"))
+                  .isEqualTo(outcome.host());
+            });
     for (SwarmWorker worker : workers) {
       LeakCheck.of(worker).repository(repo).assertClean();
     }

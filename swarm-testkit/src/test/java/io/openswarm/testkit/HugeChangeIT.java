@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A change of 50,000 files goes through TCR like any other: the step results carry the first
- * {@value ResultLimits#MAX_LISTED_FILES} paths and the count, so they fit in Temporal's messages. Before, the execute
- * step's result exceeded Temporal's 4 MiB message limit: it never arrived, and the workflow took the step for a lost
- * host, ran the agent's turn again twice and failed after minutes with a heartbeat time-out.
+ * {@value ResultLimits#MAX_LISTED_FILES} paths and the count, so they fit in Temporal's messages.
+ * Before, the execute step's result exceeded Temporal's 4 MiB message limit: it never arrived, and
+ * the workflow took the step for a lost host, ran the agent's turn again twice and failed after
+ * minutes with a heartbeat time-out.
  */
 class HugeChangeIT {
 
@@ -45,35 +46,53 @@ class HugeChangeIT {
   }
 
   @Test
-  void aChangeOfFiftyThousandFilesIsCommittedAndReportedAsCountsAndTheFirstThousand() throws Exception {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\ntrue\n").executable("test.sh").commit("a project");
-    List<FileEdit> edits = IntStream.range(0, FILES)
-        .mapToObj(i -> FileEdit.write(String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
-        .toList();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("huge-change-host").build())
-        .agent(ScriptedAgent.newBuilder().edits(prompt -> edits).build())
-        .ports(new PortRange(21400, 21410))
-        .start();
+  void aChangeOfFiftyThousandFilesIsCommittedAndReportedAsCountsAndTheFirstThousand()
+      throws Exception {
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\ntrue\n")
+            .executable("test.sh")
+            .commit("a project");
+    List<FileEdit> edits =
+        IntStream.range(0, FILES)
+            .mapToObj(
+                i ->
+                    FileEdit.write(
+                        String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
+            .toList();
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("huge-change-host").build())
+            .agent(ScriptedAgent.newBuilder().edits(prompt -> edits).build())
+            .ports(new PortRange(21400, 21410))
+            .start();
     SwarmClient client = worker.client();
 
-    // Minutes on a healthy machine would already be a failure: one agent turn, one test run, one commit.
-    CellOutcome outcome = client.resultAsync(client.startTcr(TaskSpec.of("huge", "generate", "main")))
-        .get(3, TimeUnit.MINUTES);
+    // Minutes on a healthy machine would already be a failure: one agent turn, one test run, one
+    // commit.
+    CellOutcome outcome =
+        client
+            .resultAsync(client.startTcr(TaskSpec.of("huge", "generate", "main")))
+            .get(3, TimeUnit.MINUTES);
 
     assertThat(outcome.status()).as("%s", outcome.error()).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.changedFileCount()).isEqualTo(FILES);
-    assertThat(outcome.changedFiles()).hasSize(ResultLimits.MAX_LISTED_FILES)
+    assertThat(outcome.changedFiles())
+        .hasSize(ResultLimits.MAX_LISTED_FILES)
         .allSatisfy(path -> assertThat(path).startsWith("generated/"));
     assertThat(repo.git("rev-list", "--count", "main.." + outcome.commit()).strip()).isEqualTo("1");
-    assertThat(repo.git("ls-tree", "-r", "--name-only", outcome.commit(), "generated/").lines().count())
+    assertThat(
+            repo.git("ls-tree", "-r", "--name-only", outcome.commit(), "generated/")
+                .lines()
+                .count())
         .isEqualTo(FILES);
-    assertThat(outcome.timings().stream().map(t -> t.step().name()).filter("EXECUTE"::equals).count())
-        .as("the agent's turn ran once").isEqualTo(1);
+    assertThat(
+            outcome.timings().stream().map(t -> t.step().name()).filter("EXECUTE"::equals).count())
+        .as("the agent's turn ran once")
+        .isEqualTo(1);
     assertThat(outcome.totalDuration()).isLessThan(Duration.ofMinutes(3));
   }
 }

@@ -32,7 +32,8 @@ class InvariantCheckTest {
 
   @Test
   void aLeasedPortIsReportedUntilReleased() {
-    PortManager ports = PortManager.newBuilder().range(24700, 24702).probe(PortProbe.none()).build();
+    PortManager ports =
+        PortManager.newBuilder().range(24700, 24702).probe(PortProbe.none()).build();
     PortLease lease = ports.allocate();
     InvariantCheck check = InvariantCheck.create().ports(ports).ignoringChildProcesses();
 
@@ -45,11 +46,20 @@ class InvariantCheckTest {
   void recordsOfLiveProcessesAndOfDeadOwnersAreReported() {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PROCESS, "pid-1-1", Map.of("pid", "1")));
-    journal.record(new LeaseRecord(LeaseKind.PORT, "port-24700", new ProcessIdentity(Integer.MAX_VALUE - 7,
-        Instant.parse("2020-01-01T00:00:00Z")), "0".repeat(32), Instant.now(), Map.of()));
-    InvariantCheck check = InvariantCheck.create().journal(temp.resolve("journal")).ignoringChildProcesses();
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.PORT,
+            "port-24700",
+            new ProcessIdentity(Integer.MAX_VALUE - 7, Instant.parse("2020-01-01T00:00:00Z")),
+            "0".repeat(32),
+            Instant.now(),
+            Map.of()));
+    InvariantCheck check =
+        InvariantCheck.create().journal(temp.resolve("journal")).ignoringChildProcesses();
 
-    assertThat(check.violations()).hasSize(2).anySatisfy(v -> assertThat(v).startsWith("lease record of a dead owner"))
+    assertThat(check.violations())
+        .hasSize(2)
+        .anySatisfy(v -> assertThat(v).startsWith("lease record of a dead owner"))
         .anySatisfy(v -> assertThat(v).startsWith("process still recorded in the journal"));
     journal.remove(LeaseKind.PROCESS, "pid-1-1");
     journal.remove(LeaseKind.PORT, "port-24700");
@@ -65,8 +75,10 @@ class InvariantCheckTest {
     repo.git("branch", "swarm/stale", "main");
     InvariantCheck check = InvariantCheck.create().repository(repo.path()).ignoringChildProcesses();
 
-    assertThat(check.violations()).containsExactlyInAnyOrder("stale git worktree entry (directory gone): " + gone,
-        "cell branch holding nothing new: swarm/stale");
+    assertThat(check.violations())
+        .containsExactlyInAnyOrder(
+            "stale git worktree entry (directory gone): " + gone,
+            "cell branch holding nothing new: swarm/stale");
     repo.git("worktree", "prune");
     repo.git("branch", "-D", "swarm/stale");
     assertThat(check.violations()).isEmpty();
@@ -78,13 +90,22 @@ class InvariantCheckTest {
     String base = repo.head();
     repo.write("change.txt", "untested\n").commit("an untested change");
     TestLedger ledger = TestLedger.create();
-    InvariantCheck check = InvariantCheck.create().repository(repo.path()).ignoringChildProcesses()
-        .targetBranch("main", base, ledger, Set.of());
+    InvariantCheck check =
+        InvariantCheck.create()
+            .repository(repo.path())
+            .ignoringChildProcesses()
+            .targetBranch("main", base, ledger, Set.of());
 
-    assertThat(check.violations()).singleElement().asString().endsWith("on main has a tree whose tests never passed");
+    assertThat(check.violations())
+        .singleElement()
+        .asString()
+        .endsWith("on main has a tree whose tests never passed");
     // The same tree, tested green in a worktree, makes the commit one whose tests passed.
-    ledger.wrap(request -> new TestResult(0, false, "", false, 0, Duration.ZERO))
-        .run(new TestRequest(CellId.of("c"), repo.path(), Files.createDirectories(temp.resolve("state"))));
+    ledger
+        .wrap(request -> new TestResult(0, false, "", false, 0, Duration.ZERO))
+        .run(
+            new TestRequest(
+                CellId.of("c"), repo.path(), Files.createDirectories(temp.resolve("state"))));
     assertThat(check.violations()).isEmpty();
   }
 
@@ -93,10 +114,14 @@ class InvariantCheckTest {
     Process sleep = new ProcessBuilder("sleep", "60").start();
     ProcessIdentity identity = ProcessIdentity.of(sleep.toHandle()).orElseThrow();
     Path cells = Files.createDirectories(temp.resolve("cells/left-behind"));
-    InvariantCheck check = InvariantCheck.create().processes(() -> Set.of(identity))
-        .cellsDirectory(cells.getParent()).grace(Duration.ofMillis(200));
+    InvariantCheck check =
+        InvariantCheck.create()
+            .processes(() -> Set.of(identity))
+            .cellsDirectory(cells.getParent())
+            .grace(Duration.ofMillis(200));
 
-    assertThatThrownBy(check::assertHolds).isInstanceOf(AssertionError.class)
+    assertThatThrownBy(check::assertHolds)
+        .isInstanceOf(AssertionError.class)
         .hasMessageContaining("live process " + identity)
         .hasMessageContaining("live child process " + sleep.pid())
         .hasMessageContaining("state directory left behind: " + cells);

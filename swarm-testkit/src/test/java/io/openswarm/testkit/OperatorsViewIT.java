@@ -41,9 +41,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operators' view end to end on the embedded server: Micrometer metrics after a known sequence of cells,
- * Temporal's SDK metrics in the same registry, health warnings that fire and clear, and backpressure that leaves
- * cells waiting in Temporal instead of failing them when ports run out.
+ * The operators' view end to end on the embedded server: Micrometer metrics after a known sequence
+ * of cells, Temporal's SDK metrics in the same registry, health warnings that fire and clear, and
+ * backpressure that leaves cells waiting in Temporal instead of failing them when ports run out.
  */
 class OperatorsViewIT {
 
@@ -53,10 +53,12 @@ class OperatorsViewIT {
   private TemporaryRepository repo;
 
   /** Prompts: "write PATH CONTENT" edits a file; "fail" makes the turn fail. */
-  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
-      .promptCommands()
-      .turns(prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
-      .build();
+  private static final ScriptedAgent AGENT =
+      ScriptedAgent.newBuilder()
+          .promptCommands()
+          .turns(
+              prompt -> prompt.equals("fail") ? ScriptedAgent.Turn.FAIL : ScriptedAgent.Turn.NORMAL)
+          .build();
 
   @AfterEach
   void stop() {
@@ -81,22 +83,29 @@ class OperatorsViewIT {
   void metricsCountAKnownSequenceOfCellsAndTheErrorRateWarningClearsWhenItsWindowPasses() {
     repo = repository();
     MeterRegistry registry = new SimpleMeterRegistry();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("metrics-host").build())
-        .capacity(CapacityOptions.newBuilder()
-            .healthThresholds(HealthThresholds.newBuilder().errorRateWindow(Duration.ofSeconds(6)).build()).build())
-        .agent(AGENT)
-        .ports(new PortRange(23410, 23421))
-        .meterRegistry(registry)
-        .start();
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("metrics-host").build())
+            .capacity(
+                CapacityOptions.newBuilder()
+                    .healthThresholds(
+                        HealthThresholds.newBuilder()
+                            .errorRateWindow(Duration.ofSeconds(6))
+                            .build())
+                    .build())
+            .agent(AGENT)
+            .ports(new PortRange(23410, 23421))
+            .meterRegistry(registry)
+            .start();
     SwarmClient client = worker.client();
 
     assertThat(worker.health().healthy()).as("%s", worker.health()).isTrue();
 
-    CellOutcome committed = client.runTcr(TaskSpec.of("m-commit", "write feature.txt hello", "main"));
+    CellOutcome committed =
+        client.runTcr(TaskSpec.of("m-commit", "write feature.txt hello", "main"));
     CellOutcome reverted = client.runTcr(TaskSpec.of("m-revert", "write status.txt red", "main"));
     CellOutcome failed = client.runTcr(TaskSpec.of("m-fail", "fail", "main"));
     assertThat(committed.status()).isEqualTo(CellStatus.COMMITTED);
@@ -117,7 +126,8 @@ class OperatorsViewIT {
     assertThat(steps(registry, "revert", "success")).isEqualTo(1);
     assertThat(steps(registry, "teardown", "success")).isEqualTo(3);
     Timer teardown = timer(registry, "teardown", "success");
-    assertThat(teardown.takeSnapshot().percentileValues()).extracting(ValueAtPercentile::percentile)
+    assertThat(teardown.takeSnapshot().percentileValues())
+        .extracting(ValueAtPercentile::percentile)
         .containsExactly(0.5, 0.95, 0.99);
     assertThat(teardown.max(TimeUnit.NANOSECONDS)).isPositive();
 
@@ -130,20 +140,30 @@ class OperatorsViewIT {
     assertThat(registry.find(MicrometerSwarmMetrics.SANDBOX_ISOLATING).gauge()).isNotNull();
     assertThat(registry.find(MicrometerSwarmMetrics.PROCESSES_LIVE).gauge()).isNotNull();
     // Temporal's own SDK metrics land in the same registry (reported every second).
-    await().atMost(Duration.ofSeconds(10)).until(() -> registry.getMeters().stream()
-        .map(meter -> meter.getId().getName()).anyMatch(name -> name.startsWith("temporal_workflow_completed")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                registry.getMeters().stream()
+                    .map(meter -> meter.getId().getName())
+                    .anyMatch(name -> name.startsWith("temporal_workflow_completed")));
 
     SwarmHealth afterFailure = worker.health();
     assertThat(afterFailure.readings().outcomes()).isEqualTo(3);
     assertThat(afterFailure.readings().failures()).isEqualTo(1);
     assertThat(afterFailure.warning(HealthCheck.ERROR_RATE)).as("%s", afterFailure).isPresent();
     // The failure leaves the 6 s window; the warning clears without anything else happening.
-    await().atMost(Duration.ofSeconds(20)).until(() -> worker.health().warning(HealthCheck.ERROR_RATE).isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> worker.health().warning(HealthCheck.ERROR_RATE).isEmpty());
     assertThat(worker.health().readings().outcomes()).isZero();
 
     worker.close();
-    assertThat(registry.find(MicrometerSwarmMetrics.PORTS).gauges()).as("gauges of a stopped worker").isEmpty();
-    assertThat(registry.getMeters()).as("Temporal's meters of a stopped worker")
+    assertThat(registry.find(MicrometerSwarmMetrics.PORTS).gauges())
+        .as("gauges of a stopped worker")
+        .isEmpty();
+    assertThat(registry.getMeters())
+        .as("Temporal's meters of a stopped worker")
         .noneMatch(meter -> meter.getId().getName().startsWith("temporal_"));
     worker = null;
   }
@@ -153,32 +173,40 @@ class OperatorsViewIT {
     repo = repository();
     GatedAgent agent = new GatedAgent(AGENT);
     MeterRegistry registry = new SimpleMeterRegistry();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("pressure-host").build())
-        .timeouts(CellTimeouts.newBuilder().portWait(Duration.ZERO).build())
-        .capacity(CapacityOptions.newBuilder()
-            .maxConcurrentActivities(10)
-            .healthThresholds(HealthThresholds.newBuilder().minAvailablePorts(1).maxBacklog(5).build()).build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(temp.resolve("state").resolve("worktrees"))
-            .minIdle(0)
-            .maxIdle(4)
-            .maxTotal(12).build())
-        .agent(agent)
-        .ports(new PortRange(23430, 23431))
-        // Without admission a third bootstrap would fail at once with PortExhausted (and again on each retry).
-        .meterRegistry(registry)
-        .start();
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("pressure-host").build())
+            .timeouts(CellTimeouts.newBuilder().portWait(Duration.ZERO).build())
+            .capacity(
+                CapacityOptions.newBuilder()
+                    .maxConcurrentActivities(10)
+                    .healthThresholds(
+                        HealthThresholds.newBuilder().minAvailablePorts(1).maxBacklog(5).build())
+                    .build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(temp.resolve("state").resolve("worktrees"))
+                    .minIdle(0)
+                    .maxIdle(4)
+                    .maxTotal(12)
+                    .build())
+            .agent(agent)
+            .ports(new PortRange(23430, 23431))
+            // Without admission a third bootstrap would fail at once with PortExhausted (and again
+            // on each retry).
+            .meterRegistry(registry)
+            .start();
     SwarmClient client = worker.client();
     assertThat(worker.health().healthy()).as("%s", worker.health()).isTrue();
 
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      ids.add(client.startTcr(TaskSpec.of("pressure-" + i, "write file-" + i + ".txt " + i, "main")));
+      ids.add(
+          client.startTcr(TaskSpec.of("pressure-" + i, "write file-" + i + ".txt " + i, "main")));
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> agent.waiting.get() == 2);
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.health().readings().backlog() == 8L);
@@ -191,13 +219,22 @@ class OperatorsViewIT {
     assertThat(gauge(registry, SwarmWorker.BACKPRESSURE, null, null)).isEqualTo(1);
 
     agent.gate.countDown();
-    List<CellOutcome> outcomes = ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
+    List<CellOutcome> outcomes =
+        ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
 
-    assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).as("%s", o).isEqualTo(CellStatus.COMMITTED));
+    assertThat(outcomes)
+        .allSatisfy(o -> assertThat(o.status()).as("%s", o).isEqualTo(CellStatus.COMMITTED));
     assertThat(agent.maxLive.get()).isEqualTo(2);
     assertThat(agent.started.get()).isEqualTo(10);
-    assertThat(registry.find(MicrometerSwarmMetrics.STEP_DURATION).tag("step", "port").tag("result", "failure")
-        .timer().count()).as("failed port leases").isZero();
+    assertThat(
+            registry
+                .find(MicrometerSwarmMetrics.STEP_DURATION)
+                .tag("step", "port")
+                .tag("result", "failure")
+                .timer()
+                .count())
+        .as("failed port leases")
+        .isZero();
     SwarmHealth after = worker.health();
     assertThat(after.readings().backlog()).isZero();
     assertThat(after.readings().backpressure()).isFalse();
@@ -206,12 +243,21 @@ class OperatorsViewIT {
   }
 
   private static double finished(MeterRegistry registry, String status, String failureType) {
-    return registry.get(MicrometerSwarmMetrics.CELLS_FINISHED).tag("host", "metrics-host").tag("status", status)
-        .tag("failure_type", failureType).counter().count();
+    return registry
+        .get(MicrometerSwarmMetrics.CELLS_FINISHED)
+        .tag("host", "metrics-host")
+        .tag("status", status)
+        .tag("failure_type", failureType)
+        .counter()
+        .count();
   }
 
   private static Timer timer(MeterRegistry registry, String step, String result) {
-    return registry.get(MicrometerSwarmMetrics.STEP_DURATION).tag("step", step).tag("result", result).timer();
+    return registry
+        .get(MicrometerSwarmMetrics.STEP_DURATION)
+        .tag("step", step)
+        .tag("result", result)
+        .timer();
   }
 
   private static long steps(MeterRegistry registry, String step, String result) {

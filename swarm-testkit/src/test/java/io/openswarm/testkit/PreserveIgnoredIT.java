@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code preserveIgnored(true)} keeps what git ignores for the next cell on the worktree: a red cell's build output
- * survives its revert and the worktree's return to the pool, so the next cell's tests find it.
+ * {@code preserveIgnored(true)} keeps what git ignores for the next cell on the worktree: a red
+ * cell's build output survives its revert and the worktree's return to the pool, so the next cell's
+ * tests find it.
  */
 class PreserveIgnoredIT {
 
@@ -33,34 +34,41 @@ class PreserveIgnoredIT {
 
   @BeforeAll
   static void startWorker() {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write(".gitignore", "build/\n")
-        .commit("a project whose build output is ignored");
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .edits(prompt -> {
-          List<FileEdit> edits = new ArrayList<>(List.of(FileEdit.write("work.txt", prompt + "\n")));
-          if (prompt.contains("build")) {
-            edits.add(FileEdit.write("build/cache.txt", "expensive output\n"));
-          }
-          return edits;
-        })
-        .build();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "-c", "test -f build/cache.txt && grep -q check work.txt"))
-        .connection(ConnectionOptions.newBuilder().hostId("preserve-ignored-host").build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write(".gitignore", "build/\n")
+            .commit("a project whose build output is ignored");
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .edits(
+                prompt -> {
+                  List<FileEdit> edits =
+                      new ArrayList<>(List.of(FileEdit.write("work.txt", prompt + "\n")));
+                  if (prompt.contains("build")) {
+                    edits.add(FileEdit.write("build/cache.txt", "expensive output\n"));
+                  }
+                  return edits;
+                })
+            .build();
+    worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(temp.resolve("state").resolve("worktrees"))
-            .minIdle(0)
-            .maxIdle(1)
-            .maxTotal(1)
-            .preserveIgnored(true).build())
-        .agent(agent)
-        .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(new PortRange(25350, 25369))
-        .start();
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "-c", "test -f build/cache.txt && grep -q check work.txt"))
+            .connection(ConnectionOptions.newBuilder().hostId("preserve-ignored-host").build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(temp.resolve("state").resolve("worktrees"))
+                    .minIdle(0)
+                    .maxIdle(1)
+                    .maxTotal(1)
+                    .preserveIgnored(true)
+                    .build())
+            .agent(agent)
+            .sandbox(SandboxMode.BUBBLEWRAP)
+            .ports(new PortRange(25350, 25369))
+            .start();
   }
 
   @AfterAll
@@ -77,7 +85,8 @@ class PreserveIgnoredIT {
 
     CellOutcome next = worker.client().runTcr(TaskSpec.of("next", "check", "main"));
 
-    assertThat(next.status()).as("build/cache.txt was kept for the next cell: %s", next)
+    assertThat(next.status())
+        .as("build/cache.txt was kept for the next cell: %s", next)
         .isEqualTo(CellStatus.COMMITTED);
   }
 }

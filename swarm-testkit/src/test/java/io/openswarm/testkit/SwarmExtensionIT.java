@@ -20,13 +20,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * {@link SwarmExtension} as its users meet it: run through JUnit's own engine test kit, so that what happens after
- * a class is done (the worker closed, its folder deleted) can be checked too.
+ * {@link SwarmExtension} as its users meet it: run through JUnit's own engine test kit, so that
+ * what happens after a class is done (the worker closed, its folder deleted) can be checked too.
  */
 class SwarmExtensionIT {
 
@@ -46,7 +46,9 @@ class SwarmExtensionIT {
 
     assertAllSucceeded(tests, 3);
     assertThat(SEEN).extracting(Seen::test).containsExactlyInAnyOrder("outer", "nested", "deeper");
-    assertThat(SEEN).extracting(Seen::worker).as("one worker for the class and its @Nested classes")
+    assertThat(SEEN)
+        .extracting(Seen::worker)
+        .as("one worker for the class and its @Nested classes")
         .allMatch(worker -> worker == SEEN.get(0).worker());
     assertThat(SEEN.get(0).worker().state()).isEqualTo(SwarmWorker.State.STOPPED);
     assertThat(SEEN.get(0).repository()).doesNotExist();
@@ -75,13 +77,18 @@ class SwarmExtensionIT {
     PortRange second = SEEN.get(1).ports();
     assertThat(first.size()).isEqualTo(SwarmExtension.PORTS_PER_SWARM);
     assertThat(first.max() < second.min() || second.max() < first.min())
-        .as("%s and %s do not overlap", first, second).isTrue();
-    assertThat(List.of(first.min(), second.min())).allMatch(port -> port >= SwarmExtension.FIRST_PORT
-        && port + SwarmExtension.PORTS_PER_SWARM - 1 <= SwarmExtension.LAST_PORT);
+        .as("%s and %s do not overlap", first, second)
+        .isTrue();
+    assertThat(List.of(first.min(), second.min()))
+        .allMatch(
+            port ->
+                port >= SwarmExtension.FIRST_PORT
+                    && port + SwarmExtension.PORTS_PER_SWARM - 1 <= SwarmExtension.LAST_PORT);
   }
 
   @Test
-  void whatATestLeftInTheSwarmsFolderIsDeletedHoweverDeepAndWithoutFollowingLinks() throws Exception {
+  void whatATestLeftInTheSwarmsFolderIsDeletedHoweverDeepAndWithoutFollowingLinks()
+      throws Exception {
     Path outside = Files.createTempDirectory("openswarm-outside-");
     try {
       Path precious = Files.writeString(outside.resolve("precious.txt"), "keep");
@@ -115,15 +122,27 @@ class SwarmExtensionIT {
   }
 
   private static void assertAllSucceeded(Events events, int tests) {
-    List<String> failures = events.failed().stream()
-        .map(event -> event.getTestDescriptor().getDisplayName() + ": " + event.getPayload(TestExecutionResult.class)
-            .flatMap(TestExecutionResult::getThrowable).map(Throwable::toString).orElse("?"))
-        .toList();
+    List<String> failures =
+        events.failed().stream()
+            .map(
+                event ->
+                    event.getTestDescriptor().getDisplayName()
+                        + ": "
+                        + event
+                            .getPayload(TestExecutionResult.class)
+                            .flatMap(TestExecutionResult::getThrowable)
+                            .map(Throwable::toString)
+                            .orElse("?"))
+            .toList();
     assertThat(failures).as("failed tests and containers").isEmpty();
-    assertThat(events.started().stream().filter(event -> event.getTestDescriptor().isTest()).count())
-        .as("tests started").isEqualTo(tests);
-    assertThat(events.succeeded().stream().filter(event -> event.getTestDescriptor().isTest()).count())
-        .as("tests succeeded").isEqualTo(tests);
+    assertThat(
+            events.started().stream().filter(event -> event.getTestDescriptor().isTest()).count())
+        .as("tests started")
+        .isEqualTo(tests);
+    assertThat(
+            events.succeeded().stream().filter(event -> event.getTestDescriptor().isTest()).count())
+        .as("tests succeeded")
+        .isEqualTo(tests);
   }
 
   private static void record(String test, SwarmWorker worker, TemporaryRepository repo) {
@@ -131,16 +150,20 @@ class SwarmExtensionIT {
     SEEN.add(new Seen(test, worker, repo.path(), worker.options().ports()));
   }
 
-  // The sample classes run only through run(...): EngineTestKit selects them; the IT's own discovery skips them
+  // The sample classes run only through run(...): EngineTestKit selects them; the IT's own
+  // discovery skips them
   // because their names do not end in IT.
 
   static class WithNested {
     @RegisterExtension
-    static final SwarmExtension SWARM = SwarmExtension.newBuilder()
-        .repository(repo -> repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
-        .testCommand("sh", "test.sh")
-        .agent(ScriptedAgent.newBuilder().promptCommands().build())
-        .build();
+    static final SwarmExtension SWARM =
+        SwarmExtension.newBuilder()
+            .repository(
+                repo ->
+                    repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
+            .testCommand("sh", "test.sh")
+            .agent(ScriptedAgent.newBuilder().promptCommands().build())
+            .build();
 
     @Test
     void outer(SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
@@ -168,8 +191,7 @@ class SwarmExtensionIT {
   }
 
   static class PerTest {
-    @RegisterExtension
-    final SwarmExtension swarm = SwarmExtension.newBuilder().build();
+    @RegisterExtension final SwarmExtension swarm = SwarmExtension.newBuilder().build();
 
     @Test
     void first(SwarmWorker worker, TemporaryRepository repo) {
@@ -186,13 +208,13 @@ class SwarmExtensionIT {
   static class LeavesATrap {
     static Path outside = Path.of("/nonexistent");
 
-    @RegisterExtension
-    final SwarmExtension swarm = SwarmExtension.newBuilder().build();
+    @RegisterExtension final SwarmExtension swarm = SwarmExtension.newBuilder().build();
 
     @Test
     void leaves(SwarmWorker worker, TemporaryRepository repo) throws Exception {
       record("leaves", worker, repo);
-      // 40 levels of 200 characters: deeper than PATH_MAX, built bottom-up with renames of short paths.
+      // 40 levels of 200 characters: deeper than PATH_MAX, built bottom-up with renames of short
+      // paths.
       Path top = Files.createDirectory(repo.path().resolve("nest"));
       Files.writeString(top.resolve("leaf.txt"), "bottom");
       Path staging = repo.path().resolve("nest.staging");
@@ -206,10 +228,8 @@ class SwarmExtensionIT {
   }
 
   static class TwoSwarms {
-    @RegisterExtension
-    static final SwarmExtension ONE = SwarmExtension.newBuilder().build();
-    @RegisterExtension
-    static final SwarmExtension TWO = SwarmExtension.newBuilder().build();
+    @RegisterExtension static final SwarmExtension ONE = SwarmExtension.newBuilder().build();
+    @RegisterExtension static final SwarmExtension TWO = SwarmExtension.newBuilder().build();
 
     @Test
     void both() {

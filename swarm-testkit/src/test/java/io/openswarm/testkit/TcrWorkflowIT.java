@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TCR end to end on the embedded Temporal server: real git worktrees, real ports, a real test command (a shell script
- * in the repository, run in the sandbox), and a scripted agent whose edits the prompt chooses.
+ * TCR end to end on the embedded Temporal server: real git worktrees, real ports, a real test
+ * command (a shell script in the repository, run in the sandbox), and a scripted agent whose edits
+ * the prompt chooses.
  */
 class TcrWorkflowIT {
 
@@ -43,32 +44,36 @@ class TcrWorkflowIT {
   static SwarmClient client;
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
-  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
-      .promptCommands()
-      .build();
+  static final ScriptedAgent AGENT = ScriptedAgent.newBuilder().promptCommands().build();
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
-        .executable("test.sh")
-        .commit("a project with a test");
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("it-host").build())
-        .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("status.txt", "green\n")
+            .write(
+                "test.sh",
+                "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+            .executable("test.sh")
+            .commit("a project with a test");
+    worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(temp.resolve("state").resolve("worktrees"))
-            .minIdle(2)
-            .maxIdle(8)
-            .maxTotal(12).build())
-        .agent(AGENT)
-        .ports(new PortRange(21100, 21140))
-        .start();
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("it-host").build())
+            .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(temp.resolve("state").resolve("worktrees"))
+                    .minIdle(2)
+                    .maxIdle(8)
+                    .maxTotal(12)
+                    .build())
+            .agent(AGENT)
+            .ports(new PortRange(21100, 21140))
+            .start();
     client = worker.client();
   }
 
@@ -87,7 +92,8 @@ class TcrWorkflowIT {
 
   @Test
   void greenTestsCommitOnTheCellBranch() {
-    CellOutcome outcome = client.runTcr(TaskSpec.of("add-feature", "write feature.txt hello", "main"));
+    CellOutcome outcome =
+        client.runTcr(TaskSpec.of("add-feature", "write feature.txt hello", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.host()).isEqualTo("it-host");
@@ -96,9 +102,17 @@ class TcrWorkflowIT {
     assertThat(repo.resolveRevision("swarm/add-feature")).isEqualTo(outcome.commit());
     assertThat(repo.changedIn(outcome.commit())).containsExactly("feature.txt");
     assertThat(repo.show(outcome.commit(), "feature.txt")).isEqualTo("hello");
-    assertThat(outcome.timings()).extracting(t -> t.step()).contains(CellStep.PORT, CellStep.WORKTREE,
-        CellStep.AGENT_START, CellStep.AGENT_READY, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT,
-        CellStep.TEARDOWN);
+    assertThat(outcome.timings())
+        .extracting(t -> t.step())
+        .contains(
+            CellStep.PORT,
+            CellStep.WORKTREE,
+            CellStep.AGENT_START,
+            CellStep.AGENT_READY,
+            CellStep.EXECUTE,
+            CellStep.TEST,
+            CellStep.COMMIT,
+            CellStep.TEARDOWN);
     assertThat(outcome.cleanTeardown()).isTrue();
   }
 
@@ -117,9 +131,11 @@ class TcrWorkflowIT {
     for (int i = 0; i < 8; i++) {
       ids.add(client.startTcr(TaskSpec.of("many-" + i, "write file-" + i + ".txt " + i, "main")));
     }
-    List<CellOutcome> outcomes = ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
+    List<CellOutcome> outcomes =
+        ids.stream().map(client::resultAsync).map(CompletableFuture::join).toList();
 
-    assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).as("%s", o).isEqualTo(CellStatus.COMMITTED));
+    assertThat(outcomes)
+        .allSatisfy(o -> assertThat(o.status()).as("%s", o).isEqualTo(CellStatus.COMMITTED));
     assertThat(outcomes).extracting(CellOutcome::commit).doesNotHaveDuplicates();
     for (int i = 0; i < 8; i++) {
       assertThat(repo.changedIn("swarm/many-" + i)).containsExactly("file-" + i + ".txt");
@@ -129,7 +145,9 @@ class TcrWorkflowIT {
   @Test
   void cancellingARunningTaskAbortsTheAgentAndTearsTheCellDown() {
     String workflowId = client.startTcr(TaskSpec.of("hanging", "hang", "main"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
 
     client.cancel(workflowId);
 
@@ -147,24 +165,34 @@ class TcrWorkflowIT {
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
     assertThat(outcome.error()).startsWith("UnknownRef: ").contains("no-such-branch");
-    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.WORKTREE);
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .containsExactly(CellStep.PORT, CellStep.WORKTREE);
   }
 
   @Test
   void aTestProgramThatIsNotFoundIsNamedWithoutTheWorkersPathInTheOutcome() {
-    CellOutcome outcome = client.runTcr(TaskSpec.of("no-tester", "write tested.txt t", "main")
-        .withTestCommand(List.of("no-such-test-program-4e1d")));
+    CellOutcome outcome =
+        client.runTcr(
+            TaskSpec.of("no-tester", "write tested.txt t", "main")
+                .withTestCommand(List.of("no-such-test-program-4e1d")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).contains("'no-such-test-program-4e1d' was not found")
-        .doesNotContain("PATH=").doesNotContain(System.getenv("PATH"));
+    assertThat(outcome.error())
+        .contains("'no-such-test-program-4e1d' was not found")
+        .doesNotContain("PATH=")
+        .doesNotContain(System.getenv("PATH"));
   }
 
   @Test
   void theDefaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly() {
-    CellOutcome outcome = client.runTcr(TaskSpec.of("two-lines",
-        "write notes.txt first line\nThe details are for the agent, not for the history", "main"));
+    CellOutcome outcome =
+        client.runTcr(
+            TaskSpec.of(
+                "two-lines",
+                "write notes.txt first line\nThe details are for the agent, not for the history",
+                "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(repo.git("log", "-1", "--format=%s", outcome.commit()).strip())

@@ -3,9 +3,9 @@ package io.openswarm.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.openswarm.core.CellStep;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.process.ProcessIdentity;
@@ -32,10 +32,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A workflow that closes without running its teardown - terminated by an operator, or past its execution timeout -
- * leaves its cell to the worker's sweep: the agent process, the worktree, the port and the cell's place are given
- * back, and the next task gets them. The worker runs one cell at a time, so the next task can only run once the
- * abandoned cell's place is free.
+ * A workflow that closes without running its teardown - terminated by an operator, or past its
+ * execution timeout - leaves its cell to the worker's sweep: the agent process, the worktree, the
+ * port and the cell's place are given back, and the next task gets them. The worker runs one cell
+ * at a time, so the next task can only run once the abandoned cell's place is free.
  */
 class TerminatedWorkflowIT {
 
@@ -51,28 +51,36 @@ class TerminatedWorkflowIT {
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\nexit 0\n")
-        .executable("test.sh")
-        .commit("a project whose tests pass");
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("sweep-host").build())
-        .timeouts(CellTimeouts.newBuilder().closedWorkflowSweepInterval(SWEEP_INTERVAL).build())
-        .capacity(CapacityOptions.newBuilder().maxConcurrentCells(1).build())
-        // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
-        .agent(supervisor -> {
-          ChildProcessAgent agent = ChildProcessAgent.newBuilder(supervisor)
-              .turns(prompt -> prompt.equals("hang") ? ScriptedAgent.Turn.HANG : ScriptedAgent.Turn.NORMAL)
-              .promptCommands()
-              .build();
-          AGENT.set(agent);
-          return agent;
-        })
-        .ports(new PortRange(21150, 21160))
-        .start();
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\nexit 0\n")
+            .executable("test.sh")
+            .commit("a project whose tests pass");
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("sweep-host").build())
+            .timeouts(CellTimeouts.newBuilder().closedWorkflowSweepInterval(SWEEP_INTERVAL).build())
+            .capacity(CapacityOptions.newBuilder().maxConcurrentCells(1).build())
+            // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
+            .agent(
+                supervisor -> {
+                  ChildProcessAgent agent =
+                      ChildProcessAgent.newBuilder(supervisor)
+                          .turns(
+                              prompt ->
+                                  prompt.equals("hang")
+                                      ? ScriptedAgent.Turn.HANG
+                                      : ScriptedAgent.Turn.NORMAL)
+                          .promptCommands()
+                          .build();
+                  AGENT.set(agent);
+                  return agent;
+                })
+            .ports(new PortRange(21150, 21160))
+            .start();
     client = worker.client();
   }
 
@@ -98,7 +106,8 @@ class TerminatedWorkflowIT {
 
     awaitCellGone(agentProcesses);
     assertThat(repo.hasBranch("swarm/terminated")).as("the abandoned cell's branch").isFalse();
-    CellOutcome next = client.runTcr(TaskSpec.of("after-terminated", "write next.txt hello", "main"));
+    CellOutcome next =
+        client.runTcr(TaskSpec.of("after-terminated", "write next.txt hello", "main"));
     assertThat(next.status()).as("%s", next).isEqualTo(CellStatus.COMMITTED);
     assertThat(repo.changedIn(next.commit())).containsExactly("next.txt");
   }
@@ -106,16 +115,22 @@ class TerminatedWorkflowIT {
   @Test
   void aTaskPastItsExecutionTimeoutHasItsCellTornDown() {
     String workflowId = "tcr-timed-out";
-    TcrWorkflow workflow = client.workflowClient().newWorkflowStub(TcrWorkflow.class, WorkflowOptions.newBuilder()
-        .setTaskQueue(client.taskQueue())
-        .setWorkflowId(workflowId)
-        .setWorkflowExecutionTimeout(Duration.ofSeconds(4))
-        .build());
+    TcrWorkflow workflow =
+        client
+            .workflowClient()
+            .newWorkflowStub(
+                TcrWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(client.taskQueue())
+                    .setWorkflowId(workflowId)
+                    .setWorkflowExecutionTimeout(Duration.ofSeconds(4))
+                    .build());
     WorkflowClient.start(workflow::run, TaskSpec.of("timed-out", "hang", "main"));
     Set<ProcessIdentity> agentProcesses = awaitExecuting(workflowId);
 
     awaitCellGone(agentProcesses);
-    CellOutcome next = client.runTcr(TaskSpec.of("after-timed-out", "write later.txt hello", "main"));
+    CellOutcome next =
+        client.runTcr(TaskSpec.of("after-timed-out", "write later.txt hello", "main"));
     assertThat(next.status()).as("%s", next).isEqualTo(CellStatus.COMMITTED);
   }
 
@@ -125,22 +140,26 @@ class TerminatedWorkflowIT {
     assertThat(worker.liveCells()).isEqualTo(1);
     assertThat(worker.ports().allocatedCount()).isEqualTo(1);
     assertThat(worker.worktrees().leasedCount()).isEqualTo(1);
-    Set<ProcessIdentity> live = AGENT.get().startedProcesses().stream()
-        .filter(ProcessIdentity::isAlive)
-        .collect(java.util.stream.Collectors.toSet());
+    Set<ProcessIdentity> live =
+        AGENT.get().startedProcesses().stream()
+            .filter(ProcessIdentity::isAlive)
+            .collect(java.util.stream.Collectors.toSet());
     assertThat(live).as("the agent process of the running cell").hasSize(1);
     return live;
   }
 
   /** Waits until the worker gave back everything the cell held. */
   private static void awaitCellGone(Set<ProcessIdentity> agentProcesses) {
-    await().atMost(DEADLINE).untilAsserted(() -> {
-      assertThat(worker.liveCells()).as("live cells").isZero();
-      assertThat(worker.ports().allocatedCount()).as("ports leased").isZero();
-      assertThat(worker.worktrees().leasedCount()).as("worktrees leased").isZero();
-      assertThat(agentProcesses).as("agent processes").noneMatch(ProcessIdentity::isAlive);
-      assertThat(AGENT.get().liveSessions()).as("agent sessions").isZero();
-    });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              assertThat(worker.liveCells()).as("live cells").isZero();
+              assertThat(worker.ports().allocatedCount()).as("ports leased").isZero();
+              assertThat(worker.worktrees().leasedCount()).as("worktrees leased").isZero();
+              assertThat(agentProcesses).as("agent processes").noneMatch(ProcessIdentity::isAlive);
+              assertThat(AGENT.get().liveSessions()).as("agent sessions").isZero();
+            });
     assertThat(worker.health().readings().backpressure()).as("no room for another cell").isFalse();
   }
 }

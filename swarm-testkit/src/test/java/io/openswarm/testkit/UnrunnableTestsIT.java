@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * "The tests could not run" is not "the tests are red": a worker on real bubblewrap whose agent makes a correct
- * change, with a test command that cannot run (a program missing on the host, one missing inside the sandbox so the
- * shell exits with 127) or that the library kills at its limit. The cell fails at TEST with a typed failure; nothing
- * is committed, nothing is reverted, and a DAG task neither reverts nor integrates (nor retries). A control task
- * whose tests can run commits the very same change, so the failures are the test command's, not the change's.
+ * "The tests could not run" is not "the tests are red": a worker on real bubblewrap whose agent
+ * makes a correct change, with a test command that cannot run (a program missing on the host, one
+ * missing inside the sandbox so the shell exits with 127) or that the library kills at its limit.
+ * The cell fails at TEST with a typed failure; nothing is committed, nothing is reverted, and a DAG
+ * task neither reverts nor integrates (nor retries). A control task whose tests can run commits the
+ * very same change, so the failures are the test command's, not the change's.
  */
 class UnrunnableTestsIT {
 
@@ -45,24 +46,27 @@ class UnrunnableTestsIT {
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("package.json", "{\"scripts\": {\"test\": \"mocha\"}}\n")
-        // What npm runs for "npm test": a shell running mocha, which is not installed.
-        .write("run-mocha.sh", "echo '> mocha'\nmocha --recursive\n")
-        .commit("a project tested with mocha");
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("package.json", "{\"scripts\": {\"test\": \"mocha\"}}\n")
+            // What npm runs for "npm test": a shell running mocha, which is not installed.
+            .write("run-mocha.sh", "echo '> mocha'\nmocha --recursive\n")
+            .commit("a project tested with mocha");
     base = repo.head();
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
-        .build();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("mocha"))
-        .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
-        .agent(agent)
-        .sandbox(SandboxMode.BUBBLEWRAP)
-        .ports(new PortRange(25310, 25329))
-        .start();
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
+            .build();
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("mocha"))
+            .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
+            .agent(agent)
+            .sandbox(SandboxMode.BUBBLEWRAP)
+            .ports(new PortRange(25310, 25329))
+            .start();
   }
 
   @AfterAll
@@ -78,7 +82,8 @@ class UnrunnableTestsIT {
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).startsWith("TestCommandNotRunnable: ")
+    assertThat(outcome.error())
+        .startsWith("TestCommandNotRunnable: ")
         .contains("program 'mocha' was not found", "inside the cell's sandbox (bubblewrap)")
         .doesNotContain(System.getenv("PATH"));
     assertThat(outcome.testOutputTail()).isNull();
@@ -90,13 +95,21 @@ class UnrunnableTestsIT {
 
   @Test
   void aTestScriptWhoseProgramIsMissingInsideTheSandboxFailsWithTheOutputTail() {
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("npm-like", "add work", "main")
-        .withTestCommand(List.of("sh", "run-mocha.sh")));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(
+                TaskSpec.of("npm-like", "add work", "main")
+                    .withTestCommand(List.of("sh", "run-mocha.sh")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).startsWith("TestCommandNotRunnable: ")
-        .contains("'sh' exited with code 127 inside the cell's sandbox (bubblewrap)", "> mocha", "mocha: not found")
+    assertThat(outcome.error())
+        .startsWith("TestCommandNotRunnable: ")
+        .contains(
+            "'sh' exited with code 127 inside the cell's sandbox (bubblewrap)",
+            "> mocha",
+            "mocha: not found")
         .doesNotContain(System.getenv("PATH"));
     assertThat(outcome.timing(CellStep.REVERT)).as("never reverted").isEmpty();
     assertNothingCommitted("npm-like");
@@ -104,9 +117,13 @@ class UnrunnableTestsIT {
 
   @Test
   void aTestRunKilledAtItsTimeLimitFailsTheCellAtTestInsteadOfReverting() {
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("slow", "add work", "main")
-        .withTestCommand(List.of("sh", "-c", "echo 'suite started'; exec sleep 600"))
-        .withTestTimeout(Duration.ofSeconds(2)));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(
+                TaskSpec.of("slow", "add work", "main")
+                    .withTestCommand(List.of("sh", "-c", "echo 'suite started'; exec sleep 600"))
+                    .withTestTimeout(Duration.ofSeconds(2)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
@@ -117,19 +134,27 @@ class UnrunnableTestsIT {
 
   @Test
   void theSameChangeCommitsWhenItsTestsCanRun() {
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("control", "add work", "main")
-        .withTestCommand(List.of("sh", "-c", "grep -q 'done: add work' work.txt")));
+    CellOutcome outcome =
+        worker
+            .client()
+            .runTcr(
+                TaskSpec.of("control", "add work", "main")
+                    .withTestCommand(List.of("sh", "-c", "grep -q 'done: add work' work.txt")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 
   @Test
   void aDagTaskWhoseTestsCannotRunFailsOnceAndIsNeitherRevertedNorIntegrated() {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of(TaskSpec.of("npm-like", "add work", "main")
-            .withTestCommand(List.of("sh", "run-mocha.sh")), List.of()))
-        .task(GraphTask.of("after", "add more", "npm-like"))
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(
+                GraphTask.of(
+                    TaskSpec.of("npm-like", "add work", "main")
+                        .withTestCommand(List.of("sh", "run-mocha.sh")),
+                    List.of()))
+            .task(GraphTask.of("after", "add more", "npm-like"))
+            .build();
 
     DagResult result = worker.client().runDag(DagRequest.of("unrunnable", graph, "main"));
 
@@ -142,11 +167,16 @@ class UnrunnableTestsIT {
     assertThat(attempt.retryable()).isFalse();
     assertThat(attempt.detail()).contains("mocha: not found");
     assertThat(result.task("after").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
-    assertThat(repo.resolveRevision(result.targetBranch())).as("nothing integrated").isEqualTo(base);
+    assertThat(repo.resolveRevision(result.targetBranch()))
+        .as("nothing integrated")
+        .isEqualTo(base);
     assertThat(repo.head()).isEqualTo(base);
   }
 
-  /** The checkout's branch has not moved and the cell's branch, if kept, holds no commit of the change. */
+  /**
+   * The checkout's branch has not moved and the cell's branch, if kept, holds no commit of the
+   * change.
+   */
   private static void assertNothingCommitted(String cell) {
     assertThat(repo.head()).isEqualTo(base);
     if (repo.hasBranch("swarm/" + cell)) {

@@ -4,9 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The port allocator of the original Go system, as its performance guide describes it: one mutex, a map of allocated
- * ports, and a round-robin linear search from the port after the last one handed out. Allocation costs O(range) in
- * the worst case, which is what "(95% used) &lt;2ms (linear search)" in the guide measures.
+ * The port allocator of the original Go system, as its performance guide describes it: one mutex, a
+ * map of allocated ports, and a round-robin linear search from the port after the last one handed
+ * out. Allocation costs O(range) in the worst case, which is what "(95% used) &lt;2ms (linear
+ * search)" in the guide measures.
  *
  * <p>Thread-safe (one lock around everything).
  */
@@ -34,8 +35,9 @@ public final class LinearPortAllocator {
         return port;
       }
     }
-    throw new IllegalStateException(String.format(
-        "no available ports in range %d-%d (all %d ports allocated)", min, max, total));
+    throw new IllegalStateException(
+        String.format(
+            "no available ports in range %d-%d (all %d ports allocated)", min, max, total));
   }
 
   /** Gives {@code port} back. */

@@ -4,13 +4,16 @@ import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
 /**
- * The activities of {@link FloorWorkflow}: one per activity of a TCR cell ({@code CellActivities}), with the same
- * names of steps, that do nothing. What Temporal alone costs for a cell's five activity round trips.
+ * The activities of {@link FloorWorkflow}: one per activity of a TCR cell ({@code CellActivities}),
+ * with the same names of steps, that do nothing. What Temporal alone costs for a cell's five
+ * activity round trips.
  */
 @ActivityInterface(namePrefix = "Floor.")
 public interface FloorActivities {
 
-  /** Stands for {@code CellActivities.bootstrap}: returns the host queue later steps must run on. */
+  /**
+   * Stands for {@code CellActivities.bootstrap}: returns the host queue later steps must run on.
+   */
   @ActivityMethod
   String bootstrap(String cellId);
 

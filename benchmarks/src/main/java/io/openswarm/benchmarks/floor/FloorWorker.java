@@ -14,15 +14,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Temporal set-up of a {@code SwarmWorker} without any cell work: an embedded server on 127.0.0.1, a client over
- * loopback gRPC, a worker on the shared queue (workflows and bootstrap) and one on the host queue (every later
- * step), both with the same worker options as the swarm worker under comparison, running {@link FloorWorkflow}.
+ * The Temporal set-up of a {@code SwarmWorker} without any cell work: an embedded server on
+ * 127.0.0.1, a client over loopback gRPC, a worker on the shared queue (workflows and bootstrap)
+ * and one on the host queue (every later step), both with the same worker options as the swarm
+ * worker under comparison, running {@link FloorWorkflow}.
  *
  * <p>Thread-safe; {@link #close()} stops everything and is idempotent.
  */
 public final class FloorWorker implements AutoCloseable {
 
-  /** Mirrors {@code SwarmWorker.HEARTBEAT_INTERVAL}, which the swarm worker sets as its heartbeat throttle. */
+  /**
+   * Mirrors {@code SwarmWorker.HEARTBEAT_INTERVAL}, which the swarm worker sets as its heartbeat
+   * throttle.
+   */
   private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
 
   private final EmbeddedTemporalServer server;
@@ -33,8 +37,13 @@ public final class FloorWorker implements AutoCloseable {
   private final String taskQueue;
   private volatile boolean closed;
 
-  private FloorWorker(EmbeddedTemporalServer server, WorkflowServiceStubs stubs, WorkflowClient client,
-      WorkerFactory sharedFactory, WorkerFactory hostFactory, String taskQueue) {
+  private FloorWorker(
+      EmbeddedTemporalServer server,
+      WorkflowServiceStubs stubs,
+      WorkflowClient client,
+      WorkerFactory sharedFactory,
+      WorkerFactory hostFactory,
+      String taskQueue) {
     this.server = server;
     this.stubs = stubs;
     this.client = client;
@@ -52,35 +61,53 @@ public final class FloorWorker implements AutoCloseable {
    * @param maxConcurrentWorkflowTasks workflow-task slots of each of the two workers
    * @param activityOptions the activity options of the TCR workflow under comparison
    */
-  public static FloorWorker start(String taskQueue, String hostId, int maxConcurrentActivities,
-      int maxConcurrentWorkflowTasks, CellActivityOptions activityOptions) {
-    return start(taskQueue, hostId, maxConcurrentActivities, maxConcurrentWorkflowTasks, activityOptions,
+  public static FloorWorker start(
+      String taskQueue,
+      String hostId,
+      int maxConcurrentActivities,
+      int maxConcurrentWorkflowTasks,
+      CellActivityOptions activityOptions) {
+    return start(
+        taskQueue,
+        hostId,
+        maxConcurrentActivities,
+        maxConcurrentWorkflowTasks,
+        activityOptions,
         Duration.ZERO);
   }
 
   /**
-   * Starts a fresh embedded server and the two workers, whose activities each sleep {@code activityDelay}.
+   * Starts a fresh embedded server and the two workers, whose activities each sleep {@code
+   * activityDelay}.
    *
    * @param activityDelay how long each floor activity sleeps before it returns; zero for none
    * @see #start(String, String, int, int, CellActivityOptions)
    */
-  public static FloorWorker start(String taskQueue, String hostId, int maxConcurrentActivities,
-      int maxConcurrentWorkflowTasks, CellActivityOptions activityOptions, Duration activityDelay) {
+  public static FloorWorker start(
+      String taskQueue,
+      String hostId,
+      int maxConcurrentActivities,
+      int maxConcurrentWorkflowTasks,
+      CellActivityOptions activityOptions,
+      Duration activityDelay) {
     EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(server.newStubOptions().build());
     WorkflowClient client = WorkflowClient.newInstance(stubs);
-    WorkerOptions workerOptions = WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
-        .setMaxConcurrentWorkflowTaskExecutionSize(maxConcurrentWorkflowTasks)
-        .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
-        .build();
+    WorkerOptions workerOptions =
+        WorkerOptions.newBuilder()
+            .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
+            .setMaxConcurrentWorkflowTaskExecutionSize(maxConcurrentWorkflowTasks)
+            .setMaxHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+            .setDefaultHeartbeatThrottleInterval(HEARTBEAT_INTERVAL)
+            .build();
     String hostQueue = taskQueue + "@" + hostId;
     FloorActivities activities = new NoopFloorActivities(hostQueue, activityDelay);
 
     WorkerFactory sharedFactory = WorkerFactory.newInstance(client);
     Worker shared = sharedFactory.newWorker(taskQueue, workerOptions);
-    shared.registerWorkflowImplementationFactory(FloorWorkflow.class, () -> new FloorWorkflowImpl(activityOptions));
+    shared.registerWorkflowImplementationFactory(
+        FloorWorkflow.class, () -> new FloorWorkflowImpl(activityOptions));
     shared.registerActivitiesImplementations(activities);
     WorkerFactory hostFactory = WorkerFactory.newInstance(client);
     hostFactory.newWorker(hostQueue, workerOptions).registerActivitiesImplementations(activities);
@@ -90,16 +117,21 @@ public final class FloorWorker implements AutoCloseable {
   }
 
   /**
-   * Starts the floor workflow of {@code taskId}, as workflow {@code floor-<taskId>} (the call returns once the server
-   * accepted it, as {@code SwarmClient.startTcr} does), and returns its result when it ends.
+   * Starts the floor workflow of {@code taskId}, as workflow {@code floor-<taskId>} (the call
+   * returns once the server accepted it, as {@code SwarmClient.startTcr} does), and returns its
+   * result when it ends.
    */
   public CompletableFuture<String> run(String taskId) {
     String workflowId = "floor-" + taskId;
-    FloorWorkflow workflow = client.newWorkflowStub(FloorWorkflow.class, WorkflowOptions.newBuilder()
-        .setTaskQueue(taskQueue)
-        .setWorkflowId(workflowId)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .build());
+    FloorWorkflow workflow =
+        client.newWorkflowStub(
+            FloorWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(taskQueue)
+                .setWorkflowId(workflowId)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .build());
     WorkflowClient.start(workflow::run, taskId);
     return client.newUntypedWorkflowStub(workflowId).getResultAsync(String.class);
   }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link FloorActivities} that do nothing: they return at once, or after sleeping a fixed delay, which stands for a
- * step that takes time without using the machine. Thread-safe (stateless).
+ * {@link FloorActivities} that do nothing: they return at once, or after sleeping a fixed delay,
+ * which stands for a step that takes time without using the machine. Thread-safe (stateless).
  */
 public final class NoopFloorActivities implements FloorActivities {
 
@@ -16,7 +16,8 @@ public final class NoopFloorActivities implements FloorActivities {
   /**
    * Activities that return at once.
    *
-   * @param hostQueue the queue {@link #bootstrap} hands back, as a real worker hands back its own host queue
+   * @param hostQueue the queue {@link #bootstrap} hands back, as a real worker hands back its own
+   *     host queue
    */
   public NoopFloorActivities(String hostQueue) {
     this(hostQueue, Duration.ZERO);
@@ -25,7 +26,8 @@ public final class NoopFloorActivities implements FloorActivities {
   /**
    * Activities that each sleep {@code delay} before returning.
    *
-   * @param hostQueue the queue {@link #bootstrap} hands back, as a real worker hands back its own host queue
+   * @param hostQueue the queue {@link #bootstrap} hands back, as a real worker hands back its own
+   *     host queue
    * @param delay how long each activity sleeps; zero returns at once
    * @throws IllegalArgumentException if {@code delay} is negative
    */

@@ -23,8 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The implementation: bootstrap on the shared queue, then every step on the cell's host queue (the options from
- * {@link CellActivityOptions} route them), the fix loop, and teardown in a detached scope whatever happened.
+ * The implementation: bootstrap on the shared queue, then every step on the cell's host queue (the
+ * options from {@link CellActivityOptions} route them), the fix loop, and teardown in a detached
+ * scope whatever happened.
  */
 public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
 
@@ -43,15 +44,17 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
   @Override
   public CellOutcome run(TaskSpec task) {
     CellId cell = CellId.of(task.taskId());
-    CellActivities shared = Workflow.newActivityStub(CellActivities.class,
-        options.bootstrap(Workflow.getInfo().getTaskQueue()));
+    CellActivities shared =
+        Workflow.newActivityStub(
+            CellActivities.class, options.bootstrap(Workflow.getInfo().getTaskQueue()));
     HostedCell hosted;
     try {
       hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
     } catch (ActivityFailure failure) {
       return CellOutcome.failed(cell, CellStep.PORT, message(failure));
     }
-    CellActivities onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
+    CellActivities onHost =
+        Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
     List<StepTiming> timings = new ArrayList<>(hosted.cell().timings());
     List<String> changed = List.of();
     int changedCount = 0;
@@ -60,7 +63,8 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       String prompt = task.prompt();
       TestResult tests = null;
       for (int round = 1; round <= maxRounds; round++) {
-        ExecuteResult turn = onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
+        ExecuteResult turn =
+            onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
         timings.add(new StepTiming(CellStep.EXECUTE, turn.duration()));
         changed = turn.changedFiles();
         changedCount = turn.changedFileCount();
@@ -74,7 +78,10 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       if (tests != null && tests.passed()) {
         CommitResult commit = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
         timings.add(new StepTiming(CellStep.COMMIT, commit.duration()));
-        outcome = commit.commit() == null ? CellOutcome.noChanges(cell) : CellOutcome.committed(cell, commit.commit());
+        outcome =
+            commit.commit() == null
+                ? CellOutcome.noChanges(cell)
+                : CellOutcome.committed(cell, commit.commit());
       } else {
         timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
         outcome = CellOutcome.reverted(cell, tests == null ? "no test run" : tests.report());
@@ -83,17 +90,23 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       outcome = CellOutcome.failed(cell, CellStep.EXECUTE, message(failure));
     }
     List<String> teardownErrors = new ArrayList<>();
-    CellActivities teardown = Workflow.newActivityStub(CellActivities.class, options.teardown(hosted.hostQueue()));
-    Workflow.newDetachedCancellationScope(() -> {
-      try {
-        TeardownResult result = teardown.teardown(cell);
-        timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
-        teardownErrors.addAll(result.errors());
-      } catch (ActivityFailure failure) {
-        teardownErrors.add(message(failure));
-      }
-    }).run();
-    return outcome.withChangedFiles(changed, changedCount).withTimings(timings).withTeardownErrors(teardownErrors)
+    CellActivities teardown =
+        Workflow.newActivityStub(CellActivities.class, options.teardown(hosted.hostQueue()));
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              try {
+                TeardownResult result = teardown.teardown(cell);
+                timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
+                teardownErrors.addAll(result.errors());
+              } catch (ActivityFailure failure) {
+                teardownErrors.add(message(failure));
+              }
+            })
+        .run();
+    return outcome
+        .withChangedFiles(changed, changedCount)
+        .withTimings(timings)
+        .withTeardownErrors(teardownErrors)
         .withHost(hosted.cell().host());
   }
 

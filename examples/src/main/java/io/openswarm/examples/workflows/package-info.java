@@ -1,6 +1,4 @@
-/**
- * Samples of workflows of your own, composed from {@link io.openswarm.temporal.CellActivities}.
- */
+/** Samples of workflows of your own, composed from {@link io.openswarm.temporal.CellActivities}. */
 @NullMarked
 package io.openswarm.examples.workflows;
 

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the Java examples in the README and {@code docs/} compiling: each {@code ```java} block must be the text of a
- * region of {@link DocSnippets} (which the build compiles), named by a {@code <!-- snippet: NAME -->} line right before
- * it. Run with {@code -Ddocs.snippets.write=true} to rewrite the Markdown blocks from the regions.
+ * Keeps the Java examples in the README and {@code docs/} compiling: each {@code ```java} block
+ * must be the text of a region of {@link DocSnippets} (which the build compiles), named by a {@code
+ * <!-- snippet: NAME -->} line right before it. Run with {@code -Ddocs.snippets.write=true} to
+ * rewrite the Markdown blocks from the regions.
  */
 class DocSnippetsTest {
 
@@ -63,23 +64,41 @@ class DocSnippetsTest {
           end++;
         }
         Matcher marker = i > 0 ? MARKER.matcher(lines.get(i - 1).strip()) : null;
-        String block = String.join("\n", lines.subList(i + 1, end).stream()
-            .map(text -> text.startsWith(indent) ? text.substring(indent.length()) : text).toList());
+        String block =
+            String.join(
+                "\n",
+                lines.subList(i + 1, end).stream()
+                    .map(text -> text.startsWith(indent) ? text.substring(indent.length()) : text)
+                    .toList());
         if (marker == null || !marker.matches()) {
-          problems.add(where + ":" + (i + 1) + ": a ```java block without a <!-- snippet: NAME --> line before it");
+          problems.add(
+              where
+                  + ":"
+                  + (i + 1)
+                  + ": a ```java block without a <!-- snippet: NAME --> line before it");
         } else if (!regions.containsKey(marker.group(1))) {
-          problems.add(where + ":" + i + ": snippet '" + marker.group(1) + "' is not a region of " + SOURCE);
+          problems.add(
+              where + ":" + i + ": snippet '" + marker.group(1) + "' is not a region of " + SOURCE);
         } else {
           used.add(marker.group(1));
           String expected = regions.get(marker.group(1));
           if (write) {
-            expected.lines().map(text -> text.isEmpty() ? text : indent + text).forEach(rewritten::add);
+            expected
+                .lines()
+                .map(text -> text.isEmpty() ? text : indent + text)
+                .forEach(rewritten::add);
             i = end - 1;
             continue;
           }
           if (!expected.equals(block)) {
-            problems.add(where + ":" + (i + 1) + ": block differs from snippet '" + marker.group(1)
-                + "' (run with -Ddocs.snippets.write=true to rewrite it); expected:\n" + expected);
+            problems.add(
+                where
+                    + ":"
+                    + (i + 1)
+                    + ": block differs from snippet '"
+                    + marker.group(1)
+                    + "' (run with -Ddocs.snippets.write=true to rewrite it); expected:\n"
+                    + expected);
           }
         }
       }
@@ -95,13 +114,15 @@ class DocSnippetsTest {
 
   @Test
   void regionsAreReadDedentedAndBalanced() {
-    Map<String, String> read = regions(List.of(
-        "class X {",
-        "    // snippet: a",
-        "    int x = 1;",
-        "      // indented more",
-        "    // end: a",
-        "}"));
+    Map<String, String> read =
+        regions(
+            List.of(
+                "class X {",
+                "    // snippet: a",
+                "    int x = 1;",
+                "      // indented more",
+                "    // end: a",
+                "}"));
     assertThat(read).containsExactly(Map.entry("a", "int x = 1;\n  // indented more"));
     assertThat(regionsProblem(List.of("// snippet: a", "x();"))).contains("'a' is not closed");
     assertThat(regionsProblem(List.of("// end: a"))).contains("'a' ends without a start");
@@ -125,7 +146,8 @@ class DocSnippetsTest {
       Matcher end = REGION_END.matcher(line);
       if (start.matches()) {
         if (open != null) {
-          throw new IllegalStateException("snippet '" + start.group(1) + "' starts inside '" + open + "'");
+          throw new IllegalStateException(
+              "snippet '" + start.group(1) + "' starts inside '" + open + "'");
         }
         open = start.group(1);
         body.clear();
@@ -148,9 +170,14 @@ class DocSnippetsTest {
   }
 
   private static String dedent(List<String> body) {
-    int indent = body.stream().filter(line -> !line.isBlank())
-        .mapToInt(line -> line.length() - line.stripLeading().length()).min().orElse(0);
-    return String.join("\n", body.stream().map(line -> line.isBlank() ? "" : line.substring(indent)).toList());
+    int indent =
+        body.stream()
+            .filter(line -> !line.isBlank())
+            .mapToInt(line -> line.length() - line.stripLeading().length())
+            .min()
+            .orElse(0);
+    return String.join(
+        "\n", body.stream().map(line -> line.isBlank() ? "" : line.substring(indent)).toList());
   }
 
   private static List<Path> markdownFiles() {

@@ -20,26 +20,47 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FixUntilGreenWorkflowIT {
 
   /** First turn: a wrong answer. A turn that is shown the failing tests: the right one. */
-  private static final ScriptedAgent AGENT = ScriptedAgent.newBuilder()
-      .edits(prompt -> prompt.startsWith("The tests fail")
-          ? List.of(FileEdit.write("answer.txt", "42\n"))
-          : List.of(FileEdit.write("answer.txt", "41\n")))
-      .build();
+  private static final ScriptedAgent AGENT =
+      ScriptedAgent.newBuilder()
+          .edits(
+              prompt ->
+                  prompt.startsWith("The tests fail")
+                      ? List.of(FileEdit.write("answer.txt", "42\n"))
+                      : List.of(FileEdit.write("answer.txt", "41\n")))
+          .build();
 
   @RegisterExtension
-  static final SwarmExtension swarm = SwarmExtension.newBuilder()
-      .repository(repo -> repo.write("test.sh", "#!/bin/sh\necho \"answer: $(cat answer.txt)\"\n"
-          + "test \"$(cat answer.txt)\" = 42\n").executable("test.sh").write("answer.txt", "?\n"))
-      .testCommand("sh", "test.sh")
-      .agent(AGENT)
-      .configure(worker -> worker.workflow(FixUntilGreenWorkflow.class,
-          options -> new FixUntilGreenWorkflowImpl(options, 3)))
-      .build();
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo ->
+                  repo.write(
+                          "test.sh",
+                          "#!/bin/sh\necho \"answer: $(cat answer.txt)\"\n"
+                              + "test \"$(cat answer.txt)\" = 42\n")
+                      .executable("test.sh")
+                      .write("answer.txt", "?\n"))
+          .testCommand("sh", "test.sh")
+          .agent(AGENT)
+          .configure(
+              worker ->
+                  worker.workflow(
+                      FixUntilGreenWorkflow.class,
+                      options -> new FixUntilGreenWorkflowImpl(options, 3)))
+          .build();
 
   @Test
-  void theAgentFixesItsOwnChangeAfterSeeingTheFailingTests(SwarmClient client, TemporaryRepository repo) {
-    FixUntilGreenWorkflow workflow = client.workflowClient().newWorkflowStub(FixUntilGreenWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(client.taskQueue()).setWorkflowId("fix-answer").build());
+  void theAgentFixesItsOwnChangeAfterSeeingTheFailingTests(
+      SwarmClient client, TemporaryRepository repo) {
+    FixUntilGreenWorkflow workflow =
+        client
+            .workflowClient()
+            .newWorkflowStub(
+                FixUntilGreenWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(client.taskQueue())
+                    .setWorkflowId("fix-answer")
+                    .build());
 
     CellOutcome outcome = workflow.run(TaskSpec.of("answer", "Write the answer", "main"));
 

@@ -5,13 +5,16 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Where an agent runs: the cell it belongs to, the worktree it works in, the port it may listen on, and the cell's
- * private state directory (outside the worktree) for its home, caches, temporary files and logs.
+ * Where an agent runs: the cell it belongs to, the worktree it works in, the port it may listen on,
+ * and the cell's private state directory (outside the worktree) for its home, caches, temporary
+ * files and logs.
  *
  * @param cellId the cell
- * @param worktree the cell's worktree; the agent's working directory and the only tree it should change
+ * @param worktree the cell's worktree; the agent's working directory and the only tree it should
+ *     change
  * @param port the port leased for the cell, on 127.0.0.1
- * @param stateDirectory a directory private to the cell, never inside the worktree; created by the caller
+ * @param stateDirectory a directory private to the cell, never inside the worktree; created by the
+ *     caller
  */
 public record AgentContext(CellId cellId, Path worktree, int port, Path stateDirectory) {
 
@@ -23,7 +26,8 @@ public record AgentContext(CellId cellId, Path worktree, int port, Path stateDir
    * @param port the port leased for the cell; 1 to 65535
    * @param stateDirectory the cell's private directory; not null, not inside {@code worktree}
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if the port is outside 1..65535 or the state directory is inside the worktree
+   * @throws IllegalArgumentException if the port is outside 1..65535 or the state directory is
+   *     inside the worktree
    */
   public AgentContext {
     Objects.requireNonNull(cellId, "cellId cannot be null");
@@ -35,9 +39,10 @@ public record AgentContext(CellId cellId, Path worktree, int port, Path stateDir
     Path tree = worktree.toAbsolutePath().normalize();
     Path state = stateDirectory.toAbsolutePath().normalize();
     if (state.startsWith(tree)) {
-      throw new IllegalArgumentException(String.format(
-          "stateDirectory must be outside the worktree (its files would end up in commits) but %s is inside %s",
-          state, tree));
+      throw new IllegalArgumentException(
+          String.format(
+              "stateDirectory must be outside the worktree (its files would end up in commits) but %s is inside %s",
+              state, tree));
     }
   }
 }

@@ -1,7 +1,8 @@
 package io.openswarm.core.agent;
 
 /**
- * An agent could not do what was asked. {@link #reason()} is stable and maps to the failure types workflows see.
+ * An agent could not do what was asked. {@link #reason()} is stable and maps to the failure types
+ * workflows see.
  */
 public final class AgentException extends RuntimeException {
 

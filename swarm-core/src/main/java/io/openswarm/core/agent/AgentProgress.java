@@ -1,8 +1,9 @@
 package io.openswarm.core.agent;
 
 /**
- * Receives signs of life while an agent works. The Temporal activity turns them into heartbeats; the local driver
- * logs them. Called from the agent's own threads; implementations must be thread-safe and quick.
+ * Receives signs of life while an agent works. The Temporal activity turns them into heartbeats;
+ * the local driver logs them. Called from the agent's own threads; implementations must be
+ * thread-safe and quick.
  */
 @FunctionalInterface
 public interface AgentProgress {
@@ -20,6 +21,6 @@ public interface AgentProgress {
    * @return a progress listener that does nothing
    */
   static AgentProgress none() {
-    return what -> { };
+    return what -> {};
   }
 }

@@ -1,8 +1,8 @@
 package io.openswarm.core.agent;
 
 /**
- * A kind of agent: the real OpenCode server, a command-line agent, a scripted agent in tests. One runtime serves
- * every cell of a worker, so implementations must be thread-safe.
+ * A kind of agent: the real OpenCode server, a command-line agent, a scripted agent in tests. One
+ * runtime serves every cell of a worker, so implementations must be thread-safe.
  */
 public interface AgentRuntime {
 
@@ -14,8 +14,8 @@ public interface AgentRuntime {
   String name();
 
   /**
-   * Starts an agent for one cell. Returns once the agent was started; {@link AgentSession#awaitReady} waits until it
-   * can work.
+   * Starts an agent for one cell. Returns once the agent was started; {@link
+   * AgentSession#awaitReady} waits until it can work.
    *
    * @param context the cell, worktree, port and state directory the agent runs with
    * @return the session of the started agent; the caller closes it
@@ -24,8 +24,9 @@ public interface AgentRuntime {
   AgentSession start(AgentContext context);
 
   /**
-   * The programs this agent starts in a cell (absolute paths, or names looked up on {@code PATH}), so that a worker
-   * can check at start that its sandbox lets cells see them. Empty by default: nothing is checked.
+   * The programs this agent starts in a cell (absolute paths, or names looked up on {@code PATH}),
+   * so that a worker can check at start that its sandbox lets cells see them. Empty by default:
+   * nothing is checked.
    *
    * @return the programs this runtime starts; empty when nothing is to be checked
    */

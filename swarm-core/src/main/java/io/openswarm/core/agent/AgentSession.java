@@ -5,8 +5,9 @@ import java.time.Duration;
 /**
  * One running agent of one cell, from start until {@link #close()}.
  *
- * <p>{@link #abort()} and {@link #close()} may be called from any thread, also while {@link #prompt} runs (that is
- * how cancellation reaches a working agent); the other methods are called by one thread at a time.
+ * <p>{@link #abort()} and {@link #close()} may be called from any thread, also while {@link
+ * #prompt} runs (that is how cancellation reaches a working agent); the other methods are called by
+ * one thread at a time.
  */
 public interface AgentSession extends AutoCloseable {
 
@@ -14,8 +15,8 @@ public interface AgentSession extends AutoCloseable {
    * Waits until the agent can take a prompt.
    *
    * @param timeout how long to wait at most; positive
-   * @throws AgentException with {@link AgentException.Reason#NOT_READY} when the deadline passes, or
-   *     {@link AgentException.Reason#START_FAILED} when the agent exits first
+   * @throws AgentException with {@link AgentException.Reason#NOT_READY} when the deadline passes,
+   *     or {@link AgentException.Reason#START_FAILED} when the agent exits first
    */
   void awaitReady(Duration timeout);
 
@@ -34,8 +35,9 @@ public interface AgentSession extends AutoCloseable {
   void abort();
 
   /**
-   * Stops the agent and everything it started, and releases what the session holds. Idempotent. Never throws for an
-   * agent that already stopped; throws only when something could not be stopped.
+   * Stops the agent and everything it started, and releases what the session holds. Idempotent.
+   * Never throws for an agent that already stopped; throws only when something could not be
+   * stopped.
    */
   @Override
   void close();

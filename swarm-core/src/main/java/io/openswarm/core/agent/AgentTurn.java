@@ -3,8 +3,8 @@ package io.openswarm.core.agent;
 import java.util.Objects;
 
 /**
- * What one prompt produced, as the agent reports it. Which files changed is not taken from the agent: the library
- * asks git.
+ * What one prompt produced, as the agent reports it. Which files changed is not taken from the
+ * agent: the library asks git.
  *
  * @param summary the agent's final message (its own summary of the work); may be empty
  * @param inputTokens tokens the model read during the turn, or -1 if unknown

@@ -26,20 +26,24 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <h2>How it works</h2>
- * The graph is validated completely when it is constructed, whether built in code, read from a file or carried by
- * Temporal, so that nothing ever runs from a graph that cannot finish. The checks, in this order, each failing with a
- * {@link TaskGraphException} whose message starts with the problem's name: at least one task ({@code empty graph}), at
- * most {@value #MAX_TASKS} tasks ({@code too many tasks}), at most {@value #MAX_TOTAL_PROMPT_LENGTH} prompt characters
- * in all ({@code prompts too long}: the graph travels as one workflow input, and Temporal limits payloads to 2 MB),
- * unique ids ({@code duplicate id}), no task depending on itself ({@code self-dependency}), every dependency a task of
- * the graph ({@code unknown dependency}), and no cycle ({@code cycle}, naming the cycle's ids in order).
  *
- * <p>Invariants: order is always deterministic. {@link #tasks()} keeps the order the tasks were given in; every
- * derived view ({@link #ids()}, {@link #dependents(String)}, {@link #topologicalOrder()}) follows that order too,
- * never the order of a hash table, so that workflows iterating over a graph replay identically.
+ * The graph is validated completely when it is constructed, whether built in code, read from a file
+ * or carried by Temporal, so that nothing ever runs from a graph that cannot finish. The checks, in
+ * this order, each failing with a {@link TaskGraphException} whose message starts with the
+ * problem's name: at least one task ({@code empty graph}), at most {@value #MAX_TASKS} tasks
+ * ({@code too many tasks}), at most {@value #MAX_TOTAL_PROMPT_LENGTH} prompt characters in all
+ * ({@code prompts too long}: the graph travels as one workflow input, and Temporal limits payloads
+ * to 2 MB), unique ids ({@code duplicate id}), no task depending on itself ({@code
+ * self-dependency}), every dependency a task of the graph ({@code unknown dependency}), and no
+ * cycle ({@code cycle}, naming the cycle's ids in order).
  *
- * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it (it has a single
- * property, {@code tasks}).
+ * <p>Invariants: order is always deterministic. {@link #tasks()} keeps the order the tasks were
+ * given in; every derived view ({@link #ids()}, {@link #dependents(String)}, {@link
+ * #topologicalOrder()}) follows that order too, never the order of a hash table, so that workflows
+ * iterating over a graph replay identically.
+ *
+ * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it
+ * (it has a single property, {@code tasks}).
  *
  * @param tasks the tasks, in the order they were given
  */
@@ -132,18 +136,20 @@ public record TaskGraph(List<GraphTask> tasks) {
   }
 
   /**
-   * The ids of the tasks that depend on {@code id} directly or through other tasks, in the graph's order: the tasks
-   * that cannot run if {@code id} fails.
+   * The ids of the tasks that depend on {@code id} directly or through other tasks, in the graph's
+   * order: the tasks that cannot run if {@code id} fails.
    *
    * @param id the id of a task of the graph
-   * @return the ids of its direct and indirect dependents, without {@code id} itself; empty when none depends on it
+   * @return the ids of its direct and indirect dependents, without {@code id} itself; empty when
+   *     none depends on it
    * @throws IllegalArgumentException if the graph has no task {@code id}
    */
   public List<String> transitiveDependents(String id) {
     requireTask(id);
     Set<String> reached = new HashSet<>();
     reached.add(id);
-    // Topological order visits every dependency before its dependents, so one pass finds the whole closure.
+    // Topological order visits every dependency before its dependents, so one pass finds the whole
+    // closure.
     List<String> result = new ArrayList<>();
     for (GraphTask task : topologicalOrder()) {
       if (task.dependsOn().stream().anyMatch(reached::contains)) {
@@ -156,8 +162,8 @@ public record TaskGraph(List<GraphTask> tasks) {
   }
 
   /**
-   * The tasks in an order where each comes after all its dependencies; among tasks that could go next, the one given
-   * first in the graph goes first. Deterministic.
+   * The tasks in an order where each comes after all its dependencies; among tasks that could go
+   * next, the one given first in the graph goes first. Deterministic.
    *
    * @return all tasks, each after its dependencies
    */
@@ -188,57 +194,89 @@ public record TaskGraph(List<GraphTask> tasks) {
 
   private static void validate(List<GraphTask> tasks) {
     if (tasks.isEmpty()) {
-      throw new TaskGraphException(Problem.EMPTY, List.of(), "a task graph needs at least one task");
+      throw new TaskGraphException(
+          Problem.EMPTY, List.of(), "a task graph needs at least one task");
     }
     if (tasks.size() > MAX_TASKS) {
-      throw new TaskGraphException(Problem.TOO_MANY_TASKS, List.of(),
+      throw new TaskGraphException(
+          Problem.TOO_MANY_TASKS,
+          List.of(),
           "a task graph may have at most " + MAX_TASKS + " tasks but had " + tasks.size());
     }
     long promptLength = tasks.stream().mapToLong(task -> task.prompt().length()).sum();
     if (promptLength > MAX_TOTAL_PROMPT_LENGTH) {
-      throw new TaskGraphException(Problem.PROMPTS_TOO_LONG, List.of(), "the prompts of a task graph may have at most "
-          + MAX_TOTAL_PROMPT_LENGTH + " characters in all (the graph is one workflow input) but had " + promptLength);
+      throw new TaskGraphException(
+          Problem.PROMPTS_TOO_LONG,
+          List.of(),
+          "the prompts of a task graph may have at most "
+              + MAX_TOTAL_PROMPT_LENGTH
+              + " characters in all (the graph is one workflow input) but had "
+              + promptLength);
     }
     Map<String, Integer> positions = new HashMap<>();
     for (int i = 0; i < tasks.size(); i++) {
       String id = tasks.get(i).id();
       Integer previous = positions.putIfAbsent(id, i);
       if (previous != null) {
-        throw new TaskGraphException(Problem.DUPLICATE_ID, List.of(id), "task id " + TaskGraphException.quote(id)
-            + " is used by tasks[" + previous + "] and tasks[" + i + "]; ids must be unique");
+        throw new TaskGraphException(
+            Problem.DUPLICATE_ID,
+            List.of(id),
+            "task id "
+                + TaskGraphException.quote(id)
+                + " is used by tasks["
+                + previous
+                + "] and tasks["
+                + i
+                + "]; ids must be unique");
       }
     }
     for (GraphTask task : tasks) {
       if (task.dependsOn().contains(task.id())) {
-        throw new TaskGraphException(Problem.SELF_DEPENDENCY, List.of(task.id()),
+        throw new TaskGraphException(
+            Problem.SELF_DEPENDENCY,
+            List.of(task.id()),
             "task " + TaskGraphException.quote(task.id()) + " depends on itself");
       }
     }
     for (GraphTask task : tasks) {
       for (String dependency : task.dependsOn()) {
         if (!positions.containsKey(dependency)) {
-          throw new TaskGraphException(Problem.UNKNOWN_DEPENDENCY, List.of(task.id(), dependency),
-              "task " + TaskGraphException.quote(task.id()) + " depends on " + TaskGraphException.quote(dependency)
-                  + ", which is not a task of the graph (tasks: " + knownIds(tasks) + ")");
+          throw new TaskGraphException(
+              Problem.UNKNOWN_DEPENDENCY,
+              List.of(task.id(), dependency),
+              "task "
+                  + TaskGraphException.quote(task.id())
+                  + " depends on "
+                  + TaskGraphException.quote(dependency)
+                  + ", which is not a task of the graph (tasks: "
+                  + knownIds(tasks)
+                  + ")");
         }
       }
     }
     List<String> cycle = findCycle(tasks, positions);
     if (!cycle.isEmpty()) {
-      throw new TaskGraphException(Problem.CYCLE, cycle, String.join(" -> ", cycle)
-          + " (each task depends on the next, so none of them can ever start)");
+      throw new TaskGraphException(
+          Problem.CYCLE,
+          cycle,
+          String.join(" -> ", cycle)
+              + " (each task depends on the next, so none of them can ever start)");
     }
   }
 
   private static String knownIds(List<GraphTask> tasks) {
-    String shown = tasks.stream().limit(KNOWN_IDS_SHOWN).map(GraphTask::id).collect(Collectors.joining(", "));
-    return tasks.size() > KNOWN_IDS_SHOWN ? shown + ", ... " + (tasks.size() - KNOWN_IDS_SHOWN) + " more" : shown;
+    String shown =
+        tasks.stream().limit(KNOWN_IDS_SHOWN).map(GraphTask::id).collect(Collectors.joining(", "));
+    return tasks.size() > KNOWN_IDS_SHOWN
+        ? shown + ", ... " + (tasks.size() - KNOWN_IDS_SHOWN) + " more"
+        : shown;
   }
 
   /**
-   * The first cycle a depth-first search finds, following dependencies from each task in the graph's order and each
-   * task's dependencies in their order, as its ids with the first repeated at the end; empty when there is none.
-   * Iterative, so that a long chain cannot overflow the stack.
+   * The first cycle a depth-first search finds, following dependencies from each task in the
+   * graph's order and each task's dependencies in their order, as its ids with the first repeated
+   * at the end; empty when there is none. Iterative, so that a long chain cannot overflow the
+   * stack.
    */
   private static List<String> findCycle(List<GraphTask> tasks, Map<String, Integer> positions) {
     final int unvisited = 0;
@@ -262,7 +300,8 @@ public record TaskGraph(List<GraphTask> tasks) {
           continue;
         }
         // Every dependency was checked to name a task before the search starts.
-        int dependency = Objects.requireNonNull(positions.get(dependencies.get(nextDependency[current]++)));
+        int dependency =
+            Objects.requireNonNull(positions.get(dependencies.get(nextDependency[current]++)));
         if (state[dependency] == onPath) {
           List<String> cycle = new ArrayList<>();
           for (int i = path.indexOf(dependency); i < path.size(); i++) {
@@ -289,9 +328,11 @@ public record TaskGraph(List<GraphTask> tasks) {
     /**
      * Adds a task with the worker's defaults.
      *
-     * @param id the task's id, unique in the graph, with the rules of a {@link io.openswarm.core.CellId}
+     * @param id the task's id, unique in the graph, with the rules of a {@link
+     *     io.openswarm.core.CellId}
      * @param prompt what to ask the agent; not blank
-     * @param dependsOn the ids of the tasks to integrate first; none for a task that can start at once
+     * @param dependsOn the ids of the tasks to integrate first; none for a task that can start at
+     *     once
      * @return this builder
      * @throws IllegalArgumentException if a value of the task is invalid
      */

@@ -8,21 +8,24 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How much of what cells did is kept after they are gone: each cell run's logs (and, after red tests, the named
- * report folders) in a history folder under the worker's state directory, and each reverted change as a ref
- * {@code refs/swarm/rejected/<cellId>}.
+ * How much of what cells did is kept after they are gone: each cell run's logs (and, after red
+ * tests, the named report folders) in a history folder under the worker's state directory, and each
+ * reverted change as a ref {@code refs/swarm/rejected/<cellId>}.
  *
  * <ul>
- *   <li>{@link #maxRuns()}: how many cell runs are kept; default 200; 0 keeps nothing (no history, no refs);
+ *   <li>{@link #maxRuns()}: how many cell runs are kept; default 200; 0 keeps nothing (no history,
+ *       no refs);
  *   <li>{@link #maxAge()}: runs older than this are removed; default 14 days;
  *   <li>{@link #maxBytes()}: the history folder's total size; default 2 GiB;
- *   <li>{@link #maxRunBytes()}: what one run may copy (logs and reports together) and the largest change kept as a
- *       ref; default 64 MiB;
- *   <li>{@link #keepReports()}: folders of the worktree, relative to its top, copied after red tests (for example
- *       {@code target/surefire-reports}, {@code build/test-results}); none by default.
+ *   <li>{@link #maxRunBytes()}: what one run may copy (logs and reports together) and the largest
+ *       change kept as a ref; default 64 MiB;
+ *   <li>{@link #keepReports()}: folders of the worktree, relative to its top, copied after red
+ *       tests (for example {@code target/surefire-reports}, {@code build/test-results}); none by
+ *       default.
  * </ul>
- * Retention removes the oldest runs first, with their refs, until every rule holds; it runs when the worker starts
- * and after each teardown.
+ *
+ * Retention removes the oldest runs first, with their refs, until every rule holds; it runs when
+ * the worker starts and after each teardown.
  *
  * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
@@ -143,8 +146,11 @@ public final class HistoryOptions {
       return false;
     }
     HistoryOptions that = (HistoryOptions) o;
-    return maxRuns == that.maxRuns && maxAge.equals(that.maxAge) && maxBytes == that.maxBytes
-        && maxRunBytes == that.maxRunBytes && keepReports.equals(that.keepReports);
+    return maxRuns == that.maxRuns
+        && maxAge.equals(that.maxAge)
+        && maxBytes == that.maxBytes
+        && maxRunBytes == that.maxRunBytes
+        && keepReports.equals(that.keepReports);
   }
 
   @Override
@@ -154,8 +160,17 @@ public final class HistoryOptions {
 
   @Override
   public String toString() {
-    return "HistoryOptions{runs=" + maxRuns + ", age=" + maxAge + ", bytes=" + maxBytes + ", runBytes="
-        + maxRunBytes + ", reports=" + keepReports + "}";
+    return "HistoryOptions{runs="
+        + maxRuns
+        + ", age="
+        + maxAge
+        + ", bytes="
+        + maxBytes
+        + ", runBytes="
+        + maxRunBytes
+        + ", reports="
+        + keepReports
+        + "}";
   }
 
   /** Builds {@link HistoryOptions}. Not thread-safe. */
@@ -177,7 +192,8 @@ public final class HistoryOptions {
      */
     public Builder maxRuns(int runs) {
       if (runs < 0) {
-        throw new IllegalArgumentException("maxRuns must be 0 (keep nothing) or positive but was " + runs);
+        throw new IllegalArgumentException(
+            "maxRuns must be 0 (keep nothing) or positive but was " + runs);
       }
       this.maxRuns = runs;
       return this;
@@ -213,8 +229,8 @@ public final class HistoryOptions {
     }
 
     /**
-     * The most bytes one run copies (logs and reports together; what is over is left out and the record says so),
-     * and the largest change kept as a ref.
+     * The most bytes one run copies (logs and reports together; what is over is left out and the
+     * record says so), and the largest change kept as a ref.
      *
      * @param bytes the limit, in bytes; at least 1 MiB (1048576)
      * @return this builder
@@ -226,14 +242,16 @@ public final class HistoryOptions {
     }
 
     /**
-     * Folders of the worktree, relative to its top, copied into the history after red tests, such as {@code
-     * keepReports("target/surefire-reports", "build/test-results")}. Replaces the folders given before. They are
-     * copied without following symbolic links: a link, a device or a pipe the cell put there is left out.
+     * Folders of the worktree, relative to its top, copied into the history after red tests, such
+     * as {@code keepReports("target/surefire-reports", "build/test-results")}. Replaces the folders
+     * given before. They are copied without following symbolic links: a link, a device or a pipe
+     * the cell put there is left out.
      *
      * @param folders the folders, relative to the worktree's top; none to copy no report
      * @return this builder
      * @throws NullPointerException if {@code folders} is or holds null
-     * @throws IllegalArgumentException if a folder is empty, absolute, or names {@code .}, {@code ..} or {@code .git}
+     * @throws IllegalArgumentException if a folder is empty, absolute, or names {@code .}, {@code
+     *     ..} or {@code .git}
      */
     public Builder keepReports(String... folders) {
       Objects.requireNonNull(folders, "keepReports cannot be null");
@@ -257,22 +275,27 @@ public final class HistoryOptions {
 
     private static String checkFolder(String folder) {
       Objects.requireNonNull(folder, "keepReports cannot hold null");
-      String allowed = "; allowed: a relative folder inside the worktree, such as target/surefire-reports";
-      if (folder.isBlank() || folder.indexOf('\0') >= 0 || folder.startsWith("/") || folder.indexOf('\\') >= 0) {
-        throw new IllegalArgumentException("keepReports folder must be a relative path but was \"" + folder + "\""
-            + allowed);
+      String allowed =
+          "; allowed: a relative folder inside the worktree, such as target/surefire-reports";
+      if (folder.isBlank()
+          || folder.indexOf('\0') >= 0
+          || folder.startsWith("/")
+          || folder.indexOf('\\') >= 0) {
+        throw new IllegalArgumentException(
+            "keepReports folder must be a relative path but was \"" + folder + "\"" + allowed);
       }
       Path path;
       try {
         path = Path.of(folder);
       } catch (InvalidPathException e) {
-        throw new IllegalArgumentException("keepReports folder is not a valid path: \"" + folder + "\"" + allowed, e);
+        throw new IllegalArgumentException(
+            "keepReports folder is not a valid path: \"" + folder + "\"" + allowed, e);
       }
       for (Path part : path) {
         String name = part.toString();
         if (name.equals(".") || name.equals("..") || name.equals(".git")) {
-          throw new IllegalArgumentException("keepReports folder must not name " + name + " but was \"" + folder
-              + "\"" + allowed);
+          throw new IllegalArgumentException(
+              "keepReports folder must not name " + name + " but was \"" + folder + "\"" + allowed);
         }
       }
       return path.toString();
@@ -280,7 +303,8 @@ public final class HistoryOptions {
 
     private static long atLeastOneMebibyte(String name, long bytes) {
       if (bytes < 1024 * 1024) {
-        throw new IllegalArgumentException(name + " must be at least 1 MiB (1048576 bytes) but was " + bytes);
+        throw new IllegalArgumentException(
+            name + " must be at least 1 MiB (1048576 bytes) but was " + bytes);
       }
       return bytes;
     }

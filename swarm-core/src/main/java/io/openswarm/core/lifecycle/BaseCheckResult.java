@@ -4,14 +4,15 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A base check that found the base green: the test command passed on the base commit before the agent was prompted.
- * (A red base is no result but the failure {@value CellStepException#BASE_IS_RED}.)
+ * A base check that found the base green: the test command passed on the base commit before the
+ * agent was prompted. (A red base is no result but the failure {@value
+ * CellStepException#BASE_IS_RED}.)
  *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
  * @param baseCommit the base commit that was checked, a full SHA
- * @param reused whether the verdict was one the worker already had (or another cell reached meanwhile) for the same
- *     base commit, command and limit, so that this cell ran no tests
+ * @param reused whether the verdict was one the worker already had (or another cell reached
+ *     meanwhile) for the same base commit, command and limit, so that this cell ran no tests
  * @param duration how long the step took in this cell: the run, or the wait for another cell's run
  */
 public record BaseCheckResult(String baseCommit, boolean reused, Duration duration) {

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A cell that is up: its port, its worktree on the cell branch, and an agent that answered its health check.
+ * A cell that is up: its port, its worktree on the cell branch, and an agent that answered its
+ * health check.
  *
  * @param cellId the cell
  * @param host the worker host it lives on; every later step of the cell must run there
@@ -16,7 +17,13 @@ import java.util.Objects;
  * @param baseCommit the SHA the branch started from
  * @param timings how long each bootstrap step took
  */
-public record CellBootstrap(CellId cellId, String host, int port, String worktree, String branch, String baseCommit,
+public record CellBootstrap(
+    CellId cellId,
+    String host,
+    int port,
+    String worktree,
+    String branch,
+    String baseCommit,
     List<StepTiming> timings) {
 
   /**

@@ -16,32 +16,36 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The cell sequence, written once: bootstrap → verify the base (when asked) → execute → test → commit if green,
- * revert if red → integrate the commit (when a target branch is given) → teardown, which runs whenever the cell came
- * up; and, around it, the cells of a task: when a cell's host is lost, the task runs again in a new cell, up to a
- * limit.
+ * The cell sequence, written once: bootstrap → verify the base (when asked) → execute → test →
+ * commit if green, revert if red → integrate the commit (when a target branch is given) → teardown,
+ * which runs whenever the cell came up; and, around it, the cells of a task: when a cell's host is
+ * lost, the task runs again in a new cell, up to a limit.
  *
  * <h2>How it works</h2>
- * The driver decides what runs next; an {@link Executor} runs each step where it belongs. The local {@link
- * CellLifecycle} runs them as direct calls into {@link CellSteps}; the Temporal workflows of {@code swarm-temporal}
- * run them as activities on the cell's host. The driver itself does no I/O and reads no clock, starts no thread and
- * draws no random number: the executor gives it time ({@link Executor#nanoTime}), so that in a workflow the driver is
- * deterministic and a replay issues the very same commands in the same order.
  *
- * <p>A step that throws is handed to {@link Executor#failure}, which classifies it as a {@link StepFailure} (the cell
- * ends as {@link io.openswarm.core.CellStatus#FAILED} naming the step) or rethrows it (a bug: the driver does not
- * tear down then, so a workflow task fails and is retried as Temporal does for any workflow bug). A failure that
- * carries something to {@linkplain StepFailure#propagate propagate} (a cancellation) ends the cell, runs its teardown
- * and is thrown afterwards. Teardown itself never throws: what it could not clean up is in the outcome.
+ * The driver decides what runs next; an {@link Executor} runs each step where it belongs. The local
+ * {@link CellLifecycle} runs them as direct calls into {@link CellSteps}; the Temporal workflows of
+ * {@code swarm-temporal} run them as activities on the cell's host. The driver itself does no I/O
+ * and reads no clock, starts no thread and draws no random number: the executor gives it time
+ * ({@link Executor#nanoTime}), so that in a workflow the driver is deterministic and a replay
+ * issues the very same commands in the same order.
  *
- * <p>Not thread-safe: one driver per run (one workflow execution, or one local call); its state answers status
- * queries while the run goes on.
+ * <p>A step that throws is handed to {@link Executor#failure}, which classifies it as a {@link
+ * StepFailure} (the cell ends as {@link io.openswarm.core.CellStatus#FAILED} naming the step) or
+ * rethrows it (a bug: the driver does not tear down then, so a workflow task fails and is retried
+ * as Temporal does for any workflow bug). A failure that carries something to {@linkplain
+ * StepFailure#propagate propagate} (a cancellation) ends the cell, runs its teardown and is thrown
+ * afterwards. Teardown itself never throws: what it could not clean up is in the outcome.
+ *
+ * <p>Not thread-safe: one driver per run (one workflow execution, or one local call); its state
+ * answers status queries while the run goes on.
  */
 public final class CellDriver {
 
   /**
-   * Runs the steps of the cells the driver decides on. Implementations do the I/O (directly, or as Temporal
-   * activities); the driver calls them one at a time, from one thread, in the order of the cell sequence.
+   * Runs the steps of the cells the driver decides on. Implementations do the I/O (directly, or as
+   * Temporal activities); the driver calls them one at a time, from one thread, in the order of the
+   * cell sequence.
    */
   public interface Executor {
 
@@ -55,8 +59,8 @@ public final class CellDriver {
     CellBootstrap bootstrap(CellId cell, TaskSpec task);
 
     /**
-     * Whether to check the base of {@code cell} before its agent is prompted: the task's own choice, else the host's
-     * default. Asked once per cell, right after its bootstrap.
+     * Whether to check the base of {@code cell} before its agent is prompted: the task's own
+     * choice, else the host's default. Asked once per cell, right after its bootstrap.
      *
      * @param cell the cell that is up
      * @param task its task
@@ -119,9 +123,9 @@ public final class CellDriver {
     IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task);
 
     /**
-     * Tears the cell down, out of reach of the run's cancellation (a detached cancellation scope in a workflow).
-     * Never throws: when the teardown could not run at all, the result's errors say why and its duration is how long
-     * the attempt took.
+     * Tears the cell down, out of reach of the run's cancellation (a detached cancellation scope in
+     * a workflow). Never throws: when the teardown could not run at all, the result's errors say
+     * why and its duration is how long the attempt took.
      *
      * @param cell the cell
      * @return what could not be cleaned up and what was kept
@@ -139,8 +143,8 @@ public final class CellDriver {
     StepFailure failure(CellStep running, RuntimeException thrown);
 
     /**
-     * The time now in nanoseconds, for how long a failed step ran; only differences are used. Workflow time in a
-     * workflow.
+     * The time now in nanoseconds, for how long a failed step ran; only differences are used.
+     * Workflow time in a workflow.
      *
      * @return the time now, in nanoseconds
      */
@@ -156,7 +160,11 @@ public final class CellDriver {
   private @Nullable CellStep step;
   private boolean done;
   private final List<StepTiming> timings = new ArrayList<>();
-  /** When the running step began, in {@link Executor#nanoTime()}, for the timing of a step that fails. */
+
+  /**
+   * When the running step began, in {@link Executor#nanoTime()}, for the timing of a step that
+   * fails.
+   */
   private long stepStarted;
 
   /**
@@ -170,19 +178,20 @@ public final class CellDriver {
   }
 
   /**
-   * Runs {@code task} in cells named after {@code firstCell}, a new one each time a cell's host is lost, at most
-   * {@code maxCells} of them, and returns how the last one ended.
+   * Runs {@code task} in cells named after {@code firstCell}, a new one each time a cell's host is
+   * lost, at most {@code maxCells} of them, and returns how the last one ended.
    *
    * @param task the task
-   * @param firstCell the first cell; later ones get the suffix {@code -r<n>} (see {@link #cellIdFor})
+   * @param firstCell the first cell; later ones get the suffix {@code -r<n>} (see {@link
+   *     #cellIdFor})
    * @param maxCells how many cells the task may run in; at least 1
    * @param targetBranch the branch to integrate a commit into, or null to stop at the commit
    * @return how the last cell ended
    * @throws NullPointerException if {@code task} or {@code firstCell} is null
    * @throws IllegalArgumentException if {@code maxCells} is below 1
    * @throws IllegalStateException if this driver already ran
-   * @throws RuntimeException what a failed step {@linkplain StepFailure#propagate propagates} (once its cell is torn
-   *     down), or what the executor did not classify
+   * @throws RuntimeException what a failed step {@linkplain StepFailure#propagate propagates} (once
+   *     its cell is torn down), or what the executor did not classify
    */
   public CellRun run(TaskSpec task, CellId firstCell, int maxCells, @Nullable String targetBranch) {
     Objects.requireNonNull(task, "task cannot be null");
@@ -191,8 +200,8 @@ public final class CellDriver {
       throw new IllegalArgumentException("maxCells must be at least 1 but was " + maxCells);
     }
     if (cellNumber != 0) {
-      throw new IllegalStateException("attempted to run a cell driver while in " + (done ? "DONE" : "RUNNING")
-          + " state");
+      throw new IllegalStateException(
+          "attempted to run a cell driver while in " + (done ? "DONE" : "RUNNING") + " state");
     }
     for (cellNumber = 1; ; cellNumber++) {
       CellId cell = cellIdFor(firstCell.value(), cellNumber);
@@ -200,8 +209,12 @@ public final class CellDriver {
       host = null;
       CellRun run = runCell(task, cell, targetBranch);
       if (run.hostLost() && cellNumber < maxCells) {
-        log.warn("cell {} of task {} lost its host {}: {}; running the task in a new cell", cell, task.taskId(),
-            run.outcome().host(), run.outcome().error());
+        log.warn(
+            "cell {} of task {} lost its host {}: {}; running the task in a new cell",
+            cell,
+            task.taskId(),
+            run.outcome().host(),
+            run.outcome().error());
         continue;
       }
       done = true;
@@ -218,7 +231,8 @@ public final class CellDriver {
       // Nothing of the cell is left: no teardown, and the failure is the outcome whatever it was.
       StepFailure failure = executor.failure(CellStep.PORT, e);
       timings.addAll(failure.timings());
-      CellOutcome failed = CellOutcome.failed(cell, failure.step(), failure.error()).withTimings(timings);
+      CellOutcome failed =
+          CellOutcome.failed(cell, failure.step(), failure.error()).withTimings(timings);
       return new CellRun(failed, null, failure, null);
     }
     host = up.host();
@@ -232,7 +246,8 @@ public final class CellDriver {
     try {
       if (executor.verifiesBase(up, task)) {
         enter(CellStep.VERIFY_BASE);
-        timings.add(new StepTiming(CellStep.VERIFY_BASE, executor.verifyBase(cell, task).duration()));
+        timings.add(
+            new StepTiming(CellStep.VERIFY_BASE, executor.verifyBase(cell, task).duration()));
       }
       enter(CellStep.EXECUTE);
       ExecuteResult executed = executor.execute(cell, task);
@@ -248,7 +263,8 @@ public final class CellDriver {
         CommitResult committed = executor.commit(cell, task);
         timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
         String commit = committed.commit();
-        outcome = commit == null ? CellOutcome.noChanges(cell) : CellOutcome.committed(cell, commit);
+        outcome =
+            commit == null ? CellOutcome.noChanges(cell) : CellOutcome.committed(cell, commit);
         if (commit != null && targetBranch != null) {
           enter(CellStep.INTEGRATE);
           integration = executor.integrate(cell, targetBranch, task);
@@ -262,16 +278,22 @@ public final class CellDriver {
     } catch (RuntimeException e) {
       CellStep running = Objects.requireNonNull(step);
       failure = executor.failure(running, e);
-      timings.add(new StepTiming(running, Duration.ofNanos(Math.max(0, executor.nanoTime() - stepStarted))));
+      timings.add(
+          new StepTiming(
+              running, Duration.ofNanos(Math.max(0, executor.nanoTime() - stepStarted))));
       outcome = CellOutcome.failed(cell, failure.step(), failure.error());
     }
 
     step = CellStep.TEARDOWN;
     TeardownResult teardown = executor.teardown(cell);
     timings.add(new StepTiming(CellStep.TEARDOWN, teardown.duration()));
-    CellOutcome finished = outcome.withChangedFiles(changed, changedCount).withTimings(timings)
-        .withTeardownErrors(teardown.errors()).withHost(up.host())
-        .withKept(teardown.historyPath(), teardown.rejectedRef());
+    CellOutcome finished =
+        outcome
+            .withChangedFiles(changed, changedCount)
+            .withTimings(timings)
+            .withTeardownErrors(teardown.errors())
+            .withHost(up.host())
+            .withKept(teardown.historyPath(), teardown.rejectedRef());
     RuntimeException propagate = failure == null ? null : failure.propagate();
     if (propagate != null) {
       throw propagate;
@@ -286,7 +308,8 @@ public final class CellDriver {
   }
 
   /**
-   * Which cell of the task runs now: 1 for the first, more when hosts were lost; 0 before the first starts.
+   * Which cell of the task runs now: 1 for the first, more when hosts were lost; 0 before the first
+   * starts.
    *
    * @return the number of the current cell
    */
@@ -340,13 +363,14 @@ public final class CellDriver {
   }
 
   /**
-   * The {@code number}-th cell of a task whose first cell is {@code first}: {@code first} itself, then {@code
-   * first-r<number>}, shortened so that the id stays valid.
+   * The {@code number}-th cell of a task whose first cell is {@code first}: {@code first} itself,
+   * then {@code first-r<number>}, shortened so that the id stays valid.
    *
    * @param first the first cell's id
    * @param number which cell, from 1
    * @return the cell's id
-   * @throws IllegalArgumentException if {@code number} is below 1 or {@code first} is no valid cell id
+   * @throws IllegalArgumentException if {@code number} is below 1 or {@code first} is no valid cell
+   *     id
    */
   public static CellId cellIdFor(String first, int number) {
     if (number < 1) {
@@ -356,32 +380,33 @@ public final class CellDriver {
       return CellId.of(first);
     }
     String suffix = "-r" + number;
-    String base = first.length() + suffix.length() > CellId.MAX_LENGTH
-        ? first.substring(0, CellId.MAX_LENGTH - suffix.length())
-        : first;
+    String base =
+        first.length() + suffix.length() > CellId.MAX_LENGTH
+            ? first.substring(0, CellId.MAX_LENGTH - suffix.length())
+            : first;
     return CellId.of(base + suffix);
   }
 
   /**
-   * A step of a cell that failed, as a {@link CellDriver.Executor} reports it to the {@link CellDriver}: which step, a
-   * stable type, what to tell a person, and what the driver does next.
+   * A step of a cell that failed, as a {@link CellDriver.Executor} reports it to the {@link
+   * CellDriver}: which step, a stable type, what to tell a person, and what the driver does next.
    *
-   * <p>Immutable; not meant to travel between processes (it may hold the exception to throw once the cell is torn
-   * down).
+   * <p>Immutable; not meant to travel between processes (it may hold the exception to throw once
+   * the cell is torn down).
    *
    * @param step the step that failed (the one the failure names, else the one that was running)
-   * @param type a stable failure type, such as {@code AgentCrashed} or {@code TestsTimedOut}; {@code Cancelled} for a
-   *     cancellation
+   * @param type a stable failure type, such as {@code AgentCrashed} or {@code TestsTimedOut};
+   *     {@code Cancelled} for a cancellation
    * @param error {@code <type>: <message>}, what to tell a person
    * @param retryable whether running the task again can help
-   * @param hostLost whether the cell's host is gone (a step not picked up in time, a heartbeat missed, the host no
-   *     longer knowing the cell): the driver then runs the task again in a new cell, when it may; ignored for a failed
-   *     bootstrap
+   * @param hostLost whether the cell's host is gone (a step not picked up in time, a heartbeat
+   *     missed, the host no longer knowing the cell): the driver then runs the task again in a new
+   *     cell, when it may; ignored for a failed bootstrap
    * @param cancelled whether the step stopped because the run was cancelled
    * @param timings for a failed bootstrap, how long each of its steps took; empty otherwise
-   * @param propagate what the driver throws once the cell is torn down (a cancellation that must reach the caller), or
-   *     null to end the cell with this failure as its outcome; ignored for a failed bootstrap, which leaves nothing to
-   *     tear down and always ends as an outcome
+   * @param propagate what the driver throws once the cell is torn down (a cancellation that must
+   *     reach the caller), or null to end the cell with this failure as its outcome; ignored for a
+   *     failed bootstrap, which leaves nothing to tear down and always ends as an outcome
    */
   public record StepFailure(
       CellStep step,
@@ -422,22 +447,30 @@ public final class CellDriver {
      */
     public static StepFailure of(CellStepException failure) {
       Objects.requireNonNull(failure, "failure cannot be null");
-      return new StepFailure(failure.step(), failure.failureType(), failure.failureType() + ": " + failure.getMessage(),
-          failure.retryable(), false, false, failure.timings(), null);
+      return new StepFailure(
+          failure.step(),
+          failure.failureType(),
+          failure.failureType() + ": " + failure.getMessage(),
+          failure.retryable(),
+          false,
+          false,
+          failure.timings(),
+          null);
     }
   }
 
   /**
-   * How one cell of a task ended, as the {@link CellDriver} returns it: the cell's outcome, and what a caller needs
-   * beyond it (the bootstrap that brought the cell up, the failure in full, the integration when there was one).
+   * How one cell of a task ended, as the {@link CellDriver} returns it: the cell's outcome, and
+   * what a caller needs beyond it (the bootstrap that brought the cell up, the failure in full, the
+   * integration when there was one).
    *
    * <p>Immutable; not meant to travel between processes (see {@link StepFailure}).
    *
    * @param outcome how the cell ended
    * @param bootstrap the cell that came up, or null when its bootstrap failed
    * @param failure the step that failed, or null when no step failed
-   * @param integration the integration of the cell's commit, or null when the driver did not integrate (no target
-   *     branch, no commit, or an earlier step failed)
+   * @param integration the integration of the cell's commit, or null when the driver did not
+   *     integrate (no target branch, no commit, or an earlier step failed)
    */
   public record CellRun(
       CellOutcome outcome,
@@ -464,7 +497,8 @@ public final class CellDriver {
      * @return true when a step after the bootstrap failed because the host is gone
      */
     public boolean hostLost() {
-      // A cell that never came up has no host to lose: its bootstrap has a retry policy of its own, and what it
+      // A cell that never came up has no host to lose: its bootstrap has a retry policy of its own,
+      // and what it
       // reports (a host shutting down included) is the outcome.
       return bootstrap != null && failure != null && failure.hostLost();
     }

@@ -5,9 +5,9 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.CellDriver.StepFailure;
-import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.lifecycle.CellDriver.CellRun;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
@@ -17,20 +17,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one cell in-process, without Temporal: bootstrap → verify the base (when the task's base check is on, see
- * {@link TaskSpec#verifyBase()}) → execute → test → commit if green, revert if red → teardown, which always runs.
+ * Runs one cell in-process, without Temporal: bootstrap → verify the base (when the task's base
+ * check is on, see {@link TaskSpec#verifyBase()}) → execute → test → commit if green, revert if red
+ * → teardown, which always runs.
  *
  * <pre>{@code
  * CellLifecycle lifecycle = new CellLifecycle(steps);
  * CellOutcome outcome = lifecycle.run(TaskSpec.of("add-readme", "Add a README", "main"));
  * }</pre>
  *
- * <p>This is the saga of DESIGN §1 driven locally: the {@link CellDriver} decides the sequence, as it does for the
- * Temporal {@code TcrWorkflow} and DAG task workflow, and here each step is a direct call into {@link CellSteps}. A
- * failing step ends the cell as {@link CellStatus#FAILED} naming the step; teardown then runs in any case, and
- * whatever it could not clean up is listed in {@link CellOutcome#teardownErrors()}; what the
- * steps' {@link io.openswarm.core.history.CellHistory} kept is named in {@link CellOutcome#historyPath()} and {@link
- * CellOutcome#rejectedRef()}.
+ * <p>This is the saga of DESIGN §1 driven locally: the {@link CellDriver} decides the sequence, as
+ * it does for the Temporal {@code TcrWorkflow} and DAG task workflow, and here each step is a
+ * direct call into {@link CellSteps}. A failing step ends the cell as {@link CellStatus#FAILED}
+ * naming the step; teardown then runs in any case, and whatever it could not clean up is listed in
+ * {@link CellOutcome#teardownErrors()}; what the steps' {@link
+ * io.openswarm.core.history.CellHistory} kept is named in {@link CellOutcome#historyPath()} and
+ * {@link CellOutcome#rejectedRef()}.
  *
  * <p>Thread-safe: any number of cells may run at once, one per call, each on the calling thread.
  */
@@ -61,8 +63,8 @@ public final class CellLifecycle {
   }
 
   /**
-   * Runs {@code task} in a cell named after its id and returns how the cell ended. Never throws for a failing step:
-   * that is a {@link CellStatus#FAILED} outcome.
+   * Runs {@code task} in a cell named after its id and returns how the cell ended. Never throws for
+   * a failing step: that is a {@link CellStatus#FAILED} outcome.
    *
    * @param task the task to run
    * @param progress told about every sign of life of the agent
@@ -78,13 +80,18 @@ public final class CellLifecycle {
     try {
       run = new CellDriver(executor, log).run(task, CellId.of(task.taskId()), 1, null);
     } catch (RuntimeException | Error unexpected) {
-      // Not the failure of a step (a bug): the driver left the cell as it was; it still must not outlive the call.
+      // Not the failure of a step (a bug): the driver left the cell as it was; it still must not
+      // outlive the call.
       executor.tearDownIfUp();
       throw unexpected;
     }
     CellOutcome outcome = run.outcome();
     CellOutcome finished = outcome.host() == null ? outcome.withHost(steps.host()) : outcome;
-    log.info("cell {} {} in {} ms", finished.cellId(), describe(finished), finished.totalDuration().toMillis());
+    log.info(
+        "cell {} {} in {} ms",
+        finished.cellId(),
+        describe(finished),
+        finished.totalDuration().toMillis());
     return finished;
   }
 
@@ -92,6 +99,7 @@ public final class CellLifecycle {
   private static final class LocalExecutor implements CellDriver.Executor {
     private final CellSteps steps;
     private final AgentProgress progress;
+
     /** The cell this call brought up and has not torn down yet. */
     private @Nullable CellId up;
 

@@ -52,46 +52,63 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain #verifyBase
- * verifyBase} (optional), {@linkplain #execute execute}, {@linkplain #test test}, {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain
- * #teardown teardown}, and {@linkplain #integrate integrate} for workflows that move committed changes onto a shared
- * branch. {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
- * time, so only the cell id travels between steps and this class keeps the live cells of its host in a registry.
+ * The steps of a cell's life, each implemented once: {@linkplain #bootstrap bootstrap}, {@linkplain
+ * #verifyBase verifyBase} (optional), {@linkplain #execute execute}, {@linkplain #test test},
+ * {@linkplain #commit commit}, {@linkplain #revert revert} and {@linkplain #teardown teardown}, and
+ * {@linkplain #integrate integrate} for workflows that move committed changes onto a shared branch.
+ * {@link CellLifecycle} runs them in one call; the Temporal activities run them one activity at a
+ * time, so only the cell id travels between steps and this class keeps the live cells of its host
+ * in a registry.
  *
  * <h2>How it works</h2>
- * Bootstrap registers the cell, then acquires its parts in order — the cell's state directory, a port, a worktree
- * (prepared by the {@linkplain Builder#setup set-up}), an agent — and registers each part's compensation on the
- * cell's {@link CompensationStack} <em>before</em> acquiring it. If bootstrap fails, it unwinds the stack at once and
- * the cell is gone. Otherwise the cell stays live until {@link #teardown}, which aborts any running turn and unwinds
- * the stack: stop the agent, return the worktree, release the port, keep the cell's record, delete the state
- * directory. Teardown is idempotent and never throws; what it could not clean up it reports.
  *
- * <p>What the cell did outlives it through its {@link CellHistory} record: red tests keep their report folders
- * before anything reverts them, a revert first keeps the change as a ref, and teardown keeps the logs before the state
- * directory goes; {@link TeardownResult} names the folder and the ref.
+ * Bootstrap registers the cell, then acquires its parts in order — the cell's state directory, a
+ * port, a worktree (prepared by the {@linkplain Builder#setup set-up}), an agent — and registers
+ * each part's compensation on the cell's {@link CompensationStack} <em>before</em> acquiring it. If
+ * bootstrap fails, it unwinds the stack at once and the cell is gone. Otherwise the cell stays live
+ * until {@link #teardown}, which aborts any running turn and unwinds the stack: stop the agent,
+ * return the worktree, release the port, keep the cell's record, delete the state directory.
+ * Teardown is idempotent and never throws; what it could not clean up it reports.
  *
- * <p>Every line logged during a step carries the MDC keys {@value #MDC_CELL_ID}, {@value #MDC_TASK_ID} (when the
- * task is known) and {@value #MDC_STEP}.
+ * <p>What the cell did outlives it through its {@link CellHistory} record: red tests keep their
+ * report folders before anything reverts them, a revert first keeps the change as a ref, and
+ * teardown keeps the logs before the state directory goes; {@link TeardownResult} names the folder
+ * and the ref.
  *
- * <p>Every failure of a step is a {@link CellStepException} naming the step and a stable failure type.
+ * <p>Every line logged during a step carries the MDC keys {@value #MDC_CELL_ID}, {@value
+ * #MDC_TASK_ID} (when the task is known) and {@value #MDC_STEP}.
  *
- * <p>Thread-safe. Steps of one cell are expected one at a time, except {@link #abort} and {@link #teardown}, which
- * may come from any thread while another step runs (that is how cancellation reaches a working agent).
+ * <p>Every failure of a step is a {@link CellStepException} naming the step and a stable failure
+ * type.
+ *
+ * <p>Thread-safe. Steps of one cell are expected one at a time, except {@link #abort} and {@link
+ * #teardown}, which may come from any thread while another step runs (that is how cancellation
+ * reaches a working agent).
  */
-// "try": the MdcScope resources are never read in their blocks; they exist for what their close() restores.
+// "try": the MdcScope resources are never read in their blocks; they exist for what their close()
+// restores.
 @SuppressWarnings("try")
 public final class CellSteps {
 
-  /** How long a teardown waits for another one of the same cell before it releases what that one has not reached. */
+  /**
+   * How long a teardown waits for another one of the same cell before it releases what that one has
+   * not reached.
+   */
   public static final Duration CONCURRENT_TEARDOWN_GRACE = Duration.ofSeconds(1);
 
   /** The MDC key of the cell's id on every line logged during its steps. */
   public static final String MDC_CELL_ID = "cellId";
 
-  /** The MDC key of the cell's task id on every line logged during its steps, when the task is known. */
+  /**
+   * The MDC key of the cell's task id on every line logged during its steps, when the task is
+   * known.
+   */
   public static final String MDC_TASK_ID = "taskId";
 
-  /** The MDC key of the running step ({@link CellStep} name) on every line logged during a cell's steps. */
+  /**
+   * The MDC key of the running step ({@link CellStep} name) on every line logged during a cell's
+   * steps.
+   */
   public static final String MDC_STEP = "step";
 
   /** How many base-check verdicts the steps keep (see {@link #verifyBase}). */
@@ -130,7 +147,8 @@ public final class CellSteps {
     this.tests = require(builder.tests, "tests");
     this.integration = builder.integration;
     this.history = builder.history;
-    this.cellsDirectory = require(builder.cellsDirectory, "cellsDirectory").toAbsolutePath().normalize();
+    this.cellsDirectory =
+        require(builder.cellsDirectory, "cellsDirectory").toAbsolutePath().normalize();
     this.author = builder.author;
     this.portWait = builder.portWait;
     this.readyTimeout = builder.readyTimeout;
@@ -141,7 +159,8 @@ public final class CellSteps {
   }
 
   /**
-   * Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are required.
+   * Returns a builder. Ports, worktrees, changes, agent, tests and the cells directory are
+   * required.
    *
    * @return a new builder
    */
@@ -197,27 +216,29 @@ public final class CellSteps {
   }
 
   /**
-   * Brings a cell up with no task named in its logs: see {@link #bootstrap(CellId, String, String)}.
+   * Brings a cell up with no task named in its logs: see {@link #bootstrap(CellId, String,
+   * String)}.
    *
    * @param cellId the cell to bring up; not live on this host
    * @param baseRef the git revision the worktree starts from
    * @return the cell that is up
    * @throws IllegalStateException if the cell is already live on this host
-   * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link CellStepException#timings()}
-   *     say how long each step took, the failed one included
+   * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link
+   *     CellStepException#timings()} say how long each step took, the failed one included
    */
   public CellBootstrap bootstrap(CellId cellId, String baseRef) {
     return bootstrap(cellId, baseRef, null);
   }
 
   /**
-   * Brings a cell up: leases a port and a worktree at {@code baseRef} on the cell branch, starts the agent and waits
-   * until it is ready. On failure everything acquired so far is released before this throws (what the cell logged is
-   * kept in its record all the same).
+   * Brings a cell up: leases a port and a worktree at {@code baseRef} on the cell branch, starts
+   * the agent and waits until it is ready. On failure everything acquired so far is released before
+   * this throws (what the cell logged is kept in its record all the same).
    *
    * @param cellId the cell to bring up; not live on this host
    * @param baseRef the git revision the worktree starts from
-   * @param taskId the task the cell works on, for the logging context and the cell's record; null when unknown
+   * @param taskId the task the cell works on, for the logging context and the cell's record; null
+   *     when unknown
    * @return the cell that is up
    * @throws IllegalStateException if the cell is already live on this host
    * @throws CellStepException if a step fails; nothing of the cell is left
@@ -232,43 +253,77 @@ public final class CellSteps {
     metrics.liveCellsChanged(live.size());
     List<StepTiming> timings = new ArrayList<>();
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.PORT)) {
-      cell.compensations.push("delete state directory " + cell.stateDirectory,
+      cell.compensations.push(
+          "delete state directory " + cell.stateDirectory,
           () -> TreeDeleter.deleteRecursively(cell.stateDirectory));
-      // Runs after the agent stopped (its logs are complete) and before the state directory is deleted.
+      // Runs after the agent stopped (its logs are complete) and before the state directory is
+      // deleted.
       cell.record = history.open(cellId, taskId, cell.stateDirectory);
-      cell.compensations.push("keep the record of cell " + cellId,
+      cell.compensations.push(
+          "keep the record of cell " + cellId,
           () -> cell.historyPath = Objects.requireNonNull(cell.record).close().orElse(null));
       cell.compensations.push("release port", () -> close(cell.port));
-      timed(cellId, CellStep.PORT, timings, () -> {
-        cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
-        return null;
-      });
+      timed(
+          cellId,
+          CellStep.PORT,
+          timings,
+          () -> {
+            cell.port = portWait.isZero() ? ports.allocate() : ports.allocate(portWait);
+            return null;
+          });
 
       cell.compensations.push("return worktree", () -> close(cell.worktree));
-      timed(cellId, CellStep.WORKTREE, timings, () -> {
-        cell.worktree = worktrees.acquire(cellId, baseRef);
-        prepare(cell, Objects.requireNonNull(cell.worktree));
-        return null;
-      });
+      timed(
+          cellId,
+          CellStep.WORKTREE,
+          timings,
+          () -> {
+            cell.worktree = worktrees.acquire(cellId, baseRef);
+            prepare(cell, Objects.requireNonNull(cell.worktree));
+            return null;
+          });
       cell.record().leased(Objects.requireNonNull(cell.worktree));
 
       cell.compensations.push("stop agent", () -> close(cell.agent));
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       PortLease port = Objects.requireNonNull(cell.port);
-      timed(cellId, CellStep.AGENT_START, timings, () -> {
-        createStateDirectory(cell, CellStep.AGENT_START);
-        cell.agent = agent.start(new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
-        return null;
-      });
+      timed(
+          cellId,
+          CellStep.AGENT_START,
+          timings,
+          () -> {
+            createStateDirectory(cell, CellStep.AGENT_START);
+            cell.agent =
+                agent.start(
+                    new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
+            return null;
+          });
       AgentSession session = Objects.requireNonNull(cell.agent);
-      timed(cellId, CellStep.AGENT_READY, timings, () -> {
-        session.awaitReady(readyTimeout);
-        return null;
-      });
-      log.info("cell {} up on port {} in {} (branch {} at {}) in {} ms", cellId, port.port(), worktree.path(),
-          worktree.branch(), abbreviate(worktree.baseCommit()), totalMillis(timings));
-      CellBootstrap up = new CellBootstrap(cellId, host, port.port(), worktree.path().toString(),
-          worktree.branch(), worktree.baseCommit(), timings);
+      timed(
+          cellId,
+          CellStep.AGENT_READY,
+          timings,
+          () -> {
+            session.awaitReady(readyTimeout);
+            return null;
+          });
+      log.info(
+          "cell {} up on port {} in {} (branch {} at {}) in {} ms",
+          cellId,
+          port.port(),
+          worktree.path(),
+          worktree.branch(),
+          abbreviate(worktree.baseCommit()),
+          totalMillis(timings));
+      CellBootstrap up =
+          new CellBootstrap(
+              cellId,
+              host,
+              port.port(),
+              worktree.path().toString(),
+              worktree.branch(),
+              worktree.baseCommit(),
+              timings);
       cell.bootstrap = up;
       return up;
     } catch (RuntimeException e) {
@@ -276,7 +331,8 @@ public final class CellSteps {
       live.remove(cellId, cell);
       metrics.liveCellsChanged(live.size());
       leaks.forEach(leak -> e.addSuppressed(leak.error()));
-      leaks.forEach(leak -> log.error("cell {}: bootstrap cleanup failed: {}", cellId, leak.describe()));
+      leaks.forEach(
+          leak -> log.error("cell {}: bootstrap cleanup failed: {}", cellId, leak.describe()));
       if (e instanceof CellStepException stepFailure) {
         stepFailure.recordTimings(timings);
       }
@@ -292,9 +348,11 @@ public final class CellSteps {
    * @param timeout how long the turn may take, or null for the default
    * @param progress told about every sign of life of the agent, for heartbeats
    * @return the agent's summary and the files it changed
-   * @throws CellStepException if the cell is not live here, or the turn failed, timed out or was aborted
+   * @throws CellStepException if the cell is not live here, or the turn failed, timed out or was
+   *     aborted
    */
-  public ExecuteResult execute(CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
+  public ExecuteResult execute(
+      CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
     Objects.requireNonNull(prompt, "prompt cannot be null");
     Objects.requireNonNull(progress, "progress cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.EXECUTE);
@@ -302,16 +360,24 @@ public final class CellSteps {
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.EXECUTE)) {
       AgentSession session = Objects.requireNonNull(cell.agent);
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Measured<ExecuteResult> measured = measure(cellId, CellStep.EXECUTE, () -> {
-        AgentTurn turn = session.prompt(prompt, limit, progress);
-        List<String> changed = changes.changedFiles(worktree).stream().map(ChangedFile::path).toList();
-        return new ExecuteResult(turn.summary(), changed, Duration.ZERO);
-      });
+      Measured<ExecuteResult> measured =
+          measure(
+              cellId,
+              CellStep.EXECUTE,
+              () -> {
+                AgentTurn turn = session.prompt(prompt, limit, progress);
+                List<String> changed =
+                    changes.changedFiles(worktree).stream().map(ChangedFile::path).toList();
+                return new ExecuteResult(turn.summary(), changed, Duration.ZERO);
+              });
       ExecuteResult result = Objects.requireNonNull(measured.value());
-      log.info("cell {} agent turn done in {} ms: {} file(s) changed", cellId, measured.duration().toMillis(),
+      log.info(
+          "cell {} agent turn done in {} ms: {} file(s) changed",
+          cellId,
+          measured.duration().toMillis(),
           result.changedFileCount());
-      return new ExecuteResult(result.summary(), result.changedFiles(), result.changedFileCount(),
-          measured.duration());
+      return new ExecuteResult(
+          result.summary(), result.changedFiles(), result.changedFileCount(), measured.duration());
     }
   }
 
@@ -331,16 +397,18 @@ public final class CellSteps {
   /**
    * Runs the repository's tests in the cell's worktree. A red run is a result, not a failure.
    *
-   * <p>A run that is no verdict on the change is a failure instead, so that no driver reverts a correct change for
-   * it: a command that could not run ({@value CellStepException#TEST_COMMAND_NOT_RUNNABLE}: its program, or one it
-   * runs, was not found or not executable, on the host or inside the sandbox, or it exited with 126 or 127), a run
-   * killed at its time limit ({@value CellStepException#TESTS_TIMED_OUT}) and a run the library stopped
+   * <p>A run that is no verdict on the change is a failure instead, so that no driver reverts a
+   * correct change for it: a command that could not run ({@value
+   * CellStepException#TEST_COMMAND_NOT_RUNNABLE}: its program, or one it runs, was not found or not
+   * executable, on the host or inside the sandbox, or it exited with 126 or 127), a run killed at
+   * its time limit ({@value CellStepException#TESTS_TIMED_OUT}) and a run the library stopped
    * ({@value CellStepException#TEST_RUN_KILLED}). The message carries the end of the output.
    *
    * @param cellId the cell, live on this host
    * @return the run's verdict (green or red) and the end of its output
-   * @throws CellStepException if the cell is not live here, or the tests could not be started or could not run, or
-   *     were killed by the library, or the thread was interrupted (the tests are stopped first)
+   * @throws CellStepException if the cell is not live here, or the tests could not be started or
+   *     could not run, or were killed by the library, or the thread was interrupted (the tests are
+   *     stopped first)
    */
   public TestResult test(CellId cellId) {
     return test(cellId, null, null);
@@ -355,23 +423,34 @@ public final class CellSteps {
    * @return the run's verdict (green or red) and the end of its output
    * @throws CellStepException as {@link #test(CellId)}
    */
-  public TestResult test(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+  public TestResult test(
+      CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
     LiveCell cell = requireLive(cellId, CellStep.TEST);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEST)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       long start = System.nanoTime();
       TestResult result = runTests(cell, CellStep.TEST, "", command, timeout);
       CellStepException noVerdict = noVerdict(cellId, CellStep.TEST, "", result);
-      metrics.stepFinished(CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), noVerdict == null);
+      metrics.stepFinished(
+          CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), noVerdict == null);
       if (noVerdict != null) {
-        log.info("cell {} tests gave no verdict ({}, exit {}) in {} ms", cellId, noVerdict.failureType(),
-            result.exitCode(), result.duration().toMillis());
+        log.info(
+            "cell {} tests gave no verdict ({}, exit {}) in {} ms",
+            cellId,
+            noVerdict.failureType(),
+            result.exitCode(),
+            result.duration().toMillis());
         throw noVerdict;
       }
-      log.info("cell {} tests {} (exit {}) in {} ms", cellId, result.passed() ? "passed" : "failed",
-          result.exitCode(), result.duration().toMillis());
+      log.info(
+          "cell {} tests {} (exit {}) in {} ms",
+          cellId,
+          result.passed() ? "passed" : "failed",
+          result.exitCode(),
+          result.duration().toMillis());
       if (!result.passed()) {
-        // Now: a revert (or the pool's restore) removes ignored folders such as target/ with the change.
+        // Now: a revert (or the pool's restore) removes ignored folders such as target/ with the
+        // change.
         cell.record().keepReports(worktree);
       }
       return result;
@@ -379,8 +458,8 @@ public final class CellSteps {
   }
 
   /**
-   * Whether a task that names no base check of its own, and whose DAG names none, gets one: the worker's default
-   * ({@link Builder#verifyBase(boolean)}).
+   * Whether a task that names no base check of its own, and whose DAG names none, gets one: the
+   * worker's default ({@link Builder#verifyBase(boolean)}).
    *
    * @return the worker's default for the base check
    */
@@ -389,27 +468,32 @@ public final class CellSteps {
   }
 
   /**
-   * Runs the test command on the cell's base commit, before its agent is prompted: the cell's worktree is a checkout
-   * of that commit, set up, until the agent works in it. The run is the test step's own (the same runner, sandbox,
-   * environment and limits), so that the base is judged exactly as the agent's change will be.
+   * Runs the test command on the cell's base commit, before its agent is prompted: the cell's
+   * worktree is a checkout of that commit, set up, until the agent works in it. The run is the test
+   * step's own (the same runner, sandbox, environment and limits), so that the base is judged
+   * exactly as the agent's change will be.
    *
-   * <p>The verdict is kept per base commit, command and limit, for the life of these steps (at most {@value
-   * #BASE_VERDICTS} of them): cells on a base already checked reuse it, and cells that ask while another one runs the
-   * same check wait for its verdict instead of running the tests again. A run that gave no verdict is not kept.
+   * <p>The verdict is kept per base commit, command and limit, for the life of these steps (at most
+   * {@value #BASE_VERDICTS} of them): cells on a base already checked reuse it, and cells that ask
+   * while another one runs the same check wait for its verdict instead of running the tests again.
+   * A run that gave no verdict is not kept.
    *
-   * <p>Why: an agent whose change is tested on a broken base is reverted for a failure it did not cause, and its
-   * work is lost; a red base is the user's to fix, and says so once, before any agent works.
+   * <p>Why: an agent whose change is tested on a broken base is reverted for a failure it did not
+   * cause, and its work is lost; a red base is the user's to fix, and says so once, before any
+   * agent works.
    *
    * @param cellId the cell, live on this host
    * @param command the task's test command instead of the runner's, or null
    * @param timeout the task's limit instead of the runner's, or null
    * @return the green verdict, and whether it was reused
-   * @throws CellStepException at {@link CellStep#VERIFY_BASE}: {@value CellStepException#BASE_IS_RED} if the tests
-   *     fail on the base (the message names the base commit and the command, and ends with the output); the types of
-   *     {@link #test(CellId, List, Duration)} if they could not run or were killed (nothing is kept then); {@code
-   *     CellNotLive} if the cell is not live here. None is retryable
+   * @throws CellStepException at {@link CellStep#VERIFY_BASE}: {@value
+   *     CellStepException#BASE_IS_RED} if the tests fail on the base (the message names the base
+   *     commit and the command, and ends with the output); the types of {@link #test(CellId, List,
+   *     Duration)} if they could not run or were killed (nothing is kept then); {@code CellNotLive}
+   *     if the cell is not live here. None is retryable
    */
-  public BaseCheckResult verifyBase(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+  public BaseCheckResult verifyBase(
+      CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
     LiveCell cell = requireLive(cellId, CellStep.VERIFY_BASE);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.VERIFY_BASE)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
@@ -418,13 +502,21 @@ public final class CellSteps {
       long start = System.nanoTime();
       BaseVerdicts.Verdict verdict;
       try {
-        verdict = baseVerdicts.verdict(new BaseVerdicts.Key(base, command, timeout),
-            () -> runTests(cell, CellStep.VERIFY_BASE, where, command, timeout));
+        verdict =
+            baseVerdicts.verdict(
+                new BaseVerdicts.Key(base, command, timeout),
+                () -> runTests(cell, CellStep.VERIFY_BASE, where, command, timeout));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        metrics.stepFinished(CellStep.VERIFY_BASE, Duration.ofNanos(System.nanoTime() - start), false);
-        throw new CellStepException(cellId, CellStep.VERIFY_BASE, "Cancelled", false,
-            "the base check of cell " + cellId + " was cancelled", e);
+        metrics.stepFinished(
+            CellStep.VERIFY_BASE, Duration.ofNanos(System.nanoTime() - start), false);
+        throw new CellStepException(
+            cellId,
+            CellStep.VERIFY_BASE,
+            "Cancelled",
+            false,
+            "the base check of cell " + cellId + " was cancelled",
+            e);
       }
       TestResult result = verdict.result();
       Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -434,31 +526,65 @@ public final class CellSteps {
       }
       metrics.stepFinished(CellStep.VERIFY_BASE, took, failure == null);
       if (failure != null) {
-        log.info("cell {} base {} {} ({}, exit {}){} in {} ms", cellId, abbreviate(base),
-            failure.failureType().equals(CellStepException.BASE_IS_RED) ? "is red" : "gave no verdict",
-            failure.failureType(), result.exitCode(), verdict.reused() ? ", verdict reused" : "", took.toMillis());
+        log.info(
+            "cell {} base {} {} ({}, exit {}){} in {} ms",
+            cellId,
+            abbreviate(base),
+            failure.failureType().equals(CellStepException.BASE_IS_RED)
+                ? "is red"
+                : "gave no verdict",
+            failure.failureType(),
+            result.exitCode(),
+            verdict.reused() ? ", verdict reused" : "",
+            took.toMillis());
         throw failure;
       }
-      log.info("cell {} base {} is green{} in {} ms", cellId, abbreviate(base),
-          verdict.reused() ? " (verdict reused)" : " (exit 0)", took.toMillis());
+      log.info(
+          "cell {} base {} is green{} in {} ms",
+          cellId,
+          abbreviate(base),
+          verdict.reused() ? " (verdict reused)" : " (exit 0)",
+          took.toMillis());
       return new BaseCheckResult(base, verdict.reused(), took);
     }
   }
 
-  private CellStepException baseIsRed(CellId cellId, String base, @Nullable List<String> command,
-      TestResult result, boolean reused) {
+  private CellStepException baseIsRed(
+      CellId cellId,
+      String base,
+      @Nullable List<String> command,
+      TestResult result,
+      boolean reused) {
     List<String> shown = command != null ? command : tests.command();
-    String message = "the tests fail on the base commit " + base + " of cell " + cellId + ", before its agent was "
-        + "prompted" + (shown.isEmpty() ? "" : ": " + shown) + " exited with " + result.exitCode()
-        + (reused ? " (a verdict this worker reached earlier for the same base and command)" : "")
-        + "; fix the base or turn the base check off (verifyBase). Output:\n" + endOf(result.outputTail());
-    return new CellStepException(cellId, CellStep.VERIFY_BASE, CellStepException.BASE_IS_RED, false, message,
-        new IllegalStateException(CellStepException.BASE_IS_RED + " (exit code " + result.exitCode() + ")"));
+    String message =
+        "the tests fail on the base commit "
+            + base
+            + " of cell "
+            + cellId
+            + ", before its agent was "
+            + "prompted"
+            + (shown.isEmpty() ? "" : ": " + shown)
+            + " exited with "
+            + result.exitCode()
+            + (reused
+                ? " (a verdict this worker reached earlier for the same base and command)"
+                : "")
+            + "; fix the base or turn the base check off (verifyBase). Output:\n"
+            + endOf(result.outputTail());
+    return new CellStepException(
+        cellId,
+        CellStep.VERIFY_BASE,
+        CellStepException.BASE_IS_RED,
+        false,
+        message,
+        new IllegalStateException(
+            CellStepException.BASE_IS_RED + " (exit code " + result.exitCode() + ")"));
   }
 
   /**
-   * The last {@value #BASE_MESSAGE_TAIL_CHARS} characters of {@code output}: a failure's message is kept from its
-   * start (see {@link io.openswarm.core.ResultLimits}), and the end of a test log is where its failures are.
+   * The last {@value #BASE_MESSAGE_TAIL_CHARS} characters of {@code output}: a failure's message is
+   * kept from its start (see {@link io.openswarm.core.ResultLimits}), and the end of a test log is
+   * where its failures are.
    */
   private static String endOf(String output) {
     if (output.length() <= BASE_MESSAGE_TAIL_CHARS) {
@@ -472,31 +598,56 @@ public final class CellSteps {
   }
 
   /**
-   * Runs the test command in the cell's worktree for {@code step} and maps what kept it from running to that step's
-   * typed failures; {@code where} ("" or " on its base commit ...") completes their messages. Records no metrics for
-   * a result: the caller judges it.
+   * Runs the test command in the cell's worktree for {@code step} and maps what kept it from
+   * running to that step's typed failures; {@code where} ("" or " on its base commit ...")
+   * completes their messages. Records no metrics for a result: the caller judges it.
    */
-  private TestResult runTests(LiveCell cell, CellStep step, String where, @Nullable List<String> command,
+  private TestResult runTests(
+      LiveCell cell,
+      CellStep step,
+      String where,
+      @Nullable List<String> command,
       @Nullable Duration timeout) {
     CellId cellId = cell.id;
     WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
     long start = System.nanoTime();
     try {
-      return tests.run(new TestRequest(cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command,
-          timeout));
+      return tests.run(
+          new TestRequest(
+              cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command, timeout));
     } catch (TestCommandNotRunnableException e) {
       metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
-      throw new CellStepException(cellId, step, CellStepException.TEST_COMMAND_NOT_RUNNABLE, false,
-          "the test command of cell " + cellId + " could not run" + where + ": " + e.getMessage(), e);
+      throw new CellStepException(
+          cellId,
+          step,
+          CellStepException.TEST_COMMAND_NOT_RUNNABLE,
+          false,
+          "the test command of cell " + cellId + " could not run" + where + ": " + e.getMessage(),
+          e);
     } catch (IOException e) {
       metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
-      throw new CellStepException(cellId, step, "TestsFailedToStart", false,
-          "the test command of cell " + cellId + " could not be started" + where + ": " + e.getMessage(), e);
+      throw new CellStepException(
+          cellId,
+          step,
+          "TestsFailedToStart",
+          false,
+          "the test command of cell "
+              + cellId
+              + " could not be started"
+              + where
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
-      throw new CellStepException(cellId, step, "Cancelled", false,
-          "the tests of cell " + cellId + where + " were cancelled", e);
+      throw new CellStepException(
+          cellId,
+          step,
+          "Cancelled",
+          false,
+          "the tests of cell " + cellId + where + " were cancelled",
+          e);
     } catch (RuntimeException e) {
       metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
       throw classify(cellId, step, e);
@@ -504,32 +655,56 @@ public final class CellSteps {
   }
 
   /**
-   * The failure for a run that is no verdict on the change, or null for a green or red run. Why: a red verdict
-   * reverts the agent's work, and correct work must not be thrown away because the tests could not run or were cut
-   * short; the user has to fix the environment (or the limit), not the change.
+   * The failure for a run that is no verdict on the change, or null for a green or red run. Why: a
+   * red verdict reverts the agent's work, and correct work must not be thrown away because the
+   * tests could not run or were cut short; the user has to fix the environment (or the limit), not
+   * the change.
    */
-  private static @Nullable CellStepException noVerdict(CellId cellId, CellStep step, String where,
-      TestResult result) {
+  private static @Nullable CellStepException noVerdict(
+      CellId cellId, CellStep step, String where, TestResult result) {
     String type;
     String message;
     if (result.timedOut()) {
       type = CellStepException.TESTS_TIMED_OUT;
-      message = "the tests of cell " + cellId + where + " ran past their time limit and were killed by the library "
-          + "(raise the test timeout if they need longer): " + result.report();
+      message =
+          "the tests of cell "
+              + cellId
+              + where
+              + " ran past their time limit and were killed by the library "
+              + "(raise the test timeout if they need longer): "
+              + result.report();
     } else if (result.stopped()) {
       type = CellStepException.TEST_RUN_KILLED;
-      message = "the tests of cell " + cellId + where + " were stopped by the library before they ended: "
-          + result.report();
+      message =
+          "the tests of cell "
+              + cellId
+              + where
+              + " were stopped by the library before they ended: "
+              + result.report();
     } else if (result.commandNotRunnable()) {
       type = CellStepException.TEST_COMMAND_NOT_RUNNABLE;
-      message = "the test command of cell " + cellId + " could not run" + where + ": it exited with "
-          + result.exitCode() + ", a shell's code for a program that " + (result.exitCode()
-              == TestResult.EXIT_NOT_FOUND ? "was not found" : "could not be executed") + "; output:\n"
-          + result.outputTail();
+      message =
+          "the test command of cell "
+              + cellId
+              + " could not run"
+              + where
+              + ": it exited with "
+              + result.exitCode()
+              + ", a shell's code for a program that "
+              + (result.exitCode() == TestResult.EXIT_NOT_FOUND
+                  ? "was not found"
+                  : "could not be executed")
+              + "; output:\n"
+              + result.outputTail();
     } else {
       return null;
     }
-    return new CellStepException(cellId, step, type, false, message,
+    return new CellStepException(
+        cellId,
+        step,
+        type,
+        false,
+        message,
         new IllegalStateException(type + " (exit code " + result.exitCode() + ")"));
   }
 
@@ -550,16 +725,20 @@ public final class CellSteps {
           measure(cellId, CellStep.COMMIT, () -> changes.commit(worktree, message, author));
       Optional<String> sha = Objects.requireNonNull(measured.value());
       sha.ifPresent(commit -> cell.record().committed(worktree, commit));
-      log.info("cell {} {} on {} in {} ms", cellId,
-          sha.map(s -> "committed " + abbreviate(s)).orElse("had nothing to commit"), worktree.branch(),
+      log.info(
+          "cell {} {} on {} in {} ms",
+          cellId,
+          sha.map(s -> "committed " + abbreviate(s)).orElse("had nothing to commit"),
+          worktree.branch(),
           measured.duration().toMillis());
       return new CommitResult(sha.orElse(null), measured.duration());
     }
   }
 
   /**
-   * Restores the cell's worktree to the base commit exactly. The change is kept first, as a commit on top of the
-   * base under the ref the cell's record names (see {@link TeardownResult#rejectedRef()}).
+   * Restores the cell's worktree to the base commit exactly. The change is kept first, as a commit
+   * on top of the base under the ref the cell's record names (see {@link
+   * TeardownResult#rejectedRef()}).
    *
    * @param cellId the cell, live on this host
    * @return how long it took
@@ -569,67 +748,108 @@ public final class CellSteps {
     LiveCell cell = requireLive(cellId, CellStep.REVERT);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.REVERT)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Duration took = measure(cellId, CellStep.REVERT, () -> {
-        cell.record().keepRejected(worktree).ifPresent(ref -> cell.rejectedRef = ref);
-        changes.revert(worktree);
-        return null;
-      }).duration();
-      log.info("cell {} reverted to {} in {} ms", cellId, abbreviate(worktree.baseCommit()), took.toMillis());
+      Duration took =
+          measure(
+                  cellId,
+                  CellStep.REVERT,
+                  () -> {
+                    cell.record().keepRejected(worktree).ifPresent(ref -> cell.rejectedRef = ref);
+                    changes.revert(worktree);
+                    return null;
+                  })
+              .duration();
+      log.info(
+          "cell {} reverted to {} in {} ms",
+          cellId,
+          abbreviate(worktree.baseCommit()),
+          took.toMillis());
       return took;
     }
   }
 
   /**
-   * Moves the cell's committed change onto {@code targetBranch}: rebases it onto the target's head in the cell's
-   * worktree, runs the tests again (with the task's command and limit) when the head is not where the cell's tests
-   * ran, and moves the target with a compare-and-swap, repeating when another cell moved it meanwhile. A conflict or
-   * red tests are results, after which the cell's branch holds its commit on its base again.
+   * Moves the cell's committed change onto {@code targetBranch}: rebases it onto the target's head
+   * in the cell's worktree, runs the tests again (with the task's command and limit) when the head
+   * is not where the cell's tests ran, and moves the target with a compare-and-swap, repeating when
+   * another cell moved it meanwhile. A conflict or red tests are results, after which the cell's
+   * branch holds its commit on its base again.
    *
    * @param cellId the cell, live on this host
    * @param targetBranch the branch to integrate into, without {@code refs/heads/}
    * @param testCommand the test command instead of the runner's, or null
    * @param testTimeout the limit instead of the runner's, or null
-   * @return how the integration ended: integrated (with the commit on the target), conflict or red tests
-   * @throws CellStepException if the cell is not live here, no {@link BranchIntegration} was configured
-   *     ({@code IntegrationUnavailable}), the target does not exist ({@code UnknownRef}) or is checked out somewhere
-   *     ({@code WorktreeConflict}), git failed or the target kept moving ({@code WorktreeFailed}, retryable), or the
-   *     tests could not run again
+   * @return how the integration ended: integrated (with the commit on the target), conflict or red
+   *     tests
+   * @throws CellStepException if the cell is not live here, no {@link BranchIntegration} was
+   *     configured ({@code IntegrationUnavailable}), the target does not exist ({@code UnknownRef})
+   *     or is checked out somewhere ({@code WorktreeConflict}), git failed or the target kept
+   *     moving ({@code WorktreeFailed}, retryable), or the tests could not run again
    */
-  public IntegrationResult integrate(CellId cellId, String targetBranch, @Nullable List<String> testCommand,
+  public IntegrationResult integrate(
+      CellId cellId,
+      String targetBranch,
+      @Nullable List<String> testCommand,
       @Nullable Duration testTimeout) {
     Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.INTEGRATE);
     BranchIntegration integrator = integration;
     if (integrator == null) {
-      throw new CellStepException(cellId, CellStep.INTEGRATE, "IntegrationUnavailable", false,
-          "cell " + cellId + " cannot be integrated: the steps on host " + host + " have no BranchIntegration",
+      throw new CellStepException(
+          cellId,
+          CellStep.INTEGRATE,
+          "IntegrationUnavailable",
+          false,
+          "cell "
+              + cellId
+              + " cannot be integrated: the steps on host "
+              + host
+              + " have no BranchIntegration",
           new IllegalStateException("no BranchIntegration configured"));
     }
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.INTEGRATE)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Measured<IntegrationResult> measured = measure(cellId, CellStep.INTEGRATE, () -> integrator.integrate(worktree,
-          targetBranch, author, () -> test(cellId, testCommand, testTimeout)));
-      IntegrationResult result = Objects.requireNonNull(measured.value()).withDuration(measured.duration());
-      log.info("cell {} integration into {}: {} (onto {}, {} round(s), {} retest(s)) in {} ms", cellId,
-          targetBranch, switch (result.status()) {
-            case INTEGRATED -> "INTEGRATED as " + abbreviate(Objects.requireNonNull(result.commit()));
+      Measured<IntegrationResult> measured =
+          measure(
+              cellId,
+              CellStep.INTEGRATE,
+              () ->
+                  integrator.integrate(
+                      worktree,
+                      targetBranch,
+                      author,
+                      () -> test(cellId, testCommand, testTimeout)));
+      IntegrationResult result =
+          Objects.requireNonNull(measured.value()).withDuration(measured.duration());
+      log.info(
+          "cell {} integration into {}: {} (onto {}, {} round(s), {} retest(s)) in {} ms",
+          cellId,
+          targetBranch,
+          switch (result.status()) {
+            case INTEGRATED ->
+                "INTEGRATED as " + abbreviate(Objects.requireNonNull(result.commit()));
             case CONFLICT -> "CONFLICT in " + result.conflictingFiles();
             case REVERTED -> "REVERTED, tests red on top of the target";
-          }, abbreviate(result.onto()), result.rounds(), result.retests(), result.duration().toMillis());
+          },
+          abbreviate(result.onto()),
+          result.rounds(),
+          result.retests(),
+          result.duration().toMillis());
       return result;
     }
   }
 
   /**
-   * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the port, keeps the
-   * cell's record (its logs) and deletes the cell's state directory, in that order, each even if an earlier one
-   * failed. Idempotent; never throws. The result names the folder and the ref that keep what the cell did.
+   * Takes the cell down: aborts a running turn, stops the agent, returns the worktree, releases the
+   * port, keeps the cell's record (its logs) and deletes the cell's state directory, in that order,
+   * each even if an earlier one failed. Idempotent; never throws. The result names the folder and
+   * the ref that keep what the cell did.
    *
-   * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose workflow closed, the
-   * worker's stop): one of them tears the cell down and reports {@link TeardownResult#wasLive()}; the others wait
-   * until it is done, so that none returns while the cell still holds its parts, and report it as not live. A wait
-   * is bounded by {@link #CONCURRENT_TEARDOWN_GRACE}: past it (a stop that hangs), the waiting caller releases the
-   * parts the first one has not reached, so a hanging step never holds the others.
+   * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose
+   * workflow closed, the worker's stop): one of them tears the cell down and reports {@link
+   * TeardownResult#wasLive()}; the others wait until it is done, so that none returns while the
+   * cell still holds its parts, and report it as not live. A wait is bounded by {@link
+   * #CONCURRENT_TEARDOWN_GRACE}: past it (a stop that hangs), the waiting caller releases the parts
+   * the first one has not reached, so a hanging step never holds the others.
    *
    * @param cellId the cell; not null
    * @return whether this call tore the cell down, what could not be cleaned up, and what was kept
@@ -644,16 +864,23 @@ public final class CellSteps {
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> running = cell.tornDown.compareAndExchange(null, mine);
     if (running != null) {
-      // Without the wait, both callers would unwind the same stack at once: the worktree could be returned to the
-      // pool while the other caller is still stopping the agent that works in it. Without a bound, a stop that hangs
-      // would hold the worktree and the port for good; after the grace the rest is released (each compensation
+      // Without the wait, both callers would unwind the same stack at once: the worktree could be
+      // returned to the
+      // pool while the other caller is still stopping the agent that works in it. Without a bound,
+      // a stop that hangs
+      // would hold the worktree and the port for good; after the grace the rest is released (each
+      // compensation
       // still runs once), and the stop, when it ends, releases nothing twice.
       try {
-        running.get(CONCURRENT_TEARDOWN_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        running.get(
+            CONCURRENT_TEARDOWN_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
       } catch (java.util.concurrent.TimeoutException e) {
-        log.warn("cell {}: another teardown has been at work for more than {} ms (a stop that hangs?); releasing "
-            + "what it has not reached yet", cellId, CONCURRENT_TEARDOWN_GRACE.toMillis());
+        log.warn(
+            "cell {}: another teardown has been at work for more than {} ms (a stop that hangs?); releasing "
+                + "what it has not reached yet",
+            cellId,
+            CONCURRENT_TEARDOWN_GRACE.toMillis());
         return tearDown(cell, start);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -676,7 +903,8 @@ public final class CellSteps {
       if (session != null) {
         session.abort();
       }
-      List<String> errors = cell.compensations.unwind().stream().map(CompensationStack.Failure::describe).toList();
+      List<String> errors =
+          cell.compensations.unwind().stream().map(CompensationStack.Failure::describe).toList();
       live.remove(cellId, cell);
       metrics.liveCellsChanged(live.size());
       Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -684,7 +912,8 @@ public final class CellSteps {
       if (errors.isEmpty()) {
         log.info("cell {} torn down in {} ms", cellId, took.toMillis());
       } else {
-        errors.forEach(error -> log.error("cell {} teardown could not clean up: {}", cellId, error));
+        errors.forEach(
+            error -> log.error("cell {} teardown could not clean up: {}", cellId, error));
       }
       return new TeardownResult(errors, took, true, cell.historyPath, cell.rejectedRef);
     }
@@ -694,16 +923,25 @@ public final class CellSteps {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     LiveCell cell = live.get(cellId);
     if (cell == null) {
-      throw new CellStepException(cellId, step, "CellNotLive", false,
-          "cell " + cellId + " is not live on host " + host + " (it was torn down, or this worker restarted)",
+      throw new CellStepException(
+          cellId,
+          step,
+          "CellNotLive",
+          false,
+          "cell "
+              + cellId
+              + " is not live on host "
+              + host
+              + " (it was torn down, or this worker restarted)",
           new IllegalStateException("cell " + cellId + " is not live"));
     }
     return cell;
   }
 
   /**
-   * Runs the worktree's set-up (part of the WORKTREE step: a worktree that is not set up is not ready for a cell).
-   * Its failure is no verdict on any change, so it is typed and never retried: the same set-up would fail again.
+   * Runs the worktree's set-up (part of the WORKTREE step: a worktree that is not set up is not
+   * ready for a cell). Its failure is no verdict on any change, so it is typed and never retried:
+   * the same set-up would fail again.
    */
   private void prepare(LiveCell cell, WorktreeLease worktree) {
     createStateDirectory(cell, CellStep.WORKTREE);
@@ -711,18 +949,33 @@ public final class CellSteps {
     try {
       result = setup.prepare(new SetupRequest(cell.id, worktree, cell.stateDirectory));
     } catch (WorktreeSetupException e) {
-      throw new CellStepException(cell.id, CellStep.WORKTREE, CellStepException.SETUP_FAILED, false,
-          "the set-up of the worktree of cell " + cell.id + " failed: " + e.getMessage(), e);
+      throw new CellStepException(
+          cell.id,
+          CellStep.WORKTREE,
+          CellStepException.SETUP_FAILED,
+          false,
+          "the set-up of the worktree of cell " + cell.id + " failed: " + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CellStepException(cell.id, CellStep.WORKTREE, "Cancelled", false,
-          "the set-up of the worktree of cell " + cell.id + " was cancelled", e);
+      throw new CellStepException(
+          cell.id,
+          CellStep.WORKTREE,
+          "Cancelled",
+          false,
+          "the set-up of the worktree of cell " + cell.id + " was cancelled",
+          e);
     }
     if (result.ran()) {
-      log.info("cell {} worktree {} set up ({}) in {} ms", cell.id, worktree.path(), result.reason(),
+      log.info(
+          "cell {} worktree {} set up ({}) in {} ms",
+          cell.id,
+          worktree.path(),
+          result.reason(),
           result.duration().toMillis());
     } else {
-      log.debug("cell {} worktree {} set-up skipped: {}", cell.id, worktree.path(), result.reason());
+      log.debug(
+          "cell {} worktree {} set-up skipped: {}", cell.id, worktree.path(), result.reason());
     }
   }
 
@@ -730,12 +983,20 @@ public final class CellSteps {
     try {
       Files.createDirectories(cell.stateDirectory);
     } catch (IOException e) {
-      throw new CellStepException(cell.id, step, "StateDirectoryFailed", false,
-          "cannot create the state directory of cell " + cell.id + ": " + cell.stateDirectory, e);
+      throw new CellStepException(
+          cell.id,
+          step,
+          "StateDirectoryFailed",
+          false,
+          "cannot create the state directory of cell " + cell.id + ": " + cell.stateDirectory,
+          e);
     }
   }
 
-  /** A step body; may throw any runtime exception, which is classified into a {@link CellStepException}. */
+  /**
+   * A step body; may throw any runtime exception, which is classified into a {@link
+   * CellStepException}.
+   */
   @FunctionalInterface
   private interface StepBody<T> {
     @Nullable T run();
@@ -755,7 +1016,9 @@ public final class CellSteps {
   /** A step's value and how long the step took. */
   private record Measured<T>(@Nullable T value, Duration duration) {}
 
-  /** Runs a step body, records its duration and success in the metrics, and classifies its failure. */
+  /**
+   * Runs a step body, records its duration and success in the metrics, and classifies its failure.
+   */
   private <T> Measured<T> measure(CellId cellId, CellStep step, StepBody<T> body) {
     long start = System.nanoTime();
     MDC.put(MDC_STEP, step.name());
@@ -791,38 +1054,47 @@ public final class CellSteps {
       type = "PortExhausted";
       retryable = true;
     } else if (e instanceof WorktreeException worktree) {
-      type = switch (worktree.reason()) {
-        case BRANCH_CONFLICT -> "WorktreeConflict";
-        case UNKNOWN_REF -> "UnknownRef";
-        case POOL_EXHAUSTED -> "WorktreePoolExhausted";
-        case COMMIT_REJECTED -> "CommitRejected";
-        case UNSAFE_CHANGE -> "UnsafeChange";
-        case COMMIT_TOO_LARGE -> "CommitTooLarge";
-        // A warm checkout restores a pooled worktree too: only the revert step's restore is a failed revert.
-        case RESTORE_FAILED -> step == CellStep.REVERT ? "RevertFailed" : "WorktreeFailed";
-        case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";
-        default -> "WorktreeFailed";
-      };
-      retryable = switch (worktree.reason()) {
-        case POOL_EXHAUSTED, TIMED_OUT, IO_FAILED, GIT_FAILED -> true;
-        default -> false;
-      };
+      type =
+          switch (worktree.reason()) {
+            case BRANCH_CONFLICT -> "WorktreeConflict";
+            case UNKNOWN_REF -> "UnknownRef";
+            case POOL_EXHAUSTED -> "WorktreePoolExhausted";
+            case COMMIT_REJECTED -> "CommitRejected";
+            case UNSAFE_CHANGE -> "UnsafeChange";
+            case COMMIT_TOO_LARGE -> "CommitTooLarge";
+            // A warm checkout restores a pooled worktree too: only the revert step's restore is a
+            // failed revert.
+            case RESTORE_FAILED -> step == CellStep.REVERT ? "RevertFailed" : "WorktreeFailed";
+            case NOT_A_REPOSITORY, INVALID_ROOT -> "InvalidRepository";
+            default -> "WorktreeFailed";
+          };
+      retryable =
+          switch (worktree.reason()) {
+            case POOL_EXHAUSTED, TIMED_OUT, IO_FAILED, GIT_FAILED -> true;
+            default -> false;
+          };
     } else if (e instanceof AgentException agentException) {
-      type = switch (agentException.reason()) {
-        case START_FAILED -> "AgentStartFailed";
-        case NOT_READY -> "AgentNotReady";
-        case TURN_FAILED -> "AgentTurnFailed";
-        case TURN_TIMED_OUT -> "AgentTimedOut";
-        case ABORTED -> "Cancelled";
-        case CRASHED -> "AgentCrashed";
-      };
+      type =
+          switch (agentException.reason()) {
+            case START_FAILED -> "AgentStartFailed";
+            case NOT_READY -> "AgentNotReady";
+            case TURN_FAILED -> "AgentTurnFailed";
+            case TURN_TIMED_OUT -> "AgentTimedOut";
+            case ABORTED -> "Cancelled";
+            case CRASHED -> "AgentCrashed";
+          };
       retryable = agentException.reason() != AgentException.Reason.ABORTED;
     } else {
       type = CellStepException.unclassifiedType(step);
       retryable = false;
     }
-    return new CellStepException(cellId, step, type, retryable,
-        step + " of cell " + cellId + " failed: " + e.getMessage(), e);
+    return new CellStepException(
+        cellId,
+        step,
+        type,
+        retryable,
+        step + " of cell " + cellId + " failed: " + e.getMessage(),
+        e);
   }
 
   private static void close(@Nullable AutoCloseable resource) throws Exception {
@@ -836,7 +1108,10 @@ public final class CellSteps {
   }
 
   private static long totalMillis(List<StepTiming> timings) {
-    return timings.stream().map(StepTiming::duration).reduce(Duration.ZERO, Duration::plus).toMillis();
+    return timings.stream()
+        .map(StepTiming::duration)
+        .reduce(Duration.ZERO, Duration::plus)
+        .toMillis();
   }
 
   private static <T> T require(@Nullable T value, String name) {
@@ -857,10 +1132,13 @@ public final class CellSteps {
     volatile @Nullable AgentSession agent;
     volatile @Nullable CellBootstrap bootstrap;
     volatile @Nullable CellRecord record;
+
     /** The ref that keeps the change the revert step threw away. */
     volatile @Nullable String rejectedRef;
+
     /** Where the record was kept, once teardown closed it. */
     volatile @Nullable String historyPath;
+
     /** Set by the one teardown that takes the cell down; completed when it is done. */
     final AtomicReference<@Nullable CompletableFuture<Void>> tornDown = new AtomicReference<>();
 
@@ -877,8 +1155,8 @@ public final class CellSteps {
   }
 
   /**
-   * Puts the cell's id, its task's id and the step into the logging context for the duration of a step, and puts
-   * back what was there before (a driver may have set keys of its own).
+   * Puts the cell's id, its task's id and the step into the logging context for the duration of a
+   * step, and puts back what was there before (a driver may have set keys of its own).
    */
   private static final class MdcScope implements AutoCloseable {
     private static final String[] KEYS = {MDC_CELL_ID, MDC_TASK_ID, MDC_STEP};
@@ -961,8 +1239,8 @@ public final class CellSteps {
     }
 
     /**
-     * How a leased worktree is prepared before the agent starts (dependencies installed, files copied), as part of
-     * the WORKTREE step; {@link WorktreeSetup#none()} by default.
+     * How a leased worktree is prepared before the agent starts (dependencies installed, files
+     * copied), as part of the WORKTREE step; {@link WorktreeSetup#none()} by default.
      *
      * @param worktreeSetup the set-up; not null
      * @return this builder
@@ -1010,7 +1288,8 @@ public final class CellSteps {
     }
 
     /**
-     * How committed changes are moved onto a shared branch by {@link CellSteps#integrate}. Optional.
+     * How committed changes are moved onto a shared branch by {@link CellSteps#integrate}.
+     * Optional.
      *
      * @param branchIntegration how changes are integrated; not null
      * @return this builder
@@ -1035,8 +1314,9 @@ public final class CellSteps {
     }
 
     /**
-     * The directory under which each cell gets its private state directory ({@code <dir>/<cellId>}: agent home,
-     * caches, temporary files, logs). Must not be inside the repository's worktrees. Required.
+     * The directory under which each cell gets its private state directory ({@code <dir>/<cellId>}:
+     * agent home, caches, temporary files, logs). Must not be inside the repository's worktrees.
+     * Required.
      *
      * @param directory the parent of the cells' state directories; not null
      * @return this builder
@@ -1128,8 +1408,8 @@ public final class CellSteps {
     }
 
     /**
-     * Whether a cell checks its base ({@link CellSteps#verifyBase}) when its task names no choice of its own (see
-     * {@link io.openswarm.core.TaskSpec#verifyBase()}); false by default.
+     * Whether a cell checks its base ({@link CellSteps#verifyBase}) when its task names no choice
+     * of its own (see {@link io.openswarm.core.TaskSpec#verifyBase()}); false by default.
      *
      * @param verify true to check the base by default
      * @return this builder

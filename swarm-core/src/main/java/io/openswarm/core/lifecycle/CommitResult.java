@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The result of the commit step.
  *
- * <p>Commit ids are named {@code commit} (or {@code <what>Commit}) throughout the API and are full SHAs; that name
- * is also the field Temporal's converter writes into workflow histories, which must keep reading.
+ * <p>Commit ids are named {@code commit} (or {@code <what>Commit}) throughout the API and are full
+ * SHAs; that name is also the field Temporal's converter writes into workflow histories, which must
+ * keep reading.
  *
  * @param commit the SHA of the commit on the cell branch, or null when there was nothing to commit
  * @param duration how long the step took

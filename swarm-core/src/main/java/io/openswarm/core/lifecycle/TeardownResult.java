@@ -8,20 +8,26 @@ import org.jspecify.annotations.Nullable;
 /**
  * The result of teardown.
  *
- * @param errors one line per compensation that failed (what could not be stopped, returned or released); empty when
- *     the cell left nothing behind
+ * @param errors one line per compensation that failed (what could not be stopped, returned or
+ *     released); empty when the cell left nothing behind
  * @param duration how long teardown took
- * @param wasLive false when the cell was not live on this host (never bootstrapped here, or already torn down)
+ * @param wasLive false when the cell was not live on this host (never bootstrapped here, or already
+ *     torn down)
  * @param historyPath the folder that keeps the cell's logs and reports, when they were kept
  * @param rejectedRef the ref that keeps the cell's reverted change, when one was kept
  */
-public record TeardownResult(List<String> errors, Duration duration, boolean wasLive, @Nullable String historyPath,
+public record TeardownResult(
+    List<String> errors,
+    Duration duration,
+    boolean wasLive,
+    @Nullable String historyPath,
     @Nullable String rejectedRef) {
 
   /**
    * Checks the components.
    *
-   * @param errors one line per failed compensation; not null (copied), empty when teardown was clean
+   * @param errors one line per failed compensation; not null (copied), empty when teardown was
+   *     clean
    * @param duration how long teardown took; not null
    * @param wasLive false when the cell was not live on this host
    * @param historyPath the folder that keeps the cell's logs and reports, or null

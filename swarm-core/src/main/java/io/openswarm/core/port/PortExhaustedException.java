@@ -1,12 +1,12 @@
 package io.openswarm.core.port;
 
 /**
- * Thrown when {@link PortManager} has no port to hand out: every port of its range is leased, or held by another
- * process, or both.
+ * Thrown when {@link PortManager} has no port to hand out: every port of its range is leased, or
+ * held by another process, or both.
  *
- * <p>The message names the range and the counts, for example
- * {@code no available ports in range 8000-9000 (all 1001 ports allocated)}; the counts are also available as
- * properties so callers (backpressure, metrics) need not parse it.
+ * <p>The message names the range and the counts, for example {@code no available ports in range
+ * 8000-9000 (all 1001 ports allocated)}; the counts are also available as properties so callers
+ * (backpressure, metrics) need not parse it.
  */
 public final class PortExhaustedException extends RuntimeException {
 
@@ -14,8 +14,10 @@ public final class PortExhaustedException extends RuntimeException {
 
   /** The range that had no free port; never null. */
   private final PortRange range;
+
   /** How many ports the manager had leased when it gave up. */
   private final int allocated;
+
   /** How many ports were quarantined when it gave up. */
   private final int quarantined;
 

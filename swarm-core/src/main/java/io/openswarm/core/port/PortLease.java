@@ -6,8 +6,9 @@ import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One port leased from a {@link PortManager}. Closing the lease gives the port back; closing it again does nothing,
- * so a lease can be closed both by a {@code try}-with-resources block and by a compensation step without harm.
+ * One port leased from a {@link PortManager}. Closing the lease gives the port back; closing it
+ * again does nothing, so a lease can be closed both by a {@code try}-with-resources block and by a
+ * compensation step without harm.
  *
  * <p>Thread-safe.
  */
@@ -26,7 +27,9 @@ public final class PortLease implements AutoCloseable {
   private final PortManager owner;
   private final int port;
   private final PortLockFiles.@Nullable Claim claim;
-  // A field with a VarHandle rather than an AtomicBoolean: one object per lease on the allocation hot path.
+
+  // A field with a VarHandle rather than an AtomicBoolean: one object per lease on the allocation
+  // hot path.
   @SuppressWarnings("unused") // accessed through RELEASED
   private volatile boolean released;
 

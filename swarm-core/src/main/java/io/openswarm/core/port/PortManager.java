@@ -28,42 +28,49 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>How it works</h2>
- * Free ports wait in a lock-free FIFO queue ({@link IntRingQueue}). Allocation takes the port at the head of the
- * queue, release appends it at the tail: O(1) each, with no scan of the range and no lock (three compare-and-set
- * operations per allocate + release pair). Because released ports go to the back of the queue, a port is handed out
- * again only after every other free port has had its turn, which gives a just-released port time to leave TIME_WAIT
- * and a dying agent server time to let go of it.
  *
- * <p>Callers of {@link #allocate(Duration)} that find the queue empty line up in a FIFO queue of waiting threads and
- * park. Only the thread at the head of that line takes ports; a release wakes it. So waiters are served in arrival
- * order, and the release path costs one extra read when nobody waits.
+ * Free ports wait in a lock-free FIFO queue ({@link IntRingQueue}). Allocation takes the port at
+ * the head of the queue, release appends it at the tail: O(1) each, with no scan of the range and
+ * no lock (three compare-and-set operations per allocate + release pair). Because released ports go
+ * to the back of the queue, a port is handed out again only after every other free port has had its
+ * turn, which gives a just-released port time to leave TIME_WAIT and a dying agent server time to
+ * let go of it.
  *
- * <p>Before a port is handed out, with a {@linkplain Builder#leaseDirectory(Path) lease directory}, an exclusive lock
- * on {@code <dir>/<port>.lock} claims it against other worker JVMs on the host, and the {@link PortProbe} asks the
- * operating system whether it is free. A port that fails either check is <em>quarantined</em>: it leaves the queue
- * and then goes back to the tail. A port another process is bound to stays out for the {@linkplain
- * Builder#quarantine(Duration) quarantine time} (30 s by default): nobody tells this JVM when that process lets go. A
- * port whose lock file a sibling worker holds is looked at again after at most a second ({@link #SIBLING_RECHECK}):
- * the sibling leases it for one cell, and checking its lock costs a file lock attempt, so cells waiting here start
- * soon after the sibling's cell ends rather than up to 30 s later. Nothing runs on a timer: a port whose quarantine
- * has ended goes back to the queue the next time anyone allocates or reads {@link #availableCount()} or {@link
- * #quarantinedCount()}. Admission control that asks for a port only once one is available therefore still sees it,
- * even while nobody calls {@code allocate}.
+ * <p>Callers of {@link #allocate(Duration)} that find the queue empty line up in a FIFO queue of
+ * waiting threads and park. Only the thread at the head of that line takes ports; a release wakes
+ * it. So waiters are served in arrival order, and the release path costs one extra read when nobody
+ * waits.
+ *
+ * <p>Before a port is handed out, with a {@linkplain Builder#leaseDirectory(Path) lease directory},
+ * an exclusive lock on {@code <dir>/<port>.lock} claims it against other worker JVMs on the host,
+ * and the {@link PortProbe} asks the operating system whether it is free. A port that fails either
+ * check is <em>quarantined</em>: it leaves the queue and then goes back to the tail. A port another
+ * process is bound to stays out for the {@linkplain Builder#quarantine(Duration) quarantine time}
+ * (30 s by default): nobody tells this JVM when that process lets go. A port whose lock file a
+ * sibling worker holds is looked at again after at most a second ({@link #SIBLING_RECHECK}): the
+ * sibling leases it for one cell, and checking its lock costs a file lock attempt, so cells waiting
+ * here start soon after the sibling's cell ends rather than up to 30 s later. Nothing runs on a
+ * timer: a port whose quarantine has ended goes back to the queue the next time anyone allocates or
+ * reads {@link #availableCount()} or {@link #quarantinedCount()}. Admission control that asks for a
+ * port only once one is available therefore still sees it, even while nobody calls {@code
+ * allocate}.
  *
  * <h2>Invariants</h2>
+ *
  * <ul>
- *   <li>Every port of the range is in exactly one place: the free queue, the quarantine, or a live lease (or, for a
- *       moment, with the one thread that is moving it between them).
- *   <li>A port is never held by two leases: only the thread that dequeued a port sets its lease slot, and only the
- *       lease that owns the slot clears it, before putting the port back in the queue.
- *   <li>No lost wake-up: a releasing thread publishes the port and then looks for a waiter; a waiter joins the line
- *       and then looks for a port. One of the two always sees the other.
+ *   <li>Every port of the range is in exactly one place: the free queue, the quarantine, or a live
+ *       lease (or, for a moment, with the one thread that is moving it between them).
+ *   <li>A port is never held by two leases: only the thread that dequeued a port sets its lease
+ *       slot, and only the lease that owns the slot clears it, before putting the port back in the
+ *       queue.
+ *   <li>No lost wake-up: a releasing thread publishes the port and then looks for a waiter; a
+ *       waiter joins the line and then looks for a port. One of the two always sees the other.
  * </ul>
  *
  * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release.
  *
- * <p>Thread-safe. The counts are exact when no allocation, release or end of a quarantine is in flight, and
- * estimates otherwise.
+ * <p>Thread-safe. The counts are exact when no allocation, release or end of a quarantine is in
+ * flight, and estimates otherwise.
  */
 public final class PortManager {
 
@@ -73,7 +80,8 @@ public final class PortManager {
   public static final Duration DEFAULT_QUARANTINE = Duration.ofSeconds(30);
 
   /**
-   * How soon a port whose lock file another worker holds is looked at again (or the quarantine time, if shorter).
+   * How soon a port whose lock file another worker holds is looked at again (or the quarantine
+   * time, if shorter).
    */
   public static final Duration SIBLING_RECHECK = Duration.ofSeconds(1);
 
@@ -90,8 +98,10 @@ public final class PortManager {
   private final AtomicReferenceArray<@Nullable PortLease> leases;
   private final ConcurrentLinkedQueue<Thread> waiters = new ConcurrentLinkedQueue<>();
 
-  // Quarantine is the rare path (another process or worker holds a port), so a lock keeps it simple. Ports are
-  // quarantined for two different times, so the queue orders them by expiry; a port's expiry does not change while
+  // Quarantine is the rare path (another process or worker holds a port), so a lock keeps it
+  // simple. Ports are
+  // quarantined for two different times, so the queue orders them by expiry; a port's expiry does
+  // not change while
   // it is queued.
   private final ReentrantLock quarantineLock = new ReentrantLock();
   private final long[] quarantinedUntil;
@@ -102,13 +112,17 @@ public final class PortManager {
   private PortManager(Builder builder, PortRange range) {
     this.range = range;
     this.probe = builder.probe == null ? PortProbe.bind() : builder.probe;
-    this.releaseInterceptor = probe instanceof PortReleaseInterceptor interceptor ? interceptor : null;
-    this.quarantineNanos = (builder.quarantine == null ? DEFAULT_QUARANTINE : builder.quarantine).toNanos();
+    this.releaseInterceptor =
+        probe instanceof PortReleaseInterceptor interceptor ? interceptor : null;
+    this.quarantineNanos =
+        (builder.quarantine == null ? DEFAULT_QUARANTINE : builder.quarantine).toNanos();
     this.siblingRecheckNanos = Math.min(quarantineNanos, SIBLING_RECHECK.toNanos());
-    this.lockFiles = builder.leaseDirectory == null ? null : new PortLockFiles(builder.leaseDirectory);
+    this.lockFiles =
+        builder.leaseDirectory == null ? null : new PortLockFiles(builder.leaseDirectory);
     this.nanoTicker = builder.nanoTicker;
     int size = range.size();
-    // Twice the range: a slot is reusable only once its consumer has read it, so the spare half absorbs threads
+    // Twice the range: a slot is reusable only once its consumer has read it, so the spare half
+    // absorbs threads
     // paused mid-dequeue and an offer practically never finds the queue full.
     this.free = new IntRingQueue(2 * size);
     for (int port = range.min(); port <= range.max(); port++) {
@@ -117,8 +131,11 @@ public final class PortManager {
     this.leases = new AtomicReferenceArray<>(size);
     this.quarantinedUntil = new long[size];
     // Expiry times are compared by difference, as System.nanoTime values must be.
-    this.quarantine = new PriorityQueue<>(Math.max(1, size), (a, b) ->
-        Long.signum(quarantinedUntil[a - range.min()] - quarantinedUntil[b - range.min()]));
+    this.quarantine =
+        new PriorityQueue<>(
+            Math.max(1, size),
+            (a, b) ->
+                Long.signum(quarantinedUntil[a - range.min()] - quarantinedUntil[b - range.min()]));
   }
 
   /**
@@ -131,12 +148,14 @@ public final class PortManager {
   }
 
   /**
-   * A manager over {@code min..max} (inclusive) with the default probe and no cross-process lease directory.
+   * A manager over {@code min..max} (inclusive) with the default probe and no cross-process lease
+   * directory.
    *
    * @param min the lowest port of the range; 1024 to 65535
    * @param max the highest port of the range; {@code min} to 65535
    * @return the manager
-   * @throws IllegalArgumentException if the range is invalid or includes privileged ports (below 1024)
+   * @throws IllegalArgumentException if the range is invalid or includes privileged ports (below
+   *     1024)
    */
   public static PortManager of(int min, int max) {
     return newBuilder().range(min, max).build();
@@ -154,12 +173,12 @@ public final class PortManager {
   /**
    * Leases a free port at once.
    *
-   * <p>Does not wait and does not line up behind callers of {@link #allocate(Duration)}: it takes a free port if
-   * there is one.
+   * <p>Does not wait and does not line up behind callers of {@link #allocate(Duration)}: it takes a
+   * free port if there is one.
    *
    * @return the lease of the port; closing it gives the port back
-   * @throws PortExhaustedException if no port of the range is free, with a message such as
-   *     {@code no available ports in range 8000-9000 (all 1001 ports allocated)}
+   * @throws PortExhaustedException if no port of the range is free, with a message such as {@code
+   *     no available ports in range 8000-9000 (all 1001 ports allocated)}
    */
   public PortLease allocate() {
     PortLease lease = tryAllocate();
@@ -170,15 +189,15 @@ public final class PortManager {
   }
 
   /**
-   * Leases a free port, waiting up to {@code maxWait} for one to be released (or to come out of quarantine).
-   * Waiting callers are served in arrival order.
+   * Leases a free port, waiting up to {@code maxWait} for one to be released (or to come out of
+   * quarantine). Waiting callers are served in arrival order.
    *
    * @param maxWait how long to wait at most; zero or positive (zero does not wait)
    * @return the lease of the port; closing it gives the port back
    * @throws NullPointerException if {@code maxWait} is null
    * @throws IllegalArgumentException if {@code maxWait} is negative
-   * @throws PortExhaustedException if no port became free within {@code maxWait}, or the thread was interrupted
-   *     (the interrupt flag is then set again)
+   * @throws PortExhaustedException if no port became free within {@code maxWait}, or the thread was
+   *     interrupted (the interrupt flag is then set again)
    */
   public PortLease allocate(Duration maxWait) {
     Objects.requireNonNull(maxWait, "maxWait cannot be null");
@@ -198,23 +217,25 @@ public final class PortManager {
    * Releases the lease that holds {@code port}, the same as closing that {@link PortLease}.
    *
    * @param port a port leased from this manager
-   * @throws IllegalArgumentException if {@code port} is outside the range or not currently allocated
+   * @throws IllegalArgumentException if {@code port} is outside the range or not currently
+   *     allocated
    */
   public void release(int port) {
     if (!range.contains(port)) {
-      throw new IllegalArgumentException(String.format(
-          "cannot release port %d: it is outside the range %s", port, range));
+      throw new IllegalArgumentException(
+          String.format("cannot release port %d: it is outside the range %s", port, range));
     }
     PortLease lease = leases.get(port - range.min());
     if (lease == null) {
-      throw new IllegalArgumentException(String.format(
-          "cannot release port %d: it is not allocated (range %s)", port, range));
+      throw new IllegalArgumentException(
+          String.format("cannot release port %d: it is not allocated (range %s)", port, range));
     }
     lease.close();
   }
 
   /**
-   * Whether {@code port} is currently leased from this manager; {@code false} for ports outside the range.
+   * Whether {@code port} is currently leased from this manager; {@code false} for ports outside the
+   * range.
    *
    * @param port any port number
    * @return true when the port is leased from this manager
@@ -233,8 +254,8 @@ public final class PortManager {
   }
 
   /**
-   * How many ports are quarantined because another process held them when they were probed. Ports whose quarantine
-   * has ended are first put back in circulation, so they are not counted.
+   * How many ports are quarantined because another process held them when they were probed. Ports
+   * whose quarantine has ended are first put back in circulation, so they are not counted.
    *
    * @return the number of quarantined ports, 0 to the range's size
    */
@@ -244,9 +265,10 @@ public final class PortManager {
   }
 
   /**
-   * How many ports are neither leased nor quarantined. Ports whose quarantine has ended are first put back in
-   * circulation and counted: admission control decides from this count whether to ask for a port at all, so a port
-   * that came out of quarantine must show here without waiting for an {@link #allocate()} to notice it.
+   * How many ports are neither leased nor quarantined. Ports whose quarantine has ended are first
+   * put back in circulation and counted: admission control decides from this count whether to ask
+   * for a port at all, so a port that came out of quarantine must show here without waiting for an
+   * {@link #allocate()} to notice it.
    *
    * @return the number of free ports, 0 to the range's size
    */
@@ -267,14 +289,24 @@ public final class PortManager {
   @Override
   public String toString() {
     releaseExpiredQuarantine();
-    return "PortManager[range=" + range + ", allocated=" + allocatedCount() + ", quarantined=" + quarantinedCount
-        + ", available=" + availableCount() + "]";
+    return "PortManager[range="
+        + range
+        + ", allocated="
+        + allocatedCount()
+        + ", quarantined="
+        + quarantinedCount
+        + ", available="
+        + availableCount()
+        + "]";
   }
 
-  /** Takes a free port if there is one; {@code null} when every port is leased or held elsewhere. */
+  /**
+   * Takes a free port if there is one; {@code null} when every port is leased or held elsewhere.
+   */
   private @Nullable PortLease tryAllocate() {
     releaseExpiredQuarantine();
-    // A port that fails its claim is quarantined, so each port fails at most once per pass over the range; the
+    // A port that fails its claim is quarantined, so each port fails at most once per pass over the
+    // range; the
     // bound stops the loop from spinning when quarantine is short and every port is held elsewhere.
     for (int rejected = 0; rejected < range.size(); rejected++) {
       int port = free.poll();
@@ -306,13 +338,16 @@ public final class PortManager {
         if (remaining <= 0 || me.isInterrupted()) {
           throw exhausted(timeoutNanos);
         }
-        // The head of the line also wakes up when the next quarantined port comes back; the others wait to be woken.
-        long parkNanos = waiters.peek() == me ? Math.min(remaining, untilNextQuarantineExpiry(now)) : remaining;
+        // The head of the line also wakes up when the next quarantined port comes back; the others
+        // wait to be woken.
+        long parkNanos =
+            waiters.peek() == me ? Math.min(remaining, untilNextQuarantineExpiry(now)) : remaining;
         LockSupport.parkNanos(this, parkNanos);
       }
     } finally {
       waiters.remove(me);
-      // The thread behind us may have been passed a wake-up that was meant for whoever was first in line.
+      // The thread behind us may have been passed a wake-up that was meant for whoever was first in
+      // line.
       if (!free.isEmpty() || quarantinedCount != 0) {
         wakeFirstWaiter();
       }
@@ -327,7 +362,8 @@ public final class PortManager {
   }
 
   private @Nullable PortLease claim(int port) {
-    // The lock file first: a port a sibling worker leases is also bound by its agent, and telling the two apart
+    // The lock file first: a port a sibling worker leases is also bound by its agent, and telling
+    // the two apart
     // decides how long the port stays out of circulation.
     PortLockFiles.@Nullable Claim fileClaim = null;
     if (lockFiles != null) {
@@ -339,7 +375,10 @@ public final class PortManager {
         throw e;
       }
       if (held.isEmpty()) {
-        quarantine(port, siblingRecheckNanos, "another worker holds its lock file in " + lockFiles.directory());
+        quarantine(
+            port,
+            siblingRecheckNanos,
+            "another worker holds its lock file in " + lockFiles.directory());
         return null;
       }
       fileClaim = held.get();
@@ -348,7 +387,8 @@ public final class PortManager {
     try {
       free = probe.isFree(port);
     } catch (RuntimeException | Error e) {
-      // A probe that fails must not take the port out of circulation: it would count as leased forever.
+      // A probe that fails must not take the port out of circulation: it would count as leased
+      // forever.
       closeQuietly(fileClaim);
       returnToQueue(port);
       throw e;
@@ -381,7 +421,8 @@ public final class PortManager {
 
   private void returnPort(PortLease lease) {
     int port = lease.port();
-    // Cleared before the port is queued again: the queue's release-store publishes this write to the next holder.
+    // Cleared before the port is queued again: the queue's release-store publishes this write to
+    // the next holder.
     leases.setRelease(port - range.min(), null);
     lease.dropClaim();
     returnToQueue(port);
@@ -389,7 +430,8 @@ public final class PortManager {
 
   private void returnToQueue(int port) {
     while (!free.offer(port)) {
-      // See the constructor: only possible while more threads than ports are paused inside a dequeue.
+      // See the constructor: only possible while more threads than ports are paused inside a
+      // dequeue.
       Thread.yield();
     }
     wakeFirstWaiter();
@@ -406,11 +448,13 @@ public final class PortManager {
     } finally {
       quarantineLock.unlock();
     }
-    log.debug("port {} quarantined for {} ms: {}", port, TimeUnit.NANOSECONDS.toMillis(nanos), reason);
+    log.debug(
+        "port {} quarantined for {} ms: {}", port, TimeUnit.NANOSECONDS.toMillis(nanos), reason);
   }
 
   private void releaseExpiredQuarantine() {
-    // Reads the clock only when something is quarantined: the counts are read many times a second by admission.
+    // Reads the clock only when something is quarantined: the counts are read many times a second
+    // by admission.
     if (quarantinedCount != 0) {
       releaseExpiredQuarantine(nanoTicker.getAsLong());
     }
@@ -423,7 +467,8 @@ public final class PortManager {
     quarantineLock.lock();
     try {
       Integer head;
-      while ((head = quarantine.peek()) != null && now - quarantinedUntil[head - range.min()] >= 0) {
+      while ((head = quarantine.peek()) != null
+          && now - quarantinedUntil[head - range.min()] >= 0) {
         quarantine.remove();
         quarantinedCount = quarantine.size();
         returnToQueue(head);
@@ -443,13 +488,20 @@ public final class PortManager {
   private PortExhaustedException exhausted(long waitedNanos) {
     int quarantinedNow = quarantinedCount;
     int allocatedNow = allocatedCount();
-    String counts = allocatedNow == range.size()
-        ? String.format("all %d ports allocated", allocatedNow)
-        : String.format("%d of %d ports allocated, %d held by other processes", allocatedNow, range.size(),
-            quarantinedNow);
-    String waited = waitedNanos < 0 ? "" : String.format(" after waiting %d ms",
-        TimeUnit.NANOSECONDS.toMillis(waitedNanos));
-    return new PortExhaustedException(range, allocatedNow, quarantinedNow,
+    String counts =
+        allocatedNow == range.size()
+            ? String.format("all %d ports allocated", allocatedNow)
+            : String.format(
+                "%d of %d ports allocated, %d held by other processes",
+                allocatedNow, range.size(), quarantinedNow);
+    String waited =
+        waitedNanos < 0
+            ? ""
+            : String.format(" after waiting %d ms", TimeUnit.NANOSECONDS.toMillis(waitedNanos));
+    return new PortExhaustedException(
+        range,
+        allocatedNow,
+        quarantinedNow,
         String.format("no available ports in range %s (%s)%s", range, counts, waited));
   }
 
@@ -462,7 +514,8 @@ public final class PortManager {
   }
 
   /**
-   * Configures a {@link PortManager}. Each option may be set once; {@link #build()} validates them all.
+   * Configures a {@link PortManager}. Each option may be set once; {@link #build()} validates them
+   * all.
    *
    * <p>Not thread-safe.
    */
@@ -480,10 +533,11 @@ public final class PortManager {
     private Builder() {}
 
     /**
-     * The inclusive range of ports to lease from, for example {@code range(8000, 9000)} for 1001 ports. Required.
+     * The inclusive range of ports to lease from, for example {@code range(8000, 9000)} for 1001
+     * ports. Required.
      *
-     * @param min the lowest port, checked by {@link #build()}: 1 to 65535, at least 1024 unless privileged ports are
-     *     allowed
+     * @param min the lowest port, checked by {@link #build()}: 1 to 65535, at least 1024 unless
+     *     privileged ports are allowed
      * @param max the highest port, checked by {@link #build()}: {@code min} to 65535
      * @return this builder
      * @throws IllegalStateException if the range was already set
@@ -496,9 +550,9 @@ public final class PortManager {
     }
 
     /**
-     * How to check with the operating system that a port is free; {@link PortProbe#bind()} by default,
-     * {@link PortProbe#none()} to trust the bookkeeping alone. A probe that also implements
-     * {@link PortReleaseInterceptor} is consulted around every release too.
+     * How to check with the operating system that a port is free; {@link PortProbe#bind()} by
+     * default, {@link PortProbe#none()} to trust the bookkeeping alone. A probe that also
+     * implements {@link PortReleaseInterceptor} is consulted around every release too.
      *
      * @param probe the probe; not null
      * @return this builder
@@ -528,9 +582,10 @@ public final class PortManager {
     }
 
     /**
-     * A directory shared by every worker JVM on this host. Each lease then also holds an exclusive lock on
-     * {@code <directory>/<port>.lock}, so managers in different JVMs with overlapping ranges never lease the same
-     * port. The operating system drops the locks of a JVM that dies. Created if missing.
+     * A directory shared by every worker JVM on this host. Each lease then also holds an exclusive
+     * lock on {@code <directory>/<port>.lock}, so managers in different JVMs with overlapping
+     * ranges never lease the same port. The operating system drops the locks of a JVM that dies.
+     * Created if missing.
      *
      * @param directory the shared directory; not null
      * @return this builder
@@ -545,15 +600,16 @@ public final class PortManager {
     }
 
     /**
-     * Whether the range may include ports below 1024, which need privileges on most systems; {@code false} by
-     * default.
+     * Whether the range may include ports below 1024, which need privileges on most systems; {@code
+     * false} by default.
      *
      * @param allow true to allow ports below 1024
      * @return this builder
      * @throws IllegalStateException if this option was already set
      */
     public Builder allowPrivilegedPorts(boolean allow) {
-      requireUnset(this.allowPrivilegedPorts == null, "allowPrivilegedPorts", this.allowPrivilegedPorts);
+      requireUnset(
+          this.allowPrivilegedPorts == null, "allowPrivilegedPorts", this.allowPrivilegedPorts);
       this.allowPrivilegedPorts = allow;
       return this;
     }
@@ -569,19 +625,22 @@ public final class PortManager {
      *
      * @return the manager
      * @throws IllegalStateException if no range was set
-     * @throws IllegalArgumentException if the range is outside {@code 1..65535}, inverted, or includes ports below
-     *     1024 without {@link #allowPrivilegedPorts(boolean)}, or the quarantine is not positive
+     * @throws IllegalArgumentException if the range is outside {@code 1..65535}, inverted, or
+     *     includes ports below 1024 without {@link #allowPrivilegedPorts(boolean)}, or the
+     *     quarantine is not positive
      */
     public PortManager build() {
       if (min == UNSET) {
         throw new IllegalStateException("range(min, max) must be set before build()");
       }
       PortRange range = new PortRange(min, max);
-      if (range.min() < PortRange.FIRST_UNPRIVILEGED_PORT && !Boolean.TRUE.equals(allowPrivilegedPorts)) {
-        throw new IllegalArgumentException(String.format(
-            "port range %s includes privileged ports (below %d); use a range starting at %d or above, "
-                + "or allowPrivilegedPorts(true)",
-            range, PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
+      if (range.min() < PortRange.FIRST_UNPRIVILEGED_PORT
+          && !Boolean.TRUE.equals(allowPrivilegedPorts)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "port range %s includes privileged ports (below %d); use a range starting at %d or above, "
+                    + "or allowPrivilegedPorts(true)",
+                range, PortRange.FIRST_UNPRIVILEGED_PORT, PortRange.FIRST_UNPRIVILEGED_PORT));
       }
       if (quarantine != null && (quarantine.isNegative() || quarantine.isZero())) {
         throw new IllegalArgumentException("quarantine must be positive but was " + quarantine);

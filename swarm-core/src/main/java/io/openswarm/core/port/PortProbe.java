@@ -6,12 +6,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /**
- * Asks the operating system whether a port is free before {@link PortManager} hands it out, so that a port held by
- * a process the manager does not know about (another program, an orphaned agent server) is skipped instead of
- * leased.
+ * Asks the operating system whether a port is free before {@link PortManager} hands it out, so that
+ * a port held by a process the manager does not know about (another program, an orphaned agent
+ * server) is skipped instead of leased.
  *
- * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release of the manager's
- * leases too.
+ * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release
+ * of the manager's leases too.
  *
  * <p>Implementations must be thread-safe; the manager calls them concurrently and outside any lock.
  */
@@ -27,9 +27,9 @@ public interface PortProbe {
   boolean isFree(int port);
 
   /**
-   * The default probe: binds a {@link ServerSocket} to {@code 127.0.0.1:port} and closes it at once. Agent servers
-   * listen on the loopback address, so this is the bind they will do; a process listening on the wildcard address
-   * also makes it fail.
+   * The default probe: binds a {@link ServerSocket} to {@code 127.0.0.1:port} and closes it at
+   * once. Agent servers listen on the loopback address, so this is the bind they will do; a process
+   * listening on the wildcard address also makes it fail.
    *
    * @return the shared bind probe
    */
@@ -54,7 +54,8 @@ enum BindProbe implements PortProbe {
   @Override
   public boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
-      // Java enables SO_REUSEADDR on server sockets on Linux and macOS, so a port whose last connection is in
+      // Java enables SO_REUSEADDR on server sockets on Linux and macOS, so a port whose last
+      // connection is in
       // TIME_WAIT counts as free, exactly as it will be for the agent server that binds it next.
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
       return true;

@@ -12,8 +12,10 @@ public record PortRange(int min, int max) {
 
   /** The lowest TCP port. */
   public static final int LOWEST_PORT = 1;
+
   /** The highest TCP port. */
   public static final int HIGHEST_PORT = 65_535;
+
   /** Ports below this one are privileged on most systems. */
   public static final int FIRST_UNPRIVILEGED_PORT = 1024;
 
@@ -26,16 +28,20 @@ public record PortRange(int min, int max) {
    */
   public PortRange {
     if (min < LOWEST_PORT || min > HIGHEST_PORT) {
-      throw new IllegalArgumentException(String.format(
-          "port range min must be between %d and %d but was %d", LOWEST_PORT, HIGHEST_PORT, min));
+      throw new IllegalArgumentException(
+          String.format(
+              "port range min must be between %d and %d but was %d",
+              LOWEST_PORT, HIGHEST_PORT, min));
     }
     if (max < LOWEST_PORT || max > HIGHEST_PORT) {
-      throw new IllegalArgumentException(String.format(
-          "port range max must be between %d and %d but was %d", LOWEST_PORT, HIGHEST_PORT, max));
+      throw new IllegalArgumentException(
+          String.format(
+              "port range max must be between %d and %d but was %d",
+              LOWEST_PORT, HIGHEST_PORT, max));
     }
     if (min > max) {
-      throw new IllegalArgumentException(String.format(
-          "port range min must not exceed max but was %d-%d", min, max));
+      throw new IllegalArgumentException(
+          String.format("port range min must not exceed max but was %d-%d", min, max));
     }
   }
 

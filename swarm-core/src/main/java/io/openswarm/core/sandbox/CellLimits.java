@@ -3,29 +3,39 @@ package io.openswarm.core.sandbox;
 import java.util.Objects;
 
 /**
- * The resources one of a cell's process trees (its agent server, a test run, one command-agent turn) may use, so that
- * a fork bomb, a memory hog or a filled {@code /tmp} in one cell leave the worker and the other cells working.
+ * The resources one of a cell's process trees (its agent server, a test run, one command-agent
+ * turn) may use, so that a fork bomb, a memory hog or a filled {@code /tmp} in one cell leave the
+ * worker and the other cells working.
  *
  * <ul>
- *   <li>{@link #maxProcesses()}: processes and threads at once (a cgroup's {@code pids.max}); default 1024;
- *   <li>{@link #maxMemoryBytes()}: memory, the private {@code /tmp} included (a cgroup's memory limit; the tree is
- *       killed when it is exceeded); default 4 GiB;
+ *   <li>{@link #maxProcesses()}: processes and threads at once (a cgroup's {@code pids.max});
+ *       default 1024;
+ *   <li>{@link #maxMemoryBytes()}: memory, the private {@code /tmp} included (a cgroup's memory
+ *       limit; the tree is killed when it is exceeded); default 4 GiB;
  *   <li>{@link #cpus()}: CPU time as a number of cores (a cgroup's CPU quota); default 0, no limit;
- *   <li>{@link #tmpSizeBytes()}: the size of the private {@code /tmp} (and {@code /dev/shm}) under bubblewrap;
- *       default 1 GiB;
- *   <li>{@link #maxCommitBytes()}: the total size of the files a commit adds or changes; a larger change is refused
- *       at commit; default 100 MiB.
+ *   <li>{@link #tmpSizeBytes()}: the size of the private {@code /tmp} (and {@code /dev/shm}) under
+ *       bubblewrap; default 1 GiB;
+ *   <li>{@link #maxCommitBytes()}: the total size of the files a commit adds or changes; a larger
+ *       change is refused at commit; default 100 MiB.
  * </ul>
- * Processes, memory and CPU are enforced where this machine lets the worker create cgroups (cgroup v1 controllers, or
- * a delegated cgroup v2 subtree); the worker says at start which limits are in force. A value of 0 turns a limit off.
+ *
+ * Processes, memory and CPU are enforced where this machine lets the worker create cgroups (cgroup
+ * v1 controllers, or a delegated cgroup v2 subtree); the worker says at start which limits are in
+ * force. A value of 0 turns a limit off.
  *
  * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
 public final class CellLimits {
 
   private static final CellLimits DEFAULT = newBuilder().build();
-  private static final CellLimits NONE = newBuilder().maxProcesses(0).maxMemoryBytes(0).cpus(0).tmpSizeBytes(0)
-      .maxCommitBytes(0).build();
+  private static final CellLimits NONE =
+      newBuilder()
+          .maxProcesses(0)
+          .maxMemoryBytes(0)
+          .cpus(0)
+          .tmpSizeBytes(0)
+          .maxCommitBytes(0)
+          .build();
 
   private final int maxProcesses;
   private final long maxMemoryBytes;
@@ -42,7 +52,8 @@ public final class CellLimits {
   }
 
   /**
-   * The defaults: 1024 processes, 4 GiB of memory, no CPU limit, 1 GiB of {@code /tmp}, 100 MiB per commit.
+   * The defaults: 1024 processes, 4 GiB of memory, no CPU limit, 1 GiB of {@code /tmp}, 100 MiB per
+   * commit.
    *
    * @return the shared default limits
    */
@@ -114,7 +125,8 @@ public final class CellLimits {
   }
 
   /**
-   * The size of a sandboxed process tree's private {@code /tmp}; 0 for the kernel's default (half the memory).
+   * The size of a sandboxed process tree's private {@code /tmp}; 0 for the kernel's default (half
+   * the memory).
    *
    * @return the size, in bytes; 0 (the kernel's default) or at least 1 MiB
    */
@@ -149,8 +161,10 @@ public final class CellLimits {
       return false;
     }
     CellLimits that = (CellLimits) o;
-    return maxProcesses == that.maxProcesses && maxMemoryBytes == that.maxMemoryBytes
-        && Double.compare(cpus, that.cpus) == 0 && tmpSizeBytes == that.tmpSizeBytes
+    return maxProcesses == that.maxProcesses
+        && maxMemoryBytes == that.maxMemoryBytes
+        && Double.compare(cpus, that.cpus) == 0
+        && tmpSizeBytes == that.tmpSizeBytes
         && maxCommitBytes == that.maxCommitBytes;
   }
 
@@ -161,9 +175,17 @@ public final class CellLimits {
 
   @Override
   public String toString() {
-    return "CellLimits{processes=" + (maxProcesses == 0 ? "unlimited" : maxProcesses)
-        + ", memory=" + bytes(maxMemoryBytes) + ", cpus=" + (cpus == 0 ? "unlimited" : cpus)
-        + ", tmp=" + bytes(tmpSizeBytes) + ", commit=" + bytes(maxCommitBytes) + "}";
+    return "CellLimits{processes="
+        + (maxProcesses == 0 ? "unlimited" : maxProcesses)
+        + ", memory="
+        + bytes(maxMemoryBytes)
+        + ", cpus="
+        + (cpus == 0 ? "unlimited" : cpus)
+        + ", tmp="
+        + bytes(tmpSizeBytes)
+        + ", commit="
+        + bytes(maxCommitBytes)
+        + "}";
   }
 
   private static String bytes(long value) {
@@ -188,11 +210,13 @@ public final class CellLimits {
      *
      * @param count the limit; 0 for none, else at least 16
      * @return this builder
-     * @throws IllegalArgumentException if {@code count} is negative or between 1 and 15 (too few for any agent)
+     * @throws IllegalArgumentException if {@code count} is negative or between 1 and 15 (too few
+     *     for any agent)
      */
     public Builder maxProcesses(int count) {
       if (count < 0 || (count > 0 && count < 16)) {
-        throw new IllegalArgumentException("maxProcesses must be 0 (no limit) or at least 16 but was " + count);
+        throw new IllegalArgumentException(
+            "maxProcesses must be 0 (no limit) or at least 16 but was " + count);
       }
       this.maxProcesses = count;
       return this;
@@ -215,18 +239,21 @@ public final class CellLimits {
      *
      * @param cores the limit, in cores; 0 for none, else at least 0.01
      * @return this builder
-     * @throws IllegalArgumentException if {@code cores} is negative, not finite, or between 0 and 0.01
+     * @throws IllegalArgumentException if {@code cores} is negative, not finite, or between 0 and
+     *     0.01
      */
     public Builder cpus(double cores) {
       if (!Double.isFinite(cores) || cores < 0 || (cores > 0 && cores < 0.01)) {
-        throw new IllegalArgumentException("cpus must be 0 (no limit) or at least 0.01 but was " + cores);
+        throw new IllegalArgumentException(
+            "cpus must be 0 (no limit) or at least 0.01 but was " + cores);
       }
       this.cpus = cores;
       return this;
     }
 
     /**
-     * The size of a sandboxed process tree's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default.
+     * The size of a sandboxed process tree's private {@code /tmp} and {@code /dev/shm}; 0 for the
+     * kernel's default.
      *
      * @param bytes the size, in bytes; 0 for the kernel's default, else at least 1 MiB
      * @return this builder
@@ -238,8 +265,8 @@ public final class CellLimits {
     }
 
     /**
-     * The most bytes a commit may add or change (the sum of the sizes of the files it adds or modifies); 0 for no
-     * limit.
+     * The most bytes a commit may add or change (the sum of the sizes of the files it adds or
+     * modifies); 0 for no limit.
      *
      * @param bytes the limit, in bytes; 0 for none
      * @return this builder
@@ -247,7 +274,8 @@ public final class CellLimits {
      */
     public Builder maxCommitBytes(long bytes) {
       if (bytes < 0) {
-        throw new IllegalArgumentException("maxCommitBytes must be 0 (no limit) or positive but was " + bytes);
+        throw new IllegalArgumentException(
+            "maxCommitBytes must be 0 (no limit) or positive but was " + bytes);
       }
       this.maxCommitBytes = bytes;
       return this;

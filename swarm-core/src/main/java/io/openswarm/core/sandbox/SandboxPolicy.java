@@ -9,22 +9,25 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What a sandboxed cell process may touch: everything is readable and nothing is writable except the
- * {@linkplain #writablePaths() writable paths}; {@linkplain #readOnlyPaths() read-only paths} stay read-only even
- * inside a writable path; {@linkplain #hiddenPaths() hidden paths} appear empty. When paths nest, the rule of the
- * innermost path applies (a writable worktree inside a hidden pool directory is visible and writable).
+ * What a sandboxed cell process may touch: everything is readable and nothing is writable except
+ * the {@linkplain #writablePaths() writable paths}; {@linkplain #readOnlyPaths() read-only paths}
+ * stay read-only even inside a writable path; {@linkplain #hiddenPaths() hidden paths} appear
+ * empty. When paths nest, the rule of the innermost path applies (a writable worktree inside a
+ * hidden pool directory is visible and writable).
  *
- * <p>The usual policy is {@link #forCell(Path, Path)}: the cell's worktree and its state folder (HOME, XDG
- * directories, TMPDIR) writable, the worktree's {@code .git} entry read-only. The repository's own git directory
- * (where a linked worktree's {@code .git} file points) is outside both and therefore read-only: inside the sandbox
- * {@code git status}, {@code git diff} and {@code git log} work, {@code git add} and {@code git commit} fail, and the
- * library commits from outside the sandbox. Protecting the {@code .git} entry also stops a cell from repointing its
- * worktree at another repository before the library runs git there.
+ * <p>The usual policy is {@link #forCell(Path, Path)}: the cell's worktree and its state folder
+ * (HOME, XDG directories, TMPDIR) writable, the worktree's {@code .git} entry read-only. The
+ * repository's own git directory (where a linked worktree's {@code .git} file points) is outside
+ * both and therefore read-only: inside the sandbox {@code git status}, {@code git diff} and {@code
+ * git log} work, {@code git add} and {@code git commit} fail, and the library commits from outside
+ * the sandbox. Protecting the {@code .git} entry also stops a cell from repointing its worktree at
+ * another repository before the library runs git there.
  *
- * <p>The network is shared with the host unless the policy says {@link NetworkAccess#NONE}. A private network can
- * still let connections through, each one named: {@linkplain #exposedPorts() exposed ports} the worker connects to
- * (an agent server's port) and {@linkplain #allowedEndpoints() allowed endpoints} the command connects to (its
- * model). Nothing else crosses it, in either direction.
+ * <p>The network is shared with the host unless the policy says {@link NetworkAccess#NONE}. A
+ * private network can still let connections through, each one named: {@linkplain #exposedPorts()
+ * exposed ports} the worker connects to (an agent server's port) and {@linkplain
+ * #allowedEndpoints() allowed endpoints} the command connects to (its model). Nothing else crosses
+ * it, in either direction.
  *
  * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
@@ -40,8 +43,8 @@ public final class SandboxPolicy {
   private final List<Bind> binds;
 
   /**
-   * A host path that appears at another path inside the sandbox, such as the worker's {@code ~/.m2} at
-   * {@code .m2} in a cell's home folder.
+   * A host path that appears at another path inside the sandbox, such as the worker's {@code ~/.m2}
+   * at {@code .m2} in a cell's home folder.
    *
    * @param source the absolute, normalized host path; it must exist when the command starts
    * @param target the absolute, normalized path inside the sandbox
@@ -75,8 +78,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * The policy for one cell: {@code worktree} and {@code stateDirectory} writable, {@code worktree/.git}
-   * read-only, network shared.
+   * The policy for one cell: {@code worktree} and {@code stateDirectory} writable, {@code
+   * worktree/.git} read-only, network shared.
    *
    * @param worktree the cell's worktree; absolute, not the root
    * @param stateDirectory the cell's state directory; absolute, not the root
@@ -131,8 +134,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Absolute, normalized paths that stay read-only even when they lie inside a writable path. A path that does not
-   * exist when the command starts has nothing to protect and is skipped.
+   * Absolute, normalized paths that stay read-only even when they lie inside a writable path. A
+   * path that does not exist when the command starts has nothing to protect and is skipped.
    *
    * @return the read-only paths, unmodifiable; may be empty
    */
@@ -141,8 +144,9 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Absolute, normalized paths hidden from the command: a directory appears empty, except for writable or read-only
-   * paths nested inside it; a file appears empty. A path that does not exist when the command starts is skipped.
+   * Absolute, normalized paths hidden from the command: a directory appears empty, except for
+   * writable or read-only paths nested inside it; a file appears empty. A path that does not exist
+   * when the command starts is skipped.
    *
    * @return the hidden paths, unmodifiable; may be empty
    */
@@ -160,7 +164,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * The size of the command's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's default.
+   * The size of the command's private {@code /tmp} and {@code /dev/shm}; 0 for the kernel's
+   * default.
    *
    * @return the size, in bytes; 0 or more
    */
@@ -169,8 +174,9 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Ports the command listens on ({@code 127.0.0.1}) inside its private network that the worker reaches at the same
-   * port on the host's {@code 127.0.0.1}, in ascending order; empty unless the network is {@link NetworkAccess#NONE}.
+   * Ports the command listens on ({@code 127.0.0.1}) inside its private network that the worker
+   * reaches at the same port on the host's {@code 127.0.0.1}, in ascending order; empty unless the
+   * network is {@link NetworkAccess#NONE}.
    *
    * @return the exposed ports, unmodifiable
    */
@@ -179,8 +185,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Endpoints the command may connect to from its private network, in the order added; empty unless the network is
-   * {@link NetworkAccess#NONE}.
+   * Endpoints the command may connect to from its private network, in the order added; empty unless
+   * the network is {@link NetworkAccess#NONE}.
    *
    * @return the allowed endpoints, unmodifiable
    */
@@ -189,8 +195,8 @@ public final class SandboxPolicy {
   }
 
   /**
-   * Host paths that appear at another path inside the sandbox, in the order added. A sandbox that does not isolate
-   * ignores them: the command sees the host's file system as it is.
+   * Host paths that appear at another path inside the sandbox, in the order added. A sandbox that
+   * does not isolate ignores them: the command sees the host's file system as it is.
    *
    * @return the binds, unmodifiable; may be empty
    */
@@ -207,25 +213,44 @@ public final class SandboxPolicy {
       return false;
     }
     SandboxPolicy that = (SandboxPolicy) o;
-    return writablePaths.equals(that.writablePaths) && readOnlyPaths.equals(that.readOnlyPaths)
-        && hiddenPaths.equals(that.hiddenPaths) && network == that.network && tmpSizeBytes == that.tmpSizeBytes
-        && exposedPorts.equals(that.exposedPorts) && allowedEndpoints.equals(that.allowedEndpoints)
+    return writablePaths.equals(that.writablePaths)
+        && readOnlyPaths.equals(that.readOnlyPaths)
+        && hiddenPaths.equals(that.hiddenPaths)
+        && network == that.network
+        && tmpSizeBytes == that.tmpSizeBytes
+        && exposedPorts.equals(that.exposedPorts)
+        && allowedEndpoints.equals(that.allowedEndpoints)
         && binds.equals(that.binds);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(writablePaths, readOnlyPaths, hiddenPaths, network, tmpSizeBytes, exposedPorts,
-        allowedEndpoints, binds);
+    return Objects.hash(
+        writablePaths,
+        readOnlyPaths,
+        hiddenPaths,
+        network,
+        tmpSizeBytes,
+        exposedPorts,
+        allowedEndpoints,
+        binds);
   }
 
   @Override
   public String toString() {
-    return "SandboxPolicy{writable=" + writablePaths + ", readOnly=" + readOnlyPaths + ", hidden=" + hiddenPaths
-        + ", network=" + network + (exposedPorts.isEmpty() ? "" : ", exposedPorts=" + exposedPorts)
+    return "SandboxPolicy{writable="
+        + writablePaths
+        + ", readOnly="
+        + readOnlyPaths
+        + ", hidden="
+        + hiddenPaths
+        + ", network="
+        + network
+        + (exposedPorts.isEmpty() ? "" : ", exposedPorts=" + exposedPorts)
         + (allowedEndpoints.isEmpty() ? "" : ", allowedEndpoints=" + allowedEndpoints)
         + (binds.isEmpty() ? "" : ", binds=" + binds)
-        + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes) + "}";
+        + (tmpSizeBytes == 0 ? "" : ", tmpSizeBytes=" + tmpSizeBytes)
+        + "}";
   }
 
   /** Builds a {@link SandboxPolicy}. Not thread-safe. */
@@ -243,9 +268,10 @@ public final class SandboxPolicy {
     private Builder() {}
 
     /**
-     * Makes the host path {@code source} appear at {@code target} inside the sandbox, writable or read-only; for a
-     * cache or a configuration file the user named, placed in the cell's home folder. Where the target lies inside a
-     * hidden or read-only path, the bind still applies (it is deeper).
+     * Makes the host path {@code source} appear at {@code target} inside the sandbox, writable or
+     * read-only; for a cache or a configuration file the user named, placed in the cell's home
+     * folder. Where the target lies inside a hidden or read-only path, the bind still applies (it
+     * is deeper).
      *
      * @param source the host path; absolute, not the root
      * @param target the path inside the sandbox; absolute, not the root
@@ -260,19 +286,21 @@ public final class SandboxPolicy {
     }
 
     /**
-     * Lets the worker reach {@code port}, on which the command listens at {@code 127.0.0.1} inside its private
-     * network, at the same port on the host's {@code 127.0.0.1} (an agent server's port). Only with
-     * {@link NetworkAccess#NONE}.
+     * Lets the worker reach {@code port}, on which the command listens at {@code 127.0.0.1} inside
+     * its private network, at the same port on the host's {@code 127.0.0.1} (an agent server's
+     * port). Only with {@link NetworkAccess#NONE}.
      *
      * @param port the port the command listens on; 1024 to 65535
      * @return this builder
-     * @throws IllegalArgumentException if {@code port} is outside 1024 to 65535 (the command listens without
-     *     privileges)
+     * @throws IllegalArgumentException if {@code port} is outside 1024 to 65535 (the command
+     *     listens without privileges)
      */
     public Builder exposePort(int port) {
       if (port < 1024 || port > 65535) {
-        throw new IllegalArgumentException("exposed port must be between 1024 and 65535 (the command listens on it "
-            + "without privileges) but was " + port);
+        throw new IllegalArgumentException(
+            "exposed port must be between 1024 and 65535 (the command listens on it "
+                + "without privileges) but was "
+                + port);
       }
       exposedPorts.add(port);
       return this;
@@ -292,30 +320,33 @@ public final class SandboxPolicy {
     }
 
     /**
-     * Lets the command connect to {@code endpoint} from its private network. Only with {@link NetworkAccess#NONE}.
-     * A loopback endpoint ({@code 127.0.0.1:4010}, {@code localhost:4010}) is reached at the same address and port
-     * inside; any other endpoint through an HTTP proxy ({@code CONNECT}) that the sandbox names in the command's
-     * {@code HTTPS_PROXY} and {@code HTTP_PROXY} variables and that lets through nothing but the allowed endpoints.
+     * Lets the command connect to {@code endpoint} from its private network. Only with {@link
+     * NetworkAccess#NONE}. A loopback endpoint ({@code 127.0.0.1:4010}, {@code localhost:4010}) is
+     * reached at the same address and port inside; any other endpoint through an HTTP proxy ({@code
+     * CONNECT}) that the sandbox names in the command's {@code HTTPS_PROXY} and {@code HTTP_PROXY}
+     * variables and that lets through nothing but the allowed endpoints.
      *
      * @param endpoint the endpoint; a loopback one on a port of at least 1024
      * @return this builder
      * @throws NullPointerException if {@code endpoint} is null
-     * @throws IllegalArgumentException if a loopback endpoint's port is below 1024 (its relay inside listens on the
-     *     same port without privileges)
+     * @throws IllegalArgumentException if a loopback endpoint's port is below 1024 (its relay
+     *     inside listens on the same port without privileges)
      */
     public Builder allowEndpoint(NetworkEndpoint endpoint) {
       Objects.requireNonNull(endpoint, "endpoint cannot be null");
       if (endpoint.isLoopback() && endpoint.port() < 1024) {
-        throw new IllegalArgumentException("a loopback endpoint must have a port of 1024 or more (its relay inside "
-            + "the sandbox listens on the same port without privileges) but was " + endpoint);
+        throw new IllegalArgumentException(
+            "a loopback endpoint must have a port of 1024 or more (its relay inside "
+                + "the sandbox listens on the same port without privileges) but was "
+                + endpoint);
       }
       allowedEndpoints.add(endpoint);
       return this;
     }
 
     /**
-     * Sets the size of the command's private {@code /tmp} and {@code /dev/shm}; 0 (the default) leaves the kernel's
-     * default, half the machine's memory.
+     * Sets the size of the command's private {@code /tmp} and {@code /dev/shm}; 0 (the default)
+     * leaves the kernel's default, half the machine's memory.
      *
      * @param bytes the size, in bytes; 0 or more
      * @return this builder
@@ -323,8 +354,8 @@ public final class SandboxPolicy {
      */
     public Builder tmpSizeBytes(long bytes) {
       if (bytes < 0) {
-        throw new IllegalArgumentException("tmpSizeBytes must be 0 (the kernel's default) or positive but was "
-            + bytes);
+        throw new IllegalArgumentException(
+            "tmpSizeBytes must be 0 (the kernel's default) or positive but was " + bytes);
       }
       this.tmpSizeBytes = bytes;
       return this;
@@ -370,7 +401,8 @@ public final class SandboxPolicy {
     }
 
     /**
-     * Sets whether the command shares the host's network; the default is {@link NetworkAccess#SHARED}.
+     * Sets whether the command shares the host's network; the default is {@link
+     * NetworkAccess#SHARED}.
      *
      * @param network the network access; not null
      * @return this builder
@@ -385,7 +417,8 @@ public final class SandboxPolicy {
      * Builds the policy.
      *
      * @return the policy
-     * @throws IllegalArgumentException if one path was given in two roles (say, both writable and hidden)
+     * @throws IllegalArgumentException if one path was given in two roles (say, both writable and
+     *     hidden)
      */
     public SandboxPolicy build() {
       List<Path> conflicts = new ArrayList<>();
@@ -401,23 +434,34 @@ public final class SandboxPolicy {
       }
       if (!conflicts.isEmpty()) {
         throw new IllegalArgumentException(
-            "a path may be only one of writable, readOnly or hidden, but these were given twice: " + conflicts);
+            "a path may be only one of writable, readOnly or hidden, but these were given twice: "
+                + conflicts);
       }
-      if (network == NetworkAccess.SHARED && !(exposedPorts.isEmpty() && allowedEndpoints.isEmpty())) {
-        throw new IllegalArgumentException("exposed ports and allowed endpoints apply only to a private network "
-            + "(NetworkAccess.NONE), but the network is SHARED and was given exposed ports " + exposedPorts
-            + " and allowed endpoints " + allowedEndpoints);
+      if (network == NetworkAccess.SHARED
+          && !(exposedPorts.isEmpty() && allowedEndpoints.isEmpty())) {
+        throw new IllegalArgumentException(
+            "exposed ports and allowed endpoints apply only to a private network "
+                + "(NetworkAccess.NONE), but the network is SHARED and was given exposed ports "
+                + exposedPorts
+                + " and allowed endpoints "
+                + allowedEndpoints);
       }
       Set<Path> targets = new java.util.HashSet<>();
       for (Bind bind : binds) {
         if (!targets.add(bind.target())) {
-          throw new IllegalArgumentException("two binds have the same target " + bind.target() + ": " + binds);
+          throw new IllegalArgumentException(
+              "two binds have the same target " + bind.target() + ": " + binds);
         }
       }
       for (NetworkEndpoint endpoint : allowedEndpoints) {
         if (endpoint.isLoopback() && exposedPorts.contains(endpoint.port())) {
-          throw new IllegalArgumentException("port " + endpoint.port() + " cannot be both exposed and an allowed "
-              + "loopback endpoint (" + endpoint + "): inside the sandbox only one of them can listen on it");
+          throw new IllegalArgumentException(
+              "port "
+                  + endpoint.port()
+                  + " cannot be both exposed and an allowed "
+                  + "loopback endpoint ("
+                  + endpoint
+                  + "): inside the sandbox only one of them can listen on it");
         }
       }
       return new SandboxPolicy(this);
@@ -431,7 +475,9 @@ public final class SandboxPolicy {
       Path normalized = path.normalize();
       if (!rootAllowed && normalized.getParent() == null) {
         throw new IllegalArgumentException(
-            role + " path must not be the filesystem root (that would disable the sandbox) but was " + path);
+            role
+                + " path must not be the filesystem root (that would disable the sandbox) but was "
+                + path);
       }
       return normalized;
     }

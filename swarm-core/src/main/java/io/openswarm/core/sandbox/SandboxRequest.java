@@ -6,18 +6,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What the supervisor asks a {@link CellSandbox} to wrap: one command with its working directory, its complete
- * environment and the cell's {@link SandboxPolicy}.
+ * What the supervisor asks a {@link CellSandbox} to wrap: one command with its working directory,
+ * its complete environment and the cell's {@link SandboxPolicy}.
  *
- * <p>Immutable and thread-safe. {@link #toString()} names the environment variables but never prints their values.
+ * <p>Immutable and thread-safe. {@link #toString()} names the environment variables but never
+ * prints their values.
  *
- * @param command the program and its arguments, passed to the program unchanged (never through a shell)
+ * @param command the program and its arguments, passed to the program unchanged (never through a
+ *     shell)
  * @param workingDirectory the absolute directory the command runs in
  * @param environment the complete environment of the command; nothing else is inherited
  * @param policy what the command may write and whether it shares the network
  */
 public record SandboxRequest(
-    List<String> command, Path workingDirectory, Map<String, String> environment, SandboxPolicy policy) {
+    List<String> command,
+    Path workingDirectory,
+    Map<String, String> environment,
+    SandboxPolicy policy) {
 
   /**
    * Validates and copies the request.
@@ -27,7 +32,8 @@ public record SandboxRequest(
    * @param environment the complete environment; copied
    * @param policy what the command may write and reach
    * @throws NullPointerException if any argument or command element is null
-   * @throws IllegalArgumentException if {@code command} is empty or {@code workingDirectory} is not absolute
+   * @throws IllegalArgumentException if {@code command} is empty or {@code workingDirectory} is not
+   *     absolute
    */
   public SandboxRequest {
     Objects.requireNonNull(command, "command cannot be null");
@@ -39,7 +45,8 @@ public record SandboxRequest(
       throw new IllegalArgumentException("command must name a program but was empty");
     }
     if (!workingDirectory.isAbsolute()) {
-      throw new IllegalArgumentException("workingDirectory must be absolute but was " + workingDirectory);
+      throw new IllegalArgumentException(
+          "workingDirectory must be absolute but was " + workingDirectory);
     }
     workingDirectory = workingDirectory.normalize();
     environment = Map.copyOf(environment);
@@ -47,7 +54,14 @@ public record SandboxRequest(
 
   @Override
   public String toString() {
-    return "SandboxRequest{command=" + command + ", workingDirectory=" + workingDirectory
-        + ", environment=" + new java.util.TreeSet<>(environment.keySet()) + ", policy=" + policy + "}";
+    return "SandboxRequest{command="
+        + command
+        + ", workingDirectory="
+        + workingDirectory
+        + ", environment="
+        + new java.util.TreeSet<>(environment.keySet())
+        + ", policy="
+        + policy
+        + "}";
   }
 }

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.util.Objects;
 
 /**
- * The test command could not run: its program (or a program it runs, such as a script's interpreter) was not found
- * or could not be executed, on the host or inside the cell's sandbox. Not a verdict on the change: the cell steps
- * report it as the failure type {@code TestCommandNotRunnable} at the TEST step and never revert for it.
+ * The test command could not run: its program (or a program it runs, such as a script's
+ * interpreter) was not found or could not be executed, on the host or inside the cell's sandbox.
+ * Not a verdict on the change: the cell steps report it as the failure type {@code
+ * TestCommandNotRunnable} at the TEST step and never revert for it.
  *
- * <p>The message names the program and, when the tests run sandboxed, says so; it never lists the environment
- * (the {@code PATH} in particular), because it ends up in outcomes and workflow histories.
+ * <p>The message names the program and, when the tests run sandboxed, says so; it never lists the
+ * environment (the {@code PATH} in particular), because it ends up in outcomes and workflow
+ * histories.
  */
 public class TestCommandNotRunnableException extends IOException {
 
@@ -17,6 +19,7 @@ public class TestCommandNotRunnableException extends IOException {
 
   /** The program of the test command, as configured; never null. */
   private final String program;
+
   /** The end of what the attempt printed; never null, empty when nothing was started. */
   private final String outputTail;
 

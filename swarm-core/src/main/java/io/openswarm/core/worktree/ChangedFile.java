@@ -12,7 +12,10 @@ import java.util.Objects;
  */
 public record ChangedFile(String path, Change change) {
 
-  /** How a path differs from the base commit. A rename shows as a deletion of the old path and an addition of the new. */
+  /**
+   * How a path differs from the base commit. A rename shows as a deletion of the old path and an
+   * addition of the new.
+   */
   public enum Change {
     /** The path does not exist in the base commit (untracked, staged or committed). */
     ADDED,

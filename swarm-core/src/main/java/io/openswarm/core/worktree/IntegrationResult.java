@@ -8,22 +8,23 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How moving a cell's committed change onto a target branch ended: what {@link BranchIntegration#integrate} returns,
- * and, with the step's duration, what the integrate step of the cell returns.
+ * How moving a cell's committed change onto a target branch ended: what {@link
+ * BranchIntegration#integrate} returns, and, with the step's duration, what the integrate step of
+ * the cell returns.
  *
  * <ul>
- *   <li>{@link IntegrationStatus#INTEGRATED}: {@link #commit()} is the target branch's head that holds the cell's
- *       change; {@link #onto()} is the head it was put on top of. Both are the same commit when the target already
- *       held everything the cell had (nothing was moved).
- *   <li>{@link IntegrationStatus#CONFLICT}: {@link #conflictingFiles()} are the paths git could not rebase onto
- *       {@link #onto()}.
- *   <li>{@link IntegrationStatus#REVERTED}: {@link #testOutputTail()} is the report of the red test run of the
- *       change on top of {@link #onto()}.
+ *   <li>{@link IntegrationStatus#INTEGRATED}: {@link #commit()} is the target branch's head that
+ *       holds the cell's change; {@link #onto()} is the head it was put on top of. Both are the
+ *       same commit when the target already held everything the cell had (nothing was moved).
+ *   <li>{@link IntegrationStatus#CONFLICT}: {@link #conflictingFiles()} are the paths git could not
+ *       rebase onto {@link #onto()}.
+ *   <li>{@link IntegrationStatus#REVERTED}: {@link #testOutputTail()} is the report of the red test
+ *       run of the change on top of {@link #onto()}.
  * </ul>
  *
- * <p>Bounded so that it always fits in one Temporal message (see {@link ResultLimits}): the conflicting files are
- * listed up to {@link ResultLimits#MAX_LISTED_FILES} beside their count, the test report is cut to {@link
- * ResultLimits#MAX_TEXT_CHARS} characters.
+ * <p>Bounded so that it always fits in one Temporal message (see {@link ResultLimits}): the
+ * conflicting files are listed up to {@link ResultLimits#MAX_LISTED_FILES} beside their count, the
+ * test report is cut to {@link ResultLimits#MAX_TEXT_CHARS} characters.
  *
  * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry it.
  *
@@ -33,12 +34,15 @@ import org.jspecify.annotations.Nullable;
  * @param onto the target head the change was last rebased onto (or fast-forwarded from)
  * @param conflictingFiles the conflicting paths when in conflict, sorted (the first {@link
  *     ResultLimits#MAX_LISTED_FILES} when there are more); else empty
- * @param conflictingFileCount how many paths conflict in all; never less than the size of {@code conflictingFiles}
- * @param testOutputTail the red test run's report (verdict line, then the end of its output) when reverted; else null
- * @param rounds how many times the target's head was read and a compare-and-swap tried: 1 plus the number of times
- *     another integration moved the target meanwhile
+ * @param conflictingFileCount how many paths conflict in all; never less than the size of {@code
+ *     conflictingFiles}
+ * @param testOutputTail the red test run's report (verdict line, then the end of its output) when
+ *     reverted; else null
+ * @param rounds how many times the target's head was read and a compare-and-swap tried: 1 plus the
+ *     number of times another integration moved the target meanwhile
  * @param retests how many times the tests ran again on top of the target's head
- * @param duration how long the integrate step took, test runs included; zero as {@link BranchIntegration} returns it
+ * @param duration how long the integrate step took, test runs included; zero as {@link
+ *     BranchIntegration} returns it
  */
 public record IntegrationResult(
     IntegrationStatus status,
@@ -53,17 +57,20 @@ public record IntegrationResult(
     Duration duration) {
 
   /**
-   * Checks the components against the status and bounds the list of conflicting files and the report.
+   * Checks the components against the status and bounds the list of conflicting files and the
+   * report.
    *
    * @param status how it ended; not null
    * @param targetBranch the branch integrated into; not null
-   * @param commit the target's new head; required (not blank) when {@code status} is {@code INTEGRATED}
+   * @param commit the target's new head; required (not blank) when {@code status} is {@code
+   *     INTEGRATED}
    * @param onto the target head the change was last rebased onto; not null
-   * @param conflictingFiles the conflicting paths; not null, empty unless in conflict; only the first {@link
-   *     ResultLimits#MAX_LISTED_FILES} kept
-   * @param conflictingFileCount how many paths conflict in all; raised to the size of {@code conflictingFiles} when
-   *     smaller
-   * @param testOutputTail the red run's report, or null; cut to {@link ResultLimits#MAX_TEXT_CHARS} characters
+   * @param conflictingFiles the conflicting paths; not null, empty unless in conflict; only the
+   *     first {@link ResultLimits#MAX_LISTED_FILES} kept
+   * @param conflictingFileCount how many paths conflict in all; raised to the size of {@code
+   *     conflictingFiles} when smaller
+   * @param testOutputTail the red run's report, or null; cut to {@link ResultLimits#MAX_TEXT_CHARS}
+   *     characters
    * @param rounds how many compare-and-swap rounds were tried; not negative
    * @param retests how many times the tests ran again; not negative
    * @param duration how long the step took; not null
@@ -83,18 +90,19 @@ public record IntegrationResult(
       throw new IllegalArgumentException("an INTEGRATED result needs the commit but was " + commit);
     }
     if (rounds < 0 || retests < 0) {
-      throw new IllegalArgumentException("rounds and retests must not be negative but were " + rounds + " and "
-          + retests);
+      throw new IllegalArgumentException(
+          "rounds and retests must not be negative but were " + rounds + " and " + retests);
     }
   }
 
   /**
-   * A result whose {@code conflictingFiles} are all the conflicting files (their first ones, when there are more than
-   * the bound).
+   * A result whose {@code conflictingFiles} are all the conflicting files (their first ones, when
+   * there are more than the bound).
    *
    * @param status how it ended; not null
    * @param targetBranch the branch integrated into; not null
-   * @param commit the target's new head; required when {@code status} is {@code INTEGRATED}, may be null otherwise
+   * @param commit the target's new head; required when {@code status} is {@code INTEGRATED}, may be
+   *     null otherwise
    * @param onto the target head the change was last rebased onto; not null
    * @param conflictingFiles the conflicting paths; not null, empty unless in conflict
    * @param testOutputTail the red run's report, or null
@@ -104,11 +112,27 @@ public record IntegrationResult(
    * @throws NullPointerException if a required component is null
    * @throws IllegalArgumentException if an integrated result has no commit, or a count is negative
    */
-  public IntegrationResult(IntegrationStatus status, String targetBranch, @Nullable String commit, String onto,
-      List<String> conflictingFiles, @Nullable String testOutputTail, int rounds, int retests, Duration duration) {
-    this(status, targetBranch, commit, onto, conflictingFiles,
-        Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null").size(), testOutputTail, rounds,
-        retests, duration);
+  public IntegrationResult(
+      IntegrationStatus status,
+      String targetBranch,
+      @Nullable String commit,
+      String onto,
+      List<String> conflictingFiles,
+      @Nullable String testOutputTail,
+      int rounds,
+      int retests,
+      Duration duration) {
+    this(
+        status,
+        targetBranch,
+        commit,
+        onto,
+        conflictingFiles,
+        Objects.requireNonNull(conflictingFiles, "conflictingFiles cannot be null").size(),
+        testOutputTail,
+        rounds,
+        retests,
+        duration);
   }
 
   /**
@@ -122,10 +146,18 @@ public record IntegrationResult(
    * @return an {@code INTEGRATED} result, of zero duration
    * @throws IllegalArgumentException if {@code commit} is blank or a count is negative
    */
-  public static IntegrationResult integrated(String targetBranch, String commit, String onto, int rounds,
-      int retests) {
-    return new IntegrationResult(IntegrationStatus.INTEGRATED, targetBranch, commit, onto, List.of(), null, rounds,
-        retests, Duration.ZERO);
+  public static IntegrationResult integrated(
+      String targetBranch, String commit, String onto, int rounds, int retests) {
+    return new IntegrationResult(
+        IntegrationStatus.INTEGRATED,
+        targetBranch,
+        commit,
+        onto,
+        List.of(),
+        null,
+        rounds,
+        retests,
+        Duration.ZERO);
   }
 
   /**
@@ -139,9 +171,17 @@ public record IntegrationResult(
    * @return a {@code CONFLICT} result, of zero duration
    * @throws IllegalArgumentException if a count is negative
    */
-  public static IntegrationResult conflict(String targetBranch, String onto, List<String> files, int rounds,
-      int retests) {
-    return new IntegrationResult(IntegrationStatus.CONFLICT, targetBranch, null, onto, files, null, rounds, retests,
+  public static IntegrationResult conflict(
+      String targetBranch, String onto, List<String> files, int rounds, int retests) {
+    return new IntegrationResult(
+        IntegrationStatus.CONFLICT,
+        targetBranch,
+        null,
+        onto,
+        files,
+        null,
+        rounds,
+        retests,
         Duration.ZERO);
   }
 
@@ -157,11 +197,19 @@ public record IntegrationResult(
    * @throws NullPointerException if {@code retest} is null
    * @throws IllegalArgumentException if a count is negative
    */
-  public static IntegrationResult reverted(String targetBranch, String onto, TestResult retest, int rounds,
-      int retests) {
+  public static IntegrationResult reverted(
+      String targetBranch, String onto, TestResult retest, int rounds, int retests) {
     Objects.requireNonNull(retest, "retest cannot be null");
-    return new IntegrationResult(IntegrationStatus.REVERTED, targetBranch, null, onto, List.of(), retest.report(),
-        rounds, retests, Duration.ZERO);
+    return new IntegrationResult(
+        IntegrationStatus.REVERTED,
+        targetBranch,
+        null,
+        onto,
+        List.of(),
+        retest.report(),
+        rounds,
+        retests,
+        Duration.ZERO);
   }
 
   /**
@@ -172,7 +220,16 @@ public record IntegrationResult(
    * @throws NullPointerException if {@code stepDuration} is null
    */
   public IntegrationResult withDuration(Duration stepDuration) {
-    return new IntegrationResult(status, targetBranch, commit, onto, conflictingFiles, conflictingFileCount,
-        testOutputTail, rounds, retests, Objects.requireNonNull(stepDuration, "duration cannot be null"));
+    return new IntegrationResult(
+        status,
+        targetBranch,
+        commit,
+        onto,
+        conflictingFiles,
+        conflictingFileCount,
+        testOutputTail,
+        rounds,
+        retests,
+        Objects.requireNonNull(stepDuration, "duration cannot be null"));
   }
 }

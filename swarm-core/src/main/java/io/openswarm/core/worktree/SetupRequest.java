@@ -10,10 +10,10 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  *
  * @param cellId the cell that will work in the worktree
- * @param worktree the cell's lease; its {@linkplain WorktreeLease#setupStamp() stamp} says what a previous set-up
- *     prepared this worktree for
- * @param stateDirectory the absolute path of the cell's state folder (logs, HOME, TMPDIR), which exists; never
- *     inside the worktree
+ * @param worktree the cell's lease; its {@linkplain WorktreeLease#setupStamp() stamp} says what a
+ *     previous set-up prepared this worktree for
+ * @param stateDirectory the absolute path of the cell's state folder (logs, HOME, TMPDIR), which
+ *     exists; never inside the worktree
  */
 public record SetupRequest(CellId cellId, WorktreeLease worktree, Path stateDirectory) {
 
@@ -31,7 +31,8 @@ public record SetupRequest(CellId cellId, WorktreeLease worktree, Path stateDire
     Objects.requireNonNull(worktree, "worktree cannot be null");
     Objects.requireNonNull(stateDirectory, "stateDirectory cannot be null");
     if (!stateDirectory.isAbsolute()) {
-      throw new IllegalArgumentException("stateDirectory must be absolute but was " + stateDirectory);
+      throw new IllegalArgumentException(
+          "stateDirectory must be absolute but was " + stateDirectory);
     }
   }
 }

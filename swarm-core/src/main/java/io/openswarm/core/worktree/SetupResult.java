@@ -8,10 +8,10 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @param ran whether the set-up command ran (false: nothing configured, or a warm worktree already prepared for the
- *     same inputs)
- * @param reason why it ran or not, for the log (for example {@code cold worktree}, {@code package-lock.json changed},
- *     {@code warm worktree, inputs unchanged})
+ * @param ran whether the set-up command ran (false: nothing configured, or a warm worktree already
+ *     prepared for the same inputs)
+ * @param reason why it ran or not, for the log (for example {@code cold worktree}, {@code
+ *     package-lock.json changed}, {@code warm worktree, inputs unchanged})
  * @param duration how long the whole set-up took, copies and checks included
  */
 public record SetupResult(boolean ran, String reason, Duration duration) {

@@ -3,12 +3,13 @@ package io.openswarm.core.worktree;
 import java.util.Objects;
 
 /**
- * A worktree's set-up failed: its command exited with another code than 0, could not run (not found or not
- * executable, exit 126 or 127), ran past its limit, or a file to copy or a submodule could not be had. Not a verdict
- * on any change: the cell steps report it as the failure type {@code SetupFailed} at the WORKTREE step.
+ * A worktree's set-up failed: its command exited with another code than 0, could not run (not found
+ * or not executable, exit 126 or 127), ran past its limit, or a file to copy or a submodule could
+ * not be had. Not a verdict on any change: the cell steps report it as the failure type {@code
+ * SetupFailed} at the WORKTREE step.
  *
- * <p>The message says what failed and ends with the end of the output; it never lists the environment (it ends up in
- * outcomes and workflow histories).
+ * <p>The message says what failed and ends with the end of the output; it never lists the
+ * environment (it ends up in outcomes and workflow histories).
  */
 public class WorktreeSetupException extends RuntimeException {
 
@@ -16,12 +17,14 @@ public class WorktreeSetupException extends RuntimeException {
 
   /** Whether the command could not run at all. */
   private final boolean notRunnable;
+
   /** The end of what the set-up printed; never null, may be empty. */
   private final String outputTail;
 
   /**
    * @param message what failed and why
-   * @param notRunnable whether the command could not run at all (not found, not executable, exit 126 or 127)
+   * @param notRunnable whether the command could not run at all (not found, not executable, exit
+   *     126 or 127)
    * @param outputTail the end of what the set-up printed, or an empty string
    * @throws NullPointerException if {@code message} or {@code outputTail} is null
    */

@@ -79,13 +79,15 @@ class TreeDeleterTest {
     TreeDeleter.deleteRecursively(temp.resolve("tree"));
 
     assertThat(temp.resolve("tree")).doesNotExist();
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isEqualTo("r-x------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)))
+        .isEqualTo("r-x------");
   }
 
   @Test
   @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void deletesFifosWithoutOpeningThem() throws Exception {
-    // Opening a FIFO that no one writes to blocks forever: a deletion that opened one would never return.
+    // Opening a FIFO that no one writes to blocks forever: a deletion that opened one would never
+    // return.
     Path tree = Files.createDirectories(temp.resolve("tree/a"));
     assertThat(mkfifo(tree.resolve("pipe"))).as("mkfifo").isTrue();
     assertThat(mkfifo(temp.resolve("tree/pipe"))).as("mkfifo").isTrue();
@@ -101,9 +103,11 @@ class TreeDeleterTest {
   @Test
   void rejectsNullWithTheParametersName() {
     assertThatThrownBy(() -> TreeDeleter.deleteRecursively(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("root cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("root cannot be null");
     assertThatThrownBy(() -> TreeDeleter.deleteOrQuarantine(temp.resolve("tree"), null))
-        .isInstanceOf(NullPointerException.class).hasMessage("quarantineDirectory cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("quarantineDirectory cannot be null");
   }
 
   @Test
@@ -156,17 +160,23 @@ class TreeDeleterTest {
     Path stuck = Files.writeString(tree.resolve("stuck.bin"), "x");
     Files.writeString(temp.resolve("wt-1/loose.txt"), "y");
     // An immutable file cannot be deleted, not even by root, but its folder can be moved.
-    assertThat(chattr("+i", stuck)).as("chattr +i (e2fsprogs, run as root on a file system with attributes)").isTrue();
+    assertThat(chattr("+i", stuck))
+        .as("chattr +i (e2fsprogs, run as root on a file system with attributes)")
+        .isTrue();
     Path quarantine = temp.resolve("quarantine");
     try {
       Optional<Path> moved = TreeDeleter.deleteOrQuarantine(temp.resolve("wt-1"), quarantine);
 
       assertThat(temp.resolve("wt-1")).doesNotExist();
-      assertThat(moved).hasValueSatisfying(path -> {
-        assertThat(path.getParent()).isEqualTo(quarantine);
-        assertThat(path.resolve("sub/stuck.bin")).hasContent("x");
-        assertThat(path.resolve("loose.txt")).as("what could be deleted was").doesNotExist();
-      });
+      assertThat(moved)
+          .hasValueSatisfying(
+              path -> {
+                assertThat(path.getParent()).isEqualTo(quarantine);
+                assertThat(path.resolve("sub/stuck.bin")).hasContent("x");
+                assertThat(path.resolve("loose.txt"))
+                    .as("what could be deleted was")
+                    .doesNotExist();
+              });
     } finally {
       try (var found = Files.walk(temp)) {
         found.filter(path -> path.endsWith("stuck.bin")).forEach(path -> chattr("-i", path));
@@ -176,16 +186,22 @@ class TreeDeleterTest {
 
   /** Makes a named pipe at {@code path}; whether it worked. */
   static boolean mkfifo(Path path) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder("mkfifo", path.toString()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process process =
+        new ProcessBuilder("mkfifo", path.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     return process.waitFor() == 0;
   }
 
   /** Runs {@code chattr flag path}; whether it worked. */
   static boolean chattr(String flag, Path path) {
     try {
-      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process process =
+          new ProcessBuilder("chattr", flag, path.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return process.waitFor() == 0;
     } catch (IOException e) {
       return false;

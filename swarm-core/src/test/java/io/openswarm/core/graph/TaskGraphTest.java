@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 class TaskGraphTest {
 
   /** Configured like Temporal's JacksonJsonPayloadConverter.newDefaultObjectMapper(). */
-  private static final ObjectMapper TEMPORAL_LIKE = new ObjectMapper()
-      .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
-      .registerModule(new JavaTimeModule())
-      .registerModule(new Jdk8Module())
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper TEMPORAL_LIKE =
+      new ObjectMapper()
+          .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
+          .registerModule(new JavaTimeModule())
+          .registerModule(new Jdk8Module())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private static TaskGraph diamond() {
     return TaskGraph.newBuilder()
@@ -36,7 +37,8 @@ class TaskGraphTest {
   @Test
   void anEmptyGraphIsRejected() {
     assertThatThrownBy(() -> TaskGraph.newBuilder().build())
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> assertThat(e.problem()).isEqualTo(Problem.EMPTY))
+        .isInstanceOfSatisfying(
+            TaskGraphException.class, e -> assertThat(e.problem()).isEqualTo(Problem.EMPTY))
         .hasMessage("invalid task graph (empty graph): a task graph needs at least one task");
   }
 
@@ -47,9 +49,11 @@ class TaskGraphTest {
       builder.task("t" + i, "p");
     }
     assertThatThrownBy(builder::build)
-        .isInstanceOfSatisfying(TaskGraphException.class,
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
             e -> assertThat(e.problem()).isEqualTo(Problem.TOO_MANY_TASKS))
-        .hasMessage("invalid task graph (too many tasks): a task graph may have at most 500 tasks but had 501");
+        .hasMessage(
+            "invalid task graph (too many tasks): a task graph may have at most 500 tasks but had 501");
   }
 
   @Test
@@ -66,8 +70,10 @@ class TaskGraphTest {
   @Test
   void promptsLongerThanOneWorkflowInputAreRejected() {
     String prompt = "x".repeat(TaskSpec.MAX_PROMPT_LENGTH);
-    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", prompt).task("b", prompt).task("c", "x").build())
-        .isInstanceOfSatisfying(TaskGraphException.class,
+    assertThatThrownBy(
+            () -> TaskGraph.newBuilder().task("a", prompt).task("b", prompt).task("c", "x").build())
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
             e -> assertThat(e.problem()).isEqualTo(Problem.PROMPTS_TOO_LONG))
         .hasMessageStartingWith("invalid task graph (prompts too long): ")
         .hasMessageContaining("at most 524288 characters in all")
@@ -76,58 +82,73 @@ class TaskGraphTest {
 
   @Test
   void aDuplicateIdIsRejectedNamingBothPositions() {
-    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p").task("a", "q").build())
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> {
-          assertThat(e.problem()).isEqualTo(Problem.DUPLICATE_ID);
-          assertThat(e.taskIds()).containsExactly("a");
-        })
-        .hasMessage("invalid task graph (duplicate id): task id \"a\" is used by tasks[0] and tasks[2]; ids must be "
-            + "unique");
+    assertThatThrownBy(
+            () -> TaskGraph.newBuilder().task("a", "p").task("b", "p").task("a", "q").build())
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
+            e -> {
+              assertThat(e.problem()).isEqualTo(Problem.DUPLICATE_ID);
+              assertThat(e.taskIds()).containsExactly("a");
+            })
+        .hasMessage(
+            "invalid task graph (duplicate id): task id \"a\" is used by tasks[0] and tasks[2]; ids must be "
+                + "unique");
   }
 
   @Test
   void aSelfDependencyIsRejected() {
     assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p", "a", "b").build())
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> {
-          assertThat(e.problem()).isEqualTo(Problem.SELF_DEPENDENCY);
-          assertThat(e.taskIds()).containsExactly("b");
-        })
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
+            e -> {
+              assertThat(e.problem()).isEqualTo(Problem.SELF_DEPENDENCY);
+              assertThat(e.taskIds()).containsExactly("b");
+            })
         .hasMessage("invalid task graph (self-dependency): task \"b\" depends on itself");
   }
 
   @Test
   void anUnknownDependencyIsRejectedNamingTheTaskAndTheMissingId() {
-    assertThatThrownBy(() -> TaskGraph.newBuilder().task("a", "p").task("b", "p", "a", "nope").build())
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> {
-          assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_DEPENDENCY);
-          assertThat(e.taskIds()).containsExactly("b", "nope");
-        })
-        .hasMessage("invalid task graph (unknown dependency): task \"b\" depends on \"nope\", which is not a task of "
-            + "the graph (tasks: a, b)");
+    assertThatThrownBy(
+            () -> TaskGraph.newBuilder().task("a", "p").task("b", "p", "a", "nope").build())
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
+            e -> {
+              assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_DEPENDENCY);
+              assertThat(e.taskIds()).containsExactly("b", "nope");
+            })
+        .hasMessage(
+            "invalid task graph (unknown dependency): task \"b\" depends on \"nope\", which is not a task of "
+                + "the graph (tasks: a, b)");
   }
 
   @Test
   void aCycleIsRejectedNamingItsIdsInOrder() {
-    assertThatThrownBy(() -> TaskGraph.newBuilder()
-        .task("root", "p")
-        .task("a", "p", "root", "b")
-        .task("b", "p", "c")
-        .task("c", "p", "a")
-        .task("d", "p", "root")
-        .build())
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> {
-          assertThat(e.problem()).isEqualTo(Problem.CYCLE);
-          assertThat(e.taskIds()).containsExactly("a", "b", "c", "a");
-        })
-        .hasMessage("invalid task graph (cycle): a -> b -> c -> a (each task depends on the next, so none of them "
-            + "can ever start)");
+    assertThatThrownBy(
+            () ->
+                TaskGraph.newBuilder()
+                    .task("root", "p")
+                    .task("a", "p", "root", "b")
+                    .task("b", "p", "c")
+                    .task("c", "p", "a")
+                    .task("d", "p", "root")
+                    .build())
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
+            e -> {
+              assertThat(e.problem()).isEqualTo(Problem.CYCLE);
+              assertThat(e.taskIds()).containsExactly("a", "b", "c", "a");
+            })
+        .hasMessage(
+            "invalid task graph (cycle): a -> b -> c -> a (each task depends on the next, so none of them "
+                + "can ever start)");
   }
 
   @Test
   void aCycleOfTwoIsFoundFromTheFirstTaskOnIt() {
     assertThatThrownBy(() -> TaskGraph.newBuilder().task("x", "p", "y").task("y", "p", "x").build())
-        .isInstanceOfSatisfying(TaskGraphException.class,
-            e -> assertThat(e.taskIds()).containsExactly("x", "y", "x"));
+        .isInstanceOfSatisfying(
+            TaskGraphException.class, e -> assertThat(e.taskIds()).containsExactly("x", "y", "x"));
   }
 
   @Test
@@ -137,10 +158,15 @@ class TaskGraphTest {
       tasks.add(GraphTask.of("t" + i, "p", "t" + ((i + 1) % TaskGraph.MAX_TASKS)));
     }
     assertThatThrownBy(() -> new TaskGraph(tasks))
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> {
-          assertThat(e.problem()).isEqualTo(Problem.CYCLE);
-          assertThat(e.taskIds()).hasSize(TaskGraph.MAX_TASKS + 1).startsWith("t0", "t1").endsWith("t0");
-        });
+        .isInstanceOfSatisfying(
+            TaskGraphException.class,
+            e -> {
+              assertThat(e.problem()).isEqualTo(Problem.CYCLE);
+              assertThat(e.taskIds())
+                  .hasSize(TaskGraph.MAX_TASKS + 1)
+                  .startsWith("t0", "t1")
+                  .endsWith("t0");
+            });
   }
 
   @Test
@@ -154,12 +180,15 @@ class TaskGraphTest {
     assertThatThrownBy(() -> GraphTask.of("a..b", "p"))
         .as("git refuses the branch swarm/a..b")
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("task id must not contain \"..\"").hasMessageEndingWith("but was \"a..b\"");
+        .hasMessageStartingWith("task id must not contain \"..\"")
+        .hasMessageEndingWith("but was \"a..b\"");
     assertThatThrownBy(() -> TaskGraph.newBuilder().task("x.lock", "p").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task id must not end with \".lock\"");
-    assertThatThrownBy(() -> GraphTask.of("a", "p").withCommitMessage("m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH
-        + 1)))
+    assertThatThrownBy(
+            () ->
+                GraphTask.of("a", "p")
+                    .withCommitMessage("m".repeat(TaskSpec.MAX_COMMIT_MESSAGE_LENGTH + 1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("task \"a\": commitMessage must be at most 65536 characters");
     assertThatThrownBy(() -> GraphTask.of("a", "p", "b", "b"))
@@ -182,19 +211,23 @@ class TaskGraphTest {
     assertThat(graph.transitiveDependents("schema")).containsExactly("api", "ui", "e2e");
     assertThat(graph.transitiveDependents("ui")).containsExactly("e2e");
     assertThat(graph.transitiveDependents("docs")).isEmpty();
-    assertThat(graph.topologicalOrder()).extracting(GraphTask::id)
+    assertThat(graph.topologicalOrder())
+        .extracting(GraphTask::id)
         .containsExactly("schema", "api", "ui", "e2e", "docs");
   }
 
   @Test
   void topologicalOrderPutsDependenciesFirstEvenWhenGivenLater() {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task("c", "p", "b")
-        .task("b", "p", "a")
-        .task("z", "p")
-        .task("a", "p")
-        .build();
-    assertThat(graph.topologicalOrder()).extracting(GraphTask::id).containsExactly("z", "a", "b", "c");
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task("c", "p", "b")
+            .task("b", "p", "a")
+            .task("z", "p")
+            .task("a", "p")
+            .build();
+    assertThat(graph.topologicalOrder())
+        .extracting(GraphTask::id)
+        .containsExactly("z", "a", "b", "c");
   }
 
   @Test
@@ -207,8 +240,12 @@ class TaskGraphTest {
 
   @Test
   void aTaskBecomesATaskSpecAtTheGivenBase() {
-    GraphTask task = GraphTask.of(TaskSpec.of("api", "add the api", "ignored")
-        .withTestCommand(List.of("mvn", "test")).withCommitMessage("api: endpoints"), List.of("schema"));
+    GraphTask task =
+        GraphTask.of(
+            TaskSpec.of("api", "add the api", "ignored")
+                .withTestCommand(List.of("mvn", "test"))
+                .withCommitMessage("api: endpoints"),
+            List.of("schema"));
 
     TaskSpec spec = task.toTaskSpec("0123abcd");
 
@@ -221,11 +258,14 @@ class TaskGraphTest {
 
   @Test
   void roundTripsThroughJacksonLikeTemporalAndIsValidatedOnTheWayIn() throws Exception {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of("a", "say \"hi\" $(x)\n\u00e9").withTestTimeout(Duration.ofMinutes(3))
-            .withTestCommand(List.of("sh", "-c", "true")))
-        .task("b", "p", "a")
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(
+                GraphTask.of("a", "say \"hi\" $(x)\n\u00e9")
+                    .withTestTimeout(Duration.ofMinutes(3))
+                    .withTestCommand(List.of("sh", "-c", "true")))
+            .task("b", "p", "a")
+            .build();
 
     String json = TEMPORAL_LIKE.writeValueAsString(graph);
 

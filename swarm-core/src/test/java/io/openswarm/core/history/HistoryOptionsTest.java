@@ -24,10 +24,18 @@ class HistoryOptionsTest {
 
   @Test
   void aBuilderFromExistingOptionsKeepsEveryValue() {
-    HistoryOptions options = HistoryOptions.newBuilder().maxRuns(3).maxAge(Duration.ofHours(1))
-        .maxBytes(8L * 1024 * 1024).maxRunBytes(2L * 1024 * 1024).keepReports("target/surefire-reports").build();
+    HistoryOptions options =
+        HistoryOptions.newBuilder()
+            .maxRuns(3)
+            .maxAge(Duration.ofHours(1))
+            .maxBytes(8L * 1024 * 1024)
+            .maxRunBytes(2L * 1024 * 1024)
+            .keepReports("target/surefire-reports")
+            .build();
 
-    assertThat(HistoryOptions.newBuilder(options).build()).isEqualTo(options).hasSameHashCodeAs(options);
+    assertThat(HistoryOptions.newBuilder(options).build())
+        .isEqualTo(options)
+        .hasSameHashCodeAs(options);
     assertThat(options.toString()).contains("runs=3").contains("target/surefire-reports");
   }
 
@@ -39,22 +47,31 @@ class HistoryOptionsTest {
   @Test
   void badValuesAreRefusedWithTheValueAndWhatIsAllowed() {
     assertThatThrownBy(() -> HistoryOptions.newBuilder().maxRuns(-1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1").hasMessageContaining("0 (keep");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-1")
+        .hasMessageContaining("0 (keep");
     assertThatThrownBy(() -> HistoryOptions.newBuilder().maxAge(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive").hasMessageContaining("PT0S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("positive")
+        .hasMessageContaining("PT0S");
     assertThatThrownBy(() -> HistoryOptions.newBuilder().maxBytes(1000))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1 MiB")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1 MiB")
         .hasMessageContaining("1000");
     assertThatThrownBy(() -> HistoryOptions.newBuilder().maxRunBytes(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRunBytes");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxRunBytes");
     assertThatThrownBy(() -> HistoryOptions.newBuilder().maxAge(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("maxAge cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("maxAge cannot be null");
     assertThatThrownBy(() -> HistoryOptions.newBuilder().keepReports((String) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("keepReports cannot hold null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("keepReports cannot hold null");
   }
 
   @ParameterizedTest(name = "\"{0}\"")
-  @ValueSource(strings = {"", " ", "/etc", "../outside", "target/../../x", "./target", ".git/hooks", "a\\b"})
+  @ValueSource(
+      strings = {"", " ", "/etc", "../outside", "target/../../x", "./target", ".git/hooks", "a\\b"})
   void reportFoldersMustStayInsideTheWorktree(String folder) {
     assertThatThrownBy(() -> HistoryOptions.newBuilder().keepReports(folder))
         .isInstanceOf(IllegalArgumentException.class)
@@ -64,9 +81,13 @@ class HistoryOptionsTest {
 
   @Test
   void reportFoldersAreKeptInTheOrderGivenAndReplaceEarlierOnes() {
-    HistoryOptions options = HistoryOptions.newBuilder().keepReports("x").keepReports("target/surefire-reports",
-        "build/test-results").build();
+    HistoryOptions options =
+        HistoryOptions.newBuilder()
+            .keepReports("x")
+            .keepReports("target/surefire-reports", "build/test-results")
+            .build();
 
-    assertThat(options.keepReports()).containsExactly("target/surefire-reports", "build/test-results");
+    assertThat(options.keepReports())
+        .containsExactly("target/surefire-reports", "build/test-results");
   }
 }

@@ -10,11 +10,10 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,13 +22,17 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** The cell sequence and the host failover loop, over an executor that records what it is asked to do. */
+/**
+ * The cell sequence and the host failover loop, over an executor that records what it is asked to
+ * do.
+ */
 class CellDriverTest {
 
   private static final TaskSpec TASK = TaskSpec.of("t", "do it", "main");
 
   private final Script script = new Script();
-  private final CellDriver driver = new CellDriver(script, LoggerFactory.getLogger(CellDriverTest.class));
+  private final CellDriver driver =
+      new CellDriver(script, LoggerFactory.getLogger(CellDriverTest.class));
 
   @Test
   void greenTestsCommitAndTheCellIsTornDownLast() {
@@ -40,9 +43,12 @@ class CellDriverTest {
     assertThat(run.outcome().host()).isEqualTo("h1");
     assertThat(run.outcome().changedFiles()).containsExactly("a.txt");
     assertThat(run.integration()).isNull();
-    assertThat(script.calls).containsExactly("bootstrap t", "execute t", "test t", "commit t", "teardown t");
-    assertThat(run.outcome().timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.EXECUTE,
-        CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(script.calls)
+        .containsExactly("bootstrap t", "execute t", "test t", "commit t", "teardown t");
+    assertThat(run.outcome().timings())
+        .extracting(StepTiming::step)
+        .containsExactly(
+            CellStep.PORT, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
     assertThat(driver.done()).isTrue();
     assertThat(driver.step()).isNull();
     assertThat(driver.cellNumber()).isEqualTo(1);
@@ -56,7 +62,8 @@ class CellDriverTest {
 
     assertThat(run.outcome().status()).isEqualTo(CellStatus.REVERTED);
     assertThat(run.outcome().testOutputTail()).startsWith("tests failed with exit code 1");
-    assertThat(script.calls).containsExactly("bootstrap t", "execute t", "test t", "revert t", "teardown t");
+    assertThat(script.calls)
+        .containsExactly("bootstrap t", "execute t", "test t", "revert t", "teardown t");
   }
 
   @Test
@@ -65,15 +72,17 @@ class CellDriverTest {
 
     driver.run(TASK, CellId.of("t"), 1, null);
 
-    assertThat(script.calls).containsExactly("bootstrap t", "verifyBase t", "execute t", "test t", "commit t",
-        "teardown t");
+    assertThat(script.calls)
+        .containsExactly(
+            "bootstrap t", "verifyBase t", "execute t", "test t", "commit t", "teardown t");
   }
 
   @Test
   void aCommitIsIntegratedOnlyWhenATargetBranchIsGiven() {
     CellRun run = driver.run(TASK, CellId.of("t"), 1, "dag/x");
 
-    assertThat(script.calls).containsSubsequence("commit t", "integrate t into dag/x", "teardown t");
+    assertThat(script.calls)
+        .containsSubsequence("commit t", "integrate t into dag/x", "teardown t");
     assertThat(run.integration()).isNotNull();
     assertThat(run.integration().commit()).isEqualTo("merged-t");
     assertThat(run.outcome().timing(CellStep.INTEGRATE)).contains(Duration.ofMillis(6));
@@ -98,7 +107,9 @@ class CellDriverTest {
     assertThat(run.outcome().status()).isEqualTo(CellStatus.FAILED);
     assertThat(run.outcome().failedStep()).isEqualTo(CellStep.TEST);
     assertThat(run.outcome().error()).isEqualTo("TestsTimedOut: test of t failed");
-    assertThat(run.outcome().timing(CellStep.TEST)).as("the failed step is timed").contains(Duration.ofNanos(5));
+    assertThat(run.outcome().timing(CellStep.TEST))
+        .as("the failed step is timed")
+        .contains(Duration.ofNanos(5));
     assertThat(run.failure()).isNotNull();
     assertThat(script.calls).containsExactly("bootstrap t", "execute t", "test t", "teardown t");
   }
@@ -110,8 +121,9 @@ class CellDriverTest {
     CellRun run = driver.run(TASK, CellId.of("t"), 3, null);
 
     assertThat(run.outcome().failedStep()).isEqualTo(CellStep.WORKTREE);
-    assertThat(run.outcome().timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT,
-        CellStep.WORKTREE);
+    assertThat(run.outcome().timings())
+        .extracting(StepTiming::step)
+        .containsExactly(CellStep.PORT, CellStep.WORKTREE);
     assertThat(run.bootstrap()).isNull();
     assertThat(script.calls).containsExactly("bootstrap t");
   }
@@ -125,9 +137,19 @@ class CellDriverTest {
 
     assertThat(run.outcome().status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(run.outcome().cellId()).isEqualTo(CellId.of("t-r3"));
-    assertThat(script.calls).containsExactly("bootstrap t", "execute t", "teardown t", "bootstrap t-r2",
-        "execute t-r2", "teardown t-r2", "bootstrap t-r3", "execute t-r3", "test t-r3", "commit t-r3",
-        "teardown t-r3");
+    assertThat(script.calls)
+        .containsExactly(
+            "bootstrap t",
+            "execute t",
+            "teardown t",
+            "bootstrap t-r2",
+            "execute t-r2",
+            "teardown t-r2",
+            "bootstrap t-r3",
+            "execute t-r3",
+            "test t-r3",
+            "commit t-r3",
+            "teardown t-r3");
     assertThat(driver.cellNumber()).isEqualTo(3);
   }
 
@@ -157,7 +179,8 @@ class CellDriverTest {
   void aCancellationIsThrownOnlyAfterTheCellIsTornDown() {
     script.cancelAt.add("execute");
 
-    assertThatThrownBy(() -> driver.run(TASK, CellId.of("t"), 3, null)).isSameAs(script.cancellation);
+    assertThatThrownBy(() -> driver.run(TASK, CellId.of("t"), 3, null))
+        .isSameAs(script.cancellation);
     assertThat(script.calls).containsExactly("bootstrap t", "execute t", "teardown t");
   }
 
@@ -165,16 +188,19 @@ class CellDriverTest {
   void whatTheExecutorDoesNotClassifyPropagatesWithoutTeardown() {
     script.bugAt.add("execute");
 
-    assertThatThrownBy(() -> driver.run(TASK, CellId.of("t"), 3, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> driver.run(TASK, CellId.of("t"), 3, null))
+        .isInstanceOf(NullPointerException.class);
     assertThat(script.calls).containsExactly("bootstrap t", "execute t");
   }
 
   @Test
   void aDriverRunsOnceAndNeedsAtLeastOneCell() {
-    assertThatIllegalArgumentException().isThrownBy(() -> driver.run(TASK, CellId.of("t"), 0, null))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> driver.run(TASK, CellId.of("t"), 0, null))
         .withMessage("maxCells must be at least 1 but was 0");
     driver.run(TASK, CellId.of("t"), 1, null);
-    assertThatIllegalStateException().isThrownBy(() -> driver.run(TASK, CellId.of("t"), 1, null))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> driver.run(TASK, CellId.of("t"), 1, null))
         .withMessage("attempted to run a cell driver while in DONE state");
   }
 
@@ -182,8 +208,10 @@ class CellDriverTest {
   void laterCellsGetASuffixAndStayValidForLongIds() {
     String longId = "x".repeat(CellId.MAX_LENGTH);
     assertThat(CellDriver.cellIdFor(longId, 1).value()).isEqualTo(longId);
-    assertThat(CellDriver.cellIdFor(longId, 2).value()).isEqualTo("x".repeat(CellId.MAX_LENGTH - 3) + "-r2");
-    assertThatIllegalArgumentException().isThrownBy(() -> CellDriver.cellIdFor("t", 0))
+    assertThat(CellDriver.cellIdFor(longId, 2).value())
+        .isEqualTo("x".repeat(CellId.MAX_LENGTH - 3) + "-r2");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> CellDriver.cellIdFor("t", 0))
         .withMessage("number must be at least 1 but was 0");
   }
 
@@ -212,8 +240,12 @@ class CellDriverTest {
         throw new HostLost();
       }
       if (failAt.contains(step)) {
-        throw new CellStepException(cell, step.equals("bootstrap") ? CellStep.WORKTREE : CellStep.TEST,
-            step.equals("bootstrap") ? "WorktreeConflict" : "TestsTimedOut", false, step + " of " + cell + " failed",
+        throw new CellStepException(
+            cell,
+            step.equals("bootstrap") ? CellStep.WORKTREE : CellStep.TEST,
+            step.equals("bootstrap") ? "WorktreeConflict" : "TestsTimedOut",
+            false,
+            step + " of " + cell + " failed",
             new IllegalStateException(step));
       }
     }
@@ -223,11 +255,19 @@ class CellDriverTest {
       try {
         call("bootstrap", cell);
       } catch (CellStepException e) {
-        e.recordTimings(List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
-            new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2))));
+        e.recordTimings(
+            List.of(
+                new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
+                new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2))));
         throw e;
       }
-      return new CellBootstrap(cell, "h1", 8000, "/tmp/wt", "swarm/" + cell, "base",
+      return new CellBootstrap(
+          cell,
+          "h1",
+          8000,
+          "/tmp/wt",
+          "swarm/" + cell,
+          "base",
           List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1))));
     }
 
@@ -285,18 +325,20 @@ class CellDriverTest {
         return StepFailure.of(failure);
       }
       if (thrown instanceof HostLost) {
-        return new StepFailure(running, "TimedOut", "TimedOut: the host is gone", true, true, false, List.of(),
-            null);
+        return new StepFailure(
+            running, "TimedOut", "TimedOut: the host is gone", true, true, false, List.of(), null);
       }
       if (thrown instanceof Cancelled cancelled) {
-        return new StepFailure(running, "Cancelled", "Cancelled", false, false, true, List.of(), cancelled.reason);
+        return new StepFailure(
+            running, "Cancelled", "Cancelled", false, false, true, List.of(), cancelled.reason);
       }
       throw thrown;
     }
 
     @Override
     public long nanoTime() {
-      // Every reading 5 ns after the last: a failed step, entered at one reading and timed at the next, took 5 ns.
+      // Every reading 5 ns after the last: a failed step, entered at one reading and timed at the
+      // next, took 5 ns.
       now += 5;
       return now;
     }

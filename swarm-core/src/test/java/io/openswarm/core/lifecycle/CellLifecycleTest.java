@@ -2,7 +2,6 @@ package io.openswarm.core.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
@@ -14,9 +13,9 @@ import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
-import io.openswarm.core.files.DeepTrees;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
+import io.openswarm.core.files.DeepTrees;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
@@ -25,11 +24,11 @@ import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeSetupException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,8 +41,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +51,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The saga logic of {@link CellSteps} and {@link CellLifecycle} over in-memory collaborators that record what was
- * acquired and released; the end-to-end tests with real git and processes live in swarm-testkit.
+ * The saga logic of {@link CellSteps} and {@link CellLifecycle} over in-memory collaborators that
+ * record what was acquired and released; the end-to-end tests with real git and processes live in
+ * swarm-testkit.
  */
 class CellLifecycleTest {
 
@@ -76,8 +76,15 @@ class CellLifecycleTest {
   }
 
   private CellSteps steps() {
-    return CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent).tests(tests)
-        .cellsDirectory(temp.resolve("cells")).host("host-a").build();
+    return CellSteps.newBuilder()
+        .ports(ports)
+        .worktrees(worktrees)
+        .changes(changes)
+        .agent(agent)
+        .tests(tests)
+        .cellsDirectory(temp.resolve("cells"))
+        .host("host-a")
+        .build();
   }
 
   private void assertNothingLeft(CellSteps steps) {
@@ -100,58 +107,109 @@ class CellLifecycleTest {
     assertThat(outcome.changedFiles()).containsExactly("a.txt");
     assertThat(outcome.host()).isEqualTo("host-a");
     assertThat(outcome.cleanTeardown()).isTrue();
-    assertThat(outcome.timings()).extracting(t -> t.step()).containsExactly(CellStep.PORT, CellStep.WORKTREE,
-        CellStep.AGENT_START, CellStep.AGENT_READY, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT,
-        CellStep.TEARDOWN);
-    assertThat(events).containsSubsequence("acquire t1", "start t1", "prompt t1", "commit t1: t1: add a",
-        "stop t1", "release t1");
+    assertThat(outcome.timings())
+        .extracting(t -> t.step())
+        .containsExactly(
+            CellStep.PORT,
+            CellStep.WORKTREE,
+            CellStep.AGENT_START,
+            CellStep.AGENT_READY,
+            CellStep.EXECUTE,
+            CellStep.TEST,
+            CellStep.COMMIT,
+            CellStep.TEARDOWN);
+    assertThat(events)
+        .containsSubsequence(
+            "acquire t1", "start t1", "prompt t1", "commit t1: t1: add a", "stop t1", "release t1");
     assertNothingLeft(steps);
   }
 
   @Test
   void aRedCellKeepsItsReportsAndChangeBeforeTheRevertAndItsLogsBeforeTheStateFolderGoes() {
     tests.exitCode = 1;
-    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
-        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+    CellSteps steps =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(worktrees)
+            .changes(changes)
+            .agent(agent)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("host-a")
+            .history(recordingHistory())
+            .build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "break a", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.REVERTED);
     assertThat(outcome.rejectedRef()).isEqualTo("refs/swarm/rejected/t1");
     assertThat(outcome.historyPath()).isEqualTo("/history/t1");
-    assertThat(events).containsSubsequence("open t1 for task t1", "leased t1", "reports t1", "keep change t1",
-        "revert t1", "stop t1", "release t1", "close t1 with state folder present");
+    assertThat(events)
+        .containsSubsequence(
+            "open t1 for task t1",
+            "leased t1",
+            "reports t1",
+            "keep change t1",
+            "revert t1",
+            "stop t1",
+            "release t1",
+            "close t1 with state folder present");
     assertNothingLeft(steps);
   }
 
   @Test
   void aCommittedCellsRecordNamesItsCommit() {
     changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
-    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
-        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+    CellSteps steps =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(worktrees)
+            .changes(changes)
+            .agent(agent)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("host-a")
+            .history(recordingHistory())
+            .build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.rejectedRef()).isNull();
     assertThat(outcome.historyPath()).isEqualTo("/history/t1");
-    assertThat(events).contains("committed t1 as sha-1").doesNotContain("reports t1", "keep change t1");
+    assertThat(events)
+        .contains("committed t1 as sha-1")
+        .doesNotContain("reports t1", "keep change t1");
   }
 
   @Test
   void aFailedBootstrapStillKeepsWhatTheCellLogged() {
     agent.failStart = true;
-    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
-        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a").history(recordingHistory()).build();
+    CellSteps steps =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(worktrees)
+            .changes(changes)
+            .agent(agent)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("host-a")
+            .history(recordingHistory())
+            .build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
-    assertThat(events).contains("open t1 for task t1").anyMatch(event -> event.startsWith("close t1"));
+    assertThat(events)
+        .contains("open t1 for task t1")
+        .anyMatch(event -> event.startsWith("close t1"));
     assertNothingLeft(steps);
   }
 
-  /** A history that records its calls in {@link #events}; its record closes while the state folder still exists. */
+  /**
+   * A history that records its calls in {@link #events}; its record closes while the state folder
+   * still exists.
+   */
   private io.openswarm.core.history.CellHistory recordingHistory() {
     return (cellId, taskId, stateDirectory) -> {
       events.add("open " + cellId + " for task " + taskId);
@@ -179,8 +237,11 @@ class CellLifecycleTest {
 
         @Override
         public Optional<String> close() {
-          events.add("close " + cellId + " with state folder " + (Files.exists(stateDirectory) ? "present"
-              : "absent"));
+          events.add(
+              "close "
+                  + cellId
+                  + " with state folder "
+                  + (Files.exists(stateDirectory) ? "present" : "absent"));
           return Optional.of("/history/" + cellId);
         }
       };
@@ -200,14 +261,26 @@ class CellLifecycleTest {
 
   @Test
   void theSetUpRunsAfterTheWorktreeIsLeasedAndBeforeTheAgentStartsWithTheStateFolderInPlace() {
-    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
-        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
-        .setup(request -> {
-          assertThat(request.stateDirectory()).isDirectory();
-          events.add("set up " + request.cellId() + " in " + request.worktree().path().getFileName());
-          return new SetupResult(true, "new worktree", Duration.ofMillis(5));
-        })
-        .build();
+    CellSteps steps =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(worktrees)
+            .changes(changes)
+            .agent(agent)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("host-a")
+            .setup(
+                request -> {
+                  assertThat(request.stateDirectory()).isDirectory();
+                  events.add(
+                      "set up "
+                          + request.cellId()
+                          + " in "
+                          + request.worktree().path().getFileName());
+                  return new SetupResult(true, "new worktree", Duration.ofMillis(5));
+                })
+            .build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
 
@@ -218,20 +291,32 @@ class CellLifecycleTest {
 
   @Test
   void aFailingSetUpFailsTheCellAtWorktreeWithItsOutputAndReleasesEverything() {
-    CellSteps steps = CellSteps.newBuilder().ports(ports).worktrees(worktrees).changes(changes).agent(agent)
-        .tests(tests).cellsDirectory(temp.resolve("cells")).host("host-a")
-        .setup(request -> {
-          throw new WorktreeSetupException("the set-up command 'npm' exited with code 1; output:\nnpm ERR! 404",
-              false, "npm ERR! 404");
-        })
-        .build();
+    CellSteps steps =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(worktrees)
+            .changes(changes)
+            .agent(agent)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("host-a")
+            .setup(
+                request -> {
+                  throw new WorktreeSetupException(
+                      "the set-up command 'npm' exited with code 1; output:\nnpm ERR! 404",
+                      false,
+                      "npm ERR! 404");
+                })
+            .build();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
-    assertThat(outcome.error()).isEqualTo("SetupFailed: the set-up of the worktree of cell t1 failed: the set-up "
-        + "command 'npm' exited with code 1; output:\nnpm ERR! 404");
+    assertThat(outcome.error())
+        .isEqualTo(
+            "SetupFailed: the set-up of the worktree of cell t1 failed: the set-up "
+                + "command 'npm' exited with code 1; output:\nnpm ERR! 404");
     assertThat(outcome.testOutputTail()).as("no verdict").isNull();
     assertThat(events).contains("release t1").doesNotContain("start t1", "revert t1");
     assertNothingLeft(steps);
@@ -259,8 +344,11 @@ class CellLifecycleTest {
 
   @Test
   void aTasksOwnTestCommandAndTimeoutReachTheRunner() {
-    new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main").withTestCommand(List.of("make", "check"))
-        .withTestTimeout(Duration.ofSeconds(7)));
+    new CellLifecycle(steps())
+        .run(
+            TaskSpec.of("t1", "x", "main")
+                .withTestCommand(List.of("make", "check"))
+                .withTestTimeout(Duration.ofSeconds(7)));
     assertThat(tests.lastRequest.command()).containsExactly("make", "check");
     assertThat(tests.lastRequest.timeout()).isEqualTo(Duration.ofSeconds(7));
   }
@@ -274,8 +362,10 @@ class CellLifecycleTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_START);
-    assertThat(outcome.error()).startsWith("AgentStartFailed: AGENT_START of cell t1 failed: no binary");
-    assertThat(outcome.timings()).extracting(StepTiming::step)
+    assertThat(outcome.error())
+        .startsWith("AgentStartFailed: AGENT_START of cell t1 failed: no binary");
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
     assertThat(events).containsSubsequence("acquire t1", "release t1");
     assertNothingLeft(steps);
@@ -315,8 +405,10 @@ class CellLifecycleTest {
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
 
     assertThat(outcome.failedStep()).isEqualTo(CellStep.PORT);
-    assertThat(outcome.error()).startsWith("PortExhausted: PORT of cell t1 failed: no available ports in range "
-        + "20000-20001 (all 2 ports allocated)");
+    assertThat(outcome.error())
+        .startsWith(
+            "PortExhausted: PORT of cell t1 failed: no available ports in range "
+                + "20000-20001 (all 2 ports allocated)");
     assertThat(events).isEmpty();
     assertThat(steps.liveCells()).isEmpty();
   }
@@ -331,7 +423,9 @@ class CellLifecycleTest {
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
     assertThat(outcome.error()).startsWith("AgentTurnFailed: ");
     assertThat(outcome.timing(CellStep.EXECUTE)).as("the failed step is timed too").isPresent();
-    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEARDOWN);
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .endsWith(CellStep.EXECUTE, CellStep.TEARDOWN);
     assertNothingLeft(steps);
   }
 
@@ -341,13 +435,15 @@ class CellLifecycleTest {
     CellOutcome outcome = new CellLifecycle(steps()).run(TaskSpec.of("t1", "x", "main"));
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
     assertThat(outcome.error()).startsWith("TestsFailedToStart: ");
-    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEST,
-        CellStep.TEARDOWN);
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .endsWith(CellStep.EXECUTE, CellStep.TEST, CellStep.TEARDOWN);
   }
 
   @ParameterizedTest(name = "exit code {0}")
   @ValueSource(ints = {126, 127})
-  void aCommandThatExitsWithAShellsNotRunnableCodeFailsAtTestAndIsNeitherRevertedNorCommitted(int exitCode) {
+  void aCommandThatExitsWithAShellsNotRunnableCodeFailsAtTestAndIsNeitherRevertedNorCommitted(
+      int exitCode) {
     tests.exitCode = exitCode;
     CellSteps steps = steps();
 
@@ -355,11 +451,16 @@ class CellLifecycleTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).startsWith("TestCommandNotRunnable: the test command of cell t1 could not run: "
-        + "it exited with " + exitCode).endsWith("boom");
+    assertThat(outcome.error())
+        .startsWith(
+            "TestCommandNotRunnable: the test command of cell t1 could not run: "
+                + "it exited with "
+                + exitCode)
+        .endsWith("boom");
     assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
-    assertThat(outcome.timings()).extracting(StepTiming::step).endsWith(CellStep.EXECUTE, CellStep.TEST,
-        CellStep.TEARDOWN);
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .endsWith(CellStep.EXECUTE, CellStep.TEST, CellStep.TEARDOWN);
     assertNothingLeft(steps);
   }
 
@@ -371,8 +472,9 @@ class CellLifecycleTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).isEqualTo(
-        "TestCommandNotRunnable: the test command of cell t1 could not run: program 'mocha' was not found");
+    assertThat(outcome.error())
+        .isEqualTo(
+            "TestCommandNotRunnable: the test command of cell t1 could not run: program 'mocha' was not found");
     assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
   }
 
@@ -385,7 +487,8 @@ class CellLifecycleTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).startsWith("TestsTimedOut: the tests of cell t1 ran past their time limit")
+    assertThat(outcome.error())
+        .startsWith("TestsTimedOut: the tests of cell t1 ran past their time limit")
         .contains("tests timed out after 3 ms\nboom");
     assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
   }
@@ -399,7 +502,8 @@ class CellLifecycleTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
-    assertThat(outcome.error()).startsWith("TestRunKilled: the tests of cell t1 were stopped by the library")
+    assertThat(outcome.error())
+        .startsWith("TestRunKilled: the tests of cell t1 were stopped by the library")
         .endsWith("boom");
     assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
   }
@@ -413,10 +517,13 @@ class CellLifecycleTest {
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "x", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
-    assertThat(outcome.teardownErrors()).containsExactly(
-        "stop agent: IllegalStateException: agent t1 would not stop",
-        "return worktree: WorktreeException: worktree t1 is busy");
-    assertThat(ports.allocatedCount()).as("the port is released even after earlier failures").isZero();
+    assertThat(outcome.teardownErrors())
+        .containsExactly(
+            "stop agent: IllegalStateException: agent t1 would not stop",
+            "return worktree: WorktreeException: worktree t1 is busy");
+    assertThat(ports.allocatedCount())
+        .as("the port is released even after earlier failures")
+        .isZero();
     assertThat(steps.liveCells()).isEmpty();
   }
 
@@ -430,12 +537,14 @@ class CellLifecycleTest {
     assertThat(steps.teardown(cell).wasLive()).isFalse();
     assertThatThrownBy(() -> steps.test(cell))
         .isInstanceOf(CellStepException.class)
-        .hasMessage("cell t1 is not live on host host-a (it was torn down, or this worker restarted)")
+        .hasMessage(
+            "cell t1 is not live on host host-a (it was torn down, or this worker restarted)")
         .satisfies(e -> assertThat(((CellStepException) e).failureType()).isEqualTo("CellNotLive"));
   }
 
   @Test
-  void aSecondTeardownWaitsForAStopThatHangsOnlyForTheGraceThenReleasesTheRestOnce() throws Exception {
+  void aSecondTeardownWaitsForAStopThatHangsOnlyForTheGraceThenReleasesTheRestOnce()
+      throws Exception {
     agent.stopping = new CountDownLatch(1);
     agent.stopGate = new CountDownLatch(1);
     CellSteps steps = steps();
@@ -447,10 +556,13 @@ class CellLifecycleTest {
     Thread secondThread = new Thread(() -> second.complete(steps.teardown(cell)), "teardown-2");
     try {
       firstThread.start();
-      assertThat(agent.stopping.await(10, TimeUnit.SECONDS)).as("the first teardown reached the agent").isTrue();
+      assertThat(agent.stopping.await(10, TimeUnit.SECONDS))
+          .as("the first teardown reached the agent")
+          .isTrue();
       long secondStarted = System.nanoTime();
       secondThread.start();
-      // The second returns only once the first is done, or once the grace for a stop that hangs has passed.
+      // The second returns only once the first is done, or once the grace for a stop that hangs has
+      // passed.
       TeardownResult secondResult = second.get(30, TimeUnit.SECONDS);
       assertThat(Duration.ofNanos(System.nanoTime() - secondStarted))
           .as("a teardown returned while the agent was still stopping, before the grace")
@@ -486,14 +598,18 @@ class CellLifecycleTest {
   @Test
   void builderNamesWhatIsMissing() {
     assertThatThrownBy(() -> CellSteps.newBuilder().build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("ports must be set before build()");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("ports must be set before build()");
     assertThatThrownBy(() -> CellSteps.newBuilder().readyTimeout(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("readyTimeout must be positive but was PT0S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("readyTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> CellSteps.newBuilder().portWait(Duration.ofSeconds(-1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("portWait must not be negative but was PT-1S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("portWait must not be negative but was PT-1S");
   }
 
-  // ---- in-memory collaborators --------------------------------------------------------------------------------
+  // ---- in-memory collaborators
+  // --------------------------------------------------------------------------------
 
   private final class FakeWorktrees implements WorktreeProvider {
     final Map<CellId, WorktreeLease> leased = new ConcurrentHashMap<>();
@@ -503,8 +619,8 @@ class CellLifecycleTest {
     @Override
     public WorktreeLease acquire(CellId cellId, String baseRef) {
       if (conflict) {
-        throw new WorktreeException(WorktreeException.Reason.BRANCH_CONFLICT, "branch swarm/" + cellId
-            + " holds commits");
+        throw new WorktreeException(
+            WorktreeException.Reason.BRANCH_CONFLICT, "branch swarm/" + cellId + " holds commits");
       }
       Path path = temp.resolve("wt-" + cellId);
       try {
@@ -513,36 +629,38 @@ class CellLifecycleTest {
         throw new IllegalStateException(e);
       }
       events.add("acquire " + cellId);
-      WorktreeLease lease = new WorktreeLease() {
-        @Override
-        public CellId cellId() {
-          return cellId;
-        }
+      WorktreeLease lease =
+          new WorktreeLease() {
+            @Override
+            public CellId cellId() {
+              return cellId;
+            }
 
-        @Override
-        public Path path() {
-          return path;
-        }
+            @Override
+            public Path path() {
+              return path;
+            }
 
-        @Override
-        public String branch() {
-          return "swarm/" + cellId;
-        }
+            @Override
+            public String branch() {
+              return "swarm/" + cellId;
+            }
 
-        @Override
-        public String baseCommit() {
-          return "base-sha";
-        }
+            @Override
+            public String baseCommit() {
+              return "base-sha";
+            }
 
-        @Override
-        public void close() {
-          leased.remove(cellId);
-          events.add("release " + cellId);
-          if (failRelease) {
-            throw new WorktreeException(WorktreeException.Reason.GIT_FAILED, "worktree " + cellId + " is busy");
-          }
-        }
-      };
+            @Override
+            public void close() {
+              leased.remove(cellId);
+              events.add("release " + cellId);
+              if (failRelease) {
+                throw new WorktreeException(
+                    WorktreeException.Reason.GIT_FAILED, "worktree " + cellId + " is busy");
+              }
+            }
+          };
       leased.put(cellId, lease);
       return lease;
     }
@@ -559,8 +677,13 @@ class CellLifecycleTest {
     boolean neverReady;
     boolean failTurn;
     boolean failStop;
-    /** When set with {@link #stopGate}: counted down when a stop begins, which then waits for the gate. */
+
+    /**
+     * When set with {@link #stopGate}: counted down when a stop begins, which then waits for the
+     * gate.
+     */
     volatile CountDownLatch stopping;
+
     volatile CountDownLatch stopGate;
     boolean nestBeyondPathMax;
 
@@ -576,53 +699,54 @@ class CellLifecycleTest {
       }
       assertThat(context.stateDirectory()).isDirectory();
       events.add("start " + context.cellId());
-      AgentSession session = new AgentSession() {
-        @Override
-        public void awaitReady(Duration timeout) {
-          if (neverReady) {
-            throw new AgentException(AgentException.Reason.NOT_READY, "not healthy in time");
-          }
-        }
-
-        @Override
-        public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
-          events.add("prompt " + context.cellId());
-          if (failTurn) {
-            throw new AgentException(AgentException.Reason.TURN_FAILED, "model error");
-          }
-          if (nestBeyondPathMax) {
-            try {
-              // 40 levels of 200 characters: paths of 8,000 bytes, twice PATH_MAX.
-              DeepTrees.create(context.stateDirectory(), "nest", 40, 200);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
+      AgentSession session =
+          new AgentSession() {
+            @Override
+            public void awaitReady(Duration timeout) {
+              if (neverReady) {
+                throw new AgentException(AgentException.Reason.NOT_READY, "not healthy in time");
+              }
             }
-          }
-          return AgentTurn.of("done");
-        }
 
-        @Override
-        public void abort() {}
-
-        @Override
-        public void close() {
-          CountDownLatch signal = stopping;
-          CountDownLatch gate = stopGate;
-          if (signal != null && gate != null) {
-            signal.countDown();
-            try {
-              gate.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
+            @Override
+            public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+              events.add("prompt " + context.cellId());
+              if (failTurn) {
+                throw new AgentException(AgentException.Reason.TURN_FAILED, "model error");
+              }
+              if (nestBeyondPathMax) {
+                try {
+                  // 40 levels of 200 characters: paths of 8,000 bytes, twice PATH_MAX.
+                  DeepTrees.create(context.stateDirectory(), "nest", 40, 200);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              }
+              return AgentTurn.of("done");
             }
-          }
-          live.remove(context.cellId());
-          events.add("stop " + context.cellId());
-          if (failStop) {
-            throw new IllegalStateException("agent " + context.cellId() + " would not stop");
-          }
-        }
-      };
+
+            @Override
+            public void abort() {}
+
+            @Override
+            public void close() {
+              CountDownLatch signal = stopping;
+              CountDownLatch gate = stopGate;
+              if (signal != null && gate != null) {
+                signal.countDown();
+                try {
+                  gate.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              live.remove(context.cellId());
+              events.add("stop " + context.cellId());
+              if (failStop) {
+                throw new IllegalStateException("agent " + context.cellId() + " would not stop");
+              }
+            }
+          };
       live.put(context.cellId(), session);
       return session;
     }
@@ -666,7 +790,13 @@ class CellLifecycleTest {
       if (notRunnable) {
         throw new TestCommandNotRunnableException("program 'mocha' was not found", "mocha", "");
       }
-      return new TestResult(exitCode, timedOut, stopped, exitCode == 0 ? "ok" : "boom", false, 4,
+      return new TestResult(
+          exitCode,
+          timedOut,
+          stopped,
+          exitCode == 0 ? "ok" : "boom",
+          false,
+          4,
           Duration.ofMillis(3));
     }
   }

@@ -25,12 +25,18 @@ class PortLeaseDirectoryIT {
   private static final int MAX = 21099;
 
   @Test
-  void twoJvmsNeverLeaseTheSamePortAndADeadJvmsPortsComeBack(@TempDir Path leases) throws Exception {
+  void twoJvmsNeverLeaseTheSamePortAndADeadJvmsPortsComeBack(@TempDir Path leases)
+      throws Exception {
     Process child = startHolder(leases, 60);
     try {
       // Lease from this JVM while the child is leasing too.
-      PortManager ports = PortManager.newBuilder().range(MIN, MAX).probe(PortProbe.none())
-          .quarantine(Duration.ofMillis(50)).leaseDirectory(leases).build();
+      PortManager ports =
+          PortManager.newBuilder()
+              .range(MIN, MAX)
+              .probe(PortProbe.none())
+              .quarantine(Duration.ofMillis(50))
+              .leaseDirectory(leases)
+              .build();
       List<PortLease> mine = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         mine.add(ports.allocate(Duration.ofSeconds(10)));
@@ -45,7 +51,8 @@ class PortLeaseDirectoryIT {
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-      // The operating system dropped the dead JVM's locks: its ports can be leased here once out of quarantine.
+      // The operating system dropped the dead JVM's locks: its ports can be leased here once out of
+      // quarantine.
       Set<Integer> reclaimed = new HashSet<>();
       for (int i = 0; i < 60; i++) {
         reclaimed.add(ports.allocate(Duration.ofSeconds(10)).port());
@@ -59,21 +66,31 @@ class PortLeaseDirectoryIT {
   }
 
   private static Process startHolder(Path leases, int count) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        PortLeaseHolderMain.class.getName(), String.valueOf(MIN), String.valueOf(MAX), leases.toString(),
-        String.valueOf(count))
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return new ProcessBuilder(
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            PortLeaseHolderMain.class.getName(),
+            String.valueOf(MIN),
+            String.valueOf(MAX),
+            leases.toString(),
+            String.valueOf(count))
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
   }
 
   private static Set<Integer> readHeldPorts(Process child) throws Exception {
-    BufferedReader reader = new BufferedReader(new InputStreamReader(child.getInputStream(),
-        StandardCharsets.UTF_8));
+    BufferedReader reader =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     String line = reader.readLine();
     assertThat(line).as("the child JVM's report").isNotNull().startsWith("HELD ");
     return Arrays.stream(line.substring("HELD ".length()).split(","))
-        .map(Integer::valueOf).collect(Collectors.toSet());
+        .map(Integer::valueOf)
+        .collect(Collectors.toSet());
   }
 }

@@ -32,7 +32,8 @@ class PortManagerTest {
     return PortManager.newBuilder().range(min, max).probe(PortProbe.none()).build();
   }
 
-  // ---- builder validation -------------------------------------------------------------------------------------
+  // ---- builder validation
+  // -------------------------------------------------------------------------------------
 
   @Test
   void buildRequiresARange() {
@@ -58,14 +59,19 @@ class PortManagerTest {
   void privilegedPortsNeedExplicitPermission() {
     assertThatThrownBy(() -> PortManager.of(80, 90))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("port range 80-90 includes privileged ports (below 1024); use a range starting at 1024 "
-            + "or above, or allowPrivilegedPorts(true)");
+        .hasMessage(
+            "port range 80-90 includes privileged ports (below 1024); use a range starting at 1024 "
+                + "or above, or allowPrivilegedPorts(true)");
     assertThatThrownBy(() -> PortManager.of(1000, 2000))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("port range 1000-2000 includes privileged ports");
 
-    PortManager privileged = PortManager.newBuilder().range(80, 90).allowPrivilegedPorts(true)
-        .probe(PortProbe.none()).build();
+    PortManager privileged =
+        PortManager.newBuilder()
+            .range(80, 90)
+            .allowPrivilegedPorts(true)
+            .probe(PortProbe.none())
+            .build();
     assertThat(privileged.range()).isEqualTo(new PortRange(80, 90));
     assertThat(PortManager.of(1024, 1024).range().size()).isEqualTo(1);
   }
@@ -73,21 +79,31 @@ class PortManagerTest {
   @Test
   void nullArgumentsAreNamed() {
     assertThatThrownBy(() -> PortManager.newBuilder().probe(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("probe cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("probe cannot be null");
     assertThatThrownBy(() -> PortManager.newBuilder().quarantine(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("quarantine cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("quarantine cannot be null");
     assertThatThrownBy(() -> PortManager.newBuilder().leaseDirectory(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("leaseDirectory cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("leaseDirectory cannot be null");
     assertThatThrownBy(() -> unprobed(8000, 8001).allocate(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("maxWait cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("maxWait cannot be null");
   }
 
   @Test
   void quarantineMustBePositive() {
-    assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ZERO).build())
+    assertThatThrownBy(
+            () -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("quarantine must be positive but was PT0S");
-    assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8001).quarantine(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                PortManager.newBuilder()
+                    .range(8000, 8001)
+                    .quarantine(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("quarantine must be positive but was PT-1S");
   }
@@ -95,11 +111,16 @@ class PortManagerTest {
   @Test
   void optionsAreSetOnce() {
     assertThatThrownBy(() -> PortManager.newBuilder().range(8000, 8100).range(9000, 9100))
-        .isInstanceOf(IllegalStateException.class).hasMessage("range was already set to 8000-8100");
-    assertThatThrownBy(() -> PortManager.newBuilder().probe(PortProbe.none()).probe(PortProbe.bind()))
-        .isInstanceOf(IllegalStateException.class).hasMessage("probe was already set to PortProbe.none()");
-    assertThatThrownBy(() -> PortManager.newBuilder().allowPrivilegedPorts(true).allowPrivilegedPorts(false))
-        .isInstanceOf(IllegalStateException.class).hasMessage("allowPrivilegedPorts was already set to true");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("range was already set to 8000-8100");
+    assertThatThrownBy(
+            () -> PortManager.newBuilder().probe(PortProbe.none()).probe(PortProbe.bind()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("probe was already set to PortProbe.none()");
+    assertThatThrownBy(
+            () -> PortManager.newBuilder().allowPrivilegedPorts(true).allowPrivilegedPorts(false))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("allowPrivilegedPorts was already set to true");
   }
 
   @Test
@@ -109,7 +130,8 @@ class PortManagerTest {
         .hasMessage("maxWait must not be negative but was PT-0.001S");
   }
 
-  // ---- allocation and release ---------------------------------------------------------------------------------
+  // ---- allocation and release
+  // ---------------------------------------------------------------------------------
 
   @Test
   void exhaustionNamesTheRangeAndTheCounts() {
@@ -119,18 +141,22 @@ class PortManagerTest {
       leases.add(ports.allocate());
     }
 
-    assertThat(leases).extracting(PortLease::port).doesNotHaveDuplicates().allMatch(p -> p >= 8000 && p <= 9000);
+    assertThat(leases)
+        .extracting(PortLease::port)
+        .doesNotHaveDuplicates()
+        .allMatch(p -> p >= 8000 && p <= 9000);
     assertThat(ports.allocatedCount()).isEqualTo(1001);
     assertThat(ports.availableCount()).isZero();
     assertThatThrownBy(ports::allocate)
         .isInstanceOf(PortExhaustedException.class)
         .hasMessage("no available ports in range 8000-9000 (all 1001 ports allocated)")
-        .satisfies(e -> {
-          PortExhaustedException exhausted = (PortExhaustedException) e;
-          assertThat(exhausted.range()).isEqualTo(new PortRange(8000, 9000));
-          assertThat(exhausted.allocatedCount()).isEqualTo(1001);
-          assertThat(exhausted.quarantinedCount()).isZero();
-        });
+        .satisfies(
+            e -> {
+              PortExhaustedException exhausted = (PortExhaustedException) e;
+              assertThat(exhausted.range()).isEqualTo(new PortRange(8000, 9000));
+              assertThat(exhausted.allocatedCount()).isEqualTo(1001);
+              assertThat(exhausted.quarantinedCount()).isZero();
+            });
 
     leases.forEach(PortLease::close);
     assertThat(ports.allocatedCount()).isZero();
@@ -197,7 +223,8 @@ class PortManagerTest {
     assertThat(next).containsExactly(8001, 8002, 8003, 8000);
   }
 
-  // ---- waiting ------------------------------------------------------------------------------------------------
+  // ---- waiting
+  // ------------------------------------------------------------------------------------------------
 
   @Test
   void waitingAllocationWakesUpWhenAPortIsReleased() throws Exception {
@@ -206,12 +233,17 @@ class PortManagerTest {
     ExecutorService executor = Executors.newSingleThreadExecutor();
     try {
       AtomicReferenceHolder waiter = new AtomicReferenceHolder();
-      Future<PortLease> waiting = executor.submit(() -> {
-        waiter.thread = Thread.currentThread();
-        return ports.allocate(Duration.ofSeconds(30));
-      });
-      await().atMost(Duration.ofSeconds(10)).until(() -> waiter.thread != null
-          && waiter.thread.getState() == Thread.State.TIMED_WAITING);
+      Future<PortLease> waiting =
+          executor.submit(
+              () -> {
+                waiter.thread = Thread.currentThread();
+                return ports.allocate(Duration.ofSeconds(30));
+              });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  waiter.thread != null && waiter.thread.getState() == Thread.State.TIMED_WAITING);
       assertThat(waiting).isNotDone();
 
       held.close();
@@ -235,17 +267,23 @@ class PortManagerTest {
       List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
       for (int i = 0; i < 3; i++) {
         int id = i;
-        waiters.add(executor.submit(() -> {
-          threads.add(Thread.currentThread());
-          try (PortLease lease = ports.allocate(Duration.ofSeconds(30))) {
-            order.add(id);
-            assertThat(lease.port()).isEqualTo(8000);
-          }
-          return null;
-        }));
+        waiters.add(
+            executor.submit(
+                () -> {
+                  threads.add(Thread.currentThread());
+                  try (PortLease lease = ports.allocate(Duration.ofSeconds(30))) {
+                    order.add(id);
+                    assertThat(lease.port()).isEqualTo(8000);
+                  }
+                  return null;
+                }));
         // Start the next waiter only once this one is parked in the semaphore's queue.
-        await().atMost(Duration.ofSeconds(10)).until(() -> threads.size() == id + 1
-            && threads.get(id).getState() == Thread.State.TIMED_WAITING);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    threads.size() == id + 1
+                        && threads.get(id).getState() == Thread.State.TIMED_WAITING);
       }
 
       held.close();
@@ -268,7 +306,8 @@ class PortManagerTest {
 
     assertThatThrownBy(() -> ports.allocate(Duration.ofMillis(50)))
         .isInstanceOf(PortExhaustedException.class)
-        .hasMessage("no available ports in range 8000-8001 (all 2 ports allocated) after waiting 50 ms");
+        .hasMessage(
+            "no available ports in range 8000-8001 (all 2 ports allocated) after waiting 50 ms");
   }
 
   @Test
@@ -285,14 +324,19 @@ class PortManagerTest {
     }
   }
 
-  // ---- probing and quarantine ---------------------------------------------------------------------------------
+  // ---- probing and quarantine
+  // ---------------------------------------------------------------------------------
 
   @Test
   void theBindProbeSkipsAPortAnotherProcessHoldsAndQuarantinesIt() throws IOException {
     try (AdjacentPorts adjacent = AdjacentPorts.find()) {
       AtomicLong clock = new AtomicLong();
-      PortManager ports = PortManager.newBuilder().range(adjacent.first, adjacent.first + 1)
-          .quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+      PortManager ports =
+          PortManager.newBuilder()
+              .range(adjacent.first, adjacent.first + 1)
+              .quarantine(Duration.ofSeconds(30))
+              .nanoTicker(clock::get)
+              .build();
 
       PortLease lease = ports.allocate();
 
@@ -301,7 +345,8 @@ class PortManagerTest {
       assertThat(ports.availableCount()).isZero();
       assertThatThrownBy(ports::allocate)
           .isInstanceOf(PortExhaustedException.class)
-          .hasMessage("no available ports in range %d-%d (1 of 2 ports allocated, 1 held by other processes)",
+          .hasMessage(
+              "no available ports in range %d-%d (1 of 2 ports allocated, 1 held by other processes)",
               adjacent.first, adjacent.first + 1);
 
       // Still held when the quarantine ends: probed again, quarantined again.
@@ -325,8 +370,12 @@ class PortManagerTest {
   void waitersNoticeAPortComingOutOfQuarantine() throws Exception {
     AtomicInteger busyUntilCall = new AtomicInteger(1);
     PortProbe busyOnce = port -> busyUntilCall.getAndDecrement() <= 0;
-    PortManager ports = PortManager.newBuilder().range(8000, 8000).probe(busyOnce)
-        .quarantine(Duration.ofMillis(100)).build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(8000, 8000)
+            .probe(busyOnce)
+            .quarantine(Duration.ofMillis(100))
+            .build();
 
     PortLease lease = ports.allocate(Duration.ofSeconds(10));
 
@@ -336,12 +385,18 @@ class PortManagerTest {
 
   @Test
   void portsComeOutOfQuarantineInTheCountsWithoutAnAllocation() {
-    // Admission control asks for a port only once availableCount() says one is free: if only allocate() ended a
+    // Admission control asks for a port only once availableCount() says one is free: if only
+    // allocate() ended a
     // quarantine, a range that was once wholly held elsewhere would stay "full" forever.
     AtomicLong clock = new AtomicLong();
     AtomicInteger heldElsewhere = new AtomicInteger(1);
-    PortManager ports = PortManager.newBuilder().range(8000, 8002).probe(port -> heldElsewhere.get() == 0)
-        .quarantine(Duration.ofSeconds(15)).nanoTicker(clock::get).build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(8000, 8002)
+            .probe(port -> heldElsewhere.get() == 0)
+            .quarantine(Duration.ofSeconds(15))
+            .nanoTicker(clock::get)
+            .build();
     assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
     heldElsewhere.set(0);
 
@@ -353,7 +408,8 @@ class PortManagerTest {
     assertThat(ports.availableCount()).isEqualTo(3);
     assertThat(ports.quarantinedCount()).isZero();
     assertThat(ports.allocatedCount()).isZero();
-    assertThat(ports).hasToString("PortManager[range=8000-8002, allocated=0, quarantined=0, available=3]");
+    assertThat(ports)
+        .hasToString("PortManager[range=8000-8002, allocated=0, quarantined=0, available=3]");
     try (PortLease lease = ports.allocate()) {
       assertThat(lease.port()).isBetween(8000, 8002);
     }
@@ -362,8 +418,13 @@ class PortManagerTest {
   @Test
   void theQuarantineCountDropsWhenItsTimeIsUpEvenBeforeTheAvailableCountIsRead() {
     AtomicLong clock = new AtomicLong();
-    PortManager ports = PortManager.newBuilder().range(8000, 8001).probe(port -> clock.get() > 0)
-        .quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(8000, 8001)
+            .probe(port -> clock.get() > 0)
+            .quarantine(Duration.ofSeconds(30))
+            .nanoTicker(clock::get)
+            .build();
     assertThatThrownBy(ports::allocate).isInstanceOf(PortExhaustedException.class);
     assertThat(ports.quarantinedCount()).isEqualTo(2);
 
@@ -375,27 +436,39 @@ class PortManagerTest {
 
   @Test
   void anUnwaitedAllocationDoesNotSpinWhenEveryPortIsHeldElsewhere() {
-    PortManager ports = PortManager.newBuilder().range(8000, 8009).probe(port -> false)
-        .quarantine(Duration.ofNanos(1)).build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(8000, 8009)
+            .probe(port -> false)
+            .quarantine(Duration.ofNanos(1))
+            .build();
 
     assertThatThrownBy(ports::allocate)
         .isInstanceOf(PortExhaustedException.class)
         .hasMessageStartingWith("no available ports in range 8000-8009 (0 of 10 ports allocated");
   }
 
-  // ---- cross-process lock files ------------------------------------------------------------------------------
+  // ---- cross-process lock files
+  // ------------------------------------------------------------------------------
 
   @Test
   void aProbeThatThrowsLeavesThePortFreeForTheNextAllocation() {
     AtomicInteger calls = new AtomicInteger();
-    PortManager ports = PortManager.newBuilder().range(20_000, 20_000).probe(port -> {
-      if (calls.incrementAndGet() == 1) {
-        throw new IllegalStateException("probe broke");
-      }
-      return true;
-    }).build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(20_000, 20_000)
+            .probe(
+                port -> {
+                  if (calls.incrementAndGet() == 1) {
+                    throw new IllegalStateException("probe broke");
+                  }
+                  return true;
+                })
+            .build();
 
-    assertThatThrownBy(ports::allocate).isInstanceOf(IllegalStateException.class).hasMessage("probe broke");
+    assertThatThrownBy(ports::allocate)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("probe broke");
 
     assertThat(ports.allocatedCount()).isZero();
     assertThat(ports.availableCount()).isEqualTo(1);
@@ -406,10 +479,18 @@ class PortManagerTest {
 
   @Test
   void managersSharingALeaseDirectoryNeverLeaseTheSamePort(@TempDir Path leases) {
-    PortManager first = PortManager.newBuilder().range(8000, 8009).probe(PortProbe.none())
-        .leaseDirectory(leases).build();
-    PortManager second = PortManager.newBuilder().range(8005, 8014).probe(PortProbe.none())
-        .leaseDirectory(leases).build();
+    PortManager first =
+        PortManager.newBuilder()
+            .range(8000, 8009)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .build();
+    PortManager second =
+        PortManager.newBuilder()
+            .range(8005, 8014)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .build();
 
     Set<Integer> taken = new HashSet<>();
     List<PortLease> held = new ArrayList<>();
@@ -432,12 +513,23 @@ class PortManagerTest {
   }
 
   @Test
-  void aPortASiblingWorkerLeasesIsLookedAtAgainWithinASecondNotAfterTheQuarantine(@TempDir Path leases) {
+  void aPortASiblingWorkerLeasesIsLookedAtAgainWithinASecondNotAfterTheQuarantine(
+      @TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
-    PortManager sibling = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
-        .leaseDirectory(leases).build();
-    PortManager here = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
-        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+    PortManager sibling =
+        PortManager.newBuilder()
+            .range(8000, 8000)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .build();
+    PortManager here =
+        PortManager.newBuilder()
+            .range(8000, 8000)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .quarantine(Duration.ofSeconds(30))
+            .nanoTicker(clock::get)
+            .build();
 
     PortLease theirs = sibling.allocate();
     assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
@@ -452,21 +544,34 @@ class PortManagerTest {
   }
 
   @Test
-  void aPortBoundElsewhereKeepsItsLockFileFreeAndStaysOutForTheWholeQuarantine(@TempDir Path leases) {
+  void aPortBoundElsewhereKeepsItsLockFileFreeAndStaysOutForTheWholeQuarantine(
+      @TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
     AtomicInteger bound = new AtomicInteger(1);
-    PortManager here = PortManager.newBuilder().range(8000, 8000).probe(port -> bound.get() == 0)
-        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
-    PortManager sibling = PortManager.newBuilder().range(8000, 8000).probe(PortProbe.none())
-        .leaseDirectory(leases).build();
+    PortManager here =
+        PortManager.newBuilder()
+            .range(8000, 8000)
+            .probe(port -> bound.get() == 0)
+            .leaseDirectory(leases)
+            .quarantine(Duration.ofSeconds(30))
+            .nanoTicker(clock::get)
+            .build();
+    PortManager sibling =
+        PortManager.newBuilder()
+            .range(8000, 8000)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .build();
 
     assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
-    // The claim on the lock file was dropped with the port: a sibling that trusts its own probe can lease it.
+    // The claim on the lock file was dropped with the port: a sibling that trusts its own probe can
+    // lease it.
     sibling.allocate().close();
 
     bound.set(0);
     clock.addAndGet(PortManager.SIBLING_RECHECK.toNanos());
-    assertThatThrownBy(here::allocate).as("a foreign process's port waits out the quarantine")
+    assertThatThrownBy(here::allocate)
+        .as("a foreign process's port waits out the quarantine")
         .isInstanceOf(PortExhaustedException.class);
     clock.addAndGet(Duration.ofSeconds(30).toNanos());
     here.allocate().close();
@@ -476,11 +581,21 @@ class PortManagerTest {
   void quarantinedPortsComeBackInOrderOfExpiryWhateverOrderTheyWentIn(@TempDir Path leases) {
     AtomicLong clock = new AtomicLong();
     // 8000 is bound by a foreign process (30 s); 8001 is a sibling's lease (1 s).
-    PortManager sibling = PortManager.newBuilder().range(8001, 8001).probe(PortProbe.none())
-        .leaseDirectory(leases).build();
+    PortManager sibling =
+        PortManager.newBuilder()
+            .range(8001, 8001)
+            .probe(PortProbe.none())
+            .leaseDirectory(leases)
+            .build();
     PortLease theirs = sibling.allocate();
-    PortManager here = PortManager.newBuilder().range(8000, 8001).probe(port -> port != 8000)
-        .leaseDirectory(leases).quarantine(Duration.ofSeconds(30)).nanoTicker(clock::get).build();
+    PortManager here =
+        PortManager.newBuilder()
+            .range(8000, 8001)
+            .probe(port -> port != 8000)
+            .leaseDirectory(leases)
+            .quarantine(Duration.ofSeconds(30))
+            .nanoTicker(clock::get)
+            .build();
 
     assertThatThrownBy(here::allocate).isInstanceOf(PortExhaustedException.class);
     assertThat(here.quarantinedCount()).isEqualTo(2);
@@ -493,7 +608,8 @@ class PortManagerTest {
     }
   }
 
-  // ---- concurrency --------------------------------------------------------------------------------------------
+  // ---- concurrency
+  // --------------------------------------------------------------------------------------------
 
   @Test
   void eightThreadsNeverShareAPortAndCountsReturnToZero() throws Exception {
@@ -506,18 +622,22 @@ class PortManagerTest {
     try {
       List<CompletableFuture<Void>> runs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        runs.add(CompletableFuture.runAsync(() -> {
-          awaitUninterruptibly(startGate);
-          for (int i = 0; i < iterations; i++) {
-            PortLease lease = ports.allocate(Duration.ofSeconds(30));
-            int index = lease.port() - 20000;
-            if (!holders.compareAndSet(index, 0, 1)) {
-              throw new AssertionError("port " + lease.port() + " handed to two leases at once");
-            }
-            holders.set(index, 0);
-            lease.close();
-          }
-        }, executor));
+        runs.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  awaitUninterruptibly(startGate);
+                  for (int i = 0; i < iterations; i++) {
+                    PortLease lease = ports.allocate(Duration.ofSeconds(30));
+                    int index = lease.port() - 20000;
+                    if (!holders.compareAndSet(index, 0, 1)) {
+                      throw new AssertionError(
+                          "port " + lease.port() + " handed to two leases at once");
+                    }
+                    holders.set(index, 0);
+                    lease.close();
+                  }
+                },
+                executor));
       }
       startGate.countDown();
       CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
@@ -597,7 +717,8 @@ class PortManagerTest {
     PortManager ports = PortManager.newBuilder().range(20000, 20000).probe(probe).build();
     PortLease lease = ports.allocate();
 
-    assertThatThrownBy(lease::close).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(lease::close)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("release of port 20000 held back");
     lease.close();
 

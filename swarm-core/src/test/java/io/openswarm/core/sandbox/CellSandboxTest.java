@@ -13,8 +13,12 @@ class CellSandboxTest {
   @Test
   void noneRunsTheCommandUnchanged() {
     List<String> command = List.of("sh", "-c", "echo \"$(id)\" `id`\nnext");
-    SandboxRequest request = new SandboxRequest(
-        command, Path.of("/w"), Map.of("PATH", "/usr/bin"), SandboxPolicy.forCell(Path.of("/w"), Path.of("/s")));
+    SandboxRequest request =
+        new SandboxRequest(
+            command,
+            Path.of("/w"),
+            Map.of("PATH", "/usr/bin"),
+            SandboxPolicy.forCell(Path.of("/w"), Path.of("/s")));
 
     SandboxedCommand wrapped = CellSandbox.none().wrap(request);
 
@@ -28,8 +32,12 @@ class CellSandboxTest {
 
   @Test
   void requestsNeverPrintEnvironmentValues() {
-    SandboxRequest request = new SandboxRequest(List.of("true"), Path.of("/w"),
-        Map.of("API_KEY", "s3cr3t-value"), SandboxPolicy.newBuilder().build());
+    SandboxRequest request =
+        new SandboxRequest(
+            List.of("true"),
+            Path.of("/w"),
+            Map.of("API_KEY", "s3cr3t-value"),
+            SandboxPolicy.newBuilder().build());
     SandboxedCommand wrapped = CellSandbox.none().wrap(request);
 
     assertThat(request.toString()).contains("API_KEY").doesNotContain("s3cr3t-value");

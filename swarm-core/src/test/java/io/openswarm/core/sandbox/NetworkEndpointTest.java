@@ -11,8 +11,10 @@ class NetworkEndpointTest {
 
   @Test
   void parsesNamesAddressesAndBracketedIpv6() {
-    assertThat(NetworkEndpoint.parse("API.Anthropic.com:443")).isEqualTo(new NetworkEndpoint("api.anthropic.com", 443));
-    assertThat(NetworkEndpoint.parse("127.0.0.1:4010")).isEqualTo(new NetworkEndpoint("127.0.0.1", 4010));
+    assertThat(NetworkEndpoint.parse("API.Anthropic.com:443"))
+        .isEqualTo(new NetworkEndpoint("api.anthropic.com", 443));
+    assertThat(NetworkEndpoint.parse("127.0.0.1:4010"))
+        .isEqualTo(new NetworkEndpoint("127.0.0.1", 4010));
     assertThat(NetworkEndpoint.parse("[::1]:8080")).isEqualTo(new NetworkEndpoint("::1", 8080));
     assertThat(NetworkEndpoint.parse("[::1]:8080")).hasToString("[::1]:8080");
   }
@@ -27,8 +29,21 @@ class NetworkEndpointTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"api.openai.com", "api.openai.com:", ":443", "host:0", "host:65536", "host:https",
-      "::1:80", "bad_host:80", "300.1.1.1:80", "-lead.example:80", "a b:80", "1.2.3:80"})
+  @ValueSource(
+      strings = {
+        "api.openai.com",
+        "api.openai.com:",
+        ":443",
+        "host:0",
+        "host:65536",
+        "host:https",
+        "::1:80",
+        "bad_host:80",
+        "300.1.1.1:80",
+        "-lead.example:80",
+        "a b:80",
+        "1.2.3:80"
+      })
   void rejectsWhatIsNotHostColonPortAndSaysSo(String text) {
     assertThatThrownBy(() -> NetworkEndpoint.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
@@ -37,9 +52,14 @@ class NetworkEndpointTest {
 
   @Test
   void aSharedNetworkTakesNoExposedPortsOrEndpoints() {
-    assertThatThrownBy(() -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("api.x.com:443")).build())
+    assertThatThrownBy(
+            () ->
+                SandboxPolicy.newBuilder()
+                    .allowEndpoint(NetworkEndpoint.parse("api.x.com:443"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("NetworkAccess.NONE").hasMessageContaining("api.x.com:443");
+        .hasMessageContaining("NetworkAccess.NONE")
+        .hasMessageContaining("api.x.com:443");
     assertThatThrownBy(() -> SandboxPolicy.newBuilder().exposePort(4096).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("[4096]");
@@ -47,14 +67,19 @@ class NetworkEndpointTest {
 
   @Test
   void aPrivateNetworkKeepsItsExposedPortsSortedAndItsEndpointsInOrder() {
-    SandboxPolicy policy = SandboxPolicy.newBuilder().network(NetworkAccess.NONE)
-        .exposePort(5000).exposePort(4096).exposePort(5000)
-        .allowEndpoint(NetworkEndpoint.parse("b.example:443"))
-        .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:4010"))
-        .build();
+    SandboxPolicy policy =
+        SandboxPolicy.newBuilder()
+            .network(NetworkAccess.NONE)
+            .exposePort(5000)
+            .exposePort(4096)
+            .exposePort(5000)
+            .allowEndpoint(NetworkEndpoint.parse("b.example:443"))
+            .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:4010"))
+            .build();
 
     assertThat(policy.exposedPorts()).containsExactly(4096, 5000);
-    assertThat(policy.allowedEndpoints()).extracting(NetworkEndpoint::toString)
+    assertThat(policy.allowedEndpoints())
+        .extracting(NetworkEndpoint::toString)
         .containsExactly("b.example:443", "127.0.0.1:4010");
     assertThat(policy.toBuilder().build()).isEqualTo(policy);
   }
@@ -62,11 +87,20 @@ class NetworkEndpointTest {
   @Test
   void privilegedOrClashingLoopbackPortsAreRefused() {
     assertThatThrownBy(() -> SandboxPolicy.newBuilder().exposePort(80))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1024 and 65535");
-    assertThatThrownBy(() -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:80")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1024 or more");
-    assertThatThrownBy(() -> SandboxPolicy.newBuilder().network(NetworkAccess.NONE).exposePort(4010)
-        .allowEndpoint(NetworkEndpoint.parse("localhost:4010")).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both exposed and an allowed");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("between 1024 and 65535");
+    assertThatThrownBy(
+            () -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:80")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1024 or more");
+    assertThatThrownBy(
+            () ->
+                SandboxPolicy.newBuilder()
+                    .network(NetworkAccess.NONE)
+                    .exposePort(4010)
+                    .allowEndpoint(NetworkEndpoint.parse("localhost:4010"))
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("both exposed and an allowed");
   }
 }

@@ -10,9 +10,11 @@ class SandboxPolicyTest {
 
   @Test
   void forCellMakesWorktreeAndStateWritableAndProtectsTheGitEntry() {
-    SandboxPolicy policy = SandboxPolicy.forCell(Path.of("/pool/cell-1"), Path.of("/state/cells/cell-1"));
+    SandboxPolicy policy =
+        SandboxPolicy.forCell(Path.of("/pool/cell-1"), Path.of("/state/cells/cell-1"));
 
-    assertThat(policy.writablePaths()).containsExactly(Path.of("/pool/cell-1"), Path.of("/state/cells/cell-1"));
+    assertThat(policy.writablePaths())
+        .containsExactly(Path.of("/pool/cell-1"), Path.of("/state/cells/cell-1"));
     assertThat(policy.readOnlyPaths()).containsExactly(Path.of("/pool/cell-1/.git"));
     assertThat(policy.hiddenPaths()).isEmpty();
     assertThat(policy.network()).isEqualTo(NetworkAccess.SHARED);
@@ -20,10 +22,8 @@ class SandboxPolicyTest {
 
   @Test
   void pathsAreNormalizedAndDeduplicated() {
-    SandboxPolicy policy = SandboxPolicy.newBuilder()
-        .writable(Path.of("/a/b/../c"))
-        .writable(Path.of("/a/c"))
-        .build();
+    SandboxPolicy policy =
+        SandboxPolicy.newBuilder().writable(Path.of("/a/b/../c")).writable(Path.of("/a/c")).build();
 
     assertThat(policy.writablePaths()).containsExactly(Path.of("/a/c"));
   }
@@ -47,7 +47,8 @@ class SandboxPolicyTest {
 
   @Test
   void rejectsAPathInTwoRoles() {
-    SandboxPolicy.Builder builder = SandboxPolicy.newBuilder().writable(Path.of("/a")).hidden(Path.of("/a"));
+    SandboxPolicy.Builder builder =
+        SandboxPolicy.newBuilder().writable(Path.of("/a")).hidden(Path.of("/a"));
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalArgumentException.class)
@@ -66,12 +67,13 @@ class SandboxPolicyTest {
 
   @Test
   void toBuilderCopiesEverythingAndEqualityIsByValue() {
-    SandboxPolicy policy = SandboxPolicy.newBuilder()
-        .writable(Path.of("/w"))
-        .readOnly(Path.of("/w/.git"))
-        .hidden(Path.of("/h"))
-        .network(NetworkAccess.NONE)
-        .build();
+    SandboxPolicy policy =
+        SandboxPolicy.newBuilder()
+            .writable(Path.of("/w"))
+            .readOnly(Path.of("/w/.git"))
+            .hidden(Path.of("/h"))
+            .network(NetworkAccess.NONE)
+            .build();
 
     SandboxPolicy copy = policy.toBuilder().build();
 

@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 class TestResultTest {
 
   /** Configured like Temporal's JacksonJsonPayloadConverter.newDefaultObjectMapper(). */
-  private static final ObjectMapper TEMPORAL_LIKE = new ObjectMapper()
-      .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
-      .registerModule(new JavaTimeModule())
-      .registerModule(new Jdk8Module())
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper TEMPORAL_LIKE =
+      new ObjectMapper()
+          .configure(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE, false)
+          .registerModule(new JavaTimeModule())
+          .registerModule(new Jdk8Module())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   @Test
   void passedOnlyOnExitCodeZeroWithinTheTimeLimit() {
@@ -43,20 +44,24 @@ class TestResultTest {
   void exitCodes126And127OfARunThatEndedByItselfMeanTheCommandCouldNotRun() {
     assertThat(result(127, false).commandNotRunnable()).isTrue();
     assertThat(result(126, false).commandNotRunnable()).isTrue();
-    assertThat(result(127, false).report()).startsWith("the test command could not run: exit code 127 (a program "
-        + "was not found)");
-    assertThat(result(126, false).report()).startsWith("the test command could not run: exit code 126 (a program "
-        + "could not be executed)");
+    assertThat(result(127, false).report())
+        .startsWith("the test command could not run: exit code 127 (a program " + "was not found)");
+    assertThat(result(126, false).report())
+        .startsWith(
+            "the test command could not run: exit code 126 (a program " + "could not be executed)");
     assertThat(result(1, false).commandNotRunnable()).isFalse();
     assertThat(result(128, false).commandNotRunnable()).isFalse();
-    assertThat(result(127, true).commandNotRunnable()).as("timed out: the library killed it").isFalse();
+    assertThat(result(127, true).commandNotRunnable())
+        .as("timed out: the library killed it")
+        .isFalse();
     assertThat(result(127, true).killedByLibrary()).isTrue();
   }
 
   @Test
   void aResultWrittenBeforeStoppedExistedReadsAsNotStopped() throws Exception {
-    String old = "{\"exitCode\":1,\"timedOut\":false,\"outputTail\":\"boom\",\"outputTruncated\":false,"
-        + "\"outputBytes\":4,\"duration\":0.003}";
+    String old =
+        "{\"exitCode\":1,\"timedOut\":false,\"outputTail\":\"boom\",\"outputTruncated\":false,"
+            + "\"outputBytes\":4,\"duration\":0.003}";
 
     TestResult read = TEMPORAL_LIKE.readValue(old, TestResult.class);
 
@@ -66,8 +71,15 @@ class TestResultTest {
 
   @Test
   void roundTripsThroughJacksonLikeTemporal() throws Exception {
-    TestResult original = new TestResult(
-        3, true, true, "line one\nzwei \uFFFD drei \u00e9", true, 52_428_800L, Duration.ofMillis(1234));
+    TestResult original =
+        new TestResult(
+            3,
+            true,
+            true,
+            "line one\nzwei \uFFFD drei \u00e9",
+            true,
+            52_428_800L,
+            Duration.ofMillis(1234));
 
     String json = TEMPORAL_LIKE.writeValueAsString(original);
     TestResult copy = TEMPORAL_LIKE.readValue(json, TestResult.class);
@@ -77,7 +89,8 @@ class TestResultTest {
 
   @Test
   void requestRoundTripsThroughJacksonLikeTemporal() throws Exception {
-    TestRequest original = new TestRequest(CellId.of("cell-7"), Path.of("/pool/cell-7"), Path.of("/state/cell-7"));
+    TestRequest original =
+        new TestRequest(CellId.of("cell-7"), Path.of("/pool/cell-7"), Path.of("/state/cell-7"));
 
     String json = TEMPORAL_LIKE.writeValueAsString(original);
     TestRequest copy = TEMPORAL_LIKE.readValue(json, TestRequest.class);
@@ -110,7 +123,8 @@ class TestResultTest {
 
   @Test
   void toStringShowsTheVerdictWithoutTheOutput() {
-    assertThat(new TestResult(1, false, "secret output", true, 10, Duration.ofSeconds(2)).toString())
+    assertThat(
+            new TestResult(1, false, "secret output", true, 10, Duration.ofSeconds(2)).toString())
         .contains("failed", "exitCode=1")
         .doesNotContain("secret output");
   }

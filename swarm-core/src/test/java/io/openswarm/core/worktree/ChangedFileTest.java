@@ -19,11 +19,14 @@ class ChangedFileTest {
 
   @Test
   void rejectsEmptyAndNull() {
-    assertThatIllegalArgumentException().isThrownBy(() -> new ChangedFile("", Change.ADDED))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new ChangedFile("", Change.ADDED))
         .withMessage("path must not be empty");
-    assertThatNullPointerException().isThrownBy(() -> new ChangedFile(null, Change.ADDED))
+    assertThatNullPointerException()
+        .isThrownBy(() -> new ChangedFile(null, Change.ADDED))
         .withMessage("path cannot be null");
-    assertThatNullPointerException().isThrownBy(() -> new ChangedFile("a", null))
+    assertThatNullPointerException()
+        .isThrownBy(() -> new ChangedFile("a", null))
         .withMessage("change cannot be null");
   }
 }

@@ -22,28 +22,33 @@ class CommitAuthorTest {
   @ParameterizedTest
   @ValueSource(strings = {"", " ", "a<b", "a>b", "line\nbreak", "nul\u0000"})
   void rejectsNamesGitCannotStore(String name) {
-    assertThatIllegalArgumentException().isThrownBy(() -> CommitAuthor.of(name, "a@example.com"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> CommitAuthor.of(name, "a@example.com"))
         .withMessageStartingWith("name must");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "a b@example.com", "<a@example.com>", "a@example.com\n"})
   void rejectsEmailsGitCannotStore(String email) {
-    assertThatIllegalArgumentException().isThrownBy(() -> CommitAuthor.of("A", email))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> CommitAuthor.of("A", email))
         .withMessageStartingWith("email must");
   }
 
   @Test
   void rejectsTooLongValuesNamingTheLimit() {
-    assertThatIllegalArgumentException().isThrownBy(() -> CommitAuthor.of("x".repeat(257), "a@example.com"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> CommitAuthor.of("x".repeat(257), "a@example.com"))
         .withMessageContaining("1 to 256 characters");
   }
 
   @Test
   void rejectsNulls() {
-    assertThatNullPointerException().isThrownBy(() -> CommitAuthor.of(null, "a@example.com"))
+    assertThatNullPointerException()
+        .isThrownBy(() -> CommitAuthor.of(null, "a@example.com"))
         .withMessage("name cannot be null");
-    assertThatNullPointerException().isThrownBy(() -> CommitAuthor.of("A", null))
+    assertThatNullPointerException()
+        .isThrownBy(() -> CommitAuthor.of("A", null))
         .withMessage("email cannot be null");
   }
 }

@@ -15,8 +15,9 @@ class WorktreeExceptionTest {
   @Test
   void carriesTheFailedGitCommand() {
     List<String> command = new ArrayList<>(List.of("git", "worktree", "add", "--", "/tmp/x"));
-    WorktreeException e = new WorktreeException(Reason.GIT_FAILED, "could not add", command, OptionalInt.of(128),
-        "fatal: boom", null);
+    WorktreeException e =
+        new WorktreeException(
+            Reason.GIT_FAILED, "could not add", command, OptionalInt.of(128), "fatal: boom", null);
     command.clear();
 
     assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
@@ -29,8 +30,9 @@ class WorktreeExceptionTest {
 
   @Test
   void aKilledCommandHasNoExitCode() {
-    WorktreeException e = new WorktreeException(Reason.TIMED_OUT, "timed out", List.of("git", "status"),
-        OptionalInt.empty(), "", null);
+    WorktreeException e =
+        new WorktreeException(
+            Reason.TIMED_OUT, "timed out", List.of("git", "status"), OptionalInt.empty(), "", null);
 
     assertThat(e.exitCode()).isEmpty();
   }
@@ -48,9 +50,11 @@ class WorktreeExceptionTest {
 
   @Test
   void rejectsNulls() {
-    assertThatNullPointerException().isThrownBy(() -> new WorktreeException(null, "m"))
+    assertThatNullPointerException()
+        .isThrownBy(() -> new WorktreeException(null, "m"))
         .withMessage("reason cannot be null");
-    assertThatNullPointerException().isThrownBy(() -> new WorktreeException(Reason.GIT_FAILED, null))
+    assertThatNullPointerException()
+        .isThrownBy(() -> new WorktreeException(Reason.GIT_FAILED, null))
         .withMessage("message cannot be null");
   }
 }

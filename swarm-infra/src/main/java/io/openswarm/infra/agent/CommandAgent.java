@@ -12,10 +12,10 @@ import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
-import io.openswarm.infra.process.internal.NoFollowFiles;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.SupervisedProcess;
 import io.openswarm.infra.process.internal.Executables;
+import io.openswarm.infra.process.internal.NoFollowFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Any command-line coding agent as a cell's agent: one process per prompt, started from a {@link CommandTemplate}
- * in the cell's worktree.
+ * Any command-line coding agent as a cell's agent: one process per prompt, started from a {@link
+ * CommandTemplate} in the cell's worktree.
  *
  * <pre>{@code
  * AgentRuntime aider = CommandAgent.newBuilder(supervisor)
@@ -47,19 +46,23 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>How it works</h2>
- * {@link #start} only checks that the program can be found and prepares the cell's folders; there is no server, so
- * {@link AgentSession#awaitReady} returns at once. Each {@link AgentSession#prompt} renders the template (the prompt,
- * worktree and port as whole arguments — see {@link CommandTemplate} for the rule), and starts the command through
- * the {@link ProcessSupervisor}: no shell, the worktree as working directory, the configured environment (an
- * allowlist; by default only {@code PATH}, locale and {@code TZ}) with {@code HOME} and {@code TMPDIR} in the cell's
- * state folder unless set explicitly, the cell's sandbox policy, stdin from {@code /dev/null}, and its output in
- * {@code <cell state>/logs/agent-<n>.log} with a bounded tail in memory. Exit code 0 ends the turn, with the end of
- * the output as the summary; any other exit is {@link AgentException.Reason#TURN_FAILED} with the output's end; the
- * prompt's timeout stops the process tree ({@link AgentException.Reason#TURN_TIMED_OUT}); {@link
- * AgentSession#abort} and {@link AgentSession#close} stop it ({@link AgentException.Reason#ABORTED}). The tests and
- * the commit are not the agent's business: the library runs them afterwards. A prompt the template cannot hand over
- * unchanged (past the limit of one argument, or with a character the worker's locale cannot put on a command line)
- * is refused before anything starts: see {@link CommandTemplate#checkPrompt(String)}.
+ *
+ * {@link #start} only checks that the program can be found and prepares the cell's folders; there
+ * is no server, so {@link AgentSession#awaitReady} returns at once. Each {@link
+ * AgentSession#prompt} renders the template (the prompt, worktree and port as whole arguments — see
+ * {@link CommandTemplate} for the rule), and starts the command through the {@link
+ * ProcessSupervisor}: no shell, the worktree as working directory, the configured environment (an
+ * allowlist; by default only {@code PATH}, locale and {@code TZ}) with {@code HOME} and {@code
+ * TMPDIR} in the cell's state folder unless set explicitly, the cell's sandbox policy, stdin from
+ * {@code /dev/null}, and its output in {@code <cell state>/logs/agent-<n>.log} with a bounded tail
+ * in memory. Exit code 0 ends the turn, with the end of the output as the summary; any other exit
+ * is {@link AgentException.Reason#TURN_FAILED} with the output's end; the prompt's timeout stops
+ * the process tree ({@link AgentException.Reason#TURN_TIMED_OUT}); {@link AgentSession#abort} and
+ * {@link AgentSession#close} stop it ({@link AgentException.Reason#ABORTED}). The tests and the
+ * commit are not the agent's business: the library runs them afterwards. A prompt the template
+ * cannot hand over unchanged (past the limit of one argument, or with a character the worker's
+ * locale cannot put on a command line) is refused before anything starts: see {@link
+ * CommandTemplate#checkPrompt(String)}.
  *
  * <p>Thread-safe: one instance serves every cell of a worker.
  */
@@ -124,12 +127,12 @@ public final class CommandAgent implements AgentRuntime {
   }
 
   /**
-   * Prepares a cell: checks that the program can be found on the environment's {@code PATH} (or, for a path, in the
-   * worktree) and creates the cell's home, temporary and log folders.
+   * Prepares a cell: checks that the program can be found on the environment's {@code PATH} (or,
+   * for a path, in the worktree) and creates the cell's home, temporary and log folders.
    *
    * @throws NullPointerException if {@code context} is null
-   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if the program is missing or the folders
-   *     cannot be created
+   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if the program is
+   *     missing or the folders cannot be created
    */
   @Override
   public AgentSession start(AgentContext context) {
@@ -137,10 +140,19 @@ public final class CommandAgent implements AgentRuntime {
     Path worktree = context.worktree().toAbsolutePath().normalize();
     String path = environment.get("PATH").orElse(null);
     if (Executables.resolve(template.program(), path, worktree).isEmpty()) {
-      // The message reaches workflow history: it names the program, never the value of the worker's PATH.
-      throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
-          + " cannot start: program '" + template.program() + "' was not found or is not executable"
-          + " " + Executables.whereSought(template.program(), path, worktree));
+      // The message reaches workflow history: it names the program, never the value of the worker's
+      // PATH.
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
+          "agent "
+              + name
+              + " of cell "
+              + context.cellId()
+              + " cannot start: program '"
+              + template.program()
+              + "' was not found or is not executable"
+              + " "
+              + Executables.whereSought(template.program(), path, worktree));
     }
     Path state = context.stateDirectory().toAbsolutePath().normalize();
     Path agentState = state.resolve("agent");
@@ -150,8 +162,17 @@ public final class CommandAgent implements AgentRuntime {
       Files.createDirectories(agentState.resolve("prompts"));
       Files.createDirectories(state.resolve("logs"));
     } catch (IOException e) {
-      throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell " + context.cellId()
-          + " cannot create its folders under " + state + ": " + e.getMessage(), e);
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
+          "agent "
+              + name
+              + " of cell "
+              + context.cellId()
+              + " cannot create its folders under "
+              + state
+              + ": "
+              + e.getMessage(),
+          e);
     }
     LOG.info("command agent {} ready for cell {} in {}", name, context.cellId(), worktree);
     return new Session(context, worktree, state, agentState);
@@ -165,7 +186,9 @@ public final class CommandAgent implements AgentRuntime {
   /** The end of an output, at most {@link #SUMMARY_CHARS} characters. */
   static String lastChars(String output) {
     String trimmed = output.strip();
-    return trimmed.length() <= SUMMARY_CHARS ? trimmed : "..." + trimmed.substring(trimmed.length() - SUMMARY_CHARS);
+    return trimmed.length() <= SUMMARY_CHARS
+        ? trimmed
+        : "..." + trimmed.substring(trimmed.length() - SUMMARY_CHARS);
   }
 
   /** One cell's agent: runs one process per prompt; at most one at a time. */
@@ -194,10 +217,10 @@ public final class CommandAgent implements AgentRuntime {
     /**
      * Runs the agent command once.
      *
-     * @throws IllegalArgumentException if the template cannot hand the prompt to the agent unchanged (see {@link
-     *     CommandTemplate#checkPrompt(String)}: a NUL character; with {@value CommandTemplate#PROMPT}, more than
-     *     {@value CommandTemplate#MAX_ARGUMENT_BYTES} bytes or a character the worker's locale cannot put on a
-     *     command line); nothing is started then
+     * @throws IllegalArgumentException if the template cannot hand the prompt to the agent
+     *     unchanged (see {@link CommandTemplate#checkPrompt(String)}: a NUL character; with {@value
+     *     CommandTemplate#PROMPT}, more than {@value CommandTemplate#MAX_ARGUMENT_BYTES} bytes or a
+     *     character the worker's locale cannot put on a command line); nothing is started then
      */
     @Override
     public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
@@ -207,7 +230,8 @@ public final class CommandAgent implements AgentRuntime {
       if (timeout.isZero() || timeout.isNegative()) {
         throw new IllegalArgumentException("timeout must be positive but was " + timeout);
       }
-      // Refused here, before any process, rather than by the kernel (E2BIG) or silently by the JVM's encoder ('?').
+      // Refused here, before any process, rather than by the kernel (E2BIG) or silently by the
+      // JVM's encoder ('?').
       template.checkPrompt(prompt);
       checkOpen("prompt");
       RunningTurn turn = new RunningTurn();
@@ -221,43 +245,56 @@ public final class CommandAgent implements AgentRuntime {
       }
     }
 
-    private AgentTurn run(RunningTurn turn, String prompt, Duration timeout, AgentProgress progress) {
+    private AgentTurn run(
+        RunningTurn turn, String prompt, Duration timeout, AgentProgress progress) {
       int number = turns.incrementAndGet();
       Path promptFile = agentState.resolve("prompts").resolve("prompt-" + number + ".txt");
       SupervisedProcess process;
       try {
         if (template.usesPromptFile()) {
-          // The cell can write its state folder: never follow a link it may have planted on the way.
+          // The cell can write its state folder: never follow a link it may have planted on the
+          // way.
           NoFollowFiles.writeNew(state, promptFile, prompt);
         }
-        ProcessSpec spec = ProcessSpec.newBuilder()
-            .command(template.render(prompt, promptFile, worktree, context.port()))
-            .workingDirectory(worktree)
-            .environment(environment.toBuilder()
-                .putIfAbsent("HOME", agentState.resolve("home").toString())
-                .putIfAbsent("TMPDIR", agentState.resolve("tmp").toString())
-                .build())
-            .logFile(state.resolve("logs").resolve("agent-" + number + ".log"))
-            .logCapBytes(logCapBytes)
-            .tailBytes(tailBytes)
-            .timeout(timeout)
-            .stopGrace(stopGrace)
-            .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder()
-                .readOnly(agentState.resolve("prompts"))
-                .network(network)
-                .allowEndpoints(allowedEndpoints)
-                .build())
-            .description("agent " + name + " " + context.cellId())
-            .build();
+        ProcessSpec spec =
+            ProcessSpec.newBuilder()
+                .command(template.render(prompt, promptFile, worktree, context.port()))
+                .workingDirectory(worktree)
+                .environment(
+                    environment.toBuilder()
+                        .putIfAbsent("HOME", agentState.resolve("home").toString())
+                        .putIfAbsent("TMPDIR", agentState.resolve("tmp").toString())
+                        .build())
+                .logFile(state.resolve("logs").resolve("agent-" + number + ".log"))
+                .logCapBytes(logCapBytes)
+                .tailBytes(tailBytes)
+                .timeout(timeout)
+                .stopGrace(stopGrace)
+                .sandboxPolicy(
+                    SandboxPolicy.forCell(worktree, state).toBuilder()
+                        .readOnly(agentState.resolve("prompts"))
+                        .network(network)
+                        .allowEndpoints(allowedEndpoints)
+                        .build())
+                .description("agent " + name + " " + context.cellId())
+                .build();
         if (turn.abortRequested || closed.get()) {
           throw aborted();
         }
         process = supervisor.start(spec);
       } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-        throw new AgentException(AgentException.Reason.START_FAILED, "agent " + name + " of cell "
-            + context.cellId() + " could not be started: " + e.getMessage(), e);
+        throw new AgentException(
+            AgentException.Reason.START_FAILED,
+            "agent "
+                + name
+                + " of cell "
+                + context.cellId()
+                + " could not be started: "
+                + e.getMessage(),
+            e);
       }
-      // Publish the process, then look at the flag; stop() sets the flag, then looks at the process. Whichever
+      // Publish the process, then look at the flag; stop() sets the flag, then looks at the
+      // process. Whichever
       // comes second sees the other's write, so an abort racing the start always stops the process.
       turn.process = process;
       if (turn.abortRequested) {
@@ -270,18 +307,38 @@ public final class CommandAgent implements AgentRuntime {
         throw aborted();
       }
       if (result.timedOut()) {
-        throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "agent " + name + " of cell "
-            + context.cellId() + " did not finish within " + timeout + " and was stopped; last output:\n"
-            + orNone(lastChars(result.outputTail())));
+        throw new AgentException(
+            AgentException.Reason.TURN_TIMED_OUT,
+            "agent "
+                + name
+                + " of cell "
+                + context.cellId()
+                + " did not finish within "
+                + timeout
+                + " and was stopped; last output:\n"
+                + orNone(lastChars(result.outputTail())));
       }
       if (result.exitCode() != 0) {
-        throw new AgentException(AgentException.Reason.TURN_FAILED, "agent " + name + " of cell "
-            + context.cellId() + " exited with code " + result.exitCode() + signal(result.exitCode())
-            + " after " + result.duration().toMillis() + " ms; last output:\n"
-            + orNone(lastChars(result.outputTail())));
+        throw new AgentException(
+            AgentException.Reason.TURN_FAILED,
+            "agent "
+                + name
+                + " of cell "
+                + context.cellId()
+                + " exited with code "
+                + result.exitCode()
+                + signal(result.exitCode())
+                + " after "
+                + result.duration().toMillis()
+                + " ms; last output:\n"
+                + orNone(lastChars(result.outputTail())));
       }
-      LOG.info("agent {} of cell {} finished its turn in {} ms ({} bytes of output)", name, context.cellId(),
-          result.duration().toMillis(), result.outputBytes());
+      LOG.info(
+          "agent {} of cell {} finished its turn in {} ms ({} bytes of output)",
+          name,
+          context.cellId(),
+          result.duration().toMillis(),
+          result.outputBytes());
       return AgentTurn.of(lastChars(result.outputTail()));
     }
 
@@ -293,19 +350,28 @@ public final class CommandAgent implements AgentRuntime {
           try {
             return exit.get(1, TimeUnit.SECONDS);
           } catch (TimeoutException e) {
-            progress.onProgress("agent " + name + " running (pid " + process.pid() + ", " + process.outputBytes()
-                + " bytes of output)");
+            progress.onProgress(
+                "agent "
+                    + name
+                    + " running (pid "
+                    + process.pid()
+                    + ", "
+                    + process.outputBytes()
+                    + " bytes of output)");
           }
         }
       } catch (InterruptedException e) {
         process.stop();
         Thread.currentThread().interrupt();
-        throw new AgentException(AgentException.Reason.ABORTED, "agent " + name + " of cell " + context.cellId()
-            + " was interrupted and stopped", e);
+        throw new AgentException(
+            AgentException.Reason.ABORTED,
+            "agent " + name + " of cell " + context.cellId() + " was interrupted and stopped",
+            e);
       } catch (ExecutionException e) {
         throw new IllegalStateException("supervision of agent " + name + " failed", e.getCause());
       } catch (RuntimeException e) {
-        process.stop(); // the progress callback gave up on the turn (say, a cancelled Temporal activity)
+        process.stop(); // the progress callback gave up on the turn (say, a cancelled Temporal
+        // activity)
         throw e;
       }
     }
@@ -327,8 +393,14 @@ public final class CommandAgent implements AgentRuntime {
       if (turn != null) {
         ProcessResult result = stop(turn);
         if (result != null && !result.survivors().isEmpty()) {
-          throw new IllegalStateException("could not stop agent " + name + " of cell " + context.cellId()
-              + ": processes " + result.survivors() + " survived KILL");
+          throw new IllegalStateException(
+              "could not stop agent "
+                  + name
+                  + " of cell "
+                  + context.cellId()
+                  + ": processes "
+                  + result.survivors()
+                  + " survived KILL");
         }
       }
     }
@@ -339,13 +411,18 @@ public final class CommandAgent implements AgentRuntime {
       if (process == null) {
         return null;
       }
-      LOG.info("stopping agent {} of cell {} (pid {}) on request", name, context.cellId(), process.pid());
+      LOG.info(
+          "stopping agent {} of cell {} (pid {}) on request",
+          name,
+          context.cellId(),
+          process.pid());
       return process.stop();
     }
 
     private AgentException aborted() {
-      return new AgentException(AgentException.Reason.ABORTED, "turn of agent " + name + " of cell "
-          + context.cellId() + " was aborted");
+      return new AgentException(
+          AgentException.Reason.ABORTED,
+          "turn of agent " + name + " of cell " + context.cellId() + " was aborted");
     }
 
     private void checkOpen(String action) {
@@ -390,8 +467,8 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets the command template (see {@link CommandTemplate} for the placeholders and the substitution rule).
-     * Required.
+     * Sets the command template (see {@link CommandTemplate} for the placeholders and the
+     * substitution rule). Required.
      *
      * @param command the program and its arguments, with placeholders
      * @return this builder
@@ -428,10 +505,11 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets the agent's complete environment; default {@link ProcessEnvironment#defaults()} ({@code PATH}, locale,
-     * {@code TZ}). Name the API key variables the agent needs here, e.g. {@code
-     * ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing else of the worker's
-     * environment reaches it. {@code HOME} and {@code TMPDIR} are set to folders of the cell unless given here.
+     * Sets the agent's complete environment; default {@link ProcessEnvironment#defaults()} ({@code
+     * PATH}, locale, {@code TZ}). Name the API key variables the agent needs here, e.g. {@code
+     * ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENAI_API_KEY").build()}: nothing
+     * else of the worker's environment reaches it. {@code HOME} and {@code TMPDIR} are set to
+     * folders of the cell unless given here.
      *
      * @param environment the agent's complete environment
      * @return this builder
@@ -443,9 +521,10 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets whether the agent shares the host's network under a sandbox; default {@link NetworkAccess#SHARED}
-     * (a model-backed agent needs its model). With {@link NetworkAccess#NONE} the agent gets a private network
-     * that reaches only the {@linkplain #allowEndpoint endpoints allowed} (its model's, say).
+     * Sets whether the agent shares the host's network under a sandbox; default {@link
+     * NetworkAccess#SHARED} (a model-backed agent needs its model). With {@link NetworkAccess#NONE}
+     * the agent gets a private network that reaches only the {@linkplain #allowEndpoint endpoints
+     * allowed} (its model's, say).
      *
      * @param network the network access
      * @return this builder
@@ -457,15 +536,17 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Lets the agent reach {@code hostAndPort} (such as {@code api.openai.com:443} or {@code 127.0.0.1:4010}) from its
-     * private network; requires {@link #network(NetworkAccess) network(NONE)}. A loopback endpoint is reached at
-     * the same address inside; any other through the proxy named in the agent's {@code HTTPS_PROXY}, which tunnels
-     * to the allowed endpoints and nothing else. Needs {@code socat} on the worker (Debian package {@code socat}).
+     * Lets the agent reach {@code hostAndPort} (such as {@code api.openai.com:443} or {@code
+     * 127.0.0.1:4010}) from its private network; requires {@link #network(NetworkAccess)
+     * network(NONE)}. A loopback endpoint is reached at the same address inside; any other through
+     * the proxy named in the agent's {@code HTTPS_PROXY}, which tunnels to the allowed endpoints
+     * and nothing else. Needs {@code socat} on the worker (Debian package {@code socat}).
      *
      * @param hostAndPort the endpoint, as {@code host:port}
      * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
-     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
+     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link
+     *     NetworkEndpoint#parse})
      */
     public Builder allowEndpoint(String hostAndPort) {
       allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
@@ -473,7 +554,8 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets how long a stopped agent gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
+     * Sets how long a stopped agent gets between TERM and KILL; default {@link
+     * ProcessSpec#DEFAULT_STOP_GRACE}.
      *
      * @param grace the time between TERM and KILL
      * @return this builder
@@ -485,7 +567,8 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets how many bytes of output each turn's log file keeps; default {@link ProcessSpec#DEFAULT_LOG_CAP_BYTES}.
+     * Sets how many bytes of output each turn's log file keeps; default {@link
+     * ProcessSpec#DEFAULT_LOG_CAP_BYTES}.
      *
      * @param bytes the limit, in bytes; 0 or more (checked by {@link #build()})
      * @return this builder
@@ -496,9 +579,11 @@ public final class CommandAgent implements AgentRuntime {
     }
 
     /**
-     * Sets how many bytes of the output's end are kept in memory; default {@link ProcessSpec#DEFAULT_TAIL_BYTES}.
+     * Sets how many bytes of the output's end are kept in memory; default {@link
+     * ProcessSpec#DEFAULT_TAIL_BYTES}.
      *
-     * @param bytes the limit, in bytes; 1 to {@link ProcessSpec#MAX_TAIL_BYTES} (checked by {@link #build()})
+     * @param bytes the limit, in bytes; 1 to {@link ProcessSpec#MAX_TAIL_BYTES} (checked by {@link
+     *     #build()})
      * @return this builder
      */
     public Builder tailBytes(int bytes) {
@@ -511,21 +596,25 @@ public final class CommandAgent implements AgentRuntime {
      *
      * @return the agent
      * @throws IllegalStateException if no command was set
-     * @throws IllegalArgumentException if endpoints were allowed on the shared network, the command template is
-     *     invalid (see {@link CommandTemplate#of(List)}),
-     *     the name is blank, the stop grace is negative, the log cap is negative, or the tail is outside 1 byte to
-     *     {@link ProcessSpec#MAX_TAIL_BYTES}
+     * @throws IllegalArgumentException if endpoints were allowed on the shared network, the command
+     *     template is invalid (see {@link CommandTemplate#of(List)}), the name is blank, the stop
+     *     grace is negative, the log cap is negative, or the tail is outside 1 byte to {@link
+     *     ProcessSpec#MAX_TAIL_BYTES}
      */
     public CommandAgent build() {
       if (command == null) {
         throw new IllegalStateException("command is required but was not set");
       }
       if (network == NetworkAccess.SHARED && !allowedEndpoints.isEmpty()) {
-        throw new IllegalArgumentException("allowed endpoints " + allowedEndpoints + " need network(NONE): with the "
-            + "SHARED network the agent reaches everything the host does");
+        throw new IllegalArgumentException(
+            "allowed endpoints "
+                + allowedEndpoints
+                + " need network(NONE): with the "
+                + "SHARED network the agent reaches everything the host does");
       }
       CommandTemplate template = CommandTemplate.of(command);
-      String agentName = name != null ? name : String.valueOf(Path.of(template.program()).getFileName());
+      String agentName =
+          name != null ? name : String.valueOf(Path.of(template.program()).getFileName());
       if (agentName.isBlank()) {
         throw new IllegalArgumentException("name must not be blank but was \"" + agentName + "\"");
       }
@@ -536,8 +625,11 @@ public final class CommandAgent implements AgentRuntime {
         throw new IllegalArgumentException("logCapBytes must be 0 or more but was " + logCapBytes);
       }
       if (tailBytes < 1 || tailBytes > ProcessSpec.MAX_TAIL_BYTES) {
-        throw new IllegalArgumentException("tailBytes must be between 1 and " + ProcessSpec.MAX_TAIL_BYTES
-            + " but was " + tailBytes);
+        throw new IllegalArgumentException(
+            "tailBytes must be between 1 and "
+                + ProcessSpec.MAX_TAIL_BYTES
+                + " but was "
+                + tailBytes);
       }
       return new CommandAgent(this, template, agentName);
     }

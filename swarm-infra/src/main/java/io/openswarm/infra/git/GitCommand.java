@@ -13,13 +13,13 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One git invocation: the directory it runs in, its arguments (without the leading {@code git}), optional standard
- * input, extra environment variables, an optional timeout overriding the runner's, and whether it may be retried
- * when git reports that another process holds a lock.
+ * One git invocation: the directory it runs in, its arguments (without the leading {@code git}),
+ * optional standard input, extra environment variables, an optional timeout overriding the
+ * runner's, and whether it may be retried when git reports that another process holds a lock.
  *
- * <p>Arguments are passed to git as they are, one argv element each; nothing is ever interpreted by a shell. Callers
- * put {@code --} (or {@code --end-of-options}) before anything that comes from users, so that git cannot read it as
- * an option.
+ * <p>Arguments are passed to git as they are, one argv element each; nothing is ever interpreted by
+ * a shell. Callers put {@code --} (or {@code --end-of-options}) before anything that comes from
+ * users, so that git cannot read it as an option.
  *
  * <p>Immutable and thread-safe.
  */
@@ -53,14 +53,15 @@ public final class GitCommand {
   }
 
   /**
-   * A command with the given arguments that runs in {@code directory}, with the runner's defaults for everything
-   * else.
+   * A command with the given arguments that runs in {@code directory}, with the runner's defaults
+   * for everything else.
    *
    * @param directory the working directory of the process
    * @param args the arguments after {@code git}; at least one, none holding a NUL character
    * @return the command
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code args} is empty or an argument contains a NUL character
+   * @throws IllegalArgumentException if {@code args} is empty or an argument contains a NUL
+   *     character
    */
   public static GitCommand of(Path directory, String... args) {
     return in(directory).args(args).build();
@@ -85,7 +86,8 @@ public final class GitCommand {
   }
 
   /**
-   * The bytes written to standard input before it is closed; empty when standard input is closed at once.
+   * The bytes written to standard input before it is closed; empty when standard input is closed at
+   * once.
    *
    * @return the input bytes, or empty
    */
@@ -112,7 +114,8 @@ public final class GitCommand {
   }
 
   /**
-   * Whether the command is run again, after a backoff, when it fails because another git process holds a lock.
+   * Whether the command is run again, after a backoff, when it fails because another git process
+   * holds a lock.
    *
    * @return true when lock contention is retried
    */
@@ -144,7 +147,8 @@ public final class GitCommand {
      * @param args the arguments to append
      * @return this builder
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed to a process)
+     * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed
+     *     to a process)
      */
     public Builder args(String... args) {
       Objects.requireNonNull(args, "args cannot be null");
@@ -157,15 +161,18 @@ public final class GitCommand {
      * @param args the arguments to append
      * @return this builder
      * @throws NullPointerException if the list or an argument is null
-     * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed to a process)
+     * @throws IllegalArgumentException if an argument contains a NUL character (it cannot be passed
+     *     to a process)
      */
     public Builder args(List<String> args) {
       Objects.requireNonNull(args, "args cannot be null");
       for (String arg : args) {
         Objects.requireNonNull(arg, "args cannot contain null");
         if (arg.indexOf('\0') >= 0) {
-          throw new IllegalArgumentException("a git argument must not contain a NUL character but was \""
-              + arg.replace("\0", "\\0") + "\"");
+          throw new IllegalArgumentException(
+              "a git argument must not contain a NUL character but was \""
+                  + arg.replace("\0", "\\0")
+                  + "\"");
         }
         this.args.add(arg);
       }
@@ -192,18 +199,21 @@ public final class GitCommand {
      * @param value its value; no NUL
      * @return this builder
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is empty or contains {@code =} or NUL, or {@code value}
-     *     contains NUL
+     * @throws IllegalArgumentException if {@code name} is empty or contains {@code =} or NUL, or
+     *     {@code value} contains NUL
      */
     public Builder environment(String name, String value) {
       Objects.requireNonNull(name, "name cannot be null");
       Objects.requireNonNull(value, "value cannot be null");
       if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
         throw new IllegalArgumentException(
-            "an environment variable name must be non-empty without '=' or NUL but was \"" + name + "\"");
+            "an environment variable name must be non-empty without '=' or NUL but was \""
+                + name
+                + "\"");
       }
       if (value.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("the value of environment variable " + name + " must not contain NUL");
+        throw new IllegalArgumentException(
+            "the value of environment variable " + name + " must not contain NUL");
       }
       environment.put(name, value);
       return this;
@@ -227,9 +237,9 @@ public final class GitCommand {
     }
 
     /**
-     * Whether to retry, after a backoff, when git fails because another process holds one of its lock files
-     * ({@code index.lock}, a ref lock, {@code config.lock}). Default {@code true}: git takes its locks before it
-     * changes anything, so such a failure left nothing behind.
+     * Whether to retry, after a backoff, when git fails because another process holds one of its
+     * lock files ({@code index.lock}, a ref lock, {@code config.lock}). Default {@code true}: git
+     * takes its locks before it changes anything, so such a failure left nothing behind.
      *
      * @param retry false to run the command only once
      * @return this builder
@@ -247,7 +257,8 @@ public final class GitCommand {
      */
     public GitCommand build() {
       if (args.isEmpty()) {
-        throw new IllegalArgumentException("a git command needs at least one argument (the subcommand)");
+        throw new IllegalArgumentException(
+            "a git command needs at least one argument (the subcommand)");
       }
       return new GitCommand(this);
     }

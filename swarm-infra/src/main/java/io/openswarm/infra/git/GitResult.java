@@ -17,13 +17,21 @@ import java.util.OptionalInt;
  * @param directory where it ran
  * @param exitCode its exit code
  * @param stdout its standard output decoded as UTF-8, at most the runner's limit
- * @param stdoutTruncated whether standard output was longer than the limit (and {@code stdout} is only its head)
+ * @param stdoutTruncated whether standard output was longer than the limit (and {@code stdout} is
+ *     only its head)
  * @param stderrTail the last part of its standard error, decoded as UTF-8
  * @param duration how long the last attempt took
  * @param attempts how many times it ran (more than one after lock contention)
  */
-public record GitResult(List<String> command, Path directory, int exitCode, String stdout, boolean stdoutTruncated,
-    String stderrTail, Duration duration, int attempts) {
+public record GitResult(
+    List<String> command,
+    Path directory,
+    int exitCode,
+    String stdout,
+    boolean stdoutTruncated,
+    String stderrTail,
+    Duration duration,
+    int attempts) {
 
   /**
    * Validates and copies the fields.
@@ -58,33 +66,42 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
   /**
    * Returns this result if git succeeded and its output is complete, else throws.
    *
-   * @param action what was being attempted, for the message, for example {@code "create worktree /x"}
+   * @param action what was being attempted, for the message, for example {@code "create worktree
+   *     /x"}
    * @return this result
-   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if git said the directory is not in a repository,
-   *     otherwise {@link Reason#GIT_FAILED}
+   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if git said the directory is not in a
+   *     repository, otherwise {@link Reason#GIT_FAILED}
    */
   public GitResult requireSuccess(String action) {
-    return requireSuccess(action, stderrTail.contains("not a git repository")
-        ? Reason.NOT_A_REPOSITORY : Reason.GIT_FAILED);
+    return requireSuccess(
+        action,
+        stderrTail.contains("not a git repository") ? Reason.NOT_A_REPOSITORY : Reason.GIT_FAILED);
   }
 
   /**
-   * Returns this result if git succeeded and its output is complete, else throws with {@code reason}.
+   * Returns this result if git succeeded and its output is complete, else throws with {@code
+   * reason}.
    *
    * @param action what was being attempted, for the message
    * @param reason the reason to report when git failed
    * @return this result
-   * @throws WorktreeException with {@code reason} if git failed, with {@link Reason#GIT_FAILED} if its standard
-   *     output exceeded the runner's limit
+   * @throws WorktreeException with {@code reason} if git failed, with {@link Reason#GIT_FAILED} if
+   *     its standard output exceeded the runner's limit
    */
   public GitResult requireSuccess(String action, Reason reason) {
     if (!isSuccess()) {
       throw failure(action, reason);
     }
     if (stdoutTruncated) {
-      throw new WorktreeException(Reason.GIT_FAILED, String.format(
-          "%s: the output of `%s` exceeded the limit of %d characters kept in memory",
-          action, commandLine(), stdout.length()), command, OptionalInt.of(exitCode), stderrTail, null);
+      throw new WorktreeException(
+          Reason.GIT_FAILED,
+          String.format(
+              "%s: the output of `%s` exceeded the limit of %d characters kept in memory",
+              action, commandLine(), stdout.length()),
+          command,
+          OptionalInt.of(exitCode),
+          stderrTail,
+          null);
     }
     return this;
   }
@@ -97,9 +114,15 @@ public record GitResult(List<String> command, Path directory, int exitCode, Stri
    * @return the exception, naming the command, directory, exit code and the end of standard error
    */
   public WorktreeException failure(String action, Reason reason) {
-    return new WorktreeException(reason, String.format("%s: `%s` in %s exited with code %d%s",
-        action, commandLine(), directory, exitCode, summary(stderrTail)),
-        command, OptionalInt.of(exitCode), stderrTail, null);
+    return new WorktreeException(
+        reason,
+        String.format(
+            "%s: `%s` in %s exited with code %d%s",
+            action, commandLine(), directory, exitCode, summary(stderrTail)),
+        command,
+        OptionalInt.of(exitCode),
+        stderrTail,
+        null);
   }
 
   /**

@@ -38,17 +38,19 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>The document is an object with one property, {@code tasks}, an array of task objects in the order the graph
- * keeps. A task has {@code id} and {@code prompt} (strings, required), and optionally {@code dependsOn} (an array of
- * task ids; empty when absent), {@code testCommand} (an array of strings: the program and its arguments, run without
- * a shell), {@code executeTimeout} and {@code testTimeout} (ISO-8601 durations such as {@code "PT15M"}) and
- * {@code commitMessage} (a string) and {@code verifyBase} (a boolean: check the task's base before its agent is
- * prompted, whatever the DAG says). {@code null} is the same as absent.
+ * <p>The document is an object with one property, {@code tasks}, an array of task objects in the
+ * order the graph keeps. A task has {@code id} and {@code prompt} (strings, required), and
+ * optionally {@code dependsOn} (an array of task ids; empty when absent), {@code testCommand} (an
+ * array of strings: the program and its arguments, run without a shell), {@code executeTimeout} and
+ * {@code testTimeout} (ISO-8601 durations such as {@code "PT15M"}) and {@code commitMessage} (a
+ * string) and {@code verifyBase} (a boolean: check the task's base before its agent is prompted,
+ * whatever the DAG says). {@code null} is the same as absent.
  *
- * <p>Reading is strict, so that a typo never silently changes a run: unknown properties, duplicate keys, values of
- * the wrong type and trailing content are errors whose message names the place ({@code tasks[2].dependsOn[0]}) and
- * what was expected. A document that is well-formed but describes an invalid graph fails with the graph's own
- * {@link TaskGraphException} (cycle, unknown dependency, ...).
+ * <p>Reading is strict, so that a typo never silently changes a run: unknown properties, duplicate
+ * keys, values of the wrong type and trailing content are errors whose message names the place
+ * ({@code tasks[2].dependsOn[0]}) and what was expected. A document that is well-formed but
+ * describes an invalid graph fails with the graph's own {@link TaskGraphException} (cycle, unknown
+ * dependency, ...).
  *
  * <p>Thread-safe and stateless.
  */
@@ -58,12 +60,21 @@ public final class TaskGraphJson {
   public static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
 
   private static final List<String> TOP_LEVEL = List.of("tasks");
-  private static final List<String> TASK_PROPERTIES = List.of("id", "prompt", "dependsOn", "testCommand",
-      "executeTimeout", "testTimeout", "commitMessage", "verifyBase");
+  private static final List<String> TASK_PROPERTIES =
+      List.of(
+          "id",
+          "prompt",
+          "dependsOn",
+          "testCommand",
+          "executeTimeout",
+          "testTimeout",
+          "commitMessage",
+          "verifyBase");
 
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(SerializationFeature.INDENT_OUTPUT);
 
   private TaskGraphJson() {}
 
@@ -74,8 +85,8 @@ public final class TaskGraphJson {
    * @return the validated graph
    * @throws NullPointerException if {@code file} is null
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if the file is larger than {@value #MAX_FILE_BYTES} bytes or is not a task
-   *     graph document; the message names the file and the place
+   * @throws IllegalArgumentException if the file is larger than {@value #MAX_FILE_BYTES} bytes or
+   *     is not a task graph document; the message names the file and the place
    * @throws TaskGraphException if the document describes a graph that cannot run
    */
   public static TaskGraph read(Path file) throws IOException {
@@ -85,8 +96,8 @@ public final class TaskGraphJson {
       bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
     }
     if (bytes.length > MAX_FILE_BYTES) {
-      throw new IllegalArgumentException("task graph file " + file + " is larger than " + MAX_FILE_BYTES
-          + " bytes");
+      throw new IllegalArgumentException(
+          "task graph file " + file + " is larger than " + MAX_FILE_BYTES + " bytes");
     }
     try {
       return parse(new String(bytes, StandardCharsets.UTF_8));
@@ -103,7 +114,8 @@ public final class TaskGraphJson {
    * @param json the document
    * @return the validated graph
    * @throws NullPointerException if {@code json} is null
-   * @throws IllegalArgumentException if {@code json} is not a task graph document; the message names the place
+   * @throws IllegalArgumentException if {@code json} is not a task graph document; the message
+   *     names the place
    * @throws TaskGraphException if the document describes a graph that cannot run
    */
   public static TaskGraph parse(String json) {
@@ -112,20 +124,22 @@ public final class TaskGraphJson {
     try (JsonParser parser = MAPPER.createParser(json)) {
       root = MAPPER.readTree(parser);
       if (root != null && parser.nextToken() != null) {
-        throw new IllegalArgumentException("unexpected content after the task graph at "
-            + where(parser.currentLocation()));
+        throw new IllegalArgumentException(
+            "unexpected content after the task graph at " + where(parser.currentLocation()));
       }
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not valid JSON at " + where(e.getLocation()) + ": "
-          + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "not valid JSON at " + where(e.getLocation()) + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the task graph: " + e.getMessage(), e);
     }
     if (root == null || root.isMissingNode()) {
-      throw new IllegalArgumentException("the document is empty; expected an object with \"tasks\"");
+      throw new IllegalArgumentException(
+          "the document is empty; expected an object with \"tasks\"");
     }
     if (!root.isObject()) {
-      throw new IllegalArgumentException("the document must be an object with \"tasks\" but was " + type(root));
+      throw new IllegalArgumentException(
+          "the document must be an object with \"tasks\" but was " + type(root));
     }
     rejectUnknown(root, "the document", TOP_LEVEL);
     JsonNode tasks = root.get("tasks");
@@ -133,7 +147,8 @@ public final class TaskGraphJson {
       throw new IllegalArgumentException("the document has no \"tasks\" array");
     }
     if (!tasks.isArray()) {
-      throw new IllegalArgumentException("tasks must be an array of task objects but was " + type(tasks));
+      throw new IllegalArgumentException(
+          "tasks must be an array of task objects but was " + type(tasks));
     }
     List<GraphTask> parsed = new ArrayList<>(tasks.size());
     for (int i = 0; i < tasks.size(); i++) {
@@ -190,10 +205,17 @@ public final class TaskGraphJson {
     String id = requiredString(node, where, "id");
     String prompt = requiredString(node, where, "prompt");
     List<String> dependsOn = stringArray(node, where, "dependsOn");
-    List<String> testCommand = node.hasNonNull("testCommand") ? stringArray(node, where, "testCommand") : null;
-    return new GraphTask(id, prompt, dependsOn == null ? List.of() : dependsOn, testCommand,
-        duration(node, where, "executeTimeout"), duration(node, where, "testTimeout"),
-        optionalString(node, where, "commitMessage"), optionalBoolean(node, where, "verifyBase"));
+    List<String> testCommand =
+        node.hasNonNull("testCommand") ? stringArray(node, where, "testCommand") : null;
+    return new GraphTask(
+        id,
+        prompt,
+        dependsOn == null ? List.of() : dependsOn,
+        testCommand,
+        duration(node, where, "executeTimeout"),
+        duration(node, where, "testTimeout"),
+        optionalString(node, where, "commitMessage"),
+        optionalBoolean(node, where, "verifyBase"));
   }
 
   private static @Nullable Boolean optionalBoolean(JsonNode node, String where, String name) {
@@ -202,7 +224,8 @@ public final class TaskGraphJson {
       return null;
     }
     if (!value.isBoolean()) {
-      throw new IllegalArgumentException(where + "." + name + " must be true or false but was " + type(value));
+      throw new IllegalArgumentException(
+          where + "." + name + " must be true or false but was " + type(value));
     }
     return value.booleanValue();
   }
@@ -211,8 +234,13 @@ public final class TaskGraphJson {
     for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
       String name = fields.next().getKey();
       if (!known.contains(name)) {
-        throw new IllegalArgumentException(where + " has an unknown property \"" + name + "\" (known: "
-            + String.join(", ", known) + ")");
+        throw new IllegalArgumentException(
+            where
+                + " has an unknown property \""
+                + name
+                + "\" (known: "
+                + String.join(", ", known)
+                + ")");
       }
     }
   }
@@ -231,7 +259,8 @@ public final class TaskGraphJson {
       return null;
     }
     if (!value.isTextual()) {
-      throw new IllegalArgumentException(where + "." + name + " must be a string but was " + type(value));
+      throw new IllegalArgumentException(
+          where + "." + name + " must be a string but was " + type(value));
     }
     return value.textValue();
   }
@@ -242,15 +271,15 @@ public final class TaskGraphJson {
       return null;
     }
     if (!value.isArray()) {
-      throw new IllegalArgumentException(where + "." + name + " must be an array of strings but was "
-          + type(value));
+      throw new IllegalArgumentException(
+          where + "." + name + " must be an array of strings but was " + type(value));
     }
     List<String> strings = new ArrayList<>(value.size());
     for (int i = 0; i < value.size(); i++) {
       JsonNode element = value.get(i);
       if (!element.isTextual()) {
-        throw new IllegalArgumentException(where + "." + name + "[" + i + "] must be a string but was "
-            + type(element));
+        throw new IllegalArgumentException(
+            where + "." + name + "[" + i + "] must be a string but was " + type(element));
       }
       strings.add(element.textValue());
     }
@@ -265,8 +294,15 @@ public final class TaskGraphJson {
     try {
       return Duration.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(where + "." + name + " must be an ISO-8601 duration such as \"PT15M\" or "
-          + "\"PT90S\" but was \"" + text + "\"", e);
+      throw new IllegalArgumentException(
+          where
+              + "."
+              + name
+              + " must be an ISO-8601 duration such as \"PT15M\" or "
+              + "\"PT90S\" but was \""
+              + text
+              + "\"",
+          e);
     }
   }
 
@@ -288,7 +324,8 @@ public final class TaskGraphJson {
   }
 
   private static String where(@Nullable JsonLocation location) {
-    return location == null ? "an unknown place"
+    return location == null
+        ? "an unknown place"
         : "line " + location.getLineNr() + ", column " + location.getColumnNr();
   }
 }

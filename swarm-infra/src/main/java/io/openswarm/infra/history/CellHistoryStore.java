@@ -45,30 +45,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps what cells did, on disk and in git: one folder per cell run under a history folder, and each reverted change
- * as a ref {@code refs/swarm/rejected/<cellId>}, with retention by count, age and size ({@link HistoryOptions}).
+ * Keeps what cells did, on disk and in git: one folder per cell run under a history folder, and
+ * each reverted change as a ref {@code refs/swarm/rejected/<cellId>}, with retention by count, age
+ * and size ({@link HistoryOptions}).
  *
  * <h2>How it works</h2>
- * {@link #open} creates the run's folder, {@code <yyyyMMdd'T'HHmmssSSS'Z'>-<cellId>} (so names sort by age), and
- * writes {@value #RECORD} in it: the cell, its task, its base commit, the commit of its change or the ref of its
- * rejected change. After red tests the named report folders are copied from the worktree into {@code reports/}; at
- * teardown the cell's {@code logs} folder into {@code logs/}. Both sources are folders the cell controls, so they are
- * copied without following links and within {@link HistoryOptions#maxRunBytes()} ({@link NoFollowTreeCopy}); what
- * was left out is listed in the record.
  *
- * <p>A rejected change is committed, before the revert, with the library's hermetic git (no hooks, no drivers): the
- * worktree's files as {@code git add --all} sees them (ignored files excluded) as one commit whose parent is the base
- * commit, so that {@code git diff <base> refs/swarm/rejected/<cellId>} is exactly what the agent tried. The revert
- * that follows resets the index the staging used. A change larger than {@link HistoryOptions#maxRunBytes()} is not
- * kept.
+ * {@link #open} creates the run's folder, {@code <yyyyMMdd'T'HHmmssSSS'Z'>-<cellId>} (so names sort
+ * by age), and writes {@value #RECORD} in it: the cell, its task, its base commit, the commit of
+ * its change or the ref of its rejected change. After red tests the named report folders are copied
+ * from the worktree into {@code reports/}; at teardown the cell's {@code logs} folder into {@code
+ * logs/}. Both sources are folders the cell controls, so they are copied without following links
+ * and within {@link HistoryOptions#maxRunBytes()} ({@link NoFollowTreeCopy}); what was left out is
+ * listed in the record.
  *
- * <p>Retention runs at {@link #enforceRetention()} (the worker calls it when it starts) and after each record is
- * closed: the oldest runs go first, each with its ref when the ref still points at the commit the run made (a newer
- * run of the same cell may have moved it), until at most {@link HistoryOptions#maxRuns()} runs remain, none older
- * than {@link HistoryOptions#maxAge()}, and all together within {@link HistoryOptions#maxBytes()}. Runs still open are
- * never removed. Folders in the history folder that are not runs are left alone.
+ * <p>A rejected change is committed, before the revert, with the library's hermetic git (no hooks,
+ * no drivers): the worktree's files as {@code git add --all} sees them (ignored files excluded) as
+ * one commit whose parent is the base commit, so that {@code git diff <base>
+ * refs/swarm/rejected/<cellId>} is exactly what the agent tried. The revert that follows resets the
+ * index the staging used. A change larger than {@link HistoryOptions#maxRunBytes()} is not kept.
  *
- * <p>Nothing here fails a cell: a record that cannot be kept is logged at WARN and the cell goes on.
+ * <p>Retention runs at {@link #enforceRetention()} (the worker calls it when it starts) and after
+ * each record is closed: the oldest runs go first, each with its ref when the ref still points at
+ * the commit the run made (a newer run of the same cell may have moved it), until at most {@link
+ * HistoryOptions#maxRuns()} runs remain, none older than {@link HistoryOptions#maxAge()}, and all
+ * together within {@link HistoryOptions#maxBytes()}. Runs still open are never removed. Folders in
+ * the history folder that are not runs are left alone.
+ *
+ * <p>Nothing here fails a cell: a record that cannot be kept is logged at WARN and the cell goes
+ * on.
  *
  * <p>Thread-safe.
  */
@@ -84,8 +89,8 @@ public final class CellHistoryStore implements CellHistory {
   public static final int DEFAULT_MAX_DIFF_BYTES = 1024 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(CellHistoryStore.class);
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
-      .withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
   private static final int STAMP_LENGTH = "20260101T000000000Z".length();
   private static final int MAX_ENTRIES_PER_RUN = 10_000;
 
@@ -99,10 +104,14 @@ public final class CellHistoryStore implements CellHistory {
   private final ReentrantLock retention = new ReentrantLock();
 
   private CellHistoryStore(Builder builder) {
-    this.folder = Objects.requireNonNull(builder.folder, "folder must be set before build()").toAbsolutePath()
-        .normalize();
-    this.repository = Objects.requireNonNull(builder.repository, "repository must be set before build()")
-        .toAbsolutePath().normalize();
+    this.folder =
+        Objects.requireNonNull(builder.folder, "folder must be set before build()")
+            .toAbsolutePath()
+            .normalize();
+    this.repository =
+        Objects.requireNonNull(builder.repository, "repository must be set before build()")
+            .toAbsolutePath()
+            .normalize();
     this.options = builder.options;
     this.git = builder.git;
     this.author = builder.author;
@@ -147,7 +156,8 @@ public final class CellHistoryStore implements CellHistory {
       Files.createDirectories(folder);
       Instant started = clock.instant();
       for (int i = 0; ; i++) {
-        // Two runs of one cell within a millisecond get the next free millisecond: names stay <stamp>-<cellId>.
+        // Two runs of one cell within a millisecond get the next free millisecond: names stay
+        // <stamp>-<cellId>.
         Instant stamp = started.plusMillis(i);
         String name = STAMP.format(stamp) + "-" + cellId.value();
         Path run = folder.resolve(name);
@@ -157,20 +167,24 @@ public final class CellHistoryStore implements CellHistory {
           continue;
         }
         open.add(name);
-        Run record = new Run(run, cellId, taskId, stateDirectory.toAbsolutePath().normalize(), stamp);
+        Run record =
+            new Run(run, cellId, taskId, stateDirectory.toAbsolutePath().normalize(), stamp);
         record.write();
         return record;
       }
     } catch (IOException | UncheckedIOException e) {
-      log.warn("cell {}: no history is kept for this run: cannot create its folder in {}: {}", cellId, folder,
+      log.warn(
+          "cell {}: no history is kept for this run: cannot create its folder in {}: {}",
+          cellId,
+          folder,
           e.getMessage());
       return CellRecord.NONE;
     }
   }
 
   /**
-   * Removes the oldest runs (and their refs) until the rules of {@link HistoryOptions} hold. Returns at once when
-   * another thread is at it.
+   * Removes the oldest runs (and their refs) until the rules of {@link HistoryOptions} hold.
+   * Returns at once when another thread is at it.
    *
    * @return how many runs were removed
    */
@@ -205,7 +219,12 @@ public final class CellHistoryStore implements CellHistory {
         }
       }
       if (removed > 0) {
-        log.info("history {}: removed the {} oldest run(s); {} kept ({} bytes)", folder, removed, remaining, total);
+        log.info(
+            "history {}: removed the {} oldest run(s); {} kept ({} bytes)",
+            folder,
+            removed,
+            remaining,
+            total);
       }
       return removed;
     } catch (IOException | UncheckedIOException e) {
@@ -251,13 +270,14 @@ public final class CellHistoryStore implements CellHistory {
   }
 
   /**
-   * The change of the newest kept run of {@code cellId} that has one, as a unified diff against its base commit: the
-   * rejected change of a reverted cell, or the committed change of a committed one. At most {@code maxBytes} of it;
-   * a longer diff is cut and ends with a line that says so.
+   * The change of the newest kept run of {@code cellId} that has one, as a unified diff against its
+   * base commit: the rejected change of a reverted cell, or the committed change of a committed
+   * one. At most {@code maxBytes} of it; a longer diff is cut and ends with a line that says so.
    *
    * @param cellId the cell
    * @param maxBytes the most bytes of diff returned; positive
-   * @return empty when no kept run of the cell has a change (or its commits are gone from the repository)
+   * @return empty when no kept run of the cell has a change (or its commits are gone from the
+   *     repository)
    * @throws IllegalArgumentException if {@code maxBytes} is not positive
    */
   public Optional<String> diff(CellId cellId, int maxBytes) {
@@ -271,16 +291,36 @@ public final class CellHistoryStore implements CellHistory {
         continue;
       }
       GitRunner bounded = GitRunner.newBuilder().maxStdoutBytes(maxBytes).build();
-      GitResult result = bounded.run(repository, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
-          base, change, "--");
+      GitResult result =
+          bounded.run(
+              repository,
+              "diff",
+              "--no-color",
+              "--no-ext-diff",
+              "--no-textconv",
+              base,
+              change,
+              "--");
       if (!result.isSuccess()) {
-        log.info("history {}: the change of cell {} ({}) is no longer in the repository: {}", folder, cellId, change,
+        log.info(
+            "history {}: the change of cell {} ({}) is no longer in the repository: {}",
+            folder,
+            cellId,
+            change,
             result.stderrTail().strip());
         return Optional.empty();
       }
-      return Optional.of(result.stdoutTruncated()
-          ? result.stdout() + "\n[diff cut at " + maxBytes + " bytes; see git diff " + base + " " + change + "]\n"
-          : result.stdout());
+      return Optional.of(
+          result.stdoutTruncated()
+              ? result.stdout()
+                  + "\n[diff cut at "
+                  + maxBytes
+                  + " bytes; see git diff "
+                  + base
+                  + " "
+                  + change
+                  + "]\n"
+              : result.stdout());
     }
     return Optional.empty();
   }
@@ -294,7 +334,9 @@ public final class CellHistoryStore implements CellHistory {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (started(name).isPresent() && name.length() > STAMP_LENGTH + 1 && name.charAt(STAMP_LENGTH) == '-'
+        if (started(name).isPresent()
+            && name.length() > STAMP_LENGTH + 1
+            && name.charAt(STAMP_LENGTH) == '-'
             && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
           runs.add(entry);
         }
@@ -319,14 +361,24 @@ public final class CellHistoryStore implements CellHistory {
   private boolean remove(Path run, List<Path> newer) {
     Optional<KeptRun> kept = read(run);
     String ref = kept.map(KeptRun::rejectedRef).orElse(null);
-    boolean refStillKept = ref != null && newer.stream().map(this::read)
-        .anyMatch(other -> other.map(KeptRun::rejectedRef).filter(ref::equals).isPresent());
+    boolean refStillKept =
+        ref != null
+            && newer.stream()
+                .map(this::read)
+                .anyMatch(other -> other.map(KeptRun::rejectedRef).filter(ref::equals).isPresent());
     if (kept.isPresent() && ref != null && kept.get().rejectedCommit() != null && !refStillKept) {
-      // Only while it still points where this run set it: a newer run of the same cell may have moved it.
-      GitResult deleted = git.run(GitCommand.in(repository)
-          .args("update-ref", "-d", ref, kept.get().rejectedCommit()).build());
+      // Only while it still points where this run set it: a newer run of the same cell may have
+      // moved it.
+      GitResult deleted =
+          git.run(
+              GitCommand.in(repository)
+                  .args("update-ref", "-d", ref, kept.get().rejectedCommit())
+                  .build());
       if (!deleted.isSuccess()) {
-        log.debug("history {}: ref {} left as it is: {}", folder, kept.get().rejectedRef(),
+        log.debug(
+            "history {}: ref {} left as it is: {}",
+            folder,
+            kept.get().rejectedRef(),
             deleted.stderrTail().strip());
       }
     }
@@ -334,25 +386,28 @@ public final class CellHistoryStore implements CellHistory {
       TreeDeleter.deleteRecursively(run);
       return true;
     } catch (IOException e) {
-      log.warn("history {}: cannot remove the run {}: {}", folder, run.getFileName(), e.getMessage());
+      log.warn(
+          "history {}: cannot remove the run {}: {}", folder, run.getFileName(), e.getMessage());
       return false;
     }
   }
 
   private static long size(Path run) throws IOException {
     long[] total = {0};
-    Files.walkFileTree(run, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        total[0] += attributes.size();
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        run,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            total[0] += attributes.size();
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return total[0];
   }
 
@@ -363,7 +418,11 @@ public final class CellHistoryStore implements CellHistory {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      log.warn("history {}: cannot read the record of {}: {}", folder, run.getFileName(), e.getMessage());
+      log.warn(
+          "history {}: cannot read the record of {}: {}",
+          folder,
+          run.getFileName(),
+          e.getMessage());
       return Optional.empty();
     }
     String name = run.getFileName().toString();
@@ -371,16 +430,27 @@ public final class CellHistoryStore implements CellHistory {
     Path logFolder = run.resolve("logs");
     if (Files.isDirectory(logFolder, LinkOption.NOFOLLOW_LINKS)) {
       try (Stream<Path> files = Files.walk(logFolder)) {
-        files.filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)).sorted().forEach(logs::add);
+        files
+            .filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
+            .sorted()
+            .forEach(logs::add);
       } catch (IOException | UncheckedIOException e) {
         log.warn("history {}: cannot list the logs of {}: {}", folder, name, e.getMessage());
       }
     }
     String leftOut = record.getProperty("leftOut", "");
-    return Optional.of(new KeptRun(run, name.substring(STAMP_LENGTH + 1), record.getProperty("taskId"),
-        started(name).orElseThrow(), record.getProperty("baseCommit"), record.getProperty("commit"),
-        record.getProperty("rejectedRef"), record.getProperty("rejectedCommit"), logs,
-        leftOut.isEmpty() ? List.of() : List.of(leftOut.split("\n"))));
+    return Optional.of(
+        new KeptRun(
+            run,
+            name.substring(STAMP_LENGTH + 1),
+            record.getProperty("taskId"),
+            started(name).orElseThrow(),
+            record.getProperty("baseCommit"),
+            record.getProperty("commit"),
+            record.getProperty("rejectedRef"),
+            record.getProperty("rejectedCommit"),
+            logs,
+            leftOut.isEmpty() ? List.of() : List.of(leftOut.split("\n"))));
   }
 
   @Override
@@ -434,7 +504,11 @@ public final class CellHistoryStore implements CellHistory {
             reports.add(report);
           }
         } catch (IOException | RuntimeException e) {
-          log.warn("cell {}: the report folder {} could not be kept: {}", cellId, report, e.getMessage());
+          log.warn(
+              "cell {}: the report folder {} could not be kept: {}",
+              cellId,
+              report,
+              e.getMessage());
         }
       }
       write();
@@ -445,7 +519,8 @@ public final class CellHistoryStore implements CellHistory {
       try {
         return keepChange(worktree);
       } catch (IOException | RuntimeException e) {
-        log.warn("cell {}: its rejected change could not be kept as a ref: {}", cellId, e.getMessage());
+        log.warn(
+            "cell {}: its rejected change could not be kept as a ref: {}", cellId, e.getMessage());
         return Optional.empty();
       }
     }
@@ -454,51 +529,96 @@ public final class CellHistoryStore implements CellHistory {
       Path path = worktree.path();
       String base = worktree.baseCommit();
       List<String> changed = new ArrayList<>();
-      changed.addAll(split(git.run(path, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, "--")
-          .requireSuccess("list the changes of cell " + cellId).stdout()));
-      changed.addAll(split(git.run(path, "ls-files", "-z", "--others", "--exclude-standard")
-          .requireSuccess("list the untracked files of cell " + cellId).stdout()));
+      changed.addAll(
+          split(
+              git.run(
+                      path,
+                      "diff",
+                      "--name-only",
+                      "-z",
+                      "--no-renames",
+                      "--no-ext-diff",
+                      base,
+                      "--")
+                  .requireSuccess("list the changes of cell " + cellId)
+                  .stdout()));
+      changed.addAll(
+          split(
+              git.run(path, "ls-files", "-z", "--others", "--exclude-standard")
+                  .requireSuccess("list the untracked files of cell " + cellId)
+                  .stdout()));
       if (changed.isEmpty()) {
         return Optional.empty();
       }
       long bytes = 0;
       for (String file : changed) {
         try {
-          bytes += Files.readAttributes(path.resolve(file), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-              .size();
+          bytes +=
+              Files.readAttributes(
+                      path.resolve(file), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                  .size();
         } catch (IOException e) {
           // Deleted: costs nothing.
         }
       }
       if (bytes > options.maxRunBytes()) {
-        log.warn("cell {}: its rejected change ({} bytes in {} file(s)) is larger than the history's limit of {} "
-            + "bytes per run (maxRunBytes); not kept as a ref", cellId, bytes, changed.size(), options.maxRunBytes());
+        log.warn(
+            "cell {}: its rejected change ({} bytes in {} file(s)) is larger than the history's limit of {} "
+                + "bytes per run (maxRunBytes); not kept as a ref",
+            cellId,
+            bytes,
+            changed.size(),
+            options.maxRunBytes());
         return Optional.empty();
       }
-      // The cell's own index: the revert that follows resets it (checkout --force) whatever staging left there.
+      // The cell's own index: the revert that follows resets it (checkout --force) whatever staging
+      // left there.
       git.run(path, "add", "--all").requireSuccess("stage the rejected change of cell " + cellId);
-      String tree = git.run(path, "write-tree").requireSuccess("write the tree of cell " + cellId).stdoutLine();
-      String message = "Rejected change of cell " + cellId.value() + "\n\n"
-          + "The tests were red; the library kept the change here before reverting the worktree.\n\n"
-          + "Open-Swarm-Cell: " + cellId.value() + "\n"
-          + (taskId == null ? "" : "Open-Swarm-Task: " + taskId + "\n");
-      String sha = git.run(GitCommand.in(path)
-          .args("commit-tree", tree, "-p", base, "-F", "-")
-          .stdin(message)
-          .environment("GIT_AUTHOR_NAME", author.name())
-          .environment("GIT_AUTHOR_EMAIL", author.email())
-          .environment("GIT_COMMITTER_NAME", author.name())
-          .environment("GIT_COMMITTER_EMAIL", author.email())
-          .build()).requireSuccess("commit the rejected change of cell " + cellId).stdoutLine();
+      String tree =
+          git.run(path, "write-tree")
+              .requireSuccess("write the tree of cell " + cellId)
+              .stdoutLine();
+      String message =
+          "Rejected change of cell "
+              + cellId.value()
+              + "\n\n"
+              + "The tests were red; the library kept the change here before reverting the worktree.\n\n"
+              + "Open-Swarm-Cell: "
+              + cellId.value()
+              + "\n"
+              + (taskId == null ? "" : "Open-Swarm-Task: " + taskId + "\n");
+      String sha =
+          git.run(
+                  GitCommand.in(path)
+                      .args("commit-tree", tree, "-p", base, "-F", "-")
+                      .stdin(message)
+                      .environment("GIT_AUTHOR_NAME", author.name())
+                      .environment("GIT_AUTHOR_EMAIL", author.email())
+                      .environment("GIT_COMMITTER_NAME", author.name())
+                      .environment("GIT_COMMITTER_EMAIL", author.email())
+                      .build())
+              .requireSuccess("commit the rejected change of cell " + cellId)
+              .stdoutLine();
       String ref = REJECTED_REF_PREFIX + cellId.value();
-      git.run(path, "update-ref", "-m", "open swarm: rejected change of cell " + cellId.value(), ref, sha)
+      git.run(
+              path,
+              "update-ref",
+              "-m",
+              "open swarm: rejected change of cell " + cellId.value(),
+              ref,
+              sha)
           .requireSuccess("keep the rejected change of cell " + cellId + " as " + ref);
       rejectedRef = ref;
       rejectedCommit = sha;
       baseCommit = base;
       write();
-      log.info("cell {}: rejected change kept as {} ({} file(s)); see git diff {} {}", cellId, ref, changed.size(),
-          abbreviate(base), ref);
+      log.info(
+          "cell {}: rejected change kept as {} ({} file(s)); see git diff {} {}",
+          cellId,
+          ref,
+          changed.size(),
+          abbreviate(base),
+          ref);
       return Optional.of(ref);
     }
 
@@ -526,11 +646,18 @@ public final class CellHistoryStore implements CellHistory {
       if (!Files.isDirectory(run, LinkOption.NOFOLLOW_LINKS)) {
         return Optional.empty();
       }
-      log.info("cell {}: logs{} kept in {}", cellId, reports.isEmpty() ? "" : " and reports " + reports, run);
+      log.info(
+          "cell {}: logs{} kept in {}",
+          cellId,
+          reports.isEmpty() ? "" : " and reports " + reports,
+          run);
       return Optional.of(run.toString());
     }
 
-    /** Writes the record next to a temporary file and moves it in place, so a reader never sees half of it. */
+    /**
+     * Writes the record next to a temporary file and moves it in place, so a reader never sees half
+     * of it.
+     */
     void write() {
       Properties record = new Properties();
       record.setProperty("cellId", cellId.value());
@@ -551,12 +678,20 @@ public final class CellHistoryStore implements CellHistory {
       Path temporary = run.resolve(RECORD + ".tmp");
       try {
         try (OutputStream out = Files.newOutputStream(temporary)) {
-          record.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "open swarm cell run");
+          record.store(
+              new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "open swarm cell run");
         }
-        Files.move(temporary, run.resolve(RECORD), StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+            temporary,
+            run.resolve(RECORD),
+            StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        log.warn("cell {}: its record {} could not be written: {}", cellId, run.resolve(RECORD), e.getMessage());
+        log.warn(
+            "cell {}: its record {} could not be written: {}",
+            cellId,
+            run.resolve(RECORD),
+            e.getMessage());
       }
     }
   }
@@ -593,7 +728,8 @@ public final class CellHistoryStore implements CellHistory {
     private Builder() {}
 
     /**
-     * The history folder; the worker uses {@code <stateDirectory>/history}, which no cell can see. Required.
+     * The history folder; the worker uses {@code <stateDirectory>/history}, which no cell can see.
+     * Required.
      *
      * @param path the history folder
      * @return this builder
@@ -641,7 +777,8 @@ public final class CellHistoryStore implements CellHistory {
     }
 
     /**
-     * Who the commits of rejected changes are by; {@code Open Swarm <swarm@openswarm.invalid>} by default.
+     * Who the commits of rejected changes are by; {@code Open Swarm <swarm@openswarm.invalid>} by
+     * default.
      *
      * @param commitAuthor the author of the commits
      * @return this builder

@@ -20,9 +20,17 @@ import org.jspecify.annotations.Nullable;
  * @param logs the kept log files, sorted
  * @param leftOut what the copy left out and why (links, pipes, what was over the limit)
  */
-public record KeptRun(Path folder, String cellId, @Nullable String taskId, Instant started,
-    @Nullable String baseCommit, @Nullable String commit, @Nullable String rejectedRef,
-    @Nullable String rejectedCommit, List<Path> logs, List<String> leftOut) {
+public record KeptRun(
+    Path folder,
+    String cellId,
+    @Nullable String taskId,
+    Instant started,
+    @Nullable String baseCommit,
+    @Nullable String commit,
+    @Nullable String rejectedRef,
+    @Nullable String rejectedCommit,
+    List<Path> logs,
+    List<String> leftOut) {
 
   /**
    * Checks the components.

@@ -39,24 +39,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A crash-safe record of the resources a worker holds, shared by every worker JVM on the host that uses the same
- * directory.
+ * A crash-safe record of the resources a worker holds, shared by every worker JVM on the host that
+ * uses the same directory.
  *
- * <p>How it works: each {@link LeaseRecord} is one small JSON file, {@code <kind>-<key>.json}, in the journal
- * directory. A write goes to a temporary file in the same directory, is forced to disk (unless the caller asks only
- * for {@linkplain Durability#PROCESS_CRASH process-crash durability}), then atomically renamed over the record's file, so readers (and a worker that crashes mid-write) only ever see a whole old record or a whole new
- * one. {@link #remove} deletes the file. Nothing is cached: {@link #scan()} reads the directory each time, so records
- * written by other JVMs are seen.
+ * <p>How it works: each {@link LeaseRecord} is one small JSON file, {@code <kind>-<key>.json}, in
+ * the journal directory. A write goes to a temporary file in the same directory, is forced to disk
+ * (unless the caller asks only for {@linkplain Durability#PROCESS_CRASH process-crash durability}),
+ * then atomically renamed over the record's file, so readers (and a worker that crashes mid-write)
+ * only ever see a whole old record or a whole new one. {@link #remove} deletes the file. Nothing is
+ * cached: {@link #scan()} reads the directory each time, so records written by other JVMs are seen.
  *
- * <p>Ownership: every record names its owner by {@link ProcessIdentity} (PID and start time) and the writer's
- * {@linkplain #sessionId() session}. A record whose owner is no longer alive is an {@linkplain #orphans() orphan}:
- * the component that knows its kind reclaims the resource and removes the record. A record whose owner is alive is
- * never an orphan, even if that owner is another JVM. All JVMs that share a journal must therefore share one PID
- * namespace (run on the same host, not in separate containers).
+ * <p>Ownership: every record names its owner by {@link ProcessIdentity} (PID and start time) and
+ * the writer's {@linkplain #sessionId() session}. A record whose owner is no longer alive is an
+ * {@linkplain #orphans() orphan}: the component that knows its kind reclaims the resource and
+ * removes the record. A record whose owner is alive is never an orphan, even if that owner is
+ * another JVM. All JVMs that share a journal must therefore share one PID namespace (run on the
+ * same host, not in separate containers).
  *
- * <p>Robustness: a file that cannot be parsed (hand-edited, truncated by a full disk, written by a newer version) is
- * reported by {@link #scan()} and logged, never thrown, and left in place for a human to inspect. Temporary files
- * older than a minute, left by a JVM that crashed mid-write, are deleted when a journal is opened.
+ * <p>Robustness: a file that cannot be parsed (hand-edited, truncated by a full disk, written by a
+ * newer version) is reported by {@link #scan()} and logged, never thrown, and left in place for a
+ * human to inspect. Temporary files older than a minute, left by a JVM that crashed mid-write, are
+ * deleted when a journal is opened.
  *
  * <p>Record format (version 1), for example:
  *
@@ -72,12 +75,14 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Claiming: a record that no live process holds but that someone may take over (a worker's idle worktree, parked
- * when it closed) is taken with {@link #claim}, which reads and rewrites records under a lock shared by every JVM on
- * the host ({@code .claim.lock} in the directory, an advisory file lock, released by the kernel when its holder dies),
- * so that exactly one claimant gets each record.
+ * <p>Claiming: a record that no live process holds but that someone may take over (a worker's idle
+ * worktree, parked when it closed) is taken with {@link #claim}, which reads and rewrites records
+ * under a lock shared by every JVM on the host ({@code .claim.lock} in the directory, an advisory
+ * file lock, released by the kernel when its holder dies), so that exactly one claimant gets each
+ * record.
  *
- * <p>Thread-safe. Writes of different keys never interfere; concurrent writes of the same key leave one of them.
+ * <p>Thread-safe. Writes of different keys never interfere; concurrent writes of the same key leave
+ * one of them.
  */
 public final class LeaseJournal {
 
@@ -86,13 +91,17 @@ public final class LeaseJournal {
 
   private static final Logger log = LoggerFactory.getLogger(LeaseJournal.class);
   private static final String SESSION_ID = UUID.randomUUID().toString().replace("-", "");
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Duration STALE_TEMP_AGE = Duration.ofMinutes(1);
   private static final AtomicLong TEMP_COUNTER = new AtomicLong();
+
   /** The file every claimant locks; a dot file, so neither a record nor a temporary file. */
   static final String CLAIM_LOCK = ".claim.lock";
+
   /** File locks are held per process: threads of one JVM take turns on this lock first. */
-  private static final ConcurrentHashMap<Path, ReentrantLock> CLAIM_LOCKS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, ReentrantLock> CLAIM_LOCKS =
+      new ConcurrentHashMap<>();
 
   private final Path directory;
 
@@ -101,8 +110,8 @@ public final class LeaseJournal {
   }
 
   /**
-   * Opens the journal in {@code directory}, creating the directory if needed, and deletes temporary files that
-   * crashed writers left behind.
+   * Opens the journal in {@code directory}, creating the directory if needed, and deletes temporary
+   * files that crashed writers left behind.
    *
    * @param directory the journal's directory
    * @return the journal
@@ -123,9 +132,9 @@ public final class LeaseJournal {
   }
 
   /**
-   * The id of this JVM's session: random, fixed for the life of the JVM, the same for every journal. Resources that
-   * must not be confused between two workers sharing a directory (pool directories, for example) include it in their
-   * names.
+   * The id of this JVM's session: random, fixed for the life of the JVM, the same for every
+   * journal. Resources that must not be confused between two workers sharing a directory (pool
+   * directories, for example) include it in their names.
    *
    * @return the session id of this JVM
    */
@@ -145,51 +154,66 @@ public final class LeaseJournal {
   /**
    * What a written record must survive.
    *
-   * <p>Flushing a record to disk (the file, then its directory) costs from about a millisecond to tens of
-   * milliseconds on a busy disk, and a cell writes several records, so records that only matter while their writer's
-   * machine keeps running are not flushed: a process that started dies with the machine, and so does any claim on it.
+   * <p>Flushing a record to disk (the file, then its directory) costs from about a millisecond to
+   * tens of milliseconds on a busy disk, and a cell writes several records, so records that only
+   * matter while their writer's machine keeps running are not flushed: a process that started dies
+   * with the machine, and so does any claim on it.
    */
   public enum Durability {
     /**
-     * Survives the writer's process dying at any point: once {@code record} returns the record is with the operating
-     * system, which keeps it when the process dies. A machine crash may lose the latest write or roll it back.
+     * Survives the writer's process dying at any point: once {@code record} returns the record is
+     * with the operating system, which keeps it when the process dies. A machine crash may lose the
+     * latest write or roll it back.
      */
     PROCESS_CRASH,
-    /** Also survives a machine crash or a power loss: file and directory are flushed to disk before returning. */
+    /**
+     * Also survives a machine crash or a power loss: file and directory are flushed to disk before
+     * returning.
+     */
     MACHINE_CRASH
   }
 
   /**
-   * Writes {@code record} so that it survives a machine crash ({@link Durability#MACHINE_CRASH}), replacing the
-   * record of the same kind and key if there is one.
+   * Writes {@code record} so that it survives a machine crash ({@link Durability#MACHINE_CRASH}),
+   * replacing the record of the same kind and key if there is one.
    *
    * @param record the record to write
    * @throws NullPointerException if {@code record} is null
-   * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
+   * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is
+   *     intact
    */
   public void record(LeaseRecord record) {
     record(record, Durability.MACHINE_CRASH);
   }
 
   /**
-   * Writes {@code record} with the given durability, replacing the record of the same kind and key if there is one.
-   * Either way a reader never sees a partial record.
+   * Writes {@code record} with the given durability, replacing the record of the same kind and key
+   * if there is one. Either way a reader never sees a partial record.
    *
    * @param record the record to write
    * @param durability what the write must survive: a crash of this process or of the machine
    * @throws NullPointerException if an argument is null
-   * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is intact
+   * @throws UncheckedIOException if the record cannot be written; the previous record, if any, is
+   *     intact
    */
   public void record(LeaseRecord record, Durability durability) {
     Objects.requireNonNull(record, "record cannot be null");
     Objects.requireNonNull(durability, "durability cannot be null");
     boolean flush = durability == Durability.MACHINE_CRASH;
     Path target = file(record.kind(), record.key());
-    Path temp = directory.resolve("." + target.getFileName() + "." + SESSION_ID.substring(0, 12) + "."
-        + TEMP_COUNTER.incrementAndGet() + ".tmp");
+    Path temp =
+        directory.resolve(
+            "."
+                + target.getFileName()
+                + "."
+                + SESSION_ID.substring(0, 12)
+                + "."
+                + TEMP_COUNTER.incrementAndGet()
+                + ".tmp");
     try {
       byte[] bytes = JSON.writeValueAsBytes(toJson(record));
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           channel.write(buffer);
@@ -251,8 +275,10 @@ public final class LeaseJournal {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      log.warn("skipping unreadable lease record {}: {}", target, String.valueOf(e.getMessage()).lines()
-          .findFirst().orElse(""));
+      log.warn(
+          "skipping unreadable lease record {}: {}",
+          target,
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
       return Optional.empty();
     }
   }
@@ -277,15 +303,17 @@ public final class LeaseJournal {
       try {
         LeaseRecord record = read(file);
         if (!file.equals(file(record.kind(), record.key()))) {
-          throw new IllegalArgumentException("the file name does not match kind " + record.kind() + " and key "
-              + record.key());
+          throw new IllegalArgumentException(
+              "the file name does not match kind " + record.kind() + " and key " + record.key());
         }
         records.add(record);
       } catch (NoSuchFileException e) {
         // Removed by its owner between listing and reading: it is simply gone.
       } catch (IOException | RuntimeException e) {
-        String problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines()
-            .findFirst().orElse(e.getClass().getSimpleName());
+        String problem =
+            e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getMessage().lines().findFirst().orElse(e.getClass().getSimpleName());
         unreadable.put(file, problem);
         log.warn("skipping unreadable lease record {}: {}", file, problem);
       }
@@ -294,28 +322,31 @@ public final class LeaseJournal {
   }
 
   /**
-   * Takes over the records that {@code claimable} accepts: each is replaced by what {@code claimed} makes of it, and
-   * the replacements are returned. The records are read and rewritten while holding a lock that every JVM on the host
-   * takes for the same directory, so two claimants, in one JVM or in several, never both get the same record, as long
-   * as every writer that turns a record claimable or takes one over does so through this method or before the record
-   * became claimable. The predicate and the function run under the lock and must be quick; they must not use the
-   * journal. A claim is written with {@link Durability#PROCESS_CRASH}.
+   * Takes over the records that {@code claimable} accepts: each is replaced by what {@code claimed}
+   * makes of it, and the replacements are returned. The records are read and rewritten while
+   * holding a lock that every JVM on the host takes for the same directory, so two claimants, in
+   * one JVM or in several, never both get the same record, as long as every writer that turns a
+   * record claimable or takes one over does so through this method or before the record became
+   * claimable. The predicate and the function run under the lock and must be quick; they must not
+   * use the journal. A claim is written with {@link Durability#PROCESS_CRASH}.
    *
    * @param claimable which records to take; called once per readable record
    * @param claimed the record that replaces a claimed one (same kind and key)
    * @return the replacements written, in file-name order
    * @throws NullPointerException if an argument is null or {@code claimed} returns null
    * @throws IllegalArgumentException if {@code claimed} changes a record's kind or key
-   * @throws UncheckedIOException if the lock cannot be taken, the directory cannot be listed or a record cannot be
-   *     written (records written before the failure stay claimed)
+   * @throws UncheckedIOException if the lock cannot be taken, the directory cannot be listed or a
+   *     record cannot be written (records written before the failure stay claimed)
    */
-  public List<LeaseRecord> claim(Predicate<LeaseRecord> claimable, UnaryOperator<LeaseRecord> claimed) {
+  public List<LeaseRecord> claim(
+      Predicate<LeaseRecord> claimable, UnaryOperator<LeaseRecord> claimed) {
     Objects.requireNonNull(claimable, "claimable cannot be null");
     Objects.requireNonNull(claimed, "claimed cannot be null");
     ReentrantLock local = CLAIM_LOCKS.computeIfAbsent(directory, dir -> new ReentrantLock());
     local.lock();
-    try (FileChannel channel = FileChannel.open(directory.resolve(CLAIM_LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            directory.resolve(CLAIM_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       // Released when the channel closes, or by the kernel when this process dies.
       channel.lock();
       List<LeaseRecord> taken = new ArrayList<>();
@@ -323,17 +354,26 @@ public final class LeaseJournal {
         if (!claimable.test(record)) {
           continue;
         }
-        LeaseRecord replacement = Objects.requireNonNull(claimed.apply(record), "a claimed record cannot be null");
+        LeaseRecord replacement =
+            Objects.requireNonNull(claimed.apply(record), "a claimed record cannot be null");
         if (replacement.kind() != record.kind() || !replacement.key().equals(record.key())) {
-          throw new IllegalArgumentException("a claim must keep the kind and key of " + record.kind() + " "
-              + record.key() + " but made " + replacement.kind() + " " + replacement.key());
+          throw new IllegalArgumentException(
+              "a claim must keep the kind and key of "
+                  + record.kind()
+                  + " "
+                  + record.key()
+                  + " but made "
+                  + replacement.kind()
+                  + " "
+                  + replacement.key());
         }
         record(replacement, Durability.PROCESS_CRASH);
         taken.add(replacement);
       }
       return taken;
     } catch (IOException e) {
-      throw new UncheckedIOException("could not lock the lease journal " + directory + " to claim records", e);
+      throw new UncheckedIOException(
+          "could not lock the lease journal " + directory + " to claim records", e);
     } finally {
       local.unlock();
     }
@@ -356,7 +396,9 @@ public final class LeaseJournal {
    * @throws UncheckedIOException if the directory cannot be listed
    */
   public List<LeaseRecord> orphans() {
-    return records().stream().filter(record -> !record.owner().isAlive()).collect(Collectors.toList());
+    return records().stream()
+        .filter(record -> !record.owner().isAlive())
+        .collect(Collectors.toList());
   }
 
   @Override
@@ -409,8 +451,12 @@ public final class LeaseJournal {
     }
     int version = required(node, "version").asInt(-1);
     if (version != FORMAT_VERSION) {
-      throw new IllegalArgumentException("unsupported record version " + required(node, "version")
-          + " (this version reads " + FORMAT_VERSION + ")");
+      throw new IllegalArgumentException(
+          "unsupported record version "
+              + required(node, "version")
+              + " (this version reads "
+              + FORMAT_VERSION
+              + ")");
     }
     LeaseKind kind;
     try {
@@ -438,8 +484,13 @@ public final class LeaseJournal {
         attributes.put(field.getKey(), field.getValue().asText());
       }
     }
-    return new LeaseRecord(kind, required(node, "key").asText(), identity, required(node, "session").asText(),
-        instant(node, "createdAt"), attributes);
+    return new LeaseRecord(
+        kind,
+        required(node, "key").asText(),
+        identity,
+        required(node, "session").asText(),
+        instant(node, "createdAt"),
+        attributes);
   }
 
   private static JsonNode required(JsonNode node, String field) {
@@ -455,7 +506,8 @@ public final class LeaseJournal {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("field " + field + " is not an ISO-8601 instant: " + text, e);
+      throw new IllegalArgumentException(
+          "field " + field + " is not an ISO-8601 instant: " + text, e);
     }
   }
 
@@ -463,12 +515,19 @@ public final class LeaseJournal {
     try {
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system of " + target.getParent() + " cannot rename atomically, which the lease "
-          + "journal needs", e);
+      throw new IOException(
+          "the file system of "
+              + target.getParent()
+              + " cannot rename atomically, which the lease "
+              + "journal needs",
+          e);
     }
   }
 
-  /** Makes the rename durable. Not every platform can open a directory for syncing; there it is skipped. */
+  /**
+   * Makes the rename durable. Not every platform can open a directory for syncing; there it is
+   * skipped.
+   */
   private void forceDirectory() {
     try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
       channel.force(true);
@@ -491,7 +550,8 @@ public final class LeaseJournal {
         }
       }
     } catch (IOException e) {
-      log.warn("could not list the lease journal {} for temporary files: {}", directory, e.getMessage());
+      log.warn(
+          "could not list the lease journal {} for temporary files: {}", directory, e.getMessage());
     }
   }
 }

@@ -11,34 +11,42 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One entry of a {@link LeaseJournal}: a resource of some {@link LeaseKind}, named by a key that is unique for its
- * kind, held by the process {@code owner}.
+ * One entry of a {@link LeaseJournal}: a resource of some {@link LeaseKind}, named by a key that is
+ * unique for its kind, held by the process {@code owner}.
  *
  * <p>Immutable and thread-safe.
  *
  * @param kind what kind of resource this is
- * @param key names the resource within its kind; 1 to 128 characters from {@code [A-Za-z0-9._-]}, not starting with
- *     {@code .} (it becomes part of a file name)
- * @param owner the process that holds the resource; when it is no longer alive the record is an orphan
- * @param sessionId the {@linkplain LeaseJournal#sessionId() session} of the JVM that wrote the record
+ * @param key names the resource within its kind; 1 to 128 characters from {@code [A-Za-z0-9._-]},
+ *     not starting with {@code .} (it becomes part of a file name)
+ * @param owner the process that holds the resource; when it is no longer alive the record is an
+ *     orphan
+ * @param sessionId the {@linkplain LeaseJournal#sessionId() session} of the JVM that wrote the
+ *     record
  * @param createdAt when the resource was first leased, truncated to milliseconds
- * @param attributes what the reclaiming component needs to know (a path, a branch, the PID of a child...); keys and
- *     values are strings, kept in key order
+ * @param attributes what the reclaiming component needs to know (a path, a branch, the PID of a
+ *     child...); keys and values are strings, kept in key order
  */
-public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, String sessionId, Instant createdAt,
+public record LeaseRecord(
+    LeaseKind kind,
+    String key,
+    ProcessIdentity owner,
+    String sessionId,
+    Instant createdAt,
     Map<String, String> attributes) {
 
   /** The largest allowed key length. */
   public static final int MAX_KEY_LENGTH = 128;
 
-  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0," + (MAX_KEY_LENGTH - 1) + "}");
+  private static final Pattern KEY =
+      Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0," + (MAX_KEY_LENGTH - 1) + "}");
 
   /**
    * Validates and creates a record.
    *
    * @param kind the kind of resource
-   * @param key names the resource within its kind; 1 to {@value #MAX_KEY_LENGTH} characters from {@code
-   *     [A-Za-z0-9._-]}, not starting with {@code .}
+   * @param key names the resource within its kind; 1 to {@value #MAX_KEY_LENGTH} characters from
+   *     {@code [A-Za-z0-9._-]}, not starting with {@code .}
    * @param owner the process that holds the resource
    * @param sessionId the session of the JVM that wrote the record
    * @param createdAt when the resource was first leased; truncated to milliseconds
@@ -58,9 +66,11 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
     }
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
     TreeMap<String, String> sorted = new TreeMap<>();
-    attributes.forEach((name, value) -> sorted.put(
-        Objects.requireNonNull(name, "attribute names cannot be null"),
-        Objects.requireNonNull(value, "attribute values cannot be null")));
+    attributes.forEach(
+        (name, value) ->
+            sorted.put(
+                Objects.requireNonNull(name, "attribute names cannot be null"),
+                Objects.requireNonNull(value, "attribute values cannot be null")));
     attributes = Collections.unmodifiableMap(sorted);
   }
 
@@ -74,9 +84,10 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code key} is not valid
    */
-  public static LeaseRecord ofCurrentProcess(LeaseKind kind, String key, Map<String, String> attributes) {
-    return new LeaseRecord(kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), Instant.now(),
-        attributes);
+  public static LeaseRecord ofCurrentProcess(
+      LeaseKind kind, String key, Map<String, String> attributes) {
+    return new LeaseRecord(
+        kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), Instant.now(), attributes);
   }
 
   /**
@@ -91,15 +102,17 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
   }
 
   /**
-   * This record held by the process of this JVM from now on, in this JVM's session, with {@code newAttributes}; the
-   * creation time is kept. What a claimant writes when it takes a record over ({@link LeaseJournal#claim}).
+   * This record held by the process of this JVM from now on, in this JVM's session, with {@code
+   * newAttributes}; the creation time is kept. What a claimant writes when it takes a record over
+   * ({@link LeaseJournal#claim}).
    *
    * @param newAttributes the attributes to keep instead
    * @return the new record
    * @throws NullPointerException if {@code newAttributes} is or contains null
    */
   public LeaseRecord ownedByCurrentProcess(Map<String, String> newAttributes) {
-    return new LeaseRecord(kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), createdAt, newAttributes);
+    return new LeaseRecord(
+        kind, key, ProcessIdentity.current(), LeaseJournal.sessionId(), createdAt, newAttributes);
   }
 
   /**
@@ -121,9 +134,10 @@ public record LeaseRecord(LeaseKind kind, String key, ProcessIdentity owner, Str
   static void checkKey(String key) {
     Objects.requireNonNull(key, "key cannot be null");
     if (!KEY.matcher(key).matches()) {
-      throw new IllegalArgumentException(String.format(
-          "a lease key must be 1 to %d characters from [A-Za-z0-9._-] and not start with '.' but was \"%s\"",
-          MAX_KEY_LENGTH, key.length() > 200 ? key.substring(0, 200) + "..." : key));
+      throw new IllegalArgumentException(
+          String.format(
+              "a lease key must be 1 to %d characters from [A-Za-z0-9._-] and not start with '.' but was \"%s\"",
+              MAX_KEY_LENGTH, key.length() > 200 ? key.substring(0, 200) + "..." : key));
     }
   }
 }

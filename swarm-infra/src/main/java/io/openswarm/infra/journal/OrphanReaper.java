@@ -20,16 +20,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every process a worker starts in the lease journal while it runs, and after a crash kills the processes a
- * dead worker left running.
+ * Keeps every process a worker starts in the lease journal while it runs, and after a crash kills
+ * the processes a dead worker left running.
  *
- * <p>{@link #processListener()} is given to the worker's {@link ProcessSupervisor}: each started process gets a
- * {@link LeaseKind#PROCESS} record (its PID and start time, owned by this JVM) that is removed when it stops. A worker
- * that dies with SIGKILL cannot remove them; the next worker on the same state directory calls {@link #reap} at start,
- * which finds the records whose owner is dead and kills each recorded process tree, but only if the live process with
- * that PID started at the recorded time (a reused PID is left alone). Directories a worker keeps for itself (its cells'
- * state directories) are recorded the same way ({@link #recordDirectory}) and deleted by {@link #reapDirectories},
- * which moves aside what it cannot delete rather than fail.
+ * <p>{@link #processListener()} is given to the worker's {@link ProcessSupervisor}: each started
+ * process gets a {@link LeaseKind#PROCESS} record (its PID and start time, owned by this JVM) that
+ * is removed when it stops. A worker that dies with SIGKILL cannot remove them; the next worker on
+ * the same state directory calls {@link #reap} at start, which finds the records whose owner is
+ * dead and kills each recorded process tree, but only if the live process with that PID started at
+ * the recorded time (a reused PID is left alone). Directories a worker keeps for itself (its cells'
+ * state directories) are recorded the same way ({@link #recordDirectory}) and deleted by {@link
+ * #reapDirectories}, which moves aside what it cannot delete rather than fail.
  *
  * <p>Thread-safe.
  */
@@ -62,10 +63,15 @@ public final class OrphanReaper {
       @Override
       public void onStarted(ProcessIdentity process, String description) {
         // A process does not outlive its machine, so its record need not either.
-        journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PROCESS, key(process), Map.of(
-            "pid", Long.toString(process.pid()),
-            "startTime", process.startTime().toString(),
-            "description", description)), LeaseJournal.Durability.PROCESS_CRASH);
+        journal.record(
+            LeaseRecord.ofCurrentProcess(
+                LeaseKind.PROCESS,
+                key(process),
+                Map.of(
+                    "pid", Long.toString(process.pid()),
+                    "startTime", process.startTime().toString(),
+                    "description", description)),
+            LeaseJournal.Durability.PROCESS_CRASH);
       }
 
       @Override
@@ -91,7 +97,8 @@ public final class OrphanReaper {
       }
       Optional<ProcessIdentity> process = identity(record);
       if (process.isEmpty()) {
-        log.warn("dropping unusable process record {} of dead owner {}", record.key(), record.owner());
+        log.warn(
+            "dropping unusable process record {} of dead owner {}", record.key(), record.owner());
         journal.remove(LeaseKind.PROCESS, record.key());
         continue;
       }
@@ -100,14 +107,19 @@ public final class OrphanReaper {
       if (result != OrphanKill.SURVIVED) {
         journal.remove(LeaseKind.PROCESS, record.key());
       }
-      log.info("orphan {} ({}) of dead worker {}: {}", process.get(), record.attribute("description"),
-          record.owner(), result);
+      log.info(
+          "orphan {} ({}) of dead worker {}: {}",
+          process.get(),
+          record.attribute("description"),
+          record.owner(),
+          result);
     }
     return counts;
   }
 
   /**
-   * Records {@code directory} as this JVM's, so that it is deleted by {@link #reapDirectories} once this JVM is dead.
+   * Records {@code directory} as this JVM's, so that it is deleted by {@link #reapDirectories} once
+   * this JVM is dead.
    *
    * @param key names the directory in the journal (see {@link LeaseRecord#key()})
    * @param directory the directory; deleted with everything in it once this JVM is dead
@@ -117,8 +129,11 @@ public final class OrphanReaper {
    */
   public void recordDirectory(String key, Path directory) {
     Objects.requireNonNull(directory, "directory cannot be null");
-    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.DIRECTORY, key,
-        Map.of("path", directory.toAbsolutePath().normalize().toString())));
+    journal.record(
+        LeaseRecord.ofCurrentProcess(
+            LeaseKind.DIRECTORY,
+            key,
+            Map.of("path", directory.toAbsolutePath().normalize().toString())));
   }
 
   /**
@@ -133,14 +148,15 @@ public final class OrphanReaper {
   }
 
   /**
-   * Deletes every recorded directory whose owner is dead, with its contents, and drops its record. A record whose
-   * path is not inside {@code root} is dropped without deleting anything: the reaper never deletes outside the
-   * worker's own directories, whatever a journal file says.
+   * Deletes every recorded directory whose owner is dead, with its contents, and drops its record.
+   * A record whose path is not inside {@code root} is dropped without deleting anything: the reaper
+   * never deletes outside the worker's own directories, whatever a journal file says.
    *
-   * <p>Never throws for what it finds on disk: a dead owner's cells may have left trees of any shape (deeper than the
-   * path limit, read-only), and a worker must start all the same. What cannot be deleted is moved into
-   * {@code quarantine} as a whole (it must be on the same file system as {@code root}) and its record dropped; what
-   * cannot even be moved keeps its record for the next start. Both are logged at WARN and returned.
+   * <p>Never throws for what it finds on disk: a dead owner's cells may have left trees of any
+   * shape (deeper than the path limit, read-only), and a worker must start all the same. What
+   * cannot be deleted is moved into {@code quarantine} as a whole (it must be on the same file
+   * system as {@code root}) and its record dropped; what cannot even be moved keeps its record for
+   * the next start. Both are logged at WARN and returned.
    *
    * @param root the directory the recorded directories must be inside
    * @param quarantine where directories that cannot be deleted are moved
@@ -162,8 +178,12 @@ public final class OrphanReaper {
       String path = record.attribute("path");
       Path directory = path == null ? null : Path.of(path).toAbsolutePath().normalize();
       if (directory == null || !directory.startsWith(within) || directory.equals(within)) {
-        log.warn("dropping directory record {} of dead owner {}: {} is not inside {}", record.key(), record.owner(),
-            path, within);
+        log.warn(
+            "dropping directory record {} of dead owner {}: {} is not inside {}",
+            record.key(),
+            record.owner(),
+            path,
+            within);
         journal.remove(LeaseKind.DIRECTORY, record.key());
         continue;
       }
@@ -177,12 +197,23 @@ public final class OrphanReaper {
           Path moved = TreeDeleter.quarantine(directory, quarantine);
           journal.remove(LeaseKind.DIRECTORY, record.key());
           quarantined.add(moved);
-          log.warn("could not delete directory {} of dead worker {}; moved it to {} instead: look at it and delete it "
-              + "by hand: {}", directory, record.owner(), moved, deletion.toString());
+          log.warn(
+              "could not delete directory {} of dead worker {}; moved it to {} instead: look at it and delete it "
+                  + "by hand: {}",
+              directory,
+              record.owner(),
+              moved,
+              deletion.toString());
         } catch (IOException | RuntimeException move) {
           kept.add(directory);
-          log.warn("could not delete directory {} of dead worker {} ({}), nor move it into {} ({}); will retry at "
-              + "the next start", directory, record.owner(), deletion, quarantine, move.toString());
+          log.warn(
+              "could not delete directory {} of dead worker {} ({}), nor move it into {} ({}); will retry at "
+                  + "the next start",
+              directory,
+              record.owner(),
+              deletion,
+              quarantine,
+              move.toString());
         }
       }
     }
@@ -193,8 +224,10 @@ public final class OrphanReaper {
    * What {@link #reapDirectories} did.
    *
    * @param deleted how many directories of dead owners were deleted
-   * @param quarantined where the directories that could not be deleted were moved; their records are dropped
-   * @param kept the directories that could neither be deleted nor moved; their records are kept for the next start
+   * @param quarantined where the directories that could not be deleted were moved; their records
+   *     are dropped
+   * @param kept the directories that could neither be deleted nor moved; their records are kept for
+   *     the next start
    */
   public record DirectoryReaping(int deleted, List<Path> quarantined, List<Path> kept) {
 

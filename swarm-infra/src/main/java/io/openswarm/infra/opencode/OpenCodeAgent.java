@@ -38,8 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The real OpenCode as a cell's agent: one {@code opencode serve} per cell, on the cell's port, in the cell's
- * worktree, driven over its HTTP API.
+ * The real OpenCode as a cell's agent: one {@code opencode serve} per cell, on the cell's port, in
+ * the cell's worktree, driven over its HTTP API.
  *
  * <pre>{@code
  * AgentRuntime agent = OpenCodeAgent.newBuilder(supervisor)
@@ -51,24 +51,28 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>How it works</h2>
- * {@link Builder#build()} finds the binary once ({@link OpenCodeBinary}; a missing binary fails there, not in the
- * first cell). {@link #start} plans the launch ({@link OpenCodeLaunch}: argument list, allowlisted environment with
- * a fresh password, private HOME/XDG/TMPDIR folders under {@code <cell state>/opencode}), prepares those folders
- * (plugin seed link or offline {@code .npmrc}) and starts the server through the {@link ProcessSupervisor} with
- * exactly the launch's environment, the cell's {@link SandboxPolicy} (worktree and cell state writable) and its
- * output in {@code <cell state>/logs/opencode.log} — never in the worktree. The supervisor journals the process, so
- * a crashed worker's servers are reaped. {@link AgentSession#awaitReady} polls {@code GET /global/health} with the
- * password and gives up at once, with the end of the server's output, when the process dies. Each
- * {@link AgentSession#prompt} creates a session and runs one turn with {@link OpenCodeClient#runTurn} (which reopens
- * a dropped event stream and asks the server what it missed, so a lost connection does not lose the turn); the turn's
- * status becomes an {@link AgentTurn} or an {@link AgentException} ({@code FAILED} → {@code TURN_FAILED},
- * {@code TIMED_OUT} → {@code TURN_TIMED_OUT}, {@code ABORTED} → {@code ABORTED}, a server that died →
- * {@code CRASHED}). {@link AgentSession#abort} aborts the running OpenCode session; {@link AgentSession#close}
- * aborts and then stops the server's whole process tree (TERM, grace period, KILL, verified).
  *
- * <p>Plugin dependencies: OpenCode's background npm install never reaches the network. When
- * {@link OpenCodeOptions#pluginSeed()} names a ready seed it is linked into each cell; otherwise the launch's
- * offline {@code .npmrc} makes the install give up (the server does not need the plugin).
+ * {@link Builder#build()} finds the binary once ({@link OpenCodeBinary}; a missing binary fails
+ * there, not in the first cell). {@link #start} plans the launch ({@link OpenCodeLaunch}: argument
+ * list, allowlisted environment with a fresh password, private HOME/XDG/TMPDIR folders under {@code
+ * <cell state>/opencode}), prepares those folders (plugin seed link or offline {@code .npmrc}) and
+ * starts the server through the {@link ProcessSupervisor} with exactly the launch's environment,
+ * the cell's {@link SandboxPolicy} (worktree and cell state writable) and its output in {@code
+ * <cell state>/logs/opencode.log} — never in the worktree. The supervisor journals the process, so
+ * a crashed worker's servers are reaped. {@link AgentSession#awaitReady} polls {@code GET
+ * /global/health} with the password and gives up at once, with the end of the server's output, when
+ * the process dies. Each {@link AgentSession#prompt} creates a session and runs one turn with
+ * {@link OpenCodeClient#runTurn} (which reopens a dropped event stream and asks the server what it
+ * missed, so a lost connection does not lose the turn); the turn's status becomes an {@link
+ * AgentTurn} or an {@link AgentException} ({@code FAILED} → {@code TURN_FAILED}, {@code TIMED_OUT}
+ * → {@code TURN_TIMED_OUT}, {@code ABORTED} → {@code ABORTED}, a server that died → {@code
+ * CRASHED}). {@link AgentSession#abort} aborts the running OpenCode session; {@link
+ * AgentSession#close} aborts and then stops the server's whole process tree (TERM, grace period,
+ * KILL, verified).
+ *
+ * <p>Plugin dependencies: OpenCode's background npm install never reaches the network. When {@link
+ * OpenCodeOptions#pluginSeed()} names a ready seed it is linked into each cell; otherwise the
+ * launch's offline {@code .npmrc} makes the install give up (the server does not need the plugin).
  *
  * <p>Thread-safe: one instance serves every cell of a worker.
  */
@@ -79,7 +83,9 @@ public final class OpenCodeAgent implements AgentRuntime {
   /** How much of the server's output an error message quotes. */
   static final int TAIL_CHARS = 2_000;
 
-  /** The limit on the abort request sent while closing: the server is stopped right after anyway. */
+  /**
+   * The limit on the abort request sent while closing: the server is stopped right after anyway.
+   */
   private static final Duration CONTROL_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   private final ProcessSupervisor supervisor;
@@ -87,6 +93,7 @@ public final class OpenCodeAgent implements AgentRuntime {
   private final Path binary;
   private final Map<String, String> workerEnvironment;
   private final Duration stopGrace;
+
   /** The open session of each cell, so that {@link #dropEventStreams} finds a cell's turn. */
   private final ConcurrentHashMap<CellId, Session> sessions = new ConcurrentHashMap<>();
 
@@ -117,7 +124,8 @@ public final class OpenCodeAgent implements AgentRuntime {
    * @return the agent
    * @throws NullPointerException if an argument is null
    * @throws OpenCodeBinaryNotFoundException if no {@code opencode} binary is found
-   * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()} is not set
+   * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()}
+   *     is not set
    */
   public static OpenCodeAgent create(ProcessSupervisor supervisor, OpenCodeOptions options) {
     return newBuilder(supervisor).options(options).build();
@@ -147,13 +155,14 @@ public final class OpenCodeAgent implements AgentRuntime {
   }
 
   /**
-   * Starts the cell's OpenCode server. Returns once the process runs; {@link AgentSession#awaitReady} waits until it
-   * answers.
+   * Starts the cell's OpenCode server. Returns once the process runs; {@link
+   * AgentSession#awaitReady} waits until it answers.
    *
    * @throws NullPointerException if {@code context} is null
-   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if the launch cannot be planned (say, the
-   *     API key variable was unset meanwhile), the state folders cannot be created, or the process cannot be started
-   *     (the binary was removed, the supervisor is closed)
+   * @throws AgentException with {@link AgentException.Reason#START_FAILED} if the launch cannot be
+   *     planned (say, the API key variable was unset meanwhile), the state folders cannot be
+   *     created, or the process cannot be started (the binary was removed, the supervisor is
+   *     closed)
    */
   @Override
   public AgentSession start(AgentContext context) {
@@ -162,61 +171,76 @@ public final class OpenCodeAgent implements AgentRuntime {
     Path cellState = context.stateDirectory().toAbsolutePath().normalize();
     OpenCodeLaunch launch;
     try {
-      launch = OpenCodeLaunch.newBuilder()
-          .options(options)
-          .binary(binary)
-          .worktree(context.worktree())
-          .port(context.port())
-          .stateDirectory(cellState.resolve("opencode"))
-          .workerEnvironment(workerEnvironment)
-          .build();
+      launch =
+          OpenCodeLaunch.newBuilder()
+              .options(options)
+              .binary(binary)
+              .worktree(context.worktree())
+              .port(context.port())
+              .stateDirectory(cellState.resolve("opencode"))
+              .workerEnvironment(workerEnvironment)
+              .build();
       launch.prepareFileSystem();
     } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
       // IllegalStateException includes OpenCodeBinaryNotFoundException: no binary to start.
-      throw new AgentException(AgentException.Reason.START_FAILED,
-          "cannot launch OpenCode for cell " + context.cellId() + ": " + e.getMessage(), e);
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
+          "cannot launch OpenCode for cell " + context.cellId() + ": " + e.getMessage(),
+          e);
     }
     ProcessEnvironment.Builder environment = ProcessEnvironment.newBuilder(Map.of());
     launch.environment().forEach(environment::put);
-    SandboxPolicy.Builder policy = SandboxPolicy.forCell(launch.workingDirectory(), cellState).toBuilder()
-        .network(options.network());
+    SandboxPolicy.Builder policy =
+        SandboxPolicy.forCell(launch.workingDirectory(), cellState).toBuilder()
+            .network(options.network());
     if (options.network() == NetworkAccess.NONE) {
-      // The worker reaches the server's port through the sandbox's relay; the server reaches its model only.
+      // The worker reaches the server's port through the sandbox's relay; the server reaches its
+      // model only.
       policy.exposePort(launch.port()).allowEndpoints(options.allowedEndpoints());
     }
     launch.writablePaths().forEach(policy::writable);
-    ProcessSpec spec = ProcessSpec.newBuilder()
-        .command(launch.command())
-        .workingDirectory(launch.workingDirectory())
-        .environment(environment.build())
-        .logFile(cellState.resolve("logs").resolve("opencode.log"))
-        .stopGrace(stopGrace)
-        .sandboxPolicy(policy.build())
-        .description("opencode " + context.cellId())
-        .build();
+    ProcessSpec spec =
+        ProcessSpec.newBuilder()
+            .command(launch.command())
+            .workingDirectory(launch.workingDirectory())
+            .environment(environment.build())
+            .logFile(cellState.resolve("logs").resolve("opencode.log"))
+            .stopGrace(stopGrace)
+            .sandboxPolicy(policy.build())
+            .description("opencode " + context.cellId())
+            .build();
     SupervisedProcess process;
     try {
       process = supervisor.start(spec);
     } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-      throw new AgentException(AgentException.Reason.START_FAILED,
-          "cannot start OpenCode for cell " + context.cellId() + ": " + e.getMessage(), e);
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
+          "cannot start OpenCode for cell " + context.cellId() + ": " + e.getMessage(),
+          e);
     }
-    LOG.info("OpenCode agent of cell {} started on port {} (pid {}) in {} ms; model {}", context.cellId(),
-        launch.port(), process.pid(), Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), options.model());
+    LOG.info(
+        "OpenCode agent of cell {} started on port {} (pid {}) in {} ms; model {}",
+        context.cellId(),
+        launch.port(),
+        process.pid(),
+        Duration.ofNanos(System.nanoTime() - startNanos).toMillis(),
+        options.model());
     Session session = new Session(context, launch, process);
     sessions.put(context.cellId(), session);
     return session;
   }
 
   /**
-   * Cuts the event streams that {@code cell}'s running turn follows, as a failed connection would, while its server
-   * keeps working. The turn does what it does after a real network failure: it reopens the stream and asks the server
-   * what it missed, so no event and no change is lost. It exists to prove exactly that, on demand: the testkit's
-   * {@code EVENT_STREAM_DROP} fault uses it, and so can a check of a deployment whose connections to the servers may
-   * break (a sidecar or a relay between the worker and the cells).
+   * Cuts the event streams that {@code cell}'s running turn follows, as a failed connection would,
+   * while its server keeps working. The turn does what it does after a real network failure: it
+   * reopens the stream and asks the server what it missed, so no event and no change is lost. It
+   * exists to prove exactly that, on demand: the testkit's {@code EVENT_STREAM_DROP} fault uses it,
+   * and so can a check of a deployment whose connections to the servers may break (a sidecar or a
+   * relay between the worker and the cells).
    *
    * @param cell the cell whose streams to cut
-   * @return how many streams were cut: zero when the cell has no open session or no turn is being followed
+   * @return how many streams were cut: zero when the cell has no open session or no turn is being
+   *     followed
    * @throws NullPointerException if {@code cell} is null
    */
   public int dropEventStreams(CellId cell) {
@@ -259,10 +283,15 @@ public final class OpenCodeAgent implements AgentRuntime {
     if (trimmed.isEmpty()) {
       return "(no output)";
     }
-    return trimmed.length() <= TAIL_CHARS ? trimmed : "..." + trimmed.substring(trimmed.length() - TAIL_CHARS);
+    return trimmed.length() <= TAIL_CHARS
+        ? trimmed
+        : "..." + trimmed.substring(trimmed.length() - TAIL_CHARS);
   }
 
-  /** Thrown from the turn listener to end a turn whose abort was requested before the prompt reached OpenCode. */
+  /**
+   * Thrown from the turn listener to end a turn whose abort was requested before the prompt reached
+   * OpenCode.
+   */
   private static final class AbortRequested extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -276,15 +305,17 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
   }
 
-  /** The turn in progress: its OpenCode session once created, and whether an abort was asked for. */
+  /**
+   * The turn in progress: its OpenCode session once created, and whether an abort was asked for.
+   */
   private static final class RunningTurn {
     volatile @Nullable String sessionId;
     volatile boolean abortRequested;
   }
 
   /**
-   * One cell's server. State: open until {@link #close()}; at most one turn at a time. Its event streams can be cut
-   * on purpose through {@link OpenCodeAgent#dropEventStreams}.
+   * One cell's server. State: open until {@link #close()}; at most one turn at a time. Its event
+   * streams can be cut on purpose through {@link OpenCodeAgent#dropEventStreams}.
    */
   private final class Session implements AgentSession {
     private final AgentContext context;
@@ -300,9 +331,10 @@ public final class OpenCodeAgent implements AgentRuntime {
       this.launch = launch;
       this.process = process;
       this.client = launch.newClient();
-      this.control = OpenCodeClient.newBuilder(launch.baseUri(), launch.password())
-          .requestTimeout(CONTROL_REQUEST_TIMEOUT)
-          .build();
+      this.control =
+          OpenCodeClient.newBuilder(launch.baseUri(), launch.password())
+              .requestTimeout(CONTROL_REQUEST_TIMEOUT)
+              .build();
     }
 
     @Override
@@ -312,26 +344,58 @@ public final class OpenCodeAgent implements AgentRuntime {
       long startNanos = System.nanoTime();
       try {
         HealthStatus health = client.awaitReady(timeout, process::isAlive);
-        LOG.info("OpenCode {} of cell {} ready on port {} in {} ms", health.version(), context.cellId(),
-            launch.port(), Duration.ofNanos(System.nanoTime() - startNanos).toMillis());
+        LOG.info(
+            "OpenCode {} of cell {} ready on port {} in {} ms",
+            health.version(),
+            context.cellId(),
+            launch.port(),
+            Duration.ofNanos(System.nanoTime() - startNanos).toMillis());
       } catch (OpenCodeException e) {
         if (!process.isAlive()) {
-          throw new AgentException(AgentException.Reason.START_FAILED, "OpenCode server of cell "
-              + context.cellId() + " " + exitDescription() + " before it became healthy; last output:\n"
-              + tail(finalOutput()), e);
+          throw new AgentException(
+              AgentException.Reason.START_FAILED,
+              "OpenCode server of cell "
+                  + context.cellId()
+                  + " "
+                  + exitDescription()
+                  + " before it became healthy; last output:\n"
+                  + tail(finalOutput()),
+              e);
         }
         if (e.statusCode().orElse(0) == 401) {
-          throw new AgentException(AgentException.Reason.START_FAILED, "OpenCode server of cell "
-              + context.cellId() + " refused its own password on port " + launch.port()
-              + " (another server holds the port?)", e);
+          throw new AgentException(
+              AgentException.Reason.START_FAILED,
+              "OpenCode server of cell "
+                  + context.cellId()
+                  + " refused its own password on port "
+                  + launch.port()
+                  + " (another server holds the port?)",
+              e);
         }
-        throw new AgentException(AgentException.Reason.NOT_READY, "OpenCode server of cell " + context.cellId()
-            + " (pid " + process.pid() + ", port " + launch.port() + ") not healthy within " + timeout + ": "
-            + e.getMessage() + "; last output:\n" + tail(process.outputTail()), e);
+        throw new AgentException(
+            AgentException.Reason.NOT_READY,
+            "OpenCode server of cell "
+                + context.cellId()
+                + " (pid "
+                + process.pid()
+                + ", port "
+                + launch.port()
+                + ") not healthy within "
+                + timeout
+                + ": "
+                + e.getMessage()
+                + "; last output:\n"
+                + tail(process.outputTail()),
+            e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AgentException(AgentException.Reason.ABORTED, "interrupted while waiting for the OpenCode server "
-            + "of cell " + context.cellId() + " to become healthy", e);
+        throw new AgentException(
+            AgentException.Reason.ABORTED,
+            "interrupted while waiting for the OpenCode server "
+                + "of cell "
+                + context.cellId()
+                + " to become healthy",
+            e);
       }
     }
 
@@ -351,12 +415,18 @@ public final class OpenCodeAgent implements AgentRuntime {
         if (running.abortRequested || closed.get()) {
           throw aborted(null);
         }
-        TurnResult result = client.runTurn(session.id(), prompt, options.turnIdleTimeout(), timeout, p -> {
-          if (running.abortRequested) {
-            throw new AbortRequested();
-          }
-          progress.onProgress(p.describe());
-        });
+        TurnResult result =
+            client.runTurn(
+                session.id(),
+                prompt,
+                options.turnIdleTimeout(),
+                timeout,
+                p -> {
+                  if (running.abortRequested) {
+                    throw new AbortRequested();
+                  }
+                  progress.onProgress(p.describe());
+                });
         if (result.isCompleted()) {
           return toAgentTurn(result);
         }
@@ -367,8 +437,16 @@ public final class OpenCodeAgent implements AgentRuntime {
         if (result.status() == TurnStatus.ABORTED && (running.abortRequested || closed.get())) {
           throw aborted(null);
         }
-        throw new AgentException(reasonOf(result.status()), "OpenCode turn of cell " + context.cellId() + " "
-            + describe(result.status()) + " after " + result.duration().toMillis() + " ms: " + error);
+        throw new AgentException(
+            reasonOf(result.status()),
+            "OpenCode turn of cell "
+                + context.cellId()
+                + " "
+                + describe(result.status())
+                + " after "
+                + result.duration().toMillis()
+                + " ms: "
+                + error);
       } catch (AbortRequested e) {
         throw aborted(null);
       } catch (OpenCodeException e) {
@@ -378,12 +456,16 @@ public final class OpenCodeAgent implements AgentRuntime {
         if (!process.isAlive()) {
           throw crashed(e.getMessage(), e);
         }
-        throw new AgentException(AgentException.Reason.TURN_FAILED, "OpenCode turn of cell " + context.cellId()
-            + " failed: " + e.getMessage(), e);
+        throw new AgentException(
+            AgentException.Reason.TURN_FAILED,
+            "OpenCode turn of cell " + context.cellId() + " failed: " + e.getMessage(),
+            e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AgentException(AgentException.Reason.ABORTED, "OpenCode turn of cell " + context.cellId()
-            + " was interrupted", e);
+        throw new AgentException(
+            AgentException.Reason.ABORTED,
+            "OpenCode turn of cell " + context.cellId() + " was interrupted",
+            e);
       } finally {
         turn.compareAndSet(running, null);
       }
@@ -414,11 +496,19 @@ public final class OpenCodeAgent implements AgentRuntime {
       control.close();
       ProcessResult result = process.stop();
       if (!result.survivors().isEmpty()) {
-        throw new IllegalStateException("could not stop the OpenCode server of cell " + context.cellId()
-            + ": processes " + result.survivors() + " survived KILL");
+        throw new IllegalStateException(
+            "could not stop the OpenCode server of cell "
+                + context.cellId()
+                + ": processes "
+                + result.survivors()
+                + " survived KILL");
       }
-      LOG.info("OpenCode agent of cell {} stopped (pid {}, exit code {}{})", context.cellId(), process.pid(),
-          result.exitCode(), result.forced() ? ", needed SIGKILL" : "");
+      LOG.info(
+          "OpenCode agent of cell {} stopped (pid {}, exit code {}{})",
+          context.cellId(),
+          process.pid(),
+          result.exitCode(),
+          result.forced() ? ", needed SIGKILL" : "");
     }
 
     int dropEventStreams() {
@@ -434,7 +524,11 @@ public final class OpenCodeAgent implements AgentRuntime {
         control.abort(sessionId);
         LOG.info("OpenCode session {} of cell {} aborted on request", sessionId, context.cellId());
       } catch (OpenCodeException e) {
-        LOG.warn("could not abort OpenCode session {} of cell {}: {}", sessionId, context.cellId(), e.getMessage());
+        LOG.warn(
+            "could not abort OpenCode session {} of cell {}: {}",
+            sessionId,
+            context.cellId(),
+            e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -442,21 +536,31 @@ public final class OpenCodeAgent implements AgentRuntime {
 
     private AgentException aborted(@Nullable Throwable cause) {
       String message = "OpenCode turn of cell " + context.cellId() + " was aborted";
-      return cause == null ? new AgentException(AgentException.Reason.ABORTED, message)
+      return cause == null
+          ? new AgentException(AgentException.Reason.ABORTED, message)
           : new AgentException(AgentException.Reason.ABORTED, message, cause);
     }
 
     private AgentException crashed(@Nullable String error, @Nullable Throwable cause) {
-      String message = "OpenCode server of cell " + context.cellId() + " " + exitDescription() + " during the turn"
-          + (error == null ? "" : " (" + error + ")") + "; last output:\n" + tail(finalOutput());
-      return cause == null ? new AgentException(AgentException.Reason.CRASHED, message)
+      String message =
+          "OpenCode server of cell "
+              + context.cellId()
+              + " "
+              + exitDescription()
+              + " during the turn"
+              + (error == null ? "" : " (" + error + ")")
+              + "; last output:\n"
+              + tail(finalOutput());
+      return cause == null
+          ? new AgentException(AgentException.Reason.CRASHED, message)
           : new AgentException(AgentException.Reason.CRASHED, message, cause);
     }
 
     /** Describes how the server process ended, waiting briefly for the supervisor's result. */
     private String exitDescription() {
       Optional<ProcessResult> result = awaitExit();
-      return result.map(r -> "(pid " + process.pid() + ") exited with code " + r.exitCode())
+      return result
+          .map(r -> "(pid " + process.pid() + ") exited with code " + r.exitCode())
           .orElse("(pid " + process.pid() + ") exited");
     }
 
@@ -482,8 +586,14 @@ public final class OpenCodeAgent implements AgentRuntime {
 
     @Override
     public String toString() {
-      return "OpenCodeAgent.Session{cell=" + context.cellId() + ", port=" + launch.port() + ", pid=" + process.pid()
-          + (closed.get() ? ", closed" : "") + "}";
+      return "OpenCodeAgent.Session{cell="
+          + context.cellId()
+          + ", port="
+          + launch.port()
+          + ", pid="
+          + process.pid()
+          + (closed.get() ? ", closed" : "")
+          + "}";
     }
   }
 
@@ -525,15 +635,16 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
 
     /**
-     * Sets the worker environment the agent's allowlist picks from; default {@link System#getenv()}. Only the
-     * variables the options name reach a server.
+     * Sets the worker environment the agent's allowlist picks from; default {@link
+     * System#getenv()}. Only the variables the options name reach a server.
      *
      * @param environment the worker's environment
      * @return this builder
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder workerEnvironment(Map<String, String> environment) {
-      this.workerEnvironment = Map.copyOf(Objects.requireNonNull(environment, "environment cannot be null"));
+      this.workerEnvironment =
+          Map.copyOf(Objects.requireNonNull(environment, "environment cannot be null"));
       return this;
     }
 
@@ -550,7 +661,8 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
 
     /**
-     * Sets how long a stopping server gets between TERM and KILL; default {@link ProcessSpec#DEFAULT_STOP_GRACE}.
+     * Sets how long a stopping server gets between TERM and KILL; default {@link
+     * ProcessSpec#DEFAULT_STOP_GRACE}.
      *
      * @param grace the time between TERM and KILL; not negative
      * @return this builder
@@ -565,11 +677,11 @@ public final class OpenCodeAgent implements AgentRuntime {
      * Validates the settings and finds the binary.
      *
      * @return the agent
-     * @throws IllegalStateException if no options were set, or the variable named by
-     *     {@link OpenCodeOptions#apiKeyVariable()} is not set in the worker environment
+     * @throws IllegalStateException if no options were set, or the variable named by {@link
+     *     OpenCodeOptions#apiKeyVariable()} is not set in the worker environment
      * @throws IllegalArgumentException if the stop grace is negative
-     * @throws OpenCodeBinaryNotFoundException if no {@code opencode} binary is found; the message names every place
-     *     searched
+     * @throws OpenCodeBinaryNotFoundException if no {@code opencode} binary is found; the message
+     *     names every place searched
      */
     public OpenCodeAgent build() {
       OpenCodeOptions opts = options;
@@ -579,14 +691,22 @@ public final class OpenCodeAgent implements AgentRuntime {
       if (stopGrace.isNegative()) {
         throw new IllegalArgumentException("stopGrace must not be negative but was " + stopGrace);
       }
-      opts.apiKeyVariable().ifPresent(name -> {
-        String value = workerEnvironment.get(name);
-        if (value == null || value.isEmpty()) {
-          throw new IllegalStateException("environment variable " + name + " (named by OpenCodeOptions"
-              + ".apiKeyVariable) is not set in the worker's environment; the agent could not reach its model");
-        }
-      });
-      Path start = binarySearchDirectory != null ? binarySearchDirectory : Path.of(System.getProperty("user.dir"));
+      opts.apiKeyVariable()
+          .ifPresent(
+              name -> {
+                String value = workerEnvironment.get(name);
+                if (value == null || value.isEmpty()) {
+                  throw new IllegalStateException(
+                      "environment variable "
+                          + name
+                          + " (named by OpenCodeOptions"
+                          + ".apiKeyVariable) is not set in the worker's environment; the agent could not reach its model");
+                }
+              });
+      Path start =
+          binarySearchDirectory != null
+              ? binarySearchDirectory
+              : Path.of(System.getProperty("user.dir"));
       Path found = OpenCodeBinary.locate(opts.binary().orElse(null), workerEnvironment, start);
       LOG.info("OpenCode agent uses {} with model {}", found, opts.model());
       return new OpenCodeAgent(this, opts, found);

@@ -14,14 +14,17 @@ import org.jspecify.annotations.Nullable;
  * Finds the {@code opencode} executable.
  *
  * <p>Search order, first hit wins:
+ *
  * <ol>
- *   <li>an explicit path (from {@link OpenCodeOptions#binary()}), which must then exist — a wrong explicit path is an
- *       error, never silently replaced by another binary;
+ *   <li>an explicit path (from {@link OpenCodeOptions#binary()}), which must then exist — a wrong
+ *       explicit path is an error, never silently replaced by another binary;
  *   <li>the environment variable {@value #ENV_VARIABLE};
  *   <li>{@code opencode} on the {@code PATH};
- *   <li>a project-local install, {@value #PROJECT_LOCAL_PATH}, in the working directory or any parent of it (what
- *       {@code npm install --prefix .tools/opencode opencode-ai@1.18.33} creates).
+ *   <li>a project-local install, {@value #PROJECT_LOCAL_PATH}, in the working directory or any
+ *       parent of it (what {@code npm install --prefix .tools/opencode opencode-ai@1.18.33}
+ *       creates).
  * </ol>
+ *
  * A miss is an {@link OpenCodeBinaryNotFoundException} that names every place searched.
  *
  * <p>Stateless and thread-safe.
@@ -62,7 +65,8 @@ public final class OpenCodeBinary {
    * @throws NullPointerException if {@code environment} or {@code workingDirectory} is null
    * @throws OpenCodeBinaryNotFoundException if no executable was found
    */
-  public static Path locate(@Nullable Path explicit, Map<String, String> environment, Path workingDirectory) {
+  public static Path locate(
+      @Nullable Path explicit, Map<String, String> environment, Path workingDirectory) {
     Objects.requireNonNull(environment, "environment cannot be null");
     Objects.requireNonNull(workingDirectory, "workingDirectory cannot be null");
     List<String> searched = new ArrayList<>();
@@ -81,8 +85,14 @@ public final class OpenCodeBinary {
       if (path != null && isExecutableFile(path.toAbsolutePath())) {
         return path.toAbsolutePath();
       }
-      searched.add("$" + ENV_VARIABLE + "=" + fromEnv + " (" + (path == null ? "not a valid path" : problem(path))
-          + ")");
+      searched.add(
+          "$"
+              + ENV_VARIABLE
+              + "="
+              + fromEnv
+              + " ("
+              + (path == null ? "not a valid path" : problem(path))
+              + ")");
     } else {
       searched.add("$" + ENV_VARIABLE + " (not set)");
     }
@@ -97,27 +107,39 @@ public final class OpenCodeBinary {
         }
         Path dir = toPath(entry);
         if (dir == null || !dir.isAbsolute()) {
-          continue; // relative PATH entries depend on the agent's cwd; never resolve a binary through them
+          continue; // relative PATH entries depend on the agent's cwd; never resolve a binary
+          // through them
         }
         Path candidate = dir.resolve(EXECUTABLE_NAME);
         if (isExecutableFile(candidate)) {
           return candidate;
         }
       }
-      // Said without the folders: the message reaches workflow history, which is no place for the environment.
+      // Said without the folders: the message reaches workflow history, which is no place for the
+      // environment.
       long folders = pathVariable.split(File.pathSeparator, -1).length;
-      searched.add("'" + EXECUTABLE_NAME + "' in the " + folders + (folders == 1 ? " folder" : " folders")
-          + " of PATH (not found)");
+      searched.add(
+          "'"
+              + EXECUTABLE_NAME
+              + "' in the "
+              + folders
+              + (folders == 1 ? " folder" : " folders")
+              + " of PATH (not found)");
     }
 
-    for (Path dir = workingDirectory.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+    for (Path dir = workingDirectory.toAbsolutePath().normalize();
+        dir != null;
+        dir = dir.getParent()) {
       Path candidate = dir.resolve(PROJECT_LOCAL_PATH);
       if (isExecutableFile(candidate)) {
         return candidate;
       }
     }
-    searched.add(PROJECT_LOCAL_PATH + " in " + workingDirectory.toAbsolutePath().normalize()
-        + " and each parent directory");
+    searched.add(
+        PROJECT_LOCAL_PATH
+            + " in "
+            + workingDirectory.toAbsolutePath().normalize()
+            + " and each parent directory");
     throw new OpenCodeBinaryNotFoundException(searched);
   }
 

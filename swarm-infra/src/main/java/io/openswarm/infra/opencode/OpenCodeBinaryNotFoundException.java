@@ -3,9 +3,9 @@ package io.openswarm.infra.opencode;
 import java.util.List;
 
 /**
- * No usable {@code opencode} executable was found. The message lists every place that was searched, in order, so an
- * operator can fix the installation without reading code. An {@link IllegalStateException}: the machine lacks
- * what the agent needs.
+ * No usable {@code opencode} executable was found. The message lists every place that was searched,
+ * in order, so an operator can fix the installation without reading code. An {@link
+ * IllegalStateException}: the machine lacks what the agent needs.
  *
  * <p>Immutable and thread-safe.
  */
@@ -19,7 +19,8 @@ public final class OpenCodeBinaryNotFoundException extends IllegalStateException
   /**
    * Creates the exception.
    *
-   * @param searched the places searched, each described for a human (e.g. {@code "PATH entry /usr/bin"})
+   * @param searched the places searched, each described for a human (e.g. {@code "PATH entry
+   *     /usr/bin"})
    */
   public OpenCodeBinaryNotFoundException(List<String> searched) {
     super(message(searched));
@@ -36,9 +37,14 @@ public final class OpenCodeBinaryNotFoundException extends IllegalStateException
   }
 
   private static String message(List<String> searched) {
-    StringBuilder out = new StringBuilder("OpenCode binary not found; install it (npm install --prefix .tools/opencode "
-        + "opencode-ai@" + OpenCodeBinary.PINNED_VERSION + ") or set " + OpenCodeBinary.ENV_VARIABLE
-        + ". Searched:");
+    StringBuilder out =
+        new StringBuilder(
+            "OpenCode binary not found; install it (npm install --prefix .tools/opencode "
+                + "opencode-ai@"
+                + OpenCodeBinary.PINNED_VERSION
+                + ") or set "
+                + OpenCodeBinary.ENV_VARIABLE
+                + ". Searched:");
     for (String place : searched) {
       out.append("\n  - ").append(place);
     }

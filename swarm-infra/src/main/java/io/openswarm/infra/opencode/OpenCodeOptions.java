@@ -22,16 +22,18 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How OpenCode agents are launched and driven: the model, the provider configuration, what part of the worker's
- * environment the agent may see, timeouts, and the plugin seed.
+ * How OpenCode agents are launched and driven: the model, the provider configuration, what part of
+ * the worker's environment the agent may see, timeouts, and the plugin seed.
  *
- * <p>Security defaults: the agent sees only the variables named in {@link #passEnvironment()} (by default {@code PATH}
- * and locale variables), the variables given explicitly in {@link #environment()}, and the one variable named by
- * {@link #apiKeyVariable()} — nothing else of the worker's environment. OpenCode's permission rules allow edits and
- * shell commands and deny external directories, web fetches and interactive questions, so a turn never blocks on a
- * prompt; these rules are not a sandbox (the process sandbox is).
+ * <p>Security defaults: the agent sees only the variables named in {@link #passEnvironment()} (by
+ * default {@code PATH} and locale variables), the variables given explicitly in {@link
+ * #environment()}, and the one variable named by {@link #apiKeyVariable()} — nothing else of the
+ * worker's environment. OpenCode's permission rules allow edits and shell commands and deny
+ * external directories, web fetches and interactive questions, so a turn never blocks on a prompt;
+ * these rules are not a sandbox (the process sandbox is).
  *
- * <p>Immutable and thread-safe. Create with {@link #newBuilder()}; {@link Builder#build()} validates every value.
+ * <p>Immutable and thread-safe. Create with {@link #newBuilder()}; {@link Builder#build()}
+ * validates every value.
  */
 public final class OpenCodeOptions {
 
@@ -48,7 +50,8 @@ public final class OpenCodeOptions {
   }
 
   /** The worker variables an agent sees unless {@link Builder#passEnvironment} says otherwise. */
-  public static final List<String> DEFAULT_PASS_ENVIRONMENT = List.of("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ");
+  public static final List<String> DEFAULT_PASS_ENVIRONMENT =
+      List.of("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ");
 
   /** Default for {@link #readyTimeout()}. */
   public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(30);
@@ -63,12 +66,26 @@ public final class OpenCodeOptions {
   public static final int DEFAULT_PROVIDER_RETRY_LIMIT = 6;
 
   /** Variables the launch sets itself; options may not override them. */
-  static final Set<String> RESERVED_VARIABLES = Set.of(
-      "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "TMPDIR",
-      "OPENCODE_SERVER_PASSWORD", "OPENCODE_SERVER_USERNAME", "OPENCODE_CONFIG_CONTENT", "OPENCODE_CONFIG",
-      "OPENCODE_CONFIG_DIR", "OPENCODE_DISABLE_AUTOUPDATE", "OPENCODE_DISABLE_MODELS_FETCH",
-      "OPENCODE_DISABLE_LSP_DOWNLOAD", "OPENCODE_DISABLE_DEFAULT_PLUGINS", "OPENCODE_DISABLE_SHARE",
-      "OPENCODE_DISABLE_PROJECT_CONFIG", "GIT_TERMINAL_PROMPT");
+  static final Set<String> RESERVED_VARIABLES =
+      Set.of(
+          "HOME",
+          "XDG_CONFIG_HOME",
+          "XDG_DATA_HOME",
+          "XDG_CACHE_HOME",
+          "XDG_STATE_HOME",
+          "TMPDIR",
+          "OPENCODE_SERVER_PASSWORD",
+          "OPENCODE_SERVER_USERNAME",
+          "OPENCODE_CONFIG_CONTENT",
+          "OPENCODE_CONFIG",
+          "OPENCODE_CONFIG_DIR",
+          "OPENCODE_DISABLE_AUTOUPDATE",
+          "OPENCODE_DISABLE_MODELS_FETCH",
+          "OPENCODE_DISABLE_LSP_DOWNLOAD",
+          "OPENCODE_DISABLE_DEFAULT_PLUGINS",
+          "OPENCODE_DISABLE_SHARE",
+          "OPENCODE_DISABLE_PROJECT_CONFIG",
+          "GIT_TERMINAL_PROMPT");
 
   private static final Pattern MODEL = Pattern.compile("[^/\\s]+/\\S+");
   private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -162,7 +179,8 @@ public final class OpenCodeOptions {
   }
 
   /**
-   * A JSON object mapping provider ids to OpenCode provider configuration, merged under {@code provider}.
+   * A JSON object mapping provider ids to OpenCode provider configuration, merged under {@code
+   * provider}.
    *
    * @return the JSON object, or empty when none was set
    */
@@ -225,7 +243,8 @@ public final class OpenCodeOptions {
   }
 
   /**
-   * How many consecutive model-provider retries OpenCode may make in one turn before the turn is given up.
+   * How many consecutive model-provider retries OpenCode may make in one turn before the turn is
+   * given up.
    *
    * @return the limit; 0 or more
    */
@@ -252,7 +271,8 @@ public final class OpenCodeOptions {
   }
 
   /**
-   * Whether OpenCode may download its plugin dependencies from the npm registry when no seed is ready.
+   * Whether OpenCode may download its plugin dependencies from the npm registry when no seed is
+   * ready.
    *
    * @return true when downloads are allowed
    */
@@ -261,7 +281,8 @@ public final class OpenCodeOptions {
   }
 
   /**
-   * Whether OpenCode keeps its own git snapshots of the worktree (a copy of every blob in the cell state).
+   * Whether OpenCode keeps its own git snapshots of the worktree (a copy of every blob in the cell
+   * state).
    *
    * @return true when OpenCode keeps its snapshots
    */
@@ -297,7 +318,8 @@ public final class OpenCodeOptions {
   }
 
   /**
-   * Whether the server shares the host's network under a sandbox ({@link NetworkAccess#SHARED}, the default).
+   * Whether the server shares the host's network under a sandbox ({@link NetworkAccess#SHARED}, the
+   * default).
    *
    * @return the network access
    */
@@ -345,38 +367,73 @@ public final class OpenCodeOptions {
 
   @Override
   public int hashCode() {
-    return Objects.hash(model, providerConfigJson, apiKeyVariable, passEnvironment, environment, readyTimeout,
-        turnIdleTimeout, requestTimeout, providerRetryLimit, logLevel, pluginSeed, networkPluginInstall, snapshots,
-        projectConfig, extraConfigJson, binary, network, allowedEndpoints);
+    return Objects.hash(
+        model,
+        providerConfigJson,
+        apiKeyVariable,
+        passEnvironment,
+        environment,
+        readyTimeout,
+        turnIdleTimeout,
+        requestTimeout,
+        providerRetryLimit,
+        logLevel,
+        pluginSeed,
+        networkPluginInstall,
+        snapshots,
+        projectConfig,
+        extraConfigJson,
+        binary,
+        network,
+        allowedEndpoints);
   }
 
-  /** Describes the options; explicit environment values are left out, only their names are shown. */
+  /**
+   * Describes the options; explicit environment values are left out, only their names are shown.
+   */
   @Override
   public String toString() {
-    return "OpenCodeOptions{model=" + model
-        + ", providerConfigured=" + (providerConfigJson != null)
-        + ", apiKeyVariable=" + apiKeyVariable
-        + ", passEnvironment=" + passEnvironment
-        + ", environment=" + environment.keySet().stream().sorted().toList()
-        + ", readyTimeout=" + readyTimeout
-        + ", turnIdleTimeout=" + turnIdleTimeout
-        + ", requestTimeout=" + requestTimeout
-        + ", providerRetryLimit=" + providerRetryLimit
-        + ", logLevel=" + logLevel
-        + ", pluginSeed=" + pluginSeed
-        + ", networkPluginInstall=" + networkPluginInstall
-        + ", snapshots=" + snapshots
-        + ", projectConfig=" + projectConfig
-        + ", extraConfigured=" + (extraConfigJson != null)
-        + ", binary=" + binary
-        + ", network=" + network
+    return "OpenCodeOptions{model="
+        + model
+        + ", providerConfigured="
+        + (providerConfigJson != null)
+        + ", apiKeyVariable="
+        + apiKeyVariable
+        + ", passEnvironment="
+        + passEnvironment
+        + ", environment="
+        + environment.keySet().stream().sorted().toList()
+        + ", readyTimeout="
+        + readyTimeout
+        + ", turnIdleTimeout="
+        + turnIdleTimeout
+        + ", requestTimeout="
+        + requestTimeout
+        + ", providerRetryLimit="
+        + providerRetryLimit
+        + ", logLevel="
+        + logLevel
+        + ", pluginSeed="
+        + pluginSeed
+        + ", networkPluginInstall="
+        + networkPluginInstall
+        + ", snapshots="
+        + snapshots
+        + ", projectConfig="
+        + projectConfig
+        + ", extraConfigured="
+        + (extraConfigJson != null)
+        + ", binary="
+        + binary
+        + ", network="
+        + network
         + (allowedEndpoints.isEmpty() ? "" : ", allowedEndpoints=" + allowedEndpoints)
         + "}";
   }
 
   /**
-   * Builds {@link OpenCodeOptions}. Setters check their argument for null; {@link #build()} checks everything else,
-   * so a builder can be filled in any order.
+   * Builds {@link OpenCodeOptions}. Setters check their argument for null; {@link #build()} checks
+   * everything else, so a builder can be filled in any order.
    *
    * <p>Not thread-safe.
    */
@@ -436,9 +493,10 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Sets provider configuration: a JSON object mapping provider ids to OpenCode provider settings, e.g. a
-     * {@code @ai-sdk/openai-compatible} provider with {@code options.baseURL}. Keep keys out of it: reference them
-     * as {@code "{env:NAME}"} and name the variable with {@link #apiKeyVariable}.
+     * Sets provider configuration: a JSON object mapping provider ids to OpenCode provider
+     * settings, e.g. a {@code @ai-sdk/openai-compatible} provider with {@code options.baseURL}.
+     * Keep keys out of it: reference them as {@code "{env:NAME}"} and name the variable with {@link
+     * #apiKeyVariable}.
      *
      * @param json a JSON object
      * @return this builder
@@ -450,8 +508,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Names the worker environment variable holding the provider's API key; it is the only way a key reaches the
-     * agent. The variable must be set when a launch is planned.
+     * Names the worker environment variable holding the provider's API key; it is the only way a
+     * key reaches the agent. The variable must be set when a launch is planned.
      *
      * @param name the variable's name
      * @return this builder
@@ -463,8 +521,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Replaces the list of worker variables passed through to the agent when set (default
-     * {@link #DEFAULT_PASS_ENVIRONMENT}).
+     * Replaces the list of worker variables passed through to the agent when set (default {@link
+     * #DEFAULT_PASS_ENVIRONMENT}).
      *
      * @param names the variables' names
      * @return this builder
@@ -489,7 +547,8 @@ public final class OpenCodeOptions {
      * @throws NullPointerException if {@code name} or {@code value} is null
      */
     public Builder environment(String name, String value) {
-      environment.put(Objects.requireNonNull(name, "name cannot be null"),
+      environment.put(
+          Objects.requireNonNull(name, "name cannot be null"),
           Objects.requireNonNull(value, "value cannot be null"));
       return this;
     }
@@ -507,8 +566,9 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Sets how long a turn may go without an event of its session before it is aborted (default 5 min). Long silent
-     * shell commands count as silence, so keep it above the longest command the agent is expected to run.
+     * Sets how long a turn may go without an event of its session before it is aborted (default 5
+     * min). Long silent shell commands count as silence, so keep it above the longest command the
+     * agent is expected to run.
      *
      * @param timeout the limit; positive
      * @return this builder
@@ -532,7 +592,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Sets how many model-provider retries a turn tolerates before it is given up (default 6, 0 allowed).
+     * Sets how many model-provider retries a turn tolerates before it is given up (default 6, 0
+     * allowed).
      *
      * @param limit the most retries; 0 or more
      * @return this builder
@@ -567,7 +628,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Allows OpenCode to download its plugin dependencies when no seed is ready (default false: no network).
+     * Allows OpenCode to download its plugin dependencies when no seed is ready (default false: no
+     * network).
      *
      * @param allowed true to allow downloads
      * @return this builder
@@ -578,7 +640,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Enables OpenCode's own git snapshots of the worktree (default false; the library tracks changes itself).
+     * Enables OpenCode's own git snapshots of the worktree (default false; the library tracks
+     * changes itself).
      *
      * @param enabled true to let OpenCode keep snapshots
      * @return this builder
@@ -589,7 +652,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Whether OpenCode reads the repository's own {@code opencode.json} and {@code .opencode/} (default true).
+     * Whether OpenCode reads the repository's own {@code opencode.json} and {@code .opencode/}
+     * (default true).
      *
      * @param enabled false to ignore the repository's configuration
      * @return this builder
@@ -600,8 +664,8 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Sets a JSON object deep-merged over the generated OpenCode configuration (instructions, agent settings,
-     * stricter permissions).
+     * Sets a JSON object deep-merged over the generated OpenCode configuration (instructions, agent
+     * settings, stricter permissions).
      *
      * @param json a JSON object
      * @return this builder
@@ -625,10 +689,11 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Sets whether the server shares the host's network under a sandbox; default {@link NetworkAccess#SHARED}. With
-     * {@link NetworkAccess#NONE} the server gets a private network: the worker still reaches its port, and it reaches
-     * only the {@linkplain #allowEndpoint endpoints allowed} (its model provider's; OpenCode's own downloads of model
-     * lists and plugins stop working, so pair it with a {@link #pluginSeed}).
+     * Sets whether the server shares the host's network under a sandbox; default {@link
+     * NetworkAccess#SHARED}. With {@link NetworkAccess#NONE} the server gets a private network: the
+     * worker still reaches its port, and it reaches only the {@linkplain #allowEndpoint endpoints
+     * allowed} (its model provider's; OpenCode's own downloads of model lists and plugins stop
+     * working, so pair it with a {@link #pluginSeed}).
      *
      * @param network the network access
      * @return this builder
@@ -640,16 +705,18 @@ public final class OpenCodeOptions {
     }
 
     /**
-     * Lets the server reach {@code hostAndPort} (such as {@code api.anthropic.com:443}, or {@code 127.0.0.1:4010}
-     * for a local model server) from its private network; requires {@link #network(NetworkAccess) network(NONE)}.
-     * A loopback endpoint is reached at the same address inside; any other through the proxy named in the server's
-     * {@code HTTPS_PROXY}, which tunnels to the allowed endpoints and nothing else. Needs {@code socat} on the worker
-     * (Debian package {@code socat}).
+     * Lets the server reach {@code hostAndPort} (such as {@code api.anthropic.com:443}, or {@code
+     * 127.0.0.1:4010} for a local model server) from its private network; requires {@link
+     * #network(NetworkAccess) network(NONE)}. A loopback endpoint is reached at the same address
+     * inside; any other through the proxy named in the server's {@code HTTPS_PROXY}, which tunnels
+     * to the allowed endpoints and nothing else. Needs {@code socat} on the worker (Debian package
+     * {@code socat}).
      *
      * @param hostAndPort the endpoint, as {@code host:port}
      * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
-     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link NetworkEndpoint#parse})
+     * @throws IllegalArgumentException if it is not {@code host:port} (see {@link
+     *     NetworkEndpoint#parse})
      */
     public Builder allowEndpoint(String hostAndPort) {
       allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
@@ -660,16 +727,19 @@ public final class OpenCodeOptions {
      * Validates and builds the options.
      *
      * @return the options
-     * @throws IllegalArgumentException if a value is invalid; the message names the value and what is allowed
+     * @throws IllegalArgumentException if a value is invalid; the message names the value and what
+     *     is allowed
      */
     public OpenCodeOptions build() {
       if (model == null) {
-        throw new IllegalArgumentException("model must be set, as provider/model (e.g. anthropic/claude-sonnet-4-5)");
+        throw new IllegalArgumentException(
+            "model must be set, as provider/model (e.g. anthropic/claude-sonnet-4-5)");
       }
       if (!MODEL.matcher(model).matches()) {
         throw new IllegalArgumentException(
             "model must be provider/model with no whitespace (e.g. anthropic/claude-sonnet-4-5) but was '"
-                + model + "'");
+                + model
+                + "'");
       }
       if (providerConfigJson != null) {
         requireJsonObject("providerConfigJson", providerConfigJson);
@@ -694,23 +764,37 @@ public final class OpenCodeOptions {
       positive("turnIdleTimeout", turnIdleTimeout);
       positive("requestTimeout", requestTimeout);
       if (providerRetryLimit < 0) {
-        throw new IllegalArgumentException("providerRetryLimit must be 0 or more but was " + providerRetryLimit);
+        throw new IllegalArgumentException(
+            "providerRetryLimit must be 0 or more but was " + providerRetryLimit);
       }
       if (network == NetworkAccess.SHARED && !allowedEndpoints.isEmpty()) {
-        throw new IllegalArgumentException("allowed endpoints " + allowedEndpoints + " need network(NONE): with the "
-            + "SHARED network the server reaches everything the host does");
+        throw new IllegalArgumentException(
+            "allowed endpoints "
+                + allowedEndpoints
+                + " need network(NONE): with the "
+                + "SHARED network the server reaches everything the host does");
       }
       return new OpenCodeOptions(this, model);
     }
 
     private static void requireVariableName(String what, String name) {
       if (!VARIABLE.matcher(name).matches()) {
-        throw new IllegalArgumentException(what + " must name environment variables as [A-Za-z_][A-Za-z0-9_]* but "
-            + "got '" + name + "'");
+        throw new IllegalArgumentException(
+            what
+                + " must name environment variables as [A-Za-z_][A-Za-z0-9_]* but "
+                + "got '"
+                + name
+                + "'");
       }
       if (RESERVED_VARIABLES.contains(name)) {
-        throw new IllegalArgumentException(what + " must not set '" + name + "': the launch sets it for every cell "
-            + "(reserved: " + RESERVED_VARIABLES.stream().sorted().toList() + ")");
+        throw new IllegalArgumentException(
+            what
+                + " must not set '"
+                + name
+                + "': the launch sets it for every cell "
+                + "(reserved: "
+                + RESERVED_VARIABLES.stream().sorted().toList()
+                + ")");
       }
     }
 
@@ -719,12 +803,16 @@ public final class OpenCodeOptions {
       try {
         node = Json.MAPPER.readTree(json);
       } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException(what + " must be a JSON object but is not valid JSON: "
-            + e.getOriginalMessage(), e);
+        throw new IllegalArgumentException(
+            what + " must be a JSON object but is not valid JSON: " + e.getOriginalMessage(), e);
       }
       if (node == null || !node.isObject()) {
-        throw new IllegalArgumentException(what + " must be a JSON object but was "
-            + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
+        throw new IllegalArgumentException(
+            what
+                + " must be a JSON object but was "
+                + (node == null
+                    ? "empty"
+                    : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
       }
     }
 

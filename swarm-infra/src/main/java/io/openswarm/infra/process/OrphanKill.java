@@ -4,7 +4,10 @@ package io.openswarm.infra.process;
 public enum OrphanKill {
   /** No process with the recorded PID is running; nothing to do. */
   NOT_RUNNING,
-  /** A process with the recorded PID runs but started at another time: the PID was reused. It was left alone. */
+  /**
+   * A process with the recorded PID runs but started at another time: the PID was reused. It was
+   * left alone.
+   */
   PID_REUSED,
   /** The recorded process and its tree were killed and verified gone. */
   KILLED,

@@ -10,12 +10,15 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The complete environment of a supervised process, built from an allowlist: nothing of the worker's environment
- * reaches the process unless it is named here. A worker holds secrets in its environment (Temporal API keys, model
- * API keys, cloud credentials) and the processes of a cell run code an agent wrote.
+ * The complete environment of a supervised process, built from an allowlist: nothing of the
+ * worker's environment reaches the process unless it is named here. A worker holds secrets in its
+ * environment (Temporal API keys, model API keys, cloud credentials) and the processes of a cell
+ * run code an agent wrote.
  *
- * <p>{@link #defaults()} inherits only {@link #DEFAULT_INHERITED}: {@code PATH}, the locale variables and
- * {@code TZ}, which carry no secrets and which most programs need to behave. Add more explicitly:
+ * <p>{@link #defaults()} inherits only {@link #DEFAULT_INHERITED}: {@code PATH}, the locale
+ * variables and {@code TZ}, which carry no secrets and which most programs need to behave. Add more
+ * explicitly:
+ *
  * <pre>{@code
  * ProcessEnvironment env = ProcessEnvironment.newBuilder()
  *     .inheritDefaults()
@@ -29,13 +32,25 @@ import java.util.TreeMap;
 public final class ProcessEnvironment {
 
   /**
-   * The variables {@link Builder#inheritDefaults()} copies from the worker: {@code PATH}, {@code LANG},
-   * {@code LANGUAGE}, {@code LC_ALL}, {@code LC_COLLATE}, {@code LC_CTYPE}, {@code LC_MESSAGES},
-   * {@code LC_MONETARY}, {@code LC_NUMERIC}, {@code LC_TIME} and {@code TZ}.
+   * The variables {@link Builder#inheritDefaults()} copies from the worker: {@code PATH}, {@code
+   * LANG}, {@code LANGUAGE}, {@code LC_ALL}, {@code LC_COLLATE}, {@code LC_CTYPE}, {@code
+   * LC_MESSAGES}, {@code LC_MONETARY}, {@code LC_NUMERIC}, {@code LC_TIME} and {@code TZ}.
    */
-  public static final Set<String> DEFAULT_INHERITED = Collections.unmodifiableSet(new LinkedHashSet<>(
-      java.util.List.of("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_MESSAGES",
-          "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "TZ")));
+  public static final Set<String> DEFAULT_INHERITED =
+      Collections.unmodifiableSet(
+          new LinkedHashSet<>(
+              java.util.List.of(
+                  "PATH",
+                  "LANG",
+                  "LANGUAGE",
+                  "LC_ALL",
+                  "LC_COLLATE",
+                  "LC_CTYPE",
+                  "LC_MESSAGES",
+                  "LC_MONETARY",
+                  "LC_NUMERIC",
+                  "LC_TIME",
+                  "TZ")));
 
   private final Map<String, String> variables;
   private final Map<String, String> source;
@@ -64,7 +79,8 @@ public final class ProcessEnvironment {
   }
 
   /**
-   * An empty builder whose {@code inherit} methods read {@code workerEnvironment} instead of this JVM's environment.
+   * An empty builder whose {@code inherit} methods read {@code workerEnvironment} instead of this
+   * JVM's environment.
    *
    * @param workerEnvironment the environment to inherit from
    * @return a new, empty builder
@@ -131,8 +147,8 @@ public final class ProcessEnvironment {
     }
 
     /**
-     * Copies the {@link #DEFAULT_INHERITED} variables that the worker has; sets {@code PATH} to the usual system
-     * directories when the worker has none.
+     * Copies the {@link #DEFAULT_INHERITED} variables that the worker has; sets {@code PATH} to the
+     * usual system directories when the worker has none.
      *
      * @return this builder
      */
@@ -143,7 +159,8 @@ public final class ProcessEnvironment {
     }
 
     /**
-     * Copies each named variable from the worker's environment; names the worker does not have are skipped.
+     * Copies each named variable from the worker's environment; names the worker does not have are
+     * skipped.
      *
      * @param names the variables' names
      * @return this builder
@@ -169,13 +186,15 @@ public final class ProcessEnvironment {
      * @param value its value; no NUL
      * @return this builder
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if the name is not a valid variable name or the value contains a NUL
+     * @throws IllegalArgumentException if the name is not a valid variable name or the value
+     *     contains a NUL
      */
     public Builder put(String name, String value) {
       checkName(name);
       Objects.requireNonNull(value, "value cannot be null");
       if (value.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("value of " + name + " must not contain a NUL character");
+        throw new IllegalArgumentException(
+            "value of " + name + " must not contain a NUL character");
       }
       variables.put(name, value);
       return this;
@@ -188,7 +207,8 @@ public final class ProcessEnvironment {
      * @param value its value; no NUL
      * @return this builder
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if the name is not a valid variable name or the value contains a NUL
+     * @throws IllegalArgumentException if the name is not a valid variable name or the value
+     *     contains a NUL
      */
     public Builder putIfAbsent(String name, String value) {
       checkName(name);
@@ -220,7 +240,9 @@ public final class ProcessEnvironment {
       Objects.requireNonNull(name, "name cannot be null");
       if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
         throw new IllegalArgumentException(
-            "environment variable name must be non-empty without '=' or NUL but was \"" + name + "\"");
+            "environment variable name must be non-empty without '=' or NUL but was \""
+                + name
+                + "\"");
       }
     }
   }

@@ -5,18 +5,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A process named so that it cannot be confused with a later process that reuses its PID: the PID together with
- * the process start time the operating system reports.
+ * A process named so that it cannot be confused with a later process that reuses its PID: the PID
+ * together with the process start time the operating system reports.
  *
- * <p>The lease journal records identities of lease owners (worker JVMs) and of the processes they started (agent
- * servers, test commands). After a crash the reaper acts on a record only when {@link #isAlive()} says the very same
- * process is gone, and kills a recorded process only when {@link #matches(ProcessHandle)} holds for the live one.
+ * <p>The lease journal records identities of lease owners (worker JVMs) and of the processes they
+ * started (agent servers, test commands). After a crash the reaper acts on a record only when
+ * {@link #isAlive()} says the very same process is gone, and kills a recorded process only when
+ * {@link #matches(ProcessHandle)} holds for the live one.
  *
  * <p>Immutable and thread-safe.
  *
  * @param pid the operating-system process id
- * @param startTime when the process started, as reported by {@link ProcessHandle.Info#startInstant()}, truncated to
- *     milliseconds
+ * @param startTime when the process started, as reported by {@link
+ *     ProcessHandle.Info#startInstant()}, truncated to milliseconds
  */
 public record ProcessIdentity(long pid, Instant startTime) {
 
@@ -43,14 +44,17 @@ public record ProcessIdentity(long pid, Instant startTime) {
    */
   public static ProcessIdentity current() {
     return of(ProcessHandle.current())
-        .orElseThrow(() -> new IllegalStateException(
-            "the operating system does not report the start time of this JVM (pid "
-                + ProcessHandle.current().pid() + ")"));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "the operating system does not report the start time of this JVM (pid "
+                        + ProcessHandle.current().pid()
+                        + ")"));
   }
 
   /**
-   * The identity of {@code process}, or empty when the operating system does not report its start time (for
-   * example because it has already exited).
+   * The identity of {@code process}, or empty when the operating system does not report its start
+   * time (for example because it has already exited).
    *
    * @param process a process
    * @return its identity, or empty when its start time is unknown
@@ -61,7 +65,8 @@ public record ProcessIdentity(long pid, Instant startTime) {
   }
 
   /**
-   * Whether the live process with this PID is this very process (same start time), not a later reuse of its PID.
+   * Whether the live process with this PID is this very process (same start time), not a later
+   * reuse of its PID.
    *
    * @param process a live process
    * @return true when it has this PID and start time
@@ -72,7 +77,8 @@ public record ProcessIdentity(long pid, Instant startTime) {
   }
 
   /**
-   * The live process this identity names, or empty if it has exited (even if its PID now belongs to another).
+   * The live process this identity names, or empty if it has exited (even if its PID now belongs to
+   * another).
    *
    * @return the live process, or empty when it has exited
    */

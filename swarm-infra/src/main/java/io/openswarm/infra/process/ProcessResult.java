@@ -10,17 +10,20 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  *
- * @param exitCode the exit code of the started process; {@code 128 + n} when it died of signal {@code n}
+ * @param exitCode the exit code of the started process; {@code 128 + n} when it died of signal
+ *     {@code n}
  * @param timedOut whether it ran past its timeout and was stopped
  * @param stopRequested whether it was stopped on request ({@link SupervisedProcess#stop})
- * @param forced whether some process of its tree ignored TERM for the whole grace period and got KILL
+ * @param forced whether some process of its tree ignored TERM for the whole grace period and got
+ *     KILL
  * @param duration from start until the started process exited
  * @param outputBytes how many bytes of output it wrote in total
  * @param logTruncated whether output beyond the log cap was discarded
  * @param outputTail the end of the output, decoded as UTF-8 with invalid bytes replaced by U+FFFD
  * @param outputTailTruncated whether the output was longer than {@code outputTail}
  * @param logFile where the output was logged
- * @param survivors PIDs of processes of the tree still alive after KILL; empty unless something is badly wrong
+ * @param survivors PIDs of processes of the tree still alive after KILL; empty unless something is
+ *     badly wrong
  */
 public record ProcessResult(
     int exitCode,
@@ -69,8 +72,21 @@ public record ProcessResult(
 
   @Override
   public String toString() {
-    return "ProcessResult{exitCode=" + exitCode + ", timedOut=" + timedOut + ", stopRequested=" + stopRequested
-        + ", forced=" + forced + ", duration=" + duration + ", outputBytes=" + outputBytes + ", logFile=" + logFile
-        + (survivors.isEmpty() ? "" : ", survivors=" + survivors) + "}";
+    return "ProcessResult{exitCode="
+        + exitCode
+        + ", timedOut="
+        + timedOut
+        + ", stopRequested="
+        + stopRequested
+        + ", forced="
+        + forced
+        + ", duration="
+        + duration
+        + ", outputBytes="
+        + outputBytes
+        + ", logFile="
+        + logFile
+        + (survivors.isEmpty() ? "" : ", survivors=" + survivors)
+        + "}";
   }
 }

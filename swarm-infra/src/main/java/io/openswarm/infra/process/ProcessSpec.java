@@ -9,12 +9,13 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What to start: the command as an argument list (never through a shell), where, with which environment, where its
- * output goes and how it may be stopped.
+ * What to start: the command as an argument list (never through a shell), where, with which
+ * environment, where its output goes and how it may be stopped.
  *
- * <p>The output (stdout and stderr merged, in the order the process wrote them) goes to {@link #logFile()}, which
- * must be outside the working directory so logs never end up in a commit; the log stops growing at
- * {@link #logCapBytes()}, and the last {@link #tailBytes()} are kept in memory for error messages.
+ * <p>The output (stdout and stderr merged, in the order the process wrote them) goes to {@link
+ * #logFile()}, which must be outside the working directory so logs never end up in a commit; the
+ * log stops growing at {@link #logCapBytes()}, and the last {@link #tailBytes()} are kept in memory
+ * for error messages.
  *
  * <p>Immutable and thread-safe; build with {@link #newBuilder()}.
  */
@@ -22,10 +23,13 @@ public final class ProcessSpec {
 
   /** Default cap of the log file: 16 MiB. */
   public static final long DEFAULT_LOG_CAP_BYTES = 16L * 1024 * 1024;
+
   /** Default size of the in-memory output tail: 64 KiB. */
   public static final int DEFAULT_TAIL_BYTES = 64 * 1024;
+
   /** Largest allowed in-memory output tail: 16 MiB. */
   public static final int MAX_TAIL_BYTES = 16 * 1024 * 1024;
+
   /** Default time between TERM and KILL when stopping: 5 seconds. */
   public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
 
@@ -49,10 +53,14 @@ public final class ProcessSpec {
     this.tailBytes = b.tailBytes;
     this.timeout = b.timeout;
     this.stopGrace = b.stopGrace;
-    this.sandboxPolicy = b.sandboxPolicy != null
-        ? b.sandboxPolicy
-        : SandboxPolicy.newBuilder().writable(workingDirectory).build();
-    this.description = b.description != null ? b.description : String.valueOf(Path.of(command.get(0)).getFileName());
+    this.sandboxPolicy =
+        b.sandboxPolicy != null
+            ? b.sandboxPolicy
+            : SandboxPolicy.newBuilder().writable(workingDirectory).build();
+    this.description =
+        b.description != null
+            ? b.description
+            : String.valueOf(Path.of(command.get(0)).getFileName());
   }
 
   /**
@@ -157,7 +165,8 @@ public final class ProcessSpec {
   }
 
   /**
-   * What the process may write when the supervisor's sandbox isolates; by default only its working directory.
+   * What the process may write when the supervisor's sandbox isolates; by default only its working
+   * directory.
    *
    * @return the policy
    */
@@ -176,9 +185,21 @@ public final class ProcessSpec {
 
   @Override
   public String toString() {
-    return "ProcessSpec{description=" + description + ", program=" + command.get(0) + ", arguments="
-        + (command.size() - 1) + ", workingDirectory=" + workingDirectory + ", logFile=" + logFile + ", timeout="
-        + timeout + ", environment=" + environment + "}";
+    return "ProcessSpec{description="
+        + description
+        + ", program="
+        + command.get(0)
+        + ", arguments="
+        + (command.size() - 1)
+        + ", workingDirectory="
+        + workingDirectory
+        + ", logFile="
+        + logFile
+        + ", timeout="
+        + timeout
+        + ", environment="
+        + environment
+        + "}";
   }
 
   /** Builds a {@link ProcessSpec}. Not thread-safe. */
@@ -230,7 +251,8 @@ public final class ProcessSpec {
      * @throws NullPointerException if {@code workingDirectory} is null
      */
     public Builder workingDirectory(Path workingDirectory) {
-      this.workingDirectory = Objects.requireNonNull(workingDirectory, "workingDirectory cannot be null");
+      this.workingDirectory =
+          Objects.requireNonNull(workingDirectory, "workingDirectory cannot be null");
       return this;
     }
 
@@ -259,7 +281,8 @@ public final class ProcessSpec {
     }
 
     /**
-     * Sets how many bytes of output the log file keeps at most; default {@link #DEFAULT_LOG_CAP_BYTES}.
+     * Sets how many bytes of output the log file keeps at most; default {@link
+     * #DEFAULT_LOG_CAP_BYTES}.
      *
      * @param logCapBytes the limit, in bytes; checked by {@link #build()}
      * @return this builder
@@ -270,9 +293,11 @@ public final class ProcessSpec {
     }
 
     /**
-     * Sets how many bytes of the end of the output are kept in memory; default {@link #DEFAULT_TAIL_BYTES}.
+     * Sets how many bytes of the end of the output are kept in memory; default {@link
+     * #DEFAULT_TAIL_BYTES}.
      *
-     * @param tailBytes the limit, in bytes; 1 to {@link #MAX_TAIL_BYTES}, checked by {@link #build()}
+     * @param tailBytes the limit, in bytes; 1 to {@link #MAX_TAIL_BYTES}, checked by {@link
+     *     #build()}
      * @return this builder
      */
     public Builder tailBytes(int tailBytes) {
@@ -317,7 +342,8 @@ public final class ProcessSpec {
     }
 
     /**
-     * Describes the process for logs, for example {@code "agent cell-7"}; by default the program's file name.
+     * Describes the process for logs, for example {@code "agent cell-7"}; by default the program's
+     * file name.
      *
      * @param description the description
      * @return this builder
@@ -333,9 +359,10 @@ public final class ProcessSpec {
      *
      * @return the spec
      * @throws IllegalStateException if the command, working directory or log file was not set
-     * @throws IllegalArgumentException if a value is out of range: an empty command or program name, an argument
-     *     with a NUL character, a relative path, a log file inside the working directory, a negative log cap, a tail
-     *     outside 1 byte to {@link #MAX_TAIL_BYTES}, a timeout that is not positive, a negative stop grace
+     * @throws IllegalArgumentException if a value is out of range: an empty command or program
+     *     name, an argument with a NUL character, a relative path, a log file inside the working
+     *     directory, a negative log cap, a tail outside 1 byte to {@link #MAX_TAIL_BYTES}, a
+     *     timeout that is not positive, a negative stop grace
      */
     public ProcessSpec build() {
       if (command == null) {
@@ -348,15 +375,18 @@ public final class ProcessSpec {
         throw new IllegalStateException("logFile is required but was not set");
       }
       if (command.isEmpty() || command.get(0).isEmpty()) {
-        throw new IllegalArgumentException("command must start with a program name but was " + command);
+        throw new IllegalArgumentException(
+            "command must start with a program name but was " + command);
       }
       for (int i = 0; i < command.size(); i++) {
         if (command.get(i).indexOf('\0') >= 0) {
-          throw new IllegalArgumentException("command argument " + i + " must not contain a NUL character");
+          throw new IllegalArgumentException(
+              "command argument " + i + " must not contain a NUL character");
         }
       }
       if (!workingDirectory.isAbsolute()) {
-        throw new IllegalArgumentException("workingDirectory must be absolute but was " + workingDirectory);
+        throw new IllegalArgumentException(
+            "workingDirectory must be absolute but was " + workingDirectory);
       }
       if (!logFile.isAbsolute()) {
         throw new IllegalArgumentException("logFile must be absolute but was " + logFile);
@@ -364,8 +394,11 @@ public final class ProcessSpec {
       Path dir = workingDirectory.normalize();
       Path log = logFile.normalize();
       if (log.startsWith(dir) || log.getParent() == null) {
-        throw new IllegalArgumentException("logFile must be outside the working directory " + dir
-            + " (logs would end up in commits) but was " + logFile);
+        throw new IllegalArgumentException(
+            "logFile must be outside the working directory "
+                + dir
+                + " (logs would end up in commits) but was "
+                + logFile);
       }
       if (logCapBytes < 0) {
         throw new IllegalArgumentException("logCapBytes must be 0 or more but was " + logCapBytes);
@@ -381,7 +414,8 @@ public final class ProcessSpec {
         throw new IllegalArgumentException("stopGrace must not be negative but was " + stopGrace);
       }
       if (description != null && description.isBlank()) {
-        throw new IllegalArgumentException("description must not be blank but was \"" + description + "\"");
+        throw new IllegalArgumentException(
+            "description must not be blank but was \"" + description + "\"");
       }
       return new ProcessSpec(this, command, dir, log);
     }

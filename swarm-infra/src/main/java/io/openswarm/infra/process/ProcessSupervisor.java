@@ -39,22 +39,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts, watches and stops the processes of cells (agent servers, test commands) so that none outlives its cell.
+ * Starts, watches and stops the processes of cells (agent servers, test commands) so that none
+ * outlives its cell.
  *
- * <p>Design. Every process is started from an argument list (never a shell) through {@code setsid}, so it leads a
- * new session and process group: the whole group can be signalled even after intermediate parents died, and the
- * reaper can find it by its recorded {@link ProcessIdentity} after a worker crash. The supervisor's
- * {@link CellSandbox} wraps the command first; with bubblewrap the started process is the sandbox launcher, which
- * dies with this JVM. The environment is exactly the spec's {@link ProcessEnvironment}, never the worker's own.
- * Output goes to a capped log file and a bounded in-memory tail. Stopping sends TERM to the whole tree, waits the
- * grace period, sends KILL, and verifies that nothing survived. Each started process is reaped by the JDK; the
- * supervisor waits for it and then cleans up whatever its tree left behind, even when it exited by itself.
+ * <p>Design. Every process is started from an argument list (never a shell) through {@code setsid},
+ * so it leads a new session and process group: the whole group can be signalled even after
+ * intermediate parents died, and the reaper can find it by its recorded {@link ProcessIdentity}
+ * after a worker crash. The supervisor's {@link CellSandbox} wraps the command first; with
+ * bubblewrap the started process is the sandbox launcher, which dies with this JVM. The environment
+ * is exactly the spec's {@link ProcessEnvironment}, never the worker's own. Output goes to a capped
+ * log file and a bounded in-memory tail. Stopping sends TERM to the whole tree, waits the grace
+ * period, sends KILL, and verifies that nothing survived. Each started process is reaped by the
+ * JDK; the supervisor waits for it and then cleans up whatever its tree left behind, even when it
+ * exited by itself.
  *
- * <p>Every process is spawned from one launcher thread that lives as long as the supervisor. Linux delivers a
- * child's parent-death signal when the <em>thread</em> that created it ends, and bubblewrap's
- * {@code --die-with-parent} relies on that signal: a sandboxed agent started on a pooled thread (a Temporal
- * activity thread, say) was killed with SIGKILL as soon as the pool retired that thread. Spawning from the launcher
- * ties every process's life to the supervisor's instead; {@link #close()} stops them before the thread ends.
+ * <p>Every process is spawned from one launcher thread that lives as long as the supervisor. Linux
+ * delivers a child's parent-death signal when the <em>thread</em> that created it ends, and
+ * bubblewrap's {@code --die-with-parent} relies on that signal: a sandboxed agent started on a
+ * pooled thread (a Temporal activity thread, say) was killed with SIGKILL as soon as the pool
+ * retired that thread. Spawning from the launcher ties every process's life to the supervisor's
+ * instead; {@link #close()} stops them before the thread ends.
  *
  * <pre>{@code
  * try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().sandbox(sandbox).listener(journal).build()) {
@@ -69,8 +73,8 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Requires Linux tools: {@code setsid} (util-linux) and {@code kill}; {@link Builder#build()} fails without them.
- * Thread-safe; one supervisor normally serves a whole worker.
+ * <p>Requires Linux tools: {@code setsid} (util-linux) and {@code kill}; {@link Builder#build()}
+ * fails without them. Thread-safe; one supervisor normally serves a whole worker.
  */
 public final class ProcessSupervisor implements AutoCloseable {
 
@@ -79,7 +83,10 @@ public final class ProcessSupervisor implements AutoCloseable {
   /** Default time to wait after KILL before declaring survivors: 5 seconds. */
   public static final Duration DEFAULT_KILL_WAIT = Duration.ofSeconds(5);
 
-  private enum State { RUNNING, CLOSED }
+  private enum State {
+    RUNNING,
+    CLOSED
+  }
 
   private final CellSandbox sandbox;
   private final List<Path> hiddenPaths;
@@ -88,8 +95,13 @@ public final class ProcessSupervisor implements AutoCloseable {
   private final ProcessListener listener;
   private final Duration killWait;
   private final Path setsid;
-  /** Keeps daemons that leave an unsandboxed tree without a cgroup in the tree; null with an isolating sandbox. */
+
+  /**
+   * Keeps daemons that leave an unsandboxed tree without a cgroup in the tree; null with an
+   * isolating sandbox.
+   */
   private final @Nullable Subreaper subreaper;
+
   private final ProcessTreeTerminator terminator;
   private final ExecutorService workers;
   private final ExecutorService launcher;
@@ -101,21 +113,28 @@ public final class ProcessSupervisor implements AutoCloseable {
     this.sandbox = builder.sandbox;
     this.hiddenPaths = List.copyOf(builder.hiddenPaths);
     this.limits = builder.limits;
-    this.limiter = builder.limits == null ? CgroupLimiter.disabled()
-        : CgroupLimiter.detect(Long.toHexString(ProcessHandle.current().pid()) + "-"
-            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL));
+    this.limiter =
+        builder.limits == null
+            ? CgroupLimiter.disabled()
+            : CgroupLimiter.detect(
+                Long.toHexString(ProcessHandle.current().pid())
+                    + "-"
+                    + Long.toHexString(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL));
     if (limits != null) {
       log.info("cell limits {}: {}", limits, limiter.description());
     }
     this.listener = builder.listener;
     this.killWait = builder.killWait;
     this.setsid = setsid;
-    // A sandbox's PID namespace takes everything with it; without one, a cgroup (when there is one) or the
+    // A sandbox's PID namespace takes everything with it; without one, a cgroup (when there is one)
+    // or the
     // subreaper keeps what double-forks out of the tree findable.
     this.subreaper = sandbox.isolating() ? null : Subreaper.find().orElse(null);
     if (!sandbox.isolating() && subreaper == null) {
-      log.warn("perl was not found: without a sandbox or a cgroup, a process that leaves its tree (a double-forked "
-          + "daemon) outlives its cell");
+      log.warn(
+          "perl was not found: without a sandbox or a cgroup, a process that leaves its tree (a double-forked "
+              + "daemon) outlives its cell");
     }
     this.terminator = new ProcessTreeTerminator(new GroupSignaller(kill));
     this.workers = Executors.newCachedThreadPool(daemonThreads("swarm-process-"));
@@ -138,11 +157,12 @@ public final class ProcessSupervisor implements AutoCloseable {
    * @param spec what to start
    * @return the running process; stop it (or let it exit) to release it
    * @throws NullPointerException if {@code spec} is null
-   * @throws IOException if the program is not found or not executable (named in the message with the PATH
-   *     searched), the working directory does not exist, the log file cannot be created, the process cannot be
-   *     started, or the {@link ProcessListener} failed to record it (the process is then stopped)
-   * @throws IllegalArgumentException if the sandbox cannot apply the spec's policy (say, a writable path that does
-   *     not exist)
+   * @throws IOException if the program is not found or not executable (named in the message with
+   *     the PATH searched), the working directory does not exist, the log file cannot be created,
+   *     the process cannot be started, or the {@link ProcessListener} failed to record it (the
+   *     process is then stopped)
+   * @throws IllegalArgumentException if the sandbox cannot apply the spec's policy (say, a writable
+   *     path that does not exist)
    * @throws IllegalStateException if this supervisor is closed
    */
   public SupervisedProcess start(ProcessSpec spec) throws IOException {
@@ -150,21 +170,37 @@ public final class ProcessSupervisor implements AutoCloseable {
     checkRunning("start " + spec.description());
     Path workingDirectory = spec.workingDirectory();
     if (!Files.isDirectory(workingDirectory)) {
-      throw new IOException("cannot start " + spec.description() + ": working directory " + workingDirectory
-          + " does not exist");
+      throw new IOException(
+          "cannot start "
+              + spec.description()
+              + ": working directory "
+              + workingDirectory
+              + " does not exist");
     }
     String program = spec.command().get(0);
     String path = spec.environment().get("PATH").orElse(null);
     if (Executables.resolve(program, path, workingDirectory).isEmpty()) {
-      throw new IOException("cannot start " + spec.description() + ": program '" + program + "' was not found or "
-          + "is not executable " + Executables.whereSought(program, path, workingDirectory));
+      throw new IOException(
+          "cannot start "
+              + spec.description()
+              + ": program '"
+              + program
+              + "' was not found or "
+              + "is not executable "
+              + Executables.whereSought(program, path, workingDirectory));
     }
     SandboxedCommand sandboxed;
     try {
-      sandboxed = sandbox.wrap(new SandboxRequest(spec.command(), workingDirectory,
-          spec.environment().asMap(), withConfinement(spec.sandboxPolicy())));
+      sandboxed =
+          sandbox.wrap(
+              new SandboxRequest(
+                  spec.command(),
+                  workingDirectory,
+                  spec.environment().asMap(),
+                  withConfinement(spec.sandboxPolicy())));
     } catch (UncheckedIOException e) {
-      throw new IOException("cannot start " + spec.description() + ": " + e.getMessage(), e.getCause());
+      throw new IOException(
+          "cannot start " + spec.description() + ": " + e.getMessage(), e.getCause());
     }
     SandboxBridge bridge = sandboxed.bridge();
     CgroupLimiter.@Nullable Group cgroup;
@@ -185,10 +221,11 @@ public final class ProcessSupervisor implements AutoCloseable {
 
       Files.createDirectories(spec.logFile().getParent());
       output = new OutputCollector(spec.logFile(), spec.logCapBytes(), spec.tailBytes());
-      ProcessBuilder builder = new ProcessBuilder(argv)
-          .directory(workingDirectory.toFile())
-          .redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      ProcessBuilder builder =
+          new ProcessBuilder(argv)
+              .directory(workingDirectory.toFile())
+              .redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       builder.environment().clear();
       builder.environment().putAll(sandboxed.environment());
       startNanos = System.nanoTime();
@@ -206,44 +243,69 @@ public final class ProcessSupervisor implements AutoCloseable {
       throw e;
     }
     bridge.attach(process.toHandle());
-    // The start time is read right away; if the process is already gone, it can never match a live process.
-    ProcessIdentity identity = ProcessIdentity.of(process.toHandle())
-        .orElseGet(() -> new ProcessIdentity(process.pid(), Instant.now()));
-    SupervisedProcess supervised = new SupervisedProcess(this, spec, process, identity, output,
-        sandboxed.rootIsLauncher(), startNanos, cgroup, bridge);
+    // The start time is read right away; if the process is already gone, it can never match a live
+    // process.
+    ProcessIdentity identity =
+        ProcessIdentity.of(process.toHandle())
+            .orElseGet(() -> new ProcessIdentity(process.pid(), Instant.now()));
+    SupervisedProcess supervised =
+        new SupervisedProcess(
+            this,
+            spec,
+            process,
+            identity,
+            output,
+            sandboxed.rootIsLauncher(),
+            startNanos,
+            cgroup,
+            bridge);
     live.add(supervised);
-    // The listener hears of the start before anything can report the exit, so onStopped never precedes onStarted.
+    // The listener hears of the start before anything can report the exit, so onStopped never
+    // precedes onStarted.
     // Until begin() the output is not drained; a process that fills its pipe meanwhile just waits.
     try {
       listener.onStarted(identity, spec.description());
     } catch (RuntimeException e) {
       supervised.begin();
       supervised.stop(Duration.ZERO);
-      throw new IOException("stopped " + spec.description() + " (pid " + process.pid()
-          + ") because the process listener could not record it: " + e.getMessage(), e);
+      throw new IOException(
+          "stopped "
+              + spec.description()
+              + " (pid "
+              + process.pid()
+              + ") because the process listener could not record it: "
+              + e.getMessage(),
+          e);
     }
     supervised.begin();
     if (state.get() != State.RUNNING) {
       supervised.stop(Duration.ZERO);
-      throw new IllegalStateException(String.format(
-          "attempted to start %s while in %s state", spec.description(), state.get()));
+      throw new IllegalStateException(
+          String.format(
+              "attempted to start %s while in %s state", spec.description(), state.get()));
     }
-    log.info("started {} (pid {}) in {} with sandbox {}; output to {}", spec.description(), process.pid(),
-        workingDirectory, sandbox.name(), spec.logFile());
+    log.info(
+        "started {} (pid {}) in {} with sandbox {}; output to {}",
+        spec.description(),
+        process.pid(),
+        workingDirectory,
+        sandbox.name(),
+        spec.logFile());
     return supervised;
   }
 
   /**
-   * Spawns the process on the launcher thread (see the class comment) and waits for it, uninterruptibly: once the
-   * spawn is under way its process must be supervised, so an interrupt is only passed on afterwards.
+   * Spawns the process on the launcher thread (see the class comment) and waits for it,
+   * uninterruptibly: once the spawn is under way its process must be supervised, so an interrupt is
+   * only passed on afterwards.
    */
   private Process launch(ProcessBuilder builder) throws IOException {
     Future<Process> spawned;
     try {
       spawned = launcher.submit(builder::start);
     } catch (RejectedExecutionException e) {
-      throw new IllegalStateException(String.format("attempted to start a process while in %s state", state.get()),
-          e);
+      throw new IllegalStateException(
+          String.format("attempted to start a process while in %s state", state.get()), e);
     }
     boolean interrupted = false;
     try {
@@ -274,8 +336,9 @@ public final class ProcessSupervisor implements AutoCloseable {
   }
 
   /**
-   * Kills a process this or an earlier worker started and recorded, with its whole tree, but only if the live
-   * process with that PID is the very one recorded (same start time). For the reaper after a crash.
+   * Kills a process this or an earlier worker started and recorded, with its whole tree, but only
+   * if the live process with that PID is the very one recorded (same start time). For the reaper
+   * after a crash.
    *
    * @param process the recorded identity, as given to {@link ProcessListener#onStarted}
    * @param grace how long to wait between TERM and KILL
@@ -295,17 +358,23 @@ public final class ProcessSupervisor implements AutoCloseable {
       return OrphanKill.NOT_RUNNING;
     }
     if (!process.matches(handle.get())) {
-      log.info("left pid {} alone: it is not the recorded process ({}), the PID was reused", process.pid(),
+      log.info(
+          "left pid {} alone: it is not the recorded process ({}), the PID was reused",
+          process.pid(),
           process);
       return OrphanKill.PID_REUSED;
     }
     boolean leadsSession = entry.map(e -> e.session() == process.pid()).orElse(false);
-    ProcessTreeTerminator.Report report = terminator.terminate(handle.get(), leadsSession, false, grace, killWait);
+    ProcessTreeTerminator.Report report =
+        terminator.terminate(handle.get(), leadsSession, false, grace, killWait);
     ProcessTreeTerminator.reportSurvivors("orphan " + process, report);
     if (!report.survivors().isEmpty()) {
       return OrphanKill.SURVIVED;
     }
-    log.info("killed orphaned process {} and its tree ({} processes)", process, report.processesSignalled());
+    log.info(
+        "killed orphaned process {} and its tree ({} processes)",
+        process,
+        report.processesSignalled());
     return OrphanKill.KILLED;
   }
 
@@ -328,8 +397,8 @@ public final class ProcessSupervisor implements AutoCloseable {
   }
 
   /**
-   * Stops every live process (in parallel, each with its own grace period) and releases the supervisor's threads.
-   * Later calls do nothing.
+   * Stops every live process (in parallel, each with its own grace period) and releases the
+   * supervisor's threads. Later calls do nothing.
    */
   @Override
   public void close() {
@@ -364,13 +433,20 @@ public final class ProcessSupervisor implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ProcessSupervisor{sandbox=" + sandbox.name() + ", live=" + live.size() + ", state=" + state.get() + "}";
+    return "ProcessSupervisor{sandbox="
+        + sandbox.name()
+        + ", live="
+        + live.size()
+        + ", state="
+        + state.get()
+        + "}";
   }
 
   private void checkRunning(String action) {
     State current = state.get();
     if (current != State.RUNNING) {
-      throw new IllegalStateException(String.format("attempted to %s while in %s state", action, current));
+      throw new IllegalStateException(
+          String.format("attempted to %s while in %s state", action, current));
     }
   }
 
@@ -387,21 +463,23 @@ public final class ProcessSupervisor implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on a pooled thread that carries {@code name} while it runs (thread dumps then show which
-   * process a thread serves). A started process must be drained and watched even when a concurrent
-   * {@link #close()} has shut the pool down, so a rejected task gets a thread of its own.
+   * Runs {@code task} on a pooled thread that carries {@code name} while it runs (thread dumps then
+   * show which process a thread serves). A started process must be drained and watched even when a
+   * concurrent {@link #close()} has shut the pool down, so a rejected task gets a thread of its
+   * own.
    */
   void execute(Runnable task, String name) {
-    Runnable named = () -> {
-      Thread thread = Thread.currentThread();
-      String poolName = thread.getName();
-      thread.setName(name);
-      try {
-        task.run();
-      } finally {
-        thread.setName(poolName);
-      }
-    };
+    Runnable named =
+        () -> {
+          Thread thread = Thread.currentThread();
+          String poolName = thread.getName();
+          thread.setName(name);
+          try {
+            task.run();
+          } finally {
+            thread.setName(poolName);
+          }
+        };
     try {
       workers.execute(named);
     } catch (RejectedExecutionException e) {
@@ -425,8 +503,8 @@ public final class ProcessSupervisor implements AutoCloseable {
   }
 
   /**
-   * The spec's policy with this supervisor's hidden paths added (except those the policy already gives a role) and
-   * its {@code /tmp} size, unless the policy sets one.
+   * The spec's policy with this supervisor's hidden paths added (except those the policy already
+   * gives a role) and its {@code /tmp} size, unless the policy sets one.
    */
   private SandboxPolicy withConfinement(SandboxPolicy policy) {
     long tmpSizeBytes = limits == null ? 0 : limits.tmpSizeBytes();
@@ -439,7 +517,8 @@ public final class ProcessSupervisor implements AutoCloseable {
       merged.tmpSizeBytes(tmpSizeBytes);
     }
     for (Path path : hiddenPaths) {
-      if (!policy.writablePaths().contains(path) && !policy.readOnlyPaths().contains(path)
+      if (!policy.writablePaths().contains(path)
+          && !policy.readOnlyPaths().contains(path)
           && !policy.hiddenPaths().contains(path)) {
         merged.hidden(path);
       }
@@ -468,10 +547,11 @@ public final class ProcessSupervisor implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Limits every process tree this supervisor starts: processes, memory and CPU through cgroups where the machine
-     * lets the worker create them (said in one INFO line at build), the size of a sandboxed {@code /tmp}. Each tree
-     * also gets cgroups of its own where possible, so that when it ends, everything it started is killed, even a
-     * process that left the tree. Default: no limits and no cgroups.
+     * Limits every process tree this supervisor starts: processes, memory and CPU through cgroups
+     * where the machine lets the worker create them (said in one INFO line at build), the size of a
+     * sandboxed {@code /tmp}. Each tree also gets cgroups of its own where possible, so that when
+     * it ends, everything it started is killed, even a process that left the tree. Default: no
+     * limits and no cgroups.
      *
      * @param limits the limits
      * @return this builder
@@ -483,11 +563,12 @@ public final class ProcessSupervisor implements AutoCloseable {
     }
 
     /**
-     * Hides {@code paths} (folders appear empty, files empty) from every sandboxed process, on top of each process's
-     * own {@link SandboxPolicy}: what the worker holds that no cell may read, such as the state root with the other
-     * cells' folders and the lease journal, the worktree root, the user's checkout and credential files. A cell's own
-     * paths inside a hidden folder stay visible, since the innermost rule applies. A sandbox that does not isolate
-     * ({@link CellSandbox#none()}) cannot hide anything.
+     * Hides {@code paths} (folders appear empty, files empty) from every sandboxed process, on top
+     * of each process's own {@link SandboxPolicy}: what the worker holds that no cell may read,
+     * such as the state root with the other cells' folders and the lease journal, the worktree
+     * root, the user's checkout and credential files. A cell's own paths inside a hidden folder
+     * stay visible, since the innermost rule applies. A sandbox that does not isolate ({@link
+     * CellSandbox#none()}) cannot hide anything.
      *
      * @param paths the paths to hide
      * @return this builder
@@ -535,7 +616,8 @@ public final class ProcessSupervisor implements AutoCloseable {
     }
 
     /**
-     * Sets how long to wait after KILL before declaring survivors; default {@link #DEFAULT_KILL_WAIT}.
+     * Sets how long to wait after KILL before declaring survivors; default {@link
+     * #DEFAULT_KILL_WAIT}.
      *
      * @param killWait the wait; positive
      * @return this builder
@@ -558,12 +640,22 @@ public final class ProcessSupervisor implements AutoCloseable {
      * @throws IllegalStateException if {@code setsid} (util-linux) or {@code kill} is not installed
      */
     public ProcessSupervisor build() {
-      Path setsid = Executables.resolveSystemTool("setsid").orElseThrow(() -> new IllegalStateException(
-          "the process supervisor needs 'setsid' from util-linux to give each process its own process group, but "
-              + "it was not found on PATH or in " + Executables.SYSTEM_PATH));
-      Path kill = Executables.resolveSystemTool("kill").orElseThrow(() -> new IllegalStateException(
-          "the process supervisor needs 'kill' (procps or util-linux) to signal process groups, but it was not "
-              + "found on PATH or in " + Executables.SYSTEM_PATH));
+      Path setsid =
+          Executables.resolveSystemTool("setsid")
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "the process supervisor needs 'setsid' from util-linux to give each process its own process group, but "
+                              + "it was not found on PATH or in "
+                              + Executables.SYSTEM_PATH));
+      Path kill =
+          Executables.resolveSystemTool("kill")
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "the process supervisor needs 'kill' (procps or util-linux) to signal process groups, but it was not "
+                              + "found on PATH or in "
+                              + Executables.SYSTEM_PATH));
       return new ProcessSupervisor(this, setsid, kill);
     }
   }

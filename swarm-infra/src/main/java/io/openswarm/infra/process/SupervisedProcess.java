@@ -20,19 +20,21 @@ import org.slf4j.LoggerFactory;
 /**
  * A process started by a {@link ProcessSupervisor}, with its whole tree.
  *
- * <p>Design. The process is the leader of its own session and process group. Two tasks on the supervisor's
- * thread pool serve it for its whole life: a drain that copies its output to the log file and the in-memory tail,
- * and a watcher that waits for the started process to exit (the JDK reaps it). When it exits, whether by itself, on
- * {@link #stop} or on timeout, the watcher stops whatever is left of its tree (TERM, grace period, KILL,
- * verification), waits briefly for the output to drain, and only then completes {@link #onExit()} and tells the
- * {@link ProcessListener}. The tree is stopped at most once: a stop, a timeout and the natural exit all join the
- * same termination.
+ * <p>Design. The process is the leader of its own session and process group. Two tasks on the
+ * supervisor's thread pool serve it for its whole life: a drain that copies its output to the log
+ * file and the in-memory tail, and a watcher that waits for the started process to exit (the JDK
+ * reaps it). When it exits, whether by itself, on {@link #stop} or on timeout, the watcher stops
+ * whatever is left of its tree (TERM, grace period, KILL, verification), waits briefly for the
+ * output to drain, and only then completes {@link #onExit()} and tells the {@link ProcessListener}.
+ * The tree is stopped at most once: a stop, a timeout and the natural exit all join the same
+ * termination.
  *
- * <p>The watcher blocks in {@link Process#waitFor()} rather than chaining on {@link Process#onExit()}: that future
- * costs a second JDK waiter thread per process and completes on a new thread whenever the common pool has a single
- * worker (any machine with two cores), before the work could even be handed to the supervisor. Pooled threads for
- * drain and watcher also spare two thread creations per process; short commands (a test run) feel both. The
- * watcher enforces the timeout too, by waiting for the exit until the deadline: no timer task to arm and cancel.
+ * <p>The watcher blocks in {@link Process#waitFor()} rather than chaining on {@link
+ * Process#onExit()}: that future costs a second JDK waiter thread per process and completes on a
+ * new thread whenever the common pool has a single worker (any machine with two cores), before the
+ * work could even be handed to the supervisor. Pooled threads for drain and watcher also spare two
+ * thread creations per process; short commands (a test run) feel both. The watcher enforces the
+ * timeout too, by waiting for the exit until the deadline: no timer task to arm and cancel.
  *
  * <p>Thread-safe.
  */
@@ -40,7 +42,10 @@ public final class SupervisedProcess implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SupervisedProcess.class);
 
-  /** How long to wait for the output to drain once the tree is gone; a process outside it may hold the pipe. */
+  /**
+   * How long to wait for the output to drain once the tree is gone; a process outside it may hold
+   * the pipe.
+   */
   private static final long DRAIN_WAIT_MILLIS = 2_000;
 
   private final ProcessSupervisor supervisor;
@@ -51,19 +56,28 @@ public final class SupervisedProcess implements AutoCloseable {
   private final boolean rootIsLauncher;
   private final long startNanos;
   private final CgroupLimiter.@Nullable Group cgroup;
+
   /** The worker's side of the sandbox (its network relays), closed once the tree is gone. */
   private final SandboxBridge bridge;
+
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-  private final AtomicReference<@Nullable CompletableFuture<ProcessTreeTerminator.Report>> termination =
-      new AtomicReference<>();
+  private final AtomicReference<@Nullable CompletableFuture<ProcessTreeTerminator.Report>>
+      termination = new AtomicReference<>();
   private final CompletableFuture<ProcessResult> result = new CompletableFuture<>();
   private volatile boolean timedOut;
   private volatile boolean stopRequested;
   private volatile long exitNanos;
 
-  SupervisedProcess(ProcessSupervisor supervisor, ProcessSpec spec, Process process, ProcessIdentity identity,
-      OutputCollector output, boolean rootIsLauncher, long startNanos, CgroupLimiter.@Nullable Group cgroup,
+  SupervisedProcess(
+      ProcessSupervisor supervisor,
+      ProcessSpec spec,
+      Process process,
+      ProcessIdentity identity,
+      OutputCollector output,
+      boolean rootIsLauncher,
+      long startNanos,
+      CgroupLimiter.@Nullable Group cgroup,
       SandboxBridge bridge) {
     this.supervisor = supervisor;
     this.spec = spec;
@@ -91,8 +105,9 @@ public final class SupervisedProcess implements AutoCloseable {
   }
 
   /**
-   * Waits for the started process to exit, stopping its tree if it runs past its timeout (counted from the start),
-   * then finishes on the same thread. The timeout needs no timer: this thread waits for the exit anyway.
+   * Waits for the started process to exit, stopping its tree if it runs past its timeout (counted
+   * from the start), then finishes on the same thread. The timeout needs no timer: this thread
+   * waits for the exit anyway.
    */
   private void watch() {
     boolean interrupted = false;
@@ -124,7 +139,8 @@ public final class SupervisedProcess implements AutoCloseable {
   }
 
   /**
-   * The identity of the started process (the sandbox launcher when sandboxed): what the reaper needs.
+   * The identity of the started process (the sandbox launcher when sandboxed): what the reaper
+   * needs.
    *
    * @return the identity
    */
@@ -196,8 +212,9 @@ public final class SupervisedProcess implements AutoCloseable {
   }
 
   /**
-   * Completes when the started process has exited, its tree is stopped and verified gone, and its output is
-   * drained. Never completes exceptionally. Completing the returned future has no effect on this process.
+   * Completes when the started process has exited, its tree is stopped and verified gone, and its
+   * output is drained. Never completes exceptionally. Completing the returned future has no effect
+   * on this process.
    *
    * @return a future of the result; a copy, so completing it changes nothing
    */
@@ -247,10 +264,11 @@ public final class SupervisedProcess implements AutoCloseable {
   }
 
   /**
-   * Stops the whole tree: TERM to every process of it, up to {@code grace} for them to exit, KILL to whatever is
-   * left, then a check that nothing survived (survivors are logged at ERROR and listed in the result). Returns when
-   * the result is complete. Safe to call any number of times and after the process has exited. Stopping finishes
-   * even if the calling thread is interrupted; the interrupt status is kept.
+   * Stops the whole tree: TERM to every process of it, up to {@code grace} for them to exit, KILL
+   * to whatever is left, then a check that nothing survived (survivors are logged at ERROR and
+   * listed in the result). Returns when the result is complete. Safe to call any number of times
+   * and after the process has exited. Stopping finishes even if the calling thread is interrupted;
+   * the interrupt status is kept.
    *
    * @param grace how long to wait between TERM and KILL; not negative
    * @return the result, once the tree is stopped
@@ -278,7 +296,10 @@ public final class SupervisedProcess implements AutoCloseable {
   private void onTimeout() {
     if (process.isAlive() && termination.get() == null) {
       timedOut = true;
-      log.warn("{} (pid {}) ran past its timeout of {}; stopping its process tree", description(), pid(),
+      log.warn(
+          "{} (pid {}) ran past its timeout of {}; stopping its process tree",
+          description(),
+          pid(),
           spec.timeout().orElseThrow());
       try {
         terminate(spec.stopGrace());
@@ -296,7 +317,9 @@ public final class SupervisedProcess implements AutoCloseable {
     }
     try {
       ProcessTreeTerminator.Report report =
-          supervisor.terminator().terminate(process.toHandle(), true, rootIsLauncher, grace, supervisor.killWait());
+          supervisor
+              .terminator()
+              .terminate(process.toHandle(), true, rootIsLauncher, grace, supervisor.killWait());
       mine.complete(report);
       return report;
     } catch (RuntimeException | Error e) {
@@ -305,42 +328,70 @@ public final class SupervisedProcess implements AutoCloseable {
     }
   }
 
-  /** Runs once the started process has exited: clean up what is left of the tree, then publish the result. */
+  /**
+   * Runs once the started process has exited: clean up what is left of the tree, then publish the
+   * result.
+   */
   private void finish() {
     ProcessTreeTerminator.Report report;
     try {
       report = terminate(spec.stopGrace());
     } catch (RuntimeException e) {
-      log.error("could not stop what was left of the process tree of {} (pid {})", description(), pid(), e);
+      log.error(
+          "could not stop what was left of the process tree of {} (pid {})",
+          description(),
+          pid(),
+          e);
       report = new ProcessTreeTerminator.Report(0, false, java.util.List.of());
     }
     ProcessTreeTerminator.reportSurvivors(description() + " (pid " + pid() + ")", report);
     bridge.close();
     if (cgroup != null) {
-      // What left the tree (a double-forked daemon) is still in the tree's cgroups: nothing outlives the process.
+      // What left the tree (a double-forked daemon) is still in the tree's cgroups: nothing
+      // outlives the process.
       int stragglers = cgroup.killAll(supervisor.killWait().toMillis());
       if (stragglers > 0) {
-        log.warn("{} (pid {}) left {} process(es) outside its tree; killed them through its cgroup", description(),
-            pid(), stragglers);
+        log.warn(
+            "{} (pid {}) left {} process(es) outside its tree; killed them through its cgroup",
+            description(),
+            pid(),
+            stragglers);
       }
     }
     awaitDrain();
     Duration duration = Duration.ofNanos(exitNanos - startNanos);
-    ProcessResult processResult = new ProcessResult(process.exitValue(), timedOut, stopRequested && !timedOut,
-        report.forced(), duration, output.totalBytes(), output.logTruncated(), output.tail(),
-        output.tailTruncated(), output.logFile(), report.survivors());
+    ProcessResult processResult =
+        new ProcessResult(
+            process.exitValue(),
+            timedOut,
+            stopRequested && !timedOut,
+            report.forced(),
+            duration,
+            output.totalBytes(),
+            output.logTruncated(),
+            output.tail(),
+            output.tailTruncated(),
+            output.logFile(),
+            report.survivors());
     supervisor.finished(this);
     try {
       supervisor.listener().onStopped(identity);
     } catch (RuntimeException e) {
       log.warn("process listener failed for the stop of {} ({})", description(), identity, e);
     }
-    log.info("{} (pid {}) exited with code {} after {} ms{}{}; {} bytes of output", description(), pid(),
-        processResult.exitCode(), duration.toMillis(), timedOut ? " (timed out)" : "",
-        report.forced() ? " (needed SIGKILL)" : "", processResult.outputBytes());
+    log.info(
+        "{} (pid {}) exited with code {} after {} ms{}{}; {} bytes of output",
+        description(),
+        pid(),
+        processResult.exitCode(),
+        duration.toMillis(),
+        timedOut ? " (timed out)" : "",
+        report.forced() ? " (needed SIGKILL)" : "",
+        processResult.outputBytes());
     result.complete(processResult);
     if (cgroup != null) {
-      // Emptied above; removing the folders may wait for the kernel to let go of the last member, which no caller
+      // Emptied above; removing the folders may wait for the kernel to let go of the last member,
+      // which no caller
       // needs to wait for.
       cgroup.remove(supervisor.killWait().toMillis());
     }
@@ -355,8 +406,11 @@ public final class SupervisedProcess implements AutoCloseable {
       // Still draining: reported below.
     }
     if (!drained.isDone()) {
-      log.warn("output of {} (pid {}) is still held open by a process outside its tree after it was stopped; "
-          + "the result holds the output read so far", description(), pid());
+      log.warn(
+          "output of {} (pid {}) is still held open by a process outside its tree after it was stopped; "
+              + "the result holds the output read so far",
+          description(),
+          pid());
     }
   }
 
@@ -389,6 +443,11 @@ public final class SupervisedProcess implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "SupervisedProcess{" + description() + ", " + identity + (isAlive() ? ", alive" : ", exited") + "}";
+    return "SupervisedProcess{"
+        + description()
+        + ", "
+        + identity
+        + (isAlive() ? ", alive" : ", exited")
+        + "}";
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Process identity and supervision: starting, logging, stopping and reaping the processes a cell runs.
+ * Process identity and supervision: starting, logging, stopping and reaping the processes a cell
+ * runs.
  */
 @NullMarked
 package io.openswarm.infra.process;

@@ -26,16 +26,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides which {@link CellSandbox} a worker gets: checks once whether bubblewrap is installed and actually works
- * here, by running {@code true} under the full sandbox profile, and resolves a {@link SandboxMode}.
+ * Decides which {@link CellSandbox} a worker gets: checks once whether bubblewrap is installed and
+ * actually works here, by running {@code true} under the full sandbox profile, and resolves a
+ * {@link SandboxMode}.
  *
- * <p>Presence is not enough: {@code bwrap} can be installed where user namespaces are disabled, or inside a
- * container that forbids them, and then fails at every start. The trial catches that once, up front.
+ * <p>Presence is not enough: {@code bwrap} can be installed where user namespaces are disabled, or
+ * inside a container that forbids them, and then fails at every start. The trial catches that once,
+ * up front.
  *
  * <ul>
- *   <li>{@link SandboxMode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()} and an ERROR line
- *       (once per detector) saying that cells are not isolated and how to fix it;
- *   <li>{@link SandboxMode#BUBBLEWRAP}: bubblewrap, or an {@link IllegalStateException} explaining why not;
+ *   <li>{@link SandboxMode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()} and
+ *       an ERROR line (once per detector) saying that cells are not isolated and how to fix it;
+ *   <li>{@link SandboxMode#BUBBLEWRAP}: bubblewrap, or an {@link IllegalStateException} explaining
+ *       why not;
  *   <li>{@link SandboxMode#NONE}: {@link CellSandbox#none()}, silently.
  * </ul>
  *
@@ -54,14 +57,16 @@ public final class SandboxDetector {
   private static final SandboxDetector SYSTEM = new SandboxDetector(null);
 
   private final @Nullable Path configuredExecutable;
-  private final AtomicReference<@Nullable CompletableFuture<Detection>> detection = new AtomicReference<>();
+  private final AtomicReference<@Nullable CompletableFuture<Detection>> detection =
+      new AtomicReference<>();
 
   private SandboxDetector(@Nullable Path configuredExecutable) {
     this.configuredExecutable = configuredExecutable;
   }
 
   /**
-   * The detector for {@code bwrap} on the worker's PATH (or the usual system directories), shared by the JVM.
+   * The detector for {@code bwrap} on the worker's PATH (or the usual system directories), shared
+   * by the JVM.
    *
    * @return the shared detector
    */
@@ -104,37 +109,50 @@ public final class SandboxDetector {
    * @param mode the mode
    * @return the sandbox
    * @throws NullPointerException if {@code mode} is null
-   * @throws IllegalStateException if {@code mode} is {@link SandboxMode#BUBBLEWRAP} and bubblewrap does not work
+   * @throws IllegalStateException if {@code mode} is {@link SandboxMode#BUBBLEWRAP} and bubblewrap
+   *     does not work
    */
   public CellSandbox select(SandboxMode mode) {
     Objects.requireNonNull(mode, "mode cannot be null");
     switch (mode) {
       case NONE:
         return CellSandbox.none();
-      case BUBBLEWRAP: {
-        Detection result = detect();
-        if (result.sandbox == null) {
-          throw new IllegalStateException("sandbox mode BUBBLEWRAP was requested but " + result.problem
-              + "; " + HOW_TO_FIX + ", or choose sandbox mode AUTO or NONE");
-        }
-        return result.sandbox;
-      }
-      default: {
-        Detection result = detect();
-        if (result.sandbox != null) {
+      case BUBBLEWRAP:
+        {
+          Detection result = detect();
+          if (result.sandbox == null) {
+            throw new IllegalStateException(
+                "sandbox mode BUBBLEWRAP was requested but "
+                    + result.problem
+                    + "; "
+                    + HOW_TO_FIX
+                    + ", or choose sandbox mode AUTO or NONE");
+          }
           return result.sandbox;
         }
-        // An ERROR each time: AUTO that fails open is a security downgrade, not a detail of start-up.
-        log.error("cells are NOT isolated: sandbox mode AUTO fell back to none because {}; every agent and test "
-            + "command can read and write everything this worker can and reach its network. To fix it, {}; to make "
-            + "this an error, choose sandbox mode BUBBLEWRAP; to run unsandboxed on purpose, choose NONE",
-            result.problem, HOW_TO_FIX);
-        return CellSandbox.none();
-      }
+      default:
+        {
+          Detection result = detect();
+          if (result.sandbox != null) {
+            return result.sandbox;
+          }
+          // An ERROR each time: AUTO that fails open is a security downgrade, not a detail of
+          // start-up.
+          log.error(
+              "cells are NOT isolated: sandbox mode AUTO fell back to none because {}; every agent and test "
+                  + "command can read and write everything this worker can and reach its network. To fix it, {}; to make "
+                  + "this an error, choose sandbox mode BUBBLEWRAP; to run unsandboxed on purpose, choose NONE",
+              result.problem,
+              HOW_TO_FIX);
+          return CellSandbox.none();
+        }
     }
   }
 
-  /** Runs the check once; concurrent first callers wait for the one running it (no lock held over the I/O). */
+  /**
+   * Runs the check once; concurrent first callers wait for the one running it (no lock held over
+   * the I/O).
+   */
   private Detection detect() {
     CompletableFuture<Detection> mine = new CompletableFuture<>();
     CompletableFuture<Detection> existing = detection.compareAndExchange(null, mine);
@@ -155,18 +173,21 @@ public final class SandboxDetector {
   }
 
   private Detection runDetection() {
-    Optional<Path> executable = configuredExecutable != null
-        ? Optional.of(configuredExecutable).filter(Files::isExecutable)
-        : Executables.resolveSystemTool("bwrap");
+    Optional<Path> executable =
+        configuredExecutable != null
+            ? Optional.of(configuredExecutable).filter(Files::isExecutable)
+            : Executables.resolveSystemTool("bwrap");
     if (executable.isEmpty()) {
-      return Detection.failed(configuredExecutable != null
-          ? "bubblewrap was not found at " + configuredExecutable
-          : "bubblewrap (bwrap) was not found on PATH or in " + Executables.SYSTEM_PATH);
+      return Detection.failed(
+          configuredExecutable != null
+              ? "bubblewrap was not found at " + configuredExecutable
+              : "bubblewrap (bwrap) was not found on PATH or in " + Executables.SYSTEM_PATH);
     }
     Path bwrap = executable.get();
     Optional<Path> trueProgram = Executables.resolveSystemTool("true");
     if (trueProgram.isEmpty()) {
-      return Detection.failed("the trial program 'true' was not found, so bubblewrap could not be checked");
+      return Detection.failed(
+          "the trial program 'true' was not found, so bubblewrap could not be checked");
     }
     Path trialDir = null;
     try {
@@ -174,18 +195,29 @@ public final class SandboxDetector {
       Path output = trialDir.resolve("output");
       Trial version = run(List.of(bwrap.toString(), "--version"), Map.of(), output);
       if (version.exitCode != 0) {
-        return Detection.failed(bwrap + " --version failed with exit code " + version.exitCode + ": "
-            + version.output);
+        return Detection.failed(
+            bwrap + " --version failed with exit code " + version.exitCode + ": " + version.output);
       }
       String versionText = version.output.trim().replaceFirst("^bubblewrap\\s+", "");
-      BubblewrapSandbox candidate = new BubblewrapSandbox(bwrap, versionText.isEmpty() ? "unknown" : versionText);
+      BubblewrapSandbox candidate =
+          new BubblewrapSandbox(bwrap, versionText.isEmpty() ? "unknown" : versionText);
       Path cell = Files.createDirectory(trialDir.resolve("cell"));
-      SandboxedCommand trial = candidate.wrap(new SandboxRequest(List.of(trueProgram.get().toString()), cell,
-          Map.of("PATH", Executables.SYSTEM_PATH), SandboxPolicy.newBuilder().writable(cell).build()));
+      SandboxedCommand trial =
+          candidate.wrap(
+              new SandboxRequest(
+                  List.of(trueProgram.get().toString()),
+                  cell,
+                  Map.of("PATH", Executables.SYSTEM_PATH),
+                  SandboxPolicy.newBuilder().writable(cell).build()));
       Trial result = run(trial.command(), trial.environment(), output);
       if (result.exitCode != 0) {
-        return Detection.failed(bwrap + " is installed but cannot create a sandbox here (exit code "
-            + result.exitCode + ": " + result.output.trim() + ")");
+        return Detection.failed(
+            bwrap
+                + " is installed but cannot create a sandbox here (exit code "
+                + result.exitCode
+                + ": "
+                + result.output.trim()
+                + ")");
       }
       return new Detection(candidate, null);
     } catch (IOException e) {
@@ -198,13 +230,17 @@ public final class SandboxDetector {
     }
   }
 
-  /** Runs a short command; output goes to a file so a hung command cannot block the read past the timeout. */
+  /**
+   * Runs a short command; output goes to a file so a hung command cannot block the read past the
+   * timeout.
+   */
   private static Trial run(List<String> command, Map<String, String> environment, Path outputFile)
       throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(outputFile.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(outputFile.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().clear();
     builder.environment().putAll(environment);
     Process process = builder.start();
@@ -240,8 +276,11 @@ public final class SandboxDetector {
   public String toString() {
     CompletableFuture<Detection> check = detection.get();
     Detection result = check == null ? null : check.getNow(null);
-    return "SandboxDetector{" + (configuredExecutable != null ? configuredExecutable : "bwrap on PATH") + ", "
-        + (result == null ? "not checked yet" : result.sandbox != null ? "works" : result.problem) + "}";
+    return "SandboxDetector{"
+        + (configuredExecutable != null ? configuredExecutable : "bwrap on PATH")
+        + ", "
+        + (result == null ? "not checked yet" : result.sandbox != null ? "works" : result.problem)
+        + "}";
   }
 
   private static final class Trial {

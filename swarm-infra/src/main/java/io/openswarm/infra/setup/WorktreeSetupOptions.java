@@ -10,9 +10,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a worktree needs before a cell works in it: a set-up command (say {@code npm ci}) with the tracked files whose
- * change makes it run again (say {@code package-lock.json}), untracked files copied from the user's checkout (say
- * {@code .env}), and the repository's submodules.
+ * What a worktree needs before a cell works in it: a set-up command (say {@code npm ci}) with the
+ * tracked files whose change makes it run again (say {@code package-lock.json}), untracked files
+ * copied from the user's checkout (say {@code .env}), and the repository's submodules.
  *
  * <pre>{@code
  * WorktreeSetupOptions setup = WorktreeSetupOptions.newBuilder()
@@ -22,8 +22,9 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * <p>Paths ({@link Builder#inputs inputs}, {@link Builder#copyFromCheckout copies}) are relative to the top of the
- * repository, use {@code /} between names, and may not be absolute, contain {@code ..} or reach into {@code .git}.
+ * <p>Paths ({@link Builder#inputs inputs}, {@link Builder#copyFromCheckout copies}) are relative to
+ * the top of the repository, use {@code /} between names, and may not be absolute, contain {@code
+ * ..} or reach into {@code .git}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -31,9 +32,14 @@ public final class WorktreeSetupOptions {
 
   /** Default time limit of one set-up command: 10 minutes. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
   /** Default largest file {@link Builder#copyFromCheckout} copies: 1 MiB. */
   public static final long DEFAULT_MAX_COPY_BYTES = 1024 * 1024;
-  /** The largest value {@link Builder#maxCopyBytes} accepts: 64 MiB (the file is held in memory while copied). */
+
+  /**
+   * The largest value {@link Builder#maxCopyBytes} accepts: 64 MiB (the file is held in memory
+   * while copied).
+   */
   public static final long MAX_COPY_BYTES_LIMIT = 64L * 1024 * 1024;
 
   private static final WorktreeSetupOptions DEFAULT = newBuilder().build();
@@ -107,7 +113,8 @@ public final class WorktreeSetupOptions {
   }
 
   /**
-   * The tracked files (or folders) whose content at the base commit decides whether a warm worktree is set up again.
+   * The tracked files (or folders) whose content at the base commit decides whether a warm worktree
+   * is set up again.
    *
    * @return the paths, unmodifiable; may be empty
    */
@@ -179,8 +186,9 @@ public final class WorktreeSetupOptions {
   }
 
   /**
-   * Whether worktrees must keep their ignored files between cells for this set-up to be reused warm: a set-up
-   * command's outputs ({@code node_modules}, {@code .venv}, {@code target/}) are ignored files.
+   * Whether worktrees must keep their ignored files between cells for this set-up to be reused
+   * warm: a set-up command's outputs ({@code node_modules}, {@code .venv}, {@code target/}) are
+   * ignored files.
    *
    * @return true when a set-up command is configured
    */
@@ -196,29 +204,55 @@ public final class WorktreeSetupOptions {
     if (!(o instanceof WorktreeSetupOptions that)) {
       return false;
     }
-    return submodules == that.submodules && maxCopyBytes == that.maxCopyBytes && command.equals(that.command)
-        && inputs.equals(that.inputs) && copyFromCheckout.equals(that.copyFromCheckout)
-        && timeout.equals(that.timeout) && network == that.network && writablePaths.equals(that.writablePaths);
+    return submodules == that.submodules
+        && maxCopyBytes == that.maxCopyBytes
+        && command.equals(that.command)
+        && inputs.equals(that.inputs)
+        && copyFromCheckout.equals(that.copyFromCheckout)
+        && timeout.equals(that.timeout)
+        && network == that.network
+        && writablePaths.equals(that.writablePaths);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(command, inputs, copyFromCheckout, submodules, timeout, network, writablePaths,
+    return Objects.hash(
+        command,
+        inputs,
+        copyFromCheckout,
+        submodules,
+        timeout,
+        network,
+        writablePaths,
         maxCopyBytes);
   }
 
   @Override
   public String toString() {
-    return "WorktreeSetupOptions{command=" + command + ", inputs=" + inputs + ", copyFromCheckout="
-        + copyFromCheckout + ", submodules=" + submodules + ", timeout=" + timeout + ", network=" + network
-        + ", writablePaths=" + writablePaths + ", maxCopyBytes=" + maxCopyBytes + "}";
+    return "WorktreeSetupOptions{command="
+        + command
+        + ", inputs="
+        + inputs
+        + ", copyFromCheckout="
+        + copyFromCheckout
+        + ", submodules="
+        + submodules
+        + ", timeout="
+        + timeout
+        + ", network="
+        + network
+        + ", writablePaths="
+        + writablePaths
+        + ", maxCopyBytes="
+        + maxCopyBytes
+        + "}";
   }
 
   /**
    * Checks a path relative to the top of the repository.
    *
-   * @throws IllegalArgumentException if it is blank, absolute, has an empty, {@code .} or {@code ..} part, reaches
-   *     into {@code .git}, or holds a backslash or a control character
+   * @throws IllegalArgumentException if it is blank, absolute, has an empty, {@code .} or {@code
+   *     ..} part, reaches into {@code .git}, or holds a backslash or a control character
    */
   static String checkRelative(String option, String path) {
     Objects.requireNonNull(path, option + " cannot hold null");
@@ -241,9 +275,13 @@ public final class WorktreeSetupOptions {
       }
     }
     if (problem != null) {
-      throw new IllegalArgumentException(option + " takes paths relative to the top of the repository (no leading "
-          + "'/', no '.' or '..' part, not in .git, '/' between names) but was \""
-          + path.replaceAll("\\p{Cntrl}", "?") + "\": " + problem);
+      throw new IllegalArgumentException(
+          option
+              + " takes paths relative to the top of the repository (no leading "
+              + "'/', no '.' or '..' part, not in .git, '/' between names) but was \""
+              + path.replaceAll("\\p{Cntrl}", "?")
+              + "\": "
+              + problem);
     }
     return path;
   }
@@ -262,10 +300,10 @@ public final class WorktreeSetupOptions {
     private Builder() {}
 
     /**
-     * Sets the set-up command: the program and its arguments, each passed unchanged (no shell), run in the worktree
-     * inside the cell's sandbox. It runs on a worktree the pool just created, and on a warm one when an
-     * {@linkplain #inputs input} changed since the worktree was last set up. An empty list (the default) runs
-     * nothing.
+     * Sets the set-up command: the program and its arguments, each passed unchanged (no shell), run
+     * in the worktree inside the cell's sandbox. It runs on a worktree the pool just created, and
+     * on a warm one when an {@linkplain #inputs input} changed since the worktree was last set up.
+     * An empty list (the default) runs nothing.
      *
      * @param command the program and its arguments; empty for none
      * @return this builder
@@ -276,7 +314,8 @@ public final class WorktreeSetupOptions {
       Objects.requireNonNull(command, "command cannot be null");
       List<String> copy = List.copyOf(command);
       if (!copy.isEmpty() && copy.get(0).isBlank()) {
-        throw new IllegalArgumentException("command must start with a program name but was " + copy);
+        throw new IllegalArgumentException(
+            "command must start with a program name but was " + copy);
       }
       this.command = copy;
       return this;
@@ -293,15 +332,17 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Names tracked files (or folders) whose content at the cell's base commit the set-up depends on, such as
-     * {@code package-lock.json}, {@code requirements.txt} or {@code pom.xml}: a warm worktree is set up again when
-     * one of them differs from when it was last set up (a missing one counts as a content of its own). Without
-     * inputs, a worktree is set up once, when it is created. Adds to those named before.
+     * Names tracked files (or folders) whose content at the cell's base commit the set-up depends
+     * on, such as {@code package-lock.json}, {@code requirements.txt} or {@code pom.xml}: a warm
+     * worktree is set up again when one of them differs from when it was last set up (a missing one
+     * counts as a content of its own). Without inputs, a worktree is set up once, when it is
+     * created. Adds to those named before.
      *
      * @param paths the tracked paths, relative to the worktree's top
      * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
-     * @throws IllegalArgumentException if a path is not relative to the top of the repository (see the class comment)
+     * @throws IllegalArgumentException if a path is not relative to the top of the repository (see
+     *     the class comment)
      */
     public Builder inputs(String... paths) {
       Objects.requireNonNull(paths, "inputs cannot be null");
@@ -314,16 +355,18 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Names untracked files of the user's checkout (say {@code .env}) that each worktree gets a copy of, at the same
-     * path, before the set-up command runs. Each must be a regular file (not a link) of at most
-     * {@link #maxCopyBytes} bytes, and ignored in the worktree (by {@code .gitignore}), or the commit step would
-     * commit it; otherwise the set-up fails. The copy is written without following links and readable by the
-     * worker's user only. Adds to those named before.
+     * Names untracked files of the user's checkout (say {@code .env}) that each worktree gets a
+     * copy of, at the same path, before the set-up command runs. Each must be a regular file (not a
+     * link) of at most {@link #maxCopyBytes} bytes, and ignored in the worktree (by {@code
+     * .gitignore}), or the commit step would commit it; otherwise the set-up fails. The copy is
+     * written without following links and readable by the worker's user only. Adds to those named
+     * before.
      *
      * @param paths the untracked paths, relative to the checkout's top
      * @return this builder
      * @throws NullPointerException if {@code paths} is or holds null
-     * @throws IllegalArgumentException if a path is not relative to the top of the repository (see the class comment)
+     * @throws IllegalArgumentException if a path is not relative to the top of the repository (see
+     *     the class comment)
      */
     public Builder copyFromCheckout(String... paths) {
       Objects.requireNonNull(paths, "copyFromCheckout cannot be null");
@@ -336,9 +379,10 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Whether each worktree gets the repository's submodules ({@code git submodule update --init --recursive}, run
-     * by the library's hermetic git outside the sandbox, since the sandbox cannot write git's directory); false by
-     * default. Local submodule URLs (paths, {@code file://}) are allowed only when {@code .gitmodules} names one.
+     * Whether each worktree gets the repository's submodules ({@code git submodule update --init
+     * --recursive}, run by the library's hermetic git outside the sandbox, since the sandbox cannot
+     * write git's directory); false by default. Local submodule URLs (paths, {@code file://}) are
+     * allowed only when {@code .gitmodules} names one.
      *
      * @param submodules true to check out submodules
      * @return this builder
@@ -349,8 +393,9 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Sets the time limit of the set-up command and of the submodule update; default {@link #DEFAULT_TIMEOUT}. Keep
-     * it below the worker's bootstrap timeout: the set-up is part of bringing a cell up.
+     * Sets the time limit of the set-up command and of the submodule update; default {@link
+     * #DEFAULT_TIMEOUT}. Keep it below the worker's bootstrap timeout: the set-up is part of
+     * bringing a cell up.
      *
      * @param timeout the limit; positive
      * @return this builder
@@ -367,9 +412,10 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Sets whether the set-up command shares the host's network under the sandbox; default
-     * {@link NetworkAccess#SHARED}, since installing dependencies downloads them. {@link NetworkAccess#NONE} suits a
-     * set-up that works offline from a cache named with {@link #writablePath} or bound read-only.
+     * Sets whether the set-up command shares the host's network under the sandbox; default {@link
+     * NetworkAccess#SHARED}, since installing dependencies downloads them. {@link
+     * NetworkAccess#NONE} suits a set-up that works offline from a cache named with {@link
+     * #writablePath} or bound read-only.
      *
      * @param network the network access
      * @return this builder
@@ -381,9 +427,9 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Lets the set-up command write {@code path} as well, typically a package manager's cache shared by every cell
-     * ({@code ~/.npm}, {@code ~/.m2}, {@code ~/.cache/pip}); a shared writable cache is a choice: every cell's set-up
-     * can then write it.
+     * Lets the set-up command write {@code path} as well, typically a package manager's cache
+     * shared by every cell ({@code ~/.npm}, {@code ~/.m2}, {@code ~/.cache/pip}); a shared writable
+     * cache is a choice: every cell's set-up can then write it.
      *
      * @param path an absolute path
      * @return this builder
@@ -401,11 +447,13 @@ public final class WorktreeSetupOptions {
     }
 
     /**
-     * Sets the largest file {@link #copyFromCheckout} copies; default {@link #DEFAULT_MAX_COPY_BYTES}.
+     * Sets the largest file {@link #copyFromCheckout} copies; default {@link
+     * #DEFAULT_MAX_COPY_BYTES}.
      *
      * @param bytes the limit, in bytes; 1 to {@link #MAX_COPY_BYTES_LIMIT}
      * @return this builder
-     * @throws IllegalArgumentException if {@code bytes} is below 1 or above {@link #MAX_COPY_BYTES_LIMIT}
+     * @throws IllegalArgumentException if {@code bytes} is below 1 or above {@link
+     *     #MAX_COPY_BYTES_LIMIT}
      */
     public Builder maxCopyBytes(long bytes) {
       if (bytes < 1 || bytes > MAX_COPY_BYTES_LIMIT) {
@@ -420,12 +468,16 @@ public final class WorktreeSetupOptions {
      * Builds the options.
      *
      * @return the options
-     * @throws IllegalArgumentException if inputs are named without a command (they would decide nothing)
+     * @throws IllegalArgumentException if inputs are named without a command (they would decide
+     *     nothing)
      */
     public WorktreeSetupOptions build() {
       if (command.isEmpty() && !inputs.isEmpty()) {
-        throw new IllegalArgumentException("inputs " + inputs + " were named without a set-up command: they decide "
-            + "when the command runs again; set command(...) too");
+        throw new IllegalArgumentException(
+            "inputs "
+                + inputs
+                + " were named without a set-up command: they decide "
+                + "when the command runs again; set command(...) too");
       }
       return new WorktreeSetupOptions(this);
     }

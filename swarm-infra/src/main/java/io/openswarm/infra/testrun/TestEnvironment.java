@@ -4,7 +4,6 @@ import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,14 +14,16 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The world a cell's test command (and its worktree's set-up) runs in, beyond the worktree: its environment variables, the caches it may write
- * and the configuration files from the worker's home it may read. Set on the worker, never per task, so that no value
- * is written to a workflow's history.
+ * The world a cell's test command (and its worktree's set-up) runs in, beyond the worktree: its
+ * environment variables, the caches it may write and the configuration files from the worker's home
+ * it may read. Set on the worker, never per task, so that no value is written to a workflow's
+ * history.
  *
- * <p>Every test run gets a fresh home folder of its cell ({@code HOME}); the worker's own home is hidden by the
- * sandbox. What the user names comes back both at its own path (for tools that take the home folder from the password
- * database, as the JVM's {@code user.home} does, so Maven) and at the same place inside the cell's home (for tools that
- * read {@code $HOME}: npm, pip, git):
+ * <p>Every test run gets a fresh home folder of its cell ({@code HOME}); the worker's own home is
+ * hidden by the sandbox. What the user names comes back both at its own path (for tools that take
+ * the home folder from the password database, as the JVM's {@code user.home} does, so Maven) and at
+ * the same place inside the cell's home (for tools that read {@code $HOME}: npm, pip, git):
+ *
  * <pre>{@code
  * Path home = Path.of(System.getProperty("user.home"));
  * TestEnvironment.newBuilder()
@@ -32,13 +33,16 @@ import org.jspecify.annotations.Nullable;
  *     .put("SPRING_PROFILES_ACTIVE", "test")
  *     .build();
  * }</pre>
- * A writable cache is shared by every cell and kept between runs: a cell can put anything in it, which the next
- * build (another cell's, or the user's own outside the swarm) then uses. Name one knowingly.
  *
- * <p>Defaults ({@link #defaults()}): the variables of {@link ProcessEnvironment#DEFAULT_INHERITED} ({@code PATH},
- * locale, {@code TZ}), plus {@code JAVA_HOME} when the worker has it, {@code USER} and {@code LOGNAME} set to the
- * worker's user name (some build tools need one), and {@code CI=true}, which makes npm, jest, Gradle and others
- * non-interactive and stops watch modes. {@link Builder#put} overrides any of them.
+ * A writable cache is shared by every cell and kept between runs: a cell can put anything in it,
+ * which the next build (another cell's, or the user's own outside the swarm) then uses. Name one
+ * knowingly.
+ *
+ * <p>Defaults ({@link #defaults()}): the variables of {@link ProcessEnvironment#DEFAULT_INHERITED}
+ * ({@code PATH}, locale, {@code TZ}), plus {@code JAVA_HOME} when the worker has it, {@code USER}
+ * and {@code LOGNAME} set to the worker's user name (some build tools need one), and {@code
+ * CI=true}, which makes npm, jest, Gradle and others non-interactive and stops watch modes. {@link
+ * Builder#put} overrides any of them.
  *
  * <p>Immutable and thread-safe; {@link #toString()} shows variable names, never values.
  */
@@ -62,7 +66,8 @@ public final class TestEnvironment {
   }
 
   /**
-   * The defaults: the usual variables, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code CI=true}.
+   * The defaults: the usual variables, {@code JAVA_HOME}, {@code USER}, {@code LOGNAME} and {@code
+   * CI=true}.
    *
    * @return the default environment
    */
@@ -80,7 +85,8 @@ public final class TestEnvironment {
   }
 
   /**
-   * The worker variables every test run inherits (by name; values are read on the worker at each run).
+   * The worker variables every test run inherits (by name; values are read on the worker at each
+   * run).
    *
    * @return the names, unmodifiable
    */
@@ -125,11 +131,12 @@ public final class TestEnvironment {
   }
 
   /**
-   * The environment of one run, built from the worker's {@code workerEnvironment}: inherited names, then explicit
-   * values; {@code HOME} and {@code TMPDIR} are the run's own.
+   * The environment of one run, built from the worker's {@code workerEnvironment}: inherited names,
+   * then explicit values; {@code HOME} and {@code TMPDIR} are the run's own.
    */
   ProcessEnvironment environment(Map<String, String> workerEnvironment, Path cellHome, Path tmp) {
-    ProcessEnvironment.Builder builder = ProcessEnvironment.newBuilder(workerEnvironment).inheritDefaults();
+    ProcessEnvironment.Builder builder =
+        ProcessEnvironment.newBuilder(workerEnvironment).inheritDefaults();
     inherited.forEach(builder::inherit);
     values.forEach(builder::put);
     builder.put("HOME", cellHome.toString());
@@ -138,11 +145,11 @@ public final class TestEnvironment {
   }
 
   /**
-   * Applies this world to one run of a cell's command (a test run, or a worktree's set-up): names its caches writable
-   * and its home files read-only in {@code policy}, each bound both at its own path and at the same place in the
-   * run's home folder {@code cellHome}, and returns the run's environment (inherited names from the worker's
-   * {@code workerEnvironment}, then explicit values; {@code HOME} and {@code TMPDIR} the run's own). A home file that
-   * does not exist is left out.
+   * Applies this world to one run of a cell's command (a test run, or a worktree's set-up): names
+   * its caches writable and its home files read-only in {@code policy}, each bound both at its own
+   * path and at the same place in the run's home folder {@code cellHome}, and returns the run's
+   * environment (inherited names from the worker's {@code workerEnvironment}, then explicit values;
+   * {@code HOME} and {@code TMPDIR} the run's own). A home file that does not exist is left out.
    *
    * @param policy the run's sandbox policy, to which the caches and home files are added
    * @param workerEnvironment the worker's environment, from which inherited names are read
@@ -151,11 +158,16 @@ public final class TestEnvironment {
    * @return the run's environment
    * @throws NullPointerException if an argument is null
    */
-  public ProcessEnvironment applyTo(SandboxPolicy.Builder policy, Map<String, String> workerEnvironment, Path cellHome,
+  public ProcessEnvironment applyTo(
+      SandboxPolicy.Builder policy,
+      Map<String, String> workerEnvironment,
+      Path cellHome,
       Path tmp) {
     Objects.requireNonNull(policy, "policy cannot be null");
-    // At its own path (tools that take the home folder from the password database, as the JVM's user.home does,
-    // so Maven) and at the same place in the run's home folder (tools that read $HOME: npm, pip, git).
+    // At its own path (tools that take the home folder from the password database, as the JVM's
+    // user.home does,
+    // so Maven) and at the same place in the run's home folder (tools that read $HOME: npm, pip,
+    // git).
     for (Path cache : caches) {
       policy.writable(cache);
       policy.bind(cache, targetIn(cellHome, cache), true);
@@ -171,7 +183,9 @@ public final class TestEnvironment {
 
   /** Where {@code hostPath} appears inside a cell whose home is {@code cellHome}. */
   Path targetIn(Path cellHome, Path hostPath) {
-    return hostPath.startsWith(home) ? cellHome.resolve(home.relativize(hostPath).toString()) : hostPath;
+    return hostPath.startsWith(home)
+        ? cellHome.resolve(home.relativize(hostPath).toString())
+        : hostPath;
   }
 
   @Override
@@ -182,8 +196,11 @@ public final class TestEnvironment {
     if (!(o instanceof TestEnvironment that)) {
       return false;
     }
-    return inherited.equals(that.inherited) && values.equals(that.values) && caches.equals(that.caches)
-        && homeFiles.equals(that.homeFiles) && home.equals(that.home);
+    return inherited.equals(that.inherited)
+        && values.equals(that.values)
+        && caches.equals(that.caches)
+        && homeFiles.equals(that.homeFiles)
+        && home.equals(that.home);
   }
 
   @Override
@@ -193,8 +210,15 @@ public final class TestEnvironment {
 
   @Override
   public String toString() {
-    return "TestEnvironment{inherited=" + inherited + ", values=" + new java.util.TreeSet<>(values.keySet())
-        + ", caches=" + caches + ", homeFiles=" + homeFiles + "}";
+    return "TestEnvironment{inherited="
+        + inherited
+        + ", values="
+        + new java.util.TreeSet<>(values.keySet())
+        + ", caches="
+        + caches
+        + ", homeFiles="
+        + homeFiles
+        + "}";
   }
 
   /** Builds a {@link TestEnvironment}. Not thread-safe. */
@@ -221,7 +245,8 @@ public final class TestEnvironment {
      * @param names the variables' names
      * @return this builder
      * @throws NullPointerException if {@code names} or a name is null
-     * @throws IllegalArgumentException if a name is not a variable name, or is {@code HOME} or {@code TMPDIR}
+     * @throws IllegalArgumentException if a name is not a variable name, or is {@code HOME} or
+     *     {@code TMPDIR}
      */
     public Builder inherit(String... names) {
       for (String name : Objects.requireNonNull(names, "names cannot be null")) {
@@ -231,13 +256,15 @@ public final class TestEnvironment {
     }
 
     /**
-     * Sets {@code name} to {@code value} in every test run (overriding a default or an inherited value).
+     * Sets {@code name} to {@code value} in every test run (overriding a default or an inherited
+     * value).
      *
      * @param name the variable's name
      * @param value its value
      * @return this builder
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is not a variable name, or is {@code HOME} or {@code TMPDIR}
+     * @throws IllegalArgumentException if {@code name} is not a variable name, or is {@code HOME}
+     *     or {@code TMPDIR}
      */
     public Builder put(String name, String value) {
       values.put(checkName(name), Objects.requireNonNull(value, "value cannot be null"));
@@ -245,14 +272,16 @@ public final class TestEnvironment {
     }
 
     /**
-     * Lets every test run write {@code directory}, a cache shared by all cells (such as {@code ~/.m2},
-     * {@code ~/.gradle}, {@code ~/.npm} or {@code ~/.cache/pip}). A folder in the worker's home appears at the same
-     * place in each cell's home; one elsewhere at its own path. Created when missing.
+     * Lets every test run write {@code directory}, a cache shared by all cells (such as {@code
+     * ~/.m2}, {@code ~/.gradle}, {@code ~/.npm} or {@code ~/.cache/pip}). A folder in the worker's
+     * home appears at the same place in each cell's home; one elsewhere at its own path. Created
+     * when missing.
      *
      * @param directory an absolute folder
      * @return this builder
      * @throws NullPointerException if {@code directory} is null
-     * @throws IllegalArgumentException if it is not absolute, is the filesystem root or the home folder itself
+     * @throws IllegalArgumentException if it is not absolute, is the filesystem root or the home
+     *     folder itself
      */
     public Builder cache(Path directory) {
       caches.add(checkPath("cache", directory));
@@ -260,26 +289,28 @@ public final class TestEnvironment {
     }
 
     /**
-     * Lets every test run read {@code file}, a file of the worker's home folder (such as {@code ~/.npmrc} or
-     * {@code ~/.gitconfig}), at the same place in the cell's home.
+     * Lets every test run read {@code file}, a file of the worker's home folder (such as {@code
+     * ~/.npmrc} or {@code ~/.gitconfig}), at the same place in the cell's home.
      *
      * @param file an absolute file inside the home folder
      * @return this builder
      * @throws NullPointerException if {@code file} is null
-     * @throws IllegalArgumentException if it is not absolute or does not lie inside the worker's home folder
+     * @throws IllegalArgumentException if it is not absolute or does not lie inside the worker's
+     *     home folder
      */
     public Builder homeFile(Path file) {
       Path path = checkPath("homeFile", file);
       if (!path.startsWith(home)) {
-        throw new IllegalArgumentException("homeFile must lie inside the worker's home folder " + home + " but was "
-            + file);
+        throw new IllegalArgumentException(
+            "homeFile must lie inside the worker's home folder " + home + " but was " + file);
       }
       homeFiles.add(path);
       return this;
     }
 
     /**
-     * Sets the worker's home folder against which caches and home files are placed; default {@code user.home}.
+     * Sets the worker's home folder against which caches and home files are placed; default {@code
+     * user.home}.
      *
      * @param home an absolute folder
      * @return this builder
@@ -304,8 +335,8 @@ public final class TestEnvironment {
     public TestEnvironment build() {
       for (Path file : homeFiles) {
         if (!file.startsWith(home)) {
-          throw new IllegalArgumentException("homeFile must lie inside the worker's home folder " + home
-              + " but was " + file);
+          throw new IllegalArgumentException(
+              "homeFile must lie inside the worker's home folder " + home + " but was " + file);
         }
       }
       return new TestEnvironment(this);
@@ -318,8 +349,11 @@ public final class TestEnvironment {
       }
       Path normalized = path.normalize();
       if (normalized.getParent() == null || normalized.equals(home)) {
-        throw new IllegalArgumentException(what + " must be a folder or file below the root and not the home folder "
-            + "itself (which would expose everything in it) but was " + path);
+        throw new IllegalArgumentException(
+            what
+                + " must be a folder or file below the root and not the home folder "
+                + "itself (which would expose everything in it) but was "
+                + path);
       }
       return normalized;
     }
@@ -327,11 +361,15 @@ public final class TestEnvironment {
     private static String checkName(String name) {
       Objects.requireNonNull(name, "variable name cannot be null");
       if (!VARIABLE.matcher(name).matches()) {
-        throw new IllegalArgumentException("variable name must match [A-Za-z_][A-Za-z0-9_]* but was '" + name + "'");
+        throw new IllegalArgumentException(
+            "variable name must match [A-Za-z_][A-Za-z0-9_]* but was '" + name + "'");
       }
       if (RESERVED.contains(name)) {
-        throw new IllegalArgumentException("variable " + name + " is each run's own (the cell's home and tmp folder) "
-            + "and cannot be set");
+        throw new IllegalArgumentException(
+            "variable "
+                + name
+                + " is each run's own (the cell's home and tmp folder) "
+                + "and cannot be set");
       }
       return name;
     }

@@ -3,11 +3,12 @@ package io.openswarm.infra.worktree;
 import java.util.Optional;
 
 /**
- * Git's branch-name rules ({@code git check-ref-format --branch}), in Java, so that options can be validated when
- * they are built, before any git process runs. The pool asks git itself about the prefix when it starts, and then
- * checks each cell's full branch name with these rules only: a cell id adds nothing but {@code [A-Za-z0-9._-]}, for
- * which they are exact ({@code BranchNamesTest} compares them with git), and an acquire saves a git process. The
- * {@code git checkout -b} that creates the branch applies git's rules again.
+ * Git's branch-name rules ({@code git check-ref-format --branch}), in Java, so that options can be
+ * validated when they are built, before any git process runs. The pool asks git itself about the
+ * prefix when it starts, and then checks each cell's full branch name with these rules only: a cell
+ * id adds nothing but {@code [A-Za-z0-9._-]}, for which they are exact ({@code BranchNamesTest}
+ * compares them with git), and an acquire saves a git process. The {@code git checkout -b} that
+ * creates the branch applies git's rules again.
  */
 final class BranchNames {
 
@@ -19,9 +20,12 @@ final class BranchNames {
    * @throws IllegalArgumentException if it cannot, naming the rule
    */
   static void checkPrefix(String prefix) {
-    problem(prefix + "x").ifPresent(problem -> {
-      throw new IllegalArgumentException("branchPrefix \"" + prefix + "\" cannot start a git branch name: " + problem);
-    });
+    problem(prefix + "x")
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(
+                  "branchPrefix \"" + prefix + "\" cannot start a git branch name: " + problem);
+            });
   }
 
   /** Why {@code name} is not a valid branch name, or empty when it is. */

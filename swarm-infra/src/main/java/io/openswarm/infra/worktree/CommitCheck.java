@@ -4,8 +4,8 @@ import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 
 /**
- * A check run on a cell's change after it is staged and before it is committed, such as the repository's own
- * {@code pre-commit} hook run inside the cell's sandbox ({@link RepositoryHooks}).
+ * A check run on a cell's change after it is staged and before it is committed, such as the
+ * repository's own {@code pre-commit} hook run inside the cell's sandbox ({@link RepositoryHooks}).
  *
  * <p>Implementations must be thread-safe: one instance serves every cell.
  */
@@ -17,8 +17,8 @@ public interface CommitCheck {
    *
    * @param lease the cell's lease; its index holds the change about to be committed
    * @param message the commit message about to be used
-   * @throws WorktreeException {@link WorktreeException.Reason#COMMIT_REJECTED} to refuse the change, with what the
-   *     check said
+   * @throws WorktreeException {@link WorktreeException.Reason#COMMIT_REJECTED} to refuse the
+   *     change, with what the check said
    */
   void check(WorktreeLease lease, String message);
 }

@@ -25,20 +25,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the repository's own {@code pre-commit} and {@code commit-msg} hooks on a cell's staged change, inside the
- * cell's sandbox, as a check before the library commits.
+ * Runs the repository's own {@code pre-commit} and {@code commit-msg} hooks on a cell's staged
+ * change, inside the cell's sandbox, as a check before the library commits.
  *
- * <p>Why: the library's git never runs hooks ({@code core.hooksPath=/dev/null}), because a hook runs with the
- * worker's user and files and a cell can write the folder hooks come from (a {@code core.hooksPath} inside the
- * worktree, as husky sets up). Teams still want their lint to guard what lands. So a hook is taken from where the
- * cell cannot have written it, the user's checkout (when the repository's own configuration sets a relative
- * {@code core.hooksPath}) or the repository's {@code hooks} folder in its git directory, never from the cell's
- * worktree, and run through the process supervisor with the cell's sandbox policy: the worktree writable, the hook's
- * folder read-only, its own home and tmp. Inside, git reads the staged change (the index is read-only there). A
- * hook that exits non-zero, or runs past its timeout, rejects the change with {@link Reason#COMMIT_REJECTED} and its
- * output.
+ * <p>Why: the library's git never runs hooks ({@code core.hooksPath=/dev/null}), because a hook
+ * runs with the worker's user and files and a cell can write the folder hooks come from (a {@code
+ * core.hooksPath} inside the worktree, as husky sets up). Teams still want their lint to guard what
+ * lands. So a hook is taken from where the cell cannot have written it, the user's checkout (when
+ * the repository's own configuration sets a relative {@code core.hooksPath}) or the repository's
+ * {@code hooks} folder in its git directory, never from the cell's worktree, and run through the
+ * process supervisor with the cell's sandbox policy: the worktree writable, the hook's folder
+ * read-only, its own home and tmp. Inside, git reads the staged change (the index is read-only
+ * there). A hook that exits non-zero, or runs past its timeout, rejects the change with {@link
+ * Reason#COMMIT_REJECTED} and its output.
  *
- * <p>A {@code commit-msg} hook gets a file holding the message; changes it makes to it are ignored. Thread-safe.
+ * <p>A {@code commit-msg} hook gets a file holding the message; changes it makes to it are ignored.
+ * Thread-safe.
  */
 public final class RepositoryHooks implements CommitCheck {
 
@@ -59,7 +61,8 @@ public final class RepositoryHooks implements CommitCheck {
     this.supervisor = builder.supervisor;
     this.repository = Objects.requireNonNull(builder.repository, "repository must be set");
     this.hooks = List.copyOf(builder.hooks);
-    this.stateDirectory = Objects.requireNonNull(builder.stateDirectory, "stateDirectory must be set");
+    this.stateDirectory =
+        Objects.requireNonNull(builder.stateDirectory, "stateDirectory must be set");
     this.environment = builder.environment;
     this.timeout = builder.timeout;
     this.git = builder.git;
@@ -101,36 +104,59 @@ public final class RepositoryHooks implements CommitCheck {
         }
       }
     } catch (IOException e) {
-      throw new WorktreeException(Reason.IO_FAILED, "could not prepare the repository hooks of cell "
-          + lease.cellId() + " in " + state + ": " + e.getMessage(), e);
+      throw new WorktreeException(
+          Reason.IO_FAILED,
+          "could not prepare the repository hooks of cell "
+              + lease.cellId()
+              + " in "
+              + state
+              + ": "
+              + e.getMessage(),
+          e);
     } finally {
       try {
         TreeDeleter.deleteRecursively(state);
       } catch (IOException e) {
-        log.warn("could not delete {} after the repository hooks of cell {}: {}", state, lease.cellId(), e.toString());
+        log.warn(
+            "could not delete {} after the repository hooks of cell {}: {}",
+            state,
+            lease.cellId(),
+            e.toString());
       }
     }
   }
 
-  /** A hook to run, and the folder to bind read-only so that what it calls beside it is there too. */
+  /**
+   * A hook to run, and the folder to bind read-only so that what it calls beside it is there too.
+   */
   private record Hook(String name, Path file, Path folder) {}
 
   /** The folder the hooks are in, and the folder bound read-only for them (it holds the first). */
   private record Location(Path directory, Path bound) {}
 
-  /** Where the hooks live, from the repository's own configuration: one or two git processes per check. */
+  /**
+   * Where the hooks live, from the repository's own configuration: one or two git processes per
+   * check.
+   */
   private Location locate() {
     GitResult configured = git.run(repository, "config", "--local", "--get", "core.hooksPath");
     if (configured.isSuccess() && !configured.stdoutLine().isBlank()) {
       Path hooksPath = Path.of(configured.stdoutLine().strip());
-      Path directory = hooksPath.isAbsolute() ? hooksPath : repository.resolve(hooksPath).normalize();
-      // husky's `.husky/_/pre-commit` calls `.husky/pre-commit`: bind the top folder under the checkout.
-      Path bound = hooksPath.isAbsolute() || hooksPath.getNameCount() < 2 ? directory
-          : repository.resolve(hooksPath.getName(0)).normalize();
+      Path directory =
+          hooksPath.isAbsolute() ? hooksPath : repository.resolve(hooksPath).normalize();
+      // husky's `.husky/_/pre-commit` calls `.husky/pre-commit`: bind the top folder under the
+      // checkout.
+      Path bound =
+          hooksPath.isAbsolute() || hooksPath.getNameCount() < 2
+              ? directory
+              : repository.resolve(hooksPath.getName(0)).normalize();
       return new Location(directory, bound);
     }
-    String common = git.run(repository, "rev-parse", "--git-common-dir").requireSuccess(
-        "find the git directory of " + repository).stdoutLine().strip();
+    String common =
+        git.run(repository, "rev-parse", "--git-common-dir")
+            .requireSuccess("find the git directory of " + repository)
+            .stdoutLine()
+            .strip();
     Path directory = repository.resolve(common).normalize().resolve("hooks");
     return new Location(directory, directory);
   }
@@ -142,35 +168,55 @@ public final class RepositoryHooks implements CommitCheck {
       NoFollowFiles.writeNew(state, messageFile, message);
       command.add(messageFile.toString());
     }
-    ProcessSpec spec = ProcessSpec.newBuilder()
-        .command(command)
-        .workingDirectory(lease.path())
-        .environment(environment.toBuilder()
-            .putIfAbsent("HOME", state.resolve("home").toString())
-            .putIfAbsent("TMPDIR", state.resolve("tmp").toString())
-            .build())
-        .logFile(state.resolve("logs").resolve(hook.name() + ".log"))
-        .timeout(timeout)
-        .sandboxPolicy(SandboxPolicy.forCell(lease.path(), state).toBuilder()
-            .readOnly(hook.folder())
-            .build())
-        .description(hook.name() + " hook of " + lease.cellId())
-        .build();
+    ProcessSpec spec =
+        ProcessSpec.newBuilder()
+            .command(command)
+            .workingDirectory(lease.path())
+            .environment(
+                environment.toBuilder()
+                    .putIfAbsent("HOME", state.resolve("home").toString())
+                    .putIfAbsent("TMPDIR", state.resolve("tmp").toString())
+                    .build())
+            .logFile(state.resolve("logs").resolve(hook.name() + ".log"))
+            .timeout(timeout)
+            .sandboxPolicy(
+                SandboxPolicy.forCell(lease.path(), state).toBuilder()
+                    .readOnly(hook.folder())
+                    .build())
+            .description(hook.name() + " hook of " + lease.cellId())
+            .build();
     ProcessResult result;
     try {
       result = supervisor.start(spec).waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WorktreeException(Reason.INTERRUPTED, "interrupted while the " + hook.name() + " hook of cell "
-          + lease.cellId() + " ran", e);
+      throw new WorktreeException(
+          Reason.INTERRUPTED,
+          "interrupted while the " + hook.name() + " hook of cell " + lease.cellId() + " ran",
+          e);
     }
     if (result.timedOut() || result.exitCode() != 0) {
-      String why = result.timedOut() ? "did not finish within " + timeout : "exited with code " + result.exitCode();
-      throw new WorktreeException(Reason.COMMIT_REJECTED, "the repository's " + hook.name() + " hook ("
-          + hook.file() + ", run in the sandbox of cell " + lease.cellId() + ") rejected the change: it " + why
-          + "; its output ends with:\n" + result.outputTail().strip());
+      String why =
+          result.timedOut()
+              ? "did not finish within " + timeout
+              : "exited with code " + result.exitCode();
+      throw new WorktreeException(
+          Reason.COMMIT_REJECTED,
+          "the repository's "
+              + hook.name()
+              + " hook ("
+              + hook.file()
+              + ", run in the sandbox of cell "
+              + lease.cellId()
+              + ") rejected the change: it "
+              + why
+              + "; its output ends with:\n"
+              + result.outputTail().strip());
     }
-    log.info("the repository's {} hook passed for cell {} in {} ms", hook.name(), lease.cellId(),
+    log.info(
+        "the repository's {} hook passed for cell {} in {} ms",
+        hook.name(),
+        lease.cellId(),
         result.duration().toMillis());
   }
 
@@ -201,17 +247,22 @@ public final class RepositoryHooks implements CommitCheck {
      * @throws NullPointerException if {@code repository} is null
      */
     public Builder repository(Path repository) {
-      this.repository = Objects.requireNonNull(repository, "repository cannot be null").toAbsolutePath().normalize();
+      this.repository =
+          Objects.requireNonNull(repository, "repository cannot be null")
+              .toAbsolutePath()
+              .normalize();
       return this;
     }
 
     /**
-     * Which hooks run, in order; default {@code pre-commit}. A hook the repository does not have is skipped.
+     * Which hooks run, in order; default {@code pre-commit}. A hook the repository does not have is
+     * skipped.
      *
      * @param hooks the hooks' names, such as {@code pre-commit}; at least one
      * @return this builder
      * @throws NullPointerException if {@code hooks} is or holds null
-     * @throws IllegalArgumentException if {@code hooks} is empty or names a hook outside {@link #SUPPORTED}
+     * @throws IllegalArgumentException if {@code hooks} is empty or names a hook outside {@link
+     *     #SUPPORTED}
      */
     public Builder hooks(List<String> hooks) {
       Objects.requireNonNull(hooks, "hooks cannot be null");
@@ -221,8 +272,11 @@ public final class RepositoryHooks implements CommitCheck {
       for (String hook : hooks) {
         Objects.requireNonNull(hook, "a hook name cannot be null");
         if (!SUPPORTED.contains(hook)) {
-          throw new IllegalArgumentException("hook \"" + hook + "\" cannot run as a check; supported: "
-              + "pre-commit, commit-msg");
+          throw new IllegalArgumentException(
+              "hook \""
+                  + hook
+                  + "\" cannot run as a check; supported: "
+                  + "pre-commit, commit-msg");
         }
       }
       this.hooks = List.copyOf(hooks);
@@ -230,16 +284,18 @@ public final class RepositoryHooks implements CommitCheck {
     }
 
     /**
-     * Where each cell's hook run keeps its home, tmp, log and message file (deleted afterwards); a folder cells
-     * cannot read, such as one under the worker's state directory. Required.
+     * Where each cell's hook run keeps its home, tmp, log and message file (deleted afterwards); a
+     * folder cells cannot read, such as one under the worker's state directory. Required.
      *
      * @param directory the folder
      * @return this builder
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder stateDirectory(Path directory) {
-      this.stateDirectory = Objects.requireNonNull(directory, "stateDirectory cannot be null").toAbsolutePath()
-          .normalize();
+      this.stateDirectory =
+          Objects.requireNonNull(directory, "stateDirectory cannot be null")
+              .toAbsolutePath()
+              .normalize();
       return this;
     }
 

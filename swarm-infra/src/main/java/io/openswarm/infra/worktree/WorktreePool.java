@@ -45,83 +45,95 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool of git worktrees of one repository, each leased to one cell at a time on a branch of its own.
+ * A pool of git worktrees of one repository, each leased to one cell at a time on a branch of its
+ * own.
  *
- * <p>How it works. The pool owns <em>slots</em>: directories {@code <root>/wt-<session>-<n>}, each a linked worktree
- * of the repository. The session part is this JVM's {@linkplain LeaseJournal#sessionId() session id}, so pools of
- * different JVMs sharing a root never pick the same directory. An idle slot is a worktree with a detached
- * {@code HEAD} that was verified clean when it became idle; nothing writes into it while it is idle.
+ * <p>How it works. The pool owns <em>slots</em>: directories {@code <root>/wt-<session>-<n>}, each
+ * a linked worktree of the repository. The session part is this JVM's {@linkplain
+ * LeaseJournal#sessionId() session id}, so pools of different JVMs sharing a root never pick the
+ * same directory. An idle slot is a worktree with a detached {@code HEAD} that was verified clean
+ * when it became idle; nothing writes into it while it is idle.
+ *
  * <ul>
- *   <li><b>Acquire</b> checks the branch name (the prefix with git at start, the cell id's part with git's rules in
- *   Java) and resolves the base ref, takes an idle slot (or reserves a new one when none is idle and
- *   {@code maxTotal} allows; with {@code maxTotal} slots in use it waits up to {@code acquireTimeout}), journals the
- *   lease, then creates the cell's branch {@code <prefix><cellId>} at the base commit (atomically: it fails if the
- *   branch appeared meanwhile) and checks it out: in an idle slot with one {@code git checkout --force -b}, which
- *   rewrites only the files that differ (the warm path); in a new slot with {@code git update-ref},
- *   {@code git worktree add --no-checkout} under the worktree-list lock, then, outside that lock and inside the new
- *   worktree, {@code git reset --hard} that writes its files (the cold path: the same checkout a plain
- *   {@code git worktree add} runs, and cold acquires write their files in parallel). With
- *   {@link WorktreePoolOptions.Builder#sparseCheckout sparseCheckout}, a new worktree becomes a sparse checkout
- *   (cone mode, settings kept per worktree) before any file is written. An existing branch that holds nothing new
- *   is reused.</li>
- *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit exactly, detached (see
- *   {@code WorktreeRestorer}: checkout, clean, and a status check whenever something may be left); then the branch
- *   is deleted if it holds nothing the base does not (kept otherwise; see {@link BranchRetention}) and the slot
- *   becomes idle again. A slot that would exceed {@code maxIdle} as soon as it is idle (and nobody waits for one) is
- *   removed at once instead of being restored first. A slot that cannot be restored is removed too; what cannot be
- *   deleted even then (a cell
- *   can shape its worktree at will) is moved into {@code <root>/.swarm/quarantine} and logged. With
- *   {@code preserveIgnored} the slot keeps its ignored files (what a set-up installed: {@code node_modules},
- *   {@code target/}, {@code .venv}) and the lease's {@linkplain WorktreeLease#setupStamp() set-up stamp}, which the
- *   next lease of the slot reports, so a set-up can tell that the worktree is already prepared; without it the stamp
- *   is forgotten with the files. The stamp is kept in the slot's journal record too, so that it survives a
- *   restart with the slot (see <b>Close and restart</b>).</li>
- *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle slots above
- *   {@code maxIdle}.</li>
- *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as owner, with the
- *   cell, branch and base commit while it is leased; the record is written before the slot or the branch is created.
- *   {@link #start()} reclaims the slots of owners that are no longer alive: it removes the worktree (its state after
- *   a crash is unknown, and processes of the dead owner may still have been writing to it), deletes the branch when
- *   it holds nothing new, removes the record and prunes git's worktree list. Records of live owners are never
- *   touched, nor are parked slots, whatever their owner.</li>
- *   <li><b>Close and restart</b>: {@link #close()} parks the idle slots (unless
- *   {@link WorktreePoolOptions.Builder#keepIdleOnClose keepIdleOnClose} is off): they stay on disk and their records
- *   say {@code parked}, with the set-up stamp when ignored files are kept. {@link #start()} adopts up to
- *   {@code maxIdle} parked slots of its root and repository, whoever parked them (this JVM or a dead one): it claims
- *   them in the journal under a lock shared by every JVM on the host ({@link LeaseJournal#claim}), so that two pools
- *   starting at once never adopt the same slot, then verifies each from scratch, never trusting what it finds: the
- *   directory's {@code .git} is a plain file naming this repository's administrative directory for it, which names
- *   it back; {@code HEAD} is detached at a commit of the repository; the sparse checkout is the one this pool makes;
- *   {@code git status --porcelain --untracked-files=all} (with {@code --ignored} unless ignored files are preserved)
- *   is empty. A slot that passes becomes idle with its stamp; one that fails is removed with its record and its
- *   stamp.</li>
+ *   <li><b>Acquire</b> checks the branch name (the prefix with git at start, the cell id's part
+ *       with git's rules in Java) and resolves the base ref, takes an idle slot (or reserves a new
+ *       one when none is idle and {@code maxTotal} allows; with {@code maxTotal} slots in use it
+ *       waits up to {@code acquireTimeout}), journals the lease, then creates the cell's branch
+ *       {@code <prefix><cellId>} at the base commit (atomically: it fails if the branch appeared
+ *       meanwhile) and checks it out: in an idle slot with one {@code git checkout --force -b},
+ *       which rewrites only the files that differ (the warm path); in a new slot with {@code git
+ *       update-ref}, {@code git worktree add --no-checkout} under the worktree-list lock, then,
+ *       outside that lock and inside the new worktree, {@code git reset --hard} that writes its
+ *       files (the cold path: the same checkout a plain {@code git worktree add} runs, and cold
+ *       acquires write their files in parallel). With {@link
+ *       WorktreePoolOptions.Builder#sparseCheckout sparseCheckout}, a new worktree becomes a sparse
+ *       checkout (cone mode, settings kept per worktree) before any file is written. An existing
+ *       branch that holds nothing new is reused.
+ *   <li><b>Release</b> ({@link WorktreeLease#close()}) restores the slot to the base commit
+ *       exactly, detached (see {@code WorktreeRestorer}: checkout, clean, and a status check
+ *       whenever something may be left); then the branch is deleted if it holds nothing the base
+ *       does not (kept otherwise; see {@link BranchRetention}) and the slot becomes idle again. A
+ *       slot that would exceed {@code maxIdle} as soon as it is idle (and nobody waits for one) is
+ *       removed at once instead of being restored first. A slot that cannot be restored is removed
+ *       too; what cannot be deleted even then (a cell can shape its worktree at will) is moved into
+ *       {@code <root>/.swarm/quarantine} and logged. With {@code preserveIgnored} the slot keeps
+ *       its ignored files (what a set-up installed: {@code node_modules}, {@code target/}, {@code
+ *       .venv}) and the lease's {@linkplain WorktreeLease#setupStamp() set-up stamp}, which the
+ *       next lease of the slot reports, so a set-up can tell that the worktree is already prepared;
+ *       without it the stamp is forgotten with the files. The stamp is kept in the slot's journal
+ *       record too, so that it survives a restart with the slot (see <b>Close and restart</b>).
+ *   <li><b>Background</b>: one thread creates idle slots up to {@code minIdle} and removes idle
+ *       slots above {@code maxIdle}.
+ *   <li><b>Crash safety</b>: every slot has a record in the lease journal naming this process as
+ *       owner, with the cell, branch and base commit while it is leased; the record is written
+ *       before the slot or the branch is created. {@link #start()} reclaims the slots of owners
+ *       that are no longer alive: it removes the worktree (its state after a crash is unknown, and
+ *       processes of the dead owner may still have been writing to it), deletes the branch when it
+ *       holds nothing new, removes the record and prunes git's worktree list. Records of live
+ *       owners are never touched, nor are parked slots, whatever their owner.
+ *   <li><b>Close and restart</b>: {@link #close()} parks the idle slots (unless {@link
+ *       WorktreePoolOptions.Builder#keepIdleOnClose keepIdleOnClose} is off): they stay on disk and
+ *       their records say {@code parked}, with the set-up stamp when ignored files are kept. {@link
+ *       #start()} adopts up to {@code maxIdle} parked slots of its root and repository, whoever
+ *       parked them (this JVM or a dead one): it claims them in the journal under a lock shared by
+ *       every JVM on the host ({@link LeaseJournal#claim}), so that two pools starting at once
+ *       never adopt the same slot, then verifies each from scratch, never trusting what it finds:
+ *       the directory's {@code .git} is a plain file naming this repository's administrative
+ *       directory for it, which names it back; {@code HEAD} is detached at a commit of the
+ *       repository; the sparse checkout is the one this pool makes; {@code git status --porcelain
+ *       --untracked-files=all} (with {@code --ignored} unless ignored files are preserved) is
+ *       empty. A slot that passes becomes idle with its stamp; one that fails is removed with its
+ *       record and its stamp.
  * </ul>
  *
- * <p>Invariants: {@code idleCount() + leasedCount() <= totalCount() <= maxTotal}; a cell holds at most one lease;
- * a branch that holds commits beyond its base is never deleted (unless {@link BranchRetention#ALWAYS_DELETE}) and
- * never moved; no path outside {@code root} is ever created or deleted.
+ * <p>Invariants: {@code idleCount() + leasedCount() <= totalCount() <= maxTotal}; a cell holds at
+ * most one lease; a branch that holds commits beyond its base is never deleted (unless {@link
+ * BranchRetention#ALWAYS_DELETE}) and never moved; no path outside {@code root} is ever created or
+ * deleted.
  *
- * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Changes to the worktree
- * list (registering, removing, pruning; milliseconds each, except a removal, which deletes the directory) are
- * serialized per repository within the JVM; ref updates are compare-and-swaps under git's own per-ref locks and run
- * in parallel; both are retried on git's lock errors, across threads and JVMs. Operations inside different
- * worktrees, the checkout of a new worktree's files included, run in parallel: each takes its own worktree's
- * {@code index.lock}.
+ * <p>Concurrency: pool bookkeeping is guarded by one lock that is never held during I/O. Changes to
+ * the worktree list (registering, removing, pruning; milliseconds each, except a removal, which
+ * deletes the directory) are serialized per repository within the JVM; ref updates are
+ * compare-and-swaps under git's own per-ref locks and run in parallel; both are retried on git's
+ * lock errors, across threads and JVMs. Operations inside different worktrees, the checkout of a
+ * new worktree's files included, run in parallel: each takes its own worktree's {@code index.lock}.
  *
- * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm acquire at a
- * full SHA already seen is one process ({@code checkout -b}); a release is two when the cell committed
- * ({@code checkout --detach}, {@code clean}) and three when it did not (plus the {@code update-ref -d} that deletes
- * the branch). Whether the branch holds commits beyond its base is read from git's files where they are in their
- * plain form (a loose ref, loose commits); otherwise {@code for-each-ref --no-merged} answers, one process more.
- * A cold acquire is four processes ({@code rev-parse} for a new base, {@code update-ref}, {@code worktree add},
- * {@code reset --hard}) and a cold release that removes the slot two ({@code worktree remove},
- * {@code update-ref -d}); on a large repository nearly all of it is the checkout that writes the files, as for a
- * plain {@code git worktree add}.
+ * <p>Cost: git processes are most of what a lease costs, so each step uses as few as it can. A warm
+ * acquire at a full SHA already seen is one process ({@code checkout -b}); a release is two when
+ * the cell committed ({@code checkout --detach}, {@code clean}) and three when it did not (plus the
+ * {@code update-ref -d} that deletes the branch). Whether the branch holds commits beyond its base
+ * is read from git's files where they are in their plain form (a loose ref, loose commits);
+ * otherwise {@code for-each-ref --no-merged} answers, one process more. A cold acquire is four
+ * processes ({@code rev-parse} for a new base, {@code update-ref}, {@code worktree add}, {@code
+ * reset --hard}) and a cold release that removes the slot two ({@code worktree remove}, {@code
+ * update-ref -d}); on a large repository nearly all of it is the checkout that writes the files, as
+ * for a plain {@code git worktree add}.
  *
- * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code CLOSED}. {@code close()}
- * stops handing out leases, waits up to {@code closeTimeout} for outstanding leases to be closed, releases the ones
- * still out itself (keeping branches that hold commits; their slots are restored like any release), and then parks
- * the idle slots for the next start, or removes them when {@code keepIdleOnClose} is off.
+ * <p>Lifecycle: {@code NEW} → {@link #start()} → {@code RUNNING} → {@link #close()} → {@code
+ * CLOSED}. {@code close()} stops handing out leases, waits up to {@code closeTimeout} for
+ * outstanding leases to be closed, releases the ones still out itself (keeping branches that hold
+ * commits; their slots are restored like any release), and then parks the idle slots for the next
+ * start, or removes them when {@code keepIdleOnClose} is off.
  *
  * <p>Thread-safe.
  */
@@ -131,6 +143,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
 
   /** The names of the attributes of a pool's {@link LeaseKind#WORKTREE} records. */
   static final String ATTR_PATH = "path";
+
   static final String ATTR_REPOSITORY = "repository";
   static final String ATTR_STATE = "state";
   static final String ATTR_CELL = "cellId";
@@ -140,13 +153,24 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
 
   /** The states a slot's record names. */
   static final String STATE_IDLE = "idle";
+
   static final String STATE_LEASED = "leased";
-  /** Idle, left on disk by a pool that closed, for the next pool on the root to adopt; whoever the owner. */
+
+  /**
+   * Idle, left on disk by a pool that closed, for the next pool on the root to adopt; whoever the
+   * owner.
+   */
   static final String STATE_PARKED = "parked";
-  /** Claimed by a starting pool that is verifying it; reclaimed like any slot when that owner dies. */
+
+  /**
+   * Claimed by a starting pool that is verifying it; reclaimed like any slot when that owner dies.
+   */
   static final String STATE_ADOPTING = "adopting";
 
-  /** Where worktrees that cannot be deleted are moved, relative to the root: the same file system, never a slot. */
+  /**
+   * Where worktrees that cannot be deleted are moved, relative to the root: the same file system,
+   * never a slot.
+   */
   static final Path QUARANTINE = Path.of(".swarm", "quarantine");
 
   private static final Pattern SLOT_NAME = Pattern.compile("wt-[0-9a-f]{12}-[0-9]+");
@@ -154,7 +178,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private static final AtomicLong SLOT_SEQUENCE = new AtomicLong();
   private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
 
-  private enum State { NEW, STARTING, RUNNING, CLOSING, CLOSED }
+  private enum State {
+    NEW,
+    STARTING,
+    RUNNING,
+    CLOSING,
+    CLOSED
+  }
 
   private final WorktreePoolOptions options;
   private final GitRunner git;
@@ -174,6 +204,7 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private int waiting;
   private int backgroundCreating;
   private int inFlight;
+
   /** Released slots that are being restored to become idle; counted against maxIdle. */
   private int returning;
 
@@ -216,16 +247,17 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree list, adopts the idle
-   * worktrees closed pools parked here (verifying each; see the class comment), and starts pre-warming
-   * {@code minIdle} worktrees in the background. Nothing is created when the repository or the root is
-   * not valid.
+   * Opens the repository and the journal, reclaims what dead owners left, prunes git's worktree
+   * list, adopts the idle worktrees closed pools parked here (verifying each; see the class
+   * comment), and starts pre-warming {@code minIdle} worktrees in the background. Nothing is
+   * created when the repository or the root is not valid.
    *
    * @throws IllegalStateException if the pool was already started or closed
-   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if the repository path is not in a git repository,
-   *     {@link Reason#INVALID_ROOT} if the root lies inside the repository's git directory or is not a directory,
-   *     {@link Reason#IO_FAILED} if the journal cannot be opened or locked, {@link Reason#GIT_FAILED} if git is
-   *     missing, too old (2.30, or 2.36 with {@code sparseCheckout}) or fails; the pool is then closed
+   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if the repository path is not in a
+   *     git repository, {@link Reason#INVALID_ROOT} if the root lies inside the repository's git
+   *     directory or is not a directory, {@link Reason#IO_FAILED} if the journal cannot be opened
+   *     or locked, {@link Reason#GIT_FAILED} if git is missing, too old (2.30, or 2.36 with {@code
+   *     sparseCheckout}) or fails; the pool is then closed
    * @throws IllegalArgumentException if git rejects the branch prefix
    */
   public void start() {
@@ -242,7 +274,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     try {
       GitRepository repository = GitRepository.open(git, options.repository());
       Path root = prepareRoot(repository);
-      repository.checkBranchName(options.branchPrefix() + "cell",
+      repository.checkBranchName(
+          options.branchPrefix() + "cell",
           () -> "the branch prefix \"" + options.branchPrefix() + "\" followed by a cell id");
       LeaseJournal journal = openJournal();
       if (!options.sparseCheckout().isEmpty()) {
@@ -252,11 +285,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       repository.prune();
       List<Slot> adopted = adoptParked(repository, root, journal);
       int poolNumber = POOL_SEQUENCE.incrementAndGet();
-      ExecutorService maintenance = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "swarm-worktree-pool-" + poolNumber);
-        thread.setDaemon(true);
-        return thread;
-      });
+      ExecutorService maintenance =
+          Executors.newSingleThreadExecutor(
+              task -> {
+                Thread thread = new Thread(task, "swarm-worktree-pool-" + poolNumber);
+                thread.setDaemon(true);
+                return thread;
+              });
       context = new Context(repository, root, journal, maintenance);
       lock.lock();
       try {
@@ -266,9 +301,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       } finally {
         lock.unlock();
       }
-      log.info("worktree pool started: repository={}, root={}, minIdle={}, maxIdle={}, maxTotal={}, "
-              + "reclaimed {} worktree(s) of dead owners, adopted {} idle worktree(s), {} ms", repository.directory(),
-          root, options.minIdle(), options.maxIdle(), options.maxTotal(), reclaimed, adopted.size(),
+      log.info(
+          "worktree pool started: repository={}, root={}, minIdle={}, maxIdle={}, maxTotal={}, "
+              + "reclaimed {} worktree(s) of dead owners, adopted {} idle worktree(s), {} ms",
+          repository.directory(),
+          root,
+          options.minIdle(),
+          options.maxIdle(),
+          options.maxTotal(),
+          reclaimed,
+          adopted.size(),
           millisSince(begin));
       requestMaintenance();
     } catch (RuntimeException | Error e) {
@@ -286,9 +328,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>A cell that already holds a lease of this pool gets {@link Reason#BRANCH_CONFLICT}; use {@link #find} to reach
-   * its lease. A branch {@code <prefix><cellId>} that already exists is reused only when it holds nothing that the
-   * base commit does not contain and is not checked out anywhere.
+   * <p>A cell that already holds a lease of this pool gets {@link Reason#BRANCH_CONFLICT}; use
+   * {@link #find} to reach its lease. A branch {@code <prefix><cellId>} that already exists is
+   * reused only when it holds nothing that the base commit does not contain and is not checked out
+   * anywhere.
    */
   @Override
   public WorktreeLease acquire(CellId cellId, String baseRef) {
@@ -296,13 +339,23 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     checkRevision(baseRef);
     Context ctx = runningContext("acquire");
     String branch = options.branchPrefix() + cellId.value();
-    // The prefix passed git's own check at start; what a cell id can add to it (its characters are limited to
-    // [A-Za-z0-9._-]) is covered exactly by the Java rules, which saves a git process per acquire. The checkout that
+    // The prefix passed git's own check at start; what a cell id can add to it (its characters are
+    // limited to
+    // [A-Za-z0-9._-]) is covered exactly by the Java rules, which saves a git process per acquire.
+    // The checkout that
     // creates the branch checks it with git's rules again.
-    BranchNames.problem(branch).ifPresent(problem -> {
-      throw new IllegalArgumentException("\"" + branch + "\" is not a valid git branch name (branch prefix \""
-          + options.branchPrefix() + "\" followed by cell id \"" + cellId + "\"); see git check-ref-format");
-    });
+    BranchNames.problem(branch)
+        .ifPresent(
+            problem -> {
+              throw new IllegalArgumentException(
+                  "\""
+                      + branch
+                      + "\" is not a valid git branch name (branch prefix \""
+                      + options.branchPrefix()
+                      + "\" followed by cell id \""
+                      + cellId
+                      + "\"); see git check-ref-format");
+            });
     String base = ctx.repository.resolveCommit(baseRef);
     long begin = System.nanoTime();
     reserveCell(cellId);
@@ -331,8 +384,14 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         }
         throw closing;
       }
-      log.info("leased worktree {} to cell {} on branch {} at {} ({} path, {} ms)", slot.path, cellId, branch,
-          abbreviate(base), warm ? "warm" : "cold", millisSince(begin));
+      log.info(
+          "leased worktree {} to cell {} on branch {} at {} ({} path, {} ms)",
+          slot.path,
+          cellId,
+          branch,
+          abbreviate(base),
+          warm ? "warm" : "cold",
+          millisSince(begin));
       requestMaintenance();
       return lease;
     } finally {
@@ -403,8 +462,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * How many worktrees the pool has: idle, leased, and those being created, restored or removed. Never more than
-   * {@code maxTotal}.
+   * How many worktrees the pool has: idle, leased, and those being created, restored or removed.
+   * Never more than {@code maxTotal}.
    *
    * @return the number of worktrees, 0 to {@code maxTotal}
    */
@@ -418,12 +477,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Stops handing out leases, stops the background work, waits up to {@code closeTimeout} for outstanding leases to
-   * be closed, releases those still out (a warning names them; their branches are kept when they hold commits), and
-   * parks the idle worktrees for the next pool on this root to adopt (see the class comment), or, with
-   * {@code keepIdleOnClose} off or when parking fails, removes them with their journal records. Idempotent; a
-   * concurrent second call waits for the first. Failures to remove a worktree are logged, not thrown: the journal
-   * keeps its record for a later start to reclaim.
+   * Stops handing out leases, stops the background work, waits up to {@code closeTimeout} for
+   * outstanding leases to be closed, releases those still out (a warning names them; their branches
+   * are kept when they hold commits), and parks the idle worktrees for the next pool on this root
+   * to adopt (see the class comment), or, with {@code keepIdleOnClose} off or when parking fails,
+   * removes them with their journal records. Idempotent; a concurrent second call waits for the
+   * first. Failures to remove a worktree are logged, not thrown: the journal keeps its record for a
+   * later start to reclaim.
    *
    * @throws IllegalStateException if called while {@link #start()} is running
    */
@@ -471,12 +531,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   private void shutDown() {
     long begin = System.nanoTime();
     Context ctx = Objects.requireNonNull(context);
-    // Closing cleans up; an interrupt is remembered and restored at the end, not allowed to abort git half-way.
+    // Closing cleans up; an interrupt is remembered and restored at the end, not allowed to abort
+    // git half-way.
     boolean interrupted = Thread.interrupted();
     ctx.maintenance.shutdown();
     try {
-      if (!ctx.maintenance.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("the background work of the worktree pool on {} did not stop within {}", ctx.root,
+      if (!ctx.maintenance.awaitTermination(
+          options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn(
+            "the background work of the worktree pool on {} did not stop within {}",
+            ctx.root,
             options.closeTimeout());
         ctx.maintenance.shutdownNow();
       }
@@ -502,12 +566,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       lock.unlock();
     }
     for (PooledLease lease : outstanding) {
-      log.warn("closing the worktree pool: cell {} did not return its worktree {} within {}; releasing it",
-          lease.cellId, lease.slot.path, options.closeTimeout());
+      log.warn(
+          "closing the worktree pool: cell {} did not return its worktree {} within {}; releasing it",
+          lease.cellId,
+          lease.slot.path,
+          options.closeTimeout());
       try {
         release(lease);
       } catch (RuntimeException e) {
-        log.warn("could not release the worktree of cell {} while closing: {}", lease.cellId, e.getMessage());
+        log.warn(
+            "could not release the worktree of cell {} while closing: {}",
+            lease.cellId,
+            e.getMessage());
       }
     }
     lock.lock();
@@ -532,8 +602,14 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    log.info("worktree pool closed: root={}, parked {} idle worktree(s) for the next start, removed {}, released {} "
-        + "outstanding lease(s), {} ms", ctx.root, parked, removed, outstanding.size(), millisSince(begin));
+    log.info(
+        "worktree pool closed: root={}, parked {} idle worktree(s) for the next start, removed {}, released {} "
+            + "outstanding lease(s), {} ms",
+        ctx.root,
+        parked,
+        removed,
+        outstanding.size(),
+        millisSince(begin));
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -558,8 +634,21 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   public String toString() {
     lock.lock();
     try {
-      return "WorktreePool{repository=" + options.repository() + ", root=" + options.root() + ", state=" + state
-          + ", total=" + total + ", leased=" + leases.size() + ", idle=" + idle.size() + ", waiting=" + waiting + "}";
+      return "WorktreePool{repository="
+          + options.repository()
+          + ", root="
+          + options.root()
+          + ", state="
+          + state
+          + ", total="
+          + total
+          + ", leased="
+          + leases.size()
+          + ", idle="
+          + idle.size()
+          + ", waiting="
+          + waiting
+          + "}";
     } finally {
       lock.unlock();
     }
@@ -576,9 +665,15 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       }
       if (!busyCells.add(cellId)) {
         PooledLease existing = leases.get(cellId);
-        throw new WorktreeException(Reason.BRANCH_CONFLICT, "cell " + cellId + " already holds a worktree lease"
-            + (existing != null ? " (" + existing.slot.path + " on branch " + existing.branch + ")"
-                : " that is being acquired or released") + "; close it first");
+        throw new WorktreeException(
+            Reason.BRANCH_CONFLICT,
+            "cell "
+                + cellId
+                + " already holds a worktree lease"
+                + (existing != null
+                    ? " (" + existing.slot.path + " on branch " + existing.branch + ")"
+                    : " that is being acquired or released")
+                + "; close it first");
       }
       inFlight++;
     } finally {
@@ -586,7 +681,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** An idle slot, or a reserved new one (not on disk yet); waits when {@code maxTotal} slots exist. */
+  /**
+   * An idle slot, or a reserved new one (not on disk yet); waits when {@code maxTotal} slots exist.
+   */
   private Slot takeSlot(CellId cellId) {
     lock.lock();
     try {
@@ -604,18 +701,29 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           return newSlot(Objects.requireNonNull(context).root);
         }
         if (remaining <= 0) {
-          throw new WorktreeException(Reason.POOL_EXHAUSTED, String.format(
-              "no worktree became available for cell %s within %d ms (total=%d, leased=%d, idle=%d, waiting=%d, "
-                  + "maxTotal=%d; repository %s)", cellId, options.acquireTimeout().toMillis(), total,
-              leases.size(), idle.size(), waiting, options.maxTotal(), options.repository()));
+          throw new WorktreeException(
+              Reason.POOL_EXHAUSTED,
+              String.format(
+                  "no worktree became available for cell %s within %d ms (total=%d, leased=%d, idle=%d, waiting=%d, "
+                      + "maxTotal=%d; repository %s)",
+                  cellId,
+                  options.acquireTimeout().toMillis(),
+                  total,
+                  leases.size(),
+                  idle.size(),
+                  waiting,
+                  options.maxTotal(),
+                  options.repository()));
         }
         waiting++;
         try {
           remaining = changed.awaitNanos(remaining);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new WorktreeException(Reason.INTERRUPTED,
-              "interrupted while cell " + cellId + " was waiting for a worktree", e);
+          throw new WorktreeException(
+              Reason.INTERRUPTED,
+              "interrupted while cell " + cellId + " was waiting for a worktree",
+              e);
         } finally {
           waiting--;
         }
@@ -625,7 +733,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** Creates the branch and checks it out in {@code slot}; on failure undoes both and gives the slot back. */
+  /**
+   * Creates the branch and checks it out in {@code slot}; on failure undoes both and gives the slot
+   * back.
+   */
   private PooledLease prepare(Context ctx, Slot slot, CellId cellId, String branch, String base) {
     boolean fresh = !slot.exists;
     Map<String, String> leasedAttributes = slotAttributes(ctx, slot);
@@ -641,8 +752,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       if (fresh) {
         ctx.repository.createBranch(branch, base, reflogMessage);
       } else {
-        // The warm path in one process: create the branch and check it out. The slot was verified clean when it was
-        // returned, so it needs no cleaning. Git refuses before it touches anything when the branch exists; then
+        // The warm path in one process: create the branch and check it out. The slot was verified
+        // clean when it was
+        // returned, so it needs no cleaning. Git refuses before it touches anything when the branch
+        // exists; then
         // the branch is reused if it holds nothing new, as on the cold path.
         touched = true;
         created = restorer.checkoutNewBranch(slot.path, branch, base);
@@ -678,10 +791,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Undoes a failed acquire whose git work may have changed the slot: deletes the branch if it is still at the base,
-   * removes the slot (unless {@code fresh}: a failed {@code worktree add} leaves nothing) and its record.
+   * Undoes a failed acquire whose git work may have changed the slot: deletes the branch if it is
+   * still at the base, removes the slot (unless {@code fresh}: a failed {@code worktree add} leaves
+   * nothing) and its record.
    */
-  private void discardSlot(Context ctx, Slot slot, String branch, String base, boolean fresh, RuntimeException e) {
+  private void discardSlot(
+      Context ctx, Slot slot, String branch, String base, boolean fresh, RuntimeException e) {
     // Undo even if the failure was an interruption: otherwise the slot and the branch would leak.
     boolean interrupted = Thread.interrupted();
     try {
@@ -701,7 +816,9 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     dropSlot();
   }
 
-  /** Returns a slot that the failed acquire did not change (only its record) to where it came from. */
+  /**
+   * Returns a slot that the failed acquire did not change (only its record) to where it came from.
+   */
   private void giveBackUntouched(Context ctx, Slot slot, RuntimeException failure) {
     try {
       if (slot.exists) {
@@ -740,7 +857,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     if (!lease.closed.compareAndSet(false, true)) {
       return;
     }
-    // Releasing is a compensation: it must finish even if the caller was interrupted (git would be killed at once).
+    // Releasing is a compensation: it must finish even if the caller was interrupted (git would be
+    // killed at once).
     boolean interrupted = Thread.interrupted();
     try {
       restoreAndReturn(lease);
@@ -760,7 +878,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     try {
       leases.remove(lease.cellId);
       inFlight++;
-      // A slot that would only be trimmed as soon as it is idle (above maxIdle, nobody waiting) is removed at once:
+      // A slot that would only be trimmed as soon as it is idle (above maxIdle, nobody waiting) is
+      // removed at once:
       // restoring it first would scan the whole tree twice (checkout, clean) for nothing.
       keep = idle.size() + returning < options.maxIdle() || waiting > 0;
       if (keep) {
@@ -780,7 +899,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           reusable = true;
         } catch (WorktreeException e) {
           // Not the caller's problem as long as the slot can be removed: the pool stays consistent.
-          log.warn("could not restore worktree {} of cell {}; removing it: {}", slot.path, lease.cellId,
+          log.warn(
+              "could not restore worktree {} of cell {}; removing it: {}",
+              slot.path,
+              lease.cellId,
               e.getMessage());
           restoreFailure = e;
         }
@@ -812,9 +934,13 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
         }
       } catch (RuntimeException e) {
-        // The slot's record still says "leased": a later start must not trust this slot, so drop it.
-        WorktreeException journalFailure = e instanceof WorktreeException ? (WorktreeException) e
-            : new WorktreeException(Reason.IO_FAILED, "could not update the journal record of " + slot.path, e);
+        // The slot's record still says "leased": a later start must not trust this slot, so drop
+        // it.
+        WorktreeException journalFailure =
+            e instanceof WorktreeException
+                ? (WorktreeException) e
+                : new WorktreeException(
+                    Reason.IO_FAILED, "could not update the journal record of " + slot.path, e);
         if (failure == null) {
           failure = journalFailure;
         } else {
@@ -845,9 +971,17 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       }
       requestMaintenance();
     }
-    log.info("returned worktree {} of cell {}: {}{} ({} ms)", slot.path, lease.cellId, branchOutcome,
-        reusable ? "" : keep ? "; the worktree was removed" : "; the worktree was removed (idle limit "
-            + options.maxIdle() + " reached)", millisSince(begin));
+    log.info(
+        "returned worktree {} of cell {}: {}{} ({} ms)",
+        slot.path,
+        lease.cellId,
+        branchOutcome,
+        reusable
+            ? ""
+            : keep
+                ? "; the worktree was removed"
+                : "; the worktree was removed (idle limit " + options.maxIdle() + " reached)",
+        millisSince(begin));
     if (failure != null) {
       throw failure;
     }
@@ -858,36 +992,51 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     switch (options.branchRetention()) {
       case ALWAYS_KEEP:
         return "branch " + branch + " kept";
-      case ALWAYS_DELETE: {
-        Optional<String> tip = repository.branchTip(branch);
-        if (tip.isEmpty()) {
-          return "branch " + branch + " no longer exists";
+      case ALWAYS_DELETE:
+        {
+          Optional<String> tip = repository.branchTip(branch);
+          if (tip.isEmpty()) {
+            return "branch " + branch + " no longer exists";
+          }
+          return repository.deleteBranchIfAt(branch, tip.get())
+              ? "branch " + branch + " deleted at " + abbreviate(tip.get())
+              : "branch " + branch + " moved while it was being deleted; kept";
         }
-        return repository.deleteBranchIfAt(branch, tip.get())
-            ? "branch " + branch + " deleted at " + abbreviate(tip.get())
-            : "branch " + branch + " moved while it was being deleted; kept";
-      }
-      default: {
-        // One process decides the common cases: a committed cell's branch is kept, an untouched or reverted cell's
-        // branch (at the base) is deleted with a compare-and-swap. Only a branch moved elsewhere takes the long way.
-        Optional<String> beyond = repository.tipIfBeyond(branch, base);
-        if (beyond.isPresent()) {
-          return "branch " + branch + " kept at " + abbreviate(beyond.get()) + " (it holds commits beyond the base "
-              + abbreviate(base) + ")";
+      default:
+        {
+          // One process decides the common cases: a committed cell's branch is kept, an untouched
+          // or reverted cell's
+          // branch (at the base) is deleted with a compare-and-swap. Only a branch moved elsewhere
+          // takes the long way.
+          Optional<String> beyond = repository.tipIfBeyond(branch, base);
+          if (beyond.isPresent()) {
+            return "branch "
+                + branch
+                + " kept at "
+                + abbreviate(beyond.get())
+                + " (it holds commits beyond the base "
+                + abbreviate(base)
+                + ")";
+          }
+          if (repository.deleteBranchIfAt(branch, base)) {
+            return "branch " + branch + " deleted (no new commits)";
+          }
+          Optional<String> tip = repository.branchTip(branch);
+          if (tip.isEmpty()) {
+            return "branch " + branch + " no longer exists";
+          }
+          if (repository.isAncestor(tip.get(), base)
+              && repository.deleteBranchIfAt(branch, tip.get())) {
+            return "branch " + branch + " deleted (no commits beyond the base)";
+          }
+          return "branch "
+              + branch
+              + " kept at "
+              + abbreviate(tip.get())
+              + " (it holds commits beyond the base "
+              + abbreviate(base)
+              + ")";
         }
-        if (repository.deleteBranchIfAt(branch, base)) {
-          return "branch " + branch + " deleted (no new commits)";
-        }
-        Optional<String> tip = repository.branchTip(branch);
-        if (tip.isEmpty()) {
-          return "branch " + branch + " no longer exists";
-        }
-        if (repository.isAncestor(tip.get(), base) && repository.deleteBranchIfAt(branch, tip.get())) {
-          return "branch " + branch + " deleted (no commits beyond the base)";
-        }
-        return "branch " + branch + " kept at " + abbreviate(tip.get()) + " (it holds commits beyond the base "
-            + abbreviate(base) + ")";
-      }
     }
   }
 
@@ -906,7 +1055,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
   }
 
-  /** Creates idle slots up to minIdle and removes idle slots above maxIdle, one at a time, until both hold. */
+  /**
+   * Creates idle slots up to minIdle and removes idle slots above maxIdle, one at a time, until
+   * both hold.
+   */
   private void maintain() {
     maintenanceRequested.set(false);
     Context ctx = Objects.requireNonNull(context);
@@ -920,7 +1072,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         }
         if (idle.size() > options.maxIdle()) {
           excess = idle.pollLast();
-        } else if (idle.size() + backgroundCreating < options.minIdle() && total < options.maxTotal()) {
+        } else if (idle.size() + backgroundCreating < options.minIdle()
+            && total < options.maxTotal()) {
           total++;
           backgroundCreating++;
           missing = newSlot(ctx.root);
@@ -949,13 +1102,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       ctx.repository.addWorktree(slot.path, null, commit, options.sparseCheckout());
       slot.exists = true;
       created = true;
-      log.info("created idle worktree {} at {} ({} ms)", slot.path, abbreviate(commit), millisSince(begin));
+      log.info(
+          "created idle worktree {} at {} ({} ms)",
+          slot.path,
+          abbreviate(commit),
+          millisSince(begin));
     } catch (RuntimeException e) {
       log.warn("could not create an idle worktree in {}: {}", ctx.root, e.getMessage());
       try {
         ctx.journal.remove(LeaseKind.WORKTREE, slot.name);
       } catch (RuntimeException suppressed) {
-        log.warn("could not remove the journal record of {}: {}", slot.path, suppressed.getMessage());
+        log.warn(
+            "could not remove the journal record of {}: {}", slot.path, suppressed.getMessage());
       }
     }
     lock.lock();
@@ -984,8 +1142,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       log.info("removed idle worktree {} ({} ms)", slot.path, millisSince(begin));
       return true;
     } catch (RuntimeException e) {
-      log.warn("could not remove worktree {}; its journal record is kept for a later start to reclaim: {}",
-          slot.path, e.getMessage());
+      log.warn(
+          "could not remove worktree {}; its journal record is kept for a later start to reclaim: {}",
+          slot.path,
+          e.getMessage());
       return false;
     }
   }
@@ -995,15 +1155,22 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Removes a worktree. What cannot be deleted (a cell can shape its worktree at will) is moved into
-   * {@code <root>/.swarm/quarantine} and reported, so that it never blocks a release, a start or a close.
+   * Removes a worktree. What cannot be deleted (a cell can shape its worktree at will) is moved
+   * into {@code <root>/.swarm/quarantine} and reported, so that it never blocks a release, a start
+   * or a close.
    *
    * @throws WorktreeException if it can neither be deleted nor moved
    */
   private static void removeWorktree(GitRepository repository, Path root, Path path, String whose) {
-    repository.removeWorktree(path, root.resolve(QUARANTINE)).ifPresent(moved -> log.warn(
-        "could not delete worktree {} of {}; moved it to {} instead: look at it and delete it by hand", path, whose,
-        moved));
+    repository
+        .removeWorktree(path, root.resolve(QUARANTINE))
+        .ifPresent(
+            moved ->
+                log.warn(
+                    "could not delete worktree {} of {}; moved it to {} instead: look at it and delete it by hand",
+                    path,
+                    whose,
+                    moved));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -1016,26 +1183,35 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       existing = existing.getParent();
     }
     if (existing == null) {
-      throw new WorktreeException(Reason.INVALID_ROOT, "no part of the root path " + root + " exists");
+      throw new WorktreeException(
+          Reason.INVALID_ROOT, "no part of the root path " + root + " exists");
     }
     Path resolved;
     try {
       resolved = existing.toRealPath().resolve(existing.relativize(root)).normalize();
     } catch (IOException e) {
-      throw new WorktreeException(Reason.INVALID_ROOT, "could not resolve the root " + root + ": " + e, e);
+      throw new WorktreeException(
+          Reason.INVALID_ROOT, "could not resolve the root " + root + ": " + e, e);
     }
     if (resolved.startsWith(repository.commonDir())) {
-      throw new WorktreeException(Reason.INVALID_ROOT, "the root " + root + " lies inside the git directory "
-          + repository.commonDir() + " of the repository; choose a directory outside it");
+      throw new WorktreeException(
+          Reason.INVALID_ROOT,
+          "the root "
+              + root
+              + " lies inside the git directory "
+              + repository.commonDir()
+              + " of the repository; choose a directory outside it");
     }
     if (Files.exists(root) && !Files.isDirectory(root)) {
-      throw new WorktreeException(Reason.INVALID_ROOT, "the root " + root + " exists and is not a directory");
+      throw new WorktreeException(
+          Reason.INVALID_ROOT, "the root " + root + " exists and is not a directory");
     }
     try {
       Files.createDirectories(root);
       return root.toRealPath();
     } catch (IOException e) {
-      throw new WorktreeException(Reason.INVALID_ROOT, "could not create the root " + root + ": " + e, e);
+      throw new WorktreeException(
+          Reason.INVALID_ROOT, "could not create the root " + root + ": " + e, e);
     }
   }
 
@@ -1059,7 +1235,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       // A parked slot belongs to no process (its pool closed); the adoption below decides about it.
       if (record.kind() != LeaseKind.WORKTREE
           || !repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
-          || STATE_PARKED.equals(record.attribute(ATTR_STATE)) || record.owner().isAlive()) {
+          || STATE_PARKED.equals(record.attribute(ATTR_STATE))
+          || record.owner().isAlive()) {
         continue;
       }
       try {
@@ -1067,14 +1244,18 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
           reclaimed++;
         }
       } catch (RuntimeException e) {
-        log.warn("could not reclaim worktree {} of dead owner {}; will retry at the next start: {}",
-            record.attribute(ATTR_PATH), record.owner(), e.getMessage());
+        log.warn(
+            "could not reclaim worktree {} of dead owner {}; will retry at the next start: {}",
+            record.attribute(ATTR_PATH),
+            record.owner(),
+            e.getMessage());
       }
     }
     return reclaimed;
   }
 
-  private boolean reclaim(GitRepository repository, Path root, LeaseJournal journal, LeaseRecord record) {
+  private boolean reclaim(
+      GitRepository repository, Path root, LeaseJournal journal, LeaseRecord record) {
     String pathText = record.attribute(ATTR_PATH);
     Path path;
     try {
@@ -1082,10 +1263,16 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     } catch (InvalidPathException e) {
       path = null;
     }
-    if (path == null || !root.equals(path.getParent()) || !SLOT_NAME.matcher(record.key()).matches()
+    if (path == null
+        || !root.equals(path.getParent())
+        || !SLOT_NAME.matcher(record.key()).matches()
         || !path.getFileName().toString().equals(record.key())) {
-      log.warn("not reclaiming journal record {} of dead owner {}: its path {} is not a pool directory of {}",
-          record.key(), record.owner(), pathText, root);
+      log.warn(
+          "not reclaiming journal record {} of dead owner {}: its path {} is not a pool directory of {}",
+          record.key(),
+          record.owner(),
+          pathText,
+          root);
       return false;
     }
     removeWorktree(repository, root, path, "dead owner " + record.owner());
@@ -1094,7 +1281,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     String base = record.attribute(ATTR_BASE);
     if (branch != null && base != null) {
       if (BranchNames.problem(branch).isPresent() || !SHA.matcher(base).matches()) {
-        outcome = "its branch attribute \"" + branch + "\" or base \"" + base + "\" is not valid; left alone";
+        outcome =
+            "its branch attribute \""
+                + branch
+                + "\" or base \""
+                + base
+                + "\" is not valid; left alone";
       } else if (repository.worktreeWithBranch(branch).isPresent()) {
         outcome = "branch " + branch + " is checked out elsewhere; kept";
       } else {
@@ -1102,8 +1294,12 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
       }
     }
     journal.remove(LeaseKind.WORKTREE, record.key());
-    log.info("reclaimed worktree {} of dead owner {} (cell {}): {}", path, record.owner(),
-        Objects.requireNonNullElse(record.attribute(ATTR_CELL), "none"), outcome);
+    log.info(
+        "reclaimed worktree {} of dead owner {} (cell {}): {}",
+        path,
+        record.owner(),
+        Objects.requireNonNullElse(record.attribute(ATTR_CELL), "none"),
+        outcome);
     return true;
   }
 
@@ -1111,9 +1307,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   // Parking at close, adopting at start
 
   /**
-   * Leaves an idle slot on disk with a record that says it is parked, for the next pool on this root to adopt;
-   * returns whether it worked. Not flushed: a machine crash that rolls the record back to "idle" of this (then dead)
-   * process only makes the next start reclaim the slot instead of adopting it.
+   * Leaves an idle slot on disk with a record that says it is parked, for the next pool on this
+   * root to adopt; returns whether it worked. Not flushed: a machine crash that rolls the record
+   * back to "idle" of this (then dead) process only makes the next start reclaim the slot instead
+   * of adopting it.
    */
   private boolean park(Context ctx, Slot slot) {
     try {
@@ -1126,25 +1323,29 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   /**
-   * Adopts up to {@code maxIdle} slots that closed pools parked under this root for this repository. Each is claimed
-   * in the journal first (atomically across JVMs, so that no two pools adopt the same slot), then verified, never
-   * trusted: a slot that fails is removed with its record and its set-up stamp.
+   * Adopts up to {@code maxIdle} slots that closed pools parked under this root for this
+   * repository. Each is claimed in the journal first (atomically across JVMs, so that no two pools
+   * adopt the same slot), then verified, never trusted: a slot that fails is removed with its
+   * record and its set-up stamp.
    */
   private List<Slot> adoptParked(GitRepository repository, Path root, LeaseJournal journal) {
     int[] budget = {options.maxIdle()};
     List<LeaseRecord> claimed;
     try {
-      claimed = journal.claim(record -> {
-        if (budget[0] == 0 || !isParkedSlot(record, repository, root)) {
-          return false;
-        }
-        budget[0]--;
-        return true;
-      }, record -> {
-        Map<String, String> attributes = new HashMap<>(record.attributes());
-        attributes.put(ATTR_STATE, STATE_ADOPTING);
-        return record.ownedByCurrentProcess(attributes);
-      });
+      claimed =
+          journal.claim(
+              record -> {
+                if (budget[0] == 0 || !isParkedSlot(record, repository, root)) {
+                  return false;
+                }
+                budget[0]--;
+                return true;
+              },
+              record -> {
+                Map<String, String> attributes = new HashMap<>(record.attributes());
+                attributes.put(ATTR_STATE, STATE_ADOPTING);
+                return record.ownedByCurrentProcess(attributes);
+              });
     } catch (UncheckedIOException e) {
       throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
     }
@@ -1159,15 +1360,20 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
         slot.setupStamp = options.preserveIgnored() ? record.attribute(ATTR_SETUP_STAMP) : null;
         writeRecord(journal, slot, idleAttributes(repository, slot, STATE_IDLE));
         adopted.add(slot);
-        log.info("adopted idle worktree {} that a closed pool parked, verified in {} ms{}", slot.path,
-            millisSince(begin), slot.setupStamp == null ? "" : " (set-up stamp kept)");
+        log.info(
+            "adopted idle worktree {} that a closed pool parked, verified in {} ms{}",
+            slot.path,
+            millisSince(begin),
+            slot.setupStamp == null ? "" : " (set-up stamp kept)");
       } catch (RuntimeException e) {
         log.warn("not adopting parked worktree {}; removing it: {}", slot.path, e.getMessage());
         try {
           removeWorktree(repository, root, slot.path, "a parked worktree that failed verification");
           journal.remove(LeaseKind.WORKTREE, slot.name);
         } catch (RuntimeException removal) {
-          log.warn("could not remove worktree {}; its record is kept for a later start to reclaim: {}", slot.path,
+          log.warn(
+              "could not remove worktree {}; its record is kept for a later start to reclaim: {}",
+              slot.path,
               removal.getMessage());
         }
       }
@@ -1175,18 +1381,22 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     return adopted;
   }
 
-  /** Whether {@code record} is a slot of this repository under this root that a closed pool parked. */
+  /**
+   * Whether {@code record} is a slot of this repository under this root that a closed pool parked.
+   */
   private static boolean isParkedSlot(LeaseRecord record, GitRepository repository, Path root) {
-    return record.kind() == LeaseKind.WORKTREE && STATE_PARKED.equals(record.attribute(ATTR_STATE))
+    return record.kind() == LeaseKind.WORKTREE
+        && STATE_PARKED.equals(record.attribute(ATTR_STATE))
         && repository.commonDir().toString().equals(record.attribute(ATTR_REPOSITORY))
         && SLOT_NAME.matcher(record.key()).matches()
         && root.resolve(record.key()).toString().equals(record.attribute(ATTR_PATH));
   }
 
   /**
-   * Verifies a parked slot from scratch: registered with this repository as git registered it ({@code .git} file
-   * and administrative files agree), {@code HEAD} detached at a commit of this repository, the sparse checkout this
-   * pool makes (or none), and nothing changed, staged, untracked or (unless preserved) ignored.
+   * Verifies a parked slot from scratch: registered with this repository as git registered it
+   * ({@code .git} file and administrative files agree), {@code HEAD} detached at a commit of this
+   * repository, the sparse checkout this pool makes (or none), and nothing changed, staged,
+   * untracked or (unless preserved) ignored.
    *
    * @throws WorktreeException naming what does not hold
    */
@@ -1198,9 +1408,14 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     sparse.sort(null);
     expected.sort(null);
     if (!sparse.equals(expected)) {
-      throw new WorktreeException(Reason.RESTORE_FAILED, "worktree " + slot.path + " is "
-          + (sparse.isEmpty() ? "a full checkout" : "a sparse checkout of " + sparse) + " but this pool makes "
-          + (expected.isEmpty() ? "full checkouts" : "sparse checkouts of " + expected));
+      throw new WorktreeException(
+          Reason.RESTORE_FAILED,
+          "worktree "
+              + slot.path
+              + " is "
+              + (sparse.isEmpty() ? "a full checkout" : "a sparse checkout of " + sparse)
+              + " but this pool makes "
+              + (expected.isEmpty() ? "full checkouts" : "sparse checkouts of " + expected));
     }
     restorer.verifyClean(slot.path);
   }
@@ -1230,7 +1445,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     return idleAttributes(ctx.repository, slot, STATE_IDLE);
   }
 
-  /** A record of an idle slot: path, repository, state and, when the slot keeps one, the set-up stamp. */
+  /**
+   * A record of an idle slot: path, repository, state and, when the slot keeps one, the set-up
+   * stamp.
+   */
   private Map<String, String> idleAttributes(GitRepository repository, Slot slot, String state) {
     Map<String, String> attributes = new HashMap<>();
     attributes.put(ATTR_PATH, slot.path.toString());
@@ -1248,15 +1466,22 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   private static void writeRecord(LeaseJournal journal, Slot slot, Map<String, String> attributes) {
-    LeaseRecord record = slot.record == null
-        ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
-        : slot.record.withAttributes(attributes);
+    LeaseRecord record =
+        slot.record == null
+            ? LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, slot.name, attributes)
+            : slot.record.withAttributes(attributes);
     try {
-      // A slot's first record precedes its directory and must outlive a machine crash, or the directory would be
-      // left behind unknown. Later records only move it between idle and leased: reclaiming removes the slot either
-      // way, so a machine crash that rolls one back costs at most a cell branch left at its base (nothing lost).
-      journal.record(record, slot.record == null ? LeaseJournal.Durability.MACHINE_CRASH
-          : LeaseJournal.Durability.PROCESS_CRASH);
+      // A slot's first record precedes its directory and must outlive a machine crash, or the
+      // directory would be
+      // left behind unknown. Later records only move it between idle and leased: reclaiming removes
+      // the slot either
+      // way, so a machine crash that rolls one back costs at most a cell branch left at its base
+      // (nothing lost).
+      journal.record(
+          record,
+          slot.record == null
+              ? LeaseJournal.Durability.MACHINE_CRASH
+              : LeaseJournal.Durability.PROCESS_CRASH);
     } catch (UncheckedIOException e) {
       throw new WorktreeException(Reason.IO_FAILED, e.getMessage() + ": " + e.getCause(), e);
     }
@@ -1276,16 +1501,21 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
   }
 
   private IllegalStateException illegalState(String action) {
-    return new IllegalStateException(String.format("attempted to %s while in %s state", action, state));
+    return new IllegalStateException(
+        String.format("attempted to %s while in %s state", action, state));
   }
 
   private static void checkRevision(String baseRef) {
     Objects.requireNonNull(baseRef, "baseRef cannot be null");
-    if (baseRef.isBlank() || baseRef.startsWith("-") || baseRef.length() > 1024
+    if (baseRef.isBlank()
+        || baseRef.startsWith("-")
+        || baseRef.length() > 1024
         || baseRef.chars().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException("baseRef must be a git revision (not blank, at most 1024 characters, not "
-          + "starting with '-', without control characters) but was \""
-          + baseRef.replaceAll("\\p{Cntrl}", "?") + "\"");
+      throw new IllegalArgumentException(
+          "baseRef must be a git revision (not blank, at most 1024 characters, not "
+              + "starting with '-', without control characters) but was \""
+              + baseRef.replaceAll("\\p{Cntrl}", "?")
+              + "\"");
     }
   }
 
@@ -1304,7 +1534,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     final LeaseJournal journal;
     final ExecutorService maintenance;
 
-    Context(GitRepository repository, Path root, LeaseJournal journal, ExecutorService maintenance) {
+    Context(
+        GitRepository repository, Path root, LeaseJournal journal, ExecutorService maintenance) {
       this.repository = repository;
       this.root = root;
       this.journal = journal;
@@ -1318,9 +1549,11 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     final Path path;
     boolean exists;
     @Nullable LeaseRecord record;
+
     /**
-     * What the last set-up prepared this worktree for (see {@link WorktreeLease#setupStamp()}); kept while the slot
-     * is idle only when the pool keeps ignored files, since the set-up's outputs are ignored files.
+     * What the last set-up prepared this worktree for (see {@link WorktreeLease#setupStamp()});
+     * kept while the slot is idle only when the pool keeps ignored files, since the set-up's
+     * outputs are ignored files.
      */
     volatile @Nullable String setupStamp;
 
@@ -1379,8 +1612,10 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     @Override
     public void recordSetupStamp(@Nullable String stamp) {
       if (closed.get()) {
-        throw new IllegalStateException("attempted to record a set-up stamp on the worktree lease of cell " + cellId
-            + " while in CLOSED state");
+        throw new IllegalStateException(
+            "attempted to record a set-up stamp on the worktree lease of cell "
+                + cellId
+                + " while in CLOSED state");
       }
       slot.setupStamp = stamp;
     }
@@ -1392,14 +1627,22 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
 
     @Override
     public String toString() {
-      return "WorktreeLease{cell=" + cellId + ", path=" + slot.path + ", branch=" + branch + ", base="
-          + abbreviate(base) + (closed.get() ? ", closed" : "") + "}";
+      return "WorktreeLease{cell="
+          + cellId
+          + ", path="
+          + slot.path
+          + ", branch="
+          + branch
+          + ", base="
+          + abbreviate(base)
+          + (closed.get() ? ", closed" : "")
+          + "}";
     }
   }
 
   /**
-   * Builds a {@link WorktreePool}: the settings of {@link WorktreePoolOptions.Builder}, then {@link #build()}.
-   * Not thread-safe.
+   * Builds a {@link WorktreePool}: the settings of {@link WorktreePoolOptions.Builder}, then {@link
+   * #build()}. Not thread-safe.
    */
   public static final class Builder {
     private final WorktreePoolOptions.Builder options = WorktreePoolOptions.newBuilder();
@@ -1407,7 +1650,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     private Builder() {}
 
     /**
-     * The repository the worktrees are made from; see {@link WorktreePoolOptions.Builder#repository(Path)}.
+     * The repository the worktrees are made from; see {@link
+     * WorktreePoolOptions.Builder#repository(Path)}.
      *
      * @param repository a directory inside the repository
      * @return this builder
@@ -1429,7 +1673,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * Where the lease journal lives; see {@link WorktreePoolOptions.Builder#journalDirectory(Path)}.
+     * Where the lease journal lives; see {@link
+     * WorktreePoolOptions.Builder#journalDirectory(Path)}.
      *
      * @param directory the journal's directory
      * @return this builder
@@ -1451,7 +1696,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * How many idle worktrees to keep at most; see {@link WorktreePoolOptions.Builder#maxIdle(int)}.
+     * How many idle worktrees to keep at most; see {@link
+     * WorktreePoolOptions.Builder#maxIdle(int)}.
      *
      * @param maxIdle the most idle worktrees
      * @return this builder
@@ -1473,7 +1719,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * What precedes the cell id in branch names; see {@link WorktreePoolOptions.Builder#branchPrefix(String)}.
+     * What precedes the cell id in branch names; see {@link
+     * WorktreePoolOptions.Builder#branchPrefix(String)}.
      *
      * @param prefix the prefix
      * @return this builder
@@ -1496,7 +1743,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * Whether a warm worktree is cleaned again when leased; see {@link WorktreePoolOptions.Builder#cleanOnReuse}.
+     * Whether a warm worktree is cleaned again when leased; see {@link
+     * WorktreePoolOptions.Builder#cleanOnReuse}.
      *
      * @param cleanOnReuse true to clean again
      * @return this builder
@@ -1507,7 +1755,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * Whether ignored files survive a release; see {@link WorktreePoolOptions.Builder#preserveIgnored(boolean)}.
+     * Whether ignored files survive a release; see {@link
+     * WorktreePoolOptions.Builder#preserveIgnored(boolean)}.
      *
      * @param preserveIgnored true to keep ignored files
      * @return this builder
@@ -1518,7 +1767,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * How long acquire waits for a worktree; see {@link WorktreePoolOptions.Builder#acquireTimeout(Duration)}.
+     * How long acquire waits for a worktree; see {@link
+     * WorktreePoolOptions.Builder#acquireTimeout(Duration)}.
      *
      * @param timeout the wait
      * @return this builder
@@ -1529,7 +1779,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * How long close waits for outstanding leases; see {@link WorktreePoolOptions.Builder#closeTimeout(Duration)}.
+     * How long close waits for outstanding leases; see {@link
+     * WorktreePoolOptions.Builder#closeTimeout(Duration)}.
      *
      * @param timeout the wait
      * @return this builder
@@ -1540,7 +1791,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * The revision pre-warmed worktrees are checked out at; see {@link WorktreePoolOptions.Builder#warmRef(String)}.
+     * The revision pre-warmed worktrees are checked out at; see {@link
+     * WorktreePoolOptions.Builder#warmRef(String)}.
      *
      * @param ref the revision
      * @return this builder
@@ -1551,7 +1803,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * Whether close keeps idle worktrees for the next start; see {@link WorktreePoolOptions.Builder#keepIdleOnClose}.
+     * Whether close keeps idle worktrees for the next start; see {@link
+     * WorktreePoolOptions.Builder#keepIdleOnClose}.
      *
      * @param keepIdleOnClose true to keep them
      * @return this builder
@@ -1562,7 +1815,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
     }
 
     /**
-     * The directories worktrees materialize; see {@link WorktreePoolOptions.Builder#sparseCheckout(List)}.
+     * The directories worktrees materialize; see {@link
+     * WorktreePoolOptions.Builder#sparseCheckout(List)}.
      *
      * @param directories the directories
      * @return this builder
@@ -1588,7 +1842,8 @@ public final class WorktreePool implements WorktreeProvider, AutoCloseable {
      *
      * @return the pool, not started
      * @throws IllegalStateException if {@code repository} or {@code root} was not set
-     * @throws IllegalArgumentException if a value is out of range (see {@link WorktreePoolOptions.Builder#build()})
+     * @throws IllegalArgumentException if a value is out of range (see {@link
+     *     WorktreePoolOptions.Builder#build()})
      */
     public WorktreePool build() {
       return create(options.build());

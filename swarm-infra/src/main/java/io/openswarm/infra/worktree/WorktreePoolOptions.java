@@ -11,23 +11,31 @@ import org.jspecify.annotations.Nullable;
 /**
  * The settings of a {@link WorktreePool}.
  *
- * <p>Immutable and thread-safe. Build with {@link #newBuilder()}; {@link Builder#build()} validates every value.
- * Required: {@link Builder#repository(Path)} and {@link Builder#root(Path)}. Defaults: {@code minIdle} 0,
- * {@code maxIdle} 4 (at most {@code maxTotal}, at least {@code minIdle}), {@code maxTotal} 16, branch prefix
- * {@code swarm/}, {@link BranchRetention#KEEP_IF_COMMITTED}, ignored files removed on release, acquire timeout 30 s,
- * close timeout 30 s, pre-warmed worktrees at {@code HEAD}, journal in {@code <root>/.swarm/leases}, idle worktrees
- * kept on close, full checkouts (no sparse checkout), and {@link GitRunner#create()}.
+ * <p>Immutable and thread-safe. Build with {@link #newBuilder()}; {@link Builder#build()} validates
+ * every value. Required: {@link Builder#repository(Path)} and {@link Builder#root(Path)}. Defaults:
+ * {@code minIdle} 0, {@code maxIdle} 4 (at most {@code maxTotal}, at least {@code minIdle}), {@code
+ * maxTotal} 16, branch prefix {@code swarm/}, {@link BranchRetention#KEEP_IF_COMMITTED}, ignored
+ * files removed on release, acquire timeout 30 s, close timeout 30 s, pre-warmed worktrees at
+ * {@code HEAD}, journal in {@code <root>/.swarm/leases}, idle worktrees kept on close, full
+ * checkouts (no sparse checkout), and {@link GitRunner#create()}.
  */
 public final class WorktreePoolOptions {
 
   /** The default {@code maxTotal}. */
   public static final int DEFAULT_MAX_TOTAL = 16;
-  /** The default {@code maxIdle}, lowered to {@code maxTotal} and raised to {@code minIdle} when needed. */
+
+  /**
+   * The default {@code maxIdle}, lowered to {@code maxTotal} and raised to {@code minIdle} when
+   * needed.
+   */
   public static final int DEFAULT_MAX_IDLE = 4;
+
   /** The default branch prefix: cells work on {@code swarm/<cellId>}. */
   public static final String DEFAULT_BRANCH_PREFIX = "swarm/";
+
   /** The default time {@code acquire} waits for a worktree when {@code maxTotal} are leased. */
   public static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
+
   /** The default time {@code close} waits for outstanding leases. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -51,8 +59,10 @@ public final class WorktreePoolOptions {
   private WorktreePoolOptions(Builder b, Path repository, Path root, int maxIdle) {
     this.repository = repository;
     this.root = root;
-    this.journalDirectory = b.journalDirectory != null
-        ? b.journalDirectory.toAbsolutePath().normalize() : root.resolve(".swarm").resolve("leases");
+    this.journalDirectory =
+        b.journalDirectory != null
+            ? b.journalDirectory.toAbsolutePath().normalize()
+            : root.resolve(".swarm").resolve("leases");
     this.minIdle = b.minIdle;
     this.maxIdle = maxIdle;
     this.maxTotal = b.maxTotal;
@@ -224,7 +234,8 @@ public final class WorktreePoolOptions {
   }
 
   /**
-   * Whether {@code close} keeps idle worktrees for the next pool on the same root to adopt; see the builder.
+   * Whether {@code close} keeps idle worktrees for the next pool on the same root to adopt; see the
+   * builder.
    *
    * @return true when idle worktrees are kept
    */
@@ -233,8 +244,8 @@ public final class WorktreePoolOptions {
   }
 
   /**
-   * The directories worktrees materialize (git's sparse checkout in cone mode), relative to the repository's top,
-   * without trailing slashes; empty when worktrees are full checkouts.
+   * The directories worktrees materialize (git's sparse checkout in cone mode), relative to the
+   * repository's top, without trailing slashes; empty when worktrees are full checkouts.
    *
    * @return the directories, unmodifiable; empty for full checkouts
    */
@@ -260,29 +271,79 @@ public final class WorktreePoolOptions {
       return false;
     }
     WorktreePoolOptions that = (WorktreePoolOptions) o;
-    return minIdle == that.minIdle && maxIdle == that.maxIdle && maxTotal == that.maxTotal
-        && preserveIgnored == that.preserveIgnored && cleanOnReuse == that.cleanOnReuse && repository.equals(that.repository) && root.equals(that.root)
-        && journalDirectory.equals(that.journalDirectory) && branchPrefix.equals(that.branchPrefix)
-        && branchRetention == that.branchRetention && acquireTimeout.equals(that.acquireTimeout)
-        && closeTimeout.equals(that.closeTimeout) && warmRef.equals(that.warmRef)
-        && keepIdleOnClose == that.keepIdleOnClose && sparseCheckout.equals(that.sparseCheckout)
+    return minIdle == that.minIdle
+        && maxIdle == that.maxIdle
+        && maxTotal == that.maxTotal
+        && preserveIgnored == that.preserveIgnored
+        && cleanOnReuse == that.cleanOnReuse
+        && repository.equals(that.repository)
+        && root.equals(that.root)
+        && journalDirectory.equals(that.journalDirectory)
+        && branchPrefix.equals(that.branchPrefix)
+        && branchRetention == that.branchRetention
+        && acquireTimeout.equals(that.acquireTimeout)
+        && closeTimeout.equals(that.closeTimeout)
+        && warmRef.equals(that.warmRef)
+        && keepIdleOnClose == that.keepIdleOnClose
+        && sparseCheckout.equals(that.sparseCheckout)
         && git.equals(that.git);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(repository, root, journalDirectory, minIdle, maxIdle, maxTotal, branchPrefix,
-        branchRetention, preserveIgnored, cleanOnReuse, acquireTimeout, closeTimeout, warmRef, keepIdleOnClose,
-        sparseCheckout, git);
+    return Objects.hash(
+        repository,
+        root,
+        journalDirectory,
+        minIdle,
+        maxIdle,
+        maxTotal,
+        branchPrefix,
+        branchRetention,
+        preserveIgnored,
+        cleanOnReuse,
+        acquireTimeout,
+        closeTimeout,
+        warmRef,
+        keepIdleOnClose,
+        sparseCheckout,
+        git);
   }
 
   @Override
   public String toString() {
-    return "WorktreePoolOptions{repository=" + repository + ", root=" + root + ", journalDirectory="
-        + journalDirectory + ", minIdle=" + minIdle + ", maxIdle=" + maxIdle + ", maxTotal=" + maxTotal
-        + ", branchPrefix=" + branchPrefix + ", branchRetention=" + branchRetention + ", preserveIgnored="
-        + preserveIgnored + ", cleanOnReuse=" + cleanOnReuse + ", acquireTimeout=" + acquireTimeout + ", closeTimeout=" + closeTimeout + ", warmRef="
-        + warmRef + ", keepIdleOnClose=" + keepIdleOnClose + ", sparseCheckout=" + sparseCheckout + ", git=" + git
+    return "WorktreePoolOptions{repository="
+        + repository
+        + ", root="
+        + root
+        + ", journalDirectory="
+        + journalDirectory
+        + ", minIdle="
+        + minIdle
+        + ", maxIdle="
+        + maxIdle
+        + ", maxTotal="
+        + maxTotal
+        + ", branchPrefix="
+        + branchPrefix
+        + ", branchRetention="
+        + branchRetention
+        + ", preserveIgnored="
+        + preserveIgnored
+        + ", cleanOnReuse="
+        + cleanOnReuse
+        + ", acquireTimeout="
+        + acquireTimeout
+        + ", closeTimeout="
+        + closeTimeout
+        + ", warmRef="
+        + warmRef
+        + ", keepIdleOnClose="
+        + keepIdleOnClose
+        + ", sparseCheckout="
+        + sparseCheckout
+        + ", git="
+        + git
         + "}";
   }
 
@@ -308,7 +369,8 @@ public final class WorktreePoolOptions {
     private Builder() {}
 
     /**
-     * A directory inside the git repository (working tree, linked worktree or bare repository). Required.
+     * A directory inside the git repository (working tree, linked worktree or bare repository).
+     * Required.
      *
      * @param repository a directory inside the repository
      * @return this builder
@@ -320,8 +382,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * The directory that holds the worktrees; created if missing. It must not lie inside the repository's git
-     * directory. Several pools (in one JVM or several) may share a root. Required.
+     * The directory that holds the worktrees; created if missing. It must not lie inside the
+     * repository's git directory. Several pools (in one JVM or several) may share a root. Required.
      *
      * @param root the directory of the worktrees
      * @return this builder
@@ -333,8 +395,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * Where the lease journal lives. Default {@code <root>/.swarm/leases}. Every pool sharing a root must use the
-     * same journal, or crashed pools' worktrees are not reclaimed.
+     * Where the lease journal lives. Default {@code <root>/.swarm/leases}. Every pool sharing a
+     * root must use the same journal, or crashed pools' worktrees are not reclaimed.
      *
      * @param directory the journal's directory
      * @return this builder
@@ -346,7 +408,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * How many idle worktrees to keep ready (created in the background). Default 0. Checked by {@link #build()}.
+     * How many idle worktrees to keep ready (created in the background). Default 0. Checked by
+     * {@link #build()}.
      *
      * @param minIdle the number; 0 to {@code maxTotal}
      * @return this builder
@@ -357,7 +420,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * How many idle worktrees to keep at most. Default 4, bounded by {@code minIdle} and {@code maxTotal}.
+     * How many idle worktrees to keep at most. Default 4, bounded by {@code minIdle} and {@code
+     * maxTotal}.
      *
      * @param maxIdle the number; {@code minIdle} to {@code maxTotal}
      * @return this builder
@@ -368,7 +432,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * How many worktrees, leased and idle, to have at most. Default 16. Checked by {@link #build()}.
+     * How many worktrees, leased and idle, to have at most. Default 16. Checked by {@link
+     * #build()}.
      *
      * @param maxTotal the number; at least 1
      * @return this builder
@@ -379,8 +444,9 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * What precedes the cell id in branch names, for example {@code swarm/} or {@code agents/run-7/}. May be empty.
-     * Default {@code swarm/}. Checked by {@link #build()} with git's branch-name rules.
+     * What precedes the cell id in branch names, for example {@code swarm/} or {@code
+     * agents/run-7/}. May be empty. Default {@code swarm/}. Checked by {@link #build()} with git's
+     * branch-name rules.
      *
      * @param prefix the prefix; may be empty
      * @return this builder
@@ -392,7 +458,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * What happens to a cell's branch on release. Default {@link BranchRetention#KEEP_IF_COMMITTED}.
+     * What happens to a cell's branch on release. Default {@link
+     * BranchRetention#KEEP_IF_COMMITTED}.
      *
      * @param retention the retention
      * @return this builder
@@ -404,9 +471,9 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * Whether ignored files (for example {@code target/}, {@code node_modules/}) survive a release, so the next cell
-     * on the same worktree starts with warm build caches. Default false: a released worktree matches its commit
-     * exactly.
+     * Whether ignored files (for example {@code target/}, {@code node_modules/}) survive a release,
+     * so the next cell on the same worktree starts with warm build caches. Default false: a
+     * released worktree matches its commit exactly.
      *
      * @param preserveIgnored true to keep ignored files
      * @return this builder
@@ -417,10 +484,11 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * Whether a warm worktree is cleaned of untracked files again when it is leased (one more git process per warm
-     * lease). A returned worktree is verified clean, and a sandboxed cell's processes all die with its sandbox, so by
-     * default nothing can write into an idle worktree; without a sandbox a daemon a cell left behind could, and its
-     * files would end up in the next cell's commit. Default false; the worker turns it on when cells run unsandboxed.
+     * Whether a warm worktree is cleaned of untracked files again when it is leased (one more git
+     * process per warm lease). A returned worktree is verified clean, and a sandboxed cell's
+     * processes all die with its sandbox, so by default nothing can write into an idle worktree;
+     * without a sandbox a daemon a cell left behind could, and its files would end up in the next
+     * cell's commit. Default false; the worker turns it on when cells run unsandboxed.
      *
      * @param cleanOnReuse true to clean again
      * @return this builder
@@ -443,7 +511,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * How long {@code close} waits for outstanding leases before releasing them itself. Default 30 s.
+     * How long {@code close} waits for outstanding leases before releasing them itself. Default 30
+     * s.
      *
      * @param timeout the wait
      * @return this builder
@@ -455,8 +524,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * The revision pre-warmed worktrees are checked out at; acquiring on a nearby base then rewrites few files.
-     * Default {@code HEAD}.
+     * The revision pre-warmed worktrees are checked out at; acquiring on a nearby base then
+     * rewrites few files. Default {@code HEAD}.
      *
      * @param ref the revision
      * @return this builder
@@ -468,11 +537,12 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * Whether {@link WorktreePool#close()} keeps the idle worktrees on disk, parked in the journal, so that the next
-     * pool started on the same root and journal (in this JVM or another, after a restart) adopts them instead of
-     * checking a repository out again. An adopted worktree is verified first (registered with this repository, its
-     * {@code .git} file pointing where it should, {@code HEAD} detached at a commit, nothing untracked or changed,
-     * and nothing ignored unless ignored files are preserved); one that fails is removed. Default true. False removes
+     * Whether {@link WorktreePool#close()} keeps the idle worktrees on disk, parked in the journal,
+     * so that the next pool started on the same root and journal (in this JVM or another, after a
+     * restart) adopts them instead of checking a repository out again. An adopted worktree is
+     * verified first (registered with this repository, its {@code .git} file pointing where it
+     * should, {@code HEAD} detached at a commit, nothing untracked or changed, and nothing ignored
+     * unless ignored files are preserved); one that fails is removed. Default true. False removes
      * every worktree on close, as a test that wants to leave nothing behind may prefer.
      *
      * @param keepIdleOnClose true to keep them
@@ -484,35 +554,43 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * Makes every worktree a sparse checkout in cone mode that materializes only {@code directories} (with their
-     * subdirectories) and the files at the repository's top: a cell on a large repository then writes and scans a
-     * fraction of its files. The sparse settings are kept per worktree ({@code extensions.worktreeConfig}; git turns
-     * it on in the repository's configuration the first time), so the main checkout stays a full one. A cell's commit
-     * is still a commit of the whole tree: files outside the directories are left as they are at the base, and what
-     * a cell writes outside them is committed too. Needs git 2.36 or newer. Default: none (full checkouts).
+     * Makes every worktree a sparse checkout in cone mode that materializes only {@code
+     * directories} (with their subdirectories) and the files at the repository's top: a cell on a
+     * large repository then writes and scans a fraction of its files. The sparse settings are kept
+     * per worktree ({@code extensions.worktreeConfig}; git turns it on in the repository's
+     * configuration the first time), so the main checkout stays a full one. A cell's commit is
+     * still a commit of the whole tree: files outside the directories are left as they are at the
+     * base, and what a cell writes outside them is committed too. Needs git 2.36 or newer. Default:
+     * none (full checkouts).
      *
-     * @param directories paths relative to the repository's top, such as {@code services/api}; a trailing {@code /}
-     *     is dropped
+     * @param directories paths relative to the repository's top, such as {@code services/api}; a
+     *     trailing {@code /} is dropped
      * @return this builder
      * @throws NullPointerException if {@code directories} is or contains null
-     * @throws IllegalArgumentException if a directory is blank, absolute, has an empty, {@code .} or {@code ..}
-     *     segment, starts with {@code -}, contains a control character, a backslash or one of {@code *?[]!#}
-     *     (cone mode takes directories, not patterns), or is named twice
+     * @throws IllegalArgumentException if a directory is blank, absolute, has an empty, {@code .}
+     *     or {@code ..} segment, starts with {@code -}, contains a control character, a backslash
+     *     or one of {@code *?[]!#} (cone mode takes directories, not patterns), or is named twice
      */
     public Builder sparseCheckout(List<String> directories) {
       Objects.requireNonNull(directories, "directories cannot be null");
       List<String> checked = new ArrayList<>(directories.size());
       for (String directory : directories) {
         Objects.requireNonNull(directory, "sparseCheckout directories cannot contain null");
-        String trimmed = directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
+        String trimmed =
+            directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
         String problem = sparseDirectoryProblem(trimmed);
         if (problem != null) {
-          throw new IllegalArgumentException("a sparse checkout directory must be a path relative to the "
-              + "repository's top (segments separated by '/', no '.' or '..', no leading '-', no control characters, "
-              + "no '\\' and none of *?[]!#) but \"" + directory.replaceAll("\\p{Cntrl}", "?") + "\" " + problem);
+          throw new IllegalArgumentException(
+              "a sparse checkout directory must be a path relative to the "
+                  + "repository's top (segments separated by '/', no '.' or '..', no leading '-', no control characters, "
+                  + "no '\\' and none of *?[]!#) but \""
+                  + directory.replaceAll("\\p{Cntrl}", "?")
+                  + "\" "
+                  + problem);
         }
         if (checked.contains(trimmed)) {
-          throw new IllegalArgumentException("sparse checkout directory \"" + trimmed + "\" is named twice");
+          throw new IllegalArgumentException(
+              "sparse checkout directory \"" + trimmed + "\" is named twice");
         }
         checked.add(trimmed);
       }
@@ -545,7 +623,8 @@ public final class WorktreePoolOptions {
     }
 
     /**
-     * The runner of every git command (executable, timeouts, retries). Default {@link GitRunner#create()}.
+     * The runner of every git command (executable, timeouts, retries). Default {@link
+     * GitRunner#create()}.
      *
      * @param git the git runner
      * @return this builder
@@ -561,9 +640,9 @@ public final class WorktreePoolOptions {
      *
      * @return the options
      * @throws IllegalStateException if {@code repository} or {@code root} was not set
-     * @throws IllegalArgumentException if a value is out of range: {@code minIdle} negative, {@code maxTotal} below
-     *     1, {@code maxIdle} outside {@code [minIdle, maxTotal]}, a timeout not positive, a branch prefix that git
-     *     would reject, a blank or option-like {@code warmRef}
+     * @throws IllegalArgumentException if a value is out of range: {@code minIdle} negative, {@code
+     *     maxTotal} below 1, {@code maxIdle} outside {@code [minIdle, maxTotal]}, a timeout not
+     *     positive, a branch prefix that git would reject, a blank or option-like {@code warmRef}
      */
     public WorktreePoolOptions build() {
       if (repository == null) {
@@ -579,25 +658,38 @@ public final class WorktreePoolOptions {
         throw new IllegalArgumentException("maxTotal must be at least 1 but was " + maxTotal);
       }
       if (minIdle > maxTotal) {
-        throw new IllegalArgumentException("minIdle (" + minIdle + ") must not exceed maxTotal (" + maxTotal + ")");
+        throw new IllegalArgumentException(
+            "minIdle (" + minIdle + ") must not exceed maxTotal (" + maxTotal + ")");
       }
-      int effectiveMaxIdle = maxIdle >= 0 ? maxIdle : Math.max(minIdle, Math.min(DEFAULT_MAX_IDLE, maxTotal));
+      int effectiveMaxIdle =
+          maxIdle >= 0 ? maxIdle : Math.max(minIdle, Math.min(DEFAULT_MAX_IDLE, maxTotal));
       if (effectiveMaxIdle < minIdle || effectiveMaxIdle > maxTotal) {
-        throw new IllegalArgumentException("maxIdle must be between minIdle (" + minIdle + ") and maxTotal ("
-            + maxTotal + ") but was " + maxIdle);
+        throw new IllegalArgumentException(
+            "maxIdle must be between minIdle ("
+                + minIdle
+                + ") and maxTotal ("
+                + maxTotal
+                + ") but was "
+                + maxIdle);
       }
       checkPositive("acquireTimeout", acquireTimeout);
       checkPositive("closeTimeout", closeTimeout);
       BranchNames.checkPrefix(branchPrefix);
-      if (warmRef.isBlank() || warmRef.startsWith("-") || warmRef.chars().anyMatch(Character::isISOControl)) {
-        throw new IllegalArgumentException("warmRef must be a revision, not blank, not starting with '-' and "
-            + "without control characters, but was \"" + warmRef + "\"");
+      if (warmRef.isBlank()
+          || warmRef.startsWith("-")
+          || warmRef.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException(
+            "warmRef must be a revision, not blank, not starting with '-' and "
+                + "without control characters, but was \""
+                + warmRef
+                + "\"");
       }
       Path absoluteRoot = root.toAbsolutePath().normalize();
       if (absoluteRoot.getParent() == null) {
         throw new IllegalArgumentException("root must not be the file-system root but was " + root);
       }
-      return new WorktreePoolOptions(this, repository.toAbsolutePath().normalize(), absoluteRoot, effectiveMaxIdle);
+      return new WorktreePoolOptions(
+          this, repository.toAbsolutePath().normalize(), absoluteRoot, effectiveMaxIdle);
     }
 
     private static void checkPositive(String name, Duration value) {

@@ -10,12 +10,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The "worker" JVM of {@code PromptLocaleIT}, started in the locale under test: one command-agent turn in a
- * bubblewrap cell, with the prompt passed as {@code {prompt}} or {@code {promptFile}}.
+ * The "worker" JVM of {@code PromptLocaleIT}, started in the locale under test: one command-agent
+ * turn in a bubblewrap cell, with the prompt passed as {@code {prompt}} or {@code {promptFile}}.
  *
- * <p>{@code <prompt|promptFile> <agent script> <worktree> <state>}. The prompt is built here, not passed in, so that
- * it never crosses this JVM's own (locale-dependent) command line. Prints {@code ENCODING <argv charsets>}, then
- * {@code DONE} when the turn ended, or {@code REFUSED <message>} when the agent refused the prompt.
+ * <p>{@code <prompt|promptFile> <agent script> <worktree> <state>}. The prompt is built here, not
+ * passed in, so that it never crosses this JVM's own (locale-dependent) command line. Prints {@code
+ * ENCODING <argv charsets>}, then {@code DONE} when the turn ended, or {@code REFUSED <message>}
+ * when the agent refused the prompt.
  */
 public final class PromptLocaleChild {
 
@@ -25,17 +26,27 @@ public final class PromptLocaleChild {
   private PromptLocaleChild() {}
 
   public static void main(String[] args) throws Exception {
-    String placeholder = args[0].equals("prompt") ? CommandTemplate.PROMPT : CommandTemplate.PROMPT_FILE;
+    String placeholder =
+        args[0].equals("prompt") ? CommandTemplate.PROMPT : CommandTemplate.PROMPT_FILE;
     Path script = Path.of(args[1]);
-    AgentContext context = new AgentContext(CellId.of("cell-1"), Path.of(args[2]), 8123, Path.of(args[3]));
-    System.out.println("ENCODING " + System.getProperty("sun.jnu.encoding") + " " + System.getProperty(
-        "file.encoding"));
-    try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
-        .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build()) {
-      AgentSession session = CommandAgent.newBuilder(supervisor).command(script.toString(), args[0], placeholder)
-          .build().start(context);
+    AgentContext context =
+        new AgentContext(CellId.of("cell-1"), Path.of(args[2]), 8123, Path.of(args[3]));
+    System.out.println(
+        "ENCODING "
+            + System.getProperty("sun.jnu.encoding")
+            + " "
+            + System.getProperty("file.encoding"));
+    try (ProcessSupervisor supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .build()) {
+      AgentSession session =
+          CommandAgent.newBuilder(supervisor)
+              .command(script.toString(), args[0], placeholder)
+              .build()
+              .start(context);
       try {
-        session.prompt(PROMPT, Duration.ofSeconds(60), progress -> { });
+        session.prompt(PROMPT, Duration.ofSeconds(60), progress -> {});
         System.out.println("DONE");
       } catch (IllegalArgumentException e) {
         System.out.println("REFUSED " + e.getMessage());

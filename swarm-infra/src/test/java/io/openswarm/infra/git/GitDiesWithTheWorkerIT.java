@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker JVM killed with SIGKILL while git runs takes git with it: no git process of a dead worker goes on changing
- * a worktree that the next worker reclaims. The "git" here is a script that becomes a long sleep, so the test can
- * find it and see it die.
+ * A worker JVM killed with SIGKILL while git runs takes git with it: no git process of a dead
+ * worker goes on changing a worktree that the next worker reclaims. The "git" here is a script that
+ * becomes a long sleep, so the test can find it and see it die.
  */
 class GitDiesWithTheWorkerIT {
 
@@ -28,24 +28,39 @@ class GitDiesWithTheWorkerIT {
     private Child() {}
 
     public static void main(String[] args) {
-      GitRunner.newBuilder().executable(args[0]).timeout(Duration.ofHours(1)).build().run(Path.of(args[1]), "status");
+      GitRunner.newBuilder()
+          .executable(args[0])
+          .timeout(Duration.ofHours(1))
+          .build()
+          .run(Path.of(args[1]), "status");
     }
   }
 
   @Test
   void gitIsKilledWhenTheWorkerJvmIsKilled() throws Exception {
-    String marker = Long.toString(3_000_000 + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000));
+    String marker =
+        Long.toString(3_000_000 + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000));
     Path fakeGit = Files.writeString(temp.resolve("git"), "#!/bin/sh\nexec sleep " + marker + "\n");
     Files.setPosixFilePermissions(fakeGit, PosixFilePermissions.fromString("rwx------"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Child.class.getName(),
-        fakeGit.toString(), temp.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(temp.resolve("child.log").toFile())
-        .start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Child.class.getName(),
+                fakeGit.toString(),
+                temp.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(temp.resolve("child.log").toFile())
+            .start();
     ProcessHandle git;
     try {
-      git = await().atMost(Duration.ofSeconds(60)).until(() -> sleeper(marker), Optional::isPresent).orElseThrow();
+      git =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .until(() -> sleeper(marker), Optional::isPresent)
+              .orElseThrow();
     } finally {
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();

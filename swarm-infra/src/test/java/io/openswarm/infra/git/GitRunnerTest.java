@@ -50,14 +50,20 @@ class GitRunnerTest {
     assertThat(result.isSuccess()).isFalse();
     assertThat(result.exitCode()).isEqualTo(128);
     assertThatThrownBy(() -> result.requireSuccess("resolve no-such-ref"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
-          assertThat(e.command()).containsExactly("git", "rev-parse", "--verify", "no-such-ref");
-          assertThat(e.exitCode()).hasValue(128);
-          assertThat(e.stderrTail()).contains("Needed a single revision");
-          assertThat(e.getMessage()).startsWith("resolve no-such-ref: `git rev-parse --verify no-such-ref` in "
-              + repo.path() + " exited with code 128: fatal: Needed a single revision");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
+              assertThat(e.command())
+                  .containsExactly("git", "rev-parse", "--verify", "no-such-ref");
+              assertThat(e.exitCode()).hasValue(128);
+              assertThat(e.stderrTail()).contains("Needed a single revision");
+              assertThat(e.getMessage())
+                  .startsWith(
+                      "resolve no-such-ref: `git rev-parse --verify no-such-ref` in "
+                          + repo.path()
+                          + " exited with code 128: fatal: Needed a single revision");
+            });
   }
 
   @Test
@@ -67,14 +73,17 @@ class GitRunnerTest {
     GitResult result = GitRunner.create().run(plain, "rev-parse", "--git-dir");
 
     assertThatThrownBy(() -> result.requireSuccess("find repository"))
-        .isInstanceOfSatisfying(WorktreeException.class,
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.NOT_A_REPOSITORY));
   }
 
   @Test
   void passesStandardInput() {
-    GitResult result = GitRunner.create().run(GitCommand.in(repo.path())
-        .args("hash-object", "--stdin").stdin("hello\n").build());
+    GitResult result =
+        GitRunner.create()
+            .run(
+                GitCommand.in(repo.path()).args("hash-object", "--stdin").stdin("hello\n").build());
 
     assertThat(result.stdoutLine()).isEqualTo("ce013625030ba8dba906f756967f9e9ca394464a");
   }
@@ -82,23 +91,29 @@ class GitRunnerTest {
   @Test
   void killsTheWholeProcessTreeOnTimeout() throws Exception {
     Path pidFile = temp.resolve("sleep.pid");
-    GitCommand hang = GitCommand.in(repo.path())
-        .args("-c", "alias.hang=!sleep 60 & echo $! > '" + pidFile + "'; wait", "hang")
-        .timeout(Duration.ofSeconds(1))
-        .build();
+    GitCommand hang =
+        GitCommand.in(repo.path())
+            .args("-c", "alias.hang=!sleep 60 & echo $! > '" + pidFile + "'; wait", "hang")
+            .timeout(Duration.ofSeconds(1))
+            .build();
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> GitRunner.create().run(hang))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.TIMED_OUT);
-          assertThat(e.exitCode()).isEmpty();
-          assertThat(e.getMessage()).contains("did not finish within 1000 ms and was killed");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.TIMED_OUT);
+              assertThat(e.exitCode()).isEmpty();
+              assertThat(e.getMessage()).contains("did not finish within 1000 ms and was killed");
+            });
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
 
     long sleepPid = Long.parseLong(Files.readString(pidFile).strip());
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> ProcessHandle.of(sleepPid).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> ProcessHandle.of(sleepPid).map(ProcessHandle::isAlive).orElse(false),
+            alive -> !alive);
   }
 
   @Test
@@ -111,40 +126,59 @@ class GitRunnerTest {
     assertThat(result.stdoutTruncated()).isTrue();
     assertThat(result.stdout()).hasSize(1024 * 1024);
     assertThatThrownBy(() -> result.requireSuccess("read big output"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
-          assertThat(e.getMessage()).contains("exceeded the limit");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
+              assertThat(e.getMessage()).contains("exceeded the limit");
+            });
   }
 
   @Test
   void keepsOnlyTheTailOfStandardError() {
-    GitResult result = GitRunner.create().run(repo.path(),
-        "-c", "alias.noisy=!head -c 300000 /dev/zero | tr '\\0' e >&2; echo END >&2", "noisy");
+    GitResult result =
+        GitRunner.create()
+            .run(
+                repo.path(),
+                "-c",
+                "alias.noisy=!head -c 300000 /dev/zero | tr '\\0' e >&2; echo END >&2",
+                "noisy");
 
     assertThat(result.stderrTail()).hasSize(64 * 1024).endsWith("eeeEND\n");
   }
 
   @Test
   void givesGitOnlyTheAllowedEnvironment() {
-    Set<String> notAllowed = System.getenv().keySet().stream()
-        .filter(name -> !GitRunner.DEFAULT_INHERITED_ENVIRONMENT.contains(name))
-        .filter(name -> name.matches("[A-Za-z_][A-Za-z0-9_]*"))
-        .collect(Collectors.toSet());
+    Set<String> notAllowed =
+        System.getenv().keySet().stream()
+            .filter(name -> !GitRunner.DEFAULT_INHERITED_ENVIRONMENT.contains(name))
+            .filter(name -> name.matches("[A-Za-z_][A-Za-z0-9_]*"))
+            .collect(Collectors.toSet());
     assertThat(notAllowed).as("the test JVM has variables outside the allowlist").isNotEmpty();
 
-    String env = GitRunner.create().run(repo.path(), "-c", "alias.printenv=!env", "printenv").stdout();
+    String env =
+        GitRunner.create().run(repo.path(), "-c", "alias.printenv=!env", "printenv").stdout();
 
-    List<String> names = env.lines().map(line -> line.split("=", 2)[0]).collect(Collectors.toList());
+    List<String> names =
+        env.lines().map(line -> line.split("=", 2)[0]).collect(Collectors.toList());
     assertThat(names).doesNotContainAnyElementsOf(notAllowed);
     assertThat(env).contains("GIT_TERMINAL_PROMPT=0\n").contains("LC_ALL=C\n");
   }
 
   @Test
   void filtersRepositoryRedirectingVariables() {
-    Map<String, String> kept = GitRunner.filterEnvironment(
-        Map.of("GIT_DIR", "/elsewhere", "GIT_WORK_TREE", "/x", "PATH", "/usr/bin", "API_KEY", "secret"),
-        GitRunner.DEFAULT_INHERITED_ENVIRONMENT);
+    Map<String, String> kept =
+        GitRunner.filterEnvironment(
+            Map.of(
+                "GIT_DIR",
+                "/elsewhere",
+                "GIT_WORK_TREE",
+                "/x",
+                "PATH",
+                "/usr/bin",
+                "API_KEY",
+                "secret"),
+            GitRunner.DEFAULT_INHERITED_ENVIRONMENT);
 
     assertThat(kept).containsOnlyKeys("PATH");
   }
@@ -161,8 +195,9 @@ class GitRunnerTest {
     Files.writeString(repo.path().resolve(".git/index.lock"), "");
     repo.write("new.txt", "x");
 
-    GitResult result = GitRunner.create().run(GitCommand.in(repo.path()).args("add", "-A")
-        .retryOnLockContention(false).build());
+    GitResult result =
+        GitRunner.create()
+            .run(GitCommand.in(repo.path()).args("add", "-A").retryOnLockContention(false).build());
 
     assertThat(result.isSuccess()).isFalse();
     assertThat(result.attempts()).isEqualTo(1);
@@ -174,14 +209,19 @@ class GitRunnerTest {
     Path lock = repo.path().resolve(".git/index.lock");
     Files.writeString(lock, "");
     repo.write("new.txt", "x");
-    GitRunner runner = GitRunner.newBuilder()
-        .lockRetries(200, Duration.ofMillis(20), Duration.ofMillis(50)).build();
+    GitRunner runner =
+        GitRunner.newBuilder()
+            .lockRetries(200, Duration.ofMillis(20), Duration.ofMillis(50))
+            .build();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try {
-      scheduler.schedule(() -> {
-        Files.delete(lock);
-        return null;
-      }, 1, TimeUnit.SECONDS);
+      scheduler.schedule(
+          () -> {
+            Files.delete(lock);
+            return null;
+          },
+          1,
+          TimeUnit.SECONDS);
 
       GitResult result = runner.run(repo.path(), "add", "-A");
 
@@ -197,50 +237,75 @@ class GitRunnerTest {
   void givesUpAfterTheConfiguredRetries() throws Exception {
     Files.writeString(repo.path().resolve(".git/index.lock"), "");
     repo.write("new.txt", "x");
-    GitRunner runner = GitRunner.newBuilder().lockRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).build();
+    GitRunner runner =
+        GitRunner.newBuilder().lockRetries(2, Duration.ofMillis(1), Duration.ofMillis(2)).build();
 
     GitResult result = runner.run(repo.path(), "add", "-A");
 
     assertThat(result.attempts()).isEqualTo(3);
     assertThatThrownBy(() -> result.requireSuccess("stage changes"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> assertThat(e.stderrTail()).contains("index.lock"));
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.stderrTail()).contains("index.lock"));
   }
 
   @Test
   void recognisesGitLockMessagesOnly() {
-    assertThat(GitRunner.isLockContention("fatal: Unable to create '/r/.git/index.lock': File exists.\n\nAnother"))
+    assertThat(
+            GitRunner.isLockContention(
+                "fatal: Unable to create '/r/.git/index.lock': File exists.\n\nAnother"))
         .isTrue();
-    assertThat(GitRunner.isLockContention("error: cannot lock ref 'refs/heads/x': Unable to create "
-        + "'/r/.git/refs/heads/x.lock': File exists.")).isTrue();
-    assertThat(GitRunner.isLockContention("error: could not lock config file .git/config: File exists")).isTrue();
-    // A checkout reads every linked worktree's files; one being added or removed at that moment fails it.
-    assertThat(GitRunner.isLockContention("fatal: failed to read /r/.git/worktrees/wt-1/commondir: Success"))
+    assertThat(
+            GitRunner.isLockContention(
+                "error: cannot lock ref 'refs/heads/x': Unable to create "
+                    + "'/r/.git/refs/heads/x.lock': File exists."))
         .isTrue();
-    assertThat(GitRunner.isLockContention("fatal: failed to read /r/.git/worktrees/wt-1/gitdir: No such file"))
+    assertThat(
+            GitRunner.isLockContention(
+                "error: could not lock config file .git/config: File exists"))
         .isTrue();
-    assertThat(GitRunner.isLockContention("fatal: failed to read object 1234: Interrupted")).isFalse();
-    assertThat(GitRunner.isLockContention("fatal: cannot lock ref 'refs/heads/x': is at 1 but expected 2"))
+    // A checkout reads every linked worktree's files; one being added or removed at that moment
+    // fails it.
+    assertThat(
+            GitRunner.isLockContention(
+                "fatal: failed to read /r/.git/worktrees/wt-1/commondir: Success"))
+        .isTrue();
+    assertThat(
+            GitRunner.isLockContention(
+                "fatal: failed to read /r/.git/worktrees/wt-1/gitdir: No such file"))
+        .isTrue();
+    assertThat(GitRunner.isLockContention("fatal: failed to read object 1234: Interrupted"))
         .isFalse();
-    assertThat(GitRunner.isLockContention("fatal: cannot lock ref 'refs/heads/x': reference already exists"))
+    assertThat(
+            GitRunner.isLockContention(
+                "fatal: cannot lock ref 'refs/heads/x': is at 1 but expected 2"))
+        .isFalse();
+    assertThat(
+            GitRunner.isLockContention(
+                "fatal: cannot lock ref 'refs/heads/x': reference already exists"))
         .isFalse();
   }
 
   @Test
   void explainsAMissingExecutable() {
-    GitRunner runner = GitRunner.newBuilder().executable(temp.resolve("no-such-git").toString()).build();
+    GitRunner runner =
+        GitRunner.newBuilder().executable(temp.resolve("no-such-git").toString()).build();
 
     assertThatThrownBy(() -> runner.run(repo.path(), "status"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
-          assertThat(e.getMessage()).contains("could not start").contains("no-such-git");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.GIT_FAILED);
+              assertThat(e.getMessage()).contains("could not start").contains("no-such-git");
+            });
   }
 
   @Test
   void rejectsArgumentsAProcessCannotCarry() {
-    assertThatIllegalArgumentException().isThrownBy(() -> GitCommand.of(repo.path(), "log", "a\0b"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> GitCommand.of(repo.path(), "log", "a\0b"))
         .withMessageContaining("NUL");
-    assertThatIllegalArgumentException().isThrownBy(() -> GitCommand.in(repo.path()).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> GitCommand.in(repo.path()).build())
         .withMessageContaining("at least one argument");
   }
 
@@ -252,7 +317,8 @@ class GitRunnerTest {
 
   @Test
   void exposesTheCommandsStdinAsACopy() {
-    GitCommand command = GitCommand.in(repo.path()).args("hash-object", "--stdin").stdin("x").build();
+    GitCommand command =
+        GitCommand.in(repo.path()).args("hash-object", "--stdin").stdin("x").build();
     Optional<byte[]> first = command.stdin();
     first.orElseThrow()[0] = 'y';
 

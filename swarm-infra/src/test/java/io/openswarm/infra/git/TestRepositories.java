@@ -16,17 +16,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Temporary git repositories for tests, created with the real git command line (independently of {@link GitRunner},
- * so that tests of the runner do not depend on it).
+ * Temporary git repositories for tests, created with the real git command line (independently of
+ * {@link GitRunner}, so that tests of the runner do not depend on it).
  *
- * <p>Typical use with a JUnit {@code @TempDir}: {@code TestRepositories.create(dir.resolve("repo"))} gives a
- * repository on branch {@code main} with one commit holding {@code README.md}; write files and commit to shape it.
+ * <p>Typical use with a JUnit {@code @TempDir}: {@code
+ * TestRepositories.create(dir.resolve("repo"))} gives a repository on branch {@code main} with one
+ * commit holding {@code README.md}; write files and commit to shape it.
  */
 public final class TestRepositories {
 
   private TestRepositories() {}
 
-  /** A new repository at {@code dir} on branch {@code main} with one commit holding {@code README.md}. */
+  /**
+   * A new repository at {@code dir} on branch {@code main} with one commit holding {@code
+   * README.md}.
+   */
   public static TestRepository create(Path dir) {
     TestRepository repository = createEmpty(dir);
     repository.write("README.md", "# test repository\n");
@@ -110,7 +114,8 @@ public final class TestRepositories {
 
     /** Whether the branch {@code name} exists. */
     public boolean hasBranch(String name) {
-      return run(path, List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + name)).exitCode == 0;
+      return run(path, List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + name)).exitCode
+          == 0;
     }
 
     /** Runs git in the repository, fails the test if it fails, and returns its standard output. */
@@ -118,7 +123,9 @@ public final class TestRepositories {
       return TestRepositories.git(path, args);
     }
 
-    /** The paths of the worktrees {@code git worktree list --porcelain} reports, the main one first. */
+    /**
+     * The paths of the worktrees {@code git worktree list --porcelain} reports, the main one first.
+     */
     public List<Path> worktrees() {
       List<Path> worktrees = new ArrayList<>();
       for (String line : git("worktree", "list", "--porcelain").split("\n")) {
@@ -130,8 +137,8 @@ public final class TestRepositories {
     }
 
     /**
-     * The files of {@code commit}: path to content, with {@code " [x]"} appended to the path of executable files
-     * (so a lost executable bit shows as a difference).
+     * The files of {@code commit}: path to content, with {@code " [x]"} appended to the path of
+     * executable files (so a lost executable bit shows as a difference).
      */
     public Map<String, String> tree(String commit) {
       Map<String, String> files = new TreeMap<>();
@@ -149,7 +156,10 @@ public final class TestRepositories {
     }
   }
 
-  /** The files under {@code worktree} (outside {@code .git}), in the form of {@link TestRepository#tree}. */
+  /**
+   * The files under {@code worktree} (outside {@code .git}), in the form of {@link
+   * TestRepository#tree}.
+   */
   public static Map<String, String> files(Path worktree) {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(worktree)) {
@@ -159,7 +169,8 @@ public final class TestRepositories {
           continue;
         }
         if (Files.isRegularFile(file)) {
-          String key = relative.toString().replace('\\', '/') + (Files.isExecutable(file) ? " [x]" : "");
+          String key =
+              relative.toString().replace('\\', '/') + (Files.isExecutable(file) ? " [x]" : "");
           files.put(key, Files.readString(file, StandardCharsets.UTF_8));
         }
       }
@@ -169,7 +180,9 @@ public final class TestRepositories {
     return files;
   }
 
-  /** Writes {@code content} to {@code relativePath} under {@code dir}, creating parent directories. */
+  /**
+   * Writes {@code content} to {@code relativePath} under {@code dir}, creating parent directories.
+   */
   public static void writeFile(Path dir, String relativePath, String content) {
     try {
       Path file = dir.resolve(relativePath);
@@ -184,8 +197,15 @@ public final class TestRepositories {
   public static String git(Path dir, String... args) {
     Result result = run(dir, Arrays.asList(args));
     if (result.exitCode != 0) {
-      throw new AssertionError("git " + String.join(" ", args) + " in " + dir + " exited with " + result.exitCode
-          + ": " + result.stderr);
+      throw new AssertionError(
+          "git "
+              + String.join(" ", args)
+              + " in "
+              + dir
+              + " exited with "
+              + result.exitCode
+              + ": "
+              + result.stderr);
     }
     return result.stdout;
   }
@@ -197,9 +217,11 @@ public final class TestRepositories {
     try {
       Path stderrFile = Files.createTempFile("test-git-", ".stderr");
       try {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectError(stderrFile.toFile());
+        ProcessBuilder builder =
+            new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectError(stderrFile.toFile());
         builder.environment().put("GIT_TERMINAL_PROMPT", "0");
         builder.environment().put("LC_ALL", "C");
         Process process = builder.start();

@@ -22,7 +22,9 @@ class TaskGraphJsonTest {
   @Test
   void readsTheDocumentedFormat() throws Exception {
     Path file = temp.resolve("graph.json");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         {
           "tasks": [
             { "id": "schema", "prompt": "Add the orders table" },
@@ -51,11 +53,15 @@ class TaskGraphJsonTest {
 
   @Test
   void writesWhatItReads() {
-    TaskGraph graph = TaskGraph.newBuilder()
-        .task(GraphTask.of("a", "line one\nline two \u00e9").withTestCommand(List.of("make", "check"))
-            .withTestTimeout(Duration.ofSeconds(90)).withCommitMessage("a: done"))
-        .task("b", "p", "a")
-        .build();
+    TaskGraph graph =
+        TaskGraph.newBuilder()
+            .task(
+                GraphTask.of("a", "line one\nline two \u00e9")
+                    .withTestCommand(List.of("make", "check"))
+                    .withTestTimeout(Duration.ofSeconds(90))
+                    .withCommitMessage("a: done"))
+            .task("b", "p", "a")
+            .build();
 
     String json = TaskGraphJson.write(graph);
 
@@ -65,8 +71,10 @@ class TaskGraphJsonTest {
 
   @Test
   void aTasksBaseCheckIsReadAndWrittenAndAbsentMeansTheDagsChoice() {
-    TaskGraph graph = TaskGraphJson.parse("{\"tasks\": [{\"id\": \"on\", \"prompt\": \"p\", \"verifyBase\": true},"
-        + " {\"id\": \"off\", \"prompt\": \"p\", \"verifyBase\": false}, {\"id\": \"dag\", \"prompt\": \"p\"}]}");
+    TaskGraph graph =
+        TaskGraphJson.parse(
+            "{\"tasks\": [{\"id\": \"on\", \"prompt\": \"p\", \"verifyBase\": true},"
+                + " {\"id\": \"off\", \"prompt\": \"p\", \"verifyBase\": false}, {\"id\": \"dag\", \"prompt\": \"p\"}]}");
 
     assertThat(graph.tasks()).extracting(GraphTask::verifyBase).containsExactly(true, false, null);
     assertThat(graph.tasks().get(0).toTaskSpec("main").verifyBase()).isTrue();
@@ -79,47 +87,68 @@ class TaskGraphJsonTest {
     assertInvalid("[]", "the document must be an object with \"tasks\" but was an array");
     assertInvalid("{}", "the document has no \"tasks\" array");
     assertInvalid("{\"tasks\": {}}", "tasks must be an array of task objects but was an object");
-    assertInvalid("{\"tasks\": [], \"task\": 1}",
+    assertInvalid(
+        "{\"tasks\": [], \"task\": 1}",
         "the document has an unknown property \"task\" (known: tasks)");
-    assertInvalid("{\"tasks\": [\"a\"]}", "tasks[0] must be a task object but was the string \"a\"");
+    assertInvalid(
+        "{\"tasks\": [\"a\"]}", "tasks[0] must be a task object but was the string \"a\"");
     assertInvalid("{\"tasks\": [{\"prompt\": \"p\"}]}", "tasks[0].id is required");
-    assertInvalid("{\"tasks\": [{\"id\": 7, \"prompt\": \"p\"}]}", "tasks[0].id must be a string but was the number 7");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"depends_on\": []}]}",
+    assertInvalid(
+        "{\"tasks\": [{\"id\": 7, \"prompt\": \"p\"}]}",
+        "tasks[0].id must be a string but was the number 7");
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"depends_on\": []}]}",
         "tasks[0] has an unknown property \"depends_on\" (known: id, prompt, dependsOn, testCommand, "
             + "executeTimeout, testTimeout, commitMessage, verifyBase)");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"verifyBase\": 1}]}",
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"verifyBase\": 1}]}",
         "tasks[0].verifyBase must be true or false but was the number 1");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"dependsOn\": \"b\"}]}",
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"dependsOn\": \"b\"}]}",
         "tasks[0].dependsOn must be an array of strings but was the string \"b\"");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\"}, {\"id\": \"b\", \"prompt\": \"p\", "
-        + "\"dependsOn\": [\"a\", 1]}]}", "tasks[1].dependsOn[1] must be a string but was the number 1");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"testTimeout\": \"15m\"}]}",
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\"}, {\"id\": \"b\", \"prompt\": \"p\", "
+            + "\"dependsOn\": [\"a\", 1]}]}",
+        "tasks[1].dependsOn[1] must be a string but was the number 1");
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"testTimeout\": \"15m\"}]}",
         "tasks[0].testTimeout must be an ISO-8601 duration such as \"PT15M\" or \"PT90S\" but was \"15m\"");
-    assertInvalid("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"  \"}]}", "task \"a\": prompt must not be blank");
+    assertInvalid(
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"  \"}]}",
+        "task \"a\": prompt must not be blank");
   }
 
   @Test
   void malformedJsonAndTrailingContentAreRejectedWithTheirPosition() {
-    assertThatIllegalArgumentException().isThrownBy(() -> TaskGraphJson.parse("{\"tasks\": [\n  {\"id\": \"a\",}\n]}"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> TaskGraphJson.parse("{\"tasks\": [\n  {\"id\": \"a\",}\n]}"))
         .withMessageStartingWith("not valid JSON at line 2, column ");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> TaskGraphJson.parse("{\"tasks\": [{\"id\": \"a\", \"id\": \"b\", \"prompt\": \"p\"}]}"))
+        .isThrownBy(
+            () ->
+                TaskGraphJson.parse(
+                    "{\"tasks\": [{\"id\": \"a\", \"id\": \"b\", \"prompt\": \"p\"}]}"))
         .withMessageContaining("Duplicate field 'id'");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> TaskGraphJson.parse("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\"}]} {}"))
+        .isThrownBy(
+            () -> TaskGraphJson.parse("{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\"}]} {}"))
         .withMessageStartingWith("unexpected content after the task graph at line 1");
   }
 
   @Test
   void anInvalidGraphFailsWithTheGraphsOwnProblem() throws Exception {
     Path file = temp.resolve("cyclic.json");
-    Files.writeString(file, "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"dependsOn\": [\"b\"]},"
-        + " {\"id\": \"b\", \"prompt\": \"p\", \"dependsOn\": [\"a\"]}]}");
+    Files.writeString(
+        file,
+        "{\"tasks\": [{\"id\": \"a\", \"prompt\": \"p\", \"dependsOn\": [\"b\"]},"
+            + " {\"id\": \"b\", \"prompt\": \"p\", \"dependsOn\": [\"a\"]}]}");
 
     assertThatThrownBy(() -> TaskGraphJson.read(file))
-        .isInstanceOfSatisfying(TaskGraphException.class, e -> assertThat(e.problem()).isEqualTo(Problem.CYCLE))
-        .hasMessage("invalid task graph (cycle): a -> b -> a (each task depends on the next, so none of them can "
-            + "ever start)");
+        .isInstanceOfSatisfying(
+            TaskGraphException.class, e -> assertThat(e.problem()).isEqualTo(Problem.CYCLE))
+        .hasMessage(
+            "invalid task graph (cycle): a -> b -> a (each task depends on the next, so none of them can "
+                + "ever start)");
   }
 
   @Test
@@ -127,11 +156,15 @@ class TaskGraphJsonTest {
     Path file = temp.resolve("typo.json");
     Files.writeString(file, "{\"tasks\": [{\"id\": \"a\"}]}");
 
-    assertThatIllegalArgumentException().isThrownBy(() -> TaskGraphJson.read(file))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> TaskGraphJson.read(file))
         .withMessage("task graph file " + file + ": tasks[0].prompt is required");
   }
 
   private static void assertInvalid(String json, String message) {
-    assertThatIllegalArgumentException().as(json).isThrownBy(() -> TaskGraphJson.parse(json)).withMessage(message);
+    assertThatIllegalArgumentException()
+        .as(json)
+        .isThrownBy(() -> TaskGraphJson.parse(json))
+        .withMessage(message);
   }
 }

@@ -69,10 +69,12 @@ class CellHistoryStoreTest {
 
       assertThat(ref).contains("refs/swarm/rejected/rejected");
       assertThat(repo.resolve("refs/swarm/rejected/rejected^")).isEqualTo(lease.baseCommit());
-      assertThat(repo.git("diff", "--name-only", lease.baseCommit(), "refs/swarm/rejected/rejected"))
+      assertThat(
+              repo.git("diff", "--name-only", lease.baseCommit(), "refs/swarm/rejected/rejected"))
           .isEqualTo("README.md\nnew.txt\n");
-      assertThat(store.diff(cell, 1024 * 1024)).hasValueSatisfying(diff -> assertThat(diff)
-          .contains("+# changed by the agent").contains("+a new file"));
+      assertThat(store.diff(cell, 1024 * 1024))
+          .hasValueSatisfying(
+              diff -> assertThat(diff).contains("+# changed by the agent").contains("+a new file"));
     }
   }
 
@@ -87,8 +89,10 @@ class CellHistoryStoreTest {
       record.keepRejected(lease);
       record.close();
 
-      assertThat(store.diff(cell, 4096)).hasValueSatisfying(diff -> assertThat(diff)
-          .hasSizeLessThan(4096 + 300).contains("[diff cut at 4096 bytes"));
+      assertThat(store.diff(cell, 4096))
+          .hasValueSatisfying(
+              diff ->
+                  assertThat(diff).hasSizeLessThan(4096 + 300).contains("[diff cut at 4096 bytes"));
     }
   }
 
@@ -107,36 +111,43 @@ class CellHistoryStoreTest {
 
     assertThat(kept.resolve("logs/agent-1.log")).hasContent("agent said hello");
     assertThat(kept.resolve("logs/stolen.log")).doesNotExist();
-    assertThat(store.latest(cell).orElseThrow().logs()).containsExactly(kept.resolve("logs/agent-1.log"));
+    assertThat(store.latest(cell).orElseThrow().logs())
+        .containsExactly(kept.resolve("logs/agent-1.log"));
     assertThat(contentsBelow(store.folder())).noneMatch(text -> text.contains("PRIVATE KEY"));
   }
 
   @Test
   void aReportFolderThatIsALinkToAHostFolderIsNotCopied() throws IOException {
-    HistoryOptions options = HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
+    HistoryOptions options =
+        HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
     CellHistoryStore store = store(options, Clock.systemUTC());
     CellId cell = CellId.of("hostile");
     try (WorktreeLease lease = pool.acquire(cell, "main")) {
       Files.createDirectories(lease.path().resolve("target"));
-      Files.createSymbolicLink(lease.path().resolve("target/surefire-reports"), hostSecret.getParent());
+      Files.createSymbolicLink(
+          lease.path().resolve("target/surefire-reports"), hostSecret.getParent());
       CellRecord record = store.open(cell, null, state(cell));
 
       record.keepReports(lease);
       Path kept = Path.of(record.close().orElseThrow());
 
-      assertThat(kept.resolve("reports")).satisfiesAnyOf(
-          reports -> assertThat(reports).doesNotExist(),
-          reports -> assertThat(contentsBelow(reports)).isEmpty());
+      assertThat(kept.resolve("reports"))
+          .satisfiesAnyOf(
+              reports -> assertThat(reports).doesNotExist(),
+              reports -> assertThat(contentsBelow(reports)).isEmpty());
       assertThat(contentsBelow(store.folder())).noneMatch(text -> text.contains("PRIVATE KEY"));
-      assertThat(Files.readString(kept.resolve(CellHistoryStore.RECORD))).contains("a symbolic link");
+      assertThat(Files.readString(kept.resolve(CellHistoryStore.RECORD)))
+          .contains("a symbolic link");
     }
   }
 
   @Test
   void aParentOfTheReportFolderThatIsALinkIsNotFollowed() throws IOException {
     Files.createDirectories(hostSecret.getParent().resolve("surefire-reports"));
-    Files.writeString(hostSecret.getParent().resolve("surefire-reports/TEST-host.xml"), "PRIVATE KEY report");
-    HistoryOptions options = HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
+    Files.writeString(
+        hostSecret.getParent().resolve("surefire-reports/TEST-host.xml"), "PRIVATE KEY report");
+    HistoryOptions options =
+        HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
     CellHistoryStore store = store(options, Clock.systemUTC());
     CellId cell = CellId.of("hostile-parent");
     try (WorktreeLease lease = pool.acquire(cell, "main")) {
@@ -153,7 +164,8 @@ class CellHistoryStoreTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void reportsAreCopiedWithoutTheLinksAndPipesInsideThem() throws Exception {
-    HistoryOptions options = HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
+    HistoryOptions options =
+        HistoryOptions.newBuilder().keepReports("target/surefire-reports").build();
     CellHistoryStore store = store(options, Clock.systemUTC());
     CellId cell = CellId.of("reports");
     try (WorktreeLease lease = pool.acquire(cell, "main")) {
@@ -222,7 +234,9 @@ class CellHistoryStoreTest {
     int removed = store(options, clock).enforceRetention();
 
     assertThat(removed).isEqualTo(1);
-    assertThat(runNames(store)).singleElement().satisfies(name -> assertThat(name).endsWith("-recent"));
+    assertThat(runNames(store))
+        .singleElement()
+        .satisfies(name -> assertThat(name).endsWith("-recent"));
     assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/swarm/rejected/"))
         .isEqualTo("refs/swarm/rejected/recent\n");
   }
@@ -258,7 +272,8 @@ class CellHistoryStoreTest {
 
   @Test
   void noRunsAreKeptWhenMaxRunsIsZero() throws IOException {
-    CellHistoryStore store = store(HistoryOptions.newBuilder().maxRuns(0).build(), Clock.systemUTC());
+    CellHistoryStore store =
+        store(HistoryOptions.newBuilder().maxRuns(0).build(), Clock.systemUTC());
     CellId cell = CellId.of("none");
     try (WorktreeLease lease = pool.acquire(cell, "main")) {
       CellRecord record = store.open(cell, null, state(cell));
@@ -285,8 +300,12 @@ class CellHistoryStoreTest {
   }
 
   private CellHistoryStore store(HistoryOptions options, Clock clock) {
-    return CellHistoryStore.newBuilder().folder(temp.resolve("state/history")).repository(repo.path())
-        .options(options).clock(clock).build();
+    return CellHistoryStore.newBuilder()
+        .folder(temp.resolve("state/history"))
+        .repository(repo.path())
+        .options(options)
+        .clock(clock)
+        .build();
   }
 
   private Path state(CellId cell) throws IOException {
@@ -305,14 +324,17 @@ class CellHistoryStoreTest {
       return List.of();
     }
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(file -> Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .map(file -> {
-            try {
-              return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }).toList();
+      return files
+          .filter(file -> Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .map(
+              file -> {
+                try {
+                  return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              })
+          .toList();
     }
   }
 

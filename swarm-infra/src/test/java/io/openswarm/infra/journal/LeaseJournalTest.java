@@ -35,8 +35,9 @@ class LeaseJournalTest {
   @Test
   void writesARecordThatReadsBackEqual() {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
-    LeaseRecord record = LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1",
-        Map.of("path", "/pool/wt-1", "branch", "swarm/cell-1"));
+    LeaseRecord record =
+        LeaseRecord.ofCurrentProcess(
+            LeaseKind.WORKTREE, "wt-1", Map.of("path", "/pool/wt-1", "branch", "swarm/cell-1"));
 
     journal.record(record);
 
@@ -50,27 +51,39 @@ class LeaseJournalTest {
   void writesTheDocumentedFormat() throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp);
     ProcessIdentity owner = new ProcessIdentity(4242, Instant.parse("2025-06-01T10:00:00.123Z"));
-    journal.record(new LeaseRecord(LeaseKind.PORT, "8080", owner, "session-1",
-        Instant.parse("2025-06-01T10:00:05.456Z"), Map.of("cellId", "cell-1")));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.PORT,
+            "8080",
+            owner,
+            "session-1",
+            Instant.parse("2025-06-01T10:00:05.456Z"),
+            Map.of("cellId", "cell-1")));
 
     JsonNode json = new ObjectMapper().readTree(temp.resolve("port-8080.json").toFile());
 
-    assertThat(json.toString()).isEqualTo("{\"version\":1,\"kind\":\"PORT\",\"key\":\"8080\","
-        + "\"owner\":{\"pid\":4242,\"startTime\":\"2025-06-01T10:00:00.123Z\"},\"session\":\"session-1\","
-        + "\"createdAt\":\"2025-06-01T10:00:05.456Z\",\"attributes\":{\"cellId\":\"cell-1\"}}");
+    assertThat(json.toString())
+        .isEqualTo(
+            "{\"version\":1,\"kind\":\"PORT\",\"key\":\"8080\","
+                + "\"owner\":{\"pid\":4242,\"startTime\":\"2025-06-01T10:00:00.123Z\"},\"session\":\"session-1\","
+                + "\"createdAt\":\"2025-06-01T10:00:05.456Z\",\"attributes\":{\"cellId\":\"cell-1\"}}");
   }
 
   @Test
   void replacesARecordAtomicallyAndLeavesNoTemporaryFile() throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp);
-    LeaseRecord first = LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "idle"));
+    LeaseRecord first =
+        LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "idle"));
     journal.record(first);
 
     journal.record(first.withAttributes(Map.of("state", "leased", "cellId", "c")));
 
-    assertThat(journal.records()).singleElement()
-        .satisfies(r -> assertThat(r.attributes()).containsExactly(Map.entry("cellId", "c"),
-            Map.entry("state", "leased")));
+    assertThat(journal.records())
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.attributes())
+                    .containsExactly(Map.entry("cellId", "c"), Map.entry("state", "leased")));
     try (Stream<Path> files = Files.list(temp)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("worktree-wt-1.json");
     }
@@ -79,18 +92,23 @@ class LeaseJournalTest {
   @Test
   void aRecordForProcessCrashesReplacesAndReadsBackTheSameWay() throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp);
-    LeaseRecord first = LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "idle"));
+    LeaseRecord first =
+        LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "idle"));
     journal.record(first);
 
-    journal.record(first.withAttributes(Map.of("state", "leased")), LeaseJournal.Durability.PROCESS_CRASH);
+    journal.record(
+        first.withAttributes(Map.of("state", "leased")), LeaseJournal.Durability.PROCESS_CRASH);
 
-    // Another journal on the directory (as another JVM) reads the unflushed write: it is with the operating system.
-    assertThat(LeaseJournal.open(temp).records()).singleElement()
+    // Another journal on the directory (as another JVM) reads the unflushed write: it is with the
+    // operating system.
+    assertThat(LeaseJournal.open(temp).records())
+        .singleElement()
         .satisfies(r -> assertThat(r.attributes()).containsExactly(Map.entry("state", "leased")));
     try (Stream<Path> files = Files.list(temp)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("worktree-wt-1.json");
     }
-    assertThatThrownBy(() -> journal.record(first, null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> journal.record(first, null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("durability cannot be null");
   }
 
@@ -111,7 +129,8 @@ class LeaseJournalTest {
     journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PORT, "1", Map.of()));
     journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PROCESS, "1", Map.of()));
 
-    assertThat(journal.records()).extracting(LeaseRecord::kind)
+    assertThat(journal.records())
+        .extracting(LeaseRecord::kind)
         .containsExactlyInAnyOrder(LeaseKind.PORT, LeaseKind.PROCESS);
   }
 
@@ -124,23 +143,34 @@ class LeaseJournalTest {
     Files.writeString(temp.resolve("worktree-truncated.json"), "{\"version\":1,\"kind\":\"WORK");
     Files.writeString(temp.resolve("worktree-empty.json"), "");
     Files.writeString(temp.resolve("worktree-nokey.json"), "{\"version\":1,\"kind\":\"WORKTREE\"}");
-    Files.writeString(temp.resolve("worktree-future.json"), Files.readString(temp.resolve("worktree-good.json"))
-        .replace("\"version\" : 1", "\"version\" : 2"));
-    Files.writeString(temp.resolve("worktree-unknown.json"), Files.readString(temp.resolve("worktree-good.json"))
-        .replace("WORKTREE", "SPACESHIP"));
-    Files.writeString(temp.resolve("port-renamed.json"), Files.readString(temp.resolve("worktree-good.json")));
+    Files.writeString(
+        temp.resolve("worktree-future.json"),
+        Files.readString(temp.resolve("worktree-good.json"))
+            .replace("\"version\" : 1", "\"version\" : 2"));
+    Files.writeString(
+        temp.resolve("worktree-unknown.json"),
+        Files.readString(temp.resolve("worktree-good.json")).replace("WORKTREE", "SPACESHIP"));
+    Files.writeString(
+        temp.resolve("port-renamed.json"), Files.readString(temp.resolve("worktree-good.json")));
 
     LeaseJournal.Scan scan = journal.scan();
 
     assertThat(scan.records()).containsExactly(good);
-    assertThat(scan.unreadable()).containsOnlyKeys(
-        temp.resolve("worktree-garbage.json"), temp.resolve("worktree-truncated.json"),
-        temp.resolve("worktree-empty.json"), temp.resolve("worktree-nokey.json"),
-        temp.resolve("worktree-future.json"), temp.resolve("worktree-unknown.json"),
-        temp.resolve("port-renamed.json"));
-    assertThat(scan.unreadable().get(temp.resolve("worktree-future.json"))).contains("unsupported record version 2");
-    assertThat(scan.unreadable().get(temp.resolve("worktree-unknown.json"))).contains("unknown kind");
-    assertThat(scan.unreadable().get(temp.resolve("port-renamed.json"))).contains("file name does not match");
+    assertThat(scan.unreadable())
+        .containsOnlyKeys(
+            temp.resolve("worktree-garbage.json"),
+            temp.resolve("worktree-truncated.json"),
+            temp.resolve("worktree-empty.json"),
+            temp.resolve("worktree-nokey.json"),
+            temp.resolve("worktree-future.json"),
+            temp.resolve("worktree-unknown.json"),
+            temp.resolve("port-renamed.json"));
+    assertThat(scan.unreadable().get(temp.resolve("worktree-future.json")))
+        .contains("unsupported record version 2");
+    assertThat(scan.unreadable().get(temp.resolve("worktree-unknown.json")))
+        .contains("unknown kind");
+    assertThat(scan.unreadable().get(temp.resolve("port-renamed.json")))
+        .contains("file name does not match");
     assertThat(journal.records()).containsExactly(good);
     assertThat(journal.orphans()).isEmpty();
   }
@@ -151,10 +181,18 @@ class LeaseJournalTest {
     ProcessIdentity childIdentity = ProcessIdentity.of(child.toHandle()).orElseThrow();
     LeaseJournal journal = LeaseJournal.open(temp);
     LeaseRecord ours = LeaseRecord.ofCurrentProcess(LeaseKind.PORT, "8000", Map.of());
-    LeaseRecord childs = new LeaseRecord(LeaseKind.PORT, "8001", childIdentity, "other", Instant.now(), Map.of());
-    LeaseRecord pidReused = new LeaseRecord(LeaseKind.PORT, "8002",
-        new ProcessIdentity(ProcessHandle.current().pid(), ProcessIdentity.current().startTime().minusSeconds(5)),
-        "older", Instant.now(), Map.of());
+    LeaseRecord childs =
+        new LeaseRecord(LeaseKind.PORT, "8001", childIdentity, "other", Instant.now(), Map.of());
+    LeaseRecord pidReused =
+        new LeaseRecord(
+            LeaseKind.PORT,
+            "8002",
+            new ProcessIdentity(
+                ProcessHandle.current().pid(),
+                ProcessIdentity.current().startTime().minusSeconds(5)),
+            "older",
+            Instant.now(),
+            Map.of());
     journal.record(ours);
     journal.record(childs);
     journal.record(pidReused);
@@ -189,14 +227,17 @@ class LeaseJournalTest {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < writers; i++) {
         int id = i;
-        futures.add(pool.submit(() -> {
-          start.await();
-          for (int round = 0; round < 20; round++) {
-            journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.PORT, "p" + id,
-                Map.of("round", Integer.toString(round))));
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int round = 0; round < 20; round++) {
+                    journal.record(
+                        LeaseRecord.ofCurrentProcess(
+                            LeaseKind.PORT, "p" + id, Map.of("round", Integer.toString(round))));
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> future : futures) {
@@ -207,9 +248,10 @@ class LeaseJournalTest {
     }
 
     List<LeaseRecord> records = journal.records();
-    assertThat(records).extracting(LeaseRecord::key)
-        .containsExactlyInAnyOrderElementsOf(IntStream.range(0, writers).mapToObj(i -> "p" + i)
-            .collect(Collectors.toList()));
+    assertThat(records)
+        .extracting(LeaseRecord::key)
+        .containsExactlyInAnyOrderElementsOf(
+            IntStream.range(0, writers).mapToObj(i -> "p" + i).collect(Collectors.toList()));
     assertThat(records).allSatisfy(r -> assertThat(r.attribute("round")).isEqualTo("19"));
   }
 
@@ -218,9 +260,11 @@ class LeaseJournalTest {
     LeaseJournal journal = LeaseJournal.open(temp);
     int records = 20;
     for (int i = 0; i < records; i++) {
-      journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-" + i, Map.of("state", "parked")));
+      journal.record(
+          LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-" + i, Map.of("state", "parked")));
     }
-    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "busy", Map.of("state", "leased")));
+    journal.record(
+        LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "busy", Map.of("state", "leased")));
     int claimants = 4;
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(claimants);
@@ -231,11 +275,16 @@ class LeaseJournalTest {
         String claimant = "claimant-" + i;
         // Each opens the journal on its own, as pools of different JVMs do.
         LeaseJournal own = LeaseJournal.open(temp);
-        futures.add(pool.submit(() -> {
-          start.await();
-          return own.claim(record -> "parked".equals(record.attribute("state")),
-              record -> record.ownedByCurrentProcess(Map.of("state", "adopting", "by", claimant)));
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return own.claim(
+                      record -> "parked".equals(record.attribute("state")),
+                      record ->
+                          record.ownedByCurrentProcess(
+                              Map.of("state", "adopting", "by", claimant)));
+                }));
       }
       start.countDown();
       for (Future<List<LeaseRecord>> future : futures) {
@@ -246,27 +295,37 @@ class LeaseJournalTest {
     }
 
     assertThat(claimed).extracting(LeaseRecord::key).doesNotHaveDuplicates().hasSize(records);
-    assertThat(journal.records()).filteredOn(r -> r.key().startsWith("wt-"))
+    assertThat(journal.records())
+        .filteredOn(r -> r.key().startsWith("wt-"))
         .allSatisfy(r -> assertThat(r.attribute("state")).isEqualTo("adopting"))
         .containsExactlyInAnyOrderElementsOf(claimed);
-    assertThat(journal.find(LeaseKind.WORKTREE, "busy").orElseThrow().attribute("state")).isEqualTo("leased");
+    assertThat(journal.find(LeaseKind.WORKTREE, "busy").orElseThrow().attribute("state"))
+        .isEqualTo("leased");
     assertThat(journal.scan().unreadable()).isEmpty();
   }
 
   @Test
   void aClaimMustKeepTheRecordsKindAndKey() {
     LeaseJournal journal = LeaseJournal.open(temp);
-    journal.record(LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "parked")));
+    journal.record(
+        LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-1", Map.of("state", "parked")));
 
-    assertThatIllegalArgumentException().isThrownBy(() -> journal.claim(record -> true,
-            record -> LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-2", Map.of())))
+    assertThatIllegalArgumentException()
+        .isThrownBy(
+            () ->
+                journal.claim(
+                    record -> true,
+                    record -> LeaseRecord.ofCurrentProcess(LeaseKind.WORKTREE, "wt-2", Map.of())))
         .withMessageContaining("must keep the kind and key of WORKTREE wt-1");
-    assertThat(journal.find(LeaseKind.WORKTREE, "wt-1").orElseThrow().attribute("state")).isEqualTo("parked");
+    assertThat(journal.find(LeaseKind.WORKTREE, "wt-1").orElseThrow().attribute("state"))
+        .isEqualTo("parked");
   }
 
   @Test
   void theSessionIdIsFixedForTheJvm() {
-    assertThat(LeaseJournal.sessionId()).matches("[0-9a-f]{32}").isEqualTo(LeaseJournal.sessionId());
+    assertThat(LeaseJournal.sessionId())
+        .matches("[0-9a-f]{32}")
+        .isEqualTo(LeaseJournal.sessionId());
   }
 
   @ParameterizedTest

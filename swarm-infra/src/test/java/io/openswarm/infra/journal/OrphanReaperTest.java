@@ -14,22 +14,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The directories a worker records for itself: deleted once their owner is dead, never outside the root. */
+/**
+ * The directories a worker records for itself: deleted once their owner is dead, never outside the
+ * root.
+ */
 class OrphanReaperTest {
 
   /** An owner that is certainly not alive: a PID beyond the kernel's limit. */
-  private static final ProcessIdentity DEAD = new ProcessIdentity(Integer.MAX_VALUE - 7,
-      Instant.parse("2020-01-01T00:00:00Z"));
+  private static final ProcessIdentity DEAD =
+      new ProcessIdentity(Integer.MAX_VALUE - 7, Instant.parse("2020-01-01T00:00:00Z"));
 
   @Test
-  void aDeadOwnersDirectoryIsDeletedWithItsContentAndALiveOwnersIsKept(@TempDir Path temp) throws Exception {
+  void aDeadOwnersDirectoryIsDeletedWithItsContentAndALiveOwnersIsKept(@TempDir Path temp)
+      throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     Path root = temp.resolve("cells");
     Path dead = Files.createDirectories(root.resolve("dead/cell-1/home"));
     Files.writeString(dead.resolve("cache.bin"), "x");
     Path alive = Files.createDirectories(root.resolve("alive/cell-2"));
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-dead", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", root.resolve("dead").toString())));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-dead",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", root.resolve("dead").toString())));
     OrphanReaper reaper = new OrphanReaper(journal);
     reaper.recordDirectory("cells-alive", root.resolve("alive"));
 
@@ -44,16 +54,32 @@ class OrphanReaperTest {
   }
 
   @Test
-  void aRecordPointingOutsideTheRootIsDroppedWithoutDeletingAnything(@TempDir Path temp) throws Exception {
+  void aRecordPointingOutsideTheRootIsDroppedWithoutDeletingAnything(@TempDir Path temp)
+      throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     Path precious = Files.createDirectories(temp.resolve("precious"));
     Files.writeString(precious.resolve("keep.txt"), "keep");
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-evil", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", temp.resolve("cells/../precious").toString())));
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-root", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", temp.resolve("cells").toString())));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-evil",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", temp.resolve("cells/../precious").toString())));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-root",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", temp.resolve("cells").toString())));
 
-    assertThat(new OrphanReaper(journal).reapDirectories(temp.resolve("cells"), temp.resolve("quarantine")).deleted())
+    assertThat(
+            new OrphanReaper(journal)
+                .reapDirectories(temp.resolve("cells"), temp.resolve("quarantine"))
+                .deleted())
         .isZero();
 
     assertThat(precious.resolve("keep.txt")).hasContent("keep");
@@ -61,15 +87,23 @@ class OrphanReaperTest {
   }
 
   @Test
-  void aDeadOwnersDirectoryHoldingATreeDeeperThanThePathLimitIsDeleted(@TempDir Path temp) throws Exception {
+  void aDeadOwnersDirectoryHoldingATreeDeeperThanThePathLimitIsDeleted(@TempDir Path temp)
+      throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     Path root = temp.resolve("cells");
     Path home = Files.createDirectories(root.resolve("dead/cell-1/home"));
     DeepTrees.create(home, "nest");
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-dead", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", root.resolve("dead").toString())));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-dead",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", root.resolve("dead").toString())));
 
-    OrphanReaper.DirectoryReaping reaping = new OrphanReaper(journal).reapDirectories(root, temp.resolve("quarantine"));
+    OrphanReaper.DirectoryReaping reaping =
+        new OrphanReaper(journal).reapDirectories(root, temp.resolve("quarantine"));
 
     assertThat(reaping).isEqualTo(new OrphanReaper.DirectoryReaping(1, List.of(), List.of()));
     assertThat(reaping.needsAttention()).isFalse();
@@ -78,27 +112,41 @@ class OrphanReaperTest {
   }
 
   @Test
-  void aDirectoryThatCannotBeDeletedIsMovedIntoTheQuarantineAndReported(@TempDir Path temp) throws Exception {
+  void aDirectoryThatCannotBeDeletedIsMovedIntoTheQuarantineAndReported(@TempDir Path temp)
+      throws Exception {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     Path root = temp.resolve("cells");
     Files.createDirectories(root.resolve("dead/cell-1"));
     Files.writeString(root.resolve("dead/cell-1/stuck.bin"), "x");
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-dead", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", root.resolve("dead").toString())));
-    OrphanReaper reaper = new OrphanReaper(journal, directory -> {
-      throw new IOException("Operation not permitted");
-    });
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-dead",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", root.resolve("dead").toString())));
+    OrphanReaper reaper =
+        new OrphanReaper(
+            journal,
+            directory -> {
+              throw new IOException("Operation not permitted");
+            });
 
-    OrphanReaper.DirectoryReaping reaping = reaper.reapDirectories(root, temp.resolve("quarantine"));
+    OrphanReaper.DirectoryReaping reaping =
+        reaper.reapDirectories(root, temp.resolve("quarantine"));
 
     assertThat(reaping.deleted()).isZero();
     assertThat(reaping.kept()).isEmpty();
     assertThat(reaping.needsAttention()).isTrue();
-    assertThat(reaping.quarantined()).singleElement().satisfies(moved -> {
-      assertThat(moved.getParent()).isEqualTo(temp.resolve("quarantine"));
-      assertThat(moved.getFileName().toString()).endsWith("-dead");
-      assertThat(moved.resolve("cell-1/stuck.bin")).hasContent("x");
-    });
+    assertThat(reaping.quarantined())
+        .singleElement()
+        .satisfies(
+            moved -> {
+              assertThat(moved.getParent()).isEqualTo(temp.resolve("quarantine"));
+              assertThat(moved.getFileName().toString()).endsWith("-dead");
+              assertThat(moved.resolve("cell-1/stuck.bin")).hasContent("x");
+            });
     assertThat(root.resolve("dead")).doesNotExist();
     assertThat(journal.records()).as("nothing is left to retry").isEmpty();
   }
@@ -109,12 +157,21 @@ class OrphanReaperTest {
     LeaseJournal journal = LeaseJournal.open(temp.resolve("journal"));
     Path root = temp.resolve("cells");
     Path dead = Files.createDirectories(root.resolve("dead"));
-    journal.record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-dead", DEAD, "0".repeat(32), Instant.now(),
-        Map.of("path", dead.toString())));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.DIRECTORY,
+            "cells-dead",
+            DEAD,
+            "0".repeat(32),
+            Instant.now(),
+            Map.of("path", dead.toString())));
     Path notADirectory = Files.writeString(temp.resolve("quarantine"), "a file");
-    OrphanReaper reaper = new OrphanReaper(journal, directory -> {
-      throw new UncheckedIOException(new IOException("File name too long"));
-    });
+    OrphanReaper reaper =
+        new OrphanReaper(
+            journal,
+            directory -> {
+              throw new UncheckedIOException(new IOException("File name too long"));
+            });
 
     OrphanReaper.DirectoryReaping reaping = reaper.reapDirectories(root, notADirectory);
 

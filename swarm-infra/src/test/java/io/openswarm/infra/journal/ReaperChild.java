@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The worker JVM of {@link OrphanReaperIT}: journals the processes it starts, starts {@code sleep 600}, prints
- * {@code STARTED <pid>}, then waits to be killed.
+ * The worker JVM of {@link OrphanReaperIT}: journals the processes it starts, starts {@code sleep
+ * 600}, prints {@code STARTED <pid>}, then waits to be killed.
  *
  * <p>Arguments: {@code <journalDirectory> <workingDirectory> <logFile>}.
  */
@@ -18,13 +18,16 @@ public final class ReaperChild {
 
   public static void main(String[] args) throws Exception {
     OrphanReaper reaper = new OrphanReaper(LeaseJournal.open(Path.of(args[0])));
-    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().listener(reaper.processListener()).build();
-    SupervisedProcess sleeper = supervisor.start(ProcessSpec.newBuilder()
-        .command("sleep", "600")
-        .workingDirectory(Path.of(args[1]))
-        .logFile(Path.of(args[2]))
-        .description("an agent that outlives its worker")
-        .build());
+    ProcessSupervisor supervisor =
+        ProcessSupervisor.newBuilder().listener(reaper.processListener()).build();
+    SupervisedProcess sleeper =
+        supervisor.start(
+            ProcessSpec.newBuilder()
+                .command("sleep", "600")
+                .workingDirectory(Path.of(args[1]))
+                .logFile(Path.of(args[2]))
+                .description("an agent that outlives its worker")
+                .build());
     System.out.println("STARTED " + sleeper.pid());
     System.out.flush();
     new CountDownLatch(1).await();

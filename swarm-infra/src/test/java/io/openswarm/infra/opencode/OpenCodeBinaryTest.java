@@ -13,16 +13,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OpenCodeBinaryTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void explicitPathWinsOverEverythingElse() throws IOException {
     Path explicit = executable(dir.resolve("explicit/opencode"));
     Path onPath = executable(dir.resolve("bin/opencode"));
 
-    Path found = OpenCodeBinary.locate(explicit,
-        Map.of("PATH", onPath.getParent().toString(), OpenCodeBinary.ENV_VARIABLE, onPath.toString()), dir);
+    Path found =
+        OpenCodeBinary.locate(
+            explicit,
+            Map.of(
+                "PATH",
+                onPath.getParent().toString(),
+                OpenCodeBinary.ENV_VARIABLE,
+                onPath.toString()),
+            dir);
 
     assertThat(found).isEqualTo(explicit);
   }
@@ -32,7 +38,9 @@ class OpenCodeBinaryTest {
     Path onPath = executable(dir.resolve("bin/opencode"));
     Path missing = dir.resolve("nope/opencode");
 
-    assertThatThrownBy(() -> OpenCodeBinary.locate(missing, Map.of("PATH", onPath.getParent().toString()), dir))
+    assertThatThrownBy(
+            () ->
+                OpenCodeBinary.locate(missing, Map.of("PATH", onPath.getParent().toString()), dir))
         .isInstanceOf(OpenCodeBinaryNotFoundException.class)
         .hasMessageContaining("explicit path " + missing + " (does not exist)");
   }
@@ -42,8 +50,15 @@ class OpenCodeBinaryTest {
     Path fromEnv = executable(dir.resolve("env/opencode"));
     Path onPath = executable(dir.resolve("bin/opencode"));
 
-    Path found = OpenCodeBinary.locate(null,
-        Map.of(OpenCodeBinary.ENV_VARIABLE, fromEnv.toString(), "PATH", onPath.getParent().toString()), dir);
+    Path found =
+        OpenCodeBinary.locate(
+            null,
+            Map.of(
+                OpenCodeBinary.ENV_VARIABLE,
+                fromEnv.toString(),
+                "PATH",
+                onPath.getParent().toString()),
+            dir);
 
     assertThat(found).isEqualTo(fromEnv);
   }
@@ -55,8 +70,13 @@ class OpenCodeBinaryTest {
     Files.writeString(notExecutable, "#!/bin/sh\n");
     Path second = executable(dir.resolve("second/opencode"));
     Path third = executable(dir.resolve("third/opencode"));
-    String path = String.join(":", "relative/bin", notExecutable.getParent().toString(),
-        second.getParent().toString(), third.getParent().toString());
+    String path =
+        String.join(
+            ":",
+            "relative/bin",
+            notExecutable.getParent().toString(),
+            second.getParent().toString(),
+            third.getParent().toString());
 
     assertThat(OpenCodeBinary.locate(null, Map.of("PATH", path), dir)).isEqualTo(second);
   }
@@ -67,25 +87,35 @@ class OpenCodeBinaryTest {
     Path local = executable(project.resolve(OpenCodeBinary.PROJECT_LOCAL_PATH));
     Path deep = Files.createDirectories(project.resolve("module/src/main"));
 
-    assertThat(OpenCodeBinary.locate(null, Map.of("PATH", "/nonexistent-bin"), deep)).isEqualTo(local);
+    assertThat(OpenCodeBinary.locate(null, Map.of("PATH", "/nonexistent-bin"), deep))
+        .isEqualTo(local);
   }
 
   @Test
   void aMissBinaryNamesEveryPlaceSearched() throws IOException {
     Path start = Files.createDirectories(dir.resolve("work"));
-    Map<String, String> env = Map.of(OpenCodeBinary.ENV_VARIABLE, dir.resolve("gone").toString(),
-        "PATH", "/nonexistent-a:/nonexistent-b");
+    Map<String, String> env =
+        Map.of(
+            OpenCodeBinary.ENV_VARIABLE,
+            dir.resolve("gone").toString(),
+            "PATH",
+            "/nonexistent-a:/nonexistent-b");
 
     assertThatThrownBy(() -> OpenCodeBinary.locate(null, env, start))
-        .isInstanceOfSatisfying(OpenCodeBinaryNotFoundException.class, e -> {
-          assertThat(e.searched()).hasSize(3);
-          assertThat(e.getMessage())
-              .contains("$OPENSWARM_OPENCODE_BIN=" + dir.resolve("gone") + " (does not exist)")
-              .contains("'opencode' in the 2 folders of PATH (not found)")
-              .doesNotContain("/nonexistent-a", "/nonexistent-b")
-              .contains(".tools/opencode/node_modules/.bin/opencode in " + start + " and each parent directory")
-              .contains("npm install --prefix .tools/opencode opencode-ai@1.18.33");
-        });
+        .isInstanceOfSatisfying(
+            OpenCodeBinaryNotFoundException.class,
+            e -> {
+              assertThat(e.searched()).hasSize(3);
+              assertThat(e.getMessage())
+                  .contains("$OPENSWARM_OPENCODE_BIN=" + dir.resolve("gone") + " (does not exist)")
+                  .contains("'opencode' in the 2 folders of PATH (not found)")
+                  .doesNotContain("/nonexistent-a", "/nonexistent-b")
+                  .contains(
+                      ".tools/opencode/node_modules/.bin/opencode in "
+                          + start
+                          + " and each parent directory")
+                  .contains("npm install --prefix .tools/opencode opencode-ai@1.18.33");
+            });
   }
 
   @Test

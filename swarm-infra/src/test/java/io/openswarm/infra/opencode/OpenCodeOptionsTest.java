@@ -12,7 +12,8 @@ class OpenCodeOptionsTest {
 
   @Test
   void defaultsMatchTheDocumentedValues() {
-    OpenCodeOptions options = OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5").build();
+    OpenCodeOptions options =
+        OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5").build();
 
     assertThat(options.providerId()).isEqualTo("anthropic");
     assertThat(options.modelId()).isEqualTo("claude-sonnet-4-5");
@@ -21,7 +22,8 @@ class OpenCodeOptionsTest {
     assertThat(options.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(options.providerRetryLimit()).isEqualTo(6);
     assertThat(options.logLevel()).isEqualTo(OpenCodeOptions.LogLevel.INFO);
-    assertThat(options.passEnvironment()).containsExactly("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ");
+    assertThat(options.passEnvironment())
+        .containsExactly("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ");
     assertThat(options.environment()).isEmpty();
     assertThat(options.apiKeyVariable()).isEmpty();
     assertThat(options.providerConfigJson()).isEmpty();
@@ -35,7 +37,8 @@ class OpenCodeOptionsTest {
 
   @Test
   void modelIdMayContainSlashes() {
-    OpenCodeOptions options = OpenCodeOptions.newBuilder().model("openrouter/anthropic/claude-3.5").build();
+    OpenCodeOptions options =
+        OpenCodeOptions.newBuilder().model("openrouter/anthropic/claude-3.5").build();
 
     assertThat(options.providerId()).isEqualTo("openrouter");
     assertThat(options.modelId()).isEqualTo("anthropic/claude-3.5");
@@ -46,7 +49,8 @@ class OpenCodeOptionsTest {
     assertThatThrownBy(() -> OpenCodeOptions.newBuilder().build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("model must be set");
-    for (String bad : List.of("claude", "/model", "provider/", "pro vider/model", "provider/mo del")) {
+    for (String bad :
+        List.of("claude", "/model", "provider/", "pro vider/model", "provider/mo del")) {
       assertThatThrownBy(() -> OpenCodeOptions.newBuilder().model(bad).build())
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
@@ -77,7 +81,8 @@ class OpenCodeOptionsTest {
     assertThatThrownBy(() -> builder().environment("HOME", "/elsewhere").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("environment must not set 'HOME'");
-    assertThatThrownBy(() -> builder().passEnvironment(List.of("PATH", "OPENCODE_SERVER_PASSWORD")).build())
+    assertThatThrownBy(
+            () -> builder().passEnvironment(List.of("PATH", "OPENCODE_SERVER_PASSWORD")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("passEnvironment must not set 'OPENCODE_SERVER_PASSWORD'");
     assertThatThrownBy(() -> builder().passEnvironment(List.of("PATH", "PATH")).build())
@@ -104,35 +109,40 @@ class OpenCodeOptionsTest {
   @Test
   void settersRejectNullWithTheParameterName() {
     assertThatThrownBy(() -> builder().model(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("model cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("model cannot be null");
     assertThatThrownBy(() -> builder().environment("A", null))
-        .isInstanceOf(NullPointerException.class).hasMessage("value cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("value cannot be null");
     assertThatThrownBy(() -> builder().passEnvironment(java.util.Arrays.asList("PATH", null)))
-        .isInstanceOf(NullPointerException.class).hasMessage("passEnvironment element cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("passEnvironment element cannot be null");
   }
 
   @Test
   void copyBuilderReproducesEqualOptions() {
-    OpenCodeOptions options = builder()
-        .providerConfigJson("{\"fake\":{}}")
-        .apiKeyVariable("FAKE_KEY")
-        .environment("HTTPS_PROXY", "http://proxy:3128")
-        .passEnvironment(List.of("PATH"))
-        .turnIdleTimeout(Duration.ofSeconds(90))
-        .providerRetryLimit(2)
-        .logLevel(OpenCodeOptions.LogLevel.WARN)
-        .pluginSeed(Path.of("/var/lib/swarm/seed"))
-        .networkPluginInstall(true)
-        .snapshots(true)
-        .projectConfig(false)
-        .extraConfigJson("{\"instructions\":[]}")
-        .binary(Path.of("/opt/opencode"))
-        .build();
+    OpenCodeOptions options =
+        builder()
+            .providerConfigJson("{\"fake\":{}}")
+            .apiKeyVariable("FAKE_KEY")
+            .environment("HTTPS_PROXY", "http://proxy:3128")
+            .passEnvironment(List.of("PATH"))
+            .turnIdleTimeout(Duration.ofSeconds(90))
+            .providerRetryLimit(2)
+            .logLevel(OpenCodeOptions.LogLevel.WARN)
+            .pluginSeed(Path.of("/var/lib/swarm/seed"))
+            .networkPluginInstall(true)
+            .snapshots(true)
+            .projectConfig(false)
+            .extraConfigJson("{\"instructions\":[]}")
+            .binary(Path.of("/opt/opencode"))
+            .build();
 
     OpenCodeOptions copy = OpenCodeOptions.newBuilder(options).build();
 
     assertThat(copy).isEqualTo(options).hasSameHashCodeAs(options);
-    assertThat(OpenCodeOptions.newBuilder(options).providerRetryLimit(3).build()).isNotEqualTo(options);
+    assertThat(OpenCodeOptions.newBuilder(options).providerRetryLimit(3).build())
+        .isNotEqualTo(options);
   }
 
   @Test
@@ -148,13 +158,24 @@ class OpenCodeOptionsTest {
 
   @Test
   void aPrivateNetworkKeepsItsAllowedEndpointsAndASharedOneRefusesThem() {
-    OpenCodeOptions isolated = OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5")
-        .network(io.openswarm.core.sandbox.NetworkAccess.NONE).allowEndpoint("api.anthropic.com:443").build();
+    OpenCodeOptions isolated =
+        OpenCodeOptions.newBuilder()
+            .model("anthropic/claude-sonnet-4-5")
+            .network(io.openswarm.core.sandbox.NetworkAccess.NONE)
+            .allowEndpoint("api.anthropic.com:443")
+            .build();
 
-    assertThat(isolated.allowedEndpoints()).extracting(Object::toString).containsExactly("api.anthropic.com:443");
+    assertThat(isolated.allowedEndpoints())
+        .extracting(Object::toString)
+        .containsExactly("api.anthropic.com:443");
     assertThat(OpenCodeOptions.newBuilder(isolated).build()).isEqualTo(isolated);
-    assertThatThrownBy(() -> OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5")
-        .allowEndpoint("api.anthropic.com:443").build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network(NONE)");
+    assertThatThrownBy(
+            () ->
+                OpenCodeOptions.newBuilder()
+                    .model("anthropic/claude-sonnet-4-5")
+                    .allowEndpoint("api.anthropic.com:443")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("network(NONE)");
   }
 }

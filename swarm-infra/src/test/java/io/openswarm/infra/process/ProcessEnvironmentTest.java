@@ -9,31 +9,34 @@ import org.junit.jupiter.api.Test;
 
 class ProcessEnvironmentTest {
 
-  private static final Map<String, String> WORKER = Map.of(
-      "PATH", "/opt/bin:/usr/bin",
-      "LANG", "C.UTF-8",
-      "TZ", "UTC",
-      "HOME", "/home/worker",
-      "TEMPORAL_API_KEY", "tmprl-secret",
-      "MY_SECRET", "hunter2",
-      "OPENAI_API_KEY", "sk-secret",
-      "JAVA_HOME", "/usr/lib/jvm/17");
+  private static final Map<String, String> WORKER =
+      Map.of(
+          "PATH", "/opt/bin:/usr/bin",
+          "LANG", "C.UTF-8",
+          "TZ", "UTC",
+          "HOME", "/home/worker",
+          "TEMPORAL_API_KEY", "tmprl-secret",
+          "MY_SECRET", "hunter2",
+          "OPENAI_API_KEY", "sk-secret",
+          "JAVA_HOME", "/usr/lib/jvm/17");
 
   @Test
   void defaultsInheritOnlyTheAllowlist() {
     ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER).inheritDefaults().build();
 
-    assertThat(env.asMap()).containsOnly(
-        entry("PATH", "/opt/bin:/usr/bin"), entry("LANG", "C.UTF-8"), entry("TZ", "UTC"));
+    assertThat(env.asMap())
+        .containsOnly(
+            entry("PATH", "/opt/bin:/usr/bin"), entry("LANG", "C.UTF-8"), entry("TZ", "UTC"));
   }
 
   @Test
   void secretsReachTheChildOnlyWhenNamed() {
-    ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER)
-        .inheritDefaults()
-        .inherit("JAVA_HOME", "OPENAI_API_KEY", "NOT_SET_ANYWHERE")
-        .put("HOME", "/state/cell-1/home")
-        .build();
+    ProcessEnvironment env =
+        ProcessEnvironment.newBuilder(WORKER)
+            .inheritDefaults()
+            .inherit("JAVA_HOME", "OPENAI_API_KEY", "NOT_SET_ANYWHERE")
+            .put("HOME", "/state/cell-1/home")
+            .build();
 
     assertThat(env.asMap())
         .containsEntry("JAVA_HOME", "/usr/lib/jvm/17")
@@ -46,20 +49,25 @@ class ProcessEnvironmentTest {
   void aWorkerWithoutPathStillGivesTheChildASystemPath() {
     ProcessEnvironment env = ProcessEnvironment.newBuilder(Map.of()).inheritDefaults().build();
 
-    assertThat(env.get("PATH")).hasValueSatisfying(path -> assertThat(path).contains("/usr/bin", "/bin"));
+    assertThat(env.get("PATH"))
+        .hasValueSatisfying(path -> assertThat(path).contains("/usr/bin", "/bin"));
   }
 
   @Test
   void builderEditsAndCopies() {
     ProcessEnvironment env = ProcessEnvironment.newBuilder(WORKER).inheritDefaults().build();
-    ProcessEnvironment edited = env.toBuilder()
-        .remove("TZ")
-        .putIfAbsent("LANG", "ignored")
-        .putIfAbsent("TMPDIR", "/state/tmp")
-        .build();
+    ProcessEnvironment edited =
+        env.toBuilder()
+            .remove("TZ")
+            .putIfAbsent("LANG", "ignored")
+            .putIfAbsent("TMPDIR", "/state/tmp")
+            .build();
 
-    assertThat(edited.asMap()).containsOnly(
-        entry("PATH", "/opt/bin:/usr/bin"), entry("LANG", "C.UTF-8"), entry("TMPDIR", "/state/tmp"));
+    assertThat(edited.asMap())
+        .containsOnly(
+            entry("PATH", "/opt/bin:/usr/bin"),
+            entry("LANG", "C.UTF-8"),
+            entry("TMPDIR", "/state/tmp"));
     assertThat(env.asMap()).containsKey("TZ");
     assertThat(env.toBuilder().build()).isEqualTo(env).hasSameHashCodeAs(env);
   }
@@ -75,7 +83,8 @@ class ProcessEnvironmentTest {
   void rejectsInvalidNamesAndValues() {
     assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("A=B", "x"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("environment variable name must be non-empty without '=' or NUL but was \"A=B\"");
+        .hasMessage(
+            "environment variable name must be non-empty without '=' or NUL but was \"A=B\"");
     assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("", "x"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ProcessEnvironment.newBuilder().put("A", "x\0y"))

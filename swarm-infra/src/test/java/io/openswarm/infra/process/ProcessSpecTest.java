@@ -26,7 +26,8 @@ class ProcessSpecTest {
     assertThat(spec.stopGrace()).isEqualTo(Duration.ofSeconds(5));
     assertThat(spec.timeout()).isEmpty();
     assertThat(spec.description()).isEqualTo("mvn");
-    assertThat(spec.sandboxPolicy()).isEqualTo(SandboxPolicy.newBuilder().writable(Path.of("/pool/cell-1")).build());
+    assertThat(spec.sandboxPolicy())
+        .isEqualTo(SandboxPolicy.newBuilder().writable(Path.of("/pool/cell-1")).build());
     assertThat(spec.environment().asMap()).containsKey("PATH");
     assertThat(spec.toBuilder().build().toString()).isEqualTo(spec.toString());
   }
@@ -35,8 +36,9 @@ class ProcessSpecTest {
   void logsMustStayOutOfTheWorktree() {
     assertThatThrownBy(() -> valid().logFile(Path.of("/pool/cell-1/build/../tests.log")).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("logFile must be outside the working directory /pool/cell-1 (logs would end up in commits) "
-            + "but was /pool/cell-1/build/../tests.log");
+        .hasMessage(
+            "logFile must be outside the working directory /pool/cell-1 (logs would end up in commits) "
+                + "but was /pool/cell-1/build/../tests.log");
   }
 
   @Test
@@ -47,7 +49,8 @@ class ProcessSpecTest {
     assertThatThrownBy(() -> ProcessSpec.newBuilder().command("true").build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("workingDirectory is required but was not set");
-    assertThatThrownBy(() -> ProcessSpec.newBuilder().command("true").workingDirectory(Path.of("/w")).build())
+    assertThatThrownBy(
+            () -> ProcessSpec.newBuilder().command("true").workingDirectory(Path.of("/w")).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("logFile is required but was not set");
   }
@@ -81,9 +84,11 @@ class ProcessSpecTest {
 
   @Test
   void toStringDoesNotPrintArgumentsOrEnvironmentValues() {
-    ProcessSpec spec = valid().command("agent", "--prompt", "secret plan")
-        .environment(ProcessEnvironment.newBuilder().put("API_KEY", "k-123").build())
-        .build();
+    ProcessSpec spec =
+        valid()
+            .command("agent", "--prompt", "secret plan")
+            .environment(ProcessEnvironment.newBuilder().put("API_KEY", "k-123").build())
+            .build();
 
     assertThat(spec.toString()).contains("agent", "API_KEY").doesNotContain("secret plan", "k-123");
   }

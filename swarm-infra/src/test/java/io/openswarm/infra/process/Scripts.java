@@ -10,7 +10,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Test helpers: executable scripts in a test's temporary directory, and checks on this JVM's children. */
+/**
+ * Test helpers: executable scripts in a test's temporary directory, and checks on this JVM's
+ * children.
+ */
 public final class Scripts {
 
   private Scripts() {}
@@ -34,8 +37,8 @@ public final class Scripts {
   }
 
   /**
-   * Whether this very process (the handle checks the start time, so a reused PID does not count) is running; a
-   * zombie counts as gone.
+   * Whether this very process (the handle checks the start time, so a reused PID does not count) is
+   * running; a zombie counts as gone.
    */
   public static boolean running(ProcessHandle handle) {
     long pid = handle.pid();
@@ -57,16 +60,18 @@ public final class Scripts {
     try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
       return dirs.map(p -> p.getFileName().toString())
           .filter(n -> n.chars().allMatch(Character::isDigit))
-          .flatMap(n -> {
-            try {
-              String stat = Files.readString(Path.of("/proc", n, "stat"));
-              String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-              return fields[0].equals("Z") && Long.parseLong(fields[1]) == self
-                  ? Stream.of(Long.parseLong(n)) : Stream.empty();
-            } catch (IOException | RuntimeException e) {
-              return Stream.empty();
-            }
-          })
+          .flatMap(
+              n -> {
+                try {
+                  String stat = Files.readString(Path.of("/proc", n, "stat"));
+                  String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                  return fields[0].equals("Z") && Long.parseLong(fields[1]) == self
+                      ? Stream.of(Long.parseLong(n))
+                      : Stream.empty();
+                } catch (IOException | RuntimeException e) {
+                  return Stream.empty();
+                }
+              })
           .collect(Collectors.toList());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

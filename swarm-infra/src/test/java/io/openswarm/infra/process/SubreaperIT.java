@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Without a sandbox and without cgroups (no limits), a daemon that double-forks out of a command's tree still ends
- * with it: the subreaper in front of the command keeps it in the tree, and stops what is left when the command exits.
+ * Without a sandbox and without cgroups (no limits), a daemon that double-forks out of a command's
+ * tree still ends with it: the subreaper in front of the command keeps it in the tree, and stops
+ * what is left when the command exits.
  */
 class SubreaperIT {
 
@@ -47,7 +48,9 @@ class SubreaperIT {
   void aDaemonThatDoubleForkedIsStoppedWithItsCommand() throws Exception {
     Path pidFile = temp.resolve("daemon.pid");
     SupervisedProcess parent = run(spawnDaemon(pidFile) + "; echo spawned; exec sleep 300");
-    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
     long daemon = Long.parseLong(Files.readString(pidFile).strip());
     assertThat(alive(daemon)).isTrue();
 
@@ -64,21 +67,29 @@ class SubreaperIT {
     assertThat(run("kill -9 $$").waitFor().exitCode()).isEqualTo(137);
   }
 
-  /** A shell snippet that starts {@code sleep 300} in a new session, detached from the tree, and waits for its PID. */
+  /**
+   * A shell snippet that starts {@code sleep 300} in a new session, detached from the tree, and
+   * waits for its PID.
+   */
   private static String spawnDaemon(Path pidFile) {
-    return "(setsid sh -c 'echo $$ > " + pidFile + "; exec sleep 300' > /dev/null 2>&1 &); "
-        + "while [ ! -s " + pidFile + " ]; do sleep 0.05; done";
+    return "(setsid sh -c 'echo $$ > "
+        + pidFile
+        + "; exec sleep 300' > /dev/null 2>&1 &); "
+        + "while [ ! -s "
+        + pidFile
+        + " ]; do sleep 0.05; done";
   }
 
   private SupervisedProcess run(String script) throws Exception {
-    return supervisor.start(ProcessSpec.newBuilder()
-        .command("sh", "-c", script)
-        .workingDirectory(Files.createDirectories(temp.resolve("work")))
-        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
-        .logFile(temp.resolve("logs/run.log"))
-        .timeout(Duration.ofSeconds(60))
-        .description("unsandboxed command")
-        .build());
+    return supervisor.start(
+        ProcessSpec.newBuilder()
+            .command("sh", "-c", script)
+            .workingDirectory(Files.createDirectories(temp.resolve("work")))
+            .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
+            .logFile(temp.resolve("logs/run.log"))
+            .timeout(Duration.ofSeconds(60))
+            .description("unsandboxed command")
+            .build());
   }
 
   private static boolean alive(long pid) {

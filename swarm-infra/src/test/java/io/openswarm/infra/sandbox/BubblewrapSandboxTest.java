@@ -19,7 +19,8 @@ class BubblewrapSandboxTest {
 
   @TempDir Path temp;
 
-  private final BubblewrapSandbox sandbox = new BubblewrapSandbox(Path.of("/usr/bin/bwrap"), "0.8.0");
+  private final BubblewrapSandbox sandbox =
+      new BubblewrapSandbox(Path.of("/usr/bin/bwrap"), "0.8.0");
 
   @Test
   void wrapsTheCommandUnchangedAfterTheProfile() throws Exception {
@@ -27,20 +28,45 @@ class BubblewrapSandboxTest {
     Path state = Files.createDirectories(temp.resolve("state/cell-1"));
     Files.writeString(worktree.resolve(".git"), "gitdir: /repo/.git/worktrees/cell-1\n");
     List<String> command = List.of("sh", "-c", "echo \"$(id)\"\n`id`");
-    SandboxRequest request = new SandboxRequest(command, worktree, Map.of("PATH", "/usr/bin", "KEY", "v"),
-        SandboxPolicy.forCell(worktree, state));
+    SandboxRequest request =
+        new SandboxRequest(
+            command,
+            worktree,
+            Map.of("PATH", "/usr/bin", "KEY", "v"),
+            SandboxPolicy.forCell(worktree, state));
 
     SandboxedCommand wrapped = sandbox.wrap(request);
 
     List<String> args = wrapped.command();
     assertThat(args.get(0)).isEqualTo("/usr/bin/bwrap");
     assertThat(args.subList(args.indexOf("--") + 1, args.size())).isEqualTo(command);
-    assertThat(args).containsSubsequence("--die-with-parent", "--new-session", "--unshare-pid", "--cap-drop", "ALL",
-        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-        "--bind", worktree.toRealPath().toString(), worktree.toRealPath().toString(),
-        "--bind", state.toRealPath().toString(), state.toRealPath().toString(),
-        "--ro-bind-try", worktree.resolve(".git").toRealPath().toString(),
-        "--chdir", worktree.toString(), "--");
+    assertThat(args)
+        .containsSubsequence(
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--cap-drop",
+            "ALL",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/tmp",
+            "--bind",
+            worktree.toRealPath().toString(),
+            worktree.toRealPath().toString(),
+            "--bind",
+            state.toRealPath().toString(),
+            state.toRealPath().toString(),
+            "--ro-bind-try",
+            worktree.resolve(".git").toRealPath().toString(),
+            "--chdir",
+            worktree.toString(),
+            "--");
     assertThat(args).doesNotContain("--unshare-net");
     assertThat(wrapped.environment()).isEqualTo(Map.of("PATH", "/usr/bin", "KEY", "v"));
     assertThat(wrapped.rootIsLauncher()).isTrue();
@@ -51,14 +77,16 @@ class BubblewrapSandboxTest {
     Path pool = Files.createDirectories(temp.resolve("pool"));
     Path worktree = Files.createDirectories(pool.resolve("cell-1"));
     Path secretInside = Files.createDirectories(worktree.resolve("build/secrets"));
-    SandboxPolicy policy = SandboxPolicy.newBuilder()
-        .hidden(secretInside)
-        .readOnly(worktree.resolve("missing-is-skipped"))
-        .writable(worktree)
-        .hidden(pool)
-        .build();
+    SandboxPolicy policy =
+        SandboxPolicy.newBuilder()
+            .hidden(secretInside)
+            .readOnly(worktree.resolve("missing-is-skipped"))
+            .writable(worktree)
+            .hidden(pool)
+            .build();
 
-    List<String> args = sandbox.wrap(new SandboxRequest(List.of("true"), worktree, Map.of(), policy)).command();
+    List<String> args =
+        sandbox.wrap(new SandboxRequest(List.of("true"), worktree, Map.of(), policy)).command();
 
     int hidePool = indexOfPair(args, "--tmpfs", pool.toRealPath().toString());
     int bindWorktree = indexOfPair(args, "--bind", worktree.toRealPath().toString());
@@ -70,7 +98,8 @@ class BubblewrapSandboxTest {
 
   @Test
   void unsharesTheNetworkOnRequest() throws Exception {
-    SandboxPolicy policy = SandboxPolicy.newBuilder().writable(temp).network(NetworkAccess.NONE).build();
+    SandboxPolicy policy =
+        SandboxPolicy.newBuilder().writable(temp).network(NetworkAccess.NONE).build();
 
     assertThat(sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)).command())
         .contains("--unshare-net");
@@ -81,10 +110,13 @@ class BubblewrapSandboxTest {
     Path missing = temp.resolve("gone");
     SandboxPolicy policy = SandboxPolicy.newBuilder().writable(missing).build();
 
-    assertThatThrownBy(() -> sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)))
+    assertThatThrownBy(
+            () -> sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("writable path " + missing
-            + " does not exist; bubblewrap can only bind existing files and directories");
+        .hasMessage(
+            "writable path "
+                + missing
+                + " does not exist; bubblewrap can only bind existing files and directories");
   }
 
   @Test
@@ -100,8 +132,8 @@ class BubblewrapSandboxTest {
         return i;
       }
     }
-    throw new AssertionError(option + " " + value + " not in " + String.join(" ", args)
-        + Collections.emptyList());
+    throw new AssertionError(
+        option + " " + value + " not in " + String.join(" ", args) + Collections.emptyList());
   }
 
   @Test
@@ -109,26 +141,43 @@ class BubblewrapSandboxTest {
     Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     Path state = Files.createDirectories(temp.resolve("state/cell-1"));
     Path home = Path.of(System.getProperty("user.home"));
-    String path = String.join(":", home.resolve(".local/bin").toString(), home.resolve(".cargo/bin").toString(),
-        home.resolve(".nvm/versions/node/v20/bin").toString(), home.resolve("bin").toString(), "/usr/bin");
-    SandboxRequest request = new SandboxRequest(List.of("true"), worktree, Map.of("PATH", path),
-        SandboxPolicy.forCell(worktree, state));
+    String path =
+        String.join(
+            ":",
+            home.resolve(".local/bin").toString(),
+            home.resolve(".cargo/bin").toString(),
+            home.resolve(".nvm/versions/node/v20/bin").toString(),
+            home.resolve("bin").toString(),
+            "/usr/bin");
+    SandboxRequest request =
+        new SandboxRequest(
+            List.of("true"),
+            worktree,
+            Map.of("PATH", path),
+            SandboxPolicy.forCell(worktree, state));
     List<String> args = sandbox.wrap(request).command();
-    java.util.function.Predicate<Path> bound = p -> {
-      for (int i = 0; i + 2 < args.size(); i++) {
-        if (args.get(i).equals("--ro-bind-try") && args.get(i + 1).equals(p.toString())) {
-          return true;
-        }
-      }
-      return false;
-    };
-    for (Path kept : List.of(home.resolve(".local/bin"), home.resolve(".cargo/bin"),
-        home.resolve(".nvm/versions/node/v20/bin"), home.resolve(".nvm/versions/node/v20"), home.resolve("bin"))) {
+    java.util.function.Predicate<Path> bound =
+        p -> {
+          for (int i = 0; i + 2 < args.size(); i++) {
+            if (args.get(i).equals("--ro-bind-try") && args.get(i + 1).equals(p.toString())) {
+              return true;
+            }
+          }
+          return false;
+        };
+    for (Path kept :
+        List.of(
+            home.resolve(".local/bin"),
+            home.resolve(".cargo/bin"),
+            home.resolve(".nvm/versions/node/v20/bin"),
+            home.resolve(".nvm/versions/node/v20"),
+            home.resolve("bin"))) {
       if (Files.exists(kept)) {
         assertThat(bound.test(kept.toRealPath())).as("%s comes back", kept).isTrue();
       }
     }
-    for (Path hidden : List.of(home, home.resolve(".local"), home.resolve(".cargo"), home.resolve(".config"))) {
+    for (Path hidden :
+        List.of(home, home.resolve(".local"), home.resolve(".cargo"), home.resolve(".config"))) {
       assertThat(bound.test(hidden)).as("%s stays hidden", hidden).isFalse();
     }
   }

@@ -23,12 +23,15 @@ class SandboxDetectorTest {
     SandboxDetector detector = SandboxDetector.system();
 
     assertThat(detector.bubblewrapProblem()).isEmpty();
-    assertThat(detector.bubblewrap()).hasValueSatisfying(bwrap -> {
-      assertThat(bwrap.version()).matches("\\d+\\.\\d+.*");
-      assertThat(bwrap.executable().getFileName().toString()).isEqualTo("bwrap");
-    });
+    assertThat(detector.bubblewrap())
+        .hasValueSatisfying(
+            bwrap -> {
+              assertThat(bwrap.version()).matches("\\d+\\.\\d+.*");
+              assertThat(bwrap.executable().getFileName().toString()).isEqualTo("bwrap");
+            });
     assertThat(detector.select(SandboxMode.AUTO)).isSameAs(detector.bubblewrap().orElseThrow());
-    assertThat(detector.select(SandboxMode.BUBBLEWRAP)).isSameAs(detector.bubblewrap().orElseThrow());
+    assertThat(detector.select(SandboxMode.BUBBLEWRAP))
+        .isSameAs(detector.bubblewrap().orElseThrow());
     assertThat(detector.select(SandboxMode.NONE)).isSameAs(CellSandbox.none());
   }
 
@@ -36,33 +39,43 @@ class SandboxDetectorTest {
   void withoutBubblewrapAutoFallsBackWithAnErrorEachTimeAndAnExplicitRequestFails() {
     SandboxDetector detector = SandboxDetector.forExecutable(temp.resolve("bin/bwrap"));
 
-    String stderr = captureStderr(() -> {
-      assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
-      assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
-    });
+    String stderr =
+        captureStderr(
+            () -> {
+              assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
+              assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
+            });
 
     assertThat(stderr.lines().filter(l -> l.contains("ERROR"))).hasSize(2);
-    assertThat(stderr).contains("cells are NOT isolated: sandbox mode AUTO fell back to none because bubblewrap was "
-        + "not found at " + temp.resolve("bin/bwrap"),
-        "apt-get install bubblewrap");
+    assertThat(stderr)
+        .contains(
+            "cells are NOT isolated: sandbox mode AUTO fell back to none because bubblewrap was "
+                + "not found at "
+                + temp.resolve("bin/bwrap"),
+            "apt-get install bubblewrap");
     assertThatThrownBy(() -> detector.select(SandboxMode.BUBBLEWRAP))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("sandbox mode BUBBLEWRAP was requested but bubblewrap was not found at ")
+        .hasMessageStartingWith(
+            "sandbox mode BUBBLEWRAP was requested but bubblewrap was not found at ")
         .hasMessageContaining("apt-get install bubblewrap");
   }
 
   @Test
   void anInstalledBubblewrapThatCannotCreateASandboxIsNotUsed() throws Exception {
     Path fake = temp.resolve("bwrap");
-    Files.writeString(fake, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'bubblewrap 9.9'; exit 0; fi\n"
-        + "echo 'bwrap: No permissions to create new namespace' >&2\nexit 1\n");
+    Files.writeString(
+        fake,
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'bubblewrap 9.9'; exit 0; fi\n"
+            + "echo 'bwrap: No permissions to create new namespace' >&2\nexit 1\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
     SandboxDetector detector = SandboxDetector.forExecutable(fake);
 
     assertThat(detector.bubblewrap()).isEmpty();
-    assertThat(detector.bubblewrapProblem()).hasValue(fake
-        + " is installed but cannot create a sandbox here (exit code 1: bwrap: No permissions to create new "
-        + "namespace)");
+    assertThat(detector.bubblewrapProblem())
+        .hasValue(
+            fake
+                + " is installed but cannot create a sandbox here (exit code 1: bwrap: No permissions to create new "
+                + "namespace)");
     assertThat(detector.toString()).contains("cannot create a sandbox");
     assertThatThrownBy(() -> detector.select(SandboxMode.BUBBLEWRAP))
         .isInstanceOf(IllegalStateException.class)

@@ -24,15 +24,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Cell A, sandboxed by bubblewrap, tries to reach cell B, the main repository and the worker; every attempt fails
- * and no target file appears. Each attack vector is first shown to work inside the sandbox on cell A's own files,
- * so a failure against the target is the sandbox's doing, not a broken command.
+ * Cell A, sandboxed by bubblewrap, tries to reach cell B, the main repository and the worker; every
+ * attempt fails and no target file appears. Each attack vector is first shown to work inside the
+ * sandbox on cell A's own files, so a failure against the target is the sandbox's doing, not a
+ * broken command.
  */
 class SandboxEscapeIT {
 
   private static final String SECRET = "cell-b-password-" + UUID.randomUUID();
 
-  @TempDir(factory = OutsideTmpDirFactory.class) Path temp;
+  @TempDir(factory = OutsideTmpDirFactory.class)
+  Path temp;
+
   private Path repo;
   private Path worktreeA;
   private Path worktreeB;
@@ -55,22 +58,38 @@ class SandboxEscapeIT {
     Git.run(repo, "worktree", "add", "-q", "-b", "swarm/cell-b", worktreeB.toString());
     stateA = Files.createDirectories(temp.resolve("state/cell-a"));
     stateB = Files.createDirectories(temp.resolve("state/cell-b"));
-    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+    supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .build();
 
-    agentB = supervisor.start(ProcessSpec.newBuilder()
-        .command("sleep", "1000")
-        .workingDirectory(worktreeB)
-        .environment(ProcessEnvironment.newBuilder().inheritDefaults().put("OPENCODE_SERVER_PASSWORD", SECRET).build())
-        .logFile(stateB.resolve("logs/agent.log"))
-        .sandboxPolicy(SandboxPolicy.forCell(worktreeB, stateB))
-        .description("agent cell-b")
-        .build());
-    agentBInside = await().atMost(Duration.ofSeconds(10)).until(this::sleeperOfB, Optional::isPresent).orElseThrow();
+    agentB =
+        supervisor.start(
+            ProcessSpec.newBuilder()
+                .command("sleep", "1000")
+                .workingDirectory(worktreeB)
+                .environment(
+                    ProcessEnvironment.newBuilder()
+                        .inheritDefaults()
+                        .put("OPENCODE_SERVER_PASSWORD", SECRET)
+                        .build())
+                .logFile(stateB.resolve("logs/agent.log"))
+                .sandboxPolicy(SandboxPolicy.forCell(worktreeB, stateB))
+                .description("agent cell-b")
+                .build());
+    agentBInside =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(this::sleeperOfB, Optional::isPresent)
+            .orElseThrow();
   }
 
   private Optional<ProcessHandle> sleeperOfB() {
     return ProcessHandle.of(agentB.pid()).stream()
-        .flatMap(root -> java.util.stream.Stream.concat(java.util.stream.Stream.of(root), root.descendants()))
+        .flatMap(
+            root ->
+                java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(root), root.descendants()))
         .filter(h -> h.info().command().map(c -> c.endsWith("/sleep")).orElse(false))
         .findFirst();
   }
@@ -81,14 +100,17 @@ class SandboxEscapeIT {
   }
 
   private ProcessResult inCellA(String... command) throws Exception {
-    return supervisor.start(ProcessSpec.newBuilder()
-        .command(command)
-        .workingDirectory(worktreeA)
-        .logFile(stateA.resolve("logs/attempt.log"))
-        .sandboxPolicy(SandboxPolicy.forCell(worktreeA, stateA))
-        .timeout(Duration.ofSeconds(30))
-        .description("attempt in cell-a")
-        .build()).waitFor();
+    return supervisor
+        .start(
+            ProcessSpec.newBuilder()
+                .command(command)
+                .workingDirectory(worktreeA)
+                .logFile(stateA.resolve("logs/attempt.log"))
+                .sandboxPolicy(SandboxPolicy.forCell(worktreeA, stateA))
+                .timeout(Duration.ofSeconds(30))
+                .description("attempt in cell-a")
+                .build())
+        .waitFor();
   }
 
   @Test
@@ -96,7 +118,8 @@ class SandboxEscapeIT {
     String python = "import sys; open(sys.argv[1], 'w').write('pwned')";
     assertThat(inCellA("touch", worktreeA.resolve("own-touch").toString()).exitCode()).isZero();
     assertThat(inCellA("sh", "-c", "echo ok > " + worktreeA.resolve("own-sh")).exitCode()).isZero();
-    assertThat(inCellA("python3", "-c", python, worktreeA.resolve("own-py").toString()).exitCode()).isZero();
+    assertThat(inCellA("python3", "-c", python, worktreeA.resolve("own-py").toString()).exitCode())
+        .isZero();
     assertThat(worktreeA.resolve("own-touch")).exists();
     assertThat(worktreeA.resolve("own-sh")).hasContent("ok");
     assertThat(worktreeA.resolve("own-py")).hasContent("pwned");
@@ -108,10 +131,12 @@ class SandboxEscapeIT {
     ProcessResult remove = inCellA("rm", "-f", worktreeB.resolve("README.md").toString());
 
     if (!OutsideTmpDirFactory.insidePrivateTmp(temp)) {
-      assertThat(List.of(touch, shell, py, append, remove)).allSatisfy(r -> {
-        assertThat(r.exitCode()).isNotZero();
-        assertThat(r.outputTail()).containsIgnoringCase("read-only file system");
-      });
+      assertThat(List.of(touch, shell, py, append, remove))
+          .allSatisfy(
+              r -> {
+                assertThat(r.exitCode()).isNotZero();
+                assertThat(r.outputTail()).containsIgnoringCase("read-only file system");
+              });
     }
     assertThat(worktreeB.resolve("pwned-touch")).doesNotExist();
     assertThat(worktreeB.resolve("pwned-sh")).doesNotExist();
@@ -126,13 +151,18 @@ class SandboxEscapeIT {
     String headBefore = Files.readString(gitDirA.resolve("HEAD"));
     String dotGitBefore = Files.readString(worktreeA.resolve(".git"));
 
-    List<ProcessResult> attempts = List.of(
-        inCellA("touch", repo.resolve("pwned").toString()),
-        inCellA("sh", "-c", "echo pwned > " + repo.resolve(".git/pwned")),
-        inCellA("sh", "-c", "printf '[core]\\n\\tfsmonitor = touch /pwned\\n' >> " + repo.resolve(".git/config")),
-        inCellA("sh", "-c", "echo ref: refs/heads/evil > " + gitDirA.resolve("HEAD")),
-        inCellA("sh", "-c", "echo gitdir: /somewhere/else > .git"),
-        inCellA("git", "commit", "--allow-empty", "-m", "from inside"));
+    List<ProcessResult> attempts =
+        List.of(
+            inCellA("touch", repo.resolve("pwned").toString()),
+            inCellA("sh", "-c", "echo pwned > " + repo.resolve(".git/pwned")),
+            inCellA(
+                "sh",
+                "-c",
+                "printf '[core]\\n\\tfsmonitor = touch /pwned\\n' >> "
+                    + repo.resolve(".git/config")),
+            inCellA("sh", "-c", "echo ref: refs/heads/evil > " + gitDirA.resolve("HEAD")),
+            inCellA("sh", "-c", "echo gitdir: /somewhere/else > .git"),
+            inCellA("git", "commit", "--allow-empty", "-m", "from inside"));
 
     if (!OutsideTmpDirFactory.insidePrivateTmp(temp)) {
       assertThat(attempts).allSatisfy(r -> assertThat(r.exitCode()).isNotZero());
@@ -174,8 +204,11 @@ class SandboxEscapeIT {
 
   @Test
   void anotherCellsEnvironmentCannotBeReadThroughProc() throws Exception {
-    byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(agentBInside.pid()), "environ"));
-    assertThat(new String(environ, StandardCharsets.UTF_8)).as("outside the sandbox it is readable").contains(SECRET);
+    byte[] environ =
+        Files.readAllBytes(Path.of("/proc", Long.toString(agentBInside.pid()), "environ"));
+    assertThat(new String(environ, StandardCharsets.UTF_8))
+        .as("outside the sandbox it is readable")
+        .contains(SECRET);
 
     ProcessResult direct = inCellA("cat", "/proc/" + agentBInside.pid() + "/environ");
     ProcessResult scan = inCellA("sh", "-c", "cat /proc/[0-9]*/environ | tr '\\0' '\\n'");
@@ -187,7 +220,8 @@ class SandboxEscapeIT {
 
   @Test
   void anotherCellsProcessCannotBeKilled() throws Exception {
-    ProcessResult kill = inCellA("kill", "-KILL", Long.toString(agentBInside.pid()), Long.toString(agentB.pid()));
+    ProcessResult kill =
+        inCellA("kill", "-KILL", Long.toString(agentBInside.pid()), Long.toString(agentB.pid()));
     ProcessResult group = inCellA("kill", "-KILL", "--", "-" + agentB.pid());
 
     assertThat(kill.exitCode()).isNotZero();
@@ -198,8 +232,14 @@ class SandboxEscapeIT {
 
   @Test
   void remountingTheFilesystemReadWriteFailsEvenAsRoot() throws Exception {
-    ProcessResult attempt = inCellA("sh", "-c",
-        "mount -o remount,rw / ; mount -o remount,rw,bind " + worktreeB + " ; touch " + worktreeB.resolve("pwned"));
+    ProcessResult attempt =
+        inCellA(
+            "sh",
+            "-c",
+            "mount -o remount,rw / ; mount -o remount,rw,bind "
+                + worktreeB
+                + " ; touch "
+                + worktreeB.resolve("pwned"));
 
     assertThat(attempt.exitCode()).isNotZero();
     assertThat(worktreeB.resolve("pwned")).doesNotExist();

@@ -17,24 +17,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The start-up probe sees what a cell's process would see, no more and no less, on real bubblewrap: an npm launcher
- * link inside a hidden home folder is visible (the sandbox binds its package tree, as it does when it starts it),
- * while a script whose interpreter lies in a hidden folder is reported.
+ * The start-up probe sees what a cell's process would see, no more and no less, on real bubblewrap:
+ * an npm launcher link inside a hidden home folder is visible (the sandbox binds its package tree,
+ * as it does when it starts it), while a script whose interpreter lies in a hidden folder is
+ * reported.
  */
 class SandboxProbeIT {
 
-  @TempDir(factory = OutsideTmpDirFactory.class) Path temp;
+  @TempDir(factory = OutsideTmpDirFactory.class)
+  Path temp;
+
   private Path inHome;
   private Path repo;
   private ProcessSupervisor supervisor;
 
   @BeforeEach
   void setUp() throws Exception {
-    inHome = Files.createDirectories(Path.of(System.getProperty("user.home"), ".openswarm-probe-" + UUID.randomUUID()));
+    inHome =
+        Files.createDirectories(
+            Path.of(System.getProperty("user.home"), ".openswarm-probe-" + UUID.randomUUID()));
     repo = Files.createDirectories(temp.resolve("repo"));
     Git.run(repo, "init", "-q");
-    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
-        .hiddenPaths(List.of(repo)).build();
+    supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .hiddenPaths(List.of(repo))
+            .build();
   }
 
   @AfterEach
@@ -51,8 +59,9 @@ class SandboxProbeIT {
     Path launcher = Files.createDirectories(inHome.resolve("node_modules/.bin")).resolve("tool");
     Files.createSymbolicLink(launcher, launcher.getParent().relativize(real));
 
-    List<String> missing = SandboxProbe.missing(supervisor, temp.resolve("probe"), repo,
-        List.of(launcher.toString()), "/usr/bin:/bin");
+    List<String> missing =
+        SandboxProbe.missing(
+            supervisor, temp.resolve("probe"), repo, List.of(launcher.toString()), "/usr/bin:/bin");
 
     assertThat(missing).isEmpty();
   }
@@ -63,8 +72,13 @@ class SandboxProbeIT {
     Files.createSymbolicLink(interpreter, Path.of("/bin/sh"));
     Path script = executable(inHome.resolve("tools/run-tests"), "#!" + interpreter + "\nexit 0\n");
 
-    List<String> missing = SandboxProbe.missing(supervisor, temp.resolve("probe"), repo,
-        List.of(script.toString(), "sh"), "/usr/bin:/bin");
+    List<String> missing =
+        SandboxProbe.missing(
+            supervisor,
+            temp.resolve("probe"),
+            repo,
+            List.of(script.toString(), "sh"),
+            "/usr/bin:/bin");
 
     assertThat(missing).containsExactly(interpreter.toString());
   }

@@ -24,10 +24,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The supervisor's guarantees hold under the real bubblewrap, whose launcher stands between us and the command. */
+/**
+ * The supervisor's guarantees hold under the real bubblewrap, whose launcher stands between us and
+ * the command.
+ */
 class SandboxedSupervisionIT {
 
-  @TempDir(factory = OutsideTmpDirFactory.class) Path temp;
+  @TempDir(factory = OutsideTmpDirFactory.class)
+  Path temp;
+
   private Path worktree;
   private Path state;
   private ProcessSupervisor supervisor;
@@ -36,7 +41,10 @@ class SandboxedSupervisionIT {
   void setUp() throws Exception {
     worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     state = Files.createDirectories(temp.resolve("state/cell-1"));
-    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
+    supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .build();
   }
 
   @AfterEach
@@ -55,21 +63,26 @@ class SandboxedSupervisionIT {
 
   @Test
   void argumentsAndExitCodesPassThroughTheSandboxUnchanged() throws Exception {
-    List<String> tricky = List.of("\"q\" 'q'", "$(touch " + worktree.resolve("pwned") + ")", "`id`", "a\nb", "*");
-    List<String> command = new ArrayList<>(List.of("sh", "-c", "printf '[%s]\\n' \"$@\"; exit 4", "sh"));
+    List<String> tricky =
+        List.of("\"q\" 'q'", "$(touch " + worktree.resolve("pwned") + ")", "`id`", "a\nb", "*");
+    List<String> command =
+        new ArrayList<>(List.of("sh", "-c", "printf '[%s]\\n' \"$@\"; exit 4", "sh"));
     command.addAll(tricky);
 
     ProcessResult result = supervisor.start(spec().command(command).build()).waitFor();
 
     assertThat(result.exitCode()).isEqualTo(4);
-    assertThat(result.outputTail()).isEqualTo(tricky.stream().map(a -> "[" + a + "]\n").collect(Collectors.joining()));
+    assertThat(result.outputTail())
+        .isEqualTo(tricky.stream().map(a -> "[" + a + "]\n").collect(Collectors.joining()));
     assertThat(worktree.resolve("pwned")).doesNotExist();
   }
 
   @Test
   void theCommandSeesOnlyItsOwnProcesses() throws Exception {
-    ProcessResult result = supervisor.start(spec("sh", "-c", "ls /proc | grep -c '^[0-9]'; echo $$").build())
-        .waitFor();
+    ProcessResult result =
+        supervisor
+            .start(spec("sh", "-c", "ls /proc | grep -c '^[0-9]'; echo $$").build())
+            .waitFor();
 
     String[] lines = result.outputTail().split("\n");
     assertThat(Integer.parseInt(lines[0])).isLessThan(6);
@@ -78,8 +91,11 @@ class SandboxedSupervisionIT {
 
   @Test
   void stopGivesTheCommandInsideItsGracePeriod() throws Exception {
-    Path script = Scripts.write(worktree, "polite.sh",
-        "trap 'echo bye; exit 7' TERM\necho ready\nwhile :; do sleep 0.1; done");
+    Path script =
+        Scripts.write(
+            worktree,
+            "polite.sh",
+            "trap 'echo bye; exit 7' TERM\necho ready\nwhile :; do sleep 0.1; done");
     SupervisedProcess process = supervisor.start(spec(script.toString()).build());
     await().atMost(Duration.ofSeconds(10)).until(() -> process.outputTail().contains("ready"));
 
@@ -92,9 +108,11 @@ class SandboxedSupervisionIT {
 
   @Test
   void stopKillsASandboxedTreeThatIgnoresTerm() throws Exception {
-    Scripts.write(worktree, "stubborn.sh", "trap '' TERM\necho stubborn\nwhile :; do sleep 1; done");
+    Scripts.write(
+        worktree, "stubborn.sh", "trap '' TERM\necho stubborn\nwhile :; do sleep 1; done");
     Path parent = Scripts.write(worktree, "parent.sh", "trap '' TERM\nsh ./stubborn.sh &\nwait");
-    SupervisedProcess process = supervisor.start(spec(parent.toString()).stopGrace(Duration.ofMillis(300)).build());
+    SupervisedProcess process =
+        supervisor.start(spec(parent.toString()).stopGrace(Duration.ofMillis(300)).build());
     await().atMost(Duration.ofSeconds(10)).until(() -> process.outputTail().contains("stubborn"));
     List<ProcessHandle> tree = new ArrayList<>();
     tree.add(ProcessHandle.of(process.pid()).orElseThrow());
@@ -110,9 +128,11 @@ class SandboxedSupervisionIT {
 
   @Test
   void whenTheCommandDiesOfTermTheKernelKillsTheRestOfTheSandbox() throws Exception {
-    Scripts.write(worktree, "stubborn.sh", "trap '' TERM\necho stubborn\nwhile :; do sleep 1; done");
+    Scripts.write(
+        worktree, "stubborn.sh", "trap '' TERM\necho stubborn\nwhile :; do sleep 1; done");
     Path parent = Scripts.write(worktree, "parent.sh", "sh ./stubborn.sh &\nwait");
-    SupervisedProcess process = supervisor.start(spec(parent.toString()).stopGrace(Duration.ofSeconds(30)).build());
+    SupervisedProcess process =
+        supervisor.start(spec(parent.toString()).stopGrace(Duration.ofSeconds(30)).build());
     await().atMost(Duration.ofSeconds(10)).until(() -> process.outputTail().contains("stubborn"));
     List<ProcessHandle> tree = new ArrayList<>();
     ProcessHandle.of(process.pid()).orElseThrow().descendants().forEach(tree::add);
@@ -126,8 +146,11 @@ class SandboxedSupervisionIT {
 
   @Test
   void whatTheCommandLeavesRunningInsideDiesWithIt() throws Exception {
-    Path script = Scripts.write(worktree, "leaver.sh",
-        "sh -c \"trap '' TERM; exec sleep 1000\" &\necho started\nexit 0");
+    Path script =
+        Scripts.write(
+            worktree,
+            "leaver.sh",
+            "sh -c \"trap '' TERM; exec sleep 1000\" &\necho started\nexit 0");
     SupervisedProcess process = supervisor.start(spec(script.toString()).build());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> process.outputTail().contains("started"));
@@ -142,7 +165,8 @@ class SandboxedSupervisionIT {
 
   @Test
   void aTimeoutStopsTheSandbox() throws Exception {
-    ProcessResult result = supervisor.start(spec("sleep", "30").timeout(Duration.ofMillis(300)).build()).waitFor();
+    ProcessResult result =
+        supervisor.start(spec("sleep", "30").timeout(Duration.ofMillis(300)).build()).waitFor();
 
     assertThat(result.timedOut()).isTrue();
     assertThat(result.exitCode()).isNotZero();
@@ -156,24 +180,47 @@ class SandboxedSupervisionIT {
     Files.writeString(otherCell.resolve("secret.txt"), "other cell's work");
     Files.writeString(worktree.resolve("mine.txt"), "own work");
 
-    ProcessResult result = supervisor.start(spec("sh", "-c", "ls -A " + pool + "; cat " + worktree.resolve("mine.txt")
-        + "; cat " + otherCell.resolve("secret.txt") + " || echo hidden")
-        .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().hidden(pool).build())
-        .build()).waitFor();
+    ProcessResult result =
+        supervisor
+            .start(
+                spec(
+                        "sh",
+                        "-c",
+                        "ls -A "
+                            + pool
+                            + "; cat "
+                            + worktree.resolve("mine.txt")
+                            + "; cat "
+                            + otherCell.resolve("secret.txt")
+                            + " || echo hidden")
+                    .sandboxPolicy(
+                        SandboxPolicy.forCell(worktree, state).toBuilder().hidden(pool).build())
+                    .build())
+            .waitFor();
 
-    assertThat(result.outputTail()).startsWith("cell-1\nown work").endsWith("hidden\n")
+    assertThat(result.outputTail())
+        .startsWith("cell-1\nown work")
+        .endsWith("hidden\n")
         .doesNotContain("other cell's work");
   }
 
   @Test
   void theNetworkIsSharedByDefaultAndCanBeUnshared() throws Exception {
     ProcessResult shared = supervisor.start(spec("cat", "/proc/net/dev").build()).waitFor();
-    ProcessResult unshared = supervisor.start(spec("cat", "/proc/net/dev")
-        .sandboxPolicy(SandboxPolicy.forCell(worktree, state).toBuilder().network(NetworkAccess.NONE).build())
-        .build()).waitFor();
+    ProcessResult unshared =
+        supervisor
+            .start(
+                spec("cat", "/proc/net/dev")
+                    .sandboxPolicy(
+                        SandboxPolicy.forCell(worktree, state).toBuilder()
+                            .network(NetworkAccess.NONE)
+                            .build())
+                    .build())
+            .waitFor();
 
     assertThat(interfaces(unshared.outputTail())).containsExactly("lo");
-    assertThat(interfaces(shared.outputTail())).isEqualTo(interfaces(Files.readString(Path.of("/proc/net/dev"))));
+    assertThat(interfaces(shared.outputTail()))
+        .isEqualTo(interfaces(Files.readString(Path.of("/proc/net/dev"))));
   }
 
   private static List<String> interfaces(String procNetDev) {

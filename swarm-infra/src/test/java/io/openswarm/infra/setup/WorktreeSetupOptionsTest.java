@@ -24,32 +24,61 @@ class WorktreeSetupOptionsTest {
 
   @Test
   void aSetUpCommandKeepsIgnoredFilesWhileCopiesAndSubmodulesAloneDoNot() {
-    assertThat(WorktreeSetupOptions.newBuilder().command("npm", "ci").build().keepsIgnoredFiles()).isTrue();
-    WorktreeSetupOptions copies = WorktreeSetupOptions.newBuilder().copyFromCheckout(".env").submodules(true).build();
+    assertThat(WorktreeSetupOptions.newBuilder().command("npm", "ci").build().keepsIgnoredFiles())
+        .isTrue();
+    WorktreeSetupOptions copies =
+        WorktreeSetupOptions.newBuilder().copyFromCheckout(".env").submodules(true).build();
     assertThat(copies.isConfigured()).isTrue();
     assertThat(copies.keepsIgnoredFiles()).isFalse();
   }
 
   @Test
   void aCopyOfTheOptionsEqualsTheOriginal() {
-    WorktreeSetupOptions options = WorktreeSetupOptions.newBuilder().command("npm", "ci").inputs("package-lock.json")
-        .copyFromCheckout(".env", "config/local.json").submodules(true).timeout(Duration.ofMinutes(3))
-        .network(NetworkAccess.NONE).writablePath(Path.of("/var/cache/npm")).maxCopyBytes(4096).build();
+    WorktreeSetupOptions options =
+        WorktreeSetupOptions.newBuilder()
+            .command("npm", "ci")
+            .inputs("package-lock.json")
+            .copyFromCheckout(".env", "config/local.json")
+            .submodules(true)
+            .timeout(Duration.ofMinutes(3))
+            .network(NetworkAccess.NONE)
+            .writablePath(Path.of("/var/cache/npm"))
+            .maxCopyBytes(4096)
+            .build();
 
     WorktreeSetupOptions copy = WorktreeSetupOptions.newBuilder(options).build();
 
     assertThat(copy).isEqualTo(options).hasSameHashCodeAs(options);
-    assertThat(copy.toString()).contains("command=[npm, ci]", "inputs=[package-lock.json]",
-        "copyFromCheckout=[.env, config/local.json]", "submodules=true", "network=NONE");
+    assertThat(copy.toString())
+        .contains(
+            "command=[npm, ci]",
+            "inputs=[package-lock.json]",
+            "copyFromCheckout=[.env, config/local.json]",
+            "submodules=true",
+            "network=NONE");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", " ", "/etc/passwd", "../secret", "a/../../b", "a//b", "./a", ".git", ".git/config",
-      "a\\b", "a\nb", "dir/"})
+  @ValueSource(
+      strings = {
+        "",
+        " ",
+        "/etc/passwd",
+        "../secret",
+        "a/../../b",
+        "a//b",
+        "./a",
+        ".git",
+        ".git/config",
+        "a\\b",
+        "a\nb",
+        "dir/"
+      })
   void pathsThatAreNotPlainRelativePathsAreRefusedWithTheValue(String path) {
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().copyFromCheckout(path))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("copyFromCheckout takes paths relative to the top of the repository")
+        .hasMessageStartingWith(
+            "copyFromCheckout takes paths relative to the top of the repository")
         .hasMessageContaining("but was \"" + path.replace("\n", "?") + "\"");
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().inputs(path))
         .isInstanceOf(IllegalArgumentException.class)
@@ -58,8 +87,12 @@ class WorktreeSetupOptionsTest {
 
   @Test
   void nestedPathsAndDotFilesAreAccepted() {
-    WorktreeSetupOptions options = WorktreeSetupOptions.newBuilder().command("pip", "install", "-e", ".")
-        .inputs("requirements/dev.txt", ".python-version").copyFromCheckout(".env.local").build();
+    WorktreeSetupOptions options =
+        WorktreeSetupOptions.newBuilder()
+            .command("pip", "install", "-e", ".")
+            .inputs("requirements/dev.txt", ".python-version")
+            .copyFromCheckout(".env.local")
+            .build();
 
     assertThat(options.inputs()).containsExactly("requirements/dev.txt", ".python-version");
     assertThat(options.copyFromCheckout()).containsExactly(".env.local");
@@ -68,9 +101,11 @@ class WorktreeSetupOptionsTest {
   @Test
   void badValuesAreRefusedWithWhatIsAllowed() {
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().command(" "))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("command must start with a program name but was [ ]");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command must start with a program name but was [ ]");
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().timeout(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be positive but was PT0S");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must be positive but was PT0S");
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().maxCopyBytes(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxCopyBytes must be between 1 and 67108864 but was 0");
@@ -81,6 +116,7 @@ class WorktreeSetupOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("inputs [package-lock.json] were named without a set-up command");
     assertThatThrownBy(() -> WorktreeSetupOptions.newBuilder().copyFromCheckout((String) null))
-        .isInstanceOf(NullPointerException.class).hasMessage("copyFromCheckout cannot hold null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("copyFromCheckout cannot hold null");
   }
 }

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The runner's own contract, with real processes and no sandbox; {@code CommandTestRunnerIT} adds bubblewrap. */
+/**
+ * The runner's own contract, with real processes and no sandbox; {@code CommandTestRunnerIT} adds
+ * bubblewrap.
+ */
 class CommandTestRunnerTest {
 
   @TempDir Path temp;
@@ -80,12 +83,16 @@ class CommandTestRunnerTest {
 
   @Test
   void aTimeoutKillsTheWholeTreeAndIsReportedAsSuch() throws Exception {
-    Scripts.write(worktree, "test.sh", "trap '' TERM\nsh -c \"trap '' TERM; echo child \\$\\$; sleep 1000\" &\nwait");
-    CommandTestRunner runner = CommandTestRunner.newBuilder(supervisor)
-        .command(List.of("./test.sh"))
-        .timeout(Duration.ofMillis(500))
-        .stopGrace(Duration.ofMillis(200))
-        .build();
+    Scripts.write(
+        worktree,
+        "test.sh",
+        "trap '' TERM\nsh -c \"trap '' TERM; echo child \\$\\$; sleep 1000\" &\nwait");
+    CommandTestRunner runner =
+        CommandTestRunner.newBuilder(supervisor)
+            .command(List.of("./test.sh"))
+            .timeout(Duration.ofMillis(500))
+            .stopGrace(Duration.ofMillis(200))
+            .build();
 
     TestResult result = runner.run(request);
 
@@ -100,11 +107,18 @@ class CommandTestRunnerTest {
   @Test
   void fiftyAndAHundredMegabytesOfOutputStayBounded() throws Exception {
     for (int megabytes : new int[] {50, 100}) {
-      CommandTestRunner runner = CommandTestRunner.newBuilder(supervisor)
-          .command(List.of("sh", "-c", "head -c " + megabytes * 1_000_000 + " /dev/zero | tr '\\0' y; echo; "
-              + "echo FAILED: 1 test; exit 1"))
-          .logCapBytes(1_000_000)
-          .build();
+      CommandTestRunner runner =
+          CommandTestRunner.newBuilder(supervisor)
+              .command(
+                  List.of(
+                      "sh",
+                      "-c",
+                      "head -c "
+                          + megabytes * 1_000_000
+                          + " /dev/zero | tr '\\0' y; echo; "
+                          + "echo FAILED: 1 test; exit 1"))
+              .logCapBytes(1_000_000)
+              .build();
 
       TestResult result = runner.run(request);
 
@@ -118,23 +132,34 @@ class CommandTestRunnerTest {
 
   @Test
   void invalidUtf8IsDecodedWithReplacementCharacters() throws Exception {
-    TestResult result = runner("printf", "caf\\303\\251 \\377\\300 \\355\\240\\200 ok").run(request);
+    TestResult result =
+        runner("printf", "caf\\303\\251 \\377\\300 \\355\\240\\200 ok").run(request);
 
     assertThat(result.outputTail()).startsWith("caf\u00e9 ").endsWith(" ok").contains("\uFFFD");
-    assertThat(result.outputTail().substring(5, result.outputTail().length() - 3)).matches("[\uFFFD ]+");
+    assertThat(result.outputTail().substring(5, result.outputTail().length() - 3))
+        .matches("[\uFFFD ]+");
   }
 
   @Test
   void argumentsWithShellSyntaxPassUnchangedAndUnexecuted() throws Exception {
-    List<String> tricky = List.of("it's \"quoted\"", "$(touch " + worktree.resolve("pwned1") + ")",
-        "`touch " + worktree.resolve("pwned2") + "`", "two\nlines", "a;touch " + worktree.resolve("pwned3"),
-        "${HOME}", "*", "");
+    List<String> tricky =
+        List.of(
+            "it's \"quoted\"",
+            "$(touch " + worktree.resolve("pwned1") + ")",
+            "`touch " + worktree.resolve("pwned2") + "`",
+            "two\nlines",
+            "a;touch " + worktree.resolve("pwned3"),
+            "${HOME}",
+            "*",
+            "");
     List<String> command = new ArrayList<>(List.of("printf", "<%s>\\n"));
     command.addAll(tricky);
 
-    TestResult result = CommandTestRunner.newBuilder(supervisor).command(command).build().run(request);
+    TestResult result =
+        CommandTestRunner.newBuilder(supervisor).command(command).build().run(request);
 
-    assertThat(result.outputTail()).isEqualTo(tricky.stream().map(a -> "<" + a + ">\n").collect(Collectors.joining()));
+    assertThat(result.outputTail())
+        .isEqualTo(tricky.stream().map(a -> "<" + a + ">\n").collect(Collectors.joining()));
     assertThat(worktree.resolve("pwned1")).doesNotExist();
     assertThat(worktree.resolve("pwned2")).doesNotExist();
     assertThat(worktree.resolve("pwned3")).doesNotExist();
@@ -142,13 +167,19 @@ class CommandTestRunnerTest {
 
   @Test
   void homeAndTmpdirLiveInTheCellsStateFolder() throws Exception {
-    TestResult result = CommandTestRunner.newBuilder(supervisor)
-        .command(List.of("sh", "-c", "echo \"$HOME|$TMPDIR|${MY_SECRET:-unset}\"; touch \"$TMPDIR/x\" \"$HOME/y\""))
-        .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
-        .build()
-        .run(request);
+    TestResult result =
+        CommandTestRunner.newBuilder(supervisor)
+            .command(
+                List.of(
+                    "sh",
+                    "-c",
+                    "echo \"$HOME|$TMPDIR|${MY_SECRET:-unset}\"; touch \"$TMPDIR/x\" \"$HOME/y\""))
+            .environment(ProcessEnvironment.newBuilder().inheritDefaults().build())
+            .build()
+            .run(request);
 
-    assertThat(result.outputTail()).isEqualTo(state.resolve("home") + "|" + state.resolve("tmp") + "|unset\n");
+    assertThat(result.outputTail())
+        .isEqualTo(state.resolve("home") + "|" + state.resolve("tmp") + "|unset\n");
     assertThat(state.resolve("tmp/x")).exists();
     assertThat(state.resolve("home/y")).exists();
   }
@@ -157,7 +188,8 @@ class CommandTestRunnerTest {
   void aMissingTestCommandIsAnErrorNotARedTest() {
     assertThatThrownBy(() -> runner("./gradlew", "test").run(request))
         .isInstanceOf(TestCommandNotRunnableException.class)
-        .hasMessage("program './gradlew' was not found or is not executable in the worktree of cell cell-1");
+        .hasMessage(
+            "program './gradlew' was not found or is not executable in the worktree of cell cell-1");
   }
 
   @Test
@@ -173,27 +205,38 @@ class CommandTestRunnerTest {
   void aProgramMissingFromThePathIsNamedWithoutListingThePath() {
     String path = "/opt/secret-toolchain/bin:/usr/bin:/bin";
 
-    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("mocha", "--recursive"))
-        .environment(ProcessEnvironment.newBuilder().put("PATH", path).build()).build().run(request))
-        .isInstanceOfSatisfying(TestCommandNotRunnableException.class,
-            e -> assertThat(e.program()).isEqualTo("mocha"))
-        .hasMessage("program 'mocha' was not found or is not executable on the tests' PATH (3 folder(s) searched "
-            + "on the host)")
+    assertThatThrownBy(
+            () ->
+                CommandTestRunner.newBuilder(supervisor)
+                    .command(List.of("mocha", "--recursive"))
+                    .environment(ProcessEnvironment.newBuilder().put("PATH", path).build())
+                    .build()
+                    .run(request))
+        .isInstanceOfSatisfying(
+            TestCommandNotRunnableException.class, e -> assertThat(e.program()).isEqualTo("mocha"))
+        .hasMessage(
+            "program 'mocha' was not found or is not executable on the tests' PATH (3 folder(s) searched "
+                + "on the host)")
         .hasMessageNotContaining("/opt/secret-toolchain");
     assertThat(state.resolve("logs/tests.log")).as("nothing was started").doesNotExist();
   }
 
   @Test
   void exitCode127FromAProgramTheCommandRunsIsNotARedTest() throws Exception {
-    Scripts.write(worktree, "test.sh", "echo 'running the suite'\nmocha-that-is-not-installed --recursive");
+    Scripts.write(
+        worktree, "test.sh", "echo 'running the suite'\nmocha-that-is-not-installed --recursive");
 
     assertThatThrownBy(() -> runner("./test.sh").run(request))
-        .isInstanceOfSatisfying(TestCommandNotRunnableException.class, e -> {
-          assertThat(e.program()).isEqualTo("./test.sh");
-          assertThat(e.outputTail()).contains("running the suite", "mocha-that-is-not-installed: not found");
-        })
-        .hasMessageStartingWith("the test command './test.sh' exited with code 127, which means a program it runs "
-            + "was not found; output:\nrunning the suite\n")
+        .isInstanceOfSatisfying(
+            TestCommandNotRunnableException.class,
+            e -> {
+              assertThat(e.program()).isEqualTo("./test.sh");
+              assertThat(e.outputTail())
+                  .contains("running the suite", "mocha-that-is-not-installed: not found");
+            })
+        .hasMessageStartingWith(
+            "the test command './test.sh' exited with code 127, which means a program it runs "
+                + "was not found; output:\nrunning the suite\n")
         .hasMessageContaining("mocha-that-is-not-installed: not found");
   }
 
@@ -204,8 +247,9 @@ class CommandTestRunnerTest {
 
     assertThatThrownBy(() -> runner("./test.sh").run(request))
         .isInstanceOf(TestCommandNotRunnableException.class)
-        .hasMessageStartingWith("the test command './test.sh' exited with code 126, which means a program it runs "
-            + "was found but could not be executed; output:\n")
+        .hasMessageStartingWith(
+            "the test command './test.sh' exited with code 126, which means a program it runs "
+                + "was found but could not be executed; output:\n")
         .hasMessageContaining("Permission denied");
   }
 
@@ -213,15 +257,21 @@ class CommandTestRunnerTest {
   void aRunStoppedBecauseTheSupervisorClosesIsReportedAsStoppedNotAsRed() throws Exception {
     Scripts.write(worktree, "test.sh", "echo running\nexec sleep 1000");
     CommandTestRunner runner = runner("./test.sh");
-    CompletableFuture<TestResult> run = CompletableFuture.supplyAsync(() -> {
-      try {
-        return runner.run(request);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(state.resolve("logs/tests.log"))
-        && Files.readString(state.resolve("logs/tests.log")).contains("running"));
+    CompletableFuture<TestResult> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return runner.run(request);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Files.exists(state.resolve("logs/tests.log"))
+                    && Files.readString(state.resolve("logs/tests.log")).contains("running"));
 
     supervisor.close();
 
@@ -237,21 +287,29 @@ class CommandTestRunnerTest {
     Scripts.write(worktree, "test.sh", "echo running $$\nexec sleep 1000");
     CommandTestRunner runner = runner("./test.sh");
     AtomicReference<Thread> caller = new AtomicReference<>();
-    CompletableFuture<TestResult> run = CompletableFuture.supplyAsync(() -> {
-      caller.set(Thread.currentThread());
-      try {
-        return runner.run(request);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(state.resolve("logs/tests.log"))
-        && Files.readString(state.resolve("logs/tests.log")).contains("running"));
-    long pid = Long.parseLong(Files.readString(state.resolve("logs/tests.log")).trim().split(" ")[1]);
+    CompletableFuture<TestResult> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              caller.set(Thread.currentThread());
+              try {
+                return runner.run(request);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Files.exists(state.resolve("logs/tests.log"))
+                    && Files.readString(state.resolve("logs/tests.log")).contains("running"));
+    long pid =
+        Long.parseLong(Files.readString(state.resolve("logs/tests.log")).trim().split(" ")[1]);
 
     caller.get().interrupt();
 
-    assertThatThrownBy(run::get).isInstanceOf(ExecutionException.class)
+    assertThatThrownBy(run::get)
+        .isInstanceOf(ExecutionException.class)
         .hasRootCauseInstanceOf(InterruptedException.class);
     assertThat(Scripts.running(pid)).isFalse();
     assertThat(supervisor.liveProcesses()).isEmpty();
@@ -265,11 +323,17 @@ class CommandTestRunnerTest {
     assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of()).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("command must start with a program name but was []");
-    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("t"))
-        .timeout(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                CommandTestRunner.newBuilder(supervisor)
+                    .command(List.of("t"))
+                    .timeout(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("timeout must be positive but was PT-1S");
-    assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).command(List.of("t")).tailBytes(0).build())
+    assertThatThrownBy(
+            () ->
+                CommandTestRunner.newBuilder(supervisor).command(List.of("t")).tailBytes(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tailBytes must be between 1 and 16777216 but was 0");
     assertThatThrownBy(() -> CommandTestRunner.newBuilder(supervisor).writablePath(Path.of("/")))

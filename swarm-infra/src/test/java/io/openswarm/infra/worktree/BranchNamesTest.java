@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pool checks a cell's branch name in Java (saving a git process per acquire) after git itself checked the
- * prefix, so the Java rules must agree with {@code git check-ref-format --branch} on everything a cell id can add.
+ * The pool checks a cell's branch name in Java (saving a git process per acquire) after git itself
+ * checked the prefix, so the Java rules must agree with {@code git check-ref-format --branch} on
+ * everything a cell id can add.
  */
 class BranchNamesTest {
 
@@ -21,8 +22,23 @@ class BranchNamesTest {
   @Test
   void agreesWithGitOnEveryPrefixAndCellIdCombination() {
     GitRunner git = GitRunner.create();
-    List<String> ids = new ArrayList<>(List.of("x.lock", "lock", "HEAD", "a..b", ".hidden", "ends.", "-rf",
-        "a.lock.b", "LOCK", "cell-1", "_", "..a", "a.", "head"));
+    List<String> ids =
+        new ArrayList<>(
+            List.of(
+                "x.lock",
+                "lock",
+                "HEAD",
+                "a..b",
+                ".hidden",
+                "ends.",
+                "-rf",
+                "a.lock.b",
+                "LOCK",
+                "cell-1",
+                "_",
+                "..a",
+                "a.",
+                "head"));
     String alphabet = "a.-_";
     for (char c1 : alphabet.toCharArray()) {
       ids.add("" + c1);
@@ -35,18 +51,23 @@ class BranchNamesTest {
     }
     int checked = 0;
     for (String prefix : List.of("swarm/", "", "a.")) {
-      assertThat(git.run(temp, "check-ref-format", "--branch", prefix + "cell").isSuccess()).as(prefix).isTrue();
+      assertThat(git.run(temp, "check-ref-format", "--branch", prefix + "cell").isSuccess())
+          .as(prefix)
+          .isTrue();
       for (String id : ids) {
         if (!isCellId(id)) {
           continue;
         }
         String name = prefix + id;
-        boolean gitAccepts = !name.startsWith("-") && git.run(temp, "check-ref-format", "--branch", name).isSuccess();
+        boolean gitAccepts =
+            !name.startsWith("-")
+                && git.run(temp, "check-ref-format", "--branch", name).isSuccess();
         assertThat(BranchNames.problem(name).isEmpty()).as("\"%s\"", name).isEqualTo(gitAccepts);
         checked++;
       }
     }
-    // Cell ids obey git's rules for a ref name part themselves, so fewer of the candidates are ids to check.
+    // Cell ids obey git's rules for a ref name part themselves, so fewer of the candidates are ids
+    // to check.
     assertThat(checked).isGreaterThan(100);
   }
 

@@ -11,12 +11,12 @@ import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRequest;
 import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
@@ -29,7 +29,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link CellSteps#integrate} over a real pool, real git and the real integrator; agent and tests are stand-ins. */
+/**
+ * {@link CellSteps#integrate} over a real pool, real git and the real integrator; agent and tests
+ * are stand-ins.
+ */
 class CellStepsIntegrateTest {
 
   @TempDir Path temp;
@@ -40,39 +43,46 @@ class CellStepsIntegrateTest {
   private volatile int exitCode;
 
   /** An agent that writes the prompt's second word as a file holding its third. */
-  private static final AgentRuntime WRITER = new AgentRuntime() {
-    @Override
-    public String name() {
-      return "writer";
-    }
-
-    @Override
-    public AgentSession start(io.openswarm.core.agent.AgentContext context) {
-      return new AgentSession() {
+  private static final AgentRuntime WRITER =
+      new AgentRuntime() {
         @Override
-        public void awaitReady(Duration timeout) {}
-
-        @Override
-        public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
-          String[] words = prompt.split(" ", 3);
-          TestRepositories.writeFile(context.worktree(), words[1], words[2]);
-          return AgentTurn.of("wrote " + words[1]);
+        public String name() {
+          return "writer";
         }
 
         @Override
-        public void abort() {}
+        public AgentSession start(io.openswarm.core.agent.AgentContext context) {
+          return new AgentSession() {
+            @Override
+            public void awaitReady(Duration timeout) {}
 
-        @Override
-        public void close() {}
+            @Override
+            public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+              String[] words = prompt.split(" ", 3);
+              TestRepositories.writeFile(context.worktree(), words[1], words[2]);
+              return AgentTurn.of("wrote " + words[1]);
+            }
+
+            @Override
+            public void abort() {}
+
+            @Override
+            public void close() {}
+          };
+        }
       };
-    }
-  };
 
-  private final TestRunner tests = request -> {
-    testRuns.add(request);
-    return new TestResult(exitCode, false, "ran in " + request.worktree().getFileName() + "\n", false, 10,
-        Duration.ofMillis(3));
-  };
+  private final TestRunner tests =
+      request -> {
+        testRuns.add(request);
+        return new TestResult(
+            exitCode,
+            false,
+            "ran in " + request.worktree().getFileName() + "\n",
+            false,
+            10,
+            Duration.ofMillis(3));
+      };
 
   @BeforeEach
   void setUp() {
@@ -90,8 +100,15 @@ class CellStepsIntegrateTest {
   }
 
   private CellSteps steps(boolean withIntegration) {
-    CellSteps.Builder builder = CellSteps.newBuilder().ports(ports).worktrees(pool).changes(GitWorktreeChanges.create())
-        .agent(WRITER).tests(tests).cellsDirectory(temp.resolve("cells")).host("h");
+    CellSteps.Builder builder =
+        CellSteps.newBuilder()
+            .ports(ports)
+            .worktrees(pool)
+            .changes(GitWorktreeChanges.create())
+            .agent(WRITER)
+            .tests(tests)
+            .cellsDirectory(temp.resolve("cells"))
+            .host("h");
     if (withIntegration) {
       builder.integration(GitBranchIntegration.create());
     }
@@ -113,18 +130,22 @@ class CellStepsIntegrateTest {
     commitIn(steps, second, "b.txt");
     try {
       IntegrationResult fastForward = steps.integrate(first, "dag/t", null, null);
-      IntegrationResult rebased = steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
+      IntegrationResult rebased =
+          steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
 
       assertThat(fastForward.status()).isEqualTo(IntegrationStatus.INTEGRATED);
       assertThat(fastForward.retests()).isZero();
       assertThat(rebased.status()).isEqualTo(IntegrationStatus.INTEGRATED);
       assertThat(rebased.onto()).isEqualTo(fastForward.commit());
       assertThat(rebased.commit()).isEqualTo(repo.resolve("dag/t"));
-      assertThat(testRuns).singleElement().satisfies(run -> {
-        assertThat(run.cellId()).isEqualTo(second);
-        assertThat(run.command()).containsExactly("make", "check");
-        assertThat(run.timeout()).isEqualTo(Duration.ofSeconds(7));
-      });
+      assertThat(testRuns)
+          .singleElement()
+          .satisfies(
+              run -> {
+                assertThat(run.cellId()).isEqualTo(second);
+                assertThat(run.command()).containsExactly("make", "check");
+                assertThat(run.timeout()).isEqualTo(Duration.ofSeconds(7));
+              });
     } finally {
       steps.teardown(first);
       steps.teardown(second);
@@ -167,14 +188,18 @@ class CellStepsIntegrateTest {
       exitCode = 127;
 
       assertThatThrownBy(() -> steps.integrate(second, "dag/t", null, null))
-          .isInstanceOfSatisfying(CellStepException.class, e -> {
-            assertThat(e.failureType()).isEqualTo("TestCommandNotRunnable");
-            assertThat(e.step()).isEqualTo(CellStep.TEST);
-            assertThat(e.retryable()).isFalse();
-          })
+          .isInstanceOfSatisfying(
+              CellStepException.class,
+              e -> {
+                assertThat(e.failureType()).isEqualTo("TestCommandNotRunnable");
+                assertThat(e.step()).isEqualTo(CellStep.TEST);
+                assertThat(e.retryable()).isFalse();
+              })
           .hasMessageContaining("exited with 127");
       assertThat(repo.resolve("dag/t")).as("nothing integrated").isEqualTo(target);
-      assertThat(repo.resolve("swarm/second")).as("the cell's commit is back on its branch").isEqualTo(cellCommit);
+      assertThat(repo.resolve("swarm/second"))
+          .as("the cell's commit is back on its branch")
+          .isEqualTo(cellCommit);
     } finally {
       steps.teardown(first);
       steps.teardown(second);
@@ -188,11 +213,13 @@ class CellStepsIntegrateTest {
     commitIn(without, cell, "a.txt");
     try {
       assertThatThrownBy(() -> without.integrate(cell, "dag/t", null, null))
-          .isInstanceOfSatisfying(CellStepException.class, e -> {
-            assertThat(e.failureType()).isEqualTo("IntegrationUnavailable");
-            assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
-            assertThat(e.retryable()).isFalse();
-          });
+          .isInstanceOfSatisfying(
+              CellStepException.class,
+              e -> {
+                assertThat(e.failureType()).isEqualTo("IntegrationUnavailable");
+                assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
+                assertThat(e.retryable()).isFalse();
+              });
     } finally {
       without.teardown(cell);
     }
@@ -202,15 +229,17 @@ class CellStepsIntegrateTest {
     commitIn(with, other, "a.txt");
     try {
       assertThatThrownBy(() -> with.integrate(other, "dag/missing", null, null))
-          .isInstanceOfSatisfying(CellStepException.class, e -> {
-            assertThat(e.failureType()).isEqualTo("UnknownRef");
-            assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
-            assertThat(e.retryable()).isFalse();
-          })
+          .isInstanceOfSatisfying(
+              CellStepException.class,
+              e -> {
+                assertThat(e.failureType()).isEqualTo("UnknownRef");
+                assertThat(e.step()).isEqualTo(CellStep.INTEGRATE);
+                assertThat(e.retryable()).isFalse();
+              })
           .hasMessageContaining("target branch dag/missing does not exist");
       assertThatThrownBy(() -> with.integrate(CellId.of("nobody"), "dag/t", null, null))
-          .isInstanceOfSatisfying(CellStepException.class,
-              e -> assertThat(e.failureType()).isEqualTo("CellNotLive"));
+          .isInstanceOfSatisfying(
+              CellStepException.class, e -> assertThat(e.failureType()).isEqualTo("CellNotLive"));
     } finally {
       with.teardown(other);
     }

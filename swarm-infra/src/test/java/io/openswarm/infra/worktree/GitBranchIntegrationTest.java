@@ -31,15 +31,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The integrator against real git: worktrees from a real pool, real rebases, real compare-and-swap ref updates. */
+/**
+ * The integrator against real git: worktrees from a real pool, real rebases, real compare-and-swap
+ * ref updates.
+ */
 class GitBranchIntegrationTest {
 
   private static final CommitAuthor CELL = CommitAuthor.of("Swarm Cell", "cell@swarm.example");
-  private static final CommitAuthor INTEGRATOR = CommitAuthor.of("Swarm Integrator", "integrator@swarm.example");
-  private static final TestResult GREEN = new TestResult(0, false, "ok\n", false, 3, Duration.ofMillis(5));
-  private static final Retest NEVER = () -> {
-    throw new AssertionError("the tests must not run again when the target has not moved");
-  };
+  private static final CommitAuthor INTEGRATOR =
+      CommitAuthor.of("Swarm Integrator", "integrator@swarm.example");
+  private static final TestResult GREEN =
+      new TestResult(0, false, "ok\n", false, 3, Duration.ofMillis(5));
+  private static final Retest NEVER =
+      () -> {
+        throw new AssertionError("the tests must not run again when the target has not moved");
+      };
 
   @TempDir Path temp;
   private TestRepository repo;
@@ -54,7 +60,12 @@ class GitBranchIntegrationTest {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.write("shared.txt", "one\ntwo\nthree\n").commit("a shared file");
     base = repo.head();
-    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).maxTotal(8).build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .maxTotal(8)
+            .build();
     pool.start();
     integrator.createTarget(repo.path(), "dag/target", "main");
   }
@@ -93,7 +104,8 @@ class GitBranchIntegrationTest {
   }
 
   private List<String> parents(String commit) {
-    List<String> line = List.of(repo.git("rev-list", "--parents", "-n", "1", commit).strip().split(" "));
+    List<String> line =
+        List.of(repo.git("rev-list", "--parents", "-n", "1", commit).strip().split(" "));
     return line.subList(1, line.size());
   }
 
@@ -111,7 +123,8 @@ class GitBranchIntegrationTest {
     assertThat(result.retests()).isZero();
     assertThat(result.testOutputTail()).isNull();
     assertThat(repo.hasBranch("swarm/ff")).as("integrated cell branch deleted").isFalse();
-    assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD").strip()).isEqualTo(cellCommit);
+    assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD").strip())
+        .isEqualTo(cellCommit);
   }
 
   @Test
@@ -120,10 +133,15 @@ class GitBranchIntegrationTest {
     String other = advanceTarget("b.txt", "b\n");
     List<String> seenAtRetest = new ArrayList<>();
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-      seenAtRetest.addAll(TestRepositories.files(lease.path()).keySet());
-      return GREEN;
-    });
+    IntegrationResult result =
+        integrator.integrate(
+            lease,
+            "dag/target",
+            INTEGRATOR,
+            () -> {
+              seenAtRetest.addAll(TestRepositories.files(lease.path()).keySet());
+              return GREEN;
+            });
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.onto()).isEqualTo(other);
@@ -144,9 +162,14 @@ class GitBranchIntegrationTest {
     String cellCommit = repo.resolve("swarm/clash");
     String other = advanceTarget("shared.txt", "one\nTWO from elsewhere\nthree\n");
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-      throw new AssertionError("a conflicting change must not be tested");
-    });
+    IntegrationResult result =
+        integrator.integrate(
+            lease,
+            "dag/target",
+            INTEGRATOR,
+            () -> {
+              throw new AssertionError("a conflicting change must not be tested");
+            });
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.CONFLICT);
     assertThat(result.conflictingFiles()).containsExactly("shared.txt");
@@ -160,12 +183,20 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("red", "a.txt", "a\n");
     String cellCommit = repo.resolve("swarm/red");
     String other = advanceTarget("b.txt", "b\n");
-    TestResult red = new TestResult(1, false, "b.txt and a.txt do not get along\n", false, 33, Duration.ofMillis(9));
+    TestResult red =
+        new TestResult(
+            1, false, "b.txt and a.txt do not get along\n", false, 33, Duration.ofMillis(9));
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-      TestRepositories.writeFile(lease.path(), "test-output/report.txt", "left by the tests\n");
-      return red;
-    });
+    IntegrationResult result =
+        integrator.integrate(
+            lease,
+            "dag/target",
+            INTEGRATOR,
+            () -> {
+              TestRepositories.writeFile(
+                  lease.path(), "test-output/report.txt", "left by the tests\n");
+              return red;
+            });
 
     assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
     assertThat(result.testOutputTail()).isEqualTo(red.report());
@@ -181,9 +212,17 @@ class GitBranchIntegrationTest {
     String cellCommit = repo.resolve("swarm/broken");
     String other = advanceTarget("b.txt", "b\n");
 
-    assertThatThrownBy(() -> integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-      throw new IllegalStateException("the test command is missing");
-    })).isInstanceOf(IllegalStateException.class).hasMessage("the test command is missing");
+    assertThatThrownBy(
+            () ->
+                integrator.integrate(
+                    lease,
+                    "dag/target",
+                    INTEGRATOR,
+                    () -> {
+                      throw new IllegalStateException("the test command is missing");
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the test command is missing");
 
     assertThat(target()).isEqualTo(other);
     assertCellRestored(lease, "broken", cellCommit);
@@ -196,10 +235,17 @@ class GitBranchIntegrationTest {
     advanceTarget("b.txt", "b\n");
 
     try {
-      assertThatThrownBy(() -> integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("cancelled");
-      })).hasMessage("cancelled");
+      assertThatThrownBy(
+              () ->
+                  integrator.integrate(
+                      lease,
+                      "dag/target",
+                      INTEGRATOR,
+                      () -> {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("cancelled");
+                      }))
+          .hasMessage("cancelled");
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();
@@ -208,8 +254,9 @@ class GitBranchIntegrationTest {
   }
 
   /**
-   * While the first cell's tests run again, a second cell integrates: the first cell's compare-and-swap must fail,
-   * and it must rebase onto the second cell's commit, test again, and land after it.
+   * While the first cell's tests run again, a second cell integrates: the first cell's
+   * compare-and-swap must fail, and it must rebase onto the second cell's commit, test again, and
+   * land after it.
    */
   @Test
   void whenAnotherIntegrationLandsDuringTheRetestTheSwapFailsAndTheNextRoundRebasesAgain() {
@@ -219,18 +266,27 @@ class GitBranchIntegrationTest {
     AtomicInteger firstRetests = new AtomicInteger();
     List<IntegrationResult> secondResults = new ArrayList<>();
 
-    IntegrationResult result = integrator.integrate(first, "dag/target", INTEGRATOR, () -> {
-      if (firstRetests.incrementAndGet() == 1) {
-        secondResults.add(integrator.integrate(second, "dag/target", INTEGRATOR, () -> GREEN));
-      }
-      return GREEN;
-    });
+    IntegrationResult result =
+        integrator.integrate(
+            first,
+            "dag/target",
+            INTEGRATOR,
+            () -> {
+              if (firstRetests.incrementAndGet() == 1) {
+                secondResults.add(
+                    integrator.integrate(second, "dag/target", INTEGRATOR, () -> GREEN));
+              }
+              return GREEN;
+            });
 
-    assertThat(secondResults).singleElement().satisfies(second1 -> {
-      assertThat(second1.status()).isEqualTo(IntegrationStatus.INTEGRATED);
-      assertThat(second1.rounds()).isEqualTo(1);
-      assertThat(second1.onto()).isEqualTo(other);
-    });
+    assertThat(secondResults)
+        .singleElement()
+        .satisfies(
+            second1 -> {
+              assertThat(second1.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+              assertThat(second1.rounds()).isEqualTo(1);
+              assertThat(second1.onto()).isEqualTo(other);
+            });
     String secondCommit = secondResults.get(0).commit();
     assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
     assertThat(result.rounds()).as("one failed compare-and-swap, then success").isEqualTo(2);
@@ -255,13 +311,19 @@ class GitBranchIntegrationTest {
     List<Future<IntegrationResult>> results = new ArrayList<>();
     try {
       for (WorktreeLease lease : racing) {
-        results.add(threads.submit(() -> {
-          startGate.await();
-          return integrator.integrate(lease, "dag/target", INTEGRATOR, () -> {
-            retests.incrementAndGet();
-            return GREEN;
-          });
-        }));
+        results.add(
+            threads.submit(
+                () -> {
+                  startGate.await();
+                  return integrator.integrate(
+                      lease,
+                      "dag/target",
+                      INTEGRATOR,
+                      () -> {
+                        retests.incrementAndGet();
+                        return GREEN;
+                      });
+                }));
       }
       startGate.countDown();
       List<IntegrationResult> integrations = new ArrayList<>();
@@ -269,12 +331,16 @@ class GitBranchIntegrationTest {
         integrations.add(result.get(60, TimeUnit.SECONDS));
       }
 
-      assertThat(integrations).allSatisfy(i -> assertThat(i.status()).isEqualTo(IntegrationStatus.INTEGRATED));
+      assertThat(integrations)
+          .allSatisfy(i -> assertThat(i.status()).isEqualTo(IntegrationStatus.INTEGRATED));
       assertThat(integrations).extracting(IntegrationResult::commit).doesNotHaveDuplicates();
-      assertThat(repo.git("rev-list", "--count", base + "..dag/target").strip()).isEqualTo(String.valueOf(cells));
+      assertThat(repo.git("rev-list", "--count", base + "..dag/target").strip())
+          .isEqualTo(String.valueOf(cells));
       assertThat(repo.git("rev-list", "--merges", base + "..dag/target")).isEmpty();
-      assertThat(repo.tree(target())).containsKeys("racer-0.txt", "racer-1.txt", "racer-2.txt", "racer-3.txt");
-      // Only the first to land could fast-forward; every other one was rebased and tested again at least once.
+      assertThat(repo.tree(target()))
+          .containsKeys("racer-0.txt", "racer-1.txt", "racer-2.txt", "racer-3.txt");
+      // Only the first to land could fast-forward; every other one was rebased and tested again at
+      // least once.
       assertThat(retests.get()).isGreaterThanOrEqualTo(cells - 1);
       assertThat(integrations).extracting(IntegrationResult::retests).containsOnlyOnce(0);
     } finally {
@@ -311,8 +377,11 @@ class GitBranchIntegrationTest {
   void integratedBranchesCanBeKept() {
     WorktreeLease lease = cellWriting("kept", "a.txt", "a\n");
 
-    IntegrationResult result = GitBranchIntegration.newBuilder().keepIntegratedBranches(true).build()
-        .integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    IntegrationResult result =
+        GitBranchIntegration.newBuilder()
+            .keepIntegratedBranches(true)
+            .build()
+            .integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
     assertThat(repo.resolve("swarm/kept")).isEqualTo(result.commit());
   }
@@ -322,7 +391,8 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("main-user", "a.txt", "a\n");
 
     assertThatThrownBy(() -> integrator.integrate(lease, "main", INTEGRATOR, NEVER))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT))
         .hasMessageContaining("target branch main is checked out in " + repo.path());
     assertThat(repo.resolve("main")).isEqualTo(base);
   }
@@ -332,7 +402,8 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("lost", "a.txt", "a\n");
 
     assertThatThrownBy(() -> integrator.integrate(lease, "dag/nope", INTEGRATOR, NEVER))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF))
         .hasMessage("target branch dag/nope does not exist");
     assertThat(repo.hasBranch("swarm/lost")).isTrue();
   }
@@ -342,7 +413,8 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("names", "a.txt", "a\n");
 
     for (String name : List.of("", "-x", "a..b", "a b", "a/", "x.lock", "swarm/names")) {
-      assertThatIllegalArgumentException().as(name)
+      assertThatIllegalArgumentException()
+          .as(name)
           .isThrownBy(() -> integrator.integrate(lease, name, INTEGRATOR, NEVER))
           .withMessageContaining("target");
     }
@@ -354,23 +426,35 @@ class GitBranchIntegrationTest {
     String other = advanceTarget("b.txt", "b\n");
 
     assertThatThrownBy(() -> integrator.createTarget(repo.path(), "dag/target", "main"))
-        .isInstanceOfSatisfying(WorktreeException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT))
         .hasMessageContaining("target branch dag/target already exists at " + other);
     assertThat(target()).isEqualTo(other);
     assertThatThrownBy(() -> integrator.createTarget(repo.path(), "dag/other", "no-such-ref"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF));
-    assertThatIllegalArgumentException().isThrownBy(() -> integrator.createTarget(repo.path(), "dag/x", "--all"));
-    assertThatIllegalArgumentException().isThrownBy(() -> integrator.createTarget(repo.path(), "bad..name", "main"));
-    assertThat(integrator.createTarget(repo.path(), "dag/second", "main~1")).isEqualTo(repo.resolve("main~1"));
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> integrator.createTarget(repo.path(), "dag/x", "--all"));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> integrator.createTarget(repo.path(), "bad..name", "main"));
+    assertThat(integrator.createTarget(repo.path(), "dag/second", "main~1"))
+        .isEqualTo(repo.resolve("main~1"));
   }
 
   private void assertCellRestored(WorktreeLease lease, String cell, String cellCommit) {
     assertThat(repo.resolve("swarm/" + cell)).isEqualTo(cellCommit);
     assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD").strip())
         .isEqualTo("refs/heads/swarm/" + cell);
-    assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--untracked-files=all")).isEmpty();
-    assertThat(Files.exists(lease.path().resolve(
-        TestRepositories.git(lease.path(), "rev-parse", "--git-path", "rebase-merge").strip()))).isFalse();
+    assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--untracked-files=all"))
+        .isEmpty();
+    assertThat(
+            Files.exists(
+                lease
+                    .path()
+                    .resolve(
+                        TestRepositories.git(
+                                lease.path(), "rev-parse", "--git-path", "rebase-merge")
+                            .strip())))
+        .isFalse();
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Git processes are most of what a cell's worktree costs (a few milliseconds each), so the number each step runs is
- * part of the contract: these tests run git through a wrapper that logs every invocation and pin the list for a
- * committed and for a reverted cell.
+ * Git processes are most of what a cell's worktree costs (a few milliseconds each), so the number
+ * each step runs is part of the contract: these tests run git through a wrapper that logs every
+ * invocation and pin the list for a committed and for a reverted cell.
  */
 class GitProcessBudgetTest {
 
@@ -42,11 +42,19 @@ class GitProcessBudgetTest {
     repo.write(".gitignore", "*.log\n").write("a.txt", "a\n").commit("files");
     log = temp.resolve("git.log");
     Path wrapper = temp.resolve("git-logging");
-    Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec git \"$@\"\n");
+    Files.writeString(
+        wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec git \"$@\"\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
     GitRunner git = GitRunner.newBuilder().executable(wrapper.toString()).build();
-    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).git(git)
-        .minIdle(1).maxIdle(1).maxTotal(1).build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .git(git)
+            .minIdle(1)
+            .maxIdle(1)
+            .maxTotal(1)
+            .build();
     pool.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> pool.idleCount() == 1);
     changes = GitWorktreeChanges.newBuilder().git(git).build();
@@ -67,12 +75,15 @@ class GitProcessBudgetTest {
       sha = changes.commit(lease, "the cell's work", AUTHOR).orElseThrow();
     }
 
-    assertThat(subcommands()).containsExactly(
-        "checkout -b",                   // acquire: create the branch and check it out
-        "status",                        // execute: what changed
-        "add", "diff",                   // commit: stage, refuse gitlinks and links out of the worktree
-        "commit",                        // branch and new tip read from git's files
-        "checkout --detach", "clean");   // release: restore; the branch is kept, as its files show
+    assertThat(subcommands())
+        .containsExactly(
+            "checkout -b", // acquire: create the branch and check it out
+            "status", // execute: what changed
+            "add",
+            "diff", // commit: stage, refuse gitlinks and links out of the worktree
+            "commit", // branch and new tip read from git's files
+            "checkout --detach",
+            "clean"); // release: restore; the branch is kept, as its files show
     assertThat(repo.resolve("swarm/committed")).isEqualTo(sha);
   }
 
@@ -84,15 +95,22 @@ class GitProcessBudgetTest {
       changes.revert(lease);
     }
 
-    assertThat(subcommands()).containsExactly(
-        "checkout -b",
-        "status",
-        "checkout -B", "clean",                          // revert
-        "checkout --detach", "clean", "update-ref -d"); // release: restore, delete the branch still at the base
+    assertThat(subcommands())
+        .containsExactly(
+            "checkout -b",
+            "status",
+            "checkout -B",
+            "clean", // revert
+            "checkout --detach",
+            "clean",
+            "update-ref -d"); // release: restore, delete the branch still at the base
     assertThat(repo.hasBranch("swarm/reverted")).isFalse();
   }
 
-  /** Where git's files are not in their plain form, git is asked: the cell costs more processes, never a wrong answer. */
+  /**
+   * Where git's files are not in their plain form, git is asked: the cell costs more processes,
+   * never a wrong answer.
+   */
   @Test
   void aRepositoryWhoseRefsOnlyGitCanReadCostsMoreProcessesButTheSameResult() throws IOException {
     Files.createDirectories(repo.path().resolve(".git/reftable"));
@@ -102,14 +120,24 @@ class GitProcessBudgetTest {
       sha = changes.commit(lease, "the cell's work", AUTHOR).orElseThrow();
     }
 
-    assertThat(subcommands()).containsExactly(
-        "checkout -b",
-        "status", "add", "diff", "commit", "rev-parse",
-        "checkout --detach", "clean", "for-each-ref");
+    assertThat(subcommands())
+        .containsExactly(
+            "checkout -b",
+            "status",
+            "add",
+            "diff",
+            "commit",
+            "rev-parse",
+            "checkout --detach",
+            "clean",
+            "for-each-ref");
     assertThat(repo.resolve("swarm/committed")).isEqualTo(sha);
   }
 
-  /** A cell's commits that were packed meanwhile cannot be read as files; git then decides to keep the branch. */
+  /**
+   * A cell's commits that were packed meanwhile cannot be read as files; git then decides to keep
+   * the branch.
+   */
   @Test
   void aBranchWhoseCommitsWerePackedIsKeptAfterAskingGit() throws IOException {
     String sha;
@@ -124,17 +152,25 @@ class GitProcessBudgetTest {
     assertThat(repo.resolve("swarm/packed")).isEqualTo(sha);
   }
 
-  /** Each logged invocation as its subcommand, plus the option that tells the checkouts and update-refs apart. */
+  /**
+   * Each logged invocation as its subcommand, plus the option that tells the checkouts and
+   * update-refs apart.
+   */
   private List<String> subcommands() throws IOException {
-    return Files.readAllLines(log).stream().map(line -> {
-      List<String> words = List.of(line.split(" "));
-      String command = words.get(0).equals("--no-optional-locks") ? words.get(1) : words.get(0);
-      for (String option : List.of("-b", "-B", "--detach", "-d")) {
-        if ((command.equals("checkout") || command.equals("update-ref")) && words.contains(option)) {
-          return command + " " + option;
-        }
-      }
-      return command;
-    }).collect(Collectors.toList());
+    return Files.readAllLines(log).stream()
+        .map(
+            line -> {
+              List<String> words = List.of(line.split(" "));
+              String command =
+                  words.get(0).equals("--no-optional-locks") ? words.get(1) : words.get(0);
+              for (String option : List.of("-b", "-B", "--detach", "-d")) {
+                if ((command.equals("checkout") || command.equals("update-ref"))
+                    && words.contains(option)) {
+                  return command + " " + option;
+                }
+              }
+              return command;
+            })
+        .collect(Collectors.toList());
   }
 }

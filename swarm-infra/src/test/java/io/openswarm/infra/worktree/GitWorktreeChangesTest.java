@@ -38,7 +38,10 @@ class GitWorktreeChangesTest {
   @BeforeEach
   void lease() {
     repo = TestRepositories.create(temp.resolve("repo"));
-    repo.write(".gitignore", "*.log\n").write("a.txt", "a\n").write("b.txt", "b\n").write("dir/c.txt", "c\n")
+    repo.write(".gitignore", "*.log\n")
+        .write("a.txt", "a\n")
+        .write("b.txt", "b\n")
+        .write("dir/c.txt", "c\n")
         .commit("files");
     pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();
     pool.start();
@@ -72,11 +75,12 @@ class GitWorktreeChangesTest {
 
   @Test
   void passesMessagesVerbatimWithoutAnyShell() {
-    List<String> messages = List.of(
-        "fix: handle \"double\" and 'single' quotes",
-        "subject\n\nbody line $(touch pwned-dollar) and `touch pwned-backtick`\n${HOME} ; | & > redirected",
-        "# starts like a comment\n-m looks like an option\n--amend too",
-        "unicode: \u00e9\u00e8 \u4e2d\u6587 \ud83d\ude80");
+    List<String> messages =
+        List.of(
+            "fix: handle \"double\" and 'single' quotes",
+            "subject\n\nbody line $(touch pwned-dollar) and `touch pwned-backtick`\n${HOME} ; | & > redirected",
+            "# starts like a comment\n-m looks like an option\n--amend too",
+            "unicode: \u00e9\u00e8 \u4e2d\u6587 \ud83d\ude80");
     int round = 0;
     for (String message : messages) {
       TestRepositories.writeFile(lease.path(), "a.txt", "round " + round++ + "\n");
@@ -117,7 +121,8 @@ class GitWorktreeChangesTest {
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
     TestRepositories.writeFile(lease.path(), "a.txt", "ugly\n");
 
-    String sha = changes.commit(lease, "lands: hooks are not the library's to run", AUTHOR).orElseThrow();
+    String sha =
+        changes.commit(lease, "lands: hooks are not the library's to run", AUTHOR).orElseThrow();
 
     assertThat(repo.resolve("swarm/cell")).isEqualTo(sha);
   }
@@ -128,10 +133,13 @@ class GitWorktreeChangesTest {
     TestRepositories.writeFile(lease.path(), "a.txt", "x\n");
 
     assertThatThrownBy(() -> changes.commit(lease, "m", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
-          assertThat(e.getMessage()).contains("is no longer on branch swarm/cell (HEAD is detached)");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+              assertThat(e.getMessage())
+                  .contains("is no longer on branch swarm/cell (HEAD is detached)");
+            });
   }
 
   @Test
@@ -140,10 +148,12 @@ class GitWorktreeChangesTest {
     TestRepositories.writeFile(lease.path(), "a.txt", "x\n");
 
     assertThatThrownBy(() -> changes.commit(lease, "m", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
-          assertThat(e.getMessage()).contains("(HEAD is refs/heads/elsewhere)");
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+              assertThat(e.getMessage()).contains("(HEAD is refs/heads/elsewhere)");
+            });
     assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
   }
 
@@ -160,9 +170,11 @@ class GitWorktreeChangesTest {
 
   @Test
   void rejectsMessagesGitCannotTake() {
-    assertThatIllegalArgumentException().isThrownBy(() -> changes.commit(lease, " \n", AUTHOR))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> changes.commit(lease, " \n", AUTHOR))
         .withMessage("message must not be blank");
-    assertThatIllegalArgumentException().isThrownBy(() -> changes.commit(lease, "a\0b", AUTHOR))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> changes.commit(lease, "a\0b", AUTHOR))
         .withMessage("message must not contain a NUL character");
   }
 
@@ -183,14 +195,15 @@ class GitWorktreeChangesTest {
 
     List<ChangedFile> files = changes.changedFiles(lease);
 
-    assertThat(files).containsExactly(
-        new ChangedFile("a.txt", Change.MODIFIED),
-        new ChangedFile("b.txt", Change.DELETED),
-        new ChangedFile("committed.txt", Change.ADDED),
-        new ChangedFile("dir/c.txt", Change.DELETED),
-        new ChangedFile("dir/renamed.txt", Change.ADDED),
-        new ChangedFile("staged.txt", Change.ADDED),
-        new ChangedFile("untracked/u.txt", Change.ADDED));
+    assertThat(files)
+        .containsExactly(
+            new ChangedFile("a.txt", Change.MODIFIED),
+            new ChangedFile("b.txt", Change.DELETED),
+            new ChangedFile("committed.txt", Change.ADDED),
+            new ChangedFile("dir/c.txt", Change.DELETED),
+            new ChangedFile("dir/renamed.txt", Change.ADDED),
+            new ChangedFile("staged.txt", Change.ADDED),
+            new ChangedFile("untracked/u.txt", Change.ADDED));
     assertThat(TestRepositories.git(wt, "status", "--porcelain")).isEqualTo(statusBefore);
   }
 
@@ -207,9 +220,10 @@ class GitWorktreeChangesTest {
     TestRepositories.writeFile(wt, "b.txt", "untracked now\n");
     TestRepositories.writeFile(wt, "dir/new.txt", "n\n");
 
-    assertThat(changes.changedFiles(lease)).containsExactly(
-        new ChangedFile("b.txt", Change.MODIFIED),
-        new ChangedFile("dir/new.txt", Change.ADDED));
+    assertThat(changes.changedFiles(lease))
+        .containsExactly(
+            new ChangedFile("b.txt", Change.MODIFIED),
+            new ChangedFile("dir/new.txt", Change.ADDED));
   }
 
   @Test
@@ -231,7 +245,8 @@ class GitWorktreeChangesTest {
     changes.revert(lease);
 
     assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
-    assertThat(TestRepositories.git(wt, "symbolic-ref", "HEAD")).isEqualTo("refs/heads/swarm/cell\n");
+    assertThat(TestRepositories.git(wt, "symbolic-ref", "HEAD"))
+        .isEqualTo("refs/heads/swarm/cell\n");
     assertThat(TestRepositories.git(wt, "status", "--porcelain", "--ignored")).isEmpty();
     assertThat(TestRepositories.files(wt)).isEqualTo(repo.tree(lease.baseCommit()));
     assertThat(changes.changedFiles(lease)).isEmpty();
@@ -261,7 +276,9 @@ class GitWorktreeChangesTest {
 
     changes.revert(lease);
 
-    assertThat(lease.setupStamp()).as("node_modules is gone, so the worktree is not set up").isEmpty();
+    assertThat(lease.setupStamp())
+        .as("node_modules is gone, so the worktree is not set up")
+        .isEmpty();
   }
 
   private static void delete(Path path) {

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The library's own git work outside the sandbox runs nothing a cell wrote or configured. Each test plants, as a
- * hostile cell would, a program that leaves a marker file when git runs it, drives the library's real git steps
- * (list, commit, revert, release, re-acquire) and then looks for the marker. Each attack was shown to work against
- * the library before its git became hermetic.
+ * The library's own git work outside the sandbox runs nothing a cell wrote or configured. Each test
+ * plants, as a hostile cell would, a program that leaves a marker file when git runs it, drives the
+ * library's real git steps (list, commit, revert, release, re-acquire) and then looks for the
+ * marker. Each attack was shown to work against the library before its git became hermetic.
  */
 class HermeticGitTest {
 
@@ -66,29 +66,40 @@ class HermeticGitTest {
   }
 
   @Test
-  void aSubmoduleTurnedIntoARepositoryWithAnFsmonitorDoesNotRunItOutsideTheSandbox() throws Exception {
+  void aSubmoduleTurnedIntoARepositoryWithAnFsmonitorDoesNotRunItOutsideTheSandbox()
+      throws Exception {
     TestRepository library = TestRepositories.create(temp.resolve("library"));
     repo = TestRepositories.create(temp.resolve("repo"));
-    repo.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path().toString(), "sub");
+    repo.git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "--quiet",
+        "add",
+        library.path().toString(),
+        "sub");
     repo.commit("add a submodule");
     startPool();
-    // The cell populates the (uninitialised) submodule folder with a repository of its own whose configuration
+    // The cell populates the (uninitialised) submodule folder with a repository of its own whose
+    // configuration
     // runs a program of its choice as the file-system monitor.
     Path sub = lease.path().resolve("sub");
     TestRepositories.git(sub, "init", "--quiet", "--initial-branch=main");
     TestRepositories.writeFile(sub, "f.txt", "x\n");
     TestRepositories.git(sub, "add", "f.txt");
-    TestRepositories.git(sub, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "--quiet", "-m", "x");
+    TestRepositories.git(
+        sub, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "--quiet", "-m", "x");
     Path fsmonitor = evilScript(temp.resolve("cell-writable/fsmonitor.sh"));
     TestRepositories.git(sub, "config", "core.fsmonitor", fsmonitor.toString());
     TestRepositories.writeFile(sub, "f.txt", "dirty\n");
     TestRepositories.writeFile(lease.path(), "a.txt", "work\n");
 
     changes.changedFiles(lease);
-    // Moving the submodule's pointer is refused; the revert and the return empty the submodule's folder.
+    // Moving the submodule's pointer is refused; the revert and the return empty the submodule's
+    // folder.
     assertThatThrownBy(() -> changes.commit(lease, "work", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
         .hasMessageContaining("sub (a gitlink");
     changes.revert(lease);
     assertThat(sub).isEmptyDirectory();
@@ -104,7 +115,14 @@ class HermeticGitTest {
   void aSubmoduleFolderReplacedByALinkIsNotFollowedWhenTheRestoreEmptiesIt() throws Exception {
     TestRepository library = TestRepositories.create(temp.resolve("library"));
     repo = TestRepositories.create(temp.resolve("repo"));
-    repo.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path().toString(), "sub");
+    repo.git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "--quiet",
+        "add",
+        library.path().toString(),
+        "sub");
     repo.commit("add a submodule");
     startPool();
     Path outside = Files.createDirectories(temp.resolve("outside"));
@@ -126,7 +144,10 @@ class HermeticGitTest {
     repo = TestRepositories.create(temp.resolve("repo"));
     repo.git("config", "core.hooksPath", ".githooks");
     startPool();
-    for (String hook : new String[] {"pre-commit", "commit-msg", "post-commit", "post-checkout", "reference-transaction"}) {
+    for (String hook :
+        new String[] {
+          "pre-commit", "commit-msg", "post-commit", "post-checkout", "reference-transaction"
+        }) {
       evilScript(lease.path().resolve(".githooks").resolve(hook));
     }
     TestRepositories.writeFile(lease.path(), "a.txt", "work\n");
@@ -143,7 +164,8 @@ class HermeticGitTest {
   void hooksPlantedInTheRepositorysGitDirectoryDoNotRunWhenTheLibraryCommits() throws Exception {
     repo = TestRepositories.create(temp.resolve("repo"));
     startPool();
-    for (String hook : new String[] {"pre-commit", "commit-msg", "post-commit", "post-checkout", "post-rewrite"}) {
+    for (String hook :
+        new String[] {"pre-commit", "commit-msg", "post-commit", "post-checkout", "post-rewrite"}) {
       evilScript(repo.path().resolve(".git/hooks").resolve(hook));
     }
     TestRepositories.writeFile(lease.path(), "a.txt", "work\n");
@@ -165,13 +187,15 @@ class HermeticGitTest {
     TestRepositories.git(lease.path(), "init", "--quiet", "--initial-branch=main", "nested");
     TestRepositories.writeFile(nested, "f.txt", "x\n");
     TestRepositories.git(nested, "add", "f.txt");
-    TestRepositories.git(nested, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "--quiet", "-m", "x");
-    TestRepositories.git(nested, "config", "core.fsmonitor", evilScript(temp.resolve("w/fsmonitor.sh")).toString());
+    TestRepositories.git(
+        nested, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "--quiet", "-m", "x");
+    TestRepositories.git(
+        nested, "config", "core.fsmonitor", evilScript(temp.resolve("w/fsmonitor.sh")).toString());
 
     changes.changedFiles(lease);
     assertThatThrownBy(() -> changes.commit(lease, "work", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
         .hasMessageContaining("nested")
         .hasMessageContaining("gitlink");
     assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
@@ -182,12 +206,14 @@ class HermeticGitTest {
   void aGitlinkPointingAtTheMainRepositoryIsRefusedAtCommit() throws Exception {
     repo = TestRepositories.create(temp.resolve("repo"));
     startPool();
-    // A `.git` file naming the main repository's git directory: `git add` would record a 160000 entry.
-    TestRepositories.writeFile(lease.path(), "sub/.git", "gitdir: " + repo.path().resolve(".git") + "\n");
+    // A `.git` file naming the main repository's git directory: `git add` would record a 160000
+    // entry.
+    TestRepositories.writeFile(
+        lease.path(), "sub/.git", "gitdir: " + repo.path().resolve(".git") + "\n");
 
     assertThatThrownBy(() -> changes.commit(lease, "work", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
         .hasMessageContaining("sub");
     assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
   }
@@ -204,15 +230,20 @@ class HermeticGitTest {
     String sha = changes.commit(lease, "relative links", AUTHOR).orElseThrow();
     assertThat(repo.git("ls-tree", "-r", "--name-only", sha)).contains("inside", "docs/readme");
 
-    for (String target : new String[] {"/etc/passwd", "../../outside", "docs/../../x", System.getProperty("user.home")
-        + "/.gitconfig"}) {
+    for (String target :
+        new String[] {
+          "/etc/passwd",
+          "../../outside",
+          "docs/../../x",
+          System.getProperty("user.home") + "/.gitconfig"
+        }) {
       Path link = wt.resolve("escape");
       Files.deleteIfExists(link);
       Files.createSymbolicLink(link, Path.of(target));
       assertThatThrownBy(() -> changes.commit(lease, "escape", AUTHOR))
           .as("a link to %s", target)
-          .isInstanceOfSatisfying(WorktreeException.class,
-              e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
+          .isInstanceOfSatisfying(
+              WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNSAFE_CHANGE))
           .hasMessageContaining("escape")
           .hasMessageContaining(target);
       assertThat(repo.resolve("swarm/cell")).isEqualTo(sha);
@@ -227,8 +258,8 @@ class HermeticGitTest {
     Files.write(lease.path().resolve("big.bin"), new byte[1024 * 1024 + 1]);
 
     assertThatThrownBy(() -> capped.commit(lease, "too big", AUTHOR))
-        .isInstanceOfSatisfying(WorktreeException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.COMMIT_TOO_LARGE))
+        .isInstanceOfSatisfying(
+            WorktreeException.class, e -> assertThat(e.reason()).isEqualTo(Reason.COMMIT_TOO_LARGE))
         .hasMessageContaining("1048577 bytes, more than the limit of 1048576 bytes");
     assertThat(repo.resolve("swarm/cell")).isEqualTo(lease.baseCommit());
 

@@ -10,12 +10,16 @@ final class TestProcesses {
 
   private TestProcesses() {}
 
-  /** The identity of a process that has exited: started, identified while alive, then ended and reaped. */
+  /**
+   * The identity of a process that has exited: started, identified while alive, then ended and
+   * reaped.
+   */
   static ProcessIdentity exitedProcessIdentity() {
     try {
       Process process = new ProcessBuilder("git", "cat-file", "--batch").start();
-      ProcessIdentity identity = ProcessIdentity.of(process.toHandle())
-          .orElseThrow(() -> new AssertionError("no start time for a running process"));
+      ProcessIdentity identity =
+          ProcessIdentity.of(process.toHandle())
+              .orElseThrow(() -> new AssertionError("no start time for a running process"));
       process.getOutputStream().close();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cold path (a new worktree for each lease) does no work a fresh checkout does not need, and cold acquires write
- * their files in parallel. Git runs through a wrapper that logs each command, so the tests look at what ran.
+ * The cold path (a new worktree for each lease) does no work a fresh checkout does not need, and
+ * cold acquires write their files in parallel. Git runs through a wrapper that logs each command,
+ * so the tests look at what ran.
  */
 class WorktreePoolColdPathTest {
 
@@ -47,27 +48,46 @@ class WorktreePoolColdPathTest {
   }
 
   private WorktreePool start(GitRunner git, int maxIdle, int maxTotal) {
-    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).git(git)
-        .minIdle(0).maxIdle(maxIdle).maxTotal(maxTotal).acquireTimeout(Duration.ofSeconds(60)).build();
+    WorktreePool pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .git(git)
+            .minIdle(0)
+            .maxIdle(maxIdle)
+            .maxTotal(maxTotal)
+            .acquireTimeout(Duration.ofSeconds(60))
+            .build();
     pools.add(pool);
     pool.start();
     return pool;
   }
 
-  /** A git that appends {@code <pid> <arguments>} to the log before it runs, and {@code <pid> done} after. */
+  /**
+   * A git that appends {@code <pid> <arguments>} to the log before it runs, and {@code <pid> done}
+   * after.
+   */
   private GitRunner loggingGit(String extraScript) throws Exception {
     Path wrapper = temp.resolve("git-logging");
-    Files.writeString(wrapper, "#!/bin/sh\n"
-        + "printf '%s %s\\n' \"$$\" \"$*\" >> '" + log + "'\n"
-        + extraScript
-        + "git \"$@\"\nstatus=$?\nprintf '%s done\\n' \"$$\" >> '" + log + "'\nexit $status\n");
+    Files.writeString(
+        wrapper,
+        "#!/bin/sh\n"
+            + "printf '%s %s\\n' \"$$\" \"$*\" >> '"
+            + log
+            + "'\n"
+            + extraScript
+            + "git \"$@\"\nstatus=$?\nprintf '%s done\\n' \"$$\" >> '"
+            + log
+            + "'\nexit $status\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
     return GitRunner.newBuilder().executable(wrapper.toString()).build();
   }
 
   private List<String> commands() throws Exception {
-    return Files.readAllLines(log).stream().filter(line -> !line.endsWith(" done"))
-        .map(line -> line.substring(line.indexOf(' ') + 1)).collect(Collectors.toList());
+    return Files.readAllLines(log).stream()
+        .filter(line -> !line.endsWith(" done"))
+        .map(line -> line.substring(line.indexOf(' ') + 1))
+        .collect(Collectors.toList());
   }
 
   @Test
@@ -84,9 +104,13 @@ class WorktreePoolColdPathTest {
     assertThat(repo.worktrees()).containsExactly(repo.path());
     assertThat(repo.hasBranch("swarm/cold")).isFalse();
     assertThat(LeaseJournal.open(temp.resolve("pool/.swarm/leases")).records()).isEmpty();
-    assertThat(commands()).as("no checkout, clean or status of a worktree about to be deleted")
-        .noneMatch(command -> command.startsWith("checkout") || command.startsWith("clean")
-            || command.startsWith("status"))
+    assertThat(commands())
+        .as("no checkout, clean or status of a worktree about to be deleted")
+        .noneMatch(
+            command ->
+                command.startsWith("checkout")
+                    || command.startsWith("clean")
+                    || command.startsWith("status"))
         .anyMatch(command -> command.startsWith("worktree remove"));
   }
 
@@ -106,27 +130,41 @@ class WorktreePoolColdPathTest {
   @Test
   void concurrentColdAcquiresWriteTheirFilesAtTheSameTime() throws Exception {
     int cells = 3;
-    // Each checkout of a new worktree's files (`reset --hard`) waits until all three have begun, for at most 30 s,
+    // Each checkout of a new worktree's files (`reset --hard`) waits until all three have begun,
+    // for at most 30 s,
     // and logs how many it saw. Serialized checkouts would each see only themselves.
     Path started = Files.createDirectories(temp.resolve("started"));
-    String gate = "case \"$*\" in reset*) touch '" + started + "'/$$;"
-        + " i=0; while [ \"$(ls '" + started + "' | wc -l)\" -lt " + cells + " ] && [ $i -lt 3000 ]; do"
-        + " sleep 0.01; i=$((i+1)); done;"
-        + " printf '%s saw %s\\n' \"$$\" \"$(ls '" + started + "' | wc -l)\" >> '" + log + "';; esac\n";
+    String gate =
+        "case \"$*\" in reset*) touch '"
+            + started
+            + "'/$$;"
+            + " i=0; while [ \"$(ls '"
+            + started
+            + "' | wc -l)\" -lt "
+            + cells
+            + " ] && [ $i -lt 3000 ]; do"
+            + " sleep 0.01; i=$((i+1)); done;"
+            + " printf '%s saw %s\\n' \"$$\" \"$(ls '"
+            + started
+            + "' | wc -l)\" >> '"
+            + log
+            + "';; esac\n";
     WorktreePool pool = start(loggingGit(gate), 0, cells);
     CountDownLatch go = new CountDownLatch(1);
     List<CompletableFuture<WorktreeLease>> acquires = new ArrayList<>();
     for (int i = 0; i < cells; i++) {
       CellId cell = CellId.of("parallel-" + i);
-      acquires.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError(e);
-        }
-        return pool.acquire(cell, "main");
-      }));
+      acquires.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  throw new AssertionError(e);
+                }
+                return pool.acquire(cell, "main");
+              }));
     }
     go.countDown();
     List<WorktreeLease> leases = new ArrayList<>();
@@ -134,8 +172,10 @@ class WorktreePoolColdPathTest {
       leases.add(acquire.get(120, TimeUnit.SECONDS));
     }
 
-    List<String> seen = Files.readAllLines(log).stream().filter(line -> line.contains(" saw "))
-        .collect(Collectors.toList());
+    List<String> seen =
+        Files.readAllLines(log).stream()
+            .filter(line -> line.contains(" saw "))
+            .collect(Collectors.toList());
     assertThat(seen).hasSize(cells).allSatisfy(line -> assertThat(line).endsWith(" saw " + cells));
     for (WorktreeLease lease : leases) {
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree("main"));

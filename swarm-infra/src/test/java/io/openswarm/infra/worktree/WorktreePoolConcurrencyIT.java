@@ -54,8 +54,14 @@ class WorktreePoolConcurrencyIT {
 
   @Test
   void sixteenCellsHoldingWorktreesAtOnceGetDistinctOnesRoundAfterRound() throws Exception {
-    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
-        .maxTotal(THREADS).maxIdle(THREADS).keepIdleOnClose(false).build();
+    WorktreePool pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .maxTotal(THREADS)
+            .maxIdle(THREADS)
+            .keepIdleOnClose(false)
+            .build();
     pool.start();
     try {
       Set<Path> firstRoundPaths = null;
@@ -63,20 +69,23 @@ class WorktreePoolConcurrencyIT {
         int r = round;
         CountDownLatch startGate = new CountDownLatch(1);
         AtomicInteger leasedWhileAllHold = new AtomicInteger(-1);
-        CyclicBarrier allHolding = new CyclicBarrier(THREADS, () -> leasedWhileAllHold.set(pool.leasedCount()));
+        CyclicBarrier allHolding =
+            new CyclicBarrier(THREADS, () -> leasedWhileAllHold.set(pool.leasedCount()));
         ConcurrentLinkedQueue<Path> paths = new ConcurrentLinkedQueue<>();
         List<Future<?>> futures = new ArrayList<>();
         for (int i = 0; i < THREADS; i++) {
           String cell = "r" + round + "-c" + i;
-          futures.add(executor.submit(() -> {
-            startGate.await();
-            try (WorktreeLease lease = pool.acquire(CellId.of(cell), "main")) {
-              TestRepositories.writeFile(lease.path(), "cell.txt", cell + "\n");
-              paths.add(lease.path());
-              allHolding.await(120, TimeUnit.SECONDS);
-            }
-            return null;
-          }));
+          futures.add(
+              executor.submit(
+                  () -> {
+                    startGate.await();
+                    try (WorktreeLease lease = pool.acquire(CellId.of(cell), "main")) {
+                      TestRepositories.writeFile(lease.path(), "cell.txt", cell + "\n");
+                      paths.add(lease.path());
+                      allHolding.await(120, TimeUnit.SECONDS);
+                    }
+                    return null;
+                  }));
         }
         startGate.countDown();
         for (Future<?> future : futures) {
@@ -89,13 +98,16 @@ class WorktreePoolConcurrencyIT {
         if (firstRoundPaths == null) {
           firstRoundPaths = distinct;
         } else {
-          assertThat(distinct).as("later rounds reuse the warm worktrees").isEqualTo(firstRoundPaths);
+          assertThat(distinct)
+              .as("later rounds reuse the warm worktrees")
+              .isEqualTo(firstRoundPaths);
         }
         assertThat(pool.leasedCount()).isZero();
         assertThat(pool.idleCount()).isEqualTo(THREADS);
         assertThat(pool.totalCount()).isEqualTo(THREADS);
       }
-      assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/")).isEqualTo("refs/heads/main\n");
+      assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/"))
+          .isEqualTo("refs/heads/main\n");
       assertThat(repo.worktrees()).hasSize(THREADS + 1);
     } finally {
       pool.close();
@@ -106,9 +118,16 @@ class WorktreePoolConcurrencyIT {
   @Test
   void moreCellsThanWorktreesWaitTheirTurnAndCommitSafely() throws Exception {
     String older = repo.resolve("HEAD~1");
-    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
-        .maxTotal(4).maxIdle(2).minIdle(1).acquireTimeout(Duration.ofMinutes(5))
-        .keepIdleOnClose(false).build();
+    WorktreePool pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .maxTotal(4)
+            .maxIdle(2)
+            .minIdle(1)
+            .acquireTimeout(Duration.ofMinutes(5))
+            .keepIdleOnClose(false)
+            .build();
     pool.start();
     GitWorktreeChanges changes = GitWorktreeChanges.create();
     CommitAuthor author = CommitAuthor.of("Cell", "cell@example.com");
@@ -118,22 +137,24 @@ class WorktreePoolConcurrencyIT {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < THREADS; i++) {
         int id = i;
-        futures.add(executor.submit(() -> {
-          startGate.await();
-          for (int cycle = 0; cycle < 3; cycle++) {
-            String cell = "t" + id + "-" + cycle;
-            String base = (id + cycle) % 2 == 0 ? "main" : older;
-            try (WorktreeLease lease = pool.acquire(CellId.of(cell), base)) {
-              assertThat(pool.totalCount()).isLessThanOrEqualTo(4);
-              TestRepositories.writeFile(lease.path(), "out/" + cell + ".txt", cell + "\n");
-              if (id % 2 == 0) {
-                assertThat(changes.commit(lease, "work of " + cell, author)).isPresent();
-                committedCells.add(cell);
-              }
-            }
-          }
-          return null;
-        }));
+        futures.add(
+            executor.submit(
+                () -> {
+                  startGate.await();
+                  for (int cycle = 0; cycle < 3; cycle++) {
+                    String cell = "t" + id + "-" + cycle;
+                    String base = (id + cycle) % 2 == 0 ? "main" : older;
+                    try (WorktreeLease lease = pool.acquire(CellId.of(cell), base)) {
+                      assertThat(pool.totalCount()).isLessThanOrEqualTo(4);
+                      TestRepositories.writeFile(lease.path(), "out/" + cell + ".txt", cell + "\n");
+                      if (id % 2 == 0) {
+                        assertThat(changes.commit(lease, "work of " + cell, author)).isPresent();
+                        committedCells.add(cell);
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       startGate.countDown();
       for (Future<?> future : futures) {
@@ -142,10 +163,14 @@ class WorktreePoolConcurrencyIT {
 
       assertThat(pool.leasedCount()).isZero();
       assertThat(pool.waitingCount()).isZero();
-      await().atMost(Duration.ofSeconds(60)).until(
-          () -> pool.totalCount() == pool.idleCount() && pool.idleCount() == 2);
-      Set<String> branches = new HashSet<>(List.of(
-          repo.git("for-each-ref", "--format=%(refname:short)", "refs/heads/swarm/").split("\n")));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pool.totalCount() == pool.idleCount() && pool.idleCount() == 2);
+      Set<String> branches =
+          new HashSet<>(
+              List.of(
+                  repo.git("for-each-ref", "--format=%(refname:short)", "refs/heads/swarm/")
+                      .split("\n")));
       Set<String> expected = new HashSet<>();
       committedCells.forEach(cell -> expected.add("swarm/" + cell));
       assertThat(committedCells).hasSize(THREADS / 2 * 3);

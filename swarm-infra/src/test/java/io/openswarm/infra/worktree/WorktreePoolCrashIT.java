@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker JVM that holds three leases is killed with SIGKILL; a new pool on the same root must reclaim everything it
- * left: directories, git's worktree entries, journal records and branches without commits, while keeping the branch
- * that holds a commit.
+ * A worker JVM that holds three leases is killed with SIGKILL; a new pool on the same root must
+ * reclaim everything it left: directories, git's worktree entries, journal records and branches
+ * without commits, while keeping the branch that holds a commit.
  */
 class WorktreePoolCrashIT {
 
@@ -37,17 +37,27 @@ class WorktreePoolCrashIT {
     Path root = temp.resolve("pool");
     Path childLog = temp.resolve("child.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        CrashingPoolMain.class.getName(), repo.path().toString(), root.toString())
-        .redirectError(childLog.toFile())
-        .start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashingPoolMain.class.getName(),
+                repo.path().toString(),
+                root.toString())
+            .redirectError(childLog.toFile())
+            .start();
     List<Path> paths;
     try {
       CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> readReadyLine(child));
       String line = ready.get(120, TimeUnit.SECONDS);
-      assertThat(line).as("child output; its log:\n%s", Files.readString(childLog)).startsWith("READY ");
-      paths = Arrays.stream(line.substring("READY ".length()).split(File.pathSeparator)).map(Path::of)
-          .collect(Collectors.toList());
+      assertThat(line)
+          .as("child output; its log:\n%s", Files.readString(childLog))
+          .startsWith("READY ");
+      paths =
+          Arrays.stream(line.substring("READY ".length()).split(File.pathSeparator))
+              .map(Path::of)
+              .collect(Collectors.toList());
     } finally {
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -65,7 +75,9 @@ class WorktreePoolCrashIT {
       assertThat(repo.git("worktree", "list", "--porcelain")).doesNotContain("prunable");
       assertThat(repo.hasBranch("swarm/crash-1")).isFalse();
       assertThat(repo.hasBranch("swarm/crash-3")).isFalse();
-      assertThat(repo.resolve("swarm/crash-2")).as("the committed branch is kept").isEqualTo(committed);
+      assertThat(repo.resolve("swarm/crash-2"))
+          .as("the committed branch is kept")
+          .isEqualTo(committed);
       assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records()).isEmpty();
       try (Stream<Path> entries = Files.list(root)) {
         assertThat(entries.map(p -> p.getFileName().toString())).containsExactly(".swarm");
@@ -81,8 +93,8 @@ class WorktreePoolCrashIT {
   }
 
   private static String readReadyLine(Process child) {
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         if (line.startsWith("READY ")) {

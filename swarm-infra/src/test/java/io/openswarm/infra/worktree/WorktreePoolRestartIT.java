@@ -19,7 +19,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A worker JVM that closed normally leaves its idle worktrees to the next one, which outlives it and adopts them. */
+/**
+ * A worker JVM that closed normally leaves its idle worktrees to the next one, which outlives it
+ * and adopts them.
+ */
 class WorktreePoolRestartIT {
 
   @TempDir Path temp;
@@ -31,22 +34,37 @@ class WorktreePoolRestartIT {
     Path root = temp.resolve("pool");
     Path childLog = temp.resolve("child.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        ParkingPoolMain.class.getName(), repo.path().toString(), root.toString())
-        .redirectError(childLog.toFile()).start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ParkingPoolMain.class.getName(),
+                repo.path().toString(),
+                root.toString())
+            .redirectError(childLog.toFile())
+            .start();
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as("the child's log:\n%s", Files.readString(childLog)).isZero();
     String line = output.lines().filter(l -> l.startsWith("PARKED ")).findFirst().orElseThrow();
-    List<Path> parked = Arrays.stream(line.substring("PARKED ".length()).split(File.pathSeparator)).map(Path::of)
-        .collect(Collectors.toList());
+    List<Path> parked =
+        Arrays.stream(line.substring("PARKED ".length()).split(File.pathSeparator))
+            .map(Path::of)
+            .collect(Collectors.toList());
     List<LeaseRecord> records = LeaseJournal.open(root.resolve(".swarm/leases")).records();
-    assertThat(records).hasSize(2).allSatisfy(record -> {
-      assertThat(record.attribute("state")).isEqualTo("parked");
-      assertThat(record.owner().isAlive()).as("the JVM that parked them has exited").isFalse();
-    });
+    assertThat(records)
+        .hasSize(2)
+        .allSatisfy(
+            record -> {
+              assertThat(record.attribute("state")).isEqualTo("parked");
+              assertThat(record.owner().isAlive())
+                  .as("the JVM that parked them has exited")
+                  .isFalse();
+            });
 
-    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).preserveIgnored(true).build();
+    WorktreePool pool =
+        WorktreePool.newBuilder().repository(repo.path()).root(root).preserveIgnored(true).build();
     pool.start();
     try {
       assertThat(parked).allSatisfy(path -> assertThat(path).isDirectory());

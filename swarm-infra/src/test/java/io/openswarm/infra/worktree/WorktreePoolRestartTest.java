@@ -30,8 +30,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Idle worktrees outlive their pool: {@code close()} parks them, the next pool on the same root adopts them after
- * verifying each, and removes those that fail.
+ * Idle worktrees outlive their pool: {@code close()} parks them, the next pool on the same root
+ * adopts them after verifying each, and removes those that fail.
  */
 class WorktreePoolRestartTest {
 
@@ -52,14 +52,19 @@ class WorktreePoolRestartTest {
 
   @AfterEach
   void closePools() {
-    pools.forEach(pool -> {
-      pool.close();
-    });
+    pools.forEach(
+        pool -> {
+          pool.close();
+        });
   }
 
   private WorktreePool create(Consumer<WorktreePool.Builder> settings) {
-    WorktreePool.Builder builder = WorktreePool.newBuilder().repository(repo.path()).root(root)
-        .acquireTimeout(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(5));
+    WorktreePool.Builder builder =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(root)
+            .acquireTimeout(Duration.ofSeconds(30))
+            .closeTimeout(Duration.ofSeconds(5));
     settings.accept(builder);
     WorktreePool pool = builder.build();
     pools.add(pool);
@@ -72,7 +77,10 @@ class WorktreePoolRestartTest {
     return pool;
   }
 
-  /** Leases {@code count} worktrees at once from a new pool, returns them all, closes the pool; their paths. */
+  /**
+   * Leases {@code count} worktrees at once from a new pool, returns them all, closes the pool;
+   * their paths.
+   */
   private List<Path> parkWorktrees(int count, Consumer<WorktreePool.Builder> settings) {
     WorktreePool pool = start(settings);
     List<WorktreeLease> leases = new ArrayList<>();
@@ -91,25 +99,31 @@ class WorktreePoolRestartTest {
 
   @Test
   void idleWorktreesSurviveCloseAndAreAdoptedByTheNextPool() {
-    List<Path> parked = parkWorktrees(2, b -> { });
+    List<Path> parked = parkWorktrees(2, b -> {});
 
     assertThat(parked).allSatisfy(path -> assertThat(path).isDirectory());
     assertThat(repo.worktrees()).hasSize(3);
-    assertThat(records()).hasSize(2).allSatisfy(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
+    assertThat(records())
+        .hasSize(2)
+        .allSatisfy(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
 
-    WorktreePool next = start(b -> { });
+    WorktreePool next = start(b -> {});
 
     assertThat(next.idleCount()).isEqualTo(2);
     assertThat(next.totalCount()).isEqualTo(2);
-    assertThat(records()).hasSize(2).allSatisfy(record -> {
-      assertThat(record.attribute("state")).isEqualTo("idle");
-      assertThat(record.owner()).isEqualTo(ProcessIdentity.current());
-    });
+    assertThat(records())
+        .hasSize(2)
+        .allSatisfy(
+            record -> {
+              assertThat(record.attribute("state")).isEqualTo("idle");
+              assertThat(record.owner()).isEqualTo(ProcessIdentity.current());
+            });
     try (WorktreeLease lease = next.acquire(CellId.of("second"), "main")) {
       assertThat(lease.reused()).as("a warm lease of an adopted worktree").isTrue();
       assertThat(parked).contains(lease.path());
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree("main"));
-      assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD")).isEqualTo("refs/heads/swarm/second\n");
+      assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD"))
+          .isEqualTo("refs/heads/swarm/second\n");
     }
   }
 
@@ -132,7 +146,7 @@ class WorktreePoolRestartTest {
     String tip = TestRepositories.git(lease.path(), "rev-parse", "HEAD").strip();
 
     pool.close();
-    WorktreePool next = start(b -> { });
+    WorktreePool next = start(b -> {});
 
     assertThat(repo.resolve("swarm/slow")).isEqualTo(tip);
     assertThat(next.idleCount()).isEqualTo(1);
@@ -153,7 +167,8 @@ class WorktreePoolRestartTest {
       path = lease.path();
     }
     first.close();
-    assertThat(records()).singleElement()
+    assertThat(records())
+        .singleElement()
         .satisfies(record -> assertThat(record.attribute("setupStamp")).isEqualTo("lock-hash-1"));
 
     WorktreePool next = start(b -> b.preserveIgnored(true));
@@ -209,7 +224,8 @@ class WorktreePoolRestartTest {
     DOT_GIT_POINTING_ELSEWHERE {
       @Override
       void apply(Path worktree, TestRepository repo) throws Exception {
-        Files.writeString(worktree.resolve(".git"), "gitdir: " + repo.path().resolve(".git") + "\n");
+        Files.writeString(
+            worktree.resolve(".git"), "gitdir: " + repo.path().resolve(".git") + "\n");
       }
     },
     DOT_GIT_REPLACED_BY_A_REPOSITORY {
@@ -222,7 +238,8 @@ class WorktreePoolRestartTest {
     DOT_GIT_REPLACED_BY_A_HOSTILE_REPOSITORY {
       @Override
       void apply(Path worktree, TestRepository repo) throws Exception {
-        // What a cell could leave behind for the worker's git at the next start: a repository whose own config
+        // What a cell could leave behind for the worker's git at the next start: a repository whose
+        // own config
         // runs a program on every status (fsmonitor) and on every checkout (a hook).
         Files.delete(worktree.resolve(".git"));
         TestRepositories.git(worktree, "init", "--quiet", ".");
@@ -246,7 +263,10 @@ class WorktreePoolRestartTest {
     abstract void apply(Path worktree, TestRepository repo) throws Exception;
   }
 
-  /** Where a planted program would leave its mark if the pool ran it: outside the worktree, which is deleted. */
+  /**
+   * Where a planted program would leave its mark if the pool ran it: outside the worktree, which is
+   * deleted.
+   */
   private static Path escapeMarker(Path worktree) {
     return worktree.resolveSibling(worktree.getFileName() + ".escaped");
   }
@@ -260,14 +280,15 @@ class WorktreePoolRestartTest {
     Path intact = parked.get(1);
     tampering.apply(tampered, repo);
 
-    WorktreePool next = start(b -> { });
+    WorktreePool next = start(b -> {});
 
     assertThat(escapeMarker(tampered)).as("nothing the cell planted ran").doesNotExist();
     assertThat(tampered).doesNotExist();
     assertThat(next.idleCount()).as("only the intact worktree is adopted").isEqualTo(1);
     assertThat(next.totalCount()).isEqualTo(1);
     assertThat(repo.worktrees()).containsExactlyInAnyOrder(repo.path(), intact);
-    assertThat(records()).singleElement()
+    assertThat(records())
+        .singleElement()
         .satisfies(record -> assertThat(record.attribute("path")).isEqualTo(intact.toString()));
     try (WorktreeLease lease = next.acquire(CellId.of("a"), "main");
         WorktreeLease fresh = next.acquire(CellId.of("b"), "main")) {
@@ -275,7 +296,8 @@ class WorktreePoolRestartTest {
       assertThat(fresh.reused()).isFalse();
       for (WorktreeLease each : List.of(lease, fresh)) {
         assertThat(TestRepositories.files(each.path())).isEqualTo(repo.tree("main"));
-        assertThat(TestRepositories.git(each.path(), "status", "--porcelain", "--ignored")).isEmpty();
+        assertThat(TestRepositories.git(each.path(), "status", "--porcelain", "--ignored"))
+            .isEmpty();
       }
     }
   }
@@ -302,7 +324,7 @@ class WorktreePoolRestartTest {
   @Test
   void aParkedWorktreeOfAnotherSparseSettingIsRemovedNotAdopted() {
     repo.write("docs/guide.md", "guide\n").commit("docs");
-    Path parked = parkWorktrees(1, b -> { }).get(0);
+    Path parked = parkWorktrees(1, b -> {}).get(0);
 
     WorktreePool next = start(b -> b.sparseCheckout(List.of("src")));
 
@@ -329,7 +351,9 @@ class WorktreePoolRestartTest {
         List<WorktreeLease> leases = new ArrayList<>();
         for (int i = pool.idleCount(); i > 0; i--) {
           leases.add(pool.acquire(CellId.of("round-" + round + "-" + seen.size()), "main"));
-          assertThat(seen.add(leases.get(leases.size() - 1).path())).as("adopted by one pool only").isTrue();
+          assertThat(seen.add(leases.get(leases.size() - 1).path()))
+              .as("adopted by one pool only")
+              .isTrue();
         }
         leases.forEach(WorktreeLease::close);
       }
@@ -337,7 +361,8 @@ class WorktreePoolRestartTest {
       a.close();
       b.close();
     }
-    try (Stream<Path> slots = Files.list(root).filter(path -> !path.getFileName().toString().equals(".swarm"))) {
+    try (Stream<Path> slots =
+        Files.list(root).filter(path -> !path.getFileName().toString().equals(".swarm"))) {
       assertThat(slots).containsExactlyInAnyOrderElementsOf(parked);
     }
   }

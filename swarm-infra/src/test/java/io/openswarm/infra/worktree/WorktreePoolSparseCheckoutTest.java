@@ -21,7 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Worktrees as sparse checkouts: only the named directories are written, commits still cover the whole tree. */
+/**
+ * Worktrees as sparse checkouts: only the named directories are written, commits still cover the
+ * whole tree.
+ */
 class WorktreePoolSparseCheckoutTest {
 
   private static final CommitAuthor AUTHOR = CommitAuthor.of("Swarm Cell", "cell@swarm.example");
@@ -39,9 +42,15 @@ class WorktreePoolSparseCheckoutTest {
         .write("services/web/Web.java", "class Web {}\n")
         .write("docs/guide.md", "guide\n")
         .commit("a monorepo");
-    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
-        .maxIdle(1).maxTotal(2).closeTimeout(Duration.ofSeconds(5))
-        .sparseCheckout(List.of("services/api/")).build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .maxIdle(1)
+            .maxTotal(2)
+            .closeTimeout(Duration.ofSeconds(5))
+            .sparseCheckout(List.of("services/api/"))
+            .build();
     configBefore = Files.readString(repo.path().resolve(".git/config"));
     pool.start();
   }
@@ -56,7 +65,8 @@ class WorktreePoolSparseCheckoutTest {
     try (WorktreeLease lease = pool.acquire(CellId.of("sparse"), "main")) {
       assertThat(TestRepositories.files(lease.path()).keySet())
           .containsExactlyInAnyOrder("README.md", "services/api/Api.java");
-      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored"))
+          .isEmpty();
     }
   }
 
@@ -69,9 +79,11 @@ class WorktreePoolSparseCheckoutTest {
     assertThat(TestRepositories.files(repo.path())).isEqualTo(repo.tree("main"));
     assertThat(repo.git("status", "--porcelain", "--ignored")).isEmpty();
     assertThat(repo.path().resolve(".git/info/sparse-checkout")).doesNotExist();
-    assertThat(repo.git("config", "--list").toLowerCase(java.util.Locale.ROOT)).doesNotContain("core.sparse");
+    assertThat(repo.git("config", "--list").toLowerCase(java.util.Locale.ROOT))
+        .doesNotContain("core.sparse");
     // The one shared setting git adds: worktree configuration files are read from now on.
-    assertThat(Files.readString(repo.path().resolve(".git/config")).replace(configBefore, "").strip())
+    assertThat(
+            Files.readString(repo.path().resolve(".git/config")).replace(configBefore, "").strip())
         .isIn("", "[extensions]\n\tworktreeConfig = true");
   }
 
@@ -79,9 +91,11 @@ class WorktreePoolSparseCheckoutTest {
   void aCellsCommitIsACommitOfTheWholeTree() throws Exception {
     String commit;
     try (WorktreeLease lease = pool.acquire(CellId.of("change"), "main")) {
-      TestRepositories.writeFile(lease.path(), "services/api/Api.java", "class Api { int changed; }\n");
+      TestRepositories.writeFile(
+          lease.path(), "services/api/Api.java", "class Api { int changed; }\n");
       TestRepositories.writeFile(lease.path(), "services/api/New.java", "class New {}\n");
-      TestRepositories.writeFile(lease.path(), "docs/added-outside.md", "written outside the cone\n");
+      TestRepositories.writeFile(
+          lease.path(), "docs/added-outside.md", "written outside the cone\n");
       commit = GitWorktreeChanges.create().commit(lease, "change the api", AUTHOR).orElseThrow();
     }
 
@@ -98,8 +112,10 @@ class WorktreePoolSparseCheckoutTest {
     Path path;
     try (WorktreeLease lease = pool.acquire(CellId.of("first"), "main")) {
       path = lease.path();
-      TestRepositories.writeFile(lease.path(), "docs/left-behind.md", "untracked, outside the cone\n");
-      TestRepositories.writeFile(lease.path(), "services/api/Api.java", "class Api { int dirty; }\n");
+      TestRepositories.writeFile(
+          lease.path(), "docs/left-behind.md", "untracked, outside the cone\n");
+      TestRepositories.writeFile(
+          lease.path(), "services/api/Api.java", "class Api { int dirty; }\n");
     }
 
     try (WorktreeLease lease = pool.acquire(CellId.of("second"), "main")) {
@@ -117,19 +133,25 @@ class WorktreePoolSparseCheckoutTest {
     }
     pool.close();
 
-    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool"))
-        .sparseCheckout(List.of("services/api")).build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("pool"))
+            .sparseCheckout(List.of("services/api"))
+            .build();
     pool.start();
 
     assertThat(pool.idleCount()).isEqualTo(1);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/abs", "../up", "a/../b", "a//b", "./a", "-a", "a*", "a\\b", "!a", "a\nb"})
+  @ValueSource(
+      strings = {"", "/abs", "../up", "a/../b", "a//b", "./a", "-a", "a*", "a\\b", "!a", "a\nb"})
   void rejectsDirectoriesThatAreNotPlainRelativePaths(String directory) {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> WorktreePoolOptions.newBuilder().sparseCheckout(List.of(directory)))
-        .withMessageStartingWith("a sparse checkout directory must be a path relative to the repository's top");
+        .withMessageStartingWith(
+            "a sparse checkout directory must be a path relative to the repository's top");
   }
 
   @Test

@@ -56,8 +56,12 @@ class WorktreePoolTest {
   }
 
   private WorktreePool start(Consumer<WorktreePool.Builder> settings) {
-    WorktreePool.Builder builder = WorktreePool.newBuilder().repository(repo.path()).root(root)
-        .acquireTimeout(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(5));
+    WorktreePool.Builder builder =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(root)
+            .acquireTimeout(Duration.ofSeconds(30))
+            .closeTimeout(Duration.ofSeconds(5));
     settings.accept(builder);
     WorktreePool pool = builder.build();
     pools.add(pool);
@@ -66,7 +70,7 @@ class WorktreePoolTest {
   }
 
   private WorktreePool start() {
-    return start(b -> { });
+    return start(b -> {});
   }
 
   @Test
@@ -78,9 +82,11 @@ class WorktreePoolTest {
       assertThat(lease.path().getParent()).isEqualTo(root.toAbsolutePath());
       assertThat(lease.branch()).isEqualTo("swarm/cell-1");
       assertThat(lease.baseCommit()).isEqualTo(repo.head());
-      assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD")).isEqualTo("refs/heads/swarm/cell-1\n");
+      assertThat(TestRepositories.git(lease.path(), "symbolic-ref", "HEAD"))
+          .isEqualTo("refs/heads/swarm/cell-1\n");
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree("HEAD"));
-      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored"))
+          .isEmpty();
       assertThat(pool.leasedCount()).isEqualTo(1);
       assertThat(pool.idleCount()).isZero();
       assertThat(pool.totalCount()).isEqualTo(1);
@@ -111,15 +117,18 @@ class WorktreePoolTest {
       TestRepositories.writeFile(wt, "build/classes/Main.class", "ignored\n");
       TestRepositories.writeFile(wt, "debug.log", "ignored\n");
       TestRepositories.git(wt, "init", "--quiet", "nested");
-      Files.setPosixFilePermissions(wt.resolve("run.sh"), java.util.Set.of(
-          java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+      Files.setPosixFilePermissions(
+          wt.resolve("run.sh"),
+          java.util.Set.of(
+              java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
       assertThat(TestRepositories.git(wt, "status", "--porcelain", "--ignored")).isNotEmpty();
     }
 
     try (WorktreeLease lease = pool.acquire(CellId.of("next"), "main")) {
       assertThat(lease.path()).as("the warm worktree is reused").isEqualTo(firstPath);
-      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored"))
+          .isEmpty();
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree("main"));
       assertThat(lease.path().resolve("nested")).doesNotExist();
     }
@@ -134,7 +143,8 @@ class WorktreePoolTest {
       firstPath = lease.path();
       Files.createDirectories(lease.path().resolve("out/classes"));
       Files.createDirectories(lease.path().resolve("src/empty"));
-      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored"))
+          .isEmpty();
     }
 
     try (WorktreeLease lease = pool.acquire(CellId.of("after-mkdir"), "main")) {
@@ -145,13 +155,15 @@ class WorktreePoolTest {
   }
 
   @Test
-  void filesAProcessWroteIntoAnIdleWorktreeAreRemovedAtReuseWhenCellsRunUnsandboxed() throws Exception {
+  void filesAProcessWroteIntoAnIdleWorktreeAreRemovedAtReuseWhenCellsRunUnsandboxed()
+      throws Exception {
     WorktreePool pool = start(b -> b.cleanOnReuse(true));
     Path path;
     try (WorktreeLease lease = pool.acquire(CellId.of("before"), "main")) {
       path = lease.path();
     }
-    // A daemon a cell left running (only possible without a sandbox) writes into the returned, idle worktree.
+    // A daemon a cell left running (only possible without a sandbox) writes into the returned, idle
+    // worktree.
     TestRepositories.writeFile(path, "left-by-daemon.txt", "would land in the next commit\n");
     TestRepositories.writeFile(path, "nested/deep.txt", "so would this\n");
 
@@ -165,13 +177,21 @@ class WorktreePoolTest {
   @Test
   void emptiesASubmoduleFolderTheCellFilledBeforeTheWorktreeIsReused() throws Exception {
     TestRepository library = TestRepositories.create(temp.resolve("library"));
-    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "--quiet", library.path().toString(), "lib");
+    repo.git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "--quiet",
+        library.path().toString(),
+        "lib");
     repo.commit("add the library as a submodule");
     WorktreePool pool = start();
     Path path;
     try (WorktreeLease lease = pool.acquire(CellId.of("submodule"), "main")) {
       path = lease.path();
-      TestRepositories.git(path, "-c", "protocol.file.allow=always", "submodule", "update", "--init", "--quiet");
+      TestRepositories.git(
+          path, "-c", "protocol.file.allow=always", "submodule", "update", "--init", "--quiet");
       TestRepositories.writeFile(path, "lib/README.md", "changed inside the submodule\n");
       // Neither checkout nor clean enters a submodule: the restore empties its folder itself.
       assertThat(TestRepositories.git(path, "status", "--porcelain")).contains("lib");
@@ -220,7 +240,8 @@ class WorktreePoolTest {
       assertThat(lease.reused()).as("the second reuses it").isTrue();
       assertThat(lease.baseCommit()).isEqualTo(baseB);
       assertThat(TestRepositories.files(lease.path())).isEqualTo(repo.tree(baseB));
-      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
+      assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored"))
+          .isEmpty();
     }
   }
 
@@ -237,10 +258,14 @@ class WorktreePoolTest {
 
     assertThat(repo.resolve("swarm/worker")).isEqualTo(commit);
     assertThatThrownBy(() -> pool.acquire(CellId.of("worker"), "main"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
-          assertThat(e.getMessage()).contains("branch swarm/worker already exists").contains(commit);
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+              assertThat(e.getMessage())
+                  .contains("branch swarm/worker already exists")
+                  .contains(commit);
+            });
     assertThat(repo.resolve("swarm/worker")).isEqualTo(commit);
     assertThat(pool.leasedCount()).isZero();
     assertThat(pool.idleCount()).isEqualTo(1);
@@ -264,10 +289,14 @@ class WorktreePoolTest {
     WorktreePool pool = start();
 
     assertThatThrownBy(() -> pool.acquire(CellId.of("busy"), "main"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
-          assertThat(e.getMessage()).contains("swarm/busy").contains("checked out in " + repo.path());
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+              assertThat(e.getMessage())
+                  .contains("swarm/busy")
+                  .contains("checked out in " + repo.path());
+            });
     assertThat(pool.totalCount()).isZero();
     assertThat(repo.git("symbolic-ref", "HEAD")).isEqualTo("refs/heads/swarm/busy\n");
   }
@@ -277,11 +306,14 @@ class WorktreePoolTest {
     WorktreePool pool = start();
     try (WorktreeLease lease = pool.acquire(CellId.of("twice"), "main")) {
       assertThatThrownBy(() -> pool.acquire(CellId.of("twice"), "main"))
-          .isInstanceOfSatisfying(WorktreeException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
-            assertThat(e.getMessage()).contains("cell twice already holds a worktree lease")
-                .contains(lease.path().toString());
-          });
+          .isInstanceOfSatisfying(
+              WorktreeException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.BRANCH_CONFLICT);
+                assertThat(e.getMessage())
+                    .contains("cell twice already holds a worktree lease")
+                    .contains(lease.path().toString());
+              });
       assertThat(pool.leasedCount()).isEqualTo(1);
     }
   }
@@ -311,7 +343,9 @@ class WorktreePoolTest {
     Thread.currentThread().interrupt();
     try {
       lease.close();
-      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+      assertThat(Thread.currentThread().isInterrupted())
+          .as("the interrupt is kept for the caller")
+          .isTrue();
     } finally {
       Thread.interrupted();
     }
@@ -361,18 +395,25 @@ class WorktreePoolTest {
     WorktreeLease lease = pool.acquire(CellId.of("stuck"), "main");
     TestRepositories.writeFile(lease.path(), "out/stuck.bin", "x");
     Path stuck = lease.path().resolve("out/stuck.bin");
-    // An immutable file: neither git nor the deleter can delete it, not even as root; its folder can be moved.
-    assertThat(chattr("+i", stuck)).as("chattr +i (e2fsprogs, run as root on a file system with attributes)").isTrue();
+    // An immutable file: neither git nor the deleter can delete it, not even as root; its folder
+    // can be moved.
+    assertThat(chattr("+i", stuck))
+        .as("chattr +i (e2fsprogs, run as root on a file system with attributes)")
+        .isTrue();
     Path quarantine = root.resolve(".swarm/quarantine");
     try {
       lease.close();
 
       assertThat(lease.path()).doesNotExist();
       try (Stream<Path> moved = Files.list(quarantine)) {
-        assertThat(moved).singleElement().satisfies(path -> {
-          assertThat(path.getFileName().toString()).endsWith("-" + lease.path().getFileName());
-          assertThat(path.resolve("out/stuck.bin")).hasContent("x");
-        });
+        assertThat(moved)
+            .singleElement()
+            .satisfies(
+                path -> {
+                  assertThat(path.getFileName().toString())
+                      .endsWith("-" + lease.path().getFileName());
+                  assertThat(path.resolve("out/stuck.bin")).hasContent("x");
+                });
       }
       assertThat(pool.totalCount()).isZero();
       assertThat(repo.worktrees()).containsExactly(repo.path());
@@ -390,8 +431,11 @@ class WorktreePoolTest {
   /** Runs {@code chattr flag path}; whether it worked. */
   private static boolean chattr(String flag, Path path) {
     try {
-      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process process =
+          new ProcessBuilder("chattr", flag, path.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return process.waitFor() == 0;
     } catch (java.io.IOException e) {
       return false;
@@ -403,10 +447,16 @@ class WorktreePoolTest {
 
   @Test
   void removesAWorktreeLockedByAKilledGitProcessInsteadOfReusingIt() throws Exception {
-    WorktreePool pool = start(b -> b.git(io.openswarm.infra.git.GitRunner.newBuilder()
-        .lockRetries(2, Duration.ofMillis(5), Duration.ofMillis(10)).build()));
+    WorktreePool pool =
+        start(
+            b ->
+                b.git(
+                    io.openswarm.infra.git.GitRunner.newBuilder()
+                        .lockRetries(2, Duration.ofMillis(5), Duration.ofMillis(10))
+                        .build()));
     WorktreeLease lease = pool.acquire(CellId.of("locked"), "main");
-    Path gitDir = Path.of(TestRepositories.git(lease.path(), "rev-parse", "--absolute-git-dir").strip());
+    Path gitDir =
+        Path.of(TestRepositories.git(lease.path(), "rev-parse", "--absolute-git-dir").strip());
     Files.writeString(gitDir.resolve("index.lock"), "");
     TestRepositories.writeFile(lease.path(), "README.md", "changed by the agent\n");
 
@@ -475,24 +525,31 @@ class WorktreePoolTest {
     LeaseJournal journal = LeaseJournal.open(root.resolve(".swarm/leases"));
 
     try (WorktreeLease lease = pool.acquire(CellId.of("journaled"), "main")) {
-      assertThat(journal.records()).singleElement().satisfies(record -> {
-        assertThat(record.kind()).isEqualTo(LeaseKind.WORKTREE);
-        assertThat(record.key()).isEqualTo(lease.path().getFileName().toString());
-        assertThat(record.owner().pid()).isEqualTo(ProcessHandle.current().pid());
-        assertThat(record.sessionId()).isEqualTo(LeaseJournal.sessionId());
-        assertThat(record.attributes())
-            .containsEntry("path", lease.path().toString())
-            .containsEntry("state", "leased")
-            .containsEntry("cellId", "journaled")
-            .containsEntry("branch", "swarm/journaled")
-            .containsEntry("baseCommit", lease.baseCommit())
-            .containsEntry("repository", repo.path().resolve(".git").toString());
-      });
+      assertThat(journal.records())
+          .singleElement()
+          .satisfies(
+              record -> {
+                assertThat(record.kind()).isEqualTo(LeaseKind.WORKTREE);
+                assertThat(record.key()).isEqualTo(lease.path().getFileName().toString());
+                assertThat(record.owner().pid()).isEqualTo(ProcessHandle.current().pid());
+                assertThat(record.sessionId()).isEqualTo(LeaseJournal.sessionId());
+                assertThat(record.attributes())
+                    .containsEntry("path", lease.path().toString())
+                    .containsEntry("state", "leased")
+                    .containsEntry("cellId", "journaled")
+                    .containsEntry("branch", "swarm/journaled")
+                    .containsEntry("baseCommit", lease.baseCommit())
+                    .containsEntry("repository", repo.path().resolve(".git").toString());
+              });
     }
 
-    assertThat(journal.records()).singleElement()
-        .satisfies(record -> assertThat(record.attributes()).containsEntry("state", "idle")
-            .doesNotContainKeys("cellId", "branch", "baseCommit"));
+    assertThat(journal.records())
+        .singleElement()
+        .satisfies(
+            record ->
+                assertThat(record.attributes())
+                    .containsEntry("state", "idle")
+                    .doesNotContainKeys("cellId", "branch", "baseCommit"));
   }
 
   @Test
@@ -500,11 +557,17 @@ class WorktreePoolTest {
     WorktreePool pool = start(b -> b.maxTotal(1).acquireTimeout(Duration.ofMillis(200)));
     try (WorktreeLease lease = pool.acquire(CellId.of("holder"), "main")) {
       assertThatThrownBy(() -> pool.acquire(CellId.of("late"), "main"))
-          .isInstanceOfSatisfying(WorktreeException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.POOL_EXHAUSTED);
-            assertThat(e.getMessage()).isEqualTo("no worktree became available for cell late within 200 ms "
-                + "(total=1, leased=1, idle=0, waiting=0, maxTotal=1; repository " + repo.path() + ")");
-          });
+          .isInstanceOfSatisfying(
+              WorktreeException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.POOL_EXHAUSTED);
+                assertThat(e.getMessage())
+                    .isEqualTo(
+                        "no worktree became available for cell late within 200 ms "
+                            + "(total=1, leased=1, idle=0, waiting=0, maxTotal=1; repository "
+                            + repo.path()
+                            + ")");
+              });
       assertThat(repo.hasBranch("swarm/late")).isFalse();
       assertThat(lease.path()).isDirectory();
     }
@@ -515,8 +578,8 @@ class WorktreePoolTest {
     WorktreePool pool = start(b -> b.maxTotal(1));
     WorktreeLease first = pool.acquire(CellId.of("first"), "main");
 
-    CompletableFuture<WorktreeLease> second = CompletableFuture.supplyAsync(
-        () -> pool.acquire(CellId.of("second"), "main"));
+    CompletableFuture<WorktreeLease> second =
+        CompletableFuture.supplyAsync(() -> pool.acquire(CellId.of("second"), "main"));
     await().atMost(Duration.ofSeconds(20)).until(pool::waitingCount, n -> n == 1);
     Path path = first.path();
     first.close();
@@ -543,8 +606,11 @@ class WorktreePoolTest {
   @Test
   void trimsIdleWorktreesAboveMaxIdle() {
     WorktreePool pool = start(b -> b.maxIdle(1).maxTotal(3));
-    List<WorktreeLease> leases = List.of(pool.acquire(CellId.of("a"), "main"), pool.acquire(CellId.of("b"), "main"),
-        pool.acquire(CellId.of("c"), "main"));
+    List<WorktreeLease> leases =
+        List.of(
+            pool.acquire(CellId.of("a"), "main"),
+            pool.acquire(CellId.of("b"), "main"),
+            pool.acquire(CellId.of("c"), "main"));
     List<Path> paths = leases.stream().map(WorktreeLease::path).collect(Collectors.toList());
 
     leases.forEach(WorktreeLease::close);
@@ -557,7 +623,8 @@ class WorktreePoolTest {
 
   @Test
   void closeRemovesEveryWorktreeAndRecordWhenIdleOnesAreNotKept() throws Exception {
-    WorktreePool pool = start(b -> b.minIdle(1).closeTimeout(Duration.ofMillis(100)).keepIdleOnClose(false));
+    WorktreePool pool =
+        start(b -> b.minIdle(1).closeTimeout(Duration.ofMillis(100)).keepIdleOnClose(false));
     pool.acquire(CellId.of("a"), "main").close();
     pool.acquire(CellId.of("b"), "main");
     await().atMost(Duration.ofSeconds(30)).until(pool::idleCount, n -> n >= 1);
@@ -587,9 +654,11 @@ class WorktreePoolTest {
     assertThat(pool.leasedCount()).isZero();
     assertThat(lease.path()).as("restored and parked for the next start").isDirectory();
     assertThat(TestRepositories.git(lease.path(), "status", "--porcelain", "--ignored")).isEmpty();
-    assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD")).isEqualTo(repo.head() + "\n");
+    assertThat(TestRepositories.git(lease.path(), "rev-parse", "HEAD"))
+        .isEqualTo(repo.head() + "\n");
     assertThat(LeaseJournal.open(root.resolve(".swarm/leases")).records())
-        .singleElement().satisfies(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
+        .singleElement()
+        .satisfies(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
     lease.close();
   }
 
@@ -598,16 +667,20 @@ class WorktreePoolTest {
     WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(root).build();
     pools.add(pool);
 
-    assertThatIllegalStateException().isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
         .withMessage("attempted to acquire while in NEW state");
     pool.start();
-    assertThatIllegalStateException().isThrownBy(pool::start)
+    assertThatIllegalStateException()
+        .isThrownBy(pool::start)
         .withMessage("attempted to start while in RUNNING state");
     pool.close();
     pool.close();
-    assertThatIllegalStateException().isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
         .withMessage("attempted to acquire while in CLOSED state");
-    assertThatIllegalStateException().isThrownBy(pool::start)
+    assertThatIllegalStateException()
+        .isThrownBy(pool::start)
         .withMessage("attempted to start while in CLOSED state");
   }
 
@@ -668,17 +741,63 @@ class WorktreePoolTest {
     LeaseJournal journal = LeaseJournal.open(root.resolve(".swarm/leases"));
     var dead = TestProcesses.exitedProcessIdentity();
     String commonDir = repo.path().resolve(".git").toRealPath().toString();
-    journal.record(new LeaseRecord(LeaseKind.WORKTREE, idleSlot.getFileName().toString(), dead, "dead",
-        java.time.Instant.now(), java.util.Map.of("path", idleSlot.toString(), "repository", commonDir,
-            "state", "idle")));
-    journal.record(new LeaseRecord(LeaseKind.WORKTREE, emptySlot.getFileName().toString(), dead, "dead",
-        java.time.Instant.now(), java.util.Map.of("path", emptySlot.toString(), "repository", commonDir,
-            "state", "leased", "cellId", "empty", "branch", "swarm/empty", "baseCommit", base)));
-    journal.record(new LeaseRecord(LeaseKind.WORKTREE, committedSlot.getFileName().toString(), dead, "dead",
-        java.time.Instant.now(), java.util.Map.of("path", committedSlot.toString(), "repository", commonDir,
-            "state", "leased", "cellId", "committed", "branch", "swarm/committed", "baseCommit", base)));
-    journal.record(new LeaseRecord(LeaseKind.WORKTREE, "wt-" + session + "-4", dead, "dead",
-        java.time.Instant.now(), java.util.Map.of("path", outside.toString(), "repository", commonDir)));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.WORKTREE,
+            idleSlot.getFileName().toString(),
+            dead,
+            "dead",
+            java.time.Instant.now(),
+            java.util.Map.of(
+                "path", idleSlot.toString(), "repository", commonDir, "state", "idle")));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.WORKTREE,
+            emptySlot.getFileName().toString(),
+            dead,
+            "dead",
+            java.time.Instant.now(),
+            java.util.Map.of(
+                "path",
+                emptySlot.toString(),
+                "repository",
+                commonDir,
+                "state",
+                "leased",
+                "cellId",
+                "empty",
+                "branch",
+                "swarm/empty",
+                "baseCommit",
+                base)));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.WORKTREE,
+            committedSlot.getFileName().toString(),
+            dead,
+            "dead",
+            java.time.Instant.now(),
+            java.util.Map.of(
+                "path",
+                committedSlot.toString(),
+                "repository",
+                commonDir,
+                "state",
+                "leased",
+                "cellId",
+                "committed",
+                "branch",
+                "swarm/committed",
+                "baseCommit",
+                base)));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.WORKTREE,
+            "wt-" + session + "-4",
+            dead,
+            "dead",
+            java.time.Instant.now(),
+            java.util.Map.of("path", outside.toString(), "repository", commonDir)));
 
     WorktreePool pool = start();
 
@@ -689,7 +808,9 @@ class WorktreePoolTest {
     assertThat(repo.hasBranch("swarm/empty")).isFalse();
     assertThat(repo.resolve("swarm/committed")).isEqualTo(committed);
     assertThat(outside).as("a record pointing outside the root is never acted on").isDirectory();
-    assertThat(journal.records()).extracting(LeaseRecord::key).containsExactly("wt-" + session + "-4");
+    assertThat(journal.records())
+        .extracting(LeaseRecord::key)
+        .containsExactly("wt-" + session + "-4");
     assertThat(pool.totalCount()).isZero();
   }
 
@@ -701,9 +822,14 @@ class WorktreePoolTest {
     DeepTrees.create(slot, "nest");
     LeaseJournal journal = LeaseJournal.open(root.resolve(".swarm/leases"));
     String commonDir = repo.path().resolve(".git").toRealPath().toString();
-    journal.record(new LeaseRecord(LeaseKind.WORKTREE, slot.getFileName().toString(),
-        TestProcesses.exitedProcessIdentity(), "dead", java.time.Instant.now(),
-        java.util.Map.of("path", slot.toString(), "repository", commonDir, "state", "idle")));
+    journal.record(
+        new LeaseRecord(
+            LeaseKind.WORKTREE,
+            slot.getFileName().toString(),
+            TestProcesses.exitedProcessIdentity(),
+            "dead",
+            java.time.Instant.now(),
+            java.util.Map.of("path", slot.toString(), "repository", commonDir, "state", "idle")));
 
     WorktreePool pool = start();
 
@@ -713,40 +839,59 @@ class WorktreePoolTest {
     assertThat(pool.totalCount()).isZero();
   }
 
-  // --- bad input: each a clear exception, nothing created -------------------------------------------------------
+  // --- bad input: each a clear exception, nothing created
+  // -------------------------------------------------------
 
   @Test
   void rejectsCellIdsThatCouldEscapeTheRoot() {
     for (String id : List.of("../x", "a/b", "", "x".repeat(65), "..", "-rf")) {
-      assertThatIllegalArgumentException().as(id).isThrownBy(() -> CellId.of(id)).withMessageContaining("cellId");
+      assertThatIllegalArgumentException()
+          .as(id)
+          .isThrownBy(() -> CellId.of(id))
+          .withMessageContaining("cellId");
     }
   }
 
   @Test
   void cellIdsThatGitRejectsInABranchNameAreRefusedBeforeThePoolSeesThem() {
     for (String id : List.of("a..b", "x.lock", ".hidden", "ends.")) {
-      assertThatIllegalArgumentException().as(id).isThrownBy(() -> CellId.of(id))
-          .withMessageContaining("a rule of git branch names").withMessageEndingWith("but was \"" + id + "\"");
+      assertThatIllegalArgumentException()
+          .as(id)
+          .isThrownBy(() -> CellId.of(id))
+          .withMessageContaining("a rule of git branch names")
+          .withMessageEndingWith("but was \"" + id + "\"");
     }
   }
 
   @Test
   void rejectsCellIdsThatGitRejectsAsBranchNamesAfterThePrefix() {
-    // A cell id obeys git's rules for a part of a ref name, but with an empty prefix it is the whole name.
+    // A cell id obeys git's rules for a part of a ref name, but with an empty prefix it is the
+    // whole name.
     WorktreePool pool = start(b -> b.branchPrefix(""));
 
-    assertThatIllegalArgumentException().isThrownBy(() -> pool.acquire(CellId.of("HEAD"), "main"))
-        .withMessage("\"HEAD\" is not a valid git branch name (branch prefix \"\" followed by cell id \"HEAD\"); "
-            + "see git check-ref-format");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> pool.acquire(CellId.of("HEAD"), "main"))
+        .withMessage(
+            "\"HEAD\" is not a valid git branch name (branch prefix \"\" followed by cell id \"HEAD\"); "
+                + "see git check-ref-format");
     assertNothingCreated(pool);
   }
 
   @Test
   void rejectsBranchPrefixesGitWouldRejectOrReadAsAnOption() {
-    for (String prefix : List.of("-x/", "--force/", "a..b/", "with space/", "/lead", "x//y", "a.lock/", ".dot/")) {
-      assertThatIllegalArgumentException().as(prefix)
-          .isThrownBy(() -> WorktreePool.newBuilder().repository(repo.path()).root(root).branchPrefix(prefix).build())
-          .withMessageStartingWith("branchPrefix \"" + prefix + "\" cannot start a git branch name");
+    for (String prefix :
+        List.of("-x/", "--force/", "a..b/", "with space/", "/lead", "x//y", "a.lock/", ".dot/")) {
+      assertThatIllegalArgumentException()
+          .as(prefix)
+          .isThrownBy(
+              () ->
+                  WorktreePool.newBuilder()
+                      .repository(repo.path())
+                      .root(root)
+                      .branchPrefix(prefix)
+                      .build())
+          .withMessageStartingWith(
+              "branchPrefix \"" + prefix + "\" cannot start a git branch name");
     }
     assertThat(root).doesNotExist();
   }
@@ -756,7 +901,9 @@ class WorktreePoolTest {
     WorktreePool pool = start();
 
     for (String ref : List.of("-x", "--output=/tmp/pwned", "", " ", "main\nHEAD")) {
-      assertThatIllegalArgumentException().as(ref).isThrownBy(() -> pool.acquire(CellId.of("c"), ref))
+      assertThatIllegalArgumentException()
+          .as(ref)
+          .isThrownBy(() -> pool.acquire(CellId.of("c"), ref))
           .withMessageStartingWith("baseRef must be a git revision");
     }
     assertNothingCreated(pool);
@@ -767,10 +914,13 @@ class WorktreePoolTest {
     WorktreePool pool = start();
 
     assertThatThrownBy(() -> pool.acquire(CellId.of("c"), "no-such-branch"))
-        .isInstanceOfSatisfying(WorktreeException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF);
-          assertThat(e.getMessage()).isEqualTo("\"no-such-branch\" does not name a commit in " + repo.path());
-        });
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_REF);
+              assertThat(e.getMessage())
+                  .isEqualTo("\"no-such-branch\" does not name a commit in " + repo.path());
+            });
     assertNothingCreated(pool);
   }
 
@@ -780,22 +930,31 @@ class WorktreePoolTest {
     WorktreePool pool = WorktreePool.newBuilder().repository(plain).root(root).build();
     pools.add(pool);
 
-    assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class, e -> {
-      assertThat(e.reason()).isEqualTo(Reason.NOT_A_REPOSITORY);
-      assertThat(e.getMessage()).contains(plain.toString()).contains("not inside a git repository");
-    });
+    assertThatThrownBy(pool::start)
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.NOT_A_REPOSITORY);
+              assertThat(e.getMessage())
+                  .contains(plain.toString())
+                  .contains("not inside a git repository");
+            });
     assertThat(root).doesNotExist();
-    assertThatIllegalStateException().isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> pool.acquire(CellId.of("x"), "main"))
         .withMessage("attempted to acquire while in CLOSED state");
   }
 
   @Test
   void rejectsAMissingRepositoryPath() {
-    WorktreePool pool = WorktreePool.newBuilder().repository(temp.resolve("missing")).root(root).build();
+    WorktreePool pool =
+        WorktreePool.newBuilder().repository(temp.resolve("missing")).root(root).build();
     pools.add(pool);
 
-    assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class,
-        e -> assertThat(e.reason()).isEqualTo(Reason.NOT_A_REPOSITORY));
+    assertThatThrownBy(pool::start)
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.NOT_A_REPOSITORY));
     assertThat(root).doesNotExist();
   }
 
@@ -805,34 +964,44 @@ class WorktreePoolTest {
     WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(insideGit).build();
     pools.add(pool);
 
-    assertThatThrownBy(pool::start).isInstanceOfSatisfying(WorktreeException.class, e -> {
-      assertThat(e.reason()).isEqualTo(Reason.INVALID_ROOT);
-      assertThat(e.getMessage()).contains("lies inside the git directory");
-    });
+    assertThatThrownBy(pool::start)
+        .isInstanceOfSatisfying(
+            WorktreeException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.INVALID_ROOT);
+              assertThat(e.getMessage()).contains("lies inside the git directory");
+            });
     assertThat(insideGit).doesNotExist();
   }
 
   @Test
   void validatesSizesAndTimeouts() {
     WorktreePool.Builder base = WorktreePool.newBuilder().repository(repo.path()).root(root);
-    assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(-1).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> base.minIdle(-1).build())
         .withMessage("minIdle must not be negative but was -1");
-    assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(0).maxTotal(0).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> base.minIdle(0).maxTotal(0).build())
         .withMessage("maxTotal must be at least 1 but was 0");
-    assertThatIllegalArgumentException().isThrownBy(() -> base.maxTotal(4).minIdle(5).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> base.maxTotal(4).minIdle(5).build())
         .withMessage("minIdle (5) must not exceed maxTotal (4)");
-    assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(2).maxIdle(1).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> base.minIdle(2).maxIdle(1).build())
         .withMessage("maxIdle must be between minIdle (2) and maxTotal (4) but was 1");
-    assertThatIllegalArgumentException().isThrownBy(() -> base.minIdle(0).maxIdle(1)
-        .acquireTimeout(Duration.ZERO).build()).withMessage("acquireTimeout must be positive but was PT0S");
-    assertThatIllegalStateException().isThrownBy(() -> WorktreePool.newBuilder().root(root).build())
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> base.minIdle(0).maxIdle(1).acquireTimeout(Duration.ZERO).build())
+        .withMessage("acquireTimeout must be positive but was PT0S");
+    assertThatIllegalStateException()
+        .isThrownBy(() -> WorktreePool.newBuilder().root(root).build())
         .withMessage("repository must be set");
   }
 
   private void assertNothingCreated(WorktreePool pool) {
     assertThat(pool.totalCount()).isZero();
     assertThat(repo.worktrees()).containsExactly(repo.path());
-    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/")).isEqualTo("refs/heads/main\n");
+    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/"))
+        .isEqualTo("refs/heads/main\n");
     try (Stream<Path> entries = Files.list(root)) {
       assertThat(entries.map(p -> p.getFileName().toString())).containsExactly(".swarm");
     } catch (java.io.IOException e) {

@@ -6,12 +6,12 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
+import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -29,18 +29,22 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@link CellDriver}'s steps as {@link CellActivities}: bootstrap on the workflow's own (shared) task queue, every
- * later step on the host queue the bootstrap returned, teardown in a detached cancellation scope. The activities'
- * arguments are built here and nowhere else, so every workflow that drives a cell schedules the same commands.
+ * The {@link CellDriver}'s steps as {@link CellActivities}: bootstrap on the workflow's own
+ * (shared) task queue, every later step on the host queue the bootstrap returned, teardown in a
+ * detached cancellation scope. The activities' arguments are built here and nowhere else, so every
+ * workflow that drives a cell schedules the same commands.
  *
- * <p>Workflow code: deterministic, no I/O; one instance per workflow run, used from its workflow thread.
+ * <p>Workflow code: deterministic, no I/O; one instance per workflow run, used from its workflow
+ * thread.
  */
 final class ActivityCellExecutor implements CellDriver.Executor {
 
   private final CellActivityOptions options;
   private final CellActivities shared;
+
   /** The current cell's host queue and the stub that schedules on it; set by each bootstrap. */
   private @Nullable String hostQueue;
+
   private @Nullable CellActivities onHost;
   private @Nullable HostedCell hosted;
 
@@ -49,14 +53,17 @@ final class ActivityCellExecutor implements CellDriver.Executor {
    */
   ActivityCellExecutor(CellActivityOptions options) {
     this.options = Objects.requireNonNull(options, "options cannot be null");
-    this.shared = Workflow.newActivityStub(CellActivities.class,
-        options.bootstrap(Workflow.getInfo().getTaskQueue()));
+    this.shared =
+        Workflow.newActivityStub(
+            CellActivities.class, options.bootstrap(Workflow.getInfo().getTaskQueue()));
   }
 
   @Override
   public CellBootstrap bootstrap(CellId cell, TaskSpec task) {
     hosted = null;
-    HostedCell up = shared.bootstrap(new BootstrapRequest(cell, task.baseRef(), task.taskId(), task.verifyBase()));
+    HostedCell up =
+        shared.bootstrap(
+            new BootstrapRequest(cell, task.baseRef(), task.taskId(), task.verifyBase()));
     hosted = up;
     hostQueue = up.hostQueue();
     onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(up.hostQueue()));
@@ -65,7 +72,8 @@ final class ActivityCellExecutor implements CellDriver.Executor {
 
   @Override
   public boolean verifiesBase(CellBootstrap cell, TaskSpec task) {
-    // The host's answer (the task's choice, else the host's default), guarded by the version marker.
+    // The host's answer (the task's choice, else the host's default), guarded by the version
+    // marker.
     return CellWorkflowSupport.shouldVerifyBase(Objects.requireNonNull(hosted));
   }
 
@@ -96,19 +104,22 @@ final class ActivityCellExecutor implements CellDriver.Executor {
 
   @Override
   public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
-    return host().integrate(new IntegrateRequest(cell, targetBranch, task.testCommand(), task.testTimeout()));
+    return host()
+        .integrate(
+            new IntegrateRequest(cell, targetBranch, task.testCommand(), task.testTimeout()));
   }
 
   @Override
   public TeardownResult teardown(CellId cell) {
     long started = Workflow.currentTimeMillis();
-    CellWorkflowSupport.Teardown teardown = CellWorkflowSupport.teardown(options, cell,
-        Objects.requireNonNull(hostQueue));
+    CellWorkflowSupport.Teardown teardown =
+        CellWorkflowSupport.teardown(options, cell, Objects.requireNonNull(hostQueue));
     TeardownResult result = teardown.result();
     if (result != null) {
       return result;
     }
-    // The teardown activity itself failed: the errors say why; the time is what the workflow waited for it.
+    // The teardown activity itself failed: the errors say why; the time is what the workflow waited
+    // for it.
     Duration waited = Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - started));
     return new TeardownResult(teardown.errors(), waited, true, null, null);
   }
@@ -117,16 +128,30 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   public StepFailure failure(CellStep running, RuntimeException thrown) {
     if (thrown instanceof ActivityFailure failure) {
       CanceledFailure cancelled = failure.getCause() instanceof CanceledFailure c ? c : null;
-      return new StepFailure(CellWorkflowSupport.failedStep(failure, running), CellWorkflowSupport.type(failure),
-          CellWorkflowSupport.describe(failure), CellWorkflowSupport.retryable(failure),
-          CellWorkflowSupport.isHostLost(failure), cancelled != null,
-          running == CellStep.PORT ? CellWorkflowSupport.bootstrapTimings(failure) : List.of(), cancelled);
+      return new StepFailure(
+          CellWorkflowSupport.failedStep(failure, running),
+          CellWorkflowSupport.type(failure),
+          CellWorkflowSupport.describe(failure),
+          CellWorkflowSupport.retryable(failure),
+          CellWorkflowSupport.isHostLost(failure),
+          cancelled != null,
+          running == CellStep.PORT ? CellWorkflowSupport.bootstrapTimings(failure) : List.of(),
+          cancelled);
     }
     if (thrown instanceof CanceledFailure cancelled && running != CellStep.PORT) {
-      // The workflow was cancelled while it waited for a step: tear down, then let the cancellation through. (While
-      // it waited for the bootstrap, there is nothing to tear down: the cancellation goes through at once.)
-      return new StepFailure(running, CellWorkflowSupport.CANCELLED, "Cancelled: the workflow was cancelled", false,
-          false, true, List.of(), cancelled);
+      // The workflow was cancelled while it waited for a step: tear down, then let the cancellation
+      // through. (While
+      // it waited for the bootstrap, there is nothing to tear down: the cancellation goes through
+      // at once.)
+      return new StepFailure(
+          running,
+          CellWorkflowSupport.CANCELLED,
+          "Cancelled: the workflow was cancelled",
+          false,
+          false,
+          true,
+          List.of(),
+          cancelled);
     }
     throw thrown;
   }

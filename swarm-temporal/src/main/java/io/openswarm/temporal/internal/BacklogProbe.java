@@ -23,13 +23,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts the work waiting in the shared task queue: the bootstraps no worker has picked up yet.
  *
- * <p>A Temporal cluster answers {@code DescribeTaskQueue} with the queue's approximate activity backlog. The
- * embedded test server does not implement that call, so there, and only there, the probe counts the open workflows'
- * pending bootstraps that are still scheduled, by describing each open workflow (bounded to {@value #MAX_SCANNED}
- * workflows; the embedded server is for development-sized swarms). Against a cluster that implements neither, the
- * backlog is unknown.
+ * <p>A Temporal cluster answers {@code DescribeTaskQueue} with the queue's approximate activity
+ * backlog. The embedded test server does not implement that call, so there, and only there, the
+ * probe counts the open workflows' pending bootstraps that are still scheduled, by describing each
+ * open workflow (bounded to {@value #MAX_SCANNED} workflows; the embedded server is for
+ * development-sized swarms). Against a cluster that implements neither, the backlog is unknown.
  *
- * <p>Thread-safe. Each call makes blocking RPCs; call it from a monitoring thread, never from a workflow.
+ * <p>Thread-safe. Each call makes blocking RPCs; call it from a monitoring thread, never from a
+ * workflow.
  */
 public final class BacklogProbe {
 
@@ -51,9 +52,11 @@ public final class BacklogProbe {
    * @param stubs the connection to Temporal
    * @param namespace the namespace of the queue
    * @param taskQueue the shared task queue
-   * @param embedded whether the server is the embedded test server (which allows the counting fallback)
+   * @param embedded whether the server is the embedded test server (which allows the counting
+   *     fallback)
    */
-  public BacklogProbe(WorkflowServiceStubs stubs, String namespace, String taskQueue, boolean embedded) {
+  public BacklogProbe(
+      WorkflowServiceStubs stubs, String namespace, String taskQueue, boolean embedded) {
     this.stubs = Objects.requireNonNull(stubs, "stubs cannot be null");
     this.namespace = Objects.requireNonNull(namespace, "namespace cannot be null");
     this.taskQueue = Objects.requireNonNull(taskQueue, "taskQueue cannot be null");
@@ -63,22 +66,25 @@ public final class BacklogProbe {
   /**
    * The activity tasks waiting in the shared queue, or empty when the server cannot tell.
    *
-   * <p>Asks for the deprecated task-queue status as well as the stats on purpose: servers older than the stats
-   * (and some test servers) answer only with the status's backlog hint.
+   * <p>Asks for the deprecated task-queue status as well as the stats on purpose: servers older
+   * than the stats (and some test servers) answer only with the status's backlog hint.
    */
   @SuppressWarnings("deprecation")
   public OptionalLong backlog() {
     if (describeSupported) {
       try {
-        DescribeTaskQueueResponse response = stubs.blockingStub()
-            .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-            .describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
-                .setNamespace(namespace)
-                .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue).build())
-                .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
-                .setReportStats(true)
-                .setIncludeTaskQueueStatus(true)
-                .build());
+        DescribeTaskQueueResponse response =
+            stubs
+                .blockingStub()
+                .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .describeTaskQueue(
+                    DescribeTaskQueueRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue).build())
+                        .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+                        .setReportStats(true)
+                        .setIncludeTaskQueueStatus(true)
+                        .build());
         if (response.hasStats()) {
           return OptionalLong.of(response.getStats().getApproximateBacklogCount());
         }
@@ -102,13 +108,16 @@ public final class BacklogProbe {
     int scanned = 0;
     com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
     do {
-      ListOpenWorkflowExecutionsResponse list = stubs.blockingStub()
-          .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-          .listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
-              .setNamespace(namespace)
-              .setMaximumPageSize(200)
-              .setNextPageToken(page)
-              .build());
+      ListOpenWorkflowExecutionsResponse list =
+          stubs
+              .blockingStub()
+              .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .listOpenWorkflowExecutions(
+                  ListOpenWorkflowExecutionsRequest.newBuilder()
+                      .setNamespace(namespace)
+                      .setMaximumPageSize(200)
+                      .setNextPageToken(page)
+                      .build());
       for (WorkflowExecutionInfo info : list.getExecutionsList()) {
         if (++scanned > MAX_SCANNED) {
           return waiting;
@@ -122,13 +131,16 @@ public final class BacklogProbe {
 
   private long scheduledBootstraps(WorkflowExecution execution) {
     try {
-      return stubs.blockingStub()
+      return stubs
+          .blockingStub()
           .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-          .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(namespace)
-              .setExecution(execution)
-              .build())
-          .getPendingActivitiesList().stream()
+          .describeWorkflowExecution(
+              DescribeWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(namespace)
+                  .setExecution(execution)
+                  .build())
+          .getPendingActivitiesList()
+          .stream()
           .filter(BacklogProbe::waitingBootstrap)
           .count();
     } catch (StatusRuntimeException e) {

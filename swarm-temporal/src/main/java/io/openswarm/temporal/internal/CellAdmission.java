@@ -23,31 +23,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backpressure on the shared task queue: the activity slot supplier of the worker's shared-queue worker, which hands a
- * poller a slot only while one more cell fits on this host. A poller without a slot does not poll, so new bootstraps
- * stay in Temporal's queue (where another worker with room may take them) instead of failing here with {@code
- * PortExhausted}; when a cell is torn down and room returns, the waiting pollers get their slots and polling resumes.
+ * Backpressure on the shared task queue: the activity slot supplier of the worker's shared-queue
+ * worker, which hands a poller a slot only while one more cell fits on this host. A poller without
+ * a slot does not poll, so new bootstraps stay in Temporal's queue (where another worker with room
+ * may take them) instead of failing here with {@code PortExhausted}; when a cell is torn down and
+ * room returns, the waiting pollers get their slots and polling resumes.
  *
  * <h2>Why a slot supplier and not {@code Worker.suspendPolling()}</h2>
- * The shared queue also carries workflow tasks, including those of cells already running here: suspending the whole
- * worker would stop those workflows from reaching teardown, and so from ever giving capacity back. Temporal reserves
- * an activity slot before each activity poll and a workflow slot before each workflow poll; holding back only the
- * activity slots stops only the bootstraps (and the repository activities that share the queue), while workflow tasks
- * and the host queue's steps keep flowing.
+ *
+ * The shared queue also carries workflow tasks, including those of cells already running here:
+ * suspending the whole worker would stop those workflows from reaching teardown, and so from ever
+ * giving capacity back. Temporal reserves an activity slot before each activity poll and a workflow
+ * slot before each workflow poll; holding back only the activity slots stops only the bootstraps
+ * (and the repository activities that share the queue), while workflow tasks and the host queue's
+ * steps keep flowing.
  *
  * <h2>How it works</h2>
- * The {@link Capacity} says how many more cells fit now (the least of: the cell limit less live cells, available
- * ports, worktrees not leased, and cells that fit in memory below the ceiling). A reservation is granted while that
- * headroom exceeds the permits already issued and fewer than {@code maxSlots} are issued; otherwise it waits in FIFO
- * order. Waiters are re-examined when a slot is released, when {@link #recheck()} is called (a cell was torn down),
- * and on a short tick (ports and memory change without telling anyone).
  *
- * <p>Invariants: {@code issued} counts exactly the permits handed to the SDK and not yet released (a grant that loses
- * a race with an aborted reservation is taken back); it never exceeds {@code maxSlots}. Issued permits are counted
- * against the headroom even while their bootstrap is already counted as a live cell: the overlap makes admission
- * briefly conservative, never generous.
+ * The {@link Capacity} says how many more cells fit now (the least of: the cell limit less live
+ * cells, available ports, worktrees not leased, and cells that fit in memory below the ceiling). A
+ * reservation is granted while that headroom exceeds the permits already issued and fewer than
+ * {@code maxSlots} are issued; otherwise it waits in FIFO order. Waiters are re-examined when a
+ * slot is released, when {@link #recheck()} is called (a cell was torn down), and on a short tick
+ * (ports and memory change without telling anyone).
  *
- * <p>Thread-safe. Futures are completed outside the lock, since completing one runs the SDK's continuations.
+ * <p>Invariants: {@code issued} counts exactly the permits handed to the SDK and not yet released
+ * (a grant that loses a race with an aborted reservation is taken back); it never exceeds {@code
+ * maxSlots}. Issued permits are counted against the headroom even while their bootstrap is already
+ * counted as a live cell: the overlap makes admission briefly conservative, never generous.
+ *
+ * <p>Thread-safe. Futures are completed outside the lock, since completing one runs the SDK's
+ * continuations.
  */
 public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, AutoCloseable {
 
@@ -75,13 +81,18 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
   private long holdingBackSince;
 
   /**
-   * @param maxSlots the most activities of the shared queue at once (the SDK sizes its thread pool by it)
+   * @param maxSlots the most activities of the shared queue at once (the SDK sizes its thread pool
+   *     by it)
    * @param capacity the host's capacity for new cells
    * @param scheduler runs the periodic re-examination
    * @param tick how often waiters are re-examined when nothing else prompts it
    * @param hostId for log lines
    */
-  public CellAdmission(int maxSlots, Capacity capacity, ScheduledExecutorService scheduler, Duration tick,
+  public CellAdmission(
+      int maxSlots,
+      Capacity capacity,
+      ScheduledExecutorService scheduler,
+      Duration tick,
       String hostId) {
     if (maxSlots < 1) {
       throw new IllegalArgumentException("maxSlots must be at least 1 but was " + maxSlots);
@@ -91,7 +102,9 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
     this.hostId = Objects.requireNonNull(hostId, "hostId cannot be null");
     Objects.requireNonNull(scheduler, "scheduler cannot be null");
     long period = Objects.requireNonNull(tick, "tick cannot be null").toMillis();
-    this.ticker = scheduler.scheduleWithFixedDelay(this::recheckQuietly, period, period, TimeUnit.MILLISECONDS);
+    this.ticker =
+        scheduler.scheduleWithFixedDelay(
+            this::recheckQuietly, period, period, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -109,7 +122,8 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
 
   @Override
   public Optional<SlotPermit> tryReserveSlot(SlotReserveContext<ActivitySlotInfo> context) {
-    // Eager dispatch of a bootstrap scheduled by a workflow task on this worker: the same rule, without waiting.
+    // Eager dispatch of a bootstrap scheduled by a workflow task on this worker: the same rule,
+    // without waiting.
     Headroom headroom = measure();
     lock.lock();
     try {
@@ -152,7 +166,8 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
     boolean lost = false;
     for (CompletableFuture<SlotPermit> waiter : granted) {
       if (!waiter.complete(new SlotPermit())) {
-        // Aborted between the grant and now: the SDK never saw this permit, so it is not released by the SDK.
+        // Aborted between the grant and now: the SDK never saw this permit, so it is not released
+        // by the SDK.
         lost = true;
         lock.lock();
         try {
@@ -197,7 +212,9 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
     }
   }
 
-  /** Stops the periodic re-examination; the SDK aborts what still waits when its worker shuts down. */
+  /**
+   * Stops the periodic re-examination; the SDK aborts what still waits when its worker shuts down.
+   */
   @Override
   public void close() {
     if (ticker != null) {
@@ -208,8 +225,17 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
   @Override
   public String toString() {
     Headroom headroom = last;
-    return "CellAdmission{maxSlots=" + maxSlots + ", issued=" + issued() + ", waiting=" + waiting() + ", headroom="
-        + headroom.cells() + " (" + headroom.limitedBy() + ")}";
+    return "CellAdmission{maxSlots="
+        + maxSlots
+        + ", issued="
+        + issued()
+        + ", waiting="
+        + waiting()
+        + ", headroom="
+        + headroom.cells()
+        + " ("
+        + headroom.limitedBy()
+        + ")}";
   }
 
   private boolean grantable(Headroom headroom) {
@@ -224,8 +250,10 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
     } finally {
       lock.unlock();
     }
-    // Granted, but the reservation was aborted before the SDK took the permit: give it back. If the grant is still
-    // being delivered, cancelling makes its completion fail and the granting thread gives it back instead.
+    // Granted, but the reservation was aborted before the SDK took the permit: give it back. If the
+    // grant is still
+    // being delivered, cancelling makes its completion fail and the granting thread gives it back
+    // instead.
     if (!wasWaiting && !waiter.cancel(false) && !waiter.isCompletedExceptionally()) {
       giveBack();
     }
@@ -248,7 +276,10 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
     try {
       headroom = capacity.headroom();
     } catch (RuntimeException e) {
-      log.warn("swarm worker {}: cannot measure the capacity for new cells; admitting none until it can", hostId, e);
+      log.warn(
+          "swarm worker {}: cannot measure the capacity for new cells; admitting none until it can",
+          hostId,
+          e);
       headroom = new Headroom(0, "error", String.valueOf(e.getMessage()));
     }
     last = headroom;
@@ -259,15 +290,22 @@ public final class CellAdmission implements SlotSupplier<ActivitySlotInfo>, Auto
         if (full != holdingBack) {
           holdingBack = full;
           long now = System.nanoTime();
-          // Under steady load this flips with every cell that ends, so it is DEBUG; the worker's health check
+          // Under steady load this flips with every cell that ends, so it is DEBUG; the worker's
+          // health check
           // reports the state at INFO when it changes between checks.
           if (full) {
             holdingBackSince = now;
-            log.debug("swarm worker {}: backpressure on, no room for another cell ({}); new cells wait in the shared"
-                + " queue", hostId, headroom.detail());
+            log.debug(
+                "swarm worker {}: backpressure on, no room for another cell ({}); new cells wait in the shared"
+                    + " queue",
+                hostId,
+                headroom.detail());
           } else {
-            log.debug("swarm worker {}: backpressure off after {} ms, room for {} more cell(s)", hostId,
-                TimeUnit.NANOSECONDS.toMillis(now - holdingBackSince), headroom.cells());
+            log.debug(
+                "swarm worker {}: backpressure off after {} ms, room for {} more cell(s)",
+                hostId,
+                TimeUnit.NANOSECONDS.toMillis(now - holdingBackSince),
+                headroom.cells());
           }
         }
       } finally {

@@ -11,19 +11,21 @@ import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How many more cells fit on this host now: the least of the cell limit less the live cells, the available ports,
- * the worktrees the pool may still lease, the cells that fit in the memory still available without pushing the
- * machine's use past the memory ceiling, and the cells that fit in the free disk above the disk floor.
+ * How many more cells fit on this host now: the least of the cell limit less the live cells, the
+ * available ports, the worktrees the pool may still lease, the cells that fit in the memory still
+ * available without pushing the machine's use past the memory ceiling, and the cells that fit in
+ * the free disk above the disk floor.
  *
- * <p>The disk term: for each file system the worker writes to (worktree root, state directory), {@code (usable -
- * floor) / diskPerCell}, the least of them; none while any is below its floor. Until the disk per cell is known (it
- * comes from the first worktree's measured size), only the floor applies. Like memory, the free space already
- * excludes what live cells wrote, so the term is about new cells; a warm worktree reused costs less than budgeted,
- * which keeps the term on the safe side.
+ * <p>The disk term: for each file system the worker writes to (worktree root, state directory),
+ * {@code (usable - floor) / diskPerCell}, the least of them; none while any is below its floor.
+ * Until the disk per cell is known (it comes from the first worktree's measured size), only the
+ * floor applies. Like memory, the free space already excludes what live cells wrote, so the term is
+ * about new cells; a warm worktree reused costs less than budgeted, which keeps the term on the
+ * safe side.
  *
- * <p>The memory term uses the memory actually available (what live cells use is already gone from it), so it also
- * sees other programs on the machine; the cell limit, computed at start from the memory budget, covers cells that
- * have not grown to their full size yet.
+ * <p>The memory term uses the memory actually available (what live cells use is already gone from
+ * it), so it also sees other programs on the machine; the cell limit, computed at start from the
+ * memory budget, covers cells that have not grown to their full size yet.
  *
  * <p>Thread-safe; cheap enough to ask many times a second (the memory reading is cached).
  */
@@ -49,10 +51,25 @@ public final class CellCapacity implements CellAdmission.Capacity {
    * @param memoryPerCell what one cell is expected to use at its largest, in bytes
    * @param memoryCeiling the used fraction of memory that new cells must not push the machine past
    */
-  public CellCapacity(int maxCells, IntSupplier liveCells, PortManager ports, WorktreePool worktrees,
-      SystemMemory memory, long memoryPerCell, double memoryCeiling) {
-    this(maxCells, liveCells, ports, worktrees, memory, memoryPerCell, memoryCeiling, DiskSpace.of(List::of),
-        HealthThresholds.getDefaultInstance(), () -> 0);
+  public CellCapacity(
+      int maxCells,
+      IntSupplier liveCells,
+      PortManager ports,
+      WorktreePool worktrees,
+      SystemMemory memory,
+      long memoryPerCell,
+      double memoryCeiling) {
+    this(
+        maxCells,
+        liveCells,
+        ports,
+        worktrees,
+        memory,
+        memoryPerCell,
+        memoryCeiling,
+        DiskSpace.of(List::of),
+        HealthThresholds.getDefaultInstance(),
+        () -> 0);
   }
 
   /**
@@ -67,9 +84,17 @@ public final class CellCapacity implements CellAdmission.Capacity {
    * @param diskThresholds whose disk floor new cells must leave free
    * @param diskPerCell the disk one new cell is budgeted, in bytes; 0 or less while unknown
    */
-  public CellCapacity(int maxCells, IntSupplier liveCells, PortManager ports, WorktreePool worktrees,
-      SystemMemory memory, long memoryPerCell, double memoryCeiling, DiskSpace disk,
-      HealthThresholds diskThresholds, LongSupplier diskPerCell) {
+  public CellCapacity(
+      int maxCells,
+      IntSupplier liveCells,
+      PortManager ports,
+      WorktreePool worktrees,
+      SystemMemory memory,
+      long memoryPerCell,
+      double memoryCeiling,
+      DiskSpace disk,
+      HealthThresholds diskThresholds,
+      LongSupplier diskPerCell) {
     this.disk = Objects.requireNonNull(disk, "disk cannot be null");
     this.diskThresholds = Objects.requireNonNull(diskThresholds, "diskThresholds cannot be null");
     this.diskPerCell = Objects.requireNonNull(diskPerCell, "diskPerCell cannot be null");
@@ -92,8 +117,10 @@ public final class CellCapacity implements CellAdmission.Capacity {
     int byWorktrees = maxWorktrees - leasedWorktrees;
     SystemMemory.Reading reading = memory.read();
     long spare = reading.availableBytes() - (long) ((1 - memoryCeiling) * reading.totalBytes());
-    int byMemory = reading.totalBytes() <= 0 ? Integer.MAX_VALUE
-        : (int) Math.max(-1, Math.min(Integer.MAX_VALUE, Math.floorDiv(spare, memoryPerCell)));
+    int byMemory =
+        reading.totalBytes() <= 0
+            ? Integer.MAX_VALUE
+            : (int) Math.max(-1, Math.min(Integer.MAX_VALUE, Math.floorDiv(spare, memoryPerCell)));
 
     long perCell = diskPerCell.getAsLong();
     int byDisk = Integer.MAX_VALUE;
@@ -102,8 +129,12 @@ public final class CellCapacity implements CellAdmission.Capacity {
     for (SwarmHealth.Disk fileSystem : disk.read()) {
       long floor = diskThresholds.diskFloorAt(fileSystem.totalBytes());
       long spareDisk = fileSystem.usableBytes() - floor;
-      int fits = spareDisk < 0 ? 0
-          : perCell <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, spareDisk / perCell);
+      int fits =
+          spareDisk < 0
+              ? 0
+              : perCell <= 0
+                  ? Integer.MAX_VALUE
+                  : (int) Math.min(Integer.MAX_VALUE, spareDisk / perCell);
       if (fits < byDisk || tightest == null) {
         byDisk = fits;
         tightest = fileSystem;
@@ -111,26 +142,45 @@ public final class CellCapacity implements CellAdmission.Capacity {
       }
     }
 
-    // The least of the limits; on a tie a resource is named rather than the cell limit, since running out of it is
+    // The least of the limits; on a tie a resource is named rather than the cell limit, since
+    // running out of it is
     // what an operator can act on.
-    int cells = Math.min(Math.min(Math.min(byCells, byPorts), Math.min(byWorktrees, byMemory)), byDisk);
+    int cells =
+        Math.min(Math.min(Math.min(byCells, byPorts), Math.min(byWorktrees, byMemory)), byDisk);
     String limitedBy;
     String detail;
     if (byPorts == cells) {
       limitedBy = "ports";
-      detail = byPorts + " port(s) available in " + ports.range() + ", " + ports.allocatedCount() + " allocated, "
-          + ports.quarantinedCount() + " quarantined";
+      detail =
+          byPorts
+              + " port(s) available in "
+              + ports.range()
+              + ", "
+              + ports.allocatedCount()
+              + " allocated, "
+              + ports.quarantinedCount()
+              + " quarantined";
     } else if (byWorktrees == cells) {
       limitedBy = "worktrees";
       detail = leasedWorktrees + " of " + maxWorktrees + " worktrees leased";
     } else if (byMemory == cells) {
       limitedBy = "memory";
-      detail = String.format("%d MiB of %d MiB memory available, %.0f %% ceiling, %d MiB per cell",
-          reading.availableBytes() >> 20, reading.totalBytes() >> 20, memoryCeiling * 100, memoryPerCell >> 20);
+      detail =
+          String.format(
+              "%d MiB of %d MiB memory available, %.0f %% ceiling, %d MiB per cell",
+              reading.availableBytes() >> 20,
+              reading.totalBytes() >> 20,
+              memoryCeiling * 100,
+              memoryPerCell >> 20);
     } else if (byDisk == cells && tightest != null) {
       limitedBy = "disk";
-      detail = String.format("%d MiB free on the disk of %s, floor %d MiB, %s per cell", tightest.usableBytes() >> 20,
-          tightest.path(), tightestFloor >> 20, perCell <= 0 ? "not yet measured" : (perCell >> 20) + " MiB");
+      detail =
+          String.format(
+              "%d MiB free on the disk of %s, floor %d MiB, %s per cell",
+              tightest.usableBytes() >> 20,
+              tightest.path(),
+              tightestFloor >> 20,
+              perCell <= 0 ? "not yet measured" : (perCell >> 20) + " MiB");
     } else {
       limitedBy = "cells";
       detail = live + " of " + maxCells + " cells live";

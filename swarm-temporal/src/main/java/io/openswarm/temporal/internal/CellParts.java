@@ -8,9 +8,9 @@ import io.openswarm.core.worktree.WorktreeProvider;
 import java.util.Objects;
 
 /**
- * The service-provider implementations a {@link io.openswarm.temporal.SwarmWorker} builds its cells from: the
- * boundaries the cell steps consult (the port probe, which the port manager consults, is decorated on its own by
- * {@link WorkerHooks#decorateProbe}). Not API.
+ * The service-provider implementations a {@link io.openswarm.temporal.SwarmWorker} builds its cells
+ * from: the boundaries the cell steps consult (the port probe, which the port manager consults, is
+ * decorated on its own by {@link WorkerHooks#decorateProbe}). Not API.
  *
  * <p>Immutable and thread-safe if the parts are.
  *
@@ -20,10 +20,16 @@ import java.util.Objects;
  * @param tests runs the tests
  * @param integration moves committed changes onto a target branch
  */
-public record CellParts(WorktreeProvider worktrees, WorktreeChanges changes, AgentRuntime agent, TestRunner tests,
+public record CellParts(
+    WorktreeProvider worktrees,
+    WorktreeChanges changes,
+    AgentRuntime agent,
+    TestRunner tests,
     BranchIntegration integration) {
 
-  /** @throws NullPointerException if a part is null */
+  /**
+   * @throws NullPointerException if a part is null
+   */
   public CellParts {
     Objects.requireNonNull(worktrees, "worktrees cannot be null");
     Objects.requireNonNull(changes, "changes cannot be null");

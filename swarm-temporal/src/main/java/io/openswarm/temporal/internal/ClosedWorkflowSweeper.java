@@ -26,24 +26,29 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Tears down the cells whose workflow closed without tearing them down. A workflow that is terminated, times out, or
- * is reset never runs its teardown activity: its code no longer executes. Without this, such a cell's agent, worktree,
- * port and place in the host's capacity would stay held until the worker stops.
+ * Tears down the cells whose workflow closed without tearing them down. A workflow that is
+ * terminated, times out, or is reset never runs its teardown activity: its code no longer executes.
+ * Without this, such a cell's agent, worktree, port and place in the host's capacity would stay
+ * held until the worker stops.
  *
  * <h2>How it works</h2>
- * Bootstrap {@linkplain #register registers} each cell with the workflow run that owns it (the run whose activity
- * brought it up). Every interval, a round asks the Temporal service about the run of each registered cell that has
- * been up for at least one interval (younger cells were just handed to a run that the bootstrap found still waiting).
- * A run that is no longer {@code RUNNING} - completed, failed, cancelled, terminated, continued as new, timed out, or
- * unknown to the service (deleted after its retention) - will never tear its cell down, so the round does what its
- * teardown activity would: stop the agent, return the worktree, release the port; the cell's place in the capacity
- * comes back with it. A paused run, or a status this code does not know, leaves the cell alone. A service that cannot
- * be asked is logged and asked again next round; a round never fails.
  *
- * <p>Races with the cell's own teardown activity (say, a workflow that timed out while its teardown ran) are settled
- * by {@link io.openswarm.core.lifecycle.CellSteps#teardown}, which takes a cell down exactly once. A cell id taken by
- * a new run between the status check and the teardown is left alone: the registration names the very bootstrap it
- * owns, compared by identity, and a round tears down only that bootstrap, and only after removing that registration.
+ * Bootstrap {@linkplain #register registers} each cell with the workflow run that owns it (the run
+ * whose activity brought it up). Every interval, a round asks the Temporal service about the run of
+ * each registered cell that has been up for at least one interval (younger cells were just handed
+ * to a run that the bootstrap found still waiting). A run that is no longer {@code RUNNING} -
+ * completed, failed, cancelled, terminated, continued as new, timed out, or unknown to the service
+ * (deleted after its retention) - will never tear its cell down, so the round does what its
+ * teardown activity would: stop the agent, return the worktree, release the port; the cell's place
+ * in the capacity comes back with it. A paused run, or a status this code does not know, leaves the
+ * cell alone. A service that cannot be asked is logged and asked again next round; a round never
+ * fails.
+ *
+ * <p>Races with the cell's own teardown activity (say, a workflow that timed out while its teardown
+ * ran) are settled by {@link io.openswarm.core.lifecycle.CellSteps#teardown}, which takes a cell
+ * down exactly once. A cell id taken by a new run between the status check and the teardown is left
+ * alone: the registration names the very bootstrap it owns, compared by identity, and a round tears
+ * down only that bootstrap, and only after removing that registration.
  *
  * <p>Thread-safe. One daemon thread runs the rounds; {@link #close()} stops it.
  */
@@ -51,7 +56,10 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ClosedWorkflowSweeper.class);
 
-  /** The default interval between rounds, which is also how long a cell is up before its run is first checked. */
+  /**
+   * The default interval between rounds, which is also how long a cell is up before its run is
+   * first checked.
+   */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
   private static final long RPC_TIMEOUT_SECONDS = 10;
@@ -59,7 +67,9 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
 
   /** A workflow run: what owns a cell. */
   public record WorkflowRun(String workflowId, String runId) {
-    /** @throws NullPointerException if an argument is null */
+    /**
+     * @throws NullPointerException if an argument is null
+     */
     public WorkflowRun {
       Objects.requireNonNull(workflowId, "workflowId cannot be null");
       Objects.requireNonNull(runId, "runId cannot be null");
@@ -83,7 +93,9 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
     Optional<WorkflowExecutionStatus> of(WorkflowRun run);
   }
 
-  /** A registered cell: the bootstrap a run owns, and since when (nanoTime). Compared by identity. */
+  /**
+   * A registered cell: the bootstrap a run owns, and since when (nanoTime). Compared by identity.
+   */
   private static final class Ownership {
     final WorkflowRun run;
     final CellBootstrap cell;
@@ -109,16 +121,22 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
 
   /**
    * @param cells the bootstrap of a cell live on this host ({@code CellSteps::find})
-   * @param teardown the cell's teardown, the one its teardown activity runs ({@code CellSteps::teardown})
+   * @param teardown the cell's teardown, the one its teardown activity runs ({@code
+   *     CellSteps::teardown})
    * @param status asks the Temporal service for a run's status, e.g. {@link #askingTemporal}
-   * @param interval how often a round runs, and how long a cell is up before its run is first checked
+   * @param interval how often a round runs, and how long a cell is up before its run is first
+   *     checked
    * @param nanoClock {@link System#nanoTime()} outside tests
    * @param hostId for log lines
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code interval} is not positive
    */
-  public ClosedWorkflowSweeper(Function<CellId, Optional<CellBootstrap>> cells,
-      Function<CellId, TeardownResult> teardown, RunStatus status, Duration interval, LongSupplier nanoClock,
+  public ClosedWorkflowSweeper(
+      Function<CellId, Optional<CellBootstrap>> cells,
+      Function<CellId, TeardownResult> teardown,
+      RunStatus status,
+      Duration interval,
+      LongSupplier nanoClock,
       String hostId) {
     this.cells = Objects.requireNonNull(cells, "cells cannot be null");
     this.teardown = Objects.requireNonNull(teardown, "teardown cannot be null");
@@ -132,25 +150,29 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
   }
 
   /**
-   * Asks {@code stubs} with {@code DescribeWorkflowExecution}; a run the service reports {@code NOT_FOUND} is unknown
-   * to it.
+   * Asks {@code stubs} with {@code DescribeWorkflowExecution}; a run the service reports {@code
+   * NOT_FOUND} is unknown to it.
    */
   public static RunStatus askingTemporal(WorkflowServiceStubs stubs, String namespace) {
     Objects.requireNonNull(stubs, "stubs cannot be null");
     Objects.requireNonNull(namespace, "namespace cannot be null");
     return run -> {
       try {
-        return Optional.of(stubs.blockingStub()
-            .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-            .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-                .setNamespace(namespace)
-                .setExecution(WorkflowExecution.newBuilder()
-                    .setWorkflowId(run.workflowId())
-                    .setRunId(run.runId())
-                    .build())
-                .build())
-            .getWorkflowExecutionInfo()
-            .getStatus());
+        return Optional.of(
+            stubs
+                .blockingStub()
+                .withDeadlineAfter(RPC_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .describeWorkflowExecution(
+                    DescribeWorkflowExecutionRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setExecution(
+                            WorkflowExecution.newBuilder()
+                                .setWorkflowId(run.workflowId())
+                                .setRunId(run.runId())
+                                .build())
+                        .build())
+                .getWorkflowExecutionInfo()
+                .getStatus());
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
           return Optional.empty();
@@ -161,25 +183,30 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
   }
 
   /**
-   * Whether a cell whose run has this status will never be torn down by that run: true for every closed status and
-   * for a run the service does not know (closed and deleted after its retention); false for a running or paused run
-   * and for a status this code does not know, which are left alone.
+   * Whether a cell whose run has this status will never be torn down by that run: true for every
+   * closed status and for a run the service does not know (closed and deleted after its retention);
+   * false for a running or paused run and for a status this code does not know, which are left
+   * alone.
    */
   static boolean closed(Optional<WorkflowExecutionStatus> runStatus) {
     if (runStatus.isEmpty()) {
       return true;
     }
     return switch (runStatus.get()) {
-      case WORKFLOW_EXECUTION_STATUS_COMPLETED, WORKFLOW_EXECUTION_STATUS_FAILED, WORKFLOW_EXECUTION_STATUS_CANCELED,
-          WORKFLOW_EXECUTION_STATUS_TERMINATED, WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
-          WORKFLOW_EXECUTION_STATUS_TIMED_OUT -> true;
+      case WORKFLOW_EXECUTION_STATUS_COMPLETED,
+          WORKFLOW_EXECUTION_STATUS_FAILED,
+          WORKFLOW_EXECUTION_STATUS_CANCELED,
+          WORKFLOW_EXECUTION_STATUS_TERMINATED,
+          WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
+          WORKFLOW_EXECUTION_STATUS_TIMED_OUT ->
+          true;
       default -> false;
     };
   }
 
   /**
-   * Records that {@code run} owns {@code cell}, which its bootstrap just brought up; replaces an earlier record of
-   * the same cell id.
+   * Records that {@code run} owns {@code cell}, which its bootstrap just brought up; replaces an
+   * earlier record of the same cell id.
    *
    * @throws NullPointerException if an argument is null
    */
@@ -192,13 +219,16 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
   /** The run that owns {@code cellId}, if the cell is registered and still the one registered. */
   public Optional<WorkflowRun> owner(CellId cellId) {
     Ownership ownership = owners.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
-    return ownership != null && current(cellId, ownership) ? Optional.of(ownership.run) : Optional.empty();
+    return ownership != null && current(cellId, ownership)
+        ? Optional.of(ownership.run)
+        : Optional.empty();
   }
 
   /**
-   * Tears {@code cellId} down now if another run than {@code asking} owns it and that run has closed. For a bootstrap
-   * that finds its cell id already live: a task resubmitted right after its workflow was terminated must not inherit
-   * the cell (and the edits) the terminated run left, nor wait for the next round.
+   * Tears {@code cellId} down now if another run than {@code asking} owns it and that run has
+   * closed. For a bootstrap that finds its cell id already live: a task resubmitted right after its
+   * workflow was terminated must not inherit the cell (and the edits) the terminated run left, nor
+   * wait for the next round.
    *
    * @return whether the cell was torn down
    */
@@ -213,24 +243,36 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
     try {
       runStatus = status.of(ownership.run);
     } catch (RuntimeException e) {
-      log.warn("swarm worker {}: cell {} is live for workflow {}, but its status cannot be read ({}); {} gets the cell"
-          + " as it is", hostId, cellId, ownership.run, describe(e), asking);
+      log.warn(
+          "swarm worker {}: cell {} is live for workflow {}, but its status cannot be read ({}); {} gets the cell"
+              + " as it is",
+          hostId,
+          cellId,
+          ownership.run,
+          describe(e),
+          asking);
       return false;
     }
     return closed(runStatus) && tearDown(cellId, ownership, runStatus);
   }
 
-  /** Starts the rounds, one per interval, on a daemon thread of their own (their RPCs and teardowns may be slow). */
+  /**
+   * Starts the rounds, one per interval, on a daemon thread of their own (their RPCs and teardowns
+   * may be slow).
+   */
   public void start() {
     synchronized (lifecycle) {
       if (closed || rounds != null) {
-        throw new IllegalStateException("attempted to start while in " + (closed ? "CLOSED" : "STARTED") + " state");
+        throw new IllegalStateException(
+            "attempted to start while in " + (closed ? "CLOSED" : "STARTED") + " state");
       }
-      ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "swarm-sweeper-" + hostId);
-        thread.setDaemon(true);
-        return thread;
-      });
+      ScheduledExecutorService executor =
+          Executors.newSingleThreadScheduledExecutor(
+              runnable -> {
+                Thread thread = new Thread(runnable, "swarm-sweeper-" + hostId);
+                thread.setDaemon(true);
+                return thread;
+              });
       long period = interval.toMillis();
       executor.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
       rounds = executor;
@@ -238,8 +280,9 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
   }
 
   /**
-   * One round: tears down every registered cell, up for at least one interval, whose run has closed; forgets the
-   * registrations of cells torn down by other means. Never throws for a service that cannot be asked.
+   * One round: tears down every registered cell, up for at least one interval, whose run has
+   * closed; forgets the registrations of cells torn down by other means. Never throws for a service
+   * that cannot be asked.
    *
    * @return how many cells this round tore down
    */
@@ -274,8 +317,13 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
       }
     }
     if (lastError != null) {
-      log.warn("swarm worker {}: cannot ask Temporal whether the workflows of {} cell(s) are still running ({});"
-          + " asking again in {} ms", hostId, unasked, describe(lastError), interval.toMillis());
+      log.warn(
+          "swarm worker {}: cannot ask Temporal whether the workflows of {} cell(s) are still running ({});"
+              + " asking again in {} ms",
+          hostId,
+          unasked,
+          describe(lastError),
+          interval.toMillis());
     }
     return sweptCells;
   }
@@ -309,7 +357,12 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ClosedWorkflowSweeper[" + hostId + ", every " + interval.toMillis() + " ms, " + owners.size()
+    return "ClosedWorkflowSweeper["
+        + hostId
+        + ", every "
+        + interval.toMillis()
+        + " ms, "
+        + owners.size()
         + " registered]";
   }
 
@@ -319,8 +372,12 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
     return live.isPresent() && live.get() == ownership.cell;
   }
 
-  /** Tears the registered cell down unless it is gone or was registered anew; true if this call took it down. */
-  private boolean tearDown(CellId cellId, Ownership ownership, Optional<WorkflowExecutionStatus> runStatus) {
+  /**
+   * Tears the registered cell down unless it is gone or was registered anew; true if this call took
+   * it down.
+   */
+  private boolean tearDown(
+      CellId cellId, Ownership ownership, Optional<WorkflowExecutionStatus> runStatus) {
     if (!owners.remove(cellId, ownership) || !current(cellId, ownership)) {
       return false;
     }
@@ -331,9 +388,12 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
       if (!result.wasLive()) {
         return false;
       }
-      log.warn("swarm worker {}: cell {} torn down because its workflow {} is {} and will never tear it down{}",
-          hostId, cellId, ownership.run, runStatus.map(ClosedWorkflowSweeper::name)
-              .orElse("unknown to the Temporal service"),
+      log.warn(
+          "swarm worker {}: cell {} torn down because its workflow {} is {} and will never tear it down{}",
+          hostId,
+          cellId,
+          ownership.run,
+          runStatus.map(ClosedWorkflowSweeper::name).orElse("unknown to the Temporal service"),
           result.errors().isEmpty() ? "" : "; could not clean up: " + result.errors());
       return true;
     } finally {
@@ -350,12 +410,19 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
       sweep();
     } catch (RuntimeException e) {
       // A round must never end the rounds: a scheduled task that throws is not run again.
-      log.warn("swarm worker {}: a sweep of cells whose workflow closed failed; trying again next round", hostId, e);
+      log.warn(
+          "swarm worker {}: a sweep of cells whose workflow closed failed; trying again next round",
+          hostId,
+          e);
     }
   }
 
   private static String name(WorkflowExecutionStatus runStatus) {
-    return runStatus.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase(Locale.ROOT).replace('_', ' ');
+    return runStatus
+        .name()
+        .replace("WORKFLOW_EXECUTION_STATUS_", "")
+        .toLowerCase(Locale.ROOT)
+        .replace('_', ' ');
   }
 
   private static String describe(RuntimeException e) {

@@ -11,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands every metrics event to several {@link SwarmMetrics} (the user's, Micrometer's, the worker's own health and
- * admission bookkeeping), each shielded from the others: an implementation that throws is logged and skipped, so a
- * faulty metrics plug-in can never fail a cell step or a workflow.
+ * Hands every metrics event to several {@link SwarmMetrics} (the user's, Micrometer's, the worker's
+ * own health and admission bookkeeping), each shielded from the others: an implementation that
+ * throws is logged and skipped, so a faulty metrics plug-in can never fail a cell step or a
+ * workflow.
  *
  * <p>Thread-safe when the delegates are.
  */
@@ -29,10 +30,11 @@ public final class CompositeMetrics implements SwarmMetrics {
 
   /** The events go to each of {@code delegates}, in order; no-op delegates are left out. */
   public static SwarmMetrics of(SwarmMetrics... delegates) {
-    List<SwarmMetrics> list = List.of(delegates).stream()
-        .map(d -> Objects.requireNonNull(d, "delegates cannot contain null"))
-        .filter(d -> d != SwarmMetrics.noop())
-        .toList();
+    List<SwarmMetrics> list =
+        List.of(delegates).stream()
+            .map(d -> Objects.requireNonNull(d, "delegates cannot contain null"))
+            .filter(d -> d != SwarmMetrics.noop())
+            .toList();
     if (list.isEmpty()) {
       return SwarmMetrics.noop();
     }

@@ -5,8 +5,8 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagTaskRequest;
@@ -15,24 +15,25 @@ import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.TcrStatus;
 import io.temporal.workflow.Workflow;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * One attempt at one DAG task: the {@link CellDriver}'s cell sequence, as in {@link TcrWorkflowImpl}, with its
- * integrate step after a commit.
+ * One attempt at one DAG task: the {@link CellDriver}'s cell sequence, as in {@link
+ * TcrWorkflowImpl}, with its integrate step after a commit.
  *
- * <p>Bootstrap runs on the shared queue, from the request's base ref (the target branch, resolved when the cell's
- * worktree is leased); every later step on the cell's host queue; teardown in a detached cancellation scope whatever
- * happened. If the host is lost (a step not picked up in time, a heartbeat missed, the host no longer knowing the
- * cell), the attempt tears down what it can and runs in a new cell on another host, up to
- * {@link CellActivityOptions#maxCellsPerTask()} cells in all; such cells get the suffix {@code -r<n>}.
+ * <p>Bootstrap runs on the shared queue, from the request's base ref (the target branch, resolved
+ * when the cell's worktree is leased); every later step on the cell's host queue; teardown in a
+ * detached cancellation scope whatever happened. If the host is lost (a step not picked up in time,
+ * a heartbeat missed, the host no longer knowing the cell), the attempt tears down what it can and
+ * runs in a new cell on another host, up to {@link CellActivityOptions#maxCellsPerTask()} cells in
+ * all; such cells get the suffix {@code -r<n>}.
  *
- * <p>The result classifies the attempt for {@link DagWorkflowImpl}: a verdict (integrated, no changes, conflict,
- * red tests) or a failure with its stable type and whether retrying can help. Cancellation tears the cell down and
- * propagates. Deterministic: no wall clock, no hash-ordered iteration.
+ * <p>The result classifies the attempt for {@link DagWorkflowImpl}: a verdict (integrated, no
+ * changes, conflict, red tests) or a failure with its stable type and whether retrying can help.
+ * Cancellation tears the cell down and propagates. Deterministic: no wall clock, no hash-ordered
+ * iteration.
  */
 public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
 
@@ -41,7 +42,11 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   private final CellActivityOptions options;
 
   private String taskId = "";
-  /** Created when the run starts (its stubs need the workflow's context); null while a query comes before. */
+
+  /**
+   * Created when the run starts (its stubs need the workflow's context); null while a query comes
+   * before.
+   */
   private @Nullable CellDriver driver;
 
   /**
@@ -57,7 +62,9 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     Instant started = now();
     CellDriver cells = new CellDriver(new ActivityCellExecutor(options), log);
     driver = cells;
-    CellRun run = cells.run(request.task(), request.cellId(), options.maxCellsPerTask(), request.targetBranch());
+    CellRun run =
+        cells.run(
+            request.task(), request.cellId(), options.maxCellsPerTask(), request.targetBranch());
     return attempt(request, run, started);
   }
 
@@ -88,23 +95,44 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
         case INTEGRATED -> status = DagTaskStatus.INTEGRATED;
         case CONFLICT -> {
           status = DagTaskStatus.CONFLICT;
-          detail = "conflicts with " + abbreviate(integration.onto()) + " on " + integration.targetBranch()
-              + " in " + String.join(", ", integration.conflictingFiles());
+          detail =
+              "conflicts with "
+                  + abbreviate(integration.onto())
+                  + " on "
+                  + integration.targetBranch()
+                  + " in "
+                  + String.join(", ", integration.conflictingFiles());
         }
         default -> {
           status = DagTaskStatus.REVERTED;
-          detail = "on top of " + abbreviate(integration.onto()) + " of " + integration.targetBranch() + ": "
-              + integration.testOutputTail();
+          detail =
+              "on top of "
+                  + abbreviate(integration.onto())
+                  + " of "
+                  + integration.targetBranch()
+                  + ": "
+                  + integration.testOutputTail();
         }
       }
       if (status != DagTaskStatus.INTEGRATED) {
-        // The integrator puts the cell's commit back on its branch, and teardown keeps a branch with a commit.
+        // The integrator puts the cell's commit back on its branch, and teardown keeps a branch
+        // with a commit.
         keptBranch = up == null ? null : up.branch();
       }
     }
-    return new DagAttempt(request.attempt(), Workflow.getInfo().getWorkflowId(), status, detail, cell, integration,
-        failure == null ? null : failure.type(), failure != null && failure.retryable(),
-        up == null ? null : up.baseCommit(), keptBranch, started, now());
+    return new DagAttempt(
+        request.attempt(),
+        Workflow.getInfo().getWorkflowId(),
+        status,
+        detail,
+        cell,
+        integration,
+        failure == null ? null : failure.type(),
+        failure != null && failure.retryable(),
+        up == null ? null : up.baseCommit(),
+        keptBranch,
+        started,
+        now());
   }
 
   private static Instant now() {

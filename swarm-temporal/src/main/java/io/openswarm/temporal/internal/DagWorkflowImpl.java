@@ -2,8 +2,8 @@ package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.graph.GraphTask;
+import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
@@ -41,34 +41,40 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The DAG workflow: a scheduler loop over the graph's tasks, each attempt a child {@link DagTaskWorkflow}.
+ * The DAG workflow: a scheduler loop over the graph's tasks, each attempt a child {@link
+ * DagTaskWorkflow}.
  *
  * <h2>How it works</h2>
- * First the target branch is created at the base ref (an activity on the shared queue). Then the loop: start every
- * {@code PENDING} task whose dependencies all succeeded and whose retry backoff has passed, in the graph's order, while
- * fewer than {@code maxParallel} attempts run; wait until an attempt finishes or a backoff ends; classify what
- * finished; repeat until nothing runs and nothing can start. Each attempt's cell starts from the target branch's head
- * at its bootstrap, which holds every dependency's commit, because a task only starts after its dependencies'
+ *
+ * First the target branch is created at the base ref (an activity on the shared queue). Then the
+ * loop: start every {@code PENDING} task whose dependencies all succeeded and whose retry backoff
+ * has passed, in the graph's order, while fewer than {@code maxParallel} attempts run; wait until
+ * an attempt finishes or a backoff ends; classify what finished; repeat until nothing runs and
+ * nothing can start. Each attempt's cell starts from the target branch's head at its bootstrap,
+ * which holds every dependency's commit, because a task only starts after its dependencies'
  * integrations returned.
  *
- * <p>Classification of a finished attempt: {@code INTEGRATED} and {@code NO_CHANGES} succeed; red tests on the
- * agent's change are final; a {@code CONFLICT} or {@code REVERTED} at integration is redone once, at once; a failed
- * step is redone after 1 s, 2 s (doubling, at most 30 s) while it is retryable, at most 3 attempts in all. When a task
- * ends without success, its transitive dependents become {@code SKIPPED}.
+ * <p>Classification of a finished attempt: {@code INTEGRATED} and {@code NO_CHANGES} succeed; red
+ * tests on the agent's change are final; a {@code CONFLICT} or {@code REVERTED} at integration is
+ * redone once, at once; a failed step is redone after 1 s, 2 s (doubling, at most 30 s) while it is
+ * retryable, at most 3 attempts in all. When a task ends without success, its transitive dependents
+ * become {@code SKIPPED}.
  *
- * <p>Base check: with {@link DagRequest#verifyBase()} on (or the worker's default, when the request names none), the
- * cells that start from the base commit test it before their agents are prompted; the first {@code BaseIsRed}
- * stops the DAG: no further task starts, and every task not started is {@code SKIPPED} with a detail naming the red
- * base. Cells that start from a later head (tested green by its integration) are not checked unless their task says
- * so.
+ * <p>Base check: with {@link DagRequest#verifyBase()} on (or the worker's default, when the request
+ * names none), the cells that start from the base commit test it before their agents are prompted;
+ * the first {@code BaseIsRed} stops the DAG: no further task starts, and every task not started is
+ * {@code SKIPPED} with a detail naming the red base. Cells that start from a later head (tested
+ * green by its integration) are not checked unless their task says so.
  *
- * <p>Cancellation: cancelling the workflow's scope cancels the running children (they tear their cells down, and
- * report back because they are started with {@link ChildWorkflowCancellationType#WAIT_CANCELLATION_COMPLETED}); the
- * loop then collects them in a detached scope, marks what did not finish {@code CANCELLED} and rethrows the
- * cancellation. No new attempt starts once cancellation is requested.
+ * <p>Cancellation: cancelling the workflow's scope cancels the running children (they tear their
+ * cells down, and report back because they are started with {@link
+ * ChildWorkflowCancellationType#WAIT_CANCELLATION_COMPLETED}); the loop then collects them in a
+ * detached scope, marks what did not finish {@code CANCELLED} and rethrows the cancellation. No new
+ * attempt starts once cancellation is requested.
  *
- * <p>Invariants: tasks are visited in the graph's order (lists, never hash maps, are iterated; the maps here are only
- * looked up), and time is {@link Workflow#currentTimeMillis()}, so replays decide exactly as the first run did.
+ * <p>Invariants: tasks are visited in the graph's order (lists, never hash maps, are iterated; the
+ * maps here are only looked up), and time is {@link Workflow#currentTimeMillis()}, so replays
+ * decide exactly as the first run did.
  */
 public final class DagWorkflowImpl implements DagWorkflow {
 
@@ -87,10 +93,13 @@ public final class DagWorkflowImpl implements DagWorkflow {
 
   private @Nullable DagRequest request;
   private final List<TaskState> states = new ArrayList<>();
+
   /** Looked up by id only, never iterated. */
   private final Map<String, TaskState> byId = new HashMap<>();
+
   /** Each integration's head before → after; looked up only, to follow the target's head. */
   private final Map<String, String> landings = new HashMap<>();
+
   private @Nullable String baseCommit;
   private @Nullable String head;
   private boolean finished;
@@ -135,8 +144,14 @@ public final class DagWorkflowImpl implements DagWorkflow {
       byId.put(task.id(), state);
     }
     createTargetBranch(dag);
-    log.info("DAG {}: {} task(s) onto {} from {} ({}), at most {} at once", dag.dagId(), states.size(),
-        dag.targetBranch(), dag.baseRef(), baseCommit, dag.maxParallel());
+    log.info(
+        "DAG {}: {} task(s) onto {} from {} ({}), at most {} at once",
+        dag.dagId(),
+        states.size(),
+        dag.targetBranch(),
+        dag.baseRef(),
+        baseCommit,
+        dag.maxParallel());
     String runToken = runToken(Workflow.getInfo().getRunId());
     @Nullable Promise<Void> timer = null;
     long timerAt = Long.MAX_VALUE;
@@ -154,7 +169,9 @@ public final class DagWorkflowImpl implements DagWorkflow {
       long nextRetry = nextRetryAt();
       if (nextRetry != Long.MAX_VALUE) {
         if (timer == null || timer.isCompleted() || nextRetry < timerAt) {
-          timer = Workflow.newTimer(Duration.ofMillis(Math.max(1, nextRetry - Workflow.currentTimeMillis())));
+          timer =
+              Workflow.newTimer(
+                  Duration.ofMillis(Math.max(1, nextRetry - Workflow.currentTimeMillis())));
           timerAt = nextRetry;
         }
         waits.add(timer);
@@ -165,7 +182,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
       try {
         Promise.anyOf(waits.toArray(Promise<?>[]::new)).get();
       } catch (RuntimeException e) {
-        // A failed child or a cancelled timer: the failure is read from its promise below, a cancellation at the top.
+        // A failed child or a cancelled timer: the failure is read from its promise below, a
+        // cancellation at the top.
       }
       for (TaskState state : states) {
         Promise<DagAttempt> attempt = state.running;
@@ -176,11 +194,19 @@ public final class DagWorkflowImpl implements DagWorkflow {
     }
     finished = true;
     DagResult result = snapshot();
-    log.info("DAG {} finished in {} ms: {} integrated, {} without changes, {} reverted, {} in conflict, {} failed, "
-            + "{} skipped; {} at {}", dag.dagId(), result.elapsed().toMillis(),
-        result.count(DagTaskStatus.INTEGRATED), result.count(DagTaskStatus.NO_CHANGES),
-        result.count(DagTaskStatus.REVERTED), result.count(DagTaskStatus.CONFLICT),
-        result.count(DagTaskStatus.FAILED), result.count(DagTaskStatus.SKIPPED), dag.targetBranch(), head);
+    log.info(
+        "DAG {} finished in {} ms: {} integrated, {} without changes, {} reverted, {} in conflict, {} failed, "
+            + "{} skipped; {} at {}",
+        dag.dagId(),
+        result.elapsed().toMillis(),
+        result.count(DagTaskStatus.INTEGRATED),
+        result.count(DagTaskStatus.NO_CHANGES),
+        result.count(DagTaskStatus.REVERTED),
+        result.count(DagTaskStatus.CONFLICT),
+        result.count(DagTaskStatus.FAILED),
+        result.count(DagTaskStatus.SKIPPED),
+        dag.targetBranch(),
+        head);
     return result;
   }
 
@@ -190,33 +216,48 @@ public final class DagWorkflowImpl implements DagWorkflow {
   }
 
   private void createTargetBranch(DagRequest dag) {
-    RepositoryActivities repository = Workflow.newActivityStub(RepositoryActivities.class,
-        ActivityOptions.newBuilder()
-            .setTaskQueue(Workflow.getInfo().getTaskQueue())
-            .setStartToCloseTimeout(Duration.ofMinutes(2))
-            .setRetryOptions(RetryOptions.newBuilder()
-                .setInitialInterval(INITIAL_BACKOFF)
-                .setBackoffCoefficient(2.0)
-                .setMaximumInterval(MAX_BACKOFF)
-                .setMaximumAttempts(MAX_FAILURE_ATTEMPTS)
-                .build())
-            .build());
+    RepositoryActivities repository =
+        Workflow.newActivityStub(
+            RepositoryActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(Workflow.getInfo().getTaskQueue())
+                .setStartToCloseTimeout(Duration.ofMinutes(2))
+                .setRetryOptions(
+                    RetryOptions.newBuilder()
+                        .setInitialInterval(INITIAL_BACKOFF)
+                        .setBackoffCoefficient(2.0)
+                        .setMaximumInterval(MAX_BACKOFF)
+                        .setMaximumAttempts(MAX_FAILURE_ATTEMPTS)
+                        .build())
+                .build());
     try {
-      baseCommit = repository.createTargetBranch(new TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
+      baseCommit =
+          repository.createTargetBranch(new TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
       head = baseCommit;
     } catch (ActivityFailure failure) {
       boolean cancelled = failure.getCause() instanceof CanceledFailure;
       String why = CellWorkflowSupport.describe(failure);
       for (TaskState state : states) {
         state.status = cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.SKIPPED;
-        state.detail = cancelled ? "the DAG was cancelled" : "the target branch could not be created";
+        state.detail =
+            cancelled ? "the DAG was cancelled" : "the target branch could not be created";
       }
       finished = true;
       if (cancelled) {
         throw (CanceledFailure) failure.getCause();
       }
-      throw ApplicationFailure.newNonRetryableFailureWithCause("DAG " + dag.dagId() + ": cannot create target "
-          + "branch " + dag.targetBranch() + " at " + dag.baseRef() + ": " + why, "TargetBranchFailed", failure);
+      throw ApplicationFailure.newNonRetryableFailureWithCause(
+          "DAG "
+              + dag.dagId()
+              + ": cannot create target "
+              + "branch "
+              + dag.targetBranch()
+              + " at "
+              + dag.baseRef()
+              + ": "
+              + why,
+          "TargetBranchFailed",
+          failure);
     }
   }
 
@@ -232,7 +273,9 @@ public final class DagWorkflowImpl implements DagWorkflow {
       if (running >= dag.maxParallel()) {
         return;
       }
-      if (state.status == DagTaskStatus.PENDING && state.readyAt <= now && dependenciesSucceeded(state)) {
+      if (state.status == DagTaskStatus.PENDING
+          && state.readyAt <= now
+          && dependenciesSucceeded(state)) {
         start(dag, state, runToken);
         running++;
       }
@@ -253,31 +296,48 @@ public final class DagWorkflowImpl implements DagWorkflow {
     String workflowId = dag.workflowId() + "-" + state.task.id() + "-" + state.attempts;
     TaskSpec task = state.task.toTaskSpec("refs/heads/" + dag.targetBranch());
     if (task.verifyBase() == null) {
-      // The start base is checked by the cells that start from it (the host shares one verdict among them); every
-      // later head of the target was tested green by the integration that made it, so its cells skip the check.
+      // The start base is checked by the cells that start from it (the host shares one verdict
+      // among them); every
+      // later head of the target was tested green by the integration that made it, so its cells
+      // skip the check.
       Boolean choice = Objects.equals(head, baseCommit) ? dag.verifyBase() : Boolean.FALSE;
       if (choice != null) {
         task = task.withVerifyBase(choice);
       }
     }
-    DagTaskRequest attempt = new DagTaskRequest(dag.dagId(), state.attempts, task, dag.targetBranch(),
-        cellIdFor(dag.dagId(), state.task.id(), runToken, state.attempts));
-    DagTaskWorkflow child = Workflow.newChildWorkflowStub(DagTaskWorkflow.class, ChildWorkflowOptions.newBuilder()
-        .setWorkflowId(workflowId)
-        .setTaskQueue(Workflow.getInfo().getTaskQueue())
-        // Cancelling the DAG cancels its cells and waits for their teardown; a DAG that ends any other way has no
-        // child left, but if it is terminated, its children are asked to cancel rather than being orphaned.
-        .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
-        .build());
+    DagTaskRequest attempt =
+        new DagTaskRequest(
+            dag.dagId(),
+            state.attempts,
+            task,
+            dag.targetBranch(),
+            cellIdFor(dag.dagId(), state.task.id(), runToken, state.attempts));
+    DagTaskWorkflow child =
+        Workflow.newChildWorkflowStub(
+            DagTaskWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(Workflow.getInfo().getTaskQueue())
+                // Cancelling the DAG cancels its cells and waits for their teardown; a DAG that
+                // ends any other way has no
+                // child left, but if it is terminated, its children are asked to cancel rather than
+                // being orphaned.
+                .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+                .build());
     state.running = Async.function(child::run, attempt);
     state.workflowId = workflowId;
     state.status = DagTaskStatus.RUNNING;
     if (state.firstStartedAt < 0) {
       state.firstStartedAt = Workflow.currentTimeMillis();
     }
-    log.info("DAG {}: task {} attempt {} started as {} in cell {}", dag.dagId(), state.task.id(), state.attempts,
-        workflowId, attempt.cellId());
+    log.info(
+        "DAG {}: task {} attempt {} started as {} in cell {}",
+        dag.dagId(),
+        state.task.id(),
+        state.attempts,
+        workflowId,
+        attempt.cellId());
   }
 
   private void finishAttempt(DagRequest dag, TaskState state, Promise<DagAttempt> promise) {
@@ -286,14 +346,16 @@ public final class DagWorkflowImpl implements DagWorkflow {
     try {
       attempt = promise.get();
     } catch (ChildWorkflowFailure failure) {
-      attempt = failedChild(state, failure.getCause() instanceof CanceledFailure, describe(failure));
+      attempt =
+          failedChild(state, failure.getCause() instanceof CanceledFailure, describe(failure));
     } catch (CanceledFailure failure) {
       attempt = failedChild(state, true, "the attempt was cancelled");
     }
     state.history.add(attempt);
     state.detail = attempt.detail();
     state.finishedAt = Workflow.currentTimeMillis();
-    // Inside cancel()'s detached scope the scope itself is not cancelled; the flag says the workflow is.
+    // Inside cancel()'s detached scope the scope itself is not cancelled; the flag says the
+    // workflow is.
     boolean stopping = cancelling || CancellationScope.current().isCancelRequested();
     switch (attempt.status()) {
       case INTEGRATED -> {
@@ -303,13 +365,21 @@ public final class DagWorkflowImpl implements DagWorkflow {
       }
       case NO_CHANGES -> state.status = DagTaskStatus.NO_CHANGES;
       case CONFLICT, REVERTED -> {
-        if (attempt.integrationVerdict() && state.integrationRetries < INTEGRATION_RETRIES && !stopping) {
+        if (attempt.integrationVerdict()
+            && state.integrationRetries < INTEGRATION_RETRIES
+            && !stopping) {
           state.integrationRetries++;
           state.status = DagTaskStatus.PENDING;
           state.readyAt = state.finishedAt;
-          log.info("DAG {}: task {} attempt {} ended {} at integration (its change is kept on {}); redoing it from "
-              + "the new head of {}", dag.dagId(), state.task.id(), attempt.attempt(), attempt.status(),
-              attempt.keptBranch(), dag.targetBranch());
+          log.info(
+              "DAG {}: task {} attempt {} ended {} at integration (its change is kept on {}); redoing it from "
+                  + "the new head of {}",
+              dag.dagId(),
+              state.task.id(),
+              attempt.attempt(),
+              attempt.status(),
+              attempt.keptBranch(),
+              dag.targetBranch());
         } else {
           state.status = attempt.status();
         }
@@ -320,8 +390,13 @@ public final class DagWorkflowImpl implements DagWorkflow {
           Duration backoff = backoff(state.failures);
           state.status = DagTaskStatus.PENDING;
           state.readyAt = state.finishedAt + backoff.toMillis();
-          log.info("DAG {}: task {} attempt {} failed ({}); retrying in {} ms", dag.dagId(), state.task.id(),
-              attempt.attempt(), attempt.failureType(), backoff.toMillis());
+          log.info(
+              "DAG {}: task {} attempt {} failed ({}); retrying in {} ms",
+              dag.dagId(),
+              state.task.id(),
+              attempt.attempt(),
+              attempt.failureType(),
+              backoff.toMillis());
         } else {
           state.status = DagTaskStatus.FAILED;
         }
@@ -332,23 +407,42 @@ public final class DagWorkflowImpl implements DagWorkflow {
       skipAllOnRedBase(dag, state, attempt);
     }
     if (state.status.finalState()) {
-      log.info("DAG {}: task {} {} after {} attempt(s){}", dag.dagId(), state.task.id(), state.status,
-          state.attempts, state.commit == null ? "" : " as " + state.commit);
+      log.info(
+          "DAG {}: task {} {} after {} attempt(s){}",
+          dag.dagId(),
+          state.task.id(),
+          state.status,
+          state.attempts,
+          state.commit == null ? "" : " as " + state.commit);
       if (!state.status.succeeded() && !stopping) {
         skipDependents(dag, state);
       }
     }
   }
 
-  /** An attempt whose child workflow did not return one: it was cancelled, or failed as a workflow. */
+  /**
+   * An attempt whose child workflow did not return one: it was cancelled, or failed as a workflow.
+   */
   private DagAttempt failedChild(TaskState state, boolean cancelled, String detail) {
     Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
-    return new DagAttempt(state.attempts, Objects.requireNonNull(state.workflowId),
-        cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED, detail, null, null,
-        cancelled ? "Cancelled" : "ChildWorkflowFailed", !cancelled, null, null, now, now);
+    return new DagAttempt(
+        state.attempts,
+        Objects.requireNonNull(state.workflowId),
+        cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED,
+        detail,
+        null,
+        null,
+        cancelled ? "Cancelled" : "ChildWorkflowFailed",
+        !cancelled,
+        null,
+        null,
+        now,
+        now);
   }
 
-  /** Moves the known head along the chain of integrations, whatever order their results arrived in. */
+  /**
+   * Moves the known head along the chain of integrations, whatever order their results arrived in.
+   */
   private void followHead(DagAttempt attempt) {
     String onto = attempt.onto();
     String commit = attempt.commit();
@@ -375,18 +469,31 @@ public final class DagWorkflowImpl implements DagWorkflow {
   }
 
   /**
-   * Stops the DAG after a red base: every task not running yet is skipped, naming the base. Why all of them: each
-   * would start from the same target branch, whose tests fail whatever the agent does; the user fixes the base.
+   * Stops the DAG after a red base: every task not running yet is skipped, naming the base. Why all
+   * of them: each would start from the same target branch, whose tests fail whatever the agent
+   * does; the user fixes the base.
    */
   private void skipAllOnRedBase(DagRequest dag, TaskState red, DagAttempt attempt) {
-    String base = attempt.baseCommit() == null ? "the base" : "the base " + abbreviate(attempt.baseCommit());
-    log.info("DAG {}: {} is red (task {}: {}); no further task starts", dag.dagId(), base, red.task.id(),
+    String base =
+        attempt.baseCommit() == null ? "the base" : "the base " + abbreviate(attempt.baseCommit());
+    log.info(
+        "DAG {}: {} is red (task {}: {}); no further task starts",
+        dag.dagId(),
+        base,
+        red.task.id(),
         CellStepException.BASE_IS_RED);
     for (TaskState state : states) {
       if (state.status == DagTaskStatus.PENDING && state.running == null) {
         state.status = DagTaskStatus.SKIPPED;
-        state.detail = CellStepException.BASE_IS_RED + ": not run, because the tests fail on " + base + " of "
-            + dag.targetBranch() + " (found by task " + red.task.id() + ")";
+        state.detail =
+            CellStepException.BASE_IS_RED
+                + ": not run, because the tests fail on "
+                + base
+                + " of "
+                + dag.targetBranch()
+                + " (found by task "
+                + red.task.id()
+                + ")";
       }
     }
   }
@@ -400,30 +507,37 @@ public final class DagWorkflowImpl implements DagWorkflow {
     long now = Workflow.currentTimeMillis();
     long next = Long.MAX_VALUE;
     for (TaskState state : states) {
-      if (state.status == DagTaskStatus.PENDING && state.readyAt > now && dependenciesSucceeded(state)) {
+      if (state.status == DagTaskStatus.PENDING
+          && state.readyAt > now
+          && dependenciesSucceeded(state)) {
         next = Math.min(next, state.readyAt);
       }
     }
     return next;
   }
 
-  /** Collects the running attempts (their cells tear down), marks what did not finish, and returns the failure. */
+  /**
+   * Collects the running attempts (their cells tear down), marks what did not finish, and returns
+   * the failure.
+   */
   private CanceledFailure cancel(DagRequest dag) {
     cancelling = true;
     log.info("DAG {} cancelled; waiting for its running cells to tear down", dag.dagId());
-    Workflow.newDetachedCancellationScope(() -> {
-      for (TaskState state : states) {
-        Promise<DagAttempt> attempt = state.running;
-        if (attempt != null) {
-          try {
-            attempt.get();
-          } catch (RuntimeException e) {
-            // Read again, and classified, by finishAttempt.
-          }
-          finishAttempt(dag, state, attempt);
-        }
-      }
-    }).run();
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              for (TaskState state : states) {
+                Promise<DagAttempt> attempt = state.running;
+                if (attempt != null) {
+                  try {
+                    attempt.get();
+                  } catch (RuntimeException e) {
+                    // Read again, and classified, by finishAttempt.
+                  }
+                  finishAttempt(dag, state, attempt);
+                }
+              }
+            })
+        .run();
     for (TaskState state : states) {
       if (!state.status.finalState()) {
         state.status = DagTaskStatus.CANCELLED;
@@ -443,24 +557,42 @@ public final class DagWorkflowImpl implements DagWorkflow {
     List<DagTaskResult> rows = new ArrayList<>(states.size());
     for (TaskState state : states) {
       long end = state.running != null || state.finishedAt < 0 ? now : state.finishedAt;
-      Duration duration = state.firstStartedAt < 0 ? Duration.ZERO : Duration.ofMillis(end - state.firstStartedAt);
-      rows.add(new DagTaskResult(state.task.id(), state.task.dependsOn(), state.status, state.commit,
-          state.attempts, duration, state.detail, state.history));
+      Duration duration =
+          state.firstStartedAt < 0 ? Duration.ZERO : Duration.ofMillis(end - state.firstStartedAt);
+      rows.add(
+          new DagTaskResult(
+              state.task.id(),
+              state.task.dependsOn(),
+              state.status,
+              state.commit,
+              state.attempts,
+              duration,
+              state.detail,
+              state.history));
     }
-    return new DagResult(dag.dagId(), dag.targetBranch(), baseCommit, head, finished,
-        Duration.ofMillis(now - startedAt), rows);
+    return new DagResult(
+        dag.dagId(),
+        dag.targetBranch(),
+        baseCommit,
+        head,
+        finished,
+        Duration.ofMillis(now - startedAt),
+        rows);
   }
 
-  /** 1 s, 2 s, 4 s, ... at most 30 s, before the retry that follows the {@code failures}-th failure. */
+  /**
+   * 1 s, 2 s, 4 s, ... at most 30 s, before the retry that follows the {@code failures}-th failure.
+   */
   static Duration backoff(int failures) {
     long millis = INITIAL_BACKOFF.toMillis() << Math.min(failures - 1, 20);
     return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
   }
 
   /**
-   * The cell of a task attempt: {@code <dagId>-<taskId>-<run>-<attempt>}, where {@code run} is 8 hex digits of the
-   * DAG's run id (so a DAG run again with the same id never meets the branches its earlier run kept). Too long ids are
-   * shortened and made unique again with a hash; 4 characters are left for the {@code -r<n>} of a lost host.
+   * The cell of a task attempt: {@code <dagId>-<taskId>-<run>-<attempt>}, where {@code run} is 8
+   * hex digits of the DAG's run id (so a DAG run again with the same id never meets the branches
+   * its earlier run kept). Too long ids are shortened and made unique again with a hash; 4
+   * characters are left for the {@code -r<n>} of a lost host.
    */
   static CellId cellIdFor(String dagId, String taskId, String runToken, int attempt) {
     String suffix = "-" + runToken + "-" + attempt;
@@ -478,7 +610,10 @@ public final class DagWorkflowImpl implements DagWorkflow {
     return hex.matches("[0-9a-f]{8,}.*") ? hex.substring(0, 8) : fnv1a(runId);
   }
 
-  /** The 32-bit FNV-1a hash of {@code text}, as 8 hex digits: stable across JVMs, unlike {@code hashCode}. */
+  /**
+   * The 32-bit FNV-1a hash of {@code text}, as 8 hex digits: stable across JVMs, unlike {@code
+   * hashCode}.
+   */
   private static String fnv1a(String text) {
     int hash = 0x811c9dc5;
     for (byte b : text.getBytes(StandardCharsets.UTF_8)) {

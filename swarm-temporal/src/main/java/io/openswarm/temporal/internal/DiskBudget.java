@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The disk one new cell of a worker is budgeted: the configured figure, or {@value
- * SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR} times one worktree, measured once on a live cell's worktree (set-up
- * included) off the cells' threads.
+ * SwarmWorkerOptions#DEFAULT_DISK_PER_CELL_FACTOR} times one worktree, measured once on a live
+ * cell's worktree (set-up included) off the cells' threads.
  *
  * <p>Thread-safe.
  */
@@ -39,7 +39,8 @@ public final class DiskBudget {
   }
 
   /**
-   * The disk budgeted for one new cell; 0 while unknown (then only the disk floor holds new cells back).
+   * The disk budgeted for one new cell; 0 while unknown (then only the disk floor holds new cells
+   * back).
    *
    * @return the bytes
    */
@@ -48,7 +49,9 @@ public final class DiskBudget {
       return configured.getAsLong();
     }
     OptionalLong measured = worktreeSize.bytes();
-    return measured.isPresent() ? measured.getAsLong() * SwarmWorkerOptions.DEFAULT_DISK_PER_CELL_FACTOR : 0;
+    return measured.isPresent()
+        ? measured.getAsLong() * SwarmWorkerOptions.DEFAULT_DISK_PER_CELL_FACTOR
+        : 0;
   }
 
   /**
@@ -61,7 +64,8 @@ public final class DiskBudget {
   }
 
   /**
-   * Measures one leased worktree of a live cell, once; a no-op when measured or when no cell holds one yet.
+   * Measures one leased worktree of a live cell, once; a no-op when measured or when no cell holds
+   * one yet.
    *
    * @param liveCells the worker's live cells
    * @param pool the worker's pool
@@ -78,9 +82,13 @@ public final class DiskBudget {
           long started = System.nanoTime();
           if (worktreeSize.measureOnce(lease.get().path())) {
             long bytes = worktreeSize.bytes().orElse(0);
-            log.info("swarm worker {}: one worktree takes {} MiB on disk (measured {} in {} ms); {} MiB budgeted per"
-                    + " new cell", hostId, String.format(Locale.ROOT, "%.1f", bytes / 1048576.0),
-                lease.get().path(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+            log.info(
+                "swarm worker {}: one worktree takes {} MiB on disk (measured {} in {} ms); {} MiB budgeted per"
+                    + " new cell",
+                hostId,
+                String.format(Locale.ROOT, "%.1f", bytes / 1048576.0),
+                lease.get().path(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 String.format(Locale.ROOT, "%.1f", perCell() / 1048576.0));
             measured.run();
             return;
@@ -88,7 +96,10 @@ public final class DiskBudget {
         }
       }
     } catch (RuntimeException e) {
-      log.warn("swarm worker {}: cannot measure a worktree's size; disk per cell stays unknown", hostId, e);
+      log.warn(
+          "swarm worker {}: cannot measure a worktree's size; disk per cell stays unknown",
+          hostId,
+          e);
     }
   }
 }

@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The free space of the file systems a worker writes to: the one holding the worktree root (every cell's checkout and
- * build output) and the one holding the state directory (journal, logs, history). When both are on one file system it
- * is read once.
+ * The free space of the file systems a worker writes to: the one holding the worktree root (every
+ * cell's checkout and build output) and the one holding the state directory (journal, logs,
+ * history). When both are on one file system it is read once.
  *
- * <p>{@link FileStore#getUsableSpace()} is a {@code statvfs} call: cheap enough for admission to ask many times a
- * second, so readings are not cached. Tests inject a fixed or changing source through {@link #of(Source)}, the way
- * {@link SystemMemory} is injected.
+ * <p>{@link FileStore#getUsableSpace()} is a {@code statvfs} call: cheap enough for admission to
+ * ask many times a second, so readings are not cached. Tests inject a fixed or changing source
+ * through {@link #of(Source)}, the way {@link SystemMemory} is injected.
  *
  * <p>Thread-safe.
  */
@@ -39,8 +39,8 @@ public final class DiskSpace {
   }
 
   /**
-   * The file systems holding {@code paths}; a path that does not exist yet is measured at its nearest existing
-   * ancestor (where it will be created).
+   * The file systems holding {@code paths}; a path that does not exist yet is measured at its
+   * nearest existing ancestor (where it will be created).
    */
   public static DiskSpace of(List<Path> paths) {
     List<Path> copy = List.copyOf(Objects.requireNonNull(paths, "paths cannot be null"));
@@ -71,10 +71,13 @@ public final class DiskSpace {
       try {
         FileStore store = Files.getFileStore(existing);
         if (!byStore.containsKey(store)) {
-          byStore.put(store, new SwarmHealth.Disk(path.toString(), store.getTotalSpace(), store.getUsableSpace()));
+          byStore.put(
+              store,
+              new SwarmHealth.Disk(path.toString(), store.getTotalSpace(), store.getUsableSpace()));
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the free space of the file system holding " + path, e);
+        throw new UncheckedIOException(
+            "cannot read the free space of the file system holding " + path, e);
       }
     }
     return new ArrayList<>(byStore.values());

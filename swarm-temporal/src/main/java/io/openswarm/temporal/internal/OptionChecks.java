@@ -5,9 +5,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The argument and state checks the worker's options builders share, so that every option reports a mistake in the
- * same words: IllegalArgumentException naming the option, the value and what is allowed; IllegalStateException
- * naming the option and the value it already had.
+ * The argument and state checks the worker's options builders share, so that every option reports a
+ * mistake in the same words: IllegalArgumentException naming the option, the value and what is
+ * allowed; IllegalStateException naming the option and the value it already had.
  *
  * <p>Stateless and thread-safe.
  */

@@ -8,11 +8,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * The outcomes of the last stretch of time, for the error rate of a worker's health: how many cells (and DAG task
- * attempts) ended, and how many of them failed. A cancellation is not a failure: a caller asked for it.
+ * The outcomes of the last stretch of time, for the error rate of a worker's health: how many cells
+ * (and DAG task attempts) ended, and how many of them failed. A cancellation is not a failure: a
+ * caller asked for it.
  *
- * <p>Time is cut into {@value #BUCKETS} buckets of a window each; a bucket older than the window is forgotten, so a
- * burst of failures stops counting once it is a window old (give or take one bucket).
+ * <p>Time is cut into {@value #BUCKETS} buckets of a window each; a bucket older than the window is
+ * forgotten, so a burst of failures stops counting once it is a window old (give or take one
+ * bucket).
  *
  * <p>Thread-safe: a short lock around array updates, no I/O under it.
  */

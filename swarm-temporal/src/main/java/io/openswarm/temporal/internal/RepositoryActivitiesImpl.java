@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * {@link RepositoryActivities} over the worker's repository: thin adapters over {@link GitBranchIntegration}, with its
- * failures translated into {@link ApplicationFailure}s of stable types.
+ * {@link RepositoryActivities} over the worker's repository: thin adapters over {@link
+ * GitBranchIntegration}, with its failures translated into {@link ApplicationFailure}s of stable
+ * types.
  *
  * <p>Thread-safe.
  */
@@ -33,13 +34,15 @@ public final class RepositoryActivitiesImpl implements RepositoryActivities {
     try {
       return integrator.createTarget(repository, request.branch(), request.baseRef());
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "InvalidBranchName", e);
+      throw ApplicationFailure.newNonRetryableFailureWithCause(
+          e.getMessage(), "InvalidBranchName", e);
     } catch (WorktreeException e) {
       switch (e.reason()) {
         case UNKNOWN_REF:
           throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "UnknownRef", e);
         case BRANCH_CONFLICT:
-          throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "TargetBranchExists", e);
+          throw ApplicationFailure.newNonRetryableFailureWithCause(
+              e.getMessage(), "TargetBranchExists", e);
         default:
           throw ApplicationFailure.newFailureWithCause(e.getMessage(), "WorktreeFailed", e);
       }

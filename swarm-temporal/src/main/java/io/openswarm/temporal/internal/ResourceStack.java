@@ -6,9 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a running worker holds, released in the reverse order of acquisition: what was acquired last may depend on
- * what came before it (the pool on the supervisor, the workers on the connection). A release that fails is logged
- * and the others still run.
+ * What a running worker holds, released in the reverse order of acquisition: what was acquired last
+ * may depend on what came before it (the pool on the supervisor, the workers on the connection). A
+ * release that fails is logged and the others still run.
  *
  * <p>Not thread-safe: the worker's lifecycle lock guards it.
  */

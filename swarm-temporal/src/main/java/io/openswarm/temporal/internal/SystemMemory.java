@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * How much memory the machine (or the container the JVM runs in) has, and how much of it is available.
+ * How much memory the machine (or the container the JVM runs in) has, and how much of it is
+ * available.
  *
- * <p>On Linux, "available" is {@code MemAvailable} of {@code /proc/meminfo}: free memory plus what the kernel can
- * reclaim (page cache), which is what a new agent process can actually get. Inside a container with a memory limit
- * the JVM's {@link com.sun.management.OperatingSystemMXBean} reports the limit and the container's own usage, and it
- * is used instead; so it is elsewhere. Readings are cached for a short while: admission asks many times a second.
+ * <p>On Linux, "available" is {@code MemAvailable} of {@code /proc/meminfo}: free memory plus what
+ * the kernel can reclaim (page cache), which is what a new agent process can actually get. Inside a
+ * container with a memory limit the JVM's {@link com.sun.management.OperatingSystemMXBean} reports
+ * the limit and the container's own usage, and it is used instead; so it is elsewhere. Readings are
+ * cached for a short while: admission asks many times a second.
  *
  * <p>Thread-safe.
  */
@@ -24,7 +26,9 @@ public final class SystemMemory {
   public record Reading(long totalBytes, long availableBytes) {
     /** The used fraction of the total, between 0 and 1. */
     public double usage() {
-      return totalBytes <= 0 ? 0 : Math.min(1, Math.max(0, 1 - (double) availableBytes / totalBytes));
+      return totalBytes <= 0
+          ? 0
+          : Math.min(1, Math.max(0, 1 - (double) availableBytes / totalBytes));
     }
   }
 
@@ -78,14 +82,17 @@ public final class SystemMemory {
   private static Reading readSystem() {
     long mxTotal = 0;
     long mxFree = 0;
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       mxTotal = os.getTotalMemorySize();
       mxFree = os.getFreeMemorySize();
     }
     OptionalLong memTotal = meminfo("MemTotal:");
     OptionalLong memAvailable = meminfo("MemAvailable:");
-    // A container limit below the host's memory: the JVM's view is the container's, and the right one.
-    boolean containerLimited = mxTotal > 0 && memTotal.isPresent() && mxTotal < memTotal.getAsLong();
+    // A container limit below the host's memory: the JVM's view is the container's, and the right
+    // one.
+    boolean containerLimited =
+        mxTotal > 0 && memTotal.isPresent() && mxTotal < memTotal.getAsLong();
     if (!containerLimited && memTotal.isPresent() && memAvailable.isPresent()) {
       return new Reading(memTotal.getAsLong(), memAvailable.getAsLong());
     }

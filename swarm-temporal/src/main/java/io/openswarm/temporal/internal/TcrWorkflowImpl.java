@@ -14,18 +14,19 @@ import org.slf4j.Logger;
 
 /**
  * The TCR workflow: the {@link CellDriver}'s cell sequence, its steps run as activities by {@link
- * ActivityCellExecutor}: bootstrap on the shared queue, every later step on the cell's host queue, teardown in a
- * detached cancellation scope whatever happened.
+ * ActivityCellExecutor}: bootstrap on the shared queue, every later step on the cell's host queue,
+ * teardown in a detached cancellation scope whatever happened.
  *
- * <p>When the bootstrap says the cell's base is to be checked (the task's choice, else the host's default), the
- * test command runs on the base commit first (step {@code VERIFY_BASE}); a red base ends the cell FAILED with
- * {@code BaseIsRed} before the agent is prompted. The activity is guarded by a version marker, so histories from
- * before the check replay unchanged.
+ * <p>When the bootstrap says the cell's base is to be checked (the task's choice, else the host's
+ * default), the test command runs on the base commit first (step {@code VERIFY_BASE}); a red base
+ * ends the cell FAILED with {@code BaseIsRed} before the agent is prompted. The activity is guarded
+ * by a version marker, so histories from before the check replay unchanged.
  *
- * <p>A cell ends in one of three ways: an outcome (committed, no changes, reverted, or failed at a step); the
- * host was lost (a step could not be scheduled on the host in time, its heartbeat stopped, or the host no longer
- * knows the cell), in which case a new cell is tried on another host; or the workflow was cancelled, in which case
- * teardown runs and the cancellation propagates. Deterministic: no wall clock, no hash-ordered iteration.
+ * <p>A cell ends in one of three ways: an outcome (committed, no changes, reverted, or failed at a
+ * step); the host was lost (a step could not be scheduled on the host in time, its heartbeat
+ * stopped, or the host no longer knows the cell), in which case a new cell is tried on another
+ * host; or the workflow was cancelled, in which case teardown runs and the cancellation propagates.
+ * Deterministic: no wall clock, no hash-ordered iteration.
  */
 public final class TcrWorkflowImpl implements TcrWorkflow {
 
@@ -34,7 +35,11 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
   private final CellActivityOptions options;
 
   private String taskId = "";
-  /** Created when the run starts (its stubs need the workflow's context); null while a query comes before. */
+
+  /**
+   * Created when the run starts (its stubs need the workflow's context); null while a query comes
+   * before.
+   */
   private @Nullable CellDriver driver;
 
   /**

@@ -18,20 +18,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker's health: reads the error rate, ports, backlog, memory, disk and admission, compares them with the
- * {@link HealthThresholds}, keeps the latest report for the gauges, and logs each warning when it appears (WARN) and
- * when it clears (INFO), and backpressure when it starts and ends.
+ * A worker's health: reads the error rate, ports, backlog, memory, disk and admission, compares
+ * them with the {@link HealthThresholds}, keeps the latest report for the gauges, and logs each
+ * warning when it appears (WARN) and when it clears (INFO), and backpressure when it starts and
+ * ends.
  *
- * <p>Thread-safe: checks may run on the monitor thread and on callers of {@code SwarmWorker.health()} at once; the
- * reports are recorded one at a time.
+ * <p>Thread-safe: checks may run on the monitor thread and on callers of {@code
+ * SwarmWorker.health()} at once; the reports are recorded one at a time.
  */
 public final class WorkerHealth {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerHealth.class);
 
   /** What a health check reads. */
-  public record Sources(OutcomeWindow outcomes, BacklogProbe backlog, CellAdmission admission, PortManager ports,
-      SystemMemory memory, DiskSpace disk, DiskBudget diskBudget, IntSupplier liveCells) {}
+  public record Sources(
+      OutcomeWindow outcomes,
+      BacklogProbe backlog,
+      CellAdmission admission,
+      PortManager ports,
+      SystemMemory memory,
+      DiskSpace disk,
+      DiskBudget diskBudget,
+      IntSupplier liveCells) {}
 
   private final Sources sources;
   private final String hostId;
@@ -50,7 +58,11 @@ public final class WorkerHealth {
    * @param sandboxFellBack whether sandbox mode AUTO fell back to no sandbox
    * @param thresholds the thresholds
    */
-  public WorkerHealth(Sources sources, String hostId, int maxCells, boolean sandboxFellBack,
+  public WorkerHealth(
+      Sources sources,
+      String hostId,
+      int maxCells,
+      boolean sandboxFellBack,
       HealthThresholds thresholds) {
     this.sources = sources;
     this.hostId = hostId;
@@ -83,10 +95,22 @@ public final class WorkerHealth {
     CellAdmission admission = sources.admission();
     CellAdmission.Headroom headroom = admission.headroom();
     OptionalLong worktreeBytes = sources.diskBudget().worktreeBytes();
-    SwarmHealth.Readings readings = new SwarmHealth.Readings(hostId, Instant.now(), counts.outcomes(),
-        counts.failures(), sources.ports().availableCount(), backlog, sources.memory().read().usage(),
-        sources.liveCells().getAsInt(), maxCells, admission.holdingBack(), headroom.limitedBy(), sandboxFellBack,
-        readDisks(), worktreeBytes.isPresent() ? worktreeBytes.getAsLong() : null);
+    SwarmHealth.Readings readings =
+        new SwarmHealth.Readings(
+            hostId,
+            Instant.now(),
+            counts.outcomes(),
+            counts.failures(),
+            sources.ports().availableCount(),
+            backlog,
+            sources.memory().read().usage(),
+            sources.liveCells().getAsInt(),
+            maxCells,
+            admission.holdingBack(),
+            headroom.limitedBy(),
+            sandboxFellBack,
+            readDisks(),
+            worktreeBytes.isPresent() ? worktreeBytes.getAsLong() : null);
     return SwarmHealth.evaluate(readings, thresholds);
   }
 
@@ -99,7 +123,10 @@ public final class WorkerHealth {
     }
   }
 
-  /** Keeps the latest report for the gauges and logs the warnings that appeared or cleared since the last one. */
+  /**
+   * Keeps the latest report for the gauges and logs the warnings that appeared or cleared since the
+   * last one.
+   */
   private void record(SwarmHealth health) {
     synchronized (recordLock) {
       SwarmHealth previous = last;
@@ -107,9 +134,13 @@ public final class WorkerHealth {
       boolean pressed = health.readings().backpressure();
       if (previous != null && pressed != previous.readings().backpressure()) {
         if (pressed) {
-          log.info("swarm worker {}: backpressure on, no room for another cell (limited by {}, {} of {} cells live);"
-              + " new cells wait in the shared queue", hostId, health.readings().limitedBy(),
-              health.readings().liveCells(), health.readings().maxCells());
+          log.info(
+              "swarm worker {}: backpressure on, no room for another cell (limited by {}, {} of {} cells live);"
+                  + " new cells wait in the shared queue",
+              hostId,
+              health.readings().limitedBy(),
+              health.readings().liveCells(),
+              health.readings().maxCells());
         } else {
           log.info("swarm worker {}: backpressure off", hostId);
         }
@@ -127,37 +158,64 @@ public final class WorkerHealth {
   }
 
   /**
-   * Registers the gauges of the worker itself: capacity, headroom, backpressure, backlog, memory, worktree size, free
-   * disk and health warnings.
+   * Registers the gauges of the worker itself: capacity, headroom, backpressure, backlog, memory,
+   * worktree size, free disk and health warnings.
    *
    * @param micrometer the worker's meters
    */
   public void registerGauges(MicrometerSwarmMetrics micrometer) {
     CellAdmission admission = sources.admission();
-    micrometer.gauge(SwarmWorker.CELLS_CAPACITY, "The most cells this worker runs at once", Tags.empty(),
+    micrometer.gauge(
+        SwarmWorker.CELLS_CAPACITY,
+        "The most cells this worker runs at once",
+        Tags.empty(),
         () -> maxCells);
-    micrometer.gauge(SwarmWorker.CELLS_HEADROOM, "How many more cells fit on this worker now", Tags.empty(),
+    micrometer.gauge(
+        SwarmWorker.CELLS_HEADROOM,
+        "How many more cells fit on this worker now",
+        Tags.empty(),
         () -> admission.headroom().cells());
-    micrometer.gauge(SwarmWorker.BACKPRESSURE, "1 while no new cell fits and bootstraps wait in the shared queue",
-        Tags.empty(), () -> admission.holdingBack() ? 1 : 0);
-    micrometer.gauge(SwarmWorker.BACKLOG, "Bootstraps waiting in the shared queue, as of the last health check",
-        Tags.empty(), () -> {
+    micrometer.gauge(
+        SwarmWorker.BACKPRESSURE,
+        "1 while no new cell fits and bootstraps wait in the shared queue",
+        Tags.empty(),
+        () -> admission.holdingBack() ? 1 : 0);
+    micrometer.gauge(
+        SwarmWorker.BACKLOG,
+        "Bootstraps waiting in the shared queue, as of the last health check",
+        Tags.empty(),
+        () -> {
           SwarmHealth health = last;
           Long backlog = health == null ? null : health.readings().backlog();
           return backlog == null ? Double.NaN : backlog;
         });
-    micrometer.gauge(SwarmWorker.MEMORY_USAGE, "Used fraction of the machine's (or container's) memory",
-        Tags.empty(), () -> sources.memory().read().usage());
-    micrometer.gauge(SwarmWorker.WORKTREE_BYTES, "Size of one worktree on disk, measured once; NaN until measured",
-        Tags.empty(), () -> {
+    micrometer.gauge(
+        SwarmWorker.MEMORY_USAGE,
+        "Used fraction of the machine's (or container's) memory",
+        Tags.empty(),
+        () -> sources.memory().read().usage());
+    micrometer.gauge(
+        SwarmWorker.WORKTREE_BYTES,
+        "Size of one worktree on disk, measured once; NaN until measured",
+        Tags.empty(),
+        () -> {
           OptionalLong bytes = sources.diskBudget().worktreeBytes();
           return bytes.isPresent() ? bytes.getAsLong() : Double.NaN;
         });
-    micrometer.gauge(SwarmWorker.DISK_FREE,
-        "Usable bytes of the tightest file system of the worktree root and state directory", Tags.empty(),
-        () -> sources.disk().read().stream().mapToLong(SwarmHealth.Disk::usableBytes).min().orElse(Long.MAX_VALUE));
-    micrometer.gauge(SwarmWorker.HEALTH_WARNINGS, "Health checks past their threshold, as of the last health check",
-        Tags.empty(), () -> {
+    micrometer.gauge(
+        SwarmWorker.DISK_FREE,
+        "Usable bytes of the tightest file system of the worktree root and state directory",
+        Tags.empty(),
+        () ->
+            sources.disk().read().stream()
+                .mapToLong(SwarmHealth.Disk::usableBytes)
+                .min()
+                .orElse(Long.MAX_VALUE));
+    micrometer.gauge(
+        SwarmWorker.HEALTH_WARNINGS,
+        "Health checks past their threshold, as of the last health check",
+        Tags.empty(),
+        () -> {
           SwarmHealth health = last;
           return health == null ? 0 : health.warnings().size();
         });

@@ -10,12 +10,13 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * The disk one worktree takes, measured once: the sum of the sizes of its regular files (its {@code .git} is a file
- * pointing at the shared repository, so objects are not counted twice).
+ * The disk one worktree takes, measured once: the sum of the sizes of its regular files (its {@code
+ * .git} is a file pointing at the shared repository, so objects are not counted twice).
  *
- * <p>The walk never follows a link (a cell could point one anywhere) and stops after {@link #MAX_ENTRIES} entries,
- * so a worktree of millions of files cannot stall the thread that measures; a stopped walk reports what it counted,
- * a lower bound. Files that vanish during the walk (a cell is working in it) are skipped.
+ * <p>The walk never follows a link (a cell could point one anywhere) and stops after {@link
+ * #MAX_ENTRIES} entries, so a worktree of millions of files cannot stall the thread that measures;
+ * a stopped walk reports what it counted, a lower bound. Files that vanish during the walk (a cell
+ * is working in it) are skipped.
  *
  * <p>Thread-safe; the value is measured at most once.
  */
@@ -46,34 +47,41 @@ public final class WorktreeSize {
     return true;
   }
 
-  /** The sum of the regular files' sizes under {@code root}, visiting at most {@code maxEntries} entries. */
+  /**
+   * The sum of the regular files' sizes under {@code root}, visiting at most {@code maxEntries}
+   * entries.
+   */
   static long measure(Path root, int maxEntries) {
     long[] total = {0};
     int[] entries = {0};
     try {
       // No FOLLOW_LINKS option: links are visited as links (their own small size is not counted).
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          return ++entries[0] > maxEntries ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              return ++entries[0] > maxEntries
+                  ? FileVisitResult.TERMINATE
+                  : FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (++entries[0] > maxEntries) {
-            return FileVisitResult.TERMINATE;
-          }
-          if (attrs.isRegularFile()) {
-            total[0] += attrs.size();
-          }
-          return FileVisitResult.CONTINUE;
-        }
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (++entries[0] > maxEntries) {
+                return FileVisitResult.TERMINATE;
+              }
+              if (attrs.isRegularFile()) {
+                total[0] += attrs.size();
+              }
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException e) {
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       // The root itself vanished: what was counted so far is still a lower bound.
     }

@@ -1,6 +1,4 @@
-/**
- * Implementation details of {@link io.openswarm.temporal}. Not API: may change in any release.
- */
+/** Implementation details of {@link io.openswarm.temporal}. Not API: may change in any release. */
 @NullMarked
 package io.openswarm.temporal.internal;
 

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link SwarmMetrics} on a Micrometer {@link MeterRegistry}: a timer per step with p50/p95/p99, counters of cell
- * outcomes by status and failure type, and gauges of what a worker holds.
+ * {@link SwarmMetrics} on a Micrometer {@link MeterRegistry}: a timer per step with p50/p95/p99,
+ * counters of cell outcomes by status and failure type, and gauges of what a worker holds.
  *
  * <pre>{@code
  * MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -43,8 +43,11 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <h2>Meters</h2>
- * Every meter carries the {@linkplain Builder#tag common tags} ({@code host} when a worker creates it). Names are in
- * Micrometer's dotted form; Prometheus shows {@code swarm.step.duration} as {@code swarm_step_duration_seconds}.
+ *
+ * Every meter carries the {@linkplain Builder#tag common tags} ({@code host} when a worker creates
+ * it). Names are in Micrometer's dotted form; Prometheus shows {@code swarm.step.duration} as
+ * {@code swarm_step_duration_seconds}.
+ *
  * <table>
  *   <caption>Meters</caption>
  *   <tr><th>name</th><th>type</th><th>tags</th><th>what</th></tr>
@@ -65,38 +68,49 @@ import org.jspecify.annotations.Nullable;
  *       <td>1 when cell processes run confined (bubblewrap), 0 when not</td></tr>
  * </table>
  *
- * <p>Failure types come from the stable types of {@code CellActivities}; a value that does not look like one (or
- * more than {@value #MAX_FAILURE_TYPES} distinct ones) is counted as {@code Other}, so that a misbehaving custom
- * activity cannot blow up the number of series.
+ * <p>Failure types come from the stable types of {@code CellActivities}; a value that does not look
+ * like one (or more than {@value #MAX_FAILURE_TYPES} distinct ones) is counted as {@code Other}, so
+ * that a misbehaving custom activity cannot blow up the number of series.
  *
- * <p>Thread-safe. Its {@link SwarmMetrics} methods never block and never throw. {@link #close()} removes every meter
- * this instance registered, so a stopped worker leaves no stale gauges (and no references to its parts) behind.
+ * <p>Thread-safe. Its {@link SwarmMetrics} methods never block and never throw. {@link #close()}
+ * removes every meter this instance registered, so a stopped worker leaves no stale gauges (and no
+ * references to its parts) behind.
  */
 public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable {
 
   /** Timer of each step, tagged {@code step} and {@code result}. */
   public static final String STEP_DURATION = "swarm.step.duration";
+
   /** Counter of finished cells, tagged {@code status} and {@code failure_type}. */
   public static final String CELLS_FINISHED = "swarm.cells.finished";
+
   /** Counter of finished DAG task attempts, tagged {@code status} and {@code failure_type}. */
   public static final String DAG_ATTEMPTS_FINISHED = "swarm.dag.attempts.finished";
+
   /** Gauge of live cells. */
   public static final String CELLS_LIVE = "swarm.cells.live";
+
   /** Gauge of ports, tagged {@code state}: available, allocated, quarantined. */
   public static final String PORTS = "swarm.ports";
+
   /** Gauge of worktrees, tagged {@code state}: idle, leased. */
   public static final String WORKTREES = "swarm.worktrees";
+
   /** Gauge of cells waiting for a worktree. */
   public static final String WORKTREES_WAITING = "swarm.worktrees.waiting";
+
   /** Gauge of live supervised processes. */
   public static final String PROCESSES_LIVE = "swarm.processes.live";
+
   /** Gauge: 1 when the sandbox isolates, tagged {@code sandbox} with its name. */
   public static final String SANDBOX_ISOLATING = "swarm.sandbox.isolating";
 
   /** The failure type tag of outcomes that are not failures. */
   public static final String NO_FAILURE = "none";
+
   /** The failure type tag of a value that is not a stable type, or one too many. */
   public static final String OTHER_FAILURE = "Other";
+
   /** At most this many distinct failure types get series of their own. */
   public static final int MAX_FAILURE_TYPES = 64;
 
@@ -175,8 +189,12 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     if (status == null) {
       return;
     }
-    outcome(CELLS_FINISHED, "Cells that ended, by status and failure type", status.name(),
-        status == CellStatus.FAILED ? failureType : null).increment();
+    outcome(
+            CELLS_FINISHED,
+            "Cells that ended, by status and failure type",
+            status.name(),
+            status == CellStatus.FAILED ? failureType : null)
+        .increment();
   }
 
   @Override
@@ -185,8 +203,12 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
       return;
     }
     boolean failure = status.equals("FAILED") || status.equals("CANCELLED");
-    outcome(DAG_ATTEMPTS_FINISHED, "Attempts at DAG tasks that ended, by status and failure type", status,
-        failure ? failureType : null).increment();
+    outcome(
+            DAG_ATTEMPTS_FINISHED,
+            "Attempts at DAG tasks that ended, by status and failure type",
+            status,
+            failure ? failureType : null)
+        .increment();
   }
 
   @Override
@@ -195,7 +217,8 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   }
 
   /**
-   * Adds gauges of {@code ports}: {@value #PORTS} with {@code state} available, allocated and quarantined.
+   * Adds gauges of {@code ports}: {@value #PORTS} with {@code state} available, allocated and
+   * quarantined.
    *
    * @param ports the port manager to watch
    * @return this
@@ -210,8 +233,8 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   }
 
   /**
-   * Adds gauges of {@code pool}: {@value #WORKTREES} with {@code state} idle and leased, and {@value
-   * #WORKTREES_WAITING}.
+   * Adds gauges of {@code pool}: {@value #WORKTREES} with {@code state} idle and leased, and
+   * {@value #WORKTREES_WAITING}.
    *
    * @param pool the pool to watch
    * @return this
@@ -226,20 +249,25 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   }
 
   /**
-   * Adds the gauge {@value #PROCESSES_LIVE} of {@code supervisor} and {@value #SANDBOX_ISOLATING} of its sandbox.
+   * Adds the gauge {@value #PROCESSES_LIVE} of {@code supervisor} and {@value #SANDBOX_ISOLATING}
+   * of its sandbox.
    *
    * @param supervisor the supervisor to watch
    * @return this
    */
   public MicrometerSwarmMetrics monitorProcesses(ProcessSupervisor supervisor) {
     Objects.requireNonNull(supervisor, "supervisor cannot be null");
-    gauge(PROCESSES_LIVE, "Agent servers and test runs started by the worker and still running", Tags.empty(),
+    gauge(
+        PROCESSES_LIVE,
+        "Agent servers and test runs started by the worker and still running",
+        Tags.empty(),
         () -> supervisor.liveProcesses().size());
     return monitorSandbox(supervisor.sandbox());
   }
 
   /**
-   * Adds the gauge {@value #SANDBOX_ISOLATING}: 1 when {@code sandbox} confines processes, tagged with its name.
+   * Adds the gauge {@value #SANDBOX_ISOLATING}: 1 when {@code sandbox} confines processes, tagged
+   * with its name.
    *
    * @param sandbox the sandbox to report
    * @return this
@@ -247,14 +275,18 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
   public MicrometerSwarmMetrics monitorSandbox(CellSandbox sandbox) {
     Objects.requireNonNull(sandbox, "sandbox cannot be null");
     int isolating = sandbox.isolating() ? 1 : 0;
-    gauge(SANDBOX_ISOLATING, "1 when cell processes run in an isolating sandbox, 0 when not",
-        Tags.of("sandbox", sandbox.name()), () -> isolating);
+    gauge(
+        SANDBOX_ISOLATING,
+        "1 when cell processes run in an isolating sandbox, 0 when not",
+        Tags.of("sandbox", sandbox.name()),
+        () -> isolating);
     return this;
   }
 
   /**
-   * Registers a gauge with this instance's common tags plus {@code extraTags}; {@link #close()} removes it. For the
-   * parts of a worker that report a level (its capacity, its backlog) and for gauges of your own.
+   * Registers a gauge with this instance's common tags plus {@code extraTags}; {@link #close()}
+   * removes it. For the parts of a worker that report a level (its capacity, its backlog) and for
+   * gauges of your own.
    *
    * @param name the gauge's name
    * @param description its description
@@ -262,16 +294,18 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
    * @param value read at every scrape; must be cheap and must not block
    * @return this
    */
-  public MicrometerSwarmMetrics gauge(String name, String description, Tags extraTags, Supplier<Number> value) {
+  public MicrometerSwarmMetrics gauge(
+      String name, String description, Tags extraTags, Supplier<Number> value) {
     Objects.requireNonNull(name, "name cannot be null");
     Objects.requireNonNull(description, "description cannot be null");
     Objects.requireNonNull(extraTags, "extraTags cannot be null");
     Objects.requireNonNull(value, "value cannot be null");
-    Gauge gauge = Gauge.builder(name, value)
-        .description(description)
-        .tags(tags.and(extraTags))
-        .strongReference(true)
-        .register(registry);
+    Gauge gauge =
+        Gauge.builder(name, value)
+            .description(description)
+            .tags(tags.and(extraTags))
+            .strongReference(true)
+            .register(registry);
     remember(gauge);
     return this;
   }
@@ -293,22 +327,26 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
 
   @Override
   public String toString() {
-    return "MicrometerSwarmMetrics" + tags.stream().map(t -> t.getKey() + "=" + t.getValue()).toList();
+    return "MicrometerSwarmMetrics"
+        + tags.stream().map(t -> t.getKey() + "=" + t.getValue()).toList();
   }
 
   private Timer stepTimer(CellStep step, String result, Builder builder) {
-    Timer.Builder timer = Timer.builder(STEP_DURATION)
-        .description("Duration of each step of each cell")
-        .tags(tags)
-        .tag("step", step.name().toLowerCase(Locale.ROOT))
-        .tag("result", result)
-        .publishPercentiles(PERCENTILES)
-        // Steps take seconds to minutes and come a few per cell: a longer window than Micrometer's 2 minutes keeps
-        // the percentiles from dropping to zero between cells.
-        .distributionStatisticExpiry(builder.percentileWindow)
-        .distributionStatisticBufferLength(5);
+    Timer.Builder timer =
+        Timer.builder(STEP_DURATION)
+            .description("Duration of each step of each cell")
+            .tags(tags)
+            .tag("step", step.name().toLowerCase(Locale.ROOT))
+            .tag("result", result)
+            .publishPercentiles(PERCENTILES)
+            // Steps take seconds to minutes and come a few per cell: a longer window than
+            // Micrometer's 2 minutes keeps
+            // the percentiles from dropping to zero between cells.
+            .distributionStatisticExpiry(builder.percentileWindow)
+            .distributionStatisticBufferLength(5);
     if (builder.percentileHistogram) {
-      timer.publishPercentileHistogram()
+      timer
+          .publishPercentileHistogram()
           .minimumExpectedValue(Duration.ofMillis(1))
           .maximumExpectedValue(Duration.ofMinutes(30));
     }
@@ -317,23 +355,27 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     return registered;
   }
 
-  private Counter outcome(String name, String description, String status, @Nullable String failureType) {
+  private Counter outcome(
+      String name, String description, String status, @Nullable String failureType) {
     String type = failureType == null ? NO_FAILURE : failureTypeTag(failureType);
     String key = name + '|' + status + '|' + type;
     Counter counter = outcomes.get(key);
     if (counter != null) {
       return counter;
     }
-    return outcomes.computeIfAbsent(key, k -> {
-      Counter created = Counter.builder(name)
-          .description(description)
-          .tags(tags)
-          .tag("status", status.toLowerCase(Locale.ROOT))
-          .tag("failure_type", type)
-          .register(registry);
-      remember(created);
-      return created;
-    });
+    return outcomes.computeIfAbsent(
+        key,
+        k -> {
+          Counter created =
+              Counter.builder(name)
+                  .description(description)
+                  .tags(tags)
+                  .tag("status", status.toLowerCase(Locale.ROOT))
+                  .tag("failure_type", type)
+                  .register(registry);
+          remember(created);
+          return created;
+        });
   }
 
   private String failureTypeTag(String failureType) {
@@ -343,7 +385,8 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     if (failureTypes.contains(failureType)) {
       return failureType;
     }
-    // Two threads may both take the last place: the bound is approximate by one or two, never unbounded.
+    // Two threads may both take the last place: the bound is approximate by one or two, never
+    // unbounded.
     if (failureTypes.size() >= MAX_FAILURE_TYPES) {
       return OTHER_FAILURE;
     }
@@ -386,8 +429,9 @@ public final class MicrometerSwarmMetrics implements SwarmMetrics, AutoCloseable
     }
 
     /**
-     * Also publishes histogram buckets for the step timers (1 ms to 30 min), so that percentiles can be aggregated
-     * across workers ({@code histogram_quantile} in Prometheus). Off by default: it adds about 70 series per timer.
+     * Also publishes histogram buckets for the step timers (1 ms to 30 min), so that percentiles
+     * can be aggregated across workers ({@code histogram_quantile} in Prometheus). Off by default:
+     * it adds about 70 series per timer.
      *
      * @param publish true to publish the buckets
      * @return this builder

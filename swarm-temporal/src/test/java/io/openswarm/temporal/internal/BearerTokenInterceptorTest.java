@@ -40,12 +40,20 @@ class BearerTokenInterceptorTest {
   @BeforeEach
   void startServer() throws IOException {
     HealthStatusManager health = new HealthStatusManager();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-            InsecureServerCredentials.create())
-        .addService(ServerInterceptors.intercept(health.getHealthService(), new BearerTokenInterceptor(token)))
-        .build().start();
-    channel = NettyChannelBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-        server.getPort()), InsecureChannelCredentials.create()).build();
+    server =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InsecureServerCredentials.create())
+            .addService(
+                ServerInterceptors.intercept(
+                    health.getHealthService(), new BearerTokenInterceptor(token)))
+            .build()
+            .start();
+    channel =
+        NettyChannelBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()),
+                InsecureChannelCredentials.create())
+            .build();
   }
 
   @AfterEach
@@ -62,8 +70,9 @@ class BearerTokenInterceptorTest {
   @Test
   void aCallWithoutAuthorizationIsRefusedAsUnauthenticatedSayingWhatIsMissing() {
     assertThatThrownBy(() -> check(null))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED))
         .hasMessageContaining("requires the gRPC metadata 'authorization: Bearer <token>'")
         .hasMessageContaining("this call carried none");
   }
@@ -72,19 +81,32 @@ class BearerTokenInterceptorTest {
   void aCallWithAnotherTokenIsRefusedWithoutEchoingWhatItSent() {
     String other = BearerTokenInterceptor.newToken();
     assertThatThrownBy(() -> check("Bearer " + other))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED))
         .hasMessageContaining("refused the 'authorization' metadata")
-        .message().doesNotContain(other).doesNotContain(token);
+        .message()
+        .doesNotContain(other)
+        .doesNotContain(token);
   }
 
   @Test
   void theTokenCountsOnlyAsABearerTokenInFull() {
-    for (String almost : new String[] {token, "Basic " + token, "bearer " + token, "Bearer " + token + "x",
-        "Bearer " + token.substring(1), "Bearer ", ""}) {
-      assertThatThrownBy(() -> check(almost)).as("authorization: %s", almost)
-          .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    for (String almost :
+        new String[] {
+          token,
+          "Basic " + token,
+          "bearer " + token,
+          "Bearer " + token + "x",
+          "Bearer " + token.substring(1),
+          "Bearer ",
+          ""
+        }) {
+      assertThatThrownBy(() -> check(almost))
+          .as("authorization: %s", almost)
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
   }
 
@@ -107,13 +129,16 @@ class BearerTokenInterceptorTest {
   @Test
   void refusesAMissingOrBlankToken() {
     assertThatThrownBy(() -> new BearerTokenInterceptor(null))
-        .isInstanceOf(NullPointerException.class).hasMessage("token cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("token cannot be null");
     assertThatThrownBy(() -> new BearerTokenInterceptor(" "))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("token must not be blank");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("token must not be blank");
   }
 
   private HealthCheckResponse check(@Nullable String authorization) {
-    HealthGrpc.HealthBlockingStub stub = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    HealthGrpc.HealthBlockingStub stub =
+        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
     if (authorization != null) {
       Metadata headers = new Metadata();
       headers.put(BearerTokenInterceptor.AUTHORIZATION, authorization);

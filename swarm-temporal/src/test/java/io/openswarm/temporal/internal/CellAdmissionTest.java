@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Admission as Temporal's pollers see it: slots only while a cell fits, in order, and none lost or doubled. */
+/**
+ * Admission as Temporal's pollers see it: slots only while a cell fits, in order, and none lost or
+ * doubled.
+ */
 class CellAdmissionTest {
 
   private final AtomicInteger room = new AtomicInteger();
@@ -37,8 +40,13 @@ class CellAdmissionTest {
   }
 
   private CellAdmission admission(int maxSlots) {
-    admission = new CellAdmission(maxSlots, () -> new CellAdmission.Headroom(room.get(), "ports", room + " free"),
-        scheduler, Duration.ofMillis(20), "test-host");
+    admission =
+        new CellAdmission(
+            maxSlots,
+            () -> new CellAdmission.Headroom(room.get(), "ports", room + " free"),
+            scheduler,
+            Duration.ofMillis(20),
+            "test-host");
     return admission;
   }
 
@@ -110,7 +118,8 @@ class CellAdmissionTest {
     room.set(1);
     SlotSupplierFuture granted = admission.reserveSlot(null);
     SlotPermit permit = granted.abortReservation();
-    // Already granted: aborting hands the permit back to the caller, who releases it as the SDK does.
+    // Already granted: aborting hands the permit back to the caller, who releases it as the SDK
+    // does.
     assertThat(permit).isNotNull();
     admission.releaseSlot(release(permit));
     assertThat(admission.issued()).isZero();
@@ -130,25 +139,28 @@ class CellAdmissionTest {
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int p = 0; p < pollers; p++) {
-        done.add(threads.submit(() -> {
-          start.await();
-          for (int r = 0; r < rounds; r++) {
-            SlotSupplierFuture future = admission.reserveSlot(null);
-            if (r % 7 == 0) {
-              // Some pollers give up (worker shutdown, poller scale-down) while waiting or just after the grant.
-              SlotPermit aborted = future.abortReservation();
-              if (aborted != null) {
-                admission.releaseSlot(release(aborted));
-              }
-              continue;
-            }
-            SlotPermit permit = future.get(10, TimeUnit.SECONDS);
-            most.accumulateAndGet(holding.incrementAndGet(), Math::max);
-            holding.decrementAndGet();
-            admission.releaseSlot(release(permit));
-          }
-          return null;
-        }));
+        done.add(
+            threads.submit(
+                () -> {
+                  start.await();
+                  for (int r = 0; r < rounds; r++) {
+                    SlotSupplierFuture future = admission.reserveSlot(null);
+                    if (r % 7 == 0) {
+                      // Some pollers give up (worker shutdown, poller scale-down) while waiting or
+                      // just after the grant.
+                      SlotPermit aborted = future.abortReservation();
+                      if (aborted != null) {
+                        admission.releaseSlot(release(aborted));
+                      }
+                      continue;
+                    }
+                    SlotPermit permit = future.get(10, TimeUnit.SECONDS);
+                    most.accumulateAndGet(holding.incrementAndGet(), Math::max);
+                    holding.decrementAndGet();
+                    admission.releaseSlot(release(permit));
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> future : done) {

@@ -32,7 +32,8 @@ class CellCapacityTest {
 
   private final AtomicInteger live = new AtomicInteger();
   private final AtomicLong available = new AtomicLong(16 * GIB);
-  private final PortManager ports = PortManager.newBuilder().range(24600, 24604).probe(port -> true).build();
+  private final PortManager ports =
+      PortManager.newBuilder().range(24600, 24604).probe(port -> true).build();
   private WorktreePool pool;
   private CellCapacity capacity;
 
@@ -45,10 +46,17 @@ class CellCapacityTest {
     java.nio.file.Files.writeString(repo.resolve("a.txt"), "a");
     run(git, repo, "add", "-A");
     run(git, repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a");
-    pool = WorktreePool.newBuilder().repository(repo).root(temp.resolve("trees")).minIdle(0).maxIdle(1).maxTotal(3)
-        .build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo)
+            .root(temp.resolve("trees"))
+            .minIdle(0)
+            .maxIdle(1)
+            .maxTotal(3)
+            .build();
     pool.start();
-    SystemMemory memory = SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, available.get()));
+    SystemMemory memory =
+        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, available.get()));
     capacity = new CellCapacity(4, live::get, ports, pool, memory, 600 * MIB, 0.90);
   }
 
@@ -69,19 +77,23 @@ class CellCapacityTest {
 
   @Test
   void portsInUseLimitTheHeadroom() {
-    try (PortLease a = ports.allocate(); PortLease b = ports.allocate(); PortLease c = ports.allocate();
+    try (PortLease a = ports.allocate();
+        PortLease b = ports.allocate();
+        PortLease c = ports.allocate();
         PortLease d = ports.allocate()) {
       CellAdmission.Headroom headroom = capacity.headroom();
       assertThat(headroom.cells()).isEqualTo(1);
       assertThat(headroom.limitedBy()).isEqualTo("ports");
-      assertThat(headroom.detail()).isEqualTo("1 port(s) available in 24600-24604, 4 allocated, 0 quarantined");
+      assertThat(headroom.detail())
+          .isEqualTo("1 port(s) available in 24600-24604, 4 allocated, 0 quarantined");
       assertThat(a.port() + b.port() + c.port() + d.port()).isPositive();
     }
   }
 
   @Test
   void leasedWorktreesLimitTheHeadroom() {
-    try (var a = pool.acquire(CellId.of("a"), "main"); var b = pool.acquire(CellId.of("b"), "main")) {
+    try (var a = pool.acquire(CellId.of("a"), "main");
+        var b = pool.acquire(CellId.of("b"), "main")) {
       CellAdmission.Headroom headroom = capacity.headroom();
       assertThat(headroom.cells()).isEqualTo(1);
       assertThat(headroom.limitedBy()).isEqualTo("worktrees");
@@ -91,7 +103,8 @@ class CellCapacityTest {
 
   @Test
   void memoryBelowTheCeilingLimitsTheHeadroomAndNoneFitsPastIt() {
-    // 20 GiB with a 90 % ceiling keeps 2 GiB free: 3.2 GiB available leaves room for two 600 MiB cells.
+    // 20 GiB with a 90 % ceiling keeps 2 GiB free: 3.2 GiB available leaves room for two 600 MiB
+    // cells.
     available.set(2 * GIB + 1200 * MIB);
     live.set(0);
 
@@ -106,26 +119,44 @@ class CellCapacityTest {
   @Test
   void noRoomWhenTheCellLimitIsReachedAndTheLimitIsNamedWhenNothingElseIsShort() {
     live.set(4);
-    CellCapacity roomy = new CellCapacity(4, live::get, ports, pool,
-        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)), 600 * MIB, 0.90);
+    CellCapacity roomy =
+        new CellCapacity(
+            4,
+            live::get,
+            ports,
+            pool,
+            SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)),
+            600 * MIB,
+            0.90);
 
-    assertThat(roomy.headroom()).isEqualTo(new CellAdmission.Headroom(0, "cells", "4 of 4 cells live"));
+    assertThat(roomy.headroom())
+        .isEqualTo(new CellAdmission.Headroom(0, "cells", "4 of 4 cells live"));
   }
 
   @Test
-  void aPollerHeldBackBecauseEveryPortWasHeldElsewhereIsAdmittedOnceTheQuarantineEnds() throws Exception {
-    // The worker's real situation: a bootstrap found every port bound by another process and failed, and no one
-    // calls allocate() again until admission lets a bootstrap through, which it does only when ports are available.
+  void aPollerHeldBackBecauseEveryPortWasHeldElsewhereIsAdmittedOnceTheQuarantineEnds()
+      throws Exception {
+    // The worker's real situation: a bootstrap found every port bound by another process and
+    // failed, and no one
+    // calls allocate() again until admission lets a bootstrap through, which it does only when
+    // ports are available.
     AtomicInteger heldElsewhere = new AtomicInteger(1);
-    PortManager quarantining = PortManager.newBuilder().range(24610, 24612).probe(port -> heldElsewhere.get() == 0)
-        .quarantine(Duration.ofMillis(200)).build();
-    PortExhaustedException exhausted = catchThrowableOfType(PortExhaustedException.class, quarantining::allocate);
+    PortManager quarantining =
+        PortManager.newBuilder()
+            .range(24610, 24612)
+            .probe(port -> heldElsewhere.get() == 0)
+            .quarantine(Duration.ofMillis(200))
+            .build();
+    PortExhaustedException exhausted =
+        catchThrowableOfType(PortExhaustedException.class, quarantining::allocate);
     assertThat(exhausted.quarantinedCount()).isEqualTo(3);
     heldElsewhere.set(0);
     SystemMemory memory = SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB));
-    CellCapacity afterQuarantine = new CellCapacity(4, live::get, quarantining, pool, memory, 600 * MIB, 0.90);
+    CellCapacity afterQuarantine =
+        new CellCapacity(4, live::get, quarantining, pool, memory, 600 * MIB, 0.90);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try (CellAdmission admission = new CellAdmission(4, afterQuarantine, scheduler, Duration.ofMillis(20), "test")) {
+    try (CellAdmission admission =
+        new CellAdmission(4, afterQuarantine, scheduler, Duration.ofMillis(20), "test")) {
       SlotSupplierFuture slot = admission.reserveSlot(null);
 
       assertThat(slot.get(10, TimeUnit.SECONDS)).isNotNull();
@@ -140,14 +171,28 @@ class CellCapacityTest {
 
   private final AtomicLong usableDisk = new AtomicLong(500 * GIB);
 
-  /** Two file systems: the worktree root's (free space changes) and the state directory's (ample). */
+  /**
+   * Two file systems: the worktree root's (free space changes) and the state directory's (ample).
+   */
   private CellCapacity withDisk(long diskPerCell) {
-    DiskSpace disk = DiskSpace.of(() -> java.util.List.of(
-        new io.openswarm.temporal.SwarmHealth.Disk("/trees", 1000 * GIB, usableDisk.get()),
-        new io.openswarm.temporal.SwarmHealth.Disk("/state", 1000 * GIB, 900 * GIB)));
-    return new CellCapacity(4, live::get, ports, pool,
-        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)), 600 * MIB, 0.90, disk,
-        io.openswarm.temporal.HealthThresholds.getDefaultInstance(), () -> diskPerCell);
+    DiskSpace disk =
+        DiskSpace.of(
+            () ->
+                java.util.List.of(
+                    new io.openswarm.temporal.SwarmHealth.Disk(
+                        "/trees", 1000 * GIB, usableDisk.get()),
+                    new io.openswarm.temporal.SwarmHealth.Disk("/state", 1000 * GIB, 900 * GIB)));
+    return new CellCapacity(
+        4,
+        live::get,
+        ports,
+        pool,
+        SystemMemory.of(() -> new SystemMemory.Reading(20 * GIB, 16 * GIB)),
+        600 * MIB,
+        0.90,
+        disk,
+        io.openswarm.temporal.HealthThresholds.getDefaultInstance(),
+        () -> diskPerCell);
   }
 
   @Test
@@ -159,7 +204,8 @@ class CellCapacityTest {
 
     assertThat(headroom.cells()).isEqualTo(2);
     assertThat(headroom.limitedBy()).isEqualTo("disk");
-    assertThat(headroom.detail()).isEqualTo("3584 MiB free on the disk of /trees, floor 1024 MiB, 1024 MiB per cell");
+    assertThat(headroom.detail())
+        .isEqualTo("3584 MiB free on the disk of /trees, floor 1024 MiB, 1024 MiB per cell");
   }
 
   @Test
@@ -170,8 +216,9 @@ class CellCapacityTest {
 
     assertThat(headroom.cells()).isZero();
     assertThat(headroom.limitedBy()).isEqualTo("disk");
-    assertThat(headroom.detail()).isEqualTo("1023 MiB free on the disk of /trees, floor 1024 MiB, not yet measured"
-        + " per cell");
+    assertThat(headroom.detail())
+        .isEqualTo(
+            "1023 MiB free on the disk of /trees, floor 1024 MiB, not yet measured" + " per cell");
   }
 
   @Test
@@ -189,8 +236,8 @@ class CellCapacityTest {
     usableDisk.set(GIB / 2);
     CellCapacity capacityWithDisk = withDisk(GIB);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try (CellAdmission admission = new CellAdmission(4, capacityWithDisk, scheduler, Duration.ofMillis(20),
-        "test")) {
+    try (CellAdmission admission =
+        new CellAdmission(4, capacityWithDisk, scheduler, Duration.ofMillis(20), "test")) {
       SlotSupplierFuture slot = admission.reserveSlot(null);
       admission.recheck();
       assertThat(slot.isDone()).isFalse();

@@ -25,8 +25,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * What the sweeper decides, over fake cells, a fake Temporal service and a hand-moved clock: which statuses mean a
- * cell will never be torn down by its workflow, when a cell is first checked, and what it must leave alone.
+ * What the sweeper decides, over fake cells, a fake Temporal service and a hand-moved clock: which
+ * statuses mean a cell will never be torn down by its workflow, when a cell is first checked, and
+ * what it must leave alone.
  */
 class ClosedWorkflowSweeperTest {
 
@@ -40,20 +41,25 @@ class ClosedWorkflowSweeperTest {
   private final List<CellId> tornDown = new CopyOnWriteArrayList<>();
   private final List<WorkflowRun> asked = new CopyOnWriteArrayList<>();
   private final Map<WorkflowRun, WorkflowExecutionStatus> statuses = new ConcurrentHashMap<>();
-  private Function<WorkflowRun, Optional<WorkflowExecutionStatus>> service = run -> {
-    asked.add(run);
-    return Optional.ofNullable(statuses.get(run));
-  };
-  private ClosedWorkflowSweeper sweeper = new ClosedWorkflowSweeper(
-      id -> Optional.ofNullable(live.get(id)),
-      id -> {
-        boolean wasLive = live.remove(id) != null;
-        if (wasLive) {
-          tornDown.add(id);
-        }
-        return new TeardownResult(List.of(), Duration.ZERO, wasLive);
-      },
-      run -> service.apply(run), INTERVAL, clock::get, "host-a");
+  private Function<WorkflowRun, Optional<WorkflowExecutionStatus>> service =
+      run -> {
+        asked.add(run);
+        return Optional.ofNullable(statuses.get(run));
+      };
+  private ClosedWorkflowSweeper sweeper =
+      new ClosedWorkflowSweeper(
+          id -> Optional.ofNullable(live.get(id)),
+          id -> {
+            boolean wasLive = live.remove(id) != null;
+            if (wasLive) {
+              tornDown.add(id);
+            }
+            return new TeardownResult(List.of(), Duration.ZERO, wasLive);
+          },
+          run -> service.apply(run),
+          INTERVAL,
+          clock::get,
+          "host-a");
 
   @AfterEach
   void close() {
@@ -61,7 +67,8 @@ class ClosedWorkflowSweeperTest {
   }
 
   private CellBootstrap bootstrap(CellId id) {
-    CellBootstrap cell = new CellBootstrap(id, "host-a", 21000, "/wt/" + id, "swarm/" + id, "base", List.of());
+    CellBootstrap cell =
+        new CellBootstrap(id, "host-a", 21000, "/wt/" + id, "swarm/" + id, "base", List.of());
     live.put(id, cell);
     return cell;
   }
@@ -71,16 +78,29 @@ class ClosedWorkflowSweeperTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = WorkflowExecutionStatus.class, names = {"WORKFLOW_EXECUTION_STATUS_COMPLETED",
-      "WORKFLOW_EXECUTION_STATUS_FAILED", "WORKFLOW_EXECUTION_STATUS_CANCELED", "WORKFLOW_EXECUTION_STATUS_TERMINATED",
-      "WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW", "WORKFLOW_EXECUTION_STATUS_TIMED_OUT"})
+  @EnumSource(
+      value = WorkflowExecutionStatus.class,
+      names = {
+        "WORKFLOW_EXECUTION_STATUS_COMPLETED",
+        "WORKFLOW_EXECUTION_STATUS_FAILED",
+        "WORKFLOW_EXECUTION_STATUS_CANCELED",
+        "WORKFLOW_EXECUTION_STATUS_TERMINATED",
+        "WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW",
+        "WORKFLOW_EXECUTION_STATUS_TIMED_OUT"
+      })
   void aClosedRunWillNeverTearItsCellDown(WorkflowExecutionStatus status) {
     assertThat(ClosedWorkflowSweeper.closed(Optional.of(status))).isTrue();
   }
 
   @ParameterizedTest
-  @EnumSource(value = WorkflowExecutionStatus.class, names = {"WORKFLOW_EXECUTION_STATUS_RUNNING",
-      "WORKFLOW_EXECUTION_STATUS_PAUSED", "WORKFLOW_EXECUTION_STATUS_UNSPECIFIED", "UNRECOGNIZED"})
+  @EnumSource(
+      value = WorkflowExecutionStatus.class,
+      names = {
+        "WORKFLOW_EXECUTION_STATUS_RUNNING",
+        "WORKFLOW_EXECUTION_STATUS_PAUSED",
+        "WORKFLOW_EXECUTION_STATUS_UNSPECIFIED",
+        "UNRECOGNIZED"
+      })
   void aRunningOrPausedRunOrAStatusNotUnderstoodKeepsItsCell(WorkflowExecutionStatus status) {
     assertThat(ClosedWorkflowSweeper.closed(Optional.of(status))).isFalse();
   }
@@ -138,13 +158,15 @@ class ClosedWorkflowSweeperTest {
   void aServiceThatCannotBeAskedIsAskedAgainNextRoundAndNoRoundFails() {
     sweeper.register(bootstrap(CELL), RUN);
     List<String> answers = new ArrayList<>(List.of("unavailable", "terminated"));
-    service = run -> {
-      asked.add(run);
-      if (answers.remove(0).equals("unavailable")) {
-        throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription("connection refused"));
-      }
-      return Optional.of(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
-    };
+    service =
+        run -> {
+          asked.add(run);
+          if (answers.remove(0).equals("unavailable")) {
+            throw new StatusRuntimeException(
+                Status.UNAVAILABLE.withDescription("connection refused"));
+          }
+          return Optional.of(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+        };
     after(INTERVAL);
 
     assertThat(sweeper.sweep()).isZero();
@@ -173,13 +195,15 @@ class ClosedWorkflowSweeperTest {
     sweeper.register(bootstrap(CELL), RUN);
     statuses.put(RUN, WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
     after(INTERVAL);
-    // While the old run is being asked about, its cell goes and a new run's cell with the same id comes up.
-    service = run -> {
-      asked.add(run);
-      live.remove(CELL);
-      sweeper.register(bootstrap(CELL), NEXT_RUN);
-      return Optional.of(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
-    };
+    // While the old run is being asked about, its cell goes and a new run's cell with the same id
+    // comes up.
+    service =
+        run -> {
+          asked.add(run);
+          live.remove(CELL);
+          sweeper.register(bootstrap(CELL), NEXT_RUN);
+          return Optional.of(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+        };
 
     assertThat(sweeper.sweep()).isZero();
 
@@ -190,9 +214,14 @@ class ClosedWorkflowSweeperTest {
 
   @Test
   void aCellTheTeardownActivityTookDownFirstIsNotCountedAsSwept() {
-    sweeper = new ClosedWorkflowSweeper(id -> Optional.ofNullable(live.get(id)),
-        id -> new TeardownResult(List.of(), Duration.ZERO, false), run -> Optional.empty(), INTERVAL, clock::get,
-        "host-a");
+    sweeper =
+        new ClosedWorkflowSweeper(
+            id -> Optional.ofNullable(live.get(id)),
+            id -> new TeardownResult(List.of(), Duration.ZERO, false),
+            run -> Optional.empty(),
+            INTERVAL,
+            clock::get,
+            "host-a");
     sweeper.register(bootstrap(CELL), RUN);
     after(INTERVAL);
 
@@ -234,9 +263,15 @@ class ClosedWorkflowSweeperTest {
 
   @Test
   void anIntervalThatIsNotPositiveIsRefused() {
-    assertThatThrownBy(() -> new ClosedWorkflowSweeper(id -> Optional.empty(),
-        id -> new TeardownResult(List.of(), Duration.ZERO, false), run -> Optional.empty(), Duration.ZERO,
-        clock::get, "host-a"))
+    assertThatThrownBy(
+            () ->
+                new ClosedWorkflowSweeper(
+                    id -> Optional.empty(),
+                    id -> new TeardownResult(List.of(), Duration.ZERO, false),
+                    run -> Optional.empty(),
+                    Duration.ZERO,
+                    clock::get,
+                    "host-a"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("interval must be positive but was PT0S");
   }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How one DAG task attempt turns what its cell and its integration did into the verdict the DAG acts on, with the
- * activities replaced by {@link ScriptedCells} (the prompt chooses what they do).
+ * How one DAG task attempt turns what its cell and its integration did into the verdict the DAG
+ * acts on, with the activities replaced by {@link ScriptedCells} (the prompt chooses what they do).
  */
 class DagTaskWorkflowImplTest {
 
@@ -35,7 +35,8 @@ class DagTaskWorkflowImplTest {
     env = TestWorkflowEnvironment.newInstance();
     ScriptedCells cells = new ScriptedCells();
     Worker shared = env.newWorker("shared");
-    shared.registerWorkflowImplementationFactory(DagTaskWorkflow.class,
+    shared.registerWorkflowImplementationFactory(
+        DagTaskWorkflow.class,
         () -> new DagTaskWorkflowImpl(CellActivityOptions.of(SwarmProfile.STAGING)));
     shared.registerActivitiesImplementations(cells);
     env.newWorker("shared@live").registerActivitiesImplementations(cells);
@@ -48,10 +49,21 @@ class DagTaskWorkflowImplTest {
   }
 
   private DagAttempt run(String prompt) {
-    DagTaskWorkflow workflow = env.getWorkflowClient().newWorkflowStub(DagTaskWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue("shared").setWorkflowId("dag-d-" + prompt + "-1").build());
-    return workflow.run(new DagTaskRequest("d", 1, TaskSpec.of("t", prompt, "refs/heads/dag/d"), "dag/d",
-        CellId.of("d-t-" + prompt.replace("-", "") + "-1")));
+    DagTaskWorkflow workflow =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                DagTaskWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("shared")
+                    .setWorkflowId("dag-d-" + prompt + "-1")
+                    .build());
+    return workflow.run(
+        new DagTaskRequest(
+            "d",
+            1,
+            TaskSpec.of("t", prompt, "refs/heads/dag/d"),
+            "dag/d",
+            CellId.of("d-t-" + prompt.replace("-", "") + "-1")));
   }
 
   @Test
@@ -66,7 +78,9 @@ class DagTaskWorkflowImplTest {
     assertThat(attempt.cell().status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(attempt.cell().commit()).as("the cell's own commit").isEqualTo("c0ffee-d-t-green-1");
     assertThat(attempt.baseCommit()).isEqualTo("base0000000000");
-    assertThat(attempt.timings()).extracting(StepTiming::step).contains(CellStep.INTEGRATE, CellStep.TEARDOWN);
+    assertThat(attempt.timings())
+        .extracting(StepTiming::step)
+        .contains(CellStep.INTEGRATE, CellStep.TEARDOWN);
   }
 
   @Test
@@ -87,7 +101,8 @@ class DagTaskWorkflowImplTest {
 
     assertThat(attempt.status()).isEqualTo(DagTaskStatus.REVERTED);
     assertThat(attempt.integrationVerdict()).isTrue();
-    assertThat(attempt.detail()).startsWith("on top of head-d-t-i of dag/d: tests failed with exit code 1");
+    assertThat(attempt.detail())
+        .startsWith("on top of head-d-t-i of dag/d: tests failed with exit code 1");
   }
 
   @Test

@@ -22,7 +22,8 @@ class DagWorkflowImplTest {
   void cellIdsNameTheDagTheTaskTheRunAndTheAttempt() {
     assertThat(DagWorkflowImpl.cellIdFor("orders", "api", "0a1b2c3d", 2))
         .isEqualTo(CellId.of("orders-api-0a1b2c3d-2"));
-    assertThat(DagWorkflowImpl.runToken("0A1B2C3D-aaaa-bbbb-cccc-dddddddddddd")).isEqualTo("0a1b2c3d");
+    assertThat(DagWorkflowImpl.runToken("0A1B2C3D-aaaa-bbbb-cccc-dddddddddddd"))
+        .isEqualTo("0a1b2c3d");
   }
 
   @Test

@@ -39,7 +39,8 @@ class DiskSpaceTest {
 
   @Test
   void noPathIsRefused() {
-    assertThatThrownBy(() -> DiskSpace.of(List.<Path>of())).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> DiskSpace.of(List.<Path>of()))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("paths must name at least one path but was empty");
   }
 }

@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Records what the tests' SLF4J backend (slf4j-simple, which writes to whatever {@code System.err} is when a line is
- * logged) prints while it is open, and still prints it. Not thread-safe to open twice at once: one per test.
+ * Records what the tests' SLF4J backend (slf4j-simple, which writes to whatever {@code System.err}
+ * is when a line is logged) prints while it is open, and still prints it. Not thread-safe to open
+ * twice at once: one per test.
  */
 final class LogCapture implements AutoCloseable {
 
@@ -16,23 +17,27 @@ final class LogCapture implements AutoCloseable {
   private final ByteArrayOutputStream recorded = new ByteArrayOutputStream();
 
   private LogCapture() {
-    PrintStream tee = new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        synchronized (recorded) {
-          recorded.write(b);
-        }
-        original.write(b);
-      }
+    PrintStream tee =
+        new PrintStream(
+            new OutputStream() {
+              @Override
+              public void write(int b) {
+                synchronized (recorded) {
+                  recorded.write(b);
+                }
+                original.write(b);
+              }
 
-      @Override
-      public void write(byte[] bytes, int offset, int length) {
-        synchronized (recorded) {
-          recorded.write(bytes, offset, length);
-        }
-        original.write(bytes, offset, length);
-      }
-    }, true, StandardCharsets.UTF_8);
+              @Override
+              public void write(byte[] bytes, int offset, int length) {
+                synchronized (recorded) {
+                  recorded.write(bytes, offset, length);
+                }
+                original.write(bytes, offset, length);
+              }
+            },
+            true,
+            StandardCharsets.UTF_8);
     System.setErr(tee);
   }
 

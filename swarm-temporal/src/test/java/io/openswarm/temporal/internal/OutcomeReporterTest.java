@@ -28,15 +28,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Outcomes are read from the workflows' results, once per execution: a replay (here forced by querying a closed
- * workflow) runs the workflow code again but counts nothing.
+ * Outcomes are read from the workflows' results, once per execution: a replay (here forced by
+ * querying a closed workflow) runs the workflow code again but counts nothing.
  */
 class OutcomeReporterTest {
 
   private static final String QUEUE = "outcomes";
   static final AtomicInteger EXECUTIONS = new AtomicInteger();
 
-  /** A custom workflow that returns a {@link CellOutcome}, as users may write over the cell activities. */
+  /**
+   * A custom workflow that returns a {@link CellOutcome}, as users may write over the cell
+   * activities.
+   */
   @WorkflowInterface
   public interface CustomCellWorkflow {
     @WorkflowMethod(name = "CustomCellWorkflow")
@@ -51,7 +54,8 @@ class OutcomeReporterTest {
     public CellOutcome run(String error) {
       EXECUTIONS.incrementAndGet();
       Workflow.sleep(Duration.ofMillis(10));
-      return error.isEmpty() ? CellOutcome.committed(CellId.of("c"), "sha")
+      return error.isEmpty()
+          ? CellOutcome.committed(CellId.of("c"), "sha")
           : CellOutcome.failed(CellId.of("c"), CellStep.EXECUTE, error);
     }
 
@@ -82,19 +86,24 @@ class OutcomeReporterTest {
   @BeforeEach
   void setUp() {
     EXECUTIONS.set(0);
-    SwarmMetrics recorder = new SwarmMetrics() {
-      @Override
-      public void cellFinished(CellStatus status, String failureType) {
-        events.add(status + "/" + failureType);
-      }
-    };
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
-        .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
-            .setWorkerInterceptors(new OutcomeReporter(recorder))
-            .build())
-        .build());
-    env.newWorker(QUEUE).registerWorkflowImplementationTypes(CustomCellWorkflowImpl.class,
-        WaitingTcrWorkflowImpl.class);
+    SwarmMetrics recorder =
+        new SwarmMetrics() {
+          @Override
+          public void cellFinished(CellStatus status, String failureType) {
+            events.add(status + "/" + failureType);
+          }
+        };
+    env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setWorkerFactoryOptions(
+                    WorkerFactoryOptions.newBuilder()
+                        .setWorkerInterceptors(new OutcomeReporter(recorder))
+                        .build())
+                .build());
+    env.newWorker(QUEUE)
+        .registerWorkflowImplementationTypes(
+            CustomCellWorkflowImpl.class, WaitingTcrWorkflowImpl.class);
     env.start();
   }
 
@@ -105,11 +114,15 @@ class OutcomeReporterTest {
 
   @Test
   void aWorkflowReturningAnOutcomeIsCountedOnceEvenWhenReplayed() {
-    CustomCellWorkflow workflow = env.getWorkflowClient().newWorkflowStub(CustomCellWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("custom-1").build());
+    CustomCellWorkflow workflow =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                CustomCellWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("custom-1").build());
 
     workflow.run("AgentTimedOut: the turn took too long");
-    int runsWhenQueried = env.getWorkflowClient().newWorkflowStub(CustomCellWorkflow.class, "custom-1").runs();
+    int runsWhenQueried =
+        env.getWorkflowClient().newWorkflowStub(CustomCellWorkflow.class, "custom-1").runs();
 
     assertThat(runsWhenQueried).as("the query replayed the closed workflow").isEqualTo(2);
     assertThat(events).containsExactly("FAILED/AgentTimedOut");
@@ -117,14 +130,18 @@ class OutcomeReporterTest {
 
   @Test
   void aCancelledTcrWorkflowCountsAsFailedWithTypeCancelled() {
-    WaitingTcrWorkflow workflow = env.getWorkflowClient().newWorkflowStub(WaitingTcrWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("tcr-1").build());
+    WaitingTcrWorkflow workflow =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                WaitingTcrWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("tcr-1").build());
     WorkflowClient.start(workflow::run);
     WorkflowStub stub = WorkflowStub.fromTyped(workflow);
 
     stub.cancel();
 
-    assertThatThrownBy(() -> stub.getResult(CellOutcome.class)).isInstanceOf(WorkflowFailedException.class);
+    assertThatThrownBy(() -> stub.getResult(CellOutcome.class))
+        .isInstanceOf(WorkflowFailedException.class);
     assertThat(events).containsExactly("FAILED/Cancelled");
   }
 

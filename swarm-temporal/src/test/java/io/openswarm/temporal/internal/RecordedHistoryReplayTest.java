@@ -13,9 +13,9 @@ import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -34,8 +34,8 @@ import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -65,17 +65,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Histories that earlier versions of the workflows wrote, replayed on today's code: the TCR workflow, the DAG workflow
- * and its task workflows must issue the same commands (activities in the same order with the same arguments, the
- * same version markers and timers) and read the same results (records as Jackson wrote them then), or the runs
- * in flight when a worker is upgraded would fail.
+ * Histories that earlier versions of the workflows wrote, replayed on today's code: the TCR
+ * workflow, the DAG workflow and its task workflows must issue the same commands (activities in the
+ * same order with the same arguments, the same version markers and timers) and read the same
+ * results (records as Jackson wrote them then), or the runs in flight when a worker is upgraded
+ * would fail.
  *
- * <p>The histories in {@code src/test/resources/histories} were recorded by {@link #recordHistories} on the code of
- * their time, with the activities replaced by {@link ScriptedCells}: those at its top by the three workflows as they
- * were before the single cell driver (with the flat {@code DagAttempt}), those in {@code cell-driver/} by the driver.
- * To record a new generation after a change to what workflows write, run that test with {@code
- * -Dopenswarm.recordHistories=<module>/src/test/resources/histories/<generation>}. Never re-record an existing
- * generation to make a change pass: that is exactly the break this test is for.
+ * <p>The histories in {@code src/test/resources/histories} were recorded by {@link
+ * #recordHistories} on the code of their time, with the activities replaced by {@link
+ * ScriptedCells}: those at its top by the three workflows as they were before the single cell
+ * driver (with the flat {@code DagAttempt}), those in {@code cell-driver/} by the driver. To record
+ * a new generation after a change to what workflows write, run that test with {@code
+ * -Dopenswarm.recordHistories=<module>/src/test/resources/histories/<generation>}. Never re-record
+ * an existing generation to make a change pass: that is exactly the break this test is for.
  */
 class RecordedHistoryReplayTest {
 
@@ -108,20 +110,28 @@ class RecordedHistoryReplayTest {
   }
 
   private static List<Path> recordedHistories() throws IOException, URISyntaxException {
-    URL folder = Objects.requireNonNull(RecordedHistoryReplayTest.class.getResource("/histories"),
-        "no histories folder on the test class path");
+    URL folder =
+        Objects.requireNonNull(
+            RecordedHistoryReplayTest.class.getResource("/histories"),
+            "no histories folder on the test class path");
     try (Stream<Path> files = Files.walk(Path.of(folder.toURI()))) {
       return files.filter(file -> file.toString().endsWith(".json")).sorted().toList();
     }
   }
 
   private static void register(Worker worker, CellActivityOptions options) {
-    worker.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(options));
-    worker.registerWorkflowImplementationFactory(DagWorkflow.class, () -> new DagWorkflowImpl(options));
-    worker.registerWorkflowImplementationFactory(DagTaskWorkflow.class, () -> new DagTaskWorkflowImpl(options));
+    worker.registerWorkflowImplementationFactory(
+        TcrWorkflow.class, () -> new TcrWorkflowImpl(options));
+    worker.registerWorkflowImplementationFactory(
+        DagWorkflow.class, () -> new DagWorkflowImpl(options));
+    worker.registerWorkflowImplementationFactory(
+        DagTaskWorkflow.class, () -> new DagTaskWorkflowImpl(options));
   }
 
-  /** Runs every scenario on today's code and writes its histories (and those of its children) to the folder named. */
+  /**
+   * Runs every scenario on today's code and writes its histories (and those of its children) to the
+   * folder named.
+   */
   @Test
   @EnabledIfSystemProperty(named = "openswarm.recordHistories", matches = ".+")
   void recordHistories() throws Exception {
@@ -130,10 +140,18 @@ class RecordedHistoryReplayTest {
       ScriptedCells cells = new ScriptedCells();
       // A short host schedule-to-start, so that a lost host is noticed in two seconds.
       CellActivityOptions profile = CellActivityOptions.of(SwarmProfile.STAGING);
-      CellActivityOptions options = new CellActivityOptions(profile.startToClose(), profile.heartbeat(),
-          profile.teardownTimeout(), profile.bootstrapTimeout(), Duration.ofSeconds(2), 3);
-      WorkerOptions workerOptions = WorkerOptions.newBuilder()
-          .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200)).build();
+      CellActivityOptions options =
+          new CellActivityOptions(
+              profile.startToClose(),
+              profile.heartbeat(),
+              profile.teardownTimeout(),
+              profile.bootstrapTimeout(),
+              Duration.ofSeconds(2),
+              3);
+      WorkerOptions workerOptions =
+          WorkerOptions.newBuilder()
+              .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
+              .build();
       Worker shared = env.newWorker(SHARED, workerOptions);
       register(shared, options);
       shared.registerActivitiesImplementations(cells);
@@ -151,33 +169,43 @@ class RecordedHistoryReplayTest {
       tcr(client, "tcr-lost-host", TaskSpec.of("lost", "lost", "main"));
       tcr(client, "tcr-green-base", TaskSpec.of("greenbase", "green", "main").withVerifyBase(true));
       tcr(client, "tcr-red-base", TaskSpec.of("redbase", "redbase", "main").withVerifyBase(true));
-      WorkflowClient.start(client.newWorkflowStub(TcrWorkflow.class, options("tcr-cancelled"))::run,
+      WorkflowClient.start(
+          client.newWorkflowStub(TcrWorkflow.class, options("tcr-cancelled"))::run,
           TaskSpec.of("hang", "hang", "main"));
       await().atMost(Duration.ofSeconds(20)).until(() -> cells.executing.contains("hang"));
       WorkflowStub cancelled = client.newUntypedWorkflowStub("tcr-cancelled");
       cancelled.cancel();
       awaitClosed(cancelled);
 
-      TaskGraph graph = TaskGraph.newBuilder()
-          .task(GraphTask.of("a", "green"))
-          .task(GraphTask.of("b", "conflict", "a"))
-          .task(GraphTask.of("c", "red"))
-          .task(GraphTask.of("d", "retried"))
-          .task(GraphTask.of("e", "nochange"))
-          .task(GraphTask.of("f", "green", "c"))
-          .task(GraphTask.of("g", "integration-red"))
-          .task(GraphTask.of("h", "lost"))
-          .task(GraphTask.of("i", "failcommit"))
-          .build();
+      TaskGraph graph =
+          TaskGraph.newBuilder()
+              .task(GraphTask.of("a", "green"))
+              .task(GraphTask.of("b", "conflict", "a"))
+              .task(GraphTask.of("c", "red"))
+              .task(GraphTask.of("d", "retried"))
+              .task(GraphTask.of("e", "nochange"))
+              .task(GraphTask.of("f", "green", "c"))
+              .task(GraphTask.of("g", "integration-red"))
+              .task(GraphTask.of("h", "lost"))
+              .task(GraphTask.of("i", "failcommit"))
+              .build();
       DagWorkflow dag = client.newWorkflowStub(DagWorkflow.class, options("dag-mixed"));
       dag.run(new DagRequest("mixed", graph, "main", "dag/mixed", 3, true));
 
       DagWorkflow redBase = client.newWorkflowStub(DagWorkflow.class, options("dag-redbase"));
-      redBase.run(new DagRequest("redbase", TaskGraph.of(GraphTask.of("r", "green"), GraphTask.of("s", "green", "r")),
-          "main", "dag/redbase", 2, true));
+      redBase.run(
+          new DagRequest(
+              "redbase",
+              TaskGraph.of(GraphTask.of("r", "green"), GraphTask.of("s", "green", "r")),
+              "main",
+              "dag/redbase",
+              2,
+              true));
 
-      TaskGraph hanging = TaskGraph.of(GraphTask.of("x", "hang"), GraphTask.of("y", "hang-too", "x"));
-      WorkflowClient.start(client.newWorkflowStub(DagWorkflow.class, options("dag-cancelled"))::run,
+      TaskGraph hanging =
+          TaskGraph.of(GraphTask.of("x", "hang"), GraphTask.of("y", "hang-too", "x"));
+      WorkflowClient.start(
+          client.newWorkflowStub(DagWorkflow.class, options("dag-cancelled"))::run,
           DagRequest.of("cancelled", hanging, "main"));
       await().atMost(Duration.ofSeconds(20)).until(() -> cells.executing.contains("hang"));
       WorkflowStub dagCancelled = client.newUntypedWorkflowStub("dag-cancelled");
@@ -187,7 +215,8 @@ class RecordedHistoryReplayTest {
       for (WorkflowExecutionInfo info : closedExecutions(env)) {
         String id = info.getExecution().getWorkflowId();
         WorkflowExecutionHistory history = client.fetchHistory(id);
-        Files.writeString(folder.resolve(id + ".json"), history.toJson(false), StandardCharsets.UTF_8);
+        Files.writeString(
+            folder.resolve(id + ".json"), history.toJson(false), StandardCharsets.UTF_8);
       }
     }
   }
@@ -209,20 +238,30 @@ class RecordedHistoryReplayTest {
   }
 
   private static List<WorkflowExecutionInfo> closedExecutions(TestWorkflowEnvironment env) {
-    List<WorkflowExecutionInfo> closed = new ArrayList<>(env.getWorkflowClient().getWorkflowServiceStubs()
-        .blockingStub().listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(env.getNamespace()).setMaximumPageSize(1000).build())
-        .getExecutionsList());
-    assertThat(closed).extracting(WorkflowExecutionInfo::getExecution).extracting(WorkflowExecution::getWorkflowId)
+    List<WorkflowExecutionInfo> closed =
+        new ArrayList<>(
+            env.getWorkflowClient()
+                .getWorkflowServiceStubs()
+                .blockingStub()
+                .listClosedWorkflowExecutions(
+                    ListClosedWorkflowExecutionsRequest.newBuilder()
+                        .setNamespace(env.getNamespace())
+                        .setMaximumPageSize(1000)
+                        .build())
+                .getExecutionsList());
+    assertThat(closed)
+        .extracting(WorkflowExecutionInfo::getExecution)
+        .extracting(WorkflowExecution::getWorkflowId)
         .doesNotHaveDuplicates();
     return closed;
   }
 
   /**
-   * Activities whose behaviour the prompt chooses: {@code green}, {@code red} (red tests), {@code nochange}, {@code
-   * failexec}/{@code failtest}/{@code failcommit} (that step fails), {@code failboot}, {@code redbase}, {@code lost}
-   * (the first cell's host is gone), {@code hang} (the agent works until cancelled), and for DAGs {@code conflict},
-   * {@code integration-red} and {@code retried} (fails once, retryable, then succeeds).
+   * Activities whose behaviour the prompt chooses: {@code green}, {@code red} (red tests), {@code
+   * nochange}, {@code failexec}/{@code failtest}/{@code failcommit} (that step fails), {@code
+   * failboot}, {@code redbase}, {@code lost} (the first cell's host is gone), {@code hang} (the
+   * agent works until cancelled), and for DAGs {@code conflict}, {@code integration-red} and {@code
+   * retried} (fails once, retryable, then succeeds).
    */
   public static final class ScriptedCells implements CellActivities, RepositoryActivities {
     final Set<String> executing = ConcurrentHashMap.newKeySet();
@@ -239,23 +278,35 @@ class RecordedHistoryReplayTest {
     public HostedCell bootstrap(BootstrapRequest request) {
       String script = request.taskId() == null ? "" : request.taskId();
       if (script.equals("failboot")) {
-        throw ApplicationFailure.newNonRetryableFailure("branch swarm/failboot holds commits", "WorktreeConflict",
-            "WORKTREE");
+        throw ApplicationFailure.newNonRetryableFailure(
+            "branch swarm/failboot holds commits", "WorktreeConflict", "WORKTREE");
       }
-      String queue = script.equals("lost") || script.equals("h") ? (bootstrapped.add(script) ? GONE_HOST : LIVE_HOST)
-          : LIVE_HOST;
+      String queue =
+          script.equals("lost") || script.equals("h")
+              ? (bootstrapped.add(script) ? GONE_HOST : LIVE_HOST)
+              : LIVE_HOST;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(new CellBootstrap(request.cellId(), host, 8000, "/tmp/wt", "swarm/" + request.cellId(),
-          "base0000000000", List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
-              new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2)))), queue,
+      return new HostedCell(
+          new CellBootstrap(
+              request.cellId(),
+              host,
+              8000,
+              "/tmp/wt",
+              "swarm/" + request.cellId(),
+              "base0000000000",
+              List.of(
+                  new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
+                  new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2)))),
+          queue,
           request.verifyBase() != null && request.verifyBase());
     }
 
     @Override
     public BaseCheckResult verifyBase(TestRunRequest request) {
-      if (prompt(request.cellId()).equals("redbase") || request.cellId().value().startsWith("redbase")) {
-        throw ApplicationFailure.newNonRetryableFailure("the tests fail on the base commit base0000000000",
-            "BaseIsRed", "VERIFY_BASE");
+      if (prompt(request.cellId()).equals("redbase")
+          || request.cellId().value().startsWith("redbase")) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "the tests fail on the base commit base0000000000", "BaseIsRed", "VERIFY_BASE");
       }
       return new BaseCheckResult("base0000000000", false, Duration.ofMillis(7));
     }
@@ -265,7 +316,8 @@ class RecordedHistoryReplayTest {
       prompts.put(request.cellId(), request.prompt());
       String prompt = request.prompt();
       if (prompt.equals("failexec")) {
-        throw ApplicationFailure.newNonRetryableFailure("the model said no", "AgentTurnFailed", "EXECUTE");
+        throw ApplicationFailure.newNonRetryableFailure(
+            "the model said no", "AgentTurnFailed", "EXECUTE");
       }
       if (prompt.equals("retried") && failedOnce.add(prompt)) {
         throw ApplicationFailure.newFailure("the agent crashed", "AgentCrashed", "EXECUTE");
@@ -292,7 +344,8 @@ class RecordedHistoryReplayTest {
     public TestResult runTests(TestRunRequest request) {
       String prompt = prompt(request.cellId());
       if (prompt.equals("failtest")) {
-        throw ApplicationFailure.newNonRetryableFailure("tests ran past 1s", "TestsTimedOut", "TEST");
+        throw ApplicationFailure.newNonRetryableFailure(
+            "tests ran past 1s", "TestsTimedOut", "TEST");
       }
       int exit = prompt.equals("red") ? 2 : 0;
       return new TestResult(exit, false, exit == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
@@ -304,20 +357,47 @@ class RecordedHistoryReplayTest {
       if (prompt.equals("failcommit")) {
         throw ApplicationFailure.newNonRetryableFailure("a gitlink", "CommitRejected", "COMMIT");
       }
-      return new CommitResult(prompt.equals("nochange") ? null : "c0ffee-" + request.cellId(),
-          Duration.ofMillis(2));
+      return new CommitResult(
+          prompt.equals("nochange") ? null : "c0ffee-" + request.cellId(), Duration.ofMillis(2));
     }
 
     @Override
     public IntegrationResult integrate(IntegrateRequest request) {
       String prompt = prompt(request.cellId());
       return switch (prompt) {
-        case "conflict" -> new IntegrationResult(IntegrationStatus.CONFLICT, request.targetBranch(), null,
-            "head-" + request.cellId(), List.of("a.txt", "b.txt"), null, 1, 0, Duration.ofMillis(4));
-        case "integration-red" -> new IntegrationResult(IntegrationStatus.REVERTED, request.targetBranch(), null,
-            "head-" + request.cellId(), List.of(), "tests failed with exit code 1\nboom", 2, 1, Duration.ofMillis(4));
-        default -> new IntegrationResult(IntegrationStatus.INTEGRATED, request.targetBranch(),
-            "merged-" + request.cellId(), "base0000000000", List.of(), null, 1, 0, Duration.ofMillis(4));
+        case "conflict" ->
+            new IntegrationResult(
+                IntegrationStatus.CONFLICT,
+                request.targetBranch(),
+                null,
+                "head-" + request.cellId(),
+                List.of("a.txt", "b.txt"),
+                null,
+                1,
+                0,
+                Duration.ofMillis(4));
+        case "integration-red" ->
+            new IntegrationResult(
+                IntegrationStatus.REVERTED,
+                request.targetBranch(),
+                null,
+                "head-" + request.cellId(),
+                List.of(),
+                "tests failed with exit code 1\nboom",
+                2,
+                1,
+                Duration.ofMillis(4));
+        default ->
+            new IntegrationResult(
+                IntegrationStatus.INTEGRATED,
+                request.targetBranch(),
+                "merged-" + request.cellId(),
+                "base0000000000",
+                List.of(),
+                null,
+                1,
+                0,
+                Duration.ofMillis(4));
       };
     }
 
@@ -329,7 +409,11 @@ class RecordedHistoryReplayTest {
     @Override
     public TeardownResult teardown(CellId cellId) {
       boolean red = prompt(cellId).equals("red");
-      return new TeardownResult(List.of(), Duration.ofMillis(1), true, red ? "/state/history/" + cellId : null,
+      return new TeardownResult(
+          List.of(),
+          Duration.ofMillis(1),
+          true,
+          red ? "/state/history/" + cellId : null,
           red ? "refs/swarm/rejected/" + cellId : null);
     }
 

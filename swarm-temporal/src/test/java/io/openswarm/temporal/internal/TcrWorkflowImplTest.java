@@ -16,9 +16,9 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -30,20 +30,20 @@ import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
-import io.temporal.client.ActivityCompletionException;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
-import io.temporal.failure.ApplicationFailure;
-import io.temporal.failure.CanceledFailure;
-import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.history.v1.ActivityTaskCompletedEventAttributes;
 import io.temporal.api.history.v1.History;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -57,8 +57,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The TCR workflow's decisions, with the activities replaced by a recording fake and time skipping for the timeouts:
- * routing, verdicts, host loss, failures and cancellation, and that teardown always runs.
+ * The TCR workflow's decisions, with the activities replaced by a recording fake and time skipping
+ * for the timeouts: routing, verdicts, host loss, failures and cancellation, and that teardown
+ * always runs.
  */
 class TcrWorkflowImplTest {
 
@@ -72,15 +73,24 @@ class TcrWorkflowImplTest {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     cells = new FakeCells();
-    // A short host schedule-to-start: the test server does not skip time while activity tasks wait in a queue.
+    // A short host schedule-to-start: the test server does not skip time while activity tasks wait
+    // in a queue.
     CellActivityOptions profile = CellActivityOptions.of(SwarmProfile.STAGING);
-    CellActivityOptions options = new CellActivityOptions(profile.startToClose(), profile.heartbeat(),
-        profile.teardownTimeout(), profile.bootstrapTimeout(), Duration.ofSeconds(2), 3);
-    // As SwarmWorker does: heartbeats reach the server at once, so cancellation reaches the activity at once.
-    WorkerOptions workerOptions = WorkerOptions.newBuilder()
-        .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200)).build();
+    CellActivityOptions options =
+        new CellActivityOptions(
+            profile.startToClose(),
+            profile.heartbeat(),
+            profile.teardownTimeout(),
+            profile.bootstrapTimeout(),
+            Duration.ofSeconds(2),
+            3);
+    // As SwarmWorker does: heartbeats reach the server at once, so cancellation reaches the
+    // activity at once.
+    WorkerOptions workerOptions =
+        WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofMillis(200)).build();
     Worker shared = env.newWorker(SHARED, workerOptions);
-    shared.registerWorkflowImplementationFactory(TcrWorkflow.class, () -> new TcrWorkflowImpl(options));
+    shared.registerWorkflowImplementationFactory(
+        TcrWorkflow.class, () -> new TcrWorkflowImpl(options));
     shared.registerActivitiesImplementations(cells);
     env.newWorker(LIVE_HOST, workerOptions).registerActivitiesImplementations(cells);
     env.start();
@@ -92,8 +102,10 @@ class TcrWorkflowImplTest {
   }
 
   private TcrWorkflow workflow(String id) {
-    return env.getWorkflowClient().newWorkflowStub(TcrWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(SHARED).setWorkflowId(id).build());
+    return env.getWorkflowClient()
+        .newWorkflowStub(
+            TcrWorkflow.class,
+            WorkflowOptions.newBuilder().setTaskQueue(SHARED).setWorkflowId(id).build());
   }
 
   @Test
@@ -104,10 +116,17 @@ class TcrWorkflowImplTest {
     assertThat(outcome.commit()).isEqualTo("sha-t");
     assertThat(outcome.host()).isEqualTo("live");
     assertThat(outcome.changedFiles()).containsExactly("a.txt");
-    assertThat(cells.calls).containsExactly("bootstrap t on shared", "execute t on shared@live",
-        "runTests t on shared@live", "commit t on shared@live", "teardown t on shared@live");
-    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.EXECUTE,
-        CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(cells.calls)
+        .containsExactly(
+            "bootstrap t on shared",
+            "execute t on shared@live",
+            "runTests t on shared@live",
+            "commit t on shared@live",
+            "teardown t on shared@live");
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .containsExactly(
+            CellStep.PORT, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
   }
 
   @Test
@@ -118,7 +137,9 @@ class TcrWorkflowImplTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.REVERTED);
     assertThat(outcome.testOutputTail()).isEqualTo("tests failed with exit code 2\nboom");
-    assertThat(cells.calls).contains("revert t on shared@live").doesNotContain("commit t on shared@live");
+    assertThat(cells.calls)
+        .contains("revert t on shared@live")
+        .doesNotContain("commit t on shared@live");
   }
 
   @Test
@@ -129,15 +150,21 @@ class TcrWorkflowImplTest {
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.cellId()).isEqualTo(CellId.of("t-r2"));
-    assertThat(cells.calls).containsExactly("bootstrap t on shared", "bootstrap t-r2 on shared",
-        "execute t-r2 on shared@live", "runTests t-r2 on shared@live", "commit t-r2 on shared@live",
-        "teardown t-r2 on shared@live");
+    assertThat(cells.calls)
+        .containsExactly(
+            "bootstrap t on shared",
+            "bootstrap t-r2 on shared",
+            "execute t-r2 on shared@live",
+            "runTests t-r2 on shared@live",
+            "commit t-r2 on shared@live",
+            "teardown t-r2 on shared@live");
   }
 
   @Test
   void aFailedStepEndsTheCellAsFailedAndTeardownStillRuns() {
-    cells.executeFailure = ApplicationFailure.newNonRetryableFailure("the model said no", "AgentTurnFailed",
-        "EXECUTE");
+    cells.executeFailure =
+        ApplicationFailure.newNonRetryableFailure(
+            "the model said no", "AgentTurnFailed", "EXECUTE");
 
     CellOutcome outcome = workflow("failed").run(TaskSpec.of("t", "do it", "main"));
 
@@ -145,14 +172,16 @@ class TcrWorkflowImplTest {
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
     assertThat(outcome.error()).isEqualTo("AgentTurnFailed: the model said no");
     assertThat(outcome.timing(CellStep.EXECUTE)).as("the failed step is timed too").isPresent();
-    assertThat(cells.calls).containsExactly("bootstrap t on shared", "execute t on shared@live",
-        "teardown t on shared@live");
+    assertThat(cells.calls)
+        .containsExactly(
+            "bootstrap t on shared", "execute t on shared@live", "teardown t on shared@live");
   }
 
   @Test
   void aFailedBootstrapIsAnOutcomeWithoutTeardown() {
-    cells.bootstrapFailure = ApplicationFailure.newNonRetryableFailure("branch swarm/t holds commits",
-        "WorktreeConflict", "WORKTREE");
+    cells.bootstrapFailure =
+        ApplicationFailure.newNonRetryableFailure(
+            "branch swarm/t holds commits", "WorktreeConflict", "WORKTREE");
 
     CellOutcome outcome = workflow("conflict").run(TaskSpec.of("t", "do it", "main"));
 
@@ -163,9 +192,11 @@ class TcrWorkflowImplTest {
 
   @Test
   void aBootstrapCutShortByAStoppingHostIsAnOutcomeNotANewCell() {
-    // Only a cell that came up can lose its host; a bootstrap failure of any type ends the task (as histories say).
-    cells.bootstrapFailure = ApplicationFailure.newNonRetryableFailure("host h is shutting down",
-        CellActivitiesImpl.HOST_SHUTTING_DOWN, "PORT");
+    // Only a cell that came up can lose its host; a bootstrap failure of any type ends the task (as
+    // histories say).
+    cells.bootstrapFailure =
+        ApplicationFailure.newNonRetryableFailure(
+            "host h is shutting down", CellActivitiesImpl.HOST_SHUTTING_DOWN, "PORT");
 
     CellOutcome outcome = workflow("stopping").run(TaskSpec.of("t", "do it", "main"));
 
@@ -178,7 +209,9 @@ class TcrWorkflowImplTest {
   void cancellingTheWorkflowStopsTheRunningStepAndTearsDown() {
     cells.hangExecute = true;
     WorkflowClient.start(workflow("cancel")::run, TaskSpec.of("t", "do it", "main"));
-    await().atMost(Duration.ofSeconds(20)).until(() -> cells.calls.contains("execute t on shared@live"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> cells.calls.contains("execute t on shared@live"));
 
     WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub("cancel");
     stub.cancel();
@@ -186,8 +219,9 @@ class TcrWorkflowImplTest {
     assertThatThrownBy(() -> stub.getResult(CellOutcome.class))
         .isInstanceOf(WorkflowFailedException.class)
         .hasCauseInstanceOf(CanceledFailure.class);
-    assertThat(cells.calls).containsSubsequence("execute t on shared@live", "execute t cancelled",
-        "teardown t on shared@live");
+    assertThat(cells.calls)
+        .containsSubsequence(
+            "execute t on shared@live", "execute t cancelled", "teardown t on shared@live");
   }
 
   @Test
@@ -199,47 +233,68 @@ class TcrWorkflowImplTest {
 
   @Test
   void aGreenBaseIsCheckedOnTheHostBeforeTheAgentIsPromptedAndTimedAsVerifyBase() {
-    CellOutcome outcome = workflow("green-base").run(TaskSpec.of("t", "do it", "main").withVerifyBase(true));
+    CellOutcome outcome =
+        workflow("green-base").run(TaskSpec.of("t", "do it", "main").withVerifyBase(true));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
-    assertThat(cells.calls).containsExactly("bootstrap t on shared", "verifyBase t on shared@live",
-        "execute t on shared@live", "runTests t on shared@live", "commit t on shared@live",
-        "teardown t on shared@live");
-    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.VERIFY_BASE,
-        CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(cells.calls)
+        .containsExactly(
+            "bootstrap t on shared",
+            "verifyBase t on shared@live",
+            "execute t on shared@live",
+            "runTests t on shared@live",
+            "commit t on shared@live",
+            "teardown t on shared@live");
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .containsExactly(
+            CellStep.PORT,
+            CellStep.VERIFY_BASE,
+            CellStep.EXECUTE,
+            CellStep.TEST,
+            CellStep.COMMIT,
+            CellStep.TEARDOWN);
     assertThat(outcome.timing(CellStep.VERIFY_BASE)).contains(Duration.ofMillis(7));
   }
 
   @Test
   void aRedBaseFailsTheCellAtVerifyBaseAndTheAgentIsNeverPrompted() {
     cells.verifyBaseByDefault = true;
-    cells.baseFailure = ApplicationFailure.newNonRetryableFailure("the tests fail on the base commit base",
-        "BaseIsRed", "VERIFY_BASE");
+    cells.baseFailure =
+        ApplicationFailure.newNonRetryableFailure(
+            "the tests fail on the base commit base", "BaseIsRed", "VERIFY_BASE");
 
     CellOutcome outcome = workflow("red-base").run(TaskSpec.of("t", "do it", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
     assertThat(outcome.error()).isEqualTo("BaseIsRed: the tests fail on the base commit base");
-    assertThat(outcome.timing(CellStep.VERIFY_BASE)).as("the failed check is timed too").isPresent();
-    assertThat(cells.calls).containsExactly("bootstrap t on shared", "verifyBase t on shared@live",
-        "teardown t on shared@live");
+    assertThat(outcome.timing(CellStep.VERIFY_BASE))
+        .as("the failed check is timed too")
+        .isPresent();
+    assertThat(cells.calls)
+        .containsExactly(
+            "bootstrap t on shared", "verifyBase t on shared@live", "teardown t on shared@live");
   }
 
   @Test
   void aTaskThatTurnsTheCheckOffBeatsTheHostsDefault() {
     cells.verifyBaseByDefault = true;
 
-    CellOutcome outcome = workflow("no-check").run(TaskSpec.of("t", "do it", "main").withVerifyBase(false));
+    CellOutcome outcome =
+        workflow("no-check").run(TaskSpec.of("t", "do it", "main").withVerifyBase(false));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
     assertThat(cells.calls).noneMatch(call -> call.startsWith("verifyBase"));
   }
 
   @Test
-  void aHistoryWrittenBeforeTheBaseCheckReplaysEvenWhenItsBootstrapAskedForTheCheck() throws Exception {
-    // A rolling upgrade: a new host answered the bootstrap (asking for the check) while the workflow still ran the
-    // old code, which prompted the agent at once. Such a history has no version marker; it must replay as it was.
+  void aHistoryWrittenBeforeTheBaseCheckReplaysEvenWhenItsBootstrapAskedForTheCheck()
+      throws Exception {
+    // A rolling upgrade: a new host answered the bootstrap (asking for the check) while the
+    // workflow still ran the
+    // old code, which prompted the agent at once. Such a history has no version marker; it must
+    // replay as it was.
     CellOutcome outcome = workflow("before-check").run(TaskSpec.of("t", "do it", "main"));
     assertThat(outcome.status()).isEqualTo(CellStatus.COMMITTED);
     WorkflowExecutionHistory recorded = env.getWorkflowClient().fetchHistory("before-check");
@@ -252,7 +307,8 @@ class TcrWorkflowImplTest {
     WorkerFactory replayers = WorkerFactory.newInstance(env.getWorkflowClient());
     try {
       Worker replayer = replayers.newWorker("replay");
-      replayer.registerWorkflowImplementationFactory(TcrWorkflow.class,
+      replayer.registerWorkflowImplementationFactory(
+          TcrWorkflow.class,
           () -> new TcrWorkflowImpl(CellActivityOptions.of(SwarmProfile.STAGING)));
       WorkflowReplayer.replayWorkflowExecution(upgraded, replayer);
       WorkflowReplayer.replayWorkflowExecution(checked, replayer);
@@ -261,21 +317,38 @@ class TcrWorkflowImplTest {
     }
   }
 
-  /** {@code history} with its bootstrap's result saying {@code verifyBase: true}, as a new host answers. */
-  private static WorkflowExecutionHistory withBootstrapAskingForTheCheck(WorkflowExecutionHistory history) {
+  /**
+   * {@code history} with its bootstrap's result saying {@code verifyBase: true}, as a new host
+   * answers.
+   */
+  private static WorkflowExecutionHistory withBootstrapAskingForTheCheck(
+      WorkflowExecutionHistory history) {
     History.Builder events = history.getHistory().toBuilder();
     for (int i = 0; i < events.getEventsCount(); i++) {
       HistoryEvent event = events.getEvents(i);
       if (event.hasActivityTaskCompletedEventAttributes()) {
-        ActivityTaskCompletedEventAttributes completed = event.getActivityTaskCompletedEventAttributes();
+        ActivityTaskCompletedEventAttributes completed =
+            event.getActivityTaskCompletedEventAttributes();
         Payload result = completed.getResult().getPayloads(0);
         String json = result.getData().toStringUtf8();
-        assertThat(json).as("the first completed activity is the bootstrap").contains("\"verifyBase\":false");
-        Payload edited = result.toBuilder()
-            .setData(ByteString.copyFromUtf8(json.replace("\"verifyBase\":false", "\"verifyBase\":true"))).build();
-        events.setEvents(i, event.toBuilder().setActivityTaskCompletedEventAttributes(completed.toBuilder()
-            .setResult(Payloads.newBuilder().addPayloads(edited)))).build();
-        return new WorkflowExecutionHistory(events.build(), history.getWorkflowExecution().getWorkflowId());
+        assertThat(json)
+            .as("the first completed activity is the bootstrap")
+            .contains("\"verifyBase\":false");
+        Payload edited =
+            result.toBuilder()
+                .setData(
+                    ByteString.copyFromUtf8(
+                        json.replace("\"verifyBase\":false", "\"verifyBase\":true")))
+                .build();
+        events
+            .setEvents(
+                i,
+                event.toBuilder()
+                    .setActivityTaskCompletedEventAttributes(
+                        completed.toBuilder().setResult(Payloads.newBuilder().addPayloads(edited))))
+            .build();
+        return new WorkflowExecutionHistory(
+            events.build(), history.getWorkflowExecution().getWorkflowId());
       }
     }
     throw new AssertionError("no completed activity in " + history);
@@ -289,13 +362,20 @@ class TcrWorkflowImplTest {
     volatile ApplicationFailure executeFailure;
     volatile ApplicationFailure bootstrapFailure;
     volatile boolean hangExecute;
+
     /** The host's default for the base check, used when the bootstrap request names none. */
     volatile boolean verifyBaseByDefault;
+
     volatile ApplicationFailure baseFailure;
     private volatile boolean bootstrapped;
 
     private void record(String activity, CellId cell) {
-      calls.add(activity + " " + cell + " on " + Activity.getExecutionContext().getInfo().getActivityTaskQueue());
+      calls.add(
+          activity
+              + " "
+              + cell
+              + " on "
+              + Activity.getExecutionContext().getInfo().getActivityTaskQueue());
     }
 
     @Override
@@ -307,8 +387,16 @@ class TcrWorkflowImplTest {
       String queue = bootstrapped ? LIVE_HOST : firstHostQueue;
       bootstrapped = true;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(new CellBootstrap(request.cellId(), host, 8000, "/tmp/wt", "swarm/" + request.cellId(),
-          "base", List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)))), queue,
+      return new HostedCell(
+          new CellBootstrap(
+              request.cellId(),
+              host,
+              8000,
+              "/tmp/wt",
+              "swarm/" + request.cellId(),
+              "base",
+              List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)))),
+          queue,
           request.verifyBase() == null ? verifyBaseByDefault : request.verifyBase());
     }
 
@@ -347,7 +435,8 @@ class TcrWorkflowImplTest {
     @Override
     public TestResult runTests(TestRunRequest request) {
       record("runTests", request.cellId());
-      return new TestResult(testExitCode, false, testExitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
+      return new TestResult(
+          testExitCode, false, testExitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
     }
 
     @Override

@@ -25,7 +25,10 @@ class TemporalConnectionTest {
   }
 
   private static ConnectionOptions joining(EmbeddedTemporalServer server) {
-    return ConnectionOptions.newBuilder().target(server.target()).embeddedServerToken(server.token()).build();
+    return ConnectionOptions.newBuilder()
+        .target(server.target())
+        .embeddedServerToken(server.token())
+        .build();
   }
 
   @Test
@@ -37,8 +40,9 @@ class TemporalConnectionTest {
   }
 
   /**
-   * The Java test server implements no worker heartbeats: the SDK would try them at every start and give up with a
-   * WARN. They are off on the embedded server and on one joined with its token, and left to the SDK elsewhere.
+   * The Java test server implements no worker heartbeats: the SDK would try them at every start and
+   * give up with a WARN. They are off on the embedded server and on one joined with its token, and
+   * left to the SDK elsewhere.
    */
   @Test
   void workerHeartbeatsAreOffOnTheJavaTestServerOnly() throws IOException {
@@ -59,11 +63,19 @@ class TemporalConnectionTest {
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0)) {
       ConnectionOptions joining = joining(server);
       assertThat(joining.tls()).isFalse();
-      assertThat(joining.toString()).doesNotContain(server.token()).contains("embeddedServerToken=***");
+      assertThat(joining.toString())
+          .doesNotContain(server.token())
+          .contains("embeddedServerToken=***");
       try (TemporalConnection connection = TemporalConnection.open(server.target(), joining)) {
         assertThat(connection.isJavaTestServer()).isTrue();
-        assertThat(connection.client().getWorkflowServiceStubs().blockingStub()
-            .getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).hasCapabilities()).isTrue();
+        assertThat(
+                connection
+                    .client()
+                    .getWorkflowServiceStubs()
+                    .blockingStub()
+                    .getSystemInfo(GetSystemInfoRequest.getDefaultInstance())
+                    .hasCapabilities())
+            .isTrue();
       }
       // Without the token the server answers nothing, not even what it is.
       try (TemporalConnection connection = TemporalConnection.open(server.target(), options())) {
@@ -74,25 +86,35 @@ class TemporalConnectionTest {
 
   @Test
   void aServerThatAnswersClusterInfoIsACluster() throws IOException {
-    Server cluster = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-            InsecureServerCredentials.create())
-        .addService(new WorkflowServiceGrpc.WorkflowServiceImplBase() {
-          // The SDK asks for the server's capabilities before its first call.
-          @Override
-          public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> response) {
-            response.onNext(GetSystemInfoResponse.newBuilder().setServerVersion("1.29.1").build());
-            response.onCompleted();
-          }
+    Server cluster =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InsecureServerCredentials.create())
+            .addService(
+                new WorkflowServiceGrpc.WorkflowServiceImplBase() {
+                  // The SDK asks for the server's capabilities before its first call.
+                  @Override
+                  public void getSystemInfo(
+                      GetSystemInfoRequest request,
+                      StreamObserver<GetSystemInfoResponse> response) {
+                    response.onNext(
+                        GetSystemInfoResponse.newBuilder().setServerVersion("1.29.1").build());
+                    response.onCompleted();
+                  }
 
-          @Override
-          public void getClusterInfo(GetClusterInfoRequest request,
-              StreamObserver<GetClusterInfoResponse> response) {
-            response.onNext(GetClusterInfoResponse.newBuilder().setServerVersion("1.29.1").build());
-            response.onCompleted();
-          }
-        })
-        .build().start();
-    try (TemporalConnection connection = TemporalConnection.open("127.0.0.1:" + cluster.getPort(), options())) {
+                  @Override
+                  public void getClusterInfo(
+                      GetClusterInfoRequest request,
+                      StreamObserver<GetClusterInfoResponse> response) {
+                    response.onNext(
+                        GetClusterInfoResponse.newBuilder().setServerVersion("1.29.1").build());
+                    response.onCompleted();
+                  }
+                })
+            .build()
+            .start();
+    try (TemporalConnection connection =
+        TemporalConnection.open("127.0.0.1:" + cluster.getPort(), options())) {
       assertThat(connection.isJavaTestServer()).isFalse();
     } finally {
       cluster.shutdownNow();
@@ -105,7 +127,8 @@ class TemporalConnectionTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = socket.getLocalPort();
     }
-    try (TemporalConnection connection = TemporalConnection.open("127.0.0.1:" + closedPort, options())) {
+    try (TemporalConnection connection =
+        TemporalConnection.open("127.0.0.1:" + closedPort, options())) {
       assertThat(connection.isJavaTestServer()).isFalse();
     }
   }

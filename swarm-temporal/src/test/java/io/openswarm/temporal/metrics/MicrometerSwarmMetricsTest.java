@@ -19,11 +19,13 @@ import org.junit.jupiter.api.Test;
 class MicrometerSwarmMetricsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final MicrometerSwarmMetrics metrics = MicrometerSwarmMetrics.newBuilder(registry).tag("host", "h1").build();
+  private final MicrometerSwarmMetrics metrics =
+      MicrometerSwarmMetrics.newBuilder(registry).tag("host", "h1").build();
 
   @Test
   void everyStepHasATimerPerResultWithPercentilesFromTheStart() {
-    assertThat(registry.find(MicrometerSwarmMetrics.STEP_DURATION).timers()).hasSize(2 * CellStep.values().length);
+    assertThat(registry.find(MicrometerSwarmMetrics.STEP_DURATION).timers())
+        .hasSize(2 * CellStep.values().length);
 
     for (int i = 1; i <= 100; i++) {
       metrics.stepFinished(CellStep.EXECUTE, Duration.ofMillis(i * 10L), true);
@@ -34,7 +36,9 @@ class MicrometerSwarmMetricsTest {
     assertThat(ok.count()).isEqualTo(100);
     assertThat(ok.max(TimeUnit.MILLISECONDS)).isEqualTo(1000);
     ValueAtPercentile[] percentiles = ok.takeSnapshot().percentileValues();
-    assertThat(percentiles).extracting(ValueAtPercentile::percentile).containsExactly(0.5, 0.95, 0.99);
+    assertThat(percentiles)
+        .extracting(ValueAtPercentile::percentile)
+        .containsExactly(0.5, 0.95, 0.99);
     // HdrHistogram-backed estimates: within a few percent of the exact 500, 950 and 990 ms.
     assertThat(percentiles[0].value(TimeUnit.MILLISECONDS)).isBetween(470.0, 530.0);
     assertThat(percentiles[1].value(TimeUnit.MILLISECONDS)).isBetween(920.0, 1000.0);
@@ -59,10 +63,22 @@ class MicrometerSwarmMetricsTest {
     assertThat(cells("reverted", "none")).isEqualTo(1);
     assertThat(cells("failed", "AgentTimedOut")).isEqualTo(2);
     assertThat(cells("failed", "PortExhausted")).isEqualTo(1);
-    assertThat(registry.get(MicrometerSwarmMetrics.DAG_ATTEMPTS_FINISHED).tag("status", "conflict")
-        .tag("failure_type", "none").counter().count()).isEqualTo(1);
-    assertThat(registry.get(MicrometerSwarmMetrics.DAG_ATTEMPTS_FINISHED).tag("status", "failed")
-        .tag("failure_type", "AgentCrashed").counter().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get(MicrometerSwarmMetrics.DAG_ATTEMPTS_FINISHED)
+                .tag("status", "conflict")
+                .tag("failure_type", "none")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get(MicrometerSwarmMetrics.DAG_ATTEMPTS_FINISHED)
+                .tag("status", "failed")
+                .tag("failure_type", "AgentCrashed")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
@@ -106,26 +122,40 @@ class MicrometerSwarmMetricsTest {
     metrics.close();
     metrics.close();
 
-    assertThat(registry.getMeters()).extracting(m -> m.getId().getName()).containsExactly("someone.else");
+    assertThat(registry.getMeters())
+        .extracting(m -> m.getId().getName())
+        .containsExactly("someone.else");
   }
 
   @Test
   void badArgumentsAreRefusedWithTheirName() {
-    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("registry cannot be null");
-    assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(registry).percentileWindow(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("percentileWindow must be positive but was PT0S");
+    assertThatThrownBy(
+            () -> MicrometerSwarmMetrics.newBuilder(registry).percentileWindow(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("percentileWindow must be positive but was PT0S");
     assertThatThrownBy(() -> MicrometerSwarmMetrics.newBuilder(registry).tag(" ", "x"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("tag key must not be blank");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tag key must not be blank");
   }
 
   private Timer timer(String step, String result) {
-    return registry.get(MicrometerSwarmMetrics.STEP_DURATION).tag("step", step).tag("result", result).timer();
+    return registry
+        .get(MicrometerSwarmMetrics.STEP_DURATION)
+        .tag("step", step)
+        .tag("result", result)
+        .timer();
   }
 
   private double cells(String status, String failureType) {
-    return registry.get(MicrometerSwarmMetrics.CELLS_FINISHED).tag("status", status)
-        .tag("failure_type", failureType).counter().count();
+    return registry
+        .get(MicrometerSwarmMetrics.CELLS_FINISHED)
+        .tag("status", status)
+        .tag("failure_type", failureType)
+        .counter()
+        .count();
   }
 
   private double gauge(String name, String tag, String value) {

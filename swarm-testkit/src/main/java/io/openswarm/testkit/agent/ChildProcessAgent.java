@@ -30,10 +30,10 @@ import java.util.function.Function;
 
 /**
  * A scripted agent whose every session is a real child process, started through the worker's {@link
- * ProcessSupervisor}, as a real agent server would be: in the sandbox, recorded in the lease journal, killed with its
- * process group at stop, and killable from outside ({@link CrashableSession#crash()}) to play an agent that dies
- * mid-turn. The edits are applied in-process, as by {@link ScriptedAgent}; the process is there to be supervised,
- * leaked, reaped and killed.
+ * ProcessSupervisor}, as a real agent server would be: in the sandbox, recorded in the lease
+ * journal, killed with its process group at stop, and killable from outside ({@link
+ * CrashableSession#crash()}) to play an agent that dies mid-turn. The edits are applied in-process,
+ * as by {@link ScriptedAgent}; the process is there to be supervised, leaked, reaped and killed.
  *
  * <pre>{@code
  * SwarmWorker.newBuilder()...
@@ -42,9 +42,10 @@ import java.util.function.Function;
  *         .build())
  * }</pre>
  *
- * <p>By default the process is {@code sleep}; {@link Builder#command(Function)} can run anything, for example a
- * program that listens on the cell's port so that the port is really held ({@link Builder#awaitPort(boolean)} then
- * makes readiness wait for it). A turn fails with {@code CRASHED} as soon as the process is found dead.
+ * <p>By default the process is {@code sleep}; {@link Builder#command(Function)} can run anything,
+ * for example a program that listens on the cell's port so that the port is really held ({@link
+ * Builder#awaitPort(boolean)} then makes readiness wait for it). A turn fails with {@code CRASHED}
+ * as soon as the process is found dead.
  *
  * <p>Thread-safe: one instance serves any number of cells at once.
  */
@@ -125,17 +126,25 @@ public final class ChildProcessAgent implements AgentRuntime {
     Path log = context.stateDirectory().resolve("logs").resolve("agent.log");
     SupervisedProcess process;
     try {
-      process = supervisor.start(ProcessSpec.newBuilder()
-          .command(command.apply(context))
-          .workingDirectory(context.worktree())
-          .logFile(log)
-          .stopGrace(stopGrace)
-          .sandboxPolicy(SandboxPolicy.forCell(context.worktree(), context.stateDirectory()))
-          .description("agent of cell " + context.cellId())
-          .build());
+      process =
+          supervisor.start(
+              ProcessSpec.newBuilder()
+                  .command(command.apply(context))
+                  .workingDirectory(context.worktree())
+                  .logFile(log)
+                  .stopGrace(stopGrace)
+                  .sandboxPolicy(
+                      SandboxPolicy.forCell(context.worktree(), context.stateDirectory()))
+                  .description("agent of cell " + context.cellId())
+                  .build());
     } catch (IOException | RuntimeException e) {
-      throw new AgentException(AgentException.Reason.START_FAILED, "the agent process of cell "
-          + context.cellId() + " could not be started: " + e.getMessage(), e);
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
+          "the agent process of cell "
+              + context.cellId()
+              + " could not be started: "
+              + e.getMessage(),
+          e);
     }
     started.add(process.identity());
     startedSessions.incrementAndGet();
@@ -169,19 +178,31 @@ public final class ChildProcessAgent implements AgentRuntime {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         if (!process.isAlive()) {
-          throw new AgentException(AgentException.Reason.START_FAILED, "the agent process of cell " + cell()
-              + " exited during start-up: " + process.outputTail());
+          throw new AgentException(
+              AgentException.Reason.START_FAILED,
+              "the agent process of cell "
+                  + cell()
+                  + " exited during start-up: "
+                  + process.outputTail());
         }
         if (!awaitPort || accepts(context.port())) {
           return;
         }
         if (System.nanoTime() > deadline) {
-          throw new AgentException(AgentException.Reason.NOT_READY, "the agent process of cell " + cell()
-              + " did not listen on port " + context.port() + " within " + timeout.toMillis() + " ms");
+          throw new AgentException(
+              AgentException.Reason.NOT_READY,
+              "the agent process of cell "
+                  + cell()
+                  + " did not listen on port "
+                  + context.port()
+                  + " within "
+                  + timeout.toMillis()
+                  + " ms");
         }
         if (waitAborted(WATCH)) {
-          throw new AgentException(AgentException.Reason.NOT_READY, "the start of the agent of cell " + cell()
-              + " was aborted");
+          throw new AgentException(
+              AgentException.Reason.NOT_READY,
+              "the start of the agent of cell " + cell() + " was aborted");
         }
       }
     }
@@ -198,17 +219,21 @@ public final class ChildProcessAgent implements AgentRuntime {
       long deadline = System.nanoTime() + thinking.toNanos();
       while (System.nanoTime() < deadline) {
         requireAlive();
-        if (waitAborted(Duration.ofNanos(Math.min(WATCH.toNanos(), deadline - System.nanoTime())))) {
-          throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + cell() + " was aborted");
+        if (waitAborted(
+            Duration.ofNanos(Math.min(WATCH.toNanos(), deadline - System.nanoTime())))) {
+          throw new AgentException(
+              AgentException.Reason.ABORTED, "turn of cell " + cell() + " was aborted");
         }
       }
       requireAlive();
       if (turn == ScriptedAgent.Turn.HANG) {
-        throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "turn of cell " + cell()
-            + " did not finish within " + timeout.toMillis() + " ms");
+        throw new AgentException(
+            AgentException.Reason.TURN_TIMED_OUT,
+            "turn of cell " + cell() + " did not finish within " + timeout.toMillis() + " ms");
       }
       if (turn == ScriptedAgent.Turn.FAIL) {
-        throw new AgentException(AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
+        throw new AgentException(
+            AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
       }
       List<FileEdit> toApply = edits.apply(prompt);
       for (FileEdit edit : toApply) {
@@ -221,8 +246,13 @@ public final class ChildProcessAgent implements AgentRuntime {
 
     private void requireAlive() {
       if (!process.isAlive()) {
-        throw new AgentException(AgentException.Reason.CRASHED, "the agent process of cell " + cell()
-            + " (pid " + process.pid() + ") died during the turn");
+        throw new AgentException(
+            AgentException.Reason.CRASHED,
+            "the agent process of cell "
+                + cell()
+                + " (pid "
+                + process.pid()
+                + ") died during the turn");
       }
     }
 
@@ -231,7 +261,8 @@ public final class ChildProcessAgent implements AgentRuntime {
         return aborted.await(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + cell() + " was interrupted", e);
+        throw new AgentException(
+            AgentException.Reason.ABORTED, "turn of cell " + cell() + " was interrupted", e);
       }
     }
 
@@ -255,8 +286,8 @@ public final class ChildProcessAgent implements AgentRuntime {
       try {
         ProcessResult result = process.stop();
         if (!result.survivors().isEmpty()) {
-          throw new IllegalStateException("the agent process tree of cell " + cell() + " survived KILL: "
-              + result.survivors());
+          throw new IllegalStateException(
+              "the agent process tree of cell " + cell() + " survived KILL: " + result.survivors());
         }
       } finally {
         live.remove(this);
@@ -265,7 +296,12 @@ public final class ChildProcessAgent implements AgentRuntime {
 
     @Override
     public String toString() {
-      return "ChildProcessAgent.Session[" + cell() + ", pid " + process.pid() + (closed ? ", closed" : "") + "]";
+      return "ChildProcessAgent.Session["
+          + cell()
+          + ", pid "
+          + process.pid()
+          + (closed ? ", closed" : "")
+          + "]";
     }
   }
 
@@ -293,7 +329,8 @@ public final class ChildProcessAgent implements AgentRuntime {
     }
 
     /**
-     * The agent process's command for a cell, as an argument list (no shell); {@link #SLEEP} by default.
+     * The agent process's command for a cell, as an argument list (no shell); {@link #SLEEP} by
+     * default.
      *
      * @param commandForCell gives the command for a cell
      * @return this builder
@@ -315,8 +352,8 @@ public final class ChildProcessAgent implements AgentRuntime {
     }
 
     /**
-     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code delete PATH},
-     * {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code
+     * delete PATH}, {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
      *
      * @return this builder
      */
@@ -360,7 +397,8 @@ public final class ChildProcessAgent implements AgentRuntime {
     }
 
     /**
-     * Whether readiness waits until the process accepts connections on the cell's port; off by default.
+     * Whether readiness waits until the process accepts connections on the cell's port; off by
+     * default.
      *
      * @param await true to wait for the port
      * @return this builder

@@ -63,7 +63,8 @@ public record FileEdit(String path, @Nullable String content) {
     Path root = worktree.toAbsolutePath().normalize();
     Path target = root.resolve(path).normalize();
     if (!target.startsWith(root) || target.equals(root)) {
-      throw new AgentException(AgentException.Reason.TURN_FAILED,
+      throw new AgentException(
+          AgentException.Reason.TURN_FAILED,
           "scripted edit path must stay inside the worktree but was " + path);
     }
     try {

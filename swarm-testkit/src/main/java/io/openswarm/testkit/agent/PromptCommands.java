@@ -4,19 +4,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A tiny prompt language for scripted agents, so that a test says what the agent does in the prompt itself:
+ * A tiny prompt language for scripted agents, so that a test says what the agent does in the prompt
+ * itself:
  *
  * <ul>
- *   <li>{@code write PATH CONTENT}: writes {@code CONTENT} (everything after the second space, spaces and newlines
- *   included) to {@code PATH};</li>
- *   <li>{@code delete PATH}: deletes {@code PATH};</li>
- *   <li>{@code hang}: the turn never finishes by itself (it ends when aborted or timed out);</li>
- *   <li>{@code fail}: the turn fails as a model error would;</li>
- *   <li>anything else: the turn finishes without editing.</li>
+ *   <li>{@code write PATH CONTENT}: writes {@code CONTENT} (everything after the second space,
+ *       spaces and newlines included) to {@code PATH};
+ *   <li>{@code delete PATH}: deletes {@code PATH};
+ *   <li>{@code hang}: the turn never finishes by itself (it ends when aborted or timed out);
+ *   <li>{@code fail}: the turn fails as a model error would;
+ *   <li>anything else: the turn finishes without editing.
  * </ul>
  *
- * <p>Use it through {@link ScriptedAgent.Builder#promptCommands()} or {@link ChildProcessAgent.Builder#promptCommands()}.
- * The words are matched exactly and case-sensitively; a {@code write} without content writes an empty file.
+ * <p>Use it through {@link ScriptedAgent.Builder#promptCommands()} or {@link
+ * ChildProcessAgent.Builder#promptCommands()}. The words are matched exactly and case-sensitively;
+ * a {@code write} without content writes an empty file.
  *
  * <p>Thread-safe (stateless).
  */
@@ -25,7 +27,8 @@ public final class PromptCommands {
   private PromptCommands() {}
 
   /**
-   * The edits that {@code prompt} asks for: one for {@code write} and {@code delete}, none otherwise.
+   * The edits that {@code prompt} asks for: one for {@code write} and {@code delete}, none
+   * otherwise.
    *
    * @param prompt the prompt
    * @return the edits; empty for a prompt that is no {@code write} or {@code delete}
@@ -36,7 +39,8 @@ public final class PromptCommands {
     Objects.requireNonNull(prompt, "prompt cannot be null");
     String[] words = prompt.split(" ", 3);
     return switch (words[0]) {
-      case "write" -> List.of(FileEdit.write(path(words, prompt), words.length > 2 ? words[2] : ""));
+      case "write" ->
+          List.of(FileEdit.write(path(words, prompt), words.length > 2 ? words[2] : ""));
       case "delete" -> List.of(FileEdit.delete(path(words, prompt)));
       default -> List.of();
     };
@@ -61,8 +65,14 @@ public final class PromptCommands {
 
   private static String path(String[] words, String prompt) {
     if (words.length < 2 || words[1].isEmpty()) {
-      throw new IllegalArgumentException("a \"" + words[0] + "\" prompt must name a path (\"" + words[0]
-          + " PATH ...\") but was \"" + prompt + "\"");
+      throw new IllegalArgumentException(
+          "a \""
+              + words[0]
+              + "\" prompt must name a path (\""
+              + words[0]
+              + " PATH ...\") but was \""
+              + prompt
+              + "\"");
     }
     return words[1];
   }

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * An in-process agent that applies the file edits a script gives for each prompt: the fast, deterministic cell for
- * unit tests, benchmarks and the demo. It can also be told to be slow, to fail, or to hang until aborted.
+ * An in-process agent that applies the file edits a script gives for each prompt: the fast,
+ * deterministic cell for unit tests, benchmarks and the demo. It can also be told to be slow, to
+ * fail, or to hang until aborted.
  *
  * <pre>{@code
  * ScriptedAgent agent = ScriptedAgent.newBuilder()
@@ -113,7 +114,8 @@ public final class ScriptedAgent implements AgentRuntime {
     Objects.requireNonNull(context, "context cannot be null");
     pause(startDelay);
     if (start == Start.FAIL) {
-      throw new AgentException(AgentException.Reason.START_FAILED,
+      throw new AgentException(
+          AgentException.Reason.START_FAILED,
           "scripted agent of cell " + context.cellId() + " failed to start (scripted)");
     }
     return new Session(context);
@@ -150,8 +152,13 @@ public final class ScriptedAgent implements AgentRuntime {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        throw new AgentException(AgentException.Reason.NOT_READY, "scripted agent of cell " + context.cellId()
-            + " was not ready after " + timeout.toMillis() + " ms (scripted)");
+        throw new AgentException(
+            AgentException.Reason.NOT_READY,
+            "scripted agent of cell "
+                + context.cellId()
+                + " was not ready after "
+                + timeout.toMillis()
+                + " ms (scripted)");
       }
     }
 
@@ -166,23 +173,31 @@ public final class ScriptedAgent implements AgentRuntime {
       try {
         if (turn == Turn.HANG) {
           if (aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
-                + " was aborted");
+            throw new AgentException(
+                AgentException.Reason.ABORTED, "turn of cell " + context.cellId() + " was aborted");
           }
-          throw new AgentException(AgentException.Reason.TURN_TIMED_OUT, "turn of cell " + context.cellId()
-              + " did not finish within " + timeout.toMillis() + " ms");
+          throw new AgentException(
+              AgentException.Reason.TURN_TIMED_OUT,
+              "turn of cell "
+                  + context.cellId()
+                  + " did not finish within "
+                  + timeout.toMillis()
+                  + " ms");
         }
         if (!turnDelay.isZero() && aborted.await(turnDelay.toNanos(), TimeUnit.NANOSECONDS)) {
-          throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
-              + " was aborted");
+          throw new AgentException(
+              AgentException.Reason.ABORTED, "turn of cell " + context.cellId() + " was aborted");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AgentException(AgentException.Reason.ABORTED, "turn of cell " + context.cellId()
-            + " was interrupted", e);
+        throw new AgentException(
+            AgentException.Reason.ABORTED,
+            "turn of cell " + context.cellId() + " was interrupted",
+            e);
       }
       if (turn == Turn.FAIL) {
-        throw new AgentException(AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
+        throw new AgentException(
+            AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
       }
       List<FileEdit> toApply = edits.apply(prompt);
       for (FileEdit edit : toApply) {
@@ -234,8 +249,8 @@ public final class ScriptedAgent implements AgentRuntime {
     }
 
     /**
-     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code delete PATH},
-     * {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code
+     * delete PATH}, {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
      *
      * @return this builder
      */

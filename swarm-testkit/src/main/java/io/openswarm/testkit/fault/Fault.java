@@ -3,13 +3,14 @@ package io.openswarm.testkit.fault;
 import java.util.Objects;
 
 /**
- * What happens when a {@link FaultPoint} fires: an {@link Action}, before or after the real operation.
+ * What happens when a {@link FaultPoint} fires: an {@link Action}, before or after the real
+ * operation.
  *
  * <p>Immutable and thread-safe.
  *
  * @param action what goes wrong
- * @param after whether it happens after the real operation succeeded (for example, SIGKILL once the commit landed)
- *     rather than instead of it
+ * @param after whether it happens after the real operation succeeded (for example, SIGKILL once the
+ *     commit landed) rather than instead of it
  */
 public record Fault(Action action, boolean after) {
 
@@ -17,9 +18,14 @@ public record Fault(Action action, boolean after) {
   public enum Action {
     /** The point fails the way a real implementation fails there; see {@link FaultPoint}. */
     FAIL,
-    /** The point blocks until the thread is interrupted, the turn is aborted or the hangs are released. */
+    /**
+     * The point blocks until the thread is interrupted, the turn is aborted or the hangs are
+     * released.
+     */
     HANG,
-    /** The JVM is killed with SIGKILL, as by the out-of-memory killer or a power cut of the process. */
+    /**
+     * The JVM is killed with SIGKILL, as by the out-of-memory killer or a power cut of the process.
+     */
     KILL
   }
 

@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Makes cells fail, hang or die at named {@link FaultPoint}s, by decorating the service-provider implementations the
- * cell steps consult: a {@link CellInterceptor}, given to a worker like any other, or applied by hand to the parts of
- * locally driven cells. The library's own code (the steps, the saga, the activities, the workflows) runs unchanged
- * around the faults.
+ * Makes cells fail, hang or die at named {@link FaultPoint}s, by decorating the service-provider
+ * implementations the cell steps consult: a {@link CellInterceptor}, given to a worker like any
+ * other, or applied by hand to the parts of locally driven cells. The library's own code (the
+ * steps, the saga, the activities, the workflows) runs unchanged around the faults.
  *
  * <pre>{@code
  * FaultInjector faults = FaultInjector.create();
@@ -46,16 +46,19 @@ import org.slf4j.MDC;
  * }</pre>
  *
  * <h2>How it works</h2>
- * Each decorator asks the injector, at its point and for its cell, whether a fault is armed; an armed fault is used up
- * as it fires (a fault armed {@code n} times fires {@code n} times). A fault fires either instead of the real
- * operation or, if {@linkplain Fault#after() after}, once the real operation succeeded. A port probe does not know
- * its cell; it takes the cell from the logging context the steps set during bootstrap ({@code cellId} in the MDC),
- * so only faults armed for any cell reach it when the logging backend keeps no MDC.
  *
- * <p>Faults that hang block until the thread is interrupted (a Temporal cancellation interrupts tests and
- * integrations), the agent's turn is aborted (for points inside the turn), or {@link #releaseHangs()} is called, in
- * which case the operation goes on as if it had just been slow. Teardown faults hold the real operation back: the
- * session, lease or port stays open, exactly as when stopping really fails, until {@link #releaseHeldBack()} runs it.
+ * Each decorator asks the injector, at its point and for its cell, whether a fault is armed; an
+ * armed fault is used up as it fires (a fault armed {@code n} times fires {@code n} times). A fault
+ * fires either instead of the real operation or, if {@linkplain Fault#after() after}, once the real
+ * operation succeeded. A port probe does not know its cell; it takes the cell from the logging
+ * context the steps set during bootstrap ({@code cellId} in the MDC), so only faults armed for any
+ * cell reach it when the logging backend keeps no MDC.
+ *
+ * <p>Faults that hang block until the thread is interrupted (a Temporal cancellation interrupts
+ * tests and integrations), the agent's turn is aborted (for points inside the turn), or {@link
+ * #releaseHangs()} is called, in which case the operation goes on as if it had just been slow.
+ * Teardown faults hold the real operation back: the session, lease or port stays open, exactly as
+ * when stopping really fails, until {@link #releaseHeldBack()} runs it.
  *
  * <p>Thread-safe.
  */
@@ -69,8 +72,10 @@ public final class FaultInjector implements CellInterceptor {
   private final Set<FiredFault> hanging = ConcurrentHashMap.newKeySet();
   private final List<HeldBack> heldBack = new CopyOnWriteArrayList<>();
   private final Set<String> injectedCommits = ConcurrentHashMap.newKeySet();
+
   /** The cell each port was given to, learnt at agent start, so a port's release knows its cell. */
   private final ConcurrentHashMap<Integer, CellId> portOwners = new ConcurrentHashMap<>();
+
   private final AtomicInteger eventStreamsCut = new AtomicInteger();
   private final List<Consumer<FiredFault>> listeners = new CopyOnWriteArrayList<>();
   private final Object hangMonitor = new Object();
@@ -95,7 +100,12 @@ public final class FaultInjector implements CellInterceptor {
     final @Nullable Predicate<CellId> cells;
     int remaining;
 
-    Rule(FaultPoint point, Fault fault, @Nullable CellId cell, @Nullable Predicate<CellId> cells, int times) {
+    Rule(
+        FaultPoint point,
+        Fault fault,
+        @Nullable CellId cell,
+        @Nullable Predicate<CellId> cells,
+        int times) {
       this.point = point;
       this.fault = fault;
       this.cell = cell;
@@ -140,7 +150,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Arms {@code fault} at {@code point} {@code times} times, for {@code cell} only or, if it is null, for any cell.
+   * Arms {@code fault} at {@code point} {@code times} times, for {@code cell} only or, if it is
+   * null, for any cell.
    *
    * @param point where the fault fires
    * @param fault what goes wrong there
@@ -163,8 +174,9 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Arms {@code fault} at {@code point} {@code times} times, for the cells {@code cells} accepts (for example the
-   * cells of one DAG task, whose ids the workflow makes up as it goes). Never fires where the cell is unknown.
+   * Arms {@code fault} at {@code point} {@code times} times, for the cells {@code cells} accepts
+   * (for example the cells of one DAG task, whose ids the workflow makes up as it goes). Never
+   * fires where the cell is unknown.
    *
    * @param point where the fault fires
    * @param fault what goes wrong there
@@ -238,7 +250,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Calls {@code listener} for every fault as it fires, on the thread that hit it (before a KILL kills).
+   * Calls {@code listener} for every fault as it fires, on the thread that hit it (before a KILL
+   * kills).
    *
    * @param listener told about every fault as it fires
    * @return this injector
@@ -275,8 +288,14 @@ public final class FaultInjector implements CellInterceptor {
         }
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("no fault hung at " + point + (cell == null ? "" : " for " + cell) + " within "
-            + timeout.toMillis() + " ms; fired: " + fired);
+        throw new AssertionError(
+            "no fault hung at "
+                + point
+                + (cell == null ? "" : " for " + cell)
+                + " within "
+                + timeout.toMillis()
+                + " ms; fired: "
+                + fired);
       }
       pause();
     }
@@ -318,8 +337,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * How many agent event streams {@link FaultPoint#EVENT_STREAM_DROP} faults cut so far (a fault that found no open
-   * stream cut none, so tests can tell a real cut from a vacuous one).
+   * How many agent event streams {@link FaultPoint#EVENT_STREAM_DROP} faults cut so far (a fault
+   * that found no open stream cut none, so tests can tell a real cut from a vacuous one).
    *
    * @return the number of streams cut
    */
@@ -328,7 +347,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * The commits the injector put on target branches itself (the conflicting changes of INTEGRATE faults).
+   * The commits the injector put on target branches itself (the conflicting changes of INTEGRATE
+   * faults).
    *
    * @return the commits' SHAs, a snapshot
    */
@@ -337,8 +357,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to, {@link
-   * FaultPoint#PORT_RELEASE}.
+   * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to,
+   * {@link FaultPoint#PORT_RELEASE}.
    *
    * @param next the probe to decorate
    * @return the decorated probe
@@ -349,8 +369,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link FaultPoint#WORKTREE_RESET} and {@link
-   * FaultPoint#WORKTREE_RETURN}.
+   * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link
+   * FaultPoint#WORKTREE_RESET} and {@link FaultPoint#WORKTREE_RETURN}.
    *
    * @param next the provider to decorate
    * @return the decorated provider
@@ -373,8 +393,8 @@ public final class FaultInjector implements CellInterceptor {
 
   /**
    * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
-   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
-   * FaultPoint#AGENT_STOP}.
+   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH}
+   * and {@link FaultPoint#AGENT_STOP}.
    *
    * @param next the agent to decorate
    * @return the decorated agent
@@ -408,12 +428,22 @@ public final class FaultInjector implements CellInterceptor {
 
   @Override
   public String toString() {
-    return "FaultInjector[armed=" + armedCount() + ", fired=" + fired.size() + ", hanging=" + hanging.size() + "]";
+    return "FaultInjector[armed="
+        + armedCount()
+        + ", fired="
+        + fired.size()
+        + ", hanging="
+        + hanging.size()
+        + "]";
   }
 
-  // ---- used by the decorators ---------------------------------------------------------------------------------
+  // ---- used by the decorators
+  // ---------------------------------------------------------------------------------
 
-  /** Whether a fault (before or after) is armed at {@code point} for {@code cell}, without using it up. */
+  /**
+   * Whether a fault (before or after) is armed at {@code point} for {@code cell}, without using it
+   * up.
+   */
   boolean isArmed(FaultPoint point, @Nullable CellId cell) {
     synchronized (rules) {
       return rules.stream().anyMatch(rule -> rule.point == point && rule.matches(cell));
@@ -429,12 +459,17 @@ public final class FaultInjector implements CellInterceptor {
     portOwners.put(port, cell);
   }
 
-  /** Forgets and returns the cell {@code port} was given to, or null if no agent was started on it. */
+  /**
+   * Forgets and returns the cell {@code port} was given to, or null if no agent was started on it.
+   */
   @Nullable CellId portReleased(int port) {
     return portOwners.remove(port);
   }
 
-  /** Takes the fault armed at {@code point} for {@code cell} at this moment (before or after), or null. */
+  /**
+   * Takes the fault armed at {@code point} for {@code cell} at this moment (before or after), or
+   * null.
+   */
   @Nullable FiredFault take(FaultPoint point, @Nullable CellId cell, boolean after) {
     Fault fault = null;
     synchronized (rules) {
@@ -521,14 +556,20 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Kills this JVM with SIGKILL: no shutdown hook, no finally block, no flush runs, exactly as when the operating
-   * system kills it. Falls back to {@link Runtime#halt} if {@code kill} cannot be run.
+   * Kills this JVM with SIGKILL: no shutdown hook, no finally block, no flush runs, exactly as when
+   * the operating system kills it. Falls back to {@link Runtime#halt} if {@code kill} cannot be
+   * run.
    */
   static void killThisJvm(FiredFault firing) {
-    log.warn("fault injected: killing this JVM (pid {}) with SIGKILL at {}", ProcessHandle.current().pid(), firing);
+    log.warn(
+        "fault injected: killing this JVM (pid {}) with SIGKILL at {}",
+        ProcessHandle.current().pid(),
+        firing);
     try {
-      Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid()))
-          .redirectErrorStream(true).start();
+      Process kill =
+          new ProcessBuilder("kill", "-KILL", Long.toString(ProcessHandle.current().pid()))
+              .redirectErrorStream(true)
+              .start();
       kill.waitFor(10, TimeUnit.SECONDS);
       // The signal is on its way; wait for it rather than run on.
       TimeUnit.SECONDS.sleep(10);

@@ -13,14 +13,19 @@ final class FaultSite {
   private FaultSite() {}
 
   /**
-   * Runs {@code operation} with the faults armed at {@code point} for {@code cell}: a fault before it fails, hangs or
-   * kills instead; a fault after it fires once it succeeded, and {@code undo} gives back what it acquired when that
-   * fault fails.
+   * Runs {@code operation} with the faults armed at {@code point} for {@code cell}: a fault before
+   * it fails, hangs or kills instead; a fault after it fires once it succeeded, and {@code undo}
+   * gives back what it acquired when that fault fails.
    *
    * @param failure the exception the point's real implementation throws, given a message
    */
-  static <T> T run(FaultInjector injector, FaultPoint point, @Nullable CellId cell,
-      Function<String, RuntimeException> failure, Supplier<T> operation, Consumer<? super T> undo) {
+  static <T> T run(
+      FaultInjector injector,
+      FaultPoint point,
+      @Nullable CellId cell,
+      Function<String, RuntimeException> failure,
+      Supplier<T> operation,
+      Consumer<? super T> undo) {
     FiredFault before = injector.take(point, cell, false);
     if (before != null) {
       strike(injector, before, failure, null, failure);
@@ -43,22 +48,28 @@ final class FaultSite {
   }
 
   /**
-   * Acts out one fault: throws for FAIL, kills the JVM for KILL, and for HANG blocks until released (then returns,
-   * so the operation goes on), interrupted or aborted (then throws).
+   * Acts out one fault: throws for FAIL, kills the JVM for KILL, and for HANG blocks until released
+   * (then returns, so the operation goes on), interrupted or aborted (then throws).
    *
    * @param aborted counted down when the agent's turn is aborted, or null where no turn runs
    * @param abortFailure the exception for an aborted hang
    */
-  static void strike(FaultInjector injector, FiredFault firing, Function<String, RuntimeException> failure,
-      @Nullable CountDownLatch aborted, Function<String, RuntimeException> abortFailure) {
+  static void strike(
+      FaultInjector injector,
+      FiredFault firing,
+      Function<String, RuntimeException> failure,
+      @Nullable CountDownLatch aborted,
+      Function<String, RuntimeException> abortFailure) {
     switch (firing.fault().action()) {
       case FAIL -> throw failure.apply("injected fault: " + firing);
       case KILL -> FaultInjector.killThisJvm(firing);
       case HANG -> {
         switch (injector.hang(firing, aborted)) {
-          case RELEASED -> { }
-          case INTERRUPTED -> throw failure.apply("interrupted while hanging at injected fault " + firing);
-          case ABORTED -> throw abortFailure.apply("aborted while hanging at injected fault " + firing);
+          case RELEASED -> {}
+          case INTERRUPTED ->
+              throw failure.apply("interrupted while hanging at injected fault " + firing);
+          case ABORTED ->
+              throw abortFailure.apply("aborted while hanging at injected fault " + firing);
         }
       }
     }

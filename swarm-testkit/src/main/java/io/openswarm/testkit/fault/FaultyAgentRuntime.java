@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link FaultPoint#AGENT_START}, and through its sessions {@link FaultPoint#AGENT_HEALTH}, {@link
- * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH} and {@link
- * FaultPoint#AGENT_STOP}.
+ * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH}
+ * and {@link FaultPoint#AGENT_STOP}.
  */
 final class FaultyAgentRuntime implements AgentRuntime {
 
@@ -44,9 +44,13 @@ final class FaultyAgentRuntime implements AgentRuntime {
   @Override
   public AgentSession start(AgentContext context) {
     injector.portGiven(context.port(), context.cellId());
-    return FaultSite.run(injector, FaultPoint.AGENT_START, context.cellId(),
+    return FaultSite.run(
+        injector,
+        FaultPoint.AGENT_START,
+        context.cellId(),
         message -> new AgentException(AgentException.Reason.START_FAILED, message),
-        () -> new Session(context.cellId(), delegate.start(context)), Session::closeDelegate);
+        () -> new Session(context.cellId(), delegate.start(context)),
+        Session::closeDelegate);
   }
 
   @Override
@@ -67,24 +71,32 @@ final class FaultyAgentRuntime implements AgentRuntime {
 
     @Override
     public void awaitReady(Duration timeout) {
-      FaultSite.run(injector, FaultPoint.AGENT_HEALTH, cell,
+      FaultSite.run(
+          injector,
+          FaultPoint.AGENT_HEALTH,
+          cell,
           message -> new AgentException(AgentException.Reason.NOT_READY, message),
           () -> {
             delegate.awaitReady(timeout);
             return Boolean.TRUE;
-          }, ready -> { });
+          },
+          ready -> {});
     }
 
     @Override
     public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
       FiredFault submit = injector.take(FaultPoint.PROMPT_SUBMIT, cell, false);
       if (submit != null) {
-        FaultSite.strike(injector, submit,
-            message -> new AgentException(AgentException.Reason.TURN_FAILED, message), aborted,
+        FaultSite.strike(
+            injector,
+            submit,
+            message -> new AgentException(AgentException.Reason.TURN_FAILED, message),
+            aborted,
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
       AgentProgress watched = progress;
-      // Whether armed before or after, a drop happens during the turn: there is no stream before or after it.
+      // Whether armed before or after, a drop happens during the turn: there is no stream before or
+      // after it.
       FiredFault drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, false);
       if (drop == null) {
         drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, true);
@@ -95,40 +107,51 @@ final class FaultyAgentRuntime implements AgentRuntime {
       FiredFault crash = injector.take(FaultPoint.AGENT_CRASH, cell, false);
       if (crash != null) {
         if (!(delegate instanceof CrashableSession crashable)) {
-          throw new AgentException(AgentException.Reason.CRASHED, "injected fault: " + crash
-              + " (the session has no process to kill, so the crash is reported without one)");
+          throw new AgentException(
+              AgentException.Reason.CRASHED,
+              "injected fault: "
+                  + crash
+                  + " (the session has no process to kill, so the crash is reported without one)");
         }
         CountDownLatch started = new CountDownLatch(1);
         AgentProgress inner = watched;
-        watched = what -> {
-          started.countDown();
-          inner.onProgress(what);
-        };
-        Thread killer = new Thread(() -> {
-          try {
-            started.await(CRASH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          crashable.crash();
-        }, "fault-agent-crash-" + cell);
+        watched =
+            what -> {
+              started.countDown();
+              inner.onProgress(what);
+            };
+        Thread killer =
+            new Thread(
+                () -> {
+                  try {
+                    started.await(CRASH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  crashable.crash();
+                },
+                "fault-agent-crash-" + cell);
         killer.setDaemon(true);
         killer.start();
       }
       AgentTurn turn = delegate.prompt(prompt, timeout, watched);
       FiredFault after = injector.take(FaultPoint.PROMPT_SUBMIT, cell, true);
       if (after != null) {
-        FaultSite.strike(injector, after,
-            message -> new AgentException(AgentException.Reason.TURN_FAILED, message), aborted,
+        FaultSite.strike(
+            injector,
+            after,
+            message -> new AgentException(AgentException.Reason.TURN_FAILED, message),
+            aborted,
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
       return turn;
     }
 
     /**
-     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on an agent with event streams (the real OpenCode, through
-     * {@link OpenCodeAgent#dropEventStreams}) cuts the cell's streams once the turn reports progress (it is underway
-     * then); anything else strikes at once, as at {@link FaultPoint#PROMPT_SUBMIT}.
+     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on an agent with event streams (the
+     * real OpenCode, through {@link OpenCodeAgent#dropEventStreams}) cuts the cell's streams once
+     * the turn reports progress (it is underway then); anything else strikes at once, as at {@link
+     * FaultPoint#PROMPT_SUBMIT}.
      */
     private AgentProgress dropStreamsOnFirstProgress(FiredFault drop, AgentProgress progress) {
       if (drop.fault().action() == Fault.Action.FAIL
@@ -143,9 +166,18 @@ final class FaultyAgentRuntime implements AgentRuntime {
           progress.onProgress(what);
         };
       }
-      FaultSite.strike(injector, drop, message -> new AgentException(AgentException.Reason.TURN_FAILED, message
-          + (drop.fault().action() == Fault.Action.FAIL ? " (the session has no event stream to cut)" : "")),
-          aborted, message -> new AgentException(AgentException.Reason.ABORTED, message));
+      FaultSite.strike(
+          injector,
+          drop,
+          message ->
+              new AgentException(
+                  AgentException.Reason.TURN_FAILED,
+                  message
+                      + (drop.fault().action() == Fault.Action.FAIL
+                          ? " (the session has no event stream to cut)"
+                          : "")),
+          aborted,
+          message -> new AgentException(AgentException.Reason.ABORTED, message));
       return progress;
     }
 
@@ -161,8 +193,14 @@ final class FaultyAgentRuntime implements AgentRuntime {
       FiredFault stop = injector.take(FaultPoint.AGENT_STOP, cell, false);
       if (stop != null) {
         try {
-          FaultSite.strike(injector, stop, message -> new IllegalStateException(message
-              + ": the agent of cell " + cell + " could not be stopped"), null, IllegalStateException::new);
+          FaultSite.strike(
+              injector,
+              stop,
+              message ->
+                  new IllegalStateException(
+                      message + ": the agent of cell " + cell + " could not be stopped"),
+              null,
+              IllegalStateException::new);
         } catch (RuntimeException e) {
           injector.holdBack("stop agent of cell " + cell, delegate);
           throw e;
@@ -171,7 +209,8 @@ final class FaultyAgentRuntime implements AgentRuntime {
       delegate.close();
       FiredFault after = injector.take(FaultPoint.AGENT_STOP, cell, true);
       if (after != null) {
-        FaultSite.strike(injector, after, IllegalStateException::new, null, IllegalStateException::new);
+        FaultSite.strike(
+            injector, after, IllegalStateException::new, null, IllegalStateException::new);
       }
     }
 

@@ -16,9 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@link FaultPoint#INTEGRATE}. FAIL puts a real conflicting commit on the target first: every file the cell changed
- * gets other content on the target, made with git plumbing (no worktree, no checkout) and moved with a
- * compare-and-swap, as a concurrent integration of another party would.
+ * {@link FaultPoint#INTEGRATE}. FAIL puts a real conflicting commit on the target first: every file
+ * the cell changed gets other content on the target, made with git plumbing (no worktree, no
+ * checkout) and moved with a compare-and-swap, as a concurrent integration of another party would.
  */
 final class FaultyBranchIntegration implements BranchIntegration {
 
@@ -34,21 +34,30 @@ final class FaultyBranchIntegration implements BranchIntegration {
   }
 
   @Override
-  public IntegrationResult integrate(WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
+  public IntegrationResult integrate(
+      WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     WorktreeLease real = FaultyWorktreeProvider.unwrap(lease);
     FiredFault before = injector.take(FaultPoint.INTEGRATE, lease.cellId(), false);
     if (before != null) {
       if (before.fault().action() == Fault.Action.FAIL) {
         injector.recordInjectedCommit(commitConflict(real, targetBranch));
       } else {
-        FaultSite.strike(injector, before, FaultyBranchIntegration::interrupted, null,
+        FaultSite.strike(
+            injector,
+            before,
+            FaultyBranchIntegration::interrupted,
+            null,
             FaultyBranchIntegration::interrupted);
       }
     }
     IntegrationResult result = delegate.integrate(real, targetBranch, committer, retest);
     FiredFault after = injector.take(FaultPoint.INTEGRATE, lease.cellId(), true);
     if (after != null) {
-      FaultSite.strike(injector, after, FaultyBranchIntegration::interrupted, null,
+      FaultSite.strike(
+          injector,
+          after,
+          FaultyBranchIntegration::interrupted,
+          null,
           FaultyBranchIntegration::interrupted);
     }
     return result;
@@ -58,19 +67,33 @@ final class FaultyBranchIntegration implements BranchIntegration {
     return new WorktreeException(WorktreeException.Reason.INTERRUPTED, message);
   }
 
-  /** Commits other content for every file the cell changed onto {@code target}; returns the new commit. */
+  /**
+   * Commits other content for every file the cell changed onto {@code target}; returns the new
+   * commit.
+   */
   private static String commitConflict(WorktreeLease lease, String target) {
     Path dir = lease.path();
     String ref = "refs/heads/" + target;
     String old = git(dir, "rev-parse", "--verify", ref).strip();
-    List<String> files = Arrays.stream(git(dir, "diff", "--name-only", "--no-renames", lease.baseCommit(), "HEAD")
-        .split("\n")).filter(line -> !line.isBlank()).toList();
+    List<String> files =
+        Arrays.stream(
+                git(dir, "diff", "--name-only", "--no-renames", lease.baseCommit(), "HEAD")
+                    .split("\n"))
+            .filter(line -> !line.isBlank())
+            .toList();
     if (files.isEmpty()) {
-      throw new IllegalStateException("cannot make a conflict for cell " + lease.cellId()
-          + ": it committed no change");
+      throw new IllegalStateException(
+          "cannot make a conflict for cell " + lease.cellId() + ": it committed no change");
     }
-    String blob = GIT.run(GitCommand.in(dir).args("hash-object", "-w", "--stdin").stdin(CONFLICT_CONTENT).build())
-        .requireSuccess("hash-object").stdout().strip();
+    String blob =
+        GIT.run(
+                GitCommand.in(dir)
+                    .args("hash-object", "-w", "--stdin")
+                    .stdin(CONFLICT_CONTENT)
+                    .build())
+            .requireSuccess("hash-object")
+            .stdout()
+            .strip();
     Path scratch;
     try {
       scratch = Files.createTempDirectory("fault-index-");
@@ -87,12 +110,24 @@ final class FaultyBranchIntegration implements BranchIntegration {
       }
       gitWithIndex(dir, index, update.toArray(String[]::new));
       String tree = gitWithIndex(dir, index, "write-tree").strip();
-      String commit = GIT.run(GitCommand.in(dir)
-          .args("commit-tree", tree, "-p", old, "-m", "conflicting change (fault injector)")
-          .environment("GIT_AUTHOR_NAME", "Fault Injector").environment("GIT_AUTHOR_EMAIL", "faults@openswarm.invalid")
-          .environment("GIT_COMMITTER_NAME", "Fault Injector")
-          .environment("GIT_COMMITTER_EMAIL", "faults@openswarm.invalid")
-          .build()).requireSuccess("commit-tree").stdout().strip();
+      String commit =
+          GIT.run(
+                  GitCommand.in(dir)
+                      .args(
+                          "commit-tree",
+                          tree,
+                          "-p",
+                          old,
+                          "-m",
+                          "conflicting change (fault injector)")
+                      .environment("GIT_AUTHOR_NAME", "Fault Injector")
+                      .environment("GIT_AUTHOR_EMAIL", "faults@openswarm.invalid")
+                      .environment("GIT_COMMITTER_NAME", "Fault Injector")
+                      .environment("GIT_COMMITTER_EMAIL", "faults@openswarm.invalid")
+                      .build())
+              .requireSuccess("commit-tree")
+              .stdout()
+              .strip();
       git(dir, "update-ref", ref, commit, old);
       return commit;
     } finally {
@@ -110,7 +145,8 @@ final class FaultyBranchIntegration implements BranchIntegration {
 
   private static String gitWithIndex(Path dir, String index, String... args) {
     return GIT.run(GitCommand.in(dir).args(args).environment("GIT_INDEX_FILE", index).build())
-        .requireSuccess("git " + String.join(" ", args)).stdout();
+        .requireSuccess("git " + String.join(" ", args))
+        .stdout();
   }
 
   @Override

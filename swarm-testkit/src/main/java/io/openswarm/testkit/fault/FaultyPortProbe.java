@@ -9,8 +9,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, as the port manager's
- * {@link PortReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
+ * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, as
+ * the port manager's {@link PortReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
  */
 final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
 
@@ -24,9 +24,14 @@ final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
 
   @Override
   public boolean isFree(int port) {
-    return FaultSite.run(injector, FaultPoint.PORT_PROBE, FaultInjector.cellFromLoggingContext(),
-        message -> new UncheckedIOException(new IOException(message + " (probing port " + port + ")")),
-        () -> delegate.isFree(port), free -> { });
+    return FaultSite.run(
+        injector,
+        FaultPoint.PORT_PROBE,
+        FaultInjector.cellFromLoggingContext(),
+        message ->
+            new UncheckedIOException(new IOException(message + " (probing port " + port + ")")),
+        () -> delegate.isFree(port),
+        free -> {});
   }
 
   @Override
@@ -34,13 +39,15 @@ final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
     @Nullable CellId owner = injector.portReleased(port);
     CellId cell = owner != null ? owner : FaultInjector.cellFromLoggingContext();
     Function<String, RuntimeException> failure =
-        message -> new UncheckedIOException(new IOException(message + " (releasing port " + port + ")"));
+        message ->
+            new UncheckedIOException(new IOException(message + " (releasing port " + port + ")"));
     FiredFault before = injector.take(FaultPoint.PORT_RELEASE, cell, false);
     if (before != null) {
       try {
         FaultSite.strike(injector, before, failure, null, failure);
       } catch (RuntimeException e) {
-        injector.holdBack("release port " + port + (cell == null ? "" : " of cell " + cell), release::run);
+        injector.holdBack(
+            "release port " + port + (cell == null ? "" : " of cell " + cell), release::run);
         throw e;
       }
     }

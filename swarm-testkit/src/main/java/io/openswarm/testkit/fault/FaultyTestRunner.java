@@ -12,7 +12,11 @@ final class FaultyTestRunner implements TestRunner {
 
   /** A test process that never ends by itself. */
   static final List<String> HANGING_TESTS = List.of("sleep", "3600");
-  /** The limit on a hanging test process for {@link Fault.Action#FAIL}: the runner's timeout ends it. */
+
+  /**
+   * The limit on a hanging test process for {@link Fault.Action#FAIL}: the runner's timeout ends
+   * it.
+   */
   static final Duration HANG_LIMIT = Duration.ofSeconds(1);
 
   private final FaultInjector injector;
@@ -33,10 +37,22 @@ final class FaultyTestRunner implements TestRunner {
     FiredFault hang = injector.take(FaultPoint.TEST_HANG, request.cellId(), false);
     if (hang != null) {
       switch (hang.fault().action()) {
-        case FAIL -> actual = new TestRequest(request.cellId(), request.worktree(), request.stateDirectory(),
-            HANGING_TESTS, HANG_LIMIT);
-        case HANG -> actual = new TestRequest(request.cellId(), request.worktree(), request.stateDirectory(),
-            HANGING_TESTS, request.timeout());
+        case FAIL ->
+            actual =
+                new TestRequest(
+                    request.cellId(),
+                    request.worktree(),
+                    request.stateDirectory(),
+                    HANGING_TESTS,
+                    HANG_LIMIT);
+        case HANG ->
+            actual =
+                new TestRequest(
+                    request.cellId(),
+                    request.worktree(),
+                    request.stateDirectory(),
+                    HANGING_TESTS,
+                    request.timeout());
         case KILL -> FaultInjector.killThisJvm(hang);
       }
     }
@@ -50,7 +66,9 @@ final class FaultyTestRunner implements TestRunner {
 
   private void strike(FiredFault firing) throws IOException, InterruptedException {
     switch (firing.fault().action()) {
-      case FAIL -> throw new IOException("injected fault: " + firing + ": the test command could not be started");
+      case FAIL ->
+          throw new IOException(
+              "injected fault: " + firing + ": the test command could not be started");
       case KILL -> FaultInjector.killThisJvm(firing);
       case HANG -> {
         if (injector.hang(firing, null) == FaultInjector.HangEnd.INTERRUPTED) {

@@ -21,9 +21,13 @@ final class FaultyWorktreeChanges implements WorktreeChanges {
 
   @Override
   public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
-    return FaultSite.run(injector, FaultPoint.COMMIT, lease.cellId(),
+    return FaultSite.run(
+        injector,
+        FaultPoint.COMMIT,
+        lease.cellId(),
         text -> new WorktreeException(WorktreeException.Reason.COMMIT_REJECTED, text),
-        () -> delegate.commit(FaultyWorktreeProvider.unwrap(lease), message, author), sha -> { });
+        () -> delegate.commit(FaultyWorktreeProvider.unwrap(lease), message, author),
+        sha -> {});
   }
 
   @Override

@@ -9,8 +9,8 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link FaultPoint#WORKTREE_ADD} and {@link FaultPoint#WORKTREE_RESET} (after the real acquisition, on the path it
- * took) and, through its leases, {@link FaultPoint#WORKTREE_RETURN}.
+ * {@link FaultPoint#WORKTREE_ADD} and {@link FaultPoint#WORKTREE_RESET} (after the real
+ * acquisition, on the path it took) and, through its leases, {@link FaultPoint#WORKTREE_RETURN}.
  */
 final class FaultyWorktreeProvider implements WorktreeProvider {
 
@@ -26,18 +26,24 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
   public WorktreeLease acquire(CellId cellId, String baseRef) {
     WorktreeLease real = delegate.acquire(cellId, baseRef);
     try {
-      if (injector.isArmed(FaultPoint.WORKTREE_ADD, cellId) || injector.isArmed(FaultPoint.WORKTREE_RESET, cellId)) {
+      if (injector.isArmed(FaultPoint.WORKTREE_ADD, cellId)
+          || injector.isArmed(FaultPoint.WORKTREE_RESET, cellId)) {
         FaultPoint path = real.reused() ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD;
         for (boolean after : new boolean[] {false, true}) {
           FiredFault fault = injector.take(path, cellId, after);
           if (fault != null) {
-            FaultSite.strike(injector, fault, FaultyWorktreeProvider::gitFailure, null,
+            FaultSite.strike(
+                injector,
+                fault,
+                FaultyWorktreeProvider::gitFailure,
+                null,
                 FaultyWorktreeProvider::gitFailure);
           }
         }
       }
     } catch (RuntimeException e) {
-      // Give the worktree back as the pool does when its git step fails; not interrupted, or git would refuse.
+      // Give the worktree back as the pool does when its git step fails; not interrupted, or git
+      // would refuse.
       boolean interrupted = Thread.interrupted();
       try {
         real.close();

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe.
  *
  * @param point where
- * @param cellId the cell it hit, or null when the point could not tell (a port probe outside any cell's bootstrap)
+ * @param cellId the cell it hit, or null when the point could not tell (a port probe outside any
+ *     cell's bootstrap)
  * @param fault what happened
  */
 public record FiredFault(FaultPoint point, @Nullable CellId cellId, Fault fault) {

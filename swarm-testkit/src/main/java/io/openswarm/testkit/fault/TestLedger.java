@@ -17,12 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * Remembers which trees passed their tests, so that a check can prove a branch only ever received green commits.
+ * Remembers which trees passed their tests, so that a check can prove a branch only ever received
+ * green commits.
  *
- * <p>{@link #wrap(TestRunner)} decorates a runner: after every passing run it records the git tree of the worktree
- * exactly as the tests saw it (tracked, new and deleted files, not ignored ones, as {@code git add -A} would stage
- * them), computed with a private index so the cell's own index is untouched. A commit whose tree is in {@link
- * #greenTrees()} holds exactly what passed.
+ * <p>{@link #wrap(TestRunner)} decorates a runner: after every passing run it records the git tree
+ * of the worktree exactly as the tests saw it (tracked, new and deleted files, not ignored ones, as
+ * {@code git add -A} would stage them), computed with a private index so the cell's own index is
+ * untouched. A commit whose tree is in {@link #greenTrees()} holds exactly what passed.
  *
  * <p>Thread-safe.
  */
@@ -106,6 +107,7 @@ public final class TestLedger {
 
   private static String git(Path worktree, String index, String... args) {
     return GIT.run(GitCommand.in(worktree).args(args).environment("GIT_INDEX_FILE", index).build())
-        .requireSuccess("git " + String.join(" ", args)).stdout();
+        .requireSuccess("git " + String.join(" ", args))
+        .stdout();
   }
 }

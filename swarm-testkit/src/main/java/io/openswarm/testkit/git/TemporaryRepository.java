@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A real git repository in a directory of the caller's (typically a JUnit {@code @TempDir}), on branch {@code main},
- * shaped by the test: write files, commit, read refs.
+ * A real git repository in a directory of the caller's (typically a JUnit {@code @TempDir}), on
+ * branch {@code main}, shaped by the test: write files, commit, read refs.
  *
  * <pre>{@code
  * TemporaryRepository repo = TemporaryRepository.create(tempDir.resolve("repo"))
@@ -24,7 +24,8 @@ import java.util.Objects;
  *     .commit("a project with a test");
  * }</pre>
  *
- * <p>Git runs through {@link GitRunner}: argument lists, a scrubbed environment, timeouts. Not thread-safe.
+ * <p>Git runs through {@link GitRunner}: argument lists, a scrubbed environment, timeouts. Not
+ * thread-safe.
  */
 public final class TemporaryRepository {
 
@@ -37,8 +38,8 @@ public final class TemporaryRepository {
   }
 
   /**
-   * Creates a repository at {@code directory} (created if missing) on branch {@code main} with one commit holding
-   * {@code README.md}.
+   * Creates a repository at {@code directory} (created if missing) on branch {@code main} with one
+   * commit holding {@code README.md}.
    *
    * @param directory the repository's top-level directory
    * @return the repository
@@ -51,7 +52,8 @@ public final class TemporaryRepository {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + directory, e);
     }
-    TemporaryRepository repository = new TemporaryRepository(directory.toAbsolutePath().normalize());
+    TemporaryRepository repository =
+        new TemporaryRepository(directory.toAbsolutePath().normalize());
     repository.git("init", "--quiet", "--initial-branch=main");
     repository.git("config", "user.name", "Test Author");
     repository.git("config", "user.email", "test@example.com");
@@ -105,7 +107,8 @@ public final class TemporaryRepository {
    */
   public TemporaryRepository executable(String relativePath) {
     try {
-      Files.setPosixFilePermissions(resolve(relativePath), PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(
+          resolve(relativePath), PosixFilePermissions.fromString("rwxr-xr-x"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make " + relativePath + " executable", e);
     }
@@ -120,7 +123,11 @@ public final class TemporaryRepository {
    */
   public TemporaryRepository commit(String message) {
     git("add", "-A");
-    GIT.run(GitCommand.in(path).args("commit", "--quiet", "--allow-empty", "-F", "-").stdin(message).build())
+    GIT.run(
+            GitCommand.in(path)
+                .args("commit", "--quiet", "--allow-empty", "-F", "-")
+                .stdin(message)
+                .build())
         .requireSuccess("commit in " + path);
     return this;
   }
@@ -172,8 +179,10 @@ public final class TemporaryRepository {
    * @return the changed paths
    */
   public List<String> changedIn(String revision) {
-    return Arrays.stream(git("diff-tree", "--no-commit-id", "--name-only", "-r", "--root", revision).split("\n"))
-        .filter(line -> !line.isBlank()).toList();
+    return Arrays.stream(
+            git("diff-tree", "--no-commit-id", "--name-only", "-r", "--root", revision).split("\n"))
+        .filter(line -> !line.isBlank())
+        .toList();
   }
 
   /**
@@ -183,11 +192,14 @@ public final class TemporaryRepository {
    */
   public List<String> worktrees() {
     return Arrays.stream(git("worktree", "list", "--porcelain").split("\n"))
-        .filter(line -> line.startsWith("worktree ")).map(line -> line.substring("worktree ".length())).toList();
+        .filter(line -> line.startsWith("worktree "))
+        .map(line -> line.substring("worktree ".length()))
+        .toList();
   }
 
   /**
-   * Runs git with {@code args} in the repository and returns its standard output; fails if git fails.
+   * Runs git with {@code args} in the repository and returns its standard output; fails if git
+   * fails.
    *
    * @param args the arguments after {@code git}
    * @return the standard output
@@ -199,7 +211,8 @@ public final class TemporaryRepository {
   private Path resolve(String relativePath) {
     Path file = path.resolve(relativePath).normalize();
     if (!file.startsWith(path) || file.equals(path)) {
-      throw new IllegalArgumentException("path must stay inside the repository but was " + relativePath);
+      throw new IllegalArgumentException(
+          "path must stay inside the repository but was " + relativePath);
     }
     return file;
   }

@@ -1,6 +1,4 @@
-/**
- * Temporary git repositories for tests and demos, driven through the real git command line.
- */
+/** Temporary git repositories for tests and demos, driven through the real git command line. */
 @NullMarked
 package io.openswarm.testkit.git;
 

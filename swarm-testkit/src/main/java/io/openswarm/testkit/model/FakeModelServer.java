@@ -33,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A fake OpenAI-compatible model server on 127.0.0.1 whose replies are scripted per test, so the real OpenCode can
- * do real work offline.
+ * A fake OpenAI-compatible model server on 127.0.0.1 whose replies are scripted per test, so the
+ * real OpenCode can do real work offline.
  *
  * <pre>{@code
  * try (FakeModelServer model = FakeModelServer.start()) {
@@ -49,25 +49,28 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Design: {@code POST /v1/chat/completions} takes the next reply from a queue of scripted replies. Streamed
- * requests ({@code "stream":true}, as OpenCode sends them) get {@code data: {...}} chunks in OpenAI's format — a role
- * chunk, content deltas or {@code tool_calls} deltas (id, function name, then the arguments in pieces), a chunk with
- * the {@code finish_reason}, a {@code usage} chunk when {@code stream_options.include_usage} asks for it, and
- * {@code data: [DONE]}; other requests get one {@code chat.completion} object. Token counts are deterministic: a
- * quarter of the request's and of the reply's characters. {@code GET /v1/models} lists {@value #MODEL}. A request
- * that finds the queue empty gets HTTP 400 (which OpenCode does not retry) naming the problem, and is counted in
- * {@link #unscriptedRequests()}. Every request is recorded.
+ * <p>Design: {@code POST /v1/chat/completions} takes the next reply from a queue of scripted
+ * replies. Streamed requests ({@code "stream":true}, as OpenCode sends them) get {@code data:
+ * {...}} chunks in OpenAI's format — a role chunk, content deltas or {@code tool_calls} deltas (id,
+ * function name, then the arguments in pieces), a chunk with the {@code finish_reason}, a {@code
+ * usage} chunk when {@code stream_options.include_usage} asks for it, and {@code data: [DONE]};
+ * other requests get one {@code chat.completion} object. Token counts are deterministic: a quarter
+ * of the request's and of the reply's characters. {@code GET /v1/models} lists {@value #MODEL}. A
+ * request that finds the queue empty gets HTTP 400 (which OpenCode does not retry) naming the
+ * problem, and is counted in {@link #unscriptedRequests()}. Every request is recorded.
  *
- * <p>Several agents at once: {@link #enqueue(String, ModelScript)} keeps a script per prompt. A request whose latest
- * user message is exactly that prompt (every request of the turn it started: after a tool call the conversation's
- * latest user message is still the prompt) takes its replies from that script first, so concurrent cells with
- * distinct prompts never take each other's replies; the shared queue serves everything else.
+ * <p>Several agents at once: {@link #enqueue(String, ModelScript)} keeps a script per prompt. A
+ * request whose latest user message is exactly that prompt (every request of the turn it started:
+ * after a tool call the conversation's latest user message is still the prompt) takes its replies
+ * from that script first, so concurrent cells with distinct prompts never take each other's
+ * replies; the shared queue serves everything else.
  *
- * <p>OpenCode asks the model for a session title when a session is created without one; that request would
- * consume a scripted reply. {@code OpenCodeClient.createSession} always sends a title.
+ * <p>OpenCode asks the model for a session title when a session is created without one; that
+ * request would consume a scripted reply. {@code OpenCodeClient.createSession} always sends a
+ * title.
  *
- * <p>Thread-safe. Each request is served on its own thread, so a hanging reply never blocks another request;
- * {@link #close()} releases hanging requests and stops the server.
+ * <p>Thread-safe. Each request is served on its own thread, so a hanging reply never blocks another
+ * request; {@link #close()} releases hanging requests and stops the server.
  */
 public final class FakeModelServer implements AutoCloseable {
 
@@ -103,13 +106,17 @@ public final class FakeModelServer implements AutoCloseable {
    */
   public static FakeModelServer start() {
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
-      Thread thread = new Thread(runnable, "fake-model-server-" + threads.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService executor =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "fake-model-server-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+      HttpServer server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
       FakeModelServer fake = new FakeModelServer(server, executor);
       server.createContext("/", fake::handle);
       server.setExecutor(executor);
@@ -151,8 +158,8 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   /**
-   * Appends the script's replies to the queue of {@code prompt}: they answer the requests whose latest user message
-   * is exactly {@code prompt}, before the shared queue does.
+   * Appends the script's replies to the queue of {@code prompt}: they answer the requests whose
+   * latest user message is exactly {@code prompt}, before the shared queue does.
    *
    * @param prompt the latest user message the replies answer
    * @param script the replies to queue
@@ -170,7 +177,9 @@ public final class FakeModelServer implements AutoCloseable {
     if (closed.getCount() == 0) {
       throw new IllegalStateException("attempted to enqueue while in closed state");
     }
-    repliesByPrompt.computeIfAbsent(prompt, key -> new ConcurrentLinkedDeque<>()).addAll(script.replies());
+    repliesByPrompt
+        .computeIfAbsent(prompt, key -> new ConcurrentLinkedDeque<>())
+        .addAll(script.replies());
     return this;
   }
 
@@ -202,9 +211,9 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   /**
-   * The OpenCode provider configuration for this server: a JSON object mapping {@value #PROVIDER_ID} to an
-   * {@code @ai-sdk/openai-compatible} provider (built into the OpenCode binary) whose {@code options.baseURL} is
-   * {@link #baseUri()}. The API key is a dummy.
+   * The OpenCode provider configuration for this server: a JSON object mapping {@value
+   * #PROVIDER_ID} to an {@code @ai-sdk/openai-compatible} provider (built into the OpenCode binary)
+   * whose {@code options.baseURL} is {@link #baseUri()}. The API key is a dummy.
    *
    * @return the provider configuration, a JSON object
    */
@@ -224,8 +233,8 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   /**
-   * Drops the queued replies and the recorded requests, and zeroes {@link #unscriptedRequests()}: for a server shared
-   * by several tests. Requests that hang stay hanging until {@link #close()}.
+   * Drops the queued replies and the recorded requests, and zeroes {@link #unscriptedRequests()}:
+   * for a server shared by several tests. Requests that hang stay hanging until {@link #close()}.
    */
   public void reset() {
     replies.clear();
@@ -318,7 +327,9 @@ public final class FakeModelServer implements AutoCloseable {
       String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
       Map<String, List<String>> headers = new LinkedHashMap<>();
-      exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
+      exchange
+          .getRequestHeaders()
+          .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
       RecordedRequest recorded = new RecordedRequest(method, path, headers, body);
       requests.add(recorded);
       if ("GET".equals(method) && path.endsWith("/models")) {
@@ -347,15 +358,18 @@ public final class FakeModelServer implements AutoCloseable {
       sendJson(exchange, 400, error(400, "request body is not a JSON object"));
       return;
     }
-    Deque<ModelReply> own = repliesByPrompt.isEmpty() ? null : repliesByPrompt.get(recorded.lastUserText());
+    Deque<ModelReply> own =
+        repliesByPrompt.isEmpty() ? null : repliesByPrompt.get(recorded.lastUserText());
     ModelReply reply = own == null ? null : own.poll();
     if (reply == null) {
       reply = replies.poll();
     }
     if (reply == null) {
       int n = unscripted.incrementAndGet();
-      LOG.warn("fake model server: no scripted reply left for chat request ({} unscripted so far)", n);
-      sendJson(exchange, 400, error(400, "FakeModelServer: no scripted reply left for this request"));
+      LOG.warn(
+          "fake model server: no scripted reply left for chat request ({} unscripted so far)", n);
+      sendJson(
+          exchange, 400, error(400, "FakeModelServer: no scripted reply left for this request"));
       return;
     }
     if (reply instanceof ModelReply.Hang) {
@@ -370,7 +384,11 @@ public final class FakeModelServer implements AutoCloseable {
     String model = request.path("model").asText(MODEL);
     long promptTokens = Math.max(1, body.length() / 4);
     if (request.path("stream").asBoolean(false)) {
-      stream(exchange, reply, model, promptTokens,
+      stream(
+          exchange,
+          reply,
+          model,
+          promptTokens,
           request.path("stream_options").path("include_usage").asBoolean(false));
     } else {
       sendJson(exchange, 200, completion(reply, model, promptTokens));
@@ -388,7 +406,8 @@ public final class FakeModelServer implements AutoCloseable {
     }
   }
 
-  private void stream(HttpExchange exchange, ModelReply reply, String model, long promptTokens, boolean usage)
+  private void stream(
+      HttpExchange exchange, ModelReply reply, String model, long promptTokens, boolean usage)
       throws IOException {
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
     exchange.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -451,7 +470,10 @@ public final class FakeModelServer implements AutoCloseable {
       message.putNull("content");
       ObjectNode toolCall = message.putArray("tool_calls").addObject();
       toolCall.put("id", "call_" + toolCallIds.incrementAndGet()).put("type", "function");
-      toolCall.putObject("function").put("name", call.name()).put("arguments", call.argumentsJson());
+      toolCall
+          .putObject("function")
+          .put("name", call.name())
+          .put("arguments", call.argumentsJson());
       choice.put("finish_reason", "tool_calls");
       completionTokens = Math.max(1, call.argumentsJson().length() / 4);
     }
@@ -459,7 +481,8 @@ public final class FakeModelServer implements AutoCloseable {
     return root;
   }
 
-  private static String chunk(String id, String model, ObjectNode delta, @Nullable String finishReason) {
+  private static String chunk(
+      String id, String model, ObjectNode delta, @Nullable String finishReason) {
     ObjectNode chunk = base(id, model, "chat.completion.chunk");
     ObjectNode choice = chunk.putArray("choices").addObject();
     choice.put("index", 0);
@@ -479,7 +502,8 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   private static ObjectNode usage(long promptTokens, long completionTokens) {
-    return MAPPER.createObjectNode()
+    return MAPPER
+        .createObjectNode()
         .put("prompt_tokens", promptTokens)
         .put("completion_tokens", completionTokens)
         .put("total_tokens", promptTokens + completionTokens);
@@ -488,19 +512,26 @@ public final class FakeModelServer implements AutoCloseable {
   private static ObjectNode models() {
     ObjectNode root = MAPPER.createObjectNode().put("object", "list");
     ArrayNode data = root.putArray("data");
-    data.addObject().put("id", MODEL).put("object", "model").put("created", 1_700_000_000L)
+    data.addObject()
+        .put("id", MODEL)
+        .put("object", "model")
+        .put("created", 1_700_000_000L)
         .put("owned_by", "openswarm-testkit");
     return root;
   }
 
   private static ObjectNode error(int status, String message) {
     ObjectNode root = MAPPER.createObjectNode();
-    root.putObject("error").put("message", message).put("type", status >= 500 ? "server_error"
-        : "invalid_request_error").put("code", status);
+    root.putObject("error")
+        .put("message", message)
+        .put("type", status >= 500 ? "server_error" : "invalid_request_error")
+        .put("code", status);
     return root;
   }
 
-  /** Splits {@code text} into at most {@code count} non-empty pieces, so clients see real deltas. */
+  /**
+   * Splits {@code text} into at most {@code count} non-empty pieces, so clients see real deltas.
+   */
   private static List<String> pieces(String text, int count) {
     List<String> pieces = new ArrayList<>();
     if (text.isEmpty()) {
@@ -525,7 +556,8 @@ public final class FakeModelServer implements AutoCloseable {
     out.flush();
   }
 
-  private static void sendJson(HttpExchange exchange, int status, JsonNode json) throws IOException {
+  private static void sendJson(HttpExchange exchange, int status, JsonNode json)
+      throws IOException {
     byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An ordered list of model replies: each model request the {@link FakeModelServer} receives consumes the next one.
+ * An ordered list of model replies: each model request the {@link FakeModelServer} receives
+ * consumes the next one.
  *
  * <pre>{@code
  * model.enqueue(FakeModelServer.script()
@@ -17,8 +18,9 @@ import java.util.Objects;
  *     .thenText("done"));                 // request 2 (after the tool ran): the model answers and the turn ends
  * }</pre>
  *
- * <p>An agent turn that calls a tool needs two replies: the tool call, and the text the model says after seeing the
- * tool's result. The {@code then...} methods are aliases that read well in such chains.
+ * <p>An agent turn that calls a tool needs two replies: the tool call, and the text the model says
+ * after seeing the tool's result. The {@code then...} methods are aliases that read well in such
+ * chains.
  *
  * <p>Immutable and thread-safe: every method returns a new script.
  */
@@ -54,8 +56,8 @@ public final class ModelScript {
   }
 
   /**
-   * Appends a call of tool {@code name} with {@code arguments} (serialised as a JSON object; finish reason
-   * {@code tool_calls}).
+   * Appends a call of tool {@code name} with {@code arguments} (serialised as a JSON object; finish
+   * reason {@code tool_calls}).
    *
    * @param name the tool's name
    * @param arguments the tool's arguments, by name
@@ -69,7 +71,8 @@ public final class ModelScript {
     try {
       return append(new ModelReply.ToolCall(name, MAPPER.writeValueAsString(arguments)));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("arguments of tool " + name + " cannot be serialised to JSON", e);
+      throw new IllegalArgumentException(
+          "arguments of tool " + name + " cannot be serialised to JSON", e);
     }
   }
 
@@ -106,10 +109,11 @@ public final class ModelScript {
   }
 
   /**
-   * Appends a reply that never comes: the request hangs until the server closes. Replies are consumed by requests,
-   * not by turns: when the agent's turn is aborted before it asked the model (an idle timeout shorter than the
-   * agent's own work before its first model call), the hang stays queued and answers the next request; call
-   * {@link FakeModelServer#reset()} before scripting the next turn.
+   * Appends a reply that never comes: the request hangs until the server closes. Replies are
+   * consumed by requests, not by turns: when the agent's turn is aborted before it asked the model
+   * (an idle timeout shorter than the agent's own work before its first model call), the hang stays
+   * queued and answers the next request; call {@link FakeModelServer#reset()} before scripting the
+   * next turn.
    *
    * @return this script
    */
@@ -118,8 +122,8 @@ public final class ModelScript {
   }
 
   /**
-   * Appends an HTTP error with an OpenAI-style body ({@code {"error":{"message":...}}}). OpenCode retries 429 and
-   * 5xx answers and reports others (such as 400) as a session error.
+   * Appends an HTTP error with an OpenAI-style body ({@code {"error":{"message":...}}}). OpenCode
+   * retries 429 and 5xx answers and reports others (such as 400) as a session error.
    *
    * @param status the HTTP status; 400 to 599
    * @param message the error message
@@ -129,7 +133,8 @@ public final class ModelScript {
    */
   public ModelScript error(int status, String message) {
     if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("status must be an error status, 400 to 599, but was " + status);
+      throw new IllegalArgumentException(
+          "status must be an error status, 400 to 599, but was " + status);
     }
     return append(new ModelReply.Failure(status, message));
   }

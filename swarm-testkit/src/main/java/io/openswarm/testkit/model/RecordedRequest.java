@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param headers the request headers, names in lower case
  * @param body the request body as text
  */
-public record RecordedRequest(String method, String path, Map<String, List<String>> headers, String body) {
+public record RecordedRequest(
+    String method, String path, Map<String, List<String>> headers, String body) {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 

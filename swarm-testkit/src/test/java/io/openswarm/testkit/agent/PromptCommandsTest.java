@@ -15,7 +15,8 @@ class PromptCommandsTest {
 
   @Test
   void aWriteWithoutContentWritesAnEmptyFile() {
-    assertThat(PromptCommands.edits("write empty.txt")).containsExactly(FileEdit.write("empty.txt", ""));
+    assertThat(PromptCommands.edits("write empty.txt"))
+        .containsExactly(FileEdit.write("empty.txt", ""));
   }
 
   @Test

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scripted agents are for demos and benchmarks as much as for tests: they must work in a JVM that has no JUnit
- * at all, as an application's main class path has none (the testkit's JUnit dependency is optional).
+ * The scripted agents are for demos and benchmarks as much as for tests: they must work in a JVM
+ * that has no JUnit at all, as an application's main class path has none (the testkit's JUnit
+ * dependency is optional).
  */
 class WithoutJUnitTest {
 
@@ -30,13 +31,24 @@ class WithoutJUnitTest {
 
   @Test
   void aScriptedAgentEditsAWorktreeInAJvmWithoutJUnit() throws Exception {
-    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(entry -> !entry.contains("junit") && !entry.contains("opentest4j") && !entry.contains("apiguardian"))
-        .collect(Collectors.joining(File.pathSeparator));
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(
+                entry ->
+                    !entry.contains("junit")
+                        && !entry.contains("opentest4j")
+                        && !entry.contains("apiguardian"))
+            .collect(Collectors.joining(File.pathSeparator));
     Path worktree = Files.createDirectories(temp.resolve("worktree"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath,
-        Child.class.getName(), worktree.toString(), temp.resolve("state").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classPath,
+                Child.class.getName(),
+                worktree.toString(),
+                temp.resolve("state").toString()));
     Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -62,11 +74,18 @@ class WithoutJUnitTest {
         System.out.println("JUnit absent");
       }
       ScriptedAgent agent = ScriptedAgent.newBuilder().promptCommands().build();
-      AgentContext context = new AgentContext(CellId.of("no-junit"), Path.of(args[0]), 40_000,
-          Files.createDirectories(Path.of(args[1])));
+      AgentContext context =
+          new AgentContext(
+              CellId.of("no-junit"),
+              Path.of(args[0]),
+              40_000,
+              Files.createDirectories(Path.of(args[1])));
       try (AgentSession session = agent.start(context)) {
         session.awaitReady(Duration.ofSeconds(5));
-        session.prompt("write hello.txt from a JVM without JUnit", Duration.ofSeconds(5), AgentProgress.none());
+        session.prompt(
+            "write hello.txt from a JVM without JUnit",
+            Duration.ofSeconds(5),
+            AgentProgress.none());
       }
     }
   }

@@ -16,11 +16,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 /**
- * Writes when a cell's agent works, and on what, to an audit file shared by several JVMs: {@code START <pid> <cell>
- * <port> <worktree>} once the agent is ready (its process holds the port) and {@code STOP <pid> <cell>} just before it
- * is stopped. Each line is appended under an exclusive file lock, so the file's order is the order in which the lines
- * were written across JVMs, and the interval between a cell's two lines lies within its real use of the port and
- * worktree.
+ * Writes when a cell's agent works, and on what, to an audit file shared by several JVMs: {@code
+ * START <pid> <cell> <port> <worktree>} once the agent is ready (its process holds the port) and
+ * {@code STOP <pid> <cell>} just before it is stopped. Each line is appended under an exclusive
+ * file lock, so the file's order is the order in which the lines were written across JVMs, and the
+ * interval between a cell's two lines lies within its real use of the port and worktree.
  */
 final class AuditedAgent implements AgentRuntime {
 
@@ -47,8 +47,15 @@ final class AuditedAgent implements AgentRuntime {
       public void awaitReady(Duration timeout) {
         session.awaitReady(timeout);
         started = true;
-        append("START " + ProcessHandle.current().pid() + " " + context.cellId() + " " + context.port() + " "
-            + context.worktree());
+        append(
+            "START "
+                + ProcessHandle.current().pid()
+                + " "
+                + context.cellId()
+                + " "
+                + context.port()
+                + " "
+                + context.worktree());
       }
 
       @Override
@@ -73,8 +80,9 @@ final class AuditedAgent implements AgentRuntime {
   }
 
   /**
-   * A file lock belongs to the whole JVM: a second thread of this JVM asking for it while the first holds it gets an
-   * {@code OverlappingFileLockException} rather than waiting. So threads of one JVM take turns here first.
+   * A file lock belongs to the whole JVM: a second thread of this JVM asking for it while the first
+   * holds it gets an {@code OverlappingFileLockException} rather than waiting. So threads of one
+   * JVM take turns here first.
    */
   private static final Object IN_JVM = new Object();
 
@@ -85,8 +93,12 @@ final class AuditedAgent implements AgentRuntime {
   }
 
   private void appendLocked(String line) {
-    try (FileChannel channel = FileChannel.open(audit, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            audit,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND)) {
       FileLock lock = channel.lock();
       try {
         channel.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The base check driven locally, by {@link io.openswarm.core.lifecycle.CellLifecycle} over real parts (git, the
- * worktree pool, the command test runner, an agent that is a child process), on steps whose default leaves it off:
- * a task that asks for it gets it, one that does not runs as before.
+ * The base check driven locally, by {@link io.openswarm.core.lifecycle.CellLifecycle} over real
+ * parts (git, the worktree pool, the command test runner, an agent that is a child process), on
+ * steps whose default leaves it off: a task that asks for it gets it, one that does not runs as
+ * before.
  */
 class BaseCheckLocalIT {
 
@@ -40,14 +41,24 @@ class BaseCheckLocalIT {
 
   @Test
   void aTaskThatAsksForTheCheckFailsOnARedBaseBeforeItsAgentWorks() {
-    CellOutcome outcome = cells.run(TaskSpec.of("local-red", "write status.txt green\n", redBase)
-        .withVerifyBase(true));
+    CellOutcome outcome =
+        cells.run(
+            TaskSpec.of("local-red", "write status.txt green\n", redBase).withVerifyBase(true));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
-    assertThat(outcome.error()).startsWith("BaseIsRed: ").contains(redBase, "[sh, test.sh]", "exited with 1");
-    assertThat(outcome.timings()).extracting(StepTiming::step).containsExactly(CellStep.PORT, CellStep.WORKTREE,
-        CellStep.AGENT_START, CellStep.AGENT_READY, CellStep.VERIFY_BASE, CellStep.TEARDOWN);
+    assertThat(outcome.error())
+        .startsWith("BaseIsRed: ")
+        .contains(redBase, "[sh, test.sh]", "exited with 1");
+    assertThat(outcome.timings())
+        .extracting(StepTiming::step)
+        .containsExactly(
+            CellStep.PORT,
+            CellStep.WORKTREE,
+            CellStep.AGENT_START,
+            CellStep.AGENT_READY,
+            CellStep.VERIFY_BASE,
+            CellStep.TEARDOWN);
     assertThat(outcome.changedFiles()).isEmpty();
     cells.invariants().assertHolds();
   }

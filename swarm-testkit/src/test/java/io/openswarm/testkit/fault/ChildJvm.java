@@ -16,7 +16,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A JVM a test starts, reads the standard output of line by line, and kills or stops. Its log goes to a file. */
+/**
+ * A JVM a test starts, reads the standard output of line by line, and kills or stops. Its log goes
+ * to a file.
+ */
 final class ChildJvm implements AutoCloseable {
 
   private final Process process;
@@ -27,31 +30,36 @@ final class ChildJvm implements AutoCloseable {
   private ChildJvm(Process process, Path log) {
     this.process = process;
     this.log = log;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // The child is gone.
-      }
-    }, "child-jvm-stdout-" + process.pid());
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                // The child is gone.
+              }
+            },
+            "child-jvm-stdout-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
 
   /**
-   * Starts {@code main} with {@code args} on this JVM's class path; its standard error goes to {@code log}. {@code
-   * secret} is the first line of its standard input: unlike its command line and its environment, a pipe is
-   * readable by no other process.
+   * Starts {@code main} with {@code args} on this JVM's class path; its standard error goes to
+   * {@code log}. {@code secret} is the first line of its standard input: unlike its command line
+   * and its environment, a pipe is readable by no other process.
    */
   static ChildJvm start(Path log, String secret, Class<?> main, String... args) {
     try {
-      Process process = new ProcessBuilder(CrashWorkers.javaCommand(main, args))
-          .redirectError(log.toFile())
-          .start();
+      Process process =
+          new ProcessBuilder(CrashWorkers.javaCommand(main, args))
+              .redirectError(log.toFile())
+              .start();
       try (var stdin = process.getOutputStream()) {
         stdin.write((secret + "\n").getBytes(StandardCharsets.UTF_8));
       }
@@ -62,8 +70,9 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * At {@link #close()}, after the child is gone, kills whatever processes it recorded in the lease journal of
-   * {@code stateDirectory} and left running (a test that fails before a new worker reaps them must not leak them).
+   * At {@link #close()}, after the child is gone, kills whatever processes it recorded in the lease
+   * journal of {@code stateDirectory} and left running (a test that fails before a new worker reaps
+   * them must not leak them).
    */
   ChildJvm reapOnClose(Path stateDirectory) {
     this.reapOnClose = stateDirectory;
@@ -76,7 +85,9 @@ final class ChildJvm implements AutoCloseable {
 
   /** The lines that match, waiting until there are {@code count} of them. */
   List<String> await(Predicate<String> matching, int count, Duration timeout) {
-    org.awaitility.Awaitility.await().atMost(timeout).failFast("the child JVM exited; its log:\n" + logTail(), () -> !process.isAlive())
+    org.awaitility.Awaitility.await()
+        .atMost(timeout)
+        .failFast("the child JVM exited; its log:\n" + logTail(), () -> !process.isAlive())
         .until(() -> lines.stream().filter(matching).count() >= count);
     return lines.stream().filter(matching).toList();
   }
@@ -91,7 +102,9 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
-  /** Sends SIGTERM, as a service manager would, and waits up to {@code timeout} for the JVM to exit. */
+  /**
+   * Sends SIGTERM, as a service manager would, and waits up to {@code timeout} for the JVM to exit.
+   */
   boolean terminate(Duration timeout) throws InterruptedException {
     process.destroy();
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -123,7 +136,8 @@ final class ChildJvm implements AutoCloseable {
     Path state = reapOnClose;
     if (state != null && Files.isDirectory(state.resolve("journal"))) {
       try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
-        new OrphanReaper(LeaseJournal.open(state.resolve("journal"))).reap(supervisor, Duration.ofSeconds(1));
+        new OrphanReaper(LeaseJournal.open(state.resolve("journal")))
+            .reap(supervisor, Duration.ofSeconds(1));
       }
     }
   }

@@ -13,21 +13,23 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The worker JVM the crash and stop tests kill or stop. Prints what the parent waits for on standard output:
- * {@code WORKFLOW <id>}, {@code FIRED <point> <cell>}, {@code LIVE <n>}. The first line of its standard input is the
- * token of the embedded server at {@code <target>}.
+ * The worker JVM the crash and stop tests kill or stop. Prints what the parent waits for on
+ * standard output: {@code WORKFLOW <id>}, {@code FIRED <point> <cell>}, {@code LIVE <n>}. The first
+ * line of its standard input is the token of the embedded server at {@code <target>}.
  *
  * <ul>
- *   <li>{@code crash <target> <repo> <state> <firstPort> <lastPort>}: starts a TCR workflow that hangs after the
- *       agent's turn (agent running, worktree dirty, port held by the agent's process), and a DAG whose task
- *       {@code c} hangs after its commit and task {@code i} after its integration moved the target; then waits to
- *       be killed.</li>
- *   <li>{@code stop <target> <repo> <state> <firstPort> <lastPort> <cells> <stopMillis>}: starts {@code cells} TCR
- *       workflows whose agents work until aborted, and waits for SIGTERM.</li>
- *   <li>{@code failover <target> <repo> <state> <firstPort> <lastPort> <hostId>}: a worker that starts a TCR
- *       workflow whose cell {@code failover} hangs after the agent's turn, and waits to be killed.</li>
- *   <li>{@code share <target> <repo> <state> <firstPort> <lastPort> <audit> <turnMillis> <hostId>}: a worker that
- *       takes its share of the work and writes its agents' use of ports and worktrees to the audit file.</li>
+ *   <li>{@code crash <target> <repo> <state> <firstPort> <lastPort>}: starts a TCR workflow that
+ *       hangs after the agent's turn (agent running, worktree dirty, port held by the agent's
+ *       process), and a DAG whose task {@code c} hangs after its commit and task {@code i} after
+ *       its integration moved the target; then waits to be killed.
+ *   <li>{@code stop <target> <repo> <state> <firstPort> <lastPort> <cells> <stopMillis>}: starts
+ *       {@code cells} TCR workflows whose agents work until aborted, and waits for SIGTERM.
+ *   <li>{@code failover <target> <repo> <state> <firstPort> <lastPort> <hostId>}: a worker that
+ *       starts a TCR workflow whose cell {@code failover} hangs after the agent's turn, and waits
+ *       to be killed.
+ *   <li>{@code share <target> <repo> <state> <firstPort> <lastPort> <audit> <turnMillis> <hostId>}:
+ *       a worker that takes its share of the work and writes its agents' use of ports and worktrees
+ *       to the audit file.
  * </ul>
  */
 public final class CrashWorkerMain {
@@ -41,8 +43,10 @@ public final class CrashWorkerMain {
     Path state = Path.of(args[3]);
     int firstPort = Integer.parseInt(args[4]);
     int lastPort = Integer.parseInt(args[5]);
-    String token = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
-        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    String token =
+        new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+            .readLine();
     FaultInjector faults = FaultInjector.create();
     faults.onFire(fired -> say("FIRED " + fired.point() + " " + fired.cellId()));
     String host = mode.equals("failover") ? args[6] : CrashWorkers.HOST;
@@ -50,35 +54,79 @@ public final class CrashWorkerMain {
     if (mode.equals("stop")) {
       timeouts.stop(Duration.ofMillis(Long.parseLong(args[7])));
     }
-    SwarmWorker.Builder builder = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, true,
-            Duration.ZERO, host, timeouts)
-        .interceptors(faults);
+    SwarmWorker.Builder builder =
+        CrashWorkers.builder(
+                target,
+                token,
+                repo,
+                state,
+                firstPort,
+                lastPort,
+                true,
+                true,
+                Duration.ZERO,
+                host,
+                timeouts)
+            .interceptors(faults);
     if (mode.equals("crash")) {
-      faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
-      faults.armWhere(FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
-      faults.armWhere(FaultPoint.INTEGRATE, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-i-"), 1);
+      faults.arm(
+          FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
+      faults.armWhere(
+          FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
+      faults.armWhere(
+          FaultPoint.INTEGRATE,
+          Fault.hangAfter(),
+          cell -> cell.value().startsWith("crashdag-i-"),
+          1);
       SwarmWorker worker = builder.start();
       SwarmClient client = worker.client();
-      say("WORKFLOW " + client.startTcr(TaskSpec.of("crash-exec", "write exec.txt exec\n", "main")));
-      say("WORKFLOW " + client.startDag(DagRequest.of("crashdag", TaskGraph.newBuilder()
-          .task(GraphTask.of("c", "write c.txt c\n"))
-          .task(GraphTask.of("i", "write i.txt i\n"))
-          .build(), "main").withMaxParallel(2)));
+      say(
+          "WORKFLOW "
+              + client.startTcr(TaskSpec.of("crash-exec", "write exec.txt exec\n", "main")));
+      say(
+          "WORKFLOW "
+              + client.startDag(
+                  DagRequest.of(
+                          "crashdag",
+                          TaskGraph.newBuilder()
+                              .task(GraphTask.of("c", "write c.txt c\n"))
+                              .task(GraphTask.of("i", "write i.txt i\n"))
+                              .build(),
+                          "main")
+                      .withMaxParallel(2)));
     } else if (mode.equals("failover")) {
-      faults.arm(FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("failover"));
+      faults.arm(
+          FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("failover"));
       SwarmWorker worker = builder.start();
-      say("WORKFLOW " + worker.client().startTcr(TaskSpec.of("failover", "write failover.txt failover\n", "main")));
+      say(
+          "WORKFLOW "
+              + worker
+                  .client()
+                  .startTcr(TaskSpec.of("failover", "write failover.txt failover\n", "main")));
     } else if (mode.equals("share")) {
       Path audit = Path.of(args[6]);
-      SwarmWorker worker = CrashWorkers.builder(target, token, repo, state, firstPort, lastPort, true, false,
-              Duration.ofMillis(Long.parseLong(args[7])), args[8], CellTimeouts.newBuilder())
-          .interceptors(new io.openswarm.temporal.CellInterceptor() {
-            @Override
-            public io.openswarm.core.agent.AgentRuntime interceptAgent(io.openswarm.core.agent.AgentRuntime next) {
-              return new AuditedAgent(next, audit);
-            }
-          })
-          .start();
+      SwarmWorker worker =
+          CrashWorkers.builder(
+                  target,
+                  token,
+                  repo,
+                  state,
+                  firstPort,
+                  lastPort,
+                  true,
+                  false,
+                  Duration.ofMillis(Long.parseLong(args[7])),
+                  args[8],
+                  CellTimeouts.newBuilder())
+              .interceptors(
+                  new io.openswarm.temporal.CellInterceptor() {
+                    @Override
+                    public io.openswarm.core.agent.AgentRuntime interceptAgent(
+                        io.openswarm.core.agent.AgentRuntime next) {
+                      return new AuditedAgent(next, audit);
+                    }
+                  })
+              .start();
       say("READY " + worker.options().hostId());
     } else {
       int cells = Integer.parseInt(args[6]);
@@ -90,7 +138,9 @@ public final class CrashWorkerMain {
         say("WORKFLOW " + ids.get(i));
       }
       // Live means at work: every agent in its turn.
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(120))
+          .ignoreExceptions()
           .until(() -> ids.stream().allMatch(id -> client.status(id).step() == CellStep.EXECUTE));
       say("LIVE " + worker.liveCells());
     }

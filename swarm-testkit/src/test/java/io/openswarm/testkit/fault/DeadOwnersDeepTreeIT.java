@@ -23,14 +23,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker starts on a state directory where a dead worker's cell left a tree deeper than the path limit: the tree
- * is deleted and nothing stops the start (it used to fail every start with "File name too long").
+ * A worker starts on a state directory where a dead worker's cell left a tree deeper than the path
+ * limit: the tree is deleted and nothing stops the start (it used to fail every start with "File
+ * name too long").
  */
 class DeadOwnersDeepTreeIT {
 
   /** An owner that is certainly not alive: a PID beyond the kernel's limit. */
-  private static final ProcessIdentity DEAD = new ProcessIdentity(Integer.MAX_VALUE - 7,
-      Instant.parse("2020-01-01T00:00:00Z"));
+  private static final ProcessIdentity DEAD =
+      new ProcessIdentity(Integer.MAX_VALUE - 7, Instant.parse("2020-01-01T00:00:00Z"));
 
   @TempDir Path temp;
 
@@ -46,29 +47,44 @@ class DeadOwnersDeepTreeIT {
   }
 
   @Test
-  void aWorkerStartsOnAStateDirectoryWhereADeadCellNestedDirectoriesBeyondThePathLimit() throws IOException {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\ntrue\n").executable("test.sh").commit("a project");
+  void aWorkerStartsOnAStateDirectoryWhereADeadCellNestedDirectoriesBeyondThePathLimit()
+      throws IOException {
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\ntrue\n")
+            .executable("test.sh")
+            .commit("a project");
     Path state = temp.resolve("state");
     Path deadCells = Files.createDirectories(state.resolve("cells/0123456789ab/cell-1/home"));
     deepTree(deadCells, "nest", 40);
-    LeaseJournal.open(state.resolve("journal")).record(new LeaseRecord(LeaseKind.DIRECTORY, "cells-0123456789ab",
-        DEAD, "0".repeat(32), Instant.now(), Map.of("path", state.resolve("cells/0123456789ab").toString())));
+    LeaseJournal.open(state.resolve("journal"))
+        .record(
+            new LeaseRecord(
+                LeaseKind.DIRECTORY,
+                "cells-0123456789ab",
+                DEAD,
+                "0".repeat(32),
+                Instant.now(),
+                Map.of("path", state.resolve("cells/0123456789ab").toString())));
 
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(state)
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("deep-tree-host").build())
-        .agent(ScriptedAgent.newBuilder().build())
-        .ports(new PortRange(21160, 21170))
-        .start();
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(state)
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("deep-tree-host").build())
+            .agent(ScriptedAgent.newBuilder().build())
+            .ports(new PortRange(21160, 21170))
+            .start();
 
     assertThat(state.resolve("cells/0123456789ab")).doesNotExist();
     assertThat(state.resolve("quarantine")).as("deleted, not moved aside").doesNotExist();
   }
 
-  /** {@code depth} nested directories of 200-character names, built bottom-up with renames of short paths. */
+  /**
+   * {@code depth} nested directories of 200-character names, built bottom-up with renames of short
+   * paths.
+   */
   private static void deepTree(Path parent, String name, int depth) throws IOException {
     Path top = Files.createDirectory(parent.resolve(name));
     Files.writeString(top.resolve("leaf.txt"), "bottom");

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The injector's own contract: who a fault hits, how often, before or after, and how hangs and kills end. */
+/**
+ * The injector's own contract: who a fault hits, how often, before or after, and how hangs and
+ * kills end.
+ */
 class FaultInjectorTest {
 
   private static final CellId A = CellId.of("cell-a");
@@ -75,7 +78,8 @@ class FaultInjectorTest {
     faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), A, 2);
 
     provider.acquire(B, "main").close();
-    assertThatThrownBy(() -> provider.acquire(A, "main")).isInstanceOf(WorktreeException.class)
+    assertThatThrownBy(() -> provider.acquire(A, "main"))
+        .isInstanceOf(WorktreeException.class)
         .hasMessageContaining("injected fault: WORKTREE_ADD fail in cell-a");
     assertThatThrownBy(() -> provider.acquire(A, "main")).isInstanceOf(WorktreeException.class);
     provider.acquire(A, "main").close();
@@ -95,12 +99,14 @@ class FaultInjectorTest {
     faults.arm(FaultPoint.WORKTREE_ADD, new Fault(Fault.Action.FAIL, true), A);
     faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), B);
 
-    assertThatThrownBy(() -> faults.interceptWorktrees(real).acquire(A, "main")).isInstanceOf(WorktreeException.class)
+    assertThatThrownBy(() -> faults.interceptWorktrees(real).acquire(A, "main"))
+        .isInstanceOf(WorktreeException.class)
         .hasMessageContaining("WORKTREE_ADD");
 
     assertThat(real.acquired).hasValue(1);
     assertThat(real.closed).as("the lease acquired before the fault was returned").hasValue(1);
-    assertThat(faults.armedCount()).as("a directory that is not a reused git worktree was added, not reset")
+    assertThat(faults.armedCount())
+        .as("a directory that is not a reused git worktree was added, not reset")
         .isEqualTo(2);
     faults.disarm(A);
     faults.disarm(B);
@@ -137,20 +143,23 @@ class FaultInjectorTest {
 
     AtomicReference<Thread> thread = new AtomicReference<>();
     AtomicReference<Boolean> flagAfter = new AtomicReference<>();
-    CompletableFuture<Throwable> interrupted = CompletableFuture.supplyAsync(() -> {
-      thread.set(Thread.currentThread());
-      try {
-        probe.isFree(20_000);
-        return null;
-      } catch (RuntimeException e) {
-        flagAfter.set(Thread.interrupted());
-        return e;
-      }
-    });
+    CompletableFuture<Throwable> interrupted =
+        CompletableFuture.supplyAsync(
+            () -> {
+              thread.set(Thread.currentThread());
+              try {
+                probe.isFree(20_000);
+                return null;
+              } catch (RuntimeException e) {
+                flagAfter.set(Thread.interrupted());
+                return e;
+              }
+            });
     faults.awaitHanging(FaultPoint.PORT_PROBE, null, Duration.ofSeconds(10));
     thread.get().interrupt();
 
-    assertThat(interrupted.get(10, TimeUnit.SECONDS)).isInstanceOf(UncheckedIOException.class)
+    assertThat(interrupted.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("interrupted while hanging");
     assertThat(flagAfter.get()).as("the interrupt flag is set again").isTrue();
     assertThat(probes).hasValue(1);
@@ -159,18 +168,25 @@ class FaultInjectorTest {
 
   @Test
   void aKillKillsTheJvmWithSigkillBeforeAnythingElseRuns() throws Exception {
-    Process child = new ProcessBuilder(CrashWorkers.javaCommand(KillMain.class)).redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(CrashWorkers.javaCommand(KillMain.class))
+            .redirectErrorStream(true)
+            .start();
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
     assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as(output).isEqualTo(128 + 9);
-    assertThat(output).contains("probing").doesNotContain("survived").doesNotContain("shutdown hook ran");
+    assertThat(output)
+        .contains("probing")
+        .doesNotContain("survived")
+        .doesNotContain("shutdown hook ran");
   }
 
   /** Arms a KILL at the port probe and probes. */
   public static final class KillMain {
     public static void main(String[] args) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("shutdown hook ran")));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> System.out.println("shutdown hook ran")));
       FaultInjector faults = FaultInjector.create().arm(FaultPoint.PORT_PROBE, Fault.kill());
       System.out.println("probing");
       System.out.flush();

@@ -10,8 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What a randomized run counted and found: outcomes, faults fired, leaks and surprises, and the report the soak and
- * the randomized tests print. Thread-safe: cycles and workflows end on many threads.
+ * What a randomized run counted and found: outcomes, faults fired, leaks and surprises, and the
+ * report the soak and the randomized tests print. Thread-safe: cycles and workflows end on many
+ * threads.
  */
 final class FaultTally {
 
@@ -51,16 +52,20 @@ final class FaultTally {
 
   /** How many outcomes were counted under keys starting with {@code prefix}. */
   long outcomesStartingWith(String prefix) {
-    return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-        .mapToLong(e -> e.getValue().sum()).sum();
+    return outcomes.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .mapToLong(e -> e.getValue().sum())
+        .sum();
   }
 
   /** Counts of outcomes and faults, and the leaks and surprises found, one per line, sorted. */
   String report() {
     StringBuilder text = new StringBuilder("outcomes:\n");
-    new TreeMap<>(outcomes).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
+    new TreeMap<>(outcomes)
+        .forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
     text.append("faults fired:\n");
-    new TreeMap<>(faults).forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
+    new TreeMap<>(faults)
+        .forEach((k, v) -> text.append("  ").append(k).append(": ").append(v.sum()).append('\n'));
     text.append("leaks: ").append(leaks.size()).append('\n');
     leaks.forEach(leak -> text.append("  ").append(leak).append('\n'));
     text.append("surprises: ").append(surprises.size()).append('\n');

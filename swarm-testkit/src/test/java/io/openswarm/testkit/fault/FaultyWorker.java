@@ -22,10 +22,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * A real worker (embedded Temporal server, real git, pool, ports, test runner, integrator) whose cells are built from
- * parts decorated by one {@link FaultInjector}, with the agent a real child process and the green trees of its tests
- * recorded in a {@link TestLedger}. Prompts as for {@link LocalCells}: {@code write PATH CONTENT}, {@code hang},
- * {@code fail}, anything else edits nothing.
+ * A real worker (embedded Temporal server, real git, pool, ports, test runner, integrator) whose
+ * cells are built from parts decorated by one {@link FaultInjector}, with the agent a real child
+ * process and the green trees of its tests recorded in a {@link TestLedger}. Prompts as for {@link
+ * LocalCells}: {@code write PATH CONTENT}, {@code hang}, {@code fail}, anything else edits nothing.
  */
 final class FaultyWorker implements AutoCloseable {
 
@@ -35,57 +35,83 @@ final class FaultyWorker implements AutoCloseable {
   final SwarmWorker worker;
   final SwarmClient client;
   final String base;
+
   /** The DAG target branches that must only have received green commits since {@link #base}. */
   final Set<String> targets = ConcurrentHashMap.newKeySet();
+
   private final AtomicReference<ChildProcessAgent> agent = new AtomicReference<>();
 
   FaultyWorker(Path dir, int firstPort, int lastPort, Consumer<SwarmWorker.Builder> configure) {
     this(dir, firstPort, lastPort, 1, 4, 12, configure);
   }
 
-  /** A worker whose pool keeps {@code minIdle} to {@code maxIdle} warm worktrees of at most {@code maxTotal}. */
-  FaultyWorker(Path dir, int firstPort, int lastPort, int minIdle, int maxIdle, int maxTotal,
+  /**
+   * A worker whose pool keeps {@code minIdle} to {@code maxIdle} warm worktrees of at most {@code
+   * maxTotal}.
+   */
+  FaultyWorker(
+      Path dir,
+      int firstPort,
+      int lastPort,
+      int minIdle,
+      int maxIdle,
+      int maxTotal,
       Consumer<SwarmWorker.Builder> configure) {
-    repo = TemporaryRepository.create(dir.resolve("repo"))
-        .write("status.txt", "green\n")
-        .write("test.sh", LocalCells.TEST_SCRIPT)
-        .executable("test.sh")
-        .commit("a project with a test");
+    repo =
+        TemporaryRepository.create(dir.resolve("repo"))
+            .write("status.txt", "green\n")
+            .write("test.sh", LocalCells.TEST_SCRIPT)
+            .executable("test.sh")
+            .commit("a project with a test");
     base = repo.head();
-    SwarmWorker.Builder builder = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(dir.resolve("state"))
-        .connection(ConnectionOptions.newBuilder().hostId("faults-host").build())
-        .tests(TestOptions.newBuilder().command(List.of("sh", "test.sh")).timeout(Duration.ofSeconds(30)).build())
-        .timeouts(CellTimeouts.newBuilder()
-            .startToClose(Duration.ofSeconds(60))
-            .execute(Duration.ofSeconds(30))
-            .heartbeat(Duration.ofSeconds(3))
-            .hostScheduleToStart(Duration.ofSeconds(10))
-            .teardown(Duration.ofSeconds(3))
-            .bootstrap(Duration.ofSeconds(4)).build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    SwarmWorker.Builder builder =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(dir.resolve("state").resolve("worktrees"))
-            .minIdle(minIdle)
-            .maxIdle(maxIdle)
-            .maxTotal(maxTotal).build())
-        .agent(supervisor -> {
-          agent.set(ChildProcessAgent.newBuilder(supervisor)
-              .promptCommands()
-              .stopGrace(Duration.ofSeconds(1))
-              .build());
-          return agent.get();
-        })
-        .ports(new PortRange(firstPort, lastPort))
-        .sandbox(SandboxMode.NONE)
-        // The ledger sees every real test run; the faults, outermost, decide whether it happens at all.
-        .interceptors(new CellInterceptor() {
-          @Override
-          public TestRunner interceptTests(TestRunner next) {
-            return ledger.wrap(next);
-          }
-        }, faults);
+            .stateDirectory(dir.resolve("state"))
+            .connection(ConnectionOptions.newBuilder().hostId("faults-host").build())
+            .tests(
+                TestOptions.newBuilder()
+                    .command(List.of("sh", "test.sh"))
+                    .timeout(Duration.ofSeconds(30))
+                    .build())
+            .timeouts(
+                CellTimeouts.newBuilder()
+                    .startToClose(Duration.ofSeconds(60))
+                    .execute(Duration.ofSeconds(30))
+                    .heartbeat(Duration.ofSeconds(3))
+                    .hostScheduleToStart(Duration.ofSeconds(10))
+                    .teardown(Duration.ofSeconds(3))
+                    .bootstrap(Duration.ofSeconds(4))
+                    .build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(dir.resolve("state").resolve("worktrees"))
+                    .minIdle(minIdle)
+                    .maxIdle(maxIdle)
+                    .maxTotal(maxTotal)
+                    .build())
+            .agent(
+                supervisor -> {
+                  agent.set(
+                      ChildProcessAgent.newBuilder(supervisor)
+                          .promptCommands()
+                          .stopGrace(Duration.ofSeconds(1))
+                          .build());
+                  return agent.get();
+                })
+            .ports(new PortRange(firstPort, lastPort))
+            .sandbox(SandboxMode.NONE)
+            // The ledger sees every real test run; the faults, outermost, decide whether it happens
+            // at all.
+            .interceptors(
+                new CellInterceptor() {
+                  @Override
+                  public TestRunner interceptTests(TestRunner next) {
+                    return ledger.wrap(next);
+                  }
+                },
+                faults);
     configure.accept(builder);
     worker = builder.start();
     client = worker.client();
@@ -97,8 +123,10 @@ final class FaultyWorker implements AutoCloseable {
 
   /** Every invariant of the worker, the DAG targets included. */
   InvariantCheck invariants() {
-    InvariantCheck check = InvariantCheck.of(worker).processes(() -> agent.get().startedProcesses())
-        .ignoringChildProcesses();
+    InvariantCheck check =
+        InvariantCheck.of(worker)
+            .processes(() -> agent.get().startedProcesses())
+            .ignoringChildProcesses();
     for (String target : targets) {
       check = check.targetBranch(target, base, ledger, faults.injectedCommits());
     }

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM to a worker JVM with five live cells, each with an agent at work (a real server process holding the
- * cell's port): the worker stops within its stop timeout, and tears every cell down on the way out - no process,
- * port, worktree, journal record or cell directory is left. The workflows are not lost: a worker started later on
- * the same state directory finishes them.
+ * SIGTERM to a worker JVM with five live cells, each with an agent at work (a real server process
+ * holding the cell's port): the worker stops within its stop timeout, and tears every cell down on
+ * the way out - no process, port, worktree, journal record or cell directory is left. The workflows
+ * are not lost: a worker started later on the same state directory finishes them.
  */
 class GracefulStopIT {
 
@@ -36,22 +36,41 @@ class GracefulStopIT {
   @TempDir Path temp;
 
   @Test
-  void sigtermTearsDownFiveLiveCellsWithinTheStopTimeoutAndTheWorkflowsFinishLater() throws Exception {
+  void sigtermTearsDownFiveLiveCellsWithinTheStopTimeoutAndTheWorkflowsFinishLater()
+      throws Exception {
     TemporaryRepository repo = CrashWorkers.project(temp.resolve("repo"));
     Path state = temp.resolve("state");
     int firstPort = 24540;
     int lastPort = 24559;
     try (EmbeddedTemporalServer server = EmbeddedTemporalServer.start(0);
-        ChildJvm child = ChildJvm.start(temp.resolve("child.log"), server.token(), CrashWorkerMain.class, "stop",
-            server.target(), repo.path().toString(), state.toString(), Integer.toString(firstPort),
-            Integer.toString(lastPort), "5", Long.toString(STOP_TIMEOUT.toMillis())).reapOnClose(state)) {
-      List<String> workflows = child.await(line -> line.startsWith("WORKFLOW "), 5, Duration.ofSeconds(120))
-          .stream().map(line -> line.substring("WORKFLOW ".length())).toList();
+        ChildJvm child =
+            ChildJvm.start(
+                    temp.resolve("child.log"),
+                    server.token(),
+                    CrashWorkerMain.class,
+                    "stop",
+                    server.target(),
+                    repo.path().toString(),
+                    state.toString(),
+                    Integer.toString(firstPort),
+                    Integer.toString(lastPort),
+                    "5",
+                    Long.toString(STOP_TIMEOUT.toMillis()))
+                .reapOnClose(state)) {
+      List<String> workflows =
+          child.await(line -> line.startsWith("WORKFLOW "), 5, Duration.ofSeconds(120)).stream()
+              .map(line -> line.substring("WORKFLOW ".length()))
+              .toList();
       child.await(line -> line.startsWith("LIVE "), 1, Duration.ofSeconds(120));
-      List<ProcessIdentity> agents = LeaseJournal.open(state.resolve("journal")).records().stream()
-          .filter(r -> r.kind() == LeaseKind.PROCESS)
-          .map(r -> new ProcessIdentity(Long.parseLong(r.attribute("pid")), Instant.parse(r.attribute("startTime"))))
-          .toList();
+      List<ProcessIdentity> agents =
+          LeaseJournal.open(state.resolve("journal")).records().stream()
+              .filter(r -> r.kind() == LeaseKind.PROCESS)
+              .map(
+                  r ->
+                      new ProcessIdentity(
+                          Long.parseLong(r.attribute("pid")),
+                          Instant.parse(r.attribute("startTime"))))
+              .toList();
       assertThat(agents).hasSize(5);
       assertThat(heldPorts(firstPort, lastPort)).hasSize(5);
 
@@ -60,14 +79,18 @@ class GracefulStopIT {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
 
       assertThat(exited).as("the worker exited; its log:\n%s", child.logTail()).isTrue();
-      assertThat(child.log()).contains("5 cell(s) still live after " + STOP_TIMEOUT.toMillis() + " ms")
+      assertThat(child.log())
+          .contains("5 cell(s) still live after " + STOP_TIMEOUT.toMillis() + " ms")
           .doesNotContain("teardown at stop could not clean up");
-      assertThat(agents).noneMatch(agent -> agent.handle().filter(InvariantCheck::running).isPresent());
+      assertThat(agents)
+          .noneMatch(agent -> agent.handle().filter(InvariantCheck::running).isPresent());
       assertThat(heldPorts(firstPort, lastPort)).isEmpty();
       assertThat(LeaseJournal.open(state.resolve("journal")).records()).isEmpty();
       // The worktrees were returned, then parked clean for the next start, which adopts them.
-      List<LeaseRecord> parked = LeaseJournal.open(state.resolve("worktrees/.swarm/leases")).records();
-      assertThat(parked).allSatisfy(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
+      List<LeaseRecord> parked =
+          LeaseJournal.open(state.resolve("worktrees/.swarm/leases")).records();
+      assertThat(parked)
+          .allSatisfy(record -> assertThat(record.attribute("state")).isEqualTo("parked"));
       assertThat(repo.worktrees()).hasSize(1 + parked.size()).startsWith(repo.path().toString());
       for (String worktree : repo.worktrees().subList(1, repo.worktrees().size())) {
         assertThat(repo.git("-C", worktree, "status", "--porcelain", "--ignored")).isEmpty();
@@ -75,11 +98,22 @@ class GracefulStopIT {
       try (Stream<Path> cells = Files.list(state.resolve("cells"))) {
         assertThat(cells).isEmpty();
       }
-      System.out.printf("graceful stop of 5 live cells: JVM gone %d ms after SIGTERM (stop timeout %d ms)%n",
+      System.out.printf(
+          "graceful stop of 5 live cells: JVM gone %d ms after SIGTERM (stop timeout %d ms)%n",
           took.toMillis(), STOP_TIMEOUT.toMillis());
 
-      try (SwarmWorker worker = CrashWorkers.builder(server.target(), server.token(), repo.path(), state, firstPort,
-          lastPort, false, false, Duration.ZERO).start()) {
+      try (SwarmWorker worker =
+          CrashWorkers.builder(
+                  server.target(),
+                  server.token(),
+                  repo.path(),
+                  state,
+                  firstPort,
+                  lastPort,
+                  false,
+                  false,
+                  Duration.ZERO)
+              .start()) {
         for (String workflowId : workflows) {
           CellOutcome outcome = worker.client().result(workflowId);
           assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.NO_CHANGES);
@@ -91,6 +125,9 @@ class GracefulStopIT {
   }
 
   private static List<Integer> heldPorts(int first, int last) {
-    return IntStream.rangeClosed(first, last).filter(port -> !PortProbe.bind().isFree(port)).boxed().toList();
+    return IntStream.rangeClosed(first, last)
+        .filter(port -> !PortProbe.bind().isFree(port))
+        .boxed()
+        .toList();
   }
 }

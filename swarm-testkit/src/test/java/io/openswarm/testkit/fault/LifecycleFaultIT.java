@@ -26,9 +26,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every fault point, driven by the local {@link io.openswarm.core.lifecycle.CellLifecycle} over real parts (git,
- * worktree pool, ports, a child-process agent, the command test runner, the integrator): each fault ends the cell the
- * way the library promises, and afterwards every invariant holds.
+ * Every fault point, driven by the local {@link io.openswarm.core.lifecycle.CellLifecycle} over
+ * real parts (git, worktree pool, ports, a child-process agent, the command test runner, the
+ * integrator): each fault ends the cell the way the library promises, and afterwards every
+ * invariant holds.
  */
 class LifecycleFaultIT {
 
@@ -59,7 +60,12 @@ class LifecycleFaultIT {
   }
 
   /** A failure at a point and how the cell must end. */
-  record Case(FaultPoint point, String prompt, CellStatus status, @Nullable CellStep step, @Nullable String type) {
+  record Case(
+      FaultPoint point,
+      String prompt,
+      CellStatus status,
+      @Nullable CellStep step,
+      @Nullable String type) {
     @Override
     public String toString() {
       return point + " -> " + status + (step == null ? "" : " at " + step + " (" + type + ")");
@@ -68,21 +74,56 @@ class LifecycleFaultIT {
 
   static Stream<Case> failures() {
     return Stream.of(
-        new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed"),
-        new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
+        new Case(
+            FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed"),
+        new Case(
+            FaultPoint.AGENT_START,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.AGENT_START,
             "AgentStartFailed"),
-        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_READY,
+        new Case(
+            FaultPoint.AGENT_HEALTH,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.AGENT_READY,
             "AgentNotReady"),
-        new Case(FaultPoint.PROMPT_SUBMIT, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE, "AgentTurnFailed"),
-        // This agent has no event stream to lose: the turn fails as one whose stream cannot be recovered. OpenCode's
+        new Case(
+            FaultPoint.PROMPT_SUBMIT,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.EXECUTE,
+            "AgentTurnFailed"),
+        // This agent has no event stream to lose: the turn fails as one whose stream cannot be
+        // recovered. OpenCode's
         // recovery is proven with the real server in OpenCodeFaultIT.
-        new Case(FaultPoint.EVENT_STREAM_DROP, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE,
+        new Case(
+            FaultPoint.EVENT_STREAM_DROP,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.EXECUTE,
             "AgentTurnFailed"),
         // The turn runs until the process dies: the crash happens mid-turn, not before or after it.
-        new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
-        new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart"),
-        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsTimedOut"),
-        new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected"));
+        new Case(
+            FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
+        new Case(
+            FaultPoint.TEST_START,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.TEST,
+            "TestsFailedToStart"),
+        new Case(
+            FaultPoint.TEST_HANG,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.TEST,
+            "TestsTimedOut"),
+        new Case(
+            FaultPoint.COMMIT,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.COMMIT,
+            "CommitRejected"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -93,7 +134,10 @@ class LifecycleFaultIT {
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), expected.prompt(), "main"));
 
-    assertThat(cells.faults.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
+    assertThat(cells.faults.fired())
+        .last()
+        .extracting(FiredFault::point)
+        .isEqualTo(expected.point());
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
     if (expected.step() != null) {
       assertThat(outcome.failedStep()).isEqualTo(expected.step());
@@ -109,8 +153,10 @@ class LifecycleFaultIT {
     String before = cells.repo.resolveRevision(LocalCells.TARGET);
     cells.faults.arm(FaultPoint.INTEGRATE, Fault.fail(), cell);
 
-    LocalCells.Integrated result = cells.runIntegrating(
-        TaskSpec.of(cell.value(), "write conflict.txt mine", LocalCells.TARGET), LocalCells.TARGET);
+    LocalCells.Integrated result =
+        cells.runIntegrating(
+            TaskSpec.of(cell.value(), "write conflict.txt mine", LocalCells.TARGET),
+            LocalCells.TARGET);
 
     assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.CONFLICT.name());
     assertThat(result.integration().conflictingFiles()).containsExactly("conflict.txt");
@@ -124,8 +170,10 @@ class LifecycleFaultIT {
   @Test
   void aGreenCellIntegratesWhenNothingGoesWrong() {
     CellId cell = CellId.of("clean-integrate");
-    LocalCells.Integrated result = cells.runIntegrating(
-        TaskSpec.of(cell.value(), "write clean.txt clean", LocalCells.TARGET), LocalCells.TARGET);
+    LocalCells.Integrated result =
+        cells.runIntegrating(
+            TaskSpec.of(cell.value(), "write clean.txt clean", LocalCells.TARGET),
+            LocalCells.TARGET);
 
     assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.INTEGRATED.name());
     assertThat(cells.repo.show(LocalCells.TARGET, "clean.txt")).isEqualTo("clean");
@@ -139,7 +187,10 @@ class LifecycleFaultIT {
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write stop.txt s", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("stop agent: ")
+    assertThat(outcome.teardownErrors())
+        .singleElement()
+        .asString()
+        .startsWith("stop agent: ")
         .contains("injected fault");
     assertThat(cells.ports.allocatedCount()).isZero();
     assertThat(cells.pool.leasedCount()).isZero();
@@ -170,7 +221,10 @@ class LifecycleFaultIT {
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write release.txt r", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("release port: ")
+    assertThat(outcome.teardownErrors())
+        .singleElement()
+        .asString()
+        .startsWith("release port: ")
         .contains("injected fault");
     assertThat(cells.agent.liveSessions()).isZero();
     assertThat(cells.pool.leasedCount()).isZero();
@@ -195,7 +249,8 @@ class LifecycleFaultIT {
 
   @Test
   void worktreeAddAndResetFaultsFireOnlyOnTheirOwnPath() throws Exception {
-    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is known.
+    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is
+    // known.
     try (LocalCells own = new LocalCells(temp.resolve("paths"), 24125, 24129, 0, 2)) {
       CellId cold = CellId.of("path-cold");
       own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), cold);
@@ -203,10 +258,14 @@ class LifecycleFaultIT {
 
       CellOutcome added = own.run(TaskSpec.of(cold.value(), "write a.txt a", "main"));
 
-      assertThat(own.faults.firedFor(cold)).extracting(FiredFault::point).containsExactly(FaultPoint.WORKTREE_ADD);
+      assertThat(own.faults.firedFor(cold))
+          .extracting(FiredFault::point)
+          .containsExactly(FaultPoint.WORKTREE_ADD);
       assertThat(added.status()).as("%s", added).isEqualTo(CellStatus.FAILED);
       assertThat(added.failedStep()).isEqualTo(CellStep.WORKTREE);
-      assertThat(added.error()).startsWith("WorktreeFailed: ").contains("injected fault: WORKTREE_ADD");
+      assertThat(added.error())
+          .startsWith("WorktreeFailed: ")
+          .contains("injected fault: WORKTREE_ADD");
       assertThat(own.pool.idleCount()).as("the added worktree was given back").isOne();
       own.faults.disarm(cold);
 
@@ -216,7 +275,8 @@ class LifecycleFaultIT {
 
       CellOutcome reset = own.run(TaskSpec.of(warm.value(), "write a.txt a", "main"));
 
-      assertThat(own.faults.firedFor(warm)).extracting(FiredFault::point)
+      assertThat(own.faults.firedFor(warm))
+          .extracting(FiredFault::point)
           .containsExactly(FaultPoint.WORKTREE_RESET);
       assertThat(reset.failedStep()).isEqualTo(CellStep.WORKTREE);
       assertThat(reset.error()).contains("injected fault: WORKTREE_RESET");
@@ -225,14 +285,16 @@ class LifecycleFaultIT {
       CellId hung = CellId.of("path-warm-hang");
       own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.hang(), hung);
       AtomicReference<Thread> runner = new AtomicReference<>();
-      CompletableFuture<CellOutcome> running = CompletableFuture.supplyAsync(() -> {
-        runner.set(Thread.currentThread());
-        try {
-          return own.run(TaskSpec.of(hung.value(), "write a.txt a", "main"));
-        } finally {
-          Thread.interrupted();
-        }
-      });
+      CompletableFuture<CellOutcome> running =
+          CompletableFuture.supplyAsync(
+              () -> {
+                runner.set(Thread.currentThread());
+                try {
+                  return own.run(TaskSpec.of(hung.value(), "write a.txt a", "main"));
+                } finally {
+                  Thread.interrupted();
+                }
+              });
       own.faults.awaitHanging(FaultPoint.WORKTREE_RESET, hung, Duration.ofSeconds(20));
       runner.get().interrupt();
       CellOutcome interrupted = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -249,7 +311,8 @@ class LifecycleFaultIT {
 
   @Test
   void aCheckoutHookPlantedInTheRepositoryRunsNeitherForAWarmNorForANewWorktree() throws Exception {
-    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is known.
+    // A pool of its own that keeps no worktree warm by itself, so which path a lease takes is
+    // known.
     try (LocalCells own = new LocalCells(temp.resolve("hooks"), 24120, 24124, 0, 2)) {
       assertThat(own.run(TaskSpec.of("hook-before", "write a.txt a", "main")).status())
           .isEqualTo(CellStatus.COMMITTED);
@@ -261,72 +324,155 @@ class LifecycleFaultIT {
       CellOutcome warm;
       CellOutcome cold;
       try {
-        // Both cells reuse the warm worktree, reset with a checkout, which is where post-checkout would run.
+        // Both cells reuse the warm worktree, reset with a checkout, which is where post-checkout
+        // would run.
         warm = own.run(TaskSpec.of("hook-warm", "write a.txt a", "main"));
         cold = own.run(TaskSpec.of("hook-cold", "write a.txt a", "main"));
       } finally {
         java.nio.file.Files.delete(hook);
       }
 
-      assertThat(List.of(warm, cold)).allSatisfy(outcome -> {
-        assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-        assertThat(outcome.teardownErrors()).isEmpty();
-      });
+      assertThat(List.of(warm, cold))
+          .allSatisfy(
+              outcome -> {
+                assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+                assertThat(outcome.teardownErrors()).isEmpty();
+              });
       assertThat(marker).doesNotExist();
       own.invariants().assertHolds();
     }
   }
 
-  /** A hang, and what ends it: an interrupt of the cell's thread, an abort of the turn, or a release. */
-  record Hang(FaultPoint point, Fault fault, String prompt, String end, CellStatus status, @Nullable CellStep step) {
+  /**
+   * A hang, and what ends it: an interrupt of the cell's thread, an abort of the turn, or a
+   * release.
+   */
+  record Hang(
+      FaultPoint point,
+      Fault fault,
+      String prompt,
+      String end,
+      CellStatus status,
+      @Nullable CellStep step) {
     @Override
     public String toString() {
-      return point + " " + fault + " ended by " + end + " -> " + status + (step == null ? "" : " at " + step);
+      return point
+          + " "
+          + fault
+          + " ended by "
+          + end
+          + " -> "
+          + status
+          + (step == null ? "" : " at " + step);
     }
   }
 
   static Stream<Hang> hangs() {
     return Stream.of(
-        new Hang(FaultPoint.PORT_PROBE, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED, null),
-        new Hang(FaultPoint.AGENT_START, Fault.hangAfter(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.AGENT_START),
-        new Hang(FaultPoint.AGENT_HEALTH, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.AGENT_READY),
-        new Hang(FaultPoint.PROMPT_SUBMIT, Fault.hang(), "write h.txt h", "abort", CellStatus.FAILED,
-            CellStep.EXECUTE),
-        new Hang(FaultPoint.TEST_START, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.TEST),
-        new Hang(FaultPoint.TEST_HANG, Fault.hang(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.TEST),
-        new Hang(FaultPoint.COMMIT, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED, null),
-        new Hang(FaultPoint.COMMIT, Fault.hangAfter(), "write h.txt h", "interrupt", CellStatus.FAILED,
-            CellStep.COMMIT),
-        new Hang(FaultPoint.AGENT_STOP, Fault.hang(), "write h.txt h", "interrupt", CellStatus.COMMITTED, null),
-        new Hang(FaultPoint.WORKTREE_RETURN, Fault.hang(), "write h.txt h", "release", CellStatus.COMMITTED,
+        new Hang(
+            FaultPoint.PORT_PROBE,
+            Fault.hang(),
+            "write h.txt h",
+            "release",
+            CellStatus.COMMITTED,
             null),
-        new Hang(FaultPoint.PORT_RELEASE, Fault.hang(), "write h.txt h", "interrupt", CellStatus.COMMITTED, null));
+        new Hang(
+            FaultPoint.AGENT_START,
+            Fault.hangAfter(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.FAILED,
+            CellStep.AGENT_START),
+        new Hang(
+            FaultPoint.AGENT_HEALTH,
+            Fault.hang(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.FAILED,
+            CellStep.AGENT_READY),
+        new Hang(
+            FaultPoint.PROMPT_SUBMIT,
+            Fault.hang(),
+            "write h.txt h",
+            "abort",
+            CellStatus.FAILED,
+            CellStep.EXECUTE),
+        new Hang(
+            FaultPoint.TEST_START,
+            Fault.hang(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.FAILED,
+            CellStep.TEST),
+        new Hang(
+            FaultPoint.TEST_HANG,
+            Fault.hang(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.FAILED,
+            CellStep.TEST),
+        new Hang(
+            FaultPoint.COMMIT,
+            Fault.hang(),
+            "write h.txt h",
+            "release",
+            CellStatus.COMMITTED,
+            null),
+        new Hang(
+            FaultPoint.COMMIT,
+            Fault.hangAfter(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.FAILED,
+            CellStep.COMMIT),
+        new Hang(
+            FaultPoint.AGENT_STOP,
+            Fault.hang(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.COMMITTED,
+            null),
+        new Hang(
+            FaultPoint.WORKTREE_RETURN,
+            Fault.hang(),
+            "write h.txt h",
+            "release",
+            CellStatus.COMMITTED,
+            null),
+        new Hang(
+            FaultPoint.PORT_RELEASE,
+            Fault.hang(),
+            "write h.txt h",
+            "interrupt",
+            CellStatus.COMMITTED,
+            null));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("hangs")
   void aHangEndsWhenInterruptedAbortedOrReleasedAndLeavesNothing(Hang hang) throws Exception {
-    CellId cell = cellFor(hang.point(), "hang-" + hang.end() + (hang.fault().after() ? "-after" : ""));
+    CellId cell =
+        cellFor(hang.point(), "hang-" + hang.end() + (hang.fault().after() ? "-after" : ""));
     arm(hang.point(), hang.fault(), cell);
     AtomicReference<Thread> runner = new AtomicReference<>();
 
-    CompletableFuture<CellOutcome> running = CompletableFuture.supplyAsync(() -> {
-      runner.set(Thread.currentThread());
-      try {
-        return cells.run(TaskSpec.of(cell.value(), hang.prompt(), "main"));
-      } finally {
-        Thread.interrupted();
-      }
-    });
+    CompletableFuture<CellOutcome> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              runner.set(Thread.currentThread());
+              try {
+                return cells.run(TaskSpec.of(cell.value(), hang.prompt(), "main"));
+              } finally {
+                Thread.interrupted();
+              }
+            });
     if (hang.point() == FaultPoint.TEST_HANG) {
       // Here the test process itself hangs, not the decorator.
       awaitTestProcess();
     } else {
-      cells.faults.awaitHanging(hang.point(), hang.point() == FaultPoint.PORT_PROBE ? null : cell,
+      cells.faults.awaitHanging(
+          hang.point(),
+          hang.point() == FaultPoint.PORT_PROBE ? null : cell,
           Duration.ofSeconds(20));
     }
     switch (hang.end()) {
@@ -341,7 +487,9 @@ class LifecycleFaultIT {
       assertThat(outcome.failedStep()).as("%s", outcome).isEqualTo(hang.step());
     }
     if (hang.point() == FaultPoint.AGENT_STOP || hang.point() == FaultPoint.PORT_RELEASE) {
-      assertThat(outcome.teardownErrors()).singleElement().asString()
+      assertThat(outcome.teardownErrors())
+          .singleElement()
+          .asString()
           .startsWith(hang.point() == FaultPoint.AGENT_STOP ? "stop agent: " : "release port: ");
       assertThat(cells.faults.releaseHeldBack()).isEmpty();
     } else {
@@ -349,13 +497,24 @@ class LifecycleFaultIT {
     }
   }
 
-  /** A TEST_HANG fault runs a real process that never ends; wait until it runs, so the interrupt has one to stop. */
+  /**
+   * A TEST_HANG fault runs a real process that never ends; wait until it runs, so the interrupt has
+   * one to stop.
+   */
   private static void awaitTestProcess() {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current()
-        .descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ProcessHandle.current()
+                    .descendants()
+                    .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
   }
 
-  /** A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any cell. */
+  /**
+   * A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any
+   * cell.
+   */
   private static void arm(FaultPoint point, Fault fault, CellId cell) {
     if (point == FaultPoint.PORT_PROBE) {
       cells.faults.arm(point, fault);
@@ -367,5 +526,4 @@ class LifecycleFaultIT {
   private static CellId cellFor(FaultPoint point, String suffix) {
     return CellId.of(point.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + suffix);
   }
-
 }

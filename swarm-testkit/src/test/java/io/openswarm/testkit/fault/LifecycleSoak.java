@@ -8,17 +8,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The soak: thousands of randomized lifecycles with random faults through the local driver, then rounds of
- * randomized TCR workflows and DAGs with random faults on a worker, printing the counts of outcomes, faults and
- * leaks. Not part of the default build (the name matches neither {@code *Test} nor {@code *IT}); run it with
+ * The soak: thousands of randomized lifecycles with random faults through the local driver, then
+ * rounds of randomized TCR workflows and DAGs with random faults on a worker, printing the counts
+ * of outcomes, faults and leaks. Not part of the default build (the name matches neither {@code
+ * *Test} nor {@code *IT}); run it with
  *
  * <pre>
  * mvn -B -pl swarm-testkit -am verify -Psoak -DskipTests -Dsoak.cycles=5000
  * </pre>
  *
- * <p>Options: {@code soak.cycles} (local lifecycles, 5000), {@code soak.threads} (at once, 4), {@code soak.rounds}
- * (worker rounds of 20 TCR workflows and 4 DAGs, cycles / 250), {@code soak.seed} (7). Fails if anything leaked or
- * ended in a way its task and faults do not explain.
+ * <p>Options: {@code soak.cycles} (local lifecycles, 5000), {@code soak.threads} (at once, 4),
+ * {@code soak.rounds} (worker rounds of 20 TCR workflows and 4 DAGs, cycles / 250), {@code
+ * soak.seed} (7). Fails if anything leaked or ended in a way its task and faults do not explain.
  */
 class LifecycleSoak {
 
@@ -38,19 +39,27 @@ class LifecycleSoak {
       lifecycles.run(cycles, 50);
     }
     long localMillis = (System.nanoTime() - start) / 1_000_000;
-    print("local lifecycles (seed " + seed + ", " + threads + " at a time) in " + localMillis + " ms",
+    print(
+        "local lifecycles (seed " + seed + ", " + threads + " at a time) in " + localMillis + " ms",
         lifecycles.report());
 
     start = System.nanoTime();
     RandomWorkflows workflows;
-    try (FaultyWorker swarm = new FaultyWorker(temp.resolve("worker"), 24440, 24479,
-        builder -> builder.capacity(CapacityOptions.newBuilder().maxConcurrentActivities(16).build()))) {
+    try (FaultyWorker swarm =
+        new FaultyWorker(
+            temp.resolve("worker"),
+            24440,
+            24479,
+            builder ->
+                builder.capacity(
+                    CapacityOptions.newBuilder().maxConcurrentActivities(16).build()))) {
       workflows = new RandomWorkflows(swarm, seed);
       for (int round = 0; round < rounds; round++) {
         workflows.run(20, 4);
       }
     }
-    print(rounds + " rounds of workflows in " + (System.nanoTime() - start) / 1_000_000 + " ms",
+    print(
+        rounds + " rounds of workflows in " + (System.nanoTime() - start) / 1_000_000 + " ms",
         workflows.report());
 
     assertThat(lifecycles.leaks()).as(lifecycles.report()).isEmpty();

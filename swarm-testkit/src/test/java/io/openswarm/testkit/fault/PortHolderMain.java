@@ -6,8 +6,8 @@ import java.net.ServerSocket;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Plays an agent server for the crash tests: listens on 127.0.0.1 at the port given, starts a {@code sleep} child
- * (so the agent is a process tree, as a real one is), and runs until killed.
+ * Plays an agent server for the crash tests: listens on 127.0.0.1 at the port given, starts a
+ * {@code sleep} child (so the agent is a process tree, as a real one is), and runs until killed.
  */
 public final class PortHolderMain {
 

@@ -18,13 +18,15 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs randomized cell lifecycles with random faults over {@link LocalCells}, several at once, and checks the
- * invariants: after each cycle, what concerns its cell; after each batch, once nothing runs, everything.
+ * Runs randomized cell lifecycles with random faults over {@link LocalCells}, several at once, and
+ * checks the invariants: after each cycle, what concerns its cell; after each batch, once nothing
+ * runs, everything.
  *
- * <p>A cycle picks a task (a green change to one of a few shared files, so that concurrent integrations really
- * conflict; a red change; no change; a failing turn), whether to integrate it into the shared target branch, and
- * with probability one half a fault: a point its path reaches and an action (fail, or hang ended by an interrupt,
- * an abort of the turn, or a release). Deterministic for a seed except for the interleaving of concurrent cycles.
+ * <p>A cycle picks a task (a green change to one of a few shared files, so that concurrent
+ * integrations really conflict; a red change; no change; a failing turn), whether to integrate it
+ * into the shared target branch, and with probability one half a fault: a point its path reaches
+ * and an action (fail, or hang ended by an interrupt, an abort of the turn, or a release).
+ * Deterministic for a seed except for the interleaving of concurrent cycles.
  */
 final class RandomLifecycles {
 
@@ -87,9 +89,18 @@ final class RandomLifecycles {
     return found;
   }
 
-  private enum Kind { GREEN, RED, NOOP, FAIL }
+  private enum Kind {
+    GREEN,
+    RED,
+    NOOP,
+    FAIL
+  }
 
-  private enum End { INTERRUPT, ABORT, RELEASE }
+  private enum End {
+    INTERRUPT,
+    ABORT,
+    RELEASE
+  }
 
   private void cycle(int n, ExecutorService watchers) {
     Random random = new Random(seed * 1_000_003L + n);
@@ -97,18 +108,21 @@ final class RandomLifecycles {
     int roll = random.nextInt(100);
     Kind kind = roll < 65 ? Kind.GREEN : roll < 80 ? Kind.RED : roll < 90 ? Kind.NOOP : Kind.FAIL;
     boolean integrate = random.nextInt(100) < 40;
-    String prompt = switch (kind) {
-      case GREEN -> "write file-" + random.nextInt(6) + ".txt " + cell + "\n";
-      case RED -> "write status.txt red\n";
-      case NOOP -> "look around";
-      case FAIL -> "fail";
-    };
+    String prompt =
+        switch (kind) {
+          case GREEN -> "write file-" + random.nextInt(6) + ".txt " + cell + "\n";
+          case RED -> "write status.txt red\n";
+          case NOOP -> "look around";
+          case FAIL -> "fail";
+        };
     FaultPoint point = null;
     Fault fault = null;
     End end = null;
     if (n == 0) {
-      // The pool starts empty, so the first lease certainly takes the cold path: a worktree fault there covers
-      // WORKTREE_ADD, which random draws meet less often than WORKTREE_RESET (most leases are warm).
+      // The pool starts empty, so the first lease certainly takes the cold path: a worktree fault
+      // there covers
+      // WORKTREE_ADD, which random draws meet less often than WORKTREE_RESET (most leases are
+      // warm).
       point = FaultPoint.WORKTREE_ADD;
       fault = Fault.fail();
       cells.faults.arm(FaultPoint.WORKTREE_ADD, fault, cell);
@@ -118,12 +132,18 @@ final class RandomLifecycles {
       if (point == FaultPoint.INTEGRATE && !integrate) {
         point = FaultPoint.COMMIT;
       }
-      boolean hang = random.nextInt(100) < 30 && point != FaultPoint.TEST_HANG && point != FaultPoint.AGENT_CRASH;
+      boolean hang =
+          random.nextInt(100) < 30
+              && point != FaultPoint.TEST_HANG
+              && point != FaultPoint.AGENT_CRASH;
       if (hang) {
         fault = point == FaultPoint.AGENT_START ? Fault.hangAfter() : Fault.hang();
-        end = point == FaultPoint.PORT_PROBE ? End.RELEASE
-            : point == FaultPoint.PROMPT_SUBMIT ? End.values()[random.nextInt(3)]
-            : random.nextBoolean() ? End.INTERRUPT : End.RELEASE;
+        end =
+            point == FaultPoint.PORT_PROBE
+                ? End.RELEASE
+                : point == FaultPoint.PROMPT_SUBMIT
+                    ? End.values()[random.nextInt(3)]
+                    : random.nextBoolean() ? End.INTERRUPT : End.RELEASE;
       } else {
         fault = Fault.fail();
       }
@@ -133,9 +153,12 @@ final class RandomLifecycles {
         cells.faults.arm(point, fault, cell);
       }
       if (point == FaultPoint.WORKTREE_ADD || point == FaultPoint.WORKTREE_RESET) {
-        // Only the pool knows which path the lease takes: arm both, and the one on the path taken fires.
-        cells.faults.arm(point == FaultPoint.WORKTREE_ADD ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD,
-            fault, cell);
+        // Only the pool knows which path the lease takes: arm both, and the one on the path taken
+        // fires.
+        cells.faults.arm(
+            point == FaultPoint.WORKTREE_ADD ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD,
+            fault,
+            cell);
       }
     }
     TaskSpec task = TaskSpec.of(cell.value(), prompt, integrate ? LocalCells.TARGET : "main");
@@ -144,8 +167,14 @@ final class RandomLifecycles {
     if (end != null) {
       FaultPoint hangPoint = point;
       End howToEnd = end;
-      watcher = watchers.submit(() -> endHang(hangPoint, hangPoint == FaultPoint.PORT_PROBE ? null : cell, howToEnd,
-          self.get()));
+      watcher =
+          watchers.submit(
+              () ->
+                  endHang(
+                      hangPoint,
+                      hangPoint == FaultPoint.PORT_PROBE ? null : cell,
+                      howToEnd,
+                      self.get()));
     }
     String status;
     String error;
@@ -153,12 +182,14 @@ final class RandomLifecycles {
     try {
       if (integrate) {
         LocalCells.Integrated result = cells.runIntegrating(task, LocalCells.TARGET);
-        status = result.status() + (result.failedStep() == null ? "" : " at " + result.failedStep());
+        status =
+            result.status() + (result.failedStep() == null ? "" : " at " + result.failedStep());
         error = result.error();
         teardownErrors = result.teardownErrors();
       } else {
         CellOutcome outcome = cells.run(task);
-        status = outcome.status() + (outcome.failedStep() == null ? "" : " at " + outcome.failedStep());
+        status =
+            outcome.status() + (outcome.failedStep() == null ? "" : " at " + outcome.failedStep());
         error = outcome.error();
         teardownErrors = outcome.teardownErrors();
       }
@@ -177,10 +208,20 @@ final class RandomLifecycles {
     if (point == FaultPoint.PORT_PROBE) {
       tally.fault("PORT_PROBE " + fault + " (any cell)");
     }
-    check(cell, kind, integrate, fired, point, status + (error == null ? "" : " (" + error + ")"), teardownErrors);
+    check(
+        cell,
+        kind,
+        integrate,
+        fired,
+        point,
+        status + (error == null ? "" : " (" + error + ")"),
+        teardownErrors);
   }
 
-  /** Whether a fault at {@code fired} is the one armed at {@code armed} (both worktree paths were armed at once). */
+  /**
+   * Whether a fault at {@code fired} is the one armed at {@code armed} (both worktree paths were
+   * armed at once).
+   */
   private static boolean samePlace(FaultPoint fired, FaultPoint armed) {
     return fired == armed || (isWorktreeLease(fired) && isWorktreeLease(armed));
   }
@@ -192,8 +233,10 @@ final class RandomLifecycles {
   /** Waits for the hang of this cycle and ends it as chosen; returns when the cycle ended first. */
   private void endHang(FaultPoint point, @Nullable CellId cell, End end, Thread runner) {
     while (!Thread.currentThread().isInterrupted()) {
-      boolean hanging = cells.faults.hanging().stream()
-          .anyMatch(f -> samePlace(f.point(), point) && (cell == null || cell.equals(f.cellId())));
+      boolean hanging =
+          cells.faults.hanging().stream()
+              .anyMatch(
+                  f -> samePlace(f.point(), point) && (cell == null || cell.equals(f.cellId())));
       if (hanging) {
         switch (end) {
           case INTERRUPT -> runner.interrupt();
@@ -210,16 +253,25 @@ final class RandomLifecycles {
     }
   }
 
-  private void check(CellId cell, Kind kind, boolean integrate, List<FiredFault> fired, @Nullable FaultPoint armed,
-      String status, List<String> teardownErrors) {
+  private void check(
+      CellId cell,
+      Kind kind,
+      boolean integrate,
+      List<FiredFault> fired,
+      @Nullable FaultPoint armed,
+      String status,
+      List<String> teardownErrors) {
     if (cells.steps.liveCells().contains(cell)) {
       tally.surprise(cell + " is still live after its cycle");
     }
-    boolean teardownFault = fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
+    boolean teardownFault =
+        fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
-      tally.surprise(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
+      tally.surprise(
+          cell + " reported teardown errors without a teardown fault: " + teardownErrors);
     }
-    if (teardownFault && fired.stream().anyMatch(f -> f.fault().action() == Fault.Action.FAIL)
+    if (teardownFault
+        && fired.stream().anyMatch(f -> f.fault().action() == Fault.Action.FAIL)
         && teardownErrors.isEmpty()) {
       tally.surprise(cell + " hid a failed teardown step: " + fired);
     }
@@ -227,17 +279,19 @@ final class RandomLifecycles {
       cells.faults.disarm(cell);
       return;
     }
-    if (status.startsWith(CellStatus.FAILED + " at " + CellStep.PORT) && cells.faults.fired().stream()
-        .anyMatch(f -> f.point() == FaultPoint.PORT_PROBE && f.cellId() == null)) {
+    if (status.startsWith(CellStatus.FAILED + " at " + CellStep.PORT)
+        && cells.faults.fired().stream()
+            .anyMatch(f -> f.point() == FaultPoint.PORT_PROBE && f.cellId() == null)) {
       // A port probe fault armed by another cycle: a probe cannot tell whose port it probes.
       return;
     }
-    String expected = switch (kind) {
-      case GREEN -> integrate ? null : CellStatus.COMMITTED.name();
-      case RED -> CellStatus.REVERTED.name();
-      case NOOP -> CellStatus.NO_CHANGES.name();
-      case FAIL -> CellStatus.FAILED + " at " + CellStep.EXECUTE;
-    };
+    String expected =
+        switch (kind) {
+          case GREEN -> integrate ? null : CellStatus.COMMITTED.name();
+          case RED -> CellStatus.REVERTED.name();
+          case NOOP -> CellStatus.NO_CHANGES.name();
+          case FAIL -> CellStatus.FAILED + " at " + CellStep.EXECUTE;
+        };
     if (expected != null && !status.startsWith(expected)) {
       tally.surprise(cell + " (" + kind + ", no fault) ended " + status + ", expected " + expected);
     }

@@ -1,13 +1,11 @@
 package io.openswarm.testkit.fault;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
-import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,16 +15,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs randomized TCR workflows and DAGs with random faults on a {@link FaultyWorker}, all at once, then checks every
- * invariant. TCR cells get a fault with probability one half at a random point (fail); DAG tasks too (their cells
- * are named by the workflow, so the fault is armed for the task's cells by prefix), the integrate step included.
+ * Runs randomized TCR workflows and DAGs with random faults on a {@link FaultyWorker}, all at once,
+ * then checks every invariant. TCR cells get a fault with probability one half at a random point
+ * (fail); DAG tasks too (their cells are named by the workflow, so the fault is armed for the
+ * task's cells by prefix), the integrate step included.
  */
 final class RandomWorkflows {
 
-  private static final FaultPoint[] TCR_POINTS = {FaultPoint.PORT_PROBE, FaultPoint.WORKTREE_ADD,
-      FaultPoint.WORKTREE_RESET, FaultPoint.AGENT_START, FaultPoint.AGENT_HEALTH, FaultPoint.PROMPT_SUBMIT,
-      FaultPoint.AGENT_CRASH, FaultPoint.TEST_START, FaultPoint.TEST_HANG, FaultPoint.COMMIT, FaultPoint.AGENT_STOP,
-      FaultPoint.WORKTREE_RETURN, FaultPoint.PORT_RELEASE};
+  private static final FaultPoint[] TCR_POINTS = {
+    FaultPoint.PORT_PROBE,
+    FaultPoint.WORKTREE_ADD,
+    FaultPoint.WORKTREE_RESET,
+    FaultPoint.AGENT_START,
+    FaultPoint.AGENT_HEALTH,
+    FaultPoint.PROMPT_SUBMIT,
+    FaultPoint.AGENT_CRASH,
+    FaultPoint.TEST_START,
+    FaultPoint.TEST_HANG,
+    FaultPoint.COMMIT,
+    FaultPoint.AGENT_STOP,
+    FaultPoint.WORKTREE_RETURN,
+    FaultPoint.PORT_RELEASE
+  };
 
   private final FaultyWorker swarm;
   private final long seed;
@@ -38,7 +48,10 @@ final class RandomWorkflows {
     this.seed = seed;
   }
 
-  /** Starts {@code tcrs} TCR workflows and {@code dags} DAGs of 3 to 5 tasks at once, waits for all, checks. */
+  /**
+   * Starts {@code tcrs} TCR workflows and {@code dags} DAGs of 3 to 5 tasks at once, waits for all,
+   * checks.
+   */
   void run(int tcrs, int dags) throws Exception {
     int r = round++;
     Random random = new Random(seed * 31 + r);
@@ -73,14 +86,22 @@ final class RandomWorkflows {
       swarm.faults.arm(point, Fault.fail(), CellId.of(id));
     }
     String workflowId = swarm.client.startTcr(TaskSpec.of(id, prompt, "main"));
-    return swarm.client.resultAsync(workflowId).thenAccept(outcome -> {
-      tally.outcome("tcr " + outcome.status() + (outcome.failedStep() == null ? "" : " at "
-          + outcome.failedStep()));
-      List<FiredFault> fired = swarm.faults.fired().stream()
-          .filter(f -> f.cellId() != null && ofCell(f.cellId().value(), id)).toList();
-      fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
-      checkTeardown(id, outcome.teardownErrors(), fired);
-    });
+    return swarm
+        .client
+        .resultAsync(workflowId)
+        .thenAccept(
+            outcome -> {
+              tally.outcome(
+                  "tcr "
+                      + outcome.status()
+                      + (outcome.failedStep() == null ? "" : " at " + outcome.failedStep()));
+              List<FiredFault> fired =
+                  swarm.faults.fired().stream()
+                      .filter(f -> f.cellId() != null && ofCell(f.cellId().value(), id))
+                      .toList();
+              fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
+              checkTeardown(id, outcome.teardownErrors(), fired);
+            });
   }
 
   private CompletableFuture<?> dag(String dagId, Random random) {
@@ -94,10 +115,13 @@ final class RandomWorkflows {
         }
       }
       String task = "t" + t;
-      graph.task(GraphTask.of(task, prompt(random, dagId + "-" + task), deps.toArray(String[]::new)));
+      graph.task(
+          GraphTask.of(task, prompt(random, dagId + "-" + task), deps.toArray(String[]::new)));
       if (random.nextBoolean()) {
-        FaultPoint point = random.nextInt(4) == 0 ? FaultPoint.INTEGRATE
-            : TCR_POINTS[1 + random.nextInt(TCR_POINTS.length - 1)];
+        FaultPoint point =
+            random.nextInt(4) == 0
+                ? FaultPoint.INTEGRATE
+                : TCR_POINTS[1 + random.nextInt(TCR_POINTS.length - 1)];
         String prefix = dagId + "-" + task + "-";
         swarm.faults.armWhere(point, Fault.fail(), cell -> cell.value().startsWith(prefix), 1);
       }
@@ -105,28 +129,37 @@ final class RandomWorkflows {
     DagRequest request = DagRequest.of(dagId, graph.build(), "main").withMaxParallel(3);
     swarm.targets.add(request.targetBranch());
     String workflowId = swarm.client.startDag(request);
-    return swarm.client.dagResultAsync(workflowId).thenAccept(result -> {
-      if (!result.finished()) {
-        tally.surprise("DAG " + dagId + " did not finish: " + result.toTable());
-      }
-      for (DagTaskResult task : result.tasks()) {
-        tally.outcome("dag task " + task.status());
-        String prefix = dagId + "-" + task.taskId() + "-";
-        List<FiredFault> fired = swarm.faults.fired().stream()
-            .filter(f -> f.cellId() != null && f.cellId().value().startsWith(prefix)).toList();
-        fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
-        for (DagAttempt attempt : task.history()) {
-          List<FiredFault> ofAttempt = fired.stream()
-              .filter(f -> ofCell(f.cellId().value(), attempt.cellId())).toList();
-          checkTeardown(attempt.cellId(), attempt.teardownErrors(), ofAttempt);
-        }
-      }
-    });
+    return swarm
+        .client
+        .dagResultAsync(workflowId)
+        .thenAccept(
+            result -> {
+              if (!result.finished()) {
+                tally.surprise("DAG " + dagId + " did not finish: " + result.toTable());
+              }
+              for (DagTaskResult task : result.tasks()) {
+                tally.outcome("dag task " + task.status());
+                String prefix = dagId + "-" + task.taskId() + "-";
+                List<FiredFault> fired =
+                    swarm.faults.fired().stream()
+                        .filter(f -> f.cellId() != null && f.cellId().value().startsWith(prefix))
+                        .toList();
+                fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
+                for (DagAttempt attempt : task.history()) {
+                  List<FiredFault> ofAttempt =
+                      fired.stream()
+                          .filter(f -> ofCell(f.cellId().value(), attempt.cellId()))
+                          .toList();
+                  checkTeardown(attempt.cellId(), attempt.teardownErrors(), ofAttempt);
+                }
+              }
+            });
   }
 
   /**
-   * Whether a fault fired in {@code cell} or in one of its retries on another host ({@code <cell>-r2}, ...); not in
-   * a cell whose id merely starts the same ({@code w-1} is not {@code w-10}).
+   * Whether a fault fired in {@code cell} or in one of its retries on another host ({@code
+   * <cell>-r2}, ...); not in a cell whose id merely starts the same ({@code w-1} is not {@code
+   * w-10}).
    */
   private static boolean ofCell(String firedIn, String cell) {
     return firedIn.equals(cell) || firedIn.startsWith(cell + "-r");
@@ -134,16 +167,17 @@ final class RandomWorkflows {
 
   private static String prompt(Random random, String id) {
     int roll = random.nextInt(100);
-    return roll < 70 ? "write " + id + ".txt " + id + "\n"
-        : roll < 82 ? "write status.txt red\n"
-        : roll < 92 ? "look around"
-        : "fail";
+    return roll < 70
+        ? "write " + id + ".txt " + id + "\n"
+        : roll < 82 ? "write status.txt red\n" : roll < 92 ? "look around" : "fail";
   }
 
   private void checkTeardown(String cell, List<String> teardownErrors, List<FiredFault> fired) {
-    boolean teardownFault = fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
+    boolean teardownFault =
+        fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
-      tally.surprise(cell + " reported teardown errors without a teardown fault: " + teardownErrors);
+      tally.surprise(
+          cell + " reported teardown errors without a teardown fault: " + teardownErrors);
     }
     if (teardownFault && teardownErrors.isEmpty()) {
       tally.surprise(cell + " hid a failed teardown step: " + fired);

@@ -37,9 +37,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every fault point, driven by the Temporal workflows (TCR, and a DAG for the integrate step) on a real worker with
- * the embedded server: each fault ends the cell the way the workflow promises (retried where the activity's retry
- * policy says so), and afterwards every invariant holds.
+ * Every fault point, driven by the Temporal workflows (TCR, and a DAG for the integrate step) on a
+ * real worker with the embedded server: each fault ends the cell the way the workflow promises
+ * (retried where the activity's retry policy says so), and afterwards every invariant holds.
  */
 class WorkflowFaultIT {
 
@@ -54,7 +54,7 @@ class WorkflowFaultIT {
 
   @BeforeAll
   static void startWorker() {
-    swarm = new FaultyWorker(temp, 24200, 24219, builder -> { });
+    swarm = new FaultyWorker(temp, 24200, 24219, builder -> {});
     faults = swarm.faults;
     repo = swarm.repo;
     worker = swarm.worker;
@@ -79,7 +79,12 @@ class WorkflowFaultIT {
   }
 
   /** A failure at a point and how the TCR workflow must end. */
-  record Case(FaultPoint point, String prompt, CellStatus status, @Nullable CellStep step, @Nullable String type,
+  record Case(
+      FaultPoint point,
+      String prompt,
+      CellStatus status,
+      @Nullable CellStep step,
+      @Nullable String type,
       int bootstrapAttempts) {
     @Override
     public String toString() {
@@ -89,17 +94,52 @@ class WorkflowFaultIT {
 
   static Stream<Case> failures() {
     return Stream.of(
-        new Case(FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed", 1),
-        // Retryable bootstrap failures are retried, and the retry runs clean.
-        new Case(FaultPoint.AGENT_START, "write a.txt a", CellStatus.FAILED, CellStep.AGENT_START,
-            "AgentStartFailed", 1),
-        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
-        new Case(FaultPoint.PROMPT_SUBMIT, "write a.txt a", CellStatus.FAILED, CellStep.EXECUTE, "AgentTurnFailed",
+        new Case(
+            FaultPoint.PORT_PROBE,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.PORT,
+            "PortFailed",
             1),
-        new Case(FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed", 1),
-        new Case(FaultPoint.TEST_START, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsFailedToStart", 1),
-        new Case(FaultPoint.TEST_HANG, "write a.txt a", CellStatus.FAILED, CellStep.TEST, "TestsTimedOut", 1),
-        new Case(FaultPoint.COMMIT, "write a.txt a", CellStatus.FAILED, CellStep.COMMIT, "CommitRejected", 1));
+        // Retryable bootstrap failures are retried, and the retry runs clean.
+        new Case(
+            FaultPoint.AGENT_START,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.AGENT_START,
+            "AgentStartFailed",
+            1),
+        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
+        new Case(
+            FaultPoint.PROMPT_SUBMIT,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.EXECUTE,
+            "AgentTurnFailed",
+            1),
+        new Case(
+            FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed", 1),
+        new Case(
+            FaultPoint.TEST_START,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.TEST,
+            "TestsFailedToStart",
+            1),
+        new Case(
+            FaultPoint.TEST_HANG,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.TEST,
+            "TestsTimedOut",
+            1),
+        new Case(
+            FaultPoint.COMMIT,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.COMMIT,
+            "CommitRejected",
+            1));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -117,7 +157,8 @@ class WorkflowFaultIT {
       assertThat(outcome.error()).startsWith(expected.type() + ": ");
     }
     assertThat(outcome.teardownErrors()).isEmpty();
-    assertThat(repo.hasBranch("swarm/" + task)).isEqualTo(expected.status() == CellStatus.COMMITTED);
+    assertThat(repo.hasBranch("swarm/" + task))
+        .isEqualTo(expected.status() == CellStatus.COMMITTED);
   }
 
   @Test
@@ -141,33 +182,41 @@ class WorkflowFaultIT {
   void aCommitThatRunsLongerThanTheHeartbeatTimeoutIsNotTakenForALostHost() throws Exception {
     CellId cell = CellId.of("wf-slow-commit");
     faults.arm(FaultPoint.COMMIT, Fault.hang(), cell);
-    java.util.concurrent.CompletableFuture<CellOutcome> outcome = java.util.concurrent.CompletableFuture
-        .supplyAsync(() -> client.runTcr(TaskSpec.of(cell.value(), "write slow.txt s", "main")));
+    java.util.concurrent.CompletableFuture<CellOutcome> outcome =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> client.runTcr(TaskSpec.of(cell.value(), "write slow.txt s", "main")));
     faults.awaitHanging(FaultPoint.COMMIT, cell, java.time.Duration.ofSeconds(60));
-    // Held for longer than the heartbeat timeout; the commit activity must keep heartbeating meanwhile.
-    org.awaitility.Awaitility.await().pollDelay(java.time.Duration.ofSeconds(4))
-        .atMost(java.time.Duration.ofSeconds(5)).until(() -> true);
+    // Held for longer than the heartbeat timeout; the commit activity must keep heartbeating
+    // meanwhile.
+    org.awaitility.Awaitility.await()
+        .pollDelay(java.time.Duration.ofSeconds(4))
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> true);
     faults.releaseHangs();
 
     CellOutcome done = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(done.status()).as("%s", done).isEqualTo(CellStatus.COMMITTED);
-    assertThat(done.cellId().value()).as("the first cell committed; no retry on another host")
+    assertThat(done.cellId().value())
+        .as("the first cell committed; no retry on another host")
         .isEqualTo("wf-slow-commit");
   }
 
   @Test
   void aConflictOnTheTargetIsRedoneFromTheNewHeadAndTheTargetGetsOnlyGreenCommits() {
     faults.arm(FaultPoint.INTEGRATE, Fault.fail());
-    DagRequest request = DagRequest.of("wf-conflict", TaskGraph.newBuilder()
-        .task(GraphTask.of("only", "write conflict.txt mine"))
-        .build(), "main");
+    DagRequest request =
+        DagRequest.of(
+            "wf-conflict",
+            TaskGraph.newBuilder().task(GraphTask.of("only", "write conflict.txt mine")).build(),
+            "main");
     swarm.targets.add(request.targetBranch());
 
     DagResult result = client.runDag(request);
 
     assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(FaultPoint.INTEGRATE);
     assertThat(faults.injectedCommits()).hasSize(1);
-    assertThat(result.task("only").orElseThrow().history()).extracting(a -> a.status())
+    assertThat(result.task("only").orElseThrow().history())
+        .extracting(a -> a.status())
         .startsWith(DagTaskStatus.CONFLICT);
     assertThat(repo.git("log", "--format=%H", base + ".." + request.targetBranch()))
         .contains(faults.injectedCommits().iterator().next());
@@ -176,9 +225,11 @@ class WorkflowFaultIT {
   @Test
   void aDagTaskWhoseBootstrapFailedStillReportsTheTimingsOfItsSteps() {
     faults.arm(FaultPoint.AGENT_START, Fault.fail());
-    DagRequest request = DagRequest.of("wf-boot-timings", TaskGraph.newBuilder()
-        .task(GraphTask.of("only", "write boot.txt b"))
-        .build(), "main");
+    DagRequest request =
+        DagRequest.of(
+            "wf-boot-timings",
+            TaskGraph.newBuilder().task(GraphTask.of("only", "write boot.txt b")).build(),
+            "main");
     swarm.targets.add(request.targetBranch());
 
     DagResult result = client.runDag(request);
@@ -186,7 +237,8 @@ class WorkflowFaultIT {
     DagAttempt failed = result.task("only").orElseThrow().history().get(0);
     assertThat(failed.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
     assertThat(failed.failedStep()).isEqualTo(CellStep.AGENT_START);
-    assertThat(failed.timings()).extracting(StepTiming::step)
+    assertThat(failed.timings())
+        .extracting(StepTiming::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
   }
 
@@ -208,7 +260,8 @@ class WorkflowFaultIT {
   void aReturnThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
     faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), CellId.of("wf-worktree-return"));
 
-    CellOutcome outcome = client.runTcr(TaskSpec.of("wf-worktree-return", "write return.txt r", "main"));
+    CellOutcome outcome =
+        client.runTcr(TaskSpec.of("wf-worktree-return", "write return.txt r", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("return worktree: ");
@@ -222,10 +275,14 @@ class WorkflowFaultIT {
   void aReleaseThatFailsIsReportedInTheOutcomeAndThePortIsNotLost() {
     faults.arm(FaultPoint.PORT_RELEASE, Fault.fail(), CellId.of("wf-port-release"));
 
-    CellOutcome outcome = client.runTcr(TaskSpec.of("wf-port-release", "write release.txt r", "main"));
+    CellOutcome outcome =
+        client.runTcr(TaskSpec.of("wf-port-release", "write release.txt r", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-    assertThat(outcome.teardownErrors()).singleElement().asString().startsWith("release port: ")
+    assertThat(outcome.teardownErrors())
+        .singleElement()
+        .asString()
+        .startsWith("release port: ")
         .contains("injected fault");
     assertThat(swarm.agent().liveSessions()).isZero();
     assertThat(worker.worktrees().leasedCount()).isZero();
@@ -237,7 +294,7 @@ class WorkflowFaultIT {
   @Test
   void worktreeAddAndResetFaultsFireOnTheirOwnPathAndTheBootstrapIsRetried(@TempDir Path own) {
     // A worker whose pool keeps no worktree warm by itself, so which path a lease takes is known.
-    try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, 0, 1, 2, builder -> { })) {
+    try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, 0, 1, 2, builder -> {})) {
       CellId added = CellId.of("wf-path-add");
       cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), added);
 
@@ -245,7 +302,8 @@ class WorkflowFaultIT {
 
       // Cold, failed, given back warm: the retry reuses it.
       assertThat(first.status()).as("%s", first).isEqualTo(CellStatus.COMMITTED);
-      assertThat(cold.faults.firedFor(added)).extracting(FiredFault::point)
+      assertThat(cold.faults.firedFor(added))
+          .extracting(FiredFault::point)
           .containsExactly(FaultPoint.WORKTREE_ADD);
 
       CellId reset = CellId.of("wf-path-reset");
@@ -255,7 +313,8 @@ class WorkflowFaultIT {
       CellOutcome second = cold.client.runTcr(TaskSpec.of(reset.value(), "write b.txt b", "main"));
 
       assertThat(second.status()).as("%s", second).isEqualTo(CellStatus.COMMITTED);
-      assertThat(cold.faults.firedFor(reset)).extracting(FiredFault::point)
+      assertThat(cold.faults.firedFor(reset))
+          .extracting(FiredFault::point)
           .containsExactly(FaultPoint.WORKTREE_RESET);
       assertThat(cold.faults.armedCount()).as("the add fault: that path was never taken").isOne();
       cold.faults.disarm();
@@ -264,7 +323,10 @@ class WorkflowFaultIT {
     }
   }
 
-  /** Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an interrupt. */
+  /**
+   * Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an
+   * interrupt.
+   */
   static Stream<FaultPoint> cancellableHangs() {
     return Stream.of(FaultPoint.PROMPT_SUBMIT, FaultPoint.TEST_START, FaultPoint.TEST_HANG);
   }
@@ -277,15 +339,21 @@ class WorkflowFaultIT {
     faults.arm(point, Fault.hang(), cell);
     String workflowId = client.startTcr(TaskSpec.of(task, "write cancel.txt c", "main"));
     if (point == FaultPoint.TEST_HANG) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.current().descendants()
-          .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  ProcessHandle.current()
+                      .descendants()
+                      .anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 3600")));
     } else {
       faults.awaitHanging(point, cell, Duration.ofSeconds(30));
     }
 
     client.cancel(workflowId);
 
-    assertThatThrownBy(() -> client.result(workflowId)).isInstanceOf(WorkflowFailedException.class)
+    assertThatThrownBy(() -> client.result(workflowId))
+        .isInstanceOf(WorkflowFailedException.class)
         .hasCauseInstanceOf(CanceledFailure.class);
     await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
     assertThat(faults.hanging()).isEmpty();
@@ -294,9 +362,11 @@ class WorkflowFaultIT {
   @Test
   void cancellingADagEndsAHangingIntegration() {
     faults.arm(FaultPoint.INTEGRATE, Fault.hang());
-    DagRequest request = DagRequest.of("wf-cancel-integrate", TaskGraph.newBuilder()
-        .task(GraphTask.of("only", "write cancelled.txt c"))
-        .build(), "main");
+    DagRequest request =
+        DagRequest.of(
+            "wf-cancel-integrate",
+            TaskGraph.newBuilder().task(GraphTask.of("only", "write cancelled.txt c")).build(),
+            "main");
     swarm.targets.add(request.targetBranch());
     String workflowId = client.startDag(request);
     faults.awaitHanging(FaultPoint.INTEGRATE, null, Duration.ofSeconds(30));
@@ -338,7 +408,10 @@ class WorkflowFaultIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> worker.liveCells() == 0);
   }
 
-  /** A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any cell. */
+  /**
+   * A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any
+   * cell.
+   */
   private static void arm(FaultPoint point, Fault fault, CellId cell) {
     if (point == FaultPoint.PORT_PROBE) {
       faults.arm(point, fault);

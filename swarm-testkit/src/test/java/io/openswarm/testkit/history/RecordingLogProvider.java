@@ -20,14 +20,15 @@ import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
- * The SLF4J backend of this module's integration tests (selected with {@code -Dslf4j.provider}, see the module's
- * POM): slf4j-simple's output, plus a working MDC (slf4j-simple keeps none) and a way for a test to capture the log
- * events with the MDC of the thread that logged them.
+ * The SLF4J backend of this module's integration tests (selected with {@code -Dslf4j.provider}, see
+ * the module's POM): slf4j-simple's output, plus a working MDC (slf4j-simple keeps none) and a way
+ * for a test to capture the log events with the MDC of the thread that logged them.
  */
 public final class RecordingLogProvider implements SLF4JServiceProvider {
 
   /** One log line as it was logged. */
-  public record Event(String logger, Level level, String message, Map<String, String> mdc, String thread) {}
+  public record Event(
+      String logger, Level level, String message, Map<String, String> mdc, String thread) {}
 
   private static final List<List<Event>> CAPTURES = new CopyOnWriteArrayList<>();
 
@@ -44,9 +45,14 @@ public final class RecordingLogProvider implements SLF4JServiceProvider {
   /** Starts capturing every event until the capture is closed. */
   public static Capture capture() {
     if (!active()) {
-      throw new IllegalStateException("SLF4J does not run on " + RecordingLogProvider.class.getName() + " but on "
-          + MDC.getMDCAdapter().getClass().getName() + "; run the test with -Dslf4j.provider="
-          + RecordingLogProvider.class.getName() + " (the failsafe configuration of swarm-testkit sets it)");
+      throw new IllegalStateException(
+          "SLF4J does not run on "
+              + RecordingLogProvider.class.getName()
+              + " but on "
+              + MDC.getMDCAdapter().getClass().getName()
+              + "; run the test with -Dslf4j.provider="
+              + RecordingLogProvider.class.getName()
+              + " (the failsafe configuration of swarm-testkit sets it)");
     }
     List<Event> events = new CopyOnWriteArrayList<>();
     CAPTURES.add(events);
@@ -121,13 +127,22 @@ public final class RecordingLogProvider implements SLF4JServiceProvider {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, @Nullable Marker marker, String messagePattern,
-        Object @Nullable [] arguments, @Nullable Throwable throwable) {
+    protected void handleNormalizedLoggingCall(
+        Level level,
+        @Nullable Marker marker,
+        String messagePattern,
+        Object @Nullable [] arguments,
+        @Nullable Throwable throwable) {
       String message = MessageFormatter.basicArrayFormat(messagePattern, arguments);
       if (!CAPTURES.isEmpty()) {
         Map<String, String> context = mdc.getCopyOfContextMap();
-        Event event = new Event(name, level, message, context == null ? Map.of() : Map.copyOf(context),
-            Thread.currentThread().getName());
+        Event event =
+            new Event(
+                name,
+                level,
+                message,
+                context == null ? Map.of() : Map.copyOf(context),
+                Thread.currentThread().getName());
         for (List<Event> capture : CAPTURES) {
           capture.add(event);
         }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class FakeModelServerTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private FakeModelServer server;
 
@@ -55,8 +56,10 @@ class FakeModelServerTest {
     List<String> data = dataLines(response.body());
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
     List<JsonNode> chunks = chunks(data);
-    assertThat(chunks).allSatisfy(c -> assertThat(c.path("object").asText()).isEqualTo("chat.completion.chunk"));
-    assertThat(chunks.get(0).path("choices").get(0).path("delta").path("role").asText()).isEqualTo("assistant");
+    assertThat(chunks)
+        .allSatisfy(c -> assertThat(c.path("object").asText()).isEqualTo("chat.completion.chunk"));
+    assertThat(chunks.get(0).path("choices").get(0).path("delta").path("role").asText())
+        .isEqualTo("assistant");
     StringBuilder content = new StringBuilder();
     List<String> finishReasons = new ArrayList<>();
     int contentChunks = 0;
@@ -128,7 +131,8 @@ class FakeModelServerTest {
     assertThat(name).isEqualTo("write");
     assertThat(argumentChunks).isGreaterThan(1);
     assertThat(MAPPER.readTree(arguments.toString()))
-        .isEqualTo(MAPPER.readTree("{\"filePath\":\"/repo/hello.txt\",\"content\":\"hello\\nworld\\n\"}"));
+        .isEqualTo(
+            MAPPER.readTree("{\"filePath\":\"/repo/hello.txt\",\"content\":\"hello\\nworld\\n\"}"));
     assertThat(finish).isEqualTo("tool_calls");
   }
 
@@ -141,10 +145,16 @@ class FakeModelServerTest {
 
     JsonNode call = toolCall.path("choices").get(0).path("message").path("tool_calls").get(0);
     assertThat(call.path("function").path("name").asText()).isEqualTo("bash");
-    assertThat(MAPPER.readTree(call.path("function").path("arguments").asText()).path("command").asText())
+    assertThat(
+            MAPPER
+                .readTree(call.path("function").path("arguments").asText())
+                .path("command")
+                .asText())
         .isEqualTo("mvn -q test");
-    assertThat(toolCall.path("choices").get(0).path("finish_reason").asText()).isEqualTo("tool_calls");
-    assertThat(text.path("choices").get(0).path("message").path("content").asText()).isEqualTo("green");
+    assertThat(toolCall.path("choices").get(0).path("finish_reason").asText())
+        .isEqualTo("tool_calls");
+    assertThat(text.path("choices").get(0).path("message").path("content").asText())
+        .isEqualTo("green");
     assertThat(text.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
     assertThat(text.path("usage").path("total_tokens").asLong()).isPositive();
   }
@@ -157,8 +167,14 @@ class FakeModelServerTest {
 
     List<String> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      answers.add(MAPPER.readTree(post(chat(false, false)).body())
-          .path("choices").get(0).path("message").path("content").asText());
+      answers.add(
+          MAPPER
+              .readTree(post(chat(false, false)).body())
+              .path("choices")
+              .get(0)
+              .path("message")
+              .path("content")
+              .asText());
     }
 
     assertThat(answers).containsExactly("one", "two", "three");
@@ -174,13 +190,20 @@ class FakeModelServerTest {
 
     List<String> answers = new ArrayList<>();
     for (String prompt : List.of("task B", "task A", "task A", "task B")) {
-      answers.add(MAPPER.readTree(post(chat(false, false, prompt)).body())
-          .path("choices").get(0).path("message").path("content").asText());
+      answers.add(
+          MAPPER
+              .readTree(post(chat(false, false, prompt)).body())
+              .path("choices")
+              .get(0)
+              .path("message")
+              .path("content")
+              .asText());
     }
 
     assertThat(answers).containsExactly("B1", "A1", "A2", "shared");
     assertThat(server.pendingReplies()).isZero();
-    assertThatThrownBy(() -> server.enqueue(null, FakeModelServer.script())).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> server.enqueue(null, FakeModelServer.script()))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("prompt cannot be null");
   }
 
@@ -191,7 +214,8 @@ class FakeModelServerTest {
     HttpResponse<String> response = post(chat(true, true));
 
     assertThat(response.statusCode()).isEqualTo(429);
-    assertThat(MAPPER.readTree(response.body()).path("error").path("message").asText()).isEqualTo("slow down");
+    assertThat(MAPPER.readTree(response.body()).path("error").path("message").asText())
+        .isEqualTo("slow down");
   }
 
   @Test
@@ -206,8 +230,8 @@ class FakeModelServerTest {
   @Test
   void aHangingReplyNeverAnswersAndIsReleasedOnClose() {
     server.enqueue(FakeModelServer.script().hang().thenText("after the hang"));
-    CompletableFuture<HttpResponse<String>> hanging = HTTP.sendAsync(request(chat(true, true)),
-        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> hanging =
+        HTTP.sendAsync(request(chat(true, true)), HttpResponse.BodyHandlers.ofString());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> server.hangingRequests() == 1);
     assertThat(hanging).isNotDone();
@@ -222,22 +246,26 @@ class FakeModelServerTest {
   @Test
   void aHangDoesNotBlockOtherRequests() throws Exception {
     server.enqueue(FakeModelServer.script().hang().thenText("served meanwhile"));
-    HttpRequest hangingRequest = HttpRequest.newBuilder(URI.create(server.baseUri() + "/chat/completions"))
-        .timeout(Duration.ofMillis(500))
-        .POST(HttpRequest.BodyPublishers.ofString(chat(false, false)))
-        .build();
+    HttpRequest hangingRequest =
+        HttpRequest.newBuilder(URI.create(server.baseUri() + "/chat/completions"))
+            .timeout(Duration.ofMillis(500))
+            .POST(HttpRequest.BodyPublishers.ofString(chat(false, false)))
+            .build();
 
     assertThatThrownBy(() -> HTTP.send(hangingRequest, HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(HttpTimeoutException.class);
     JsonNode reply = MAPPER.readTree(post(chat(false, false)).body());
 
-    assertThat(reply.path("choices").get(0).path("message").path("content").asText()).isEqualTo("served meanwhile");
+    assertThat(reply.path("choices").get(0).path("message").path("content").asText())
+        .isEqualTo("served meanwhile");
   }
 
   @Test
   void listsItsModel() throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUri() + "/models"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(server.baseUri() + "/models")).build(),
+            HttpResponse.BodyHandlers.ofString());
 
     JsonNode models = MAPPER.readTree(response.body());
     assertThat(models.path("object").asText()).isEqualTo("list");
@@ -267,8 +295,10 @@ class FakeModelServerTest {
 
     JsonNode provider = config.path(FakeModelServer.PROVIDER_ID);
     assertThat(provider.path("npm").asText()).isEqualTo("@ai-sdk/openai-compatible");
-    assertThat(provider.path("options").path("baseURL").asText()).isEqualTo(server.baseUri().toString());
-    assertThat(provider.path("models").path(FakeModelServer.MODEL).path("tool_call").asBoolean()).isTrue();
+    assertThat(provider.path("options").path("baseURL").asText())
+        .isEqualTo(server.baseUri().toString());
+    assertThat(provider.path("models").path(FakeModelServer.MODEL).path("tool_call").asBoolean())
+        .isTrue();
     assertThat(server.openCodeModel()).isEqualTo("fake/fake-model");
   }
 
@@ -283,7 +313,8 @@ class FakeModelServerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("status must be an error status, 400 to 599, but was 200");
     assertThatThrownBy(() -> base.toolCall("write", null))
-        .isInstanceOf(NullPointerException.class).hasMessage("arguments cannot be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("arguments cannot be null");
   }
 
   @Test
@@ -330,14 +361,16 @@ class FakeModelServerTest {
     Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "write"));
     Map<String, Object> bash = Map.of("type", "function", "function", Map.of("name", "bash"));
     try {
-      return MAPPER.writeValueAsString(Map.of(
-          "model", "fake-model",
-          "stream", stream,
-          "stream_options", Map.of("include_usage", includeUsage),
-          "tools", List.of(tool, bash),
-          "messages", List.of(
-              Map.of("role", "system", "content", "You are a coding agent."),
-              Map.of("role", "user", "content", prompt))));
+      return MAPPER.writeValueAsString(
+          Map.of(
+              "model", "fake-model",
+              "stream", stream,
+              "stream_options", Map.of("include_usage", includeUsage),
+              "tools", List.of(tool, bash),
+              "messages",
+                  List.of(
+                      Map.of("role", "system", "content", "You are a coding agent."),
+                      Map.of("role", "user", "content", prompt))));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

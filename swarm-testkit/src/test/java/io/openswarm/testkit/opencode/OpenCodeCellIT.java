@@ -52,15 +52,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cells with the real OpenCode ({@value OpenCodeBinary#PINNED_VERSION}; a missing binary fails the class, it never
- * skips), driven by the {@link FakeModelServer}, over the real parts: ports, a worktree pool of a real repository,
- * git changes, the command test runner, and the process supervisor under the real bubblewrap sandbox. Each test
- * ends with a {@link LeakCheck}: no live cell, no leased port or worktree, no child process.
+ * Cells with the real OpenCode ({@value OpenCodeBinary#PINNED_VERSION}; a missing binary fails the
+ * class, it never skips), driven by the {@link FakeModelServer}, over the real parts: ports, a
+ * worktree pool of a real repository, git changes, the command test runner, and the process
+ * supervisor under the real bubblewrap sandbox. Each test ends with a {@link LeakCheck}: no live
+ * cell, no leased port or worktree, no child process.
  *
- * <p>Real OpenCode starts are few (each costs ~3-6 s and ~300 MB): one cell commits (and shows what the agent can
- * and cannot see or touch), one cell reverts (and runs a hanging and a flooding test command on the way), one cell's
- * turn hangs. The start-up failures use stand-in binaries. Failsafe puts {@value #SECRET_VARIABLE} into this JVM's
- * environment; the agent must never see it.
+ * <p>Real OpenCode starts are few (each costs ~3-6 s and ~300 MB): one cell commits (and shows what
+ * the agent can and cannot see or touch), one cell reverts (and runs a hanging and a flooding test
+ * command on the way), one cell's turn hangs. The start-up failures use stand-in binaries. Failsafe
+ * puts {@value #SECRET_VARIABLE} into this JVM's environment; the agent must never see it.
  */
 class OpenCodeCellIT {
 
@@ -69,7 +70,8 @@ class OpenCodeCellIT {
   private static final Logger LOG = LoggerFactory.getLogger(OpenCodeCellIT.class);
   private static final Duration TURN_LIMIT = Duration.ofMinutes(2);
 
-  @TempDir(factory = OutsideTmpDirFactory.class) static Path temp;
+  @TempDir(factory = OutsideTmpDirFactory.class)
+  static Path temp;
 
   static FakeModelServer model;
   static TemporaryRepository repo;
@@ -82,26 +84,47 @@ class OpenCodeCellIT {
 
   @BeforeAll
   static void setUp() {
-    assertThat(System.getenv(SECRET_VARIABLE)).as("Failsafe must set %s for this test", SECRET_VARIABLE)
+    assertThat(System.getenv(SECRET_VARIABLE))
+        .as("Failsafe must set %s for this test", SECRET_VARIABLE)
         .isNotBlank();
     model = FakeModelServer.start();
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("check.sh", "#!/bin/sh\n# Green once greeting.txt says hello.\n"
-            + "test \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
-        .executable("check.sh")
-        .commit("a project whose test wants a greeting");
-    supervisor = ProcessSupervisor.newBuilder().sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
-        .build();
-    ports = PortManager.newBuilder().range(21300, 21330).leaseDirectory(temp.resolve("state/ports")).build();
-    pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("worktrees")).minIdle(0).maxIdle(2)
-        .maxTotal(4).build();
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write(
+                "check.sh",
+                "#!/bin/sh\n# Green once greeting.txt says hello.\n"
+                    + "test \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
+            .executable("check.sh")
+            .commit("a project whose test wants a greeting");
+    supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .build();
+    ports =
+        PortManager.newBuilder()
+            .range(21300, 21330)
+            .leaseDirectory(temp.resolve("state/ports"))
+            .build();
+    pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("worktrees"))
+            .minIdle(0)
+            .maxIdle(2)
+            .maxTotal(4)
+            .build();
     pool.start();
-    tests = CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
-        .timeout(Duration.ofMinutes(1)).stopGrace(Duration.ofSeconds(2)).build();
-    options = OpenCodeOptions.newBuilder()
-        .model(model.openCodeModel())
-        .providerConfigJson(model.openCodeProviderConfig())
-        .build();
+    tests =
+        CommandTestRunner.newBuilder(supervisor)
+            .command(List.of("sh", "check.sh"))
+            .timeout(Duration.ofMinutes(1))
+            .stopGrace(Duration.ofSeconds(2))
+            .build();
+    options =
+        OpenCodeOptions.newBuilder()
+            .model(model.openCodeModel())
+            .providerConfigJson(model.openCodeProviderConfig())
+            .build();
     steps = steps(OpenCodeAgent.create(supervisor, options), Duration.ofSeconds(60));
   }
 
@@ -142,16 +165,22 @@ class OpenCodeCellIT {
   }
 
   @Test
-  void aScriptedWriteThatTurnsTheTestsGreenIsCommittedAloneWhileTheAgentSeesNoSecretAndCannotEscape()
-      throws Exception {
+  void
+      aScriptedWriteThatTurnsTheTestsGreenIsCommittedAloneWhileTheAgentSeesNoSecretAndCannotEscape()
+          throws Exception {
     CellId cell = CellId.of("greet");
     String prompt = "Create greeting.txt saying hello";
     Path outside = Files.createDirectories(temp.resolve("outside"));
-    model.enqueue(prompt, FakeModelServer.script()
-        .write("greeting.txt", "hello\n")
-        .bash("env > \"$TMPDIR/agent-env.txt\"; echo escaped > " + outside.resolve("escaped.txt")
-            + "; echo escaped > " + repo.path().resolve("escaped.txt"))
-        .thenText("Created greeting.txt."));
+    model.enqueue(
+        prompt,
+        FakeModelServer.script()
+            .write("greeting.txt", "hello\n")
+            .bash(
+                "env > \"$TMPDIR/agent-env.txt\"; echo escaped > "
+                    + outside.resolve("escaped.txt")
+                    + "; echo escaped > "
+                    + repo.path().resolve("escaped.txt"))
+            .thenText("Created greeting.txt."));
     Path cellState = temp.resolve("state/cells/greet");
     String secret = System.getenv(SECRET_VARIABLE);
     String sha;
@@ -160,8 +189,10 @@ class OpenCodeCellIT {
     try {
       for (long pid : agentProcesses()) {
         byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        assertThat(new String(environ, StandardCharsets.UTF_8)).as("environment of agent process %d", pid)
-            .doesNotContain(SECRET_VARIABLE).doesNotContain(secret);
+        assertThat(new String(environ, StandardCharsets.UTF_8))
+            .as("environment of agent process %d", pid)
+            .doesNotContain(SECRET_VARIABLE)
+            .doesNotContain(secret);
       }
       List<String> progress = new CopyOnWriteArrayList<>();
 
@@ -173,12 +204,17 @@ class OpenCodeCellIT {
       assertThat(model.chatRequests()).hasSize(3);
       assertThat(model.unscriptedRequests()).isZero();
       String agentEnvironment = Files.readString(cellState.resolve("opencode/tmp/agent-env.txt"));
-      assertThat(agentEnvironment).contains("HOME=" + cellState.resolve("opencode/home"))
-          .doesNotContain(SECRET_VARIABLE).doesNotContain(secret);
+      assertThat(agentEnvironment)
+          .contains("HOME=" + cellState.resolve("opencode/home"))
+          .doesNotContain(SECRET_VARIABLE)
+          .doesNotContain(secret);
       RecordedRequest afterBash = model.chatRequests().get(2);
-      assertThat(afterBash.body()).as("the bash tool ran and the sandbox refused both writes")
-          .contains(OutsideTmpDirFactory.insidePrivateTmp(temp) ? "escaped.txt: No such file or directory"
-              : "escaped.txt: Read-only file system");
+      assertThat(afterBash.body())
+          .as("the bash tool ran and the sandbox refused both writes")
+          .contains(
+              OutsideTmpDirFactory.insidePrivateTmp(temp)
+                  ? "escaped.txt: No such file or directory"
+                  : "escaped.txt: Read-only file system");
       assertThat(outside.resolve("escaped.txt")).doesNotExist();
       assertThat(repo.path().resolve("escaped.txt")).doesNotExist();
       assertThat(Path.of(up.worktree()).resolve("greeting.txt")).hasContent("hello");
@@ -186,53 +222,76 @@ class OpenCodeCellIT {
 
       TestResult tested = steps.test(cell);
       assertThat(tested.passed()).as(tested.report()).isTrue();
-      sha = Objects.requireNonNull(steps.commit(cell, "Greet the world").commit(), "nothing was committed");
+      sha =
+          Objects.requireNonNull(
+              steps.commit(cell, "Greet the world").commit(), "nothing was committed");
     } finally {
       assertThat(steps.teardown(cell).errors()).isEmpty();
     }
 
-    assertThat(repo.changedIn(sha)).as("the agent's file and nothing else (no logs, no config)")
+    assertThat(repo.changedIn(sha))
+        .as("the agent's file and nothing else (no logs, no config)")
         .containsExactly("greeting.txt");
     assertThat(repo.show(sha, "greeting.txt")).isEqualTo("hello\n");
     assertThat(cellState).doesNotExist();
   }
 
   @Test
-  void aChangeThatBreaksTheTestsIsRevertedToTheExactBaseAfterAHangingAndAFloodingTestRun() throws Exception {
+  void aChangeThatBreaksTheTestsIsRevertedToTheExactBaseAfterAHangingAndAFloodingTestRun()
+      throws Exception {
     CellId cell = CellId.of("break");
     String prompt = "Rewrite the README and greet differently";
-    model.enqueue(prompt, FakeModelServer.script()
-        .write("README.md", "# rewritten\n")
-        .write("greeting.txt", "goodbye\n")
-        .write("notes/idea.txt", "an untracked file in a new folder\n")
-        .thenText("Done."));
+    model.enqueue(
+        prompt,
+        FakeModelServer.script()
+            .write("README.md", "# rewritten\n")
+            .write("greeting.txt", "goodbye\n")
+            .write("notes/idea.txt", "an untracked file in a new folder\n")
+            .thenText("Done."));
 
     CellBootstrap up = steps.bootstrap(cell, "main");
     Path worktree = Path.of(up.worktree());
     try {
-      ExecuteResult executed = steps.execute(cell, prompt, TURN_LIMIT, what -> { });
-      assertThat(executed.changedFiles()).containsExactlyInAnyOrder("README.md", "greeting.txt", "notes/idea.txt");
+      ExecuteResult executed = steps.execute(cell, prompt, TURN_LIMIT, what -> {});
+      assertThat(executed.changedFiles())
+          .containsExactlyInAnyOrder("README.md", "greeting.txt", "notes/idea.txt");
 
       long start = System.nanoTime();
-      // A run killed at its limit is no verdict: a typed failure, so no driver reverts the change for it.
-      assertThatThrownBy(() -> steps.test(cell, List.of("sh", "-c", "echo 'tests started'; sleep 300"),
-          Duration.ofSeconds(2)))
-          .isInstanceOfSatisfying(CellStepException.class,
+      // A run killed at its limit is no verdict: a typed failure, so no driver reverts the change
+      // for it.
+      assertThatThrownBy(
+              () ->
+                  steps.test(
+                      cell,
+                      List.of("sh", "-c", "echo 'tests started'; sleep 300"),
+                      Duration.ofSeconds(2)))
+          .isInstanceOfSatisfying(
+              CellStepException.class,
               e -> assertThat(e.failureType()).isEqualTo(CellStepException.TESTS_TIMED_OUT))
-          .hasMessageContaining("tests timed out after").hasMessageContaining("tests started");
+          .hasMessageContaining("tests timed out after")
+          .hasMessageContaining("tests started");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
 
-      TestResult flood = steps.test(cell, List.of("sh", "-c",
-          "yes 'all work and no play makes jack a dull boy' | head -c 52428800; echo; echo 'FAILED: 1 test'; exit 1"),
-          Duration.ofMinutes(2));
+      TestResult flood =
+          steps.test(
+              cell,
+              List.of(
+                  "sh",
+                  "-c",
+                  "yes 'all work and no play makes jack a dull boy' | head -c 52428800; echo; echo 'FAILED: 1 test'; exit 1"),
+              Duration.ofMinutes(2));
       assertThat(flood.exitCode()).isEqualTo(1);
       assertThat(flood.outputBytes()).isGreaterThan(50L * 1024 * 1024);
       assertThat(flood.outputTruncated()).isTrue();
-      assertThat(flood.outputTail().length()).isLessThanOrEqualTo(CommandTestRunner.DEFAULT_TAIL_BYTES);
+      assertThat(flood.outputTail().length())
+          .isLessThanOrEqualTo(CommandTestRunner.DEFAULT_TAIL_BYTES);
       assertThat(flood.outputTail()).endsWith("FAILED: 1 test\n");
       Path testLog = temp.resolve("state/cells/break/logs/tests.log");
-      assertThat(Files.size(testLog)).as("the cap plus one marker line")
-          .isBetween(CommandTestRunner.DEFAULT_LOG_CAP_BYTES, CommandTestRunner.DEFAULT_LOG_CAP_BYTES + 200);
+      assertThat(Files.size(testLog))
+          .as("the cap plus one marker line")
+          .isBetween(
+              CommandTestRunner.DEFAULT_LOG_CAP_BYTES,
+              CommandTestRunner.DEFAULT_LOG_CAP_BYTES + 200);
       LOG.info("a 50 MB test run took {} ms", flood.duration().toMillis());
 
       TestResult red = steps.test(cell);
@@ -241,7 +300,8 @@ class OpenCodeCellIT {
 
       steps.revert(cell);
 
-      assertThat(git(worktree, "status", "--porcelain", "--untracked-files=all", "--ignored")).isEmpty();
+      assertThat(git(worktree, "status", "--porcelain", "--untracked-files=all", "--ignored"))
+          .isEmpty();
       assertThat(git(worktree, "rev-parse", "HEAD").strip()).isEqualTo(up.baseCommit());
       assertThat(worktree.resolve("README.md")).hasContent(repo.show("main", "README.md").strip());
       assertThat(worktree.resolve("greeting.txt")).doesNotExist();
@@ -258,47 +318,66 @@ class OpenCodeCellIT {
     model.enqueue(prompt, FakeModelServer.script().hang());
 
     // The limit leaves a loaded machine's OpenCode time to reach the model before it strikes.
-    CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("think", prompt, "main")
-        .withExecuteTimeout(Duration.ofSeconds(15)));
+    CellOutcome outcome =
+        new CellLifecycle(steps)
+            .run(TaskSpec.of("think", prompt, "main").withExecuteTimeout(Duration.ofSeconds(15)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.EXECUTE);
-    assertThat(outcome.error()).startsWith("AgentTimedOut").contains("turn exceeded its limit of PT15S");
-    assertThat(outcome.timing(CellStep.EXECUTE)).as("the turn is timed up to the limit")
-        .hasValueSatisfying(took -> assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(15)));
+    assertThat(outcome.error())
+        .startsWith("AgentTimedOut")
+        .contains("turn exceeded its limit of PT15S");
+    assertThat(outcome.timing(CellStep.EXECUTE))
+        .as("the turn is timed up to the limit")
+        .hasValueSatisfying(
+            took -> assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(15)));
     assertThat(outcome.cleanTeardown()).isTrue();
-    assertThat(model.chatRequests()).as("OpenCode was asking the model when the limit struck").hasSize(1);
+    assertThat(model.chatRequests())
+        .as("OpenCode was asking the model when the limit struck")
+        .hasSize(1);
   }
 
   @Test
   void aMissingBinaryFailsTheCellAtAgentStart() throws Exception {
     Path binary = standIn("gone", "exec sleep 300");
-    CellSteps failing = steps(OpenCodeAgent.create(supervisor, OpenCodeOptions.newBuilder(options).binary(binary)
-        .build()), Duration.ofSeconds(30));
+    CellSteps failing =
+        steps(
+            OpenCodeAgent.create(
+                supervisor, OpenCodeOptions.newBuilder(options).binary(binary).build()),
+            Duration.ofSeconds(30));
     Files.delete(binary);
 
-    CellOutcome outcome = new CellLifecycle(failing).run(TaskSpec.of("no-binary", "anything", "main"));
+    CellOutcome outcome =
+        new CellLifecycle(failing).run(TaskSpec.of("no-binary", "anything", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_START);
-    assertThat(outcome.error()).startsWith("AgentStartFailed").contains("OpenCode binary not found")
+    assertThat(outcome.error())
+        .startsWith("AgentStartFailed")
+        .contains("OpenCode binary not found")
         .contains(binary + " (does not exist)");
     LeakCheck.of(ports, pool, failing).repository(repo).assertClean();
   }
 
   @Test
   void anAgentThatExitsAtStartFailsTheCellAtOnceWithItsOutput() throws Exception {
-    Path binary = standIn("crashing", "echo 'Error: Failed to start server on port' \"$5\" >&2\nexit 1");
-    CellSteps failing = steps(OpenCodeAgent.create(supervisor, OpenCodeOptions.newBuilder(options).binary(binary)
-        .build()), Duration.ofSeconds(30));
+    Path binary =
+        standIn("crashing", "echo 'Error: Failed to start server on port' \"$5\" >&2\nexit 1");
+    CellSteps failing =
+        steps(
+            OpenCodeAgent.create(
+                supervisor, OpenCodeOptions.newBuilder(options).binary(binary).build()),
+            Duration.ofSeconds(30));
     long start = System.nanoTime();
 
-    CellOutcome outcome = new CellLifecycle(failing).run(TaskSpec.of("crashing", "anything", "main"));
+    CellOutcome outcome =
+        new CellLifecycle(failing).run(TaskSpec.of("crashing", "anything", "main"));
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_READY);
-    assertThat(outcome.error()).startsWith("AgentStartFailed")
+    assertThat(outcome.error())
+        .startsWith("AgentStartFailed")
         .contains("exited with code 1 before it became healthy")
         .contains("Error: Failed to start server on port 213");
     assertThat(outcome.cleanTeardown()).isTrue();
@@ -308,14 +387,19 @@ class OpenCodeCellIT {
   @Test
   void anAgentThatNeverBecomesHealthyFailsTheCellAtTheReadyDeadline() throws Exception {
     Path binary = standIn("silent", "echo 'starting...'\nexec sleep 300");
-    CellSteps failing = steps(OpenCodeAgent.create(supervisor, OpenCodeOptions.newBuilder(options).binary(binary)
-        .build()), Duration.ofSeconds(3));
+    CellSteps failing =
+        steps(
+            OpenCodeAgent.create(
+                supervisor, OpenCodeOptions.newBuilder(options).binary(binary).build()),
+            Duration.ofSeconds(3));
 
     CellOutcome outcome = new CellLifecycle(failing).run(TaskSpec.of("silent", "anything", "main"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.AGENT_READY);
-    assertThat(outcome.error()).startsWith("AgentNotReady").contains("not healthy within PT3S")
+    assertThat(outcome.error())
+        .startsWith("AgentNotReady")
+        .contains("not healthy within PT3S")
         .contains("starting...");
     assertThat(outcome.cleanTeardown()).isTrue();
     LeakCheck.of(ports, pool, failing).repository(repo).assertClean();
@@ -325,8 +409,11 @@ class OpenCodeCellIT {
   private static List<Long> agentProcesses() {
     List<Long> pids = new ArrayList<>();
     for (SupervisedProcess process : supervisor.liveProcesses()) {
-      ProcessHandle.of(process.pid()).ifPresent(root -> Stream.concat(Stream.of(root), root.descendants())
-          .forEach(handle -> pids.add(handle.pid())));
+      ProcessHandle.of(process.pid())
+          .ifPresent(
+              root ->
+                  Stream.concat(Stream.of(root), root.descendants())
+                      .forEach(handle -> pids.add(handle.pid())));
     }
     assertThat(pids).as("the agent runs").isNotEmpty();
     return pids;

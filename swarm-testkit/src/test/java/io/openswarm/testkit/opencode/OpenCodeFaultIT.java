@@ -49,12 +49,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link FaultPoint#EVENT_STREAM_DROP} with the real OpenCode, driven by the {@link FakeModelServer}, through both
- * drivers: the agent's event stream is cut at the turn's first progress while the server keeps working, and the turn
- * still finishes and commits exactly what the agent wrote, with nothing leaked.
+ * {@link FaultPoint#EVENT_STREAM_DROP} with the real OpenCode, driven by the {@link
+ * FakeModelServer}, through both drivers: the agent's event stream is cut at the turn's first
+ * progress while the server keeps working, and the turn still finishes and commits exactly what the
+ * agent wrote, with nothing leaked.
  *
- * <p>The turn cannot end before the test lets it: the model first asks for a bash command that waits for a flag file
- * in the worktree, which the test writes only once the stream was cut. So the cut is certainly mid-turn.
+ * <p>The turn cannot end before the test lets it: the model first asks for a bash command that
+ * waits for a flag file in the worktree, which the test writes only once the stream was cut. So the
+ * cut is certainly mid-turn.
  */
 class OpenCodeFaultIT {
 
@@ -62,7 +64,8 @@ class OpenCodeFaultIT {
   private static final String WAIT_FOR_GATE =
       "while [ ! -f " + GATE + " ]; do sleep 0.1; done; rm " + GATE;
 
-  @TempDir(factory = OutsideTmpDirFactory.class) static Path temp;
+  @TempDir(factory = OutsideTmpDirFactory.class)
+  static Path temp;
 
   static FakeModelServer model;
   static TemporaryRepository repo;
@@ -71,14 +74,16 @@ class OpenCodeFaultIT {
   @BeforeAll
   static void setUp() {
     model = FakeModelServer.start();
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
-        .executable("check.sh")
-        .commit("a project whose test wants a greeting");
-    options = OpenCodeOptions.newBuilder()
-        .model(model.openCodeModel())
-        .providerConfigJson(model.openCodeProviderConfig())
-        .build();
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
+            .executable("check.sh")
+            .commit("a project whose test wants a greeting");
+    options =
+        OpenCodeOptions.newBuilder()
+            .model(model.openCodeModel())
+            .providerConfigJson(model.openCodeProviderConfig())
+            .build();
   }
 
   @AfterAll
@@ -96,39 +101,62 @@ class OpenCodeFaultIT {
   @Test
   void aLocalCellWhoseEventStreamDropsMidTurnStillCommitsAndLeavesNothing() throws Exception {
     FaultInjector faults = FaultInjector.create();
-    ProcessSupervisor supervisor = ProcessSupervisor.newBuilder()
-        .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)).build();
-    PortManager ports = PortManager.newBuilder().range(21370, 21379).probe(faults.interceptPortProbe(PortProbe.bind()))
-        .leaseDirectory(temp.resolve("local/ports")).build();
-    WorktreePool pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("local/worktrees"))
-        .minIdle(0).maxIdle(1).maxTotal(2).build();
+    ProcessSupervisor supervisor =
+        ProcessSupervisor.newBuilder()
+            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .build();
+    PortManager ports =
+        PortManager.newBuilder()
+            .range(21370, 21379)
+            .probe(faults.interceptPortProbe(PortProbe.bind()))
+            .leaseDirectory(temp.resolve("local/ports"))
+            .build();
+    WorktreePool pool =
+        WorktreePool.newBuilder()
+            .repository(repo.path())
+            .root(temp.resolve("local/worktrees"))
+            .minIdle(0)
+            .maxIdle(1)
+            .maxTotal(2)
+            .build();
     pool.start();
     try {
-      CellSteps steps = CellSteps.newBuilder()
-          .ports(ports)
-          .worktrees(faults.interceptWorktrees(pool))
-          .changes(GitWorktreeChanges.create())
-          .agent(faults.interceptAgent(OpenCodeAgent.create(supervisor, options)))
-          .tests(CommandTestRunner.newBuilder(supervisor).command(List.of("sh", "check.sh"))
-              .timeout(Duration.ofMinutes(1)).build())
-          .cellsDirectory(temp.resolve("local/cells"))
-          .readyTimeout(Duration.ofSeconds(60))
-          .executeTimeout(Duration.ofMinutes(2))
-          .build();
+      CellSteps steps =
+          CellSteps.newBuilder()
+              .ports(ports)
+              .worktrees(faults.interceptWorktrees(pool))
+              .changes(GitWorktreeChanges.create())
+              .agent(faults.interceptAgent(OpenCodeAgent.create(supervisor, options)))
+              .tests(
+                  CommandTestRunner.newBuilder(supervisor)
+                      .command(List.of("sh", "check.sh"))
+                      .timeout(Duration.ofMinutes(1))
+                      .build())
+              .cellsDirectory(temp.resolve("local/cells"))
+              .readyTimeout(Duration.ofSeconds(60))
+              .executeTimeout(Duration.ofMinutes(2))
+              .build();
       CellId cell = CellId.of("local-drop");
       String prompt = "Greet once the gate opens (local)";
       scriptGatedGreeting(prompt);
       faults.arm(FaultPoint.EVENT_STREAM_DROP, Fault.fail(), cell);
 
       CompletableFuture<CellOutcome> running =
-          CompletableFuture.supplyAsync(() -> new CellLifecycle(steps).run(TaskSpec.of(cell.value(), prompt, "main")));
+          CompletableFuture.supplyAsync(
+              () -> new CellLifecycle(steps).run(TaskSpec.of(cell.value(), prompt, "main")));
       openGateOnceCut(faults, () -> steps.find(cell).map(CellBootstrap::worktree).map(Path::of));
       CellOutcome outcome = running.get(3, TimeUnit.MINUTES);
 
       assertCommittedDespiteTheCut(faults, cell, outcome);
       LeakCheck.of(ports, pool, steps).repository(repo).grace(Duration.ofSeconds(10)).assertClean();
-      InvariantCheck.create().ports(ports).portsBindable().worktrees(pool).cells(steps)
-          .cellsDirectory(temp.resolve("local/cells")).repository(repo.path()).grace(Duration.ofSeconds(10))
+      InvariantCheck.create()
+          .ports(ports)
+          .portsBindable()
+          .worktrees(pool)
+          .cells(steps)
+          .cellsDirectory(temp.resolve("local/cells"))
+          .repository(repo.path())
+          .grace(Duration.ofSeconds(10))
           .assertHolds();
       assertThat(supervisor.liveProcesses()).isEmpty();
     } finally {
@@ -140,21 +168,24 @@ class OpenCodeFaultIT {
   @Test
   void aWorkflowWhoseEventStreamDropsMidTurnStillCommitsAndLeavesNothing() throws Exception {
     FaultInjector faults = FaultInjector.create();
-    try (SwarmWorker worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("workflow/state"))
-        .testCommand(List.of("sh", "check.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("opencode-faults").build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    try (SwarmWorker worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root((temp.resolve("workflow/state")).resolve("worktrees"))
-            .minIdle(0)
-            .maxIdle(1)
-            .maxTotal(2).build())
-        .openCode(options)
-        .ports(new PortRange(21380, 21389))
-        .interceptors(faults)
-        .start()) {
+            .stateDirectory(temp.resolve("workflow/state"))
+            .testCommand(List.of("sh", "check.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("opencode-faults").build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root((temp.resolve("workflow/state")).resolve("worktrees"))
+                    .minIdle(0)
+                    .maxIdle(1)
+                    .maxTotal(2)
+                    .build())
+            .openCode(options)
+            .ports(new PortRange(21380, 21389))
+            .interceptors(faults)
+            .start()) {
       SwarmClient client = worker.client();
       CellId cell = CellId.of("workflow-drop");
       String prompt = "Greet once the gate opens (workflow)";
@@ -173,21 +204,35 @@ class OpenCodeFaultIT {
 
   /** Waits for a bash command on the gate, then writes the greeting, then says so. */
   private static void scriptGatedGreeting(String prompt) {
-    model.enqueue(prompt, FakeModelServer.script()
-        .bash(WAIT_FOR_GATE)
-        .thenWrite("greeting.txt", "hello\n")
-        .thenText("Greeted after the gate."));
+    model.enqueue(
+        prompt,
+        FakeModelServer.script()
+            .bash(WAIT_FOR_GATE)
+            .thenWrite("greeting.txt", "hello\n")
+            .thenText("Greeted after the gate."));
   }
 
-  /** Opens the gate once the fault really cut a stream and the model was asked (the turn is running). */
-  private static void openGateOnceCut(FaultInjector faults, Supplier<Optional<Path>> worktree) throws IOException {
-    await().atMost(Duration.ofMinutes(2)).until(() -> faults.eventStreamsCut() >= 1
-        && !model.chatRequests().isEmpty() && worktree.get().isPresent());
+  /**
+   * Opens the gate once the fault really cut a stream and the model was asked (the turn is
+   * running).
+   */
+  private static void openGateOnceCut(FaultInjector faults, Supplier<Optional<Path>> worktree)
+      throws IOException {
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () ->
+                faults.eventStreamsCut() >= 1
+                    && !model.chatRequests().isEmpty()
+                    && worktree.get().isPresent());
     Files.writeString(worktree.get().orElseThrow().resolve(GATE), "go\n");
   }
 
-  private static void assertCommittedDespiteTheCut(FaultInjector faults, CellId cell, CellOutcome outcome) {
-    assertThat(faults.firedFor(cell)).extracting(FiredFault::point).containsExactly(FaultPoint.EVENT_STREAM_DROP);
+  private static void assertCommittedDespiteTheCut(
+      FaultInjector faults, CellId cell, CellOutcome outcome) {
+    assertThat(faults.firedFor(cell))
+        .extracting(FiredFault::point)
+        .containsExactly(FaultPoint.EVENT_STREAM_DROP);
     assertThat(faults.eventStreamsCut()).as("the fault cut the turn's stream").isOne();
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.changedFiles()).containsExactly("greeting.txt");

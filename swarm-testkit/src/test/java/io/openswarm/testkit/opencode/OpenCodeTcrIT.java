@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TCR end to end with the real OpenCode: an embedded Temporal server, a worker configured with
- * {@link SwarmWorker.Builder#openCode(OpenCodeOptions)}, the {@link FakeModelServer} as the model, and a test
- * command that turns green once the agent has written the file. Each test starts one OpenCode server.
+ * {@link SwarmWorker.Builder#openCode(OpenCodeOptions)}, the {@link FakeModelServer} as the model,
+ * and a test command that turns green once the agent has written the file. Each test starts one
+ * OpenCode server.
  */
 class OpenCodeTcrIT {
 
@@ -53,28 +54,33 @@ class OpenCodeTcrIT {
 
   @BeforeAll
   static void startWorker() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
-        .executable("check.sh")
-        .commit("a project whose test wants a greeting");
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("check.sh", "#!/bin/sh\ntest \"$(cat greeting.txt 2>/dev/null)\" = hello\n")
+            .executable("check.sh")
+            .commit("a project whose test wants a greeting");
     model = FakeModelServer.start();
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "check.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("opencode-it").build())
-        .worktrees(WorktreePoolOptions.newBuilder()
+    worker =
+        SwarmWorker.newBuilder()
             .repository(repo.path())
-            .root(temp.resolve("state").resolve("worktrees"))
-            .minIdle(0)
-            .maxIdle(2)
-            .maxTotal(4).build())
-        .openCode(OpenCodeOptions.newBuilder()
-            .model(model.openCodeModel())
-            .providerConfigJson(model.openCodeProviderConfig())
-            .build())
-        .ports(new PortRange(21340, 21360))
-        .start();
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "check.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("opencode-it").build())
+            .worktrees(
+                WorktreePoolOptions.newBuilder()
+                    .repository(repo.path())
+                    .root(temp.resolve("state").resolve("worktrees"))
+                    .minIdle(0)
+                    .maxIdle(2)
+                    .maxTotal(4)
+                    .build())
+            .openCode(
+                OpenCodeOptions.newBuilder()
+                    .model(model.openCodeModel())
+                    .providerConfigJson(model.openCodeProviderConfig())
+                    .build())
+            .ports(new PortRange(21340, 21360))
+            .start();
     client = worker.client();
   }
 
@@ -96,40 +102,57 @@ class OpenCodeTcrIT {
   @Test
   void aTaskRunByTheRealOpenCodeCommitsExactlyTheFileItWrote() {
     String prompt = "Create greeting.txt saying hello";
-    model.enqueue(prompt, FakeModelServer.script()
-        .write("greeting.txt", "hello\n")
-        .thenText("Created greeting.txt."));
+    model.enqueue(
+        prompt,
+        FakeModelServer.script()
+            .write("greeting.txt", "hello\n")
+            .thenText("Created greeting.txt."));
 
     CellOutcome outcome = client.runTcr(TaskSpec.of("greet", prompt, "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.changedFiles()).containsExactly("greeting.txt");
-    assertThat(repo.changedIn(outcome.commit())).as("no logs, no OpenCode files").containsExactly("greeting.txt");
+    assertThat(repo.changedIn(outcome.commit()))
+        .as("no logs, no OpenCode files")
+        .containsExactly("greeting.txt");
     assertThat(repo.show(outcome.commit(), "greeting.txt")).isEqualTo("hello\n");
-    assertThat(outcome.timings()).extracting(t -> t.step()).contains(CellStep.AGENT_START, CellStep.AGENT_READY,
-        CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
+    assertThat(outcome.timings())
+        .extracting(t -> t.step())
+        .contains(
+            CellStep.AGENT_START,
+            CellStep.AGENT_READY,
+            CellStep.EXECUTE,
+            CellStep.TEST,
+            CellStep.COMMIT,
+            CellStep.TEARDOWN);
     assertThat(outcome.cleanTeardown()).isTrue();
   }
 
   @Test
   void theServerPasswordNeverAppearsInTheWorkflowHistory() throws Exception {
-    // The turn waits on a gate in its worktree, so the agent is certainly running while its environment is read.
+    // The turn waits on a gate in its worktree, so the agent is certainly running while its
+    // environment is read.
     String prompt = "Greet once the gate opens";
-    model.enqueue(prompt, FakeModelServer.script()
-        .bash("while [ ! -f go.flag ]; do sleep 0.1; done; rm go.flag")
-        .thenWrite("greeting.txt", "hello\n")
-        .thenText("Greeted."));
+    model.enqueue(
+        prompt,
+        FakeModelServer.script()
+            .bash("while [ ! -f go.flag ]; do sleep 0.1; done; rm go.flag")
+            .thenWrite("greeting.txt", "hello\n")
+            .thenText("Greeted."));
     CellId cell = CellId.of("secretive");
     int asked = model.chatRequests().size();
     String workflowId = client.startTcr(TaskSpec.of(cell.value(), prompt, "main"));
-    await().atMost(Duration.ofMinutes(2)).until(() -> model.chatRequests().size() > asked
-        && worker.worktrees().find(cell).isPresent());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () -> model.chatRequests().size() > asked && worker.worktrees().find(cell).isPresent());
 
     String password;
     try {
       password = agentPassword();
     } finally {
-      Files.writeString(worker.worktrees().find(cell).orElseThrow().path().resolve("go.flag"), "go\n");
+      Files.writeString(
+          worker.worktrees().find(cell).orElseThrow().path().resolve("go.flag"), "go\n");
     }
     CellOutcome outcome = client.result(workflowId);
 
@@ -137,23 +160,27 @@ class OpenCodeTcrIT {
     assertThat(password).hasSizeGreaterThanOrEqualTo(16);
     HistoryCheck.assertAbsent(client.workflowClient(), workflowId, password);
     assertThat(HistoryCheck.occurrences(client.workflowClient(), workflowId, outcome.commit()))
-        .as("the search itself works: the commit is in the history").isNotEmpty();
+        .as("the search itself works: the commit is in the history")
+        .isNotEmpty();
   }
 
   /**
-   * The {@code OPENCODE_SERVER_PASSWORD} of the running agent, from {@code /proc/<pid>/environ} of the processes the
-   * worker journaled and their descendants (with bubblewrap the server runs in a PID namespace under the journaled
-   * process). Fails loudly when no such process carries it, so the history check can never pass vacuously.
+   * The {@code OPENCODE_SERVER_PASSWORD} of the running agent, from {@code /proc/<pid>/environ} of
+   * the processes the worker journaled and their descendants (with bubblewrap the server runs in a
+   * PID namespace under the journaled process). Fails loudly when no such process carries it, so
+   * the history check can never pass vacuously.
    */
   private static String agentPassword() throws IOException {
     List<Long> candidates = new ArrayList<>();
     for (LeaseRecord record : LeaseJournal.open(temp.resolve("state/journal")).records()) {
       String pid = record.attribute("pid");
       if (record.kind() == LeaseKind.PROCESS && pid != null) {
-        ProcessHandle.of(Long.parseLong(pid)).ifPresent(process -> {
-          candidates.add(process.pid());
-          process.descendants().forEach(child -> candidates.add(child.pid()));
-        });
+        ProcessHandle.of(Long.parseLong(pid))
+            .ifPresent(
+                process -> {
+                  candidates.add(process.pid());
+                  process.descendants().forEach(child -> candidates.add(child.pid()));
+                });
       }
     }
     String prefix = "OPENCODE_SERVER_PASSWORD=";
@@ -170,7 +197,8 @@ class OpenCodeTcrIT {
         }
       }
     }
-    throw new AssertionError("no journaled process (or descendant) carries " + prefix + "; looked at " + candidates);
+    throw new AssertionError(
+        "no journaled process (or descendant) carries " + prefix + "; looked at " + candidates);
   }
 
   @Test
@@ -178,8 +206,12 @@ class OpenCodeTcrIT {
     String prompt = "Think about greetings forever";
     model.enqueue(prompt, FakeModelServer.script().hang());
     String workflowId = client.startTcr(TaskSpec.of("ponder", prompt, "main"));
-    await().atMost(Duration.ofMinutes(2)).until(() -> model.hangingRequests() > 0
-        && client.status(workflowId).step() == CellStep.EXECUTE);
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () ->
+                model.hangingRequests() > 0
+                    && client.status(workflowId).step() == CellStep.EXECUTE);
     long start = System.nanoTime();
 
     client.cancel(workflowId);

@@ -10,9 +10,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.openswarm.core.CellStep;
-import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.journal.LeaseJournal;
@@ -62,12 +61,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The control plane is closed to cells. A cell's processes share the loopback address with the worker's embedded
- * Temporal server, so they can open its port, as any process on the host can; what they cannot have is the token of
- * this start, which lives only in the worker's memory. Without it, or with another, a client is refused every call
- * that lists workflows, reads a history (and with it other tasks' prompts), terminates a workflow or starts one (a
- * task committing what the caller chooses); the worker's own client, and another process handed the token, keep
- * working.
+ * The control plane is closed to cells. A cell's processes share the loopback address with the
+ * worker's embedded Temporal server, so they can open its port, as any process on the host can;
+ * what they cannot have is the token of this start, which lives only in the worker's memory.
+ * Without it, or with another, a client is refused every call that lists workflows, reads a history
+ * (and with it other tasks' prompts), terminates a workflow or starts one (a task committing what
+ * the caller chooses); the worker's own client, and another process handed the token, keep working.
  */
 class ControlPlaneIT {
 
@@ -83,26 +82,28 @@ class ControlPlaneIT {
 
   @BeforeAll
   static void startWorkerAndRunATask() {
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\nexit 0\n")
-        .executable("test.sh")
-        .commit("a project with a test");
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("control-plane-host").build())
-        .agent(supervisor -> {
-          agent.set(ChildProcessAgent.newBuilder(supervisor)
-              .promptCommands()
-              .build());
-          return agent.get();
-        })
-        .ports(new PortRange(24760, 24769))
-        .start();
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\nexit 0\n")
+            .executable("test.sh")
+            .commit("a project with a test");
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("control-plane-host").build())
+            .agent(
+                supervisor -> {
+                  agent.set(ChildProcessAgent.newBuilder(supervisor).promptCommands().build());
+                  return agent.get();
+                })
+            .ports(new PortRange(24760, 24769))
+            .start();
     client = worker.client();
     token = worker.embeddedServerToken().orElseThrow();
-    finishedWorkflow = client.startTcr(TaskSpec.of("finished", "write done.txt a prompt for no one else", "main"));
+    finishedWorkflow =
+        client.startTcr(TaskSpec.of("finished", "write done.txt a prompt for no one else", "main"));
     assertThat(client.result(finishedWorkflow).status()).isEqualTo(CellStatus.COMMITTED);
   }
 
@@ -115,61 +116,116 @@ class ControlPlaneIT {
 
   @AfterEach
   void nothingLeaks() {
-    InvariantCheck.of(worker).repository(repo.path()).processes(() -> agent.get().startedProcesses())
+    InvariantCheck.of(worker)
+        .repository(repo.path())
+        .processes(() -> agent.get().startedProcesses())
         .assertHolds();
   }
 
-  /** Every call a cell could make on the workflow service, straight over gRPC, as {@code grpcurl} would. */
+  /**
+   * Every call a cell could make on the workflow service, straight over gRPC, as {@code grpcurl}
+   * would.
+   */
   @ParameterizedTest(name = "with {0}")
   @ValueSource(strings = {"no token", "another token"})
   void aCellCanNeitherListNorReadNorTerminateNorStartWorkflows(String credentials) {
     String running = startHangingTask("running-" + credentials.replace(' ', '-'));
     String intruder = "tcr-intruder-" + credentials.replace(' ', '-');
-    ManagedChannel channel = NettyChannelBuilder.forTarget(worker.temporalTarget()).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forTarget(worker.temporalTarget()).usePlaintext().build();
     try {
-      WorkflowServiceBlockingStub cell = WorkflowServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS);
+      WorkflowServiceBlockingStub cell =
+          WorkflowServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
       if (credentials.equals("another token")) {
         Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
             "Bearer " + BearerTokenInterceptor.newToken());
         cell = cell.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
       }
       WorkflowServiceBlockingStub refused = cell;
 
-      assertUnauthenticated(() -> refused.listOpenWorkflowExecutions(
-          ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(NAMESPACE).build()));
-      assertUnauthenticated(() -> refused.listClosedWorkflowExecutions(
-          ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(NAMESPACE).build()));
-      assertUnauthenticated(() -> refused.getWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest.newBuilder()
-          .setNamespace(NAMESPACE).setExecution(execution(finishedWorkflow)).build()));
-      assertUnauthenticated(() -> refused.terminateWorkflowExecution(TerminateWorkflowExecutionRequest.newBuilder()
-          .setNamespace(NAMESPACE).setWorkflowExecution(execution(running)).setReason("a cell says so").build()));
-      assertUnauthenticated(() -> refused.startWorkflowExecution(StartWorkflowExecutionRequest.newBuilder()
-          .setNamespace(NAMESPACE)
-          .setWorkflowId(intruder)
-          .setRequestId(UUID.randomUUID().toString())
-          .setWorkflowType(WorkflowType.newBuilder().setName("TcrWorkflow"))
-          .setTaskQueue(TaskQueue.newBuilder().setName(client.taskQueue()))
-          .setInput(DefaultDataConverter.newDefaultInstance().toPayloads(
-              TaskSpec.of("intruder", "write owned.txt what the cell chose", "main")).orElseThrow())
-          .build()));
+      assertUnauthenticated(
+          () ->
+              refused.listOpenWorkflowExecutions(
+                  ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(NAMESPACE).build()));
+      assertUnauthenticated(
+          () ->
+              refused.listClosedWorkflowExecutions(
+                  ListClosedWorkflowExecutionsRequest.newBuilder()
+                      .setNamespace(NAMESPACE)
+                      .build()));
+      assertUnauthenticated(
+          () ->
+              refused.getWorkflowExecutionHistory(
+                  GetWorkflowExecutionHistoryRequest.newBuilder()
+                      .setNamespace(NAMESPACE)
+                      .setExecution(execution(finishedWorkflow))
+                      .build()));
+      assertUnauthenticated(
+          () ->
+              refused.terminateWorkflowExecution(
+                  TerminateWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(NAMESPACE)
+                      .setWorkflowExecution(execution(running))
+                      .setReason("a cell says so")
+                      .build()));
+      assertUnauthenticated(
+          () ->
+              refused.startWorkflowExecution(
+                  StartWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(NAMESPACE)
+                      .setWorkflowId(intruder)
+                      .setRequestId(UUID.randomUUID().toString())
+                      .setWorkflowType(WorkflowType.newBuilder().setName("TcrWorkflow"))
+                      .setTaskQueue(TaskQueue.newBuilder().setName(client.taskQueue()))
+                      .setInput(
+                          DefaultDataConverter.newDefaultInstance()
+                              .toPayloads(
+                                  TaskSpec.of(
+                                      "intruder", "write owned.txt what the cell chose", "main"))
+                              .orElseThrow())
+                      .build()));
 
       // The worker's own client still sees everything, and nothing the cell asked for happened.
-      WorkflowServiceBlockingStub own = client.workflowClient().getWorkflowServiceStubs().blockingStub();
-      assertThat(own.listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(NAMESPACE).build()).getExecutionsList())
-          .anySatisfy(info -> assertThat(info.getExecution().getWorkflowId()).isEqualTo(finishedWorkflow));
-      assertThat(own.getWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest.newBuilder()
-          .setNamespace(NAMESPACE).setExecution(execution(finishedWorkflow)).build()).getHistory().getEventsCount())
+      WorkflowServiceBlockingStub own =
+          client.workflowClient().getWorkflowServiceStubs().blockingStub();
+      assertThat(
+              own.listClosedWorkflowExecutions(
+                      ListClosedWorkflowExecutionsRequest.newBuilder()
+                          .setNamespace(NAMESPACE)
+                          .build())
+                  .getExecutionsList())
+          .anySatisfy(
+              info -> assertThat(info.getExecution().getWorkflowId()).isEqualTo(finishedWorkflow));
+      assertThat(
+              own.getWorkflowExecutionHistory(
+                      GetWorkflowExecutionHistoryRequest.newBuilder()
+                          .setNamespace(NAMESPACE)
+                          .setExecution(execution(finishedWorkflow))
+                          .build())
+                  .getHistory()
+                  .getEventsCount())
           .isPositive();
-      assertThat(own.describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder().setNamespace(NAMESPACE)
-          .setExecution(execution(running)).build()).getWorkflowExecutionInfo().getStatus())
+      assertThat(
+              own.describeWorkflowExecution(
+                      DescribeWorkflowExecutionRequest.newBuilder()
+                          .setNamespace(NAMESPACE)
+                          .setExecution(execution(running))
+                          .build())
+                  .getWorkflowExecutionInfo()
+                  .getStatus())
           .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
-      assertThatThrownBy(() -> own.describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-          .setNamespace(NAMESPACE).setExecution(execution(intruder)).build()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+      assertThatThrownBy(
+              () ->
+                  own.describeWorkflowExecution(
+                      DescribeWorkflowExecutionRequest.newBuilder()
+                          .setNamespace(NAMESPACE)
+                          .setExecution(execution(intruder))
+                          .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     } finally {
       channel.shutdownNow();
       cancelAndAwaitTeardown(running);
@@ -180,24 +236,39 @@ class ControlPlaneIT {
   /** What the finding did: Temporal's own SDK, pointed at the worker's target. */
   @Test
   void temporalsSdkWithoutTheTokenIsRefusedAsWell() {
-    withClient(WorkflowServiceStubsOptions.newBuilder().setTarget(worker.temporalTarget()).build(), cell -> {
-      assertUnauthenticated(() -> cell.fetchHistory(finishedWorkflow));
-      TcrWorkflow intruder = cell.newWorkflowStub(TcrWorkflow.class, WorkflowOptions.newBuilder()
-          .setTaskQueue(client.taskQueue()).setWorkflowId("tcr-sdk-intruder").build());
-      assertUnauthenticated(() -> WorkflowClient.start(intruder::run,
-          TaskSpec.of("sdk-intruder", "write owned.txt what the cell chose", "main")));
-    });
+    withClient(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(worker.temporalTarget()).build(),
+        cell -> {
+          assertUnauthenticated(() -> cell.fetchHistory(finishedWorkflow));
+          TcrWorkflow intruder =
+              cell.newWorkflowStub(
+                  TcrWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setTaskQueue(client.taskQueue())
+                      .setWorkflowId("tcr-sdk-intruder")
+                      .build());
+          assertUnauthenticated(
+              () ->
+                  WorkflowClient.start(
+                      intruder::run,
+                      TaskSpec.of("sdk-intruder", "write owned.txt what the cell chose", "main")));
+        });
     assertThat(repo.hasBranch("swarm/sdk-intruder")).isFalse();
   }
 
-  /** The README's recipe for another process: the worker's target and token, as an API key without TLS. */
+  /**
+   * The README's recipe for another process: the worker's target and token, as an API key without
+   * TLS.
+   */
   @Test
   void anotherProcessHandedTheTokenConnectsAndTheTokenIsNotInAnyHistory() {
-    withClient(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget(worker.temporalTarget())
-        .addApiKey(() -> token)
-        .setEnableHttps(false)
-        .build(), other -> assertThat(other.fetchHistory(finishedWorkflow).getEvents()).isNotEmpty());
+    withClient(
+        WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(worker.temporalTarget())
+            .addApiKey(() -> token)
+            .setEnableHttps(false)
+            .build(),
+        other -> assertThat(other.fetchHistory(finishedWorkflow).getEvents()).isNotEmpty());
     HistoryCheck.assertAbsent(client.workflowClient(), finishedWorkflow, token);
   }
 
@@ -208,11 +279,24 @@ class ControlPlaneIT {
     String commandLine;
     try {
       LeaseJournal journal = LeaseJournal.open(temp.resolve("state/journal"));
-      String pid = await().atMost(Duration.ofSeconds(30)).until(() -> journal.records().stream()
-          .filter(r -> r.kind() == LeaseKind.PROCESS && "agent of cell nosy".equals(r.attribute("description")))
-          .map(r -> r.attribute("pid")).findFirst().orElse(null), found -> found != null);
-      environment = new String(Files.readAllBytes(Path.of("/proc", pid, "environ")), StandardCharsets.UTF_8);
-      commandLine = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")), StandardCharsets.UTF_8);
+      String pid =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () ->
+                      journal.records().stream()
+                          .filter(
+                              r ->
+                                  r.kind() == LeaseKind.PROCESS
+                                      && "agent of cell nosy".equals(r.attribute("description")))
+                          .map(r -> r.attribute("pid"))
+                          .findFirst()
+                          .orElse(null),
+                  found -> found != null);
+      environment =
+          new String(Files.readAllBytes(Path.of("/proc", pid, "environ")), StandardCharsets.UTF_8);
+      commandLine =
+          new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")), StandardCharsets.UTF_8);
     } finally {
       cancelAndAwaitTeardown(workflowId);
     }
@@ -223,11 +307,16 @@ class ControlPlaneIT {
 
   private static String startHangingTask(String taskId) {
     String workflowId = client.startTcr(TaskSpec.of(taskId, "hang", "main"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
     return workflowId;
   }
 
-  /** Cancels a task that may already have ended (when the test failed: terminated by the intruder) and waits. */
+  /**
+   * Cancels a task that may already have ended (when the test failed: terminated by the intruder)
+   * and waits.
+   */
   private static void cancelAndAwaitTeardown(String workflowId) {
     try {
       client.cancel(workflowId);
@@ -241,7 +330,8 @@ class ControlPlaneIT {
     return WorkflowExecution.newBuilder().setWorkflowId(workflowId).build();
   }
 
-  private static void withClient(WorkflowServiceStubsOptions options, Consumer<WorkflowClient> body) {
+  private static void withClient(
+      WorkflowServiceStubsOptions options, Consumer<WorkflowClient> body) {
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options);
     try {
       body.accept(WorkflowClient.newInstance(stubs));
@@ -252,15 +342,19 @@ class ControlPlaneIT {
 
   /** The call fails, and somewhere in the failure is the server's {@code UNAUTHENTICATED}. */
   private static void assertUnauthenticated(ThrowingCallable call) {
-    assertThatThrownBy(call).satisfies(failure -> {
-      Throwable cause = failure;
-      while (cause != null && !(cause instanceof StatusRuntimeException)) {
-        cause = cause.getCause();
-      }
-      assertThat(cause).as("a gRPC status in %s", failure).isInstanceOf(StatusRuntimeException.class);
-      Status status = ((StatusRuntimeException) cause).getStatus();
-      assertThat(status.getCode()).as("%s", failure).isEqualTo(Status.Code.UNAUTHENTICATED);
-      assertThat(status.getDescription()).contains("authorization").doesNotContain(token);
-    });
+    assertThatThrownBy(call)
+        .satisfies(
+            failure -> {
+              Throwable cause = failure;
+              while (cause != null && !(cause instanceof StatusRuntimeException)) {
+                cause = cause.getCause();
+              }
+              assertThat(cause)
+                  .as("a gRPC status in %s", failure)
+                  .isInstanceOf(StatusRuntimeException.class);
+              Status status = ((StatusRuntimeException) cause).getStatus();
+              assertThat(status.getCode()).as("%s", failure).isEqualTo(Status.Code.UNAUTHENTICATED);
+              assertThat(status.getDescription()).contains("authorization").doesNotContain(token);
+            });
   }
 }

@@ -3,7 +3,6 @@ package io.openswarm.testkit.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.CellOutcome;
-import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.NetworkAccess;
@@ -39,12 +38,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The hostile-agent soak: TCR after TCR on a real worker under real bubblewrap, with a command-line agent that picks
- * attacks at random (plant hooks, a nested repository with an fsmonitor, fill a submodule, a gitlink to the main
- * repository, links out of the worktree, a prompt file linked to a hook, read the worker's secrets into the commit,
- * write into the repository, a daemon that double-forks, a bounded fork bomb, a filled {@code /tmp}), and a test
- * command that is green or red at random. After every task it looks for each attack's effect outside the sandbox;
- * at the end for leaks. Not part of the default build; run it with
+ * The hostile-agent soak: TCR after TCR on a real worker under real bubblewrap, with a command-line
+ * agent that picks attacks at random (plant hooks, a nested repository with an fsmonitor, fill a
+ * submodule, a gitlink to the main repository, links out of the worktree, a prompt file linked to a
+ * hook, read the worker's secrets into the commit, write into the repository, a daemon that
+ * double-forks, a bounded fork bomb, a filled {@code /tmp}), and a test command that is green or
+ * red at random. After every task it looks for each attack's effect outside the sandbox; at the end
+ * for leaks. Not part of the default build; run it with
  *
  * <pre>
  * mvn -B -pl swarm-testkit -am verify -Psoak -DskipTests -Dsoak.hostile.tasks=200
@@ -54,8 +54,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileAgentSoak {
 
-  private static final List<String> ATTACKS = List.of("hookspath", "fsmonitor", "submodule", "gitlink", "symlink",
-      "promptlink", "secrets", "outside", "daemon", "forkbomb", "tmpfill", "network");
+  private static final List<String> ATTACKS =
+      List.of(
+          "hookspath",
+          "fsmonitor",
+          "submodule",
+          "gitlink",
+          "symlink",
+          "promptlink",
+          "secrets",
+          "outside",
+          "daemon",
+          "forkbomb",
+          "tmpfill",
+          "network");
 
   @TempDir Path temp;
 
@@ -65,24 +77,35 @@ class HostileAgentSoak {
     long seed = Long.getLong("soak.seed", 7);
     String secret = "soak-secret-" + UUID.randomUUID();
     Path markers = Files.createDirectories(temp.resolve("markers"));
-    Path homeSecrets = Files.createDirectories(Path.of(System.getProperty("user.home"),
-        ".openswarm-soak-" + UUID.randomUUID()));
+    Path homeSecrets =
+        Files.createDirectories(
+            Path.of(System.getProperty("user.home"), ".openswarm-soak-" + UUID.randomUUID()));
     Files.writeString(homeSecrets.resolve("secret"), secret + "\n");
     TemporaryRepository library = TemporaryRepository.create(temp.resolve("library"));
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\n[ ! -e red ]\n")
-        .executable("test.sh")
-        .commit("a project with a test");
-    repo.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", library.path().toString(), "lib");
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\n[ ! -e red ]\n")
+            .executable("test.sh")
+            .commit("a project with a test");
+    repo.git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "--quiet",
+        "add",
+        library.path().toString(),
+        "lib");
     repo.git("config", "core.hooksPath", ".githooks");
     repo.commit("a submodule; hooks in the tree, as husky sets them up");
     Files.writeString(repo.path().resolve(".env"), "API_KEY=" + secret + "\n");
     String configBefore = Files.readString(repo.path().resolve(".git/config"));
-    Path agent = Files.writeString(Files.createDirectories(temp.resolve("tools")).resolve("hostile.sh"),
-        script(markers));
+    Path agent =
+        Files.writeString(
+            Files.createDirectories(temp.resolve("tools")).resolve("hostile.sh"), script(markers));
     Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-    // The agent runs on a private network that allows one "model" endpoint; a stand-in for the control plane counts
+    // The agent runs on a private network that allows one "model" endpoint; a stand-in for the
+    // control plane counts
     // every connection that reaches it.
     AtomicInteger controlPlaneHits = new AtomicInteger();
     AtomicInteger modelHits = new AtomicInteger();
@@ -93,26 +116,31 @@ class HostileAgentSoak {
     List<String> escapes = new ArrayList<>();
     Random random = new Random(seed);
     long start = System.nanoTime();
-    try (SwarmWorker worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .sandbox(SandboxMode.BUBBLEWRAP)
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("hostile-soak").build())
-        .agent(supervisor -> CommandAgent.newBuilder(supervisor)
-            .command(agent.toString(), "{prompt}", "{promptFile}")
-            .environment(ProcessEnvironment.newBuilder().inheritDefaults()
-                .put("REPO", repo.path().toString())
-                .put("SECRETS", homeSecrets.toString())
-                .put("CONTROL_PORT", Integer.toString(controlPlane.getLocalPort()))
-                .put("MODEL_PORT", Integer.toString(model.getLocalPort()))
-                .build())
-            .network(NetworkAccess.NONE)
-            .allowEndpoint("127.0.0.1:" + model.getLocalPort())
-            .allowEndpoint("api.model.invalid:443")
-            .build())
-        .ports(new PortRange(24800, 24819))
-        .start()) {
+    try (SwarmWorker worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .sandbox(SandboxMode.BUBBLEWRAP)
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("hostile-soak").build())
+            .agent(
+                supervisor ->
+                    CommandAgent.newBuilder(supervisor)
+                        .command(agent.toString(), "{prompt}", "{promptFile}")
+                        .environment(
+                            ProcessEnvironment.newBuilder()
+                                .inheritDefaults()
+                                .put("REPO", repo.path().toString())
+                                .put("SECRETS", homeSecrets.toString())
+                                .put("CONTROL_PORT", Integer.toString(controlPlane.getLocalPort()))
+                                .put("MODEL_PORT", Integer.toString(model.getLocalPort()))
+                                .build())
+                        .network(NetworkAccess.NONE)
+                        .allowEndpoint("127.0.0.1:" + model.getLocalPort())
+                        .allowEndpoint("api.model.invalid:443")
+                        .build())
+            .ports(new PortRange(24800, 24819))
+            .start()) {
       SwarmClient client = worker.client();
       for (int task = 0; task < tasks; task++) {
         List<String> picked = new ArrayList<>();
@@ -124,16 +152,30 @@ class HostileAgentSoak {
           picked.add("red");
         }
         picked.forEach(a -> attacksRun.merge(a, 1, Integer::sum));
-        CellOutcome outcome = client.runTcr(TaskSpec.of("hostile-" + task, String.join(" ", picked), "main"));
-        statuses.merge(outcome.status() + (outcome.error() == null ? "" : " " + outcome.error().split(":")[0]),
-            1, Integer::sum);
-        escapes.addAll(escapesAfter("hostile-" + task + " " + picked, markers, repo, configBefore, secret));
+        CellOutcome outcome =
+            client.runTcr(TaskSpec.of("hostile-" + task, String.join(" ", picked), "main"));
+        statuses.merge(
+            outcome.status() + (outcome.error() == null ? "" : " " + outcome.error().split(":")[0]),
+            1,
+            Integer::sum);
+        escapes.addAll(
+            escapesAfter("hostile-" + task + " " + picked, markers, repo, configBefore, secret));
         if (controlPlaneHits.getAndSet(0) > 0) {
-          escapes.add("hostile-" + task + " " + picked + ": the agent reached a loopback service it was not allowed");
+          escapes.add(
+              "hostile-"
+                  + task
+                  + " "
+                  + picked
+                  + ": the agent reached a loopback service it was not allowed");
         }
       }
-      assertThat(InvariantCheck.of(worker).repository(repo.path()).grace(Duration.ofSeconds(10)).violations())
-          .as("leaks").isEmpty();
+      assertThat(
+              InvariantCheck.of(worker)
+                  .repository(repo.path())
+                  .grace(Duration.ofSeconds(10))
+                  .violations())
+          .as("leaks")
+          .isEmpty();
     } finally {
       controlPlane.close();
       model.close();
@@ -141,9 +183,15 @@ class HostileAgentSoak {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    System.out.printf("%nhostile agent soak: %d tasks (seed %d) in %d ms%n  outcomes: %s%n  attacks: %s%n"
-        + "  allowed model connections: %d%n  escapes: %d%n", tasks, seed,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), statuses, attacksRun, modelHits.get(),
+    System.out.printf(
+        "%nhostile agent soak: %d tasks (seed %d) in %d ms%n  outcomes: %s%n  attacks: %s%n"
+            + "  allowed model connections: %d%n  escapes: %d%n",
+        tasks,
+        seed,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+        statuses,
+        attacksRun,
+        modelHits.get(),
         escapes.size());
     assertThat(escapes).isEmpty();
     if (attacksRun.getOrDefault("network", 0) > 0) {
@@ -152,11 +200,13 @@ class HostileAgentSoak {
   }
 
   /** What each attack would leave outside the sandbox, looked for after one task. */
-  private static List<String> escapesAfter(String task, Path markers, TemporaryRepository repo, String configBefore,
-      String secret) throws IOException, InterruptedException {
+  private static List<String> escapesAfter(
+      String task, Path markers, TemporaryRepository repo, String configBefore, String secret)
+      throws IOException, InterruptedException {
     List<String> found = new ArrayList<>();
     try (Stream<Path> list = Files.list(markers)) {
-      list.forEach(marker -> found.add(task + ": " + marker.getFileName() + " ran outside the sandbox"));
+      list.forEach(
+          marker -> found.add(task + ": " + marker.getFileName() + " ran outside the sandbox"));
     }
     if (!Files.readString(repo.path().resolve(".git/config")).equals(configBefore)) {
       found.add(task + ": the repository's configuration changed");
@@ -165,15 +215,19 @@ class HostileAgentSoak {
       found.add(task + ": a file appeared in the user's checkout");
     }
     try (Stream<Path> hooks = Files.list(repo.path().resolve(".git/hooks"))) {
-      hooks.filter(h -> !h.getFileName().toString().endsWith(".sample"))
-          .forEach(h -> found.add(task + ": a hook appeared in the repository: " + h.getFileName()));
+      hooks
+          .filter(h -> !h.getFileName().toString().endsWith(".sample"))
+          .forEach(
+              h -> found.add(task + ": a hook appeared in the repository: " + h.getFileName()));
     }
     String grep = repo.git("log", "--all", "-p", "--format=%H");
     if (grep.contains(secret)) {
       found.add(task + ": a secret of the worker reached a commit");
     }
-    for (String branch : repo.git("for-each-ref", "--format=%(refname)", "refs/heads/swarm/").lines()
-        .collect(Collectors.toList())) {
+    for (String branch :
+        repo.git("for-each-ref", "--format=%(refname)", "refs/heads/swarm/")
+            .lines()
+            .collect(Collectors.toList())) {
       for (String entry : repo.git("ls-tree", "-r", branch).lines().collect(Collectors.toList())) {
         if (entry.startsWith("160000") && !entry.endsWith("\tlib")) {
           found.add(task + ": a gitlink was committed on " + branch + ": " + entry);
@@ -187,7 +241,9 @@ class HostileAgentSoak {
     while (ProcessHandle.allProcesses().anyMatch(HostileAgentSoak::isDaemon)) {
       if (System.nanoTime() > deadline) {
         found.add(task + ": a daemon outlived its cell");
-        ProcessHandle.allProcesses().filter(HostileAgentSoak::isDaemon).forEach(ProcessHandle::destroyForcibly);
+        ProcessHandle.allProcesses()
+            .filter(HostileAgentSoak::isDaemon)
+            .forEach(ProcessHandle::destroyForcibly);
         break;
       }
       Thread.sleep(50);
@@ -199,16 +255,19 @@ class HostileAgentSoak {
   private static ServerSocket listen(AtomicInteger hits, String answer) throws IOException {
     ServerSocket server = new ServerSocket();
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    Thread thread = new Thread(() -> {
-      while (!server.isClosed()) {
-        try (Socket client = server.accept()) {
-          hits.incrementAndGet();
-          client.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          // closed
-        }
-      }
-    }, "soak-" + answer);
+    Thread thread =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try (Socket client = server.accept()) {
+                  hits.incrementAndGet();
+                  client.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                  // closed
+                }
+              }
+            },
+            "soak-" + answer);
     thread.setDaemon(true);
     thread.start();
     return server;
@@ -222,7 +281,8 @@ class HostileAgentSoak {
   private static String script(Path markers) {
     String mark = markers.toString();
     String evil = "#!/bin/sh\\ntouch " + mark + "/$(basename \"$0\")-ran\\n";
-    return String.join("\n",
+    return String.join(
+        "\n",
         "#!/bin/sh",
         "prompts=$(dirname \"$2\")",
         "echo \"work $$\" > \"work-$$.txt\"",
@@ -230,11 +290,15 @@ class HostileAgentSoak {
         "  case $attack in",
         "    hookspath) mkdir -p .githooks; for h in pre-commit commit-msg post-commit post-checkout; do",
         "        printf '" + evil + "' > .githooks/$h; chmod +x .githooks/$h; done ;;",
-        "    fsmonitor) git init -q nested-$$ && printf '" + evil + "' > monitor-$$.sh && chmod +x monitor-$$.sh",
+        "    fsmonitor) git init -q nested-$$ && printf '"
+            + evil
+            + "' > monitor-$$.sh && chmod +x monitor-$$.sh",
         "        echo x > nested-$$/f && git -C nested-$$ add f",
         "        git -C nested-$$ -c user.name=a -c user.email=b commit -qm x",
         "        git -C nested-$$ config core.fsmonitor \"$PWD/monitor-$$.sh\" ;;",
-        "    submodule) rm -rf lib; git init -q lib && printf '" + evil + "' > lib-monitor.sh"
+        "    submodule) rm -rf lib; git init -q lib && printf '"
+            + evil
+            + "' > lib-monitor.sh"
             + " && chmod +x lib-monitor.sh",
         "        echo y > lib/f && git -C lib add f && git -C lib -c user.name=a -c user.email=b commit -qm y",
         "        git -C lib config core.fsmonitor \"$PWD/lib-monitor.sh\" ;;",
@@ -243,7 +307,9 @@ class HostileAgentSoak {
         "    promptlink) ln -s \"$REPO/.git/hooks/post-commit\" \"$prompts/prompt-2.txt\" 2>/dev/null ;;",
         "    secrets) cat \"$SECRETS/secret\" \"$REPO/.env\" /etc/shadow \"$HOME/.gitconfig\" > stolen-$$.txt"
             + " 2>/dev/null; true ;;",
-        "    outside) echo pwned > \"$REPO/pwned\" 2>/dev/null; printf '" + evil + "' > \"$REPO/.git/hooks/post-commit\""
+        "    outside) echo pwned > \"$REPO/pwned\" 2>/dev/null; printf '"
+            + evil
+            + "' > \"$REPO/.git/hooks/post-commit\""
             + " 2>/dev/null",
         "        echo '[core] fsmonitor = /bin/true' >> \"$REPO/.git/config\" 2>/dev/null; true ;;",
         "    daemon) (setsid sleep 3007 > /dev/null 2>&1 &) ;;",

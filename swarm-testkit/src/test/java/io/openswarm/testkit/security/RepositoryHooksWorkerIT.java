@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code repositoryHooks("pre-commit")} on a real worker: the team's husky-style hook, from the user's checkout,
- * guards what a cell commits, run inside the cell's sandbox; a cell that disarms its own copy of the hook is still
- * checked by the real one.
+ * {@code repositoryHooks("pre-commit")} on a real worker: the team's husky-style hook, from the
+ * user's checkout, guards what a cell commits, run inside the cell's sandbox; a cell that disarms
+ * its own copy of the hook is still checked by the real one.
  */
 class RepositoryHooksWorkerIT {
 
@@ -30,39 +30,55 @@ class RepositoryHooksWorkerIT {
 
   @Test
   void theRepositorysPreCommitHookGuardsEveryCellsCommit() {
-    TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\nexit 0\n")
-        .executable("test.sh")
-        .write(".githooks/pre-commit", "#!/bin/sh\nif git diff --cached --name-only | grep -q forbidden; then\n"
-            + "  echo 'lint: forbidden file staged'; exit 1\nfi\n")
-        .executable(".githooks/pre-commit")
-        .commit("a project with a test and a pre-commit hook");
+    TemporaryRepository repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\nexit 0\n")
+            .executable("test.sh")
+            .write(
+                ".githooks/pre-commit",
+                "#!/bin/sh\nif git diff --cached --name-only | grep -q forbidden; then\n"
+                    + "  echo 'lint: forbidden file staged'; exit 1\nfi\n")
+            .executable(".githooks/pre-commit")
+            .commit("a project with a test and a pre-commit hook");
     repo.git("config", "core.hooksPath", ".githooks");
-    ScriptedAgent agent = ScriptedAgent.newBuilder()
-        .edits(prompt -> {
-          String[] words = prompt.split(" ");
-          return java.util.Arrays.stream(words).map(file -> FileEdit.write(file, file.startsWith(".githooks")
-              ? "#!/bin/sh\nexit 0\n" : "content\n")).toList();
-        })
-        .build();
-    try (SwarmWorker worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("hooks-host").build())
-        .agent(agent)
-        .sandbox(SandboxMode.BUBBLEWRAP)
-        .repositoryHooks("pre-commit")
-        .ports(new PortRange(24830, 24839))
-        .start()) {
+    ScriptedAgent agent =
+        ScriptedAgent.newBuilder()
+            .edits(
+                prompt -> {
+                  String[] words = prompt.split(" ");
+                  return java.util.Arrays.stream(words)
+                      .map(
+                          file ->
+                              FileEdit.write(
+                                  file,
+                                  file.startsWith(".githooks")
+                                      ? "#!/bin/sh\nexit 0\n"
+                                      : "content\n"))
+                      .toList();
+                })
+            .build();
+    try (SwarmWorker worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("hooks-host").build())
+            .agent(agent)
+            .sandbox(SandboxMode.BUBBLEWRAP)
+            .repositoryHooks("pre-commit")
+            .ports(new PortRange(24830, 24839))
+            .start()) {
       SwarmClient client = worker.client();
 
-      CellOutcome rejected = client.runTcr(TaskSpec.of("sneaky", ".githooks/pre-commit forbidden.txt", "main"));
+      CellOutcome rejected =
+          client.runTcr(TaskSpec.of("sneaky", ".githooks/pre-commit forbidden.txt", "main"));
       CellOutcome accepted = client.runTcr(TaskSpec.of("fine", "fine.txt", "main"));
 
       assertThat(rejected.status()).as("%s", rejected).isEqualTo(CellStatus.FAILED);
       assertThat(rejected.failedStep()).isEqualTo(CellStep.COMMIT);
-      assertThat(rejected.error()).startsWith("CommitRejected: ").contains("lint: forbidden file staged");
+      assertThat(rejected.error())
+          .startsWith("CommitRejected: ")
+          .contains("lint: forbidden file staged");
       assertThat(repo.hasBranch("swarm/sneaky")).isFalse();
       assertThat(accepted.status()).as("%s", accepted).isEqualTo(CellStatus.COMMITTED);
     }

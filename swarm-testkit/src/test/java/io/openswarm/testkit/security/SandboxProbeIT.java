@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * At start, a sandboxed worker checks that cells will see what they need. A test script whose interpreter lives in
- * the home folder (a virtualenv's python, say), which the sandbox hides, fails the start with a message that names
- * the interpreter and the sandbox, instead of failing every task later; the same script with a visible interpreter
- * starts and commits.
+ * At start, a sandboxed worker checks that cells will see what they need. A test script whose
+ * interpreter lives in the home folder (a virtualenv's python, say), which the sandbox hides, fails
+ * the start with a message that names the interpreter and the sandbox, instead of failing every
+ * task later; the same script with a visible interpreter starts and commits.
  */
 class SandboxProbeIT {
 
@@ -38,7 +38,9 @@ class SandboxProbeIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    inHome = Files.createDirectories(Path.of(System.getProperty("user.home"), ".openswarm-probe-" + UUID.randomUUID()));
+    inHome =
+        Files.createDirectories(
+            Path.of(System.getProperty("user.home"), ".openswarm-probe-" + UUID.randomUUID()));
   }
 
   @AfterEach
@@ -86,7 +88,10 @@ class SandboxProbeIT {
         .stateDirectory(temp.resolve(host + "-state"))
         .testCommand(List.of(testProgram.toString()))
         .connection(ConnectionOptions.newBuilder().hostId(host).build())
-        .agent(ScriptedAgent.newBuilder().edits(prompt -> List.of(FileEdit.write("work.txt", prompt))).build())
+        .agent(
+            ScriptedAgent.newBuilder()
+                .edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
+                .build())
         .sandbox(SandboxMode.BUBBLEWRAP)
         .ports(new PortRange(24850, 24859))
         .start();

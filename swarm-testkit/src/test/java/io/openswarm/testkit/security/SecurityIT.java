@@ -37,15 +37,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The threat model's promises about secrets and shells, end to end on a worker (embedded Temporal server, default
- * sandbox): the worker's environment (a Temporal API key, other secrets) reaches neither the agent's process nor the
- * tests' processes unless allowlisted, and is not written into the workflow history; a user's strings (prompt,
- * commit message, test arguments) never reach a shell. Failsafe puts {@code TEMPORAL_API_KEY} and {@code
- * OPENSWARM_TEST_SECRET} into this JVM's environment.
+ * The threat model's promises about secrets and shells, end to end on a worker (embedded Temporal
+ * server, default sandbox): the worker's environment (a Temporal API key, other secrets) reaches
+ * neither the agent's process nor the tests' processes unless allowlisted, and is not written into
+ * the workflow history; a user's strings (prompt, commit message, test arguments) never reach a
+ * shell. Failsafe puts {@code TEMPORAL_API_KEY} and {@code OPENSWARM_TEST_SECRET} into this JVM's
+ * environment.
  */
 class SecurityIT {
 
-  private static final List<String> SECRET_NAMES = List.of("TEMPORAL_API_KEY", "OPENSWARM_TEST_SECRET");
+  private static final List<String> SECRET_NAMES =
+      List.of("TEMPORAL_API_KEY", "OPENSWARM_TEST_SECRET");
 
   @TempDir static Path temp;
   static TemporaryRepository repo;
@@ -58,26 +60,33 @@ class SecurityIT {
     for (String name : SECRET_NAMES) {
       assertThat(System.getenv(name)).as("Failsafe must set %s for this test", name).isNotBlank();
     }
-    repo = TemporaryRepository.create(temp.resolve("repo"))
-        .write("test.sh", "#!/bin/sh\n# Green whatever the arguments say.\nexit 0\n")
-        .write("env-test.sh", "#!/bin/sh\n# Shows the tests' environment, then fails so that it is reported.\n"
-            + "env\nexit 1\n")
-        .executable("test.sh").executable("env-test.sh")
-        .commit("a project with tests");
-    worker = SwarmWorker.newBuilder()
-        .repository(repo.path())
-        .stateDirectory(temp.resolve("state"))
-        .testCommand(List.of("sh", "test.sh"))
-        .connection(ConnectionOptions.newBuilder().hostId("security-host").build())
-        .agent(supervisor -> {
-          agent.set(ChildProcessAgent.newBuilder(supervisor)
-              .promptCommands()
-              .turnDelay(Duration.ofSeconds(1))
-              .build());
-          return agent.get();
-        })
-        .ports(new PortRange(24600, 24619))
-        .start();
+    repo =
+        TemporaryRepository.create(temp.resolve("repo"))
+            .write("test.sh", "#!/bin/sh\n# Green whatever the arguments say.\nexit 0\n")
+            .write(
+                "env-test.sh",
+                "#!/bin/sh\n# Shows the tests' environment, then fails so that it is reported.\n"
+                    + "env\nexit 1\n")
+            .executable("test.sh")
+            .executable("env-test.sh")
+            .commit("a project with tests");
+    worker =
+        SwarmWorker.newBuilder()
+            .repository(repo.path())
+            .stateDirectory(temp.resolve("state"))
+            .testCommand(List.of("sh", "test.sh"))
+            .connection(ConnectionOptions.newBuilder().hostId("security-host").build())
+            .agent(
+                supervisor -> {
+                  agent.set(
+                      ChildProcessAgent.newBuilder(supervisor)
+                          .promptCommands()
+                          .turnDelay(Duration.ofSeconds(1))
+                          .build());
+                  return agent.get();
+                })
+            .ports(new PortRange(24600, 24619))
+            .start();
     client = worker.client();
   }
 
@@ -90,21 +99,38 @@ class SecurityIT {
 
   @AfterEach
   void nothingLeaks() {
-    InvariantCheck.of(worker).repository(repo.path()).processes(() -> agent.get().startedProcesses())
+    InvariantCheck.of(worker)
+        .repository(repo.path())
+        .processes(() -> agent.get().startedProcesses())
         .assertHolds();
   }
 
   @Test
   void theWorkersSecretsReachNeitherTheAgentNorTheTestsNorTheHistory() throws Exception {
-    String workflowId = client.startTcr(TaskSpec.of("env-check", "write seen.txt nothing", "main")
-        .withTestCommand(List.of("sh", "env-test.sh")));
+    String workflowId =
+        client.startTcr(
+            TaskSpec.of("env-check", "write seen.txt nothing", "main")
+                .withTestCommand(List.of("sh", "env-test.sh")));
     // While the agent works, read the environment its process really got from the kernel.
     LeaseJournal journal = LeaseJournal.open(temp.resolve("state/journal"));
-    String agentPid = await().atMost(Duration.ofSeconds(30)).until(() -> journal.records().stream()
-        .filter(r -> r.kind() == LeaseKind.PROCESS && "agent of cell env-check".equals(r.attribute("description")))
-        .map(r -> r.attribute("pid")).findFirst().orElse(null), pid -> pid != null);
-    String agentEnvironment = new String(Files.readAllBytes(Path.of("/proc", agentPid, "environ")),
-        StandardCharsets.UTF_8).replace('\0', '\n');
+    String agentPid =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    journal.records().stream()
+                        .filter(
+                            r ->
+                                r.kind() == LeaseKind.PROCESS
+                                    && "agent of cell env-check".equals(r.attribute("description")))
+                        .map(r -> r.attribute("pid"))
+                        .findFirst()
+                        .orElse(null),
+                pid -> pid != null);
+    String agentEnvironment =
+        new String(
+                Files.readAllBytes(Path.of("/proc", agentPid, "environ")), StandardCharsets.UTF_8)
+            .replace('\0', '\n');
 
     CellOutcome outcome = client.result(workflowId);
 
@@ -116,17 +142,21 @@ class SecurityIT {
       assertThat(agentEnvironment).doesNotContain(name).doesNotContain(value);
       assertThat(outcome.testOutputTail()).doesNotContain(name).doesNotContain(value);
     }
-    HistoryCheck.assertAbsent(client.workflowClient(), workflowId,
+    HistoryCheck.assertAbsent(
+        client.workflowClient(),
+        workflowId,
         SECRET_NAMES.stream().map(System::getenv).toArray(String[]::new));
   }
 
   @Test
   void aSecretThatDoesGetIntoAWorkflowIsFoundInItsHistory() {
     String planted = "planted-" + UUID.randomUUID();
-    String workflowId = client.startTcr(TaskSpec.of("planted", "write planted.txt " + planted, "main"));
+    String workflowId =
+        client.startTcr(TaskSpec.of("planted", "write planted.txt " + planted, "main"));
     client.result(workflowId);
 
-    assertThat(HistoryCheck.occurrences(client.workflowClient(), workflowId, planted)).isNotEmpty()
+    assertThat(HistoryCheck.occurrences(client.workflowClient(), workflowId, planted))
+        .isNotEmpty()
         .allSatisfy(line -> assertThat(line).doesNotContain(planted));
   }
 
@@ -135,34 +165,46 @@ class SecurityIT {
     Path worktree = Files.createDirectories(temp.resolve("allowlist/worktree"));
     Path state = Files.createDirectories(temp.resolve("allowlist/state"));
     try (ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().build()) {
-      CommandTestRunner defaults = CommandTestRunner.newBuilder(supervisor).command(List.of("env")).build();
-      CommandTestRunner allowlisted = CommandTestRunner.newBuilder(supervisor).command(List.of("env"))
-          .environment(ProcessEnvironment.newBuilder().inheritDefaults().inherit("OPENSWARM_TEST_SECRET").build())
-          .build();
+      CommandTestRunner defaults =
+          CommandTestRunner.newBuilder(supervisor).command(List.of("env")).build();
+      CommandTestRunner allowlisted =
+          CommandTestRunner.newBuilder(supervisor)
+              .command(List.of("env"))
+              .environment(
+                  ProcessEnvironment.newBuilder()
+                      .inheritDefaults()
+                      .inherit("OPENSWARM_TEST_SECRET")
+                      .build())
+              .build();
       TestRequest request = new TestRequest(CellId.of("allowlist"), worktree, state);
 
       TestResult plain = defaults.run(request);
       TestResult allowed = allowlisted.run(request);
 
       assertThat(plain.outputTail()).doesNotContain("OPENSWARM_TEST_SECRET");
-      assertThat(allowed.outputTail()).contains("OPENSWARM_TEST_SECRET=" + System.getenv("OPENSWARM_TEST_SECRET"))
+      assertThat(allowed.outputTail())
+          .contains("OPENSWARM_TEST_SECRET=" + System.getenv("OPENSWARM_TEST_SECRET"))
           .doesNotContain("TEMPORAL_API_KEY");
     }
   }
 
   @Test
   void noPromptCommitMessageOrTestArgumentReachesAShell() throws Exception {
-    String payload = "$(touch pwned-dollar) `touch pwned-tick`; touch pwned-semi | touch pwned-pipe && x='y' \"z\"";
+    String payload =
+        "$(touch pwned-dollar) `touch pwned-tick`; touch pwned-semi | touch pwned-pipe && x='y' \"z\"";
     String message = "a message " + payload + "\n\nsecond paragraph " + payload;
-    CellOutcome outcome = client.runTcr(TaskSpec.of("no-shell", "write note.txt " + payload, "main")
-        .withCommitMessage(message)
-        .withTestCommand(List.of("sh", "test.sh", payload, "$(touch pwned-arg)")));
+    CellOutcome outcome =
+        client.runTcr(
+            TaskSpec.of("no-shell", "write note.txt " + payload, "main")
+                .withCommitMessage(message)
+                .withTestCommand(List.of("sh", "test.sh", payload, "$(touch pwned-arg)")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(repo.show(outcome.commit(), "note.txt")).isEqualTo(payload);
     assertThat(repo.git("log", "-1", "--format=%B", outcome.commit()).strip()).isEqualTo(message);
     try (Stream<Path> everything = Files.walk(temp)) {
-      assertThat(everything.map(path -> path.getFileName().toString())).noneMatch(name -> name.startsWith("pwned"));
+      assertThat(everything.map(path -> path.getFileName().toString()))
+          .noneMatch(name -> name.startsWith("pwned"));
     }
   }
 }

@@ -13,19 +13,22 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The verdicts of base checks that one worker's cells already ran: the test command on a base commit, green or red.
+ * The verdicts of base checks that one worker's cells already ran: the test command on a base
+ * commit, green or red.
  *
  * <h2>How it works</h2>
- * A {@link Key} is everything that can change the verdict and varies between cells of one worker: the base commit,
- * the command and the time limit (null for the runner's own). The runner, its environment, its sandbox and the
- * worktree set-up are the worker's and the same for every cell, so one instance per worker covers them.
  *
- * <p>The first cell that asks for a key runs the check; cells that ask for the same key meanwhile wait for that run
- * instead of running the tests N times. Only a definite verdict (the command ran to its end and exited by itself,
- * with 0 or with another code than 126/127) is kept: a run that gave no verdict (it could not run, it was killed, it
- * threw, its thread was interrupted) is forgotten, and each waiter then tries again itself, so that a cancelled cell
- * never fails another cell's check. At most {@code capacity} verdicts are kept, the least recently used dropped
- * first.
+ * A {@link Key} is everything that can change the verdict and varies between cells of one worker:
+ * the base commit, the command and the time limit (null for the runner's own). The runner, its
+ * environment, its sandbox and the worktree set-up are the worker's and the same for every cell, so
+ * one instance per worker covers them.
+ *
+ * <p>The first cell that asks for a key runs the check; cells that ask for the same key meanwhile
+ * wait for that run instead of running the tests N times. Only a definite verdict (the command ran
+ * to its end and exited by itself, with 0 or with another code than 126/127) is kept: a run that
+ * gave no verdict (it could not run, it was killed, it threw, its thread was interrupted) is
+ * forgotten, and each waiter then tries again itself, so that a cancelled cell never fails another
+ * cell's check. At most {@code capacity} verdicts are kept, the least recently used dropped first.
  *
  * <p>Thread-safe. The lock guards only the map; no test runs under it.
  */
@@ -33,7 +36,9 @@ public final class BaseVerdicts {
 
   /** What a verdict depends on. */
   public record Key(String baseCommit, @Nullable List<String> command, @Nullable Duration timeout) {
-    /** @throws NullPointerException if {@code baseCommit} is null */
+    /**
+     * @throws NullPointerException if {@code baseCommit} is null
+     */
     public Key {
       Objects.requireNonNull(baseCommit, "baseCommit cannot be null");
       command = command == null ? null : List.copyOf(command);
@@ -51,6 +56,7 @@ public final class BaseVerdicts {
 
   private final int capacity;
   private final ReentrantLock lock = new ReentrantLock();
+
   /** In access order; a future completed with null means "the run gave no verdict, try again". */
   private final LinkedHashMap<Key, CompletableFuture<@Nullable TestResult>> verdicts =
       new LinkedHashMap<>(16, 0.75f, true);
@@ -67,13 +73,15 @@ public final class BaseVerdicts {
   }
 
   /**
-   * The verdict for {@code key}: a kept one, the one a concurrent run of the same key reaches, or the one {@code
-   * check} reaches now.
+   * The verdict for {@code key}: a kept one, the one a concurrent run of the same key reaches, or
+   * the one {@code check} reaches now.
    *
    * @throws E what {@code check} threw; nothing is kept then
-   * @throws InterruptedException if the thread was interrupted while it waited for another cell's run
+   * @throws InterruptedException if the thread was interrupted while it waited for another cell's
+   *     run
    */
-  public <E extends Exception> Verdict verdict(Key key, Check<E> check) throws E, InterruptedException {
+  public <E extends Exception> Verdict verdict(Key key, Check<E> check)
+      throws E, InterruptedException {
     Objects.requireNonNull(key, "key cannot be null");
     Objects.requireNonNull(check, "check cannot be null");
     while (true) {
@@ -102,7 +110,8 @@ public final class BaseVerdicts {
       if (known != null) {
         return new Verdict(known, true);
       }
-      // The run we waited for gave no verdict and was forgotten: try again, perhaps as the one who runs.
+      // The run we waited for gave no verdict and was forgotten: try again, perhaps as the one who
+      // runs.
     }
   }
 
@@ -116,13 +125,16 @@ public final class BaseVerdicts {
     }
   }
 
-  /** Whether {@code result} is a verdict on the base: the tests ran to their end and exited by themselves. */
+  /**
+   * Whether {@code result} is a verdict on the base: the tests ran to their end and exited by
+   * themselves.
+   */
   static boolean definite(TestResult result) {
     return !result.killedByLibrary() && !result.commandNotRunnable();
   }
 
-  private <E extends Exception> TestResult runAndKeep(Key key, CompletableFuture<@Nullable TestResult> mine,
-      Check<E> check) throws E {
+  private <E extends Exception> TestResult runAndKeep(
+      Key key, CompletableFuture<@Nullable TestResult> mine, Check<E> check) throws E {
     TestResult result = null;
     try {
       result = check.run();
@@ -142,10 +154,12 @@ public final class BaseVerdicts {
   }
 
   private void evictBeyondCapacity() {
-    Iterator<Map.Entry<Key, CompletableFuture<@Nullable TestResult>>> eldest = verdicts.entrySet().iterator();
+    Iterator<Map.Entry<Key, CompletableFuture<@Nullable TestResult>>> eldest =
+        verdicts.entrySet().iterator();
     while (verdicts.size() > capacity && eldest.hasNext()) {
       eldest.next();
-      // Dropping a run still in progress is harmless: its waiters hold its future, and its result is simply not kept.
+      // Dropping a run still in progress is harmless: its waiters hold its future, and its result
+      // is simply not kept.
       eldest.remove();
     }
   }

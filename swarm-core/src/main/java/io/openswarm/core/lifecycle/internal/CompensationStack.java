@@ -11,13 +11,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The undo actions of a saga, run in reverse order of registration.
  *
- * <p>A step registers its compensation <em>before</em> it acquires anything, and the compensation undoes whatever
- * was actually acquired (nothing, if the acquisition failed). So a failure at any point, even inside an acquisition,
- * leaves nothing that the stack does not know how to release. Unwinding runs every compensation even when earlier
- * ones fail, and reports each failure.
+ * <p>A step registers its compensation <em>before</em> it acquires anything, and the compensation
+ * undoes whatever was actually acquired (nothing, if the acquisition failed). So a failure at any
+ * point, even inside an acquisition, leaves nothing that the stack does not know how to release.
+ * Unwinding runs every compensation even when earlier ones fail, and reports each failure.
  *
- * <p>Thread-safe: registration and unwinding may come from different threads (a step's thread and a cancellation);
- * each compensation runs at most once.
+ * <p>Thread-safe: registration and unwinding may come from different threads (a step's thread and a
+ * cancellation); each compensation runs at most once.
  */
 public final class CompensationStack {
 
@@ -48,8 +48,10 @@ public final class CompensationStack {
    * @throws NullPointerException if an argument is null
    */
   public synchronized void push(String name, Compensation action) {
-    entries.push(new Entry(Objects.requireNonNull(name, "name cannot be null"),
-        Objects.requireNonNull(action, "action cannot be null")));
+    entries.push(
+        new Entry(
+            Objects.requireNonNull(name, "name cannot be null"),
+            Objects.requireNonNull(action, "action cannot be null")));
   }
 
   /** How many compensations are registered and not yet run. */
@@ -58,8 +60,8 @@ public final class CompensationStack {
   }
 
   /**
-   * Runs every registered compensation, newest first, each exactly once, and returns the ones that failed. The stack
-   * is empty afterwards.
+   * Runs every registered compensation, newest first, each exactly once, and returns the ones that
+   * failed. The stack is empty afterwards.
    */
   public List<Failure> unwind() {
     List<Failure> failures = new ArrayList<>();
@@ -78,7 +80,8 @@ public final class CompensationStack {
           log.debug("{} took {} us", next.name(), (System.nanoTime() - start) / 1_000);
         }
       } catch (InterruptedException e) {
-        // Keep unwinding: leaking the rest would be worse than finishing late. Restore the flag for the caller.
+        // Keep unwinding: leaking the rest would be worse than finishing late. Restore the flag for
+        // the caller.
         Thread.currentThread().interrupt();
         failures.add(new Failure(next.name(), e));
       } catch (Exception e) {

@@ -1,5 +1,6 @@
 /**
- * Implementation details of {@link io.openswarm.core.lifecycle}. Not API: may change in any release.
+ * Implementation details of {@link io.openswarm.core.lifecycle}. Not API: may change in any
+ * release.
  */
 @NullMarked
 package io.openswarm.core.lifecycle.internal;

@@ -4,17 +4,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A bounded, lock-free, multi-producer multi-consumer FIFO queue of non-negative {@code int}s, without boxing.
+ * A bounded, lock-free, multi-producer multi-consumer FIFO queue of non-negative {@code int}s,
+ * without boxing.
  *
- * <p>Design: D. Vyukov's bounded MPMC queue. Each slot has a sequence number; a producer claims the slot at
- * {@code tail} when its sequence equals the position, writes the value, then publishes by setting the sequence to
- * {@code position + 1} (a release store). A consumer claims the slot at {@code head} when its sequence equals
- * {@code position + 1}, reads the value, then frees the slot for the next lap by setting the sequence to
- * {@code position + capacity}. Both operations are O(1): one CAS on the position counter when uncontended.
+ * <p>Design: D. Vyukov's bounded MPMC queue. Each slot has a sequence number; a producer claims the
+ * slot at {@code tail} when its sequence equals the position, writes the value, then publishes by
+ * setting the sequence to {@code position + 1} (a release store). A consumer claims the slot at
+ * {@code head} when its sequence equals {@code position + 1}, reads the value, then frees the slot
+ * for the next lap by setting the sequence to {@code position + capacity}. Both operations are
+ * O(1): one CAS on the position counter when uncontended.
  *
- * <p>A slot becomes reusable only when the consumer that claimed it has read it, so {@link #offer} can report the
- * queue full while fewer than {@link #capacity()} values are logically in it, if consumers are paused mid-dequeue.
- * Callers that know there is room retry.
+ * <p>A slot becomes reusable only when the consumer that claimed it has read it, so {@link #offer}
+ * can report the queue full while fewer than {@link #capacity()} values are logically in it, if
+ * consumers are paused mid-dequeue. Callers that know there is room retry.
  *
  * <p>Thread-safe.
  */
@@ -30,7 +32,8 @@ public final class IntRingQueue {
   private final AtomicLong tail = new AtomicLong();
 
   /**
-   * @param minimumCapacity how many values the queue must hold at once; rounded up to a power of two
+   * @param minimumCapacity how many values the queue must hold at once; rounded up to a power of
+   *     two
    * @throws IllegalArgumentException if {@code minimumCapacity} is not between 1 and 2^30
    */
   public IntRingQueue(int minimumCapacity) {
@@ -84,9 +87,10 @@ public final class IntRingQueue {
   /**
    * Removes and returns the value at the head, or {@link #EMPTY} if there is none.
    *
-   * <p>When a producer has reserved the head slot but not yet published its value, this waits for it (a matter of
-   * nanoseconds) rather than report the queue empty: values offered after it may already be published, and a caller
-   * told "empty" then would wrongly conclude that nothing is free.
+   * <p>When a producer has reserved the head slot but not yet published its value, this waits for
+   * it (a matter of nanoseconds) rather than report the queue empty: values offered after it may
+   * already be published, and a caller told "empty" then would wrongly conclude that nothing is
+   * free.
    */
   public int poll() {
     long position = head.get();
@@ -105,7 +109,8 @@ public final class IntRingQueue {
         if (tail.get() == position) {
           return EMPTY;
         }
-        // The producer is between reserving and publishing; if it was descheduled there, let it run.
+        // The producer is between reserving and publishing; if it was descheduled there, let it
+        // run.
         if (++spins < 64) {
           Thread.onSpinWait();
         } else {
@@ -118,12 +123,17 @@ public final class IntRingQueue {
     }
   }
 
-  /** Whether the queue holds no value, counting values whose producers are still publishing them. */
+  /**
+   * Whether the queue holds no value, counting values whose producers are still publishing them.
+   */
   public boolean isEmpty() {
     return tail.get() == head.get();
   }
 
-  /** The number of values in the queue; exact when no other thread is using it, an estimate otherwise. */
+  /**
+   * The number of values in the queue; exact when no other thread is using it, an estimate
+   * otherwise.
+   */
   public int size() {
     while (true) {
       long before = head.get();

@@ -11,13 +11,16 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
- * Cross-process claims on ports through exclusive {@link FileLock}s on {@code <directory>/<port>.lock}.
+ * Cross-process claims on ports through exclusive {@link FileLock}s on {@code
+ * <directory>/<port>.lock}.
  *
- * <p>Why file locks: they are the one mutual exclusion that every JVM on a host shares without a coordinator, and
- * the operating system drops them when the holder dies, so a crashed worker can never keep a port claimed.
+ * <p>Why file locks: they are the one mutual exclusion that every JVM on a host shares without a
+ * coordinator, and the operating system drops them when the holder dies, so a crashed worker can
+ * never keep a port claimed.
  *
- * <p>The lock files are never deleted. Deleting one while another process has it open would let a third process
- * create a fresh file of the same name and lock it too, and two owners would hold "the same" port.
+ * <p>The lock files are never deleted. Deleting one while another process has it open would let a
+ * third process create a fresh file of the same name and lock it too, and two owners would hold
+ * "the same" port.
  *
  * <p>Thread-safe.
  */
@@ -80,7 +83,10 @@ public final class PortLockFiles {
     }
   }
 
-  /** A held claim; {@link #close()} gives the port back to the other JVMs. Not thread-safe; closed once. */
+  /**
+   * A held claim; {@link #close()} gives the port back to the other JVMs. Not thread-safe; closed
+   * once.
+   */
   public static final class Claim implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
@@ -90,7 +96,10 @@ public final class PortLockFiles {
       this.lock = lock;
     }
 
-    /** Releases the lock and closes the file; errors are ignored because the lock dies with the channel anyway. */
+    /**
+     * Releases the lock and closes the file; errors are ignored because the lock dies with the
+     * channel anyway.
+     */
     @Override
     public void close() {
       try {

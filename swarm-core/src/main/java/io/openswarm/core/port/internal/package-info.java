@@ -1,6 +1,4 @@
-/**
- * Implementation details of {@link io.openswarm.core.port}. Not API: may change in any release.
- */
+/** Implementation details of {@link io.openswarm.core.port}. Not API: may change in any release. */
 @NullMarked
 package io.openswarm.core.port.internal;
 

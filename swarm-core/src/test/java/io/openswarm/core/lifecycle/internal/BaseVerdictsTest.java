@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 class BaseVerdictsTest {
 
-  private static final BaseVerdicts.Key KEY = new BaseVerdicts.Key("a".repeat(40), List.of("make", "test"), null);
+  private static final BaseVerdicts.Key KEY =
+      new BaseVerdicts.Key("a".repeat(40), List.of("make", "test"), null);
 
   private static TestResult exit(int code) {
     return new TestResult(code, false, "output of exit " + code, false, 10, Duration.ofMillis(5));
@@ -29,14 +30,20 @@ class BaseVerdictsTest {
     BaseVerdicts verdicts = new BaseVerdicts(8);
     AtomicInteger runs = new AtomicInteger();
 
-    BaseVerdicts.Verdict first = verdicts.verdict(KEY, () -> {
-      runs.incrementAndGet();
-      return exit(1);
-    });
-    BaseVerdicts.Verdict second = verdicts.verdict(KEY, () -> {
-      runs.incrementAndGet();
-      return exit(0);
-    });
+    BaseVerdicts.Verdict first =
+        verdicts.verdict(
+            KEY,
+            () -> {
+              runs.incrementAndGet();
+              return exit(1);
+            });
+    BaseVerdicts.Verdict second =
+        verdicts.verdict(
+            KEY,
+            () -> {
+              runs.incrementAndGet();
+              return exit(0);
+            });
 
     assertThat(first.reused()).isFalse();
     assertThat(second.reused()).isTrue();
@@ -48,17 +55,26 @@ class BaseVerdictsTest {
   void otherBasesCommandsAndLimitsAreOtherKeys() throws Exception {
     BaseVerdicts verdicts = new BaseVerdicts(8);
     AtomicInteger runs = new AtomicInteger();
-    List<BaseVerdicts.Key> keys = List.of(KEY,
-        new BaseVerdicts.Key("b".repeat(40), List.of("make", "test"), null),
-        new BaseVerdicts.Key("a".repeat(40), List.of("make", "check"), null),
-        new BaseVerdicts.Key("a".repeat(40), null, null),
-        new BaseVerdicts.Key("a".repeat(40), List.of("make", "test"), Duration.ofMinutes(1)));
+    List<BaseVerdicts.Key> keys =
+        List.of(
+            KEY,
+            new BaseVerdicts.Key("b".repeat(40), List.of("make", "test"), null),
+            new BaseVerdicts.Key("a".repeat(40), List.of("make", "check"), null),
+            new BaseVerdicts.Key("a".repeat(40), null, null),
+            new BaseVerdicts.Key("a".repeat(40), List.of("make", "test"), Duration.ofMinutes(1)));
 
     for (BaseVerdicts.Key key : keys) {
-      assertThat(verdicts.verdict(key, () -> {
-        runs.incrementAndGet();
-        return exit(0);
-      }).reused()).as("%s", key).isFalse();
+      assertThat(
+              verdicts
+                  .verdict(
+                      key,
+                      () -> {
+                        runs.incrementAndGet();
+                        return exit(0);
+                      })
+                  .reused())
+          .as("%s", key)
+          .isFalse();
     }
 
     assertThat(runs).hasValue(keys.size());
@@ -68,17 +84,25 @@ class BaseVerdictsTest {
   @Test
   void runsThatGaveNoVerdictAreNotKept() throws Exception {
     BaseVerdicts verdicts = new BaseVerdicts(8);
-    List<TestResult> noVerdicts = List.of(exit(127), exit(126),
-        new TestResult(137, true, "slow", false, 4, Duration.ofSeconds(1)),
-        new TestResult(143, false, true, "stopped", false, 7, Duration.ofSeconds(1)));
+    List<TestResult> noVerdicts =
+        List.of(
+            exit(127),
+            exit(126),
+            new TestResult(137, true, "slow", false, 4, Duration.ofSeconds(1)),
+            new TestResult(143, false, true, "stopped", false, 7, Duration.ofSeconds(1)));
 
     for (TestResult result : noVerdicts) {
       assertThat(verdicts.verdict(KEY, () -> result).reused()).isFalse();
       assertThat(verdicts.size()).as("%s", result).isZero();
     }
-    assertThatThrownBy(() -> verdicts.verdict(KEY, () -> {
-      throw new IOException("cannot start");
-    })).isInstanceOf(IOException.class);
+    assertThatThrownBy(
+            () ->
+                verdicts.verdict(
+                    KEY,
+                    () -> {
+                      throw new IOException("cannot start");
+                    }))
+        .isInstanceOf(IOException.class);
     assertThat(verdicts.size()).isZero();
   }
 
@@ -90,19 +114,29 @@ class BaseVerdictsTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      Future<BaseVerdicts.Verdict> owner = pool.submit(() -> verdicts.verdict(KEY, () -> {
-        runs.incrementAndGet();
-        started.countDown();
-        release.await();
-        return exit(0);
-      }));
+      Future<BaseVerdicts.Verdict> owner =
+          pool.submit(
+              () ->
+                  verdicts.verdict(
+                      KEY,
+                      () -> {
+                        runs.incrementAndGet();
+                        started.countDown();
+                        release.await();
+                        return exit(0);
+                      }));
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       List<Future<BaseVerdicts.Verdict>> waiters = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        waiters.add(pool.submit(() -> verdicts.verdict(KEY, () -> {
-          runs.incrementAndGet();
-          return exit(0);
-        })));
+        waiters.add(
+            pool.submit(
+                () ->
+                    verdicts.verdict(
+                        KEY,
+                        () -> {
+                          runs.incrementAndGet();
+                          return exit(0);
+                        })));
       }
       release.countDown();
 
@@ -123,11 +157,16 @@ class BaseVerdictsTest {
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<BaseVerdicts.Verdict> owner = pool.submit(() -> verdicts.verdict(KEY, () -> {
-        started.countDown();
-        release.await();
-        return exit(127);
-      }));
+      Future<BaseVerdicts.Verdict> owner =
+          pool.submit(
+              () ->
+                  verdicts.verdict(
+                      KEY,
+                      () -> {
+                        started.countDown();
+                        release.await();
+                        return exit(127);
+                      }));
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       Future<BaseVerdicts.Verdict> waiter = pool.submit(() -> verdicts.verdict(KEY, () -> exit(0)));
       release.countDown();
@@ -159,7 +198,8 @@ class BaseVerdictsTest {
 
   @Test
   void aCapacityBelowOneIsRefusedWithTheValue() {
-    assertThatThrownBy(() -> new BaseVerdicts(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new BaseVerdicts(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("capacity must be at least 1 but was 0");
   }
 }

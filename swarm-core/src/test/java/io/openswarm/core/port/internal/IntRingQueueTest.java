@@ -64,28 +64,34 @@ class IntRingQueueTest {
       List<Future<?>> futures = new ArrayList<>();
       for (int p = 0; p < producers; p++) {
         int first = p * perProducer;
-        futures.add(pool.submit(() -> {
-          startGate.await();
-          for (int v = first; v < first + perProducer; v++) {
-            while (!queue.offer(v)) {
-              Thread.yield();
-            }
-          }
-          return null;
-        }));
-        futures.add(pool.submit(() -> {
-          startGate.await();
-          for (int taken = 0; taken < perProducer; ) {
-            int v = queue.poll();
-            if (v == IntRingQueue.EMPTY) {
-              Thread.yield();
-            } else {
-              assertThat(seen.getAndIncrement(v)).as("value %d delivered twice", v).isZero();
-              taken++;
-            }
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  startGate.await();
+                  for (int v = first; v < first + perProducer; v++) {
+                    while (!queue.offer(v)) {
+                      Thread.yield();
+                    }
+                  }
+                  return null;
+                }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  startGate.await();
+                  for (int taken = 0; taken < perProducer; ) {
+                    int v = queue.poll();
+                    if (v == IntRingQueue.EMPTY) {
+                      Thread.yield();
+                    } else {
+                      assertThat(seen.getAndIncrement(v))
+                          .as("value %d delivered twice", v)
+                          .isZero();
+                      taken++;
+                    }
+                  }
+                  return null;
+                }));
       }
       startGate.countDown();
       for (Future<?> future : futures) {

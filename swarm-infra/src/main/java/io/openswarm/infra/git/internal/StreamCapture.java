@@ -5,15 +5,20 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * Drains one output stream of a child process to its end, keeping at most a fixed number of bytes: either the first
- * bytes (the head, for output that is parsed) or the last bytes (the tail, for diagnostics).
+ * Drains one output stream of a child process to its end, keeping at most a fixed number of bytes:
+ * either the first bytes (the head, for output that is parsed) or the last bytes (the tail, for
+ * diagnostics).
  *
- * <p>The stream is always read to its end even when nothing more is kept, so the child never blocks on a full pipe.
- * Thread-safe: one thread runs {@link #run()}, any thread may read what has been captured so far.
+ * <p>The stream is always read to its end even when nothing more is kept, so the child never blocks
+ * on a full pipe. Thread-safe: one thread runs {@link #run()}, any thread may read what has been
+ * captured so far.
  */
 public final class StreamCapture implements Runnable {
 
-  /** The first allocation; the buffer grows by doubling up to the limit, so small outputs stay cheap. */
+  /**
+   * The first allocation; the buffer grows by doubling up to the limit, so small outputs stay
+   * cheap.
+   */
   private static final int INITIAL_CAPACITY = 8192;
 
   private final InputStream in;
@@ -34,7 +39,8 @@ public final class StreamCapture implements Runnable {
     }
     this.in = in;
     this.limit = limit;
-    // Not new byte[limit]: with a 16 MiB limit every git call would allocate and zero 16 MiB for a few bytes.
+    // Not new byte[limit]: with a 16 MiB limit every git call would allocate and zero 16 MiB for a
+    // few bytes.
     this.buffer = new byte[Math.min(limit, INITIAL_CAPACITY)];
     this.keepTail = keepTail;
   }
@@ -48,7 +54,8 @@ public final class StreamCapture implements Runnable {
         append(chunk, n);
       }
     } catch (IOException e) {
-      // The stream was closed under us (the process was killed or abandoned); what was captured stays valid.
+      // The stream was closed under us (the process was killed or abandoned); what was captured
+      // stays valid.
     }
   }
 
@@ -57,8 +64,10 @@ public final class StreamCapture implements Runnable {
       total += n;
       return;
     }
-    // Until the limit is reached both modes fill the buffer from the start, so byte i of the stream sits at index i,
-    // which is also where the ring (index = position % limit) puts it once the buffer has its full size.
+    // Until the limit is reached both modes fill the buffer from the start, so byte i of the stream
+    // sits at index i,
+    // which is also where the ring (index = position % limit) puts it once the buffer has its full
+    // size.
     ensureCapacity((int) Math.min(limit, total + n));
     if (keepTail) {
       for (int i = 0; i < n; i++) {
@@ -102,7 +111,9 @@ public final class StreamCapture implements Runnable {
     return total > limit;
   }
 
-  /** How many bytes the capture holds memory for now; grows with the output, never beyond the limit. */
+  /**
+   * How many bytes the capture holds memory for now; grows with the output, never beyond the limit.
+   */
   synchronized int capacity() {
     return buffer.length;
   }

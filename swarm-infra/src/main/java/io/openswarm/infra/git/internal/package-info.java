@@ -1,5 +1,6 @@
 /**
- * Implementation details of {@code io.openswarm.infra.git}. Not API: anything here may change without notice.
+ * Implementation details of {@code io.openswarm.infra.git}. Not API: anything here may change
+ * without notice.
  */
 @NullMarked
 package io.openswarm.infra.git.internal;

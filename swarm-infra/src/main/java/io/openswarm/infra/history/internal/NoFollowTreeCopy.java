@@ -19,21 +19,24 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Copies a folder a cell controls (a report folder in its worktree, the logs in its state folder) into a folder only
- * the worker writes, without ever following a symbolic link and within a budget.
+ * Copies a folder a cell controls (a report folder in its worktree, the logs in its state folder)
+ * into a folder only the worker writes, without ever following a symbolic link and within a budget.
  *
- * <p>Why: the worker copies with its own user and file system, outside the sandbox, while the cell chose what lies at
- * the source. A link at {@code target/surefire-reports} (or at {@code target}, or inside the folder) to the user's
- * {@code ~/.ssh} must not bring the user's keys into the history. So the source is reached from an anchor the cell
- * cannot replace (the worktree's or the state folder's top) one folder at a time, each opened relative to its parent
- * with {@code O_NOFOLLOW} ({@link SecureDirectoryStream}); every entry is examined without following links; only
- * folders and regular files are copied, and links, pipes, sockets and devices are left out and listed. A regular file
- * is opened read-write without following links, so that a pipe swapped in after the check never blocks the copy
- * (Linux opens a pipe read-write at once), and no more than the size the open file reports is read. The budget bounds
- * the bytes, the entries and the depth; what is over it is left out and reported.
+ * <p>Why: the worker copies with its own user and file system, outside the sandbox, while the cell
+ * chose what lies at the source. A link at {@code target/surefire-reports} (or at {@code target},
+ * or inside the folder) to the user's {@code ~/.ssh} must not bring the user's keys into the
+ * history. So the source is reached from an anchor the cell cannot replace (the worktree's or the
+ * state folder's top) one folder at a time, each opened relative to its parent with {@code
+ * O_NOFOLLOW} ({@link SecureDirectoryStream}); every entry is examined without following links;
+ * only folders and regular files are copied, and links, pipes, sockets and devices are left out and
+ * listed. A regular file is opened read-write without following links, so that a pipe swapped in
+ * after the check never blocks the copy (Linux opens a pipe read-write at once), and no more than
+ * the size the open file reports is read. The budget bounds the bytes, the entries and the depth;
+ * what is over it is left out and reported.
  *
- * <p>The destination is built from names read from the source folder, which never hold {@code /}, {@code .} or
- * {@code ..}; it is created fresh ({@code CREATE_NEW}), so nothing is written outside it.
+ * <p>The destination is built from names read from the source folder, which never hold {@code /},
+ * {@code .} or {@code ..}; it is created fresh ({@code CREATE_NEW}), so nothing is written outside
+ * it.
  *
  * <p>Not thread-safe per budget; the class itself is stateless.
  */
@@ -42,8 +45,8 @@ public final class NoFollowTreeCopy {
   /** How deep a copied tree may go. */
   public static final int MAX_DEPTH = 32;
 
-  private static final Set<OpenOption> READ_NO_FOLLOW = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-      LinkOption.NOFOLLOW_LINKS);
+  private static final Set<OpenOption> READ_NO_FOLLOW =
+      Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
   private static final int MAX_NOTES = 20;
 
   private NoFollowTreeCopy() {}
@@ -88,23 +91,29 @@ public final class NoFollowTreeCopy {
   }
 
   /**
-   * Copies the folder {@code relative} below {@code anchor} to {@code target}, which must not exist yet. Does nothing
-   * when the source does not exist; leaves it out (with a note) when it, or a folder on the way, is not a folder.
+   * Copies the folder {@code relative} below {@code anchor} to {@code target}, which must not exist
+   * yet. Does nothing when the source does not exist; leaves it out (with a note) when it, or a
+   * folder on the way, is not a folder.
    *
-   * @throws IOException if the anchor cannot be opened, the platform has no {@code openat}, or the destination cannot
-   *     be written
+   * @throws IOException if the anchor cannot be opened, the platform has no {@code openat}, or the
+   *     destination cannot be written
    */
-  public static void copy(Path anchor, Path relative, Path target, Budget budget) throws IOException {
+  public static void copy(Path anchor, Path relative, Path target, Budget budget)
+      throws IOException {
     Objects.requireNonNull(anchor, "anchor cannot be null");
     Objects.requireNonNull(relative, "relative cannot be null");
     Objects.requireNonNull(target, "target cannot be null");
     Objects.requireNonNull(budget, "budget cannot be null");
-    if (relative.isAbsolute() || relative.normalize().startsWith("..") || relative.toString().isEmpty()) {
-      throw new IllegalArgumentException("relative must be a path inside the anchor but was " + relative);
+    if (relative.isAbsolute()
+        || relative.normalize().startsWith("..")
+        || relative.toString().isEmpty()) {
+      throw new IllegalArgumentException(
+          "relative must be a path inside the anchor but was " + relative);
     }
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(anchor)) {
       if (!(stream instanceof SecureDirectoryStream)) {
-        throw new IOException("this platform cannot open folders without following links; not copying " + relative);
+        throw new IOException(
+            "this platform cannot open folders without following links; not copying " + relative);
       }
       List<SecureDirectoryStream<Path>> opened = new ArrayList<>();
       try {
@@ -117,7 +126,8 @@ public final class NoFollowTreeCopy {
             return;
           }
           if (!attributes.isDirectory()) {
-            budget.note(relative + ": " + kind(attributes) + " at " + part + ", not a folder; left out");
+            budget.note(
+                relative + ": " + kind(attributes) + " at " + part + ", not a folder; left out");
             return;
           }
           folder = folder.newDirectoryStream(part, LinkOption.NOFOLLOW_LINKS);
@@ -134,8 +144,9 @@ public final class NoFollowTreeCopy {
     }
   }
 
-  private static void copyFolder(SecureDirectoryStream<Path> folder, Path target, String shown, int depth,
-      Budget budget) throws IOException {
+  private static void copyFolder(
+      SecureDirectoryStream<Path> folder, Path target, String shown, int depth, Budget budget)
+      throws IOException {
     for (Path entry : folder) {
       Path name = entry.getFileName();
       String text = name.toString();
@@ -160,12 +171,14 @@ public final class NoFollowTreeCopy {
           continue;
         }
         budget.entries--;
-        try (SecureDirectoryStream<Path> child = folder.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+        try (SecureDirectoryStream<Path> child =
+            folder.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
           Path destination = target.resolve(text);
           Files.createDirectory(destination);
           copyFolder(child, destination, path, depth + 1, budget);
         } catch (IOException e) {
-          budget.note(path + ": could not be read (" + e.getClass().getSimpleName() + "); left out");
+          budget.note(
+              path + ": could not be read (" + e.getClass().getSimpleName() + "); left out");
         }
       } else if (attributes.isRegularFile()) {
         budget.entries--;
@@ -176,24 +189,37 @@ public final class NoFollowTreeCopy {
     }
   }
 
-  private static void copyFile(SecureDirectoryStream<Path> folder, Path name, Path destination, String shown,
-      Budget budget) throws IOException {
+  private static void copyFile(
+      SecureDirectoryStream<Path> folder, Path name, Path destination, String shown, Budget budget)
+      throws IOException {
     SeekableByteChannel in;
     try {
       in = folder.newByteChannel(name, READ_NO_FOLLOW);
     } catch (IOException e) {
-      // A link swapped in after the check (ELOOP), a folder (EISDIR), a file the worker may not open.
-      budget.note(shown + ": could not be opened without following links (" + e.getClass().getSimpleName()
-          + "); left out");
+      // A link swapped in after the check (ELOOP), a folder (EISDIR), a file the worker may not
+      // open.
+      budget.note(
+          shown
+              + ": could not be opened without following links ("
+              + e.getClass().getSimpleName()
+              + "); left out");
       return;
     }
-    try (in; SeekableByteChannel out = Files.newByteChannel(destination, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (in;
+        SeekableByteChannel out =
+            Files.newByteChannel(
+                destination, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long size = in.size();
       long allowed = Math.min(size, budget.bytes);
       if (allowed < size) {
         budget.truncated = true;
-        budget.note(shown + ": cut at " + allowed + " of " + size + " bytes (over the history's limit per run)");
+        budget.note(
+            shown
+                + ": cut at "
+                + allowed
+                + " of "
+                + size
+                + " bytes (over the history's limit per run)");
       }
       ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
       long copied = 0;
@@ -215,8 +241,10 @@ public final class NoFollowTreeCopy {
     }
   }
 
-  private static BasicFileAttributes attributesOf(SecureDirectoryStream<Path> folder, Path name) throws IOException {
-    return folder.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+  private static BasicFileAttributes attributesOf(SecureDirectoryStream<Path> folder, Path name)
+      throws IOException {
+    return folder
+        .getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
         .readAttributes();
   }
 

@@ -1,6 +1,4 @@
-/**
- * Not API: how the history copies what a cell controls without following it anywhere.
- */
+/** Not API: how the history copies what a cell controls without following it anywhere. */
 @NullMarked
 package io.openswarm.infra.history.internal;
 

@@ -1,7 +1,5 @@
 package io.openswarm.infra.opencode.internal;
 
-import io.openswarm.infra.opencode.internal.SseEvent;
-import io.openswarm.infra.opencode.internal.SseReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -19,11 +17,12 @@ import org.slf4j.LoggerFactory;
 /**
  * An open {@code GET /event} stream of one OpenCode server, filtered to one session.
  *
- * <p>Design: a daemon thread reads the stream with {@link SseReader}, parses each event and queues those of the
- * session (bounded queue: a slow consumer slows the reader, which slows the server's writes, instead of growing the
- * heap). The first event of every stream is {@code server.connected}; {@link OpenCodeClient#subscribe} returns only
- * after it arrived, so a prompt sent afterwards cannot have events the subscription misses. When the stream ends or
- * fails, that failure is queued after the events that preceded it, and every later {@link #poll} rethrows it.
+ * <p>Design: a daemon thread reads the stream with {@link SseReader}, parses each event and queues
+ * those of the session (bounded queue: a slow consumer slows the reader, which slows the server's
+ * writes, instead of growing the heap). The first event of every stream is {@code
+ * server.connected}; {@link OpenCodeClient#subscribe} returns only after it arrived, so a prompt
+ * sent afterwards cannot have events the subscription misses. When the stream ends or fails, that
+ * failure is queued after the events that preceded it, and every later {@link #poll} rethrows it.
  *
  * <p>Thread-safe: one thread polls; {@link #close()} may be called from any thread.
  */
@@ -42,7 +41,8 @@ public final class EventSubscription implements AutoCloseable {
   private volatile boolean closed;
   private volatile @Nullable OpenCodeException failure;
 
-  EventSubscription(String sessionId, String streamName, InputStream body, Consumer<EventSubscription> onClose) {
+  EventSubscription(
+      String sessionId, String streamName, InputStream body, Consumer<EventSubscription> onClose) {
     this.sessionId = sessionId;
     this.streamName = streamName;
     this.reader = new SseReader(body);
@@ -55,7 +55,10 @@ public final class EventSubscription implements AutoCloseable {
     thread.start();
   }
 
-  /** Waits for {@code server.connected}; false if it did not arrive in time. Rethrows a failure that came first. */
+  /**
+   * Waits for {@code server.connected}; false if it did not arrive in time. Rethrows a failure that
+   * came first.
+   */
   boolean awaitConnected(Duration timeout) throws InterruptedException {
     boolean arrived = connected.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     OpenCodeException failed = failure;
@@ -75,7 +78,8 @@ public final class EventSubscription implements AutoCloseable {
    *
    * @return the event, or empty if none arrived in time
    * @throws NullPointerException if {@code timeout} is null
-   * @throws OpenCodeException if the stream ended or failed (after all events before the end were delivered)
+   * @throws OpenCodeException if the stream ended or failed (after all events before the end were
+   *     delivered)
    * @throws IllegalStateException if the subscription was closed
    * @throws InterruptedException if the thread was interrupted while waiting
    */
@@ -101,9 +105,10 @@ public final class EventSubscription implements AutoCloseable {
   }
 
   /**
-   * Cuts the stream as a failed connection would: the HTTP exchange is cancelled under the reader, which fails with
-   * an I/O error that every later {@link #poll} rethrows, exactly as for a network failure. Unlike {@link #close()}
-   * nothing is marked closed. A test seam; see {@link OpenCodeClient#dropEventStreams()}.
+   * Cuts the stream as a failed connection would: the HTTP exchange is cancelled under the reader,
+   * which fails with an I/O error that every later {@link #poll} rethrows, exactly as for a network
+   * failure. Unlike {@link #close()} nothing is marked closed. A test seam; see {@link
+   * OpenCodeClient#dropEventStreams()}.
    *
    * @return whether the stream was still delivering
    */
@@ -176,7 +181,8 @@ public final class EventSubscription implements AutoCloseable {
     failure = e;
     // Never block here: a consumer that stopped polling must not keep the reader thread alive.
     if (!queue.offer(e)) {
-      LOG.debug("event queue of session {} is full; the failure is reported on the next poll", sessionId);
+      LOG.debug(
+          "event queue of session {} is full; the failure is reported on the next poll", sessionId);
     }
   }
 }

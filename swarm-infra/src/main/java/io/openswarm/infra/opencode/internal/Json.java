@@ -9,8 +9,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The shared Jackson mapper and the small tree helpers the OpenCode client needs. OpenCode's replies are read as
- * trees, not bound to classes, so fields it adds in later versions never break parsing.
+ * The shared Jackson mapper and the small tree helpers the OpenCode client needs. OpenCode's
+ * replies are read as trees, not bound to classes, so fields it adds in later versions never break
+ * parsing.
  *
  * <p>Thread-safe: the mapper is configured once and only read afterwards.
  */
@@ -41,8 +42,8 @@ public final class Json {
   }
 
   /**
-   * Merges {@code overlay} into {@code base}: objects merge recursively, anything else in the overlay replaces what
-   * the base had.
+   * Merges {@code overlay} into {@code base}: objects merge recursively, anything else in the
+   * overlay replaces what the base had.
    */
   public static void deepMerge(ObjectNode base, JsonNode overlay) {
     Iterator<Map.Entry<String, JsonNode>> fields = overlay.fields();
@@ -58,8 +59,8 @@ public final class Json {
   }
 
   /**
-   * Returns at most {@code max} characters of {@code text} on one line: control characters are escaped, and a cut is
-   * marked with the number of characters left out.
+   * Returns at most {@code max} characters of {@code text} on one line: control characters are
+   * escaped, and a cut is marked with the number of characters left out.
    */
   public static String excerpt(String text, int max) {
     StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 32);

@@ -3,7 +3,6 @@ package io.openswarm.infra.opencode.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import io.openswarm.infra.opencode.internal.Json;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -22,7 +21,8 @@ public final class OpenCodeEvent {
   private final String json;
   private final JsonNode properties;
 
-  private OpenCodeEvent(String id, String type, @Nullable String sessionId, String json, JsonNode properties) {
+  private OpenCodeEvent(
+      String id, String type, @Nullable String sessionId, String json, JsonNode properties) {
     this.id = id;
     this.type = type;
     this.sessionId = sessionId;

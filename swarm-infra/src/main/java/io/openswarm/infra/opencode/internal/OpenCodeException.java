@@ -4,11 +4,11 @@ import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A failure talking to, or preparing, an OpenCode server: an unexpected HTTP status, a malformed reply, a dropped
- * event stream, a server that never became healthy.
+ * A failure talking to, or preparing, an OpenCode server: an unexpected HTTP status, a malformed
+ * reply, a dropped event stream, a server that never became healthy.
  *
- * <p>The message names the request and, for HTTP failures, the status code and a bounded excerpt of the response
- * body; it never contains the server password.
+ * <p>The message names the request and, for HTTP failures, the status code and a bounded excerpt of
+ * the response body; it never contains the server password.
  *
  * <p>Immutable and thread-safe.
  */

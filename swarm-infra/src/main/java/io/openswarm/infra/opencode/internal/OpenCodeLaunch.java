@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.openswarm.infra.opencode.OpenCodeBinary;
 import io.openswarm.infra.opencode.OpenCodeOptions;
-import io.openswarm.infra.opencode.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,25 +25,30 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The plan for one cell's OpenCode server: the argument list, the working directory, the complete environment, and
- * the files under the cell's state folder that must exist before the start. It starts nothing; the process
- * supervisor does, with exactly this environment (not added to the worker's).
+ * The plan for one cell's OpenCode server: the argument list, the working directory, the complete
+ * environment, and the files under the cell's state folder that must exist before the start. It
+ * starts nothing; the process supervisor does, with exactly this environment (not added to the
+ * worker's).
  *
- * <p>Design. Everything OpenCode writes goes under the cell's state folder: {@code HOME}, the four XDG folders and
- * {@code TMPDIR} point into it (without {@code TMPDIR} OpenCode writes {@code /tmp/opencode}, and without the XDG
- * variables it writes its database, logs and npm cache into the worker's home). The server binds 127.0.0.1 only and
- * demands HTTP Basic authentication with a random password drawn per launch from {@link SecureRandom}. The
- * environment is an allowlist: the variables of {@link OpenCodeOptions#passEnvironment()} that are set, explicit
- * {@link OpenCodeOptions#environment()} values, and the one variable named by {@link OpenCodeOptions#apiKeyVariable()}
- * — a worker's other secrets never reach the agent. Configuration travels in {@code OPENCODE_CONFIG_CONTENT}: model,
- * provider, no sharing, no auto-update, snapshots off unless asked, and permissions that never ask (edit, bash and
- * reading allowed; external directories, web fetch/search, interactive questions and the doom-loop prompt denied).
- * Auto-update, the models.dev fetch, LSP downloads, default plugins and sharing are also disabled through their
- * {@code OPENCODE_DISABLE_*} variables. Plugin dependencies come from the worker's {@link OpenCodePluginSeed} when
- * it is ready; otherwise an {@code .npmrc} with {@code offline=true} stops OpenCode's background npm install before
- * it reaches the network (unless {@link OpenCodeOptions#networkPluginInstall()} allows the download).
+ * <p>Design. Everything OpenCode writes goes under the cell's state folder: {@code HOME}, the four
+ * XDG folders and {@code TMPDIR} point into it (without {@code TMPDIR} OpenCode writes {@code
+ * /tmp/opencode}, and without the XDG variables it writes its database, logs and npm cache into the
+ * worker's home). The server binds 127.0.0.1 only and demands HTTP Basic authentication with a
+ * random password drawn per launch from {@link SecureRandom}. The environment is an allowlist: the
+ * variables of {@link OpenCodeOptions#passEnvironment()} that are set, explicit {@link
+ * OpenCodeOptions#environment()} values, and the one variable named by {@link
+ * OpenCodeOptions#apiKeyVariable()} — a worker's other secrets never reach the agent. Configuration
+ * travels in {@code OPENCODE_CONFIG_CONTENT}: model, provider, no sharing, no auto-update,
+ * snapshots off unless asked, and permissions that never ask (edit, bash and reading allowed;
+ * external directories, web fetch/search, interactive questions and the doom-loop prompt denied).
+ * Auto-update, the models.dev fetch, LSP downloads, default plugins and sharing are also disabled
+ * through their {@code OPENCODE_DISABLE_*} variables. Plugin dependencies come from the worker's
+ * {@link OpenCodePluginSeed} when it is ready; otherwise an {@code .npmrc} with {@code
+ * offline=true} stops OpenCode's background npm install before it reaches the network (unless
+ * {@link OpenCodeOptions#networkPluginInstall()} allows the download).
  *
- * <p>Invariant: {@link #toString()} and every log line leave out the password and the environment values.
+ * <p>Invariant: {@link #toString()} and every log line leave out the password and the environment
+ * values.
  *
  * <p>Immutable and thread-safe; {@link #prepareFileSystem()} is idempotent.
  */
@@ -57,7 +61,8 @@ public final class OpenCodeLaunch {
   public static final String HOST = "127.0.0.1";
 
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String NPMRC = "offline=true\nregistry=http://127.0.0.1:9/\naudit=false\nfund=false\n";
+  private static final String NPMRC =
+      "offline=true\nregistry=http://127.0.0.1:9/\naudit=false\nfund=false\n";
 
   private final Path binary;
   private final Path worktree;
@@ -69,7 +74,12 @@ public final class OpenCodeLaunch {
   private final Map<String, String> environment;
   private final List<String> command;
 
-  private OpenCodeLaunch(Path binary, Path worktree, int port, Path stateDirectory, OpenCodeOptions options,
+  private OpenCodeLaunch(
+      Path binary,
+      Path worktree,
+      int port,
+      Path stateDirectory,
+      OpenCodeOptions options,
       Map<String, String> workerEnvironment) {
     this.binary = binary;
     this.worktree = worktree;
@@ -79,8 +89,17 @@ public final class OpenCodeLaunch {
     this.password = newPassword();
     this.configJson = configJson(options);
     this.environment = environment(workerEnvironment);
-    this.command = List.of(binary.toString(), "serve", "--hostname", HOST, "--port", Integer.toString(port),
-        "--print-logs", "--log-level", options.logLevel().name());
+    this.command =
+        List.of(
+            binary.toString(),
+            "serve",
+            "--hostname",
+            HOST,
+            "--port",
+            Integer.toString(port),
+            "--print-logs",
+            "--log-level",
+            options.logLevel().name());
   }
 
   /** Returns a new builder. */
@@ -88,19 +107,24 @@ public final class OpenCodeLaunch {
     return new Builder();
   }
 
-  /** The argument list: {@code opencode serve --hostname 127.0.0.1 --port N --print-logs --log-level L}. */
+  /**
+   * The argument list: {@code opencode serve --hostname 127.0.0.1 --port N --print-logs --log-level
+   * L}.
+   */
   public List<String> command() {
     return command;
   }
 
-  /** The working directory of the server: the cell's worktree, which OpenCode treats as its project. */
+  /**
+   * The working directory of the server: the cell's worktree, which OpenCode treats as its project.
+   */
   public Path workingDirectory() {
     return worktree;
   }
 
   /**
-   * The complete environment of the server; start it with exactly this map. Contains the password and possibly an
-   * API key: never log it.
+   * The complete environment of the server; start it with exactly this map. Contains the password
+   * and possibly an API key: never log it.
    */
   public Map<String, String> environment() {
     return environment;
@@ -146,7 +170,10 @@ public final class OpenCodeLaunch {
     return stateDirectory.resolve("config");
   }
 
-  /** The server's {@code XDG_DATA_HOME}; OpenCode keeps its database and its own log under {@code opencode/}. */
+  /**
+   * The server's {@code XDG_DATA_HOME}; OpenCode keeps its database and its own log under {@code
+   * opencode/}.
+   */
   public Path dataHome() {
     return stateDirectory.resolve("data");
   }
@@ -166,7 +193,10 @@ public final class OpenCodeLaunch {
     return stateDirectory.resolve("tmp");
   }
 
-  /** OpenCode's global configuration folder, {@code $XDG_CONFIG_HOME/opencode}, where its plugin install goes. */
+  /**
+   * OpenCode's global configuration folder, {@code $XDG_CONFIG_HOME/opencode}, where its plugin
+   * install goes.
+   */
   public Path openCodeConfigDirectory() {
     return configHome().resolve("opencode");
   }
@@ -181,30 +211,46 @@ public final class OpenCodeLaunch {
     return List.of(worktree, stateDirectory);
   }
 
-  /** The JSON passed in {@code OPENCODE_CONFIG_CONTENT}. It holds no secret values, only {@code {env:NAME}} names. */
+  /**
+   * The JSON passed in {@code OPENCODE_CONFIG_CONTENT}. It holds no secret values, only {@code
+   * {env:NAME}} names.
+   */
   public String configJson() {
     return configJson;
   }
 
   /**
-   * Creates the state folders (owner-only where the file system supports POSIX permissions), links the plugin seed
-   * when it is ready, or else writes the offline {@code .npmrc} unless network installs are allowed. Safe to call
-   * again.
+   * Creates the state folders (owner-only where the file system supports POSIX permissions), links
+   * the plugin seed when it is ready, or else writes the offline {@code .npmrc} unless network
+   * installs are allowed. Safe to call again.
    *
    * @throws UncheckedIOException if a folder or file cannot be created
    */
   public void prepareFileSystem() {
     try {
-      for (Path dir : List.of(stateDirectory, homeDirectory(), configHome(), dataHome(), cacheHome(), stateHome(),
-          tmpDirectory(), openCodeConfigDirectory())) {
+      for (Path dir :
+          List.of(
+              stateDirectory,
+              homeDirectory(),
+              configHome(),
+              dataHome(),
+              cacheHome(),
+              stateHome(),
+              tmpDirectory(),
+              openCodeConfigDirectory())) {
         createPrivateDirectory(dir);
       }
       OpenCodePluginSeed seed = options.pluginSeed().map(OpenCodePluginSeed::at).orElse(null);
       if (seed != null && seed.isReady()) {
         seed.linkInto(openCodeConfigDirectory());
       } else if (!options.networkPluginInstall()) {
-        Files.writeString(openCodeConfigDirectory().resolve(".npmrc"), NPMRC, StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        Files.writeString(
+            openCodeConfigDirectory().resolve(".npmrc"),
+            NPMRC,
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare OpenCode state folder " + stateDirectory, e);
@@ -226,9 +272,19 @@ public final class OpenCodeLaunch {
   /** Describes the plan without the password or any environment value. */
   @Override
   public String toString() {
-    return "OpenCodeLaunch{binary=" + binary + ", worktree=" + worktree + ", port=" + port
-        + ", stateDirectory=" + stateDirectory + ", model=" + options.model()
-        + ", environment=" + environment.keySet().stream().sorted().toList() + "}";
+    return "OpenCodeLaunch{binary="
+        + binary
+        + ", worktree="
+        + worktree
+        + ", port="
+        + port
+        + ", stateDirectory="
+        + stateDirectory
+        + ", model="
+        + options.model()
+        + ", environment="
+        + environment.keySet().stream().sorted().toList()
+        + "}";
   }
 
   private Map<String, String> environment(Map<String, String> worker) {
@@ -239,14 +295,19 @@ public final class OpenCodeLaunch {
         env.put(name, value);
       }
     }
-    options.apiKeyVariable().ifPresent(name -> {
-      String value = worker.get(name);
-      if (value == null || value.isEmpty()) {
-        throw new IllegalStateException("environment variable " + name
-            + " (named by OpenCodeOptions.apiKeyVariable) is not set in the worker's environment");
-      }
-      env.put(name, value);
-    });
+    options
+        .apiKeyVariable()
+        .ifPresent(
+            name -> {
+              String value = worker.get(name);
+              if (value == null || value.isEmpty()) {
+                throw new IllegalStateException(
+                    "environment variable "
+                        + name
+                        + " (named by OpenCodeOptions.apiKeyVariable) is not set in the worker's environment");
+              }
+              env.put(name, value);
+            });
     env.putAll(options.environment());
     env.put("HOME", homeDirectory().toString());
     env.put("XDG_CONFIG_HOME", configHome().toString());
@@ -276,11 +337,13 @@ public final class OpenCodeLaunch {
     config.put("share", "disabled");
     config.put("snapshot", options.snapshots());
     ObjectNode permission = config.putObject("permission");
-    for (String allowed : List.of("edit", "bash", "read", "glob", "grep", "list", "todowrite", "task", "lsp",
-        "skill")) {
+    for (String allowed :
+        List.of(
+            "edit", "bash", "read", "glob", "grep", "list", "todowrite", "task", "lsp", "skill")) {
       permission.put(allowed, "allow");
     }
-    for (String denied : List.of("external_directory", "webfetch", "websearch", "question", "doom_loop")) {
+    for (String denied :
+        List.of("external_directory", "webfetch", "websearch", "question", "doom_loop")) {
       permission.put(denied, "deny");
     }
     options.providerConfigJson().ifPresent(json -> config.set("provider", parse(json)));
@@ -341,7 +404,8 @@ public final class OpenCodeLaunch {
     }
 
     /**
-     * Sets the cell's worktree, the server's working directory. Required; must be an existing directory.
+     * Sets the cell's worktree, the server's working directory. Required; must be an existing
+     * directory.
      *
      * @throws NullPointerException if {@code worktree} is null
      */
@@ -357,7 +421,8 @@ public final class OpenCodeLaunch {
     }
 
     /**
-     * Sets the cell's own state folder; it need not exist yet and must not lie inside the worktree. Required.
+     * Sets the cell's own state folder; it need not exist yet and must not lie inside the worktree.
+     * Required.
      *
      * @throws NullPointerException if {@code stateDirectory} is null
      */
@@ -382,12 +447,14 @@ public final class OpenCodeLaunch {
      * @throws NullPointerException if {@code environment} is null
      */
     public Builder workerEnvironment(Map<String, String> environment) {
-      this.workerEnvironment = Map.copyOf(Objects.requireNonNull(environment, "environment cannot be null"));
+      this.workerEnvironment =
+          Map.copyOf(Objects.requireNonNull(environment, "environment cannot be null"));
       return this;
     }
 
     /**
-     * Sets where the search for a project-local binary starts (default: the JVM's working directory).
+     * Sets where the search for a project-local binary starts (default: the JVM's working
+     * directory).
      *
      * @throws NullPointerException if {@code directory} is null
      */
@@ -397,11 +464,14 @@ public final class OpenCodeLaunch {
     }
 
     /**
-     * Validates the inputs, finds the binary when none was given, and makes the plan with a fresh password.
+     * Validates the inputs, finds the binary when none was given, and makes the plan with a fresh
+     * password.
      *
      * @throws IllegalArgumentException if a required value is missing or invalid
-     * @throws IllegalStateException if the variable named by {@link OpenCodeOptions#apiKeyVariable()} is not set
-     * @throws io.openswarm.infra.opencode.OpenCodeBinaryNotFoundException if no binary was given and none was found
+     * @throws IllegalStateException if the variable named by {@link
+     *     OpenCodeOptions#apiKeyVariable()} is not set
+     * @throws io.openswarm.infra.opencode.OpenCodeBinaryNotFoundException if no binary was given
+     *     and none was found
      */
     public OpenCodeLaunch build() {
       if (options == null) {
@@ -419,19 +489,25 @@ public final class OpenCodeLaunch {
       Path tree = worktree.toAbsolutePath().normalize();
       Path cellState = stateDirectory.toAbsolutePath().normalize();
       if (!Files.isDirectory(tree)) {
-        throw new IllegalArgumentException("worktree must be an existing directory but was " + tree);
+        throw new IllegalArgumentException(
+            "worktree must be an existing directory but was " + tree);
       }
       if (cellState.startsWith(tree)) {
-        throw new IllegalArgumentException("stateDirectory must lie outside the worktree (it would be committed) "
-            + "but " + cellState + " is inside " + tree);
+        throw new IllegalArgumentException(
+            "stateDirectory must lie outside the worktree (it would be committed) "
+                + "but "
+                + cellState
+                + " is inside "
+                + tree);
       }
       if (tree.startsWith(cellState)) {
-        throw new IllegalArgumentException("worktree must not lie inside stateDirectory but " + tree
-            + " is inside " + cellState);
+        throw new IllegalArgumentException(
+            "worktree must not lie inside stateDirectory but " + tree + " is inside " + cellState);
       }
       Path start = searchFrom != null ? searchFrom : Path.of(System.getProperty("user.dir"));
-      Path resolved = OpenCodeBinary.locate(binary != null ? binary : options.binary().orElse(null),
-          workerEnvironment, start);
+      Path resolved =
+          OpenCodeBinary.locate(
+              binary != null ? binary : options.binary().orElse(null), workerEnvironment, start);
       return new OpenCodeLaunch(resolved, tree, port, cellState, options, workerEnvironment);
     }
   }

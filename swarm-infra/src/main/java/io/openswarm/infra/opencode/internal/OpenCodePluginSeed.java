@@ -2,7 +2,6 @@ package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openswarm.infra.opencode.OpenCodeOptions;
-import io.openswarm.infra.opencode.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -21,25 +20,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker-wide copy of the npm dependencies OpenCode installs into its configuration folder, linked into every cell
- * so that starting a server makes no network call.
+ * A worker-wide copy of the npm dependencies OpenCode installs into its configuration folder,
+ * linked into every cell so that starting a server makes no network call.
  *
- * <p>Why (measured with OpenCode 1.18.33): when a server creates its first instance it runs, in the background, an
- * npm install of {@value #PLUGIN_PACKAGE} into {@code $XDG_CONFIG_HOME/opencode} — about 64 MB in 28 packages,
- * tens of seconds, and connections to the public registry. It skips the install when that folder already has a
- * {@code node_modules} entry and a {@code package-lock.json} whose root lists every dependency of its
- * {@code package.json} plus the plugin package. A seed is exactly such a folder; {@link #linkInto(Path)} makes a
- * cell's configuration folder point at it (a symbolic link for {@code node_modules}, copies of the two small JSON
- * files), so a cell costs no disk and no download. The server works without the plugin (it only serves user
- * plugins written against it); when no seed is ready the launch writes an {@code .npmrc} with {@code offline=true}
- * into the cell's configuration folder instead, and the install gives up without touching the network.
+ * <p>Why (measured with OpenCode 1.18.33): when a server creates its first instance it runs, in the
+ * background, an npm install of {@value #PLUGIN_PACKAGE} into {@code $XDG_CONFIG_HOME/opencode} —
+ * about 64 MB in 28 packages, tens of seconds, and connections to the public registry. It skips the
+ * install when that folder already has a {@code node_modules} entry and a {@code package-lock.json}
+ * whose root lists every dependency of its {@code package.json} plus the plugin package. A seed is
+ * exactly such a folder; {@link #linkInto(Path)} makes a cell's configuration folder point at it (a
+ * symbolic link for {@code node_modules}, copies of the two small JSON files), so a cell costs no
+ * disk and no download. The server works without the plugin (it only serves user plugins written
+ * against it); when no seed is ready the launch writes an {@code .npmrc} with {@code offline=true}
+ * into the cell's configuration folder instead, and the install gives up without touching the
+ * network.
  *
- * <p>Filling a seed, once per worker: {@link #captureFrom(Path)} copies a complete install from a cell that was
- * allowed to download it ({@link OpenCodeOptions#networkPluginInstall()}), or an operator runs
- * {@link #npmInstallCommand(Path, String)} through the process supervisor. Keep one seed per OpenCode version.
+ * <p>Filling a seed, once per worker: {@link #captureFrom(Path)} copies a complete install from a
+ * cell that was allowed to download it ({@link OpenCodeOptions#networkPluginInstall()}), or an
+ * operator runs {@link #npmInstallCommand(Path, String)} through the process supervisor. Keep one
+ * seed per OpenCode version.
  *
- * <p>Thread-safe: the seed is only read after it is complete, and capturing publishes it with one atomic rename, so
- * concurrent captures (also from several worker JVMs) leave one complete seed.
+ * <p>Thread-safe: the seed is only read after it is complete, and capturing publishes it with one
+ * atomic rename, so concurrent captures (also from several worker JVMs) leave one complete seed.
  */
 public final class OpenCodePluginSeed {
 
@@ -72,20 +74,24 @@ public final class OpenCodePluginSeed {
     return directory;
   }
 
-  /** Whether the seed holds a complete install that OpenCode will accept without installing again. */
+  /**
+   * Whether the seed holds a complete install that OpenCode will accept without installing again.
+   */
   public boolean isReady() {
     return isCompleteInstall(directory);
   }
 
   /**
-   * Whether {@code configDirectory} (an {@code opencode} configuration folder) holds an install OpenCode considers
-   * complete: the plugin package is present and the lock file's root lists every declared dependency and the plugin.
+   * Whether {@code configDirectory} (an {@code opencode} configuration folder) holds an install
+   * OpenCode considers complete: the plugin package is present and the lock file's root lists every
+   * declared dependency and the plugin.
    *
    * @throws NullPointerException if {@code configDirectory} is null
    */
   public static boolean isCompleteInstall(Path configDirectory) {
     Objects.requireNonNull(configDirectory, "configDirectory cannot be null");
-    Path plugin = configDirectory.resolve(NODE_MODULES).resolve(PLUGIN_PACKAGE).resolve(PACKAGE_JSON);
+    Path plugin =
+        configDirectory.resolve(NODE_MODULES).resolve(PLUGIN_PACKAGE).resolve(PACKAGE_JSON);
     if (!Files.isRegularFile(plugin)) {
       return false;
     }
@@ -96,7 +102,8 @@ public final class OpenCodePluginSeed {
       if (!listed(locked, PLUGIN_PACKAGE)) {
         return false;
       }
-      for (String section : List.of("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")) {
+      for (String section :
+          List.of("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")) {
         for (var names = packageJson.path(section).fieldNames(); names.hasNext(); ) {
           if (!listed(locked, names.next())) {
             return false;
@@ -110,8 +117,9 @@ public final class OpenCodePluginSeed {
   }
 
   /**
-   * Makes {@code configDirectory} (a cell's {@code $XDG_CONFIG_HOME/opencode}) use this seed: links its
-   * {@code node_modules} to the seed's and copies the two JSON files. An existing {@code node_modules} is left alone.
+   * Makes {@code configDirectory} (a cell's {@code $XDG_CONFIG_HOME/opencode}) use this seed: links
+   * its {@code node_modules} to the seed's and copies the two JSON files. An existing {@code
+   * node_modules} is left alone.
    *
    * @throws NullPointerException if {@code configDirectory} is null
    * @throws IllegalStateException if the seed is not ready
@@ -120,7 +128,8 @@ public final class OpenCodePluginSeed {
   public void linkInto(Path configDirectory) {
     Objects.requireNonNull(configDirectory, "configDirectory cannot be null");
     if (!isReady()) {
-      throw new IllegalStateException("attempted to link plugin seed " + directory + " while it is not ready");
+      throw new IllegalStateException(
+          "attempted to link plugin seed " + directory + " while it is not ready");
     }
     try {
       Files.createDirectories(configDirectory);
@@ -128,20 +137,25 @@ public final class OpenCodePluginSeed {
       if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
         Files.createSymbolicLink(link, directory.resolve(NODE_MODULES));
       }
-      Files.copy(directory.resolve(PACKAGE_JSON), configDirectory.resolve(PACKAGE_JSON),
+      Files.copy(
+          directory.resolve(PACKAGE_JSON),
+          configDirectory.resolve(PACKAGE_JSON),
           StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(directory.resolve(PACKAGE_LOCK), configDirectory.resolve(PACKAGE_LOCK),
+      Files.copy(
+          directory.resolve(PACKAGE_LOCK),
+          configDirectory.resolve(PACKAGE_LOCK),
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot link plugin seed " + directory + " into " + configDirectory, e);
+      throw new UncheckedIOException(
+          "cannot link plugin seed " + directory + " into " + configDirectory, e);
     }
   }
 
   /**
-   * Fills the seed from {@code configDirectory}, a cell's configuration folder in which OpenCode completed its own
-   * install. Does nothing when the seed is already ready or the folder holds no complete install. The copy is made
-   * next to the seed and published with one atomic rename; when another capture wins the race, this copy is
-   * discarded.
+   * Fills the seed from {@code configDirectory}, a cell's configuration folder in which OpenCode
+   * completed its own install. Does nothing when the seed is already ready or the folder holds no
+   * complete install. The copy is made next to the seed and published with one atomic rename; when
+   * another capture wins the race, this copy is discarded.
    *
    * @return whether the seed is ready afterwards
    * @throws NullPointerException if {@code configDirectory} is null
@@ -152,10 +166,12 @@ public final class OpenCodePluginSeed {
     if (isReady()) {
       return true;
     }
-    if (!isCompleteInstall(configDirectory) || Files.isSymbolicLink(configDirectory.resolve(NODE_MODULES))) {
+    if (!isCompleteInstall(configDirectory)
+        || Files.isSymbolicLink(configDirectory.resolve(NODE_MODULES))) {
       return false;
     }
-    Path staging = directory.resolveSibling(directory.getFileName() + ".staging-" + UUID.randomUUID());
+    Path staging =
+        directory.resolveSibling(directory.getFileName() + ".staging-" + UUID.randomUUID());
     try {
       Files.createDirectories(staging);
       copyTree(configDirectory.resolve(NODE_MODULES), staging.resolve(NODE_MODULES));
@@ -165,15 +181,20 @@ public final class OpenCodePluginSeed {
         Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
         LOG.info("OpenCode plugin seed captured from {} into {}", configDirectory, directory);
       } catch (IOException e) {
-        // Linux reports a non-empty target of rename(2) as a plain FileSystemException ("Directory not empty"),
+        // Linux reports a non-empty target of rename(2) as a plain FileSystemException ("Directory
+        // not empty"),
         // so the only reliable test of "another capture won" is whether the seed is complete now.
         if (!isReady()) {
           throw e;
         }
-        LOG.debug("plugin seed {} was filled by another capture ({}); keeping it", directory, e.toString());
+        LOG.debug(
+            "plugin seed {} was filled by another capture ({}); keeping it",
+            directory,
+            e.toString());
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot capture plugin seed from " + configDirectory + " into " + directory, e);
+      throw new UncheckedIOException(
+          "cannot capture plugin seed from " + configDirectory + " into " + directory, e);
     } finally {
       deleteQuietly(staging);
     }
@@ -181,22 +202,33 @@ public final class OpenCodePluginSeed {
   }
 
   /**
-   * The command that fills this seed with npm, for the process supervisor to run where npm is available.
+   * The command that fills this seed with npm, for the process supervisor to run where npm is
+   * available.
    *
    * @param npm the npm executable
    * @param version the OpenCode version the seed is for (the plugin is versioned with OpenCode)
    * @return the argument list
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code version} is not a plain version such as {@code 1.18.33}
+   * @throws IllegalArgumentException if {@code version} is not a plain version such as {@code
+   *     1.18.33}
    */
   public List<String> npmInstallCommand(Path npm, String version) {
     Objects.requireNonNull(npm, "npm cannot be null");
     Objects.requireNonNull(version, "version cannot be null");
     if (!version.matches("[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?")) {
-      throw new IllegalArgumentException("version must look like 1.18.33 but was '" + version + "'");
+      throw new IllegalArgumentException(
+          "version must look like 1.18.33 but was '" + version + "'");
     }
-    return List.of(npm.toString(), "install", "--prefix", directory.toString(), "--no-audit", "--no-fund",
-        "--ignore-scripts", "--save-exact", PLUGIN_PACKAGE + "@" + version);
+    return List.of(
+        npm.toString(),
+        "install",
+        "--prefix",
+        directory.toString(),
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--save-exact",
+        PLUGIN_PACKAGE + "@" + version);
   }
 
   @Override
@@ -205,7 +237,8 @@ public final class OpenCodePluginSeed {
   }
 
   private static boolean listed(JsonNode lockRoot, String name) {
-    for (String section : List.of("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")) {
+    for (String section :
+        List.of("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")) {
       if (lockRoot.path(section).has(name)) {
         return true;
       }
@@ -214,24 +247,28 @@ public final class OpenCodePluginSeed {
   }
 
   private static void copyTree(Path source, Path target) throws IOException {
-    Files.walkFileTree(source, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        Files.createDirectories(target.resolve(source.relativize(dir).toString()));
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        source,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
+            Files.createDirectories(target.resolve(source.relativize(dir).toString()));
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Path to = target.resolve(source.relativize(file).toString());
-        if (attrs.isSymbolicLink()) {
-          Files.createSymbolicLink(to, Files.readSymbolicLink(file));
-        } else {
-          Files.copy(file, to, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Path to = target.resolve(source.relativize(file).toString());
+            if (attrs.isSymbolicLink()) {
+              Files.createSymbolicLink(to, Files.readSymbolicLink(file));
+            } else {
+              Files.copy(file, to, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   private static void deleteQuietly(Path root) {
@@ -239,13 +276,16 @@ public final class OpenCodePluginSeed {
       return;
     }
     try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.deleteIfExists(path);
-        } catch (IOException e) {
-          LOG.debug("cannot delete {}: {}", path, e.toString());
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              path -> {
+                try {
+                  Files.deleteIfExists(path);
+                } catch (IOException e) {
+                  LOG.debug("cannot delete {}: {}", path, e.toString());
+                }
+              });
     } catch (IOException e) {
       LOG.warn("cannot delete staging folder {}: {}", root, e.toString());
     }

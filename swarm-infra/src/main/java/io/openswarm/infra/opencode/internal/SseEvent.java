@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param type the {@code event:} field, or {@code "message"} when the event had none
  * @param data the joined {@code data:} lines, without the trailing newline
- * @param lastEventId the last {@code id:} seen on the stream up to this event, or null if none was ever sent
+ * @param lastEventId the last {@code id:} seen on the stream up to this event, or null if none was
+ *     ever sent
  */
 public record SseEvent(String type, String data, @Nullable String lastEventId) {
 

@@ -13,21 +13,24 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads server-sent events ({@code text/event-stream}) from a byte stream.
  *
- * <p>Design: the parser follows the WHATWG "event stream interpretation" rules, restricted to what a client of a
- * local agent server needs. Bytes are split into lines on CRLF, LF or a lone CR — a CR that ends one read and an LF
- * that starts the next are one line break, so partial reads never invent empty lines. Each line is decoded as UTF-8
- * only once it is complete, so a multi-byte character split across reads stays intact. A line starting with
- * {@code :} is a comment (servers send them as keep-alives) and is skipped. {@code data:} lines are joined with
- * {@code \n}; {@code event:} sets the type; {@code id:} sets the last event id, which persists across events;
- * {@code retry:} and unknown fields are ignored. A blank line dispatches the event; a block without data is dropped,
- * as the specification says.
+ * <p>Design: the parser follows the WHATWG "event stream interpretation" rules, restricted to what
+ * a client of a local agent server needs. Bytes are split into lines on CRLF, LF or a lone CR — a
+ * CR that ends one read and an LF that starts the next are one line break, so partial reads never
+ * invent empty lines. Each line is decoded as UTF-8 only once it is complete, so a multi-byte
+ * character split across reads stays intact. A line starting with {@code :} is a comment (servers
+ * send them as keep-alives) and is skipped. {@code data:} lines are joined with {@code \n}; {@code
+ * event:} sets the type; {@code id:} sets the last event id, which persists across events; {@code
+ * retry:} and unknown fields are ignored. A blank line dispatches the event; a block without data
+ * is dropped, as the specification says.
  *
- * <p>End of stream: a stream that ends on an event boundary makes {@link #next()} return empty; a stream that ends
- * in the middle of an event (a dropped connection) is an {@link EOFException}, and I/O errors of the underlying
- * stream propagate unchanged — a caller can always tell a dropped stream from an orderly end. One event may be at
- * most {@code maxEventBytes} long, so a misbehaving server cannot exhaust memory.
+ * <p>End of stream: a stream that ends on an event boundary makes {@link #next()} return empty; a
+ * stream that ends in the middle of an event (a dropped connection) is an {@link EOFException}, and
+ * I/O errors of the underlying stream propagate unchanged — a caller can always tell a dropped
+ * stream from an orderly end. One event may be at most {@code maxEventBytes} long, so a misbehaving
+ * server cannot exhaust memory.
  *
- * <p>Not thread-safe: one thread reads; {@link #close()} may be called from another thread to unblock it.
+ * <p>Not thread-safe: one thread reads; {@link #close()} may be called from another thread to
+ * unblock it.
  */
 public final class SseReader implements Closeable {
 
@@ -110,7 +113,9 @@ public final class SseReader implements Closeable {
     }
   }
 
-  /** Closes the underlying stream; a blocked {@link #next()} then fails with an {@link IOException}. */
+  /**
+   * Closes the underlying stream; a blocked {@link #next()} then fails with an {@link IOException}.
+   */
   @Override
   public void close() throws IOException {
     in.close();
@@ -158,7 +163,9 @@ public final class SseReader implements Closeable {
     }
   }
 
-  /** Reads one line into {@link #line}; returns false at end of stream with no pending line bytes. */
+  /**
+   * Reads one line into {@link #line}; returns false at end of stream with no pending line bytes.
+   */
   private boolean readLine() throws IOException {
     lineLength = 0;
     while (true) {
@@ -183,7 +190,9 @@ public final class SseReader implements Closeable {
     }
   }
 
-  /** A last line without a terminator is not a complete line: the event it belongs to is incomplete. */
+  /**
+   * A last line without a terminator is not a complete line: the event it belongs to is incomplete.
+   */
   private boolean endOfLineAtEof() {
     eventStarted = true;
     return false;
@@ -205,7 +214,8 @@ public final class SseReader implements Closeable {
     }
     int n = in.read(buffer, 0, buffer.length);
     if (n <= 0) {
-      // InputStream.read never returns 0 for a non-empty buffer; treat it like the end to avoid a busy loop.
+      // InputStream.read never returns 0 for a non-empty buffer; treat it like the end to avoid a
+      // busy loop.
       endOfStream = true;
       return false;
     }

@@ -9,8 +9,8 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  *
  * @param sessionId the session of the turn
- * @param activity what the agent last did, e.g. {@code tool write completed} or {@code waiting}; names tools and
- *     event types only, never prompt text, tool input or secrets
+ * @param activity what the agent last did, e.g. {@code tool write completed} or {@code waiting};
+ *     names tools and event types only, never prompt text, tool input or secrets
  * @param events how many events of the session arrived so far
  * @param elapsed time since the prompt was sent
  * @param sinceLastEvent time since the last event of the session
@@ -32,7 +32,11 @@ public record TurnProgress(
 
   /** One line for logs and heartbeats, e.g. {@code tool bash running (42 events, 12.3 s)}. */
   public String describe() {
-    return String.format(java.util.Locale.ROOT, "%s (%d events, %.1f s)", activity, events,
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s (%d events, %.1f s)",
+        activity,
+        events,
         elapsed.toMillis() / 1000.0);
   }
 }

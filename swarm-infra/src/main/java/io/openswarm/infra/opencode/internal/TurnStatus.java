@@ -4,7 +4,10 @@ package io.openswarm.infra.opencode.internal;
 public enum TurnStatus {
   /** The session went idle with a completed assistant reply and no error. */
   COMPLETED,
-  /** OpenCode reported an error (model provider, tool loop, configuration), or the reply never completed. */
+  /**
+   * OpenCode reported an error (model provider, tool loop, configuration), or the reply never
+   * completed.
+   */
   FAILED,
   /** Someone else aborted the session while the turn ran. */
   ABORTED,

@@ -18,18 +18,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts each supervised process tree in cgroups of its own, with the {@link CellLimits} on processes, memory and CPU,
- * and kills everything left in them when the tree is done: a process that left the tree (a double-forked daemon,
- * with or without a sandbox) is still in its cgroup.
+ * Puts each supervised process tree in cgroups of its own, with the {@link CellLimits} on
+ * processes, memory and CPU, and kills everything left in them when the tree is done: a process
+ * that left the tree (a double-forked daemon, with or without a sandbox) is still in its cgroup.
  *
- * <p>How it works: at construction it finds, from {@code /proc/self/cgroup}, the cgroups this JVM is in and whether it
- * may create children there: cgroup v1 controllers {@code pids}, {@code memory} and {@code cpu} (each its own
- * hierarchy), or a cgroup v2 group whose {@code cgroup.subtree_control} already enables them (a delegated subtree).
- * It creates {@code openswarm-<session>} below each, removing empty ones that dead workers left. Each process tree
- * gets a child group per hierarchy, named after a counter, with its limits written before anything runs; the process
- * is started by a small {@code sh} that writes its own PID into the groups' {@code cgroup.procs} and then
- * {@code exec}s the real command (its arguments are passed as arguments, never interpreted), so every descendant is
- * born inside. Where nothing can be created, no limit applies and {@link #description()} says so.
+ * <p>How it works: at construction it finds, from {@code /proc/self/cgroup}, the cgroups this JVM
+ * is in and whether it may create children there: cgroup v1 controllers {@code pids}, {@code
+ * memory} and {@code cpu} (each its own hierarchy), or a cgroup v2 group whose {@code
+ * cgroup.subtree_control} already enables them (a delegated subtree). It creates {@code
+ * openswarm-<session>} below each, removing empty ones that dead workers left. Each process tree
+ * gets a child group per hierarchy, named after a counter, with its limits written before anything
+ * runs; the process is started by a small {@code sh} that writes its own PID into the groups'
+ * {@code cgroup.procs} and then {@code exec}s the real command (its arguments are passed as
+ * arguments, never interpreted), so every descendant is born inside. Where nothing can be created,
+ * no limit applies and {@link #description()} says so.
  *
  * <p>Thread-safe.
  */
@@ -38,12 +40,19 @@ public final class CgroupLimiter {
   private static final Logger log = LoggerFactory.getLogger(CgroupLimiter.class);
   private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
   private static final long CPU_PERIOD_MICROS = 100_000;
-  /** How long the members of a finished tree get to leave by themselves before they count as left behind. */
+
+  /**
+   * How long the members of a finished tree get to leave by themselves before they count as left
+   * behind.
+   */
   private static final long EXIT_GRACE_MILLIS = 100;
 
-  /** Writes its PID into each file given before the command, then replaces itself with the command. */
-  private static final String ENTER = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 125; "
-      + "shift; n=$((n-1)); done; exec \"$@\"";
+  /**
+   * Writes its PID into each file given before the command, then replaces itself with the command.
+   */
+  private static final String ENTER =
+      "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 125; "
+          + "shift; n=$((n-1)); done; exec \"$@\"";
 
   private final boolean v2;
   private final Map<String, Path> roots;
@@ -70,8 +79,11 @@ public final class CgroupLimiter {
           continue;
         }
         for (String controller : parts[1].split(",")) {
-          if (controller.equals("pids") || controller.equals("memory") || controller.equals("cpu")) {
-            for (Path mount : List.of(CGROUP_ROOT.resolve(controller), CGROUP_ROOT.resolve(parts[1]))) {
+          if (controller.equals("pids")
+              || controller.equals("memory")
+              || controller.equals("cpu")) {
+            for (Path mount :
+                List.of(CGROUP_ROOT.resolve(controller), CGROUP_ROOT.resolve(parts[1]))) {
               Path own = mount.resolve(parts[2].substring(1));
               if (Files.isRegularFile(own.resolve("cgroup.procs")) && Files.isWritable(own)) {
                 v1.putIfAbsent(controller, own);
@@ -91,11 +103,13 @@ public final class CgroupLimiter {
       if (v2Path != null && Files.isRegularFile(CGROUP_ROOT.resolve("cgroup.controllers"))) {
         Path own = CGROUP_ROOT.resolve(v2Path.substring(1));
         String enabled = Files.readString(own.resolve("cgroup.subtree_control")).strip();
-        if (List.of(enabled.split(" ")).containsAll(List.of("pids", "memory")) && Files.isWritable(own)) {
+        if (List.of(enabled.split(" ")).containsAll(List.of("pids", "memory"))
+            && Files.isWritable(own)) {
           Optional<Path> root = createRoot(own, session);
           if (root.isPresent()) {
-            Files.writeString(root.get().resolve("cgroup.subtree_control"), "+pids +memory"
-                + (enabled.contains("cpu") ? " +cpu" : ""));
+            Files.writeString(
+                root.get().resolve("cgroup.subtree_control"),
+                "+pids +memory" + (enabled.contains("cpu") ? " +cpu" : ""));
             roots.put("unified", root.get());
             return new CgroupLimiter(true, roots);
           }
@@ -125,8 +139,9 @@ public final class CgroupLimiter {
   }
 
   /**
-   * Removes the (empty) groups of dead workers: those named after a JVM that no longer runs. A live JVM's groups
-   * stay, even when empty between two process trees; a group still holding processes cannot be removed anyway.
+   * Removes the (empty) groups of dead workers: those named after a JVM that no longer runs. A live
+   * JVM's groups stay, even when empty between two process trees; a group still holding processes
+   * cannot be removed anyway.
    */
   private static void removeStale(Path own) {
     try (DirectoryStream<Path> stale = Files.newDirectoryStream(own, "openswarm-*")) {
@@ -134,8 +149,8 @@ public final class CgroupLimiter {
         if (ownerAlive(group.getFileName().toString())) {
           continue;
         }
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(group,
-            p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+        try (DirectoryStream<Path> children =
+            Files.newDirectoryStream(group, p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
           for (Path child : children) {
             Files.deleteIfExists(child);
           }
@@ -149,7 +164,10 @@ public final class CgroupLimiter {
     }
   }
 
-  /** Whether the JVM whose PID (in hex) follows {@code openswarm-} in {@code name} still runs; true if unknown. */
+  /**
+   * Whether the JVM whose PID (in hex) follows {@code openswarm-} in {@code name} still runs; true
+   * if unknown.
+   */
   private static boolean ownerAlive(String name) {
     String rest = name.substring("openswarm-".length());
     int dash = rest.indexOf('-');
@@ -171,13 +189,15 @@ public final class CgroupLimiter {
     if (roots.isEmpty()) {
       return "no cgroup can be created here: processes, memory and CPU are not limited per cell";
     }
-    return (v2 ? "cgroup v2 " : "cgroup v1 ") + String.join("+", v2 ? List.of("pids", "memory", "cpu")
-        : new ArrayList<>(roots.keySet())) + " under " + roots.values();
+    return (v2 ? "cgroup v2 " : "cgroup v1 ")
+        + String.join("+", v2 ? List.of("pids", "memory", "cpu") : new ArrayList<>(roots.keySet()))
+        + " under "
+        + roots.values();
   }
 
   /**
-   * Creates the groups of one process tree with {@code limits}, or returns empty when cgroups are not available
-   * or cannot be created now (the tree then runs without limits; logged).
+   * Creates the groups of one process tree with {@code limits}, or returns empty when cgroups are
+   * not available or cannot be created now (the tree then runs without limits; logged).
    */
   public Optional<Group> create(CellLimits limits) {
     if (roots.isEmpty()) {
@@ -187,7 +207,8 @@ public final class CgroupLimiter {
     List<Path> groups = new ArrayList<>();
     try {
       for (Map.Entry<String, Path> root : roots.entrySet()) {
-        // Each hierarchy a process joins costs at its start and exit; one without a limit to apply is skipped, as
+        // Each hierarchy a process joins costs at its start and exit; one without a limit to apply
+        // is skipped, as
         // long as one remains to find the tree's members by (pids where there is one).
         if (!v2 && !wanted(root.getKey(), limits) && !(groups.isEmpty() && isLast(root.getKey()))) {
           continue;
@@ -199,7 +220,9 @@ public final class CgroupLimiter {
       }
       return Optional.of(new Group(groups));
     } catch (IOException | RuntimeException e) {
-      log.warn("could not create the cgroups of a process tree under {}; it runs without limits: {}", roots.values(),
+      log.warn(
+          "could not create the cgroups of a process tree under {}; it runs without limits: {}",
+          roots.values(),
           e.toString());
       new Group(groups).close(0);
       return Optional.empty();
@@ -233,7 +256,8 @@ public final class CgroupLimiter {
       Files.writeString(group.resolve("pids.max"), Integer.toString(limits.maxProcesses()));
     }
     if ((all || controller.equals("memory")) && limits.maxMemoryBytes() > 0) {
-      Files.writeString(group.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"),
+      Files.writeString(
+          group.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"),
           Long.toString(limits.maxMemoryBytes()));
       if (v2) {
         Files.writeString(group.resolve("memory.swap.max"), "0");
@@ -297,8 +321,8 @@ public final class CgroupLimiter {
     }
 
     /**
-     * Kills every process still in the groups (SIGKILL, repeated until they are empty or {@code waitMillis} ran
-     * out), then removes the groups.
+     * Kills every process still in the groups (SIGKILL, repeated until they are empty or {@code
+     * waitMillis} ran out), then removes the groups.
      *
      * @return how many processes had to be killed
      */
@@ -309,14 +333,16 @@ public final class CgroupLimiter {
     }
 
     /**
-     * Kills every process still in the groups: SIGKILL, repeated until they are empty or {@code waitMillis} ran out.
+     * Kills every process still in the groups: SIGKILL, repeated until they are empty or {@code
+     * waitMillis} ran out.
      *
      * @return how many processes had to be killed
      */
     public int killAll(long waitMillis) {
       int killed = 0;
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-      // What is still exiting (a sandbox's init, right after its launcher) leaves within a moment by itself.
+      // What is still exiting (a sandbox's init, right after its launcher) leaves within a moment
+      // by itself.
       long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_GRACE_MILLIS);
       while (!members().isEmpty() && System.nanoTime() < settled) {
         pause(1);
@@ -340,7 +366,10 @@ public final class CgroupLimiter {
       return killed;
     }
 
-    /** Removes the (emptied) groups, retrying while the kernel still counts a member, for up to {@code waitMillis}. */
+    /**
+     * Removes the (emptied) groups, retrying while the kernel still counts a member, for up to
+     * {@code waitMillis}.
+     */
     public void remove(long waitMillis) {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
       for (Path group : groups) {

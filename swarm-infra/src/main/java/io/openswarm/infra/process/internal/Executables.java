@@ -7,21 +7,26 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** Finds programs the way {@code execvp} does, so a missing binary is reported before anything starts. Thread-safe. */
+/**
+ * Finds programs the way {@code execvp} does, so a missing binary is reported before anything
+ * starts. Thread-safe.
+ */
 public final class Executables {
 
   /** Where system tools live when the worker's own PATH does not say. */
-  public static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  public static final String SYSTEM_PATH =
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private Executables() {}
 
   /**
-   * Resolves {@code program}: a name containing {@code /} is taken relative to {@code workingDirectory}; a bare name
-   * is looked up in the directories of {@code path} in order.
+   * Resolves {@code program}: a name containing {@code /} is taken relative to {@code
+   * workingDirectory}; a bare name is looked up in the directories of {@code path} in order.
    *
    * @return the executable file, or empty if there is none
    */
-  public static Optional<Path> resolve(String program, @Nullable String path, Path workingDirectory) {
+  public static Optional<Path> resolve(
+      String program, @Nullable String path, Path workingDirectory) {
     if (program.isEmpty()) {
       return Optional.empty();
     }
@@ -44,9 +49,9 @@ public final class Executables {
   }
 
   /**
-   * Where {@link #resolve} looked for {@code program}, for an error message: the working directory for a path, else
-   * how many folders of {@code path} were searched. Never the folders themselves: the message may end up in workflow
-   * history, which is no place for the worker's environment.
+   * Where {@link #resolve} looked for {@code program}, for an error message: the working directory
+   * for a path, else how many folders of {@code path} were searched. Never the folders themselves:
+   * the message may end up in workflow history, which is no place for the worker's environment.
    */
   public static String whereSought(String program, @Nullable String path, Path workingDirectory) {
     if (program.indexOf('/') >= 0) {
@@ -56,7 +61,9 @@ public final class Executables {
       return "in the system folders (PATH is not set)";
     }
     long folders = path.split(File.pathSeparator, -1).length;
-    return folders == 1 ? "in the one folder of PATH" : "in any of the " + folders + " folders of PATH";
+    return folders == 1
+        ? "in the one folder of PATH"
+        : "in any of the " + folders + " folders of PATH";
   }
 
   /** Resolves a system tool on the worker's PATH, then in the usual system directories. */

@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signals whole process groups. The JDK can signal single processes only, so this runs the system's {@code kill}
- * with an argument list ({@code kill -TERM -- -<pgid> ...}); the signal reaches every member of the group at once,
- * including members whose parent has died. Stateless apart from the tool path; thread-safe.
+ * Signals whole process groups. The JDK can signal single processes only, so this runs the system's
+ * {@code kill} with an argument list ({@code kill -TERM -- -<pgid> ...}); the signal reaches every
+ * member of the group at once, including members whose parent has died. Stateless apart from the
+ * tool path; thread-safe.
  */
 public final class GroupSignaller {
 
@@ -26,8 +27,8 @@ public final class GroupSignaller {
   }
 
   /**
-   * Sends {@code signal} ({@code TERM} or {@code KILL}) to each group in {@code groups}. Groups that no longer exist
-   * are ignored.
+   * Sends {@code signal} ({@code TERM} or {@code KILL}) to each group in {@code groups}. Groups
+   * that no longer exist are ignored.
    */
   public void signal(String signal, Collection<Long> groups) {
     if (groups.isEmpty()) {
@@ -41,21 +42,29 @@ public final class GroupSignaller {
       command.add("-" + group);
     }
     try {
-      Process kill = new ProcessBuilder(command)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process kill =
+          new ProcessBuilder(command)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       kill.getOutputStream().close();
       if (!waitUninterruptibly(kill)) {
         kill.destroyForcibly();
-        log.warn("{} did not finish within 10 s while signalling process groups {}", killExecutable, groups);
+        log.warn(
+            "{} did not finish within 10 s while signalling process groups {}",
+            killExecutable,
+            groups);
       }
     } catch (IOException e) {
-      log.warn("could not run {} to send {} to process groups {}", killExecutable, signal, groups, e);
+      log.warn(
+          "could not run {} to send {} to process groups {}", killExecutable, signal, groups, e);
     }
   }
 
-  /** Signalling is part of stopping, which must finish even on an interrupted thread; the interrupt is kept. */
+  /**
+   * Signalling is part of stopping, which must finish even on an interrupted thread; the interrupt
+   * is kept.
+   */
   private static boolean waitUninterruptibly(Process kill) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     boolean interrupted = false;

@@ -11,11 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Drains a process's output into a log file with a size cap and keeps the last bytes in memory.
  *
- * <p>Design: exactly one thread calls {@link #drain} and owns the log file (it writes, and closes it at end of
- * stream). The log receives at most {@code logCapBytes}; past the cap one marker line is appended and the rest is
- * only counted, so a command printing gigabytes costs neither disk nor memory. The tail is a fixed ring buffer of
- * {@code tailBytes}; other threads read it and the counters at any time. Memory use is the ring plus one read buffer,
- * whatever the command prints.
+ * <p>Design: exactly one thread calls {@link #drain} and owns the log file (it writes, and closes
+ * it at end of stream). The log receives at most {@code logCapBytes}; past the cap one marker line
+ * is appended and the rest is only counted, so a command printing gigabytes costs neither disk nor
+ * memory. The tail is a fixed ring buffer of {@code tailBytes}; other threads read it and the
+ * counters at any time. Memory use is the ring plus one read buffer, whatever the command prints.
  *
  * <p>Thread-safe for one draining thread and any number of readers.
  */
@@ -37,7 +37,8 @@ public final class OutputCollector {
   private volatile boolean logTruncated;
 
   /**
-   * Creates (or truncates) {@code logFile}, readable by its owner only, since output may contain secrets.
+   * Creates (or truncates) {@code logFile}, readable by its owner only, since output may contain
+   * secrets.
    *
    * @throws IOException if the log file cannot be created
    */
@@ -54,14 +55,17 @@ public final class OutputCollector {
     this.log = open(logFile);
   }
 
-  /** Creates the log as a new file, owner-only, without ever following a symbolic link ({@link NoFollowFiles}). */
+  /**
+   * Creates the log as a new file, owner-only, without ever following a symbolic link ({@link
+   * NoFollowFiles}).
+   */
   private static OutputStream open(Path logFile) throws IOException {
     return NoFollowFiles.createNew(logFile);
   }
 
   /**
-   * Reads {@code in} to its end, then closes the log file. Returns early (and still closes the log) if reading
-   * fails, which happens when the stream is closed under it.
+   * Reads {@code in} to its end, then closes the log file. Returns early (and still closes the log)
+   * if reading fails, which happens when the stream is closed under it.
    */
   public void drain(InputStream in) {
     byte[] buffer = new byte[READ_BUFFER_BYTES];
@@ -87,8 +91,9 @@ public final class OutputCollector {
     }
     if (room <= 0 && totalBytes > logCapBytes && !logTruncated) {
       logTruncated = true;
-      out.write(("\n[open-swarm: log capped at " + logCapBytes + " bytes; later output was discarded]\n")
-          .getBytes(StandardCharsets.UTF_8));
+      out.write(
+          ("\n[open-swarm: log capped at " + logCapBytes + " bytes; later output was discarded]\n")
+              .getBytes(StandardCharsets.UTF_8));
     }
   }
 
@@ -121,8 +126,8 @@ public final class OutputCollector {
   }
 
   /**
-   * The last bytes of output decoded as UTF-8; invalid sequences become U+FFFD, and a character cut in half at the
-   * start of the tail is dropped rather than shown as garbage.
+   * The last bytes of output decoded as UTF-8; invalid sequences become U+FFFD, and a character cut
+   * in half at the start of the tail is dropped rather than shown as garbage.
    */
   public String tail() {
     byte[] bytes;

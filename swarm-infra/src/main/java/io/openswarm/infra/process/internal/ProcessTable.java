@@ -12,16 +12,21 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads process group, session and state from Linux's {@code /proc}, which {@link ProcessHandle} does not expose.
+ * Reads process group, session and state from Linux's {@code /proc}, which {@link ProcessHandle}
+ * does not expose.
  *
- * <p>Every read is a fresh look at a table that changes under it: a process may vanish between listing and reading,
- * which is reported as absent, never as an error. Stateless and thread-safe.
+ * <p>Every read is a fresh look at a table that changes under it: a process may vanish between
+ * listing and reading, which is reported as absent, never as an error. Stateless and thread-safe.
  */
 public final class ProcessTable {
 
   private static final Path PROC = Path.of("/proc");
   private static final File PROC_DIR = PROC.toFile();
-  /** A stat line is a few hundred bytes; the fields read here come within the first ~60 after the name. */
+
+  /**
+   * A stat line is a few hundred bytes; the fields read here come within the first ~60 after the
+   * name.
+   */
   private static final int STAT_BUFFER_BYTES = 1024;
 
   private ProcessTable() {}
@@ -40,7 +45,10 @@ public final class ProcessTable {
     return Files.isReadable(PROC.resolve("self/stat"));
   }
 
-  /** The row of process {@code pid}, or empty if it does not exist (or {@code /proc} is unavailable). */
+  /**
+   * The row of process {@code pid}, or empty if it does not exist (or {@code /proc} is
+   * unavailable).
+   */
   public static Optional<Entry> read(long pid) {
     return Optional.ofNullable(readStat("/proc/" + pid + "/stat", new byte[STAT_BUFFER_BYTES]));
   }
@@ -53,10 +61,11 @@ public final class ProcessTable {
   /**
    * All processes, as far as they could be read.
    *
-   * <p>This is on the path of every process exit (the supervisor looks for leftovers of the exited tree), so it
-   * costs one small read per process and nothing more: names are listed as strings, each {@code stat} file is read
-   * into one reused buffer and parsed as bytes, without {@link Path}s, decoding or per-row strings. That is about a
-   * third of the cost of {@code Files.readString} per row.
+   * <p>This is on the path of every process exit (the supervisor looks for leftovers of the exited
+   * tree), so it costs one small read per process and nothing more: names are listed as strings,
+   * each {@code stat} file is read into one reused buffer and parsed as bytes, without {@link
+   * Path}s, decoding or per-row strings. That is about a third of the cost of {@code
+   * Files.readString} per row.
    */
   public static List<Entry> snapshot() {
     String[] names = PROC_DIR.list();
@@ -93,7 +102,10 @@ public final class ProcessTable {
     return true;
   }
 
-  /** Reads and parses one {@code stat} file; null if the process is gone or the file is not what we expect. */
+  /**
+   * Reads and parses one {@code stat} file; null if the process is gone or the file is not what we
+   * expect.
+   */
   private static @Nullable Entry readStat(String file, byte[] buffer) {
     int length = 0;
     try (FileInputStream in = new FileInputStream(file)) {
@@ -112,15 +124,19 @@ public final class ProcessTable {
     }
   }
 
-  /** Parses {@code /proc/<pid>/stat}; the command name may contain spaces and parentheses, so split after the last ')'. */
+  /**
+   * Parses {@code /proc/<pid>/stat}; the command name may contain spaces and parentheses, so split
+   * after the last ')'.
+   */
   static Entry parse(String stat) {
     byte[] bytes = stat.getBytes(StandardCharsets.UTF_8);
     return parse(bytes, bytes.length);
   }
 
   /**
-   * Parses the first {@code length} bytes of a {@code stat} file: {@code pid (comm) state ppid pgrp session ...}.
-   * Everything after the command name is ASCII numbers and one state letter, so the last ')' ends the name.
+   * Parses the first {@code length} bytes of a {@code stat} file: {@code pid (comm) state ppid pgrp
+   * session ...}. Everything after the command name is ASCII numbers and one state letter, so the
+   * last ')' ends the name.
    *
    * @throws IllegalArgumentException if the bytes are not a {@code stat} line
    */
@@ -138,7 +154,8 @@ public final class ProcessTable {
     i++;
     for (int field = 0; field < numbers.length; field++) {
       if (i >= length || stat[i] != ' ') {
-        throw new IllegalArgumentException("not a /proc stat line: field " + (field + 4) + " is missing");
+        throw new IllegalArgumentException(
+            "not a /proc stat line: field " + (field + 4) + " is missing");
       }
       i++;
       boolean negative = i < length && stat[i] == '-';
@@ -153,7 +170,8 @@ public final class ProcessTable {
         digits++;
       }
       if (digits == 0) {
-        throw new IllegalArgumentException("not a /proc stat line: field " + (field + 4) + " is not a number");
+        throw new IllegalArgumentException(
+            "not a /proc stat line: field " + (field + 4) + " is not a number");
       }
       numbers[field] = negative ? -value : value;
     }

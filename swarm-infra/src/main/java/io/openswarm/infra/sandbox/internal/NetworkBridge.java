@@ -38,44 +38,60 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's side of a sandboxed command's private network: the only connections that cross it, each carried over
- * a Unix socket by {@code socat} inside and a relay thread outside.
+ * The worker's side of a sandboxed command's private network: the only connections that cross it,
+ * each carried over a Unix socket by {@code socat} inside and a relay thread outside.
  *
  * <ul>
- *   <li><b>Exposed port</b> {@code P}: the worker listens on the host's {@code 127.0.0.1:P} and on a socket in the
- *       read-only folder; inside, {@value #SLOTS} loops keep a connection to that socket open, each waiting for one
- *       byte before it connects to {@code 127.0.0.1:P} inside. A connection to the host port takes such a waiting
- *       connection, sends the byte, and is carried over it. The worker thus never connects to a path inside the
- *       sandbox: a socket file the cell could replace with a link (to a host socket such as Redis's or Docker's,
- *       resolved in the worker's view) would turn the worker's own requests against the host.
- *   <li><b>Loopback endpoint</b> {@code 127.0.0.1:P} (or {@code localhost:P}): {@code socat} listens on the same
- *       address inside and forwards to a socket the worker listens on in a folder bound read-only
- *       ({@code /run/openswarm/net}); the worker connects to the endpoint on the host.
- *   <li><b>Any other endpoint</b>: an HTTP proxy that answers {@code CONNECT host:port} for the allowed endpoints
- *       only (and 403 for anything else), named in the command's {@code HTTPS_PROXY}/{@code HTTP_PROXY}, with
- *       {@code NO_PROXY} naming the loopback addresses the relays above serve.
+ *   <li><b>Exposed port</b> {@code P}: the worker listens on the host's {@code 127.0.0.1:P} and on
+ *       a socket in the read-only folder; inside, {@value #SLOTS} loops keep a connection to that
+ *       socket open, each waiting for one byte before it connects to {@code 127.0.0.1:P} inside. A
+ *       connection to the host port takes such a waiting connection, sends the byte, and is carried
+ *       over it. The worker thus never connects to a path inside the sandbox: a socket file the
+ *       cell could replace with a link (to a host socket such as Redis's or Docker's, resolved in
+ *       the worker's view) would turn the worker's own requests against the host.
+ *   <li><b>Loopback endpoint</b> {@code 127.0.0.1:P} (or {@code localhost:P}): {@code socat}
+ *       listens on the same address inside and forwards to a socket the worker listens on in a
+ *       folder bound read-only ({@code /run/openswarm/net}); the worker connects to the endpoint on
+ *       the host.
+ *   <li><b>Any other endpoint</b>: an HTTP proxy that answers {@code CONNECT host:port} for the
+ *       allowed endpoints only (and 403 for anything else), named in the command's {@code
+ *       HTTPS_PROXY}/{@code HTTP_PROXY}, with {@code NO_PROXY} naming the loopback addresses the
+ *       relays above serve.
  * </ul>
- * Each bridge carries at most {@link #MAX_CONNECTIONS} connections at a time, so a cell cannot exhaust the worker's
- * threads. Thread-safe; closing it closes every listener and connection and deletes its folder.
+ *
+ * Each bridge carries at most {@link #MAX_CONNECTIONS} connections at a time, so a cell cannot
+ * exhaust the worker's threads. Thread-safe; closing it closes every listener and connection and
+ * deletes its folder.
  */
 public final class NetworkBridge implements SandboxBridge {
 
-  /** Where the bridge's folders appear inside the sandbox (under {@code /run}, which the sandbox hides). */
+  /**
+   * Where the bridge's folders appear inside the sandbox (under {@code /run}, which the sandbox
+   * hides).
+   */
   public static final Path INSIDE = Path.of("/run/openswarm");
+
   /** The most connections one bridge carries at the same time; more are closed at once. */
   public static final int MAX_CONNECTIONS = 64;
+
   /** How long a connection to an endpoint may take to open. */
   static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
   /** How long closing waits for the relay threads to stop. */
   static final long CLOSE_WAIT_MILLIS = 5_000;
+
   /** The largest proxy request head read before the request is refused. */
   static final int MAX_HEAD_BYTES = 8192;
+
   private static final Logger LOG = LoggerFactory.getLogger(NetworkBridge.class);
   private static final Path INSIDE_NET = INSIDE.resolve("net");
+
   /** Connections kept waiting from inside per exposed port. */
   static final int SLOTS = 4;
+
   /** How long a connection to an exposed port waits for a free connection from inside. */
   static final long SLOT_WAIT_MILLIS = 15_000;
+
   private static final int FIRST_PROXY_PORT = 3128;
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -96,30 +112,34 @@ public final class NetworkBridge implements SandboxBridge {
     this.description = description;
     this.hostDirectory = hostDirectory;
     this.proxied = Set.copyOf(proxied);
-    this.threads = Executors.newCachedThreadPool(runnable -> {
-      Thread thread = new Thread(runnable, "openswarm-relay-" + THREADS.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.threads =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread = new Thread(runnable, "openswarm-relay-" + THREADS.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /**
-   * Opens the worker's side of {@code policy}'s exposed ports and allowed endpoints: a private folder under
-   * {@code java.io.tmpdir} with the sockets, and the host listeners for exposed ports.
+   * Opens the worker's side of {@code policy}'s exposed ports and allowed endpoints: a private
+   * folder under {@code java.io.tmpdir} with the sockets, and the host listeners for exposed ports.
    *
    * @param policy a policy with a private network
    * @param socat the {@code socat} program, visible inside the sandbox at the same path
    * @param sleep the {@code sleep} program, visible inside the sandbox at the same path
    * @param dd the {@code dd} program, visible inside the sandbox at the same path
    * @param description what the sandbox runs, for logs
-   * @throws IOException if the folder, a socket or a listener cannot be created (an exposed port already in use on
-   *     the host, say)
+   * @throws IOException if the folder, a socket or a listener cannot be created (an exposed port
+   *     already in use on the host, say)
    */
-  public static NetworkBridge open(SandboxPolicy policy, Path socat, Path sleep, Path dd, String description)
+  public static NetworkBridge open(
+      SandboxPolicy policy, Path socat, Path sleep, Path dd, String description)
       throws IOException {
     Objects.requireNonNull(policy, "policy cannot be null");
     Path folder = Files.createTempDirectory("openswarm-net-");
-    // The proxy serves every allowed endpoint (a client that tunnels to a loopback one works too), but is only set
+    // The proxy serves every allowed endpoint (a client that tunnels to a loopback one works too),
+    // but is only set
     // up when some endpoint needs it.
     Set<NetworkEndpoint> proxied = new LinkedHashSet<>();
     if (!policy.allowedEndpoints().stream().allMatch(NetworkBridge::relayedAtSameAddress)) {
@@ -135,7 +155,10 @@ public final class NetworkBridge implements SandboxBridge {
     return bridge;
   }
 
-  /** Whether the endpoint is relayed at its own address and port inside (IPv4 loopback), not through the proxy. */
+  /**
+   * Whether the endpoint is relayed at its own address and port inside (IPv4 loopback), not through
+   * the proxy.
+   */
   static boolean relayedAtSameAddress(NetworkEndpoint endpoint) {
     return endpoint.isLoopback() && endpoint.host().indexOf(':') < 0;
   }
@@ -156,11 +179,19 @@ public final class NetworkBridge implements SandboxBridge {
       NetworkEndpoint endpoint = entry.getValue();
       String address = entry.getKey().substring(0, entry.getKey().lastIndexOf(':'));
       String socket = "out-" + index++ + ".sock";
-      InetSocketAddress target = InetSocketAddress.createUnresolved(
-          endpoint.host().equals("localhost") ? "127.0.0.1" : endpoint.host(), endpoint.port());
+      InetSocketAddress target =
+          InetSocketAddress.createUnresolved(
+              endpoint.host().equals("localhost") ? "127.0.0.1" : endpoint.host(), endpoint.port());
       listenUnix(hostDirectory.resolve(socket), channel -> relayTo(channel, target));
-      script.append(quote(socat)).append(" TCP-LISTEN:").append(endpoint.port()).append(",bind=").append(address)
-          .append(",fork,reuseaddr UNIX-CONNECT:").append(INSIDE_NET.resolve(socket)).append(" &\n");
+      script
+          .append(quote(socat))
+          .append(" TCP-LISTEN:")
+          .append(endpoint.port())
+          .append(",bind=")
+          .append(address)
+          .append(",fork,reuseaddr UNIX-CONNECT:")
+          .append(INSIDE_NET.resolve(socket))
+          .append(" &\n");
       ready.add(procNetTcp(address, endpoint.port()));
       insidePorts.add(endpoint.port());
     }
@@ -170,8 +201,12 @@ public final class NetworkBridge implements SandboxBridge {
         proxyPort++;
       }
       listenUnix(hostDirectory.resolve("proxy.sock"), this::proxy);
-      script.append(quote(socat)).append(" TCP-LISTEN:").append(proxyPort)
-          .append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:").append(INSIDE_NET.resolve("proxy.sock"))
+      script
+          .append(quote(socat))
+          .append(" TCP-LISTEN:")
+          .append(proxyPort)
+          .append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
+          .append(INSIDE_NET.resolve("proxy.sock"))
           .append(" &\n");
       ready.add(procNetTcp("127.0.0.1", proxyPort));
       String proxyUrl = "http://127.0.0.1:" + proxyPort;
@@ -187,32 +222,51 @@ public final class NetworkBridge implements SandboxBridge {
       slots.put(port, waiting);
       listenUnix(hostDirectory.resolve(socket), channel -> offerSlot(waiting, channel));
       listenTcp(port);
-      // Each loop keeps one connection to the worker waiting; dd reads exactly the one byte that says "use me" and
+      // Each loop keeps one connection to the worker waiting; dd reads exactly the one byte that
+      // says "use me" and
       // leaves the rest of the stream to the socat that then connects to the port inside.
-      String dial = plain(dd) + " bs=1 count=1 status=none >/dev/null && exec " + plain(socat) + " STDIO TCP:127.0.0.1:"
-          + port;
+      String dial =
+          plain(dd)
+              + " bs=1 count=1 status=none >/dev/null && exec "
+              + plain(socat)
+              + " STDIO TCP:127.0.0.1:"
+              + port;
       for (int i = 0; i < SLOTS; i++) {
-        script.append("(while :; do ").append(quote(socat)).append(" UNIX-CONNECT:").append(INSIDE_NET.resolve(socket))
-            .append(" SYSTEM:").append(quote(dial.replace(":", "\\:").replace(",", "\\,"))).append(" 2>/dev/null || ")
-            .append(quote(sleep)).append(" 0.2; done) &\n");
+        script
+            .append("(while :; do ")
+            .append(quote(socat))
+            .append(" UNIX-CONNECT:")
+            .append(INSIDE_NET.resolve(socket))
+            .append(" SYSTEM:")
+            .append(quote(dial.replace(":", "\\:").replace(",", "\\,")))
+            .append(" 2>/dev/null || ")
+            .append(quote(sleep))
+            .append(" 0.2; done) &\n");
       }
     }
     // The command starts once every relay listens, so its first connection never races them.
     script.append("ready() {\n");
     for (String entry : ready) {
-      script.append("  found=0\n")
+      script
+          .append("  found=0\n")
           .append("  while read -r _ local _ state _; do\n")
-          .append("    if [ \"$local\" = ").append(entry).append(" ] && [ \"$state\" = 0A ]; then found=1; break; fi\n")
+          .append("    if [ \"$local\" = ")
+          .append(entry)
+          .append(" ] && [ \"$state\" = 0A ]; then found=1; break; fi\n")
           .append("  done < /proc/net/tcp\n")
           .append("  [ $found = 1 ] || return 1\n");
     }
-    script.append("  return 0\n}\n")
+    script
+        .append("  return 0\n}\n")
         .append("n=0\n")
         .append("until ready; do\n")
         .append("  n=$((n+1))\n")
-        .append("  if [ $n -ge 1000 ]; then echo 'openswarm: the relays of the sandbox network did not start "
-            + "within 10 s' >&2; exit 125; fi\n")
-        .append("  ").append(quote(sleep)).append(" 0.01\n")
+        .append(
+            "  if [ $n -ge 1000 ]; then echo 'openswarm: the relays of the sandbox network did not start "
+                + "within 10 s' >&2; exit 125; fi\n")
+        .append("  ")
+        .append(quote(sleep))
+        .append(" 0.01\n")
         .append("done\n")
         .append("exec \"$@\"\n");
     launcher.add("/bin/sh");
@@ -221,19 +275,28 @@ public final class NetworkBridge implements SandboxBridge {
     launcher.add("openswarm-network");
   }
 
-  /** The bubblewrap arguments that make the bridge's folders appear inside; after {@code /run} is hidden. */
+  /**
+   * The bubblewrap arguments that make the bridge's folders appear inside; after {@code /run} is
+   * hidden.
+   */
   public List<String> mountArguments() {
     return List.of("--ro-bind", hostDirectory.toString(), INSIDE_NET.toString());
   }
 
-  /** The command that starts the relays inside, waits until they listen, and then becomes {@code command}. */
+  /**
+   * The command that starts the relays inside, waits until they listen, and then becomes {@code
+   * command}.
+   */
   public List<String> wrap(List<String> command) {
     List<String> wrapped = new ArrayList<>(launcher);
     wrapped.addAll(command);
     return wrapped;
   }
 
-  /** Variables to add to the command's environment: the proxy's address when an endpoint goes through it. */
+  /**
+   * Variables to add to the command's environment: the proxy's address when an endpoint goes
+   * through it.
+   */
   public Map<String, String> environment() {
     return Map.copyOf(environment);
   }
@@ -256,11 +319,13 @@ public final class NetworkBridge implements SandboxBridge {
       closeQuietly(connection);
     }
     threads.shutdownNow();
-    // A listener closed while its thread waits in accept() keeps its port until that thread has left accept(): wait
+    // A listener closed while its thread waits in accept() keeps its port until that thread has
+    // left accept(): wait
     // for the threads, so the port is free (for the next cell) once close() returns.
     try {
       if (!threads.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        LOG.warn("the network relays of {} did not stop within {} ms", description, CLOSE_WAIT_MILLIS);
+        LOG.warn(
+            "the network relays of {} did not stop within {} ms", description, CLOSE_WAIT_MILLIS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -271,13 +336,23 @@ public final class NetworkBridge implements SandboxBridge {
       }
       Files.deleteIfExists(hostDirectory);
     } catch (IOException e) {
-      LOG.warn("could not delete the network relay folder {} of {}: {}", hostDirectory, description, e.toString());
+      LOG.warn(
+          "could not delete the network relay folder {} of {}: {}",
+          hostDirectory,
+          description,
+          e.toString());
     }
   }
 
   @Override
   public String toString() {
-    return "NetworkBridge{" + hostDirectory + ", listeners=" + listeners.size() + ", proxied=" + proxied + "}";
+    return "NetworkBridge{"
+        + hostDirectory
+        + ", listeners="
+        + listeners.size()
+        + ", proxied="
+        + proxied
+        + "}";
   }
 
   /** Thrown by a handler that hands its accepted connection on instead of finishing with it. */
@@ -307,7 +382,8 @@ public final class NetworkBridge implements SandboxBridge {
     try {
       listener.bind(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
-      throw new IOException("cannot listen on " + socket + " for the sandbox network of " + description + ": " + e,
+      throw new IOException(
+          "cannot listen on " + socket + " for the sandbox network of " + description + ": " + e,
           e);
     }
     threads.execute(() -> acceptLoop(listener, handler));
@@ -321,8 +397,14 @@ public final class NetworkBridge implements SandboxBridge {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     } catch (IOException e) {
-      throw new IOException("cannot listen on 127.0.0.1:" + port + " for the exposed port of " + description
-          + " (is something else using it?): " + e, e);
+      throw new IOException(
+          "cannot listen on 127.0.0.1:"
+              + port
+              + " for the exposed port of "
+              + description
+              + " (is something else using it?): "
+              + e,
+          e);
     }
     threads.execute(() -> acceptLoop(listener, channel -> relayInto(channel, port)));
   }
@@ -336,22 +418,24 @@ public final class NetworkBridge implements SandboxBridge {
         return;
       }
       if (!permits.tryAcquire()) {
-        LOG.warn("refused a connection of {}: it already has {} open", description, MAX_CONNECTIONS);
+        LOG.warn(
+            "refused a connection of {}: it already has {} open", description, MAX_CONNECTIONS);
         closeQuietly(accepted);
         continue;
       }
       connections.add(accepted);
       try {
-        threads.execute(() -> {
-          try {
-            handler.handle(accepted);
-          } catch (Kept kept) {
-            return;
-          } catch (IOException | RuntimeException e) {
-            LOG.debug("relay of {} ended: {}", description, e.toString());
-          }
-          release(accepted);
-        });
+        threads.execute(
+            () -> {
+              try {
+                handler.handle(accepted);
+              } catch (Kept kept) {
+                return;
+              } catch (IOException | RuntimeException e) {
+                LOG.debug("relay of {} ended: {}", description, e.toString());
+              }
+              release(accepted);
+            });
       } catch (RuntimeException e) {
         // Rejected because the bridge is closing.
         connections.remove(accepted);
@@ -373,16 +457,21 @@ public final class NetworkBridge implements SandboxBridge {
   }
 
   /** Keeps a connection from inside waiting until the worker connects to the exposed port. */
-  private void offerSlot(BlockingQueue<SocketChannel> waiting, SocketChannel fromInside) throws IOException {
+  private void offerSlot(BlockingQueue<SocketChannel> waiting, SocketChannel fromInside)
+      throws IOException {
     if (!waiting.offer(fromInside)) {
       // More than the loops inside keep open: not the relay's doing; closed at once.
       return;
     }
-    // The connection is now the queue's; keep it (and its permit) until the worker takes it or the bridge closes.
+    // The connection is now the queue's; keep it (and its permit) until the worker takes it or the
+    // bridge closes.
     throw new Kept();
   }
 
-  /** A connection from the worker to an exposed port inside, carried over a connection that waits from inside. */
+  /**
+   * A connection from the worker to an exposed port inside, carried over a connection that waits
+   * from inside.
+   */
   private void relayInto(SocketChannel fromWorker, int port) throws IOException {
     // Its queue is registered before the port is listened on.
     BlockingQueue<SocketChannel> waiting = Objects.requireNonNull(slots.get(port));
@@ -394,7 +483,8 @@ public final class NetworkBridge implements SandboxBridge {
       return;
     }
     if (inside == null) {
-      // The command inside never started its relays (or is gone): the worker sees a closed connection.
+      // The command inside never started its relays (or is gone): the worker sees a closed
+      // connection.
       return;
     }
     try {
@@ -413,7 +503,8 @@ public final class NetworkBridge implements SandboxBridge {
     int end = -1;
     while (end < 0) {
       if (!head.hasRemaining() || client.read(head) < 0) {
-        respond(client, 400, "the request head is missing or longer than " + MAX_HEAD_BYTES + " bytes");
+        respond(
+            client, 400, "the request head is missing or longer than " + MAX_HEAD_BYTES + " bytes");
         return;
       }
       end = headEnd(head);
@@ -422,8 +513,12 @@ public final class NetworkBridge implements SandboxBridge {
     String requestLine = text.substring(0, Math.max(0, text.indexOf("\r\n")));
     String[] parts = requestLine.split(" ");
     if (parts.length != 3 || !parts[0].equals("CONNECT")) {
-      respond(client, 405, "only CONNECT host:port is served here (a tunnel to an allowed endpoint), not '"
-          + abbreviate(requestLine) + "'");
+      respond(
+          client,
+          405,
+          "only CONNECT host:port is served here (a tunnel to an allowed endpoint), not '"
+              + abbreviate(requestLine)
+              + "'");
       return;
     }
     NetworkEndpoint target;
@@ -435,10 +530,14 @@ public final class NetworkBridge implements SandboxBridge {
     }
     if (!proxied.contains(target)) {
       if (denied.add(target.toString()) && denied.size() <= 100) {
-        LOG.warn("{} asked for a connection to {}, which is not an allowed endpoint (allowed: {}); refused",
-            description, target, proxied);
+        LOG.warn(
+            "{} asked for a connection to {}, which is not an allowed endpoint (allowed: {}); refused",
+            description,
+            target,
+            proxied);
       }
-      respond(client, 403, target + " is not an allowed endpoint of this sandbox; allowed: " + proxied);
+      respond(
+          client, 403, target + " is not an allowed endpoint of this sandbox; allowed: " + proxied);
       return;
     }
     SocketChannel outside;
@@ -448,7 +547,9 @@ public final class NetworkBridge implements SandboxBridge {
       respond(client, 502, "cannot connect to " + target + ": " + e.getMessage());
       return;
     }
-    client.write(ByteBuffer.wrap("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+    client.write(
+        ByteBuffer.wrap(
+            "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
     ByteBuffer early = ByteBuffer.wrap(head.array(), end, head.position() - end);
     try {
       pipe(client, outside, early);
@@ -461,7 +562,8 @@ public final class NetworkBridge implements SandboxBridge {
     SocketChannel channel = SocketChannel.open();
     connections.add(channel);
     try {
-      InetSocketAddress address = new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+      InetSocketAddress address =
+          new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
       channel.socket().connect(address, CONNECT_TIMEOUT_MILLIS);
       return channel;
     } catch (IOException | RuntimeException e) {
@@ -472,9 +574,10 @@ public final class NetworkBridge implements SandboxBridge {
   }
 
   /**
-   * Copies both ways until both directions have ended, then closes both: {@code early} (bytes read past a proxy's
-   * request head) goes to {@code b} first. An end of input on one side is passed on as a half-close, so a reply still
-   * on its way is delivered; a connection that never ends is cut when the bridge closes.
+   * Copies both ways until both directions have ended, then closes both: {@code early} (bytes read
+   * past a proxy's request head) goes to {@code b} first. An end of input on one side is passed on
+   * as a half-close, so a reply still on its way is delivered; a connection that never ends is cut
+   * when the bridge closes.
    */
   private void pipe(SocketChannel a, SocketChannel b, ByteBuffer early) throws IOException {
     try {
@@ -483,13 +586,14 @@ public final class NetworkBridge implements SandboxBridge {
       }
       CountDownLatch reverse = new CountDownLatch(1);
       try {
-        threads.execute(() -> {
-          try {
-            copy(b, a);
-          } finally {
-            reverse.countDown();
-          }
-        });
+        threads.execute(
+            () -> {
+              try {
+                copy(b, a);
+              } finally {
+                reverse.countDown();
+              }
+            });
       } catch (RuntimeException e) {
         return;
       }
@@ -525,7 +629,10 @@ public final class NetworkBridge implements SandboxBridge {
   private static int headEnd(ByteBuffer head) {
     byte[] bytes = head.array();
     for (int i = 3; i < head.position(); i++) {
-      if (bytes[i - 3] == '\r' && bytes[i - 2] == '\n' && bytes[i - 1] == '\r' && bytes[i] == '\n') {
+      if (bytes[i - 3] == '\r'
+          && bytes[i - 2] == '\n'
+          && bytes[i - 1] == '\r'
+          && bytes[i] == '\n') {
         return i + 1;
       }
     }
@@ -533,15 +640,23 @@ public final class NetworkBridge implements SandboxBridge {
   }
 
   private static void respond(SocketChannel client, int status, String message) throws IOException {
-    String reason = switch (status) {
-      case 400 -> "Bad Request";
-      case 403 -> "Forbidden";
-      case 405 -> "Method Not Allowed";
-      default -> "Bad Gateway";
-    };
+    String reason =
+        switch (status) {
+          case 400 -> "Bad Request";
+          case 403 -> "Forbidden";
+          case 405 -> "Method Not Allowed";
+          default -> "Bad Gateway";
+        };
     byte[] body = ("openswarm: " + message + "\n").getBytes(StandardCharsets.UTF_8);
-    String headers = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+    String headers =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + reason
+            + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: "
+            + body.length
+            + "\r\nConnection: close\r\n\r\n";
     client.write(ByteBuffer.wrap(headers.getBytes(StandardCharsets.US_ASCII)));
     client.write(ByteBuffer.wrap(body));
   }
@@ -550,7 +665,10 @@ public final class NetworkBridge implements SandboxBridge {
     return text.length() <= 120 ? text : text.substring(0, 120) + "...";
   }
 
-  /** The local address column of {@code /proc/net/tcp} for an IPv4 address and port: {@code 0100007F:0FAA}. */
+  /**
+   * The local address column of {@code /proc/net/tcp} for an IPv4 address and port: {@code
+   * 0100007F:0FAA}.
+   */
   static String procNetTcp(String ipv4, int port) {
     String[] octets = ipv4.split("\\.");
     StringBuilder hex = new StringBuilder();
@@ -560,12 +678,19 @@ public final class NetworkBridge implements SandboxBridge {
     return hex + ":" + String.format(Locale.ROOT, "%04X", port);
   }
 
-  /** A program path for socat's {@code SYSTEM} address, which has its own quoting: plain characters only. */
+  /**
+   * A program path for socat's {@code SYSTEM} address, which has its own quoting: plain characters
+   * only.
+   */
   private static String plain(Path path) {
     String text = path.toString();
     if (!text.matches("[A-Za-z0-9/._+-]+")) {
-      throw new IllegalArgumentException("the sandbox network relays need " + path.getFileName() + " at a path of "
-          + "letters, digits and / . _ + - only, but it is at " + text);
+      throw new IllegalArgumentException(
+          "the sandbox network relays need "
+              + path.getFileName()
+              + " at a path of "
+              + "letters, digits and / . _ + - only, but it is at "
+              + text);
     }
     return text;
   }

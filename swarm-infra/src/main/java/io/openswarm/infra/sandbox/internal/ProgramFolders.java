@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The folders a program started by its absolute path needs to be visible inside a sandbox: its own folder, the
- * folder its links lead to, and, for a launcher inside {@code node_modules} (npm's bin links), that whole package
- * tree. One rule for the sandbox that binds them and for the probe that checks what cells will see.
+ * The folders a program started by its absolute path needs to be visible inside a sandbox: its own
+ * folder, the folder its links lead to, and, for a launcher inside {@code node_modules} (npm's bin
+ * links), that whole package tree. One rule for the sandbox that binds them and for the probe that
+ * checks what cells will see.
  */
 public final class ProgramFolders {
 

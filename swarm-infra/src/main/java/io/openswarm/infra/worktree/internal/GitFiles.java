@@ -17,22 +17,26 @@ import java.util.regex.Pattern;
 import java.util.zip.InflaterInputStream;
 
 /**
- * Reads the few facts a cell's git steps need straight from git's files, where asking git would cost a process each
- * (2 to 3 ms, a good part of a whole cell): which branch a worktree has checked out, where a branch points, and
- * whether a commit descends from another.
+ * Reads the few facts a cell's git steps need straight from git's files, where asking git would
+ * cost a process each (2 to 3 ms, a good part of a whole cell): which branch a worktree has checked
+ * out, where a branch points, and whether a commit descends from another.
  *
  * <h2>Only a fast path</h2>
- * Every method answers from the plain forms git itself writes, and only from them: a linked worktree's {@code .git}
- * file and {@code commondir}, a symbolic {@code HEAD}, a loose ref, a loose commit object. For anything else (packed
- * refs, the reftable backend, packed or borrowed objects, a file that cannot be read) it answers "unknown" (an empty
- * {@link Optional}, or {@code false} where only a proof counts), and the caller asks git. An answer it does give is
- * the one git would give:
+ *
+ * Every method answers from the plain forms git itself writes, and only from them: a linked
+ * worktree's {@code .git} file and {@code commondir}, a symbolic {@code HEAD}, a loose ref, a loose
+ * commit object. For anything else (packed refs, the reftable backend, packed or borrowed objects,
+ * a file that cannot be read) it answers "unknown" (an empty {@link Optional}, or {@code false}
+ * where only a proof counts), and the caller asks git. An answer it does give is the one git would
+ * give:
+ *
  * <ul>
- *   <li>with the files backend, a loose ref overrides any {@code packed-refs} entry, and git replaces ref files
- *       atomically (a lock file renamed over the old one), so one read sees one whole value;</li>
- *   <li>a repository with a {@code reftable} directory keeps its refs there and leaves only stubs in the old places,
- *       so nothing is read from those;</li>
- *   <li>objects never change, so a loose commit's parents are its parents for good.</li>
+ *   <li>with the files backend, a loose ref overrides any {@code packed-refs} entry, and git
+ *       replaces ref files atomically (a lock file renamed over the old one), so one read sees one
+ *       whole value;
+ *   <li>a repository with a {@code reftable} directory keeps its refs there and leaves only stubs
+ *       in the old places, so nothing is read from those;
+ *   <li>objects never change, so a loose commit's parents are its parents for good.
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -42,14 +46,15 @@ public final class GitFiles {
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
   private static final String SYMBOLIC_PREFIX = "ref: refs/heads/";
   private static final String GITDIR_PREFIX = "gitdir: ";
+
   /** How much of a loose commit is inflated: its tree and parent lines fit in far less. */
   private static final int MAX_HEADER_BYTES = 64 * 1024;
 
   private GitFiles() {}
 
   /**
-   * The git directory of the worktree at {@code worktree}: what its {@code .git} file points at (a linked worktree),
-   * or its {@code .git} directory (a main working tree).
+   * The git directory of the worktree at {@code worktree}: what its {@code .git} file points at (a
+   * linked worktree), or its {@code .git} directory (a main working tree).
    */
   public static Optional<Path> gitDir(Path worktree) {
     Path dotGit = worktree.resolve(".git");
@@ -63,26 +68,32 @@ public final class GitFiles {
   }
 
   /**
-   * The common git directory (shared by all worktrees) of the worktree whose git directory is {@code gitDir}: what
-   * its {@code commondir} file names, or {@code gitDir} itself when there is none (a main working tree).
+   * The common git directory (shared by all worktrees) of the worktree whose git directory is
+   * {@code gitDir}: what its {@code commondir} file names, or {@code gitDir} itself when there is
+   * none (a main working tree).
    */
   public static Optional<Path> commonDir(Path gitDir) {
     Path file = gitDir.resolve("commondir");
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.of(gitDir);
     }
-    return readLine(file).filter(line -> !line.isEmpty())
+    return readLine(file)
+        .filter(line -> !line.isEmpty())
         .map(line -> gitDir.resolve(line).normalize())
         .filter(Files::isDirectory);
   }
 
-  /** The branch (without {@code refs/heads/}) checked out in the worktree whose git directory is {@code gitDir}. */
+  /**
+   * The branch (without {@code refs/heads/}) checked out in the worktree whose git directory is
+   * {@code gitDir}.
+   */
   public static Optional<String> headBranch(Path gitDir, Path commonDir) {
     if (usesReftable(commonDir)) {
       return Optional.empty();
     }
     return readLine(gitDir.resolve("HEAD"))
-        .filter(line -> line.startsWith(SYMBOLIC_PREFIX) && line.length() > SYMBOLIC_PREFIX.length())
+        .filter(
+            line -> line.startsWith(SYMBOLIC_PREFIX) && line.length() > SYMBOLIC_PREFIX.length())
         .map(line -> line.substring(SYMBOLIC_PREFIX.length()));
   }
 
@@ -92,7 +103,10 @@ public final class GitFiles {
    * @param ref the full name, such as {@code refs/heads/swarm/cell-1}
    */
   public static Optional<String> looseRef(Path commonDir, String ref) {
-    if (!ref.startsWith("refs/") || ref.contains("..") || ref.contains("//") || ref.endsWith("/")
+    if (!ref.startsWith("refs/")
+        || ref.contains("..")
+        || ref.contains("//")
+        || ref.endsWith("/")
         || usesReftable(commonDir)) {
       return Optional.empty();
     }
@@ -100,9 +114,9 @@ public final class GitFiles {
   }
 
   /**
-   * Whether {@code tip} is proven to descend from {@code ancestor} (and differ from it) by loose commits alone: a
-   * search through the parents of at most {@code limit} loose commits. False means "not proven", not "no": a packed
-   * commit on the way ends the search.
+   * Whether {@code tip} is proven to descend from {@code ancestor} (and differ from it) by loose
+   * commits alone: a search through the parents of at most {@code limit} loose commits. False means
+   * "not proven", not "no": a packed commit on the way ends the search.
    */
   public static boolean provenDescendant(Path commonDir, String tip, String ancestor, int limit) {
     if (tip.equals(ancestor) || !SHA.matcher(tip).matches() || !SHA.matcher(ancestor).matches()) {
@@ -129,15 +143,20 @@ public final class GitFiles {
     return false;
   }
 
-  /** The parents of a commit stored as a loose object, in order; empty when it is not loose or not a commit. */
+  /**
+   * The parents of a commit stored as a loose object, in order; empty when it is not loose or not a
+   * commit.
+   */
   static Optional<List<String>> looseCommitParents(Path commonDir, String sha) {
     if (!SHA.matcher(sha).matches()) {
       return Optional.empty();
     }
-    Path object = commonDir.resolve("objects").resolve(sha.substring(0, 2)).resolve(sha.substring(2));
+    Path object =
+        commonDir.resolve("objects").resolve(sha.substring(0, 2)).resolve(sha.substring(2));
     byte[] header;
     try (InputStream in = new InflaterInputStream(Files.newInputStream(object))) {
-      // A commit's header comes first and is small; a cut-off last line is handled by the parse below.
+      // A commit's header comes first and is small; a cut-off last line is handled by the parse
+      // below.
       header = in.readNBytes(MAX_HEADER_BYTES);
     } catch (IOException e) {
       // Not loose (packed, or in an alternate store), or unreadable: git knows.
@@ -159,7 +178,8 @@ public final class GitFiles {
     for (int i = 1; i < lines.length; i++) {
       String line = lines[i];
       if (!line.startsWith("parent ")) {
-        // The parent lines come right after the tree line; the next header ends them. A line cut off by the end of
+        // The parent lines come right after the tree line; the next header ends them. A line cut
+        // off by the end of
         // what was read could be a parent, so only a complete following line counts.
         return i < lines.length - 1 ? Optional.of(parents) : Optional.empty();
       }

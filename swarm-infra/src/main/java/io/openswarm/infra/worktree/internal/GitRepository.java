@@ -23,40 +23,51 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The operations on a repository's shared metadata that a worktree pool needs: resolving refs, creating and
- * deleting the cells' branches, adding, removing and pruning worktrees.
+ * The operations on a repository's shared metadata that a worktree pool needs: resolving refs,
+ * creating and deleting the cells' branches, adding, removing and pruning worktrees.
  *
- * <p>Concurrency: operations that change the worktree list (adding, removing and pruning worktrees) run under one
- * lock per repository, keyed by the repository's common git directory, so that every pool of this JVM on the same
- * repository takes turns: a prune must never run while another thread registers a worktree. Ref updates take no lock
- * of ours: each is a compare-and-swap that git performs under its own lock file for that ref (and for
- * {@code packed-refs} on deletion, which git itself waits for up to {@code core.packedRefsTimeout}), so updates of
- * different refs run in parallel and two updates of the same ref cannot both succeed; the contention that remains,
- * across threads and JVMs alike, is handled by the runner's retries on git's lock errors. The expensive part of
- * creating a worktree (writing its files) is done outside the lock, in the worktree itself. Read-only operations
- * take no lock.
+ * <p>Concurrency: operations that change the worktree list (adding, removing and pruning worktrees)
+ * run under one lock per repository, keyed by the repository's common git directory, so that every
+ * pool of this JVM on the same repository takes turns: a prune must never run while another thread
+ * registers a worktree. Ref updates take no lock of ours: each is a compare-and-swap that git
+ * performs under its own lock file for that ref (and for {@code packed-refs} on deletion, which git
+ * itself waits for up to {@code core.packedRefsTimeout}), so updates of different refs run in
+ * parallel and two updates of the same ref cannot both succeed; the contention that remains, across
+ * threads and JVMs alike, is handled by the runner's retries on git's lock errors. The expensive
+ * part of creating a worktree (writing its files) is done outside the lock, in the worktree itself.
+ * Read-only operations take no lock.
  *
- * <p>A full SHA once resolved to a commit is remembered (a small bounded set): a commit object never changes, so
- * asking git again would only cost a process per acquire. Should the commit be pruned later, the checkout that needs
- * it fails, which callers handle like any failed checkout.
+ * <p>A full SHA once resolved to a commit is remembered (a small bounded set): a commit object
+ * never changes, so asking git again would only cost a process per acquire. Should the commit be
+ * pruned later, the checkout that needs it fails, which callers handle like any failed checkout.
  *
  * <p>Thread-safe.
  */
 public final class GitRepository {
 
-  /** The oldest git this code is written for: {@code rev-parse --end-of-options} arrived in 2.30. */
-  static final int[] MINIMUM_GIT_VERSION = {2, 30};
   /**
-   * The oldest git whose {@code sparse-checkout} keeps its settings per worktree by itself (it turns on
-   * {@code extensions.worktreeConfig} and moves {@code core.bare} out of the shared configuration): 2.36.
+   * The oldest git this code is written for: {@code rev-parse --end-of-options} arrived in 2.30.
+   */
+  static final int[] MINIMUM_GIT_VERSION = {2, 30};
+
+  /**
+   * The oldest git whose {@code sparse-checkout} keeps its settings per worktree by itself (it
+   * turns on {@code extensions.worktreeConfig} and moves {@code core.bare} out of the shared
+   * configuration): 2.36.
    */
   public static final int[] MINIMUM_SPARSE_GIT_VERSION = {2, 36};
 
-  private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, ReentrantLock> METADATA_LOCKS =
+      new ConcurrentHashMap<>();
+
   /** How many resolved commits are remembered; a pool works from a handful of bases at a time. */
   private static final int KNOWN_COMMITS_LIMIT = 256;
-  /** How many loose commits a release reads to prove that a branch holds commits beyond its base. */
+
+  /**
+   * How many loose commits a release reads to prove that a branch holds commits beyond its base.
+   */
   private static final int DESCENT_SEARCH_LIMIT = 64;
+
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}([0-9a-f]{24})?");
   private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
 
@@ -76,44 +87,59 @@ public final class GitRepository {
   }
 
   /**
-   * Finds the repository that contains {@code path} (a working tree, a linked worktree or a bare repository).
+   * Finds the repository that contains {@code path} (a working tree, a linked worktree or a bare
+   * repository).
    *
-   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if {@code path} is not a directory inside a git
-   *     repository; {@link Reason#GIT_FAILED} if git is missing or older than 2.30
+   * @throws WorktreeException {@link Reason#NOT_A_REPOSITORY} if {@code path} is not a directory
+   *     inside a git repository; {@link Reason#GIT_FAILED} if git is missing or older than 2.30
    */
   public static GitRepository open(GitRunner git, Path path) {
     Path absolute = path.toAbsolutePath().normalize();
     if (!Files.isDirectory(absolute)) {
-      throw new WorktreeException(Reason.NOT_A_REPOSITORY,
-          "the repository path " + absolute + " is not a directory");
+      throw new WorktreeException(
+          Reason.NOT_A_REPOSITORY, "the repository path " + absolute + " is not a directory");
     }
     int[] version = checkVersion(git, absolute);
     GitResult result = git.run(absolute, "rev-parse", "--git-common-dir");
     if (!result.isSuccess()) {
-      throw result.failure("the repository path " + absolute + " is not inside a git repository",
+      throw result.failure(
+          "the repository path " + absolute + " is not inside a git repository",
           Reason.NOT_A_REPOSITORY);
     }
     Path commonDir;
     try {
       commonDir = absolute.resolve(result.stdoutLine()).toRealPath();
     } catch (IOException e) {
-      throw new WorktreeException(Reason.NOT_A_REPOSITORY, "git reported the directory " + result.stdoutLine()
-          + " for " + absolute + " but it cannot be resolved: " + e.getMessage(), e);
+      throw new WorktreeException(
+          Reason.NOT_A_REPOSITORY,
+          "git reported the directory "
+              + result.stdoutLine()
+              + " for "
+              + absolute
+              + " but it cannot be resolved: "
+              + e.getMessage(),
+          e);
     }
     return new GitRepository(git, absolute, commonDir, version);
   }
 
   private static int[] checkVersion(GitRunner git, Path directory) {
-    String version = git.run(directory, "version").requireSuccess("find the version of git").stdoutLine();
+    String version =
+        git.run(directory, "version").requireSuccess("find the version of git").stdoutLine();
     Matcher matcher = VERSION.matcher(version);
     if (!matcher.find()) {
-      throw new WorktreeException(Reason.GIT_FAILED, "could not read the version of git from \"" + version + "\"");
+      throw new WorktreeException(
+          Reason.GIT_FAILED, "could not read the version of git from \"" + version + "\"");
     }
     int major = Integer.parseInt(matcher.group(1));
     int minor = Integer.parseInt(matcher.group(2));
-    if (major < MINIMUM_GIT_VERSION[0] || (major == MINIMUM_GIT_VERSION[0] && minor < MINIMUM_GIT_VERSION[1])) {
-      throw new WorktreeException(Reason.GIT_FAILED, String.format("git %d.%d or newer is required but %s was found",
-          MINIMUM_GIT_VERSION[0], MINIMUM_GIT_VERSION[1], version));
+    if (major < MINIMUM_GIT_VERSION[0]
+        || (major == MINIMUM_GIT_VERSION[0] && minor < MINIMUM_GIT_VERSION[1])) {
+      throw new WorktreeException(
+          Reason.GIT_FAILED,
+          String.format(
+              "git %d.%d or newer is required but %s was found",
+              MINIMUM_GIT_VERSION[0], MINIMUM_GIT_VERSION[1], version));
     }
     return new int[] {major, minor};
   }
@@ -125,8 +151,11 @@ public final class GitRepository {
    */
   public void requireVersion(int[] minimum, String feature) {
     if (version[0] < minimum[0] || (version[0] == minimum[0] && version[1] < minimum[1])) {
-      throw new WorktreeException(Reason.GIT_FAILED, String.format("%s needs git %d.%d or newer but git %d.%d was "
-          + "found", feature, minimum[0], minimum[1], version[0], version[1]));
+      throw new WorktreeException(
+          Reason.GIT_FAILED,
+          String.format(
+              "%s needs git %d.%d or newer but git %d.%d was " + "found",
+              feature, minimum[0], minimum[1], version[0], version[1]));
     }
   }
 
@@ -143,12 +172,18 @@ public final class GitRepository {
   /**
    * Checks {@code branch} with git's own rules ({@code git check-ref-format --branch}).
    *
-   * @throws IllegalArgumentException if git rejects it; {@code description} says where the name came from
+   * @throws IllegalArgumentException if git rejects it; {@code description} says where the name
+   *     came from
    */
   public void checkBranchName(String branch, Supplier<String> description) {
-    if (branch.startsWith("-") || !git.run(directory, "check-ref-format", "--branch", branch).isSuccess()) {
-      throw new IllegalArgumentException("\"" + branch + "\" is not a valid git branch name (" + description.get()
-          + "); see git check-ref-format");
+    if (branch.startsWith("-")
+        || !git.run(directory, "check-ref-format", "--branch", branch).isSuccess()) {
+      throw new IllegalArgumentException(
+          "\""
+              + branch
+              + "\" is not a valid git branch name ("
+              + description.get()
+              + "); see git check-ref-format");
     }
   }
 
@@ -161,10 +196,17 @@ public final class GitRepository {
     if (knownCommits.contains(ref)) {
       return ref;
     }
-    GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
+    GitResult result =
+        git.run(
+            directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
     if (!result.isSuccess() || !SHA.matcher(result.stdoutLine()).matches()) {
-      throw new WorktreeException(Reason.UNKNOWN_REF, "\"" + ref + "\" does not name a commit in " + directory,
-          result.command(), OptionalInt.of(result.exitCode()), result.stderrTail(), null);
+      throw new WorktreeException(
+          Reason.UNKNOWN_REF,
+          "\"" + ref + "\" does not name a commit in " + directory,
+          result.command(),
+          OptionalInt.of(result.exitCode()),
+          result.stderrTail(),
+          null);
     }
     String sha = result.stdoutLine();
     if (knownCommits.size() >= KNOWN_COMMITS_LIMIT) {
@@ -180,8 +222,14 @@ public final class GitRepository {
     if (loose.isPresent()) {
       return loose;
     }
-    GitResult result = git.run(directory, "rev-parse", "--verify", "--quiet", "--end-of-options",
-        "refs/heads/" + branch);
+    GitResult result =
+        git.run(
+            directory,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            "refs/heads/" + branch);
     return result.isSuccess() ? Optional.of(result.stdoutLine()) : Optional.empty();
   }
 
@@ -194,17 +242,18 @@ public final class GitRepository {
     if (result.exitCode() == 1) {
       return false;
     }
-    throw result.failure("check whether " + ancestor + " is an ancestor of " + descendant, Reason.GIT_FAILED);
+    throw result.failure(
+        "check whether " + ancestor + " is an ancestor of " + descendant, Reason.GIT_FAILED);
   }
 
   /**
-   * Creates branch {@code branch} at {@code commit} for a cell, or moves it there when it exists but holds nothing
-   * that {@code commit} does not contain and is not checked out anywhere. Never moves a branch that holds commits of
-   * its own.
+   * Creates branch {@code branch} at {@code commit} for a cell, or moves it there when it exists
+   * but holds nothing that {@code commit} does not contain and is not checked out anywhere. Never
+   * moves a branch that holds commits of its own.
    *
    * @param reflogMessage why, for the branch's reflog
-   * @throws WorktreeException {@link Reason#BRANCH_CONFLICT} if the branch holds commits not in {@code commit},
-   *     is checked out in a worktree, or a ref in the way prevents its creation
+   * @throws WorktreeException {@link Reason#BRANCH_CONFLICT} if the branch holds commits not in
+   *     {@code commit}, is checked out in a worktree, or a ref in the way prevents its creation
    */
   public void createBranch(String branch, String commit, String reflogMessage) {
     String ref = "refs/heads/" + branch;
@@ -215,22 +264,40 @@ public final class GitRepository {
     }
     Optional<String> tip = branchTip(branch);
     if (tip.isEmpty()) {
-      throw created.failure("could not create branch " + branch
-          + " (a branch whose name is a prefix of it, or that has it as a prefix, may be in the way)",
+      throw created.failure(
+          "could not create branch "
+              + branch
+              + " (a branch whose name is a prefix of it, or that has it as a prefix, may be in the way)",
           Reason.BRANCH_CONFLICT);
     }
     Optional<Path> checkedOut = worktreeWithBranch(branch);
     if (checkedOut.isPresent()) {
-      throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists and is checked "
-          + "out in " + checkedOut.get() + "; finish or remove that worktree, or use another cell id");
+      throw new WorktreeException(
+          Reason.BRANCH_CONFLICT,
+          "branch "
+              + branch
+              + " already exists and is checked "
+              + "out in "
+              + checkedOut.get()
+              + "; finish or remove that worktree, or use another cell id");
     }
     if (!isAncestor(tip.get(), commit)) {
-      throw new WorktreeException(Reason.BRANCH_CONFLICT, "branch " + branch + " already exists at " + tip.get()
-          + " with commits that are not in the base " + commit + "; integrate or delete it, or use another cell id");
+      throw new WorktreeException(
+          Reason.BRANCH_CONFLICT,
+          "branch "
+              + branch
+              + " already exists at "
+              + tip.get()
+              + " with commits that are not in the base "
+              + commit
+              + "; integrate or delete it, or use another cell id");
     }
-    // Compare-and-swap from the tip just checked: if the branch moved meanwhile, this fails instead of resetting it.
+    // Compare-and-swap from the tip just checked: if the branch moved meanwhile, this fails instead
+    // of resetting it.
     git.run(directory, "update-ref", "-m", reflogMessage, ref, commit, tip.get())
-        .requireSuccess("move branch " + branch + " from " + tip.get() + " to " + commit, Reason.BRANCH_CONFLICT);
+        .requireSuccess(
+            "move branch " + branch + " from " + tip.get() + " to " + commit,
+            Reason.BRANCH_CONFLICT);
   }
 
   /**
@@ -243,11 +310,12 @@ public final class GitRepository {
   }
 
   /**
-   * The tip of branch {@code branch} when it holds commits that {@code base} does not contain; empty when it does
-   * not (its tip is {@code base} or an ancestor of it) or does not exist. The common cases are read from git's files
-   * ({@link GitFiles}): a branch still at {@code base}, and a branch whose tip descends from {@code base} through a
-   * few loose commits (a cell's new commits). Otherwise one git process answers both questions
-   * ({@code git for-each-ref --no-merged}).
+   * The tip of branch {@code branch} when it holds commits that {@code base} does not contain;
+   * empty when it does not (its tip is {@code base} or an ancestor of it) or does not exist. The
+   * common cases are read from git's files ({@link GitFiles}): a branch still at {@code base}, and
+   * a branch whose tip descends from {@code base} through a few loose commits (a cell's new
+   * commits). Otherwise one git process answers both questions ({@code git for-each-ref
+   * --no-merged}).
    *
    * @throws WorktreeException if git fails
    */
@@ -262,13 +330,21 @@ public final class GitRepository {
         return loose;
       }
     }
-    GitResult listing = git.run(directory, "for-each-ref", "--no-merged=" + base,
-        "--format=%(objectname) %(refname)", ref)
-        .requireSuccess("check whether branch " + branch + " holds commits beyond " + base);
-    // A pattern also matches the refs below it (refs/heads/<branch>/...), so only the exact name counts.
+    GitResult listing =
+        git.run(
+                directory,
+                "for-each-ref",
+                "--no-merged=" + base,
+                "--format=%(objectname) %(refname)",
+                ref)
+            .requireSuccess("check whether branch " + branch + " holds commits beyond " + base);
+    // A pattern also matches the refs below it (refs/heads/<branch>/...), so only the exact name
+    // counts.
     for (String line : listing.stdout().split("\n")) {
       int space = line.indexOf(' ');
-      if (space > 0 && line.substring(space + 1).equals(ref) && SHA.matcher(line.substring(0, space)).matches()) {
+      if (space > 0
+          && line.substring(space + 1).equals(ref)
+          && SHA.matcher(line.substring(0, space)).matches()) {
         return Optional.of(line.substring(0, space));
       }
     }
@@ -279,8 +355,11 @@ public final class GitRepository {
   public Optional<Path> worktreeWithBranch(String branch) {
     String wanted = "branch refs/heads/" + branch;
     Path current = null;
-    for (String line : git.run(directory, "worktree", "list", "--porcelain")
-        .requireSuccess("list worktrees").stdout().split("\n")) {
+    for (String line :
+        git.run(directory, "worktree", "list", "--porcelain")
+            .requireSuccess("list worktrees")
+            .stdout()
+            .split("\n")) {
       if (line.startsWith("worktree ")) {
         current = Path.of(line.substring("worktree ".length()));
       } else if (line.equals(wanted) && current != null) {
@@ -291,9 +370,10 @@ public final class GitRepository {
   }
 
   /**
-   * Registers a new worktree at {@code path} (which must not exist) with {@code branch} checked out, or detached at
-   * {@code commit} when {@code branch} is null, then writes its files. Only the registration holds the metadata
-   * lock; the checkout runs in parallel with other work. On failure nothing is left behind.
+   * Registers a new worktree at {@code path} (which must not exist) with {@code branch} checked
+   * out, or detached at {@code commit} when {@code branch} is null, then writes its files. Only the
+   * registration holds the metadata lock; the checkout runs in parallel with other work. On failure
+   * nothing is left behind.
    *
    * @throws WorktreeException if git fails
    */
@@ -302,13 +382,15 @@ public final class GitRepository {
   }
 
   /**
-   * Like {@link #addWorktree(Path, String, String)}, and when {@code sparseDirectories} is not empty the worktree is a
-   * sparse checkout in cone mode of those directories, set before any file is written (its settings live in the
-   * worktree's own configuration, never in the main checkout's).
+   * Like {@link #addWorktree(Path, String, String)}, and when {@code sparseDirectories} is not
+   * empty the worktree is a sparse checkout in cone mode of those directories, set before any file
+   * is written (its settings live in the worktree's own configuration, never in the main
+   * checkout's).
    *
    * @throws WorktreeException if git fails
    */
-  public void addWorktree(Path path, @Nullable String branch, String commit, List<String> sparseDirectories) {
+  public void addWorktree(
+      Path path, @Nullable String branch, String commit, List<String> sparseDirectories) {
     List<String> args = new ArrayList<>(List.of("worktree", "add", "--quiet", "--no-checkout"));
     if (branch == null) {
       args.add("--detach");
@@ -317,20 +399,27 @@ public final class GitRepository {
     args.add(path.toString());
     args.add(branch == null ? commit : branch);
     try {
-      withMetadataLock(() -> {
-        git.run(GitCommand.in(directory).args(args).build()).requireSuccess("register worktree " + path);
-        if (!sparseDirectories.isEmpty()) {
-          // Under the lock: the first time, git turns on extensions.worktreeConfig in the shared configuration. The
-          // worktree has no index yet, so this writes no file; the checkout below then writes only the cone.
-          List<String> sparse = new ArrayList<>(List.of("sparse-checkout", "set", "--cone"));
-          sparse.addAll(sparseDirectories);
-          git.run(GitCommand.in(path).args(sparse).build())
-              .requireSuccess("make worktree " + path + " a sparse checkout of " + sparseDirectories);
-        }
-        return null;
-      });
-      // Outside the lock, in the new worktree only (its own index.lock): cold acquires write their files in parallel.
-      git.run(path, "reset", "--hard", "--quiet").requireSuccess("check out the files of worktree " + path);
+      withMetadataLock(
+          () -> {
+            git.run(GitCommand.in(directory).args(args).build())
+                .requireSuccess("register worktree " + path);
+            if (!sparseDirectories.isEmpty()) {
+              // Under the lock: the first time, git turns on extensions.worktreeConfig in the
+              // shared configuration. The
+              // worktree has no index yet, so this writes no file; the checkout below then writes
+              // only the cone.
+              List<String> sparse = new ArrayList<>(List.of("sparse-checkout", "set", "--cone"));
+              sparse.addAll(sparseDirectories);
+              git.run(GitCommand.in(path).args(sparse).build())
+                  .requireSuccess(
+                      "make worktree " + path + " a sparse checkout of " + sparseDirectories);
+            }
+            return null;
+          });
+      // Outside the lock, in the new worktree only (its own index.lock): cold acquires write their
+      // files in parallel.
+      git.run(path, "reset", "--hard", "--quiet")
+          .requireSuccess("check out the files of worktree " + path);
     } catch (WorktreeException e) {
       try {
         removeWorktree(path);
@@ -342,11 +431,11 @@ public final class GitRepository {
   }
 
   /**
-   * Checks, from git's files and without trusting the worktree at {@code path}, that it is a linked worktree of this
-   * repository as this repository registered it: {@code path/.git} is a plain file naming
-   * {@code <commonDir>/worktrees/<id>}, that administrative directory names {@code path/.git} back and this
-   * repository as its common directory, and its {@code HEAD} is detached at a commit. What is in the worktree's files
-   * is not looked at.
+   * Checks, from git's files and without trusting the worktree at {@code path}, that it is a linked
+   * worktree of this repository as this repository registered it: {@code path/.git} is a plain file
+   * naming {@code <commonDir>/worktrees/<id>}, that administrative directory names {@code
+   * path/.git} back and this repository as its common directory, and its {@code HEAD} is detached
+   * at a commit. What is in the worktree's files is not looked at.
    *
    * @return the commit {@code HEAD} is detached at
    * @throws WorktreeException {@link Reason#RESTORE_FAILED} naming what does not hold
@@ -365,20 +454,28 @@ public final class GitRepository {
     }
     Path worktrees = commonDir.resolve("worktrees");
     Path admin = Path.of(pointer.substring("gitdir: ".length())).normalize();
-    if (!admin.isAbsolute() || !worktrees.equals(admin.getParent())
+    if (!admin.isAbsolute()
+        || !worktrees.equals(admin.getParent())
         || !Files.isDirectory(admin, LinkOption.NOFOLLOW_LINKS)) {
-      throw notRegistered(path, "its .git file points at " + admin + ", not at a worktree of " + commonDir);
+      throw notRegistered(
+          path, "its .git file points at " + admin + ", not at a worktree of " + commonDir);
     }
-    if (!firstLine(admin.resolve("gitdir")).map(line -> Path.of(line).normalize().equals(dotGit)).orElse(false)) {
+    if (!firstLine(admin.resolve("gitdir"))
+        .map(line -> Path.of(line).normalize().equals(dotGit))
+        .orElse(false)) {
       throw notRegistered(path, admin + " is registered for another directory");
     }
-    boolean sameCommonDir = firstLine(admin.resolve("commondir")).map(line -> {
-      try {
-        return admin.resolve(line).toRealPath().equals(commonDir);
-      } catch (IOException | java.nio.file.InvalidPathException e) {
-        return false;
-      }
-    }).orElse(false);
+    boolean sameCommonDir =
+        firstLine(admin.resolve("commondir"))
+            .map(
+                line -> {
+                  try {
+                    return admin.resolve(line).toRealPath().equals(commonDir);
+                  } catch (IOException | java.nio.file.InvalidPathException e) {
+                    return false;
+                  }
+                })
+            .orElse(false);
     if (!sameCommonDir) {
       throw notRegistered(path, admin + " does not belong to the repository " + commonDir);
     }
@@ -390,7 +487,8 @@ public final class GitRepository {
   }
 
   private static WorktreeException notRegistered(Path path, String problem) {
-    return new WorktreeException(Reason.RESTORE_FAILED, "worktree " + path + " cannot be trusted: " + problem);
+    return new WorktreeException(
+        Reason.RESTORE_FAILED, "worktree " + path + " cannot be trusted: " + problem);
   }
 
   /** The first line of a small plain file (not a link), or empty when it cannot be read. */
@@ -408,8 +506,8 @@ public final class GitRepository {
   }
 
   /**
-   * The directories of the sparse checkout (cone mode) of the worktree at {@code path}, as
-   * {@code git sparse-checkout list} reports them; empty when the worktree is a full checkout.
+   * The directories of the sparse checkout (cone mode) of the worktree at {@code path}, as {@code
+   * git sparse-checkout list} reports them; empty when the worktree is a full checkout.
    *
    * @throws WorktreeException if git fails otherwise
    */
@@ -431,8 +529,9 @@ public final class GitRepository {
   }
 
   /**
-   * Removes the worktree at {@code path}: its directory and git's record of it. Works when git no longer knows the
-   * worktree or the directory is already gone, and when the cell nested directories deeper than the path limit.
+   * Removes the worktree at {@code path}: its directory and git's record of it. Works when git no
+   * longer knows the worktree or the directory is already gone, and when the cell nested
+   * directories deeper than the path limit.
    *
    * @throws WorktreeException if the directory cannot be deleted
    */
@@ -441,27 +540,42 @@ public final class GitRepository {
   }
 
   /**
-   * Removes the worktree at {@code path} like {@link #removeWorktree(Path)}; if its directory cannot be deleted, moves
-   * what is left of it into {@code quarantine} (see {@link TreeDeleter#quarantine}) and forgets it all the same.
+   * Removes the worktree at {@code path} like {@link #removeWorktree(Path)}; if its directory
+   * cannot be deleted, moves what is left of it into {@code quarantine} (see {@link
+   * TreeDeleter#quarantine}) and forgets it all the same.
    *
    * @return empty when the directory was deleted; where it was moved when it could not be
    * @throws WorktreeException if the directory can neither be deleted nor moved
    */
   public Optional<Path> removeWorktree(Path path, @Nullable Path quarantine) {
-    GitResult removed = withMetadataLock(() -> git.run(GitCommand.in(directory)
-        .args("worktree", "remove", "--force", "--force", "--", path.toString()).build()));
+    GitResult removed =
+        withMetadataLock(
+            () ->
+                git.run(
+                    GitCommand.in(directory)
+                        .args("worktree", "remove", "--force", "--force", "--", path.toString())
+                        .build()));
     if (removed.isSuccess() && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
     Optional<Path> quarantined;
     try {
       // Git gives up on paths longer than PATH_MAX ("File name too long"); the deleter does not.
-      quarantined = quarantine == null ? deleted(path) : TreeDeleter.deleteOrQuarantine(path, quarantine);
+      quarantined =
+          quarantine == null ? deleted(path) : TreeDeleter.deleteOrQuarantine(path, quarantine);
     } catch (IOException e) {
-      throw new WorktreeException(Reason.IO_FAILED, "could not delete worktree directory " + path + " after `"
-          + removed.commandLine() + "` " + (removed.isSuccess() ? "left it behind" : "failed: "
-          + removed.stderrTail().strip()) + (quarantine == null ? "" : ", nor move it into " + quarantine) + ": "
-          + e, e);
+      throw new WorktreeException(
+          Reason.IO_FAILED,
+          "could not delete worktree directory "
+              + path
+              + " after `"
+              + removed.commandLine()
+              + "` "
+              + (removed.isSuccess() ? "left it behind" : "failed: " + removed.stderrTail().strip())
+              + (quarantine == null ? "" : ", nor move it into " + quarantine)
+              + ": "
+              + e,
+          e);
     }
     prune();
     return quarantined;
@@ -474,7 +588,8 @@ public final class GitRepository {
 
   /** Forgets worktrees whose directories are gone ({@code git worktree prune}). */
   public void prune() {
-    withMetadataLock(() -> git.run(directory, "worktree", "prune").requireSuccess("prune worktrees"));
+    withMetadataLock(
+        () -> git.run(directory, "worktree", "prune").requireSuccess("prune worktrees"));
   }
 
   private <T> T withMetadataLock(Supplier<T> action) {

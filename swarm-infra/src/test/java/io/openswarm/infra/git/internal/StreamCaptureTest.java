@@ -22,11 +22,17 @@ class StreamCaptureTest {
     return bytes;
   }
 
-  /** Regression: every git command used to allocate (and zero) its whole 16 MiB limit for a few bytes of output. */
+  /**
+   * Regression: every git command used to allocate (and zero) its whole 16 MiB limit for a few
+   * bytes of output.
+   */
   @Test
   void smallOutputUnderAHugeLimitUsesLittleMemory() {
-    StreamCapture capture = capture("0123456789abcdef0123456789abcdef01234567\n".getBytes(StandardCharsets.UTF_8),
-        16 * 1024 * 1024, false);
+    StreamCapture capture =
+        capture(
+            "0123456789abcdef0123456789abcdef01234567\n".getBytes(StandardCharsets.UTF_8),
+            16 * 1024 * 1024,
+            false);
 
     assertThat(capture.capacity()).isLessThanOrEqualTo(8192);
     assertThat(new String(capture.bytes(), StandardCharsets.UTF_8)).hasSize(41);
@@ -49,7 +55,8 @@ class StreamCaptureTest {
     byte[] input = sequence(100_003);
     StreamCapture capture = capture(input, 20_000, true);
 
-    assertThat(capture.bytes()).isEqualTo(java.util.Arrays.copyOfRange(input, 100_003 - 20_000, 100_003));
+    assertThat(capture.bytes())
+        .isEqualTo(java.util.Arrays.copyOfRange(input, 100_003 - 20_000, 100_003));
     assertThat(capture.truncated()).isTrue();
   }
 

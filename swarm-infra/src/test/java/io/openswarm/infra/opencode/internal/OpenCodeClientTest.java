@@ -44,7 +44,11 @@ class OpenCodeClientTest {
   @BeforeEach
   void setUp() throws IOException {
     stub = new StubOpenCodeServer();
-    client = stub.client().requestTimeout(Duration.ofSeconds(5)).confirmTimeout(Duration.ofSeconds(1)).build();
+    client =
+        stub.client()
+            .requestTimeout(Duration.ofSeconds(5))
+            .confirmTimeout(Duration.ofSeconds(1))
+            .build();
   }
 
   @AfterEach
@@ -63,24 +67,32 @@ class OpenCodeClientTest {
     OpenCodeClient wrong = OpenCodeClient.newBuilder(stub.uri(), "not-the-password").build();
 
     assertThatThrownBy(wrong::health)
-        .isInstanceOfSatisfying(OpenCodeException.class, e -> {
-          assertThat(e.statusCode()).hasValue(401);
-          assertThat(e.getMessage()).isEqualTo("GET /global/health returned HTTP 401 (password rejected)")
-              .doesNotContain("not-the-password");
-        });
+        .isInstanceOfSatisfying(
+            OpenCodeException.class,
+            e -> {
+              assertThat(e.statusCode()).hasValue(401);
+              assertThat(e.getMessage())
+                  .isEqualTo("GET /global/health returned HTTP 401 (password rejected)")
+                  .doesNotContain("not-the-password");
+            });
   }
 
   @Test
   void httpErrorsNameTheRequestTheStatusAndABoundedExcerpt() {
     stub.failSessionCreateWith = 500;
-    stub.failureBody = "{\"name\":\"UnknownError\",\"data\":{\"message\":\"" + "x".repeat(20_000) + "\"}}";
+    stub.failureBody =
+        "{\"name\":\"UnknownError\",\"data\":{\"message\":\"" + "x".repeat(20_000) + "\"}}";
 
     assertThatThrownBy(() -> client.createSession("cell-1"))
-        .isInstanceOfSatisfying(OpenCodeException.class, e -> {
-          assertThat(e.statusCode()).hasValue(500);
-          assertThat(e.getMessage()).startsWith("POST /session returned HTTP 500: {\"name\":\"UnknownError\"")
-              .contains("more chars)").hasSizeLessThan(700);
-        });
+        .isInstanceOfSatisfying(
+            OpenCodeException.class,
+            e -> {
+              assertThat(e.statusCode()).hasValue(500);
+              assertThat(e.getMessage())
+                  .startsWith("POST /session returned HTTP 500: {\"name\":\"UnknownError\"")
+                  .contains("more chars)")
+                  .hasSizeLessThan(700);
+            });
   }
 
   @Test
@@ -102,8 +114,11 @@ class OpenCodeClientTest {
 
     assertThatThrownBy(() -> quick.awaitReady(Duration.ofSeconds(30), () -> ++checks[0] < 3))
         .isInstanceOf(OpenCodeException.class)
-        .hasMessageStartingWith("OpenCode server at " + stub.uri() + " exited before it became healthy (after 2 "
-            + "health checks; last: GET /global/health timed out after PT0.2S)");
+        .hasMessageStartingWith(
+            "OpenCode server at "
+                + stub.uri()
+                + " exited before it became healthy (after 2 "
+                + "health checks; last: GET /global/health timed out after PT0.2S)");
   }
 
   @Test
@@ -123,7 +138,8 @@ class OpenCodeClientTest {
     OpenCodeClient wrong = OpenCodeClient.newBuilder(stub.uri(), "wrong").build();
 
     assertThatThrownBy(() -> wrong.awaitReady(Duration.ofSeconds(30), () -> true))
-        .isInstanceOfSatisfying(OpenCodeException.class, e -> assertThat(e.statusCode()).hasValue(401));
+        .isInstanceOfSatisfying(
+            OpenCodeException.class, e -> assertThat(e.statusCode()).hasValue(401));
   }
 
   @Test
@@ -133,17 +149,21 @@ class OpenCodeClientTest {
     assertThat(session).isEqualTo(new SessionInfo(SESSION, "cell-7: add a README", "/work/tree"));
     assertThat(stub.requests).contains("POST /session {\"title\":\"cell-7: add a README\"}");
     assertThatThrownBy(() -> client.createSession(" "))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("title must not be blank");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("title must not be blank");
   }
 
   @Test
   void promptToAnUnknownSessionIsA404() {
     assertThatThrownBy(() -> client.promptAsync("ses_unknown", "hi"))
-        .isInstanceOfSatisfying(OpenCodeException.class, e -> {
-          assertThat(e.statusCode()).hasValue(404);
-          assertThat(e.getMessage()).contains("POST /session/ses_unknown/prompt_async returned HTTP 404")
-              .contains("Session not found");
-        });
+        .isInstanceOfSatisfying(
+            OpenCodeException.class,
+            e -> {
+              assertThat(e.statusCode()).hasValue(404);
+              assertThat(e.getMessage())
+                  .contains("POST /session/ses_unknown/prompt_async returned HTTP 404")
+                  .contains("Session not found");
+            });
   }
 
   @Test
@@ -157,17 +177,20 @@ class OpenCodeClientTest {
 
   @Test
   void builderValidatesTheAddress() {
-    assertThatThrownBy(() -> OpenCodeClient.newBuilder(URI.create("https://127.0.0.1:1"), "p").build())
+    assertThatThrownBy(
+            () -> OpenCodeClient.newBuilder(URI.create("https://127.0.0.1:1"), "p").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("baseUri must look like http://127.0.0.1:8123 but was https://127.0.0.1:1");
     assertThatThrownBy(() -> OpenCodeClient.newBuilder(URI.create("http://127.0.0.1"), "p").build())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> OpenCodeClient.newBuilder(stub.uri(), "").build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("password must not be empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("password must not be empty");
   }
 
   @Test
-  void subscriptionDeliversOnlyItsSessionsEventsAndOutlivesTheRequestTimeout() throws InterruptedException {
+  void subscriptionDeliversOnlyItsSessionsEventsAndOutlivesTheRequestTimeout()
+      throws InterruptedException {
     OpenCodeClient shortTimeouts = stub.client().requestTimeout(Duration.ofMillis(300)).build();
 
     try (EventSubscription events = shortTimeouts.subscribe(SESSION)) {
@@ -199,12 +222,15 @@ class OpenCodeClientTest {
       stub.emit(busy());
       stub.dropStreams();
 
-      assertThat(events.poll(Duration.ofSeconds(5))).map(OpenCodeEvent::type).contains("session.status");
+      assertThat(events.poll(Duration.ofSeconds(5)))
+          .map(OpenCodeEvent::type)
+          .contains("session.status");
       assertThatThrownBy(() -> events.poll(Duration.ofSeconds(5)))
           .isInstanceOf(OpenCodeException.class)
           .hasMessageContaining("event stream " + stub.uri() + "/event");
       assertThat(events.isOpen()).isFalse();
-      assertThatThrownBy(() -> events.poll(Duration.ofSeconds(1))).isInstanceOf(OpenCodeException.class);
+      assertThatThrownBy(() -> events.poll(Duration.ofSeconds(1)))
+          .isInstanceOf(OpenCodeException.class);
     }
   }
 
@@ -221,16 +247,24 @@ class OpenCodeClientTest {
   @Test
   void aTurnEndsOnIdleWithTheAssistantsSummaryAndTokens() throws InterruptedException {
     stub.onSubscribe = s -> s.emit(idle()); // left over from an earlier turn: must not end this one
-    stub.messages = call -> call == 1 ? list(user("msg_old", "earlier"), assistant("msg_old_a", true, "old", 5, 5))
-        : list(user("msg_old", "earlier"), assistant("msg_old_a", true, "old", 5, 5), user("msg_u", "task"),
-            assistant("msg_a1", true, "calling a tool", 10, 2), assistant("msg_a2", true, "done: wrote it", 20, 4));
-    stub.onPrompt = s -> {
-      s.emit(userMessageUpdated("msg_u"));
-      s.emit(busy());
-      s.emit(toolPart("write", "running"));
-      s.emit(toolPart("write", "completed"));
-      s.emit(idle());
-    };
+    stub.messages =
+        call ->
+            call == 1
+                ? list(user("msg_old", "earlier"), assistant("msg_old_a", true, "old", 5, 5))
+                : list(
+                    user("msg_old", "earlier"),
+                    assistant("msg_old_a", true, "old", 5, 5),
+                    user("msg_u", "task"),
+                    assistant("msg_a1", true, "calling a tool", 10, 2),
+                    assistant("msg_a2", true, "done: wrote it", 20, 4));
+    stub.onPrompt =
+        s -> {
+          s.emit(userMessageUpdated("msg_u"));
+          s.emit(busy());
+          s.emit(toolPart("write", "running"));
+          s.emit(toolPart("write", "completed"));
+          s.emit(idle());
+        };
     List<TurnProgress> progress = new CopyOnWriteArrayList<>();
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, progress::add);
@@ -239,22 +273,34 @@ class OpenCodeClientTest {
     assertThat(result.summary()).isEqualTo("done: wrote it");
     assertThat(result.error()).isEmpty();
     assertThat(result.tokens()).contains(new TokenUsage(30, 6, 2, 4, 6, 1.0));
-    assertThat(progress).extracting(TurnProgress::activity).contains("tool write running", "tool write completed");
-    assertThat(progress).allSatisfy(p -> assertThat(p.describe()).doesNotContain("tool-input-never-reported"));
-    assertThat(stub.requests).contains("POST /session/" + SESSION + "/prompt_async "
-        + "{\"parts\":[{\"type\":\"text\",\"text\":\"task\"}]}");
+    assertThat(progress)
+        .extracting(TurnProgress::activity)
+        .contains("tool write running", "tool write completed");
+    assertThat(progress)
+        .allSatisfy(p -> assertThat(p.describe()).doesNotContain("tool-input-never-reported"));
+    assertThat(stub.requests)
+        .contains(
+            "POST /session/"
+                + SESSION
+                + "/prompt_async "
+                + "{\"parts\":[{\"type\":\"text\",\"text\":\"task\"}]}");
     assertThat(stub.count("POST /session/" + SESSION + "/abort")).isZero();
   }
 
   @Test
   void idleBeforeTheLastMessageCompletesWaitsForTheMessageList() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]"
-        : call < 4 ? list(user("msg_u", "task"), assistant("msg_a", false, "still writing", 1, 1))
-        : list(user("msg_u", "task"), assistant("msg_a", true, "finished", 1, 1));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(idle());
-    };
+    stub.messages =
+        call ->
+            call == 1
+                ? "[]"
+                : call < 4
+                    ? list(user("msg_u", "task"), assistant("msg_a", false, "still writing", 1, 1))
+                    : list(user("msg_u", "task"), assistant("msg_a", true, "finished", 1, 1));
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -265,25 +311,29 @@ class OpenCodeClientTest {
 
   @Test
   void aMessageThatNeverCompletesFailsTheTurn() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", false, "", 1, 1));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(idle());
-    };
+    stub.messages =
+        call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", false, "", 1, 1));
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
     assertThat(result.status()).isEqualTo(TurnStatus.FAILED);
-    assertThat(result.error()).contains("session went idle but its last assistant message never completed");
+    assertThat(result.error())
+        .contains("session went idle but its last assistant message never completed");
   }
 
   @Test
   void idleWithoutAnyAssistantReplyFailsTheTurn() throws InterruptedException {
     stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"));
-    stub.onPrompt = s -> {
-      s.emit(userMessageUpdated("msg_u"));
-      s.emit(idle());
-    };
+    stub.onPrompt =
+        s -> {
+          s.emit(userMessageUpdated("msg_u"));
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -294,11 +344,12 @@ class OpenCodeClientTest {
   @Test
   void aSessionErrorFailsTheTurnWithOpenCodesMessage() throws InterruptedException {
     stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(error("UnknownError", "Model not found: nope/x."));
-      s.emit(idle());
-    };
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(error("UnknownError", "Model not found: nope/x."));
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -308,12 +359,18 @@ class OpenCodeClientTest {
 
   @Test
   void anErrorOnTheLastAssistantMessageFailsTheTurn() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]"
-        : list(user("msg_u", "task"), assistantWithError("msg_a", "APIError", "scripted failure"));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(idle());
-    };
+    stub.messages =
+        call ->
+            call == 1
+                ? "[]"
+                : list(
+                    user("msg_u", "task"),
+                    assistantWithError("msg_a", "APIError", "scripted failure"));
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -323,12 +380,14 @@ class OpenCodeClientTest {
 
   @Test
   void anAbortBySomeoneElseEndsTheTurnAsAborted() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", false, "", 1, 1));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(error("MessageAbortedError", "Aborted"));
-      s.emit(idle());
-    };
+    stub.messages =
+        call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", false, "", 1, 1));
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(error("MessageAbortedError", "Aborted"));
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -339,20 +398,28 @@ class OpenCodeClientTest {
   @Test
   void aSilentTurnIsAbortedAtTheIdleTimeoutAndReportedWhileWaiting() throws InterruptedException {
     stub.onPrompt = s -> s.emit(busy());
-    stub.onAbort = s -> {
-      s.emit(error("MessageAbortedError", "Aborted"));
-      s.emit(idle());
-    };
+    stub.onAbort =
+        s -> {
+          s.emit(error("MessageAbortedError", "Aborted"));
+          s.emit(idle());
+        };
     List<TurnProgress> progress = new CopyOnWriteArrayList<>();
     long start = System.nanoTime();
 
-    TurnResult result = client.runTurn(SESSION, "task", Duration.ofMillis(2500), LIMIT, progress::add);
+    TurnResult result =
+        client.runTurn(SESSION, "task", Duration.ofMillis(2500), LIMIT, progress::add);
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertThat(result.status()).isEqualTo(TurnStatus.TIMED_OUT);
-    assertThat(result.error()).hasValueSatisfying(error -> assertThat(error)
-        .startsWith("no event from session " + SESSION + " for PT2.5S (last activity: status busy)")
-        .doesNotContain("did not confirm"));
+    assertThat(result.error())
+        .hasValueSatisfying(
+            error ->
+                assertThat(error)
+                    .startsWith(
+                        "no event from session "
+                            + SESSION
+                            + " for PT2.5S (last activity: status busy)")
+                    .doesNotContain("did not confirm"));
     assertThat(took).isBetween(Duration.ofMillis(2400), Duration.ofSeconds(8));
     assertThat(stub.count("POST /session/" + SESSION + "/abort")).isEqualTo(1);
     assertThat(progress).extracting(TurnProgress::activity).contains("waiting");
@@ -362,24 +429,30 @@ class OpenCodeClientTest {
   void theOverallLimitAbortsABusyTurn() throws InterruptedException {
     stub.onPrompt = s -> s.emit(busy());
 
-    TurnResult result = client.runTurn(SESSION, "task", IDLE, Duration.ofMillis(1500), TurnListener.none());
+    TurnResult result =
+        client.runTurn(SESSION, "task", IDLE, Duration.ofMillis(1500), TurnListener.none());
 
     assertThat(result.status()).isEqualTo(TurnStatus.TIMED_OUT);
-    assertThat(result.error()).hasValueSatisfying(error -> assertThat(error)
-        .startsWith("turn exceeded its limit of PT1.5S")
-        .endsWith("the server did not confirm the abort within PT1S"));
+    assertThat(result.error())
+        .hasValueSatisfying(
+            error ->
+                assertThat(error)
+                    .startsWith("turn exceeded its limit of PT1.5S")
+                    .endsWith("the server did not confirm the abort within PT1S"));
     assertThat(stub.count("POST /session/" + SESSION + "/abort")).isEqualTo(1);
   }
 
   @Test
   void providerRetriesBeyondTheLimitGiveTheTurnUp() throws InterruptedException {
-    OpenCodeClient strict = stub.client().providerRetryLimit(2).confirmTimeout(Duration.ofSeconds(1)).build();
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      for (int attempt = 1; attempt <= 3; attempt++) {
-        s.emit(retry(attempt, "rate limited"));
-      }
-    };
+    OpenCodeClient strict =
+        stub.client().providerRetryLimit(2).confirmTimeout(Duration.ofSeconds(1)).build();
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          for (int attempt = 1; attempt <= 3; attempt++) {
+            s.emit(retry(attempt, "rate limited"));
+          }
+        };
 
     TurnResult result = strict.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
@@ -391,18 +464,22 @@ class OpenCodeClientTest {
 
   @Test
   void permissionAndQuestionPromptsAreRejectedSoTheTurnNeverBlocks() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "ok", 1, 1));
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.emit(permissionAsked("per_1"));
-      s.emit(questionAsked("que_1"));
-      s.emit(idle());
-    };
+    stub.messages =
+        call ->
+            call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "ok", 1, 1));
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.emit(permissionAsked("per_1"));
+          s.emit(questionAsked("que_1"));
+          s.emit(idle());
+        };
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
 
     assertThat(result.status()).isEqualTo(TurnStatus.COMPLETED);
-    assertThat(stub.requests).anyMatch(r -> r.startsWith("POST /permission/per_1/reply {\"reply\":\"reject\""));
+    assertThat(stub.requests)
+        .anyMatch(r -> r.startsWith("POST /permission/per_1/reply {\"reply\":\"reject\""));
     assertThat(stub.requests).contains("POST /question/que_1/reject");
   }
 
@@ -411,26 +488,38 @@ class OpenCodeClientTest {
     stub.onPrompt = s -> s.emit(busy());
     IllegalStateException cancelled = new IllegalStateException("activity cancelled");
 
-    assertThatThrownBy(() -> client.runTurn(SESSION, "task", IDLE, LIMIT, p -> {
-      throw cancelled;
-    })).isSameAs(cancelled);
+    assertThatThrownBy(
+            () ->
+                client.runTurn(
+                    SESSION,
+                    "task",
+                    IDLE,
+                    LIMIT,
+                    p -> {
+                      throw cancelled;
+                    }))
+        .isSameAs(cancelled);
     assertThat(stub.count("POST /session/" + SESSION + "/abort")).isEqualTo(1);
   }
 
   @Test
   void aStreamDroppedMidTurnIsReopenedAndTheTurnIsFollowedToItsEnd() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
+    stub.messages =
+        call ->
+            call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
     stub.sessionStatuses = "{\"" + SESSION + "\":{\"type\":\"busy\"}}";
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.dropStreams();
-    };
-    stub.onSubscribe = s -> {
-      if (s.subscriptions.get() == 2) {
-        s.emit(toolPart("write", "completed"));
-        s.emit(idle());
-      }
-    };
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.dropStreams();
+        };
+    stub.onSubscribe =
+        s -> {
+          if (s.subscriptions.get() == 2) {
+            s.emit(toolPart("write", "completed"));
+            s.emit(idle());
+          }
+        };
     List<TurnProgress> progress = new CopyOnWriteArrayList<>();
 
     TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, progress::add);
@@ -444,17 +533,27 @@ class OpenCodeClientTest {
   }
 
   @Test
-  void aTurnThatEndsWhileTheStreamIsDownIsConfirmedByTheServerNotByWaitingForSilence() throws InterruptedException {
-    stub.messages = call -> call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
-    // The session is idle by the time the stream is back, and the new stream has nothing more to say.
+  void aTurnThatEndsWhileTheStreamIsDownIsConfirmedByTheServerNotByWaitingForSilence()
+      throws InterruptedException {
+    stub.messages =
+        call ->
+            call == 1 ? "[]" : list(user("msg_u", "task"), assistant("msg_a", true, "done", 1, 1));
+    // The session is idle by the time the stream is back, and the new stream has nothing more to
+    // say.
     stub.onPrompt = s -> s.emit(busy());
     long start = System.nanoTime();
 
-    TurnResult result = client.runTurn(SESSION, "task", IDLE, LIMIT, p -> {
-      if (p.activity().equals("status busy")) {
-        assertThat(client.dropEventStreams()).as("the seam cuts the turn's stream").isOne();
-      }
-    });
+    TurnResult result =
+        client.runTurn(
+            SESSION,
+            "task",
+            IDLE,
+            LIMIT,
+            p -> {
+              if (p.activity().equals("status busy")) {
+                assertThat(client.dropEventStreams()).as("the seam cuts the turn's stream").isOne();
+              }
+            });
 
     assertThat(result.status()).as("%s", result).isEqualTo(TurnStatus.COMPLETED);
     assertThat(result.summary()).isEqualTo("done");
@@ -465,11 +564,12 @@ class OpenCodeClientTest {
 
   @Test
   void aStreamThatCannotBeReopenedFailsTheTurnClearlyAndTheSessionIsAborted() {
-    stub.onPrompt = s -> {
-      s.emit(busy());
-      s.eventStatus = 500;
-      s.dropStreams();
-    };
+    stub.onPrompt =
+        s -> {
+          s.emit(busy());
+          s.eventStatus = 500;
+          s.dropStreams();
+        };
 
     assertThatThrownBy(() -> client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none()))
         .isInstanceOf(OpenCodeException.class)
@@ -501,15 +601,19 @@ class OpenCodeClientTest {
     AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
     ExecutorService runner = Executors.newSingleThreadExecutor();
     try {
-      Future<?> turn = runner.submit(() -> {
-        try {
-          client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
-        } catch (Throwable t) {
-          thrown.set(t);
-          stillInterrupted.set(Thread.currentThread().isInterrupted());
-        }
-      });
-      await().atMost(Duration.ofSeconds(10)).until(() -> stub.count("POST /session/" + SESSION + "/prompt") == 1);
+      Future<?> turn =
+          runner.submit(
+              () -> {
+                try {
+                  client.runTurn(SESSION, "task", IDLE, LIMIT, TurnListener.none());
+                } catch (Throwable t) {
+                  thrown.set(t);
+                  stillInterrupted.set(Thread.currentThread().isInterrupted());
+                }
+              });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> stub.count("POST /session/" + SESSION + "/prompt") == 1);
       turn.cancel(true);
       runner.shutdown();
       assertThat(runner.awaitTermination(10, TimeUnit.SECONDS)).isTrue();

@@ -20,19 +20,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-
 class OpenCodeLaunchTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Map<String, String> WORKER_ENV = Map.of(
-      "PATH", "/usr/bin:/bin",
-      "LANG", "C.UTF-8",
-      "AWS_SECRET_ACCESS_KEY", "worker-secret",
-      "ANTHROPIC_API_KEY", "sk-ant-test",
-      "HOME", "/home/worker");
+  private static final Map<String, String> WORKER_ENV =
+      Map.of(
+          "PATH", "/usr/bin:/bin",
+          "LANG", "C.UTF-8",
+          "AWS_SECRET_ACCESS_KEY", "worker-secret",
+          "ANTHROPIC_API_KEY", "sk-ant-test",
+          "HOME", "/home/worker");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path binary;
   private Path worktree;
@@ -52,8 +51,17 @@ class OpenCodeLaunchTest {
   void commandServesOnLoopbackOnTheLeasedPortFromTheWorktree() {
     OpenCodeLaunch launch = plan(options().build());
 
-    assertThat(launch.command()).containsExactly(binary.toString(), "serve", "--hostname", "127.0.0.1", "--port",
-        "8123", "--print-logs", "--log-level", "INFO");
+    assertThat(launch.command())
+        .containsExactly(
+            binary.toString(),
+            "serve",
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            "8123",
+            "--print-logs",
+            "--log-level",
+            "INFO");
     assertThat(launch.workingDirectory()).isEqualTo(worktree);
     assertThat(launch.baseUri()).hasToString("http://127.0.0.1:8123");
     assertThat(launch.writablePaths()).containsExactly(worktree, state);
@@ -64,7 +72,9 @@ class OpenCodeLaunchTest {
     OpenCodeLaunch launch = plan(options().environment("HTTPS_PROXY", "http://proxy:3128").build());
 
     Map<String, String> env = launch.environment();
-    assertThat(env).containsEntry("PATH", "/usr/bin:/bin").containsEntry("LANG", "C.UTF-8")
+    assertThat(env)
+        .containsEntry("PATH", "/usr/bin:/bin")
+        .containsEntry("LANG", "C.UTF-8")
         .containsEntry("HTTPS_PROXY", "http://proxy:3128")
         .doesNotContainKeys("AWS_SECRET_ACCESS_KEY", "ANTHROPIC_API_KEY");
     assertThat(env.values()).doesNotContain("worker-secret", "sk-ant-test", "/home/worker");
@@ -72,10 +82,15 @@ class OpenCodeLaunchTest {
 
   @Test
   void theApiKeyReachesTheAgentOnlyThroughTheNamedVariable() {
-    OpenCodeLaunch launch = plan(OpenCodeOptions.newBuilder().model("anthropic/claude-sonnet-4-5")
-        .apiKeyVariable("ANTHROPIC_API_KEY").build());
+    OpenCodeLaunch launch =
+        plan(
+            OpenCodeOptions.newBuilder()
+                .model("anthropic/claude-sonnet-4-5")
+                .apiKeyVariable("ANTHROPIC_API_KEY")
+                .build());
 
-    assertThat(launch.environment()).containsEntry("ANTHROPIC_API_KEY", "sk-ant-test")
+    assertThat(launch.environment())
+        .containsEntry("ANTHROPIC_API_KEY", "sk-ant-test")
         .doesNotContainKey("AWS_SECRET_ACCESS_KEY");
     assertThat(launch.configJson()).doesNotContain("sk-ant-test");
   }
@@ -86,8 +101,9 @@ class OpenCodeLaunchTest {
 
     assertThatThrownBy(() -> plan(options))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("environment variable MISSING_KEY (named by OpenCodeOptions.apiKeyVariable) is not set in the "
-            + "worker's environment");
+        .hasMessage(
+            "environment variable MISSING_KEY (named by OpenCodeOptions.apiKeyVariable) is not set in the "
+                + "worker's environment");
   }
 
   @Test
@@ -95,13 +111,24 @@ class OpenCodeLaunchTest {
     OpenCodeLaunch launch = plan(options().build());
 
     Map<String, String> env = launch.environment();
-    for (String name : List.of("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
-        "TMPDIR")) {
-      assertThat(Path.of(env.get(name)).startsWith(state)).as(name + " under the state folder").isTrue();
+    for (String name :
+        List.of(
+            "HOME",
+            "XDG_CONFIG_HOME",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_STATE_HOME",
+            "TMPDIR")) {
+      assertThat(Path.of(env.get(name)).startsWith(state))
+          .as(name + " under the state folder")
+          .isTrue();
     }
-    assertThat(env.values().stream().map(Path::of).filter(p -> p.startsWith(state)).distinct().count())
-        .as("six distinct folders").isEqualTo(6);
-    assertThat(env).containsEntry("OPENCODE_DISABLE_AUTOUPDATE", "1")
+    assertThat(
+            env.values().stream().map(Path::of).filter(p -> p.startsWith(state)).distinct().count())
+        .as("six distinct folders")
+        .isEqualTo(6);
+    assertThat(env)
+        .containsEntry("OPENCODE_DISABLE_AUTOUPDATE", "1")
         .containsEntry("OPENCODE_DISABLE_MODELS_FETCH", "1")
         .containsEntry("OPENCODE_DISABLE_LSP_DOWNLOAD", "1")
         .containsEntry("OPENCODE_DISABLE_DEFAULT_PLUGINS", "1")
@@ -119,7 +146,9 @@ class OpenCodeLaunchTest {
       OpenCodeLaunch launch = plan(options().build());
       assertThat(launch.password()).matches("[A-Za-z0-9_-]{43}");
       assertThat(launch.environment()).containsEntry("OPENCODE_SERVER_PASSWORD", launch.password());
-      assertThat(launch.toString()).doesNotContain(launch.password()).contains("OPENCODE_SERVER_PASSWORD");
+      assertThat(launch.toString())
+          .doesNotContain(launch.password())
+          .contains("OPENCODE_SERVER_PASSWORD");
       passwords.add(launch.password());
     }
     assertThat(passwords).hasSize(20);
@@ -127,10 +156,13 @@ class OpenCodeLaunchTest {
 
   @Test
   void configCarriesModelProviderAndPermissionsThatNeverAsk() throws IOException {
-    OpenCodeLaunch launch = plan(options()
-        .providerConfigJson("{\"fake\":{\"npm\":\"@ai-sdk/openai-compatible\","
-            + "\"options\":{\"baseURL\":\"http://127.0.0.1:9999/v1\",\"apiKey\":\"{env:FAKE_KEY}\"}}}")
-        .build());
+    OpenCodeLaunch launch =
+        plan(
+            options()
+                .providerConfigJson(
+                    "{\"fake\":{\"npm\":\"@ai-sdk/openai-compatible\","
+                        + "\"options\":{\"baseURL\":\"http://127.0.0.1:9999/v1\",\"apiKey\":\"{env:FAKE_KEY}\"}}}")
+                .build());
 
     JsonNode config = MAPPER.readTree(launch.environment().get("OPENCODE_CONFIG_CONTENT"));
     assertThat(config.path("model").asText()).isEqualTo("fake/fake-model");
@@ -145,15 +177,21 @@ class OpenCodeLaunchTest {
     assertThat(permission.path("external_directory").asText()).isEqualTo("deny");
     assertThat(permission.path("webfetch").asText()).isEqualTo("deny");
     assertThat(permission.path("question").asText()).isEqualTo("deny");
-    permission.fields().forEachRemaining(field ->
-        assertThat(field.getValue().asText()).as(field.getKey()).isIn("allow", "deny"));
+    permission
+        .fields()
+        .forEachRemaining(
+            field ->
+                assertThat(field.getValue().asText()).as(field.getKey()).isIn("allow", "deny"));
   }
 
   @Test
   void extraConfigIsDeepMergedOverTheGeneratedOne() throws IOException {
-    OpenCodeLaunch launch = plan(options()
-        .extraConfigJson("{\"permission\":{\"bash\":\"deny\"},\"instructions\":[\"AGENTS.md\"]}")
-        .build());
+    OpenCodeLaunch launch =
+        plan(
+            options()
+                .extraConfigJson(
+                    "{\"permission\":{\"bash\":\"deny\"},\"instructions\":[\"AGENTS.md\"]}")
+                .build());
 
     JsonNode config = MAPPER.readTree(launch.configJson());
     assertThat(config.path("permission").path("bash").asText()).isEqualTo("deny");
@@ -168,14 +206,25 @@ class OpenCodeLaunchTest {
     launch.prepareFileSystem();
     launch.prepareFileSystem();
 
-    for (Path folder : List.of(state, launch.homeDirectory(), launch.configHome(), launch.dataHome(),
-        launch.cacheHome(), launch.stateHome(), launch.tmpDirectory(), launch.openCodeConfigDirectory())) {
+    for (Path folder :
+        List.of(
+            state,
+            launch.homeDirectory(),
+            launch.configHome(),
+            launch.dataHome(),
+            launch.cacheHome(),
+            launch.stateHome(),
+            launch.tmpDirectory(),
+            launch.openCodeConfigDirectory())) {
       assertThat(folder).isDirectory();
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).as(folder.toString())
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)))
+          .as(folder.toString())
           .isEqualTo("rwx------");
     }
-    assertThat(launch.openCodeConfigDirectory().resolve(".npmrc")).content()
-        .contains("offline=true").contains("registry=http://127.0.0.1:9/");
+    assertThat(launch.openCodeConfigDirectory().resolve(".npmrc"))
+        .content()
+        .contains("offline=true")
+        .contains("registry=http://127.0.0.1:9/");
     assertThat(launch.openCodeConfigDirectory().resolve("node_modules")).doesNotExist();
   }
 
@@ -215,31 +264,41 @@ class OpenCodeLaunchTest {
   void validatesItsInputs() {
     OpenCodeOptions options = options().build();
     assertThatThrownBy(() -> builder(options).port(0).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("port must be between 1 and 65535 but was 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be between 1 and 65535 but was 0");
     assertThatThrownBy(() -> builder(options).port(65536).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("port must be between 1 and 65535 but was 65536");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be between 1 and 65535 but was 65536");
     assertThatThrownBy(() -> builder(options).stateDirectory(worktree.resolve(".state")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("stateDirectory must lie outside the worktree");
     assertThatThrownBy(() -> builder(options).worktree(dir.resolve("missing")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("worktree must be an existing directory but was " + dir.resolve("missing"));
-    assertThatThrownBy(() -> OpenCodeLaunch.newBuilder().worktree(worktree).port(1).stateDirectory(state).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("options must be set");
+    assertThatThrownBy(
+            () ->
+                OpenCodeLaunch.newBuilder()
+                    .worktree(worktree)
+                    .port(1)
+                    .stateDirectory(state)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("options must be set");
     assertThatThrownBy(() -> builder(options).binary(dir.resolve("no-such-binary")).build())
         .isInstanceOf(OpenCodeBinaryNotFoundException.class);
   }
 
   @Test
   void findsTheBinaryThroughTheWorkerEnvironmentWhenNoneIsGiven() {
-    OpenCodeLaunch launch = OpenCodeLaunch.newBuilder()
-        .options(options().build())
-        .worktree(worktree)
-        .port(8123)
-        .stateDirectory(state)
-        .workerEnvironment(Map.of(OpenCodeBinary.ENV_VARIABLE, binary.toString()))
-        .binarySearchDirectory(dir)
-        .build();
+    OpenCodeLaunch launch =
+        OpenCodeLaunch.newBuilder()
+            .options(options().build())
+            .worktree(worktree)
+            .port(8123)
+            .stateDirectory(state)
+            .workerEnvironment(Map.of(OpenCodeBinary.ENV_VARIABLE, binary.toString()))
+            .binarySearchDirectory(dir)
+            .build();
 
     assertThat(launch.binary()).isEqualTo(binary);
   }

@@ -19,20 +19,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OpenCodePluginSeedTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Lays out what OpenCode's own install leaves in its configuration folder, in miniature. */
   static Path completeInstall(Path folder) throws IOException {
     Path plugin = Files.createDirectories(folder.resolve("node_modules/@opencode-ai/plugin"));
-    Files.writeString(plugin.resolve("package.json"), "{\"name\":\"@opencode-ai/plugin\",\"version\":\"1.18.33\"}");
+    Files.writeString(
+        plugin.resolve("package.json"),
+        "{\"name\":\"@opencode-ai/plugin\",\"version\":\"1.18.33\"}");
     Path zod = Files.createDirectories(folder.resolve("node_modules/zod"));
     Files.writeString(zod.resolve("index.js"), "module.exports = {};\n");
     Path bin = Files.createDirectories(folder.resolve("node_modules/.bin"));
     Files.createSymbolicLink(bin.resolve("zod"), Path.of("../zod/index.js"));
-    Files.writeString(folder.resolve("package.json"), "{\"dependencies\":{\"@opencode-ai/plugin\":\"1.18.33\"}}");
-    Files.writeString(folder.resolve("package-lock.json"), "{\"name\":\"opencode\",\"lockfileVersion\":3,"
-        + "\"packages\":{\"\":{\"dependencies\":{\"@opencode-ai/plugin\":\"1.18.33\"}}}}");
+    Files.writeString(
+        folder.resolve("package.json"), "{\"dependencies\":{\"@opencode-ai/plugin\":\"1.18.33\"}}");
+    Files.writeString(
+        folder.resolve("package-lock.json"),
+        "{\"name\":\"opencode\",\"lockfileVersion\":3,"
+            + "\"packages\":{\"\":{\"dependencies\":{\"@opencode-ai/plugin\":\"1.18.33\"}}}}");
     return folder;
   }
 
@@ -41,9 +45,12 @@ class OpenCodePluginSeedTest {
     Path install = completeInstall(dir.resolve("config"));
     assertThat(OpenCodePluginSeed.isCompleteInstall(install)).isTrue();
 
-    Files.writeString(install.resolve("package.json"),
+    Files.writeString(
+        install.resolve("package.json"),
         "{\"dependencies\":{\"@opencode-ai/plugin\":\"1.18.33\",\"left-pad\":\"1.0.0\"}}");
-    assertThat(OpenCodePluginSeed.isCompleteInstall(install)).as("declared but not locked").isFalse();
+    assertThat(OpenCodePluginSeed.isCompleteInstall(install))
+        .as("declared but not locked")
+        .isFalse();
 
     Path noLock = completeInstall(dir.resolve("no-lock"));
     Files.delete(noLock.resolve("package-lock.json"));
@@ -64,11 +71,11 @@ class OpenCodePluginSeedTest {
     seed.linkInto(cell);
     seed.linkInto(cell);
 
-    assertThat(Files.readSymbolicLink(cell.resolve("node_modules"))).isEqualTo(seed.directory().resolve(
-        "node_modules"));
+    assertThat(Files.readSymbolicLink(cell.resolve("node_modules")))
+        .isEqualTo(seed.directory().resolve("node_modules"));
     assertThat(Files.isSymbolicLink(cell.resolve("package-lock.json"))).isFalse();
-    assertThat(cell.resolve("package-lock.json")).hasSameTextualContentAs(seed.directory().resolve(
-        "package-lock.json"));
+    assertThat(cell.resolve("package-lock.json"))
+        .hasSameTextualContentAs(seed.directory().resolve("package-lock.json"));
     assertThat(OpenCodePluginSeed.isCompleteInstall(cell)).isTrue();
   }
 
@@ -79,7 +86,8 @@ class OpenCodePluginSeedTest {
     assertThat(seed.isReady()).isFalse();
     assertThatThrownBy(() -> seed.linkInto(dir.resolve("cell")))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("attempted to link plugin seed " + dir.resolve("empty") + " while it is not ready");
+        .hasMessage(
+            "attempted to link plugin seed " + dir.resolve("empty") + " while it is not ready");
   }
 
   @Test
@@ -91,7 +99,8 @@ class OpenCodePluginSeedTest {
 
     assertThat(seed.isReady()).isTrue();
     assertThat(Files.isSymbolicLink(seed.directory().resolve("node_modules/.bin/zod"))).isTrue();
-    assertThat(seed.directory().resolve("node_modules/zod/index.js")).hasContent("module.exports = {};");
+    assertThat(seed.directory().resolve("node_modules/zod/index.js"))
+        .hasContent("module.exports = {};");
     assertThat(leftovers()).isEmpty();
   }
 
@@ -126,10 +135,12 @@ class OpenCodePluginSeedTest {
     try {
       List<Future<Boolean>> results = new ArrayList<>();
       for (Path cell : cells) {
-        results.add(pool.submit(() -> {
-          gate.await();
-          return seed.captureFrom(cell);
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  gate.await();
+                  return seed.captureFrom(cell);
+                }));
       }
       gate.countDown();
       for (Future<Boolean> result : results) {
@@ -147,9 +158,17 @@ class OpenCodePluginSeedTest {
   void npmInstallCommandPinsThePluginVersion() {
     OpenCodePluginSeed seed = OpenCodePluginSeed.at(dir.resolve("seed"));
 
-    assertThat(seed.npmInstallCommand(Path.of("/usr/bin/npm"), "1.18.33")).containsExactly("/usr/bin/npm",
-        "install", "--prefix", dir.resolve("seed").toString(), "--no-audit", "--no-fund", "--ignore-scripts",
-        "--save-exact", "@opencode-ai/plugin@1.18.33");
+    assertThat(seed.npmInstallCommand(Path.of("/usr/bin/npm"), "1.18.33"))
+        .containsExactly(
+            "/usr/bin/npm",
+            "install",
+            "--prefix",
+            dir.resolve("seed").toString(),
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--save-exact",
+            "@opencode-ai/plugin@1.18.33");
     assertThatThrownBy(() -> seed.npmInstallCommand(Path.of("npm"), "latest; rm -rf /"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("version must look like 1.18.33 but was 'latest; rm -rf /'");

@@ -19,9 +19,9 @@ class SseReaderTest {
   void readsOneEventPerBlankLineTerminatedBlock() throws IOException {
     List<SseEvent> events = readAll("data: {\"a\":1}\n\ndata: second\n\n");
 
-    assertThat(events).containsExactly(
-        new SseEvent("message", "{\"a\":1}", null),
-        new SseEvent("message", "second", null));
+    assertThat(events)
+        .containsExactly(
+            new SseEvent("message", "{\"a\":1}", null), new SseEvent("message", "second", null));
   }
 
   @Test
@@ -40,21 +40,24 @@ class SseReaderTest {
 
   @Test
   void skipsCommentsIncludingKeepAlivesBetweenEvents() throws IOException {
-    List<SseEvent> events = readAll(": hello\n\ndata: one\n: inside an event\n\n:keep-alive\n\ndata: two\n\n");
+    List<SseEvent> events =
+        readAll(": hello\n\ndata: one\n: inside an event\n\n:keep-alive\n\ndata: two\n\n");
 
     assertThat(events).extracting(SseEvent::data).containsExactly("one", "two");
   }
 
   @Test
   void readsEventTypeAndKeepsTheLastEventIdAcrossEvents() throws IOException {
-    List<SseEvent> events = readAll(
-        "event: session.idle\nid: 7\ndata: x\n\ndata: y\n\nid: bad\0id\ndata: z\n\nevent:\ndata: w\n\n");
+    List<SseEvent> events =
+        readAll(
+            "event: session.idle\nid: 7\ndata: x\n\ndata: y\n\nid: bad\0id\ndata: z\n\nevent:\ndata: w\n\n");
 
-    assertThat(events).containsExactly(
-        new SseEvent("session.idle", "x", "7"),
-        new SseEvent("message", "y", "7"),
-        new SseEvent("message", "z", "7"),
-        new SseEvent("message", "w", "7"));
+    assertThat(events)
+        .containsExactly(
+            new SseEvent("session.idle", "x", "7"),
+            new SseEvent("message", "y", "7"),
+            new SseEvent("message", "z", "7"),
+            new SseEvent("message", "w", "7"));
   }
 
   @Test
@@ -72,10 +75,12 @@ class SseReaderTest {
   }
 
   @Test
-  void survivesReadsOfOneByteIncludingCrLfSplitAcrossReadsAndMultiByteCharacters() throws IOException {
+  void survivesReadsOfOneByteIncludingCrLfSplitAcrossReadsAndMultiByteCharacters()
+      throws IOException {
     String stream = "data: Grüße 🚀\r\n\r\ndata: next\r\n\r\n";
 
-    List<SseEvent> events = readAll(new TrickleInputStream(stream.getBytes(StandardCharsets.UTF_8), 1));
+    List<SseEvent> events =
+        readAll(new TrickleInputStream(stream.getBytes(StandardCharsets.UTF_8), 1));
 
     assertThat(events).extracting(SseEvent::data).containsExactly("Grüße 🚀", "next");
   }
@@ -121,18 +126,20 @@ class SseReaderTest {
   @Test
   void droppedConnectionSurfacesTheUnderlyingIoException() throws IOException {
     IOException reset = new IOException("connection reset");
-    InputStream failing = new InputStream() {
-      private final InputStream first = new ByteArrayInputStream("data: before\n\n".getBytes(StandardCharsets.UTF_8));
+    InputStream failing =
+        new InputStream() {
+          private final InputStream first =
+              new ByteArrayInputStream("data: before\n\n".getBytes(StandardCharsets.UTF_8));
 
-      @Override
-      public int read() throws IOException {
-        int b = first.read();
-        if (b < 0) {
-          throw reset;
-        }
-        return b;
-      }
-    };
+          @Override
+          public int read() throws IOException {
+            int b = first.read();
+            if (b < 0) {
+              throw reset;
+            }
+            return b;
+          }
+        };
     SseReader reader = new SseReader(failing);
 
     assertThat(reader.next()).map(SseEvent::data).contains("before");
@@ -143,7 +150,9 @@ class SseReaderTest {
   void anEventLargerThanTheBoundIsRejected() throws IOException {
     SseReader reader = new SseReader(stream("data: " + "x".repeat(100) + "\n\n"), 50);
 
-    assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("exceeds 50 bytes");
+    assertThatThrownBy(reader::next)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("exceeds 50 bytes");
   }
 
   @Test
@@ -164,12 +173,13 @@ class SseReaderTest {
   @Test
   void closeClosesTheUnderlyingStream() throws IOException {
     boolean[] closed = {false};
-    InputStream in = new ByteArrayInputStream(new byte[0]) {
-      @Override
-      public void close() {
-        closed[0] = true;
-      }
-    };
+    InputStream in =
+        new ByteArrayInputStream(new byte[0]) {
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        };
 
     new SseReader(in).close();
 
@@ -197,7 +207,9 @@ class SseReaderTest {
     return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Returns at most {@code chunk} bytes per read, like a network stream delivering small packets. */
+  /**
+   * Returns at most {@code chunk} bytes per read, like a network stream delivering small packets.
+   */
   private static final class TrickleInputStream extends InputStream {
     private final byte[] bytes;
     private final int chunk;

@@ -20,8 +20,9 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
- * A scripted stand-in for the OpenCode HTTP API, for protocol edge cases the real server produces only by chance
- * (events racing the message list, dropped streams, retries). Integration tests use the real server.
+ * A scripted stand-in for the OpenCode HTTP API, for protocol edge cases the real server produces
+ * only by chance (events racing the message list, dropped streams, retries). Integration tests use
+ * the real server.
  */
 public final class StubOpenCodeServer implements AutoCloseable {
 
@@ -29,11 +30,13 @@ public final class StubOpenCodeServer implements AutoCloseable {
   static final String SESSION = "ses_stub1";
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "stub-opencode");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "stub-opencode");
+            t.setDaemon(true);
+            return t;
+          });
   private final CountDownLatch closed = new CountDownLatch(1);
   private final List<OutputStream> streams = new CopyOnWriteArrayList<>();
   final List<String> requests = new CopyOnWriteArrayList<>();
@@ -43,17 +46,22 @@ public final class StubOpenCodeServer implements AutoCloseable {
   volatile int hangingHealthChecks;
   volatile boolean sendConnected = true;
   volatile int failSessionCreateWith;
+
   /** The status of every event stream opened from now on; 200 serves events. */
   volatile int eventStatus = 200;
+
   /** The reply of {@code GET /session/status}: the sessions that are not idle. */
   volatile String sessionStatuses = "{}";
+
   final AtomicInteger subscriptions = new AtomicInteger();
   volatile String failureBody = "";
+
   /** The message list by call number (1-based), as JSON. */
   volatile IntFunction<String> messages = call -> "[]";
-  volatile Consumer<StubOpenCodeServer> onSubscribe = stub -> { };
-  volatile Consumer<StubOpenCodeServer> onPrompt = stub -> { };
-  volatile Consumer<StubOpenCodeServer> onAbort = stub -> { };
+
+  volatile Consumer<StubOpenCodeServer> onSubscribe = stub -> {};
+  volatile Consumer<StubOpenCodeServer> onPrompt = stub -> {};
+  volatile Consumer<StubOpenCodeServer> onAbort = stub -> {};
 
   StubOpenCodeServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -113,8 +121,10 @@ public final class StubOpenCodeServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getPath();
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    String expected = "Basic " + Base64.getEncoder().encodeToString(("opencode:" + PASSWORD).getBytes(
-        StandardCharsets.UTF_8));
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString(("opencode:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
     if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
       exchange.getResponseHeaders().set("www-authenticate", "Basic realm=\"Secure Area\"");
       exchange.sendResponseHeaders(401, -1);
@@ -144,7 +154,10 @@ public final class StubOpenCodeServer implements AutoCloseable {
         if (failSessionCreateWith > 0) {
           reply(exchange, failSessionCreateWith, failureBody);
         } else {
-          reply(exchange, 200, "{\"id\":\"" + SESSION + "\",\"directory\":\"/work/tree\",\"title\":\"t\"}");
+          reply(
+              exchange,
+              200,
+              "{\"id\":\"" + SESSION + "\",\"directory\":\"/work/tree\",\"title\":\"t\"}");
         }
       } else if (path.equals("/session/status")) {
         reply(exchange, 200, sessionStatuses);
@@ -154,7 +167,10 @@ public final class StubOpenCodeServer implements AutoCloseable {
         exchange.sendResponseHeaders(204, -1);
         executor.execute(() -> onPrompt.accept(this));
       } else if (path.endsWith("/prompt_async")) {
-        reply(exchange, 404, "{\"name\":\"NotFoundError\",\"data\":{\"message\":\"Session not found\"}}");
+        reply(
+            exchange,
+            404,
+            "{\"name\":\"NotFoundError\",\"data\":{\"message\":\"Session not found\"}}");
       } else if (path.endsWith("/abort")) {
         reply(exchange, 200, "true");
         executor.execute(() -> onAbort.accept(this));
@@ -202,67 +218,125 @@ public final class StubOpenCodeServer implements AutoCloseable {
   }
 
   static String retry(int attempt, String message) {
-    return status("{\"type\":\"retry\",\"attempt\":" + attempt + ",\"message\":\"" + message + "\",\"next\":"
-        + (System.currentTimeMillis() + 100) + "}");
+    return status(
+        "{\"type\":\"retry\",\"attempt\":"
+            + attempt
+            + ",\"message\":\""
+            + message
+            + "\",\"next\":"
+            + (System.currentTimeMillis() + 100)
+            + "}");
   }
 
   static String status(String status) {
-    return "{\"id\":\"evt_s\",\"type\":\"session.status\",\"properties\":{\"sessionID\":\"" + SESSION
-        + "\",\"status\":" + status + "}}";
+    return "{\"id\":\"evt_s\",\"type\":\"session.status\",\"properties\":{\"sessionID\":\""
+        + SESSION
+        + "\",\"status\":"
+        + status
+        + "}}";
   }
 
   static String idle() {
-    return "{\"id\":\"evt_i\",\"type\":\"session.idle\",\"properties\":{\"sessionID\":\"" + SESSION + "\"}}";
+    return "{\"id\":\"evt_i\",\"type\":\"session.idle\",\"properties\":{\"sessionID\":\""
+        + SESSION
+        + "\"}}";
   }
 
   static String idleOf(String session) {
-    return "{\"id\":\"evt_i\",\"type\":\"session.idle\",\"properties\":{\"sessionID\":\"" + session + "\"}}";
+    return "{\"id\":\"evt_i\",\"type\":\"session.idle\",\"properties\":{\"sessionID\":\""
+        + session
+        + "\"}}";
   }
 
   static String error(String name, String message) {
-    return "{\"id\":\"evt_e\",\"type\":\"session.error\",\"properties\":{\"sessionID\":\"" + SESSION
-        + "\",\"error\":{\"name\":\"" + name + "\",\"data\":{\"message\":\"" + message + "\"}}}}";
+    return "{\"id\":\"evt_e\",\"type\":\"session.error\",\"properties\":{\"sessionID\":\""
+        + SESSION
+        + "\",\"error\":{\"name\":\""
+        + name
+        + "\",\"data\":{\"message\":\""
+        + message
+        + "\"}}}}";
   }
 
   static String userMessageUpdated(String messageId) {
-    return "{\"id\":\"evt_m\",\"type\":\"message.updated\",\"properties\":{\"sessionID\":\"" + SESSION
-        + "\",\"info\":{\"id\":\"" + messageId + "\",\"role\":\"user\",\"sessionID\":\"" + SESSION + "\"}}}";
+    return "{\"id\":\"evt_m\",\"type\":\"message.updated\",\"properties\":{\"sessionID\":\""
+        + SESSION
+        + "\",\"info\":{\"id\":\""
+        + messageId
+        + "\",\"role\":\"user\",\"sessionID\":\""
+        + SESSION
+        + "\"}}}";
   }
 
   static String toolPart(String tool, String state) {
-    return "{\"id\":\"evt_p\",\"type\":\"message.part.updated\",\"properties\":{\"sessionID\":\"" + SESSION
-        + "\",\"part\":{\"type\":\"tool\",\"tool\":\"" + tool + "\",\"state\":{\"status\":\"" + state
+    return "{\"id\":\"evt_p\",\"type\":\"message.part.updated\",\"properties\":{\"sessionID\":\""
+        + SESSION
+        + "\",\"part\":{\"type\":\"tool\",\"tool\":\""
+        + tool
+        + "\",\"state\":{\"status\":\""
+        + state
         + "\",\"input\":{\"secret\":\"tool-input-never-reported\"}}}}}";
   }
 
   static String permissionAsked(String id) {
-    return "{\"id\":\"evt_q\",\"type\":\"permission.asked\",\"properties\":{\"id\":\"" + id + "\",\"sessionID\":\""
-        + SESSION + "\",\"permission\":\"bash\",\"patterns\":[\"rm -rf /\"],\"metadata\":{},\"always\":[]}}";
+    return "{\"id\":\"evt_q\",\"type\":\"permission.asked\",\"properties\":{\"id\":\""
+        + id
+        + "\",\"sessionID\":\""
+        + SESSION
+        + "\",\"permission\":\"bash\",\"patterns\":[\"rm -rf /\"],\"metadata\":{},\"always\":[]}}";
   }
 
   static String questionAsked(String id) {
-    return "{\"id\":\"evt_q\",\"type\":\"question.asked\",\"properties\":{\"id\":\"" + id + "\",\"sessionID\":\""
-        + SESSION + "\",\"questions\":[]}}";
+    return "{\"id\":\"evt_q\",\"type\":\"question.asked\",\"properties\":{\"id\":\""
+        + id
+        + "\",\"sessionID\":\""
+        + SESSION
+        + "\",\"questions\":[]}}";
   }
 
   static String user(String id, String text) {
-    return "{\"info\":{\"id\":\"" + id + "\",\"sessionID\":\"" + SESSION + "\",\"role\":\"user\",\"time\":{\"created\":1}},"
-        + "\"parts\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}";
+    return "{\"info\":{\"id\":\""
+        + id
+        + "\",\"sessionID\":\""
+        + SESSION
+        + "\",\"role\":\"user\",\"time\":{\"created\":1}},"
+        + "\"parts\":[{\"type\":\"text\",\"text\":\""
+        + text
+        + "\"}]}";
   }
 
   static String assistant(String id, boolean completed, String text, int input, int output) {
-    return "{\"info\":{\"id\":\"" + id + "\",\"sessionID\":\"" + SESSION + "\",\"role\":\"assistant\","
-        + "\"time\":{\"created\":2" + (completed ? ",\"completed\":3" : "") + "},\"cost\":0.5,"
-        + "\"tokens\":{\"input\":" + input + ",\"output\":" + output + ",\"reasoning\":1,"
+    return "{\"info\":{\"id\":\""
+        + id
+        + "\",\"sessionID\":\""
+        + SESSION
+        + "\",\"role\":\"assistant\","
+        + "\"time\":{\"created\":2"
+        + (completed ? ",\"completed\":3" : "")
+        + "},\"cost\":0.5,"
+        + "\"tokens\":{\"input\":"
+        + input
+        + ",\"output\":"
+        + output
+        + ",\"reasoning\":1,"
         + "\"cache\":{\"read\":2,\"write\":3}}},"
-        + "\"parts\":[{\"type\":\"step-start\"},{\"type\":\"text\",\"text\":\"" + text + "\"},"
+        + "\"parts\":[{\"type\":\"step-start\"},{\"type\":\"text\",\"text\":\""
+        + text
+        + "\"},"
         + "{\"type\":\"text\",\"text\":\"hidden\",\"synthetic\":true}]}";
   }
 
   static String assistantWithError(String id, String name, String message) {
-    return "{\"info\":{\"id\":\"" + id + "\",\"sessionID\":\"" + SESSION + "\",\"role\":\"assistant\","
-        + "\"time\":{\"created\":2,\"completed\":3},\"error\":{\"name\":\"" + name + "\",\"data\":{\"message\":\""
-        + message + "\"}}},\"parts\":[]}";
+    return "{\"info\":{\"id\":\""
+        + id
+        + "\",\"sessionID\":\""
+        + SESSION
+        + "\",\"role\":\"assistant\","
+        + "\"time\":{\"created\":2,\"completed\":3},\"error\":{\"name\":\""
+        + name
+        + "\",\"data\":{\"message\":\""
+        + message
+        + "\"}}},\"parts\":[]}";
   }
 
   static String list(String... messages) {

@@ -19,8 +19,10 @@ class ExecutablesTest {
     executable(second.resolve("tool"));
     executable(first.resolve("tool"));
 
-    assertThat(Executables.resolve("tool", first + ":" + second, temp)).contains(first.resolve("tool"));
-    assertThat(Executables.resolve("tool", second.toString(), temp)).contains(second.resolve("tool"));
+    assertThat(Executables.resolve("tool", first + ":" + second, temp))
+        .contains(first.resolve("tool"));
+    assertThat(Executables.resolve("tool", second.toString(), temp))
+        .contains(second.resolve("tool"));
     assertThat(Executables.resolve("tool", temp.toString(), temp)).isEmpty();
   }
 
@@ -29,7 +31,8 @@ class ExecutablesTest {
     executable(temp.resolve("gradlew"));
     Files.writeString(temp.resolve("notes.txt"), "not a program");
 
-    assertThat(Executables.resolve("./gradlew", "/usr/bin", temp)).contains(temp.resolve("gradlew"));
+    assertThat(Executables.resolve("./gradlew", "/usr/bin", temp))
+        .contains(temp.resolve("gradlew"));
     assertThat(Executables.resolve("./notes.txt", "/usr/bin", temp)).isEmpty();
     assertThat(Executables.resolve("/bin/sh", null, temp)).isPresent();
   }
@@ -47,9 +50,12 @@ class ExecutablesTest {
 
     assertThat(Executables.whereSought("agent", "/home/me/bin:/usr/bin:/bin", work))
         .isEqualTo("in any of the 3 folders of PATH");
-    assertThat(Executables.whereSought("agent", "/opt/bin", work)).isEqualTo("in the one folder of PATH");
-    assertThat(Executables.whereSought("agent", null, work)).isEqualTo("in the system folders (PATH is not set)");
-    assertThat(Executables.whereSought("./agent.sh", "/usr/bin", work)).isEqualTo("in /pool/cell-1");
+    assertThat(Executables.whereSought("agent", "/opt/bin", work))
+        .isEqualTo("in the one folder of PATH");
+    assertThat(Executables.whereSought("agent", null, work))
+        .isEqualTo("in the system folders (PATH is not set)");
+    assertThat(Executables.whereSought("./agent.sh", "/usr/bin", work))
+        .isEqualTo("in /pool/cell-1");
   }
 
   private static void executable(Path file) throws Exception {

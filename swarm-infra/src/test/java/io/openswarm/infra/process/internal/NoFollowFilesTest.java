@@ -28,7 +28,8 @@ class NoFollowFilesTest {
 
   @Test
   void aPathWithoutAParentFolderIsRefusedWithAMessageNamingIt() {
-    // Before, the missing folder reached Files.newDirectoryStream(null) and failed with a bare NullPointerException.
+    // Before, the missing folder reached Files.newDirectoryStream(null) and failed with a bare
+    // NullPointerException.
     assertThatThrownBy(() -> NoFollowFiles.createNew(Path.of("out.log")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("file must name a file inside a folder, was out.log");

@@ -43,7 +43,8 @@ class OutputCollectorTest {
   @Test
   void aHundredMegabytesStayBoundedOnDiskAndInMemory() throws Exception {
     long size = 100L * 1024 * 1024;
-    OutputCollector collector = new OutputCollector(temp.resolve("big.log"), 1024 * 1024, 64 * 1024);
+    OutputCollector collector =
+        new OutputCollector(temp.resolve("big.log"), 1024 * 1024, 64 * 1024);
 
     collector.drain(new GeneratedStream(size));
 
@@ -87,7 +88,8 @@ class OutputCollectorTest {
   void aPreviousLogIsReplaced() throws Exception {
     Path log = Files.writeString(temp.resolve("tests.log"), "an old and much longer run");
 
-    new OutputCollector(log, 100, 100).drain(new ByteArrayInputStream("new".getBytes(StandardCharsets.UTF_8)));
+    new OutputCollector(log, 100, 100)
+        .drain(new ByteArrayInputStream("new".getBytes(StandardCharsets.UTF_8)));
 
     assertThat(log).hasContent("new");
   }

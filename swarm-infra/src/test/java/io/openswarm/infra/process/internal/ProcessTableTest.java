@@ -12,7 +12,8 @@ class ProcessTableTest {
 
   @Test
   void parsesCommandNamesWithSpacesAndParentheses() {
-    ProcessTable.Entry entry = ProcessTable.parse("4242 (my (odd) name) S 1 4240 4239 0 -1 4194560 100 0 0 0");
+    ProcessTable.Entry entry =
+        ProcessTable.parse("4242 (my (odd) name) S 1 4240 4239 0 -1 4194560 100 0 0 0");
 
     assertThat(entry).isEqualTo(new ProcessTable.Entry(4242, 1, 4240, 4239, 'S'));
     assertThat(entry.zombie()).isFalse();
@@ -24,10 +25,13 @@ class ProcessTableTest {
     long self = ProcessHandle.current().pid();
 
     assertThat(ProcessTable.available()).isTrue();
-    assertThat(ProcessTable.read(self)).hasValueSatisfying(entry -> {
-      assertThat(entry.pid()).isEqualTo(self);
-      assertThat(entry.parentPid()).isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());
-    });
+    assertThat(ProcessTable.read(self))
+        .hasValueSatisfying(
+            entry -> {
+              assertThat(entry.pid()).isEqualTo(self);
+              assertThat(entry.parentPid())
+                  .isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());
+            });
     assertThat(ProcessTable.ownProcessGroup()).isPositive();
     assertThat(ProcessTable.snapshot()).anyMatch(e -> e.pid() == self);
     assertThat(ProcessTable.read(Long.MAX_VALUE)).isEmpty();
@@ -40,27 +44,36 @@ class ProcessTableTest {
     System.arraycopy(line, 0, buffer, 0, line.length);
     buffer[line.length] = '7';
 
-    assertThat(ProcessTable.parse(buffer, line.length)).isEqualTo(new ProcessTable.Entry(12, 3, 12, 9, 'R'));
+    assertThat(ProcessTable.parse(buffer, line.length))
+        .isEqualTo(new ProcessTable.Entry(12, 3, 12, 9, 'R'));
   }
 
   @Test
   void rejectsWhatIsNotAStatLine() {
     assertThatThrownBy(() -> ProcessTable.parse("")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ProcessTable.parse("12 no name S 1 2 3")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ProcessTable.parse("12 (a) S 1 2")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ProcessTable.parse("12 (a) S 1 x 3")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ProcessTable.parse("(a) S 1 2 3")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessTable.parse("12 no name S 1 2 3"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessTable.parse("12 (a) S 1 2"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessTable.parse("12 (a) S 1 x 3"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessTable.parse("(a) S 1 2 3"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void theSnapshotSeesAChildInItsOwnSession() throws Exception {
     Process child = new ProcessBuilder("setsid", "sleep", "30").start();
     try {
-      ProcessTable.Entry sleeping = new ProcessTable.Entry(child.pid(), ProcessHandle.current().pid(), child.pid(),
-          child.pid(), 'S');
+      ProcessTable.Entry sleeping =
+          new ProcessTable.Entry(
+              child.pid(), ProcessHandle.current().pid(), child.pid(), child.pid(), 'S');
 
-      // setsid and the exec of sleep take a moment; until then the child is in this JVM's session or running.
-      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTable.snapshot().contains(sleeping));
+      // setsid and the exec of sleep take a moment; until then the child is in this JVM's session
+      // or running.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> ProcessTable.snapshot().contains(sleeping));
     } finally {
       child.destroyForcibly();
       child.waitFor();

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link GitFiles} against repositories real git wrote: every answer it gives must be git's own, and every form it
- * does not read (packed refs and objects, symbolic refs, the reftable layout) must come back as "unknown".
+ * {@link GitFiles} against repositories real git wrote: every answer it gives must be git's own,
+ * and every form it does not read (packed refs and objects, symbolic refs, the reftable layout)
+ * must come back as "unknown".
  */
 class GitFilesTest {
 
@@ -39,7 +40,8 @@ class GitFilesTest {
     Path linkedGitDir = GitFiles.gitDir(linked).orElseThrow();
     assertThat(linkedGitDir.toRealPath()).isEqualTo(commonDir.resolve("worktrees/linked"));
     assertThat(GitFiles.commonDir(linkedGitDir).orElseThrow().toRealPath()).isEqualTo(commonDir);
-    assertThat(GitFiles.commonDir(repo.path().resolve(".git"))).contains(repo.path().resolve(".git"));
+    assertThat(GitFiles.commonDir(repo.path().resolve(".git")))
+        .contains(repo.path().resolve(".git"));
     assertThat(GitFiles.gitDir(temp)).isEmpty();
   }
 
@@ -80,7 +82,8 @@ class GitFilesTest {
 
     assertThat(repo.resolve("alias")).isEqualTo(base);
     assertThat(GitFiles.looseRef(commonDir, "refs/heads/alias")).isEmpty();
-    for (String name : List.of("HEAD", "refs/heads/../../HEAD", "refs/heads//main", "refs/heads/", "config")) {
+    for (String name :
+        List.of("HEAD", "refs/heads/../../HEAD", "refs/heads//main", "refs/heads/", "config")) {
       assertThat(GitFiles.looseRef(commonDir, name)).as(name).isEmpty();
     }
   }
@@ -103,7 +106,9 @@ class GitFilesTest {
 
     assertThat(GitFiles.provenDescendant(commonDir, first, base, 8)).isTrue();
     assertThat(GitFiles.provenDescendant(commonDir, second, base, 8)).isTrue();
-    assertThat(GitFiles.provenDescendant(commonDir, second, base, 1)).as("past the limit").isFalse();
+    assertThat(GitFiles.provenDescendant(commonDir, second, base, 1))
+        .as("past the limit")
+        .isFalse();
     assertThat(GitFiles.provenDescendant(commonDir, base, base, 8)).as("a commit itself").isFalse();
     assertThat(GitFiles.provenDescendant(commonDir, base, second, 8)).as("an ancestor").isFalse();
     assertThat(GitFiles.provenDescendant(commonDir, "not-a-sha", base, 8)).isFalse();

@@ -20,9 +20,13 @@ class GitRepositoryTest {
 
   @TempDir Path temp;
 
-  /** Ref updates take no lock of ours: git's own per-ref locks and the runner's retries must suffice. */
+  /**
+   * Ref updates take no lock of ours: git's own per-ref locks and the runner's retries must
+   * suffice.
+   */
   @Test
-  void createsAndDeletesDifferentBranchesInParallelWithoutALockErrorReachingTheCaller() throws Exception {
+  void createsAndDeletesDifferentBranchesInParallelWithoutALockErrorReachingTheCaller()
+      throws Exception {
     TestRepository repo = TestRepositories.create(temp.resolve("repo"));
     String base = repo.head();
     GitRepository repository = GitRepository.open(GitRunner.create(), repo.path());
@@ -34,19 +38,21 @@ class GitRepositoryTest {
     try {
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        results.add(pool.submit(() -> {
-          start.await();
-          int deleted = 0;
-          for (int round = 0; round < rounds; round++) {
-            String branch = "swarm/t" + thread + "-" + round;
-            repository.createBranch(branch, base, "test");
-            assertThat(repository.tipIfBeyond(branch, base)).isEmpty();
-            if (repository.deleteBranchIfAt(branch, base)) {
-              deleted++;
-            }
-          }
-          return deleted;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  int deleted = 0;
+                  for (int round = 0; round < rounds; round++) {
+                    String branch = "swarm/t" + thread + "-" + round;
+                    repository.createBranch(branch, base, "test");
+                    assertThat(repository.tipIfBeyond(branch, base)).isEmpty();
+                    if (repository.deleteBranchIfAt(branch, base)) {
+                      deleted++;
+                    }
+                  }
+                  return deleted;
+                }));
       }
       start.countDown();
       for (Future<Integer> result : results) {
@@ -55,7 +61,8 @@ class GitRepositoryTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/")).isEqualTo("refs/heads/main\n");
+    assertThat(repo.git("for-each-ref", "--format=%(refname)", "refs/heads/"))
+        .isEqualTo("refs/heads/main\n");
   }
 
   @Test
@@ -86,6 +93,8 @@ class GitRepositoryTest {
     String second = repo.commit("next");
 
     assertThat(repository.resolveCommit(first)).isEqualTo(first);
-    assertThat(repository.resolveCommit("main")).as("a branch name is resolved again").isEqualTo(second);
+    assertThat(repository.resolveCommit("main"))
+        .as("a branch name is resolved again")
+        .isEqualTo(second);
   }
 }

@@ -23,8 +23,12 @@ class WorktreeStatusTest {
   @BeforeEach
   void createRepository() {
     repo = TestRepositories.create(temp.resolve("repo"));
-    repo.write(".gitignore", "*.log\n").write("a.txt", "a\n").write("b.txt", "b\n").write("dir/c.txt", "c\n")
-        .write("with space.txt", "s\n").commit("files");
+    repo.write(".gitignore", "*.log\n")
+        .write("a.txt", "a\n")
+        .write("b.txt", "b\n")
+        .write("dir/c.txt", "c\n")
+        .write("with space.txt", "s\n")
+        .commit("files");
   }
 
   private WorktreeStatus status() {
@@ -66,15 +70,17 @@ class WorktreeStatusTest {
     WorktreeStatus status = status();
 
     assertThat(status.hasChangesToStage()).isTrue();
-    assertThat(status.changesFromHead()).contains(Map.of(
-        "a.txt", Change.MODIFIED,
-        "b.txt", Change.DELETED,
-        "staged.txt", Change.ADDED,
-        "dir/c.txt", Change.MODIFIED,
-        "with space.txt", Change.MODIFIED,
-        "untracked/u.txt", Change.ADDED));
-    assertThat(diffAgainstHead()).containsExactlyInAnyOrder("a.txt", "b.txt", "staged.txt", "dir/c.txt",
-        "with space.txt");
+    assertThat(status.changesFromHead())
+        .contains(
+            Map.of(
+                "a.txt", Change.MODIFIED,
+                "b.txt", Change.DELETED,
+                "staged.txt", Change.ADDED,
+                "dir/c.txt", Change.MODIFIED,
+                "with space.txt", Change.MODIFIED,
+                "untracked/u.txt", Change.ADDED));
+    assertThat(diffAgainstHead())
+        .containsExactlyInAnyOrder("a.txt", "b.txt", "staged.txt", "dir/c.txt", "with space.txt");
   }
 
   @Test
@@ -97,10 +103,19 @@ class WorktreeStatusTest {
 
   @Test
   void changesInsideASubmoduleAreNotForTheOuterRepositoryToStage() {
-    WorktreeStatus contentOnly = WorktreeStatus.parse("# branch.oid " + "a".repeat(40) + "\0# branch.head main\0"
-        + "1 .M S.M. 160000 160000 160000 " + "b".repeat(40) + " " + "b".repeat(40) + " lib\0");
-    WorktreeStatus newCommit = WorktreeStatus.parse("1 .M SC.. 160000 160000 160000 " + "b".repeat(40) + " "
-        + "b".repeat(40) + " lib\0");
+    WorktreeStatus contentOnly =
+        WorktreeStatus.parse(
+            "# branch.oid "
+                + "a".repeat(40)
+                + "\0# branch.head main\0"
+                + "1 .M S.M. 160000 160000 160000 "
+                + "b".repeat(40)
+                + " "
+                + "b".repeat(40)
+                + " lib\0");
+    WorktreeStatus newCommit =
+        WorktreeStatus.parse(
+            "1 .M SC.. 160000 160000 160000 " + "b".repeat(40) + " " + "b".repeat(40) + " lib\0");
 
     assertThat(contentOnly.hasChangesToStage()).isFalse();
     assertThat(newCommit.hasChangesToStage()).isTrue();
@@ -108,9 +123,11 @@ class WorktreeStatusTest {
 
   @Test
   void rejectsWhatIsNotPorcelainVersionTwo() {
-    assertThatIllegalArgumentException().isThrownBy(() -> WorktreeStatus.parse(" M a.txt\0"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> WorktreeStatus.parse(" M a.txt\0"))
         .withMessageContaining("unknown git status entry");
-    assertThatIllegalArgumentException().isThrownBy(() -> WorktreeStatus.parse("1 M a.txt\0"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> WorktreeStatus.parse("1 M a.txt\0"))
         .withMessageContaining("malformed git status entry");
   }
 
