@@ -17,7 +17,7 @@ import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.temporal.TcrStatus;
+import io.openswarm.temporal.TcrProgress;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -441,7 +441,7 @@ public final class Demo {
     Map<String, String> last = new LinkedHashMap<>();
     while (!result.isDone()) {
       try {
-        for (DagTaskResult task : client.dagStatus(workflowId).tasks()) {
+        for (DagTaskResult task : client.dagProgress(workflowId).tasks()) {
           String state = task.status().name();
           if (task.status() == DagTaskStatus.RUNNING) {
             state =
@@ -478,11 +478,11 @@ public final class Demo {
   /** The step the cell of a task attempt is at, from the attempt's own status query. */
   private static String cellStep(SwarmClient client, String attemptWorkflowId) {
     try {
-      TcrStatus status =
+      TcrProgress status =
           client
               .workflowClient()
               .newWorkflowStub(DagTaskWorkflow.class, attemptWorkflowId)
-              .status();
+              .progress();
       String step =
           status.done() ? "DONE" : status.step() == null ? "STARTING" : status.step().name();
       return step + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");

@@ -27,8 +27,8 @@ public interface DagTaskWorkflow {
   /**
    * The current step and the timings so far.
    *
-   * @return the attempt's status so far
+   * @return the attempt's progress so far
    */
   @QueryMethod
-  TcrStatus status();
+  TcrProgress progress();
 }

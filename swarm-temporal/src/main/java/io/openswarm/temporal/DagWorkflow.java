@@ -51,5 +51,5 @@ public interface DagWorkflow {
    * @return the table so far; {@code finished} is false while the DAG runs
    */
   @QueryMethod
-  DagResult status();
+  DagResult progress();
 }

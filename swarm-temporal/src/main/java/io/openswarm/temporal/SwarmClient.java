@@ -160,7 +160,7 @@ public final class SwarmClient {
    *
    * <p>Each pending future is a long poll the server holds open; on the embedded server each one
    * occupies a server thread (2,000 pending results are 2,000 threads). Wait for large batches in
-   * slices, or poll {@link #status}.
+   * slices, or poll {@link #progress}.
    *
    * @param workflowId the TCR workflow's id
    * @return a future of how the task's cell ended
@@ -180,12 +180,12 @@ public final class SwarmClient {
    * @return the workflow's current step and timings
    * @throws IllegalStateException if the worker that made this client was closed
    */
-  public TcrStatus status(String workflowId) {
-    requireOpen.accept("ask a TCR workflow its status");
+  public TcrProgress progress(String workflowId) {
+    requireOpen.accept("ask a TCR workflow its progress");
     return client
         .newWorkflowStub(
             TcrWorkflow.class, Objects.requireNonNull(workflowId, "workflowId cannot be null"))
-        .status();
+        .progress();
   }
 
   /**
@@ -295,12 +295,12 @@ public final class SwarmClient {
    * @return the table so far
    * @throws IllegalStateException if the worker that made this client was closed
    */
-  public DagResult dagStatus(String workflowId) {
-    requireOpen.accept("ask a DAG workflow its status");
+  public DagResult dagProgress(String workflowId) {
+    requireOpen.accept("ask a DAG workflow its progress");
     return client
         .newWorkflowStub(
             DagWorkflow.class, Objects.requireNonNull(workflowId, "workflowId cannot be null"))
-        .status();
+        .progress();
   }
 
   /**

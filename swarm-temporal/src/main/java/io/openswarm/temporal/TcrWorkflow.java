@@ -31,8 +31,8 @@ public interface TcrWorkflow {
   /**
    * The current step and the timings so far.
    *
-   * @return the workflow's status so far
+   * @return the workflow's progress so far
    */
   @QueryMethod
-  TcrStatus status();
+  TcrProgress progress();
 }

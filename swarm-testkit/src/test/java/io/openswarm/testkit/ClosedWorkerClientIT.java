@@ -67,10 +67,10 @@ class ClosedWorkerClientIT {
             "start a TCR workflow",
                 c -> c.startTcr(TaskSpec.of("after-close", "finish it", "main")),
             "wait for a TCR result", c -> c.result(id),
-            "ask a TCR workflow its status", c -> c.status(id),
+            "ask a TCR workflow its progress", c -> c.progress(id),
             "start a DAG workflow", c -> c.startDag(DagRequest.of("after-close", graph, "main")),
             "wait for a DAG result", c -> c.dagResultAsync("dag-after-close"),
-            "ask a DAG workflow its status", c -> c.dagStatus("dag-after-close"),
+            "ask a DAG workflow its progress", c -> c.dagProgress("dag-after-close"),
             "cancel a workflow", c -> c.cancel(id),
             "get the workflow client", SwarmClient::workflowClient);
     assertTimeoutPreemptively(

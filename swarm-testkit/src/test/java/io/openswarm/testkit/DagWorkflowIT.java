@@ -183,14 +183,14 @@ class DagWorkflowIT {
         .ignoreExceptions()
         .until(
             () ->
-                client.dagStatus(workflowId).tasks().stream()
+                client.dagProgress(workflowId).tasks().stream()
                     .anyMatch(task -> task.status() == DagTaskStatus.RUNNING));
-    DagResult running = client.dagStatus(workflowId);
+    DagResult running = client.dagProgress(workflowId);
     DagResult result = client.dagResult(workflowId);
 
     assertThat(running.finished()).isFalse();
     assertThat(result.finished()).isTrue();
-    assertThat(client.dagStatus(workflowId).tasks())
+    assertThat(client.dagProgress(workflowId).tasks())
         .as("the query answers the final table too")
         .isEqualTo(result.tasks());
     Map<String, DagTaskStatus> statuses =
@@ -295,11 +295,11 @@ class DagWorkflowIT {
     @Override
     public DagResult run(DagRequest request) {
       Workflow.sleep(Duration.ofSeconds(1));
-      return status();
+      return progress();
     }
 
     @Override
-    public DagResult status() {
+    public DagResult progress() {
       return new DagResult("", "", null, null, true, Duration.ZERO, List.of());
     }
   }
@@ -464,10 +464,10 @@ class DagWorkflowIT {
         .ignoreExceptions()
         .until(
             () -> {
-              DagResult now = client.dagStatus(workflowId);
+              DagResult now = client.dagProgress(workflowId);
               return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
                   && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
-                  && client.status(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
+                  && client.progress(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
             });
     String headBefore = repo.resolveRevision("dag/cancel");
 
@@ -477,7 +477,7 @@ class DagWorkflowIT {
         .isInstanceOf(WorkflowFailedException.class)
         .hasCauseInstanceOf(CanceledFailure.class);
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
-    DagResult after = client.dagStatus(workflowId);
+    DagResult after = client.dagProgress(workflowId);
     assertThat(after.finished()).isTrue();
     assertThat(after.task("quick").orElseThrow().status()).isEqualTo(DagTaskStatus.INTEGRATED);
     assertThat(after.task("stuck").orElseThrow().status()).isEqualTo(DagTaskStatus.CANCELLED);

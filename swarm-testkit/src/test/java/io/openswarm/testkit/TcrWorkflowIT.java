@@ -147,7 +147,7 @@ class TcrWorkflowIT {
     String workflowId = client.startTcr(TaskSpec.of("hanging", "hang", "main"));
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
+        .until(() -> client.progress(workflowId).step() == CellStep.EXECUTE);
 
     client.cancel(workflowId);
 

@@ -136,7 +136,7 @@ class TerminatedWorkflowIT {
 
   /** Waits until the task's agent works, and returns the processes of the one live agent. */
   private static Set<ProcessIdentity> awaitExecuting(String workflowId) {
-    await().atMost(DEADLINE).until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
+    await().atMost(DEADLINE).until(() -> client.progress(workflowId).step() == CellStep.EXECUTE);
     assertThat(worker.liveCells()).isEqualTo(1);
     assertThat(worker.ports().allocatedCount()).isEqualTo(1);
     assertThat(worker.worktrees().leasedCount()).isEqualTo(1);

@@ -7,7 +7,7 @@ import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.TcrStatus;
+import io.openswarm.temporal.TcrProgress;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -187,12 +187,12 @@ final class CellWorkflowSupport {
    * The status query's answer for {@code taskId}, driven by {@code driver} (null before the run
    * started).
    */
-  static TcrStatus status(String taskId, @Nullable CellDriver driver) {
+  static TcrProgress status(String taskId, @Nullable CellDriver driver) {
     if (driver == null) {
-      return new TcrStatus(taskId, null, 0, null, null, false, List.of());
+      return new TcrProgress(taskId, null, 0, null, null, false, List.of());
     }
     CellId cell = driver.cellId();
-    return new TcrStatus(
+    return new TcrProgress(
         taskId,
         cell == null ? null : cell.value(),
         driver.cellNumber(),

@@ -12,7 +12,7 @@ import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagTaskRequest;
 import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.DagTaskWorkflow;
-import io.openswarm.temporal.TcrStatus;
+import io.openswarm.temporal.TcrProgress;
 import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.util.Objects;
@@ -69,7 +69,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   }
 
   @Override
-  public TcrStatus status() {
+  public TcrProgress progress() {
     return CellWorkflowSupport.status(taskId, driver);
   }
 

@@ -211,7 +211,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
   }
 
   @Override
-  public DagResult status() {
+  public DagResult progress() {
     return snapshot();
   }
 

@@ -141,7 +141,7 @@ public final class CrashWorkerMain {
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(120))
           .ignoreExceptions()
-          .until(() -> ids.stream().allMatch(id -> client.status(id).step() == CellStep.EXECUTE));
+          .until(() -> ids.stream().allMatch(id -> client.progress(id).step() == CellStep.EXECUTE));
       say("LIVE " + worker.liveCells());
     }
     new CountDownLatch(1).await();

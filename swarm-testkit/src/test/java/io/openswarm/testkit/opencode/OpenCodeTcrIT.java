@@ -211,7 +211,7 @@ class OpenCodeTcrIT {
         .until(
             () ->
                 model.hangingRequests() > 0
-                    && client.status(workflowId).step() == CellStep.EXECUTE);
+                    && client.progress(workflowId).step() == CellStep.EXECUTE);
     long start = System.nanoTime();
 
     client.cancel(workflowId);

@@ -309,7 +309,7 @@ class ControlPlaneIT {
     String workflowId = client.startTcr(TaskSpec.of(taskId, "hang", "main"));
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> client.status(workflowId).step() == CellStep.EXECUTE);
+        .until(() -> client.progress(workflowId).step() == CellStep.EXECUTE);
     return workflowId;
   }
 

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param done whether the workflow is done
  * @param timings the steps finished so far and how long they took
  */
-public record TcrStatus(
+public record TcrProgress(
     String taskId,
     @Nullable String cellId,
     int cellNumber,
@@ -43,7 +43,7 @@ public record TcrStatus(
    * @param timings the steps finished so far and how long they took
    * @throws NullPointerException if {@code taskId} or {@code timings} is null
    */
-  public TcrStatus {
+  public TcrProgress {
     Objects.requireNonNull(taskId, "taskId cannot be null");
     timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
   }
