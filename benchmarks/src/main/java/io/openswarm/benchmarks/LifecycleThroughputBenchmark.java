@@ -81,18 +81,8 @@ import org.openjdk.jmh.util.Statistics;
  *     -prof io.openswarm.benchmarks.CellLoadProfiler
  * }</pre>
  *
- * <p>Measured with the first command on a 2-core VM (JDK 17.0.15, git 2.39.5, bubblewrap 0.8.0),
- * mean of 3 iterations after 3 warm-up iterations: at concurrency 1, swarm 12.5 cells/s against a
- * floor of 56.0 (22 %, iterations 20-24 %), p50 79 ms, p99 117 ms; at concurrency 8, 18.9 against
- * 64.6 cells/s (30 %, 24-34 %), p50 406 ms. Targets: 30 % of the floor (not met at concurrency 1)
- * and a p50 of 150 ms (met). The floor is pure JVM code and its cells get faster for several
- * iterations as the JIT compiles the SDK and the server (26 ms to 17-18 ms over six iterations),
- * hence the three warm-up iterations; with one, the same code measured 29 % and 31 %. A committed
- * cell runs 6 git processes (1 to lease the worktree, 1 to list changes, 2 to commit, 2 to return
- * the worktree; 9 before, and 18 before that) and one sandboxed test process; at concurrency 1 the
- * steps take 50 ms of the 80 ms, and Temporal's share is 30 ms (the floor's whole cell is 16 ms).
- * With {@code -p floorDelayMillis=10} (floor activities as long as the swarm's steps) the swarm ran
- * at 95 % (88-104 %) of the floor's throughput.
+ * <p>Targets: 30 % of the floor's throughput and a p50 of 150 ms. Results: {@code
+ * docs/benchmarks.md}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

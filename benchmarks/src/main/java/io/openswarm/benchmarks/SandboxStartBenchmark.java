@@ -51,11 +51,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * no cgroup, so {@code none} includes a {@code perl} start. The sandbox's extra cost per start is
  * {@code bubblewrap - none}; the target is at most 10 ms.
  *
- * <p>On a shared two-core machine (JDK 17, about 70 processes): {@code direct} 1.4 ms, {@code none}
- * 3.1-3.3 ms, {@code bubblewrap} 8.5-8.7 ms; before the exit path was trimmed (pooled threads, a
- * cheaper {@code /proc} scan) {@code none} took 3.5-3.7 ms and {@code bubblewrap} 9.8-10.4 ms. Of
- * {@code none}, about 0.9 ms is the extra exec of {@code setsid} and 0.4-0.8 ms the scan at exit,
- * which grows with the number of processes on the machine.
+ * <p>Results: {@code docs/benchmarks.md}.
  *
  * <pre>{@code
  * mvn -B -pl benchmarks -am package -DskipTests

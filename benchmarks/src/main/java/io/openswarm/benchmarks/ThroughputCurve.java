@@ -51,12 +51,7 @@ import org.jspecify.annotations.Nullable;
  * <p>With {@code --repository}, cells run on a temporary clone (the repository itself is not
  * touched). Not thread-safe (a program).
  *
- * <p>Measured with the default command on a 2-core VM shared with other builds (load average 8-15;
- * JDK 17.0.15, git 2.39.5, bubblewrap 0.8.0), average cell time and throughput: 1 cell 2.22 s,
- * 1,621/hour; 5: 2.18 s, 8,250/hour; 10: 2.27 s, 15,881/hour; 20: 2.74 s, 26,294/hour; 30: 3.52 s,
- * 30,646/hour; 40: 4.21 s, 34,184/hour; 50: 4.61 s, 39,059/hour. The knee is between 10 and 20
- * cells: beyond it the cells' git processes and Temporal's work share two cores, and the worktree
- * and teardown steps (git) grow from 25-35 ms to 650 ms.
+ * <p>Results: {@code docs/benchmarks.md}.
  */
 public final class ThroughputCurve {
 
