@@ -10,6 +10,7 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import java.nio.file.Path;
@@ -123,7 +124,7 @@ final class ScriptedSwarm implements AutoCloseable {
                             "written by a scripted agent\n")))
             .build();
     PoolSizes pool = config.pool();
-    SwarmWorker.Builder builder =
+    SwarmWorkerBuilder builder =
         SwarmWorker.newBuilder()
             .repository(config.repository())
             .stateDirectory(config.stateDirectory())

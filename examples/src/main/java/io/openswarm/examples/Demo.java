@@ -17,6 +17,7 @@ import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.TcrProgress;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -219,7 +220,7 @@ public final class Demo {
             .commit("greetings project with a test script");
 
     boolean openCode = "opencode".equals(options.get("agent"));
-    SwarmWorker.Builder builder =
+    SwarmWorkerBuilder builder =
         SwarmWorker.newBuilder()
             .repository(repo.path())
             .stateDirectory(home.resolve("state"))

@@ -39,7 +39,7 @@ import io.openswarm.core.worktree.WorktreeProvider;
  *   <li>Each method is called once, when the worker starts, before any cell runs; what it returns
  *       serves every cell of the worker for the worker's whole life, so it must be thread-safe:
  *       cells run concurrently.
- *   <li>Interceptors apply in the order given to {@link SwarmWorker.Builder#interceptors}: each
+ *   <li>Interceptors apply in the order given to {@link SwarmWorkerBuilder#interceptors}: each
  *       receives what the previous one returned, so the last one is the outermost and sees each
  *       call first.
  *   <li>A method must not return null. A decorator must keep its delegate's contract (what it

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 
 /**
- * The {@link CellInterceptor}s given to {@link SwarmWorker.Builder#interceptors}, applied in order:
+ * The {@link CellInterceptor}s given to {@link SwarmWorkerBuilder#interceptors}, applied in order:
  * each receives what the previous one returned, so the last is the outermost.
  *
  * <p>Immutable and thread-safe.

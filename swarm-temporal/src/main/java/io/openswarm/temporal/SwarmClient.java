@@ -34,9 +34,9 @@ import org.jspecify.annotations.Nullable;
  * The check is made when a call begins: end the waits of your own threads before closing the
  * worker.
  *
- * <p>What a cell did is kept on its host after it is gone (see {@link
- * SwarmWorker.Builder#history}): {@link #logs} and {@link #diff} read it on this client's worker.
- * They read files and git, not Temporal, so they also answer after the worker closed.
+ * <p>What a cell did is kept on its host after it is gone (see {@link SwarmWorkerBuilder#history}):
+ * {@link #logs} and {@link #diff} read it on this client's worker. They read files and git, not
+ * Temporal, so they also answer after the worker closed.
  *
  * <p>Thread-safe.
  */

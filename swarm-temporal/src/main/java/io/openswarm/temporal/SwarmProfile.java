@@ -7,7 +7,7 @@ import java.time.Duration;
  * Presets from the performance guide for a worker's concurrency, timeouts and port range, chosen
  * with {@link CapacityOptions.Builder#profile(SwarmProfile)}. Every value can be overridden:
  * concurrency in {@link CapacityOptions}, timeouts in {@link CellTimeouts}, ports with {@link
- * SwarmWorker.Builder#ports}.
+ * SwarmWorkerBuilder#ports}.
  *
  * <table>
  *   <caption>Preset values</caption>

@@ -19,7 +19,7 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The validated, immutable options of a {@link SwarmWorker}, built by {@link SwarmWorker.Builder}:
+ * The validated, immutable options of a {@link SwarmWorker}, built by {@link SwarmWorkerBuilder}:
  * the repository, the state directory, the agent and sandbox, and one options object per concern
  * (connection, timeouts, capacity, tests, worktrees, set-up, ports), each with every default filled
  * in.
@@ -67,7 +67,7 @@ public final class SwarmWorkerOptions {
   private final CellActivityOptions activityOptions;
 
   /**
-   * What {@link SwarmWorker.Builder} collected, unchecked across concerns; {@link #resolve} checks
+   * What {@link SwarmWorkerBuilder} collected, unchecked across concerns; {@link #resolve} checks
    * and completes.
    */
   static final class Draft {

@@ -133,7 +133,7 @@ class CellInterceptorTest {
     assertThatThrownBy(() -> SwarmWorker.newBuilder().interceptors(any, null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("interceptors[1] cannot be null");
-    SwarmWorker.Builder builder = SwarmWorker.newBuilder().interceptors();
+    SwarmWorkerBuilder builder = SwarmWorker.newBuilder().interceptors();
     assertThatThrownBy(() -> builder.interceptors(any))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("interceptors was already set to []");

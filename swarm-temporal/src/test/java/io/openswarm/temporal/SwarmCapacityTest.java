@@ -17,7 +17,7 @@ class SwarmCapacityTest {
 
   @TempDir Path temp;
 
-  private SwarmWorker.Builder builder() {
+  private SwarmWorkerBuilder builder() {
     try {
       // Options only look for the .git of a working tree; nothing here runs git.
       java.nio.file.Files.createDirectories(temp.resolve(".git"));

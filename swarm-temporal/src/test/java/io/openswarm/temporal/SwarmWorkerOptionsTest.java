@@ -28,7 +28,7 @@ class SwarmWorkerOptionsTest {
     return temp.resolve("repo");
   }
 
-  private SwarmWorker.Builder builder() throws IOException {
+  private SwarmWorkerBuilder builder() throws IOException {
     return SwarmWorker.newBuilder()
         .repository(repository())
         .stateDirectory(temp.resolve("state"))

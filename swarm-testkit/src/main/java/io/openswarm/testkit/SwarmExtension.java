@@ -6,6 +6,7 @@ import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -91,7 +92,7 @@ public final class SwarmExtension
   private final Consumer<TemporaryRepository> shapeRepository;
   private final List<String> testCommand;
   private final AgentRuntime agent;
-  private final Consumer<SwarmWorker.Builder> configure;
+  private final Consumer<SwarmWorkerBuilder> configure;
   private final boolean leakCheck;
   private final ExtensionContext.Namespace namespace;
 
@@ -263,7 +264,7 @@ public final class SwarmExtension
       if (!repo.git("status", "--porcelain").isBlank()) {
         repo.commit("the test project");
       }
-      SwarmWorker.Builder builder =
+      SwarmWorkerBuilder builder =
           SwarmWorker.newBuilder()
               .repository(repo.path())
               .stateDirectory(home.resolve("state"))
@@ -360,7 +361,7 @@ public final class SwarmExtension
     private Consumer<TemporaryRepository> shapeRepository = repo -> {};
     private List<String> testCommand = List.of("true");
     private AgentRuntime agent = ScriptedAgent.newBuilder().build();
-    private Consumer<SwarmWorker.Builder> configure = worker -> {};
+    private Consumer<SwarmWorkerBuilder> configure = worker -> {};
     private boolean leakCheck = true;
 
     private Builder() {}
@@ -412,7 +413,7 @@ public final class SwarmExtension
      * @param options sets options on the worker's builder
      * @return this builder
      */
-    public Builder configure(Consumer<SwarmWorker.Builder> options) {
+    public Builder configure(Consumer<SwarmWorkerBuilder> options) {
       this.configure = Objects.requireNonNull(options, "configure cannot be null");
       return this;
     }

@@ -19,6 +19,7 @@ import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.net.InetAddress;
@@ -77,11 +78,11 @@ class BadInputCatalogueTest {
     plainDirectory = Files.createDirectories(temp.resolve("not-a-repo"));
   }
 
-  static SwarmWorker.Builder worker() {
+  static SwarmWorkerBuilder worker() {
     return worker(repo.path(), temp.resolve("never-created"));
   }
 
-  static SwarmWorker.Builder worker(Path repository, Path stateDirectory) {
+  static SwarmWorkerBuilder worker(Path repository, Path stateDirectory) {
     return SwarmWorker.newBuilder()
         .repository(repository)
         .testCommand(List.of("true"))

@@ -15,6 +15,7 @@ import io.openswarm.temporal.HealthCheck;
 import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -48,7 +49,7 @@ class DiskHealthIT {
     }
   }
 
-  private SwarmWorker.Builder builder(String host, int port) {
+  private SwarmWorkerBuilder builder(String host, int port) {
     repo =
         TemporaryRepository.create(temp.resolve("repo"))
             .write("data.bin", "x".repeat(300_000))

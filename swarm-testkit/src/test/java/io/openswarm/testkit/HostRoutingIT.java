@@ -10,6 +10,7 @@ import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -58,7 +59,7 @@ class HostRoutingIT {
                 })
             .turnDelay(turn)
             .build();
-    SwarmWorker.Builder builder =
+    SwarmWorkerBuilder builder =
         SwarmWorker.newBuilder()
             .repository(repo.path())
             .stateDirectory(temp.resolve("state-" + host))

@@ -1,6 +1,7 @@
 package io.openswarm.examples.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -80,7 +81,7 @@ final class DocSnippets {
     // end: agents-local-model
   }
 
-  static SwarmWorker.Builder commandAgent(SwarmWorker.Builder builder) {
+  static SwarmWorkerBuilder commandAgent(SwarmWorkerBuilder builder) {
     // snippet: agents-command
     builder.agent(supervisor -> CommandAgent.newBuilder(supervisor)
         .command("aider", "--yes", "--no-auto-commits", "--message", "{prompt}")
@@ -106,7 +107,7 @@ final class DocSnippets {
     // end: agents-testkit
   }
 
-  static SwarmWorker.Builder cluster() {
+  static SwarmWorkerBuilder cluster() {
     return
     // snippet: configuration-cluster
     SwarmWorker.newBuilder().connection(ConnectionOptions.newBuilder()
@@ -119,7 +120,7 @@ final class DocSnippets {
     ;
   }
 
-  static SwarmWorker.Builder sparse(SwarmWorker.Builder builder, Path checkout, Path stateDirectory) {
+  static SwarmWorkerBuilder sparse(SwarmWorkerBuilder builder, Path checkout, Path stateDirectory) {
     // snippet: configuration-sparse
     builder.worktrees(WorktreePoolOptions.newBuilder()
         .repository(checkout)
@@ -146,10 +147,10 @@ final class DocSnippets {
     return worker;
   }
 
-  static SwarmWorker.Builder testEnvironment() {
+  static SwarmWorkerBuilder testEnvironment() {
     // snippet: configuration-test-environment
     Path home = Path.of(System.getProperty("user.home"));
-    SwarmWorker.Builder builder = SwarmWorker.newBuilder().tests(TestOptions.newBuilder()
+    SwarmWorkerBuilder builder = SwarmWorker.newBuilder().tests(TestOptions.newBuilder()
         .command("mvn", "-o", "-q", "-B", "test")
         .environment(TestEnvironment.newBuilder()
             .cache(home.resolve(".m2"))            // writable, shared by all cells: a dependency an agent adds resolves
@@ -199,7 +200,7 @@ final class DocSnippets {
 
   private static void startAgentServer(int port) {}
 
-  static SwarmWorker metrics(SwarmWorker.Builder builder) {
+  static SwarmWorker metrics(SwarmWorkerBuilder builder) {
     // snippet: operations-metrics
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SwarmWorker worker = builder.meterRegistry(registry).start();
@@ -207,7 +208,7 @@ final class DocSnippets {
     return worker;
   }
 
-  static SwarmWorker.Builder keepReports(SwarmWorker.Builder builder) {
+  static SwarmWorkerBuilder keepReports(SwarmWorkerBuilder builder) {
     // snippet: operations-reports
     builder.history(HistoryOptions.newBuilder().keepReports("target/surefire-reports", "build/test-results").build());
     // end: operations-reports

@@ -8,6 +8,7 @@ import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -54,7 +55,7 @@ public final class CrashWorkerMain {
     if (mode.equals("stop")) {
       timeouts.stop(Duration.ofMillis(Long.parseLong(args[7])));
     }
-    SwarmWorker.Builder builder =
+    SwarmWorkerBuilder builder =
         CrashWorkers.builder(
                 target,
                 token,

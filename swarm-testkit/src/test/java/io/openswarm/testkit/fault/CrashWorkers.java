@@ -6,6 +6,7 @@ import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.ChildProcessAgent;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -38,7 +39,7 @@ final class CrashWorkers {
    * that writes what its prompt says ({@code write PATH CONTENT}) or hangs ({@code hang}) and whose
    * process, when {@code holdPort}, is a real server on the cell's port.
    */
-  static SwarmWorker.Builder builder(
+  static SwarmWorkerBuilder builder(
       String target,
       String token,
       Path repo,
@@ -50,7 +51,7 @@ final class CrashWorkers {
   }
 
   /** The same, on host {@code host}. */
-  static SwarmWorker.Builder builder(
+  static SwarmWorkerBuilder builder(
       String target,
       String token,
       Path repo,
@@ -77,7 +78,7 @@ final class CrashWorkers {
    * The same, choosing whether the prompt {@code hang} really hangs (or is a turn that changes
    * nothing) and how long each turn works.
    */
-  static SwarmWorker.Builder builder(
+  static SwarmWorkerBuilder builder(
       String target,
       String token,
       Path repo,
@@ -105,7 +106,7 @@ final class CrashWorkers {
    * The same, on host {@code host}, with the timeouts of these tests added to {@code timeouts}
    * (which may hold the stop timeout).
    */
-  static SwarmWorker.Builder builder(
+  static SwarmWorkerBuilder builder(
       String target,
       String token,
       Path repo,

@@ -9,6 +9,7 @@ import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.agent.ChildProcessAgent;
@@ -41,7 +42,7 @@ final class FaultyWorker implements AutoCloseable {
 
   private final AtomicReference<ChildProcessAgent> agent = new AtomicReference<>();
 
-  FaultyWorker(Path dir, int firstPort, int lastPort, Consumer<SwarmWorker.Builder> configure) {
+  FaultyWorker(Path dir, int firstPort, int lastPort, Consumer<SwarmWorkerBuilder> configure) {
     this(dir, firstPort, lastPort, 1, 4, 12, configure);
   }
 
@@ -56,7 +57,7 @@ final class FaultyWorker implements AutoCloseable {
       int minIdle,
       int maxIdle,
       int maxTotal,
-      Consumer<SwarmWorker.Builder> configure) {
+      Consumer<SwarmWorkerBuilder> configure) {
     repo =
         TemporaryRepository.create(dir.resolve("repo"))
             .write("status.txt", "green\n")
@@ -64,7 +65,7 @@ final class FaultyWorker implements AutoCloseable {
             .executable("test.sh")
             .commit("a project with a test");
     base = repo.head();
-    SwarmWorker.Builder builder =
+    SwarmWorkerBuilder builder =
         SwarmWorker.newBuilder()
             .repository(repo.path())
             .stateDirectory(dir.resolve("state"))

@@ -18,6 +18,7 @@ import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.testkit.HistoryCheck;
 import io.openswarm.testkit.LeakCheck;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TCR end to end with the real OpenCode: an embedded Temporal server, a worker configured with
- * {@link SwarmWorker.Builder#openCode(OpenCodeOptions)}, the {@link FakeModelServer} as the model,
+ * {@link SwarmWorkerBuilder#openCode(OpenCodeOptions)}, the {@link FakeModelServer} as the model,
  * and a test command that turns green once the agent has written the file. Each test starts one
  * OpenCode server.
  */
