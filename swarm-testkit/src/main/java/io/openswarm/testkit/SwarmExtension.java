@@ -3,6 +3,7 @@ package io.openswarm.testkit;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
@@ -87,11 +88,16 @@ public final class SwarmExtension
   /** The highest port a swarm's block may end at. */
   public static final int LAST_PORT = 32_759;
 
+  /** The host id of a swarm whose {@linkplain Builder#connection connection} was not given. */
+  public static final String DEFAULT_HOST_ID = "test-host";
+
   private static final Set<Integer> BLOCKS_IN_USE = ConcurrentHashMap.newKeySet();
 
   private final Consumer<TemporaryRepository> shapeRepository;
   private final List<String> testCommand;
   private final AgentRuntime agent;
+  private final ConnectionOptions connection;
+  private final @Nullable Consumer<WorktreePoolOptions.Builder> worktrees;
   private final Consumer<SwarmWorkerBuilder> configure;
   private final boolean leakCheck;
   private final ExtensionContext.Namespace namespace;
@@ -106,6 +112,8 @@ public final class SwarmExtension
     this.shapeRepository = builder.shapeRepository;
     this.testCommand = builder.testCommand;
     this.agent = builder.agent;
+    this.connection = builder.connection;
+    this.worktrees = builder.worktrees;
     this.configure = builder.configure;
     this.leakCheck = builder.leakCheck;
     this.namespace = ExtensionContext.Namespace.create(SwarmExtension.class, this);
@@ -264,14 +272,23 @@ public final class SwarmExtension
       if (!repo.git("status", "--porcelain").isBlank()) {
         repo.commit("the test project");
       }
+      Path state = home.resolve("state");
       SwarmWorkerBuilder builder =
           SwarmWorker.newBuilder()
               .repository(repo.path())
-              .stateDirectory(home.resolve("state"))
+              .stateDirectory(state)
               .testCommand(testCommand)
-              .connection(ConnectionOptions.newBuilder().hostId("test-host").build())
+              .connection(connection)
               .agent(agent)
               .ports(new PortRange(block, block + PORTS_PER_SWARM - 1));
+      if (worktrees != null) {
+        WorktreePoolOptions.Builder pool =
+            WorktreePoolOptions.newBuilder()
+                .repository(repo.path())
+                .root(state.resolve("worktrees"));
+        worktrees.accept(pool);
+        builder.worktrees(pool.build());
+      }
       configure.accept(builder);
       worker = builder.start();
       return new RunningSwarm(home, repo, worker, block);
@@ -361,6 +378,9 @@ public final class SwarmExtension
     private Consumer<TemporaryRepository> shapeRepository = repo -> {};
     private List<String> testCommand = List.of("true");
     private AgentRuntime agent = ScriptedAgent.newBuilder().build();
+    private ConnectionOptions connection =
+        ConnectionOptions.newBuilder().hostId(DEFAULT_HOST_ID).build();
+    private @Nullable Consumer<WorktreePoolOptions.Builder> worktrees;
     private Consumer<SwarmWorkerBuilder> configure = worker -> {};
     private boolean leakCheck = true;
 
@@ -405,10 +425,40 @@ public final class SwarmExtension
     }
 
     /**
+     * How the worker reaches Temporal: an embedded server with host id {@value
+     * SwarmExtension#DEFAULT_HOST_ID} by default. Give one to choose the host id the outcomes name,
+     * the task queue or the embedded server's token; a connection to a cluster ({@code target})
+     * works too, and the cluster then holds the workflows the swarm's client starts.
+     *
+     * @param options the worker's connection options
+     * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder connection(ConnectionOptions options) {
+      this.connection = Objects.requireNonNull(options, "connection cannot be null");
+      return this;
+    }
+
+    /**
+     * Shapes the worker's worktree pool (warm and total worktrees, ignored files kept, sparse
+     * checkouts...). The builder it receives already names the swarm's repository and the pool's
+     * root ({@code <state>/worktrees}, as by default), which only the extension knows; without this
+     * call the worker's own pool defaults apply.
+     *
+     * @param options sets options on the pool's builder
+     * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder worktrees(Consumer<WorktreePoolOptions.Builder> options) {
+      this.worktrees = Objects.requireNonNull(options, "worktrees cannot be null");
+      return this;
+    }
+
+    /**
      * Any other worker option, applied last (timeouts, capacity, sandbox...). The extension has set
-     * the repository, the state directory, the test command, the agent, the connection (host id
-     * {@code test-host}) and the ports; setting one of them again is an {@link
-     * IllegalStateException}.
+     * the repository, the state directory, the test command, the agent, the connection, the ports
+     * and, when {@link #worktrees} was called, the worktrees; setting one of them again is an
+     * {@link IllegalStateException}.
      *
      * @param options sets options on the worker's builder
      * @return this builder

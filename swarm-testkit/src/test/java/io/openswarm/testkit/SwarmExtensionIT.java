@@ -8,6 +8,8 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -103,6 +105,14 @@ class SwarmExtensionIT {
       Files.deleteIfExists(outside.resolve("precious.txt"));
       Files.deleteIfExists(outside);
     }
+  }
+
+  @Test
+  void aGivenConnectionNamesTheHostAndAWorktreeShapeKeepsTheSwarmsRepositoryAndFolder() {
+    Events tests = run(Configured.class);
+
+    assertAllSucceeded(tests, 1);
+    assertThat(SEEN).extracting(Seen::test).containsExactly("default", "configured");
   }
 
   @Test
@@ -224,6 +234,36 @@ class SwarmExtensionIT {
         Files.move(staging, top);
       }
       Files.createSymbolicLink(top.resolve("to-outside"), outside);
+    }
+  }
+
+  static class Configured {
+    @RegisterExtension static final SwarmExtension PLAIN = SwarmExtension.newBuilder().build();
+
+    @RegisterExtension
+    static final SwarmExtension SHAPED =
+        SwarmExtension.newBuilder()
+            .connection(ConnectionOptions.newBuilder().hostId("shaped-host").build())
+            .worktrees(pool -> pool.minIdle(0).maxIdle(2).maxTotal(3))
+            .agent(ScriptedAgent.newBuilder().promptCommands().build())
+            .build();
+
+    @Test
+    void both() {
+      SwarmWorker plain = PLAIN.worker();
+      assertThat(plain.client().runTcr(TaskSpec.of("plain", "write a.txt a", "main")).host())
+          .isEqualTo(SwarmExtension.DEFAULT_HOST_ID);
+      record("default", plain, PLAIN.repository());
+
+      SwarmWorker shaped = SHAPED.worker();
+      CellOutcome outcome = SHAPED.client().runTcr(TaskSpec.of("shaped", "write b.txt b", "main"));
+      assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
+      assertThat(outcome.host()).isEqualTo("shaped-host");
+      WorktreePoolOptions pool = shaped.options().worktrees();
+      assertThat(List.of(pool.minIdle(), pool.maxIdle(), pool.maxTotal())).containsExactly(0, 2, 3);
+      assertThat(pool.repository()).isEqualTo(SHAPED.repository().path());
+      assertThat(pool.root()).isEqualTo(shaped.options().stateDirectory().resolve("worktrees"));
+      record("configured", shaped, SHAPED.repository());
     }
   }
 
