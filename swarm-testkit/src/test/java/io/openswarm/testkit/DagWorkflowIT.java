@@ -7,9 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
-import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -45,10 +43,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,11 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DagWorkflowIT {
 
+  /** Gates and checkouts of the tests; the swarm's own folder is the extension's. */
   @TempDir static Path temp;
-
-  static TemporaryRepository repo;
-  static SwarmWorker worker;
-  static SwarmClient client;
 
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang", "fail". */
   static final ScriptedAgent AGENT = ScriptedAgent.newBuilder().promptCommands().build();
@@ -106,50 +100,32 @@ class DagWorkflowIT {
       exec sh test.sh
       """;
 
-  @BeforeAll
-  static void startWorker() {
-    repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("status.txt", "green\n")
-            .write(
-                "test.sh",
-                "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
-            .executable("test.sh")
-            .write("gate.sh", GATE)
-            .write("shared.txt", "one\ntwo\nthree\n")
-            .commit("a project with a test");
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("sh", "test.sh"))
-            .connection(ConnectionOptions.newBuilder().hostId("dag-it-host").build())
-            .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
-            .worktrees(
-                WorktreePoolOptions.newBuilder()
-                    .repository(repo.path())
-                    .root(temp.resolve("state").resolve("worktrees"))
-                    .minIdle(2)
-                    .maxIdle(8)
-                    .maxTotal(16)
-                    .build())
-            .agent(AGENT)
-            .ports(new PortRange(21200, 21260))
-            .sandbox(SandboxMode.NONE)
-            .start();
-    client = worker.client();
-  }
-
-  @AfterAll
-  static void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo ->
+                  repo.write("status.txt", "green\n")
+                      .write(
+                          "test.sh",
+                          "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+                      .executable("test.sh")
+                      .write("gate.sh", GATE)
+                      .write("shared.txt", "one\ntwo\nthree\n")
+                      .commit("a project with a test"))
+          .testCommand("sh", "test.sh")
+          .connection(ConnectionOptions.newBuilder().hostId("dag-it-host").build())
+          .worktrees(pool -> pool.minIdle(2).maxIdle(8).maxTotal(16))
+          .agent(AGENT)
+          .configure(
+              worker ->
+                  worker
+                      .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
+                      .sandbox(SandboxMode.NONE))
+          .build();
 
   @AfterEach
-  void nothingLeaks() {
-    LeakCheck.of(worker).repository(repo).assertClean();
+  void theAgentHasNoLiveSessions() {
     assertThat(AGENT.liveSessions()).isZero();
   }
 
@@ -163,7 +139,8 @@ class DagWorkflowIT {
   }
 
   @Test
-  void aDiamondIntegratesGreenCommitsOnlyAndSkipsTheDependentsOfABreakingTask() throws Exception {
+  void aDiamondIntegratesGreenCommitsOnlyAndSkipsTheDependentsOfABreakingTask(
+      SwarmWorker worker, SwarmClient client, TemporaryRepository repo) throws Exception {
     TaskGraph graph =
         TaskGraph.newBuilder()
             .task(write("root", "root.txt", "root\n"))
@@ -249,7 +226,7 @@ class DagWorkflowIT {
                 .filter(task -> task.status() == DagTaskStatus.INTEGRATED)
                 .map(DagTaskResult::commit)
                 .toList());
-    assertThat(runTestsAt(head)).as("the tests pass at the target's head").isZero();
+    assertThat(runTestsAt(repo, head)).as("the tests pass at the target's head").isZero();
     for (String file :
         List.of("root.txt", "left.txt", "right.txt", "join.txt", "final.txt", "docs.txt")) {
       assertThat(repo.show(head, file)).isNotEmpty();
@@ -305,8 +282,8 @@ class DagWorkflowIT {
   }
 
   @Test
-  void concurrentTasksOnDifferentFilesBothIntegrateOneOfThemAfterAFailedCompareAndSwap()
-      throws IOException {
+  void concurrentTasksOnDifferentFilesBothIntegrateOneOfThemAfterAFailedCompareAndSwap(
+      SwarmClient client, TemporaryRepository repo) throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-race"));
     String target = "dag/race";
     TaskGraph graph =
@@ -343,11 +320,12 @@ class DagWorkflowIT {
     assertThat(lines(repo.git("rev-list", "--reverse", result.baseCommit() + "..dag/race")))
         .containsExactly(lead.commit(), winner.commit(), loser.commit());
     assertThat(result.head()).isEqualTo(repo.resolveRevision(target)).isEqualTo(loser.commit());
-    assertThat(runTestsAt(loser.commit())).isZero();
+    assertThat(runTestsAt(repo, loser.commit())).isZero();
   }
 
   @Test
-  void twoTasksEditingTheSameLineOneIntegratesTheOtherIsRedoneFromTheNewHead() throws IOException {
+  void twoTasksEditingTheSameLineOneIntegratesTheOtherIsRedoneFromTheNewHead(
+      SwarmClient client, TemporaryRepository repo) throws IOException {
     Path gate = Files.createDirectories(temp.resolve("gate-pair"));
     String target = "dag/pair";
     TaskGraph graph =
@@ -412,7 +390,8 @@ class DagWorkflowIT {
   }
 
   @Test
-  void aTaskThatKeepsFailingIsRetriedWithBackoffThenItsDependentsAreSkippedWhileOthersGoOn() {
+  void aTaskThatKeepsFailingIsRetriedWithBackoffThenItsDependentsAreSkippedWhileOthersGoOn(
+      SwarmClient client, TemporaryRepository repo) {
     TaskGraph graph =
         TaskGraph.newBuilder()
             .task(GraphTask.of("flaky", "fail"))
@@ -451,7 +430,8 @@ class DagWorkflowIT {
   }
 
   @Test
-  void cancellingADagCancelsItsRunningCellsAndLeavesTheTargetIntact() {
+  void cancellingADagCancelsItsRunningCellsAndLeavesTheTargetIntact(
+      SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
     TaskGraph graph =
         TaskGraph.newBuilder()
             .task(write("quick", "quick.txt", "quick\n"))
@@ -493,7 +473,8 @@ class DagWorkflowIT {
   }
 
   @Test
-  void aTargetBranchThatAlreadyExistsElsewhereStopsTheDagBeforeAnyCell() {
+  void aTargetBranchThatAlreadyExistsElsewhereStopsTheDagBeforeAnyCell(
+      SwarmClient client, TemporaryRepository repo) {
     repo.git("branch", "dag/taken", "main~1");
     TaskGraph graph = TaskGraph.of(write("never", "never.txt", "x\n"));
     int started = AGENT.startedSessions();
@@ -538,7 +519,7 @@ class DagWorkflowIT {
    * Checks {@code commit} out in a worktree of its own and runs the repository's test command
    * there.
    */
-  private static int runTestsAt(String commit) {
+  private static int runTestsAt(TemporaryRepository repo, String commit) {
     Path checkout =
         temp.resolve("checkout-" + commit.substring(0, 10) + "-" + Instant.now().toEpochMilli());
     repo.git("worktree", "add", "--quiet", "--detach", checkout.toString(), commit);

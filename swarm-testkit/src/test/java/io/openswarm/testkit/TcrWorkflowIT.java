@@ -9,8 +9,6 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.port.PortRange;
-import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
@@ -19,16 +17,13 @@ import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.CanceledFailure;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TCR end to end on the embedded Temporal server: real git worktrees, real ports, a real test
@@ -37,61 +32,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TcrWorkflowIT {
 
-  @TempDir static Path temp;
-
-  static TemporaryRepository repo;
-  static SwarmWorker worker;
-  static SwarmClient client;
-
   /** Prompts are instructions for the scripted agent: "write PATH CONTENT", "hang". */
   static final ScriptedAgent AGENT = ScriptedAgent.newBuilder().promptCommands().build();
 
-  @BeforeAll
-  static void startWorker() {
-    repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("status.txt", "green\n")
-            .write(
-                "test.sh",
-                "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
-            .executable("test.sh")
-            .commit("a project with a test");
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("sh", "test.sh"))
-            .connection(ConnectionOptions.newBuilder().hostId("it-host").build())
-            .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
-            .worktrees(
-                WorktreePoolOptions.newBuilder()
-                    .repository(repo.path())
-                    .root(temp.resolve("state").resolve("worktrees"))
-                    .minIdle(2)
-                    .maxIdle(8)
-                    .maxTotal(12)
-                    .build())
-            .agent(AGENT)
-            .ports(new PortRange(21100, 21140))
-            .start();
-    client = worker.client();
-  }
-
-  @AfterAll
-  static void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo ->
+                  repo.write("status.txt", "green\n")
+                      .write(
+                          "test.sh",
+                          "#!/bin/sh\n# Green while status.txt says green.\ntest \"$(cat status.txt)\" = green\n")
+                      .executable("test.sh")
+                      .commit("a project with a test"))
+          .testCommand("sh", "test.sh")
+          .connection(ConnectionOptions.newBuilder().hostId("it-host").build())
+          .worktrees(pool -> pool.minIdle(2).maxIdle(8).maxTotal(12))
+          .agent(AGENT)
+          .configure(
+              worker ->
+                  worker.capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build()))
+          .build();
 
   @AfterEach
-  void nothingLeaks() {
-    LeakCheck.of(worker).repository(repo).assertClean();
+  void theAgentHasNoLiveSessions() {
     assertThat(AGENT.liveSessions()).isZero();
   }
 
   @Test
-  void greenTestsCommitOnTheCellBranch() {
+  void greenTestsCommitOnTheCellBranch(SwarmClient client, TemporaryRepository repo) {
     CellOutcome outcome =
         client.runTcr(TaskSpec.of("add-feature", "write feature.txt hello", "main"));
 
@@ -117,7 +87,7 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void redTestsRevertAndLeaveNoBranch() {
+  void redTestsRevertAndLeaveNoBranch(SwarmClient client, TemporaryRepository repo) {
     CellOutcome outcome = client.runTcr(TaskSpec.of("break-it", "write status.txt red", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.REVERTED);
@@ -126,7 +96,7 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void eightTasksAtOnceRunInDistinctCells() {
+  void eightTasksAtOnceRunInDistinctCells(SwarmClient client, TemporaryRepository repo) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       ids.add(client.startTcr(TaskSpec.of("many-" + i, "write file-" + i + ".txt " + i, "main")));
@@ -143,7 +113,8 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void cancellingARunningTaskAbortsTheAgentAndTearsTheCellDown() {
+  void cancellingARunningTaskAbortsTheAgentAndTearsTheCellDown(
+      SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
     String workflowId = client.startTcr(TaskSpec.of("hanging", "hang", "main"));
     await()
         .atMost(Duration.ofSeconds(30))
@@ -159,7 +130,8 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void aBaseRefThatDoesNotExistFailsAtTheWorktreeStepAndStillReportsTheStepTimings() {
+  void aBaseRefThatDoesNotExistFailsAtTheWorktreeStepAndStillReportsTheStepTimings(
+      SwarmClient client) {
     CellOutcome outcome = client.runTcr(TaskSpec.of("no-base", "write x.txt x", "no-such-branch"));
 
     assertThat(outcome.status()).isEqualTo(CellStatus.FAILED);
@@ -171,7 +143,7 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void aTestProgramThatIsNotFoundIsNamedWithoutTheWorkersPathInTheOutcome() {
+  void aTestProgramThatIsNotFoundIsNamedWithoutTheWorkersPathInTheOutcome(SwarmClient client) {
     CellOutcome outcome =
         client.runTcr(
             TaskSpec.of("no-tester", "write tested.txt t", "main")
@@ -186,7 +158,8 @@ class TcrWorkflowIT {
   }
 
   @Test
-  void theDefaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly() {
+  void theDefaultCommitMessageIsTheTaskIdAndTheFirstLineOfThePromptOnly(
+      SwarmClient client, TemporaryRepository repo) {
     CellOutcome outcome =
         client.runTcr(
             TaskSpec.of(
