@@ -4,10 +4,12 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
+import io.openswarm.temporal.AgentFactory;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -94,8 +96,8 @@ public final class SwarmExtension
   private static final Set<Integer> BLOCKS_IN_USE = ConcurrentHashMap.newKeySet();
 
   private final Consumer<TemporaryRepository> shapeRepository;
-  private final List<String> testCommand;
-  private final AgentRuntime agent;
+  private final TestOptions tests;
+  private final AgentFactory agent;
   private final ConnectionOptions connection;
   private final @Nullable Consumer<WorktreePoolOptions.Builder> worktrees;
   private final Consumer<SwarmWorkerBuilder> configure;
@@ -110,7 +112,7 @@ public final class SwarmExtension
 
   private SwarmExtension(Builder builder) {
     this.shapeRepository = builder.shapeRepository;
-    this.testCommand = builder.testCommand;
+    this.tests = builder.tests;
     this.agent = builder.agent;
     this.connection = builder.connection;
     this.worktrees = builder.worktrees;
@@ -277,7 +279,7 @@ public final class SwarmExtension
           SwarmWorker.newBuilder()
               .repository(repo.path())
               .stateDirectory(state)
-              .testCommand(testCommand)
+              .tests(tests)
               .connection(connection)
               .agent(agent)
               .ports(new PortRange(block, block + PORTS_PER_SWARM - 1));
@@ -376,8 +378,9 @@ public final class SwarmExtension
   /** Configures a {@link SwarmExtension}. Not thread-safe. */
   public static final class Builder {
     private Consumer<TemporaryRepository> shapeRepository = repo -> {};
-    private List<String> testCommand = List.of("true");
-    private AgentRuntime agent = ScriptedAgent.newBuilder().build();
+    private TestOptions tests = TestOptions.newBuilder().command(List.of("true")).build();
+    private @Nullable String testsSetter;
+    private AgentFactory agent = withoutSupervisor(ScriptedAgent.newBuilder().build());
     private ConnectionOptions connection =
         ConnectionOptions.newBuilder().hostId(DEFAULT_HOST_ID).build();
     private @Nullable Consumer<WorktreePoolOptions.Builder> worktrees;
@@ -399,17 +402,47 @@ public final class SwarmExtension
     }
 
     /**
-     * The test command of every cell; {@code true} by default.
+     * The test command of every cell, with the other test settings at their defaults; {@code true}
+     * by default. Once: this or {@link #tests}.
      *
      * @param command the program and its arguments
      * @return this builder
+     * @throws NullPointerException if {@code command} is or holds null
+     * @throws IllegalArgumentException if {@code command} is empty or its program is blank
+     * @throws IllegalStateException if the tests were already set, by this or {@link #tests}
      */
     public Builder testCommand(String... command) {
       Objects.requireNonNull(command, "command cannot be null");
       if (command.length == 0) {
         throw new IllegalArgumentException("testCommand must name a program but was empty");
       }
-      this.testCommand = List.of(command);
+      return tests("testCommand(...)", TestOptions.newBuilder().command(List.of(command)).build());
+    }
+
+    /**
+     * How every cell's tests run: command, limit, base check, network and environment; the command
+     * {@code true} by default. Once: this or {@link #testCommand}.
+     *
+     * @param options the worker's test options
+     * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     * @throws IllegalStateException if the tests were already set, by this or {@link #testCommand}
+     */
+    public Builder tests(TestOptions options) {
+      return tests("tests(...)", Objects.requireNonNull(options, "tests cannot be null"));
+    }
+
+    private Builder tests(String setter, TestOptions options) {
+      if (testsSetter != null) {
+        throw new IllegalStateException(
+            "the tests were already set by "
+                + testsSetter
+                + " to "
+                + tests
+                + "; set them once, with either testCommand(...) or tests(...), not both");
+      }
+      testsSetter = setter;
+      tests = options;
       return this;
     }
 
@@ -420,8 +453,28 @@ public final class SwarmExtension
      * @return this builder
      */
     public Builder agent(AgentRuntime runtime) {
-      this.agent = Objects.requireNonNull(runtime, "agent cannot be null");
+      Objects.requireNonNull(runtime, "agent cannot be null");
+      this.agent = withoutSupervisor(runtime);
       return this;
+    }
+
+    /**
+     * The agent of every cell, created with the worker's (sandboxed) process supervisor: for agents
+     * that run processes, such as a {@code ChildProcessAgent} or the real OpenCode. Replaces {@link
+     * #agent(AgentRuntime)}.
+     *
+     * @param factory creates the runtime from the worker's process supervisor
+     * @return this builder
+     * @throws NullPointerException if {@code factory} is null
+     */
+    public Builder agent(AgentFactory factory) {
+      this.agent = Objects.requireNonNull(factory, "agent cannot be null");
+      return this;
+    }
+
+    /** An agent that needs no process supervisor, as a factory that ignores it. */
+    private static AgentFactory withoutSupervisor(AgentRuntime runtime) {
+      return supervisor -> runtime;
     }
 
     /**
@@ -456,9 +509,9 @@ public final class SwarmExtension
 
     /**
      * Any other worker option, applied last (timeouts, capacity, sandbox...). The extension has set
-     * the repository, the state directory, the test command, the agent, the connection, the ports
-     * and, when {@link #worktrees} was called, the worktrees; setting one of them again is an
-     * {@link IllegalStateException}.
+     * the repository, the state directory, the tests, the agent, the connection, the ports and,
+     * when {@link #worktrees} was called, the worktrees; setting one of them again is an {@link
+     * IllegalStateException}.
      *
      * @param options sets options on the worker's builder
      * @return this builder

@@ -6,18 +6,22 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
+import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -108,11 +112,27 @@ class SwarmExtensionIT {
   }
 
   @Test
-  void aGivenConnectionNamesTheHostAndAWorktreeShapeKeepsTheSwarmsRepositoryAndFolder() {
+  void aGivenConnectionNamesTheHostAWorktreeShapeKeepsTheSwarmsRepositoryAndAnAgentFactoryIsUsed() {
     Events tests = run(Configured.class);
 
     assertAllSucceeded(tests, 1);
     assertThat(SEEN).extracting(Seen::test).containsExactly("default", "configured");
+  }
+
+  @Test
+  void givenTestOptionsAreTheWorkersAndTheTestsAreSetOnlyOnce() {
+    Events tests = run(WithTestOptions.class);
+
+    assertAllSucceeded(tests, 1);
+    assertThat(SEEN).extracting(Seen::test).containsExactly("tests");
+    assertThatThrownBy(
+            () -> SwarmExtension.newBuilder().testCommand("true").tests(WithTestOptions.TESTS))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the tests were already set by testCommand(...)");
+    assertThatThrownBy(
+            () -> SwarmExtension.newBuilder().tests(WithTestOptions.TESTS).testCommand("true"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the tests were already set by tests(...)");
   }
 
   @Test
@@ -238,6 +258,9 @@ class SwarmExtensionIT {
   }
 
   static class Configured {
+    /** The supervisor the shaped swarm's agent factory was given. */
+    static final AtomicReference<ProcessSupervisor> SUPERVISOR = new AtomicReference<>();
+
     @RegisterExtension static final SwarmExtension PLAIN = SwarmExtension.newBuilder().build();
 
     @RegisterExtension
@@ -245,7 +268,11 @@ class SwarmExtensionIT {
         SwarmExtension.newBuilder()
             .connection(ConnectionOptions.newBuilder().hostId("shaped-host").build())
             .worktrees(pool -> pool.minIdle(0).maxIdle(2).maxTotal(3))
-            .agent(ScriptedAgent.newBuilder().promptCommands().build())
+            .agent(
+                supervisor -> {
+                  SUPERVISOR.set(supervisor);
+                  return ScriptedAgent.newBuilder().promptCommands().build();
+                })
             .build();
 
     @Test
@@ -259,11 +286,37 @@ class SwarmExtensionIT {
       CellOutcome outcome = SHAPED.client().runTcr(TaskSpec.of("shaped", "write b.txt b", "main"));
       assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
       assertThat(outcome.host()).isEqualTo("shaped-host");
+      assertThat(SUPERVISOR.get()).as("the agent factory got the worker's supervisor").isNotNull();
       WorktreePoolOptions pool = shaped.options().worktrees();
       assertThat(List.of(pool.minIdle(), pool.maxIdle(), pool.maxTotal())).containsExactly(0, 2, 3);
       assertThat(pool.repository()).isEqualTo(SHAPED.repository().path());
       assertThat(pool.root()).isEqualTo(shaped.options().stateDirectory().resolve("worktrees"));
       record("configured", shaped, SHAPED.repository());
+    }
+  }
+
+  static class WithTestOptions {
+    static final TestOptions TESTS =
+        TestOptions.newBuilder().command(List.of("sh", "test.sh")).verifyBase(true).build();
+
+    @RegisterExtension
+    static final SwarmExtension SWARM =
+        SwarmExtension.newBuilder()
+            .repository(
+                repo ->
+                    repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
+            .tests(TESTS)
+            .agent(ScriptedAgent.newBuilder().promptCommands().build())
+            .build();
+
+    @Test
+    void tests(SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
+      assertThat(worker.options().tests().command()).isEqualTo(List.of("sh", "test.sh"));
+      // The base has no done.txt: checked first, it is red, and the agent never works.
+      CellOutcome outcome = client.runTcr(TaskSpec.of("tests", "write done.txt yes", "main"));
+      assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
+      assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
+      record("tests", worker, repo);
     }
   }
 
