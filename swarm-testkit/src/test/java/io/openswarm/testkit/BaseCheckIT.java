@@ -10,7 +10,6 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -18,7 +17,7 @@ import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -30,9 +29,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,8 +49,6 @@ class BaseCheckIT {
 
   @TempDir static Path temp;
 
-  static TemporaryRepository repo;
-  static SwarmWorker worker;
   static String redBase;
   static String greenBase;
   static String otherGreenBase;
@@ -69,68 +65,55 @@ class BaseCheckIT {
       test "$(cat status.txt)" = green
       """;
 
-  @BeforeAll
-  static void startWorker() {
-    repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("test.sh", TEST_SCRIPT)
-            .write("status.txt", "red\n")
-            .commit("a broken base");
-    redBase = repo.head();
-    repo.write("status.txt", "green\n").commit("the base repaired");
-    greenBase = repo.head();
-    repo.write("notes.txt", "another green commit\n").commit("another green base");
-    otherGreenBase = repo.head();
-    // Fixes the base and leaves agent.txt, so a run after it says "agent": a red base is the
-    // agent's to fix only
-    // when nobody checks it first.
-    ScriptedAgent agent =
-        ScriptedAgent.newBuilder()
-            .turns(
-                prompt -> {
-                  PROMPTS.add(prompt);
-                  return ScriptedAgent.Turn.NORMAL;
-                })
-            .edits(
-                prompt ->
-                    List.of(
-                        FileEdit.write("status.txt", "green\n"),
-                        FileEdit.write("agent.txt", prompt)))
-            .build();
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .connection(ConnectionOptions.newBuilder().hostId("base-check-host").build())
-            .tests(
-                TestOptions.newBuilder()
-                    .command(List.of("sh", "test.sh", temp.resolve("default-marker").toString()))
-                    .verifyBase(true)
-                    .build())
-            .agent(agent)
-            .sandbox(SandboxMode.NONE)
-            .ports(new PortRange(25370, 25389))
-            .start();
-  }
-
-  @AfterAll
-  static void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo -> {
+                repo.write("test.sh", TEST_SCRIPT)
+                    .write("status.txt", "red\n")
+                    .commit("a broken base");
+                redBase = repo.head();
+                repo.write("status.txt", "green\n").commit("the base repaired");
+                greenBase = repo.head();
+                repo.write("notes.txt", "another green commit\n").commit("another green base");
+                otherGreenBase = repo.head();
+              })
+          .connection(ConnectionOptions.newBuilder().hostId("base-check-host").build())
+          // Every test names its own command and marker; a run of the default one is noted
+          // nowhere.
+          .tests(
+              TestOptions.newBuilder()
+                  .command(List.of("sh", "test.sh", "/dev/null"))
+                  .verifyBase(true)
+                  .build())
+          // Fixes the base and leaves agent.txt, so a run after it says "agent": a red base is the
+          // agent's to fix only when nobody checks it first.
+          .agent(
+              ScriptedAgent.newBuilder()
+                  .turns(
+                      prompt -> {
+                        PROMPTS.add(prompt);
+                        return ScriptedAgent.Turn.NORMAL;
+                      })
+                  .edits(
+                      prompt ->
+                          List.of(
+                              FileEdit.write("status.txt", "green\n"),
+                              FileEdit.write("agent.txt", prompt)))
+                  .build())
+          .configure(worker -> worker.sandbox(SandboxMode.NONE))
+          .build();
 
   @Test
-  void aRedBaseFailsTheTaskWithBaseIsRedAndItsOutputAndTheAgentIsNeverPrompted()
+  void aRedBaseFailsTheTaskWithBaseIsRedAndItsOutputAndTheAgentIsNeverPrompted(SwarmClient client)
       throws IOException {
     Path marker = temp.resolve("red-marker");
 
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(
-                TaskSpec.of("red-base", "prompt of red-base", redBase)
-                    .withTestCommand(command(marker)));
+        client.runTcr(
+            TaskSpec.of("red-base", "prompt of red-base", redBase)
+                .withTestCommand(command(marker)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
@@ -144,21 +127,20 @@ class BaseCheckIT {
         .contains(CellStep.VERIFY_BASE)
         .doesNotContain(CellStep.EXECUTE, CellStep.TEST, CellStep.REVERT);
     // The run's log is kept with the cell, as a test run's is.
-    List<Path> logs = worker.client().logs(CellId.of("red-base"));
+    List<Path> logs = client.logs(CellId.of("red-base"));
     assertThat(logs).anySatisfy(log -> assertThat(Files.readString(log)).contains("status: red"));
   }
 
   @Test
-  void aTaskThatTurnsTheCheckOffRunsNoBaseTestsAndItsAgentRepairsTheRedBase() throws IOException {
+  void aTaskThatTurnsTheCheckOffRunsNoBaseTestsAndItsAgentRepairsTheRedBase(SwarmClient client)
+      throws IOException {
     Path marker = temp.resolve("off-marker");
 
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(
-                TaskSpec.of("check-off", "prompt of check-off", redBase)
-                    .withTestCommand(command(marker))
-                    .withVerifyBase(false));
+        client.runTcr(
+            TaskSpec.of("check-off", "prompt of check-off", redBase)
+                .withTestCommand(command(marker))
+                .withVerifyBase(false));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(PROMPTS).contains("prompt of check-off");
@@ -167,7 +149,8 @@ class BaseCheckIT {
   }
 
   @Test
-  void cellsOnOneGreenBaseRunTheBaseTestsOnceAndThenWorkAsUsual() throws IOException {
+  void cellsOnOneGreenBaseRunTheBaseTestsOnceAndThenWorkAsUsual(SwarmClient client)
+      throws IOException {
     Path marker = temp.resolve("shared-marker");
     List<String> ids = List.of("green-1", "green-2", "green-3");
 
@@ -177,13 +160,11 @@ class BaseCheckIT {
         ids.stream()
             .map(
                 id ->
-                    worker
-                        .client()
-                        .startTcr(
-                            TaskSpec.of(id, "prompt of " + id, greenBase)
-                                .withTestCommand(command(marker))))
+                    client.startTcr(
+                        TaskSpec.of(id, "prompt of " + id, greenBase)
+                            .withTestCommand(command(marker))))
             .toList();
-    List<CellOutcome> outcomes = workflows.stream().map(worker.client()::result).toList();
+    List<CellOutcome> outcomes = workflows.stream().map(client::result).toList();
 
     assertThat(outcomes)
         .allSatisfy(
@@ -202,14 +183,15 @@ class BaseCheckIT {
   }
 
   @Test
-  void theVerdictsOfDifferentCommandsAndDifferentBasesAreKeptApart() throws IOException {
+  void theVerdictsOfDifferentCommandsAndDifferentBasesAreKeptApart(SwarmClient client)
+      throws IOException {
     Path first = temp.resolve("first-command-marker");
     Path second = temp.resolve("second-command-marker");
 
-    run("apart-1", greenBase, first);
-    run("apart-2", greenBase, first);
-    run("apart-3", greenBase, second);
-    run("apart-4", otherGreenBase, first);
+    run(client, "apart-1", greenBase, first);
+    run(client, "apart-2", greenBase, first);
+    run(client, "apart-3", greenBase, second);
+    run(client, "apart-4", otherGreenBase, first);
 
     assertThat(runs(first))
         .filteredOn("base"::equals)
@@ -222,7 +204,8 @@ class BaseCheckIT {
   }
 
   @Test
-  void aDagWhoseStartBaseIsRedFailsFastWithoutAnyAgentWorking() throws IOException {
+  void aDagWhoseStartBaseIsRedFailsFastWithoutAnyAgentWorking(
+      SwarmClient client, TemporaryRepository repo) throws IOException {
     Path marker = temp.resolve("dag-red-marker");
     TaskGraph graph =
         TaskGraph.newBuilder()
@@ -232,8 +215,7 @@ class BaseCheckIT {
             .task(GraphTask.of("d", "dag prompt d", "a").withTestCommand(command(marker)))
             .build();
 
-    DagResult result =
-        worker.client().runDag(DagRequest.of("red-start", graph, redBase).withMaxParallel(2));
+    DagResult result = client.runDag(DagRequest.of("red-start", graph, redBase).withMaxParallel(2));
 
     assertThat(result.tasks()).as(result.toTable()).noneMatch(task -> task.status().succeeded());
     List<DagAttempt> attempts =
@@ -265,7 +247,8 @@ class BaseCheckIT {
   }
 
   @Test
-  void aDagChecksItsStartBaseOnceAndNotTheHeadsItsIntegrationsTested() throws IOException {
+  void aDagChecksItsStartBaseOnceAndNotTheHeadsItsIntegrationsTested(SwarmClient client)
+      throws IOException {
     Path marker = temp.resolve("dag-green-marker");
     TaskGraph graph =
         TaskGraph.newBuilder()
@@ -275,7 +258,7 @@ class BaseCheckIT {
                     .withTestCommand(command(marker)))
             .build();
 
-    DagResult result = worker.client().runDag(DagRequest.of("green-start", graph, greenBase));
+    DagResult result = client.runDag(DagRequest.of("green-start", graph, greenBase));
 
     assertThat(result.succeeded()).as(result.toTable()).isTrue();
     assertThat(steps(result.task("first").orElseThrow())).contains(CellStep.VERIFY_BASE);
@@ -285,11 +268,9 @@ class BaseCheckIT {
     assertThat(runs(marker)).filteredOn("base"::equals).hasSize(1);
   }
 
-  private static void run(String id, String base, Path marker) {
+  private static void run(SwarmClient client, String id, String base, Path marker) {
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(TaskSpec.of(id, "prompt of " + id, base).withTestCommand(command(marker)));
+        client.runTcr(TaskSpec.of(id, "prompt of " + id, base).withTestCommand(command(marker)));
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 

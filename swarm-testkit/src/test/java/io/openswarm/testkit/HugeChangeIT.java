@@ -6,21 +6,17 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.ResultLimits;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
-import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A change of 50,000 files goes through TCR like any other: the step results carry the first
@@ -34,43 +30,29 @@ class HugeChangeIT {
   /** Paths of about 100 characters: 50,000 of them are 5 MB of JSON. */
   private static final int FILES = 50_000;
 
-  @TempDir Path temp;
+  /** The agent's one turn: 50,000 new files. */
+  private static final List<FileEdit> EDITS =
+      IntStream.range(0, FILES)
+          .mapToObj(
+              i -> FileEdit.write(String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
+          .toList();
 
-  private SwarmWorker worker;
-
-  @AfterEach
-  void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo ->
+                  repo.write("test.sh", "#!/bin/sh\ntrue\n")
+                      .executable("test.sh")
+                      .commit("a project"))
+          .testCommand("sh", "test.sh")
+          .connection(ConnectionOptions.newBuilder().hostId("huge-change-host").build())
+          .agent(ScriptedAgent.newBuilder().edits(prompt -> EDITS).build())
+          .build();
 
   @Test
-  void aChangeOfFiftyThousandFilesIsCommittedAndReportedAsCountsAndTheFirstThousand()
-      throws Exception {
-    TemporaryRepository repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("test.sh", "#!/bin/sh\ntrue\n")
-            .executable("test.sh")
-            .commit("a project");
-    List<FileEdit> edits =
-        IntStream.range(0, FILES)
-            .mapToObj(
-                i ->
-                    FileEdit.write(
-                        String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
-            .toList();
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("sh", "test.sh"))
-            .connection(ConnectionOptions.newBuilder().hostId("huge-change-host").build())
-            .agent(ScriptedAgent.newBuilder().edits(prompt -> edits).build())
-            .ports(new PortRange(21400, 21410))
-            .start();
-    SwarmClient client = worker.client();
-
+  void aChangeOfFiftyThousandFilesIsCommittedAndReportedAsCountsAndTheFirstThousand(
+      SwarmClient client, TemporaryRepository repo) throws Exception {
     // Minutes on a healthy machine would already be a failure: one agent turn, one test run, one
     // commit.
     CellOutcome outcome =

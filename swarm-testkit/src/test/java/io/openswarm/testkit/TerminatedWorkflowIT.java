@@ -7,7 +7,6 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.CellTimeouts;
@@ -20,16 +19,12 @@ import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A workflow that closes without running its teardown - terminated by an operator, or past its
@@ -42,69 +37,57 @@ class TerminatedWorkflowIT {
   private static final Duration SWEEP_INTERVAL = Duration.ofMillis(300);
   private static final Duration DEADLINE = Duration.ofSeconds(30);
 
-  @TempDir static Path temp;
-
-  static TemporaryRepository repo;
-  static SwarmWorker worker;
-  static SwarmClient client;
   static final AtomicReference<ChildProcessAgent> AGENT = new AtomicReference<>();
 
-  @BeforeAll
-  static void startWorker() {
-    repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("test.sh", "#!/bin/sh\nexit 0\n")
-            .executable("test.sh")
-            .commit("a project whose tests pass");
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("sh", "test.sh"))
-            .connection(ConnectionOptions.newBuilder().hostId("sweep-host").build())
-            .timeouts(CellTimeouts.newBuilder().closedWorkflowSweepInterval(SWEEP_INTERVAL).build())
-            .capacity(CapacityOptions.newBuilder().maxConcurrentCells(1).build())
-            // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
-            .agent(
-                supervisor -> {
-                  ChildProcessAgent agent =
-                      ChildProcessAgent.newBuilder(supervisor)
-                          .turns(
-                              prompt ->
-                                  prompt.equals("hang")
-                                      ? ScriptedAgent.Turn.HANG
-                                      : ScriptedAgent.Turn.NORMAL)
-                          .promptCommands()
-                          .build();
-                  AGENT.set(agent);
-                  return agent;
-                })
-            .ports(new PortRange(21150, 21160))
-            .start();
-    client = worker.client();
-  }
-
-  @AfterAll
-  static void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo ->
+                  repo.write("test.sh", "#!/bin/sh\nexit 0\n")
+                      .executable("test.sh")
+                      .commit("a project whose tests pass"))
+          .testCommand("sh", "test.sh")
+          .connection(ConnectionOptions.newBuilder().hostId("sweep-host").build())
+          // Prompts: "hang" works until aborted; "write PATH CONTENT" edits a file.
+          .agent(
+              supervisor -> {
+                ChildProcessAgent agent =
+                    ChildProcessAgent.newBuilder(supervisor)
+                        .turns(
+                            prompt ->
+                                prompt.equals("hang")
+                                    ? ScriptedAgent.Turn.HANG
+                                    : ScriptedAgent.Turn.NORMAL)
+                        .promptCommands()
+                        .build();
+                AGENT.set(agent);
+                return agent;
+              })
+          .configure(
+              worker ->
+                  worker
+                      .timeouts(
+                          CellTimeouts.newBuilder()
+                              .closedWorkflowSweepInterval(SWEEP_INTERVAL)
+                              .build())
+                      .capacity(CapacityOptions.newBuilder().maxConcurrentCells(1).build()))
+          .build();
 
   @AfterEach
-  void nothingLeaks() {
-    LeakCheck.of(worker).repository(repo).assertClean();
+  void theAgentHasNoLiveSessions() {
     assertThat(AGENT.get().liveSessions()).isZero();
   }
 
   @Test
-  void aTerminatedTasksCellIsTornDownAndTheNextTaskRunsInItsPlace() {
+  void aTerminatedTasksCellIsTornDownAndTheNextTaskRunsInItsPlace(
+      SwarmWorker worker, SwarmClient client, TemporaryRepository repo) {
     String workflowId = client.startTcr(TaskSpec.of("terminated", "hang", "main"));
-    Set<ProcessIdentity> agentProcesses = awaitExecuting(workflowId);
+    Set<ProcessIdentity> agentProcesses = awaitExecuting(worker, workflowId);
 
     client.workflowClient().newUntypedWorkflowStub(workflowId).terminate("terminated by the test");
 
-    awaitCellGone(agentProcesses);
+    awaitCellGone(worker, agentProcesses);
     assertThat(repo.hasBranch("swarm/terminated")).as("the abandoned cell's branch").isFalse();
     CellOutcome next =
         client.runTcr(TaskSpec.of("after-terminated", "write next.txt hello", "main"));
@@ -113,7 +96,7 @@ class TerminatedWorkflowIT {
   }
 
   @Test
-  void aTaskPastItsExecutionTimeoutHasItsCellTornDown() {
+  void aTaskPastItsExecutionTimeoutHasItsCellTornDown(SwarmWorker worker, SwarmClient client) {
     String workflowId = "tcr-timed-out";
     TcrWorkflow workflow =
         client
@@ -126,16 +109,17 @@ class TerminatedWorkflowIT {
                     .setWorkflowExecutionTimeout(Duration.ofSeconds(4))
                     .build());
     WorkflowClient.start(workflow::run, TaskSpec.of("timed-out", "hang", "main"));
-    Set<ProcessIdentity> agentProcesses = awaitExecuting(workflowId);
+    Set<ProcessIdentity> agentProcesses = awaitExecuting(worker, workflowId);
 
-    awaitCellGone(agentProcesses);
+    awaitCellGone(worker, agentProcesses);
     CellOutcome next =
         client.runTcr(TaskSpec.of("after-timed-out", "write later.txt hello", "main"));
     assertThat(next.status()).as("%s", next).isEqualTo(CellStatus.COMMITTED);
   }
 
   /** Waits until the task's agent works, and returns the processes of the one live agent. */
-  private static Set<ProcessIdentity> awaitExecuting(String workflowId) {
+  private static Set<ProcessIdentity> awaitExecuting(SwarmWorker worker, String workflowId) {
+    SwarmClient client = worker.client();
     await().atMost(DEADLINE).until(() -> client.progress(workflowId).step() == CellStep.EXECUTE);
     assertThat(worker.liveCells()).isEqualTo(1);
     assertThat(worker.ports().allocatedCount()).isEqualTo(1);
@@ -149,7 +133,7 @@ class TerminatedWorkflowIT {
   }
 
   /** Waits until the worker gave back everything the cell held. */
-  private static void awaitCellGone(Set<ProcessIdentity> agentProcesses) {
+  private static void awaitCellGone(SwarmWorker worker, Set<ProcessIdentity> agentProcesses) {
     await()
         .atMost(DEADLINE)
         .untilAsserted(

@@ -8,7 +8,6 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -16,17 +15,14 @@ import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * "The tests could not run" is not "the tests are red": a worker on real bubblewrap whose agent
@@ -38,47 +34,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UnrunnableTestsIT {
 
-  @TempDir static Path temp;
-
-  static TemporaryRepository repo;
-  static SwarmWorker worker;
   static String base;
 
-  @BeforeAll
-  static void startWorker() {
-    repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("package.json", "{\"scripts\": {\"test\": \"mocha\"}}\n")
-            // What npm runs for "npm test": a shell running mocha, which is not installed.
-            .write("run-mocha.sh", "echo '> mocha'\nmocha --recursive\n")
-            .commit("a project tested with mocha");
-    base = repo.head();
-    ScriptedAgent agent =
-        ScriptedAgent.newBuilder()
-            .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
-            .build();
-    worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("mocha"))
-            .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
-            .agent(agent)
-            .sandbox(SandboxMode.BUBBLEWRAP)
-            .ports(new PortRange(25310, 25329))
-            .start();
-  }
-
-  @AfterAll
-  static void stopWorker() {
-    if (worker != null) {
-      worker.close();
-    }
-  }
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo -> {
+                repo.write("package.json", "{\"scripts\": {\"test\": \"mocha\"}}\n")
+                    // What npm runs for "npm test": a shell running mocha, which is not installed.
+                    .write("run-mocha.sh", "echo '> mocha'\nmocha --recursive\n")
+                    .commit("a project tested with mocha");
+                base = repo.head();
+              })
+          .testCommand("mocha")
+          .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
+          .agent(
+              ScriptedAgent.newBuilder()
+                  .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
+                  .build())
+          .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP))
+          .build();
 
   @Test
-  void aTestProgramThatDoesNotExistFailsTheCellAtTestInsteadOfRevertingACorrectChange() {
-    CellOutcome outcome = worker.client().runTcr(TaskSpec.of("no-mocha", "add work", "main"));
+  void aTestProgramThatDoesNotExistFailsTheCellAtTestInsteadOfRevertingACorrectChange(
+      SwarmClient client, TemporaryRepository repo) {
+    CellOutcome outcome = client.runTcr(TaskSpec.of("no-mocha", "add work", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
@@ -90,17 +71,16 @@ class UnrunnableTestsIT {
     assertThat(outcome.changedFiles()).containsExactly("work.txt");
     assertThat(outcome.timing(CellStep.REVERT)).as("never reverted").isEmpty();
     assertThat(outcome.timing(CellStep.COMMIT)).as("never committed").isEmpty();
-    assertNothingCommitted("no-mocha");
+    assertNothingCommitted(repo, "no-mocha");
   }
 
   @Test
-  void aTestScriptWhoseProgramIsMissingInsideTheSandboxFailsWithTheOutputTail() {
+  void aTestScriptWhoseProgramIsMissingInsideTheSandboxFailsWithTheOutputTail(
+      SwarmClient client, TemporaryRepository repo) {
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(
-                TaskSpec.of("npm-like", "add work", "main")
-                    .withTestCommand(List.of("sh", "run-mocha.sh")));
+        client.runTcr(
+            TaskSpec.of("npm-like", "add work", "main")
+                .withTestCommand(List.of("sh", "run-mocha.sh")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
@@ -112,40 +92,38 @@ class UnrunnableTestsIT {
             "mocha: not found")
         .doesNotContain(System.getenv("PATH"));
     assertThat(outcome.timing(CellStep.REVERT)).as("never reverted").isEmpty();
-    assertNothingCommitted("npm-like");
+    assertNothingCommitted(repo, "npm-like");
   }
 
   @Test
-  void aTestRunKilledAtItsTimeLimitFailsTheCellAtTestInsteadOfReverting() {
+  void aTestRunKilledAtItsTimeLimitFailsTheCellAtTestInsteadOfReverting(
+      SwarmClient client, TemporaryRepository repo) {
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(
-                TaskSpec.of("slow", "add work", "main")
-                    .withTestCommand(List.of("sh", "-c", "echo 'suite started'; exec sleep 600"))
-                    .withTestTimeout(Duration.ofSeconds(2)));
+        client.runTcr(
+            TaskSpec.of("slow", "add work", "main")
+                .withTestCommand(List.of("sh", "-c", "echo 'suite started'; exec sleep 600"))
+                .withTestTimeout(Duration.ofSeconds(2)));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.FAILED);
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
     assertThat(outcome.error()).startsWith("TestsTimedOut: ").contains("suite started");
     assertThat(outcome.timing(CellStep.REVERT)).as("never reverted").isEmpty();
-    assertNothingCommitted("slow");
+    assertNothingCommitted(repo, "slow");
   }
 
   @Test
-  void theSameChangeCommitsWhenItsTestsCanRun() {
+  void theSameChangeCommitsWhenItsTestsCanRun(SwarmClient client) {
     CellOutcome outcome =
-        worker
-            .client()
-            .runTcr(
-                TaskSpec.of("control", "add work", "main")
-                    .withTestCommand(List.of("sh", "-c", "grep -q 'done: add work' work.txt")));
+        client.runTcr(
+            TaskSpec.of("control", "add work", "main")
+                .withTestCommand(List.of("sh", "-c", "grep -q 'done: add work' work.txt")));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 
   @Test
-  void aDagTaskWhoseTestsCannotRunFailsOnceAndIsNeitherRevertedNorIntegrated() {
+  void aDagTaskWhoseTestsCannotRunFailsOnceAndIsNeitherRevertedNorIntegrated(
+      SwarmClient client, TemporaryRepository repo) {
     TaskGraph graph =
         TaskGraph.newBuilder()
             .task(
@@ -156,7 +134,7 @@ class UnrunnableTestsIT {
             .task(GraphTask.of("after", "add more", "npm-like"))
             .build();
 
-    DagResult result = worker.client().runDag(DagRequest.of("unrunnable", graph, "main"));
+    DagResult result = client.runDag(DagRequest.of("unrunnable", graph, "main"));
 
     DagTaskResult task = result.task("npm-like").orElseThrow();
     assertThat(task.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
@@ -177,7 +155,7 @@ class UnrunnableTestsIT {
    * The checkout's branch has not moved and the cell's branch, if kept, holds no commit of the
    * change.
    */
-  private static void assertNothingCommitted(String cell) {
+  private static void assertNothingCommitted(TemporaryRepository repo, String cell) {
     assertThat(repo.head()).isEqualTo(base);
     if (repo.hasBranch("swarm/" + cell)) {
       assertThat(repo.resolveRevision("swarm/" + cell)).isEqualTo(base);
