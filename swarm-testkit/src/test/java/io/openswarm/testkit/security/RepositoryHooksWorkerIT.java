@@ -6,18 +6,15 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
-import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.testkit.SwarmExtension;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code repositoryHooks("pre-commit")} on a real worker: the team's husky-style hook, from the
@@ -26,61 +23,55 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RepositoryHooksWorkerIT {
 
-  @TempDir Path temp;
+  @RegisterExtension
+  static final SwarmExtension swarm =
+      SwarmExtension.newBuilder()
+          .repository(
+              repo -> {
+                repo.write("test.sh", "#!/bin/sh\nexit 0\n")
+                    .executable("test.sh")
+                    .write(
+                        ".githooks/pre-commit",
+                        "#!/bin/sh\nif git diff --cached --name-only | grep -q forbidden; then\n"
+                            + "  echo 'lint: forbidden file staged'; exit 1\nfi\n")
+                    .executable(".githooks/pre-commit")
+                    .commit("a project with a test and a pre-commit hook");
+                repo.git("config", "core.hooksPath", ".githooks");
+              })
+          .testCommand("sh", "test.sh")
+          .connection(ConnectionOptions.newBuilder().hostId("hooks-host").build())
+          .agent(
+              ScriptedAgent.newBuilder()
+                  .edits(
+                      prompt -> {
+                        String[] words = prompt.split(" ");
+                        return java.util.Arrays.stream(words)
+                            .map(
+                                file ->
+                                    FileEdit.write(
+                                        file,
+                                        file.startsWith(".githooks")
+                                            ? "#!/bin/sh\nexit 0\n"
+                                            : "content\n"))
+                            .toList();
+                      })
+                  .build())
+          .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP).repositoryHooks("pre-commit"))
+          .build();
 
   @Test
-  void theRepositorysPreCommitHookGuardsEveryCellsCommit() {
-    TemporaryRepository repo =
-        TemporaryRepository.create(temp.resolve("repo"))
-            .write("test.sh", "#!/bin/sh\nexit 0\n")
-            .executable("test.sh")
-            .write(
-                ".githooks/pre-commit",
-                "#!/bin/sh\nif git diff --cached --name-only | grep -q forbidden; then\n"
-                    + "  echo 'lint: forbidden file staged'; exit 1\nfi\n")
-            .executable(".githooks/pre-commit")
-            .commit("a project with a test and a pre-commit hook");
-    repo.git("config", "core.hooksPath", ".githooks");
-    ScriptedAgent agent =
-        ScriptedAgent.newBuilder()
-            .edits(
-                prompt -> {
-                  String[] words = prompt.split(" ");
-                  return java.util.Arrays.stream(words)
-                      .map(
-                          file ->
-                              FileEdit.write(
-                                  file,
-                                  file.startsWith(".githooks")
-                                      ? "#!/bin/sh\nexit 0\n"
-                                      : "content\n"))
-                      .toList();
-                })
-            .build();
-    try (SwarmWorker worker =
-        SwarmWorker.newBuilder()
-            .repository(repo.path())
-            .stateDirectory(temp.resolve("state"))
-            .testCommand(List.of("sh", "test.sh"))
-            .connection(ConnectionOptions.newBuilder().hostId("hooks-host").build())
-            .agent(agent)
-            .sandbox(SandboxMode.BUBBLEWRAP)
-            .repositoryHooks("pre-commit")
-            .ports(new PortRange(24830, 24839))
-            .start()) {
-      SwarmClient client = worker.client();
+  void theRepositorysPreCommitHookGuardsEveryCellsCommit(
+      SwarmClient client, TemporaryRepository repo) {
+    CellOutcome rejected =
+        client.runTcr(TaskSpec.of("sneaky", ".githooks/pre-commit forbidden.txt", "main"));
+    CellOutcome accepted = client.runTcr(TaskSpec.of("fine", "fine.txt", "main"));
 
-      CellOutcome rejected =
-          client.runTcr(TaskSpec.of("sneaky", ".githooks/pre-commit forbidden.txt", "main"));
-      CellOutcome accepted = client.runTcr(TaskSpec.of("fine", "fine.txt", "main"));
-
-      assertThat(rejected.status()).as("%s", rejected).isEqualTo(CellStatus.FAILED);
-      assertThat(rejected.failedStep()).isEqualTo(CellStep.COMMIT);
-      assertThat(rejected.error())
-          .startsWith("CommitRejected: ")
-          .contains("lint: forbidden file staged");
-      assertThat(repo.hasBranch("swarm/sneaky")).isFalse();
-      assertThat(accepted.status()).as("%s", accepted).isEqualTo(CellStatus.COMMITTED);
-    }
+    assertThat(rejected.status()).as("%s", rejected).isEqualTo(CellStatus.FAILED);
+    assertThat(rejected.failedStep()).isEqualTo(CellStep.COMMIT);
+    assertThat(rejected.error())
+        .startsWith("CommitRejected: ")
+        .contains("lint: forbidden file staged");
+    assertThat(repo.hasBranch("swarm/sneaky")).isFalse();
+    assertThat(accepted.status()).as("%s", accepted).isEqualTo(CellStatus.COMMITTED);
   }
 }
