@@ -67,8 +67,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * before. Each swarm takes a block of {@value #PORTS_PER_SWARM} ports that no other swarm of this
  * JVM uses, chosen at random in {@value #FIRST_PORT}..{@value #LAST_PORT} (below Linux's ephemeral
  * ports) so that test JVMs running side by side rarely meet; the worker's port manager skips any
- * port another process holds. A {@link Builder#configure configure} that sets {@code ports(...)}
- * overrides the block.
+ * port another process holds. The block cannot be replaced: a {@link Builder#configure configure}
+ * that sets {@code ports(...)} again fails the worker's start, like any option set twice.
  *
  * <p>Thread-safe: test classes may run in parallel, each with its own extension instance and swarm.
  * JUnit is an optional dependency of the testkit; this class needs JUnit Jupiter 5.10 or later on
