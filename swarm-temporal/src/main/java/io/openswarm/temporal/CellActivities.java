@@ -5,7 +5,7 @@ import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -78,7 +78,7 @@ public interface CellActivities {
    * @return the run's verdict (green or red) and the end of its output
    */
   @ActivityMethod
-  TestResult runTests(TestRunRequest request);
+  TestRunner.Result runTests(TestRunRequest request);
 
   /**
    * Commits the worktree on the cell branch.

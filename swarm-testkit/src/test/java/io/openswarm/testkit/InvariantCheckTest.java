@@ -7,8 +7,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.port.PortLease;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.journal.LeaseRecord;
@@ -102,9 +101,9 @@ class InvariantCheckTest {
         .endsWith("on main has a tree whose tests never passed");
     // The same tree, tested green in a worktree, makes the commit one whose tests passed.
     ledger
-        .wrap(request -> new TestResult(0, false, "", false, 0, Duration.ZERO))
+        .wrap(request -> new TestRunner.Result(0, false, "", false, 0, Duration.ZERO))
         .run(
-            new TestRequest(
+            new TestRunner.Request(
                 CellId.of("c"), repo.path(), Files.createDirectories(temp.resolve("state"))));
     assertThat(check.violations()).isEmpty();
   }

@@ -8,7 +8,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -61,7 +61,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     CellOutcome outcome;
     try {
       String prompt = task.prompt();
-      TestResult tests = null;
+      TestRunner.Result tests = null;
       for (int round = 1; round <= maxRounds; round++) {
         ExecuteResult turn =
             onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));

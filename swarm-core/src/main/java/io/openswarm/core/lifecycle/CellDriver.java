@@ -5,7 +5,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +93,7 @@ public final class CellDriver {
      * @param task its task (its test command and limit)
      * @return the verdict
      */
-    TestResult test(CellId cell, TaskSpec task);
+    TestRunner.Result test(CellId cell, TaskSpec task);
 
     /**
      * Commits the cell's worktree on its branch.
@@ -256,7 +256,7 @@ public final class CellDriver {
       changedCount = executed.changedFileCount();
 
       enter(CellStep.TEST);
-      TestResult tested = executor.test(cell, task);
+      TestRunner.Result tested = executor.test(cell, task);
       timings.add(new StepTiming(CellStep.TEST, tested.duration()));
       if (tested.passed()) {
         enter(CellStep.COMMIT);

@@ -8,7 +8,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
 import java.util.Objects;
@@ -131,7 +131,7 @@ public final class CellLifecycle {
     }
 
     @Override
-    public TestResult test(CellId cell, TaskSpec task) {
+    public TestRunner.Result test(CellId cell, TaskSpec task) {
       return steps.test(cell, task.testCommand(), task.testTimeout());
     }
 

@@ -19,8 +19,6 @@ import io.openswarm.core.port.PortExhaustedException;
 import io.openswarm.core.port.PortLease;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.ChangedFile;
@@ -410,7 +408,7 @@ public final class CellSteps {
    *     could not run, or were killed by the library, or the thread was interrupted (the tests are
    *     stopped first)
    */
-  public TestResult test(CellId cellId) {
+  public TestRunner.Result test(CellId cellId) {
     return test(cellId, null, null);
   }
 
@@ -423,13 +421,13 @@ public final class CellSteps {
    * @return the run's verdict (green or red) and the end of its output
    * @throws CellStepException as {@link #test(CellId)}
    */
-  public TestResult test(
+  public TestRunner.Result test(
       CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
     LiveCell cell = requireLive(cellId, CellStep.TEST);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEST)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
       long start = System.nanoTime();
-      TestResult result = runTests(cell, CellStep.TEST, "", command, timeout);
+      TestRunner.Result result = runTests(cell, CellStep.TEST, "", command, timeout);
       CellStepException noVerdict = noVerdict(cellId, CellStep.TEST, "", result);
       metrics.stepFinished(
           CellStep.TEST, Duration.ofNanos(System.nanoTime() - start), noVerdict == null);
@@ -518,7 +516,7 @@ public final class CellSteps {
             "the base check of cell " + cellId + " was cancelled",
             e);
       }
-      TestResult result = verdict.result();
+      TestRunner.Result result = verdict.result();
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       CellStepException failure = noVerdict(cellId, CellStep.VERIFY_BASE, where, result);
       if (failure == null && !result.passed()) {
@@ -553,7 +551,7 @@ public final class CellSteps {
       CellId cellId,
       String base,
       @Nullable List<String> command,
-      TestResult result,
+      TestRunner.Result result,
       boolean reused) {
     List<String> shown = command != null ? command : tests.command();
     String message =
@@ -602,7 +600,7 @@ public final class CellSteps {
    * running to that step's typed failures; {@code where} ("" or " on its base commit ...")
    * completes their messages. Records no metrics for a result: the caller judges it.
    */
-  private TestResult runTests(
+  private TestRunner.Result runTests(
       LiveCell cell,
       CellStep step,
       String where,
@@ -613,7 +611,7 @@ public final class CellSteps {
     long start = System.nanoTime();
     try {
       return tests.run(
-          new TestRequest(
+          new TestRunner.Request(
               cellId, worktree.path().toAbsolutePath(), cell.stateDirectory, command, timeout));
     } catch (TestCommandNotRunnableException e) {
       metrics.stepFinished(step, Duration.ofNanos(System.nanoTime() - start), false);
@@ -661,7 +659,7 @@ public final class CellSteps {
    * the change.
    */
   private static @Nullable CellStepException noVerdict(
-      CellId cellId, CellStep step, String where, TestResult result) {
+      CellId cellId, CellStep step, String where, TestRunner.Result result) {
     String type;
     String message;
     if (result.timedOut()) {
@@ -691,7 +689,7 @@ public final class CellSteps {
               + ": it exited with "
               + result.exitCode()
               + ", a shell's code for a program that "
-              + (result.exitCode() == TestResult.EXIT_NOT_FOUND
+              + (result.exitCode() == TestRunner.Result.EXIT_NOT_FOUND
                   ? "was not found"
                   : "could not be executed")
               + "; output:\n"

@@ -1,6 +1,6 @@
 /**
  * The test step of a cell: the {@link io.openswarm.core.testrun.TestRunner} SPI and its {@link
- * io.openswarm.core.testrun.TestResult}.
+ * io.openswarm.core.testrun.TestRunner.Result}.
  *
  * <p>The verdict of a cell is the exit code of the repository's test command, run by the library,
  * never a model's opinion. The command-line implementation is {@code

@@ -1,6 +1,6 @@
 package io.openswarm.core.worktree;
 
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 
 /**
  * Moves a cell's committed change onto a target branch that other cells integrate into at the same
@@ -34,7 +34,7 @@ public interface BranchIntegration {
      * @throws RuntimeException if the tests could not run or were cancelled; the integration is
      *     abandoned
      */
-    TestResult run();
+    TestRunner.Result run();
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.openswarm.core.worktree;
 
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -198,7 +198,7 @@ public record IntegrationResult(
    * @throws IllegalArgumentException if a count is negative
    */
   public static IntegrationResult reverted(
-      String targetBranch, String onto, TestResult retest, int rounds, int retests) {
+      String targetBranch, String onto, TestRunner.Result retest, int rounds, int retests) {
     Objects.requireNonNull(retest, "retest cannot be null");
     return new IntegrationResult(
         IntegrationStatus.REVERTED,

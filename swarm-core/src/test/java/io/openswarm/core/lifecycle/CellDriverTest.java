@@ -12,7 +12,7 @@ import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,9 +289,9 @@ class CellDriverTest {
     }
 
     @Override
-    public TestResult test(CellId cell, TaskSpec task) {
+    public TestRunner.Result test(CellId cell, TaskSpec task) {
       call("test", cell);
-      return new TestResult(exitCode, false, "out", false, 3, Duration.ofMillis(3));
+      return new TestRunner.Result(exitCode, false, "out", false, 3, Duration.ofMillis(3));
     }
 
     @Override

@@ -19,8 +19,6 @@ import io.openswarm.core.files.DeepTrees;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
@@ -779,10 +777,10 @@ class CellLifecycleTest {
     boolean notRunnable;
     boolean timedOut;
     boolean stopped;
-    TestRequest lastRequest;
+    TestRunner.Request lastRequest;
 
     @Override
-    public TestResult run(TestRequest request) throws IOException {
+    public TestRunner.Result run(TestRunner.Request request) throws IOException {
       lastRequest = request;
       if (cannotStart) {
         throw new IOException("./test.sh: not found");
@@ -790,7 +788,7 @@ class CellLifecycleTest {
       if (notRunnable) {
         throw new TestCommandNotRunnableException("program 'mocha' was not found", "mocha", "");
       }
-      return new TestResult(
+      return new TestRunner.Result(
           exitCode,
           timedOut,
           stopped,

@@ -3,8 +3,6 @@ package io.openswarm.infra.testrun;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
@@ -55,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *     .command(List.of("./gradlew", "test", "--offline"))
  *     .timeout(Duration.ofMinutes(5))
  *     .build();
- * TestResult result = tests.run(new TestRequest(cellId, worktree, cellState));
+ * TestRunner.Result result = tests.run(new TestRunner.Request(cellId, worktree, cellState));
  * }</pre>
  *
  * <p>Immutable and thread-safe: cells may run their tests concurrently.
@@ -137,7 +135,8 @@ public final class CommandTestRunner implements TestRunner {
   }
 
   @Override
-  public TestResult run(TestRequest request) throws IOException, InterruptedException {
+  public TestRunner.Result run(TestRunner.Request request)
+      throws IOException, InterruptedException {
     Objects.requireNonNull(request, "request cannot be null");
     Path state = request.stateDirectory();
     Path home = Files.createDirectories(state.resolve("home"));
@@ -181,8 +180,8 @@ public final class CommandTestRunner implements TestRunner {
       log.info("tests of cell {} were interrupted and stopped", request.cellId());
       throw e;
     }
-    TestResult testResult =
-        new TestResult(
+    TestRunner.Result testResult =
+        new TestRunner.Result(
             result.exitCode(),
             result.timedOut(),
             result.stopRequested(),
@@ -275,7 +274,7 @@ public final class CommandTestRunner implements TestRunner {
    * no place in an outcome.
    */
   private void requireProgram(
-      String program, ProcessEnvironment runEnvironment, TestRequest request)
+      String program, ProcessEnvironment runEnvironment, TestRunner.Request request)
       throws TestCommandNotRunnableException {
     String path = runEnvironment.get("PATH").orElse(null);
     if (Executables.resolve(program, path, request.worktree()).isPresent()) {
@@ -308,7 +307,7 @@ public final class CommandTestRunner implements TestRunner {
    * with its own one-line {@code bwrap: ...} error and nothing else, since the command never
    * started), or it exited with 126 or 127.
    */
-  private void requireRan(String program, TestResult result)
+  private void requireRan(String program, TestRunner.Result result)
       throws TestCommandNotRunnableException {
     String inside =
         sandboxed() ? " inside the cell's sandbox (" + supervisor.sandbox().name() + ")" : "";
@@ -328,7 +327,7 @@ public final class CommandTestRunner implements TestRunner {
     }
     if (result.commandNotRunnable()) {
       String meaning =
-          result.exitCode() == TestResult.EXIT_NOT_FOUND
+          result.exitCode() == TestRunner.Result.EXIT_NOT_FOUND
               ? "a program it runs was not found"
               : "a program it runs was found but could not be executed";
       throw new TestCommandNotRunnableException(
@@ -350,7 +349,7 @@ public final class CommandTestRunner implements TestRunner {
    * The one line bubblewrap printed when it failed to run the command, or null when the command
    * ran.
    */
-  private @Nullable String sandboxLauncherError(TestResult result) {
+  private @Nullable String sandboxLauncherError(TestRunner.Result result) {
     if (!supervisor.sandbox().name().equals("bubblewrap")
         || result.exitCode() != 1
         || result.killedByLibrary()

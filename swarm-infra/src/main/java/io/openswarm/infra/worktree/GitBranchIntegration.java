@@ -1,6 +1,6 @@
 package io.openswarm.infra.worktree;
 
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.IntegrationResult;
@@ -223,7 +223,8 @@ public final class GitBranchIntegration implements BranchIntegration {
             return IntegrationResult.integrated(targetBranch, head, head, round, retests);
           }
           retests++;
-          TestResult lastRetest = Objects.requireNonNull(retest.run(), "retest returned null");
+          TestRunner.Result lastRetest =
+              Objects.requireNonNull(retest.run(), "retest returned null");
           if (!lastRetest.passed()) {
             restorer.restoreOnBranch(worktree, lease.branch(), original);
             rewritten = false;

@@ -7,8 +7,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.Scripts;
 import io.openswarm.infra.sandbox.OutsideTmpDirFactory;
@@ -55,8 +54,8 @@ class CommandTestRunnerIT {
     supervisor.close();
   }
 
-  private TestResult run(CommandTestRunner runner) throws Exception {
-    return runner.run(new TestRequest(CellId.of("cell-1"), worktree, state));
+  private TestRunner.Result run(CommandTestRunner runner) throws Exception {
+    return runner.run(new TestRunner.Request(CellId.of("cell-1"), worktree, state));
   }
 
   @Test
@@ -71,7 +70,7 @@ class CommandTestRunnerIT {
             + "open('build-output.txt', 'w').write('built')\n"
             + "print('1 passed')\n");
 
-    TestResult result =
+    TestRunner.Result result =
         run(
             CommandTestRunner.newBuilder(supervisor)
                 .command(List.of("python3", "-B", "test_calc.py"))
@@ -97,7 +96,7 @@ class CommandTestRunnerIT {
             "echo own > own-file && echo WROTE-OWN",
             "exit 0"));
 
-    TestResult result =
+    TestRunner.Result result =
         run(CommandTestRunner.newBuilder(supervisor).command(List.of("./evil-test.sh")).build());
 
     assertThat(result.outputTail()).contains("WROTE-OWN");
@@ -171,7 +170,8 @@ class CommandTestRunnerIT {
       CommandTestRunner runner =
           CommandTestRunner.newBuilder(hiding).command(List.of("./test.sh")).build();
 
-      assertThatThrownBy(() -> runner.run(new TestRequest(CellId.of("cell-1"), worktree, state)))
+      assertThatThrownBy(
+              () -> runner.run(new TestRunner.Request(CellId.of("cell-1"), worktree, state)))
           .isInstanceOfSatisfying(
               TestCommandNotRunnableException.class,
               e -> assertThat(e.outputTail()).startsWith("bwrap: execvp ./test.sh"))
@@ -184,7 +184,7 @@ class CommandTestRunnerIT {
               CommandTestRunner.newBuilder(unsandboxed)
                   .command(List.of("./test.sh"))
                   .build()
-                  .run(new TestRequest(CellId.of("cell-1"), worktree, state))
+                  .run(new TestRunner.Request(CellId.of("cell-1"), worktree, state))
                   .outputTail())
           .as("outside the sandbox the same program runs")
           .isEqualTo("ran\n");
@@ -195,7 +195,7 @@ class CommandTestRunnerIT {
   void aRedTestThatPrintsOneLineStillIsARedTest() throws Exception {
     Scripts.write(worktree, "test.sh", "echo 'bwrap-like: 1 failing'\nexit 1");
 
-    TestResult result =
+    TestRunner.Result result =
         run(CommandTestRunner.newBuilder(supervisor).command(List.of("./test.sh")).build());
 
     assertThat(result.passed()).isFalse();
@@ -206,7 +206,7 @@ class CommandTestRunnerIT {
   void aTimeoutInsideTheSandboxIsReportedAsKilledByTheLibrary() throws Exception {
     Scripts.write(worktree, "test.sh", "echo started\nexec sleep 1000");
 
-    TestResult result =
+    TestRunner.Result result =
         run(
             CommandTestRunner.newBuilder(supervisor)
                 .command(List.of("./test.sh"))
@@ -223,7 +223,7 @@ class CommandTestRunnerIT {
 
   @Test
   void testsCanRunWithoutNetwork() throws Exception {
-    TestResult offline =
+    TestRunner.Result offline =
         run(
             CommandTestRunner.newBuilder(supervisor)
                 .command(

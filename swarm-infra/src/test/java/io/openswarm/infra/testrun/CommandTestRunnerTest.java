@@ -6,8 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.Scripts;
@@ -35,14 +34,14 @@ class CommandTestRunnerTest {
   @TempDir Path temp;
   private Path worktree;
   private Path state;
-  private TestRequest request;
+  private TestRunner.Request request;
   private ProcessSupervisor supervisor;
 
   @BeforeEach
   void setUp() throws IOException {
     worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     state = temp.resolve("state/cell-1");
-    request = new TestRequest(CellId.of("cell-1"), worktree, state);
+    request = new TestRunner.Request(CellId.of("cell-1"), worktree, state);
     supervisor = ProcessSupervisor.newBuilder().build();
   }
 
@@ -60,7 +59,7 @@ class CommandTestRunnerTest {
   void exitCodeZeroPasses() throws Exception {
     Scripts.write(worktree, "test.sh", "echo 'all 3 tests passed'\nexit 0");
 
-    TestResult result = runner("./test.sh").run(request);
+    TestRunner.Result result = runner("./test.sh").run(request);
 
     assertThat(result.passed()).isTrue();
     assertThat(result.exitCode()).isZero();
@@ -74,7 +73,7 @@ class CommandTestRunnerTest {
   void anyOtherExitCodeFailsWhateverTheOutputSays() throws Exception {
     Scripts.write(worktree, "test.sh", "echo 'PASS PASS PASS'\nexit 1");
 
-    TestResult result = runner("./test.sh").run(request);
+    TestRunner.Result result = runner("./test.sh").run(request);
 
     assertThat(result.passed()).isFalse();
     assertThat(result.exitCode()).isEqualTo(1);
@@ -94,7 +93,7 @@ class CommandTestRunnerTest {
             .stopGrace(Duration.ofMillis(200))
             .build();
 
-    TestResult result = runner.run(request);
+    TestRunner.Result result = runner.run(request);
 
     assertThat(result.timedOut()).isTrue();
     assertThat(result.passed()).isFalse();
@@ -120,7 +119,7 @@ class CommandTestRunnerTest {
               .logCapBytes(1_000_000)
               .build();
 
-      TestResult result = runner.run(request);
+      TestRunner.Result result = runner.run(request);
 
       assertThat(result.exitCode()).isEqualTo(1);
       assertThat(result.outputBytes()).isEqualTo(megabytes * 1_000_000L + 16);
@@ -132,7 +131,7 @@ class CommandTestRunnerTest {
 
   @Test
   void invalidUtf8IsDecodedWithReplacementCharacters() throws Exception {
-    TestResult result =
+    TestRunner.Result result =
         runner("printf", "caf\\303\\251 \\377\\300 \\355\\240\\200 ok").run(request);
 
     assertThat(result.outputTail()).startsWith("caf\u00e9 ").endsWith(" ok").contains("\uFFFD");
@@ -155,7 +154,7 @@ class CommandTestRunnerTest {
     List<String> command = new ArrayList<>(List.of("printf", "<%s>\\n"));
     command.addAll(tricky);
 
-    TestResult result =
+    TestRunner.Result result =
         CommandTestRunner.newBuilder(supervisor).command(command).build().run(request);
 
     assertThat(result.outputTail())
@@ -167,7 +166,7 @@ class CommandTestRunnerTest {
 
   @Test
   void homeAndTmpdirLiveInTheCellsStateFolder() throws Exception {
-    TestResult result =
+    TestRunner.Result result =
         CommandTestRunner.newBuilder(supervisor)
             .command(
                 List.of(
@@ -257,7 +256,7 @@ class CommandTestRunnerTest {
   void aRunStoppedBecauseTheSupervisorClosesIsReportedAsStoppedNotAsRed() throws Exception {
     Scripts.write(worktree, "test.sh", "echo running\nexec sleep 1000");
     CommandTestRunner runner = runner("./test.sh");
-    CompletableFuture<TestResult> run =
+    CompletableFuture<TestRunner.Result> run =
         CompletableFuture.supplyAsync(
             () -> {
               try {
@@ -275,7 +274,7 @@ class CommandTestRunnerTest {
 
     supervisor.close();
 
-    TestResult result = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    TestRunner.Result result = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(result.stopped()).isTrue();
     assertThat(result.timedOut()).isFalse();
     assertThat(result.passed()).isFalse();
@@ -287,7 +286,7 @@ class CommandTestRunnerTest {
     Scripts.write(worktree, "test.sh", "echo running $$\nexec sleep 1000");
     CommandTestRunner runner = runner("./test.sh");
     AtomicReference<Thread> caller = new AtomicReference<>();
-    CompletableFuture<TestResult> run =
+    CompletableFuture<TestRunner.Result> run =
         CompletableFuture.supplyAsync(
             () -> {
               caller.set(Thread.currentThread());

@@ -13,8 +13,6 @@ import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
@@ -39,7 +37,7 @@ class CellStepsIntegrateTest {
   private TestRepository repo;
   private WorktreePool pool;
   private PortManager ports;
-  private final List<TestRequest> testRuns = new CopyOnWriteArrayList<>();
+  private final List<TestRunner.Request> testRuns = new CopyOnWriteArrayList<>();
   private volatile int exitCode;
 
   /** An agent that writes the prompt's second word as a file holding its third. */
@@ -75,7 +73,7 @@ class CellStepsIntegrateTest {
   private final TestRunner tests =
       request -> {
         testRuns.add(request);
-        return new TestResult(
+        return new TestRunner.Result(
             exitCode,
             false,
             "ran in " + request.worktree().getFileName() + "\n",

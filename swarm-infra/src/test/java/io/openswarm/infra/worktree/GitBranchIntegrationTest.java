@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration.Retest;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.IntegrationResult;
@@ -40,8 +40,8 @@ class GitBranchIntegrationTest {
   private static final CommitAuthor CELL = CommitAuthor.of("Swarm Cell", "cell@swarm.example");
   private static final CommitAuthor INTEGRATOR =
       CommitAuthor.of("Swarm Integrator", "integrator@swarm.example");
-  private static final TestResult GREEN =
-      new TestResult(0, false, "ok\n", false, 3, Duration.ofMillis(5));
+  private static final TestRunner.Result GREEN =
+      new TestRunner.Result(0, false, "ok\n", false, 3, Duration.ofMillis(5));
   private static final Retest NEVER =
       () -> {
         throw new AssertionError("the tests must not run again when the target has not moved");
@@ -183,8 +183,8 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("red", "a.txt", "a\n");
     String cellCommit = repo.resolve("swarm/red");
     String other = advanceTarget("b.txt", "b\n");
-    TestResult red =
-        new TestResult(
+    TestRunner.Result red =
+        new TestRunner.Result(
             1, false, "b.txt and a.txt do not get along\n", false, 33, Duration.ofMillis(9));
 
     IntegrationResult result =

@@ -10,7 +10,7 @@ import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -88,7 +88,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public TestResult test(CellId cell, TaskSpec task) {
+  public TestRunner.Result test(CellId cell, TaskSpec task) {
     return host().runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
   }
 

@@ -11,7 +11,7 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -186,7 +186,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public TestResult runTests(TestRunRequest request) {
+  public TestRunner.Result runTests(TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.TEST,
@@ -195,7 +195,7 @@ public final class CellActivitiesImpl implements CellActivities {
           Thread worker = Thread.currentThread();
           try (Heartbeater heartbeater =
               Heartbeater.start(context, heartbeats, heartbeatInterval, worker::interrupt)) {
-            TestResult result;
+            TestRunner.Result result;
             try {
               result = steps.test(request.cellId(), request.command(), request.timeout());
             } catch (CellStepException e) {

@@ -14,7 +14,7 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.temporal.BootstrapRequest;
@@ -353,14 +353,15 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public TestResult runTests(TestRunRequest request) {
+    public TestRunner.Result runTests(TestRunRequest request) {
       String prompt = prompt(request.cellId());
       if (prompt.equals("failtest")) {
         throw ApplicationFailure.newNonRetryableFailure(
             "tests ran past 1s", "TestsTimedOut", "TEST");
       }
       int exit = prompt.equals("red") ? 2 : 0;
-      return new TestResult(exit, false, exit == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
+      return new TestRunner.Result(
+          exit, false, exit == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
     }
 
     @Override

@@ -17,7 +17,7 @@ import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -433,9 +433,9 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public TestResult runTests(TestRunRequest request) {
+    public TestRunner.Result runTests(TestRunRequest request) {
       record("runTests", request.cellId());
-      return new TestResult(
+      return new TestRunner.Result(
           testExitCode, false, testExitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
     }
 

@@ -1,7 +1,5 @@
 package io.openswarm.testkit.fault;
 
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,18 +26,19 @@ final class FaultyTestRunner implements TestRunner {
   }
 
   @Override
-  public TestResult run(TestRequest request) throws IOException, InterruptedException {
+  public TestRunner.Result run(TestRunner.Request request)
+      throws IOException, InterruptedException {
     FiredFault start = injector.take(FaultPoint.TEST_START, request.cellId(), false);
     if (start != null) {
       strike(start);
     }
-    TestRequest actual = request;
+    TestRunner.Request actual = request;
     FiredFault hang = injector.take(FaultPoint.TEST_HANG, request.cellId(), false);
     if (hang != null) {
       switch (hang.fault().action()) {
         case FAIL ->
             actual =
-                new TestRequest(
+                new TestRunner.Request(
                     request.cellId(),
                     request.worktree(),
                     request.stateDirectory(),
@@ -47,7 +46,7 @@ final class FaultyTestRunner implements TestRunner {
                     HANG_LIMIT);
         case HANG ->
             actual =
-                new TestRequest(
+                new TestRunner.Request(
                     request.cellId(),
                     request.worktree(),
                     request.stateDirectory(),
@@ -56,7 +55,7 @@ final class FaultyTestRunner implements TestRunner {
         case KILL -> FaultInjector.killThisJvm(hang);
       }
     }
-    TestResult result = delegate.run(actual);
+    TestRunner.Result result = delegate.run(actual);
     FiredFault after = injector.take(FaultPoint.TEST_START, request.cellId(), true);
     if (after != null) {
       strike(after);

@@ -1,7 +1,5 @@
 package io.openswarm.testkit.fault;
 
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitRunner;
@@ -63,8 +61,9 @@ public final class TestLedger {
     Objects.requireNonNull(runner, "runner cannot be null");
     return new TestRunner() {
       @Override
-      public TestResult run(TestRequest request) throws IOException, InterruptedException {
-        TestResult result = runner.run(request);
+      public TestRunner.Result run(TestRunner.Request request)
+          throws IOException, InterruptedException {
+        TestRunner.Result result = runner.run(request);
         if (result.passed()) {
           greenTrees.add(treeOf(request.worktree()));
         }

@@ -13,7 +13,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
@@ -154,7 +154,7 @@ final class LocalCells implements AutoCloseable {
     TeardownResult teardown;
     try {
       steps.execute(cell, task.prompt(), task.executeTimeout(), AgentProgress.none());
-      TestResult tested = steps.test(cell, task.testCommand(), task.testTimeout());
+      TestRunner.Result tested = steps.test(cell, task.testCommand(), task.testTimeout());
       if (!tested.passed()) {
         steps.revert(cell);
         status = CellStatus.REVERTED.name();

@@ -16,7 +16,7 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.sandbox.SandboxMode;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeBinary;
 import io.openswarm.infra.opencode.OpenCodeOptions;
@@ -220,7 +220,7 @@ class OpenCodeCellIT {
       assertThat(Path.of(up.worktree()).resolve("greeting.txt")).hasContent("hello");
       assertThat(cellState.resolve("logs/opencode.log")).isNotEmptyFile();
 
-      TestResult tested = steps.test(cell);
+      TestRunner.Result tested = steps.test(cell);
       assertThat(tested.passed()).as(tested.report()).isTrue();
       sha =
           Objects.requireNonNull(
@@ -272,7 +272,7 @@ class OpenCodeCellIT {
           .hasMessageContaining("tests started");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
 
-      TestResult flood =
+      TestRunner.Result flood =
           steps.test(
               cell,
               List.of(
@@ -294,7 +294,7 @@ class OpenCodeCellIT {
               CommandTestRunner.DEFAULT_LOG_CAP_BYTES + 200);
       LOG.info("a 50 MB test run took {} ms", flood.duration().toMillis());
 
-      TestResult red = steps.test(cell);
+      TestRunner.Result red = steps.test(cell);
       assertThat(red.passed()).isFalse();
       assertThat(red.report()).startsWith("tests failed with exit code 1");
 

@@ -8,7 +8,7 @@ import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -177,7 +177,7 @@ class OpenCodePrivateNetworkIT {
           .contains("proxy=none")
           .doesNotContain("control-answered")
           .doesNotContain("unix-answered");
-      TestResult tested = steps.test(cell);
+      TestRunner.Result tested = steps.test(cell);
       assertThat(tested.passed()).as(tested.report()).isTrue();
       assertThat(steps.commit(cell, "Greet").commit()).isNotNull();
     } finally {

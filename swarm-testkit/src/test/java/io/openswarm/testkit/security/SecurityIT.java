@@ -8,8 +8,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
-import io.openswarm.core.testrun.TestRequest;
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -176,10 +175,10 @@ class SecurityIT {
                       .inherit("OPENSWARM_TEST_SECRET")
                       .build())
               .build();
-      TestRequest request = new TestRequest(CellId.of("allowlist"), worktree, state);
+      TestRunner.Request request = new TestRunner.Request(CellId.of("allowlist"), worktree, state);
 
-      TestResult plain = defaults.run(request);
-      TestResult allowed = allowlisted.run(request);
+      TestRunner.Result plain = defaults.run(request);
+      TestRunner.Result allowed = allowlisted.run(request);
 
       assertThat(plain.outputTail()).doesNotContain("OPENSWARM_TEST_SECRET");
       assertThat(allowed.outputTail())

@@ -1,6 +1,6 @@
 package io.openswarm.core.lifecycle.internal;
 
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -46,19 +46,19 @@ public final class BaseVerdicts {
   }
 
   /** A check's result and whether it was another run's (so this cell ran nothing). */
-  public record Verdict(TestResult result, boolean reused) {}
+  public record Verdict(TestRunner.Result result, boolean reused) {}
 
   /** Runs the check; any exception it throws ends this call with it and keeps nothing. */
   @FunctionalInterface
   public interface Check<E extends Exception> {
-    TestResult run() throws E;
+    TestRunner.Result run() throws E;
   }
 
   private final int capacity;
   private final ReentrantLock lock = new ReentrantLock();
 
   /** In access order; a future completed with null means "the run gave no verdict, try again". */
-  private final LinkedHashMap<Key, CompletableFuture<@Nullable TestResult>> verdicts =
+  private final LinkedHashMap<Key, CompletableFuture<TestRunner.@Nullable Result>> verdicts =
       new LinkedHashMap<>(16, 0.75f, true);
 
   /**
@@ -85,8 +85,8 @@ public final class BaseVerdicts {
     Objects.requireNonNull(key, "key cannot be null");
     Objects.requireNonNull(check, "check cannot be null");
     while (true) {
-      CompletableFuture<@Nullable TestResult> mine = new CompletableFuture<>();
-      CompletableFuture<@Nullable TestResult> existing;
+      CompletableFuture<TestRunner.@Nullable Result> mine = new CompletableFuture<>();
+      CompletableFuture<TestRunner.@Nullable Result> existing;
       lock.lock();
       try {
         existing = verdicts.get(key);
@@ -100,7 +100,7 @@ public final class BaseVerdicts {
       if (existing == null) {
         return new Verdict(runAndKeep(key, mine, check), false);
       }
-      TestResult known;
+      TestRunner.Result known;
       try {
         known = existing.get();
       } catch (ExecutionException e) {
@@ -129,13 +129,13 @@ public final class BaseVerdicts {
    * Whether {@code result} is a verdict on the base: the tests ran to their end and exited by
    * themselves.
    */
-  static boolean definite(TestResult result) {
+  static boolean definite(TestRunner.Result result) {
     return !result.killedByLibrary() && !result.commandNotRunnable();
   }
 
-  private <E extends Exception> TestResult runAndKeep(
-      Key key, CompletableFuture<@Nullable TestResult> mine, Check<E> check) throws E {
-    TestResult result = null;
+  private <E extends Exception> TestRunner.Result runAndKeep(
+      Key key, CompletableFuture<TestRunner.@Nullable Result> mine, Check<E> check) throws E {
+    TestRunner.Result result = null;
     try {
       result = check.run();
       return result;
@@ -154,7 +154,7 @@ public final class BaseVerdicts {
   }
 
   private void evictBeyondCapacity() {
-    Iterator<Map.Entry<Key, CompletableFuture<@Nullable TestResult>>> eldest =
+    Iterator<Map.Entry<Key, CompletableFuture<TestRunner.@Nullable Result>>> eldest =
         verdicts.entrySet().iterator();
     while (verdicts.size() > capacity && eldest.hasNext()) {
       eldest.next();

@@ -3,7 +3,7 @@ package io.openswarm.core.lifecycle.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.openswarm.core.testrun.TestResult;
+import io.openswarm.core.testrun.TestRunner;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +21,9 @@ class BaseVerdictsTest {
   private static final BaseVerdicts.Key KEY =
       new BaseVerdicts.Key("a".repeat(40), List.of("make", "test"), null);
 
-  private static TestResult exit(int code) {
-    return new TestResult(code, false, "output of exit " + code, false, 10, Duration.ofMillis(5));
+  private static TestRunner.Result exit(int code) {
+    return new TestRunner.Result(
+        code, false, "output of exit " + code, false, 10, Duration.ofMillis(5));
   }
 
   @Test
@@ -84,14 +85,14 @@ class BaseVerdictsTest {
   @Test
   void runsThatGaveNoVerdictAreNotKept() throws Exception {
     BaseVerdicts verdicts = new BaseVerdicts(8);
-    List<TestResult> noVerdicts =
+    List<TestRunner.Result> noVerdicts =
         List.of(
             exit(127),
             exit(126),
-            new TestResult(137, true, "slow", false, 4, Duration.ofSeconds(1)),
-            new TestResult(143, false, true, "stopped", false, 7, Duration.ofSeconds(1)));
+            new TestRunner.Result(137, true, "slow", false, 4, Duration.ofSeconds(1)),
+            new TestRunner.Result(143, false, true, "stopped", false, 7, Duration.ofSeconds(1)));
 
-    for (TestResult result : noVerdicts) {
+    for (TestRunner.Result result : noVerdicts) {
       assertThat(verdicts.verdict(KEY, () -> result).reused()).isFalse();
       assertThat(verdicts.size()).as("%s", result).isZero();
     }

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class TestResultTest {
+class TestRunnerTest {
 
   /** Configured like Temporal's JacksonJsonPayloadConverter.newDefaultObjectMapper(). */
   private static final ObjectMapper TEMPORAL_LIKE =
@@ -32,7 +32,8 @@ class TestResultTest {
 
   @Test
   void aRunTheLibraryStoppedNeverPassesAndSaysSo() {
-    TestResult stopped = new TestResult(0, false, true, "half", false, 4, Duration.ofMillis(12));
+    TestRunner.Result stopped =
+        new TestRunner.Result(0, false, true, "half", false, 4, Duration.ofMillis(12));
 
     assertThat(stopped.passed()).isFalse();
     assertThat(stopped.killedByLibrary()).isTrue();
@@ -63,16 +64,17 @@ class TestResultTest {
         "{\"exitCode\":1,\"timedOut\":false,\"outputTail\":\"boom\",\"outputTruncated\":false,"
             + "\"outputBytes\":4,\"duration\":0.003}";
 
-    TestResult read = TEMPORAL_LIKE.readValue(old, TestResult.class);
+    TestRunner.Result read = TEMPORAL_LIKE.readValue(old, TestRunner.Result.class);
 
-    assertThat(read).isEqualTo(new TestResult(1, false, "boom", false, 4, Duration.ofMillis(3)));
+    assertThat(read)
+        .isEqualTo(new TestRunner.Result(1, false, "boom", false, 4, Duration.ofMillis(3)));
     assertThat(read.stopped()).isFalse();
   }
 
   @Test
   void roundTripsThroughJacksonLikeTemporal() throws Exception {
-    TestResult original =
-        new TestResult(
+    TestRunner.Result original =
+        new TestRunner.Result(
             3,
             true,
             true,
@@ -82,41 +84,43 @@ class TestResultTest {
             Duration.ofMillis(1234));
 
     String json = TEMPORAL_LIKE.writeValueAsString(original);
-    TestResult copy = TEMPORAL_LIKE.readValue(json, TestResult.class);
+    TestRunner.Result copy = TEMPORAL_LIKE.readValue(json, TestRunner.Result.class);
 
     assertThat(copy).isEqualTo(original);
   }
 
   @Test
   void requestRoundTripsThroughJacksonLikeTemporal() throws Exception {
-    TestRequest original =
-        new TestRequest(CellId.of("cell-7"), Path.of("/pool/cell-7"), Path.of("/state/cell-7"));
+    TestRunner.Request original =
+        new TestRunner.Request(
+            CellId.of("cell-7"), Path.of("/pool/cell-7"), Path.of("/state/cell-7"));
 
     String json = TEMPORAL_LIKE.writeValueAsString(original);
-    TestRequest copy = TEMPORAL_LIKE.readValue(json, TestRequest.class);
+    TestRunner.Request copy = TEMPORAL_LIKE.readValue(json, TestRunner.Request.class);
 
     assertThat(copy).isEqualTo(original);
   }
 
   @Test
   void rejectsImpossibleValues() {
-    assertThatThrownBy(() -> new TestResult(0, false, "", false, -1, Duration.ZERO))
+    assertThatThrownBy(() -> new TestRunner.Result(0, false, "", false, -1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("outputBytes must not be negative but was -1");
-    assertThatThrownBy(() -> new TestResult(0, false, "", false, 0, Duration.ofMillis(-5)))
+    assertThatThrownBy(() -> new TestRunner.Result(0, false, "", false, 0, Duration.ofMillis(-5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("duration must not be negative but was PT-0.005S");
-    assertThatThrownBy(() -> new TestResult(0, false, null, false, 0, Duration.ZERO))
+    assertThatThrownBy(() -> new TestRunner.Result(0, false, null, false, 0, Duration.ZERO))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("outputTail cannot be null");
   }
 
   @Test
   void requestKeepsLogsOutOfTheWorktree() {
-    assertThatThrownBy(() -> new TestRequest(CellId.of("c"), Path.of("/w"), Path.of("/w/.swarm")))
+    assertThatThrownBy(
+            () -> new TestRunner.Request(CellId.of("c"), Path.of("/w"), Path.of("/w/.swarm")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("stateDirectory must not be inside the worktree /w");
-    assertThatThrownBy(() -> new TestRequest(CellId.of("c"), Path.of("w"), Path.of("/s")))
+    assertThatThrownBy(() -> new TestRunner.Request(CellId.of("c"), Path.of("w"), Path.of("/s")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("worktree must be absolute but was w");
   }
@@ -124,12 +128,13 @@ class TestResultTest {
   @Test
   void toStringShowsTheVerdictWithoutTheOutput() {
     assertThat(
-            new TestResult(1, false, "secret output", true, 10, Duration.ofSeconds(2)).toString())
+            new TestRunner.Result(1, false, "secret output", true, 10, Duration.ofSeconds(2))
+                .toString())
         .contains("failed", "exitCode=1")
         .doesNotContain("secret output");
   }
 
-  private static TestResult result(int exitCode, boolean timedOut) {
-    return new TestResult(exitCode, timedOut, "", false, 0, Duration.ofSeconds(1));
+  private static TestRunner.Result result(int exitCode, boolean timedOut) {
+    return new TestRunner.Result(exitCode, timedOut, "", false, 0, Duration.ofSeconds(1));
   }
 }
