@@ -46,8 +46,8 @@ import io.openswarm.core.worktree.WorktreeProvider;
  *       throws and when, what {@link AgentRuntime#programs()} lists, and so on): the library relies
  *       on it, for example to release what a failed step acquired.
  *   <li>The port probe is consulted by the worker's port manager before a port is leased; a probe
- *       that also implements {@link io.openswarm.core.port.PortReleaseInterceptor} runs around
- *       every release too.
+ *       that also implements {@link io.openswarm.core.port.PortProbe.ReleaseInterceptor} runs
+ *       around every release too.
  * </ul>
  */
 public interface CellInterceptor {

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>{@link #KNOWN} listed the violations that existed when the rules were introduced; each was
  * replaced by a supported seam (the public {@code TreeDeleter}, {@code SandboxProbe}, {@code
- * PortReleaseInterceptor}, {@code OpenCodeAgent.dropEventStreams} and {@code CellInterceptor}), and
- * it is empty now. The test fails on a new violation and also on a listed one that is gone, so the
- * list only shrinks and never hides anything.
+ * PortProbe.ReleaseInterceptor}, {@code OpenCodeAgent.dropEventStreams} and {@code
+ * CellInterceptor}), and it is empty now. The test fails on a new violation and also on a listed
+ * one that is gone, so the list only shrinks and never hides anything.
  */
 class ArchitectureTest {
 

@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  *       waiter joins the line and then looks for a port. One of the two always sees the other.
  * </ul>
  *
- * <p>A probe that also implements {@link PortReleaseInterceptor} is consulted around every release.
+ * <p>A probe that also implements {@link PortProbe.ReleaseInterceptor} is consulted around every
+ * release.
  *
  * <p>Thread-safe. The counts are exact when no allocation, release or end of a quarantine is in
  * flight, and estimates otherwise.
@@ -92,7 +93,7 @@ public final class PortManager {
   private final @Nullable PortLockFiles lockFiles;
   private final LongSupplier nanoTicker;
   // Test seam (fault injection): a probe that also intercepts releases; null for every real probe.
-  private final @Nullable PortReleaseInterceptor releaseInterceptor;
+  private final PortProbe.@Nullable ReleaseInterceptor releaseInterceptor;
 
   private final IntRingQueue free;
   private final AtomicReferenceArray<@Nullable PortLease> leases;
@@ -113,7 +114,7 @@ public final class PortManager {
     this.range = range;
     this.probe = builder.probe == null ? PortProbe.bind() : builder.probe;
     this.releaseInterceptor =
-        probe instanceof PortReleaseInterceptor interceptor ? interceptor : null;
+        probe instanceof PortProbe.ReleaseInterceptor interceptor ? interceptor : null;
     this.quarantineNanos =
         (builder.quarantine == null ? DEFAULT_QUARANTINE : builder.quarantine).toNanos();
     this.siblingRecheckNanos = Math.min(quarantineNanos, SIBLING_RECHECK.toNanos());
@@ -411,7 +412,7 @@ public final class PortManager {
 
   /** Called by {@link PortLease#close()} exactly once per lease. */
   void release(PortLease lease) {
-    PortReleaseInterceptor interceptor = releaseInterceptor;
+    PortProbe.ReleaseInterceptor interceptor = releaseInterceptor;
     if (interceptor == null) {
       returnPort(lease);
     } else {
@@ -552,7 +553,7 @@ public final class PortManager {
     /**
      * How to check with the operating system that a port is free; {@link PortProbe#bind()} by
      * default, {@link PortProbe#none()} to trust the bookkeeping alone. A probe that also
-     * implements {@link PortReleaseInterceptor} is consulted around every release too.
+     * implements {@link PortProbe.ReleaseInterceptor} is consulted around every release too.
      *
      * @param probe the probe; not null
      * @return this builder

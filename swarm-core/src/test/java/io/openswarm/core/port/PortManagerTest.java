@@ -696,7 +696,7 @@ class PortManagerTest {
   }
 
   /** A probe that also intercepts releases, as the testkit's fault injection does. */
-  private static final class HoldingProbe implements PortProbe, PortReleaseInterceptor {
+  private static final class HoldingProbe implements PortProbe, PortProbe.ReleaseInterceptor {
     final List<Runnable> held = new ArrayList<>();
 
     @Override

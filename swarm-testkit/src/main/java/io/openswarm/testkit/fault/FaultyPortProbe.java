@@ -2,7 +2,6 @@ package io.openswarm.testkit.fault;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.port.PortProbe;
-import io.openswarm.core.port.PortReleaseInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.Function;
@@ -10,9 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, as
- * the port manager's {@link PortReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
+ * the port manager's {@link PortProbe.ReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
  */
-final class FaultyPortProbe implements PortProbe, PortReleaseInterceptor {
+final class FaultyPortProbe implements PortProbe, PortProbe.ReleaseInterceptor {
 
   private final FaultInjector injector;
   private final PortProbe delegate;
