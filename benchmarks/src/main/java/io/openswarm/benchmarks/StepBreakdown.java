@@ -2,7 +2,6 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -27,7 +26,7 @@ record StepBreakdown(Map<CellStep, Duration> meanByStep, Duration orchestration)
     EnumMap<CellStep, Long> totals = new EnumMap<>(CellStep.class);
     long stepsTotal = 0;
     for (CellOutcome outcome : outcomes) {
-      for (StepTiming timing : outcome.timings()) {
+      for (CellStep.Timing timing : outcome.timings()) {
         totals.merge(timing.step(), timing.duration().toNanos(), Long::sum);
         stepsTotal += timing.duration().toNanos();
       }

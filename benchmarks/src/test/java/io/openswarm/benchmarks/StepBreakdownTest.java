@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,8 +15,8 @@ class StepBreakdownTest {
     return CellOutcome.committed(CellId.of(id), "0123456789abcdef0123456789abcdef01234567")
         .withTimings(
             List.of(
-                new StepTiming(CellStep.WORKTREE, Duration.ofMillis(worktreeMillis)),
-                new StepTiming(CellStep.EXECUTE, Duration.ofMillis(executeMillis))));
+                new CellStep.Timing(CellStep.WORKTREE, Duration.ofMillis(worktreeMillis)),
+                new CellStep.Timing(CellStep.EXECUTE, Duration.ofMillis(executeMillis))));
   }
 
   @Test

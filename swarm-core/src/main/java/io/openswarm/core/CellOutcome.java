@@ -59,7 +59,7 @@ public record CellOutcome(
     @Nullable String error,
     List<String> changedFiles,
     int changedFileCount,
-    List<StepTiming> timings,
+    List<CellStep.Timing> timings,
     List<String> teardownErrors,
     @Nullable String host,
     @Nullable String historyPath,
@@ -151,7 +151,7 @@ public record CellOutcome(
       @Nullable String error,
       List<String> changedFiles,
       int changedFileCount,
-      List<StepTiming> timings,
+      List<CellStep.Timing> timings,
       List<String> teardownErrors,
       @Nullable String host) {
     this(
@@ -201,7 +201,7 @@ public record CellOutcome(
       @Nullable CellStep failedStep,
       @Nullable String error,
       List<String> changedFiles,
-      List<StepTiming> timings,
+      List<CellStep.Timing> timings,
       List<String> teardownErrors,
       @Nullable String host) {
     this(
@@ -331,7 +331,7 @@ public record CellOutcome(
    * @param stepTimings the duration of each step that ran, in order; not null
    * @return a copy of this outcome with these timings instead of its own
    */
-  public CellOutcome withTimings(List<StepTiming> stepTimings) {
+  public CellOutcome withTimings(List<CellStep.Timing> stepTimings) {
     return new CellOutcome(
         cellId,
         status,
@@ -428,7 +428,7 @@ public record CellOutcome(
   public Optional<Duration> timing(CellStep step) {
     return timings.stream()
         .filter(t -> t.step() == step)
-        .map(StepTiming::duration)
+        .map(CellStep.Timing::duration)
         .reduce(Duration::plus);
   }
 
@@ -438,7 +438,7 @@ public record CellOutcome(
    * @return the sum of {@link #timings()}; zero when no step ran
    */
   public Duration totalDuration() {
-    return timings.stream().map(StepTiming::duration).reduce(Duration.ZERO, Duration::plus);
+    return timings.stream().map(CellStep.Timing::duration).reduce(Duration.ZERO, Duration::plus);
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.openswarm.core;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * The steps of a cell's life, in the order they run. Timings, failures and metrics are reported per
  * step.
@@ -30,5 +33,30 @@ public enum CellStep {
   /** Moving a committed change onto a target branch (DAG workflows). */
   INTEGRATE,
   /** Stopping the agent, returning the worktree and releasing the port. Always runs. */
-  TEARDOWN
+  TEARDOWN;
+
+  /**
+   * How long one step of a cell took.
+   *
+   * @param step the step
+   * @param duration its wall-clock duration, never negative
+   */
+  public record Timing(CellStep step, Duration duration) {
+
+    /**
+     * Checks both components.
+     *
+     * @param step the step; not null
+     * @param duration its wall-clock duration; not null, not negative
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code duration} is negative
+     */
+    public Timing {
+      Objects.requireNonNull(step, "step cannot be null");
+      Objects.requireNonNull(duration, "duration cannot be null");
+      if (duration.isNegative()) {
+        throw new IllegalArgumentException("duration must not be negative but was " + duration);
+      }
+    }
+  }
 }

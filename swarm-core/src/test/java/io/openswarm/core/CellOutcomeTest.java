@@ -17,9 +17,9 @@ class CellOutcomeTest {
         CellOutcome.committed(CELL, "abc123")
             .withTimings(
                 List.of(
-                    new StepTiming(CellStep.PORT, Duration.ofMillis(2)),
-                    new StepTiming(CellStep.TEST, Duration.ofMillis(40)),
-                    new StepTiming(CellStep.TEST, Duration.ofMillis(10))))
+                    new CellStep.Timing(CellStep.PORT, Duration.ofMillis(2)),
+                    new CellStep.Timing(CellStep.TEST, Duration.ofMillis(40)),
+                    new CellStep.Timing(CellStep.TEST, Duration.ofMillis(10))))
             .withChangedFiles(List.of("a.txt"))
             .withHost("host-1");
 
@@ -52,7 +52,7 @@ class CellOutcomeTest {
                     null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("a FAILED outcome needs the failed step and the error but was null, x");
-    assertThatThrownBy(() -> new StepTiming(CellStep.PORT, Duration.ofMillis(-1)))
+    assertThatThrownBy(() -> new CellStep.Timing(CellStep.PORT, Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("duration must not be negative but was PT-0.001S");
   }

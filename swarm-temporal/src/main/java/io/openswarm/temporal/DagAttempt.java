@@ -6,7 +6,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.IntegrationStatus;
 import java.time.Duration;
@@ -136,13 +135,13 @@ public record DagAttempt(
       @JsonProperty("conflictingFiles") @Nullable List<String> conflictingFiles,
       @JsonProperty("rounds") int rounds,
       @JsonProperty("retests") int retests,
-      @JsonProperty("timings") @Nullable List<StepTiming> timings,
+      @JsonProperty("timings") @Nullable List<CellStep.Timing> timings,
       @JsonProperty("teardownErrors") @Nullable List<String> teardownErrors,
       @JsonProperty("historyPath") @Nullable String historyPath,
       @JsonProperty("rejectedRef") @Nullable String rejectedRef) {
     if (cell == null && integration == null && cellId != null) {
       boolean integrated = status == DagTaskStatus.INTEGRATED || integrationVerdict;
-      List<StepTiming> steps = timings == null ? List.of() : timings;
+      List<CellStep.Timing> steps = timings == null ? List.of() : timings;
       if (integrated) {
         IntegrationStatus verdict =
             status == DagTaskStatus.INTEGRATED
@@ -163,7 +162,7 @@ public record DagAttempt(
                 retests,
                 steps.stream()
                     .filter(t -> t.step() == CellStep.INTEGRATE)
-                    .map(StepTiming::duration)
+                    .map(CellStep.Timing::duration)
                     .reduce(Duration.ZERO, Duration::plus));
       }
       CellStatus cellStatus =
@@ -296,7 +295,7 @@ public record DagAttempt(
    *
    * @return the timings; empty when no cell ran
    */
-  public List<StepTiming> timings() {
+  public List<CellStep.Timing> timings() {
     return cell == null ? List.of() : cell.timings();
   }
 

@@ -1,7 +1,6 @@
 package io.openswarm.temporal;
 
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -28,7 +27,7 @@ public record TcrProgress(
     @Nullable String host,
     @Nullable CellStep step,
     boolean done,
-    List<StepTiming> timings) {
+    List<CellStep.Timing> timings) {
 
   /**
    * Checks the required components and copies the timings.

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.worktree.IntegrationResult;
@@ -45,7 +44,7 @@ class DagValuesTest {
         (status == DagTaskStatus.REVERTED
                 ? CellOutcome.reverted(cell, detail)
                 : CellOutcome.committed(cell, "cell0ffee"))
-            .withTimings(List.of(new StepTiming(CellStep.TEST, Duration.ofMillis(40))))
+            .withTimings(List.of(new CellStep.Timing(CellStep.TEST, Duration.ofMillis(40))))
             .withHost("host-a");
     IntegrationResult integration =
         status == DagTaskStatus.INTEGRATED
@@ -388,7 +387,7 @@ class DagValuesTest {
         .as("the flat shape named the kept change by its branch")
         .isEqualTo("refs/heads/swarm/mixed-b-525028a3-1");
     assertThat(attempt.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(CellStep.PORT, CellStep.INTEGRATE);
     assertThat(roundTrip(attempt, DagAttempt.class)).isEqualTo(attempt);
   }

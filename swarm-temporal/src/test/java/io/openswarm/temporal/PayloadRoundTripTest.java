@@ -7,7 +7,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.temporal.api.common.v1.Payload;
@@ -47,7 +46,7 @@ class PayloadRoundTripTest {
   void cellOutcomes() {
     CellOutcome outcome =
         CellOutcome.failed(CellId.of("c-1"), CellStep.AGENT_READY, "timeout")
-            .withTimings(List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(3))))
+            .withTimings(List.of(new CellStep.Timing(CellStep.PORT, Duration.ofMillis(3))))
             .withTeardownErrors(List.of("worktree: busy"))
             .withHost("h1");
     assertThat(roundTrip(outcome, CellOutcome.class)).isEqualTo(outcome);

@@ -6,7 +6,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
@@ -123,7 +122,7 @@ class BaseCheckIT {
     assertThat(PROMPTS).as("the agent never worked").doesNotContain("prompt of red-base");
     assertThat(runs(marker)).containsExactly("base");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .contains(CellStep.VERIFY_BASE)
         .doesNotContain(CellStep.EXECUTE, CellStep.TEST, CellStep.REVERT);
     // The run's log is kept with the cell, as a test run's is.
@@ -171,7 +170,7 @@ class BaseCheckIT {
             outcome -> {
               assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
               assertThat(outcome.timings())
-                  .extracting(StepTiming::step)
+                  .extracting(CellStep.Timing::step)
                   .containsSubsequence(
                       CellStep.VERIFY_BASE, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT);
             });
@@ -274,12 +273,12 @@ class BaseCheckIT {
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 
-  private static List<StepTiming> timings(DagTaskResult task) {
+  private static List<CellStep.Timing> timings(DagTaskResult task) {
     return task.history().get(task.history().size() - 1).timings();
   }
 
   private static List<CellStep> steps(DagTaskResult task) {
-    return timings(task).stream().map(StepTiming::step).toList();
+    return timings(task).stream().map(CellStep.Timing::step).toList();
   }
 
   private static List<String> command(Path marker) {

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
@@ -138,7 +137,7 @@ class TcrWorkflowIT {
     assertThat(outcome.failedStep()).isEqualTo(CellStep.WORKTREE);
     assertThat(outcome.error()).startsWith("UnknownRef: ").contains("no-such-branch");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE);
   }
 

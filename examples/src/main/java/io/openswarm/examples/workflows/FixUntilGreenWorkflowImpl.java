@@ -3,7 +3,6 @@ package io.openswarm.examples.workflows;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
@@ -55,7 +54,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     }
     CellActivities onHost =
         Workflow.newActivityStub(CellActivities.class, options.onHost(hosted.hostQueue()));
-    List<StepTiming> timings = new ArrayList<>(hosted.cell().timings());
+    List<CellStep.Timing> timings = new ArrayList<>(hosted.cell().timings());
     List<String> changed = List.of();
     int changedCount = 0;
     CellOutcome outcome;
@@ -65,11 +64,11 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       for (int round = 1; round <= maxRounds; round++) {
         ExecuteResult turn =
             onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
-        timings.add(new StepTiming(CellStep.EXECUTE, turn.duration()));
+        timings.add(new CellStep.Timing(CellStep.EXECUTE, turn.duration()));
         changed = turn.changedFiles();
         changedCount = turn.changedFileCount();
         tests = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
-        timings.add(new StepTiming(CellStep.TEST, tests.duration()));
+        timings.add(new CellStep.Timing(CellStep.TEST, tests.duration()));
         if (tests.passed()) {
           break;
         }
@@ -77,13 +76,13 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       }
       if (tests != null && tests.passed()) {
         CommitResult commit = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
-        timings.add(new StepTiming(CellStep.COMMIT, commit.duration()));
+        timings.add(new CellStep.Timing(CellStep.COMMIT, commit.duration()));
         outcome =
             commit.commit() == null
                 ? CellOutcome.noChanges(cell)
                 : CellOutcome.committed(cell, commit.commit());
       } else {
-        timings.add(new StepTiming(CellStep.REVERT, onHost.revert(cell)));
+        timings.add(new CellStep.Timing(CellStep.REVERT, onHost.revert(cell)));
         outcome = CellOutcome.reverted(cell, tests == null ? "no test run" : tests.report());
       }
     } catch (ActivityFailure failure) {
@@ -96,7 +95,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
             () -> {
               try {
                 TeardownResult result = teardown.teardown(cell);
-                timings.add(new StepTiming(CellStep.TEARDOWN, result.duration()));
+                timings.add(new CellStep.Timing(CellStep.TEARDOWN, result.duration()));
                 teardownErrors.addAll(result.errors());
               } catch (ActivityFailure failure) {
                 teardownErrors.add(message(failure));

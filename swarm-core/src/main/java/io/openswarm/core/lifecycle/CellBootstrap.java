@@ -1,7 +1,7 @@
 package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.StepTiming;
+import io.openswarm.core.CellStep;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,7 +24,7 @@ public record CellBootstrap(
     String worktree,
     String branch,
     String baseCommit,
-    List<StepTiming> timings) {
+    List<CellStep.Timing> timings) {
 
   /**
    * Checks the components.

@@ -3,7 +3,6 @@ package io.openswarm.core.lifecycle;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.IntegrationResult;
@@ -159,7 +158,7 @@ public final class CellDriver {
   private @Nullable String host;
   private @Nullable CellStep step;
   private boolean done;
-  private final List<StepTiming> timings = new ArrayList<>();
+  private final List<CellStep.Timing> timings = new ArrayList<>();
 
   /**
    * When the running step began, in {@link Executor#nanoTime()}, for the timing of a step that
@@ -247,46 +246,46 @@ public final class CellDriver {
       if (executor.verifiesBase(up, task)) {
         enter(CellStep.VERIFY_BASE);
         timings.add(
-            new StepTiming(CellStep.VERIFY_BASE, executor.verifyBase(cell, task).duration()));
+            new CellStep.Timing(CellStep.VERIFY_BASE, executor.verifyBase(cell, task).duration()));
       }
       enter(CellStep.EXECUTE);
       ExecuteResult executed = executor.execute(cell, task);
-      timings.add(new StepTiming(CellStep.EXECUTE, executed.duration()));
+      timings.add(new CellStep.Timing(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
       changedCount = executed.changedFileCount();
 
       enter(CellStep.TEST);
       TestRunner.Result tested = executor.test(cell, task);
-      timings.add(new StepTiming(CellStep.TEST, tested.duration()));
+      timings.add(new CellStep.Timing(CellStep.TEST, tested.duration()));
       if (tested.passed()) {
         enter(CellStep.COMMIT);
         CommitResult committed = executor.commit(cell, task);
-        timings.add(new StepTiming(CellStep.COMMIT, committed.duration()));
+        timings.add(new CellStep.Timing(CellStep.COMMIT, committed.duration()));
         String commit = committed.commit();
         outcome =
             commit == null ? CellOutcome.noChanges(cell) : CellOutcome.committed(cell, commit);
         if (commit != null && targetBranch != null) {
           enter(CellStep.INTEGRATE);
           integration = executor.integrate(cell, targetBranch, task);
-          timings.add(new StepTiming(CellStep.INTEGRATE, integration.duration()));
+          timings.add(new CellStep.Timing(CellStep.INTEGRATE, integration.duration()));
         }
       } else {
         enter(CellStep.REVERT);
-        timings.add(new StepTiming(CellStep.REVERT, executor.revert(cell)));
+        timings.add(new CellStep.Timing(CellStep.REVERT, executor.revert(cell)));
         outcome = CellOutcome.reverted(cell, tested.report());
       }
     } catch (RuntimeException e) {
       CellStep running = Objects.requireNonNull(step);
       failure = executor.failure(running, e);
       timings.add(
-          new StepTiming(
+          new CellStep.Timing(
               running, Duration.ofNanos(Math.max(0, executor.nanoTime() - stepStarted))));
       outcome = CellOutcome.failed(cell, failure.step(), failure.error());
     }
 
     step = CellStep.TEARDOWN;
     TeardownResult teardown = executor.teardown(cell);
-    timings.add(new StepTiming(CellStep.TEARDOWN, teardown.duration()));
+    timings.add(new CellStep.Timing(CellStep.TEARDOWN, teardown.duration()));
     CellOutcome finished =
         outcome
             .withChangedFiles(changed, changedCount)
@@ -358,7 +357,7 @@ public final class CellDriver {
    *
    * @return a copy of the timings
    */
-  public List<StepTiming> timings() {
+  public List<CellStep.Timing> timings() {
     return List.copyOf(timings);
   }
 
@@ -415,7 +414,7 @@ public final class CellDriver {
       boolean retryable,
       boolean hostLost,
       boolean cancelled,
-      List<StepTiming> timings,
+      List<CellStep.Timing> timings,
       @Nullable RuntimeException propagate) {
 
     /**

@@ -2,7 +2,6 @@ package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.worktree.WorktreeException;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +66,7 @@ public final class CellStepException extends RuntimeException {
    * Transient: timings are not serializable, and a serialized failure (null here then) reports
    * none.
    */
-  private transient volatile @Nullable List<StepTiming> timings = List.of();
+  private transient volatile @Nullable List<CellStep.Timing> timings = List.of();
 
   /**
    * @param cellId the cell
@@ -163,13 +162,13 @@ public final class CellStepException extends RuntimeException {
    *
    * @return the bootstrap's step timings, unmodifiable; empty when there are none
    */
-  public List<StepTiming> timings() {
-    List<StepTiming> recorded = timings;
+  public List<CellStep.Timing> timings() {
+    List<CellStep.Timing> recorded = timings;
     return recorded == null ? List.of() : recorded;
   }
 
   /** Records the timings of the bootstrap this failure ended. */
-  void recordTimings(List<StepTiming> stepTimings) {
+  void recordTimings(List<CellStep.Timing> stepTimings) {
     this.timings = List.copyOf(stepTimings);
   }
 }

@@ -2,7 +2,6 @@ package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
@@ -249,7 +248,7 @@ public final class CellSteps {
       throw new IllegalStateException("cell " + cellId + " is already live on host " + host);
     }
     metrics.liveCellsChanged(live.size());
-    List<StepTiming> timings = new ArrayList<>();
+    List<CellStep.Timing> timings = new ArrayList<>();
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.PORT)) {
       cell.compensations.push(
           "delete state directory " + cell.stateDirectory,
@@ -1001,12 +1000,13 @@ public final class CellSteps {
   }
 
   /** Runs a bootstrap step and adds its timing to {@code timings}, also when it fails. */
-  private void timed(CellId cellId, CellStep step, List<StepTiming> timings, StepBody<?> body) {
+  private void timed(
+      CellId cellId, CellStep step, List<CellStep.Timing> timings, StepBody<?> body) {
     long start = System.nanoTime();
     try {
-      timings.add(new StepTiming(step, measure(cellId, step, body).duration()));
+      timings.add(new CellStep.Timing(step, measure(cellId, step, body).duration()));
     } catch (RuntimeException e) {
-      timings.add(new StepTiming(step, Duration.ofNanos(System.nanoTime() - start)));
+      timings.add(new CellStep.Timing(step, Duration.ofNanos(System.nanoTime() - start)));
       throw e;
     }
   }
@@ -1105,9 +1105,9 @@ public final class CellSteps {
     return sha.length() > 10 ? sha.substring(0, 10) : sha;
   }
 
-  private static long totalMillis(List<StepTiming> timings) {
+  private static long totalMillis(List<CellStep.Timing> timings) {
     return timings.stream()
-        .map(StepTiming::duration)
+        .map(CellStep.Timing::duration)
         .reduce(Duration.ZERO, Duration::plus)
         .toMillis();
   }

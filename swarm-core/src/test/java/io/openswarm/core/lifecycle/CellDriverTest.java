@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
@@ -46,7 +45,7 @@ class CellDriverTest {
     assertThat(script.calls)
         .containsExactly("bootstrap t", "execute t", "test t", "commit t", "teardown t");
     assertThat(run.outcome().timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(
             CellStep.PORT, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
     assertThat(driver.done()).isTrue();
@@ -122,7 +121,7 @@ class CellDriverTest {
 
     assertThat(run.outcome().failedStep()).isEqualTo(CellStep.WORKTREE);
     assertThat(run.outcome().timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE);
     assertThat(run.bootstrap()).isNull();
     assertThat(script.calls).containsExactly("bootstrap t");
@@ -257,8 +256,8 @@ class CellDriverTest {
       } catch (CellStepException e) {
         e.recordTimings(
             List.of(
-                new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
-                new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2))));
+                new CellStep.Timing(CellStep.PORT, Duration.ofMillis(1)),
+                new CellStep.Timing(CellStep.WORKTREE, Duration.ofMillis(2))));
         throw e;
       }
       return new CellBootstrap(
@@ -268,7 +267,7 @@ class CellDriverTest {
           "/tmp/wt",
           "swarm/" + cell,
           "base",
-          List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1))));
+          List.of(new CellStep.Timing(CellStep.PORT, Duration.ofMillis(1))));
     }
 
     @Override

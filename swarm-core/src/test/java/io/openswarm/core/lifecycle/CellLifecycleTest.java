@@ -7,7 +7,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
@@ -363,7 +362,7 @@ class CellLifecycleTest {
     assertThat(outcome.error())
         .startsWith("AgentStartFailed: AGENT_START of cell t1 failed: no binary");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
     assertThat(events).containsSubsequence("acquire t1", "release t1");
     assertNothingLeft(steps);
@@ -422,7 +421,7 @@ class CellLifecycleTest {
     assertThat(outcome.error()).startsWith("AgentTurnFailed: ");
     assertThat(outcome.timing(CellStep.EXECUTE)).as("the failed step is timed too").isPresent();
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .endsWith(CellStep.EXECUTE, CellStep.TEARDOWN);
     assertNothingLeft(steps);
   }
@@ -434,7 +433,7 @@ class CellLifecycleTest {
     assertThat(outcome.failedStep()).isEqualTo(CellStep.TEST);
     assertThat(outcome.error()).startsWith("TestsFailedToStart: ");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .endsWith(CellStep.EXECUTE, CellStep.TEST, CellStep.TEARDOWN);
   }
 
@@ -457,7 +456,7 @@ class CellLifecycleTest {
         .endsWith("boom");
     assertThat(events).noneMatch(e -> e.startsWith("revert") || e.startsWith("commit"));
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .endsWith(CellStep.EXECUTE, CellStep.TEST, CellStep.TEARDOWN);
     assertNothingLeft(steps);
   }

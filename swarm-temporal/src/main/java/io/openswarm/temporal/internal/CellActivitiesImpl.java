@@ -3,7 +3,6 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellStepException;
@@ -338,7 +337,7 @@ public final class CellActivitiesImpl implements CellActivities {
    * stack trace at WARN.
    */
   private ApplicationFailure failure(CellStepException e) {
-    StepTiming[] timings = e.timings().toArray(new StepTiming[0]);
+    CellStep.Timing[] timings = e.timings().toArray(new CellStep.Timing[0]);
     ApplicationFailure.Builder failure =
         ApplicationFailure.newBuilder().setCause(e).setDetails(e.step().name(), timings);
     if (stopping.getAsBoolean()) {

@@ -2,7 +2,6 @@ package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.temporal.CellActivities;
@@ -89,13 +88,13 @@ final class CellWorkflowSupport {
    * detail; empty when it reports none (any other step, a timeout, an activity implementation of
    * someone else's).
    */
-  static List<StepTiming> bootstrapTimings(ActivityFailure failure) {
+  static List<CellStep.Timing> bootstrapTimings(ActivityFailure failure) {
     if (failure.getCause() instanceof ApplicationFailure application
         && application.getDetails() != null
         && application.getDetails().getSize() > 1) {
       try {
-        StepTiming[] timings =
-            application.getDetails().get(1, StepTiming[].class, StepTiming[].class);
+        CellStep.Timing[] timings =
+            application.getDetails().get(1, CellStep.Timing[].class, CellStep.Timing[].class);
         if (timings != null) {
           return List.of(timings);
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.temporal.CellActivityOptions;
@@ -79,7 +78,7 @@ class DagTaskWorkflowImplTest {
     assertThat(attempt.cell().commit()).as("the cell's own commit").isEqualTo("c0ffee-d-t-green-1");
     assertThat(attempt.baseCommit()).isEqualTo("base0000000000");
     assertThat(attempt.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .contains(CellStep.INTEGRATE, CellStep.TEARDOWN);
   }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
@@ -307,8 +306,8 @@ class RecordedHistoryReplayTest {
               "swarm/" + request.cellId(),
               "base0000000000",
               List.of(
-                  new StepTiming(CellStep.PORT, Duration.ofMillis(1)),
-                  new StepTiming(CellStep.WORKTREE, Duration.ofMillis(2)))),
+                  new CellStep.Timing(CellStep.PORT, Duration.ofMillis(1)),
+                  new CellStep.Timing(CellStep.WORKTREE, Duration.ofMillis(2)))),
           queue,
           request.verifyBase() != null && request.verifyBase());
     }

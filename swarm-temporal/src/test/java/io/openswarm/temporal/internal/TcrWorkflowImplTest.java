@@ -9,7 +9,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.BaseCheckResult;
 import io.openswarm.core.lifecycle.CellBootstrap;
@@ -124,7 +123,7 @@ class TcrWorkflowImplTest {
             "commit t on shared@live",
             "teardown t on shared@live");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(
             CellStep.PORT, CellStep.EXECUTE, CellStep.TEST, CellStep.COMMIT, CellStep.TEARDOWN);
   }
@@ -246,7 +245,7 @@ class TcrWorkflowImplTest {
             "commit t on shared@live",
             "teardown t on shared@live");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(
             CellStep.PORT,
             CellStep.VERIFY_BASE,
@@ -395,7 +394,7 @@ class TcrWorkflowImplTest {
               "/tmp/wt",
               "swarm/" + request.cellId(),
               "base",
-              List.of(new StepTiming(CellStep.PORT, Duration.ofMillis(1)))),
+              List.of(new CellStep.Timing(CellStep.PORT, Duration.ofMillis(1)))),
           queue,
           request.verifyBase() == null ? verifyBaseByDefault : request.verifyBase());
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +50,7 @@ class BaseCheckLocalIT {
         .startsWith("BaseIsRed: ")
         .contains(redBase, "[sh, test.sh]", "exited with 1");
     assertThat(outcome.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(
             CellStep.PORT,
             CellStep.WORKTREE,

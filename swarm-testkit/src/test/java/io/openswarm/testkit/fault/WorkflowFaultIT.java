@@ -8,7 +8,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.StepTiming;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
@@ -238,7 +237,7 @@ class WorkflowFaultIT {
     assertThat(failed.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
     assertThat(failed.failedStep()).isEqualTo(CellStep.AGENT_START);
     assertThat(failed.timings())
-        .extracting(StepTiming::step)
+        .extracting(CellStep.Timing::step)
         .containsExactly(CellStep.PORT, CellStep.WORKTREE, CellStep.AGENT_START);
   }
 
