@@ -2,9 +2,8 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.sandbox.SandboxMode;
-import io.openswarm.core.worktree.SetupRequest;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
@@ -137,7 +136,8 @@ public final class SetupBenchmark {
     try (WorktreeLease lease = pool.acquire(CellId.of(cell), "main")) {
       Path state = Files.createDirectories(directory.resolve("state").resolve(cell));
       long begin = System.nanoTime();
-      SetupResult result = setup.prepare(new SetupRequest(lease.cellId(), lease, state));
+      WorktreeSetup.Result result =
+          setup.prepare(new WorktreeSetup.Request(lease.cellId(), lease, state));
       long took = System.nanoTime() - begin;
       boolean expectRun = !cell.startsWith("warm");
       if (result.ran() != expectRun) {

@@ -6,7 +6,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
@@ -100,7 +100,7 @@ public interface CellActivities {
    * @return how the integration ended: integrated, conflict or red tests
    */
   @ActivityMethod
-  IntegrationResult integrate(IntegrateRequest request);
+  BranchIntegration.Result integrate(IntegrateRequest request);
 
   /**
    * Restores the worktree to the base commit.

@@ -6,8 +6,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,7 +51,7 @@ public record DagAttempt(
     DagTaskStatus status,
     @Nullable String detail,
     @Nullable CellOutcome cell,
-    @Nullable IntegrationResult integration,
+    BranchIntegration.@Nullable Result integration,
     @Nullable String failureType,
     boolean retryable,
     @Nullable String baseCommit,
@@ -119,7 +118,7 @@ public record DagAttempt(
       @JsonProperty("status") DagTaskStatus status,
       @JsonProperty("detail") @Nullable String detail,
       @JsonProperty("cell") @Nullable CellOutcome cell,
-      @JsonProperty("integration") @Nullable IntegrationResult integration,
+      @JsonProperty("integration") BranchIntegration.@Nullable Result integration,
       @JsonProperty("failureType") @Nullable String failureType,
       @JsonProperty("retryable") boolean retryable,
       @JsonProperty("baseCommit") @Nullable String baseCommit,
@@ -143,21 +142,21 @@ public record DagAttempt(
       boolean integrated = status == DagTaskStatus.INTEGRATED || integrationVerdict;
       List<CellStep.Timing> steps = timings == null ? List.of() : timings;
       if (integrated) {
-        IntegrationStatus verdict =
+        BranchIntegration.Status verdict =
             status == DagTaskStatus.INTEGRATED
-                ? IntegrationStatus.INTEGRATED
+                ? BranchIntegration.Status.INTEGRATED
                 : status == DagTaskStatus.CONFLICT
-                    ? IntegrationStatus.CONFLICT
-                    : IntegrationStatus.REVERTED;
+                    ? BranchIntegration.Status.CONFLICT
+                    : BranchIntegration.Status.REVERTED;
         // The flat shape did not name the target branch; the DAG's result does.
         integration =
-            new IntegrationResult(
+            new BranchIntegration.Result(
                 verdict,
                 "",
                 commit,
                 onto == null ? "" : onto,
                 conflictingFiles == null ? List.of() : conflictingFiles,
-                verdict == IntegrationStatus.REVERTED ? detail : null,
+                verdict == BranchIntegration.Status.REVERTED ? detail : null,
                 rounds,
                 retests,
                 steps.stream()
@@ -269,7 +268,7 @@ public record DagAttempt(
    * @return true when the integration did not take the change
    */
   public boolean integrationVerdict() {
-    return integration != null && integration.status() != IntegrationStatus.INTEGRATED;
+    return integration != null && integration.status() != BranchIntegration.Status.INTEGRATED;
   }
 
   /**
@@ -348,8 +347,8 @@ public record DagAttempt(
   }
 
   /** {@code result} with its report bounded. */
-  private static IntegrationResult slim(IntegrationResult result) {
-    return new IntegrationResult(
+  private static BranchIntegration.Result slim(BranchIntegration.Result result) {
+    return new BranchIntegration.Result(
         result.status(),
         result.targetBranch(),
         result.commit(),

@@ -10,7 +10,6 @@ import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -47,7 +46,7 @@ class CellInterceptorTest {
         }
 
         @Override
-        public List<ChangedFile> changedFiles(WorktreeLease lease) {
+        public List<WorktreeChanges.ChangedFile> changedFiles(WorktreeLease lease) {
           return List.of();
         }
 

@@ -8,8 +8,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
@@ -46,10 +45,10 @@ class DagValuesTest {
                 : CellOutcome.committed(cell, "cell0ffee"))
             .withTimings(List.of(new CellStep.Timing(CellStep.TEST, Duration.ofMillis(40))))
             .withHost("host-a");
-    IntegrationResult integration =
+    BranchIntegration.Result integration =
         status == DagTaskStatus.INTEGRATED
-            ? new IntegrationResult(
-                IntegrationStatus.INTEGRATED,
+            ? new BranchIntegration.Result(
+                BranchIntegration.Status.INTEGRATED,
                 "dag/d",
                 commit,
                 "base",
@@ -85,17 +84,17 @@ class DagValuesTest {
       String detail,
       long startedMillis,
       long finishedMillis) {
-    IntegrationStatus verdict =
+    BranchIntegration.Status verdict =
         status == DagTaskStatus.INTEGRATED
-            ? IntegrationStatus.INTEGRATED
-            : IntegrationStatus.CONFLICT;
-    IntegrationResult integration =
-        new IntegrationResult(
+            ? BranchIntegration.Status.INTEGRATED
+            : BranchIntegration.Status.CONFLICT;
+    BranchIntegration.Result integration =
+        new BranchIntegration.Result(
             verdict,
             "dag/pair",
             commit,
             onto,
-            verdict == IntegrationStatus.CONFLICT ? List.of("shared.txt") : List.of(),
+            verdict == BranchIntegration.Status.CONFLICT ? List.of("shared.txt") : List.of(),
             null,
             1,
             0,
@@ -110,7 +109,7 @@ class DagValuesTest {
         null,
         false,
         base,
-        verdict == IntegrationStatus.CONFLICT ? "swarm/" + cellId : null,
+        verdict == BranchIntegration.Status.CONFLICT ? "swarm/" + cellId : null,
         Instant.ofEpochMilli(startedMillis),
         Instant.ofEpochMilli(finishedMillis));
   }
@@ -155,9 +154,9 @@ class DagValuesTest {
             StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("\"succeeded\"", "\"table\"", "toTable");
 
-    IntegrationResult conflict =
-        new IntegrationResult(
-            IntegrationStatus.CONFLICT,
+    BranchIntegration.Result conflict =
+        new BranchIntegration.Result(
+            BranchIntegration.Status.CONFLICT,
             "dag/orders",
             null,
             "abc",
@@ -166,7 +165,7 @@ class DagValuesTest {
             2,
             1,
             Duration.ofMillis(120));
-    assertThat(roundTrip(conflict, IntegrationResult.class)).isEqualTo(conflict);
+    assertThat(roundTrip(conflict, BranchIntegration.Result.class)).isEqualTo(conflict);
     DagTaskRequest taskRequest =
         new DagTaskRequest(
             "orders",

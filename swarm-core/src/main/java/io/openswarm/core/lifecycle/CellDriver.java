@@ -5,7 +5,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +119,7 @@ public final class CellDriver {
      * @param task its task (its test command and limit, for tests on top of the target)
      * @return how the integration ended
      */
-    IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task);
+    BranchIntegration.Result integrate(CellId cell, String targetBranch, TaskSpec task);
 
     /**
      * Tears the cell down, out of reach of the run's cancellation (a detached cancellation scope in
@@ -241,7 +241,7 @@ public final class CellDriver {
     int changedCount = 0;
     CellOutcome outcome;
     @Nullable StepFailure failure = null;
-    @Nullable IntegrationResult integration = null;
+    BranchIntegration.@Nullable Result integration = null;
     try {
       if (executor.verifiesBase(up, task)) {
         enter(CellStep.VERIFY_BASE);
@@ -475,7 +475,7 @@ public final class CellDriver {
       CellOutcome outcome,
       @Nullable CellBootstrap bootstrap,
       @Nullable StepFailure failure,
-      @Nullable IntegrationResult integration) {
+      BranchIntegration.@Nullable Result integration) {
 
     /**
      * Checks the outcome.

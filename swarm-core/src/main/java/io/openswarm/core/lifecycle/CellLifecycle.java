@@ -9,7 +9,7 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -146,7 +146,7 @@ public final class CellLifecycle {
     }
 
     @Override
-    public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+    public BranchIntegration.Result integrate(CellId cell, String targetBranch, TaskSpec task) {
       return steps.integrate(cell, targetBranch, task.testCommand(), task.testTimeout());
     }
 

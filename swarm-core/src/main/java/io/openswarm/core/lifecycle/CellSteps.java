@@ -20,11 +20,7 @@ import io.openswarm.core.port.PortManager;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.SetupRequest;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -364,7 +360,9 @@ public final class CellSteps {
               () -> {
                 AgentTurn turn = session.prompt(prompt, limit, progress);
                 List<String> changed =
-                    changes.changedFiles(worktree).stream().map(ChangedFile::path).toList();
+                    changes.changedFiles(worktree).stream()
+                        .map(WorktreeChanges.ChangedFile::path)
+                        .toList();
                 return new ExecuteResult(turn.summary(), changed, Duration.ZERO);
               });
       ExecuteResult result = Objects.requireNonNull(measured.value());
@@ -782,7 +780,7 @@ public final class CellSteps {
    *     or is checked out somewhere ({@code WorktreeConflict}), git failed or the target kept
    *     moving ({@code WorktreeFailed}, retryable), or the tests could not run again
    */
-  public IntegrationResult integrate(
+  public BranchIntegration.Result integrate(
       CellId cellId,
       String targetBranch,
       @Nullable List<String> testCommand,
@@ -805,7 +803,7 @@ public final class CellSteps {
     }
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.INTEGRATE)) {
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Measured<IntegrationResult> measured =
+      Measured<BranchIntegration.Result> measured =
           measure(
               cellId,
               CellStep.INTEGRATE,
@@ -815,7 +813,7 @@ public final class CellSteps {
                       targetBranch,
                       author,
                       () -> test(cellId, testCommand, testTimeout)));
-      IntegrationResult result =
+      BranchIntegration.Result result =
           Objects.requireNonNull(measured.value()).withDuration(measured.duration());
       log.info(
           "cell {} integration into {}: {} (onto {}, {} round(s), {} retest(s)) in {} ms",
@@ -942,9 +940,9 @@ public final class CellSteps {
    */
   private void prepare(LiveCell cell, WorktreeLease worktree) {
     createStateDirectory(cell, CellStep.WORKTREE);
-    SetupResult result;
+    WorktreeSetup.Result result;
     try {
-      result = setup.prepare(new SetupRequest(cell.id, worktree, cell.stateDirectory));
+      result = setup.prepare(new WorktreeSetup.Request(cell.id, worktree, cell.stateDirectory));
     } catch (WorktreeSetupException e) {
       throw new CellStepException(
           cell.id,

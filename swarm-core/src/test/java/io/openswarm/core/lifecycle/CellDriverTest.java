@@ -12,7 +12,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -306,9 +306,9 @@ class CellDriverTest {
     }
 
     @Override
-    public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+    public BranchIntegration.Result integrate(CellId cell, String targetBranch, TaskSpec task) {
       calls.add("integrate " + cell + " into " + targetBranch);
-      return IntegrationResult.integrated(targetBranch, "merged-" + cell, "base", 1, 0)
+      return BranchIntegration.Result.integrated(targetBranch, "merged-" + cell, "base", 1, 0)
           .withDuration(Duration.ofMillis(6));
     }
 

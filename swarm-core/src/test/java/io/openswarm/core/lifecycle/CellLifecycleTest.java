@@ -19,13 +19,12 @@ import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeProvider;
+import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.core.worktree.WorktreeSetupException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -94,7 +93,8 @@ class CellLifecycleTest {
 
   @Test
   void greenTestsCommitAndTeardownUndoesBootstrapInReverse() {
-    changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
+    changes.changed =
+        List.of(new WorktreeChanges.ChangedFile("a.txt", WorktreeChanges.ChangedFile.Change.ADDED));
     CellSteps steps = steps();
 
     CellOutcome outcome = new CellLifecycle(steps).run(TaskSpec.of("t1", "add a", "main"));
@@ -156,7 +156,8 @@ class CellLifecycleTest {
 
   @Test
   void aCommittedCellsRecordNamesItsCommit() {
-    changes.changed = List.of(new ChangedFile("a.txt", ChangedFile.Change.ADDED));
+    changes.changed =
+        List.of(new WorktreeChanges.ChangedFile("a.txt", WorktreeChanges.ChangedFile.Change.ADDED));
     CellSteps steps =
         CellSteps.newBuilder()
             .ports(ports)
@@ -275,7 +276,7 @@ class CellLifecycleTest {
                           + request.cellId()
                           + " in "
                           + request.worktree().path().getFileName());
-                  return new SetupResult(true, "new worktree", Duration.ofMillis(5));
+                  return new WorktreeSetup.Result(true, "new worktree", Duration.ofMillis(5));
                 })
             .build();
 
@@ -750,7 +751,7 @@ class CellLifecycleTest {
   }
 
   private final class FakeChanges implements WorktreeChanges {
-    List<ChangedFile> changed = List.of();
+    List<WorktreeChanges.ChangedFile> changed = List.of();
     String commitSha = "sha-1";
 
     @Override
@@ -760,7 +761,7 @@ class CellLifecycleTest {
     }
 
     @Override
-    public List<ChangedFile> changedFiles(WorktreeLease lease) {
+    public List<WorktreeChanges.ChangedFile> changedFiles(WorktreeLease lease) {
       return new ArrayList<>(changed);
     }
 

@@ -2,8 +2,6 @@ package io.openswarm.infra.setup;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.core.worktree.SetupRequest;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.core.worktree.WorktreeSetupException;
@@ -158,7 +156,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
   }
 
   @Override
-  public SetupResult prepare(SetupRequest request) throws InterruptedException {
+  public WorktreeSetup.Result prepare(WorktreeSetup.Request request) throws InterruptedException {
     Objects.requireNonNull(request, "request cannot be null");
     long begin = System.nanoTime();
     WorktreeLease lease = request.worktree();
@@ -168,12 +166,13 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
       updateSubmodules(request.cellId(), worktree, lease.baseCommit());
     }
     if (options.command().isEmpty()) {
-      return new SetupResult(false, "no set-up command", since(begin));
+      return new WorktreeSetup.Result(false, "no set-up command", since(begin));
     }
     String stamp = stamp(worktree, lease.baseCommit());
     Optional<String> previous = lease.setupStamp();
     if (previous.isPresent() && previous.get().equals(stamp)) {
-      return new SetupResult(false, "warm worktree, set up for the same inputs", since(begin));
+      return new WorktreeSetup.Result(
+          false, "warm worktree, set up for the same inputs", since(begin));
     }
     String reason =
         previous.isEmpty()
@@ -189,7 +188,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
         worktree,
         reason,
         result.duration().toMillis());
-    return new SetupResult(true, reason, since(begin));
+    return new WorktreeSetup.Result(true, reason, since(begin));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -455,7 +454,7 @@ public final class CommandWorktreeSetup implements WorktreeSetup {
   // ---------------------------------------------------------------------------------------------------------------
   // Command
 
-  private ProcessResult runCommand(SetupRequest request, Path worktree)
+  private ProcessResult runCommand(WorktreeSetup.Request request, Path worktree)
       throws InterruptedException {
     Path state = request.stateDirectory();
     Path logFile = state.resolve("logs").resolve("setup.log");

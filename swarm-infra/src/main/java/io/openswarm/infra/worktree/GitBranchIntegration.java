@@ -3,7 +3,6 @@ package io.openswarm.infra.worktree;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -167,7 +166,7 @@ public final class GitBranchIntegration implements BranchIntegration {
   }
 
   @Override
-  public IntegrationResult integrate(
+  public BranchIntegration.Result integrate(
       WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Objects.requireNonNull(committer, "committer cannot be null");
@@ -202,7 +201,7 @@ public final class GitBranchIntegration implements BranchIntegration {
           // The target already holds every commit of the cell's (possibly nothing at all): nothing
           // to move.
           finishIntegrated(lease, head, tip);
-          return IntegrationResult.integrated(targetBranch, head, head, round, retests);
+          return BranchIntegration.Result.integrated(targetBranch, head, head, round, retests);
         }
         if (!head.equals(upstream)) {
           prepareForRebase(worktree);
@@ -212,7 +211,7 @@ public final class GitBranchIntegration implements BranchIntegration {
             abortRebase(worktree);
             restorer.restoreOnBranch(worktree, lease.branch(), original);
             rewritten = false;
-            return IntegrationResult.conflict(targetBranch, head, conflicts, round, retests);
+            return BranchIntegration.Result.conflict(targetBranch, head, conflicts, round, retests);
           }
           upstream = head;
           tip = head(worktree);
@@ -220,7 +219,7 @@ public final class GitBranchIntegration implements BranchIntegration {
             // Every commit of the cell's became empty on top of the head: the target already has
             // the change.
             finishIntegrated(lease, head, tip);
-            return IntegrationResult.integrated(targetBranch, head, head, round, retests);
+            return BranchIntegration.Result.integrated(targetBranch, head, head, round, retests);
           }
           retests++;
           TestRunner.Result lastRetest =
@@ -228,7 +227,8 @@ public final class GitBranchIntegration implements BranchIntegration {
           if (!lastRetest.passed()) {
             restorer.restoreOnBranch(worktree, lease.branch(), original);
             rewritten = false;
-            return IntegrationResult.reverted(targetBranch, head, lastRetest, round, retests);
+            return BranchIntegration.Result.reverted(
+                targetBranch, head, lastRetest, round, retests);
           }
         }
         GitResult swapped =
@@ -244,7 +244,7 @@ public final class GitBranchIntegration implements BranchIntegration {
           // From here on the target holds the change: nothing may undo or misreport that.
           rewritten = false;
           finishIntegrated(lease, tip, tip);
-          return IntegrationResult.integrated(targetBranch, tip, head, round, retests);
+          return BranchIntegration.Result.integrated(targetBranch, tip, head, round, retests);
         }
         String now = targetHead(worktree, targetBranch);
         if (now.equals(head)) {

@@ -1,9 +1,8 @@
 package io.openswarm.infra.worktree;
 
-import io.openswarm.core.worktree.ChangedFile;
-import io.openswarm.core.worktree.ChangedFile.Change;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeChanges;
+import io.openswarm.core.worktree.WorktreeChanges.ChangedFile.Change;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -215,7 +214,7 @@ public final class GitWorktreeChanges implements WorktreeChanges {
    * @throws WorktreeException if git fails
    */
   @Override
-  public List<ChangedFile> changedFiles(WorktreeLease lease) {
+  public List<WorktreeChanges.ChangedFile> changedFiles(WorktreeLease lease) {
     Objects.requireNonNull(lease, "lease cannot be null");
     Path worktree = lease.path();
     WorktreeStatus status = status(worktree, true);
@@ -227,8 +226,8 @@ public final class GitWorktreeChanges implements WorktreeChanges {
             ? status.changesFromHead()
             : Optional.empty();
     Map<String, Change> changes = fromStatus.orElseGet(() -> changesFromBase(lease));
-    List<ChangedFile> files = new ArrayList<>(changes.size());
-    changes.forEach((path, change) -> files.add(new ChangedFile(path, change)));
+    List<WorktreeChanges.ChangedFile> files = new ArrayList<>(changes.size());
+    changes.forEach((path, change) -> files.add(new WorktreeChanges.ChangedFile(path, change)));
     return files;
   }
 

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.sandbox.SandboxMode;
-import io.openswarm.core.worktree.SetupRequest;
-import io.openswarm.core.worktree.SetupResult;
 import io.openswarm.core.worktree.WorktreeLease;
+import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.core.worktree.WorktreeSetupException;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
@@ -93,9 +92,10 @@ class CommandWorktreeSetupIT {
         .build();
   }
 
-  private SetupResult prepare(CommandWorktreeSetup setup, WorktreeLease lease) throws Exception {
+  private WorktreeSetup.Result prepare(CommandWorktreeSetup setup, WorktreeLease lease)
+      throws Exception {
     Path state = Files.createDirectories(temp.resolve("state").resolve(lease.cellId().value()));
-    return setup.prepare(new SetupRequest(lease.cellId(), lease, state));
+    return setup.prepare(new WorktreeSetup.Request(lease.cellId(), lease, state));
   }
 
   private WorktreeLease lease(WorktreePool pool) {
@@ -109,14 +109,14 @@ class CommandWorktreeSetupIT {
         setup(WorktreeSetupOptions.newBuilder().command(COUNTING_SETUP).inputs("lock.txt"));
 
     try (WorktreeLease cold = lease(pool)) {
-      SetupResult result = prepare(setup, cold);
+      WorktreeSetup.Result result = prepare(setup, cold);
       assertThat(result.ran()).isTrue();
       assertThat(result.reason()).isEqualTo("new worktree");
       assertThat(cold.path().resolve("deps/installed.txt")).hasContent("left-pad 1.0");
       Files.writeString(cold.path().resolve("work.txt"), "a cell's change\n");
     }
     try (WorktreeLease warm = lease(pool)) {
-      SetupResult result = prepare(setup, warm);
+      WorktreeSetup.Result result = prepare(setup, warm);
 
       assertThat(warm.reused()).isTrue();
       assertThat(result.ran()).as(result.reason()).isFalse();
@@ -146,7 +146,7 @@ class CommandWorktreeSetupIT {
     repo.write("lock.txt", "left-pad 2.0\n").commit("upgrade left-pad");
 
     try (WorktreeLease warm = lease(pool)) {
-      SetupResult result = prepare(setup, warm);
+      WorktreeSetup.Result result = prepare(setup, warm);
 
       assertThat(result.ran()).isTrue();
       assertThat(result.reason()).isEqualTo("changed: lock.txt");
@@ -167,7 +167,7 @@ class CommandWorktreeSetupIT {
     try (WorktreeLease warm = lease(pool)) {
       assertThat(warm.reused()).isTrue();
       assertThat(warm.setupStamp()).isEmpty();
-      SetupResult result = prepare(setup, warm);
+      WorktreeSetup.Result result = prepare(setup, warm);
 
       assertThat(result.ran()).isTrue();
       assertThat(result.reason()).isEqualTo("worktree not set up yet");

@@ -14,8 +14,7 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
 import java.nio.file.Path;
@@ -127,13 +126,13 @@ class CellStepsIntegrateTest {
     commitIn(steps, first, "a.txt");
     commitIn(steps, second, "b.txt");
     try {
-      IntegrationResult fastForward = steps.integrate(first, "dag/t", null, null);
-      IntegrationResult rebased =
+      BranchIntegration.Result fastForward = steps.integrate(first, "dag/t", null, null);
+      BranchIntegration.Result rebased =
           steps.integrate(second, "dag/t", List.of("make", "check"), Duration.ofSeconds(7));
 
-      assertThat(fastForward.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+      assertThat(fastForward.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
       assertThat(fastForward.retests()).isZero();
-      assertThat(rebased.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+      assertThat(rebased.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
       assertThat(rebased.onto()).isEqualTo(fastForward.commit());
       assertThat(rebased.commit()).isEqualTo(repo.resolve("dag/t"));
       assertThat(testRuns)
@@ -161,9 +160,9 @@ class CellStepsIntegrateTest {
       steps.integrate(first, "dag/t", null, null);
       exitCode = 2;
 
-      IntegrationResult result = steps.integrate(second, "dag/t", null, null);
+      BranchIntegration.Result result = steps.integrate(second, "dag/t", null, null);
 
-      assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
+      assertThat(result.status()).isEqualTo(BranchIntegration.Status.REVERTED);
       assertThat(result.testOutputTail()).startsWith("tests failed with exit code 2\nran in ");
       assertThat(result.commit()).isNull();
     } finally {

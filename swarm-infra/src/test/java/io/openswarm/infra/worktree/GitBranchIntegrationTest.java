@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.testrun.TestRunner;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.BranchIntegration.Retest;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -114,9 +113,9 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("ff", "a.txt", "a\n");
     String cellCommit = repo.resolve("swarm/ff");
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    BranchIntegration.Result result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
     assertThat(result.commit()).isEqualTo(cellCommit).isEqualTo(target());
     assertThat(result.onto()).isEqualTo(base);
     assertThat(result.rounds()).isEqualTo(1);
@@ -133,7 +132,7 @@ class GitBranchIntegrationTest {
     String other = advanceTarget("b.txt", "b\n");
     List<String> seenAtRetest = new ArrayList<>();
 
-    IntegrationResult result =
+    BranchIntegration.Result result =
         integrator.integrate(
             lease,
             "dag/target",
@@ -143,7 +142,7 @@ class GitBranchIntegrationTest {
               return GREEN;
             });
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
     assertThat(result.onto()).isEqualTo(other);
     assertThat(result.retests()).isEqualTo(1);
     assertThat(result.testOutputTail()).as("a green retest leaves no report").isNull();
@@ -162,7 +161,7 @@ class GitBranchIntegrationTest {
     String cellCommit = repo.resolve("swarm/clash");
     String other = advanceTarget("shared.txt", "one\nTWO from elsewhere\nthree\n");
 
-    IntegrationResult result =
+    BranchIntegration.Result result =
         integrator.integrate(
             lease,
             "dag/target",
@@ -171,7 +170,7 @@ class GitBranchIntegrationTest {
               throw new AssertionError("a conflicting change must not be tested");
             });
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.CONFLICT);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.CONFLICT);
     assertThat(result.conflictingFiles()).containsExactly("shared.txt");
     assertThat(result.onto()).isEqualTo(other);
     assertThat(target()).isEqualTo(other);
@@ -187,7 +186,7 @@ class GitBranchIntegrationTest {
         new TestRunner.Result(
             1, false, "b.txt and a.txt do not get along\n", false, 33, Duration.ofMillis(9));
 
-    IntegrationResult result =
+    BranchIntegration.Result result =
         integrator.integrate(
             lease,
             "dag/target",
@@ -198,7 +197,7 @@ class GitBranchIntegrationTest {
               return red;
             });
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.REVERTED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.REVERTED);
     assertThat(result.testOutputTail()).isEqualTo(red.report());
     assertThat(result.onto()).isEqualTo(other);
     assertThat(target()).isEqualTo(other);
@@ -264,9 +263,9 @@ class GitBranchIntegrationTest {
     WorktreeLease second = cellWriting("second", "c.txt", "c\n");
     String other = advanceTarget("b.txt", "b\n");
     AtomicInteger firstRetests = new AtomicInteger();
-    List<IntegrationResult> secondResults = new ArrayList<>();
+    List<BranchIntegration.Result> secondResults = new ArrayList<>();
 
-    IntegrationResult result =
+    BranchIntegration.Result result =
         integrator.integrate(
             first,
             "dag/target",
@@ -283,12 +282,12 @@ class GitBranchIntegrationTest {
         .singleElement()
         .satisfies(
             second1 -> {
-              assertThat(second1.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+              assertThat(second1.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
               assertThat(second1.rounds()).isEqualTo(1);
               assertThat(second1.onto()).isEqualTo(other);
             });
     String secondCommit = secondResults.get(0).commit();
-    assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
     assertThat(result.rounds()).as("one failed compare-and-swap, then success").isEqualTo(2);
     assertThat(result.retests()).isEqualTo(2);
     assertThat(result.onto()).isEqualTo(secondCommit);
@@ -308,7 +307,7 @@ class GitBranchIntegrationTest {
     CountDownLatch startGate = new CountDownLatch(1);
     AtomicInteger retests = new AtomicInteger();
     ExecutorService threads = Executors.newFixedThreadPool(cells);
-    List<Future<IntegrationResult>> results = new ArrayList<>();
+    List<Future<BranchIntegration.Result>> results = new ArrayList<>();
     try {
       for (WorktreeLease lease : racing) {
         results.add(
@@ -326,14 +325,14 @@ class GitBranchIntegrationTest {
                 }));
       }
       startGate.countDown();
-      List<IntegrationResult> integrations = new ArrayList<>();
-      for (Future<IntegrationResult> result : results) {
+      List<BranchIntegration.Result> integrations = new ArrayList<>();
+      for (Future<BranchIntegration.Result> result : results) {
         integrations.add(result.get(60, TimeUnit.SECONDS));
       }
 
       assertThat(integrations)
-          .allSatisfy(i -> assertThat(i.status()).isEqualTo(IntegrationStatus.INTEGRATED));
-      assertThat(integrations).extracting(IntegrationResult::commit).doesNotHaveDuplicates();
+          .allSatisfy(i -> assertThat(i.status()).isEqualTo(BranchIntegration.Status.INTEGRATED));
+      assertThat(integrations).extracting(BranchIntegration.Result::commit).doesNotHaveDuplicates();
       assertThat(repo.git("rev-list", "--count", base + "..dag/target").strip())
           .isEqualTo(String.valueOf(cells));
       assertThat(repo.git("rev-list", "--merges", base + "..dag/target")).isEmpty();
@@ -342,7 +341,7 @@ class GitBranchIntegrationTest {
       // Only the first to land could fast-forward; every other one was rebased and tested again at
       // least once.
       assertThat(retests.get()).isGreaterThanOrEqualTo(cells - 1);
-      assertThat(integrations).extracting(IntegrationResult::retests).containsOnlyOnce(0);
+      assertThat(integrations).extracting(BranchIntegration.Result::retests).containsOnlyOnce(0);
     } finally {
       threads.shutdownNow();
     }
@@ -354,9 +353,9 @@ class GitBranchIntegrationTest {
     leases.add(lease);
     String other = advanceTarget("b.txt", "b\n");
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    BranchIntegration.Result result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
     assertThat(result.commit()).isEqualTo(other).isEqualTo(result.onto());
     assertThat(target()).isEqualTo(other);
   }
@@ -366,9 +365,9 @@ class GitBranchIntegrationTest {
     WorktreeLease lease = cellWriting("same", "b.txt", "b\n");
     String other = advanceTarget("b.txt", "b\n");
 
-    IntegrationResult result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
+    BranchIntegration.Result result = integrator.integrate(lease, "dag/target", INTEGRATOR, NEVER);
 
-    assertThat(result.status()).isEqualTo(IntegrationStatus.INTEGRATED);
+    assertThat(result.status()).isEqualTo(BranchIntegration.Status.INTEGRATED);
     assertThat(result.commit()).isEqualTo(other);
     assertThat(target()).isEqualTo(other);
   }
@@ -377,7 +376,7 @@ class GitBranchIntegrationTest {
   void integratedBranchesCanBeKept() {
     WorktreeLease lease = cellWriting("kept", "a.txt", "a\n");
 
-    IntegrationResult result =
+    BranchIntegration.Result result =
         GitBranchIntegration.newBuilder()
             .keepIntegratedBranches(true)
             .build()

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.worktree.ChangedFile;
-import io.openswarm.core.worktree.ChangedFile.Change;
 import io.openswarm.core.worktree.CommitAuthor;
+import io.openswarm.core.worktree.WorktreeChanges;
+import io.openswarm.core.worktree.WorktreeChanges.ChangedFile.Change;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
 import io.openswarm.core.worktree.WorktreeLease;
@@ -193,17 +193,17 @@ class GitWorktreeChangesTest {
     TestRepositories.writeFile(wt, "x.log", "ignored\n");
     String statusBefore = TestRepositories.git(wt, "status", "--porcelain");
 
-    List<ChangedFile> files = changes.changedFiles(lease);
+    List<WorktreeChanges.ChangedFile> files = changes.changedFiles(lease);
 
     assertThat(files)
         .containsExactly(
-            new ChangedFile("a.txt", Change.MODIFIED),
-            new ChangedFile("b.txt", Change.DELETED),
-            new ChangedFile("committed.txt", Change.ADDED),
-            new ChangedFile("dir/c.txt", Change.DELETED),
-            new ChangedFile("dir/renamed.txt", Change.ADDED),
-            new ChangedFile("staged.txt", Change.ADDED),
-            new ChangedFile("untracked/u.txt", Change.ADDED));
+            new WorktreeChanges.ChangedFile("a.txt", Change.MODIFIED),
+            new WorktreeChanges.ChangedFile("b.txt", Change.DELETED),
+            new WorktreeChanges.ChangedFile("committed.txt", Change.ADDED),
+            new WorktreeChanges.ChangedFile("dir/c.txt", Change.DELETED),
+            new WorktreeChanges.ChangedFile("dir/renamed.txt", Change.ADDED),
+            new WorktreeChanges.ChangedFile("staged.txt", Change.ADDED),
+            new WorktreeChanges.ChangedFile("untracked/u.txt", Change.ADDED));
     assertThat(TestRepositories.git(wt, "status", "--porcelain")).isEqualTo(statusBefore);
   }
 
@@ -222,8 +222,8 @@ class GitWorktreeChangesTest {
 
     assertThat(changes.changedFiles(lease))
         .containsExactly(
-            new ChangedFile("b.txt", Change.MODIFIED),
-            new ChangedFile("dir/new.txt", Change.ADDED));
+            new WorktreeChanges.ChangedFile("b.txt", Change.MODIFIED),
+            new WorktreeChanges.ChangedFile("dir/new.txt", Change.ADDED));
   }
 
   @Test

@@ -11,7 +11,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -103,7 +103,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public IntegrationResult integrate(CellId cell, String targetBranch, TaskSpec task) {
+  public BranchIntegration.Result integrate(CellId cell, String targetBranch, TaskSpec task) {
     return host()
         .integrate(
             new IntegrateRequest(cell, targetBranch, task.testCommand(), task.testTimeout()));

@@ -11,7 +11,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CommitRequest;
@@ -254,7 +254,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public IntegrationResult integrate(IntegrateRequest request) {
+  public BranchIntegration.Result integrate(IntegrateRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.INTEGRATE,
@@ -267,7 +267,7 @@ public final class CellActivitiesImpl implements CellActivities {
           // is never half-moved.
           try (Heartbeater heartbeater =
               Heartbeater.start(context, heartbeats, heartbeatInterval, worker::interrupt)) {
-            IntegrationResult result;
+            BranchIntegration.Result result;
             try {
               result =
                   steps.integrate(

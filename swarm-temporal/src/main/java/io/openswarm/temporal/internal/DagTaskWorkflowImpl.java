@@ -6,7 +6,7 @@ import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagTaskRequest;
@@ -77,7 +77,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   private static DagAttempt attempt(DagTaskRequest request, CellRun run, Instant started) {
     CellOutcome cell = run.outcome();
     StepFailure failure = run.failure();
-    IntegrationResult integration = run.integration();
+    BranchIntegration.Result integration = run.integration();
     CellBootstrap up = run.bootstrap();
     DagTaskStatus status;
     String detail = null;

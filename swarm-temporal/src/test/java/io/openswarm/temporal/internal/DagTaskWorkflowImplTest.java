@@ -6,7 +6,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagTaskRequest;
@@ -88,7 +88,7 @@ class DagTaskWorkflowImplTest {
 
     assertThat(attempt.status()).isEqualTo(DagTaskStatus.CONFLICT);
     assertThat(attempt.integrationVerdict()).isTrue();
-    assertThat(attempt.integration().status()).isEqualTo(IntegrationStatus.CONFLICT);
+    assertThat(attempt.integration().status()).isEqualTo(BranchIntegration.Status.CONFLICT);
     assertThat(attempt.conflictingFiles()).containsExactly("a.txt", "b.txt");
     assertThat(attempt.keptBranch()).isEqualTo("swarm/d-t-conflict-1");
     assertThat(attempt.detail()).isEqualTo("conflicts with head-d-t-c on dag/d in a.txt, b.txt");

@@ -14,8 +14,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -374,12 +373,12 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public IntegrationResult integrate(IntegrateRequest request) {
+    public BranchIntegration.Result integrate(IntegrateRequest request) {
       String prompt = prompt(request.cellId());
       return switch (prompt) {
         case "conflict" ->
-            new IntegrationResult(
-                IntegrationStatus.CONFLICT,
+            new BranchIntegration.Result(
+                BranchIntegration.Status.CONFLICT,
                 request.targetBranch(),
                 null,
                 "head-" + request.cellId(),
@@ -389,8 +388,8 @@ class RecordedHistoryReplayTest {
                 0,
                 Duration.ofMillis(4));
         case "integration-red" ->
-            new IntegrationResult(
-                IntegrationStatus.REVERTED,
+            new BranchIntegration.Result(
+                BranchIntegration.Status.REVERTED,
                 request.targetBranch(),
                 null,
                 "head-" + request.cellId(),
@@ -400,8 +399,8 @@ class RecordedHistoryReplayTest {
                 1,
                 Duration.ofMillis(4));
         default ->
-            new IntegrationResult(
-                IntegrationStatus.INTEGRATED,
+            new BranchIntegration.Result(
+                BranchIntegration.Status.INTEGRATED,
                 request.targetBranch(),
                 "merged-" + request.cellId(),
                 "base0000000000",

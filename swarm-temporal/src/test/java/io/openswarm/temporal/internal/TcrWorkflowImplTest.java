@@ -17,7 +17,7 @@ import io.openswarm.core.lifecycle.CommitResult;
 import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
@@ -451,7 +451,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public IntegrationResult integrate(IntegrateRequest request) {
+    public BranchIntegration.Result integrate(IntegrateRequest request) {
       record("integrate", request.cellId());
       throw new IllegalStateException("the TCR workflow never integrates");
     }

@@ -2,7 +2,6 @@ package io.openswarm.testkit.fault;
 
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
-import io.openswarm.core.worktree.IntegrationResult;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.infra.git.GitCommand;
@@ -34,7 +33,7 @@ final class FaultyBranchIntegration implements BranchIntegration {
   }
 
   @Override
-  public IntegrationResult integrate(
+  public BranchIntegration.Result integrate(
       WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     WorktreeLease real = FaultyWorktreeProvider.unwrap(lease);
     FiredFault before = injector.take(FaultPoint.INTEGRATE, lease.cellId(), false);
@@ -50,7 +49,7 @@ final class FaultyBranchIntegration implements BranchIntegration {
             FaultyBranchIntegration::interrupted);
       }
     }
-    IntegrationResult result = delegate.integrate(real, targetBranch, committer, retest);
+    BranchIntegration.Result result = delegate.integrate(real, targetBranch, committer, retest);
     FiredFault after = injector.take(FaultPoint.INTEGRATE, lease.cellId(), true);
     if (after != null) {
       FaultSite.strike(

@@ -1,6 +1,5 @@
 package io.openswarm.testkit.fault;
 
-import io.openswarm.core.worktree.ChangedFile;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeChanges;
 import io.openswarm.core.worktree.WorktreeException;
@@ -31,7 +30,7 @@ final class FaultyWorktreeChanges implements WorktreeChanges {
   }
 
   @Override
-  public List<ChangedFile> changedFiles(WorktreeLease lease) {
+  public List<WorktreeChanges.ChangedFile> changedFiles(WorktreeLease lease) {
     return delegate.changedFiles(FaultyWorktreeProvider.unwrap(lease));
   }
 

@@ -7,7 +7,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.worktree.IntegrationStatus;
+import io.openswarm.core.worktree.BranchIntegration;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -158,7 +158,9 @@ class LifecycleFaultIT {
             TaskSpec.of(cell.value(), "write conflict.txt mine", LocalCells.TARGET),
             LocalCells.TARGET);
 
-    assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.CONFLICT.name());
+    assertThat(result.status())
+        .as("%s", result)
+        .isEqualTo(BranchIntegration.Status.CONFLICT.name());
     assertThat(result.integration().conflictingFiles()).containsExactly("conflict.txt");
     assertThat(cells.faults.injectedCommits()).hasSize(1);
     String head = cells.repo.resolveRevision(LocalCells.TARGET);
@@ -175,7 +177,9 @@ class LifecycleFaultIT {
             TaskSpec.of(cell.value(), "write clean.txt clean", LocalCells.TARGET),
             LocalCells.TARGET);
 
-    assertThat(result.status()).as("%s", result).isEqualTo(IntegrationStatus.INTEGRATED.name());
+    assertThat(result.status())
+        .as("%s", result)
+        .isEqualTo(BranchIntegration.Status.INTEGRATED.name());
     assertThat(cells.repo.show(LocalCells.TARGET, "clean.txt")).isEqualTo("clean");
   }
 

@@ -14,7 +14,7 @@ import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.core.worktree.IntegrationResult;
+import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.OrphanReaper;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -66,7 +66,7 @@ final class LocalCells implements AutoCloseable {
       String status,
       @Nullable CellStep failedStep,
       @Nullable String error,
-      @Nullable IntegrationResult integration,
+      BranchIntegration.@Nullable Result integration,
       List<String> teardownErrors) {}
 
   LocalCells(Path dir, int firstPort, int lastPort, int minIdle, int maxTotal) {
@@ -150,7 +150,7 @@ final class LocalCells implements AutoCloseable {
     String status;
     CellStep failedStep = null;
     String error = null;
-    IntegrationResult integration = null;
+    BranchIntegration.Result integration = null;
     TeardownResult teardown;
     try {
       steps.execute(cell, task.prompt(), task.executeTimeout(), AgentProgress.none());

@@ -1,6 +1,6 @@
 package io.openswarm.infra.worktree.internal;
 
-import io.openswarm.core.worktree.ChangedFile.Change;
+import io.openswarm.core.worktree.WorktreeChanges.ChangedFile.Change;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.openswarm.infra.worktree.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import io.openswarm.core.worktree.ChangedFile.Change;
+import io.openswarm.core.worktree.WorktreeChanges.ChangedFile.Change;
 import io.openswarm.infra.git.TestRepositories;
 import io.openswarm.infra.git.TestRepositories.TestRepository;
 import java.nio.file.Files;

@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
-import io.openswarm.core.worktree.ChangedFile.Change;
+import io.openswarm.core.worktree.WorktreeChanges.ChangedFile.Change;
 import org.junit.jupiter.api.Test;
 
-class ChangedFileTest {
+class WorktreeChangesTest {
 
   @Test
   void holdsPathAndChange() {
-    ChangedFile file = new ChangedFile("src/Main.java", Change.MODIFIED);
+    WorktreeChanges.ChangedFile file =
+        new WorktreeChanges.ChangedFile("src/Main.java", Change.MODIFIED);
 
     assertThat(file.path()).isEqualTo("src/Main.java");
     assertThat(file.change()).isEqualTo(Change.MODIFIED);
@@ -20,13 +21,13 @@ class ChangedFileTest {
   @Test
   void rejectsEmptyAndNull() {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> new ChangedFile("", Change.ADDED))
+        .isThrownBy(() -> new WorktreeChanges.ChangedFile("", Change.ADDED))
         .withMessage("path must not be empty");
     assertThatNullPointerException()
-        .isThrownBy(() -> new ChangedFile(null, Change.ADDED))
+        .isThrownBy(() -> new WorktreeChanges.ChangedFile(null, Change.ADDED))
         .withMessage("path cannot be null");
     assertThatNullPointerException()
-        .isThrownBy(() -> new ChangedFile("a", null))
+        .isThrownBy(() -> new WorktreeChanges.ChangedFile("a", null))
         .withMessage("change cannot be null");
   }
 }
