@@ -3,7 +3,6 @@ package io.openswarm.benchmarks;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessSpec;
@@ -99,7 +98,7 @@ public class SandboxStartBenchmark {
       policy
           .network(NetworkAccess.NONE)
           .exposePort(freePort())
-          .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + freePort()));
+          .allowEndpoint(SandboxPolicy.Endpoint.parse("127.0.0.1:" + freePort()));
     }
     spec =
         ProcessSpec.newBuilder()

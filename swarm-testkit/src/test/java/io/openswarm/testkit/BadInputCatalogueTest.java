@@ -576,7 +576,7 @@ class BadInputCatalogueTest {
         bad(
             "endpoint without a port",
             IllegalArgumentException.class,
-            () -> io.openswarm.core.sandbox.NetworkEndpoint.parse("api.openai.com"),
+            () -> io.openswarm.core.sandbox.SandboxPolicy.Endpoint.parse("api.openai.com"),
             "api.openai.com",
             "host:port"),
         bad(

@@ -10,9 +10,9 @@ final class NoSandbox implements CellSandbox {
   private NoSandbox() {}
 
   @Override
-  public SandboxedCommand wrap(SandboxRequest request) {
+  public CellSandbox.Command wrap(CellSandbox.Request request) {
     Objects.requireNonNull(request, "request cannot be null");
-    return new SandboxedCommand(request.command(), request.environment(), false);
+    return new CellSandbox.Command(request.command(), request.environment(), false);
   }
 
   @Override

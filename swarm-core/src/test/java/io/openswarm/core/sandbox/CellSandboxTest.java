@@ -13,14 +13,14 @@ class CellSandboxTest {
   @Test
   void noneRunsTheCommandUnchanged() {
     List<String> command = List.of("sh", "-c", "echo \"$(id)\" `id`\nnext");
-    SandboxRequest request =
-        new SandboxRequest(
+    CellSandbox.Request request =
+        new CellSandbox.Request(
             command,
             Path.of("/w"),
             Map.of("PATH", "/usr/bin"),
             SandboxPolicy.forCell(Path.of("/w"), Path.of("/s")));
 
-    SandboxedCommand wrapped = CellSandbox.none().wrap(request);
+    CellSandbox.Command wrapped = CellSandbox.none().wrap(request);
 
     assertThat(wrapped.command()).isEqualTo(command);
     assertThat(wrapped.environment()).isEqualTo(Map.of("PATH", "/usr/bin"));
@@ -32,13 +32,13 @@ class CellSandboxTest {
 
   @Test
   void requestsNeverPrintEnvironmentValues() {
-    SandboxRequest request =
-        new SandboxRequest(
+    CellSandbox.Request request =
+        new CellSandbox.Request(
             List.of("true"),
             Path.of("/w"),
             Map.of("API_KEY", "s3cr3t-value"),
             SandboxPolicy.newBuilder().build());
-    SandboxedCommand wrapped = CellSandbox.none().wrap(request);
+    CellSandbox.Command wrapped = CellSandbox.none().wrap(request);
 
     assertThat(request.toString()).contains("API_KEY").doesNotContain("s3cr3t-value");
     assertThat(wrapped.toString()).contains("API_KEY").doesNotContain("s3cr3t-value");
@@ -47,13 +47,15 @@ class CellSandboxTest {
   @Test
   void requestValidatesItsArguments() {
     SandboxPolicy policy = SandboxPolicy.newBuilder().build();
-    assertThatThrownBy(() -> new SandboxRequest(List.of(), Path.of("/w"), Map.of(), policy))
+    assertThatThrownBy(() -> new CellSandbox.Request(List.of(), Path.of("/w"), Map.of(), policy))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("command must name a program but was empty");
-    assertThatThrownBy(() -> new SandboxRequest(List.of("true"), Path.of("w"), Map.of(), policy))
+    assertThatThrownBy(
+            () -> new CellSandbox.Request(List.of("true"), Path.of("w"), Map.of(), policy))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("workingDirectory must be absolute but was w");
-    assertThatThrownBy(() -> new SandboxRequest(List.of("true"), Path.of("/w"), Map.of(), null))
+    assertThatThrownBy(
+            () -> new CellSandbox.Request(List.of("true"), Path.of("/w"), Map.of(), null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("policy cannot be null");
     assertThatThrownBy(() -> CellSandbox.none().wrap(null))

@@ -7,7 +7,6 @@ import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
@@ -78,7 +77,7 @@ public final class CommandAgent implements AgentRuntime {
   private final String name;
   private final ProcessEnvironment environment;
   private final NetworkAccess network;
-  private final List<NetworkEndpoint> allowedEndpoints;
+  private final List<SandboxPolicy.Endpoint> allowedEndpoints;
   private final Duration stopGrace;
   private final long logCapBytes;
   private final int tailBytes;
@@ -457,7 +456,7 @@ public final class CommandAgent implements AgentRuntime {
     private @Nullable String name;
     private ProcessEnvironment environment = ProcessEnvironment.defaults();
     private NetworkAccess network = NetworkAccess.SHARED;
-    private final List<NetworkEndpoint> allowedEndpoints = new ArrayList<>();
+    private final List<SandboxPolicy.Endpoint> allowedEndpoints = new ArrayList<>();
     private Duration stopGrace = ProcessSpec.DEFAULT_STOP_GRACE;
     private long logCapBytes = ProcessSpec.DEFAULT_LOG_CAP_BYTES;
     private int tailBytes = ProcessSpec.DEFAULT_TAIL_BYTES;
@@ -546,10 +545,10 @@ public final class CommandAgent implements AgentRuntime {
      * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
      * @throws IllegalArgumentException if it is not {@code host:port} (see {@link
-     *     NetworkEndpoint#parse})
+     *     SandboxPolicy.Endpoint#parse})
      */
     public Builder allowEndpoint(String hostAndPort) {
-      allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
+      allowedEndpoints.add(SandboxPolicy.Endpoint.parse(hostAndPort));
       return this;
     }
 

@@ -3,7 +3,7 @@ package io.openswarm.infra.opencode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.NetworkEndpoint;
+import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.opencode.internal.Json;
 import io.openswarm.infra.opencode.internal.OpenCodePluginSeed;
 import java.nio.file.Path;
@@ -107,7 +107,7 @@ public final class OpenCodeOptions {
   private final @Nullable String extraConfigJson;
   private final @Nullable Path binary;
   private final NetworkAccess network;
-  private final List<NetworkEndpoint> allowedEndpoints;
+  private final List<SandboxPolicy.Endpoint> allowedEndpoints;
 
   private OpenCodeOptions(Builder b, String model) {
     this.model = model;
@@ -332,7 +332,7 @@ public final class OpenCodeOptions {
    *
    * @return the endpoints, unmodifiable; empty unless the network is {@link NetworkAccess#NONE}
    */
-  public List<NetworkEndpoint> allowedEndpoints() {
+  public List<SandboxPolicy.Endpoint> allowedEndpoints() {
     return allowedEndpoints;
   }
 
@@ -455,7 +455,7 @@ public final class OpenCodeOptions {
     private @Nullable String extraConfigJson;
     private @Nullable Path binary;
     private NetworkAccess network = NetworkAccess.SHARED;
-    private List<NetworkEndpoint> allowedEndpoints = new ArrayList<>();
+    private List<SandboxPolicy.Endpoint> allowedEndpoints = new ArrayList<>();
 
     private Builder() {}
 
@@ -716,10 +716,10 @@ public final class OpenCodeOptions {
      * @return this builder
      * @throws NullPointerException if {@code hostAndPort} is null
      * @throws IllegalArgumentException if it is not {@code host:port} (see {@link
-     *     NetworkEndpoint#parse})
+     *     SandboxPolicy.Endpoint#parse})
      */
     public Builder allowEndpoint(String hostAndPort) {
-      allowedEndpoints.add(NetworkEndpoint.parse(hostAndPort));
+      allowedEndpoints.add(SandboxPolicy.Endpoint.parse(hostAndPort));
       return this;
     }
 

@@ -2,10 +2,7 @@ package io.openswarm.infra.process;
 
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.SandboxBridge;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.core.sandbox.SandboxRequest;
-import io.openswarm.core.sandbox.SandboxedCommand;
 import io.openswarm.infra.process.internal.CgroupLimiter;
 import io.openswarm.infra.process.internal.Executables;
 import io.openswarm.infra.process.internal.GroupSignaller;
@@ -189,11 +186,11 @@ public final class ProcessSupervisor implements AutoCloseable {
               + "is not executable "
               + Executables.whereSought(program, path, workingDirectory));
     }
-    SandboxedCommand sandboxed;
+    CellSandbox.Command sandboxed;
     try {
       sandboxed =
           sandbox.wrap(
-              new SandboxRequest(
+              new CellSandbox.Request(
                   spec.command(),
                   workingDirectory,
                   spec.environment().asMap(),
@@ -202,7 +199,7 @@ public final class ProcessSupervisor implements AutoCloseable {
       throw new IOException(
           "cannot start " + spec.description() + ": " + e.getMessage(), e.getCause());
     }
-    SandboxBridge bridge = sandboxed.bridge();
+    CellSandbox.Bridge bridge = sandboxed.bridge();
     CgroupLimiter.@Nullable Group cgroup;
     OutputCollector output;
     Process process;

@@ -1,6 +1,6 @@
 package io.openswarm.infra.process;
 
-import io.openswarm.core.sandbox.SandboxBridge;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.process.internal.CgroupLimiter;
 import io.openswarm.infra.process.internal.OutputCollector;
 import io.openswarm.infra.process.internal.ProcessTreeTerminator;
@@ -58,7 +58,7 @@ public final class SupervisedProcess implements AutoCloseable {
   private final CgroupLimiter.@Nullable Group cgroup;
 
   /** The worker's side of the sandbox (its network relays), closed once the tree is gone. */
-  private final SandboxBridge bridge;
+  private final CellSandbox.Bridge bridge;
 
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -78,7 +78,7 @@ public final class SupervisedProcess implements AutoCloseable {
       boolean rootIsLauncher,
       long startNanos,
       CgroupLimiter.@Nullable Group cgroup,
-      SandboxBridge bridge) {
+      CellSandbox.Bridge bridge) {
     this.supervisor = supervisor;
     this.spec = spec;
     this.process = process;

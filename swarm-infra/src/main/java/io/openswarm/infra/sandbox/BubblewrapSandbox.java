@@ -3,8 +3,6 @@ package io.openswarm.infra.sandbox;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.core.sandbox.SandboxRequest;
-import io.openswarm.core.sandbox.SandboxedCommand;
 import io.openswarm.infra.process.internal.Executables;
 import io.openswarm.infra.sandbox.internal.NetworkBridge;
 import io.openswarm.infra.sandbox.internal.ProgramFolders;
@@ -71,9 +69,9 @@ import org.jspecify.annotations.Nullable;
  * What is not isolated: reading the rest of the file system (programs, libraries, {@code /etc}),
  * the network by default, CPU and memory.
  *
- * <p>The started process is the {@code bwrap} launcher ({@link SandboxedCommand#rootIsLauncher()});
- * when the command inside exits, the namespace's init exits and the kernel kills whatever was left
- * inside.
+ * <p>The started process is the {@code bwrap} launcher ({@link
+ * CellSandbox.Command#rootIsLauncher()}); when the command inside exits, the namespace's init exits
+ * and the kernel kills whatever was left inside.
  *
  * <p>Obtain one from {@link SandboxDetector}, which checks that {@code bwrap} works. Immutable and
  * thread-safe.
@@ -188,8 +186,8 @@ public final class BubblewrapSandbox implements CellSandbox {
    * {@inheritDoc}
    *
    * <p>A private network with exposed ports or allowed endpoints opens its relays on the worker's
-   * side here; the returned command's {@linkplain SandboxedCommand#bridge() bridge} must be closed
-   * by the caller.
+   * side here; the returned command's {@linkplain CellSandbox.Command#bridge() bridge} must be
+   * closed by the caller.
    *
    * @throws IllegalArgumentException if a writable path does not exist (bubblewrap can only bind
    *     what exists), or the policy names exposed ports or allowed endpoints and {@code socat} is
@@ -198,7 +196,7 @@ public final class BubblewrapSandbox implements CellSandbox {
    *     port in use)
    */
   @Override
-  public SandboxedCommand wrap(SandboxRequest request) {
+  public CellSandbox.Command wrap(CellSandbox.Request request) {
     Objects.requireNonNull(request, "request cannot be null");
     SandboxPolicy policy = request.policy();
     NetworkBridge bridge = null;
@@ -234,8 +232,8 @@ public final class BubblewrapSandbox implements CellSandbox {
     return text.length() <= 80 ? text : text.substring(0, 80) + "...";
   }
 
-  private SandboxedCommand wrap(
-      SandboxRequest request, SandboxPolicy policy, @Nullable NetworkBridge bridge) {
+  private CellSandbox.Command wrap(
+      CellSandbox.Request request, SandboxPolicy policy, @Nullable NetworkBridge bridge) {
     List<String> args = new ArrayList<>();
     args.add(executable.toString());
     args.add("--die-with-parent");
@@ -294,15 +292,15 @@ public final class BubblewrapSandbox implements CellSandbox {
     args.add("--");
     if (bridge == null) {
       args.addAll(request.command());
-      return new SandboxedCommand(args, request.environment(), true);
+      return new CellSandbox.Command(args, request.environment(), true);
     }
     args.addAll(bridge.wrap(request.command()));
     Map<String, String> environment = new HashMap<>(request.environment());
     environment.putAll(bridge.environment());
-    return new SandboxedCommand(args, environment, true, bridge);
+    return new CellSandbox.Command(args, environment, true, bridge);
   }
 
-  private List<Mount> mounts(SandboxPolicy policy, SandboxRequest request, boolean bridged) {
+  private List<Mount> mounts(SandboxPolicy policy, CellSandbox.Request request, boolean bridged) {
     List<Mount> mounts = new ArrayList<>();
     Set<Path> hidden = new LinkedHashSet<>(systemHidden);
     for (Path path : policy.hiddenPaths()) {
@@ -383,7 +381,7 @@ public final class BubblewrapSandbox implements CellSandbox {
    * at, the folders on its {@code PATH} with their parents, its program's folder, and the file
    * {@code /etc/resolv.conf} leads to.
    */
-  private List<Path> needed(SandboxPolicy policy, SandboxRequest request) {
+  private List<Path> needed(SandboxPolicy policy, CellSandbox.Request request) {
     List<Path> needed = new ArrayList<>();
     for (Path writable : policy.writablePaths()) {
       gitDirectories(writable).forEach(needed::add);

@@ -3,8 +3,6 @@ package io.openswarm.infra.sandbox;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.core.sandbox.SandboxRequest;
-import io.openswarm.core.sandbox.SandboxedCommand;
 import io.openswarm.infra.process.internal.Executables;
 import java.io.File;
 import java.io.IOException;
@@ -202,9 +200,9 @@ public final class SandboxDetector {
       BubblewrapSandbox candidate =
           new BubblewrapSandbox(bwrap, versionText.isEmpty() ? "unknown" : versionText);
       Path cell = Files.createDirectory(trialDir.resolve("cell"));
-      SandboxedCommand trial =
+      CellSandbox.Command trial =
           candidate.wrap(
-              new SandboxRequest(
+              new CellSandbox.Request(
                   List.of(trueProgram.get().toString()),
                   cell,
                   Map.of("PATH", Executables.SYSTEM_PATH),

@@ -3,10 +3,9 @@ package io.openswarm.infra.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
-import io.openswarm.core.sandbox.SandboxRequest;
-import io.openswarm.core.sandbox.SandboxedCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -28,14 +27,14 @@ class BubblewrapSandboxTest {
     Path state = Files.createDirectories(temp.resolve("state/cell-1"));
     Files.writeString(worktree.resolve(".git"), "gitdir: /repo/.git/worktrees/cell-1\n");
     List<String> command = List.of("sh", "-c", "echo \"$(id)\"\n`id`");
-    SandboxRequest request =
-        new SandboxRequest(
+    CellSandbox.Request request =
+        new CellSandbox.Request(
             command,
             worktree,
             Map.of("PATH", "/usr/bin", "KEY", "v"),
             SandboxPolicy.forCell(worktree, state));
 
-    SandboxedCommand wrapped = sandbox.wrap(request);
+    CellSandbox.Command wrapped = sandbox.wrap(request);
 
     List<String> args = wrapped.command();
     assertThat(args.get(0)).isEqualTo("/usr/bin/bwrap");
@@ -86,7 +85,9 @@ class BubblewrapSandboxTest {
             .build();
 
     List<String> args =
-        sandbox.wrap(new SandboxRequest(List.of("true"), worktree, Map.of(), policy)).command();
+        sandbox
+            .wrap(new CellSandbox.Request(List.of("true"), worktree, Map.of(), policy))
+            .command();
 
     int hidePool = indexOfPair(args, "--tmpfs", pool.toRealPath().toString());
     int bindWorktree = indexOfPair(args, "--bind", worktree.toRealPath().toString());
@@ -101,7 +102,10 @@ class BubblewrapSandboxTest {
     SandboxPolicy policy =
         SandboxPolicy.newBuilder().writable(temp).network(NetworkAccess.NONE).build();
 
-    assertThat(sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)).command())
+    assertThat(
+            sandbox
+                .wrap(new CellSandbox.Request(List.of("true"), temp, Map.of(), policy))
+                .command())
         .contains("--unshare-net");
   }
 
@@ -111,7 +115,7 @@ class BubblewrapSandboxTest {
     SandboxPolicy policy = SandboxPolicy.newBuilder().writable(missing).build();
 
     assertThatThrownBy(
-            () -> sandbox.wrap(new SandboxRequest(List.of("true"), temp, Map.of(), policy)))
+            () -> sandbox.wrap(new CellSandbox.Request(List.of("true"), temp, Map.of(), policy)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "writable path "
@@ -149,8 +153,8 @@ class BubblewrapSandboxTest {
             home.resolve(".nvm/versions/node/v20/bin").toString(),
             home.resolve("bin").toString(),
             "/usr/bin");
-    SandboxRequest request =
-        new SandboxRequest(
+    CellSandbox.Request request =
+        new CellSandbox.Request(
             List.of("true"),
             worktree,
             Map.of("PATH", path),

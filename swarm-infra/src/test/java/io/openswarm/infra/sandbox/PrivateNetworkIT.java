@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.NetworkEndpoint;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -82,7 +81,7 @@ class PrivateNetworkIT {
 
     ProcessResult result =
         inCell(
-            policy().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + allowed)),
+            policy().allowEndpoint(SandboxPolicy.Endpoint.parse("127.0.0.1:" + allowed)),
             "python3",
             "-c",
             TCP_CLIENT + "\n" + UNIX_CLIENT,
@@ -108,8 +107,8 @@ class PrivateNetworkIT {
     ProcessResult result =
         inCell(
             policy()
-                .allowEndpoint(NetworkEndpoint.parse("api.model.invalid:443"))
-                .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:" + allowed)),
+                .allowEndpoint(SandboxPolicy.Endpoint.parse("api.model.invalid:443"))
+                .allowEndpoint(SandboxPolicy.Endpoint.parse("127.0.0.1:" + allowed)),
             "python3",
             "-c",
             PROXY_CLIENT,

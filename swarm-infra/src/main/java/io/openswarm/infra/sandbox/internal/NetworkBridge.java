@@ -1,7 +1,6 @@
 package io.openswarm.infra.sandbox.internal;
 
-import io.openswarm.core.sandbox.NetworkEndpoint;
-import io.openswarm.core.sandbox.SandboxBridge;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -63,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * exhaust the worker's threads. Thread-safe; closing it closes every listener and connection and
  * deletes its folder.
  */
-public final class NetworkBridge implements SandboxBridge {
+public final class NetworkBridge implements CellSandbox.Bridge {
 
   /**
    * Where the bridge's folders appear inside the sandbox (under {@code /run}, which the sandbox
@@ -106,9 +105,10 @@ public final class NetworkBridge implements SandboxBridge {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<Integer, BlockingQueue<SocketChannel>> slots = new ConcurrentHashMap<>();
   private final ExecutorService threads;
-  private final Set<NetworkEndpoint> proxied;
+  private final Set<SandboxPolicy.Endpoint> proxied;
 
-  private NetworkBridge(String description, Path hostDirectory, Set<NetworkEndpoint> proxied) {
+  private NetworkBridge(
+      String description, Path hostDirectory, Set<SandboxPolicy.Endpoint> proxied) {
     this.description = description;
     this.hostDirectory = hostDirectory;
     this.proxied = Set.copyOf(proxied);
@@ -141,7 +141,7 @@ public final class NetworkBridge implements SandboxBridge {
     // The proxy serves every allowed endpoint (a client that tunnels to a loopback one works too),
     // but is only set
     // up when some endpoint needs it.
-    Set<NetworkEndpoint> proxied = new LinkedHashSet<>();
+    Set<SandboxPolicy.Endpoint> proxied = new LinkedHashSet<>();
     if (!policy.allowedEndpoints().stream().allMatch(NetworkBridge::relayedAtSameAddress)) {
       proxied.addAll(policy.allowedEndpoints());
     }
@@ -159,7 +159,7 @@ public final class NetworkBridge implements SandboxBridge {
    * Whether the endpoint is relayed at its own address and port inside (IPv4 loopback), not through
    * the proxy.
    */
-  static boolean relayedAtSameAddress(NetworkEndpoint endpoint) {
+  static boolean relayedAtSameAddress(SandboxPolicy.Endpoint endpoint) {
     return endpoint.isLoopback() && endpoint.host().indexOf(':') < 0;
   }
 
@@ -167,16 +167,16 @@ public final class NetworkBridge implements SandboxBridge {
     StringBuilder script = new StringBuilder("set -u\n");
     List<String> ready = new ArrayList<>();
     Set<Integer> insidePorts = new LinkedHashSet<>(policy.exposedPorts());
-    Map<String, NetworkEndpoint> loopback = new LinkedHashMap<>();
-    for (NetworkEndpoint endpoint : policy.allowedEndpoints()) {
+    Map<String, SandboxPolicy.Endpoint> loopback = new LinkedHashMap<>();
+    for (SandboxPolicy.Endpoint endpoint : policy.allowedEndpoints()) {
       if (relayedAtSameAddress(endpoint)) {
         String address = endpoint.host().equals("localhost") ? "127.0.0.1" : endpoint.host();
         loopback.putIfAbsent(address + ":" + endpoint.port(), endpoint);
       }
     }
     int index = 0;
-    for (Map.Entry<String, NetworkEndpoint> entry : loopback.entrySet()) {
-      NetworkEndpoint endpoint = entry.getValue();
+    for (Map.Entry<String, SandboxPolicy.Endpoint> entry : loopback.entrySet()) {
+      SandboxPolicy.Endpoint endpoint = entry.getValue();
       String address = entry.getKey().substring(0, entry.getKey().lastIndexOf(':'));
       String socket = "out-" + index++ + ".sock";
       InetSocketAddress target =
@@ -521,9 +521,9 @@ public final class NetworkBridge implements SandboxBridge {
               + "'");
       return;
     }
-    NetworkEndpoint target;
+    SandboxPolicy.Endpoint target;
     try {
-      target = NetworkEndpoint.parse(parts[1]);
+      target = SandboxPolicy.Endpoint.parse(parts[1]);
     } catch (IllegalArgumentException e) {
       respond(client, 400, Objects.requireNonNullElse(e.getMessage(), "bad target"));
       return;

@@ -7,25 +7,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class NetworkEndpointTest {
+class SandboxPolicyEndpointTest {
 
   @Test
   void parsesNamesAddressesAndBracketedIpv6() {
-    assertThat(NetworkEndpoint.parse("API.Anthropic.com:443"))
-        .isEqualTo(new NetworkEndpoint("api.anthropic.com", 443));
-    assertThat(NetworkEndpoint.parse("127.0.0.1:4010"))
-        .isEqualTo(new NetworkEndpoint("127.0.0.1", 4010));
-    assertThat(NetworkEndpoint.parse("[::1]:8080")).isEqualTo(new NetworkEndpoint("::1", 8080));
-    assertThat(NetworkEndpoint.parse("[::1]:8080")).hasToString("[::1]:8080");
+    assertThat(SandboxPolicy.Endpoint.parse("API.Anthropic.com:443"))
+        .isEqualTo(new SandboxPolicy.Endpoint("api.anthropic.com", 443));
+    assertThat(SandboxPolicy.Endpoint.parse("127.0.0.1:4010"))
+        .isEqualTo(new SandboxPolicy.Endpoint("127.0.0.1", 4010));
+    assertThat(SandboxPolicy.Endpoint.parse("[::1]:8080"))
+        .isEqualTo(new SandboxPolicy.Endpoint("::1", 8080));
+    assertThat(SandboxPolicy.Endpoint.parse("[::1]:8080")).hasToString("[::1]:8080");
   }
 
   @Test
   void loopbackIsLocalhostOrTheLoopbackNetworks() {
-    assertThat(NetworkEndpoint.parse("localhost:4010").isLoopback()).isTrue();
-    assertThat(NetworkEndpoint.parse("127.8.9.1:4010").isLoopback()).isTrue();
-    assertThat(NetworkEndpoint.parse("[::1]:4010").isLoopback()).isTrue();
-    assertThat(NetworkEndpoint.parse("128.0.0.1:4010").isLoopback()).isFalse();
-    assertThat(NetworkEndpoint.parse("127.example.com:4010").isLoopback()).isFalse();
+    assertThat(SandboxPolicy.Endpoint.parse("localhost:4010").isLoopback()).isTrue();
+    assertThat(SandboxPolicy.Endpoint.parse("127.8.9.1:4010").isLoopback()).isTrue();
+    assertThat(SandboxPolicy.Endpoint.parse("[::1]:4010").isLoopback()).isTrue();
+    assertThat(SandboxPolicy.Endpoint.parse("128.0.0.1:4010").isLoopback()).isFalse();
+    assertThat(SandboxPolicy.Endpoint.parse("127.example.com:4010").isLoopback()).isFalse();
   }
 
   @ParameterizedTest
@@ -45,7 +46,7 @@ class NetworkEndpointTest {
         "1.2.3:80"
       })
   void rejectsWhatIsNotHostColonPortAndSaysSo(String text) {
-    assertThatThrownBy(() -> NetworkEndpoint.parse(text))
+    assertThatThrownBy(() -> SandboxPolicy.Endpoint.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("endpoint");
   }
@@ -55,7 +56,7 @@ class NetworkEndpointTest {
     assertThatThrownBy(
             () ->
                 SandboxPolicy.newBuilder()
-                    .allowEndpoint(NetworkEndpoint.parse("api.x.com:443"))
+                    .allowEndpoint(SandboxPolicy.Endpoint.parse("api.x.com:443"))
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NetworkAccess.NONE")
@@ -73,13 +74,13 @@ class NetworkEndpointTest {
             .exposePort(5000)
             .exposePort(4096)
             .exposePort(5000)
-            .allowEndpoint(NetworkEndpoint.parse("b.example:443"))
-            .allowEndpoint(NetworkEndpoint.parse("127.0.0.1:4010"))
+            .allowEndpoint(SandboxPolicy.Endpoint.parse("b.example:443"))
+            .allowEndpoint(SandboxPolicy.Endpoint.parse("127.0.0.1:4010"))
             .build();
 
     assertThat(policy.exposedPorts()).containsExactly(4096, 5000);
     assertThat(policy.allowedEndpoints())
-        .extracting(NetworkEndpoint::toString)
+        .extracting(SandboxPolicy.Endpoint::toString)
         .containsExactly("b.example:443", "127.0.0.1:4010");
     assertThat(policy.toBuilder().build()).isEqualTo(policy);
   }
@@ -90,7 +91,9 @@ class NetworkEndpointTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("between 1024 and 65535");
     assertThatThrownBy(
-            () -> SandboxPolicy.newBuilder().allowEndpoint(NetworkEndpoint.parse("127.0.0.1:80")))
+            () ->
+                SandboxPolicy.newBuilder()
+                    .allowEndpoint(SandboxPolicy.Endpoint.parse("127.0.0.1:80")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("1024 or more");
     assertThatThrownBy(
@@ -98,7 +101,7 @@ class NetworkEndpointTest {
                 SandboxPolicy.newBuilder()
                     .network(NetworkAccess.NONE)
                     .exposePort(4010)
-                    .allowEndpoint(NetworkEndpoint.parse("localhost:4010"))
+                    .allowEndpoint(SandboxPolicy.Endpoint.parse("localhost:4010"))
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("both exposed and an allowed");
