@@ -301,7 +301,7 @@ public record CellOutcome(
 
   /**
    * This outcome with the first {@code files} of {@code count} changed files, as {@link
-   * io.openswarm.core.lifecycle.ExecuteResult} carries them.
+   * io.openswarm.core.lifecycle.CellSteps.Execution} carries them.
    *
    * @param files the first paths the agent changed, relative to the worktree; not null
    * @param count how many paths were changed in all; raised to the size of {@code files} when

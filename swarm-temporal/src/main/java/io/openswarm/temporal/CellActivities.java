@@ -1,10 +1,7 @@
 package io.openswarm.temporal;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.lifecycle.BaseCheckResult;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.temporal.activity.ActivityInterface;
@@ -55,7 +52,7 @@ public interface CellActivities {
    * @return the green verdict, and whether it was reused
    */
   @ActivityMethod
-  BaseCheckResult verifyBase(TestRunRequest request);
+  CellSteps.BaseCheck verifyBase(TestRunRequest request);
 
   /**
    * Prompts the agent and waits for its turn to end; heartbeats while it works; cancellation aborts
@@ -65,7 +62,7 @@ public interface CellActivities {
    * @return the agent's summary and the files it changed
    */
   @ActivityMethod
-  ExecuteResult execute(ExecuteRequest request);
+  CellSteps.Execution execute(ExecuteRequest request);
 
   /**
    * Runs the tests; heartbeats while they run; cancellation stops them. A red run is a result, not
@@ -87,7 +84,7 @@ public interface CellActivities {
    * @return the commit made, or none when there was nothing to commit
    */
   @ActivityMethod
-  CommitResult commit(CommitRequest request);
+  CellSteps.Commit commit(CommitRequest request);
 
   /**
    * Moves the cell's committed change onto a target branch: rebase onto the target's head, re-run
@@ -119,5 +116,5 @@ public interface CellActivities {
    * @return what could not be cleaned up and what was kept
    */
   @ActivityMethod
-  TeardownResult teardown(CellId cellId);
+  CellSteps.Teardown teardown(CellId cellId);
 }

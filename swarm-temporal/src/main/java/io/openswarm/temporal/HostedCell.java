@@ -1,6 +1,6 @@
 package io.openswarm.temporal;
 
-import io.openswarm.core.lifecycle.CellBootstrap;
+import io.openswarm.core.lifecycle.CellSteps;
 import java.util.Objects;
 
 /**
@@ -14,7 +14,7 @@ import java.util.Objects;
  *     before its agent is prompted: the request's choice, or the host's default when the request
  *     made none (false in results written before this component existed)
  */
-public record HostedCell(CellBootstrap cell, String hostQueue, boolean verifyBase) {
+public record HostedCell(CellSteps.Bootstrap cell, String hostQueue, boolean verifyBase) {
 
   /**
    * Checks the components.
@@ -38,7 +38,7 @@ public record HostedCell(CellBootstrap cell, String hostQueue, boolean verifyBas
    * @param hostQueue the host-specific task queue of the worker that bootstrapped it
    * @throws NullPointerException if an argument is null
    */
-  public HostedCell(CellBootstrap cell, String hostQueue) {
+  public HostedCell(CellSteps.Bootstrap cell, String hostQueue) {
     this(cell, hostQueue, false);
   }
 }

@@ -8,7 +8,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.ExecuteResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
@@ -59,7 +59,8 @@ class PayloadRoundTripTest {
             .mapToObj(i -> "generated/" + "x".repeat(80) + "-" + i + ".txt")
             .toList();
 
-    ExecuteResult result = new ExecuteResult("z".repeat(1_000_000), files, Duration.ofSeconds(3));
+    CellSteps.Execution result =
+        new CellSteps.Execution("z".repeat(1_000_000), files, Duration.ofSeconds(3));
 
     assertThat(result.changedFiles())
         .hasSize(ResultLimits.MAX_LISTED_FILES)
@@ -69,7 +70,7 @@ class PayloadRoundTripTest {
     assertThat(result.summary()).hasSizeLessThan(ResultLimits.MAX_TEXT_CHARS + 100);
     assertThat(converter.toPayloads(result).orElseThrow().getSerializedSize())
         .isLessThan(ResultLimits.MAX_RESULT_BYTES);
-    assertThat(roundTrip(result, ExecuteResult.class)).isEqualTo(result);
+    assertThat(roundTrip(result, CellSteps.Execution.class)).isEqualTo(result);
   }
 
   @Test
@@ -93,17 +94,17 @@ class PayloadRoundTripTest {
 
   @Test
   void resultsWrittenBeforeTheCountsExistedReadWithTheSizeOfTheirLists() {
-    ExecuteResult executed =
-        new ExecuteResult("done", List.of("a.txt", "b.txt"), Duration.ofMillis(1500));
+    CellSteps.Execution executed =
+        new CellSteps.Execution("done", List.of("a.txt", "b.txt"), Duration.ofMillis(1500));
     CellOutcome outcome =
         CellOutcome.noChanges(CellId.of("c-1")).withChangedFiles(List.of("a.txt"));
 
-    ExecuteResult oldExecuted =
+    CellSteps.Execution oldExecuted =
         converter.fromPayloads(
             0,
             withoutField(executed, "changedFileCount"),
-            ExecuteResult.class,
-            ExecuteResult.class);
+            CellSteps.Execution.class,
+            CellSteps.Execution.class);
     CellOutcome oldOutcome =
         converter.fromPayloads(
             0, withoutField(outcome, "changedFileCount"), CellOutcome.class, CellOutcome.class);

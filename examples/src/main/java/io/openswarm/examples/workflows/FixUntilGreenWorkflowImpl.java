@@ -4,9 +4,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
@@ -62,7 +60,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       String prompt = task.prompt();
       TestRunner.Result tests = null;
       for (int round = 1; round <= maxRounds; round++) {
-        ExecuteResult turn =
+        CellSteps.Execution turn =
             onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
         timings.add(new CellStep.Timing(CellStep.EXECUTE, turn.duration()));
         changed = turn.changedFiles();
@@ -75,7 +73,8 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
         prompt = "The tests fail after your change. Fix it so that they pass.\n\n" + tests.report();
       }
       if (tests != null && tests.passed()) {
-        CommitResult commit = onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
+        CellSteps.Commit commit =
+            onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
         timings.add(new CellStep.Timing(CellStep.COMMIT, commit.duration()));
         outcome =
             commit.commit() == null
@@ -94,7 +93,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     Workflow.newDetachedCancellationScope(
             () -> {
               try {
-                TeardownResult result = teardown.teardown(cell);
+                CellSteps.Teardown result = teardown.teardown(cell);
                 timings.add(new CellStep.Timing(CellStep.TEARDOWN, result.duration()));
                 teardownErrors.addAll(result.errors());
               } catch (ActivityFailure failure) {

@@ -55,7 +55,7 @@ public final class CellDriver {
      * @param task the task it works on
      * @return the cell that is up
      */
-    CellBootstrap bootstrap(CellId cell, TaskSpec task);
+    CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task);
 
     /**
      * Whether to check the base of {@code cell} before its agent is prompted: the task's own
@@ -65,7 +65,7 @@ public final class CellDriver {
      * @param task its task
      * @return true to run {@link #verifyBase} next
      */
-    boolean verifiesBase(CellBootstrap cell, TaskSpec task);
+    boolean verifiesBase(CellSteps.Bootstrap cell, TaskSpec task);
 
     /**
      * Runs the task's tests on the cell's base commit.
@@ -74,7 +74,7 @@ public final class CellDriver {
      * @param task its task (its test command and limit)
      * @return the green verdict; a red base is a failure of type {@code BaseIsRed}
      */
-    BaseCheckResult verifyBase(CellId cell, TaskSpec task);
+    CellSteps.BaseCheck verifyBase(CellId cell, TaskSpec task);
 
     /**
      * Prompts the cell's agent with the task and waits for its turn to end.
@@ -83,7 +83,7 @@ public final class CellDriver {
      * @param task its task (its prompt and limit)
      * @return the agent's summary and the files it changed
      */
-    ExecuteResult execute(CellId cell, TaskSpec task);
+    CellSteps.Execution execute(CellId cell, TaskSpec task);
 
     /**
      * Runs the task's tests in the cell's worktree.
@@ -101,7 +101,7 @@ public final class CellDriver {
      * @param task its task (its commit message)
      * @return the commit, or none when there was nothing to commit
      */
-    CommitResult commit(CellId cell, TaskSpec task);
+    CellSteps.Commit commit(CellId cell, TaskSpec task);
 
     /**
      * Restores the cell's worktree to its base commit.
@@ -129,7 +129,7 @@ public final class CellDriver {
      * @param cell the cell
      * @return what could not be cleaned up and what was kept
      */
-    TeardownResult teardown(CellId cell);
+    CellSteps.Teardown teardown(CellId cell);
 
     /**
      * Classifies what a step threw.
@@ -223,7 +223,7 @@ public final class CellDriver {
 
   private CellRun runCell(TaskSpec task, CellId cell, @Nullable String targetBranch) {
     enter(CellStep.PORT);
-    CellBootstrap up;
+    CellSteps.Bootstrap up;
     try {
       up = executor.bootstrap(cell, task);
     } catch (RuntimeException e) {
@@ -249,7 +249,7 @@ public final class CellDriver {
             new CellStep.Timing(CellStep.VERIFY_BASE, executor.verifyBase(cell, task).duration()));
       }
       enter(CellStep.EXECUTE);
-      ExecuteResult executed = executor.execute(cell, task);
+      CellSteps.Execution executed = executor.execute(cell, task);
       timings.add(new CellStep.Timing(CellStep.EXECUTE, executed.duration()));
       changed = executed.changedFiles();
       changedCount = executed.changedFileCount();
@@ -259,7 +259,7 @@ public final class CellDriver {
       timings.add(new CellStep.Timing(CellStep.TEST, tested.duration()));
       if (tested.passed()) {
         enter(CellStep.COMMIT);
-        CommitResult committed = executor.commit(cell, task);
+        CellSteps.Commit committed = executor.commit(cell, task);
         timings.add(new CellStep.Timing(CellStep.COMMIT, committed.duration()));
         String commit = committed.commit();
         outcome =
@@ -284,7 +284,7 @@ public final class CellDriver {
     }
 
     step = CellStep.TEARDOWN;
-    TeardownResult teardown = executor.teardown(cell);
+    CellSteps.Teardown teardown = executor.teardown(cell);
     timings.add(new CellStep.Timing(CellStep.TEARDOWN, teardown.duration()));
     CellOutcome finished =
         outcome
@@ -473,7 +473,7 @@ public final class CellDriver {
    */
   public record CellRun(
       CellOutcome outcome,
-      @Nullable CellBootstrap bootstrap,
+      CellSteps.@Nullable Bootstrap bootstrap,
       @Nullable StepFailure failure,
       BranchIntegration.@Nullable Result integration) {
 

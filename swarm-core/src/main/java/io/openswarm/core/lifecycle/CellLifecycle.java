@@ -109,24 +109,24 @@ public final class CellLifecycle {
     }
 
     @Override
-    public CellBootstrap bootstrap(CellId cell, TaskSpec task) {
-      CellBootstrap bootstrap = steps.bootstrap(cell, task.baseRef(), task.taskId());
+    public CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task) {
+      CellSteps.Bootstrap bootstrap = steps.bootstrap(cell, task.baseRef(), task.taskId());
       up = cell;
       return bootstrap;
     }
 
     @Override
-    public boolean verifiesBase(CellBootstrap cell, TaskSpec task) {
+    public boolean verifiesBase(CellSteps.Bootstrap cell, TaskSpec task) {
       return task.verifiesBase(steps.verifyBaseByDefault());
     }
 
     @Override
-    public BaseCheckResult verifyBase(CellId cell, TaskSpec task) {
+    public CellSteps.BaseCheck verifyBase(CellId cell, TaskSpec task) {
       return steps.verifyBase(cell, task.testCommand(), task.testTimeout());
     }
 
     @Override
-    public ExecuteResult execute(CellId cell, TaskSpec task) {
+    public CellSteps.Execution execute(CellId cell, TaskSpec task) {
       return steps.execute(cell, task.prompt(), task.executeTimeout(), progress);
     }
 
@@ -136,7 +136,7 @@ public final class CellLifecycle {
     }
 
     @Override
-    public CommitResult commit(CellId cell, TaskSpec task) {
+    public CellSteps.Commit commit(CellId cell, TaskSpec task) {
       return steps.commit(cell, task.effectiveCommitMessage());
     }
 
@@ -151,7 +151,7 @@ public final class CellLifecycle {
     }
 
     @Override
-    public TeardownResult teardown(CellId cell) {
+    public CellSteps.Teardown teardown(CellId cell) {
       up = null;
       return steps.teardown(cell);
     }

@@ -2,6 +2,7 @@ package io.openswarm.core.lifecycle;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.ResultLimits;
 import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentProgress;
@@ -65,8 +66,8 @@ import org.slf4j.MDC;
  *
  * <p>What the cell did outlives it through its {@link CellHistory} record: red tests keep their
  * report folders before anything reverts them, a revert first keeps the change as a ref, and
- * teardown keeps the logs before the state directory goes; {@link TeardownResult} names the folder
- * and the ref.
+ * teardown keeps the logs before the state directory goes; {@link Teardown} names the folder and
+ * the ref.
  *
  * <p>Every line logged during a step carries the MDC keys {@value #MDC_CELL_ID}, {@value
  * #MDC_TASK_ID} (when the task is known) and {@value #MDC_STEP}.
@@ -162,7 +163,7 @@ public final class CellSteps {
   }
 
   /**
-   * The host these steps run on, as reported in {@link CellBootstrap#host()}.
+   * The host these steps run on, as reported in {@link Bootstrap#host()}.
    *
    * @return the host's name; never blank
    */
@@ -185,7 +186,7 @@ public final class CellSteps {
    * @param cellId the cell; not null
    * @return its bootstrap, or empty when it is not live on this host
    */
-  public Optional<CellBootstrap> find(CellId cellId) {
+  public Optional<Bootstrap> find(CellId cellId) {
     LiveCell cell = live.get(Objects.requireNonNull(cellId, "cellId cannot be null"));
     return cell == null ? Optional.empty() : Optional.ofNullable(cell.bootstrap);
   }
@@ -219,7 +220,7 @@ public final class CellSteps {
    * @throws CellStepException if a step fails; nothing of the cell is left. Its {@link
    *     CellStepException#timings()} say how long each step took, the failed one included
    */
-  public CellBootstrap bootstrap(CellId cellId, String baseRef) {
+  public Bootstrap bootstrap(CellId cellId, String baseRef) {
     return bootstrap(cellId, baseRef, null);
   }
 
@@ -236,7 +237,7 @@ public final class CellSteps {
    * @throws IllegalStateException if the cell is already live on this host
    * @throws CellStepException if a step fails; nothing of the cell is left
    */
-  public CellBootstrap bootstrap(CellId cellId, String baseRef, @Nullable String taskId) {
+  public Bootstrap bootstrap(CellId cellId, String baseRef, @Nullable String taskId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     Objects.requireNonNull(baseRef, "baseRef cannot be null");
     LiveCell cell = new LiveCell(cellId, taskId, cellsDirectory.resolve(cellId.value()));
@@ -308,8 +309,8 @@ public final class CellSteps {
           worktree.branch(),
           abbreviate(worktree.baseCommit()),
           totalMillis(timings));
-      CellBootstrap up =
-          new CellBootstrap(
+      Bootstrap up =
+          new Bootstrap(
               cellId,
               host,
               port.port(),
@@ -344,7 +345,7 @@ public final class CellSteps {
    * @throws CellStepException if the cell is not live here, or the turn failed, timed out or was
    *     aborted
    */
-  public ExecuteResult execute(
+  public Execution execute(
       CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
     Objects.requireNonNull(prompt, "prompt cannot be null");
     Objects.requireNonNull(progress, "progress cannot be null");
@@ -353,7 +354,7 @@ public final class CellSteps {
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.EXECUTE)) {
       AgentSession session = Objects.requireNonNull(cell.agent);
       WorktreeLease worktree = Objects.requireNonNull(cell.worktree);
-      Measured<ExecuteResult> measured =
+      Measured<Execution> measured =
           measure(
               cellId,
               CellStep.EXECUTE,
@@ -363,15 +364,15 @@ public final class CellSteps {
                     changes.changedFiles(worktree).stream()
                         .map(WorktreeChanges.ChangedFile::path)
                         .toList();
-                return new ExecuteResult(turn.summary(), changed, Duration.ZERO);
+                return new Execution(turn.summary(), changed, Duration.ZERO);
               });
-      ExecuteResult result = Objects.requireNonNull(measured.value());
+      Execution result = Objects.requireNonNull(measured.value());
       log.info(
           "cell {} agent turn done in {} ms: {} file(s) changed",
           cellId,
           measured.duration().toMillis(),
           result.changedFileCount());
-      return new ExecuteResult(
+      return new Execution(
           result.summary(), result.changedFiles(), result.changedFileCount(), measured.duration());
     }
   }
@@ -487,7 +488,7 @@ public final class CellSteps {
    *     Duration)} if they could not run or were killed (nothing is kept then); {@code CellNotLive}
    *     if the cell is not live here. None is retryable
    */
-  public BaseCheckResult verifyBase(
+  public BaseCheck verifyBase(
       CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
     LiveCell cell = requireLive(cellId, CellStep.VERIFY_BASE);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.VERIFY_BASE)) {
@@ -540,7 +541,7 @@ public final class CellSteps {
           abbreviate(base),
           verdict.reused() ? " (verdict reused)" : " (exit 0)",
           took.toMillis());
-      return new BaseCheckResult(base, verdict.reused(), took);
+      return new BaseCheck(base, verdict.reused(), took);
     }
   }
 
@@ -711,7 +712,7 @@ public final class CellSteps {
    * @return the commit made, or none when there was nothing to commit
    * @throws CellStepException if the cell is not live here or git refused the commit
    */
-  public CommitResult commit(CellId cellId, String message) {
+  public Commit commit(CellId cellId, String message) {
     Objects.requireNonNull(message, "message cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.COMMIT);
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.COMMIT)) {
@@ -726,14 +727,13 @@ public final class CellSteps {
           sha.map(s -> "committed " + abbreviate(s)).orElse("had nothing to commit"),
           worktree.branch(),
           measured.duration().toMillis());
-      return new CommitResult(sha.orElse(null), measured.duration());
+      return new Commit(sha.orElse(null), measured.duration());
     }
   }
 
   /**
    * Restores the cell's worktree to the base commit exactly. The change is kept first, as a commit
-   * on top of the base under the ref the cell's record names (see {@link
-   * TeardownResult#rejectedRef()}).
+   * on top of the base under the ref the cell's record names (see {@link Teardown#rejectedRef()}).
    *
    * @param cellId the cell, live on this host
    * @return how long it took
@@ -841,20 +841,20 @@ public final class CellSteps {
    *
    * <p>Callers may race (the workflow's teardown activity, the worker's sweep of cells whose
    * workflow closed, the worker's stop): one of them tears the cell down and reports {@link
-   * TeardownResult#wasLive()}; the others wait until it is done, so that none returns while the
-   * cell still holds its parts, and report it as not live. A wait is bounded by {@link
+   * Teardown#wasLive()}; the others wait until it is done, so that none returns while the cell
+   * still holds its parts, and report it as not live. A wait is bounded by {@link
    * #CONCURRENT_TEARDOWN_GRACE}: past it (a stop that hangs), the waiting caller releases the parts
    * the first one has not reached, so a hanging step never holds the others.
    *
    * @param cellId the cell; not null
    * @return whether this call tore the cell down, what could not be cleaned up, and what was kept
    */
-  public TeardownResult teardown(CellId cellId) {
+  public Teardown teardown(CellId cellId) {
     Objects.requireNonNull(cellId, "cellId cannot be null");
     long start = System.nanoTime();
     LiveCell cell = live.get(cellId);
     if (cell == null) {
-      return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+      return new Teardown(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
     }
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> running = cell.tornDown.compareAndExchange(null, mine);
@@ -869,7 +869,7 @@ public final class CellSteps {
       try {
         running.get(
             CONCURRENT_TEARDOWN_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        return new TeardownResult(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
+        return new Teardown(List.of(), Duration.ofNanos(System.nanoTime() - start), false);
       } catch (java.util.concurrent.TimeoutException e) {
         log.warn(
             "cell {}: another teardown has been at work for more than {} ms (a stop that hangs?); releasing "
@@ -891,7 +891,7 @@ public final class CellSteps {
     }
   }
 
-  private TeardownResult tearDown(LiveCell cell, long start) {
+  private Teardown tearDown(LiveCell cell, long start) {
     CellId cellId = cell.id;
     try (MdcScope ignored = MdcScope.cell(cell, CellStep.TEARDOWN)) {
       AgentSession session = cell.agent;
@@ -910,7 +910,7 @@ public final class CellSteps {
         errors.forEach(
             error -> log.error("cell {} teardown could not clean up: {}", cellId, error));
       }
-      return new TeardownResult(errors, took, true, cell.historyPath, cell.rejectedRef);
+      return new Teardown(errors, took, true, cell.historyPath, cell.rejectedRef);
     }
   }
 
@@ -1126,7 +1126,7 @@ public final class CellSteps {
     volatile @Nullable PortLease port;
     volatile @Nullable WorktreeLease worktree;
     volatile @Nullable AgentSession agent;
-    volatile @Nullable CellBootstrap bootstrap;
+    volatile @Nullable Bootstrap bootstrap;
     volatile @Nullable CellRecord record;
 
     /** The ref that keeps the change the revert step threw away. */
@@ -1439,6 +1439,223 @@ public final class CellSteps {
         throw new IllegalArgumentException(name + " must be positive but was " + value);
       }
       return value;
+    }
+  }
+
+  /**
+   * A cell that is up: its port, its worktree on the cell branch, and an agent that answered its
+   * health check.
+   *
+   * @param cellId the cell
+   * @param host the worker host it lives on; every later step of the cell must run there
+   * @param port the agent server's port on 127.0.0.1
+   * @param worktree the absolute path of the cell's worktree
+   * @param branch the cell branch checked out in the worktree
+   * @param baseCommit the SHA the branch started from
+   * @param timings how long each bootstrap step took
+   */
+  public record Bootstrap(
+      CellId cellId,
+      String host,
+      int port,
+      String worktree,
+      String branch,
+      String baseCommit,
+      List<CellStep.Timing> timings) {
+
+    /**
+     * Checks the components.
+     *
+     * @param cellId the cell; not null
+     * @param host the worker host it lives on; not null
+     * @param port the agent server's port on 127.0.0.1
+     * @param worktree the absolute path of the cell's worktree; not null
+     * @param branch the cell branch; not null
+     * @param baseCommit the SHA the branch started from; not null
+     * @param timings how long each bootstrap step took; not null (copied)
+     * @throws NullPointerException if a component other than {@code port} is null
+     */
+    public Bootstrap {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      Objects.requireNonNull(host, "host cannot be null");
+      Objects.requireNonNull(worktree, "worktree cannot be null");
+      Objects.requireNonNull(branch, "branch cannot be null");
+      Objects.requireNonNull(baseCommit, "baseCommit cannot be null");
+      timings = List.copyOf(Objects.requireNonNull(timings, "timings cannot be null"));
+    }
+  }
+
+  /**
+   * What the agent's turn produced. Bounded so that it always fits in one Temporal message (see
+   * {@link ResultLimits}): the summary is cut to {@link ResultLimits#MAX_TEXT_CHARS} characters and
+   * the changed files are listed up to {@link ResultLimits#MAX_LISTED_FILES}, beside their total
+   * count.
+   *
+   * @param summary the agent's own final message, cut to {@link ResultLimits#MAX_TEXT_CHARS}
+   *     characters
+   * @param changedFiles the first of the paths that now differ from the base commit, as git reports
+   *     them (not as the agent claims); all of them when there are at most {@link
+   *     ResultLimits#MAX_LISTED_FILES}
+   * @param changedFileCount how many paths differ in all; never less than the size of {@code
+   *     changedFiles} (a payload written before this component existed reads as the size of the
+   *     list)
+   * @param duration how long the turn took
+   */
+  public record Execution(
+      String summary, List<String> changedFiles, int changedFileCount, Duration duration) {
+
+    /**
+     * Bounds the summary and the list; the count is at least the size of the list given.
+     *
+     * @param summary the agent's final message; not null, cut to {@link
+     *     ResultLimits#MAX_TEXT_CHARS} characters
+     * @param changedFiles the paths that differ from the base commit; not null, only the first
+     *     {@link ResultLimits#MAX_LISTED_FILES} kept
+     * @param changedFileCount how many paths differ in all; raised to the size of {@code
+     *     changedFiles} when smaller
+     * @param duration how long the turn took; not null
+     * @throws NullPointerException if a component is null
+     */
+    public Execution {
+      summary = ResultLimits.truncate(Objects.requireNonNull(summary, "summary cannot be null"));
+      Objects.requireNonNull(changedFiles, "changedFiles cannot be null");
+      changedFileCount = Math.max(changedFileCount, changedFiles.size());
+      changedFiles = ResultLimits.firstFiles(changedFiles);
+      Objects.requireNonNull(duration, "duration cannot be null");
+    }
+
+    /**
+     * A result listing all of {@code changedFiles} (their first ones, when there are more than the
+     * bound).
+     *
+     * @param summary the agent's final message; not null, cut to {@link
+     *     ResultLimits#MAX_TEXT_CHARS} characters
+     * @param changedFiles the paths that differ from the base commit; not null, only the first
+     *     {@link ResultLimits#MAX_LISTED_FILES} kept
+     * @param duration how long the turn took; not null
+     * @throws NullPointerException if an argument is null
+     */
+    public Execution(String summary, List<String> changedFiles, Duration duration) {
+      this(
+          summary,
+          changedFiles,
+          Objects.requireNonNull(changedFiles, "changedFiles cannot be null").size(),
+          duration);
+    }
+
+    /**
+     * Whether {@link #changedFiles()} lists fewer paths than changed.
+     *
+     * @return true when the list holds only the first of the changed paths
+     */
+    public boolean changedFilesTruncated() {
+      return changedFiles.size() < changedFileCount;
+    }
+  }
+
+  /**
+   * A base check that found the base green: the test command passed on the base commit before the
+   * agent was prompted. (A red base is no result but the failure {@value
+   * CellStepException#BASE_IS_RED}.)
+   *
+   * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry
+   * it.
+   *
+   * @param baseCommit the base commit that was checked, a full SHA
+   * @param reused whether the verdict was one the worker already had (or another cell reached
+   *     meanwhile) for the same base commit, command and limit, so that this cell ran no tests
+   * @param duration how long the step took in this cell: the run, or the wait for another cell's
+   *     run
+   */
+  public record BaseCheck(String baseCommit, boolean reused, Duration duration) {
+
+    /**
+     * Checks the components.
+     *
+     * @param baseCommit the base commit that was checked; not null
+     * @param reused whether the verdict was reused rather than run by this cell
+     * @param duration how long the step took in this cell; not null, not negative
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code duration} is negative
+     */
+    public BaseCheck {
+      Objects.requireNonNull(baseCommit, "baseCommit cannot be null");
+      Objects.requireNonNull(duration, "duration cannot be null");
+      if (duration.isNegative()) {
+        throw new IllegalArgumentException("duration must not be negative but was " + duration);
+      }
+    }
+  }
+
+  /**
+   * The result of the commit step.
+   *
+   * <p>Commit ids are named {@code commit} (or {@code <what>Commit}) throughout the API and are
+   * full SHAs; that name is also the field Temporal's converter writes into workflow histories,
+   * which must keep reading.
+   *
+   * @param commit the SHA of the commit on the cell branch, or null when there was nothing to
+   *     commit
+   * @param duration how long the step took
+   */
+  public record Commit(@Nullable String commit, Duration duration) {
+
+    /**
+     * Checks the duration.
+     *
+     * @param commit the SHA of the commit, or null when there was nothing to commit
+     * @param duration how long the step took; not null
+     * @throws NullPointerException if {@code duration} is null
+     */
+    public Commit {
+      Objects.requireNonNull(duration, "duration cannot be null");
+    }
+  }
+
+  /**
+   * The result of teardown.
+   *
+   * @param errors one line per compensation that failed (what could not be stopped, returned or
+   *     released); empty when the cell left nothing behind
+   * @param duration how long teardown took
+   * @param wasLive false when the cell was not live on this host (never bootstrapped here, or
+   *     already torn down)
+   * @param historyPath the folder that keeps the cell's logs and reports, when they were kept
+   * @param rejectedRef the ref that keeps the cell's reverted change, when one was kept
+   */
+  public record Teardown(
+      List<String> errors,
+      Duration duration,
+      boolean wasLive,
+      @Nullable String historyPath,
+      @Nullable String rejectedRef) {
+
+    /**
+     * Checks the components.
+     *
+     * @param errors one line per failed compensation; not null (copied), empty when teardown was
+     *     clean
+     * @param duration how long teardown took; not null
+     * @param wasLive false when the cell was not live on this host
+     * @param historyPath the folder that keeps the cell's logs and reports, or null
+     * @param rejectedRef the ref that keeps the reverted change, or null
+     * @throws NullPointerException if {@code errors} or {@code duration} is null
+     */
+    public Teardown {
+      errors = List.copyOf(Objects.requireNonNull(errors, "errors cannot be null"));
+      Objects.requireNonNull(duration, "duration cannot be null");
+    }
+
+    /**
+     * A result with nothing kept after the cell.
+     *
+     * @param errors one line per failed compensation; not null, empty when teardown was clean
+     * @param duration how long teardown took; not null
+     * @param wasLive false when the cell was not live on this host
+     * @throws NullPointerException if {@code errors} or {@code duration} is null
+     */
+    public Teardown(List<String> errors, Duration duration, boolean wasLive) {
+      this(errors, duration, wasLive, null, null);
     }
   }
 }

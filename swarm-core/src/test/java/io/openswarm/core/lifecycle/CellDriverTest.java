@@ -250,7 +250,7 @@ class CellDriverTest {
     }
 
     @Override
-    public CellBootstrap bootstrap(CellId cell, TaskSpec task) {
+    public CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task) {
       try {
         call("bootstrap", cell);
       } catch (CellStepException e) {
@@ -260,7 +260,7 @@ class CellDriverTest {
                 new CellStep.Timing(CellStep.WORKTREE, Duration.ofMillis(2))));
         throw e;
       }
-      return new CellBootstrap(
+      return new CellSteps.Bootstrap(
           cell,
           "h1",
           8000,
@@ -271,20 +271,20 @@ class CellDriverTest {
     }
 
     @Override
-    public boolean verifiesBase(CellBootstrap cell, TaskSpec task) {
+    public boolean verifiesBase(CellSteps.Bootstrap cell, TaskSpec task) {
       return verifiesBase;
     }
 
     @Override
-    public BaseCheckResult verifyBase(CellId cell, TaskSpec task) {
+    public CellSteps.BaseCheck verifyBase(CellId cell, TaskSpec task) {
       call("verifyBase", cell);
-      return new BaseCheckResult("base", false, Duration.ofMillis(7));
+      return new CellSteps.BaseCheck("base", false, Duration.ofMillis(7));
     }
 
     @Override
-    public ExecuteResult execute(CellId cell, TaskSpec task) {
+    public CellSteps.Execution execute(CellId cell, TaskSpec task) {
       call("execute", cell);
-      return new ExecuteResult("done", List.of("a.txt"), Duration.ofMillis(5));
+      return new CellSteps.Execution("done", List.of("a.txt"), Duration.ofMillis(5));
     }
 
     @Override
@@ -294,9 +294,9 @@ class CellDriverTest {
     }
 
     @Override
-    public CommitResult commit(CellId cell, TaskSpec task) {
+    public CellSteps.Commit commit(CellId cell, TaskSpec task) {
       call("commit", cell);
-      return new CommitResult(commit == null ? null : commit + cell, Duration.ofMillis(2));
+      return new CellSteps.Commit(commit == null ? null : commit + cell, Duration.ofMillis(2));
     }
 
     @Override
@@ -313,9 +313,9 @@ class CellDriverTest {
     }
 
     @Override
-    public TeardownResult teardown(CellId cell) {
+    public CellSteps.Teardown teardown(CellId cell) {
       calls.add("teardown " + cell);
-      return new TeardownResult(List.of(), Duration.ofMillis(1), true, null, null);
+      return new CellSteps.Teardown(List.of(), Duration.ofMillis(1), true, null, null);
     }
 
     @Override

@@ -548,8 +548,8 @@ class CellLifecycleTest {
     CellSteps steps = steps();
     CellId cell = CellId.of("t1");
     steps.bootstrap(cell, "main");
-    CompletableFuture<TeardownResult> first = new CompletableFuture<>();
-    CompletableFuture<TeardownResult> second = new CompletableFuture<>();
+    CompletableFuture<CellSteps.Teardown> first = new CompletableFuture<>();
+    CompletableFuture<CellSteps.Teardown> second = new CompletableFuture<>();
     Thread firstThread = new Thread(() -> first.complete(steps.teardown(cell)), "teardown-1");
     Thread secondThread = new Thread(() -> second.complete(steps.teardown(cell)), "teardown-2");
     try {
@@ -561,7 +561,7 @@ class CellLifecycleTest {
       secondThread.start();
       // The second returns only once the first is done, or once the grace for a stop that hangs has
       // passed.
-      TeardownResult secondResult = second.get(30, TimeUnit.SECONDS);
+      CellSteps.Teardown secondResult = second.get(30, TimeUnit.SECONDS);
       assertThat(Duration.ofNanos(System.nanoTime() - secondStarted))
           .as("a teardown returned while the agent was still stopping, before the grace")
           .isGreaterThanOrEqualTo(CellSteps.CONCURRENT_TEARDOWN_GRACE);

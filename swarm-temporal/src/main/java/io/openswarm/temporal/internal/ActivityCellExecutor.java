@@ -3,13 +3,9 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.BaseCheckResult;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
@@ -59,7 +55,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public CellBootstrap bootstrap(CellId cell, TaskSpec task) {
+  public CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task) {
     hosted = null;
     HostedCell up =
         shared.bootstrap(
@@ -71,19 +67,19 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public boolean verifiesBase(CellBootstrap cell, TaskSpec task) {
+  public boolean verifiesBase(CellSteps.Bootstrap cell, TaskSpec task) {
     // The host's answer (the task's choice, else the host's default), guarded by the version
     // marker.
     return CellWorkflowSupport.shouldVerifyBase(Objects.requireNonNull(hosted));
   }
 
   @Override
-  public BaseCheckResult verifyBase(CellId cell, TaskSpec task) {
+  public CellSteps.BaseCheck verifyBase(CellId cell, TaskSpec task) {
     return host().verifyBase(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
   }
 
   @Override
-  public ExecuteResult execute(CellId cell, TaskSpec task) {
+  public CellSteps.Execution execute(CellId cell, TaskSpec task) {
     return host().execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
   }
 
@@ -93,7 +89,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public CommitResult commit(CellId cell, TaskSpec task) {
+  public CellSteps.Commit commit(CellId cell, TaskSpec task) {
     return host().commit(new CommitRequest(cell, task.effectiveCommitMessage()));
   }
 
@@ -110,18 +106,18 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   }
 
   @Override
-  public TeardownResult teardown(CellId cell) {
+  public CellSteps.Teardown teardown(CellId cell) {
     long started = Workflow.currentTimeMillis();
     CellWorkflowSupport.Teardown teardown =
         CellWorkflowSupport.teardown(options, cell, Objects.requireNonNull(hostQueue));
-    TeardownResult result = teardown.result();
+    CellSteps.Teardown result = teardown.result();
     if (result != null) {
       return result;
     }
     // The teardown activity itself failed: the errors say why; the time is what the workflow waited
     // for it.
     Duration waited = Duration.ofMillis(Math.max(0, Workflow.currentTimeMillis() - started));
-    return new TeardownResult(teardown.errors(), waited, true, null, null);
+    return new CellSteps.Teardown(teardown.errors(), waited, true, null, null);
   }
 
   @Override

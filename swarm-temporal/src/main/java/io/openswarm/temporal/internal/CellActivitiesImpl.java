@@ -3,13 +3,8 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.lifecycle.BaseCheckResult;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
@@ -117,7 +112,7 @@ public final class CellActivitiesImpl implements CellActivities {
           // failing. A cell left
           // by another run that has closed (a task resubmitted after its workflow was terminated)
           // is torn down first.
-          Optional<CellBootstrap> existing = steps.find(request.cellId());
+          Optional<CellSteps.Bootstrap> existing = steps.find(request.cellId());
           if (existing.isPresent() && sweeper.releaseIfAbandoned(request.cellId(), run)) {
             existing = steps.find(request.cellId());
           }
@@ -126,7 +121,7 @@ public final class CellActivitiesImpl implements CellActivities {
           if (existing.isPresent()) {
             return new HostedCell(existing.get(), hostQueue, verifyBase);
           }
-          CellBootstrap up;
+          CellSteps.Bootstrap up;
           try {
             up = steps.bootstrap(request.cellId(), request.baseRef(), request.taskId());
           } catch (CellStepException e) {
@@ -147,11 +142,11 @@ public final class CellActivitiesImpl implements CellActivities {
    * worker stops. One heartbeat asks the server; the first heartbeat of an activity is sent at
    * once, so the answer is current.
    */
-  private void requireStillWanted(CellBootstrap up) {
+  private void requireStillWanted(CellSteps.Bootstrap up) {
     try {
       Activity.getExecutionContext().heartbeat(null);
     } catch (ActivityCompletionException e) {
-      TeardownResult teardown = steps.teardown(up.cellId());
+      CellSteps.Teardown teardown = steps.teardown(up.cellId());
       log.warn(
           "cell {} came up after its bootstrap was abandoned ({}); torn down again{}",
           up.cellId(),
@@ -162,7 +157,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public ExecuteResult execute(ExecuteRequest request) {
+  public CellSteps.Execution execute(ExecuteRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.EXECUTE,
@@ -171,7 +166,7 @@ public final class CellActivitiesImpl implements CellActivities {
           try (Heartbeater heartbeater =
               Heartbeater.start(
                   context, heartbeats, heartbeatInterval, () -> steps.abort(request.cellId()))) {
-            ExecuteResult result;
+            CellSteps.Execution result;
             try {
               result =
                   steps.execute(
@@ -207,7 +202,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public BaseCheckResult verifyBase(TestRunRequest request) {
+  public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.VERIFY_BASE,
@@ -218,7 +213,7 @@ public final class CellActivitiesImpl implements CellActivities {
           // same check).
           try (Heartbeater heartbeater =
               Heartbeater.start(context, heartbeats, heartbeatInterval, worker::interrupt)) {
-            BaseCheckResult result;
+            CellSteps.BaseCheck result;
             try {
               result = steps.verifyBase(request.cellId(), request.command(), request.timeout());
             } catch (CellStepException e) {
@@ -231,7 +226,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CommitResult commit(CommitRequest request) {
+  public CellSteps.Commit commit(CommitRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.COMMIT,
@@ -306,7 +301,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public TeardownResult teardown(CellId cellId) {
+  public CellSteps.Teardown teardown(CellId cellId) {
     return withWorkflowMdc(cellId, CellStep.TEARDOWN, () -> steps.teardown(cellId));
   }
 

@@ -3,7 +3,7 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.lifecycle.CellDriver;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.TcrProgress;
@@ -129,7 +129,7 @@ final class CellWorkflowSupport {
    * What teardown reported: its result, or null when the teardown activity itself failed, and then
    * why in {@code errors}.
    */
-  record Teardown(List<String> errors, @Nullable TeardownResult result) {}
+  record Teardown(List<String> errors, CellSteps.@Nullable Teardown result) {}
 
   /**
    * Tears {@code cell} down on its host in a detached cancellation scope, so that a cancelled
@@ -137,7 +137,7 @@ final class CellWorkflowSupport {
    */
   static Teardown teardown(CellActivityOptions options, CellId cell, String hostQueue) {
     List<String> errors = new ArrayList<>();
-    List<TeardownResult> done = new ArrayList<>(1);
+    List<CellSteps.Teardown> done = new ArrayList<>(1);
     CellActivities teardown =
         Workflow.newActivityStub(CellActivities.class, options.teardown(hostQueue));
     Workflow.newDetachedCancellationScope(

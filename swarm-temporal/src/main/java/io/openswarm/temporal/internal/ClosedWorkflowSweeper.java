@@ -3,8 +3,7 @@ package io.openswarm.temporal.internal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.openswarm.core.CellId;
-import io.openswarm.core.lifecycle.CellBootstrap;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -98,18 +97,18 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
    */
   private static final class Ownership {
     final WorkflowRun run;
-    final CellBootstrap cell;
+    final CellSteps.Bootstrap cell;
     final long since;
 
-    Ownership(WorkflowRun run, CellBootstrap cell, long since) {
+    Ownership(WorkflowRun run, CellSteps.Bootstrap cell, long since) {
       this.run = run;
       this.cell = cell;
       this.since = since;
     }
   }
 
-  private final Function<CellId, Optional<CellBootstrap>> cells;
-  private final Function<CellId, TeardownResult> teardown;
+  private final Function<CellId, Optional<CellSteps.Bootstrap>> cells;
+  private final Function<CellId, CellSteps.Teardown> teardown;
   private final RunStatus status;
   private final Duration interval;
   private final LongSupplier nanoClock;
@@ -132,8 +131,8 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
    * @throws IllegalArgumentException if {@code interval} is not positive
    */
   public ClosedWorkflowSweeper(
-      Function<CellId, Optional<CellBootstrap>> cells,
-      Function<CellId, TeardownResult> teardown,
+      Function<CellId, Optional<CellSteps.Bootstrap>> cells,
+      Function<CellId, CellSteps.Teardown> teardown,
       RunStatus status,
       Duration interval,
       LongSupplier nanoClock,
@@ -210,7 +209,7 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
    *
    * @throws NullPointerException if an argument is null
    */
-  public void register(CellBootstrap cell, WorkflowRun run) {
+  public void register(CellSteps.Bootstrap cell, WorkflowRun run) {
     Objects.requireNonNull(cell, "cell cannot be null");
     Objects.requireNonNull(run, "run cannot be null");
     owners.put(cell.cellId(), new Ownership(run, cell, nanoClock.getAsLong()));
@@ -368,7 +367,7 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
 
   /** Whether the cell with this id is still the very bootstrap that was registered. */
   private boolean current(CellId cellId, Ownership ownership) {
-    Optional<CellBootstrap> live = cells.apply(cellId);
+    Optional<CellSteps.Bootstrap> live = cells.apply(cellId);
     return live.isPresent() && live.get() == ownership.cell;
   }
 
@@ -384,7 +383,7 @@ public final class ClosedWorkflowSweeper implements AutoCloseable {
     String previous = MDC.get("workflowId");
     MDC.put("workflowId", ownership.run.workflowId());
     try {
-      TeardownResult result = teardown.apply(cellId);
+      CellSteps.Teardown result = teardown.apply(cellId);
       if (!result.wasLive()) {
         return false;
       }

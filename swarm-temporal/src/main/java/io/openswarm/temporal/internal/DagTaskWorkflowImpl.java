@@ -2,10 +2,10 @@ package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -78,7 +78,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     CellOutcome cell = run.outcome();
     StepFailure failure = run.failure();
     BranchIntegration.Result integration = run.integration();
-    CellBootstrap up = run.bootstrap();
+    CellSteps.Bootstrap up = run.bootstrap();
     DagTaskStatus status;
     String detail = null;
     String keptBranch = null;

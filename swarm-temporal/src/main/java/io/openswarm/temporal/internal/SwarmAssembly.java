@@ -7,7 +7,6 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
@@ -789,7 +788,7 @@ public final class SwarmAssembly implements AutoCloseable {
         .sorted((a, b) -> a.value().compareTo(b.value()))
         .forEach(
             cell -> {
-              TeardownResult result = steps.teardown(cell);
+              CellSteps.Teardown result = steps.teardown(cell);
               leaked.addAndGet(result.errors().size());
             });
     if (leaked.get() > 0) {

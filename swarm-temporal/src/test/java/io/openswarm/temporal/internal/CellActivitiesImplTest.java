@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Collections;
@@ -19,8 +19,8 @@ class CellActivitiesImplTest {
 
   @Test
   void aResultWithinTheLimitIsReturnedAsItIs() {
-    TeardownResult result =
-        new TeardownResult(List.of("worktree: busy"), Duration.ofMillis(4), true);
+    CellSteps.Teardown result =
+        new CellSteps.Teardown(List.of("worktree: busy"), Duration.ofMillis(4), true);
 
     assertThat(CellActivitiesImpl.requireFits(result, "Teardown")).isSameAs(result);
   }
@@ -28,8 +28,9 @@ class CellActivitiesImplTest {
   @Test
   void aResultBeyondTheLimitFailsTheActivityWithANonRetryableResultTooLarge() {
     // 3 MiB of error lines: more than an activity may return.
-    TeardownResult huge =
-        new TeardownResult(Collections.nCopies(3 * 1024, "e".repeat(1024)), Duration.ZERO, true);
+    CellSteps.Teardown huge =
+        new CellSteps.Teardown(
+            Collections.nCopies(3 * 1024, "e".repeat(1024)), Duration.ZERO, true);
 
     ApplicationFailure failure =
         catchThrowableOfType(

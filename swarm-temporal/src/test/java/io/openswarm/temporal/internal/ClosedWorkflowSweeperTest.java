@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.openswarm.core.CellId;
-import io.openswarm.core.lifecycle.CellBootstrap;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.temporal.internal.ClosedWorkflowSweeper.WorkflowRun;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import java.time.Duration;
@@ -37,7 +36,7 @@ class ClosedWorkflowSweeperTest {
   private static final CellId CELL = CellId.of("a");
 
   private final AtomicLong clock = new AtomicLong();
-  private final Map<CellId, CellBootstrap> live = new ConcurrentHashMap<>();
+  private final Map<CellId, CellSteps.Bootstrap> live = new ConcurrentHashMap<>();
   private final List<CellId> tornDown = new CopyOnWriteArrayList<>();
   private final List<WorkflowRun> asked = new CopyOnWriteArrayList<>();
   private final Map<WorkflowRun, WorkflowExecutionStatus> statuses = new ConcurrentHashMap<>();
@@ -54,7 +53,7 @@ class ClosedWorkflowSweeperTest {
             if (wasLive) {
               tornDown.add(id);
             }
-            return new TeardownResult(List.of(), Duration.ZERO, wasLive);
+            return new CellSteps.Teardown(List.of(), Duration.ZERO, wasLive);
           },
           run -> service.apply(run),
           INTERVAL,
@@ -66,9 +65,9 @@ class ClosedWorkflowSweeperTest {
     sweeper.close();
   }
 
-  private CellBootstrap bootstrap(CellId id) {
-    CellBootstrap cell =
-        new CellBootstrap(id, "host-a", 21000, "/wt/" + id, "swarm/" + id, "base", List.of());
+  private CellSteps.Bootstrap bootstrap(CellId id) {
+    CellSteps.Bootstrap cell =
+        new CellSteps.Bootstrap(id, "host-a", 21000, "/wt/" + id, "swarm/" + id, "base", List.of());
     live.put(id, cell);
     return cell;
   }
@@ -217,7 +216,7 @@ class ClosedWorkflowSweeperTest {
     sweeper =
         new ClosedWorkflowSweeper(
             id -> Optional.ofNullable(live.get(id)),
-            id -> new TeardownResult(List.of(), Duration.ZERO, false),
+            id -> new CellSteps.Teardown(List.of(), Duration.ZERO, false),
             run -> Optional.empty(),
             INTERVAL,
             clock::get,
@@ -267,7 +266,7 @@ class ClosedWorkflowSweeperTest {
             () ->
                 new ClosedWorkflowSweeper(
                     id -> Optional.empty(),
-                    id -> new TeardownResult(List.of(), Duration.ZERO, false),
+                    id -> new CellSteps.Teardown(List.of(), Duration.ZERO, false),
                     run -> Optional.empty(),
                     Duration.ZERO,
                     clock::get,

@@ -8,11 +8,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.lifecycle.BaseCheckResult;
-import io.openswarm.core.lifecycle.CellBootstrap;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
@@ -297,7 +293,7 @@ class RecordedHistoryReplayTest {
               : LIVE_HOST;
       String host = queue.substring(queue.indexOf('@') + 1);
       return new HostedCell(
-          new CellBootstrap(
+          new CellSteps.Bootstrap(
               request.cellId(),
               host,
               8000,
@@ -312,17 +308,17 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public BaseCheckResult verifyBase(TestRunRequest request) {
+    public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
       if (prompt(request.cellId()).equals("redbase")
           || request.cellId().value().startsWith("redbase")) {
         throw ApplicationFailure.newNonRetryableFailure(
             "the tests fail on the base commit base0000000000", "BaseIsRed", "VERIFY_BASE");
       }
-      return new BaseCheckResult("base0000000000", false, Duration.ofMillis(7));
+      return new CellSteps.BaseCheck("base0000000000", false, Duration.ofMillis(7));
     }
 
     @Override
-    public ExecuteResult execute(ExecuteRequest request) {
+    public CellSteps.Execution execute(ExecuteRequest request) {
       prompts.put(request.cellId(), request.prompt());
       String prompt = request.prompt();
       if (prompt.equals("failexec")) {
@@ -347,7 +343,7 @@ class RecordedHistoryReplayTest {
         }
       }
       List<String> changed = prompt.equals("nochange") ? List.of() : List.of(prompt + ".txt");
-      return new ExecuteResult("done: " + prompt, changed, Duration.ofMillis(5));
+      return new CellSteps.Execution("done: " + prompt, changed, Duration.ofMillis(5));
     }
 
     @Override
@@ -363,12 +359,12 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public CommitResult commit(CommitRequest request) {
+    public CellSteps.Commit commit(CommitRequest request) {
       String prompt = prompt(request.cellId());
       if (prompt.equals("failcommit")) {
         throw ApplicationFailure.newNonRetryableFailure("a gitlink", "CommitRejected", "COMMIT");
       }
-      return new CommitResult(
+      return new CellSteps.Commit(
           prompt.equals("nochange") ? null : "c0ffee-" + request.cellId(), Duration.ofMillis(2));
     }
 
@@ -418,9 +414,9 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public TeardownResult teardown(CellId cellId) {
+    public CellSteps.Teardown teardown(CellId cellId) {
       boolean red = prompt(cellId).equals("red");
-      return new TeardownResult(
+      return new CellSteps.Teardown(
           List.of(),
           Duration.ofMillis(1),
           true,

@@ -10,12 +10,8 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.BaseCheckResult;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellDriver;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.ExecuteResult;
-import io.openswarm.core.lifecycle.TeardownResult;
+import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.BootstrapRequest;
@@ -387,7 +383,7 @@ class TcrWorkflowImplTest {
       bootstrapped = true;
       String host = queue.substring(queue.indexOf('@') + 1);
       return new HostedCell(
-          new CellBootstrap(
+          new CellSteps.Bootstrap(
               request.cellId(),
               host,
               8000,
@@ -400,16 +396,16 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public BaseCheckResult verifyBase(TestRunRequest request) {
+    public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
       record("verifyBase", request.cellId());
       if (baseFailure != null) {
         throw baseFailure;
       }
-      return new BaseCheckResult("base", false, Duration.ofMillis(7));
+      return new CellSteps.BaseCheck("base", false, Duration.ofMillis(7));
     }
 
     @Override
-    public ExecuteResult execute(ExecuteRequest request) {
+    public CellSteps.Execution execute(ExecuteRequest request) {
       record("execute", request.cellId());
       if (executeFailure != null) {
         throw executeFailure;
@@ -428,7 +424,7 @@ class TcrWorkflowImplTest {
           throw new IllegalStateException(e);
         }
       }
-      return new ExecuteResult("done", List.of("a.txt"), Duration.ofMillis(5));
+      return new CellSteps.Execution("done", List.of("a.txt"), Duration.ofMillis(5));
     }
 
     @Override
@@ -439,9 +435,9 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public CommitResult commit(CommitRequest request) {
+    public CellSteps.Commit commit(CommitRequest request) {
       record("commit", request.cellId());
-      return new CommitResult("sha-" + request.cellId(), Duration.ofMillis(2));
+      return new CellSteps.Commit("sha-" + request.cellId(), Duration.ofMillis(2));
     }
 
     @Override
@@ -457,9 +453,9 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public TeardownResult teardown(CellId cellId) {
+    public CellSteps.Teardown teardown(CellId cellId) {
       record("teardown", cellId);
-      return new TeardownResult(List.of(), Duration.ofMillis(1), true);
+      return new CellSteps.Teardown(List.of(), Duration.ofMillis(1), true);
     }
   }
 }

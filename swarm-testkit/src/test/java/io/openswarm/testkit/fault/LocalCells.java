@@ -9,8 +9,6 @@ import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.CommitResult;
-import io.openswarm.core.lifecycle.TeardownResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.testrun.TestRunner;
@@ -151,7 +149,7 @@ final class LocalCells implements AutoCloseable {
     CellStep failedStep = null;
     String error = null;
     BranchIntegration.Result integration = null;
-    TeardownResult teardown;
+    CellSteps.Teardown teardown;
     try {
       steps.execute(cell, task.prompt(), task.executeTimeout(), AgentProgress.none());
       TestRunner.Result tested = steps.test(cell, task.testCommand(), task.testTimeout());
@@ -159,7 +157,7 @@ final class LocalCells implements AutoCloseable {
         steps.revert(cell);
         status = CellStatus.REVERTED.name();
       } else {
-        CommitResult committed = steps.commit(cell, task.effectiveCommitMessage());
+        CellSteps.Commit committed = steps.commit(cell, task.effectiveCommitMessage());
         if (committed.commit() == null) {
           status = CellStatus.NO_CHANGES.name();
         } else {

@@ -9,11 +9,9 @@ import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.agent.AgentRuntime;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.testrun.TestRunner;
@@ -185,7 +183,7 @@ class OpenCodeCellIT {
     String secret = System.getenv(SECRET_VARIABLE);
     String sha;
 
-    CellBootstrap up = steps.bootstrap(cell, "main");
+    CellSteps.Bootstrap up = steps.bootstrap(cell, "main");
     try {
       for (long pid : agentProcesses()) {
         byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
@@ -196,7 +194,7 @@ class OpenCodeCellIT {
       }
       List<String> progress = new CopyOnWriteArrayList<>();
 
-      ExecuteResult executed = steps.execute(cell, prompt, TURN_LIMIT, progress::add);
+      CellSteps.Execution executed = steps.execute(cell, prompt, TURN_LIMIT, progress::add);
 
       assertThat(executed.summary()).isEqualTo("Created greeting.txt.");
       assertThat(executed.changedFiles()).containsExactly("greeting.txt");
@@ -249,10 +247,10 @@ class OpenCodeCellIT {
             .write("notes/idea.txt", "an untracked file in a new folder\n")
             .thenText("Done."));
 
-    CellBootstrap up = steps.bootstrap(cell, "main");
+    CellSteps.Bootstrap up = steps.bootstrap(cell, "main");
     Path worktree = Path.of(up.worktree());
     try {
-      ExecuteResult executed = steps.execute(cell, prompt, TURN_LIMIT, what -> {});
+      CellSteps.Execution executed = steps.execute(cell, prompt, TURN_LIMIT, what -> {});
       assertThat(executed.changedFiles())
           .containsExactlyInAnyOrder("README.md", "greeting.txt", "notes/idea.txt");
 

@@ -7,7 +7,6 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.lifecycle.CellBootstrap;
 import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
@@ -144,7 +143,8 @@ class OpenCodeFaultIT {
       CompletableFuture<CellOutcome> running =
           CompletableFuture.supplyAsync(
               () -> new CellLifecycle(steps).run(TaskSpec.of(cell.value(), prompt, "main")));
-      openGateOnceCut(faults, () -> steps.find(cell).map(CellBootstrap::worktree).map(Path::of));
+      openGateOnceCut(
+          faults, () -> steps.find(cell).map(CellSteps.Bootstrap::worktree).map(Path::of));
       CellOutcome outcome = running.get(3, TimeUnit.MINUTES);
 
       assertCommittedDespiteTheCut(faults, cell, outcome);

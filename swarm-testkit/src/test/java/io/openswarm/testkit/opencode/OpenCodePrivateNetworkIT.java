@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.lifecycle.CellSteps;
-import io.openswarm.core.lifecycle.ExecuteResult;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxMode;
@@ -166,7 +165,7 @@ class OpenCodePrivateNetworkIT {
 
     steps.bootstrap(cell, "main");
     try {
-      ExecuteResult executed = steps.execute(cell, prompt, Duration.ofMinutes(2), line -> {});
+      CellSteps.Execution executed = steps.execute(cell, prompt, Duration.ofMinutes(2), line -> {});
 
       assertThat(executed.summary()).isEqualTo("Created greeting.txt.");
       assertThat(model.chatRequests()).as("every model request crossed the relay").hasSize(3);
