@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.port.PortProbe;
@@ -164,7 +163,7 @@ class CellInterceptorTest {
     }
 
     @Override
-    public AgentSession start(AgentContext context) {
+    public AgentSession start(AgentRuntime.Context context) {
       throw new UnsupportedOperationException();
     }
   }

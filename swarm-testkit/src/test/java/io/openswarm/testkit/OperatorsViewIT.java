@@ -10,11 +10,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.agent.AgentContext;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CapacityOptions;
@@ -291,7 +288,7 @@ class OperatorsViewIT {
     }
 
     @Override
-    public AgentSession start(AgentContext context) {
+    public AgentSession start(AgentRuntime.Context context) {
       AgentSession session = delegate.start(context);
       started.incrementAndGet();
       maxLive.accumulateAndGet(live.incrementAndGet(), Math::max);
@@ -302,7 +299,8 @@ class OperatorsViewIT {
         }
 
         @Override
-        public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+        public AgentSession.Turn prompt(
+            String prompt, Duration timeout, AgentSession.Progress progress) {
           waiting.incrementAndGet();
           try {
             if (!gate.await(2, TimeUnit.MINUTES)) {

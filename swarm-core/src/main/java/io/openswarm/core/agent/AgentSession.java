@@ -1,6 +1,7 @@
 package io.openswarm.core.agent;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * One running agent of one cell, from start until {@link #close()}.
@@ -29,7 +30,7 @@ public interface AgentSession extends AutoCloseable {
    * @return the agent's own account of the turn
    * @throws AgentException if the turn failed, timed out, was aborted, or the agent died
    */
-  AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress);
+  Turn prompt(String prompt, Duration timeout, Progress progress);
 
   /** Stops the current turn, if any, as soon as possible. Idempotent; does not stop the agent. */
   void abort();
@@ -41,4 +42,63 @@ public interface AgentSession extends AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * What one prompt produced, as the agent reports it. Which files changed is not taken from the
+   * agent: the library asks git.
+   *
+   * @param summary the agent's final message (its own summary of the work); may be empty
+   * @param inputTokens tokens the model read during the turn, or -1 if unknown
+   * @param outputTokens tokens the model wrote during the turn, or -1 if unknown
+   */
+  record Turn(String summary, long inputTokens, long outputTokens) {
+
+    /**
+     * Checks the summary.
+     *
+     * @param summary the agent's final message; not null, may be empty
+     * @param inputTokens tokens the model read during the turn, or -1 if unknown
+     * @param outputTokens tokens the model wrote during the turn, or -1 if unknown
+     * @throws NullPointerException if {@code summary} is null
+     */
+    public Turn {
+      Objects.requireNonNull(summary, "summary cannot be null");
+    }
+
+    /**
+     * A turn with a summary and no token counts.
+     *
+     * @param summary the agent's final message; not null, may be empty
+     * @return a turn whose token counts are -1 (unknown)
+     * @throws NullPointerException if {@code summary} is null
+     */
+    public static Turn of(String summary) {
+      return new Turn(summary, -1, -1);
+    }
+  }
+
+  /**
+   * Receives signs of life while an agent works. The Temporal activity turns them into heartbeats;
+   * the local driver logs them. Called from the agent's own threads; implementations must be
+   * thread-safe and quick.
+   */
+  @FunctionalInterface
+  interface Progress {
+
+    /**
+     * The agent did something (an event arrived, a tool ran, output was written).
+     *
+     * @param what a short, human-readable description, never containing secrets
+     */
+    void onProgress(String what);
+
+    /**
+     * Ignores progress.
+     *
+     * @return a progress listener that does nothing
+     */
+    static Progress none() {
+      return what -> {};
+    }
+  }
 }

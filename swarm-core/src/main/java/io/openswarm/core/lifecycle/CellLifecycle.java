@@ -5,7 +5,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.lifecycle.CellDriver.CellRun;
 import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.testrun.TestRunner;
@@ -59,7 +59,7 @@ public final class CellLifecycle {
    * @throws IllegalStateException if a cell with the task's id is already live in these steps
    */
   public CellOutcome run(TaskSpec task) {
-    return run(task, AgentProgress.none());
+    return run(task, AgentSession.Progress.none());
   }
 
   /**
@@ -72,7 +72,7 @@ public final class CellLifecycle {
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if a cell with the task's id is already live in these steps
    */
-  public CellOutcome run(TaskSpec task, AgentProgress progress) {
+  public CellOutcome run(TaskSpec task, AgentSession.Progress progress) {
     Objects.requireNonNull(task, "task cannot be null");
     Objects.requireNonNull(progress, "progress cannot be null");
     LocalExecutor executor = new LocalExecutor(steps, progress);
@@ -98,12 +98,12 @@ public final class CellLifecycle {
   /** The driver's steps as direct calls into {@link CellSteps}, on the calling thread. */
   private static final class LocalExecutor implements CellDriver.Executor {
     private final CellSteps steps;
-    private final AgentProgress progress;
+    private final AgentSession.Progress progress;
 
     /** The cell this call brought up and has not torn down yet. */
     private @Nullable CellId up;
 
-    LocalExecutor(CellSteps steps, AgentProgress progress) {
+    LocalExecutor(CellSteps steps, AgentSession.Progress progress) {
       this.steps = steps;
       this.progress = progress;
     }

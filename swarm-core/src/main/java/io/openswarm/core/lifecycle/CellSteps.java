@@ -3,12 +3,9 @@ package io.openswarm.core.lifecycle;
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.ResultLimits;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.history.CellHistory;
 import io.openswarm.core.history.CellHistory.CellRecord;
@@ -289,7 +286,8 @@ public final class CellSteps {
             createStateDirectory(cell, CellStep.AGENT_START);
             cell.agent =
                 agent.start(
-                    new AgentContext(cellId, worktree.path(), port.port(), cell.stateDirectory));
+                    new AgentRuntime.Context(
+                        cellId, worktree.path(), port.port(), cell.stateDirectory));
             return null;
           });
       AgentSession session = Objects.requireNonNull(cell.agent);
@@ -346,7 +344,7 @@ public final class CellSteps {
    *     aborted
    */
   public Execution execute(
-      CellId cellId, String prompt, @Nullable Duration timeout, AgentProgress progress) {
+      CellId cellId, String prompt, @Nullable Duration timeout, AgentSession.Progress progress) {
     Objects.requireNonNull(prompt, "prompt cannot be null");
     Objects.requireNonNull(progress, "progress cannot be null");
     LiveCell cell = requireLive(cellId, CellStep.EXECUTE);
@@ -359,7 +357,7 @@ public final class CellSteps {
               cellId,
               CellStep.EXECUTE,
               () -> {
-                AgentTurn turn = session.prompt(prompt, limit, progress);
+                AgentSession.Turn turn = session.prompt(prompt, limit, progress);
                 List<String> changed =
                     changes.changedFiles(worktree).stream()
                         .map(WorktreeChanges.ChangedFile::path)

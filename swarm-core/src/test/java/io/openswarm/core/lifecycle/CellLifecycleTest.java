@@ -8,12 +8,9 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.files.DeepTrees;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
@@ -691,7 +688,7 @@ class CellLifecycleTest {
     }
 
     @Override
-    public AgentSession start(AgentContext context) {
+    public AgentSession start(AgentRuntime.Context context) {
       if (failStart) {
         throw new AgentException(AgentException.Reason.START_FAILED, "no binary");
       }
@@ -707,7 +704,8 @@ class CellLifecycleTest {
             }
 
             @Override
-            public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+            public AgentSession.Turn prompt(
+                String prompt, Duration timeout, AgentSession.Progress progress) {
               events.add("prompt " + context.cellId());
               if (failTurn) {
                 throw new AgentException(AgentException.Reason.TURN_FAILED, "model error");
@@ -720,7 +718,7 @@ class CellLifecycleTest {
                   throw new UncheckedIOException(e);
                 }
               }
-              return AgentTurn.of("done");
+              return AgentSession.Turn.of("done");
             }
 
             @Override

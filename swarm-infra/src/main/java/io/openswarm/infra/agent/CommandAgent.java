@@ -1,11 +1,8 @@
 package io.openswarm.infra.agent;
 
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -134,7 +131,7 @@ public final class CommandAgent implements AgentRuntime {
    *     missing or the folders cannot be created
    */
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     Objects.requireNonNull(context, "context cannot be null");
     Path worktree = context.worktree().toAbsolutePath().normalize();
     String path = environment.get("PATH").orElse(null);
@@ -192,7 +189,7 @@ public final class CommandAgent implements AgentRuntime {
 
   /** One cell's agent: runs one process per prompt; at most one at a time. */
   private final class Session implements AgentSession {
-    private final AgentContext context;
+    private final AgentRuntime.Context context;
     private final Path worktree;
     private final Path state;
     private final Path agentState;
@@ -200,7 +197,7 @@ public final class CommandAgent implements AgentRuntime {
     private final AtomicInteger turns = new AtomicInteger();
     private final AtomicReference<@Nullable RunningTurn> running = new AtomicReference<>();
 
-    Session(AgentContext context, Path worktree, Path state, Path agentState) {
+    Session(AgentRuntime.Context context, Path worktree, Path state, Path agentState) {
       this.context = context;
       this.worktree = worktree;
       this.state = state;
@@ -222,7 +219,8 @@ public final class CommandAgent implements AgentRuntime {
      *     character the worker's locale cannot put on a command line); nothing is started then
      */
     @Override
-    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+    public AgentSession.Turn prompt(
+        String prompt, Duration timeout, AgentSession.Progress progress) {
       Objects.requireNonNull(prompt, "prompt cannot be null");
       Objects.requireNonNull(timeout, "timeout cannot be null");
       Objects.requireNonNull(progress, "progress cannot be null");
@@ -244,8 +242,8 @@ public final class CommandAgent implements AgentRuntime {
       }
     }
 
-    private AgentTurn run(
-        RunningTurn turn, String prompt, Duration timeout, AgentProgress progress) {
+    private AgentSession.Turn run(
+        RunningTurn turn, String prompt, Duration timeout, AgentSession.Progress progress) {
       int number = turns.incrementAndGet();
       Path promptFile = agentState.resolve("prompts").resolve("prompt-" + number + ".txt");
       SupervisedProcess process;
@@ -338,11 +336,11 @@ public final class CommandAgent implements AgentRuntime {
           context.cellId(),
           result.duration().toMillis(),
           result.outputBytes());
-      return AgentTurn.of(lastChars(result.outputTail()));
+      return AgentSession.Turn.of(lastChars(result.outputTail()));
     }
 
     /** Waits for the process, reporting progress about once a second; an interrupt stops it. */
-    private ProcessResult await(SupervisedProcess process, AgentProgress progress) {
+    private ProcessResult await(SupervisedProcess process, AgentSession.Progress progress) {
       CompletableFuture<ProcessResult> exit = process.onExit();
       try {
         while (true) {

@@ -1,12 +1,9 @@
 package io.openswarm.infra.opencode;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.NetworkAccess;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.opencode.internal.HealthStatus;
@@ -64,9 +61,9 @@ import org.slf4j.LoggerFactory;
  * the process dies. Each {@link AgentSession#prompt} creates a session and runs one turn with
  * {@link OpenCodeClient#runTurn} (which reopens a dropped event stream and asks the server what it
  * missed, so a lost connection does not lose the turn); the turn's status becomes an {@link
- * AgentTurn} or an {@link AgentException} ({@code FAILED} → {@code TURN_FAILED}, {@code TIMED_OUT}
- * → {@code TURN_TIMED_OUT}, {@code ABORTED} → {@code ABORTED}, a server that died → {@code
- * CRASHED}). {@link AgentSession#abort} aborts the running OpenCode session; {@link
+ * AgentSession.Turn} or an {@link AgentException} ({@code FAILED} → {@code TURN_FAILED}, {@code
+ * TIMED_OUT} → {@code TURN_TIMED_OUT}, {@code ABORTED} → {@code ABORTED}, a server that died →
+ * {@code CRASHED}). {@link AgentSession#abort} aborts the running OpenCode session; {@link
  * AgentSession#close} aborts and then stops the server's whole process tree (TERM, grace period,
  * KILL, verified).
  *
@@ -165,7 +162,7 @@ public final class OpenCodeAgent implements AgentRuntime {
    *     closed)
    */
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     Objects.requireNonNull(context, "context cannot be null");
     long startNanos = System.nanoTime();
     Path cellState = context.stateDirectory().toAbsolutePath().normalize();
@@ -260,11 +257,14 @@ public final class OpenCodeAgent implements AgentRuntime {
     return "OpenCodeAgent{binary=" + binary + ", model=" + options.model() + "}";
   }
 
-  /** Maps a completed turn to an {@link AgentTurn}, token counts -1 when OpenCode reported none. */
-  static AgentTurn toAgentTurn(TurnResult result) {
+  /**
+   * Maps a completed turn to an {@link AgentSession.Turn}, token counts -1 when OpenCode reported
+   * none.
+   */
+  static AgentSession.Turn toAgentTurn(TurnResult result) {
     long input = result.tokens().map(TokenUsage::input).orElse(-1L);
     long output = result.tokens().map(TokenUsage::output).orElse(-1L);
-    return new AgentTurn(result.summary(), input, output);
+    return new AgentSession.Turn(result.summary(), input, output);
   }
 
   /** The reason for a turn that did not complete while the server still runs. */
@@ -318,7 +318,7 @@ public final class OpenCodeAgent implements AgentRuntime {
    * streams can be cut on purpose through {@link OpenCodeAgent#dropEventStreams}.
    */
   private final class Session implements AgentSession {
-    private final AgentContext context;
+    private final AgentRuntime.Context context;
     private final OpenCodeLaunch launch;
     private final SupervisedProcess process;
     private final OpenCodeClient client;
@@ -326,7 +326,7 @@ public final class OpenCodeAgent implements AgentRuntime {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicReference<@Nullable RunningTurn> turn = new AtomicReference<>();
 
-    Session(AgentContext context, OpenCodeLaunch launch, SupervisedProcess process) {
+    Session(AgentRuntime.Context context, OpenCodeLaunch launch, SupervisedProcess process) {
       this.context = context;
       this.launch = launch;
       this.process = process;
@@ -400,7 +400,8 @@ public final class OpenCodeAgent implements AgentRuntime {
     }
 
     @Override
-    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+    public AgentSession.Turn prompt(
+        String prompt, Duration timeout, AgentSession.Progress progress) {
       Objects.requireNonNull(prompt, "prompt cannot be null");
       Objects.requireNonNull(timeout, "timeout cannot be null");
       Objects.requireNonNull(progress, "progress cannot be null");

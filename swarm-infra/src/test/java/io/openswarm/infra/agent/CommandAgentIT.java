@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -48,7 +46,7 @@ class CommandAgentIT {
   private Path state;
   private Path tools;
   private ProcessSupervisor supervisor;
-  private AgentContext context;
+  private AgentRuntime.Context context;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -59,7 +57,7 @@ class CommandAgentIT {
         ProcessSupervisor.newBuilder()
             .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
             .build();
-    context = new AgentContext(CellId.of("cell-1"), worktree, 8123, state);
+    context = new AgentRuntime.Context(CellId.of("cell-1"), worktree, 8123, state);
   }
 
   @AfterEach
@@ -201,7 +199,7 @@ class CommandAgentIT {
       session.awaitReady(Duration.ofSeconds(1));
       for (String prompt : prompts) {
         List<String> progress = new CopyOnWriteArrayList<>();
-        AgentTurn turn = session.prompt(prompt, LIMIT, progress::add);
+        AgentSession.Turn turn = session.prompt(prompt, LIMIT, progress::add);
 
         assertThat(turn.summary()).isEqualTo("edited prompt-seen.txt");
         assertThat(turn.inputTokens()).isEqualTo(-1);
@@ -233,7 +231,7 @@ class CommandAgentIT {
             tools, "fail.sh", "echo 'thinking...'\necho 'error: model quota exceeded' >&2\nexit 3");
     AgentSession session = agent(script, "--message", "{prompt}").start(context);
     try {
-      assertThatThrownBy(() -> session.prompt("do it", LIMIT, AgentProgress.none()))
+      assertThatThrownBy(() -> session.prompt("do it", LIMIT, AgentSession.Progress.none()))
           .isInstanceOfSatisfying(
               AgentException.class,
               e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.TURN_FAILED))
@@ -256,7 +254,8 @@ class CommandAgentIT {
     long start = System.nanoTime();
     try {
       assertThatThrownBy(
-              () -> session.prompt("never ends", Duration.ofSeconds(2), AgentProgress.none()))
+              () ->
+                  session.prompt("never ends", Duration.ofSeconds(2), AgentSession.Progress.none()))
           .isInstanceOfSatisfying(
               AgentException.class,
               e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.TURN_TIMED_OUT))
@@ -280,7 +279,7 @@ class CommandAgentIT {
     AgentSession session = agent(script, "{prompt}").start(context);
     try {
       List<String> progress = new CopyOnWriteArrayList<>();
-      CompletableFuture<AgentTurn> turn =
+      CompletableFuture<AgentSession.Turn> turn =
           CompletableFuture.supplyAsync(() -> session.prompt("take forever", LIMIT, progress::add));
       await().atMost(Duration.ofSeconds(20)).until(() -> !progress.isEmpty());
 
@@ -294,7 +293,8 @@ class CommandAgentIT {
               e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.ABORTED));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 
-      assertThat(session.prompt("quick", LIMIT, AgentProgress.none()).summary()).isEqualTo("quick");
+      assertThat(session.prompt("quick", LIMIT, AgentSession.Progress.none()).summary())
+          .isEqualTo("quick");
     } finally {
       session.close();
     }
@@ -305,7 +305,7 @@ class CommandAgentIT {
     Path script = Scripts.write(tools, "slow.sh", "echo working\nexec sleep 300");
     AgentSession session = agent(script, "{prompt}").start(context);
     List<String> progress = new CopyOnWriteArrayList<>();
-    CompletableFuture<AgentTurn> turn =
+    CompletableFuture<AgentSession.Turn> turn =
         CompletableFuture.supplyAsync(() -> session.prompt("take forever", LIMIT, progress::add));
     await().atMost(Duration.ofSeconds(20)).until(() -> !progress.isEmpty());
 
@@ -349,7 +349,7 @@ class CommandAgentIT {
             .build();
     AgentSession session = agent.start(context);
     try {
-      AgentTurn turn = session.prompt("snoop", LIMIT, AgentProgress.none());
+      AgentSession.Turn turn = session.prompt("snoop", LIMIT, AgentSession.Progress.none());
       assertThat(turn.summary()).endsWith("done");
       if (!OutsideTmpDirFactory.insidePrivateTmp(temp)) {
         assertThat(turn.summary().split("Read-only file system", -1))
@@ -398,7 +398,8 @@ class CommandAgentIT {
                 "if [ \"$1\" = file ]; then wc -c < \"$2\"; else printf '%s' \"$2\" | wc -c; fi"));
     AgentSession asArgument = agent(script, "argument", "{prompt}").start(context);
     try {
-      assertThatThrownBy(() -> asArgument.prompt("y".repeat(150_000), LIMIT, AgentProgress.none()))
+      assertThatThrownBy(
+              () -> asArgument.prompt("y".repeat(150_000), LIMIT, AgentSession.Progress.none()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("prompt is 150000 characters (150000 bytes in ")
           .hasMessageContaining(
@@ -409,16 +410,16 @@ class CommandAgentIT {
           .doesNotContain("Argument list too long");
       assertThat(state.resolve("logs/agent-1.log")).as("nothing was started").doesNotExist();
 
-      AgentTurn longest =
+      AgentSession.Turn longest =
           asArgument.prompt(
-              "y".repeat(CommandTemplate.MAX_ARGUMENT_BYTES), LIMIT, AgentProgress.none());
+              "y".repeat(CommandTemplate.MAX_ARGUMENT_BYTES), LIMIT, AgentSession.Progress.none());
       assertThat(longest.summary()).isEqualTo(Integer.toString(CommandTemplate.MAX_ARGUMENT_BYTES));
     } finally {
       asArgument.close();
     }
     AgentSession asFile = agent(script, "file", "{promptFile}").start(context);
     try {
-      assertThat(asFile.prompt("y".repeat(150_000), LIMIT, AgentProgress.none()).summary())
+      assertThat(asFile.prompt("y".repeat(150_000), LIMIT, AgentSession.Progress.none()).summary())
           .isEqualTo("150000");
     } finally {
       asFile.close();

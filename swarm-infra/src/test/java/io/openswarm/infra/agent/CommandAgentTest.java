@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -26,13 +25,13 @@ class CommandAgentTest {
 
   @TempDir Path temp;
   private ProcessSupervisor supervisor;
-  private AgentContext context;
+  private AgentRuntime.Context context;
 
   @BeforeEach
   void setUp() throws Exception {
     supervisor = ProcessSupervisor.newBuilder().build();
     context =
-        new AgentContext(
+        new AgentRuntime.Context(
             CellId.of("cell-1"),
             Files.createDirectories(temp.resolve("worktree")),
             8123,
@@ -168,7 +167,8 @@ class CommandAgentTest {
     session.abort();
     session.close();
     session.close();
-    assertThatThrownBy(() -> session.prompt("x", Duration.ofSeconds(1), AgentProgress.none()))
+    assertThatThrownBy(
+            () -> session.prompt("x", Duration.ofSeconds(1), AgentSession.Progress.none()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("attempted to prompt while in CLOSED state");
     assertThatThrownBy(() -> session.awaitReady(Duration.ofSeconds(1)))
@@ -180,10 +180,11 @@ class CommandAgentTest {
     AgentSession session =
         CommandAgent.newBuilder(supervisor).command("true", "{prompt}").build().start(context);
     try {
-      assertThatThrownBy(() -> session.prompt("a\0b", Duration.ofSeconds(1), AgentProgress.none()))
+      assertThatThrownBy(
+              () -> session.prompt("a\0b", Duration.ofSeconds(1), AgentSession.Progress.none()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("NUL");
-      assertThatThrownBy(() -> session.prompt("x", Duration.ZERO, AgentProgress.none()))
+      assertThatThrownBy(() -> session.prompt("x", Duration.ZERO, AgentSession.Progress.none()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("timeout must be positive but was PT0S");
     } finally {

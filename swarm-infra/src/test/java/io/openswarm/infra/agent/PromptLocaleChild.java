@@ -1,7 +1,7 @@
 package io.openswarm.infra.agent;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
+import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -29,8 +29,8 @@ public final class PromptLocaleChild {
     String placeholder =
         args[0].equals("prompt") ? CommandTemplate.PROMPT : CommandTemplate.PROMPT_FILE;
     Path script = Path.of(args[1]);
-    AgentContext context =
-        new AgentContext(CellId.of("cell-1"), Path.of(args[2]), 8123, Path.of(args[3]));
+    AgentRuntime.Context context =
+        new AgentRuntime.Context(CellId.of("cell-1"), Path.of(args[2]), 8123, Path.of(args[3]));
     System.out.println(
         "ENCODING "
             + System.getProperty("sun.jnu.encoding")

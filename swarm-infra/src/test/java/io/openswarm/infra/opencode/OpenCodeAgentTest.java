@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
+import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.infra.opencode.internal.TokenUsage;
 import io.openswarm.infra.opencode.internal.TurnResult;
 import io.openswarm.infra.opencode.internal.TurnStatus;
@@ -34,7 +33,7 @@ class OpenCodeAgentTest {
 
   @TempDir Path temp;
   private ProcessSupervisor supervisor;
-  private AgentContext context;
+  private AgentRuntime.Context context;
   private OpenCodeOptions.Builder options;
 
   @BeforeEach
@@ -42,7 +41,7 @@ class OpenCodeAgentTest {
     supervisor = ProcessSupervisor.newBuilder().build();
     Path worktree = Files.createDirectories(temp.resolve("pool/cell-1"));
     Path state = Files.createDirectories(temp.resolve("state/cells/cell-1"));
-    context = new AgentContext(CellId.of("cell-1"), worktree, freePort(), state);
+    context = new AgentRuntime.Context(CellId.of("cell-1"), worktree, freePort(), state);
     options = OpenCodeOptions.newBuilder().model("fake/fake-model");
   }
 
@@ -243,8 +242,9 @@ class OpenCodeAgentTest {
             0);
 
     assertThat(OpenCodeAgent.toAgentTurn(withTokens))
-        .isEqualTo(new AgentTurn("Wrote hello.txt.", 120, 30));
-    assertThat(OpenCodeAgent.toAgentTurn(withoutTokens)).isEqualTo(new AgentTurn("", -1, -1));
+        .isEqualTo(new AgentSession.Turn("Wrote hello.txt.", 120, 30));
+    assertThat(OpenCodeAgent.toAgentTurn(withoutTokens))
+        .isEqualTo(new AgentSession.Turn("", -1, -1));
   }
 
   @Test

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
@@ -48,16 +46,17 @@ class CellStepsIntegrateTest {
         }
 
         @Override
-        public AgentSession start(io.openswarm.core.agent.AgentContext context) {
+        public AgentSession start(io.openswarm.core.agent.AgentRuntime.Context context) {
           return new AgentSession() {
             @Override
             public void awaitReady(Duration timeout) {}
 
             @Override
-            public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+            public AgentSession.Turn prompt(
+                String prompt, Duration timeout, AgentSession.Progress progress) {
               String[] words = prompt.split(" ", 3);
               TestRepositories.writeFile(context.worktree(), words[1], words[2]);
-              return AgentTurn.of("wrote " + words[1]);
+              return AgentSession.Turn.of("wrote " + words[1]);
             }
 
             @Override
@@ -114,7 +113,7 @@ class CellStepsIntegrateTest {
 
   private void commitIn(CellSteps steps, CellId cell, String file) {
     steps.bootstrap(cell, "main");
-    steps.execute(cell, "write " + file + " " + cell, null, AgentProgress.none());
+    steps.execute(cell, "write " + file + " " + cell, null, AgentSession.Progress.none());
     steps.commit(cell, cell + ": " + file);
   }
 

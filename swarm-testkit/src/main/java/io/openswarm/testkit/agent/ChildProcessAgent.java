@@ -1,12 +1,9 @@
 package io.openswarm.testkit.agent;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.infra.process.ProcessResult;
@@ -57,7 +54,7 @@ public final class ChildProcessAgent implements AgentRuntime {
   private static final Duration WATCH = Duration.ofMillis(20);
 
   private final ProcessSupervisor supervisor;
-  private final Function<AgentContext, List<String>> command;
+  private final Function<AgentRuntime.Context, List<String>> command;
   private final Function<String, List<FileEdit>> edits;
   private final Function<String, ScriptedAgent.Turn> turns;
   private final Duration turnDelay;
@@ -121,7 +118,7 @@ public final class ChildProcessAgent implements AgentRuntime {
   }
 
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     Objects.requireNonNull(context, "context cannot be null");
     Path log = context.stateDirectory().resolve("logs").resolve("agent.log");
     SupervisedProcess process;
@@ -159,12 +156,12 @@ public final class ChildProcessAgent implements AgentRuntime {
   }
 
   private final class Session implements CrashableSession {
-    private final AgentContext context;
+    private final AgentRuntime.Context context;
     private final SupervisedProcess process;
     private final CountDownLatch aborted = new CountDownLatch(1);
     private volatile boolean closed;
 
-    Session(AgentContext context, SupervisedProcess process) {
+    Session(AgentRuntime.Context context, SupervisedProcess process) {
       this.context = context;
       this.process = process;
     }
@@ -208,7 +205,8 @@ public final class ChildProcessAgent implements AgentRuntime {
     }
 
     @Override
-    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+    public AgentSession.Turn prompt(
+        String prompt, Duration timeout, AgentSession.Progress progress) {
       Objects.requireNonNull(prompt, "prompt cannot be null");
       if (closed) {
         throw new IllegalStateException("attempted to prompt while in CLOSED state");
@@ -241,7 +239,7 @@ public final class ChildProcessAgent implements AgentRuntime {
         progress.onProgress("edited " + edit.path());
       }
       requireAlive();
-      return AgentTurn.of("applied " + toApply.size() + " scripted edit(s)");
+      return AgentSession.Turn.of("applied " + toApply.size() + " scripted edit(s)");
     }
 
     private void requireAlive() {
@@ -317,7 +315,7 @@ public final class ChildProcessAgent implements AgentRuntime {
   /** Configures a {@link ChildProcessAgent}. Not thread-safe. */
   public static final class Builder {
     private final ProcessSupervisor supervisor;
-    private Function<AgentContext, List<String>> command = context -> SLEEP;
+    private Function<AgentRuntime.Context, List<String>> command = context -> SLEEP;
     private Function<String, List<FileEdit>> edits = prompt -> List.of();
     private Function<String, ScriptedAgent.Turn> turns = prompt -> ScriptedAgent.Turn.NORMAL;
     private Duration turnDelay = Duration.ZERO;
@@ -335,7 +333,7 @@ public final class ChildProcessAgent implements AgentRuntime {
      * @param commandForCell gives the command for a cell
      * @return this builder
      */
-    public Builder command(Function<AgentContext, List<String>> commandForCell) {
+    public Builder command(Function<AgentRuntime.Context, List<String>> commandForCell) {
       this.command = Objects.requireNonNull(commandForCell, "command cannot be null");
       return this;
     }

@@ -1,11 +1,8 @@
 package io.openswarm.testkit.agent;
 
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -110,7 +107,7 @@ public final class ScriptedAgent implements AgentRuntime {
   }
 
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     Objects.requireNonNull(context, "context cannot be null");
     pause(startDelay);
     if (start == Start.FAIL) {
@@ -134,11 +131,11 @@ public final class ScriptedAgent implements AgentRuntime {
   }
 
   private final class Session implements AgentSession {
-    private final AgentContext context;
+    private final AgentRuntime.Context context;
     private final CountDownLatch aborted = new CountDownLatch(1);
     private volatile boolean closed;
 
-    Session(AgentContext context) {
+    Session(AgentRuntime.Context context) {
       this.context = context;
       startedSessions.incrementAndGet();
       liveSessions.incrementAndGet();
@@ -163,15 +160,16 @@ public final class ScriptedAgent implements AgentRuntime {
     }
 
     @Override
-    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+    public AgentSession.Turn prompt(
+        String prompt, Duration timeout, AgentSession.Progress progress) {
       Objects.requireNonNull(prompt, "prompt cannot be null");
       if (closed) {
         throw new IllegalStateException("attempted to prompt while in CLOSED state");
       }
-      Turn turn = turns.apply(prompt);
+      ScriptedAgent.Turn turn = turns.apply(prompt);
       progress.onProgress("scripted turn started");
       try {
-        if (turn == Turn.HANG) {
+        if (turn == ScriptedAgent.Turn.HANG) {
           if (aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
             throw new AgentException(
                 AgentException.Reason.ABORTED, "turn of cell " + context.cellId() + " was aborted");
@@ -195,7 +193,7 @@ public final class ScriptedAgent implements AgentRuntime {
             "turn of cell " + context.cellId() + " was interrupted",
             e);
       }
-      if (turn == Turn.FAIL) {
+      if (turn == ScriptedAgent.Turn.FAIL) {
         throw new AgentException(
             AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
       }
@@ -204,7 +202,7 @@ public final class ScriptedAgent implements AgentRuntime {
         edit.applyIn(context.worktree());
         progress.onProgress("edited " + edit.path());
       }
-      return AgentTurn.of("applied " + toApply.size() + " scripted edit(s)");
+      return AgentSession.Turn.of("applied " + toApply.size() + " scripted edit(s)");
     }
 
     @Override

@@ -1,12 +1,9 @@
 package io.openswarm.testkit.fault;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
 import io.openswarm.core.agent.AgentException;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.testkit.agent.CrashableSession;
 import java.time.Duration;
@@ -42,7 +39,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
   }
 
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     injector.portGiven(context.port(), context.cellId());
     return FaultSite.run(
         injector,
@@ -84,7 +81,8 @@ final class FaultyAgentRuntime implements AgentRuntime {
     }
 
     @Override
-    public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+    public AgentSession.Turn prompt(
+        String prompt, Duration timeout, AgentSession.Progress progress) {
       FiredFault submit = injector.take(FaultPoint.PROMPT_SUBMIT, cell, false);
       if (submit != null) {
         FaultSite.strike(
@@ -94,7 +92,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
             aborted,
             message -> new AgentException(AgentException.Reason.ABORTED, message));
       }
-      AgentProgress watched = progress;
+      AgentSession.Progress watched = progress;
       // Whether armed before or after, a drop happens during the turn: there is no stream before or
       // after it.
       FiredFault drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, false);
@@ -114,7 +112,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
                   + " (the session has no process to kill, so the crash is reported without one)");
         }
         CountDownLatch started = new CountDownLatch(1);
-        AgentProgress inner = watched;
+        AgentSession.Progress inner = watched;
         watched =
             what -> {
               started.countDown();
@@ -134,7 +132,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
         killer.setDaemon(true);
         killer.start();
       }
-      AgentTurn turn = delegate.prompt(prompt, timeout, watched);
+      AgentSession.Turn turn = delegate.prompt(prompt, timeout, watched);
       FiredFault after = injector.take(FaultPoint.PROMPT_SUBMIT, cell, true);
       if (after != null) {
         FaultSite.strike(
@@ -153,7 +151,8 @@ final class FaultyAgentRuntime implements AgentRuntime {
      * the turn reports progress (it is underway then); anything else strikes at once, as at {@link
      * FaultPoint#PROMPT_SUBMIT}.
      */
-    private AgentProgress dropStreamsOnFirstProgress(FiredFault drop, AgentProgress progress) {
+    private AgentSession.Progress dropStreamsOnFirstProgress(
+        FiredFault drop, AgentSession.Progress progress) {
       if (drop.fault().action() == Fault.Action.FAIL
           && FaultyAgentRuntime.this.delegate instanceof OpenCodeAgent openCode) {
         AtomicBoolean cut = new AtomicBoolean();

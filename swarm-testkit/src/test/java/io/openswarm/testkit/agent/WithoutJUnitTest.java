@@ -3,8 +3,7 @@ package io.openswarm.testkit.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.agent.AgentContext;
-import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import java.io.File;
 import java.io.IOException;
@@ -74,8 +73,8 @@ class WithoutJUnitTest {
         System.out.println("JUnit absent");
       }
       ScriptedAgent agent = ScriptedAgent.newBuilder().promptCommands().build();
-      AgentContext context =
-          new AgentContext(
+      AgentRuntime.Context context =
+          new AgentRuntime.Context(
               CellId.of("no-junit"),
               Path.of(args[0]),
               40_000,
@@ -85,7 +84,7 @@ class WithoutJUnitTest {
         session.prompt(
             "write hello.txt from a JVM without JUnit",
             Duration.ofSeconds(5),
-            AgentProgress.none());
+            AgentSession.Progress.none());
       }
     }
   }

@@ -1,10 +1,7 @@
 package io.openswarm.testkit.fault;
 
-import io.openswarm.core.agent.AgentContext;
-import io.openswarm.core.agent.AgentProgress;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.agent.AgentTurn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -38,7 +35,7 @@ final class AuditedAgent implements AgentRuntime {
   }
 
   @Override
-  public AgentSession start(AgentContext context) {
+  public AgentSession start(AgentRuntime.Context context) {
     AgentSession session = delegate.start(context);
     return new AgentSession() {
       private volatile boolean started;
@@ -59,7 +56,8 @@ final class AuditedAgent implements AgentRuntime {
       }
 
       @Override
-      public AgentTurn prompt(String prompt, Duration timeout, AgentProgress progress) {
+      public AgentSession.Turn prompt(
+          String prompt, Duration timeout, AgentSession.Progress progress) {
         return session.prompt(prompt, timeout, progress);
       }
 

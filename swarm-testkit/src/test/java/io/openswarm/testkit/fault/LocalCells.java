@@ -5,7 +5,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.agent.AgentProgress;
+import io.openswarm.core.agent.AgentSession;
 import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
@@ -151,7 +151,7 @@ final class LocalCells implements AutoCloseable {
     BranchIntegration.Result integration = null;
     CellSteps.Teardown teardown;
     try {
-      steps.execute(cell, task.prompt(), task.executeTimeout(), AgentProgress.none());
+      steps.execute(cell, task.prompt(), task.executeTimeout(), AgentSession.Progress.none());
       TestRunner.Result tested = steps.test(cell, task.testCommand(), task.testTimeout());
       if (!tested.passed()) {
         steps.revert(cell);
