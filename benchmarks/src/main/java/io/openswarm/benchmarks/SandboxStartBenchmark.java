@@ -3,7 +3,6 @@ package io.openswarm.benchmarks;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessSpec;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -86,7 +85,7 @@ public class SandboxStartBenchmark {
             .orElseThrow();
     CellSandbox cellSandbox =
         sandbox.startsWith("bubblewrap")
-            ? SandboxDetector.system().select(SandboxMode.BUBBLEWRAP)
+            ? SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP)
             : CellSandbox.none();
     ProcessSupervisor.Builder builder = ProcessSupervisor.newBuilder().sandbox(cellSandbox);
     if (sandbox.equals("bubblewrap-limits")) {

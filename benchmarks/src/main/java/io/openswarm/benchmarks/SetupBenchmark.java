@@ -1,7 +1,7 @@
 package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.infra.process.ProcessEnvironment;
@@ -62,7 +62,7 @@ public final class SetupBenchmark {
 
     try (ProcessSupervisor supervisor =
             ProcessSupervisor.newBuilder()
-                .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+                .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
                 .build();
         WorktreePool cold = pool(repo, directory.resolve("cold"), 0);
         WorktreePool warm = pool(repo, directory.resolve("warm"), 1)) {

@@ -2,7 +2,7 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.sandbox.SandboxDetector;
@@ -168,7 +168,7 @@ public final class ThroughputCurve {
           "%d cores, Java %s, sandbox %s, think time %d ms, test command %s%n",
           Runtime.getRuntime().availableProcessors(),
           Runtime.version(),
-          SandboxDetector.system().select(SandboxMode.AUTO).description(),
+          SandboxDetector.system().select(CellSandbox.Mode.AUTO).description(),
           settings.think.toMillis(),
           settings.testCommand);
 

@@ -6,7 +6,7 @@ import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
@@ -303,7 +303,7 @@ public final class SwarmWorkerBuilder {
   }
 
   /**
-   * How cell processes are isolated; {@link SandboxMode#AUTO} (bubblewrap when it works) by
+   * How cell processes are isolated; {@link CellSandbox.Mode#AUTO} (bubblewrap when it works) by
    * default.
    *
    * @param mode the sandbox mode
@@ -311,7 +311,7 @@ public final class SwarmWorkerBuilder {
    * @throws NullPointerException if {@code mode} is null
    * @throws IllegalStateException if the sandbox was already set
    */
-  public SwarmWorkerBuilder sandbox(SandboxMode mode) {
+  public SwarmWorkerBuilder sandbox(CellSandbox.Mode mode) {
     Objects.requireNonNull(mode, "sandbox cannot be null");
     once("sandbox", draft.sandbox);
     draft.sandbox = mode;

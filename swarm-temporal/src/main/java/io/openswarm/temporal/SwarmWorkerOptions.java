@@ -5,7 +5,7 @@ import io.openswarm.core.history.HistoryOptions;
 import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellLimits;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
@@ -48,7 +48,7 @@ public final class SwarmWorkerOptions {
   private final Path repository;
   private final Path stateDirectory;
   private final AgentFactory agentFactory;
-  private final SandboxMode sandbox;
+  private final CellSandbox.Mode sandbox;
   private final CellLimits cellLimits;
   private final List<String> repositoryHooks;
   private final HistoryOptions history;
@@ -74,7 +74,7 @@ public final class SwarmWorkerOptions {
     @Nullable Path repository;
     @Nullable Path stateDirectory;
     @Nullable AgentFactory agentFactory;
-    SandboxMode sandbox = SandboxMode.AUTO;
+    CellSandbox.Mode sandbox = CellSandbox.Mode.AUTO;
     CellLimits cellLimits = CellLimits.getDefaultInstance();
     List<String> repositoryHooks = List.of();
     HistoryOptions history = HistoryOptions.getDefaultInstance();
@@ -311,7 +311,7 @@ public final class SwarmWorkerOptions {
    *
    * @return the sandbox mode
    */
-  public SandboxMode sandbox() {
+  public CellSandbox.Mode sandbox() {
     return sandbox;
   }
 

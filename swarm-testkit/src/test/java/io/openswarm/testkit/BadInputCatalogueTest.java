@@ -494,8 +494,8 @@ class BadInputCatalogueTest {
             IllegalStateException.class,
             () ->
                 worker()
-                    .sandbox(io.openswarm.core.sandbox.SandboxMode.NONE)
-                    .sandbox(io.openswarm.core.sandbox.SandboxMode.AUTO),
+                    .sandbox(io.openswarm.core.sandbox.CellSandbox.Mode.NONE)
+                    .sandbox(io.openswarm.core.sandbox.CellSandbox.Mode.AUTO),
             "sandbox was already set to NONE"),
         bad(
             "worktrees of another repository",

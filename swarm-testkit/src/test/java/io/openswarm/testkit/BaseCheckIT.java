@@ -9,7 +9,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
@@ -101,7 +101,7 @@ class BaseCheckIT {
                               FileEdit.write("status.txt", "green\n"),
                               FileEdit.write("agent.txt", prompt)))
                   .build())
-          .configure(worker -> worker.sandbox(SandboxMode.NONE))
+          .configure(worker -> worker.sandbox(CellSandbox.Mode.NONE))
           .build();
 
   @Test

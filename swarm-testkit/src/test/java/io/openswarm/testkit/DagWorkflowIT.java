@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
@@ -121,7 +121,7 @@ class DagWorkflowIT {
               worker ->
                   worker
                       .capacity(CapacityOptions.newBuilder().maxConcurrentActivities(10).build())
-                      .sandbox(SandboxMode.NONE))
+                      .sandbox(CellSandbox.Mode.NONE))
           .build();
 
   @AfterEach

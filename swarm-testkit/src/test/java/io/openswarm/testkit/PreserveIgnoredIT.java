@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.agent.FileEdit;
@@ -44,7 +44,7 @@ class PreserveIgnoredIT {
                         return edits;
                       })
                   .build())
-          .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP))
+          .configure(worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP))
           .build();
 
   @Test

@@ -8,7 +8,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
@@ -53,7 +53,7 @@ class UnrunnableTestsIT {
               ScriptedAgent.newBuilder()
                   .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
                   .build())
-          .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP))
+          .configure(worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP))
           .build();
 
   @Test

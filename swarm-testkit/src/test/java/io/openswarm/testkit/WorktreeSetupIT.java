@@ -7,7 +7,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
@@ -70,7 +70,7 @@ class WorktreeSetupIT {
                                   "echo run >> .setup-runs && npm ci --no-audit --no-fund")
                               .inputs("package.json", "package-lock.json")
                               .build())
-                      .sandbox(SandboxMode.BUBBLEWRAP))
+                      .sandbox(CellSandbox.Mode.BUBBLEWRAP))
           .build();
 
   private static void npmProject(TemporaryRepository repo) {

@@ -1,7 +1,6 @@
 package io.openswarm.infra.sandbox;
 
 import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.internal.Executables;
 import java.io.File;
@@ -26,18 +25,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which {@link CellSandbox} a worker gets: checks once whether bubblewrap is installed and
  * actually works here, by running {@code true} under the full sandbox profile, and resolves a
- * {@link SandboxMode}.
+ * {@link CellSandbox.Mode}.
  *
  * <p>Presence is not enough: {@code bwrap} can be installed where user namespaces are disabled, or
  * inside a container that forbids them, and then fails at every start. The trial catches that once,
  * up front.
  *
  * <ul>
- *   <li>{@link SandboxMode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()} and
- *       an ERROR line (once per detector) saying that cells are not isolated and how to fix it;
- *   <li>{@link SandboxMode#BUBBLEWRAP}: bubblewrap, or an {@link IllegalStateException} explaining
- *       why not;
- *   <li>{@link SandboxMode#NONE}: {@link CellSandbox#none()}, silently.
+ *   <li>{@link CellSandbox.Mode#AUTO}: bubblewrap if it works, otherwise {@link CellSandbox#none()}
+ *       and an ERROR line (once per detector) saying that cells are not isolated and how to fix it;
+ *   <li>{@link CellSandbox.Mode#BUBBLEWRAP}: bubblewrap, or an {@link IllegalStateException}
+ *       explaining why not;
+ *   <li>{@link CellSandbox.Mode#NONE}: {@link CellSandbox#none()}, silently.
  * </ul>
  *
  * <p>Thread-safe; the check runs at most once per detector, on first use.
@@ -107,10 +106,10 @@ public final class SandboxDetector {
    * @param mode the mode
    * @return the sandbox
    * @throws NullPointerException if {@code mode} is null
-   * @throws IllegalStateException if {@code mode} is {@link SandboxMode#BUBBLEWRAP} and bubblewrap
-   *     does not work
+   * @throws IllegalStateException if {@code mode} is {@link CellSandbox.Mode#BUBBLEWRAP} and
+   *     bubblewrap does not work
    */
-  public CellSandbox select(SandboxMode mode) {
+  public CellSandbox select(CellSandbox.Mode mode) {
     Objects.requireNonNull(mode, "mode cannot be null");
     switch (mode) {
       case NONE:

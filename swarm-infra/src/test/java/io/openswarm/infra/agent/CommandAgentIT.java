@@ -8,7 +8,7 @@ import io.openswarm.core.CellId;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.process.Scripts;
@@ -55,7 +55,7 @@ class CommandAgentIT {
     tools = Files.createDirectories(temp.resolve("tools"));
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
     context = new AgentRuntime.Context(CellId.of("cell-1"), worktree, 8123, state);
   }

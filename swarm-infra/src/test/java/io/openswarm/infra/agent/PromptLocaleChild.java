@@ -3,7 +3,7 @@ package io.openswarm.infra.agent;
 import io.openswarm.core.CellId;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.process.ProcessSupervisor;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ public final class PromptLocaleChild {
             + System.getProperty("file.encoding"));
     try (ProcessSupervisor supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build()) {
       AgentSession session =
           CommandAgent.newBuilder(supervisor)

@@ -1,7 +1,6 @@
 package io.openswarm.infra.process;
 
 import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.sandbox.SandboxDetector;
 import java.nio.file.Path;
@@ -56,7 +55,10 @@ public final class SupervisorChild {
       String sandboxName, Path worktree, Path state, int minDescendants) throws Exception {
     CellSandbox sandbox =
         SandboxDetector.system()
-            .select(sandboxName.equals("bubblewrap") ? SandboxMode.BUBBLEWRAP : SandboxMode.NONE);
+            .select(
+                sandboxName.equals("bubblewrap")
+                    ? CellSandbox.Mode.BUBBLEWRAP
+                    : CellSandbox.Mode.NONE);
     ProcessSupervisor supervisor = ProcessSupervisor.newBuilder().sandbox(sandbox).build();
     SupervisedProcess process =
         supervisor.start(

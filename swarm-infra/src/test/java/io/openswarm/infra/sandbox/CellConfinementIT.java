@@ -2,8 +2,8 @@ package io.openswarm.infra.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
@@ -83,7 +83,7 @@ class CellConfinementIT {
             Path.of(System.getProperty("user.home"), ".openswarm-it-" + UUID.randomUUID()));
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .hiddenPaths(List.of(stateRoot, poolRoot, repo, credential))
             .build();
   }

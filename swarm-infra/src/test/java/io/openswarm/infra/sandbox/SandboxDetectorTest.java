@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.SandboxMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +28,11 @@ class SandboxDetectorTest {
               assertThat(bwrap.version()).matches("\\d+\\.\\d+.*");
               assertThat(bwrap.executable().getFileName().toString()).isEqualTo("bwrap");
             });
-    assertThat(detector.select(SandboxMode.AUTO)).isSameAs(detector.bubblewrap().orElseThrow());
-    assertThat(detector.select(SandboxMode.BUBBLEWRAP))
+    assertThat(detector.select(CellSandbox.Mode.AUTO))
         .isSameAs(detector.bubblewrap().orElseThrow());
-    assertThat(detector.select(SandboxMode.NONE)).isSameAs(CellSandbox.none());
+    assertThat(detector.select(CellSandbox.Mode.BUBBLEWRAP))
+        .isSameAs(detector.bubblewrap().orElseThrow());
+    assertThat(detector.select(CellSandbox.Mode.NONE)).isSameAs(CellSandbox.none());
   }
 
   @Test
@@ -42,8 +42,8 @@ class SandboxDetectorTest {
     String stderr =
         captureStderr(
             () -> {
-              assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
-              assertThat(detector.select(SandboxMode.AUTO)).isSameAs(CellSandbox.none());
+              assertThat(detector.select(CellSandbox.Mode.AUTO)).isSameAs(CellSandbox.none());
+              assertThat(detector.select(CellSandbox.Mode.AUTO)).isSameAs(CellSandbox.none());
             });
 
     assertThat(stderr.lines().filter(l -> l.contains("ERROR"))).hasSize(2);
@@ -53,7 +53,7 @@ class SandboxDetectorTest {
                 + "not found at "
                 + temp.resolve("bin/bwrap"),
             "apt-get install bubblewrap");
-    assertThatThrownBy(() -> detector.select(SandboxMode.BUBBLEWRAP))
+    assertThatThrownBy(() -> detector.select(CellSandbox.Mode.BUBBLEWRAP))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith(
             "sandbox mode BUBBLEWRAP was requested but bubblewrap was not found at ")
@@ -77,7 +77,7 @@ class SandboxDetectorTest {
                 + " is installed but cannot create a sandbox here (exit code 1: bwrap: No permissions to create new "
                 + "namespace)");
     assertThat(detector.toString()).contains("cannot create a sandbox");
-    assertThatThrownBy(() -> detector.select(SandboxMode.BUBBLEWRAP))
+    assertThatThrownBy(() -> detector.select(CellSandbox.Mode.BUBBLEWRAP))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("No permissions to create new namespace");
   }

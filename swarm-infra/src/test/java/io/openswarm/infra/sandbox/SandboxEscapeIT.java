@@ -3,7 +3,7 @@ package io.openswarm.infra.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.infra.process.ProcessResult;
@@ -60,7 +60,7 @@ class SandboxEscapeIT {
     stateB = Files.createDirectories(temp.resolve("state/cell-b"));
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
 
     agentB =

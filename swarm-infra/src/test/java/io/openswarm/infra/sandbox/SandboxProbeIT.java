@@ -2,7 +2,7 @@ package io.openswarm.infra.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.process.ProcessSupervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class SandboxProbeIT {
     Git.run(repo, "init", "-q");
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .hiddenPaths(List.of(repo))
             .build();
   }

@@ -2,7 +2,7 @@ package io.openswarm.infra.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessSpec;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -34,7 +34,7 @@ class SandboxedStartThreadIT {
     Path state = Files.createDirectories(temp.resolve("state/cell-1"));
     try (ProcessSupervisor supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build()) {
       ExecutorService pool = Executors.newSingleThreadExecutor();
       Future<SupervisedProcess> started =

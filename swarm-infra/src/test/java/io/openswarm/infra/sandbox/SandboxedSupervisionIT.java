@@ -3,8 +3,8 @@ package io.openswarm.infra.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.ProcessResult;
 import io.openswarm.infra.process.ProcessSpec;
@@ -43,7 +43,7 @@ class SandboxedSupervisionIT {
     state = Files.createDirectories(temp.resolve("state/cell-1"));
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
   }
 

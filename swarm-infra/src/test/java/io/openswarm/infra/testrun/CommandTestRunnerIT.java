@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.testrun.TestCommandNotRunnableException;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -45,7 +45,7 @@ class CommandTestRunnerIT {
     otherState = Files.createDirectories(temp.resolve("state/cell-2"));
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
   }
 
@@ -164,7 +164,7 @@ class CommandTestRunnerIT {
         worktree.resolve("test.sh"), PosixFilePermissions.fromString("rwx------"));
     try (ProcessSupervisor hiding =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .hiddenPaths(List.of(hidden))
             .build()) {
       CommandTestRunner runner =

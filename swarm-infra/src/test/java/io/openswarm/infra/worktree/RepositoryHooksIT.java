@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.openswarm.core.CellId;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.core.worktree.WorktreeException.Reason;
@@ -53,7 +53,7 @@ class RepositoryHooksIT {
   private GitWorktreeChanges changes(TestRepository repo, List<String> hooks) {
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .hiddenPaths(List.of(repo.path(), temp.resolve("state")))
             .build();
     pool = WorktreePool.newBuilder().repository(repo.path()).root(temp.resolve("pool")).build();

@@ -11,7 +11,6 @@ import io.openswarm.core.metrics.SwarmMetrics;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.sandbox.CellSandbox;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.worktree.WorktreeSetup;
 import io.openswarm.infra.git.GitResult;
 import io.openswarm.infra.git.GitRunner;
@@ -191,7 +190,7 @@ public final class SwarmAssembly implements AutoCloseable {
                 outcomes, backlog, admission, ports, memory, disk, diskBudget, this::liveCells),
             options.hostId(),
             options.cellCapacity().maxCells(),
-            options.sandbox() == SandboxMode.AUTO && !sandbox.isolating(),
+            options.sandbox() == CellSandbox.Mode.AUTO && !sandbox.isolating(),
             options.capacity().healthThresholds());
     this.metrics = metrics();
     this.agent = options.agentFactory().create(supervisor);
@@ -575,7 +574,7 @@ public final class SwarmAssembly implements AutoCloseable {
               + ". The sandbox hides home folders, /run,"
               + " /tmp and the worker's state, and re-binds only what docs/security.md lists (the repository's git "
               + "directory, the folders on PATH, the program's own folder); move the program onto PATH or out of a "
-              + "hidden folder, or choose sandbox(SandboxMode.NONE) knowingly");
+              + "hidden folder, or choose sandbox(CellSandbox.Mode.NONE) knowingly");
     }
   }
 

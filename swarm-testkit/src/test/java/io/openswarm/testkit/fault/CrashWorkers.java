@@ -1,7 +1,7 @@
 package io.openswarm.testkit.fault;
 
 import io.openswarm.core.port.PortRange;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
@@ -169,7 +169,7 @@ final class CrashWorkers {
                     .stopGrace(Duration.ofSeconds(1))
                     .build())
         .ports(new PortRange(firstPort, lastPort))
-        .sandbox(SandboxMode.NONE);
+        .sandbox(CellSandbox.Mode.NONE);
   }
 
   /** {@code java -cp <this JVM's class path> <main> <args>}. */

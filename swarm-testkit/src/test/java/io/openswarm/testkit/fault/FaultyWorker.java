@@ -1,7 +1,7 @@
 package io.openswarm.testkit.fault;
 
 import io.openswarm.core.port.PortRange;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CellInterceptor;
@@ -102,7 +102,7 @@ final class FaultyWorker implements AutoCloseable {
                   return agent.get();
                 })
             .ports(new PortRange(firstPort, lastPort))
-            .sandbox(SandboxMode.NONE)
+            .sandbox(CellSandbox.Mode.NONE)
             // The ledger sees every real test run; the faults, outermost, decide whether it happens
             // at all.
             .interceptors(

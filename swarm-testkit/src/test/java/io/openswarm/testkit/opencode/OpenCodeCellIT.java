@@ -13,7 +13,7 @@ import io.openswarm.core.lifecycle.CellLifecycle;
 import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeBinary;
@@ -96,7 +96,7 @@ class OpenCodeCellIT {
             .commit("a project whose test wants a greeting");
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
     ports =
         PortManager.newBuilder()

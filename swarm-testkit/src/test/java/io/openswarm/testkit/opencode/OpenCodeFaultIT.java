@@ -12,7 +12,7 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
 import io.openswarm.core.port.PortRange;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
 import io.openswarm.infra.process.ProcessSupervisor;
@@ -102,7 +102,7 @@ class OpenCodeFaultIT {
     FaultInjector faults = FaultInjector.create();
     ProcessSupervisor supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
     PortManager ports =
         PortManager.newBuilder()

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellId;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.infra.opencode.OpenCodeAgent;
 import io.openswarm.infra.opencode.OpenCodeOptions;
@@ -66,7 +66,7 @@ class OpenCodePrivateNetworkIT {
             .commit("a project whose test wants a greeting");
     supervisor =
         ProcessSupervisor.newBuilder()
-            .sandbox(SandboxDetector.system().select(SandboxMode.BUBBLEWRAP))
+            .sandbox(SandboxDetector.system().select(CellSandbox.Mode.BUBBLEWRAP))
             .build();
     ports =
         PortManager.newBuilder()

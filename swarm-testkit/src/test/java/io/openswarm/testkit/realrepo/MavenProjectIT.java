@@ -6,8 +6,8 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
@@ -108,7 +108,7 @@ class MavenProjectIT {
                     .network(NetworkAccess.NONE)
                     .build())
             .agent(agent)
-            .sandbox(SandboxMode.BUBBLEWRAP)
+            .sandbox(CellSandbox.Mode.BUBBLEWRAP)
             .ports(new PortRange(24860, 24869))
             .start()) {
       return worker.client().runTcr(TaskSpec.of("fluent", "add AssertJ and a fluent test", "main"));

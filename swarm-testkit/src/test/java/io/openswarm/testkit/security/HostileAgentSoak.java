@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.infra.agent.CommandAgent;
 import io.openswarm.infra.process.ProcessEnvironment;
 import io.openswarm.temporal.ConnectionOptions;
@@ -120,7 +120,7 @@ class HostileAgentSoak {
         SwarmWorker.newBuilder()
             .repository(repo.path())
             .stateDirectory(temp.resolve("state"))
-            .sandbox(SandboxMode.BUBBLEWRAP)
+            .sandbox(CellSandbox.Mode.BUBBLEWRAP)
             .testCommand(List.of("sh", "test.sh"))
             .connection(ConnectionOptions.newBuilder().hostId("hostile-soak").build())
             .agent(

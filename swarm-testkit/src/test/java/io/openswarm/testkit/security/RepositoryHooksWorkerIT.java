@@ -6,7 +6,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.SwarmExtension;
@@ -56,7 +56,8 @@ class RepositoryHooksWorkerIT {
                             .toList();
                       })
                   .build())
-          .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP).repositoryHooks("pre-commit"))
+          .configure(
+              worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP).repositoryHooks("pre-commit"))
           .build();
 
   @Test

@@ -7,7 +7,7 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
-import io.openswarm.core.sandbox.SandboxMode;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.agent.FileEdit;
@@ -92,7 +92,7 @@ class SandboxProbeIT {
             ScriptedAgent.newBuilder()
                 .edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
                 .build())
-        .sandbox(SandboxMode.BUBBLEWRAP)
+        .sandbox(CellSandbox.Mode.BUBBLEWRAP)
         .ports(new PortRange(24850, 24859))
         .start();
   }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStatus;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
-import io.openswarm.core.sandbox.SandboxMode;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TestOptions;
@@ -49,7 +49,7 @@ class TestNetworkIT {
             ScriptedAgent.newBuilder()
                 .edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
                 .build())
-        .configure(worker -> worker.sandbox(SandboxMode.BUBBLEWRAP))
+        .configure(worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP))
         .build();
   }
 
