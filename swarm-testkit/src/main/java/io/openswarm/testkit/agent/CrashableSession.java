@@ -5,7 +5,7 @@ import io.openswarm.core.agent.AgentSession;
 /**
  * An agent session backed by a real process that a test can kill abruptly, as the out-of-memory
  * killer or a segmentation fault would. The fault injector's {@link
- * io.openswarm.testkit.fault.FaultPoint#AGENT_CRASH} uses it.
+ * io.openswarm.testkit.fault.FaultInjector.Point#AGENT_CRASH} uses it.
  *
  * <p>{@link #crash()} may be called from any thread, also while a turn runs; implementations must
  * allow that.

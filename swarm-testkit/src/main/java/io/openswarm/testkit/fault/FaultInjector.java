@@ -27,14 +27,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Makes cells fail, hang or die at named {@link FaultPoint}s, by decorating the service-provider
+ * Makes cells fail, hang or die at named {@link Point}s, by decorating the service-provider
  * implementations the cell steps consult: a {@link CellInterceptor}, given to a worker like any
  * other, or applied by hand to the parts of locally driven cells. The library's own code (the
  * steps, the saga, the activities, the workflows) runs unchanged around the faults.
  *
  * <pre>{@code
  * FaultInjector faults = FaultInjector.create();
- * faults.arm(FaultPoint.COMMIT, Fault.fail(), CellId.of("t1"));        // the next commit of cell t1 is rejected
+ * faults.arm(FaultInjector.Point.COMMIT, FaultInjector.Fault.fail(), CellId.of("t1")); // the next commit of cell t1 is rejected
  * SwarmWorker worker = SwarmWorker.newBuilder()...interceptors(faults).start();
  * // or, for cells driven locally:
  * CellSteps steps = CellSteps.newBuilder()
@@ -68,8 +68,8 @@ public final class FaultInjector implements CellInterceptor {
   private static final Duration HANG_POLL = Duration.ofMillis(20);
 
   private final List<Rule> rules = new ArrayList<>();
-  private final List<FiredFault> fired = new CopyOnWriteArrayList<>();
-  private final Set<FiredFault> hanging = ConcurrentHashMap.newKeySet();
+  private final List<Fired> fired = new CopyOnWriteArrayList<>();
+  private final Set<Fired> hanging = ConcurrentHashMap.newKeySet();
   private final List<HeldBack> heldBack = new CopyOnWriteArrayList<>();
   private final Set<String> injectedCommits = ConcurrentHashMap.newKeySet();
 
@@ -77,7 +77,7 @@ public final class FaultInjector implements CellInterceptor {
   private final ConcurrentHashMap<Integer, CellId> portOwners = new ConcurrentHashMap<>();
 
   private final AtomicInteger eventStreamsCut = new AtomicInteger();
-  private final List<Consumer<FiredFault>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Fired>> listeners = new CopyOnWriteArrayList<>();
   private final Object hangMonitor = new Object();
   private long hangGeneration;
 
@@ -94,14 +94,14 @@ public final class FaultInjector implements CellInterceptor {
 
   /** A fault armed for a point: for some cells or any, a number of times. */
   private static final class Rule {
-    final FaultPoint point;
+    final Point point;
     final Fault fault;
     final @Nullable CellId cell;
     final @Nullable Predicate<CellId> cells;
     int remaining;
 
     Rule(
-        FaultPoint point,
+        Point point,
         Fault fault,
         @Nullable CellId cell,
         @Nullable Predicate<CellId> cells,
@@ -132,7 +132,7 @@ public final class FaultInjector implements CellInterceptor {
    * @return this injector
    * @throws NullPointerException if an argument is null
    */
-  public FaultInjector arm(FaultPoint point, Fault fault) {
+  public FaultInjector arm(Point point, Fault fault) {
     return arm(point, fault, null, 1);
   }
 
@@ -145,7 +145,7 @@ public final class FaultInjector implements CellInterceptor {
    * @return this injector
    * @throws NullPointerException if an argument is null
    */
-  public FaultInjector arm(FaultPoint point, Fault fault, CellId cell) {
+  public FaultInjector arm(Point point, Fault fault, CellId cell) {
     return arm(point, fault, Objects.requireNonNull(cell, "cell cannot be null"), 1);
   }
 
@@ -161,7 +161,7 @@ public final class FaultInjector implements CellInterceptor {
    * @throws NullPointerException if {@code point} or {@code fault} is null
    * @throws IllegalArgumentException if {@code times} is not positive
    */
-  public FaultInjector arm(FaultPoint point, Fault fault, @Nullable CellId cell, int times) {
+  public FaultInjector arm(Point point, Fault fault, @Nullable CellId cell, int times) {
     Objects.requireNonNull(point, "point cannot be null");
     Objects.requireNonNull(fault, "fault cannot be null");
     if (times < 1) {
@@ -186,7 +186,7 @@ public final class FaultInjector implements CellInterceptor {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code times} is not positive
    */
-  public FaultInjector armWhere(FaultPoint point, Fault fault, Predicate<CellId> cells, int times) {
+  public FaultInjector armWhere(Point point, Fault fault, Predicate<CellId> cells, int times) {
     Objects.requireNonNull(point, "point cannot be null");
     Objects.requireNonNull(fault, "fault cannot be null");
     Objects.requireNonNull(cells, "cells cannot be null");
@@ -234,7 +234,7 @@ public final class FaultInjector implements CellInterceptor {
    *
    * @return the fired faults, a snapshot
    */
-  public List<FiredFault> fired() {
+  public List<Fired> fired() {
     return List.copyOf(fired);
   }
 
@@ -244,7 +244,7 @@ public final class FaultInjector implements CellInterceptor {
    * @param cell the cell; not null
    * @return its fired faults, in order; empty when none fired for it
    */
-  public List<FiredFault> firedFor(CellId cell) {
+  public List<Fired> firedFor(CellId cell) {
     Objects.requireNonNull(cell, "cell cannot be null");
     return fired.stream().filter(f -> cell.equals(f.cellId())).toList();
   }
@@ -256,7 +256,7 @@ public final class FaultInjector implements CellInterceptor {
    * @param listener told about every fault as it fires
    * @return this injector
    */
-  public FaultInjector onFire(Consumer<FiredFault> listener) {
+  public FaultInjector onFire(Consumer<Fired> listener) {
     listeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
     return this;
   }
@@ -266,7 +266,7 @@ public final class FaultInjector implements CellInterceptor {
    *
    * @return the hanging faults, a snapshot
    */
-  public Set<FiredFault> hanging() {
+  public Set<Fired> hanging() {
     return Set.copyOf(hanging);
   }
 
@@ -279,10 +279,10 @@ public final class FaultInjector implements CellInterceptor {
    * @return the fault that hangs there
    * @throws AssertionError if none hangs there within {@code timeout}
    */
-  public FiredFault awaitHanging(FaultPoint point, @Nullable CellId cell, Duration timeout) {
+  public Fired awaitHanging(Point point, @Nullable CellId cell, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      for (FiredFault f : hanging) {
+      for (Fired f : hanging) {
         if (f.point() == point && (cell == null || cell.equals(f.cellId()))) {
           return f;
         }
@@ -337,8 +337,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * How many agent event streams {@link FaultPoint#EVENT_STREAM_DROP} faults cut so far (a fault
-   * that found no open stream cut none, so tests can tell a real cut from a vacuous one).
+   * How many agent event streams {@link Point#EVENT_STREAM_DROP} faults cut so far (a fault that
+   * found no open stream cut none, so tests can tell a real cut from a vacuous one).
    *
    * @return the number of streams cut
    */
@@ -357,8 +357,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a port probe with {@link FaultPoint#PORT_PROBE} and, for the manager it is given to,
-   * {@link FaultPoint#PORT_RELEASE}.
+   * Decorates a port probe with {@link Point#PORT_PROBE} and, for the manager it is given to,
+   * {@link Point#PORT_RELEASE}.
    *
    * @param next the probe to decorate
    * @return the decorated probe
@@ -369,8 +369,8 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a worktree provider with {@link FaultPoint#WORKTREE_ADD}, {@link
-   * FaultPoint#WORKTREE_RESET} and {@link FaultPoint#WORKTREE_RETURN}.
+   * Decorates a worktree provider with {@link Point#WORKTREE_ADD}, {@link Point#WORKTREE_RESET} and
+   * {@link Point#WORKTREE_RETURN}.
    *
    * @param next the provider to decorate
    * @return the decorated provider
@@ -381,7 +381,7 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates worktree changes with {@link FaultPoint#COMMIT}.
+   * Decorates worktree changes with {@link Point#COMMIT}.
    *
    * @param next the changes to decorate
    * @return the decorated changes
@@ -392,9 +392,9 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates an agent with {@link FaultPoint#AGENT_START}, {@link FaultPoint#AGENT_HEALTH}, {@link
-   * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH}
-   * and {@link FaultPoint#AGENT_STOP}.
+   * Decorates an agent with {@link Point#AGENT_START}, {@link Point#AGENT_HEALTH}, {@link
+   * Point#PROMPT_SUBMIT}, {@link Point#EVENT_STREAM_DROP}, {@link Point#AGENT_CRASH} and {@link
+   * Point#AGENT_STOP}.
    *
    * @param next the agent to decorate
    * @return the decorated agent
@@ -405,7 +405,7 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a test runner with {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}.
+   * Decorates a test runner with {@link Point#TEST_START} and {@link Point#TEST_HANG}.
    *
    * @param next the test runner to decorate
    * @return the decorated runner
@@ -416,7 +416,7 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /**
-   * Decorates a branch integration with {@link FaultPoint#INTEGRATE}.
+   * Decorates a branch integration with {@link Point#INTEGRATE}.
    *
    * @param next the integration to decorate
    * @return the decorated integration
@@ -444,7 +444,7 @@ public final class FaultInjector implements CellInterceptor {
    * Whether a fault (before or after) is armed at {@code point} for {@code cell}, without using it
    * up.
    */
-  boolean isArmed(FaultPoint point, @Nullable CellId cell) {
+  boolean isArmed(Point point, @Nullable CellId cell) {
     synchronized (rules) {
       return rules.stream().anyMatch(rule -> rule.point == point && rule.matches(cell));
     }
@@ -470,7 +470,7 @@ public final class FaultInjector implements CellInterceptor {
    * Takes the fault armed at {@code point} for {@code cell} at this moment (before or after), or
    * null.
    */
-  @Nullable FiredFault take(FaultPoint point, @Nullable CellId cell, boolean after) {
+  @Nullable Fired take(Point point, @Nullable CellId cell, boolean after) {
     Fault fault = null;
     synchronized (rules) {
       for (int i = 0; i < rules.size(); i++) {
@@ -487,10 +487,10 @@ public final class FaultInjector implements CellInterceptor {
     if (fault == null) {
       return null;
     }
-    FiredFault firing = new FiredFault(point, cell, fault);
+    Fired firing = new Fired(point, cell, fault);
     fired.add(firing);
     log.info("fault injected: {}", firing);
-    for (Consumer<FiredFault> listener : listeners) {
+    for (Consumer<Fired> listener : listeners) {
       listener.accept(firing);
     }
     return firing;
@@ -507,7 +507,7 @@ public final class FaultInjector implements CellInterceptor {
   }
 
   /** Blocks until released, interrupted or (if {@code aborted} is given) aborted. */
-  HangEnd hang(FiredFault firing, @Nullable CountDownLatch aborted) {
+  HangEnd hang(Fired firing, @Nullable CountDownLatch aborted) {
     long generation;
     synchronized (hangMonitor) {
       generation = hangGeneration;
@@ -560,7 +560,7 @@ public final class FaultInjector implements CellInterceptor {
    * the operating system kills it. Falls back to {@link Runtime#halt} if {@code kill} cannot be
    * run.
    */
-  static void killThisJvm(FiredFault firing) {
+  static void killThisJvm(Fired firing) {
     log.warn(
         "fault injected: killing this JVM (pid {}) with SIGKILL at {}",
         ProcessHandle.current().pid(),
@@ -587,6 +587,273 @@ public final class FaultInjector implements CellInterceptor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while waiting for a fault", e);
+    }
+  }
+
+  /**
+   * A place in a cell's life where a {@link FaultInjector} can make things go wrong. Each point
+   * sits at a service-provider boundary the cell steps consult, so the library's own code runs
+   * unchanged around it.
+   *
+   * <p>What {@link Fault.Action#FAIL} means differs per point and is the failure a real
+   * implementation would produce there; {@link Fault.Action#HANG} blocks at the point until the
+   * thread is interrupted, the agent's turn is aborted, or {@link FaultInjector#releaseHangs()};
+   * {@link Fault.Action#KILL} kills the whole JVM with SIGKILL.
+   */
+  public enum Point {
+
+    /**
+     * Probing whether a port is free. FAIL: the probe throws an {@link
+     * java.io.UncheckedIOException}.
+     */
+    PORT_PROBE(Stage.BOOTSTRAP),
+
+    /**
+     * Leasing a worktree on the cold path: the pool added a new one with {@code git worktree add}.
+     * FAIL: a {@link io.openswarm.core.worktree.WorktreeException} as for a git failure.
+     *
+     * <p>Only the pool knows which path a lease takes ({@link
+     * io.openswarm.core.worktree.WorktreeLease#reused()}), so this point and {@link
+     * #WORKTREE_RESET} fire once the lease exists (a fault armed before or after fires then); a
+     * failure gives the worktree back first.
+     */
+    WORKTREE_ADD(Stage.BOOTSTRAP),
+
+    /**
+     * Leasing a worktree on the warm path: the pool reused an idle worktree, resetting it to the
+     * base on the cell's branch. FAIL: a {@link io.openswarm.core.worktree.WorktreeException} as
+     * for a git failure. See {@link #WORKTREE_ADD} for when it fires.
+     */
+    WORKTREE_RESET(Stage.BOOTSTRAP),
+
+    /**
+     * Starting the agent. FAIL: an {@link io.openswarm.core.agent.AgentException} {@code
+     * START_FAILED}.
+     */
+    AGENT_START(Stage.BOOTSTRAP),
+
+    /** Waiting for the agent to become healthy. FAIL: an agent exception {@code NOT_READY}. */
+    AGENT_HEALTH(Stage.BOOTSTRAP),
+
+    /**
+     * Submitting the prompt. FAIL: an agent exception {@code TURN_FAILED}, as for a model error.
+     */
+    PROMPT_SUBMIT(Stage.EXECUTE),
+
+    /**
+     * The agent's process dies mid-turn. FAIL: the agent's real process is killed with SIGKILL
+     * while the turn runs (the session must be a {@link
+     * io.openswarm.testkit.agent.CrashableSession}; any other session reports a crash without a
+     * process to kill).
+     */
+    AGENT_CRASH(Stage.EXECUTE),
+
+    /**
+     * The agent's event stream drops mid-turn while its server keeps running. FAIL: the streams of
+     * the session are cut at the turn's first progress report, the way a failed connection cuts
+     * them (the agent must be the real {@link io.openswarm.infra.opencode.OpenCodeAgent}, whose
+     * {@code dropEventStreams} does it); the turn is expected to finish anyway. Any other agent,
+     * having no event stream, fails its turn with an agent exception {@code TURN_FAILED} instead,
+     * the outcome of a stream that could not be recovered. HANG: the turn blocks at its start, as
+     * for {@link #PROMPT_SUBMIT}.
+     */
+    EVENT_STREAM_DROP(Stage.EXECUTE),
+
+    /**
+     * Starting the test command. FAIL: an {@link java.io.IOException}, as for a missing program.
+     */
+    TEST_START(Stage.TEST),
+
+    /**
+     * The test process hangs. FAIL: a real process that never ends runs instead of the tests, with
+     * a one-second limit, so the runner's own timeout stops it (the cell fails at TEST with {@code
+     * TestsTimedOut}); HANG: the same process with the run's own limit.
+     */
+    TEST_HANG(Stage.TEST),
+
+    /**
+     * Committing. FAIL: a {@link io.openswarm.core.worktree.WorktreeException} {@code
+     * COMMIT_REJECTED}.
+     */
+    COMMIT(Stage.COMMIT),
+
+    /**
+     * Integrating into the target branch. FAIL: a conflicting commit lands on the target first (a
+     * real one, made with git), so the integration meets a real conflict.
+     */
+    INTEGRATE(Stage.INTEGRATE),
+
+    /**
+     * Stopping the agent at teardown. FAIL: closing the session throws; the real stop is held back.
+     */
+    AGENT_STOP(Stage.TEARDOWN),
+
+    /**
+     * Returning the worktree at teardown. FAIL: closing the lease throws; the real return is held
+     * back.
+     */
+    WORKTREE_RETURN(Stage.TEARDOWN),
+
+    /**
+     * Releasing the port at teardown. FAIL: closing the lease throws an {@link
+     * java.io.UncheckedIOException} (as a lock file that cannot be let go would); the real release
+     * is held back, so the port stays allocated until {@link FaultInjector#releaseHeldBack()}. A
+     * fault after the release throws once the port is really free. Works through the port probe
+     * (see {@link FaultInjector#interceptPortProbe}); the cell is known from its agent's start, so
+     * faults armed for a cell reach cells whose agent started, and faults armed for any cell reach
+     * every release.
+     */
+    PORT_RELEASE(Stage.TEARDOWN);
+
+    /** The part of a cell's life a point belongs to. */
+    public enum Stage {
+      /** Port, worktree, agent start and readiness. */
+      BOOTSTRAP,
+      /** The agent's turn. */
+      EXECUTE,
+      /** The test run. */
+      TEST,
+      /** The commit of green changes. */
+      COMMIT,
+      /** Moving a commit onto a target branch. */
+      INTEGRATE,
+      /** Stopping and returning what the cell held. */
+      TEARDOWN
+    }
+
+    private final Stage stage;
+
+    Point(Stage stage) {
+      this.stage = stage;
+    }
+
+    /**
+     * The part of a cell's life this point belongs to.
+     *
+     * @return the stage
+     */
+    public Stage stage() {
+      return stage;
+    }
+  }
+
+  /**
+   * What happens when a {@link Point} fires: an {@link Action}, before or after the real operation.
+   *
+   * <p>Immutable and thread-safe.
+   *
+   * @param action what goes wrong
+   * @param after whether it happens after the real operation succeeded (for example, SIGKILL once
+   *     the commit landed) rather than instead of it
+   */
+  public record Fault(Action action, boolean after) {
+
+    /** What goes wrong. */
+    public enum Action {
+      /** The point fails the way a real implementation fails there; see {@link Point}. */
+      FAIL,
+      /**
+       * The point blocks until the thread is interrupted, the turn is aborted or the hangs are
+       * released.
+       */
+      HANG,
+      /**
+       * The JVM is killed with SIGKILL, as by the out-of-memory killer or a power cut of the
+       * process.
+       */
+      KILL
+    }
+
+    /**
+     * Checks the action.
+     *
+     * @param action what goes wrong; not null
+     * @param after whether it happens after the real operation succeeded rather than instead of it
+     * @throws NullPointerException if {@code action} is null
+     */
+    public Fault {
+      Objects.requireNonNull(action, "action cannot be null");
+    }
+
+    /**
+     * Fails instead of the real operation.
+     *
+     * @return the fault
+     */
+    public static Fault fail() {
+      return new Fault(Action.FAIL, false);
+    }
+
+    /**
+     * Blocks before the real operation until interrupted, aborted or released.
+     *
+     * @return the fault
+     */
+    public static Fault hang() {
+      return new Fault(Action.HANG, false);
+    }
+
+    /**
+     * Blocks after the real operation succeeded, before its result is returned.
+     *
+     * @return the fault
+     */
+    public static Fault hangAfter() {
+      return new Fault(Action.HANG, true);
+    }
+
+    /**
+     * Kills the JVM instead of the real operation.
+     *
+     * @return the fault
+     */
+    public static Fault kill() {
+      return new Fault(Action.KILL, false);
+    }
+
+    /**
+     * Kills the JVM after the real operation succeeded, before its result is returned.
+     *
+     * @return the fault
+     */
+    public static Fault killAfter() {
+      return new Fault(Action.KILL, true);
+    }
+
+    @Override
+    public String toString() {
+      return action.name().toLowerCase(java.util.Locale.ROOT) + (after ? " after" : "");
+    }
+  }
+
+  /**
+   * A fault that fired.
+   *
+   * <p>Immutable and thread-safe.
+   *
+   * @param point where
+   * @param cellId the cell it hit, or null when the point could not tell (a port probe outside any
+   *     cell's bootstrap)
+   * @param fault what happened
+   */
+  public record Fired(Point point, @Nullable CellId cellId, Fault fault) {
+
+    /**
+     * Checks the components.
+     *
+     * @param point where; not null
+     * @param cellId the cell it hit, or null when the point could not tell
+     * @param fault what happened; not null
+     * @throws NullPointerException if {@code point} or {@code fault} is null
+     */
+    public Fired {
+      Objects.requireNonNull(point, "point cannot be null");
+      Objects.requireNonNull(fault, "fault cannot be null");
+    }
+
+    @Override
+    public String toString() {
+      return point + " " + fault + (cellId == null ? "" : " in " + cellId);
     }
   }
 }

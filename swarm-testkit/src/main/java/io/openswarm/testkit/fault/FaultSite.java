@@ -21,17 +21,17 @@ final class FaultSite {
    */
   static <T> T run(
       FaultInjector injector,
-      FaultPoint point,
+      FaultInjector.Point point,
       @Nullable CellId cell,
       Function<String, RuntimeException> failure,
       Supplier<T> operation,
       Consumer<? super T> undo) {
-    FiredFault before = injector.take(point, cell, false);
+    FaultInjector.Fired before = injector.take(point, cell, false);
     if (before != null) {
       strike(injector, before, failure, null, failure);
     }
     T result = operation.get();
-    FiredFault after = injector.take(point, cell, true);
+    FaultInjector.Fired after = injector.take(point, cell, true);
     if (after != null) {
       try {
         strike(injector, after, failure, null, failure);
@@ -56,7 +56,7 @@ final class FaultSite {
    */
   static void strike(
       FaultInjector injector,
-      FiredFault firing,
+      FaultInjector.Fired firing,
       Function<String, RuntimeException> failure,
       @Nullable CountDownLatch aborted,
       Function<String, RuntimeException> abortFailure) {

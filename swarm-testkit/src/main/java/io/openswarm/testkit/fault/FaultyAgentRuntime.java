@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link FaultPoint#AGENT_START}, and through its sessions {@link FaultPoint#AGENT_HEALTH}, {@link
- * FaultPoint#PROMPT_SUBMIT}, {@link FaultPoint#EVENT_STREAM_DROP}, {@link FaultPoint#AGENT_CRASH}
- * and {@link FaultPoint#AGENT_STOP}.
+ * {@link FaultInjector.Point#AGENT_START}, and through its sessions {@link
+ * FaultInjector.Point#AGENT_HEALTH}, {@link FaultInjector.Point#PROMPT_SUBMIT}, {@link
+ * FaultInjector.Point#EVENT_STREAM_DROP}, {@link FaultInjector.Point#AGENT_CRASH} and {@link
+ * FaultInjector.Point#AGENT_STOP}.
  */
 final class FaultyAgentRuntime implements AgentRuntime {
 
@@ -43,7 +44,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
     injector.portGiven(context.port(), context.cellId());
     return FaultSite.run(
         injector,
-        FaultPoint.AGENT_START,
+        FaultInjector.Point.AGENT_START,
         context.cellId(),
         message -> new AgentException(AgentException.Reason.START_FAILED, message),
         () -> new Session(context.cellId(), delegate.start(context)),
@@ -70,7 +71,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
     public void awaitReady(Duration timeout) {
       FaultSite.run(
           injector,
-          FaultPoint.AGENT_HEALTH,
+          FaultInjector.Point.AGENT_HEALTH,
           cell,
           message -> new AgentException(AgentException.Reason.NOT_READY, message),
           () -> {
@@ -83,7 +84,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
     @Override
     public AgentSession.Turn prompt(
         String prompt, Duration timeout, AgentSession.Progress progress) {
-      FiredFault submit = injector.take(FaultPoint.PROMPT_SUBMIT, cell, false);
+      FaultInjector.Fired submit = injector.take(FaultInjector.Point.PROMPT_SUBMIT, cell, false);
       if (submit != null) {
         FaultSite.strike(
             injector,
@@ -95,14 +96,14 @@ final class FaultyAgentRuntime implements AgentRuntime {
       AgentSession.Progress watched = progress;
       // Whether armed before or after, a drop happens during the turn: there is no stream before or
       // after it.
-      FiredFault drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, false);
+      FaultInjector.Fired drop = injector.take(FaultInjector.Point.EVENT_STREAM_DROP, cell, false);
       if (drop == null) {
-        drop = injector.take(FaultPoint.EVENT_STREAM_DROP, cell, true);
+        drop = injector.take(FaultInjector.Point.EVENT_STREAM_DROP, cell, true);
       }
       if (drop != null) {
         watched = dropStreamsOnFirstProgress(drop, progress);
       }
-      FiredFault crash = injector.take(FaultPoint.AGENT_CRASH, cell, false);
+      FaultInjector.Fired crash = injector.take(FaultInjector.Point.AGENT_CRASH, cell, false);
       if (crash != null) {
         if (!(delegate instanceof CrashableSession crashable)) {
           throw new AgentException(
@@ -133,7 +134,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
         killer.start();
       }
       AgentSession.Turn turn = delegate.prompt(prompt, timeout, watched);
-      FiredFault after = injector.take(FaultPoint.PROMPT_SUBMIT, cell, true);
+      FaultInjector.Fired after = injector.take(FaultInjector.Point.PROMPT_SUBMIT, cell, true);
       if (after != null) {
         FaultSite.strike(
             injector,
@@ -146,14 +147,14 @@ final class FaultyAgentRuntime implements AgentRuntime {
     }
 
     /**
-     * Acts out {@link FaultPoint#EVENT_STREAM_DROP}: a FAIL on an agent with event streams (the
-     * real OpenCode, through {@link OpenCodeAgent#dropEventStreams}) cuts the cell's streams once
-     * the turn reports progress (it is underway then); anything else strikes at once, as at {@link
-     * FaultPoint#PROMPT_SUBMIT}.
+     * Acts out {@link FaultInjector.Point#EVENT_STREAM_DROP}: a FAIL on an agent with event streams
+     * (the real OpenCode, through {@link OpenCodeAgent#dropEventStreams}) cuts the cell's streams
+     * once the turn reports progress (it is underway then); anything else strikes at once, as at
+     * {@link FaultInjector.Point#PROMPT_SUBMIT}.
      */
     private AgentSession.Progress dropStreamsOnFirstProgress(
-        FiredFault drop, AgentSession.Progress progress) {
-      if (drop.fault().action() == Fault.Action.FAIL
+        FaultInjector.Fired drop, AgentSession.Progress progress) {
+      if (drop.fault().action() == FaultInjector.Fault.Action.FAIL
           && FaultyAgentRuntime.this.delegate instanceof OpenCodeAgent openCode) {
         AtomicBoolean cut = new AtomicBoolean();
         return what -> {
@@ -172,7 +173,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
               new AgentException(
                   AgentException.Reason.TURN_FAILED,
                   message
-                      + (drop.fault().action() == Fault.Action.FAIL
+                      + (drop.fault().action() == FaultInjector.Fault.Action.FAIL
                           ? " (the session has no event stream to cut)"
                           : "")),
           aborted,
@@ -189,7 +190,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
     @Override
     public void close() {
       aborted.countDown();
-      FiredFault stop = injector.take(FaultPoint.AGENT_STOP, cell, false);
+      FaultInjector.Fired stop = injector.take(FaultInjector.Point.AGENT_STOP, cell, false);
       if (stop != null) {
         try {
           FaultSite.strike(
@@ -206,7 +207,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
         }
       }
       delegate.close();
-      FiredFault after = injector.take(FaultPoint.AGENT_STOP, cell, true);
+      FaultInjector.Fired after = injector.take(FaultInjector.Point.AGENT_STOP, cell, true);
       if (after != null) {
         FaultSite.strike(
             injector, after, IllegalStateException::new, null, IllegalStateException::new);

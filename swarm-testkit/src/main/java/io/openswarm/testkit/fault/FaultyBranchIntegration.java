@@ -15,9 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@link FaultPoint#INTEGRATE}. FAIL puts a real conflicting commit on the target first: every file
- * the cell changed gets other content on the target, made with git plumbing (no worktree, no
- * checkout) and moved with a compare-and-swap, as a concurrent integration of another party would.
+ * {@link FaultInjector.Point#INTEGRATE}. FAIL puts a real conflicting commit on the target first:
+ * every file the cell changed gets other content on the target, made with git plumbing (no
+ * worktree, no checkout) and moved with a compare-and-swap, as a concurrent integration of another
+ * party would.
  */
 final class FaultyBranchIntegration implements BranchIntegration {
 
@@ -36,9 +37,10 @@ final class FaultyBranchIntegration implements BranchIntegration {
   public BranchIntegration.Result integrate(
       WorktreeLease lease, String targetBranch, CommitAuthor committer, Retest retest) {
     WorktreeLease real = FaultyWorktreeProvider.unwrap(lease);
-    FiredFault before = injector.take(FaultPoint.INTEGRATE, lease.cellId(), false);
+    FaultInjector.Fired before =
+        injector.take(FaultInjector.Point.INTEGRATE, lease.cellId(), false);
     if (before != null) {
-      if (before.fault().action() == Fault.Action.FAIL) {
+      if (before.fault().action() == FaultInjector.Fault.Action.FAIL) {
         injector.recordInjectedCommit(commitConflict(real, targetBranch));
       } else {
         FaultSite.strike(
@@ -50,7 +52,7 @@ final class FaultyBranchIntegration implements BranchIntegration {
       }
     }
     BranchIntegration.Result result = delegate.integrate(real, targetBranch, committer, retest);
-    FiredFault after = injector.take(FaultPoint.INTEGRATE, lease.cellId(), true);
+    FaultInjector.Fired after = injector.take(FaultInjector.Point.INTEGRATE, lease.cellId(), true);
     if (after != null) {
       FaultSite.strike(
           injector,

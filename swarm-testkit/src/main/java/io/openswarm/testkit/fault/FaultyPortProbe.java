@@ -8,8 +8,9 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link FaultPoint#PORT_PROBE}: the probe throws as if the operating system call failed; and, as
- * the port manager's {@link PortProbe.ReleaseInterceptor}, {@link FaultPoint#PORT_RELEASE}.
+ * {@link FaultInjector.Point#PORT_PROBE}: the probe throws as if the operating system call failed;
+ * and, as the port manager's {@link PortProbe.ReleaseInterceptor}, {@link
+ * FaultInjector.Point#PORT_RELEASE}.
  */
 final class FaultyPortProbe implements PortProbe, PortProbe.ReleaseInterceptor {
 
@@ -25,7 +26,7 @@ final class FaultyPortProbe implements PortProbe, PortProbe.ReleaseInterceptor {
   public boolean isFree(int port) {
     return FaultSite.run(
         injector,
-        FaultPoint.PORT_PROBE,
+        FaultInjector.Point.PORT_PROBE,
         FaultInjector.cellFromLoggingContext(),
         message ->
             new UncheckedIOException(new IOException(message + " (probing port " + port + ")")),
@@ -40,7 +41,7 @@ final class FaultyPortProbe implements PortProbe, PortProbe.ReleaseInterceptor {
     Function<String, RuntimeException> failure =
         message ->
             new UncheckedIOException(new IOException(message + " (releasing port " + port + ")"));
-    FiredFault before = injector.take(FaultPoint.PORT_RELEASE, cell, false);
+    FaultInjector.Fired before = injector.take(FaultInjector.Point.PORT_RELEASE, cell, false);
     if (before != null) {
       try {
         FaultSite.strike(injector, before, failure, null, failure);
@@ -51,7 +52,7 @@ final class FaultyPortProbe implements PortProbe, PortProbe.ReleaseInterceptor {
       }
     }
     release.run();
-    FiredFault after = injector.take(FaultPoint.PORT_RELEASE, cell, true);
+    FaultInjector.Fired after = injector.take(FaultInjector.Point.PORT_RELEASE, cell, true);
     if (after != null) {
       FaultSite.strike(injector, after, failure, null, failure);
     }

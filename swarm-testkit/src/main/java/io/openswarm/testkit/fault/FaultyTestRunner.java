@@ -5,15 +5,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
-/** {@link FaultPoint#TEST_START} and {@link FaultPoint#TEST_HANG}. */
+/** {@link FaultInjector.Point#TEST_START} and {@link FaultInjector.Point#TEST_HANG}. */
 final class FaultyTestRunner implements TestRunner {
 
   /** A test process that never ends by itself. */
   static final List<String> HANGING_TESTS = List.of("sleep", "3600");
 
   /**
-   * The limit on a hanging test process for {@link Fault.Action#FAIL}: the runner's timeout ends
-   * it.
+   * The limit on a hanging test process for {@link FaultInjector.Fault.Action#FAIL}: the runner's
+   * timeout ends it.
    */
   static final Duration HANG_LIMIT = Duration.ofSeconds(1);
 
@@ -28,12 +28,14 @@ final class FaultyTestRunner implements TestRunner {
   @Override
   public TestRunner.Result run(TestRunner.Request request)
       throws IOException, InterruptedException {
-    FiredFault start = injector.take(FaultPoint.TEST_START, request.cellId(), false);
+    FaultInjector.Fired start =
+        injector.take(FaultInjector.Point.TEST_START, request.cellId(), false);
     if (start != null) {
       strike(start);
     }
     TestRunner.Request actual = request;
-    FiredFault hang = injector.take(FaultPoint.TEST_HANG, request.cellId(), false);
+    FaultInjector.Fired hang =
+        injector.take(FaultInjector.Point.TEST_HANG, request.cellId(), false);
     if (hang != null) {
       switch (hang.fault().action()) {
         case FAIL ->
@@ -56,14 +58,15 @@ final class FaultyTestRunner implements TestRunner {
       }
     }
     TestRunner.Result result = delegate.run(actual);
-    FiredFault after = injector.take(FaultPoint.TEST_START, request.cellId(), true);
+    FaultInjector.Fired after =
+        injector.take(FaultInjector.Point.TEST_START, request.cellId(), true);
     if (after != null) {
       strike(after);
     }
     return result;
   }
 
-  private void strike(FiredFault firing) throws IOException, InterruptedException {
+  private void strike(FaultInjector.Fired firing) throws IOException, InterruptedException {
     switch (firing.fault().action()) {
       case FAIL ->
           throw new IOException(

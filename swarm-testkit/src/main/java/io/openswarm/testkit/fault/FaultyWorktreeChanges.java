@@ -7,7 +7,7 @@ import io.openswarm.core.worktree.WorktreeLease;
 import java.util.List;
 import java.util.Optional;
 
-/** {@link FaultPoint#COMMIT}: git refuses the commit, as when a hook fails. */
+/** {@link FaultInjector.Point#COMMIT}: git refuses the commit, as when a hook fails. */
 final class FaultyWorktreeChanges implements WorktreeChanges {
 
   private final FaultInjector injector;
@@ -22,7 +22,7 @@ final class FaultyWorktreeChanges implements WorktreeChanges {
   public Optional<String> commit(WorktreeLease lease, String message, CommitAuthor author) {
     return FaultSite.run(
         injector,
-        FaultPoint.COMMIT,
+        FaultInjector.Point.COMMIT,
         lease.cellId(),
         text -> new WorktreeException(WorktreeException.Reason.COMMIT_REJECTED, text),
         () -> delegate.commit(FaultyWorktreeProvider.unwrap(lease), message, author),

@@ -9,8 +9,9 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link FaultPoint#WORKTREE_ADD} and {@link FaultPoint#WORKTREE_RESET} (after the real
- * acquisition, on the path it took) and, through its leases, {@link FaultPoint#WORKTREE_RETURN}.
+ * {@link FaultInjector.Point#WORKTREE_ADD} and {@link FaultInjector.Point#WORKTREE_RESET} (after
+ * the real acquisition, on the path it took) and, through its leases, {@link
+ * FaultInjector.Point#WORKTREE_RETURN}.
  */
 final class FaultyWorktreeProvider implements WorktreeProvider {
 
@@ -26,11 +27,12 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
   public WorktreeLease acquire(CellId cellId, String baseRef) {
     WorktreeLease real = delegate.acquire(cellId, baseRef);
     try {
-      if (injector.isArmed(FaultPoint.WORKTREE_ADD, cellId)
-          || injector.isArmed(FaultPoint.WORKTREE_RESET, cellId)) {
-        FaultPoint path = real.reused() ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD;
+      if (injector.isArmed(FaultInjector.Point.WORKTREE_ADD, cellId)
+          || injector.isArmed(FaultInjector.Point.WORKTREE_RESET, cellId)) {
+        FaultInjector.Point path =
+            real.reused() ? FaultInjector.Point.WORKTREE_RESET : FaultInjector.Point.WORKTREE_ADD;
         for (boolean after : new boolean[] {false, true}) {
-          FiredFault fault = injector.take(path, cellId, after);
+          FaultInjector.Fired fault = injector.take(path, cellId, after);
           if (fault != null) {
             FaultSite.strike(
                 injector,
@@ -120,7 +122,8 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
 
     @Override
     public void close() {
-      FiredFault before = injector.take(FaultPoint.WORKTREE_RETURN, cellId(), false);
+      FaultInjector.Fired before =
+          injector.take(FaultInjector.Point.WORKTREE_RETURN, cellId(), false);
       if (before != null) {
         try {
           FaultSite.strike(injector, before, this::failure, null, this::failure);
@@ -130,7 +133,8 @@ final class FaultyWorktreeProvider implements WorktreeProvider {
         }
       }
       delegate.close();
-      FiredFault after = injector.take(FaultPoint.WORKTREE_RETURN, cellId(), true);
+      FaultInjector.Fired after =
+          injector.take(FaultInjector.Point.WORKTREE_RETURN, cellId(), true);
       if (after != null) {
         FaultSite.strike(injector, after, this::failure, null, this::failure);
       }

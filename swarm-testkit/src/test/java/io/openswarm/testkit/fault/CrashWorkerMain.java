@@ -71,12 +71,17 @@ public final class CrashWorkerMain {
             .interceptors(faults);
     if (mode.equals("crash")) {
       faults.arm(
-          FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("crash-exec"));
+          FaultInjector.Point.PROMPT_SUBMIT,
+          FaultInjector.Fault.hangAfter(),
+          io.openswarm.core.CellId.of("crash-exec"));
       faults.armWhere(
-          FaultPoint.COMMIT, Fault.hangAfter(), cell -> cell.value().startsWith("crashdag-c-"), 1);
+          FaultInjector.Point.COMMIT,
+          FaultInjector.Fault.hangAfter(),
+          cell -> cell.value().startsWith("crashdag-c-"),
+          1);
       faults.armWhere(
-          FaultPoint.INTEGRATE,
-          Fault.hangAfter(),
+          FaultInjector.Point.INTEGRATE,
+          FaultInjector.Fault.hangAfter(),
           cell -> cell.value().startsWith("crashdag-i-"),
           1);
       SwarmWorker worker = builder.start();
@@ -97,7 +102,9 @@ public final class CrashWorkerMain {
                       .withMaxParallel(2)));
     } else if (mode.equals("failover")) {
       faults.arm(
-          FaultPoint.PROMPT_SUBMIT, Fault.hangAfter(), io.openswarm.core.CellId.of("failover"));
+          FaultInjector.Point.PROMPT_SUBMIT,
+          FaultInjector.Fault.hangAfter(),
+          io.openswarm.core.CellId.of("failover"));
       SwarmWorker worker = builder.start();
       say(
           "WORKFLOW "

@@ -75,7 +75,7 @@ class FaultInjectorTest {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
     WorktreeProvider provider = faults.interceptWorktrees(real);
-    faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), A, 2);
+    faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), A, 2);
 
     provider.acquire(B, "main").close();
     assertThatThrownBy(() -> provider.acquire(A, "main"))
@@ -95,9 +95,12 @@ class FaultInjectorTest {
   void aWorktreeFaultFiresOnThePathTheAcquisitionTookAndGivesBackWhatItAcquired() {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
-    faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), A);
-    faults.arm(FaultPoint.WORKTREE_ADD, new Fault(Fault.Action.FAIL, true), A);
-    faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), B);
+    faults.arm(FaultInjector.Point.WORKTREE_RESET, FaultInjector.Fault.fail(), A);
+    faults.arm(
+        FaultInjector.Point.WORKTREE_ADD,
+        new FaultInjector.Fault(FaultInjector.Fault.Action.FAIL, true),
+        A);
+    faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), B);
 
     assertThatThrownBy(() -> faults.interceptWorktrees(real).acquire(A, "main"))
         .isInstanceOf(WorktreeException.class)
@@ -117,7 +120,7 @@ class FaultInjectorTest {
   void aFailedReturnHoldsTheRealReturnBackUntilReleased() {
     FaultInjector faults = FaultInjector.create();
     CountingProvider real = new CountingProvider();
-    faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), A);
+    faults.arm(FaultInjector.Point.WORKTREE_RETURN, FaultInjector.Fault.fail(), A);
     WorktreeLease lease = faults.interceptWorktrees(real).acquire(A, "main");
 
     assertThatThrownBy(lease::close).isInstanceOf(WorktreeException.class);
@@ -134,10 +137,10 @@ class FaultInjectorTest {
     FaultInjector faults = FaultInjector.create();
     AtomicInteger probes = new AtomicInteger();
     PortProbe probe = faults.interceptPortProbe(port -> probes.incrementAndGet() > 0);
-    faults.arm(FaultPoint.PORT_PROBE, Fault.hang(), null, 2);
+    faults.arm(FaultInjector.Point.PORT_PROBE, FaultInjector.Fault.hang(), null, 2);
 
     CompletableFuture<Boolean> released = CompletableFuture.supplyAsync(() -> probe.isFree(20_000));
-    faults.awaitHanging(FaultPoint.PORT_PROBE, null, Duration.ofSeconds(10));
+    faults.awaitHanging(FaultInjector.Point.PORT_PROBE, null, Duration.ofSeconds(10));
     faults.releaseHangs();
     assertThat(released.get(10, TimeUnit.SECONDS)).isTrue();
 
@@ -155,7 +158,7 @@ class FaultInjectorTest {
                 return e;
               }
             });
-    faults.awaitHanging(FaultPoint.PORT_PROBE, null, Duration.ofSeconds(10));
+    faults.awaitHanging(FaultInjector.Point.PORT_PROBE, null, Duration.ofSeconds(10));
     thread.get().interrupt();
 
     assertThat(interrupted.get(10, TimeUnit.SECONDS))
@@ -187,7 +190,8 @@ class FaultInjectorTest {
     public static void main(String[] args) {
       Runtime.getRuntime()
           .addShutdownHook(new Thread(() -> System.out.println("shutdown hook ran")));
-      FaultInjector faults = FaultInjector.create().arm(FaultPoint.PORT_PROBE, Fault.kill());
+      FaultInjector faults =
+          FaultInjector.create().arm(FaultInjector.Point.PORT_PROBE, FaultInjector.Fault.kill());
       System.out.println("probing");
       System.out.flush();
       faults.interceptPortProbe(PortProbe.none()).isFree(20_000);

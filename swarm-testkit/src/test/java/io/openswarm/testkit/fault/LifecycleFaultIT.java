@@ -51,7 +51,7 @@ class LifecycleFaultIT {
   @AfterEach
   void everyInvariantHolds() {
     int armed = cells.faults.armedCount();
-    Set<FiredFault> hanging = cells.faults.hanging();
+    Set<FaultInjector.Fired> hanging = cells.faults.hanging();
     cells.faults.disarm();
     cells.faults.releaseHangs();
     assertThat(hanging).isEmpty();
@@ -61,7 +61,7 @@ class LifecycleFaultIT {
 
   /** A failure at a point and how the cell must end. */
   record Case(
-      FaultPoint point,
+      FaultInjector.Point point,
       String prompt,
       CellStatus status,
       @Nullable CellStep step,
@@ -75,21 +75,25 @@ class LifecycleFaultIT {
   static Stream<Case> failures() {
     return Stream.of(
         new Case(
-            FaultPoint.PORT_PROBE, "write a.txt a", CellStatus.FAILED, CellStep.PORT, "PortFailed"),
+            FaultInjector.Point.PORT_PROBE,
+            "write a.txt a",
+            CellStatus.FAILED,
+            CellStep.PORT,
+            "PortFailed"),
         new Case(
-            FaultPoint.AGENT_START,
+            FaultInjector.Point.AGENT_START,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.AGENT_START,
             "AgentStartFailed"),
         new Case(
-            FaultPoint.AGENT_HEALTH,
+            FaultInjector.Point.AGENT_HEALTH,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.AGENT_READY,
             "AgentNotReady"),
         new Case(
-            FaultPoint.PROMPT_SUBMIT,
+            FaultInjector.Point.PROMPT_SUBMIT,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.EXECUTE,
@@ -98,28 +102,32 @@ class LifecycleFaultIT {
         // recovered. OpenCode's
         // recovery is proven with the real server in OpenCodeFaultIT.
         new Case(
-            FaultPoint.EVENT_STREAM_DROP,
+            FaultInjector.Point.EVENT_STREAM_DROP,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.EXECUTE,
             "AgentTurnFailed"),
         // The turn runs until the process dies: the crash happens mid-turn, not before or after it.
         new Case(
-            FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed"),
+            FaultInjector.Point.AGENT_CRASH,
+            "hang",
+            CellStatus.FAILED,
+            CellStep.EXECUTE,
+            "AgentCrashed"),
         new Case(
-            FaultPoint.TEST_START,
+            FaultInjector.Point.TEST_START,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.TEST,
             "TestsFailedToStart"),
         new Case(
-            FaultPoint.TEST_HANG,
+            FaultInjector.Point.TEST_HANG,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.TEST,
             "TestsTimedOut"),
         new Case(
-            FaultPoint.COMMIT,
+            FaultInjector.Point.COMMIT,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.COMMIT,
@@ -130,13 +138,13 @@ class LifecycleFaultIT {
   @MethodSource("failures")
   void aFailureEndsTheCellAsPromisedAndLeavesNothing(Case expected) {
     CellId cell = cellFor(expected.point(), "fail");
-    arm(expected.point(), Fault.fail(), cell);
+    arm(expected.point(), FaultInjector.Fault.fail(), cell);
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), expected.prompt(), "main"));
 
     assertThat(cells.faults.fired())
         .last()
-        .extracting(FiredFault::point)
+        .extracting(FaultInjector.Fired::point)
         .isEqualTo(expected.point());
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
     if (expected.step() != null) {
@@ -149,9 +157,9 @@ class LifecycleFaultIT {
 
   @Test
   void aConflictMadeOnTheTargetMeanwhileIsAConflictAndTheTargetKeepsOnlyGreenCommits() {
-    CellId cell = cellFor(FaultPoint.INTEGRATE, "fail");
+    CellId cell = cellFor(FaultInjector.Point.INTEGRATE, "fail");
     String before = cells.repo.resolveRevision(LocalCells.TARGET);
-    cells.faults.arm(FaultPoint.INTEGRATE, Fault.fail(), cell);
+    cells.faults.arm(FaultInjector.Point.INTEGRATE, FaultInjector.Fault.fail(), cell);
 
     LocalCells.Integrated result =
         cells.runIntegrating(
@@ -185,8 +193,8 @@ class LifecycleFaultIT {
 
   @Test
   void aStopThatFailsIsReportedAndTheWorktreeAndPortAreStillGivenBack() {
-    CellId cell = cellFor(FaultPoint.AGENT_STOP, "fail");
-    cells.faults.arm(FaultPoint.AGENT_STOP, Fault.fail(), cell);
+    CellId cell = cellFor(FaultInjector.Point.AGENT_STOP, "fail");
+    cells.faults.arm(FaultInjector.Point.AGENT_STOP, FaultInjector.Fault.fail(), cell);
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write stop.txt s", "main"));
 
@@ -204,8 +212,8 @@ class LifecycleFaultIT {
 
   @Test
   void aReturnThatFailsIsReportedAndTheAgentAndPortAreStillReleased() {
-    CellId cell = cellFor(FaultPoint.WORKTREE_RETURN, "fail");
-    cells.faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), cell);
+    CellId cell = cellFor(FaultInjector.Point.WORKTREE_RETURN, "fail");
+    cells.faults.arm(FaultInjector.Point.WORKTREE_RETURN, FaultInjector.Fault.fail(), cell);
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write return.txt r", "main"));
 
@@ -219,8 +227,8 @@ class LifecycleFaultIT {
 
   @Test
   void aReleaseThatFailsIsReportedAndTheAgentAndWorktreeAreStillGivenBackAndThePortIsNotLost() {
-    CellId cell = cellFor(FaultPoint.PORT_RELEASE, "fail");
-    cells.faults.arm(FaultPoint.PORT_RELEASE, Fault.fail(), cell);
+    CellId cell = cellFor(FaultInjector.Point.PORT_RELEASE, "fail");
+    cells.faults.arm(FaultInjector.Point.PORT_RELEASE, FaultInjector.Fault.fail(), cell);
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write release.txt r", "main"));
 
@@ -240,8 +248,11 @@ class LifecycleFaultIT {
 
   @Test
   void aReleaseThatFailsAfterThePortIsFreeIsReportedAndLeavesNothing() {
-    CellId cell = cellFor(FaultPoint.PORT_RELEASE, "fail-after");
-    cells.faults.arm(FaultPoint.PORT_RELEASE, new Fault(Fault.Action.FAIL, true), cell);
+    CellId cell = cellFor(FaultInjector.Point.PORT_RELEASE, "fail-after");
+    cells.faults.arm(
+        FaultInjector.Point.PORT_RELEASE,
+        new FaultInjector.Fault(FaultInjector.Fault.Action.FAIL, true),
+        cell);
 
     CellOutcome outcome = cells.run(TaskSpec.of(cell.value(), "write released.txt r", "main"));
 
@@ -257,14 +268,14 @@ class LifecycleFaultIT {
     // known.
     try (LocalCells own = new LocalCells(temp.resolve("paths"), 24125, 24129, 0, 2)) {
       CellId cold = CellId.of("path-cold");
-      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), cold);
-      own.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), cold);
+      own.faults.arm(FaultInjector.Point.WORKTREE_RESET, FaultInjector.Fault.fail(), cold);
+      own.faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), cold);
 
       CellOutcome added = own.run(TaskSpec.of(cold.value(), "write a.txt a", "main"));
 
       assertThat(own.faults.firedFor(cold))
-          .extracting(FiredFault::point)
-          .containsExactly(FaultPoint.WORKTREE_ADD);
+          .extracting(FaultInjector.Fired::point)
+          .containsExactly(FaultInjector.Point.WORKTREE_ADD);
       assertThat(added.status()).as("%s", added).isEqualTo(CellStatus.FAILED);
       assertThat(added.failedStep()).isEqualTo(CellStep.WORKTREE);
       assertThat(added.error())
@@ -274,20 +285,20 @@ class LifecycleFaultIT {
       own.faults.disarm(cold);
 
       CellId warm = CellId.of("path-warm");
-      own.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), warm);
-      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), warm);
+      own.faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), warm);
+      own.faults.arm(FaultInjector.Point.WORKTREE_RESET, FaultInjector.Fault.fail(), warm);
 
       CellOutcome reset = own.run(TaskSpec.of(warm.value(), "write a.txt a", "main"));
 
       assertThat(own.faults.firedFor(warm))
-          .extracting(FiredFault::point)
-          .containsExactly(FaultPoint.WORKTREE_RESET);
+          .extracting(FaultInjector.Fired::point)
+          .containsExactly(FaultInjector.Point.WORKTREE_RESET);
       assertThat(reset.failedStep()).isEqualTo(CellStep.WORKTREE);
       assertThat(reset.error()).contains("injected fault: WORKTREE_RESET");
       own.faults.disarm(warm);
 
       CellId hung = CellId.of("path-warm-hang");
-      own.faults.arm(FaultPoint.WORKTREE_RESET, Fault.hang(), hung);
+      own.faults.arm(FaultInjector.Point.WORKTREE_RESET, FaultInjector.Fault.hang(), hung);
       AtomicReference<Thread> runner = new AtomicReference<>();
       CompletableFuture<CellOutcome> running =
           CompletableFuture.supplyAsync(
@@ -299,7 +310,7 @@ class LifecycleFaultIT {
                   Thread.interrupted();
                 }
               });
-      own.faults.awaitHanging(FaultPoint.WORKTREE_RESET, hung, Duration.ofSeconds(20));
+      own.faults.awaitHanging(FaultInjector.Point.WORKTREE_RESET, hung, Duration.ofSeconds(20));
       runner.get().interrupt();
       CellOutcome interrupted = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
 
@@ -352,8 +363,8 @@ class LifecycleFaultIT {
    * release.
    */
   record Hang(
-      FaultPoint point,
-      Fault fault,
+      FaultInjector.Point point,
+      FaultInjector.Fault fault,
       String prompt,
       String end,
       CellStatus status,
@@ -374,78 +385,78 @@ class LifecycleFaultIT {
   static Stream<Hang> hangs() {
     return Stream.of(
         new Hang(
-            FaultPoint.PORT_PROBE,
-            Fault.hang(),
+            FaultInjector.Point.PORT_PROBE,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "release",
             CellStatus.COMMITTED,
             null),
         new Hang(
-            FaultPoint.AGENT_START,
-            Fault.hangAfter(),
+            FaultInjector.Point.AGENT_START,
+            FaultInjector.Fault.hangAfter(),
             "write h.txt h",
             "interrupt",
             CellStatus.FAILED,
             CellStep.AGENT_START),
         new Hang(
-            FaultPoint.AGENT_HEALTH,
-            Fault.hang(),
+            FaultInjector.Point.AGENT_HEALTH,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "interrupt",
             CellStatus.FAILED,
             CellStep.AGENT_READY),
         new Hang(
-            FaultPoint.PROMPT_SUBMIT,
-            Fault.hang(),
+            FaultInjector.Point.PROMPT_SUBMIT,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "abort",
             CellStatus.FAILED,
             CellStep.EXECUTE),
         new Hang(
-            FaultPoint.TEST_START,
-            Fault.hang(),
+            FaultInjector.Point.TEST_START,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "interrupt",
             CellStatus.FAILED,
             CellStep.TEST),
         new Hang(
-            FaultPoint.TEST_HANG,
-            Fault.hang(),
+            FaultInjector.Point.TEST_HANG,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "interrupt",
             CellStatus.FAILED,
             CellStep.TEST),
         new Hang(
-            FaultPoint.COMMIT,
-            Fault.hang(),
+            FaultInjector.Point.COMMIT,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "release",
             CellStatus.COMMITTED,
             null),
         new Hang(
-            FaultPoint.COMMIT,
-            Fault.hangAfter(),
+            FaultInjector.Point.COMMIT,
+            FaultInjector.Fault.hangAfter(),
             "write h.txt h",
             "interrupt",
             CellStatus.FAILED,
             CellStep.COMMIT),
         new Hang(
-            FaultPoint.AGENT_STOP,
-            Fault.hang(),
+            FaultInjector.Point.AGENT_STOP,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "interrupt",
             CellStatus.COMMITTED,
             null),
         new Hang(
-            FaultPoint.WORKTREE_RETURN,
-            Fault.hang(),
+            FaultInjector.Point.WORKTREE_RETURN,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "release",
             CellStatus.COMMITTED,
             null),
         new Hang(
-            FaultPoint.PORT_RELEASE,
-            Fault.hang(),
+            FaultInjector.Point.PORT_RELEASE,
+            FaultInjector.Fault.hang(),
             "write h.txt h",
             "interrupt",
             CellStatus.COMMITTED,
@@ -470,13 +481,13 @@ class LifecycleFaultIT {
                 Thread.interrupted();
               }
             });
-    if (hang.point() == FaultPoint.TEST_HANG) {
+    if (hang.point() == FaultInjector.Point.TEST_HANG) {
       // Here the test process itself hangs, not the decorator.
       awaitTestProcess();
     } else {
       cells.faults.awaitHanging(
           hang.point(),
-          hang.point() == FaultPoint.PORT_PROBE ? null : cell,
+          hang.point() == FaultInjector.Point.PORT_PROBE ? null : cell,
           Duration.ofSeconds(20));
     }
     switch (hang.end()) {
@@ -490,11 +501,13 @@ class LifecycleFaultIT {
     if (hang.step() != null) {
       assertThat(outcome.failedStep()).as("%s", outcome).isEqualTo(hang.step());
     }
-    if (hang.point() == FaultPoint.AGENT_STOP || hang.point() == FaultPoint.PORT_RELEASE) {
+    if (hang.point() == FaultInjector.Point.AGENT_STOP
+        || hang.point() == FaultInjector.Point.PORT_RELEASE) {
       assertThat(outcome.teardownErrors())
           .singleElement()
           .asString()
-          .startsWith(hang.point() == FaultPoint.AGENT_STOP ? "stop agent: " : "release port: ");
+          .startsWith(
+              hang.point() == FaultInjector.Point.AGENT_STOP ? "stop agent: " : "release port: ");
       assertThat(cells.faults.releaseHeldBack()).isEmpty();
     } else {
       assertThat(outcome.teardownErrors()).as("%s", outcome).isEmpty();
@@ -519,15 +532,15 @@ class LifecycleFaultIT {
    * A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any
    * cell.
    */
-  private static void arm(FaultPoint point, Fault fault, CellId cell) {
-    if (point == FaultPoint.PORT_PROBE) {
+  private static void arm(FaultInjector.Point point, FaultInjector.Fault fault, CellId cell) {
+    if (point == FaultInjector.Point.PORT_PROBE) {
       cells.faults.arm(point, fault);
     } else {
       cells.faults.arm(point, fault, cell);
     }
   }
 
-  private static CellId cellFor(FaultPoint point, String suffix) {
+  private static CellId cellFor(FaultInjector.Point point, String suffix) {
     return CellId.of(point.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + suffix);
   }
 }

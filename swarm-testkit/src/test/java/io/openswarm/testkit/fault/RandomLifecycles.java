@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class RandomLifecycles {
 
-  private static final FaultPoint[] POINTS = FaultPoint.values();
+  private static final FaultInjector.Point[] POINTS = FaultInjector.Point.values();
 
   private final LocalCells cells;
   private final long seed;
@@ -115,48 +115,54 @@ final class RandomLifecycles {
           case NOOP -> "look around";
           case FAIL -> "fail";
         };
-    FaultPoint point = null;
-    Fault fault = null;
+    FaultInjector.Point point = null;
+    FaultInjector.Fault fault = null;
     End end = null;
     if (n == 0) {
       // The pool starts empty, so the first lease certainly takes the cold path: a worktree fault
       // there covers
       // WORKTREE_ADD, which random draws meet less often than WORKTREE_RESET (most leases are
       // warm).
-      point = FaultPoint.WORKTREE_ADD;
-      fault = Fault.fail();
-      cells.faults.arm(FaultPoint.WORKTREE_ADD, fault, cell);
-      cells.faults.arm(FaultPoint.WORKTREE_RESET, fault, cell);
+      point = FaultInjector.Point.WORKTREE_ADD;
+      fault = FaultInjector.Fault.fail();
+      cells.faults.arm(FaultInjector.Point.WORKTREE_ADD, fault, cell);
+      cells.faults.arm(FaultInjector.Point.WORKTREE_RESET, fault, cell);
     } else if (random.nextBoolean()) {
       point = POINTS[random.nextInt(POINTS.length)];
-      if (point == FaultPoint.INTEGRATE && !integrate) {
-        point = FaultPoint.COMMIT;
+      if (point == FaultInjector.Point.INTEGRATE && !integrate) {
+        point = FaultInjector.Point.COMMIT;
       }
       boolean hang =
           random.nextInt(100) < 30
-              && point != FaultPoint.TEST_HANG
-              && point != FaultPoint.AGENT_CRASH;
+              && point != FaultInjector.Point.TEST_HANG
+              && point != FaultInjector.Point.AGENT_CRASH;
       if (hang) {
-        fault = point == FaultPoint.AGENT_START ? Fault.hangAfter() : Fault.hang();
+        fault =
+            point == FaultInjector.Point.AGENT_START
+                ? FaultInjector.Fault.hangAfter()
+                : FaultInjector.Fault.hang();
         end =
-            point == FaultPoint.PORT_PROBE
+            point == FaultInjector.Point.PORT_PROBE
                 ? End.RELEASE
-                : point == FaultPoint.PROMPT_SUBMIT
+                : point == FaultInjector.Point.PROMPT_SUBMIT
                     ? End.values()[random.nextInt(3)]
                     : random.nextBoolean() ? End.INTERRUPT : End.RELEASE;
       } else {
-        fault = Fault.fail();
+        fault = FaultInjector.Fault.fail();
       }
-      if (point == FaultPoint.PORT_PROBE) {
+      if (point == FaultInjector.Point.PORT_PROBE) {
         cells.faults.arm(point, fault);
       } else {
         cells.faults.arm(point, fault, cell);
       }
-      if (point == FaultPoint.WORKTREE_ADD || point == FaultPoint.WORKTREE_RESET) {
+      if (point == FaultInjector.Point.WORKTREE_ADD
+          || point == FaultInjector.Point.WORKTREE_RESET) {
         // Only the pool knows which path the lease takes: arm both, and the one on the path taken
         // fires.
         cells.faults.arm(
-            point == FaultPoint.WORKTREE_ADD ? FaultPoint.WORKTREE_RESET : FaultPoint.WORKTREE_ADD,
+            point == FaultInjector.Point.WORKTREE_ADD
+                ? FaultInjector.Point.WORKTREE_RESET
+                : FaultInjector.Point.WORKTREE_ADD,
             fault,
             cell);
       }
@@ -165,14 +171,14 @@ final class RandomLifecycles {
     AtomicReference<Thread> self = new AtomicReference<>(Thread.currentThread());
     Future<?> watcher = null;
     if (end != null) {
-      FaultPoint hangPoint = point;
+      FaultInjector.Point hangPoint = point;
       End howToEnd = end;
       watcher =
           watchers.submit(
               () ->
                   endHang(
                       hangPoint,
-                      hangPoint == FaultPoint.PORT_PROBE ? null : cell,
+                      hangPoint == FaultInjector.Point.PORT_PROBE ? null : cell,
                       howToEnd,
                       self.get()));
     }
@@ -201,11 +207,11 @@ final class RandomLifecycles {
     }
     cycles.increment();
     tally.outcome((integrate ? "integrate " : "tcr ") + status);
-    List<FiredFault> fired = cells.faults.firedFor(cell);
-    for (FiredFault f : fired) {
+    List<FaultInjector.Fired> fired = cells.faults.firedFor(cell);
+    for (FaultInjector.Fired f : fired) {
       tally.fault(f.point() + " " + f.fault() + (end == null ? "" : " ended by " + end));
     }
-    if (point == FaultPoint.PORT_PROBE) {
+    if (point == FaultInjector.Point.PORT_PROBE) {
       tally.fault("PORT_PROBE " + fault + " (any cell)");
     }
     check(
@@ -222,16 +228,16 @@ final class RandomLifecycles {
    * Whether a fault at {@code fired} is the one armed at {@code armed} (both worktree paths were
    * armed at once).
    */
-  private static boolean samePlace(FaultPoint fired, FaultPoint armed) {
+  private static boolean samePlace(FaultInjector.Point fired, FaultInjector.Point armed) {
     return fired == armed || (isWorktreeLease(fired) && isWorktreeLease(armed));
   }
 
-  private static boolean isWorktreeLease(FaultPoint point) {
-    return point == FaultPoint.WORKTREE_ADD || point == FaultPoint.WORKTREE_RESET;
+  private static boolean isWorktreeLease(FaultInjector.Point point) {
+    return point == FaultInjector.Point.WORKTREE_ADD || point == FaultInjector.Point.WORKTREE_RESET;
   }
 
   /** Waits for the hang of this cycle and ends it as chosen; returns when the cycle ended first. */
-  private void endHang(FaultPoint point, @Nullable CellId cell, End end, Thread runner) {
+  private void endHang(FaultInjector.Point point, @Nullable CellId cell, End end, Thread runner) {
     while (!Thread.currentThread().isInterrupted()) {
       boolean hanging =
           cells.faults.hanging().stream()
@@ -257,21 +263,21 @@ final class RandomLifecycles {
       CellId cell,
       Kind kind,
       boolean integrate,
-      List<FiredFault> fired,
-      @Nullable FaultPoint armed,
+      List<FaultInjector.Fired> fired,
+      FaultInjector.@Nullable Point armed,
       String status,
       List<String> teardownErrors) {
     if (cells.steps.liveCells().contains(cell)) {
       tally.surprise(cell + " is still live after its cycle");
     }
     boolean teardownFault =
-        fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
+        fired.stream().anyMatch(f -> f.point().stage() == FaultInjector.Point.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
       tally.surprise(
           cell + " reported teardown errors without a teardown fault: " + teardownErrors);
     }
     if (teardownFault
-        && fired.stream().anyMatch(f -> f.fault().action() == Fault.Action.FAIL)
+        && fired.stream().anyMatch(f -> f.fault().action() == FaultInjector.Fault.Action.FAIL)
         && teardownErrors.isEmpty()) {
       tally.surprise(cell + " hid a failed teardown step: " + fired);
     }
@@ -281,7 +287,7 @@ final class RandomLifecycles {
     }
     if (status.startsWith(CellStatus.FAILED + " at " + CellStep.PORT)
         && cells.faults.fired().stream()
-            .anyMatch(f -> f.point() == FaultPoint.PORT_PROBE && f.cellId() == null)) {
+            .anyMatch(f -> f.point() == FaultInjector.Point.PORT_PROBE && f.cellId() == null)) {
       // A port probe fault armed by another cycle: a probe cannot tell whose port it probes.
       return;
     }

@@ -22,20 +22,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class RandomWorkflows {
 
-  private static final FaultPoint[] TCR_POINTS = {
-    FaultPoint.PORT_PROBE,
-    FaultPoint.WORKTREE_ADD,
-    FaultPoint.WORKTREE_RESET,
-    FaultPoint.AGENT_START,
-    FaultPoint.AGENT_HEALTH,
-    FaultPoint.PROMPT_SUBMIT,
-    FaultPoint.AGENT_CRASH,
-    FaultPoint.TEST_START,
-    FaultPoint.TEST_HANG,
-    FaultPoint.COMMIT,
-    FaultPoint.AGENT_STOP,
-    FaultPoint.WORKTREE_RETURN,
-    FaultPoint.PORT_RELEASE
+  private static final FaultInjector.Point[] TCR_POINTS = {
+    FaultInjector.Point.PORT_PROBE,
+    FaultInjector.Point.WORKTREE_ADD,
+    FaultInjector.Point.WORKTREE_RESET,
+    FaultInjector.Point.AGENT_START,
+    FaultInjector.Point.AGENT_HEALTH,
+    FaultInjector.Point.PROMPT_SUBMIT,
+    FaultInjector.Point.AGENT_CRASH,
+    FaultInjector.Point.TEST_START,
+    FaultInjector.Point.TEST_HANG,
+    FaultInjector.Point.COMMIT,
+    FaultInjector.Point.AGENT_STOP,
+    FaultInjector.Point.WORKTREE_RETURN,
+    FaultInjector.Point.PORT_RELEASE
   };
 
   private final FaultyWorker swarm;
@@ -79,11 +79,12 @@ final class RandomWorkflows {
 
   private CompletableFuture<?> tcr(String id, Random random) {
     String prompt = prompt(random, id);
-    FaultPoint point = random.nextBoolean() ? TCR_POINTS[random.nextInt(TCR_POINTS.length)] : null;
-    if (point == FaultPoint.PORT_PROBE) {
-      swarm.faults.arm(point, Fault.fail());
+    FaultInjector.Point point =
+        random.nextBoolean() ? TCR_POINTS[random.nextInt(TCR_POINTS.length)] : null;
+    if (point == FaultInjector.Point.PORT_PROBE) {
+      swarm.faults.arm(point, FaultInjector.Fault.fail());
     } else if (point != null) {
-      swarm.faults.arm(point, Fault.fail(), CellId.of(id));
+      swarm.faults.arm(point, FaultInjector.Fault.fail(), CellId.of(id));
     }
     String workflowId = swarm.client.startTcr(TaskSpec.of(id, prompt, "main"));
     return swarm
@@ -95,7 +96,7 @@ final class RandomWorkflows {
                   "tcr "
                       + outcome.status()
                       + (outcome.failedStep() == null ? "" : " at " + outcome.failedStep()));
-              List<FiredFault> fired =
+              List<FaultInjector.Fired> fired =
                   swarm.faults.fired().stream()
                       .filter(f -> f.cellId() != null && ofCell(f.cellId().value(), id))
                       .toList();
@@ -118,12 +119,13 @@ final class RandomWorkflows {
       graph.task(
           GraphTask.of(task, prompt(random, dagId + "-" + task), deps.toArray(String[]::new)));
       if (random.nextBoolean()) {
-        FaultPoint point =
+        FaultInjector.Point point =
             random.nextInt(4) == 0
-                ? FaultPoint.INTEGRATE
+                ? FaultInjector.Point.INTEGRATE
                 : TCR_POINTS[1 + random.nextInt(TCR_POINTS.length - 1)];
         String prefix = dagId + "-" + task + "-";
-        swarm.faults.armWhere(point, Fault.fail(), cell -> cell.value().startsWith(prefix), 1);
+        swarm.faults.armWhere(
+            point, FaultInjector.Fault.fail(), cell -> cell.value().startsWith(prefix), 1);
       }
     }
     DagRequest request = DagRequest.of(dagId, graph.build(), "main").withMaxParallel(3);
@@ -140,13 +142,13 @@ final class RandomWorkflows {
               for (DagTaskResult task : result.tasks()) {
                 tally.outcome("dag task " + task.status());
                 String prefix = dagId + "-" + task.taskId() + "-";
-                List<FiredFault> fired =
+                List<FaultInjector.Fired> fired =
                     swarm.faults.fired().stream()
                         .filter(f -> f.cellId() != null && f.cellId().value().startsWith(prefix))
                         .toList();
                 fired.forEach(f -> tally.fault(f.point() + " " + f.fault()));
                 for (DagAttempt attempt : task.history()) {
-                  List<FiredFault> ofAttempt =
+                  List<FaultInjector.Fired> ofAttempt =
                       fired.stream()
                           .filter(f -> ofCell(f.cellId().value(), attempt.cellId()))
                           .toList();
@@ -172,9 +174,10 @@ final class RandomWorkflows {
         : roll < 82 ? "write status.txt red\n" : roll < 92 ? "look around" : "fail";
   }
 
-  private void checkTeardown(String cell, List<String> teardownErrors, List<FiredFault> fired) {
+  private void checkTeardown(
+      String cell, List<String> teardownErrors, List<FaultInjector.Fired> fired) {
     boolean teardownFault =
-        fired.stream().anyMatch(f -> f.point().stage() == FaultPoint.Stage.TEARDOWN);
+        fired.stream().anyMatch(f -> f.point().stage() == FaultInjector.Point.Stage.TEARDOWN);
     if (!teardownErrors.isEmpty() && !teardownFault) {
       tally.surprise(
           cell + " reported teardown errors without a teardown fault: " + teardownErrors);

@@ -41,7 +41,9 @@ class RandomizedFaultsIT {
       assertThat(run.cycles()).isEqualTo(200);
       assertThat(run.leaks()).as(run.report()).isEmpty();
       assertThat(run.surprises()).as(run.report()).isEmpty();
-      assertThat(run.distinctPointsFired()).as(run.report()).isEqualTo(FaultPoint.values().length);
+      assertThat(run.distinctPointsFired())
+          .as(run.report())
+          .isEqualTo(FaultInjector.Point.values().length);
     }
   }
 

@@ -79,7 +79,7 @@ class WorkflowFaultIT {
 
   /** A failure at a point and how the TCR workflow must end. */
   record Case(
-      FaultPoint point,
+      FaultInjector.Point point,
       String prompt,
       CellStatus status,
       @Nullable CellStep step,
@@ -94,7 +94,7 @@ class WorkflowFaultIT {
   static Stream<Case> failures() {
     return Stream.of(
         new Case(
-            FaultPoint.PORT_PROBE,
+            FaultInjector.Point.PORT_PROBE,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.PORT,
@@ -102,38 +102,44 @@ class WorkflowFaultIT {
             1),
         // Retryable bootstrap failures are retried, and the retry runs clean.
         new Case(
-            FaultPoint.AGENT_START,
+            FaultInjector.Point.AGENT_START,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.AGENT_START,
             "AgentStartFailed",
             1),
-        new Case(FaultPoint.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
         new Case(
-            FaultPoint.PROMPT_SUBMIT,
+            FaultInjector.Point.AGENT_HEALTH, "write a.txt a", CellStatus.COMMITTED, null, null, 2),
+        new Case(
+            FaultInjector.Point.PROMPT_SUBMIT,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.EXECUTE,
             "AgentTurnFailed",
             1),
         new Case(
-            FaultPoint.AGENT_CRASH, "hang", CellStatus.FAILED, CellStep.EXECUTE, "AgentCrashed", 1),
+            FaultInjector.Point.AGENT_CRASH,
+            "hang",
+            CellStatus.FAILED,
+            CellStep.EXECUTE,
+            "AgentCrashed",
+            1),
         new Case(
-            FaultPoint.TEST_START,
+            FaultInjector.Point.TEST_START,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.TEST,
             "TestsFailedToStart",
             1),
         new Case(
-            FaultPoint.TEST_HANG,
+            FaultInjector.Point.TEST_HANG,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.TEST,
             "TestsTimedOut",
             1),
         new Case(
-            FaultPoint.COMMIT,
+            FaultInjector.Point.COMMIT,
             "write a.txt a",
             CellStatus.FAILED,
             CellStep.COMMIT,
@@ -145,11 +151,14 @@ class WorkflowFaultIT {
   @MethodSource("failures")
   void aFailureEndsTheWorkflowAsPromisedAndLeavesNothing(Case expected) {
     String task = "wf-" + expected.point().name().toLowerCase(Locale.ROOT).replace('_', '-');
-    arm(expected.point(), Fault.fail(), CellId.of(task));
+    arm(expected.point(), FaultInjector.Fault.fail(), CellId.of(task));
 
     CellOutcome outcome = client.runTcr(TaskSpec.of(task, expected.prompt(), "main"));
 
-    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(expected.point());
+    assertThat(faults.fired())
+        .last()
+        .extracting(FaultInjector.Fired::point)
+        .isEqualTo(expected.point());
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(expected.status());
     if (expected.step() != null) {
       assertThat(outcome.failedStep()).isEqualTo(expected.step());
@@ -180,11 +189,11 @@ class WorkflowFaultIT {
   @Test
   void aCommitThatRunsLongerThanTheHeartbeatTimeoutIsNotTakenForALostHost() throws Exception {
     CellId cell = CellId.of("wf-slow-commit");
-    faults.arm(FaultPoint.COMMIT, Fault.hang(), cell);
+    faults.arm(FaultInjector.Point.COMMIT, FaultInjector.Fault.hang(), cell);
     java.util.concurrent.CompletableFuture<CellOutcome> outcome =
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> client.runTcr(TaskSpec.of(cell.value(), "write slow.txt s", "main")));
-    faults.awaitHanging(FaultPoint.COMMIT, cell, java.time.Duration.ofSeconds(60));
+    faults.awaitHanging(FaultInjector.Point.COMMIT, cell, java.time.Duration.ofSeconds(60));
     // Held for longer than the heartbeat timeout; the commit activity must keep heartbeating
     // meanwhile.
     org.awaitility.Awaitility.await()
@@ -202,7 +211,7 @@ class WorkflowFaultIT {
 
   @Test
   void aConflictOnTheTargetIsRedoneFromTheNewHeadAndTheTargetGetsOnlyGreenCommits() {
-    faults.arm(FaultPoint.INTEGRATE, Fault.fail());
+    faults.arm(FaultInjector.Point.INTEGRATE, FaultInjector.Fault.fail());
     DagRequest request =
         DagRequest.of(
             "wf-conflict",
@@ -212,7 +221,10 @@ class WorkflowFaultIT {
 
     DagResult result = client.runDag(request);
 
-    assertThat(faults.fired()).last().extracting(FiredFault::point).isEqualTo(FaultPoint.INTEGRATE);
+    assertThat(faults.fired())
+        .last()
+        .extracting(FaultInjector.Fired::point)
+        .isEqualTo(FaultInjector.Point.INTEGRATE);
     assertThat(faults.injectedCommits()).hasSize(1);
     assertThat(result.task("only").orElseThrow().history())
         .extracting(a -> a.status())
@@ -223,7 +235,7 @@ class WorkflowFaultIT {
 
   @Test
   void aDagTaskWhoseBootstrapFailedStillReportsTheTimingsOfItsSteps() {
-    faults.arm(FaultPoint.AGENT_START, Fault.fail());
+    faults.arm(FaultInjector.Point.AGENT_START, FaultInjector.Fault.fail());
     DagRequest request =
         DagRequest.of(
             "wf-boot-timings",
@@ -243,7 +255,8 @@ class WorkflowFaultIT {
 
   @Test
   void aStopThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
-    faults.arm(FaultPoint.AGENT_STOP, Fault.fail(), CellId.of("wf-agent-stop"));
+    faults.arm(
+        FaultInjector.Point.AGENT_STOP, FaultInjector.Fault.fail(), CellId.of("wf-agent-stop"));
 
     CellOutcome outcome = client.runTcr(TaskSpec.of("wf-agent-stop", "write stop.txt s", "main"));
 
@@ -257,7 +270,10 @@ class WorkflowFaultIT {
 
   @Test
   void aReturnThatFailsIsReportedInTheOutcomeAndEverythingElseIsReleased() {
-    faults.arm(FaultPoint.WORKTREE_RETURN, Fault.fail(), CellId.of("wf-worktree-return"));
+    faults.arm(
+        FaultInjector.Point.WORKTREE_RETURN,
+        FaultInjector.Fault.fail(),
+        CellId.of("wf-worktree-return"));
 
     CellOutcome outcome =
         client.runTcr(TaskSpec.of("wf-worktree-return", "write return.txt r", "main"));
@@ -272,7 +288,8 @@ class WorkflowFaultIT {
 
   @Test
   void aReleaseThatFailsIsReportedInTheOutcomeAndThePortIsNotLost() {
-    faults.arm(FaultPoint.PORT_RELEASE, Fault.fail(), CellId.of("wf-port-release"));
+    faults.arm(
+        FaultInjector.Point.PORT_RELEASE, FaultInjector.Fault.fail(), CellId.of("wf-port-release"));
 
     CellOutcome outcome =
         client.runTcr(TaskSpec.of("wf-port-release", "write release.txt r", "main"));
@@ -295,26 +312,26 @@ class WorkflowFaultIT {
     // A worker whose pool keeps no worktree warm by itself, so which path a lease takes is known.
     try (FaultyWorker cold = new FaultyWorker(own, 24220, 24224, 0, 1, 2, builder -> {})) {
       CellId added = CellId.of("wf-path-add");
-      cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), added);
+      cold.faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), added);
 
       CellOutcome first = cold.client.runTcr(TaskSpec.of(added.value(), "write a.txt a", "main"));
 
       // Cold, failed, given back warm: the retry reuses it.
       assertThat(first.status()).as("%s", first).isEqualTo(CellStatus.COMMITTED);
       assertThat(cold.faults.firedFor(added))
-          .extracting(FiredFault::point)
-          .containsExactly(FaultPoint.WORKTREE_ADD);
+          .extracting(FaultInjector.Fired::point)
+          .containsExactly(FaultInjector.Point.WORKTREE_ADD);
 
       CellId reset = CellId.of("wf-path-reset");
-      cold.faults.arm(FaultPoint.WORKTREE_ADD, Fault.fail(), reset);
-      cold.faults.arm(FaultPoint.WORKTREE_RESET, Fault.fail(), reset);
+      cold.faults.arm(FaultInjector.Point.WORKTREE_ADD, FaultInjector.Fault.fail(), reset);
+      cold.faults.arm(FaultInjector.Point.WORKTREE_RESET, FaultInjector.Fault.fail(), reset);
 
       CellOutcome second = cold.client.runTcr(TaskSpec.of(reset.value(), "write b.txt b", "main"));
 
       assertThat(second.status()).as("%s", second).isEqualTo(CellStatus.COMMITTED);
       assertThat(cold.faults.firedFor(reset))
-          .extracting(FiredFault::point)
-          .containsExactly(FaultPoint.WORKTREE_RESET);
+          .extracting(FaultInjector.Fired::point)
+          .containsExactly(FaultInjector.Point.WORKTREE_RESET);
       assertThat(cold.faults.armedCount()).as("the add fault: that path was never taken").isOne();
       cold.faults.disarm();
       assertThat(List.of(first, second)).allSatisfy(o -> assertThat(o.teardownErrors()).isEmpty());
@@ -326,18 +343,21 @@ class WorkflowFaultIT {
    * Cancelling the workflow ends a hang inside a step: through the heartbeat, as an abort or an
    * interrupt.
    */
-  static Stream<FaultPoint> cancellableHangs() {
-    return Stream.of(FaultPoint.PROMPT_SUBMIT, FaultPoint.TEST_START, FaultPoint.TEST_HANG);
+  static Stream<FaultInjector.Point> cancellableHangs() {
+    return Stream.of(
+        FaultInjector.Point.PROMPT_SUBMIT,
+        FaultInjector.Point.TEST_START,
+        FaultInjector.Point.TEST_HANG);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cancellableHangs")
-  void cancellingTheWorkflowEndsAHangAndTearsTheCellDown(FaultPoint point) {
+  void cancellingTheWorkflowEndsAHangAndTearsTheCellDown(FaultInjector.Point point) {
     String task = "wf-cancel-" + point.name().toLowerCase(Locale.ROOT).replace('_', '-');
     CellId cell = CellId.of(task);
-    faults.arm(point, Fault.hang(), cell);
+    faults.arm(point, FaultInjector.Fault.hang(), cell);
     String workflowId = client.startTcr(TaskSpec.of(task, "write cancel.txt c", "main"));
-    if (point == FaultPoint.TEST_HANG) {
+    if (point == FaultInjector.Point.TEST_HANG) {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(
@@ -360,7 +380,7 @@ class WorkflowFaultIT {
 
   @Test
   void cancellingADagEndsAHangingIntegration() {
-    faults.arm(FaultPoint.INTEGRATE, Fault.hang());
+    faults.arm(FaultInjector.Point.INTEGRATE, FaultInjector.Fault.hang());
     DagRequest request =
         DagRequest.of(
             "wf-cancel-integrate",
@@ -368,7 +388,7 @@ class WorkflowFaultIT {
             "main");
     swarm.targets.add(request.targetBranch());
     String workflowId = client.startDag(request);
-    faults.awaitHanging(FaultPoint.INTEGRATE, null, Duration.ofSeconds(30));
+    faults.awaitHanging(FaultInjector.Point.INTEGRATE, null, Duration.ofSeconds(30));
 
     client.cancel(workflowId);
 
@@ -380,12 +400,12 @@ class WorkflowFaultIT {
   @Test
   void aStopThatHangsPastTheTeardownTimeoutIsRetriedAndTheRestIsReleased() {
     CellId cell = CellId.of("wf-stop-hang");
-    faults.arm(FaultPoint.AGENT_STOP, Fault.hang(), cell);
+    faults.arm(FaultInjector.Point.AGENT_STOP, FaultInjector.Fault.hang(), cell);
 
     CellOutcome outcome = client.runTcr(TaskSpec.of(cell.value(), "write slow-stop.txt s", "main"));
 
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
-    faults.awaitHanging(FaultPoint.AGENT_STOP, cell, Duration.ofSeconds(1));
+    faults.awaitHanging(FaultInjector.Point.AGENT_STOP, cell, Duration.ofSeconds(1));
     assertThat(worker.liveCells()).isZero();
     assertThat(worker.ports().allocatedCount()).isZero();
     assertThat(worker.worktrees().leasedCount()).isZero();
@@ -396,9 +416,9 @@ class WorkflowFaultIT {
   @Test
   void aBootstrapThatOutlivesItsActivityTearsItsCellDown() {
     CellId cell = CellId.of("wf-late-bootstrap");
-    faults.arm(FaultPoint.AGENT_HEALTH, Fault.hang(), cell);
+    faults.arm(FaultInjector.Point.AGENT_HEALTH, FaultInjector.Fault.hang(), cell);
     String workflowId = client.startTcr(TaskSpec.of(cell.value(), "write late.txt l", "main"));
-    faults.awaitHanging(FaultPoint.AGENT_HEALTH, cell, Duration.ofSeconds(30));
+    faults.awaitHanging(FaultInjector.Point.AGENT_HEALTH, cell, Duration.ofSeconds(30));
 
     CellOutcome outcome = client.result(workflowId);
     faults.releaseHangs();
@@ -411,8 +431,8 @@ class WorkflowFaultIT {
    * A port probe cannot tell its cell (slf4j-simple keeps no MDC), so its faults are armed for any
    * cell.
    */
-  private static void arm(FaultPoint point, Fault fault, CellId cell) {
-    if (point == FaultPoint.PORT_PROBE) {
+  private static void arm(FaultInjector.Point point, FaultInjector.Fault fault, CellId cell) {
+    if (point == FaultInjector.Point.PORT_PROBE) {
       faults.arm(point, fault);
     } else {
       faults.arm(point, fault, cell);

@@ -26,10 +26,7 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.InvariantCheck;
 import io.openswarm.testkit.LeakCheck;
-import io.openswarm.testkit.fault.Fault;
 import io.openswarm.testkit.fault.FaultInjector;
-import io.openswarm.testkit.fault.FaultPoint;
-import io.openswarm.testkit.fault.FiredFault;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
 import java.io.IOException;
@@ -48,7 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link FaultPoint#EVENT_STREAM_DROP} with the real OpenCode, driven by the {@link
+ * {@link FaultInjector.Point#EVENT_STREAM_DROP} with the real OpenCode, driven by the {@link
  * FakeModelServer}, through both drivers: the agent's event stream is cut at the turn's first
  * progress while the server keeps working, and the turn still finishes and commits exactly what the
  * agent wrote, with nothing leaked.
@@ -138,7 +135,7 @@ class OpenCodeFaultIT {
       CellId cell = CellId.of("local-drop");
       String prompt = "Greet once the gate opens (local)";
       scriptGatedGreeting(prompt);
-      faults.arm(FaultPoint.EVENT_STREAM_DROP, Fault.fail(), cell);
+      faults.arm(FaultInjector.Point.EVENT_STREAM_DROP, FaultInjector.Fault.fail(), cell);
 
       CompletableFuture<CellOutcome> running =
           CompletableFuture.supplyAsync(
@@ -190,7 +187,7 @@ class OpenCodeFaultIT {
       CellId cell = CellId.of("workflow-drop");
       String prompt = "Greet once the gate opens (workflow)";
       scriptGatedGreeting(prompt);
-      faults.arm(FaultPoint.EVENT_STREAM_DROP, Fault.fail(), cell);
+      faults.arm(FaultInjector.Point.EVENT_STREAM_DROP, FaultInjector.Fault.fail(), cell);
 
       String workflowId = client.startTcr(TaskSpec.of(cell.value(), prompt, "main"));
       openGateOnceCut(faults, () -> worker.worktrees().find(cell).map(lease -> lease.path()));
@@ -231,8 +228,8 @@ class OpenCodeFaultIT {
   private static void assertCommittedDespiteTheCut(
       FaultInjector faults, CellId cell, CellOutcome outcome) {
     assertThat(faults.firedFor(cell))
-        .extracting(FiredFault::point)
-        .containsExactly(FaultPoint.EVENT_STREAM_DROP);
+        .extracting(FaultInjector.Fired::point)
+        .containsExactly(FaultInjector.Point.EVENT_STREAM_DROP);
     assertThat(faults.eventStreamsCut()).as("the fault cut the turn's stream").isOne();
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
     assertThat(outcome.changedFiles()).containsExactly("greeting.txt");
