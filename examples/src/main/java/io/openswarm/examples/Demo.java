@@ -23,7 +23,6 @@ import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
-import io.openswarm.testkit.model.ModelScript;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -394,8 +393,8 @@ public final class Demo {
    * What the fake model answers to a task's prompt: OpenCode's write tool for each edit, then a
    * short summary.
    */
-  static ModelScript script(DemoTask task) {
-    ModelScript script = FakeModelServer.script();
+  static FakeModelServer.Script script(DemoTask task) {
+    FakeModelServer.Script script = FakeModelServer.script();
     for (Map.Entry<String, String> edit : new TreeMap<>(task.edits()).entrySet()) {
       script = script.write(edit.getKey(), edit.getValue());
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,11 +62,11 @@ import org.slf4j.LoggerFactory;
  * request that finds the queue empty gets HTTP 400 (which OpenCode does not retry) naming the
  * problem, and is counted in {@link #unscriptedRequests()}. Every request is recorded.
  *
- * <p>Several agents at once: {@link #enqueue(String, ModelScript)} keeps a script per prompt. A
- * request whose latest user message is exactly that prompt (every request of the turn it started:
- * after a tool call the conversation's latest user message is still the prompt) takes its replies
- * from that script first, so concurrent cells with distinct prompts never take each other's
- * replies; the shared queue serves everything else.
+ * <p>Several agents at once: {@link #enqueue(String, Script)} keeps a script per prompt. A request
+ * whose latest user message is exactly that prompt (every request of the turn it started: after a
+ * tool call the conversation's latest user message is still the prompt) takes its replies from that
+ * script first, so concurrent cells with distinct prompts never take each other's replies; the
+ * shared queue serves everything else.
  *
  * <p>OpenCode asks the model for a session title when a session is created without one; that
  * request would consume a scripted reply. {@code OpenCodeClient.createSession} always sends a
@@ -87,7 +90,7 @@ public final class FakeModelServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Deque<ModelReply> replies = new ConcurrentLinkedDeque<>();
   private final Map<String, Deque<ModelReply>> repliesByPrompt = new ConcurrentHashMap<>();
-  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger unscripted = new AtomicInteger();
   private final AtomicInteger toolCallIds = new AtomicInteger();
   private final AtomicInteger hanging = new AtomicInteger();
@@ -130,12 +133,12 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   /**
-   * An empty script to build replies on; see {@link ModelScript}.
+   * An empty script to build replies on; see {@link Script}.
    *
    * @return a new, empty script
    */
-  public static ModelScript script() {
-    return ModelScript.empty();
+  public static Script script() {
+    return Script.empty();
   }
 
   /**
@@ -146,7 +149,7 @@ public final class FakeModelServer implements AutoCloseable {
    * @throws NullPointerException if {@code script} is null
    * @throws IllegalStateException if the server is closed
    */
-  public FakeModelServer enqueue(ModelScript script) {
+  public FakeModelServer enqueue(Script script) {
     if (script == null) {
       throw new NullPointerException("script cannot be null");
     }
@@ -167,7 +170,7 @@ public final class FakeModelServer implements AutoCloseable {
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if the server is closed
    */
-  public FakeModelServer enqueue(String prompt, ModelScript script) {
+  public FakeModelServer enqueue(String prompt, Script script) {
     if (prompt == null) {
       throw new NullPointerException("prompt cannot be null");
     }
@@ -248,7 +251,7 @@ public final class FakeModelServer implements AutoCloseable {
    *
    * @return the requests, a snapshot
    */
-  public List<RecordedRequest> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 
@@ -257,9 +260,9 @@ public final class FakeModelServer implements AutoCloseable {
    *
    * @return the chat completion requests, a snapshot
    */
-  public List<RecordedRequest> chatRequests() {
-    List<RecordedRequest> chats = new ArrayList<>();
-    for (RecordedRequest request : requests) {
+  public List<Request> chatRequests() {
+    List<Request> chats = new ArrayList<>();
+    for (Request request : requests) {
       if (request.path().endsWith("/chat/completions")) {
         chats.add(request);
       }
@@ -330,7 +333,7 @@ public final class FakeModelServer implements AutoCloseable {
       exchange
           .getRequestHeaders()
           .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
-      RecordedRequest recorded = new RecordedRequest(method, path, headers, body);
+      Request recorded = new Request(method, path, headers, body);
       requests.add(recorded);
       if ("GET".equals(method) && path.endsWith("/models")) {
         sendJson(exchange, 200, models());
@@ -345,7 +348,7 @@ public final class FakeModelServer implements AutoCloseable {
     }
   }
 
-  private void chat(HttpExchange exchange, RecordedRequest recorded) throws IOException {
+  private void chat(HttpExchange exchange, Request recorded) throws IOException {
     String body = recorded.body();
     JsonNode request;
     try {
@@ -562,5 +565,338 @@ public final class FakeModelServer implements AutoCloseable {
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);
+  }
+
+  /**
+   * A request the {@link FakeModelServer} received, for assertions.
+   *
+   * <p>Immutable and thread-safe.
+   *
+   * @param method the HTTP method
+   * @param path the request path, e.g. {@code /v1/chat/completions}
+   * @param headers the request headers, names in lower case
+   * @param body the request body as text
+   */
+  public record Request(
+      String method, String path, Map<String, List<String>> headers, String body) {
+
+    /**
+     * Creates a record.
+     *
+     * @param method the HTTP method
+     * @param path the request path, e.g. {@code /v1/chat/completions}
+     * @param headers the request headers, names in lower case
+     * @param body the request body as text
+     * @throws NullPointerException if an argument is null
+     */
+    public Request {
+      Objects.requireNonNull(method, "method cannot be null");
+      Objects.requireNonNull(path, "path cannot be null");
+      headers = Map.copyOf(Objects.requireNonNull(headers, "headers cannot be null"));
+      Objects.requireNonNull(body, "body cannot be null");
+    }
+
+    /**
+     * The first value of header {@code name} (case-insensitive).
+     *
+     * @param name the header's name, in any case
+     * @return its first value, or empty when the request has none
+     */
+    public Optional<String> header(String name) {
+      List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+      return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /**
+     * The body parsed as JSON; a missing node when it is not JSON.
+     *
+     * @return the parsed body, or a missing node
+     */
+    public JsonNode json() {
+      try {
+        JsonNode node = MAPPER.readTree(body);
+        return node == null ? MissingNode.getInstance() : node;
+      } catch (IOException e) {
+        return MissingNode.getInstance();
+      }
+    }
+
+    /**
+     * The {@code model} the request asked for, or empty.
+     *
+     * @return the model, or an empty string
+     */
+    public String model() {
+      return json().path("model").asText("");
+    }
+
+    /**
+     * Whether the request asked for a streamed reply.
+     *
+     * @return true when {@code stream} is true in the body
+     */
+    public boolean streaming() {
+      return json().path("stream").asBoolean(false);
+    }
+
+    /**
+     * The names of the tools the request offered the model.
+     *
+     * @return the tools' names; empty when none was offered
+     */
+    public List<String> toolNames() {
+      List<String> names = new ArrayList<>();
+      for (JsonNode tool : json().path("tools")) {
+        names.add(tool.path("function").path("name").asText(""));
+      }
+      return names;
+    }
+
+    /**
+     * The text of the last {@code user} message of a chat request, or empty.
+     *
+     * @return the text, or an empty string
+     */
+    public String lastUserText() {
+      String last = "";
+      for (JsonNode message : json().path("messages")) {
+        if ("user".equals(message.path("role").asText())) {
+          JsonNode content = message.path("content");
+          if (content.isTextual()) {
+            last = content.asText();
+          } else if (content.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : content) {
+              text.append(part.path("text").asText(""));
+            }
+            last = text.toString();
+          }
+        }
+      }
+      return last;
+    }
+
+    @Override
+    public String toString() {
+      return method + " " + path + " (" + body.length() + " chars)";
+    }
+  }
+
+  /**
+   * An ordered list of model replies: each model request the {@link FakeModelServer} receives
+   * consumes the next one.
+   *
+   * <pre>{@code
+   * model.enqueue(FakeModelServer.script()
+   *     .write("/repo/hello.txt", "hi\n")   // request 1: the model calls the write tool
+   *     .thenText("done"));                 // request 2 (after the tool ran): the model answers and the turn ends
+   * }</pre>
+   *
+   * <p>An agent turn that calls a tool needs two replies: the tool call, and the text the model
+   * says after seeing the tool's result. The {@code then...} methods are aliases that read well in
+   * such chains.
+   *
+   * <p>Immutable and thread-safe: every method returns a new script.
+   */
+  public static final class Script {
+
+    private static final Script EMPTY = new Script(List.of());
+
+    private final List<ModelReply> replies;
+
+    private Script(List<ModelReply> replies) {
+      this.replies = List.copyOf(replies);
+    }
+
+    /**
+     * A script with no replies.
+     *
+     * @return a new, empty script
+     */
+    public static Script empty() {
+      return EMPTY;
+    }
+
+    /**
+     * Appends a plain text answer (finish reason {@code stop}).
+     *
+     * @param text the answer
+     * @return this script
+     * @throws NullPointerException if {@code text} is null
+     */
+    public Script text(String text) {
+      return append(new ModelReply.Text(text));
+    }
+
+    /**
+     * Appends a call of tool {@code name} with {@code arguments} (serialised as a JSON object;
+     * finish reason {@code tool_calls}).
+     *
+     * @param name the tool's name
+     * @param arguments the tool's arguments, by name
+     * @return this script
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the arguments cannot be serialised to JSON
+     */
+    public Script toolCall(String name, Map<String, ?> arguments) {
+      Objects.requireNonNull(name, "name cannot be null");
+      Objects.requireNonNull(arguments, "arguments cannot be null");
+      try {
+        return append(new ModelReply.ToolCall(name, MAPPER.writeValueAsString(arguments)));
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException(
+            "arguments of tool " + name + " cannot be serialised to JSON", e);
+      }
+    }
+
+    /**
+     * Appends a call of OpenCode's {@code write} tool, which creates or replaces a file.
+     *
+     * @param filePath the file; OpenCode expects an absolute path inside the worktree
+     * @param content the new content
+     * @return this script
+     * @throws NullPointerException if an argument is null
+     */
+    public Script write(String filePath, String content) {
+      Objects.requireNonNull(filePath, "filePath cannot be null");
+      Objects.requireNonNull(content, "content cannot be null");
+      Map<String, Object> arguments = new LinkedHashMap<>();
+      arguments.put("filePath", filePath);
+      arguments.put("content", content);
+      return toolCall("write", arguments);
+    }
+
+    /**
+     * Appends a call of OpenCode's {@code bash} tool.
+     *
+     * @param command the shell command the model asks OpenCode to run
+     * @return this script
+     * @throws NullPointerException if {@code command} is null
+     */
+    public Script bash(String command) {
+      Objects.requireNonNull(command, "command cannot be null");
+      Map<String, Object> arguments = new LinkedHashMap<>();
+      arguments.put("command", command);
+      arguments.put("description", "scripted command");
+      return toolCall("bash", arguments);
+    }
+
+    /**
+     * Appends a reply that never comes: the request hangs until the server closes. Replies are
+     * consumed by requests, not by turns: when the agent's turn is aborted before it asked the
+     * model (an idle timeout shorter than the agent's own work before its first model call), the
+     * hang stays queued and answers the next request; call {@link FakeModelServer#reset()} before
+     * scripting the next turn.
+     *
+     * @return this script
+     */
+    public Script hang() {
+      return append(new ModelReply.Hang());
+    }
+
+    /**
+     * Appends an HTTP error with an OpenAI-style body ({@code {"error":{"message":...}}}). OpenCode
+     * retries 429 and 5xx answers and reports others (such as 400) as a session error.
+     *
+     * @param status the HTTP status; 400 to 599
+     * @param message the error message
+     * @return this script
+     * @throws NullPointerException if {@code message} is null
+     * @throws IllegalArgumentException if {@code status} is not 400 to 599
+     */
+    public Script error(int status, String message) {
+      if (status < 400 || status > 599) {
+        throw new IllegalArgumentException(
+            "status must be an error status, 400 to 599, but was " + status);
+      }
+      return append(new ModelReply.Failure(status, message));
+    }
+
+    /**
+     * Alias of {@link #text(String)}.
+     *
+     * @param text the answer
+     * @return this script
+     */
+    public Script thenText(String text) {
+      return text(text);
+    }
+
+    /**
+     * Alias of {@link #toolCall(String, Map)}.
+     *
+     * @param name the tool's name
+     * @param arguments the tool's arguments, by name
+     * @return this script
+     */
+    public Script thenToolCall(String name, Map<String, ?> arguments) {
+      return toolCall(name, arguments);
+    }
+
+    /**
+     * Alias of {@link #write(String, String)}.
+     *
+     * @param filePath the file; an absolute path inside the worktree
+     * @param content the new content
+     * @return this script
+     */
+    public Script thenWrite(String filePath, String content) {
+      return write(filePath, content);
+    }
+
+    /**
+     * Alias of {@link #bash(String)}.
+     *
+     * @param command the shell command
+     * @return this script
+     */
+    public Script thenBash(String command) {
+      return bash(command);
+    }
+
+    /**
+     * Alias of {@link #hang()}.
+     *
+     * @return this script
+     */
+    public Script thenHang() {
+      return hang();
+    }
+
+    /**
+     * Alias of {@link #error(int, String)}.
+     *
+     * @param status the HTTP status; 400 to 599
+     * @param message the error message
+     * @return this script
+     */
+    public Script thenError(int status, String message) {
+      return error(status, message);
+    }
+
+    /**
+     * The number of replies.
+     *
+     * @return the number of replies
+     */
+    public int size() {
+      return replies.size();
+    }
+
+    List<ModelReply> replies() {
+      return replies;
+    }
+
+    @Override
+    public String toString() {
+      return "Script" + replies;
+    }
+
+    private Script append(ModelReply reply) {
+      List<ModelReply> next = new ArrayList<>(replies.size() + 1);
+      next.addAll(replies);
+      next.add(reply);
+      return new Script(next);
+    }
   }
 }

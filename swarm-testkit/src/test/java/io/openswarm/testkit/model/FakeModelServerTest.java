@@ -279,7 +279,7 @@ class FakeModelServerTest {
     post(chat(true, true));
 
     assertThat(server.chatRequests()).hasSize(1);
-    RecordedRequest recorded = server.chatRequests().get(0);
+    FakeModelServer.Request recorded = server.chatRequests().get(0);
     assertThat(recorded.method()).isEqualTo("POST");
     assertThat(recorded.path()).isEqualTo("/v1/chat/completions");
     assertThat(recorded.header("Content-Type")).contains("application/json");
@@ -304,8 +304,8 @@ class FakeModelServerTest {
 
   @Test
   void scriptsAreImmutableAndValidated() {
-    ModelScript base = FakeModelServer.script().text("a");
-    ModelScript longer = base.thenText("b");
+    FakeModelServer.Script base = FakeModelServer.script().text("a");
+    FakeModelServer.Script longer = base.thenText("b");
 
     assertThat(base.size()).isEqualTo(1);
     assertThat(longer.size()).isEqualTo(2);

@@ -27,7 +27,6 @@ import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.testkit.LeakCheck;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
-import io.openswarm.testkit.model.RecordedRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -206,7 +205,7 @@ class OpenCodeCellIT {
           .contains("HOME=" + cellState.resolve("opencode/home"))
           .doesNotContain(SECRET_VARIABLE)
           .doesNotContain(secret);
-      RecordedRequest afterBash = model.chatRequests().get(2);
+      FakeModelServer.Request afterBash = model.chatRequests().get(2);
       assertThat(afterBash.body())
           .as("the bash tool ran and the sandbox refused both writes")
           .contains(
