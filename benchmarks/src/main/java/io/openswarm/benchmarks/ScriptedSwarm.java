@@ -11,7 +11,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,7 +118,7 @@ final class ScriptedSwarm implements AutoCloseable {
             .edits(
                 prompt ->
                     List.of(
-                        FileEdit.write(
+                        ScriptedAgent.FileEdit.write(
                             prompt.substring(prompt.lastIndexOf(' ') + 1),
                             "written by a scripted agent\n")))
             .build();

@@ -19,7 +19,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.TcrProgress;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
@@ -362,7 +361,7 @@ public final class Demo {
                 throw new IllegalArgumentException("no demo task has the prompt " + prompt);
               }
               return task.edits().entrySet().stream()
-                  .map(edit -> FileEdit.write(edit.getKey(), edit.getValue()))
+                  .map(edit -> ScriptedAgent.FileEdit.write(edit.getKey(), edit.getValue()))
                   .toList();
             })
         .turnDelay(Duration.ofMillis(300))

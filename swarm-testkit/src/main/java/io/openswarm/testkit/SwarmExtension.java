@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *   static final SwarmExtension swarm = SwarmExtension.newBuilder()
  *       .repository(repo -> repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
  *       .testCommand("sh", "test.sh")
- *       .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
+ *       .agent(ScriptedAgent.writing(ScriptedAgent.FileEdit.write("done.txt", "yes")))
  *       .build();
  *
  *   @Test

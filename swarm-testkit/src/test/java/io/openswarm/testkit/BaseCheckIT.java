@@ -18,7 +18,6 @@ import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.TestOptions;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -98,8 +97,8 @@ class BaseCheckIT {
                   .edits(
                       prompt ->
                           List.of(
-                              FileEdit.write("status.txt", "green\n"),
-                              FileEdit.write("agent.txt", prompt)))
+                              ScriptedAgent.FileEdit.write("status.txt", "green\n"),
+                              ScriptedAgent.FileEdit.write("agent.txt", prompt)))
                   .build())
           .configure(worker -> worker.sandbox(CellSandbox.Mode.NONE))
           .build();

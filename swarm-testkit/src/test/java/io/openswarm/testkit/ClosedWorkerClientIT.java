@@ -13,7 +13,6 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ class ClosedWorkerClientIT {
             .stateDirectory(temp.resolve("state"))
             .testCommand(List.of("sh", "test.sh"))
             .connection(ConnectionOptions.newBuilder().hostId("closed-host").build())
-            .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
+            .agent(ScriptedAgent.writing(ScriptedAgent.FileEdit.write("done.txt", "yes")))
             .ports(new PortRange(21390, 21399))
             .start();
     SwarmClient client;

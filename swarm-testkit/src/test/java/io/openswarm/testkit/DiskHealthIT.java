@@ -16,7 +16,6 @@ import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Files;
@@ -63,7 +62,7 @@ class DiskHealthIT {
         .connection(ConnectionOptions.newBuilder().hostId(host).build())
         .agent(
             ScriptedAgent.newBuilder()
-                .edits(prompt -> List.of(FileEdit.write("notes.txt", prompt)))
+                .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("notes.txt", prompt)))
                 .build())
         .ports(new PortRange(port, port + 3));
   }

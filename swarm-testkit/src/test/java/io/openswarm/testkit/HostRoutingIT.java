@@ -12,7 +12,6 @@ import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -55,7 +54,7 @@ class HostRoutingIT {
             .edits(
                 prompt -> {
                   promptHost.put(prompt, host);
-                  return List.of(FileEdit.write(prompt + ".txt", host));
+                  return List.of(ScriptedAgent.FileEdit.write(prompt + ".txt", host));
                 })
             .turnDelay(turn)
             .build();

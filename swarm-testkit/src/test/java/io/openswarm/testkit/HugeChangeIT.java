@@ -8,7 +8,6 @@ import io.openswarm.core.ResultLimits;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.time.Duration;
@@ -31,10 +30,12 @@ class HugeChangeIT {
   private static final int FILES = 50_000;
 
   /** The agent's one turn: 50,000 new files. */
-  private static final List<FileEdit> EDITS =
+  private static final List<ScriptedAgent.FileEdit> EDITS =
       IntStream.range(0, FILES)
           .mapToObj(
-              i -> FileEdit.write(String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
+              i ->
+                  ScriptedAgent.FileEdit.write(
+                      String.format("generated/%s-%05d.txt", "x".repeat(80), i), "1\n"))
           .toList();
 
   @RegisterExtension

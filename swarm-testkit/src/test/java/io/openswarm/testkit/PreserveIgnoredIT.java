@@ -8,7 +8,6 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,10 +35,13 @@ class PreserveIgnoredIT {
               ScriptedAgent.newBuilder()
                   .edits(
                       prompt -> {
-                        List<FileEdit> edits =
-                            new ArrayList<>(List.of(FileEdit.write("work.txt", prompt + "\n")));
+                        List<ScriptedAgent.FileEdit> edits =
+                            new ArrayList<>(
+                                List.of(ScriptedAgent.FileEdit.write("work.txt", prompt + "\n")));
                         if (prompt.contains("build")) {
-                          edits.add(FileEdit.write("build/cache.txt", "expensive output\n"));
+                          edits.add(
+                              ScriptedAgent.FileEdit.write(
+                                  "build/cache.txt", "expensive output\n"));
                         }
                         return edits;
                       })

@@ -35,7 +35,10 @@ class QuietLogsIT {
 
   @TempDir Path temp;
 
-  /** Prompts are "write PATH CONTENT" ({@link io.openswarm.testkit.agent.PromptCommands}). */
+  /**
+   * Prompts are "write PATH CONTENT" ({@link
+   * io.openswarm.testkit.agent.ScriptedAgent.Builder#promptCommands()}).
+   */
   private static final ScriptedAgent AGENT =
       ScriptedAgent.newBuilder().promptCommands().turnDelay(Duration.ofMillis(2_500)).build();
 

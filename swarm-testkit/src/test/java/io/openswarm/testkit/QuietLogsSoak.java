@@ -8,7 +8,6 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -37,7 +36,7 @@ class QuietLogsSoak {
             .commit("a project with a test");
     ScriptedAgent agent =
         ScriptedAgent.newBuilder()
-            .edits(prompt -> List.of(FileEdit.write("slow.txt", prompt)))
+            .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("slow.txt", prompt)))
             .turnDelay(Duration.ofSeconds(35))
             .build();
     try (LogCapture log = LogCapture.start()) {

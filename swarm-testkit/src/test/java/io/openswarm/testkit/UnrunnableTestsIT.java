@@ -16,7 +16,6 @@ import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.time.Duration;
@@ -51,7 +50,10 @@ class UnrunnableTestsIT {
           .connection(ConnectionOptions.newBuilder().hostId("unrunnable-host").build())
           .agent(
               ScriptedAgent.newBuilder()
-                  .edits(prompt -> List.of(FileEdit.write("work.txt", "done: " + prompt + "\n")))
+                  .edits(
+                      prompt ->
+                          List.of(
+                              ScriptedAgent.FileEdit.write("work.txt", "done: " + prompt + "\n")))
                   .build())
           .configure(worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP))
           .build();

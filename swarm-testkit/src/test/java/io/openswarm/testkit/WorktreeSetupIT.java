@@ -12,7 +12,6 @@ import io.openswarm.infra.setup.WorktreeSetupOptions;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -53,7 +52,7 @@ class WorktreeSetupIT {
                   .edits(
                       prompt ->
                           List.of(
-                              FileEdit.write(
+                              ScriptedAgent.FileEdit.write(
                                   "index.js",
                                   prompt.contains("break")
                                       ? "module.exports = (a, b) => a * b;\n"

@@ -29,7 +29,6 @@ import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.SwarmExtension;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Path;
@@ -97,7 +96,7 @@ final class DocSnippets {
     static final SwarmExtension swarm = SwarmExtension.newBuilder()
         .repository(repo -> repo.write("test.sh", "#!/bin/sh\ntest -f done.txt\n").executable("test.sh"))
         .testCommand("sh", "test.sh")
-        .agent(ScriptedAgent.writing(FileEdit.write("done.txt", "yes")))
+        .agent(ScriptedAgent.writing(ScriptedAgent.FileEdit.write("done.txt", "yes")))
         .build();
 
     @Test

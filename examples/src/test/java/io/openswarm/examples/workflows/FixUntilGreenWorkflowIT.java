@@ -8,7 +8,6 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.SwarmExtension;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.temporal.client.WorkflowOptions;
@@ -25,8 +24,8 @@ class FixUntilGreenWorkflowIT {
           .edits(
               prompt ->
                   prompt.startsWith("The tests fail")
-                      ? List.of(FileEdit.write("answer.txt", "42\n"))
-                      : List.of(FileEdit.write("answer.txt", "41\n")))
+                      ? List.of(ScriptedAgent.FileEdit.write("answer.txt", "42\n"))
+                      : List.of(ScriptedAgent.FileEdit.write("answer.txt", "41\n")))
           .build();
 
   @RegisterExtension

@@ -35,7 +35,7 @@ import java.util.function.Function;
  * <pre>{@code
  * SwarmWorker.newBuilder()...
  *     .agent(supervisor -> ChildProcessAgent.newBuilder(supervisor)
- *         .edits(prompt -> List.of(FileEdit.write("done.txt", prompt)))
+ *         .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("done.txt", prompt)))
  *         .build())
  * }</pre>
  *
@@ -55,7 +55,7 @@ public final class ChildProcessAgent implements AgentRuntime {
 
   private final ProcessSupervisor supervisor;
   private final Function<AgentRuntime.Context, List<String>> command;
-  private final Function<String, List<FileEdit>> edits;
+  private final Function<String, List<ScriptedAgent.FileEdit>> edits;
   private final Function<String, ScriptedAgent.Turn> turns;
   private final Duration turnDelay;
   private final Duration stopGrace;
@@ -233,8 +233,8 @@ public final class ChildProcessAgent implements AgentRuntime {
         throw new AgentException(
             AgentException.Reason.TURN_FAILED, "the model reported an error (scripted)");
       }
-      List<FileEdit> toApply = edits.apply(prompt);
-      for (FileEdit edit : toApply) {
+      List<ScriptedAgent.FileEdit> toApply = edits.apply(prompt);
+      for (ScriptedAgent.FileEdit edit : toApply) {
         edit.applyIn(context.worktree());
         progress.onProgress("edited " + edit.path());
       }
@@ -316,7 +316,7 @@ public final class ChildProcessAgent implements AgentRuntime {
   public static final class Builder {
     private final ProcessSupervisor supervisor;
     private Function<AgentRuntime.Context, List<String>> command = context -> SLEEP;
-    private Function<String, List<FileEdit>> edits = prompt -> List.of();
+    private Function<String, List<ScriptedAgent.FileEdit>> edits = prompt -> List.of();
     private Function<String, ScriptedAgent.Turn> turns = prompt -> ScriptedAgent.Turn.NORMAL;
     private Duration turnDelay = Duration.ZERO;
     private Duration stopGrace = Duration.ofSeconds(2);
@@ -344,14 +344,15 @@ public final class ChildProcessAgent implements AgentRuntime {
      * @param editsForPrompt gives the edits for a prompt
      * @return this builder
      */
-    public Builder edits(Function<String, List<FileEdit>> editsForPrompt) {
+    public Builder edits(Function<String, List<ScriptedAgent.FileEdit>> editsForPrompt) {
       this.edits = Objects.requireNonNull(editsForPrompt, "edits cannot be null");
       return this;
     }
 
     /**
-     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code
-     * delete PATH}, {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     * Reads each prompt as a command ({@code write PATH CONTENT}, {@code delete PATH}, {@code
+     * hang}, {@code fail}), as {@link ScriptedAgent.Builder#promptCommands()} describes: sets both
+     * {@link #edits} and {@link #turns}.
      *
      * @return this builder
      */
@@ -422,5 +423,23 @@ public final class ChildProcessAgent implements AgentRuntime {
       }
       return value;
     }
+  }
+
+  /**
+   * An agent session backed by a real process that a test can kill abruptly, as the out-of-memory
+   * killer or a segmentation fault would. The fault injector's {@link
+   * io.openswarm.testkit.fault.FaultInjector.Point#AGENT_CRASH} uses it.
+   *
+   * <p>{@link #crash()} may be called from any thread, also while a turn runs; implementations must
+   * allow that.
+   */
+  public interface CrashableSession extends AgentSession {
+
+    /**
+     * Kills the agent's process with SIGKILL, without going through the session's own stop. A turn
+     * in progress then ends with an {@link io.openswarm.core.agent.AgentException} {@code CRASHED};
+     * {@link #close()} still cleans up.
+     */
+    void crash();
   }
 }

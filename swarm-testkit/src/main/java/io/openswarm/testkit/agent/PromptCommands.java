@@ -16,13 +16,14 @@ import java.util.Objects;
  *   <li>anything else: the turn finishes without editing.
  * </ul>
  *
- * <p>Use it through {@link ScriptedAgent.Builder#promptCommands()} or {@link
- * ChildProcessAgent.Builder#promptCommands()}. The words are matched exactly and case-sensitively;
- * a {@code write} without content writes an empty file.
+ * <p>Package-private: users reach it through {@link ScriptedAgent.Builder#promptCommands()} or
+ * {@link ChildProcessAgent.Builder#promptCommands()}, whose Javadoc documents the language. The
+ * words are matched exactly and case-sensitively; a {@code write} without content writes an empty
+ * file.
  *
  * <p>Thread-safe (stateless).
  */
-public final class PromptCommands {
+final class PromptCommands {
 
   private PromptCommands() {}
 
@@ -35,13 +36,14 @@ public final class PromptCommands {
    * @throws NullPointerException if {@code prompt} is null
    * @throws IllegalArgumentException if a {@code write} or {@code delete} names no path
    */
-  public static List<FileEdit> edits(String prompt) {
+  public static List<ScriptedAgent.FileEdit> edits(String prompt) {
     Objects.requireNonNull(prompt, "prompt cannot be null");
     String[] words = prompt.split(" ", 3);
     return switch (words[0]) {
       case "write" ->
-          List.of(FileEdit.write(path(words, prompt), words.length > 2 ? words[2] : ""));
-      case "delete" -> List.of(FileEdit.delete(path(words, prompt)));
+          List.of(
+              ScriptedAgent.FileEdit.write(path(words, prompt), words.length > 2 ? words[2] : ""));
+      case "delete" -> List.of(ScriptedAgent.FileEdit.delete(path(words, prompt)));
       default -> List.of();
     };
   }

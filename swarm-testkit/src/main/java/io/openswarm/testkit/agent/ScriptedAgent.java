@@ -3,6 +3,11 @@ package io.openswarm.testkit.agent;
 import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -10,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-process agent that applies the file edits a script gives for each prompt: the fast,
@@ -247,8 +253,19 @@ public final class ScriptedAgent implements AgentRuntime {
     }
 
     /**
-     * Reads each prompt as a {@link PromptCommands} command ({@code write PATH CONTENT}, {@code
-     * delete PATH}, {@code hang}, {@code fail}): sets both {@link #edits} and {@link #turns}.
+     * Reads each prompt as a command, so that a test says what the agent does in the prompt itself;
+     * sets both {@link #edits} and {@link #turns}:
+     *
+     * <ul>
+     *   <li>{@code write PATH CONTENT}: writes {@code CONTENT} (everything after the second space,
+     *       spaces and newlines included, empty if absent) to {@code PATH};
+     *   <li>{@code delete PATH}: deletes {@code PATH};
+     *   <li>{@code hang}: the turn never finishes by itself (it ends when aborted or timed out);
+     *   <li>{@code fail}: the turn fails as a model error would;
+     *   <li>anything else: the turn finishes without editing.
+     * </ul>
+     *
+     * <p>The words are matched exactly and case-sensitively.
      *
      * @return this builder
      */
@@ -317,6 +334,77 @@ public final class ScriptedAgent implements AgentRuntime {
         throw new IllegalArgumentException(name + " must not be negative but was " + value);
       }
       return value;
+    }
+  }
+
+  /**
+   * One change a {@link ScriptedAgent} makes to a worktree.
+   *
+   * @param path the file, relative to the worktree; may not leave it
+   * @param content the new content, or null to delete the file
+   */
+  public record FileEdit(String path, @Nullable String content) {
+
+    /**
+     * Checks the path.
+     *
+     * @param path the file, relative to the worktree; may not leave it
+     * @param content the new content, or null to delete the file
+     * @throws NullPointerException if {@code path} is null
+     * @throws IllegalArgumentException if {@code path} is blank
+     */
+    public FileEdit {
+      Objects.requireNonNull(path, "path cannot be null");
+      if (path.isBlank()) {
+        throw new IllegalArgumentException("path must not be blank");
+      }
+    }
+
+    /**
+     * Writes {@code content} to {@code path}, creating parent directories.
+     *
+     * @param path the file, relative to the worktree
+     * @param content the new content
+     * @return the edit
+     */
+    public static FileEdit write(String path, String content) {
+      return new FileEdit(path, Objects.requireNonNull(content, "content cannot be null"));
+    }
+
+    /**
+     * Deletes {@code path} if it exists.
+     *
+     * @param path the file, relative to the worktree
+     * @return the edit
+     */
+    public static FileEdit delete(String path) {
+      return new FileEdit(path, null);
+    }
+
+    /**
+     * Makes this change in {@code worktree}, as an agent's turn would.
+     *
+     * @throws AgentException (turn failed) if the path leaves the worktree
+     * @throws UncheckedIOException if the file cannot be written or deleted
+     */
+    void applyIn(Path worktree) {
+      Path root = worktree.toAbsolutePath().normalize();
+      Path target = root.resolve(path).normalize();
+      if (!target.startsWith(root) || target.equals(root)) {
+        throw new AgentException(
+            AgentException.Reason.TURN_FAILED,
+            "scripted edit path must stay inside the worktree but was " + path);
+      }
+      try {
+        if (content == null) {
+          Files.deleteIfExists(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.writeString(target, content, StandardCharsets.UTF_8);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("scripted edit of " + path + " failed", e);
+      }
     }
   }
 }

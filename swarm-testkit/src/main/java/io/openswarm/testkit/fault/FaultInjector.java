@@ -643,8 +643,8 @@ public final class FaultInjector implements CellInterceptor {
     /**
      * The agent's process dies mid-turn. FAIL: the agent's real process is killed with SIGKILL
      * while the turn runs (the session must be a {@link
-     * io.openswarm.testkit.agent.CrashableSession}; any other session reports a crash without a
-     * process to kill).
+     * io.openswarm.testkit.agent.ChildProcessAgent.CrashableSession}; any other session reports a
+     * crash without a process to kill).
      */
     AGENT_CRASH(Stage.EXECUTE),
 

@@ -5,7 +5,7 @@ import io.openswarm.core.agent.AgentException;
 import io.openswarm.core.agent.AgentRuntime;
 import io.openswarm.core.agent.AgentSession;
 import io.openswarm.infra.opencode.OpenCodeAgent;
-import io.openswarm.testkit.agent.CrashableSession;
+import io.openswarm.testkit.agent.ChildProcessAgent;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -105,7 +105,7 @@ final class FaultyAgentRuntime implements AgentRuntime {
       }
       FaultInjector.Fired crash = injector.take(FaultInjector.Point.AGENT_CRASH, cell, false);
       if (crash != null) {
-        if (!(delegate instanceof CrashableSession crashable)) {
+        if (!(delegate instanceof ChildProcessAgent.CrashableSession crashable)) {
           throw new AgentException(
               AgentException.Reason.CRASHED,
               "injected fault: "

@@ -10,18 +10,19 @@ class PromptCommandsTest {
   @Test
   void aWritePromptWritesEverythingAfterThePathSpacesAndNewlinesIncluded() {
     assertThat(PromptCommands.edits("write notes/a.txt two words\nand a line\n"))
-        .containsExactly(FileEdit.write("notes/a.txt", "two words\nand a line\n"));
+        .containsExactly(ScriptedAgent.FileEdit.write("notes/a.txt", "two words\nand a line\n"));
   }
 
   @Test
   void aWriteWithoutContentWritesAnEmptyFile() {
     assertThat(PromptCommands.edits("write empty.txt"))
-        .containsExactly(FileEdit.write("empty.txt", ""));
+        .containsExactly(ScriptedAgent.FileEdit.write("empty.txt", ""));
   }
 
   @Test
   void aDeletePromptDeletesThePath() {
-    assertThat(PromptCommands.edits("delete old.txt")).containsExactly(FileEdit.delete("old.txt"));
+    assertThat(PromptCommands.edits("delete old.txt"))
+        .containsExactly(ScriptedAgent.FileEdit.delete("old.txt"));
   }
 
   @Test

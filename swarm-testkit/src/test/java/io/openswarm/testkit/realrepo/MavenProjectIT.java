@@ -12,7 +12,6 @@ import io.openswarm.infra.testrun.TestEnvironment;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TestOptions;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.io.IOException;
@@ -92,8 +91,9 @@ class MavenProjectIT {
             .edits(
                 prompt ->
                     List.of(
-                        FileEdit.write("pom.xml", pom(versions, true)),
-                        FileEdit.write("src/test/java/demo/GreeterFluentTest.java", AGENT_TEST)))
+                        ScriptedAgent.FileEdit.write("pom.xml", pom(versions, true)),
+                        ScriptedAgent.FileEdit.write(
+                            "src/test/java/demo/GreeterFluentTest.java", AGENT_TEST)))
             .build();
     try (SwarmWorker worker =
         SwarmWorker.newBuilder()

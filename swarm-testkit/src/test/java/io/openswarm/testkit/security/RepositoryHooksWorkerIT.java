@@ -10,7 +10,6 @@ import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.SwarmExtension;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import org.junit.jupiter.api.Test;
@@ -48,7 +47,7 @@ class RepositoryHooksWorkerIT {
                         return java.util.Arrays.stream(words)
                             .map(
                                 file ->
-                                    FileEdit.write(
+                                    ScriptedAgent.FileEdit.write(
                                         file,
                                         file.startsWith(".githooks")
                                             ? "#!/bin/sh\nexit 0\n"

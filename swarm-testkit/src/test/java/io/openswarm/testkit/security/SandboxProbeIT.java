@@ -10,7 +10,6 @@ import io.openswarm.core.port.PortRange;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Files;
@@ -90,7 +89,7 @@ class SandboxProbeIT {
         .connection(ConnectionOptions.newBuilder().hostId(host).build())
         .agent(
             ScriptedAgent.newBuilder()
-                .edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
+                .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("work.txt", prompt)))
                 .build())
         .sandbox(CellSandbox.Mode.BUBBLEWRAP)
         .ports(new PortRange(24850, 24859))

@@ -11,7 +11,6 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.SwarmExtension;
-import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import java.util.List;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,7 +46,7 @@ class TestNetworkIT {
         .tests(TestOptions.newBuilder().command(List.of("true")).network(network).build())
         .agent(
             ScriptedAgent.newBuilder()
-                .edits(prompt -> List.of(FileEdit.write("work.txt", prompt)))
+                .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("work.txt", prompt)))
                 .build())
         .configure(worker -> worker.sandbox(CellSandbox.Mode.BUBBLEWRAP))
         .build();
