@@ -12,7 +12,6 @@ import io.openswarm.infra.journal.LeaseJournal;
 import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.journal.LeaseRecord;
 import io.openswarm.infra.process.ProcessIdentity;
-import io.openswarm.testkit.fault.TestLedger;
 import io.openswarm.testkit.git.TemporaryRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +87,7 @@ class InvariantCheckTest {
     TemporaryRepository repo = TemporaryRepository.create(temp.resolve("repo"));
     String base = repo.head();
     repo.write("change.txt", "untested\n").commit("an untested change");
-    TestLedger ledger = TestLedger.create();
+    InvariantCheck.TestLedger ledger = InvariantCheck.TestLedger.create();
     InvariantCheck check =
         InvariantCheck.create()
             .repository(repo.path())

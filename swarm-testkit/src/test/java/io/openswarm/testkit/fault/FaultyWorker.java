@@ -25,14 +25,15 @@ import java.util.function.Consumer;
 /**
  * A real worker (embedded Temporal server, real git, pool, ports, test runner, integrator) whose
  * cells are built from parts decorated by one {@link FaultInjector}, with the agent a real child
- * process and the green trees of its tests recorded in a {@link TestLedger}. Prompts as for {@link
- * LocalCells}: {@code write PATH CONTENT}, {@code hang}, {@code fail}, anything else edits nothing.
+ * process and the green trees of its tests recorded in a {@link InvariantCheck.TestLedger}. Prompts
+ * as for {@link LocalCells}: {@code write PATH CONTENT}, {@code hang}, {@code fail}, anything else
+ * edits nothing.
  */
 final class FaultyWorker implements AutoCloseable {
 
   final TemporaryRepository repo;
   final FaultInjector faults = FaultInjector.create();
-  final TestLedger ledger = TestLedger.create();
+  final InvariantCheck.TestLedger ledger = InvariantCheck.TestLedger.create();
   final SwarmWorker worker;
   final SwarmClient client;
   final String base;

@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * Cells driven locally (no Temporal) over real parts: a real repository with a real test script, a
  * real worktree pool, real ports, an agent that is a real child process, the real test runner, git
  * and integrator, all decorated by one {@link FaultInjector}, and the tests' green trees recorded
- * in a {@link TestLedger}.
+ * in a {@link InvariantCheck.TestLedger}.
  *
  * <p>Prompts are instructions for the agent: {@code write PATH CONTENT}, {@code hang}, {@code
  * fail}, anything else edits nothing. The tests pass while {@code status.txt} says {@code green}.
@@ -44,7 +44,7 @@ final class LocalCells implements AutoCloseable {
 
   final TemporaryRepository repo;
   final FaultInjector faults = FaultInjector.create();
-  final TestLedger ledger = TestLedger.create();
+  final InvariantCheck.TestLedger ledger = InvariantCheck.TestLedger.create();
   final ProcessSupervisor supervisor;
   final WorktreePool pool;
   final PortManager ports;
