@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ScriptedAgent agent = ScriptedAgent.newBuilder()
- *     .edits(prompt -> List.of(FileEdit.write("hello.txt", prompt)))
+ *     .edits(prompt -> List.of(ScriptedAgent.FileEdit.write("hello.txt", prompt)))
  *     .turnDelay(Duration.ofMillis(50))
  *     .build();
  * }</pre>
