@@ -7,13 +7,8 @@ import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
-import io.openswarm.temporal.CommitRequest;
-import io.openswarm.temporal.ExecuteRequest;
 import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.IntegrateRequest;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -94,7 +89,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public HostedCell bootstrap(BootstrapRequest request) {
+  public HostedCell bootstrap(CellActivities.BootstrapRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.PORT,
@@ -157,7 +152,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.Execution execute(ExecuteRequest request) {
+  public CellSteps.Execution execute(CellActivities.ExecuteRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.EXECUTE,
@@ -180,7 +175,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public TestRunner.Result runTests(TestRunRequest request) {
+  public TestRunner.Result runTests(CellActivities.TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.TEST,
@@ -202,7 +197,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
+  public CellSteps.BaseCheck verifyBase(CellActivities.TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.VERIFY_BASE,
@@ -226,7 +221,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.Commit commit(CommitRequest request) {
+  public CellSteps.Commit commit(CellActivities.CommitRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.COMMIT,
@@ -249,7 +244,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public BranchIntegration.Result integrate(IntegrateRequest request) {
+  public BranchIntegration.Result integrate(CellActivities.IntegrateRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.INTEGRATE,

@@ -14,7 +14,6 @@ import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
 import io.openswarm.temporal.RepositoryActivities;
-import io.openswarm.temporal.TargetBranchRequest;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
@@ -232,7 +231,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
                 .build());
     try {
       baseCommit =
-          repository.createTargetBranch(new TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
+          repository.createTargetBranch(
+              new RepositoryActivities.TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
       head = baseCommit;
     } catch (ActivityFailure failure) {
       boolean cancelled = failure.getCause() instanceof CanceledFailure;
