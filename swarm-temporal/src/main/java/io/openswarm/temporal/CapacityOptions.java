@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * How much a {@link SwarmWorker} takes on: the {@linkplain SwarmProfile profile} its concurrency,
  * step limits and ports default to, Temporal's concurrency limits, the most cells at once, the
- * memory and disk budgeted per cell and in all, and the {@linkplain HealthThresholds thresholds} of
- * its health checks (the memory one is also the admission ceiling).
+ * memory and disk budgeted per cell and in all, and the {@linkplain SwarmHealth.Thresholds
+ * thresholds} of its health checks (the memory one is also the admission ceiling).
  *
  * <p>By default a worker runs as many cells as fit the memory budget, the ports, the worktrees and
  * the activity slots (see {@link SwarmCapacity}); when none fits, new cells wait in the shared
@@ -36,7 +36,7 @@ public final class CapacityOptions {
   private final long memoryPerCell;
   private final @Nullable Long memoryBudget;
   private final @Nullable Long diskPerCell;
-  private final HealthThresholds healthThresholds;
+  private final SwarmHealth.Thresholds healthThresholds;
 
   private CapacityOptions(Builder b) {
     this.profile = b.profile;
@@ -178,7 +178,7 @@ public final class CapacityOptions {
    *
    * @return the thresholds
    */
-  public HealthThresholds healthThresholds() {
+  public SwarmHealth.Thresholds healthThresholds() {
     return healthThresholds;
   }
 
@@ -252,7 +252,7 @@ public final class CapacityOptions {
     private long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
     private @Nullable Long memoryBudget;
     private @Nullable Long diskPerCell;
-    private HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
+    private SwarmHealth.Thresholds healthThresholds = SwarmHealth.Thresholds.getDefaultInstance();
 
     private Builder() {}
 
@@ -378,8 +378,8 @@ public final class CapacityOptions {
      * The disk one new cell is budgeted, worktree and build output together. By default twice the
      * size of the pool's first worktree, measured once when the pool has made it. A new cell is
      * admitted only while it fits in the free disk above the {@linkplain
-     * HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more
-     * than the checkout.
+     * SwarmHealth.Thresholds#diskFloorBytes() disk floor}; raise this for builds that write much
+     * more than the checkout.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
@@ -401,7 +401,7 @@ public final class CapacityOptions {
      * @throws NullPointerException if {@code thresholds} is null
      * @throws IllegalStateException if the thresholds were already set
      */
-    public Builder healthThresholds(HealthThresholds thresholds) {
+    public Builder healthThresholds(SwarmHealth.Thresholds thresholds) {
       Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
       once("healthThresholds", healthThresholds);
       this.healthThresholds = thresholds;

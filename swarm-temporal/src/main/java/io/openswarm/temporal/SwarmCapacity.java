@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>Disk is not in this fixed limit, since the disk is shared with everything else on the machine:
  * it is in the headroom measured before each new cell, which also needs the free disk above the
- * {@linkplain HealthThresholds#diskFloorBytes() floor} to hold one more cell's {@linkplain
+ * {@linkplain SwarmHealth.Thresholds#diskFloorBytes() floor} to hold one more cell's {@linkplain
  * CapacityOptions.Builder#diskPerCell(long) disk}.
  *
  * <p>Immutable and thread-safe.

@@ -295,13 +295,13 @@ public final class SwarmWorker implements AutoCloseable {
   }
 
   /**
-   * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that
-   * ended within the window, the available ports, the bootstraps waiting in the shared queue (asked
-   * of the Temporal server), and the machine's memory and the free space of the file systems of the
-   * worktree root and the state directory ({@link HealthCheck#DISK}). A warning is in the report
-   * while its condition holds and gone once it no longer does. The worker also checks every 15 s by
-   * itself, logs each warning when it appears (WARN) and when it clears (INFO), and logs when
-   * backpressure starts and ends.
+   * Checks the worker against its {@link SwarmHealth.Thresholds} now: the error rate of the cells
+   * that ended within the window, the available ports, the bootstraps waiting in the shared queue
+   * (asked of the Temporal server), and the machine's memory and the free space of the file systems
+   * of the worktree root and the state directory ({@link SwarmHealth.Check#DISK}). A warning is in
+   * the report while its condition holds and gone once it no longer does. The worker also checks
+   * every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
+   * logs when backpressure starts and ends.
    *
    * @return the report
    * @throws IllegalStateException if the worker is not running
