@@ -8,7 +8,6 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.HostedCell;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
@@ -40,7 +39,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     CellActivities shared =
         Workflow.newActivityStub(
             CellActivities.class, options.bootstrap(Workflow.getInfo().getTaskQueue()));
-    HostedCell hosted;
+    CellActivities.HostedCell hosted;
     try {
       hosted = shared.bootstrap(new CellActivities.BootstrapRequest(cell, task.baseRef()));
     } catch (ActivityFailure failure) {

@@ -10,7 +10,6 @@ import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.HostedCell;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
@@ -37,7 +36,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   private @Nullable String hostQueue;
 
   private @Nullable CellActivities onHost;
-  private @Nullable HostedCell hosted;
+  private CellActivities.@Nullable HostedCell hosted;
 
   /**
    * @param options the timeouts and retry rules of the cell's activities
@@ -52,7 +51,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   @Override
   public CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task) {
     hosted = null;
-    HostedCell up =
+    CellActivities.HostedCell up =
         shared.bootstrap(
             new CellActivities.BootstrapRequest(
                 cell, task.baseRef(), task.taskId(), task.verifyBase()));

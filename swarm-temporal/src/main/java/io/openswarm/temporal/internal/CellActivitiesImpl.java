@@ -8,7 +8,6 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivities;
-import io.openswarm.temporal.HostedCell;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -89,7 +88,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public HostedCell bootstrap(CellActivities.BootstrapRequest request) {
+  public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.PORT,
@@ -114,7 +113,7 @@ public final class CellActivitiesImpl implements CellActivities {
           boolean verifyBase =
               request.verifyBase() == null ? steps.verifyBaseByDefault() : request.verifyBase();
           if (existing.isPresent()) {
-            return new HostedCell(existing.get(), hostQueue, verifyBase);
+            return new CellActivities.HostedCell(existing.get(), hostQueue, verifyBase);
           }
           CellSteps.Bootstrap up;
           try {
@@ -126,7 +125,7 @@ public final class CellActivitiesImpl implements CellActivities {
           // tear the cell down.
           sweeper.register(up, run);
           requireStillWanted(up);
-          return new HostedCell(up, hostQueue, verifyBase);
+          return new CellActivities.HostedCell(up, hostQueue, verifyBase);
         });
   }
 

@@ -42,7 +42,7 @@ final class CellWorkflowSupport {
    * Whether to check the base of {@code hosted} now: its bootstrap said so and this run is not a
    * replay of a history from before the check existed.
    */
-  static boolean shouldVerifyBase(io.openswarm.temporal.HostedCell hosted) {
+  static boolean shouldVerifyBase(io.openswarm.temporal.CellActivities.HostedCell hosted) {
     return hosted.verifyBase()
         && Workflow.getVersion(VERIFY_BASE_CHANGE, Workflow.DEFAULT_VERSION, 1)
             != Workflow.DEFAULT_VERSION;

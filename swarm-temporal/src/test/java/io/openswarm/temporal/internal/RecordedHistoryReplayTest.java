@@ -16,7 +16,6 @@ import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
-import io.openswarm.temporal.HostedCell;
 import io.openswarm.temporal.RepositoryActivities;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.TcrWorkflow;
@@ -275,7 +274,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public HostedCell bootstrap(CellActivities.BootstrapRequest request) {
+    public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
       String script = request.taskId() == null ? "" : request.taskId();
       if (script.equals("failboot")) {
         throw ApplicationFailure.newNonRetryableFailure(
@@ -286,7 +285,7 @@ class RecordedHistoryReplayTest {
               ? (bootstrapped.add(script) ? GONE_HOST : LIVE_HOST)
               : LIVE_HOST;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(
+      return new CellActivities.HostedCell(
           new CellSteps.Bootstrap(
               request.cellId(),
               host,

@@ -16,7 +16,6 @@ import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.HostedCell;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.activity.Activity;
@@ -369,7 +368,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public HostedCell bootstrap(CellActivities.BootstrapRequest request) {
+    public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
       record("bootstrap", request.cellId());
       if (bootstrapFailure != null) {
         throw bootstrapFailure;
@@ -377,7 +376,7 @@ class TcrWorkflowImplTest {
       String queue = bootstrapped ? LIVE_HOST : firstHostQueue;
       bootstrapped = true;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(
+      return new CellActivities.HostedCell(
           new CellSteps.Bootstrap(
               request.cellId(),
               host,
