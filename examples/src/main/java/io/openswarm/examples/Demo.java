@@ -14,7 +14,6 @@ import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.DagTaskResult;
 import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
@@ -479,11 +478,7 @@ public final class Demo {
   /** The step the cell of a task attempt is at, from the attempt's own status query. */
   private static String cellStep(SwarmClient client, String attemptWorkflowId) {
     try {
-      TcrProgress status =
-          client
-              .workflowClient()
-              .newWorkflowStub(DagTaskWorkflow.class, attemptWorkflowId)
-              .progress();
+      TcrProgress status = client.progress(attemptWorkflowId);
       String step =
           status.done() ? "DONE" : status.step() == null ? "STARTING" : status.step().name();
       return step + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");

@@ -13,7 +13,7 @@ import io.temporal.workflow.WorkflowMethod;
  *   <li>A task starts when every task it depends on is {@link DagTaskStatus#INTEGRATED} (or had
  *       {@link DagTaskStatus#NO_CHANGES}), in a cell that starts from the target's head at that
  *       moment. Ready tasks run in parallel, at most {@link DagRequest#maxParallel()} at once, each
- *       attempt as a child {@link DagTaskWorkflow} with the id {@code
+ *       attempt as a child {@code DagTaskWorkflow} with the id {@code
  *       dag-<dagId>-<taskId>-<attempt>}.
  *   <li>A committed task is integrated: rebased onto the target's head, tested again if that head
  *       moved, and the target moved by compare-and-swap. A {@code CONFLICT} or {@code REVERTED} at

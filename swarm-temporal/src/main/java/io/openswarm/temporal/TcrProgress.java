@@ -6,7 +6,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where a {@link TcrWorkflow} (or a {@link DagTaskWorkflow}) is, as its {@code status()} query
+ * Where a {@link TcrWorkflow} (or a {@code DagTaskWorkflow}) is, as its {@code status()} query
  * answers.
  *
  * @param taskId the task

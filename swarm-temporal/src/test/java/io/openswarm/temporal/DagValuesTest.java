@@ -9,6 +9,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.worktree.BranchIntegration;
+import io.openswarm.temporal.internal.DagTaskRequest;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;

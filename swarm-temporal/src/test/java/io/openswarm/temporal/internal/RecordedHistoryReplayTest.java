@@ -14,7 +14,6 @@ import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagRequest;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
 import io.openswarm.temporal.RepositoryActivities;
 import io.openswarm.temporal.SwarmProfile;

@@ -1,5 +1,9 @@
-package io.openswarm.temporal;
+package io.openswarm.temporal.internal;
 
+import io.openswarm.temporal.DagAttempt;
+import io.openswarm.temporal.DagWorkflow;
+import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
