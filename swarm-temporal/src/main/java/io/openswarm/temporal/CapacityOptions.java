@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
  * thresholds} of its health checks (the memory one is also the admission ceiling).
  *
  * <p>By default a worker runs as many cells as fit the memory budget, the ports, the worktrees and
- * the activity slots (see {@link SwarmCapacity}); when none fits, new cells wait in the shared
- * queue. Each setter checks its argument at once; {@link Builder#build()} checks that the values
- * agree.
+ * the activity slots (see {@link SwarmWorker.Capacity}); when none fits, new cells wait in the
+ * shared queue. Each setter checks its argument at once; {@link Builder#build()} checks that the
+ * values agree.
  *
  * <p>Immutable and thread-safe.
  */
@@ -135,7 +135,8 @@ public final class CapacityOptions {
   }
 
   /**
-   * The most cells at once, if set; otherwise the worker works it out (see {@link SwarmCapacity}).
+   * The most cells at once, if set; otherwise the worker works it out (see {@link
+   * SwarmWorker.Capacity}).
    *
    * @return the limit, or empty for the worker's
    */
@@ -249,7 +250,7 @@ public final class CapacityOptions {
     private @Nullable Integer maxConcurrentWorkflowTasks;
     private @Nullable Integer maxConcurrentLocalActivities;
     private @Nullable Integer maxConcurrentCells;
-    private long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
+    private long memoryPerCell = SwarmWorker.Capacity.DEFAULT_MEMORY_PER_CELL;
     private @Nullable Long memoryBudget;
     private @Nullable Long diskPerCell;
     private SwarmHealth.Thresholds healthThresholds = SwarmHealth.Thresholds.getDefaultInstance();
@@ -327,8 +328,8 @@ public final class CapacityOptions {
     /**
      * The most cells at once on this worker; at most the concurrent activities. By default the
      * least of the cells that fit the memory budget, the ports, the worktrees and the concurrent
-     * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue
-     * (backpressure).
+     * activities (see {@link SwarmWorker.Capacity}). When no cell fits, new cells wait in the
+     * shared queue (backpressure).
      *
      * @param max the limit; at least 1
      * @return this builder
@@ -344,8 +345,8 @@ public final class CapacityOptions {
 
     /**
      * The memory one cell is budgeted, agent server included; {@value
-     * SwarmCapacity#DEFAULT_MEMORY_PER_CELL} bytes (600 MiB, measured for OpenCode) by default.
-     * Lower it for light agents, raise it for heavy test suites.
+     * SwarmWorker.Capacity#DEFAULT_MEMORY_PER_CELL} bytes (600 MiB, measured for OpenCode) by
+     * default. Lower it for light agents, raise it for heavy test suites.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
