@@ -15,7 +15,7 @@ import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
-import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.testkit.agent.FileEdit;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -476,7 +476,7 @@ public final class Demo {
   /** The step the cell of a task attempt is at, from the attempt's own status query. */
   private static String cellStep(SwarmClient client, String attemptWorkflowId) {
     try {
-      TcrProgress status = client.progress(attemptWorkflowId);
+      TcrWorkflow.Progress status = client.progress(attemptWorkflowId);
       String step =
           status.done() ? "DONE" : status.step() == null ? "STARTING" : status.step().name();
       return step + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");

@@ -182,7 +182,7 @@ public final class SwarmClient {
    * @return the workflow's current step and timings
    * @throws IllegalStateException if the worker that made this client was closed
    */
-  public TcrProgress progress(String workflowId) {
+  public TcrWorkflow.Progress progress(String workflowId) {
     requireOpen.accept("ask a TCR workflow its progress");
     return client
         .newWorkflowStub(

@@ -10,7 +10,7 @@ import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.util.Objects;
@@ -67,7 +67,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   }
 
   @Override
-  public TcrProgress progress() {
+  public TcrWorkflow.Progress progress() {
     return CellWorkflowSupport.status(taskId, driver);
   }
 
