@@ -12,13 +12,10 @@ import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskResult;
-import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
-import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.TcrWorkflow;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
 import io.openswarm.testkit.model.FakeModelServer;
@@ -96,7 +93,7 @@ public final class Demo {
       String prompt,
       List<String> dependsOn,
       Map<String, String> edits,
-      DagTaskStatus expected) {}
+      DagResult.TaskStatus expected) {}
 
   static final List<DemoTask> TASKS =
       List.of(
@@ -105,49 +102,49 @@ public final class Demo {
               "Describe the greetings folder in a README",
               List.of(),
               Map.of("greetings/README.md", "One greeting per language, one line each.\n"),
-              DagTaskStatus.INTEGRATED),
+              DagResult.TaskStatus.INTEGRATED),
           new DemoTask(
               "add-french",
               "Add a French greeting",
               List.of("greetings-readme"),
               Map.of("greetings/fr.txt", "Bonjour\n"),
-              DagTaskStatus.INTEGRATED),
+              DagResult.TaskStatus.INTEGRATED),
           new DemoTask(
               "add-german",
               "Add a German greeting",
               List.of("greetings-readme"),
               Map.of("greetings/de.txt", "Hallo\n"),
-              DagTaskStatus.INTEGRATED),
+              DagResult.TaskStatus.INTEGRATED),
           new DemoTask(
               "add-index",
               "List the languages in an index",
               List.of("add-french", "add-german"),
               Map.of("greetings/index.md", "- en\n- fr\n- de\n"),
-              DagTaskStatus.INTEGRATED),
+              DagResult.TaskStatus.INTEGRATED),
           new DemoTask(
               "add-klingon",
               "Add a Klingon greeting",
               List.of("greetings-readme"),
               Map.of("greetings/tlh.txt", "TODO: ask a linguist\n"),
-              DagTaskStatus.REVERTED),
+              DagResult.TaskStatus.REVERTED),
           new DemoTask(
               "klingon-docs",
               "Document the Klingon greeting",
               List.of("add-klingon"),
               Map.of("greetings/tlh.md", "Klingon, from Star Trek\n"),
-              DagTaskStatus.SKIPPED),
+              DagResult.TaskStatus.SKIPPED),
           new DemoTask(
               "bump-version",
               "Bump the version to 1.1",
               List.of(),
               Map.of("VERSION", "1.1\n"),
-              DagTaskStatus.INTEGRATED),
+              DagResult.TaskStatus.INTEGRATED),
           new DemoTask(
               "add-changelog",
               "Start a changelog",
               List.of("add-index", "bump-version"),
               Map.of("CHANGELOG.md", "# 1.1\n\n- French and German greetings, an index\n"),
-              DagTaskStatus.INTEGRATED));
+              DagResult.TaskStatus.INTEGRATED));
 
   private static final String TEST_SCRIPT =
       """
@@ -290,7 +287,7 @@ public final class Demo {
 
       boolean asExpected = true;
       for (DemoTask task : TASKS) {
-        DagTaskStatus status = dag.task(task.id()).map(DagTaskResult::status).orElse(null);
+        DagResult.TaskStatus status = dag.task(task.id()).map(DagResult.Task::status).orElse(null);
         if (status != task.expected()) {
           System.out.printf(
               "UNEXPECTED: %s ended %s, expected %s%n", task.id(), status, task.expected());
@@ -306,10 +303,10 @@ public final class Demo {
       System.out.printf(
           "%n%d integrated, %d reverted, %d skipped, %d failed in %.1f s; %s is at %s and its tests "
               + "%s; ports leased now: %d, worktrees leased now: %d%n",
-          dag.count(DagTaskStatus.INTEGRATED),
-          dag.count(DagTaskStatus.REVERTED),
-          dag.count(DagTaskStatus.SKIPPED),
-          dag.count(DagTaskStatus.FAILED),
+          dag.count(DagResult.TaskStatus.INTEGRATED),
+          dag.count(DagResult.TaskStatus.REVERTED),
+          dag.count(DagResult.TaskStatus.SKIPPED),
+          dag.count(DagResult.TaskStatus.FAILED),
           (System.nanoTime() - start) / 1e9,
           request.targetBranch(),
           head.substring(0, 10),
@@ -440,9 +437,9 @@ public final class Demo {
     Map<String, String> last = new LinkedHashMap<>();
     while (!result.isDone()) {
       try {
-        for (DagTaskResult task : client.dagProgress(workflowId).tasks()) {
+        for (DagResult.Task task : client.dagProgress(workflowId).tasks()) {
           String state = task.status().name();
-          if (task.status() == DagTaskStatus.RUNNING) {
+          if (task.status() == DagResult.TaskStatus.RUNNING) {
             state =
                 "attempt "
                     + task.attempts()
@@ -455,7 +452,7 @@ public final class Demo {
                     + (task.detail() == null ? "" : "  " + firstLine(task.detail()));
           }
           if (!state.equals(last.put(task.taskId(), state))
-              && task.status() != DagTaskStatus.PENDING) {
+              && task.status() != DagResult.TaskStatus.PENDING) {
             System.out.printf(
                 Locale.ROOT,
                 "[%5.2f s] %-16s %s%n",
@@ -477,11 +474,7 @@ public final class Demo {
   /** The step the cell of a task attempt is at, from the attempt's own status query. */
   private static String cellStep(SwarmClient client, String attemptWorkflowId) {
     try {
-      TcrProgress status =
-          client
-              .workflowClient()
-              .newWorkflowStub(DagTaskWorkflow.class, attemptWorkflowId)
-              .progress();
+      TcrWorkflow.Progress status = client.progress(attemptWorkflowId);
       String step =
           status.done() ? "DONE" : status.step() == null ? "STARTING" : status.step().name();
       return step + (status.cellId() == null ? "" : "  (cell " + status.cellId() + ")");

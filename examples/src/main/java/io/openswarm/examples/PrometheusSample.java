@@ -9,7 +9,6 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
-import io.openswarm.temporal.HealthWarning;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
@@ -218,7 +217,7 @@ public final class PrometheusSample implements AutoCloseable {
   private static String describe(SwarmHealth health) {
     SwarmHealth.Readings r = health.readings();
     StringBuilder out = new StringBuilder(health.healthy() ? "healthy\n" : "warnings\n");
-    for (HealthWarning warning : health.warnings()) {
+    for (SwarmHealth.Warning warning : health.warnings()) {
       out.append("  ").append(warning.check()).append(": ").append(warning.message()).append('\n');
     }
     out.append(

@@ -11,13 +11,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * How much a {@link SwarmWorker} takes on: the {@linkplain SwarmProfile profile} its concurrency,
  * step limits and ports default to, Temporal's concurrency limits, the most cells at once, the
- * memory and disk budgeted per cell and in all, and the {@linkplain HealthThresholds thresholds} of
- * its health checks (the memory one is also the admission ceiling).
+ * memory and disk budgeted per cell and in all, and the {@linkplain SwarmHealth.Thresholds
+ * thresholds} of its health checks (the memory one is also the admission ceiling).
  *
  * <p>By default a worker runs as many cells as fit the memory budget, the ports, the worktrees and
- * the activity slots (see {@link SwarmCapacity}); when none fits, new cells wait in the shared
- * queue. Each setter checks its argument at once; {@link Builder#build()} checks that the values
- * agree.
+ * the activity slots (see {@link SwarmWorker.Capacity}); when none fits, new cells wait in the
+ * shared queue. Each setter checks its argument at once; {@link Builder#build()} checks that the
+ * values agree.
  *
  * <p>Immutable and thread-safe.
  */
@@ -36,7 +36,7 @@ public final class CapacityOptions {
   private final long memoryPerCell;
   private final @Nullable Long memoryBudget;
   private final @Nullable Long diskPerCell;
-  private final HealthThresholds healthThresholds;
+  private final SwarmHealth.Thresholds healthThresholds;
 
   private CapacityOptions(Builder b) {
     this.profile = b.profile;
@@ -135,7 +135,8 @@ public final class CapacityOptions {
   }
 
   /**
-   * The most cells at once, if set; otherwise the worker works it out (see {@link SwarmCapacity}).
+   * The most cells at once, if set; otherwise the worker works it out (see {@link
+   * SwarmWorker.Capacity}).
    *
    * @return the limit, or empty for the worker's
    */
@@ -178,7 +179,7 @@ public final class CapacityOptions {
    *
    * @return the thresholds
    */
-  public HealthThresholds healthThresholds() {
+  public SwarmHealth.Thresholds healthThresholds() {
     return healthThresholds;
   }
 
@@ -249,10 +250,10 @@ public final class CapacityOptions {
     private @Nullable Integer maxConcurrentWorkflowTasks;
     private @Nullable Integer maxConcurrentLocalActivities;
     private @Nullable Integer maxConcurrentCells;
-    private long memoryPerCell = SwarmCapacity.DEFAULT_MEMORY_PER_CELL;
+    private long memoryPerCell = SwarmWorker.Capacity.DEFAULT_MEMORY_PER_CELL;
     private @Nullable Long memoryBudget;
     private @Nullable Long diskPerCell;
-    private HealthThresholds healthThresholds = HealthThresholds.getDefaultInstance();
+    private SwarmHealth.Thresholds healthThresholds = SwarmHealth.Thresholds.getDefaultInstance();
 
     private Builder() {}
 
@@ -327,8 +328,8 @@ public final class CapacityOptions {
     /**
      * The most cells at once on this worker; at most the concurrent activities. By default the
      * least of the cells that fit the memory budget, the ports, the worktrees and the concurrent
-     * activities (see {@link SwarmCapacity}). When no cell fits, new cells wait in the shared queue
-     * (backpressure).
+     * activities (see {@link SwarmWorker.Capacity}). When no cell fits, new cells wait in the
+     * shared queue (backpressure).
      *
      * @param max the limit; at least 1
      * @return this builder
@@ -344,8 +345,8 @@ public final class CapacityOptions {
 
     /**
      * The memory one cell is budgeted, agent server included; {@value
-     * SwarmCapacity#DEFAULT_MEMORY_PER_CELL} bytes (600 MiB, measured for OpenCode) by default.
-     * Lower it for light agents, raise it for heavy test suites.
+     * SwarmWorker.Capacity#DEFAULT_MEMORY_PER_CELL} bytes (600 MiB, measured for OpenCode) by
+     * default. Lower it for light agents, raise it for heavy test suites.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
@@ -378,8 +379,8 @@ public final class CapacityOptions {
      * The disk one new cell is budgeted, worktree and build output together. By default twice the
      * size of the pool's first worktree, measured once when the pool has made it. A new cell is
      * admitted only while it fits in the free disk above the {@linkplain
-     * HealthThresholds#diskFloorBytes() disk floor}; raise this for builds that write much more
-     * than the checkout.
+     * SwarmHealth.Thresholds#diskFloorBytes() disk floor}; raise this for builds that write much
+     * more than the checkout.
      *
      * @param bytes the budget in bytes; at least 1 MiB
      * @return this builder
@@ -401,7 +402,7 @@ public final class CapacityOptions {
      * @throws NullPointerException if {@code thresholds} is null
      * @throws IllegalStateException if the thresholds were already set
      */
-    public Builder healthThresholds(HealthThresholds thresholds) {
+    public Builder healthThresholds(SwarmHealth.Thresholds thresholds) {
       Objects.requireNonNull(thresholds, "healthThresholds cannot be null");
       once("healthThresholds", healthThresholds);
       this.healthThresholds = thresholds;

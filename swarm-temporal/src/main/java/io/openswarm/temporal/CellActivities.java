@@ -7,6 +7,9 @@ import io.openswarm.core.worktree.BranchIntegration;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The steps of a cell as Temporal activities: thin adapters over the same {@code CellSteps} the
@@ -117,4 +120,202 @@ public interface CellActivities {
    */
   @ActivityMethod
   CellSteps.Teardown teardown(CellId cellId);
+
+  /**
+   * Bring a cell up.
+   *
+   * @param cellId the cell
+   * @param baseRef the git revision its worktree starts from
+   * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of
+   *     every step and in the cell's kept record; null when there is none
+   * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or
+   *     null for the host's default; bootstrap answers the decision in {@link
+   *     HostedCell#verifyBase()}
+   */
+  record BootstrapRequest(
+      CellId cellId, String baseRef, @Nullable String taskId, @Nullable Boolean verifyBase) {
+
+    /**
+     * Checks the required components.
+     *
+     * @param cellId the cell
+     * @param baseRef the git revision its worktree starts from
+     * @param taskId the task the cell works on, named in the logging context ({@code taskId}) of
+     *     every step and in the cell's kept record; null when there is none
+     * @param verifyBase whether the cell's base is to be checked before its agent is prompted, or
+     *     null for the host's default; bootstrap answers the decision in {@link
+     *     HostedCell#verifyBase()}
+     * @throws NullPointerException if {@code cellId} or {@code baseRef} is null
+     */
+    public BootstrapRequest {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      Objects.requireNonNull(baseRef, "baseRef cannot be null");
+    }
+
+    /**
+     * A request that leaves the base check to the host's default.
+     *
+     * @param cellId the cell
+     * @param baseRef the git revision its worktree starts from
+     * @param taskId the task the cell works on, or null when there is none
+     * @throws NullPointerException if {@code cellId} or {@code baseRef} is null
+     */
+    public BootstrapRequest(CellId cellId, String baseRef, @Nullable String taskId) {
+      this(cellId, baseRef, taskId, null);
+    }
+
+    /**
+     * A request that names no task.
+     *
+     * @param cellId the cell
+     * @param baseRef the git revision its worktree starts from
+     * @throws NullPointerException if an argument is null
+     */
+    public BootstrapRequest(CellId cellId, String baseRef) {
+      this(cellId, baseRef, null, null);
+    }
+  }
+
+  /**
+   * Prompt a cell's agent.
+   *
+   * @param cellId the cell
+   * @param prompt the task for the agent, passed unchanged
+   * @param timeout the limit on the turn, or null for the worker's default
+   */
+  record ExecuteRequest(CellId cellId, String prompt, @Nullable Duration timeout) {
+
+    /**
+     * Checks the required components.
+     *
+     * @param cellId the cell
+     * @param prompt the task for the agent, passed unchanged
+     * @param timeout the limit on the turn, or null for the worker's default
+     * @throws NullPointerException if {@code cellId} or {@code prompt} is null
+     */
+    public ExecuteRequest {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      Objects.requireNonNull(prompt, "prompt cannot be null");
+    }
+  }
+
+  /**
+   * Run the tests in a cell's worktree.
+   *
+   * @param cellId the cell
+   * @param command the test command instead of the worker's, or null
+   * @param timeout the limit instead of the worker's, or null
+   */
+  record TestRunRequest(CellId cellId, @Nullable List<String> command, @Nullable Duration timeout) {
+
+    /**
+     * Checks the cell and copies the test command.
+     *
+     * @param cellId the cell
+     * @param command the test command instead of the worker's, or null
+     * @param timeout the limit instead of the worker's, or null
+     * @throws NullPointerException if {@code cellId} is null
+     */
+    public TestRunRequest {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      if (command != null) {
+        command = List.copyOf(command);
+      }
+    }
+  }
+
+  /**
+   * Commit a cell's worktree on its branch.
+   *
+   * @param cellId the cell
+   * @param message the commit message, verbatim
+   */
+  record CommitRequest(CellId cellId, String message) {
+
+    /**
+     * Checks the components.
+     *
+     * @param cellId the cell
+     * @param message the commit message, verbatim
+     * @throws NullPointerException if an argument is null
+     */
+    public CommitRequest {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      Objects.requireNonNull(message, "message cannot be null");
+    }
+  }
+
+  /**
+   * Integrate a cell's committed change into a target branch.
+   *
+   * @param cellId the cell
+   * @param targetBranch the branch to integrate into, without {@code refs/heads/}
+   * @param testCommand the test command for a re-run instead of the worker's (the task's own), or
+   *     null
+   * @param testTimeout the limit on a re-run instead of the worker's, or null
+   */
+  record IntegrateRequest(
+      CellId cellId,
+      String targetBranch,
+      @Nullable List<String> testCommand,
+      @Nullable Duration testTimeout) {
+
+    /**
+     * Checks the required components and copies the test command.
+     *
+     * @param cellId the cell
+     * @param targetBranch the branch to integrate into, without {@code refs/heads/}
+     * @param testCommand the test command for a re-run instead of the worker's (the task's own), or
+     *     null
+     * @param testTimeout the limit on a re-run instead of the worker's, or null
+     * @throws NullPointerException if {@code cellId} or {@code targetBranch} is null
+     */
+    public IntegrateRequest {
+      Objects.requireNonNull(cellId, "cellId cannot be null");
+      Objects.requireNonNull(targetBranch, "targetBranch cannot be null");
+      if (testCommand != null) {
+        testCommand = List.copyOf(testCommand);
+      }
+    }
+  }
+
+  /**
+   * A bootstrapped cell and the task queue of the worker host it lives on. Every later activity of
+   * the cell must be scheduled on {@link #hostQueue()}: the cell's port, worktree and agent exist
+   * only there.
+   *
+   * @param cell the cell as bootstrap left it
+   * @param hostQueue the host-specific task queue of the worker that bootstrapped it
+   * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase})
+   *     before its agent is prompted: the request's choice, or the host's default when the request
+   *     made none (false in results written before this component existed)
+   */
+  record HostedCell(CellSteps.Bootstrap cell, String hostQueue, boolean verifyBase) {
+
+    /**
+     * Checks the components.
+     *
+     * @param cell the cell as bootstrap left it
+     * @param hostQueue the host-specific task queue of the worker that bootstrapped it
+     * @param verifyBase whether the cell's base must be checked ({@link CellActivities#verifyBase})
+     *     before its agent is prompted: the request's choice, or the host's default when the
+     *     request made none (false in results written before this component existed)
+     * @throws NullPointerException if {@code cell} or {@code hostQueue} is null
+     */
+    public HostedCell {
+      Objects.requireNonNull(cell, "cell cannot be null");
+      Objects.requireNonNull(hostQueue, "hostQueue cannot be null");
+    }
+
+    /**
+     * A cell whose base is not to be checked.
+     *
+     * @param cell the cell as bootstrap left it
+     * @param hostQueue the host-specific task queue of the worker that bootstrapped it
+     * @throws NullPointerException if an argument is null
+     */
+    public HostedCell(CellSteps.Bootstrap cell, String hostQueue) {
+      this(cell, hostQueue, false);
+    }
+  }
 }

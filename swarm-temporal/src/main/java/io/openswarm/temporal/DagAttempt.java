@@ -26,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param attempt which attempt at the task, from 1
  * @param workflowId the child workflow's id, {@code dag-<dagId>-<taskId>-<attempt>}
- * @param status {@link DagTaskStatus#INTEGRATED}, {@link DagTaskStatus#NO_CHANGES}, {@link
- *     DagTaskStatus#CONFLICT}, {@link DagTaskStatus#REVERTED}, {@link DagTaskStatus#FAILED} or
- *     {@link DagTaskStatus#CANCELLED}
+ * @param status {@link DagResult.TaskStatus#INTEGRATED}, {@link DagResult.TaskStatus#NO_CHANGES},
+ *     {@link DagResult.TaskStatus#CONFLICT}, {@link DagResult.TaskStatus#REVERTED}, {@link
+ *     DagResult.TaskStatus#FAILED} or {@link DagResult.TaskStatus#CANCELLED}
  * @param detail what to tell a person: the error, the red tests' verdict and output tail, or the
  *     conflicting files; null when there is nothing to say
  * @param cell how the attempt's (last) cell ended, or null when no cell ran (the child workflow
@@ -48,7 +48,7 @@ import org.jspecify.annotations.Nullable;
 public record DagAttempt(
     int attempt,
     String workflowId,
-    DagTaskStatus status,
+    DagResult.TaskStatus status,
     @Nullable String detail,
     @Nullable CellOutcome cell,
     BranchIntegration.@Nullable Result integration,
@@ -89,13 +89,13 @@ public record DagAttempt(
     Objects.requireNonNull(status, "status cannot be null");
     Objects.requireNonNull(startedAt, "startedAt cannot be null");
     Objects.requireNonNull(finishedAt, "finishedAt cannot be null");
-    if (!status.finalState() || status == DagTaskStatus.SKIPPED) {
+    if (!status.finalState() || status == DagResult.TaskStatus.SKIPPED) {
       throw new IllegalArgumentException(
           "an attempt ends INTEGRATED, NO_CHANGES, CONFLICT, REVERTED, FAILED or "
               + "CANCELLED but was "
               + status);
     }
-    if (status == DagTaskStatus.INTEGRATED
+    if (status == DagResult.TaskStatus.INTEGRATED
         && (integration == null || integration.commit() == null)) {
       throw new IllegalArgumentException(
           "an INTEGRATED attempt needs the integrated commit but its integration was "
@@ -115,7 +115,7 @@ public record DagAttempt(
   static DagAttempt fromJson(
       @JsonProperty("attempt") int attempt,
       @JsonProperty("workflowId") String workflowId,
-      @JsonProperty("status") DagTaskStatus status,
+      @JsonProperty("status") DagResult.TaskStatus status,
       @JsonProperty("detail") @Nullable String detail,
       @JsonProperty("cell") @Nullable CellOutcome cell,
       @JsonProperty("integration") BranchIntegration.@Nullable Result integration,
@@ -139,13 +139,13 @@ public record DagAttempt(
       @JsonProperty("historyPath") @Nullable String historyPath,
       @JsonProperty("rejectedRef") @Nullable String rejectedRef) {
     if (cell == null && integration == null && cellId != null) {
-      boolean integrated = status == DagTaskStatus.INTEGRATED || integrationVerdict;
+      boolean integrated = status == DagResult.TaskStatus.INTEGRATED || integrationVerdict;
       List<CellStep.Timing> steps = timings == null ? List.of() : timings;
       if (integrated) {
         BranchIntegration.Status verdict =
-            status == DagTaskStatus.INTEGRATED
+            status == DagResult.TaskStatus.INTEGRATED
                 ? BranchIntegration.Status.INTEGRATED
-                : status == DagTaskStatus.CONFLICT
+                : status == DagResult.TaskStatus.CONFLICT
                     ? BranchIntegration.Status.CONFLICT
                     : BranchIntegration.Status.REVERTED;
         // The flat shape did not name the target branch; the DAG's result does.
@@ -165,9 +165,9 @@ public record DagAttempt(
                     .reduce(Duration.ZERO, Duration::plus));
       }
       CellStatus cellStatus =
-          status == DagTaskStatus.FAILED || status == DagTaskStatus.CANCELLED
+          status == DagResult.TaskStatus.FAILED || status == DagResult.TaskStatus.CANCELLED
               ? CellStatus.FAILED
-              : status == DagTaskStatus.NO_CHANGES
+              : status == DagResult.TaskStatus.NO_CHANGES
                   ? CellStatus.NO_CHANGES
                   : integrated ? CellStatus.COMMITTED : CellStatus.REVERTED;
       // The flat shape kept the integrated commit, not the cell's own: a change the integration did
@@ -176,7 +176,7 @@ public record DagAttempt(
       String cellCommit =
           cellStatus != CellStatus.COMMITTED
               ? null
-              : status == DagTaskStatus.INTEGRATED ? commit : "refs/heads/" + keptBranch;
+              : status == DagResult.TaskStatus.INTEGRATED ? commit : "refs/heads/" + keptBranch;
       CellStep step =
           cellStatus == CellStatus.FAILED
               ? (failedStep == null ? CellStep.PORT : failedStep)

@@ -36,7 +36,7 @@ public record DagResult(
     @Nullable String head,
     boolean finished,
     Duration elapsed,
-    List<DagTaskResult> tasks) {
+    List<Task> tasks) {
 
   /**
    * Checks the required components and copies the list of tasks.
@@ -65,7 +65,7 @@ public record DagResult(
    * @return its row, or empty when the DAG has no such task
    * @throws NullPointerException if {@code taskId} is null
    */
-  public Optional<DagTaskResult> task(String taskId) {
+  public Optional<Task> task(String taskId) {
     Objects.requireNonNull(taskId, "taskId cannot be null");
     return tasks.stream().filter(task -> task.taskId().equals(taskId)).findFirst();
   }
@@ -77,7 +77,7 @@ public record DagResult(
    * @return the number of tasks with that status
    * @throws NullPointerException if {@code status} is null
    */
-  public int count(DagTaskStatus status) {
+  public int count(TaskStatus status) {
     Objects.requireNonNull(status, "status cannot be null");
     return (int) tasks.stream().filter(task -> task.status() == status).count();
   }
@@ -111,7 +111,7 @@ public record DagResult(
   public String toTable() {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"task", "status", "commit", "attempts", "duration", "detail"});
-    for (DagTaskResult task : tasks) {
+    for (Task task : tasks) {
       List<DagAttempt> kept =
           task.history().stream().filter(attempt -> attempt.keptBranch() != null).toList();
       DagAttempt last =
@@ -120,7 +120,7 @@ public record DagResult(
       if (detail.isEmpty() && !kept.isEmpty() && !kept.contains(last)) {
         detail =
             "redone on the new head after "
-                + (kept.get(kept.size() - 1).status() == DagTaskStatus.CONFLICT
+                + (kept.get(kept.size() - 1).status() == TaskStatus.CONFLICT
                     ? "a conflict"
                     : "red tests at integration");
       }
@@ -180,5 +180,109 @@ public record DagResult(
   /** Long enough for the branch, the conflicting commit and the first files of an attempt line. */
   private static String cut(String detail) {
     return detail.length() > 140 ? detail.substring(0, 137) + "..." : detail;
+  }
+
+  /**
+   * One row of a {@link DagResult}: a task, where it is or how it ended, and its attempts.
+   *
+   * <p>Immutable and thread-safe; a record so that Temporal's default Jackson converter can carry
+   * it.
+   *
+   * @param taskId the task
+   * @param dependsOn the tasks it depends on
+   * @param status where it is or how it ended
+   * @param commit the target's head holding its change, when integrated
+   * @param attempts how many attempts were started
+   * @param duration from the first attempt's start to the last one's end (backoffs included), in
+   *     workflow time; zero for a task that never ran
+   * @param detail what to tell a person about the status (the last attempt's detail, or why it was
+   *     skipped)
+   * @param history every attempt, in order
+   */
+  public record Task(
+      String taskId,
+      List<String> dependsOn,
+      TaskStatus status,
+      @Nullable String commit,
+      int attempts,
+      Duration duration,
+      @Nullable String detail,
+      List<DagAttempt> history) {
+
+    /**
+     * Checks the required components and copies the lists.
+     *
+     * @param taskId the task
+     * @param dependsOn the tasks it depends on
+     * @param status where it is or how it ended
+     * @param commit the target's head holding its change, when integrated
+     * @param attempts how many attempts were started
+     * @param duration from the first attempt's start to the last one's end (backoffs included), in
+     *     workflow time; zero for a task that never ran
+     * @param detail what to tell a person about the status (the last attempt's detail, or why it
+     *     was skipped)
+     * @param history every attempt, in order
+     * @throws NullPointerException if a component that cannot be null is null
+     */
+    public Task {
+      Objects.requireNonNull(taskId, "taskId cannot be null");
+      dependsOn = List.copyOf(Objects.requireNonNull(dependsOn, "dependsOn cannot be null"));
+      Objects.requireNonNull(status, "status cannot be null");
+      Objects.requireNonNull(duration, "duration cannot be null");
+      history = List.copyOf(Objects.requireNonNull(history, "history cannot be null"));
+    }
+  }
+
+  /** Where a task of a {@link DagWorkflow} is, or how it ended. */
+  public enum TaskStatus {
+    /** Waiting for its dependencies, for a free slot, or for the backoff before a retry. */
+    PENDING,
+    /** A cell is working on it. */
+    RUNNING,
+    /** Its change is on the target branch, tested on top of what the branch held. */
+    INTEGRATED,
+    /**
+     * The agent changed nothing and the tests passed; there was nothing to integrate. Counts as
+     * done.
+     */
+    NO_CHANGES,
+    /**
+     * Its change conflicted with the target branch, also when redone once from the branch's new
+     * head.
+     */
+    CONFLICT,
+    /**
+     * The tests failed: on the agent's change (not retried: that is the verdict), or on top of the
+     * target branch, also when redone once from the branch's new head.
+     */
+    REVERTED,
+    /** A step failed, also after the retries (3 attempts, 1 s backoff doubling up to 30 s). */
+    FAILED,
+    /**
+     * Not run, because a task it depends on (directly or not) did not succeed, or because the DAG's
+     * base is red (its detail then starts with {@code BaseIsRed}).
+     */
+    SKIPPED,
+    /** Not finished, because the DAG was cancelled. */
+    CANCELLED;
+
+    /**
+     * Whether this is a final state that lets dependents start: {@link #INTEGRATED} or {@link
+     * #NO_CHANGES}.
+     *
+     * @return true for {@link #INTEGRATED} and {@link #NO_CHANGES}
+     */
+    public boolean succeeded() {
+      return this == INTEGRATED || this == NO_CHANGES;
+    }
+
+    /**
+     * Whether the task will not change any more.
+     *
+     * @return true for a status that does not change any more
+     */
+    public boolean finalState() {
+      return this != PENDING && this != RUNNING;
+    }
   }
 }

@@ -10,10 +10,10 @@ import io.temporal.workflow.WorkflowMethod;
  *
  * <ul>
  *   <li>The target branch is created at the base ref first.
- *   <li>A task starts when every task it depends on is {@link DagTaskStatus#INTEGRATED} (or had
- *       {@link DagTaskStatus#NO_CHANGES}), in a cell that starts from the target's head at that
- *       moment. Ready tasks run in parallel, at most {@link DagRequest#maxParallel()} at once, each
- *       attempt as a child {@link DagTaskWorkflow} with the id {@code
+ *   <li>A task starts when every task it depends on is {@link DagResult.TaskStatus#INTEGRATED} (or
+ *       had {@link DagResult.TaskStatus#NO_CHANGES}), in a cell that starts from the target's head
+ *       at that moment. Ready tasks run in parallel, at most {@link DagRequest#maxParallel()} at
+ *       once, each attempt as a child {@code DagTaskWorkflow} with the id {@code
  *       dag-<dagId>-<taskId>-<attempt>}.
  *   <li>A committed task is integrated: rebased onto the target's head, tested again if that head
  *       moved, and the target moved by compare-and-swap. A {@code CONFLICT} or {@code REVERTED} at
@@ -21,8 +21,8 @@ import io.temporal.workflow.WorkflowMethod;
  *   <li>Red tests on the agent's own change are a verdict ({@code REVERTED}), not retried. Other
  *       failures are retried with Temporal's seed policy: 3 attempts, 1 s backoff doubling up to 30
  *       s, unless retrying cannot help.
- *   <li>The dependents of a task that finally did not succeed are {@link DagTaskStatus#SKIPPED};
- *       independent tasks go on.
+ *   <li>The dependents of a task that finally did not succeed are {@link
+ *       DagResult.TaskStatus#SKIPPED}; independent tasks go on.
  *   <li>Cancelling the workflow cancels the running cells (their teardown runs) and integrates
  *       nothing more; each integration is one compare-and-swap, so the target is never half-moved.
  * </ul>

@@ -2,6 +2,7 @@ package io.openswarm.temporal;
 
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
+import java.util.Objects;
 
 /**
  * Operations on the worker's repository itself rather than on a cell: what a workflow needs before
@@ -25,4 +26,25 @@ public interface RepositoryActivities {
    */
   @ActivityMethod
   String createTargetBranch(TargetBranchRequest request);
+
+  /**
+   * Create a branch that cells integrate into.
+   *
+   * @param branch the branch to create, without {@code refs/heads/}
+   * @param baseRef the git revision it starts at
+   */
+  record TargetBranchRequest(String branch, String baseRef) {
+
+    /**
+     * Checks the components.
+     *
+     * @param branch the branch to create, without {@code refs/heads/}
+     * @param baseRef the git revision it starts at
+     * @throws NullPointerException if an argument is null
+     */
+    public TargetBranchRequest {
+      Objects.requireNonNull(branch, "branch cannot be null");
+      Objects.requireNonNull(baseRef, "baseRef cannot be null");
+    }
+  }
 }

@@ -174,13 +174,15 @@ public final class SwarmClient {
   }
 
   /**
-   * Where the TCR workflow {@code workflowId} is now.
+   * Where the TCR workflow, or the attempt at a DAG task, {@code workflowId} is now. Each attempt
+   * at a DAG task is a child workflow with the id {@code dag-<dagId>-<taskId>-<attempt>} that
+   * answers the same {@code progress} query as a TCR workflow.
    *
-   * @param workflowId the TCR workflow's id
+   * @param workflowId the id of a TCR workflow or of a DAG task's attempt
    * @return the workflow's current step and timings
    * @throws IllegalStateException if the worker that made this client was closed
    */
-  public TcrProgress progress(String workflowId) {
+  public TcrWorkflow.Progress progress(String workflowId) {
     requireOpen.accept("ask a TCR workflow its progress");
     return client
         .newWorkflowStub(

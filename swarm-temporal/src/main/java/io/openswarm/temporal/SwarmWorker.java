@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Capacity, backpressure and health</h2>
  *
  * A worker runs at most {@link #capacity()} cells at once (by default the least of what its memory
- * budget, ports, worktrees and activity slots allow; see {@link SwarmCapacity}). Its pollers take a
+ * budget, ports, worktrees and activity slots allow; see {@link Capacity}). Its pollers take a
  * bootstrap from the shared queue only while one more cell fits (cells, ports, worktrees, memory
  * below the health ceiling, free disk above the floor with room for {@linkplain
  * CapacityOptions.Builder#diskPerCell(long) one more cell}); otherwise new cells wait in Temporal,
@@ -290,18 +290,18 @@ public final class SwarmWorker implements AutoCloseable {
    *
    * @return the capacity
    */
-  public SwarmCapacity capacity() {
+  public Capacity capacity() {
     return options.cellCapacity();
   }
 
   /**
-   * Checks the worker against its {@link HealthThresholds} now: the error rate of the cells that
-   * ended within the window, the available ports, the bootstraps waiting in the shared queue (asked
-   * of the Temporal server), and the machine's memory and the free space of the file systems of the
-   * worktree root and the state directory ({@link HealthCheck#DISK}). A warning is in the report
-   * while its condition holds and gone once it no longer does. The worker also checks every 15 s by
-   * itself, logs each warning when it appears (WARN) and when it clears (INFO), and logs when
-   * backpressure starts and ends.
+   * Checks the worker against its {@link SwarmHealth.Thresholds} now: the error rate of the cells
+   * that ended within the window, the available ports, the bootstraps waiting in the shared queue
+   * (asked of the Temporal server), and the machine's memory and the free space of the file systems
+   * of the worktree root and the state directory ({@link SwarmHealth.Check#DISK}). A warning is in
+   * the report while its condition holds and gone once it no longer does. The worker also checks
+   * every 15 s by itself, logs each warning when it appears (WARN) and when it clears (INFO), and
+   * logs when backpressure starts and ends.
    *
    * @return the report
    * @throws IllegalStateException if the worker is not running
@@ -399,5 +399,146 @@ public final class SwarmWorker implements AutoCloseable {
         + ", queue "
         + options.connection().taskQueue()
         + "]";
+  }
+
+  /**
+   * How many cells a worker runs at once, and what decided it: for capacity planning. A worker
+   * takes a new cell from the shared queue only while it runs fewer than {@link #maxCells()} and a
+   * port, a worktree and memory are free for it (see {@link
+   * CapacityOptions.Builder#maxConcurrentCells(int)}); the rest wait in Temporal.
+   *
+   * <p>By default {@code maxCells} is the least of: the cells that fit in the memory budget ({@code
+   * memoryBudget / memoryPerCell}), the ports of the range, the worktrees the pool may hold, and
+   * the concurrent activities of the host queue (a live cell never waits there for a slot).
+   *
+   * <p>Disk is not in this fixed limit, since the disk is shared with everything else on the
+   * machine: it is in the headroom measured before each new cell, which also needs the free disk
+   * above the {@linkplain SwarmHealth.Thresholds#diskFloorBytes() floor} to hold one more cell's
+   * {@linkplain CapacityOptions.Builder#diskPerCell(long) disk}.
+   *
+   * <p>Immutable and thread-safe.
+   *
+   * @param maxCells the most cells at once
+   * @param limitedBy what decided {@code maxCells}: {@code configured}, {@code memory}, {@code
+   *     ports}, {@code worktrees} or {@code activities}
+   * @param cellsByMemory the cells that fit in the memory budget
+   * @param memoryPerCell the memory budgeted for one cell, in bytes
+   * @param memoryBudget the memory cells may use in all, in bytes
+   * @param ports the ports of the range
+   * @param worktrees the most worktrees the pool holds
+   * @param activities the most concurrent activities per task queue
+   */
+  public record Capacity(
+      int maxCells,
+      String limitedBy,
+      int cellsByMemory,
+      long memoryPerCell,
+      long memoryBudget,
+      int ports,
+      int worktrees,
+      int activities) {
+
+    /**
+     * The per-cell budget for OpenCode: the upper end of its measured 450-590 MB after a prompt,
+     * plus a worktree.
+     */
+    public static final long DEFAULT_MEMORY_PER_CELL = 600L << 20;
+
+    /**
+     * The share of the machine's memory cells may use by default; the rest is for the worker, git
+     * and the tests.
+     */
+    public static final double DEFAULT_MEMORY_SHARE = 0.8;
+
+    /**
+     * Checks the components.
+     *
+     * @param maxCells the most cells at once
+     * @param limitedBy what decided {@code maxCells}: {@code configured}, {@code memory}, {@code
+     *     ports}, {@code worktrees} or {@code activities}
+     * @param cellsByMemory the cells that fit in the memory budget
+     * @param memoryPerCell the memory budgeted for one cell, in bytes
+     * @param memoryBudget the memory cells may use in all, in bytes
+     * @param ports the ports of the range
+     * @param worktrees the most worktrees the pool holds
+     * @param activities the most concurrent activities per task queue
+     * @throws NullPointerException if {@code limitedBy} is null
+     * @throws IllegalArgumentException if {@code maxCells} is below 1
+     */
+    public Capacity {
+      Objects.requireNonNull(limitedBy, "limitedBy cannot be null");
+      if (maxCells < 1) {
+        throw new IllegalArgumentException("maxCells must be at least 1 but was " + maxCells);
+      }
+    }
+
+    /**
+     * The capacity of a worker with these limits.
+     *
+     * @param configured the configured cell limit, or 0 for the default
+     */
+    static Capacity of(
+        int configured,
+        long memoryPerCell,
+        long memoryBudget,
+        int ports,
+        int worktrees,
+        int activities) {
+      int byMemory = (int) Math.min(Integer.MAX_VALUE, memoryBudget / memoryPerCell);
+      if (configured > 0) {
+        return new Capacity(
+            configured,
+            "configured",
+            byMemory,
+            memoryPerCell,
+            memoryBudget,
+            ports,
+            worktrees,
+            activities);
+      }
+      int max = byMemory;
+      String limitedBy = "memory";
+      if (ports < max) {
+        max = ports;
+        limitedBy = "ports";
+      }
+      if (worktrees < max) {
+        max = worktrees;
+        limitedBy = "worktrees";
+      }
+      if (activities < max) {
+        max = activities;
+        limitedBy = "activities";
+      }
+      return new Capacity(
+          Math.max(1, max),
+          limitedBy,
+          byMemory,
+          memoryPerCell,
+          memoryBudget,
+          ports,
+          worktrees,
+          activities);
+    }
+
+    @Override
+    public String toString() {
+      return maxCells
+          + " cells ("
+          + limitedBy
+          + "; memory "
+          + (memoryBudget >> 20)
+          + " MiB / "
+          + (memoryPerCell >> 20)
+          + " MiB per cell = "
+          + cellsByMemory
+          + ", ports "
+          + ports
+          + ", worktrees "
+          + worktrees
+          + ", activities "
+          + activities
+          + ")";
+    }
   }
 }

@@ -63,7 +63,7 @@ public final class SwarmWorkerOptions {
   private final WorktreePoolOptions worktrees;
   private final WorktreeSetupOptions setup;
   private final PortRange ports;
-  private final SwarmCapacity cellCapacity;
+  private final SwarmWorker.Capacity cellCapacity;
   private final CellActivityOptions activityOptions;
 
   /**
@@ -253,23 +253,24 @@ public final class SwarmWorkerOptions {
   }
 
   /** How many cells at once: from memory, ports, worktrees and activity slots unless configured. */
-  private static SwarmCapacity cellCapacity(
+  private static SwarmWorker.Capacity cellCapacity(
       CapacityOptions capacity, PortRange ports, WorktreePoolOptions worktrees) {
     long budget;
     if (capacity.memoryBudget().isPresent()) {
       budget = capacity.memoryBudget().getAsLong();
     } else {
       long total = SystemMemory.system().totalBytes();
-      budget = total <= 0 ? Long.MAX_VALUE : (long) (total * SwarmCapacity.DEFAULT_MEMORY_SHARE);
+      budget =
+          total <= 0 ? Long.MAX_VALUE : (long) (total * SwarmWorker.Capacity.DEFAULT_MEMORY_SHARE);
       if (budget < capacity.memoryPerCell()) {
         throw new IllegalArgumentException(
             String.format(
                 "memoryPerCell (%d bytes) must fit in the default memory "
                     + "budget (%d bytes, %.0f %% of this machine's): not even one cell would fit",
-                capacity.memoryPerCell(), budget, SwarmCapacity.DEFAULT_MEMORY_SHARE * 100));
+                capacity.memoryPerCell(), budget, SwarmWorker.Capacity.DEFAULT_MEMORY_SHARE * 100));
       }
     }
-    return SwarmCapacity.of(
+    return SwarmWorker.Capacity.of(
         capacity.maxConcurrentCells().orElse(0),
         capacity.memoryPerCell(),
         budget,
@@ -427,7 +428,7 @@ public final class SwarmWorkerOptions {
    *
    * @return the capacity and what limits it
    */
-  public SwarmCapacity cellCapacity() {
+  public SwarmWorker.Capacity cellCapacity() {
     return cellCapacity;
   }
 

@@ -21,7 +21,7 @@ class CapacityOptionsTest {
     assertThat(defaults.memoryPerCell()).isEqualTo(600 * MIB);
     assertThat(defaults.memoryBudget()).isEmpty();
     assertThat(defaults.diskPerCell()).isEmpty();
-    assertThat(defaults.healthThresholds()).isEqualTo(HealthThresholds.getDefaultInstance());
+    assertThat(defaults.healthThresholds()).isEqualTo(SwarmHealth.Thresholds.getDefaultInstance());
   }
 
   @Test
@@ -119,7 +119,7 @@ class CapacityOptionsTest {
             .memoryPerCell(10 * MIB)
             .memoryBudget(100 * MIB)
             .diskPerCell(20 * MIB)
-            .healthThresholds(HealthThresholds.newBuilder().maxMemoryUsage(0.5).build())
+            .healthThresholds(SwarmHealth.Thresholds.newBuilder().maxMemoryUsage(0.5).build())
             .build();
 
     assertThat(CapacityOptions.newBuilder(options).build())

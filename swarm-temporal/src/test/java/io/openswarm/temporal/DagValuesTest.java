@@ -9,6 +9,7 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.worktree.BranchIntegration;
+import io.openswarm.temporal.internal.DagTaskRequest;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
@@ -37,16 +38,16 @@ class DagValuesTest {
           .task("api", "add the api", "schema")
           .build();
 
-  private static DagAttempt attempt(DagTaskStatus status, String commit, String detail) {
+  private static DagAttempt attempt(DagResult.TaskStatus status, String commit, String detail) {
     CellId cell = CellId.of("d-api-0123abcd-1");
     CellOutcome outcome =
-        (status == DagTaskStatus.REVERTED
+        (status == DagResult.TaskStatus.REVERTED
                 ? CellOutcome.reverted(cell, detail)
                 : CellOutcome.committed(cell, "cell0ffee"))
             .withTimings(List.of(new CellStep.Timing(CellStep.TEST, Duration.ofMillis(40))))
             .withHost("host-a");
     BranchIntegration.Result integration =
-        status == DagTaskStatus.INTEGRATED
+        status == DagResult.TaskStatus.INTEGRATED
             ? new BranchIntegration.Result(
                 BranchIntegration.Status.INTEGRATED,
                 "dag/d",
@@ -78,14 +79,14 @@ class DagValuesTest {
       int attempt,
       String cellId,
       String base,
-      DagTaskStatus status,
+      DagResult.TaskStatus status,
       String commit,
       String onto,
       String detail,
       long startedMillis,
       long finishedMillis) {
     BranchIntegration.Status verdict =
-        status == DagTaskStatus.INTEGRATED
+        status == DagResult.TaskStatus.INTEGRATED
             ? BranchIntegration.Status.INTEGRATED
             : BranchIntegration.Status.CONFLICT;
     BranchIntegration.Result integration =
@@ -119,7 +120,7 @@ class DagValuesTest {
     DagRequest request = DagRequest.of("orders", GRAPH, "main").withMaxParallel(2);
     assertThat(roundTrip(request, DagRequest.class)).isEqualTo(request);
 
-    DagAttempt integrated = attempt(DagTaskStatus.INTEGRATED, "c0ffee", null);
+    DagAttempt integrated = attempt(DagResult.TaskStatus.INTEGRATED, "c0ffee", null);
     DagResult result =
         new DagResult(
             "orders",
@@ -129,19 +130,19 @@ class DagValuesTest {
             true,
             Duration.ofSeconds(9),
             List.of(
-                new DagTaskResult(
+                new DagResult.Task(
                     "schema",
                     List.of(),
-                    DagTaskStatus.INTEGRATED,
+                    DagResult.TaskStatus.INTEGRATED,
                     "c0ffee",
                     1,
                     Duration.ofSeconds(3),
                     null,
                     List.of(integrated)),
-                new DagTaskResult(
+                new DagResult.Task(
                     "api",
                     List.of("schema"),
-                    DagTaskStatus.SKIPPED,
+                    DagResult.TaskStatus.SKIPPED,
                     null,
                     0,
                     Duration.ZERO,
@@ -200,7 +201,7 @@ class DagValuesTest {
   void longDetailsKeepTheVerdictAndTheEndOfTheOutput() {
     String report = "tests failed with exit code 1\n" + "x".repeat(5000) + "THE END";
 
-    DagAttempt attempt = attempt(DagTaskStatus.REVERTED, null, report);
+    DagAttempt attempt = attempt(DagResult.TaskStatus.REVERTED, null, report);
 
     assertThat(attempt.detail())
         .hasSize(DagAttempt.MAX_DETAIL_LENGTH)
@@ -220,19 +221,19 @@ class DagValuesTest {
             true,
             Duration.ofSeconds(9),
             List.of(
-                new DagTaskResult(
+                new DagResult.Task(
                     "schema",
                     List.of(),
-                    DagTaskStatus.INTEGRATED,
+                    DagResult.TaskStatus.INTEGRATED,
                     "c0ffee1234567",
                     1,
                     Duration.ofMillis(4_200),
                     null,
                     List.of()),
-                new DagTaskResult(
+                new DagResult.Task(
                     "api",
                     List.of("schema"),
-                    DagTaskStatus.SKIPPED,
+                    DagResult.TaskStatus.SKIPPED,
                     null,
                     0,
                     Duration.ZERO,
@@ -246,9 +247,9 @@ class DagValuesTest {
         schema  INTEGRATED  c0ffee1234  1         4.2 s
         api     SKIPPED     -           0         0.0 s     depends on schema, which ended REVERTED
         """);
-    assertThat(result.count(DagTaskStatus.SKIPPED)).isEqualTo(1);
+    assertThat(result.count(DagResult.TaskStatus.SKIPPED)).isEqualTo(1);
     assertThat(result.succeeded()).isFalse();
-    assertThat(result.task("api")).map(DagTaskResult::dependsOn).contains(List.of("schema"));
+    assertThat(result.task("api")).map(DagResult.Task::dependsOn).contains(List.of("schema"));
   }
 
   @Test
@@ -258,7 +259,7 @@ class DagValuesTest {
             1,
             "pair-s2-1",
             "base",
-            DagTaskStatus.CONFLICT,
+            DagResult.TaskStatus.CONFLICT,
             null,
             "c0ffee1234567",
             "conflicts with c0ffee1234 on dag/pair in shared.txt",
@@ -269,7 +270,7 @@ class DagValuesTest {
             2,
             "pair-s2-2",
             "c0ffee1234567",
-            DagTaskStatus.INTEGRATED,
+            DagResult.TaskStatus.INTEGRATED,
             "9b1c03e7aa55",
             "c0ffee1234567",
             null,
@@ -280,7 +281,7 @@ class DagValuesTest {
             1,
             "pair-s3-1",
             "base",
-            DagTaskStatus.CONFLICT,
+            DagResult.TaskStatus.CONFLICT,
             null,
             "c0ffee1234567",
             "conflicts with c0ffee1234 on dag/pair in shared.txt",
@@ -291,7 +292,7 @@ class DagValuesTest {
             2,
             "pair-s3-2",
             "9b1c03e7aa55",
-            DagTaskStatus.CONFLICT,
+            DagResult.TaskStatus.CONFLICT,
             null,
             "9b1c03e7aa55",
             "conflicts with 9b1c03e7aa on dag/pair in shared.txt",
@@ -306,28 +307,28 @@ class DagValuesTest {
             true,
             Duration.ofSeconds(12),
             List.of(
-                new DagTaskResult(
+                new DagResult.Task(
                     "s1",
                     List.of(),
-                    DagTaskStatus.INTEGRATED,
+                    DagResult.TaskStatus.INTEGRATED,
                     "c0ffee1234567",
                     1,
                     Duration.ofMillis(4_000),
                     null,
                     List.of()),
-                new DagTaskResult(
+                new DagResult.Task(
                     "s2",
                     List.of(),
-                    DagTaskStatus.INTEGRATED,
+                    DagResult.TaskStatus.INTEGRATED,
                     "9b1c03e7aa55",
                     2,
                     Duration.ofMillis(8_800),
                     null,
                     List.of(conflict, redo)),
-                new DagTaskResult(
+                new DagResult.Task(
                     "s3",
                     List.of(),
-                    DagTaskStatus.CONFLICT,
+                    DagResult.TaskStatus.CONFLICT,
                     null,
                     2,
                     Duration.ofMillis(11_000),
@@ -371,7 +372,7 @@ class DagValuesTest {
             DagAttempt.class,
             DagAttempt.class);
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.CONFLICT);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.CONFLICT);
     assertThat(attempt.integrationVerdict()).isTrue();
     assertThat(attempt.onto()).isEqualTo("head-b");
     assertThat(attempt.conflictingFiles()).containsExactly("a.txt");
@@ -401,7 +402,7 @@ class DagValuesTest {
         new DagAttempt(
             1,
             "dag-d-c-1",
-            DagTaskStatus.REVERTED,
+            DagResult.TaskStatus.REVERTED,
             red.testOutputTail(),
             red,
             null,

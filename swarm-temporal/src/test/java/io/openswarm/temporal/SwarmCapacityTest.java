@@ -37,18 +37,21 @@ class SwarmCapacityTest {
   @Test
   void theDefaultIsTheLeastOfMemoryPortsWorktreesAndActivities() {
     // 24 GiB at 80 % is 19.2 GiB: 32 cells of 600 MiB.
-    assertThat(SwarmCapacity.of(0, 600 * MIB, (long) (24 * GIB * 0.8), 1001, 100, 50))
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy, SwarmCapacity::cellsByMemory)
+    assertThat(SwarmWorker.Capacity.of(0, 600 * MIB, (long) (24 * GIB * 0.8), 1001, 100, 50))
+        .extracting(
+            SwarmWorker.Capacity::maxCells,
+            SwarmWorker.Capacity::limitedBy,
+            SwarmWorker.Capacity::cellsByMemory)
         .containsExactly(32, "memory", 32);
-    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 20, 100, 50).limitedBy())
+    assertThat(SwarmWorker.Capacity.of(0, 600 * MIB, 64 * GIB, 20, 100, 50).limitedBy())
         .isEqualTo("ports");
-    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 200, 8, 50).limitedBy())
+    assertThat(SwarmWorker.Capacity.of(0, 600 * MIB, 64 * GIB, 200, 8, 50).limitedBy())
         .isEqualTo("worktrees");
-    assertThat(SwarmCapacity.of(0, 600 * MIB, 64 * GIB, 200, 100, 5))
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy)
+    assertThat(SwarmWorker.Capacity.of(0, 600 * MIB, 64 * GIB, 200, 100, 5))
+        .extracting(SwarmWorker.Capacity::maxCells, SwarmWorker.Capacity::limitedBy)
         .containsExactly(5, "activities");
-    assertThat(SwarmCapacity.of(3, 600 * MIB, 64 * GIB, 200, 100, 5))
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy)
+    assertThat(SwarmWorker.Capacity.of(3, 600 * MIB, 64 * GIB, 200, 100, 5))
+        .extracting(SwarmWorker.Capacity::maxCells, SwarmWorker.Capacity::limitedBy)
         .containsExactly(3, "configured");
   }
 
@@ -75,7 +78,10 @@ class SwarmCapacityTest {
             .options();
 
     assertThat(options.cellCapacity())
-        .extracting(SwarmCapacity::maxCells, SwarmCapacity::limitedBy, SwarmCapacity::memoryBudget)
+        .extracting(
+            SwarmWorker.Capacity::maxCells,
+            SwarmWorker.Capacity::limitedBy,
+            SwarmWorker.Capacity::memoryBudget)
         .containsExactly(10, "memory", 5000 * MIB);
     assertThat(options.cellCapacity().maxCells()).isEqualTo(10);
     assertThat(options.cellCapacity().toString())

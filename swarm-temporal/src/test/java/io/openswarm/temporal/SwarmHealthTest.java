@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  */
 class SwarmHealthTest {
 
-  private static final HealthThresholds GUIDE = HealthThresholds.getDefaultInstance();
+  private static final SwarmHealth.Thresholds GUIDE = SwarmHealth.Thresholds.getDefaultInstance();
 
   private static SwarmHealth.Readings readings(
       long outcomes, long failures, int ports, Long backlog, double memory) {
@@ -53,7 +53,7 @@ class SwarmHealthTest {
     SwarmHealth health = SwarmHealth.evaluate(fellBack, GUIDE);
 
     assertThat(health.healthy()).isFalse();
-    assertThat(health.warning(HealthCheck.SANDBOX).orElseThrow().message())
+    assertThat(health.warning(SwarmHealth.Check.SANDBOX).orElseThrow().message())
         .contains("cells are not isolated");
   }
 
@@ -87,7 +87,7 @@ class SwarmHealthTest {
         .singleElement()
         .satisfies(
             w -> {
-              assertThat(w.check()).isEqualTo(HealthCheck.ERROR_RATE);
+              assertThat(w.check()).isEqualTo(SwarmHealth.Check.ERROR_RATE);
               assertThat(w.value()).isEqualTo(0.02);
               assertThat(w.threshold()).isEqualTo(0.01);
               assertThat(w.message())
@@ -101,9 +101,9 @@ class SwarmHealthTest {
     SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 9, 0L, 0.5), GUIDE);
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 10, 0L, 0.5), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.AVAILABLE_PORTS))
+    assertThat(fired.warning(SwarmHealth.Check.AVAILABLE_PORTS))
         .get()
-        .extracting(HealthWarning::message)
+        .extracting(SwarmHealth.Warning::message)
         .isEqualTo("9 port(s) available, fewer than 10");
     assertThat(fired.warnings()).hasSize(1);
     assertThat(cleared.healthy()).isTrue();
@@ -115,9 +115,9 @@ class SwarmHealthTest {
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 3L, 0.5), GUIDE);
     SwarmHealth unknown = SwarmHealth.evaluate(readings(0, 0, 50, null, 0.5), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.BACKLOG))
+    assertThat(fired.warning(SwarmHealth.Check.BACKLOG))
         .get()
-        .extracting(HealthWarning::message)
+        .extracting(SwarmHealth.Warning::message)
         .isEqualTo("101 cell(s) waiting in the shared queue, more than 100");
     assertThat(cleared.healthy()).isTrue();
     assertThat(unknown.healthy()).isTrue();
@@ -129,9 +129,9 @@ class SwarmHealthTest {
     SwarmHealth fired = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.93), GUIDE);
     SwarmHealth cleared = SwarmHealth.evaluate(readings(0, 0, 50, 0L, 0.85), GUIDE);
 
-    assertThat(fired.warning(HealthCheck.MEMORY))
+    assertThat(fired.warning(SwarmHealth.Check.MEMORY))
         .get()
-        .extracting(HealthWarning::message)
+        .extracting(SwarmHealth.Warning::message)
         .isEqualTo("memory 93.0 % used, above 90.0 %");
     assertThat(cleared.healthy()).isTrue();
   }
@@ -141,44 +141,45 @@ class SwarmHealthTest {
     SwarmHealth health = SwarmHealth.evaluate(readings(10, 5, 0, 500L, 0.99), GUIDE);
 
     assertThat(health.warnings())
-        .extracting(HealthWarning::check)
+        .extracting(SwarmHealth.Warning::check)
         .containsExactly(
-            HealthCheck.ERROR_RATE,
-            HealthCheck.AVAILABLE_PORTS,
-            HealthCheck.BACKLOG,
-            HealthCheck.MEMORY);
+            SwarmHealth.Check.ERROR_RATE,
+            SwarmHealth.Check.AVAILABLE_PORTS,
+            SwarmHealth.Check.BACKLOG,
+            SwarmHealth.Check.MEMORY);
   }
 
   @Test
   void customThresholdsApply() {
-    HealthThresholds strict =
-        HealthThresholds.newBuilder(GUIDE).maxBacklog(5).minAvailablePorts(1).build();
+    SwarmHealth.Thresholds strict =
+        SwarmHealth.Thresholds.newBuilder(GUIDE).maxBacklog(5).minAvailablePorts(1).build();
 
     assertThat(SwarmHealth.evaluate(readings(0, 0, 2, 6L, 0.5), strict).warnings())
-        .extracting(HealthWarning::check)
-        .containsExactly(HealthCheck.BACKLOG);
+        .extracting(SwarmHealth.Warning::check)
+        .containsExactly(SwarmHealth.Check.BACKLOG);
     assertThat(strict).isNotEqualTo(GUIDE);
-    assertThat(HealthThresholds.newBuilder(strict).build())
+    assertThat(SwarmHealth.Thresholds.newBuilder(strict).build())
         .isEqualTo(strict)
         .hasSameHashCodeAs(strict);
   }
 
   @Test
   void invalidThresholdsAreRefusedWithTheValueAndTheRange() {
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxErrorRate(1.5).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().maxErrorRate(1.5).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxErrorRate must be in [0, 1) but was 1.5");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().minAvailablePorts(-1).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().minAvailablePorts(-1).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minAvailablePorts must be at least 0 but was -1");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxBacklog(-2).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().maxBacklog(-2).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxBacklog must be at least 0 but was -2");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().maxMemoryUsage(0).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().maxMemoryUsage(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxMemoryUsage must be in (0, 1] but was 0.0");
     assertThatThrownBy(
-            () -> HealthThresholds.newBuilder().errorRateWindow(Duration.ofMillis(10)).build())
+            () ->
+                SwarmHealth.Thresholds.newBuilder().errorRateWindow(Duration.ofMillis(10)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("errorRateWindow must be at least 1 s but was PT0.01S");
     assertThatThrownBy(() -> readings(1, 2, 0, 0L, 0))
@@ -225,9 +226,10 @@ class SwarmHealthTest {
     SwarmHealth.Disk at = new SwarmHealth.Disk("/trees", 1000 * GIB, 5 * GIB);
     SwarmHealth.Disk below = new SwarmHealth.Disk("/trees", 1000 * GIB, 5 * GIB - 1);
 
-    assertThat(SwarmHealth.evaluate(withDisks(at), GUIDE).warning(HealthCheck.DISK)).isEmpty();
-    HealthWarning warning =
-        SwarmHealth.evaluate(withDisks(below), GUIDE).warning(HealthCheck.DISK).orElseThrow();
+    assertThat(SwarmHealth.evaluate(withDisks(at), GUIDE).warning(SwarmHealth.Check.DISK))
+        .isEmpty();
+    SwarmHealth.Warning warning =
+        SwarmHealth.evaluate(withDisks(below), GUIDE).warning(SwarmHealth.Check.DISK).orElseThrow();
 
     assertThat(warning.value()).isEqualTo(5 * GIB - 1);
     assertThat(warning.threshold()).isEqualTo(5 * GIB);
@@ -243,9 +245,9 @@ class SwarmHealthTest {
     SwarmHealth health = SwarmHealth.evaluate(withDisks(warns, empty), GUIDE);
 
     assertThat(health.warnings())
-        .extracting(HealthWarning::check)
-        .containsExactly(HealthCheck.DISK);
-    assertThat(health.warning(HealthCheck.DISK).orElseThrow().message())
+        .extracting(SwarmHealth.Warning::check)
+        .containsExactly(SwarmHealth.Check.DISK);
+    assertThat(health.warning(SwarmHealth.Check.DISK).orElseThrow().message())
         .isEqualTo(
             "disk of /state: 512 MiB free (0.1 % of 1024000 MiB), below the floor of 1024 MiB: new cells are"
                 + " held back");
@@ -263,30 +265,31 @@ class SwarmHealthTest {
   void readingsWithoutDiskFiguresHaveNoDiskWarning() {
     assertThat(healthy().disks()).isEmpty();
     assertThat(healthy().worktreeBytes()).isNull();
-    assertThat(SwarmHealth.evaluate(healthy(), GUIDE).warning(HealthCheck.DISK)).isEmpty();
+    assertThat(SwarmHealth.evaluate(healthy(), GUIDE).warning(SwarmHealth.Check.DISK)).isEmpty();
   }
 
   @Test
   void invalidDiskThresholdsAreRefusedWithTheValueAndTheRange() {
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(-1, 0.1).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().minFreeDisk(-1, 0.1).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minFreeDisk bytes must be at least 0 but was -1");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().minFreeDisk(GIB, 1).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().minFreeDisk(GIB, 1).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minFreeDisk fraction must be in [0, 1) but was 1.0");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(-5, 0.01).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().diskFloor(-5, 0.01).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("diskFloor bytes must be at least 0 but was -5");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(0, -0.5).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().diskFloor(0, -0.5).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("diskFloor fraction must be in [0, 1) but was -0.5");
-    assertThatThrownBy(() -> HealthThresholds.newBuilder().diskFloor(10 * GIB, 0.01).build())
+    assertThatThrownBy(() -> SwarmHealth.Thresholds.newBuilder().diskFloor(10 * GIB, 0.01).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "diskFloor (10737418240 bytes, 0.01) must not exceed minFreeDisk (5368709120 bytes, 0.1): the"
                 + " worker would stop admitting cells before it warns");
-    HealthThresholds off = HealthThresholds.newBuilder().diskFloor(0, 0).minFreeDisk(0, 0).build();
+    SwarmHealth.Thresholds off =
+        SwarmHealth.Thresholds.newBuilder().diskFloor(0, 0).minFreeDisk(0, 0).build();
     assertThat(off.diskFloorAt(GIB)).isZero();
-    assertThat(off).isNotEqualTo(GUIDE).isEqualTo(HealthThresholds.newBuilder(off).build());
+    assertThat(off).isNotEqualTo(GUIDE).isEqualTo(SwarmHealth.Thresholds.newBuilder(off).build());
   }
 }

@@ -563,7 +563,7 @@ class BadInputCatalogueTest {
             "disk floor above the warning level",
             IllegalArgumentException.class,
             () ->
-                io.openswarm.temporal.HealthThresholds.newBuilder()
+                io.openswarm.temporal.SwarmHealth.Thresholds.newBuilder()
                     .minFreeDisk(1L << 30, 0.05)
                     .diskFloor(2L << 30, 0.02)
                     .build(),
@@ -571,7 +571,8 @@ class BadInputCatalogueTest {
         bad(
             "disk fraction of 1",
             IllegalArgumentException.class,
-            () -> io.openswarm.temporal.HealthThresholds.newBuilder().diskFloor(0, 1.0).build(),
+            () ->
+                io.openswarm.temporal.SwarmHealth.Thresholds.newBuilder().diskFloor(0, 1.0).build(),
             "1.0"),
         bad(
             "endpoint without a port",

@@ -14,8 +14,6 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskResult;
-import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.TestOptions;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -223,7 +221,7 @@ class BaseCheckIT {
         .isNotEmpty()
         .allSatisfy(
             attempt -> {
-              assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+              assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.FAILED);
               assertThat(attempt.failureType()).isEqualTo("BaseIsRed");
               assertThat(attempt.failedStep()).isEqualTo(CellStep.VERIFY_BASE);
               assertThat(attempt.retryable()).isFalse();
@@ -231,11 +229,11 @@ class BaseCheckIT {
             });
     // a and b start together; c waits for a slot, and the first red verdict stops the DAG before it
     // gets one.
-    DagTaskResult c = result.task("c").orElseThrow();
-    assertThat(c.status()).as(result.toTable()).isEqualTo(DagTaskStatus.SKIPPED);
+    DagResult.Task c = result.task("c").orElseThrow();
+    assertThat(c.status()).as(result.toTable()).isEqualTo(DagResult.TaskStatus.SKIPPED);
     assertThat(c.attempts()).isZero();
     assertThat(c.detail()).startsWith("BaseIsRed: ").contains(redBase.substring(0, 10));
-    assertThat(result.task("d").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
+    assertThat(result.task("d").orElseThrow().status()).isEqualTo(DagResult.TaskStatus.SKIPPED);
     assertThat(result.toTable()).contains("BaseIsRed");
     assertThat(PROMPTS).noneMatch(prompt -> prompt.startsWith("dag prompt"));
     assertThat(runs(marker)).containsExactly("base");
@@ -272,11 +270,11 @@ class BaseCheckIT {
     assertThat(outcome.status()).as("%s", outcome).isEqualTo(CellStatus.COMMITTED);
   }
 
-  private static List<CellStep.Timing> timings(DagTaskResult task) {
+  private static List<CellStep.Timing> timings(DagResult.Task task) {
     return task.history().get(task.history().size() - 1).timings();
   }
 
-  private static List<CellStep> steps(DagTaskResult task) {
+  private static List<CellStep> steps(DagResult.Task task) {
     return timings(task).stream().map(CellStep.Timing::step).toList();
   }
 

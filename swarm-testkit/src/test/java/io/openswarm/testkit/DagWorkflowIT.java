@@ -13,12 +13,10 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskResult;
-import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
+import io.openswarm.temporal.internal.DagTaskWorkflow;
 import io.openswarm.temporal.internal.DagTaskWorkflowImpl;
 import io.openswarm.temporal.internal.DagWorkflowImpl;
 import io.openswarm.testkit.agent.ScriptedAgent;
@@ -161,7 +159,7 @@ class DagWorkflowIT {
         .until(
             () ->
                 client.dagProgress(workflowId).tasks().stream()
-                    .anyMatch(task -> task.status() == DagTaskStatus.RUNNING));
+                    .anyMatch(task -> task.status() == DagResult.TaskStatus.RUNNING));
     DagResult running = client.dagProgress(workflowId);
     DagResult result = client.dagResult(workflowId);
 
@@ -170,37 +168,37 @@ class DagWorkflowIT {
     assertThat(client.dagProgress(workflowId).tasks())
         .as("the query answers the final table too")
         .isEqualTo(result.tasks());
-    Map<String, DagTaskStatus> statuses =
+    Map<String, DagResult.TaskStatus> statuses =
         result.tasks().stream()
-            .collect(Collectors.toMap(DagTaskResult::taskId, DagTaskResult::status));
+            .collect(Collectors.toMap(DagResult.Task::taskId, DagResult.Task::status));
     assertThat(statuses)
         .as(result.toTable())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 "root",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "left",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "right",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "join",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "final",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "docs",
-                DagTaskStatus.INTEGRATED,
+                DagResult.TaskStatus.INTEGRATED,
                 "breaker",
-                DagTaskStatus.REVERTED,
+                DagResult.TaskStatus.REVERTED,
                 "after-breaker",
-                DagTaskStatus.SKIPPED));
+                DagResult.TaskStatus.SKIPPED));
     assertThat(result.tasks())
-        .extracting(DagTaskResult::taskId)
+        .extracting(DagResult.Task::taskId)
         .containsExactly(
             "root", "left", "right", "join", "final", "breaker", "after-breaker", "docs");
-    DagTaskResult breaker = result.task("breaker").orElseThrow();
+    DagResult.Task breaker = result.task("breaker").orElseThrow();
     assertThat(breaker.attempts()).as("red tests are a verdict, not retried").isEqualTo(1);
     assertThat(breaker.detail()).startsWith("tests failed with exit code 1");
-    DagTaskResult skipped = result.task("after-breaker").orElseThrow();
+    DagResult.Task skipped = result.task("after-breaker").orElseThrow();
     assertThat(skipped.attempts()).isZero();
     assertThat(skipped.detail()).isEqualTo("depends on breaker, which ended REVERTED");
 
@@ -223,8 +221,8 @@ class DagWorkflowIT {
     assertThat(commits)
         .containsExactlyInAnyOrderElementsOf(
             result.tasks().stream()
-                .filter(task -> task.status() == DagTaskStatus.INTEGRATED)
-                .map(DagTaskResult::commit)
+                .filter(task -> task.status() == DagResult.TaskStatus.INTEGRATED)
+                .map(DagResult.Task::commit)
                 .toList());
     assertThat(runTestsAt(repo, head)).as("the tests pass at the target's head").isZero();
     for (String file :
@@ -349,21 +347,21 @@ class DagWorkflowIT {
     DagResult result = client.runDag(DagRequest.of("pair", graph, "main").withMaxParallel(2));
 
     assertThat(result.succeeded()).as(result.toTable()).isTrue();
-    List<DagTaskResult> rows = new ArrayList<>(result.tasks());
-    rows.sort(Comparator.comparingInt(DagTaskResult::attempts));
-    DagTaskResult first = rows.get(0);
-    DagTaskResult redone = rows.get(1);
+    List<DagResult.Task> rows = new ArrayList<>(result.tasks());
+    rows.sort(Comparator.comparingInt(DagResult.Task::attempts));
+    DagResult.Task first = rows.get(0);
+    DagResult.Task redone = rows.get(1);
     assertThat(first.attempts()).isEqualTo(1);
     assertThat(redone.attempts()).isEqualTo(2);
     DagAttempt conflict = redone.history().get(0);
-    assertThat(conflict.status()).isEqualTo(DagTaskStatus.CONFLICT);
+    assertThat(conflict.status()).isEqualTo(DagResult.TaskStatus.CONFLICT);
     assertThat(conflict.integrationVerdict()).isTrue();
     assertThat(conflict.conflictingFiles()).containsExactly("shared.txt");
     assertThat(conflict.baseCommit()).isEqualTo(result.baseCommit());
     DagAttempt second = redone.history().get(1);
-    assertThat(second.status()).isEqualTo(DagTaskStatus.INTEGRATED);
+    assertThat(second.status()).isEqualTo(DagResult.TaskStatus.INTEGRATED);
     assertThat(second.baseCommit()).as("redone from the new head").isEqualTo(first.commit());
-    assertThat(redone.status()).isEqualTo(DagTaskStatus.INTEGRATED);
+    assertThat(redone.status()).isEqualTo(DagResult.TaskStatus.INTEGRATED);
     assertThat(repo.show(target, "shared.txt"))
         .isEqualTo("one\nTWO by " + redone.taskId() + "\nthree\n");
     assertThat(lines(repo.git("rev-list", "--reverse", result.baseCommit() + ".." + target)))
@@ -401,13 +399,13 @@ class DagWorkflowIT {
 
     DagResult result = client.runDag(DagRequest.of("retry", graph, "main"));
 
-    DagTaskResult flaky = result.task("flaky").orElseThrow();
-    assertThat(flaky.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
+    DagResult.Task flaky = result.task("flaky").orElseThrow();
+    assertThat(flaky.status()).as(result.toTable()).isEqualTo(DagResult.TaskStatus.FAILED);
     assertThat(flaky.attempts()).isEqualTo(3);
     assertThat(flaky.history())
         .allSatisfy(
             attempt -> {
-              assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+              assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.FAILED);
               assertThat(attempt.failureType()).isEqualTo("AgentTurnFailed");
               assertThat(attempt.failedStep()).isEqualTo(CellStep.EXECUTE);
               assertThat(attempt.retryable()).isTrue();
@@ -422,10 +420,12 @@ class DagWorkflowIT {
     assertThat(history)
         .extracting(DagAttempt::workflowId)
         .containsExactly("dag-retry-flaky-1", "dag-retry-flaky-2", "dag-retry-flaky-3");
-    assertThat(result.task("after-flaky").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
+    assertThat(result.task("after-flaky").orElseThrow().status())
+        .isEqualTo(DagResult.TaskStatus.SKIPPED);
     assertThat(result.task("after-flaky").orElseThrow().detail())
         .isEqualTo("depends on flaky, which ended FAILED");
-    assertThat(result.task("steady").orElseThrow().status()).isEqualTo(DagTaskStatus.INTEGRATED);
+    assertThat(result.task("steady").orElseThrow().status())
+        .isEqualTo(DagResult.TaskStatus.INTEGRATED);
     assertThat(repo.show("dag/retry", "steady.txt")).isEqualTo("steady\n");
   }
 
@@ -445,8 +445,8 @@ class DagWorkflowIT {
         .until(
             () -> {
               DagResult now = client.dagProgress(workflowId);
-              return now.task("quick").orElseThrow().status() == DagTaskStatus.INTEGRATED
-                  && now.task("stuck").orElseThrow().status() == DagTaskStatus.RUNNING
+              return now.task("quick").orElseThrow().status() == DagResult.TaskStatus.INTEGRATED
+                  && now.task("stuck").orElseThrow().status() == DagResult.TaskStatus.RUNNING
                   && client.progress(workflowId + "-stuck-1").step() == CellStep.EXECUTE;
             });
     String headBefore = repo.resolveRevision("dag/cancel");
@@ -459,9 +459,12 @@ class DagWorkflowIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> worker.liveCells() == 0);
     DagResult after = client.dagProgress(workflowId);
     assertThat(after.finished()).isTrue();
-    assertThat(after.task("quick").orElseThrow().status()).isEqualTo(DagTaskStatus.INTEGRATED);
-    assertThat(after.task("stuck").orElseThrow().status()).isEqualTo(DagTaskStatus.CANCELLED);
-    assertThat(after.task("after-stuck").orElseThrow().status()).isEqualTo(DagTaskStatus.CANCELLED);
+    assertThat(after.task("quick").orElseThrow().status())
+        .isEqualTo(DagResult.TaskStatus.INTEGRATED);
+    assertThat(after.task("stuck").orElseThrow().status())
+        .isEqualTo(DagResult.TaskStatus.CANCELLED);
+    assertThat(after.task("after-stuck").orElseThrow().status())
+        .isEqualTo(DagResult.TaskStatus.CANCELLED);
     assertThat(after.task("after-stuck").orElseThrow().attempts()).isZero();
     assertThat(repo.resolveRevision("dag/cancel"))
         .isEqualTo(headBefore)

@@ -11,8 +11,6 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
-import io.openswarm.temporal.HealthCheck;
-import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.SwarmWorkerBuilder;
@@ -97,8 +95,8 @@ class DiskHealthIT {
   @Test
   void belowTheDiskFloorTheWorkerWarnsAndHoldsNewCellsBack() {
     // A floor of 99 % of the file system: no real test machine has that much free.
-    HealthThresholds full =
-        HealthThresholds.newBuilder()
+    SwarmHealth.Thresholds full =
+        SwarmHealth.Thresholds.newBuilder()
             .minFreeDisk(Long.MAX_VALUE, 0.995)
             .diskFloor(Long.MAX_VALUE, 0.99)
             .build();
@@ -111,7 +109,7 @@ class DiskHealthIT {
 
     SwarmHealth health = worker.health();
     assertThat(health.readings().limitedBy()).isEqualTo("disk");
-    assertThat(health.warning(HealthCheck.DISK).orElseThrow().message())
+    assertThat(health.warning(SwarmHealth.Check.DISK).orElseThrow().message())
         .contains("below the floor")
         .endsWith("new cells are held back");
   }

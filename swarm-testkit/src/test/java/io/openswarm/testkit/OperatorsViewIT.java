@@ -17,8 +17,6 @@ import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.CellTimeouts;
 import io.openswarm.temporal.ConnectionOptions;
-import io.openswarm.temporal.HealthCheck;
-import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
@@ -89,7 +87,7 @@ class OperatorsViewIT {
             .capacity(
                 CapacityOptions.newBuilder()
                     .healthThresholds(
-                        HealthThresholds.newBuilder()
+                        SwarmHealth.Thresholds.newBuilder()
                             .errorRateWindow(Duration.ofSeconds(6))
                             .build())
                     .build())
@@ -148,11 +146,13 @@ class OperatorsViewIT {
     SwarmHealth afterFailure = worker.health();
     assertThat(afterFailure.readings().outcomes()).isEqualTo(3);
     assertThat(afterFailure.readings().failures()).isEqualTo(1);
-    assertThat(afterFailure.warning(HealthCheck.ERROR_RATE)).as("%s", afterFailure).isPresent();
+    assertThat(afterFailure.warning(SwarmHealth.Check.ERROR_RATE))
+        .as("%s", afterFailure)
+        .isPresent();
     // The failure leaves the 6 s window; the warning clears without anything else happening.
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> worker.health().warning(HealthCheck.ERROR_RATE).isEmpty());
+        .until(() -> worker.health().warning(SwarmHealth.Check.ERROR_RATE).isEmpty());
     assertThat(worker.health().readings().outcomes()).isZero();
 
     worker.close();
@@ -181,7 +181,10 @@ class OperatorsViewIT {
                 CapacityOptions.newBuilder()
                     .maxConcurrentActivities(10)
                     .healthThresholds(
-                        HealthThresholds.newBuilder().minAvailablePorts(1).maxBacklog(5).build())
+                        SwarmHealth.Thresholds.newBuilder()
+                            .minAvailablePorts(1)
+                            .maxBacklog(5)
+                            .build())
                     .build())
             .worktrees(
                 WorktreePoolOptions.newBuilder()
@@ -211,8 +214,8 @@ class OperatorsViewIT {
     assertThat(full.readings().backpressure()).isTrue();
     assertThat(full.readings().limitedBy()).isEqualTo("ports");
     assertThat(full.readings().liveCells()).isEqualTo(2);
-    assertThat(full.warning(HealthCheck.AVAILABLE_PORTS)).as("%s", full).isPresent();
-    assertThat(full.warning(HealthCheck.BACKLOG)).as("%s", full).isPresent();
+    assertThat(full.warning(SwarmHealth.Check.AVAILABLE_PORTS)).as("%s", full).isPresent();
+    assertThat(full.warning(SwarmHealth.Check.BACKLOG)).as("%s", full).isPresent();
     assertThat(gauge(registry, SwarmWorker.BACKPRESSURE, null, null)).isEqualTo(1);
 
     agent.gate.countDown();

@@ -13,8 +13,6 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskResult;
-import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.testkit.agent.ScriptedAgent;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -138,15 +136,15 @@ class UnrunnableTestsIT {
 
     DagResult result = client.runDag(DagRequest.of("unrunnable", graph, "main"));
 
-    DagTaskResult task = result.task("npm-like").orElseThrow();
-    assertThat(task.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
+    DagResult.Task task = result.task("npm-like").orElseThrow();
+    assertThat(task.status()).as(result.toTable()).isEqualTo(DagResult.TaskStatus.FAILED);
     assertThat(task.attempts()).as("retrying cannot make the program appear").isEqualTo(1);
     DagAttempt attempt = task.history().get(0);
     assertThat(attempt.failureType()).isEqualTo("TestCommandNotRunnable");
     assertThat(attempt.failedStep()).isEqualTo(CellStep.TEST);
     assertThat(attempt.retryable()).isFalse();
     assertThat(attempt.detail()).contains("mocha: not found");
-    assertThat(result.task("after").orElseThrow().status()).isEqualTo(DagTaskStatus.SKIPPED);
+    assertThat(result.task("after").orElseThrow().status()).isEqualTo(DagResult.TaskStatus.SKIPPED);
     assertThat(repo.resolveRevision(result.targetBranch()))
         .as("nothing integrated")
         .isEqualTo(base);

@@ -6,13 +6,8 @@ import io.openswarm.core.CellStep;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.CommitRequest;
-import io.openswarm.temporal.ExecuteRequest;
-import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
@@ -44,9 +39,9 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
     CellActivities shared =
         Workflow.newActivityStub(
             CellActivities.class, options.bootstrap(Workflow.getInfo().getTaskQueue()));
-    HostedCell hosted;
+    CellActivities.HostedCell hosted;
     try {
-      hosted = shared.bootstrap(new BootstrapRequest(cell, task.baseRef()));
+      hosted = shared.bootstrap(new CellActivities.BootstrapRequest(cell, task.baseRef()));
     } catch (ActivityFailure failure) {
       return CellOutcome.failed(cell, CellStep.PORT, message(failure));
     }
@@ -61,11 +56,13 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       TestRunner.Result tests = null;
       for (int round = 1; round <= maxRounds; round++) {
         CellSteps.Execution turn =
-            onHost.execute(new ExecuteRequest(cell, prompt, task.executeTimeout()));
+            onHost.execute(new CellActivities.ExecuteRequest(cell, prompt, task.executeTimeout()));
         timings.add(new CellStep.Timing(CellStep.EXECUTE, turn.duration()));
         changed = turn.changedFiles();
         changedCount = turn.changedFileCount();
-        tests = onHost.runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+        tests =
+            onHost.runTests(
+                new CellActivities.TestRunRequest(cell, task.testCommand(), task.testTimeout()));
         timings.add(new CellStep.Timing(CellStep.TEST, tests.duration()));
         if (tests.passed()) {
           break;
@@ -74,7 +71,7 @@ public final class FixUntilGreenWorkflowImpl implements FixUntilGreenWorkflow {
       }
       if (tests != null && tests.passed()) {
         CellSteps.Commit commit =
-            onHost.commit(new CommitRequest(cell, task.effectiveCommitMessage()));
+            onHost.commit(new CellActivities.CommitRequest(cell, task.effectiveCommitMessage()));
         timings.add(new CellStep.Timing(CellStep.COMMIT, commit.duration()));
         outcome =
             commit.commit() == null

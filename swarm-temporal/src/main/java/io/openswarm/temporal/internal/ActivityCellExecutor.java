@@ -8,14 +8,8 @@ import io.openswarm.core.lifecycle.CellDriver.StepFailure;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.CommitRequest;
-import io.openswarm.temporal.ExecuteRequest;
-import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.IntegrateRequest;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
@@ -42,7 +36,7 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   private @Nullable String hostQueue;
 
   private @Nullable CellActivities onHost;
-  private @Nullable HostedCell hosted;
+  private CellActivities.@Nullable HostedCell hosted;
 
   /**
    * @param options the timeouts and retry rules of the cell's activities
@@ -57,9 +51,10 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   @Override
   public CellSteps.Bootstrap bootstrap(CellId cell, TaskSpec task) {
     hosted = null;
-    HostedCell up =
+    CellActivities.HostedCell up =
         shared.bootstrap(
-            new BootstrapRequest(cell, task.baseRef(), task.taskId(), task.verifyBase()));
+            new CellActivities.BootstrapRequest(
+                cell, task.baseRef(), task.taskId(), task.verifyBase()));
     hosted = up;
     hostQueue = up.hostQueue();
     onHost = Workflow.newActivityStub(CellActivities.class, options.onHost(up.hostQueue()));
@@ -75,22 +70,26 @@ final class ActivityCellExecutor implements CellDriver.Executor {
 
   @Override
   public CellSteps.BaseCheck verifyBase(CellId cell, TaskSpec task) {
-    return host().verifyBase(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+    return host()
+        .verifyBase(
+            new CellActivities.TestRunRequest(cell, task.testCommand(), task.testTimeout()));
   }
 
   @Override
   public CellSteps.Execution execute(CellId cell, TaskSpec task) {
-    return host().execute(new ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
+    return host()
+        .execute(new CellActivities.ExecuteRequest(cell, task.prompt(), task.executeTimeout()));
   }
 
   @Override
   public TestRunner.Result test(CellId cell, TaskSpec task) {
-    return host().runTests(new TestRunRequest(cell, task.testCommand(), task.testTimeout()));
+    return host()
+        .runTests(new CellActivities.TestRunRequest(cell, task.testCommand(), task.testTimeout()));
   }
 
   @Override
   public CellSteps.Commit commit(CellId cell, TaskSpec task) {
-    return host().commit(new CommitRequest(cell, task.effectiveCommitMessage()));
+    return host().commit(new CellActivities.CommitRequest(cell, task.effectiveCommitMessage()));
   }
 
   @Override
@@ -102,7 +101,8 @@ final class ActivityCellExecutor implements CellDriver.Executor {
   public BranchIntegration.Result integrate(CellId cell, String targetBranch, TaskSpec task) {
     return host()
         .integrate(
-            new IntegrateRequest(cell, targetBranch, task.testCommand(), task.testTimeout()));
+            new CellActivities.IntegrateRequest(
+                cell, targetBranch, task.testCommand(), task.testTimeout()));
   }
 
   @Override

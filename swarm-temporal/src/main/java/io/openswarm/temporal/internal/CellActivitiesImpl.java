@@ -7,13 +7,7 @@ import io.openswarm.core.lifecycle.CellStepException;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
-import io.openswarm.temporal.CommitRequest;
-import io.openswarm.temporal.ExecuteRequest;
-import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.IntegrateRequest;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
@@ -94,7 +88,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public HostedCell bootstrap(BootstrapRequest request) {
+  public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.PORT,
@@ -119,7 +113,7 @@ public final class CellActivitiesImpl implements CellActivities {
           boolean verifyBase =
               request.verifyBase() == null ? steps.verifyBaseByDefault() : request.verifyBase();
           if (existing.isPresent()) {
-            return new HostedCell(existing.get(), hostQueue, verifyBase);
+            return new CellActivities.HostedCell(existing.get(), hostQueue, verifyBase);
           }
           CellSteps.Bootstrap up;
           try {
@@ -131,7 +125,7 @@ public final class CellActivitiesImpl implements CellActivities {
           // tear the cell down.
           sweeper.register(up, run);
           requireStillWanted(up);
-          return new HostedCell(up, hostQueue, verifyBase);
+          return new CellActivities.HostedCell(up, hostQueue, verifyBase);
         });
   }
 
@@ -157,7 +151,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.Execution execute(ExecuteRequest request) {
+  public CellSteps.Execution execute(CellActivities.ExecuteRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.EXECUTE,
@@ -180,7 +174,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public TestRunner.Result runTests(TestRunRequest request) {
+  public TestRunner.Result runTests(CellActivities.TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.TEST,
@@ -202,7 +196,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
+  public CellSteps.BaseCheck verifyBase(CellActivities.TestRunRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.VERIFY_BASE,
@@ -226,7 +220,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public CellSteps.Commit commit(CommitRequest request) {
+  public CellSteps.Commit commit(CellActivities.CommitRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.COMMIT,
@@ -249,7 +243,7 @@ public final class CellActivitiesImpl implements CellActivities {
   }
 
   @Override
-  public BranchIntegration.Result integrate(IntegrateRequest request) {
+  public BranchIntegration.Result integrate(CellActivities.IntegrateRequest request) {
     return withWorkflowMdc(
         request.cellId(),
         CellStep.INTEGRATE,

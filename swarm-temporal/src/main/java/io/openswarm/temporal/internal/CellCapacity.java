@@ -2,7 +2,6 @@ package io.openswarm.temporal.internal;
 
 import io.openswarm.core.port.PortManager;
 import io.openswarm.infra.worktree.WorktreePool;
-import io.openswarm.temporal.HealthThresholds;
 import io.openswarm.temporal.SwarmHealth;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +38,7 @@ public final class CellCapacity implements CellAdmission.Capacity {
   private final long memoryPerCell;
   private final double memoryCeiling;
   private final DiskSpace disk;
-  private final HealthThresholds diskThresholds;
+  private final SwarmHealth.Thresholds diskThresholds;
   private final LongSupplier diskPerCell;
 
   /**
@@ -68,7 +67,7 @@ public final class CellCapacity implements CellAdmission.Capacity {
         memoryPerCell,
         memoryCeiling,
         DiskSpace.of(List::of),
-        HealthThresholds.getDefaultInstance(),
+        SwarmHealth.Thresholds.getDefaultInstance(),
         () -> 0);
   }
 
@@ -93,7 +92,7 @@ public final class CellCapacity implements CellAdmission.Capacity {
       long memoryPerCell,
       double memoryCeiling,
       DiskSpace disk,
-      HealthThresholds diskThresholds,
+      SwarmHealth.Thresholds diskThresholds,
       LongSupplier diskPerCell) {
     this.disk = Objects.requireNonNull(disk, "disk cannot be null");
     this.diskThresholds = Objects.requireNonNull(diskThresholds, "diskThresholds cannot be null");

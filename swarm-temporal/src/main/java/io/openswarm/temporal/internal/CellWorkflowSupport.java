@@ -6,7 +6,7 @@ import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -42,7 +42,7 @@ final class CellWorkflowSupport {
    * Whether to check the base of {@code hosted} now: its bootstrap said so and this run is not a
    * replay of a history from before the check existed.
    */
-  static boolean shouldVerifyBase(io.openswarm.temporal.HostedCell hosted) {
+  static boolean shouldVerifyBase(io.openswarm.temporal.CellActivities.HostedCell hosted) {
     return hosted.verifyBase()
         && Workflow.getVersion(VERIFY_BASE_CHANGE, Workflow.DEFAULT_VERSION, 1)
             != Workflow.DEFAULT_VERSION;
@@ -186,12 +186,12 @@ final class CellWorkflowSupport {
    * The status query's answer for {@code taskId}, driven by {@code driver} (null before the run
    * started).
    */
-  static TcrProgress status(String taskId, @Nullable CellDriver driver) {
+  static TcrWorkflow.Progress status(String taskId, @Nullable CellDriver driver) {
     if (driver == null) {
-      return new TcrProgress(taskId, null, 0, null, null, false, List.of());
+      return new TcrWorkflow.Progress(taskId, null, 0, null, null, false, List.of());
     }
     CellId cell = driver.cellId();
-    return new TcrProgress(
+    return new TcrWorkflow.Progress(
         taskId,
         cell == null ? null : cell.value(),
         driver.cellNumber(),

@@ -9,10 +9,8 @@ import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
-import io.openswarm.temporal.DagTaskRequest;
-import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
-import io.openswarm.temporal.TcrProgress;
+import io.openswarm.temporal.DagResult;
+import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.util.Objects;
@@ -69,7 +67,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
   }
 
   @Override
-  public TcrProgress progress() {
+  public TcrWorkflow.Progress progress() {
     return CellWorkflowSupport.status(taskId, driver);
   }
 
@@ -79,22 +77,22 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
     StepFailure failure = run.failure();
     BranchIntegration.Result integration = run.integration();
     CellSteps.Bootstrap up = run.bootstrap();
-    DagTaskStatus status;
+    DagResult.TaskStatus status;
     String detail = null;
     String keptBranch = null;
     if (failure != null) {
-      status = failure.cancelled() ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED;
+      status = failure.cancelled() ? DagResult.TaskStatus.CANCELLED : DagResult.TaskStatus.FAILED;
       detail = failure.error();
     } else if (cell.status() == CellStatus.REVERTED) {
-      status = DagTaskStatus.REVERTED;
+      status = DagResult.TaskStatus.REVERTED;
       detail = cell.testOutputTail();
     } else if (integration == null) {
-      status = DagTaskStatus.NO_CHANGES;
+      status = DagResult.TaskStatus.NO_CHANGES;
     } else {
       switch (integration.status()) {
-        case INTEGRATED -> status = DagTaskStatus.INTEGRATED;
+        case INTEGRATED -> status = DagResult.TaskStatus.INTEGRATED;
         case CONFLICT -> {
-          status = DagTaskStatus.CONFLICT;
+          status = DagResult.TaskStatus.CONFLICT;
           detail =
               "conflicts with "
                   + abbreviate(integration.onto())
@@ -104,7 +102,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
                   + String.join(", ", integration.conflictingFiles());
         }
         default -> {
-          status = DagTaskStatus.REVERTED;
+          status = DagResult.TaskStatus.REVERTED;
           detail =
               "on top of "
                   + abbreviate(integration.onto())
@@ -114,7 +112,7 @@ public final class DagTaskWorkflowImpl implements DagTaskWorkflow {
                   + integration.testOutputTail();
         }
       }
-      if (status != DagTaskStatus.INTEGRATED) {
+      if (status != DagResult.TaskStatus.INTEGRATED) {
         // The integrator puts the cell's commit back on its branch, and teardown keeps a branch
         // with a commit.
         keptBranch = up == null ? null : up.branch();

@@ -8,13 +8,8 @@ import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskRequest;
-import io.openswarm.temporal.DagTaskResult;
-import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
 import io.openswarm.temporal.RepositoryActivities;
-import io.openswarm.temporal.TargetBranchRequest;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
@@ -116,7 +111,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
   /** A task and what happened to it so far. */
   private static final class TaskState {
     final GraphTask task;
-    DagTaskStatus status = DagTaskStatus.PENDING;
+    DagResult.TaskStatus status = DagResult.TaskStatus.PENDING;
     @Nullable String commit;
     @Nullable String detail;
     int attempts;
@@ -199,12 +194,12 @@ public final class DagWorkflowImpl implements DagWorkflow {
             + "{} skipped; {} at {}",
         dag.dagId(),
         result.elapsed().toMillis(),
-        result.count(DagTaskStatus.INTEGRATED),
-        result.count(DagTaskStatus.NO_CHANGES),
-        result.count(DagTaskStatus.REVERTED),
-        result.count(DagTaskStatus.CONFLICT),
-        result.count(DagTaskStatus.FAILED),
-        result.count(DagTaskStatus.SKIPPED),
+        result.count(DagResult.TaskStatus.INTEGRATED),
+        result.count(DagResult.TaskStatus.NO_CHANGES),
+        result.count(DagResult.TaskStatus.REVERTED),
+        result.count(DagResult.TaskStatus.CONFLICT),
+        result.count(DagResult.TaskStatus.FAILED),
+        result.count(DagResult.TaskStatus.SKIPPED),
         dag.targetBranch(),
         head);
     return result;
@@ -232,13 +227,14 @@ public final class DagWorkflowImpl implements DagWorkflow {
                 .build());
     try {
       baseCommit =
-          repository.createTargetBranch(new TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
+          repository.createTargetBranch(
+              new RepositoryActivities.TargetBranchRequest(dag.targetBranch(), dag.baseRef()));
       head = baseCommit;
     } catch (ActivityFailure failure) {
       boolean cancelled = failure.getCause() instanceof CanceledFailure;
       String why = CellWorkflowSupport.describe(failure);
       for (TaskState state : states) {
-        state.status = cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.SKIPPED;
+        state.status = cancelled ? DagResult.TaskStatus.CANCELLED : DagResult.TaskStatus.SKIPPED;
         state.detail =
             cancelled ? "the DAG was cancelled" : "the target branch could not be created";
       }
@@ -273,7 +269,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
       if (running >= dag.maxParallel()) {
         return;
       }
-      if (state.status == DagTaskStatus.PENDING
+      if (state.status == DagResult.TaskStatus.PENDING
           && state.readyAt <= now
           && dependenciesSucceeded(state)) {
         start(dag, state, runToken);
@@ -327,7 +323,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
                 .build());
     state.running = Async.function(child::run, attempt);
     state.workflowId = workflowId;
-    state.status = DagTaskStatus.RUNNING;
+    state.status = DagResult.TaskStatus.RUNNING;
     if (state.firstStartedAt < 0) {
       state.firstStartedAt = Workflow.currentTimeMillis();
     }
@@ -359,17 +355,17 @@ public final class DagWorkflowImpl implements DagWorkflow {
     boolean stopping = cancelling || CancellationScope.current().isCancelRequested();
     switch (attempt.status()) {
       case INTEGRATED -> {
-        state.status = DagTaskStatus.INTEGRATED;
+        state.status = DagResult.TaskStatus.INTEGRATED;
         state.commit = attempt.commit();
         followHead(attempt);
       }
-      case NO_CHANGES -> state.status = DagTaskStatus.NO_CHANGES;
+      case NO_CHANGES -> state.status = DagResult.TaskStatus.NO_CHANGES;
       case CONFLICT, REVERTED -> {
         if (attempt.integrationVerdict()
             && state.integrationRetries < INTEGRATION_RETRIES
             && !stopping) {
           state.integrationRetries++;
-          state.status = DagTaskStatus.PENDING;
+          state.status = DagResult.TaskStatus.PENDING;
           state.readyAt = state.finishedAt;
           log.info(
               "DAG {}: task {} attempt {} ended {} at integration (its change is kept on {}); redoing it from "
@@ -388,7 +384,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
         state.failures++;
         if (attempt.retryable() && state.failures < MAX_FAILURE_ATTEMPTS && !stopping) {
           Duration backoff = backoff(state.failures);
-          state.status = DagTaskStatus.PENDING;
+          state.status = DagResult.TaskStatus.PENDING;
           state.readyAt = state.finishedAt + backoff.toMillis();
           log.info(
               "DAG {}: task {} attempt {} failed ({}); retrying in {} ms",
@@ -398,10 +394,10 @@ public final class DagWorkflowImpl implements DagWorkflow {
               attempt.failureType(),
               backoff.toMillis());
         } else {
-          state.status = DagTaskStatus.FAILED;
+          state.status = DagResult.TaskStatus.FAILED;
         }
       }
-      default -> state.status = DagTaskStatus.CANCELLED;
+      default -> state.status = DagResult.TaskStatus.CANCELLED;
     }
     if (CellStepException.BASE_IS_RED.equals(attempt.failureType()) && !stopping) {
       skipAllOnRedBase(dag, state, attempt);
@@ -428,7 +424,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
     return new DagAttempt(
         state.attempts,
         Objects.requireNonNull(state.workflowId),
-        cancelled ? DagTaskStatus.CANCELLED : DagTaskStatus.FAILED,
+        cancelled ? DagResult.TaskStatus.CANCELLED : DagResult.TaskStatus.FAILED,
         detail,
         null,
         null,
@@ -460,8 +456,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
   private void skipDependents(DagRequest dag, TaskState failed) {
     for (String id : dag.graph().transitiveDependents(failed.task.id())) {
       TaskState dependent = Objects.requireNonNull(byId.get(id));
-      if (dependent.status == DagTaskStatus.PENDING && dependent.attempts == 0) {
-        dependent.status = DagTaskStatus.SKIPPED;
+      if (dependent.status == DagResult.TaskStatus.PENDING && dependent.attempts == 0) {
+        dependent.status = DagResult.TaskStatus.SKIPPED;
         dependent.detail = "depends on " + failed.task.id() + ", which ended " + failed.status;
         log.info("DAG {}: task {} skipped: {}", dag.dagId(), id, dependent.detail);
       }
@@ -483,8 +479,8 @@ public final class DagWorkflowImpl implements DagWorkflow {
         red.task.id(),
         CellStepException.BASE_IS_RED);
     for (TaskState state : states) {
-      if (state.status == DagTaskStatus.PENDING && state.running == null) {
-        state.status = DagTaskStatus.SKIPPED;
+      if (state.status == DagResult.TaskStatus.PENDING && state.running == null) {
+        state.status = DagResult.TaskStatus.SKIPPED;
         state.detail =
             CellStepException.BASE_IS_RED
                 + ": not run, because the tests fail on "
@@ -507,7 +503,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
     long now = Workflow.currentTimeMillis();
     long next = Long.MAX_VALUE;
     for (TaskState state : states) {
-      if (state.status == DagTaskStatus.PENDING
+      if (state.status == DagResult.TaskStatus.PENDING
           && state.readyAt > now
           && dependenciesSucceeded(state)) {
         next = Math.min(next, state.readyAt);
@@ -540,7 +536,7 @@ public final class DagWorkflowImpl implements DagWorkflow {
         .run();
     for (TaskState state : states) {
       if (!state.status.finalState()) {
-        state.status = DagTaskStatus.CANCELLED;
+        state.status = DagResult.TaskStatus.CANCELLED;
         state.detail = "the DAG was cancelled";
       }
     }
@@ -554,13 +550,13 @@ public final class DagWorkflowImpl implements DagWorkflow {
       return new DagResult("", "", null, null, false, Duration.ZERO, List.of());
     }
     long now = Workflow.currentTimeMillis();
-    List<DagTaskResult> rows = new ArrayList<>(states.size());
+    List<DagResult.Task> rows = new ArrayList<>(states.size());
     for (TaskState state : states) {
       long end = state.running != null || state.finishedAt < 0 ? now : state.finishedAt;
       Duration duration =
           state.firstStartedAt < 0 ? Duration.ZERO : Duration.ofMillis(end - state.firstStartedAt);
       rows.add(
-          new DagTaskResult(
+          new DagResult.Task(
               state.task.id(),
               state.task.dependsOn(),
               state.status,

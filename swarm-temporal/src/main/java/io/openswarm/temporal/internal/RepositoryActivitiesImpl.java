@@ -3,7 +3,6 @@ package io.openswarm.temporal.internal;
 import io.openswarm.core.worktree.WorktreeException;
 import io.openswarm.infra.worktree.GitBranchIntegration;
 import io.openswarm.temporal.RepositoryActivities;
-import io.openswarm.temporal.TargetBranchRequest;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -30,7 +29,7 @@ public final class RepositoryActivitiesImpl implements RepositoryActivities {
   }
 
   @Override
-  public String createTargetBranch(TargetBranchRequest request) {
+  public String createTargetBranch(RepositoryActivities.TargetBranchRequest request) {
     try {
       return integrator.createTarget(repository, request.branch(), request.baseRef());
     } catch (IllegalArgumentException e) {

@@ -30,7 +30,6 @@ import io.openswarm.infra.worktree.RepositoryHooks;
 import io.openswarm.infra.worktree.WorktreePool;
 import io.openswarm.infra.worktree.WorktreePoolOptions;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorkerOptions;

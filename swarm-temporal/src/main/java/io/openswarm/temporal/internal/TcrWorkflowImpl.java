@@ -5,7 +5,6 @@ import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
 import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.TcrProgress;
 import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.workflow.Workflow;
 import java.util.Objects;
@@ -58,7 +57,7 @@ public final class TcrWorkflowImpl implements TcrWorkflow {
   }
 
   @Override
-  public TcrProgress progress() {
+  public TcrWorkflow.Progress progress() {
     return CellWorkflowSupport.status(taskId, driver);
   }
 }

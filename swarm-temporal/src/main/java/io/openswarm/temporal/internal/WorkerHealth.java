@@ -2,9 +2,6 @@ package io.openswarm.temporal.internal;
 
 import io.micrometer.core.instrument.Tags;
 import io.openswarm.core.port.PortManager;
-import io.openswarm.temporal.HealthCheck;
-import io.openswarm.temporal.HealthThresholds;
-import io.openswarm.temporal.HealthWarning;
 import io.openswarm.temporal.SwarmHealth;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.metrics.MicrometerSwarmMetrics;
@@ -19,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker's health: reads the error rate, ports, backlog, memory, disk and admission, compares
- * them with the {@link HealthThresholds}, keeps the latest report for the gauges, and logs each
- * warning when it appears (WARN) and when it clears (INFO), and backpressure when it starts and
- * ends.
+ * them with the {@link SwarmHealth.Thresholds}, keeps the latest report for the gauges, and logs
+ * each warning when it appears (WARN) and when it clears (INFO), and backpressure when it starts
+ * and ends.
  *
  * <p>Thread-safe: checks may run on the monitor thread and on callers of {@code
  * SwarmWorker.health()} at once; the reports are recorded one at a time.
@@ -45,7 +42,7 @@ public final class WorkerHealth {
   private final String hostId;
   private final int maxCells;
   private final boolean sandboxFellBack;
-  private final HealthThresholds thresholds;
+  private final SwarmHealth.Thresholds thresholds;
   private final Object recordLock = new Object();
   private volatile @Nullable SwarmHealth last;
 
@@ -63,7 +60,7 @@ public final class WorkerHealth {
       String hostId,
       int maxCells,
       boolean sandboxFellBack,
-      HealthThresholds thresholds) {
+      SwarmHealth.Thresholds thresholds) {
     this.sources = sources;
     this.hostId = hostId;
     this.maxCells = maxCells;
@@ -145,8 +142,8 @@ public final class WorkerHealth {
           log.info("swarm worker {}: backpressure off", hostId);
         }
       }
-      for (HealthCheck check : HealthCheck.values()) {
-        Optional<HealthWarning> now = health.warning(check);
+      for (SwarmHealth.Check check : SwarmHealth.Check.values()) {
+        Optional<SwarmHealth.Warning> now = health.warning(check);
         boolean before = previous != null && previous.warning(check).isPresent();
         if (now.isPresent() && !before) {
           log.warn("swarm worker {}: health warning {}: {}", hostId, check, now.get().message());

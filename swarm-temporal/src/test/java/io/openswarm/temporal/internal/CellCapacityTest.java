@@ -191,7 +191,7 @@ class CellCapacityTest {
         600 * MIB,
         0.90,
         disk,
-        io.openswarm.temporal.HealthThresholds.getDefaultInstance(),
+        io.openswarm.temporal.SwarmHealth.Thresholds.getDefaultInstance(),
         () -> diskPerCell);
   }
 

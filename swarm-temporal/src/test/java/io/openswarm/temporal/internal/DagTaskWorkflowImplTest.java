@@ -9,9 +9,7 @@ import io.openswarm.core.TaskSpec;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.DagAttempt;
-import io.openswarm.temporal.DagTaskRequest;
-import io.openswarm.temporal.DagTaskStatus;
-import io.openswarm.temporal.DagTaskWorkflow;
+import io.openswarm.temporal.DagResult;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.internal.RecordedHistoryReplayTest.ScriptedCells;
 import io.temporal.client.WorkflowOptions;
@@ -69,7 +67,7 @@ class DagTaskWorkflowImplTest {
   void anIntegratedCommitIsTheTargetsNewHeadOnTopOfTheHeadItWasPutOn() {
     DagAttempt attempt = run("green");
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.INTEGRATED);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.INTEGRATED);
     assertThat(attempt.commit()).isEqualTo("merged-d-t-green-1");
     assertThat(attempt.onto()).isEqualTo("base0000000000");
     assertThat(attempt.integrationVerdict()).isFalse();
@@ -86,7 +84,7 @@ class DagTaskWorkflowImplTest {
   void aConflictAtIntegrationKeepsTheChangeOnTheCellBranchAndNamesTheFiles() {
     DagAttempt attempt = run("conflict");
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.CONFLICT);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.CONFLICT);
     assertThat(attempt.integrationVerdict()).isTrue();
     assertThat(attempt.integration().status()).isEqualTo(BranchIntegration.Status.CONFLICT);
     assertThat(attempt.conflictingFiles()).containsExactly("a.txt", "b.txt");
@@ -98,7 +96,7 @@ class DagTaskWorkflowImplTest {
   void redTestsOnTopOfTheTargetAreARevertAtIntegration() {
     DagAttempt attempt = run("integration-red");
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.REVERTED);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.REVERTED);
     assertThat(attempt.integrationVerdict()).isTrue();
     assertThat(attempt.detail())
         .startsWith("on top of head-d-t-i of dag/d: tests failed with exit code 1");
@@ -108,7 +106,7 @@ class DagTaskWorkflowImplTest {
   void redTestsOnTheAgentsChangeAreTheCellsOwnVerdict() {
     DagAttempt attempt = run("red");
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.REVERTED);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.REVERTED);
     assertThat(attempt.integrationVerdict()).isFalse();
     assertThat(attempt.integration()).isNull();
     assertThat(attempt.detail()).startsWith("tests failed with exit code 2");
@@ -117,14 +115,14 @@ class DagTaskWorkflowImplTest {
 
   @Test
   void nothingToCommitIsNoChanges() {
-    assertThat(run("nochange").status()).isEqualTo(DagTaskStatus.NO_CHANGES);
+    assertThat(run("nochange").status()).isEqualTo(DagResult.TaskStatus.NO_CHANGES);
   }
 
   @Test
   void aFailedStepCarriesItsTypeAndWhetherRetryingCanHelp() {
     DagAttempt attempt = run("failcommit");
 
-    assertThat(attempt.status()).isEqualTo(DagTaskStatus.FAILED);
+    assertThat(attempt.status()).isEqualTo(DagResult.TaskStatus.FAILED);
     assertThat(attempt.failedStep()).isEqualTo(CellStep.COMMIT);
     assertThat(attempt.failureType()).isEqualTo("CommitRejected");
     assertThat(attempt.retryable()).isFalse();

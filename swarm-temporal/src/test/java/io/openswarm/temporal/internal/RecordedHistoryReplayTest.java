@@ -11,21 +11,13 @@ import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.CommitRequest;
 import io.openswarm.temporal.DagRequest;
-import io.openswarm.temporal.DagTaskWorkflow;
 import io.openswarm.temporal.DagWorkflow;
-import io.openswarm.temporal.ExecuteRequest;
-import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.RepositoryActivities;
 import io.openswarm.temporal.SwarmProfile;
-import io.openswarm.temporal.TargetBranchRequest;
 import io.openswarm.temporal.TcrWorkflow;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
@@ -276,12 +268,12 @@ class RecordedHistoryReplayTest {
     private final ConcurrentHashMap<CellId, String> prompts = new ConcurrentHashMap<>();
 
     @Override
-    public String createTargetBranch(TargetBranchRequest request) {
+    public String createTargetBranch(RepositoryActivities.TargetBranchRequest request) {
       return "base0000000000";
     }
 
     @Override
-    public HostedCell bootstrap(BootstrapRequest request) {
+    public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
       String script = request.taskId() == null ? "" : request.taskId();
       if (script.equals("failboot")) {
         throw ApplicationFailure.newNonRetryableFailure(
@@ -292,7 +284,7 @@ class RecordedHistoryReplayTest {
               ? (bootstrapped.add(script) ? GONE_HOST : LIVE_HOST)
               : LIVE_HOST;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(
+      return new CellActivities.HostedCell(
           new CellSteps.Bootstrap(
               request.cellId(),
               host,
@@ -308,7 +300,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
+    public CellSteps.BaseCheck verifyBase(CellActivities.TestRunRequest request) {
       if (prompt(request.cellId()).equals("redbase")
           || request.cellId().value().startsWith("redbase")) {
         throw ApplicationFailure.newNonRetryableFailure(
@@ -318,7 +310,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public CellSteps.Execution execute(ExecuteRequest request) {
+    public CellSteps.Execution execute(CellActivities.ExecuteRequest request) {
       prompts.put(request.cellId(), request.prompt());
       String prompt = request.prompt();
       if (prompt.equals("failexec")) {
@@ -347,7 +339,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public TestRunner.Result runTests(TestRunRequest request) {
+    public TestRunner.Result runTests(CellActivities.TestRunRequest request) {
       String prompt = prompt(request.cellId());
       if (prompt.equals("failtest")) {
         throw ApplicationFailure.newNonRetryableFailure(
@@ -359,7 +351,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public CellSteps.Commit commit(CommitRequest request) {
+    public CellSteps.Commit commit(CellActivities.CommitRequest request) {
       String prompt = prompt(request.cellId());
       if (prompt.equals("failcommit")) {
         throw ApplicationFailure.newNonRetryableFailure("a gitlink", "CommitRejected", "COMMIT");
@@ -369,7 +361,7 @@ class RecordedHistoryReplayTest {
     }
 
     @Override
-    public BranchIntegration.Result integrate(IntegrateRequest request) {
+    public BranchIntegration.Result integrate(CellActivities.IntegrateRequest request) {
       String prompt = prompt(request.cellId());
       return switch (prompt) {
         case "conflict" ->

@@ -14,16 +14,10 @@ import io.openswarm.core.lifecycle.CellDriver;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.testrun.TestRunner;
 import io.openswarm.core.worktree.BranchIntegration;
-import io.openswarm.temporal.BootstrapRequest;
 import io.openswarm.temporal.CellActivities;
 import io.openswarm.temporal.CellActivityOptions;
-import io.openswarm.temporal.CommitRequest;
-import io.openswarm.temporal.ExecuteRequest;
-import io.openswarm.temporal.HostedCell;
-import io.openswarm.temporal.IntegrateRequest;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.temporal.TcrWorkflow;
-import io.openswarm.temporal.TestRunRequest;
 import io.temporal.activity.Activity;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
@@ -374,7 +368,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public HostedCell bootstrap(BootstrapRequest request) {
+    public CellActivities.HostedCell bootstrap(CellActivities.BootstrapRequest request) {
       record("bootstrap", request.cellId());
       if (bootstrapFailure != null) {
         throw bootstrapFailure;
@@ -382,7 +376,7 @@ class TcrWorkflowImplTest {
       String queue = bootstrapped ? LIVE_HOST : firstHostQueue;
       bootstrapped = true;
       String host = queue.substring(queue.indexOf('@') + 1);
-      return new HostedCell(
+      return new CellActivities.HostedCell(
           new CellSteps.Bootstrap(
               request.cellId(),
               host,
@@ -396,7 +390,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public CellSteps.BaseCheck verifyBase(TestRunRequest request) {
+    public CellSteps.BaseCheck verifyBase(CellActivities.TestRunRequest request) {
       record("verifyBase", request.cellId());
       if (baseFailure != null) {
         throw baseFailure;
@@ -405,7 +399,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public CellSteps.Execution execute(ExecuteRequest request) {
+    public CellSteps.Execution execute(CellActivities.ExecuteRequest request) {
       record("execute", request.cellId());
       if (executeFailure != null) {
         throw executeFailure;
@@ -428,14 +422,14 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public TestRunner.Result runTests(TestRunRequest request) {
+    public TestRunner.Result runTests(CellActivities.TestRunRequest request) {
       record("runTests", request.cellId());
       return new TestRunner.Result(
           testExitCode, false, testExitCode == 0 ? "ok" : "boom", false, 4, Duration.ofMillis(3));
     }
 
     @Override
-    public CellSteps.Commit commit(CommitRequest request) {
+    public CellSteps.Commit commit(CellActivities.CommitRequest request) {
       record("commit", request.cellId());
       return new CellSteps.Commit("sha-" + request.cellId(), Duration.ofMillis(2));
     }
@@ -447,7 +441,7 @@ class TcrWorkflowImplTest {
     }
 
     @Override
-    public BranchIntegration.Result integrate(IntegrateRequest request) {
+    public BranchIntegration.Result integrate(CellActivities.IntegrateRequest request) {
       record("integrate", request.cellId());
       throw new IllegalStateException("the TCR workflow never integrates");
     }

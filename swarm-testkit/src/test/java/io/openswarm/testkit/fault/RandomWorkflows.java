@@ -6,7 +6,7 @@ import io.openswarm.core.graph.GraphTask;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
-import io.openswarm.temporal.DagTaskResult;
+import io.openswarm.temporal.DagResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,7 +139,7 @@ final class RandomWorkflows {
               if (!result.finished()) {
                 tally.surprise("DAG " + dagId + " did not finish: " + result.toTable());
               }
-              for (DagTaskResult task : result.tasks()) {
+              for (DagResult.Task task : result.tasks()) {
                 tally.outcome("dag task " + task.status());
                 String prefix = dagId + "-" + task.taskId() + "-";
                 List<FaultInjector.Fired> fired =

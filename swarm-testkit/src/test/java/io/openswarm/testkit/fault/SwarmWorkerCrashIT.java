@@ -10,7 +10,6 @@ import io.openswarm.infra.journal.LeaseKind;
 import io.openswarm.infra.journal.LeaseRecord;
 import io.openswarm.infra.process.ProcessIdentity;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.temporal.internal.EmbeddedTemporalServer;
@@ -131,10 +130,10 @@ class SwarmWorkerCrashIT {
 
         assertThat(dag.task("c").orElseThrow().status())
             .as(dag.toTable())
-            .isEqualTo(DagTaskStatus.INTEGRATED);
+            .isEqualTo(DagResult.TaskStatus.INTEGRATED);
         assertThat(dag.task("i").orElseThrow().status())
             .as(dag.toTable())
-            .isIn(DagTaskStatus.INTEGRATED, DagTaskStatus.NO_CHANGES);
+            .isIn(DagResult.TaskStatus.INTEGRATED, DagResult.TaskStatus.NO_CHANGES);
         String target = dag.targetBranch();
         List<String> targetCommits =
             lines(repo.git("rev-list", "--first-parent", base + ".." + target));

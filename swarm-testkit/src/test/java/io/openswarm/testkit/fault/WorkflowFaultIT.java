@@ -14,7 +14,6 @@ import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -228,7 +227,7 @@ class WorkflowFaultIT {
     assertThat(faults.injectedCommits()).hasSize(1);
     assertThat(result.task("only").orElseThrow().history())
         .extracting(a -> a.status())
-        .startsWith(DagTaskStatus.CONFLICT);
+        .startsWith(DagResult.TaskStatus.CONFLICT);
     assertThat(repo.git("log", "--format=%H", base + ".." + request.targetBranch()))
         .contains(faults.injectedCommits().iterator().next());
   }
@@ -246,7 +245,7 @@ class WorkflowFaultIT {
     DagResult result = client.runDag(request);
 
     DagAttempt failed = result.task("only").orElseThrow().history().get(0);
-    assertThat(failed.status()).as(result.toTable()).isEqualTo(DagTaskStatus.FAILED);
+    assertThat(failed.status()).as(result.toTable()).isEqualTo(DagResult.TaskStatus.FAILED);
     assertThat(failed.failedStep()).isEqualTo(CellStep.AGENT_START);
     assertThat(failed.timings())
         .extracting(CellStep.Timing::step)

@@ -15,7 +15,6 @@ import io.openswarm.temporal.ConnectionOptions;
 import io.openswarm.temporal.DagAttempt;
 import io.openswarm.temporal.DagRequest;
 import io.openswarm.temporal.DagResult;
-import io.openswarm.temporal.DagTaskStatus;
 import io.openswarm.temporal.SwarmClient;
 import io.openswarm.temporal.SwarmWorker;
 import io.openswarm.testkit.git.TemporaryRepository;
@@ -137,7 +136,7 @@ class CellHistoryIT {
                       "main"));
 
       DagAttempt first = result.task("breaks").orElseThrow().history().get(0);
-      assertThat(first.status()).as("%s", first).isEqualTo(DagTaskStatus.REVERTED);
+      assertThat(first.status()).as("%s", first).isEqualTo(DagResult.TaskStatus.REVERTED);
       assertThat(first.rejectedRef()).isEqualTo("refs/swarm/rejected/" + first.cellId());
       assertThat(repo.git("diff", first.baseCommit(), first.rejectedRef()))
           .contains("+broken by the agent");

@@ -1,7 +1,8 @@
-package io.openswarm.temporal;
+package io.openswarm.temporal.internal;
 
 import io.openswarm.core.CellId;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.temporal.DagWorkflow;
 import java.util.Objects;
 
 /**

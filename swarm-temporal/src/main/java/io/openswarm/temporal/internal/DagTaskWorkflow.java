@@ -1,5 +1,8 @@
-package io.openswarm.temporal;
+package io.openswarm.temporal.internal;
 
+import io.openswarm.temporal.DagAttempt;
+import io.openswarm.temporal.DagWorkflow;
+import io.openswarm.temporal.TcrWorkflow;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
@@ -30,5 +33,5 @@ public interface DagTaskWorkflow {
    * @return the attempt's progress so far
    */
   @QueryMethod
-  TcrProgress progress();
+  TcrWorkflow.Progress progress();
 }
