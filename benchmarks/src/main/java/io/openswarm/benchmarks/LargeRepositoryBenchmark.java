@@ -1,6 +1,7 @@
 package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitRunner;
@@ -106,7 +107,7 @@ public final class LargeRepositoryBenchmark {
         benchmark.threads.shutdownNow();
       }
     } finally {
-      Directories.deleteRecursively(directory);
+      TreeDeleter.deleteRecursively(directory);
     }
   }
 

@@ -2,6 +2,7 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.benchmarks.floor.FloorWorker;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.temporal.CellActivityOptions;
 import io.openswarm.temporal.SwarmProfile;
 import io.openswarm.testkit.LeakCheck;
@@ -217,7 +218,7 @@ public class LifecycleThroughputBenchmark {
    * files.
    */
   @TearDown(Level.Iteration)
-  public void stopTargets() {
+  public void stopTargets() throws IOException {
     try {
       if (swarm != null) {
         LeakCheck.of(swarm.worker()).assertClean();
@@ -232,7 +233,7 @@ public class LifecycleThroughputBenchmark {
         floor = null;
       }
       if (directory != null) {
-        Directories.deleteRecursively(directory);
+        TreeDeleter.deleteRecursively(directory);
         directory = null;
       }
     }

@@ -1,5 +1,6 @@
 package io.openswarm.benchmarks;
 
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.CellLimits;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.NetworkAccess;
@@ -10,7 +11,6 @@ import io.openswarm.infra.sandbox.SandboxDetector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -119,9 +119,7 @@ public class SandboxStartBenchmark {
   @TearDown
   public void tearDown() throws IOException {
     supervisor.close();
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TreeDeleter.deleteRecursively(root);
   }
 
   /** Starts {@code true}, waits for its result and returns its exit code. */

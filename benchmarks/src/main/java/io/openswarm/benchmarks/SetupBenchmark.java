@@ -1,6 +1,7 @@
 package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.core.worktree.WorktreeSetup;
@@ -43,7 +44,7 @@ public final class SetupBenchmark {
     try {
       run(directory, rounds);
     } finally {
-      Directories.deleteRecursively(directory);
+      TreeDeleter.deleteRecursively(directory);
     }
   }
 

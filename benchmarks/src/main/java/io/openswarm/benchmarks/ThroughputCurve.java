@@ -2,6 +2,7 @@ package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.CellStep;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.infra.git.GitCommand;
 import io.openswarm.infra.git.GitRunner;
@@ -226,7 +227,7 @@ public final class ThroughputCurve {
       }
       return levels;
     } finally {
-      Directories.deleteRecursively(root);
+      TreeDeleter.deleteRecursively(root);
     }
   }
 

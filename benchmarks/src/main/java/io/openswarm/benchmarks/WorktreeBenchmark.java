@@ -1,15 +1,13 @@
 package io.openswarm.benchmarks;
 
 import io.openswarm.core.CellId;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.worktree.WorktreeLease;
 import io.openswarm.infra.git.GitRunner;
 import io.openswarm.infra.worktree.WorktreePool;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -124,21 +122,6 @@ public class WorktreeBenchmark {
     if (pool != null) {
       pool.close();
     }
-    Files.walkFileTree(
-        directory,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    TreeDeleter.deleteRecursively(directory);
   }
 }

@@ -3,6 +3,7 @@ package io.openswarm.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.graph.TaskGraph;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.infra.opencode.OpenCodeOptions;
@@ -25,7 +26,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +34,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The README's main job: a swarm of agents working through a graph of tasks on one repository, on
@@ -182,7 +181,7 @@ public final class Demo {
       if (keep) {
         System.out.println("\nkept the demo repository: " + home.resolve("repo"));
       } else {
-        deleteRecursively(home);
+        TreeDeleter.deleteRecursively(home);
       }
     }
     System.exit(exit);
@@ -547,13 +546,5 @@ public final class Demo {
           "--api-key-env must name an environment variable but was " + keyVariable);
     }
     return options;
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }

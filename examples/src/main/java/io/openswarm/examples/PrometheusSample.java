@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.openswarm.core.CellOutcome;
 import io.openswarm.core.TaskSpec;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.port.PortRange;
 import io.openswarm.temporal.CapacityOptions;
 import io.openswarm.temporal.ConnectionOptions;
@@ -24,14 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A swarm worker whose metrics Prometheus can scrape: {@code GET /metrics} (the Prometheus text
@@ -123,7 +122,7 @@ public final class PrometheusSample implements AutoCloseable {
       }
       System.out.print(MetricsSummary.format(sample.registry));
     } finally {
-      deleteRecursively(home);
+      TreeDeleter.deleteRecursively(home);
     }
   }
 
@@ -259,13 +258,5 @@ public final class PrometheusSample implements AutoCloseable {
       throw new IllegalArgumentException(args[i] + " needs a value");
     }
     return args[i + 1];
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }

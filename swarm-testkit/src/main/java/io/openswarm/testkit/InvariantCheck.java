@@ -1,5 +1,6 @@
 package io.openswarm.testkit;
 
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.lifecycle.CellSteps;
 import io.openswarm.core.port.PortManager;
 import io.openswarm.core.port.PortProbe;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -688,8 +688,8 @@ public final class InvariantCheck {
         git(worktree, index, "add", "-A");
         return git(worktree, index, "write-tree").strip();
       } finally {
-        try (Stream<Path> paths = Files.walk(scratch)) {
-          paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+          TreeDeleter.deleteRecursively(scratch);
         } catch (IOException ignored) {
           // A temporary directory of a test; the system cleans it eventually.
         }

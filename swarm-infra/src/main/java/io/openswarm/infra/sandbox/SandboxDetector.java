@@ -1,5 +1,6 @@
 package io.openswarm.infra.sandbox;
 
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.sandbox.CellSandbox;
 import io.openswarm.core.sandbox.SandboxPolicy;
 import io.openswarm.infra.process.internal.Executables;
@@ -9,7 +10,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -262,8 +261,8 @@ public final class SandboxDetector {
     if (dir == null) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      TreeDeleter.deleteRecursively(dir);
     } catch (IOException e) {
       log.debug("could not delete {}", dir, e);
     }

@@ -1,5 +1,6 @@
 package io.openswarm.testkit.fault;
 
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.core.worktree.BranchIntegration;
 import io.openswarm.core.worktree.CommitAuthor;
 import io.openswarm.core.worktree.WorktreeException;
@@ -132,8 +133,8 @@ final class FaultyBranchIntegration implements BranchIntegration {
       git(dir, "update-ref", ref, commit, old);
       return commit;
     } finally {
-      try (var paths = Files.walk(scratch)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      try {
+        TreeDeleter.deleteRecursively(scratch);
       } catch (IOException ignored) {
         // A temporary directory of a test; the system cleans it eventually.
       }

@@ -1,6 +1,7 @@
 package io.openswarm.infra.opencode.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.openswarm.core.files.TreeDeleter;
 import io.openswarm.infra.opencode.OpenCodeOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,11 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,20 +271,8 @@ public final class OpenCodePluginSeed {
   }
 
   private static void deleteQuietly(Path root) {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              path -> {
-                try {
-                  Files.deleteIfExists(path);
-                } catch (IOException e) {
-                  LOG.debug("cannot delete {}: {}", path, e.toString());
-                }
-              });
+    try {
+      TreeDeleter.deleteRecursively(root);
     } catch (IOException e) {
       LOG.warn("cannot delete staging folder {}: {}", root, e.toString());
     }
