@@ -111,15 +111,7 @@ public final class SwarmClient {
   public String startTcr(TaskSpec task) {
     requireOpen.accept("start a TCR workflow");
     String workflowId = tcrWorkflowId(task);
-    TcrWorkflow workflow =
-        client.newWorkflowStub(
-            TcrWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-                .build());
+    TcrWorkflow workflow = client.newWorkflowStub(TcrWorkflow.class, startOptions(workflowId));
     try {
       WorkflowClient.start(workflow::run, task);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -229,15 +221,7 @@ public final class SwarmClient {
     requireOpen.accept("start a DAG workflow");
     Objects.requireNonNull(request, "request cannot be null");
     String workflowId = request.workflowId();
-    DagWorkflow workflow =
-        client.newWorkflowStub(
-            DagWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(taskQueue)
-                .setWorkflowId(workflowId)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-                .build());
+    DagWorkflow workflow = client.newWorkflowStub(DagWorkflow.class, startOptions(workflowId));
     try {
       WorkflowClient.start(workflow::run, request);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -354,5 +338,17 @@ public final class SwarmClient {
     return store == null
         ? Optional.empty()
         : store.diff(cellId, CellHistoryStore.DEFAULT_MAX_DIFF_BYTES);
+  }
+
+  /**
+   * How the client starts a workflow: on the worker's queue, under {@code workflowId}, which may be
+   * reused once the workflow with that id has closed.
+   */
+  private WorkflowOptions startOptions(String workflowId) {
+    return WorkflowOptions.newBuilder()
+        .setTaskQueue(taskQueue)
+        .setWorkflowId(workflowId)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+        .build();
   }
 }
